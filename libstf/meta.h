@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * meta.h - reader of the plugin metadata (stf-format.h).
+ *
+ * INTERNAL to ttst (libstf, stf-meta, tests).  One reader for every place
+ * the metadata comes from: the running process itself, another process
+ * (process_vm_readv) or an ELF file on disk (libelf, in tools/).  The
+ * source is abstracted by a read callback over the target's address space;
+ * the reader copies the section and the blobs once, validates every table
+ * bound, index and string offset, and then hands out plain pointers.
+ * Malformed input yields an error message, never a crash.
+ */
+#ifndef STF_META_H
+#define STF_META_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "stf-format.h"
+
+/* Read len bytes at address addr of the target into buf; 0 on success,
+ * -1 (with errno) on failure. */
+typedef int (*stf_meta_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len);
+
+struct stf_meta_unit {
+	uint64_t addr;                    /* address of the struct stf_unit */
+	const struct stf_unit *unit;      /* local copy (header + addrs[]) */
+	const struct stf_blob_hdr *blob;  /* local copy, validated */
+	const struct stf_type_rec *types;
+	const struct stf_member_rec *members;
+	const struct stf_object_rec *objects;
+	const struct stf_site_rec *sites;
+	const struct stf_frame_rec *frames;
+	const struct stf_local_rec *locals;
+	const char *strtab;
+	uint32_t ntypes, nmembers, nobjects, nsites, nframes, nlocals, strtab_size;
+};
+
+struct stf_meta {
+	struct stf_meta_unit *units;
+	size_t nunits;
+	/* private bookkeeping follows in meta.c */
+};
+
+/*
+ * Load every unit found in [units_start, units_end) of the target.
+ * On failure returns NULL and writes a message naming the unit and the
+ * offending field to err.
+ */
+struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *ctx,
+			       uint64_t units_start, uint64_t units_end,
+			       char *err, size_t errlen);
+void stf_meta_free(struct stf_meta *m);
+
+/* String of a unit (never NULL; "" for offset 0). */
+const char *stf_meta_str(const struct stf_meta_unit *u, uint32_t off);
+
+/* Follow typedefs (and nothing else) to the underlying type index. */
+uint32_t stf_meta_strip_typedefs(const struct stf_meta_unit *u, uint32_t type);
+
+/* Human-readable C spelling of a type: "struct entry *", "int [4][2]". */
+size_t stf_meta_type_name(const struct stf_meta_unit *u, uint32_t type,
+			  char *buf, size_t len);
+
+/* Find a static object / site by its static ID across all units. */
+int stf_meta_find_object(const struct stf_meta *m, const char *id,
+			 const struct stf_meta_unit **unit, uint32_t *index);
+int stf_meta_find_site(const struct stf_meta *m, const char *id,
+		       const struct stf_meta_unit **unit, uint32_t *index);
+
+/* Read callback for the calling process's own memory (ctx unused). */
+int stf_meta_read_self(void *ctx, uint64_t addr, void *buf, size_t len);
+/* Read callback for another process; ctx points to a pid_t. */
+int stf_meta_read_pid(void *ctx, uint64_t addr, void *buf, size_t len);
+
+#endif /* STF_META_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * root.h - the runtime state of libstf as seen from another process.
+ *
+ * INTERNAL.  This is the contract between the allocation tracker (alloc.c,
+ * which maintains it) and the transfer engine (xfer.c / diff.c, which read
+ * it out of another process with process_vm_readv).  Every process running
+ * libstf has one `struct stf_root` (stf__root); its address is handed to
+ * the peer processes of an update (environment STF_PAST=<pid>:<root addr>).
+ * All fields are fixed-width so the layout is identical in every version of
+ * libstf with the same STF_ROOT_VERSION.
+ */
+#ifndef STF_ROOT_H
+#define STF_ROOT_H
+
+#include <stdint.h>
+
+#define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
+#define STF_ROOT_VERSION 1U
+
+/*
+ * In-band descriptor, immediately before every block handed out by the
+ * libstf malloc family (32 bytes: user pointers stay 16-byte aligned).
+ */
+struct stf_block_hdr {
+	uint64_t id;    /* dynamic ID: unique in the process lineage; preserved
+	                   by state transfer (dynamic state ID = site + id) */
+	uint32_t site;  /* global site number (index into root.sites), 0 = unknown */
+	uint32_t slot;  /* index of this block in the slot table */
+	uint64_t size;  /* requested size in bytes */
+	uint32_t align_off; /* bytes between the glibc chunk start and this header
+	                       (non-zero for memalign & co.) */
+	uint32_t magic; /* STF_BLOCK_MAGIC while live, STF_BLOCK_FREED after free */
+};
+#define STF_BLOCK_MAGIC  0x6b6c4273U /* "sBlk" */
+#define STF_BLOCK_FREED  0x65657246U /* "Free" */
+
+/*
+ * Slot table: every live tracked object (heap block, mmap region, user
+ * registered object) has a slot.  The table is an array of nchunks chunk
+ * pointers, each chunk holding STF_SLOTS_PER_CHUNK entries.  Chunks never
+ * move once allocated.
+ */
+#define STF_SLOTS_PER_CHUNK 65536u
+
+enum stf_slot_kind {
+	STF_SLOT_FREE = 0,
+	STF_SLOT_HEAP = 1, /* addr = user pointer; stf_block_hdr precedes it */
+	STF_SLOT_MMAP = 2, /* addr/size = the mapping */
+	STF_SLOT_USER = 3, /* registered with stf_register_object() */
+};
+
+struct stf_slot {
+	uint64_t addr;  /* start of the object (user pointer), 0 if free */
+	uint64_t size;  /* bytes (heap: same as header size) */
+	uint64_t id;    /* dynamic ID (heap: same as header id) */
+	uint32_t site;  /* global site number */
+	uint32_t kind;  /* enum stf_slot_kind */
+};
+
+/*
+ * Global site table: index = global site number (1-based; 0 is "unknown").
+ * Sites of instrumented code point into the plugin metadata; external sites
+ * (allocations by uninstrumented code such as libc's getline) are created
+ * at run time, keyed by the caller's library and offset; user sites come
+ * from stf_register_object().
+ */
+enum stf_site_kind {
+	STF_SITE_UNKNOWN = 0,
+	STF_SITE_PLUGIN = 1,   /* unit/index valid */
+	STF_SITE_EXTERNAL = 2, /* lib/offset valid */
+	STF_SITE_USER = 3,     /* name/type_name valid */
+};
+
+struct stf_site_ref {
+	uint32_t kind;   /* enum stf_site_kind */
+	uint32_t index;  /* PLUGIN: site index in the unit's site table */
+	uint64_t unit;   /* PLUGIN: address of the struct stf_unit */
+	uint64_t offset; /* EXTERNAL: caller's return address - library base */
+	char name[96];   /* EXTERNAL: library path (basename); USER: site ID */
+	char type_name[64]; /* USER: element type name */
+};
+
+/* A thread parked at an update point, published while quiesced. */
+struct stf_parked_frame {
+	uint64_t unit;        /* struct stf_unit of the update point, 0 if the
+	                         call was not rewritten by the plugin */
+	uint32_t frame;       /* frame index in that unit */
+	uint32_t nlocals;
+	uint64_t locals;      /* address of uint64_t[nlocals]: local addresses */
+	uint64_t tid;
+};
+
+struct stf_root {
+	uint64_t magic;        /* STF_ROOT_MAGIC */
+	uint64_t version;      /* STF_ROOT_VERSION */
+	uint64_t units_start;  /* the stf_units section of the executable */
+	uint64_t units_end;
+	uint64_t exe_path;     /* address of a NUL-terminated path */
+	uint64_t sites;        /* struct stf_site_ref[nsites] */
+	uint64_t nsites;       /* including entry 0 */
+	uint64_t slot_chunks;  /* uint64_t[nchunks]: chunk addresses (0 = none) */
+	uint64_t nchunks;
+	uint64_t slot_high;    /* 1 + highest slot index ever used */
+	uint64_t next_id;      /* next dynamic ID this process will hand out */
+	uint64_t frames;       /* struct stf_parked_frame[nframes] */
+	uint64_t nframes;
+	uint64_t quiesced;     /* 1 while every thread is parked: the fields
+	                          above are a consistent snapshot */
+};
+
+/* The process's own root (defined in alloc.c, exported for the engine). */
+extern struct stf_root stf__root;
+
+#endif /* STF_ROOT_H */

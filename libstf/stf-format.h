@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stf-format.h - the metadata format written by the stf.so GCC plugin.
+ *
+ * Shared by the plugin (producer), libstf (runtime consumer, in-process and
+ * across processes) and stf-meta (offline consumer through libelf).  Plain
+ * C, no dependencies, so the C++ plugin can include it too.
+ *
+ * Every instrumented translation unit emits exactly one `struct stf_unit`
+ * into the allocatable, writable section STF_UNITS_SECTION.  The linker
+ * concatenates them; every unit is a multiple of 8 bytes long and 8-byte
+ * aligned, so a reader walks the section unit by unit using
+ * stf_unit_size().  The only relocated words are the addresses in the unit
+ * header and its addrs[] array: everything else lives in the unit's *blob*,
+ * a position-independent byte string (read-only data) made of a header,
+ * fixed-size record tables and a string table.  All integers are
+ * little-endian (x86-64 native).
+ *
+ * Indexes are unit-local: a type index points into the same unit's type
+ * table.  Index STF_NONE means "no such thing".  String references are byte
+ * offsets into the unit's string table; offset 0 is the empty string.
+ *
+ * Compatibility: readers reject a unit whose magic or major version differs.
+ * Adding trailing fields to a record requires bumping STF_FORMAT_VERSION.
+ */
+#ifndef STF_FORMAT_H
+#define STF_FORMAT_H
+
+#include <stdint.h>
+
+#define STF_UNITS_SECTION  "stf_units"
+#define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
+#define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
+#define STF_FORMAT_VERSION 1U
+#define STF_NONE           0xffffffffU
+
+/*
+ * Thread-local "pending allocation site" cell.  Instrumented code stores the
+ * address of the site's runtime id cell (stf_unit.site_ids[i]) here right
+ * before calling an allocator; libstf's allocator consumes and clears it.
+ * The plugin emits a weak definition in every unit so a program built with
+ * the plugin links and runs without libstf.
+ */
+#define STF_ALLOC_SITE_VAR "stf__alloc_site"
+
+/* Called by rewritten update points: stf__update_point_frame(unit, frame, &local...) */
+#define STF_UPDATE_POINT_FN       "stf__update_point"
+#define STF_UPDATE_POINT_FRAME_FN "stf__update_point_frame"
+
+/* ------------------------------------------------------------------ */
+/* The unit header, in section STF_UNITS_SECTION (relocated data).      */
+
+struct stf_unit {
+	uint64_t magic;     /* STF_UNIT_MAGIC */
+	uint64_t version;   /* STF_FORMAT_VERSION */
+	uint64_t blob;      /* address of the blob (struct stf_blob_hdr) */
+	uint64_t blob_size; /* bytes */
+	uint64_t site_ids;  /* address of uint32_t[nsites], zero-initialized,
+	                       writable: libstf stores global site numbers */
+	uint64_t nobjects;  /* number of entries in addrs[] (== blob objects.count) */
+	uint64_t addrs[];   /* address of object i (functions: entry point) */
+};
+
+static inline uint64_t stf_unit_size(uint64_t nobjects)
+{
+	return sizeof(struct stf_unit) + nobjects * sizeof(uint64_t);
+}
+
+/* ------------------------------------------------------------------ */
+/* The blob (read-only, position independent).                         */
+
+struct stf_table {
+	uint32_t off;   /* byte offset from the start of the blob */
+	uint32_t count; /* number of records (strtab: number of bytes) */
+};
+
+struct stf_blob_hdr {
+	uint32_t magic;    /* STF_BLOB_MAGIC */
+	uint32_t version;  /* STF_FORMAT_VERSION */
+	uint32_t size;     /* total blob size in bytes */
+	uint32_t flags;    /* STF_BF_* */
+	uint32_t file;     /* str: basename of the main source file ("kvd.c") */
+	uint32_t path;     /* str: source file as given to the compiler */
+	uint32_t producer; /* str: compiler identification and options summary */
+	uint32_t reserved;
+	struct stf_table types;   /* struct stf_type_rec[] */
+	struct stf_table members; /* struct stf_member_rec[] */
+	struct stf_table objects; /* struct stf_object_rec[] */
+	struct stf_table sites;   /* struct stf_site_rec[] */
+	struct stf_table frames;  /* struct stf_frame_rec[] */
+	struct stf_table locals;  /* struct stf_local_rec[] */
+	struct stf_table strtab;  /* NUL-terminated strings; count = bytes */
+};
+
+#define STF_BF_OPTIMIZED 0x1u /* compiled with optimization (-O1 and above) */
+#define STF_BF_PIC       0x2u /* compiled with -fPIC/-fPIE */
+
+/* --- types --- */
+
+enum stf_type_kind {
+	STF_K_VOID = 1,
+	STF_K_INT,      /* integer types, including char and _Bool (see flags) */
+	STF_K_FLOAT,    /* float, double, long double */
+	STF_K_ENUM,     /* members = enumerators; target = underlying int type */
+	STF_K_POINTER,  /* target = pointee */
+	STF_K_ARRAY,    /* target = element; count = length (0 if flexible/unknown) */
+	STF_K_STRUCT,   /* members = fields */
+	STF_K_UNION,    /* members = fields */
+	STF_K_FUNCTION, /* target = return type; members = parameters (name may be 0) */
+	STF_K_TYPEDEF,  /* name = typedef name; target = aliased type */
+	STF_K_COMPLEX,  /* _Complex; target = component type */
+	STF_K_VECTOR,   /* GCC vector types; target = element type */
+};
+
+/* type flags */
+#define STF_TF_SIGNED     0x01u /* INT/ENUM: signed */
+#define STF_TF_BOOL       0x02u /* INT: _Bool */
+#define STF_TF_CHAR       0x04u /* INT: char, signed char, unsigned char */
+#define STF_TF_FLEXIBLE   0x08u /* ARRAY: flexible array member ([] or [0]) */
+#define STF_TF_INCOMPLETE 0x10u /* STRUCT/UNION/ARRAY: declared, never completed */
+#define STF_TF_VARIADIC   0x20u /* FUNCTION */
+#define STF_TF_OPAQUE     0x40u /* STF_OPAQUE: copy bytes, never look inside */
+#define STF_TF_AMBIGUOUS  0x80u /* UNION: holds a pointer, not annotated */
+
+struct stf_type_rec {
+	uint32_t name;     /* str: tag ("entry" for struct entry), typedef
+	                      name, or primitive name ("unsigned int"); 0 = anonymous */
+	uint8_t  kind;     /* enum stf_type_kind */
+	uint8_t  flags;    /* STF_TF_* */
+	uint16_t quals;    /* STF_Q_*: qualifiers of this use (const, volatile) */
+	uint32_t target;   /* type index or STF_NONE (see kinds) */
+	uint32_t align;    /* bytes */
+	uint64_t size;     /* bytes; 0 if incomplete or flexible */
+	uint64_t count;    /* ARRAY: number of elements; VECTOR: lanes */
+	uint32_t members;  /* index of the first member record */
+	uint32_t nmembers; /* number of member records */
+	uint64_t hash;     /* structural hash: equal for structurally equal types,
+	                      in any unit and any version (names included,
+	                      qualifiers excluded) */
+};
+
+#define STF_Q_CONST    0x1u
+#define STF_Q_VOLATILE 0x2u
+
+#define STF_MF_IXFER 0x1u /* STF_IXFER on the member: copy bytes, no pointer transfer */
+#define STF_MF_PXFER 0x2u /* STF_PXFER on the member: integer holding a pointer */
+
+struct stf_member_rec {
+	uint32_t name;       /* str: member name, 0 for an anonymous struct/union
+	                        member; enumerator name for enums */
+	uint32_t type;       /* type index (STF_NONE for enumerators) */
+	int64_t  offset;     /* STRUCT/UNION: byte offset of the member (for
+	                        bitfields: floor(bitpos / 8));
+	                        ENUM: the enumerator's value */
+	uint16_t bit_offset; /* bitfield: bitpos - 8 * offset (0..7), else 0 */
+	uint16_t bit_size;   /* bitfield width in bits; 0 = not a bitfield */
+	uint32_t flags;      /* STF_MF_* */
+};
+
+/* --- static objects --- */
+
+enum stf_object_kind {
+	STF_O_VAR = 1, /* global, file-static or function-local static variable */
+	STF_O_FUNC,    /* function whose address is taken */
+	STF_O_STRING,  /* string literal */
+};
+
+#define STF_OF_EXTERN   0x01u /* external linkage */
+#define STF_OF_LOCAL    0x02u /* function-local static (func is set) */
+#define STF_OF_READONLY 0x04u /* const / in read-only memory */
+#define STF_OF_TLS      0x08u /* thread-local: addrs[] is not meaningful */
+#define STF_OF_IXFER    0x10u /* STF_IXFER on the object */
+#define STF_OF_PXFER    0x20u /* STF_PXFER on the object */
+
+struct stf_object_rec {
+	uint32_t id;    /* str: version-agnostic static ID:
+	                   "table"                 external variable or function
+	                   "kvd.c:table"           file-static variable or function
+	                   "kvd.c:handle/count"    function-local static
+	                   "str:<16 hex digits>"   string literal (content hash) */
+	uint32_t name;  /* str: source name ("count"); 0 for string literals */
+	uint32_t func;  /* str: enclosing function for function-local statics */
+	uint32_t type;  /* type index */
+	uint8_t  kind;  /* enum stf_object_kind */
+	uint8_t  flags; /* STF_OF_* */
+	uint16_t reserved;
+	uint32_t line;  /* source line of the declaration */
+	uint64_t size;  /* bytes (string literals: including the NUL) */
+};
+
+/* --- allocation sites --- */
+
+#define STF_SF_ZEROED   0x01u /* calloc-like: memory is zeroed */
+#define STF_SF_REALLOC  0x02u /* realloc-like: resizes an existing block */
+#define STF_SF_MMAP     0x04u /* mmap: a mapping, not a heap block */
+#define STF_SF_STRING   0x08u /* strdup/strndup: char array */
+#define STF_SF_WRAPPER  0x10u /* call to an STF_ALLOCATOR function */
+#define STF_SF_INLINED  0x20u /* call came from an inlined allocator wrapper */
+#define STF_SF_CONSTCNT 0x40u /* count is a compile-time constant */
+
+struct stf_site_rec {
+	uint32_t id;        /* str: version-agnostic site ID:
+	                       "<file>:<caller>/<dest>#<ordinal>", e.g.
+	                       "kvd.c:put/struct entry.key#0", "kvd.c:main/tbl#1" */
+	uint32_t func;      /* str: caller function (the user of a wrapper) */
+	uint32_t allocator; /* str: called function ("malloc", "xmalloc") */
+	uint32_t dest;      /* str: destination: variable name, "struct T.member",
+	                       "return" or "" if unknown */
+	uint32_t type;      /* element type index, STF_NONE if unknown (void *) */
+	uint32_t ordinal;   /* n-th site with the same caller and dest */
+	uint32_t line;
+	uint32_t flags;     /* STF_SF_* */
+	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT), else 0 */
+};
+
+/* --- update points (locals of the function holding the update point) --- */
+
+struct stf_frame_rec {
+	uint32_t func;    /* str: function containing the update point */
+	uint32_t locals;  /* index of the first local record */
+	uint32_t nlocals; /* number of locals passed, in argument order */
+	uint32_t line;
+};
+
+struct stf_local_rec {
+	uint32_t name; /* str: local variable name */
+	uint32_t type; /* type index */
+};
+
+#endif /* STF_FORMAT_H */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * stf.h - public API of libstf, the ttst runtime.  See stf.h(3).
+ *
+ * A program marks the top of its event loop with stf_update_point() and
+ * guards one-time initialization with `if (!stf_is_updating())`.  The rest
+ * of the state (globals, statics, heap, the locals of the function holding
+ * the update point) is transferred automatically by ttst; annotations and
+ * callbacks below cover what cannot be automatic.
+ *
+ * Everything here is safe to use in a program built without the stf.so
+ * plugin or run outside ttstd: annotations vanish and the runtime stays
+ * inert apart from allocation tracking.
+ */
+#ifndef STF_H
+#define STF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- */
+/* Annotations.  The stf.so plugin predefines __STF_PLUGIN__ and
+ * registers the attributes; without it the macros compile away.       */
+
+#if defined(__STF_PLUGIN__)
+/* Copy the bytes of this object/member/type; never transfer pointers in it. */
+# define STF_IXFER     __attribute__((stf_ixfer))
+/* This integer holds a pointer: relocate it like one. */
+# define STF_PXFER     __attribute__((stf_pxfer))
+/* This function returns freshly allocated memory (like malloc); calls to it
+ * are allocation sites attributed to its caller. */
+# define STF_ALLOCATOR __attribute__((stf_allocator))
+/* Never look inside this type; its objects are copied byte for byte. */
+# define STF_OPAQUE    __attribute__((stf_opaque))
+#else
+# define STF_IXFER
+# define STF_PXFER
+# define STF_ALLOCATOR
+# define STF_OPAQUE
+#endif
+
+/* ---------------------------------------------------------------- */
+/* Update points.                                                     */
+
+/* Non-zero while an update is requested; one load on the fast path. */
+extern volatile int stf__update_pending;
+void stf__update_point(void);
+
+/*
+ * Place at the top of each event loop (and in each long-running thread).
+ * When an update is pending the calling thread parks here until the update
+ * commits (in the new version it returns there) or rolls back (it returns
+ * here).  The plugin rewrites the slow-path call so the locals of the
+ * enclosing function in scope at this point are transferred too.
+ */
+#define stf_update_point()                                      \
+	do {                                                    \
+		if (__builtin_expect(stf__update_pending, 0))   \
+			stf__update_point();                    \
+	} while (0)
+
+/* Non-zero while this process runs as the future or reversed version of an
+ * update, from its start until the state transfer is over.  Skip one-time
+ * initialization (binding sockets, creating state) when it is set. */
+int stf_is_updating(void);
+
+/* Role of this process in the current update. */
+enum stf_role {
+	STF_ROLE_NORMAL = 0,   /* not part of an update (or after commit) */
+	STF_ROLE_FUTURE = 1,   /* F: new version receiving the state */
+	STF_ROLE_REVERSED = 2, /* R: fresh old version used for validation */
+};
+enum stf_role stf_role(void);
+
+/* ---------------------------------------------------------------- */
+/* Allocators.                                                        */
+
+/*
+ * Register a user (pool/arena) allocator's objects: `ptr` of `size` bytes,
+ * holding `count` elements of the type named `type` (e.g. "struct conn"),
+ * identified across versions by `site_id`.  Unregister before reuse.
+ */
+int stf_register_object(void *ptr, size_t size, const char *type,
+			size_t count, const char *site_id);
+int stf_unregister_object(void *ptr);
+
+/* ---------------------------------------------------------------- */
+/* State transfer callbacks.  Registered in the new version (they run in
+ * the future version F, which performs both the forward transfer P -> F
+ * and the backward transfer F -> R), never in the running version.      */
+
+enum stf_direction {
+	STF_FORWARD = 1,  /* old version -> new version (P -> F) */
+	STF_BACKWARD = 2, /* new version -> old version (F -> R) */
+	STF_BOTH = 3,
+};
+
+/* Callback results. */
+#define STF_CB_DONE     0 /* the callback wrote the destination itself */
+#define STF_CB_DEFAULT  1 /* run the automatic transfer for this value */
+#define STF_CB_ERROR  (-1) /* abort the transfer (call stf_xfer_fail first) */
+
+struct stf_xfer; /* the running transfer (opaque) */
+
+/* A value taking part in the transfer. */
+struct stf_value {
+	const char *path; /* object ID and member path: "kvd.c:table[3].key" */
+	const char *type; /* type name in its own version: "struct entry" */
+	void *addr;       /* source: read-only local copy of the bytes;
+	                     destination: where to write (in this process or a
+	                     staging buffer for the reversed version) */
+	size_t size;      /* bytes */
+};
+
+typedef int (*stf_value_cb)(struct stf_xfer *x, const struct stf_value *src,
+			    struct stf_value *dst, void *arg);
+typedef int (*stf_init_cb)(struct stf_xfer *x, struct stf_value *dst, void *arg);
+typedef int (*stf_transformer_cb)(struct stf_xfer *x, void *arg);
+
+/* Per object (by static ID, e.g. "kvd.c:table"), per type ("struct entry")
+ * and per member ("struct entry", "key"). */
+int stf_on_object(const char *object_id, unsigned directions, stf_value_cb cb, void *arg);
+int stf_on_type(const char *type_name, unsigned directions, stf_value_cb cb, void *arg);
+int stf_on_member(const char *type_name, const char *member, unsigned directions,
+		  stf_value_cb cb, void *arg);
+
+/* Renames, from the old version's name to the new one's.  Used forward
+ * as given and backward inverted. */
+enum stf_rename_kind { STF_RENAME_OBJECT = 1, STF_RENAME_TYPE, STF_RENAME_MEMBER };
+int stf_rename(enum stf_rename_kind kind, const char *old_name, const char *new_name);
+/* For STF_RENAME_MEMBER, names are "struct entry.oldname" -> "newname". */
+
+/* Initialization of objects that exist only in the destination version. */
+int stf_on_new_object(const char *object_id, unsigned directions, stf_init_cb cb, void *arg);
+
+/* Semantic transformation, run after the automatic transfer completed. */
+int stf_on_transfer_done(unsigned directions, stf_transformer_cb cb, void *arg);
+
+/* Helpers for callbacks. */
+enum stf_direction stf_xfer_direction(const struct stf_xfer *x);
+/* Read `len` bytes at a source-process address. */
+int stf_xfer_read(struct stf_xfer *x, uint64_t src_addr, void *buf, size_t len);
+/* Translate a source-process pointer to the destination address of the same
+ * (object, member path, element, byte). */
+int stf_xfer_pointer(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr);
+/* Destination address of a static object by ID, 0 if absent. */
+uint64_t stf_xfer_object(struct stf_xfer *x, const char *object_id);
+/* Abort the transfer with a message (printf-style). */
+void stf_xfer_fail(struct stf_xfer *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------- */
+/* Introspection.                                                     */
+
+/* The object an address points into (static or dynamic). */
+struct stf_object_info {
+	const char *id;      /* static ID, or site ID for dynamic objects */
+	const char *type;    /* element type name, NULL if unknown */
+	uint64_t dyn_id;     /* dynamic ID (0 for static objects) */
+	void *base;          /* start of the object */
+	size_t size;         /* bytes */
+	size_t count;        /* elements */
+	size_t offset;       /* offset of the queried address */
+};
+int stf_lookup(const void *addr, struct stf_object_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* STF_H */

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * update.h - update points and quiescence.
+ *
+ * INTERNAL.  update.c tracks the program's threads, parks them at update
+ * points and publishes their frames in stf__root.  The control code
+ * (ctl.c) drives it.
+ */
+#ifndef STF_UPDATE_H
+#define STF_UPDATE_H
+
+#include <stdint.h>
+#include "stf.h"
+#include "root.h"
+
+/* Ask every thread to park at its next update point, interrupting blocking
+ * calls; wait at most timeout_ms.  0 when all are parked (stf__root.quiesced
+ * is then 1 and stf__root.frames is valid), -1 on timeout with everything
+ * resumed as before. */
+int stf__quiesce(unsigned timeout_ms);
+/* Release the parked threads (rollback in P, commit in F). */
+void stf__resume(void);
+
+/* The role of this process, set by ctl.c from the environment at start. */
+void stf__set_role(enum stf_role role);
+
+/*
+ * Called by update.c when a thread of F or R reaches its first update point
+ * while stf_is_updating(): ctl.c performs the transfer for this role and
+ * returns when the process may run (commit) - or never (rollback kills it).
+ * `frame` describes the caller's locals (unit == 0 if not rewritten).
+ */
+void stf__ctl_update_point_reached(const struct stf_parked_frame *frame);
+
+#endif /* STF_UPDATE_H */
