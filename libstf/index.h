@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * index.h - sorted-range index: address -> object and offset.
+ *
+ * INTERNAL.  Used by the transfer engine for both peers of a transfer and
+ * by the allocation tracker for stf_lookup().  Ranges are added in any
+ * order, sorted once, then searched by binary search.  The index allocates
+ * with raw mmap system calls (never malloc), so it is usable from inside
+ * the malloc family and its memory is never part of the program's state.
+ */
+#ifndef STF_INDEX_H
+#define STF_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct stf_range {
+	uint64_t start;
+	uint64_t size;
+	uint64_t value; /* caller's payload: object number, slot, pointer */
+};
+
+struct stf_index {
+	struct stf_range *ranges;
+	size_t n;
+	size_t cap;   /* ranges allocated */
+	int sorted;   /* set by stf__index_sort, cleared by stf__index_add */
+};
+
+#define STF_INDEX_INIT { NULL, 0, 0, 0 }
+
+/* Flags of stf__index_find. */
+#define STF_INDEX_END 0x1u /* also match one past the end of a range (and a
+                              zero-sized range starting at addr) when no
+                              range contains addr */
+
+/* Append a range; 0, or -1 with errno = ENOMEM. */
+int stf__index_add(struct stf_index *ix, uint64_t start, uint64_t size,
+		   uint64_t value);
+/* Reserve room for at least n ranges in total; 0 or -1 (ENOMEM). */
+int stf__index_reserve(struct stf_index *ix, size_t n);
+/* Sort by address.  0, or -1 if two ranges overlap: *a and *b (if not NULL)
+ * then point to the two overlapping ranges.  The index is usable either way. */
+int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
+		    const struct stf_range **b);
+/* The range containing addr (see STF_INDEX_END), NULL if none.  The index
+ * must be sorted.  O(log n). */
+const struct stf_range *stf__index_find(const struct stf_index *ix,
+					uint64_t addr, unsigned flags);
+/* Forget all ranges, keep the memory. */
+void stf__index_reset(struct stf_index *ix);
+/* Release the memory; the index is empty (STF_INDEX_INIT) afterwards. */
+void stf__index_free(struct stf_index *ix);
+
+#endif /* STF_INDEX_H */
