@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * alloc.h - allocation tracking (libstf internal).
+ *
+ * alloc.c replaces the glibc malloc family and mmap/munmap/mremap, keeps
+ * stf__root (root.h) up to date and numbers allocation sites.  These are
+ * the entry points the rest of libstf (transfer engine, control code)
+ * uses; everything here is safe to call from any thread.
+ */
+#ifndef STF_ALLOC_H
+#define STF_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "root.h"
+
+/* Thread-local pending allocation site (stf-format.h, STF_ALLOC_SITE_VAR):
+ * instrumented code stores &unit->site_ids[i] here before an allocator
+ * call; the allocator consumes and clears it. */
+extern __thread uint32_t *stf__alloc_site;
+
+/* Allocate a tracked heap block (like malloc) with global site number
+ * `site` and dynamic ID `id` (0 = a fresh ID).  A pending site marker of
+ * the calling thread is left untouched.  NULL with errno on failure. */
+void *stf__alloc_with(size_t size, uint32_t site, uint64_t id);
+
+/* Global site number of a site ID string in this process: a plugin site
+ * ID ("kvd.c:put/struct entry.key#0"), an external site
+ * ("libc.so.6+0x1234", created on demand) or a user site registered with
+ * stf_register_object().  0 if it is not a known plugin/user site or
+ * cannot be parsed as an external one. */
+uint32_t stf__site_by_id(const char *site_id);
+
+/* The site ID string of a global site number (the inverse of
+ * stf__site_by_id); "" for 0 or an out-of-range number. */
+void stf__site_describe(uint32_t site, char *buf, size_t len);
+
+/* Untracked memory for libstf's own buffers (glibc's allocator). */
+void *stf__raw_malloc(size_t size);
+void *stf__raw_realloc(void *ptr, size_t size);
+void stf__raw_free(void *ptr);
+
+/* Make sure no dynamic ID below min_next is handed out from now on. */
+void stf__alloc_bump_id(uint64_t min_next);
+
+/* Make sure stf__root is initialized (site table, units, exe path).  Done
+ * by a library constructor and lazily by the allocator; idempotent. */
+void stf__alloc_init(void);
+
+/* Raw mmap/munmap that bypass tracking (libstf's own mappings). */
+void *stf__raw_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);
+int stf__raw_munmap(void *addr, size_t len);
+
+#endif /* STF_ALLOC_H */
