@@ -57,15 +57,31 @@ const char *stf_meta_str(const struct stf_meta_unit *u, uint32_t off);
 /* Follow typedefs (and nothing else) to the underlying type index. */
 uint32_t stf_meta_strip_typedefs(const struct stf_meta_unit *u, uint32_t type);
 
-/* Human-readable C spelling of a type: "struct entry *", "int [4][2]". */
+/* Human-readable C spelling of a type: "struct entry *", "int [4][2]",
+ * "int (*)(char *, ...)".  Returns the length of the full spelling, like
+ * snprintf (buf may be truncated). */
 size_t stf_meta_type_name(const struct stf_meta_unit *u, uint32_t type,
 			  char *buf, size_t len);
 
-/* Find a static object / site by its static ID across all units. */
+/* Find a static object / site by its static ID across all units: 0 if
+ * found (the first unit defining it wins), -1 if not. */
 int stf_meta_find_object(const struct stf_meta *m, const char *id,
 			 const struct stf_meta_unit **unit, uint32_t *index);
 int stf_meta_find_site(const struct stf_meta *m, const char *id,
 		       const struct stf_meta_unit **unit, uint32_t *index);
+
+/*
+ * Find a named type: "struct entry", "union u", "enum color", a typedef name
+ * or a primitive name ("unsigned int").  Among records of one name, the
+ * complete unqualified one is preferred.  stf_meta_find_type searches every
+ * unit (first complete definition wins) and returns 0, or -1 if none;
+ * stf_meta_unit_find_type searches unit u of m and returns the type index
+ * or STF_NONE.  Both are hash lookups.
+ */
+int stf_meta_find_type(const struct stf_meta *m, const char *name,
+		       const struct stf_meta_unit **unit, uint32_t *index);
+uint32_t stf_meta_unit_find_type(const struct stf_meta *m,
+				 const struct stf_meta_unit *u, const char *name);
 
 /* Read callback for the calling process's own memory (ctx unused). */
 int stf_meta_read_self(void *ctx, uint64_t addr, void *buf, size_t len);
