@@ -479,14 +479,14 @@ static bool blob_ok(struct ctx *c, struct stf_meta_unit *u)
 	u->nframes = h->frames.count;
 	u->nlocals = h->locals.count;
 	u->strtab_size = h->strtab.count;
-	c->u = u; /* from here on, errors can name the file */
-	if (!str_ok(c, h->file, "blob", 0, "file") ||
-	    !str_ok(c, h->path, "blob", 0, "path") ||
-	    !str_ok(c, h->producer, "blob", 0, "producer")) {
-		c->u = NULL;
+	if (h->file >= u->strtab_size) {
+		fail(c, "blob file name string offset %u out of range (string table has %u bytes)",
+		     h->file, u->strtab_size);
 		return false;
 	}
-	return true;
+	c->u = u; /* from here on, errors can name the file */
+	return str_ok(c, h->path, "blob", 0, "path") &&
+	       str_ok(c, h->producer, "blob", 0, "producer");
 }
 
 /* ------------------------------------------------------------------ */
