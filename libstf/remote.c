@@ -1,0 +1,941 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * remote.c - snapshot of a peer process's state (see remote.h).
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "remote.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Arena.                                                              */
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t size, used;
+	uint8_t data[];
+};
+
+struct stf_arena {
+	struct arena_chunk *head;
+};
+
+struct stf_arena *stf__arena_new(void)
+{
+	struct stf_arena *a = stf__raw_malloc(sizeof(*a));
+	if (a)
+		a->head = NULL;
+	return a;
+}
+
+void *stf__arena_alloc(struct stf_arena *a, size_t size)
+{
+	struct arena_chunk *c = a->head;
+	size = (size + 15) & ~(size_t)15;
+	if (!c || c->size - c->used < size) {
+		size_t csize = size > (1u << 20) ? size : (1u << 20);
+		c = stf__raw_malloc(sizeof(*c) + csize + 16);
+		if (!c)
+			return NULL;
+		c->size = csize;
+		/* keep data 16-aligned */
+		c->used = (16 - ((uintptr_t)c->data & 15)) & 15;
+		c->next = a->head;
+		a->head = c;
+	}
+	void *p = c->data + c->used;
+	c->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+char *stf__arena_strdup(struct stf_arena *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = stf__arena_alloc(a, n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+void stf__arena_free(struct stf_arena *a)
+{
+	if (!a)
+		return;
+	while (a->head) {
+		struct arena_chunk *c = a->head;
+		a->head = c->next;
+		stf__raw_free(c);
+	}
+	stf__raw_free(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* String map (open addressing, FNV-1a).                               */
+
+uint64_t stf__hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+static int strmap_grow(struct stf_strmap *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	const char **keys = stf__raw_malloc(ncap * sizeof(*keys));
+	uint64_t *vals = stf__raw_malloc(ncap * sizeof(*vals));
+	if (!keys || !vals) {
+		stf__raw_free(keys);
+		stf__raw_free(vals);
+		return -1;
+	}
+	memset(keys, 0, ncap * sizeof(*keys));
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		size_t j = stf__hash_str(m->keys[i]) & (ncap - 1);
+		while (keys[j])
+			j = (j + 1) & (ncap - 1);
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+	}
+	stf__raw_free(m->keys);
+	stf__raw_free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = ncap;
+	return 0;
+}
+
+int stf__strmap_put(struct stf_strmap *m, const char *key, uint64_t val)
+{
+	if (2 * (m->n + 1) > m->cap && strmap_grow(m) < 0)
+		return -1;
+	size_t j = stf__hash_str(key) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (!strcmp(m->keys[j], key)) {
+			m->vals[j] = val;
+			return 0;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->keys[j] = key;
+	m->vals[j] = val;
+	m->n++;
+	return 0;
+}
+
+int stf__strmap_get(const struct stf_strmap *m, const char *key, uint64_t *val)
+{
+	if (!m->cap)
+		return -1;
+	size_t j = stf__hash_str(key) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (!strcmp(m->keys[j], key)) {
+			*val = m->vals[j];
+			return 0;
+		}
+		j = (j + 1) & (m->cap - 1);
+	}
+	return -1;
+}
+
+void stf__strmap_free(struct stf_strmap *m)
+{
+	stf__raw_free(m->keys);
+	stf__raw_free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory access.                                                      */
+
+static void fail(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec l = { buf, len }, r = { (void *)(uintptr_t)addr, len };
+	if (!len)
+		return 0;
+	ssize_t n = process_vm_readv(p->pid, &l, 1, &r, 1, 0);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != len) {
+		errno = EFAULT;
+		return -1;
+	}
+	return 0;
+}
+
+int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
+		    char *err, size_t errlen)
+{
+	struct iovec liov[IOV_MAX], riov[IOV_MAX];
+	size_t i = 0;
+
+	if (p->self) {
+		for (i = 0; i < n; i++)
+			memcpy((void *)(uintptr_t)w[i].addr, w[i].buf, w[i].len);
+		return 0;
+	}
+	while (i < n) {
+		size_t k = 0, total = 0, first = i;
+		for (; i < n && k < IOV_MAX; i++) {
+			if (!w[i].len)
+				continue;
+			liov[k].iov_base = (void *)w[i].buf;
+			liov[k].iov_len = w[i].len;
+			riov[k].iov_base = (void *)(uintptr_t)w[i].addr;
+			riov[k].iov_len = w[i].len;
+			total += w[i].len;
+			k++;
+		}
+		if (!k)
+			continue;
+		ssize_t r = process_vm_writev(p->pid, liov, k, riov, k, 0);
+		if (r < 0 || (size_t)r != total) {
+			fail(err, errlen,
+			     "writing %zu bytes into process %d at 0x%" PRIx64
+			     " failed: %s", total, (int)p->pid, w[first].addr,
+			     r < 0 ? strerror(errno) : "short write");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Catalog.                                                            */
+
+size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o)
+{
+	if (p->nobjs == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 1024;
+		struct stf_obj *n = stf__raw_realloc(p->objs, ncap * sizeof(*n));
+		if (!n)
+			return (size_t)-1;
+		p->objs = n;
+		p->cap = ncap;
+	}
+	p->objs[p->nobjs] = *o;
+	return p->nobjs++;
+}
+
+void stf__peer_index(struct stf_peer *p)
+{
+	stf__index_reset(&p->index);
+	stf__index_reserve(&p->index, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		/* functions are looked up by their entry point only */
+		stf__index_add(&p->index, o->addr,
+			       o->kind == STF_OBJ_FUNC && !o->size ? 1 : o->size, i);
+	}
+	/* Overlaps happen legitimately (merged string literals, aliases);
+	 * the lookup then returns one of them. */
+	stf__index_sort(&p->index, NULL, NULL);
+}
+
+const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr)
+{
+	const struct stf_range *r = stf__index_find(&p->index, addr, STF_INDEX_END);
+	return r ? &p->objs[r->value] : NULL;
+}
+
+static const struct stf_meta_unit *unit_at(const struct stf_peer *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->meta->nunits; i++)
+		if (p->meta->units[i].addr == addr)
+			return &p->meta->units[i];
+	return NULL;
+}
+
+static int add_statics(struct stf_peer *p, char *err, size_t errlen)
+{
+	for (size_t u = 0; u < p->meta->nunits; u++) {
+		const struct stf_meta_unit *mu = &p->meta->units[u];
+		for (uint32_t i = 0; i < mu->nobjects; i++) {
+			const struct stf_object_rec *r = &mu->objects[i];
+			struct stf_obj o = { 0 };
+			if (r->flags & STF_OF_TLS)
+				continue;
+			o.addr = mu->unit->addrs[i];
+			o.size = r->size;
+			o.id = stf_meta_str(mu, r->id);
+			o.unit = mu;
+			o.type = r->type;
+			o.line = r->line;
+			switch (r->kind) {
+			case STF_O_VAR:
+				o.kind = (r->flags & STF_OF_READONLY) ? STF_OBJ_CONST
+								      : STF_OBJ_STATIC;
+				break;
+			case STF_O_FUNC:
+				o.kind = STF_OBJ_FUNC;
+				break;
+			case STF_O_STRING:
+				o.kind = STF_OBJ_STRING;
+				break;
+			default:
+				continue;
+			}
+			if (r->flags & STF_OF_IXFER)
+				o.flags |= STF_OBJF_IXFER;
+			if (r->flags & STF_OF_PXFER)
+				o.flags |= STF_OBJF_PXFER;
+			if (!o.addr)
+				continue;
+			if (stf__peer_add(p, &o) == (size_t)-1) {
+				fail(err, errlen, "out of memory cataloging statics");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int load_sites(struct stf_peer *p, char *err, size_t errlen)
+{
+	size_t n = p->root.nsites;
+	struct stf_site_ref *refs;
+
+	if (n > (1u << 24)) {
+		fail(err, errlen, "process %d: implausible site count %zu", (int)p->pid, n);
+		return -1;
+	}
+	refs = stf__raw_malloc((n ? n : 1) * sizeof(*refs));
+	p->site_ids = stf__arena_alloc(p->arena, (n + 1) * sizeof(char *));
+	p->site_unit = stf__arena_alloc(p->arena, (n + 1) * sizeof(void *));
+	p->site_type = stf__arena_alloc(p->arena, (n + 1) * sizeof(uint32_t));
+	if (!refs || !p->site_ids || !p->site_unit || !p->site_type) {
+		stf__raw_free(refs);
+		fail(err, errlen, "out of memory reading the site table");
+		return -1;
+	}
+	if (stf__peer_read(p, p->root.sites, refs, n * sizeof(*refs)) < 0) {
+		stf__raw_free(refs);
+		fail(err, errlen, "process %d: cannot read its site table (%zu sites at 0x%"
+		     PRIx64 "): %s", (int)p->pid, n, p->root.sites, strerror(errno));
+		return -1;
+	}
+	p->nsites = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct stf_site_ref *s = &refs[i];
+		const struct stf_meta_unit *u;
+		char buf[192];
+		p->site_ids[i] = "";
+		p->site_type[i] = STF_NONE;
+		switch (s->kind) {
+		case STF_SITE_PLUGIN:
+			u = unit_at(p, s->unit);
+			if (!u || s->index >= u->nsites)
+				break;
+			p->site_ids[i] = stf_meta_str(u, u->sites[s->index].id);
+			p->site_unit[i] = u;
+			p->site_type[i] = u->sites[s->index].type;
+			break;
+		case STF_SITE_EXTERNAL:
+			snprintf(buf, sizeof(buf), "%.*s+0x%" PRIx64,
+				 (int)sizeof(s->name), s->name, s->offset);
+			p->site_ids[i] = stf__arena_strdup(p->arena, buf);
+			break;
+		case STF_SITE_USER:
+			snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(s->name), s->name);
+			p->site_ids[i] = stf__arena_strdup(p->arena, buf);
+			snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(s->type_name),
+				 s->type_name);
+			if (buf[0]) {
+				const struct stf_meta_unit *tu;
+				uint32_t t;
+				if (!stf_meta_find_type(p->meta, buf, &tu, &t)) {
+					p->site_unit[i] = tu;
+					p->site_type[i] = t;
+				}
+			}
+			break;
+		}
+		if (s->kind == STF_SITE_EXTERNAL &&
+		    !strncmp(s->name, "libstf.so", 9))
+			p->site_type[i] = STF_NONE - 1; /* marks libstf-internal */
+	}
+	stf__raw_free(refs);
+	return 0;
+}
+
+static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
+{
+	size_t nchunks = p->root.nchunks, high = p->root.slot_high;
+	uint64_t *chunks;
+	struct stf_slot *slots;
+
+	if (!high)
+		return 0;
+	if (nchunks > (1u << 20) || high > nchunks * (uint64_t)STF_SLOTS_PER_CHUNK) {
+		fail(err, errlen, "process %d: inconsistent slot table (%zu chunks, "
+		     "high %zu)", (int)p->pid, nchunks, high);
+		return -1;
+	}
+	chunks = stf__raw_malloc(nchunks * sizeof(*chunks));
+	slots = stf__raw_malloc(STF_SLOTS_PER_CHUNK * sizeof(*slots));
+	if (!chunks || !slots) {
+		fail(err, errlen, "out of memory reading the slot table");
+		goto fail;
+	}
+	if (stf__peer_read(p, p->root.slot_chunks, chunks, nchunks * sizeof(*chunks)) < 0) {
+		fail(err, errlen, "process %d: cannot read its slot chunk table: %s",
+		     (int)p->pid, strerror(errno));
+		goto fail;
+	}
+	for (size_t c = 0; c * STF_SLOTS_PER_CHUNK < high; c++) {
+		size_t n = high - c * STF_SLOTS_PER_CHUNK;
+		if (n > STF_SLOTS_PER_CHUNK)
+			n = STF_SLOTS_PER_CHUNK;
+		if (!chunks[c])
+			continue;
+		if (stf__peer_read(p, chunks[c], slots, n * sizeof(*slots)) < 0) {
+			fail(err, errlen, "process %d: cannot read slot chunk %zu: %s",
+			     (int)p->pid, c, strerror(errno));
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct stf_slot *s = &slots[i];
+			struct stf_obj o = { 0 };
+			if (s->kind == STF_SLOT_FREE || !s->addr)
+				continue;
+			o.addr = s->addr;
+			o.size = s->size;
+			o.dyn_id = s->id;
+			o.site = s->site;
+			o.kind = s->kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
+				 s->kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+			if (s->site < p->nsites) {
+				o.id = p->site_ids[s->site];
+				if (p->site_type[s->site] == STF_NONE - 1) {
+					o.flags |= STF_OBJF_INTERNAL;
+					o.type = STF_NONE;
+				} else {
+					o.unit = p->site_unit[s->site];
+					o.type = p->site_type[s->site];
+				}
+			} else {
+				o.id = "";
+				o.type = STF_NONE;
+			}
+			if (!o.unit)
+				o.type = STF_NONE;
+			if (!*o.id || (s->site < p->nsites && !p->site_unit[s->site] &&
+				       strchr(o.id, '+')))
+				o.flags |= STF_OBJF_EXTERNAL;
+			if (stf__peer_add(p, &o) == (size_t)-1) {
+				fail(err, errlen, "out of memory cataloging objects");
+				goto fail;
+			}
+		}
+	}
+	stf__raw_free(chunks);
+	stf__raw_free(slots);
+	return 0;
+fail:
+	stf__raw_free(chunks);
+	stf__raw_free(slots);
+	return -1;
+}
+
+static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
+		     struct stf_strmap *seen, char *err, size_t errlen)
+{
+	const struct stf_meta_unit *u = unit_at(p, f->unit);
+	const struct stf_frame_rec *fr;
+	uint64_t addrs[256], occurrence = 0;
+	char key[256];
+
+	if (!f->unit)
+		return 0; /* update point not rewritten by the plugin: no locals */
+	if (!u || f->frame >= u->nframes) {
+		fail(err, errlen, "process %d: parked frame refers to unknown unit 0x%"
+		     PRIx64 " frame %u", (int)p->pid, f->unit, f->frame);
+		return -1;
+	}
+	fr = &u->frames[f->frame];
+	if (f->nlocals != fr->nlocals || f->nlocals > 256) {
+		fail(err, errlen, "process %d: frame of %s has %u locals, metadata says %u",
+		     (int)p->pid, stf_meta_str(u, fr->func), f->nlocals, fr->nlocals);
+		return -1;
+	}
+	if (stf__peer_read(p, f->locals, addrs, f->nlocals * sizeof(uint64_t)) < 0) {
+		fail(err, errlen, "process %d: cannot read the locals of %s: %s",
+		     (int)p->pid, stf_meta_str(u, fr->func), strerror(errno));
+		return -1;
+	}
+	/* threads parked in the same function are paired in order */
+	const char *func = stf_meta_str(u, fr->func);
+	if (!stf__strmap_get(seen, func, &occurrence))
+		occurrence++;
+	stf__strmap_put(seen, func, occurrence);
+	for (uint32_t i = 0; i < f->nlocals; i++) {
+		const struct stf_local_rec *l = &u->locals[fr->locals + i];
+		struct stf_obj o = { 0 };
+		uint32_t t = stf_meta_strip_typedefs(u, l->type);
+		if (occurrence)
+			snprintf(key, sizeof(key), "%s/%s#%" PRIu64, func,
+				 stf_meta_str(u, l->name), occurrence);
+		else
+			snprintf(key, sizeof(key), "%s/%s", func, stf_meta_str(u, l->name));
+		o.addr = addrs[i];
+		o.size = t < u->ntypes ? u->types[t].size : 0;
+		o.id = stf__arena_strdup(p->arena, key);
+		o.unit = u;
+		o.type = l->type;
+		o.kind = STF_OBJ_LOCAL;
+		if (!o.addr || !o.id)
+			continue;
+		if (stf__peer_add(p, &o) == (size_t)-1) {
+			fail(err, errlen, "out of memory cataloging locals");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_frames(struct stf_peer *p, const struct stf_parked_frame *own,
+		      char *err, size_t errlen)
+{
+	struct stf_strmap seen = { 0 };
+	struct stf_parked_frame *frames;
+	size_t n = p->root.nframes;
+	int rc = 0;
+
+	if (own) {
+		rc = add_frame(p, own, &seen, err, errlen);
+		stf__strmap_free(&seen);
+		return rc;
+	}
+	if (!n || !p->root.frames)
+		return 0;
+	if (n > 4096) {
+		fail(err, errlen, "process %d: implausible frame count %zu", (int)p->pid, n);
+		return -1;
+	}
+	frames = stf__arena_alloc(p->arena, n * sizeof(*frames));
+	if (!frames || stf__peer_read(p, p->root.frames, frames, n * sizeof(*frames)) < 0) {
+		fail(err, errlen, "process %d: cannot read its parked frames", (int)p->pid);
+		return -1;
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_frame(p, &frames[i], &seen, err, errlen);
+	stf__strmap_free(&seen);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared libraries and ELF symbols.                                   */
+
+struct elf_file {
+	const char *path;
+	const uint8_t *map;
+	size_t size;
+	uint64_t first_vaddr; /* page-aligned vaddr of the first PT_LOAD */
+	const Elf64_Sym *syms[2];
+	const char *strs[2];
+	size_t nsyms[2], strsize[2];
+	struct elf_file *next;
+};
+
+static struct elf_file *elf_files; /* cache for the life of the process */
+
+static struct elf_file *elf_open(const char *path)
+{
+	struct elf_file *e;
+	struct stat st;
+	int fd;
+
+	for (e = elf_files; e; e = e->next)
+		if (!strcmp(e->path, path))
+			return e->map ? e : NULL;
+	e = stf__raw_malloc(sizeof(*e) + strlen(path) + 1);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	strcpy((char *)(e + 1), path);
+	e->path = (const char *)(e + 1);
+	e->next = elf_files;
+	elf_files = e;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return NULL;
+	}
+	void *m = stf__raw_mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED || !m)
+		return NULL;
+	const Elf64_Ehdr *eh = m;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > (uint64_t)st.st_size ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size) {
+		stf__raw_munmap(m, st.st_size);
+		return NULL;
+	}
+	e->map = m;
+	e->size = st.st_size;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			e->first_vaddr = ph[i].p_vaddr - ph[i].p_offset;
+			break;
+		}
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		int k = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
+		if (k < 0 || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		const Elf64_Shdr *ss = &sh[sh[i].sh_link];
+		if (sh[i].sh_offset + sh[i].sh_size > e->size ||
+		    ss->sh_offset + ss->sh_size > e->size)
+			continue;
+		e->syms[k] = (const Elf64_Sym *)(e->map + sh[i].sh_offset);
+		e->nsyms[k] = sh[i].sh_size / sizeof(Elf64_Sym);
+		e->strs[k] = (const char *)(e->map + ss->sh_offset);
+		e->strsize[k] = ss->sh_size;
+	}
+	return e;
+}
+
+static const char *elf_sym_name(const struct elf_file *e, int k, const Elf64_Sym *s)
+{
+	if (s->st_name >= e->strsize[k])
+		return "";
+	return e->strs[k] + s->st_name;
+}
+
+/* Symbol containing vaddr (link-time address). */
+static const char *elf_find_addr(const struct elf_file *e, uint64_t vaddr, uint64_t *off)
+{
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < e->nsyms[k]; i++) {
+			const Elf64_Sym *s = &e->syms[k][i];
+			int t = ELF64_ST_TYPE(s->st_info);
+			if ((t != STT_OBJECT && t != STT_FUNC && t != STT_TLS &&
+			     t != STT_GNU_IFUNC) || s->st_shndx == SHN_UNDEF)
+				continue;
+			if (vaddr >= s->st_value &&
+			    (vaddr - s->st_value < s->st_size ||
+			     (vaddr == s->st_value))) {
+				const char *n = elf_sym_name(e, k, s);
+				if (!*n)
+					continue;
+				*off = vaddr - s->st_value;
+				return n;
+			}
+		}
+	return NULL;
+}
+
+static int elf_find_name(const struct elf_file *e, const char *name, uint64_t *vaddr)
+{
+	for (int k = 1; k >= 0; k--)
+		for (size_t i = 0; i < e->nsyms[k]; i++) {
+			const Elf64_Sym *s = &e->syms[k][i];
+			if (s->st_shndx == SHN_UNDEF)
+				continue;
+			if (!strcmp(elf_sym_name(e, k, s), name)) {
+				*vaddr = s->st_value;
+				return 0;
+			}
+		}
+	return -1;
+}
+
+static int load_maps(struct stf_peer *p)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *n = stf__raw_realloc(buf, cap = cap ? 2 * cap : 65536);
+			if (!n) {
+				close(fd);
+				stf__raw_free(buf);
+				return -1;
+			}
+			buf = n;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	if (!buf)
+		return -1;
+	buf[len] = 0;
+	size_t nlines = 0;
+	for (size_t i = 0; i < len; i++)
+		nlines += buf[i] == '\n';
+	p->libs = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->libs));
+	if (!p->libs) {
+		stf__raw_free(buf);
+		return -1;
+	}
+	/* first pass: record mappings; the bias comes from the offset-0 one */
+	for (char *line = buf, *nl; *line; line = nl + 1) {
+		unsigned long start, end, off;
+		char perms[8];
+		int pos = 0;
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &off,
+			   &pos) < 4 || !pos || line[pos] != '/')
+			continue;
+		struct stf_peer_lib *l = &p->libs[p->nlibs++];
+		l->start = start;
+		l->end = end;
+		l->path = stf__arena_strdup(p->arena, line + pos);
+		l->bias = start - off; /* refined below */
+	}
+	stf__raw_free(buf);
+	for (size_t i = 0; i < p->nlibs; i++) {
+		struct elf_file *e = elf_open(p->libs[i].path);
+		/* start - file offset = address of file offset 0 */
+		if (e)
+			p->libs[i].bias -= e->first_vaddr;
+	}
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
+			 const char **sym, uint64_t *off)
+{
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct stf_peer_lib *l = &p->libs[i];
+		if (addr < l->start || addr >= l->end)
+			continue;
+		struct elf_file *e = elf_open(l->path);
+		if (!e)
+			return -1;
+		const char *n = elf_find_addr(e, addr - l->bias, off);
+		if (!n)
+			return -1;
+		*lib = base_name(l->path);
+		*sym = n;
+		return 0;
+	}
+	return -1;
+}
+
+uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib, const char *sym)
+{
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct stf_peer_lib *l = &p->libs[i];
+		if (lib ? strcmp(base_name(l->path), lib) : strcmp(l->path, p->exe))
+			continue;
+		struct elf_file *e = elf_open(l->path);
+		uint64_t v;
+		if (e && !elf_find_name(e, sym, &v))
+			return v + l->bias;
+		return 0;
+	}
+	return 0;
+}
+
+const char *stf__peer_exe_symbol(struct stf_peer *p, uint64_t addr, uint64_t *off)
+{
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct stf_peer_lib *l = &p->libs[i];
+		if (addr < l->start || addr >= l->end || strcmp(l->path, p->exe))
+			continue;
+		struct elf_file *e = elf_open(l->path);
+		return e ? elf_find_addr(e, addr - l->bias, off) : NULL;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+int stf__peer_site_type(const struct stf_peer *p, const char *site_id,
+			const struct stf_meta_unit **unit, uint32_t *type)
+{
+	uint32_t idx;
+	if (stf_meta_find_site(p->meta, site_id, unit, &idx) < 0)
+		return -1;
+	*type = (*unit)->sites[idx].type;
+	return 0;
+}
+
+int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
+		   unsigned what, const struct stf_parked_frame *frame,
+		   char *err, size_t errlen)
+{
+	char merr[256];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->self = pid == getpid();
+	p->arena = stf__arena_new();
+	if (!p->arena) {
+		fail(err, errlen, "out of memory");
+		return -1;
+	}
+	if (p->self) {
+		stf__alloc_init();
+		p->root = stf__root;
+	} else if (stf__peer_read(p, root_addr, &p->root, sizeof(p->root)) < 0) {
+		fail(err, errlen, "cannot read the libstf root of process %d at 0x%" PRIx64
+		     ": %s (is it running libstf, and may this process read it?)",
+		     (int)pid, root_addr, strerror(errno));
+		return -1;
+	}
+	if (p->root.magic != STF_ROOT_MAGIC || p->root.version != STF_ROOT_VERSION) {
+		fail(err, errlen, "process %d: no libstf root at 0x%" PRIx64
+		     " (magic %#" PRIx64 ", version %" PRIu64 ", want %u)", (int)pid,
+		     root_addr, p->root.magic, p->root.version, STF_ROOT_VERSION);
+		return -1;
+	}
+	if (p->root.exe_path &&
+	    stf__peer_read(p, p->root.exe_path, p->exe, sizeof(p->exe) - 1) < 0) {
+		/* the path may sit near the end of a mapping: read it bytewise */
+		size_t i;
+		for (i = 0; i < sizeof(p->exe) - 1; i++)
+			if (stf__peer_read(p, p->root.exe_path + i, &p->exe[i], 1) < 0 ||
+			    !p->exe[i])
+				break;
+		p->exe[i] = 0;
+	}
+	p->exe[sizeof(p->exe) - 1] = 0;
+	p->meta = stf_meta_load(p->self ? stf_meta_read_self : stf_meta_read_pid,
+				&p->pid, p->root.units_start, p->root.units_end,
+				merr, sizeof(merr));
+	if (!p->meta) {
+		fail(err, errlen, "process %d (%s): cannot load its metadata: %s",
+		     (int)pid, p->exe, merr);
+		return -1;
+	}
+	if (load_sites(p, err, errlen) < 0)
+		return -1;
+	if ((what & STF_PEER_STATICS) && add_statics(p, err, errlen) < 0)
+		return -1;
+	if ((what & STF_PEER_DYNAMIC) && add_dynamic(p, err, errlen) < 0)
+		return -1;
+	if ((what & STF_PEER_FRAMES) && add_frames(p, frame, err, errlen) < 0)
+		return -1;
+	load_maps(p);
+	stf__peer_index(p);
+	return 0;
+}
+
+int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen)
+{
+	struct iovec riov[IOV_MAX], liov;
+	size_t total = 0, pos = 0;
+
+	if (p->self) {
+		for (size_t i = 0; i < p->nobjs; i++)
+			if (kinds & (1u << p->objs[i].kind))
+				p->objs[i].bytes = (const uint8_t *)(uintptr_t)p->objs[i].addr;
+		return 0;
+	}
+	for (size_t i = 0; i < p->nobjs; i++)
+		if (kinds & (1u << p->objs[i].kind))
+			total += p->objs[i].size;
+	p->bytes = stf__raw_malloc(total ? total : 1);
+	if (!p->bytes) {
+		fail(err, errlen, "out of memory: %zu bytes for the state of process %d",
+		     total, (int)p->pid);
+		return -1;
+	}
+	p->bytes_len = total;
+	size_t i = 0;
+	while (i < p->nobjs) {
+		size_t k = 0, len = 0, first = pos;
+		for (; i < p->nobjs && k < IOV_MAX; i++) {
+			struct stf_obj *o = &p->objs[i];
+			if (!(kinds & (1u << o->kind)))
+				continue;
+			o->bytes = p->bytes + pos;
+			pos += o->size;
+			if (!o->size)
+				continue;
+			riov[k].iov_base = (void *)(uintptr_t)o->addr;
+			riov[k].iov_len = o->size;
+			len += o->size;
+			k++;
+		}
+		if (!k)
+			continue;
+		liov.iov_base = p->bytes + first;
+		liov.iov_len = len;
+		ssize_t r = process_vm_readv(p->pid, &liov, 1, riov, k, 0);
+		if (r < 0 || (size_t)r != len) {
+			/* find the object that could not be read */
+			for (size_t j = 0; j < p->nobjs; j++) {
+				struct stf_obj *o = &p->objs[j];
+				uint8_t probe;
+				if (o->bytes && o->size &&
+				    stf__peer_read(p, o->addr, &probe, 1) < 0) {
+					fail(err, errlen, "process %d: cannot read object %s "
+					     "(%" PRIu64 " bytes at 0x%" PRIx64 "): %s",
+					     (int)p->pid, o->id, o->size, o->addr,
+					     strerror(errno));
+					return -1;
+				}
+			}
+			fail(err, errlen, "process %d: reading its state failed: %s",
+			     (int)p->pid, r < 0 ? strerror(errno) : "short read");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void stf__peer_close(struct stf_peer *p)
+{
+	if (p->meta)
+		stf_meta_free(p->meta);
+	stf__raw_free(p->objs);
+	stf__raw_free(p->bytes);
+	stf__index_free(&p->index);
+	stf__arena_free(p->arena);
+	memset(p, 0, sizeof(*p));
+}

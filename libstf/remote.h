@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * remote.h - snapshot of a peer process's state for the transfer engine.
+ *
+ * INTERNAL.  A peer is the past version P, the reversed version R or the
+ * calling process itself.  Opening a peer reads its stf_root, loads its
+ * metadata, its site table and its slot table (process_vm_readv in bulk),
+ * and catalogs every object - statics, live tracked objects, update-point
+ * locals - in an address index.  Object bytes are fetched on request, in
+ * batches of IOV_MAX iovecs per system call; for the calling process they
+ * are used in place.  Memory comes from libstf's raw allocator, so none of
+ * it is part of the program's state.
+ */
+#ifndef STF_REMOTE_H
+#define STF_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "index.h"
+#include "meta.h"
+#include "root.h"
+
+enum stf_obj_kind {
+	STF_OBJ_STATIC = 1, /* writable static variable */
+	STF_OBJ_CONST,      /* read-only static variable */
+	STF_OBJ_FUNC,       /* address-taken function */
+	STF_OBJ_STRING,     /* string literal */
+	STF_OBJ_HEAP,       /* tracked heap block */
+	STF_OBJ_MMAP,       /* tracked mapping */
+	STF_OBJ_USER,       /* stf_register_object() */
+	STF_OBJ_LOCAL,      /* local of a parked update-point frame */
+};
+
+/* Object flags. */
+#define STF_OBJF_IXFER    0x01u /* copy bytes only */
+#define STF_OBJF_PXFER    0x02u /* the object is an integer holding a pointer */
+#define STF_OBJF_INTERNAL 0x04u /* libstf's own allocation: never state */
+#define STF_OBJF_EXTERNAL 0x08u /* allocated by uninstrumented code */
+
+struct stf_obj {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t dyn_id;          /* dynamic ID, 0 for statics and locals */
+	const char *id;           /* static ID, site ID or "func/local#n" */
+	const struct stf_meta_unit *unit; /* unit of `type`, NULL if untyped */
+	uint32_t type;            /* element type (statics, locals: the type) */
+	uint32_t site;            /* global site number in the peer */
+	uint8_t kind;             /* enum stf_obj_kind */
+	uint8_t flags;            /* STF_OBJF_* */
+	uint16_t reserved;
+	uint32_t line;
+	const uint8_t *bytes;     /* the object's bytes, once fetched */
+};
+
+struct stf_peer_lib {
+	uint64_t start, end;  /* one executable-or-data mapping of the library */
+	uint64_t bias;        /* load bias of the library */
+	const char *path;
+};
+
+struct stf_peer {
+	pid_t pid;
+	int self;                    /* the calling process (bytes in place) */
+	struct stf_root root;
+	struct stf_meta *meta;
+	char exe[4096];
+	size_t nsites;
+	const char **site_ids;       /* site ID string per global site number */
+	const struct stf_meta_unit **site_unit; /* element type per site */
+	uint32_t *site_type;
+	struct stf_obj *objs;
+	size_t nobjs, cap;
+	struct stf_index index;      /* value = object number */
+	struct stf_peer_lib *libs;   /* file-backed mappings, from /proc/PID/maps */
+	size_t nlibs;
+	uint8_t *bytes;              /* one buffer holding every fetched object */
+	size_t bytes_len;
+	struct stf_arena *arena;
+};
+
+/* What stf__peer_open catalogs. */
+#define STF_PEER_STATICS  0x1u
+#define STF_PEER_DYNAMIC  0x2u
+#define STF_PEER_FRAMES   0x4u
+
+/*
+ * Open pid's state (pid == getpid(): the calling process, root address
+ * ignored: stf__root).  Returns 0, or -1 with a message in err naming what
+ * failed.  `frame`, if not NULL, replaces the peer's published frames
+ * (the calling process's own update point).
+ */
+int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
+		   unsigned what, const struct stf_parked_frame *frame,
+		   char *err, size_t errlen);
+/* Fetch the bytes of every object with kind in the mask (1 << kind). */
+int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen);
+void stf__peer_close(struct stf_peer *p);
+
+/* Add an object to the catalog (not to the index); its number. */
+size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
+/* Sort the index after objects were added. */
+void stf__peer_index(struct stf_peer *p);
+
+/* Object containing addr (one past the end allowed), NULL if none. */
+const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr);
+
+/* Element type of a site in the peer's metadata, by site ID. */
+int stf__peer_site_type(const struct stf_peer *p, const char *site_id,
+			const struct stf_meta_unit **unit, uint32_t *type);
+
+/* Shared-library symbol containing addr: library basename and symbol
+ * name (arena strings) and offset into the symbol; 0 or -1. */
+int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
+			 const char **sym, uint64_t *off);
+/* Address of a symbol of a library (by basename) or, lib == NULL, of the
+ * executable, in the peer; 0 if not found. */
+uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
+			       const char *sym);
+/* Name of the executable's symbol containing addr (functions that are not
+ * address-taken objects). */
+const char *stf__peer_exe_symbol(struct stf_peer *p, uint64_t addr, uint64_t *off);
+
+/* Bulk memory access of a peer. */
+int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t len);
+/* Scatter writes: n (local buffer, remote address, length) triples. */
+struct stf_write {
+	const void *buf;
+	uint64_t addr;
+	size_t len;
+};
+int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
+		    char *err, size_t errlen);
+
+/* Arena of the engine: raw memory released all at once. */
+struct stf_arena;
+struct stf_arena *stf__arena_new(void);
+void *stf__arena_alloc(struct stf_arena *a, size_t size); /* zeroed, 16-aligned */
+char *stf__arena_strdup(struct stf_arena *a, const char *s);
+void stf__arena_free(struct stf_arena *a);
+
+/* String -> uint64 hash map (keys are not copied). */
+struct stf_strmap {
+	const char **keys;
+	uint64_t *vals;
+	size_t n, cap;
+};
+int stf__strmap_put(struct stf_strmap *m, const char *key, uint64_t val);
+int stf__strmap_get(const struct stf_strmap *m, const char *key, uint64_t *val);
+void stf__strmap_free(struct stf_strmap *m);
+uint64_t stf__hash_str(const char *s);
+
+#endif /* STF_REMOTE_H */

@@ -48,6 +48,14 @@ enum stf_fault {
 	STF_FAULT_LEAK,           /* allocate an extra object nobody owns */
 };
 
+struct stf_parked_frame;
+/* The calling thread's own update-point frame (the one handed to
+ * stf__ctl_update_point_reached).  ctl.c sets it in F before
+ * stf__xfer_forward and in R before stf__xfer_serve; its locals are the
+ * destination (F, R) and source (F, backward) of the update-point locals.
+ * The struct is copied; the locals array it points to must stay valid. */
+void stf__xfer_set_frame(const struct stf_parked_frame *frame);
+
 int stf__xfer_forward(pid_t past_pid, uint64_t past_root,
 		      struct stf_xfer_report *rep);
 int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
