@@ -20,6 +20,14 @@
 int stf__quiesce(unsigned timeout_ms);
 /* Release the parked threads (rollback in P, commit in F). */
 void stf__resume(void);
+/* The calling thread (libstf's control thread) never parks: quiescence
+ * does not wait for it.  The thread calling stf__quiesce is always
+ * excluded.  Up to 8 threads. */
+void stf__quiesce_exclude_self(void);
+
+/* The plugin rewrites stf__update_point() calls into this: &local for
+ * each local of frame record `frame` of `unit` (struct stf_unit). */
+void stf__update_point_frame(const void *unit, unsigned frame, ...);
 
 /* The role of this process, set by ctl.c from the environment at start. */
 void stf__set_role(enum stf_role role);
