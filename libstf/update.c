@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * update.c - update points, roles and quiescence.
+ *
+ * stf_update_point() costs one load of stf__update_pending.  When it is
+ * set the thread enters here and either parks (the running version is
+ * being quiesced) or hands over to the control code (the process is the
+ * future or reversed version of an update).
+ *
+ * Quiescence waits for every thread of the process but the control
+ * thread(s) to park.  Threads blocked in an event-loop system call are
+ * interrupted with a real-time signal whose handler does nothing and is
+ * installed without SA_RESTART, so the call fails with EINTR and the loop
+ * comes round to its update point.  Only threads whose current system
+ * call (from /proc/self/task/TID/syscall) is such a call are kicked, and
+ * the kick repeats every few milliseconds to catch a thread that checked
+ * the flag just before blocking.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "stf-format.h"
+#include "update.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT volatile int stf__update_pending;
+
+static _Atomic int role = STF_ROLE_NORMAL;
+
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;   /* parked threads wait */
+static pthread_cond_t q_arrive = PTHREAD_COND_INITIALIZER; /* quiescer waits */
+static bool quiescing;        /* under q_lock */
+static uint64_t generation;   /* bumped by every release */
+static bool handing_over;     /* F/R: a thread is in the control code */
+
+/* Frames of the parked threads, published through stf__root. */
+static struct stf_parked_frame *frames;
+static size_t nframes, cap_frames;
+
+#define MAX_EXCLUDED 8
+static pid_t excluded[MAX_EXCLUDED];
+static size_t nexcluded;
+
+/* ------------------------------------------------------------------ */
+/* Roles.                                                                */
+
+EXPORT void stf__set_role(enum stf_role r)
+{
+	pthread_mutex_lock(&q_lock);
+	atomic_store(&role, r);
+	/* F and R run their startup up to the first update point, which
+	 * must then call into the control code. */
+	stf__update_pending = r != STF_ROLE_NORMAL || quiescing;
+	pthread_cond_broadcast(&q_cond);
+	pthread_mutex_unlock(&q_lock);
+}
+
+EXPORT enum stf_role stf_role(void)
+{
+	return (enum stf_role)atomic_load(&role);
+}
+
+EXPORT int stf_is_updating(void)
+{
+	return atomic_load(&role) != STF_ROLE_NORMAL;
+}
+
+/* ctl.c provides the real one; without it update points of F/R return. */
+EXPORT __attribute__((weak)) void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
+{
+	(void)frame;
+}
+
+/* ------------------------------------------------------------------ */
+/* Update points.                                                        */
+
+static pid_t gettid_raw(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static void park(struct stf_parked_frame *f)
+{
+	f->tid = (uint64_t)gettid_raw();
+	pthread_mutex_lock(&q_lock);
+	if (atomic_load(&role) != STF_ROLE_NORMAL && !quiescing) {
+		if (!handing_over) {
+			handing_over = true;
+			pthread_mutex_unlock(&q_lock);
+			stf__ctl_update_point_reached(f);
+			pthread_mutex_lock(&q_lock);
+			handing_over = false;
+			pthread_cond_broadcast(&q_cond);
+		} else {
+			/* Another thread performs the transfer; wait for the
+			 * outcome (commit makes the role normal). */
+			while (handing_over && atomic_load(&role) != STF_ROLE_NORMAL)
+				pthread_cond_wait(&q_cond, &q_lock);
+		}
+		pthread_mutex_unlock(&q_lock);
+		return;
+	}
+	if (!quiescing) {
+		pthread_mutex_unlock(&q_lock);
+		return;
+	}
+	if (nframes == cap_frames) {
+		size_t ncap = cap_frames ? 2 * cap_frames : 16;
+		struct stf_parked_frame *nf = stf__raw_realloc(frames, ncap * sizeof *nf);
+		if (!nf) {
+			/* Cannot publish this thread: it keeps running, so the
+			 * quiescence times out instead of missing a frame. */
+			pthread_mutex_unlock(&q_lock);
+			return;
+		}
+		frames = nf;
+		cap_frames = ncap;
+	}
+	frames[nframes++] = *f;
+	pthread_cond_broadcast(&q_arrive);
+	uint64_t gen = generation;
+	while (generation == gen)
+		pthread_cond_wait(&q_cond, &q_lock);
+	pthread_mutex_unlock(&q_lock);
+}
+
+EXPORT void stf__update_point(void)
+{
+	struct stf_parked_frame f = { 0 };
+	park(&f);
+}
+
+/* Number of locals of frame record `frame` of `unit`, 0 if unreadable. */
+static uint32_t frame_nlocals(const struct stf_unit *u, unsigned frame)
+{
+	if (!u || u->magic != STF_UNIT_MAGIC)
+		return 0;
+	const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+	if (b->magic != STF_BLOB_MAGIC || frame >= b->frames.count ||
+	    b->frames.off + (uint64_t)b->frames.count * sizeof(struct stf_frame_rec) > b->size)
+		return 0;
+	const struct stf_frame_rec *fr = (const struct stf_frame_rec *)((const char *)b + b->frames.off);
+	return fr[frame].nlocals;
+}
+
+#define MAX_FRAME_LOCALS 1024u
+
+EXPORT void stf__update_point_frame(const void *unit, unsigned frame, ...)
+{
+	uint32_t n = frame_nlocals(unit, frame);
+	if (n > MAX_FRAME_LOCALS)
+		n = 0;  /* a damaged record: publish no locals rather than guess */
+	uint64_t locals[n ? n : 1];
+	va_list ap;
+	va_start(ap, frame);
+	for (uint32_t i = 0; i < n; i++)
+		locals[i] = (uintptr_t)va_arg(ap, void *);
+	va_end(ap);
+	struct stf_parked_frame f = {
+		.unit = (uintptr_t)unit,
+		.frame = frame,
+		.nlocals = n,
+		.locals = n ? (uintptr_t)locals : 0,
+	};
+	park(&f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Quiescence.                                                           */
+
+EXPORT void stf__quiesce_exclude_self(void)
+{
+	pid_t t = gettid_raw();
+	pthread_mutex_lock(&q_lock);
+	bool known = false;
+	for (size_t i = 0; i < nexcluded; i++)
+		known |= excluded[i] == t;
+	if (!known && nexcluded < MAX_EXCLUDED)
+		excluded[nexcluded++] = t;
+	pthread_mutex_unlock(&q_lock);
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static int kick_signal(void)
+{
+	return SIGRTMAX - 2;
+}
+
+static int install_kick_handler(void)
+{
+	struct sigaction sa, old;
+	if (sigaction(kick_signal(), NULL, &old) < 0)
+		return -1;
+	if (old.sa_handler == kick_handler)
+		return 0;
+	if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
+		fprintf(stderr, "libstf: signal %d (SIGRTMAX-2) has a handler of the program; "
+			"quiescence cannot interrupt blocking calls\n", kick_signal());
+		return -1;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = kick_handler;  /* no SA_RESTART: the call fails with EINTR */
+	sigemptyset(&sa.sa_mask);
+	return sigaction(kick_signal(), &sa, NULL);
+}
+
+static bool is_socket(long fd)
+{
+	struct stat st;
+	return fd >= 0 && fd <= 0x7fffffff && fstat((int)fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+/* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
+ * thread is gone. */
+static int in_event_call(pid_t tid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *p = buf;
+	long nr = strtol(p, &p, 10);
+	long arg0 = (long)strtoul(p, &p, 16);
+	switch (nr) {
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+#ifdef SYS_epoll_pwait2
+	case SYS_epoll_pwait2:
+#endif
+	case SYS_poll:
+	case SYS_ppoll:
+	case SYS_select:
+	case SYS_pselect6:
+	case SYS_accept:
+	case SYS_accept4:
+	case SYS_nanosleep:
+	case SYS_clock_nanosleep:
+		return 1;
+	case SYS_read:
+	case SYS_recvfrom:
+	case SYS_recvmsg:
+	case SYS_recvmmsg:
+		return is_socket(arg0);
+	default:
+		return 0;  /* "running", or a call we must not disturb */
+	}
+}
+
+static bool is_parked_locked(pid_t tid)
+{
+	for (size_t i = 0; i < nframes; i++)
+		if (frames[i].tid == (uint64_t)tid)
+			return true;
+	return false;
+}
+
+static bool is_excluded_locked(pid_t tid)
+{
+	for (size_t i = 0; i < nexcluded; i++)
+		if (excluded[i] == tid)
+			return true;
+	return false;
+}
+
+/* A zombie thread (an exited main thread) never parks and needs not. */
+static bool is_zombie(pid_t tid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;  /* gone */
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	const char *rp = strrchr(buf, ')');
+	return rp && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
+/* One pass over the threads (q_lock held): kick the blocked ones.
+ * Returns the number of threads still to park, -1 on error. */
+static int sweep_locked(pid_t self, pid_t pid, bool kick)
+{
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[4096];
+	int missing = 0;
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			pid_t tid = (pid_t)atoi(d->d_name);
+			if (tid == self || is_excluded_locked(tid) || is_parked_locked(tid))
+				continue;
+			int ev = in_event_call(tid);
+			if (ev < 0 && is_zombie(tid))
+				continue;
+			missing++;
+			if (kick && ev > 0)
+				syscall(SYS_tgkill, pid, tid, kick_signal());
+		}
+	}
+	close(fd);
+	return missing;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Release the parked threads (q_lock held). */
+static void release_locked(void)
+{
+	quiescing = false;
+	stf__root.quiesced = 0;
+	stf__root.frames = 0;
+	stf__root.nframes = 0;
+	nframes = 0;
+	generation++;
+	stf__update_pending = atomic_load(&role) != STF_ROLE_NORMAL;
+	pthread_cond_broadcast(&q_cond);
+}
+
+#define KICK_INTERVAL_MS 2
+
+EXPORT int stf__quiesce(unsigned timeout_ms)
+{
+	pid_t self = gettid_raw(), pid = getpid();
+	if (install_kick_handler() < 0)
+		return -1;
+	pthread_mutex_lock(&q_lock);
+	if (quiescing) {
+		pthread_mutex_unlock(&q_lock);
+		errno = EBUSY;
+		return -1;
+	}
+	quiescing = true;
+	nframes = 0;
+	stf__update_pending = 1;
+	uint64_t deadline = now_ms() + timeout_ms;
+	int ret = -1;
+	for (;;) {
+		int missing = sweep_locked(self, pid, true);
+		if (missing == 0) {
+			stf__root.frames = (uintptr_t)frames;
+			stf__root.nframes = nframes;
+			stf__root.quiesced = 1;
+			ret = 0;
+			break;
+		}
+		uint64_t now = now_ms();
+		if (missing < 0 || now >= deadline)
+			break;
+		uint64_t wait = deadline - now < KICK_INTERVAL_MS ? deadline - now : KICK_INTERVAL_MS;
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)wait * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&q_arrive, &q_lock, &ts);
+	}
+	if (ret < 0) {
+		release_locked();
+		errno = ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&q_lock);
+	return ret;
+}
+
+EXPORT void stf__resume(void)
+{
+	pthread_mutex_lock(&q_lock);
+	if (quiescing)
+		release_locked();
+	pthread_mutex_unlock(&q_lock);
+}
