@@ -91,10 +91,9 @@ expect_update() {
 	fi
 }
 
-# The running program's pid according to ttst-ctl status.
+# The running program's pid according to `ttst-ctl status`.
 served_pid() {
-	"$TTST_CTL" --socket "$sock" --json status | tr ',{}' '\n\n\n' |
-		sed -n 's/^ *"pid" *: *\([0-9]*\).*/\1/p' | head -n 1
+	"$TTST_CTL" --socket "$sock" status | sed -n 's/^pid: *//p'
 }
 
 start_load() { # PREFIX: continuous checked client load in the background
