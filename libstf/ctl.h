@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ctl.h - libstf's control channel to ttstd.
+ *
+ * INTERNAL.  ctl.c has no entry points of its own besides
+ * stf__ctl_update_point_reached (update.h): a library constructor reads the
+ * environment below and, when the process is supervised, starts one control
+ * thread that connects to ttstd and executes its commands (wire format:
+ * ttstd/proto.h).
+ *
+ * Environment (set by ttstd for the program, by the control thread of the
+ * past version P for the future F and reversed R versions; the first three
+ * are removed from the environment at start, so the program's own children
+ * do not inherit them):
+ */
+#ifndef STF_CTL_H
+#define STF_CTL_H
+
+/* Path of ttstd's program socket; its presence means "supervised". */
+#define STF_ENV_CTL     "STF_CTL"
+/* "future" or "reversed"; absent for the supervised program itself. */
+#define STF_ENV_ROLE    "STF_ROLE"
+/* "<pid>:<address of P's struct stf_root>" (hex), in F and R. */
+#define STF_ENV_PAST    "STF_PAST"
+/* First dynamic ID to hand out (P's next ID), in F and R; read by alloc.c. */
+#define STF_ENV_ID_BASE "STF_ID_BASE"
+/* Fault injection, in F and R; read by fault.c. */
+#define STF_ENV_FAULT   "STF_FAULT"
+
+/*
+ * Commands (`cmd=`) the control thread executes, by role:
+ *   past (the running program):  quiesce, spawn, resume, exit
+ *   future:                      forward, backward (+ fd), resume (commit)
+ *   reversed:                    serve (+ fd), diff, exit
+ * F and R first send `event=ready` when their first update point is
+ * reached.  Every command gets one reply, `ok=1 ...` or `ok=0 error=...`,
+ * except exit.
+ */
+
+#endif /* STF_CTL_H */
