@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * stf-meta - inspect the ttst metadata of a binary: dump it, verify it
+ * against DWARF, diff the state of two versions.  See stf-meta(1).
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stf-meta.h"
+
+static const char usage_text[] =
+	"Usage: stf-meta dump [--json] BINARY\n"
+	"       stf-meta verify BINARY\n"
+	"       stf-meta diff [--json] OLD NEW\n"
+	"       stf-meta --help | --version\n"
+	"\n"
+	"Inspect the ttst metadata (section stf_units) that the stf.so GCC plugin\n"
+	"puts into a binary.\n"
+	"\n"
+	"  dump    print units, static objects, types, allocation sites and\n"
+	"          update-point frames\n"
+	"  verify  cross-check objects and types against the DWARF debug\n"
+	"          information (the binary must be built with -g)\n"
+	"  diff    list the state-level differences between two versions and\n"
+	"          whether the automatic transfer covers each one\n"
+	"\n"
+	"Exit status: 0 success / agreement / no state change, 1 disagreement or\n"
+	"differences, 2 usage error or unreadable input.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "stf-meta: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'stf-meta --help'.\n");
+	return EXIT_USAGE;
+}
+
+struct elfmeta *stf_meta_tool_open(const char *path)
+{
+	char err[1024];
+	enum elfmeta_status st;
+	struct elfmeta *em = elfmeta_open(path, &st, err, sizeof err);
+
+	if (!em)
+		fprintf(stderr, "stf-meta: %s\n", err);
+	return em;
+}
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+const char *kind_name(unsigned kind)
+{
+	static const char *const names[] = {
+		[STF_K_VOID] = "void", [STF_K_INT] = "int", [STF_K_FLOAT] = "float",
+		[STF_K_ENUM] = "enum", [STF_K_POINTER] = "pointer",
+		[STF_K_ARRAY] = "array", [STF_K_STRUCT] = "struct",
+		[STF_K_UNION] = "union", [STF_K_FUNCTION] = "function",
+		[STF_K_TYPEDEF] = "typedef", [STF_K_COMPLEX] = "complex",
+		[STF_K_VECTOR] = "vector",
+	};
+	return kind < sizeof names / sizeof *names && names[kind] ? names[kind] : "?";
+}
+
+const char *object_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case STF_O_VAR:    return "var";
+	case STF_O_FUNC:   return "func";
+	case STF_O_STRING: return "string";
+	default:           return "?";
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Flag words                                                           */
+
+struct flag_name { unsigned bit; const char *name; };
+
+static const struct flag_name unit_flags[] = {
+	{ STF_BF_OPTIMIZED, "optimized" }, { STF_BF_PIC, "pic" }, { 0, NULL } };
+static const struct flag_name type_flags[] = {
+	{ STF_TF_SIGNED, "signed" }, { STF_TF_BOOL, "bool" }, { STF_TF_CHAR, "char" },
+	{ STF_TF_FLEXIBLE, "flexible" }, { STF_TF_INCOMPLETE, "incomplete" },
+	{ STF_TF_VARIADIC, "variadic" }, { STF_TF_OPAQUE, "opaque" },
+	{ STF_TF_AMBIGUOUS, "ambiguous" }, { 0, NULL } };
+static const struct flag_name qual_flags[] = {
+	{ STF_Q_CONST, "const" }, { STF_Q_VOLATILE, "volatile" }, { 0, NULL } };
+static const struct flag_name member_flags[] = {
+	{ STF_MF_IXFER, "ixfer" }, { STF_MF_PXFER, "pxfer" }, { 0, NULL } };
+static const struct flag_name object_flags[] = {
+	{ STF_OF_EXTERN, "extern" }, { STF_OF_LOCAL, "local" },
+	{ STF_OF_READONLY, "readonly" }, { STF_OF_TLS, "tls" },
+	{ STF_OF_IXFER, "ixfer" }, { STF_OF_PXFER, "pxfer" }, { 0, NULL } };
+static const struct flag_name site_flags[] = {
+	{ STF_SF_ZEROED, "zeroed" }, { STF_SF_REALLOC, "realloc" },
+	{ STF_SF_MMAP, "mmap" }, { STF_SF_STRING, "string" },
+	{ STF_SF_WRAPPER, "wrapper" }, { STF_SF_INLINED, "inlined" },
+	{ STF_SF_CONSTCNT, "constcnt" }, { 0, NULL } };
+
+/* Text: " a b" (leading space per flag); JSON: ["a","b"]. */
+static void print_flags(FILE *f, unsigned flags, const struct flag_name *names,
+			bool json)
+{
+	bool first = true;
+
+	if (json)
+		fputc('[', f);
+	for (; names->name; names++) {
+		if (!(flags & names->bit))
+			continue;
+		if (json)
+			fprintf(f, "%s\"%s\"", first ? "" : ",", names->name);
+		else
+			fprintf(f, " %s", names->name);
+		first = false;
+	}
+	if (json)
+		fputc(']', f);
+}
+
+/* ------------------------------------------------------------------ */
+/* dump                                                                 */
+
+static void type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
+{
+	if (t == STF_NONE)
+		snprintf(buf, len, "?");
+	else
+		stf_meta_type_name(u, t, buf, len);
+}
+
+static void dump_text(const char *path, const struct stf_meta *m)
+{
+	size_t no = 0, nt = 0, ns = 0, nf = 0;
+	char tb[1024];
+
+	for (size_t i = 0; i < m->nunits; i++) {
+		no += m->units[i].nobjects;
+		nt += m->units[i].ntypes;
+		ns += m->units[i].nsites;
+		nf += m->units[i].nframes;
+	}
+	printf("%s: %zu units, %zu objects, %zu types, %zu sites, %zu frames\n",
+	       path, m->nunits, no, nt, ns, nf);
+	for (size_t ui = 0; ui < m->nunits; ui++) {
+		const struct stf_meta_unit *u = &m->units[ui];
+		const struct stf_blob_hdr *h = u->blob;
+
+		printf("unit %zu: %s\n", ui, stf_meta_str(u, h->file));
+		printf("  path: %s\n", stf_meta_str(u, h->path));
+		printf("  producer: %s\n", stf_meta_str(u, h->producer));
+		printf("  flags:");
+		print_flags(stdout, h->flags, unit_flags, false);
+		printf("\n  objects: %u\n", u->nobjects);
+		for (uint32_t i = 0; i < u->nobjects; i++) {
+			const struct stf_object_rec *o = &u->objects[i];
+
+			type_str(u, o->type, tb, sizeof tb);
+			printf("    %s: %s", stf_meta_str(u, o->id), object_kind_name(o->kind));
+			print_flags(stdout, o->flags, object_flags, false);
+			if (o->func)
+				printf(" in %s", stf_meta_str(u, o->func));
+			printf(", type %s, address 0x%" PRIx64 ", size %" PRIu64 ", line %u\n",
+			       tb, u->unit->addrs[i], o->size, o->line);
+		}
+		printf("  types: %u\n", u->ntypes);
+		for (uint32_t i = 0; i < u->ntypes; i++) {
+			const struct stf_type_rec *t = &u->types[i];
+
+			type_str(u, i, tb, sizeof tb);
+			printf("    [%u] %s: %s", i, tb, kind_name(t->kind));
+			print_flags(stdout, t->flags, type_flags, false);
+			print_flags(stdout, t->quals, qual_flags, false);
+			printf(", size %" PRIu64 ", align %u", t->size, t->align);
+			if (t->kind == STF_K_ARRAY || t->kind == STF_K_VECTOR)
+				printf(", count %" PRIu64, t->count);
+			if (t->target != STF_NONE)
+				printf(", target [%u]", t->target);
+			printf(", hash 0x%016" PRIx64 "\n", t->hash);
+			for (uint32_t k = 0; k < t->nmembers; k++) {
+				const struct stf_member_rec *mr = &u->members[t->members + k];
+
+				if (t->kind == STF_K_ENUM) {
+					printf("      %s = %" PRId64 "\n",
+					       stf_meta_str(u, mr->name), mr->offset);
+					continue;
+				}
+				type_str(u, mr->type, tb, sizeof tb);
+				if (t->kind == STF_K_FUNCTION) {
+					printf("      param %u: %s\n", k, tb);
+					continue;
+				}
+				printf("      .%s: %s, offset %" PRId64,
+				       mr->name ? stf_meta_str(u, mr->name) : "<anonymous>",
+				       tb, mr->offset);
+				if (mr->bit_size)
+					printf(", bits %u+%u", mr->bit_offset, mr->bit_size);
+				print_flags(stdout, mr->flags, member_flags, false);
+				printf("\n");
+			}
+		}
+		printf("  sites: %u\n", u->nsites);
+		for (uint32_t i = 0; i < u->nsites; i++) {
+			const struct stf_site_rec *s = &u->sites[i];
+
+			type_str(u, s->type, tb, sizeof tb);
+			printf("    %s: %s in %s -> %s, type %s, count %" PRIu64 ", flags",
+			       stf_meta_str(u, s->id), stf_meta_str(u, s->allocator),
+			       stf_meta_str(u, s->func),
+			       s->dest ? stf_meta_str(u, s->dest) : "?", tb, s->count);
+			print_flags(stdout, s->flags, site_flags, false);
+			printf(", line %u\n", s->line);
+		}
+		printf("  frames: %u\n", u->nframes);
+		for (uint32_t i = 0; i < u->nframes; i++) {
+			const struct stf_frame_rec *f = &u->frames[i];
+
+			printf("    %s, line %u:", stf_meta_str(u, f->func), f->line);
+			for (uint32_t k = 0; k < f->nlocals; k++) {
+				const struct stf_local_rec *l = &u->locals[f->locals + k];
+				type_str(u, l->type, tb, sizeof tb);
+				printf("%s %s (%s)", k ? "," : "", stf_meta_str(u, l->name), tb);
+			}
+			printf("\n");
+		}
+	}
+}
+
+static void json_type_ref(FILE *f, const struct stf_meta_unit *u, const char *key,
+			  uint32_t t)
+{
+	char tb[1024];
+
+	if (t == STF_NONE) {
+		fprintf(f, "\"%s\":null", key);
+		return;
+	}
+	stf_meta_type_name(u, t, tb, sizeof tb);
+	fprintf(f, "\"%s\":", key);
+	json_string(f, tb);
+	fprintf(f, ",\"%s_index\":%u", key, t);
+}
+
+static void dump_json(const char *path, const struct stf_meta *m)
+{
+	FILE *f = stdout;
+
+	fprintf(f, "{\"binary\":");
+	json_string(f, path);
+	fprintf(f, ",\"units\":[");
+	for (size_t ui = 0; ui < m->nunits; ui++) {
+		const struct stf_meta_unit *u = &m->units[ui];
+		const struct stf_blob_hdr *h = u->blob;
+
+		fprintf(f, "%s\n{\"file\":", ui ? "," : "");
+		json_string(f, stf_meta_str(u, h->file));
+		fprintf(f, ",\"path\":");
+		json_string(f, stf_meta_str(u, h->path));
+		fprintf(f, ",\"producer\":");
+		json_string(f, stf_meta_str(u, h->producer));
+		fprintf(f, ",\"flags\":");
+		print_flags(f, h->flags, unit_flags, true);
+		fprintf(f, ",\n\"objects\":[");
+		for (uint32_t i = 0; i < u->nobjects; i++) {
+			const struct stf_object_rec *o = &u->objects[i];
+
+			fprintf(f, "%s\n{\"id\":", i ? "," : "");
+			json_string(f, stf_meta_str(u, o->id));
+			fprintf(f, ",\"name\":");
+			json_string(f, stf_meta_str(u, o->name));
+			fprintf(f, ",\"func\":");
+			json_string(f, stf_meta_str(u, o->func));
+			fprintf(f, ",\"kind\":\"%s\",\"flags\":", object_kind_name(o->kind));
+			print_flags(f, o->flags, object_flags, true);
+			fputc(',', f);
+			json_type_ref(f, u, "type", o->type);
+			fprintf(f, ",\"address\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
+				",\"line\":%u}", u->unit->addrs[i], o->size, o->line);
+		}
+		fprintf(f, "],\n\"types\":[");
+		for (uint32_t i = 0; i < u->ntypes; i++) {
+			const struct stf_type_rec *t = &u->types[i];
+			char tb[1024];
+
+			stf_meta_type_name(u, i, tb, sizeof tb);
+			fprintf(f, "%s\n{\"index\":%u,\"spelled\":", i ? "," : "", i);
+			json_string(f, tb);
+			fprintf(f, ",\"name\":");
+			json_string(f, stf_meta_str(u, t->name));
+			fprintf(f, ",\"kind\":\"%s\",\"flags\":", kind_name(t->kind));
+			print_flags(f, t->flags, type_flags, true);
+			fprintf(f, ",\"quals\":");
+			print_flags(f, t->quals, qual_flags, true);
+			fprintf(f, ",\"size\":%" PRIu64 ",\"align\":%u,\"count\":%" PRIu64 ",",
+				t->size, t->align, t->count);
+			json_type_ref(f, u, "target", t->target);
+			fprintf(f, ",\"hash\":\"0x%016" PRIx64 "\",\"members\":[", t->hash);
+			for (uint32_t k = 0; k < t->nmembers; k++) {
+				const struct stf_member_rec *mr = &u->members[t->members + k];
+
+				fprintf(f, "%s{\"name\":", k ? "," : "");
+				json_string(f, stf_meta_str(u, mr->name));
+				if (t->kind == STF_K_ENUM) {
+					fprintf(f, ",\"value\":%" PRId64 "}", mr->offset);
+					continue;
+				}
+				fputc(',', f);
+				json_type_ref(f, u, "type", mr->type);
+				fprintf(f, ",\"offset\":%" PRId64 ",\"bit_offset\":%u,\"bit_size\":%u,\"flags\":",
+					mr->offset, mr->bit_offset, mr->bit_size);
+				print_flags(f, mr->flags, member_flags, true);
+				fputc('}', f);
+			}
+			fprintf(f, "]}");
+		}
+		fprintf(f, "],\n\"sites\":[");
+		for (uint32_t i = 0; i < u->nsites; i++) {
+			const struct stf_site_rec *s = &u->sites[i];
+
+			fprintf(f, "%s\n{\"id\":", i ? "," : "");
+			json_string(f, stf_meta_str(u, s->id));
+			fprintf(f, ",\"func\":");
+			json_string(f, stf_meta_str(u, s->func));
+			fprintf(f, ",\"allocator\":");
+			json_string(f, stf_meta_str(u, s->allocator));
+			fprintf(f, ",\"dest\":");
+			json_string(f, stf_meta_str(u, s->dest));
+			fputc(',', f);
+			json_type_ref(f, u, "type", s->type);
+			fprintf(f, ",\"ordinal\":%u,\"count\":%" PRIu64 ",\"line\":%u,\"flags\":",
+				s->ordinal, s->count, s->line);
+			print_flags(f, s->flags, site_flags, true);
+			fputc('}', f);
+		}
+		fprintf(f, "],\n\"frames\":[");
+		for (uint32_t i = 0; i < u->nframes; i++) {
+			const struct stf_frame_rec *fr = &u->frames[i];
+
+			fprintf(f, "%s\n{\"func\":", i ? "," : "");
+			json_string(f, stf_meta_str(u, fr->func));
+			fprintf(f, ",\"line\":%u,\"locals\":[", fr->line);
+			for (uint32_t k = 0; k < fr->nlocals; k++) {
+				const struct stf_local_rec *l = &u->locals[fr->locals + k];
+				fprintf(f, "%s{\"name\":", k ? "," : "");
+				json_string(f, stf_meta_str(u, l->name));
+				fputc(',', f);
+				json_type_ref(f, u, "type", l->type);
+				fputc('}', f);
+			}
+			fprintf(f, "]}");
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "]}\n");
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	bool json = false;
+	struct elfmeta *em;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'j')
+			return usage_error("%s: unknown option", "dump");
+		json = true;
+	}
+	if (argc - optind != 1)
+		return usage_error("%s: expected exactly one BINARY", "dump");
+	em = stf_meta_tool_open(argv[optind]);
+	if (!em)
+		return EXIT_USAGE;
+	if (json)
+		dump_json(argv[optind], elfmeta_meta(em));
+	else
+		dump_text(argv[optind], elfmeta_meta(em));
+	elfmeta_close(em);
+	if (fflush(stdout) || ferror(stdout)) {
+		perror("stf-meta: writing the dump");
+		return EXIT_USAGE;
+	}
+	return EXIT_SAME;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2)
+		return usage_error("%s", "missing subcommand (dump, verify or diff)");
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(usage_text, stdout);
+		return EXIT_SAME;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("stf-meta (%s) %s, metadata format %u\n", PACKAGE_NAME,
+		       PACKAGE_VERSION, STF_FORMAT_VERSION);
+		return EXIT_SAME;
+	}
+	/* Subcommand options are parsed from argv[1] on. */
+	argc--;
+	argv++;
+	optind = 1;
+	if (!strcmp(cmd, "dump"))
+		return cmd_dump(argc, argv);
+	if (!strcmp(cmd, "verify"))
+		return cmd_verify(argc, argv);
+	if (!strcmp(cmd, "diff"))
+		return cmd_diff(argc, argv);
+	return usage_error("unknown subcommand '%s' (dump, verify or diff)", cmd);
+}
