@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# runtime-prog behaves identically natively and under valgrind (memcheck,
+# errors fatal).  By default valgrind replaces every global definition of
+# malloc, libstf's included, which would bypass libstf;
+# --soname-synonyms=somalloc=nouserintercepts limits the replacement to
+# libc, so memcheck checks the glibc blocks libstf builds on.
+command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind not installed"; exit 77; }
+set -e
+./runtime-prog > valgrind-native.out
+valgrind -q --error-exitcode=99 --soname-synonyms=somalloc=nouserintercepts \
+	./runtime-prog > valgrind-memcheck.out
+diff -u valgrind-native.out valgrind-memcheck.out
+grep -q '^blocks allocated by this program: 1200$' valgrind-native.out
