@@ -169,6 +169,23 @@ static void reply_error(int fd, const char *fmt, ...)
 	(void)ttst_msg_send(fd, &m, -1);
 }
 
+/*
+ * Close a connection we refuse, after its request: closing a socket with
+ * unread data makes the peer's recv fail with ECONNRESET before it can read
+ * our error reply.
+ */
+static void refuse_close(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char sink[256];
+
+	shutdown(fd, SHUT_WR);
+	if (poll(&p, 1, 200) > 0)
+		while (recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0)
+			;
+	close(fd);
+}
+
 static void proc_reset(struct proc *p)
 {
 	if (p->fd >= 0)
@@ -234,7 +251,7 @@ static int peer_cred(int fd, struct ucred *uc)
 
 static void close_pending(struct pending *pe)
 {
-	close(pe->fd);
+	refuse_close(pe->fd);
 	pe->fd = -1;
 }
 
@@ -276,14 +293,14 @@ static void accept_program(void)
 		return;
 	if (peer_cred(fd, &uc) < 0 || (uc.uid != geteuid() && uc.uid != 0)) {
 		reply_error(fd, "permission denied: ttstd serves uid %u only", (unsigned)geteuid());
-		close(fd);
+		refuse_close(fd);
 		return;
 	}
 	for (i = 0; i < MAX_PENDING && d.pending[i].fd >= 0; i++)
 		;
 	if (i == MAX_PENDING) {
 		reply_error(fd, "too many unidentified program connections");
-		close(fd);
+		refuse_close(fd);
 		return;
 	}
 	d.pending[i] = (struct pending){ .fd = fd, .pid = uc.pid, .since = now() };
@@ -464,14 +481,14 @@ static void accept_client(void)
 		reply_error(fd, "permission denied: ttstd %s serves uid %u and root only, not uid %u",
 			    d.name, (unsigned)geteuid(), (unsigned)uc.uid);
 		logmsg("refused client pid %d of uid %u", (int)uc.pid, (unsigned)uc.uid);
-		close(fd);
+		refuse_close(fd);
 		return;
 	}
 	for (i = 0; i < MAX_CLIENTS && d.clients[i] >= 0; i++)
 		;
 	if (i == MAX_CLIENTS) {
 		reply_error(fd, "too many clients connected; retry later");
-		close(fd);
+		refuse_close(fd);
 		return;
 	}
 	d.clients[i] = fd;

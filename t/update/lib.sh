@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared by the t/update tests: build instrumented programs with the real
+# plugin and libstf, run them under the real ttstd, drive it with the real
+# ttst-ctl.  Paths come from AM_TESTS_ENVIRONMENT (Makefile.am).
+
+set -u
+: "${TTSTD:?}" "${TTST_CTL:?}" "${TQ:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
+CC=${CC:-gcc}
+
+# Short paths: socket paths are limited to 107 bytes.
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ttst-upd.XXXXXX")
+SOCK=$WORK/ctl.sock
+SRV=$WORK/srv.sock
+TTSTD_PID=
+
+cleanup() {
+	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
+		kill "$TTSTD_PID" 2>/dev/null
+		wait "$TTSTD_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	if [ -f "$WORK/ttstd.log" ]; then
+		echo "---- ttstd log"
+		cat "$WORK/ttstd.log"
+	fi
+	exit 1
+}
+
+need_plugin() {
+	if [ ! -f "$STF_PLUGIN" ]; then
+		echo "SKIP: the plugin $STF_PLUGIN is not built"
+		exit 77
+	fi
+}
+
+# build NAME SOURCE [CFLAGS...]: an instrumented program in $WORK/NAME
+build() {
+	name=$1 src=$2
+	shift 2
+	$CC -std=gnu11 -O1 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" "$@" \
+		-o "$WORK/$name" "$TSRC/$src" \
+		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" ||
+		fail "cannot build $name from $src"
+}
+
+# start_ttstd [TTSTD OPTIONS] -- PROGRAM ARGS: in the background, logging
+# to $WORK/ttstd.log; returns once the control socket answers.
+start_ttstd() {
+	"$TTSTD" --socket "$SOCK" --log "$WORK/ttstd.log" "$@" \
+		>"$WORK/program.out" 2>&1 &
+	TTSTD_PID=$!
+	for _ in $(seq 100); do
+		"$TTST_CTL" --socket "$SOCK" status >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	fail "ttstd did not come up"
+}
+
+ctl() {
+	"$TTST_CTL" --socket "$SOCK" "$@"
+}
+
+# The supervised program's pid, from ttstd.
+program_pid() {
+	ctl status | sed -n 's/^pid: *//p'
+}
+
+# q LINE: one request to the test server (t/update/counter-*.c)
+q() {
+	"$TQ" line "$SRV" "$1"
+}
+
+# expect WHAT GOT WANT
+expect() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+}
+
+# wait_connected: the program's control thread has said hello to ttstd
+wait_connected() {
+	for _ in $(seq 100); do
+		ctl --json status | grep -q '"connected":1' && return 0
+		sleep 0.05
+	done
+	fail "the program never connected to ttstd"
+}
