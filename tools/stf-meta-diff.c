@@ -1,9 +1,610 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * stf-meta diff - the state-level difference between two versions.
+ *
+ * Follows the pairing rules of the transfer engine (DESIGN.md, "State
+ * transfer rules"): static objects by static ID, named types by name,
+ * members by name, enumerators by name, allocation sites by site ID.  Each
+ * change is classified by what the automatic transfer does with it:
+ *   auto      the engine transforms it on its own
+ *   lossy     auto, but a value may not fit (the engine then aborts the
+ *             update and names the value)
+ *   callback  the engine cannot do it: the update needs a callback
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "stf-meta.h"
+
+enum verdict { V_SAME = 0, V_AUTO, V_LOSSY, V_CALLBACK };
+
+static const char *const verdict_word[] = { "same", "auto", "auto", "callback" };
+
+struct change {
+	char what[24];   /* "member retyped" */
+	char name[512];  /* "struct entry.val" */
+	char old[256], new[256]; /* types or values; empty if not applicable */
+	enum verdict verdict;
+	char note[128];  /* "possibly lossy", "zero-filled" */
+};
+
+struct diff {
+	const struct stf_meta *old, *new;
+	struct change *changes;
+	size_t nchanges, cap;
+	int oom;
+};
+
+static void add(struct diff *d, const char *what, const char *name,
+		const char *old, const char *new, enum verdict v, const char *note)
+{
+	struct change *c;
+
+	if (d->nchanges == d->cap) {
+		size_t ncap = d->cap ? 2 * d->cap : 32;
+		void *p = realloc(d->changes, ncap * sizeof *d->changes);
+		if (!p) {
+			d->oom = 1;
+			return;
+		}
+		d->changes = p;
+		d->cap = ncap;
+	}
+	c = &d->changes[d->nchanges++];
+	snprintf(c->what, sizeof c->what, "%s", what);
+	snprintf(c->name, sizeof c->name, "%s", name);
+	snprintf(c->old, sizeof c->old, "%s", old ? old : "");
+	snprintf(c->new, sizeof c->new, "%s", new ? new : "");
+	c->verdict = v;
+	snprintf(c->note, sizeof c->note, "%s", note ? note : "");
+}
+
+static void spell(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
+{
+	if (t == STF_NONE)
+		snprintf(buf, len, "void");
+	else
+		stf_meta_type_name(u, t, buf, len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Classification of a type change                                      */
+
+struct verdict_note {
+	enum verdict v;
+	char note[128];
+};
+
+static void worse(struct verdict_note *r, enum verdict v, const char *note)
+{
+	if (v > r->v) {
+		r->v = v;
+		snprintf(r->note, sizeof r->note, "%s", note);
+	}
+}
+
+static void diff_members(struct diff *d, const char *path,
+			 const struct stf_meta_unit *uo, uint32_t to,
+			 const struct stf_meta_unit *un, uint32_t tn);
+
+static int is_arith(const struct stf_type_rec *r)
+{
+	return r->kind == STF_K_INT || r->kind == STF_K_FLOAT;
+}
+
+/*
+ * What transferring a value of type to (old) into type tn (new) takes.
+ * path names the value; changes inside anonymous structs are emitted as
+ * member changes under it, since no type name would find them.
+ */
+static struct verdict_note classify(struct diff *d, const char *path,
+				    const struct stf_meta_unit *uo, uint32_t to,
+				    const struct stf_meta_unit *un, uint32_t tn)
+{
+	struct verdict_note r = { V_SAME, "" };
+	const struct stf_type_rec *ro, *rn;
+	char so[256], sn[256];
+
+	to = stf_meta_strip_typedefs(uo, to);
+	tn = stf_meta_strip_typedefs(un, tn);
+	if (to == STF_NONE || tn == STF_NONE) {
+		if (to != tn)
+			worse(&r, V_CALLBACK, "void <-> non-void");
+		return r;
+	}
+	ro = &uo->types[to];
+	rn = &un->types[tn];
+	if (is_arith(ro) && is_arith(rn)) {
+		int so_ = !!(ro->flags & STF_TF_SIGNED), sn_ = !!(rn->flags & STF_TF_SIGNED);
+		int bo = !!(ro->flags & STF_TF_BOOL), bn = !!(rn->flags & STF_TF_BOOL);
+
+		if (ro->kind == rn->kind && ro->size == rn->size && so_ == sn_ && bo == bn)
+			return r;
+		if (ro->kind != rn->kind)
+			worse(&r, V_LOSSY, "possibly lossy");
+		else if (ro->kind == STF_K_FLOAT)
+			worse(&r, rn->size > ro->size ? V_AUTO : V_LOSSY,
+			      rn->size > ro->size ? "" : "possibly lossy");
+		else if (bo && !bn)
+			worse(&r, V_AUTO, "");
+		else if (bn && !bo)
+			worse(&r, V_LOSSY, "possibly lossy");
+		else if (so_ == sn_ ? rn->size >= ro->size : (!so_ && rn->size > ro->size))
+			worse(&r, V_AUTO, ""); /* widening, or unsigned into a wider signed */
+		else
+			worse(&r, V_LOSSY, "possibly lossy");
+		return r;
+	}
+	if (ro->kind == STF_K_ENUM && rn->kind == STF_K_ENUM) {
+		if (strcmp(stf_meta_str(uo, ro->name), stf_meta_str(un, rn->name)) ||
+		    !ro->name)
+			worse(&r, V_CALLBACK, "different enum");
+		return r; /* enumerator changes are reported with the enum */
+	}
+	if ((ro->kind == STF_K_POINTER && (rn->kind == STF_K_INT || rn->kind == STF_K_ENUM)) ||
+	    (rn->kind == STF_K_POINTER && (ro->kind == STF_K_INT || ro->kind == STF_K_ENUM))) {
+		worse(&r, V_CALLBACK, "pointer <-> integer");
+		return r;
+	}
+	if (ro->kind != rn->kind) {
+		worse(&r, V_CALLBACK, "different kind of type");
+		return r;
+	}
+	switch (ro->kind) {
+	case STF_K_POINTER: {
+		uint32_t po = stf_meta_strip_typedefs(uo, ro->target);
+		uint32_t pn = stf_meta_strip_typedefs(un, rn->target);
+		const struct stf_type_rec *a = po < uo->ntypes ? &uo->types[po] : NULL;
+		const struct stf_type_rec *b = pn < un->ntypes ? &un->types[pn] : NULL;
+
+		/* Pointers are relocated to the same target object: only a
+		 * pointee of another named aggregate changes their meaning. */
+		if (a && b && (a->kind == STF_K_STRUCT || a->kind == STF_K_UNION) &&
+		    (b->kind == STF_K_STRUCT || b->kind == STF_K_UNION) &&
+		    (a->kind != b->kind ||
+		     strcmp(stf_meta_str(uo, a->name), stf_meta_str(un, b->name)))) {
+			worse(&r, V_CALLBACK, "points to another struct");
+			return r;
+		}
+		spell(uo, to, so, sizeof so);
+		spell(un, tn, sn, sizeof sn);
+		if (strcmp(so, sn))
+			worse(&r, V_AUTO, "");
+		return r;
+	}
+	case STF_K_ARRAY: {
+		struct verdict_note el = classify(d, path, uo, ro->target, un, rn->target);
+
+		worse(&r, el.v, el.note);
+		if (rn->count > ro->count)
+			worse(&r, V_AUTO, "array expanded, zero-filled");
+		else if (rn->count < ro->count)
+			worse(&r, V_LOSSY, "array truncated, possibly lossy");
+		return r;
+	}
+	case STF_K_STRUCT:
+	case STF_K_UNION:
+		if (!ro->name && !rn->name) {
+			diff_members(d, path, uo, to, un, tn);
+			return r;
+		}
+		if (strcmp(stf_meta_str(uo, ro->name), stf_meta_str(un, rn->name)))
+			worse(&r, V_CALLBACK, "another struct");
+		return r;
+	case STF_K_FUNCTION:
+		return r; /* function pointers are relocated by function ID */
+	default:
+		spell(uo, to, so, sizeof so);
+		spell(un, tn, sn, sizeof sn);
+		if (strcmp(so, sn))
+			worse(&r, V_CALLBACK, "different type");
+		return r;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Members and enumerators                                              */
+
+/* Member k of t (the n-th anonymous member is matched with the n-th). */
+static uint32_t find_member(const struct stf_meta_unit *u, uint32_t t, const char *name,
+			    uint32_t anon_ordinal)
+{
+	const struct stf_type_rec *r = &u->types[t];
+	uint32_t anon = 0;
+
+	for (uint32_t k = 0; k < r->nmembers; k++) {
+		const struct stf_member_rec *mr = &u->members[r->members + k];
+		if (*name ? !strcmp(stf_meta_str(u, mr->name), name) :
+			    (!mr->name && anon++ == anon_ordinal))
+			return k;
+	}
+	return STF_NONE;
+}
+
+static void diff_members(struct diff *d, const char *path,
+			 const struct stf_meta_unit *uo, uint32_t to,
+			 const struct stf_meta_unit *un, uint32_t tn)
+{
+	const struct stf_type_rec *ro = &uo->types[to], *rn = &un->types[tn];
+	char name[512], so[256], sn[256];
+	uint32_t anon = 0;
+
+	for (uint32_t k = 0; k < ro->nmembers; k++) {
+		const struct stf_member_rec *mo = &uo->members[ro->members + k];
+		const char *mname = stf_meta_str(uo, mo->name);
+		uint32_t kn = find_member(un, tn, mname, mo->name ? 0 : anon);
+		const struct stf_member_rec *mn;
+		struct verdict_note vn;
+
+		if (!mo->name)
+			anon++;
+		if (mo->name)
+			snprintf(name, sizeof name, "%s.%s", path, mname);
+		else
+			snprintf(name, sizeof name, "%s", path);
+		spell(uo, mo->type, so, sizeof so);
+		if (kn == STF_NONE) {
+			add(d, "member dropped", name, so, NULL, V_AUTO, "discarded");
+			continue;
+		}
+		mn = &un->members[rn->members + kn];
+		spell(un, mn->type, sn, sizeof sn);
+		vn = classify(d, name, uo, mo->type, un, mn->type);
+		if (mo->bit_size != mn->bit_size) {
+			char bo[280], bn[280];
+			snprintf(bo, sizeof bo, "%s:%u", so, mo->bit_size);
+			snprintf(bn, sizeof bn, "%s:%u", sn, mn->bit_size);
+			if (mn->bit_size && (!mo->bit_size || mn->bit_size < mo->bit_size))
+				worse(&vn, V_LOSSY, "possibly lossy");
+			else
+				worse(&vn, V_AUTO, "");
+			add(d, "member retyped", name, bo, bn, vn.v, vn.note);
+		} else if (vn.v != V_SAME) {
+			add(d, "member retyped", name, so, sn, vn.v, vn.note);
+		}
+		if (mo->name && (mo->offset != mn->offset || mo->bit_offset != mn->bit_offset)) {
+			char oo[32], on[32];
+			if (mo->bit_size || mn->bit_size) {
+				snprintf(oo, sizeof oo, "bit %" PRId64, mo->offset * 8 + mo->bit_offset);
+				snprintf(on, sizeof on, "bit %" PRId64, mn->offset * 8 + mn->bit_offset);
+			} else {
+				snprintf(oo, sizeof oo, "offset %" PRId64, mo->offset);
+				snprintf(on, sizeof on, "offset %" PRId64, mn->offset);
+			}
+			add(d, "member moved", name, oo, on, V_AUTO, "");
+		}
+	}
+	anon = 0;
+	for (uint32_t k = 0; k < rn->nmembers; k++) {
+		const struct stf_member_rec *mn = &un->members[rn->members + k];
+		const char *mname = stf_meta_str(un, mn->name);
+
+		if (!mn->name) {
+			if (find_member(uo, to, "", anon++) != STF_NONE)
+				continue;
+			snprintf(name, sizeof name, "%s.<anonymous>", path);
+		} else {
+			if (find_member(uo, to, mname, 0) != STF_NONE)
+				continue;
+			snprintf(name, sizeof name, "%s.%s", path, mname);
+		}
+		spell(un, mn->type, sn, sizeof sn);
+		add(d, "member added", name, NULL, sn, V_AUTO, "zero-filled");
+	}
+}
+
+/* "path.member", truncated to len. */
+static void dotted(char *buf, size_t len, const char *path, const char *member)
+{
+	size_t n = strlen(path);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, path, n);
+	snprintf(buf + n, len - n, ".%s", member);
+}
+
+static void diff_enum(struct diff *d, const char *path,
+		      const struct stf_meta_unit *uo, const struct stf_type_rec *ro,
+		      const struct stf_meta_unit *un, const struct stf_type_rec *rn)
+{
+	char name[512], vo[32], vn[32];
+
+	for (uint32_t k = 0; k < ro->nmembers; k++) {
+		const struct stf_member_rec *eo = &uo->members[ro->members + k];
+		const char *ename = stf_meta_str(uo, eo->name);
+		const struct stf_member_rec *en = NULL;
+
+		for (uint32_t j = 0; j < rn->nmembers && !en; j++)
+			if (!strcmp(stf_meta_str(un, un->members[rn->members + j].name), ename))
+				en = &un->members[rn->members + j];
+		dotted(name, sizeof name, path, ename);
+		snprintf(vo, sizeof vo, "%" PRId64, eo->offset);
+		if (!en)
+			add(d, "enumerator removed", name, vo, NULL, V_CALLBACK,
+			    "values using it have no new name");
+		else if (en->offset != eo->offset) {
+			snprintf(vn, sizeof vn, "%" PRId64, en->offset);
+			add(d, "enumerator changed", name, vo, vn, V_AUTO, "remapped by name");
+		}
+	}
+	for (uint32_t j = 0; j < rn->nmembers; j++) {
+		const struct stf_member_rec *en = &un->members[rn->members + j];
+		const char *ename = stf_meta_str(un, en->name);
+		int found = 0;
+
+		for (uint32_t k = 0; k < ro->nmembers && !found; k++)
+			found = !strcmp(stf_meta_str(uo, uo->members[ro->members + k].name), ename);
+		if (found)
+			continue;
+		dotted(name, sizeof name, path, ename);
+		snprintf(vn, sizeof vn, "%" PRId64, en->offset);
+		add(d, "enumerator added", name, NULL, vn, V_AUTO, "");
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Objects, types, sites                                                */
+
+static int transferable(const struct stf_object_rec *o)
+{
+	return o->kind == STF_O_VAR;
+}
+
+static void diff_objects(struct diff *d)
+{
+	const struct stf_meta *mo = d->old, *mn = d->new;
+	char so[256], sn[256];
+
+	for (size_t ui = 0; ui < mo->nunits; ui++) {
+		const struct stf_meta_unit *uo = &mo->units[ui];
+
+		for (uint32_t i = 0; i < uo->nobjects; i++) {
+			const struct stf_object_rec *o = &uo->objects[i];
+			const char *id = stf_meta_str(uo, o->id);
+			const struct stf_meta_unit *un, *first;
+			uint32_t j, fi;
+			struct verdict_note vn;
+
+			/* one line per ID even if several units define it */
+			if (!transferable(o) || stf_meta_find_object(mo, id, &first, &fi) ||
+			    first != uo || fi != i)
+				continue;
+			spell(uo, o->type, so, sizeof so);
+			if (stf_meta_find_object(mn, id, &un, &j) ||
+			    !transferable(&un->objects[j])) {
+				add(d, "object removed", id, so, NULL, V_AUTO, "discarded");
+				continue;
+			}
+			spell(un, un->objects[j].type, sn, sizeof sn);
+			vn = classify(d, id, uo, o->type, un, un->objects[j].type);
+			if (vn.v != V_SAME)
+				add(d, "object retyped", id, so, sn, vn.v, vn.note);
+		}
+	}
+	for (size_t ui = 0; ui < mn->nunits; ui++) {
+		const struct stf_meta_unit *un = &mn->units[ui];
+
+		for (uint32_t j = 0; j < un->nobjects; j++) {
+			const struct stf_object_rec *o = &un->objects[j];
+			const char *id = stf_meta_str(un, o->id);
+			const struct stf_meta_unit *uo, *first;
+			uint32_t i, fj;
+
+			if (!transferable(o) || stf_meta_find_object(mn, id, &first, &fj) ||
+			    first != un || fj != j)
+				continue;
+			if (stf_meta_find_object(d->old, id, &uo, &i) == 0 &&
+			    transferable(&uo->objects[i]))
+				continue;
+			spell(un, o->type, sn, sizeof sn);
+			add(d, "object added", id, NULL, sn, V_AUTO, "initialized by the new version");
+		}
+	}
+}
+
+static void diff_types(struct diff *d)
+{
+	const struct stf_meta *mo = d->old, *mn = d->new;
+
+	for (size_t ui = 0; ui < mo->nunits; ui++) {
+		const struct stf_meta_unit *u = &mo->units[ui];
+
+		for (uint32_t t = 0; t < u->ntypes; t++) {
+			const struct stf_type_rec *r = &u->types[t];
+			const struct stf_meta_unit *uo, *un;
+			uint32_t to, tn;
+			char name[512];
+
+			if (!r->name || (r->kind != STF_K_STRUCT && r->kind != STF_K_UNION &&
+					 r->kind != STF_K_ENUM))
+				continue;
+			snprintf(name, sizeof name, "%s %s",
+				 r->kind == STF_K_STRUCT ? "struct" :
+				 r->kind == STF_K_UNION ? "union" : "enum",
+				 stf_meta_str(u, r->name));
+			/* The best record of the name, once: where find_type leads. */
+			if (stf_meta_find_type(mo, name, &uo, &to) || uo != u || to != t)
+				continue;
+			if (r->flags & STF_TF_INCOMPLETE)
+				continue;
+			if (stf_meta_find_type(mn, name, &un, &tn)) {
+				/* a struct of the same tag may have become a union */
+				static const char *const other[] = { "struct ", "union " };
+				const char *bare = stf_meta_str(u, r->name);
+				char alt[512];
+
+				for (int k = 0; k < 2; k++) {
+					snprintf(alt, sizeof alt, "%s%s", other[k], bare);
+					if (r->kind != STF_K_ENUM && strcmp(alt, name) &&
+					    stf_meta_find_type(mn, alt, &un, &tn) == 0)
+						add(d, "type changed", name, name, alt, V_CALLBACK,
+						    "struct <-> union");
+				}
+				continue;
+			}
+			if (un->types[tn].flags & STF_TF_INCOMPLETE)
+				continue;
+			if (r->kind == STF_K_ENUM)
+				diff_enum(d, name, uo, r, un, &un->types[tn]);
+			else
+				diff_members(d, name, uo, to, un, tn);
+		}
+	}
+}
+
+static void diff_sites(struct diff *d)
+{
+	const struct stf_meta *mo = d->old, *mn = d->new;
+	char so[256], sn[256];
+
+	for (size_t ui = 0; ui < mo->nunits; ui++) {
+		const struct stf_meta_unit *uo = &mo->units[ui];
+
+		for (uint32_t i = 0; i < uo->nsites; i++) {
+			const struct stf_site_rec *s = &uo->sites[i];
+			const char *id = stf_meta_str(uo, s->id);
+			const struct stf_meta_unit *un, *first;
+			uint32_t j, fi;
+			struct verdict_note vn;
+
+			if (stf_meta_find_site(mo, id, &first, &fi) || first != uo || fi != i)
+				continue;
+			spell(uo, s->type, so, sizeof so);
+			if (stf_meta_find_site(mn, id, &un, &j)) {
+				add(d, "site removed", id, so, NULL, V_CALLBACK,
+				    "its live blocks have no allocation site in the new version");
+				continue;
+			}
+			spell(un, un->sites[j].type, sn, sizeof sn);
+			vn = classify(d, id, uo, s->type, un, un->sites[j].type);
+			if (vn.v != V_SAME)
+				add(d, "site retyped", id, so, sn, vn.v, vn.note);
+		}
+	}
+	for (size_t ui = 0; ui < mn->nunits; ui++) {
+		const struct stf_meta_unit *un = &mn->units[ui];
+
+		for (uint32_t j = 0; j < un->nsites; j++) {
+			const char *id = stf_meta_str(un, un->sites[j].id);
+			const struct stf_meta_unit *first;
+			uint32_t fj;
+
+			if (stf_meta_find_site(mn, id, &first, &fj) || first != un || fj != j ||
+			    stf_meta_find_site(mo, id, NULL, NULL) == 0)
+				continue;
+			spell(un, un->sites[j].type, sn, sizeof sn);
+			add(d, "site added", id, NULL, sn, V_AUTO, "");
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                               */
+
+static void print_text(const struct diff *d)
+{
+	size_t counts[4] = { 0 };
+
+	for (size_t i = 0; i < d->nchanges; i++) {
+		const struct change *c = &d->changes[i];
+
+		printf("%s: %s", c->what, c->name);
+		if (*c->old && *c->new)
+			printf(": %s -> %s", c->old, c->new);
+		else if (*c->old || *c->new)
+			printf(" (%s)", *c->old ? c->old : c->new);
+		printf(": %s", verdict_word[c->verdict]);
+		if (*c->note)
+			printf(" (%s)", c->note);
+		printf("\n");
+		counts[c->verdict]++;
+	}
+	if (d->nchanges)
+		printf("diff: %zu state changes: %zu auto, %zu possibly lossy, %zu need a callback\n",
+		       d->nchanges, counts[V_AUTO], counts[V_LOSSY], counts[V_CALLBACK]);
+	else
+		printf("diff: no state changes\n");
+}
+
+static void print_json(const struct diff *d, const char *old, const char *new)
+{
+	printf("{\"old\":");
+	json_string(stdout, old);
+	printf(",\"new\":");
+	json_string(stdout, new);
+	printf(",\"changes\":[");
+	for (size_t i = 0; i < d->nchanges; i++) {
+		const struct change *c = &d->changes[i];
+
+		printf("%s\n{\"change\":", i ? "," : "");
+		json_string(stdout, c->what);
+		printf(",\"name\":");
+		json_string(stdout, c->name);
+		printf(",\"old\":");
+		if (*c->old)
+			json_string(stdout, c->old);
+		else
+			printf("null");
+		printf(",\"new\":");
+		if (*c->new)
+			json_string(stdout, c->new);
+		else
+			printf("null");
+		printf(",\"transfer\":\"%s\",\"lossy\":%s,\"note\":",
+		       verdict_word[c->verdict], c->verdict == V_LOSSY ? "true" : "false");
+		json_string(stdout, c->note);
+		printf("}");
+	}
+	printf("]}\n");
+}
+
 int cmd_diff(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "stf-meta: diff: not implemented yet\n");
-	return EXIT_USAGE;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 } };
+	struct diff d = { 0 };
+	struct elfmeta *eo = NULL, *en = NULL;
+	int json = 0, c, status = EXIT_USAGE;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'j') {
+			fprintf(stderr, "Try 'stf-meta --help'.\n");
+			return EXIT_USAGE;
+		}
+		json = 1;
+	}
+	if (argc - optind != 2) {
+		fprintf(stderr, "stf-meta: diff: expected OLD and NEW\nTry 'stf-meta --help'.\n");
+		return EXIT_USAGE;
+	}
+	eo = stf_meta_tool_open(argv[optind]);
+	if (eo)
+		en = stf_meta_tool_open(argv[optind + 1]);
+	if (!eo || !en)
+		goto out;
+	d.old = elfmeta_meta(eo);
+	d.new = elfmeta_meta(en);
+	diff_objects(&d);
+	diff_types(&d);
+	diff_sites(&d);
+	if (d.oom) {
+		fprintf(stderr, "stf-meta: diff: out of memory\n");
+		goto out;
+	}
+	if (json)
+		print_json(&d, argv[optind], argv[optind + 1]);
+	else
+		print_text(&d);
+	status = d.nchanges ? EXIT_DIFF : EXIT_SAME;
+out:
+	free(d.changes);
+	elfmeta_close(eo);
+	elfmeta_close(en);
+	return status;
 }
