@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * attributes.cc - registration and queries of the stf.h annotations.
+ *
+ * The attributes are registered even with -fplugin-arg-stf-disable so that
+ * code written for the plugin always compiles.  They are plain markers: the
+ * handlers only reject misplaced uses, and the attributes stay where the
+ * user wrote them (decl or type), which is where the queries look.
+ */
+#include "stf-plugin.h"
+#include "attributes.h"
+#include "../libstf/stf-format.h"
+
+static bool is_type_node (const_tree node)
+{
+	return TYPE_P (node) || TREE_CODE (node) == TYPE_DECL;
+}
+
+static tree handle_xfer (tree *node, tree name, tree, int, bool *no_add)
+{
+	tree n = *node;
+	if (TREE_CODE (n) == VAR_DECL || TREE_CODE (n) == FIELD_DECL
+	    || TREE_CODE (n) == PARM_DECL || is_type_node (n))
+		return NULL_TREE;
+	warning (OPT_Wattributes, "%qE attribute applies to variables, "
+		 "fields and types only; ignored", name);
+	*no_add = true;
+	return NULL_TREE;
+}
+
+static tree handle_allocator (tree *node, tree name, tree, int, bool *no_add)
+{
+	if (TREE_CODE (*node) == FUNCTION_DECL)
+		return NULL_TREE;
+	warning (OPT_Wattributes, "%qE attribute applies to functions only; "
+		 "ignored", name);
+	*no_add = true;
+	return NULL_TREE;
+}
+
+static tree handle_opaque (tree *node, tree name, tree, int, bool *no_add)
+{
+	if (is_type_node (*node))
+		return NULL_TREE;
+	warning (OPT_Wattributes, "%qE attribute applies to types only; "
+		 "ignored", name);
+	*no_add = true;
+	return NULL_TREE;
+}
+
+static const struct attribute_spec stf_ixfer_attr =
+	STF_ATTRIBUTE_SPEC ("stf_ixfer", false, false, handle_xfer);
+static const struct attribute_spec stf_pxfer_attr =
+	STF_ATTRIBUTE_SPEC ("stf_pxfer", false, false, handle_xfer);
+static const struct attribute_spec stf_allocator_attr =
+	STF_ATTRIBUTE_SPEC ("stf_allocator", true, false, handle_allocator);
+static const struct attribute_spec stf_opaque_attr =
+	STF_ATTRIBUTE_SPEC ("stf_opaque", false, false, handle_opaque);
+
+void stf_attributes_register (void *, void *)
+{
+	stf_register_attribute (&stf_ixfer_attr);
+	stf_register_attribute (&stf_pxfer_attr);
+	stf_register_attribute (&stf_allocator_attr);
+	stf_register_attribute (&stf_opaque_attr);
+}
+
+bool stf_is_allocator (const_tree fndecl)
+{
+	return fndecl && TREE_CODE (fndecl) == FUNCTION_DECL
+	       && lookup_attribute ("stf_allocator", DECL_ATTRIBUTES (fndecl));
+}
+
+/* Attributes of a type itself and, for typedef variants, of the typedef. */
+static bool type_has_attr (const_tree t, const char *name)
+{
+	for (; t; t = typedef_variant_p (t)
+			  ? DECL_ORIGINAL_TYPE (TYPE_NAME (t)) : NULL_TREE) {
+		if (lookup_attribute (name, TYPE_ATTRIBUTES (t)))
+			return true;
+		if (TYPE_NAME (t) && TREE_CODE (TYPE_NAME (t)) == TYPE_DECL
+		    && lookup_attribute (name, DECL_ATTRIBUTES (TYPE_NAME (t))))
+			return true;
+		if (TYPE_MAIN_VARIANT (t) != t
+		    && lookup_attribute (name, TYPE_ATTRIBUTES (TYPE_MAIN_VARIANT (t))))
+			return true;
+	}
+	return false;
+}
+
+bool stf_type_opaque (const_tree type)
+{
+	return type_has_attr (type, "stf_opaque") || type_has_attr (type, "stf_ixfer");
+}
+
+unsigned stf_decl_xfer (const_tree decl)
+{
+	unsigned flags = 0;
+	const_tree type = TREE_CODE (decl) == FIELD_DECL && DECL_BIT_FIELD_TYPE (decl)
+			  ? DECL_BIT_FIELD_TYPE (decl) : TREE_TYPE (decl);
+	if (lookup_attribute ("stf_ixfer", DECL_ATTRIBUTES (decl))
+	    || (type && type_has_attr (type, "stf_ixfer")))
+		flags |= STF_MF_IXFER;
+	if (lookup_attribute ("stf_pxfer", DECL_ATTRIBUTES (decl))
+	    || (type && type_has_attr (type, "stf_pxfer")))
+		flags |= STF_MF_PXFER;
+	return flags;
+}
+
+/* Whether values of this type can hold a pointer the transfer must follow. */
+static bool holds_pointer (const_tree t, int depth)
+{
+	if (!t || depth > 32 || stf_type_opaque (t))
+		return false;
+	switch (TREE_CODE (t)) {
+	case POINTER_TYPE:
+	case REFERENCE_TYPE:
+		return true;
+	case ARRAY_TYPE:
+		return holds_pointer (TREE_TYPE (t), depth + 1);
+	case RECORD_TYPE:
+	case UNION_TYPE:
+	case QUAL_UNION_TYPE:
+		for (tree f = TYPE_FIELDS (t); f; f = DECL_CHAIN (f))
+			if (TREE_CODE (f) == FIELD_DECL && !stf_decl_xfer (f)
+			    && holds_pointer (TREE_TYPE (f), depth + 1))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+bool stf_union_ambiguous (const_tree type)
+{
+	if (TREE_CODE (type) != UNION_TYPE || !COMPLETE_TYPE_P (type)
+	    || stf_type_opaque (type) || type_has_attr (type, "stf_pxfer"))
+		return false;
+	bool pointer = false;
+	for (tree f = TYPE_FIELDS (type); f; f = DECL_CHAIN (f)) {
+		if (TREE_CODE (f) != FIELD_DECL)
+			continue;
+		if (stf_decl_xfer (f))
+			return false;
+		if (holds_pointer (TREE_TYPE (f), 1))
+			pointer = true;
+	}
+	return pointer;
+}
+
+void stf_union_check (void *gcc_data, void *)
+{
+	tree type = (tree) gcc_data;
+	/* Called for every union specifier, uses included: warn once per
+	 * definition, identified by its location. */
+	static std::set<location_t> warned;
+
+	if (!type || type == error_mark_node || TREE_CODE (type) != UNION_TYPE
+	    || !stf_union_ambiguous (type))
+		return;
+	tree stub = TYPE_STUB_DECL (type);
+	location_t loc = stub ? DECL_SOURCE_LOCATION (stub) : input_location;
+	if (!warned.insert (loc).second)
+		return;
+	tree name = TYPE_NAME (type);
+	if (name && TREE_CODE (name) == TYPE_DECL)
+		name = DECL_NAME (name);
+	if (name)
+		warning_at (loc, 0, "stf: union %qs holds a pointer and has no "
+			    "%<STF_IXFER%>/%<STF_PXFER%> annotation",
+			    IDENTIFIER_POINTER (name));
+	else
+		warning_at (loc, 0, "stf: union %qs holds a pointer and has no "
+			    "%<STF_IXFER%>/%<STF_PXFER%> annotation", "<anonymous>");
+}

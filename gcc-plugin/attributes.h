@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * attributes.h - the annotation attributes of stf.h (stf_ixfer, stf_pxfer,
+ * stf_allocator, stf_opaque) and the ambiguous-union check.
+ */
+#ifndef STF_ATTRIBUTES_H
+#define STF_ATTRIBUTES_H
+
+#include "gcc-compat.h"
+
+/* PLUGIN_ATTRIBUTES callback: registers the four attributes. */
+void stf_attributes_register (void *gcc_data, void *user_data);
+
+/* PLUGIN_FINISH_TYPE callback: warns about a union holding a pointer that
+ * carries no STF_IXFER/STF_PXFER/STF_OPAQUE annotation. */
+void stf_union_check (void *gcc_data, void *user_data);
+
+/* Whether fndecl is an allocator wrapper (STF_ALLOCATOR). */
+bool stf_is_allocator (const_tree fndecl);
+
+/* STF_MF_IXFER/STF_MF_PXFER (== STF_OF_IXFER >> 4 ...) for a variable or
+ * field: its own attributes and those of its type and typedefs. */
+unsigned stf_decl_xfer (const_tree decl);
+
+/* Whether a type (or one of its typedefs) is annotated so that its objects
+ * are copied as bytes (STF_OPAQUE or STF_IXFER on the type). */
+bool stf_type_opaque (const_tree type);
+
+/* Whether a union is ambiguous: it holds a pointer, directly or nested, and
+ * neither it nor any of its members is annotated. */
+bool stf_union_ambiguous (const_tree type);
+
+#endif /* STF_ATTRIBUTES_H */

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * emit.cc - writing a unit's metadata into the assembler output.
+ *
+ * Everything is written at the end of the translation unit, when GCC has
+ * written all code and data: only then is it known which objects exist and
+ * which sites survived.  The unit header goes to the writable section
+ * stf_units (its address words are relocations, so PIE works), the blob to
+ * the read-only section stf_blob; both are SHF_GNU_RETAIN ("R") so
+ * --gc-sections keeps them.  The unit header and the site id array are
+ * local symbols named with a '.', which no C identifier can collide with;
+ * code referred to them through local external declarations.
+ */
+#include "stf-plugin.h"
+#include "emit.h"
+#include "types.h"
+#include "objects.h"
+#include "sites.h"
+#include "update-points.h"
+
+uint32_t stf_blob::str (const std::string &s)
+{
+	if (s.empty ())
+		return 0;
+	auto it = strings.find (s);
+	if (it != strings.end ())
+		return it->second;
+	uint32_t off = (uint32_t) strtab.size ();
+	strtab.append (s);
+	strtab.push_back ('\0');
+	strings[s] = off;
+	return off;
+}
+
+static tree local_extern (const char *name, tree type)
+{
+	tree d = build_decl (BUILTINS_LOCATION, VAR_DECL, get_identifier (name), type);
+	TREE_PUBLIC (d) = 0;
+	DECL_EXTERNAL (d) = 1;
+	DECL_ARTIFICIAL (d) = 1;
+	DECL_IGNORED_P (d) = 1;
+	TREE_USED (d) = 1;
+	TREE_ADDRESSABLE (d) = 1;
+	stf_keep (d);
+	return d;
+}
+
+tree stf_unit_decl (void)
+{
+	static tree decl;
+	if (!decl)
+		decl = local_extern ("stf.unit", build_array_type (uint64_type_node, NULL_TREE));
+	return decl;
+}
+
+tree stf_site_ids_decl (void)
+{
+	static tree decl;
+	if (!decl)
+		decl = local_extern ("stf.site_ids",
+				     build_array_type (uint32_type_node, NULL_TREE));
+	return decl;
+}
+
+tree stf_alloc_site_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		decl = build_decl (BUILTINS_LOCATION, VAR_DECL,
+				   get_identifier (STF_ALLOC_SITE_VAR),
+				   build_pointer_type (uint32_type_node));
+		TREE_PUBLIC (decl) = 1;
+		DECL_EXTERNAL (decl) = 1;
+		DECL_ARTIFICIAL (decl) = 1;
+		DECL_IGNORED_P (decl) = 1;
+		TREE_USED (decl) = 1;
+		stf_keep (decl);
+	}
+	/* The TLS model lives in the symbol table node, which GCC may drop
+	 * between functions while the decl is unreferenced. */
+	if (DECL_TLS_MODEL (decl) == TLS_MODEL_NONE)
+		set_decl_tls_model (decl, decl_default_tls_model (decl));
+	return decl;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void put (std::vector<unsigned char> &out, const void *p, size_t n)
+{
+	const unsigned char *b = (const unsigned char *) p;
+	out.insert (out.end (), b, b + n);
+}
+
+static void align8 (std::vector<unsigned char> &out)
+{
+	while (out.size () % 8)
+		out.push_back (0);
+}
+
+template <typename T>
+static stf_table put_table (std::vector<unsigned char> &out, const std::vector<T> &recs)
+{
+	align8 (out);
+	stf_table t = { (uint32_t) out.size (), (uint32_t) recs.size () };
+	if (!recs.empty ())
+		put (out, recs.data (), recs.size () * sizeof (T));
+	return t;
+}
+
+static std::string producer (void)
+{
+	std::string p = std::string ("GNU C ") + version_string + " stf.so -O"
+			+ std::to_string (optimize);
+	if (flag_pic)
+		p += flag_pie ? " -fPIE" : " -fPIC";
+	if (debug_info_level > DINFO_LEVEL_NONE)
+		p += " -g";
+	return p;
+}
+
+static std::vector<unsigned char> serialize (stf_blob &blob)
+{
+	stf_blob_hdr h;
+	memset (&h, 0, sizeof h);
+	h.magic = STF_BLOB_MAGIC;
+	h.version = STF_FORMAT_VERSION;
+	h.flags = (optimize > 0 ? STF_BF_OPTIMIZED : 0) | (flag_pic ? STF_BF_PIC : 0);
+	h.file = blob.str (stf_unit_file ());
+	h.path = blob.str (main_input_filename ? main_input_filename : "");
+	h.producer = blob.str (producer ());
+
+	std::vector<unsigned char> out (sizeof h);
+	h.types = put_table (out, blob.types);
+	h.members = put_table (out, blob.members);
+	h.objects = put_table (out, blob.objects);
+	h.sites = put_table (out, blob.sites);
+	h.frames = put_table (out, blob.frames);
+	h.locals = put_table (out, blob.locals);
+	align8 (out);
+	h.strtab.off = (uint32_t) out.size ();
+	h.strtab.count = (uint32_t) blob.strtab.size ();
+	put (out, blob.strtab.data (), blob.strtab.size ());
+	align8 (out);
+	h.size = (uint32_t) out.size ();
+	memcpy (out.data (), &h, sizeof h);
+	return out;
+}
+
+/* The blob as .ascii lines, escaping what gas would not take literally. */
+static void write_bytes (FILE *f, const std::vector<unsigned char> &bytes)
+{
+	for (size_t i = 0; i < bytes.size (); i += 64) {
+		fputs ("\t.ascii \"", f);
+		for (size_t j = i; j < bytes.size () && j < i + 64; j++) {
+			unsigned char c = bytes[j];
+			if (c == '"' || c == '\\')
+				fprintf (f, "\\%c", c);
+			else if (c >= 0x20 && c < 0x7f)
+				fputc (c, f);
+			else
+				fprintf (f, "\\%03o", c);
+		}
+		fputs ("\"\n", f);
+	}
+}
+
+static std::string decl_asm_name (tree decl)
+{
+	return targetm.strip_name_encoding (IDENTIFIER_POINTER (DECL_ASSEMBLER_NAME (decl)));
+}
+
+void stf_emit_unit (void *, void *)
+{
+	if (!asm_out_file || seen_error () || !stf_active ())
+		return;
+
+	stf_blob blob;
+	stf_types types (blob);
+	stf_collect_objects (blob, types);
+	stf_collect_sites (blob, types);
+	stf_collect_frames (blob, types);
+	std::vector<unsigned char> bytes = serialize (blob);
+
+	FILE *f = asm_out_file;
+	std::string unit = decl_asm_name (stf_unit_decl ());
+	std::string ids = decl_asm_name (stf_site_ids_decl ());
+	unsigned nsites = stf_site_count ();
+
+	fprintf (f, "\n\t/* ttst metadata (stf.so) */\n");
+	fprintf (f, "\t.pushsection stf_blob,\"aR\",@progbits\n\t.balign 8\n.Lstf_blob:\n");
+	write_bytes (f, bytes);
+	fprintf (f, "\t.popsection\n");
+
+	if (nsites)
+		fprintf (f, "\t.pushsection .bss.stf_site_ids,\"aw\",@nobits\n"
+			 "\t.balign 4\n\t.type %s, @object\n\t.size %s, %u\n%s:\n"
+			 "\t.zero %u\n\t.popsection\n",
+			 ids.c_str (), ids.c_str (), 4 * nsites, ids.c_str (), 4 * nsites);
+
+	size_t nobjects = blob.objects.size ();
+	fprintf (f, "\t.pushsection %s,\"awR\",@progbits\n\t.balign 8\n"
+		 "\t.type %s, @object\n\t.size %s, %llu\n%s:\n",
+		 STF_UNITS_SECTION, unit.c_str (), unit.c_str (),
+		 (unsigned long long) stf_unit_size (nobjects), unit.c_str ());
+	fprintf (f, "\t.quad %#llx\n\t.quad %u\n\t.quad .Lstf_blob\n\t.quad %zu\n",
+		 (unsigned long long) STF_UNIT_MAGIC, STF_FORMAT_VERSION, bytes.size ());
+	fprintf (f, "\t.quad %s\n\t.quad %zu\n", nsites ? ids.c_str () : "0", nobjects);
+	for (const std::string &a : blob.addrs)
+		fprintf (f, "\t.quad %s\n", a.c_str ());
+	fprintf (f, "\t.popsection\n");
+
+	/* Weak, in a COMDAT group so every unit can carry one: a program
+	 * built with the plugin links without libstf. */
+	fprintf (f, "\t.weak %s\n"
+		 "\t.pushsection .tbss.%s,\"awTG\",@nobits,%s,comdat\n"
+		 "\t.balign 8\n\t.type %s, @object\n\t.size %s, 8\n%s:\n"
+		 "\t.zero 8\n\t.popsection\n",
+		 STF_ALLOC_SITE_VAR, STF_ALLOC_SITE_VAR, STF_ALLOC_SITE_VAR,
+		 STF_ALLOC_SITE_VAR, STF_ALLOC_SITE_VAR, STF_ALLOC_SITE_VAR);
+
+	stf_verbose (UNKNOWN_LOCATION, "stf: %u types, %u objects, %u sites, %u frames",
+		     (unsigned) blob.types.size (), (unsigned) nobjects,
+		     (unsigned) blob.sites.size (), (unsigned) blob.frames.size ());
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * objects.h - static objects of a unit: variables, address-taken
+ * functions and string literals.
+ */
+#ifndef STF_OBJECTS_H
+#define STF_OBJECTS_H
+
+#include "types.h"
+
+/* Remember a string literal seen in code or in a static initializer; it is
+ * recorded if GCC ends up writing it. */
+void stf_note_string (tree str);
+
+/* PLUGIN_ALL_IPA_PASSES_START callback: note the string literals that
+ * static initializers point to, while the initializers are still there. */
+void stf_note_initializer_strings (void *gcc_data, void *user_data);
+
+/* Add the records of every object GCC wrote to the assembler output. */
+void stf_collect_objects (stf_blob &blob, stf_types &types);
+
+#endif /* STF_OBJECTS_H */

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * sites.cc - allocation sites.
+ *
+ * The pass runs after all GIMPLE optimizations, so a call removed as dead
+ * leaves no marker, and a call that came from an inlined STF_ALLOCATOR
+ * wrapper is seen in its caller and attributed to it.  Inside a function
+ * that is itself an allocator wrapper no markers are placed: the marker of
+ * the wrapper's caller must reach the real allocator untouched.
+ *
+ * A site is named after the source function that contains the call (the
+ * innermost inlined function that is not a wrapper), its destination and
+ * an ordinal in source order, so the ID does not depend on inlining or on
+ * the order in which GCC compiles functions.  Copies of one call made by
+ * the optimizers (same function, destination, allocator and source
+ * location) share one site.
+ */
+#include "stf-plugin.h"
+#include "sites.h"
+#include "objects.h"
+#include "attributes.h"
+
+namespace {
+
+struct allocator_desc {
+	const char *name;
+	int size_arg;  /* argument holding the byte size (or element size) */
+	int count_arg; /* argument holding the element count, -1 if none */
+	unsigned flags;
+};
+
+const allocator_desc allocators[] = {
+	{ "malloc",       0, -1, 0 },
+	{ "calloc",       1,  0, STF_SF_ZEROED },
+	{ "realloc",      1, -1, STF_SF_REALLOC },
+	{ "reallocarray", 2,  1, STF_SF_REALLOC },
+	{ "strdup",      -1, -1, STF_SF_STRING },
+	{ "strndup",     -1, -1, STF_SF_STRING },
+	{ "mmap",         1, -1, STF_SF_MMAP },
+	{ "mmap64",       1, -1, STF_SF_MMAP },
+};
+
+struct pending_site {
+	std::string func, allocator, dest;
+	tree type; /* element type, NULL if unknown */
+	std::string file;
+	unsigned line, column;
+	unsigned flags;
+	uint64_t count;
+};
+
+std::vector<pending_site> sites;
+std::map<std::string, unsigned> site_by_key;
+
+/* The allocator a call goes to, or false. */
+bool classify (tree fndecl, allocator_desc *out)
+{
+	std::string name = stf_decl_name (fndecl);
+	if (name.compare (0, 10, "__builtin_") == 0)
+		name = name.substr (10);
+	for (const allocator_desc &a : allocators)
+		if (name == a.name) {
+			*out = a;
+			return true;
+		}
+	if (!stf_is_allocator (fndecl))
+		return false;
+	out->name = NULL;
+	out->size_arg = out->count_arg = -1;
+	out->flags = STF_SF_WRAPPER;
+	/* alloc_size tells which arguments of a wrapper carry the size. */
+	tree as = lookup_attribute ("alloc_size", TYPE_ATTRIBUTES (TREE_TYPE (fndecl)));
+	if (as && TREE_VALUE (as)) {
+		tree args = TREE_VALUE (as);
+		if (tree_fits_shwi_p (TREE_VALUE (args)))
+			out->size_arg = tree_to_shwi (TREE_VALUE (args)) - 1;
+		if (TREE_CHAIN (args) && tree_fits_shwi_p (TREE_VALUE (TREE_CHAIN (args)))) {
+			out->count_arg = out->size_arg;
+			out->size_arg = tree_to_shwi (TREE_VALUE (TREE_CHAIN (args))) - 1;
+		}
+	}
+	return true;
+}
+
+/* "struct entry" / "union u" / typedef name of a record type. */
+std::string record_name (tree type)
+{
+	tree main = TYPE_MAIN_VARIANT (type);
+	const char *kw = TREE_CODE (main) == UNION_TYPE ? "union " : "struct ";
+	tree tag = TYPE_NAME (main);
+	if (tag && TREE_CODE (tag) == IDENTIFIER_NODE)
+		return kw + std::string (IDENTIFIER_POINTER (tag));
+	if (typedef_variant_p (type))
+		return stf_decl_name (TYPE_NAME (type));
+	return "";
+}
+
+/* Destination of a store: a variable name, "struct T.member", "var[]". */
+std::string describe_store (tree lhs, int depth)
+{
+	if (depth > 8)
+		return "";
+	switch (TREE_CODE (lhs)) {
+	case VAR_DECL:
+	case PARM_DECL:
+		return DECL_ARTIFICIAL (lhs) ? "" : stf_decl_name (lhs);
+	case COMPONENT_REF: {
+		tree base = TREE_OPERAND (lhs, 0);
+		std::string rec = record_name (TREE_TYPE (base));
+		if (rec.empty ())
+			rec = describe_store (base, depth + 1);
+		if (rec.empty ())
+			return "";
+		return rec + "." + stf_decl_name (TREE_OPERAND (lhs, 1));
+	}
+	case ARRAY_REF: {
+		std::string base = describe_store (TREE_OPERAND (lhs, 0), depth + 1);
+		return base.empty () ? "" : base + "[]";
+	}
+	case MEM_REF: {
+		tree addr = TREE_OPERAND (lhs, 0);
+		if (TREE_CODE (addr) == ADDR_EXPR && integer_zerop (TREE_OPERAND (lhs, 1)))
+			return describe_store (TREE_OPERAND (addr, 0), depth + 1);
+		return "";
+	}
+	default:
+		return "";
+	}
+}
+
+struct dest_info {
+	int rank = 0; /* 3 store, 2 return, 1 named local, 0 unknown */
+	std::string name;
+	tree type = NULL_TREE; /* pointer type the result is used as */
+};
+
+/* Follow the SSA uses of an allocator's result to where it is kept. */
+void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
+{
+	if (depth > 8 || !seen.insert (name).second)
+		return;
+	imm_use_iterator it;
+	use_operand_p use;
+	FOR_EACH_IMM_USE_FAST (use, it, name) {
+		gimple *u = USE_STMT (use);
+		if (is_gimple_debug (u))
+			continue;
+		if (gassign *a = dyn_cast <gassign *> (u)) {
+			tree lhs = gimple_assign_lhs (a);
+			if (gimple_assign_rhs1 (a) != name)
+				continue;
+			if (gimple_assign_single_p (a) && TREE_CODE (lhs) != SSA_NAME) {
+				if (d.rank < 3) {
+					d.rank = 3;
+					d.name = describe_store (lhs, 0);
+					d.type = TREE_TYPE (lhs);
+				}
+			} else if (TREE_CODE (lhs) == SSA_NAME
+				   && (gimple_assign_single_p (a)
+				       || CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)))) {
+				follow (lhs, d, depth + 1, seen);
+			}
+		} else if (gphi *p = dyn_cast <gphi *> (u)) {
+			follow (gimple_phi_result (p), d, depth + 1, seen);
+		} else if (is_a <greturn *> (u)) {
+			if (d.rank < 2) {
+				d.rank = 2;
+				d.name = "return";
+				d.type = TREE_TYPE (TREE_TYPE (current_function_decl));
+			}
+		}
+	}
+	tree var = SSA_NAME_VAR (name);
+	if (d.rank < 1 && var && (TREE_CODE (var) == VAR_DECL || TREE_CODE (var) == PARM_DECL)
+	    && DECL_NAME (var) && !DECL_ARTIFICIAL (var)) {
+		d.rank = 1;
+		d.name = stf_decl_name (var);
+		d.type = TREE_TYPE (var);
+	}
+}
+
+bool constant_arg (gcall *call, int arg, uint64_t *value)
+{
+	if (arg < 0 || (unsigned) arg >= gimple_call_num_args (call))
+		return false;
+	tree a = gimple_call_arg (call, arg);
+	if (TREE_CODE (a) != INTEGER_CST || !tree_fits_uhwi_p (a))
+		return false;
+	*value = tree_to_uhwi (a);
+	return true;
+}
+
+/* Record the site of an allocator call; its index, or -1 to skip. */
+int record_site (gcall *call)
+{
+	tree fndecl = gimple_call_fndecl (call);
+	allocator_desc alloc;
+	if (!fndecl || !classify (fndecl, &alloc))
+		return -1;
+
+	pending_site s;
+	s.flags = alloc.flags;
+	s.allocator = alloc.name ? alloc.name : stf_function_name (fndecl);
+	location_t loc = gimple_location (call);
+
+	/* Inlined scopes, innermost first: the calls of inlined wrappers are
+	 * sites of the wrappers' callers, at the wrapper call's location. */
+	tree caller = current_function_decl;
+	for (tree b = gimple_block (call); b && TREE_CODE (b) == BLOCK;
+	     b = BLOCK_SUPERCONTEXT (b)) {
+		if (!inlined_function_outer_scope_p (b))
+			continue;
+		tree fn = block_ultimate_origin (b);
+		if (!fn || TREE_CODE (fn) != FUNCTION_DECL)
+			break;
+		if (!stf_is_allocator (fn)) {
+			caller = fn;
+			break;
+		}
+		s.flags |= STF_SF_WRAPPER | STF_SF_INLINED;
+		s.allocator = stf_function_name (fn);
+		loc = BLOCK_SOURCE_LOCATION (b);
+	}
+	s.func = stf_function_name (caller);
+
+	dest_info d;
+	tree lhs = gimple_call_lhs (call);
+	if (lhs && TREE_CODE (lhs) == SSA_NAME) {
+		std::set<tree> seen;
+		follow (lhs, d, 0, seen);
+	} else if (lhs) {
+		d.name = describe_store (lhs, 0);
+		d.type = TREE_TYPE (lhs);
+	}
+	s.dest = d.name;
+	s.type = NULL_TREE;
+	if (d.type && POINTER_TYPE_P (d.type) && !VOID_TYPE_P (TREE_TYPE (d.type)))
+		s.type = TREE_TYPE (d.type);
+	if (!s.type && (s.flags & STF_SF_STRING))
+		s.type = char_type_node;
+
+	s.count = 0;
+	uint64_t size, n = 1;
+	HOST_WIDE_INT elem = s.type ? int_size_in_bytes (s.type) : -1;
+	if (elem > 0 && constant_arg (call, alloc.size_arg, &size)
+	    && (alloc.count_arg < 0 || constant_arg (call, alloc.count_arg, &n))
+	    && (size * n) % (uint64_t) elem == 0) {
+		s.count = size * n / (uint64_t) elem;
+		s.flags |= STF_SF_CONSTCNT;
+	}
+
+	expanded_location xl = expand_location (loc);
+	s.file = xl.file ? xl.file : "";
+	s.line = xl.line;
+	s.column = xl.column;
+
+	std::string key = s.func + '\0' + s.dest + '\0' + s.allocator + '\0' + s.file
+			  + '\0' + std::to_string (s.line) + ':' + std::to_string (s.column);
+	auto it = site_by_key.find (key);
+	if (it != site_by_key.end ())
+		return (int) it->second;
+	if (s.type)
+		stf_keep (s.type);
+	sites.push_back (s);
+	site_by_key[key] = sites.size () - 1;
+	return (int) sites.size () - 1;
+}
+
+/* stf__alloc_site = &site_ids[idx]; right before the call. */
+void insert_marker (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
+		    unsigned *todo)
+{
+	tree ids = stf_site_ids_decl ();
+	tree cell = build4 (ARRAY_REF, TREE_TYPE (TREE_TYPE (ids)), ids,
+			    build_int_cst (integer_type_node, idx), NULL_TREE, NULL_TREE);
+	gassign *store = gimple_build_assign (stf_alloc_site_decl (),
+					      build_fold_addr_expr (cell));
+	gimple_set_location (store, gimple_location (call));
+	tree vuse = gimple_vuse (call);
+	if (vuse) {
+		/* Thread the store into the virtual use-def chain by hand:
+		 * it uses the call's old memory state and defines the one
+		 * the call now uses. */
+		tree vdef = make_ssa_name (gimple_vop (cfun), store);
+		gimple_set_vuse (store, vuse);
+		gimple_set_vdef (store, vdef);
+		gsi_insert_before (gsi, store, GSI_SAME_STMT);
+		SET_USE (gimple_vuse_op (call), vdef);
+	} else {
+		gsi_insert_before (gsi, store, GSI_SAME_STMT);
+		mark_virtual_operands_for_renaming (cfun);
+		*todo |= TODO_update_ssa_only_virtuals;
+	}
+}
+
+tree note_strings_cb (tree *tp, int *walk_subtrees, void *)
+{
+	if (TREE_CODE (*tp) == STRING_CST)
+		stf_note_string (*tp);
+	else if (TYPE_P (*tp) || DECL_P (*tp))
+		*walk_subtrees = 0;
+	return NULL_TREE;
+}
+
+const pass_data sites_pass_data = {
+	GIMPLE_PASS, "stf_sites", OPTGROUP_NONE, TV_NONE,
+	PROP_ssa | PROP_cfg, 0, 0, 0, 0
+};
+
+class sites_pass : public gimple_opt_pass {
+public:
+	explicit sites_pass (gcc::context *ctxt) : gimple_opt_pass (sites_pass_data, ctxt) {}
+	unsigned int execute (function *fun) final override;
+};
+
+unsigned int sites_pass::execute (function *fun)
+{
+	unsigned todo = 0;
+	bool in_wrapper = stf_is_allocator (fun->decl);
+	basic_block bb;
+	FOR_EACH_BB_FN (bb, fun) {
+		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
+		     gsi_next (&gsi)) {
+			gimple *stmt = gsi_stmt (gsi);
+			if (is_gimple_debug (stmt) || gimple_code (stmt) == GIMPLE_ASM)
+				continue;
+			struct walk_stmt_info wi;
+			memset (&wi, 0, sizeof wi);
+			walk_gimple_op (stmt, note_strings_cb, &wi);
+			gcall *call = dyn_cast <gcall *> (stmt);
+			if (!call || in_wrapper)
+				continue;
+			int idx = record_site (call);
+			if (idx >= 0)
+				insert_marker (&gsi, call, (unsigned) idx, &todo);
+		}
+	}
+	return todo;
+}
+
+} /* namespace */
+
+opt_pass *stf_make_sites_pass (gcc::context *ctxt)
+{
+	return new sites_pass (ctxt);
+}
+
+unsigned stf_site_count (void)
+{
+	return sites.size ();
+}
+
+void stf_collect_sites (stf_blob &blob, stf_types &types)
+{
+	/* Ordinals count the sites of one caller and destination in source
+	 * order. */
+	std::vector<unsigned> order (sites.size ());
+	for (unsigned i = 0; i < order.size (); i++)
+		order[i] = i;
+	std::stable_sort (order.begin (), order.end (), [] (unsigned a, unsigned b) {
+		const pending_site &x = sites[a], &y = sites[b];
+		if (x.file != y.file)
+			return x.file < y.file;
+		if (x.line != y.line)
+			return x.line < y.line;
+		if (x.column != y.column)
+			return x.column < y.column;
+		return x.allocator < y.allocator;
+	});
+	std::vector<unsigned> ordinal (sites.size ());
+	std::map<std::pair<std::string, std::string>, unsigned> next;
+	for (unsigned i : order)
+		ordinal[i] = next[std::make_pair (sites[i].func, sites[i].dest)]++;
+
+	for (unsigned i = 0; i < sites.size (); i++) {
+		const pending_site &s = sites[i];
+		stf_site_rec r;
+		memset (&r, 0, sizeof r);
+		std::string id = std::string (stf_unit_file ()) + ":" + s.func + "/"
+				 + s.dest + "#" + std::to_string (ordinal[i]);
+		r.id = blob.str (id);
+		r.func = blob.str (s.func);
+		r.allocator = blob.str (s.allocator);
+		r.dest = blob.str (s.dest);
+		r.type = s.type ? types.index (s.type) : STF_NONE;
+		r.ordinal = ordinal[i];
+		r.line = s.line;
+		r.flags = s.flags;
+		r.count = s.count;
+		blob.sites.push_back (r);
+	}
+}

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * types.cc - GCC types to stf_type_rec records.
+ *
+ * A type is first reduced to a "shape" (kind, name, size, flags, target,
+ * members) from which both its structural hash and its record are made, so
+ * the two can never disagree.  Records are deduplicated by (hash,
+ * qualifiers): structurally equal types share one record in a unit, and the
+ * hash is equal for them in every unit and version.  Recursion through
+ * self-referential structs stops at pointers to named structs and unions,
+ * whose pointee contributes its kind and name only.
+ */
+#include "stf-plugin.h"
+#include "types.h"
+#include "attributes.h"
+
+namespace {
+
+struct member_shape {
+	std::string name;
+	tree type; /* NULL for enumerators */
+	int64_t offset;
+	uint16_t bit_offset, bit_size;
+	uint32_t flags;
+};
+
+struct shape {
+	int kind = 0;
+	std::string name;
+	unsigned flags = 0;
+	uint64_t size = 0;
+	uint32_t align = 0;
+	uint64_t count = 0;
+	tree target = NULL_TREE;
+	std::vector<member_shape> members;
+};
+
+/* Flags that describe structure; annotations are left out of the hash. */
+const unsigned HASHED_FLAGS = STF_TF_SIGNED | STF_TF_BOOL | STF_TF_CHAR
+	| STF_TF_FLEXIBLE | STF_TF_INCOMPLETE | STF_TF_VARIADIC;
+
+const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
+
+uint64_t fnv_mix (uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = (const unsigned char *) p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t fnv_u64 (uint64_t h, uint64_t v)
+{
+	unsigned char b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (unsigned char) (v >> (8 * i));
+	return fnv_mix (h, b, 8);
+}
+
+uint64_t fnv_str (uint64_t h, const std::string &s)
+{
+	return fnv_mix (h, s.c_str (), s.size () + 1);
+}
+
+int kind_of (const_tree t)
+{
+	if (typedef_variant_p (t))
+		return STF_K_TYPEDEF;
+	switch (TREE_CODE (t)) {
+	case VOID_TYPE:       return STF_K_VOID;
+	case INTEGER_TYPE:
+	case BOOLEAN_TYPE:    return STF_K_INT;
+	case REAL_TYPE:       return STF_K_FLOAT;
+	case ENUMERAL_TYPE:   return STF_K_ENUM;
+	case POINTER_TYPE:
+	case REFERENCE_TYPE:  return STF_K_POINTER;
+	case ARRAY_TYPE:      return STF_K_ARRAY;
+	case RECORD_TYPE:     return STF_K_STRUCT;
+	case UNION_TYPE:
+	case QUAL_UNION_TYPE: return STF_K_UNION;
+	case FUNCTION_TYPE:   return STF_K_FUNCTION;
+	case COMPLEX_TYPE:    return STF_K_COMPLEX;
+	case VECTOR_TYPE:     return STF_K_VECTOR;
+	default:              return 0;
+	}
+}
+
+/* Tag of a struct/union/enum, typedef name or primitive name; "" if none. */
+std::string name_of (const_tree t, int kind)
+{
+	if (kind == STF_K_TYPEDEF)
+		return stf_decl_name (TYPE_NAME (t));
+	tree n = TYPE_NAME (TYPE_MAIN_VARIANT (t));
+	if (n && TREE_CODE (n) == TYPE_DECL)
+		n = DECL_NAME (n);
+	if (n && TREE_CODE (n) == IDENTIFIER_NODE)
+		return IDENTIFIER_POINTER (n);
+	return kind == STF_K_VOID ? "void" : "";
+}
+
+bool is_char (const_tree t)
+{
+	const_tree m = TYPE_MAIN_VARIANT (t);
+	return m == char_type_node || m == signed_char_type_node
+	       || m == unsigned_char_type_node;
+}
+
+void struct_members (const_tree t, shape &s)
+{
+	for (tree f = TYPE_FIELDS (t); f; f = DECL_CHAIN (f)) {
+		if (TREE_CODE (f) != FIELD_DECL)
+			continue;
+		bool bitfield = DECL_BIT_FIELD_TYPE (f) != NULL_TREE;
+		/* Unnamed bit-fields are padding: nothing to transfer. */
+		if (bitfield && !DECL_NAME (f))
+			continue;
+		if (!tree_fits_shwi_p (bit_position (f)))
+			continue;
+		HOST_WIDE_INT bitpos = int_bit_position (f);
+		member_shape m;
+		m.name = stf_decl_name (f);
+		m.type = bitfield ? DECL_BIT_FIELD_TYPE (f) : TREE_TYPE (f);
+		m.offset = bitpos / 8;
+		m.bit_offset = bitfield ? (uint16_t) (bitpos % 8) : 0;
+		m.bit_size = bitfield && DECL_SIZE (f) && tree_fits_uhwi_p (DECL_SIZE (f))
+			     ? (uint16_t) tree_to_uhwi (DECL_SIZE (f)) : 0;
+		m.flags = stf_decl_xfer (f);
+		s.members.push_back (m);
+	}
+}
+
+void enum_members (const_tree t, shape &s)
+{
+	for (tree v = TYPE_VALUES (t); v; v = TREE_CHAIN (v)) {
+		tree val = TREE_VALUE (v);
+		if (TREE_CODE (val) == CONST_DECL)
+			val = DECL_INITIAL (val);
+		if (!val || TREE_CODE (val) != INTEGER_CST)
+			continue;
+		member_shape m;
+		tree name = TREE_PURPOSE (v);
+		m.name = name && TREE_CODE (name) == IDENTIFIER_NODE
+			 ? IDENTIFIER_POINTER (name) : "";
+		m.type = NULL_TREE;
+		m.offset = tree_fits_shwi_p (val) ? tree_to_shwi (val)
+			   : (int64_t) TREE_INT_CST_LOW (val);
+		m.bit_offset = m.bit_size = 0;
+		m.flags = 0;
+		s.members.push_back (m);
+	}
+}
+
+void function_params (const_tree t, shape &s)
+{
+	for (tree a = TYPE_ARG_TYPES (t); a && a != void_list_node; a = TREE_CHAIN (a)) {
+		member_shape m = { "", TREE_VALUE (a), 0, 0, 0, 0 };
+		s.members.push_back (m);
+	}
+	if (stdarg_p (t))
+		s.flags |= STF_TF_VARIADIC;
+}
+
+void array_shape (const_tree t, shape &s)
+{
+	tree dom = TYPE_DOMAIN (t);
+	s.target = TREE_TYPE (t);
+	if (dom && TYPE_MAX_VALUE (dom) && tree_fits_shwi_p (TYPE_MAX_VALUE (dom))
+	    && (!TYPE_MIN_VALUE (dom) || tree_fits_shwi_p (TYPE_MIN_VALUE (dom)))) {
+		HOST_WIDE_INT lo = TYPE_MIN_VALUE (dom) ? tree_to_shwi (TYPE_MIN_VALUE (dom)) : 0;
+		HOST_WIDE_INT n = tree_to_shwi (TYPE_MAX_VALUE (dom)) - lo + 1;
+		if (n > 0)
+			s.count = n;
+		else
+			s.flags |= STF_TF_FLEXIBLE; /* [0] */
+	} else if (!dom || !TYPE_MAX_VALUE (dom)) {
+		s.flags |= STF_TF_FLEXIBLE; /* [] */
+	}
+	/* Otherwise a variable length array: length unknown, count 0. */
+}
+
+/* Reduce t to its shape; false if the format has no kind for it. */
+bool shape_of (tree t, shape &s)
+{
+	s.kind = kind_of (t);
+	if (!s.kind)
+		return false;
+	s.name = name_of (t, s.kind);
+	if (s.kind != STF_K_FUNCTION && s.kind != STF_K_VOID && COMPLETE_TYPE_P (t)) {
+		if (TYPE_SIZE_UNIT (t) && tree_fits_uhwi_p (TYPE_SIZE_UNIT (t)))
+			s.size = tree_to_uhwi (TYPE_SIZE_UNIT (t));
+		s.align = TYPE_ALIGN_UNIT (t);
+	}
+	switch (s.kind) {
+	case STF_K_TYPEDEF:
+		s.target = DECL_ORIGINAL_TYPE (TYPE_NAME (t));
+		if (stf_type_opaque (t))
+			s.flags |= STF_TF_OPAQUE;
+		break;
+	case STF_K_INT:
+		if (!TYPE_UNSIGNED (t))
+			s.flags |= STF_TF_SIGNED;
+		if (TREE_CODE (t) == BOOLEAN_TYPE)
+			s.flags |= STF_TF_BOOL;
+		if (is_char (t))
+			s.flags |= STF_TF_CHAR;
+		break;
+	case STF_K_ENUM:
+		if (!TYPE_UNSIGNED (t))
+			s.flags |= STF_TF_SIGNED;
+		s.target = lang_hooks.types.type_for_size (TYPE_PRECISION (t),
+							   TYPE_UNSIGNED (t));
+		if (COMPLETE_TYPE_P (t))
+			enum_members (t, s);
+		else
+			s.flags |= STF_TF_INCOMPLETE;
+		break;
+	case STF_K_POINTER:
+	case STF_K_COMPLEX:
+		s.target = TREE_TYPE (t);
+		break;
+	case STF_K_VECTOR:
+		s.target = TREE_TYPE (t);
+		s.count = TYPE_VECTOR_SUBPARTS (t).to_constant ();
+		break;
+	case STF_K_ARRAY:
+		array_shape (t, s);
+		break;
+	case STF_K_STRUCT:
+	case STF_K_UNION:
+		if (!COMPLETE_TYPE_P (t)) {
+			s.flags |= STF_TF_INCOMPLETE;
+			break;
+		}
+		struct_members (t, s);
+		if (stf_type_opaque (t))
+			s.flags |= STF_TF_OPAQUE;
+		if (s.kind == STF_K_UNION && stf_union_ambiguous (t))
+			s.flags |= STF_TF_AMBIGUOUS;
+		break;
+	case STF_K_FUNCTION:
+		s.target = TREE_TYPE (t);
+		function_params (t, s);
+		break;
+	}
+	return true;
+}
+
+unsigned quals_of (const_tree t)
+{
+	unsigned q = 0;
+	if (TYPE_READONLY (t))
+		q |= STF_Q_CONST;
+	if (TYPE_VOLATILE (t))
+		q |= STF_Q_VOLATILE;
+	return q;
+}
+
+} /* namespace */
+
+/* Hash a pointer's target: named structs and unions by kind and name only,
+ * which is what makes recursive types hashable. */
+uint64_t stf_types::pointee_hash (tree t, int depth)
+{
+	if (!t)
+		return FNV_OFFSET;
+	int kind = kind_of (t);
+	if (kind == STF_K_TYPEDEF) {
+		uint64_t h = fnv_u64 (FNV_OFFSET, kind);
+		h = fnv_str (h, name_of (t, kind));
+		return fnv_u64 (h, pointee_hash (DECL_ORIGINAL_TYPE (TYPE_NAME (t)), depth + 1));
+	}
+	if ((kind == STF_K_STRUCT || kind == STF_K_UNION) && !name_of (t, kind).empty ()) {
+		uint64_t h = fnv_u64 (FNV_OFFSET, kind);
+		return fnv_str (h, name_of (t, kind));
+	}
+	return full_hash (t, depth + 1);
+}
+
+uint64_t stf_types::full_hash (tree t, int depth)
+{
+	if (!t)
+		return FNV_OFFSET;
+	auto it = hashes.find (t);
+	if (it != hashes.end ())
+		return it->second;
+	shape s;
+	if (depth > 64 || !shape_of (t, s))
+		return fnv_str (FNV_OFFSET, "?");
+	uint64_t h = fnv_u64 (FNV_OFFSET, s.kind);
+	h = fnv_str (h, s.name);
+	h = fnv_u64 (h, s.size);
+	h = fnv_u64 (h, s.flags & HASHED_FLAGS);
+	h = fnv_u64 (h, s.count);
+	if (s.target)
+		h = fnv_u64 (h, s.kind == STF_K_POINTER ? pointee_hash (s.target, depth)
+						       : full_hash (s.target, depth + 1));
+	for (const member_shape &m : s.members) {
+		h = fnv_str (h, m.name);
+		h = fnv_u64 (h, (uint64_t) m.offset);
+		h = fnv_u64 (h, ((uint64_t) m.bit_offset << 16) | m.bit_size);
+		if (m.type)
+			h = fnv_u64 (h, full_hash (m.type, depth + 1));
+	}
+	hashes[t] = h;
+	return h;
+}
+
+uint64_t stf_types::hash (tree t)
+{
+	return full_hash (t, 0);
+}
+
+uint32_t stf_types::index (tree t)
+{
+	if (!t || t == error_mark_node || !TYPE_P (t))
+		return STF_NONE;
+	auto it = by_tree.find (t);
+	if (it != by_tree.end ())
+		return it->second;
+	if (!kind_of (t)) {
+		by_tree[t] = STF_NONE;
+		return STF_NONE;
+	}
+	std::pair<uint64_t, unsigned> key (hash (t), quals_of (t));
+	auto same = by_hash.find (key);
+	if (same != by_hash.end ()) {
+		by_tree[t] = same->second;
+		return same->second;
+	}
+	uint32_t idx = (uint32_t) blob.types.size ();
+	stf_type_rec rec;
+	memset (&rec, 0, sizeof rec);
+	blob.types.push_back (rec);
+	by_hash[key] = idx;
+	by_tree[t] = idx;
+	fill (idx, t);
+	return idx;
+}
+
+void stf_types::fill (uint32_t idx, tree t)
+{
+	shape s;
+	shape_of (t, s);
+	uint32_t target = index (s.target); /* may grow blob.types */
+
+	std::vector<stf_member_rec> mems;
+	for (const member_shape &m : s.members) {
+		stf_member_rec r;
+		memset (&r, 0, sizeof r);
+		r.name = blob.str (m.name);
+		r.type = m.type ? index (m.type) : STF_NONE;
+		r.offset = m.offset;
+		r.bit_offset = m.bit_offset;
+		r.bit_size = m.bit_size;
+		r.flags = m.flags;
+		mems.push_back (r);
+	}
+
+	stf_type_rec &rec = blob.types[idx];
+	rec.name = blob.str (s.name);
+	rec.kind = (uint8_t) s.kind;
+	rec.flags = (uint8_t) s.flags;
+	rec.quals = (uint16_t) quals_of (t);
+	rec.target = target;
+	rec.align = s.align;
+	rec.size = s.size;
+	rec.count = s.count;
+	rec.members = (uint32_t) blob.members.size ();
+	rec.nmembers = (uint32_t) mems.size ();
+	rec.hash = hashes[t];
+	blob.members.insert (blob.members.end (), mems.begin (), mems.end ());
+}

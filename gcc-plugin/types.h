@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * types.h - the type table of a unit: GCC types to stf_type_rec records,
+ * deduplicated by structural hash, with members.
+ */
+#ifndef STF_TYPES_H
+#define STF_TYPES_H
+
+#include "emit.h"
+
+class stf_types {
+public:
+	explicit stf_types (stf_blob &blob) : blob (blob) {}
+	/* Index of the record describing t (added with everything it
+	 * refers to), STF_NONE for NULL or types the format cannot express. */
+	uint32_t index (tree t);
+	/* Structural hash of t (stf_type_rec.hash). */
+	uint64_t hash (tree t);
+
+private:
+	stf_blob &blob;
+	std::map<tree, uint32_t> by_tree;  /* valid while the unit is written */
+	std::map<tree, uint64_t> hashes;
+	std::map<std::pair<uint64_t, unsigned>, uint32_t> by_hash;
+
+	uint64_t full_hash (tree t, int depth);
+	uint64_t pointee_hash (tree t, int depth);
+	void fill (uint32_t idx, tree t);
+};
+
+#endif /* STF_TYPES_H */

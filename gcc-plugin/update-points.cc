@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * update-points.cc - update-point frames.
+ *
+ * The rewrite happens on the function's GENERIC body, before
+ * gimplification: that is where a local can still be made addressable
+ * (as taking its address in C would), so GCC gimplifies it as a memory
+ * object from the start.  The scopes are the BIND_EXPRs enclosing the call;
+ * a local is in scope once its DECL_EXPR has been passed, so locals
+ * declared after the update point are not passed.  Parameters come first,
+ * then locals from the outermost scope inwards.
+ */
+#include "stf-plugin.h"
+#include "update-points.h"
+#include "emit.h"
+
+namespace {
+
+struct pending_local {
+	std::string name;
+	tree type;
+};
+
+struct pending_frame {
+	std::string func;
+	unsigned line;
+	std::vector<pending_local> locals;
+};
+
+std::vector<pending_frame> frames;
+
+struct walk_state {
+	tree fndecl;
+	std::vector<tree> scopes; /* BIND_EXPR_VARS chains, outermost first */
+	std::set<tree> declared;
+};
+
+tree frame_fn_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		tree type = build_varargs_function_type_list (void_type_node,
+							      const_ptr_type_node,
+							      unsigned_type_node, NULL_TREE);
+		decl = build_fn_decl (STF_UPDATE_POINT_FRAME_FN, type);
+		stf_keep (decl);
+	}
+	return decl;
+}
+
+bool is_update_point (tree call)
+{
+	tree fn = get_callee_fndecl (call);
+	return fn && call_expr_nargs (call) == 0 && DECL_NAME (fn)
+	       && !strcmp (stf_decl_name (fn), STF_UPDATE_POINT_FN);
+}
+
+/* Whether a local can be passed by address and described. */
+bool passable (tree var, tree fndecl)
+{
+	if ((TREE_CODE (var) != VAR_DECL && TREE_CODE (var) != PARM_DECL)
+	    || !DECL_NAME (var) || DECL_ARTIFICIAL (var) || DECL_CONTEXT (var) != fndecl)
+		return false;
+	if (TREE_STATIC (var) || DECL_EXTERNAL (var) || DECL_REGISTER (var)
+	    || DECL_HAS_VALUE_EXPR_P (var))
+		return false;
+	/* Variable length arrays have no fixed layout to describe. */
+	if (!DECL_SIZE_UNIT (var) || TREE_CODE (DECL_SIZE_UNIT (var)) != INTEGER_CST
+	    || variably_modified_type_p (TREE_TYPE (var), NULL_TREE))
+		return false;
+	return true;
+}
+
+tree rewrite (tree call, walk_state *st)
+{
+	std::vector<tree> vars;
+	for (tree p = DECL_ARGUMENTS (st->fndecl); p; p = DECL_CHAIN (p))
+		if (passable (p, st->fndecl))
+			vars.push_back (p);
+	for (tree scope : st->scopes)
+		for (tree v = scope; v; v = DECL_CHAIN (v))
+			if (st->declared.count (v) && passable (v, st->fndecl))
+				vars.push_back (v);
+
+	location_t loc = EXPR_LOCATION (call);
+	pending_frame f;
+	f.func = stf_function_name (st->fndecl);
+	f.line = LOCATION_LINE (loc);
+	std::vector<tree> args;
+	args.push_back (build_fold_addr_expr (stf_unit_decl ()));
+	args.push_back (build_int_cst (unsigned_type_node, frames.size ()));
+	for (tree v : vars) {
+		TREE_ADDRESSABLE (v) = 1;
+		args.push_back (build_fold_addr_expr (v));
+		stf_keep (TREE_TYPE (v));
+		f.locals.push_back ({ stf_decl_name (v), TREE_TYPE (v) });
+	}
+	frames.push_back (f);
+	return build_call_expr_loc_array (loc, frame_fn_decl (), args.size (), args.data ());
+}
+
+tree walk_body (tree *tp, int *walk_subtrees, void *data)
+{
+	walk_state *st = (walk_state *) data;
+	switch (TREE_CODE (*tp)) {
+	case BIND_EXPR:
+		st->scopes.push_back (BIND_EXPR_VARS (*tp));
+		walk_tree (&BIND_EXPR_BODY (*tp), walk_body, data, NULL);
+		st->scopes.pop_back ();
+		*walk_subtrees = 0;
+		break;
+	case DECL_EXPR:
+		st->declared.insert (DECL_EXPR_DECL (*tp));
+		break;
+	case CALL_EXPR:
+		if (is_update_point (*tp)) {
+			*tp = rewrite (*tp, st);
+			*walk_subtrees = 0;
+		}
+		break;
+	default:
+		if (TYPE_P (*tp))
+			*walk_subtrees = 0;
+		break;
+	}
+	return NULL_TREE;
+}
+
+} /* namespace */
+
+void stf_rewrite_update_points (void *gcc_data, void *)
+{
+	tree fndecl = (tree) gcc_data;
+	if (!fndecl || TREE_CODE (fndecl) != FUNCTION_DECL || !DECL_SAVED_TREE (fndecl)
+	    || seen_error () || !stf_active ())
+		return;
+	walk_state st;
+	st.fndecl = fndecl;
+	walk_tree (&DECL_SAVED_TREE (fndecl), walk_body, &st, NULL);
+}
+
+void stf_collect_frames (stf_blob &blob, stf_types &types)
+{
+	for (const pending_frame &f : frames) {
+		stf_frame_rec r;
+		memset (&r, 0, sizeof r);
+		r.func = blob.str (f.func);
+		r.locals = (uint32_t) blob.locals.size ();
+		r.nlocals = (uint32_t) f.locals.size ();
+		r.line = f.line;
+		for (const pending_local &l : f.locals) {
+			stf_local_rec lr;
+			lr.name = blob.str (l.name);
+			lr.type = types.index (l.type);
+			blob.locals.push_back (lr);
+		}
+		blob.frames.push_back (r);
+	}
+}
