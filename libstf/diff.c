@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * diff.c - state differencing: the reversed version R against the past
+ * version P (same binary), object by object.
+ *
+ * Scope: what the backward transfer wrote into R (stf__xfer_served): its
+ * statics and locals by static ID, its dynamic objects by site ID and
+ * dynamic ID; P's dynamic objects of instrumented sites must all come back.
+ * Values are compared leaf by leaf (padding is ignored), pointers by the
+ * (object, offset) or (library symbol, offset) they point to.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "remote.h"
+#include "xfer.h"
+
+#define PRINT_MAX 200
+
+struct differ {
+	struct stf_peer *p, *r;
+	struct stf_xfer_report *rep;
+	char path[768];
+};
+
+static void report(struct differ *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void report(struct differ *d, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!d->rep->differences)
+		snprintf(d->rep->first_diff, sizeof(d->rep->first_diff), "%.500s", msg);
+	d->rep->differences++;
+	if (d->rep->differences <= PRINT_MAX)
+		fprintf(stderr, "libstf: diff: %s\n", msg);
+}
+
+struct target {
+	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown */
+	const char *id, *lib;
+	uint64_t dyn, off, raw;
+};
+
+static void canon(struct stf_peer *p, uint64_t v, struct target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->raw = v;
+	if (!v)
+		return;
+	const struct stf_obj *o = stf__peer_find(p, v);
+	if (o) {
+		t->kind = 1;
+		t->id = o->id;
+		t->dyn = o->dyn_id;
+		t->off = v - o->addr;
+		return;
+	}
+	if (!stf__peer_lib_symbol(p, v, &t->lib, &t->id, &t->off)) {
+		t->kind = 2;
+		return;
+	}
+	t->kind = 3;
+}
+
+static int same_target(const struct target *a, const struct target *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	switch (a->kind) {
+	case 0:
+		return 1;
+	case 1:
+		return a->dyn == b->dyn && a->off == b->off && !strcmp(a->id, b->id);
+	case 2:
+		return a->off == b->off && !strcmp(a->id, b->id) && !strcmp(a->lib, b->lib);
+	default:
+		return a->raw == b->raw;
+	}
+}
+
+static void fmt_target(const struct target *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case 0:
+		snprintf(buf, len, "NULL");
+		break;
+	case 1:
+		if (t->dyn)
+			snprintf(buf, len, "&%s@%" PRIu64 "+%" PRIu64, t->id, t->dyn, t->off);
+		else
+			snprintf(buf, len, "&%s+%" PRIu64, t->id, t->off);
+		break;
+	case 2:
+		snprintf(buf, len, "&%s(%s)+%" PRIu64, t->id, t->lib, t->off);
+		break;
+	default:
+		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);
+	}
+}
+
+/* Innermost scalar of (u, type) containing off: its type and start. */
+static uint32_t scalar_at(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
+			  uint64_t *start)
+{
+	*start = 0;
+	for (int depth = 0; depth < 64; depth++) {
+		type = stf_meta_strip_typedefs(u, type);
+		if (type >= u->ntypes)
+			return STF_NONE;
+		const struct stf_type_rec *t = &u->types[type];
+		if (t->kind == STF_K_ARRAY) {
+			uint32_t et = stf_meta_strip_typedefs(u, t->target);
+			uint64_t esz = et < u->ntypes ? u->types[et].size : 0;
+			if (!esz)
+				return STF_NONE;
+			*start += off / esz * esz;
+			off %= esz;
+			type = et;
+			continue;
+		}
+		if (t->kind != STF_K_STRUCT)
+			return type;
+		const struct stf_member_rec *best = NULL;
+		for (uint32_t i = 0; i < t->nmembers; i++) {
+			const struct stf_member_rec *m = &u->members[t->members + i];
+			uint32_t mt = stf_meta_strip_typedefs(u, m->type);
+			uint64_t msz = mt < u->ntypes ? u->types[mt].size : 0;
+			if (!m->bit_size && (uint64_t)m->offset <= off && off - m->offset < msz) {
+				best = m;
+				break;
+			}
+		}
+		if (!best)
+			return STF_NONE;
+		*start += best->offset;
+		off -= best->offset;
+		type = best->type;
+	}
+	return STF_NONE;
+}
+
+static void fmt_scalar(const struct stf_meta_unit *u, uint32_t t, const uint8_t *p,
+		       char *buf, size_t len)
+{
+	const struct stf_type_rec *r = t < u->ntypes ? &u->types[t] : NULL;
+	if (r && (r->kind == STF_K_INT || r->kind == STF_K_ENUM) && r->size && r->size <= 8) {
+		uint64_t raw = 0;
+		memcpy(&raw, p, r->size);
+		int sgn = !!(r->flags & STF_TF_SIGNED);
+		if (sgn && r->size < 8 && (raw >> (8 * r->size - 1)) & 1)
+			raw |= ~0ULL << (8 * r->size);
+		if (r->kind == STF_K_ENUM)
+			for (uint32_t i = 0; i < r->nmembers; i++) {
+				const struct stf_member_rec *m = &u->members[r->members + i];
+				if ((uint64_t)m->offset == raw) {
+					snprintf(buf, len, "%s", stf_meta_str(u, m->name));
+					return;
+				}
+			}
+		if (sgn)
+			snprintf(buf, len, "%" PRId64, (int64_t)raw);
+		else
+			snprintf(buf, len, "%" PRIu64, raw);
+		return;
+	}
+	if (r && r->kind == STF_K_FLOAT && (r->size == 4 || r->size == 8)) {
+		if (r->size == 4) {
+			float f;
+			memcpy(&f, p, 4);
+			snprintf(buf, len, "%g", f);
+		} else {
+			double f;
+			memcpy(&f, p, 8);
+			snprintf(buf, len, "%g", f);
+		}
+		return;
+	}
+	size_t n = r && r->size && r->size <= 8 ? r->size : 1;
+	size_t pos = snprintf(buf, len, "0x");
+	for (size_t i = n; i-- > 0 && pos < len;)
+		pos += snprintf(buf + pos, len - pos, "%02x", p[i]);
+}
+
+/* Report the first differing byte of a plain-data range. */
+static void diff_bytes(struct differ *d, const struct stf_obj *o, uint64_t elem_base,
+		       uint64_t off, const uint8_t *pb, const uint8_t *rb)
+{
+	char path[1024], a[96], b[96];
+	uint32_t leaf = STF_NONE;
+	uint64_t start = off;
+	snprintf(path, sizeof(path), "%s", d->path);
+	if (o->unit) {
+		stf__type_path(o->unit, o->type, off - elem_base, path, sizeof(path), &leaf);
+		leaf = scalar_at(o->unit, o->type, off - elem_base, &start);
+		start += elem_base;
+	} else {
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "+%" PRIu64, off);
+	}
+	if (o->unit && leaf != STF_NONE) {
+		fmt_scalar(o->unit, leaf, pb + start, a, sizeof(a));
+		fmt_scalar(o->unit, leaf, rb + start, b, sizeof(b));
+	} else {
+		snprintf(a, sizeof(a), "0x%02x", pb[off]);
+		snprintf(b, sizeof(b), "0x%02x", rb[off]);
+	}
+	report(d, "%s: %s (past) != %s (reversed)", path, a, b);
+}
+
+static void diff_layout(struct differ *d, const struct stf_obj *o, const struct stf_layout *l,
+			uint64_t base, const uint8_t *pb, const uint8_t *rb)
+{
+	for (size_t k = 0; k < l->n; k++) {
+		const struct stf_leaf *f = &l->leaves[k];
+		uint64_t off = base + f->off;
+		switch (f->kind) {
+		case STF_LEAF_PTR:
+		case STF_LEAF_PXFER: {
+			uint64_t pv, rv;
+			struct target pt, rt;
+			memcpy(&pv, pb + off, 8);
+			memcpy(&rv, rb + off, 8);
+			canon(d->p, pv, &pt);
+			canon(d->r, rv, &rt);
+			if (!same_target(&pt, &rt)) {
+				char path[1024], a[300], b[300];
+				uint32_t lt;
+				snprintf(path, sizeof(path), "%s", d->path);
+				stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
+				fmt_target(&pt, a, sizeof(a));
+				fmt_target(&rt, b, sizeof(b));
+				report(d, "%s: %s (past) != %s (reversed)", path, a, b);
+			}
+			break;
+		}
+		case STF_LEAF_BITS: {
+			uint64_t pv = 0, rv = 0, mask;
+			memcpy(&pv, pb + off, f->size > 8 ? 8 : f->size);
+			memcpy(&rv, rb + off, f->size > 8 ? 8 : f->size);
+			mask = (f->bit_size < 64 ? (1ULL << f->bit_size) - 1 : ~0ULL) << f->bit_off;
+			if ((pv & mask) != (rv & mask)) {
+				char path[1024];
+				uint32_t lt;
+				snprintf(path, sizeof(path), "%s", d->path);
+				stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
+				report(d, "%s: bitfield %" PRIu64 " (past) != %" PRIu64 " (reversed)",
+				       path, (pv & mask) >> f->bit_off, (rv & mask) >> f->bit_off);
+			}
+			break;
+		}
+		default:
+			if (memcmp(pb + off, rb + off, f->size))
+				for (uint64_t i = 0; i < f->size; i++)
+					if (pb[off + i] != rb[off + i]) {
+						diff_bytes(d, o, base, off + i, pb, rb);
+						break;
+					}
+		}
+	}
+}
+
+static void diff_object(struct differ *d, struct stf_layouts *layouts,
+			const struct stf_obj *po, const struct stf_obj *ro)
+{
+	const uint8_t *pb = po->bytes, *rb = ro->bytes;
+	size_t mark;
+
+	if (ro->dyn_id)
+		snprintf(d->path, sizeof(d->path), "%s@%" PRIu64, ro->id, ro->dyn_id);
+	else
+		snprintf(d->path, sizeof(d->path), "%s", ro->id);
+	if (po->size != ro->size) {
+		report(d, "%s: size %" PRIu64 " (past) != %" PRIu64 " (reversed)", d->path,
+		       po->size, ro->size);
+		return;
+	}
+	const struct stf_layout *l = ro->unit ? stf__layout(layouts, ro->unit, ro->type) : NULL;
+	if (!l || !l->size || (ro->kind != STF_OBJ_HEAP && l->size != ro->size)) {
+		struct stf_obj untyped = *ro;
+		untyped.unit = NULL;
+		if (memcmp(pb, rb, ro->size))
+			for (uint64_t i = 0; i < ro->size; i++)
+				if (pb[i] != rb[i]) {
+					diff_bytes(d, &untyped, 0, i, pb, rb);
+					break;
+				}
+		return;
+	}
+	uint64_t count = ro->size / l->size;
+	mark = strlen(d->path);
+	for (uint64_t e = 0; e < count; e++) {
+		if (count > 1)
+			snprintf(d->path + mark, sizeof(d->path) - mark, "[%" PRIu64 "]", e);
+		diff_layout(d, ro, l, e * l->size, pb, rb);
+	}
+	d->path[mark] = 0;
+	/* trailing bytes (flexible array members): compared as bytes */
+	uint64_t tail = count * l->size;
+	if (tail < ro->size && memcmp(pb + tail, rb + tail, ro->size - tail))
+		for (uint64_t i = tail; i < ro->size; i++)
+			if (pb[i] != rb[i]) {
+				report(d, "%s+%" PRIu64 ": 0x%02x (past) != 0x%02x (reversed)",
+				       d->path, i, pb[i], rb[i]);
+				break;
+			}
+}
+
+static int in_scope(const struct stf_served *s, uint64_t addr)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->ranges[mid].start < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && s->ranges[lo].start == addr;
+}
+
+struct dyn_key {
+	uint64_t id;
+	size_t idx;
+};
+
+static void sort_keys(struct dyn_key *k, size_t n)
+{
+	/* heapsort: no malloc, no recursion */
+	for (size_t i = n / 2; i-- > 0;) {
+		size_t root = i;
+		for (;;) {
+			size_t c = 2 * root + 1;
+			if (c >= n)
+				break;
+			if (c + 1 < n && k[c].id < k[c + 1].id)
+				c++;
+			if (k[root].id >= k[c].id)
+				break;
+			struct dyn_key t = k[root];
+			k[root] = k[c];
+			k[c] = t;
+			root = c;
+		}
+	}
+	for (size_t end = n; end-- > 1;) {
+		struct dyn_key t = k[0];
+		k[0] = k[end];
+		k[end] = t;
+		size_t root = 0;
+		for (;;) {
+			size_t c = 2 * root + 1;
+			if (c >= end)
+				break;
+			if (c + 1 < end && k[c].id < k[c + 1].id)
+				c++;
+			if (k[root].id >= k[c].id)
+				break;
+			struct dyn_key u = k[root];
+			k[root] = k[c];
+			k[c] = u;
+			root = c;
+		}
+	}
+}
+
+static int64_t find_dyn(const struct dyn_key *k, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (k[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && k[lo].id == id ? (int64_t)k[lo].idx : -1;
+}
+
+#define DIFF_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
+		    (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
+
+int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
+{
+	struct stf_peer p, r;
+	struct differ d;
+	struct stf_strmap pstat = { 0 };
+	struct dyn_key *keys = NULL;
+	uint8_t *matched = NULL;
+	struct stf_arena *arena = NULL;
+	struct stf_layouts *layouts;
+	const struct stf_served *served = stf__xfer_served();
+	double t0 = stf__now(), t1;
+	size_t nkeys = 0;
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&p, 0, sizeof(p));
+	memset(&r, 0, sizeof(r));
+	if (stf__peer_open(&p, past_pid, past_root,
+			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
+			   rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_fetch(&p, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_open(&r, getpid(), 0,
+			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
+			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_fetch(&r, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0)
+		goto out;
+	t1 = stf__now();
+	rep->seconds_metadata = t1 - t0;
+	d.p = &p;
+	d.r = &r;
+	d.rep = rep;
+	arena = stf__arena_new();
+	layouts = arena ? stf__layouts_new(arena) : NULL;
+	keys = stf__raw_malloc((p.nobjs + 1) * sizeof(*keys));
+	matched = stf__raw_malloc(p.nobjs + 1);
+	if (!layouts || !keys || !matched) {
+		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
+		goto out;
+	}
+	memset(matched, 0, p.nobjs + 1);
+	for (size_t i = 0; i < p.nobjs; i++) {
+		const struct stf_obj *o = &p.objs[i];
+		uint64_t v;
+		if (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL) {
+			if (stf__strmap_get(&pstat, o->id, &v) < 0)
+				stf__strmap_put(&pstat, o->id, i);
+		} else if (o->dyn_id) {
+			keys[nkeys].id = o->dyn_id;
+			keys[nkeys].idx = i;
+			nkeys++;
+		}
+	}
+	sort_keys(keys, nkeys);
+	for (size_t j = 0; j < r.nobjs; j++) {
+		const struct stf_obj *ro = &r.objs[j];
+		int64_t i = -1;
+		uint64_t v;
+		if (!(DIFF_KINDS & (1u << ro->kind)) || !in_scope(served, ro->addr))
+			continue;
+		if (ro->kind == STF_OBJ_STATIC || ro->kind == STF_OBJ_LOCAL) {
+			if (!stf__strmap_get(&pstat, ro->id, &v))
+				i = (int64_t)v;
+		} else {
+			i = find_dyn(keys, nkeys, ro->dyn_id);
+			if (i >= 0 && strcmp(p.objs[i].id, ro->id))
+				i = -1;
+		}
+		if (i < 0) {
+			if (ro->dyn_id)
+				report(&d, "%s@%" PRIu64 ": exists in the reversed version only "
+				       "(%" PRIu64 " bytes)", ro->id, ro->dyn_id, ro->size);
+			else
+				report(&d, "%s: exists in the reversed version only", ro->id);
+			continue;
+		}
+		matched[i] = 1;
+		diff_object(&d, layouts, &p.objs[i], ro);
+	}
+	for (size_t i = 0; i < p.nobjs; i++) {
+		const struct stf_obj *o = &p.objs[i];
+		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)))
+			continue;
+		report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
+		       " bytes, not transferred back)", o->id, o->dyn_id, o->size);
+	}
+	if (rep->differences > PRINT_MAX)
+		fprintf(stderr, "libstf: diff: ... %" PRIu64 " differences in total\n",
+			rep->differences);
+	rep->seconds_transfer = stf__now() - t1;
+	rc = rep->differences ? -1 : 0;
+	if (rc)
+		snprintf(rep->error, sizeof(rep->error), "state differs after the round trip "
+			 "(%" PRIu64 " difference%s), first: %.400s", rep->differences,
+			 rep->differences == 1 ? "" : "s", rep->first_diff);
+out:
+	stf__raw_free(keys);
+	stf__raw_free(matched);
+	stf__strmap_free(&pstat);
+	stf__arena_free(arena);
+	stf__peer_close(&p);
+	stf__peer_close(&r);
+	return rc;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fault.c - STF_FAULT parsing and the faults that do not need the engine's
+ * state (see fault.h).  The value faults are applied by xfer.c at the
+ * first eligible value.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fault.h"
+
+static const char *const names[] = {
+	[STF_FAULT_NONE] = "none",
+	[STF_FAULT_CRASH] = "crash",
+	[STF_FAULT_HANG] = "hang",
+	[STF_FAULT_CORRUPT_VALUE] = "corrupt-value",
+	[STF_FAULT_CORRUPT_POINTER] = "corrupt-pointer",
+	[STF_FAULT_SKIP_WRITE] = "skip-write",
+	[STF_FAULT_LEAK] = "leak",
+};
+
+const char *stf__fault_name(enum stf_fault kind)
+{
+	if ((size_t)kind < sizeof(names) / sizeof(names[0]))
+		return names[kind];
+	return "?";
+}
+
+int stf__fault_parse(const char *spec, enum stf_fault *kind,
+		     enum stf_direction *phase, char *err, size_t errlen)
+{
+	const char *at = strchr(spec, '@');
+	size_t len = at ? (size_t)(at - spec) : strlen(spec);
+
+	*kind = STF_FAULT_NONE;
+	*phase = STF_FORWARD;
+	for (size_t i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && !strncmp(spec, names[i], len))
+			*kind = (enum stf_fault)i;
+	if (*kind == STF_FAULT_NONE) {
+		snprintf(err, errlen, "STF_FAULT=%s: unknown fault '%.*s' (use crash, hang, "
+			 "corrupt-value, corrupt-pointer, skip-write or leak, optionally "
+			 "followed by @forward or @backward)", spec, (int)len, spec);
+		return -1;
+	}
+	if (at) {
+		if (!strcmp(at + 1, "forward"))
+			*phase = STF_FORWARD;
+		else if (!strcmp(at + 1, "backward"))
+			*phase = STF_BACKWARD;
+		else {
+			snprintf(err, errlen, "STF_FAULT=%s: unknown phase '%s' (use "
+				 "@forward or @backward)", spec, at + 1);
+			*kind = STF_FAULT_NONE;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+enum stf_fault stf__fault_for(enum stf_direction dir)
+{
+	const char *spec = getenv("STF_FAULT");
+	enum stf_fault kind;
+	enum stf_direction phase;
+	char err[256];
+
+	if (!spec || !*spec)
+		return STF_FAULT_NONE;
+	if (stf_role() != STF_ROLE_FUTURE && stf_role() != STF_ROLE_REVERSED)
+		return STF_FAULT_NONE;
+	if (stf__fault_parse(spec, &kind, &phase, err, sizeof(err)) < 0) {
+		fprintf(stderr, "libstf: %s; no fault injected\n", err);
+		return STF_FAULT_NONE;
+	}
+	return phase == dir ? kind : STF_FAULT_NONE;
+}
+
+void stf__fault_crash(void)
+{
+	fprintf(stderr, "libstf: STF_FAULT: crashing on purpose (SIGSEGV)\n");
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+	_exit(139);
+}
+
+void stf__fault_hang(void)
+{
+	fprintf(stderr, "libstf: STF_FAULT: hanging on purpose\n");
+	for (;;)
+		pause();
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fault.h - fault injection into the state transfer (testing only).
+ *
+ * INTERNAL.  STF_FAULT=<kind>[@forward|@backward] (kinds: crash, hang,
+ * corrupt-value, corrupt-pointer, skip-write, leak; default phase: forward)
+ * makes the engine misbehave once, at a deterministic point of the named
+ * transfer, so tests can prove that every class of fault is caught.  Only
+ * honoured in the future and reversed versions.
+ */
+#ifndef STF_FAULT_H
+#define STF_FAULT_H
+
+#include <stddef.h>
+#include "stf.h"
+#include "xfer.h"
+
+/* Parse a STF_FAULT value; 0, or -1 with a message in err. */
+int stf__fault_parse(const char *spec, enum stf_fault *kind,
+		     enum stf_direction *phase, char *err, size_t errlen);
+/* The fault to inject into the transfer of direction dir (STF_FAULT_NONE
+ * unless STF_FAULT asks for it and this process is F or R). */
+enum stf_fault stf__fault_for(enum stf_direction dir);
+/* Name of a fault kind ("corrupt-value"). */
+const char *stf__fault_name(enum stf_fault kind);
+/* Execute the crash and hang faults (never return). */
+void stf__fault_crash(void) __attribute__((noreturn));
+void stf__fault_hang(void) __attribute__((noreturn));
+
+#endif /* STF_FAULT_H */

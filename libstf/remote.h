@@ -152,3 +152,57 @@ void stf__strmap_free(struct stf_strmap *m);
 uint64_t stf__hash_str(const char *s);
 
 #endif /* STF_REMOTE_H */
+
+/* ------------------------------------------------------------------ */
+/* Layout of a type: the leaves the engine and the differ look at.      */
+
+enum stf_leaf_kind {
+	STF_LEAF_BYTES = 0, /* plain data, compared/copied as bytes */
+	STF_LEAF_PTR,       /* data or function pointer: relocated */
+	STF_LEAF_PXFER,     /* integer holding a pointer (STF_PXFER) */
+	STF_LEAF_AMBIG,     /* ambiguous union holding a pointer: must be zero */
+	STF_LEAF_BITS,      /* bitfield: bits [bit_off, bit_off+bit_size) */
+};
+
+struct stf_leaf {
+	uint64_t off;
+	uint64_t size;    /* bytes (BITS: bytes spanned) */
+	uint8_t kind;
+	uint8_t bit_off;
+	uint16_t bit_size;
+	uint32_t type;    /* PTR: pointee type; others: leaf type (STF_NONE if merged) */
+	const struct stf_meta_unit *unit;
+};
+
+struct stf_layout {
+	struct stf_leaf *leaves;
+	size_t n;
+	uint64_t size;
+	size_t nptrs;     /* PTR + PXFER + AMBIG leaves */
+};
+
+struct stf_layouts; /* cache, keyed by (unit, type) */
+struct stf_layouts *stf__layouts_new(struct stf_arena *a);
+/* Layout of a type (typedefs followed); NULL only when out of memory. */
+const struct stf_layout *stf__layout(struct stf_layouts *c,
+				     const struct stf_meta_unit *u, uint32_t type);
+
+/* The member path of byte `off` inside a value of type (u, type): appended
+ * to buf (".key", "[3].next"); sets *leaf_type to the innermost type. */
+void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
+		    char *buf, size_t len, uint32_t *leaf_type);
+
+/* ------------------------------------------------------------------ */
+/* Shared by xfer.c and diff.c.                                         */
+
+double stf__now(void);
+/* The frame set with stf__xfer_set_frame, NULL if none. */
+const struct stf_parked_frame *stf__xfer_own_frame(void);
+/* In the reversed version: what the backward transfer wrote (sorted
+ * address ranges: statics and locals zeroed and written, dynamic objects
+ * allocated on request), the scope of stf__diff. */
+struct stf_served {
+	struct stf_range *ranges;
+	size_t n, cap;
+};
+const struct stf_served *stf__xfer_served(void);

@@ -1,0 +1,2149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * xfer.c - the state transfer engine (see xfer.h and DESIGN.md, "State
+ * transfer rules").
+ *
+ * One engine serves both directions: a source peer (P forward, F itself
+ * backward) is cataloged and its bytes fetched in bulk; its objects are
+ * paired with the destination's by state ID (statics and update-point
+ * locals by ID, dynamic objects by site ID and dynamic ID, reallocated with
+ * the destination's type of that site); every value is then transformed
+ * from the source type to the destination type into a destination image
+ * (the object itself when the destination is this process, a staging
+ * buffer written with process_vm_writev otherwise).  Values of unchanged
+ * types (equal structural hash) are copied with memcpy and their pointers
+ * fixed up from a per-type pointer list; changed types are walked member
+ * by member.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+
+static struct stf_parked_frame own_frame;
+static int have_own_frame;
+
+void stf__xfer_set_frame(const struct stf_parked_frame *frame)
+{
+	if (frame) {
+		own_frame = *frame;
+		have_own_frame = 1;
+	} else {
+		have_own_frame = 0;
+	}
+}
+
+const struct stf_parked_frame *stf__xfer_own_frame(void)
+{
+	return have_own_frame ? &own_frame : NULL;
+}
+
+double stf__now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+/* The running transfer.                                               */
+
+#define PAIR_UNRESOLVED (-2)
+#define PAIR_NONE       (-1)
+
+struct pairing {
+	int64_t dst;       /* destination object, PAIR_* */
+	uint8_t same;      /* same layout: offsets map to themselves */
+	uint8_t scheduled; /* its value is transferred */
+	uint8_t needed;    /* untyped external object reached by a pointer */
+};
+
+struct stf_xfer {
+	enum stf_direction dir;
+	struct stf_peer *src, *dst;
+	struct stf_xfer_report *rep;
+	struct stf_arena *arena;
+	struct stf_layouts *layouts;
+	struct pairing *pair;      /* per source object */
+	uint8_t **img;             /* per destination object */
+	size_t img_cap;
+	struct stf_strmap dst_ids; /* ID -> destination object (statics, locals) */
+	int conn;                  /* backward: the reversed version */
+	char path[1024];
+	size_t plen;
+	/* innermost leaf of a fast copy, for error paths */
+	const struct stf_meta_unit *leaf_unit;
+	uint32_t leaf_type;
+	uint64_t leaf_off;
+	int leaf_active;
+	int failed;
+	int cb_type, cb_member, cb_object, renames;
+	enum stf_fault fault;
+	int fault_done;
+	int64_t fault_alt;         /* wrong target for corrupt-pointer */
+};
+
+void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
+{
+	if (x->failed)
+		return;
+	x->failed = 1;
+	vsnprintf(x->rep->error, sizeof(x->rep->error), fmt, ap);
+}
+
+static void xfail(struct stf_xfer *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void xfail(struct stf_xfer *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	stf__xfer_failv(x, fmt, ap);
+	va_end(ap);
+}
+
+/* The path of the value being transferred ("kvd.c:table[3].key"). */
+static const char *cur_path(struct stf_xfer *x)
+{
+	static __thread char buf[1400];
+	uint32_t lt;
+	snprintf(buf, sizeof(buf), "%s", x->path);
+	if (x->leaf_active)
+		stf__type_path(x->leaf_unit, x->leaf_type, x->leaf_off, buf, sizeof(buf), &lt);
+	return buf;
+}
+
+static size_t path_push(struct stf_xfer *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static size_t path_push(struct stf_xfer *x, const char *fmt, ...)
+{
+	size_t mark = x->plen;
+	va_list ap;
+	if (x->plen < sizeof(x->path)) {
+		va_start(ap, fmt);
+		int n = vsnprintf(x->path + x->plen, sizeof(x->path) - x->plen, fmt, ap);
+		va_end(ap);
+		if (n > 0)
+			x->plen += (size_t)n;
+		if (x->plen >= sizeof(x->path))
+			x->plen = sizeof(x->path) - 1;
+	}
+	return mark;
+}
+
+static void path_cut(struct stf_xfer *x, size_t mark)
+{
+	x->plen = mark;
+	x->path[mark] = 0;
+}
+
+static const char *type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
+{
+	if (!u || t >= u->ntypes)
+		snprintf(buf, len, "(untyped)");
+	else
+		stf_meta_type_name(u, t, buf, len);
+	return buf;
+}
+
+static inline uint32_t strip(const struct stf_meta_unit *u, uint32_t t)
+{
+	return stf_meta_strip_typedefs(u, t);
+}
+
+static inline const struct stf_type_rec *T(const struct stf_meta_unit *u, uint32_t t)
+{
+	return &u->types[t];
+}
+
+static int64_t dst_add(struct stf_xfer *x, const struct stf_obj *o)
+{
+	size_t j = stf__peer_add(x->dst, o);
+	if (j == (size_t)-1)
+		return -1;
+	if (j >= x->img_cap) {
+		size_t ncap = x->img_cap ? 2 * x->img_cap : 1024;
+		while (ncap <= j)
+			ncap *= 2;
+		uint8_t **n = stf__raw_realloc(x->img, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		memset(n + x->img_cap, 0, (ncap - x->img_cap) * sizeof(*n));
+		x->img = n;
+		x->img_cap = ncap;
+	}
+	return (int64_t)j;
+}
+
+/* ------------------------------------------------------------------ */
+/* Offsets: the same (member path, element, byte) in the new layout.   */
+
+static int is_flexible(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = strip(u, t);
+	return t < u->ntypes && T(u, t)->kind == STF_K_ARRAY &&
+	       (T(u, t)->flags & STF_TF_FLEXIBLE || !T(u, t)->count);
+}
+
+/* Innermost named member of struct st containing off (anonymous members
+ * are descended into); its absolute offset in *abs. */
+static const struct stf_member_rec *member_at(const struct stf_meta_unit *u, uint32_t st,
+					      uint64_t off, uint64_t *abs)
+{
+	const struct stf_type_rec *t = T(u, st);
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[t->members + i];
+		uint32_t mt = strip(u, m->type);
+		uint64_t msz;
+		if (mt >= u->ntypes || m->bit_size)
+			continue;
+		msz = T(u, mt)->size;
+		if ((uint64_t)m->offset > off)
+			continue;
+		if (off - m->offset >= msz && !is_flexible(u, mt))
+			continue;
+		if (!*stf_meta_str(u, m->name) &&
+		    (T(u, mt)->kind == STF_K_STRUCT || T(u, mt)->kind == STF_K_UNION)) {
+			uint64_t inner;
+			const struct stf_member_rec *r = member_at(u, mt, off - m->offset, &inner);
+			if (r) {
+				*abs = m->offset + inner;
+				return r;
+			}
+			continue;
+		}
+		*abs = m->offset;
+		return m;
+	}
+	return NULL;
+}
+
+/* Member named name in struct/union st, anonymous members descended. */
+static const struct stf_member_rec *member_named(const struct stf_meta_unit *u, uint32_t st,
+						 const char *name, uint64_t *abs)
+{
+	const struct stf_type_rec *t = T(u, st);
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[t->members + i];
+		const char *mn = stf_meta_str(u, m->name);
+		if (*mn) {
+			if (!strcmp(mn, name)) {
+				*abs = m->offset;
+				return m;
+			}
+			continue;
+		}
+		uint32_t mt = strip(u, m->type);
+		if (mt < u->ntypes &&
+		    (T(u, mt)->kind == STF_K_STRUCT || T(u, mt)->kind == STF_K_UNION)) {
+			uint64_t inner;
+			const struct stf_member_rec *r = member_named(u, mt, name, &inner);
+			if (r) {
+				*abs = m->offset + inner;
+				return r;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Destination name of a source member (renames). */
+static const char *member_dst_name(struct stf_xfer *x, const struct stf_meta_unit *su,
+				   uint32_t st, const char *name)
+{
+	char tn[256];
+	if (!x->renames)
+		return name;
+	return stf__rename_member(type_str(su, st, tn, sizeof(tn)), name, x->dir);
+}
+
+/* Source member that becomes destination member dname. */
+static const struct stf_member_rec *src_member_for(struct stf_xfer *x,
+						   const struct stf_meta_unit *su, uint32_t st,
+						   const char *dname, uint64_t *abs)
+{
+	const struct stf_type_rec *t = T(su, st);
+	if (!x->renames)
+		return member_named(su, st, dname, abs);
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &su->members[t->members + i];
+		const char *mn = stf_meta_str(su, m->name);
+		if (*mn) {
+			if (!strcmp(member_dst_name(x, su, st, mn), dname)) {
+				*abs = m->offset;
+				return m;
+			}
+			continue;
+		}
+		uint32_t mt = strip(su, m->type);
+		if (mt < su->ntypes &&
+		    (T(su, mt)->kind == STF_K_STRUCT || T(su, mt)->kind == STF_K_UNION)) {
+			uint64_t inner;
+			const struct stf_member_rec *r = src_member_for(x, su, mt, dname, &inner);
+			if (r) {
+				*abs = m->offset + inner;
+				return r;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+			const struct stf_meta_unit *du, uint32_t dt, uint64_t off,
+			uint64_t *doff, int depth)
+{
+	st = strip(su, st);
+	dt = strip(du, dt);
+	if (st >= su->ntypes || dt >= du->ntypes || depth > 64) {
+		*doff = off;
+		return 0;
+	}
+	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
+	if (S->hash == D->hash && S->size == D->size) {
+		*doff = off;
+		return 0;
+	}
+	switch (S->kind) {
+	case STF_K_ARRAY: {
+		if (D->kind != STF_K_ARRAY)
+			break;
+		uint32_t se = strip(su, S->target), de = strip(du, D->target);
+		uint64_t esz = se < su->ntypes ? T(su, se)->size : 0;
+		uint64_t desz = de < du->ntypes ? T(du, de)->size : 0;
+		if (!esz) {
+			*doff = off;
+			return 0;
+		}
+		uint64_t e = off / esz, r = off % esz, dr;
+		if (D->count && (e > D->count || (e == D->count && r))) {
+			xfail(x, "%s: pointer into element [%" PRIu64 "], which no longer "
+			      "exists (array shrunk to %" PRIu64 " elements)", cur_path(x), e,
+			      D->count);
+			return -1;
+		}
+		if (map_type_off(x, su, se, du, de, r, &dr, depth + 1) < 0)
+			return -1;
+		*doff = e * desz + dr;
+		return 0;
+	}
+	case STF_K_STRUCT: {
+		uint64_t sabs, dabs, dr;
+		if (D->kind != STF_K_STRUCT)
+			break;
+		const struct stf_member_rec *m = member_at(su, st, off, &sabs);
+		if (!m) {
+			if (off == S->size) {
+				*doff = D->size;
+				return 0;
+			}
+			xfail(x, "%s: pointer into padding at offset %" PRIu64 " of %s",
+			      cur_path(x), off, stf_meta_str(su, S->name));
+			return -1;
+		}
+		const char *name = stf_meta_str(su, m->name);
+		const struct stf_member_rec *dm =
+			member_named(du, dt, member_dst_name(x, su, st, name), &dabs);
+		if (!dm) {
+			char tn[256];
+			xfail(x, "%s: pointer into member %s of %s, which no longer exists",
+			      cur_path(x), name, type_str(su, st, tn, sizeof(tn)));
+			return -1;
+		}
+		if (map_type_off(x, su, m->type, du, dm->type, off - sabs, &dr, depth + 1) < 0)
+			return -1;
+		*doff = dabs + dr;
+		return 0;
+	}
+	case STF_K_UNION:
+		if (D->kind != STF_K_UNION || off > D->size)
+			break;
+		*doff = off;
+		return 0;
+	default:
+		if (!off || S->size == D->size) {
+			*doff = off;
+			return 0;
+		}
+		break;
+	}
+	{
+		char a[256], b[256];
+		xfail(x, "%s: pointer to offset %" PRIu64 " of a %s cannot be mapped into "
+		      "the new type %s", cur_path(x), off, type_str(su, st, a, sizeof(a)),
+		      type_str(du, dt, b, sizeof(b)));
+	}
+	return -1;
+}
+
+static int map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
+		       const struct stf_obj *dobj, uint64_t off, uint64_t *doff)
+{
+	if (!so->unit || !dobj->unit || so->type >= so->unit->ntypes) {
+		*doff = off;
+		return 0;
+	}
+	uint32_t st = strip(so->unit, so->type), dt = strip(dobj->unit, dobj->type);
+	const struct stf_type_rec *S = T(so->unit, st);
+	uint64_t esz = S->size;
+	const struct stf_member_rec *last = S->kind == STF_K_STRUCT && S->nmembers ?
+		&so->unit->members[S->members + S->nmembers - 1] : NULL;
+	if (!esz || (last && is_flexible(so->unit, last->type)) ||
+	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST)
+		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, 0);
+	uint64_t e = off / esz, r = off % esz, dr;
+	if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, 0) < 0)
+		return -1;
+	*doff = e * T(dobj->unit, dt)->size + dr;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pointers.                                                           */
+
+static const char *obj_name(const struct stf_obj *o, char *buf, size_t len)
+{
+	if (o->dyn_id)
+		snprintf(buf, len, "%s@%" PRIu64, o->id, o->dyn_id);
+	else
+		snprintf(buf, len, "%s", o->id);
+	return buf;
+}
+
+static int64_t pair_target(struct stf_xfer *x, size_t i)
+{
+	struct pairing *p = &x->pair[i];
+	const struct stf_obj *o = &x->src->objs[i];
+	char on[256];
+	uint64_t j;
+
+	if (p->dst >= 0)
+		return p->dst;
+	if (p->dst == PAIR_UNRESOLVED) {
+		const char *id = o->id;
+		p->dst = PAIR_NONE;
+		if (x->renames)
+			id = stf__rename(STF_RENAME_OBJECT, id, x->dir);
+		if ((o->kind == STF_OBJ_CONST || o->kind == STF_OBJ_FUNC ||
+		     o->kind == STF_OBJ_STRING || o->kind == STF_OBJ_STATIC) &&
+		    !stf__strmap_get(&x->dst_ids, id, &j)) {
+			p->dst = (int64_t)j;
+			const struct stf_obj *d = &x->dst->objs[j];
+			p->same = !o->unit || !d->unit ||
+				  (T(o->unit, strip(o->unit, o->type))->hash ==
+				   T(d->unit, strip(d->unit, d->type))->hash);
+			return p->dst;
+		}
+		if (o->kind == STF_OBJ_FUNC) {
+			/* not address-taken in the new version: by symbol name */
+			const char *name = strrchr(o->id, ':');
+			uint64_t a = stf__peer_symbol_addr(x->dst, NULL, name ? name + 1 : o->id);
+			if (a) {
+				struct stf_obj f = *o;
+				f.addr = a;
+				f.unit = NULL;
+				int64_t k = dst_add(x, &f);
+				if (k >= 0) {
+					p->dst = k;
+					p->same = 1;
+					return k;
+				}
+			}
+		}
+	}
+	switch (o->kind) {
+	case STF_OBJ_FUNC:
+		xfail(x, "%s: points to function %s, which no longer exists in the new "
+		      "version", cur_path(x), o->id);
+		break;
+	case STF_OBJ_STRING:
+		xfail(x, "%s: points to string literal %s, which no longer exists in the "
+		      "new version", cur_path(x), o->id);
+		break;
+	default:
+		if (o->flags & STF_OBJF_INTERNAL)
+			xfail(x, "%s: points into libstf's own memory (0x%" PRIx64 ")",
+			      cur_path(x), o->addr);
+		else
+			xfail(x, "%s: points to %s, which has no counterpart in the "
+			      "destination (dropped)", cur_path(x),
+			      obj_name(o, on, sizeof(on)));
+	}
+	return -1;
+}
+
+static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
+{
+	const char *lib, *sym, *exe;
+	uint64_t off, a;
+
+	if (stf__peer_lib_symbol(x->src, v, &lib, &sym, &off) < 0) {
+		xfail(x, "%s: pointer 0x%" PRIx64 " points into unknown memory (no tracked "
+		      "object, static or library symbol there); if it is not a pointer to "
+		      "state, annotate it with STF_IXFER", cur_path(x), v);
+		return -1;
+	}
+	exe = strrchr(x->src->exe, '/');
+	exe = exe ? exe + 1 : x->src->exe;
+	a = stf__peer_symbol_addr(x->dst, strcmp(lib, exe) ? lib : NULL, sym);
+	if (!a) {
+		xfail(x, "%s: points to %s in %s, which does not exist in the destination",
+		      cur_path(x), sym, lib);
+		return -1;
+	}
+	*out = a + off;
+	return 0;
+}
+
+static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out)
+{
+	const struct stf_range *r;
+	int64_t j;
+	uint64_t off, doff;
+
+	if (!v) {
+		*out = 0;
+		return 0;
+	}
+	x->rep->pointers++;
+	r = stf__index_find(&x->src->index, v, STF_INDEX_END);
+	if (!r)
+		return reloc_symbol(x, v, out);
+	const struct stf_obj *o = &x->src->objs[r->value];
+	off = v - o->addr;
+	j = pair_target(x, r->value);
+	if (j < 0)
+		return -1;
+	doff = off;
+	if (!x->pair[r->value].same &&
+	    map_obj_off(x, o, &x->dst->objs[j], off, &doff) < 0)
+		return -1;
+	*out = x->dst->objs[j].addr + doff;
+	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
+	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j) {
+		x->fault_done = 1;
+		*out = x->dst->objs[x->fault_alt].addr;
+		fprintf(stderr, "libstf: STF_FAULT: %s relocated to the wrong target\n",
+			cur_path(x));
+	}
+	return 0;
+}
+
+int stf__xfer_relocate(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)
+{
+	return reloc(x, src_ptr, dst_ptr);
+}
+
+/* ------------------------------------------------------------------ */
+/* Scalars.                                                            */
+
+typedef __int128 wide;
+
+static int read_int(const struct stf_meta_unit *u, uint32_t t, const uint8_t *p,
+		    const struct stf_member_rec *bits, wide *v)
+{
+	const struct stf_type_rec *R = T(u, t);
+	int sgn = !!(R->flags & STF_TF_SIGNED);
+	uint64_t raw = 0;
+	if (bits) {
+		unsigned nbytes = (bits->bit_offset + bits->bit_size + 7) / 8;
+		uint64_t w = 0;
+		memcpy(&w, p, nbytes > 8 ? 8 : nbytes);
+		w >>= bits->bit_offset;
+		if (bits->bit_size < 64)
+			w &= (1ULL << bits->bit_size) - 1;
+		if (sgn && bits->bit_size < 64 && (w >> (bits->bit_size - 1)) & 1)
+			w |= ~0ULL << bits->bit_size;
+		*v = sgn ? (wide)(int64_t)w : (wide)w;
+		return 0;
+	}
+	if (R->size > 8 || !R->size)
+		return -1;
+	memcpy(&raw, p, R->size);
+	if (sgn && R->size < 8 && (raw >> (8 * R->size - 1)) & 1)
+		raw |= ~0ULL << (8 * R->size);
+	*v = sgn ? (wide)(int64_t)raw : (wide)raw;
+	return 0;
+}
+
+static void fmt_wide(wide v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "-%" PRIu64, (uint64_t)-v);
+	else
+		snprintf(buf, len, "%" PRIu64, (uint64_t)v);
+}
+
+static int write_int(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+		     uint8_t *p, const struct stf_member_rec *bits, wide v)
+{
+	const struct stf_type_rec *R = T(u, t);
+	int sgn = !!(R->flags & STF_TF_SIGNED);
+	unsigned nbits = bits ? bits->bit_size : 8 * (unsigned)R->size;
+	wide lo, hi;
+	char vb[48], tn[128];
+
+	if (R->flags & STF_TF_BOOL) {
+		lo = 0;
+		hi = 1;
+	} else if (sgn) {
+		lo = -((wide)1 << (nbits - 1));
+		hi = ((wide)1 << (nbits - 1)) - 1;
+	} else {
+		lo = 0;
+		hi = ((wide)1 << nbits) - 1;
+	}
+	if (v < lo || v > hi) {
+		fmt_wide(v, vb, sizeof(vb));
+		xfail(x, "%s: value %s does not fit in %s%s (lossy conversion); register a "
+		      "callback (stf_on_member/stf_on_type) to convert it", cur_path(x), vb,
+		      type_str(u, t, tn, sizeof(tn)), bits ? " bitfield" : "");
+		return -1;
+	}
+	uint64_t w = (uint64_t)v;
+	if (bits) {
+		unsigned nbytes = (bits->bit_offset + bits->bit_size + 7) / 8;
+		uint64_t cur = 0, mask = (nbits < 64 ? (1ULL << nbits) - 1 : ~0ULL) << bits->bit_offset;
+		memcpy(&cur, p, nbytes > 8 ? 8 : nbytes);
+		cur = (cur & ~mask) | ((w << bits->bit_offset) & mask);
+		memcpy(p, &cur, nbytes > 8 ? 8 : nbytes);
+		return 0;
+	}
+	memcpy(p, &w, R->size);
+	return 0;
+}
+
+static int read_float(const struct stf_meta_unit *u, uint32_t t, const uint8_t *p, long double *f)
+{
+	switch (T(u, t)->size) {
+	case 4: { float v; memcpy(&v, p, 4); *f = v; return 0; }
+	case 8: { double v; memcpy(&v, p, 8); *f = v; return 0; }
+	case 16: { long double v; memcpy(&v, p, sizeof(v)); *f = v; return 0; }
+	}
+	return -1;
+}
+
+static int write_float(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+		       uint8_t *p, long double f)
+{
+	char tn[128];
+	switch (T(u, t)->size) {
+	case 4: {
+		float v = (float)f;
+		if ((long double)v != f && !isnan(f))
+			goto lossy;
+		memcpy(p, &v, 4);
+		return 0;
+	}
+	case 8: {
+		double v = (double)f;
+		if ((long double)v != f && !isnan(f))
+			goto lossy;
+		memcpy(p, &v, 8);
+		return 0;
+	}
+	case 16:
+		memcpy(p, &f, sizeof(f));
+		return 0;
+	}
+	xfail(x, "%s: unsupported floating type %s", cur_path(x), type_str(u, t, tn, sizeof(tn)));
+	return -1;
+lossy:
+	xfail(x, "%s: value %Lg cannot be represented exactly as %s (lossy conversion)",
+	      cur_path(x), f, type_str(u, t, tn, sizeof(tn)));
+	return -1;
+}
+
+static int convert_scalar(struct stf_xfer *x,
+			  const struct stf_meta_unit *su, uint32_t st, const uint8_t *s,
+			  const struct stf_member_rec *sbits,
+			  const struct stf_meta_unit *du, uint32_t dt, uint8_t *d,
+			  const struct stf_member_rec *dbits)
+{
+	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
+	char a[128], b[128], vb[48];
+	wide v;
+
+	if (S->kind == STF_K_FLOAT) {
+		long double f;
+		if (read_float(su, st, s, &f) < 0)
+			goto unsupported;
+		if (D->kind == STF_K_FLOAT)
+			return write_float(x, du, dt, d, f);
+		if (D->kind == STF_K_INT) {
+			if (f != truncl(f) || f < -1.8e19L || f > 1.9e19L) {
+				xfail(x, "%s: value %Lg cannot be converted to %s without loss",
+				      cur_path(x), f, type_str(du, dt, b, sizeof(b)));
+				return -1;
+			}
+			return write_int(x, du, dt, d, dbits, (wide)f);
+		}
+		goto unsupported;
+	}
+	if (S->kind != STF_K_INT && S->kind != STF_K_ENUM)
+		goto unsupported;
+	if (read_int(su, st, s, sbits, &v) < 0)
+		goto unsupported;
+	if (S->kind == STF_K_ENUM && D->kind == STF_K_ENUM) {
+		const char *name = NULL;
+		for (uint32_t i = 0; i < S->nmembers; i++) {
+			const struct stf_member_rec *m = &su->members[S->members + i];
+			if ((wide)m->offset == v) {
+				name = stf_meta_str(su, m->name);
+				break;
+			}
+		}
+		if (!name) {
+			fmt_wide(v, vb, sizeof(vb));
+			xfail(x, "%s: value %s is no enumerator of %s", cur_path(x), vb,
+			      type_str(su, st, a, sizeof(a)));
+			return -1;
+		}
+		for (uint32_t i = 0; i < D->nmembers; i++) {
+			const struct stf_member_rec *m = &du->members[D->members + i];
+			if (!strcmp(stf_meta_str(du, m->name), name)) {
+				wide nv = m->offset;
+				if (dbits)
+					return write_int(x, du, dt, d, dbits, nv);
+				uint32_t ut = D->target != STF_NONE ? strip(du, D->target) : STF_NONE;
+				if (ut < du->ntypes && T(du, ut)->size == D->size)
+					return write_int(x, du, ut, d, NULL, nv);
+				uint64_t w = (uint64_t)nv;
+				memcpy(d, &w, D->size <= 8 ? D->size : 8);
+				return 0;
+			}
+		}
+		xfail(x, "%s: enumerator %s of %s no longer exists in %s", cur_path(x), name,
+		      type_str(su, st, a, sizeof(a)), type_str(du, dt, b, sizeof(b)));
+		return -1;
+	}
+	if (D->kind == STF_K_INT || D->kind == STF_K_ENUM) {
+		if (D->kind == STF_K_ENUM && !dbits) {
+			uint64_t w = (uint64_t)v;
+			memcpy(d, &w, D->size <= 8 ? D->size : 8);
+			return 0;
+		}
+		return write_int(x, du, dt, d, dbits, v);
+	}
+	if (D->kind == STF_K_FLOAT) {
+		long double f = (long double)v;
+		if ((wide)f != v) {
+			fmt_wide(v, vb, sizeof(vb));
+			xfail(x, "%s: value %s cannot be represented exactly as %s",
+			      cur_path(x), vb, type_str(du, dt, b, sizeof(b)));
+			return -1;
+		}
+		return write_float(x, du, dt, d, f);
+	}
+unsupported:
+	xfail(x, "%s: cannot convert %s to %s automatically; register a callback "
+	      "(stf_on_member/stf_on_type/stf_on_object)", cur_path(x),
+	      type_str(su, st, a, sizeof(a)), type_str(du, dt, b, sizeof(b)));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Values.                                                             */
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
+}
+
+static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+		     const uint8_t *s, uint8_t *d)
+{
+	const struct stf_layout *l = stf__layout(x->layouts, u, t);
+	if (!l) {
+		xfail(x, "out of memory building the layout of a type");
+		return -1;
+	}
+	memcpy(d, s, l->size);
+	if (!l->nptrs)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct stf_leaf *f = &l->leaves[i];
+		uint64_t v, nv;
+		if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
+			continue;
+		if (f->kind == STF_LEAF_AMBIG) {
+			if (!all_zero(s + f->off, f->size)) {
+				char tn[128];
+				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
+				x->leaf_active = 1;
+				xfail(x, "%s: ambiguous %s holds a non-NULL value; annotate it "
+				      "with STF_IXFER or STF_PXFER, or register a callback",
+				      cur_path(x), type_str(f->unit, f->type, tn, sizeof(tn)));
+				x->leaf_active = 0;
+				return -1;
+			}
+			continue;
+		}
+		memcpy(&v, s + f->off, 8);
+		if (!v)
+			continue;
+		x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
+		x->leaf_active = 1;
+		if (reloc(x, v, &nv) < 0) {
+			x->leaf_active = 0;
+			return -1;
+		}
+		x->leaf_active = 0;
+		memcpy(d + f->off, &nv, 8);
+	}
+	return 0;
+}
+
+static int run_value_cb(struct stf_xfer *x, const struct stf_cb *cb,
+			const struct stf_meta_unit *su, uint32_t st, const uint8_t *s, size_t ssize,
+			const struct stf_meta_unit *du, uint32_t dt, uint8_t *d, size_t dsize)
+{
+	char a[256], b[256];
+	struct stf_value sv = { x->path, type_str(su, st, a, sizeof(a)), (void *)s, ssize };
+	struct stf_value dv = { x->path, type_str(du, dt, b, sizeof(b)), d, dsize };
+	int r = cb->fn.value(x, &sv, &dv, cb->arg);
+	if (r == STF_CB_ERROR) {
+		xfail(x, "%s: transfer callback failed", x->path);
+		return -1;
+	}
+	return r == STF_CB_DONE ? 0 : 1;
+}
+
+static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
+		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
+		 uint8_t *d, int depth);
+
+static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
+			uint8_t *d, uint32_t src_struct, int depth)
+{
+	const struct stf_type_rec *D = T(du, dt);
+	for (uint32_t i = 0; i < D->nmembers && !x->failed; i++) {
+		const struct stf_member_rec *dm = &du->members[D->members + i];
+		const char *dname = stf_meta_str(du, dm->name);
+		uint32_t dmt = strip(du, dm->type);
+		uint64_t sabs;
+		if (dmt >= du->ntypes)
+			continue;
+		if (!*dname) {
+			/* anonymous member: its inner members are matched by name */
+			if (T(du, dmt)->kind == STF_K_STRUCT) {
+				if (xform_struct(x, su, st, s, du, dmt, d + dm->offset,
+						 src_struct, depth + 1) < 0)
+					return -1;
+			} else if (T(du, dmt)->kind == STF_K_UNION) {
+				const struct stf_type_rec *U = T(du, dmt);
+				for (uint32_t k = 0; k < U->nmembers; k++) {
+					const struct stf_member_rec *um = &du->members[U->members + k];
+					const char *un = stf_meta_str(du, um->name);
+					const struct stf_member_rec *sm =
+						*un ? src_member_for(x, su, st, un, &sabs) : NULL;
+					if (!sm)
+						continue;
+					size_t mark = path_push(x, ".%s", un);
+					int r = xform(x, su, sm->type, s + sabs, du, um->type,
+						      d + dm->offset + um->offset, depth + 1);
+					path_cut(x, mark);
+					if (r < 0)
+						return -1;
+					break; /* one member of a union carries the value */
+				}
+			}
+			continue;
+		}
+		const struct stf_member_rec *sm = src_member_for(x, su, st, dname, &sabs);
+		if (!sm)
+			continue; /* added member: stays zero */
+		uint32_t smt = strip(su, sm->type);
+		if (smt >= su->ntypes)
+			continue;
+		size_t mark = path_push(x, ".%s", dname);
+		int r = 1;
+		if (x->cb_member) {
+			char tn[256];
+			struct stf_cb cb;
+			const char *mname = x->dir == STF_FORWARD ? dname :
+					    stf_meta_str(su, sm->name);
+			if (x->dir == STF_FORWARD)
+				type_str(du, x->dir == STF_FORWARD ? dt : st, tn, sizeof(tn));
+			else
+				type_str(su, src_struct, tn, sizeof(tn));
+			if (!stf__cb_find_member(tn, mname, x->dir, &cb))
+				r = run_value_cb(x, &cb, su, smt, s + sabs, T(su, smt)->size,
+						 du, dmt, d + dm->offset, T(du, dmt)->size);
+		}
+		if (r == 1) {
+			if ((sm->flags | dm->flags) & STF_MF_IXFER) {
+				uint64_t n = T(su, smt)->size < T(du, dmt)->size ?
+					     T(su, smt)->size : T(du, dmt)->size;
+				memcpy(d + dm->offset, s + sabs, n);
+				r = 0;
+			} else if (((sm->flags | dm->flags) & STF_MF_PXFER) &&
+				   T(su, smt)->size == 8 && T(du, dmt)->size == 8) {
+				uint64_t v, nv;
+				memcpy(&v, s + sabs, 8);
+				r = reloc(x, v, &nv);
+				if (!r)
+					memcpy(d + dm->offset, &nv, 8);
+			} else if (sm->bit_size || dm->bit_size) {
+				r = convert_scalar(x, su, smt, s + sabs, sm->bit_size ? sm : NULL,
+						   du, dmt, d + dm->offset,
+						   dm->bit_size ? dm : NULL);
+			} else if (is_flexible(du, dmt) && is_flexible(su, smt)) {
+				r = 0; /* trailing data: transferred per object */
+			} else {
+				r = xform(x, su, smt, s + sabs, du, dmt, d + dm->offset, depth + 1);
+			}
+		}
+		path_cut(x, mark);
+		if (r < 0)
+			return -1;
+	}
+	return x->failed ? -1 : 0;
+}
+
+static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+		       const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
+		       uint8_t *d, uint64_t scount, uint64_t dcount, int depth)
+{
+	uint32_t se = strip(su, T(su, st)->target), de = strip(du, T(du, dt)->target);
+	if (se >= su->ntypes || de >= du->ntypes)
+		return 0;
+	uint64_t esz = T(su, se)->size, desz = T(du, de)->size;
+	uint64_t n = scount < dcount ? scount : dcount;
+	const struct stf_type_rec *SE = T(su, se), *DE = T(du, de);
+
+	if (SE->hash == DE->hash && esz == desz && !x->cb_type) {
+		const struct stf_layout *l = stf__layout(x->layouts, su, se);
+		if (l && !l->nptrs) {
+			memcpy(d, s, n * esz);
+			goto truncated;
+		}
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		size_t mark = path_push(x, "[%" PRIu64 "]", i);
+		int r = xform(x, su, se, s + i * esz, du, de, d + i * desz, depth + 1);
+		path_cut(x, mark);
+		if (r < 0)
+			return -1;
+	}
+truncated:
+	for (uint64_t i = n; i < scount; i++)
+		if (!all_zero(s + i * esz, esz)) {
+			xfail(x, "%s: array shrinks from %" PRIu64 " to %" PRIu64 " elements and "
+			      "element [%" PRIu64 "] is not empty; register a callback "
+			      "(stf_on_member/stf_on_object) to transfer it", cur_path(x),
+			      scount, dcount, i);
+			return -1;
+		}
+	return 0;
+}
+
+static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
+		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
+		 uint8_t *d, int depth)
+{
+	uint32_t st = strip(su, st0), dt = strip(du, dt0);
+	char a[256], b[256];
+
+	if (st >= su->ntypes || dt >= du->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
+	if (x->cb_type) {
+		struct stf_cb cb;
+		const struct stf_meta_unit *vu = x->dir == STF_FORWARD ? du : su;
+		uint32_t vt0 = x->dir == STF_FORWARD ? dt0 : st0;
+		uint32_t vt = x->dir == STF_FORWARD ? dt : st;
+		if (!stf__cb_find_type(type_str(vu, vt0, a, sizeof(a)), x->dir, &cb) ||
+		    (vt0 != vt && !stf__cb_find_type(type_str(vu, vt, a, sizeof(a)), x->dir, &cb))) {
+			int r = run_value_cb(x, &cb, su, st0, s, S->size, du, dt0, d, D->size);
+			if (r <= 0)
+				return r;
+		}
+	}
+	if (S->hash == D->hash && S->size == D->size && S->kind == D->kind)
+		return copy_fast(x, su, st, s, d);
+	if ((S->flags | D->flags) & STF_TF_OPAQUE) {
+		if (S->size != D->size) {
+			xfail(x, "%s: opaque type %s changed size (%" PRIu64 " -> %" PRIu64
+			      "); register a callback", cur_path(x), type_str(du, dt, b, sizeof(b)),
+			      S->size, D->size);
+			return -1;
+		}
+		memcpy(d, s, S->size);
+		return 0;
+	}
+	x->rep->type_transforms++;
+	switch (D->kind) {
+	case STF_K_INT:
+	case STF_K_ENUM:
+	case STF_K_FLOAT:
+		return convert_scalar(x, su, st, s, NULL, du, dt, d, NULL);
+	case STF_K_POINTER:
+		if (S->kind == STF_K_POINTER) {
+			uint64_t v, nv;
+			memcpy(&v, s, 8);
+			if (reloc(x, v, &nv) < 0)
+				return -1;
+			memcpy(d, &nv, 8);
+			return 0;
+		}
+		break;
+	case STF_K_ARRAY:
+		if (S->kind == STF_K_ARRAY)
+			return xform_array(x, su, st, s, du, dt, d, S->count, D->count, depth);
+		break;
+	case STF_K_STRUCT:
+		if (S->kind == STF_K_STRUCT)
+			return xform_struct(x, su, st, s, du, dt, d, st, depth);
+		break;
+	case STF_K_UNION:
+		if (S->kind == STF_K_UNION) {
+			if ((S->flags & STF_TF_AMBIGUOUS) && !all_zero(s, S->size)) {
+				xfail(x, "%s: ambiguous %s holds a non-NULL value; annotate it with "
+				      "STF_IXFER or STF_PXFER, or register a callback", cur_path(x),
+				      type_str(su, st, a, sizeof(a)));
+				return -1;
+			}
+			uint64_t n = S->size < D->size ? S->size : D->size;
+			if (!all_zero(s + n, S->size - n)) {
+				xfail(x, "%s: %s shrinks and its value does not fit; register a "
+				      "callback", cur_path(x), type_str(su, st, a, sizeof(a)));
+				return -1;
+			}
+			memcpy(d, s, n);
+			return 0;
+		}
+		break;
+	case STF_K_COMPLEX:
+	case STF_K_VECTOR:
+		if (S->kind == D->kind && S->size == D->size) {
+			memcpy(d, s, S->size);
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	xfail(x, "%s: cannot convert %s to %s automatically; register a callback "
+	      "(stf_on_member/stf_on_type/stf_on_object)", cur_path(x),
+	      type_str(su, st, a, sizeof(a)), type_str(du, dt, b, sizeof(b)));
+	return -1;
+}
+
+/* Flexible array member at the end of struct t: its element type and offset. */
+static int flex_tail(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, uint64_t *off)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || T(u, t)->kind != STF_K_STRUCT || !T(u, t)->nmembers)
+		return 0;
+	const struct stf_member_rec *m = &u->members[T(u, t)->members + T(u, t)->nmembers - 1];
+	if (!is_flexible(u, m->type))
+		return 0;
+	*elem = strip(u, T(u, strip(u, m->type))->target);
+	*off = m->offset;
+	return *elem < u->ntypes;
+}
+
+/* Destination size of a dynamic object: the element count is kept; a
+ * flexible array member keeps its number of trailing elements. */
+static uint64_t dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)
+{
+	if (!so->unit || !du)
+		return so->size;
+	uint32_t st = strip(so->unit, so->type);
+	dt = strip(du, dt);
+	uint64_t esz = T(so->unit, st)->size, desz = T(du, dt)->size;
+	uint32_t se, de;
+	uint64_t soff, doff;
+	if (flex_tail(so->unit, st, &se, &soff) && flex_tail(du, dt, &de, &doff)) {
+		uint64_t sesz = T(so->unit, se)->size, desz2 = T(du, de)->size;
+		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
+		uint64_t sz = doff + n * desz2;
+		return sz < desz ? desz : sz;
+	}
+	if (!esz)
+		return so->size;
+	return so->size / esz * desz + (so->size % esz ? desz : 0);
+}
+
+static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
+{
+	struct stf_obj *so = &x->src->objs[i];
+	const struct stf_obj *dobj = &x->dst->objs[j];
+	const uint8_t *s = so->bytes;
+	uint8_t *d = x->img[j];
+	char on[256];
+	int r = 1;
+
+	path_cut(x, 0);
+	path_push(x, "%s", obj_name(so, on, sizeof(on)));
+	memset(d, 0, dobj->size);
+	if (x->cb_object && (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL)) {
+		struct stf_cb cb;
+		const char *vid = x->dir == STF_FORWARD ? dobj->id : so->id;
+		if (!stf__cb_find_object(vid, x->dir, &cb))
+			r = run_value_cb(x, &cb, so->unit, so->type, s, so->size,
+					 dobj->unit, dobj->type, d, dobj->size);
+		if (r <= 0)
+			return r;
+	}
+	if (!so->unit || !dobj->unit || (so->flags & STF_OBJF_IXFER)) {
+		memcpy(d, s, so->size < dobj->size ? so->size : dobj->size);
+		return 0;
+	}
+	if (so->flags & STF_OBJF_PXFER) {
+		uint64_t v, nv;
+		if (so->size != 8 || dobj->size != 8) {
+			xfail(x, "%s: STF_PXFER object is not pointer-sized", x->path);
+			return -1;
+		}
+		memcpy(&v, s, 8);
+		if (reloc(x, v, &nv) < 0)
+			return -1;
+		memcpy(d, &nv, 8);
+		return 0;
+	}
+	uint32_t st = strip(so->unit, so->type), dt = strip(dobj->unit, dobj->type);
+	uint64_t esz = T(so->unit, st)->size, desz = T(dobj->unit, dt)->size;
+	uint32_t se, de;
+	uint64_t soff, doff;
+	if (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || !esz)
+		return xform(x, so->unit, so->type, s, dobj->unit, dobj->type, d, 0);
+	if (flex_tail(so->unit, st, &se, &soff) && flex_tail(dobj->unit, dt, &de, &doff)) {
+		if (xform(x, so->unit, st, s, dobj->unit, dt, d, 0) < 0)
+			return -1;
+		uint64_t sesz = T(so->unit, se)->size, desz2 = T(dobj->unit, de)->size;
+		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
+		for (uint64_t k = 0; k < n && doff + (k + 1) * desz2 <= dobj->size; k++) {
+			size_t mark = path_push(x, "[%" PRIu64 "]", k);
+			int rr = xform(x, so->unit, se, s + soff + k * sesz, dobj->unit, de,
+				       d + doff + k * desz2, 1);
+			path_cut(x, mark);
+			if (rr < 0)
+				return -1;
+		}
+		return 0;
+	}
+	uint64_t count = so->size / esz;
+	for (uint64_t k = 0; k < count; k++) {
+		size_t mark = count > 1 ? path_push(x, "[%" PRIu64 "]", k) : x->plen;
+		int rr = xform(x, so->unit, st, s + k * esz, dobj->unit, dt, d + k * desz, 0);
+		path_cut(x, mark);
+		if (rr < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages between F (backward transfer) and R (serve).  Each message  */
+/* is a header and at most MSG_MAX payload bytes, sent in one write: a  */
+/* SOCK_SEQPACKET socket keeps the boundaries, a stream is re-framed.   */
+
+enum msg_type {
+	M_FRAME_REQ = 1, /* F -> R: which frame are you parked in? */
+	M_FRAME,         /* R -> F: struct stf_parked_frame */
+	M_ALLOC,         /* F -> R: [u64 size, u64 id, u32 len, site[len]]... */
+	M_ADDRS,         /* R -> F: u64 address per requested object */
+	M_ZERO,          /* F -> R: [u64 addr, u64 size]...: zero and record */
+	M_OK,            /* R -> F */
+	M_DONE,          /* F -> R: u32 status (0 ok), error text */
+	M_ERROR,         /* R -> F: error text */
+};
+
+#define MSG_MAX 65536u
+
+struct msg_hdr {
+	uint32_t type;
+	uint32_t len;
+};
+
+static int conn_is_stream(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return 1; /* a pipe or socketpair of unknown kind: frame it */
+	return type == SOCK_STREAM;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
+		if (r < 0 && errno == ENOTSOCK)
+			r = write(fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	uint8_t *b = p;
+	while (n) {
+		ssize_t r = read(fd, b, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		b += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int msg_send(int fd, uint32_t type, const void *p, uint32_t len)
+{
+	static __thread uint8_t buf[sizeof(struct msg_hdr) + MSG_MAX];
+	struct msg_hdr h = { type, len };
+	if (len > MSG_MAX)
+		return errno = EMSGSIZE, -1;
+	memcpy(buf, &h, sizeof(h));
+	if (len)
+		memcpy(buf + sizeof(h), p, len);
+	return write_all(fd, buf, sizeof(h) + len);
+}
+
+/* Receive into buf (MSG_MAX bytes); -1 on error or a malformed message. */
+static int msg_recv(int fd, uint32_t *type, void *buf, uint32_t *len)
+{
+	static __thread uint8_t tmp[sizeof(struct msg_hdr) + MSG_MAX];
+	struct msg_hdr h;
+	if (conn_is_stream(fd)) {
+		if (read_all(fd, &h, sizeof(h)) < 0 || h.len > MSG_MAX ||
+		    read_all(fd, buf, h.len) < 0)
+			return -1;
+	} else {
+		ssize_t r;
+		do
+			r = recv(fd, tmp, sizeof(tmp), 0);
+		while (r < 0 && errno == EINTR);
+		if (r < (ssize_t)sizeof(h))
+			return -1;
+		memcpy(&h, tmp, sizeof(h));
+		if (h.len != (size_t)r - sizeof(h))
+			return -1;
+		memcpy(buf, tmp + sizeof(h), h.len);
+	}
+	*type = h.type;
+	*len = h.len;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pairing and allocation.                                             */
+
+struct alloc_req {
+	size_t src;            /* source object */
+	uint64_t size, id;
+	const char *site;
+	const struct stf_meta_unit *unit;
+	uint32_t type;
+};
+
+static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes)
+		return 0;
+	const struct stf_type_rec *r = T(u, t);
+	if (!r->size || (r->flags & STF_TF_INCOMPLETE))
+		return 0;
+	switch (r->kind) {
+	case STF_K_STRUCT:
+	case STF_K_UNION:
+	case STF_K_POINTER:
+	case STF_K_FLOAT:
+		return 1;
+	case STF_K_INT:
+		return !(r->flags & STF_TF_CHAR);
+	default:
+		return 0;
+	}
+}
+
+static int is_dynamic(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
+
+/* Untyped dynamic objects get a type from typed pointers to their base;
+ * untyped objects of uninstrumented code are transferred only when typed
+ * state points into them. */
+static int scan_untyped(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src;
+	size_t *work, nwork = 0, any = 0;
+
+	for (size_t i = 0; i < src->nobjs; i++)
+		if (is_dynamic(&src->objs[i]) && !src->objs[i].unit &&
+		    !(src->objs[i].flags & STF_OBJF_INTERNAL))
+			any = 1;
+	if (!any)
+		return 0;
+	work = stf__raw_malloc((src->nobjs + 1) * sizeof(*work));
+	if (!work) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
+		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dynamic(o)))
+			work[nwork++] = i;
+	}
+	while (nwork) {
+		const struct stf_obj *o = &src->objs[work[--nwork]];
+		const struct stf_layout *l = stf__layout(x->layouts, o->unit, o->type);
+		if (!l || !l->nptrs || !l->size)
+			continue;
+		uint64_t count = (is_dynamic(o) && o->size >= l->size) ? o->size / l->size : 1;
+		for (uint64_t e = 0; e < count; e++)
+			for (size_t k = 0; k < l->n; k++) {
+				const struct stf_leaf *f = &l->leaves[k];
+				uint64_t v;
+				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+					continue;
+				memcpy(&v, o->bytes + e * l->size + f->off, 8);
+				const struct stf_range *r = v ? stf__index_find(&src->index, v, 0) : NULL;
+				if (!r)
+					continue;
+				struct stf_obj *t = &src->objs[r->value];
+				if (!is_dynamic(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+					continue;
+				x->pair[r->value].needed = 1;
+				if (f->kind == STF_LEAF_PTR && v == t->addr &&
+				    useful_pointee(f->unit, f->type)) {
+					uint64_t esz = T(f->unit, strip(f->unit, f->type))->size;
+					if (t->size % esz == 0) {
+						t->unit = f->unit;
+						t->type = f->type;
+						work[nwork++] = r->value;
+					}
+				}
+			}
+	}
+	stf__raw_free(work);
+	return 0;
+}
+
+static const char *first_plugin_site(const struct stf_peer *p)
+{
+	for (size_t u = 0; u < p->meta->nunits; u++)
+		if (p->meta->units[u].nsites)
+			return stf_meta_str(&p->meta->units[u], p->meta->units[u].sites[0].id);
+	return NULL;
+}
+
+/* Ask R for objects; fills addrs. */
+static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t n,
+			uint64_t *addrs)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	size_t i = 0;
+	while (i < n) {
+		size_t pos = 0, first = i;
+		for (; i < n; i++) {
+			uint32_t sl = (uint32_t)strlen(req[i].site);
+			if (pos + 20 + sl > MSG_MAX)
+				break;
+			memcpy(buf + pos, &req[i].size, 8);
+			memcpy(buf + pos + 8, &req[i].id, 8);
+			memcpy(buf + pos + 16, &sl, 4);
+			memcpy(buf + pos + 20, req[i].site, sl);
+			pos += 20 + sl;
+		}
+		if (i == first) {
+			xfail(x, "site ID too long: %s", req[i].site);
+			return -1;
+		}
+		uint32_t type, len;
+		if (msg_send(x->conn, M_ALLOC, buf, (uint32_t)pos) < 0 ||
+		    msg_recv(x->conn, &type, buf, &len) < 0) {
+			xfail(x, "backward transfer: connection to the reversed version lost "
+			      "while allocating objects: %s", strerror(errno));
+			return -1;
+		}
+		if (type == M_ERROR) {
+			xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
+			return -1;
+		}
+		if (type != M_ADDRS || len != (i - first) * 8) {
+			xfail(x, "backward transfer: malformed reply from the reversed version");
+			return -1;
+		}
+		memcpy(addrs + first, buf, len);
+	}
+	return 0;
+}
+
+static int schedule_dynamic(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src, *dst = x->dst;
+	struct alloc_req *req = stf__raw_malloc((src->nobjs + 2) * sizeof(*req));
+	uint64_t *addrs = NULL;
+	size_t n = 0;
+	int rc = -1;
+	char on[256];
+
+	if (!req) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	/* the site lookups are cached: objects of one site come in runs */
+	const char *last_site = NULL;
+	int last_found = 0;
+	const struct stf_meta_unit *last_unit = NULL;
+	uint32_t last_type = STF_NONE;
+
+	for (size_t i = 0; i < src->nobjs; i++) {
+		struct stf_obj *o = &src->objs[i];
+		if (!is_dynamic(o) || (o->flags & STF_OBJF_INTERNAL))
+			continue;
+		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed)
+			continue;
+		if (o->kind == STF_OBJ_MMAP) {
+			xfail(x, "%s: transferring mmap regions is not implemented (object of "
+			      "%" PRIu64 " bytes at 0x%" PRIx64 ")", obj_name(o, on, sizeof(on)),
+			      o->size, o->addr);
+			goto out;
+		}
+		const struct stf_meta_unit *du = NULL;
+		uint32_t dt = STF_NONE;
+		if (o->id != last_site) {
+			last_site = o->id;
+			last_unit = NULL;
+			last_type = STF_NONE;
+			last_found = (o->flags & STF_OBJF_EXTERNAL) ||
+				     !stf__peer_site_type(dst, o->id, &last_unit, &last_type);
+		}
+		if (!last_found) {
+			x->rep->dropped++;
+			x->pair[i].dst = PAIR_NONE;
+			if (x->rep->dropped <= 20)
+				fprintf(stderr, "libstf: %s transfer: %s: allocation site gone "
+					"in the destination: object dropped\n",
+					x->dir == STF_FORWARD ? "forward" : "backward",
+					obj_name(o, on, sizeof(on)));
+			continue;
+		}
+		du = last_unit;
+		dt = last_type;
+		if (!du || dt == STF_NONE) { /* destination knows no type: keep ours */
+			du = o->unit;
+			dt = o->type;
+		} else if (!o->unit) {
+			/* typed in the destination only: bytes are copied as they are */
+			du = NULL;
+			dt = STF_NONE;
+		}
+		req[n].src = i;
+		req[n].site = o->id;
+		req[n].id = o->dyn_id;
+		req[n].unit = du;
+		req[n].type = dt;
+		req[n].size = du ? dst_size(o, du, dt) : o->size;
+		n++;
+	}
+	if (x->fault == STF_FAULT_LEAK) {
+		const char *site = n ? req[0].site : first_plugin_site(dst);
+		if (site) {
+			req[n].src = (size_t)-1;
+			req[n].site = site;
+			req[n].id = 0;
+			req[n].size = 64;
+			req[n].unit = NULL;
+			n++;
+		}
+	}
+	addrs = stf__raw_malloc((n + 1) * sizeof(*addrs));
+	if (!addrs) {
+		xfail(x, "out of memory");
+		goto out;
+	}
+	if (dst->self) {
+		last_site = NULL;
+		uint32_t site = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (req[k].site != last_site) {
+				last_site = req[k].site;
+				site = stf__site_by_id(req[k].site);
+			}
+			if (!site) {
+				xfail(x, "allocation site %s unknown in this process", req[k].site);
+				goto out;
+			}
+			addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(req[k].size ? req[k].size : 1,
+									site, req[k].id);
+			if (!addrs[k]) {
+				xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
+				      req[k].size, req[k].site);
+				goto out;
+			}
+		}
+	} else if (remote_alloc(x, req, n, addrs) < 0) {
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (req[k].src == (size_t)-1) {
+			fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n",
+				req[k].site);
+			continue;
+		}
+		const struct stf_obj *o = &src->objs[req[k].src];
+		struct stf_obj d = *o;
+		d.addr = addrs[k];
+		d.size = req[k].size;
+		d.unit = req[k].unit;
+		d.type = req[k].type;
+		d.bytes = NULL;
+		int64_t j = dst_add(x, &d);
+		if (j < 0) {
+			xfail(x, "out of memory");
+			goto out;
+		}
+		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d.addr :
+			    stf__arena_alloc(x->arena, d.size ? d.size : 1);
+		if (!x->img[j]) {
+			xfail(x, "out of memory staging %s", o->id);
+			goto out;
+		}
+		struct pairing *p = &x->pair[req[k].src];
+		p->dst = j;
+		p->scheduled = 1;
+		p->same = !o->unit || !d.unit ||
+			  (T(o->unit, strip(o->unit, o->type))->hash ==
+			   T(d.unit, strip(d.unit, d.type))->hash &&
+			   T(o->unit, strip(o->unit, o->type))->size ==
+			   T(d.unit, strip(d.unit, d.type))->size);
+		x->rep->dynamic_objects++;
+	}
+	rc = 0;
+out:
+	stf__raw_free(req);
+	stf__raw_free(addrs);
+	return rc;
+}
+
+static int schedule(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src, *dst = x->dst;
+	char on[256];
+	uint64_t j;
+
+	x->pair = stf__raw_malloc((src->nobjs + 1) * sizeof(*x->pair));
+	if (!x->pair) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		x->pair[i].dst = PAIR_UNRESOLVED;
+		x->pair[i].same = 0;
+		x->pair[i].scheduled = 0;
+		x->pair[i].needed = 0;
+	}
+	x->img_cap = 0;
+	x->img = NULL;
+	size_t ndst = dst->nobjs;
+	if (ndst) {
+		x->img = stf__raw_malloc(ndst * 2 * sizeof(*x->img));
+		if (!x->img) {
+			xfail(x, "out of memory");
+			return -1;
+		}
+		memset(x->img, 0, ndst * 2 * sizeof(*x->img));
+		x->img_cap = ndst * 2;
+	}
+	for (size_t k = 0; k < ndst; k++) {
+		const struct stf_obj *d = &dst->objs[k];
+		if (is_dynamic(d) || stf__strmap_get(&x->dst_ids, d->id, &j) == 0)
+			continue;
+		stf__strmap_put(&x->dst_ids, d->id, k);
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)
+			continue;
+		const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, o->id, x->dir) : o->id;
+		if (stf__strmap_get(&x->dst_ids, id, &j) < 0 || dst->objs[j].kind != o->kind) {
+			x->pair[i].dst = PAIR_NONE;
+			x->rep->dropped++;
+			fprintf(stderr, "libstf: %s transfer: %s %s has no counterpart in the "
+				"destination: dropped\n",
+				x->dir == STF_FORWARD ? "forward" : "backward",
+				o->kind == STF_OBJ_LOCAL ? "local" : "static", o->id);
+			continue;
+		}
+		const struct stf_obj *d = &dst->objs[j];
+		x->pair[i].dst = (int64_t)j;
+		x->pair[i].scheduled = 1;
+		x->pair[i].same = !o->unit || !d->unit ||
+			(T(o->unit, strip(o->unit, o->type))->hash ==
+			 T(d->unit, strip(d->unit, d->type))->hash &&
+			 o->size == d->size);
+		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d->addr :
+			    stf__arena_alloc(x->arena, d->size ? d->size : 1);
+		if (!x->img[j]) {
+			xfail(x, "out of memory staging %s", obj_name(o, on, sizeof(on)));
+			return -1;
+		}
+		if (o->kind == STF_OBJ_LOCAL)
+			x->rep->locals++;
+		else
+			x->rep->static_objects++;
+	}
+	if (scan_untyped(x) < 0)
+		return -1;
+	return schedule_dynamic(x);
+}
+
+/* Destination statics nobody writes: new objects, initialized by callback. */
+static int init_new_objects(struct stf_xfer *x)
+{
+	struct stf_peer *dst = x->dst;
+	uint8_t *written = stf__raw_malloc(dst->nobjs + 1);
+	if (!written) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	memset(written, 0, dst->nobjs + 1);
+	for (size_t i = 0; i < x->src->nobjs; i++)
+		if (x->pair[i].scheduled)
+			written[x->pair[i].dst] = 1;
+	for (size_t k = 0; k < dst->nobjs && !x->failed; k++) {
+		const struct stf_obj *d = &dst->objs[k];
+		struct stf_cb cb;
+		if (written[k] || d->kind != STF_OBJ_STATIC)
+			continue;
+		x->rep->added++;
+		if (stf__cb_find_new_object(d->id, x->dir, &cb) < 0)
+			continue;
+		if (!x->img[k]) {
+			x->img[k] = dst->self ? (uint8_t *)(uintptr_t)d->addr :
+				    stf__arena_alloc(x->arena, d->size ? d->size : 1);
+			if (!x->img[k]) {
+				xfail(x, "out of memory");
+				break;
+			}
+			if (!dst->self && stf__peer_read(dst, d->addr, x->img[k], d->size) < 0) {
+				xfail(x, "cannot read %s in the destination", d->id);
+				break;
+			}
+		}
+		char tn[256];
+		struct stf_value v = { d->id, type_str(d->unit, d->type, tn, sizeof(tn)),
+				       x->img[k], d->size };
+		path_cut(x, 0);
+		path_push(x, "%s", d->id);
+		if (cb.fn.init(x, &v, cb.arg) == STF_CB_ERROR)
+			xfail(x, "%s: new-object callback failed", d->id);
+		written[k] = 2; /* written by callback */
+	}
+	/* record which new objects must be written to a remote destination */
+	for (size_t k = 0; k < dst->nobjs; k++)
+		if (written[k] != 2 && !x->img[k])
+			continue;
+	stf__raw_free(written);
+	return x->failed ? -1 : 0;
+}
+
+/* Value faults: the first non-zero byte of the first transferred object. */
+static void inject_value_fault(struct stf_xfer *x)
+{
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		if (!x->pair[i].scheduled)
+			continue;
+		int64_t j = x->pair[i].dst;
+		const struct stf_obj *d = &x->dst->objs[j];
+		const struct stf_layout *l = d->unit ? stf__layout(x->layouts, d->unit, d->type) : NULL;
+		uint8_t *img = x->img[j];
+		for (uint64_t off = 0; off < d->size; off++) {
+			const struct stf_leaf *leaf = NULL;
+			if (!img[off])
+				continue;
+			if (l && l->size) {
+				uint64_t r = off % l->size;
+				for (size_t k = 0; k < l->n; k++)
+					if (l->leaves[k].off <= r && r < l->leaves[k].off + l->leaves[k].size) {
+						leaf = &l->leaves[k];
+						break;
+					}
+				if (!leaf || leaf->kind != STF_LEAF_BYTES)
+					continue;
+			}
+			char path[512] = "";
+			uint32_t lt;
+			snprintf(path, sizeof(path), "%s", d->id);
+			if (d->unit)
+				stf__type_path(d->unit, d->type, l && l->size ? off % l->size : off,
+					       path, sizeof(path), &lt);
+			if (x->fault == STF_FAULT_CORRUPT_VALUE) {
+				img[off] ^= 1;
+				fprintf(stderr, "libstf: STF_FAULT: corrupted %s\n", path);
+			} else {
+				uint64_t a = off, b = off + 1;
+				if (leaf) {
+					uint64_t base = off - off % l->size;
+					a = base + leaf->off;
+					b = a + leaf->size;
+				}
+				memset(img + a, 0, b - a);
+				fprintf(stderr, "libstf: STF_FAULT: skipped the write of %s\n", path);
+			}
+			x->fault_done = 1;
+			return;
+		}
+	}
+}
+
+static int transform_all(struct stf_xfer *x)
+{
+	if (x->fault == STF_FAULT_CRASH)
+		stf__fault_crash();
+	if (x->fault == STF_FAULT_HANG)
+		stf__fault_hang();
+	x->fault_alt = -1;
+	if (x->fault == STF_FAULT_CORRUPT_POINTER)
+		for (size_t i = 0; i < x->src->nobjs && x->fault_alt < 0; i++)
+			if (x->pair[i].scheduled)
+				x->fault_alt = x->pair[i].dst;
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		if (!x->pair[i].scheduled)
+			continue;
+		if (xfer_object(x, i, x->pair[i].dst) < 0) {
+			if (!x->failed)
+				xfail(x, "%s: transfer failed", x->path);
+			return -1;
+		}
+		x->rep->bytes += x->dst->objs[x->pair[i].dst].size;
+	}
+	path_cut(x, 0);
+	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
+		inject_value_fault(x);
+	if (init_new_objects(x) < 0)
+		return -1;
+	if (stf__cb_run_done(x, x->dir) == STF_CB_ERROR) {
+		xfail(x, "post-transfer transformer failed");
+		return -1;
+	}
+	return x->failed ? -1 : 0;
+}
+
+static int xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *src,
+		     struct stf_peer *dst, struct stf_xfer_report *rep)
+{
+	memset(x, 0, sizeof(*x));
+	x->dir = dir;
+	x->src = src;
+	x->dst = dst;
+	x->rep = rep;
+	x->conn = -1;
+	x->arena = stf__arena_new();
+	x->layouts = x->arena ? stf__layouts_new(x->arena) : NULL;
+	x->cb_type = stf__cb_any_type();
+	x->cb_member = stf__cb_any_member();
+	x->cb_object = stf__cb_any_object();
+	x->renames = stf__rename_any();
+	x->fault = stf__fault_for(dir);
+	if (!x->layouts) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void xfer_fini(struct stf_xfer *x)
+{
+	stf__raw_free(x->pair);
+	stf__raw_free(x->img);
+	stf__strmap_free(&x->dst_ids);
+	stf__arena_free(x->arena);
+}
+
+#define SRC_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
+		   (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
+
+int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
+{
+	struct stf_peer src, dst;
+	struct stf_xfer x;
+	double t0 = stf__now(), t1;
+	int rc = -1;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	if (stf__peer_open(&src, past_pid, past_root,
+			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
+			   rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_open(&dst, getpid(), 0, STF_PEER_STATICS | STF_PEER_FRAMES,
+			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0) {
+		stf__peer_close(&src);
+		stf__peer_close(&dst);
+		return -1;
+	}
+	t1 = stf__now();
+	rep->seconds_metadata = t1 - t0;
+	if (xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && schedule(&x) == 0 &&
+	    transform_all(&x) == 0)
+		rc = 0;
+	if (x.fault == STF_FAULT_LEAK && rc == 0) {
+		/* an object of the new version's state that nobody owns */
+		const char *site = first_plugin_site(&dst);
+		uint32_t s = site ? stf__site_by_id(site) : 0;
+		if (s && stf__alloc_with(64, s, 0))
+			fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n", site);
+	}
+	rep->seconds_transfer = stf__now() - t1;
+	xfer_fini(&x);
+	stf__peer_close(&src);
+	stf__peer_close(&dst);
+	return rc;
+}
+
+static int send_done(int conn, int status, const char *error)
+{
+	char buf[600];
+	uint32_t st = (uint32_t)status, type, len;
+	static __thread uint8_t reply[MSG_MAX];
+	size_t n = strlen(error);
+	if (n > sizeof(buf) - 4)
+		n = sizeof(buf) - 4;
+	memcpy(buf, &st, 4);
+	memcpy(buf + 4, error, n);
+	if (msg_send(conn, M_DONE, buf, (uint32_t)(4 + n)) < 0 ||
+	    msg_recv(conn, &type, reply, &len) < 0 || type != M_OK)
+		return -1;
+	return 0;
+}
+
+static int write_remote(struct stf_xfer *x)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	struct stf_peer *dst = x->dst;
+	struct stf_write *w = stf__raw_malloc((dst->nobjs + 1) * sizeof(*w));
+	size_t n = 0, pos = 0;
+	uint32_t type, len;
+
+	if (!w) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	/* validation mode: R zeroes the statics and locals first */
+	for (size_t j = 0; j <= dst->nobjs; j++) {
+		const struct stf_obj *d = j < dst->nobjs ? &dst->objs[j] : NULL;
+		if (d && (!x->img[j] || is_dynamic(d)))
+			continue;
+		if (!d || pos + 16 > MSG_MAX) {
+			if (pos && (msg_send(x->conn, M_ZERO, buf, (uint32_t)pos) < 0 ||
+				    msg_recv(x->conn, &type, buf, &len) < 0 || type != M_OK)) {
+				xfail(x, "backward transfer: the reversed version did not zero "
+				      "its objects");
+				stf__raw_free(w);
+				return -1;
+			}
+			pos = 0;
+			if (!d)
+				break;
+		}
+		memcpy(buf + pos, &d->addr, 8);
+		memcpy(buf + pos + 8, &d->size, 8);
+		pos += 16;
+	}
+	for (size_t j = 0; j < dst->nobjs; j++) {
+		if (!x->img[j])
+			continue;
+		w[n].buf = x->img[j];
+		w[n].addr = dst->objs[j].addr;
+		w[n].len = dst->objs[j].size;
+		n++;
+	}
+	int rc = stf__peer_write(dst, w, n, x->rep->error, sizeof(x->rep->error));
+	if (rc < 0)
+		x->failed = 1;
+	stf__raw_free(w);
+	return rc;
+}
+
+int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
+		       struct stf_xfer_report *rep)
+{
+	struct stf_peer src, dst;
+	struct stf_parked_frame rframe;
+	struct stf_xfer x;
+	static __thread uint8_t buf[MSG_MAX];
+	uint32_t type, len;
+	double t0 = stf__now(), t1;
+	int rc = -1, have_frame = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	memset(&x, 0, sizeof(x));
+	if (msg_send(conn, M_FRAME_REQ, NULL, 0) < 0 || msg_recv(conn, &type, buf, &len) < 0 ||
+	    type != M_FRAME || (len != 0 && len != sizeof(rframe))) {
+		snprintf(rep->error, sizeof(rep->error), "backward transfer: no answer from "
+			 "the reversed version (pid %d) on the transfer connection",
+			 (int)rev_pid);
+		return -1;
+	}
+	if (len) {
+		memcpy(&rframe, buf, sizeof(rframe));
+		have_frame = rframe.unit != 0;
+	}
+	if (stf__peer_open(&src, getpid(), 0,
+			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
+			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) < 0 ||
+	    stf__peer_open(&dst, rev_pid, rev_root, STF_PEER_STATICS | STF_PEER_FRAMES,
+			   have_frame ? &rframe : NULL, rep->error, sizeof(rep->error)) < 0) {
+		send_done(conn, 1, rep->error);
+		stf__peer_close(&src);
+		stf__peer_close(&dst);
+		return -1;
+	}
+	t1 = stf__now();
+	rep->seconds_metadata = t1 - t0;
+	if (xfer_init(&x, STF_BACKWARD, &src, &dst, rep) == 0) {
+		x.conn = conn;
+		if (schedule(&x) == 0 && transform_all(&x) == 0 && write_remote(&x) == 0)
+			rc = 0;
+	}
+	if (send_done(conn, rc, rc ? rep->error : "") < 0 && rc == 0) {
+		snprintf(rep->error, sizeof(rep->error), "backward transfer: the reversed "
+			 "version did not acknowledge the end of the transfer");
+		rc = -1;
+	}
+	rep->seconds_transfer = stf__now() - t1;
+	xfer_fini(&x);
+	stf__peer_close(&src);
+	stf__peer_close(&dst);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The reversed version's side.                                        */
+
+static struct stf_served served;
+
+const struct stf_served *stf__xfer_served(void)
+{
+	return &served;
+}
+
+static int served_add(uint64_t addr, uint64_t size)
+{
+	if (served.n == served.cap) {
+		size_t ncap = served.cap ? 2 * served.cap : 1024;
+		struct stf_range *n = stf__raw_realloc(served.ranges, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		served.ranges = n;
+		served.cap = ncap;
+	}
+	served.ranges[served.n].start = addr;
+	served.ranges[served.n].size = size;
+	served.ranges[served.n].value = 0;
+	served.n++;
+	return 0;
+}
+
+static int serve_alloc(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
+	size_t n = 0, pos = 0;
+	char site[512];
+	const char *last = NULL;
+	uint32_t sitenum = 0;
+	(void)last;
+	while (pos < len) {
+		uint64_t size, id;
+		uint32_t sl;
+		if (len - pos < 20)
+			goto bad;
+		memcpy(&size, p + pos, 8);
+		memcpy(&id, p + pos + 8, 8);
+		memcpy(&sl, p + pos + 16, 4);
+		if (sl >= sizeof(site) || len - pos - 20 < sl)
+			goto bad;
+		if (!sitenum || strncmp(site, (const char *)p + pos + 20, sl) || site[sl]) {
+			memcpy(site, p + pos + 20, sl);
+			site[sl] = 0;
+			sitenum = stf__site_by_id(site);
+		}
+		if (!sitenum) {
+			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
+				 site);
+			msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+			return -1;
+		}
+		void *obj = stf__alloc_with(size ? size : 1, sitenum, id);
+		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0) {
+			snprintf(err, errlen, "out of memory allocating %" PRIu64 " bytes for %.200s",
+				 size, site);
+			msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+			return -1;
+		}
+		memset(obj, 0, size); /* validation mode: nothing left over */
+		addrs[n++] = (uint64_t)(uintptr_t)obj;
+		pos += 20 + sl;
+	}
+	return msg_send(conn, M_ADDRS, addrs, (uint32_t)(n * 8));
+bad:
+	snprintf(err, errlen, "malformed allocation request from the future version");
+	msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+	return -1;
+}
+
+static int serve_zero(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	struct stf_peer self;
+	int rc = 0;
+	if (len % 16) {
+		snprintf(err, errlen, "malformed zero request from the future version");
+		return -1;
+	}
+	/* only objects of our own catalog may be zeroed */
+	if (stf__peer_open(&self, getpid(), 0, STF_PEER_STATICS | STF_PEER_FRAMES,
+			   stf__xfer_own_frame(), err, errlen) < 0)
+		return -1;
+	for (uint32_t pos = 0; pos < len; pos += 16) {
+		uint64_t addr, size;
+		memcpy(&addr, p + pos, 8);
+		memcpy(&size, p + pos + 8, 8);
+		const struct stf_obj *o = stf__peer_find(&self, addr);
+		if (!o || o->addr != addr || o->size != size ||
+		    (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)) {
+			snprintf(err, errlen, "the future version asked to zero 0x%" PRIx64
+				 " (%" PRIu64 " bytes), which is not a static or local here",
+				 addr, size);
+			rc = -1;
+			break;
+		}
+		memset((void *)(uintptr_t)addr, 0, size);
+		if (served_add(addr, size) < 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	stf__peer_close(&self);
+	if (rc == 0)
+		rc = msg_send(conn, M_OK, NULL, 0);
+	return rc;
+}
+
+int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	double t0 = stf__now();
+	uint32_t type, len;
+
+	memset(rep, 0, sizeof(*rep));
+	served.n = 0;
+	for (;;) {
+		if (msg_recv(conn, &type, buf, &len) < 0) {
+			snprintf(rep->error, sizeof(rep->error), "reversed version: the "
+				 "connection to the future version was lost (%s)",
+				 errno ? strerror(errno) : "malformed message");
+			return -1;
+		}
+		switch (type) {
+		case M_FRAME_REQ: {
+			const struct stf_parked_frame *f = stf__xfer_own_frame();
+			if (msg_send(conn, M_FRAME, f, f ? sizeof(*f) : 0) < 0)
+				goto lost;
+			break;
+		}
+		case M_ALLOC: {
+			size_t before = served.n;
+			if (serve_alloc(conn, buf, len, rep->error, sizeof(rep->error)) < 0)
+				return -1;
+			rep->dynamic_objects += served.n - before;
+			break;
+		}
+		case M_ZERO:
+			if (serve_zero(conn, buf, len, rep->error, sizeof(rep->error)) < 0) {
+				msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+				return -1;
+			}
+			rep->static_objects += len / 16;
+			break;
+		case M_DONE: {
+			uint32_t status = 1;
+			if (len >= 4)
+				memcpy(&status, buf, 4);
+			msg_send(conn, M_OK, NULL, 0);
+			rep->seconds_transfer = stf__now() - t0;
+			if (status) {
+				snprintf(rep->error, sizeof(rep->error), "backward transfer failed "
+					 "in the future version: %.*s", (int)(len > 4 ? len - 4 : 0),
+					 (const char *)buf + 4);
+				return -1;
+			}
+			/* sorted, for stf__diff's lookups */
+			struct stf_index ix = STF_INDEX_INIT;
+			for (size_t i = 0; i < served.n; i++)
+				stf__index_add(&ix, served.ranges[i].start, served.ranges[i].size, 0);
+			stf__index_sort(&ix, NULL, NULL);
+			if (ix.n == served.n)
+				memcpy(served.ranges, ix.ranges, ix.n * sizeof(*ix.ranges));
+			stf__index_free(&ix);
+			return 0;
+		}
+		default:
+			snprintf(rep->error, sizeof(rep->error), "reversed version: unexpected "
+				 "message %u from the future version", type);
+			msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+			return -1;
+		}
+	}
+lost:
+	snprintf(rep->error, sizeof(rep->error), "reversed version: the connection to the "
+		 "future version was lost (%s)", strerror(errno));
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Services for callbacks.                                             */
+
+enum stf_direction stf__xfer_dir(const struct stf_xfer *x)
+{
+	return x->dir;
+}
+
+int stf__xfer_src_read(struct stf_xfer *x, uint64_t addr, void *buf, size_t len)
+{
+	return stf__peer_read(x->src, addr, buf, len);
+}
+
+uint64_t stf__xfer_dst_object(struct stf_xfer *x, const char *object_id)
+{
+	uint64_t j;
+	if (stf__strmap_get(&x->dst_ids, object_id, &j) < 0)
+		return 0;
+	return x->dst->objs[j].addr;
+}
