@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ctl.c - libstf's control thread: executes ttstd's update transaction
+ * inside the processes taking part in it (see ctl.h for the environment and
+ * commands, DESIGN.md "The update transaction" for the whole).
+ *
+ * In the past version P the thread only quiesces, spawns F and R with
+ * fork+exec (so they inherit P's descriptors), and resumes or exits: no
+ * transfer code ever runs in P.  In F and R the work happens once the
+ * program's first update point hands over (stf__ctl_update_point_reached):
+ * the update point blocks until ttstd commits (F returns from it and serves)
+ * or rolls back (ttstd kills F and R).
+ *
+ * The thread allocates nothing on the heap (static buffers only) so that P's
+ * tracked state, which F and R compare against, is not changed by it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "ctl.h"
+#include "root.h"
+#include "update.h"
+#include "xfer.h"
+#include "../ttstd/proto.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+#define MAX_ENV    4096 /* environment entries passed on to F and R */
+#define EXIT_ORPHANED 70 /* F or R lost ttstd: nobody can commit */
+
+extern char **environ;
+
+static struct {
+	int fd;                  /* connection to ttstd, -1 when unsupervised */
+	enum stf_role role;
+	pid_t past_pid;          /* F, R: the running version */
+	uint64_t past_root;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	const struct stf_parked_frame *frame; /* F, R: the update point's */
+	int at_point;            /* F, R: the update point was reached */
+	int released;            /* F: committed, the update point returns */
+} ctl = {
+	.fd = -1,
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+/* Used by the control thread only. */
+static struct ttst_msg in;
+static struct ttst_msgbuf out;
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n = snprintf(buf, sizeof buf, "libstf[%d]: ", (int)getpid());
+
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof buf - (size_t)n, fmt, ap);
+	va_end(ap);
+	/* write(2), not stdio: stdio buffers are the program's state */
+	if (write(2, buf, strlen(buf)) < 0 || write(2, "\n", 1) < 0)
+		return;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *role_word(enum stf_role r)
+{
+	return r == STF_ROLE_FUTURE ? "future" : r == STF_ROLE_REVERSED ? "reversed" : "past";
+}
+
+static void reply_begin(int ok)
+{
+	ttst_msg_init(&out);
+	ttst_msg_add(&out, "ok", ok ? "1" : "0");
+}
+
+static void reply_send(void)
+{
+	if (ttst_msg_send(ctl.fd, &out, -1) < 0)
+		warn("cannot reply to ttstd: %s", strerror(errno));
+}
+
+static void reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void reply_error(const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	reply_begin(0);
+	ttst_msg_add(&out, "error", why);
+	reply_send();
+}
+
+/* The engine's report as reply fields; ok unless rc < 0. */
+static void reply_report(int rc, const struct stf_xfer_report *rep)
+{
+	reply_begin(rc == 0);
+	if (rc < 0)
+		ttst_msg_add(&out, "error", rep->error[0] ? rep->error : "failed (no reason given)");
+	ttst_msg_addf(&out, "static_objects", "%llu", (unsigned long long)rep->static_objects);
+	ttst_msg_addf(&out, "dynamic_objects", "%llu", (unsigned long long)rep->dynamic_objects);
+	ttst_msg_addf(&out, "locals", "%llu", (unsigned long long)rep->locals);
+	ttst_msg_addf(&out, "bytes", "%llu", (unsigned long long)rep->bytes);
+	ttst_msg_addf(&out, "pointers", "%llu", (unsigned long long)rep->pointers);
+	ttst_msg_addf(&out, "type_transforms", "%llu", (unsigned long long)rep->type_transforms);
+	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
+	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);
+	ttst_msg_addf(&out, "differences", "%llu", (unsigned long long)rep->differences);
+	ttst_msg_addf(&out, "seconds_metadata", "%.6f", rep->seconds_metadata);
+	ttst_msg_addf(&out, "seconds_transfer", "%.6f", rep->seconds_transfer);
+	if (rep->first_diff[0])
+		ttst_msg_add(&out, "first_diff", rep->first_diff);
+	reply_send();
+}
+
+/* ---- P: spawning F and R ------------------------------------------------- */
+
+static int env_is_ours(const char *e)
+{
+	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_ROLE "=", STF_ENV_PAST "=",
+					    STF_ENV_ID_BASE "=", STF_ENV_FAULT "=" };
+
+	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* What the intermediate process tells P through the pipe. */
+struct spawn_note {
+	char kind; /* 'P': pid of the new process, 'E': errno of its exec */
+	int value;
+};
+
+/*
+ * fork+exec `path` as the future or reversed version.  A double fork: the
+ * new process is orphaned at once, so ttstd (the subreaper) is its parent
+ * and sees its exit status, and the program's own child handling never
+ * sees it.
+ */
+static pid_t spawn_process(const char *path, char **argv, char **envp, char *err, size_t errlen)
+{
+	int pfd[2], status;
+	pid_t mid, pid = -1;
+	struct spawn_note note;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	mid = fork();
+	if (mid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (mid == 0) {
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+		sigset_t none;
+
+		close(pfd[0]);
+		/* Start like P was started: default dispositions, no signal
+		 * blocked (this thread blocks them all). */
+		for (int s = 1; s < NSIG; s++)
+			sigaction(s, &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		pid_t child = fork();
+		if (child == 0) {
+			execve(path, argv, envp);
+			note = (struct spawn_note){ 'E', errno };
+			if (write(pfd[1], &note, sizeof note) < 0)
+				_exit(127);
+			_exit(127);
+		}
+		note = (struct spawn_note){ 'P', child < 0 ? -errno : child };
+		_exit(write(pfd[1], &note, sizeof note) == sizeof note ? 0 : 1);
+	}
+	close(pfd[1]);
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	snprintf(err, errlen, "the intermediate process died before reporting a pid");
+	/* EOF once the intermediate is gone and the exec succeeded (the pipe
+	 * is close-on-exec). */
+	while ((n = read(pfd[0], &note, sizeof note)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != sizeof note)
+			break;
+		if (note.kind == 'P' && note.value < 0) {
+			snprintf(err, errlen, "fork: %s", strerror(-note.value));
+			pid = -1;
+		} else if (note.kind == 'P') {
+			pid = note.value;
+		} else if (note.kind == 'E') {
+			snprintf(err, errlen, "cannot execute %s: %s", path, strerror(note.value));
+			pid = -1;
+			break;
+		}
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+static void cmd_spawn(void)
+{
+	static char *argv[TTST_MSG_FIELDS + 1];
+	static char *envp[MAX_ENV + 8];
+	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_role[32], e_past[64], e_base[48];
+	static char e_fault[256];
+	static char sock[sizeof(struct sockaddr_un)];
+	const char *role = ttst_msg_get(&in, "role");
+	const char *path = ttst_msg_get(&in, "path");
+	const char *fault = ttst_msg_get(&in, "fault");
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof sa;
+	char err[512];
+	int argc = 0, envc = 0;
+	pid_t pid;
+
+	if (!stf__root.quiesced) {
+		reply_error("spawn needs the program quiesced first");
+		return;
+	}
+	if (!role || (strcmp(role, "future") && strcmp(role, "reversed"))) {
+		reply_error("spawn needs role=future or role=reversed");
+		return;
+	}
+	if (strcmp(role, "future") == 0 && (!path || path[0] != '/')) {
+		reply_error("spawn role=future needs path=<absolute path>");
+		return;
+	}
+	if (strcmp(role, "reversed") == 0)
+		path = "/proc/self/exe"; /* P's own binary, even if replaced on disk */
+	for (int i = 0; i < in.nfields; i++)
+		if (strcmp(in.key[i], "arg") == 0)
+			argv[argc++] = (char *)in.val[i];
+	argv[argc] = NULL;
+	if (argc == 0) {
+		reply_error("spawn needs at least one arg= (argv[0])");
+		return;
+	}
+	/* The program socket's path: the one we are connected to. */
+	memset(&sa, 0, sizeof sa);
+	if (getpeername(ctl.fd, (struct sockaddr *)&sa, &salen) < 0 || sa.sun_path[0] == '\0') {
+		reply_error("cannot tell the path of ttstd's socket: %s", strerror(errno));
+		return;
+	}
+	snprintf(sock, sizeof sock, "%.*s", (int)sizeof sa.sun_path, sa.sun_path);
+	for (char **e = environ; e && *e; e++) {
+		if (env_is_ours(*e))
+			continue;
+		if (envc == MAX_ENV) {
+			reply_error("more than %d environment variables", MAX_ENV);
+			return;
+		}
+		envp[envc++] = *e;
+	}
+	snprintf(e_ctl, sizeof e_ctl, "%s=%s", STF_ENV_CTL, sock);
+	snprintf(e_role, sizeof e_role, "%s=%s", STF_ENV_ROLE, role);
+	snprintf(e_past, sizeof e_past, "%s=%d:0x%llx", STF_ENV_PAST, (int)getpid(),
+		 (unsigned long long)(uintptr_t)&stf__root);
+	snprintf(e_base, sizeof e_base, "%s=%llu", STF_ENV_ID_BASE,
+		 (unsigned long long)stf__root.next_id);
+	envp[envc++] = e_ctl;
+	envp[envc++] = e_role;
+	envp[envc++] = e_past;
+	envp[envc++] = e_base;
+	if (fault) {
+		snprintf(e_fault, sizeof e_fault, "%s=%s", STF_ENV_FAULT, fault);
+		envp[envc++] = e_fault;
+	}
+	envp[envc] = NULL;
+
+	pid = spawn_process(path, argv, envp, err, sizeof err);
+	if (pid < 0) {
+		reply_error("%s", err);
+		return;
+	}
+	/* Under Yama ptrace_scope=1 only a declared process may read us: the
+	 * latest spawned one (F during the forward transfer, R for the diff).
+	 * EINVAL means Yama is absent, which is fine. */
+	if (prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0) < 0 && errno != EINVAL)
+		warn("PR_SET_PTRACER %d: %s", (int)pid, strerror(errno));
+	reply_begin(1);
+	ttst_msg_addf(&out, "pid", "%d", (int)pid);
+	reply_send();
+}
+
+/* ---- commands by role --------------------------------------------------- */
+
+static void cmd_quiesce(void)
+{
+	unsigned ms = (unsigned)ttst_msg_u64(&in, "timeout_ms", 5000);
+	double t0 = now();
+
+	if (stf__root.quiesced) {
+		reply_error("already quiesced");
+		return;
+	}
+	if (stf__quiesce(ms) < 0) {
+		reply_error("not every thread reached an update point within %u ms; nothing changed "
+			    "(does each long-running thread call stf_update_point()?)", ms);
+		return;
+	}
+	reply_begin(1);
+	ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
+	ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
+	ttst_msg_addf(&out, "threads", "%llu", (unsigned long long)stf__root.nframes);
+	ttst_msg_addf(&out, "seconds", "%.6f", now() - t0);
+	reply_send();
+}
+
+static pid_t msg_pid(const char *key)
+{
+	uint64_t v = ttst_msg_u64(&in, key, 0);
+
+	return v > 0 && v < (1u << 22) ? (pid_t)v : 0;
+}
+
+/* F: commit.  The update point returns in the program's thread(s). */
+static void cmd_commit(void)
+{
+	stf__set_role(STF_ROLE_NORMAL);
+	pthread_mutex_lock(&ctl.lock);
+	ctl.role = STF_ROLE_NORMAL;
+	ctl.released = 1;
+	pthread_cond_broadcast(&ctl.cond);
+	pthread_mutex_unlock(&ctl.lock);
+	reply_begin(1);
+	reply_send();
+}
+
+static void dispatch(int passed_fd)
+{
+	const char *cmd = ttst_msg_get(&in, "cmd");
+	struct stf_xfer_report rep;
+	int rc;
+
+	memset(&rep, 0, sizeof rep);
+	if (!cmd)
+		cmd = "";
+	if (strcmp(cmd, "exit") == 0 && ctl.role != STF_ROLE_FUTURE)
+		_exit(0); /* no atexit handlers, no stdio flush: F owns the state */
+
+	if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "quiesce") == 0) {
+		cmd_quiesce();
+	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "spawn") == 0) {
+		cmd_spawn();
+	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
+		if (stf__root.quiesced)
+			stf__resume();
+		reply_begin(1);
+		reply_send();
+	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
+		rc = stf__xfer_forward(ctl.past_pid, ctl.past_root, &rep);
+		reply_report(rc, &rep);
+	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "backward") == 0) {
+		pid_t rev = msg_pid("rev_pid");
+		if (passed_fd < 0 || !rev) {
+			reply_error("backward needs a connection (fd) and rev_pid=");
+			return;
+		}
+		rc = stf__xfer_backward(passed_fd, rev, ttst_msg_u64(&in, "rev_root", 0), &rep);
+		reply_report(rc, &rep);
+	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "resume") == 0) {
+		cmd_commit();
+	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "serve") == 0) {
+		pid_t fut = msg_pid("future_pid");
+		if (passed_fd < 0 || !fut) {
+			reply_error("serve needs a connection (fd) and future_pid=");
+			return;
+		}
+		/* F writes into us (Yama ptrace_scope=1; EINVAL = no Yama) */
+		if (prctl(PR_SET_PTRACER, (unsigned long)fut, 0, 0, 0) < 0 && errno != EINVAL)
+			warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
+		rc = stf__xfer_serve(passed_fd, &rep);
+		reply_report(rc, &rep);
+	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "diff") == 0) {
+		rc = stf__diff(ctl.past_pid, ctl.past_root, &rep);
+		reply_report(rc, &rep);
+	} else {
+		reply_error("command '%s' is unknown or not valid in the %s version", cmd,
+			    role_word(ctl.role));
+	}
+}
+
+/* ---- the thread -------------------------------------------------------------- */
+
+/* F, R: wait for the program to reach its update point; exit if ttstd goes. */
+static void await_update_point(void)
+{
+	pthread_mutex_lock(&ctl.lock);
+	while (!ctl.at_point) {
+		struct timespec ts;
+		struct pollfd p = { .fd = ctl.fd, .events = POLLRDHUP };
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&ctl.cond, &ctl.lock, &ts);
+		if (!ctl.at_point && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+			warn("ttstd went away before the update point: exiting");
+			_exit(EXIT_ORPHANED);
+		}
+	}
+	pthread_mutex_unlock(&ctl.lock);
+}
+
+static void *ctl_thread(void *arg)
+{
+	char err[256];
+	int passed;
+
+	(void)arg;
+	stf__quiesce_exclude_self();
+	if (ctl.role != STF_ROLE_NORMAL) {
+		await_update_point();
+		stf__xfer_set_frame(ctl.frame);
+		ttst_msg_init(&out);
+		ttst_msg_add(&out, "event", "ready");
+		ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
+		ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
+		reply_send();
+	}
+	for (;;) {
+		int r = ttst_msg_recv(ctl.fd, &in, &passed, err, sizeof err);
+
+		if (r < 0 && errno == EBADMSG) {
+			reply_error("bad command: %s", err);
+			continue;
+		}
+		if (r <= 0)
+			break;
+		dispatch(passed);
+		if (passed >= 0)
+			close(passed);
+	}
+	/* ttstd is gone. */
+	if (ctl.role != STF_ROLE_NORMAL) {
+		warn("lost ttstd during an update: exiting");
+		_exit(EXIT_ORPHANED);
+	}
+	if (stf__root.quiesced) {
+		warn("lost ttstd during an update: resuming the program");
+		stf__resume();
+	}
+	close(ctl.fd);
+	ctl.fd = -1;
+	return NULL;
+}
+
+/* ---- entry points ---------------------------------------------------------- */
+
+EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
+{
+	pthread_mutex_lock(&ctl.lock);
+	if (ctl.fd < 0 || ctl.role == STF_ROLE_NORMAL) {
+		pthread_mutex_unlock(&ctl.lock);
+		return;
+	}
+	ctl.frame = frame;
+	ctl.at_point = 1;
+	pthread_cond_broadcast(&ctl.cond);
+	while (!ctl.released)
+		pthread_cond_wait(&ctl.cond, &ctl.lock);
+	pthread_mutex_unlock(&ctl.lock);
+}
+
+/* A forked child of the program is not supervised. */
+static void ctl_atfork_child(void)
+{
+	if (ctl.fd >= 0)
+		close(ctl.fd);
+	ctl.fd = -1;
+}
+
+__attribute__((constructor)) static void ctl_init(void)
+{
+	const char *sock = getenv(STF_ENV_CTL), *role = getenv(STF_ENV_ROLE);
+	const char *past = getenv(STF_ENV_PAST);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ttst_msgbuf hello;
+	sigset_t all, old;
+	pthread_t th;
+	enum stf_role r = STF_ROLE_NORMAL;
+	int fd;
+
+	if (!sock) {
+		if (role)
+			warn("%s is set without %s: not supervised, running normally",
+			     STF_ENV_ROLE, STF_ENV_CTL);
+		return;
+	}
+	if (role && strcmp(role, "future") == 0)
+		r = STF_ROLE_FUTURE;
+	else if (role && strcmp(role, "reversed") == 0)
+		r = STF_ROLE_REVERSED;
+	else if (role) {
+		warn("unknown %s=%s (expected future or reversed)", STF_ENV_ROLE, role);
+		_exit(EXIT_ORPHANED);
+	}
+	if (r != STF_ROLE_NORMAL) {
+		unsigned long long root = 0;
+		int pid = 0, used = 0;
+
+		if (!past || sscanf(past, "%d:%llx%n", &pid, &root, &used) != 2 ||
+		    past[used] || pid <= 0 || !root) {
+			warn("%s=%s is not <pid>:<root address>", STF_ENV_PAST, past ? past : "");
+			_exit(EXIT_ORPHANED);
+		}
+		ctl.past_pid = pid;
+		ctl.past_root = root;
+	}
+	if (strlen(sock) >= sizeof sa.sun_path) {
+		warn("%s=%s: path too long", STF_ENV_CTL, sock);
+		if (r != STF_ROLE_NORMAL)
+			_exit(EXIT_ORPHANED);
+		return;
+	}
+	strcpy(sa.sun_path, sock);
+	unsetenv(STF_ENV_CTL);
+	unsetenv(STF_ENV_ROLE);
+	unsetenv(STF_ENV_PAST);
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		warn("cannot connect to ttstd at %s: %s%s", sa.sun_path, strerror(errno),
+		     r == STF_ROLE_NORMAL ? "; running unsupervised" : "");
+		if (r != STF_ROLE_NORMAL)
+			_exit(EXIT_ORPHANED);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	ttst_msg_init(&hello);
+	ttst_msg_add(&hello, "hello", "1");
+	ttst_msg_add(&hello, "role", role_word(r));
+	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
+	if (ttst_msg_send(fd, &hello, -1) < 0) {
+		warn("cannot greet ttstd: %s", strerror(errno));
+		if (r != STF_ROLE_NORMAL)
+			_exit(EXIT_ORPHANED);
+		close(fd);
+		return;
+	}
+	ctl.fd = fd;
+	ctl.role = r;
+	if (r != STF_ROLE_NORMAL)
+		stf__set_role(r);
+	pthread_atfork(NULL, NULL, ctl_atfork_child);
+	/* The thread takes no signals: they are the program's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&th, NULL, ctl_thread, NULL) != 0) {
+		warn("cannot start the control thread");
+		if (r != STF_ROLE_NORMAL)
+			_exit(EXIT_ORPHANED);
+		close(fd);
+		ctl.fd = -1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
