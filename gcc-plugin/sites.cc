@@ -132,7 +132,31 @@ struct dest_info {
 	int rank = 0; /* 3 store, 2 return, 1 named local, 0 unknown */
 	std::string name;
 	tree type = NULL_TREE; /* pointer type the result is used as */
+	tree scope = NULL_TREE; /* outer block of the inlined caller, if any */
+	tree caller = NULL_TREE;
 };
+
+/* Whether a statement lies outside the inlined body of the caller, i.e.
+ * the value reached it through the caller's return. */
+bool outside_scope (gimple *stmt, tree scope)
+{
+	tree b = gimple_block (stmt);
+	if (!scope || !b)
+		return false;
+	for (; b && TREE_CODE (b) == BLOCK; b = BLOCK_SUPERCONTEXT (b))
+		if (b == scope)
+			return false;
+	return true;
+}
+
+void set_return (dest_info &d)
+{
+	if (d.rank < 2) {
+		d.rank = 2;
+		d.name = "return";
+		d.type = TREE_TYPE (TREE_TYPE (d.caller));
+	}
+}
 
 /* Follow the SSA uses of an allocator's result to where it is kept. */
 void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
@@ -145,6 +169,10 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 		gimple *u = USE_STMT (use);
 		if (is_gimple_debug (u))
 			continue;
+		if (outside_scope (u, d.scope)) {
+			set_return (d);
+			continue;
+		}
 		if (gassign *a = dyn_cast <gassign *> (u)) {
 			tree lhs = gimple_assign_lhs (a);
 			if (gimple_assign_rhs1 (a) != name)
@@ -163,11 +191,7 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 		} else if (gphi *p = dyn_cast <gphi *> (u)) {
 			follow (gimple_phi_result (p), d, depth + 1, seen);
 		} else if (is_a <greturn *> (u)) {
-			if (d.rank < 2) {
-				d.rank = 2;
-				d.name = "return";
-				d.type = TREE_TYPE (TREE_TYPE (current_function_decl));
-			}
+			set_return (d);
 		}
 	}
 	tree var = SSA_NAME_VAR (name);
@@ -205,7 +229,7 @@ int record_site (gcall *call)
 
 	/* Inlined scopes, innermost first: the calls of inlined wrappers are
 	 * sites of the wrappers' callers, at the wrapper call's location. */
-	tree caller = current_function_decl;
+	tree caller = current_function_decl, scope = NULL_TREE;
 	for (tree b = gimple_block (call); b && TREE_CODE (b) == BLOCK;
 	     b = BLOCK_SUPERCONTEXT (b)) {
 		if (!inlined_function_outer_scope_p (b))
@@ -215,6 +239,7 @@ int record_site (gcall *call)
 			break;
 		if (!stf_is_allocator (fn)) {
 			caller = fn;
+			scope = b;
 			break;
 		}
 		s.flags |= STF_SF_WRAPPER | STF_SF_INLINED;
@@ -224,6 +249,8 @@ int record_site (gcall *call)
 	s.func = stf_function_name (caller);
 
 	dest_info d;
+	d.scope = scope;
+	d.caller = caller;
 	tree lhs = gimple_call_lhs (call);
 	if (lhs && TREE_CODE (lhs) == SSA_NAME) {
 		std::set<tree> seen;

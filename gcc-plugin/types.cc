@@ -261,7 +261,7 @@ unsigned quals_of (const_tree t)
 
 /* Hash a pointer's target: named structs and unions by kind and name only,
  * which is what makes recursive types hashable. */
-uint64_t stf_types::pointee_hash (tree t, int depth)
+uint64_t stf_types::pointee_hash (tree t, int depth, bool quals)
 {
 	if (!t)
 		return FNV_OFFSET;
@@ -269,21 +269,26 @@ uint64_t stf_types::pointee_hash (tree t, int depth)
 	if (kind == STF_K_TYPEDEF) {
 		uint64_t h = fnv_u64 (FNV_OFFSET, kind);
 		h = fnv_str (h, name_of (t, kind));
-		return fnv_u64 (h, pointee_hash (DECL_ORIGINAL_TYPE (TYPE_NAME (t)), depth + 1));
+		if (quals)
+			h = fnv_u64 (h, quals_of (t));
+		return fnv_u64 (h, pointee_hash (DECL_ORIGINAL_TYPE (TYPE_NAME (t)),
+						 depth + 1, quals));
 	}
 	if ((kind == STF_K_STRUCT || kind == STF_K_UNION) && !name_of (t, kind).empty ()) {
 		uint64_t h = fnv_u64 (FNV_OFFSET, kind);
-		return fnv_str (h, name_of (t, kind));
+		h = fnv_str (h, name_of (t, kind));
+		return quals ? fnv_u64 (h, quals_of (t)) : h;
 	}
-	return full_hash (t, depth + 1);
+	return full_hash (t, depth + 1, quals);
 }
 
-uint64_t stf_types::full_hash (tree t, int depth)
+uint64_t stf_types::full_hash (tree t, int depth, bool quals)
 {
 	if (!t)
 		return FNV_OFFSET;
-	auto it = hashes.find (t);
-	if (it != hashes.end ())
+	std::map<tree, uint64_t> &memo = quals ? qual_hashes : hashes;
+	auto it = memo.find (t);
+	if (it != memo.end ())
 		return it->second;
 	shape s;
 	if (depth > 64 || !shape_of (t, s))
@@ -293,23 +298,25 @@ uint64_t stf_types::full_hash (tree t, int depth)
 	h = fnv_u64 (h, s.size);
 	h = fnv_u64 (h, s.flags & HASHED_FLAGS);
 	h = fnv_u64 (h, s.count);
+	if (quals)
+		h = fnv_u64 (h, quals_of (t));
 	if (s.target)
-		h = fnv_u64 (h, s.kind == STF_K_POINTER ? pointee_hash (s.target, depth)
-						       : full_hash (s.target, depth + 1));
+		h = fnv_u64 (h, s.kind == STF_K_POINTER ? pointee_hash (s.target, depth, quals)
+						       : full_hash (s.target, depth + 1, quals));
 	for (const member_shape &m : s.members) {
 		h = fnv_str (h, m.name);
 		h = fnv_u64 (h, (uint64_t) m.offset);
 		h = fnv_u64 (h, ((uint64_t) m.bit_offset << 16) | m.bit_size);
 		if (m.type)
-			h = fnv_u64 (h, full_hash (m.type, depth + 1));
+			h = fnv_u64 (h, full_hash (m.type, depth + 1, quals));
 	}
-	hashes[t] = h;
+	memo[t] = h;
 	return h;
 }
 
 uint64_t stf_types::hash (tree t)
 {
-	return full_hash (t, 0);
+	return full_hash (t, 0, false);
 }
 
 uint32_t stf_types::index (tree t)
@@ -323,7 +330,10 @@ uint32_t stf_types::index (tree t)
 		by_tree[t] = STF_NONE;
 		return STF_NONE;
 	}
-	std::pair<uint64_t, unsigned> key (hash (t), quals_of (t));
+	/* Equal records need equal qualifiers at every level, not only the
+	 * equal structure the stored hash stands for. */
+	hash (t);
+	uint64_t key = full_hash (t, 0, true);
 	auto same = by_hash.find (key);
 	if (same != by_hash.end ()) {
 		by_tree[t] = same->second;

@@ -20,11 +20,12 @@ public:
 private:
 	stf_blob &blob;
 	std::map<tree, uint32_t> by_tree;  /* valid while the unit is written */
-	std::map<tree, uint64_t> hashes;
-	std::map<std::pair<uint64_t, unsigned>, uint32_t> by_hash;
+	std::map<tree, uint64_t> hashes;      /* qualifiers left out */
+	std::map<tree, uint64_t> qual_hashes; /* qualifiers included */
+	std::map<uint64_t, uint32_t> by_hash; /* qualified hash -> record */
 
-	uint64_t full_hash (tree t, int depth);
-	uint64_t pointee_hash (tree t, int depth);
+	uint64_t full_hash (tree t, int depth, bool quals);
+	uint64_t pointee_hash (tree t, int depth, bool quals);
 	void fill (uint32_t idx, tree t);
 };
 

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* An update point with locals in nested scopes, and locals that must not
+ * be passed (static, register, VLA, declared after the update point). */
+#include "stf.h"
+
+static int work(int arg, int n)
+{
+	int total = 0;
+	register int reg = 3;
+	char vla[n];
+	vla[0] = 0;
+	for (int i = 0; i < 2; i++) {
+		struct pair {
+			int a, b;
+		} p = { i, arg };
+		static int calls;
+		stf_update_point();
+		int later = i;
+		total += p.a + p.b + later + reg + vla[0] + calls++;
+	}
+	return total;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argv;
+	return work(argc, 4) > 100;
+}

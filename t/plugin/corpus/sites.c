@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Allocation sites; prints the site libstf attributes to each block. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "stf.h"
+
+struct conn {
+	int fd;
+	char *buf;
+	struct conn *next;
+};
+
+struct node {
+	int v;
+	struct node *l, *r;
+};
+
+struct conn *conns;
+static struct conn *pool;
+
+static inline STF_ALLOCATOR __attribute__((alloc_size(1))) void *xalloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p)
+		abort();
+	return p;
+}
+
+static char *copy(const char *s)
+{
+	return strdup(s);
+}
+
+static struct node *make_node(int v)
+{
+	struct node *n = xalloc(sizeof *n);
+	n->v = v;
+	n->l = n->r = NULL;
+	return n;
+}
+
+static void show(const char *label, const void *p)
+{
+	struct stf_object_info info;
+	if (stf_lookup(p, &info) == 0)
+		printf("%s %s\n", label, info.id ? info.id : "(none)");
+	else
+		printf("%s (untracked)\n", label);
+}
+
+int main(int argc, char **argv)
+{
+	conns = calloc(4, sizeof *conns);
+	conns[0].buf = malloc(64);
+	pool = xalloc(3 * sizeof *pool);
+	char *name = copy(argc > 5 ? argv[1] : "conn-name");
+	int *nums = reallocarray(NULL, 10, sizeof(int));
+	char *dup = strndup(name, 4);
+	void *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct node *root = make_node(argc);
+	show("conns", conns);
+	show("buf", conns[0].buf);
+	show("pool", pool);
+	show("name", name);
+	show("nums", nums);
+	show("dup", dup);
+	show("root", root);
+	conns = realloc(conns, 8 * sizeof *conns);
+	show("conns2", conns);
+	munmap(map, 4096);
+	free(root);
+	free(dup);
+	free(nums);
+	free(name);
+	free(pool);
+	free(conns[0].buf);
+	free(conns);
+	return 0;
+}
