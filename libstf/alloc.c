@@ -37,12 +37,13 @@
 #include "stf-format.h"
 #include "stf.h"
 
-/* glibc's own allocator, below the replaced public names. */
-extern void *__libc_malloc(size_t);
-extern void __libc_free(void *);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void *__libc_memalign(size_t, size_t);
+/* glibc's own allocator, below the replaced public names; called through
+ * the GOT directly (no PLT stub on the hot path). */
+extern void *__libc_malloc(size_t) __attribute__((noplt));
+extern void __libc_free(void *) __attribute__((noplt));
+extern void *__libc_calloc(size_t, size_t) __attribute__((noplt));
+extern void *__libc_realloc(void *, size_t) __attribute__((noplt));
+extern void *__libc_memalign(size_t, size_t) __attribute__((noplt));
 
 #define EXPORT __attribute__((visibility("default")))
 #define HDR_SIZE sizeof(struct stf_block_hdr)
@@ -73,6 +74,16 @@ EXPORT struct stf_root stf__root = {
 #define SLOT_BATCH     32u
 #define ID_BATCH       64u
 #define PC_CACHE       64u
+
+/* Small blocks freed by the program stay in a per-thread cache together
+ * with their slot and are handed out again without a trip through glibc
+ * (whose own fast path costs about as much as libstf's bookkeeping).
+ * Classes of 16 bytes; every plain block is asked of glibc with its class
+ * capacity, so a cached block fits any size of its class. */
+#define SMALL_MAX       1024u
+#define SMALL_CLASSES   (SMALL_MAX / 16 + 1)
+#define CACHE_PER_CLASS 8u
+#define CACHE_BYTES     (64u * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Raw system calls.                                                    */
@@ -156,6 +167,9 @@ struct tcache {
 	uint32_t slots[TCACHE_SLOTS];
 	uint64_t next_id, end_id;
 	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];
+	struct stf_block_hdr *cached[SMALL_CLASSES]; /* linked through hdr->id */
+	uint8_t ncached[SMALL_CLASSES];
+	uint32_t cached_bytes;
 };
 static __thread struct tcache tc __attribute__((tls_model("initial-exec")));
 static pthread_key_t tc_key;
@@ -307,13 +321,20 @@ static void slot_put_locked(uint32_t i)
 	slot_free_head = i;
 }
 
-static uint32_t refill_slot(void)
+/* Have tc_release run when this thread exits. */
+static void __attribute__((noinline)) tc_register(void)
 {
-	ensure_tables();
-	if (!tc.registered && tc_key_ok) {
+	if (tc_key_ok) {
 		tc.registered = true;
 		pthread_setspecific(tc_key, &tc);
 	}
+}
+
+static uint32_t refill_slot(void)
+{
+	ensure_tables();
+	if (!tc.registered)
+		tc_register();
 	pthread_mutex_lock(&slot_lock);
 	while (tc.nslots < SLOT_BATCH) {
 		uint32_t i = slot_take_locked();
@@ -342,18 +363,25 @@ static void drain_slots(uint32_t keep)
 
 static inline void give_slot(uint32_t i)
 {
-	struct stf_slot *s = slot_at(i);
-	s->addr = 0;
-	s->kind = STF_SLOT_FREE;
 	if (__builtin_expect(tc.nslots == TCACHE_SLOTS, 0))
 		drain_slots(TCACHE_SLOTS / 2);
 	tc.slots[tc.nslots++] = i;
 }
 
-/* Thread exit: the cached slots go back to the global pool. */
+/* Thread exit: cached blocks go back to glibc, cached slots to the
+ * global pool. */
 static void tc_release(void *arg)
 {
 	(void)arg;
+	for (uint32_t c = 0; c < SMALL_CLASSES; c++)
+		while (tc.cached[c]) {
+			struct stf_block_hdr *h = tc.cached[c];
+			tc.cached[c] = (struct stf_block_hdr *)(uintptr_t)h->id;
+			give_slot(h->slot);
+			__libc_free(h);
+		}
+	memset(tc.ncached, 0, sizeof tc.ncached);
+	tc.cached_bytes = 0;
 	drain_slots(0);
 	tc.registered = false;
 }
@@ -678,11 +706,26 @@ static void number_plugin_sites(void)
 /* ------------------------------------------------------------------ */
 /* The malloc family.                                                     */
 
-static inline void *track(char *chunk, size_t align_off, size_t size, uint32_t site, uint64_t id)
+static inline uint32_t small_class(size_t size)
+{
+	uint32_t c = (uint32_t)((size + 15) >> 4);
+	return c + !c;
+}
+
+/* Usable bytes glibc is asked for, for a block of `size` bytes. */
+static inline size_t capacity(size_t size)
+{
+	return size <= SMALL_MAX ? (size_t)small_class(size) << 4 : size;
+}
+
+/* Describe a block in its header and slot.  slot 0: take one. */
+static inline __attribute__((always_inline)) void *track(char *chunk, size_t align_off, size_t size,
+							 uint32_t site, uint64_t id, uint32_t slot)
 {
 	struct stf_block_hdr *h = (struct stf_block_hdr *)(chunk + align_off);
 	char *user = (char *)(h + 1);
-	uint32_t slot = take_slot();
+	if (!slot)
+		slot = take_slot();
 	if (__builtin_expect(!slot, 0)) {
 		__libc_free(chunk);
 		errno = ENOMEM;
@@ -704,12 +747,20 @@ static inline void *track(char *chunk, size_t align_off, size_t size, uint32_t s
 	return user;
 }
 
-/* Can the 32 bytes before p be read?  Only in doubt for pointers close to
- * a page start that are not ours (ours always have their header there). */
-static bool header_readable(uintptr_t p)
+/* Can the 32 bytes before p be read?  Always for our blocks (the header
+ * lies in the same glibc chunk); in doubt only for foreign pointers near
+ * a page start.  Cheap tests first: a pointer past the first 32 bytes of
+ * its page, or one whose magic word (p - 4, in the same page) is ours;
+ * only page-aligned pointers that are not ours cost a system call. */
+static inline bool header_readable(uintptr_t p)
 {
-	if ((p & (PAGE - 1)) >= HDR_SIZE)
+	uintptr_t in_page = p & (PAGE - 1);
+	if (__builtin_expect(in_page >= HDR_SIZE, 1))
 		return true;
+	if (in_page >= sizeof(uint32_t)) {
+		uint32_t magic = *(const uint32_t *)(p - sizeof(uint32_t));
+		return magic == STF_BLOCK_MAGIC || magic == STF_BLOCK_FREED;
+	}
 	unsigned char vec;
 	return syscall(SYS_mincore, (p - HDR_SIZE) & ~(PAGE - 1), PAGE, &vec) == 0;
 }
@@ -736,24 +787,56 @@ static inline struct stf_block_hdr *own_block(void *p, const char *op)
 	return NULL;
 }
 
-static inline void release(struct stf_block_hdr *h)
+static inline __attribute__((always_inline)) void release(struct stf_block_hdr *h)
 {
 	h->magic = STF_BLOCK_FREED;
-	give_slot(h->slot);
+	struct stf_slot *s = slot_at(h->slot);
+	s->addr = 0;
+	s->kind = STF_SLOT_FREE;
 	mark_heap_changed();
+	if (h->align_off == 0 && h->size <= SMALL_MAX) {
+		uint32_t c = small_class(h->size);
+		if (tc.ncached[c] < CACHE_PER_CLASS && tc.cached_bytes + (c << 4) <= CACHE_BYTES) {
+			if (__builtin_expect(!tc.registered, 0))
+				tc_register();
+			h->id = (uintptr_t)tc.cached[c];
+			tc.cached[c] = h;
+			tc.ncached[c]++;
+			tc.cached_bytes += c << 4;
+			return;
+		}
+	}
+	give_slot(h->slot);
 	__libc_free((char *)h - h->align_off);
 }
 
-static inline void *alloc_plain(size_t size, uint32_t site, uint64_t id)
+/* A cached block of the class of `size`, NULL if none. */
+static inline struct stf_block_hdr *take_cached(size_t size)
 {
-	if (__builtin_expect(size > PTRDIFF_MAX - HDR_SIZE, 0)) {
+	uint32_t c = small_class(size);
+	struct stf_block_hdr *h = tc.cached[c];
+	if (h) {
+		tc.cached[c] = (struct stf_block_hdr *)(uintptr_t)h->id;
+		tc.ncached[c]--;
+		tc.cached_bytes -= c << 4;
+	}
+	return h;
+}
+
+static inline __attribute__((always_inline)) void *alloc_plain(size_t size, uint32_t site, uint64_t id)
+{
+	if (__builtin_expect(size <= SMALL_MAX, 1)) {
+		struct stf_block_hdr *h = take_cached(size);
+		if (h)
+			return track((char *)h, 0, size, site, id, h->slot);
+	} else if (__builtin_expect(size > PTRDIFF_MAX - HDR_SIZE, 0)) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *chunk = __libc_malloc(size + HDR_SIZE);
+	char *chunk = __libc_malloc(capacity(size) + HDR_SIZE);
 	if (__builtin_expect(!chunk, 0))
 		return NULL;
-	return track(chunk, 0, size, site, id);
+	return track(chunk, 0, size, site, id, 0);
 }
 
 /* align: a power of two > 16 (glibc's malloc already gives 16). */
@@ -764,10 +847,12 @@ static void *alloc_aligned(size_t align, size_t size, uint32_t site)
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *chunk = __libc_memalign(align, size + lead);
+	/* capacity(): with align 32 the block is a plain one (align_off 0)
+	 * and may be cached like one. */
+	char *chunk = __libc_memalign(align, capacity(size) + lead);
 	if (!chunk)
 		return NULL;
-	return track(chunk, lead - HDR_SIZE, size, site, 0);
+	return track(chunk, lead - HDR_SIZE, size, site, 0, 0);
 }
 
 EXPORT void *malloc(size_t size)
@@ -794,10 +879,17 @@ EXPORT void *calloc(size_t n, size_t size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	char *chunk = __libc_calloc(1, total + HDR_SIZE);
+	if (total <= SMALL_MAX) {
+		struct stf_block_hdr *h = take_cached(total);
+		if (h) {
+			memset(h + 1, 0, total);
+			return track((char *)h, 0, total, site, 0, h->slot);
+		}
+	}
+	char *chunk = __libc_calloc(1, capacity(total) + HDR_SIZE);
 	if (!chunk)
 		return NULL;
-	return track(chunk, 0, total, site, 0);
+	return track(chunk, 0, total, site, 0, 0);
 }
 
 static void *realloc_at(void *p, size_t size, const void *ra)
@@ -833,14 +925,14 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	char *nchunk;
 	struct stf_block_hdr *nh;
 	if (h->align_off == 0) {
-		nchunk = __libc_realloc(h, size + HDR_SIZE);
+		nchunk = __libc_realloc(h, capacity(size) + HDR_SIZE);
 		if (!nchunk)
 			return NULL;
 		nh = (struct stf_block_hdr *)nchunk;
 	} else {
 		/* Aligned blocks: glibc's realloc would lose the alignment
 		 * offset; move the bytes into a plain block. */
-		nchunk = __libc_malloc(size + HDR_SIZE);
+		nchunk = __libc_malloc(capacity(size) + HDR_SIZE);
 		if (!nchunk)
 			return NULL;
 		nh = (struct stf_block_hdr *)nchunk;
