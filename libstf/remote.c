@@ -723,19 +723,47 @@ static int load_maps(struct stf_peer *p)
 		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &off,
 			   &pos) < 4 || !pos || line[pos] != '/')
 			continue;
+		if (p->self) {
+			/* our own read-only copies of ELF files (elf_open) */
+			int mine = 0;
+			for (struct elf_file *e = elf_files; e && !mine; e = e->next)
+				mine = (uint64_t)(uintptr_t)e->map == start;
+			if (mine)
+				continue;
+		}
 		struct stf_peer_lib *l = &p->libs[p->nlibs++];
 		l->start = start;
 		l->end = end;
 		l->path = stf__arena_strdup(p->arena, line + pos);
-		l->bias = start - off; /* refined below */
+		l->bias = off ? 0 : start; /* offset 0: the library's base */
 	}
 	stf__raw_free(buf);
+	/* segments may sit at a different distance from their file offset
+	 * (data after a gap): every mapping takes the bias of the base */
+	uint64_t *base = stf__raw_malloc((p->nlibs + 1) * sizeof(*base));
+	if (!base)
+		return -1;
 	for (size_t i = 0; i < p->nlibs; i++) {
-		struct elf_file *e = elf_open(p->libs[i].path);
-		/* start - file offset = address of file offset 0 */
-		if (e)
-			p->libs[i].bias -= e->first_vaddr;
+		base[i] = 0;
+		for (size_t k = 0; k < p->nlibs; k++)
+			if (p->libs[k].bias && !strcmp(p->libs[k].path, p->libs[i].path)) {
+				base[i] = p->libs[k].bias;
+				break;
+			}
 	}
+	for (size_t i = 0; i < p->nlibs; i++) {
+		struct elf_file *e = base[i] ? elf_open(p->libs[i].path) : NULL;
+		p->libs[i].bias = e ? base[i] - e->first_vaddr : 0;
+		if (!e)
+			p->libs[i].path = ""; /* no base or not ELF: unusable */
+	}
+	stf__raw_free(base);
+	/* drop what has no base (deleted files and the like) */
+	size_t n = 0;
+	for (size_t i = 0; i < p->nlibs; i++)
+		if (*p->libs[i].path)
+			p->libs[n++] = p->libs[i];
+	p->nlibs = n;
 	return 0;
 }
 

@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# run-case.sh CASE: one version pair of t/xfer through the real supervisor.
+# Built at -O0: a test program writes state it never reads, which the
+# optimizer would remove from version 1.
+# Builds v1/CASE.c and v2/CASE.c with the real plugin and
+# libstf, runs v1 under ttstd and updates it to v2 with ttst-ctl.  The
+# v2 source says what must happen:
+#   /* expect: commit */                  v2 then checks the state it got
+#                                         and must exit 0
+#   /* expect: rollback: TEXT */          ttst-ctl exits 1, its report
+#                                         contains TEXT, v1 keeps running
+#   /* fault: KIND[@PHASE] */             passed as ttst-ctl update --fault
+set -u
+: "${TTSTD:?}" "${TTST_CTL:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
+CC=${CC:-gcc}
+case=$1
+
+if [ ! -f "$STF_PLUGIN" ]; then
+	echo "SKIP: the plugin $STF_PLUGIN is not built"
+	exit 77
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ttst-xfer.XXXXXX")
+SOCK=$WORK/ctl.sock
+TTSTD_PID=
+cleanup() {
+	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
+		kill "$TTSTD_PID" 2>/dev/null
+		wait "$TTSTD_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $case: $*"
+	for f in update.out program.out ttstd.log; do
+		[ -s "$WORK/$f" ] && { echo "---- $f"; cat "$WORK/$f"; }
+	done
+	exit 1
+}
+
+v2src=$TSRC/v2/$case.c
+expect=$(sed -n 's,^/\* expect: \(.*\) \*/$,\1,p' "$v2src" | head -n 1)
+fault=$(sed -n 's,^/\* fault: \(.*\) \*/$,\1,p' "$v2src" | head -n 1)
+[ -n "$expect" ] || fail "$v2src has no /* expect: ... */ line"
+
+mkdir "$WORK/v1" "$WORK/v2"
+for v in v1 v2; do
+	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
+		-I"$TSRC" -o "$WORK/$v/$case" "$TSRC/$v/$case.c" \
+		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" 2>"$WORK/cc.$v.err" ||
+		{ cat "$WORK/cc.$v.err"; fail "cannot build $case.$v"; }
+done
+
+"$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$case" \
+	>"$WORK/program.out" 2>&1 &
+TTSTD_PID=$!
+up=
+for _ in $(seq 200); do
+	if "$TTST_CTL" --socket "$SOCK" --json status 2>/dev/null | grep -q '"connected":1'; then
+		up=1
+		break
+	fi
+	sleep 0.05
+done
+[ -n "$up" ] || fail "v1 did not come up under ttstd"
+
+set -- update
+[ -n "$fault" ] && set -- "$@" --fault "$fault"
+"$TTST_CTL" --socket "$SOCK" "$@" "$WORK/v2/$case" >"$WORK/update.out" 2>&1
+status=$?
+
+case $expect in
+commit)
+	[ $status -eq 0 ] || fail "update did not commit (ttst-ctl exit $status)"
+	wait "$TTSTD_PID"
+	pstatus=$?
+	TTSTD_PID=
+	[ $pstatus -eq 0 ] || fail "v2 found wrong state (exit $pstatus)"
+	grep -q '^ok$' "$WORK/program.out" || fail "v2 did not report ok"
+	;;
+rollback:*)
+	want=${expect#rollback: }
+	[ $status -eq 1 ] || fail "update did not roll back (ttst-ctl exit $status)"
+	grep -qF -- "$want" "$WORK/update.out" ||
+		fail "the rollback report does not say: $want"
+	"$TTST_CTL" --socket "$SOCK" --json status 2>/dev/null | grep -q '"connected":1' ||
+		fail "v1 is not running after the rollback"
+	;;
+*)
+	fail "unknown expectation: $expect"
+	;;
+esac
+echo "PASS: $case"
+exit 0

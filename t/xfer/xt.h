@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * xt.h - shared by the version-pair programs of t/xfer.  Version 1 builds
+ * its state and loops at an update point; version 2 is only ever started
+ * by an update: it parks at its update point while the state is
+ * transferred, and once the update committed it checks the state it
+ * received, prints "ok" or the failed checks, and exits with 0 or 1 (ttstd
+ * exits with that status).
+ */
+#ifndef XT_H
+#define XT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <stf.h>
+
+static int xt_fails;
+
+#define CHECK(c)                                                              \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__,         \
+				__LINE__, #c);                                \
+			xt_fails++;                                           \
+		}                                                             \
+	} while (0)
+
+/* version 1: serve "requests" forever */
+#define XT_V1_LOOP()                                                          \
+	for (;;) {                                                            \
+		stf_update_point();                                           \
+		usleep(2000);                                                 \
+	}
+
+/* version 2: started normally it behaves like version 1 (the
+ * initialization code must exist in both versions: the allocation sites
+ * and the statics it writes are what the state is paired by); started by
+ * an update it receives the state at its update point, then checks it */
+#define XT_V2_RECEIVE(init)                                                   \
+	do {                                                                  \
+		if (!stf_is_updating()) {                                     \
+			init();                                               \
+			XT_V1_LOOP();                                         \
+		}                                                             \
+		stf_update_point();                                           \
+	} while (0)
+
+#define XT_V2_RESULT()                                                        \
+	do {                                                                  \
+		if (xt_fails)                                                 \
+			return 1;                                             \
+		printf("ok\n");                                               \
+		fflush(stdout);                                               \
+		return 0;                                                     \
+	} while (0)
+
+#endif
