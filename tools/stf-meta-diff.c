@@ -526,8 +526,9 @@ static void print_text(const struct diff *d)
 		counts[c->verdict]++;
 	}
 	if (d->nchanges)
-		printf("diff: %zu state changes: %zu auto, %zu possibly lossy, %zu need a callback\n",
-		       d->nchanges, counts[V_AUTO], counts[V_LOSSY], counts[V_CALLBACK]);
+		printf("diff: %zu state change%s: %zu auto, %zu possibly lossy, %zu need%s a callback\n",
+		       d->nchanges, d->nchanges == 1 ? "" : "s", counts[V_AUTO],
+		       counts[V_LOSSY], counts[V_CALLBACK], counts[V_CALLBACK] == 1 ? "s" : "");
 	else
 		printf("diff: no state changes\n");
 }

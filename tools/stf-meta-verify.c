@@ -137,8 +137,32 @@ static Dwarf_Off ref_attr(Dwarf_Die d, Dwarf_Half attr)
 	return off;
 }
 
+/* Bytes of a DWARF expression in exprloc (DWARF 4+) or block (DWARF 2/3)
+ * form, copied to out; returns the length or 0. */
+static size_t expr_bytes(Dwarf_Debug dbg, Dwarf_Attribute a, unsigned char *out,
+			 size_t max)
+{
+	Dwarf_Error e = NULL;
+	Dwarf_Unsigned len;
+	Dwarf_Ptr p;
+	Dwarf_Block *blk;
+	size_t n = 0;
+
+	if (dwarf_formexprloc(a, &len, &p, &e) == DW_DLV_OK) {
+		n = len <= max ? (size_t)len : 0;
+		if (n)
+			memcpy(out, p, n);
+	} else if (dwarf_formblock(a, &blk, &e) == DW_DLV_OK) {
+		n = blk->bl_len <= max ? (size_t)blk->bl_len : 0;
+		if (n)
+			memcpy(out, blk->bl_data, n);
+		dwarf_dealloc(dbg, blk, DW_DLA_BLOCK);
+	}
+	return n;
+}
+
 /* Constant attribute; *form receives its form.  Returns 0 if present. */
-static int const_attr(Dwarf_Die d, Dwarf_Half attr, Dwarf_Unsigned *val,
+static int const_attr(Dwarf_Debug dbg, Dwarf_Die d, Dwarf_Half attr, Dwarf_Unsigned *val,
 		      Dwarf_Signed *sval, Dwarf_Half *form)
 {
 	Dwarf_Attribute a;
@@ -156,22 +180,21 @@ static int const_attr(Dwarf_Die d, Dwarf_Half attr, Dwarf_Unsigned *val,
 	} else if (dwarf_formudata(a, val, &e) == DW_DLV_OK) {
 		*sval = (Dwarf_Signed)*val;
 		rc = 0;
-	} else if (*form == DW_FORM_exprloc) {
+	} else {
 		/* DWARF 2 style member location: DW_OP_plus_uconst ULEB */
-		Dwarf_Unsigned len;
-		Dwarf_Ptr p;
-		if (dwarf_formexprloc(a, &len, &p, &e) == DW_DLV_OK && len >= 2 &&
-		    ((unsigned char *)p)[0] == DW_OP_plus_uconst) {
-			uint64_t x = 0;
+		unsigned char x[16];
+		size_t len = expr_bytes(dbg, a, x, sizeof x);
+
+		if (len >= 2 && x[0] == DW_OP_plus_uconst) {
+			uint64_t u = 0;
 			unsigned shift = 0;
-			for (Dwarf_Unsigned i = 1; i < len && shift < 64; i++, shift += 7) {
-				unsigned char b = ((unsigned char *)p)[i];
-				x |= (uint64_t)(b & 0x7f) << shift;
-				if (!(b & 0x80))
+			for (size_t i = 1; i < len && shift < 64; i++, shift += 7) {
+				u |= (uint64_t)(x[i] & 0x7f) << shift;
+				if (!(x[i] & 0x80))
 					break;
 			}
-			*val = x;
-			*sval = (Dwarf_Signed)x;
+			*val = u;
+			*sval = (Dwarf_Signed)u;
 			rc = 0;
 		}
 	}
@@ -179,13 +202,13 @@ static int const_attr(Dwarf_Die d, Dwarf_Half attr, Dwarf_Unsigned *val,
 	return rc;
 }
 
-static int uconst(Dwarf_Die d, Dwarf_Half attr, uint64_t *out)
+static int uconst(Dwarf_Debug dbg, Dwarf_Die d, Dwarf_Half attr, uint64_t *out)
 {
 	Dwarf_Unsigned u;
 	Dwarf_Signed s;
 	Dwarf_Half form = 0;
 
-	if (const_attr(d, attr, &u, &s, &form))
+	if (const_attr(dbg, d, attr, &u, &s, &form))
 		return -1;
 	*out = u;
 	return 0;
@@ -234,23 +257,21 @@ static Dwarf_Off die_type(struct verify *v, Dwarf_Die d)
 }
 
 /* DW_AT_location that is exactly DW_OP_addr <8 bytes>. */
-static int location_addr(Dwarf_Die d, uint64_t *addr)
+static int location_addr(Dwarf_Debug dbg, Dwarf_Die d, uint64_t *addr)
 {
 	Dwarf_Attribute a;
 	Dwarf_Error e = NULL;
-	Dwarf_Unsigned len;
-	Dwarf_Ptr p;
-	int rc = -1;
+	unsigned char x[16];
+	size_t len;
 
 	if (dwarf_attr(d, DW_AT_location, &a, &e) != DW_DLV_OK)
 		return -1;
-	if (dwarf_formexprloc(a, &len, &p, &e) == DW_DLV_OK && len == 9 &&
-	    ((unsigned char *)p)[0] == DW_OP_addr) {
-		memcpy(addr, (unsigned char *)p + 1, 8);
-		rc = 0;
-	}
+	len = expr_bytes(dbg, a, x, sizeof x);
 	dwarf_dealloc_attribute(a);
-	return rc;
+	if (len != 9 || x[0] != DW_OP_addr)
+		return -1;
+	memcpy(addr, x + 1, 8);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -300,7 +321,7 @@ static int index_children(struct verify *v, struct dw_cu *cu, Dwarf_Die parent,
 			en.name = name ? name : "";
 			en.type = die_type(v, child);
 			if (tag == DW_TAG_variable)
-				en.has_addr = location_addr(child, &en.addr) == 0;
+				en.has_addr = location_addr(v->dbg, child, &en.addr) == 0;
 			else if (dwarf_lowpc(child, &low, &e) == DW_DLV_OK) {
 				en.addr = low;
 				en.has_addr = 1;
@@ -505,7 +526,7 @@ static void check_size(struct verify *v, const struct stf_type_rec *r, Dwarf_Die
 {
 	uint64_t size;
 
-	if (uconst(d, DW_AT_byte_size, &size))
+	if (uconst(v->dbg, d, DW_AT_byte_size, &size))
 		return; /* DWARF leaves it to the reader (e.g. pointers in DWARF 2) */
 	if (size != r->size)
 		report(v, path, "size %" PRIu64 " (plugin) vs %" PRIu64 " (DWARF)", r->size, size);
@@ -554,7 +575,7 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 			Dwarf_Signed sv;
 			Dwarf_Half form = 0;
 
-			if (const_attr(child, DW_AT_const_value, &uv, &sv, &form) == 0) {
+			if (const_attr(v->dbg, child, DW_AT_const_value, &uv, &sv, &form) == 0) {
 				/* DW_FORM_dataN does not say whether it is signed */
 				int64_t ext = (int64_t)uv;
 				int bytes = form == DW_FORM_data1 ? 1 : form == DW_FORM_data2 ? 2 :
@@ -568,16 +589,16 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 			dwarf_dealloc_die(child);
 			continue;
 		}
-		if (uconst(child, DW_AT_data_member_location, &loc))
+		if (uconst(v->dbg, child, DW_AT_data_member_location, &loc))
 			loc = 0; /* union members */
-		uconst(child, DW_AT_bit_size, &bits);
+		uconst(v->dbg, child, DW_AT_bit_size, &bits);
 		if (!bits)
 			bitpos = (int64_t)loc * 8;
-		else if (uconst(child, DW_AT_data_bit_offset, (uint64_t *)&bitpos) == 0)
+		else if (uconst(v->dbg, child, DW_AT_data_bit_offset, (uint64_t *)&bitpos) == 0)
 			;
-		else if (uconst(child, DW_AT_bit_offset, &bitoff) == 0) {
+		else if (uconst(v->dbg, child, DW_AT_bit_offset, &bitoff) == 0) {
 			/* DWARF < 4 counts from the storage unit's high bit */
-			if (uconst(child, DW_AT_byte_size, &bytesz))
+			if (uconst(v->dbg, child, DW_AT_byte_size, &bytesz))
 				bytesz = 0;
 			bitpos = (int64_t)(loc * 8 + bytesz * 8 - bitoff - bits);
 		} else {
@@ -672,9 +693,9 @@ static void check_array(struct verify *v, uint32_t t, Dwarf_Die d, uint32_t dim,
 				Dwarf_Signed sv;
 				Dwarf_Half form = 0;
 
-				if (uconst(child, DW_AT_count, &count) == 0)
+				if (uconst(v->dbg, child, DW_AT_count, &count) == 0)
 					known = 1;
-				else if (const_attr(child, DW_AT_upper_bound, &uv, &sv, &form) == 0) {
+				else if (const_attr(v->dbg, child, DW_AT_upper_bound, &uv, &sv, &form) == 0) {
 					ub = uv;
 					/* [0] is emitted as upper bound -1 */
 					count = sv == -1 || (form == DW_FORM_data4 && uv == 0xffffffffu) ||
@@ -790,7 +811,7 @@ static void check_type(struct verify *v, uint32_t t, Dwarf_Off die, const char *
 			kind_mismatch(v, r, tag, path);
 			break;
 		}
-		uconst(d, DW_AT_encoding, &enc);
+		uconst(v->dbg, d, DW_AT_encoding, &enc);
 		check_size(v, r, d, path);
 		check_name(v, r, d, path);
 		if (want_float != (enc == DW_ATE_float || enc == DW_ATE_decimal_float) ||

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Versions of one program for the stf-meta diff tests, selected with -D:
+ * ADD (member added), DROP (member dropped), REORDER (members swapped),
+ * KEY_T=type (member retyped), NSLOTS=n (array resized), REMOVE_OBJ,
+ * ADD_OBJ (object removed/added), MORE_COLORS (enumerator added),
+ * BLUE_VALUE=n (enumerator value changed). */
+#include <stdlib.h>
+
+#ifndef KEY_T
+#define KEY_T int
+#endif
+#ifndef NSLOTS
+#define NSLOTS 16
+#endif
+#ifndef BLUE_VALUE
+#define BLUE_VALUE 2
+#endif
+
+enum color { RED, GREEN, BLUE = BLUE_VALUE
+#ifdef MORE_COLORS
+	, YELLOW = 7
+#endif
+};
+
+struct entry {
+#ifdef REORDER
+	char *val;
+	KEY_T key;
+#else
+	KEY_T key;
+	char *val;
+#endif
+#ifndef DROP
+	enum color col;
+#endif
+#ifdef ADD
+	int ttl;
+#endif
+};
+
+struct entry *slots[NSLOTS];
+#ifndef REMOVE_OBJ
+long counter;
+#endif
+#ifdef ADD_OBJ
+static int extra;
+#endif
+
+int main(int argc, char **argv)
+{
+	struct entry *e = malloc(sizeof *e);
+
+	(void)argv;
+	e->val = 0;
+#ifndef DROP
+	e->col = BLUE;
+#endif
+	slots[argc % NSLOTS] = e;
+#ifndef REMOVE_OBJ
+	counter++;
+#endif
+#ifdef ADD_OBJ
+	extra++;
+#endif
+	return slots[0] != 0;
+}
