@@ -445,6 +445,19 @@ static void *ctl_thread(void *arg)
 
 	(void)arg;
 	stf__quiesce_exclude_self();
+	/* Created with every signal blocked (the program's signals are not
+	 * ours), but a fault in this thread - real, or injected with raise() -
+	 * must kill the process, not stay pending. */
+	sigset_t faults;
+	sigemptyset(&faults);
+	sigaddset(&faults, SIGSEGV);
+	sigaddset(&faults, SIGBUS);
+	sigaddset(&faults, SIGILL);
+	sigaddset(&faults, SIGFPE);
+	sigaddset(&faults, SIGABRT);
+	sigaddset(&faults, SIGTRAP);
+	sigaddset(&faults, SIGSYS);
+	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 	if (ctl.role != STF_ROLE_NORMAL) {
 		await_update_point();
 		stf__xfer_set_frame(ctl.frame);

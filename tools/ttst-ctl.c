@@ -322,7 +322,11 @@ static int cmd_update(int fd, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dry_run = 1; break;
-		case 'f': fault = optarg; break;
+		case 'f':
+			fault = optarg;
+			if (!ttst_fault_ok(fault))
+				fail("unknown fault '%s': use %s", fault, TTST_FAULT_HELP);
+			break;
 		case 't':
 			errno = 0;
 			timeout = strtoul(optarg, &end, 10);

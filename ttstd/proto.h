@@ -330,6 +330,26 @@ static inline int ttst_name_ok(const char *name)
 	return 1;
 }
 
+/*
+ * A fault injection request KIND[@PHASE] as libstf's fault.c understands it
+ * (kinds of enum stf_fault in libstf/xfer.h).  Checked before an update
+ * starts: a mistyped fault must not turn a test into a real update.
+ */
+static inline int ttst_fault_ok(const char *spec)
+{
+	static const char *const kinds[] = { "crash", "hang", "corrupt-value",
+		"corrupt-pointer", "skip-write", "leak" };
+	const char *at = strchr(spec, '@');
+	size_t len = at ? (size_t)(at - spec) : strlen(spec);
+	int kind_ok = 0;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		kind_ok |= strlen(kinds[i]) == len && strncmp(spec, kinds[i], len) == 0;
+	return kind_ok && (!at || strcmp(at, "@forward") == 0 || strcmp(at, "@backward") == 0);
+}
+#define TTST_FAULT_HELP "crash, hang, corrupt-value, corrupt-pointer, skip-write or leak, " \
+	"optionally followed by @forward or @backward"
+
 /* Suffix of the program socket next to the client socket. */
 #define TTST_PROG_SUFFIX ".prog"
 

@@ -560,8 +560,10 @@ static void pump(int timeout_ms)
 			pfd[n] = (struct pollfd){ .fd = d.proc[r].fd, .events = POLLIN };
 			what[n++] = 100 + r;
 		}
+	/* After its hello, a pending connection waits to be matched: its next
+	 * message (F's or R's ready event) is read once it is. */
 	for (int i = 0; i < MAX_PENDING; i++)
-		if (d.pending[i].fd >= 0) {
+		if (d.pending[i].fd >= 0 && !d.pending[i].said_hello) {
 			pfd[n] = (struct pollfd){ .fd = d.pending[i].fd, .events = POLLIN };
 			what[n++] = 200 + i;
 		}
@@ -656,8 +658,9 @@ static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
 	}
 }
 
-/* Send a command to process r and wait for its reply; on `ok=1` copy the
- * reply's other fields into the report with `prefix` (NULL: do not). */
+/* Send a command to process r and wait for its reply, which must be `ok=1`;
+ * copy the reply's other fields into the report with `prefix` (NULL: do
+ * not). */
 static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *cmd,
 		int pass_fd, const char *prefix)
 {
@@ -679,21 +682,31 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 		return -1;
 	p->has_reply = 0;
 	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
+	if (prefix) /* the engine's report, whatever the outcome */
+		for (int i = 0; i < p->reply.nfields; i++) {
+			char key[64];
+
+			if (strcmp(p->reply.key[i], "ok") == 0 || strcmp(p->reply.key[i], "error") == 0)
+				continue;
+			snprintf(key, sizeof key, "%s%s", prefix, p->reply.key[i]);
+			ttst_msg_add(&t->rep, key, p->reply.val[i]);
+		}
+	/* A diff reply must say "0 differences" to pass. */
+	if (ph == PH_DIFF && ttst_msg_u64(&p->reply, "differences", 1) > 0) {
+		const char *first = ttst_msg_get(&p->reply, "first_diff");
+		snprintf(t->reason, sizeof t->reason,
+			 "state differs after the round trip (%llu difference%s), first: %s",
+			 (unsigned long long)ttst_msg_u64(&p->reply, "differences", 1),
+			 ttst_msg_u64(&p->reply, "differences", 1) == 1 ? "" : "s",
+			 first && *first ? first : "(not named)");
+		return -1;
+	}
 	if (ttst_msg_u64(&p->reply, "ok", 0) != 1) {
 		err = ttst_msg_get(&p->reply, "error");
 		snprintf(t->reason, sizeof t->reason, "%s failed in the %s version: %s",
 			 phase_name[ph], role_name[r], err ? err : "(no reason given)");
 		return -1;
 	}
-	if (prefix)
-		for (int i = 0; i < p->reply.nfields; i++) {
-			char key[64];
-
-			if (strcmp(p->reply.key[i], "ok") == 0)
-				continue;
-			snprintf(key, sizeof key, "%s%s", prefix, p->reply.key[i]);
-			ttst_msg_add(&t->rep, key, p->reply.val[i]);
-		}
 	return 0;
 }
 
@@ -808,17 +821,7 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	ttst_msg_add(&cmd, "cmd", "diff");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
-	if (call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_") < 0)
-		return -1;
-	if (ttst_msg_u64(&R->reply, "differences", 1) != 0) {
-		const char *first = ttst_msg_get(&R->reply, "first_diff");
-		snprintf(t->reason, sizeof t->reason,
-			 "state differs after the round trip (%llu differences), first: %s",
-			 (unsigned long long)ttst_msg_u64(&R->reply, "differences", 1),
-			 first && *first ? first : "(not named)");
-		return -1;
-	}
-	return 0;
+	return call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_");
 }
 
 static void send_simple(enum role r, const char *cmdname)
@@ -926,6 +929,10 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	}
 	if (access(new_path, X_OK) < 0) {
 		reply_error(cfd, "cannot execute %s: %s", new_path, strerror(errno));
+		return;
+	}
+	if (fault && !ttst_fault_ok(fault)) {
+		reply_error(cfd, "unknown fault '%s': use %s", fault, TTST_FAULT_HELP);
 		return;
 	}
 	if (timeout == 0 || timeout > 3600) {

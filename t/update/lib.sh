@@ -41,6 +41,7 @@ need_plugin() {
 # build NAME SOURCE [CFLAGS...]: an instrumented program in $WORK/NAME
 build() {
 	name=$1 src=$2
+	mkdir -p "$WORK/$(dirname "$name")"
 	shift 2
 	$CC -std=gnu11 -O1 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" "$@" \
 		-o "$WORK/$name" "$TSRC/$src" \

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,9 @@ static int cmd_line(const char *path, const char *text)
 
 	if (fd < 0)
 		return 2;
-	if (write(fd, text, strlen(text)) < 0 || write(fd, "\n", 1) < 0) {
+	/* One write: the server may answer and close after its first read. */
+	snprintf(buf, sizeof buf, "%s\n", text);
+	if (write(fd, buf, strlen(buf)) < 0) {
 		perror("tq: write");
 		return 2;
 	}
@@ -152,6 +155,7 @@ static int cmd_fuzz(const char *path, int count, unsigned seed)
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN);
 	if (argc == 4 && strcmp(argv[1], "line") == 0)
 		return cmd_line(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "raw") == 0)

@@ -1,0 +1,43 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Every fault class injected into the transfer (ttst-ctl update --fault
+# KIND@PHASE: crash, hang, corrupt-value, corrupt-pointer, skip-write, leak,
+# in the forward and the backward transfer) rolls back with a reason, and
+# the past version keeps serving the same state in the same process.
+. "${TSRC:-.}/lib.sh"
+need_plugin
+build v1/counter v1/counter.c
+build v2/counter v2/counter.c
+
+start_ttstd --name faults --timeout 2 -- "$WORK/v1/counter" "$SRV"
+wait_connected
+pid=$(program_pid)
+for k in 1 2 3; do
+	q "add $k $((k * 11))" >/dev/null
+done
+before=$(q sum)
+
+n=0
+for phase in forward backward; do
+	for kind in crash hang corrupt-value corrupt-pointer skip-write leak; do
+		ctl update --fault "$kind@$phase" "$WORK/v2/counter" >"$WORK/out" 2>&1; rc=$?
+		n=$((n + 1))
+		echo "$kind@$phase: $(head -n 1 "$WORK/out")"
+		[ $rc -eq 1 ] || { cat "$WORK/out"; fail "$kind@$phase: exit status $rc, want 1 (rolled back)"; }
+		case $kind in
+		crash) grep -q "killed by SIGSEGV" "$WORK/out" || fail "$kind@$phase: signal not named" ;;
+		hang) grep -q "timed out after 2 s" "$WORK/out" || fail "$kind@$phase: timeout not named" ;;
+		esac
+		expect "$kind@$phase: pid" "$(program_pid)" "$pid"
+		expect "$kind@$phase: version" "$(q version)" 1
+		# the sum's request count goes up by one per request
+		before=$(echo "$before" | awk '{ print $1, $2, $3 + 2 }')
+		expect "$kind@$phase: state" "$(q sum)" "$before"
+	done
+done
+expect "transactions" "$(ctl history | grep -c rolled-back)" $n
+# no future or reversed process left behind
+sleep 0.2
+left=$(ps -o pid= --ppid "$TTSTD_PID" | tr -d ' ' | grep -v "^$pid$" || true)
+[ -z "$left" ] || fail "processes left behind: $left"
+echo ok

@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Updates that must not happen: a new version that exits during its
+# startup, one that cannot be executed, a dry run (validated, then rolled
+# back), and a bad request.  After each, the same process serves the same
+# state; status and history report every transaction.
+. "${TSRC:-.}/lib.sh"
+need_plugin
+build v1/counter v1/counter.c
+build v2/counter v2/counter.c
+build v1/counter-exits v1/counter.c -DEXIT_IN_UPDATE
+
+start_ttstd --name rollback -- "$WORK/v1/counter" "$SRV"
+wait_connected
+pid=$(program_pid)
+expect "add" "$(q "add 42 4242")" ok
+
+# F exits early
+ctl update "$WORK/v1/counter-exits" >"$WORK/out" 2>&1; rc=$?
+cat "$WORK/out"
+expect "exit status, F exits early" $rc 1
+grep -q "^rolled back: future version (pid [0-9]*) exited with status 3 during start of the future version" \
+	"$WORK/out" || fail "reason of the early exit"
+expect "pid after early exit" "$(program_pid)" "$pid"
+expect "state after early exit" "$(q "get 42")" 4242
+
+# the new binary exists but cannot be executed by ttstd's program
+cp "$WORK/v2/counter" "$WORK/noexec" && chmod 644 "$WORK/noexec"
+ctl update "$WORK/noexec" >/dev/null 2>&1
+expect "exit status, not executable" $? 2
+
+# dry run: every phase, then rollback; exit 0 with "validated"
+ctl update --dry-run "$WORK/v2/counter" >"$WORK/out" 2>&1; rc=$?
+cat "$WORK/out"
+expect "exit status of a dry run" $rc 0
+grep -q "^validated" "$WORK/out" || fail "dry run not validated"
+grep -q "^diff: *0 differences" "$WORK/out" || fail "dry run did not diff"
+expect "pid after the dry run" "$(program_pid)" "$pid"
+expect "version after the dry run" "$(q version)" 1
+expect "state after the dry run" "$(q "get 42")" 4242
+
+# bad fault name: refused by ttst-ctl and by ttstd
+ctl update --fault explode "$WORK/v2/counter" >/dev/null 2>&1
+expect "exit status, unknown fault" $? 2
+r=$("$TQ" raw "$SOCK" "cmd=update new=$WORK/v2/counter fault=explode@forward")
+case $r in "ok=0 error=unknown%20fault"*) ;; *) fail "ttstd accepted a bad fault: $r";; esac
+
+# status and history
+ctl status >"$WORK/status"
+grep -q "^updates: *2$" "$WORK/status" || fail "status count: $(cat "$WORK/status")"
+grep -q "^last: *#2 .* validated $WORK/v2/counter: dry run" "$WORK/status" ||
+	fail "status last: $(cat "$WORK/status")"
+ctl history >"$WORK/hist"
+cat "$WORK/hist"
+expect "history lines" "$(wc -l <"$WORK/hist")" 2
+sed -n 1p "$WORK/hist" | grep -q "^#1 .* rolled-back .*counter-exits.*exited with status 3" ||
+	fail "history #1"
+sed -n 2p "$WORK/hist" | grep -q "^#2 .* validated " || fail "history #2"
+expect "final pid" "$(program_pid)" "$pid"
+echo ok

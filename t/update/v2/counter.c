@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * counter, version 2 (see ../v1/counter.c): struct item changed type - value
+ * widened to long, members reordered, a member added - and the version
+ * request answers 2.  Everything else is the same program.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <stf.h>
+
+struct item {
+	struct item *next;
+	long value;
+	int key;
+	int hits; /* new: zero after the update */
+};
+
+static struct item *items;
+static int nitems;
+char last_cmd[16];
+
+static int requests(void)
+{
+	static int count;
+	return ++count;
+}
+
+static void handle(int c, int *nreq)
+{
+	char buf[256], out[256];
+	ssize_t n = read(c, buf, sizeof buf - 1);
+	int k;
+	long v;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	*nreq = requests();
+	snprintf(last_cmd, sizeof last_cmd, "%.15s", buf);
+	if (sscanf(buf, "add %d %ld", &k, &v) == 2) {
+		struct item *it = malloc(sizeof *it);
+		it->key = k;
+		it->value = v;
+		it->hits = 0;
+		it->next = items;
+		items = it;
+		nitems++;
+		snprintf(out, sizeof out, "ok\n");
+	} else if (sscanf(buf, "get %d", &k) == 1) {
+		struct item *it = items;
+		while (it && it->key != k)
+			it = it->next;
+		if (it) {
+			it->hits++;
+			snprintf(out, sizeof out, "%ld\n", it->value);
+		} else {
+			snprintf(out, sizeof out, "none\n");
+		}
+	} else if (strncmp(buf, "sum", 3) == 0) {
+		long s = 0;
+		for (struct item *it = items; it; it = it->next)
+			s += it->value;
+		snprintf(out, sizeof out, "%ld %d %d\n", s, nitems, *nreq);
+	} else if (strncmp(buf, "version", 7) == 0) {
+		snprintf(out, sizeof out, "2\n");
+	} else {
+		snprintf(out, sizeof out, "error\n");
+	}
+	if (write(c, out, strlen(out)) < 0)
+		perror("write");
+}
+
+/* The event loop; its locals (lfd, nreq) are transferred with the frame
+ * of its update point. */
+static int serve(int lfd)
+{
+	int nreq = 0;
+
+	for (;;) {
+		stf_update_point();
+		int c = accept(lfd, NULL, NULL);
+		if (c < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("counter: accept");
+			return 1;
+		}
+		handle(c, &nreq);
+		close(c);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = -1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: counter SOCKET\n");
+		return 2;
+	}
+	if (!stf_is_updating()) {
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
+		unlink(argv[1]);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {
+			perror("counter: listen");
+			return 1;
+		}
+	}
+	return serve(lfd);
+}
