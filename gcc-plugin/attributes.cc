@@ -165,11 +165,7 @@ void stf_union_check (void *gcc_data, void *)
 	tree name = TYPE_NAME (type);
 	if (name && TREE_CODE (name) == TYPE_DECL)
 		name = DECL_NAME (name);
-	if (name)
-		warning_at (loc, 0, "stf: union %qs holds a pointer and has no "
-			    "%<STF_IXFER%>/%<STF_PXFER%> annotation",
-			    IDENTIFIER_POINTER (name));
-	else
-		warning_at (loc, 0, "stf: union %qs holds a pointer and has no "
-			    "%<STF_IXFER%>/%<STF_PXFER%> annotation", "<anonymous>");
+	warning_at (loc, 0, "stf: union %qs holds a pointer and has no %s annotation",
+		    name ? IDENTIFIER_POINTER (name) : "<anonymous>",
+		    "STF_IXFER/STF_PXFER");
 }

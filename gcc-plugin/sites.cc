@@ -346,6 +346,12 @@ unsigned int sites_pass::execute (function *fun)
 	bool in_wrapper = stf_is_allocator (fun->decl);
 	basic_block bb;
 	FOR_EACH_BB_FN (bb, fun) {
+		/* Literals chosen between by a condition end up in PHIs. */
+		for (gphi_iterator pi = gsi_start_phis (bb); !gsi_end_p (pi); gsi_next (&pi))
+			for (unsigned i = 0; i < gimple_phi_num_args (pi.phi ()); i++) {
+				tree arg = gimple_phi_arg_def (pi.phi (), i);
+				walk_tree_without_duplicates (&arg, note_strings_cb, NULL);
+			}
 		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 		     gsi_next (&gsi)) {
 			gimple *stmt = gsi_stmt (gsi);
