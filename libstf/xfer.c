@@ -1810,13 +1810,6 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	if (xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && schedule(&x) == 0 &&
 	    transform_all(&x) == 0)
 		rc = 0;
-	if (x.fault == STF_FAULT_LEAK && rc == 0) {
-		/* an object of the new version's state that nobody owns */
-		const char *site = first_plugin_site(&dst);
-		uint32_t s = site ? stf__site_by_id(site) : 0;
-		if (s && stf__alloc_with(64, s, 0))
-			fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n", site);
-	}
 	rep->seconds_transfer = stf__now() - t1;
 	xfer_fini(&x);
 	stf__peer_close(&src);

@@ -1,21 +1,24 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# run-case.sh CASE: one version pair of t/xfer through the real supervisor.
+# run-case.sh NAME.xfer: one test of t/xfer through the real supervisor.
 # Built at -O0: a test program writes state it never reads, which the
 # optimizer would remove from version 1.
-# Builds v1/CASE.c and v2/CASE.c with the real plugin and
-# libstf, runs v1 under ttstd and updates it to v2 with ttst-ctl.  The
-# v2 source says what must happen:
-#   /* expect: commit */                  v2 then checks the state it got
-#                                         and must exit 0
-#   /* expect: rollback: TEXT */          ttst-ctl exits 1, its report
-#                                         contains TEXT, v1 keeps running
-#   /* fault: KIND[@PHASE] */             passed as ttst-ctl update --fault
+# Builds the version pair v1/PAIR.c and v2/PAIR.c with the real plugin
+# and libstf, runs v1 under ttstd and updates it to v2 with ttst-ctl.
+# NAME.xfer says what must happen, one "key: value" per line:
+#   pair: PAIR               the programs (default: NAME)
+#   fault: KIND[@PHASE]      passed as ttst-ctl update --fault
+#   timeout: SECONDS         passed as ttst-ctl update --timeout
+#   expect: commit           v2 then checks the state it got, must exit 0
+#   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
+#                            and v1 keeps running
+#   diff: TEXT               (optional) the program's stderr contains TEXT
 set -u
 : "${TTSTD:?}" "${TTST_CTL:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
 CC=${CC:-gcc}
-case=$1
+spec=$1
+case=$(basename "$spec" .xfer)
 
 if [ ! -f "$STF_PLUGIN" ]; then
 	echo "SKIP: the plugin $STF_PLUGIN is not built"
@@ -42,20 +45,27 @@ fail() {
 	exit 1
 }
 
-v2src=$TSRC/v2/$case.c
-expect=$(sed -n 's,^/\* expect: \(.*\) \*/$,\1,p' "$v2src" | head -n 1)
-fault=$(sed -n 's,^/\* fault: \(.*\) \*/$,\1,p' "$v2src" | head -n 1)
-[ -n "$expect" ] || fail "$v2src has no /* expect: ... */ line"
+[ -f "$spec" ] || spec=$TSRC/$case.xfer
+key() {
+	sed -n "s/^$1: //p" "$spec" | head -n 1
+}
+pair=$(key pair)
+pair=${pair:-$case}
+expect=$(key expect)
+fault=$(key fault)
+timeout=$(key timeout)
+stderr_has=$(key diff)
+[ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
 mkdir "$WORK/v1" "$WORK/v2"
 for v in v1 v2; do
 	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
-		-I"$TSRC" -o "$WORK/$v/$case" "$TSRC/$v/$case.c" \
+		-I"$TSRC" -o "$WORK/$v/$pair" "$TSRC/$v/$pair.c" \
 		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" 2>"$WORK/cc.$v.err" ||
-		{ cat "$WORK/cc.$v.err"; fail "cannot build $case.$v"; }
+		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair.c"; }
 done
 
-"$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$case" \
+"$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$pair" \
 	>"$WORK/program.out" 2>&1 &
 TTSTD_PID=$!
 up=
@@ -70,7 +80,8 @@ done
 
 set -- update
 [ -n "$fault" ] && set -- "$@" --fault "$fault"
-"$TTST_CTL" --socket "$SOCK" "$@" "$WORK/v2/$case" >"$WORK/update.out" 2>&1
+[ -n "$timeout" ] && set -- "$@" --timeout "$timeout"
+"$TTST_CTL" --socket "$SOCK" "$@" "$WORK/v2/$pair" >"$WORK/update.out" 2>&1
 status=$?
 
 case $expect in
@@ -94,5 +105,9 @@ rollback:*)
 	fail "unknown expectation: $expect"
 	;;
 esac
+if [ -n "$stderr_has" ]; then
+	grep -qF -- "$stderr_has" "$WORK/program.out" ||
+		fail "the programs' output does not say: $stderr_has"
+fi
 echo "PASS: $case"
 exit 0

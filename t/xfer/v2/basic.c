@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* expect: commit */
 /* Unchanged types: scalars, arrays, nested structs, a heap list with
  * interior pointers, pointers to statics, string literals, functions and
  * library data (stdout) all survive the update. */
