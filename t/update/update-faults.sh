@@ -36,6 +36,22 @@ for phase in forward backward; do
 	done
 done
 expect "transactions" "$(ctl history | grep -c rolled-back)" $n
+
+# one update at a time: a second request while one hangs is refused
+ctl update --fault hang "$WORK/v2/counter" >"$WORK/out" 2>&1 &
+bg=$!
+for _ in $(seq 100); do
+	ctl status | grep -q "^state: *updating" && break
+	sleep 0.02
+done
+ctl status | grep -q "^state: *updating" || fail "status does not say updating"
+ctl update "$WORK/v2/counter" >/dev/null 2>"$WORK/err"; rc=$?
+expect "exit status of a concurrent update" $rc 2
+grep -q "already running" "$WORK/err" || fail "concurrent update: $(cat "$WORK/err")"
+wait $bg; rc=$?
+expect "exit status of the hanging update" $rc 1
+n=$((n + 1))
+expect "pid after the concurrent attempt" "$(program_pid)" "$pid"
 # no future or reversed process left behind
 sleep 0.2
 left=$(ps -o pid= --ppid "$TTSTD_PID" | tr -d ' ' | grep -v "^$pid$" || true)

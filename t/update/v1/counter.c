@@ -3,6 +3,7 @@
  * counter, version 1: a tiny line server on a UNIX socket, the program
  * t/update updates.  One request per connection:
  *   add K V   store V under K (a heap list)        -> "ok"
+ *   fill N    store N more items                    -> "ok"
  *   get K     the value stored under K              -> V or "none"
  *   sum       sum of the values, items, requests    -> "S N R"
  *   version   this program's version                -> "1"
@@ -10,9 +11,11 @@
  * the locals of the event loop (listening descriptor, request count), which
  * are transferred with the frame of its update point.  Built with
  * -DEXIT_IN_UPDATE it exits during startup when started as the new version
- * of an update.
+ * of an update; with -DSTUCK_THREAD it runs a thread that never reaches an
+ * update point, so it can never be quiesced.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +64,16 @@ static void handle(int c, int *nreq)
 		items = it;
 		nitems++;
 		snprintf(out, sizeof out, "ok\n");
+	} else if (sscanf(buf, "fill %d", &k) == 1) {
+		for (int i = 0; i < k; i++) {
+			struct item *it = malloc(sizeof *it);
+			it->key = 1000000 + i;
+			it->value = i;
+			it->next = items;
+			items = it;
+			nitems++;
+		}
+		snprintf(out, sizeof out, "ok\n");
 	} else if (sscanf(buf, "get %d", &k) == 1) {
 		struct item *it = items;
 		while (it && it->key != k)
@@ -82,6 +95,15 @@ static void handle(int c, int *nreq)
 	if (write(c, out, strlen(out)) < 0)
 		perror("write");
 }
+
+#ifdef STUCK_THREAD
+static void *stuck(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+#endif
 
 /* The event loop; its locals (lfd, nreq) are transferred with the frame
  * of its update point. */
@@ -125,5 +147,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+#ifdef STUCK_THREAD
+	pthread_t th;
+	pthread_create(&th, NULL, stuck, NULL);
+#endif
 	return serve(lfd);
 }

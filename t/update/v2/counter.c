@@ -52,6 +52,17 @@ static void handle(int c, int *nreq)
 		items = it;
 		nitems++;
 		snprintf(out, sizeof out, "ok\n");
+	} else if (sscanf(buf, "fill %d", &k) == 1) {
+		for (int i = 0; i < k; i++) {
+			struct item *it = malloc(sizeof *it);
+			it->key = 1000000 + i;
+			it->value = i;
+			it->hits = 0;
+			it->next = items;
+			items = it;
+			nitems++;
+		}
+		snprintf(out, sizeof out, "ok\n");
 	} else if (sscanf(buf, "get %d", &k) == 1) {
 		struct item *it = items;
 		while (it && it->key != k)
