@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -153,6 +154,15 @@ int main(void)
 	CHECK(stf_lookup(&table[3], &info) == 0, "lookup of a static");
 	CHECK(!strcmp(info.id, "plugin-prog.c:table"), "static id %s", info.id);
 	CHECK(info.offset == 3 * sizeof table[0] && info.count == NBUCKETS, "static offset/count");
+
+	/* An mmap call of the program is a plugin site too. */
+	char *region = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(region != MAP_FAILED, "mmap");
+	CHECK(stf_lookup(region + 5000, &info) == 0, "lookup in a mapping");
+	CHECK(!strncmp(info.id, "plugin-prog.c:main/", 19), "mapping site %s", info.id);
+	CHECK(info.offset == 5000 && info.size == 3 * 4096, "mapping offset/size");
+	munmap(region, 3 * 4096);
+	CHECK(stf_lookup(region + 5000, &info) < 0, "unmapped region forgotten");
 
 	/* realloc keeps the ID; a realloc call site of the program re-sites. */
 	uint64_t id = ((const struct stf_block_hdr *)numbers - 1)->id;

@@ -465,6 +465,33 @@ START_TEST(fork_while_allocating)
 }
 END_TEST
 
+static void *short_lived(void *arg)
+{
+	(void)arg;
+	void *keep[100];
+	for (int i = 0; i < 100; i++)
+		keep[i] = malloc((size_t)(i % 50) * 16 + 1);
+	for (int i = 0; i < 100; i++)
+		free(keep[i]);
+	return NULL;
+}
+
+START_TEST(thread_exit_returns_slots)
+{
+	/* Threads that exit give their cached slots and blocks back: many
+	 * short-lived threads do not make the slot table grow. */
+	pthread_t t;
+	pthread_create(&t, NULL, short_lived, NULL);
+	pthread_join(t, NULL);
+	uint64_t high = stf__root.slot_high;
+	for (int i = 0; i < 200; i++) {
+		pthread_create(&t, NULL, short_lived, NULL);
+		pthread_join(t, NULL);
+	}
+	ck_assert_uint_le(stf__root.slot_high, high + 300);
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
 	void *volatile p = malloc(8);
@@ -642,6 +669,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, libc_boundary);
 	tcase_add_test(tc, threads_mixed);
 	tcase_add_test(tc, fork_while_allocating);
+	tcase_add_test(tc, thread_exit_returns_slots);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);
 	tcase_add_test(tc, user_objects);
