@@ -72,7 +72,7 @@ EXPORT struct stf_root stf__root = {
 #define PC_HASH_CAP    (1u << 16)      /* return address -> external site */
 #define TCACHE_SLOTS   128u
 #define SLOT_BATCH     32u
-#define ID_BATCH       64u
+#define ID_BATCH       1024u  /* one shared atomic add per 1024 IDs */
 #define PC_CACHE       64u
 
 /* Small blocks freed by the program stay in a per-thread cache together
@@ -774,7 +774,10 @@ static inline struct stf_block_hdr *own_block(void *p, const char *op)
 		return NULL;
 	struct stf_block_hdr *h = (struct stf_block_hdr *)p - 1;
 	if (__builtin_expect(h->magic == STF_BLOCK_MAGIC, 1)) {
-		if (__builtin_expect(h->slot && h->slot < stf__root.slot_high &&
+		/* slot_chunks is read-mostly; slot_high shares its cache line
+		 * with the ID counter other threads write. */
+		if (__builtin_expect(h->slot / STF_SLOTS_PER_CHUNK < MAX_CHUNKS &&
+				     slot_chunks[h->slot / STF_SLOTS_PER_CHUNK] &&
 				     slot_at(h->slot)->addr == u, 1))
 			return h;
 		return NULL;
