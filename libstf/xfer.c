@@ -300,9 +300,32 @@ static const struct stf_member_rec *src_member_for(struct stf_xfer *x,
 	return NULL;
 }
 
+/* The type a pointer points to; unit NULL: unknown. */
+struct pointee {
+	const struct stf_meta_unit *unit;
+	uint32_t type;
+};
+
+/* Does a pointer of this pointee type, pointing at offset 0 of a value of
+ * type (u, t), point to the value itself (rather than to its first member)?
+ * Generic pointers (void, char, unknown) point to the outermost value. */
+static int points_to_whole(const struct pointee *p, const struct stf_meta_unit *u, uint32_t t)
+{
+	if (!p || !p->unit)
+		return 1;
+	uint32_t pt = strip(p->unit, p->type);
+	if (pt >= p->unit->ntypes)
+		return 1;
+	const struct stf_type_rec *P = T(p->unit, pt);
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION ||
+	    (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR)))
+		return 1;
+	return P->hash == T(u, t)->hash;
+}
+
 static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const struct stf_meta_unit *du, uint32_t dt, uint64_t off,
-			uint64_t *doff, int depth)
+			uint64_t *doff, const struct pointee *pe, int depth)
 {
 	st = strip(su, st);
 	dt = strip(du, dt);
@@ -313,6 +336,10 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
 	if (S->hash == D->hash && S->size == D->size) {
 		*doff = off;
+		return 0;
+	}
+	if (!off && points_to_whole(pe, su, st)) {
+		*doff = 0;
 		return 0;
 	}
 	switch (S->kind) {
@@ -333,7 +360,7 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			      D->count);
 			return -1;
 		}
-		if (map_type_off(x, su, se, du, de, r, &dr, depth + 1) < 0)
+		if (map_type_off(x, su, se, du, de, r, &dr, pe, depth + 1) < 0)
 			return -1;
 		*doff = e * desz + dr;
 		return 0;
@@ -361,7 +388,7 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			      cur_path(x), name, type_str(su, st, tn, sizeof(tn)));
 			return -1;
 		}
-		if (map_type_off(x, su, m->type, du, dm->type, off - sabs, &dr, depth + 1) < 0)
+		if (map_type_off(x, su, m->type, du, dm->type, off - sabs, &dr, pe, depth + 1) < 0)
 			return -1;
 		*doff = dabs + dr;
 		return 0;
@@ -388,7 +415,8 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 }
 
 static int map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
-		       const struct stf_obj *dobj, uint64_t off, uint64_t *doff)
+		       const struct stf_obj *dobj, uint64_t off, uint64_t *doff,
+		       const struct pointee *pe)
 {
 	if (!so->unit || !dobj->unit || so->type >= so->unit->ntypes) {
 		*doff = off;
@@ -401,9 +429,9 @@ static int map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
 		&so->unit->members[S->members + S->nmembers - 1] : NULL;
 	if (!esz || (last && is_flexible(so->unit, last->type)) ||
 	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST)
-		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, 0);
+		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, pe, 0);
 	uint64_t e = off / esz, r = off % esz, dr;
-	if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, 0) < 0)
+	if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0)
 		return -1;
 	*doff = e * T(dobj->unit, dt)->size + dr;
 	return 0;
@@ -506,7 +534,7 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	return 0;
 }
 
-static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out)
+static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
 {
 	const struct stf_range *r;
 	int64_t j;
@@ -527,7 +555,7 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out)
 		return -1;
 	doff = off;
 	if (!x->pair[r->value].same &&
-	    map_obj_off(x, o, &x->dst->objs[j], off, &doff) < 0)
+	    map_obj_off(x, o, &x->dst->objs[j], off, &doff, pe) < 0)
 		return -1;
 	*out = x->dst->objs[j].addr + doff;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
@@ -542,7 +570,7 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out)
 
 int stf__xfer_relocate(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)
 {
-	return reloc(x, src_ptr, dst_ptr);
+	return reloc(x, src_ptr, dst_ptr, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -798,7 +826,8 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 			continue;
 		x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 		x->leaf_active = 1;
-		if (reloc(x, v, &nv) < 0) {
+		struct pointee pe = { f->kind == STF_LEAF_PTR ? f->unit : NULL, f->type };
+		if (reloc(x, v, &nv, &pe) < 0) {
 			x->leaf_active = 0;
 			return -1;
 		}
@@ -896,7 +925,7 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 				   T(su, smt)->size == 8 && T(du, dmt)->size == 8) {
 				uint64_t v, nv;
 				memcpy(&v, s + sabs, 8);
-				r = reloc(x, v, &nv);
+				r = reloc(x, v, &nv, NULL);
 				if (!r)
 					memcpy(d + dm->offset, &nv, 8);
 			} else if (sm->bit_size || dm->bit_size) {
@@ -996,8 +1025,9 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 	case STF_K_POINTER:
 		if (S->kind == STF_K_POINTER) {
 			uint64_t v, nv;
+			struct pointee pe = { su, S->target };
 			memcpy(&v, s, 8);
-			if (reloc(x, v, &nv) < 0)
+			if (reloc(x, v, &nv, &pe) < 0)
 				return -1;
 			memcpy(d, &nv, 8);
 			return 0;
@@ -1113,7 +1143,7 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 		}
 		memcpy(&v, s, 8);
-		if (reloc(x, v, &nv) < 0)
+		if (reloc(x, v, &nv, NULL) < 0)
 			return -1;
 		memcpy(d, &nv, 8);
 		return 0;
