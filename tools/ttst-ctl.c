@@ -231,10 +231,10 @@ static void print_update(const struct ttst_msg *m)
 {
 	static const char *const phases[][2] = {
 		{ "t_quiesce", "quiesce" }, { "t_start_future", "start-future" },
-		{ "fwd_seconds_metadata", "metadata" }, { "t_forward", "forward" },
+		{ "t_forward", "forward" }, { "fwd_seconds_metadata", "(metadata" },
 		{ "t_start_reversed", "start-reversed" }, { "t_backward", "backward" },
 		{ "t_diff", "diff" }, { "t_commit", "commit" }, { "t_rollback", "rollback" },
-		{ "t_total", "total" },
+		{ "t_total", "total" }, { "t_downtime", "(program paused" },
 	};
 	const char *outcome = ttst_msg_get(m, "outcome");
 	const char *reason = ttst_msg_get(m, "reason");
@@ -254,7 +254,7 @@ static void print_update(const struct ttst_msg *m)
 	for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
 		double s = secs(m, phases[i][0]);
 		if (s >= 0)
-			printf(" %s %.2f", phases[i][1], s * 1e3);
+			printf(" %s %.2f%s", phases[i][1], s * 1e3, *phases[i][1] == '(' ? ")" : "");
 	}
 	putchar('\n');
 	print_engine(m, "fwd_", "forward:");

@@ -608,6 +608,7 @@ static const char *const phase_key[NPHASES] = {
 
 struct txn {
 	double t0, deadline;
+	double frozen, thawed; /* P stopped serving; P or F serves again */
 	int dry_run;
 	char reason[1200];
 	struct ttst_msgbuf rep;
@@ -666,7 +667,6 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 {
 	struct proc *p = &d.proc[r];
 	const char *err;
-	double t1 = now();
 
 	p->has_reply = 0;
 	if (p->fd < 0 || ttst_msg_send(p->fd, cmd, pass_fd) < 0) {
@@ -681,7 +681,6 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 	if (await(t, r, ph, 0) < 0)
 		return -1;
 	p->has_reply = 0;
-	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
 	if (prefix) /* the engine's report, whatever the outcome */
 		for (int i = 0; i < p->reply.nfields; i++) {
 			char key[64];
@@ -708,6 +707,17 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 		return -1;
 	}
 	return 0;
+}
+
+/* call(), recording the phase's duration in the report. */
+static int timed_call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *cmd,
+		      int pass_fd, const char *prefix)
+{
+	double t1 = now();
+	int rc = call(t, r, ph, cmd, pass_fd, prefix);
+
+	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
+	return rc;
 }
 
 static void kill_and_reap(enum role r)
@@ -763,6 +773,7 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 {
 	struct proc *P = &d.proc[PAST], *F = &d.proc[FUTURE], *R = &d.proc[REVERSED];
 	struct ttst_msgbuf cmd;
+	double tb;
 	int sv[2];
 
 	if (spawn(t, FUTURE, new_path, new_argv, fault) < 0)
@@ -771,11 +782,12 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	ttst_msg_add(&cmd, "cmd", "forward");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
-	if (call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0)
+	if (timed_call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0)
 		return -1;
 	if (spawn(t, REVERSED, NULL, d.argv, fault) < 0)
 		return -1;
 	/* F and R talk over a socket pair of their own. */
+	tb = now();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(t->reason, sizeof t->reason, "socketpair: %s", strerror(errno));
 		return -1;
@@ -817,11 +829,12 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 			 err ? err : "(no reason given)");
 		return -1;
 	}
+	ttst_msg_addf(&t->rep, phase_key[PH_BACKWARD], "%.6f", now() - tb);
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "diff");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
-	return call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_");
+	return timed_call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_");
 }
 
 static void send_simple(enum role r, const char *cmdname)
@@ -839,6 +852,7 @@ static int commit(struct txn *t, const char *new_path, char **new_argv)
 {
 	struct ttst_msgbuf cmd;
 	pid_t old = d.proc[PAST].pid;
+	double t1 = now();
 
 	/* F first: until it confirms, P can still be resumed. */
 	ttst_msg_init(&cmd);
@@ -846,6 +860,7 @@ static int commit(struct txn *t, const char *new_path, char **new_argv)
 	t->deadline = now() + 5;
 	if (call(t, FUTURE, PH_COMMIT, &cmd, -1, NULL) < 0)
 		return -1;
+	t->thawed = now();
 	send_simple(PAST, "exit");
 	send_simple(REVERSED, "exit");
 	proc_reset(&d.proc[PAST]);
@@ -861,25 +876,31 @@ static int commit(struct txn *t, const char *new_path, char **new_argv)
 	snprintf(d.binary, sizeof d.binary, "%s", new_path);
 	d.version_started = time(NULL);
 	logmsg("program is now pid %d (was %d): %s", (int)d.proc[PAST].pid, (int)old, d.binary);
+	ttst_msg_addf(&t->rep, "t_commit", "%.6f", now() - t1);
 	return 0;
 }
 
+/* P first (F and R never serve before a commit, so they can be killed
+ * after P serves again), then F and R. */
 static void rollback(struct txn *t, int quiesced)
 {
 	struct ttst_msgbuf cmd;
+	char saved[sizeof t->reason];
+	double t1 = now();
 
+	if (quiesced) {
+		ttst_msg_init(&cmd);
+		ttst_msg_add(&cmd, "cmd", "resume");
+		t->deadline = now() + 5;
+		memcpy(saved, t->reason, sizeof saved);
+		if (call(t, PAST, PH_ROLLBACK, &cmd, -1, NULL) < 0)
+			logmsg("WARNING: the past version did not confirm it resumed: %s", t->reason);
+		memcpy(t->reason, saved, sizeof saved);
+		t->thawed = now();
+	}
 	kill_and_reap(FUTURE);
 	kill_and_reap(REVERSED);
-	if (!quiesced)
-		return;
-	ttst_msg_init(&cmd);
-	ttst_msg_add(&cmd, "cmd", "resume");
-	t->deadline = now() + 5;
-	char saved[sizeof t->reason];
-	memcpy(saved, t->reason, sizeof saved);
-	if (call(t, PAST, PH_ROLLBACK, &cmd, -1, NULL) < 0)
-		logmsg("WARNING: the past version did not confirm it resumed: %s", t->reason);
-	memcpy(t->reason, saved, sizeof saved);
+	ttst_msg_addf(&t->rep, "t_rollback", "%.6f", now() - t1);
 }
 
 static char **copy_argv(const char *argv0, const struct ttst_msg *req, char *const *def)
@@ -974,7 +995,8 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "quiesce");
 	ttst_msg_addf(&cmd, "timeout_ms", "%u", timeout * 1000 / 2);
-	ok = call(&t, PAST, PH_QUIESCE, &cmd, -1, NULL) == 0;
+	t.frozen = now();
+	ok = timed_call(&t, PAST, PH_QUIESCE, &cmd, -1, NULL) == 0;
 	if (ok) {
 		quiesced = 1;
 		d.proc[PAST].root = ttst_msg_u64(&d.proc[PAST].reply, "root", 0);
@@ -1004,6 +1026,8 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	ttst_msg_add(&t.rep, "outcome", committed ? "committed" : ok ? "validated" : "rolled-back");
 	if (!committed)
 		ttst_msg_add(&t.rep, "reason", t.reason);
+	if (quiesced && t.thawed > 0)
+		ttst_msg_addf(&t.rep, "t_downtime", "%.6f", t.thawed - t.frozen);
 	ttst_msg_addf(&t.rep, "t_total", "%.6f", now() - t.t0);
 	if (t.rep.overflow) {
 		ttst_msg_init(&t.rep);
