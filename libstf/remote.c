@@ -1179,7 +1179,8 @@ void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
 			type = et;
 			continue;
 		}
-		if (t->kind != STF_K_STRUCT && t->kind != STF_K_UNION)
+		/* which member of a union is meant is unknowable: stop there */
+		if (t->kind != STF_K_STRUCT)
 			return;
 		const struct stf_member_rec *best = NULL;
 		for (uint32_t i = 0; i < t->nmembers; i++) {

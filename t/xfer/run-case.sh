@@ -10,6 +10,7 @@
 #   pair: PAIR               the programs (default: NAME)
 #   fault: KIND[@PHASE]      passed as ttst-ctl update --fault
 #   timeout: SECONDS         passed as ttst-ctl update --timeout
+#   args: WORDS              arguments of v1 (and so of v2)
 #   expect: commit           v2 then checks the state it got, must exit 0
 #   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
 #                            and v1 keeps running
@@ -54,6 +55,7 @@ pair=${pair:-$case}
 expect=$(key expect)
 fault=$(key fault)
 timeout=$(key timeout)
+args=$(key args)
 stderr_has=$(key diff)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
@@ -65,7 +67,7 @@ for v in v1 v2; do
 		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair.c"; }
 done
 
-"$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$pair" \
+"$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$pair" $args \
 	>"$WORK/program.out" 2>&1 &
 TTSTD_PID=$!
 up=
