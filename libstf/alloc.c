@@ -748,21 +748,18 @@ static inline __attribute__((always_inline)) void *track(char *chunk, size_t ali
 }
 
 /* Can the 32 bytes before p be read?  Always for our blocks (the header
- * lies in the same glibc chunk); in doubt only for foreign pointers near
- * a page start.  Cheap tests first: a pointer past the first 32 bytes of
- * its page, or one whose magic word (p - 4, in the same page) is ours;
- * only page-aligned pointers that are not ours cost a system call. */
+ * lies in the same glibc chunk).  For a foreign glibc pointer the chunk
+ * header (p - 16 .. p - 1) is readable - glibc's free reads it - so only a
+ * pointer 16 bytes into a page (a glibc mmap'd chunk) may have an
+ * unmapped page before its would-be header: there, the magic word at
+ * p - 4 (same page) tells ours from glibc's without reading further. */
 static inline bool header_readable(uintptr_t p)
 {
 	uintptr_t in_page = p & (PAGE - 1);
-	if (__builtin_expect(in_page >= HDR_SIZE, 1))
+	if (__builtin_expect(in_page >= HDR_SIZE || in_page < sizeof(uint32_t), 1))
 		return true;
-	if (in_page >= sizeof(uint32_t)) {
-		uint32_t magic = *(const uint32_t *)(p - sizeof(uint32_t));
-		return magic == STF_BLOCK_MAGIC || magic == STF_BLOCK_FREED;
-	}
-	unsigned char vec;
-	return syscall(SYS_mincore, (p - HDR_SIZE) & ~(PAGE - 1), PAGE, &vec) == 0;
+	uint32_t magic = *(const uint32_t *)(p - sizeof(uint32_t));
+	return magic == STF_BLOCK_MAGIC || magic == STF_BLOCK_FREED;
 }
 
 /* The header of a block of ours; NULL for memory glibc handed out without
