@@ -118,11 +118,20 @@ static void reply_error(const char *fmt, ...)
 }
 
 /* The engine's report as reply fields; ok unless rc < 0. */
-static void reply_report(int rc, const struct stf_xfer_report *rep)
+static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 {
 	reply_begin(rc == 0);
 	if (rc < 0)
 		ttst_msg_add(&out, "error", rep->error[0] ? rep->error : "failed (no reason given)");
+	if (is_diff) {
+		ttst_msg_addf(&out, "differences", "%llu", (unsigned long long)rep->differences);
+		if (rep->first_diff[0])
+			ttst_msg_add(&out, "first_diff", rep->first_diff);
+		ttst_msg_addf(&out, "seconds_metadata", "%.6f", rep->seconds_metadata);
+		ttst_msg_addf(&out, "seconds_transfer", "%.6f", rep->seconds_transfer);
+		reply_send();
+		return;
+	}
 	ttst_msg_addf(&out, "static_objects", "%llu", (unsigned long long)rep->static_objects);
 	ttst_msg_addf(&out, "dynamic_objects", "%llu", (unsigned long long)rep->dynamic_objects);
 	ttst_msg_addf(&out, "locals", "%llu", (unsigned long long)rep->locals);
@@ -131,11 +140,8 @@ static void reply_report(int rc, const struct stf_xfer_report *rep)
 	ttst_msg_addf(&out, "type_transforms", "%llu", (unsigned long long)rep->type_transforms);
 	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
 	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);
-	ttst_msg_addf(&out, "differences", "%llu", (unsigned long long)rep->differences);
 	ttst_msg_addf(&out, "seconds_metadata", "%.6f", rep->seconds_metadata);
 	ttst_msg_addf(&out, "seconds_transfer", "%.6f", rep->seconds_transfer);
-	if (rep->first_diff[0])
-		ttst_msg_add(&out, "first_diff", rep->first_diff);
 	reply_send();
 }
 
@@ -382,7 +388,7 @@ static void dispatch(int passed_fd)
 		reply_send();
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		rc = stf__xfer_forward(ctl.past_pid, ctl.past_root, &rep);
-		reply_report(rc, &rep);
+		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "backward") == 0) {
 		pid_t rev = msg_pid("rev_pid");
 		if (passed_fd < 0 || !rev) {
@@ -390,7 +396,7 @@ static void dispatch(int passed_fd)
 			return;
 		}
 		rc = stf__xfer_backward(passed_fd, rev, ttst_msg_u64(&in, "rev_root", 0), &rep);
-		reply_report(rc, &rep);
+		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "resume") == 0) {
 		cmd_commit();
 	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "serve") == 0) {
@@ -403,10 +409,10 @@ static void dispatch(int passed_fd)
 		if (prctl(PR_SET_PTRACER, (unsigned long)fut, 0, 0, 0) < 0 && errno != EINVAL)
 			warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
 		rc = stf__xfer_serve(passed_fd, &rep);
-		reply_report(rc, &rep);
+		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "diff") == 0) {
 		rc = stf__diff(ctl.past_pid, ctl.past_root, &rep);
-		reply_report(rc, &rep);
+		reply_report(rc, &rep, 1);
 	} else {
 		reply_error("command '%s' is unknown or not valid in the %s version", cmd,
 			    role_word(ctl.role));
