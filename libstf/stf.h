@@ -22,6 +22,10 @@
 extern "C" {
 #endif
 
+/* The API is exported by libstf.so, which is built with hidden visibility
+ * by default, and imported by programs that may be too. */
+#pragma GCC visibility push(default)
+
 /* ---------------------------------------------------------------- */
 /* Annotations.  The stf.so plugin predefines __STF_PLUGIN__ and
  * registers the attributes; without it the macros compile away.       */
@@ -167,6 +171,8 @@ struct stf_object_info {
 	size_t offset;       /* offset of the queried address */
 };
 int stf_lookup(const void *addr, struct stf_object_info *info);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
