@@ -62,10 +62,26 @@ tree stf_site_ids_decl (void)
 	return decl;
 }
 
+/* The unit's own declaration of the pending-site cell, if it has one (the
+ * runtime's own sources do). */
+static varpool_node *own_alloc_site (void)
+{
+	varpool_node *vnode;
+	FOR_EACH_VARIABLE (vnode)
+		if (DECL_NAME (vnode->decl)
+		    && !strcmp (stf_decl_name (vnode->decl), STF_ALLOC_SITE_VAR)
+		    && TREE_PUBLIC (vnode->decl))
+			return vnode;
+	return NULL;
+}
+
 tree stf_alloc_site_decl (void)
 {
 	static tree decl;
 	if (!decl) {
+		varpool_node *own = own_alloc_site ();
+		if (own)
+			return decl = own->decl;
 		decl = build_decl (BUILTINS_LOCATION, VAR_DECL,
 				   get_identifier (STF_ALLOC_SITE_VAR),
 				   build_pointer_type (uint32_type_node));
@@ -211,7 +227,9 @@ void stf_emit_unit (void *, void *)
 
 	/* Weak, in a COMDAT group so every unit can carry one: a program
 	 * built with the plugin links without libstf. */
-	fprintf (f, "\t.weak %s\n"
+	varpool_node *own = own_alloc_site ();
+	if (!own || DECL_EXTERNAL (own->decl))
+		fprintf (f, "\t.weak %s\n"
 		 "\t.pushsection .tbss.%s,\"awTG\",@nobits,%s,comdat\n"
 		 "\t.balign 8\n\t.type %s, @object\n\t.size %s, 8\n%s:\n"
 		 "\t.zero 8\n\t.popsection\n",

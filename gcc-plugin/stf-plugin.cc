@@ -68,13 +68,19 @@ std::string stf_function_name (tree fndecl)
 	return dot == std::string::npos ? name : name.substr (0, dot);
 }
 
+/* The preprocessor exists in the C family front ends only; the weak
+ * reference lets lto1 (-flto links pass -fplugin on) load the plugin. */
+#pragma weak parse_in
+
 /* Defines __STF_PLUGIN__ so stf.h turns its macros into the attributes.
  * PLUGIN_PRAGMAS runs once the preprocessor exists and before the main
- * file is read, also with -E. */
+ * file is read, also with -E.  Input that is already preprocessed
+ * (-fpreprocessed, -save-temps) got the macro when it was preprocessed. */
 static void define_macro (void *, void *)
 {
 	static bool defined;
-	if (!defined && parse_in) {
+	if (!defined && &parse_in && parse_in
+	    && !cpp_get_options (parse_in)->preprocessed) {
 		cpp_define (parse_in, "__STF_PLUGIN__=1");
 		defined = true;
 	}

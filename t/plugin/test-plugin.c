@@ -818,6 +818,39 @@ START_TEST(pointer_union_warning)
 }
 END_TEST
 
+/* Build modes the metadata does not cover must still build and run. */
+START_TEST(other_build_modes)
+{
+	char *out;
+	mkdir(BUILD_DIR, 0755);
+	/* -flto passes -fplugin on to lto1 as well. */
+	int rc = run(&out, "cd " BUILD_DIR " && %s %s -O2 -flto %s -o lto %s && ./lto",
+		     TEST_CC, plugin_flags(), sources("sites"), libs("sites"));
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(strstr(out, "conns "), "%s", out);
+	free(out);
+	/* -save-temps: the plugin also runs on the preprocessed file. */
+	rc = run(&out, "cd " BUILD_DIR " && %s %s -O2 -save-temps %s -o saved %s",
+		 TEST_CC, plugin_flags(), sources("frames"), libs("frames"));
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	struct elfmeta *em = open_meta(BUILD_DIR "/saved");
+	ck_assert_uint_eq(elfmeta_meta(em)->units[0].nframes, 1);
+	elfmeta_close(em);
+	rc = run(&out, "%s %s -fsyntax-only %s", TEST_CC, plugin_flags(), sources("types"));
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	/* A shared object whose unit defines stf__alloc_site itself. */
+	rc = run(&out, "%s %s -O2 -fPIC -shared %s/own-cell.c -o " BUILD_DIR "/libown.so",
+		 TEST_CC, plugin_flags(), CORPUS_DIR);
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
+	em = open_meta(BUILD_DIR "/libown.so");
+	ck_assert_uint_eq(elfmeta_meta(em)->units[0].nsites, 1);
+	elfmeta_close(em);
+}
+END_TEST
+
 /* Every object and type agrees with DWARF. */
 START_TEST(stf_meta_verify)
 {
@@ -858,6 +891,7 @@ static Suite *plugin_suite(void)
 		{ "disable", disable_keeps_attributes, 0 },
 		{ "macro", macro_defined_for_preprocessing, 0 },
 		{ "union_warning", pointer_union_warning, 0 },
+		{ "other_build_modes", other_build_modes, 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		TCase *tc = tcase_create(cases[i].name);
