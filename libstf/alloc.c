@@ -540,13 +540,16 @@ static inline uint32_t external_site(uintptr_t pc)
 }
 
 /* The site of the allocation being made: the plugin's marker if set
- * (consumed), else the caller's external site. */
+ * (consumed), else the caller's external site.  A cell still 0 belongs to
+ * a unit libstf did not number (an instrumented shared library): the
+ * caller's address is better than nothing. */
 static inline uint32_t take_site(const void *ra)
 {
 	uint32_t *cell = stf__alloc_site;
 	if (cell) {
 		stf__alloc_site = NULL;
-		return *cell;
+		if (__builtin_expect(*cell != 0, 1))
+			return *cell;
 	}
 	return external_site((uintptr_t)ra);
 }
@@ -1148,7 +1151,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	uint64_t rlen = (len + PAGE - 1) & ~(PAGE - 1);
 	ensure_tables();
 	bool track_it = mmap_tracked(flags, prot);
-	uint32_t site = track_it ? (cell ? *cell : external_site((uintptr_t)__builtin_return_address(0))) : 0;
+	uint32_t site = !track_it ? 0 : cell && *cell ? *cell : external_site((uintptr_t)__builtin_return_address(0));
 	pthread_mutex_lock(&region_lock);
 	if (flags & MAP_FIXED)
 		mmap_forget_locked((uintptr_t)p, rlen);

@@ -185,8 +185,16 @@ START_TEST(marker_consumed)
 	ck_assert_uint_ne(hdr_of(q)->site, 0);
 	site_string(hdr_of(q)->site, buf, sizeof buf);
 	ck_assert_msg(strstr(buf, "test-alloc+0x") == buf, "site %s", buf);
+	/* A cell libstf never numbered (0): the caller's site instead. */
+	uint32_t unnumbered = 0;
+	set_marker(&unnumbered);
+	void *r = malloc(24);
+	ck_assert_ptr_null(marker());
+	site_string(hdr_of(r)->site, buf, sizeof buf);
+	ck_assert_msg(strstr(buf, "test-alloc+0x") == buf, "site %s", buf);
 	free(p);
 	free(q);
+	free(r);
 }
 END_TEST
 
