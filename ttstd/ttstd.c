@@ -669,6 +669,12 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 	const char *err;
 
 	p->has_reply = 0;
+	if (cmd->overflow) {
+		snprintf(t->reason, sizeof t->reason,
+			 "the %s command does not fit in a message (arguments too long?)",
+			 phase_name[ph]);
+		return -1;
+	}
 	if (p->fd < 0 || ttst_msg_send(p->fd, cmd, pass_fd) < 0) {
 		if (p->fd >= 0 || p->exited || p->hung_up)
 			describe_failure(r, ph, t->reason, sizeof t->reason);

@@ -12,6 +12,13 @@ pid=$(program_pid)
 
 # bad requests
 "$TQ" fuzz "$SOCK" 400 7 || fail "a bad request did not get an error reply"
+# the program socket: bad greetings, and a process ttstd did not start
+"$TQ" fuzz "$SOCK.prog" 100 8 || fail "a bad greeting did not get an error reply"
+r=$("$TQ" raw "$SOCK.prog" "hello=1 role=past")
+case $r in "ok=0 error=ttstd%20expects%20no%20past%20process%20with%20pid"*) ;;
+*) fail "a stranger was accepted as the program: $r";; esac
+grep -q "refused program connection from pid [0-9]* claiming role past" "$WORK/ttstd.log" ||
+	fail "the stranger is not logged"
 r=$("$TQ" raw "$SOCK" "cmd=nope")
 case $r in "ok=0 error=unknown%20command%20'nope'"*) ;; *) fail "unknown command: $r";; esac
 ctl update /bin/true >/dev/null 2>"$WORK/err"; rc=$?
