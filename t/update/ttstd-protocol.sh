@@ -65,6 +65,28 @@ expect "pid at the end" "$(program_pid)" "$pid"
 expect "second ttstd" $? 125
 grep -q "in use by another ttstd" "$WORK/err" || fail "second ttstd: $(cat "$WORK/err")"
 
+# the default socket: $XDG_RUNTIME_DIR/ttst/NAME.sock in a private directory,
+# found by ttst-ctl -n NAME
+mkdir "$WORK/xdg"
+XDG_RUNTIME_DIR=$WORK/xdg "$TTSTD" --name xdgtest --log "$WORK/xdg.log" -- sleep 30 &
+xpid=$!
+for _ in $(seq 100); do
+	[ -S "$WORK/xdg/ttst/xdgtest.sock" ] && break
+	sleep 0.02
+done
+expect "runtime directory mode" "$(stat -c %a "$WORK/xdg/ttst")" 700
+XDG_RUNTIME_DIR=$WORK/xdg "$TTST_CTL" -n xdgtest status | grep -q "^name: *xdgtest$" ||
+	fail "ttst-ctl -n did not find the default socket"
+kill "$xpid"
+wait "$xpid"
+# a runtime directory others can enter is refused
+chmod 755 "$WORK/xdg/ttst"
+XDG_RUNTIME_DIR=$WORK/xdg "$TTSTD" --name xdgtest -- true 2>"$WORK/err"
+expect "exit status with an open runtime directory" $? 125
+grep -q "mode 0700" "$WORK/err" || fail "open runtime directory: $(cat "$WORK/err")"
+"$TTSTD" --name "../evil" -- true 2>/dev/null
+expect "bad name" $? 2
+
 # ttstd exits with the program's status when it ends
 kill "$pid"
 wait "$TTSTD_PID"; rc=$?
