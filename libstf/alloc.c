@@ -192,31 +192,48 @@ static inline void mark_heap_changed(void)
  * slow-path allocation (possibly inside the dynamic loader), so only raw
  * system calls.                                                        */
 
+/* STF_ID_BASE from the initial environment, read from /proc/self/environ
+ * (getenv may not work yet), streamed: the environment has no size limit. */
 static uint64_t env_id_base(void)
 {
-	char buf[16384];
+	static const char key[] = "STF_ID_BASE=";
 	int fd = (int)syscall(SYS_open, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	static const char key[] = "STF_ID_BASE=";
-	for (char *p = buf; p < buf + n; p += strlen(p) + 1) {
-		if (strncmp(p, key, sizeof key - 1))
-			continue;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(p + sizeof key - 1, &end, 0);
-		if (errno || *end || end == p + sizeof key - 1) {
-			warn("STF_ID_BASE is not a number; ignored");
-			return 0;
+	char buf[4096], val[32];
+	size_t pos = 0;     /* characters of the current entry seen */
+	size_t nval = 0;
+	bool found = false, done = false;
+	ssize_t n;
+	while (!done && (n = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n && !done; i++) {
+			char c = buf[i];
+			if (c == 0) {
+				done = found;
+				pos = 0;
+				continue;
+			}
+			if (pos < sizeof key - 1) {
+				pos = c == key[pos] ? pos + 1 : SIZE_MAX / 2;
+			} else if (pos == sizeof key - 1 || found) {
+				found = true;
+				if (nval < sizeof val - 1)
+					val[nval++] = c;
+				pos = sizeof key;
+			}
 		}
-		return v;
+	close(fd);
+	if (!found)
+		return 0;
+	val[nval] = 0;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(val, &end, 0);
+	if (errno || *end || !nval) {
+		warn("STF_ID_BASE is not a number; ignored");
+		return 0;
 	}
-	return 0;
+	return v;
 }
 
 static void init_tables(void)

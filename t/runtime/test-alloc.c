@@ -623,7 +623,7 @@ END_TEST
 
 /* STF_ID_BASE is honoured from the very first allocation: a child
  * process (this binary, mode "first-id") prints the ID of a new block. */
-static uint64_t first_id_with_env(const char *env)
+static uint64_t first_id_with_env(const char *env, const char *before)
 {
 	int pfd[2];
 	ck_assert_int_eq(pipe(pfd), 0);
@@ -631,7 +631,7 @@ static uint64_t first_id_with_env(const char *env)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	char *argv[] = { "test-alloc", "first-id", NULL };
-	char *envp[] = { (char *)env, NULL };
+	char *envp[] = { (char *)before, (char *)env, NULL };
 	pid_t pid;
 	ck_assert_int_eq(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, envp), 0);
 	close(pfd[1]);
@@ -647,11 +647,21 @@ static uint64_t first_id_with_env(const char *env)
 
 START_TEST(id_base_env)
 {
-	uint64_t plain = first_id_with_env("X=1");
+	uint64_t plain = first_id_with_env("X=1", "Y=2");
 	ck_assert_uint_lt(plain, 1000000);
-	uint64_t based = first_id_with_env("STF_ID_BASE=5000000000");
+	uint64_t based = first_id_with_env("STF_ID_BASE=5000000000", "Y=2");
 	ck_assert_uint_ge(based, 5000000000ULL);
 	ck_assert_uint_lt(based, 5000000000ULL + 1000000);
+	/* After a large environment (as ttstd appends it last). */
+	static char big[40000];
+	memset(big, 'v', sizeof big - 1);
+	memcpy(big, "BIG=", 4);
+	based = first_id_with_env("STF_ID_BASE=777000000", big);
+	ck_assert_uint_ge(based, 777000000ULL);
+	ck_assert_uint_lt(based, 777000000ULL + 1000000);
+	/* Not a number: ignored with a warning. */
+	plain = first_id_with_env("STF_ID_BASE=12abc", "Y=2");
+	ck_assert_uint_lt(plain, 1000000);
 }
 END_TEST
 
