@@ -14,6 +14,9 @@
 #include "alloc.h"
 #include "callbacks.h"
 
+/* The public API of stf.h (the library is built with hidden visibility). */
+#define EXPORT __attribute__((visibility("default")))
+
 enum cb_kind { CB_OBJECT, CB_TYPE, CB_MEMBER, CB_NEW, CB_DONE };
 
 struct cb_entry {
@@ -80,7 +83,7 @@ static int add_cb(enum cb_kind kind, const char *name, const char *member,
 	return 0;
 }
 
-int stf_on_object(const char *object_id, unsigned directions, stf_value_cb cb, void *arg)
+EXPORT int stf_on_object(const char *object_id, unsigned directions, stf_value_cb cb, void *arg)
 {
 	struct stf_cb c = { .fn.value = cb, .arg = arg };
 	if (!cb)
@@ -88,7 +91,7 @@ int stf_on_object(const char *object_id, unsigned directions, stf_value_cb cb, v
 	return add_cb(CB_OBJECT, object_id, NULL, directions, c);
 }
 
-int stf_on_type(const char *type_name, unsigned directions, stf_value_cb cb, void *arg)
+EXPORT int stf_on_type(const char *type_name, unsigned directions, stf_value_cb cb, void *arg)
 {
 	struct stf_cb c = { .fn.value = cb, .arg = arg };
 	if (!cb)
@@ -96,7 +99,7 @@ int stf_on_type(const char *type_name, unsigned directions, stf_value_cb cb, voi
 	return add_cb(CB_TYPE, type_name, NULL, directions, c);
 }
 
-int stf_on_member(const char *type_name, const char *member, unsigned directions,
+EXPORT int stf_on_member(const char *type_name, const char *member, unsigned directions,
 		  stf_value_cb cb, void *arg)
 {
 	struct stf_cb c = { .fn.value = cb, .arg = arg };
@@ -105,7 +108,7 @@ int stf_on_member(const char *type_name, const char *member, unsigned directions
 	return add_cb(CB_MEMBER, type_name, member, directions, c);
 }
 
-int stf_on_new_object(const char *object_id, unsigned directions, stf_init_cb cb, void *arg)
+EXPORT int stf_on_new_object(const char *object_id, unsigned directions, stf_init_cb cb, void *arg)
 {
 	struct stf_cb c = { .fn.init = cb, .arg = arg };
 	if (!cb)
@@ -113,7 +116,7 @@ int stf_on_new_object(const char *object_id, unsigned directions, stf_init_cb cb
 	return add_cb(CB_NEW, object_id, NULL, directions, c);
 }
 
-int stf_on_transfer_done(unsigned directions, stf_transformer_cb cb, void *arg)
+EXPORT int stf_on_transfer_done(unsigned directions, stf_transformer_cb cb, void *arg)
 {
 	struct stf_cb c = { .fn.done = cb, .arg = arg };
 	if (!cb)
@@ -121,7 +124,7 @@ int stf_on_transfer_done(unsigned directions, stf_transformer_cb cb, void *arg)
 	return add_cb(CB_DONE, NULL, NULL, directions, c);
 }
 
-int stf_rename(enum stf_rename_kind kind, const char *old_name, const char *new_name)
+EXPORT int stf_rename(enum stf_rename_kind kind, const char *old_name, const char *new_name)
 {
 	const char *dot = NULL;
 
@@ -253,27 +256,27 @@ const char *stf__rename_member(const char *type, const char *member,
 
 /* ---- helpers for callbacks (stf.h) ---- */
 
-enum stf_direction stf_xfer_direction(const struct stf_xfer *x)
+EXPORT enum stf_direction stf_xfer_direction(const struct stf_xfer *x)
 {
 	return stf__xfer_dir(x);
 }
 
-int stf_xfer_read(struct stf_xfer *x, uint64_t src_addr, void *buf, size_t len)
+EXPORT int stf_xfer_read(struct stf_xfer *x, uint64_t src_addr, void *buf, size_t len)
 {
 	return stf__xfer_src_read(x, src_addr, buf, len);
 }
 
-int stf_xfer_pointer(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)
+EXPORT int stf_xfer_pointer(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)
 {
 	return stf__xfer_relocate(x, src_ptr, dst_ptr);
 }
 
-uint64_t stf_xfer_object(struct stf_xfer *x, const char *object_id)
+EXPORT uint64_t stf_xfer_object(struct stf_xfer *x, const char *object_id)
 {
 	return stf__xfer_dst_object(x, object_id);
 }
 
-void stf_xfer_fail(struct stf_xfer *x, const char *fmt, ...)
+EXPORT void stf_xfer_fail(struct stf_xfer *x, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

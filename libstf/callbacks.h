@@ -28,7 +28,9 @@ int stf__cb_any_object(void);
 int stf__cb_any_type(void);
 int stf__cb_any_member(void);
 
-/* Look up a callback for the given direction; 0 if found (*cb filled). */
+/* Look up a callback for the given direction; 0 if found (*cb filled).
+ * A member callback of a member that is new in the destination (forward)
+ * receives the whole source struct as its source value. */
 int stf__cb_find_object(const char *object_id, enum stf_direction dir, struct stf_cb *cb);
 int stf__cb_find_type(const char *type_name, enum stf_direction dir, struct stf_cb *cb);
 int stf__cb_find_member(const char *type_name, const char *member,

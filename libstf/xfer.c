@@ -895,6 +895,21 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			continue;
 		}
 		const struct stf_member_rec *sm = src_member_for(x, su, st, dname, &sabs);
+		if (!sm && x->cb_member && x->dir == STF_FORWARD) {
+			/* added member: a member callback computes it from the
+			 * whole source struct */
+			char tn[256];
+			struct stf_cb cb;
+			if (!stf__cb_find_member(type_str(du, dt, tn, sizeof(tn)), dname, x->dir, &cb)) {
+				size_t mark = path_push(x, ".%s", dname);
+				int r = run_value_cb(x, &cb, su, src_struct, s, T(su, src_struct)->size,
+						     du, dmt, d + dm->offset, T(du, dmt)->size);
+				path_cut(x, mark);
+				if (r < 0)
+					return -1;
+			}
+			continue;
+		}
 		if (!sm)
 			continue; /* added member: stays zero */
 		uint32_t smt = strip(su, sm->type);
