@@ -977,7 +977,7 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		return;
 	}
 	d.in_txn = 1;
-	id = ++d.ntxn;
+	id = d.ntxn + 1; /* recorded when over: history shows finished ones */
 	t.dry_run = ttst_msg_u64(req, "dry_run", 0) == 1;
 	t.t0 = now();
 	t.deadline = t.t0 + timeout;
@@ -1045,7 +1045,8 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	logmsg("update #%u: %s in %.1f ms%s%s", id,
 	       committed ? "committed" : ok ? "validated (dry run), rolled back" : "rolled back",
 	       (now() - t.t0) * 1e3, committed ? "" : ": ", committed ? "" : t.reason);
-	d.history[(id - 1) % HISTORY] = t.rep;
+	d.history[d.ntxn % HISTORY] = t.rep;
+	d.ntxn++;
 	(void)ttst_msg_send(cfd, &t.rep, -1);
 	d.in_txn = 0;
 }
@@ -1074,6 +1075,7 @@ static pid_t start_program(char **argv)
 	if (pid == 0) {
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL); /* ignored here, but not the program's */
 		putenv(env);
 		unsetenv("STF_ROLE");
 		unsetenv("STF_PAST");
