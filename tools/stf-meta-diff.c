@@ -91,6 +91,24 @@ static void worse(struct verdict_note *r, enum verdict v, const char *note)
 static void diff_members(struct diff *d, const char *path,
 			 const struct stf_meta_unit *uo, uint32_t to,
 			 const struct stf_meta_unit *un, uint32_t tn);
+static void diff_enum(struct diff *d, const char *path,
+		      const struct stf_meta_unit *uo, const struct stf_type_rec *ro,
+		      const struct stf_meta_unit *un, const struct stf_type_rec *rn);
+
+/* Name of a struct/union/enum: its tag, else the name of the typedef that
+ * names it ("typedef struct { ... } foo_t"), else "" (anonymous). */
+static const char *aggregate_name(const struct stf_meta_unit *u, uint32_t t)
+{
+	const char *typedef_name = "";
+
+	while (t < u->ntypes && u->types[t].kind == STF_K_TYPEDEF) {
+		typedef_name = stf_meta_str(u, u->types[t].name);
+		t = u->types[t].target;
+	}
+	if (t < u->ntypes && u->types[t].name)
+		return stf_meta_str(u, u->types[t].name);
+	return typedef_name;
+}
 
 static int is_arith(const struct stf_type_rec *r)
 {
@@ -108,6 +126,7 @@ static struct verdict_note classify(struct diff *d, const char *path,
 {
 	struct verdict_note r = { V_SAME, "" };
 	const struct stf_type_rec *ro, *rn;
+	const char *ao = aggregate_name(uo, to), *an = aggregate_name(un, tn);
 	char so[256], sn[256];
 
 	to = stf_meta_strip_typedefs(uo, to);
@@ -141,10 +160,12 @@ static struct verdict_note classify(struct diff *d, const char *path,
 		return r;
 	}
 	if (ro->kind == STF_K_ENUM && rn->kind == STF_K_ENUM) {
-		if (strcmp(stf_meta_str(uo, ro->name), stf_meta_str(un, rn->name)) ||
-		    !ro->name)
+		/* enumerator changes are reported with the (named) enum */
+		if (!*ao && !*an)
+			diff_enum(d, path, uo, ro, un, rn);
+		else if (strcmp(ao, an))
 			worse(&r, V_CALLBACK, "different enum");
-		return r; /* enumerator changes are reported with the enum */
+		return r;
 	}
 	if ((ro->kind == STF_K_POINTER && (rn->kind == STF_K_INT || rn->kind == STF_K_ENUM)) ||
 	    (rn->kind == STF_K_POINTER && (ro->kind == STF_K_INT || ro->kind == STF_K_ENUM))) {
@@ -167,7 +188,7 @@ static struct verdict_note classify(struct diff *d, const char *path,
 		if (a && b && (a->kind == STF_K_STRUCT || a->kind == STF_K_UNION) &&
 		    (b->kind == STF_K_STRUCT || b->kind == STF_K_UNION) &&
 		    (a->kind != b->kind ||
-		     strcmp(stf_meta_str(uo, a->name), stf_meta_str(un, b->name)))) {
+		     strcmp(aggregate_name(uo, ro->target), aggregate_name(un, rn->target)))) {
 			worse(&r, V_CALLBACK, "points to another struct");
 			return r;
 		}
@@ -189,11 +210,10 @@ static struct verdict_note classify(struct diff *d, const char *path,
 	}
 	case STF_K_STRUCT:
 	case STF_K_UNION:
-		if (!ro->name && !rn->name) {
+		/* named ones are compared once, by name, in diff_types */
+		if (!*ao && !*an)
 			diff_members(d, path, uo, to, un, tn);
-			return r;
-		}
-		if (strcmp(stf_meta_str(uo, ro->name), stf_meta_str(un, rn->name)))
+		else if (strcmp(ao, an))
 			worse(&r, V_CALLBACK, "another struct");
 		return r;
 	case STF_K_FUNCTION:
@@ -408,6 +428,13 @@ static void diff_objects(struct diff *d)
 	}
 }
 
+static int is_aggregate(const struct stf_type_rec *r)
+{
+	return r->kind == STF_K_STRUCT || r->kind == STF_K_UNION || r->kind == STF_K_ENUM;
+}
+
+/* Named structs, unions and enums, and anonymous ones named by a typedef,
+ * compared member by member under that name. */
 static void diff_types(struct diff *d)
 {
 	const struct stf_meta *mo = d->old, *mn = d->new;
@@ -416,30 +443,37 @@ static void diff_types(struct diff *d)
 		const struct stf_meta_unit *u = &mo->units[ui];
 
 		for (uint32_t t = 0; t < u->ntypes; t++) {
-			const struct stf_type_rec *r = &u->types[t];
+			const struct stf_type_rec *r = &u->types[t], *ro, *rn;
 			const struct stf_meta_unit *uo, *un;
-			uint32_t to, tn;
+			uint32_t to, tn, ao, an;
 			char name[512];
 
-			if (!r->name || (r->kind != STF_K_STRUCT && r->kind != STF_K_UNION &&
-					 r->kind != STF_K_ENUM))
+			if (r->name && is_aggregate(r)) {
+				snprintf(name, sizeof name, "%s %s",
+					 r->kind == STF_K_STRUCT ? "struct" :
+					 r->kind == STF_K_UNION ? "union" : "enum",
+					 stf_meta_str(u, r->name));
+			} else if (r->kind == STF_K_TYPEDEF) {
+				ao = stf_meta_strip_typedefs(u, t);
+				if (ao >= u->ntypes || u->types[ao].name ||
+				    !is_aggregate(&u->types[ao]))
+					continue;
+				snprintf(name, sizeof name, "%s", stf_meta_str(u, r->name));
+			} else {
 				continue;
-			snprintf(name, sizeof name, "%s %s",
-				 r->kind == STF_K_STRUCT ? "struct" :
-				 r->kind == STF_K_UNION ? "union" : "enum",
-				 stf_meta_str(u, r->name));
+			}
 			/* The best record of the name, once: where find_type leads. */
 			if (stf_meta_find_type(mo, name, &uo, &to) || uo != u || to != t)
 				continue;
-			if (r->flags & STF_TF_INCOMPLETE)
-				continue;
+			ao = stf_meta_strip_typedefs(uo, to);
+			ro = &uo->types[ao];
 			if (stf_meta_find_type(mn, name, &un, &tn)) {
 				/* a struct of the same tag may have become a union */
 				static const char *const other[] = { "struct ", "union " };
 				const char *bare = stf_meta_str(u, r->name);
 				char alt[512];
 
-				for (int k = 0; k < 2; k++) {
+				for (int k = 0; k < 2 && r->kind != STF_K_TYPEDEF; k++) {
 					snprintf(alt, sizeof alt, "%s%s", other[k], bare);
 					if (r->kind != STF_K_ENUM && strcmp(alt, name) &&
 					    stf_meta_find_type(mn, alt, &un, &tn) == 0)
@@ -448,12 +482,22 @@ static void diff_types(struct diff *d)
 				}
 				continue;
 			}
-			if (un->types[tn].flags & STF_TF_INCOMPLETE)
+			an = stf_meta_strip_typedefs(un, tn);
+			if (an >= un->ntypes)
 				continue;
-			if (r->kind == STF_K_ENUM)
-				diff_enum(d, name, uo, r, un, &un->types[tn]);
-			else
-				diff_members(d, name, uo, to, un, tn);
+			rn = &un->types[an];
+			if ((ro->flags | rn->flags) & STF_TF_INCOMPLETE)
+				continue;
+			if (ro->kind != rn->kind) {
+				char so[256], sn[256];
+				spell(uo, ao, so, sizeof so);
+				spell(un, an, sn, sizeof sn);
+				add(d, "type changed", name, so, sn, V_CALLBACK, "different kind of type");
+			} else if (ro->kind == STF_K_ENUM) {
+				diff_enum(d, name, uo, ro, un, rn);
+			} else {
+				diff_members(d, name, uo, ao, un, an);
+			}
 		}
 	}
 }

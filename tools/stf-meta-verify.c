@@ -30,7 +30,10 @@ struct dw_entry {
 	Dwarf_Off die;    /* the DIE carrying the location / definition */
 	Dwarf_Off type;   /* DW_AT_type (0 = none) */
 	uint64_t addr;
-	int has_addr;     /* DW_OP_addr location (not TLS, not optimized out) */
+	int has_addr;     /* DW_OP_addr location (not TLS, not optimized out),
+	                     or a function's DW_AT_low_pc */
+	int code;         /* a function with code (low_pc, or DW_AT_ranges when
+	                     GCC split it into hot and cold parts) */
 	int tag;
 	int nested;       /* type defined inside a function */
 	int used;         /* matched by a plugin object */
@@ -324,7 +327,9 @@ static int index_children(struct verify *v, struct dw_cu *cu, Dwarf_Die parent,
 				en.has_addr = location_addr(v->dbg, child, &en.addr) == 0;
 			else if (dwarf_lowpc(child, &low, &e) == DW_DLV_OK) {
 				en.addr = low;
-				en.has_addr = 1;
+				en.has_addr = en.code = 1;
+			} else {
+				en.code = has_attr(child, DW_AT_ranges);
 			}
 			if (name && !has_attr(child, DW_AT_artificial) &&
 			    push_entry(&cu->vars, &cu->nvars, &cu->capvars, en))
@@ -739,7 +744,7 @@ static void check_type(struct verify *v, uint32_t t, Dwarf_Off die, const char *
 	const struct stf_meta_unit *u = v->u;
 	const struct stf_type_rec *r = t < u->ntypes ? &u->types[t] : NULL;
 	Dwarf_Die d = NULL;
-	unsigned dquals = 0;
+	unsigned dquals = 0, rquals;
 	int tag = 0;
 
 	/* Qualifiers wrap the type in DWARF and sit on the record in the plugin. */
@@ -770,12 +775,24 @@ static void check_type(struct verify *v, uint32_t t, Dwarf_Off die, const char *
 		report(v, path, "%s (plugin) vs void (DWARF)", kind_name(r->kind));
 		goto out;
 	}
-	/* Qualifiers of arrays land on the elements in DWARF. */
-	if (r->kind != STF_K_ARRAY && (r->quals & (STF_Q_CONST | STF_Q_VOLATILE)) != dquals &&
-	    !(dquals && !r->quals && tag == DW_TAG_array_type))
+	rquals = r->quals & (STF_Q_CONST | STF_Q_VOLATILE);
+	/* Qualifiers of arrays land on the elements in DWARF; those a typedef
+	 * carries because its aliased type has them are not written again. */
+	if (r->kind == STF_K_TYPEDEF) {
+		unsigned implied = 0;
+		for (uint32_t a = r->target; a < u->ntypes; a = u->types[a].target) {
+			implied |= u->types[a].quals;
+			if (u->types[a].kind != STF_K_TYPEDEF)
+				break;
+		}
+		rquals &= ~implied;
+		dquals &= ~implied;
+	}
+	if (r->kind != STF_K_ARRAY && rquals != dquals &&
+	    !(dquals && !rquals && tag == DW_TAG_array_type))
 		report(v, path, "qualifiers %s%s(plugin) vs %s%s(DWARF)",
-		       r->quals & STF_Q_CONST ? "const " : "",
-		       r->quals & STF_Q_VOLATILE ? "volatile " : (r->quals ? "" : "none "),
+		       rquals & STF_Q_CONST ? "const " : "",
+		       rquals & STF_Q_VOLATILE ? "volatile " : (rquals ? "" : "none "),
 		       dquals & STF_Q_CONST ? "const " : "",
 		       dquals & STF_Q_VOLATILE ? "volatile " : (dquals ? "" : "none "));
 	if (r->kind == STF_K_ARRAY || r->kind == STF_K_VECTOR) {
@@ -905,7 +922,7 @@ static struct dw_entry *find_var(struct dw_cu *cu, const char *func, const char 
 		struct dw_entry *e = &cu->vars[i];
 		if (e->tag != tag || strcmp(e->name, name) || strcmp(e->func, func))
 			continue;
-		if (tag == DW_TAG_subprogram && !e->has_addr)
+		if (tag == DW_TAG_subprogram && !e->code)
 			continue;
 		/* prefer the definition at the address, then any definition */
 		if (!best || (e->has_addr && e->addr == addr) ||
@@ -931,7 +948,7 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	/* An extern object may be defined in another compilation unit. */
 	for (size_t c = 0; (!e || !e->has_addr) && *func == '\0' && c < v->ncus; c++) {
 		struct dw_entry *o2 = find_var(&v->cus[c], "", name, tag, addr);
-		if (o2 && o2->has_addr)
+		if (o2 && (o2->has_addr || o2->code))
 			e = o2;
 	}
 	if (!e) {
@@ -944,17 +961,29 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	}
 	e->used = 1;
 	v->objects_checked++;
-	if (!(o->flags & STF_OF_TLS)) {
-		if (!e->has_addr)
-			report(v, "", "has address 0x%" PRIx64 " (plugin) but no static location in DWARF",
-			       addr);
-		else if (e->addr != addr)
-			report(v, "", "address 0x%" PRIx64 " (plugin) vs 0x%" PRIx64 " (DWARF)",
-			       addr, e->addr);
-	}
+	/* A function split into hot and cold parts has no single address in
+	 * DWARF; a TLS variable has no static one. */
+	if (e->has_addr && e->addr != addr)
+		report(v, "", "address 0x%" PRIx64 " (plugin) vs 0x%" PRIx64 " (DWARF)",
+		       addr, e->addr);
+	else if (!e->has_addr && !e->code && !(o->flags & STF_OF_TLS))
+		report(v, "", "has address 0x%" PRIx64 " (plugin) but no static location in DWARF",
+		       addr);
 	if (o->kind == STF_O_FUNC) {
-		/* the subprogram DIE describes the function type */
-		check_type(v, o->type, e->die, "type");
+		/* The subprogram DIE describes the function type; an out-of-line
+		 * instance of an inlined function has it in its abstract origin. */
+		Dwarf_Off fn = e->die;
+		for (int hop = 0; hop < 4; hop++) {
+			Dwarf_Die fd = die_at(v, fn);
+			Dwarf_Off origin = fd ? ref_attr(fd, DW_AT_abstract_origin) : 0;
+
+			if (fd)
+				dwarf_dealloc_die(fd);
+			if (!origin)
+				break;
+			fn = origin;
+		}
+		check_type(v, o->type, fn, "type");
 	} else {
 		check_type(v, o->type, e->type, "type");
 	}

@@ -251,6 +251,13 @@ static const struct {
 	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
 	{ "-DBLUE_VALUE=9", "enumerator changed: enum color.BLUE: 2 -> 9: auto (remapped by name)\n"
 	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	{ "-DLIMIT_T=long", "member retyped: conf_t.limit: int -> long int: auto\n"
+	  "member moved: conf_t.limit: offset 4 -> offset 8: auto\n"
+	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	/* the malloc'd block is stored into slots[]: its site changes type too */
+	{ "-DOTHER_STRUCT", "object retyped: slots: struct entry *[16] -> struct other *[16]: callback (points to another struct)\n"
+	  "site retyped: diffprog.c:main/slots[]#0: struct entry -> struct other: callback (another struct)\n"
+	  "diff: 2 state changes: 0 auto, 0 possibly lossy, 2 need a callback\n", 1 },
 };
 
 START_TEST(test_diff)

@@ -3,7 +3,9 @@
  * ADD (member added), DROP (member dropped), REORDER (members swapped),
  * KEY_T=type (member retyped), NSLOTS=n (array resized), REMOVE_OBJ,
  * ADD_OBJ (object removed/added), MORE_COLORS (enumerator added),
- * BLUE_VALUE=n (enumerator value changed). */
+ * BLUE_VALUE=n (enumerator value changed), LIMIT_T=type (member of a
+ * typedef'd anonymous struct retyped), OTHER_STRUCT (pointers to another
+ * struct). */
 #include <stdlib.h>
 
 #ifndef KEY_T
@@ -38,7 +40,22 @@ struct entry {
 #endif
 };
 
-struct entry *slots[NSLOTS];
+#ifndef LIMIT_T
+#define LIMIT_T int
+#endif
+typedef struct {
+	int level;
+	LIMIT_T limit;
+} conf_t;
+conf_t conf;
+
+#ifdef OTHER_STRUCT
+struct other { int x; };
+#define SLOT_T struct other
+#else
+#define SLOT_T struct entry
+#endif
+SLOT_T *slots[NSLOTS];
 #ifndef REMOVE_OBJ
 long counter;
 #endif
@@ -55,7 +72,8 @@ int main(int argc, char **argv)
 #ifndef DROP
 	e->col = BLUE;
 #endif
-	slots[argc % NSLOTS] = e;
+	slots[argc % NSLOTS] = (SLOT_T *)e;
+	conf.limit = 1;
 #ifndef REMOVE_OBJ
 	counter++;
 #endif
