@@ -80,7 +80,8 @@ static int same_target(const struct target *a, const struct target *b)
 	case 1:
 		return a->dyn == b->dyn && a->off == b->off && !strcmp(a->id, b->id);
 	case 2:
-		return a->off == b->off && !strcmp(a->id, b->id) && !strcmp(a->lib, b->lib);
+		return a->off == b->off && !strcmp(a->lib, b->lib) &&
+		       (a->id && b->id ? !strcmp(a->id, b->id) : a->id == b->id);
 	default:
 		return a->raw == b->raw;
 	}
@@ -99,7 +100,10 @@ static void fmt_target(const struct target *t, char *buf, size_t len)
 			snprintf(buf, len, "&%s+%" PRIu64, t->id, t->off);
 		break;
 	case 2:
-		snprintf(buf, len, "&%s(%s)+%" PRIu64, t->id, t->lib, t->off);
+		if (t->id)
+			snprintf(buf, len, "&%s(%s)+%" PRIu64, t->id, t->lib, t->off);
+		else
+			snprintf(buf, len, "%s+0x%" PRIx64, t->lib, t->off);
 		break;
 	default:
 		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);
@@ -233,7 +237,8 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 				char path[1024], a[300], b[300];
 				uint32_t lt;
 				snprintf(path, sizeof(path), "%s", d->path);
-				stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
+				if (o->unit)
+					stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
 				fmt_target(&pt, a, sizeof(a));
 				fmt_target(&rt, b, sizeof(b));
 				report(d, "%s: %s (past) != %s (reversed)", path, a, b);
@@ -281,7 +286,16 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		       po->size, ro->size);
 		return;
 	}
-	const struct stf_layout *l = ro->unit ? stf__layout(layouts, ro->unit, ro->type) : NULL;
+	if ((ro->flags & STF_OBJF_PXFER) && ro->size == 8) {
+		static const struct stf_leaf word = { .off = 0, .size = 8, .kind = STF_LEAF_PXFER };
+		struct stf_layout one = { (struct stf_leaf *)&word, 1, 8, 1 };
+		struct stf_obj untyped = *ro;
+		untyped.unit = NULL;
+		diff_layout(d, &untyped, &one, 0, pb, rb);
+		return;
+	}
+	const struct stf_layout *l = ro->unit && !(ro->flags & STF_OBJF_IXFER) ?
+		stf__layout(layouts, ro->unit, ro->type) : NULL;
 	if (!l || !l->size || (ro->kind != STF_OBJ_HEAP && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;

@@ -447,8 +447,10 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 				o.id = "";
 				o.type = STF_NONE;
 			}
-			if (!o.unit)
+			if (!o.unit || o.type >= o.unit->ntypes) { /* untyped */
+				o.unit = NULL;
 				o.type = STF_NONE;
+			}
 			if (!*o.id || (s->site < p->nsites && !p->site_unit[s->site] &&
 				       strchr(o.id, '+')))
 				o.flags |= STF_OBJF_EXTERNAL;
@@ -784,13 +786,21 @@ int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
 		if (!e)
 			return -1;
 		const char *n = elf_find_addr(e, addr - l->bias, off);
-		if (!n)
-			return -1;
 		*lib = base_name(l->path);
 		*sym = n;
+		if (!n) /* a local symbol of a stripped library (IFUNC targets) */
+			*off = addr - l->bias;
 		return 0;
 	}
 	return -1;
+}
+
+uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr)
+{
+	for (size_t i = 0; i < p->nlibs; i++)
+		if (!strcmp(base_name(p->libs[i].path), lib))
+			return vaddr + p->libs[i].bias;
+	return 0;
 }
 
 uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib, const char *sym)

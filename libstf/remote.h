@@ -111,13 +111,16 @@ int stf__peer_site_type(const struct stf_peer *p, const char *site_id,
 			const struct stf_meta_unit **unit, uint32_t *type);
 
 /* Shared-library symbol containing addr: library basename and symbol
- * name (arena strings) and offset into the symbol; 0 or -1. */
+ * name and offset into the symbol; 0 or -1.  Without a symbol (stripped
+ * library), *sym is NULL and *off the link-time address. */
 int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
 			 const char **sym, uint64_t *off);
 /* Address of a symbol of a library (by basename) or, lib == NULL, of the
  * executable, in the peer; 0 if not found. */
 uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 			       const char *sym);
+/* Run-time address of a library's link-time address; 0 if not loaded. */
+uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 /* Name of the executable's symbol containing addr (functions that are not
  * address-taken objects). */
 const char *stf__peer_exe_symbol(struct stf_peer *p, uint64_t addr, uint64_t *off);

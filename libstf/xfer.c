@@ -524,6 +524,18 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	}
 	exe = strrchr(x->src->exe, '/');
 	exe = exe ? exe + 1 : x->src->exe;
+	if (!sym) {
+		/* no symbol: the same place of the same library (libraries do
+		 * not change with the program) */
+		a = strcmp(lib, exe) ? stf__peer_lib_vaddr(x->dst, lib, off) : 0;
+		if (!a) {
+			xfail(x, "%s: pointer 0x%" PRIx64 " points into %s at 0x%" PRIx64
+			      " where no symbol is known", cur_path(x), v, lib, off);
+			return -1;
+		}
+		*out = a;
+		return 0;
+	}
 	a = stf__peer_symbol_addr(x->dst, strcmp(lib, exe) ? lib : NULL, sym);
 	if (!a) {
 		xfail(x, "%s: points to %s in %s, which does not exist in the destination",
@@ -1496,9 +1508,20 @@ static int schedule_dynamic(struct stf_xfer *x)
 		}
 		du = last_unit;
 		dt = last_type;
-		if (!du || dt == STF_NONE) { /* destination knows no type: keep ours */
-			du = o->unit;
-			dt = o->type;
+		if ((!du || dt == STF_NONE) && o->unit) {
+			/* the destination's site is untyped: the type of the same
+			 * name there, else ours */
+			char tn[256];
+			const char *name = type_str(o->unit, strip(o->unit, o->type), tn, sizeof(tn));
+			if (x->renames)
+				name = stf__rename(STF_RENAME_TYPE, name, x->dir);
+			if (stf_meta_find_type(dst->meta, name, &du, &dt) < 0) {
+				du = o->unit;
+				dt = o->type;
+			}
+		} else if (!du || dt == STF_NONE) {
+			du = NULL;
+			dt = STF_NONE;
 		} else if (!o->unit) {
 			/* typed in the destination only: bytes are copied as they are */
 			du = NULL;

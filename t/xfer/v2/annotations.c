@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include "xt.h"
+
+struct handle {
+	int fd;
+	void *cookie;
+} STF_OPAQUE;
+
+union word {
+	long n;
+	void *p;
+} STF_IXFER;
+
+struct pair {
+	long b, a; /* reordered, widened */
+};
+
+static int target[4];
+static struct handle handle;
+static union word word;
+static char *raw_ptr STF_IXFER;
+static uintptr_t hidden_ptr STF_PXFER;
+static char *line;
+static void *raw_block;
+static struct pair *view;
+static int (*compare)(const char *, const char *);
+
+static __attribute__((noinline)) void init(void)
+{
+	size_t cap = 0;
+	FILE *f = fmemopen("first line\nsecond\n", 18, "r");
+	if (f) {
+		if (getline(&line, &cap, f) < 0)
+			line = NULL;
+		fclose(f);
+	}
+	handle.fd = 3;
+	handle.cookie = (void *)0x1234;
+	word.p = (void *)0x5678;
+	raw_ptr = (char *)0x42;
+	hidden_ptr = (uintptr_t)&target[2];
+	target[2] = 9;
+	raw_block = malloc(4 * sizeof(struct pair));
+	view = raw_block;
+	for (int i = 0; i < 4; i++) {
+		view[i].a = i;
+		view[i].b = -i;
+	}
+	compare = strcmp;
+}
+
+int main(void)
+{
+	long requests = 0;
+	struct pair local_pair = { 0, 0 };
+	int *local_ptr = NULL;
+
+	XT_V2_RECEIVE(init);
+	CHECK(requests == 41);
+	CHECK(local_pair.a == 1 && local_pair.b == 2);
+	CHECK(local_ptr == &target[1]);
+	CHECK(handle.fd == 3 && handle.cookie == (void *)0x1234);
+	CHECK(word.p == (void *)0x5678);
+	CHECK(raw_ptr == (char *)0x42);
+	CHECK(hidden_ptr == (uintptr_t)&target[2] && *(int *)hidden_ptr == 9);
+	CHECK(line && !strcmp(line, "first line\n"));
+	CHECK(view && view == raw_block);
+	for (int i = 0; view && i < 4; i++)
+		CHECK(view[i].a == i && view[i].b == -i);
+	CHECK(compare == strcmp);
+	XT_V2_RESULT();
+}
