@@ -117,7 +117,8 @@ step "4. Live update to kvd 1.1 (new member, widened and reordered struct, bigge
 show "$TTST_CTL" --socket "$sock" update "$KVD_DIR/kvd-1.1"
 rc=$?
 [ $rc -eq 0 ] || fail "the update to 1.1 did not commit (ttst-ctl exit status $rc)"
-say "   -> committed"
+say "   -> committed; the clients keep going"
+sleep 1
 
 step "5. Check: kvd 1.1 serves every key, and its new command"
 [ "$(stats_field version)" = 1.1 ] || fail "kvd does not answer as version 1.1 after the commit"
@@ -134,6 +135,7 @@ rc=$?
 grep -q 'misses' "$tmp/out" ||
 	fail "the rollback does not name stats.misses (it had the value $misses)"
 say "   -> rolled back: the reversed 1.1 lost stats.misses, so 1.2-bad would have too"
+sleep 1
 
 step "7. Check: kvd 1.1 still serves every key"
 [ "$(stats_field version)" = 1.1 ] || fail "kvd does not answer as version 1.1 after the rollback"
@@ -151,6 +153,7 @@ rc=$?
 load_pid=
 sed 's/^/     /' "$tmp/load.out"
 [ $rc -eq 0 ] || fail "clients saw failures during the updates (kvload exit status $rc)"
+say "   -> no request failed; the longest wait for a reply is the update's pause"
 
 step "9. Stop kvd"
 kill -TERM "$ttstd_pid"

@@ -2,15 +2,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Fault-injection campaign: kvd 1.0 under continuous client load is updated
-# to 1.1 with `ttst-ctl update --fault KIND@PHASE` for every fault kind and
-# phase, FAULT_RUNS times each (default 2).  Every injected fault must end
+# with `ttst-ctl update --fault KIND@PHASE` for every fault kind and phase,
+# FAULT_RUNS times each (default 3), alternately to 1.1 (types change) and
+# to 1.0 itself (identical types: the engine's copy fast paths).  Every injected fault must end
 # in a rollback (an update that commits with a fault in it is an undetected
 # corruption), and after each rollback 1.0 must still serve every stored
 # key, from the same process, with no client request failing.
 
 . "$(dirname "$0")/lib.sh"
 
-runs=${FAULT_RUNS:-2}
+runs=${FAULT_RUNS:-3}
 keys=2000
 kinds="crash hang corrupt-value corrupt-pointer skip-write leak"
 phases="forward backward"
@@ -29,7 +30,9 @@ for kind in $kinds; do
 			r=$((r + 1))
 			total=$((total + 1))
 			t0=$(date +%s.%N)
-			update 1.1 --fault "$kind@$phase" --timeout 3
+			target=1.1
+			[ $((r % 2)) -eq 0 ] && target=1.0
+			update $target --fault "$kind@$phase" --timeout 3
 			rc=$?
 			t1=$(date +%s.%N)
 			reason=$(grep -m1 -i 'reason\|rolled back\|rollback' "$tmp/update.out")
@@ -38,12 +41,13 @@ for kind in $kinds; do
 			0)	undetected=$((undetected + 1))
 				echo "UNDETECTED: $kind@$phase run $r committed:"
 				sed 's/^/  | /' "$tmp/update.out"
-				# Go on from the committed 1.1 (1.1 -> 1.1 is an update too).
+				# Go on from the committed version: any version pair
+				# is an update.
 				pid=$(served_pid) ;;
 			*)	sed 's/^/  | /' "$tmp/update.out"
 				fail "$kind@$phase: ttst-ctl exit status $rc (usage or connection error)" ;;
 			esac
-			printf '# %-24s run %d: %s in %s s: %s\n' "$kind@$phase" "$r" \
+			printf '# %-24s run %d (to %s): %s in %s s: %s\n' "$kind@$phase" "$r" "$target" \
 				"$([ $rc -eq 1 ] && echo "rolled back" || echo COMMITTED)" \
 				"$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")" "$reason"
 			# After a rollback, the old version serves everything as before.
