@@ -337,6 +337,7 @@ const pass_data sites_pass_data = {
 class sites_pass : public gimple_opt_pass {
 public:
 	explicit sites_pass (gcc::context *ctxt) : gimple_opt_pass (sites_pass_data, ctxt) {}
+	bool gate (function *) final override { return stf_active (); }
 	unsigned int execute (function *fun) final override;
 };
 

@@ -53,6 +53,9 @@ void stf_verbose (location_t loc, const char *fmt, ...)
 
 bool stf_active (void)
 {
+	/* The format's addresses are 64-bit words: not for -m32 or -mx32. */
+	if (POINTER_SIZE != 64)
+		return false;
 	return !flag_generate_lto || flag_fat_lto_objects;
 }
 

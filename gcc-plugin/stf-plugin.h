@@ -17,8 +17,9 @@ struct stf_options {
 };
 extern struct stf_options stf_opts;
 
-/* Whether this compilation produces code the metadata can describe (not a
- * slim LTO object, whose code is only generated at link time). */
+/* Whether this compilation produces code the metadata can describe: not a
+ * slim LTO object (its code is only generated at link time), and a target
+ * with 64-bit pointers. */
 bool stf_active (void);
 
 /* Keep a tree alive across garbage collections until the unit ends: the

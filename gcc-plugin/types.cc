@@ -327,6 +327,8 @@ uint32_t stf_types::index (tree t)
 	if (it != by_tree.end ())
 		return it->second;
 	if (!kind_of (t)) {
+		stf_verbose (UNKNOWN_LOCATION, "stf: type %qT has no metadata kind; "
+			     "recorded as unknown", t);
 		by_tree[t] = STF_NONE;
 		return STF_NONE;
 	}

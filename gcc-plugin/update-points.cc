@@ -61,13 +61,20 @@ bool passable (tree var, tree fndecl)
 	if ((TREE_CODE (var) != VAR_DECL && TREE_CODE (var) != PARM_DECL)
 	    || !DECL_NAME (var) || DECL_ARTIFICIAL (var) || DECL_CONTEXT (var) != fndecl)
 		return false;
-	if (TREE_STATIC (var) || DECL_EXTERNAL (var) || DECL_REGISTER (var)
-	    || DECL_HAS_VALUE_EXPR_P (var))
+	if (TREE_STATIC (var) || DECL_EXTERNAL (var) || DECL_HAS_VALUE_EXPR_P (var))
 		return false;
+	if (DECL_REGISTER (var)) {
+		stf_verbose (DECL_SOURCE_LOCATION (var), "stf: register variable %qD "
+			     "is not transferred by the update point", var);
+		return false;
+	}
 	/* Variable length arrays have no fixed layout to describe. */
 	if (!DECL_SIZE_UNIT (var) || TREE_CODE (DECL_SIZE_UNIT (var)) != INTEGER_CST
-	    || variably_modified_type_p (TREE_TYPE (var), NULL_TREE))
+	    || variably_modified_type_p (TREE_TYPE (var), NULL_TREE)) {
+		stf_verbose (DECL_SOURCE_LOCATION (var), "stf: variable length %qD "
+			     "is not transferred by the update point", var);
 		return false;
+	}
 	return true;
 }
 
