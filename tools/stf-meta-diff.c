@@ -290,8 +290,10 @@ static void diff_members(struct diff *d, const char *path,
 		if (mo->name && (mo->offset != mn->offset || mo->bit_offset != mn->bit_offset)) {
 			char oo[32], on[32];
 			if (mo->bit_size || mn->bit_size) {
-				snprintf(oo, sizeof oo, "bit %" PRId64, mo->offset * 8 + mo->bit_offset);
-				snprintf(on, sizeof on, "bit %" PRId64, mn->offset * 8 + mn->bit_offset);
+				snprintf(oo, sizeof oo, "bit %" PRIu64,
+					 (uint64_t)mo->offset * 8 + mo->bit_offset);
+				snprintf(on, sizeof on, "bit %" PRIu64,
+					 (uint64_t)mn->offset * 8 + mn->bit_offset);
 			} else {
 				snprintf(oo, sizeof oo, "offset %" PRId64, mo->offset);
 				snprintf(on, sizeof on, "offset %" PRId64, mn->offset);

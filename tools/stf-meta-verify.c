@@ -552,8 +552,7 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 		int tag = die_tag(child);
 		const struct stf_member_rec *mr;
 		const char *dn;
-		uint64_t loc = 0, bits = 0, bitoff, bytesz;
-		int64_t bitpos;
+		uint64_t loc = 0, bits = 0, bitoff, bytesz, bitpos, pbit;
 
 		if (dwarf_siblingof_b(v->dbg, child, 1, &next, &e) != DW_DLV_OK)
 			next = NULL;
@@ -597,28 +596,31 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 		if (uconst(v->dbg, child, DW_AT_data_member_location, &loc))
 			loc = 0; /* union members */
 		uconst(v->dbg, child, DW_AT_bit_size, &bits);
+		/* bit positions in unsigned arithmetic: corrupted offsets wrap
+		 * instead of overflowing */
 		if (!bits)
-			bitpos = (int64_t)loc * 8;
-		else if (uconst(v->dbg, child, DW_AT_data_bit_offset, (uint64_t *)&bitpos) == 0)
+			bitpos = loc * 8;
+		else if (uconst(v->dbg, child, DW_AT_data_bit_offset, &bitpos) == 0)
 			;
 		else if (uconst(v->dbg, child, DW_AT_bit_offset, &bitoff) == 0) {
 			/* DWARF < 4 counts from the storage unit's high bit */
 			if (uconst(v->dbg, child, DW_AT_byte_size, &bytesz))
 				bytesz = 0;
-			bitpos = (int64_t)(loc * 8 + bytesz * 8 - bitoff - bits);
+			bitpos = loc * 8 + bytesz * 8 - bitoff - bits;
 		} else {
-			bitpos = (int64_t)loc * 8;
+			bitpos = loc * 8;
 		}
+		pbit = (uint64_t)mr->offset * 8 + mr->bit_offset;
 		if (bits != mr->bit_size)
 			report(v, sub, "bit size %u (plugin) vs %" PRIu64 " (DWARF)",
 			       mr->bit_size, bits);
-		if (mr->offset * 8 + mr->bit_offset != bitpos) {
+		if (pbit != bitpos) {
 			if (bits || mr->bit_size)
-				report(v, sub, "bit position %" PRId64 " (plugin) vs %" PRId64 " (DWARF)",
-				       mr->offset * 8 + mr->bit_offset, bitpos);
+				report(v, sub, "bit position %" PRIu64 " (plugin) vs %" PRIu64 " (DWARF)",
+				       pbit, bitpos);
 			else
-				report(v, sub, "offset %" PRId64 " (plugin) vs %" PRId64 " (DWARF)",
-				       mr->offset, bitpos / 8);
+				report(v, sub, "offset %" PRId64 " (plugin) vs %" PRIu64 " (DWARF)",
+				       mr->offset, loc);
 		}
 		check_type(v, mr->type, die_type(v, child), sub);
 		dwarf_dealloc_die(child);
