@@ -90,6 +90,8 @@ static struct {
 	int clients[MAX_CLIENTS];
 	struct pending pending[MAX_PENDING];
 	int in_txn;
+	int txn_client;      /* the client waiting for the running update */
+	int txn_client_gone; /* ... has hung up; close its fd at the end */
 	int term_signal;  /* termination signal to forward once idle */
 	unsigned ntxn;
 	struct ttst_msgbuf history[HISTORY];
@@ -414,24 +416,30 @@ static void send_status(int fd)
 	(void)ttst_msg_send(fd, &m, -1);
 }
 
-static void send_history(int fd)
+/* -1 when the client does not take the records (gone, buffer full). */
+static int send_history(int fd)
 {
 	unsigned first = d.ntxn > HISTORY ? d.ntxn - HISTORY : 0;
 	struct ttst_msgbuf end;
 
 	for (unsigned i = first; i < d.ntxn; i++)
 		if (ttst_msg_send(fd, &d.history[i % HISTORY], -1) < 0)
-			return;
+			return -1;
 	ttst_msg_init(&end);
 	ttst_msg_add(&end, "ok", "1");
 	ttst_msg_add(&end, "end", "1");
 	ttst_msg_addf(&end, "count", "%u", d.ntxn - first);
-	(void)ttst_msg_send(fd, &end, -1);
+	return ttst_msg_send(fd, &end, -1);
 }
 
 static void drop_client(int i)
 {
-	close(d.clients[i]);
+	/* The client of the running update keeps its descriptor until the
+	 * update is over, so that no new client inherits its reply. */
+	if (d.in_txn && d.clients[i] == d.txn_client)
+		d.txn_client_gone = 1;
+	else
+		close(d.clients[i]);
 	d.clients[i] = -1;
 }
 
@@ -458,7 +466,8 @@ static void client_readable(int i)
 	} else if (strcmp(cmd, "status") == 0) {
 		send_status(fd);
 	} else if (strcmp(cmd, "history") == 0) {
-		send_history(fd);
+		if (send_history(fd) < 0)
+			drop_client(i);
 	} else if (strcmp(cmd, "update") == 0) {
 		if (d.in_txn)
 			reply_error(fd, "an update is already running; retry when it is over");
@@ -977,6 +986,8 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		return;
 	}
 	d.in_txn = 1;
+	d.txn_client = cfd;
+	d.txn_client_gone = 0;
 	id = d.ntxn + 1; /* recorded when over: history shows finished ones */
 	t.dry_run = ttst_msg_u64(req, "dry_run", 0) == 1;
 	t.t0 = now();
@@ -1047,7 +1058,10 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	       (now() - t.t0) * 1e3, committed ? "" : ": ", committed ? "" : t.reason);
 	d.history[d.ntxn % HISTORY] = t.rep;
 	d.ntxn++;
-	(void)ttst_msg_send(cfd, &t.rep, -1);
+	if (d.txn_client_gone)
+		close(cfd);
+	else
+		(void)ttst_msg_send(cfd, &t.rep, -1);
 	d.in_txn = 0;
 }
 
@@ -1201,7 +1215,7 @@ int main(int argc, char **argv)
 		}
 		if (d.proc[PAST].exited)
 			break;
-		pump(-1);
+		pump(1000); /* also ages unidentified connections */
 		match_pending();
 	}
 	char how[128];

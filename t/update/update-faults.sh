@@ -52,6 +52,26 @@ wait $bg; rc=$?
 expect "exit status of the hanging update" $rc 1
 n=$((n + 1))
 expect "pid after the concurrent attempt" "$(program_pid)" "$pid"
+
+# a client that gives up during an update: the update still ends (rolled
+# back by the timeout) and ttstd serves the next clients
+ctl update --fault hang "$WORK/v2/counter" >/dev/null 2>&1 &
+bg=$!
+for _ in $(seq 100); do
+	ctl status | grep -q "^state: *updating" && break
+	sleep 0.02
+done
+kill "$bg"
+wait "$bg" 2>/dev/null
+n=$((n + 1))
+for _ in $(seq 200); do
+	ctl status | grep -q "^state: *running" && break
+	sleep 0.05
+done
+ctl status | grep -q "^updates: *$n$" || fail "the abandoned update was not recorded: $(ctl status)"
+ctl status | grep -q "^last: .* rolled-back .*: timed out" || fail "abandoned update: $(ctl status)"
+expect "pid after the abandoned update" "$(program_pid)" "$pid"
+expect "state after the abandoned update" "$(q version)" 1
 # no future or reversed process left behind
 sleep 0.2
 left=$(ps -o pid= --ppid "$TTSTD_PID" | tr -d ' ' | grep -v "^$pid$" || true)
