@@ -9,6 +9,7 @@
  */
 #include "stf-plugin.h"
 #include "attributes.h"
+#include "diagnostic.h"
 #include "../libstf/stf-format.h"
 
 static bool is_type_node (const_tree node)
@@ -160,12 +161,15 @@ void stf_union_check (void *gcc_data, void *)
 		return;
 	tree stub = TYPE_STUB_DECL (type);
 	location_t loc = stub ? DECL_SOURCE_LOCATION (stub) : input_location;
-	if (!warned.insert (loc).second)
+	if (in_system_header_at (loc) || !warned.insert (loc).second)
 		return;
 	tree name = TYPE_NAME (type);
 	if (name && TREE_CODE (name) == TYPE_DECL)
 		name = DECL_NAME (name);
-	warning_at (loc, 0, "stf: union %qs holds a pointer and has no %s annotation",
-		    name ? IDENTIFIER_POINTER (name) : "<anonymous>",
-		    "STF_IXFER/STF_PXFER");
+	/* Under -Werror a note: the plugin must not fail a build that plain
+	 * gcc accepts. */
+	emit_diagnostic (global_dc->warning_as_error_requested ? DK_NOTE : DK_WARNING,
+			 loc, 0, "stf: union %qs holds a pointer and has no %s annotation",
+			 name ? IDENTIFIER_POINTER (name) : "<anonymous>",
+			 "STF_IXFER/STF_PXFER");
 }
