@@ -3,17 +3,26 @@
  * kvc - send requests to kvd and print the replies.
  *
  *   kvc [--address A] --port N [REQUEST...]
+ *   kvc [--address A] --port N --raw
  *
  * Each REQUEST argument is one line ("SET k v", "GET k", "STATS"); without
  * arguments, lines are read from standard input.  Every reply line is
- * printed on standard output.  Exit status: 0 all replies received, 1 a
- * reply was "ERROR ...", 2 usage, 3 connection or I/O failure.
+ * printed on standard output.
+ *
+ * --raw forwards standard input to kvd byte for byte as it arrives (a
+ * request may be sent in pieces) and reads replies only while it has input
+ * it cannot send, or after the end of its input: replies pile up in kvd
+ * meanwhile.  It ends when every request line got its reply line.
+ *
+ * Exit status: 0 all replies received, 1 a reply was "ERROR ...", 2 usage,
+ * 3 connection or I/O failure (also: no progress for 30 s in --raw mode).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +31,8 @@
 
 static FILE *conn_in, *conn_out;
 
-static int connect_to(const char *addr, int port)
+/* rcvbuf: receive buffer size, 0 = the system's default (autotuned). */
+static int connect_to(const char *addr, int port, int rcvbuf)
 {
 	struct sockaddr_in sa;
 	int fd;
@@ -35,6 +45,8 @@ static int connect_to(const char *addr, int port)
 		exit(2);
 	}
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
 		fprintf(stderr, "kvc: cannot connect to %s:%d: %s (is kvd running?)\n",
 			addr, port, strerror(errno));
@@ -66,19 +78,111 @@ static int request(const char *line)
 	return rc;
 }
 
+/* Count the newlines of buf[0..len). */
+static unsigned long count_lines(const char *buf, size_t len)
+{
+	unsigned long n = 0;
+	const char *p = buf, *end = buf + len;
+
+	while ((p = memchr(p, '\n', end - p))) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static int raw_mode(int fd)
+{
+	char in[65536], out[65536];
+	size_t inlen = 0, inoff = 0;
+	unsigned long sent = 0, replies = 0;
+	int input_open = 1, errors = 0;
+	char last[6] = "";   /* start of the current reply line */
+	size_t lastlen = 0;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = input_open && inoff == inlen ? 0 : -1, .events = POLLIN },
+			{ .fd = fd, .events = 0 },
+		};
+		ssize_t n;
+		int r;
+
+		if (inoff < inlen)
+			p[1].events |= POLLOUT | POLLIN;   /* read to unblock kvd */
+		if (!input_open)
+			p[1].events |= POLLIN;
+		if (!input_open && inoff == inlen && replies == sent)
+			return errors ? 1 : 0;
+		r = poll(p, 2, 30000);
+		if (r < 0) {
+			fprintf(stderr, "kvc: poll: %s\n", strerror(errno));
+			return 3;
+		}
+		if (r == 0) {
+			fprintf(stderr, "kvc: no progress for 30 s (%lu of %lu replies)\n",
+				replies, sent);
+			return 3;
+		}
+		if (p[0].revents) {
+			n = read(0, in, sizeof in);
+			if (n < 0) {
+				fprintf(stderr, "kvc: reading input: %s\n", strerror(errno));
+				return 3;
+			}
+			if (n == 0)
+				input_open = 0;
+			inlen = n;
+			inoff = 0;
+			sent += count_lines(in, inlen);
+		}
+		if (p[1].revents & POLLOUT) {
+			n = send(fd, in + inoff, inlen - inoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n < 0 && errno != EAGAIN) {
+				fprintf(stderr, "kvc: sending: %s\n", strerror(errno));
+				return 3;
+			}
+			if (n > 0)
+				inoff += n;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(fd, out, sizeof out, MSG_DONTWAIT);
+			if (n == 0 || (n < 0 && errno != EAGAIN)) {
+				fprintf(stderr, "kvc: connection closed after %lu of %lu replies\n",
+					replies, sent);
+				return 3;
+			}
+			for (ssize_t i = 0; i < n; i++) {
+				if (out[i] == '\n') {
+					replies++;
+					errors += lastlen >= 5 && memcmp(last, "ERROR", 5) == 0;
+					lastlen = 0;
+				} else if (lastlen < 5) {
+					last[lastlen++] = out[i];
+				}
+			}
+			if (n > 0 && fwrite(out, 1, n, stdout) != (size_t)n) {
+				fprintf(stderr, "kvc: writing output: %s\n", strerror(errno));
+				return 3;
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "address", required_argument, NULL, 'a' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *addr = "127.0.0.1";
-	int port = -1, opt, fd, errors = 0, i;
+	int port = -1, opt, fd, errors = 0, i, raw = 0;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "a:p:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:p:rh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			addr = optarg;
@@ -90,11 +194,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'r':
+			raw = 1;
+			break;
 		case 'h':
-			printf("usage: kvc [--address A] --port N [REQUEST...]\n");
+			printf("usage: kvc [--address A] --port N [--raw | REQUEST...]\n");
 			return 0;
 		default:
-			fprintf(stderr, "usage: kvc [--address A] --port N [REQUEST...]\n");
+			fprintf(stderr, "usage: kvc [--address A] --port N [--raw | REQUEST...]\n");
 			return 2;
 		}
 	}
@@ -102,7 +209,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvc: --port is required\n");
 		return 2;
 	}
-	fd = connect_to(addr, port);
+	if (raw && optind < argc) {
+		fprintf(stderr, "kvc: --raw reads its requests from standard input only\n");
+		return 2;
+	}
+	/* A small receive buffer in --raw mode, so that unread replies pile
+	 * up in kvd rather than in this host's socket buffers. */
+	fd = connect_to(addr, port, raw ? 4096 : 0);
+	if (raw)
+		return raw_mode(fd);
 	conn_in = fdopen(fd, "r");
 	conn_out = fdopen(dup(fd), "w");
 	if (!conn_in || !conn_out) {
