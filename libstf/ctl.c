@@ -482,6 +482,11 @@ static void *ctl_thread(void *arg)
 		}
 		if (r <= 0)
 			break;
+		if (ttst_msg_get(&in, "error") && !ttst_msg_get(&in, "cmd")) {
+			/* ttstd refused us (e.g. it did not start this pid) */
+			warn("ttstd: %s", ttst_msg_get(&in, "error"));
+			continue;
+		}
 		dispatch(passed);
 		if (passed >= 0)
 			close(passed);

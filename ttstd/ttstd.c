@@ -276,8 +276,13 @@ static void match_pending(void)
 			pe->fd = -1;
 			logmsg("%s version pid %d connected", role_name[pe->role], (int)p->pid);
 		} else if (!d.in_txn || now() - pe->since > d.timeout_s) {
-			reply_error(pe->fd, "ttstd expects no %s process with pid %d",
-				    role_name[pe->role], (int)pe->pid);
+			if (pe->role == PAST && p->pid != pe->pid)
+				reply_error(pe->fd, "ttstd expects no past process with pid %d: it "
+					    "supervises pid %d (a wrapper must exec the program, not fork it)",
+					    (int)pe->pid, (int)p->pid);
+			else
+				reply_error(pe->fd, "ttstd expects no %s process with pid %d",
+					    role_name[pe->role], (int)pe->pid);
 			logmsg("refused program connection from pid %d claiming role %s",
 			       (int)pe->pid, role_name[pe->role]);
 			close_pending(pe);
