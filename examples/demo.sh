@@ -30,7 +30,7 @@ find_tool() { # NAME: from PATH, else the installed tree around $here
 	fi
 	for d in "$here/../../../bin" "$here/../../../sbin"; do
 		if [ -x "$d/$1" ]; then
-			echo "$d/$1"
+			echo "$(cd "$d" && pwd)/$1"
 			return
 		fi
 	done
