@@ -230,17 +230,59 @@ static struct verdict_note classify(struct diff *d, const char *path,
 /* ------------------------------------------------------------------ */
 /* Members and enumerators                                              */
 
-/* Member k of t (the n-th anonymous member is matched with the n-th). */
-static uint32_t find_member(const struct stf_meta_unit *u, uint32_t t, const char *name,
-			    uint32_t anon_ordinal)
+/* Does the anonymous member m of unit u (looking through nested anonymous
+ * ones) have a member named name? */
+static int anon_has(const struct stf_meta_unit *u, const struct stf_member_rec *m,
+		    const char *name, int depth)
+{
+	uint32_t t = stf_meta_strip_typedefs(u, m->type);
+	const struct stf_type_rec *r;
+
+	if (t >= u->ntypes || depth > 8)
+		return 0;
+	r = &u->types[t];
+	for (uint32_t k = 0; r->kind != STF_K_ENUM && k < r->nmembers; k++) {
+		const struct stf_member_rec *in = &u->members[r->members + k];
+		if (in->name ? !strcmp(stf_meta_str(u, in->name), name) :
+			       anon_has(u, in, name, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* Do two anonymous members share a member name?  That is how the engine
+ * pairs anonymous members. */
+static int anon_match(const struct stf_meta_unit *ua, const struct stf_member_rec *a,
+		      const struct stf_meta_unit *ub, const struct stf_member_rec *b,
+		      int depth)
+{
+	uint32_t t = stf_meta_strip_typedefs(ua, a->type);
+	const struct stf_type_rec *r;
+
+	if (t >= ua->ntypes || depth > 8)
+		return 0;
+	r = &ua->types[t];
+	for (uint32_t k = 0; r->kind != STF_K_ENUM && k < r->nmembers; k++) {
+		const struct stf_member_rec *in = &ua->members[r->members + k];
+		if (in->name ? anon_has(ub, b, stf_meta_str(ua, in->name), 0) :
+			       anon_match(ua, in, ub, b, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* Index in type t of unit u of the member matching member m of unit um:
+ * by name, or for an anonymous member by shared inner names. */
+static uint32_t find_member(const struct stf_meta_unit *u, uint32_t t,
+			    const struct stf_meta_unit *um, const struct stf_member_rec *m)
 {
 	const struct stf_type_rec *r = &u->types[t];
-	uint32_t anon = 0;
+	const char *name = stf_meta_str(um, m->name);
 
 	for (uint32_t k = 0; k < r->nmembers; k++) {
 		const struct stf_member_rec *mr = &u->members[r->members + k];
-		if (*name ? !strcmp(stf_meta_str(u, mr->name), name) :
-			    (!mr->name && anon++ == anon_ordinal))
+		if (m->name ? !strcmp(stf_meta_str(u, mr->name), name) :
+			      (!mr->name && anon_match(um, m, u, mr, 0)))
 			return k;
 	}
 	return STF_NONE;
@@ -252,23 +294,21 @@ static void diff_members(struct diff *d, const char *path,
 {
 	const struct stf_type_rec *ro = &uo->types[to], *rn = &un->types[tn];
 	char name[512], so[256], sn[256];
-	uint32_t anon = 0;
 
 	for (uint32_t k = 0; k < ro->nmembers; k++) {
 		const struct stf_member_rec *mo = &uo->members[ro->members + k];
 		const char *mname = stf_meta_str(uo, mo->name);
-		uint32_t kn = find_member(un, tn, mname, mo->name ? 0 : anon);
+		uint32_t kn = find_member(un, tn, uo, mo);
 		const struct stf_member_rec *mn;
 		struct verdict_note vn;
 
-		if (!mo->name)
-			anon++;
-		if (mo->name)
-			snprintf(name, sizeof name, "%s.%s", path, mname);
-		else
-			snprintf(name, sizeof name, "%s", path);
+		/* the members of an anonymous member are named as the outer ones */
+		snprintf(name, sizeof name, "%s%s%s", path, mo->name ? "." : "",
+			 mo->name ? mname : "");
 		spell(uo, mo->type, so, sizeof so);
 		if (kn == STF_NONE) {
+			if (!mo->name)
+				snprintf(name, sizeof name, "%s.<anonymous>", path);
 			add(d, "member dropped", name, so, NULL, V_AUTO, "discarded");
 			continue;
 		}
@@ -301,20 +341,13 @@ static void diff_members(struct diff *d, const char *path,
 			add(d, "member moved", name, oo, on, V_AUTO, "");
 		}
 	}
-	anon = 0;
 	for (uint32_t k = 0; k < rn->nmembers; k++) {
 		const struct stf_member_rec *mn = &un->members[rn->members + k];
 		const char *mname = stf_meta_str(un, mn->name);
 
-		if (!mn->name) {
-			if (find_member(uo, to, "", anon++) != STF_NONE)
-				continue;
-			snprintf(name, sizeof name, "%s.<anonymous>", path);
-		} else {
-			if (find_member(uo, to, mname, 0) != STF_NONE)
-				continue;
-			snprintf(name, sizeof name, "%s.%s", path, mname);
-		}
+		if (find_member(uo, to, un, mn) != STF_NONE)
+			continue;
+		snprintf(name, sizeof name, "%s.%s", path, mn->name ? mname : "<anonymous>");
 		spell(un, mn->type, sn, sizeof sn);
 		add(d, "member added", name, NULL, sn, V_AUTO, "zero-filled");
 	}
