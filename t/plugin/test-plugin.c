@@ -910,6 +910,12 @@ static Suite *plugin_suite(void)
 
 int main(void)
 {
+	/* Binaries are shared between the tests of one run only: a rebuilt
+	 * plugin must never be judged by binaries of the previous one. */
+	if (system("rm -rf " BUILD_DIR) != 0) {
+		fprintf(stderr, "cannot remove " BUILD_DIR "\n");
+		return EXIT_FAILURE;
+	}
 	SRunner *sr = srunner_create(plugin_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
