@@ -327,8 +327,11 @@ static void diff_members(struct diff *d, const char *path,
 		} else if (vn.v != V_SAME) {
 			add(d, "member retyped", name, so, sn, vn.v, vn.note);
 		}
-		if (mo->name && (mo->offset != mn->offset || mo->bit_offset != mn->bit_offset)) {
+		if (mo->offset != mn->offset || mo->bit_offset != mn->bit_offset) {
 			char oo[32], on[32];
+
+			if (!mo->name)
+				snprintf(name, sizeof name, "%s.<anonymous>", path);
 			if (mo->bit_size || mn->bit_size) {
 				snprintf(oo, sizeof oo, "bit %" PRIu64,
 					 (uint64_t)mo->offset * 8 + mo->bit_offset);

@@ -254,6 +254,9 @@ static const struct {
 	{ "-DLIMIT_T=long", "member retyped: conf_t.limit: int -> long int: auto\n"
 	  "member moved: conf_t.limit: offset 4 -> offset 8: auto\n"
 	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	{ "-DANON_SWAP", "member moved: struct shape.<anonymous>: offset 4 -> offset 8: auto\n"
+	  "member moved: struct shape.<anonymous>: offset 8 -> offset 4: auto\n"
+	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need a callback\n", 1 },
 	/* the malloc'd block is stored into slots[]: its site changes type too */
 	{ "-DOTHER_STRUCT", "object retyped: slots: struct entry *[16] -> struct other *[16]: callback (points to another struct)\n"
 	  "site retyped: diffprog.c:main/slots[]#0: struct entry -> struct other: callback (another struct)\n"

@@ -5,7 +5,7 @@
  * ADD_OBJ (object removed/added), MORE_COLORS (enumerator added),
  * BLUE_VALUE=n (enumerator value changed), LIMIT_T=type (member of a
  * typedef'd anonymous struct retyped), OTHER_STRUCT (pointers to another
- * struct). */
+ * struct), ANON_SWAP (anonymous members swapped). */
 #include <stdlib.h>
 
 #ifndef KEY_T
@@ -49,6 +49,18 @@ typedef struct {
 } conf_t;
 conf_t conf;
 
+struct shape {
+	int kind;
+#ifdef ANON_SWAP
+	union { int radius; float side; };
+	struct { short w, h; };
+#else
+	struct { short w, h; };
+	union { int radius; float side; };
+#endif
+};
+struct shape shape;
+
 #ifdef OTHER_STRUCT
 struct other { int x; };
 #define SLOT_T struct other
@@ -74,6 +86,7 @@ int main(int argc, char **argv)
 #endif
 	slots[argc % NSLOTS] = (SLOT_T *)e;
 	conf.limit = 1;
+	shape.w = 1;
 #ifndef REMOVE_OBJ
 	counter++;
 #endif
