@@ -480,6 +480,13 @@ static void *ctl_thread(void *arg)
 			reply_error("bad command: %s", err);
 			continue;
 		}
+		if (r < 0 && (errno == EBADF || errno == ENOTSOCK)) {
+			/* The program closed our descriptor (daemons closing every
+			 * fd do): the number may be the program's now, keep off. */
+			warn("the program closed the control connection to ttstd: no longer updatable");
+			ctl.fd = -1;
+			break;
+		}
 		if (r <= 0)
 			break;
 		if (ttst_msg_get(&in, "error") && !ttst_msg_get(&in, "cmd")) {
@@ -500,7 +507,8 @@ static void *ctl_thread(void *arg)
 		warn("lost ttstd during an update: resuming the program");
 		stf__resume();
 	}
-	close(ctl.fd);
+	if (ctl.fd >= 0)
+		close(ctl.fd);
 	ctl.fd = -1;
 	return NULL;
 }
