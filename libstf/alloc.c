@@ -875,9 +875,31 @@ static void *alloc_aligned(size_t align, size_t size, uint32_t site)
 	return track(chunk, lead - HDR_SIZE, size, site, 0, 0);
 }
 
+/* libstf's own code (the metadata reader, the engine) allocating: its
+ * buffers are no part of the program's state, so they stay untracked
+ * (and free() recognises them as glibc's). */
+static uintptr_t self_start, self_size;
+
+static inline bool from_self(const void *ra)
+{
+	return (uintptr_t)ra - self_start < self_size;
+}
+
+static void find_self(void)
+{
+	struct dl_find_object fo;
+	if (_dl_find_object((void *)(uintptr_t)find_self, &fo) == 0) {
+		self_start = (uintptr_t)fo.dlfo_map_start;
+		self_size = (uintptr_t)fo.dlfo_map_end - self_start;
+	}
+}
+
 EXPORT void *malloc(size_t size)
 {
-	return alloc_plain(size, take_site(__builtin_return_address(0)), 0);
+	const void *ra = __builtin_return_address(0);
+	if (__builtin_expect(from_self(ra), 0))
+		return __libc_malloc(size);
+	return alloc_plain(size, take_site(ra), 0);
 }
 
 EXPORT void free(void *p)
@@ -893,7 +915,10 @@ EXPORT void free(void *p)
 
 EXPORT void *calloc(size_t n, size_t size)
 {
-	uint32_t site = take_site(__builtin_return_address(0));
+	const void *ra = __builtin_return_address(0);
+	if (__builtin_expect(from_self(ra), 0))
+		return __libc_calloc(n, size);
+	uint32_t site = take_site(ra);
 	size_t total;
 	if (__builtin_mul_overflow(n, size, &total) || total > PTRDIFF_MAX - HDR_SIZE) {
 		errno = ENOMEM;
@@ -915,13 +940,15 @@ EXPORT void *calloc(size_t n, size_t size)
 static void *realloc_at(void *p, size_t size, const void *ra)
 {
 	if (!p)
-		return alloc_plain(size, take_site(ra), 0);
+		return from_self(ra) ? __libc_malloc(size) : alloc_plain(size, take_site(ra), 0);
 	if (size == 0) {
 		stf__alloc_site = NULL;
 		free(p);
 		return NULL;
 	}
 	struct stf_block_hdr *h = own_block(p, "realloc");
+	if (!h && from_self(ra))
+		return __libc_realloc(p, size);
 	if (!h) {
 		/* Not ours: move it into a tracked block (its size is unknown
 		 * to us, glibc's realloc tells how much to keep). */
@@ -991,6 +1018,8 @@ EXPORT void *reallocarray(void *p, size_t n, size_t size)
 
 static void *memalign_at(size_t align, size_t size, const void *ra)
 {
+	if (from_self(ra))
+		return __libc_memalign(align, size);
 	uint32_t site = take_site(ra);
 	if (align <= 16)
 		return alloc_plain(size, site, 0);
@@ -1477,6 +1506,7 @@ EXPORT void stf__alloc_init(void)
 	if (!atomic_load(&units_ready)) {
 		tc_key_ok = pthread_key_create(&tc_key, tc_release) == 0;
 		pthread_atfork(fork_prepare, fork_parent, fork_parent);
+		find_self();
 		number_plugin_sites();
 		atomic_store_explicit(&units_ready, 1, memory_order_release);
 	}

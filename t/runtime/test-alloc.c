@@ -500,6 +500,26 @@ START_TEST(thread_exit_returns_slots)
 }
 END_TEST
 
+START_TEST(foreign_blocks)
+{
+	/* Blocks glibc handed out without libstf (libstf's own buffers) are
+	 * recognised as such by free, realloc and malloc_usable_size. */
+	for (size_t n = 1; n < 70000; n = n * 3 + 1) {
+		char *p = stf__raw_malloc(n);
+		ck_assert_ptr_nonnull(p);
+		memset(p, 'f', n);
+		ck_assert_uint_eq(malloc_usable_size(p), 0);
+		struct stf_object_info info;
+		ck_assert_int_eq(stf_lookup(p, &info) == 0 && info.base == p, 0);
+		p = realloc(p, n + 100);  /* moves it into a tracked block */
+		check_block(p, n + 100);
+		ck_assert_uint_eq((unsigned char)p[n - 1], 'f');
+		free(p);
+		free(stf__raw_malloc(n));
+	}
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
 	void *volatile p = malloc(8);
@@ -688,6 +708,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, threads_mixed);
 	tcase_add_test(tc, fork_while_allocating);
 	tcase_add_test(tc, thread_exit_returns_slots);
+	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);
 	tcase_add_test(tc, user_objects);
