@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #define PLUGIN   TOP_BUILDDIR "/gcc-plugin/.libs/stf.so"
+/* prog.c has an update point: it includes stf.h and links with libstf */
+#define LIBSTF   "-I" TOP_SRCDIR "/libstf " TOP_BUILDDIR "/libstf/.libs/libstf.so"
 #define STF_META TOP_BUILDDIR "/tools/stf-meta"
 #define PROGS    SRCDIR "/progs"
 #define WORK     "meta-work"
@@ -77,7 +79,7 @@ static void build(const char *name, const char *flags, const char *sources)
 		strncat(srcs, s, sizeof srcs - strlen(srcs) - 1);
 	}
 	free(copy);
-	ck_assert_msg(run("%s -fplugin=%s %s %s -o %s", cc, PLUGIN, flags, srcs, path) == 0,
+	ck_assert_msg(run("%s -fplugin=%s %s %s " LIBSTF " -o %s", cc, PLUGIN, flags, srcs, path) == 0,
 		      "building %s failed:\n%s", name, out);
 }
 
@@ -108,7 +110,7 @@ START_TEST(test_dump)
 	/* objects with the addresses the linker gave them */
 	nm_addr(WORK "/prog-O0", "table", addr, sizeof addr);
 	ck_assert_int_eq(run(STF_META " dump " WORK "/prog-O0"), 0);
-	snprintf(want, sizeof want, "    prog.c:table: var, type entry_t *[16], address %s, size 128, line 28\n", addr);
+	snprintf(want, sizeof want, "    prog.c:table: var, type entry_t *[16], address %s, size 128, line 30\n", addr);
 	expect_out(want);
 	nm_addr(WORK "/prog-O0", "calls.0", addr, sizeof addr);
 	ck_assert_int_eq(run(STF_META " dump " WORK "/prog-O0"), 0);
@@ -134,8 +136,10 @@ START_TEST(test_dump)
 	expect_out("] _Bool: int bool, size 1");
 	expect_out("] unsigned char: int char, size 1");
 	/* sites */
-	expect_out("    prog.c:put/struct entry.val#0: strdup in put -> struct entry.val, type char, count 0, flags string, line 51\n");
+	expect_out("    prog.c:put/struct entry.val#0: strdup in put -> struct entry.val, type char, count 0, flags string, line 53\n");
 	expect_out("    prog.c:main/b#0: malloc in main -> b, type struct buf");
+	/* the update point in main and the locals in scope there */
+	expect_out("  frames: 1\n    main, line 68: argc (int), argv (char **), b (struct buf *), rounds (int)\n");
 }
 END_TEST
 

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stf.h"
+
 enum color { RED, GREEN = 5, BLUE = -2 };
 struct flags { unsigned a : 3, b : 5; int c : 7; };
 typedef struct entry {
@@ -59,8 +61,11 @@ struct entry *put(int key, const char *val)
 int main(int argc, char **argv)
 {
 	struct buf *b = malloc(sizeof *b + 10);
+	int rounds;
 
 	(void)argv;
+	for (rounds = 0; rounds < 1; rounds++)
+		stf_update_point();
 	hook = on_event;
 	hook(1);
 	put(argc, "x");
