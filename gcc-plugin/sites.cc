@@ -134,7 +134,16 @@ struct dest_info {
 	tree type = NULL_TREE; /* pointer type the result is used as */
 	tree scope = NULL_TREE; /* outer block of the inlined caller, if any */
 	tree caller = NULL_TREE;
+	std::pair<int, int> where = { INT_MAX, INT_MAX }; /* of the chosen store */
 };
+
+/* Source position of a statement, to choose between several stores the
+ * same way at every optimization level. */
+std::pair<int, int> position (gimple *stmt)
+{
+	expanded_location xl = expand_location (gimple_location (stmt));
+	return std::make_pair (xl.line, xl.column);
+}
 
 /* Whether a statement lies outside the inlined body of the caller, i.e.
  * the value reached it through the caller's return. */
@@ -178,10 +187,11 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 			if (gimple_assign_rhs1 (a) != name)
 				continue;
 			if (gimple_assign_single_p (a) && TREE_CODE (lhs) != SSA_NAME) {
-				if (d.rank < 3) {
+				if (d.rank < 3 || position (a) < d.where) {
 					d.rank = 3;
 					d.name = describe_store (lhs, 0);
 					d.type = TREE_TYPE (lhs);
+					d.where = position (a);
 				}
 			} else if (TREE_CODE (lhs) == SSA_NAME
 				   && (gimple_assign_single_p (a)
@@ -201,6 +211,34 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 		d.name = stf_decl_name (var);
 		d.type = TREE_TYPE (var);
 	}
+}
+
+/* The first store of the result right after the call, in the call's
+ * block: where the unoptimized code stores it too (`a = b = malloc (n)`
+ * names b at every level). */
+bool first_store (gcall *call, tree result, dest_info &d)
+{
+	std::set<tree> names = { result };
+	gimple_stmt_iterator gsi = gsi_for_stmt (call);
+	for (gsi_next (&gsi); !gsi_end_p (gsi); gsi_next (&gsi)) {
+		gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi));
+		if (!a)
+			continue;
+		tree lhs = gimple_assign_lhs (a);
+		if (!names.count (gimple_assign_rhs1 (a)) || outside_scope (a, d.scope))
+			continue;
+		if (gimple_assign_single_p (a) && TREE_CODE (lhs) != SSA_NAME) {
+			d.rank = 3;
+			d.name = describe_store (lhs, 0);
+			d.type = TREE_TYPE (lhs);
+			return true;
+		}
+		if (TREE_CODE (lhs) == SSA_NAME
+		    && (gimple_assign_single_p (a)
+			|| CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+			names.insert (lhs);
+	}
+	return false;
 }
 
 bool constant_arg (gcall *call, int arg, uint64_t *value)
@@ -253,8 +291,10 @@ int record_site (gcall *call)
 	d.caller = caller;
 	tree lhs = gimple_call_lhs (call);
 	if (lhs && TREE_CODE (lhs) == SSA_NAME) {
-		std::set<tree> seen;
-		follow (lhs, d, 0, seen);
+		if (!first_store (call, lhs, d)) {
+			std::set<tree> seen;
+			follow (lhs, d, 0, seen);
+		}
 	} else if (lhs) {
 		d.name = describe_store (lhs, 0);
 		d.type = TREE_TYPE (lhs);

@@ -653,8 +653,11 @@ START_TEST(sites_records)
 	ck_assert_uint_eq(s->ordinal, 1);
 	ck_assert_uint_eq(s->count, 8);
 
+	s = site(em, "sites.c:main/spare#0", &u);
+	ck_assert_uint_eq(s->count, 32);
+
 	/* Nothing inside the wrapper itself. */
-	ck_assert_uint_eq(u->nsites, 9);
+	ck_assert_uint_eq(u->nsites, 10);
 	elfmeta_close(em);
 }
 END_TEST
@@ -672,6 +675,7 @@ START_TEST(sites_runtime_attribution)
 		"nums sites.c:main/nums#0\n",
 		"dup sites.c:main/dup#0\n",
 		"root sites.c:make_node/return#0\n",
+		"spare sites.c:main/spare#0\n",
 		"conns2 sites.c:main/conns#1\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)

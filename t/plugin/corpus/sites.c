@@ -19,6 +19,7 @@ struct node {
 
 struct conn *conns;
 static struct conn *pool;
+char *spare, *backup;
 
 static inline STF_ALLOCATOR __attribute__((alloc_size(1))) void *xalloc(size_t n)
 {
@@ -61,6 +62,8 @@ int main(int argc, char **argv)
 	void *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct node *root = make_node(argc);
+	/* Stored twice: the first store in the source names the site. */
+	backup = spare = malloc(32);
 	show("conns", conns);
 	show("buf", conns[0].buf);
 	show("pool", pool);
@@ -68,9 +71,11 @@ int main(int argc, char **argv)
 	show("nums", nums);
 	show("dup", dup);
 	show("root", root);
+	show("spare", backup);
 	conns = realloc(conns, 8 * sizeof *conns);
 	show("conns2", conns);
 	munmap(map, 4096);
+	free(spare);
 	free(root);
 	free(dup);
 	free(nums);
