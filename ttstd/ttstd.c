@@ -21,7 +21,6 @@
  * and crashes noticed while it runs.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -61,7 +60,6 @@ struct proc {
 	int status;
 	int ready;          /* F/R: reached its update point */
 	uint64_t root;      /* address of its struct stf_root */
-	uint64_t next_id;
 	int has_reply;
 	struct ttst_msg reply;
 };
@@ -367,7 +365,6 @@ static void proc_readable(enum role r)
 		if (strcmp(ttst_msg_get(&p->reply, "event"), "ready") == 0) {
 			p->ready = 1;
 			p->root = ttst_msg_u64(&p->reply, "root", 0);
-			p->next_id = ttst_msg_u64(&p->reply, "next_id", 0);
 		}
 		return;
 	}
@@ -1022,7 +1019,6 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	if (ok) {
 		quiesced = 1;
 		d.proc[PAST].root = ttst_msg_u64(&d.proc[PAST].reply, "root", 0);
-		d.proc[PAST].next_id = ttst_msg_u64(&d.proc[PAST].reply, "next_id", 0);
 		ok = transfer_and_validate(&t, new_path, new_argv, fault) == 0;
 	}
 	if (ok && t.dry_run) {
