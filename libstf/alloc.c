@@ -80,7 +80,7 @@ EXPORT struct stf_root stf__root = {
  * (whose own fast path costs about as much as libstf's bookkeeping).
  * Classes of 16 bytes; every plain block is asked of glibc with its class
  * capacity, so a cached block fits any size of its class. */
-#define SMALL_MAX       1024u
+#define SMALL_MAX       4096u
 #define SMALL_CLASSES   (SMALL_MAX / 16 + 1)
 #define CACHE_PER_CLASS 8u
 #define CACHE_BYTES     (64u * 1024)

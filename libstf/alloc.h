@@ -40,7 +40,9 @@ void *stf__raw_malloc(size_t size);
 void *stf__raw_realloc(void *ptr, size_t size);
 void stf__raw_free(void *ptr);
 
-/* Make sure no dynamic ID below min_next is handed out from now on. */
+/* Make sure no dynamic ID below min_next is handed out from now on by the
+ * process (other threads finish the batch of IDs they already hold: call
+ * it before other threads allocate, as the transfer does). */
 void stf__alloc_bump_id(uint64_t min_next);
 
 /* Make sure stf__root is initialized (site table, units, exe path).  Done
