@@ -220,6 +220,21 @@ START_TEST(test_wellformed)
 	ck_assert_str_eq(buf, "int (*)[2]");
 	stf_meta_type_name(u, u->locals[0].type, buf, sizeof buf);
 	ck_assert_str_eq(buf, "struct entry *");
+	/* qualifiers of a pointer go after its star */
+	{
+		struct stf_type_rec *pc = (struct stf_type_rec *)&u->types[7];
+		pc->quals = STF_Q_CONST;
+		stf_meta_type_name(u, 7, buf, sizeof buf);
+		ck_assert_str_eq(buf, "const char *const");
+		pc->quals = STF_Q_CONST | STF_Q_VOLATILE;
+		stf_meta_type_name(u, 7, buf, sizeof buf);
+		ck_assert_str_eq(buf, "const char *const volatile");
+		pc->quals = 0;
+	}
+	stf_meta_type_name(u, 13, buf, sizeof buf);
+	ck_assert_str_eq(buf, "struct entry");
+	stf_meta_type_name(u, 11, buf, sizeof buf);
+	ck_assert_str_eq(buf, "enum color");
 	ck_assert_uint_eq(stf_meta_type_name(u, u->objects[0].type, buf, 4), 10);
 	ck_assert_str_eq(buf, "int");
 
