@@ -11,8 +11,9 @@
  * the locals of the event loop (listening descriptor, request count), which
  * are transferred with the frame of its update point.  Built with
  * -DEXIT_IN_UPDATE it exits during startup when started as the new version
- * of an update; with -DSTUCK_THREAD it runs a thread that never reaches an
- * update point, so it can never be quiesced.
+ * of an update, with -DABORT_AS_REVERSED it aborts when started as the
+ * reversed version; with -DSTUCK_THREAD it runs a thread that never reaches
+ * an update point, so it can never be quiesced.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -137,6 +138,10 @@ int main(int argc, char **argv)
 #ifdef EXIT_IN_UPDATE
 	if (stf_is_updating())
 		exit(3);
+#endif
+#ifdef ABORT_AS_REVERSED
+	if (stf_role() == STF_ROLE_REVERSED)
+		abort();
 #endif
 	if (!stf_is_updating()) {
 		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
