@@ -177,6 +177,7 @@ START_TEST(quiesce_blocked_threads)
 		ck_assert_int_eq(stf__quiesce(5000), 0);
 		uint64_t took = now_ms() - t0;
 		ck_assert_msg(took < 1000, "quiescence took %llu ms", (unsigned long long)took);
+		printf("quiescence of %d threads (round %d): %llu ms\n", N, round, (unsigned long long)took);
 		ck_assert_uint_eq(stf__root.quiesced, 1);
 		ck_assert_uint_eq(stf__root.nframes, N);
 		for (int i = 0; i < N; i++)
