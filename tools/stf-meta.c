@@ -51,17 +51,40 @@ struct elfmeta *stf_meta_tool_open(const char *path)
 	return em;
 }
 
-void json_string(FILE *f, const char *s)
+/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
+static int utf8_len(const unsigned char *s)
 {
+	int n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	while (*s) {
+		int n;
+
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else if (*s < 0x80)
+			fputc(*s, f);
+		else if ((n = utf8_len(s))) {
+			fwrite(s, 1, (size_t)n, f);
+			s += n;
+			continue;
+		} else {
+			/* corrupted strings must not make the output invalid JSON */
+			fputs("\\ufffd", f);
+		}
+		s++;
 	}
 	fputc('"', f);
 }
