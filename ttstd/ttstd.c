@@ -973,8 +973,15 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		reply_error(cfd, "unknown fault '%s': use %s", fault, TTST_FAULT_HELP);
 		return;
 	}
-	if (timeout == 0 || timeout > 3600) {
+	if (timeout == 0 || timeout > 3600 ||
+	    (ttst_msg_get(req, "timeout") && !ttst_msg_u64(req, "timeout", 0))) {
 		reply_error(cfd, "timeout must be 1..3600 seconds");
+		return;
+	}
+	/* A garbled dry_run must not turn into a real update. */
+	if (ttst_msg_get(req, "dry_run") && strcmp(ttst_msg_get(req, "dry_run"), "0") &&
+	    strcmp(ttst_msg_get(req, "dry_run"), "1")) {
+		reply_error(cfd, "dry_run must be 0 or 1");
 		return;
 	}
 	if (d.proc[PAST].fd < 0) {

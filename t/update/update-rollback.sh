@@ -45,6 +45,13 @@ expect "exit status, unknown fault" $? 2
 r=$("$TQ" raw "$SOCK" "cmd=update new=$WORK/v2/counter fault=explode@forward")
 case $r in "ok=0 error=unknown%20fault"*) ;; *) fail "ttstd accepted a bad fault: $r";; esac
 
+# garbled options from a raw client are refused, never guessed
+for bad in "dry_run=yes" "timeout=abc" "timeout=0"; do
+	r=$("$TQ" raw "$SOCK" "cmd=update new=$WORK/v2/counter $bad")
+	case $r in "ok=0 error="*) ;; *) fail "ttstd accepted $bad: $r";; esac
+done
+expect "pid after garbled requests" "$(program_pid)" "$pid"
+
 # status and history
 ctl status >"$WORK/status"
 grep -q "^updates: *2$" "$WORK/status" || fail "status count: $(cat "$WORK/status")"
