@@ -413,3 +413,19 @@ EXPORT void stf__resume(void)
 		release_locked();
 	pthread_mutex_unlock(&q_lock);
 }
+
+/* A fork by the program must not leave q_lock held in the child. */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&q_lock);
+}
+
+static void fork_release(void)
+{
+	pthread_mutex_unlock(&q_lock);
+}
+
+__attribute__((constructor)) static void update_init(void)
+{
+	pthread_atfork(fork_prepare, fork_release, fork_release);
+}
