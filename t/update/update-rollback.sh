@@ -24,6 +24,21 @@ grep -q "^rolled back: future version (pid [0-9]*) exited with status 3 during s
 expect "pid after early exit" "$(program_pid)" "$pid"
 expect "state after early exit" "$(q "get 42")" 4242
 
+# arguments reach the new version: extra ones, or none at all (a lone --),
+# make it exit with its usage status
+ctl update "$WORK/v2/counter" "$SRV" extra >"$WORK/out" 2>&1
+expect "exit status, extra argument" $? 1
+grep -q "exited with status 2 during start of the future version" "$WORK/out" || fail "extra argument: $(cat "$WORK/out")"
+ctl update "$WORK/v2/counter" -- >"$WORK/out" 2>&1
+expect "exit status, no arguments" $? 1
+grep -q "exited with status 2 during start of the future version" "$WORK/out" || fail "no arguments: $(cat "$WORK/out")"
+grep -q "usage: counter SOCKET" "$WORK/program.out" || fail "the new version did not print its usage"
+ctl --json update "$WORK/v2/counter" "$SRV" extra >"$WORK/out" 2>&1
+expect "exit status, JSON rollback" $? 1
+grep -q '"outcome":"rolled-back","reason":"future version (pid [0-9]*) exited with status 2' "$WORK/out" ||
+	fail "JSON rollback: $(cat "$WORK/out")"
+expect "pid after argument errors" "$(program_pid)" "$pid"
+
 # the new binary exists but cannot be executed by ttstd's program
 cp "$WORK/v2/counter" "$WORK/noexec" && chmod 644 "$WORK/noexec"
 ctl update "$WORK/noexec" >/dev/null 2>&1
@@ -54,14 +69,14 @@ expect "pid after garbled requests" "$(program_pid)" "$pid"
 
 # status and history
 ctl status >"$WORK/status"
-grep -q "^updates: *2$" "$WORK/status" || fail "status count: $(cat "$WORK/status")"
-grep -q "^last: *#2 .* validated $WORK/v2/counter: dry run" "$WORK/status" ||
+grep -q "^updates: *5$" "$WORK/status" || fail "status count: $(cat "$WORK/status")"
+grep -q "^last: *#5 .* validated $WORK/v2/counter: dry run" "$WORK/status" ||
 	fail "status last: $(cat "$WORK/status")"
 ctl history >"$WORK/hist"
 cat "$WORK/hist"
-expect "history lines" "$(wc -l <"$WORK/hist")" 2
+expect "history lines" "$(wc -l <"$WORK/hist")" 5
 sed -n 1p "$WORK/hist" | grep -q "^#1 .* rolled-back .*counter-exits.*exited with status 3" ||
 	fail "history #1"
-sed -n 2p "$WORK/hist" | grep -q "^#2 .* validated " || fail "history #2"
+sed -n 5p "$WORK/hist" | grep -q "^#5 .* validated " || fail "history #5"
 expect "final pid" "$(program_pid)" "$pid"
 echo ok
