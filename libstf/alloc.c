@@ -1181,9 +1181,10 @@ static void mmap_forget_locked(uint64_t addr, uint64_t len)
 	}
 }
 
-static bool mmap_tracked(int flags, int prot)
+/* Anonymous memory and private mappings hold program state; a shared
+ * file mapping's state is the file's. */
+static bool mmap_tracked(int flags)
 {
-	(void)prot;
 	return (flags & MAP_ANONYMOUS) || (flags & MAP_TYPE) == MAP_PRIVATE;
 }
 
@@ -1196,7 +1197,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		return p;
 	uint64_t rlen = (len + PAGE - 1) & ~(PAGE - 1);
 	ensure_tables();
-	bool track_it = mmap_tracked(flags, prot);
+	bool track_it = mmap_tracked(flags);
 	uint32_t site = !track_it ? 0 : cell && *cell ? *cell : external_site((uintptr_t)__builtin_return_address(0));
 	pthread_mutex_lock(&region_lock);
 	if (flags & MAP_FIXED)
