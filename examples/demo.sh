@@ -113,18 +113,19 @@ sleep 1
 kill -0 "$load_pid" 2>/dev/null || { cat "$tmp/load.out"; fail "the load generator stopped"; }
 say "   load running (pid $load_pid)"
 
-step "4. Live update to kvd 1.1 (new member, widened and reordered struct, bigger buffer)"
+step "4. Live update to kvd 1.1 (struct member added, widened, reordered; buffer grown; new counter)"
 show "$TTST_CTL" --socket "$sock" update "$KVD_DIR/kvd-1.1"
 rc=$?
 [ $rc -eq 0 ] || fail "the update to 1.1 did not commit (ttst-ctl exit status $rc)"
 say "   -> committed; the clients keep going"
 sleep 1
 
-step "5. Check: kvd 1.1 serves every key, and its new command"
+step "5. Check: kvd 1.1 serves every key, its table is consistent, its new command works"
 [ "$(stats_field version)" = 1.1 ] || fail "kvd does not answer as version 1.1 after the commit"
 show "$KVD_DIR/kvload" --port "$port" check --keys "$DEMO_KEYS" --prefix data ||
 	fail "keys were lost or changed by the update to 1.1"
-show "$KVD_DIR/kvc" --port "$port" "INFO data:42" "STATS"
+show "$KVD_DIR/kvc" --port "$port" "VERIFY" "INFO data:42" "STATS"
+grep -q '^VERIFY ok' "$tmp/out" || fail "kvd 1.1 finds its table inconsistent"
 kill -0 "$load_pid" 2>/dev/null || { cat "$tmp/load.out"; fail "the load generator stopped"; }
 
 step "6. Live update to kvd 1.2-bad (renamed stats.misses without telling ttst)"
@@ -141,6 +142,8 @@ step "7. Check: kvd 1.1 still serves every key"
 [ "$(stats_field version)" = 1.1 ] || fail "kvd does not answer as version 1.1 after the rollback"
 show "$KVD_DIR/kvload" --port "$port" check --keys "$DEMO_KEYS" --prefix data ||
 	fail "keys were lost or changed by the rolled-back update"
+show "$KVD_DIR/kvc" --port "$port" "VERIFY"
+grep -q '^VERIFY ok' "$tmp/out" || fail "kvd 1.1 finds its table inconsistent after the rollback"
 now_misses=$(stats_field misses)
 [ "$now_misses" -ge "$misses" ] 2>/dev/null ||
 	fail "stats.misses went from $misses to '$now_misses'"

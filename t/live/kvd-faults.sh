@@ -7,7 +7,8 @@
 # to 1.0 itself (identical types: the engine's copy fast paths).  Every injected fault must end
 # in a rollback (an update that commits with a fault in it is an undetected
 # corruption), and after each rollback 1.0 must still serve every stored
-# key, from the same process, with no client request failing.
+# key, from the same process, with a consistent table (kvd's VERIFY) and
+# no client request failing.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -51,7 +52,10 @@ for kind in $kinds; do
 				"$([ $rc -eq 1 ] && echo "rolled back" || echo COMMITTED)" \
 				"$(awk "BEGIN { printf \"%.2f\", $t1 - $t0 }")" "$reason"
 			# After a rollback, the old version serves everything as before.
-			if ! kvload check --keys $keys --seed 3 --prefix data >"$tmp/check.out" 2>&1 ||
+			kvload check --keys $keys --seed 3 --prefix data >"$tmp/check.out" 2>&1
+			intact=$?
+			kvc VERIFY >>"$tmp/check.out"
+			if [ $intact -ne 0 ] || ! grep -q '^VERIFY ok' "$tmp/check.out" ||
 			   [ "$(served_pid)" != "$pid" ]; then
 				damaged=$((damaged + 1))
 				echo "DAMAGED after $kind@$phase run $r (served pid $(served_pid), was $pid):"

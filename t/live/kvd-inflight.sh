@@ -55,5 +55,6 @@ n=$(grep -cx "VALUE $big" "$tmp/b.out")
 [ "$n" -eq $requests ] && [ "$(wc -l <"$tmp/b.out")" -eq $requests ] ||
 	fail "client B: $n right replies of $(wc -l <"$tmp/b.out"), expected $requests"
 [ "$(stats_field version)" = 1.2 ] || fail "not serving 1.2"
+verify_ok "after the updates"
 note "both clients got every reply right across two updates"
 exit 0

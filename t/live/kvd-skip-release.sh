@@ -22,6 +22,7 @@ expect_update 0 1.2 --dry-run
 grep -q '^validated' "$tmp/update.out" || fail "the dry run did not report 'validated'"
 [ "$(stats_field version)" = 1.0 ] || fail "a dry run changed the running version"
 [ "$(served_pid)" = "$pid0" ] || fail "a dry run changed the served process"
+verify_ok "after the dry run"
 note "dry run validated 1.0 -> 1.2 and rolled back"
 
 expect_update 0 1.2
@@ -30,6 +31,7 @@ expect_update 0 1.2
 [ "$(stats_field not_found)" -ge "$misses" ] ||
 	fail "stats.not_found = $(stats_field not_found), expected >= $misses (renamed from misses)"
 kvload check --keys $keys --seed 11 --prefix data || fail "data lost by 1.0 -> 1.2"
+verify_ok "after 1.0 -> 1.2"
 kvc "INFO data:1" | grep -q " hits=1$" || fail "INFO after 1.0 -> 1.2: $(kvc "INFO data:1")"
 stop_load
 note "1.0 -> 1.2 committed: $(kvc STATS)"

@@ -20,7 +20,8 @@ kvc "SET hot a value read often" >/dev/null
 start_load load
 
 # ---- 1.0 -> 1.1: entry gains hits, vlen int -> long, members reordered,
-# connection input buffer 512 -> 1024 bytes.
+# connection input buffer 512 -> 1024 bytes; value_bytes computed by a
+# transformer (checked by VERIFY).
 pid0=$(served_pid)
 expect_update 0 1.1
 note "1.0 -> 1.1 committed"
@@ -31,6 +32,7 @@ pid1=$(served_pid)
 kvc "INFO data:0" | grep -qx "INFO data:0 vlen=$vlen hits=0" ||
 	fail "after the update: '$(kvc "INFO data:0")', expected 'INFO data:0 vlen=$vlen hits=0'"
 kvload check --keys $keys --seed 7 --prefix data || fail "data lost by 1.0 -> 1.1"
+verify_ok "after 1.0 -> 1.1"
 [ "$(stats_field sets)" -ge "$sets_before" ] || fail "stats.sets went back from $sets_before"
 [ "$(stats_field misses)" -ge 500 ] || fail "stats.misses lost by 1.0 -> 1.1"
 kvc "GET hot" "GET hot" "GET hot" >/dev/null
@@ -48,6 +50,7 @@ note "1.1 -> 1.2-bad rolled back: $(grep -m1 'misses' "$tmp/update.out")"
 [ "$(stats_field version)" = 1.1 ] || fail "not serving 1.1 after the rollback"
 [ "$(served_pid)" = "$pid1" ] || fail "the served process changed across a rollback"
 kvload check --keys $keys --seed 7 --prefix data || fail "data lost by the rolled back update"
+verify_ok "after the rollback"
 [ "$(stats_field misses)" -ge "$misses" ] || fail "stats.misses went back across the rollback"
 kvc "INFO hot" | grep -q " hits=3$" || fail "hits changed by the rolled back update: $(kvc "INFO hot")"
 
@@ -60,6 +63,7 @@ note "1.1 -> 1.2 committed"
 [ "$(stats_field not_found)" -ge "$misses" ] ||
 	fail "stats.not_found = $(stats_field not_found) after the rename, expected >= $misses"
 kvload check --keys $keys --seed 7 --prefix data || fail "data lost by 1.1 -> 1.2"
+verify_ok "after 1.1 -> 1.2"
 kvc "INFO hot" | grep -q " hits=3$" || fail "hits lost by 1.1 -> 1.2: $(kvc "INFO hot")"
 
 stop_load

@@ -52,6 +52,16 @@ stats_field() {
 	kvc STATS | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+# kvd's own consistency check of its hash table (chains, hashes, lengths,
+# counters) must pass.
+verify_ok() { # CONTEXT
+	v=$(kvc VERIFY)
+	case $v in
+	"VERIFY ok"*) ;;
+	*) fail "$1: kvd's table is inconsistent: $v" ;;
+	esac
+}
+
 # start_kvd VERSION [TTSTD OPTIONS...]: kvd-VERSION under ttstd, port in $port.
 start_kvd() {
 	v=$1

@@ -6,6 +6,7 @@
  *   SET key value   -> OK            GET key   -> VALUE value | NOT_FOUND
  *   DEL key         -> DELETED | NOT_FOUND
  *   COUNT           -> COUNT n       STATS     -> STATS version=... k=v ...
+ *   VERIFY          -> VERIFY ok entries=n | VERIFY bad <what is wrong>
  *
  * Live update: the event loop calls stf_update_point() and the one-time
  * setup (socket, bind, listen, epoll) runs only when the process is not
@@ -161,6 +162,34 @@ static int del(const char *key)
 	return 0;
 }
 
+/*
+ * Check the hash table against itself: every entry in the bucket of its
+ * hash, its hash that of its key, its length that of its value, and the
+ * entry count right.  Writes a VERIFY reply line (without newline) to buf.
+ */
+static void verify_table(char *buf, size_t len)
+{
+	unsigned long n = 0, i;
+	struct entry *e;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		for (e = table[i]; e; e = e->next, n++) {
+			if (e->hash != hash_key(e->key) || e->hash % NBUCKETS != i) {
+				snprintf(buf, len, "VERIFY bad hash of '%.40s' in bucket %lu", e->key, i);
+				return;
+			}
+			if ((size_t)e->vlen != strlen(e->value)) {
+				snprintf(buf, len, "VERIFY bad length %d of '%.40s'", e->vlen, e->key);
+				return;
+			}
+		}
+	}
+	if (n != nentries)
+		snprintf(buf, len, "VERIFY bad count: %lu entries, nentries %lu", n, nentries);
+	else
+		snprintf(buf, len, "VERIFY ok entries=%lu", n);
+}
+
 /* Append a reply line; the caller made sure it fits. */
 static void reply(struct conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -238,6 +267,11 @@ static void handle_line(struct conn *c, char *line)
 		}
 	} else if (strcmp(cmd, "COUNT") == 0) {
 		reply(c, "COUNT %lu\n", nentries);
+	} else if (strcmp(cmd, "VERIFY") == 0) {
+		char result[128];
+
+		verify_table(result, sizeof result);
+		reply(c, "%s\n", result);
 	} else if (strcmp(cmd, "STATS") == 0) {
 		reply(c, "STATS version=" KVD_VERSION " entries=%lu lines=%lu"
 		      " sets=%lu gets=%lu dels=%lu misses=%lu errors=%lu"

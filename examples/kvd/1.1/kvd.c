@@ -6,13 +6,16 @@
  *   SET key value   -> OK            GET key   -> VALUE value | NOT_FOUND
  *   DEL key         -> DELETED | NOT_FOUND
  *   COUNT           -> COUNT n       STATS     -> STATS version=... k=v ...
+ *   VERIFY          -> VERIFY ok entries=n bytes=n | VERIFY bad <what is wrong>
  *   INFO key        -> INFO key vlen=n hits=n | NOT_FOUND          (new)
  *
- * Changes of the state since 1.0, all transferred by ttst on a live update:
+ * Changes of the state since 1.0, transferred by ttst on a live update:
  * struct entry gained a member (hits), its value length widened from int
  * to long and its members were reordered; the input buffer of struct conn
- * grew from 512 to 1024 bytes.  Going back to 1.0 (the reversed half of
- * every update) truncates that buffer: a member callback says how.
+ * grew from 512 to 1024 bytes (going back to 1.0, in the reversed half of
+ * every update, ttst checks that the dropped tail is unused).  The new
+ * counter value_bytes is a semantic change ttst cannot infer: a transformer
+ * computes it from the transferred table.
  *
  * Live update: the event loop calls stf_update_point() and the one-time
  * setup (socket, bind, listen, epoll) runs only when the process is not
@@ -88,6 +91,7 @@ static struct entry *table[NBUCKETS];
 static unsigned long nentries;
 static struct conn *conns[MAX_FDS];
 static struct stats stats;
+static unsigned long value_bytes;   /* bytes of all values */
 
 static void die(const char *what)
 {
@@ -126,6 +130,7 @@ static int put(const char *key, const char *value, long vlen)
 		if (!copy)
 			return -1;
 		memcpy(copy, value, vlen + 1);
+		value_bytes += vlen - e->vlen;
 		free(e->value);
 		e->value = copy;
 		e->vlen = vlen;
@@ -148,6 +153,7 @@ static int put(const char *key, const char *value, long vlen)
 	e->next = table[h % NBUCKETS];
 	table[h % NBUCKETS] = e;
 	nentries++;
+	value_bytes += vlen;
 	return 0;
 }
 
@@ -159,6 +165,7 @@ static int del(const char *key)
 	for (link = &table[h % NBUCKETS]; (e = *link); link = &e->next) {
 		if (e->hash == h && strcmp(e->key, key) == 0) {
 			*link = e->next;
+			value_bytes -= e->vlen;
 			free(e->key);
 			free(e->value);
 			free(e);
@@ -167,6 +174,38 @@ static int del(const char *key)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Check the hash table against itself: every entry in the bucket of its
+ * hash, its hash that of its key, its length that of its value, and the
+ * entry and byte counts right.  Writes a VERIFY reply line (without
+ * newline) to buf.
+ */
+static void verify_table(char *buf, size_t len)
+{
+	unsigned long n = 0, bytes = 0, i;
+	struct entry *e;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		for (e = table[i]; e; e = e->next, n++) {
+			if (e->hash != hash_key(e->key) || e->hash % NBUCKETS != i) {
+				snprintf(buf, len, "VERIFY bad hash of '%.40s' in bucket %lu", e->key, i);
+				return;
+			}
+			if ((size_t)e->vlen != strlen(e->value)) {
+				snprintf(buf, len, "VERIFY bad length %ld of '%.40s'", e->vlen, e->key);
+				return;
+			}
+			bytes += e->vlen;
+		}
+	}
+	if (n != nentries)
+		snprintf(buf, len, "VERIFY bad count: %lu entries, nentries %lu", n, nentries);
+	else if (bytes != value_bytes)
+		snprintf(buf, len, "VERIFY bad bytes: %lu in values, value_bytes %lu", bytes, value_bytes);
+	else
+		snprintf(buf, len, "VERIFY ok entries=%lu bytes=%lu", n, bytes);
 }
 
 /* Append a reply line; the caller made sure it fits. */
@@ -263,11 +302,16 @@ static void handle_line(struct conn *c, char *line)
 		}
 	} else if (strcmp(cmd, "COUNT") == 0) {
 		reply(c, "COUNT %lu\n", nentries);
+	} else if (strcmp(cmd, "VERIFY") == 0) {
+		char result[128];
+
+		verify_table(result, sizeof result);
+		reply(c, "%s\n", result);
 	} else if (strcmp(cmd, "STATS") == 0) {
-		reply(c, "STATS version=" KVD_VERSION " entries=%lu lines=%lu"
+		reply(c, "STATS version=" KVD_VERSION " entries=%lu bytes=%lu lines=%lu"
 		      " sets=%lu gets=%lu dels=%lu misses=%lu errors=%lu"
 		      " accepted=%lu closed=%lu\n",
-		      nentries, lines, stats.sets, stats.gets, stats.dels,
+		      nentries, value_bytes, lines, stats.sets, stats.gets, stats.dels,
 		      stats.misses, stats.errors, stats.accepted, stats.closed);
 	} else {
 		stats.errors++;
@@ -471,35 +515,28 @@ static void serve(int lfd, int efd)
 }
 
 /*
- * Backward half of an update from 1.0 (1.1 -> 1.0): the input buffer
- * shrinks back to 512 bytes.  Pending input always fits (1.0 never buffered
- * more), so copy the head and insist that the tail is unused.
+ * value_bytes is new in 1.1: when the state comes from 1.0, count what the
+ * transferred table holds (ttst only zeroes a new variable).
  */
-static int conn_in_to_1_0(struct stf_xfer *x, const struct stf_value *src,
-			  struct stf_value *dst, void *arg)
+static int count_value_bytes(struct stf_xfer *x, void *arg)
 {
-	const char *from = src->addr;
-	size_t i;
+	unsigned long i;
+	struct entry *e;
 
+	(void)x;
 	(void)arg;
-	if (dst->size >= src->size)
-		return STF_CB_DEFAULT;
-	for (i = dst->size; i < src->size; i++) {
-		if (from[i]) {
-			stf_xfer_fail(x, "%s: byte %zu of the input buffer is in use, "
-				      "the old version keeps only %zu", src->path, i, dst->size);
-			return STF_CB_ERROR;
-		}
-	}
-	memcpy(dst->addr, from, dst->size);
+	value_bytes = 0;
+	for (i = 0; i < NBUCKETS; i++)
+		for (e = table[i]; e; e = e->next)
+			value_bytes += e->vlen;
 	return STF_CB_DONE;
 }
 
 /* What ttst cannot infer about the state changes of this release. */
 static void register_transfer_rules(void)
 {
-	if (stf_on_member("struct conn", "in", STF_BACKWARD, conn_in_to_1_0, NULL) < 0) {
-		fprintf(stderr, "kvd: cannot register the state transfer callback\n");
+	if (stf_on_transfer_done(STF_FORWARD, count_value_bytes, NULL) < 0) {
+		fprintf(stderr, "kvd: cannot register the state transformer\n");
 		exit(1);
 	}
 }

@@ -6,6 +6,7 @@
  *   SET key value   -> OK            GET key   -> VALUE value | NOT_FOUND
  *   DEL key         -> DELETED | NOT_FOUND
  *   COUNT           -> COUNT n       STATS     -> STATS version=... k=v ...
+ *   VERIFY          -> VERIFY ok entries=n bytes=n | VERIFY bad <what is wrong>
  *   INFO key        -> INFO key vlen=n hits=n | NOT_FOUND
  *
  * Changes of the state since 1.1: enum conn_state gained CONN_IDLE, in
@@ -13,8 +14,9 @@
  * name); struct stats renamed its member misses to not_found, which ttst
  * cannot guess: stf_rename() tells it.  Since 1.0 (1.1's changes): struct
  * entry gained hits, widened vlen from int to long and reordered its
- * members; struct conn's input buffer grew from 512 to 1024 bytes, and a
- * member callback says how it shrinks back for the reversed 1.0.
+ * members; struct conn's input buffer grew from 512 to 1024 bytes; the new
+ * counter value_bytes is computed from the transferred table by a
+ * transformer.
  *
  * Built with -DKVD_BUG_FORGOT_RENAME this file is kvd-1.2-bad, the faulty
  * release of the demo: without the rename, the count of misses is silently
@@ -96,6 +98,7 @@ static struct entry *table[NBUCKETS];
 static unsigned long nentries;
 static struct conn *conns[MAX_FDS];
 static struct stats stats;
+static unsigned long value_bytes;   /* bytes of all values */
 
 static void die(const char *what)
 {
@@ -134,6 +137,7 @@ static int put(const char *key, const char *value, long vlen)
 		if (!copy)
 			return -1;
 		memcpy(copy, value, vlen + 1);
+		value_bytes += vlen - e->vlen;
 		free(e->value);
 		e->value = copy;
 		e->vlen = vlen;
@@ -156,6 +160,7 @@ static int put(const char *key, const char *value, long vlen)
 	e->next = table[h % NBUCKETS];
 	table[h % NBUCKETS] = e;
 	nentries++;
+	value_bytes += vlen;
 	return 0;
 }
 
@@ -167,6 +172,7 @@ static int del(const char *key)
 	for (link = &table[h % NBUCKETS]; (e = *link); link = &e->next) {
 		if (e->hash == h && strcmp(e->key, key) == 0) {
 			*link = e->next;
+			value_bytes -= e->vlen;
 			free(e->key);
 			free(e->value);
 			free(e);
@@ -175,6 +181,38 @@ static int del(const char *key)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Check the hash table against itself: every entry in the bucket of its
+ * hash, its hash that of its key, its length that of its value, and the
+ * entry and byte counts right.  Writes a VERIFY reply line (without
+ * newline) to buf.
+ */
+static void verify_table(char *buf, size_t len)
+{
+	unsigned long n = 0, bytes = 0, i;
+	struct entry *e;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		for (e = table[i]; e; e = e->next, n++) {
+			if (e->hash != hash_key(e->key) || e->hash % NBUCKETS != i) {
+				snprintf(buf, len, "VERIFY bad hash of '%.40s' in bucket %lu", e->key, i);
+				return;
+			}
+			if ((size_t)e->vlen != strlen(e->value)) {
+				snprintf(buf, len, "VERIFY bad length %ld of '%.40s'", e->vlen, e->key);
+				return;
+			}
+			bytes += e->vlen;
+		}
+	}
+	if (n != nentries)
+		snprintf(buf, len, "VERIFY bad count: %lu entries, nentries %lu", n, nentries);
+	else if (bytes != value_bytes)
+		snprintf(buf, len, "VERIFY bad bytes: %lu in values, value_bytes %lu", bytes, value_bytes);
+	else
+		snprintf(buf, len, "VERIFY ok entries=%lu bytes=%lu", n, bytes);
 }
 
 /* Append a reply line; the caller made sure it fits. */
@@ -271,11 +309,16 @@ static void handle_line(struct conn *c, char *line)
 		}
 	} else if (strcmp(cmd, "COUNT") == 0) {
 		reply(c, "COUNT %lu\n", nentries);
+	} else if (strcmp(cmd, "VERIFY") == 0) {
+		char result[128];
+
+		verify_table(result, sizeof result);
+		reply(c, "%s\n", result);
 	} else if (strcmp(cmd, "STATS") == 0) {
-		reply(c, "STATS version=" KVD_VERSION " entries=%lu lines=%lu"
+		reply(c, "STATS version=" KVD_VERSION " entries=%lu bytes=%lu lines=%lu"
 		      " sets=%lu gets=%lu dels=%lu not_found=%lu errors=%lu"
 		      " accepted=%lu closed=%lu\n",
-		      nentries, lines, stats.sets, stats.gets, stats.dels,
+		      nentries, value_bytes, lines, stats.sets, stats.gets, stats.dels,
 		      stats.not_found, stats.errors, stats.accepted, stats.closed);
 	} else {
 		stats.errors++;
@@ -480,35 +523,28 @@ static void serve(int lfd, int efd)
 }
 
 /*
- * Backward half of an update from 1.0 (1.1 -> 1.0): the input buffer
- * shrinks back to 512 bytes.  Pending input always fits (1.0 never buffered
- * more), so copy the head and insist that the tail is unused.
+ * value_bytes is new in 1.1: when the state comes from 1.0, count what the
+ * transferred table holds (ttst only zeroes a new variable).
  */
-static int conn_in_to_1_0(struct stf_xfer *x, const struct stf_value *src,
-			  struct stf_value *dst, void *arg)
+static int count_value_bytes(struct stf_xfer *x, void *arg)
 {
-	const char *from = src->addr;
-	size_t i;
+	unsigned long i;
+	struct entry *e;
 
+	(void)x;
 	(void)arg;
-	if (dst->size >= src->size)
-		return STF_CB_DEFAULT;
-	for (i = dst->size; i < src->size; i++) {
-		if (from[i]) {
-			stf_xfer_fail(x, "%s: byte %zu of the input buffer is in use, "
-				      "the old version keeps only %zu", src->path, i, dst->size);
-			return STF_CB_ERROR;
-		}
-	}
-	memcpy(dst->addr, from, dst->size);
+	value_bytes = 0;
+	for (i = 0; i < NBUCKETS; i++)
+		for (e = table[i]; e; e = e->next)
+			value_bytes += e->vlen;
 	return STF_CB_DONE;
 }
 
 /* What ttst cannot infer about the state changes of this release. */
 static void register_transfer_rules(void)
 {
-	if (stf_on_member("struct conn", "in", STF_BACKWARD, conn_in_to_1_0, NULL) < 0) {
-		fprintf(stderr, "kvd: cannot register the state transfer callback\n");
+	if (stf_on_transfer_done(STF_FORWARD, count_value_bytes, NULL) < 0) {
+		fprintf(stderr, "kvd: cannot register the state transformer\n");
 		exit(1);
 	}
 #ifndef KVD_BUG_FORGOT_RENAME
