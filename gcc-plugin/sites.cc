@@ -252,6 +252,83 @@ bool constant_arg (gcall *call, int arg, uint64_t *value)
 	return true;
 }
 
+/* Where the result of an allocator call goes: following its SSA uses from
+ * the call, in a function or in the inlined body of caller (scope). */
+dest_info analyze_dest (gcall *call, tree caller, tree scope)
+{
+	dest_info d;
+	d.scope = scope;
+	d.caller = caller;
+	tree lhs = gimple_call_lhs (call);
+	if (lhs && TREE_CODE (lhs) == SSA_NAME) {
+		if (!first_store (call, lhs, d)) {
+			std::set<tree> seen;
+			follow (lhs, d, 0, seen);
+		}
+	} else if (lhs) {
+		d.name = describe_store (lhs, 0);
+		d.type = TREE_TYPE (lhs);
+	}
+	return d;
+}
+
+/* Element type: what the destination's pointer type points to. */
+tree element_type (const dest_info &d)
+{
+	if (d.type && POINTER_TYPE_P (d.type) && !VOID_TYPE_P (TREE_TYPE (d.type)))
+		return TREE_TYPE (d.type);
+	return NULL_TREE;
+}
+
+std::string position_key (location_t loc)
+{
+	expanded_location xl = expand_location (loc);
+	return std::string (xl.file ? xl.file : "") + ':' + std::to_string (xl.line)
+	       + ':' + std::to_string (xl.column);
+}
+
+/* Caller, destination and type of each allocator call as the unoptimized
+ * code has them (recorded right after SSA construction, identical at every
+ * optimization level), by source position of the call. */
+struct early_site {
+	std::string allocator, func, dest;
+	tree type;
+};
+std::map<std::string, std::vector<early_site>> early_sites;
+
+const early_site *find_early (const std::string &pos, const std::string &allocator)
+{
+	auto it = early_sites.find (pos);
+	if (it == early_sites.end ())
+		return NULL;
+	for (const early_site &e : it->second)
+		if (e.allocator == allocator)
+			return &e;
+	/* The optimizers may change the allocator (malloc + memset becomes
+	 * calloc): a lone call at that position is still the same site. */
+	return it->second.size () == 1 ? &it->second[0] : NULL;
+}
+
+std::string allocator_name (tree fndecl, const allocator_desc &alloc)
+{
+	return alloc.name ? alloc.name : stf_function_name (fndecl);
+}
+
+void record_early (gcall *call)
+{
+	tree fndecl = gimple_call_fndecl (call);
+	allocator_desc alloc;
+	if (!fndecl || !classify (fndecl, &alloc))
+		return;
+	dest_info d = analyze_dest (call, current_function_decl, NULL_TREE);
+	early_site e = { allocator_name (fndecl, alloc),
+			 stf_function_name (current_function_decl), d.name,
+			 element_type (d) };
+	if (e.type)
+		stf_keep (e.type);
+	early_sites[position_key (gimple_location (call))].push_back (e);
+}
+
 /* Record the site of an allocator call; its index, or -1 to skip. */
 int record_site (gcall *call)
 {
@@ -262,7 +339,7 @@ int record_site (gcall *call)
 
 	pending_site s;
 	s.flags = alloc.flags;
-	s.allocator = alloc.name ? alloc.name : stf_function_name (fndecl);
+	s.allocator = allocator_name (fndecl, alloc);
 	location_t loc = gimple_location (call);
 
 	/* Inlined scopes, innermost first: the calls of inlined wrappers are
@@ -284,25 +361,19 @@ int record_site (gcall *call)
 		s.allocator = stf_function_name (fn);
 		loc = BLOCK_SOURCE_LOCATION (b);
 	}
-	s.func = stf_function_name (caller);
 
-	dest_info d;
-	d.scope = scope;
-	d.caller = caller;
-	tree lhs = gimple_call_lhs (call);
-	if (lhs && TREE_CODE (lhs) == SSA_NAME) {
-		if (!first_store (call, lhs, d)) {
-			std::set<tree> seen;
-			follow (lhs, d, 0, seen);
-		}
-	} else if (lhs) {
-		d.name = describe_store (lhs, 0);
-		d.type = TREE_TYPE (lhs);
+	const early_site *e = find_early (position_key (loc), s.allocator);
+	if (e) {
+		s.func = e->func;
+		s.dest = e->dest;
+		s.type = e->type;
+	} else {
+		/* A call the optimizers made up: analyze the final code. */
+		dest_info d = analyze_dest (call, caller, scope);
+		s.func = stf_function_name (caller);
+		s.dest = d.name;
+		s.type = element_type (d);
 	}
-	s.dest = d.name;
-	s.type = NULL_TREE;
-	if (d.type && POINTER_TYPE_P (d.type) && !VOID_TYPE_P (TREE_TYPE (d.type)))
-		s.type = TREE_TYPE (d.type);
 	if (!s.type && (s.flags & STF_SF_STRING))
 		s.type = char_type_node;
 
@@ -369,6 +440,29 @@ tree note_strings_cb (tree *tp, int *walk_subtrees, void *)
 	return NULL_TREE;
 }
 
+const pass_data dests_pass_data = {
+	GIMPLE_PASS, "stf_dests", OPTGROUP_NONE, TV_NONE,
+	PROP_ssa | PROP_cfg, 0, 0, 0, 0
+};
+
+class dests_pass : public gimple_opt_pass {
+public:
+	explicit dests_pass (gcc::context *ctxt) : gimple_opt_pass (dests_pass_data, ctxt) {}
+	bool gate (function *) final override { return stf_active (); }
+	unsigned int execute (function *fun) final override
+	{
+		if (stf_is_allocator (fun->decl))
+			return 0;
+		basic_block bb;
+		FOR_EACH_BB_FN (bb, fun)
+			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
+			     gsi_next (&gsi))
+				if (gcall *call = dyn_cast <gcall *> (gsi_stmt (gsi)))
+					record_early (call);
+		return 0;
+	}
+};
+
 const pass_data sites_pass_data = {
 	GIMPLE_PASS, "stf_sites", OPTGROUP_NONE, TV_NONE,
 	PROP_ssa | PROP_cfg, 0, 0, 0, 0
@@ -413,6 +507,11 @@ unsigned int sites_pass::execute (function *fun)
 }
 
 } /* namespace */
+
+opt_pass *stf_make_dests_pass (gcc::context *ctxt)
+{
+	return new dests_pass (ctxt);
+}
 
 opt_pass *stf_make_sites_pass (gcc::context *ctxt)
 {

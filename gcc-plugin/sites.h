@@ -7,6 +7,11 @@
 
 #include "types.h"
 
+/* The early GIMPLE pass (right after "ssa"): notes where the result of
+ * each allocator call goes in the unoptimized code, so a site is named the
+ * same at every optimization level. */
+opt_pass *stf_make_dests_pass (gcc::context *ctxt);
+
 /* The late GIMPLE pass (after "optimized"): finds the allocator calls that
  * survived optimization, records them, and stores the address of each
  * site's id cell into stf__alloc_site right before the call.  It also

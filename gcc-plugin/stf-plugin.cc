@@ -154,6 +154,10 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_rewrite_update_points, NULL);
 	register_callback (name, PLUGIN_ALL_IPA_PASSES_START, stf_note_initializer_strings, NULL);
 
+	struct register_pass_info dests = {
+		stf_make_dests_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
+	};
+	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &dests);
 	struct register_pass_info sites = {
 		stf_make_sites_pass (g), "optimized", 1, PASS_POS_INSERT_AFTER
 	};
