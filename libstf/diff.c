@@ -44,7 +44,7 @@ static void report(struct differ *d, const char *fmt, ...)
 }
 
 struct target {
-	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown */
+	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 own arguments */
 	const char *id, *lib;
 	uint64_t dyn, off, raw;
 };
@@ -67,7 +67,9 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 		t->kind = 2;
 		return;
 	}
-	t->kind = 3;
+	/* into main's stack outside the locals: the process's own arguments
+	 * and environment, which the transfer leaves to each process */
+	t->kind = v >= p->stack_start && v < p->stack_end ? 4 : 3;
 }
 
 static int same_target(const struct target *a, const struct target *b)
@@ -82,6 +84,8 @@ static int same_target(const struct target *a, const struct target *b)
 	case 2:
 		return a->off == b->off && !strcmp(a->lib, b->lib) &&
 		       (a->id && b->id ? !strcmp(a->id, b->id) : a->id == b->id);
+	case 4:
+		return 1;
 	default:
 		return a->raw == b->raw;
 	}
@@ -104,6 +108,9 @@ static void fmt_target(const struct target *t, char *buf, size_t len)
 			snprintf(buf, len, "&%s(%s)+%" PRIu64, t->id, t->lib, t->off);
 		else
 			snprintf(buf, len, "%s+0x%" PRIx64, t->lib, t->off);
+		break;
+	case 4:
+		snprintf(buf, len, "0x%" PRIx64 " (process arguments)", t->raw);
 		break;
 	default:
 		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);

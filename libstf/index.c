@@ -65,6 +65,7 @@ int stf__index_add(struct stf_index *ix, uint64_t start, uint64_t size,
 	ix->ranges[ix->n].value = value;
 	ix->n++;
 	ix->sorted = 0;
+	ix->ntop = 0;
 	return 0;
 }
 
@@ -179,6 +180,23 @@ int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
 		intro_sort(ix->ranges, ix->n, depth);
 	}
 	ix->sorted = 1;
+	ix->ntop = 0;
+	size_t ntop = (ix->n + STF_INDEX_STRIDE - 1) / STF_INDEX_STRIDE;
+	if (ntop > ix->topcap) {
+		size_t cap = ntop < 512 ? 512 : 2 * ntop;
+		uint64_t *t = raw_map(cap * sizeof(*t));
+		if (t) {
+			if (ix->top)
+				syscall(SYS_munmap, ix->top, ix->topcap * sizeof(*ix->top));
+			ix->top = t;
+			ix->topcap = cap;
+		}
+	}
+	if (ntop <= ix->topcap) {
+		for (size_t k = 0; k < ntop; k++)
+			ix->top[k] = ix->ranges[k * STF_INDEX_STRIDE].start;
+		ix->ntop = ntop;
+	}
 	for (i = 1; i < ix->n; i++) {
 		const struct stf_range *p = &ix->ranges[i - 1], *q = &ix->ranges[i];
 		if (p->start + p->size > q->start) {
@@ -198,6 +216,21 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 	size_t lo = 0, hi = ix->n;
 	const struct stf_range *r;
 
+	if (ix->sorted && ix->ntop) {
+		/* the block holding the last range starting at or below addr */
+		size_t tlo = 0, thi = ix->ntop;
+		while (tlo < thi) {
+			size_t mid = tlo + (thi - tlo) / 2;
+			if (ix->top[mid] <= addr)
+				tlo = mid + 1;
+			else
+				thi = mid;
+		}
+		if (tlo == 0)
+			return NULL;
+		lo = (tlo - 1) * STF_INDEX_STRIDE;
+		hi = tlo * STF_INDEX_STRIDE < ix->n ? tlo * STF_INDEX_STRIDE : ix->n;
+	}
 	/* first range starting above addr */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -219,6 +252,7 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 void stf__index_reset(struct stf_index *ix)
 {
 	ix->n = 0;
+	ix->ntop = 0;
 	ix->sorted = 0;
 }
 
@@ -226,7 +260,11 @@ void stf__index_free(struct stf_index *ix)
 {
 	if (ix->ranges)
 		syscall(SYS_munmap, ix->ranges, ix->cap * sizeof(struct stf_range));
+	if (ix->top)
+		syscall(SYS_munmap, ix->top, ix->topcap * sizeof(*ix->top));
 	ix->ranges = NULL;
 	ix->n = ix->cap = 0;
+	ix->top = NULL;
+	ix->ntop = ix->topcap = 0;
 	ix->sorted = 0;
 }

@@ -25,9 +25,14 @@ struct stf_index {
 	size_t n;
 	size_t cap;   /* ranges allocated */
 	int sorted;   /* set by stf__index_sort, cleared by stf__index_add */
+	/* every STF_INDEX_STRIDE-th start, built by stf__index_sort: a search
+	 * first bisects this small array (it stays in cache), then one block */
+	uint64_t *top;
+	size_t ntop, topcap;
 };
 
-#define STF_INDEX_INIT { NULL, 0, 0, 0 }
+#define STF_INDEX_STRIDE 32
+#define STF_INDEX_INIT { NULL, 0, 0, 0, NULL, 0, 0 }
 
 /* Flags of stf__index_find. */
 #define STF_INDEX_END 0x1u /* also match one past the end of a range (and a

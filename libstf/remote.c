@@ -48,12 +48,12 @@ void *stf__arena_alloc(struct stf_arena *a, size_t size)
 {
 	struct arena_chunk *c = a->head;
 	size = (size + 15) & ~(size_t)15;
-	if (!c || c->size - c->used < size) {
-		size_t csize = size > (1u << 20) ? size : (1u << 20);
-		c = stf__raw_malloc(sizeof(*c) + csize + 16);
+	if (!c || c->used + size > c->size) {
+		size_t csize = (size > (1u << 20) ? size : (1u << 20)) + 16;
+		c = stf__raw_malloc(sizeof(*c) + csize);
 		if (!c)
 			return NULL;
-		c->size = csize;
+		c->size = csize; /* bytes of data[], alignment padding included */
 		/* keep data 16-aligned */
 		c->used = (16 - ((uintptr_t)c->data & 15)) & 15;
 		c->next = a->head;
@@ -723,7 +723,13 @@ static int load_maps(struct stf_peer *p)
 			break;
 		*nl = 0;
 		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &off,
-			   &pos) < 4 || !pos || line[pos] != '/')
+			   &pos) < 4 || !pos)
+			continue;
+		if (!strcmp(line + pos, "[stack]")) {
+			p->stack_start = start;
+			p->stack_end = end;
+		}
+		if (line[pos] != '/')
 			continue;
 		if (p->self) {
 			/* our own read-only copies of ELF files (elf_open) */
@@ -903,10 +909,40 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 	return 0;
 }
 
-int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen)
+/* Objects close to each other are read as one span (heap blocks are
+ * separated by their headers only): far fewer iovecs, each of which costs
+ * the kernel a page walk. */
+#define SPAN_GAP 512
+
+struct span {
+	uint64_t start, end;
+	size_t pos; /* in p->bytes */
+};
+
+static int read_spans(struct stf_peer *p, struct span *sp, size_t n)
 {
 	struct iovec riov[IOV_MAX], liov;
-	size_t total = 0, pos = 0;
+	size_t i = 0;
+	while (i < n) {
+		size_t k = 0, len = 0, first = i;
+		for (; i < n && k < IOV_MAX; i++, k++) {
+			riov[k].iov_base = (void *)(uintptr_t)sp[i].start;
+			riov[k].iov_len = sp[i].end - sp[i].start;
+			len += riov[k].iov_len;
+		}
+		liov.iov_base = p->bytes + sp[first].pos;
+		liov.iov_len = len;
+		ssize_t r = process_vm_readv(p->pid, &liov, 1, riov, k, 0);
+		if (r < 0 || (size_t)r != len)
+			return -1;
+	}
+	return 0;
+}
+
+int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen)
+{
+	struct span *sp;
+	size_t nsp = 0, total = 0;
 
 	if (p->self) {
 		for (size_t i = 0; i < p->nobjs; i++)
@@ -914,56 +950,76 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 				p->objs[i].bytes = (const uint8_t *)(uintptr_t)p->objs[i].addr;
 		return 0;
 	}
-	for (size_t i = 0; i < p->nobjs; i++)
-		if (kinds & (1u << p->objs[i].kind))
-			total += p->objs[i].size;
+	sp = stf__raw_malloc((p->index.n + 1) * sizeof(*sp));
+	if (!sp) {
+		fail(err, errlen, "out of memory reading the state of process %d", (int)p->pid);
+		return -1;
+	}
+	/* the index is in address order */
+	for (size_t r = 0; r < p->index.n; r++) {
+		const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+		if (!(kinds & (1u << o->kind)) || !o->size)
+			continue;
+		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP) {
+			if (o->addr + o->size > sp[nsp - 1].end)
+				sp[nsp - 1].end = o->addr + o->size;
+			continue;
+		}
+		sp[nsp].start = o->addr;
+		sp[nsp].end = o->addr + o->size;
+		nsp++;
+	}
+	for (size_t k = 0; k < nsp; k++) {
+		sp[k].pos = total;
+		total += sp[k].end - sp[k].start;
+	}
 	p->bytes = stf__raw_malloc(total ? total : 1);
 	if (!p->bytes) {
+		stf__raw_free(sp);
 		fail(err, errlen, "out of memory: %zu bytes for the state of process %d",
 		     total, (int)p->pid);
 		return -1;
 	}
 	p->bytes_len = total;
-	size_t i = 0;
-	while (i < p->nobjs) {
-		size_t k = 0, len = 0, first = pos;
-		for (; i < p->nobjs && k < IOV_MAX; i++) {
-			struct stf_obj *o = &p->objs[i];
-			if (!(kinds & (1u << o->kind)))
+	if (read_spans(p, sp, nsp) < 0) {
+		/* a gap crossed unmapped memory, or an object is unreadable:
+		 * span by span, then object by object to name it */
+		for (size_t k = 0; k < nsp; k++) {
+			if (!read_spans(p, &sp[k], 1))
 				continue;
-			o->bytes = p->bytes + pos;
-			pos += o->size;
-			if (!o->size)
-				continue;
-			riov[k].iov_base = (void *)(uintptr_t)o->addr;
-			riov[k].iov_len = o->size;
-			len += o->size;
-			k++;
-		}
-		if (!k)
-			continue;
-		liov.iov_base = p->bytes + first;
-		liov.iov_len = len;
-		ssize_t r = process_vm_readv(p->pid, &liov, 1, riov, k, 0);
-		if (r < 0 || (size_t)r != len) {
-			/* find the object that could not be read */
-			for (size_t j = 0; j < p->nobjs; j++) {
-				struct stf_obj *o = &p->objs[j];
-				uint8_t probe;
-				if (o->bytes && o->size &&
-				    stf__peer_read(p, o->addr, &probe, 1) < 0) {
+			for (size_t r = 0; r < p->index.n; r++) {
+				const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+				if (!(kinds & (1u << o->kind)) || !o->size ||
+				    o->addr < sp[k].start || o->addr >= sp[k].end)
+					continue;
+				if (stf__peer_read(p, o->addr, p->bytes + sp[k].pos +
+						   (o->addr - sp[k].start), o->size) < 0) {
 					fail(err, errlen, "process %d: cannot read object %s "
 					     "(%" PRIu64 " bytes at 0x%" PRIx64 "): %s",
-					     (int)p->pid, o->id, o->size, o->addr,
-					     strerror(errno));
+					     (int)p->pid, o->id, o->size, o->addr, strerror(errno));
+					stf__raw_free(sp);
 					return -1;
 				}
 			}
-			fail(err, errlen, "process %d: reading its state failed: %s",
-			     (int)p->pid, r < 0 ? strerror(errno) : "short read");
-			return -1;
 		}
 	}
+	/* point every object into its span */
+	size_t k = 0;
+	for (size_t r = 0; r < p->index.n; r++) {
+		struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+		if (!(kinds & (1u << o->kind)))
+			continue;
+		if (!o->size) {
+			o->bytes = p->bytes;
+			continue;
+		}
+		while (k < nsp && o->addr >= sp[k].end)
+			k++;
+		while (k > 0 && o->addr < sp[k].start)
+			k--;
+		o->bytes = p->bytes + sp[k].pos + (o->addr - sp[k].start);
+	}
+	stf__raw_free(sp);
 	return 0;
 }
 

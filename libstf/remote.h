@@ -75,6 +75,7 @@ struct stf_peer {
 	struct stf_index index;      /* value = object number */
 	struct stf_peer_lib *libs;   /* file-backed mappings, from /proc/PID/maps */
 	size_t nlibs;
+	uint64_t stack_start, stack_end; /* the main thread's stack */
 	uint8_t *bytes;              /* one buffer holding every fetched object */
 	size_t bytes_len;
 	struct stf_arena *arena;

@@ -65,6 +65,7 @@ double stf__now(void)
 
 struct pairing {
 	int64_t dst;       /* destination object, PAIR_* */
+	uint64_t dst_addr; /* its address */
 	uint8_t same;      /* same layout: offsets map to themselves */
 	uint8_t scheduled; /* its value is transferred */
 	uint8_t needed;    /* untyped external object reached by a pointer */
@@ -81,7 +82,12 @@ struct stf_xfer {
 	size_t img_cap;
 	struct stf_strmap dst_ids; /* ID -> destination object (statics, locals) */
 	int conn;                  /* backward: the reversed version */
-	char path[1024];
+	/* path of the value being transferred, built only when needed:
+	 * object, element of a dynamic array, member path */
+	const struct stf_obj *obj;
+	const char *obj_label;     /* when obj is NULL */
+	uint64_t elem;             /* UINT64_MAX: none */
+	char path[1024];           /* member path below the element */
 	size_t plen;
 	/* innermost leaf of a fast copy, for error paths */
 	const struct stf_meta_unit *leaf_unit;
@@ -89,10 +95,18 @@ struct stf_xfer {
 	uint64_t leaf_off;
 	int leaf_active;
 	int failed;
+	/* the destination object's bytes before the transfer: pointers into
+	 * the source's process arguments and environment (main's stack) keep
+	 * the destination's own value */
+	const uint8_t *keep_orig;
+	const uint8_t *keep_base;
+	uint64_t keep_len;
 	int cb_type, cb_member, cb_object, renames;
 	enum stf_fault fault;
 	int fault_done;
 	int64_t fault_alt;         /* wrong target for corrupt-pointer */
+	const struct stf_range *last; /* last pointer target: lists and trees
+	                                 point near each other */
 };
 
 void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
@@ -118,7 +132,16 @@ static const char *cur_path(struct stf_xfer *x)
 {
 	static __thread char buf[1400];
 	uint32_t lt;
-	snprintf(buf, sizeof(buf), "%s", x->path);
+	size_t n;
+	if (x->obj && x->obj->dyn_id)
+		n = snprintf(buf, sizeof(buf), "%s@%" PRIu64, x->obj->id, x->obj->dyn_id);
+	else
+		n = snprintf(buf, sizeof(buf), "%s", x->obj ? x->obj->id :
+			     x->obj_label ? x->obj_label : "");
+	if (x->elem != UINT64_MAX && n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, "[%" PRIu64 "]", x->elem);
+	if (n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, "%s", x->path);
 	if (x->leaf_active)
 		stf__type_path(x->leaf_unit, x->leaf_type, x->leaf_off, buf, sizeof(buf), &lt);
 	return buf;
@@ -166,6 +189,8 @@ static inline const struct stf_type_rec *T(const struct stf_meta_unit *u, uint32
 {
 	return &u->types[t];
 }
+
+static int is_dynamic(const struct stf_obj *o);
 
 static int64_t dst_add(struct stf_xfer *x, const struct stf_obj *o)
 {
@@ -468,6 +493,7 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 		    !stf__strmap_get(&x->dst_ids, id, &j)) {
 			p->dst = (int64_t)j;
 			const struct stf_obj *d = &x->dst->objs[j];
+			p->dst_addr = d->addr;
 			p->same = !o->unit || !d->unit ||
 				  (T(o->unit, strip(o->unit, o->type))->hash ==
 				   T(d->unit, strip(d->unit, d->type))->hash);
@@ -484,6 +510,7 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 				int64_t k = dst_add(x, &f);
 				if (k >= 0) {
 					p->dst = k;
+					p->dst_addr = a;
 					p->same = 1;
 					return k;
 				}
@@ -557,11 +584,23 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 		return 0;
 	}
 	x->rep->pointers++;
-	r = stf__index_find(&x->src->index, v, STF_INDEX_END);
+	r = x->last;
+	if (!r || v - r->start >= r->size) {
+		r = stf__index_find(&x->src->index, v, STF_INDEX_END);
+		if (r && r->size)
+			x->last = r;
+	}
+	if (!r && x->keep_orig && v >= x->src->stack_start && v < x->src->stack_end)
+		return 1;
 	if (!r)
 		return reloc_symbol(x, v, out);
+	const struct pairing *p = &x->pair[r->value];
+	off = v - r->start;
+	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
+		*out = p->dst_addr + off;
+		return 0;
+	}
 	const struct stf_obj *o = &x->src->objs[r->value];
-	off = v - o->addr;
 	j = pair_target(x, r->value);
 	if (j < 0)
 		return -1;
@@ -582,7 +621,10 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 
 int stf__xfer_relocate(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)
 {
-	return reloc(x, src_ptr, dst_ptr, NULL);
+	int r = reloc(x, src_ptr, dst_ptr, NULL);
+	if (r == 1) /* the process's own arguments: no counterpart to give */
+		*dst_ptr = 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -804,6 +846,25 @@ static int all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
+/* Relocate the pointer at s into d. */
+static int reloc_into(struct stf_xfer *x, const uint8_t *s, uint8_t *d, const struct pointee *pe)
+{
+	uint64_t v, nv;
+	memcpy(&v, s, 8);
+	int r = reloc(x, v, &nv, pe);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		uint64_t at = (uint64_t)(d - x->keep_base);
+		if (d < x->keep_base || at + 8 > x->keep_len)
+			return 0;
+		memcpy(d, x->keep_orig + at, 8);
+		return 0;
+	}
+	memcpy(d, &nv, 8);
+	return 0;
+}
+
 static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
 		     const uint8_t *s, uint8_t *d)
 {
@@ -817,7 +878,7 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		return 0;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct stf_leaf *f = &l->leaves[i];
-		uint64_t v, nv;
+		uint64_t v;
 		if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
 			continue;
 		if (f->kind == STF_LEAF_AMBIG) {
@@ -839,12 +900,11 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 		x->leaf_active = 1;
 		struct pointee pe = { f->kind == STF_LEAF_PTR ? f->unit : NULL, f->type };
-		if (reloc(x, v, &nv, &pe) < 0) {
+		if (reloc_into(x, s + f->off, d + f->off, &pe) < 0) {
 			x->leaf_active = 0;
 			return -1;
 		}
 		x->leaf_active = 0;
-		memcpy(d + f->off, &nv, 8);
 	}
 	return 0;
 }
@@ -853,12 +913,13 @@ static int run_value_cb(struct stf_xfer *x, const struct stf_cb *cb,
 			const struct stf_meta_unit *su, uint32_t st, const uint8_t *s, size_t ssize,
 			const struct stf_meta_unit *du, uint32_t dt, uint8_t *d, size_t dsize)
 {
-	char a[256], b[256];
-	struct stf_value sv = { x->path, type_str(su, st, a, sizeof(a)), (void *)s, ssize };
-	struct stf_value dv = { x->path, type_str(du, dt, b, sizeof(b)), d, dsize };
+	char a[256], b[256], path[1400];
+	snprintf(path, sizeof(path), "%s", cur_path(x));
+	struct stf_value sv = { path, type_str(su, st, a, sizeof(a)), (void *)s, ssize };
+	struct stf_value dv = { path, type_str(du, dt, b, sizeof(b)), d, dsize };
 	int r = cb->fn.value(x, &sv, &dv, cb->arg);
 	if (r == STF_CB_ERROR) {
-		xfail(x, "%s: transfer callback failed", x->path);
+		xfail(x, "%s: transfer callback failed", path);
 		return -1;
 	}
 	return r == STF_CB_DONE ? 0 : 1;
@@ -950,11 +1011,7 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 				r = 0;
 			} else if (((sm->flags | dm->flags) & STF_MF_PXFER) &&
 				   T(su, smt)->size == 8 && T(du, dmt)->size == 8) {
-				uint64_t v, nv;
-				memcpy(&v, s + sabs, 8);
-				r = reloc(x, v, &nv, NULL);
-				if (!r)
-					memcpy(d + dm->offset, &nv, 8);
+				r = reloc_into(x, s + sabs, d + dm->offset, NULL);
 			} else if (sm->bit_size || dm->bit_size) {
 				r = convert_scalar(x, su, smt, s + sabs, sm->bit_size ? sm : NULL,
 						   du, dmt, d + dm->offset,
@@ -1051,13 +1108,8 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		return convert_scalar(x, su, st, s, NULL, du, dt, d, NULL);
 	case STF_K_POINTER:
 		if (S->kind == STF_K_POINTER) {
-			uint64_t v, nv;
 			struct pointee pe = { su, S->target };
-			memcpy(&v, s, 8);
-			if (reloc(x, v, &nv, &pe) < 0)
-				return -1;
-			memcpy(d, &nv, 8);
-			return 0;
+			return reloc_into(x, s, d, &pe);
 		}
 		break;
 	case STF_K_ARRAY:
@@ -1144,12 +1196,25 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 	const struct stf_obj *dobj = &x->dst->objs[j];
 	const uint8_t *s = so->bytes;
 	uint8_t *d = x->img[j];
-	char on[256];
 	int r = 1;
 
 	path_cut(x, 0);
-	path_push(x, "%s", obj_name(so, on, sizeof(on)));
-	memset(d, 0, dobj->size);
+	x->obj = so;
+	x->elem = UINT64_MAX;
+	x->keep_orig = NULL;
+	if ((so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL) && dobj->size) {
+		uint8_t *orig = stf__arena_alloc(x->arena, dobj->size);
+		if (orig && (x->dst->self ? (memcpy(orig, d, dobj->size), 0) :
+			     stf__peer_read(x->dst, dobj->addr, orig, dobj->size)) == 0) {
+			x->keep_orig = orig;
+			x->keep_base = d;
+			x->keep_len = dobj->size;
+		}
+	}
+	/* added members and grown arrays stay zero; a value of an unchanged
+	 * type is copied whole */
+	if (!x->pair[i].same || so->size != dobj->size || !is_dynamic(so))
+		memset(d, 0, dobj->size);
 	if (x->cb_object && (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL)) {
 		struct stf_cb cb;
 		const char *vid = x->dir == STF_FORWARD ? dobj->id : so->id;
@@ -1164,16 +1229,11 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		return 0;
 	}
 	if (so->flags & STF_OBJF_PXFER) {
-		uint64_t v, nv;
 		if (so->size != 8 || dobj->size != 8) {
-			xfail(x, "%s: STF_PXFER object is not pointer-sized", x->path);
+			xfail(x, "%s: STF_PXFER object is not pointer-sized", cur_path(x));
 			return -1;
 		}
-		memcpy(&v, s, 8);
-		if (reloc(x, v, &nv, NULL) < 0)
-			return -1;
-		memcpy(d, &nv, 8);
-		return 0;
+		return reloc_into(x, s, d, NULL);
 	}
 	uint32_t st = strip(so->unit, so->type), dt = strip(dobj->unit, dobj->type);
 	uint64_t esz = T(so->unit, st)->size, desz = T(dobj->unit, dt)->size;
@@ -1186,24 +1246,27 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 		uint64_t sesz = T(so->unit, se)->size, desz2 = T(dobj->unit, de)->size;
 		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
+		uint32_t flex_member = T(so->unit, st)->members + T(so->unit, st)->nmembers - 1;
+		size_t mark = path_push(x, ".%s", stf_meta_str(so->unit,
+					so->unit->members[flex_member].name));
 		for (uint64_t k = 0; k < n && doff + (k + 1) * desz2 <= dobj->size; k++) {
-			size_t mark = path_push(x, "[%" PRIu64 "]", k);
+			size_t m2 = path_push(x, "[%" PRIu64 "]", k);
 			int rr = xform(x, so->unit, se, s + soff + k * sesz, dobj->unit, de,
 				       d + doff + k * desz2, 1);
-			path_cut(x, mark);
+			path_cut(x, m2);
 			if (rr < 0)
 				return -1;
 		}
+		path_cut(x, mark);
 		return 0;
 	}
 	uint64_t count = so->size / esz;
 	for (uint64_t k = 0; k < count; k++) {
-		size_t mark = count > 1 ? path_push(x, "[%" PRIu64 "]", k) : x->plen;
-		int rr = xform(x, so->unit, st, s + k * esz, dobj->unit, dt, d + k * desz, 0);
-		path_cut(x, mark);
-		if (rr < 0)
+		x->elem = count > 1 ? k : UINT64_MAX;
+		if (xform(x, so->unit, st, s + k * esz, dobj->unit, dt, d + k * desz, 0) < 0)
 			return -1;
 	}
+	x->elem = UINT64_MAX;
 	return 0;
 }
 
@@ -1600,6 +1663,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		}
 		struct pairing *p = &x->pair[req[k].src];
 		p->dst = j;
+		p->dst_addr = d.addr;
 		p->scheduled = 1;
 		p->same = !o->unit || !d.unit ||
 			  (T(o->unit, strip(o->unit, o->type))->hash ==
@@ -1666,6 +1730,7 @@ static int schedule(struct stf_xfer *x)
 		}
 		const struct stf_obj *d = &dst->objs[j];
 		x->pair[i].dst = (int64_t)j;
+		x->pair[i].dst_addr = d->addr;
 		x->pair[i].scheduled = 1;
 		x->pair[i].same = !o->unit || !d->unit ||
 			(T(o->unit, strip(o->unit, o->type))->hash ==
@@ -1724,7 +1789,8 @@ static int init_new_objects(struct stf_xfer *x)
 		struct stf_value v = { d->id, type_str(d->unit, d->type, tn, sizeof(tn)),
 				       x->img[k], d->size };
 		path_cut(x, 0);
-		path_push(x, "%s", d->id);
+		x->obj = NULL;
+		x->obj_label = d->id;
 		if (cb.fn.init(x, &v, cb.arg) == STF_CB_ERROR)
 			xfail(x, "%s: new-object callback failed", d->id);
 		written[k] = 2; /* written by callback */
@@ -1802,7 +1868,7 @@ static int transform_all(struct stf_xfer *x)
 			continue;
 		if (xfer_object(x, i, x->pair[i].dst) < 0) {
 			if (!x->failed)
-				xfail(x, "%s: transfer failed", x->path);
+				xfail(x, "%s: transfer failed", cur_path(x));
 			return -1;
 		}
 		x->rep->bytes += x->dst->objs[x->pair[i].dst].size;
@@ -1828,6 +1894,7 @@ static int xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer
 	x->dst = dst;
 	x->rep = rep;
 	x->conn = -1;
+	x->elem = UINT64_MAX;
 	x->arena = stf__arena_new();
 	x->layouts = x->arena ? stf__layouts_new(x->arena) : NULL;
 	x->cb_type = stf__cb_any_type();

@@ -662,6 +662,27 @@ START_TEST(sites_records)
 }
 END_TEST
 
+/* Site IDs (and what they record) do not depend on the optimization
+ * level: every site of the -O0 build exists in the others. */
+START_TEST(sites_same_at_every_level)
+{
+	struct elfmeta *em = open_meta(build("sites", _i));
+	struct elfmeta *ref = open_meta(build("sites", 0));
+	const struct stf_meta_unit *ru = &elfmeta_meta(ref)->units[0];
+	for (uint32_t i = 0; i < ru->nsites; i++) {
+		const char *id = name(ru, ru->sites[i].id);
+		const struct stf_meta_unit *u;
+		const struct stf_site_rec *s = site(em, id, &u);
+		ck_assert_str_eq(name(u, s->dest), name(ru, ru->sites[i].dest));
+		ck_assert_str_eq(name(u, s->func), name(ru, ru->sites[i].func));
+		ck_assert_uint_eq(s->type == STF_NONE ? 0 : type(u, s->type)->hash,
+				  ru->sites[i].type == STF_NONE ? 0 : type(ru, ru->sites[i].type)->hash);
+	}
+	elfmeta_close(ref);
+	elfmeta_close(em);
+}
+END_TEST
+
 /* The markers reach libstf: each block is attributed to its site. */
 START_TEST(sites_runtime_attribution)
 {
@@ -890,6 +911,7 @@ static Suite *plugin_suite(void)
 		{ "objects", objects_ids_and_addresses, 1 },
 		{ "sites_records", sites_records, 1 },
 		{ "sites_runtime", sites_runtime_attribution, 1 },
+		{ "sites_same", sites_same_at_every_level, 1 },
 		{ "frames", frames_locals, 1 },
 		{ "multi", multi_units, 1 },
 		{ "verify", stf_meta_verify, 1 },
