@@ -18,8 +18,8 @@ void stf_union_check (void *gcc_data, void *user_data);
 /* Whether fndecl is an allocator wrapper (STF_ALLOCATOR). */
 bool stf_is_allocator (const_tree fndecl);
 
-/* STF_MF_IXFER/STF_MF_PXFER (== STF_OF_IXFER >> 4 ...) for a variable or
- * field: its own attributes and those of its type and typedefs. */
+/* STF_MF_IXFER / STF_MF_PXFER for a variable or field: from its own
+ * attributes and those of its type and typedefs. */
 unsigned stf_decl_xfer (const_tree decl);
 
 /* Whether a type (or one of its typedefs) is annotated so that its objects

@@ -11,9 +11,12 @@
  * A site is named after the source function that contains the call (the
  * innermost inlined function that is not a wrapper), its destination and
  * an ordinal in source order, so the ID does not depend on inlining or on
- * the order in which GCC compiles functions.  Copies of one call made by
- * the optimizers (same function, destination, allocator and source
- * location) share one site.
+ * the order in which GCC compiles functions.  The destination and type
+ * come from an early pass over the unoptimized code (by the call's source
+ * position), which is the same at every optimization level; only calls
+ * the optimizers made up are analyzed in their final form.  Copies of one
+ * call made by the optimizers (same function, destination, allocator and
+ * source position) share one site.
  */
 #include "stf-plugin.h"
 #include "sites.h"
