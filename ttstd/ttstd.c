@@ -1061,9 +1061,10 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		ttst_msg_add(&t.rep, "outcome", committed ? "committed" : ok ? "validated" : "rolled-back");
 		ttst_msg_add(&t.rep, "reason", "report too large to send");
 	}
-	logmsg("update #%u: %s in %.1f ms%s%s", id,
+	logmsg("update #%u: %s in %.1f ms (program paused %.1f ms)%s%s", id,
 	       committed ? "committed" : ok ? "validated (dry run), rolled back" : "rolled back",
-	       (now() - t.t0) * 1e3, committed ? "" : ": ", committed ? "" : t.reason);
+	       (now() - t.t0) * 1e3, quiesced && t.thawed > 0 ? (t.thawed - t.frozen) * 1e3 : 0.0,
+	       committed ? "" : ": ", committed ? "" : t.reason);
 	d.history[d.ntxn % HISTORY] = t.rep;
 	d.ntxn++;
 	if (d.txn_client_gone)
