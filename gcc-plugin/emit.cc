@@ -187,8 +187,14 @@ static std::string decl_asm_name (tree decl)
 
 void stf_emit_unit (void *, void *)
 {
-	if (!asm_out_file || seen_error () || !stf_active ())
+	if (!asm_out_file || seen_error ())
 		return;
+	if (!stf_active ()) {
+		stf_verbose (UNKNOWN_LOCATION, "stf: no metadata for slim LTO objects "
+			     "(use %<-ffat-lto-objects%> and link with %<-fno-lto%>) "
+			     "or targets without 64-bit pointers");
+		return;
+	}
 
 	stf_blob blob;
 	stf_types types (blob);
