@@ -129,8 +129,8 @@ static std::string producer (void)
 			+ std::to_string (optimize);
 	if (flag_pic)
 		p += flag_pie ? " -fPIE" : " -fPIC";
-	if (debug_info_level > DINFO_LEVEL_NONE)
-		p += " -g";
+	/* Nothing about -g: code and metadata must not depend on it
+	 * (-fcompare-debug). */
 	return p;
 }
 
