@@ -426,7 +426,9 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 		for (size_t i = 0; i < n; i++) {
 			const struct stf_slot *s = &slots[i];
 			struct stf_obj o = { 0 };
-			if (s->kind == STF_SLOT_FREE || !s->addr)
+			/* objects registered with stf_register_object() live inside
+			 * another object (a pool): that one carries their bytes */
+			if (s->kind == STF_SLOT_FREE || s->kind == STF_SLOT_USER || !s->addr)
 				continue;
 			o.addr = s->addr;
 			o.size = s->size;

@@ -585,10 +585,23 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	}
 	x->rep->pointers++;
 	r = x->last;
-	if (!r || v - r->start >= r->size) {
+	if (r && v - r->start >= r->size) {
+		/* objects allocated one after the other point to each other */
+		const struct stf_range *lo = x->src->index.ranges,
+				       *hi = lo + x->src->index.n;
+		if (r + 1 < hi && v - r[1].start < r[1].size)
+			r++;
+		else if (r > lo && v - r[-1].start < r[-1].size)
+			r--;
+		else
+			r = NULL;
+	}
+	if (!r) {
 		r = stf__index_find(&x->src->index, v, STF_INDEX_END);
 		if (r && r->size)
 			x->last = r;
+	} else {
+		x->last = r;
 	}
 	if (!r && x->keep_orig && v >= x->src->stack_start && v < x->src->stack_end)
 		return 1;
