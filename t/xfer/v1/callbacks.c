@@ -16,11 +16,17 @@ struct point {
 	int x, y;
 };
 
+struct ref {
+	int *target;
+};
+
 static struct temp room;
 static struct acct account;
 static int old_name;
 static struct point origin;
 static int secret;
+static int pointee = 77;
+static struct ref ref;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -32,6 +38,8 @@ static __attribute__((noinline)) void init(void)
 	origin.x = 3;
 	origin.y = 4;
 	secret = 1234;
+	ref.target = &pointee;
+	pointee++;
 }
 
 int main(void)

@@ -2,6 +2,7 @@
 /* Invariant violations: version 1 builds the state named by argv[1];
  * version 2 changed the types so that this state cannot be transferred
  * and the update must roll back with a precise message. */
+#include <sys/mman.h>
 #include "xt.h"
 
 enum mode { OFF, SLOW, FAST };
@@ -29,6 +30,7 @@ static int (*to_gone_function)(void);
 static union ambiguous amb;
 static int shrinking[4];
 static unsigned long negative_dst;
+static char *region;
 
 static __attribute__((noinline)) void init(const char *what)
 {
@@ -53,6 +55,9 @@ static __attribute__((noinline)) void init(const char *what)
 		shrinking[3] = 42;
 	else if (!strcmp(what, "sign"))
 		negative_dst = (unsigned long)-1;
+	else if (!strcmp(what, "mmap"))
+		region = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			      -1, 0);
 	gone_static++;
 }
 

@@ -7,7 +7,10 @@
  *   stf_rename     object old_name -> new_name, member count -> total,
  *                  type struct point -> struct pt
  *   stf_on_new_object  callbacks.c:generation (new) starts at 42
- *   stf_on_transfer_done  computes a derived value */
+ *   stf_on_transfer_done  computes a derived value
+ *   helpers: stf_xfer_pointer, stf_xfer_read, stf_xfer_object; a member
+ *   callback computing a new member from the whole old struct */
+#include <stdint.h>
 #include "xt.h"
 
 struct temp {
@@ -21,10 +24,24 @@ struct acct {
 	char owner[16];
 	long total;   /* was count */
 	int timeout;  /* seconds, was timeout_ms */
+	long score;   /* new: twice the old count */
+};
+struct acct_v1 {
+	char owner[16];
+	long count;
+	int timeout_ms;
 };
 
 struct pt {           /* was struct point */
 	int x, y;
+};
+
+struct ref {
+	int *target;
+	int cached;   /* new: a copy of *target, filled by a type callback */
+};
+struct ref_v1 {
+	int *target;
 };
 
 static struct temp room;
@@ -32,6 +49,8 @@ static struct acct account;
 static int new_name;  /* was old_name */
 static struct pt origin;
 static int secret;
+static int pointee = 77;
+static struct ref ref;
 static int generation;
 static long derived;
 static int done_calls, forward_cbs, backward_cbs;
@@ -47,6 +66,45 @@ static __attribute__((noinline)) void init(void)
 	origin.y = 4;
 	secret = 2468;
 	generation = 1;
+	ref.target = &pointee;
+	ref.cached = pointee++;
+}
+
+static int score_cb(struct stf_xfer *x, const struct stf_value *src, struct stf_value *dst,
+		    void *arg)
+{
+	(void)x;
+	(void)arg;
+	/* a new member: the source value is the whole old struct */
+	const struct acct_v1 *s = src->addr;
+	long v = s->count * 2;
+	if (src->size != sizeof(*s) || dst->size != sizeof(v))
+		return STF_CB_ERROR;
+	memcpy(dst->addr, &v, sizeof(v));
+	return STF_CB_DONE;
+}
+
+static int ref_cb(struct stf_xfer *x, const struct stf_value *src, struct stf_value *dst,
+		  void *arg)
+{
+	uint64_t p;
+	(void)arg;
+	if (stf_xfer_direction(x) == STF_BACKWARD)
+		return STF_CB_DEFAULT; /* cached is simply dropped */
+	const struct ref_v1 *s = src->addr;
+	struct ref *d = dst->addr;
+	int value;
+	if (stf_xfer_pointer(x, (uint64_t)(uintptr_t)s->target, &p) < 0 ||
+	    stf_xfer_read(x, (uint64_t)(uintptr_t)s->target, &value, sizeof(value)) < 0)
+		return STF_CB_ERROR;
+	d->target = (int *)(uintptr_t)p;
+	d->cached = value;
+	if (stf_xfer_object(x, "callbacks.c:pointee") != (uint64_t)(uintptr_t)&pointee ||
+	    stf_xfer_object(x, "no such object") != 0) {
+		stf_xfer_fail(x, "stf_xfer_object gave a wrong address");
+		return STF_CB_ERROR;
+	}
+	return STF_CB_DONE;
 }
 
 static int temp_cb(struct stf_xfer *x, const struct stf_value *src, struct stf_value *dst,
@@ -124,6 +182,8 @@ int main(void)
 		stf_rename(STF_RENAME_MEMBER, "struct acct.timeout_ms", "timeout");
 		stf_rename(STF_RENAME_TYPE, "struct point", "struct pt");
 		stf_on_new_object("callbacks.c:generation", STF_FORWARD, generation_cb, NULL);
+		stf_on_member("struct acct", "score", STF_FORWARD, score_cb, NULL);
+		stf_on_type("struct ref", STF_BOTH, ref_cb, NULL);
 		stf_on_transfer_done(STF_FORWARD, done_cb, NULL);
 		memset(&account, 0, sizeof(account));
 		new_name = 0;
@@ -145,5 +205,7 @@ int main(void)
 	CHECK(done_calls == 1);
 	CHECK(forward_cbs == 1);
 	CHECK(backward_cbs == 1);
+	CHECK(account.score == 24);
+	CHECK(ref.target == &pointee && ref.cached == 78 && pointee == 78);
 	XT_V2_RESULT();
 }

@@ -27,6 +27,7 @@ static int (*to_gone_function)(void);
 static union ambiguous amb;
 static int shrinking[3];
 static long negative_dst;  /* was unsigned long */
+static char *region;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -41,6 +42,7 @@ static __attribute__((noinline)) void init(void)
 	amb.n = 1;
 	shrinking[2] = 1;
 	negative_dst = 1;
+	region = NULL;
 }
 
 int main(void)
