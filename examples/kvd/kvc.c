@@ -10,12 +10,13 @@
  * printed on standard output.
  *
  * --raw forwards standard input to kvd byte for byte as it arrives (a
- * request may be sent in pieces) and reads replies only while it has input
- * it cannot send, or after the end of its input: replies pile up in kvd
- * meanwhile.  It ends when every request line got its reply line.
+ * request may be sent in pieces; input kvd does not accept yet is kept in
+ * memory) and reads replies only after the end of its input: until then
+ * they pile up in kvd.  It ends when every request line got its reply line.
  *
  * Exit status: 0 all replies received, 1 a reply was "ERROR ...", 2 usage,
- * 3 connection or I/O failure (also: no progress for 30 s in --raw mode).
+ * 3 connection or I/O failure (also: no progress for 30 s in --raw mode
+ * once the input ended).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -91,30 +92,48 @@ static unsigned long count_lines(const char *buf, size_t len)
 	return n;
 }
 
+/* Append n bytes to a growing buffer; -1 when out of memory. */
+static int buf_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+	if (*len + n > *cap) {
+		size_t ncap = (*cap ? *cap * 2 : 65536) + n;
+		char *nbuf = realloc(*buf, ncap);
+
+		if (!nbuf)
+			return -1;
+		*buf = nbuf;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	return 0;
+}
+
 static int raw_mode(int fd)
 {
-	char in[65536], out[65536];
-	size_t inlen = 0, inoff = 0;
+	char chunk[65536];
+	char *pending = NULL;   /* input not sent yet */
+	size_t plen = 0, pcap = 0, poff = 0;
 	unsigned long sent = 0, replies = 0;
 	int input_open = 1, errors = 0;
-	char last[6] = "";   /* start of the current reply line */
+	char last[6] = "";      /* start of the current reply line */
 	size_t lastlen = 0;
 
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = input_open && inoff == inlen ? 0 : -1, .events = POLLIN },
+			{ .fd = input_open ? 0 : -1, .events = POLLIN },
 			{ .fd = fd, .events = 0 },
 		};
 		ssize_t n;
 		int r;
 
-		if (inoff < inlen)
-			p[1].events |= POLLOUT | POLLIN;   /* read to unblock kvd */
+		if (poff < plen)
+			p[1].events |= POLLOUT;
 		if (!input_open)
 			p[1].events |= POLLIN;
-		if (!input_open && inoff == inlen && replies == sent)
+		if (!input_open && poff == plen && replies == sent)
 			return errors ? 1 : 0;
-		r = poll(p, 2, 30000);
+		r = poll(p, 2, input_open ? -1 : 30000);
 		if (r < 0) {
 			fprintf(stderr, "kvc: poll: %s\n", strerror(errno));
 			return 3;
@@ -125,43 +144,47 @@ static int raw_mode(int fd)
 			return 3;
 		}
 		if (p[0].revents) {
-			n = read(0, in, sizeof in);
+			n = read(0, chunk, sizeof chunk);
 			if (n < 0) {
 				fprintf(stderr, "kvc: reading input: %s\n", strerror(errno));
 				return 3;
 			}
 			if (n == 0)
 				input_open = 0;
-			inlen = n;
-			inoff = 0;
-			sent += count_lines(in, inlen);
+			if (poff == plen)
+				poff = plen = 0;
+			if (buf_append(&pending, &plen, &pcap, chunk, n) < 0) {
+				fprintf(stderr, "kvc: out of memory\n");
+				return 3;
+			}
+			sent += count_lines(chunk, n);
 		}
 		if (p[1].revents & POLLOUT) {
-			n = send(fd, in + inoff, inlen - inoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+			n = send(fd, pending + poff, plen - poff, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (n < 0 && errno != EAGAIN) {
 				fprintf(stderr, "kvc: sending: %s\n", strerror(errno));
 				return 3;
 			}
 			if (n > 0)
-				inoff += n;
+				poff += n;
 		}
 		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = recv(fd, out, sizeof out, MSG_DONTWAIT);
+			n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
 			if (n == 0 || (n < 0 && errno != EAGAIN)) {
 				fprintf(stderr, "kvc: connection closed after %lu of %lu replies\n",
 					replies, sent);
 				return 3;
 			}
 			for (ssize_t i = 0; i < n; i++) {
-				if (out[i] == '\n') {
+				if (chunk[i] == '\n') {
 					replies++;
 					errors += lastlen >= 5 && memcmp(last, "ERROR", 5) == 0;
 					lastlen = 0;
 				} else if (lastlen < 5) {
-					last[lastlen++] = out[i];
+					last[lastlen++] = chunk[i];
 				}
 			}
-			if (n > 0 && fwrite(out, 1, n, stdout) != (size_t)n) {
+			if (n > 0 && fwrite(chunk, 1, n, stdout) != (size_t)n) {
 				fprintf(stderr, "kvc: writing output: %s\n", strerror(errno));
 				return 3;
 			}
