@@ -336,12 +336,21 @@ START_TEST(types_bitfields)
 	/* a, b, c, d, e: the unnamed :0 bit-field is padding, not a member. */
 	ck_assert_uint_eq(t->nmembers, 5);
 
-	struct { const char *name; unsigned width; unsigned pos; int sign; } want[4];
+	/* Where the host compiler puts each bit-field: the first bit set. */
 	struct flags f;
-	memset(&f, 0, sizeof f); f.a = 7;  want[0] = (typeof(want[0])){ "a", 3, first_bit(&f, sizeof f), 0 };
-	memset(&f, 0, sizeof f); f.b = 31; want[1] = (typeof(want[0])){ "b", 5, first_bit(&f, sizeof f), 0 };
-	memset(&f, 0, sizeof f); f.c = -1; want[2] = (typeof(want[0])){ "c", 4, first_bit(&f, sizeof f), 1 };
-	memset(&f, 0, sizeof f); f.d = 1;  want[3] = (typeof(want[0])){ "d", 1, first_bit(&f, sizeof f), 0 };
+#define FIRST_BIT(field, value) \
+	(memset(&f, 0, sizeof f), f.field = (value), first_bit(&f, sizeof f))
+	const struct {
+		const char *name;
+		unsigned width, pos;
+		int sign;
+	} want[4] = {
+		{ "a", 3, FIRST_BIT(a, 7), 0 },
+		{ "b", 5, FIRST_BIT(b, 31), 0 },
+		{ "c", 4, FIRST_BIT(c, -1), 1 },
+		{ "d", 1, FIRST_BIT(d, 1), 0 },
+	};
+#undef FIRST_BIT
 	for (int i = 0; i < 4; i++) {
 		const struct stf_member_rec *m = member(u, t, want[i].name);
 		ck_assert_uint_eq(m->bit_size, want[i].width);
