@@ -106,9 +106,12 @@ static void add_variables (stf_blob &blob, stf_types &types, std::set<std::strin
 	std::vector<tree> decls;
 	FOR_EACH_VARIABLE (vnode) {
 		tree decl = vnode->decl;
+		/* Compiler-made variables (gcov counters...) are not always
+		 * artificial, but never have a source position. */
 		if (vnode->alias || DECL_EXTERNAL (decl) || !TREE_ASM_WRITTEN (decl)
 		    || DECL_ARTIFICIAL (decl) || !DECL_NAME (decl)
-		    || DECL_HARD_REGISTER (decl))
+		    || DECL_HARD_REGISTER (decl)
+		    || DECL_SOURCE_LOCATION (decl) <= BUILTINS_LOCATION)
 			continue;
 		decls.push_back (decl);
 	}
