@@ -573,6 +573,10 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	return 0;
 }
 
+static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
+			     const struct stf_obj *so, uint64_t off,
+			     const struct stf_obj *dobj, uint64_t doff);
+
 static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
 {
 	const struct stf_range *r;
@@ -619,7 +623,8 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 		return -1;
 	doff = off;
 	if (!x->pair[r->value].same &&
-	    map_obj_off(x, o, &x->dst->objs[j], off, &doff, pe) < 0)
+	    (map_obj_off(x, o, &x->dst->objs[j], off, &doff, pe) < 0 ||
+	     check_target_type(x, pe, o, off, &x->dst->objs[j], doff) < 0))
 		return -1;
 	*out = x->dst->objs[j].addr + doff;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
@@ -630,6 +635,75 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 			cur_path(x));
 	}
 	return 0;
+}
+
+/* Does a struct/union of this kind and tag start at off in a value of
+ * type (u, t)? */
+static int named_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint8_t kind,
+		    const char *tag, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (!off && R->kind == kind && !strcmp(stf_meta_str(u, R->name), tag))
+		return 1;
+	if (R->kind == STF_K_ARRAY) {
+		uint32_t et = strip(u, R->target);
+		uint64_t esz = et < u->ntypes ? T(u, et)->size : 0;
+		return esz && named_at(u, et, off % esz, kind, tag, depth + 1);
+	}
+	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
+		return 0;
+	for (uint32_t i = 0; i < R->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[R->members + i];
+		uint32_t mt = strip(u, m->type);
+		if (m->bit_size || mt >= u->ntypes || (uint64_t)m->offset > off)
+			continue;
+		if ((off - m->offset < T(u, mt)->size || off == (uint64_t)m->offset) &&
+		    named_at(u, mt, off - m->offset, kind, tag, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const char *tag)
+{
+	uint32_t t = strip(o->unit, o->type);
+	uint64_t esz = t < o->unit->ntypes ? T(o->unit, t)->size : 0;
+	if (is_dynamic(o) && esz && o->size > esz)
+		off %= esz;
+	return named_at(o->unit, t, off, kind, tag, 0);
+}
+
+/* A pointer to a struct that really pointed to one must still point to
+ * one of that name (renames followed) after its target moved. */
+static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
+			     const struct stf_obj *so, uint64_t off,
+			     const struct stf_obj *dobj, uint64_t doff)
+{
+	char tn[256], dn[256];
+	if (!pe || !pe->unit || !so->unit || !dobj->unit)
+		return 0;
+	uint32_t pt = strip(pe->unit, pe->type);
+	if (pt >= pe->unit->ntypes)
+		return 0;
+	const struct stf_type_rec *P = T(pe->unit, pt);
+	const char *tag = stf_meta_str(pe->unit, P->name);
+	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
+	    !obj_named_at(so, off, P->kind, tag))
+		return 0; /* not a typed pointer to such a struct: nothing to keep */
+	snprintf(tn, sizeof(tn), "%s %s", P->kind == STF_K_STRUCT ? "struct" : "union", tag);
+	snprintf(dn, sizeof(dn), "%s", x->renames ? stf__rename(STF_RENAME_TYPE, tn, x->dir) : tn);
+	const char *dtag = strchr(dn, ' ') ? strchr(dn, ' ') + 1 : dn;
+	uint8_t dkind = !strncmp(dn, "union ", 6) ? STF_K_UNION : STF_K_STRUCT;
+	if (obj_named_at(dobj, doff, dkind, dtag))
+		return 0;
+	char on[256];
+	xfail(x, "%s: points to %s in %s, but the new version has no %s there "
+	      "(the target's type changed); register a callback", cur_path(x), tn,
+	      obj_name(so, on, sizeof(on)), dn);
+	return -1;
 }
 
 int stf__xfer_relocate(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)

@@ -12,6 +12,15 @@ struct rec {
 	long gone_member;
 };
 
+struct A {
+	int x;
+};
+
+struct holder {
+	int pad;
+	struct A a;
+};
+
 union ambiguous {
 	void *p;
 	long n;
@@ -31,6 +40,8 @@ static union ambiguous amb;
 static int shrinking[4];
 static unsigned long negative_dst;
 static char *region;
+static struct holder holder;
+static struct A *to_a;
 
 static __attribute__((noinline)) void init(const char *what)
 {
@@ -55,10 +66,13 @@ static __attribute__((noinline)) void init(const char *what)
 		shrinking[3] = 42;
 	else if (!strcmp(what, "sign"))
 		negative_dst = (unsigned long)-1;
+	else if (!strcmp(what, "type-mismatch"))
+		to_a = &holder.a;
 	else if (!strcmp(what, "mmap"))
 		region = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			      -1, 0);
 	gone_static++;
+	holder.pad = 1;
 }
 
 int main(int argc, char **argv)

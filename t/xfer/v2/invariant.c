@@ -9,6 +9,19 @@ struct rec {
 	int keep;             /* gone_member is gone */
 };
 
+struct A {
+	int x;
+};
+
+struct B {
+	int x;
+};
+
+struct holder {
+	int pad;
+	struct B a;   /* was struct A */
+};
+
 union ambiguous {
 	void *p;
 	long n;
@@ -28,6 +41,8 @@ static union ambiguous amb;
 static int shrinking[3];
 static long negative_dst;  /* was unsigned long */
 static char *region;
+static struct holder holder;
+static struct A *to_a;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -43,6 +58,8 @@ static __attribute__((noinline)) void init(void)
 	shrinking[2] = 1;
 	negative_dst = 1;
 	region = NULL;
+	holder.pad = 1;
+	to_a = NULL;
 }
 
 int main(void)
