@@ -826,18 +826,6 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib, const char *
 	return 0;
 }
 
-const char *stf__peer_exe_symbol(struct stf_peer *p, uint64_t addr, uint64_t *off)
-{
-	for (size_t i = 0; i < p->nlibs; i++) {
-		const struct stf_peer_lib *l = &p->libs[i];
-		if (addr < l->start || addr >= l->end || strcmp(l->path, p->exe))
-			continue;
-		struct elf_file *e = elf_open(l->path);
-		return e ? elf_find_addr(e, addr - l->bias, off) : NULL;
-	}
-	return NULL;
-}
-
 /* ------------------------------------------------------------------ */
 
 int stf__peer_site_type(const struct stf_peer *p, const char *site_id,

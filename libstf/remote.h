@@ -122,9 +122,6 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 			       const char *sym);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
-/* Name of the executable's symbol containing addr (functions that are not
- * address-taken objects). */
-const char *stf__peer_exe_symbol(struct stf_peer *p, uint64_t addr, uint64_t *off);
 
 /* Bulk memory access of a peer. */
 int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t len);

@@ -1880,12 +1880,7 @@ static int init_new_objects(struct stf_xfer *x)
 		x->obj_label = d->id;
 		if (cb.fn.init(x, &v, cb.arg) == STF_CB_ERROR)
 			xfail(x, "%s: new-object callback failed", d->id);
-		written[k] = 2; /* written by callback */
 	}
-	/* record which new objects must be written to a remote destination */
-	for (size_t k = 0; k < dst->nobjs; k++)
-		if (written[k] != 2 && !x->img[k])
-			continue;
 	stf__raw_free(written);
 	return x->failed ? -1 : 0;
 }
@@ -2191,9 +2186,7 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, char *err, size
 	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
 	size_t n = 0, pos = 0;
 	char site[512];
-	const char *last = NULL;
 	uint32_t sitenum = 0;
-	(void)last;
 	while (pos < len) {
 		uint64_t size, id;
 		uint32_t sl;
