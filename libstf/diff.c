@@ -440,6 +440,10 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	d.rep = rep;
 	arena = stf__arena_new();
 	layouts = arena ? stf__layouts_new(arena) : NULL;
+	/* the same inference as the transfer, on each side */
+	if (layouts && (stf__peer_infer_types(&p, layouts, NULL) < 0 ||
+			stf__peer_infer_types(&r, layouts, NULL) < 0))
+		layouts = NULL;
 	keys = stf__raw_malloc((p.nobjs + 1) * sizeof(*keys));
 	matched = stf__raw_malloc(p.nobjs + 1);
 	if (!layouts || !keys || !matched) {

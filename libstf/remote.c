@@ -1262,3 +1262,95 @@ void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
 			return;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* Types of untyped objects.                                           */
+
+static int is_dyn(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
+
+static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = stf_meta_strip_typedefs(u, t);
+	if (t >= u->ntypes)
+		return 0;
+	const struct stf_type_rec *r = &u->types[t];
+	if (!r->size || (r->flags & STF_TF_INCOMPLETE))
+		return 0;
+	switch (r->kind) {
+	case STF_K_STRUCT:
+	case STF_K_UNION:
+	case STF_K_POINTER:
+	case STF_K_FLOAT:
+		return 1;
+	case STF_K_INT:
+		return !(r->flags & STF_TF_CHAR);
+	default:
+		return 0;
+	}
+}
+
+int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+{
+	size_t *work, nwork = 0;
+	int any = 0;
+
+	if (reached)
+		memset(reached, 0, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++)
+		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
+		    !(p->objs[i].flags & STF_OBJF_INTERNAL))
+			any = 1;
+	if (!any)
+		return 0;
+	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
+	if (!work)
+		return -1;
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
+		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
+			work[nwork++] = i;
+	}
+	while (nwork) {
+		const struct stf_obj *o = &p->objs[work[--nwork]];
+		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
+		if (!l) {
+			stf__raw_free(work);
+			return -1;
+		}
+		if (!l->nptrs || !l->size)
+			continue;
+		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
+		for (uint64_t e = 0; e < count; e++)
+			for (size_t k = 0; k < l->n; k++) {
+				const struct stf_leaf *f = &l->leaves[k];
+				uint64_t v;
+				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+					continue;
+				memcpy(&v, o->bytes + e * l->size + f->off, 8);
+				const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
+				if (!r)
+					continue;
+				struct stf_obj *t = &p->objs[r->value];
+				if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+					continue;
+				if (reached)
+					reached[r->value] = 1;
+				if (f->kind == STF_LEAF_PTR && v == t->addr &&
+				    useful_pointee(f->unit, f->type)) {
+					uint32_t pt = stf_meta_strip_typedefs(f->unit, f->type);
+					uint64_t esz = f->unit->types[pt].size;
+					if (t->size % esz == 0) {
+						t->unit = f->unit;
+						t->type = f->type;
+						work[nwork++] = r->value;
+					}
+				}
+			}
+	}
+	stf__raw_free(work);
+	return 0;
+}

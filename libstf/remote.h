@@ -188,6 +188,15 @@ struct stf_layouts *stf__layouts_new(struct stf_arena *a);
 const struct stf_layout *stf__layout(struct stf_layouts *c,
 				     const struct stf_meta_unit *u, uint32_t type);
 
+/*
+ * Untyped dynamic objects (allocation sites of unknown type, blocks of
+ * uninstrumented code) take the type of the typed pointers pointing to
+ * their start, transitively; reached[i] (if not NULL) is set for every
+ * untyped object some typed pointer points into.  The bytes of the typed
+ * objects must have been fetched.  0, or -1 when out of memory.
+ */
+int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached);
+
 /* The member path of byte `off` inside a value of type (u, type): appended
  * to buf (".key", "[3].next"); sets *leaf_type to the innermost type. */
 void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,

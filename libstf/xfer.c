@@ -1470,89 +1470,24 @@ struct alloc_req {
 	uint32_t type;
 };
 
-static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
-{
-	t = strip(u, t);
-	if (t >= u->ntypes)
-		return 0;
-	const struct stf_type_rec *r = T(u, t);
-	if (!r->size || (r->flags & STF_TF_INCOMPLETE))
-		return 0;
-	switch (r->kind) {
-	case STF_K_STRUCT:
-	case STF_K_UNION:
-	case STF_K_POINTER:
-	case STF_K_FLOAT:
-		return 1;
-	case STF_K_INT:
-		return !(r->flags & STF_TF_CHAR);
-	default:
-		return 0;
-	}
-}
-
 static int is_dynamic(const struct stf_obj *o)
 {
 	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
 }
 
-/* Untyped dynamic objects get a type from typed pointers to their base;
- * untyped objects of uninstrumented code are transferred only when typed
- * state points into them. */
+/* Untyped objects of uninstrumented code are transferred only when typed
+ * state points into them (see stf__peer_infer_types). */
 static int scan_untyped(struct stf_xfer *x)
 {
-	struct stf_peer *src = x->src;
-	size_t *work, nwork = 0, any = 0;
-
-	for (size_t i = 0; i < src->nobjs; i++)
-		if (is_dynamic(&src->objs[i]) && !src->objs[i].unit &&
-		    !(src->objs[i].flags & STF_OBJF_INTERNAL))
-			any = 1;
-	if (!any)
-		return 0;
-	work = stf__raw_malloc((src->nobjs + 1) * sizeof(*work));
-	if (!work) {
+	uint8_t *reached = stf__raw_malloc(x->src->nobjs + 1);
+	if (!reached || stf__peer_infer_types(x->src, x->layouts, reached) < 0) {
+		stf__raw_free(reached);
 		xfail(x, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < src->nobjs; i++) {
-		const struct stf_obj *o = &src->objs[i];
-		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
-		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dynamic(o)))
-			work[nwork++] = i;
-	}
-	while (nwork) {
-		const struct stf_obj *o = &src->objs[work[--nwork]];
-		const struct stf_layout *l = stf__layout(x->layouts, o->unit, o->type);
-		if (!l || !l->nptrs || !l->size)
-			continue;
-		uint64_t count = (is_dynamic(o) && o->size >= l->size) ? o->size / l->size : 1;
-		for (uint64_t e = 0; e < count; e++)
-			for (size_t k = 0; k < l->n; k++) {
-				const struct stf_leaf *f = &l->leaves[k];
-				uint64_t v;
-				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
-					continue;
-				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(&src->index, v, 0) : NULL;
-				if (!r)
-					continue;
-				struct stf_obj *t = &src->objs[r->value];
-				if (!is_dynamic(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
-					continue;
-				x->pair[r->value].needed = 1;
-				if (f->kind == STF_LEAF_PTR && v == t->addr &&
-				    useful_pointee(f->unit, f->type)) {
-					uint64_t esz = T(f->unit, strip(f->unit, f->type))->size;
-					if (t->size % esz == 0) {
-						t->unit = f->unit;
-						t->type = f->type;
-						work[nwork++] = r->value;
-					}
-				}
-			}
-	}
-	stf__raw_free(work);
+	for (size_t i = 0; i < x->src->nobjs; i++)
+		x->pair[i].needed = reached[i];
+	stf__raw_free(reached);
 	return 0;
 }
 

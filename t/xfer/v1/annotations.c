@@ -20,6 +20,11 @@ struct pair {
 	int a, b;
 };
 
+struct link {
+	struct link *next;
+	int v;
+};
+
 static int target[4];
 static struct handle handle;
 static union word word;
@@ -29,6 +34,8 @@ static char *line;
 static void *raw_block;
 static struct pair *view;
 static int (*compare)(const char *, const char *);
+static void *raw_links;
+static struct link *chain;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -52,6 +59,12 @@ static __attribute__((noinline)) void init(void)
 		view[i].b = -i;
 	}
 	compare = strcmp;
+	raw_links = malloc(3 * sizeof(struct link));
+	chain = raw_links;
+	for (int i = 0; i < 3; i++) {
+		chain[i].next = i < 2 ? &chain[i + 1] : NULL;
+		chain[i].v = 10 * i;
+	}
 }
 
 int main(void)

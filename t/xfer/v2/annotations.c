@@ -17,6 +17,11 @@ struct pair {
 	long b, a; /* reordered, widened */
 };
 
+struct link {
+	struct link *next;
+	int v;
+};
+
 static int target[4];
 static struct handle handle;
 static union word word;
@@ -26,6 +31,8 @@ static char *line;
 static void *raw_block;
 static struct pair *view;
 static int (*compare)(const char *, const char *);
+static void *raw_links;
+static struct link *chain;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -49,6 +56,12 @@ static __attribute__((noinline)) void init(void)
 		view[i].b = -i;
 	}
 	compare = strcmp;
+	raw_links = malloc(3 * sizeof(struct link));
+	chain = raw_links;
+	for (int i = 0; i < 3; i++) {
+		chain[i].next = i < 2 ? &chain[i + 1] : NULL;
+		chain[i].v = 10 * i;
+	}
 }
 
 int main(void)
@@ -70,5 +83,8 @@ int main(void)
 	for (int i = 0; view && i < 4; i++)
 		CHECK(view[i].a == i && view[i].b == -i);
 	CHECK(compare == strcmp);
+	CHECK(chain && chain == raw_links);
+	for (int i = 0; chain && i < 3; i++)
+		CHECK(chain[i].v == 10 * i && chain[i].next == (i < 2 ? &chain[i + 1] : NULL));
 	XT_V2_RESULT();
 }
