@@ -20,9 +20,9 @@
  * Live update: the event loop calls stf_update_point() and the one-time
  * setup (socket, bind, listen, epoll) runs only when the process is not
  * being started as the new version of an update (stf_is_updating()).  The
- * listening and epoll descriptors are parameters of serve(), the function
- * holding the update point, so ttst transfers them with its frame (main's
- * own parameters point into the initial stack, which is not state).
+ * listening and epoll descriptors are locals of main, which holds the
+ * update point, so ttst transfers them with its frame (main's arguments
+ * point into the process's own arguments, which the new version keeps).
  *
  * Every release of kvd lives in a file named kvd.c (in its own directory):
  * ttst identifies state by source file name, function and variable, as a
@@ -480,39 +480,6 @@ static int listen_on(const char *addr, int port, const char *port_file)
 	return fd;
 }
 
-/*
- * The event loop.  Its parameters and locals are part of the state ttst
- * transfers: in the new version of a live update they arrive with the
- * values they had in the old one.
- */
-static void serve(int lfd, int efd)
-{
-	for (;;) {
-		stf_update_point();
-		{
-			struct epoll_event events[MAX_EVENTS];
-			int i, n = epoll_wait(efd, events, MAX_EVENTS, -1);
-
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				die("epoll_wait");
-			}
-			for (i = 0; i < n; i++) {
-				int fd = events[i].data.fd;
-
-				if (fd == lfd) {
-					int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
-
-					if (cfd >= 0)
-						conn_new(efd, cfd);
-				} else if (fd >= 0 && fd < MAX_FDS && conns[fd]) {
-					conn_event(efd, conns[fd], events[i].events);
-				}
-			}
-		}
-	}
-}
 
 /*
  * value_bytes is new in 1.1: when the state comes from 1.0, count what the
@@ -560,7 +527,7 @@ int main(int argc, char **argv)
 	};
 	const char *addr = "127.0.0.1", *port_file = NULL;
 	int port = 7000, opt, lfd = -1, efd = -1;
-	char *end;
+	char *end = NULL;   /* a local at the update point: never garbage */
 
 	while ((opt = getopt_long(argc, argv, "a:p:f:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -594,7 +561,7 @@ int main(int argc, char **argv)
 	register_transfer_rules();
 	/* One-time setup, skipped when this process starts as the new version
 	 * of a live update: it inherits the descriptors and receives their
-	 * numbers with serve()'s frame. */
+	 * numbers with main's frame at the update point. */
 	if (!stf_is_updating()) {
 		struct epoll_event ev;
 
@@ -608,6 +575,32 @@ int main(int argc, char **argv)
 		if (epoll_ctl(efd, EPOLL_CTL_ADD, lfd, &ev) < 0)
 			die("epoll_ctl ADD");
 	}
-	serve(lfd, efd);
-	return 0;
+	/* The event loop.  The locals of main are part of the state ttst
+	 * transfers: in the new version of a live update, lfd and efd arrive
+	 * with the values they had in the old one. */
+	for (;;) {
+		stf_update_point();
+		{
+			struct epoll_event events[MAX_EVENTS];
+			int i, n = epoll_wait(efd, events, MAX_EVENTS, -1);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				die("epoll_wait");
+			}
+			for (i = 0; i < n; i++) {
+				int fd = events[i].data.fd;
+
+				if (fd == lfd) {
+					int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+
+					if (cfd >= 0)
+						conn_new(efd, cfd);
+				} else if (fd >= 0 && fd < MAX_FDS && conns[fd]) {
+					conn_event(efd, conns[fd], events[i].events);
+				}
+			}
+		}
+	}
 }
