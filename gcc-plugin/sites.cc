@@ -29,18 +29,25 @@ struct allocator_desc {
 	const char *name;
 	int size_arg;  /* argument holding the byte size (or element size) */
 	int count_arg; /* argument holding the element count, -1 if none */
+	int out_arg;   /* argument the block is returned through, -1: result */
 	unsigned flags;
 };
 
+/* Everything libstf tracks that takes the pending-site marker. */
 const allocator_desc allocators[] = {
-	{ "malloc",       0, -1, 0 },
-	{ "calloc",       1,  0, STF_SF_ZEROED },
-	{ "realloc",      1, -1, STF_SF_REALLOC },
-	{ "reallocarray", 2,  1, STF_SF_REALLOC },
-	{ "strdup",      -1, -1, STF_SF_STRING },
-	{ "strndup",     -1, -1, STF_SF_STRING },
-	{ "mmap",         1, -1, STF_SF_MMAP },
-	{ "mmap64",       1, -1, STF_SF_MMAP },
+	{ "malloc",          0, -1, -1, 0 },
+	{ "calloc",          1,  0, -1, STF_SF_ZEROED },
+	{ "realloc",         1, -1, -1, STF_SF_REALLOC },
+	{ "reallocarray",    2,  1, -1, STF_SF_REALLOC },
+	{ "aligned_alloc",   1, -1, -1, 0 },
+	{ "memalign",        1, -1, -1, 0 },
+	{ "posix_memalign",  2, -1,  0, 0 },
+	{ "valloc",          0, -1, -1, 0 },
+	{ "pvalloc",        -1, -1, -1, 0 },
+	{ "strdup",         -1, -1, -1, STF_SF_STRING },
+	{ "strndup",        -1, -1, -1, STF_SF_STRING },
+	{ "mmap",            1, -1, -1, STF_SF_MMAP },
+	{ "mmap64",          1, -1, -1, STF_SF_MMAP },
 };
 
 struct pending_site {
@@ -69,7 +76,7 @@ bool classify (tree fndecl, allocator_desc *out)
 	if (!stf_is_allocator (fndecl))
 		return false;
 	out->name = NULL;
-	out->size_arg = out->count_arg = -1;
+	out->size_arg = out->count_arg = out->out_arg = -1;
 	out->flags = STF_SF_WRAPPER;
 	/* alloc_size tells which arguments of a wrapper carry the size. */
 	tree as = lookup_attribute ("alloc_size", TYPE_ATTRIBUTES (TREE_TYPE (fndecl)));
@@ -203,6 +210,12 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 			}
 		} else if (gphi *p = dyn_cast <gphi *> (u)) {
 			follow (gimple_phi_result (p), d, depth + 1, seen);
+		} else if (gcall *c = dyn_cast <gcall *> (u)) {
+			/* __builtin_assume_aligned (p, n) is p. */
+			if (gimple_call_builtin_p (c, BUILT_IN_ASSUME_ALIGNED)
+			    && gimple_call_arg (c, 0) == name && gimple_call_lhs (c)
+			    && TREE_CODE (gimple_call_lhs (c)) == SSA_NAME)
+				follow (gimple_call_lhs (c), d, depth + 1, seen);
 		} else if (is_a <greturn *> (u)) {
 			set_return (d);
 		}
@@ -255,13 +268,51 @@ bool constant_arg (gcall *call, int arg, uint64_t *value)
 	return true;
 }
 
+/* The SSA name the value of a local temporary is first loaded into. */
+tree load_of (tree var)
+{
+	basic_block bb;
+	FOR_EACH_BB_FN (bb, cfun)
+		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
+		     gsi_next (&gsi)) {
+			gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi));
+			if (a && gimple_assign_single_p (a) && gimple_assign_rhs1 (a) == var
+			    && TREE_CODE (gimple_assign_lhs (a)) == SSA_NAME)
+				return gimple_assign_lhs (a);
+		}
+	return NULL_TREE;
+}
+
 /* Where the result of an allocator call goes: following its SSA uses from
- * the call, in a function or in the inlined body of caller (scope). */
-dest_info analyze_dest (gcall *call, tree caller, tree scope)
+ * the call, in a function or in the inlined body of caller (scope); for
+ * posix_memalign, the object its first argument points to. */
+dest_info analyze_dest (gcall *call, const allocator_desc &alloc, tree caller,
+			tree scope)
 {
 	dest_info d;
 	d.scope = scope;
 	d.caller = caller;
+	if (alloc.out_arg >= 0) {
+		tree out = (unsigned) alloc.out_arg < gimple_call_num_args (call)
+			   ? gimple_call_arg (call, alloc.out_arg) : NULL_TREE;
+		if (!out || TREE_CODE (out) != ADDR_EXPR)
+			return d;
+		tree obj = TREE_OPERAND (out, 0);
+		if (TREE_CODE (obj) == VAR_DECL && DECL_ARTIFICIAL (obj)) {
+			/* GCC passes posix_memalign a temporary when the
+			 * real pointer can live in a register: follow the
+			 * load of the temporary. */
+			tree loaded = load_of (obj);
+			if (loaded) {
+				std::set<tree> seen;
+				follow (loaded, d, 0, seen);
+			}
+			return d;
+		}
+		d.name = describe_store (obj, 0);
+		d.type = TREE_TYPE (obj);
+		return d;
+	}
 	tree lhs = gimple_call_lhs (call);
 	if (lhs && TREE_CODE (lhs) == SSA_NAME) {
 		if (!first_store (call, lhs, d)) {
@@ -323,7 +374,7 @@ void record_early (gcall *call)
 	allocator_desc alloc;
 	if (!fndecl || !classify (fndecl, &alloc))
 		return;
-	dest_info d = analyze_dest (call, current_function_decl, NULL_TREE);
+	dest_info d = analyze_dest (call, alloc, current_function_decl, NULL_TREE);
 	early_site e = { allocator_name (fndecl, alloc),
 			 stf_function_name (current_function_decl), d.name,
 			 element_type (d) };
@@ -372,7 +423,7 @@ int record_site (gcall *call)
 		s.type = e->type;
 	} else {
 		/* A call the optimizers made up: analyze the final code. */
-		dest_info d = analyze_dest (call, caller, scope);
+		dest_info d = analyze_dest (call, alloc, caller, scope);
 		s.func = stf_function_name (caller);
 		s.dest = d.name;
 		s.type = element_type (d);

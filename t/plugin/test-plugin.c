@@ -665,8 +665,18 @@ START_TEST(sites_records)
 	s = site(em, "sites.c:main/spare#0", &u);
 	ck_assert_uint_eq(s->count, 32);
 
+	s = site(em, "sites.c:main/aligned#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "aligned_alloc");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "node");
+	ck_assert_uint_eq(s->count, 4);
+
+	/* posix_memalign returns the block through its first argument. */
+	s = site(em, "sites.c:main/pm#0", &u);
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
+	ck_assert_uint_eq(s->count, 2);
+
 	/* Nothing inside the wrapper itself. */
-	ck_assert_uint_eq(u->nsites, 10);
+	ck_assert_uint_eq(u->nsites, 12);
 	elfmeta_close(em);
 }
 END_TEST
@@ -706,6 +716,8 @@ START_TEST(sites_runtime_attribution)
 		"dup sites.c:main/dup#0\n",
 		"root sites.c:make_node/return#0\n",
 		"spare sites.c:main/spare#0\n",
+		"aligned sites.c:main/aligned#0\n",
+		"pm sites.c:main/pm#0\n",
 		"conns2 sites.c:main/conns#1\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)

@@ -64,6 +64,10 @@ int main(int argc, char **argv)
 	struct node *root = make_node(argc);
 	/* Stored twice: the first store in the source names the site. */
 	backup = spare = malloc(32);
+	struct node *aligned = aligned_alloc(64, 4 * sizeof *aligned);
+	struct conn *pm = NULL;
+	if (posix_memalign((void **)&pm, 32, 2 * sizeof *pm))
+		return 1;
 	show("conns", conns);
 	show("buf", conns[0].buf);
 	show("pool", pool);
@@ -72,9 +76,13 @@ int main(int argc, char **argv)
 	show("dup", dup);
 	show("root", root);
 	show("spare", backup);
+	show("aligned", aligned);
+	show("pm", pm);
 	conns = realloc(conns, 8 * sizeof *conns);
 	show("conns2", conns);
 	munmap(map, 4096);
+	free(pm);
+	free(aligned);
 	free(spare);
 	free(root);
 	free(dup);
