@@ -1153,6 +1153,25 @@ truncated:
 	return 0;
 }
 
+/* Types are matched by name: a struct, union or enum whose tag changed
+ * (and no rename says so) is another type. */
+static int renamed_type(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+			const struct stf_meta_unit *du, uint32_t dt)
+{
+	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
+	char a[256], b[256];
+	if ((S->kind != STF_K_STRUCT && S->kind != STF_K_UNION && S->kind != STF_K_ENUM) ||
+	    S->kind != D->kind || !S->name || !D->name)
+		return 0;
+	if (!strcmp(stf_meta_str(su, S->name), stf_meta_str(du, D->name)))
+		return 0;
+	if (!x->renames)
+		return 1;
+	type_str(su, st, a, sizeof(a));
+	type_str(du, dt, b, sizeof(b));
+	return strcmp(stf__rename(STF_RENAME_TYPE, a, x->dir), b) != 0;
+}
+
 static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
 		 uint8_t *d, int depth)
@@ -1188,6 +1207,12 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		return 0;
 	}
 	x->rep->type_transforms++;
+	if (renamed_type(x, su, st, du, dt)) {
+		xfail(x, "%s: %s became %s; if that is a rename, declare it with "
+		      "stf_rename(STF_RENAME_TYPE, ...), else register a callback", cur_path(x),
+		      type_str(su, st, a, sizeof(a)), type_str(du, dt, b, sizeof(b)));
+		return -1;
+	}
 	switch (D->kind) {
 	case STF_K_INT:
 	case STF_K_ENUM:

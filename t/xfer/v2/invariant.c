@@ -62,8 +62,21 @@ static __attribute__((noinline)) void init(void)
 	to_a = NULL;
 }
 
-int main(void)
+/* holder.a changed from struct A to struct B: converted by a callback,
+ * except in the renamed-type case */
+static int a_to_b(struct stf_xfer *x, const struct stf_value *src, struct stf_value *dst,
+		  void *arg)
 {
+	(void)x;
+	(void)arg;
+	memcpy(dst->addr, src->addr, sizeof(struct B));
+	return STF_CB_DONE;
+}
+
+int main(int argc, char **argv)
+{
+	if (stf_is_updating() && !(argc > 1 && !strcmp(argv[1], "renamed-type")))
+		stf_on_member("struct holder", "a", STF_BOTH, a_to_b, NULL);
 	XT_V2_RECEIVE(init);
 	fprintf(stderr, "this update should have rolled back\n");
 	return 1;
