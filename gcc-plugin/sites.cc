@@ -355,9 +355,17 @@ const early_site *find_early (const std::string &pos, const std::string &allocat
 	auto it = early_sites.find (pos);
 	if (it == early_sites.end ())
 		return NULL;
+	/* Several calls of one allocator at one position (a macro holding
+	 * two) cannot be told apart here: the final code decides. */
+	const early_site *found = NULL;
 	for (const early_site &e : it->second)
-		if (e.allocator == allocator)
-			return &e;
+		if (e.allocator == allocator) {
+			if (found)
+				return NULL;
+			found = &e;
+		}
+	if (found)
+		return found;
 	/* The optimizers may change the allocator (malloc + memset becomes
 	 * calloc): a lone call at that position is still the same site. */
 	return it->second.size () == 1 ? &it->second[0] : NULL;

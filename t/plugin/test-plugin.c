@@ -675,8 +675,14 @@ START_TEST(sites_records)
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
 	ck_assert_uint_eq(s->count, 2);
 
+	/* Two calls from one macro expansion stay two sites. */
+	s = site(em, "sites.c:main/twin_a#0", &u);
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "node");
+	s = site(em, "sites.c:main/twin_b#0", &u);
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
+
 	/* Nothing inside the wrapper itself. */
-	ck_assert_uint_eq(u->nsites, 12);
+	ck_assert_uint_eq(u->nsites, 14);
 	elfmeta_close(em);
 }
 END_TEST
@@ -718,6 +724,8 @@ START_TEST(sites_runtime_attribution)
 		"spare sites.c:main/spare#0\n",
 		"aligned sites.c:main/aligned#0\n",
 		"pm sites.c:main/pm#0\n",
+		"twin_a sites.c:main/twin_a#0\n",
+		"twin_b sites.c:main/twin_b#0\n",
 		"conns2 sites.c:main/conns#1\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)

@@ -17,7 +17,12 @@ struct node {
 	struct node *l, *r;
 };
 
+/* Two allocations at one source position (one macro expansion). */
+#define TWO(p, q) do { p = malloc(sizeof *p); q = malloc(sizeof *q); } while (0)
+
 struct conn *conns;
+struct node *twin_a;
+struct conn *twin_b;
 static struct conn *pool;
 char *spare, *backup;
 
@@ -64,6 +69,7 @@ int main(int argc, char **argv)
 	struct node *root = make_node(argc);
 	/* Stored twice: the first store in the source names the site. */
 	backup = spare = malloc(32);
+	TWO(twin_a, twin_b);
 	struct node *aligned = aligned_alloc(64, 4 * sizeof *aligned);
 	struct conn *pm = NULL;
 	if (posix_memalign((void **)&pm, 32, 2 * sizeof *pm))
@@ -77,10 +83,14 @@ int main(int argc, char **argv)
 	show("root", root);
 	show("spare", backup);
 	show("aligned", aligned);
+	show("twin_a", twin_a);
+	show("twin_b", twin_b);
 	show("pm", pm);
 	conns = realloc(conns, 8 * sizeof *conns);
 	show("conns2", conns);
 	munmap(map, 4096);
+	free(twin_a);
+	free(twin_b);
 	free(pm);
 	free(aligned);
 	free(spare);
