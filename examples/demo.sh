@@ -158,7 +158,8 @@ sed 's/^/     /' "$tmp/load.out"
 [ $rc -eq 0 ] || fail "clients saw failures during the updates (kvload exit status $rc)"
 say "   -> no request failed; the longest wait for a reply is the update's pause"
 
-step "9. Stop kvd"
+step "9. The supervisor's record, and stop"
+show "$TTST_CTL" --socket "$sock" history
 kill -TERM "$ttstd_pid"
 wait "$ttstd_pid"
 ttstd_pid=

@@ -66,6 +66,12 @@ kvload check --keys $keys --seed 7 --prefix data || fail "data lost by 1.1 -> 1.
 verify_ok "after 1.1 -> 1.2"
 kvc "INFO hot" | grep -q " hits=3$" || fail "hits lost by 1.1 -> 1.2: $(kvc "INFO hot")"
 
+"$TTST_CTL" --socket "$sock" history >"$tmp/history" || fail "ttst-ctl history failed"
+awk '{ print $3 }' "$tmp/history" | tr '\n' ' ' | grep -qx 'committed rolled-back committed *' || {
+	cat "$tmp/history"
+	fail "history does not list committed, rolled back, committed"
+}
+
 stop_load
 entries=$(stats_field entries)
 [ "$(kvc COUNT)" = "COUNT $entries" ] || fail "COUNT and STATS disagree"
