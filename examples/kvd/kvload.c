@@ -8,16 +8,17 @@
  *                                        [--timeout T] [--rate R] [--seed S]
  *                                        [--prefix P]
  *
- * R limits run mode to R requests per second over all connections.
- * Defaults: N = 1000, S = 1, P = "k", C = 8, K = 64, D = 0, T = 30, R = 0
- * (no limit).
  * fill stores keys P:0 .. P:N-1 with values derived from the seed; check
  * reads them back and compares every value.  run opens C connections, each
  * owning K keys (P:c:k, deleted first), and issues SET / GET / DEL
- * continuously (one request in flight per connection) for D seconds or
- * until SIGINT/SIGTERM, checking every reply against what the connection
- * stored before; at the end it reads back every key it owns.  A failure is a wrong reply, a
- * connection error, or no reply within T seconds.
+ * continuously (one request in flight per connection, R requests per
+ * second over all of them) for D seconds or until SIGINT/SIGTERM, checking
+ * every reply against what the connection stored before; at the end it
+ * reads back every key it owns.  A failure is a wrong reply, a connection
+ * error, or no reply within T seconds.
+ *
+ * Defaults: N = 1000, S = 1, P = "k", C = 8, K = 64, D = 0 (until a
+ * signal), T = 30, R = 0 (no limit).
  *
  * Every mode prints one summary line and exits 0 when nothing failed, 1
  * when something did (the first failures are described on stderr), 2 on
