@@ -4,7 +4,8 @@
 # run-case.sh NAME.xfer: one test of t/xfer through the real supervisor.
 # Built at -O0: a test program writes state it never reads, which the
 # optimizer would remove from version 1.
-# Builds the version pair v1/PAIR.c and v2/PAIR.c with the real plugin
+# Builds the version pair v1/PAIR.c and v2/PAIR.c (or every .c file of
+# the directories v1/PAIR and v2/PAIR) with the real plugin
 # and libstf, runs v1 under ttstd and updates it to v2 with ttst-ctl.
 # NAME.xfer says what must happen, one "key: value" per line:
 #   pair: PAIR               the programs (default: NAME)
@@ -61,10 +62,17 @@ stderr_has=$(key diff)
 
 mkdir "$WORK/v1" "$WORK/v2"
 for v in v1 v2; do
+	# a program of several files lives in a directory
+	if [ -d "$TSRC/$v/$pair" ]; then
+		srcs=$(ls "$TSRC/$v/$pair"/*.c)
+	else
+		srcs=$TSRC/$v/$pair.c
+	fi
+	# shellcheck disable=SC2086
 	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
-		-I"$TSRC" -o "$WORK/$v/$pair" "$TSRC/$v/$pair.c" \
+		-I"$TSRC" -o "$WORK/$v/$pair" $srcs \
 		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" 2>"$WORK/cc.$v.err" ||
-		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair.c"; }
+		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair"; }
 done
 
 "$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$pair" $args \
