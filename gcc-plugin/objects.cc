@@ -29,6 +29,13 @@ static tree find_strings (tree *tp, int *walk_subtrees, void *)
 	return NULL_TREE;
 }
 
+void stf_note_strings (tree expr)
+{
+	/* Operands of GIMPLE statements are unshared: no visited set. */
+	if (expr)
+		walk_tree (&expr, find_strings, NULL, NULL);
+}
+
 void stf_note_initializer_strings (void *, void *)
 {
 	varpool_node *vnode;

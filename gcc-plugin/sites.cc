@@ -493,15 +493,6 @@ void insert_marker (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	}
 }
 
-tree note_strings_cb (tree *tp, int *walk_subtrees, void *)
-{
-	if (TREE_CODE (*tp) == STRING_CST)
-		stf_note_string (*tp);
-	else if (TYPE_P (*tp) || DECL_P (*tp))
-		*walk_subtrees = 0;
-	return NULL_TREE;
-}
-
 const pass_data dests_pass_data = {
 	GIMPLE_PASS, "stf_dests", OPTGROUP_NONE, TV_NONE,
 	PROP_ssa | PROP_cfg, 0, 0, 0, 0
@@ -545,18 +536,15 @@ unsigned int sites_pass::execute (function *fun)
 	FOR_EACH_BB_FN (bb, fun) {
 		/* Literals chosen between by a condition end up in PHIs. */
 		for (gphi_iterator pi = gsi_start_phis (bb); !gsi_end_p (pi); gsi_next (&pi))
-			for (unsigned i = 0; i < gimple_phi_num_args (pi.phi ()); i++) {
-				tree arg = gimple_phi_arg_def (pi.phi (), i);
-				walk_tree_without_duplicates (&arg, note_strings_cb, NULL);
-			}
+			for (unsigned i = 0; i < gimple_phi_num_args (pi.phi ()); i++)
+				stf_note_strings (gimple_phi_arg_def (pi.phi (), i));
 		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 		     gsi_next (&gsi)) {
 			gimple *stmt = gsi_stmt (gsi);
 			if (is_gimple_debug (stmt) || gimple_code (stmt) == GIMPLE_ASM)
 				continue;
-			struct walk_stmt_info wi;
-			memset (&wi, 0, sizeof wi);
-			walk_gimple_op (stmt, note_strings_cb, &wi);
+			for (unsigned i = 0; i < gimple_num_ops (stmt); i++)
+				stf_note_strings (gimple_op (stmt, i));
 			gcall *call = dyn_cast <gcall *> (stmt);
 			if (!call || in_wrapper)
 				continue;

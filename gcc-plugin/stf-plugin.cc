@@ -5,8 +5,9 @@
  *   gcc -fplugin=stf.so [-fplugin-arg-stf-disable] [-fplugin-arg-stf-verbose]
  *
  * Registers the stf.h attributes and the __STF_PLUGIN__ macro always; unless
- * disabled, also the update-point rewrite, the allocation-site pass and the
- * metadata writer.  See stf-format.h for what ends up in the binary.
+ * disabled, also the pointer-union check, the update-point rewrite, the two
+ * allocation-site passes and the metadata writer.  See stf-format.h for
+ * what ends up in the binary.
  */
 #include "stf-plugin.h"
 #include "plugin-version.h"
@@ -27,8 +28,9 @@ static struct plugin_info stf_info = {
 	"-fplugin-arg-stf-verbose (report skipped items)"
 };
 
-/* Trees the plugin holds between passes, registered as a GC root. */
-static GTY (()) vec<tree, va_gc> *kept_trees;
+/* Trees the plugin holds between passes, registered as a GC root by hand
+ * (plugins are not run through gengtype). */
+static vec<tree, va_gc> *kept_trees;
 
 static const struct ggc_root_tab stf_gc_roots[] = {
 	{ &kept_trees, 1, sizeof (kept_trees),
