@@ -5,11 +5,11 @@
 # change of both releases at once (member added, widened, reordered; buffer
 # grown, shrunk back for the reversed 1.0 by 1.2's member callback; enum
 # values moved; member renamed with stf_rename).  A dry run first must
-# validate and change nothing.
+# validate and change nothing.  20000 stored keys: some 60000 heap objects.
 
 . "$(dirname "$0")/lib.sh"
 
-keys=2000
+keys=20000
 start_kvd 1.0 --timeout 30
 kvload fill --keys $keys --seed 11 --prefix data >/dev/null || fail "fill failed"
 kvload check --keys 300 --prefix absent >/dev/null 2>&1
