@@ -3,9 +3,10 @@
 #
 # kvd 1.0 -> 1.2 in one live update, skipping 1.1, under client load: every
 # change of both releases at once (member added, widened, reordered; buffer
-# grown, shrunk back for the reversed 1.0 by 1.2's member callback; enum
-# values moved; member renamed with stf_rename).  A dry run first must
-# validate and change nothing.  20000 stored keys: some 60000 heap objects.
+# grown, and shrunk back for the reversed 1.0; new counter computed by a
+# transformer; enum values moved; member renamed with stf_rename).  A dry
+# run first must validate and change nothing.  20000 stored keys: some
+# 60000 heap objects.
 
 . "$(dirname "$0")/lib.sh"
 
