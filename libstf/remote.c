@@ -288,7 +288,7 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 			o.addr = mu->unit->addrs[i];
 			o.size = r->size;
 			o.id = stf_meta_str(mu, r->id);
-			o.unit = mu;
+			o.unit = r->type < mu->ntypes ? mu : NULL;
 			o.type = r->type;
 			o.line = r->line;
 			switch (r->kind) {
@@ -514,7 +514,7 @@ static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 		o.addr = addrs[i];
 		o.size = t < u->ntypes ? u->types[t].size : 0;
 		o.id = stf__arena_strdup(p->arena, key);
-		o.unit = u;
+		o.unit = l->type < u->ntypes ? u : NULL;
 		o.type = l->type;
 		o.kind = STF_OBJ_LOCAL;
 		if (!o.addr || !o.id)
