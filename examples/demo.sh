@@ -73,7 +73,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP PIPE
 
 kvc() { "$KVD_DIR/kvc" --port "$port" "$@"; }
 stats_field() { # FIELD: value of FIELD=... in kvd's STATS reply

@@ -42,7 +42,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 kvc() { "$KVD_DIR/kvc" --port "$port" "$@"; }
 kvload() { "$KVD_DIR/kvload" --port "$port" "$@"; }
