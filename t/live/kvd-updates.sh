@@ -4,7 +4,8 @@
 # kvd under continuous client load, live-updated 1.0 -> 1.1 -> (1.2-bad,
 # rolled back) -> 1.2.  Every committed update keeps every stored key and
 # every counter; the faulty release is rolled back with 1.1 serving the
-# same state from the same process; no client request ever fails.
+# same state from the same process; no client request ever fails.  The new
+# code really runs on the old state: 1.1 accepts lines 1.0 refused.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +15,11 @@ kvload fill --keys $keys --seed 7 --prefix data >/dev/null || fail "fill failed"
 # Misses: counted by stats.misses, renamed stats.not_found by 1.2.
 kvload check --keys 500 --prefix absent >/dev/null 2>&1
 [ "$(stats_field misses)" -ge 500 ] || fail "kvd 1.0 counted $(stats_field misses) misses, expected >= 500"
+# Garbage and over-long lines cost the sender its connection, nothing more.
+head -c 30000 /dev/urandom | "$KVD_DIR/kvc" --port "$port" --raw >/dev/null 2>&1
+long=$(printf '%0700d' 0 | tr 0 v)
+kvc "SET long $long" >/dev/null 2>&1 && fail "kvd 1.0 accepted a 700-byte value (its lines are 512 bytes)"
+verify_ok "after garbage input"
 sets_before=$(stats_field sets)
 vlen=$(kvc "GET data:0" | sed 's/^VALUE //' | tr -d '\n' | wc -c)
 kvc "SET hot a value read often" >/dev/null
@@ -35,6 +41,7 @@ kvload check --keys $keys --seed 7 --prefix data || fail "data lost by 1.0 -> 1.
 verify_ok "after 1.0 -> 1.1"
 [ "$(stats_field sets)" -ge "$sets_before" ] || fail "stats.sets went back from $sets_before"
 [ "$(stats_field misses)" -ge 500 ] || fail "stats.misses lost by 1.0 -> 1.1"
+kvc "SET long $long" | grep -qx OK || fail "kvd 1.1 refused a 700-byte value (its lines are 1024 bytes)"
 kvc "GET hot" "GET hot" "GET hot" >/dev/null
 kvc "INFO hot" | grep -q " hits=3$" || fail "hits not counted by 1.1: $(kvc "INFO hot")"
 
