@@ -1299,6 +1299,8 @@ static uint64_t dst_size(const struct stf_obj *so, const struct stf_meta_unit *d
 	}
 	if (!esz)
 		return so->size;
+	if (esz == desz && T(so->unit, st)->hash == T(du, dt)->hash)
+		return so->size; /* unchanged: trailing bytes too */
 	return so->size / esz * desz + (so->size % esz ? desz : 0);
 }
 
@@ -1379,6 +1381,18 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 	}
 	x->elem = UINT64_MAX;
+	/* bytes past the last whole element (malloc(sizeof(T) + extra)) */
+	uint64_t rem = so->size - count * esz;
+	if (rem && count * desz + rem <= dobj->size &&
+	    esz == desz && T(so->unit, st)->hash == T(dobj->unit, dt)->hash) {
+		memcpy(d + count * desz, s + count * esz, rem);
+	} else if (rem && !all_zero(s + count * esz, rem)) {
+		char tn[256];
+		xfail(x, "%s: %" PRIu64 " bytes after its last whole %s (%" PRIu64 " bytes) "
+		      "cannot follow the type change; register a callback", cur_path(x), rem,
+		      type_str(so->unit, st, tn, sizeof(tn)), esz);
+		return -1;
+	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@ static int (*op)(int) = twice;
 static FILE *out;
 static char *dup_name;
 static long *val_of_second;
+static struct node *with_tail;
 
 /* not inlined: its allocation sites are identical in both versions */
 static __attribute__((noinline)) void init(void)
@@ -45,6 +46,9 @@ static __attribute__((noinline)) void init(void)
 	out = stdout;
 	dup_name = strdup("duplicated");
 	val_of_second = &head->next->val;
+	with_tail = malloc(sizeof(*with_tail) + 6); /* a node and 6 more bytes */
+	with_tail->key = -1;
+	memcpy(with_tail + 1, "tail!", 6);
 	counter++;
 	ratio *= 1;
 	big += 0;
