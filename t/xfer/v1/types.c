@@ -54,6 +54,9 @@ static int count = 3;
 static u32 big = 4000000000u;
 static enum color favourite = GREEN;
 static unsigned char level = 200;
+static struct inner *inners;
+static short *p_inner_a;
+static struct inner *inners_end;
 
 static __attribute__((noinline)) void init(int drop)
 {
@@ -96,6 +99,13 @@ static __attribute__((noinline)) void init(int drop)
 	big += 0;
 	favourite = BLUE;
 	level++;
+	inners = malloc(4 * sizeof(*inners));
+	for (int k = 0; k < 4; k++) {
+		inners[k].a = (short)(k * 11);
+		inners[k].tag = (char)('w' + k);
+	}
+	p_inner_a = &inners[2].a;
+	inners_end = inners + 4;
 }
 
 int main(int argc, char **argv)

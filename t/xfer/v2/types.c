@@ -2,7 +2,8 @@
 /* Type changes: members added, dropped, reordered and widened, a nested
  * struct grown, enumerators renumbered, bitfields widened, anonymous
  * members, arrays grown and shrunk, a flexible array member's element
- * type widened, a heap list of a changed struct, scalars converted
+ * type widened, a heap list and a heap array of changed structs (with
+ * interior and one-past-the-end pointers into it), scalars converted
  * (int -> double, float -> double, unsigned -> long long, unsigned char ->
  * short), interior and one-past-the-end pointers into changed types. */
 #include "xt.h"
@@ -61,6 +62,9 @@ static double count = 3;
 static long long big = 4000000000u;
 static enum color favourite = GREEN;
 static short level = 200;
+static struct inner *inners;
+static short *p_inner_a;
+static struct inner *inners_end;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -101,6 +105,13 @@ static __attribute__((noinline)) void init(void)
 	big += 0;
 	favourite = BLUE;
 	level++;
+	inners = malloc(4 * sizeof(*inners));
+	for (int k = 0; k < 4; k++) {
+		inners[k].a = (short)(k * 11);
+		inners[k].tag = (char)('w' + k);
+	}
+	p_inner_a = &inners[2].a;
+	inners_end = inners + 4;
 }
 
 int main(void)
@@ -148,5 +159,9 @@ int main(void)
 	CHECK(big == 4000000000LL);
 	CHECK(favourite == BLUE);
 	CHECK(level == 201);
+	for (int k = 0; inners && k < 4; k++)
+		CHECK(inners[k].before == 0 && inners[k].a == k * 11 && inners[k].tag == 'w' + k);
+	CHECK(p_inner_a == &inners[2].a);
+	CHECK(inners_end == inners + 4);
 	XT_V2_RESULT();
 }
