@@ -149,27 +149,72 @@ bool stf_union_ambiguous (const_tree type)
 	return pointer;
 }
 
+/* Unions found ambiguous whose warning waits for the end of their
+ * declaration: a typedef may still annotate them or give them a name. */
+struct pending_union {
+	tree type;
+	location_t loc;
+	std::string name;
+};
+static std::vector<pending_union> pending_unions;
+
+static void warn_union (const pending_union &p)
+{
+	/* Under -Werror a note: the plugin must not fail a build that plain
+	 * gcc accepts. */
+	emit_diagnostic (global_dc->warning_as_error_requested ? DK_NOTE : DK_WARNING,
+			 p.loc, 0, "stf: union %qs holds a pointer and has no %s annotation",
+			 p.name.c_str (), "STF_IXFER/STF_PXFER");
+}
+
+void stf_union_flush (void *, void *)
+{
+	for (const pending_union &p : pending_unions)
+		warn_union (p);
+	pending_unions.clear ();
+}
+
 void stf_union_check (void *gcc_data, void *)
 {
 	tree type = (tree) gcc_data;
 	/* Called for every union specifier, uses included: warn once per
 	 * definition, identified by its location. */
-	static std::set<location_t> warned;
+	static std::set<location_t> seen;
 
+	stf_union_flush (NULL, NULL);
 	if (!type || type == error_mark_node || TREE_CODE (type) != UNION_TYPE
 	    || !stf_union_ambiguous (type))
 		return;
 	tree stub = TYPE_STUB_DECL (type);
 	location_t loc = stub ? DECL_SOURCE_LOCATION (stub) : input_location;
-	if (in_system_header_at (loc) || !warned.insert (loc).second)
+	if (in_system_header_at (loc) || !seen.insert (loc).second)
 		return;
 	tree name = TYPE_NAME (type);
 	if (name && TREE_CODE (name) == TYPE_DECL)
 		name = DECL_NAME (name);
-	/* Under -Werror a note: the plugin must not fail a build that plain
-	 * gcc accepts. */
-	emit_diagnostic (global_dc->warning_as_error_requested ? DK_NOTE : DK_WARNING,
-			 loc, 0, "stf: union %qs holds a pointer and has no %s annotation",
-			 name ? IDENTIFIER_POINTER (name) : "<anonymous>",
-			 "STF_IXFER/STF_PXFER");
+	stf_keep (type);
+	pending_unions.push_back ({ type, loc,
+				    name ? IDENTIFIER_POINTER (name) : "<anonymous>" });
+}
+
+void stf_union_decl (void *gcc_data, void *)
+{
+	tree decl = (tree) gcc_data;
+	if (decl && TREE_CODE (decl) == TYPE_DECL && TREE_TYPE (decl)) {
+		tree type = TYPE_MAIN_VARIANT (TREE_TYPE (decl));
+		bool annotated = lookup_attribute ("stf_ixfer", DECL_ATTRIBUTES (decl))
+				 || lookup_attribute ("stf_pxfer", DECL_ATTRIBUTES (decl))
+				 || lookup_attribute ("stf_opaque", DECL_ATTRIBUTES (decl));
+		for (size_t i = 0; i < pending_unions.size (); i++) {
+			if (pending_unions[i].type != type)
+				continue;
+			if (annotated) {
+				pending_unions.erase (pending_unions.begin () + i);
+				break;
+			}
+			if (!TYPE_NAME (type) && DECL_NAME (decl))
+				pending_unions[i].name = stf_decl_name (decl);
+		}
+	}
+	stf_union_flush (NULL, NULL);
 }

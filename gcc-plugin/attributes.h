@@ -11,9 +11,15 @@
 /* PLUGIN_ATTRIBUTES callback: registers the four attributes. */
 void stf_attributes_register (void *gcc_data, void *user_data);
 
-/* PLUGIN_FINISH_TYPE callback: warns about a union holding a pointer that
- * carries no STF_IXFER/STF_PXFER/STF_OPAQUE annotation. */
+/* PLUGIN_FINISH_TYPE callback: notes a union holding a pointer that
+ * carries no STF_IXFER/STF_PXFER/STF_OPAQUE annotation, for a warning once
+ * its declaration is complete. */
 void stf_union_check (void *gcc_data, void *user_data);
+/* PLUGIN_FINISH_DECL callback: a typedef may annotate (or name) the union
+ * it declares; then the pending warnings are given. */
+void stf_union_decl (void *gcc_data, void *user_data);
+/* Gives the pending warnings (end of a function or of the unit). */
+void stf_union_flush (void *gcc_data, void *user_data);
 
 /* Whether fndecl is an allocator wrapper (STF_ALLOCATOR). */
 bool stf_is_allocator (const_tree fndecl);

@@ -153,6 +153,9 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 
 	register_callback (name, PLUGIN_REGISTER_GGC_ROOTS, NULL, (void *) stf_gc_roots);
 	register_callback (name, PLUGIN_FINISH_TYPE, stf_union_check, NULL);
+	register_callback (name, PLUGIN_FINISH_DECL, stf_union_decl, NULL);
+	register_callback (name, PLUGIN_FINISH, stf_union_flush, NULL);
+	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_union_flush, NULL);
 	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_rewrite_update_points, NULL);
 	register_callback (name, PLUGIN_ALL_IPA_PASSES_START, stf_note_initializer_strings, NULL);
 

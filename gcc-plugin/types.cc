@@ -298,8 +298,10 @@ uint64_t stf_types::full_hash (tree t, int depth, bool quals)
 	h = fnv_u64 (h, s.size);
 	h = fnv_u64 (h, s.flags & HASHED_FLAGS);
 	h = fnv_u64 (h, s.count);
+	/* The record key also tells annotations apart (same structure,
+	 * different STF_OPAQUE...), the stored hash does not. */
 	if (quals)
-		h = fnv_u64 (h, quals_of (t));
+		h = fnv_u64 (h, ((uint64_t) quals_of (t) << 32) | s.flags);
 	if (s.target)
 		h = fnv_u64 (h, s.kind == STF_K_POINTER ? pointee_hash (s.target, depth, quals)
 						       : full_hash (s.target, depth + 1, quals));
@@ -307,6 +309,8 @@ uint64_t stf_types::full_hash (tree t, int depth, bool quals)
 		h = fnv_str (h, m.name);
 		h = fnv_u64 (h, (uint64_t) m.offset);
 		h = fnv_u64 (h, ((uint64_t) m.bit_offset << 16) | m.bit_size);
+		if (quals)
+			h = fnv_u64 (h, m.flags);
 		if (m.type)
 			h = fnv_u64 (h, full_hash (m.type, depth + 1, quals));
 	}

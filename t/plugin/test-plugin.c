@@ -457,6 +457,12 @@ START_TEST(types_annotations)
 	const struct stf_type_rec *ok = bare(u, object(em, "ok_v", &u)->type);
 	ck_assert_int_eq(ok->flags & STF_TF_AMBIGUOUS, 0);
 	ck_assert_int_ne(ok->flags & STF_TF_OPAQUE, 0);
+	/* STF_IXFER on a typedef: the typedef record is opaque. */
+	const struct stf_object_rec *tg = object(em, "tagged_v", &u);
+	ck_assert_int_eq(type(u, tg->type)->kind, STF_K_TYPEDEF);
+	ck_assert_int_ne(type(u, tg->type)->flags & STF_TF_OPAQUE, 0);
+	ck_assert_int_ne(tg->flags & STF_OF_IXFER, 0);
+	ck_assert_int_ne(bare(u, object(em, "named_v", &u)->type)->flags & STF_TF_AMBIGUOUS, 0);
 	const struct stf_type_rec *op = bare(u, object(em, "opaque_v", &u)->type);
 	ck_assert_int_ne(op->flags & STF_TF_OPAQUE, 0);
 	const struct stf_type_rec *an = bare(u, object(em, "annotated_v", &u)->type);
@@ -865,8 +871,12 @@ START_TEST(pointer_union_warning)
 	char *out = slurp(log);
 	ck_assert_msg(strstr(out, "warning: stf: union 'holder' holds a pointer and has no "
 			     "STF_IXFER/STF_PXFER annotation"), "%s", out);
-	/* Annotated unions and other types do not warn. */
+	ck_assert_msg(strstr(out, "warning: stf: union 'named_t' holds a pointer"), "%s", out);
+	/* Annotated unions (on the type or through the typedef) and other
+	 * types do not warn. */
 	ck_assert_msg(!strstr(out, "ok_union"), "%s", out);
+	ck_assert_msg(!strstr(out, "tagged_t"), "%s", out);
+	ck_assert_msg(!strstr(out, "<anonymous>"), "%s", out);
 	ck_assert_msg(!strstr(out, "opaque_s"), "%s", out);
 	free(out);
 }

@@ -16,6 +16,8 @@ level_t level_v;
 enum level level_raw;
 union holder holder_v;
 union ok_union ok_v;
+tagged_t tagged_v;
+named_t named_v;
 struct opaque_s opaque_v;
 struct annotated annotated_v;
 bool bool_v;

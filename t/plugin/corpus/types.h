@@ -56,6 +56,18 @@ union ok_union {
 	long l;
 } STF_IXFER;
 
+/* Annotated through the typedef: no warning. */
+typedef union {
+	void *p;
+	long l;
+} tagged_t STF_IXFER;
+
+/* Unannotated: the warning names the typedef. */
+typedef union {
+	void *p;
+	char *s;
+} named_t;
+
 struct opaque_s {
 	int x;
 } STF_OPAQUE;
