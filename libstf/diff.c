@@ -512,5 +512,6 @@ out:
 	stf__arena_free(arena);
 	stf__peer_close(&p);
 	stf__peer_close(&r);
+	stf__peer_forget_files();
 	return rc;
 }

@@ -633,6 +633,17 @@ static struct elf_file *elf_open(const char *path)
 	return e;
 }
 
+void stf__peer_forget_files(void)
+{
+	while (elf_files) {
+		struct elf_file *e = elf_files;
+		elf_files = e->next;
+		if (e->map)
+			stf__raw_munmap((void *)e->map, e->size);
+		stf__raw_free(e);
+	}
+}
+
 static const char *elf_sym_name(const struct elf_file *e, int k, const Elf64_Sym *s)
 {
 	if (s->st_name >= e->strsize[k])

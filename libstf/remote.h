@@ -123,6 +123,10 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 
+/* Release the ELF files the symbol lookups keep open (after the last
+ * transfer of this process). */
+void stf__peer_forget_files(void);
+
 /* Bulk memory access of a peer. */
 int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t len);
 /* Scatter writes: n (local buffer, remote address, length) triples. */

@@ -2125,6 +2125,7 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 	xfer_fini(&x);
 	stf__peer_close(&src);
 	stf__peer_close(&dst);
+	stf__peer_forget_files(); /* the last transfer of this process */
 	return rc;
 }
 
