@@ -38,6 +38,7 @@ enum stf_obj_kind {
 #define STF_OBJF_PXFER    0x02u /* the object is an integer holding a pointer */
 #define STF_OBJF_INTERNAL 0x04u /* libstf's own allocation: never state */
 #define STF_OBJF_EXTERNAL 0x08u /* allocated by uninstrumented code */
+#define STF_OBJF_OWN      0x10u /* the future version's own startup object */
 
 struct stf_obj {
 	uint64_t addr;

@@ -35,6 +35,11 @@
 static struct stf_parked_frame own_frame;
 static int have_own_frame;
 
+/* F's own dynamic objects from its startup, before the forward transfer
+ * (value = dynamic ID): not state of the old version, so never sent back
+ * (the old version has nothing to pair them with). */
+static struct stf_index own_startup = STF_INDEX_INIT;
+
 void stf__xfer_set_frame(const struct stf_parked_frame *frame)
 {
 	if (frame) {
@@ -530,6 +535,10 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 		if (o->flags & STF_OBJF_INTERNAL)
 			xfail(x, "%s: points into libstf's own memory (0x%" PRIx64 ")",
 			      cur_path(x), o->addr);
+		else if (o->flags & STF_OBJF_OWN)
+			xfail(x, "%s: points to %s, which the new version allocated at "
+			      "startup: the old version has no counterpart for it; "
+			      "register a callback", cur_path(x), obj_name(o, on, sizeof(on)));
 		else
 			xfail(x, "%s: points to %s, which has no counterpart in the "
 			      "destination (dropped)", cur_path(x),
@@ -1601,7 +1610,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 
 	for (size_t i = 0; i < src->nobjs; i++) {
 		struct stf_obj *o = &src->objs[i];
-		if (!is_dynamic(o) || (o->flags & STF_OBJF_INTERNAL))
+		if (!is_dynamic(o) || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN)))
 			continue;
 		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed)
 			continue;
@@ -1990,12 +1999,19 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
 			   rep->error, sizeof(rep->error)) < 0 ||
 	    stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_open(&dst, getpid(), 0, STF_PEER_STATICS | STF_PEER_FRAMES,
+	    stf__peer_open(&dst, getpid(), 0,
+			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
 			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0) {
 		stf__peer_close(&src);
 		stf__peer_close(&dst);
 		return -1;
 	}
+	stf__index_reset(&own_startup);
+	for (size_t k = 0; k < dst.nobjs; k++)
+		if (is_dynamic(&dst.objs[k]) && !(dst.objs[k].flags & STF_OBJF_INTERNAL))
+			stf__index_add(&own_startup, dst.objs[k].addr, dst.objs[k].size,
+				       dst.objs[k].dyn_id);
+	stf__index_sort(&own_startup, NULL, NULL);
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
 	if (xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && schedule(&x) == 0 &&
@@ -2108,6 +2124,13 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 		stf__peer_close(&src);
 		stf__peer_close(&dst);
 		return -1;
+	}
+	for (size_t k = 0; k < src.nobjs; k++) {
+		struct stf_obj *o = &src.objs[k];
+		const struct stf_range *r = is_dynamic(o) ?
+			stf__index_find(&own_startup, o->addr, 0) : NULL;
+		if (r && r->start == o->addr && r->value == o->dyn_id)
+			o->flags |= STF_OBJF_OWN;
 	}
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
