@@ -138,8 +138,11 @@ tree walk_body (tree *tp, int *walk_subtrees, void *data)
 void stf_rewrite_update_points (void *gcc_data, void *)
 {
 	tree fndecl = (tree) gcc_data;
+	/* Not when LTO bytecode is written, even beside code (fat objects):
+	 * the rewritten call refers to this unit's metadata, which code
+	 * generated from the bytecode at link time would not have. */
 	if (!fndecl || TREE_CODE (fndecl) != FUNCTION_DECL || !DECL_SAVED_TREE (fndecl)
-	    || seen_error () || !stf_active ())
+	    || seen_error () || !stf_active () || flag_generate_lto)
 		return;
 	walk_state st;
 	st.fndecl = fndecl;

@@ -893,6 +893,13 @@ START_TEST(other_build_modes)
 	ck_assert_msg(rc == 0, "%s", out);
 	ck_assert_msg(strstr(out, "conns "), "%s", out);
 	free(out);
+	/* Fat LTO objects linked with -flto: code made from the bytecode
+	 * at link time must not refer to the unit's metadata. */
+	rc = run(&out, "cd " BUILD_DIR " && %s %s -O2 -flto -ffat-lto-objects -c %s -o fat.o "
+		 "&& %s -O2 -flto fat.o -o fat %s && ./fat",
+		 TEST_CC, plugin_flags(), sources("frames"), TEST_CC, libs("frames"));
+	ck_assert_msg(rc == 0, "%s", out);
+	free(out);
 	/* -save-temps: the plugin also runs on the preprocessed file. */
 	rc = run(&out, "cd " BUILD_DIR " && %s %s -O2 -save-temps %s -o saved %s",
 		 TEST_CC, plugin_flags(), sources("frames"), libs("frames"));
