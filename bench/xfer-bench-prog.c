@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * xfer-bench-prog N: the state whose transfer bench/run-xfer measures.
- * N heap objects in three shapes: a linked list, a binary search tree and
- * a chained hash table whose entries point into themselves (interior
- * pointers).  At startup it times a plain memcpy of as many bytes as the
+ * xfer-bench-prog N [big]: the state whose transfer bench/run-xfer
+ * measures.  N heap objects in three shapes: a linked list, a binary
+ * search tree and a chained hash table whose entries point into
+ * themselves (interior pointers); with "big", N 4 KiB buffers held by a
+ * pointer array instead (bandwidth rather than per-object costs).  At startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
 #include <stdint.h>
@@ -37,6 +38,20 @@ static struct tree *root;
 static struct entry **buckets;
 static size_t nbuckets;
 static size_t nobjects, nbytes;
+static char **buffers;
+
+static __attribute__((noinline)) void build_big(size_t n)
+{
+	buffers = malloc(n * sizeof(*buffers));
+	nobjects++;
+	nbytes += n * sizeof(*buffers);
+	for (size_t i = 0; i < n; i++) {
+		buffers[i] = malloc(4096);
+		memset(buffers[i], (int)(i & 0xff), 4096);
+		nobjects++;
+		nbytes += 4096;
+	}
+}
 
 static struct tree *insert(struct tree *t, long key)
 {
@@ -99,7 +114,10 @@ int main(int argc, char **argv)
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000;
 
 	if (!stf_is_updating()) {
-		build(n);
+		if (argc > 2 && !strcmp(argv[2], "big"))
+			build_big(n);
+		else
+			build(n);
 		/* the baseline: copying the same number of bytes in memory */
 		char *a = malloc(nbytes), *b = malloc(nbytes);
 		double best = 1e9;

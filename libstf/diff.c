@@ -315,6 +315,8 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		return;
 	}
 	uint64_t count = ro->size / l->size;
+	if (!l->nptrs && !memcmp(pb, rb, ro->size))
+		return; /* plain data, equal bytes */
 	mark = strlen(d->path);
 	for (uint64_t e = 0; e < count; e++) {
 		if (count > 1)

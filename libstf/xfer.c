@@ -1384,6 +1384,18 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		return 0;
 	}
 	uint64_t count = so->size / esz;
+	if (x->pair[i].same && !x->cb_type && so->size == dobj->size) {
+		/* unchanged type: one copy, then the pointers of each element */
+		const struct stf_layout *l = stf__layout(x->layouts, so->unit, st);
+		if (!l) {
+			xfail(x, "out of memory building the layout of a type");
+			return -1;
+		}
+		if (!l->nptrs) {
+			memcpy(d, s, so->size);
+			return 0;
+		}
+	}
 	for (uint64_t k = 0; k < count; k++) {
 		x->elem = count > 1 ? k : UINT64_MAX;
 		if (xform(x, so->unit, st, s + k * esz, dobj->unit, dt, d + k * desz, 0) < 0)
