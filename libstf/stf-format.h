@@ -197,6 +197,8 @@ struct stf_object_rec {
 #define STF_SF_WRAPPER  0x10u /* call to an STF_ALLOCATOR function */
 #define STF_SF_INLINED  0x20u /* call came from an inlined allocator wrapper */
 #define STF_SF_CONSTCNT 0x40u /* count is a compile-time constant */
+#define STF_SF_AUTOWRAP 0x80u /* wrapper found without STF_ALLOCATOR (malloc
+                                 attribute, or returns only fresh blocks) */
 
 struct stf_site_rec {
 	uint32_t id;        /* str: version-agnostic site ID:
