@@ -4,9 +4,11 @@
  * allocator and linked with libstf (run-malloc runs both and prints the
  * ratios).
  *
- *   malloc-bench ops SIZE THREADS   ns per malloc+free pair, each thread
- *                                   replacing blocks of a 64-block working
- *                                   set in pseudo-random order
+ *   malloc-bench ops SIZE THREADS   CPU ns per malloc+free pair, each
+ *                                   thread replacing blocks of a 64-block
+ *                                   working set in pseudo-random order
+ *                                   (thread CPU time: the machine may be
+ *                                   shared, wall time would measure that)
  *   malloc-bench rss COUNT SIZE     peak RSS in KiB after allocating COUNT
  *                                   blocks of SIZE bytes (kept live)
  */
@@ -23,16 +25,20 @@
 static size_t block_size;
 static long ops_per_thread;
 
-static double now_s(void)
+static double cpu_s(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+struct churn { unsigned id; double cpu; };
+
 static void *churn(void *arg)
 {
-	unsigned seed = (unsigned)(uintptr_t)arg * 2654435761u + 1;
+	struct churn *c = arg;
+	double t0 = cpu_s();
+	unsigned seed = c->id * 2654435761u + 1;
 	void *set[WORKING_SET] = { 0 };
 	for (long i = 0; i < ops_per_thread; i++) {
 		seed = seed * 1103515245u + 12345u;
@@ -44,6 +50,7 @@ static void *churn(void *arg)
 	}
 	for (int k = 0; k < WORKING_SET; k++)
 		free(set[k]);
+	c->cpu = cpu_s() - t0;
 	return NULL;
 }
 
@@ -53,16 +60,20 @@ static int run_ops(size_t size, int threads)
 	/* About the same run time for every size class. */
 	ops_per_thread = size <= 4096 ? 2000000 : size <= 65536 ? 300000 : 40000;
 	pthread_t t[64];
-	double t0 = now_s();
-	for (int i = 0; i < threads; i++)
-		if (pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i + 1))) {
+	struct churn c[64];
+	for (int i = 0; i < threads; i++) {
+		c[i].id = (unsigned)i + 1;
+		if (pthread_create(&t[i], NULL, churn, &c[i])) {
 			perror("malloc-bench: pthread_create");
 			return 1;
 		}
-	for (int i = 0; i < threads; i++)
+	}
+	double cpu = 0;
+	for (int i = 0; i < threads; i++) {
 		pthread_join(t[i], NULL);
-	double el = now_s() - t0;
-	printf("%.2f\n", el * 1e9 / (double)ops_per_thread);
+		cpu += c[i].cpu;
+	}
+	printf("%.2f\n", cpu * 1e9 / ((double)ops_per_thread * threads));
 	return 0;
 }
 

@@ -75,15 +75,19 @@ EXPORT struct stf_root stf__root = {
 #define ID_BATCH       1024u  /* one shared atomic add per 1024 IDs */
 #define PC_CACHE       64u
 
-/* Small blocks freed by the program stay in a per-thread cache together
- * with their slot and are handed out again without a trip through glibc
- * (whose own fast path costs about as much as libstf's bookkeeping).
- * Classes of 16 bytes; every plain block is asked of glibc with its class
- * capacity, so a cached block fits any size of its class. */
-#define SMALL_MAX       4096u
-#define SMALL_CLASSES   (SMALL_MAX / 16 + 1)
+/* Blocks up to 64 KiB freed by the program stay in a per-thread cache
+ * together with their slot and are handed out again without a trip
+ * through glibc (whose own fast path costs about as much as libstf's
+ * bookkeeping).  Classes of 16 bytes up to 4 KiB, then of 512 bytes;
+ * every plain block is asked of glibc with its class capacity, so a
+ * cached block fits any size of its class.  glibc would keep freed
+ * blocks of these sizes in its bins too. */
+#define FINE_MAX        4096u
+#define FINE_CLASSES    (FINE_MAX / 16)
+#define SMALL_MAX       65536u
+#define SMALL_CLASSES   (FINE_CLASSES + (SMALL_MAX - FINE_MAX) / 512 + 1)
 #define CACHE_PER_CLASS 8u
-#define CACHE_BYTES     (64u * 1024)
+#define CACHE_BYTES     (256u * 1024)
 
 /* ------------------------------------------------------------------ */
 /* Raw system calls.                                                    */
@@ -726,16 +730,25 @@ static void number_plugin_sites(void)
 /* ------------------------------------------------------------------ */
 /* The malloc family.                                                     */
 
+/* Cache class of a block of size <= SMALL_MAX (1 .. SMALL_CLASSES - 1). */
 static inline uint32_t small_class(size_t size)
 {
-	uint32_t c = (uint32_t)((size + 15) >> 4);
-	return c + !c;
+	if (__builtin_expect(size <= FINE_MAX, 1)) {
+		uint32_t c = (uint32_t)((size + 15) >> 4);
+		return c + !c;
+	}
+	return FINE_CLASSES + (uint32_t)((size - FINE_MAX + 511) >> 9);
+}
+
+static inline uint32_t class_bytes(uint32_t c)
+{
+	return c <= FINE_CLASSES ? c << 4 : FINE_MAX + ((c - FINE_CLASSES) << 9);
 }
 
 /* Usable bytes glibc is asked for, for a block of `size` bytes. */
 static inline size_t capacity(size_t size)
 {
-	return size <= SMALL_MAX ? (size_t)small_class(size) << 4 : size;
+	return size <= SMALL_MAX ? class_bytes(small_class(size)) : size;
 }
 
 /* Describe a block in its header and slot.  slot 0: take one. */
@@ -816,13 +829,13 @@ static inline __attribute__((always_inline)) void release(struct stf_block_hdr *
 	mark_heap_changed();
 	if (h->align_off == 0 && h->size <= SMALL_MAX) {
 		uint32_t c = small_class(h->size);
-		if (tc.ncached[c] < CACHE_PER_CLASS && tc.cached_bytes + (c << 4) <= CACHE_BYTES) {
+		if (tc.ncached[c] < CACHE_PER_CLASS && tc.cached_bytes + class_bytes(c) <= CACHE_BYTES) {
 			if (__builtin_expect(!tc.registered, 0))
 				tc_register();
 			h->id = (uintptr_t)tc.cached[c];
 			tc.cached[c] = h;
 			tc.ncached[c]++;
-			tc.cached_bytes += c << 4;
+			tc.cached_bytes += class_bytes(c);
 			return;
 		}
 	}
@@ -838,7 +851,7 @@ static inline struct stf_block_hdr *take_cached(size_t size)
 	if (h) {
 		tc.cached[c] = (struct stf_block_hdr *)(uintptr_t)h->id;
 		tc.ncached[c]--;
-		tc.cached_bytes -= c << 4;
+		tc.cached_bytes -= class_bytes(c);
 	}
 	return h;
 }

@@ -520,6 +520,43 @@ START_TEST(foreign_blocks)
 }
 END_TEST
 
+START_TEST(cached_blocks_fit)
+{
+	/* A freed block is reused for any size of its cache class: each
+	 * reuse must hold the whole new size (glibc's checks on free, and
+	 * valgrind, catch an overrun). */
+	static const size_t sizes[] = { 0, 1, 15, 16, 17, 1000, 4095, 4096, 4097, 4600, 4608,
+					4609, 30000, 65535, 65536, 65537, 100000 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		for (size_t d = 0; d < 600; d += 37) {
+			size_t small = sizes[i] > d ? sizes[i] - d : 0;
+			char *a = malloc(small);
+			uint32_t slot = hdr_of(a)->slot;
+			free(a);
+			char *b = malloc(sizes[i]);
+			memset(b, 0x5a, sizes[i]);
+			check_block(b, sizes[i]);
+			char *z = calloc(1, small);
+			for (size_t k = 0; k < small; k++)
+				ck_assert_uint_eq((unsigned char)z[k], 0);
+			free(b);
+			free(z);
+			(void)slot;
+		}
+	/* The same block comes back with its slot, as a new object. */
+	char *a = malloc(100);
+	uint32_t slot = hdr_of(a)->slot;
+	uint64_t id = hdr_of(a)->id;
+	free(a);
+	char *b = malloc(110);  /* the same 16-byte class */
+	ck_assert_ptr_eq(a, b);
+	ck_assert_uint_eq(hdr_of(b)->slot, slot);
+	ck_assert_uint_ne(hdr_of(b)->id, id);
+	check_block(b, 110);
+	free(b);
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
 	void *volatile p = malloc(8);
@@ -709,6 +746,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, fork_while_allocating);
 	tcase_add_test(tc, thread_exit_returns_slots);
 	tcase_add_test(tc, foreign_blocks);
+	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);
 	tcase_add_test(tc, user_objects);
