@@ -6,8 +6,9 @@
  * Every heap block is a glibc block (__libc_malloc & co.) with a 32-byte
  * struct stf_block_hdr in front of the user pointer and an entry in the
  * slot table.  The fast path takes no lock: each thread keeps a cache of
- * free slot indices and a batch of dynamic IDs, and refills them from the
- * global pools under a lock.  Allocation sites come from the plugin's
+ * free slot indices, a batch of dynamic IDs and the blocks it freed
+ * recently (up to 64 KiB each), and refills from the global pools under a
+ * lock.  Allocation sites come from the plugin's
  * thread-local marker, or else from the caller's return address, interned
  * as an "external" site (library + offset).
  *
