@@ -24,6 +24,10 @@ $cc -pthread plugin-prog-cc.o -o plugin-prog-cc
 rm -f plugin-prog-cc.o
 readelf -d plugin-prog-cc | grep -q 'NEEDED.*libstf\.so'
 ./plugin-prog-cc
+# Source on standard input is linked too.
+echo 'int main(void) { return 0; }' | $cc -x c - -o plugin-prog-cc
+readelf -d plugin-prog-cc | grep -q 'NEEDED.*libstf\.so'
+./plugin-prog-cc
 # Compile-only modes never link.
 $cc -E "$srcdir/plugin-prog.c" > /dev/null
 $cc -MM -I"$top_srcdir/libstf" "$srcdir/plugin-prog.c" | grep -q 'plugin-prog.o:'
