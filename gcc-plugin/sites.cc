@@ -3,10 +3,12 @@
  * sites.cc - allocation sites.
  *
  * The pass runs after all GIMPLE optimizations, so a call removed as dead
- * leaves no marker, and a call that came from an inlined STF_ALLOCATOR
- * wrapper is seen in its caller and attributed to it.  Inside a function
- * that is itself an allocator wrapper no markers are placed: the marker of
- * the wrapper's caller must reach the real allocator untouched.
+ * leaves no marker, and a call that came from an inlined allocator wrapper
+ * is seen in its caller and attributed to it.  Inside a function that is
+ * itself an allocator wrapper (see allocators.cc) no markers are placed:
+ * the marker of the wrapper's caller must reach the real allocator
+ * untouched.  A found wrapper that callers in other units may call without
+ * a marker keeps its own sites, used only when no marker is pending.
  *
  * A site is named after the source function that contains the call (the
  * innermost inlined function that is not a wrapper), its destination and
@@ -21,34 +23,9 @@
 #include "stf-plugin.h"
 #include "sites.h"
 #include "objects.h"
-#include "attributes.h"
+#include "allocators.h"
 
 namespace {
-
-struct allocator_desc {
-	const char *name;
-	int size_arg;  /* argument holding the byte size (or element size) */
-	int count_arg; /* argument holding the element count, -1 if none */
-	int out_arg;   /* argument the block is returned through, -1: result */
-	unsigned flags;
-};
-
-/* Everything libstf tracks that takes the pending-site marker. */
-const allocator_desc allocators[] = {
-	{ "malloc",          0, -1, -1, 0 },
-	{ "calloc",          1,  0, -1, STF_SF_ZEROED },
-	{ "realloc",         1, -1, -1, STF_SF_REALLOC },
-	{ "reallocarray",    2,  1, -1, STF_SF_REALLOC },
-	{ "aligned_alloc",   1, -1, -1, 0 },
-	{ "memalign",        1, -1, -1, 0 },
-	{ "posix_memalign",  2, -1,  0, 0 },
-	{ "valloc",          0, -1, -1, 0 },
-	{ "pvalloc",        -1, -1, -1, 0 },
-	{ "strdup",         -1, -1, -1, STF_SF_STRING },
-	{ "strndup",        -1, -1, -1, STF_SF_STRING },
-	{ "mmap",            1, -1, -1, STF_SF_MMAP },
-	{ "mmap64",          1, -1, -1, STF_SF_MMAP },
-};
 
 struct pending_site {
 	std::string func, allocator, dest;
@@ -61,36 +38,6 @@ struct pending_site {
 
 std::vector<pending_site> sites;
 std::map<std::string, unsigned> site_by_key;
-
-/* The allocator a call goes to, or false. */
-bool classify (tree fndecl, allocator_desc *out)
-{
-	std::string name = stf_decl_name (fndecl);
-	if (name.compare (0, 10, "__builtin_") == 0)
-		name = name.substr (10);
-	for (const allocator_desc &a : allocators)
-		if (name == a.name) {
-			*out = a;
-			return true;
-		}
-	if (!stf_is_allocator (fndecl))
-		return false;
-	out->name = NULL;
-	out->size_arg = out->count_arg = out->out_arg = -1;
-	out->flags = STF_SF_WRAPPER;
-	/* alloc_size tells which arguments of a wrapper carry the size. */
-	tree as = lookup_attribute ("alloc_size", TYPE_ATTRIBUTES (TREE_TYPE (fndecl)));
-	if (as && TREE_VALUE (as)) {
-		tree args = TREE_VALUE (as);
-		if (tree_fits_shwi_p (TREE_VALUE (args)))
-			out->size_arg = tree_to_shwi (TREE_VALUE (args)) - 1;
-		if (TREE_CHAIN (args) && tree_fits_shwi_p (TREE_VALUE (TREE_CHAIN (args)))) {
-			out->count_arg = out->size_arg;
-			out->size_arg = tree_to_shwi (TREE_VALUE (TREE_CHAIN (args))) - 1;
-		}
-	}
-	return true;
-}
 
 /* "struct entry" / "union u" / typedef name of a record type. */
 std::string record_name (tree type)
@@ -286,7 +233,7 @@ tree load_of (tree var)
 /* Where the result of an allocator call goes: following its SSA uses from
  * the call, in a function or in the inlined body of caller (scope); for
  * posix_memalign, the object its first argument points to. */
-dest_info analyze_dest (gcall *call, const allocator_desc &alloc, tree caller,
+dest_info analyze_dest (gcall *call, const stf_allocator_desc &alloc, tree caller,
 			tree scope)
 {
 	dest_info d;
@@ -371,7 +318,7 @@ const early_site *find_early (const std::string &pos, const std::string &allocat
 	return it->second.size () == 1 ? &it->second[0] : NULL;
 }
 
-std::string allocator_name (tree fndecl, const allocator_desc &alloc)
+std::string allocator_name (tree fndecl, const stf_allocator_desc &alloc)
 {
 	return alloc.name ? alloc.name : stf_function_name (fndecl);
 }
@@ -379,8 +326,8 @@ std::string allocator_name (tree fndecl, const allocator_desc &alloc)
 void record_early (gcall *call)
 {
 	tree fndecl = gimple_call_fndecl (call);
-	allocator_desc alloc;
-	if (!fndecl || !classify (fndecl, &alloc))
+	stf_allocator_desc alloc;
+	if (!fndecl || !stf_classify_allocator (fndecl, &alloc))
 		return;
 	dest_info d = analyze_dest (call, alloc, current_function_decl, NULL_TREE);
 	early_site e = { allocator_name (fndecl, alloc),
@@ -395,8 +342,8 @@ void record_early (gcall *call)
 int record_site (gcall *call)
 {
 	tree fndecl = gimple_call_fndecl (call);
-	allocator_desc alloc;
-	if (!fndecl || !classify (fndecl, &alloc))
+	stf_allocator_desc alloc;
+	if (!fndecl || !stf_classify_allocator (fndecl, &alloc))
 		return -1;
 
 	pending_site s;
@@ -414,12 +361,15 @@ int record_site (gcall *call)
 		tree fn = block_ultimate_origin (b);
 		if (!fn || TREE_CODE (fn) != FUNCTION_DECL)
 			break;
-		if (!stf_is_allocator (fn)) {
+		stf_allocator_desc wrapper;
+		if (!stf_is_wrapper (fn) || !stf_classify_allocator (fn, &wrapper)) {
 			caller = fn;
 			scope = b;
 			break;
 		}
-		s.flags |= STF_SF_WRAPPER | STF_SF_INLINED;
+		/* What the wrapper passes on, also where GCC folded the real
+		 * call (realloc (NULL, n) is malloc (n)). */
+		s.flags |= STF_SF_INLINED | (wrapper.flags & ~STF_SF_CONSTCNT);
 		s.allocator = stf_function_name (fn);
 		loc = BLOCK_SOURCE_LOCATION (b);
 	}
@@ -466,17 +416,42 @@ int record_site (gcall *call)
 	return (int) sites.size () - 1;
 }
 
-/* stf__alloc_site = &site_ids[idx]; right before the call. */
+/* stf__alloc_site = &site_ids[idx]; right before the call.  When only_if_none
+ * (the call is in a wrapper some callers do not mark), the cell is stored
+ * only if no marker is pending: stf__alloc_site = stf__alloc_site ?: cell. */
 void insert_marker (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
-		    unsigned *todo)
+		    bool only_if_none, unsigned *todo)
 {
+	tree site = stf_alloc_site_decl ();
+	tree ptype = TREE_TYPE (site);
 	tree ids = stf_site_ids_decl ();
 	tree cell = build4 (ARRAY_REF, TREE_TYPE (TREE_TYPE (ids)), ids,
 			    build_int_cst (integer_type_node, idx), NULL_TREE, NULL_TREE);
-	gassign *store = gimple_build_assign (stf_alloc_site_decl (),
-					      build_fold_addr_expr (cell));
-	gimple_set_location (store, gimple_location (call));
+	tree value = build_fold_addr_expr (cell);
+	location_t loc = gimple_location (call);
 	tree vuse = gimple_vuse (call);
+	auto insert = [&] (gimple *stmt) {
+		gimple_set_location (stmt, loc);
+		gsi_insert_before (gsi, stmt, GSI_SAME_STMT);
+	};
+	if (only_if_none) {
+		tree pending = make_ssa_name (ptype);
+		gassign *load = gimple_build_assign (pending, site);
+		if (vuse)
+			gimple_set_vuse (load, vuse);
+		insert (load);
+		if (!useless_type_conversion_p (ptype, TREE_TYPE (value))) {
+			tree converted = make_ssa_name (ptype);
+			insert (gimple_build_assign (converted, NOP_EXPR, value));
+			value = converted;
+		}
+		tree none = make_ssa_name (boolean_type_node);
+		insert (gimple_build_assign (none, EQ_EXPR, pending, build_int_cst (ptype, 0)));
+		tree chosen = make_ssa_name (ptype);
+		insert (gimple_build_assign (chosen, COND_EXPR, none, value, pending));
+		value = chosen;
+	}
+	gassign *store = gimple_build_assign (site, value);
 	if (vuse) {
 		/* Thread the store into the virtual use-def chain by hand:
 		 * it uses the call's old memory state and defines the one
@@ -484,10 +459,10 @@ void insert_marker (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 		tree vdef = make_ssa_name (gimple_vop (cfun), store);
 		gimple_set_vuse (store, vuse);
 		gimple_set_vdef (store, vdef);
-		gsi_insert_before (gsi, store, GSI_SAME_STMT);
+		insert (store);
 		SET_USE (gimple_vuse_op (call), vdef);
 	} else {
-		gsi_insert_before (gsi, store, GSI_SAME_STMT);
+		insert (store);
 		mark_virtual_operands_for_renaming (cfun);
 		*todo |= TODO_update_ssa_only_virtuals;
 	}
@@ -504,7 +479,7 @@ public:
 	bool gate (function *) final override { return stf_active (); }
 	unsigned int execute (function *fun) final override
 	{
-		if (stf_is_allocator (fun->decl))
+		if (stf_body_marking (fun->decl) == STF_MARK_NONE)
 			return 0;
 		basic_block bb;
 		FOR_EACH_BB_FN (bb, fun)
@@ -531,7 +506,7 @@ public:
 unsigned int sites_pass::execute (function *fun)
 {
 	unsigned todo = 0;
-	bool in_wrapper = stf_is_allocator (fun->decl);
+	enum stf_marking marking = stf_body_marking (fun->decl);
 	basic_block bb;
 	FOR_EACH_BB_FN (bb, fun) {
 		/* Literals chosen between by a condition end up in PHIs. */
@@ -546,11 +521,12 @@ unsigned int sites_pass::execute (function *fun)
 			for (unsigned i = 0; i < gimple_num_ops (stmt); i++)
 				stf_note_strings (gimple_op (stmt, i));
 			gcall *call = dyn_cast <gcall *> (stmt);
-			if (!call || in_wrapper)
+			if (!call || marking == STF_MARK_NONE)
 				continue;
 			int idx = record_site (call);
 			if (idx >= 0)
-				insert_marker (&gsi, call, (unsigned) idx, &todo);
+				insert_marker (&gsi, call, (unsigned) idx,
+					       marking == STF_MARK_FALLBACK, &todo);
 		}
 	}
 	return todo;

@@ -91,9 +91,9 @@ static const char *plugin_flags(void)
 static const char *sources(const char *prog)
 {
 	static char src[1024];
-	if (!strcmp(prog, "multi"))
-		snprintf(src, sizeof src, "%s/multi-main.c %s/multi-lib.c",
-			 CORPUS_DIR, CORPUS_DIR);
+	if (!strcmp(prog, "multi") || !strcmp(prog, "autowrap"))
+		snprintf(src, sizeof src, "%s/%s%s.c %s/%s-lib.c", CORPUS_DIR, prog,
+			 strcmp(prog, "multi") ? "" : "-main", CORPUS_DIR, prog);
 	else
 		snprintf(src, sizeof src, "%s/%s.c", CORPUS_DIR, prog);
 	return src;
@@ -103,7 +103,7 @@ static const char *sources(const char *prog)
 static const char *libs(const char *prog)
 {
 	static char l[1024];
-	if (!strcmp(prog, "sites") || !strcmp(prog, "frames"))
+	if (!strcmp(prog, "sites") || !strcmp(prog, "frames") || !strcmp(prog, "autowrap"))
 		snprintf(l, sizeof l, "-L%s -lstf -Wl,-rpath,%s", LIBSTF_DIR, LIBSTF_DIR);
 	else
 		l[0] = '\0';
@@ -646,9 +646,12 @@ START_TEST(sites_records)
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "node");
 	ck_assert_uint_eq(s->count, 1);
 
-	s = site(em, "sites.c:copy/return#0", &u);
-	ck_assert_str_eq(name(u, s->allocator), "strdup");
-	ck_assert_int_ne(s->flags & STF_SF_STRING, 0);
+	/* copy() returns strdup's block: a wrapper found without annotation. */
+	s = site(em, "sites.c:main/name#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "copy");
+	ck_assert_uint_eq(s->flags & ~STF_SF_INLINED,
+			  STF_SF_STRING | STF_SF_WRAPPER | STF_SF_AUTOWRAP);
+	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
 
 	s = site(em, "sites.c:main/nums#0", &u);
 	ck_assert_str_eq(name(u, s->allocator), "reallocarray");
@@ -697,20 +700,36 @@ END_TEST
  * level: every site of the -O0 build exists in the others. */
 START_TEST(sites_same_at_every_level)
 {
-	struct elfmeta *em = open_meta(build("sites", _i));
-	struct elfmeta *ref = open_meta(build("sites", 0));
-	const struct stf_meta_unit *ru = &elfmeta_meta(ref)->units[0];
-	for (uint32_t i = 0; i < ru->nsites; i++) {
-		const char *id = name(ru, ru->sites[i].id);
-		const struct stf_meta_unit *u;
-		const struct stf_site_rec *s = site(em, id, &u);
-		ck_assert_str_eq(name(u, s->dest), name(ru, ru->sites[i].dest));
-		ck_assert_str_eq(name(u, s->func), name(ru, ru->sites[i].func));
-		ck_assert_uint_eq(s->type == STF_NONE ? 0 : type(u, s->type)->hash,
-				  ru->sites[i].type == STF_NONE ? 0 : type(ru, ru->sites[i].type)->hash);
+	static const char *const progs[] = { "sites", "autowrap" };
+	for (size_t p = 0; p < sizeof progs / sizeof progs[0]; p++) {
+		struct elfmeta *em = open_meta(build(progs[p], _i));
+		struct elfmeta *ref = open_meta(build(progs[p], 0));
+		const struct stf_meta *rm = elfmeta_meta(ref);
+		uint32_t nsites = 0;
+		for (uint32_t k = 0; k < rm->nunits; k++) {
+			const struct stf_meta_unit *ru = &rm->units[k];
+			nsites += ru->nsites;
+			for (uint32_t i = 0; i < ru->nsites; i++) {
+				const char *id = name(ru, ru->sites[i].id);
+				const struct stf_meta_unit *u;
+				const struct stf_site_rec *s = site(em, id, &u);
+				const struct stf_site_rec *r = &ru->sites[i];
+				ck_assert_str_eq(name(u, s->dest), name(ru, r->dest));
+				ck_assert_str_eq(name(u, s->func), name(ru, r->func));
+				ck_assert_str_eq(name(u, s->allocator), name(ru, r->allocator));
+				ck_assert_uint_eq(s->flags & STF_SF_AUTOWRAP, r->flags & STF_SF_AUTOWRAP);
+				ck_assert_uint_eq(s->type == STF_NONE ? 0 : type(u, s->type)->hash,
+						  r->type == STF_NONE ? 0 : type(ru, r->type)->hash);
+			}
+		}
+		/* And no other sites. */
+		const struct stf_meta *m = elfmeta_meta(em);
+		for (uint32_t k = 0; k < m->nunits; k++)
+			nsites -= m->units[k].nsites;
+		ck_assert_uint_eq(nsites, 0);
+		elfmeta_close(ref);
+		elfmeta_close(em);
 	}
-	elfmeta_close(ref);
-	elfmeta_close(em);
 }
 END_TEST
 
@@ -723,7 +742,7 @@ START_TEST(sites_runtime_attribution)
 		"conns sites.c:main/conns#0\n",
 		"buf sites.c:main/struct conn.buf#0\n",
 		"pool sites.c:main/pool#0\n",
-		"name sites.c:copy/return#0\n",
+		"name sites.c:main/name#0\n",
 		"nums sites.c:main/nums#0\n",
 		"dup sites.c:main/dup#0\n",
 		"root sites.c:make_node/return#0\n",
@@ -733,6 +752,123 @@ START_TEST(sites_runtime_attribution)
 		"twin_a sites.c:main/twin_a#0\n",
 		"twin_b sites.c:main/twin_b#0\n",
 		"conns2 sites.c:main/conns#1\n",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(out, want[i]), "missing \"%.*s\" in:\n%s",
+			      (int)strlen(want[i]) - 1, want[i], out);
+	free(out);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Allocator wrappers found without STF_ALLOCATOR                       */
+
+/* The unit of a corpus file in a binary. */
+static const struct stf_meta_unit *unit_of(struct elfmeta *em, const char *file)
+{
+	const struct stf_meta *m = elfmeta_meta(em);
+	for (uint32_t k = 0; k < m->nunits; k++)
+		if (!strcmp(name(&m->units[k], m->units[k].blob->file), file))
+			return &m->units[k];
+	ck_abort_msg("no unit %s", file);
+	return NULL;
+}
+
+START_TEST(autowrap_records)
+{
+	struct elfmeta *em = open_meta(build("autowrap", _i));
+	const struct stf_meta_unit *u;
+	const struct stf_site_rec *s;
+	const unsigned wrapper = STF_SF_WRAPPER | STF_SF_AUTOWRAP;
+
+	/* Unannotated static wrappers: sites of their callers, typed by
+	 * the callers' destinations. */
+	s = site(em, "autowrap.c:main/c#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "xmalloc");
+	ck_assert_str_eq(name(u, s->dest), "c");
+	ck_assert_str_eq(name(u, s->func), "main");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
+	ck_assert_uint_eq(s->count, 1);
+	ck_assert_uint_eq(s->flags & ~STF_SF_INLINED, wrapper | STF_SF_CONSTCNT);
+	ck_assert_uint_eq(s->line, source_line("autowrap.c", "c = xmalloc"));
+
+	/* A wrapper of a wrapper that fills the block first. */
+	s = site(em, "autowrap.c:main/struct conn.name#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "xstrdup");
+	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
+	ck_assert_uint_eq(s->flags & wrapper, wrapper);
+
+	/* realloc-like wrappers stay realloc-like, also where GCC folds
+	 * realloc (NULL, n) into malloc (n). */
+	for (int k = 0; k < 2; k++) {
+		s = site(em, k ? "autowrap.c:main/v#1" : "autowrap.c:main/v#0", &u);
+		ck_assert_str_eq(name(u, s->allocator), "xrealloc");
+		ck_assert_str_eq(name(u, type(u, s->type)->name), "int");
+		ck_assert_uint_eq(s->count, k ? 8 : 4);
+		ck_assert_uint_eq(s->flags & ~STF_SF_INLINED,
+				  wrapper | STF_SF_REALLOC | STF_SF_CONSTCNT);
+	}
+	if (variants[_i].optimize == 0)
+		ck_assert_uint_eq(s->flags & STF_SF_INLINED, 0);
+
+	/* Defined in the other unit, declared with the malloc attribute
+	 * here: alloc_size gives the count. */
+	s = site(em, "autowrap.c:main/big#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "lib_alloc");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "item");
+	ck_assert_uint_eq(s->count, 2);
+	ck_assert_uint_eq(s->flags, wrapper | STF_SF_CONSTCNT);
+	s = site(em, "autowrap.c:main/nm#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "lib_name");
+	ck_assert_uint_eq(s->flags, wrapper);
+	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
+
+	/* May return a static buffer: its malloc is its own site. */
+	s = site(em, "autowrap.c:scratch/return#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "malloc");
+	ck_assert_uint_eq(s->flags & STF_SF_WRAPPER, 0);
+
+	/* Nothing inside the static wrappers, and lib_zalloc, a wrapper
+	 * this unit does not know, is no site here. */
+	u = unit_of(em, "autowrap.c");
+	ck_assert_uint_eq(u->nsites, 7);
+	for (uint32_t i = 0; i < u->nsites; i++) {
+		const char *fn = name(u, u->sites[i].func);
+		ck_assert_msg(strcmp(fn, "xmalloc") && strcmp(fn, "xrealloc")
+			      && strcmp(fn, "xstrdup"), "site in wrapper %s", fn);
+		ck_assert_str_ne(name(u, u->sites[i].allocator), "lib_zalloc");
+	}
+
+	/* In its own unit lib_zalloc is a wrapper of its callers there, and
+	 * keeps a site of its own for callers that do not know it. */
+	s = site(em, "autowrap-lib.c:lib_items/return#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "lib_zalloc");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "item");
+	ck_assert_uint_eq(s->flags & ~STF_SF_INLINED,
+			  wrapper | STF_SF_ZEROED | STF_SF_CONSTCNT);
+	s = site(em, "autowrap-lib.c:lib_zalloc/return#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "calloc");
+	ck_assert_uint_eq(unit_of(em, "autowrap-lib.c")->nsites, 4);
+	elfmeta_close(em);
+}
+END_TEST
+
+/* Each block is attributed to the caller of the wrapper; a wrapper's own
+ * site only where its caller did not mark the call. */
+START_TEST(autowrap_runtime_attribution)
+{
+	char *out;
+	ck_assert_int_eq(run(&out, "./%s", build("autowrap", _i)), 0);
+	static const char *const want[] = {
+		"v autowrap.c:main/v#0\n",
+		"c autowrap.c:main/c#0\n",
+		"name autowrap.c:main/struct conn.name#0\n",
+		"v2 autowrap.c:main/v#1\n",
+		"big autowrap.c:main/big#0\n",
+		"nm autowrap.c:main/nm#0\n",
+		"z autowrap-lib.c:lib_zalloc/return#0\n",
+		"it autowrap-lib.c:lib_items/return#0\n",
+		"buf autowrap.c:scratch/return#0\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		ck_assert_msg(strstr(out, want[i]), "missing \"%.*s\" in:\n%s",
@@ -928,7 +1064,8 @@ END_TEST
 /* Every object and type agrees with DWARF. */
 START_TEST(stf_meta_verify)
 {
-	static const char *const progs[] = { "types", "objects", "sites", "frames", "multi" };
+	static const char *const progs[] = { "types", "objects", "sites", "frames", "multi",
+					     "autowrap" };
 	if (!variants[_i].debug)
 		return;
 	for (size_t p = 0; p < sizeof progs / sizeof progs[0]; p++) {
@@ -958,6 +1095,8 @@ static Suite *plugin_suite(void)
 		{ "sites_records", sites_records, 1 },
 		{ "sites_runtime", sites_runtime_attribution, 1 },
 		{ "sites_same", sites_same_at_every_level, 1 },
+		{ "autowrap", autowrap_records, 1 },
+		{ "autowrap_runtime", autowrap_runtime_attribution, 1 },
 		{ "frames", frames_locals, 1 },
 		{ "multi", multi_units, 1 },
 		{ "verify", stf_meta_verify, 1 },

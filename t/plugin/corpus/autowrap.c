@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Allocator wrappers without annotations, as real servers write them
+ * (darkhttpd's xmalloc); prints the site libstf attributes to each block. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stf.h"
+#include "autowrap.h"
+
+struct conn {
+	int fd;
+	char *name;
+};
+
+static void *xmalloc(size_t size)
+{
+	void *ptr = malloc(size);
+	if (ptr == NULL) {
+		fprintf(stderr, "can't allocate %zu bytes\n", size);
+		abort();
+	}
+	return ptr;
+}
+
+static void *xrealloc(void *original, size_t size)
+{
+	void *ptr = realloc(original, size);
+	if (ptr == NULL) {
+		fprintf(stderr, "can't reallocate %zu bytes\n", size);
+		abort();
+	}
+	return ptr;
+}
+
+static char *xstrdup(const char *src)
+{
+	size_t len = strlen(src) + 1;
+	char *dest = xmalloc(len);
+	memcpy(dest, src, len);
+	return dest;
+}
+
+/* Returns a static buffer for small requests: not a wrapper. */
+static char small[64];
+static char *scratch(size_t n)
+{
+	if (n <= sizeof small)
+		return small;
+	return malloc(n);
+}
+
+static void show(const char *label, const void *p)
+{
+	struct stf_object_info info;
+	if (stf_lookup(p, &info) == 0)
+		printf("%s %s\n", label, info.id ? info.id : "(none)");
+	else
+		printf("%s (untracked)\n", label);
+}
+
+int main(int argc, char **argv)
+{
+	struct conn *c = xmalloc(sizeof *c);
+	c->name = xstrdup(argc > 5 ? argv[1] : "conn-name");
+	int *v = xrealloc(NULL, 4 * sizeof *v);
+	show("v", v);
+	v = xrealloc(v, 8 * sizeof *v);
+	struct item *big = lib_alloc(2 * sizeof *big);
+	char *nm = lib_name("item");
+	struct item *z = lib_zalloc(sizeof *z);
+	struct item *it = lib_items();
+	char *buf = scratch((size_t)argc * 100);
+	show("c", c);
+	show("name", c->name);
+	show("v2", v);
+	show("big", big);
+	show("nm", nm);
+	show("z", z);
+	show("it", it);
+	show("buf", buf);
+	return 0;
+}
