@@ -726,6 +726,14 @@ static int load_maps(struct stf_peer *p)
 		stf__raw_free(buf);
 		return -1;
 	}
+	/* anonymous mappings right after a file mapping: .bss tails */
+	struct stf_range *anon = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*anon));
+	size_t nanon = 0;
+	uint64_t prev_file_end = 0;
+	if (!anon) {
+		stf__raw_free(buf);
+		return -1;
+	}
 	/* first pass: record mappings; the bias comes from the offset-0 one */
 	for (char *line = buf, *nl; *line; line = nl + 1) {
 		unsigned long start, end, off;
@@ -742,6 +750,12 @@ static int load_maps(struct stf_peer *p)
 			p->stack_start = start;
 			p->stack_end = end;
 		}
+		if (!line[pos] && start == prev_file_end) {
+			anon[nanon].start = start;
+			anon[nanon].size = end - start;
+			nanon++;
+		}
+		prev_file_end = line[pos] == '/' ? end : 0;
 		if (line[pos] != '/')
 			continue;
 		if (p->self) {
@@ -785,7 +799,39 @@ static int load_maps(struct stf_peer *p)
 		if (*p->libs[i].path)
 			p->libs[n++] = p->libs[i];
 	p->nlibs = n;
+	/* the image: /proc/PID/maps is in address order, so are both lists */
+	p->image = stf__arena_alloc(p->arena, (p->nlibs + nanon + 1) * sizeof(*p->image));
+	if (!p->image)
+		return -1;
+	size_t a = 0;
+	for (size_t i = 0; i < p->nlibs; i++) {
+		for (; a < nanon && anon[a].start < p->libs[i].start; a++)
+			;
+		p->image[p->nimage].start = p->libs[i].start;
+		p->image[p->nimage].size = p->libs[i].end - p->libs[i].start;
+		p->image[p->nimage++].value = i;
+		if (a < nanon && anon[a].start == p->libs[i].end) {
+			p->image[p->nimage] = anon[a++];
+			p->image[p->nimage++].value = i;
+		}
+	}
 	return 0;
+}
+
+const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nimage;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct stf_range *r = &p->image[mid];
+		if (addr < r->start)
+			hi = mid;
+		else if (addr - r->start >= r->size)
+			lo = mid + 1;
+		else
+			return r;
+	}
+	return NULL;
 }
 
 static const char *base_name(const char *path)
@@ -1277,6 +1323,32 @@ void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
 /* ------------------------------------------------------------------ */
 /* Types of untyped objects.                                           */
 
+void stf__complete_type(const struct stf_meta *m, const struct stf_meta_unit **u,
+			uint32_t *type)
+{
+	const struct stf_meta_unit *du;
+	uint32_t t = stf_meta_strip_typedefs(*u, *type), dt;
+	char name[256];
+
+	if (t >= (*u)->ntypes)
+		return;
+	const struct stf_type_rec *r = &(*u)->types[t];
+	if ((r->kind != STF_K_STRUCT && r->kind != STF_K_UNION) ||
+	    !(r->flags & STF_TF_INCOMPLETE) || !r->name)
+		return;
+	snprintf(name, sizeof(name), "%s %s", r->kind == STF_K_STRUCT ? "struct" : "union",
+		 stf_meta_str(*u, r->name));
+	/* the lookup prefers a complete record of that name */
+	if (stf_meta_find_type(m, name, &du, &dt) < 0)
+		return;
+	dt = stf_meta_strip_typedefs(du, dt);
+	if (dt >= du->ntypes || du->types[dt].kind != r->kind ||
+	    (du->types[dt].flags & STF_TF_INCOMPLETE))
+		return;
+	*u = du;
+	*type = dt;
+}
+
 static int is_dyn(const struct stf_obj *o)
 {
 	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
@@ -1350,15 +1422,18 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 					continue;
 				if (reached)
 					reached[r->value] = 1;
-				if (f->kind == STF_LEAF_PTR && v == t->addr &&
-				    useful_pointee(f->unit, f->type)) {
-					uint32_t pt = stf_meta_strip_typedefs(f->unit, f->type);
-					uint64_t esz = f->unit->types[pt].size;
-					if (t->size % esz == 0) {
-						t->unit = f->unit;
-						t->type = f->type;
-						work[nwork++] = r->value;
-					}
+				if (f->kind != STF_LEAF_PTR || v != t->addr)
+					continue;
+				const struct stf_meta_unit *pu = f->unit;
+				uint32_t pt = f->type;
+				stf__complete_type(p->meta, &pu, &pt);
+				if (!useful_pointee(pu, pt))
+					continue;
+				pt = stf_meta_strip_typedefs(pu, pt);
+				if (t->size % pu->types[pt].size == 0) {
+					t->unit = pu;
+					t->type = pt;
+					work[nwork++] = r->value;
 				}
 			}
 	}

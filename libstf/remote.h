@@ -77,6 +77,10 @@ struct stf_peer {
 	struct stf_peer_lib *libs;   /* file-backed mappings, from /proc/PID/maps */
 	size_t nlibs;
 	uint64_t stack_start, stack_end; /* the main thread's stack */
+	/* the loaded image: every mapping of the executable and its shared
+	 * libraries (with the anonymous .bss tail right after one), sorted */
+	struct stf_range *image;     /* value = index into libs */
+	size_t nimage;
 	uint8_t *bytes;              /* one buffer holding every fetched object */
 	size_t bytes_len;
 	struct stf_arena *arena;
@@ -121,6 +125,9 @@ int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
  * executable, in the peer; 0 if not found. */
 uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 			       const char *sym);
+/* The image mapping containing addr (value: the library in libs), NULL
+ * if addr is not in the executable or a shared library. */
+const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 
@@ -201,6 +208,13 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
  * objects must have been fetched.  0, or -1 when out of memory.
  */
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached);
+
+/* An incomplete struct or union (declared, never completed in its unit:
+ * `struct hash *` where only hash.c defines struct hash) resolved by its
+ * tag to a complete definition in any unit of the same program; every
+ * other type (typedefs followed) is left as it is. */
+void stf__complete_type(const struct stf_meta *m, const struct stf_meta_unit **u,
+			uint32_t *type);
 
 /* The member path of byte `off` inside a value of type (u, type): appended
  * to buf (".key", "[3].next"); sets *leaf_type to the innermost type. */

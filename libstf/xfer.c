@@ -339,14 +339,20 @@ struct pointee {
 /* Does a pointer of this pointee type, pointing at offset 0 of a value of
  * type (u, t), point to the value itself (rather than to its first member)?
  * Generic pointers (void, char, unknown) point to the outermost value. */
-static int points_to_whole(const struct pointee *p, const struct stf_meta_unit *u, uint32_t t)
+static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
+			   const struct stf_meta_unit *u, uint32_t t)
 {
 	if (!p || !p->unit)
 		return 1;
-	uint32_t pt = strip(p->unit, p->type);
-	if (pt >= p->unit->ntypes)
+	/* `struct hash *` declared where struct hash is incomplete: its
+	 * definition is in another unit of the source */
+	const struct stf_meta_unit *pu = p->unit;
+	uint32_t pt = p->type;
+	stf__complete_type(x->src->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	if (pt >= pu->ntypes)
 		return 1;
-	const struct stf_type_rec *P = T(p->unit, pt);
+	const struct stf_type_rec *P = T(pu, pt);
 	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION ||
 	    (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR)))
 		return 1;
@@ -368,7 +374,7 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		*doff = off;
 		return 0;
 	}
-	if (!off && points_to_whole(pe, su, st)) {
+	if (!off && points_to_whole(x, pe, su, st)) {
 		*doff = 0;
 		return 0;
 	}
@@ -1313,6 +1319,72 @@ static uint64_t dst_size(const struct stf_obj *so, const struct stf_meta_unit *d
 	return so->size / esz * desz + (so->size % esz ? desz : 0);
 }
 
+/* What a raw word points to in the source: an object or an image mapping. */
+static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t len)
+{
+	const struct stf_peer *p = x->src;
+	const struct stf_range *r = stf__index_find(&p->index, v, 0);
+	char on[256];
+	if (r) {
+		const struct stf_obj *t = &p->objs[r->value];
+		static const char *const kinds[] = {
+			[STF_OBJ_STATIC] = "static", [STF_OBJ_CONST] = "constant",
+			[STF_OBJ_FUNC] = "function", [STF_OBJ_STRING] = "string literal",
+			[STF_OBJ_HEAP] = "heap object", [STF_OBJ_MMAP] = "mapping",
+			[STF_OBJ_USER] = "object", [STF_OBJ_LOCAL] = "local",
+		};
+		snprintf(buf, len, "%s %s", t->kind <= STF_OBJ_LOCAL && kinds[t->kind] ?
+			 kinds[t->kind] : "object", obj_name(t, on, sizeof(on)));
+		return buf;
+	}
+	r = stf__peer_image_find(p, v);
+	if (r) {
+		snprintf(buf, len, "%s", p->libs[r->value].path);
+		return buf;
+	}
+	return NULL;
+}
+
+/*
+ * An object copied as raw bytes (no type says where its pointers are):
+ * a word holding an address of the source's image or of one of its
+ * objects would reach the destination unrelocated, and the new version
+ * would follow it into the old one's memory.  Such a transfer is refused.
+ */
+static int check_raw(struct stf_xfer *x, const struct stf_obj *o)
+{
+	char on[256], what[512];
+	uint64_t first = (8 - (o->addr & 7)) & 7;
+
+	if (!o->bytes)
+		return 0;
+	for (uint64_t off = first; off + 8 <= o->size; off += 8) {
+		uint64_t v;
+		memcpy(&v, o->bytes + off, 8);
+		if (v < 4096 || v >> 47)
+			continue; /* small integers, text, kernel half: no user address */
+		if (!raw_target(x, v, what, sizeof(what)))
+			continue;
+		if (o->dyn_id)
+			xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
+			      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
+			      "0x%" PRIx64 ", a pointer into %s of the old version that would "
+			      "be stale in the new one; annotate the allocator wrapper with "
+			      "STF_ALLOCATOR (so the block gets the type of its allocation), "
+			      "or the type holding these bytes with STF_IXFER if they are not "
+			      "pointers", obj_name(o, on, sizeof(on)), *o->id ? o->id : "unknown",
+			      o->dyn_id, o->size, off, v, what);
+		else
+			xfail(x, "%s: untyped object (%" PRIu64 " bytes) is copied as raw bytes, "
+			      "but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
+			      "the old version that would be stale in the new one; annotate it "
+			      "with STF_IXFER if these bytes are not pointers", o->id, o->size,
+			      off, v, what);
+		return -1;
+	}
+	return 0;
+}
+
 static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 {
 	struct stf_obj *so = &x->src->objs[i];
@@ -1348,6 +1420,8 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return r;
 	}
 	if (!so->unit || !dobj->unit || (so->flags & STF_OBJF_IXFER)) {
+		if (!(so->flags & STF_OBJF_IXFER) && check_raw(x, so) < 0)
+			return -1;
 		memcpy(d, s, so->size < dobj->size ? so->size : dobj->size);
 		return 0;
 	}

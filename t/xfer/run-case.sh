@@ -15,6 +15,8 @@
 #   expect: commit           v2 then checks the state it got: must say ok
 #   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
 #                            and v1 keeps running
+#   report: TEXT             (optional, repeatable) ttst-ctl's report
+#                            contains TEXT too
 #   diff: TEXT               (optional) the program's stderr contains TEXT
 set -u
 : "${TTSTD:?}" "${TTST_CTL:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
@@ -115,6 +117,10 @@ rollback:*)
 	fail "unknown expectation: $expect"
 	;;
 esac
+sed -n 's/^report: //p' "$spec" >"$WORK/report.want"
+while IFS= read -r want; do
+	grep -qF -- "$want" "$WORK/update.out" || fail "the report does not say: $want"
+done <"$WORK/report.want"
 if [ -n "$stderr_has" ]; then
 	grep -qF -- "$stderr_has" "$WORK/program.out" ||
 		fail "the programs' output does not say: $stderr_has"

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Blocks allocated through an allocator wrapper that nobody annotated
+ * with STF_ALLOCATOR: their allocation site has no type, and reached
+ * through void pointers only, nothing gives them one.  They travel as
+ * raw bytes - right for text and numbers (argv[1] = text), refused when
+ * they hold a function pointer (funcptr) or a heap pointer (heapptr),
+ * which would still point into the old process. */
+#include "xt.h"
+
+struct record {
+	char name[24];
+	long count[3];
+};
+
+static void *xalloc(size_t n)
+{
+	return malloc(n);
+}
+
+static int twice(int v)
+{
+	return 2 * v;
+}
+
+static void *block;
+
+static __attribute__((noinline)) void init(const char *what)
+{
+	if (!strcmp(what, "funcptr")) {
+		int (**fp)(int) = xalloc(2 * sizeof(*fp));
+		fp[0] = NULL;
+		fp[1] = twice;
+		block = fp;
+	} else if (!strcmp(what, "heapptr")) {
+		void **p = xalloc(3 * sizeof(*p));
+		p[0] = NULL;
+		p[1] = NULL;
+		p[2] = xalloc(32);
+		memset(p[2], 'x', 32);
+		block = p;
+	} else {
+		struct record *r = xalloc(sizeof(*r));
+		strcpy(r->name, "hello, world");
+		r->count[0] = 1;
+		r->count[1] = -2;
+		r->count[2] = 4096 + 7;
+		block = r;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (!stf_is_updating())
+		init(argc > 1 ? argv[1] : "text");
+	XT_V1_LOOP();
+}
