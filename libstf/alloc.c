@@ -830,13 +830,13 @@ static inline __attribute__((always_inline)) void release(struct stf_block_hdr *
 	mark_heap_changed();
 	if (h->align_off == 0 && h->size <= SMALL_MAX) {
 		uint32_t c = small_class(h->size);
-		if (tc.ncached[c] < CACHE_PER_CLASS && tc.cached_bytes + class_bytes(c) <= CACHE_BYTES) {
+		if (tc.ncached[c] < CACHE_PER_CLASS && tc.cached_bytes + h->size <= CACHE_BYTES) {
 			if (__builtin_expect(!tc.registered, 0))
 				tc_register();
 			h->id = (uintptr_t)tc.cached[c];
 			tc.cached[c] = h;
 			tc.ncached[c]++;
-			tc.cached_bytes += class_bytes(c);
+			tc.cached_bytes += (uint32_t)h->size;
 			return;
 		}
 	}
@@ -852,7 +852,7 @@ static inline struct stf_block_hdr *take_cached(size_t size)
 	if (h) {
 		tc.cached[c] = (struct stf_block_hdr *)(uintptr_t)h->id;
 		tc.ncached[c]--;
-		tc.cached_bytes -= class_bytes(c);
+		tc.cached_bytes -= (uint32_t)h->size;  /* as added by release() */
 	}
 	return h;
 }
