@@ -312,8 +312,6 @@ EXPORT void stf__alloc_bump_id(uint64_t min_next)
 /* ------------------------------------------------------------------ */
 /* Slots.                                                                */
 
-static void tc_release(void *arg);
-
 /* Under slot_lock: one free slot index, 0 if the table is full. */
 static uint32_t slot_take_locked(void)
 {
