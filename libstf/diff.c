@@ -44,14 +44,19 @@ static void report(struct differ *d, const char *fmt, ...)
 }
 
 struct target {
-	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 own arguments */
+	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack */
 	const char *id, *lib;
 	uint64_t dyn, off, raw;
+	struct stf_arg_ref arg; /* kind 4: the argument or variable, if one */
+	char arg_str[256];
 };
 
 static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 {
-	memset(t, 0, sizeof(*t));
+	t->kind = 0;
+	t->id = t->lib = NULL;
+	t->dyn = t->off = 0;
+	t->arg.kind = STF_ARG_NONE; /* arg_str is set with it */
 	t->raw = v;
 	if (!v)
 		return;
@@ -67,9 +72,12 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 		t->kind = 2;
 		return;
 	}
-	/* into main's stack outside the locals: the process's own arguments
-	 * and environment, which the transfer leaves to each process */
+	/* into main's stack outside the locals: the command line and the
+	 * environment are compared by (argument or variable, offset); other
+	 * stack addresses are each process's own */
 	t->kind = v >= p->stack_start && v < p->stack_end ? 4 : 3;
+	if (t->kind == 4 && !stf__peer_arg_ref(p, v, &t->arg))
+		stf__arg_ref_str(p, &t->arg, t->arg_str, sizeof(t->arg_str));
 }
 
 static int same_target(const struct target *a, const struct target *b)
@@ -85,7 +93,9 @@ static int same_target(const struct target *a, const struct target *b)
 		return a->off == b->off && !strcmp(a->lib, b->lib) &&
 		       (a->id && b->id ? !strcmp(a->id, b->id) : a->id == b->id);
 	case 4:
-		return 1;
+		if (a->arg.kind != b->arg.kind)
+			return 0;
+		return a->arg.kind == STF_ARG_NONE || !strcmp(a->arg_str, b->arg_str);
 	default:
 		return a->raw == b->raw;
 	}
@@ -110,7 +120,10 @@ static void fmt_target(const struct target *t, char *buf, size_t len)
 			snprintf(buf, len, "%s+0x%" PRIx64, t->lib, t->off);
 		break;
 	case 4:
-		snprintf(buf, len, "0x%" PRIx64 " (process arguments)", t->raw);
+		if (t->arg.kind != STF_ARG_NONE)
+			snprintf(buf, len, "%s", t->arg_str);
+		else
+			snprintf(buf, len, "0x%" PRIx64 " (main's stack)", t->raw);
 		break;
 	default:
 		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);

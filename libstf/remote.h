@@ -61,6 +61,39 @@ struct stf_peer_lib {
 	const char *path;
 };
 
+/* The process's command line and environment as exec laid them out on
+ * main's stack: the strings and the argv and envp arrays.  Programs keep
+ * pointers into them (`docroot = argv[1]`, getenv() results). */
+struct stf_peer_args {
+	int state;                    /* 0 not loaded, 1 loaded, -1 unavailable */
+	uint64_t arg_start, arg_end;  /* argument strings */
+	uint64_t env_start, env_end;  /* environment strings */
+	uint64_t argv, envp;          /* the arrays, 0 if not found */
+	size_t argc, envc;            /* strings in each area */
+	size_t envp_n;                /* entries of the envp array (before NULL) */
+	uint64_t *arg_str, *env_str;  /* start address of each string */
+	const char *arg_bytes, *env_bytes; /* the areas' contents */
+	uint64_t *envp_vals;          /* the envp array's entries */
+};
+
+enum stf_arg_kind {
+	STF_ARG_NONE = 0,
+	STF_ARG_STRING, /* into argument string `index` */
+	STF_ARG_ENV,    /* into environment string of variable `name` */
+	STF_ARG_ARGV,   /* argv array entry `index` (index == argc: its NULL) */
+	STF_ARG_ENVP,   /* envp array entry of variable `name` (NULL name: its end) */
+};
+
+/* An address in the command line or environment, independent of where
+ * the process's stack is. */
+struct stf_arg_ref {
+	int kind;          /* enum stf_arg_kind */
+	size_t index;
+	const char *name;  /* variable name, not NUL-terminated (name_len) */
+	size_t name_len;
+	uint64_t off;      /* bytes into the string */
+};
+
 struct stf_peer {
 	pid_t pid;
 	int self;                    /* the calling process (bytes in place) */
@@ -84,6 +117,7 @@ struct stf_peer {
 	uint8_t *bytes;              /* one buffer holding every fetched object */
 	size_t bytes_len;
 	struct stf_arena *arena;
+	struct stf_peer_args args;   /* loaded on first use */
 };
 
 /* What stf__peer_open catalogs. */
@@ -128,6 +162,15 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 /* The image mapping containing addr (value: the library in libs), NULL
  * if addr is not in the executable or a shared library. */
 const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr);
+/* Where addr is in the peer's command line or environment: 0, or -1
+ * (ref->kind STF_ARG_NONE) if it is not there or the layout is unknown. */
+int stf__peer_arg_ref(struct stf_peer *p, uint64_t addr, struct stf_arg_ref *ref);
+/* The address of ref in the peer; 0 if the peer has no such argument,
+ * variable or array entry, or the offset is past the string's NUL.  */
+uint64_t stf__peer_arg_addr(struct stf_peer *p, const struct stf_arg_ref *ref);
+/* ref in words: "argument 1 (\"/srv/www\") at offset 3" */
+void stf__arg_ref_str(struct stf_peer *p, const struct stf_arg_ref *ref, char *buf,
+		      size_t len);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 

@@ -101,8 +101,8 @@ struct stf_xfer {
 	int leaf_active;
 	int failed;
 	/* the destination object's bytes before the transfer: pointers into
-	 * the source's process arguments and environment (main's stack) keep
-	 * the destination's own value */
+	 * main's stack outside the command line and environment (which are
+	 * relocated, see reloc_arg) keep the destination's own value */
 	const uint8_t *keep_orig;
 	const uint8_t *keep_base;
 	uint64_t keep_len;
@@ -592,6 +592,30 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *so, uint64_t off,
 			     const struct stf_obj *dobj, uint64_t doff);
 
+/* A pointer into the process's command line or environment (main's
+ * stack): the same argument or variable, at the same offset, in the
+ * destination, which was started with the same arguments unless the user
+ * said otherwise.  1 if v is not such a pointer. */
+static int reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out)
+{
+	struct stf_arg_ref ref;
+	char what[256];
+
+	if (stf__peer_arg_ref(x->src, v, &ref) < 0)
+		return 1;
+	*out = stf__peer_arg_addr(x->dst, &ref);
+	if (*out)
+		return 0;
+	stf__arg_ref_str(x->src, &ref, what, sizeof(what));
+	xfail(x, "%s: points to %s of the old version's %s, which the new version's "
+	      "does not have%s; start the new version with the same arguments and "
+	      "environment (ttst-ctl update passes the old arguments unless given "
+	      "others), or register a callback", cur_path(x), what,
+	      ref.kind == STF_ARG_ENV || ref.kind == STF_ARG_ENVP ? "environment" :
+	      "command line", ref.off ? " (or not that long)" : "");
+	return -1;
+}
+
 static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
 {
 	const struct stf_range *r;
@@ -622,8 +646,13 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	} else {
 		x->last = r;
 	}
-	if (!r && x->keep_orig && v >= x->src->stack_start && v < x->src->stack_end)
-		return 1;
+	if (!r && v >= x->src->stack_start && v < x->src->stack_end) {
+		int a = reloc_arg(x, v, out);
+		if (a <= 0)
+			return a;
+		if (x->keep_orig)
+			return 1;
+	}
 	if (!r)
 		return reloc_symbol(x, v, out);
 	const struct pairing *p = &x->pair[r->value];
@@ -724,7 +753,7 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 int stf__xfer_relocate(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)
 {
 	int r = reloc(x, src_ptr, dst_ptr, NULL);
-	if (r == 1) /* the process's own arguments: no counterpart to give */
+	if (r == 1) /* main's stack outside the arguments: no counterpart */
 		*dst_ptr = 0;
 	return r < 0 ? -1 : 0;
 }

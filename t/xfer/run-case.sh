@@ -12,6 +12,7 @@
 #   fault: KIND[@PHASE]      passed as ttst-ctl update --fault
 #   timeout: SECONDS         passed as ttst-ctl update --timeout
 #   args: WORDS              arguments of v1 (and so of v2)
+#   update-args: WORDS       arguments of v2 instead
 #   expect: commit           v2 then checks the state it got: must say ok
 #   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
 #                            and v1 keeps running
@@ -59,6 +60,7 @@ expect=$(key expect)
 fault=$(key fault)
 timeout=$(key timeout)
 args=$(key args)
+update_args=$(key update-args)
 stderr_has=$(key diff)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
@@ -93,7 +95,10 @@ done
 set -- update
 [ -n "$fault" ] && set -- "$@" --fault "$fault"
 [ -n "$timeout" ] && set -- "$@" --timeout "$timeout"
-"$TTST_CTL" --socket "$SOCK" "$@" "$WORK/v2/$pair" >"$WORK/update.out" 2>&1
+set -- "$@" "$WORK/v2/$pair"
+# shellcheck disable=SC2086
+[ -n "$update_args" ] && set -- "$@" $update_args
+"$TTST_CTL" --socket "$SOCK" "$@" >"$WORK/update.out" 2>&1
 status=$?
 
 case $expect in
