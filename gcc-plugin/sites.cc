@@ -86,7 +86,7 @@ std::string describe_store (tree lhs, int depth)
 }
 
 struct dest_info {
-	int rank = 0; /* 3 store, 2 return, 1 named local, 0 unknown */
+	int rank = 0; /* 3 named store, 2 return, 1 named local, 0 unknown */
 	std::string name;
 	tree type = NULL_TREE; /* pointer type the result is used as */
 	tree scope = NULL_TREE; /* outer block of the inlined caller, if any */
@@ -144,9 +144,18 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 			if (gimple_assign_rhs1 (a) != name)
 				continue;
 			if (gimple_assign_single_p (a) && TREE_CODE (lhs) != SSA_NAME) {
-				if (d.rank < 3 || position (a) < d.where) {
+				std::string where = describe_store (lhs, 0);
+				if (where.empty ()) {
+					/* A store through a computed address
+					 * (*out = p, v[i] = p) tells the type
+					 * only: a named local names the site
+					 * better, and "" would leave just the
+					 * ordinal to tell sites apart. */
+					if (d.rank == 0 && !d.type)
+						d.type = TREE_TYPE (lhs);
+				} else if (d.rank < 3 || position (a) < d.where) {
 					d.rank = 3;
-					d.name = describe_store (lhs, 0);
+					d.name = where;
 					d.type = TREE_TYPE (lhs);
 					d.where = position (a);
 				}
@@ -172,7 +181,10 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 	    && DECL_NAME (var) && !DECL_ARTIFICIAL (var)) {
 		d.rank = 1;
 		d.name = stf_decl_name (var);
-		d.type = TREE_TYPE (var);
+		/* A void * local leaves the type to a store through a pointer. */
+		tree vt = TREE_TYPE (var);
+		if (!d.type || (POINTER_TYPE_P (vt) && !VOID_TYPE_P (TREE_TYPE (vt))))
+			d.type = vt;
 	}
 }
 
@@ -191,8 +203,11 @@ bool first_store (gcall *call, tree result, dest_info &d)
 		if (!names.count (gimple_assign_rhs1 (a)) || outside_scope (a, d.scope))
 			continue;
 		if (gimple_assign_single_p (a) && TREE_CODE (lhs) != SSA_NAME) {
-			d.rank = 3;
+			/* Unnamed (through a pointer): see follow. */
 			d.name = describe_store (lhs, 0);
+			if (d.name.empty ())
+				return false;
+			d.rank = 3;
 			d.type = TREE_TYPE (lhs);
 			return true;
 		}

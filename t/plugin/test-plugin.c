@@ -828,10 +828,19 @@ START_TEST(autowrap_records)
 	ck_assert_str_eq(name(u, s->allocator), "malloc");
 	ck_assert_uint_eq(s->flags & STF_SF_WRAPPER, 0);
 
+	/* A store through a pointer does not name a site, a named local
+	 * does; a void * local leaves the type to the store. */
+	s = site(em, "autowrap.c:fill/fresh#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "xmalloc");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "item");
+	s = site(em, "autowrap.c:fill/raw#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "malloc");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
+
 	/* Nothing inside the static wrappers, and lib_zalloc, a wrapper
 	 * this unit does not know, is no site here. */
 	u = unit_of(em, "autowrap.c");
-	ck_assert_uint_eq(u->nsites, 7);
+	ck_assert_uint_eq(u->nsites, 9);
 	for (uint32_t i = 0; i < u->nsites; i++) {
 		const char *fn = name(u, u->sites[i].func);
 		ck_assert_msg(strcmp(fn, "xmalloc") && strcmp(fn, "xrealloc")
@@ -869,6 +878,8 @@ START_TEST(autowrap_runtime_attribution)
 		"z autowrap-lib.c:lib_zalloc/return#0\n",
 		"it autowrap-lib.c:lib_items/return#0\n",
 		"buf autowrap.c:scratch/return#0\n",
+		"filled autowrap.c:fill/fresh#0\n",
+		"filledc autowrap.c:fill/raw#0\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		ck_assert_msg(strstr(out, want[i]), "missing \"%.*s\" in:\n%s",

@@ -49,6 +49,16 @@ static char *scratch(size_t n)
 	return malloc(n);
 }
 
+/* Kept through pointers: the named locals name the sites. */
+static void fill(struct item **out, struct conn **outc)
+{
+	struct item *fresh = xmalloc(sizeof *fresh);
+	fresh->id = 1;
+	*out = fresh;
+	void *raw = malloc(sizeof(struct conn));
+	*outc = raw;
+}
+
 static void show(const char *label, const void *p)
 {
 	struct stf_object_info info;
@@ -70,6 +80,9 @@ int main(int argc, char **argv)
 	struct item *z = lib_zalloc(sizeof *z);
 	struct item *it = lib_items();
 	char *buf = scratch((size_t)argc * 100);
+	struct item *filled;
+	struct conn *filledc;
+	fill(&filled, &filledc);
 	show("c", c);
 	show("name", c->name);
 	show("v2", v);
@@ -78,5 +91,7 @@ int main(int argc, char **argv)
 	show("z", z);
 	show("it", it);
 	show("buf", buf);
+	show("filled", filled);
+	show("filledc", filledc);
 	return 0;
 }
