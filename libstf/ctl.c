@@ -40,6 +40,7 @@
 
 #define MAX_ENV    4096 /* environment entries passed on to F and R */
 #define EXIT_ORPHANED 70 /* F or R lost ttstd: nobody can commit */
+#define SELF_QUIESCE_MS 2000 /* F, R: for the threads other than the first */
 
 extern char **environ;
 
@@ -50,7 +51,7 @@ static struct {
 	uint64_t past_root;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	const struct stf_parked_frame *frame; /* F, R: the update point's */
+	char quiesce_error[160];  /* F, R: why not every thread parked */
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
 } ctl = {
@@ -356,6 +357,7 @@ static pid_t msg_pid(const char *key)
 static void cmd_commit(void)
 {
 	stf__set_role(STF_ROLE_NORMAL);
+	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
 	ctl.role = STF_ROLE_NORMAL;
 	ctl.released = 1;
@@ -386,6 +388,11 @@ static void dispatch(int passed_fd)
 			stf__resume();
 		reply_begin(1);
 		reply_send();
+	} else if (((ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) ||
+		   (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "serve") == 0)) &&
+		   ctl.quiesce_error[0]) {
+		snprintf(rep.error, sizeof rep.error, "%s", ctl.quiesce_error);
+		reply_report(-1, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		rc = stf__xfer_forward(ctl.past_pid, ctl.past_root, &rep);
 		reply_report(rc, &rep, 0);
@@ -466,7 +473,13 @@ static void *ctl_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &faults, NULL);
 	if (ctl.role != STF_ROLE_NORMAL) {
 		await_update_point();
-		stf__xfer_set_frame(ctl.frame);
+		/* Every thread's frame is transferred, not only the first
+		 * one's: wait for the others to park as well. */
+		if (stf__quiesce_wait(SELF_QUIESCE_MS) < 0)
+			snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error,
+				 "%s version: not every thread reached an update point "
+				 "within %u ms", role_word(ctl.role), SELF_QUIESCE_MS);
+		stf__xfer_set_frame(NULL);
 		ttst_msg_init(&out);
 		ttst_msg_add(&out, "event", "ready");
 		ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
@@ -522,7 +535,7 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 		pthread_mutex_unlock(&ctl.lock);
 		return;
 	}
-	ctl.frame = frame;
+	(void)frame; /* published by update.c with every other thread's */
 	ctl.at_point = 1;
 	pthread_cond_broadcast(&ctl.cond);
 	while (!ctl.released)

@@ -95,24 +95,58 @@ static pid_t gettid_raw(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* Release the parked threads (q_lock held). */
+static void release_locked(void)
+{
+	quiescing = false;
+	stf__root.quiesced = 0;
+	stf__root.frames = 0;
+	stf__root.nframes = 0;
+	nframes = 0;
+	generation++;
+	stf__update_pending = atomic_load(&role) != STF_ROLE_NORMAL;
+	pthread_cond_broadcast(&q_cond);
+}
+
+/* Record the frame of a thread stopping at an update point (q_lock held). */
+static int publish_locked(const struct stf_parked_frame *f)
+{
+	if (nframes == cap_frames) {
+		size_t ncap = cap_frames ? 2 * cap_frames : 16;
+		struct stf_parked_frame *nf = stf__raw_realloc(frames, ncap * sizeof *nf);
+		if (!nf)
+			return -1;
+		frames = nf;
+		cap_frames = ncap;
+	}
+	frames[nframes++] = *f;
+	pthread_cond_broadcast(&q_arrive);
+	return 0;
+}
+
 static void park(struct stf_parked_frame *f)
 {
 	f->tid = (uint64_t)gettid_raw();
 	pthread_mutex_lock(&q_lock);
-	if (atomic_load(&role) != STF_ROLE_NORMAL && !quiescing) {
-		if (!handing_over) {
-			handing_over = true;
-			pthread_mutex_unlock(&q_lock);
-			stf__ctl_update_point_reached(f);
-			pthread_mutex_lock(&q_lock);
-			handing_over = false;
-			pthread_cond_broadcast(&q_cond);
-		} else {
-			/* Another thread performs the transfer; wait for the
-			 * outcome (commit makes the role normal). */
-			while (handing_over && atomic_load(&role) != STF_ROLE_NORMAL)
-				pthread_cond_wait(&q_cond, &q_lock);
-		}
+	if (atomic_load(&role) != STF_ROLE_NORMAL && !quiescing && !handing_over) {
+		/* The first thread of F or R at an update point: the process
+		 * quiesces itself, so that every thread's frame - not only
+		 * this one's - is published and transferred.  Threads arriving
+		 * from now on park below; stf__quiesce_wait() collects the
+		 * others. */
+		handing_over = true;
+		quiescing = true;
+		nframes = 0;
+		/* Unpublished (out of memory), this thread counts as never
+		 * parked: stf__quiesce_wait() times out and the update fails. */
+		publish_locked(f);
+		pthread_mutex_unlock(&q_lock);
+		stf__ctl_update_point_reached(f);
+		pthread_mutex_lock(&q_lock);
+		handing_over = false;
+		if (quiescing) /* the control code declined: nobody else releases */
+			release_locked();
+		pthread_cond_broadcast(&q_cond);
 		pthread_mutex_unlock(&q_lock);
 		return;
 	}
@@ -120,20 +154,12 @@ static void park(struct stf_parked_frame *f)
 		pthread_mutex_unlock(&q_lock);
 		return;
 	}
-	if (nframes == cap_frames) {
-		size_t ncap = cap_frames ? 2 * cap_frames : 16;
-		struct stf_parked_frame *nf = stf__raw_realloc(frames, ncap * sizeof *nf);
-		if (!nf) {
-			/* Cannot publish this thread: it keeps running, so the
-			 * quiescence times out instead of missing a frame. */
-			pthread_mutex_unlock(&q_lock);
-			return;
-		}
-		frames = nf;
-		cap_frames = ncap;
+	if (publish_locked(f) < 0) {
+		/* Cannot publish this thread: it keeps running, so the
+		 * quiescence times out instead of missing a frame. */
+		pthread_mutex_unlock(&q_lock);
+		return;
 	}
-	frames[nframes++] = *f;
-	pthread_cond_broadcast(&q_arrive);
 	uint64_t gen = generation;
 	while (generation == gen)
 		pthread_cond_wait(&q_cond, &q_lock);
@@ -345,43 +371,37 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Release the parked threads (q_lock held). */
-static void release_locked(void)
-{
-	quiescing = false;
-	stf__root.quiesced = 0;
-	stf__root.frames = 0;
-	stf__root.nframes = 0;
-	nframes = 0;
-	generation++;
-	stf__update_pending = atomic_load(&role) != STF_ROLE_NORMAL;
-	pthread_cond_broadcast(&q_cond);
-}
-
 #define KICK_INTERVAL_MS 2
 
-EXPORT int stf__quiesce(unsigned timeout_ms)
+/*
+ * Publish the frames ordered by thread ID: threads are numbered in the
+ * order they were created, so the n-th thread running a function in the
+ * past version pairs with the n-th one in the future version.
+ */
+static void publish_frames_locked(void)
 {
-	pid_t self = gettid_raw(), pid = getpid();
-	if (install_kick_handler() < 0)
-		return -1;
-	pthread_mutex_lock(&q_lock);
-	if (quiescing) {
-		pthread_mutex_unlock(&q_lock);
-		errno = EBUSY;
-		return -1;
+	for (size_t i = 1; i < nframes; i++) {
+		struct stf_parked_frame f = frames[i];
+		size_t j = i;
+		for (; j > 0 && frames[j - 1].tid > f.tid; j--)
+			frames[j] = frames[j - 1];
+		frames[j] = f;
 	}
-	quiescing = true;
-	nframes = 0;
-	stf__update_pending = 1;
+	stf__root.frames = (uintptr_t)frames;
+	stf__root.nframes = nframes;
+	stf__root.quiesced = 1;
+}
+
+/* Kick and wait until every thread but the excluded ones is parked
+ * (q_lock held, quiescing set).  0 when all are, -1 on timeout. */
+static int wait_parked_locked(pid_t self, pid_t pid, unsigned timeout_ms)
+{
 	uint64_t deadline = now_ms() + timeout_ms;
 	int ret = -1;
 	for (;;) {
 		int missing = sweep_locked(self, pid, true);
 		if (missing == 0) {
-			stf__root.frames = (uintptr_t)frames;
-			stf__root.nframes = nframes;
-			stf__root.quiesced = 1;
+			publish_frames_locked();
 			ret = 0;
 			break;
 		}
@@ -398,11 +418,42 @@ EXPORT int stf__quiesce(unsigned timeout_ms)
 		}
 		pthread_cond_timedwait(&q_arrive, &q_lock, &ts);
 	}
+	return ret;
+}
+
+EXPORT int stf__quiesce(unsigned timeout_ms)
+{
+	pid_t self = gettid_raw(), pid = getpid();
+	if (install_kick_handler() < 0)
+		return -1;
+	pthread_mutex_lock(&q_lock);
+	if (quiescing) {
+		pthread_mutex_unlock(&q_lock);
+		errno = EBUSY;
+		return -1;
+	}
+	quiescing = true;
+	nframes = 0;
+	stf__update_pending = 1;
+	int ret = wait_parked_locked(self, pid, timeout_ms);
 	if (ret < 0) {
 		release_locked();
 		errno = ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&q_lock);
+	return ret;
+}
+
+EXPORT int stf__quiesce_wait(unsigned timeout_ms)
+{
+	pid_t self = gettid_raw(), pid = getpid();
+	if (install_kick_handler() < 0)
+		return -1;
+	pthread_mutex_lock(&q_lock);
+	int ret = quiescing ? wait_parked_locked(self, pid, timeout_ms) : -1;
+	pthread_mutex_unlock(&q_lock);
+	if (ret < 0)
+		errno = ETIMEDOUT;
 	return ret;
 }
 

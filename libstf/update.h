@@ -18,6 +18,11 @@
  * is then 1 and stf__root.frames is valid), -1 on timeout with everything
  * resumed as before. */
 int stf__quiesce(unsigned timeout_ms);
+/* F and R: the first thread at an update point has parked the process
+ * itself (see stf__ctl_update_point_reached); wait at most timeout_ms for
+ * every other thread to park too, so that all frames are published in
+ * stf__root (ordered by thread ID).  0 when they are, -1 on timeout. */
+int stf__quiesce_wait(unsigned timeout_ms);
 /* Release the parked threads (rollback in P, commit in F). */
 void stf__resume(void);
 /* The calling thread (libstf's control thread) never parks: quiescence
