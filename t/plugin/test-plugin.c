@@ -837,8 +837,9 @@ START_TEST(autowrap_records)
 	ck_assert_str_eq(name(u, s->allocator), "malloc");
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
 
-	/* Nothing inside the static wrappers, and lib_zalloc, a wrapper
-	 * this unit does not know, is no site here. */
+	/* Nothing inside the static wrappers; lib_zalloc, a wrapper this
+	 * unit does not know, and fopen (malloc attribute in a system
+	 * header) are no sites here. */
 	u = unit_of(em, "autowrap.c");
 	ck_assert_uint_eq(u->nsites, 9);
 	for (uint32_t i = 0; i < u->nsites; i++) {
@@ -846,6 +847,7 @@ START_TEST(autowrap_records)
 		ck_assert_msg(strcmp(fn, "xmalloc") && strcmp(fn, "xrealloc")
 			      && strcmp(fn, "xstrdup"), "site in wrapper %s", fn);
 		ck_assert_str_ne(name(u, u->sites[i].allocator), "lib_zalloc");
+		ck_assert_str_ne(name(u, u->sites[i].allocator), "fopen");
 	}
 
 	/* In its own unit lib_zalloc is a wrapper of its callers there, and
