@@ -402,7 +402,12 @@ void stf_find_wrappers (void *, void *)
 			 * then its own sites apply. */
 			w.fallback = !annotated && (TREE_PUBLIC (n->decl) || n->address_taken);
 			set_found (n->decl, w);
-			if (!annotated)
+			if (w.fallback)
+				stf_verbose (DECL_SOURCE_LOCATION (n->decl), "stf: %qD returns "
+					     "fresh blocks only: an allocator wrapper; calls from "
+					     "other files or through pointers are its own sites "
+					     "unless its declaration says %<STF_ALLOCATOR%>", n->decl);
+			else if (!annotated)
 				stf_verbose (DECL_SOURCE_LOCATION (n->decl), "stf: %qD returns "
 					     "fresh blocks only: an allocator wrapper", n->decl);
 		}

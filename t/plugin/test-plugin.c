@@ -837,11 +837,21 @@ START_TEST(autowrap_records)
 	ck_assert_str_eq(name(u, s->allocator), "malloc");
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
 
-	/* Nothing inside the static wrappers; lib_zalloc, a wrapper this
+	/* A static wrapper whose address is taken: its direct callers are
+	 * the sites, and it keeps one for calls through pointers. */
+	s = site(em, "autowrap.c:main/direct#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "pool_alloc");
+	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
+	ck_assert_uint_eq(s->flags & ~STF_SF_INLINED,
+			  wrapper | STF_SF_ZEROED | STF_SF_CONSTCNT);
+	s = site(em, "autowrap.c:pool_alloc/return#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "calloc");
+
+	/* Nothing else inside the static wrappers; lib_zalloc, a wrapper this
 	 * unit does not know, and fopen (malloc attribute in a system
 	 * header) are no sites here. */
 	u = unit_of(em, "autowrap.c");
-	ck_assert_uint_eq(u->nsites, 9);
+	ck_assert_uint_eq(u->nsites, 11);
 	for (uint32_t i = 0; i < u->nsites; i++) {
 		const char *fn = name(u, u->sites[i].func);
 		ck_assert_msg(strcmp(fn, "xmalloc") && strcmp(fn, "xrealloc")
@@ -882,6 +892,8 @@ START_TEST(autowrap_runtime_attribution)
 		"buf autowrap.c:scratch/return#0\n",
 		"filled autowrap.c:fill/fresh#0\n",
 		"filledc autowrap.c:fill/raw#0\n",
+		"direct autowrap.c:main/direct#0\n",
+		"indirect autowrap.c:pool_alloc/return#0\n",
 	};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		ck_assert_msg(strstr(out, want[i]), "missing \"%.*s\" in:\n%s",

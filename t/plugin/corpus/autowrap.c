@@ -40,6 +40,17 @@ static char *xstrdup(const char *src)
 	return dest;
 }
 
+/* Also called through a pointer, unmarked: keeps a site of its own for
+ * those calls. */
+static void *pool_alloc(size_t n)
+{
+	void *p = calloc(1, n);
+	if (!p)
+		abort();
+	return p;
+}
+void *(*allocate)(size_t) = pool_alloc;
+
 /* Returns a static buffer for small requests: not a wrapper. */
 static char small[64];
 static char *scratch(size_t n)
@@ -83,6 +94,8 @@ int main(int argc, char **argv)
 	struct item *filled;
 	struct conn *filledc;
 	fill(&filled, &filledc);
+	struct conn *direct = pool_alloc(sizeof *direct);
+	struct item *indirect = allocate(sizeof *indirect);
 	/* glibc declares fopen with the malloc attribute: no site. */
 	FILE *f = fopen("/dev/null", "r");
 	if (f)
@@ -97,5 +110,7 @@ int main(int argc, char **argv)
 	show("buf", buf);
 	show("filled", filled);
 	show("filledc", filledc);
+	show("direct", direct);
+	show("indirect", indirect);
 	return 0;
 }
