@@ -18,8 +18,8 @@
  * have run, so it cannot be used for that.)  A function returns fresh
  * blocks when every value it returns is NULL or the result of an allocator
  * call, copied or converted through local variables only, and that result
- * is used for nothing else than comparisons with NULL and as the
- * destination of memcpy/memset/strcpy and the like: a function that keeps
+ * is used for nothing else than comparisons with NULL, as the destination
+ * of memcpy/memset/strcpy and the like, and for free: a function that keeps
  * the block elsewhere, initializes it through a typed pointer (it knows
  * the type better than its callers), or may return anything else (a
  * static buffer, a parameter) is not a wrapper.
@@ -116,12 +116,14 @@ bool local_value (tree fn, tree v)
 	}
 }
 
-/* Calls that fill a block without keeping its address. */
-bool fills_block (gcall *call)
+/* Calls that fill or free a block (their first argument) without keeping
+ * its address. */
+bool keeps_no_address (gcall *call)
 {
 	if (!gimple_call_builtin_p (call, BUILT_IN_NORMAL) || gimple_call_num_args (call) < 1)
 		return false;
 	switch (DECL_FUNCTION_CODE (gimple_call_fndecl (call))) {
+	case BUILT_IN_FREE:
 	case BUILT_IN_MEMCPY: case BUILT_IN_MEMMOVE: case BUILT_IN_MEMSET:
 	case BUILT_IN_STRCPY: case BUILT_IN_STRNCPY: case BUILT_IN_STPCPY:
 	case BUILT_IN_STPNCPY: case BUILT_IN_STRCAT: case BUILT_IN_STRNCAT:
@@ -220,7 +222,7 @@ bool use_keeps_fresh (gimple *stmt, const std::set<tree> &fresh)
 		gcall *call = as_a <gcall *> (stmt);
 		if (in (gimple_call_lhs (call)))
 			return !stmt_mentions (stmt, fresh, 1);
-		if (!gimple_call_lhs (call) && fills_block (call)
+		if (!gimple_call_lhs (call) && keeps_no_address (call)
 		    && in (gimple_call_arg (call, 0))) {
 			for (unsigned i = 1; i < gimple_call_num_args (call); i++)
 				if (mentions (gimple_call_arg (call, i), fresh))

@@ -837,6 +837,11 @@ START_TEST(autowrap_records)
 	ck_assert_str_eq(name(u, s->allocator), "malloc");
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
 
+	s = site(em, "autowrap.c:main/checked#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "dup_nonempty");
+	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
+	ck_assert_uint_eq(s->flags & wrapper, wrapper);
+
 	/* A static wrapper whose address is taken: its direct callers are
 	 * the sites, and it keeps one for calls through pointers. */
 	s = site(em, "autowrap.c:main/direct#0", &u);
@@ -851,7 +856,7 @@ START_TEST(autowrap_records)
 	 * unit does not know, and fopen (malloc attribute in a system
 	 * header) are no sites here. */
 	u = unit_of(em, "autowrap.c");
-	ck_assert_uint_eq(u->nsites, 11);
+	ck_assert_uint_eq(u->nsites, 12);
 	for (uint32_t i = 0; i < u->nsites; i++) {
 		const char *fn = name(u, u->sites[i].func);
 		ck_assert_msg(strcmp(fn, "xmalloc") && strcmp(fn, "xrealloc")
@@ -892,6 +897,7 @@ START_TEST(autowrap_runtime_attribution)
 		"buf autowrap.c:scratch/return#0\n",
 		"filled autowrap.c:fill/fresh#0\n",
 		"filledc autowrap.c:fill/raw#0\n",
+		"checked autowrap.c:main/checked#0\n",
 		"direct autowrap.c:main/direct#0\n",
 		"indirect autowrap.c:pool_alloc/return#0\n",
 	};

@@ -40,6 +40,20 @@ static char *xstrdup(const char *src)
 	return dest;
 }
 
+/* Frees the block on a failure path: a wrapper all the same. */
+static char *dup_nonempty(const char *s)
+{
+	char *p = malloc(strlen(s) + 1);
+	if (!p)
+		return NULL;
+	if (!*s) {
+		free(p);
+		return NULL;
+	}
+	strcpy(p, s);
+	return p;
+}
+
 /* Also called through a pointer, unmarked: keeps a site of its own for
  * those calls. */
 static void *pool_alloc(size_t n)
@@ -94,6 +108,7 @@ int main(int argc, char **argv)
 	struct item *filled;
 	struct conn *filledc;
 	fill(&filled, &filledc);
+	char *checked = dup_nonempty("abc");
 	struct conn *direct = pool_alloc(sizeof *direct);
 	struct item *indirect = allocate(sizeof *indirect);
 	/* glibc declares fopen with the malloc attribute: no site. */
@@ -110,6 +125,7 @@ int main(int argc, char **argv)
 	show("buf", buf);
 	show("filled", filled);
 	show("filledc", filledc);
+	show("checked", checked);
 	show("direct", direct);
 	show("indirect", indirect);
 	return 0;
