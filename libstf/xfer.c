@@ -1382,7 +1382,7 @@ static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t 
  */
 static int check_raw(struct stf_xfer *x, const struct stf_obj *o)
 {
-	char on[256], what[512];
+	char on[256], what[512], wrapper[160] = "";
 	uint64_t first = (8 - (o->addr & 7)) & 7;
 
 	if (!o->bytes)
@@ -1394,15 +1394,21 @@ static int check_raw(struct stf_xfer *x, const struct stf_obj *o)
 			continue; /* small integers, text, kernel half: no user address */
 		if (!raw_target(x, v, what, sizeof(what)))
 			continue;
+		/* a site "file.c:func/return#n" is inside an allocator wrapper */
+		const char *colon = strchr(o->id, ':');
+		const char *slash = colon ? strchr(colon, '/') : NULL;
+		if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
+			snprintf(wrapper, sizeof(wrapper), " %.*s (on its declaration)",
+				 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
 		if (o->dyn_id)
 			xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
 			      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
 			      "0x%" PRIx64 ", a pointer into %s of the old version that would "
-			      "be stale in the new one; annotate the allocator wrapper with "
+			      "be stale in the new one; annotate the allocator wrapper%s with "
 			      "STF_ALLOCATOR (so the block gets the type of its allocation), "
 			      "or the type holding these bytes with STF_IXFER if they are not "
 			      "pointers", obj_name(o, on, sizeof(on)), *o->id ? o->id : "unknown",
-			      o->dyn_id, o->size, off, v, what);
+			      o->dyn_id, o->size, off, v, what, wrapper);
 		else
 			xfail(x, "%s: untyped object (%" PRIu64 " bytes) is copied as raw bytes, "
 			      "but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A block holding a function pointer, allocated through the unannotated
+ * wrapper of alloc.c and reached through a void pointer: the update rolls
+ * back and names the wrapper to annotate. */
+#include "xt.h"
+
+void *xalloc(size_t n); /* alloc.c, without STF_ALLOCATOR */
+
+static int handler(int v)
+{
+	return v + 1;
+}
+
+static void *handlers;
+
+static __attribute__((noinline)) void init(void)
+{
+	int (**h)(int) = xalloc(sizeof(*h));
+	*h = handler;
+	handlers = h;
+}
+
+int main(void)
+{
+	if (!stf_is_updating())
+		init();
+	XT_V1_LOOP();
+}
