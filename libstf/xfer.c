@@ -1374,6 +1374,29 @@ static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t 
 	return NULL;
 }
 
+/* The first word of o's bytes [from, to) (at 8-aligned addresses) that
+ * holds an address of the source's image or of one of its objects: 1 with
+ * *at, *val and what set, else 0. */
+static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
+			    uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len)
+{
+	if (!o->bytes)
+		return 0;
+	from += (8 - ((o->addr + from) & 7)) & 7;
+	for (uint64_t off = from; off + 8 <= to; off += 8) {
+		uint64_t v;
+		memcpy(&v, o->bytes + off, 8);
+		if (v < 4096 || v >> 47)
+			continue; /* small integers, text, kernel half: no user address */
+		if (raw_target(x, v, what, len)) {
+			*at = off;
+			*val = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /*
  * An object copied as raw bytes (no type says where its pointers are):
  * a word holding an address of the source's image or of one of its
@@ -1383,41 +1406,51 @@ static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t 
 static int check_raw(struct stf_xfer *x, const struct stf_obj *o)
 {
 	char on[256], what[512], wrapper[160] = "";
-	uint64_t first = (8 - (o->addr & 7)) & 7;
+	uint64_t off, v;
 
-	if (!o->bytes)
+	if (!find_raw_pointer(x, o, 0, o->size, &off, &v, what, sizeof(what)))
 		return 0;
-	for (uint64_t off = first; off + 8 <= o->size; off += 8) {
-		uint64_t v;
-		memcpy(&v, o->bytes + off, 8);
-		if (v < 4096 || v >> 47)
-			continue; /* small integers, text, kernel half: no user address */
-		if (!raw_target(x, v, what, sizeof(what)))
-			continue;
-		/* a site "file.c:func/return#n" is inside an allocator wrapper */
-		const char *colon = strchr(o->id, ':');
-		const char *slash = colon ? strchr(colon, '/') : NULL;
-		if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
-			snprintf(wrapper, sizeof(wrapper), " %.*s (on its declaration)",
-				 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
-		if (o->dyn_id)
-			xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
-			      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
-			      "0x%" PRIx64 ", a pointer into %s of the old version that would "
-			      "be stale in the new one; annotate the allocator wrapper%s with "
-			      "STF_ALLOCATOR (so the block gets the type of its allocation), "
-			      "or the type holding these bytes with STF_IXFER if they are not "
-			      "pointers", obj_name(o, on, sizeof(on)), *o->id ? o->id : "unknown",
-			      o->dyn_id, o->size, off, v, what, wrapper);
-		else
-			xfail(x, "%s: untyped object (%" PRIu64 " bytes) is copied as raw bytes, "
-			      "but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
-			      "the old version that would be stale in the new one; annotate it "
-			      "with STF_IXFER if these bytes are not pointers", o->id, o->size,
-			      off, v, what);
-		return -1;
-	}
-	return 0;
+	/* a site "file.c:func/return#n" is inside an allocator wrapper */
+	const char *colon = strchr(o->id, ':');
+	const char *slash = colon ? strchr(colon, '/') : NULL;
+	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
+		snprintf(wrapper, sizeof(wrapper), " %.*s (on its declaration)",
+			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
+	if (o->dyn_id)
+		xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
+		      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
+		      "0x%" PRIx64 ", a pointer into %s of the old version that would "
+		      "be stale in the new one; annotate the allocator wrapper%s with "
+		      "STF_ALLOCATOR (so the block gets the type of its allocation), "
+		      "or the type holding these bytes with STF_IXFER if they are not "
+		      "pointers", obj_name(o, on, sizeof(on)), *o->id ? o->id : "unknown",
+		      o->dyn_id, o->size, off, v, what, wrapper);
+	else
+		xfail(x, "%s: untyped object (%" PRIu64 " bytes) is copied as raw bytes, "
+		      "but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
+		      "the old version that would be stale in the new one; annotate it "
+		      "with STF_IXFER if these bytes are not pointers", o->id, o->size,
+		      off, v, what);
+	return -1;
+}
+
+/* The same for the bytes of a typed block past its last whole element
+ * (malloc(sizeof(T) + extra)), which no type describes either. */
+static int check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from)
+{
+	char tn[256], what[512];
+	uint64_t off, v;
+
+	if (from >= o->size ||
+	    !find_raw_pointer(x, o, from, o->size, &off, &v, what, sizeof(what)))
+		return 0;
+	xfail(x, "%s: the %" PRIu64 " bytes after its last whole %s are copied as raw "
+	      "bytes, but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
+	      "the old version that would be stale in the new one; declare them as a "
+	      "flexible array member of the type, or register a callback (stf_on_object)",
+	      cur_path(x), o->size - from, type_str(o->unit, o->type, tn, sizeof(tn)), off,
+	      v, what);
+	return -1;
 }
 
 static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
@@ -1501,6 +1534,8 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 		}
 		if (!l->nptrs) {
+			if (check_raw_tail(x, so, count * esz) < 0)
+				return -1;
 			memcpy(d, s, so->size);
 			return 0;
 		}
@@ -1515,6 +1550,8 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 	uint64_t rem = so->size - count * esz;
 	if (rem && count * desz + rem <= dobj->size &&
 	    esz == desz && T(so->unit, st)->hash == T(dobj->unit, dt)->hash) {
+		if (check_raw_tail(x, so, count * esz) < 0)
+			return -1;
 		memcpy(d + count * desz, s + count * esz, rem);
 	} else if (rem && !all_zero(s + count * esz, rem)) {
 		char tn[256];

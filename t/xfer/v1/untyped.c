@@ -4,7 +4,8 @@
  * through void pointers only, nothing gives them one.  They travel as
  * raw bytes - right for text and numbers (argv[1] = text), refused when
  * they hold a function pointer (funcptr) or a heap pointer (heapptr),
- * which would still point into the old process. */
+ * which would still point into the old process.  So are the bytes past
+ * the last whole element of a typed block (tail). */
 #include "xt.h"
 
 struct record {
@@ -22,7 +23,14 @@ static int twice(int v)
 	return 2 * v;
 }
 
+/* typed, with room for a pointer after it that no type describes */
+struct hdr {
+	long n;
+	int kind;
+};
+
 static void *block;
+static struct hdr *hdr;
 
 static __attribute__((noinline)) void init(const char *what)
 {
@@ -38,6 +46,11 @@ static __attribute__((noinline)) void init(const char *what)
 		p[2] = xalloc(32);
 		memset(p[2], 'x', 32);
 		block = p;
+	} else if (!strcmp(what, "tail")) {
+		hdr = malloc(sizeof(*hdr) + sizeof(void *));
+		hdr->n = 1;
+		hdr->kind = 2;
+		*(void **)(hdr + 1) = hdr;
 	} else {
 		struct record *r = xalloc(sizeof(*r));
 		strcpy(r->name, "hello, world");

@@ -18,7 +18,14 @@ static int twice(int v)
 	return 2 * v;
 }
 
+/* typed, with room for a pointer after it that no type describes */
+struct hdr {
+	long n;
+	int kind;
+};
+
 static void *block;
+static struct hdr *hdr;
 
 static __attribute__((noinline)) void init(const char *what)
 {
@@ -34,6 +41,11 @@ static __attribute__((noinline)) void init(const char *what)
 		p[2] = xalloc(32);
 		memset(p[2], 'x', 32);
 		block = p;
+	} else if (!strcmp(what, "tail")) {
+		hdr = malloc(sizeof(*hdr) + sizeof(void *));
+		hdr->n = 1;
+		hdr->kind = 2;
+		*(void **)(hdr + 1) = hdr;
 	} else {
 		struct record *r = xalloc(sizeof(*r));
 		strcpy(r->name, "hello, world");
