@@ -54,11 +54,60 @@ static struct {
 	char quiesce_error[160];  /* F, R: why not every thread parked */
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
+	struct step *step;       /* F, R: for the thread at the update point */
 } ctl = {
 	.fd = -1,
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 };
+
+/*
+ * A transfer step (forward, backward, serve, diff).  It runs on the
+ * program's thread that handed over at the update point, not on the
+ * control thread: the transfer allocates the program's objects, and the
+ * first malloc of a thread makes glibc reserve a new 64 MiB arena for it,
+ * which breaks programs living under an address-space limit (vsftpd sets
+ * RLIMIT_AS) and puts the program's heap in a foreign arena.
+ */
+enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF };
+
+struct step {
+	enum step_kind kind;
+	int conn;                    /* BACKWARD, SERVE: connection to the peer */
+	pid_t peer;                  /* BACKWARD: the reversed version */
+	uint64_t peer_root;
+	struct stf_xfer_report *rep;
+	int rc;
+	int done;
+};
+
+static int step_run(const struct step *st)
+{
+	switch (st->kind) {
+	case STEP_FORWARD:
+		return stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep);
+	case STEP_BACKWARD:
+		return stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep);
+	case STEP_SERVE:
+		return stf__xfer_serve(st->conn, st->rep);
+	case STEP_DIFF:
+		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
+	}
+	return -1;
+}
+
+/* Control thread: have the thread at the update point run a step. */
+static int step_delegate(struct step *st)
+{
+	pthread_mutex_lock(&ctl.lock);
+	st->done = 0;
+	ctl.step = st;
+	pthread_cond_broadcast(&ctl.cond);
+	while (!st->done)
+		pthread_cond_wait(&ctl.cond, &ctl.lock);
+	pthread_mutex_unlock(&ctl.lock);
+	return st->rc;
+}
 
 /* Used by the control thread only. */
 static struct ttst_msg in;
@@ -394,7 +443,8 @@ static void dispatch(int passed_fd)
 		snprintf(rep.error, sizeof rep.error, "%s", ctl.quiesce_error);
 		reply_report(-1, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
-		rc = stf__xfer_forward(ctl.past_pid, ctl.past_root, &rep);
+		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
+		rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "backward") == 0) {
 		pid_t rev = msg_pid("rev_pid");
@@ -402,7 +452,9 @@ static void dispatch(int passed_fd)
 			reply_error("backward needs a connection (fd) and rev_pid=");
 			return;
 		}
-		rc = stf__xfer_backward(passed_fd, rev, ttst_msg_u64(&in, "rev_root", 0), &rep);
+		struct step st = { .kind = STEP_BACKWARD, .conn = passed_fd, .peer = rev,
+				   .peer_root = ttst_msg_u64(&in, "rev_root", 0), .rep = &rep };
+		rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "resume") == 0) {
 		cmd_commit();
@@ -415,10 +467,12 @@ static void dispatch(int passed_fd)
 		/* F writes into us (Yama ptrace_scope=1; EINVAL = no Yama) */
 		if (prctl(PR_SET_PTRACER, (unsigned long)fut, 0, 0, 0) < 0 && errno != EINVAL)
 			warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
-		rc = stf__xfer_serve(passed_fd, &rep);
+		struct step st = { .kind = STEP_SERVE, .conn = passed_fd, .rep = &rep };
+		rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "diff") == 0) {
-		rc = stf__diff(ctl.past_pid, ctl.past_root, &rep);
+		struct step st = { .kind = STEP_DIFF, .rep = &rep };
+		rc = step_delegate(&st);
 		reply_report(rc, &rep, 1);
 	} else {
 		reply_error("command '%s' is unknown or not valid in the %s version", cmd,
@@ -538,8 +592,20 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 	(void)frame; /* published by update.c with every other thread's */
 	ctl.at_point = 1;
 	pthread_cond_broadcast(&ctl.cond);
-	while (!ctl.released)
-		pthread_cond_wait(&ctl.cond, &ctl.lock);
+	while (!ctl.released) {
+		struct step *st = ctl.step;
+		if (!st) {
+			pthread_cond_wait(&ctl.cond, &ctl.lock);
+			continue;
+		}
+		ctl.step = NULL;
+		pthread_mutex_unlock(&ctl.lock);
+		int rc = step_run(st);
+		pthread_mutex_lock(&ctl.lock);
+		st->rc = rc;
+		st->done = 1;
+		pthread_cond_broadcast(&ctl.cond);
+	}
 	pthread_mutex_unlock(&ctl.lock);
 }
 
