@@ -201,6 +201,7 @@ void stf_emit_unit (void *, void *)
 	stf_collect_objects (blob, types);
 	stf_collect_sites (blob, types);
 	stf_collect_frames (blob, types);
+	stf_add_main_file_types (types);
 	std::vector<unsigned char> bytes = serialize (blob);
 
 	FILE *f = asm_out_file;

@@ -16,6 +16,7 @@
 #include "emit.h"
 #include "objects.h"
 #include "sites.h"
+#include "types.h"
 #include "update-points.h"
 
 int plugin_is_GPL_compatible;
@@ -154,6 +155,7 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 
 	register_callback (name, PLUGIN_REGISTER_GGC_ROOTS, NULL, (void *) stf_gc_roots);
 	register_callback (name, PLUGIN_FINISH_TYPE, stf_union_check, NULL);
+	register_callback (name, PLUGIN_FINISH_TYPE, stf_note_main_file_type, NULL);
 	register_callback (name, PLUGIN_FINISH_DECL, stf_union_decl, NULL);
 	register_callback (name, PLUGIN_FINISH, stf_union_flush, NULL);
 	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_union_flush, NULL);

@@ -388,3 +388,60 @@ void stf_types::fill (uint32_t idx, tree t)
 	rec.hash = hashes[t];
 	blob.members.insert (blob.members.end (), mems.begin (), mems.end ());
 }
+
+/* ------------------------------------------------------------------ */
+/* Types completed in the main source file.
+ *
+ * Other units may see such a type only as an incomplete tag ("struct hash"
+ * behind a pointer); the transfer then completes it by tag from the one
+ * unit that defines it, which must therefore carry the definition even if
+ * nothing of its own is of that type.  Types defined in headers are left
+ * to the units that use them, which keeps the metadata small; types
+ * defined inside functions cannot be named by another unit. */
+
+static std::vector<tree> main_file_types;
+
+/* Whether a location is in the main source file, macro expansions counted
+ * where they are expanded (not where the macro is defined). */
+static bool in_main_file (location_t loc)
+{
+	const line_map_ordinary *map = NULL;
+	if (loc <= BUILTINS_LOCATION)
+		return false;
+	linemap_resolve_location (line_table, loc, LRK_MACRO_EXPANSION_POINT, &map);
+	return map && MAIN_FILE_P (map);
+}
+
+void stf_note_main_file_type (void *gcc_data, void *)
+{
+	static std::set<tree> seen;
+	tree t = (tree) gcc_data;
+
+	/* Called for every struct or union specifier, uses included. */
+	if (!t || t == error_mark_node || current_function_decl
+	    || (TREE_CODE (t) != RECORD_TYPE && TREE_CODE (t) != UNION_TYPE)
+	    || !COMPLETE_TYPE_P (t))
+		return;
+	t = TYPE_MAIN_VARIANT (t);
+	/* Only a tag lets another unit refer to the type while incomplete;
+	 * anonymous types are reached through the types that hold them. */
+	if (seen.count (t) || name_of (t, kind_of (t)).empty ())
+		return;
+	/* The first field is where the type was completed; the tag may
+	 * have been declared earlier, in a header.  A struct without
+	 * fields holds nothing to transfer. */
+	tree f = TYPE_FIELDS (t);
+	while (f && TREE_CODE (f) != FIELD_DECL)
+		f = DECL_CHAIN (f);
+	if (!f || !in_main_file (DECL_SOURCE_LOCATION (f)))
+		return;
+	seen.insert (t);
+	stf_keep (t);
+	main_file_types.push_back (t);
+}
+
+void stf_add_main_file_types (stf_types &types)
+{
+	for (tree t : main_file_types)
+		types.index (t);
+}

@@ -29,4 +29,13 @@ private:
 	void fill (uint32_t idx, tree t);
 };
 
+/* PLUGIN_FINISH_TYPE callback: remember the structs and unions completed
+ * at file scope in the main source file. */
+void stf_note_main_file_type (void *gcc_data, void *user_data);
+
+/* Record the remembered types (with everything they refer to), so that the
+ * unit defining an opaque type describes it even when none of its own
+ * objects, sites or frames does. */
+void stf_add_main_file_types (stf_types &types);
+
 #endif /* STF_TYPES_H */

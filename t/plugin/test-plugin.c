@@ -91,9 +91,9 @@ static const char *plugin_flags(void)
 static const char *sources(const char *prog)
 {
 	static char src[1024];
-	if (!strcmp(prog, "multi") || !strcmp(prog, "autowrap"))
+	if (!strcmp(prog, "multi") || !strcmp(prog, "opaque") || !strcmp(prog, "autowrap"))
 		snprintf(src, sizeof src, "%s/%s%s.c %s/%s-lib.c", CORPUS_DIR, prog,
-			 strcmp(prog, "multi") ? "" : "-main", CORPUS_DIR, prog);
+			 strcmp(prog, "autowrap") ? "-main" : "", CORPUS_DIR, prog);
 	else
 		snprintf(src, sizeof src, "%s/%s.c", CORPUS_DIR, prog);
 	return src;
@@ -964,6 +964,105 @@ START_TEST(multi_units)
 }
 END_TEST
 
+/* The number after "key " in the program's output. */
+static long long printed(const char *out, const char *key)
+{
+	char pat[128];
+	snprintf(pat, sizeof pat, "%s ", key);
+	for (const char *p = out; (p = strstr(p, pat)); p++)
+		if (p == out || p[-1] == '\n')
+			return strtoll(p + strlen(pat), NULL, 10);
+	ck_abort_msg("'%s' missing from:\n%s", key, out);
+	return -1;
+}
+
+/* An opaque struct: complete in the one unit whose source file defines it,
+ * although nothing in that unit has its type, and incomplete in the unit
+ * that only holds a pointer to it. */
+START_TEST(opaque_types)
+{
+	const char *bin = build("opaque", _i);
+	char *out;
+	ck_assert_int_eq(run(&out, "./%s layout", bin), 0);
+	struct elfmeta *em = open_meta(bin);
+	const struct stf_meta *m = elfmeta_meta(em);
+	const struct stf_meta_unit *um = unit_of(em, "opaque-main.c");
+	const struct stf_meta_unit *ul = unit_of(em, "opaque-lib.c");
+
+	/* The lib unit has no object, site or frame of the table's type. */
+	for (uint32_t i = 0; i < ul->nobjects; i++)
+		ck_assert_uint_ne(bare(ul, ul->objects[i].type)->kind, STF_K_POINTER);
+	ck_assert_uint_eq(ul->nsites, 0);
+	ck_assert_uint_eq(ul->nframes, 0);
+
+	const struct stf_meta_unit *mu;
+	const struct stf_object_rec *ptr = object(em, "the_table", &mu);
+	ck_assert_ptr_eq(mu, um);
+	const struct stf_type_rec *inc = bare(um, bare(um, ptr->type)->target);
+	ck_assert_uint_eq(inc->kind, STF_K_STRUCT);
+	ck_assert_str_eq(name(um, inc->name), "table");
+	ck_assert(inc->flags & STF_TF_INCOMPLETE);
+
+	/* What the transfer's completion by tag finds. */
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+	ck_assert_int_eq(stf_meta_find_type(m, "struct table", &du, &dt), 0);
+	ck_assert_ptr_eq(du, ul);
+	const struct stf_type_rec *t = type(ul, dt);
+	ck_assert_uint_eq(t->kind, STF_K_STRUCT);
+	ck_assert(!(t->flags & STF_TF_INCOMPLETE));
+	ck_assert_uint_eq(t->size, printed(out, "size"));
+	ck_assert_uint_eq(t->nmembers, 8);
+	static const char *const fields[] = { "nbuckets", "hash", "buckets", "mode",
+					      "stats", "owner" };
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		ck_assert_int_eq(member(ul, t, fields[i])->offset, printed(out, fields[i]));
+	const struct stf_member_rec *frozen = member(ul, t, "frozen");
+	const struct stf_member_rec *depth = member(ul, t, "depth");
+	ck_assert_uint_eq(frozen->bit_size, 1);
+	ck_assert_uint_eq(depth->bit_size, 5);
+	ck_assert_int_eq(depth->offset * 8 + depth->bit_offset,
+			 frozen->offset * 8 + frozen->bit_offset + 1);
+	ck_assert_int_gt(frozen->offset, member(ul, t, "mode")->offset);
+	/* The types it refers to come along: a function pointer behind a
+	 * typedef, an enum with its values, a tagged struct behind pointers. */
+	const struct stf_type_rec *fp = type(ul, member(ul, t, "hash")->type);
+	ck_assert_uint_eq(fp->kind, STF_K_TYPEDEF);
+	ck_assert_str_eq(name(ul, fp->name), "hash_fn");
+	ck_assert_uint_eq(bare(ul, bare(ul, member(ul, t, "hash")->type)->target)->kind,
+			  STF_K_FUNCTION);
+	const struct stf_type_rec *mode = type(ul, member(ul, t, "mode")->type);
+	ck_assert_uint_eq(mode->kind, STF_K_ENUM);
+	ck_assert_int_eq(member(ul, mode, "TM_SORTED")->offset, 4);
+	const struct stf_type_rec *bucket =
+		bare(ul, bare(ul, bare(ul, member(ul, t, "buckets")->type)->target)->target);
+	ck_assert_str_eq(name(ul, bucket->name), "bucket");
+	ck_assert_uint_eq(bucket->nmembers, 2);
+	ck_assert_uint_eq(type(ul, member(ul, t, "stats")->type)->kind, STF_K_UNION);
+
+	/* Completed in the main file by a macro from a header. */
+	uint32_t pair = stf_meta_unit_find_type(m, ul, "struct pair");
+	ck_assert_uint_ne(pair, STF_NONE);
+	ck_assert_int_eq(member(ul, type(ul, pair), "second")->offset,
+			 printed(out, "pair.second"));
+	/* Not recorded for their own sake: types defined inside a function
+	 * (no other unit can name them), structs without fields, and types
+	 * completed in headers that nothing in the unit reaches. */
+	ck_assert_uint_eq(stf_meta_unit_find_type(m, ul, "struct local_only"), STF_NONE);
+	ck_assert_uint_eq(stf_meta_unit_find_type(m, ul, "struct empty"), STF_NONE);
+	ck_assert_uint_eq(stf_meta_unit_find_type(m, ul, "struct header_only"), STF_NONE);
+	uint32_t owner = stf_meta_unit_find_type(m, ul, "struct in_header");
+	ck_assert_uint_ne(owner, STF_NONE);
+	ck_assert_uint_eq(type(ul, owner)->nmembers, 2);
+	/* The main unit completes nothing and records no table definition. */
+	ck_assert_uint_eq(stf_meta_unit_find_type(m, um, "struct pair"), STF_NONE);
+	uint32_t mt = stf_meta_unit_find_type(m, um, "struct table");
+	ck_assert(mt == STF_NONE || (um->types[mt].flags & STF_TF_INCOMPLETE));
+	free(out);
+	elfmeta_close(em);
+}
+END_TEST
+
 /* -c then link, and -S then assemble. */
 START_TEST(separate_steps)
 {
@@ -1096,7 +1195,7 @@ END_TEST
 START_TEST(stf_meta_verify)
 {
 	static const char *const progs[] = { "types", "objects", "sites", "frames", "multi",
-					     "autowrap" };
+					     "autowrap", "opaque" };
 	if (!variants[_i].debug)
 		return;
 	for (size_t p = 0; p < sizeof progs / sizeof progs[0]; p++) {
@@ -1130,6 +1229,7 @@ static Suite *plugin_suite(void)
 		{ "autowrap_runtime", autowrap_runtime_attribution, 1 },
 		{ "frames", frames_locals, 1 },
 		{ "multi", multi_units, 1 },
+		{ "opaque", opaque_types, 1 },
 		{ "verify", stf_meta_verify, 1 },
 		{ "separate_steps", separate_steps, 0 },
 		{ "unknown_argument", unknown_argument_rejected, 0 },
