@@ -29,6 +29,8 @@ struct stf_xfer_report {
 	uint64_t type_transforms;  /* values whose type changed */
 	uint64_t dropped;          /* source objects with no destination */
 	uint64_t added;            /* destination objects with no source */
+	uint64_t integers;         /* pointer-typed values holding integers
+	                              (no user address): kept as they are */
 	uint64_t differences;      /* diff only: number of differences */
 	double   seconds_metadata; /* loading the peer's metadata and catalog */
 	double   seconds_transfer;
