@@ -1223,6 +1223,26 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	__attribute__((alias("mmap")));
 
+EXPORT void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id)
+{
+	if (id && id >= atomic_load((_Atomic uint64_t *)&stf__root.next_id))
+		stf__alloc_bump_id(id + 1);
+	void *p = stf__raw_mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	uint64_t rlen = (size + PAGE - 1) & ~(PAGE - 1);
+	ensure_tables();
+	pthread_mutex_lock(&region_lock);
+	int r = region_add_locked((uintptr_t)p, rlen, site, id, STF_SLOT_MMAP, 0);
+	pthread_mutex_unlock(&region_lock);
+	if (r < 0) {
+		stf__raw_munmap(p, size);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return p;
+}
+
 EXPORT int munmap(void *addr, size_t len)
 {
 	int r = stf__raw_munmap(addr, len);

@@ -24,6 +24,11 @@ extern __thread uint32_t *stf__alloc_site;
  * the calling thread is left untouched.  NULL with errno on failure. */
 void *stf__alloc_with(size_t size, uint32_t site, uint64_t id);
 
+/* Create a tracked anonymous private mapping (like mmap) of `size` bytes
+ * with protection `prot`, global site number `site` and dynamic ID `id`
+ * (0 = a fresh ID).  NULL with errno on failure. */
+void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id);
+
 /* Global site number of a site ID string in this process: a plugin site
  * ID ("kvd.c:put/struct entry.key#0"), an external site
  * ("libc.so.6+0x1234", created on demand) or a user site registered with
