@@ -44,7 +44,8 @@ static void report(struct differ *d, const char *fmt, ...)
 }
 
 struct target {
-	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack */
+	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack,
+	             5 an integer (no user address) */
 	const char *id, *lib;
 	uint64_t dyn, off, raw;
 	struct stf_arg_ref arg; /* kind 4: the argument or variable, if one */
@@ -60,6 +61,10 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 	t->raw = v;
 	if (!v)
 		return;
+	if (stf__not_a_pointer(v)) {
+		t->kind = 5;
+		return;
+	}
 	const struct stf_obj *o = stf__peer_find(p, v);
 	if (o) {
 		t->kind = 1;
@@ -124,6 +129,9 @@ static void fmt_target(const struct target *t, char *buf, size_t len)
 			snprintf(buf, len, "%s", t->arg_str);
 		else
 			snprintf(buf, len, "0x%" PRIx64 " (main's stack)", t->raw);
+		break;
+	case 5:
+		snprintf(buf, len, "0x%" PRIx64 " (an integer)", t->raw);
 		break;
 	default:
 		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);
@@ -316,7 +324,8 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	}
 	const struct stf_layout *l = ro->unit && !(ro->flags & STF_OBJF_IXFER) ?
 		stf__layout(layouts, ro->unit, ro->type) : NULL;
-	if (!l || !l->size || (ro->kind != STF_OBJ_HEAP && l->size != ro->size)) {
+	if (!l || !l->size ||
+	    (ro->kind != STF_OBJ_HEAP && ro->kind != STF_OBJ_MMAP && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;
 		if (memcmp(pb, rb, ro->size))

@@ -268,6 +268,11 @@ void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
 /* Shared by xfer.c and diff.c.                                         */
 
 double stf__now(void);
+/* v can never be a user-space pointer: below the lowest mappable address
+ * (max(vm.mmap_min_addr, 4096)) or in the kernel half.  Such values in
+ * pointer-typed places are integers ((void *)(long)i, (void *)-1):
+ * transferred and compared as they are. */
+int stf__not_a_pointer(uint64_t v);
 /* The frame set with stf__xfer_set_frame, NULL if none. */
 const struct stf_parked_frame *stf__xfer_own_frame(void);
 /* In the reversed version: what the backward transfer wrote (sorted

@@ -16,12 +16,14 @@
  * by member.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +62,33 @@ double stf__now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The lowest address a process can map; read once (every process of an
+ * update runs on the same machine). */
+static uint64_t lowest_mappable(void)
+{
+	static uint64_t lowest;
+	if (!lowest) {
+		/* read(), not stdio: no allocation in the middle of a transfer */
+		char buf[32];
+		uint64_t v = 65536; /* the kernel's default */
+		int fd = open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			v = strtoull(buf, NULL, 10);
+		}
+		lowest = v > 4096 ? v : 4096;
+	}
+	return lowest;
+}
+
+int stf__not_a_pointer(uint64_t v)
+{
+	return v < lowest_mappable() || v >= 0x0000800000000000ULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -112,6 +141,10 @@ struct stf_xfer {
 	int64_t fault_alt;         /* wrong target for corrupt-pointer */
 	const struct stf_range *last; /* last pointer target: lists and trees
 	                                 point near each other */
+	/* forward: mappings created writable, to get their protection once
+	 * filled (start = address, value = PROT_*) */
+	struct stf_range *protect;
+	size_t nprotect;
 };
 
 void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
@@ -624,6 +657,11 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 
 	if (!v) {
 		*out = 0;
+		return 0;
+	}
+	if (stf__not_a_pointer(v)) {
+		*out = v;
+		x->rep->integers++;
 		return 0;
 	}
 	x->rep->pointers++;
@@ -1386,8 +1424,8 @@ static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_
 	for (uint64_t off = from; off + 8 <= to; off += 8) {
 		uint64_t v;
 		memcpy(&v, o->bytes + off, 8);
-		if (v < 4096 || v >> 47)
-			continue; /* small integers, text, kernel half: no user address */
+		if (stf__not_a_pointer(v))
+			continue; /* small integers, kernel half: no user address */
 		if (raw_target(x, v, what, len)) {
 			*at = off;
 			*val = v;
@@ -1577,6 +1615,8 @@ enum msg_type {
 	M_OK,            /* R -> F */
 	M_DONE,          /* F -> R: u32 status (0 ok), error text */
 	M_ERROR,         /* R -> F: error text */
+	M_MMAP,          /* F -> R: [u64 size, u64 id, u32 prot, u32 len, site[len]]...:
+	                    create mappings (writable until M_DONE), reply M_ADDRS */
 };
 
 #define MSG_MAX 65536u
@@ -1674,7 +1714,54 @@ struct alloc_req {
 	const char *site;
 	const struct stf_meta_unit *unit;
 	uint32_t type;
+	int prot;              /* a mapping's protection; -1: a heap block */
 };
+
+/* The protection of the pages [addr, addr+size) of process pid, from
+ * /proc/PID/maps: PROT_*, -1 if it cannot be read or a page is not mapped,
+ * -2 if the pages have different protections. */
+static int mapping_prot(pid_t pid, uint64_t addr, uint64_t size)
+{
+	char path[64], line[512];
+	int prot = -1;
+	uint64_t covered = addr; /* the pages below are accounted for */
+	size_t have = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (covered < addr + size) {
+		ssize_t r = read(fd, line + have, sizeof(line) - 1 - have);
+		if (r <= 0 && !have)
+			break;
+		have += r > 0 ? (size_t)r : 0;
+		line[have] = 0;
+		char *nl = strchr(line, '\n');
+		if (!nl && have < sizeof(line) - 1 && r > 0)
+			continue;
+		if (nl)
+			*nl = 0;
+		unsigned long long lo, hi;
+		char perm[5];
+		if (sscanf(line, "%llx-%llx %4s", &lo, &hi, perm) == 3 && covered >= lo &&
+		    covered < hi) {
+			int p = (perm[0] == 'r' ? PROT_READ : 0) | (perm[1] == 'w' ? PROT_WRITE : 0) |
+				(perm[2] == 'x' ? PROT_EXEC : 0);
+			if (prot >= 0 && p != prot) {
+				prot = -2;
+				break;
+			}
+			prot = p;
+			covered = hi;
+		}
+		/* the rest of the buffer (an over-long line is skipped) */
+		size_t used = nl ? (size_t)(nl + 1 - line) : have;
+		memmove(line, line + used, have - used);
+		have -= used;
+	}
+	close(fd);
+	return prot == -2 || covered >= addr + size ? prot : -1;
+}
 
 static int is_dynamic(const struct stf_obj *o)
 {
@@ -1705,7 +1792,8 @@ static const char *first_plugin_site(const struct stf_peer *p)
 	return NULL;
 }
 
-/* Ask R for objects; fills addrs. */
+/* Ask R for objects (heap blocks with M_ALLOC, mappings with M_MMAP);
+ * fills addrs. */
 static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t n,
 			uint64_t *addrs)
 {
@@ -1713,22 +1801,28 @@ static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t 
 	size_t i = 0;
 	while (i < n) {
 		size_t pos = 0, first = i;
-		for (; i < n; i++) {
+		int mapping = req[first].prot >= 0;
+		size_t hs = mapping ? 24 : 20;
+		for (; i < n && (req[i].prot >= 0) == mapping; i++) {
 			uint32_t sl = (uint32_t)strlen(req[i].site);
-			if (pos + 20 + sl > MSG_MAX)
+			if (pos + hs + sl > MSG_MAX)
 				break;
 			memcpy(buf + pos, &req[i].size, 8);
 			memcpy(buf + pos + 8, &req[i].id, 8);
-			memcpy(buf + pos + 16, &sl, 4);
-			memcpy(buf + pos + 20, req[i].site, sl);
-			pos += 20 + sl;
+			if (mapping) {
+				uint32_t prot = (uint32_t)req[i].prot;
+				memcpy(buf + pos + 16, &prot, 4);
+			}
+			memcpy(buf + pos + hs - 4, &sl, 4);
+			memcpy(buf + pos + hs, req[i].site, sl);
+			pos += hs + sl;
 		}
 		if (i == first) {
 			xfail(x, "site ID too long: %s", req[i].site);
 			return -1;
 		}
 		uint32_t type, len;
-		if (msg_send(x->conn, M_ALLOC, buf, (uint32_t)pos) < 0 ||
+		if (msg_send(x->conn, mapping ? M_MMAP : M_ALLOC, buf, (uint32_t)pos) < 0 ||
 		    msg_recv(x->conn, &type, buf, &len) < 0) {
 			xfail(x, "backward transfer: connection to the reversed version lost "
 			      "while allocating objects: %s", strerror(errno));
@@ -1744,6 +1838,29 @@ static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t 
 		}
 		memcpy(addrs + first, buf, len);
 	}
+	return 0;
+}
+
+static int add_protect(struct stf_xfer *x, uint64_t addr, uint64_t size, int prot)
+{
+	struct stf_range *n = stf__raw_realloc(x->protect, (x->nprotect + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	x->protect = n;
+	n[x->nprotect++] = (struct stf_range){ addr, size, (uint64_t)prot };
+	return 0;
+}
+
+/* Give the mappings created writable their protection. */
+static int apply_protect(const struct stf_range *r, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mprotect((void *)(uintptr_t)r[i].start, r[i].size, (int)r[i].value) < 0) {
+			snprintf(err, errlen, "cannot set the protection of the mapping at "
+				 "0x%" PRIx64 " (%" PRIu64 " bytes): %s", r[i].start, r[i].size,
+				 strerror(errno));
+			return -1;
+		}
 	return 0;
 }
 
@@ -1772,11 +1889,22 @@ static int schedule_dynamic(struct stf_xfer *x)
 			continue;
 		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed)
 			continue;
+		int prot = -1;
 		if (o->kind == STF_OBJ_MMAP) {
-			xfail(x, "%s: transferring mmap regions is not implemented (object of "
-			      "%" PRIu64 " bytes at 0x%" PRIx64 ")", obj_name(o, on, sizeof(on)),
-			      o->size, o->addr);
-			goto out;
+			prot = mapping_prot(src->pid, o->addr, o->size);
+			if (prot == -2) {
+				xfail(x, "%s: the pages of the mapping at 0x%" PRIx64 " (%" PRIu64
+				      " bytes) have different protections; transferring such a "
+				      "mapping is not implemented", obj_name(o, on, sizeof(on)),
+				      o->addr, o->size);
+				goto out;
+			}
+			if (prot < 0) {
+				xfail(x, "%s: cannot read the protection of the mapping at "
+				      "0x%" PRIx64 " (%" PRIu64 " bytes) from /proc/%d/maps",
+				      obj_name(o, on, sizeof(on)), o->addr, o->size, (int)src->pid);
+				goto out;
+			}
 		}
 		const struct stf_meta_unit *du = NULL;
 		uint32_t dt = STF_NONE;
@@ -1824,6 +1952,9 @@ static int schedule_dynamic(struct stf_xfer *x)
 		req[n].unit = du;
 		req[n].type = dt;
 		req[n].size = du ? dst_size(o, du, dt) : o->size;
+		req[n].prot = prot;
+		if (prot >= 0) /* whole pages */
+			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
 		n++;
 	}
 	if (x->fault == STF_FAULT_LEAK) {
@@ -1834,6 +1965,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			req[n].id = 0;
 			req[n].size = 64;
 			req[n].unit = NULL;
+			req[n].prot = -1;
 			n++;
 		}
 	}
@@ -1854,8 +1986,17 @@ static int schedule_dynamic(struct stf_xfer *x)
 				xfail(x, "allocation site %s unknown in this process", req[k].site);
 				goto out;
 			}
-			addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(req[k].size ? req[k].size : 1,
-									site, req[k].id);
+			if (req[k].prot < 0) {
+				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(
+					req[k].size ? req[k].size : 1, site, req[k].id);
+			} else {
+				/* writable while it is filled */
+				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
+					req[k].size, PROT_READ | PROT_WRITE, site, req[k].id);
+				if (addrs[k] && req[k].prot != (PROT_READ | PROT_WRITE) &&
+				    add_protect(x, addrs[k], req[k].size, req[k].prot) < 0)
+					addrs[k] = 0;
+			}
 			if (!addrs[k]) {
 				xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
 				      req[k].size, req[k].site);
@@ -2136,6 +2277,7 @@ static void xfer_fini(struct stf_xfer *x)
 {
 	stf__raw_free(x->pair);
 	stf__raw_free(x->img);
+	stf__raw_free(x->protect);
 	stf__strmap_free(&x->dst_ids);
 	stf__arena_free(x->arena);
 }
@@ -2173,7 +2315,8 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
 	if (xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && schedule(&x) == 0 &&
-	    transform_all(&x) == 0)
+	    transform_all(&x) == 0 &&
+	    apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0)
 		rc = 0;
 	rep->seconds_transfer = stf__now() - t1;
 	xfer_fini(&x);
@@ -2337,24 +2480,45 @@ static int served_add(uint64_t addr, uint64_t size)
 	return 0;
 }
 
-static int serve_alloc(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+/* Mappings created for the future version, writable while it writes
+ * them: their protection (value) is set at the end of the transfer. */
+static struct stf_range *served_protect;
+static size_t nserved_protect;
+
+static int served_protect_add(uint64_t addr, uint64_t size, int prot)
+{
+	struct stf_range *n = stf__raw_realloc(served_protect,
+					       (nserved_protect + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	served_protect = n;
+	n[nserved_protect++] = (struct stf_range){ addr, size, (uint64_t)prot };
+	return 0;
+}
+
+/* M_ALLOC (heap blocks) or M_MMAP (mappings, `mapping` set). */
+static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, char *err,
+		       size_t errlen)
 {
 	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
-	size_t n = 0, pos = 0;
+	size_t n = 0, pos = 0, hs = mapping ? 24 : 20;
 	char site[512];
 	uint32_t sitenum = 0;
 	while (pos < len) {
 		uint64_t size, id;
-		uint32_t sl;
-		if (len - pos < 20)
+		uint32_t sl, prot = 0;
+		if (len - pos < hs)
 			goto bad;
 		memcpy(&size, p + pos, 8);
 		memcpy(&id, p + pos + 8, 8);
-		memcpy(&sl, p + pos + 16, 4);
-		if (sl >= sizeof(site) || len - pos - 20 < sl)
+		if (mapping)
+			memcpy(&prot, p + pos + 16, 4);
+		memcpy(&sl, p + pos + hs - 4, 4);
+		if (sl >= sizeof(site) || len - pos - hs < sl ||
+		    (mapping && (!size || (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))))
 			goto bad;
-		if (!sitenum || strncmp(site, (const char *)p + pos + 20, sl) || site[sl]) {
-			memcpy(site, p + pos + 20, sl);
+		if (!sitenum || strncmp(site, (const char *)p + pos + hs, sl) || site[sl]) {
+			memcpy(site, p + pos + hs, sl);
 			site[sl] = 0;
 			sitenum = stf__site_by_id(site);
 		}
@@ -2364,16 +2528,20 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, char *err, size
 			msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
 			return -1;
 		}
-		void *obj = stf__alloc_with(size ? size : 1, sitenum, id);
-		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0) {
+		void *obj = mapping ? stf__mmap_with(size, PROT_READ | PROT_WRITE, sitenum, id) :
+			    stf__alloc_with(size ? size : 1, sitenum, id);
+		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0 ||
+		    (mapping && prot != (PROT_READ | PROT_WRITE) &&
+		     served_protect_add((uint64_t)(uintptr_t)obj, size, (int)prot) < 0)) {
 			snprintf(err, errlen, "out of memory allocating %" PRIu64 " bytes for %.200s",
 				 size, site);
 			msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
 			return -1;
 		}
-		memset(obj, 0, size); /* validation mode: nothing left over */
+		if (!mapping) /* (a new mapping is zero already) */
+			memset(obj, 0, size); /* validation mode: nothing left over */
 		addrs[n++] = (uint64_t)(uintptr_t)obj;
-		pos += 20 + sl;
+		pos += hs + sl;
 	}
 	return msg_send(conn, M_ADDRS, addrs, (uint32_t)(n * 8));
 bad:
@@ -2428,6 +2596,7 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 
 	memset(rep, 0, sizeof(*rep));
 	served.n = 0;
+	nserved_protect = 0;
 	for (;;) {
 		if (msg_recv(conn, &type, buf, &len) < 0) {
 			snprintf(rep->error, sizeof(rep->error), "reversed version: the "
@@ -2442,9 +2611,11 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 				goto lost;
 			break;
 		}
-		case M_ALLOC: {
+		case M_ALLOC:
+		case M_MMAP: {
 			size_t before = served.n;
-			if (serve_alloc(conn, buf, len, rep->error, sizeof(rep->error)) < 0)
+			if (serve_alloc(conn, buf, len, type == M_MMAP, rep->error,
+					sizeof(rep->error)) < 0)
 				return -1;
 			rep->dynamic_objects += served.n - before;
 			break;
@@ -2460,6 +2631,11 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			uint32_t status = 1;
 			if (len >= 4)
 				memcpy(&status, buf, 4);
+			if (!status && apply_protect(served_protect, nserved_protect, rep->error,
+						     sizeof(rep->error)) < 0) {
+				msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+				return -1;
+			}
 			msg_send(conn, M_OK, NULL, 0);
 			rep->seconds_transfer = stf__now() - t0;
 			if (status) {

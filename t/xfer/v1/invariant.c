@@ -2,7 +2,6 @@
 /* Invariant violations: version 1 builds the state named by argv[1];
  * version 2 changed the types so that this state cannot be transferred
  * and the update must roll back with a precise message. */
-#include <sys/mman.h>
 #include "xt.h"
 
 enum mode { OFF, SLOW, FAST };
@@ -39,7 +38,6 @@ static int (*to_gone_function)(void);
 static union ambiguous amb;
 static int shrinking[4];
 static unsigned long negative_dst;
-static char *region;
 static struct holder holder;
 static struct A *to_a;
 
@@ -57,7 +55,7 @@ static __attribute__((noinline)) void init(const char *what)
 	else if (!strcmp(what, "gone-member"))
 		to_gone_member = &rec.gone_member;
 	else if (!strcmp(what, "wild"))
-		wild = (int *)0x1000;
+		wild = (int *)0x10000000; /* above the lowest mappable address */
 	else if (!strcmp(what, "gone-function"))
 		to_gone_function = helper;
 	else if (!strcmp(what, "ambiguous"))
@@ -68,9 +66,6 @@ static __attribute__((noinline)) void init(const char *what)
 		negative_dst = (unsigned long)-1;
 	else if (!strcmp(what, "type-mismatch"))
 		to_a = &holder.a;
-	else if (!strcmp(what, "mmap"))
-		region = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			      -1, 0);
 	gone_static++;
 	holder.pad = 1;
 }

@@ -40,7 +40,6 @@ static int (*to_gone_function)(void);
 static union ambiguous amb;
 static int shrinking[3];
 static long negative_dst;  /* was unsigned long */
-static char *region;
 static struct holder holder;
 static struct A *to_a;
 
@@ -57,7 +56,6 @@ static __attribute__((noinline)) void init(void)
 	amb.n = 1;
 	shrinking[2] = 1;
 	negative_dst = 1;
-	region = NULL;
 	holder.pad = 1;
 	to_a = NULL;
 }
