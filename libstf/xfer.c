@@ -1719,7 +1719,7 @@ struct alloc_req {
 
 /* The protection of the pages [addr, addr+size) of process pid, from
  * /proc/PID/maps: PROT_*, -1 if it cannot be read or a page is not mapped,
- * -2 if the pages have different protections. */
+ * -2 if the pages have different protections, -3 if they are shared. */
 static int mapping_prot(pid_t pid, uint64_t addr, uint64_t size)
 {
 	char path[64], line[512];
@@ -1747,6 +1747,10 @@ static int mapping_prot(pid_t pid, uint64_t addr, uint64_t size)
 		    covered < hi) {
 			int p = (perm[0] == 'r' ? PROT_READ : 0) | (perm[1] == 'w' ? PROT_WRITE : 0) |
 				(perm[2] == 'x' ? PROT_EXEC : 0);
+			if (perm[3] == 's') {
+				prot = -3;
+				break;
+			}
 			if (prot >= 0 && p != prot) {
 				prot = -2;
 				break;
@@ -1760,7 +1764,7 @@ static int mapping_prot(pid_t pid, uint64_t addr, uint64_t size)
 		have -= used;
 	}
 	close(fd);
-	return prot == -2 || covered >= addr + size ? prot : -1;
+	return prot < -1 || covered >= addr + size ? prot : -1;
 }
 
 static int is_dynamic(const struct stf_obj *o)
@@ -1897,6 +1901,12 @@ static int schedule_dynamic(struct stf_xfer *x)
 				      " bytes) have different protections; transferring such a "
 				      "mapping is not implemented", obj_name(o, on, sizeof(on)),
 				      o->addr, o->size);
+				goto out;
+			}
+			if (prot == -3) {
+				xfail(x, "%s: the mapping at 0x%" PRIx64 " (%" PRIu64 " bytes) is "
+				      "shared (MAP_SHARED); transferring shared mappings is not "
+				      "implemented", obj_name(o, on, sizeof(on)), o->addr, o->size);
 				goto out;
 			}
 			if (prot < 0) {

@@ -4,7 +4,7 @@
  * and from a heap object; a read-only mapping of numbers; a
  * mapping of text.  Each is re-created in the new version with the same
  * size and protection (argv[1] "mixed": one with pages of different
- * protections, which is refused). */
+ * protections, "shared": a shared one, which are refused). */
 #include <sys/mman.h>
 #include "xt.h"
 
@@ -58,6 +58,10 @@ int main(int argc, char **argv)
 		/* pages of one mapping with different protections */
 		if (argc > 1 && !strcmp(argv[1], "mixed"))
 			mprotect(table, 4096, PROT_READ);
+		/* a mapping shared with other processes */
+		if (argc > 1 && !strcmp(argv[1], "shared"))
+			text = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	}
 	XT_V1_LOOP();
 }
