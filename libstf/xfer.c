@@ -42,6 +42,12 @@ static int have_own_frame;
  * (the old version has nothing to pair them with). */
 static struct stf_index own_startup = STF_INDEX_INIT;
 
+/* The mappings the forward transfer created (value = the old version's
+ * size): a mapping's size is whole pages of whole elements, which a type
+ * change can round up; the backward transfer gives it its old size back
+ * when the contents fit, so the round trip is exact. */
+static struct stf_index fwd_mappings = STF_INDEX_INIT;
+
 void stf__xfer_set_frame(const struct stf_parked_frame *frame)
 {
 	if (frame) {
@@ -1493,7 +1499,7 @@ static int check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t 
 
 static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 {
-	struct stf_obj *so = &x->src->objs[i];
+	struct stf_obj *so = &x->src->objs[i], trimmed;
 	const struct stf_obj *dobj = &x->dst->objs[j];
 	const uint8_t *s = so->bytes;
 	uint8_t *d = x->img[j];
@@ -1564,6 +1570,20 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		return 0;
 	}
 	uint64_t count = so->size / esz;
+	if (so->kind == STF_OBJ_MMAP && desz && count * desz > dobj->size) {
+		/* a mapping given back its old, smaller size (fwd_mappings):
+		 * the elements that do not fit were checked to be zero */
+		count = dobj->size / desz;
+		if (!all_zero(s + count * esz, so->size - count * esz)) {
+			xfail(x, "%s: the elements from %" PRIu64 " on do not fit in the "
+			      "destination's mapping of %" PRIu64 " bytes", cur_path(x), count,
+			      dobj->size);
+			return -1;
+		}
+		trimmed = *so;
+		trimmed.size = count * esz;
+		so = &trimmed;
+	}
 	if (x->pair[i].same && !x->cb_type && so->size == dobj->size) {
 		/* unchanged type: one copy, then the pointers of each element */
 		const struct stf_layout *l = stf__layout(x->layouts, so->unit, st);
@@ -1868,6 +1888,24 @@ static int apply_protect(const struct stf_range *r, size_t n, char *err, size_t 
 	return 0;
 }
 
+/* Backward: the size of the old version's mapping that the forward
+ * transfer turned into o, if o's elements of type (du, dt) fit in it (the
+ * rest are zero), else `size`. */
+static uint64_t old_mapping_size(const struct stf_obj *o, const struct stf_meta_unit *du,
+				 uint32_t dt, uint64_t size)
+{
+	const struct stf_range *r = stf__index_find(&fwd_mappings, o->addr, 0);
+	if (!r || r->start != o->addr || r->size != o->size || r->value >= size ||
+	    !o->unit || !du || !o->bytes)
+		return size;
+	uint64_t esz = T(o->unit, strip(o->unit, o->type))->size;
+	uint64_t desz = T(du, strip(du, dt))->size;
+	uint64_t fit = desz ? r->value / desz * esz : 0;
+	if (!esz || fit > o->size || !all_zero(o->bytes + fit, o->size - fit))
+		return size;
+	return r->value;
+}
+
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
@@ -1963,8 +2001,11 @@ static int schedule_dynamic(struct stf_xfer *x)
 		req[n].type = dt;
 		req[n].size = du ? dst_size(o, du, dt) : o->size;
 		req[n].prot = prot;
-		if (prot >= 0) /* whole pages */
+		if (prot >= 0) { /* whole pages */
 			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
+			if (x->dir == STF_BACKWARD)
+				req[n].size = old_mapping_size(o, du, dt, req[n].size);
+		}
 		n++;
 	}
 	if (x->fault == STF_FAULT_LEAK) {
@@ -2003,8 +2044,11 @@ static int schedule_dynamic(struct stf_xfer *x)
 				/* writable while it is filled */
 				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
 					req[k].size, PROT_READ | PROT_WRITE, site, req[k].id);
-				if (addrs[k] && req[k].prot != (PROT_READ | PROT_WRITE) &&
-				    add_protect(x, addrs[k], req[k].size, req[k].prot) < 0)
+				if (addrs[k] && ((req[k].prot != (PROT_READ | PROT_WRITE) &&
+						  add_protect(x, addrs[k], req[k].size,
+							      req[k].prot) < 0) ||
+						 stf__index_add(&fwd_mappings, addrs[k], req[k].size,
+								src->objs[req[k].src].size) < 0))
 					addrs[k] = 0;
 			}
 			if (!addrs[k]) {
@@ -2317,6 +2361,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 		return -1;
 	}
 	stf__index_reset(&own_startup);
+	stf__index_reset(&fwd_mappings);
 	for (size_t k = 0; k < dst.nobjs; k++)
 		if (is_dynamic(&dst.objs[k]) && !(dst.objs[k].flags & STF_OBJF_INTERNAL))
 			stf__index_add(&own_startup, dst.objs[k].addr, dst.objs[k].size,
@@ -2328,6 +2373,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	    transform_all(&x) == 0 &&
 	    apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0)
 		rc = 0;
+	stf__index_sort(&fwd_mappings, NULL, NULL);
 	rep->seconds_transfer = stf__now() - t1;
 	xfer_fini(&x);
 	stf__peer_close(&src);

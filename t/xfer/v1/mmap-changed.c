@@ -28,6 +28,7 @@ static struct rec *cursor;
 static struct holder *holder;
 static const long *ro;
 static char *text;
+static struct rec *page; /* one page of records: grows to two in v2 */
 
 static __attribute__((noinline)) void init(void)
 {
@@ -50,6 +51,11 @@ static __attribute__((noinline)) void init(void)
 	ro = numbers;
 	text = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	strcpy(text, "hello from a mapping");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page[0].key = 1;
+	page[0].next = &page[1];
+	page[1].key = 2;
+	page[1].next = &table[3];
 }
 
 int main(void)

@@ -25,6 +25,7 @@ static struct rec *cursor;
 static struct holder *holder;
 static const long *ro;
 static char *text;
+static struct rec *page; /* one page of records: grows to two in v2 */
 
 #define CHECK_NEW_MEMBERS(i) CHECK(table[i].flags == 0)
 
@@ -49,6 +50,11 @@ static __attribute__((noinline)) void init(void)
 	ro = numbers;
 	text = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	strcpy(text, "hello from a mapping");
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page[0].key = 1;
+	page[0].next = &page[1];
+	page[1].key = 2;
+	page[1].next = &table[3];
 }
 
 /* The protection of the mapping holding p, from /proc/self/maps. */
@@ -99,5 +105,9 @@ int main(void)
 		CHECK(perms_of(ro, perms) && !strcmp(perms, "r--p"));
 	}
 	CHECK(text && !strcmp(text, "hello from a mapping"));
+	CHECK(page && page[0].key == 1 && page[0].next == &page[1]);
+	CHECK(page && page[1].key == 2 && page[1].next == &table[3]);
+	/* 128 records of 48 bytes: two pages, given back one in the round trip */
+	CHECK(page && perms_of((char *)page + 2 * 4096 - 1, perms));
 	XT_V2_RESULT();
 }
