@@ -188,6 +188,7 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "bytes", "%llu", (unsigned long long)rep->bytes);
 	ttst_msg_addf(&out, "pointers", "%llu", (unsigned long long)rep->pointers);
 	ttst_msg_addf(&out, "type_transforms", "%llu", (unsigned long long)rep->type_transforms);
+	ttst_msg_addf(&out, "integers", "%llu", (unsigned long long)rep->integers);
 	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
 	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);
 	ttst_msg_addf(&out, "seconds_metadata", "%.6f", rep->seconds_metadata);

@@ -221,9 +221,13 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	if (!ttst_msg_get(m, key))
 		return;
 	printf("%-9s %llu static, %llu dynamic, %llu locals, %llu bytes, %llu pointers, "
-	       "%llu type transformations, %llu dropped, %llu added\n", label,
+	       "%llu type transformations, %llu dropped, %llu added", label,
 	       F("static_objects"), F("dynamic_objects"), F("locals"), F("bytes"),
 	       F("pointers"), F("type_transforms"), F("dropped"), F("added"));
+	/* integers kept in pointer-typed values ((void *)1, thread arguments) */
+	if (F("integers"))
+		printf(", %llu integers in pointers", F("integers"));
+	putchar('\n');
 #undef F
 }
 
