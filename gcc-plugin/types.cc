@@ -414,6 +414,8 @@ static bool in_main_file (location_t loc)
 
 void stf_note_main_file_type (void *gcc_data, void *)
 {
+	/* Only recorded types: they are kept alive, so their addresses
+	 * cannot be reused by later types. */
 	static std::set<tree> seen;
 	tree t = (tree) gcc_data;
 
