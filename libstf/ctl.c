@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "ctl.h"
+#include "epoll.h"
 #include "root.h"
 #include "update.h"
 #include "xfer.h"
@@ -189,6 +190,7 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "pointers", "%llu", (unsigned long long)rep->pointers);
 	ttst_msg_addf(&out, "type_transforms", "%llu", (unsigned long long)rep->type_transforms);
 	ttst_msg_addf(&out, "integers", "%llu", (unsigned long long)rep->integers);
+	ttst_msg_addf(&out, "epoll", "%llu", (unsigned long long)rep->epoll);
 	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
 	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);
 	ttst_msg_addf(&out, "seconds_metadata", "%.6f", rep->seconds_metadata);
@@ -406,6 +408,9 @@ static pid_t msg_pid(const char *key)
 /* F: commit.  The update point returns in the program's thread(s). */
 static void cmd_commit(void)
 {
+	/* Only now: the past version shares the epoll instances and keeps
+	 * them as they were if the update rolls back. */
+	stf__epoll_commit();
 	stf__set_role(STF_ROLE_NORMAL);
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);

@@ -30,6 +30,7 @@
 
 #include "alloc.h"
 #include "callbacks.h"
+#include "epoll.h"
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
@@ -1021,6 +1022,49 @@ static int all_zero(const uint8_t *p, size_t n)
 	return 1;
 }
 
+/*
+ * An ambiguous union (a pointer member, no annotation) is only a problem
+ * when one of its pointer members' slots holds something that could be a
+ * pointer: zeros and small integers are copied as they are (a used
+ * pthread_mutex_t, a union of a descriptor and a pointer holding the
+ * descriptor).  In a local of an update point's function it is copied as
+ * it is: such locals are scratch filled before each use (the struct
+ * epoll_event of an event loop), and libc's unions cannot be annotated.
+ */
+static int union_holds_pointer(struct stf_xfer *x, const struct stf_meta_unit *u,
+			       uint32_t t, const uint8_t *s)
+{
+	const struct stf_type_rec *U;
+
+	if (x->obj && x->obj->kind == STF_OBJ_LOCAL)
+		return 0;
+	t = strip(u, t);
+	U = T(u, t);
+	for (uint32_t i = 0; i < U->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[U->members + i];
+		const struct stf_layout *l = stf__layout(x->layouts, u, m->type);
+		if (!l)
+			return 1;
+		for (size_t k = 0; k < l->n; k++) {
+			const struct stf_leaf *f = &l->leaves[k];
+			uint64_t off = (uint64_t)m->offset + f->off, v = 0;
+			if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
+				continue;
+			if (off + (f->kind == STF_LEAF_AMBIG ? f->size : 8) > U->size)
+				return 1;
+			if (f->kind == STF_LEAF_AMBIG) {
+				if (!all_zero(s + off, f->size))
+					return 1;
+				continue;
+			}
+			memcpy(&v, s + off, 8);
+			if (v && !stf__not_a_pointer(v))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Relocate the pointer at s into d. */
 static int reloc_into(struct stf_xfer *x, const uint8_t *s, uint8_t *d, const struct pointee *pe)
 {
@@ -1057,7 +1101,7 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
 			continue;
 		if (f->kind == STF_LEAF_AMBIG) {
-			if (!all_zero(s + f->off, f->size)) {
+			if (union_holds_pointer(x, f->unit, f->type, s + f->off)) {
 				char tn[128];
 				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 				x->leaf_active = 1;
@@ -1322,7 +1366,7 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		break;
 	case STF_K_UNION:
 		if (S->kind == STF_K_UNION) {
-			if ((S->flags & STF_TF_AMBIGUOUS) && !all_zero(s, S->size)) {
+			if ((S->flags & STF_TF_AMBIGUOUS) && union_holds_pointer(x, su, st, s)) {
 				xfail(x, "%s: ambiguous %s holds a non-NULL value; annotate it with "
 				      "STF_IXFER or STF_PXFER, or register a callback", cur_path(x),
 				      type_str(su, st, a, sizeof(a)));
@@ -2339,6 +2383,21 @@ static void xfer_fini(struct stf_xfer *x)
 #define SRC_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
 		   (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
 
+/* epoll data words (see epoll.h): pointers into the past version's
+ * objects move with them; descriptors and numbers stay. */
+static int epoll_relocate(void *ctx, uint64_t data, uint64_t *out, char *err, size_t errlen)
+{
+	struct stf_xfer *x = ctx;
+
+	if (!data || stf__not_a_pointer(data) || !stf__peer_find(x->src, data))
+		return 1;
+	if (stf__xfer_relocate(x, data, out) < 0) {
+		snprintf(err, errlen, "%s", x->rep->error);
+		return -1;
+	}
+	return 0;
+}
+
 int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 {
 	struct stf_peer src, dst;
@@ -2371,7 +2430,9 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	rep->seconds_metadata = t1 - t0;
 	if (xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && schedule(&x) == 0 &&
 	    transform_all(&x) == 0 &&
-	    apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0)
+	    apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0 &&
+	    stf__epoll_plan(epoll_relocate, &x, &rep->epoll, rep->error,
+			    sizeof(rep->error)) == 0)
 		rc = 0;
 	stf__index_sort(&fwd_mappings, NULL, NULL);
 	rep->seconds_transfer = stf__now() - t1;

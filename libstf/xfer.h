@@ -31,6 +31,8 @@ struct stf_xfer_report {
 	uint64_t added;            /* destination objects with no source */
 	uint64_t integers;         /* pointer-typed values holding integers
 	                              (no user address): kept as they are */
+	uint64_t epoll;            /* forward: epoll registrations whose data
+	                              pointer is relocated at commit */
 	uint64_t differences;      /* diff only: number of differences */
 	double   seconds_metadata; /* loading the peer's metadata and catalog */
 	double   seconds_transfer;

@@ -227,6 +227,8 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	/* integers kept in pointer-typed values ((void *)1, thread arguments) */
 	if (F("integers"))
 		printf(", %llu integers in pointers", F("integers"));
+	if (F("epoll"))
+		printf(", %llu epoll registrations", F("epoll"));
 	putchar('\n');
 #undef F
 }
