@@ -7,7 +7,9 @@
  * statics and locals by static ID, its dynamic objects by site ID and
  * dynamic ID; P's dynamic objects of instrumented sites must all come back.
  * Values are compared leaf by leaf (padding is ignored), pointers by the
- * (object, offset) or (library symbol, offset) they point to.
+ * (object, offset) or (library symbol, offset) they point to; pointers to
+ * stdio streams libc allocated (re-created by the transfer, not copied) by
+ * the stream's file descriptor, mode and pending output.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -45,12 +47,20 @@ static void report(struct differ *d, const char *fmt, ...)
 
 struct target {
 	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack,
-	             5 an integer (no user address) */
+	             5 an integer (no user address), 6 a stdio stream */
 	const char *id, *lib;
 	uint64_t dyn, off, raw;
 	struct stf_arg_ref arg; /* kind 4: the argument or variable, if one */
 	char arg_str[256];
+	struct stf_stream stream; /* kind 6 */
 };
+
+/* A pointer to a stream libc allocated: compared by what re-creates it. */
+static void canon_stream(struct stf_peer *p, uint64_t v, struct target *t)
+{
+	if (stf__peer_stream(p, v, &t->stream) == 0)
+		t->kind = 6;
+}
 
 static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 {
@@ -101,6 +111,10 @@ static int same_target(const struct target *a, const struct target *b)
 		if (a->arg.kind != b->arg.kind)
 			return 0;
 		return a->arg.kind == STF_ARG_NONE || !strcmp(a->arg_str, b->arg_str);
+	case 6:
+		return a->stream.fd == b->stream.fd && !strcmp(a->stream.mode, b->stream.mode) &&
+		       a->stream.pending == b->stream.pending &&
+		       a->stream.pending_hash == b->stream.pending_hash;
 	default:
 		return a->raw == b->raw;
 	}
@@ -132,6 +146,11 @@ static void fmt_target(const struct target *t, char *buf, size_t len)
 		break;
 	case 5:
 		snprintf(buf, len, "0x%" PRIx64 " (an integer)", t->raw);
+		break;
+	case 6:
+		snprintf(buf, len, "stdio stream (file descriptor %d, mode \"%s\", %" PRIu64
+			 " bytes of pending output)", t->stream.fd, t->stream.mode,
+			 t->stream.pending);
 		break;
 	default:
 		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);
@@ -261,6 +280,16 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			memcpy(&rv, rb + off, 8);
 			canon(d->p, pv, &pt);
 			canon(d->r, rv, &rt);
+			if (pt.kind == 1 && pt.off == 0 && f->kind == STF_LEAF_PTR) {
+				const struct stf_obj *po = stf__peer_find(d->p, pv);
+				if (po && (po->flags & STF_OBJF_STREAM)) {
+					/* the reversed version's stream is its own
+					 * libc's block, whatever its catalog says */
+					canon_stream(d->p, pv, &pt);
+					if (rv && !stf__not_a_pointer(rv) && rt.kind != 2)
+						canon_stream(d->r, rv, &rt);
+				}
+			}
 			if (!same_target(&pt, &rt)) {
 				char path[1024], a[300], b[300];
 				uint32_t lt;

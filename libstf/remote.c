@@ -193,6 +193,76 @@ int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t le
 	return 0;
 }
 
+/* glibc's FILE flags (libio.h, not installed): the ones that say how a
+ * stream was opened and what its buffer holds. */
+#define IO_MAGIC_MASK        0xFFFF0000u
+#define IO_MAGIC             0xFBAD0000u
+#define IO_UNBUFFERED        0x0002u
+#define IO_NO_READS          0x0004u
+#define IO_NO_WRITES         0x0008u
+#define IO_IN_BACKUP         0x0100u
+#define IO_LINE_BUF          0x0200u
+#define IO_CURRENTLY_PUTTING 0x0800u
+#define IO_IS_APPENDING      0x1000u
+
+int stf__peer_stream(const struct stf_peer *p, uint64_t addr, struct stf_stream *s)
+{
+	FILE f; /* the peer's FILE, read as bytes: its pointers are the peer's */
+	uint32_t flags;
+
+	memset(s, 0, sizeof(*s));
+	if (stf__peer_read(p, addr, &f, sizeof(f)) < 0)
+		return -1;
+	flags = (uint32_t)f._flags;
+	if ((flags & IO_MAGIC_MASK) != IO_MAGIC ||
+	    (flags & (IO_NO_READS | IO_NO_WRITES)) == (IO_NO_READS | IO_NO_WRITES) ||
+	    f._fileno < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->fd = f._fileno;
+	if (flags & IO_NO_READS)
+		snprintf(s->mode, sizeof(s->mode), "%s", flags & IO_IS_APPENDING ? "a" : "w");
+	else if (flags & IO_NO_WRITES)
+		snprintf(s->mode, sizeof(s->mode), "r");
+	else
+		snprintf(s->mode, sizeof(s->mode), "%s", flags & IO_IS_APPENDING ? "a+" : "r+");
+	s->buffering = flags & IO_UNBUFFERED ? _IONBF : flags & IO_LINE_BUF ? _IOLBF : _IOFBF;
+	s->wide = f._mode > 0;
+	uint64_t rp = (uint64_t)(uintptr_t)f._IO_read_ptr, re = (uint64_t)(uintptr_t)f._IO_read_end;
+	uint64_t wb = (uint64_t)(uintptr_t)f._IO_write_base, wp = (uint64_t)(uintptr_t)f._IO_write_ptr;
+	/* pushed-back characters (ungetc) live in a backup area: unread too */
+	if (rp < re)
+		s->unread = re - rp;
+	else if (flags & IO_IN_BACKUP)
+		s->unread = 1;
+	if ((flags & IO_CURRENTLY_PUTTING) && wp > wb) {
+		s->pending = wp - wb;
+		s->pending_addr = wb;
+	}
+	s->pending_hash = 0xcbf29ce484222325ULL;
+	if (s->pending) {
+		uint8_t *b = stf__raw_malloc(s->pending);
+		if (!b)
+			return -1;
+		if (stf__peer_read(p, wb, b, s->pending) < 0) {
+			stf__raw_free(b);
+			return -1;
+		}
+		for (uint64_t i = 0; i < s->pending; i++)
+			s->pending_hash = (s->pending_hash ^ b[i]) * 0x100000001b3ULL;
+		stf__raw_free(b);
+	}
+	return 0;
+}
+
+int stf__is_file_type(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = stf_meta_strip_typedefs(u, t);
+	return t < u->ntypes && u->types[t].kind == STF_K_STRUCT &&
+	       !strcmp(stf_meta_str(u, u->types[t].name), "_IO_FILE");
+}
+
 int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
 		    char *err, size_t errlen)
 {
@@ -1698,6 +1768,12 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 					continue;
 				const struct stf_meta_unit *pu = f->unit;
 				uint32_t pt = f->type;
+				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
+					/* libc's FILE (with its lock and wide data
+					 * after it): re-created, never typed */
+					t->flags |= STF_OBJF_STREAM;
+					continue;
+				}
 				stf__complete_type(p->meta, &pu, &pt);
 				if (!useful_pointee(pu, pt))
 					continue;

@@ -39,6 +39,9 @@ enum stf_obj_kind {
 #define STF_OBJF_INTERNAL 0x04u /* libstf's own allocation: never state */
 #define STF_OBJF_EXTERNAL 0x08u /* allocated by uninstrumented code */
 #define STF_OBJF_OWN      0x10u /* the future version's own startup object */
+#define STF_OBJF_STREAM   0x20u /* a stdio stream libc allocated, the target
+				   of a typed FILE pointer: re-created, not
+				   copied (see struct stf_stream) */
 
 struct stf_obj {
 	uint64_t addr;
@@ -177,6 +180,26 @@ uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr
 /* Release the ELF files the symbol lookups keep open (after the last
  * transfer of this process). */
 void stf__peer_forget_files(void);
+
+/*
+ * A stdio stream of a peer, read from glibc's FILE fields: what re-creates
+ * it in another process on the same (inherited) file descriptor.
+ */
+struct stf_stream {
+	int fd;
+	int buffering;         /* _IOFBF, _IOLBF or _IONBF */
+	char mode[4];          /* fdopen's mode: "r", "w", "a", "r+" or "a+" */
+	uint64_t unread;       /* buffered input not consumed yet */
+	uint64_t pending;      /* buffered output not written yet ... */
+	uint64_t pending_addr; /* ... at this address of the peer */
+	uint64_t pending_hash; /* FNV-1a of those bytes (diff) */
+	int wide;              /* wide-oriented (fwide > 0) */
+};
+/* Read the stream at addr of the peer: 0, or -1 (errno) if its FILE
+ * cannot be read or its flags say neither reading nor writing. */
+int stf__peer_stream(const struct stf_peer *p, uint64_t addr, struct stf_stream *s);
+/* Is (u, t) (typedefs followed) glibc's struct _IO_FILE (FILE)? */
+int stf__is_file_type(const struct stf_meta_unit *u, uint32_t t);
 
 /* Bulk memory access of a peer. */
 int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t len);

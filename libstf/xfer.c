@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -525,6 +526,8 @@ static const char *obj_name(const struct stf_obj *o, char *buf, size_t len)
 	return buf;
 }
 
+static int64_t stream_target(struct stf_xfer *x, size_t i);
+
 static int64_t pair_target(struct stf_xfer *x, size_t i)
 {
 	struct pairing *p = &x->pair[i];
@@ -534,6 +537,8 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 
 	if (p->dst >= 0)
 		return p->dst;
+	if (p->dst == PAIR_UNRESOLVED && (o->flags & STF_OBJF_STREAM))
+		return stream_target(x, i);
 	if (p->dst == PAIR_UNRESOLVED) {
 		const char *id = o->id;
 		p->dst = PAIR_NONE;
@@ -1485,6 +1490,43 @@ static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_
 	return 0;
 }
 
+/* The first typed value of the source holding a pointer into o: its path
+ * in buf ("main.c:logf", "main.c:init/conns#0@3.log"); 0, or -1 if none.
+ * (Only on the way to an error: it looks at every pointer.) */
+static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len)
+{
+	const struct stf_peer *p = x->src;
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *r = &p->objs[i];
+		if (!r->unit || !r->bytes || (r->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
+		    (r->kind != STF_OBJ_STATIC && r->kind != STF_OBJ_LOCAL && !is_dynamic(r)))
+			continue;
+		const struct stf_layout *l = stf__layout(x->layouts, r->unit, r->type);
+		if (!l || !l->nptrs || !l->size)
+			continue;
+		uint64_t count = is_dynamic(r) && r->size >= l->size ? r->size / l->size : 1;
+		for (uint64_t e = 0; e < count; e++)
+			for (size_t k = 0; k < l->n; k++) {
+				const struct stf_leaf *f = &l->leaves[k];
+				uint64_t v;
+				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+					continue;
+				memcpy(&v, r->bytes + e * l->size + f->off, 8);
+				if (v - o->addr >= o->size)
+					continue;
+				uint32_t lt;
+				size_t n;
+				obj_name(r, buf, len);
+				n = strlen(buf);
+				if (count > 1 && n < len)
+					n += snprintf(buf + n, len - n, "[%" PRIu64 "]", e);
+				stf__type_path(r->unit, r->type, f->off, buf, len, &lt);
+				return 0;
+			}
+	}
+	return -1;
+}
+
 /*
  * An object copied as raw bytes (no type says where its pointers are):
  * a word holding an address of the source's image or of one of its
@@ -1498,6 +1540,24 @@ static int check_raw(struct stf_xfer *x, const struct stf_obj *o)
 
 	if (!find_raw_pointer(x, o, 0, o->size, &off, &v, what, sizeof(what)))
 		return 0;
+	if (o->dyn_id && (o->flags & STF_OBJF_EXTERNAL)) {
+		/* a block of uninstrumented code ("libc.so.6+0x761fb"): the
+		 * user has no allocator wrapper to annotate there */
+		char lib[128], from[400] = "";
+		const char *plus = strchr(o->id, '+');
+		snprintf(lib, sizeof(lib), "%.*s", plus ? (int)(plus - o->id) : (int)strlen(o->id),
+			 o->id);
+		if (find_referrer(x, o, from + 6, sizeof(from) - 6) == 0)
+			memcpy(from, " from ", 6);
+		xfail(x, "%s: untyped block allocated inside %s (%" PRIu64 " bytes) is "
+		      "pointed to%s, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a "
+		      "pointer into %s (stale in the new version): pointers to memory a "
+		      "library allocated for itself cannot be transferred; keep that pointer "
+		      "out of the state (STF_IXFER) or register a callback (stf_on_object) "
+		      "for the object holding it", obj_name(o, on, sizeof(on)), lib, o->size,
+		      *from ? from : " from typed state", off, v, what);
+		return -1;
+	}
 	/* a site "file.c:func/return#n" is inside an allocator wrapper */
 	const char *colon = strchr(o->id, ':');
 	const char *slash = colon ? strchr(colon, '/') : NULL;
@@ -1681,6 +1741,8 @@ enum msg_type {
 	M_ERROR,         /* R -> F: error text */
 	M_MMAP,          /* F -> R: [u64 size, u64 id, u32 prot, u32 len, site[len]]...:
 	                    create mappings (writable until M_DONE), reply M_ADDRS */
+	M_STREAM,        /* F -> R: i32 fd, i32 buffering, char mode[4], pending
+	                    output...: re-create a stdio stream, reply M_ADDRS (one) */
 };
 
 #define MSG_MAX 65536u
@@ -1909,6 +1971,157 @@ static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t 
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* stdio streams: a FILE libc allocated is re-created, not copied.      */
+
+/*
+ * Re-create a stream of the other version in this process on the same
+ * file descriptor (inherited), with its mode and buffering, and its
+ * pending output put back into the buffer, not written: the file changes
+ * only when the new owner flushes, after the commit; on a rollback this
+ * process dies and the old version still holds the bytes.  NULL with a
+ * message in err.  (A stream made before a failure is left open: closing
+ * it would flush it, and the process is discarded anyway.)
+ */
+static FILE *stream_create(int fd, const char *mode, int buffering, const void *pending,
+			   size_t n, char *err, size_t errlen)
+{
+	FILE *f = fdopen(fd, mode);
+	if (!f) {
+		snprintf(err, errlen, "cannot re-create the stdio stream on file descriptor "
+			 "%d: fdopen(%d, \"%s\"): %s", fd, fd, mode, strerror(errno));
+		return NULL;
+	}
+	/* full buffering allocates the buffer now, so its size is known
+	 * before anything is put in it; other modes keep it */
+	if (setvbuf(f, NULL, _IOFBF, 0) != 0 ||
+	    (buffering != _IOFBF && setvbuf(f, NULL, buffering, 0) != 0)) {
+		snprintf(err, errlen, "cannot set the buffering of the stdio stream "
+			 "re-created on file descriptor %d", fd);
+		return NULL;
+	}
+	if (!n)
+		return f;
+	if (buffering == _IONBF || n > __fbufsize(f)) {
+		snprintf(err, errlen, "the %zu bytes of pending output of the stdio stream on "
+			 "file descriptor %d do not fit in the re-created stream's buffer "
+			 "(%zu bytes)", n, fd, buffering == _IONBF ? (size_t)0 : __fbufsize(f));
+		return NULL;
+	}
+	if (fwrite(pending, 1, n, f) != n || __fpending(f) != n) {
+		snprintf(err, errlen, "the pending output of the stdio stream on file "
+			 "descriptor %d could not be kept in the re-created stream's buffer "
+			 "(%zu of %zu bytes there)", fd, __fpending(f), n);
+		return NULL;
+	}
+	return f;
+}
+
+/* Ask R to re-create a stream (M_STREAM); its address in *addr. */
+static int remote_stream(struct stf_xfer *x, const struct stf_stream *st,
+			 const uint8_t *pending, uint64_t *addr)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	int32_t fd = st->fd, buffering = st->buffering;
+	uint32_t type, len;
+
+	if (12 + st->pending > MSG_MAX) {
+		xfail(x, "%s: the stdio stream on file descriptor %d holds %" PRIu64 " bytes "
+		      "of pending output, more than the transfer connection carries at once "
+		      "(%u); re-creating it is not implemented", cur_path(x), st->fd,
+		      st->pending, MSG_MAX - 12);
+		return -1;
+	}
+	memcpy(buf, &fd, 4);
+	memcpy(buf + 4, &buffering, 4);
+	memcpy(buf + 8, st->mode, 4);
+	if (st->pending)
+		memcpy(buf + 12, pending, st->pending);
+	if (msg_send(x->conn, M_STREAM, buf, (uint32_t)(12 + st->pending)) < 0 ||
+	    msg_recv(x->conn, &type, buf, &len) < 0) {
+		xfail(x, "backward transfer: connection to the reversed version lost while "
+		      "re-creating a stdio stream: %s", strerror(errno));
+		return -1;
+	}
+	if (type == M_ERROR) {
+		xfail(x, "%s: reversed version: %.*s", cur_path(x), (int)len, (const char *)buf);
+		return -1;
+	}
+	if (type != M_ADDRS || len != 8) {
+		xfail(x, "backward transfer: malformed reply from the reversed version");
+		return -1;
+	}
+	memcpy(addr, buf, 8);
+	return 0;
+}
+
+/* The destination's stream for the source's stream object i, made on the
+ * first pointer to it (the pairing keeps it: one stream however many
+ * pointers). */
+static int64_t stream_target(struct stf_xfer *x, size_t i)
+{
+	struct pairing *p = &x->pair[i];
+	const struct stf_obj *o = &x->src->objs[i];
+	struct stf_stream st;
+	char on[256], err[512];
+	uint64_t addr = 0;
+
+	p->dst = PAIR_NONE;
+	obj_name(o, on, sizeof(on));
+	if (stf__peer_stream(x->src, o->addr, &st) < 0) {
+		xfail(x, "%s: points to %s, taken for a stdio stream (FILE *), but no "
+		      "stdio stream is there (%s)", cur_path(x), on, strerror(errno));
+		return -1;
+	}
+	if (st.unread) {
+		xfail(x, "%s: points to a stdio stream (%s, file descriptor %d, mode \"%s\") "
+		      "holding %" PRIu64 " bytes of buffered input not read yet: the new "
+		      "version's stream cannot get them without moving the file offset the "
+		      "old version shares, which a rollback would find moved; read the "
+		      "input to the end of the buffer before the update point, or make the "
+		      "stream unbuffered (setvbuf(f, NULL, _IONBF, 0))", cur_path(x), on,
+		      st.fd, st.mode, st.unread);
+		return -1;
+	}
+	if (st.wide) {
+		xfail(x, "%s: points to a wide-oriented stdio stream (%s, file descriptor "
+		      "%d); re-creating wide streams is not implemented", cur_path(x), on,
+		      st.fd);
+		return -1;
+	}
+	uint8_t *pending = st.pending ? stf__arena_alloc(x->arena, st.pending) : NULL;
+	if (st.pending && (!pending ||
+			   stf__peer_read(x->src, st.pending_addr, pending, st.pending) < 0)) {
+		xfail(x, "%s: cannot read the %" PRIu64 " bytes of pending output of the "
+		      "stdio stream %s (file descriptor %d)", cur_path(x), st.pending, on, st.fd);
+		return -1;
+	}
+	if (x->dst->self) {
+		FILE *f = stream_create(st.fd, st.mode, st.buffering, pending, st.pending,
+					err, sizeof(err));
+		if (!f) {
+			xfail(x, "%s: %s", cur_path(x), err);
+			return -1;
+		}
+		addr = (uint64_t)(uintptr_t)f;
+	} else if (remote_stream(x, &st, pending, &addr) < 0) {
+		return -1;
+	}
+	struct stf_obj d = *o;
+	d.addr = addr;
+	d.unit = NULL;
+	d.bytes = NULL;
+	int64_t j = dst_add(x, &d);
+	if (j < 0) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	p->dst = j;
+	p->dst_addr = addr;
+	p->same = 1; /* the same libc: a member of the FILE is where it was */
+	return j;
+}
+
 static int add_protect(struct stf_xfer *x, uint64_t addr, uint64_t size, int prot)
 {
 	struct stf_range *n = stf__raw_realloc(x->protect, (x->nprotect + 1) * sizeof(*n));
@@ -1975,6 +2188,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 			continue;
 		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed)
 			continue;
+		if (o->flags & STF_OBJF_STREAM)
+			continue; /* re-created when a pointer to it is relocated */
 		int prot = -1;
 		if (o->kind == STF_OBJ_MMAP) {
 			prot = mapping_prot(src->pid, o->addr, o->size);
@@ -2705,6 +2920,35 @@ static int serve_zero(int conn, const uint8_t *p, uint32_t len, char *err, size_
 	return rc;
 }
 
+/* M_STREAM: re-create a stdio stream of the future version here. */
+static int serve_stream(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	int32_t fd, buffering;
+	char mode[4];
+	if (len < 12) {
+		snprintf(err, errlen, "malformed stream request from the future version");
+		msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
+	memcpy(&fd, p, 4);
+	memcpy(&buffering, p + 4, 4);
+	memcpy(mode, p + 8, 4);
+	if (mode[3] || (buffering != _IOFBF && buffering != _IOLBF && buffering != _IONBF) ||
+	    (strcmp(mode, "r") && strcmp(mode, "w") && strcmp(mode, "a") &&
+	     strcmp(mode, "r+") && strcmp(mode, "a+"))) {
+		snprintf(err, errlen, "malformed stream request from the future version");
+		msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
+	FILE *f = stream_create(fd, mode, buffering, p + 12, len - 12, err, errlen);
+	if (!f) {
+		msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
+	uint64_t addr = (uint64_t)(uintptr_t)f;
+	return msg_send(conn, M_ADDRS, &addr, 8);
+}
+
 int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 {
 	static __thread uint8_t buf[MSG_MAX];
@@ -2737,6 +2981,10 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			rep->dynamic_objects += served.n - before;
 			break;
 		}
+		case M_STREAM:
+			if (serve_stream(conn, buf, len, rep->error, sizeof(rep->error)) < 0)
+				return -1;
+			break;
 		case M_ZERO:
 			if (serve_zero(conn, buf, len, rep->error, sizeof(rep->error)) < 0) {
 				msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));

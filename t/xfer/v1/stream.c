@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A log file kept in a global FILE *, opened for appending, with output
+ * still in its buffer at the update point: the new version gets a stream
+ * on the same file descriptor holding that output, once however many
+ * pointers point to it. */
+#include "xt.h"
+
+struct holder {
+	FILE *f;
+	int lines;
+};
+
+static FILE *logf;
+static FILE *alias;
+static struct holder *h;
+static char path[256];
+
+/* not inlined: its allocation sites are identical in both versions */
+static __attribute__((noinline)) void init(void)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/ttst-stream-%d.log", dir && *dir ? dir : "/tmp",
+		 (int)getpid());
+	unlink(path);
+	logf = fopen(path, "a");
+	if (!logf) {
+		perror(path);
+		exit(1);
+	}
+	alias = logf;
+	h = malloc(sizeof(*h));
+	h->f = logf;
+	fprintf(logf, "line 1\n");
+	fflush(logf);
+	/* pending at the update point: written by the new version only */
+	fprintf(h->f, "line 2\n");
+	fprintf(alias, "line 3\n");
+	h->lines = 3;
+}
+
+int main(void)
+{
+	if (!stf_is_updating())
+		init();
+	XT_V1_LOOP();
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Streams the transfer refuses (the same program in both versions):
+ *   unread  a read stream with buffered input not consumed yet;
+ *   void    a FILE libc allocated, held in a void * (no stream type says
+ *           what it is: a block of libc copied as raw bytes). */
+#include "xt.h"
+
+static FILE *in;
+static void *opaque;
+static char path[256];
+
+static __attribute__((noinline)) void init(const char *what)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/ttst-stream-refused-%d", dir && *dir ? dir : "/tmp",
+		 (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (!f || fputs("first\nsecond\nthird\n", f) < 0 || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+	char line[64];
+	FILE *s = fopen(path, "r");
+	unlink(path);
+	if (!s || !fgets(line, sizeof(line), s)) { /* the other 13 bytes wait */
+		perror(path);
+		exit(1);
+	}
+	if (!strcmp(what, "void"))
+		opaque = s;
+	else
+		in = s;
+}
+
+int main(int argc, char **argv)
+{
+	if (!stf_is_updating())
+		init(argc > 1 ? argv[1] : "unread");
+	XT_V1_LOOP();
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Version 2 of stream.c: the same state; it writes two more lines and
+ * checks that the file holds every line exactly once, in order. */
+#include "xt.h"
+
+struct holder {
+	FILE *f;
+	int lines;
+};
+
+static FILE *logf;
+static FILE *alias;
+static struct holder *h;
+static char path[256];
+
+static __attribute__((noinline)) void init(void)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, sizeof(path), "%s/ttst-stream-%d.log", dir && *dir ? dir : "/tmp",
+		 (int)getpid());
+	unlink(path);
+	logf = fopen(path, "a");
+	if (!logf) {
+		perror(path);
+		exit(1);
+	}
+	alias = logf;
+	h = malloc(sizeof(*h));
+	h->f = logf;
+	fprintf(logf, "line 1\n");
+	fflush(logf);
+	fprintf(h->f, "line 2\n");
+	fprintf(alias, "line 3\n");
+	h->lines = 3;
+}
+
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	CHECK(logf && logf != stdout && logf != stderr);
+	CHECK(alias == logf);
+	CHECK(h && h->f == logf && h->lines == 3);
+	if (logf && h) {
+		for (int i = 4; i <= 5; i++)
+			fprintf(logf, "line %d\n", i);
+		CHECK(fflush(logf) == 0);
+		FILE *in = fopen(path, "r");
+		char got[256] = "";
+		size_t n = in ? fread(got, 1, sizeof(got) - 1, in) : 0;
+		got[n] = 0;
+		if (in)
+			fclose(in);
+		CHECK(!strcmp(got, "line 1\nline 2\nline 3\nline 4\nline 5\n"));
+		if (strcmp(got, "line 1\nline 2\nline 3\nline 4\nline 5\n"))
+			fprintf(stderr, "the log file holds:\n%s", got);
+	}
+	unlink(path);
+	XT_V2_RESULT();
+}
