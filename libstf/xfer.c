@@ -2008,7 +2008,10 @@ static FILE *stream_create(int fd, const char *mode, int buffering, const void *
 			 "(%zu bytes)", n, fd, buffering == _IONBF ? (size_t)0 : __fbufsize(f));
 		return NULL;
 	}
-	if (fwrite(pending, 1, n, f) != n || __fpending(f) != n) {
+	/* all but the last byte, then the last: glibc's fwrite writes a
+	 * whole buffer's worth directly to the file instead of buffering it */
+	if (fwrite(pending, 1, n - 1, f) != n - 1 ||
+	    fputc(((const unsigned char *)pending)[n - 1], f) == EOF || __fpending(f) != n) {
 		snprintf(err, errlen, "the pending output of the stdio stream on file "
 			 "descriptor %d could not be kept in the re-created stream's buffer "
 			 "(%zu of %zu bytes there)", fd, __fpending(f), n);

@@ -3,6 +3,7 @@
  * still in its buffer at the update point: the new version gets a stream
  * on the same file descriptor holding that output, once however many
  * pointers point to it. */
+#include <stdio_ext.h>
 #include "xt.h"
 
 struct holder {
@@ -14,6 +15,9 @@ static FILE *logf;
 static FILE *alias;
 static struct holder *h;
 static char path[256];
+static FILE *full;      /* a buffer full to its last byte, not written yet */
+static char full_path[256];
+static size_t full_len;
 
 /* not inlined: its allocation sites are identical in both versions */
 static __attribute__((noinline)) void init(void)
@@ -36,6 +40,17 @@ static __attribute__((noinline)) void init(void)
 	fprintf(h->f, "line 2\n");
 	fprintf(alias, "line 3\n");
 	h->lines = 3;
+
+	snprintf(full_path, sizeof(full_path), "%s.full", path);
+	full = fopen(full_path, "w");
+	if (!full) {
+		perror(full_path);
+		exit(1);
+	}
+	fputc('a', full); /* now the buffer exists */
+	full_len = __fbufsize(full);
+	for (size_t i = 1; i < full_len; i++)
+		fputc('a' + i % 26, full);
 }
 
 int main(void)

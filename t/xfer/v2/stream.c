@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Version 2 of stream.c: the same state; it writes two more lines and
  * checks that the file holds every line exactly once, in order. */
+#include <stdio_ext.h>
 #include "xt.h"
 
 struct holder {
@@ -12,6 +13,9 @@ static FILE *logf;
 static FILE *alias;
 static struct holder *h;
 static char path[256];
+static FILE *full;      /* a buffer full to its last byte, not written yet */
+static char full_path[256];
+static size_t full_len;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -32,6 +36,17 @@ static __attribute__((noinline)) void init(void)
 	fprintf(h->f, "line 2\n");
 	fprintf(alias, "line 3\n");
 	h->lines = 3;
+
+	snprintf(full_path, sizeof(full_path), "%s.full", path);
+	full = fopen(full_path, "w");
+	if (!full) {
+		perror(full_path);
+		exit(1);
+	}
+	fputc('a', full); /* now the buffer exists */
+	full_len = __fbufsize(full);
+	for (size_t i = 1; i < full_len; i++)
+		fputc('a' + i % 26, full);
 }
 
 int main(void)
@@ -54,6 +69,23 @@ int main(void)
 		if (strcmp(got, "line 1\nline 2\nline 3\nline 4\nline 5\n"))
 			fprintf(stderr, "the log file holds:\n%s", got);
 	}
+	CHECK(full && full != logf && full_len > 1 && __fpending(full) == full_len);
+	if (full) {
+		FILE *in = fopen(full_path, "r");
+		CHECK(in && fgetc(in) == EOF); /* nothing written before the commit */
+		if (in)
+			fclose(in);
+		CHECK(fclose(full) == 0);
+		in = fopen(full_path, "r");
+		size_t n = 0;
+		for (int c; in && (c = fgetc(in)) != EOF; n++)
+			if (c != 'a' + (int)(n % 26))
+				break;
+		CHECK(n == full_len);
+		if (in)
+			fclose(in);
+	}
 	unlink(path);
+	unlink(full_path);
 	XT_V2_RESULT();
 }
