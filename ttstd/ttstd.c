@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "binary.h"
 #include "proto.h"
 
 #define MAX_CLIENTS   16
@@ -957,6 +958,7 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	struct ttst_msgbuf cmd;
 	int ok, quiesced = 0, committed = 0;
 	unsigned id;
+	char why[512];
 	char when[32];
 	time_t wall = time(NULL);
 	struct tm tm;
@@ -987,6 +989,10 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	if (d.proc[PAST].fd < 0) {
 		reply_error(cfd, "program pid %d is not connected to ttstd: is it linked with libstf?",
 			    (int)d.proc[PAST].pid);
+		return;
+	}
+	if (ttstd_check_binary(new_path, why, sizeof why) < 0) {
+		reply_error(cfd, "%s", why);
 		return;
 	}
 	new_argv = copy_argv(new_path, req, d.argv);
