@@ -205,22 +205,30 @@ int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t le
 #define IO_CURRENTLY_PUTTING 0x0800u
 #define IO_IS_APPENDING      0x1000u
 
-int stf__peer_stream(const struct stf_peer *p, uint64_t addr, struct stf_stream *s)
+int stf__peer_stream(struct stf_peer *p, uint64_t addr, struct stf_stream *s)
 {
-	FILE f; /* the peer's FILE, read as bytes: its pointers are the peer's */
+	/* the peer's FILE and the function table after it (glibc's struct
+	 * _IO_FILE_plus), read as bytes: their pointers are the peer's */
+	struct {
+		FILE f;
+		uint64_t vtable;
+	} fp;
+	const FILE *f = &fp.f;
 	uint32_t flags;
 
 	memset(s, 0, sizeof(*s));
-	if (stf__peer_read(p, addr, &f, sizeof(f)) < 0)
+	if (stf__peer_read(p, addr, &fp, sizeof(fp)) < 0)
 		return -1;
-	flags = (uint32_t)f._flags;
-	if ((flags & IO_MAGIC_MASK) != IO_MAGIC ||
-	    (flags & (IO_NO_READS | IO_NO_WRITES)) == (IO_NO_READS | IO_NO_WRITES) ||
-	    f._fileno < 0) {
+	flags = (uint32_t)f->_flags;
+	if ((flags & IO_MAGIC_MASK) != IO_MAGIC) {
 		errno = EINVAL;
 		return -1;
 	}
-	s->fd = f._fileno;
+	/* popen's, fmemopen's, fopencookie's streams have their own tables */
+	s->file = fp.vtable && fp.vtable == stf__peer_symbol_addr(p, "libc.so.6", "_IO_file_jumps") &&
+		  f->_fileno >= 0 &&
+		  (flags & (IO_NO_READS | IO_NO_WRITES)) != (IO_NO_READS | IO_NO_WRITES);
+	s->fd = f->_fileno;
 	if (flags & IO_NO_READS)
 		snprintf(s->mode, sizeof(s->mode), "%s", flags & IO_IS_APPENDING ? "a" : "w");
 	else if (flags & IO_NO_WRITES)
@@ -228,9 +236,9 @@ int stf__peer_stream(const struct stf_peer *p, uint64_t addr, struct stf_stream 
 	else
 		snprintf(s->mode, sizeof(s->mode), "%s", flags & IO_IS_APPENDING ? "a+" : "r+");
 	s->buffering = flags & IO_UNBUFFERED ? _IONBF : flags & IO_LINE_BUF ? _IOLBF : _IOFBF;
-	s->wide = f._mode > 0;
-	uint64_t rp = (uint64_t)(uintptr_t)f._IO_read_ptr, re = (uint64_t)(uintptr_t)f._IO_read_end;
-	uint64_t wb = (uint64_t)(uintptr_t)f._IO_write_base, wp = (uint64_t)(uintptr_t)f._IO_write_ptr;
+	s->wide = f->_mode > 0;
+	uint64_t rp = (uint64_t)(uintptr_t)f->_IO_read_ptr, re = (uint64_t)(uintptr_t)f->_IO_read_end;
+	uint64_t wb = (uint64_t)(uintptr_t)f->_IO_write_base, wp = (uint64_t)(uintptr_t)f->_IO_write_ptr;
 	/* pushed-back characters (ungetc) live in a backup area: unread too */
 	if (rp < re)
 		s->unread = re - rp;

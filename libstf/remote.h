@@ -194,10 +194,12 @@ struct stf_stream {
 	uint64_t pending_addr; /* ... at this address of the peer */
 	uint64_t pending_hash; /* FNV-1a of those bytes (diff) */
 	int wide;              /* wide-oriented (fwide > 0) */
+	int file;              /* a stream on a file descriptor (fopen, fdopen),
+	                          not popen, fmemopen, open_memstream... */
 };
 /* Read the stream at addr of the peer: 0, or -1 (errno) if its FILE
- * cannot be read or its flags say neither reading nor writing. */
-int stf__peer_stream(const struct stf_peer *p, uint64_t addr, struct stf_stream *s);
+ * cannot be read or does not hold glibc's stream magic. */
+int stf__peer_stream(struct stf_peer *p, uint64_t addr, struct stf_stream *s);
 /* Is (u, t) (typedefs followed) glibc's struct _IO_FILE (FILE)? */
 int stf__is_file_type(const struct stf_meta_unit *u, uint32_t t);
 

@@ -2076,6 +2076,19 @@ static int64_t stream_target(struct stf_xfer *x, size_t i)
 		      "stdio stream is there (%s)", cur_path(x), on, strerror(errno));
 		return -1;
 	}
+	if (st.wide) {
+		xfail(x, "%s: points to a wide-oriented stdio stream (%s, file descriptor "
+		      "%d); re-creating wide streams is not implemented", cur_path(x), on,
+		      st.fd);
+		return -1;
+	}
+	if (!st.file) {
+		xfail(x, "%s: points to a stdio stream (%s) that is not on a file "
+		      "descriptor of its own (popen, fmemopen, open_memstream or "
+		      "fopencookie made it); re-creating such streams is not implemented",
+		      cur_path(x), on);
+		return -1;
+	}
 	if (st.unread) {
 		xfail(x, "%s: points to a stdio stream (%s, file descriptor %d, mode \"%s\") "
 		      "holding %" PRIu64 " bytes of buffered input not read yet: the new "
@@ -2084,12 +2097,6 @@ static int64_t stream_target(struct stf_xfer *x, size_t i)
 		      "input to the end of the buffer before the update point, or make the "
 		      "stream unbuffered (setvbuf(f, NULL, _IONBF, 0))", cur_path(x), on,
 		      st.fd, st.mode, st.unread);
-		return -1;
-	}
-	if (st.wide) {
-		xfail(x, "%s: points to a wide-oriented stdio stream (%s, file descriptor "
-		      "%d); re-creating wide streams is not implemented", cur_path(x), on,
-		      st.fd);
 		return -1;
 	}
 	uint8_t *pending = st.pending ? stf__arena_alloc(x->arena, st.pending) : NULL;

@@ -2,12 +2,16 @@
 /* Streams the transfer refuses (the same program in both versions):
  *   unread  a read stream with buffered input not consumed yet;
  *   void    a FILE libc allocated, held in a void * (no stream type says
- *           what it is: a block of libc copied as raw bytes). */
+ *           what it is: a block of libc copied as raw bytes);
+ *   memstream  open_memstream's stream: no file descriptor to re-create
+ *           it on. */
 #include "xt.h"
 
 static FILE *in;
 static void *opaque;
 static char path[256];
+static char *mem;
+static size_t memlen;
 
 static __attribute__((noinline)) void init(const char *what)
 {
@@ -18,6 +22,11 @@ static __attribute__((noinline)) void init(const char *what)
 	if (!f || fputs("first\nsecond\nthird\n", f) < 0 || fclose(f)) {
 		perror(path);
 		exit(1);
+	}
+	if (!strcmp(what, "memstream")) {
+		in = open_memstream(&mem, &memlen);
+		fputs("kept in memory", in);
+		return;
 	}
 	char line[64];
 	FILE *s = fopen(path, "r");
