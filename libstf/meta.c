@@ -234,7 +234,7 @@ static bool has_members(uint8_t kind)
 	       kind == STF_K_ENUM || kind == STF_K_FUNCTION;
 }
 
-static const char *kind_word(uint8_t kind)
+const char *stf_meta_kind_name(unsigned kind)
 {
 	static const char *const words[] = {
 		[STF_K_VOID] = "void", [STF_K_INT] = "int", [STF_K_FLOAT] = "float",
@@ -264,7 +264,7 @@ static bool types_ok(struct ctx *c)
 			return false;
 		if (t->nmembers && !has_members(t->kind)) {
 			fail(c, "type %u (%s) has %u members", i,
-			     kind_word(t->kind), t->nmembers);
+			     stf_meta_kind_name(t->kind), t->nmembers);
 			return false;
 		}
 		if ((uint64_t)t->members + t->nmembers > u->nmembers) {
@@ -359,7 +359,7 @@ static bool acyclic(struct ctx *c, bool spelling, uint8_t *colour,
 				continue;
 			if (colour[next] == 1) {
 				fail(c, "type %u (%s) %s itself", next,
-				     kind_word(u->types[next].kind),
+				     stf_meta_kind_name(u->types[next].kind),
 				     spelling ? "is spelled through" : "contains");
 				return false;
 			}
@@ -959,7 +959,7 @@ static void spell(const struct stf_meta_unit *u, uint32_t t, const char *decl,
 	}
 	default: /* VOID, INT, FLOAT, TYPEDEF: spelled by their name */
 		snprintf(out, len, "%s%s%s%s", q,
-			 r->name ? stf_meta_str(u, r->name) : kind_word(r->kind),
+			 r->name ? stf_meta_str(u, r->name) : stf_meta_kind_name(r->kind),
 			 *decl ? " " : "", decl);
 		return;
 	}

@@ -54,6 +54,9 @@ void stf_meta_free(struct stf_meta *m);
 /* String of a unit (never NULL; "" for offset 0). */
 const char *stf_meta_str(const struct stf_meta_unit *u, uint32_t off);
 
+/* Name of a type kind (enum stf_type_kind): "struct", "pointer", "?"... */
+const char *stf_meta_kind_name(unsigned kind);
+
 /* Follow typedefs (and nothing else) to the underlying type index. */
 uint32_t stf_meta_strip_typedefs(const struct stf_meta_unit *u, uint32_t type);
 

@@ -91,15 +91,7 @@ void json_string(FILE *f, const char *str)
 
 const char *kind_name(unsigned kind)
 {
-	static const char *const names[] = {
-		[STF_K_VOID] = "void", [STF_K_INT] = "int", [STF_K_FLOAT] = "float",
-		[STF_K_ENUM] = "enum", [STF_K_POINTER] = "pointer",
-		[STF_K_ARRAY] = "array", [STF_K_STRUCT] = "struct",
-		[STF_K_UNION] = "union", [STF_K_FUNCTION] = "function",
-		[STF_K_TYPEDEF] = "typedef", [STF_K_COMPLEX] = "complex",
-		[STF_K_VECTOR] = "vector",
-	};
-	return kind < sizeof names / sizeof *names && names[kind] ? names[kind] : "?";
+	return stf_meta_kind_name(kind);
 }
 
 const char *object_kind_name(unsigned kind)

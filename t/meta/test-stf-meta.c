@@ -571,6 +571,11 @@ int main(void)
 	cc = getenv("CC");
 	if (!cc || !*cc)
 		cc = "gcc";
+	/* Binaries of an earlier run were built by an earlier plugin. */
+	if (system("rm -rf " WORK) != 0) {
+		perror("rm -rf " WORK);
+		return 99;
+	}
 	if (mkdir(WORK, 0755) && errno != EEXIST) {
 		perror(WORK);
 		return 99;
