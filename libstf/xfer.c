@@ -24,8 +24,11 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1989,7 +1992,9 @@ static FILE *stream_create(int fd, const char *mode, int buffering, const void *
 	FILE *f = fdopen(fd, mode);
 	if (!f) {
 		snprintf(err, errlen, "cannot re-create the stdio stream on file descriptor "
-			 "%d: fdopen(%d, \"%s\"): %s", fd, fd, mode, strerror(errno));
+			 "%d: fdopen(%d, \"%s\"): %s%s", fd, fd, mode, strerror(errno),
+			 errno == EBADF ? " (not inherited by this version: was it opened "
+			 "close-on-exec, fopen(path, \"...e\") or O_CLOEXEC?)" : "");
 		return NULL;
 	}
 	/* full buffering allocates the buffer now, so its size is known
@@ -2018,6 +2023,22 @@ static FILE *stream_create(int fd, const char *mode, int buffering, const void *
 		return NULL;
 	}
 	return f;
+}
+
+/* Is descriptor fd of process a the same open file as fd of process b
+ * (inherited, not a number reused for something else)?  1 or 0. */
+static int same_open_file(pid_t a, pid_t b, int fd)
+{
+	long r = syscall(SYS_kcmp, a, b, KCMP_FILE, fd, fd);
+	if (r >= 0 || errno != ENOSYS)
+		return r == 0;
+	/* a kernel without kcmp: at least the same file */
+	char pa[64], pb[64];
+	struct stat sa, sb;
+	snprintf(pa, sizeof(pa), "/proc/%d/fd/%d", (int)a, fd);
+	snprintf(pb, sizeof(pb), "/proc/%d/fd/%d", (int)b, fd);
+	return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
 /* Ask R to re-create a stream (M_STREAM); its address in *addr. */
@@ -2097,6 +2118,14 @@ static int64_t stream_target(struct stf_xfer *x, size_t i)
 		      "input to the end of the buffer before the update point, or make the "
 		      "stream unbuffered (setvbuf(f, NULL, _IONBF, 0))", cur_path(x), on,
 		      st.fd, st.mode, st.unread);
+		return -1;
+	}
+	if (!same_open_file(x->src->pid, x->dst->pid, st.fd)) {
+		xfail(x, "%s: points to a stdio stream (%s) on file descriptor %d, which "
+		      "the %s version did not inherit (was it opened close-on-exec, "
+		      "fopen(path, \"...e\") or O_CLOEXEC?); re-creating the stream needs "
+		      "the same open file", cur_path(x), on, st.fd,
+		      x->dir == STF_FORWARD ? "new" : "reversed");
 		return -1;
 	}
 	uint8_t *pending = st.pending ? stf__arena_alloc(x->arena, st.pending) : NULL;

@@ -4,7 +4,9 @@
  *   void    a FILE libc allocated, held in a void * (no stream type says
  *           what it is: a block of libc copied as raw bytes);
  *   memstream  open_memstream's stream: no file descriptor to re-create
- *           it on. */
+ *           it on;
+ *   cloexec a stream on a close-on-exec descriptor, which the new version
+ *           does not inherit. */
 #include "xt.h"
 
 static FILE *in;
@@ -22,6 +24,11 @@ static __attribute__((noinline)) void init(const char *what)
 	if (!f || fputs("first\nsecond\nthird\n", f) < 0 || fclose(f)) {
 		perror(path);
 		exit(1);
+	}
+	if (!strcmp(what, "cloexec")) {
+		in = fopen(path, "we");
+		unlink(path);
+		return;
 	}
 	if (!strcmp(what, "memstream")) {
 		in = open_memstream(&mem, &memlen);
