@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Version 2 of stream.c: the same state; it writes two more lines and
- * checks that the file holds every line exactly once, in order. */
+/* Version 2 of stream.c: the holder got a member; v2 writes two more
+ * lines and checks that the file holds every line exactly once, in order. */
 #include <stdio_ext.h>
 #include "xt.h"
 
 struct holder {
+	long added; /* new member: the holder is transformed, not copied */
 	FILE *f;
 	int lines;
 };
@@ -54,7 +55,7 @@ int main(void)
 	XT_V2_RECEIVE(init);
 	CHECK(logf && logf != stdout && logf != stderr);
 	CHECK(alias == logf);
-	CHECK(h && h->f == logf && h->lines == 3);
+	CHECK(h && h->f == logf && h->lines == 3 && h->added == 0);
 	if (logf && h) {
 		for (int i = 4; i <= 5; i++)
 			fprintf(logf, "line %d\n", i);
