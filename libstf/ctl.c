@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "ctl.h"
 #include "epoll.h"
+#include "signals.h"
 #include "root.h"
 #include "update.h"
 #include "xfer.h"
@@ -203,7 +204,8 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 static int env_is_ours(const char *e)
 {
 	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_ROLE "=", STF_ENV_PAST "=",
-					    STF_ENV_ID_BASE "=", STF_ENV_FAULT "=" };
+					    STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
+					    STF_ENV_SIGNALS "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
 		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
@@ -294,7 +296,7 @@ static void cmd_spawn(void)
 	static char *argv[TTST_MSG_FIELDS + 1];
 	static char *envp[MAX_ENV + 8];
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_role[32], e_past[64], e_base[48];
-	static char e_fault[256];
+	static char e_fault[256], e_signals[4096];
 	static char sock[sizeof(struct sockaddr_un)];
 	const char *role = ttst_msg_get(&in, "role");
 	const char *path = ttst_msg_get(&in, "path");
@@ -357,6 +359,13 @@ static void cmd_spawn(void)
 		snprintf(e_fault, sizeof e_fault, "%s=%s", STF_ENV_FAULT, fault);
 		envp[envc++] = e_fault;
 	}
+	if (strcmp(role, "future") == 0) {
+		size_t n = (size_t)snprintf(e_signals, sizeof e_signals, "%s=", STF_ENV_SIGNALS);
+		if (stf__signals_describe(e_signals + n, sizeof e_signals - n) < 0)
+			warn("too many signal handlers to carry to the new version");
+		else
+			envp[envc++] = e_signals;
+	}
 	envp[envc] = NULL;
 
 	pid = spawn_process(path, argv, envp, err, sizeof err);
@@ -411,6 +420,7 @@ static void cmd_commit(void)
 	/* Only now: the past version shares the epoll instances and keeps
 	 * them as they were if the update rolls back. */
 	stf__epoll_commit();
+	stf__signals_commit();
 	stf__set_role(STF_ROLE_NORMAL);
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
@@ -667,6 +677,9 @@ __attribute__((constructor)) static void ctl_init(void)
 		return;
 	}
 	strcpy(sa.sun_path, sock);
+	if (r == STF_ROLE_FUTURE)
+		stf__signals_note(getenv(STF_ENV_SIGNALS));
+	unsetenv(STF_ENV_SIGNALS);
 	unsetenv(STF_ENV_CTL);
 	unsetenv(STF_ENV_ROLE);
 	unsetenv(STF_ENV_PAST);
