@@ -3,6 +3,7 @@
  * still in its buffer at the update point: the new version gets a stream
  * on the same file descriptor holding that output, once however many
  * pointers point to it. */
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include "xt.h"
 
@@ -16,8 +17,10 @@ static FILE *alias;
 static struct holder *h;
 static char path[256];
 static FILE *full;      /* a buffer full to its last byte, not written yet */
-static char full_path[256];
 static size_t full_len;
+/* the files, read back by version 2 (their names are gone at once: a
+ * rolled-back or killed test leaves nothing behind) */
+static int log_fd = -1, full_fd = -1;
 
 /* not inlined: its allocation sites are identical in both versions */
 static __attribute__((noinline)) void init(void)
@@ -31,6 +34,8 @@ static __attribute__((noinline)) void init(void)
 		perror(path);
 		exit(1);
 	}
+	log_fd = open(path, O_RDONLY);
+	unlink(path);
 	alias = logf;
 	h = malloc(sizeof(*h));
 	h->f = logf;
@@ -41,10 +46,12 @@ static __attribute__((noinline)) void init(void)
 	fprintf(alias, "line 3\n");
 	h->lines = 3;
 
-	snprintf(full_path, sizeof(full_path), "%s.full", path);
-	full = fopen(full_path, "w");
-	if (!full) {
-		perror(full_path);
+	strncat(path, ".full", sizeof(path) - strlen(path) - 1);
+	full = fopen(path, "w");
+	full_fd = open(path, O_RDONLY);
+	unlink(path);
+	if (!full || log_fd < 0 || full_fd < 0) {
+		perror(path);
 		exit(1);
 	}
 	fputc('a', full); /* now the buffer exists */

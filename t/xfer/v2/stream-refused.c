@@ -17,6 +17,11 @@ static size_t memlen;
 
 static __attribute__((noinline)) void init(const char *what)
 {
+	if (!strcmp(what, "memstream")) {
+		in = open_memstream(&mem, &memlen);
+		fputs("kept in memory", in);
+		return;
+	}
 	const char *dir = getenv("TMPDIR");
 	snprintf(path, sizeof(path), "%s/ttst-stream-refused-%d", dir && *dir ? dir : "/tmp",
 		 (int)getpid());
@@ -28,11 +33,6 @@ static __attribute__((noinline)) void init(const char *what)
 	if (!strcmp(what, "cloexec")) {
 		in = fopen(path, "we");
 		unlink(path);
-		return;
-	}
-	if (!strcmp(what, "memstream")) {
-		in = open_memstream(&mem, &memlen);
-		fputs("kept in memory", in);
 		return;
 	}
 	char line[64];
