@@ -1372,6 +1372,12 @@ EXPORT int stf_unregister_object(void *ptr)
 #define STATIC_BIT (1ULL << 63)
 static struct stf_index lookup_index = STF_INDEX_INIT;
 
+EXPORT const struct stf_unit *const *stf__units(size_t *n)
+{
+	*n = nunits;
+	return units;
+}
+
 static const struct stf_blob_hdr *unit_blob(const struct stf_unit *u)
 {
 	return (const struct stf_blob_hdr *)(uintptr_t)u->blob;

@@ -50,6 +50,10 @@ void stf__raw_free(void *ptr);
  * it before other threads allocate, as the transfer does). */
 void stf__alloc_bump_id(uint64_t min_next);
 
+/* The executable's metadata units, validated when their sites were
+ * numbered (alignment padding skipped); *n is set to their count. */
+const struct stf_unit *const *stf__units(size_t *n);
+
 /* Make sure stf__root is initialized (site table, units, exe path).  Done
  * by a library constructor and lazily by the allocator; idempotent. */
 void stf__alloc_init(void);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * signals.c - the past version's signal handlers, carried to the future
- * (signals.h).  Function IDs come from the executable's own metadata,
- * read in place: nothing is allocated, so the past version's tracked
- * state stays as it was.
+ * (signals.h).  Function IDs come from the executable's own metadata
+ * units as alloc.c validated them, read in place: nothing is allocated,
+ * so the past version's tracked state stays as it was.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "root.h"
+#include "alloc.h"
 #include "signals.h"
 #include "stf-format.h"
 
@@ -21,10 +21,11 @@
 static uint64_t each_function(uint64_t (*fn)(const char *id, uint64_t addr, const void *arg),
 			      const void *arg)
 {
-	for (uint64_t p = stf__root.units_start; p + sizeof(struct stf_unit) <= stf__root.units_end;) {
-		const struct stf_unit *u = (const struct stf_unit *)(uintptr_t)p;
-		if (u->magic != STF_UNIT_MAGIC || u->version != STF_FORMAT_VERSION)
-			break;
+	size_t n;
+	const struct stf_unit *const *units = stf__units(&n);
+
+	for (size_t k = 0; k < n; k++) {
+		const struct stf_unit *u = units[k];
 		const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
 		const struct stf_object_rec *o =
 			(const struct stf_object_rec *)((const char *)b + b->objects.off);
@@ -36,7 +37,6 @@ static uint64_t each_function(uint64_t (*fn)(const char *id, uint64_t addr, cons
 			if (r)
 				return r;
 		}
-		p += stf_unit_size(u->nobjects);
 	}
 	return 0;
 }
