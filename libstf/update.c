@@ -137,6 +137,7 @@ static void park(struct stf_parked_frame *f)
 		handing_over = true;
 		quiescing = true;
 		nframes = 0;
+		uint64_t own = generation;
 		/* Unpublished (out of memory), this thread counts as never
 		 * parked: stf__quiesce_wait() times out and the update fails. */
 		publish_locked(f);
@@ -144,7 +145,10 @@ static void park(struct stf_parked_frame *f)
 		stf__ctl_update_point_reached(f);
 		pthread_mutex_lock(&q_lock);
 		handing_over = false;
-		if (quiescing) /* the control code declined: nobody else releases */
+		/* The control code declined: nobody else releases.  After a
+		 * commit the quiescence was released already, and one that is
+		 * under way now is the next update's: not ours to end. */
+		if (quiescing && generation == own)
 			release_locked();
 		pthread_cond_broadcast(&q_cond);
 		pthread_mutex_unlock(&q_lock);
@@ -399,6 +403,8 @@ static int wait_parked_locked(pid_t self, pid_t pid, unsigned timeout_ms)
 	uint64_t deadline = now_ms() + timeout_ms;
 	int ret = -1;
 	for (;;) {
+		if (!quiescing)
+			break;  /* released under us: nothing to wait for */
 		int missing = sweep_locked(self, pid, true);
 		if (missing == 0) {
 			publish_frames_locked();
