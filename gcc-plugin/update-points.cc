@@ -9,6 +9,12 @@
  * a local is in scope once its DECL_EXPR has been passed, so locals
  * declared after the update point are not passed.  Parameters come first,
  * then locals from the outermost scope inwards.
+ *
+ * Calls to pthread_cond_wait, pthread_cond_timedwait and
+ * pthread_cond_clockwait become wait points the same way (libstf/wait.h):
+ * an idle worker of a thread pool waits there, not at an update point.
+ * Their frame records start with two pseudo-locals for the wait's cond
+ * and mutex arguments, which libstf passes itself.
  */
 #include "stf-plugin.h"
 #include "update-points.h"
@@ -48,6 +54,42 @@ tree frame_fn_decl (void)
 	return decl;
 }
 
+tree wait_fn_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		tree type = build_varargs_function_type_list (integer_type_node,
+							      const_ptr_type_node,
+							      unsigned_type_node,
+							      ptr_type_node, ptr_type_node,
+							      integer_type_node,
+							      const_ptr_type_node, NULL_TREE);
+		decl = build_fn_decl (STF_WAIT_POINT_FN, type);
+		stf_keep (decl);
+	}
+	return decl;
+}
+
+/* The kind of condition-variable wait `call` is (libstf/wait.h's clock
+ * argument), or 0 if it is none. */
+enum wait_kind { NOT_A_WAIT = 0, WAIT_UNTIMED, WAIT_TIMED, WAIT_CLOCK };
+
+wait_kind cond_wait_kind (tree call)
+{
+	tree fn = get_callee_fndecl (call);
+	if (!fn || !DECL_NAME (fn) || !TREE_PUBLIC (fn))
+		return NOT_A_WAIT;
+	const char *name = stf_decl_name (fn);
+	int nargs = call_expr_nargs (call);
+	if (nargs == 2 && !strcmp (name, "pthread_cond_wait"))
+		return WAIT_UNTIMED;
+	if (nargs == 3 && !strcmp (name, "pthread_cond_timedwait"))
+		return WAIT_TIMED;
+	if (nargs == 4 && !strcmp (name, "pthread_cond_clockwait"))
+		return WAIT_CLOCK;
+	return NOT_A_WAIT;
+}
+
 bool is_update_point (tree call)
 {
 	tree fn = get_callee_fndecl (call);
@@ -78,7 +120,12 @@ bool passable (tree var, tree fndecl)
 	return true;
 }
 
-tree rewrite (tree call, walk_state *st)
+/* Record the frame of a point in st's function with `pseudo` (name, type)
+ * locals first; returns the argument list of the rewritten call: unit,
+ * frame index, then `fixed`, then &local for each local in scope. */
+std::vector<tree> frame_args (tree call, walk_state *st,
+			      const std::vector<pending_local> &pseudo,
+			      const std::vector<tree> &fixed)
 {
 	std::vector<tree> vars;
 	for (tree p = DECL_ARGUMENTS (st->fndecl); p; p = DECL_CHAIN (p))
@@ -96,6 +143,11 @@ tree rewrite (tree call, walk_state *st)
 	std::vector<tree> args;
 	args.push_back (build_fold_addr_expr (stf_unit_decl ()));
 	args.push_back (build_int_cst (unsigned_type_node, frames.size ()));
+	for (const pending_local &l : pseudo) {
+		stf_keep (l.type);
+		f.locals.push_back (l);
+	}
+	args.insert (args.end (), fixed.begin (), fixed.end ());
 	for (tree v : vars) {
 		TREE_ADDRESSABLE (v) = 1;
 		args.push_back (build_fold_addr_expr (v));
@@ -103,7 +155,48 @@ tree rewrite (tree call, walk_state *st)
 		f.locals.push_back ({ stf_decl_name (v), TREE_TYPE (v) });
 	}
 	frames.push_back (f);
-	return build_call_expr_loc_array (loc, frame_fn_decl (), args.size (), args.data ());
+	return args;
+}
+
+tree rewrite_update_point (tree call, walk_state *st)
+{
+	std::vector<tree> args = frame_args (call, st, {}, {});
+	return build_call_expr_loc_array (EXPR_LOCATION (call), frame_fn_decl (),
+					  args.size (), args.data ());
+}
+
+tree rewrite_wait (tree call, wait_kind kind, walk_state *st)
+{
+	tree cond = CALL_EXPR_ARG (call, 0), mutex = CALL_EXPR_ARG (call, 1);
+	tree clock, abstime;
+	switch (kind) {
+	case WAIT_UNTIMED:
+		clock = build_int_cst (integer_type_node, STF_WAIT_UNTIMED);
+		abstime = null_pointer_node;
+		break;
+	case WAIT_TIMED:
+		clock = build_int_cst (integer_type_node, STF_WAIT_TIMED);
+		abstime = CALL_EXPR_ARG (call, 2);
+		break;
+	default:
+		clock = fold_convert (integer_type_node, CALL_EXPR_ARG (call, 2));
+		abstime = CALL_EXPR_ARG (call, 3);
+		break;
+	}
+	std::vector<pending_local> pseudo = {
+		{ STF_WAIT_COND_LOCAL, TREE_TYPE (cond) },
+		{ STF_WAIT_MUTEX_LOCAL, TREE_TYPE (mutex) },
+	};
+	std::vector<tree> fixed = {
+		fold_convert (ptr_type_node, cond),
+		fold_convert (ptr_type_node, mutex),
+		clock,
+		fold_convert (const_ptr_type_node, abstime),
+	};
+	std::vector<tree> args = frame_args (call, st, pseudo, fixed);
+	tree rewritten = build_call_expr_loc_array (EXPR_LOCATION (call), wait_fn_decl (),
+						    args.size (), args.data ());
+	return fold_convert (TREE_TYPE (call), rewritten);
 }
 
 tree walk_body (tree *tp, int *walk_subtrees, void *data)
@@ -121,7 +214,10 @@ tree walk_body (tree *tp, int *walk_subtrees, void *data)
 		break;
 	case CALL_EXPR:
 		if (is_update_point (*tp)) {
-			*tp = rewrite (*tp, st);
+			*tp = rewrite_update_point (*tp, st);
+			*walk_subtrees = 0;
+		} else if (wait_kind kind = cond_wait_kind (*tp)) {
+			*tp = rewrite_wait (*tp, kind, st);
 			*walk_subtrees = 0;
 		}
 		break;

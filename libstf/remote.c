@@ -575,8 +575,20 @@ static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 		     (int)p->pid, stf_meta_str(u, fr->func), strerror(errno));
 		return -1;
 	}
-	/* threads parked in the same function are paired in order */
+	/* Threads parked in the same function are paired in order.  A thread
+	 * waiting on a condition variable (wait.h) pairs only with one that
+	 * waits too: resuming a wait where the old version stood at an update
+	 * point (or the reverse) would run the wrong code with the locals. */
 	const char *func = stf_meta_str(u, fr->func);
+	if (fr->nlocals >= 2 &&
+	    strcmp(stf_meta_str(u, u->locals[fr->locals].name), STF_WAIT_COND_LOCAL) == 0) {
+		snprintf(key, sizeof(key), "%s [wait]", func);
+		func = stf__arena_strdup(p->arena, key);  /* kept by `seen` */
+		if (!func) {
+			fail(err, errlen, "out of memory cataloging locals");
+			return -1;
+		}
+	}
 	if (!stf__strmap_get(seen, func, &occurrence))
 		occurrence++;
 	stf__strmap_put(seen, func, occurrence);

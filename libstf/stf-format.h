@@ -47,6 +47,19 @@
 #define STF_UPDATE_POINT_FN       "stf__update_point"
 #define STF_UPDATE_POINT_FRAME_FN "stf__update_point_frame"
 
+/* Called by rewritten condition-variable waits (libstf/wait.h):
+ * stf__wait_point(unit, frame, cond, mutex, clock, abstime, &local...).
+ * The frame record of such a wait point starts with two locals of these
+ * names - not C identifiers - describing the wait's own cond and mutex
+ * arguments, which are relocated like the program's locals. */
+#define STF_WAIT_POINT_FN     "stf__wait_point"
+#define STF_WAIT_COND_LOCAL   "(cond)"
+#define STF_WAIT_MUTEX_LOCAL  "(mutex)"
+/* The clock argument: what the rewritten call was. */
+#define STF_WAIT_UNTIMED (-1) /* pthread_cond_wait */
+#define STF_WAIT_TIMED   (-2) /* pthread_cond_timedwait: the cond's own clock */
+                              /* >= 0: pthread_cond_clockwait with that clock */
+
 /* ------------------------------------------------------------------ */
 /* The unit header, in section STF_UNITS_SECTION (relocated data).      */
 

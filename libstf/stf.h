@@ -59,7 +59,9 @@ void stf__update_point(void);
  * When an update is pending the calling thread parks here until the update
  * commits (in the new version it returns there) or rolls back (it returns
  * here).  The plugin rewrites the slow-path call so the locals of the
- * enclosing function in scope at this point are transferred too.
+ * enclosing function in scope at this point are transferred too.  In
+ * instrumented code pthread_cond_wait, pthread_cond_timedwait and
+ * pthread_cond_clockwait are update points as well (see stf.h(3)).
  */
 #define stf_update_point()                                      \
 	do {                                                    \

@@ -14,7 +14,8 @@
  * comes round to its update point.  Only threads whose current system
  * call (from /proc/self/task/TID/syscall) is such a call are kicked, and
  * the kick repeats every few milliseconds to catch a thread that checked
- * the flag just before blocking.
+ * the flag just before blocking.  A thread waiting on a condition variable
+ * in a wait point (wait.c) is woken by a broadcast instead, as often.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -35,6 +36,7 @@
 #include "alloc.h"
 #include "stf-format.h"
 #include "update.h"
+#include "wait.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -124,7 +126,7 @@ static int publish_locked(const struct stf_parked_frame *f)
 	return 0;
 }
 
-static void park(struct stf_parked_frame *f)
+void stf__park(struct stf_parked_frame *f)
 {
 	f->tid = (uint64_t)gettid_raw();
 	pthread_mutex_lock(&q_lock);
@@ -173,11 +175,10 @@ static void park(struct stf_parked_frame *f)
 EXPORT void stf__update_point(void)
 {
 	struct stf_parked_frame f = { 0 };
-	park(&f);
+	stf__park(&f);
 }
 
-/* Number of locals of frame record `frame` of `unit`, 0 if unreadable. */
-static uint32_t frame_nlocals(const struct stf_unit *u, unsigned frame)
+uint32_t stf__frame_nlocals(const struct stf_unit *u, unsigned frame)
 {
 	if (!u || u->magic != STF_UNIT_MAGIC)
 		return 0;
@@ -193,7 +194,7 @@ static uint32_t frame_nlocals(const struct stf_unit *u, unsigned frame)
 
 EXPORT void stf__update_point_frame(const void *unit, unsigned frame, ...)
 {
-	uint32_t n = frame_nlocals(unit, frame);
+	uint32_t n = stf__frame_nlocals(unit, frame);
 	if (n > MAX_FRAME_LOCALS)
 		n = 0;  /* a damaged record: publish no locals rather than guess */
 	uint64_t locals[n ? n : 1];
@@ -208,7 +209,7 @@ EXPORT void stf__update_point_frame(const void *unit, unsigned frame, ...)
 		.nlocals = n,
 		.locals = n ? (uintptr_t)locals : 0,
 	};
-	park(&f);
+	stf__park(&f);
 }
 
 /* ------------------------------------------------------------------ */
@@ -362,6 +363,8 @@ static int sweep_locked(pid_t self, pid_t pid, bool kick)
 			missing++;
 			if (kick && ev > 0)
 				syscall(SYS_tgkill, pid, tid, kick_signal());
+			else if (kick)
+				stf__wait_wake(tid);
 		}
 	}
 	close(fd);

@@ -34,6 +34,15 @@ void stf__quiesce_exclude_self(void);
  * each local of frame record `frame` of `unit` (struct stf_unit). */
 void stf__update_point_frame(const void *unit, unsigned frame, ...);
 
+/* Park the calling thread at an update point described by `frame` (its
+ * locals stay valid while it is parked); returns when released - at once
+ * if no quiescence is under way. */
+void stf__park(struct stf_parked_frame *frame);
+
+/* Number of locals of frame record `frame` of `unit`, 0 if unreadable. */
+struct stf_unit;
+uint32_t stf__frame_nlocals(const struct stf_unit *unit, unsigned frame);
+
 /* The role of this process, set by ctl.c from the environment at start. */
 void stf__set_role(enum stf_role role);
 

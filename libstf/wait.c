@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * wait.c - condition-variable waits as update points (see wait.h).
+ *
+ * A thread-pool worker idle in pthread_cond_wait blocks in a futex wait
+ * that no signal ends: glibc restarts it.  So each thread records, in a
+ * record of its own, the condition variable it is about to wait on, and
+ * quiescence broadcasts that condition variable to wake it.  POSIX lets a
+ * wait return spuriously, so the program (which re-checks its predicate
+ * in a loop) sees nothing unusual.  The per-thread lock makes the waker
+ * and the waiter agree on the record: the waker never broadcasts a
+ * condition variable the thread has stopped waiting on (and may have
+ * destroyed since).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "update.h"
+#include "wait.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct waiter {
+	pid_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t *cond;  /* under lock: the wait in progress, or NULL */
+	struct waiter *next;   /* under waiters_lock */
+};
+
+static pthread_mutex_t waiters_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct waiter *waiters;
+static pthread_key_t waiter_key;
+static bool have_key;
+static __thread struct waiter *self;
+
+/* Thread exit: forget the thread's record. */
+static void waiter_gone(void *arg)
+{
+	struct waiter *w = arg;
+
+	pthread_mutex_lock(&waiters_lock);
+	for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	pthread_mutex_unlock(&waiters_lock);
+	stf__raw_free(w);
+}
+
+/* The calling thread's record, created on its first wait; NULL when out of
+ * memory (the thread then waits as without libstf, and a quiescence that
+ * needs it times out: nothing changes). */
+static struct waiter *self_waiter(void)
+{
+	if (self || !have_key)
+		return self;
+	struct waiter *w = stf__raw_malloc(sizeof *w);
+	if (!w)
+		return NULL;
+	w->tid = (pid_t)syscall(SYS_gettid);
+	pthread_mutex_init(&w->lock, NULL);
+	w->cond = NULL;
+	if (pthread_setspecific(waiter_key, w) != 0) {
+		stf__raw_free(w);
+		return NULL;
+	}
+	pthread_mutex_lock(&waiters_lock);
+	w->next = waiters;
+	waiters = w;
+	pthread_mutex_unlock(&waiters_lock);
+	return self = w;
+}
+
+static void waiting_on(struct waiter *w, pthread_cond_t *cond)
+{
+	pthread_mutex_lock(&w->lock);
+	w->cond = cond;
+	pthread_mutex_unlock(&w->lock);
+}
+
+EXPORT int stf__wait_wake(pid_t tid)
+{
+	int woken = 0;
+
+	pthread_mutex_lock(&waiters_lock);
+	for (struct waiter *w = waiters; w; w = w->next) {
+		if (w->tid != tid)
+			continue;
+		pthread_mutex_lock(&w->lock);
+		if (w->cond) {
+			pthread_cond_broadcast(w->cond);
+			woken = 1;
+		}
+		pthread_mutex_unlock(&w->lock);
+		break;
+	}
+	pthread_mutex_unlock(&waiters_lock);
+	return woken;
+}
+
+static int wait_as_asked(pthread_cond_t *cond, pthread_mutex_t *mutex, int clock,
+			 const struct timespec *abstime)
+{
+	if (clock == STF_WAIT_UNTIMED)
+		return pthread_cond_wait(cond, mutex);
+	if (clock == STF_WAIT_TIMED)
+		return pthread_cond_timedwait(cond, mutex, abstime);
+	return pthread_cond_clockwait(cond, mutex, (clockid_t)clock, abstime);
+}
+
+#define MAX_FRAME_LOCALS 1024u
+
+EXPORT int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *cond,
+			   pthread_mutex_t *mutex, int clock, const struct timespec *abstime, ...)
+{
+	int rc = 0;
+
+	if (!stf__update_pending) {
+		struct waiter *w = self_waiter();
+		if (w)
+			waiting_on(w, cond);
+		rc = wait_as_asked(cond, mutex, clock, abstime);
+		if (w)
+			waiting_on(w, NULL);
+		if (!stf__update_pending)
+			return rc;
+	}
+
+	/* An update is pending: park here, like at an update point.  The
+	 * wait's own cond and mutex are the frame's first two locals, so in
+	 * the new version they are relocated with the program's. */
+	uint32_t n = stf__frame_nlocals(unit, frame);
+	if (n < 2 || n > MAX_FRAME_LOCALS)
+		n = 0;  /* not a wait point's record: publish no locals rather than guess */
+	uint64_t locals[n ? n : 1];
+	if (n) {
+		va_list ap;
+		locals[0] = (uintptr_t)&cond;
+		locals[1] = (uintptr_t)&mutex;
+		va_start(ap, abstime);
+		for (uint32_t i = 2; i < n; i++)
+			locals[i] = (uintptr_t)va_arg(ap, void *);
+		va_end(ap);
+	}
+	struct stf_parked_frame f = {
+		.unit = n ? (uintptr_t)unit : 0,
+		.frame = frame,
+		.nlocals = n,
+		.locals = n ? (uintptr_t)locals : 0,
+	};
+	/* Parked without the mutex, as a waiting thread is: the state
+	 * transferred holds it unlocked, and other threads may still need
+	 * it to reach their own update points. */
+	pthread_mutex_unlock(mutex);
+	stf__park(&f);
+	pthread_mutex_lock(mutex);
+	return rc;
+}
+
+/* The child of a fork has only the forking thread. */
+static void wait_fork_prepare(void)
+{
+	pthread_mutex_lock(&waiters_lock);
+}
+
+static void wait_fork_parent(void)
+{
+	pthread_mutex_unlock(&waiters_lock);
+}
+
+static void wait_fork_child(void)
+{
+	struct waiter *w = waiters, *next;
+
+	waiters = NULL;
+	for (; w; w = next) {
+		next = w->next;
+		if (w == self) {
+			w->tid = (pid_t)syscall(SYS_gettid);
+			w->next = NULL;
+			waiters = w;
+		} else {
+			stf__raw_free(w);
+		}
+	}
+	pthread_mutex_init(&waiters_lock, NULL);
+}
+
+__attribute__((constructor)) static void wait_init(void)
+{
+	have_key = pthread_key_create(&waiter_key, waiter_gone) == 0;
+	pthread_atfork(wait_fork_prepare, wait_fork_parent, wait_fork_child);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * wait.h - condition-variable waits as update points.
+ *
+ * INTERNAL.  The plugin rewrites every pthread_cond_wait,
+ * pthread_cond_timedwait and pthread_cond_clockwait call of instrumented
+ * code into stf__wait_point(), so an idle pool worker blocked on a
+ * condition variable is an update point with a frame: quiescence wakes it
+ * with a broadcast (a spurious wakeup, which POSIX allows), it parks
+ * without the mutex, and it returns from the wait holding the mutex again
+ * - in the new version, the relocated one.
+ */
+#ifndef STF_WAIT_H
+#define STF_WAIT_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "stf-format.h"
+
+/* The rewritten call: the wait's arguments (clock: STF_WAIT_*), then &local for each local of
+ * frame record `frame` of `unit` after the two the function adds itself
+ * (STF_WAIT_COND_LOCAL and STF_WAIT_MUTEX_LOCAL).  Returns what the wait
+ * returned; 0 after an update. */
+int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *cond,
+		    pthread_mutex_t *mutex, int clock, const struct timespec *abstime, ...);
+
+/* Quiescence (update.c, q_lock held): if thread tid is blocked in a wait
+ * point, wake it so that it parks.  Non-zero if it was. */
+int stf__wait_wake(pid_t tid);
+
+#endif /* STF_WAIT_H */
