@@ -664,6 +664,74 @@ static int reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	return -1;
 }
 
+/* One past the end of an object is also the start of the next one when
+ * the two are adjacent (statics of one section).  A pointer whose type
+ * says which of the two it points to goes there: does a value of type
+ * hash start at off 0 of (u, t) (the type, its first member, element...),
+ * or end at its end (its last element, last member...)? */
+static int type_starts(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY)
+		return type_starts(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
+		return 0;
+	for (uint32_t i = 0; i < R->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[R->members + i];
+		if (!m->offset && !m->bit_size && type_starts(u, m->type, hash, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY)
+		return R->count && type_ends(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT || !R->nmembers)
+		return 0;
+	const struct stf_member_rec *m = &u->members[R->members + R->nmembers - 1];
+	uint32_t mt = strip(u, m->type);
+	return !m->bit_size && mt < u->ntypes && m->offset + T(u, mt)->size == R->size &&
+	       type_ends(u, mt, hash, depth + 1);
+}
+
+/* v is the start of range r: is it rather one past the end of the range
+ * before it, by the pointer's type?  Generic pointers (void, char) keep
+ * the start. */
+static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
+			   const struct pointee *pe)
+{
+	const struct stf_range *lo = x->src->index.ranges;
+	if (!pe || !pe->unit || r == lo || r[-1].start + r[-1].size != r->start)
+		return 0;
+	const struct stf_meta_unit *pu = pe->unit;
+	uint32_t pt = pe->type;
+	stf__complete_type(x->src->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	if (pt >= pu->ntypes)
+		return 0;
+	const struct stf_type_rec *P = T(pu, pt);
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size ||
+	    (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR)))
+		return 0;
+	const struct stf_obj *prev = &x->src->objs[r[-1].value];
+	const struct stf_obj *next = &x->src->objs[r->value];
+	return prev->unit && type_ends(prev->unit, prev->type, P->hash, 0) &&
+	       !(next->unit && type_starts(next->unit, next->type, P->hash, 0));
+}
+
 static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
 {
 	const struct stf_range *r;
@@ -708,6 +776,8 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	}
 	if (!r)
 		return reloc_symbol(x, v, out);
+	if (v == r->start && end_of_previous(x, r, pe))
+		r--;
 	const struct pairing *p = &x->pair[r->value];
 	off = v - r->start;
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
