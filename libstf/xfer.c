@@ -2272,6 +2272,61 @@ static uint64_t old_mapping_size(const struct stf_obj *o, const struct stf_meta_
 	return r->value;
 }
 
+/* The destination's ID of an allocation site, "file.c:func/dest#n": the
+ * site's own rename (stf_rename(STF_RENAME_OBJECT, old site, new site)),
+ * else the renames of the type and member ("struct T.member") or of the
+ * variable (file.c:name) that dest names, so the objects of a site
+ * storing into a renamed type still pair. */
+static const char *site_dst_id(struct stf_xfer *x, const char *id)
+{
+	const char *r, *colon, *slash, *hash;
+	char dest[256], ren[512], brackets[16] = "";
+	size_t dl, bl = 0;
+
+	if (!x->renames)
+		return id;
+	r = stf__rename(STF_RENAME_OBJECT, id, x->dir);
+	if (r != id)
+		return r;
+	colon = strchr(id, ':');
+	slash = colon ? strchr(colon, '/') : NULL;
+	hash = strrchr(id, '#');
+	if (!slash || !hash || hash < slash || (dl = (size_t)(hash - slash - 1)) >= sizeof(dest))
+		return id;
+	memcpy(dest, slash + 1, dl);
+	dest[dl] = 0;
+	while (dl >= 2 && !strcmp(dest + dl - 2, "[]") && bl + 3 < sizeof(brackets)) {
+		dl -= 2;
+		dest[dl] = 0;
+		strcat(brackets, "[]");
+		bl += 2;
+	}
+	if (!strncmp(dest, "struct ", 7) || !strncmp(dest, "union ", 6)) {
+		char *dot = strchr(dest, '.');
+		if (!dot)
+			return id;
+		*dot = 0;
+		snprintf(ren, sizeof(ren), "%s.%s%s", stf__rename(STF_RENAME_TYPE, dest, x->dir),
+			 stf__rename_member(dest, dot + 1, x->dir), brackets);
+		*dot = '.';
+	} else {
+		char oid[300];
+		snprintf(oid, sizeof(oid), "%.*s:%s", (int)(colon - id), id, dest);
+		const char *n = stf__rename(STF_RENAME_OBJECT, oid, x->dir);
+		const char *base = strrchr(n, '/') ? strrchr(n, '/') + 1 :
+				   strrchr(n, ':') ? strrchr(n, ':') + 1 : n;
+		snprintf(ren, sizeof(ren), "%s%s", base, brackets);
+	}
+	if (strlen(ren) == dl + bl && !strncmp(ren, dest, dl))
+		return id;
+	size_t len = (size_t)(slash + 1 - id) + strlen(ren) + strlen(hash) + 1;
+	char *out = stf__arena_alloc(x->arena, len);
+	if (!out)
+		return id;
+	snprintf(out, len, "%.*s%s%s", (int)(slash + 1 - id), id, ren, hash);
+	return out;
+}
+
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
@@ -2286,7 +2341,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		return -1;
 	}
 	/* the site lookups are cached: objects of one site come in runs */
-	const char *last_site = NULL;
+	const char *last_site = NULL, *last_dst_site = NULL;
 	int last_found = 0;
 	const struct stf_meta_unit *last_unit = NULL;
 	uint32_t last_type = STF_NONE;
@@ -2326,10 +2381,12 @@ static int schedule_dynamic(struct stf_xfer *x)
 		uint32_t dt = STF_NONE;
 		if (o->id != last_site) {
 			last_site = o->id;
+			last_dst_site = site_dst_id(x, o->id);
 			last_unit = NULL;
 			last_type = STF_NONE;
 			last_found = (o->flags & STF_OBJF_EXTERNAL) ||
-				     !stf__peer_site_type(dst, o->id, &last_unit, &last_type);
+				     !stf__peer_site_type(dst, last_dst_site, &last_unit,
+							  &last_type);
 		}
 		if (!last_found) {
 			x->rep->dropped++;
@@ -2363,7 +2420,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			dt = STF_NONE;
 		}
 		req[n].src = i;
-		req[n].site = o->id;
+		req[n].site = last_dst_site;
 		req[n].id = o->dyn_id;
 		req[n].unit = du;
 		req[n].type = dt;
