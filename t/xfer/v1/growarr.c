@@ -61,9 +61,27 @@ static __attribute__((noinline)) void init(void)
 	ids_end = ids + 6;
 }
 
+static __attribute__((noinline)) double serve(void)
+{
+	double sum = 0;
+	for (struct point *p = v.items; p < end; p++)
+		sum += p->x + p->y + p->name[1];
+	for (unsigned *u = ids; u < ids_end; u++)
+		sum += *u;
+	for (int i = 0; i < 5; i++)
+		sum += slots[i].used + slots[i].weight;
+	return sum + fifth->x + *seventh_y + *name_9 + *w3 + (double)v.cap + (double)v.len;
+}
+
 int main(void)
 {
 	if (!stf_is_updating())
 		init();
-	XT_V1_LOOP();
+	double want = stf_is_updating() ? 0 : serve();
+	for (;;) {
+		stf_update_point();
+		if (want && serve() != want)
+			abort();
+		usleep(2000);
+	}
 }
