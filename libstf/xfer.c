@@ -970,6 +970,19 @@ static int read_float(const struct stf_meta_unit *u, uint32_t t, const uint8_t *
 	return -1;
 }
 
+/* The fewest digits that read back as f (in double precision if f is a
+ * double): 0.1, 0.10000000149011612 (0.1f), not 0.1 for 0.1000001. */
+static void fmt_float(long double f, char *buf, size_t len)
+{
+	int dbl = (long double)(double)f == f;
+	for (int p = 6; p <= 21; p++) {
+		snprintf(buf, len, "%.*Lg", p, f);
+		long double r = strtold(buf, NULL);
+		if (dbl ? (double)r == (double)f : r == f)
+			return;
+	}
+}
+
 static int write_float(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
 		       uint8_t *p, long double f)
 {
@@ -996,8 +1009,18 @@ static int write_float(struct stf_xfer *x, const struct stf_meta_unit *u, uint32
 	xfail(x, "%s: unsupported floating type %s", cur_path(x), type_str(u, t, tn, sizeof(tn)));
 	return -1;
 lossy:
-	xfail(x, "%s: value %Lg cannot be represented exactly as %s (lossy conversion)",
-	      cur_path(x), f, type_str(u, t, tn, sizeof(tn)));
+	if (f == truncl(f) && f > -1.8e19L && f < 1.8e19L) {
+		/* an integer: all its digits (16777217, not 1.67772e+07) */
+		char vb[48];
+		fmt_wide((wide)f, vb, sizeof(vb));
+		xfail(x, "%s: value %s cannot be represented exactly as %s (lossy conversion)",
+		      cur_path(x), vb, type_str(u, t, tn, sizeof(tn)));
+		return -1;
+	}
+	char vb[48];
+	fmt_float(f, vb, sizeof(vb));
+	xfail(x, "%s: value %s cannot be represented exactly as %s (lossy conversion)",
+	      cur_path(x), vb, type_str(u, t, tn, sizeof(tn)));
 	return -1;
 }
 
@@ -1019,8 +1042,9 @@ static int convert_scalar(struct stf_xfer *x,
 			return write_float(x, du, dt, d, f);
 		if (D->kind == STF_K_INT) {
 			if (f != truncl(f) || f < -1.8e19L || f > 1.9e19L) {
-				xfail(x, "%s: value %Lg cannot be converted to %s without loss",
-				      cur_path(x), f, type_str(du, dt, b, sizeof(b)));
+				fmt_float(f, vb, sizeof(vb));
+				xfail(x, "%s: value %s cannot be converted to %s without loss",
+				      cur_path(x), vb, type_str(du, dt, b, sizeof(b)));
 				return -1;
 			}
 			return write_int(x, du, dt, d, dbits, (wide)f);
