@@ -1250,6 +1250,128 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
 		 uint8_t *d, int depth);
 
+static int same_type(const struct stf_meta_unit *su, uint32_t st,
+		     const struct stf_meta_unit *du, uint32_t dt)
+{
+	st = strip(su, st);
+	dt = strip(du, dt);
+	if (st >= su->ntypes || dt >= du->ntypes)
+		return 1;
+	return T(su, st)->hash == T(du, dt)->hash && T(su, st)->size == T(du, dt)->size;
+}
+
+/* Whether the bytes of a floating-point value are a plausible number: not
+ * NaN nor subnormal in its own precision (those are rather the bytes of
+ * an integer seen as a float). */
+static int plausible_float(const uint8_t *p, uint64_t size)
+{
+	int c;
+	if (size == 4) {
+		float v;
+		memcpy(&v, p, 4);
+		c = fpclassify(v);
+	} else if (size == 8) {
+		double v;
+		memcpy(&v, p, 8);
+		c = fpclassify(v);
+	} else {
+		return 1;
+	}
+	return c == FP_NAN || c == FP_SUBNORMAL ? 0 : 1;
+}
+
+/* A member of a union in both versions: source member at soff (from the
+ * base s passed along), destination member at doff. */
+struct ucand {
+	const struct stf_member_rec *sm, *dm;
+	uint64_t soff, doff;
+};
+
+/* Transfer a union value whose members changed type: which member holds
+ * the value is not recorded, so every member of both versions is tried;
+ * a member is out if the source bytes outside it are not zero, if its
+ * conversion fails or if it would hold a pointer; a floating-point member
+ * whose value is NaN or subnormal only counts when nothing else does.
+ * The value is transferred when the members left agree on the result,
+ * else the transfer aborts.  The source union spans [slo, shi) of s, the
+ * destination one dsize bytes at d.  1: no member changed (copy bytes). */
+static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const uint8_t *s,
+		       uint64_t slo, uint64_t shi, const struct stf_meta_unit *du, uint8_t *d,
+		       uint64_t dsize, const struct ucand *c, size_t n, const char *what,
+		       int depth)
+{
+	size_t i, k, changed = n;
+	for (i = 0; i < n; i++)
+		if (!same_type(su, c[i].sm->type, du, c[i].dm->type) ||
+		    c[i].soff - slo != c[i].doff || c[i].sm->bit_size || c[i].dm->bit_size) {
+			changed = i;
+			break;
+		}
+	if (changed == n)
+		return 1;
+	memset(d, 0, dsize);
+	if (all_zero(s + slo, shi - slo))
+		return 0;
+	uint8_t *tmp = stf__raw_malloc(2 * dsize + 1);
+	int rc = -1, best = -1, best_strong = 0, agree = 1;
+	if (!tmp) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t smt = strip(su, c[i].sm->type);
+		uint64_t ssz = smt < su->ntypes ? T(su, smt)->size : 0;
+		const struct stf_layout *l = smt < su->ntypes ? stf__layout(x->layouts, su, smt) : NULL;
+		if (!ssz || !l || l->nptrs || c[i].sm->bit_size || c[i].dm->bit_size ||
+		    !all_zero(s + slo, c[i].soff - slo) ||
+		    !all_zero(s + c[i].soff + ssz, shi - c[i].soff - ssz))
+			continue;
+		int strong = 1;
+		if (T(su, smt)->kind == STF_K_FLOAT && !plausible_float(s + c[i].soff, ssz))
+			strong = 0;
+		uint8_t *out = best < 0 ? tmp : tmp + dsize;
+		int failed = x->failed;
+		char err[sizeof(x->rep->error)];
+		memcpy(err, x->rep->error, sizeof(err));
+		memset(out, 0, dsize);
+		size_t mark = path_push(x, ".%s", stf_meta_str(su, c[i].sm->name));
+		int r = xform(x, su, c[i].sm->type, s + c[i].soff, du, c[i].dm->type,
+			      out + c[i].doff, depth + 1);
+		path_cut(x, mark);
+		int ok = r == 0 && !x->failed;
+		x->failed = failed;
+		memcpy(x->rep->error, err, sizeof(err));
+		if (!ok || (best >= 0 && best_strong && !strong))
+			continue;
+		if (best < 0 || (strong && !best_strong)) {
+			if (out != tmp)
+				memcpy(tmp, out, dsize);
+			best = (int)i;
+			best_strong = strong;
+			agree = 1;
+		} else if (memcmp(tmp, out, dsize)) {
+			agree = 0;
+		}
+	}
+	if (best >= 0 && agree) {
+		size_t mark = path_push(x, ".%s", stf_meta_str(su, c[best].sm->name));
+		rc = xform(x, su, c[best].sm->type, s + c[best].soff, du, c[best].dm->type,
+			   d + c[best].doff, depth + 1);
+		path_cut(x, mark);
+	} else {
+		char b[256], e[256];
+		k = changed;
+		xfail(x, "%s: member %s of %s changed type (%s -> %s) and the value fits %s; "
+		      "which member the union holds is not known: register a callback "
+		      "(stf_on_type, or stf_on_member of the struct holding it)", cur_path(x),
+		      stf_meta_str(su, c[k].sm->name), what, type_str(su, c[k].sm->type, b, sizeof(b)),
+		      type_str(du, c[k].dm->type, e, sizeof(e)),
+		      best < 0 ? "none of its members" : "several members differently");
+	}
+	stf__raw_free(tmp);
+	return rc;
+}
+
 static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
 			uint8_t *d, uint32_t src_struct, int depth)
@@ -1270,6 +1392,53 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 					return -1;
 			} else if (T(du, dmt)->kind == STF_K_UNION) {
 				const struct stf_type_rec *U = T(du, dmt);
+				struct ucand uc[64];
+				size_t nc = 0;
+				uint64_t slo = UINT64_MAX, shi = 0;
+				for (uint32_t k = 0; k < U->nmembers && nc < 64; k++) {
+					const struct stf_member_rec *um = &du->members[U->members + k];
+					const char *un = stf_meta_str(du, um->name);
+					const struct stf_member_rec *sm =
+						*un ? src_member_for(x, su, st, un, &sabs) : NULL;
+					uint32_t smt = sm ? strip(su, sm->type) : STF_NONE;
+					if (smt >= su->ntypes)
+						continue;
+					uc[nc++] = (struct ucand){ sm, um, sabs, um->offset };
+					if (sabs < slo)
+						slo = sabs;
+					if (sabs + T(su, smt)->size > shi)
+						shi = sabs + T(su, smt)->size;
+				}
+				if (nc) {
+					/* the destination offsets relative to the union,
+					 * the source ones to the union's lowest member */
+					for (size_t k = 0; k < nc; k++)
+						uc[k].doff = uc[k].dm->offset;
+					char tn[256], un[300];
+					snprintf(un, sizeof(un), "an anonymous union of %s",
+						 type_str(du, dt, tn, sizeof(tn)));
+					int r = xform_union(x, su, s, slo, shi, du, d + dm->offset,
+							    T(du, dmt)->size, uc, nc, un, depth);
+					if (r < 0)
+						return -1;
+					if (r == 0)
+						continue;
+					/* no member changed: the bytes of the whole
+					 * union when none holds a pointer */
+					size_t k = 0;
+					for (; k < nc; k++) {
+						const struct stf_layout *l = stf__layout(x->layouts,
+							su, strip(su, uc[k].sm->type));
+						if (!l || l->nptrs)
+							break;
+					}
+					if (k == nc) {
+						uint64_t n = shi - slo < T(du, dmt)->size ? shi - slo :
+							     T(du, dmt)->size;
+						memcpy(d + dm->offset, s + slo, n);
+						continue;
+					}
+				}
 				for (uint32_t k = 0; k < U->nmembers; k++) {
 					const struct stf_member_rec *um = &du->members[U->members + k];
 					const char *un = stf_meta_str(du, um->name);
@@ -1473,6 +1642,28 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 				      "STF_IXFER or STF_PXFER, or register a callback", cur_path(x),
 				      type_str(su, st, a, sizeof(a)));
 				return -1;
+			}
+			struct ucand uc[64];
+			size_t nc = 0;
+			int anon = 0;
+			for (uint32_t i = 0; i < S->nmembers && nc < 64; i++) {
+				const struct stf_member_rec *m = &su->members[S->members + i];
+				const char *mn = stf_meta_str(su, m->name);
+				uint64_t abs;
+				if (!*mn) {
+					anon = 1;
+					break;
+				}
+				const struct stf_member_rec *dm =
+					member_named(du, dt, member_dst_name(x, su, st, mn), &abs);
+				if (dm)
+					uc[nc++] = (struct ucand){ m, dm, (uint64_t)m->offset, abs };
+			}
+			if (!anon && nc) {
+				int r = xform_union(x, su, s, 0, S->size, du, d, D->size, uc, nc,
+						    type_str(su, st, a, sizeof(a)), depth);
+				if (r <= 0)
+					return r;
 			}
 			uint64_t n = S->size < D->size ? S->size : D->size;
 			if (!all_zero(s + n, S->size - n)) {
