@@ -380,6 +380,26 @@ struct pointee {
 	uint32_t type;
 };
 
+/* Does a value of type (u, t) start with a char (its first member's first
+ * element...)?  A char pointer there points to that char (the name
+ * member first in its struct), not to the whole value as bytes. */
+static int starts_with_char(const struct stf_meta_unit *u, uint32_t t, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->kind == STF_K_INT)
+		return (R->flags & STF_TF_CHAR) != 0;
+	if (R->kind == STF_K_ARRAY)
+		return starts_with_char(u, R->target, depth + 1);
+	if (R->kind != STF_K_STRUCT || !R->nmembers)
+		return 0;
+	const struct stf_member_rec *m = &u->members[R->members];
+	return !m->offset && !m->bit_size && *stf_meta_str(u, m->name) &&
+	       starts_with_char(u, m->type, depth + 1);
+}
+
 /* Does a pointer of this pointee type, pointing at offset 0 of a value of
  * type (u, t), point to the value itself (rather than to its first member)?
  * Generic pointers (void, char, unknown) point to the outermost value. */
@@ -397,8 +417,9 @@ static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
 	if (pt >= pu->ntypes)
 		return 1;
 	const struct stf_type_rec *P = T(pu, pt);
-	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION ||
-	    (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR)))
+	if (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR))
+		return !starts_with_char(u, t, 0); /* char *name = s->name */
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION)
 		return 1;
 	return P->hash == T(u, t)->hash;
 }
