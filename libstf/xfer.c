@@ -378,6 +378,10 @@ static const struct stf_member_rec *src_member_for(struct stf_xfer *x,
 struct pointee {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
+	/* the destination pointer's pointee type when it differs (a pointer
+	 * whose declared type changed); dunit NULL otherwise */
+	const struct stf_meta_unit *dunit;
+	uint32_t dtype;
 };
 
 /* Does a value of type (u, t) start with a char (its first member's first
@@ -660,6 +664,8 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *so, uint64_t off,
 			     const struct stf_obj *dobj, uint64_t doff);
+static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
+			     const struct stf_obj *so, const struct stf_obj *dobj, uint64_t doff);
 
 /* A pointer into the process's command line or environment (main's
  * stack): the same argument or variable, at the same offset, in the
@@ -803,6 +809,9 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	off = v - r->start;
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
 		*out = p->dst_addr + off;
+		if (pe && pe->dunit)
+			return check_dst_pointee(x, pe, &x->src->objs[r->value],
+						 &x->dst->objs[p->dst], off);
 		return 0;
 	}
 	const struct stf_obj *o = &x->src->objs[r->value];
@@ -815,6 +824,8 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	     check_target_type(x, pe, o, off, &x->dst->objs[j], doff) < 0))
 		return -1;
 	*out = x->dst->objs[j].addr + doff;
+	if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0)
+		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
 	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j) {
 		x->fault_done = 1;
@@ -891,6 +902,36 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 	xfail(x, "%s: points to %s in %s, but the new version has no %s there "
 	      "(the target's type changed); register a callback", cur_path(x), tn,
 	      obj_name(so, on, sizeof(on)), dn);
+	return -1;
+}
+
+/* A pointer whose declared type changed to a pointer to a struct or union
+ * must point to one in the destination: a struct session * holding the
+ * old struct conn * to a struct conn points to a type it cannot legally
+ * point to. */
+static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
+			     const struct stf_obj *so, const struct stf_obj *dobj, uint64_t doff)
+{
+	char tn[256], on[256], dn[256];
+	const struct stf_meta_unit *pu = pe->dunit;
+	uint32_t pt = pe->dtype;
+	if (!dobj->unit || doff >= dobj->size || so->kind == STF_OBJ_FUNC ||
+	    so->kind == STF_OBJ_STRING)
+		return 0;
+	stf__complete_type(x->dst->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	if (pt >= pu->ntypes)
+		return 0;
+	const struct stf_type_rec *P = T(pu, pt);
+	const char *tag = stf_meta_str(pu, P->name);
+	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
+	    (P->flags & STF_TF_INCOMPLETE) || obj_named_at(dobj, doff, P->kind, tag))
+		return 0;
+	uint32_t dt = strip(dobj->unit, dobj->type);
+	xfail(x, "%s: its type became %s * but it points to %s (offset %" PRIu64 " of %s), "
+	      "where the new version has no %s; register a callback", cur_path(x),
+	      type_str(pu, pt, tn, sizeof(tn)), obj_name(so, on, sizeof(on)), doff,
+	      type_str(dobj->unit, dt, dn, sizeof(dn)), type_str(pu, pt, tn, sizeof(tn)));
 	return -1;
 }
 
@@ -1241,7 +1282,7 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 			continue;
 		x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 		x->leaf_active = 1;
-		struct pointee pe = { f->kind == STF_LEAF_PTR ? f->unit : NULL, f->type };
+		struct pointee pe = { f->kind == STF_LEAF_PTR ? f->unit : NULL, f->type, NULL, 0 };
 		if (reloc_into(x, s + f->off, d + f->off, &pe) < 0) {
 			x->leaf_active = 0;
 			return -1;
@@ -1644,7 +1685,13 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		return convert_scalar(x, su, st, s, NULL, du, dt, d, NULL);
 	case STF_K_POINTER:
 		if (S->kind == STF_K_POINTER) {
-			struct pointee pe = { su, S->target };
+			struct pointee pe = { su, S->target, NULL, 0 };
+			uint32_t sp = strip(su, S->target), dp = strip(du, D->target);
+			if (sp < su->ntypes && dp < du->ntypes &&
+			    T(su, sp)->hash != T(du, dp)->hash) {
+				pe.dunit = du;
+				pe.dtype = D->target;
+			}
 			return reloc_into(x, s, d, &pe);
 		}
 		break;
