@@ -606,10 +606,24 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 		xfail(x, "%s: points to function %s, which no longer exists in the new "
 		      "version", cur_path(x), o->id);
 		break;
-	case STF_OBJ_STRING:
-		xfail(x, "%s: points to string literal %s, which no longer exists in the "
-		      "new version", cur_path(x), o->id);
+	case STF_OBJ_STRING: {
+		/* name it by its text: the ID is a hash */
+		char text[64], q[160];
+		size_t n = o->size < sizeof(text) - 1 ? o->size : sizeof(text) - 1, k = 0;
+		if (stf__xfer_src_read(x, o->addr, text, n) < 0)
+			n = 0;
+		text[n] = 0;
+		for (size_t i = 0; i < n && text[i] && k + 5 < sizeof(q); i++)
+			k += (size_t)snprintf(q + k, sizeof(q) - k,
+					      text[i] == '"' || text[i] == '\\' ? "\\%c" :
+					      (unsigned char)text[i] < 0x20 ? "\\x%02x" : "%c",
+					      (unsigned char)text[i]);
+		q[k] = 0;
+		xfail(x, "%s: points to string literal \"%s\"%s (%s), which no longer exists "
+		      "in the new version", cur_path(x), q,
+		      n < o->size && o->size > 1 ? "..." : "", o->id);
 		break;
+	}
 	default:
 		if (o->flags & STF_OBJF_INTERNAL)
 			xfail(x, "%s: points into libstf's own memory (0x%" PRIx64 ")",
