@@ -2760,8 +2760,9 @@ static int schedule_dynamic(struct stf_xfer *x)
 				goto out;
 			}
 			if (req[k].prot < 0) {
+				/* malloc(0) made a block of size 0: so does this */
 				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(
-					req[k].size ? req[k].size : 1, site, req[k].id);
+					req[k].size, site, req[k].id);
 			} else {
 				/* writable while it is filled */
 				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
@@ -3324,7 +3325,7 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, ch
 			return -1;
 		}
 		void *obj = mapping ? stf__mmap_with(size, PROT_READ | PROT_WRITE, sitenum, id) :
-			    stf__alloc_with(size ? size : 1, sitenum, id);
+			    stf__alloc_with(size, sitenum, id);
 		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0 ||
 		    (mapping && prot != (PROT_READ | PROT_WRITE) &&
 		     served_protect_add((uint64_t)(uintptr_t)obj, size, (int)prot) < 0)) {
