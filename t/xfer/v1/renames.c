@@ -20,6 +20,8 @@ static struct session *sessions;
 static int *p_count = &conn_count;
 static struct session *first_of_uid7;
 static char *banner;
+static int *p_limit;
+static int *p_timeout;
 
 static __attribute__((noinline)) void load_banner(void)
 {
@@ -47,6 +49,8 @@ static __attribute__((noinline)) void init(void)
 	login(9, "ivan");
 	load_banner();
 	cfg.max_conn = 128;
+	p_limit = &cfg.max_conn;
+	p_timeout = &first_of_uid7->timeout_ms;
 	p_count = &conn_count;
 }
 

@@ -28,6 +28,8 @@ static long per_uid[10];              /* new */
 static long total_timeout;            /* new: computed after the transfer */
 static int new_cb_calls;
 static char *banner;
+static int *p_limit;
+static int *p_timeout;
 
 /* was load_banner: its allocation site is renamed */
 static __attribute__((noinline)) void read_banner(void)
@@ -56,6 +58,8 @@ static __attribute__((noinline)) void init(void)
 	login(9, "ivan");
 	read_banner();
 	cfg.limit = 128;
+	p_limit = &cfg.limit;
+	p_timeout = &first_of_uid7->timeout;
 	p_count = &nconns;
 }
 
@@ -120,6 +124,7 @@ int main(void)
 	CHECK(n == 3);
 	CHECK(first_of_uid7 && first_of_uid7->uid == 7 && first_of_uid7 == sessions->next);
 	CHECK(banner && !strcmp(banner, "server 42"));
+	CHECK(p_limit == &cfg.limit && p_timeout == &first_of_uid7->timeout);
 	CHECK(new_cb_calls == 1);
 	CHECK(per_uid[0] == -1 && per_uid[3] == 6 && per_uid[7] == 14 && per_uid[9] == 18);
 	CHECK(total_timeout == 38);
