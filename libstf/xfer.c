@@ -749,8 +749,9 @@ static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, i
 }
 
 /* v is the start of range r: is it rather one past the end of the range
- * before it, by the pointer's type?  Generic pointers (void, char) keep
- * the start. */
+ * before it, by the pointer's type (char *end = buf + sizeof(buf) when
+ * the next object does not start with a char)?  void pointers keep the
+ * start. */
 static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
 			   const struct pointee *pe)
 {
@@ -764,8 +765,7 @@ static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
 	if (pt >= pu->ntypes)
 		return 0;
 	const struct stf_type_rec *P = T(pu, pt);
-	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size ||
-	    (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR)))
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
 		return 0;
 	const struct stf_obj *prev = &x->src->objs[r[-1].value];
 	const struct stf_obj *next = &x->src->objs[r->value];

@@ -28,6 +28,8 @@ static int grid[3][4];
 static int *cell_2_3;
 static int (*row_1)[4];
 static int (*rows_end)[4];
+static char outbuf[16];
+static char *outbuf_end;
 static struct series *series;
 static struct sample *s_last;
 static unsigned char *q_of_2;
@@ -58,6 +60,8 @@ static __attribute__((noinline)) void init(void)
 	cell_2_3 = &grid[2][3];
 	row_1 = &grid[1];
 	rows_end = grid + 3;
+	memset(outbuf, 'x', sizeof(outbuf));
+	outbuf_end = outbuf + sizeof(outbuf);
 	series = malloc(sizeof(*series) + 5 * sizeof(struct sample));
 	series->n = 5;
 	series->unit = "ms";

@@ -31,6 +31,8 @@ static long grid[5][6];
 static long *cell_2_3;
 static long (*row_1)[6];
 static long (*rows_end)[6];
+static char outbuf[24];
+static char *outbuf_end;
 static struct series *series;
 static struct sample *s_last;
 static unsigned int *q_of_2;
@@ -61,6 +63,7 @@ static __attribute__((noinline)) void init(void)
 	cell_2_3 = &grid[2][3];
 	row_1 = &grid[1];
 	rows_end = grid + 3;
+	outbuf_end = outbuf + sizeof(outbuf);
 	series = malloc(sizeof(*series) + 5 * sizeof(struct sample));
 	series->n = 5;
 	series->unit = "ms";
@@ -91,6 +94,8 @@ int main(void)
 	CHECK(row_1 == &grid[1] && (*row_1)[2] == 12);
 	/* one past the last row of version 1: the same row index */
 	CHECK(rows_end == grid + 3);
+	/* one past the end of a char buffer that grew: the same index */
+	CHECK(outbuf_end == outbuf + 16 && outbuf[15] == 'x' && !outbuf[16]);
 	CHECK(series && series->n == 5 && !strcmp(series->unit, "ms"));
 	struct stf_object_info info;
 	CHECK(stf_lookup(series, &info) == 0 &&
