@@ -428,6 +428,103 @@ static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
 	return P->hash == T(u, t)->hash;
 }
 
+/* One past the end of an object (or member) is also the start of the
+ * next one when the two are adjacent (statics of one section, members of
+ * a struct).  A pointer whose type says which of the two it points to
+ * goes there: does a value of type hash start at off 0 of (u, t) (the
+ * type, its first member, element...), or end at its end (its last
+ * element, last member...)? */
+static int type_starts(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY)
+		return type_starts(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
+		return 0;
+	for (uint32_t i = 0; i < R->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[R->members + i];
+		if (!m->offset && !m->bit_size && type_starts(u, m->type, hash, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY)
+		return R->count && type_ends(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT || !R->nmembers)
+		return 0;
+	const struct stf_member_rec *m = &u->members[R->members + R->nmembers - 1];
+	uint32_t mt = strip(u, m->type);
+	return !m->bit_size && mt < u->ntypes && m->offset + T(u, mt)->size == R->size &&
+	       type_ends(u, mt, hash, depth + 1);
+}
+
+/* The structural hash of what a pointer points to; 0 for void and
+ * function pointers and unknown types, which say nothing. */
+static uint64_t pointee_hash(struct stf_xfer *x, const struct pointee *pe)
+{
+	if (!pe || !pe->unit)
+		return 0;
+	const struct stf_meta_unit *pu = pe->unit;
+	uint32_t pt = pe->type;
+	stf__complete_type(x->src->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	if (pt >= pu->ntypes)
+		return 0;
+	const struct stf_type_rec *P = T(pu, pt);
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
+		return 0;
+	return P->hash;
+}
+
+/* The named member of struct st that ends at off with a value of type
+ * hash (char *end = s->buf + sizeof(s->buf)); its offset in *abs. */
+static const struct stf_member_rec *member_ending_at(const struct stf_meta_unit *u, uint32_t st,
+						     uint64_t off, uint64_t hash, uint64_t *abs)
+{
+	const struct stf_type_rec *t = T(u, st);
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[t->members + i];
+		uint32_t mt = strip(u, m->type);
+		if (m->bit_size || mt >= u->ntypes || !*stf_meta_str(u, m->name) ||
+		    (uint64_t)m->offset + T(u, mt)->size != off || !T(u, mt)->size)
+			continue;
+		if (type_ends(u, mt, hash, 0)) {
+			*abs = m->offset;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/* At the boundary of elements e-1 and e of an array of (u, et): one past
+ * the end of element e-1 rather than the start of e, by the pointer's
+ * type (short *end = a[1].vals + 4, vals last in the struct)? */
+static void end_of_element(struct stf_xfer *x, const struct pointee *pe,
+			   const struct stf_meta_unit *u, uint32_t et, uint64_t esz,
+			   uint64_t *e, uint64_t *r)
+{
+	uint64_t h;
+	if (*r || !*e || !(h = pointee_hash(x, pe)) || type_starts(u, et, h, 0) ||
+	    !type_ends(u, et, h, 0) || strip(u, et) >= u->ntypes || T(u, strip(u, et))->hash == h)
+		return;
+	(*e)--;
+	*r = esz;
+}
+
 static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const struct stf_meta_unit *du, uint32_t dt, uint64_t off,
 			uint64_t *doff, const struct pointee *pe, int depth)
@@ -459,6 +556,7 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			return 0;
 		}
 		uint64_t e = off / esz, r = off % esz, dr;
+		end_of_element(x, pe, su, se, esz, &e, &r);
 		if (D->count && (e > D->count || (e == D->count && r))) {
 			xfail(x, "%s: pointer into element [%" PRIu64 "], which no longer "
 			      "exists (array shrunk to %" PRIu64 " elements)", cur_path(x), e,
@@ -475,6 +573,15 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		if (D->kind != STF_K_STRUCT)
 			break;
 		const struct stf_member_rec *m = member_at(su, st, off, &sabs);
+		uint64_t h, eabs;
+		const struct stf_member_rec *em;
+		if ((!m || sabs == off) && off && (h = pointee_hash(x, pe)) &&
+		    (em = member_ending_at(su, st, off, h, &eabs)) &&
+		    (!m || !type_starts(su, m->type, h, 0))) {
+			/* one past the end of the member before */
+			m = em;
+			sabs = eabs;
+		}
 		if (!m) {
 			if (off == S->size) {
 				*doff = D->size;
@@ -536,6 +643,7 @@ static int map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
 	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST)
 		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, pe, 0);
 	uint64_t e = off / esz, r = off % esz, dr;
+	end_of_element(x, pe, so->unit, st, esz, &e, &r);
 	if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0)
 		return -1;
 	*doff = e * T(dobj->unit, dt)->size + dr;
@@ -705,49 +813,6 @@ static int reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	return -1;
 }
 
-/* One past the end of an object is also the start of the next one when
- * the two are adjacent (statics of one section).  A pointer whose type
- * says which of the two it points to goes there: does a value of type
- * hash start at off 0 of (u, t) (the type, its first member, element...),
- * or end at its end (its last element, last member...)? */
-static int type_starts(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
-{
-	t = strip(u, t);
-	if (t >= u->ntypes || depth > 64)
-		return 0;
-	const struct stf_type_rec *R = T(u, t);
-	if (R->hash == hash)
-		return 1;
-	if (R->kind == STF_K_ARRAY)
-		return type_starts(u, R->target, hash, depth + 1);
-	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
-		return 0;
-	for (uint32_t i = 0; i < R->nmembers; i++) {
-		const struct stf_member_rec *m = &u->members[R->members + i];
-		if (!m->offset && !m->bit_size && type_starts(u, m->type, hash, depth + 1))
-			return 1;
-	}
-	return 0;
-}
-
-static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
-{
-	t = strip(u, t);
-	if (t >= u->ntypes || depth > 64)
-		return 0;
-	const struct stf_type_rec *R = T(u, t);
-	if (R->hash == hash)
-		return 1;
-	if (R->kind == STF_K_ARRAY)
-		return R->count && type_ends(u, R->target, hash, depth + 1);
-	if (R->kind != STF_K_STRUCT || !R->nmembers)
-		return 0;
-	const struct stf_member_rec *m = &u->members[R->members + R->nmembers - 1];
-	uint32_t mt = strip(u, m->type);
-	return !m->bit_size && mt < u->ntypes && m->offset + T(u, mt)->size == R->size &&
-	       type_ends(u, mt, hash, depth + 1);
-}
-
 /* v is the start of range r: is it rather one past the end of the range
  * before it, by the pointer's type (char *end = buf + sizeof(buf) when
  * the next object does not start with a char)?  void pointers keep the
@@ -756,21 +821,14 @@ static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
 			   const struct pointee *pe)
 {
 	const struct stf_range *lo = x->src->index.ranges;
-	if (!pe || !pe->unit || r == lo || r[-1].start + r[-1].size != r->start)
-		return 0;
-	const struct stf_meta_unit *pu = pe->unit;
-	uint32_t pt = pe->type;
-	stf__complete_type(x->src->meta, &pu, &pt);
-	pt = strip(pu, pt);
-	if (pt >= pu->ntypes)
-		return 0;
-	const struct stf_type_rec *P = T(pu, pt);
-	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
+	uint64_t h;
+	if (!pe || !pe->unit || r == lo || r[-1].start + r[-1].size != r->start ||
+	    !(h = pointee_hash(x, pe)))
 		return 0;
 	const struct stf_obj *prev = &x->src->objs[r[-1].value];
 	const struct stf_obj *next = &x->src->objs[r->value];
-	return prev->unit && type_ends(prev->unit, prev->type, P->hash, 0) &&
-	       !(next->unit && type_starts(next->unit, next->type, P->hash, 0));
+	return prev->unit && type_ends(prev->unit, prev->type, h, 0) &&
+	       !(next->unit && type_starts(next->unit, next->type, h, 0));
 }
 
 static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
