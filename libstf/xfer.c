@@ -474,8 +474,9 @@ static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, i
 
 /* The structural hash of what a pointer points to; 0 for void and
  * function pointers and unknown types, which say nothing. */
-static uint64_t pointee_hash(struct stf_xfer *x, const struct pointee *pe)
+static uint64_t pointee_hash_char(struct stf_xfer *x, const struct pointee *pe, int *is_char)
 {
+	*is_char = 0;
 	if (!pe || !pe->unit)
 		return 0;
 	const struct stf_meta_unit *pu = pe->unit;
@@ -487,7 +488,14 @@ static uint64_t pointee_hash(struct stf_xfer *x, const struct pointee *pe)
 	const struct stf_type_rec *P = T(pu, pt);
 	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
 		return 0;
+	*is_char = P->kind == STF_K_INT && (P->flags & STF_TF_CHAR);
 	return P->hash;
+}
+
+static uint64_t pointee_hash(struct stf_xfer *x, const struct pointee *pe)
+{
+	int is_char;
+	return pointee_hash_char(x, pe, &is_char);
 }
 
 /* The named member of struct st that ends at off with a value of type
@@ -512,13 +520,16 @@ static const struct stf_member_rec *member_ending_at(const struct stf_meta_unit 
 
 /* At the boundary of elements e-1 and e of an array of (u, et): one past
  * the end of element e-1 rather than the start of e, by the pointer's
- * type (short *end = a[1].vals + 4, vals last in the struct)? */
+ * type (short *end = a[1].vals + 4, vals last in the struct)?  Char
+ * pointers there are byte cursors over the array ((char *)&a[n]). */
 static void end_of_element(struct stf_xfer *x, const struct pointee *pe,
 			   const struct stf_meta_unit *u, uint32_t et, uint64_t esz,
 			   uint64_t *e, uint64_t *r)
 {
 	uint64_t h;
-	if (*r || !*e || !(h = pointee_hash(x, pe)) || type_starts(u, et, h, 0) ||
+	int is_char;
+	if (*r || !*e || !(h = pointee_hash_char(x, pe, &is_char)) || is_char ||
+	    type_starts(u, et, h, 0) ||
 	    !type_ends(u, et, h, 0) || strip(u, et) >= u->ntypes || T(u, strip(u, et))->hash == h)
 		return;
 	(*e)--;
@@ -573,10 +584,13 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		if (D->kind != STF_K_STRUCT)
 			break;
 		const struct stf_member_rec *m = member_at(su, st, off, &sabs);
+		/* one past an array member: char pointers only where another
+		 * member starts (not at the struct's end: (char *)(&s + 1)) */
 		uint64_t h, eabs;
+		int is_char;
 		const struct stf_member_rec *em;
-		if ((!m || sabs == off) && off && (h = pointee_hash(x, pe)) &&
-		    (em = member_ending_at(su, st, off, h, &eabs)) &&
+		if ((!m || sabs == off) && off && (h = pointee_hash_char(x, pe, &is_char)) &&
+		    (m || !is_char) && (em = member_ending_at(su, st, off, h, &eabs)) &&
 		    (!m || !type_starts(su, m->type, h, 0))) {
 			/* one past the end of the member before */
 			m = em;
