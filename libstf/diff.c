@@ -265,6 +265,25 @@ static void diff_bytes(struct differ *d, const struct stf_obj *o, uint64_t elem_
 	report(d, "%s: %s (past) != %s (reversed)", path, a, b);
 }
 
+/* Do the differing 8-byte words of two union values (at offset 0, 8...)
+ * point to the same objects or library symbols? */
+static int ambig_same(struct differ *d, const uint8_t *pb, const uint8_t *rb, uint64_t size)
+{
+	for (uint64_t w = 0; w + 8 <= size; w += 8) {
+		uint64_t pv, rv;
+		struct target pt, rt;
+		memcpy(&pv, pb + w, 8);
+		memcpy(&rv, rb + w, 8);
+		if (pv == rv)
+			continue;
+		canon(d->p, pv, &pt);
+		canon(d->r, rv, &rt);
+		if ((pt.kind != 1 && pt.kind != 2) || !same_target(&pt, &rt))
+			return 0;
+	}
+	return !(size % 8) || !memcmp(pb + size - size % 8, rb + size - size % 8, size % 8);
+}
+
 static void diff_layout(struct differ *d, const struct stf_obj *o, const struct stf_layout *l,
 			uint64_t base, const uint8_t *pb, const uint8_t *rb)
 {
@@ -317,6 +336,14 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			}
 			break;
 		}
+		case STF_LEAF_AMBIG:
+			/* a union that may hold a pointer, transferred by a
+			 * callback: a pointer word that differs is the same
+			 * if it points to the same target */
+			if (memcmp(pb + off, rb + off, f->size) &&
+			    ambig_same(d, pb + off, rb + off, f->size))
+				break;
+			/* fall through */
 		default:
 			if (memcmp(pb + off, rb + off, f->size))
 				for (uint64_t i = 0; i < f->size; i++)
@@ -326,6 +353,61 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 					}
 		}
 	}
+}
+
+/* A struct ending in a flexible array member: the member's element type,
+ * offset and name. */
+static int flex_elem(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, uint64_t *off,
+		     const char **name)
+{
+	t = stf_meta_strip_typedefs(u, t);
+	if (t >= u->ntypes || u->types[t].kind != STF_K_STRUCT || !u->types[t].nmembers)
+		return 0;
+	const struct stf_member_rec *m =
+		&u->members[u->types[t].members + u->types[t].nmembers - 1];
+	uint32_t mt = stf_meta_strip_typedefs(u, m->type);
+	if (mt >= u->ntypes || u->types[mt].kind != STF_K_ARRAY ||
+	    !(u->types[mt].flags & STF_TF_FLEXIBLE || !u->types[mt].count))
+		return 0;
+	*elem = stf_meta_strip_typedefs(u, u->types[mt].target);
+	*off = m->offset;
+	*name = stf_meta_str(u, m->name);
+	return *elem < u->ntypes && u->types[*elem].size;
+}
+
+/* A heap object of a struct with a flexible array member: the struct,
+ * then the elements of the flexible array (pointers by target), then
+ * bytes. */
+static void diff_flexible(struct differ *d, struct stf_layouts *layouts,
+			  const struct stf_obj *ro, const struct stf_layout *l, uint32_t fe,
+			  uint64_t foff, const char *fname, const uint8_t *pb, const uint8_t *rb)
+{
+	const struct stf_layout *el = stf__layout(layouts, ro->unit, fe);
+	uint64_t esz = ro->unit->types[fe].size, end = foff;
+	size_t mark = strlen(d->path);
+	if (l->size <= ro->size)
+		diff_layout(d, ro, l, 0, pb, rb);
+	if (el && el->size == esz) {
+		struct stf_obj eo = *ro;
+		eo.type = fe;
+		for (uint64_t k = 0; foff + (k + 1) * esz <= ro->size; k++) {
+			end = foff + (k + 1) * esz;
+			if (!el->nptrs && !memcmp(pb + end - esz, rb + end - esz, esz))
+				continue;
+			snprintf(d->path + mark, sizeof(d->path) - mark, ".%s[%" PRIu64 "]",
+				 fname, k);
+			diff_layout(d, &eo, el, end - esz, pb, rb);
+		}
+		d->path[mark] = 0;
+	}
+	if (end < l->size)
+		end = l->size;
+	for (uint64_t i = end; i < ro->size; i++)
+		if (pb[i] != rb[i]) {
+			report(d, "%s+%" PRIu64 ": 0x%02x (past) != 0x%02x (reversed)", d->path,
+			       i, pb[i], rb[i]);
+			break;
+		}
 }
 
 static void diff_object(struct differ *d, struct stf_layouts *layouts,
@@ -363,6 +445,14 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 					diff_bytes(d, &untyped, 0, i, pb, rb);
 					break;
 				}
+		return;
+	}
+	uint32_t fe;
+	uint64_t foff;
+	const char *fname;
+	if (ro->kind != STF_OBJ_STATIC && ro->kind != STF_OBJ_LOCAL &&
+	    flex_elem(ro->unit, ro->type, &fe, &foff, &fname)) {
+		diff_flexible(d, layouts, ro, l, fe, foff, fname, pb, rb);
 		return;
 	}
 	uint64_t count = ro->size / l->size;

@@ -1207,8 +1207,14 @@ int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
 {
 	for (size_t i = 0; i < p->nlibs; i++) {
 		const struct stf_peer_lib *l = &p->libs[i];
-		if (addr < l->start || addr >= l->end)
-			continue;
+		if (addr < l->start || addr >= l->end) {
+			/* the anonymous .bss tail after the library's last file
+			 * mapping (gmtime's struct tm, ...) is the library's too */
+			const struct stf_range *r;
+			if (addr < l->end || !(r = stf__peer_image_find(p, addr)) ||
+			    r->value != i || r->start != l->end)
+				continue;
+		}
 		struct elf_file *e = elf_open(l->path);
 		if (!e)
 			return -1;

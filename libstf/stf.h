@@ -138,7 +138,10 @@ int stf_on_member(const char *type_name, const char *member, unsigned directions
  * as given and backward inverted. */
 enum stf_rename_kind { STF_RENAME_OBJECT = 1, STF_RENAME_TYPE, STF_RENAME_MEMBER };
 int stf_rename(enum stf_rename_kind kind, const char *old_name, const char *new_name);
-/* For STF_RENAME_MEMBER, names are "struct entry.oldname" -> "newname". */
+/* For STF_RENAME_MEMBER, names are "struct entry.oldname" -> "newname".
+ * Allocation sites follow the renames of what they store to; a site of a
+ * renamed function is renamed with STF_RENAME_OBJECT ("kvd.c:load/buf#0"
+ * -> "kvd.c:read_conf/buf#0"). */
 
 /* Initialization of objects that exist only in the destination version. */
 int stf_on_new_object(const char *object_id, unsigned directions, stf_init_cb cb, void *arg);

@@ -378,7 +378,31 @@ static const struct stf_member_rec *src_member_for(struct stf_xfer *x,
 struct pointee {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
+	/* the destination pointer's pointee type when it differs (a pointer
+	 * whose declared type changed); dunit NULL otherwise */
+	const struct stf_meta_unit *dunit;
+	uint32_t dtype;
 };
+
+/* Does a value of type (u, t) start with a char (its first member's first
+ * element...)?  A char pointer there points to that char (the name
+ * member first in its struct), not to the whole value as bytes. */
+static int starts_with_char(const struct stf_meta_unit *u, uint32_t t, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->kind == STF_K_INT)
+		return (R->flags & STF_TF_CHAR) != 0;
+	if (R->kind == STF_K_ARRAY)
+		return starts_with_char(u, R->target, depth + 1);
+	if (R->kind != STF_K_STRUCT || !R->nmembers)
+		return 0;
+	const struct stf_member_rec *m = &u->members[R->members];
+	return !m->offset && !m->bit_size && *stf_meta_str(u, m->name) &&
+	       starts_with_char(u, m->type, depth + 1);
+}
 
 /* Does a pointer of this pointee type, pointing at offset 0 of a value of
  * type (u, t), point to the value itself (rather than to its first member)?
@@ -397,10 +421,119 @@ static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
 	if (pt >= pu->ntypes)
 		return 1;
 	const struct stf_type_rec *P = T(pu, pt);
-	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION ||
-	    (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR)))
+	if (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR))
+		return !starts_with_char(u, t, 0); /* char *name = s->name */
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION)
 		return 1;
 	return P->hash == T(u, t)->hash;
+}
+
+/* One past the end of an object (or member) is also the start of the
+ * next one when the two are adjacent (statics of one section, members of
+ * a struct).  A pointer whose type says which of the two it points to
+ * goes there: does a value of type hash start at off 0 of (u, t) (the
+ * type, its first member, element...), or end at its end (its last
+ * element, last member...)? */
+static int type_starts(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY)
+		return type_starts(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
+		return 0;
+	for (uint32_t i = 0; i < R->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[R->members + i];
+		if (!m->offset && !m->bit_size && type_starts(u, m->type, hash, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY)
+		return R->count && type_ends(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT || !R->nmembers)
+		return 0;
+	const struct stf_member_rec *m = &u->members[R->members + R->nmembers - 1];
+	uint32_t mt = strip(u, m->type);
+	return !m->bit_size && mt < u->ntypes && m->offset + T(u, mt)->size == R->size &&
+	       type_ends(u, mt, hash, depth + 1);
+}
+
+/* The structural hash of what a pointer points to; 0 for void and
+ * function pointers and unknown types, which say nothing. */
+static uint64_t pointee_hash_char(struct stf_xfer *x, const struct pointee *pe, int *is_char)
+{
+	*is_char = 0;
+	if (!pe || !pe->unit)
+		return 0;
+	const struct stf_meta_unit *pu = pe->unit;
+	uint32_t pt = pe->type;
+	stf__complete_type(x->src->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	if (pt >= pu->ntypes)
+		return 0;
+	const struct stf_type_rec *P = T(pu, pt);
+	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
+		return 0;
+	*is_char = P->kind == STF_K_INT && (P->flags & STF_TF_CHAR);
+	return P->hash;
+}
+
+static uint64_t pointee_hash(struct stf_xfer *x, const struct pointee *pe)
+{
+	int is_char;
+	return pointee_hash_char(x, pe, &is_char);
+}
+
+/* The named member of struct st that ends at off with a value of type
+ * hash (char *end = s->buf + sizeof(s->buf)); its offset in *abs. */
+static const struct stf_member_rec *member_ending_at(const struct stf_meta_unit *u, uint32_t st,
+						     uint64_t off, uint64_t hash, uint64_t *abs)
+{
+	const struct stf_type_rec *t = T(u, st);
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[t->members + i];
+		uint32_t mt = strip(u, m->type);
+		if (m->bit_size || mt >= u->ntypes || !*stf_meta_str(u, m->name) ||
+		    (uint64_t)m->offset + T(u, mt)->size != off || !T(u, mt)->size)
+			continue;
+		if (type_ends(u, mt, hash, 0)) {
+			*abs = m->offset;
+			return m;
+		}
+	}
+	return NULL;
+}
+
+/* At the boundary of elements e-1 and e of an array of (u, et): one past
+ * the end of element e-1 rather than the start of e, by the pointer's
+ * type (short *end = a[1].vals + 4, vals last in the struct)?  Char
+ * pointers there are byte cursors over the array ((char *)&a[n]). */
+static void end_of_element(struct stf_xfer *x, const struct pointee *pe,
+			   const struct stf_meta_unit *u, uint32_t et, uint64_t esz,
+			   uint64_t *e, uint64_t *r)
+{
+	uint64_t h;
+	int is_char;
+	if (*r || !*e || !(h = pointee_hash_char(x, pe, &is_char)) || is_char ||
+	    type_starts(u, et, h, 0) ||
+	    !type_ends(u, et, h, 0) || strip(u, et) >= u->ntypes || T(u, strip(u, et))->hash == h)
+		return;
+	(*e)--;
+	*r = esz;
 }
 
 static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
@@ -434,6 +567,7 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			return 0;
 		}
 		uint64_t e = off / esz, r = off % esz, dr;
+		end_of_element(x, pe, su, se, esz, &e, &r);
 		if (D->count && (e > D->count || (e == D->count && r))) {
 			xfail(x, "%s: pointer into element [%" PRIu64 "], which no longer "
 			      "exists (array shrunk to %" PRIu64 " elements)", cur_path(x), e,
@@ -450,6 +584,18 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		if (D->kind != STF_K_STRUCT)
 			break;
 		const struct stf_member_rec *m = member_at(su, st, off, &sabs);
+		/* one past an array member: char pointers only where another
+		 * member starts (not at the struct's end: (char *)(&s + 1)) */
+		uint64_t h, eabs;
+		int is_char;
+		const struct stf_member_rec *em;
+		if ((!m || sabs == off) && off && (h = pointee_hash_char(x, pe, &is_char)) &&
+		    (m || !is_char) && (em = member_ending_at(su, st, off, h, &eabs)) &&
+		    (!m || !type_starts(su, m->type, h, 0))) {
+			/* one past the end of the member before */
+			m = em;
+			sabs = eabs;
+		}
 		if (!m) {
 			if (off == S->size) {
 				*doff = D->size;
@@ -511,6 +657,7 @@ static int map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
 	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST)
 		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, pe, 0);
 	uint64_t e = off / esz, r = off % esz, dr;
+	end_of_element(x, pe, so->unit, st, esz, &e, &r);
 	if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0)
 		return -1;
 	*doff = e * T(dobj->unit, dt)->size + dr;
@@ -581,10 +728,24 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 		xfail(x, "%s: points to function %s, which no longer exists in the new "
 		      "version", cur_path(x), o->id);
 		break;
-	case STF_OBJ_STRING:
-		xfail(x, "%s: points to string literal %s, which no longer exists in the "
-		      "new version", cur_path(x), o->id);
+	case STF_OBJ_STRING: {
+		/* name it by its text: the ID is a hash */
+		char text[64], q[160];
+		size_t n = o->size < sizeof(text) - 1 ? o->size : sizeof(text) - 1, k = 0;
+		if (stf__xfer_src_read(x, o->addr, text, n) < 0)
+			n = 0;
+		text[n] = 0;
+		for (size_t i = 0; i < n && text[i] && k + 5 < sizeof(q); i++)
+			k += (size_t)snprintf(q + k, sizeof(q) - k,
+					      text[i] == '"' || text[i] == '\\' ? "\\%c" :
+					      (unsigned char)text[i] < 0x20 ? "\\x%02x" : "%c",
+					      (unsigned char)text[i]);
+		q[k] = 0;
+		xfail(x, "%s: points to string literal \"%s\"%s (%s), which no longer exists "
+		      "in the new version", cur_path(x), q,
+		      n < o->size && o->size > 1 ? "..." : "", o->id);
 		break;
+	}
 	default:
 		if (o->flags & STF_OBJF_INTERNAL)
 			xfail(x, "%s: points into libstf's own memory (0x%" PRIx64 ")",
@@ -639,6 +800,8 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *so, uint64_t off,
 			     const struct stf_obj *dobj, uint64_t doff);
+static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
+			     const struct stf_obj *so, const struct stf_obj *dobj, uint64_t doff);
 
 /* A pointer into the process's command line or environment (main's
  * stack): the same argument or variable, at the same offset, in the
@@ -662,6 +825,24 @@ static int reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	      ref.kind == STF_ARG_ENV || ref.kind == STF_ARG_ENVP ? "environment" :
 	      "command line", ref.off ? " (or not that long)" : "");
 	return -1;
+}
+
+/* v is the start of range r: is it rather one past the end of the range
+ * before it, by the pointer's type (char *end = buf + sizeof(buf) when
+ * the next object does not start with a char)?  void pointers keep the
+ * start. */
+static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
+			   const struct pointee *pe)
+{
+	const struct stf_range *lo = x->src->index.ranges;
+	uint64_t h;
+	if (!pe || !pe->unit || r == lo || r[-1].start + r[-1].size != r->start ||
+	    !(h = pointee_hash(x, pe)))
+		return 0;
+	const struct stf_obj *prev = &x->src->objs[r[-1].value];
+	const struct stf_obj *next = &x->src->objs[r->value];
+	return prev->unit && type_ends(prev->unit, prev->type, h, 0) &&
+	       !(next->unit && type_starts(next->unit, next->type, h, 0));
 }
 
 static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
@@ -708,10 +889,15 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	}
 	if (!r)
 		return reloc_symbol(x, v, out);
+	if (v == r->start && end_of_previous(x, r, pe))
+		r--;
 	const struct pairing *p = &x->pair[r->value];
 	off = v - r->start;
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
 		*out = p->dst_addr + off;
+		if (pe && pe->dunit)
+			return check_dst_pointee(x, pe, &x->src->objs[r->value],
+						 &x->dst->objs[p->dst], off);
 		return 0;
 	}
 	const struct stf_obj *o = &x->src->objs[r->value];
@@ -724,6 +910,8 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	     check_target_type(x, pe, o, off, &x->dst->objs[j], doff) < 0))
 		return -1;
 	*out = x->dst->objs[j].addr + doff;
+	if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0)
+		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
 	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j) {
 		x->fault_done = 1;
@@ -800,6 +988,36 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 	xfail(x, "%s: points to %s in %s, but the new version has no %s there "
 	      "(the target's type changed); register a callback", cur_path(x), tn,
 	      obj_name(so, on, sizeof(on)), dn);
+	return -1;
+}
+
+/* A pointer whose declared type changed to a pointer to a struct or union
+ * must point to one in the destination: a struct session * holding the
+ * old struct conn * to a struct conn points to a type it cannot legally
+ * point to. */
+static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
+			     const struct stf_obj *so, const struct stf_obj *dobj, uint64_t doff)
+{
+	char tn[256], on[256], dn[256];
+	const struct stf_meta_unit *pu = pe->dunit;
+	uint32_t pt = pe->dtype;
+	if (!dobj->unit || doff >= dobj->size || so->kind == STF_OBJ_FUNC ||
+	    so->kind == STF_OBJ_STRING)
+		return 0;
+	stf__complete_type(x->dst->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	if (pt >= pu->ntypes)
+		return 0;
+	const struct stf_type_rec *P = T(pu, pt);
+	const char *tag = stf_meta_str(pu, P->name);
+	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
+	    (P->flags & STF_TF_INCOMPLETE) || obj_named_at(dobj, doff, P->kind, tag))
+		return 0;
+	uint32_t dt = strip(dobj->unit, dobj->type);
+	xfail(x, "%s: its type became %s * but it points to %s (offset %" PRIu64 " of %s), "
+	      "where the new version has no %s; register a callback", cur_path(x),
+	      type_str(pu, pt, tn, sizeof(tn)), obj_name(so, on, sizeof(on)), doff,
+	      type_str(dobj->unit, dt, dn, sizeof(dn)), type_str(pu, pt, tn, sizeof(tn)));
 	return -1;
 }
 
@@ -900,6 +1118,19 @@ static int read_float(const struct stf_meta_unit *u, uint32_t t, const uint8_t *
 	return -1;
 }
 
+/* The fewest digits that read back as f (in double precision if f is a
+ * double): 0.1, 0.10000000149011612 (0.1f), not 0.1 for 0.1000001. */
+static void fmt_float(long double f, char *buf, size_t len)
+{
+	int dbl = (long double)(double)f == f;
+	for (int p = 6; p <= 21; p++) {
+		snprintf(buf, len, "%.*Lg", p, f);
+		long double r = strtold(buf, NULL);
+		if (dbl ? (double)r == (double)f : r == f)
+			return;
+	}
+}
+
 static int write_float(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
 		       uint8_t *p, long double f)
 {
@@ -926,8 +1157,18 @@ static int write_float(struct stf_xfer *x, const struct stf_meta_unit *u, uint32
 	xfail(x, "%s: unsupported floating type %s", cur_path(x), type_str(u, t, tn, sizeof(tn)));
 	return -1;
 lossy:
-	xfail(x, "%s: value %Lg cannot be represented exactly as %s (lossy conversion)",
-	      cur_path(x), f, type_str(u, t, tn, sizeof(tn)));
+	if (f == truncl(f) && f > -1.8e19L && f < 1.8e19L) {
+		/* an integer: all its digits (16777217, not 1.67772e+07) */
+		char vb[48];
+		fmt_wide((wide)f, vb, sizeof(vb));
+		xfail(x, "%s: value %s cannot be represented exactly as %s (lossy conversion)",
+		      cur_path(x), vb, type_str(u, t, tn, sizeof(tn)));
+		return -1;
+	}
+	char vb[48];
+	fmt_float(f, vb, sizeof(vb));
+	xfail(x, "%s: value %s cannot be represented exactly as %s (lossy conversion)",
+	      cur_path(x), vb, type_str(u, t, tn, sizeof(tn)));
 	return -1;
 }
 
@@ -949,8 +1190,9 @@ static int convert_scalar(struct stf_xfer *x,
 			return write_float(x, du, dt, d, f);
 		if (D->kind == STF_K_INT) {
 			if (f != truncl(f) || f < -1.8e19L || f > 1.9e19L) {
-				xfail(x, "%s: value %Lg cannot be converted to %s without loss",
-				      cur_path(x), f, type_str(du, dt, b, sizeof(b)));
+				fmt_float(f, vb, sizeof(vb));
+				xfail(x, "%s: value %s cannot be converted to %s without loss",
+				      cur_path(x), vb, type_str(du, dt, b, sizeof(b)));
 				return -1;
 			}
 			return write_int(x, du, dt, d, dbits, (wide)f);
@@ -1126,7 +1368,7 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 			continue;
 		x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 		x->leaf_active = 1;
-		struct pointee pe = { f->kind == STF_LEAF_PTR ? f->unit : NULL, f->type };
+		struct pointee pe = { f->kind == STF_LEAF_PTR ? f->unit : NULL, f->type, NULL, 0 };
 		if (reloc_into(x, s + f->off, d + f->off, &pe) < 0) {
 			x->leaf_active = 0;
 			return -1;
@@ -1156,6 +1398,128 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
 		 uint8_t *d, int depth);
 
+static int same_type(const struct stf_meta_unit *su, uint32_t st,
+		     const struct stf_meta_unit *du, uint32_t dt)
+{
+	st = strip(su, st);
+	dt = strip(du, dt);
+	if (st >= su->ntypes || dt >= du->ntypes)
+		return 1;
+	return T(su, st)->hash == T(du, dt)->hash && T(su, st)->size == T(du, dt)->size;
+}
+
+/* Whether the bytes of a floating-point value are a plausible number: not
+ * NaN nor subnormal in its own precision (those are rather the bytes of
+ * an integer seen as a float). */
+static int plausible_float(const uint8_t *p, uint64_t size)
+{
+	int c;
+	if (size == 4) {
+		float v;
+		memcpy(&v, p, 4);
+		c = fpclassify(v);
+	} else if (size == 8) {
+		double v;
+		memcpy(&v, p, 8);
+		c = fpclassify(v);
+	} else {
+		return 1;
+	}
+	return c == FP_NAN || c == FP_SUBNORMAL ? 0 : 1;
+}
+
+/* A member of a union in both versions: source member at soff (from the
+ * base s passed along), destination member at doff. */
+struct ucand {
+	const struct stf_member_rec *sm, *dm;
+	uint64_t soff, doff;
+};
+
+/* Transfer a union value whose members changed type: which member holds
+ * the value is not recorded, so every member of both versions is tried;
+ * a member is out if the source bytes outside it are not zero, if its
+ * conversion fails or if it would hold a pointer; a floating-point member
+ * whose value is NaN or subnormal only counts when nothing else does.
+ * The value is transferred when the members left agree on the result,
+ * else the transfer aborts.  The source union spans [slo, shi) of s, the
+ * destination one dsize bytes at d.  1: no member changed (copy bytes). */
+static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const uint8_t *s,
+		       uint64_t slo, uint64_t shi, const struct stf_meta_unit *du, uint8_t *d,
+		       uint64_t dsize, const struct ucand *c, size_t n, const char *what,
+		       int depth)
+{
+	size_t i, k, changed = n;
+	for (i = 0; i < n; i++)
+		if (!same_type(su, c[i].sm->type, du, c[i].dm->type) ||
+		    c[i].soff - slo != c[i].doff || c[i].sm->bit_size || c[i].dm->bit_size) {
+			changed = i;
+			break;
+		}
+	if (changed == n)
+		return 1;
+	memset(d, 0, dsize);
+	if (all_zero(s + slo, shi - slo))
+		return 0;
+	uint8_t *tmp = stf__raw_malloc(2 * dsize + 1);
+	int rc = -1, best = -1, best_strong = 0, agree = 1;
+	if (!tmp) {
+		xfail(x, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t smt = strip(su, c[i].sm->type);
+		uint64_t ssz = smt < su->ntypes ? T(su, smt)->size : 0;
+		const struct stf_layout *l = smt < su->ntypes ? stf__layout(x->layouts, su, smt) : NULL;
+		if (!ssz || !l || l->nptrs || c[i].sm->bit_size || c[i].dm->bit_size ||
+		    !all_zero(s + slo, c[i].soff - slo) ||
+		    !all_zero(s + c[i].soff + ssz, shi - c[i].soff - ssz))
+			continue;
+		int strong = 1;
+		if (T(su, smt)->kind == STF_K_FLOAT && !plausible_float(s + c[i].soff, ssz))
+			strong = 0;
+		uint8_t *out = best < 0 ? tmp : tmp + dsize;
+		int failed = x->failed;
+		char err[sizeof(x->rep->error)];
+		memcpy(err, x->rep->error, sizeof(err));
+		memset(out, 0, dsize);
+		size_t mark = path_push(x, ".%s", stf_meta_str(su, c[i].sm->name));
+		int r = xform(x, su, c[i].sm->type, s + c[i].soff, du, c[i].dm->type,
+			      out + c[i].doff, depth + 1);
+		path_cut(x, mark);
+		int ok = r == 0 && !x->failed;
+		x->failed = failed;
+		memcpy(x->rep->error, err, sizeof(err));
+		if (!ok || (best >= 0 && best_strong && !strong))
+			continue;
+		if (best < 0 || (strong && !best_strong)) {
+			if (out != tmp)
+				memcpy(tmp, out, dsize);
+			best = (int)i;
+			best_strong = strong;
+			agree = 1;
+		} else if (memcmp(tmp, out, dsize)) {
+			agree = 0;
+		}
+	}
+	if (best >= 0 && agree) {
+		size_t mark = path_push(x, ".%s", stf_meta_str(su, c[best].sm->name));
+		rc = xform(x, su, c[best].sm->type, s + c[best].soff, du, c[best].dm->type,
+			   d + c[best].doff, depth + 1);
+		path_cut(x, mark);
+	} else {
+		char b[256], e[256];
+		k = changed;
+		xfail(x, "%s: member %s of %s changed type (%s -> %s) and the value fits %s; "
+		      "which member the union holds is not known: register a callback "
+		      "(stf_on_type, or stf_on_member of the struct holding it)", cur_path(x),
+		      stf_meta_str(su, c[k].sm->name), what, type_str(su, c[k].sm->type, b, sizeof(b)),
+		      type_str(du, c[k].dm->type, e, sizeof(e)),
+		      best < 0 ? "none of its members" : "several members differently");
+	}
+	stf__raw_free(tmp);
+	return rc;
+}
+
 static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
 			uint8_t *d, uint32_t src_struct, int depth)
@@ -1176,6 +1540,53 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 					return -1;
 			} else if (T(du, dmt)->kind == STF_K_UNION) {
 				const struct stf_type_rec *U = T(du, dmt);
+				struct ucand uc[64];
+				size_t nc = 0;
+				uint64_t slo = UINT64_MAX, shi = 0;
+				for (uint32_t k = 0; k < U->nmembers && nc < 64; k++) {
+					const struct stf_member_rec *um = &du->members[U->members + k];
+					const char *un = stf_meta_str(du, um->name);
+					const struct stf_member_rec *sm =
+						*un ? src_member_for(x, su, st, un, &sabs) : NULL;
+					uint32_t smt = sm ? strip(su, sm->type) : STF_NONE;
+					if (smt >= su->ntypes)
+						continue;
+					uc[nc++] = (struct ucand){ sm, um, sabs, um->offset };
+					if (sabs < slo)
+						slo = sabs;
+					if (sabs + T(su, smt)->size > shi)
+						shi = sabs + T(su, smt)->size;
+				}
+				if (nc) {
+					/* the destination offsets relative to the union,
+					 * the source ones to the union's lowest member */
+					for (size_t k = 0; k < nc; k++)
+						uc[k].doff = uc[k].dm->offset;
+					char tn[256], un[300];
+					snprintf(un, sizeof(un), "an anonymous union of %s",
+						 type_str(du, dt, tn, sizeof(tn)));
+					int r = xform_union(x, su, s, slo, shi, du, d + dm->offset,
+							    T(du, dmt)->size, uc, nc, un, depth);
+					if (r < 0)
+						return -1;
+					if (r == 0)
+						continue;
+					/* no member changed: the bytes of the whole
+					 * union when none holds a pointer */
+					size_t k = 0;
+					for (; k < nc; k++) {
+						const struct stf_layout *l = stf__layout(x->layouts,
+							su, strip(su, uc[k].sm->type));
+						if (!l || l->nptrs)
+							break;
+					}
+					if (k == nc) {
+						uint64_t n = shi - slo < T(du, dmt)->size ? shi - slo :
+							     T(du, dmt)->size;
+						memcpy(d + dm->offset, s + slo, n);
+						continue;
+					}
+				}
 				for (uint32_t k = 0; k < U->nmembers; k++) {
 					const struct stf_member_rec *um = &du->members[U->members + k];
 					const char *un = stf_meta_str(du, um->name);
@@ -1360,7 +1771,13 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 		return convert_scalar(x, su, st, s, NULL, du, dt, d, NULL);
 	case STF_K_POINTER:
 		if (S->kind == STF_K_POINTER) {
-			struct pointee pe = { su, S->target };
+			struct pointee pe = { su, S->target, NULL, 0 };
+			uint32_t sp = strip(su, S->target), dp = strip(du, D->target);
+			if (sp < su->ntypes && dp < du->ntypes &&
+			    T(su, sp)->hash != T(du, dp)->hash) {
+				pe.dunit = du;
+				pe.dtype = D->target;
+			}
 			return reloc_into(x, s, d, &pe);
 		}
 		break;
@@ -1379,6 +1796,28 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 				      "STF_IXFER or STF_PXFER, or register a callback", cur_path(x),
 				      type_str(su, st, a, sizeof(a)));
 				return -1;
+			}
+			struct ucand uc[64];
+			size_t nc = 0;
+			int anon = 0;
+			for (uint32_t i = 0; i < S->nmembers && nc < 64; i++) {
+				const struct stf_member_rec *m = &su->members[S->members + i];
+				const char *mn = stf_meta_str(su, m->name);
+				uint64_t abs;
+				if (!*mn) {
+					anon = 1;
+					break;
+				}
+				const struct stf_member_rec *dm =
+					member_named(du, dt, member_dst_name(x, su, st, mn), &abs);
+				if (dm)
+					uc[nc++] = (struct ucand){ m, dm, (uint64_t)m->offset, abs };
+			}
+			if (!anon && nc) {
+				int r = xform_union(x, su, s, 0, S->size, du, d, D->size, uc, nc,
+						    type_str(su, st, a, sizeof(a)), depth);
+				if (r <= 0)
+					return r;
 			}
 			uint64_t n = S->size < D->size ? S->size : D->size;
 			if (!all_zero(s + n, S->size - n)) {
@@ -2202,6 +2641,61 @@ static uint64_t old_mapping_size(const struct stf_obj *o, const struct stf_meta_
 	return r->value;
 }
 
+/* The destination's ID of an allocation site, "file.c:func/dest#n": the
+ * site's own rename (stf_rename(STF_RENAME_OBJECT, old site, new site)),
+ * else the renames of the type and member ("struct T.member") or of the
+ * variable (file.c:name) that dest names, so the objects of a site
+ * storing into a renamed type still pair. */
+static const char *site_dst_id(struct stf_xfer *x, const char *id)
+{
+	const char *r, *colon, *slash, *hash;
+	char dest[256], ren[512], brackets[16] = "";
+	size_t dl, bl = 0;
+
+	if (!x->renames)
+		return id;
+	r = stf__rename(STF_RENAME_OBJECT, id, x->dir);
+	if (r != id)
+		return r;
+	colon = strchr(id, ':');
+	slash = colon ? strchr(colon, '/') : NULL;
+	hash = strrchr(id, '#');
+	if (!slash || !hash || hash < slash || (dl = (size_t)(hash - slash - 1)) >= sizeof(dest))
+		return id;
+	memcpy(dest, slash + 1, dl);
+	dest[dl] = 0;
+	while (dl >= 2 && !strcmp(dest + dl - 2, "[]") && bl + 3 < sizeof(brackets)) {
+		dl -= 2;
+		dest[dl] = 0;
+		strcat(brackets, "[]");
+		bl += 2;
+	}
+	if (!strncmp(dest, "struct ", 7) || !strncmp(dest, "union ", 6)) {
+		char *dot = strchr(dest, '.');
+		if (!dot)
+			return id;
+		*dot = 0;
+		snprintf(ren, sizeof(ren), "%s.%s%s", stf__rename(STF_RENAME_TYPE, dest, x->dir),
+			 stf__rename_member(dest, dot + 1, x->dir), brackets);
+		*dot = '.';
+	} else {
+		char oid[300];
+		snprintf(oid, sizeof(oid), "%.*s:%s", (int)(colon - id), id, dest);
+		const char *n = stf__rename(STF_RENAME_OBJECT, oid, x->dir);
+		const char *base = strrchr(n, '/') ? strrchr(n, '/') + 1 :
+				   strrchr(n, ':') ? strrchr(n, ':') + 1 : n;
+		snprintf(ren, sizeof(ren), "%s%s", base, brackets);
+	}
+	if (strlen(ren) == dl + bl && !strncmp(ren, dest, dl))
+		return id;
+	size_t len = (size_t)(slash + 1 - id) + strlen(ren) + strlen(hash) + 1;
+	char *out = stf__arena_alloc(x->arena, len);
+	if (!out)
+		return id;
+	snprintf(out, len, "%.*s%s%s", (int)(slash + 1 - id), id, ren, hash);
+	return out;
+}
+
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
@@ -2216,7 +2710,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		return -1;
 	}
 	/* the site lookups are cached: objects of one site come in runs */
-	const char *last_site = NULL;
+	const char *last_site = NULL, *last_dst_site = NULL;
 	int last_found = 0;
 	const struct stf_meta_unit *last_unit = NULL;
 	uint32_t last_type = STF_NONE;
@@ -2256,10 +2750,12 @@ static int schedule_dynamic(struct stf_xfer *x)
 		uint32_t dt = STF_NONE;
 		if (o->id != last_site) {
 			last_site = o->id;
+			last_dst_site = site_dst_id(x, o->id);
 			last_unit = NULL;
 			last_type = STF_NONE;
 			last_found = (o->flags & STF_OBJF_EXTERNAL) ||
-				     !stf__peer_site_type(dst, o->id, &last_unit, &last_type);
+				     !stf__peer_site_type(dst, last_dst_site, &last_unit,
+							  &last_type);
 		}
 		if (!last_found) {
 			x->rep->dropped++;
@@ -2293,7 +2789,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			dt = STF_NONE;
 		}
 		req[n].src = i;
-		req[n].site = o->id;
+		req[n].site = last_dst_site;
 		req[n].id = o->dyn_id;
 		req[n].unit = du;
 		req[n].type = dt;
@@ -2336,8 +2832,9 @@ static int schedule_dynamic(struct stf_xfer *x)
 				goto out;
 			}
 			if (req[k].prot < 0) {
+				/* malloc(0) made a block of size 0: so does this */
 				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(
-					req[k].size ? req[k].size : 1, site, req[k].id);
+					req[k].size, site, req[k].id);
 			} else {
 				/* writable while it is filled */
 				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
@@ -2900,7 +3397,7 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, ch
 			return -1;
 		}
 		void *obj = mapping ? stf__mmap_with(size, PROT_READ | PROT_WRITE, sitenum, id) :
-			    stf__alloc_with(size ? size : 1, sitenum, id);
+			    stf__alloc_with(size, sitenum, id);
 		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0 ||
 		    (mapping && prot != (PROT_READ | PROT_WRITE) &&
 		     served_protect_add((uint64_t)(uintptr_t)obj, size, (int)prot) < 0)) {

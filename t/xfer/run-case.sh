@@ -13,6 +13,8 @@
 #   timeout: SECONDS         passed as ttst-ctl update --timeout
 #   args: WORDS              arguments of v1 (and so of v2)
 #   update-args: WORDS       arguments of v2 instead
+#   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
+#                            then read all the state they keep)
 #   expect: commit           v2 then checks the state it got: must say ok
 #   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
 #                            and v1 keeps running
@@ -61,6 +63,7 @@ fault=$(key fault)
 timeout=$(key timeout)
 args=$(key args)
 update_args=$(key update-args)
+cflags=$(key cflags)
 stderr_has=$(key diff)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
@@ -73,7 +76,7 @@ for v in v1 v2; do
 		srcs=$TSRC/$v/$pair.c
 	fi
 	# shellcheck disable=SC2086
-	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
+	$CC -std=gnu11 -O0 $cflags -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
 		-I"$TSRC" -o "$WORK/$v/$pair" $srcs \
 		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" 2>"$WORK/cc.$v.err" ||
 		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair"; }
