@@ -1727,20 +1727,30 @@ static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
 
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
 {
+	/* Only untyped dynamic objects can be typed or reached, so pointers
+	 * are looked up among them alone: an index usually of a handful of
+	 * libc's blocks instead of every object of the peer (a lookup in that
+	 * one costs several cache misses, and this runs for every pointer). */
+	struct stf_index untyped = STF_INDEX_INIT;
 	size_t *work, nwork = 0;
-	int any = 0;
 
 	if (reached)
 		memset(reached, 0, p->nobjs);
 	for (size_t i = 0; i < p->nobjs; i++)
 		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
-		    !(p->objs[i].flags & STF_OBJF_INTERNAL))
-			any = 1;
-	if (!any)
+		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
+		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
+			stf__index_free(&untyped);
+			return -1;
+		}
+	if (!untyped.n)
 		return 0;
+	stf__index_sort(&untyped, NULL, NULL);
 	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
-	if (!work)
+	if (!work) {
+		stf__index_free(&untyped);
 		return -1;
+	}
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
@@ -1752,6 +1762,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
 		if (!l) {
 			stf__raw_free(work);
+			stf__index_free(&untyped);
 			return -1;
 		}
 		if (!l->nptrs || !l->size)
@@ -1764,7 +1775,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
 					continue;
 				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
+				const struct stf_range *r = v ? stf__index_find(&untyped, v, 0) : NULL;
 				if (!r)
 					continue;
 				struct stf_obj *t = &p->objs[r->value];
@@ -1794,5 +1805,6 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 			}
 	}
 	stf__raw_free(work);
+	stf__index_free(&untyped);
 	return 0;
 }
