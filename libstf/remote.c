@@ -1471,7 +1471,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 	/* the index is in address order */
 	for (size_t r = 0; r < p->index.n; r++) {
 		const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
-		if (!(kinds & (1u << o->kind)) || !o->size)
+		if (!(kinds & (1u << o->kind)) || !o->size || (o->flags & STF_OBJF_DEFER))
 			continue;
 		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP) {
 			if (o->addr + o->size > sp[nsp - 1].end)
@@ -1503,6 +1503,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 			for (size_t r = 0; r < p->index.n; r++) {
 				const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
 				if (!(kinds & (1u << o->kind)) || !o->size ||
+				    (o->flags & STF_OBJF_DEFER) ||
 				    o->addr < sp[k].start || o->addr >= sp[k].end)
 					continue;
 				if (stf__peer_read(p, o->addr, p->bytes + sp[k].pos +
@@ -1520,7 +1521,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 	size_t k = 0;
 	for (size_t r = 0; r < p->index.n; r++) {
 		struct stf_obj *o = &p->objs[p->index.ranges[r].value];
-		if (!(kinds & (1u << o->kind)))
+		if (!(kinds & (1u << o->kind)) || (o->flags & STF_OBJF_DEFER))
 			continue;
 		if (!o->size) {
 			o->bytes = p->bytes;
