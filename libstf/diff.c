@@ -49,6 +49,7 @@ struct target {
 	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack,
 	             5 an integer (no user address), 6 a stdio stream */
 	const char *id, *lib;
+	const struct stf_obj *obj; /* kind 1 */
 	uint64_t dyn, off, raw;
 	struct stf_arg_ref arg; /* kind 4: the argument or variable, if one */
 	char arg_str[256];
@@ -66,6 +67,7 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 {
 	t->kind = 0;
 	t->id = t->lib = NULL;
+	t->obj = NULL;
 	t->dyn = t->off = 0;
 	t->arg.kind = STF_ARG_NONE; /* arg_str is set with it */
 	t->raw = v;
@@ -78,6 +80,7 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 	const struct stf_obj *o = stf__peer_find(p, v);
 	if (o) {
 		t->kind = 1;
+		t->obj = o;
 		t->id = o->id;
 		t->dyn = o->dyn_id;
 		t->off = v - o->addr;
@@ -300,8 +303,7 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			canon(d->p, pv, &pt);
 			canon(d->r, rv, &rt);
 			if (pt.kind == 1 && pt.off == 0 && f->kind == STF_LEAF_PTR) {
-				const struct stf_obj *po = stf__peer_find(d->p, pv);
-				if (po && (po->flags & STF_OBJF_STREAM)) {
+				if (pt.obj->flags & STF_OBJF_STREAM) {
 					/* the reversed version's stream is its own
 					 * libc's block, whatever its catalog says */
 					canon_stream(d->p, pv, &pt);

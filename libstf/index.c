@@ -5,6 +5,14 @@
  * Memory comes from raw mmap/mremap system calls and sorting is done in
  * place without qsort (glibc's qsort may call malloc), so the index can be
  * rebuilt from inside the malloc family.
+ *
+ * Lookups: a transfer looks up every pointer of the state, and a binary
+ * search over a million ranges costs a handful of cache misses each.  The
+ * sorted ranges are cut into clusters where they are far apart (the heap,
+ * the statics, each library, the stack); each cluster has a table from
+ * address bucket to the ranges starting in it, with buckets about as
+ * large as the cluster's average distance between ranges, so a lookup
+ * reads a bucket entry and about one range.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -65,7 +73,7 @@ int stf__index_add(struct stf_index *ix, uint64_t start, uint64_t size,
 	ix->ranges[ix->n].value = value;
 	ix->n++;
 	ix->sorted = 0;
-	ix->ntop = 0;
+	ix->nclusters = 0;
 	return 0;
 }
 
@@ -165,6 +173,114 @@ static void intro_sort(struct stf_range *r, size_t n, unsigned depth)
 	insertion_sort(r, n);
 }
 
+/* A gap this large between ranges starts a new cluster. */
+#define CLUSTER_GAP (1u << 20)
+
+struct stf_index_cluster {
+	uint64_t base;     /* start of its first range */
+	size_t first, n;   /* its ranges: ranges[first .. first + n) */
+	unsigned shift;    /* bucket of addr: (addr - base) >> shift */
+	size_t nbuckets;
+	uint32_t *bucket;  /* nbuckets + 1 entries: bucket[b] is the first of
+	                      its ranges (from first) starting in bucket b or
+	                      later; bucket[nbuckets] = n */
+};
+
+/* Visit the clusters of the sorted ranges: fn(arg, first, n) each. */
+static void each_cluster(const struct stf_index *ix,
+			 void (*fn)(void *arg, size_t first, size_t n), void *arg)
+{
+	size_t first = 0;
+	uint64_t end = 0;
+	for (size_t i = 0; i < ix->n; i++) {
+		const struct stf_range *r = &ix->ranges[i];
+		if (i > first && r->start > end && r->start - end > CLUSTER_GAP) {
+			fn(arg, first, i - first);
+			first = i;
+		}
+		if (i == first || r->start + r->size > end)
+			end = r->start + r->size;
+	}
+	if (ix->n)
+		fn(arg, first, ix->n - first);
+}
+
+/* Buckets no larger than needed for about one range each: at most n + 1. */
+static unsigned cluster_shift(const struct stf_index *ix, size_t first, size_t n)
+{
+	uint64_t span = ix->ranges[first + n - 1].start - ix->ranges[first].start;
+	unsigned shift = 0;
+	while (shift < 63 && (span >> shift) >= n)
+		shift++;
+	return shift;
+}
+
+struct table_size {
+	const struct stf_index *ix;
+	size_t nclusters, nbuckets;
+};
+
+static void count_cluster(void *arg, size_t first, size_t n)
+{
+	struct table_size *ts = arg;
+	uint64_t span = ts->ix->ranges[first + n - 1].start - ts->ix->ranges[first].start;
+	ts->nclusters++;
+	ts->nbuckets += (span >> cluster_shift(ts->ix, first, n)) + 2;
+}
+
+struct table_fill {
+	struct stf_index *ix;
+	uint32_t *next; /* bucket entries not yet used */
+};
+
+static void fill_cluster(void *arg, size_t first, size_t n)
+{
+	struct table_fill *tf = arg;
+	struct stf_index *ix = tf->ix;
+	struct stf_index_cluster *c = &ix->clusters[ix->nclusters++];
+	const struct stf_range *r = ix->ranges + first;
+
+	c->base = r[0].start;
+	c->first = first;
+	c->n = n;
+	c->shift = cluster_shift(ix, first, n);
+	c->nbuckets = ((r[n - 1].start - c->base) >> c->shift) + 1;
+	c->bucket = tf->next;
+	tf->next += c->nbuckets + 1;
+	size_t k = 0;
+	for (size_t b = 0; b <= c->nbuckets; b++) {
+		while (k < n && ((r[k].start - c->base) >> c->shift) < b)
+			k++;
+		c->bucket[b] = (uint32_t)k;
+	}
+}
+
+/* Build the clusters and their tables; without them (no memory, or too
+ * many ranges for 32-bit entries) lookups bisect the whole array. */
+static void build_tables(struct stf_index *ix)
+{
+	struct table_size ts = { ix, 0, 0 };
+	ix->nclusters = 0;
+	if (!ix->n || ix->n >= UINT32_MAX)
+		return;
+	each_cluster(ix, count_cluster, &ts);
+	size_t bytes = ts.nclusters * sizeof(struct stf_index_cluster) +
+		       ts.nbuckets * sizeof(uint32_t);
+	if (bytes > ix->tables_bytes) {
+		bytes = (bytes + 4095) & ~(size_t)4095;
+		void *t = raw_map(bytes);
+		if (!t)
+			return;
+		if (ix->tables)
+			syscall(SYS_munmap, ix->tables, ix->tables_bytes);
+		ix->tables = t;
+		ix->tables_bytes = bytes;
+	}
+	ix->clusters = ix->tables;
+	struct table_fill tf = { ix, (uint32_t *)(ix->clusters + ts.nclusters) };
+	each_cluster(ix, fill_cluster, &tf);
+}
+
 int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
 		    const struct stf_range **b)
 {
@@ -180,23 +296,7 @@ int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
 		intro_sort(ix->ranges, ix->n, depth);
 	}
 	ix->sorted = 1;
-	ix->ntop = 0;
-	size_t ntop = (ix->n + STF_INDEX_STRIDE - 1) / STF_INDEX_STRIDE;
-	if (ntop > ix->topcap) {
-		size_t cap = ntop < 512 ? 512 : 2 * ntop;
-		uint64_t *t = raw_map(cap * sizeof(*t));
-		if (t) {
-			if (ix->top)
-				syscall(SYS_munmap, ix->top, ix->topcap * sizeof(*ix->top));
-			ix->top = t;
-			ix->topcap = cap;
-		}
-	}
-	if (ntop <= ix->topcap) {
-		for (size_t k = 0; k < ntop; k++)
-			ix->top[k] = ix->ranges[k * STF_INDEX_STRIDE].start;
-		ix->ntop = ntop;
-	}
+	build_tables(ix);
 	for (i = 1; i < ix->n; i++) {
 		const struct stf_range *p = &ix->ranges[i - 1], *q = &ix->ranges[i];
 		if (p->start + p->size > q->start) {
@@ -210,38 +310,52 @@ int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
 	return 0;
 }
 
-const struct stf_range *stf__index_find(const struct stf_index *ix,
-					uint64_t addr, unsigned flags)
+/* The first of ranges[lo, hi) starting above addr (hi if none). */
+static size_t upper_bound(const struct stf_range *r, size_t lo, size_t hi, uint64_t addr)
 {
-	size_t lo = 0, hi = ix->n;
-	const struct stf_range *r;
-
-	if (ix->sorted && ix->ntop) {
-		/* the block holding the last range starting at or below addr */
-		size_t tlo = 0, thi = ix->ntop;
-		while (tlo < thi) {
-			size_t mid = tlo + (thi - tlo) / 2;
-			if (ix->top[mid] <= addr)
-				tlo = mid + 1;
-			else
-				thi = mid;
-		}
-		if (tlo == 0)
-			return NULL;
-		lo = (tlo - 1) * STF_INDEX_STRIDE;
-		hi = tlo * STF_INDEX_STRIDE < ix->n ? tlo * STF_INDEX_STRIDE : ix->n;
-	}
-	/* first range starting above addr */
-	while (lo < hi) {
+	while (hi - lo > 8) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (ix->ranges[mid].start <= addr)
+		if (r[mid].start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == 0)
+	while (lo < hi && r[lo].start <= addr)
+		lo++;
+	return lo;
+}
+
+const struct stf_range *stf__index_find(const struct stf_index *ix,
+					uint64_t addr, unsigned flags)
+{
+	const struct stf_range *r;
+	size_t last; /* one past the last range starting at or below addr */
+
+	if (ix->sorted && ix->nclusters) {
+		/* the last cluster starting at or below addr */
+		size_t lo = 0, hi = ix->nclusters;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (ix->clusters[mid].base <= addr)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == 0)
+			return NULL;
+		const struct stf_index_cluster *c = &ix->clusters[lo - 1];
+		uint64_t b = (addr - c->base) >> c->shift;
+		if (b >= c->nbuckets)
+			last = c->first + c->n;
+		else
+			last = upper_bound(ix->ranges, c->first + c->bucket[b],
+					   c->first + c->bucket[b + 1], addr);
+	} else {
+		last = upper_bound(ix->ranges, 0, ix->n, addr);
+	}
+	if (last == 0)
 		return NULL;
-	r = &ix->ranges[lo - 1];
+	r = &ix->ranges[last - 1];
 	if (addr - r->start < r->size)
 		return r;
 	if ((flags & STF_INDEX_END) && addr - r->start == r->size)
@@ -252,7 +366,7 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 void stf__index_reset(struct stf_index *ix)
 {
 	ix->n = 0;
-	ix->ntop = 0;
+	ix->nclusters = 0;
 	ix->sorted = 0;
 }
 
@@ -260,11 +374,13 @@ void stf__index_free(struct stf_index *ix)
 {
 	if (ix->ranges)
 		syscall(SYS_munmap, ix->ranges, ix->cap * sizeof(struct stf_range));
-	if (ix->top)
-		syscall(SYS_munmap, ix->top, ix->topcap * sizeof(*ix->top));
+	if (ix->tables)
+		syscall(SYS_munmap, ix->tables, ix->tables_bytes);
 	ix->ranges = NULL;
 	ix->n = ix->cap = 0;
-	ix->top = NULL;
-	ix->ntop = ix->topcap = 0;
+	ix->clusters = NULL;
+	ix->nclusters = 0;
+	ix->tables = NULL;
+	ix->tables_bytes = 0;
 	ix->sorted = 0;
 }

@@ -25,14 +25,16 @@ struct stf_index {
 	size_t n;
 	size_t cap;   /* ranges allocated */
 	int sorted;   /* set by stf__index_sort, cleared by stf__index_add */
-	/* every STF_INDEX_STRIDE-th start, built by stf__index_sort: a search
-	 * first bisects this small array (it stays in cache), then one block */
-	uint64_t *top;
-	size_t ntop, topcap;
+	/* built by stf__index_sort (see index.c): the ranges in clusters far
+	 * apart from each other (heap, statics, libraries, stack), each with
+	 * a table from address bucket to its ranges */
+	struct stf_index_cluster *clusters;
+	size_t nclusters;
+	void *tables;        /* one mapping: the clusters and their buckets */
+	size_t tables_bytes;
 };
 
-#define STF_INDEX_STRIDE 32
-#define STF_INDEX_INIT { NULL, 0, 0, 0, NULL, 0, 0 }
+#define STF_INDEX_INIT { NULL, 0, 0, 0, NULL, 0, NULL, 0 }
 
 /* Flags of stf__index_find. */
 #define STF_INDEX_END 0x1u /* also match one past the end of a range (and a
@@ -49,7 +51,8 @@ int stf__index_reserve(struct stf_index *ix, size_t n);
 int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
 		    const struct stf_range **b);
 /* The range containing addr (see STF_INDEX_END), NULL if none.  The index
- * must be sorted.  O(log n). */
+ * must be sorted.  O(1) for ranges spread evenly within each cluster,
+ * O(log n) at worst. */
 const struct stf_range *stf__index_find(const struct stf_index *ix,
 					uint64_t addr, unsigned flags);
 /* Forget all ranges, keep the memory. */

@@ -271,19 +271,29 @@ int stf__is_file_type(const struct stf_meta_unit *u, uint32_t t)
 	       !strcmp(stf_meta_str(u, u->types[t].name), "_IO_FILE");
 }
 
-int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
-		    char *err, size_t errlen)
+/* process_vm_writev of k iovec pairs holding total bytes. */
+static int writev_all(const struct stf_peer *p, const struct iovec *liov,
+		      const struct iovec *riov, size_t k, size_t total, char *err, size_t errlen)
+{
+	ssize_t r = process_vm_writev(p->pid, liov, k, riov, k, 0);
+	if (r < 0 || (size_t)r != total) {
+		fail(err, errlen, "writing %zu bytes into process %d at 0x%" PRIx64 " failed: %s",
+		     total, (int)p->pid, (uint64_t)(uintptr_t)riov[0].iov_base,
+		     r < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+/* The writes in the order given, one iovec each. */
+static int write_each(const struct stf_peer *p, const struct stf_write *w, size_t n,
+		      char *err, size_t errlen)
 {
 	struct iovec liov[IOV_MAX], riov[IOV_MAX];
 	size_t i = 0;
 
-	if (p->self) {
-		for (i = 0; i < n; i++)
-			memcpy((void *)(uintptr_t)w[i].addr, w[i].buf, w[i].len);
-		return 0;
-	}
 	while (i < n) {
-		size_t k = 0, total = 0, first = i;
+		size_t k = 0, total = 0;
 		for (; i < n && k < IOV_MAX; i++) {
 			if (!w[i].len)
 				continue;
@@ -294,18 +304,124 @@ int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t 
 			total += w[i].len;
 			k++;
 		}
-		if (!k)
-			continue;
-		ssize_t r = process_vm_writev(p->pid, liov, k, riov, k, 0);
-		if (r < 0 || (size_t)r != total) {
-			fail(err, errlen,
-			     "writing %zu bytes into process %d at 0x%" PRIx64
-			     " failed: %s", total, (int)p->pid, w[first].addr,
-			     r < 0 ? strerror(errno) : "short write");
+		if (k && writev_all(p, liov, riov, k, total, err, errlen) < 0)
 			return -1;
-		}
 	}
 	return 0;
+}
+
+/*
+ * The kernel pins the remote pages of every iovec separately, which costs
+ * far more than copying a small object: small writes a few bytes apart
+ * (heap blocks separated by their headers) are merged into one span,
+ * staged here with the bytes between them read from the peer first and
+ * written back unchanged.  The peer does not run meanwhile (the reversed
+ * version waits for the end of the transfer, every other thread of it is
+ * parked), so those bytes cannot change under the write.  Writes of
+ * WRITE_SMALL bytes or more are worth their own iovec.
+ */
+#define WRITE_GAP   64
+#define WRITE_SMALL 1024
+#define WRITE_STAGE (4u << 20) /* staged span bytes per system call */
+
+struct write_batch {
+	struct iovec liov[IOV_MAX], riov[IOV_MAX];
+	struct iovec rread[IOV_MAX]; /* the merged spans, read first */
+	struct {
+		size_t first, end; /* ranges of the sorted index */
+		size_t pos;        /* in stage */
+	} m[IOV_MAX];
+	uint8_t stage[WRITE_STAGE];
+};
+
+static int write_spans(const struct stf_peer *p, const struct stf_write *w,
+		       const struct stf_index *ix, struct write_batch *b, char *err,
+		       size_t errlen)
+{
+	struct iovec *liov = b->liov, *riov = b->riov, *rread = b->rread;
+	uint8_t *stage = b->stage;
+	const struct stf_range *rg = ix->ranges;
+	size_t r = 0;
+
+	while (r < ix->n) {
+		size_t k = 0, nm = 0, used = 0, total = 0;
+		while (r < ix->n && k < IOV_MAX) {
+			uint64_t start = rg[r].start, end = start + rg[r].size;
+			size_t e = r + 1;
+			if (rg[r].size < WRITE_SMALL)
+				while (e < ix->n && rg[e].size < WRITE_SMALL &&
+				       rg[e].start <= end + WRITE_GAP &&
+				       rg[e].start + rg[e].size - start <= WRITE_STAGE - used) {
+					end = rg[e].start + rg[e].size;
+					e++;
+				}
+			riov[k].iov_base = (void *)(uintptr_t)start;
+			riov[k].iov_len = end - start;
+			if (e == r + 1) {
+				liov[k].iov_base = (void *)w[rg[r].value].buf;
+			} else {
+				liov[k].iov_base = stage + used;
+				rread[nm] = riov[k];
+				b->m[nm].first = r;
+				b->m[nm].end = e;
+				b->m[nm].pos = used;
+				nm++;
+				used += end - start;
+			}
+			liov[k].iov_len = end - start;
+			total += end - start;
+			k++;
+			r = e;
+		}
+		if (nm) {
+			struct iovec all = { stage, used };
+			ssize_t got = process_vm_readv(p->pid, &all, 1, rread, nm, 0);
+			if (got < 0 || (size_t)got != used) {
+				fail(err, errlen, "reading %zu bytes of process %d around the objects "
+				     "at 0x%" PRIx64 " before writing them failed: %s", used,
+				     (int)p->pid, (uint64_t)(uintptr_t)rread[0].iov_base,
+				     got < 0 ? strerror(errno) : "short read");
+				return -1;
+			}
+			for (size_t t = 0; t < nm; t++) {
+				uint64_t base = rg[b->m[t].first].start;
+				for (size_t q = b->m[t].first; q < b->m[t].end; q++)
+					memcpy(stage + b->m[t].pos + (rg[q].start - base),
+					       w[rg[q].value].buf, rg[q].size);
+			}
+		}
+		if (writev_all(p, liov, riov, k, total, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
+		    char *err, size_t errlen)
+{
+	struct stf_index ix = STF_INDEX_INIT;
+	struct write_batch *b;
+	int rc;
+
+	if (p->self) {
+		for (size_t i = 0; i < n; i++)
+			memcpy((void *)(uintptr_t)w[i].addr, w[i].buf, w[i].len);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (w[i].len && stf__index_add(&ix, w[i].addr, w[i].len, i) < 0) {
+			stf__index_free(&ix);
+			return write_each(p, w, n, err, errlen);
+		}
+	b = stf__raw_malloc(sizeof(*b));
+	/* overlapping writes keep their order (the later one wins) */
+	if (!b || stf__index_sort(&ix, NULL, NULL) < 0)
+		rc = write_each(p, w, n, err, errlen);
+	else
+		rc = write_spans(p, w, &ix, b, err, errlen);
+	stf__raw_free(b);
+	stf__index_free(&ix);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1373,7 +1489,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 	/* the index is in address order */
 	for (size_t r = 0; r < p->index.n; r++) {
 		const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
-		if (!(kinds & (1u << o->kind)) || !o->size)
+		if (!(kinds & (1u << o->kind)) || !o->size || (o->flags & STF_OBJF_DEFER))
 			continue;
 		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP) {
 			if (o->addr + o->size > sp[nsp - 1].end)
@@ -1405,6 +1521,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 			for (size_t r = 0; r < p->index.n; r++) {
 				const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
 				if (!(kinds & (1u << o->kind)) || !o->size ||
+				    (o->flags & STF_OBJF_DEFER) ||
 				    o->addr < sp[k].start || o->addr >= sp[k].end)
 					continue;
 				if (stf__peer_read(p, o->addr, p->bytes + sp[k].pos +
@@ -1422,7 +1539,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 	size_t k = 0;
 	for (size_t r = 0; r < p->index.n; r++) {
 		struct stf_obj *o = &p->objs[p->index.ranges[r].value];
-		if (!(kinds & (1u << o->kind)))
+		if (!(kinds & (1u << o->kind)) || (o->flags & STF_OBJF_DEFER))
 			continue;
 		if (!o->size) {
 			o->bytes = p->bytes;
@@ -1745,20 +1862,30 @@ static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
 
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
 {
+	/* Only untyped dynamic objects can be typed or reached, so pointers
+	 * are looked up among them alone: an index usually of a handful of
+	 * libc's blocks instead of every object of the peer (a lookup in that
+	 * one costs several cache misses, and this runs for every pointer). */
+	struct stf_index untyped = STF_INDEX_INIT;
 	size_t *work, nwork = 0;
-	int any = 0;
 
 	if (reached)
 		memset(reached, 0, p->nobjs);
 	for (size_t i = 0; i < p->nobjs; i++)
 		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
-		    !(p->objs[i].flags & STF_OBJF_INTERNAL))
-			any = 1;
-	if (!any)
+		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
+		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
+			stf__index_free(&untyped);
+			return -1;
+		}
+	if (!untyped.n)
 		return 0;
+	stf__index_sort(&untyped, NULL, NULL);
 	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
-	if (!work)
+	if (!work) {
+		stf__index_free(&untyped);
 		return -1;
+	}
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
@@ -1770,6 +1897,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
 		if (!l) {
 			stf__raw_free(work);
+			stf__index_free(&untyped);
 			return -1;
 		}
 		if (!l->nptrs || !l->size)
@@ -1782,7 +1910,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
 					continue;
 				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
+				const struct stf_range *r = v ? stf__index_find(&untyped, v, 0) : NULL;
 				if (!r)
 					continue;
 				struct stf_obj *t = &p->objs[r->value];
@@ -1812,5 +1940,6 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 			}
 	}
 	stf__raw_free(work);
+	stf__index_free(&untyped);
 	return 0;
 }

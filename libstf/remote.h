@@ -42,6 +42,9 @@ enum stf_obj_kind {
 #define STF_OBJF_STREAM   0x20u /* a stdio stream libc allocated, the target
 				   of a typed FILE pointer: re-created, not
 				   copied (see struct stf_stream) */
+#define STF_OBJF_DEFER    0x40u /* not fetched by stf__peer_fetch: the
+				   transfer reads it itself, straight into
+				   the destination when it can */
 
 struct stf_obj {
 	uint64_t addr;
@@ -137,7 +140,8 @@ struct stf_peer {
 int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 		   unsigned what, const struct stf_parked_frame *frame,
 		   char *err, size_t errlen);
-/* Fetch the bytes of every object with kind in the mask (1 << kind). */
+/* Fetch the bytes of every object with kind in the mask (1 << kind),
+ * except those marked STF_OBJF_DEFER (their bytes stay NULL). */
 int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen);
 void stf__peer_close(struct stf_peer *p);
 

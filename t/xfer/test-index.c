@@ -93,6 +93,57 @@ START_TEST(random_against_linear)
 }
 END_TEST
 
+/* Clusters far apart (heap, statics, libraries, stack), dense and sparse,
+ * with large and zero-sized ranges, against the definition: the last
+ * range starting at or below the address, if it contains it (or ends
+ * there, with STF_INDEX_END). */
+START_TEST(clusters_against_definition)
+{
+	struct stf_index ix = STF_INDEX_INIT;
+	enum { N = 30000 };
+	static uint64_t start[N], size[N];
+	static const uint64_t bases[] = { 0x400000, 0x5555550000, 0x7f0000000000,
+					  0x7ffff0000000 };
+	srand(777 + _i);
+	int n = 0;
+	for (int c = 0; c < 4; c++) {
+		uint64_t pos = bases[c];
+		int count = c == 1 ? N - 3 * 2000 : 2000;
+		for (int i = 0; i < count; i++, n++) {
+			int big = rand() % 100 == 0;
+			pos += (uint64_t)(rand() % (c == 2 ? 5000 : 40));
+			start[n] = pos;
+			size[n] = big ? (uint64_t)(rand() % 200000) : (uint64_t)(rand() % 64);
+			pos += size[n];
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		int k = (int)(((uint64_t)i * 7919) % n);
+		ck_assert_int_eq(stf__index_add(&ix, start[k], size[k], (uint64_t)k), 0);
+	}
+	ck_assert_int_eq(stf__index_sort(&ix, NULL, NULL), 0);
+	for (int q = 0; q < 40000; q++) {
+		int k = rand() % n;
+		uint64_t addr = start[k] + (uint64_t)(rand() % (int)(size[k] + 80)) - 8;
+		unsigned flags = q & 1 ? STF_INDEX_END : 0;
+		int cand = -1;
+		for (int i = 0; i < n; i++)
+			if (start[i] <= addr && (cand < 0 || start[i] > start[cand] ||
+						 (start[i] == start[cand] && size[i] > size[cand])))
+				cand = i;
+		int want = cand >= 0 && (addr - start[cand] < size[cand] ||
+					 (flags && addr - start[cand] == size[cand])) ? cand : -1;
+		const struct stf_range *r = stf__index_find(&ix, addr, flags);
+		if (want < 0)
+			ck_assert_ptr_null(r);
+		else
+			ck_assert_int_eq((int)r->value, want);
+	}
+	ck_assert_ptr_null(stf__index_find(&ix, bases[0] - 1, STF_INDEX_END));
+	stf__index_free(&ix);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -101,6 +152,7 @@ int main(void)
 	tcase_add_test(tc, one_past_the_end);
 	tcase_add_test(tc, reports_overlap);
 	tcase_add_loop_test(tc, random_against_linear, 0, 2);
+	tcase_add_loop_test(tc, clusters_against_definition, 0, 2);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
