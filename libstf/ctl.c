@@ -395,8 +395,12 @@ static void cmd_quiesce(void)
 		return;
 	}
 	if (stf__quiesce(ms) < 0) {
+		const char *who = stf__quiesce_stragglers();
 		reply_error("not every thread reached an update point within %u ms; nothing changed "
-			    "(does each long-running thread call stf_update_point()?)", ms);
+			    "(does each long-running thread call stf_update_point()?%s%s%s)", ms,
+			    *who ? " not parked: " : "", who,
+			    strstr(who, "futex") ? "; a worker idle in pthread_cond_wait is not "
+			    "interrupted: give its wait a timeout and loop to its update point" : "");
 		return;
 	}
 	reply_begin(1);

@@ -106,6 +106,27 @@ static void *stuck(void *arg)
 }
 #endif
 
+#ifdef IDLE_WORKER
+/* A pool worker waiting for jobs that never come: blocked in a futex
+ * wait, which quiescence does not interrupt. */
+static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jobs_cond = PTHREAD_COND_INITIALIZER;
+static int njobs;
+
+static void *idle_worker(void *arg)
+{
+	for (;;) {
+		stf_update_point();
+		pthread_mutex_lock(&jobs_lock);
+		while (!njobs)
+			pthread_cond_wait(&jobs_cond, &jobs_lock);
+		njobs--;
+		pthread_mutex_unlock(&jobs_lock);
+	}
+	return arg;
+}
+#endif
+
 /* The event loop; its locals (lfd, nreq) are transferred with the frame
  * of its update point. */
 static int serve(int lfd)
@@ -155,6 +176,10 @@ int main(int argc, char **argv)
 #ifdef STUCK_THREAD
 	pthread_t th;
 	pthread_create(&th, NULL, stuck, NULL);
+#endif
+#ifdef IDLE_WORKER
+	pthread_t wth;
+	pthread_create(&wth, NULL, idle_worker, NULL);
 #endif
 	return serve(lfd);
 }
