@@ -12,7 +12,11 @@ build v1/ondemand v1/ondemand.c -pthread
 rounds() { # the worker's round counter, once it has moved past $1
 	for _ in $(seq 500); do
 		set -- "$1" $(cat "$WORK/state" 2>/dev/null)
-		[ $# -eq 3 ] && [ "$3" -gt "$1" ] && { echo "$3"; return 0; }
+		[ $# -eq 3 ] && [ "$3" -gt "$1" ] && {
+			[ "$2" = 1 ] || fail "$2 workers, want 1"
+			echo "$3"
+			return 0
+		}
 		sleep 0.01
 	done
 	fail "the worker does not count (state: $(cat "$WORK/state" 2>/dev/null))"
@@ -22,7 +26,7 @@ start_ttstd --name ondemand -- "$WORK/v1/ondemand" "$WORK/spawn" "$WORK/state"
 wait_connected
 pid=$(program_pid)
 touch "$WORK/spawn"
-r0=$(rounds 0)
+r0=$(rounds 0) || { echo "$r0"; exit 1; }
 
 ctl update "$WORK/v1/ondemand" >"$WORK/out" 2>&1; rc=$?
 cat "$WORK/out"
@@ -30,6 +34,5 @@ expect "exit status" $rc 1
 grep -q "worker.*no counterpart in the reversed version" "$WORK/out" ||
 	fail "the rollback does not name the missing thread's frame"
 expect "pid after the rollback" "$(program_pid)" "$pid"
-r1=$(rounds "$r0")
-[ "$(cut -d' ' -f1 "$WORK/state")" = 1 ] || fail "workers: $(cat "$WORK/state")"
+r1=$(rounds "$r0") || { echo "$r1"; exit 1; }
 echo "worker rounds $r0 -> $r1: ok"

@@ -24,10 +24,13 @@ static void *worker(void *arg)
 		stf_update_point();
 		pthread_mutex_lock(&lock);
 		rounds++;
-		FILE *f = fopen(state_path, "w");
-		if (f) {
+		char tmp[4096];
+		snprintf(tmp, sizeof tmp, "%s.tmp", state_path);
+		FILE *f = fopen(tmp, "w");
+		if (f) {  /* replaced whole: never read half-written */
 			fprintf(f, "%d %ld\n", workers, rounds);
-			fclose(f);
+			if (fclose(f) == 0)
+				rename(tmp, state_path);
 		}
 		pthread_mutex_unlock(&lock);
 		usleep(2000);
