@@ -395,8 +395,13 @@ static void cmd_quiesce(void)
 		return;
 	}
 	if (stf__quiesce(ms) < 0) {
+		const char *who = stf__quiesce_stragglers();
 		reply_error("not every thread reached an update point within %u ms; nothing changed "
-			    "(does each long-running thread call stf_update_point()?)", ms);
+			    "(does each long-running thread call stf_update_point()?%s%s%s)", ms,
+			    *who ? " not parked: " : "", who,
+			    strstr(who, "futex") ? "; such a wait is not interrupted: use a condition "
+			    "variable in instrumented code, or give the wait a timeout and loop to "
+			    "an update point" : "");
 		return;
 	}
 	reply_begin(1);

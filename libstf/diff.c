@@ -549,6 +549,18 @@ static int64_t find_dyn(const struct dyn_key *k, size_t n, uint64_t id)
 	return lo < n && k[lo].id == id ? (int64_t)k[lo].idx : -1;
 }
 
+/* The parked frame a local belongs to: "func/name#n" -> "func#n" (the
+ * n-th thread parked in func), in buf. */
+static const char *frame_key(const char *id, char *buf, size_t len)
+{
+	const char *slash = strrchr(id, '/'), *occ;
+	if (!slash)
+		return id;
+	occ = strchr(slash, '#');
+	snprintf(buf, len, "%.*s%s", (int)(slash - id), id, occ ? occ : "");
+	return buf;
+}
+
 #define DIFF_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
 		    (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
 
@@ -556,7 +568,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 {
 	struct stf_peer p, r;
 	struct differ d;
-	struct stf_strmap pstat = { 0 };
+	struct stf_strmap pstat = { 0 }, rframes = { 0 };
 	struct dyn_key *keys = NULL;
 	uint8_t *matched = NULL;
 	struct stf_arena *arena = NULL;
@@ -634,6 +646,36 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		matched[i] = 1;
 		diff_object(&d, layouts, &p.objs[i], ro);
 	}
+	/* A thread parked at an update point in the past version whose frame
+	 * the reversed version (the same program) does not have at all: the
+	 * program did not start that thread again before its update point
+	 * (a thread per connection, started on demand), so the update would
+	 * silently drop the thread with its locals and whatever it serves.
+	 * A single local missing in a frame that exists is a local the new
+	 * version dropped, like a dropped static: not compared. */
+	for (size_t j = 0; j < r.nobjs; j++)
+		if (r.objs[j].kind == STF_OBJ_LOCAL) {
+			char key[300];
+			const char *k = stf__arena_strdup(arena, frame_key(r.objs[j].id, key, sizeof(key)));
+			if (k)
+				stf__strmap_put(&rframes, k, 1);
+		}
+	for (size_t i = 0; i < p.nobjs; i++) {
+		const struct stf_obj *o = &p.objs[i];
+		char key[300];
+		const char *k;
+		uint64_t v;
+		if (matched[i] || o->kind != STF_OBJ_LOCAL)
+			continue;
+		k = frame_key(o->id, key, sizeof(key));
+		if (!stf__strmap_get(&rframes, k, &v))
+			continue;
+		if ((k = stf__arena_strdup(arena, k)))
+			stf__strmap_put(&rframes, k, 1); /* report each frame once */
+		report(&d, "%s: a thread parked in this frame in the past version has no "
+		       "counterpart in the reversed version (start the same threads before "
+		       "the update point, also when stf_is_updating())", k);
+	}
 	for (size_t i = 0; i < p.nobjs; i++) {
 		const struct stf_obj *o = &p.objs[i];
 		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)))
@@ -654,6 +696,7 @@ out:
 	stf__raw_free(keys);
 	stf__raw_free(matched);
 	stf__strmap_free(&pstat);
+	stf__strmap_free(&rframes);
 	stf__arena_free(arena);
 	stf__peer_close(&p);
 	stf__peer_close(&r);

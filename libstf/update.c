@@ -261,9 +261,26 @@ static bool is_socket(long fd)
 	return fd >= 0 && fd <= 0x7fffffff && fstat((int)fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+/* The threads that did not park in the last failed quiescence, for its
+ * error message (static: the control thread allocates nothing). */
+static char stragglers[320];
+static size_t stragglers_len;
+
+static const char *syscall_name(long nr)
+{
+	switch (nr) {
+	case SYS_futex: return "futex wait: a semaphore, a lock, or a condition variable waited on by uninstrumented code";
+	case SYS_read: return "read";
+	case SYS_write: return "write";
+	case SYS_wait4: return "wait";
+	case -1: return "running";
+	default: return NULL;
+	}
+}
+
 /* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
- * thread is gone. */
-static int in_event_call(pid_t tid)
+ * thread is gone.  *nrp: the call it is in (-1 running). */
+static int in_event_call_nr(pid_t tid, long *nrp)
 {
 	char path[64], buf[256];
 	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
@@ -278,6 +295,7 @@ static int in_event_call(pid_t tid)
 	char *p = buf;
 	long nr = strtol(p, &p, 10);
 	long arg0 = (long)strtoul(p, &p, 16);
+	*nrp = p == buf ? -1 : nr;  /* "running" parses as no number */
 	switch (nr) {
 	case SYS_epoll_wait:
 	case SYS_epoll_pwait:
@@ -301,6 +319,60 @@ static int in_event_call(pid_t tid)
 	default:
 		return 0;  /* "running", or a call we must not disturb */
 	}
+}
+
+/* Remember a thread that has not parked (sweep with record set): grouped
+ * by what it is doing, "N thread(s) in WHAT (tids A, B, ...)". */
+#define MAX_STRAGGLERS 64
+static struct { pid_t tid; int ev; long nr; } straggler[MAX_STRAGGLERS];
+static size_t nstragglers;
+
+static void note_straggler(pid_t tid, int ev, long nr)
+{
+	if (nstragglers < MAX_STRAGGLERS) {
+		straggler[nstragglers].tid = tid;
+		straggler[nstragglers].ev = ev;
+		straggler[nstragglers].nr = nr;
+	}
+	nstragglers++;
+}
+
+static void format_stragglers(void)
+{
+	size_t n = nstragglers < MAX_STRAGGLERS ? nstragglers : MAX_STRAGGLERS;
+	stragglers_len = 0;
+	stragglers[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool first = true;
+		size_t count = 0;
+		for (size_t k = 0; k < i && first; k++)
+			first = straggler[k].ev != straggler[i].ev || straggler[k].nr != straggler[i].nr;
+		if (!first)
+			continue;
+		for (size_t k = i; k < n; k++)
+			count += straggler[k].ev == straggler[i].ev && straggler[k].nr == straggler[i].nr;
+		const char *what = straggler[i].ev > 0 ? "an interrupted call, not back at an update point"
+			: syscall_name(straggler[i].nr);
+		char one[160];
+		int len;
+		if (what)
+			len = snprintf(one, sizeof one, "%s%zu thread%s in %s (tid %d%s)",
+				       stragglers_len ? "; " : "", count, count == 1 ? "" : "s", what,
+				       (int)straggler[i].tid, count > 1 ? ", ..." : "");
+		else
+			len = snprintf(one, sizeof one, "%s%zu thread%s in system call %ld (tid %d%s)",
+				       stragglers_len ? "; " : "", count, count == 1 ? "" : "s",
+				       straggler[i].nr, (int)straggler[i].tid, count > 1 ? ", ..." : "");
+		if (len > 0 && stragglers_len + (size_t)len < sizeof stragglers) {
+			memcpy(stragglers + stragglers_len, one, (size_t)len + 1);
+			stragglers_len += (size_t)len;
+		}
+	}
+}
+
+const char *stf__quiesce_stragglers(void)
+{
+	return stragglers;
 }
 
 static bool is_parked_locked(pid_t tid)
@@ -338,7 +410,7 @@ static bool is_zombie(pid_t tid)
 
 /* One pass over the threads (q_lock held): kick the blocked ones.
  * Returns the number of threads still to park, -1 on error. */
-static int sweep_locked(pid_t self, pid_t pid, bool kick)
+static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record)
 {
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -357,10 +429,13 @@ static int sweep_locked(pid_t self, pid_t pid, bool kick)
 			pid_t tid = (pid_t)atoi(d->d_name);
 			if (tid == self || is_excluded_locked(tid) || is_parked_locked(tid))
 				continue;
-			int ev = in_event_call(tid);
+			long nr = -1;
+			int ev = in_event_call_nr(tid, &nr);
 			if (ev < 0 && is_zombie(tid))
 				continue;
 			missing++;
+			if (record)
+				note_straggler(tid, ev, nr);
 			if (kick && ev > 0)
 				syscall(SYS_tgkill, pid, tid, kick_signal());
 			else if (kick)
@@ -408,15 +483,20 @@ static int wait_parked_locked(pid_t self, pid_t pid, unsigned timeout_ms)
 	for (;;) {
 		if (!quiescing)
 			break;  /* released under us: nothing to wait for */
-		int missing = sweep_locked(self, pid, true);
+		int missing = sweep_locked(self, pid, true, false);
 		if (missing == 0) {
 			publish_frames_locked();
 			ret = 0;
 			break;
 		}
 		uint64_t now = now_ms();
-		if (missing < 0 || now >= deadline)
+		if (missing < 0 || now >= deadline) {
+			nstragglers = 0;
+			if (missing > 0)
+				sweep_locked(self, pid, false, true);
+			format_stragglers();
 			break;
+		}
 		uint64_t wait = deadline - now < KICK_INTERVAL_MS ? deadline - now : KICK_INTERVAL_MS;
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -18,6 +18,9 @@
  * is then 1 and stf__root.frames is valid), -1 on timeout with everything
  * resumed as before. */
 int stf__quiesce(unsigned timeout_ms);
+/* After a failed quiescence: the threads that did not park and what they
+ * were doing ("thread 123 (futex wait: ...)"), empty if unknown. */
+const char *stf__quiesce_stragglers(void);
 /* F and R: the first thread at an update point has parked the process
  * itself (see stf__ctl_update_point_reached); wait at most timeout_ms for
  * every other thread to park too, so that all frames are published in

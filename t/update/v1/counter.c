@@ -106,6 +106,24 @@ static void *stuck(void *arg)
 }
 #endif
 
+#ifdef IDLE_WORKER
+/* A worker waiting on a semaphore for jobs that never come: blocked in a
+ * futex wait, which quiescence does not interrupt (a condition variable
+ * would be a wait point). */
+#include <semaphore.h>
+static sem_t jobs;
+
+static void *idle_worker(void *arg)
+{
+	for (;;) {
+		stf_update_point();
+		while (sem_wait(&jobs) < 0 && errno == EINTR)
+			;
+	}
+	return arg;
+}
+#endif
+
 /* The event loop; its locals (lfd, nreq) are transferred with the frame
  * of its update point. */
 static int serve(int lfd)
@@ -155,6 +173,11 @@ int main(int argc, char **argv)
 #ifdef STUCK_THREAD
 	pthread_t th;
 	pthread_create(&th, NULL, stuck, NULL);
+#endif
+#ifdef IDLE_WORKER
+	pthread_t wth;
+	sem_init(&jobs, 0, 0);
+	pthread_create(&wth, NULL, idle_worker, NULL);
 #endif
 	return serve(lfd);
 }
