@@ -232,6 +232,8 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, char *err
 	struct spawn_note note;
 	ssize_t n;
 
+	memset(&note, 0, sizeof note);  /* no uninitialized padding in the pipe */
+
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
@@ -257,12 +259,14 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, char *err
 		pid_t child = fork();
 		if (child == 0) {
 			execve(path, argv, envp);
-			note = (struct spawn_note){ 'E', errno };
+			note.kind = 'E';
+			note.value = errno;
 			if (write(pfd[1], &note, sizeof note) < 0)
 				_exit(127);
 			_exit(127);
 		}
-		note = (struct spawn_note){ 'P', child < 0 ? -errno : child };
+		note.kind = 'P';
+		note.value = child < 0 ? -errno : child;
 		_exit(write(pfd[1], &note, sizeof note) == sizeof note ? 0 : 1);
 	}
 	close(pfd[1]);
