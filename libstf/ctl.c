@@ -400,8 +400,14 @@ static void cmd_quiesce(void)
 	}
 	if (stf__quiesce(ms) < 0) {
 		const char *who = stf__quiesce_stragglers();
-		reply_error("not every thread reached an update point within %u ms; nothing changed "
-			    "(does each long-running thread call stf_update_point()?%s%s%s)", ms,
+		char when[96];
+		if (stf__quiesce_gave_up())
+			snprintf(when, sizeof when, "(gave up after %.0f ms of the %u ms allowed: the "
+				 "threads missing cannot be interrupted)", (now() - t0) * 1000, ms);
+		else
+			snprintf(when, sizeof when, "within %u ms", ms);
+		reply_error("not every thread reached an update point %s; nothing changed "
+			    "(does each long-running thread call stf_update_point()?%s%s%s)", when,
 			    *who ? " not parked: " : "", who,
 			    strstr(who, "futex") ? "; such a wait is not interrupted: use a condition "
 			    "variable in instrumented code, or give the wait a timeout and loop to "

@@ -409,14 +409,18 @@ static bool is_zombie(pid_t tid)
 }
 
 /* One pass over the threads (q_lock held): kick the blocked ones.
- * Returns the number of threads still to park, -1 on error. */
-static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record)
+ * Returns the number of threads still to park, -1 on error; *stuck: how
+ * many of them sit in a futex wait that nothing of ours can end (not a
+ * wait point: a semaphore, a lock, a condition variable of uninstrumented
+ * code). */
+static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record, int *stuck)
 {
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	char buf[4096];
 	int missing = 0;
+	*stuck = 0;
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
 		if (n <= 0)
@@ -438,8 +442,8 @@ static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record)
 				note_straggler(tid, ev, nr);
 			if (kick && ev > 0)
 				syscall(SYS_tgkill, pid, tid, kick_signal());
-			else if (kick)
-				stf__wait_wake(tid);
+			else if (kick && !stf__wait_wake(tid) && nr == SYS_futex)
+				++*stuck;
 		}
 	}
 	close(fd);
@@ -454,6 +458,18 @@ static uint64_t now_ms(void)
 }
 
 #define KICK_INTERVAL_MS 2
+/* How long every thread still missing may sit in a futex wait we cannot
+ * end before quiescence gives up early: the parked threads serve nobody
+ * meanwhile, and such a wait ends only through a thread that is parked
+ * (a deadlock) or an event that would come as well without us. */
+#define STUCK_MS 1000
+
+static bool gave_up_stuck;  /* the last failed quiescence ended early */
+
+bool stf__quiesce_gave_up(void)
+{
+	return gave_up_stuck;
+}
 
 /*
  * Publish the frames ordered by thread ID: threads are numbered in the
@@ -478,22 +494,30 @@ static void publish_frames_locked(void)
  * (q_lock held, quiescing set).  0 when all are, -1 on timeout. */
 static int wait_parked_locked(pid_t self, pid_t pid, unsigned timeout_ms)
 {
-	uint64_t deadline = now_ms() + timeout_ms;
-	int ret = -1;
+	uint64_t deadline = now_ms() + timeout_ms, stuck_since = 0;
+	int ret = -1, stuck;
+	gave_up_stuck = false;
 	for (;;) {
 		if (!quiescing)
 			break;  /* released under us: nothing to wait for */
-		int missing = sweep_locked(self, pid, true, false);
+		int missing = sweep_locked(self, pid, true, false, &stuck);
 		if (missing == 0) {
 			publish_frames_locked();
 			ret = 0;
 			break;
 		}
 		uint64_t now = now_ms();
-		if (missing < 0 || now >= deadline) {
+		if (missing > 0 && stuck == missing) {
+			if (!stuck_since)
+				stuck_since = now;
+			gave_up_stuck = now - stuck_since >= STUCK_MS;
+		} else {
+			stuck_since = 0;
+		}
+		if (missing < 0 || now >= deadline || gave_up_stuck) {
 			nstragglers = 0;
 			if (missing > 0)
-				sweep_locked(self, pid, false, true);
+				sweep_locked(self, pid, false, true, &stuck);
 			format_stragglers();
 			break;
 		}

@@ -9,6 +9,7 @@
 #ifndef STF_UPDATE_H
 #define STF_UPDATE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "stf.h"
 #include "root.h"
@@ -21,6 +22,9 @@ int stf__quiesce(unsigned timeout_ms);
 /* After a failed quiescence: the threads that did not park and what they
  * were doing ("thread 123 (futex wait: ...)"), empty if unknown. */
 const char *stf__quiesce_stragglers(void);
+/* Whether the last failed quiescence gave up before its timeout: every
+ * thread still missing sat in a futex wait that it cannot interrupt. */
+bool stf__quiesce_gave_up(void);
 /* F and R: the first thread at an update point has parked the process
  * itself (see stf__ctl_update_point_reached); wait at most timeout_ms for
  * every other thread to park too, so that all frames are published in
