@@ -15,6 +15,12 @@
  * an idle worker of a thread pool waits there, not at an update point.
  * Their frame records start with two pseudo-locals for the wait's cond
  * and mutex arguments, which libstf passes itself.
+ *
+ * A function holding an update point starts with a call that marks its
+ * thread as one that loops to update points: only such threads get the
+ * signal that interrupts blocking calls during quiescence, so a thread
+ * that never reaches an update point (a pool worker reading a request, a
+ * library's thread) never sees an EINTR it did not ask for.
  */
 #include "stf-plugin.h"
 #include "update-points.h"
@@ -39,6 +45,7 @@ struct walk_state {
 	tree fndecl;
 	std::vector<tree> scopes; /* BIND_EXPR_VARS chains, outermost first */
 	std::set<tree> declared;
+	bool has_update_point;
 };
 
 tree frame_fn_decl (void)
@@ -52,6 +59,29 @@ tree frame_fn_decl (void)
 		stf_keep (decl);
 	}
 	return decl;
+}
+
+tree looping_fn_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		tree type = build_function_type_list (void_type_node, NULL_TREE);
+		decl = build_fn_decl (STF_LOOPING_THREAD_FN, type);
+		stf_keep (decl);
+	}
+	return decl;
+}
+
+/* Mark, on entry to the function, its thread as looping to update points. */
+void mark_looping_thread (tree fndecl)
+{
+	tree body = DECL_SAVED_TREE (fndecl);
+	tree *stmts = TREE_CODE (body) == BIND_EXPR ? &BIND_EXPR_BODY (body)
+						   : &DECL_SAVED_TREE (fndecl);
+	tree list = alloc_stmt_list ();
+	append_to_statement_list (build_call_expr (looping_fn_decl (), 0), &list);
+	append_to_statement_list (*stmts, &list);
+	*stmts = list;
 }
 
 tree wait_fn_decl (void)
@@ -160,6 +190,7 @@ std::vector<tree> frame_args (tree call, walk_state *st,
 
 tree rewrite_update_point (tree call, walk_state *st)
 {
+	st->has_update_point = true;
 	std::vector<tree> args = frame_args (call, st, {}, {});
 	return build_call_expr_loc_array (EXPR_LOCATION (call), frame_fn_decl (),
 					  args.size (), args.data ());
@@ -242,7 +273,10 @@ void stf_rewrite_update_points (void *gcc_data, void *)
 		return;
 	walk_state st;
 	st.fndecl = fndecl;
+	st.has_update_point = false;
 	walk_tree (&DECL_SAVED_TREE (fndecl), walk_body, &st, NULL);
+	if (st.has_update_point)
+		mark_looping_thread (fndecl);
 }
 
 void stf_collect_frames (stf_blob &blob, stf_types &types)

@@ -46,6 +46,9 @@
 /* Called by rewritten update points: stf__update_point_frame(unit, frame, &local...) */
 #define STF_UPDATE_POINT_FN       "stf__update_point"
 #define STF_UPDATE_POINT_FRAME_FN "stf__update_point_frame"
+/* Called on entry to every function holding an update point: its thread
+ * loops to update points, so quiescence may interrupt its blocking calls. */
+#define STF_LOOPING_THREAD_FN     "stf__looping_thread"
 
 /* Called by rewritten condition-variable waits (libstf/wait.h):
  * stf__wait_point(unit, frame, cond, mutex, clock, abstime, &local...).

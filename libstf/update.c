@@ -440,7 +440,7 @@ static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record, int *stuc
 			missing++;
 			if (record)
 				note_straggler(tid, ev, nr);
-			if (kick && ev > 0)
+			if (kick && ev > 0 && stf__thread_loops(tid))
 				syscall(SYS_tgkill, pid, tid, kick_signal());
 			else if (kick && !stf__wait_wake(tid) && nr == SYS_futex)
 				++*stuck;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * wait.c - condition-variable waits as update points (see wait.h).
+ * wait.c - condition-variable waits as update points, and which threads
+ * loop to update points (see wait.h).
  *
  * A thread-pool worker idle in pthread_cond_wait blocks in a futex wait
  * that no signal ends: glibc restarts it.  So each thread records, in a
@@ -11,10 +12,15 @@
  * and the waiter agree on the record: the waker never broadcasts a
  * condition variable the thread has stopped waiting on (and may have
  * destroyed since).
+ *
+ * The same record says whether the thread loops to update points: the
+ * plugin makes every function holding one call stf__looping_thread() on
+ * entry.  Quiescence interrupts the blocking calls of those threads only.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -28,6 +34,7 @@
 
 struct waiter {
 	pid_t tid;
+	_Atomic bool loops;    /* has entered a function holding an update point */
 	pthread_mutex_t lock;
 	pthread_cond_t *cond;  /* under lock: the wait in progress, or NULL */
 	struct waiter *next;   /* under waiters_lock */
@@ -65,6 +72,7 @@ static struct waiter *self_waiter(void)
 	if (!w)
 		return NULL;
 	w->tid = (pid_t)syscall(SYS_gettid);
+	w->loops = false;
 	pthread_mutex_init(&w->lock, NULL);
 	w->cond = NULL;
 	if (pthread_setspecific(waiter_key, w) != 0) {
@@ -85,21 +93,46 @@ static void waiting_on(struct waiter *w, pthread_cond_t *cond)
 	pthread_mutex_unlock(&w->lock);
 }
 
+EXPORT void stf__looping_thread(void)
+{
+	if (__builtin_expect(self && self->loops, 1))
+		return;
+	struct waiter *w = self_waiter();
+	if (w)
+		w->loops = true;
+}
+
+/* The record of thread tid (waiters_lock held), NULL if it has none. */
+static struct waiter *find_locked(pid_t tid)
+{
+	for (struct waiter *w = waiters; w; w = w->next)
+		if (w->tid == tid)
+			return w;
+	return NULL;
+}
+
+int stf__thread_loops(pid_t tid)
+{
+	pthread_mutex_lock(&waiters_lock);
+	struct waiter *w = find_locked(tid);
+	int loops = w && w->loops;
+	pthread_mutex_unlock(&waiters_lock);
+	return loops;
+}
+
 EXPORT int stf__wait_wake(pid_t tid)
 {
 	int woken = 0;
 
 	pthread_mutex_lock(&waiters_lock);
-	for (struct waiter *w = waiters; w; w = w->next) {
-		if (w->tid != tid)
-			continue;
+	struct waiter *w = find_locked(tid);
+	if (w) {
 		pthread_mutex_lock(&w->lock);
 		if (w->cond) {
 			pthread_cond_broadcast(w->cond);
 			woken = 1;
 		}
 		pthread_mutex_unlock(&w->lock);
-		break;
 	}
 	pthread_mutex_unlock(&waiters_lock);
 	return woken;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * wait.h - condition-variable waits as update points.
+ * wait.h - condition-variable waits as update points; threads that loop
+ * to update points.
  *
  * INTERNAL.  The plugin rewrites every pthread_cond_wait,
  * pthread_cond_timedwait and pthread_cond_clockwait call of instrumented
@@ -29,5 +30,12 @@ int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *cond,
 /* Quiescence (update.c, q_lock held): if thread tid is blocked in a wait
  * point, wake it so that it parks.  Non-zero if it was. */
 int stf__wait_wake(pid_t tid);
+
+/* Called by the plugin on entry to each function holding an update point:
+ * the calling thread loops to update points. */
+void stf__looping_thread(void);
+/* Whether thread tid has called stf__looping_thread(): only such threads
+ * may be interrupted in blocking calls to bring them to an update point. */
+int stf__thread_loops(pid_t tid);
 
 #endif /* STF_WAIT_H */

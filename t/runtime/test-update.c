@@ -26,6 +26,7 @@
 #include "stf-format.h"
 #include "stf.h"
 #include "update.h"
+#include "wait.h"
 
 static uint64_t now_ms(void)
 {
@@ -49,6 +50,7 @@ struct worker {
 	_Atomic pid_t tid;
 	_Atomic long rounds;
 	_Atomic int saw_eintr;
+	bool loops;  /* its function holds an update point, as the plugin marks */
 	int fds[2];
 };
 
@@ -71,6 +73,8 @@ static void *work(void *arg)
 		ck_assert_int_eq(bind(lsn, (struct sockaddr *)&sa, sizeof sa), 0);
 		ck_assert_int_eq(listen(lsn, 4), 0);
 	}
+	if (w->loops)
+		stf__looping_thread();  /* what the plugin inserts on entry */
 	if (w->kind == K_EXCLUDED) {
 		stf__quiesce_exclude_self();
 		ssize_t r = read(w->fds[0], &c, 1);
@@ -124,10 +128,11 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static void start(struct worker *w, enum kind k)
+static void start_thread(struct worker *w, enum kind k, bool loops)
 {
 	memset(w, 0, sizeof *w);
 	w->kind = k;
+	w->loops = loops;
 	if (k == K_RECV)
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, w->fds), 0);
 	else
@@ -137,6 +142,11 @@ static void start(struct worker *w, enum kind k)
 	while (!atomic_load(&w->tid) || (k != K_EXCLUDED && !atomic_load(&w->rounds)))
 		sleep_ms(1);
 	sleep_ms(20);  /* let it block */
+}
+
+static void start(struct worker *w, enum kind k)
+{
+	start_thread(w, k, true);
 }
 
 static bool parked(pid_t tid)
@@ -226,6 +236,26 @@ START_TEST(quiesce_timeout_changes_nothing)
 }
 END_TEST
 
+/* A thread that never entered a function holding an update point is not
+ * interrupted, even in a socket read: it would not come to an update
+ * point, and the EINTR would reach a program that never asked for it. */
+START_TEST(non_looping_thread_not_interrupted)
+{
+	static struct worker reader;
+	start_thread(&reader, K_RECV, false);
+	errno = 0;
+	ck_assert_int_eq(stf__quiesce(150), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	ck_assert_int_eq(atomic_load(&reader.saw_eintr), 0);
+	/* It goes on reading undisturbed. */
+	long r = atomic_load(&reader.rounds);
+	ck_assert_int_eq(write(reader.fds[1], "x", 1), 1);
+	while (atomic_load(&reader.rounds) == r)
+		sleep_ms(1);
+	ck_assert_int_eq(atomic_load(&reader.saw_eintr), 0);
+}
+END_TEST
+
 START_TEST(excluded_thread_not_waited_for)
 {
 	static struct worker ctl, busy;
@@ -303,6 +333,7 @@ int main(void)
 	tcase_add_test(tc, roles);
 	tcase_add_test(tc, quiesce_blocked_threads);
 	tcase_add_test(tc, quiesce_timeout_changes_nothing);
+	tcase_add_test(tc, non_looping_thread_not_interrupted);
 	tcase_add_test(tc, excluded_thread_not_waited_for);
 	tcase_add_test(tc, frames_published);
 	suite_add_tcase(s, tc);

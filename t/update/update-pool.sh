@@ -37,6 +37,27 @@ done
 set -- $(q served)
 expect "requests served by the workers after" $(($1 + $2 + $3)) 15
 
+# A worker blocked reading a slow client's request is not interrupted (it
+# has no update point: an EINTR would make it answer "error"); the update
+# waits until it has served the request and is back in its wait.
+python3 - "$SRV" >"$WORK/slow.out" 2>&1 <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(1.0)
+s.sendall(b"add 77 7700")
+s.shutdown(socket.SHUT_WR)
+print(s.recv(100).decode().strip())
+PY
+slow=$!
+sleep 0.3
+ctl update --timeout 5 "$WORK/v2/pool" >"$WORK/out1" 2>&1; rc=$?
+cat "$WORK/out1"
+wait $slow
+expect "exit status of the update with a worker reading a slow request" $rc 0
+expect "reply to the slow request" "$(cat "$WORK/slow.out")" ok
+expect "slow request stored" "$(q "get 77")" 7700
+
 # Again under client load: every request of the clients gets its answer.
 : >"$WORK/busy"
 clients=
@@ -65,5 +86,6 @@ n1=$(cat "$WORK/client1.n") n2=$(cat "$WORK/client2.n")
 expect "last value of client 1" "$(q "get $((100000 + n1))")" "$n1"
 expect "last value of client 2" "$(q "get $((200000 + n2))")" "$n2"
 set -- $(q served)
-expect "requests served by the workers in all" $(($1 + $2 + $3)) $((15 + n1 + n2 + 2 + 1))
+# 15 before, the slow add, its get, the clients' adds, 2 gets and this request
+expect "requests served by the workers in all" $(($1 + $2 + $3)) $((15 + 2 + n1 + n2 + 2 + 1))
 echo ok
