@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -233,6 +234,21 @@ const char *stf__rename(enum stf_rename_kind kind, const char *name,
 			return r->old_name;
 	}
 	return name;
+}
+
+const char *stf__rename_frame(const char *func, char *buf, size_t len)
+{
+	size_t n = strlen(func);
+	for (size_t i = 0; i < nrenames; i++) {
+		const struct rename_entry *r = &renames[i];
+		const char *slash = strchr(r->new_name, '/');
+		if (r->kind == STF_RENAME_OBJECT && slash && !strncmp(r->old_name, func, n) &&
+		    r->old_name[n] == '/') {
+			snprintf(buf, len, "%.*s", (int)(slash - r->new_name), r->new_name);
+			return buf;
+		}
+	}
+	return func;
 }
 
 const char *stf__rename_member(const char *type, const char *member,

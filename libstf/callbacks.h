@@ -50,6 +50,10 @@ int stf__cb_run_done(struct stf_xfer *x, enum stf_direction dir);
  */
 const char *stf__rename(enum stf_rename_kind kind, const char *name,
 			enum stf_direction dir);
+/* The new version's name of a function holding an update point (a frame
+ * label, "func" or "func [wait]"), from the renames of its locals
+ * ("func/local" -> "other/local"): in buf, or func itself if none. */
+const char *stf__rename_frame(const char *func, char *buf, size_t len);
 const char *stf__rename_member(const char *type, const char *member,
 			       enum stf_direction dir);
 int stf__rename_any(void);

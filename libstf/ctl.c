@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "ctl.h"
 #include "epoll.h"
+#include "respawn.h"
 #include "signals.h"
 #include "root.h"
 #include "update.h"
@@ -53,7 +54,7 @@ static struct {
 	uint64_t past_root;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char quiesce_error[160];  /* F, R: why not every thread parked */
+	char quiesce_error[512];  /* F, R: why not every thread parked */
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
 	struct step *step;       /* F, R: for the thread at the update point */
@@ -71,7 +72,7 @@ static struct {
  * which breaks programs living under an address-space limit (vsftpd sets
  * RLIMIT_AS) and puts the program's heap in a foreign arena.
  */
-enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF };
+enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN };
 
 struct step {
 	enum step_kind kind;
@@ -94,6 +95,12 @@ static int step_run(const struct step *st)
 		return stf__xfer_serve(st->conn, st->rep);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
+	case STEP_RESPAWN:
+		/* here too: the new threads inherit the program's signal mask
+		 * (this thread blocks every signal), and glibc allocates for
+		 * them */
+		return stf__respawn(ctl.past_pid, ctl.past_root, ctl.role == STF_ROLE_FUTURE,
+				    st->rep->error, sizeof st->rep->error);
 	}
 	return -1;
 }
@@ -513,6 +520,28 @@ static void dispatch(int passed_fd)
 
 /* ---- the thread -------------------------------------------------------------- */
 
+/* F, R, quiesced: start again the threads P started on demand (respawn.h)
+ * and wait for them to park too, so that their frames are transferred.
+ * Until that wait publishes the frames again, stf__root's are stale; no
+ * one reads them meanwhile, and if it fails the transfer is refused. */
+static void respawn(void)
+{
+	struct stf_xfer_report rep;
+	struct step st = { .kind = STEP_RESPAWN, .rep = &rep };
+	int n;
+
+	memset(&rep, 0, sizeof rep);
+	n = step_delegate(&st);
+	if (n < 0)
+		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error, "%s version: %.480s",
+			 role_word(ctl.role), rep.error);
+	else if (n > 0 && stf__quiesce_wait(SELF_QUIESCE_MS) < 0)
+		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error,
+			 "%s version: not every thread started again for the running version's "
+			 "threads (%d) reached an update point within %u ms", role_word(ctl.role),
+			 n, SELF_QUIESCE_MS);
+}
+
 /* F, R: wait for the program to reach its update point; exit if ttstd goes. */
 static void await_update_point(void)
 {
@@ -564,6 +593,8 @@ static void *ctl_thread(void *arg)
 			snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error,
 				 "%s version: not every thread reached an update point "
 				 "within %u ms", role_word(ctl.role), SELF_QUIESCE_MS);
+		else
+			respawn();
 		stf__xfer_set_frame(NULL);
 		ttst_msg_init(&out);
 		ttst_msg_add(&out, "event", "ready");

@@ -708,6 +708,13 @@ static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 	if (!stf__strmap_get(seen, func, &occurrence))
 		occurrence++;
 	stf__strmap_put(seen, func, occurrence);
+	if (p->threads) {
+		struct stf_peer_thread *t = &p->threads[p->nthreads++];
+		t->func = func;
+		t->occurrence = occurrence;
+		t->start = f->start;
+		t->tid = f->tid;
+	}
 	for (uint32_t i = 0; i < f->nlocals; i++) {
 		const struct stf_local_rec *l = &u->locals[fr->locals + i];
 		struct stf_obj o = { 0 };
@@ -753,7 +760,9 @@ static int add_frames(struct stf_peer *p, const struct stf_parked_frame *own,
 		return -1;
 	}
 	frames = stf__arena_alloc(p->arena, n * sizeof(*frames));
-	if (!frames || stf__peer_read(p, p->root.frames, frames, n * sizeof(*frames)) < 0) {
+	p->threads = stf__arena_alloc(p->arena, n * sizeof(*p->threads));
+	if (!frames || !p->threads ||
+	    stf__peer_read(p, p->root.frames, frames, n * sizeof(*frames)) < 0) {
 		fail(err, errlen, "process %d: cannot read its parked frames", (int)p->pid);
 		return -1;
 	}

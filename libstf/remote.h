@@ -100,6 +100,16 @@ struct stf_arg_ref {
 	uint64_t off;      /* bytes into the string */
 };
 
+/* A thread parked at an update point (STF_PEER_FRAMES), in the order the
+ * peer published them (thread creation order). */
+struct stf_peer_thread {
+	const char *func;     /* the frame's label: function of the point,
+	                         "func [wait]" for a wait point */
+	uint64_t occurrence;  /* how many threads parked in func before it */
+	uint64_t start;       /* its start routine, 0 if unknown */
+	uint64_t tid;
+};
+
 struct stf_peer {
 	pid_t pid;
 	int self;                    /* the calling process (bytes in place) */
@@ -112,6 +122,8 @@ struct stf_peer {
 	uint32_t *site_type;
 	struct stf_obj *objs;
 	size_t nobjs, cap;
+	struct stf_peer_thread *threads; /* arena memory */
+	size_t nthreads;
 	struct stf_index index;      /* value = object number */
 	struct stf_peer_lib *libs;   /* file-backed mappings, from /proc/PID/maps */
 	size_t nlibs;

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 1U
+#define STF_ROOT_VERSION 2U
 
 /*
  * In-band descriptor, immediately before every block handed out by the
@@ -89,6 +89,9 @@ struct stf_parked_frame {
 	uint32_t nlocals;
 	uint64_t locals;      /* address of uint64_t[nlocals]: local addresses */
 	uint64_t tid;
+	uint64_t start;       /* start routine the thread was created with
+	                         (pthread_create), 0 for the main thread and
+	                         threads created behind libstf's back */
 };
 
 struct stf_root {

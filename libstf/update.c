@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "respawn.h"
 #include "stf-format.h"
 #include "update.h"
 #include "wait.h"
@@ -129,6 +130,7 @@ static int publish_locked(const struct stf_parked_frame *f)
 void stf__park(struct stf_parked_frame *f)
 {
 	f->tid = (uint64_t)gettid_raw();
+	f->start = stf__thread_start();
 	pthread_mutex_lock(&q_lock);
 	if (atomic_load(&role) != STF_ROLE_NORMAL && !quiescing && !handing_over) {
 		/* The first thread of F or R at an update point: the process

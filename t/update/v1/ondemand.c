@@ -4,8 +4,8 @@
  * starts a worker when the file argv[1] appears (and removes it).  The
  * worker counts its rounds in a local at its own update point and
  * publishes them in argv[2] ("workers rounds").  A new or reversed version
- * starts no worker at startup, so an update must not commit: it would
- * drop the worker with its locals.
+ * starts no worker at startup: libstf starts it again from its start
+ * routine, which version 2 (-DVERSION=2) no longer has.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +15,10 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *state_path;
 static int workers;
+
+#if VERSION == 2
+#define worker count_rounds  /* the start routine under another name */
+#endif
 
 static void *worker(void *arg)
 {

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * respawn.c - threads started on demand, started again in F and R (see
+ * respawn.h).
+ *
+ * A thread per connection exists in the running version P only: the new
+ * version's startup runs up to its update point in main, before any client
+ * connects.  Its frame (the locals of the function holding its update
+ * point) then has no counterpart in F and R, and the update rolls back.
+ * Knowing the start routine of each parked thread, F and R start those
+ * threads again before the transfer; the transfer then moves their locals
+ * (socket descriptor, buffers, the relocated per-connection pointer) as for
+ * any thread, the diff compares them, and after the commit they continue
+ * from their update point.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "remote.h"
+#include "respawn.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef void *start_fn(void *);
+typedef int create_fn(pthread_t *, const pthread_attr_t *, start_fn *, void *);
+
+struct start {
+	start_fn *fn;
+	void *arg;
+};
+
+/* Initial-exec: libstf is loaded with the program, and a lazily allocated
+ * TLS block would be allocated on the first access, in stf__park. */
+static __thread uint64_t thread_start __attribute__((tls_model("initial-exec")));
+
+uint64_t stf__thread_start(void)
+{
+	return thread_start;
+}
+
+static void *trampoline(void *p)
+{
+	struct start s = *(struct start *)p;
+	stf__raw_free(p);
+	thread_start = (uintptr_t)s.fn;
+	return s.fn(s.arg);
+}
+
+/* glibc's pthread_create, resolved on the first call. */
+static create_fn *real_create(void)
+{
+	static create_fn *_Atomic real;
+	create_fn *f = real;
+	if (!f)
+		real = f = (create_fn *)(uintptr_t)dlsym(RTLD_NEXT, "pthread_create");
+	return f;
+}
+
+/* Every thread starts through the trampoline, which records its start
+ * routine for stf__park.  The record is libstf's raw memory: not state. */
+EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *fn, void *arg)
+{
+	create_fn *create = real_create();
+	struct start *s;
+	int rc;
+
+	if (!create)
+		return EAGAIN;
+	s = stf__raw_malloc(sizeof *s);
+	if (!s)
+		return EAGAIN;
+	s->fn = fn;
+	s->arg = arg;
+	rc = create(th, attr, trampoline, s);
+	if (rc)
+		stf__raw_free(s);
+	return rc;
+}
+
+static void fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* The calling process's address of P's function object o, 0 if none. */
+static uint64_t own_function(struct stf_peer *self, const struct stf_strmap *funcs,
+			     const struct stf_obj *o, int forward)
+{
+	const char *id = forward ? stf__rename(STF_RENAME_OBJECT, o->id, STF_FORWARD) : o->id;
+	const char *name = strrchr(id, ':');
+	uint64_t j;
+
+	if (!stf__strmap_get(funcs, id, &j))
+		return self->objs[j].addr;
+	/* not address-taken here: by symbol name, as the transfer does for
+	 * function pointers */
+	return stf__peer_symbol_addr(self, NULL, name ? name + 1 : id);
+}
+
+/* Start the planned threads, detached, in P's order: the n-th thread
+ * started here pairs with the n-th one of P parked in the same function.
+ * Their argument is gone with P: what they kept of it, they kept in
+ * locals, which the transfer brings. */
+static int start_threads(const uint64_t *plan, size_t n, char *err, size_t errlen)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int e = 0;
+	size_t i;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < n && !e; i++)
+		e = pthread_create(&th, &attr, (start_fn *)(uintptr_t)plan[i], NULL);
+	pthread_attr_destroy(&attr);
+	if (e) {
+		fail(err, errlen, "cannot start thread %zu of %zu again: %s", i, n, strerror(e));
+		return -1;
+	}
+	return (int)n;
+}
+
+/* Has P (quiesced) a parked thread that pthread_create started?  If not,
+ * there is nothing to start again, and loading P's metadata - as long as
+ * the forward transfer's own - is saved: single-threaded programs. */
+static int past_has_started_threads(pid_t past_pid, uint64_t past_root)
+{
+	struct stf_peer q = { .pid = past_pid };
+	struct stf_root root;
+	struct stf_parked_frame f;
+
+	if (stf__peer_read(&q, past_root, &root, sizeof root) < 0 || root.magic != STF_ROOT_MAGIC ||
+	    root.version != STF_ROOT_VERSION)
+		return 1;  /* let stf__peer_open say what is wrong */
+	for (uint64_t i = 0; i < root.nframes; i++)
+		if (stf__peer_read(&q, root.frames + i * sizeof f, &f, sizeof f) < 0 || f.start)
+			return 1;
+	return 0;
+}
+
+int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, size_t errlen)
+{
+	struct stf_peer p, self;
+	struct stf_strmap own = { 0 }, funcs = { 0 };
+	uint64_t *plan = NULL, v;
+	size_t n = 0;
+	int rc = -1;
+
+	if (!past_has_started_threads(past_pid, past_root))
+		return 0;
+	if (stf__peer_open(&p, past_pid, past_root, STF_PEER_STATICS | STF_PEER_FRAMES, NULL,
+			   err, errlen) < 0) {
+		stf__peer_close(&p);
+		return -1;
+	}
+	if (stf__peer_open(&self, getpid(), 0, STF_PEER_STATICS | STF_PEER_FRAMES, NULL,
+			   err, errlen) < 0)
+		goto out;
+	plan = stf__raw_malloc((p.nthreads ? p.nthreads : 1) * sizeof *plan);
+	if (!plan)
+		goto oom;
+	for (size_t i = 0; i < self.nthreads; i++)
+		if (stf__strmap_put(&own, self.threads[i].func, 1) < 0)
+			goto oom;
+	for (size_t i = 0; i < self.nobjs; i++)
+		if (self.objs[i].kind == STF_OBJ_FUNC && stf__strmap_put(&funcs, self.objs[i].id, i) < 0)
+			goto oom;
+	for (size_t i = 0; i < p.nthreads; i++) {
+		const struct stf_peer_thread *t = &p.threads[i];
+		const struct stf_obj *o;
+		char renamed[256];
+		/* Threads of a function the startup runs pair in creation
+		 * order as ever, also when there are fewer of them here (a
+		 * new version with a smaller pool). */
+		if (!stf__strmap_get(&own, forward ? stf__rename_frame(t->func, renamed,
+				     sizeof renamed) : t->func, &v))
+			continue;
+		/* The main thread (its update point moved to another
+		 * function), or a thread started behind our back: paired as
+		 * ever, by the renames of its locals, or the diff finds its
+		 * locals missing. */
+		if (!t->start)
+			continue;
+		o = stf__peer_find(&p, t->start);
+		if (!o || o->kind != STF_OBJ_FUNC || o->addr != t->start) {
+			fail(err, errlen, "thread %" PRIu64 " parked in %s in the running version "
+			     "has no counterpart here and cannot be started again: its start "
+			     "routine (0x%" PRIx64 ") is not a function of the instrumented "
+			     "program", t->tid, t->func, t->start);
+			goto out;
+		}
+		plan[n] = own_function(&self, &funcs, o, forward);
+		if (!plan[n]) {
+			fail(err, errlen, "thread %" PRIu64 " parked in %s in the running version "
+			     "has no counterpart here and cannot be started again: its start "
+			     "routine %s no longer exists", t->tid, t->func, o->id);
+			goto out;
+		}
+		n++;
+	}
+	rc = 0;
+	goto out;
+oom:
+	fail(err, errlen, "out of memory planning the threads to start again");
+out:
+	stf__strmap_free(&own);
+	stf__strmap_free(&funcs);
+	stf__peer_close(&self);
+	stf__peer_close(&p);
+	/* Unmap our copies of the ELF files: in R they would show in
+	 * /proc/PID/maps when F reads it for the backward transfer, as
+	 * mappings of the libraries that F cannot tell from the real ones. */
+	stf__peer_forget_files();
+	if (rc == 0)
+		rc = start_threads(plan, n, err, errlen);
+	stf__raw_free(plan);
+	return rc;
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A thread-per-connection server: main accepts on the Unix socket argv[1]
+ * and starts one detached thread per client.  A client sends numbers, one
+ * a line; each reply is "v<version> conn <id> sum <sum> count <count>":
+ * the connection's running sum and request count live in the thread's
+ * locals, its number in its heap struct client, and a line may arrive in
+ * pieces (the part read so far waits in a local buffer).  The new version
+ * (-DVERSION=2) lays struct client out differently.  A new or reversed
+ * version starts no connection thread itself: libstf starts them again.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <stf.h>
+
+#ifndef VERSION
+#define VERSION 1
+#endif
+
+struct client {
+#if VERSION == 2
+	long requests;  /* new in version 2 */
+	long id;
+	int fd;
+#else
+	int fd;
+	long id;
+#endif
+};
+
+static long next_id;
+
+static void *conn(void *arg)
+{
+	/* NULL in a thread libstf starts again: the update point comes
+	 * first, and the transfer brings c, sum, count and the buffer. */
+	struct client *c = arg;
+	long sum = 0, count = 0;
+	char buf[256];
+	size_t have = 0;
+
+	for (;;) {
+		stf_update_point();
+		ssize_t n = read(c->fd, buf + have, sizeof buf - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		char *nl;
+		while ((nl = memchr(buf, '\n', have))) {
+			*nl = 0;
+			sum += atol(buf);
+			count++;
+#if VERSION == 2
+			c->requests++;
+#endif
+			char out[128];
+			int len = snprintf(out, sizeof out, "v%d conn %ld sum %ld count %ld\n",
+					   VERSION, c->id, sum, count);
+			if (write(c->fd, out, (size_t)len) != len)
+				goto done;
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have);
+		}
+		if (have == sizeof buf - 1)
+			break;  /* a line too long */
+	}
+done:
+	close(c->fd);
+	free(c);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd = -1;
+
+	if (argc != 2 || strlen(argv[1]) >= sizeof sa.sun_path) {
+		fprintf(stderr, "usage: perconn SOCKET\n");
+		return 2;
+	}
+	if (!stf_is_updating()) {
+		strcpy(sa.sun_path, argv[1]);
+		unlink(argv[1]);
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+		    listen(lfd, 64) < 0) {
+			perror("perconn: listen");
+			return 1;
+		}
+	}
+	for (;;) {
+		stf_update_point();
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("perconn: accept");
+			return 1;
+		}
+		struct client *c = calloc(1, sizeof *c);
+		pthread_t th;
+		c->fd = fd;
+		c->id = ++next_id;
+		if (pthread_create(&th, NULL, conn, c) != 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		pthread_detach(th);
+	}
+}
