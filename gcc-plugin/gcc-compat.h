@@ -48,6 +48,7 @@
 #include "tree-ssanames.h"
 #include "tree-into-ssa.h"
 #include "tree-iterator.h"
+#include "gimplify.h"
 #include "cgraph.h"
 #include "varasm.h"
 #include "attribs.h"

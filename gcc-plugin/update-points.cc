@@ -21,6 +21,10 @@
  * signal that interrupts blocking calls during quiescence, so a thread
  * that never reaches an update point (a pool worker reading a request, a
  * library's thread) never sees an EINTR it did not ask for.
+ *
+ * Both refer to libstf weakly and fall back to the plain code when it is
+ * not linked: a program built with the plugin but not with libstf (one
+ * that calls no stf_update_point()) links and runs as without the plugin.
  */
 #include "stf-plugin.h"
 #include "update-points.h"
@@ -61,14 +65,28 @@ tree frame_fn_decl (void)
 	return decl;
 }
 
+/* A weak reference to a libstf function: null when libstf is not linked. */
+tree weak_fn_decl (const char *name, tree type)
+{
+	tree decl = build_fn_decl (name, type);
+	declare_weak (decl);
+	stf_keep (decl);
+	return decl;
+}
+
+/* The condition that libstf's `fn` is linked. */
+tree linked (tree fn)
+{
+	return build2 (NE_EXPR, boolean_type_node, build_fold_addr_expr (fn),
+		       null_pointer_node);
+}
+
 tree looping_fn_decl (void)
 {
 	static tree decl;
-	if (!decl) {
-		tree type = build_function_type_list (void_type_node, NULL_TREE);
-		decl = build_fn_decl (STF_LOOPING_THREAD_FN, type);
-		stf_keep (decl);
-	}
+	if (!decl)
+		decl = weak_fn_decl (STF_LOOPING_THREAD_FN,
+				     build_function_type_list (void_type_node, NULL_TREE));
 	return decl;
 }
 
@@ -79,7 +97,9 @@ void mark_looping_thread (tree fndecl)
 	tree *stmts = TREE_CODE (body) == BIND_EXPR ? &BIND_EXPR_BODY (body)
 						   : &DECL_SAVED_TREE (fndecl);
 	tree list = alloc_stmt_list ();
-	append_to_statement_list (build_call_expr (looping_fn_decl (), 0), &list);
+	tree fn = looping_fn_decl ();
+	append_to_statement_list (build3 (COND_EXPR, void_type_node, linked (fn),
+					  build_call_expr (fn, 0), NULL_TREE), &list);
 	append_to_statement_list (*stmts, &list);
 	*stmts = list;
 }
@@ -87,16 +107,14 @@ void mark_looping_thread (tree fndecl)
 tree wait_fn_decl (void)
 {
 	static tree decl;
-	if (!decl) {
-		tree type = build_varargs_function_type_list (integer_type_node,
-							      const_ptr_type_node,
-							      unsigned_type_node,
-							      ptr_type_node, ptr_type_node,
-							      integer_type_node,
-							      const_ptr_type_node, NULL_TREE);
-		decl = build_fn_decl (STF_WAIT_POINT_FN, type);
-		stf_keep (decl);
-	}
+	if (!decl)
+		decl = weak_fn_decl (STF_WAIT_POINT_FN,
+				     build_varargs_function_type_list (integer_type_node,
+								       const_ptr_type_node,
+								       unsigned_type_node,
+								       ptr_type_node, ptr_type_node,
+								       integer_type_node,
+								       const_ptr_type_node, NULL_TREE));
 	return decl;
 }
 
@@ -198,7 +216,10 @@ tree rewrite_update_point (tree call, walk_state *st)
 
 tree rewrite_wait (tree call, wait_kind kind, walk_state *st)
 {
-	tree cond = CALL_EXPR_ARG (call, 0), mutex = CALL_EXPR_ARG (call, 1);
+	/* The plain call stays as the fallback: the wait point's arguments
+	 * are copies (each branch evaluates its own). */
+	tree cond = unshare_expr (CALL_EXPR_ARG (call, 0));
+	tree mutex = unshare_expr (CALL_EXPR_ARG (call, 1));
 	tree clock, abstime;
 	switch (kind) {
 	case WAIT_UNTIMED:
@@ -207,11 +228,11 @@ tree rewrite_wait (tree call, wait_kind kind, walk_state *st)
 		break;
 	case WAIT_TIMED:
 		clock = build_int_cst (integer_type_node, STF_WAIT_TIMED);
-		abstime = CALL_EXPR_ARG (call, 2);
+		abstime = unshare_expr (CALL_EXPR_ARG (call, 2));
 		break;
 	default:
-		clock = fold_convert (integer_type_node, CALL_EXPR_ARG (call, 2));
-		abstime = CALL_EXPR_ARG (call, 3);
+		clock = fold_convert (integer_type_node, unshare_expr (CALL_EXPR_ARG (call, 2)));
+		abstime = unshare_expr (CALL_EXPR_ARG (call, 3));
 		break;
 	}
 	std::vector<pending_local> pseudo = {
@@ -227,7 +248,8 @@ tree rewrite_wait (tree call, wait_kind kind, walk_state *st)
 	std::vector<tree> args = frame_args (call, st, pseudo, fixed);
 	tree rewritten = build_call_expr_loc_array (EXPR_LOCATION (call), wait_fn_decl (),
 						    args.size (), args.data ());
-	return fold_convert (TREE_TYPE (call), rewritten);
+	return build3 (COND_EXPR, TREE_TYPE (call), linked (wait_fn_decl ()),
+		       fold_convert (TREE_TYPE (call), rewritten), call);
 }
 
 tree walk_body (tree *tp, int *walk_subtrees, void *data)
@@ -240,9 +262,15 @@ tree walk_body (tree *tp, int *walk_subtrees, void *data)
 		st->scopes.pop_back ();
 		*walk_subtrees = 0;
 		break;
-	case DECL_EXPR:
-		st->declared.insert (DECL_EXPR_DECL (*tp));
+	case DECL_EXPR: {
+		/* `int rc = pthread_cond_wait (...)`: walk_tree does not look
+		 * into initializers; the variable is in scope only after it */
+		tree var = DECL_EXPR_DECL (*tp);
+		if (TREE_CODE (var) == VAR_DECL && !TREE_STATIC (var) && DECL_INITIAL (var))
+			walk_tree (&DECL_INITIAL (var), walk_body, data, NULL);
+		st->declared.insert (var);
 		break;
+	}
 	case CALL_EXPR:
 		if (is_update_point (*tp)) {
 			*tp = rewrite_update_point (*tp, st);

@@ -936,6 +936,35 @@ START_TEST(frames_locals)
 }
 END_TEST
 
+/* Condition-variable waits become wait points: a frame record whose first
+ * two locals stand for the wait's cond and mutex; without libstf the
+ * program runs the plain waits. */
+START_TEST(wait_points)
+{
+	const char *bin = build("waits", _i);
+	struct elfmeta *em = open_meta(bin);
+	const struct stf_meta_unit *u = &elfmeta_meta(em)->units[0];
+	ck_assert_uint_eq(u->nframes, 2);
+	const struct stf_frame_rec *f = &u->frames[0];
+	ck_assert_str_eq(name(u, f->func), "consume");
+	ck_assert_uint_eq(f->line, source_line("waits.c", "pthread_cond_wait(&ready"));
+	static const char *const want[] = { STF_WAIT_COND_LOCAL, STF_WAIT_MUTEX_LOCAL,
+					    "want", "taken", "until" };
+	ck_assert_uint_eq(f->nlocals, 5);
+	for (uint32_t i = 0; i < 5; i++)
+		ck_assert_str_eq(name(u, u->locals[f->locals + i].name), want[i]);
+	for (uint32_t i = 0; i < 2; i++)
+		ck_assert_int_eq(bare(u, u->locals[f->locals + i].type)->kind, STF_K_POINTER);
+	ck_assert_uint_eq(u->frames[1].line, source_line("waits.c", "pthread_cond_timedwait("));
+	elfmeta_close(em);
+	/* Linked without libstf: the waits fall back to the plain calls. */
+	char *out;
+	ck_assert_int_eq(run(&out, "./%s", bin), 0);
+	ck_assert_ptr_nonnull(strstr(out, "taken 3, timed wait timed out"));
+	free(out);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Several units                                                        */
 
@@ -1228,6 +1257,7 @@ static Suite *plugin_suite(void)
 		{ "autowrap", autowrap_records, 1 },
 		{ "autowrap_runtime", autowrap_runtime_attribution, 1 },
 		{ "frames", frames_locals, 1 },
+		{ "wait_points", wait_points, 1 },
 		{ "multi", multi_units, 1 },
 		{ "opaque", opaque_types, 1 },
 		{ "verify", stf_meta_verify, 1 },
