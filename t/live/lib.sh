@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Shared by the live-update tests: kvd (examples/) supervised by the real
-# ttstd, updated with the real ttst-ctl, driven by kvload/kvc over TCP.
-# Sourced by a test script; paths come from the environment set in
-# Makefile.am (TTSTD, TTST_CTL, KVD_DIR, STF_PLUGIN).
+# Shared by the live-update tests: kvd (examples/) or chatd (chatd/)
+# supervised by the real ttstd, updated with the real ttst-ctl, driven by
+# kvload/kvc or chatload over TCP.  Sourced by a test script; paths come
+# from the environment set in Makefile.am (TTSTD, TTST_CTL, KVD_DIR,
+# CHATD_DIR, STF_PLUGIN).
 
 set -u
 
@@ -80,16 +81,20 @@ start_kvd() {
 	[ "$(stats_field version)" = "$v" ] || fail "kvd-$v does not answer as version $v"
 }
 
-# update VERSION [OPTIONS...]: `ttst-ctl update OPTIONS kvd-VERSION`, output
-# in $tmp/update.out; returns ttst-ctl's exit status.
+# update VERSION|PROGRAM [OPTIONS...]: `ttst-ctl update OPTIONS kvd-VERSION`
+# (or PROGRAM, a path), output in $tmp/update.out; returns ttst-ctl's exit
+# status.
 update() {
-	target=$1
+	case $1 in
+	*/*) target=$1 ;;
+	*) target=$KVD_DIR/kvd-$1 ;;
+	esac
 	shift
-	"$TTST_CTL" --socket "$sock" update "$@" "$KVD_DIR/kvd-$target" >"$tmp/update.out" 2>&1
+	"$TTST_CTL" --socket "$sock" update "$@" "$target" >"$tmp/update.out" 2>&1
 }
 
-# expect_update STATUS VERSION [OPTIONS...]: the update must end with STATUS
-# (0 committed, 1 rolled back).
+# expect_update STATUS VERSION|PROGRAM [OPTIONS...]: the update must end
+# with STATUS (0 committed, 1 rolled back).
 expect_update() {
 	want=$1
 	shift
@@ -97,7 +102,7 @@ expect_update() {
 	rc=$?
 	if [ $rc -ne "$want" ]; then
 		sed 's/^/  | /' "$tmp/update.out"
-		fail "ttst-ctl update $* (kvd-$1): exit status $rc, expected $want"
+		fail "update to $*: exit status $rc, expected $want"
 	fi
 }
 
@@ -120,5 +125,5 @@ stop_load() { # the load must have seen no failure at all
 	rc=$?
 	load_pid=
 	cat "$tmp/load.out"
-	[ $rc -eq 0 ] || fail "client requests failed under live updates (kvload exit $rc)"
+	[ $rc -eq 0 ] || fail "client requests failed under live updates (load generator exit $rc)"
 }
