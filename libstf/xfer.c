@@ -1685,7 +1685,7 @@ static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint3
 	uint64_t n = scount < dcount ? scount : dcount;
 	const struct stf_type_rec *SE = T(su, se), *DE = T(du, de);
 
-	if (SE->hash == DE->hash && esz == desz && !x->cb_type) {
+	if (SE->hash == DE->hash && esz == desz && !x->cb_type && !x->cb_member) {
 		const struct stf_layout *l = stf__layout(x->layouts, su, se);
 		if (l && !l->nptrs) {
 			memcpy(d, s, n * esz);
@@ -1752,7 +1752,7 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 				return r;
 		}
 	}
-	if (S->hash == D->hash && S->size == D->size && S->kind == D->kind)
+	if (S->hash == D->hash && S->size == D->size && S->kind == D->kind && !x->cb_member)
 		return copy_fast(x, su, st, s, d);
 	if ((S->flags | D->flags) & STF_TF_OPAQUE) {
 		if (S->size != D->size) {
@@ -2097,7 +2097,7 @@ static int direct_copy(struct stf_xfer *x, size_t i, int64_t j)
 	uint32_t se, de;
 	uint64_t off;
 
-	if (!x->dst->self || !x->pair[i].same || x->cb_type || x->cb_object || !dobj->unit ||
+	if (!x->dst->self || !x->pair[i].same || x->cb_type || x->cb_member || x->cb_object || !dobj->unit ||
 	    so->size != dobj->size || dobj->kind != STF_OBJ_HEAP ||
 	    flex_tail(so->unit, strip(so->unit, so->type), &se, &off) ||
 	    flex_tail(dobj->unit, strip(dobj->unit, dobj->type), &de, &off))
@@ -2256,7 +2256,7 @@ static int xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		trimmed.size = count * esz;
 		so = &trimmed;
 	}
-	if (x->pair[i].same && !x->cb_type && so->size == dobj->size) {
+	if (x->pair[i].same && !x->cb_type && !x->cb_member && so->size == dobj->size) {
 		/* unchanged type: one copy, then the pointers of each element */
 		const struct stf_layout *l = stf__layout(x->layouts, so->unit, st);
 		if (!l) {
