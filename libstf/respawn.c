@@ -109,10 +109,15 @@ static uint64_t own_function(struct stf_peer *self, const struct stf_strmap *fun
 	return stf__peer_symbol_addr(self, NULL, name ? name + 1 : id);
 }
 
+/* The argument of the threads started again.  Theirs is gone with P: what
+ * they kept of it, they kept in locals, which the transfer brings.  Code
+ * that reads it before the update point (`int fd = *(int *)arg;
+ * free(arg);`, `struct conn *c = arg; c->fd`) reads zeros instead of
+ * dereferencing NULL, and free() leaves it alone (alloc.c). */
+char stf__respawn_arg[STF_RESPAWN_ARG_SIZE] __attribute__((aligned(64)));
+
 /* Start the planned threads, detached, in P's order: the n-th thread
- * started here pairs with the n-th one of P parked in the same function.
- * Their argument is gone with P: what they kept of it, they kept in
- * locals, which the transfer brings. */
+ * started here pairs with the n-th one of P parked in the same function. */
 static int start_threads(const uint64_t *plan, size_t n, char *err, size_t errlen)
 {
 	pthread_attr_t attr;
@@ -123,7 +128,7 @@ static int start_threads(const uint64_t *plan, size_t n, char *err, size_t errle
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (i = 0; i < n && !e; i++)
-		e = pthread_create(&th, &attr, (start_fn *)(uintptr_t)plan[i], NULL);
+		e = pthread_create(&th, &attr, (start_fn *)(uintptr_t)plan[i], stf__respawn_arg);
 	pthread_attr_destroy(&attr);
 	if (e) {
 		fail(err, errlen, "cannot start thread %zu of %zu again: %s", i, n, strerror(e));

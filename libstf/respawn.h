@@ -8,7 +8,8 @@
  * the running version P parked in a function in which no thread of F's (or
  * R's) startup is parked (F: under the renames of its locals) was started
  * on demand: F and R start it again, from the same start routine (mapped
- * by its static ID, F: renames applied), with a NULL argument, before
+ * by its static ID, F: renames applied), with a zero-filled stand-in for
+ * its argument (stf__respawn_arg), before
  * their transfer, so that its frame has a counterpart.  Threads without a
  * start routine (the main thread) are left to the pairing as before.
  */
@@ -18,6 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* The stand-in argument of threads started again: zeros, and free()
+ * ignores it. */
+#define STF_RESPAWN_ARG_SIZE 65536
+extern char stf__respawn_arg[STF_RESPAWN_ARG_SIZE];
 
 /* The calling thread's start routine, 0 for the main thread and threads
  * not created through pthread_create. */

@@ -8,6 +8,8 @@
  * pieces (the part read so far waits in a local buffer).  The new version
  * (-DVERSION=2) lays struct client out differently.  A new or reversed
  * version starts no connection thread itself: libstf starts them again.
+ * The thread gets its descriptor and number the common way, in a
+ * malloc'ed struct it frees, and sets up its struct client itself.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,11 +38,26 @@ struct client {
 
 static long next_id;
 
+struct start {
+	int fd;
+	long id;
+};
+
 static void *conn(void *arg)
 {
-	/* NULL in a thread libstf starts again: the update point comes
-	 * first, and the transfer brings c, sum, count and the buffer. */
-	struct client *c = arg;
+	/* In a thread libstf starts again, arg is a zero-filled stand-in
+	 * that free() ignores: this runs with descriptor 0 and number 0,
+	 * never used, since the update point comes first and the transfer brings
+	 * c, sum, count and the buffer. */
+	struct start start = *(struct start *)arg;
+	free(arg);
+	struct client *c = calloc(1, sizeof *c);
+	if (!c) {
+		close(start.fd);
+		return NULL;
+	}
+	c->fd = start.fd;
+	c->id = start.id;
 	long sum = 0, count = 0;
 	char buf[256];
 	size_t have = 0;
@@ -106,13 +123,17 @@ int main(int argc, char **argv)
 			perror("perconn: accept");
 			return 1;
 		}
-		struct client *c = calloc(1, sizeof *c);
+		struct start *arg = malloc(sizeof *arg);
 		pthread_t th;
-		c->fd = fd;
-		c->id = ++next_id;
-		if (pthread_create(&th, NULL, conn, c) != 0) {
+		if (!arg) {
 			close(fd);
-			free(c);
+			continue;
+		}
+		arg->fd = fd;
+		arg->id = ++next_id;
+		if (pthread_create(&th, NULL, conn, arg) != 0) {
+			close(fd);
+			free(arg);
 			continue;
 		}
 		pthread_detach(th);
