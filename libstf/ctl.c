@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -57,6 +59,8 @@ static struct {
 	char quiesce_error[512];  /* F, R: why not every thread parked */
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
+	int made_dumpable;       /* P: made dumpable for F and R to read it */
+	char sock[sizeof(struct sockaddr_un)];  /* ttstd's program socket */
 	struct step *step;       /* F, R: for the thread at the update point */
 } ctl = {
 	.fd = -1,
@@ -210,8 +214,8 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 
 static int env_is_ours(const char *e)
 {
-	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_ROLE "=", STF_ENV_PAST "=",
-					    STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
+	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_CTL_FD "=", STF_ENV_ROLE "=",
+					    STF_ENV_PAST "=", STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
 					    STF_ENV_SIGNALS "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
@@ -232,7 +236,8 @@ struct spawn_note {
  * and sees its exit status, and the program's own child handling never
  * sees it.
  */
-static pid_t spawn_process(const char *path, char **argv, char **envp, char *err, size_t errlen)
+static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_fd,
+			   char *err, size_t errlen)
 {
 	int pfd[2], status;
 	pid_t mid, pid = -1;
@@ -265,6 +270,8 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, char *err
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		pid_t child = fork();
 		if (child == 0) {
+			if (keep_fd >= 0)  /* the new process's control connection */
+				fcntl(keep_fd, F_SETFD, 0);
 			execve(path, argv, envp);
 			note.kind = 'E';
 			note.value = errno;
@@ -302,18 +309,33 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, char *err
 	return pid;
 }
 
-static void cmd_spawn(void)
+/* P: F and R, which run with P's credentials, read P's memory, and the
+ * quiescence reads P's /proc/self/task files.  A process that changed its
+ * credentials (dropped privileges) is not dumpable, and neither is
+ * possible then: make it dumpable for the update, and no longer if it
+ * rolls back. */
+static void allow_reading(void)
+{
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0)
+		ctl.made_dumpable = 1;
+}
+
+static void disallow_reading(void)
+{
+	if (ctl.made_dumpable)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	ctl.made_dumpable = 0;
+}
+
+static void cmd_spawn(int passed_fd)
 {
 	static char *argv[TTST_MSG_FIELDS + 1];
 	static char *envp[MAX_ENV + 8];
-	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_role[32], e_past[64], e_base[48];
-	static char e_fault[256], e_signals[4096];
-	static char sock[sizeof(struct sockaddr_un)];
+	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
+	static char e_base[48], e_fault[256], e_signals[4096];
 	const char *role = ttst_msg_get(&in, "role");
 	const char *path = ttst_msg_get(&in, "path");
 	const char *fault = ttst_msg_get(&in, "fault");
-	struct sockaddr_un sa;
-	socklen_t salen = sizeof sa;
 	char err[512];
 	int argc = 0, envc = 0;
 	pid_t pid;
@@ -340,13 +362,6 @@ static void cmd_spawn(void)
 		reply_error("spawn needs at least one arg= (argv[0])");
 		return;
 	}
-	/* The program socket's path: the one we are connected to. */
-	memset(&sa, 0, sizeof sa);
-	if (getpeername(ctl.fd, (struct sockaddr *)&sa, &salen) < 0 || sa.sun_path[0] == '\0') {
-		reply_error("cannot tell the path of ttstd's socket: %s", strerror(errno));
-		return;
-	}
-	snprintf(sock, sizeof sock, "%.*s", (int)sizeof sa.sun_path, sa.sun_path);
 	for (char **e = environ; e && *e; e++) {
 		if (env_is_ours(*e))
 			continue;
@@ -356,13 +371,17 @@ static void cmd_spawn(void)
 		}
 		envp[envc++] = *e;
 	}
-	snprintf(e_ctl, sizeof e_ctl, "%s=%s", STF_ENV_CTL, sock);
+	snprintf(e_ctl, sizeof e_ctl, "%s=%s", STF_ENV_CTL, ctl.sock);
 	snprintf(e_role, sizeof e_role, "%s=%s", STF_ENV_ROLE, role);
 	snprintf(e_past, sizeof e_past, "%s=%d:0x%llx", STF_ENV_PAST, (int)getpid(),
 		 (unsigned long long)(uintptr_t)&stf__root);
 	snprintf(e_base, sizeof e_base, "%s=%llu", STF_ENV_ID_BASE,
 		 (unsigned long long)stf__root.next_id);
 	envp[envc++] = e_ctl;
+	if (passed_fd >= 0) {
+		snprintf(e_ctl_fd, sizeof e_ctl_fd, "%s=%d", STF_ENV_CTL_FD, passed_fd);
+		envp[envc++] = e_ctl_fd;
+	}
 	envp[envc++] = e_role;
 	envp[envc++] = e_past;
 	envp[envc++] = e_base;
@@ -379,7 +398,7 @@ static void cmd_spawn(void)
 	}
 	envp[envc] = NULL;
 
-	pid = spawn_process(path, argv, envp, err, sizeof err);
+	pid = spawn_process(path, argv, envp, passed_fd, err, sizeof err);
 	if (pid < 0) {
 		reply_error("%s", err);
 		return;
@@ -405,8 +424,10 @@ static void cmd_quiesce(void)
 		reply_error("already quiesced");
 		return;
 	}
+	allow_reading();
 	if (stf__quiesce(ms) < 0) {
 		const char *who = stf__quiesce_stragglers();
+		disallow_reading();
 		char when[96];
 		if (stf__quiesce_gave_up())
 			snprintf(when, sizeof when, "(gave up after %.0f ms of the %u ms allowed: the "
@@ -469,8 +490,9 @@ static void dispatch(int passed_fd)
 	if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "quiesce") == 0) {
 		cmd_quiesce();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "spawn") == 0) {
-		cmd_spawn();
+		cmd_spawn(passed_fd);
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
+		disallow_reading();
 		if (stf__root.quiesced)
 			stf__resume();
 		reply_begin(1);
@@ -634,6 +656,7 @@ static void *ctl_thread(void *arg)
 	}
 	if (stf__root.quiesced) {
 		warn("lost ttstd during an update: resuming the program");
+		disallow_reading();
 		stf__resume();
 	}
 	if (ctl.fd >= 0)
@@ -679,10 +702,25 @@ static void ctl_atfork_child(void)
 	ctl.fd = -1;
 }
 
+/* F, R: the connection ttstd made for us (STF_CTL_FD), -1 if unusable. */
+static int handed_connection(const char *value)
+{
+	char *end;
+	long fd = strtol(value, &end, 10);
+	struct stat st;
+
+	if (*end || fd < 0 || fd > INT_MAX || fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		warn("%s=%s is no socket descriptor: connecting by path", STF_ENV_CTL_FD, value);
+		return -1;
+	}
+	fcntl((int)fd, F_SETFD, FD_CLOEXEC);  /* ours, not the program's children's */
+	return (int)fd;
+}
+
 __attribute__((constructor)) static void ctl_init(void)
 {
 	const char *sock = getenv(STF_ENV_CTL), *role = getenv(STF_ENV_ROLE);
-	const char *past = getenv(STF_ENV_PAST);
+	const char *past = getenv(STF_ENV_PAST), *handed = getenv(STF_ENV_CTL_FD);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ttst_msgbuf hello;
 	sigset_t all, old;
@@ -723,15 +761,21 @@ __attribute__((constructor)) static void ctl_init(void)
 		return;
 	}
 	strcpy(sa.sun_path, sock);
+	strcpy(ctl.sock, sock);
 	if (r == STF_ROLE_FUTURE)
 		stf__signals_note(getenv(STF_ENV_SIGNALS));
+	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
 	unsetenv(STF_ENV_SIGNALS);
 	unsetenv(STF_ENV_CTL);
+	unsetenv(STF_ENV_CTL_FD);
 	unsetenv(STF_ENV_ROLE);
 	unsetenv(STF_ENV_PAST);
 
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	if (fd < 0)
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	else
+		sa.sun_family = AF_UNSPEC;  /* connected already */
+	if (fd < 0 || (sa.sun_family == AF_UNIX && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)) {
 		warn("cannot connect to ttstd at %s: %s%s", sa.sun_path, strerror(errno),
 		     r == STF_ROLE_NORMAL ? "; running unsupervised" : "");
 		if (r != STF_ROLE_NORMAL)

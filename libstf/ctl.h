@@ -18,6 +18,10 @@
 
 /* Path of ttstd's program socket; its presence means "supervised". */
 #define STF_ENV_CTL     "STF_CTL"
+/* F and R: the descriptor of the control connection ttstd made for them,
+ * passed on by P (a program that dropped privileges or entered a chroot
+ * could not reach the socket again); STF_CTL is then only kept to pass on. */
+#define STF_ENV_CTL_FD  "STF_CTL_FD"
 /* "future" or "reversed"; absent for the supervised program itself. */
 #define STF_ENV_ROLE    "STF_ROLE"
 /* "<pid>:<address of P's struct stf_root>" (hex), in F and R. */

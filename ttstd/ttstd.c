@@ -21,6 +21,7 @@
  * and crashes noticed while it runs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -73,6 +74,7 @@ struct pending {
 	enum role role;
 	int said_hello;
 	double since;
+	int handed;  /* our end of a socketpair handed to F or R through P */
 };
 
 static struct {
@@ -333,10 +335,16 @@ static void pending_readable(struct pending *pe)
 		return;
 	}
 	for (int i = 0; i < NROLES; i++)
-		if (strcmp(role, role_name[i]) == 0) {
+		if (strcmp(role, role_name[i]) == 0 && (!pe->handed || pe->role == (enum role)i)) {
 			pe->role = (enum role)i;
 			pe->said_hello = 1;
 		}
+	if (!pe->said_hello && pe->handed) {
+		reply_error(pe->fd, "this connection was made for the %s version, not '%s'",
+			    role_name[pe->role], role);
+		close_pending(pe);
+		return;
+	}
 	if (!pe->said_hello) {
 		reply_error(pe->fd, "unknown role '%s' (expected past, future or reversed)", role);
 		close_pending(pe);
@@ -752,6 +760,28 @@ static void kill_and_reap(enum role r)
 	proc_reset(p);
 }
 
+/*
+ * The control connection of a new F or R: a socketpair whose other end P
+ * passes on to it, rather than a connection to our program socket.  A
+ * program that dropped privileges (setuid to nobody) or entered a chroot
+ * after it started spawns F and R that could not reach the socket.  -1
+ * (and the connection by path instead) if there is no room.
+ */
+static int handed_connection(enum role r, int *theirs)
+{
+	int sv[2], i;
+
+	for (i = 0; i < MAX_PENDING && d.pending[i].fd >= 0; i++)
+		;
+	if (i == MAX_PENDING ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	d.pending[i] = (struct pending){ .fd = sv[0], .role = r, .since = now(), .handed = 1 };
+	*theirs = sv[1];
+	return i;
+}
+
 /* Ask P to spawn F or R and wait for it to reach its update point. */
 static int spawn(struct txn *t, enum role r, const char *path, char *const *argv,
 		 const char *fault)
@@ -759,6 +789,8 @@ static int spawn(struct txn *t, enum role r, const char *path, char *const *argv
 	struct ttst_msgbuf cmd;
 	enum phase ph = r == FUTURE ? PH_START_FUTURE : PH_START_REVERSED;
 	double t1 = now();
+	int theirs = -1, handed = handed_connection(r, &theirs);
+	int rc;
 
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "spawn");
@@ -769,9 +801,17 @@ static int spawn(struct txn *t, enum role r, const char *path, char *const *argv
 		ttst_msg_add(&cmd, "arg", argv[i]);
 	if (fault)
 		ttst_msg_add(&cmd, "fault", fault);
-	if (call(t, PAST, ph, &cmd, -1, NULL) < 0)
+	rc = call(t, PAST, ph, &cmd, theirs, NULL);
+	if (theirs >= 0)
+		close(theirs);
+	if (rc < 0) {
+		if (handed >= 0)
+			close_pending(&d.pending[handed]);
 		return -1;
+	}
 	proc_set_pid(r, (pid_t)ttst_msg_u64(&d.proc[PAST].reply, "pid", 0));
+	if (handed >= 0)  /* now we know who holds the other end */
+		d.pending[handed].pid = d.proc[r].pid;
 	if (d.proc[r].pid <= 0) {
 		snprintf(t->reason, sizeof t->reason, "past version reported no pid for the %s version",
 			 role_name[r]);

@@ -12,7 +12,9 @@
  * are transferred with the frame of its update point.  Built with
  * -DEXIT_IN_UPDATE it exits during startup when started as the new version
  * of an update, with -DABORT_AS_REVERSED it aborts when started as the
- * reversed version; with -DSTUCK_THREAD it runs a thread that never reaches
+ * reversed version; with -DDROP_PRIVILEGES it becomes user nobody once
+ * listening, like a daemon started as root; with -DSTUCK_THREAD it runs a
+ * thread that never reaches
  * an update point, so it can never be quiesced.
  */
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -169,6 +172,15 @@ int main(int argc, char **argv)
 			perror("counter: listen");
 			return 1;
 		}
+#ifdef DROP_PRIVILEGES
+		/* as daemons do once their socket is bound: for good, and
+		 * so no longer dumpable */
+		chmod(argv[1], 0666);
+		if (setgid(65534) < 0 || setuid(65534) < 0) {
+			perror("counter: dropping privileges");
+			return 1;
+		}
+#endif
 	}
 #ifdef STUCK_THREAD
 	pthread_t th;
