@@ -477,8 +477,23 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 		for (uint32_t i = 0; i < mu->nobjects; i++) {
 			const struct stf_object_rec *r = &mu->objects[i];
 			struct stf_obj o = { 0 };
-			if (r->flags & STF_OF_TLS)
+			if (r->flags & STF_OF_TLS) {
+				/* Each thread has its own copy, at an address only
+				 * that thread computes; none is transferred.  A
+				 * writable one would come out silently reset to its
+				 * initializer: refuse the update instead.  (Only
+				 * the source process is checked: a thread-local
+				 * variable new in the destination starts from its
+				 * initializer, as in a fresh thread.) */
+				if (!p->self && r->kind == STF_O_VAR &&
+				    !(r->flags & STF_OF_READONLY)) {
+					fail(err, errlen,
+					     "%s: thread-local variable: its value in each thread cannot be transferred (not supported)",
+					     stf_meta_str(mu, r->id));
+					return -1;
+				}
 				continue;
+			}
 			o.addr = mu->unit->addrs[i];
 			o.size = r->size;
 			o.id = stf_meta_str(mu, r->id);
