@@ -435,6 +435,34 @@ static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
 	return P->hash == T(u, t)->hash;
 }
 
+/* Where the member at offset 0 of (su, st) (its first member's first
+ * member..., element 0 of arrays) lands in (du, dt); 0 when it stays at
+ * the start or has no counterpart (then only the whole value is left). */
+static uint64_t first_member_lands(struct stf_xfer *x, const struct stf_meta_unit *su,
+				   uint32_t st, const struct stf_meta_unit *du, uint32_t dt,
+				   int depth)
+{
+	uint64_t sabs, dabs;
+	st = strip(su, st);
+	dt = strip(du, dt);
+	if (st >= su->ntypes || dt >= du->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
+	if (S->hash == D->hash && S->size == D->size)
+		return 0;
+	if (S->kind == STF_K_ARRAY && D->kind == STF_K_ARRAY)
+		return first_member_lands(x, su, S->target, du, D->target, depth + 1);
+	if (S->kind != STF_K_STRUCT || D->kind != STF_K_STRUCT)
+		return 0;
+	const struct stf_member_rec *m = member_at(su, st, 0, &sabs), *dm;
+	if (!m || sabs)
+		return 0;
+	dm = member_named(du, dt, member_dst_name(x, su, st, stf_meta_str(su, m->name)), &dabs);
+	if (!dm)
+		return 0;
+	return dabs + first_member_lands(x, su, m->type, du, dm->type, depth + 1);
+}
+
 /* One past the end of an object (or member) is also the start of the
  * next one when the two are adjacent (statics of one section, members of
  * a struct).  A pointer whose type says which of the two it points to
@@ -559,8 +587,30 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		return 0;
 	}
 	if (!off && points_to_whole(x, pe, su, st)) {
-		*doff = 0;
-		return 0;
+		/* A char pointer at the start of a struct points to the whole
+		 * struct as bytes ((char *)&hdr) or to its first member
+		 * ((char *)&rec->code).  Where that member moves, the two
+		 * differ, and a wrong guess made forward is undone backward
+		 * alike: the round trip cannot catch it.  Forward, refuse;
+		 * backward, such a pointer can only come from one into that
+		 * member (a pointer to the whole needed the member to stay). */
+		int is_char;
+		uint64_t lands;
+		pointee_hash_char(x, pe, &is_char);
+		if (!is_char || (S->kind != STF_K_STRUCT && S->kind != STF_K_ARRAY) ||
+		    !(lands = first_member_lands(x, su, st, du, dt, depth))) {
+			*doff = 0;
+			return 0;
+		}
+		if (x->dir == STF_FORWARD) {
+			char tn[256];
+			xfail(x, "%s: char pointer to the start of %s, whose first member "
+			      "moves to offset %" PRIu64 ": it may point to the whole or to that "
+			      "member; register a callback for the object holding it "
+			      "(stf_on_object)", cur_path(x), type_str(su, st, tn, sizeof(tn)),
+			      lands);
+			return -1;
+		}
 	}
 	switch (S->kind) {
 	case STF_K_ARRAY: {
