@@ -1713,6 +1713,41 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 		}
 		return;
 	case STF_K_UNION:
+		/* annotated STF_PXFER where it is a member: a pointer or an
+		 * integer, like an annotated integer */
+		if ((mflags & STF_MF_PXFER) && t->size == 8) {
+			l.kind = STF_LEAF_PXFER;
+			leaf_push(b, &l);
+			return;
+		}
+		/* a member of its own annotated STF_PXFER: that member's word
+		 * is a pointer or an integer, the other bytes plain data */
+		for (uint32_t i = 0; i < t->nmembers; i++) {
+			const struct stf_member_rec *m = &u->members[t->members + i];
+			uint32_t mt = stf_meta_strip_typedefs(u, m->type);
+			if (!(m->flags & STF_MF_PXFER) || m->bit_size || mt >= u->ntypes ||
+			    u->types[mt].size != 8 || (uint64_t)m->offset + 8 > t->size)
+				continue;
+			struct stf_leaf w = l;
+			if (m->offset) {
+				w.size = m->offset;
+				w.type = STF_NONE;
+				leaf_push(b, &w);
+			}
+			w.off = base + m->offset;
+			w.size = 8;
+			w.type = mt;
+			w.kind = STF_LEAF_PXFER;
+			leaf_push(b, &w);
+			if ((uint64_t)m->offset + 8 < t->size) {
+				w.off = base + m->offset + 8;
+				w.size = t->size - m->offset - 8;
+				w.type = STF_NONE;
+				w.kind = STF_LEAF_BYTES;
+				leaf_push(b, &w);
+			}
+			return;
+		}
 		if (t->flags & STF_TF_AMBIGUOUS)
 			l.kind = STF_LEAF_AMBIG;
 		leaf_push(b, &l);

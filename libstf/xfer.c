@@ -1883,6 +1883,22 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 				return -1;
 			}
 			memcpy(d, s, n);
+			/* kept as it was: a member annotated STF_PXFER in both
+			 * versions holds a pointer or an integer (see layout_walk) */
+			for (uint32_t i = 0; i < S->nmembers; i++) {
+				const struct stf_member_rec *m = &su->members[S->members + i], *dm;
+				uint32_t mt = strip(su, m->type);
+				uint64_t abs;
+				if (!(m->flags & STF_MF_PXFER) || m->bit_size || mt >= su->ntypes ||
+				    T(su, mt)->size != 8 || !*stf_meta_str(su, m->name))
+					continue;
+				dm = member_named(du, dt, member_dst_name(x, su, st,
+						  stf_meta_str(su, m->name)), &abs);
+				if (dm && (dm->flags & STF_MF_PXFER) && abs == (uint64_t)m->offset &&
+				    abs + 8 <= n && strip(du, dm->type) < du->ntypes &&
+				    T(du, strip(du, dm->type))->size == 8)
+					return reloc_into(x, s + abs, d + abs, NULL);
+			}
 			return 0;
 		}
 		break;
