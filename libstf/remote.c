@@ -470,6 +470,30 @@ static const struct stf_meta_unit *unit_at(const struct stf_peer *p, uint64_t ad
 	return NULL;
 }
 
+/* IDs name a file by its base name: the statics and functions of two
+ * files of one name in different directories (net/util.c, disk/util.c)
+ * would be taken for one another.  String literals share IDs by content,
+ * external objects by name, on purpose. */
+static int id_collides(struct stf_peer *p, const struct stf_meta_unit *mu, uint32_t i,
+		       char *err, size_t errlen)
+{
+	const struct stf_object_rec *r = &mu->objects[i];
+	const struct stf_meta_unit *fu;
+	uint32_t fi;
+
+	if (r->kind == STF_O_STRING || (r->flags & STF_OF_EXTERN) ||
+	    stf_meta_find_object(p->meta, stf_meta_str(mu, r->id), &fu, &fi) < 0 ||
+	    (fu == mu && fi == i) || (fu->objects[fi].flags & STF_OF_EXTERN))
+		return 0;
+	const char *a = stf_meta_str(fu, fu->blob->path), *b = stf_meta_str(mu, mu->blob->path);
+	if (!strcmp(a, b))
+		return 0;
+	fail(err, errlen, "%s: files %s and %s have one name: their statics and functions "
+	     "would be taken for one another; rename one of the files",
+	     stf_meta_str(mu, r->id), a, b);
+	return 1;
+}
+
 static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 {
 	for (size_t u = 0; u < p->meta->nunits; u++) {
@@ -497,6 +521,8 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 			o.addr = mu->unit->addrs[i];
 			o.size = r->size;
 			o.id = stf_meta_str(mu, r->id);
+			if (id_collides(p, mu, i, err, errlen))
+				return -1;
 			o.unit = r->type < mu->ntypes ? mu : NULL;
 			o.type = r->type;
 			o.line = r->line;
