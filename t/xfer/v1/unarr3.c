@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* unarr2.c again (version 2 changes more).  Arrays of unions whose size
- * changes (a member added), on the heap (grown with realloc) and static, with pointers to elements and to
- * members of elements; a tagged union array whose pointer member is
- * annotated STF_PXFER. */
+ * changes (a member added), on the heap (grown with realloc) and static,
+ * with pointers to elements and to members of elements; a tagged union
+ * array whose pointer member is annotated STF_PXFER. */
 #include <stdint.h>
 #include "xt.h"
 
