@@ -663,14 +663,17 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 			struct stf_obj o = { 0 };
 			/* objects registered with stf_register_object() live inside
 			 * another object (a pool): that one carries their bytes */
-			if (s->kind == STF_SLOT_FREE || s->kind == STF_SLOT_USER || !s->addr)
+			uint32_t kind = STF_SLOT_KIND(s->kind);
+			if (kind == STF_SLOT_FREE || kind == STF_SLOT_USER || !s->addr)
 				continue;
 			o.addr = s->addr;
 			o.size = s->size;
 			o.dyn_id = s->id;
 			o.site = s->site;
-			o.kind = s->kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
-				 s->kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+			o.kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
+				 kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+			if (kind == STF_SLOT_HEAP)
+				o.align_lg = (uint8_t)STF_SLOT_ALIGN(s->kind);
 			if (s->site < p->nsites) {
 				o.id = p->site_ids[s->site];
 				if (p->site_type[s->site] == STF_NONE - 1) {

@@ -2475,6 +2475,7 @@ struct alloc_req {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
 	int prot;              /* a mapping's protection; -1: a heap block */
+	uint8_t align_lg;      /* a heap block's alignment (memalign & co.) */
 };
 
 /* The protection of the pages [addr, addr+size) of process pid, from
@@ -2987,6 +2988,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		req[n].type = dt;
 		req[n].size = du ? dst_size(o, du, dt) : o->size;
 		req[n].prot = prot;
+		req[n].align_lg = o->align_lg;
 		if (prot >= 0) { /* whole pages */
 			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
 			if (x->dir == STF_BACKWARD)
@@ -3025,8 +3027,9 @@ static int schedule_dynamic(struct stf_xfer *x)
 			}
 			if (req[k].prot < 0) {
 				/* malloc(0) made a block of size 0: so does this */
-				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(
-					req[k].size, site, req[k].id);
+				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
+					req[k].size, req[k].align_lg ? (size_t)1 << req[k].align_lg : 0,
+					site, req[k].id);
 			} else {
 				/* writable while it is filled */
 				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
