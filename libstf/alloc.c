@@ -753,7 +753,8 @@ static inline size_t capacity(size_t size)
 
 /* Describe a block in its header and slot.  slot 0: take one. */
 static inline __attribute__((always_inline)) void *track(char *chunk, size_t align_off, size_t size,
-							 uint32_t site, uint64_t id, uint32_t slot)
+							 uint32_t site, uint64_t id, uint32_t slot,
+							 uint32_t align_lg)
 {
 	struct stf_block_hdr *h = (struct stf_block_hdr *)(chunk + align_off);
 	char *user = (char *)(h + 1);
@@ -775,7 +776,7 @@ static inline __attribute__((always_inline)) void *track(char *chunk, size_t ali
 	s->size = size;
 	s->id = h->id;
 	s->site = site;
-	s->kind = STF_SLOT_HEAP;
+	s->kind = STF_SLOT_HEAP | align_lg << STF_SLOT_ALIGN_SHIFT;
 	mark_heap_changed();
 	return user;
 }
@@ -861,7 +862,7 @@ static inline __attribute__((always_inline)) void *alloc_plain(size_t size, uint
 	if (__builtin_expect(size <= SMALL_MAX, 1)) {
 		struct stf_block_hdr *h = take_cached(size);
 		if (h)
-			return track((char *)h, 0, size, site, id, h->slot);
+			return track((char *)h, 0, size, site, id, h->slot, 0);
 	} else if (__builtin_expect(size > PTRDIFF_MAX - HDR_SIZE, 0)) {
 		errno = ENOMEM;
 		return NULL;
@@ -869,11 +870,11 @@ static inline __attribute__((always_inline)) void *alloc_plain(size_t size, uint
 	char *chunk = __libc_malloc(capacity(size) + HDR_SIZE);
 	if (__builtin_expect(!chunk, 0))
 		return NULL;
-	return track(chunk, 0, size, site, id, 0);
+	return track(chunk, 0, size, site, id, 0, 0);
 }
 
 /* align: a power of two > 16 (glibc's malloc already gives 16). */
-static void *alloc_aligned(size_t align, size_t size, uint32_t site)
+static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id)
 {
 	size_t lead = align < HDR_SIZE ? HDR_SIZE : align;
 	if (size > PTRDIFF_MAX - lead) {
@@ -885,7 +886,8 @@ static void *alloc_aligned(size_t align, size_t size, uint32_t site)
 	char *chunk = __libc_memalign(align, capacity(size) + lead);
 	if (!chunk)
 		return NULL;
-	return track(chunk, lead - HDR_SIZE, size, site, 0, 0);
+	return track(chunk, lead - HDR_SIZE, size, site, id, 0,
+		     (uint32_t)__builtin_ctzl(align));
 }
 
 /* libstf's own code (the metadata reader, the engine) allocating: its
@@ -941,13 +943,13 @@ EXPORT void *calloc(size_t n, size_t size)
 		struct stf_block_hdr *h = take_cached(total);
 		if (h) {
 			memset(h + 1, 0, total);
-			return track((char *)h, 0, total, site, 0, h->slot);
+			return track((char *)h, 0, total, site, 0, h->slot, 0);
 		}
 	}
 	char *chunk = __libc_calloc(1, capacity(total) + HDR_SIZE);
 	if (!chunk)
 		return NULL;
-	return track(chunk, 0, total, site, 0, 0);
+	return track(chunk, 0, total, site, 0, 0, 0);
 }
 
 static void *realloc_at(void *p, size_t size, const void *ra)
@@ -1009,6 +1011,7 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	s->addr = (uintptr_t)(nh + 1);
 	s->size = size;
 	s->site = site;
+	s->kind = STF_SLOT_HEAP; /* realloc keeps malloc's alignment only */
 	mark_heap_changed();
 	return nh + 1;
 }
@@ -1046,7 +1049,7 @@ static void *memalign_at(size_t align, size_t size, const void *ra)
 			a <<= 1;
 		align = a;
 	}
-	return alloc_aligned(align, size, site);
+	return alloc_aligned(align, size, site, 0);
 }
 
 EXPORT void *memalign(size_t align, size_t size)
@@ -1103,12 +1106,19 @@ EXPORT size_t malloc_usable_size(void *p)
 
 EXPORT void *stf__alloc_with(size_t size, uint32_t site, uint64_t id)
 {
+	return stf__alloc_aligned_with(size, 0, site, id);
+}
+
+EXPORT void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, uint64_t id)
+{
 	if (id) {
 		/* Keep the IDs this process hands out from now on above it. */
 		uint64_t cur = atomic_load((_Atomic uint64_t *)&stf__root.next_id);
 		if (id >= cur)
 			stf__alloc_bump_id(id + 1);
 	}
+	if (align > 16 && !(align & (align - 1)))
+		return alloc_aligned(align, size, site, id);
 	return alloc_plain(size, site, id);
 }
 

@@ -23,6 +23,9 @@ extern __thread uint32_t *stf__alloc_site;
  * `site` and dynamic ID `id` (0 = a fresh ID).  A pending site marker of
  * the calling thread is left untouched.  NULL with errno on failure. */
 void *stf__alloc_with(size_t size, uint32_t site, uint64_t id);
+/* The same with the alignment of memalign & co. (power of two; <= 16:
+ * malloc's). */
+void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, uint64_t id);
 
 /* Create a tracked anonymous private mapping (like mmap) of `size` bytes
  * with protection `prot`, global site number `site` and dynamic ID `id`

@@ -470,6 +470,30 @@ static const struct stf_meta_unit *unit_at(const struct stf_peer *p, uint64_t ad
 	return NULL;
 }
 
+/* IDs name a file by its base name: the statics and functions of two
+ * files of one name in different directories (net/util.c, disk/util.c)
+ * would be taken for one another.  String literals share IDs by content,
+ * external objects by name, on purpose. */
+static int id_collides(struct stf_peer *p, const struct stf_meta_unit *mu, uint32_t i,
+		       char *err, size_t errlen)
+{
+	const struct stf_object_rec *r = &mu->objects[i];
+	const struct stf_meta_unit *fu;
+	uint32_t fi;
+
+	if (r->kind == STF_O_STRING || (r->flags & STF_OF_EXTERN) ||
+	    stf_meta_find_object(p->meta, stf_meta_str(mu, r->id), &fu, &fi) < 0 ||
+	    (fu == mu && fi == i) || (fu->objects[fi].flags & STF_OF_EXTERN))
+		return 0;
+	const char *a = stf_meta_str(fu, fu->blob->path), *b = stf_meta_str(mu, mu->blob->path);
+	if (!strcmp(a, b))
+		return 0;
+	fail(err, errlen, "%s: files %s and %s have one name: their statics and functions "
+	     "would be taken for one another; rename one of the files",
+	     stf_meta_str(mu, r->id), a, b);
+	return 1;
+}
+
 static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 {
 	for (size_t u = 0; u < p->meta->nunits; u++) {
@@ -477,11 +501,28 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 		for (uint32_t i = 0; i < mu->nobjects; i++) {
 			const struct stf_object_rec *r = &mu->objects[i];
 			struct stf_obj o = { 0 };
-			if (r->flags & STF_OF_TLS)
+			if (r->flags & STF_OF_TLS) {
+				/* Each thread has its own copy, at an address only
+				 * that thread computes; none is transferred.  A
+				 * writable one would come out silently reset to its
+				 * initializer: refuse the update instead.  (Only
+				 * the source process is checked: a thread-local
+				 * variable new in the destination starts from its
+				 * initializer, as in a fresh thread.) */
+				if (!p->self && r->kind == STF_O_VAR &&
+				    !(r->flags & STF_OF_READONLY)) {
+					fail(err, errlen,
+					     "%s: thread-local variable: its value in each thread cannot be transferred (not supported)",
+					     stf_meta_str(mu, r->id));
+					return -1;
+				}
 				continue;
+			}
 			o.addr = mu->unit->addrs[i];
 			o.size = r->size;
 			o.id = stf_meta_str(mu, r->id);
+			if (id_collides(p, mu, i, err, errlen))
+				return -1;
 			o.unit = r->type < mu->ntypes ? mu : NULL;
 			o.type = r->type;
 			o.line = r->line;
@@ -622,14 +663,17 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 			struct stf_obj o = { 0 };
 			/* objects registered with stf_register_object() live inside
 			 * another object (a pool): that one carries their bytes */
-			if (s->kind == STF_SLOT_FREE || s->kind == STF_SLOT_USER || !s->addr)
+			uint32_t kind = STF_SLOT_KIND(s->kind);
+			if (kind == STF_SLOT_FREE || kind == STF_SLOT_USER || !s->addr)
 				continue;
 			o.addr = s->addr;
 			o.size = s->size;
 			o.dyn_id = s->id;
 			o.site = s->site;
-			o.kind = s->kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
-				 s->kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+			o.kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
+				 kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+			if (kind == STF_SLOT_HEAP)
+				o.align_lg = (uint8_t)STF_SLOT_ALIGN(s->kind);
 			if (s->site < p->nsites) {
 				o.id = p->site_ids[s->site];
 				if (p->site_type[s->site] == STF_NONE - 1) {
@@ -1698,6 +1742,41 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 		}
 		return;
 	case STF_K_UNION:
+		/* annotated STF_PXFER where it is a member: a pointer or an
+		 * integer, like an annotated integer */
+		if ((mflags & STF_MF_PXFER) && t->size == 8) {
+			l.kind = STF_LEAF_PXFER;
+			leaf_push(b, &l);
+			return;
+		}
+		/* a member of its own annotated STF_PXFER: that member's word
+		 * is a pointer or an integer, the other bytes plain data */
+		for (uint32_t i = 0; i < t->nmembers; i++) {
+			const struct stf_member_rec *m = &u->members[t->members + i];
+			uint32_t mt = stf_meta_strip_typedefs(u, m->type);
+			if (!(m->flags & STF_MF_PXFER) || m->bit_size || mt >= u->ntypes ||
+			    u->types[mt].size != 8 || (uint64_t)m->offset + 8 > t->size)
+				continue;
+			struct stf_leaf w = l;
+			if (m->offset) {
+				w.size = m->offset;
+				w.type = STF_NONE;
+				leaf_push(b, &w);
+			}
+			w.off = base + m->offset;
+			w.size = 8;
+			w.type = mt;
+			w.kind = STF_LEAF_PXFER;
+			leaf_push(b, &w);
+			if ((uint64_t)m->offset + 8 < t->size) {
+				w.off = base + m->offset + 8;
+				w.size = t->size - m->offset - 8;
+				w.type = STF_NONE;
+				w.kind = STF_LEAF_BYTES;
+				leaf_push(b, &w);
+			}
+			return;
+		}
 		if (t->flags & STF_TF_AMBIGUOUS)
 			l.kind = STF_LEAF_AMBIG;
 		leaf_push(b, &l);

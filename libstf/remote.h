@@ -56,7 +56,8 @@ struct stf_obj {
 	uint32_t site;            /* global site number in the peer */
 	uint8_t kind;             /* enum stf_obj_kind */
 	uint8_t flags;            /* STF_OBJF_* */
-	uint16_t reserved;
+	uint8_t align_lg;         /* heap: log2 of memalign's alignment, 0: malloc's */
+	uint8_t reserved;
 	uint32_t line;
 	const uint8_t *bytes;     /* the object's bytes, once fetched */
 };

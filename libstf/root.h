@@ -50,12 +50,17 @@ enum stf_slot_kind {
 	STF_SLOT_USER = 3, /* registered with stf_register_object() */
 };
 
+#define STF_SLOT_ALIGN_SHIFT 8
+#define STF_SLOT_KIND(k)  ((k) & ((1u << STF_SLOT_ALIGN_SHIFT) - 1))
+#define STF_SLOT_ALIGN(k) ((k) >> STF_SLOT_ALIGN_SHIFT) /* log2, 0: malloc's */
+
 struct stf_slot {
 	uint64_t addr;  /* start of the object (user pointer), 0 if free */
 	uint64_t size;  /* bytes (heap: same as header size) */
 	uint64_t id;    /* dynamic ID (heap: same as header id) */
 	uint32_t site;  /* global site number */
-	uint32_t kind;  /* enum stf_slot_kind */
+	uint32_t kind;  /* enum stf_slot_kind; heap blocks of memalign & co.:
+	                   plus log2(alignment) << STF_SLOT_ALIGN_SHIFT */
 };
 
 /*

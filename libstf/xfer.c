@@ -435,6 +435,34 @@ static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
 	return P->hash == T(u, t)->hash;
 }
 
+/* Where the member at offset 0 of (su, st) (its first member's first
+ * member..., element 0 of arrays) lands in (du, dt); 0 when it stays at
+ * the start or has no counterpart (then only the whole value is left). */
+static uint64_t first_member_lands(struct stf_xfer *x, const struct stf_meta_unit *su,
+				   uint32_t st, const struct stf_meta_unit *du, uint32_t dt,
+				   int depth)
+{
+	uint64_t sabs, dabs;
+	st = strip(su, st);
+	dt = strip(du, dt);
+	if (st >= su->ntypes || dt >= du->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
+	if (S->hash == D->hash && S->size == D->size)
+		return 0;
+	if (S->kind == STF_K_ARRAY && D->kind == STF_K_ARRAY)
+		return first_member_lands(x, su, S->target, du, D->target, depth + 1);
+	if (S->kind != STF_K_STRUCT || D->kind != STF_K_STRUCT)
+		return 0;
+	const struct stf_member_rec *m = member_at(su, st, 0, &sabs), *dm;
+	if (!m || sabs)
+		return 0;
+	dm = member_named(du, dt, member_dst_name(x, su, st, stf_meta_str(su, m->name)), &dabs);
+	if (!dm)
+		return 0;
+	return dabs + first_member_lands(x, su, m->type, du, dm->type, depth + 1);
+}
+
 /* One past the end of an object (or member) is also the start of the
  * next one when the two are adjacent (statics of one section, members of
  * a struct).  A pointer whose type says which of the two it points to
@@ -559,8 +587,30 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		return 0;
 	}
 	if (!off && points_to_whole(x, pe, su, st)) {
-		*doff = 0;
-		return 0;
+		/* A char pointer at the start of a struct points to the whole
+		 * struct as bytes ((char *)&hdr) or to its first member
+		 * ((char *)&rec->code).  Where that member moves, the two
+		 * differ, and a wrong guess made forward is undone backward
+		 * alike: the round trip cannot catch it.  Forward, refuse;
+		 * backward, such a pointer can only come from one into that
+		 * member (a pointer to the whole needed the member to stay). */
+		int is_char;
+		uint64_t lands;
+		pointee_hash_char(x, pe, &is_char);
+		if (!is_char || (S->kind != STF_K_STRUCT && S->kind != STF_K_ARRAY) ||
+		    !(lands = first_member_lands(x, su, st, du, dt, depth))) {
+			*doff = 0;
+			return 0;
+		}
+		if (x->dir == STF_FORWARD) {
+			char tn[256];
+			xfail(x, "%s: char pointer to the start of %s, whose first member "
+			      "moves to offset %" PRIu64 ": it may point to the whole or to that "
+			      "member; register a callback for the object holding it "
+			      "(stf_on_object)", cur_path(x), type_str(su, st, tn, sizeof(tn)),
+			      lands);
+			return -1;
+		}
 	}
 	switch (S->kind) {
 	case STF_K_ARRAY: {
@@ -1833,6 +1883,22 @@ static int xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st
 				return -1;
 			}
 			memcpy(d, s, n);
+			/* kept as it was: a member annotated STF_PXFER in both
+			 * versions holds a pointer or an integer (see layout_walk) */
+			for (uint32_t i = 0; i < S->nmembers; i++) {
+				const struct stf_member_rec *m = &su->members[S->members + i], *dm;
+				uint32_t mt = strip(su, m->type);
+				uint64_t abs;
+				if (!(m->flags & STF_MF_PXFER) || m->bit_size || mt >= su->ntypes ||
+				    T(su, mt)->size != 8 || !*stf_meta_str(su, m->name))
+					continue;
+				dm = member_named(du, dt, member_dst_name(x, su, st,
+						  stf_meta_str(su, m->name)), &abs);
+				if (dm && (dm->flags & STF_MF_PXFER) && abs == (uint64_t)m->offset &&
+				    abs + 8 <= n && strip(du, dm->type) < du->ntypes &&
+				    T(du, strip(du, dm->type))->size == 8)
+					return reloc_into(x, s + abs, d + abs, NULL);
+			}
 			return 0;
 		}
 		break;
@@ -2409,6 +2475,7 @@ struct alloc_req {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
 	int prot;              /* a mapping's protection; -1: a heap block */
+	uint8_t align_lg;      /* a heap block's alignment (memalign & co.) */
 };
 
 /* The protection of the pages [addr, addr+size) of process pid, from
@@ -2921,6 +2988,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		req[n].type = dt;
 		req[n].size = du ? dst_size(o, du, dt) : o->size;
 		req[n].prot = prot;
+		req[n].align_lg = o->align_lg;
 		if (prot >= 0) { /* whole pages */
 			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
 			if (x->dir == STF_BACKWARD)
@@ -2959,8 +3027,9 @@ static int schedule_dynamic(struct stf_xfer *x)
 			}
 			if (req[k].prot < 0) {
 				/* malloc(0) made a block of size 0: so does this */
-				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_with(
-					req[k].size, site, req[k].id);
+				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
+					req[k].size, req[k].align_lg ? (size_t)1 << req[k].align_lg : 0,
+					site, req[k].id);
 			} else {
 				/* writable while it is filled */
 				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(

@@ -101,7 +101,7 @@ static unsigned live_at_site(uint32_t site)
 {
 	unsigned n = 0;
 	for (uint64_t i = 1; i < stf__root.slot_high; i++)
-		n += slot_of((uint32_t)i)->kind == STF_SLOT_HEAP && slot_of((uint32_t)i)->site == site;
+		n += STF_SLOT_KIND(slot_of((uint32_t)i)->kind) == STF_SLOT_HEAP && slot_of((uint32_t)i)->site == site;
 	return n;
 }
 

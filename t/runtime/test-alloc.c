@@ -70,7 +70,9 @@ static void check_block(const void *p, size_t size)
 	ck_assert_uint_ne(h->id, 0);
 	ck_assert_uint_lt(h->slot, stf__root.slot_high);
 	const struct stf_slot *s = slot_of(h->slot);
-	ck_assert_uint_eq(s->kind, STF_SLOT_HEAP);
+	ck_assert_uint_eq(STF_SLOT_KIND(s->kind), STF_SLOT_HEAP);
+	if (STF_SLOT_ALIGN(s->kind))  /* memalign & co.: the alignment they gave */
+		ck_assert_uint_eq((uintptr_t)p & ((1ul << STF_SLOT_ALIGN(s->kind)) - 1), 0);
 	ck_assert_uint_eq(s->addr, (uintptr_t)p);
 	ck_assert_uint_eq(s->size, size);
 	ck_assert_uint_eq(s->id, h->id);
@@ -415,7 +417,7 @@ START_TEST(threads_mixed)
 	size_t live = 0;
 	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
 		const struct stf_slot *s = slot_of((uint32_t)i);
-		if (s->kind == STF_SLOT_HEAP && bsearch(&s->id, ids, n, sizeof ids[0], cmp_u64))
+		if (STF_SLOT_KIND(s->kind) == STF_SLOT_HEAP && bsearch(&s->id, ids, n, sizeof ids[0], cmp_u64))
 			live++;
 	}
 	ck_assert_uint_eq(live, n);
@@ -427,7 +429,7 @@ START_TEST(threads_mixed)
 	live = 0;
 	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
 		const struct stf_slot *s = slot_of((uint32_t)i);
-		if (s->kind == STF_SLOT_HEAP && bsearch(&s->id, ids, n, sizeof ids[0], cmp_u64))
+		if (STF_SLOT_KIND(s->kind) == STF_SLOT_HEAP && bsearch(&s->id, ids, n, sizeof ids[0], cmp_u64))
 			live++;
 	}
 	ck_assert_uint_eq(live, 0);

@@ -69,9 +69,9 @@ stderr_has=$(key diff)
 
 mkdir "$WORK/v1" "$WORK/v2"
 for v in v1 v2; do
-	# a program of several files lives in a directory
+	# a program of several files lives in a directory (and its subdirectories)
 	if [ -d "$TSRC/$v/$pair" ]; then
-		srcs=$(ls "$TSRC/$v/$pair"/*.c)
+		srcs=$(find "$TSRC/$v/$pair" -name "*.c" | LC_ALL=C sort)
 	else
 		srcs=$TSRC/$v/$pair.c
 	fi
