@@ -130,7 +130,7 @@ EXPORT int stf_rename(enum stf_rename_kind kind, const char *old_name, const cha
 	const char *dot = NULL;
 
 	if (!old_name || !new_name || !*old_name || !*new_name ||
-	    kind < STF_RENAME_OBJECT || kind > STF_RENAME_MEMBER)
+	    kind < STF_RENAME_OBJECT || kind > STF_RENAME_ENUMERATOR)
 		return errno = EINVAL, -1;
 	if (kind == STF_RENAME_MEMBER) {
 		dot = strrchr(old_name, '.');

@@ -136,7 +136,13 @@ int stf_on_member(const char *type_name, const char *member, unsigned directions
 
 /* Renames, from the old version's name to the new one's.  Used forward
  * as given and backward inverted. */
-enum stf_rename_kind { STF_RENAME_OBJECT = 1, STF_RENAME_TYPE, STF_RENAME_MEMBER };
+enum stf_rename_kind {
+	STF_RENAME_OBJECT = 1,
+	STF_RENAME_TYPE,
+	STF_RENAME_MEMBER,
+	STF_RENAME_ENUMERATOR,  /* "CS_NAMED" -> "CS_REGISTERED": enum values
+	                           travel by enumerator name */
+};
 int stf_rename(enum stf_rename_kind kind, const char *old_name, const char *new_name);
 /* For STF_RENAME_MEMBER, names are "struct entry.oldname" -> "newname".
  * Allocation sites follow the renames of what they store to; a site of a

@@ -1275,6 +1275,8 @@ static int convert_scalar(struct stf_xfer *x,
 			      type_str(su, st, a, sizeof(a)));
 			return -1;
 		}
+		if (x->renames)
+			name = stf__rename(STF_RENAME_ENUMERATOR, name, x->dir);
 		for (uint32_t i = 0; i < D->nmembers; i++) {
 			const struct stf_member_rec *m = &du->members[D->members + i];
 			if (!strcmp(stf_meta_str(du, m->name), name)) {
