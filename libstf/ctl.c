@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ static struct {
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
 	int made_dumpable;       /* P: made dumpable for F and R to read it */
+	dev_t fd_dev;            /* identity of the socket behind fd */
+	ino_t fd_ino;
 	char sock[sizeof(struct sockaddr_un)];  /* ttstd's program socket */
 	struct step *step;       /* F, R: for the thread at the update point */
 } ctl = {
@@ -160,9 +163,24 @@ static void reply_begin(int ok)
 	ttst_msg_add(&out, "ok", ok ? "1" : "0");
 }
 
+/*
+ * Is ctl.fd still our connection?  A daemon that closes every descriptor
+ * at start closes it too, and the number may then be one of its own files
+ * or sockets: we must neither read from it, nor write to it, nor close it.
+ */
+static bool still_ours(void)
+{
+	struct stat st;
+
+	return ctl.fd >= 0 && fstat(ctl.fd, &st) == 0 && st.st_dev == ctl.fd_dev &&
+	       st.st_ino == ctl.fd_ino;
+}
+
 static void reply_send(void)
 {
-	if (ttst_msg_send(ctl.fd, &out, -1) < 0)
+	if (!still_ours())
+		warn("not replying to ttstd: the program closed the control connection");
+	else if (ttst_msg_send(ctl.fd, &out, -1) < 0)
 		warn("cannot reply to ttstd: %s", strerror(errno));
 }
 
@@ -625,18 +643,23 @@ static void *ctl_thread(void *arg)
 		reply_send();
 	}
 	for (;;) {
-		int r = ttst_msg_recv(ctl.fd, &in, &passed, err, sizeof err);
+		passed = -1;
+		int r = still_ours() ? ttst_msg_recv(ctl.fd, &in, &passed, err, sizeof err) : -1;
 
+		if (!still_ours()) {
+			/* The program closed our descriptor (daemons closing every
+			 * fd do) while we were reading the socket; what we read is
+			 * not acted upon (a quiescence nobody could end), and the
+			 * number may be the program's now: keep off it. */
+			warn("the program closed the control connection to ttstd: no longer updatable");
+			if (passed >= 0)
+				close(passed);
+			ctl.fd = -1;
+			break;
+		}
 		if (r < 0 && errno == EBADMSG) {
 			reply_error("bad command: %s", err);
 			continue;
-		}
-		if (r < 0 && (errno == EBADF || errno == ENOTSOCK)) {
-			/* The program closed our descriptor (daemons closing every
-			 * fd do): the number may be the program's now, keep off. */
-			warn("the program closed the control connection to ttstd: no longer updatable");
-			ctl.fd = -1;
-			break;
 		}
 		if (r <= 0)
 			break;
@@ -783,6 +806,11 @@ __attribute__((constructor)) static void ctl_init(void)
 		if (fd >= 0)
 			close(fd);
 		return;
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0) {
+		ctl.fd_dev = st.st_dev;
+		ctl.fd_ino = st.st_ino;
 	}
 	ttst_msg_init(&hello);
 	ttst_msg_add(&hello, "hello", "1");

@@ -12,7 +12,9 @@
  * are transferred with the frame of its update point.  Built with
  * -DEXIT_IN_UPDATE it exits during startup when started as the new version
  * of an update, with -DABORT_AS_REVERSED it aborts when started as the
- * reversed version; with -DDROP_PRIVILEGES it becomes user nobody once
+ * reversed version; with -DCLOSE_ALL_FDS it closes every descriptor but
+ * its listener once listening and logs requests to SOCKET.log; with
+ * -DDROP_PRIVILEGES it becomes user nobody once
  * listening, like a daemon started as root; with -DSTUCK_THREAD it runs a
  * thread that never reaches
  * an update point, so it can never be quiesced.
@@ -43,6 +45,10 @@ static struct item *items;
 static int nitems;
 char last_cmd[16];
 
+#ifdef CLOSE_ALL_FDS
+static FILE *request_log;
+#endif
+
 static int requests(void)
 {
 	static int count;
@@ -59,6 +65,10 @@ static void handle(int c, int *nreq)
 		return;
 	buf[n] = '\0';
 	*nreq = requests();
+#ifdef CLOSE_ALL_FDS
+	fprintf(request_log, "request %d\n", *nreq);
+	fflush(request_log);
+#endif
 	snprintf(last_cmd, sizeof last_cmd, "%.15s", buf);
 	if (sscanf(buf, "add %d %d", &k, &v) == 2) {
 		struct item *it = malloc(sizeof *it);
@@ -172,6 +182,21 @@ int main(int argc, char **argv)
 			perror("counter: listen");
 			return 1;
 		}
+#ifdef CLOSE_ALL_FDS
+		/* as classic daemons do: every descriptor but the listener
+		 * (and the output, kept for the test's logs), libstf's control
+		 * connection included; the log then reuses the lowest number */
+		for (int fd = 0; fd < 1024; fd++)
+			if (fd != lfd && fd != 1 && fd != 2)
+				close(fd);
+		char log_path[sizeof sa.sun_path + 8];
+		snprintf(log_path, sizeof log_path, "%s.log", argv[1]);
+		request_log = fopen(log_path, "a");
+		if (!request_log) {
+			perror("counter: log");
+			return 1;
+		}
+#endif
 #ifdef DROP_PRIVILEGES
 		/* as daemons do once their socket is bound: for good, and
 		 * so no longer dumpable */

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A daemon that closes every descriptor at start closes libstf's control
+# connection too, and its log file then takes that number.  An update
+# request must not reach the program through the reused number: no
+# protocol bytes in its log, no quiescence that nobody could end.  The
+# update fails, the program serves on, untouched.
+. "${TSRC:-.}/lib.sh"
+need_plugin
+build v1/counter-closefds v1/counter.c -DCLOSE_ALL_FDS
+
+start_ttstd --name closefds --timeout 3 -- "$WORK/v1/counter-closefds" "$SRV"
+pid=$(program_pid)
+for _ in $(seq 100); do [ -S "$SRV" ] && break; sleep 0.05; done
+expect "add" "$(q "add 4 44")" ok
+
+ctl update "$WORK/v1/counter-closefds" >"$WORK/out" 2>&1; rc=$?
+cat "$WORK/out"
+[ $rc -ne 0 ] || fail "an update committed without a control connection"
+expect "pid" "$(program_pid)" "$pid"
+expect "get after the failed update" "$(q "get 4")" 44
+expect "add after the failed update" "$(q "add 5 55")" ok
+grep -v '^request [0-9]*$' "$SRV.log" && fail "the program's log received something else"
+expect "requests logged" "$(wc -l <"$SRV.log")" 3
+echo ok
