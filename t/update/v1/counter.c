@@ -13,7 +13,9 @@
  * -DEXIT_IN_UPDATE it exits during startup when started as the new version
  * of an update, with -DABORT_AS_REVERSED it aborts when started as the
  * reversed version; with -DCLOSE_ALL_FDS it closes every descriptor but
- * its listener once listening and logs requests to SOCKET.log; with
+ * its listener once listening and makes a connected socket pair, whose
+ * first end reuses the lowest number ("pending" tells how many bytes
+ * arrived at the other end); with
  * -DDROP_PRIVILEGES it becomes user nobody once
  * listening, like a daemon started as root; with -DSTUCK_THREAD it runs a
  * thread that never reaches
@@ -46,7 +48,7 @@ static int nitems;
 char last_cmd[16];
 
 #ifdef CLOSE_ALL_FDS
-static FILE *request_log;
+static int pair_end = -1;  /* the other end of the socket taking number 0 */
 #endif
 
 static int requests(void)
@@ -65,10 +67,6 @@ static void handle(int c, int *nreq)
 		return;
 	buf[n] = '\0';
 	*nreq = requests();
-#ifdef CLOSE_ALL_FDS
-	fprintf(request_log, "request %d\n", *nreq);
-	fflush(request_log);
-#endif
 	snprintf(last_cmd, sizeof last_cmd, "%.15s", buf);
 	if (sscanf(buf, "add %d %d", &k, &v) == 2) {
 		struct item *it = malloc(sizeof *it);
@@ -101,6 +99,12 @@ static void handle(int c, int *nreq)
 		for (struct item *it = items; it; it = it->next)
 			s += it->value;
 		snprintf(out, sizeof out, "%ld %d %d\n", s, nitems, *nreq);
+#ifdef CLOSE_ALL_FDS
+	} else if (strncmp(buf, "pending", 7) == 0) {
+		char junk[512];
+		ssize_t got = recv(pair_end, junk, sizeof junk, MSG_DONTWAIT | MSG_PEEK);
+		snprintf(out, sizeof out, "%zd\n", got < 0 ? (ssize_t)0 : got);
+#endif
 	} else if (strncmp(buf, "version", 7) == 0) {
 		snprintf(out, sizeof out, "%d\n", VERSION);
 	} else {
@@ -185,17 +189,17 @@ int main(int argc, char **argv)
 #ifdef CLOSE_ALL_FDS
 		/* as classic daemons do: every descriptor but the listener
 		 * (and the output, kept for the test's logs), libstf's control
-		 * connection included; the log then reuses the lowest number */
+		 * connection included; a connected socket then reuses the
+		 * lowest number, where libstf must never write */
 		for (int fd = 0; fd < 1024; fd++)
 			if (fd != lfd && fd != 1 && fd != 2)
 				close(fd);
-		char log_path[sizeof sa.sun_path + 8];
-		snprintf(log_path, sizeof log_path, "%s.log", argv[1]);
-		request_log = fopen(log_path, "a");
-		if (!request_log) {
-			perror("counter: log");
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) {
+			perror("counter: socketpair");
 			return 1;
 		}
+		pair_end = pair[1];
 #endif
 #ifdef DROP_PRIVILEGES
 		/* as daemons do once their socket is bound: for good, and
