@@ -16,7 +16,7 @@
  * checks the table (every entry named, with a handler, found by its name,
  * its counters adding up to the requests dispatched) and the hash table.
  *
- * Release 2 (2/cmdtab.c) gains a command, STRLEN, in the middle of the
+ * Release 2 (2/cmdtab.c) gains a command, STRLEN, at the end of the
  * table, and reports another version string.
  *
  * Usage: cmdtab PORT-FILE (listens on 127.0.0.1, any free port).

@@ -17,8 +17,8 @@
  * checks the table (every entry named, with a handler, found by its name,
  * its counters adding up to the requests dispatched) and the hash table.
  *
- * Release 2 (this one) gains a command, STRLEN, in the middle of the
- * table, and reports another version string.
+ * Release 2 (this one) gains a command, STRLEN, at the end of the table,
+ * and reports another version string.
  *
  * Usage: cmdtab PORT-FILE (listens on 127.0.0.1, any free port).
  */
@@ -111,10 +111,10 @@ static struct command command_table[] = {
 	{ "SET", 3, set_command, 0, 0 },
 	{ "GET", 2, get_command, 0, 0 },
 	{ "DEL", 2, del_command, 0, 0 },
-	{ "STRLEN", 2, strlen_command, 0, 0 },
 	{ "VERSION", 1, version_command, 0, 0 },
 	{ "STATS", 1, stats_command, 0, 0 },
 	{ "VERIFY", 1, verify_command, 0, 0 },
+	{ "STRLEN", 2, strlen_command, 0, 0 },
 };
 
 #define NCOMMANDS (sizeof command_table / sizeof command_table[0])
