@@ -324,7 +324,7 @@ struct stf_served {
 };
 const struct stf_served *stf__xfer_served(void);
 
-/* Shared by the files of the peer: remote.c, peer-io.c, libraries.c,
+/* Shared by the files of the peer: metadata.c, peer-io.c, libraries.c,
  * args.c (and arena.c, layout.c, untyped.c for the declarations above). */
 void stf__fail(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * remote.c - snapshot of a peer process's state (see remote.h): opening a
+ * metadata.c - snapshot of a peer process's state (see remote.h): opening a
  * peer (its root, metadata units, site and slot tables), cataloging its
  * objects (statics, tracked heap and mmap objects, update-point locals)
  * and fetching their bytes in bulk.  This is the metadata transfer: F
