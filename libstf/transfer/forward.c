@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * forward.c - the forward transfer, P -> F: F reads the past version's
- * metadata and state (remote.c), pairs, transforms and relocates into its
+ * metadata and state (metadata.c), pairs, transforms and relocates into its
  * own objects, and plans the epoll relocation applied at commit.
  */
 #include <errno.h>
