@@ -4,22 +4,9 @@
  * points into, from a sorted index of every object rebuilt when the heap
  * changed.
  */
-#include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <link.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "heap.h"
@@ -27,6 +14,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+
 /* ------------------------------------------------------------------ */
 /* stf_lookup: a sorted index of every object, rebuilt when the heap
  * changed since the last lookup.                                         */

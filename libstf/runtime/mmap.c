@@ -4,19 +4,10 @@
  * replaced so that anonymous mappings are objects with a site and an ID,
  * and the objects a program registers itself (stf_register_object).
  */
-#include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <link.h>
-#include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,6 +18,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+
 /* ------------------------------------------------------------------ */
 /* Regions: mmap'd memory and user-registered objects.  Few and long-lived,
  * kept in a plain array of slot indices under stf__region_lock.              */

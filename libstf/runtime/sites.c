@@ -5,20 +5,11 @@
  * library + offset), their descriptions, and the executable's metadata
  * units found in /proc/self/exe.
  */
-#include <dlfcn.h>
-#include <elf.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <link.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,6 +19,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+
 /* ------------------------------------------------------------------ */
 /* Sites.                                                                */
 

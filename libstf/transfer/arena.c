@@ -4,22 +4,11 @@
  * freed as a whole and a string map (open addressing, FNV-1a), both on
  * libstf's raw allocator so that none of it is program state.
  */
-#include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "remote.h"
+
 /* ------------------------------------------------------------------ */
 /* Arena.                                                              */
 

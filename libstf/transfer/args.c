@@ -4,22 +4,16 @@
  * argument and environment areas of main's stack, so pointers into them
  * are relocated to the same string in the destination.
  */
-#include <elf.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "remote.h"
+
 /* ------------------------------------------------------------------ */
 /* Command line and environment.                                       */
 

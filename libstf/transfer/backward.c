@@ -4,23 +4,7 @@
  * to the old types and pushes it into the reversed version R with
  * process_vm_writev; R allocates on F's request (reversed.c).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -30,6 +14,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 static int send_done(int conn, int status, const char *error)
 {
 	char buf[600];

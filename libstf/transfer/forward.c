@@ -4,23 +4,7 @@
  * metadata and state (metadata.c), pairs, transforms and relocates into its
  * own objects, and plans the epoll relocation applied at commit.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -30,6 +14,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 /* epoll data words (see epoll.h): pointers into the past version's
  * objects move with them; descriptors and numbers stay. */
 static int epoll_relocate(void *ctx, uint64_t data, uint64_t *out, char *err, size_t errlen)

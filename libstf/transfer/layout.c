@@ -4,22 +4,13 @@
  * pointers, bit-fields...) the engine and the differ walk, cached per
  * type, and the member path of an offset for messages.
  */
-#include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "remote.h"
+
 /* ------------------------------------------------------------------ */
 /* Layouts.                                                            */
 

@@ -5,21 +5,16 @@
  * library data, so pointers into a library are relocated by symbol.
  */
 #include <elf.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "remote.h"
+
 /* ------------------------------------------------------------------ */
 /* Shared libraries and ELF symbols.                                   */
 

@@ -7,20 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -30,6 +18,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 /* The protection of the pages [addr, addr+size) of process pid, from
  * /proc/PID/maps: PROT_*, -1 if it cannot be read or a page is not mapped,
  * -2 if the pages have different protections, -3 if they are shared. */

@@ -4,19 +4,11 @@
  * process_vm_readv/writev in batches, batched and staged writes, and a
  * peer's stdio streams read through glibc's FILE layout.
  */
-#include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "remote.h"

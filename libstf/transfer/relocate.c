@@ -7,24 +7,8 @@
  * the command line and environment; the invariants on a pointer's target
  * (it exists, it has the pointed-to type) are checked here.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "callbacks.h"
@@ -33,6 +17,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 /* ------------------------------------------------------------------ */
 /* Offsets: the same (member path, element, byte) in the new layout.   */
 

@@ -6,22 +6,9 @@
  * differencing (diff.c).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -31,6 +18,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 /* ------------------------------------------------------------------ */
 /* The reversed version's side.                                        */
 

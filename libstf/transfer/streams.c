@@ -5,22 +5,12 @@
  * pending output, not copied.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
 #include <linux/kcmp.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -30,6 +20,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 /* ------------------------------------------------------------------ */
 /* stdio streams: a FILE libc allocated is re-created, not copied.      */
 

@@ -5,23 +5,9 @@
  * heap blocks are read straight into their new objects (direct copies).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdio_ext.h>
-#include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "alloc.h"
 #include "callbacks.h"
@@ -30,6 +16,7 @@
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
+
 /* What a raw word points to in the source: an object or an image mapping. */
 static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t len)
 {
