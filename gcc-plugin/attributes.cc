@@ -10,7 +10,7 @@
 #include "stf-plugin.h"
 #include "attributes.h"
 #include "diagnostic.h"
-#include "../libstf/stf-format.h"
+#include "../libstf/meta/stf-format.h"
 
 static bool is_type_node (const_tree node)
 {

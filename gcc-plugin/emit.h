@@ -7,7 +7,7 @@
 #define STF_EMIT_H
 
 #include "gcc-compat.h"
-#include "../libstf/stf-format.h"
+#include "../libstf/meta/stf-format.h"
 
 /* The records of one unit, built at the end of the unit. */
 struct stf_blob {

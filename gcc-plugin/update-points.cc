@@ -11,7 +11,7 @@
  * then locals from the outermost scope inwards.
  *
  * Calls to pthread_cond_wait, pthread_cond_timedwait and
- * pthread_cond_clockwait become wait points the same way (libstf/wait.h):
+ * pthread_cond_clockwait become wait points the same way (libstf/runtime/wait.h):
  * an idle worker of a thread pool waits there, not at an update point.
  * Their frame records start with two pseudo-locals for the wait's cond
  * and mutex arguments, which libstf passes itself.
@@ -118,7 +118,7 @@ tree wait_fn_decl (void)
 	return decl;
 }
 
-/* The kind of condition-variable wait `call` is (libstf/wait.h's clock
+/* The kind of condition-variable wait `call` is (libstf/runtime/wait.h's clock
  * argument), or 0 if it is none. */
 enum wait_kind { NOT_A_WAIT = 0, WAIT_UNTIMED, WAIT_TIMED, WAIT_CLOCK };
 

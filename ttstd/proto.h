@@ -2,7 +2,7 @@
 /*
  * proto.h - the wire format of ttstd's sockets.
  *
- * Shared by ttstd, ttst-ctl and libstf's control thread (libstf/ctl.c).
+ * Shared by ttstd, ttst-ctl and libstf's control thread (libstf/runtime/ctl.c).
  * Header-only so that each of the three carries its own copy: libstf must
  * not depend on a ttst library, and the code is small.
  *
@@ -332,7 +332,7 @@ static inline int ttst_name_ok(const char *name)
 
 /*
  * A fault injection request KIND[@PHASE] as libstf's fault.c understands it
- * (kinds of enum stf_fault in libstf/xfer.h).  Checked before an update
+ * (kinds of enum stf_fault in libstf/transfer/xfer.h).  Checked before an update
  * starts: a mistyped fault must not turn a test into a real update.
  */
 static inline int ttst_fault_ok(const char *spec)

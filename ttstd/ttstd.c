@@ -5,7 +5,7 @@
  * ttstd is the reliable computing base of an update: it runs no transfer
  * code and keeps no program state.  It starts the program, owns the
  * control sockets, and orchestrates each update transaction between the
- * processes taking part in it, whose libstf control threads (libstf/ctl.c)
+ * processes taking part in it, whose libstf control threads (libstf/runtime/ctl.c)
  * do the work:
  *
  *   P  past      the running version: quiesced, spawns F and R, resumes or

@@ -7,7 +7,7 @@
 set -e
 lib=$top_builddir/libstf/.libs/libstf.so
 [ -f "$lib" ] || { echo "libstf.so not built"; exit 1; }
-src=$top_srcdir/libstf/alloc.c
+src=$top_srcdir/libstf/runtime/alloc.c
 $CC -O2 -std=gnu11 -D_GNU_SOURCE -I"$top_srcdir/libstf" -c "$src" -o preload-plain.o
 LD_PRELOAD=$(cd "$(dirname "$lib")" && pwd)/libstf.so \
 	$CC -O2 -std=gnu11 -D_GNU_SOURCE -I"$top_srcdir/libstf" -c "$src" -o preload-stf.o

@@ -50,7 +50,7 @@
  * loops to update points, so quiescence may interrupt its blocking calls. */
 #define STF_LOOPING_THREAD_FN     "stf__looping_thread"
 
-/* Called by rewritten condition-variable waits (libstf/wait.h):
+/* Called by rewritten condition-variable waits (libstf/runtime/wait.h):
  * stf__wait_point(unit, frame, cond, mutex, clock, abstime, &local...).
  * The frame record of such a wait point starts with two locals of these
  * names - not C identifiers - describing the wait's own cond and mutex

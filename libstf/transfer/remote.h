@@ -249,8 +249,6 @@ int stf__strmap_get(const struct stf_strmap *m, const char *key, uint64_t *val);
 void stf__strmap_free(struct stf_strmap *m);
 uint64_t stf__hash_str(const char *s);
 
-#endif /* STF_REMOTE_H */
-
 /* ------------------------------------------------------------------ */
 /* Layout of a type: the leaves the engine and the differ look at.      */
 
@@ -325,3 +323,11 @@ struct stf_served {
 	size_t n, cap;
 };
 const struct stf_served *stf__xfer_served(void);
+
+/* Shared by the files of the peer: metadata.c, peer-io.c, libraries.c,
+ * args.c (and arena.c, layout.c, untyped.c for the declarations above). */
+void stf__fail(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int stf__load_maps(struct stf_peer *p);
+
+#endif /* STF_REMOTE_H */

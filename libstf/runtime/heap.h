@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * heap.h - INTERNAL to the allocation tracker (alloc.c, sites.c, mmap.c,
+ * lookup.c): its limits, tables and the inline helpers of the fast path.
+ * The tracker's interface to the rest of libstf is alloc.h.
+ */
+#ifndef STF_HEAP_H
+#define STF_HEAP_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "stf-format.h"
+
+/* glibc's own allocator, below the replaced public names; called through
+ * the GOT directly (no PLT stub on the hot path). */
+extern void *__libc_malloc(size_t) __attribute__((noplt));
+extern void __libc_free(void *) __attribute__((noplt));
+extern void *__libc_calloc(size_t, size_t) __attribute__((noplt));
+extern void *__libc_realloc(void *, size_t) __attribute__((noplt));
+extern void *__libc_memalign(size_t, size_t) __attribute__((noplt));
+
+#define EXPORT __attribute__((visibility("default")))
+#define HDR_SIZE sizeof(struct stf_block_hdr)
+#define PAGE 4096UL
+
+/* ------------------------------------------------------------------ */
+/* Limits.  Tables are reserved as untouched anonymous memory up front so
+ * their addresses never change (other threads and other processes read
+ * them without locks); pages cost nothing until used.                 */
+
+#define MAX_CHUNKS     4096u           /* x 65536 slots */
+#define MAX_SITES      (1u << 18)
+#define SITE_HASH_CAP  (1u << 19)      /* string hash -> site, open addressing */
+#define PC_HASH_CAP    (1u << 16)      /* return address -> external site */
+#define TCACHE_SLOTS   128u
+#define SLOT_BATCH     32u
+#define ID_BATCH       1024u  /* one shared atomic add per 1024 IDs */
+#define PC_CACHE       64u
+
+/* Blocks up to 64 KiB freed by the program stay in a per-thread cache
+ * together with their slot and are handed out again without a trip
+ * through glibc (whose own fast path costs about as much as libstf's
+ * bookkeeping).  Classes of 16 bytes up to 4 KiB, then of 512 bytes;
+ * every plain block is asked of glibc with its class capacity, so a
+ * cached block fits any size of its class.  glibc would keep freed
+ * blocks of these sizes in its bins too. */
+#define FINE_MAX        4096u
+#define FINE_CLASSES    (FINE_MAX / 16)
+#define SMALL_MAX       65536u
+#define SMALL_CLASSES   (FINE_CLASSES + (SMALL_MAX - FINE_MAX) / 512 + 1)
+#define CACHE_PER_CLASS 8u
+#define CACHE_BYTES     (256u * 1024)
+
+/* Per-thread caches: free slot indices, a batch of IDs, return address ->
+ * site.  Initial-exec TLS: no allocation, no lock on access. */
+struct tcache {
+	uint32_t nslots;
+	bool registered;
+	uint32_t slots[TCACHE_SLOTS];
+	uint64_t next_id, end_id;
+	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];
+	struct stf_block_hdr *cached[SMALL_CLASSES]; /* linked through hdr->id */
+	uint8_t ncached[SMALL_CLASSES];
+	uint32_t cached_bytes;
+};
+
+struct region { uint32_t slot; uint32_t kind; uint64_t count; };
+
+/* alloc.c */
+uint32_t __attribute__((noinline)) stf__external_site_slow(uintptr_t pc);
+extern atomic_int stf__heap_changed;
+void stf__init_tables(void);
+extern pthread_mutex_t stf__lookup_lock;
+extern size_t stf__exe_nunits;
+uint64_t stf__refill_id(void);
+extern pthread_mutex_t stf__region_lock;
+extern uint32_t *stf__site_by_hash;   /* SITE_HASH_CAP entries, 0 = empty */
+extern uint64_t *stf__site_hashes;    /* parallel to stf__sites: string hash */
+extern pthread_mutex_t stf__site_lock;
+extern struct stf_site_ref *stf__sites;
+extern uint64_t stf__slot_chunks[MAX_CHUNKS];
+extern pthread_mutex_t stf__slot_lock;
+void stf__slot_put_locked(uint32_t i);
+uint32_t stf__slot_take_locked(void);
+extern atomic_int stf__tables_ready;  /* slot/site tables exist */
+extern __thread struct tcache stf__tc __attribute__((tls_model("initial-exec")));
+extern const struct stf_unit **stf__exe_units;
+void stf__warn(const char *msg);
+
+/* sites.c */
+const char *stf__blob_str(const char *strtab, uint32_t size, uint32_t off);
+uint32_t stf__external_site_locked(const char *lib, uint64_t offset);
+void stf__number_plugin_sites(void);
+const struct stf_site_rec *stf__plugin_site(const struct stf_site_ref *r,
+					      const char **strtab, uint32_t *strsize,
+					      const struct stf_blob_hdr **blobp);
+uint32_t stf__site_add_locked(const struct stf_site_ref *ref, const char *id);
+uint32_t stf__site_find_locked(const char *id, uint64_t h);
+uint64_t stf__str_hash(const char *s);
+
+/* mmap.c */
+extern struct region *stf__regions;
+extern size_t stf__nregions;
+
+static inline struct stf_slot *slot_at(uint32_t i)
+{
+	return (struct stf_slot *)(uintptr_t)stf__slot_chunks[i / STF_SLOTS_PER_CHUNK]
+		+ (i % STF_SLOTS_PER_CHUNK);
+}
+
+static inline void mark_heap_changed(void)
+{
+	if (!atomic_load_explicit(&stf__heap_changed, memory_order_relaxed))
+		atomic_store_explicit(&stf__heap_changed, 1, memory_order_relaxed);
+}
+
+static inline void ensure_tables(void)
+{
+	if (__builtin_expect(!atomic_load_explicit(&stf__tables_ready, memory_order_acquire), 0))
+		stf__init_tables();
+}
+
+static inline uint64_t next_id(void)
+{
+	if (__builtin_expect(stf__tc.next_id < stf__tc.end_id, 1))
+		return stf__tc.next_id++;
+	return stf__refill_id();
+}
+
+static inline uint32_t external_site(uintptr_t pc)
+{
+	uint32_t c = (uint32_t)(pc >> 2) % PC_CACHE;
+	if (__builtin_expect(stf__tc.pcs[c].pc == pc, 1))
+		return stf__tc.pcs[c].site;
+	return stf__external_site_slow(pc);
+}
+
+#endif /* STF_HEAP_H */

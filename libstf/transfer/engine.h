@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * engine.h - INTERNAL to transfer/: the state of a running transfer and the
+ * functions the engine's files share.  The engine's interface to the
+ * control thread is xfer.h; its interface to callbacks is callbacks.h.
+ */
+#ifndef STF_ENGINE_H
+#define STF_ENGINE_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "callbacks.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The running transfer.                                               */
+
+#define PAIR_UNRESOLVED (-2)
+#define PAIR_NONE       (-1)
+
+struct pairing {
+	int64_t dst;       /* destination object, PAIR_* */
+	uint64_t dst_addr; /* its address */
+	uint8_t same;      /* same layout: offsets map to themselves */
+	uint8_t scheduled; /* its value is transferred */
+	uint8_t needed;    /* untyped external object reached by a pointer */
+	uint8_t direct;    /* read straight into the destination (stf__flush_direct) */
+};
+
+struct stf_xfer {
+	enum stf_direction dir;
+	struct stf_peer *src, *dst;
+	struct stf_xfer_report *rep;
+	struct stf_arena *arena;
+	struct stf_layouts *layouts;
+	struct pairing *pair;      /* per source object */
+	uint8_t **img;             /* per destination object */
+	size_t img_cap;
+	struct stf_strmap dst_ids; /* ID -> destination object (statics, locals) */
+	int conn;                  /* backward: the reversed version */
+	/* path of the value being transferred, built only when needed:
+	 * object, element of a dynamic array, member path */
+	const struct stf_obj *obj;
+	const char *obj_label;     /* when obj is NULL */
+	uint64_t elem;             /* UINT64_MAX: none */
+	char path[1024];           /* member path below the element */
+	size_t plen;
+	/* innermost leaf of a fast copy, for error paths */
+	const struct stf_meta_unit *leaf_unit;
+	uint32_t leaf_type;
+	uint64_t leaf_off;
+	int leaf_active;
+	int failed;
+	/* the destination object's bytes before the transfer: pointers into
+	 * main's stack outside the command line and environment (which are
+	 * relocated, see stf__reloc_arg) keep the destination's own value */
+	const uint8_t *keep_orig;
+	const uint8_t *keep_base;
+	uint64_t keep_len;
+	int cb_type, cb_member, cb_object, renames;
+	enum stf_fault fault;
+	int fault_done;
+	int64_t fault_alt;         /* wrong target for corrupt-pointer */
+	const struct stf_range *last; /* last pointer target: lists and trees
+	                                 point near each other */
+	/* forward: mappings created writable, to get their protection once
+	 * filled (start = address, value = PROT_*) */
+	struct stf_range *protect;
+	size_t nprotect;
+};
+
+static inline uint32_t strip(const struct stf_meta_unit *u, uint32_t t)
+{
+	return stf_meta_strip_typedefs(u, t);
+}
+
+static inline const struct stf_type_rec *T(const struct stf_meta_unit *u, uint32_t t)
+{
+	return &u->types[t];
+}
+
+/* The type a pointer points to; unit NULL: unknown. */
+struct pointee {
+	const struct stf_meta_unit *unit;
+	uint32_t type;
+	/* the destination pointer's pointee type when it differs (a pointer
+	 * whose declared type changed); dunit NULL otherwise */
+	const struct stf_meta_unit *dunit;
+	uint32_t dtype;
+};
+
+/* ------------------------------------------------------------------ */
+/* Messages between F (backward transfer) and R (serve).  Each message  */
+/* is a header and at most MSG_MAX payload bytes, sent in one write: a  */
+/* SOCK_SEQPACKET socket keeps the boundaries, a stream is re-framed.   */
+
+enum msg_type {
+	M_FRAME_REQ = 1, /* F -> R: which frame are you parked in? */
+	M_FRAME,         /* R -> F: struct stf_parked_frame */
+	M_ALLOC,         /* F -> R: [u64 size, u64 id, u32 len, site[len]]... */
+	M_ADDRS,         /* R -> F: u64 address per requested object */
+	M_ZERO,          /* F -> R: [u64 addr, u64 size]...: zero and record */
+	M_OK,            /* R -> F */
+	M_DONE,          /* F -> R: u32 status (0 ok), error text */
+	M_ERROR,         /* R -> F: error text */
+	M_MMAP,          /* F -> R: [u64 size, u64 id, u32 prot, u32 len, site[len]]...:
+	                    create mappings (writable until M_DONE), reply M_ADDRS */
+	M_STREAM,        /* F -> R: i32 fd, i32 buffering, char mode[4], pending
+	                    output...: re-create a stdio stream, reply M_ADDRS (one) */
+};
+
+#define MSG_MAX 65536u
+
+struct msg_hdr {
+	uint32_t type;
+	uint32_t len;
+};
+
+/* ------------------------------------------------------------------ */
+/* Pairing and allocation.                                             */
+
+struct alloc_req {
+	size_t src;            /* source object */
+	uint64_t size, id;
+	const char *site;
+	const struct stf_meta_unit *unit;
+	uint32_t type;
+	int prot;              /* a mapping's protection; -1: a heap block */
+	uint8_t align_lg;      /* a heap block's alignment (memalign & co.) */
+};
+
+#define SRC_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
+		   (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
+
+/* xfer.c */
+const char *stf__cur_path(struct stf_xfer *x);
+int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
+extern struct stf_index stf__fwd_mappings;
+int stf__is_dynamic(const struct stf_obj *o);
+extern struct stf_index stf__own_startup;
+void stf__path_cut(struct stf_xfer *x, size_t mark);
+size_t stf__path_push(struct stf_xfer *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int stf__transform_all(struct stf_xfer *x);
+const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len);
+void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void stf__xfer_fini(struct stf_xfer *x);
+int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *src,
+		     struct stf_peer *dst, struct stf_xfer_report *rep);
+int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j);
+
+/* relocate.c */
+int stf__is_flexible(const struct stf_meta_unit *u, uint32_t t);
+const char *stf__member_dst_name(struct stf_xfer *x, const struct stf_meta_unit *su,
+				   uint32_t st, const char *name);
+const struct stf_member_rec *stf__member_named(const struct stf_meta_unit *u, uint32_t st,
+						 const char *name, uint64_t *abs);
+const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len);
+int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
+int stf__reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out);
+const struct stf_member_rec *stf__src_member_for(struct stf_xfer *x,
+						   const struct stf_meta_unit *su, uint32_t st,
+						   const char *dname, uint64_t *abs);
+int64_t stf__stream_target(struct stf_xfer *x, size_t i);
+
+/* transform.c */
+int stf__all_zero(const uint8_t *p, size_t n);
+uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt);
+int stf__flex_tail(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, uint64_t *off);
+int stf__reloc_into(struct stf_xfer *x, const uint8_t *s, uint8_t *d, const struct pointee *pe);
+int stf__run_value_cb(struct stf_xfer *x, const struct stf_cb *cb,
+			const struct stf_meta_unit *su, uint32_t st, const uint8_t *s, size_t ssize,
+			const struct stf_meta_unit *du, uint32_t dt, uint8_t *d, size_t dsize);
+int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
+		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
+		 uint8_t *d, int depth);
+
+/* untyped.c */
+int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
+int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
+int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);
+const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
+int stf__flush_direct(struct stf_xfer *x);
+int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen);
+int stf__scan_untyped(struct stf_xfer *x);
+
+/* wire.c */
+int stf__msg_recv(int fd, uint32_t *type, void *buf, uint32_t *len);
+int stf__msg_send(int fd, uint32_t type, const void *p, uint32_t len);
+
+/* mappings.c */
+int stf__add_protect(struct stf_xfer *x, uint64_t addr, uint64_t size, int prot);
+int stf__apply_protect(const struct stf_range *r, size_t n, char *err, size_t errlen);
+int stf__mapping_prot(pid_t pid, uint64_t addr, uint64_t size);
+uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_unit *du,
+				 uint32_t dt, uint64_t size);
+
+/* pairing.c */
+int stf__schedule(struct stf_xfer *x);
+
+/* streams.c */
+FILE *stf__stream_create(int fd, const char *mode, int buffering, const void *pending,
+			   size_t n, char *err, size_t errlen);
+
+#endif /* STF_ENGINE_H */

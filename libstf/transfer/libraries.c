@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libraries.c - a peer's images and shared libraries (see remote.h): its
+ * mappings from /proc/PID/maps and the ELF symbols that name addresses in
+ * library data, so pointers into a library are relocated by symbol.
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "remote.h"
+
+/* ------------------------------------------------------------------ */
+/* Shared libraries and ELF symbols.                                   */
+
+struct elf_file {
+	const char *path;
+	const uint8_t *map;
+	size_t size;
+	uint64_t first_vaddr; /* page-aligned vaddr of the first PT_LOAD */
+	const Elf64_Sym *syms[2];
+	const char *strs[2];
+	size_t nsyms[2], strsize[2];
+	struct elf_file *next;
+};
+
+static struct elf_file *elf_files; /* cache for the life of the process */
+
+static struct elf_file *elf_open(const char *path)
+{
+	struct elf_file *e;
+	struct stat st;
+	int fd;
+
+	for (e = elf_files; e; e = e->next)
+		if (!strcmp(e->path, path))
+			return e->map ? e : NULL;
+	e = stf__raw_malloc(sizeof(*e) + strlen(path) + 1);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	strcpy((char *)(e + 1), path);
+	e->path = (const char *)(e + 1);
+	e->next = elf_files;
+	elf_files = e;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return NULL;
+	}
+	void *m = stf__raw_mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED || !m)
+		return NULL;
+	const Elf64_Ehdr *eh = m;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > (uint64_t)st.st_size ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size) {
+		stf__raw_munmap(m, st.st_size);
+		return NULL;
+	}
+	e->map = m;
+	e->size = st.st_size;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD) {
+			e->first_vaddr = ph[i].p_vaddr - ph[i].p_offset;
+			break;
+		}
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		int k = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
+		if (k < 0 || sh[i].sh_link >= eh->e_shnum)
+			continue;
+		const Elf64_Shdr *ss = &sh[sh[i].sh_link];
+		if (sh[i].sh_offset + sh[i].sh_size > e->size ||
+		    ss->sh_offset + ss->sh_size > e->size)
+			continue;
+		e->syms[k] = (const Elf64_Sym *)(e->map + sh[i].sh_offset);
+		e->nsyms[k] = sh[i].sh_size / sizeof(Elf64_Sym);
+		e->strs[k] = (const char *)(e->map + ss->sh_offset);
+		e->strsize[k] = ss->sh_size;
+	}
+	return e;
+}
+
+void stf__peer_forget_files(void)
+{
+	while (elf_files) {
+		struct elf_file *e = elf_files;
+		elf_files = e->next;
+		if (e->map)
+			stf__raw_munmap((void *)e->map, e->size);
+		stf__raw_free(e);
+	}
+}
+
+static const char *elf_sym_name(const struct elf_file *e, int k, const Elf64_Sym *s)
+{
+	if (s->st_name >= e->strsize[k])
+		return "";
+	return e->strs[k] + s->st_name;
+}
+
+/* Symbol containing vaddr (link-time address). */
+static const char *elf_find_addr(const struct elf_file *e, uint64_t vaddr, uint64_t *off)
+{
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < e->nsyms[k]; i++) {
+			const Elf64_Sym *s = &e->syms[k][i];
+			int t = ELF64_ST_TYPE(s->st_info);
+			if ((t != STT_OBJECT && t != STT_FUNC && t != STT_TLS &&
+			     t != STT_GNU_IFUNC) || s->st_shndx == SHN_UNDEF)
+				continue;
+			if (vaddr >= s->st_value &&
+			    (vaddr - s->st_value < s->st_size ||
+			     (vaddr == s->st_value))) {
+				const char *n = elf_sym_name(e, k, s);
+				if (!*n)
+					continue;
+				*off = vaddr - s->st_value;
+				return n;
+			}
+		}
+	return NULL;
+}
+
+static int elf_find_name(const struct elf_file *e, const char *name, uint64_t *vaddr)
+{
+	for (int k = 1; k >= 0; k--)
+		for (size_t i = 0; i < e->nsyms[k]; i++) {
+			const Elf64_Sym *s = &e->syms[k][i];
+			if (s->st_shndx == SHN_UNDEF)
+				continue;
+			if (!strcmp(elf_sym_name(e, k, s), name)) {
+				*vaddr = s->st_value;
+				return 0;
+			}
+		}
+	return -1;
+}
+
+int stf__load_maps(struct stf_peer *p)
+{
+	char path[64], *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *n = stf__raw_realloc(buf, cap = cap ? 2 * cap : 65536);
+			if (!n) {
+				close(fd);
+				stf__raw_free(buf);
+				return -1;
+			}
+			buf = n;
+		}
+		ssize_t r = read(fd, buf + len, cap - len - 1);
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	close(fd);
+	if (!buf)
+		return -1;
+	buf[len] = 0;
+	size_t nlines = 0;
+	for (size_t i = 0; i < len; i++)
+		nlines += buf[i] == '\n';
+	p->libs = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->libs));
+	if (!p->libs) {
+		stf__raw_free(buf);
+		return -1;
+	}
+	/* anonymous mappings right after a file mapping: .bss tails */
+	struct stf_range *anon = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*anon));
+	size_t nanon = 0;
+	uint64_t prev_file_end = 0;
+	if (!anon) {
+		stf__raw_free(buf);
+		return -1;
+	}
+	/* first pass: record mappings; the bias comes from the offset-0 one */
+	for (char *line = buf, *nl; *line; line = nl + 1) {
+		unsigned long start, end, off;
+		char perms[8];
+		int pos = 0;
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &off,
+			   &pos) < 4 || !pos)
+			continue;
+		if (!strcmp(line + pos, "[stack]")) {
+			p->stack_start = start;
+			p->stack_end = end;
+		}
+		if (!line[pos] && start == prev_file_end) {
+			anon[nanon].start = start;
+			anon[nanon].size = end - start;
+			nanon++;
+		}
+		prev_file_end = line[pos] == '/' ? end : 0;
+		if (line[pos] != '/')
+			continue;
+		if (p->self) {
+			/* our own read-only copies of ELF files (elf_open) */
+			int mine = 0;
+			for (struct elf_file *e = elf_files; e && !mine; e = e->next)
+				mine = (uint64_t)(uintptr_t)e->map == start;
+			if (mine)
+				continue;
+		}
+		struct stf_peer_lib *l = &p->libs[p->nlibs++];
+		l->start = start;
+		l->end = end;
+		l->path = stf__arena_strdup(p->arena, line + pos);
+		l->bias = off ? 0 : start; /* offset 0: the library's base */
+	}
+	stf__raw_free(buf);
+	/* segments may sit at a different distance from their file offset
+	 * (data after a gap): every mapping takes the bias of the base */
+	uint64_t *base = stf__raw_malloc((p->nlibs + 1) * sizeof(*base));
+	if (!base)
+		return -1;
+	for (size_t i = 0; i < p->nlibs; i++) {
+		base[i] = 0;
+		for (size_t k = 0; k < p->nlibs; k++)
+			if (p->libs[k].bias && !strcmp(p->libs[k].path, p->libs[i].path)) {
+				base[i] = p->libs[k].bias;
+				break;
+			}
+	}
+	for (size_t i = 0; i < p->nlibs; i++) {
+		struct elf_file *e = base[i] ? elf_open(p->libs[i].path) : NULL;
+		p->libs[i].bias = e ? base[i] - e->first_vaddr : 0;
+		if (!e)
+			p->libs[i].path = ""; /* no base or not ELF: unusable */
+	}
+	stf__raw_free(base);
+	/* drop what has no base (deleted files and the like) */
+	size_t n = 0;
+	for (size_t i = 0; i < p->nlibs; i++)
+		if (*p->libs[i].path)
+			p->libs[n++] = p->libs[i];
+	p->nlibs = n;
+	/* the image: /proc/PID/maps is in address order, so are both lists */
+	p->image = stf__arena_alloc(p->arena, (p->nlibs + nanon + 1) * sizeof(*p->image));
+	if (!p->image)
+		return -1;
+	size_t a = 0;
+	for (size_t i = 0; i < p->nlibs; i++) {
+		for (; a < nanon && anon[a].start < p->libs[i].start; a++)
+			;
+		p->image[p->nimage].start = p->libs[i].start;
+		p->image[p->nimage].size = p->libs[i].end - p->libs[i].start;
+		p->image[p->nimage++].value = i;
+		if (a < nanon && anon[a].start == p->libs[i].end) {
+			p->image[p->nimage] = anon[a++];
+			p->image[p->nimage++].value = i;
+		}
+	}
+	return 0;
+}
+
+const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nimage;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct stf_range *r = &p->image[mid];
+		if (addr < r->start)
+			hi = mid;
+		else if (addr - r->start >= r->size)
+			lo = mid + 1;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
+			 const char **sym, uint64_t *off)
+{
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct stf_peer_lib *l = &p->libs[i];
+		if (addr < l->start || addr >= l->end) {
+			/* the anonymous .bss tail after the library's last file
+			 * mapping (gmtime's struct tm, ...) is the library's too */
+			const struct stf_range *r;
+			if (addr < l->end || !(r = stf__peer_image_find(p, addr)) ||
+			    r->value != i || r->start != l->end)
+				continue;
+		}
+		struct elf_file *e = elf_open(l->path);
+		if (!e)
+			return -1;
+		const char *n = elf_find_addr(e, addr - l->bias, off);
+		*lib = base_name(l->path);
+		*sym = n;
+		if (!n) /* a local symbol of a stripped library (IFUNC targets) */
+			*off = addr - l->bias;
+		return 0;
+	}
+	return -1;
+}
+
+uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr)
+{
+	for (size_t i = 0; i < p->nlibs; i++)
+		if (!strcmp(base_name(p->libs[i].path), lib))
+			return vaddr + p->libs[i].bias;
+	return 0;
+}
+
+uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib, const char *sym)
+{
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct stf_peer_lib *l = &p->libs[i];
+		if (lib ? strcmp(base_name(l->path), lib) : strcmp(l->path, p->exe))
+			continue;
+		struct elf_file *e = elf_open(l->path);
+		uint64_t v;
+		if (e && !elf_find_name(e, sym, &v))
+			return v + l->bias;
+		return 0;
+	}
+	return 0;
+}

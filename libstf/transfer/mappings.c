@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * mappings.c - mmap'd objects across versions: their protection read from
+ * /proc/PID/maps, created writable and protected once filled, and given
+ * back their old size on the way back.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "epoll.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+
+/* The protection of the pages [addr, addr+size) of process pid, from
+ * /proc/PID/maps: PROT_*, -1 if it cannot be read or a page is not mapped,
+ * -2 if the pages have different protections, -3 if they are shared. */
+int stf__mapping_prot(pid_t pid, uint64_t addr, uint64_t size)
+{
+	char path[64], line[512];
+	int prot = -1;
+	uint64_t covered = addr; /* the pages below are accounted for */
+	size_t have = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (covered < addr + size) {
+		ssize_t r = read(fd, line + have, sizeof(line) - 1 - have);
+		if (r <= 0 && !have)
+			break;
+		have += r > 0 ? (size_t)r : 0;
+		line[have] = 0;
+		char *nl = strchr(line, '\n');
+		if (!nl && have < sizeof(line) - 1 && r > 0)
+			continue;
+		if (nl)
+			*nl = 0;
+		unsigned long long lo, hi;
+		char perm[5];
+		if (sscanf(line, "%llx-%llx %4s", &lo, &hi, perm) == 3 && covered >= lo &&
+		    covered < hi) {
+			int p = (perm[0] == 'r' ? PROT_READ : 0) | (perm[1] == 'w' ? PROT_WRITE : 0) |
+				(perm[2] == 'x' ? PROT_EXEC : 0);
+			if (perm[3] == 's') {
+				prot = -3;
+				break;
+			}
+			if (prot >= 0 && p != prot) {
+				prot = -2;
+				break;
+			}
+			prot = p;
+			covered = hi;
+		}
+		/* the rest of the buffer (an over-long line is skipped) */
+		size_t used = nl ? (size_t)(nl + 1 - line) : have;
+		memmove(line, line + used, have - used);
+		have -= used;
+	}
+	close(fd);
+	return prot < -1 || covered >= addr + size ? prot : -1;
+}
+
+int stf__add_protect(struct stf_xfer *x, uint64_t addr, uint64_t size, int prot)
+{
+	struct stf_range *n = stf__raw_realloc(x->protect, (x->nprotect + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	x->protect = n;
+	n[x->nprotect++] = (struct stf_range){ addr, size, (uint64_t)prot };
+	return 0;
+}
+
+/* Give the mappings created writable their protection. */
+int stf__apply_protect(const struct stf_range *r, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (mprotect((void *)(uintptr_t)r[i].start, r[i].size, (int)r[i].value) < 0) {
+			snprintf(err, errlen, "cannot set the protection of the mapping at "
+				 "0x%" PRIx64 " (%" PRIu64 " bytes): %s", r[i].start, r[i].size,
+				 strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
+/* Backward: the size of the old version's mapping that the forward
+ * transfer turned into o, if o's elements of type (du, dt) fit in it (the
+ * rest are zero), else `size`. */
+uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_unit *du,
+				 uint32_t dt, uint64_t size)
+{
+	const struct stf_range *r = stf__index_find(&stf__fwd_mappings, o->addr, 0);
+	if (!r || r->start != o->addr || r->size != o->size || r->value >= size ||
+	    !o->unit || !du || !o->bytes)
+		return size;
+	uint64_t esz = T(o->unit, strip(o->unit, o->type))->size;
+	uint64_t desz = T(du, strip(du, dt))->size;
+	uint64_t fit = desz ? r->value / desz * esz : 0;
+	if (!esz || fit > o->size || !stf__all_zero(o->bytes + fit, o->size - fit))
+		return size;
+	return r->value;
+}

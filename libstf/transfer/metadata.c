@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * metadata.c - snapshot of a peer process's state (see remote.h): opening a
+ * peer (its root, metadata units, site and slot tables), cataloging its
+ * objects (statics, tracked heap and mmap objects, update-point locals)
+ * and fetching their bytes in bulk.  This is the metadata transfer: F
+ * reads the past version P through it, R's state is read back the same
+ * way for the differencing.  Neighbours: arena.c, peer-io.c (memory
+ * access), libraries.c, args.c, layout.c; untyped.c infers types.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "remote.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+/* An error message into err (shared by the peer's files). */
+void stf__fail(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Catalog.                                                            */
+
+size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o)
+{
+	if (p->nobjs == p->cap) {
+		size_t ncap = p->cap ? p->cap * 2 : 1024;
+		struct stf_obj *n = stf__raw_realloc(p->objs, ncap * sizeof(*n));
+		if (!n)
+			return (size_t)-1;
+		p->objs = n;
+		p->cap = ncap;
+	}
+	p->objs[p->nobjs] = *o;
+	return p->nobjs++;
+}
+
+void stf__peer_index(struct stf_peer *p)
+{
+	stf__index_reset(&p->index);
+	stf__index_reserve(&p->index, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		/* functions are looked up by their entry point only */
+		stf__index_add(&p->index, o->addr,
+			       o->kind == STF_OBJ_FUNC && !o->size ? 1 : o->size, i);
+	}
+	/* Overlaps happen legitimately (merged string literals, aliases);
+	 * the lookup then returns one of them. */
+	stf__index_sort(&p->index, NULL, NULL);
+}
+
+const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr)
+{
+	const struct stf_range *r = stf__index_find(&p->index, addr, STF_INDEX_END);
+	return r ? &p->objs[r->value] : NULL;
+}
+
+static const struct stf_meta_unit *unit_at(const struct stf_peer *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->meta->nunits; i++)
+		if (p->meta->units[i].addr == addr)
+			return &p->meta->units[i];
+	return NULL;
+}
+
+/* IDs name a file by its base name: the statics and functions of two
+ * files of one name in different directories (net/util.c, disk/util.c)
+ * would be taken for one another.  String literals share IDs by content,
+ * external objects by name, on purpose. */
+static int id_collides(struct stf_peer *p, const struct stf_meta_unit *mu, uint32_t i,
+		       char *err, size_t errlen)
+{
+	const struct stf_object_rec *r = &mu->objects[i];
+	const struct stf_meta_unit *fu;
+	uint32_t fi;
+
+	if (r->kind == STF_O_STRING || (r->flags & STF_OF_EXTERN) ||
+	    stf_meta_find_object(p->meta, stf_meta_str(mu, r->id), &fu, &fi) < 0 ||
+	    (fu == mu && fi == i) || (fu->objects[fi].flags & STF_OF_EXTERN))
+		return 0;
+	const char *a = stf_meta_str(fu, fu->blob->path), *b = stf_meta_str(mu, mu->blob->path);
+	if (!strcmp(a, b))
+		return 0;
+	stf__fail(err, errlen, "%s: files %s and %s have one name: their statics and functions "
+	     "would be taken for one another; rename one of the files",
+	     stf_meta_str(mu, r->id), a, b);
+	return 1;
+}
+
+static int add_statics(struct stf_peer *p, char *err, size_t errlen)
+{
+	for (size_t u = 0; u < p->meta->nunits; u++) {
+		const struct stf_meta_unit *mu = &p->meta->units[u];
+		for (uint32_t i = 0; i < mu->nobjects; i++) {
+			const struct stf_object_rec *r = &mu->objects[i];
+			struct stf_obj o = { 0 };
+			if (r->flags & STF_OF_TLS) {
+				/* Each thread has its own copy, at an address only
+				 * that thread computes; none is transferred.  A
+				 * writable one would come out silently reset to its
+				 * initializer: refuse the update instead.  (Only
+				 * the source process is checked: a thread-local
+				 * variable new in the destination starts from its
+				 * initializer, as in a fresh thread.) */
+				if (!p->self && r->kind == STF_O_VAR &&
+				    !(r->flags & STF_OF_READONLY)) {
+					stf__fail(err, errlen,
+					     "%s: thread-local variable: its value in each thread cannot be transferred (not supported)",
+					     stf_meta_str(mu, r->id));
+					return -1;
+				}
+				continue;
+			}
+			o.addr = mu->unit->addrs[i];
+			o.size = r->size;
+			o.id = stf_meta_str(mu, r->id);
+			if (id_collides(p, mu, i, err, errlen))
+				return -1;
+			o.unit = r->type < mu->ntypes ? mu : NULL;
+			o.type = r->type;
+			o.line = r->line;
+			switch (r->kind) {
+			case STF_O_VAR:
+				o.kind = (r->flags & STF_OF_READONLY) ? STF_OBJ_CONST
+								      : STF_OBJ_STATIC;
+				break;
+			case STF_O_FUNC:
+				o.kind = STF_OBJ_FUNC;
+				break;
+			case STF_O_STRING:
+				o.kind = STF_OBJ_STRING;
+				break;
+			default:
+				continue;
+			}
+			if (r->flags & STF_OF_IXFER)
+				o.flags |= STF_OBJF_IXFER;
+			if (r->flags & STF_OF_PXFER)
+				o.flags |= STF_OBJF_PXFER;
+			if (!o.addr)
+				continue;
+			if (stf__peer_add(p, &o) == (size_t)-1) {
+				stf__fail(err, errlen, "out of memory cataloging statics");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int load_sites(struct stf_peer *p, char *err, size_t errlen)
+{
+	size_t n = p->root.nsites;
+	struct stf_site_ref *refs;
+
+	if (n > (1u << 24)) {
+		stf__fail(err, errlen, "process %d: implausible site count %zu", (int)p->pid, n);
+		return -1;
+	}
+	refs = stf__raw_malloc((n ? n : 1) * sizeof(*refs));
+	p->site_ids = stf__arena_alloc(p->arena, (n + 1) * sizeof(char *));
+	p->site_unit = stf__arena_alloc(p->arena, (n + 1) * sizeof(void *));
+	p->site_type = stf__arena_alloc(p->arena, (n + 1) * sizeof(uint32_t));
+	if (!refs || !p->site_ids || !p->site_unit || !p->site_type) {
+		stf__raw_free(refs);
+		stf__fail(err, errlen, "out of memory reading the site table");
+		return -1;
+	}
+	if (stf__peer_read(p, p->root.sites, refs, n * sizeof(*refs)) < 0) {
+		stf__raw_free(refs);
+		stf__fail(err, errlen, "process %d: cannot read its site table (%zu sites at 0x%"
+		     PRIx64 "): %s", (int)p->pid, n, p->root.sites, strerror(errno));
+		return -1;
+	}
+	p->nsites = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct stf_site_ref *s = &refs[i];
+		const struct stf_meta_unit *u;
+		char buf[192];
+		p->site_ids[i] = "";
+		p->site_type[i] = STF_NONE;
+		switch (s->kind) {
+		case STF_SITE_PLUGIN:
+			u = unit_at(p, s->unit);
+			if (!u || s->index >= u->nsites)
+				break;
+			p->site_ids[i] = stf_meta_str(u, u->sites[s->index].id);
+			p->site_unit[i] = u;
+			p->site_type[i] = u->sites[s->index].type;
+			break;
+		case STF_SITE_EXTERNAL:
+			snprintf(buf, sizeof(buf), "%.*s+0x%" PRIx64,
+				 (int)sizeof(s->name), s->name, s->offset);
+			p->site_ids[i] = stf__arena_strdup(p->arena, buf);
+			break;
+		case STF_SITE_USER:
+			snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(s->name), s->name);
+			p->site_ids[i] = stf__arena_strdup(p->arena, buf);
+			snprintf(buf, sizeof(buf), "%.*s", (int)sizeof(s->type_name),
+				 s->type_name);
+			if (buf[0]) {
+				const struct stf_meta_unit *tu;
+				uint32_t t;
+				if (!stf_meta_find_type(p->meta, buf, &tu, &t)) {
+					p->site_unit[i] = tu;
+					p->site_type[i] = t;
+				}
+			}
+			break;
+		}
+		if (s->kind == STF_SITE_EXTERNAL &&
+		    !strncmp(s->name, "libstf.so", 9))
+			p->site_type[i] = STF_NONE - 1; /* marks libstf-internal */
+	}
+	stf__raw_free(refs);
+	return 0;
+}
+
+static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
+{
+	size_t nchunks = p->root.nchunks, high = p->root.slot_high;
+	uint64_t *chunks;
+	struct stf_slot *slots;
+
+	if (!high)
+		return 0;
+	if (nchunks > (1u << 20) || high > nchunks * (uint64_t)STF_SLOTS_PER_CHUNK) {
+		stf__fail(err, errlen, "process %d: inconsistent slot table (%zu chunks, "
+		     "high %zu)", (int)p->pid, nchunks, high);
+		return -1;
+	}
+	chunks = stf__raw_malloc(nchunks * sizeof(*chunks));
+	slots = stf__raw_malloc(STF_SLOTS_PER_CHUNK * sizeof(*slots));
+	if (!chunks || !slots) {
+		stf__fail(err, errlen, "out of memory reading the slot table");
+		goto fail;
+	}
+	if (stf__peer_read(p, p->root.slot_chunks, chunks, nchunks * sizeof(*chunks)) < 0) {
+		stf__fail(err, errlen, "process %d: cannot read its slot chunk table: %s",
+		     (int)p->pid, strerror(errno));
+		goto fail;
+	}
+	for (size_t c = 0; c * STF_SLOTS_PER_CHUNK < high; c++) {
+		size_t n = high - c * STF_SLOTS_PER_CHUNK;
+		if (n > STF_SLOTS_PER_CHUNK)
+			n = STF_SLOTS_PER_CHUNK;
+		if (!chunks[c])
+			continue;
+		if (stf__peer_read(p, chunks[c], slots, n * sizeof(*slots)) < 0) {
+			stf__fail(err, errlen, "process %d: cannot read slot chunk %zu: %s",
+			     (int)p->pid, c, strerror(errno));
+			goto fail;
+		}
+		for (size_t i = 0; i < n; i++) {
+			const struct stf_slot *s = &slots[i];
+			struct stf_obj o = { 0 };
+			/* objects registered with stf_register_object() live inside
+			 * another object (a pool): that one carries their bytes */
+			uint32_t kind = STF_SLOT_KIND(s->kind);
+			if (kind == STF_SLOT_FREE || kind == STF_SLOT_USER || !s->addr)
+				continue;
+			o.addr = s->addr;
+			o.size = s->size;
+			o.dyn_id = s->id;
+			o.site = s->site;
+			o.kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
+				 kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+			if (kind == STF_SLOT_HEAP)
+				o.align_lg = (uint8_t)STF_SLOT_ALIGN(s->kind);
+			if (s->site < p->nsites) {
+				o.id = p->site_ids[s->site];
+				if (p->site_type[s->site] == STF_NONE - 1) {
+					o.flags |= STF_OBJF_INTERNAL;
+					o.type = STF_NONE;
+				} else {
+					o.unit = p->site_unit[s->site];
+					o.type = p->site_type[s->site];
+				}
+			} else {
+				o.id = "";
+				o.type = STF_NONE;
+			}
+			if (!o.unit || o.type >= o.unit->ntypes) { /* untyped */
+				o.unit = NULL;
+				o.type = STF_NONE;
+			}
+			if (!*o.id || (s->site < p->nsites && !p->site_unit[s->site] &&
+				       strchr(o.id, '+')))
+				o.flags |= STF_OBJF_EXTERNAL;
+			if (stf__peer_add(p, &o) == (size_t)-1) {
+				stf__fail(err, errlen, "out of memory cataloging objects");
+				goto fail;
+			}
+		}
+	}
+	stf__raw_free(chunks);
+	stf__raw_free(slots);
+	return 0;
+fail:
+	stf__raw_free(chunks);
+	stf__raw_free(slots);
+	return -1;
+}
+
+static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
+		     struct stf_strmap *seen, char *err, size_t errlen)
+{
+	const struct stf_meta_unit *u = unit_at(p, f->unit);
+	const struct stf_frame_rec *fr;
+	uint64_t addrs[256], occurrence = 0;
+	char key[256];
+
+	if (!f->unit)
+		return 0; /* update point not rewritten by the plugin: no locals */
+	if (!u || f->frame >= u->nframes) {
+		stf__fail(err, errlen, "process %d: parked frame refers to unknown unit 0x%"
+		     PRIx64 " frame %u", (int)p->pid, f->unit, f->frame);
+		return -1;
+	}
+	fr = &u->frames[f->frame];
+	if (f->nlocals != fr->nlocals || f->nlocals > 256) {
+		stf__fail(err, errlen, "process %d: frame of %s has %u locals, metadata says %u",
+		     (int)p->pid, stf_meta_str(u, fr->func), f->nlocals, fr->nlocals);
+		return -1;
+	}
+	if (stf__peer_read(p, f->locals, addrs, f->nlocals * sizeof(uint64_t)) < 0) {
+		stf__fail(err, errlen, "process %d: cannot read the locals of %s: %s",
+		     (int)p->pid, stf_meta_str(u, fr->func), strerror(errno));
+		return -1;
+	}
+	/* Threads parked in the same function are paired in order.  A thread
+	 * waiting on a condition variable (wait.h) pairs only with one that
+	 * waits too: resuming a wait where the old version stood at an update
+	 * point (or the reverse) would run the wrong code with the locals. */
+	const char *func = stf_meta_str(u, fr->func);
+	if (fr->nlocals >= 2 &&
+	    strcmp(stf_meta_str(u, u->locals[fr->locals].name), STF_WAIT_COND_LOCAL) == 0) {
+		snprintf(key, sizeof(key), "%s [wait]", func);
+		func = stf__arena_strdup(p->arena, key);  /* kept by `seen` */
+		if (!func) {
+			stf__fail(err, errlen, "out of memory cataloging locals");
+			return -1;
+		}
+	}
+	if (!stf__strmap_get(seen, func, &occurrence))
+		occurrence++;
+	stf__strmap_put(seen, func, occurrence);
+	if (p->threads) {
+		struct stf_peer_thread *t = &p->threads[p->nthreads++];
+		t->func = func;
+		t->occurrence = occurrence;
+		t->start = f->start;
+		t->tid = f->tid;
+	}
+	for (uint32_t i = 0; i < f->nlocals; i++) {
+		const struct stf_local_rec *l = &u->locals[fr->locals + i];
+		struct stf_obj o = { 0 };
+		uint32_t t = stf_meta_strip_typedefs(u, l->type);
+		if (occurrence)
+			snprintf(key, sizeof(key), "%s/%s#%" PRIu64, func,
+				 stf_meta_str(u, l->name), occurrence);
+		else
+			snprintf(key, sizeof(key), "%s/%s", func, stf_meta_str(u, l->name));
+		o.addr = addrs[i];
+		o.size = t < u->ntypes ? u->types[t].size : 0;
+		o.id = stf__arena_strdup(p->arena, key);
+		o.unit = l->type < u->ntypes ? u : NULL;
+		o.type = l->type;
+		o.kind = STF_OBJ_LOCAL;
+		if (!o.addr || !o.id)
+			continue;
+		if (stf__peer_add(p, &o) == (size_t)-1) {
+			stf__fail(err, errlen, "out of memory cataloging locals");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_frames(struct stf_peer *p, const struct stf_parked_frame *own,
+		      char *err, size_t errlen)
+{
+	struct stf_strmap seen = { 0 };
+	struct stf_parked_frame *frames;
+	size_t n = p->root.nframes;
+	int rc = 0;
+
+	if (own) {
+		rc = add_frame(p, own, &seen, err, errlen);
+		stf__strmap_free(&seen);
+		return rc;
+	}
+	if (!n || !p->root.frames)
+		return 0;
+	if (n > 4096) {
+		stf__fail(err, errlen, "process %d: implausible frame count %zu", (int)p->pid, n);
+		return -1;
+	}
+	frames = stf__arena_alloc(p->arena, n * sizeof(*frames));
+	p->threads = stf__arena_alloc(p->arena, n * sizeof(*p->threads));
+	if (!frames || !p->threads ||
+	    stf__peer_read(p, p->root.frames, frames, n * sizeof(*frames)) < 0) {
+		stf__fail(err, errlen, "process %d: cannot read its parked frames", (int)p->pid);
+		return -1;
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_frame(p, &frames[i], &seen, err, errlen);
+	stf__strmap_free(&seen);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+int stf__peer_site_type(const struct stf_peer *p, const char *site_id,
+			const struct stf_meta_unit **unit, uint32_t *type)
+{
+	uint32_t idx;
+	if (stf_meta_find_site(p->meta, site_id, unit, &idx) < 0)
+		return -1;
+	*type = (*unit)->sites[idx].type;
+	return 0;
+}
+
+int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
+		   unsigned what, const struct stf_parked_frame *frame,
+		   char *err, size_t errlen)
+{
+	char merr[256];
+
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->self = pid == getpid();
+	p->arena = stf__arena_new();
+	if (!p->arena) {
+		stf__fail(err, errlen, "out of memory");
+		return -1;
+	}
+	if (p->self) {
+		stf__alloc_init();
+		p->root = stf__root;
+	} else if (stf__peer_read(p, root_addr, &p->root, sizeof(p->root)) < 0) {
+		stf__fail(err, errlen, "cannot read the libstf root of process %d at 0x%" PRIx64
+		     ": %s (is it running libstf, and may this process read it?)",
+		     (int)pid, root_addr, strerror(errno));
+		return -1;
+	}
+	if (p->root.magic != STF_ROOT_MAGIC || p->root.version != STF_ROOT_VERSION) {
+		stf__fail(err, errlen, "process %d: no libstf root at 0x%" PRIx64
+		     " (magic %#" PRIx64 ", version %" PRIu64 ", want %u)", (int)pid,
+		     root_addr, p->root.magic, p->root.version, STF_ROOT_VERSION);
+		return -1;
+	}
+	if (p->root.exe_path &&
+	    stf__peer_read(p, p->root.exe_path, p->exe, sizeof(p->exe) - 1) < 0) {
+		/* the path may sit near the end of a mapping: read it bytewise */
+		size_t i;
+		for (i = 0; i < sizeof(p->exe) - 1; i++)
+			if (stf__peer_read(p, p->root.exe_path + i, &p->exe[i], 1) < 0 ||
+			    !p->exe[i])
+				break;
+		p->exe[i] = 0;
+	}
+	p->exe[sizeof(p->exe) - 1] = 0;
+	p->meta = stf_meta_load(p->self ? stf_meta_read_self : stf_meta_read_pid,
+				&p->pid, p->root.units_start, p->root.units_end,
+				merr, sizeof(merr));
+	if (!p->meta) {
+		stf__fail(err, errlen, "process %d (%s): cannot load its metadata: %s",
+		     (int)pid, p->exe, merr);
+		return -1;
+	}
+	if (load_sites(p, err, errlen) < 0)
+		return -1;
+	if ((what & STF_PEER_STATICS) && add_statics(p, err, errlen) < 0)
+		return -1;
+	if ((what & STF_PEER_DYNAMIC) && add_dynamic(p, err, errlen) < 0)
+		return -1;
+	if ((what & STF_PEER_FRAMES) && add_frames(p, frame, err, errlen) < 0)
+		return -1;
+	stf__load_maps(p);
+	stf__peer_index(p);
+	return 0;
+}
+
+/* Objects close to each other are read as one span (heap blocks are
+ * separated by their headers only): far fewer iovecs, each of which costs
+ * the kernel a page walk. */
+#define SPAN_GAP 512
+
+struct span {
+	uint64_t start, end;
+	size_t pos; /* in p->bytes */
+};
+
+static int read_spans(struct stf_peer *p, struct span *sp, size_t n)
+{
+	struct iovec riov[IOV_MAX], liov;
+	size_t i = 0;
+	while (i < n) {
+		size_t k = 0, len = 0, first = i;
+		for (; i < n && k < IOV_MAX; i++, k++) {
+			riov[k].iov_base = (void *)(uintptr_t)sp[i].start;
+			riov[k].iov_len = sp[i].end - sp[i].start;
+			len += riov[k].iov_len;
+		}
+		liov.iov_base = p->bytes + sp[first].pos;
+		liov.iov_len = len;
+		ssize_t r = process_vm_readv(p->pid, &liov, 1, riov, k, 0);
+		if (r < 0 || (size_t)r != len)
+			return -1;
+	}
+	return 0;
+}
+
+int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen)
+{
+	struct span *sp;
+	size_t nsp = 0, total = 0;
+
+	if (p->self) {
+		for (size_t i = 0; i < p->nobjs; i++)
+			if (kinds & (1u << p->objs[i].kind))
+				p->objs[i].bytes = (const uint8_t *)(uintptr_t)p->objs[i].addr;
+		return 0;
+	}
+	sp = stf__raw_malloc((p->index.n + 1) * sizeof(*sp));
+	if (!sp) {
+		stf__fail(err, errlen, "out of memory reading the state of process %d", (int)p->pid);
+		return -1;
+	}
+	/* the index is in address order */
+	for (size_t r = 0; r < p->index.n; r++) {
+		const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+		if (!(kinds & (1u << o->kind)) || !o->size || (o->flags & STF_OBJF_DEFER))
+			continue;
+		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP) {
+			if (o->addr + o->size > sp[nsp - 1].end)
+				sp[nsp - 1].end = o->addr + o->size;
+			continue;
+		}
+		sp[nsp].start = o->addr;
+		sp[nsp].end = o->addr + o->size;
+		nsp++;
+	}
+	for (size_t k = 0; k < nsp; k++) {
+		sp[k].pos = total;
+		total += sp[k].end - sp[k].start;
+	}
+	p->bytes = stf__raw_malloc(total ? total : 1);
+	if (!p->bytes) {
+		stf__raw_free(sp);
+		stf__fail(err, errlen, "out of memory: %zu bytes for the state of process %d",
+		     total, (int)p->pid);
+		return -1;
+	}
+	p->bytes_len = total;
+	if (read_spans(p, sp, nsp) < 0) {
+		/* a gap crossed unmapped memory, or an object is unreadable:
+		 * span by span, then object by object to name it */
+		for (size_t k = 0; k < nsp; k++) {
+			if (!read_spans(p, &sp[k], 1))
+				continue;
+			for (size_t r = 0; r < p->index.n; r++) {
+				const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+				if (!(kinds & (1u << o->kind)) || !o->size ||
+				    (o->flags & STF_OBJF_DEFER) ||
+				    o->addr < sp[k].start || o->addr >= sp[k].end)
+					continue;
+				if (stf__peer_read(p, o->addr, p->bytes + sp[k].pos +
+						   (o->addr - sp[k].start), o->size) < 0) {
+					stf__fail(err, errlen, "process %d: cannot read object %s "
+					     "(%" PRIu64 " bytes at 0x%" PRIx64 "): %s",
+					     (int)p->pid, o->id, o->size, o->addr, strerror(errno));
+					stf__raw_free(sp);
+					return -1;
+				}
+			}
+		}
+	}
+	/* point every object into its span */
+	size_t k = 0;
+	for (size_t r = 0; r < p->index.n; r++) {
+		struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+		if (!(kinds & (1u << o->kind)) || (o->flags & STF_OBJF_DEFER))
+			continue;
+		if (!o->size) {
+			o->bytes = p->bytes;
+			continue;
+		}
+		while (k < nsp && o->addr >= sp[k].end)
+			k++;
+		while (k > 0 && o->addr < sp[k].start)
+			k--;
+		o->bytes = p->bytes + sp[k].pos + (o->addr - sp[k].start);
+	}
+	stf__raw_free(sp);
+	return 0;
+}
+
+void stf__peer_close(struct stf_peer *p)
+{
+	if (p->meta)
+		stf_meta_free(p->meta);
+	stf__raw_free(p->objs);
+	stf__raw_free(p->bytes);
+	stf__index_free(&p->index);
+	stf__arena_free(p->arena);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pairing.c - pairing and scheduling: each source object is paired with
+ * its destination by state ID (statics and locals by ID, dynamic objects
+ * by site ID and dynamic ID); dynamic objects are (re)allocated with the
+ * destination's type of their site, in this process (forward) or in the
+ * reversed version on request (backward); what gets transferred is
+ * scheduled.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "epoll.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+
+int stf__is_dynamic(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
+
+static const char *first_plugin_site(const struct stf_peer *p)
+{
+	for (size_t u = 0; u < p->meta->nunits; u++)
+		if (p->meta->units[u].nsites)
+			return stf_meta_str(&p->meta->units[u], p->meta->units[u].sites[0].id);
+	return NULL;
+}
+
+/* Ask R for objects (heap blocks with M_ALLOC, mappings with M_MMAP);
+ * fills addrs. */
+static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t n,
+			uint64_t *addrs)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	size_t i = 0;
+	while (i < n) {
+		size_t pos = 0, first = i;
+		int mapping = req[first].prot >= 0;
+		size_t hs = mapping ? 24 : 20;
+		for (; i < n && (req[i].prot >= 0) == mapping; i++) {
+			uint32_t sl = (uint32_t)strlen(req[i].site);
+			if (pos + hs + sl > MSG_MAX)
+				break;
+			memcpy(buf + pos, &req[i].size, 8);
+			memcpy(buf + pos + 8, &req[i].id, 8);
+			if (mapping) {
+				uint32_t prot = (uint32_t)req[i].prot;
+				memcpy(buf + pos + 16, &prot, 4);
+			}
+			memcpy(buf + pos + hs - 4, &sl, 4);
+			memcpy(buf + pos + hs, req[i].site, sl);
+			pos += hs + sl;
+		}
+		if (i == first) {
+			stf__xfail(x, "site ID too long: %s", req[i].site);
+			return -1;
+		}
+		uint32_t type, len;
+		if (stf__msg_send(x->conn, mapping ? M_MMAP : M_ALLOC, buf, (uint32_t)pos) < 0 ||
+		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
+			stf__xfail(x, "backward transfer: connection to the reversed version lost "
+			      "while allocating objects: %s", strerror(errno));
+			return -1;
+		}
+		if (type == M_ERROR) {
+			stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
+			return -1;
+		}
+		if (type != M_ADDRS || len != (i - first) * 8) {
+			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
+			return -1;
+		}
+		memcpy(addrs + first, buf, len);
+	}
+	return 0;
+}
+
+/* The destination's ID of an allocation site, "file.c:func/dest#n": the
+ * site's own rename (stf_rename(STF_RENAME_OBJECT, old site, new site)),
+ * else the renames of the type and member ("struct T.member") or of the
+ * variable (file.c:name) that dest names, so the objects of a site
+ * storing into a renamed type still pair. */
+static const char *site_dst_id(struct stf_xfer *x, const char *id)
+{
+	const char *r, *colon, *slash, *hash;
+	char dest[256], ren[512], brackets[16] = "";
+	size_t dl, bl = 0;
+
+	if (!x->renames)
+		return id;
+	r = stf__rename(STF_RENAME_OBJECT, id, x->dir);
+	if (r != id)
+		return r;
+	colon = strchr(id, ':');
+	slash = colon ? strchr(colon, '/') : NULL;
+	hash = strrchr(id, '#');
+	if (!slash || !hash || hash < slash || (dl = (size_t)(hash - slash - 1)) >= sizeof(dest))
+		return id;
+	memcpy(dest, slash + 1, dl);
+	dest[dl] = 0;
+	while (dl >= 2 && !strcmp(dest + dl - 2, "[]") && bl + 3 < sizeof(brackets)) {
+		dl -= 2;
+		dest[dl] = 0;
+		strcat(brackets, "[]");
+		bl += 2;
+	}
+	if (!strncmp(dest, "struct ", 7) || !strncmp(dest, "union ", 6)) {
+		char *dot = strchr(dest, '.');
+		if (!dot)
+			return id;
+		*dot = 0;
+		snprintf(ren, sizeof(ren), "%s.%s%s", stf__rename(STF_RENAME_TYPE, dest, x->dir),
+			 stf__rename_member(dest, dot + 1, x->dir), brackets);
+		*dot = '.';
+	} else {
+		char oid[300];
+		snprintf(oid, sizeof(oid), "%.*s:%s", (int)(colon - id), id, dest);
+		const char *n = stf__rename(STF_RENAME_OBJECT, oid, x->dir);
+		const char *base = strrchr(n, '/') ? strrchr(n, '/') + 1 :
+				   strrchr(n, ':') ? strrchr(n, ':') + 1 : n;
+		snprintf(ren, sizeof(ren), "%s%s", base, brackets);
+	}
+	if (strlen(ren) == dl + bl && !strncmp(ren, dest, dl))
+		return id;
+	size_t len = (size_t)(slash + 1 - id) + strlen(ren) + strlen(hash) + 1;
+	char *out = stf__arena_alloc(x->arena, len);
+	if (!out)
+		return id;
+	snprintf(out, len, "%.*s%s%s", (int)(slash + 1 - id), id, ren, hash);
+	return out;
+}
+
+static int schedule_dynamic(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src, *dst = x->dst;
+	struct alloc_req *req = stf__raw_malloc((src->nobjs + 2) * sizeof(*req));
+	uint64_t *addrs = NULL;
+	size_t n = 0;
+	int rc = -1;
+	char on[256];
+
+	if (!req) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	/* the site lookups are cached: objects of one site come in runs */
+	const char *last_site = NULL, *last_dst_site = NULL;
+	int last_found = 0;
+	const struct stf_meta_unit *last_unit = NULL;
+	uint32_t last_type = STF_NONE;
+
+	for (size_t i = 0; i < src->nobjs; i++) {
+		struct stf_obj *o = &src->objs[i];
+		if (!stf__is_dynamic(o) || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN)))
+			continue;
+		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed)
+			continue;
+		if (o->flags & STF_OBJF_STREAM)
+			continue; /* re-created when a pointer to it is relocated */
+		int prot = -1;
+		if (o->kind == STF_OBJ_MMAP) {
+			prot = stf__mapping_prot(src->pid, o->addr, o->size);
+			if (prot == -2) {
+				stf__xfail(x, "%s: the pages of the mapping at 0x%" PRIx64 " (%" PRIu64
+				      " bytes) have different protections; transferring such a "
+				      "mapping is not implemented", stf__obj_name(o, on, sizeof(on)),
+				      o->addr, o->size);
+				goto out;
+			}
+			if (prot == -3) {
+				stf__xfail(x, "%s: the mapping at 0x%" PRIx64 " (%" PRIu64 " bytes) is "
+				      "shared (MAP_SHARED); transferring shared mappings is not "
+				      "implemented", stf__obj_name(o, on, sizeof(on)), o->addr, o->size);
+				goto out;
+			}
+			if (prot < 0) {
+				stf__xfail(x, "%s: cannot read the protection of the mapping at "
+				      "0x%" PRIx64 " (%" PRIu64 " bytes) from /proc/%d/maps",
+				      stf__obj_name(o, on, sizeof(on)), o->addr, o->size, (int)src->pid);
+				goto out;
+			}
+		}
+		const struct stf_meta_unit *du = NULL;
+		uint32_t dt = STF_NONE;
+		if (o->id != last_site) {
+			last_site = o->id;
+			last_dst_site = site_dst_id(x, o->id);
+			last_unit = NULL;
+			last_type = STF_NONE;
+			last_found = (o->flags & STF_OBJF_EXTERNAL) ||
+				     !stf__peer_site_type(dst, last_dst_site, &last_unit,
+							  &last_type);
+		}
+		if (!last_found) {
+			x->rep->dropped++;
+			x->pair[i].dst = PAIR_NONE;
+			if (x->rep->dropped <= 20)
+				fprintf(stderr, "libstf: %s transfer: %s: allocation site gone "
+					"in the destination: object dropped\n",
+					x->dir == STF_FORWARD ? "forward" : "backward",
+					stf__obj_name(o, on, sizeof(on)));
+			continue;
+		}
+		du = last_unit;
+		dt = last_type;
+		if ((!du || dt == STF_NONE) && o->unit) {
+			/* the destination's site is untyped: the type of the same
+			 * name there, else ours */
+			char tn[256];
+			const char *name = stf__type_str(o->unit, strip(o->unit, o->type), tn, sizeof(tn));
+			if (x->renames)
+				name = stf__rename(STF_RENAME_TYPE, name, x->dir);
+			if (stf_meta_find_type(dst->meta, name, &du, &dt) < 0) {
+				du = o->unit;
+				dt = o->type;
+			}
+		} else if (!du || dt == STF_NONE) {
+			du = NULL;
+			dt = STF_NONE;
+		} else if (!o->unit) {
+			/* typed in the destination only: bytes are copied as they are */
+			du = NULL;
+			dt = STF_NONE;
+		}
+		req[n].src = i;
+		req[n].site = last_dst_site;
+		req[n].id = o->dyn_id;
+		req[n].unit = du;
+		req[n].type = dt;
+		req[n].size = du ? stf__dst_size(o, du, dt) : o->size;
+		req[n].prot = prot;
+		req[n].align_lg = o->align_lg;
+		if (prot >= 0) { /* whole pages */
+			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
+			if (x->dir == STF_BACKWARD)
+				req[n].size = stf__old_mapping_size(o, du, dt, req[n].size);
+		}
+		n++;
+	}
+	if (x->fault == STF_FAULT_LEAK) {
+		const char *site = n ? req[0].site : first_plugin_site(dst);
+		if (site) {
+			req[n].src = (size_t)-1;
+			req[n].site = site;
+			req[n].id = 0;
+			req[n].size = 64;
+			req[n].unit = NULL;
+			req[n].prot = -1;
+			n++;
+		}
+	}
+	addrs = stf__raw_malloc((n + 1) * sizeof(*addrs));
+	if (!addrs) {
+		stf__xfail(x, "out of memory");
+		goto out;
+	}
+	if (dst->self) {
+		last_site = NULL;
+		uint32_t site = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (req[k].site != last_site) {
+				last_site = req[k].site;
+				site = stf__site_by_id(req[k].site);
+			}
+			if (!site) {
+				stf__xfail(x, "allocation site %s unknown in this process", req[k].site);
+				goto out;
+			}
+			if (req[k].prot < 0) {
+				/* malloc(0) made a block of size 0: so does this */
+				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
+					req[k].size, req[k].align_lg ? (size_t)1 << req[k].align_lg : 0,
+					site, req[k].id);
+			} else {
+				/* writable while it is filled */
+				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
+					req[k].size, PROT_READ | PROT_WRITE, site, req[k].id);
+				if (addrs[k] && ((req[k].prot != (PROT_READ | PROT_WRITE) &&
+						  stf__add_protect(x, addrs[k], req[k].size,
+							      req[k].prot) < 0) ||
+						 stf__index_add(&stf__fwd_mappings, addrs[k], req[k].size,
+								src->objs[req[k].src].size) < 0))
+					addrs[k] = 0;
+			}
+			if (!addrs[k]) {
+				stf__xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
+				      req[k].size, req[k].site);
+				goto out;
+			}
+		}
+	} else if (remote_alloc(x, req, n, addrs) < 0) {
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		if (req[k].src == (size_t)-1) {
+			fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n",
+				req[k].site);
+			continue;
+		}
+		const struct stf_obj *o = &src->objs[req[k].src];
+		struct stf_obj d = *o;
+		d.addr = addrs[k];
+		d.size = req[k].size;
+		d.unit = req[k].unit;
+		d.type = req[k].type;
+		d.bytes = NULL;
+		int64_t j = stf__dst_add(x, &d);
+		if (j < 0) {
+			stf__xfail(x, "out of memory");
+			goto out;
+		}
+		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d.addr :
+			    stf__arena_alloc(x->arena, d.size ? d.size : 1);
+		if (!x->img[j]) {
+			stf__xfail(x, "out of memory staging %s", o->id);
+			goto out;
+		}
+		struct pairing *p = &x->pair[req[k].src];
+		p->dst = j;
+		p->dst_addr = d.addr;
+		p->scheduled = 1;
+		p->same = !o->unit || !d.unit ||
+			  (T(o->unit, strip(o->unit, o->type))->hash ==
+			   T(d.unit, strip(d.unit, d.type))->hash &&
+			   T(o->unit, strip(o->unit, o->type))->size ==
+			   T(d.unit, strip(d.unit, d.type))->size);
+		x->rep->dynamic_objects++;
+	}
+	rc = 0;
+out:
+	stf__raw_free(req);
+	stf__raw_free(addrs);
+	return rc;
+}
+
+int stf__schedule(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src, *dst = x->dst;
+	char on[256];
+	uint64_t j;
+
+	x->pair = stf__raw_malloc((src->nobjs + 1) * sizeof(*x->pair));
+	if (!x->pair) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		x->pair[i].dst = PAIR_UNRESOLVED;
+		x->pair[i].same = 0;
+		x->pair[i].scheduled = 0;
+		x->pair[i].needed = 0;
+		x->pair[i].direct = 0;
+	}
+	x->img_cap = 0;
+	x->img = NULL;
+	size_t ndst = dst->nobjs;
+	if (ndst) {
+		x->img = stf__raw_malloc(ndst * 2 * sizeof(*x->img));
+		if (!x->img) {
+			stf__xfail(x, "out of memory");
+			return -1;
+		}
+		memset(x->img, 0, ndst * 2 * sizeof(*x->img));
+		x->img_cap = ndst * 2;
+	}
+	for (size_t k = 0; k < ndst; k++) {
+		const struct stf_obj *d = &dst->objs[k];
+		if (stf__is_dynamic(d) || stf__strmap_get(&x->dst_ids, d->id, &j) == 0)
+			continue;
+		stf__strmap_put(&x->dst_ids, d->id, k);
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)
+			continue;
+		const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, o->id, x->dir) : o->id;
+		if (stf__strmap_get(&x->dst_ids, id, &j) < 0 || dst->objs[j].kind != o->kind) {
+			x->pair[i].dst = PAIR_NONE;
+			x->rep->dropped++;
+			fprintf(stderr, "libstf: %s transfer: %s %s has no counterpart in the "
+				"destination: dropped\n",
+				x->dir == STF_FORWARD ? "forward" : "backward",
+				o->kind == STF_OBJ_LOCAL ? "local" : "static", o->id);
+			continue;
+		}
+		const struct stf_obj *d = &dst->objs[j];
+		x->pair[i].dst = (int64_t)j;
+		x->pair[i].dst_addr = d->addr;
+		x->pair[i].scheduled = 1;
+		x->pair[i].same = !o->unit || !d->unit ||
+			(T(o->unit, strip(o->unit, o->type))->hash ==
+			 T(d->unit, strip(d->unit, d->type))->hash &&
+			 o->size == d->size);
+		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d->addr :
+			    stf__arena_alloc(x->arena, d->size ? d->size : 1);
+		if (!x->img[j]) {
+			stf__xfail(x, "out of memory staging %s", stf__obj_name(o, on, sizeof(on)));
+			return -1;
+		}
+		if (o->kind == STF_OBJ_LOCAL)
+			x->rep->locals++;
+		else
+			x->rep->static_objects++;
+	}
+	if (stf__scan_untyped(x) < 0)
+		return -1;
+	return schedule_dynamic(x);
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * reversed.c - the reversed version's side of the backward transfer: R
+ * serves F's requests (allocate, zero and record, create mappings,
+ * re-create streams), then records what was written for the state
+ * differencing (diff.c).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "epoll.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+
+/* ------------------------------------------------------------------ */
+/* The reversed version's side.                                        */
+
+static struct stf_served served;
+
+const struct stf_served *stf__xfer_served(void)
+{
+	return &served;
+}
+
+static int served_add(uint64_t addr, uint64_t size)
+{
+	if (served.n == served.cap) {
+		size_t ncap = served.cap ? 2 * served.cap : 1024;
+		struct stf_range *n = stf__raw_realloc(served.ranges, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		served.ranges = n;
+		served.cap = ncap;
+	}
+	served.ranges[served.n].start = addr;
+	served.ranges[served.n].size = size;
+	served.ranges[served.n].value = 0;
+	served.n++;
+	return 0;
+}
+
+/* Mappings created for the future version, writable while it writes
+ * them: their protection (value) is set at the end of the transfer. */
+static struct stf_range *served_protect;
+static size_t nserved_protect;
+
+static int served_protect_add(uint64_t addr, uint64_t size, int prot)
+{
+	struct stf_range *n = stf__raw_realloc(served_protect,
+					       (nserved_protect + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	served_protect = n;
+	n[nserved_protect++] = (struct stf_range){ addr, size, (uint64_t)prot };
+	return 0;
+}
+
+/* M_ALLOC (heap blocks) or M_MMAP (mappings, `mapping` set). */
+static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, char *err,
+		       size_t errlen)
+{
+	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
+	size_t n = 0, pos = 0, hs = mapping ? 24 : 20;
+	char site[512];
+	uint32_t sitenum = 0;
+	while (pos < len) {
+		uint64_t size, id;
+		uint32_t sl, prot = 0;
+		if (len - pos < hs)
+			goto bad;
+		memcpy(&size, p + pos, 8);
+		memcpy(&id, p + pos + 8, 8);
+		if (mapping)
+			memcpy(&prot, p + pos + 16, 4);
+		memcpy(&sl, p + pos + hs - 4, 4);
+		if (sl >= sizeof(site) || len - pos - hs < sl ||
+		    (mapping && (!size || (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))))
+			goto bad;
+		if (!sitenum || strncmp(site, (const char *)p + pos + hs, sl) || site[sl]) {
+			memcpy(site, p + pos + hs, sl);
+			site[sl] = 0;
+			sitenum = stf__site_by_id(site);
+		}
+		if (!sitenum) {
+			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
+				 site);
+			stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+			return -1;
+		}
+		void *obj = mapping ? stf__mmap_with(size, PROT_READ | PROT_WRITE, sitenum, id) :
+			    stf__alloc_with(size, sitenum, id);
+		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0 ||
+		    (mapping && prot != (PROT_READ | PROT_WRITE) &&
+		     served_protect_add((uint64_t)(uintptr_t)obj, size, (int)prot) < 0)) {
+			snprintf(err, errlen, "out of memory allocating %" PRIu64 " bytes for %.200s",
+				 size, site);
+			stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+			return -1;
+		}
+		if (!mapping) /* (a new mapping is zero already) */
+			memset(obj, 0, size); /* validation mode: nothing left over */
+		addrs[n++] = (uint64_t)(uintptr_t)obj;
+		pos += hs + sl;
+	}
+	return stf__msg_send(conn, M_ADDRS, addrs, (uint32_t)(n * 8));
+bad:
+	snprintf(err, errlen, "malformed allocation request from the future version");
+	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+	return -1;
+}
+
+static int serve_zero(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	struct stf_peer self;
+	int rc = 0;
+	if (len % 16) {
+		snprintf(err, errlen, "malformed zero request from the future version");
+		return -1;
+	}
+	/* only objects of our own catalog may be zeroed */
+	if (stf__peer_open(&self, getpid(), 0, STF_PEER_STATICS | STF_PEER_FRAMES,
+			   stf__xfer_own_frame(), err, errlen) < 0)
+		return -1;
+	for (uint32_t pos = 0; pos < len; pos += 16) {
+		uint64_t addr, size;
+		memcpy(&addr, p + pos, 8);
+		memcpy(&size, p + pos + 8, 8);
+		const struct stf_obj *o = stf__peer_find(&self, addr);
+		if (!o || o->addr != addr || o->size != size ||
+		    (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)) {
+			snprintf(err, errlen, "the future version asked to zero 0x%" PRIx64
+				 " (%" PRIu64 " bytes), which is not a static or local here",
+				 addr, size);
+			rc = -1;
+			break;
+		}
+		memset((void *)(uintptr_t)addr, 0, size);
+		if (served_add(addr, size) < 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+	}
+	stf__peer_close(&self);
+	if (rc == 0)
+		rc = stf__msg_send(conn, M_OK, NULL, 0);
+	return rc;
+}
+
+/* M_STREAM: re-create a stdio stream of the future version here. */
+static int serve_stream(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	int32_t fd, buffering;
+	char mode[4];
+	if (len < 12) {
+		snprintf(err, errlen, "malformed stream request from the future version");
+		stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
+	memcpy(&fd, p, 4);
+	memcpy(&buffering, p + 4, 4);
+	memcpy(mode, p + 8, 4);
+	if (mode[3] || (buffering != _IOFBF && buffering != _IOLBF && buffering != _IONBF) ||
+	    (strcmp(mode, "r") && strcmp(mode, "w") && strcmp(mode, "a") &&
+	     strcmp(mode, "r+") && strcmp(mode, "a+"))) {
+		snprintf(err, errlen, "malformed stream request from the future version");
+		stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
+	FILE *f = stf__stream_create(fd, mode, buffering, p + 12, len - 12, err, errlen);
+	if (!f) {
+		stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
+	uint64_t addr = (uint64_t)(uintptr_t)f;
+	return stf__msg_send(conn, M_ADDRS, &addr, 8);
+}
+
+int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	double t0 = stf__now();
+	uint32_t type, len;
+
+	memset(rep, 0, sizeof(*rep));
+	served.n = 0;
+	nserved_protect = 0;
+	for (;;) {
+		if (stf__msg_recv(conn, &type, buf, &len) < 0) {
+			snprintf(rep->error, sizeof(rep->error), "reversed version: the "
+				 "connection to the future version was lost (%s)",
+				 errno ? strerror(errno) : "malformed message");
+			return -1;
+		}
+		switch (type) {
+		case M_FRAME_REQ: {
+			const struct stf_parked_frame *f = stf__xfer_own_frame();
+			if (stf__msg_send(conn, M_FRAME, f, f ? sizeof(*f) : 0) < 0)
+				goto lost;
+			break;
+		}
+		case M_ALLOC:
+		case M_MMAP: {
+			size_t before = served.n;
+			if (serve_alloc(conn, buf, len, type == M_MMAP, rep->error,
+					sizeof(rep->error)) < 0)
+				return -1;
+			rep->dynamic_objects += served.n - before;
+			break;
+		}
+		case M_STREAM:
+			if (serve_stream(conn, buf, len, rep->error, sizeof(rep->error)) < 0)
+				return -1;
+			break;
+		case M_ZERO:
+			if (serve_zero(conn, buf, len, rep->error, sizeof(rep->error)) < 0) {
+				stf__msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+				return -1;
+			}
+			rep->static_objects += len / 16;
+			break;
+		case M_DONE: {
+			uint32_t status = 1;
+			if (len >= 4)
+				memcpy(&status, buf, 4);
+			if (!status && stf__apply_protect(served_protect, nserved_protect, rep->error,
+						     sizeof(rep->error)) < 0) {
+				stf__msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+				return -1;
+			}
+			stf__msg_send(conn, M_OK, NULL, 0);
+			rep->seconds_transfer = stf__now() - t0;
+			if (status) {
+				snprintf(rep->error, sizeof(rep->error), "backward transfer failed "
+					 "in the future version: %.*s", (int)(len > 4 ? len - 4 : 0),
+					 (const char *)buf + 4);
+				return -1;
+			}
+			/* sorted, for stf__diff's lookups */
+			struct stf_index ix = STF_INDEX_INIT;
+			for (size_t i = 0; i < served.n; i++)
+				stf__index_add(&ix, served.ranges[i].start, served.ranges[i].size, 0);
+			stf__index_sort(&ix, NULL, NULL);
+			if (ix.n == served.n)
+				memcpy(served.ranges, ix.ranges, ix.n * sizeof(*ix.ranges));
+			stf__index_free(&ix);
+			return 0;
+		}
+		default:
+			snprintf(rep->error, sizeof(rep->error), "reversed version: unexpected "
+				 "message %u from the future version", type);
+			stf__msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+			return -1;
+		}
+	}
+lost:
+	snprintf(rep->error, sizeof(rep->error), "reversed version: the connection to the "
+		 "future version was lost (%s)", strerror(errno));
+	return -1;
+}

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * untyped.c - memory without a precise type: raw words that look like
+ * pointers are checked (never rewritten on a guess), and large pointer-free
+ * heap blocks are read straight into their new objects (direct copies).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "epoll.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+
+/* What a raw word points to in the source: an object or an image mapping. */
+static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t len)
+{
+	const struct stf_peer *p = x->src;
+	const struct stf_range *r = stf__index_find(&p->index, v, 0);
+	char on[256];
+	if (r) {
+		const struct stf_obj *t = &p->objs[r->value];
+		static const char *const kinds[] = {
+			[STF_OBJ_STATIC] = "static", [STF_OBJ_CONST] = "constant",
+			[STF_OBJ_FUNC] = "function", [STF_OBJ_STRING] = "string literal",
+			[STF_OBJ_HEAP] = "heap object", [STF_OBJ_MMAP] = "mapping",
+			[STF_OBJ_USER] = "object", [STF_OBJ_LOCAL] = "local",
+		};
+		snprintf(buf, len, "%s %s", t->kind <= STF_OBJ_LOCAL && kinds[t->kind] ?
+			 kinds[t->kind] : "object", stf__obj_name(t, on, sizeof(on)));
+		return buf;
+	}
+	r = stf__peer_image_find(p, v);
+	if (r) {
+		snprintf(buf, len, "%s", p->libs[r->value].path);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The first word of o's bytes [from, to) (at 8-aligned addresses) that
+ * holds an address of the source's image or of one of its objects: 1 with
+ * *at, *val and what set, else 0. */
+static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
+			    uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len)
+{
+	if (!o->bytes)
+		return 0;
+	from += (8 - ((o->addr + from) & 7)) & 7;
+	for (uint64_t off = from; off + 8 <= to; off += 8) {
+		uint64_t v;
+		memcpy(&v, o->bytes + off, 8);
+		if (stf__not_a_pointer(v))
+			continue; /* small integers, kernel half: no user address */
+		if (raw_target(x, v, what, len)) {
+			*at = off;
+			*val = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The first typed value of the source holding a pointer into o: its path
+ * in buf ("main.c:logf", "main.c:init/conns#0@3.log"); 0, or -1 if none.
+ * (Only on the way to an error: it looks at every pointer.) */
+static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len)
+{
+	const struct stf_peer *p = x->src;
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *r = &p->objs[i];
+		if (!r->unit || !r->bytes || (r->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
+		    (r->kind != STF_OBJ_STATIC && r->kind != STF_OBJ_LOCAL && !stf__is_dynamic(r)))
+			continue;
+		const struct stf_layout *l = stf__layout(x->layouts, r->unit, r->type);
+		if (!l || !l->nptrs || !l->size)
+			continue;
+		uint64_t count = stf__is_dynamic(r) && r->size >= l->size ? r->size / l->size : 1;
+		for (uint64_t e = 0; e < count; e++)
+			for (size_t k = 0; k < l->n; k++) {
+				const struct stf_leaf *f = &l->leaves[k];
+				uint64_t v;
+				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+					continue;
+				memcpy(&v, r->bytes + e * l->size + f->off, 8);
+				if (v - o->addr >= o->size)
+					continue;
+				uint32_t lt;
+				size_t n;
+				stf__obj_name(r, buf, len);
+				n = strlen(buf);
+				if (count > 1 && n < len)
+					n += snprintf(buf + n, len - n, "[%" PRIu64 "]", e);
+				stf__type_path(r->unit, r->type, f->off, buf, len, &lt);
+				return 0;
+			}
+	}
+	return -1;
+}
+
+/*
+ * An object copied as raw bytes (no type says where its pointers are):
+ * a word holding an address of the source's image or of one of its
+ * objects would reach the destination unrelocated, and the new version
+ * would follow it into the old one's memory.  Such a transfer is refused.
+ */
+int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
+{
+	char on[256], what[512], wrapper[160] = "";
+	uint64_t off, v;
+
+	if (!find_raw_pointer(x, o, 0, o->size, &off, &v, what, sizeof(what)))
+		return 0;
+	if (o->dyn_id && (o->flags & STF_OBJF_EXTERNAL)) {
+		/* a block of uninstrumented code ("libc.so.6+0x761fb"): the
+		 * user has no allocator wrapper to annotate there */
+		char lib[128], from[400] = "";
+		const char *plus = strchr(o->id, '+');
+		snprintf(lib, sizeof(lib), "%.*s", plus ? (int)(plus - o->id) : (int)strlen(o->id),
+			 o->id);
+		if (find_referrer(x, o, from + 6, sizeof(from) - 6) == 0)
+			memcpy(from, " from ", 6);
+		stf__xfail(x, "%s: untyped block allocated inside %s (%" PRIu64 " bytes) is "
+		      "pointed to%s, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a "
+		      "pointer into %s (stale in the new version): pointers to memory a "
+		      "library allocated for itself cannot be transferred; keep that pointer "
+		      "out of the state (STF_IXFER) or register a callback (stf_on_object) "
+		      "for the object holding it", stf__obj_name(o, on, sizeof(on)), lib, o->size,
+		      *from ? from : " from typed state", off, v, what);
+		return -1;
+	}
+	/* a site "file.c:func/return#n" is inside an allocator wrapper */
+	const char *colon = strchr(o->id, ':');
+	const char *slash = colon ? strchr(colon, '/') : NULL;
+	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
+		snprintf(wrapper, sizeof(wrapper), " %.*s (on its declaration)",
+			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
+	if (o->dyn_id)
+		stf__xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
+		      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
+		      "0x%" PRIx64 ", a pointer into %s of the old version that would "
+		      "be stale in the new one; annotate the allocator wrapper%s with "
+		      "STF_ALLOCATOR (so the block gets the type of its allocation), "
+		      "or the type holding these bytes with STF_IXFER if they are not "
+		      "pointers", stf__obj_name(o, on, sizeof(on)), *o->id ? o->id : "unknown",
+		      o->dyn_id, o->size, off, v, what, wrapper);
+	else
+		stf__xfail(x, "%s: untyped object (%" PRIu64 " bytes) is copied as raw bytes, "
+		      "but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
+		      "the old version that would be stale in the new one; annotate it "
+		      "with STF_IXFER if these bytes are not pointers", o->id, o->size,
+		      off, v, what);
+	return -1;
+}
+
+/* The same for the bytes of a typed block past its last whole element
+ * (malloc(sizeof(T) + extra)), which no type describes either. */
+int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from)
+{
+	char tn[256], what[512];
+	uint64_t off, v;
+
+	if (from >= o->size ||
+	    !find_raw_pointer(x, o, from, o->size, &off, &v, what, sizeof(what)))
+		return 0;
+	stf__xfail(x, "%s: the %" PRIu64 " bytes after its last whole %s are copied as raw "
+	      "bytes, but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
+	      "the old version that would be stale in the new one; declare them as a "
+	      "flexible array member of the type, or register a callback (stf_on_object)",
+	      stf__cur_path(x), o->size - from, stf__type_str(o->unit, o->type, tn, sizeof(tn)), off,
+	      v, what);
+	return -1;
+}
+
+/*
+ * Large heap blocks of pointer-free types are not fetched with the rest
+ * of the past version's state (STF_OBJF_DEFER): the plain copies among
+ * them are read straight into their new objects by stf__flush_direct, which
+ * saves staging them (page faults) and copying them a second time.  From
+ * about 1 KiB on, that is cheaper than the extra iovec each costs.
+ */
+#define DIRECT_MIN 1024
+
+int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen)
+{
+	struct stf_arena *a = stf__arena_new();
+	struct stf_layouts *ls = a ? stf__layouts_new(a) : NULL;
+
+	if (!ls) {
+		stf__arena_free(a);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		struct stf_obj *o = &src->objs[i];
+		if (o->kind != STF_OBJ_HEAP || !o->unit || o->size < DIRECT_MIN ||
+		    (o->flags & (STF_OBJF_IXFER | STF_OBJF_PXFER | STF_OBJF_INTERNAL |
+				 STF_OBJF_EXTERNAL | STF_OBJF_STREAM)))
+			continue;
+		const struct stf_layout *l = stf__layout(ls, o->unit, o->type);
+		if (!l) {
+			stf__arena_free(a);
+			snprintf(err, errlen, "out of memory building the layout of a type");
+			return -1;
+		}
+		if (l->size && !l->nptrs && o->size % l->size == 0)
+			o->flags |= STF_OBJF_DEFER;
+	}
+	stf__arena_free(a);
+	return 0;
+}
+
+/* A deferred object that stf__xfer_object copies whole (the unchanged-type,
+ * pointer-free case): queued for stf__flush_direct.  0 if it is not one, or if
+ * callbacks may look at the destination before the flush. */
+int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j)
+{
+	const struct stf_obj *so = &x->src->objs[i], *dobj = &x->dst->objs[j];
+	uint32_t se, de;
+	uint64_t off;
+
+	if (!x->dst->self || !x->pair[i].same || x->cb_type || x->cb_member || x->cb_object || !dobj->unit ||
+	    so->size != dobj->size || dobj->kind != STF_OBJ_HEAP ||
+	    stf__flex_tail(so->unit, strip(so->unit, so->type), &se, &off) ||
+	    stf__flex_tail(dobj->unit, strip(dobj->unit, dobj->type), &de, &off))
+		return 0;
+	const struct stf_layout *l = stf__layout(x->layouts, so->unit, so->type);
+	if (!l || l->nptrs || !l->size || so->size % l->size)
+		return 0;
+	x->pair[i].direct = 1;
+	return 1;
+}
+
+/* The bytes of a deferred object stf__xfer_object transforms. */
+const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so)
+{
+	uint8_t *b = stf__arena_alloc(x->arena, so->size);
+	if (!b) {
+		stf__xfail(x, "out of memory reading %s", stf__cur_path(x));
+		return NULL;
+	}
+	if (stf__peer_read(x->src, so->addr, b, so->size) < 0) {
+		stf__xfail(x, "%s: cannot read its %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
+		      stf__cur_path(x), so->size, so->addr, strerror(errno));
+		return NULL;
+	}
+	so->bytes = b;
+	return b;
+}
+
+/* Read the objects stf__direct_copy queued, IOV_MAX per system call. */
+int stf__flush_direct(struct stf_xfer *x)
+{
+	struct iovec liov[IOV_MAX], riov[IOV_MAX];
+	size_t i = 0, n = x->src->nobjs;
+
+	while (i < n) {
+		size_t k = 0, total = 0, first = i;
+		for (; i < n && k < IOV_MAX; i++) {
+			const struct stf_obj *so = &x->src->objs[i];
+			if (!x->pair[i].direct)
+				continue;
+			liov[k].iov_base = x->img[x->pair[i].dst];
+			riov[k].iov_base = (void *)(uintptr_t)so->addr;
+			liov[k].iov_len = riov[k].iov_len = so->size;
+			total += so->size;
+			k++;
+		}
+		ssize_t r = k ? process_vm_readv(x->src->pid, liov, k, riov, k, 0) : 0;
+		if (r >= 0 && (size_t)r == total)
+			continue;
+		/* name the object that could not be read */
+		for (size_t q = first; q < i; q++) {
+			const struct stf_obj *so = &x->src->objs[q];
+			if (x->pair[q].direct &&
+			    stf__peer_read(x->src, so->addr, x->img[x->pair[q].dst], so->size) < 0) {
+				char on[256];
+				stf__xfail(x, "%s: cannot read its %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
+				      stf__obj_name(so, on, sizeof(on)), so->size, so->addr,
+				      strerror(errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Untyped objects of uninstrumented code are transferred only when typed
+ * state points into them (see stf__peer_infer_types). */
+int stf__scan_untyped(struct stf_xfer *x)
+{
+	uint8_t *reached = stf__raw_malloc(x->src->nobjs + 1);
+	if (!reached || stf__peer_infer_types(x->src, x->layouts, reached) < 0) {
+		stf__raw_free(reached);
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < x->src->nobjs; i++)
+		x->pair[i].needed = reached[i];
+	stf__raw_free(reached);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Types of untyped objects.                                           */
+
+void stf__complete_type(const struct stf_meta *m, const struct stf_meta_unit **u,
+			uint32_t *type)
+{
+	const struct stf_meta_unit *du;
+	uint32_t t = stf_meta_strip_typedefs(*u, *type), dt;
+	char name[256];
+
+	if (t >= (*u)->ntypes)
+		return;
+	const struct stf_type_rec *r = &(*u)->types[t];
+	if ((r->kind != STF_K_STRUCT && r->kind != STF_K_UNION) ||
+	    !(r->flags & STF_TF_INCOMPLETE) || !r->name)
+		return;
+	snprintf(name, sizeof(name), "%s %s", r->kind == STF_K_STRUCT ? "struct" : "union",
+		 stf_meta_str(*u, r->name));
+	/* the lookup prefers a complete record of that name */
+	if (stf_meta_find_type(m, name, &du, &dt) < 0)
+		return;
+	dt = stf_meta_strip_typedefs(du, dt);
+	if (dt >= du->ntypes || du->types[dt].kind != r->kind ||
+	    (du->types[dt].flags & STF_TF_INCOMPLETE))
+		return;
+	*u = du;
+	*type = dt;
+}
+
+static int is_dyn(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
+
+static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = stf_meta_strip_typedefs(u, t);
+	if (t >= u->ntypes)
+		return 0;
+	const struct stf_type_rec *r = &u->types[t];
+	if (!r->size || (r->flags & STF_TF_INCOMPLETE))
+		return 0;
+	switch (r->kind) {
+	case STF_K_STRUCT:
+	case STF_K_UNION:
+	case STF_K_POINTER:
+	case STF_K_FLOAT:
+		return 1;
+	case STF_K_INT:
+		return !(r->flags & STF_TF_CHAR);
+	default:
+		return 0;
+	}
+}
+
+int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+{
+	/* Only untyped dynamic objects can be typed or reached, so pointers
+	 * are looked up among them alone: an index usually of a handful of
+	 * libc's blocks instead of every object of the peer (a lookup in that
+	 * one costs several cache misses, and this runs for every pointer). */
+	struct stf_index untyped = STF_INDEX_INIT;
+	size_t *work, nwork = 0;
+
+	if (reached)
+		memset(reached, 0, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++)
+		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
+		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
+		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
+			stf__index_free(&untyped);
+			return -1;
+		}
+	if (!untyped.n)
+		return 0;
+	stf__index_sort(&untyped, NULL, NULL);
+	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
+	if (!work) {
+		stf__index_free(&untyped);
+		return -1;
+	}
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
+		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
+			work[nwork++] = i;
+	}
+	while (nwork) {
+		const struct stf_obj *o = &p->objs[work[--nwork]];
+		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
+		if (!l) {
+			stf__raw_free(work);
+			stf__index_free(&untyped);
+			return -1;
+		}
+		if (!l->nptrs || !l->size)
+			continue;
+		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
+		for (uint64_t e = 0; e < count; e++)
+			for (size_t k = 0; k < l->n; k++) {
+				const struct stf_leaf *f = &l->leaves[k];
+				uint64_t v;
+				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+					continue;
+				memcpy(&v, o->bytes + e * l->size + f->off, 8);
+				const struct stf_range *r = v ? stf__index_find(&untyped, v, 0) : NULL;
+				if (!r)
+					continue;
+				struct stf_obj *t = &p->objs[r->value];
+				if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+					continue;
+				if (reached)
+					reached[r->value] = 1;
+				if (f->kind != STF_LEAF_PTR || v != t->addr)
+					continue;
+				const struct stf_meta_unit *pu = f->unit;
+				uint32_t pt = f->type;
+				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
+					/* libc's FILE (with its lock and wide data
+					 * after it): re-created, never typed */
+					t->flags |= STF_OBJF_STREAM;
+					continue;
+				}
+				stf__complete_type(p->meta, &pu, &pt);
+				if (!useful_pointee(pu, pt))
+					continue;
+				pt = stf_meta_strip_typedefs(pu, pt);
+				if (t->size % pu->types[pt].size == 0) {
+					t->unit = pu;
+					t->type = pt;
+					work[nwork++] = r->value;
+				}
+			}
+	}
+	stf__raw_free(work);
+	stf__index_free(&untyped);
+	return 0;
+}

@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * xfer.c - the state transfer engine (see xfer.h and DESIGN.md, "State
+ * transfer rules").
+ *
+ * One engine serves both directions: a source peer (P forward, F itself
+ * backward) is cataloged and its bytes fetched in bulk; its objects are
+ * paired with the destination's by state ID (statics and update-point
+ * locals by ID, dynamic objects by site ID and dynamic ID, reallocated with
+ * the destination's type of that site); every value is then transformed
+ * from the source type to the destination type into a destination image
+ * (the object itself when the destination is this process, a staging
+ * buffer written with process_vm_writev otherwise).  Values of unchanged
+ * types (equal structural hash) are copied with memcpy and their pointers
+ * fixed up from a per-type pointer list; changed types are walked member
+ * by member.
+ *
+ * This file owns a transfer's state (struct stf_xfer in engine.h), its
+ * error path, and the steps both directions share: setting up and tearing
+ * down a transfer, transferring one object, initializing new objects,
+ * transforming everything scheduled, and the services callbacks use.  The
+ * phases have files of their own: pairing.c (pairing and scheduling),
+ * forward.c, backward.c, reversed.c (R's side), transform.c (types),
+ * relocate.c (pointers), untyped.c, mappings.c, streams.c, wire.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/kcmp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "epoll.h"
+#include "fault.h"
+#include "remote.h"
+#include "xfer.h"
+#include "engine.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+static struct stf_parked_frame own_frame;
+static int have_own_frame;
+
+/* F's own dynamic objects from its startup, before the forward transfer
+ * (value = dynamic ID): not state of the old version, so never sent back
+ * (the old version has nothing to pair them with). */
+struct stf_index stf__own_startup = STF_INDEX_INIT;
+
+/* The mappings the forward transfer created (value = the old version's
+ * size): a mapping's size is whole pages of whole elements, which a type
+ * change can round up; the backward transfer gives it its old size back
+ * when the contents fit, so the round trip is exact. */
+struct stf_index stf__fwd_mappings = STF_INDEX_INIT;
+
+void stf__xfer_set_frame(const struct stf_parked_frame *frame)
+{
+	if (frame) {
+		own_frame = *frame;
+		have_own_frame = 1;
+	} else {
+		have_own_frame = 0;
+	}
+}
+
+const struct stf_parked_frame *stf__xfer_own_frame(void)
+{
+	return have_own_frame ? &own_frame : NULL;
+}
+
+double stf__now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The lowest address a process can map; read once (every process of an
+ * update runs on the same machine). */
+static uint64_t lowest_mappable(void)
+{
+	static uint64_t lowest;
+	if (!lowest) {
+		/* read(), not stdio: no allocation in the middle of a transfer */
+		char buf[32];
+		uint64_t v = 65536; /* the kernel's default */
+		int fd = open("/proc/sys/vm/mmap_min_addr", O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			v = strtoull(buf, NULL, 10);
+		}
+		lowest = v > 4096 ? v : 4096;
+	}
+	return lowest;
+}
+
+int stf__not_a_pointer(uint64_t v)
+{
+	return v < lowest_mappable() || v >= 0x0000800000000000ULL;
+}
+
+void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
+{
+	if (x->failed)
+		return;
+	x->failed = 1;
+	vsnprintf(x->rep->error, sizeof(x->rep->error), fmt, ap);
+}
+
+void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	stf__xfer_failv(x, fmt, ap);
+	va_end(ap);
+}
+
+/* The path of the value being transferred ("kvd.c:table[3].key"). */
+const char *stf__cur_path(struct stf_xfer *x)
+{
+	static __thread char buf[1400];
+	uint32_t lt;
+	size_t n;
+	if (x->obj && x->obj->dyn_id)
+		n = snprintf(buf, sizeof(buf), "%s@%" PRIu64, x->obj->id, x->obj->dyn_id);
+	else
+		n = snprintf(buf, sizeof(buf), "%s", x->obj ? x->obj->id :
+			     x->obj_label ? x->obj_label : "");
+	if (x->elem != UINT64_MAX && n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, "[%" PRIu64 "]", x->elem);
+	if (n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, "%s", x->path);
+	if (x->leaf_active)
+		stf__type_path(x->leaf_unit, x->leaf_type, x->leaf_off, buf, sizeof(buf), &lt);
+	return buf;
+}
+
+size_t stf__path_push(struct stf_xfer *x, const char *fmt, ...)
+{
+	size_t mark = x->plen;
+	va_list ap;
+	if (x->plen < sizeof(x->path)) {
+		va_start(ap, fmt);
+		int n = vsnprintf(x->path + x->plen, sizeof(x->path) - x->plen, fmt, ap);
+		va_end(ap);
+		if (n > 0)
+			x->plen += (size_t)n;
+		if (x->plen >= sizeof(x->path))
+			x->plen = sizeof(x->path) - 1;
+	}
+	return mark;
+}
+
+void stf__path_cut(struct stf_xfer *x, size_t mark)
+{
+	x->plen = mark;
+	x->path[mark] = 0;
+}
+
+const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
+{
+	if (!u || t >= u->ntypes)
+		snprintf(buf, len, "(untyped)");
+	else
+		stf_meta_type_name(u, t, buf, len);
+	return buf;
+}
+
+
+int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
+{
+	size_t j = stf__peer_add(x->dst, o);
+	if (j == (size_t)-1)
+		return -1;
+	if (j >= x->img_cap) {
+		size_t ncap = x->img_cap ? 2 * x->img_cap : 1024;
+		while (ncap <= j)
+			ncap *= 2;
+		uint8_t **n = stf__raw_realloc(x->img, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		memset(n + x->img_cap, 0, (ncap - x->img_cap) * sizeof(*n));
+		x->img = n;
+		x->img_cap = ncap;
+	}
+	return (int64_t)j;
+}
+
+int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
+{
+	struct stf_obj *so = &x->src->objs[i], trimmed;
+	const struct stf_obj *dobj = &x->dst->objs[j];
+	const uint8_t *s = so->bytes;
+	uint8_t *d = x->img[j];
+	int r = 1;
+
+	stf__path_cut(x, 0);
+	x->obj = so;
+	x->elem = UINT64_MAX;
+	x->keep_orig = NULL;
+	if (!s) {
+		if (stf__direct_copy(x, i, j))
+			return 0;
+		if (!(s = stf__fetch_deferred(x, so)))
+			return -1;
+	}
+	if ((so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL) && dobj->size) {
+		uint8_t *orig = stf__arena_alloc(x->arena, dobj->size);
+		if (orig && (x->dst->self ? (memcpy(orig, d, dobj->size), 0) :
+			     stf__peer_read(x->dst, dobj->addr, orig, dobj->size)) == 0) {
+			x->keep_orig = orig;
+			x->keep_base = d;
+			x->keep_len = dobj->size;
+		}
+	}
+	/* added members and grown arrays stay zero; a value of an unchanged
+	 * type is copied whole */
+	if (!x->pair[i].same || so->size != dobj->size || !stf__is_dynamic(so))
+		memset(d, 0, dobj->size);
+	if (x->cb_object && (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL)) {
+		struct stf_cb cb;
+		const char *vid = x->dir == STF_FORWARD ? dobj->id : so->id;
+		if (!stf__cb_find_object(vid, x->dir, &cb))
+			r = stf__run_value_cb(x, &cb, so->unit, so->type, s, so->size,
+					 dobj->unit, dobj->type, d, dobj->size);
+		if (r <= 0)
+			return r;
+	}
+	if (!so->unit || !dobj->unit || (so->flags & STF_OBJF_IXFER)) {
+		if (!(so->flags & STF_OBJF_IXFER) && stf__check_raw(x, so) < 0)
+			return -1;
+		memcpy(d, s, so->size < dobj->size ? so->size : dobj->size);
+		return 0;
+	}
+	if (so->flags & STF_OBJF_PXFER) {
+		if (so->size != 8 || dobj->size != 8) {
+			stf__xfail(x, "%s: STF_PXFER object is not pointer-sized", stf__cur_path(x));
+			return -1;
+		}
+		return stf__reloc_into(x, s, d, NULL);
+	}
+	uint32_t st = strip(so->unit, so->type), dt = strip(dobj->unit, dobj->type);
+	uint64_t esz = T(so->unit, st)->size, desz = T(dobj->unit, dt)->size;
+	uint32_t se, de;
+	uint64_t soff, doff;
+	if (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || !esz)
+		return stf__xform(x, so->unit, so->type, s, dobj->unit, dobj->type, d, 0);
+	if (stf__flex_tail(so->unit, st, &se, &soff) && stf__flex_tail(dobj->unit, dt, &de, &doff)) {
+		if (stf__xform(x, so->unit, st, s, dobj->unit, dt, d, 0) < 0)
+			return -1;
+		uint64_t sesz = T(so->unit, se)->size, desz2 = T(dobj->unit, de)->size;
+		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
+		uint32_t flex_member = T(so->unit, st)->members + T(so->unit, st)->nmembers - 1;
+		size_t mark = stf__path_push(x, ".%s", stf_meta_str(so->unit,
+					so->unit->members[flex_member].name));
+		for (uint64_t k = 0; k < n && doff + (k + 1) * desz2 <= dobj->size; k++) {
+			size_t m2 = stf__path_push(x, "[%" PRIu64 "]", k);
+			int rr = stf__xform(x, so->unit, se, s + soff + k * sesz, dobj->unit, de,
+				       d + doff + k * desz2, 1);
+			stf__path_cut(x, m2);
+			if (rr < 0)
+				return -1;
+		}
+		stf__path_cut(x, mark);
+		return 0;
+	}
+	uint64_t count = so->size / esz;
+	if (so->kind == STF_OBJ_MMAP && desz && count * desz > dobj->size) {
+		/* a mapping given back its old, smaller size (stf__fwd_mappings):
+		 * the elements that do not fit were checked to be zero */
+		count = dobj->size / desz;
+		if (!stf__all_zero(s + count * esz, so->size - count * esz)) {
+			stf__xfail(x, "%s: the elements from %" PRIu64 " on do not fit in the "
+			      "destination's mapping of %" PRIu64 " bytes", stf__cur_path(x), count,
+			      dobj->size);
+			return -1;
+		}
+		trimmed = *so;
+		trimmed.size = count * esz;
+		so = &trimmed;
+	}
+	if (x->pair[i].same && !x->cb_type && !x->cb_member && so->size == dobj->size) {
+		/* unchanged type: one copy, then the pointers of each element */
+		const struct stf_layout *l = stf__layout(x->layouts, so->unit, st);
+		if (!l) {
+			stf__xfail(x, "out of memory building the layout of a type");
+			return -1;
+		}
+		if (!l->nptrs) {
+			if (stf__check_raw_tail(x, so, count * esz) < 0)
+				return -1;
+			memcpy(d, s, so->size);
+			return 0;
+		}
+	}
+	for (uint64_t k = 0; k < count; k++) {
+		x->elem = count > 1 ? k : UINT64_MAX;
+		if (stf__xform(x, so->unit, st, s + k * esz, dobj->unit, dt, d + k * desz, 0) < 0)
+			return -1;
+	}
+	x->elem = UINT64_MAX;
+	/* bytes past the last whole element (malloc(sizeof(T) + extra)) */
+	uint64_t rem = so->size - count * esz;
+	if (rem && count * desz + rem <= dobj->size &&
+	    esz == desz && T(so->unit, st)->hash == T(dobj->unit, dt)->hash) {
+		if (stf__check_raw_tail(x, so, count * esz) < 0)
+			return -1;
+		memcpy(d + count * desz, s + count * esz, rem);
+	} else if (rem && !stf__all_zero(s + count * esz, rem)) {
+		char tn[256];
+		stf__xfail(x, "%s: %" PRIu64 " bytes after its last whole %s (%" PRIu64 " bytes) "
+		      "cannot follow the type change; register a callback", stf__cur_path(x), rem,
+		      stf__type_str(so->unit, st, tn, sizeof(tn)), esz);
+		return -1;
+	}
+	return 0;
+}
+
+/* Destination statics nobody writes: new objects, initialized by callback. */
+static int init_new_objects(struct stf_xfer *x)
+{
+	struct stf_peer *dst = x->dst;
+	uint8_t *written = stf__raw_malloc(dst->nobjs + 1);
+	if (!written) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	memset(written, 0, dst->nobjs + 1);
+	for (size_t i = 0; i < x->src->nobjs; i++)
+		if (x->pair[i].scheduled)
+			written[x->pair[i].dst] = 1;
+	for (size_t k = 0; k < dst->nobjs && !x->failed; k++) {
+		const struct stf_obj *d = &dst->objs[k];
+		struct stf_cb cb;
+		if (written[k] || d->kind != STF_OBJ_STATIC)
+			continue;
+		x->rep->added++;
+		if (stf__cb_find_new_object(d->id, x->dir, &cb) < 0)
+			continue;
+		if (!x->img[k]) {
+			x->img[k] = dst->self ? (uint8_t *)(uintptr_t)d->addr :
+				    stf__arena_alloc(x->arena, d->size ? d->size : 1);
+			if (!x->img[k]) {
+				stf__xfail(x, "out of memory");
+				break;
+			}
+			if (!dst->self && stf__peer_read(dst, d->addr, x->img[k], d->size) < 0) {
+				stf__xfail(x, "cannot read %s in the destination", d->id);
+				break;
+			}
+		}
+		char tn[256];
+		struct stf_value v = { d->id, stf__type_str(d->unit, d->type, tn, sizeof(tn)),
+				       x->img[k], d->size };
+		stf__path_cut(x, 0);
+		x->obj = NULL;
+		x->obj_label = d->id;
+		if (cb.fn.init(x, &v, cb.arg) == STF_CB_ERROR)
+			stf__xfail(x, "%s: new-object callback failed", d->id);
+	}
+	stf__raw_free(written);
+	return x->failed ? -1 : 0;
+}
+
+/* Value faults: the first non-zero byte of the first transferred object. */
+static void inject_value_fault(struct stf_xfer *x)
+{
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		if (!x->pair[i].scheduled)
+			continue;
+		int64_t j = x->pair[i].dst;
+		const struct stf_obj *d = &x->dst->objs[j];
+		const struct stf_layout *l = d->unit ? stf__layout(x->layouts, d->unit, d->type) : NULL;
+		uint8_t *img = x->img[j];
+		for (uint64_t off = 0; off < d->size; off++) {
+			const struct stf_leaf *leaf = NULL;
+			if (!img[off])
+				continue;
+			if (l && l->size) {
+				uint64_t r = off % l->size;
+				for (size_t k = 0; k < l->n; k++)
+					if (l->leaves[k].off <= r && r < l->leaves[k].off + l->leaves[k].size) {
+						leaf = &l->leaves[k];
+						break;
+					}
+				if (!leaf || leaf->kind != STF_LEAF_BYTES)
+					continue;
+			}
+			char path[512] = "";
+			uint32_t lt;
+			snprintf(path, sizeof(path), "%s", d->id);
+			if (d->unit)
+				stf__type_path(d->unit, d->type, l && l->size ? off % l->size : off,
+					       path, sizeof(path), &lt);
+			if (x->fault == STF_FAULT_CORRUPT_VALUE) {
+				img[off] ^= 1;
+				fprintf(stderr, "libstf: STF_FAULT: corrupted %s\n", path);
+			} else {
+				uint64_t a = off, b = off + 1;
+				if (leaf) {
+					uint64_t base = off - off % l->size;
+					a = base + leaf->off;
+					b = a + leaf->size;
+				}
+				memset(img + a, 0, b - a);
+				fprintf(stderr, "libstf: STF_FAULT: skipped the write of %s\n", path);
+			}
+			x->fault_done = 1;
+			return;
+		}
+	}
+}
+
+int stf__transform_all(struct stf_xfer *x)
+{
+	if (x->fault == STF_FAULT_CRASH)
+		stf__fault_crash();
+	if (x->fault == STF_FAULT_HANG)
+		stf__fault_hang();
+	x->fault_alt = -1;
+	if (x->fault == STF_FAULT_CORRUPT_POINTER)
+		for (size_t i = 0; i < x->src->nobjs && x->fault_alt < 0; i++)
+			if (x->pair[i].scheduled)
+				x->fault_alt = x->pair[i].dst;
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		if (!x->pair[i].scheduled)
+			continue;
+		if (stf__xfer_object(x, i, x->pair[i].dst) < 0) {
+			if (!x->failed)
+				stf__xfail(x, "%s: transfer failed", stf__cur_path(x));
+			return -1;
+		}
+		x->rep->bytes += x->dst->objs[x->pair[i].dst].size;
+	}
+	stf__path_cut(x, 0);
+	if (stf__flush_direct(x) < 0)
+		return -1;
+	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
+		inject_value_fault(x);
+	if (init_new_objects(x) < 0)
+		return -1;
+	if (stf__cb_run_done(x, x->dir) == STF_CB_ERROR) {
+		stf__xfail(x, "post-transfer transformer failed");
+		return -1;
+	}
+	return x->failed ? -1 : 0;
+}
+
+int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *src,
+		     struct stf_peer *dst, struct stf_xfer_report *rep)
+{
+	memset(x, 0, sizeof(*x));
+	x->dir = dir;
+	x->src = src;
+	x->dst = dst;
+	x->rep = rep;
+	x->conn = -1;
+	x->elem = UINT64_MAX;
+	x->arena = stf__arena_new();
+	x->layouts = x->arena ? stf__layouts_new(x->arena) : NULL;
+	x->cb_type = stf__cb_any_type();
+	x->cb_member = stf__cb_any_member();
+	x->cb_object = stf__cb_any_object();
+	x->renames = stf__rename_any();
+	x->fault = stf__fault_for(dir);
+	if (!x->layouts) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void stf__xfer_fini(struct stf_xfer *x)
+{
+	stf__raw_free(x->pair);
+	stf__raw_free(x->img);
+	stf__raw_free(x->protect);
+	stf__strmap_free(&x->dst_ids);
+	stf__arena_free(x->arena);
+}
+
+/* ------------------------------------------------------------------ */
+/* Services for callbacks.                                             */
+
+enum stf_direction stf__xfer_dir(const struct stf_xfer *x)
+{
+	return x->dir;
+}
+
+int stf__xfer_src_read(struct stf_xfer *x, uint64_t addr, void *buf, size_t len)
+{
+	return stf__peer_read(x->src, addr, buf, len);
+}
+
+uint64_t stf__xfer_dst_object(struct stf_xfer *x, const char *object_id)
+{
+	uint64_t j;
+	if (stf__strmap_get(&x->dst_ids, object_id, &j) < 0)
+		return 0;
+	return x->dst->objs[j].addr;
+}
