@@ -65,6 +65,7 @@ struct verify {
 	size_t types_checked, objects_checked, sites_checked, problems;
 	/* context of the current report */
 	const struct stf_meta_unit *u;
+	struct dw_cu *cu; /* the DWARF unit of u */
 	char context[1200];
 };
 
@@ -514,16 +515,52 @@ static void kind_mismatch(struct verify *v, const struct stf_type_rec *r, int ta
 	report(v, path, "kind %s (plugin) vs %s (DWARF)", kind_name(r->kind), dw_tag_word(tag));
 }
 
+/* A type declared inside a function is named "file:func/tag" by the
+ * plugin: split off the function (*func, its length in *funclen); "" and
+ * 0 for a name of file scope.  Returns the bare tag. */
+static const char *scoped_name(const char *name, const char **func, size_t *funclen)
+{
+	const char *colon = strchr(name, ':'), *slash = colon ? strchr(colon, '/') : NULL;
+
+	*func = "";
+	*funclen = 0;
+	if (!slash)
+		return name;
+	*func = colon + 1;
+	*funclen = (size_t)(slash - colon - 1);
+	return slash + 1;
+}
+
+/* The function a named type DIE is declared in, "" at file scope or if
+ * the DIE is not indexed. */
+static const char *type_scope(struct verify *v, Dwarf_Die d)
+{
+	Dwarf_Off off = die_off(d);
+
+	for (size_t i = 0; v->cu && i < v->cu->ntypes; i++)
+		if (v->cu->types[i].die == off)
+			return v->cu->types[i].func;
+	return "";
+}
+
 static void check_name(struct verify *v, const struct stf_type_rec *r, Dwarf_Die d,
 		       const char *path)
 {
-	const char *pn = stf_meta_str(v->u, r->name);
+	const char *pn = stf_meta_str(v->u, r->name), *func;
 	const char *dn = die_name(v, d);
+	size_t funclen;
+	const char *tag = scoped_name(pn, &func, &funclen);
 
 	if (!dn)
 		dn = "";
-	if (strcmp(pn, dn))
+	if (strcmp(tag, dn)) {
 		report(v, path, "name '%s' (plugin) vs '%s' (DWARF)", pn, dn);
+	} else if (funclen) {
+		const char *dfunc = type_scope(v, d);
+		if (strlen(dfunc) != funclen || strncmp(dfunc, func, funclen))
+			report(v, path, "name '%s' (plugin) vs '%s' declared %s%s (DWARF)",
+			       pn, dn, *dfunc ? "in function " : "at file scope", dfunc);
+	}
 }
 
 static void check_size(struct verify *v, const struct stf_type_rec *r, Dwarf_Die d,
@@ -991,13 +1028,18 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	}
 }
 
-static struct dw_entry *find_type_entry(struct dw_cu *cu, const char *name, int tag)
+static struct dw_entry *find_type_entry(struct dw_cu *cu, const char *scoped, int tag)
 {
 	struct dw_entry *best = NULL;
+	const char *func;
+	size_t funclen;
+	const char *name = scoped_name(scoped, &func, &funclen);
 
 	for (size_t i = 0; i < cu->ntypes; i++) {
 		struct dw_entry *e = &cu->types[i];
 		if (e->tag != tag || strcmp(e->name, name))
+			continue;
+		if (funclen && (strlen(e->func) != funclen || strncmp(e->func, func, funclen)))
 			continue;
 		/* prefer file scope, then complete definitions */
 		if (!best || (best->nested && !e->nested) ||
@@ -1082,6 +1124,7 @@ static void check_unit(struct verify *v, size_t ui)
 		return;
 	}
 	cu->matched = 1;
+	v->cu = cu;
 	for (uint32_t i = 0; i < u->nobjects; i++)
 		check_object(v, cu, i);
 	/* Every named type DWARF knows, including those only used by sites. */

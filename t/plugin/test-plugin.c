@@ -506,6 +506,42 @@ START_TEST(types_dedup_and_hash)
 }
 END_TEST
 
+/* Types declared in two functions under one name stay two types, each
+ * named with its scope, and their allocation sites are typed apart. */
+START_TEST(types_function_scope)
+{
+	struct elfmeta *em = open_meta(build("scopes", _i));
+	const struct stf_meta_unit *u, *u2;
+	const struct stf_type_rec *uc = bare(u, object(em, "scopes.c:user_name/cache", &u)->type);
+	const struct stf_type_rec *gc = bare(u2, object(em, "scopes.c:group_name/cache", &u2)->type);
+	ck_assert_int_eq(uc->kind, STF_K_POINTER);
+	ck_assert_int_eq(gc->kind, STF_K_POINTER);
+	ck_assert_uint_ne(uc->target, gc->target);
+	const struct stf_type_rec *us = bare(u, uc->target), *gs = bare(u, gc->target);
+	ck_assert_str_eq(name(u, us->name), "scopes.c:user_name/ncache");
+	ck_assert_str_eq(name(u, gs->name), "scopes.c:group_name/ncache");
+	ck_assert_uint_eq(us->nmembers, 2);
+	ck_assert_uint_eq(gs->nmembers, 3);
+	ck_assert_str_eq(name(u, u->members[us->members].name), "uid");
+	ck_assert_str_eq(name(u, u->members[gs->members].name), "gid");
+	ck_assert_uint_ne(us->hash, gs->hash);
+	ck_assert_uint_ne(uc->hash, gc->hash);
+	/* typedefs of one name in two functions */
+	const struct stf_type_rec *ut = type(u, object(em, "scopes.c:user_name/slots", &u)->type);
+	const struct stf_type_rec *gt = type(u, object(em, "scopes.c:group_name/slots", &u)->type);
+	ck_assert_str_eq(name(u, ut->name), "scopes.c:user_name/slot_t");
+	ck_assert_str_eq(name(u, gt->name), "scopes.c:group_name/slot_t");
+	ck_assert_int_eq(bare(u, ut - u->types)->kind, STF_K_INT);
+	ck_assert_int_eq(bare(u, gt - u->types)->kind, STF_K_ARRAY);
+	/* sites allocate each its own struct */
+	const struct stf_site_rec *s = site(em, "scopes.c:user_name/cache#0", &u);
+	ck_assert_uint_eq(bare(u, s->type) - u->types, us - u->types);
+	s = site(em, "scopes.c:group_name/cache#0", &u);
+	ck_assert_uint_eq(bare(u, s->type) - u->types, gs - u->types);
+	elfmeta_close(em);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Static objects                                                       */
 
@@ -1224,7 +1260,7 @@ END_TEST
 START_TEST(stf_meta_verify)
 {
 	static const char *const progs[] = { "types", "objects", "sites", "frames", "multi",
-					     "autowrap", "opaque" };
+					     "autowrap", "opaque", "scopes" };
 	if (!variants[_i].debug)
 		return;
 	for (size_t p = 0; p < sizeof progs / sizeof progs[0]; p++) {
@@ -1250,6 +1286,7 @@ static Suite *plugin_suite(void)
 		{ "types_enums_and_primitives", types_enums_and_primitives, 1 },
 		{ "types_annotations", types_annotations, 1 },
 		{ "types_dedup_and_hash", types_dedup_and_hash, 1 },
+		{ "types_function_scope", types_function_scope, 1 },
 		{ "objects", objects_ids_and_addresses, 1 },
 		{ "sites_records", sites_records, 1 },
 		{ "sites_runtime", sites_runtime_attribution, 1 },
