@@ -221,6 +221,44 @@ START_TEST(test_verify_without_g)
 }
 END_TEST
 
+/* Static functions of a module as GCC leaves them in DWARF (folded twins
+ * without code in DWARF, abstract and concrete instances, clones, static
+ * inlines of a header) agree at every level and section mode; a unit
+ * without -g or with -g1 is said to be unchecked, not in disagreement. */
+START_TEST(test_verify_static_functions)
+{
+	static const char *const modes[] = {
+		"-g -O2", "-g -O2 -fPIC -shared", "-g -Os",
+		"-g -O3 -ffunction-sections -fdata-sections -Wl,--gc-sections",
+	};
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		const char *shared = strstr(modes[i], "-shared");
+		ck_assert_msg(run("%s -fplugin=%s %s -I" PROGS " " PROGS "/module.c %s -o " WORK
+				  "/module-%zu", cc, PLUGIN, modes[i],
+				  shared ? "" : PROGS "/module-main.c", i) == 0, "%s", out);
+		ck_assert_msg(run(STF_META " verify " WORK "/module-%zu", i) == 0,
+			      "%s:\n%s", modes[i], out);
+		/* the module's 7 functions and its variable, main.c's 2 objects */
+		ck_assert_msg(strstr(out, shared ? "verify: 1 units, 8 objects"
+					  : "verify: 2 units, 10 objects"), "%s:\n%s", modes[i], out);
+	}
+	/* the program's unit without -g, the module's with -g */
+	ck_assert_msg(run("%s -fplugin=%s -O2 -c " PROGS "/module-main.c -o " WORK "/main-nog.o && "
+			  "%s -fplugin=%s -g -O2 -I" PROGS " " PROGS "/module.c " WORK "/main-nog.o "
+			  "-o " WORK "/module-mixed", cc, PLUGIN, cc, PLUGIN) == 0, "%s", out);
+	ck_assert_msg(run(STF_META " verify " WORK "/module-mixed") == 0, "%s", out);
+	expect_out("module-main.c: unit 1: not checked: no DWARF compilation unit "
+		   "(compiled without -g)\n");
+	expect_out("verify: 2 units, 8 objects");
+	/* -g1: DWARF has functions and variables but no types */
+	ck_assert_msg(run("%s -fplugin=%s -g1 -O2 -I" PROGS " " PROGS "/module.c " PROGS
+			  "/module-main.c -o " WORK "/module-g1", cc, PLUGIN) == 0, "%s", out);
+	ck_assert_msg(run(STF_META " verify " WORK "/module-g1") == 0, "%s", out);
+	expect_out("module.c: unit 0: addresses checked, types not: DWARF without types "
+		   "(compiled with -g1)\n");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* diff                                                                 */
 
@@ -588,6 +626,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_verify_good, 0, sizeof good_builds / sizeof *good_builds);
 	tcase_add_test(tc, test_verify_detects_foreign_dwarf);
 	tcase_add_test(tc, test_verify_without_g);
+	tcase_add_test(tc, test_verify_static_functions);
 	tcase_add_loop_test(tc, test_diff, 0, sizeof diffs / sizeof *diffs);
 	tcase_add_test(tc, test_diff_reverse_and_json);
 	tcase_add_test(tc, test_usage_errors);
