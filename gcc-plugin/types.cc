@@ -251,6 +251,8 @@ bool shape_of (tree t, shape &s)
 			s.flags |= STF_TF_OPAQUE;
 		if (s.kind == STF_K_UNION && stf_union_ambiguous (t))
 			s.flags |= STF_TF_AMBIGUOUS;
+		if (s.kind == STF_K_UNION && stf_union_of_functions (t))
+			s.flags |= STF_TF_FUNCTIONS;
 		break;
 	case STF_K_FUNCTION:
 		s.target = TREE_TYPE (t);
@@ -390,8 +392,8 @@ void stf_types::fill (uint32_t idx, tree t)
 	stf_type_rec &rec = blob.types[idx];
 	rec.name = blob.str (s.name);
 	rec.kind = (uint8_t) s.kind;
-	rec.flags = (uint8_t) s.flags;
-	rec.quals = (uint16_t) quals_of (t);
+	rec.flags = (uint16_t) s.flags;
+	rec.quals = (uint8_t) quals_of (t);
 	rec.target = target;
 	rec.align = s.align;
 	rec.size = s.size;

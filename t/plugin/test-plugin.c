@@ -468,6 +468,13 @@ START_TEST(types_annotations)
 	const struct stf_type_rec *an = bare(u, object(em, "annotated_v", &u)->type);
 	ck_assert_uint_eq(member(u, an, "raw")->flags, STF_MF_IXFER);
 	ck_assert_uint_eq(member(u, an, "handle")->flags, STF_MF_PXFER);
+	/* a union of function pointers is one function pointer */
+	const struct stf_type_rec *cb = bare(u, object(em, "callbacks_v", &u)->type);
+	ck_assert_int_eq(cb->flags & STF_TF_AMBIGUOUS, 0);
+	ck_assert_int_ne(cb->flags & STF_TF_FUNCTIONS, 0);
+	const struct stf_type_rec *mx = bare(u, object(em, "mixed_v", &u)->type);
+	ck_assert_int_ne(mx->flags & STF_TF_AMBIGUOUS, 0);
+	ck_assert_int_eq(mx->flags & STF_TF_FUNCTIONS, 0);
 	elfmeta_close(em);
 }
 END_TEST
@@ -1209,6 +1216,8 @@ START_TEST(pointer_union_warning)
 	ck_assert_msg(!strstr(out, "tagged_t"), "%s", out);
 	ck_assert_msg(!strstr(out, "<anonymous>"), "%s", out);
 	ck_assert_msg(!strstr(out, "opaque_s"), "%s", out);
+	ck_assert_msg(!strstr(out, "'callbacks'"), "%s", out);
+	ck_assert_msg(strstr(out, "warning: stf: union 'mixed_callbacks' holds a pointer"), "%s", out);
 	free(out);
 }
 END_TEST
