@@ -24,7 +24,7 @@
 #define SECTION_MAX ((uint64_t)1 << 30)
 #define BLOBS_MAX   ((uint64_t)1 << 32)
 
-enum index_kind { IX_OBJECT = 1, IX_SITE, IX_TYPE };
+enum index_kind { IX_OBJECT = 1, IX_SITE, IX_TYPE, IX_PLACE };
 
 /* Name index entry; kind 0 = empty slot. */
 struct index_entry {
@@ -498,6 +498,7 @@ static const char *entry_key(const struct stf_meta *m, const struct index_entry 
 
 	switch (e->kind) {
 	case IX_OBJECT: return stf_meta_str(u, u->objects[e->index].id);
+	case IX_PLACE:  return stf_meta_str(u, u->objects[e->index].name);
 	case IX_SITE:   return stf_meta_str(u, u->sites[e->index].id);
 	default:        return stf_meta_str(u, u->types[e->index].name);
 	}
@@ -515,9 +516,7 @@ static void index_insert(struct meta_private *p, enum index_kind kind,
 {
 	const struct stf_meta *m = &p->pub;
 	const struct stf_meta_unit *u = &m->units[unit];
-	const char *key = kind == IX_OBJECT ? stf_meta_str(u, u->objects[index].id) :
-			  kind == IX_SITE ? stf_meta_str(u, u->sites[index].id) :
-			  stf_meta_str(u, u->types[index].name);
+	const char *key = entry_key(m, &(struct index_entry){ 0, kind, unit, index });
 
 	for (size_t i = hash & p->ix_mask;; i = (i + 1) & p->ix_mask) {
 		struct index_entry *e = &p->ix[i];
@@ -545,7 +544,7 @@ static bool build_index(struct meta_private *p, struct ctx *c)
 	size_t n = 0, cap = 16;
 
 	for (size_t i = 0; i < m->nunits; i++)
-		n += (size_t)m->units[i].nobjects + m->units[i].nsites +
+		n += 2 * (size_t)m->units[i].nobjects + m->units[i].nsites +
 		     m->units[i].ntypes;
 	while (cap < 2 * n)
 		cap *= 2;
@@ -558,9 +557,13 @@ static bool build_index(struct meta_private *p, struct ctx *c)
 	for (uint32_t ui = 0; ui < m->nunits; ui++) {
 		const struct stf_meta_unit *u = &m->units[ui];
 
-		for (uint32_t i = 0; i < u->nobjects; i++)
-			index_insert(p, IX_OBJECT, ui, i,
-				     id_key_hash(IX_OBJECT, stf_meta_str(u, u->objects[i].id)));
+		for (uint32_t i = 0; i < u->nobjects; i++) {
+			const struct stf_object_rec *o = &u->objects[i];
+			index_insert(p, IX_OBJECT, ui, i, id_key_hash(IX_OBJECT, stf_meta_str(u, o->id)));
+			if (o->kind == STF_O_STRING && o->name)
+				index_insert(p, IX_PLACE, ui, i,
+					     id_key_hash(IX_PLACE, stf_meta_str(u, o->name)));
+		}
 		for (uint32_t i = 0; i < u->nsites; i++)
 			index_insert(p, IX_SITE, ui, i,
 				     id_key_hash(IX_SITE, stf_meta_str(u, u->sites[i].id)));
@@ -789,6 +792,12 @@ int stf_meta_find_object(const struct stf_meta *m, const char *id,
 			 const struct stf_meta_unit **unit, uint32_t *index)
 {
 	return find_id(m, IX_OBJECT, id, unit, index);
+}
+
+int stf_meta_find_literal(const struct stf_meta *m, const char *place,
+			  const struct stf_meta_unit **unit, uint32_t *index)
+{
+	return find_id(m, IX_PLACE, place, unit, index);
 }
 
 int stf_meta_find_site(const struct stf_meta *m, const char *id,

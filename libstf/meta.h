@@ -72,6 +72,11 @@ int stf_meta_find_object(const struct stf_meta *m, const char *id,
 			 const struct stf_meta_unit **unit, uint32_t *index);
 int stf_meta_find_site(const struct stf_meta *m, const char *id,
 		       const struct stf_meta_unit **unit, uint32_t *index);
+/* Find a string literal by its place in the code (stf_object_rec.name of
+ * an STF_O_STRING: "init:kvd.c:cmds[3].name", "code:kvd.c:main#2"), the
+ * same way: 0 if found (first unit wins), -1 if not. */
+int stf_meta_find_literal(const struct stf_meta *m, const char *place,
+			  const struct stf_meta_unit **unit, uint32_t *index);
 
 /*
  * Find a named type: "struct entry", "union u", "enum color", a typedef name

@@ -198,8 +198,20 @@ struct stf_object_rec {
 	                   "kvd.c:table"           file-static variable or function
 	                   "kvd.c:handle/count"    function-local static
 	                   "str:<16 hex digits>"   string literal (content hash) */
-	uint32_t name;  /* str: source name ("count"); 0 for string literals */
-	uint32_t func;  /* str: enclosing function for function-local statics */
+	uint32_t name;  /* str: source name ("count"); for a string literal its
+	                   place in the code, paired across versions before
+	                   its content (0 if unknown):
+	                   "init:<object ID><member path>"  held by a static
+	                       initializer ("init:kvd.c:cmds[3].name",
+	                       "init:version")
+	                   "code:<file>:<function>#<n>"  the n-th literal (from
+	                       0, in basic-block order) whose address the
+	                       function's code may let escape into the state;
+	                       literals only passed to functions that keep no
+	                       pointer to them (printf, strcmp...) have no
+	                       record at all */
+	uint32_t func;  /* str: enclosing function for function-local statics
+	                   and for literals placed in code */
 	uint32_t type;  /* type index */
 	uint8_t  kind;  /* enum stf_object_kind */
 	uint8_t  flags; /* STF_OF_* */

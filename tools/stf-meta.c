@@ -191,7 +191,9 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			type_str(u, o->type, tb, sizeof tb);
 			printf("    %s: %s", stf_meta_str(u, o->id), object_kind_name(o->kind));
 			print_flags(stdout, o->flags, object_flags, false);
-			if (o->func)
+			if (o->kind == STF_O_STRING && o->name)
+				printf(" at %s", stf_meta_str(u, o->name));
+			else if (o->func)
 				printf(" in %s", stf_meta_str(u, o->func));
 			printf(", type %s, address 0x%" PRIx64 ", size %" PRIu64 ", line %u\n",
 			       tb, u->unit->addrs[i], o->size, o->line);
@@ -299,7 +301,8 @@ static void dump_json(const char *path, const struct stf_meta *m)
 
 			fprintf(f, "%s\n{\"id\":", i ? "," : "");
 			json_string(f, stf_meta_str(u, o->id));
-			fprintf(f, ",\"name\":");
+			/* a literal's name field holds its place in the code */
+			fprintf(f, ",\"%s\":", o->kind == STF_O_STRING ? "place" : "name");
 			json_string(f, stf_meta_str(u, o->name));
 			fprintf(f, ",\"func\":");
 			json_string(f, stf_meta_str(u, o->func));

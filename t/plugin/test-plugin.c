@@ -563,14 +563,27 @@ static uint64_t fnv64(const void *p, size_t n)
 	return h;
 }
 
-/* The string literal object with this content, checked against its bytes. */
-static void check_literal(struct elfmeta *em, const char *text, uint64_t want_addr)
+static void literal_id(char *id, size_t len, const char *text)
+{
+	snprintf(id, len, "str:%016llx", (unsigned long long)fnv64(text, strlen(text) + 1));
+}
+
+/* The string literal object with this content, checked against its bytes;
+ * its place in the code starts with want_place. */
+static void check_literal(struct elfmeta *em, const char *text, uint64_t want_addr,
+			  const char *want_place)
 {
 	char id[64];
-	snprintf(id, sizeof id, "str:%016llx",
-		 (unsigned long long)fnv64(text, strlen(text) + 1));
+	literal_id(id, sizeof id, text);
 	const struct stf_meta_unit *u;
 	const struct stf_object_rec *o = object(em, id, &u);
+	ck_assert_msg(!strncmp(name(u, o->name), want_place, strlen(want_place)),
+		      "'%s' is placed at %s, not %s", text, name(u, o->name), want_place);
+	/* the reader finds it by its place */
+	const struct stf_meta_unit *pu;
+	uint32_t pi;
+	ck_assert_int_eq(stf_meta_find_literal(elfmeta_meta(em), name(u, o->name), &pu, &pi), 0);
+	ck_assert_ptr_eq(&pu->objects[pi], o);
 	ck_assert_int_eq(o->kind, STF_O_STRING);
 	ck_assert_uint_eq(o->size, strlen(text) + 1);
 	ck_assert_int_ne(o->flags & STF_OF_READONLY, 0);
@@ -639,8 +652,19 @@ START_TEST(objects_ids_and_addresses)
 	 * one used only by code. */
 	uint64_t gp;
 	read_at(em, addr_of(u, object(em, "greeting", &u)), &gp, sizeof gp);
-	check_literal(em, "hello, objects", gp);
-	check_literal(em, "code literal", 0);
+	check_literal(em, "hello, objects", gp, "init:greeting");
+	check_literal(em, "get", 0, "init:commands[0].name");
+	check_literal(em, "set", 0, "init:commands[1].name");
+	/* stored by code */
+	check_literal(em, "serving", 0, "code:objects.c:main#");
+	check_literal(em, "busy", 0, "code:objects.c:main#");
+	/* only passed to snprintf, which keeps no pointer to it: no record
+	 * (at -O0 it goes through a local variable first) */
+	char id[64];
+	literal_id(id, sizeof id, "code literal");
+	if (variants[_i].optimize)
+		ck_assert_int_ne(stf_meta_find_object(elfmeta_meta(em), id, NULL, NULL), 0);
+	ck_assert_int_ne(stf_meta_find_literal(elfmeta_meta(em), "init:status", NULL, NULL), 0);
 	elfmeta_close(em);
 
 	/* Built with the plugin but without libstf: links and runs. */
@@ -971,7 +995,8 @@ START_TEST(frames_locals)
 		ck_assert_str_eq(name(u, u->locals[f->locals + i].name), want[i]);
 	const struct stf_type_rec *p = type(u, u->locals[f->locals + 4].type);
 	ck_assert_int_eq(p->kind, STF_K_STRUCT);
-	ck_assert_str_eq(name(u, p->name), "pair");
+	/* declared in work(): named with its scope */
+	ck_assert_str_eq(name(u, p->name), "frames.c:work/pair");
 	ck_assert_uint_eq(p->nmembers, 2);
 	ck_assert_str_eq(name(u, type(u, u->locals[f->locals].type)->name), "int");
 	elfmeta_close(em);
