@@ -10,21 +10,22 @@
 #include "objects.h"
 #include "attributes.h"
 
-/* A literal and its place in the code: "init:<object ID><member path>"
- * for one a static initializer holds, "code:<file>:<function>#<n>" for the
- * n-th literal whose address a function's code lets escape. */
+/* A literal and its place in the code (stf-format.h): scope and where in
+ * it, "=<member path>" in the initializer of the object whose ID is the
+ * scope, "#<n>" for the n-th literal whose address the code of the
+ * function named by the scope lets escape. */
 struct noted_string {
 	tree str;
-	std::string place, func;
+	std::string scope, where;
 };
 static std::vector<noted_string> noted_strings;
 
-static void note_string (tree str, const std::string &place, const std::string &func)
+static void note_string (tree str, const std::string &scope, const std::string &where)
 {
 	if (TREE_CODE (str) != STRING_CST || TREE_STRING_LENGTH (str) <= 0)
 		return;
 	stf_keep (str);
-	noted_strings.push_back ({ str, place, func });
+	noted_strings.push_back ({ str, scope, where });
 }
 
 /* walk_tree callback collecting literals into a vector. */
@@ -138,11 +139,10 @@ static bool may_escape (tree name)
 void stf_note_function_strings (function *fun)
 {
 	std::string func = stf_function_name (fun->decl);
-	std::string prefix = std::string ("code:") + stf_unit_file () + ":" + func + "#";
 	unsigned ordinal = 0;
 	auto note_all = [&] (tree expr) {
 		for (tree str : strings_in (expr))
-			note_string (str, prefix + std::to_string (ordinal++), func);
+			note_string (str, func, "#" + std::to_string (ordinal++));
 	};
 	basic_block bb;
 	FOR_EACH_BB_FN (bb, fun) {
@@ -174,11 +174,11 @@ static std::string object_id (tree decl, std::string *func);
 /* Literals of an initializer, each with the member path leading to it
  * ("[3].name"); the members of an anonymous member are named as the
  * outer ones, like C does. */
-static void note_initializer (tree init, const std::string &place)
+static void note_initializer (tree init, const std::string &id, const std::string &path)
 {
 	if (TREE_CODE (init) != CONSTRUCTOR) {
 		for (tree str : strings_in (init))
-			note_string (str, place, "");
+			note_string (str, id, "=" + path);
 		return;
 	}
 	unsigned HOST_WIDE_INT ix;
@@ -196,7 +196,7 @@ static void note_initializer (tree init, const std::string &place)
 				pos = tree_to_shwi (index);
 			sub = "[" + std::to_string (pos++) + "]";
 		}
-		note_initializer (value, place + sub);
+		note_initializer (value, id, path + sub);
 	}
 }
 
@@ -208,7 +208,7 @@ void stf_note_initializer_strings (void *, void *)
 		if (!init || init == error_mark_node || DECL_EXTERNAL (vnode->decl))
 			continue;
 		std::string func;
-		note_initializer (init, "init:" + object_id (vnode->decl, &func));
+		note_initializer (init, object_id (vnode->decl, &func), "");
 	}
 }
 
@@ -349,8 +349,8 @@ static void add_strings (stf_blob &blob, stf_types &types)
 		stf_object_rec r;
 		memset (&r, 0, sizeof r);
 		r.id = blob.str (id);
-		r.name = blob.str (n.place);
-		r.func = blob.str (n.func);
+		r.name = blob.str (n.where);
+		r.func = blob.str (n.scope);
 		r.type = types.index (TREE_TYPE (str));
 		r.kind = STF_O_STRING;
 		r.flags = STF_OF_READONLY;

@@ -198,20 +198,22 @@ struct stf_object_rec {
 	                   "kvd.c:table"           file-static variable or function
 	                   "kvd.c:handle/count"    function-local static
 	                   "str:<16 hex digits>"   string literal (content hash) */
-	uint32_t name;  /* str: source name ("count"); for a string literal its
-	                   place in the code, paired across versions before
-	                   its content (0 if unknown):
-	                   "init:<object ID><member path>"  held by a static
-	                       initializer ("init:kvd.c:cmds[3].name",
-	                       "init:version")
-	                   "code:<file>:<function>#<n>"  the n-th literal (from
-	                       0, in basic-block order) whose address the
-	                       function's code may let escape into the state;
-	                       literals only passed to functions that keep no
-	                       pointer to them (printf, strcmp...) have no
-	                       record at all */
-	uint32_t func;  /* str: enclosing function for function-local statics
-	                   and for literals placed in code */
+	uint32_t name;  /* str: source name ("count"); for a string literal
+	                   where it is in its scope (func), 0 if unknown:
+	                   "=<member path>"  in the static initializer of the
+	                       object whose static ID is func ("=[3].name",
+	                       "=" for the whole initializer)
+	                   "#<n>"  the n-th literal (from 0, in basic-block
+	                       order) whose address the code of function func
+	                       may let escape into the state; literals only
+	                       passed to functions that keep no pointer to
+	                       them (printf, strcmp...) have no record at all
+	                   The literal's place, by which it is paired across
+	                   versions before its content, is
+	                   "init:<func><member path>" or
+	                   "code:<file>:<func>#<n>" (stf_meta_literal_place) */
+	uint32_t func;  /* str: enclosing function for function-local statics;
+	                   a string literal's scope (see name) */
 	uint32_t type;  /* type index */
 	uint8_t  kind;  /* enum stf_object_kind */
 	uint8_t  flags; /* STF_OF_* */
