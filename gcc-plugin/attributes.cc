@@ -132,10 +132,29 @@ static bool holds_pointer (const_tree t, int depth)
 	}
 }
 
+bool stf_union_of_functions (const_tree type)
+{
+	if (TREE_CODE (type) != UNION_TYPE || !COMPLETE_TYPE_P (type))
+		return false;
+	int n = 0;
+	for (tree f = TYPE_FIELDS (type); f; f = DECL_CHAIN (f)) {
+		if (TREE_CODE (f) != FIELD_DECL)
+			continue;
+		tree t = TREE_TYPE (f);
+		if (DECL_BIT_FIELD_TYPE (f) || TREE_CODE (t) != POINTER_TYPE
+		    || TREE_CODE (TREE_TYPE (t)) != FUNCTION_TYPE
+		    || !integer_zerop (bit_position (f)))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 bool stf_union_ambiguous (const_tree type)
 {
 	if (TREE_CODE (type) != UNION_TYPE || !COMPLETE_TYPE_P (type)
-	    || stf_type_opaque (type) || type_has_attr (type, "stf_pxfer"))
+	    || stf_type_opaque (type) || type_has_attr (type, "stf_pxfer")
+	    || stf_union_of_functions (type))
 		return false;
 	bool pointer = false;
 	for (tree f = TYPE_FIELDS (type); f; f = DECL_CHAIN (f)) {

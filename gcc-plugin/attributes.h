@@ -32,8 +32,14 @@ unsigned stf_decl_xfer (const_tree decl);
  * are copied as bytes (STF_OPAQUE or STF_IXFER on the type). */
 bool stf_type_opaque (const_tree type);
 
+/* Whether every member of a union is a pointer to a function (libevent's
+ * evcb_cb_union): its value is a function's address whichever member is
+ * live, so it is transferred as one function pointer. */
+bool stf_union_of_functions (const_tree type);
+
 /* Whether a union is ambiguous: it holds a pointer, directly or nested, and
- * neither it nor any of its members is annotated. */
+ * neither it nor any of its members is annotated, and it is not a union of
+ * function pointers. */
 bool stf_union_ambiguous (const_tree type);
 
 #endif /* STF_ATTRIBUTES_H */

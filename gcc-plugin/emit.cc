@@ -22,14 +22,75 @@ uint32_t stf_blob::str (const std::string &s)
 {
 	if (s.empty ())
 		return 0;
-	auto it = strings.find (s);
-	if (it != strings.end ())
+	auto it = string_ref.find (s);
+	if (it != string_ref.end ())
 		return it->second;
-	uint32_t off = (uint32_t) strtab.size ();
-	strtab.append (s);
-	strtab.push_back ('\0');
-	strings[s] = off;
-	return off;
+	uint32_t ref = (uint32_t) strings.size ();
+	strings.push_back (s);
+	string_ref[s] = ref;
+	return ref;
+}
+
+/* The string table, each string stored once and a string that ends
+ * another ("table" in "kvd.c:table") stored as that string's tail; *off
+ * receives the offset of every reference. */
+static std::string layout_strings (const std::vector<std::string> &strings,
+				   std::vector<uint32_t> *off)
+{
+	std::vector<uint32_t> order;
+	for (uint32_t r = 1; r < strings.size (); r++)
+		order.push_back (r);
+	/* Reversed strings in order: a tail comes right before the
+	 * strings it ends, the longest last. */
+	std::sort (order.begin (), order.end (), [&] (uint32_t a, uint32_t b) {
+		return std::lexicographical_compare (strings[a].rbegin (), strings[a].rend (),
+						     strings[b].rbegin (), strings[b].rend ());
+	});
+	std::string tab (1, '\0');
+	off->assign (strings.size (), 0);
+	for (size_t i = order.size (); i-- > 0;) {
+		const std::string &s = strings[order[i]];
+		if (i + 1 < order.size ()) {
+			const std::string &t = strings[order[i + 1]];
+			if (t.size () >= s.size ()
+			    && !t.compare (t.size () - s.size (), s.size (), s)) {
+				(*off)[order[i]] = (*off)[order[i + 1]]
+						   + (uint32_t) (t.size () - s.size ());
+				continue;
+			}
+		}
+		(*off)[order[i]] = (uint32_t) tab.size ();
+		tab.append (s);
+		tab.push_back ('\0');
+	}
+	return tab;
+}
+
+/* Turn the string references of every record into offsets. */
+static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<uint32_t> &off)
+{
+	for (stf_type_rec &r : blob.types)
+		r.name = off[r.name];
+	for (stf_member_rec &r : blob.members)
+		r.name = off[r.name];
+	for (stf_object_rec &r : blob.objects) {
+		r.id = off[r.id];
+		r.name = off[r.name];
+		r.func = off[r.func];
+	}
+	for (stf_site_rec &r : blob.sites) {
+		r.id = off[r.id];
+		r.func = off[r.func];
+		r.allocator = off[r.allocator];
+		r.dest = off[r.dest];
+	}
+	for (stf_frame_rec &r : blob.frames)
+		r.func = off[r.func];
+	for (stf_local_rec &r : blob.locals)
+		r.name = off[r.name];
+	h.file = off[h.file];
+	h.path = off[h.path];
+	h.producer = off[h.producer];
 }
 
 static tree local_extern (const char *name, tree type)
@@ -144,6 +205,9 @@ static std::vector<unsigned char> serialize (stf_blob &blob)
 	h.file = blob.str (stf_unit_file ());
 	h.path = blob.str (main_input_filename ? main_input_filename : "");
 	h.producer = blob.str (producer ());
+	std::vector<uint32_t> offsets;
+	std::string strtab = layout_strings (blob.strings, &offsets);
+	resolve_strings (blob, h, offsets);
 
 	std::vector<unsigned char> out (sizeof h);
 	h.types = put_table (out, blob.types);
@@ -154,8 +218,8 @@ static std::vector<unsigned char> serialize (stf_blob &blob)
 	h.locals = put_table (out, blob.locals);
 	align8 (out);
 	h.strtab.off = (uint32_t) out.size ();
-	h.strtab.count = (uint32_t) blob.strtab.size ();
-	put (out, blob.strtab.data (), blob.strtab.size ());
+	h.strtab.count = (uint32_t) strtab.size ();
+	put (out, strtab.data (), strtab.size ());
 	align8 (out);
 	h.size = (uint32_t) out.size ();
 	memcpy (out.data (), &h, sizeof h);

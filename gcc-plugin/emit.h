@@ -18,11 +18,13 @@ struct stf_blob {
 	std::vector<stf_site_rec> sites;
 	std::vector<stf_frame_rec> frames;
 	std::vector<stf_local_rec> locals;
-	std::string strtab;
-	std::map<std::string, uint32_t> strings;
+	std::vector<std::string> strings;        /* by reference, [0] = "" */
+	std::map<std::string, uint32_t> string_ref;
 
-	stf_blob () : strtab (1, '\0') {}
-	/* Offset of s in the string table, adding it once. */
+	stf_blob () : strings (1) {}
+	/* Reference to s (0 for ""), adding it once.  Records hold these
+	 * references until the string table is laid out, when they become
+	 * offsets. */
 	uint32_t str (const std::string &s);
 };
 

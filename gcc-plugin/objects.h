@@ -8,11 +8,10 @@
 
 #include "types.h"
 
-/* Remember a string literal seen in code or in a static initializer; it is
- * recorded if GCC ends up writing it. */
-void stf_note_string (tree str);
-/* The same for every literal inside a GIMPLE operand. */
-void stf_note_strings (tree expr);
+/* Remember the string literals of a function's code whose address may
+ * reach the program's state (not those only passed to printf, strcmp...),
+ * with their places; each is recorded if GCC ends up writing it. */
+void stf_note_function_strings (function *fun);
 
 /* PLUGIN_ALL_IPA_PASSES_START callback: note the string literals that
  * static initializers point to, while the initializers are still there. */

@@ -523,19 +523,11 @@ unsigned int sites_pass::execute (function *fun)
 	unsigned todo = 0;
 	enum stf_marking marking = stf_body_marking (fun->decl);
 	basic_block bb;
+	stf_note_function_strings (fun);
 	FOR_EACH_BB_FN (bb, fun) {
-		/* Literals chosen between by a condition end up in PHIs. */
-		for (gphi_iterator pi = gsi_start_phis (bb); !gsi_end_p (pi); gsi_next (&pi))
-			for (unsigned i = 0; i < gimple_phi_num_args (pi.phi ()); i++)
-				stf_note_strings (gimple_phi_arg_def (pi.phi (), i));
 		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 		     gsi_next (&gsi)) {
-			gimple *stmt = gsi_stmt (gsi);
-			if (is_gimple_debug (stmt) || gimple_code (stmt) == GIMPLE_ASM)
-				continue;
-			for (unsigned i = 0; i < gimple_num_ops (stmt); i++)
-				stf_note_strings (gimple_op (stmt, i));
-			gcall *call = dyn_cast <gcall *> (stmt);
+			gcall *call = dyn_cast <gcall *> (gsi_stmt (gsi));
 			if (!call || marking == STF_MARK_NONE)
 				continue;
 			int idx = record_site (call);

@@ -87,16 +87,29 @@ int kind_of (const_tree t)
 	}
 }
 
+/* A name declared inside a function carries the function's scope,
+ * "kvd.c:handle/" + name like function-local statics: two functions of a
+ * file may declare different types of one tag (struct ncache { uid_t uid; }
+ * in one, { gid_t gid; } in another), and types are matched by name. */
+std::string scoped (const_tree decl, const std::string &name)
+{
+	tree fn = decl ? decl_function_context (decl) : NULL_TREE;
+	if (!fn || name.empty ())
+		return name;
+	return std::string (stf_unit_file ()) + ":" + stf_function_name (fn) + "/" + name;
+}
+
 /* Tag of a struct/union/enum, typedef name or primitive name; "" if none. */
 std::string name_of (const_tree t, int kind)
 {
 	if (kind == STF_K_TYPEDEF)
-		return stf_decl_name (TYPE_NAME (t));
-	tree n = TYPE_NAME (TYPE_MAIN_VARIANT (t));
+		return scoped (TYPE_NAME (t), stf_decl_name (TYPE_NAME (t)));
+	const_tree main = TYPE_MAIN_VARIANT (t);
+	tree n = TYPE_NAME (main);
 	if (n && TREE_CODE (n) == TYPE_DECL)
 		n = DECL_NAME (n);
 	if (n && TREE_CODE (n) == IDENTIFIER_NODE)
-		return IDENTIFIER_POINTER (n);
+		return scoped (TYPE_STUB_DECL (main), IDENTIFIER_POINTER (n));
 	return kind == STF_K_VOID ? "void" : "";
 }
 
@@ -238,6 +251,8 @@ bool shape_of (tree t, shape &s)
 			s.flags |= STF_TF_OPAQUE;
 		if (s.kind == STF_K_UNION && stf_union_ambiguous (t))
 			s.flags |= STF_TF_AMBIGUOUS;
+		if (s.kind == STF_K_UNION && stf_union_of_functions (t))
+			s.flags |= STF_TF_FUNCTIONS;
 		break;
 	case STF_K_FUNCTION:
 		s.target = TREE_TYPE (t);
@@ -377,8 +392,8 @@ void stf_types::fill (uint32_t idx, tree t)
 	stf_type_rec &rec = blob.types[idx];
 	rec.name = blob.str (s.name);
 	rec.kind = (uint8_t) s.kind;
-	rec.flags = (uint8_t) s.flags;
-	rec.quals = (uint16_t) quals_of (t);
+	rec.flags = (uint16_t) s.flags;
+	rec.quals = (uint8_t) quals_of (t);
 	rec.target = target;
 	rec.align = s.align;
 	rec.size = s.size;

@@ -330,3 +330,29 @@ int elfmeta_is_dyn(const struct elfmeta *em)
 {
 	return em->dyn;
 }
+
+bool elfmeta_has_function(const struct elfmeta *em, const char *name, uint64_t addr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(em->elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *sn;
+
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value != addr ||
+			    !(sn = elf_strptr(em->elf, sh.sh_link, sym.st_name)))
+				continue;
+			if (!strcmp(sn, name))
+				return true;
+		}
+	}
+	return false;
+}

@@ -12,6 +12,7 @@
 #ifndef TTST_ELFMETA_H
 #define TTST_ELFMETA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ const struct stf_meta *elfmeta_meta(const struct elfmeta *em);
 int elfmeta_fd(const struct elfmeta *em);
 /* 1 for ET_DYN (PIE or shared object), 0 for ET_EXEC. */
 int elfmeta_is_dyn(const struct elfmeta *em);
+
+/* Whether the symbol table (.symtab) has a function symbol named name at
+ * link-time address addr (false for a stripped file). */
+bool elfmeta_has_function(const struct elfmeta *em, const char *name, uint64_t addr);
 
 /* meta.h read callback over the file (ctx = struct elfmeta *). */
 int elfmeta_read(void *ctx, uint64_t addr, void *buf, size_t len);

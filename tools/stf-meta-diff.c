@@ -9,6 +9,10 @@
  *   auto      the engine transforms it on its own
  *   lossy     auto, but a value may not fit (the engine then aborts the
  *             update and names the value)
+ *   review    the engine does it, but what it gives may be wrong for the
+ *             program: a pointer or struct member added to a type of heap
+ *             objects is zero in every existing object, where the program
+ *             may rely on it being set
  *   callback  the engine cannot do it: the update needs a callback
  */
 #include <config.h>
@@ -21,20 +25,26 @@
 
 #include "stf-meta.h"
 
-enum verdict { V_SAME = 0, V_AUTO, V_LOSSY, V_CALLBACK };
+enum verdict { V_SAME = 0, V_AUTO, V_LOSSY, V_REVIEW, V_CALLBACK };
 
-static const char *const verdict_word[] = { "same", "auto", "auto", "callback" };
+static const char *const verdict_word[] = { "same", "auto", "auto", "review", "callback" };
 
 struct change {
 	char what[24];   /* "member retyped" */
 	char name[512];  /* "struct entry.val" */
 	char old[256], new[256]; /* types or values; empty if not applicable */
 	enum verdict verdict;
-	char note[128];  /* "possibly lossy", "zero-filled" */
+	char note[200];  /* "possibly lossy", "zero-filled" */
 };
+
+/* Where the value being compared lives. */
+enum place { IN_TYPE = 0, IN_STATIC, IN_HEAP };
 
 struct diff {
 	const struct stf_meta *old, *new;
+	enum place place;   /* of the value classify() and diff_members() look at */
+	char **heap_types;  /* names of the aggregates heap objects are made of */
+	size_t nheap_types;
 	struct change *changes;
 	size_t nchanges, cap;
 	int oom;
@@ -77,7 +87,7 @@ static void spell(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t l
 
 struct verdict_note {
 	enum verdict v;
-	char note[128];
+	char note[200];
 };
 
 static void worse(struct verdict_note *r, enum verdict v, const char *note)
@@ -202,7 +212,10 @@ static struct verdict_note classify(struct diff *d, const char *path,
 		struct verdict_note el = classify(d, path, uo, ro->target, un, rn->target);
 
 		worse(&r, el.v, el.note);
-		if (rn->count > ro->count)
+		if (rn->count > ro->count && d->place == IN_STATIC)
+			worse(&r, V_AUTO, "array expanded: a mutable table that gains entries; the "
+			      "new elements take the new version's static initializer");
+		else if (rn->count > ro->count)
 			worse(&r, V_AUTO, "array expanded, zero-filled");
 		else if (rn->count < ro->count)
 			worse(&r, V_LOSSY, "array truncated, possibly lossy");
@@ -288,6 +301,29 @@ static uint32_t find_member(const struct stf_meta_unit *u, uint32_t t,
 	return STF_NONE;
 }
 
+/* A pointer, struct or union (or an array of them): zero is seldom what the
+ * program expects there. */
+static int needs_value(const struct stf_meta_unit *u, uint32_t t)
+{
+	for (int depth = 0; depth < 16; depth++) {
+		t = stf_meta_strip_typedefs(u, t);
+		if (t >= u->ntypes)
+			return 0;
+		switch (u->types[t].kind) {
+		case STF_K_POINTER:
+		case STF_K_STRUCT:
+		case STF_K_UNION:
+			return 1;
+		case STF_K_ARRAY:
+			t = u->types[t].target;
+			continue;
+		default:
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static void diff_members(struct diff *d, const char *path,
 			 const struct stf_meta_unit *uo, uint32_t to,
 			 const struct stf_meta_unit *un, uint32_t tn)
@@ -352,7 +388,12 @@ static void diff_members(struct diff *d, const char *path,
 			continue;
 		snprintf(name, sizeof name, "%s.%s", path, mn->name ? mname : "<anonymous>");
 		spell(un, mn->type, sn, sizeof sn);
-		add(d, "member added", name, NULL, sn, V_AUTO, "zero-filled");
+		if (d->place == IN_HEAP && needs_value(un, mn->type))
+			add(d, "member added", name, NULL, sn, V_REVIEW,
+			    "existing heap objects get zero; a pointer or struct that must be "
+			    "set for them: give an stf_on_member callback or an initializer");
+		else
+			add(d, "member added", name, NULL, sn, V_AUTO, "zero-filled");
 	}
 }
 
@@ -440,7 +481,9 @@ static void diff_objects(struct diff *d)
 				continue;
 			}
 			spell(un, un->objects[j].type, sn, sizeof sn);
+			d->place = IN_STATIC;
 			vn = classify(d, id, uo, o->type, un, un->objects[j].type);
+			d->place = IN_TYPE;
 			if (vn.v != V_SAME)
 				add(d, "object retyped", id, so, sn, vn.v, vn.note);
 		}
@@ -469,6 +512,77 @@ static void diff_objects(struct diff *d)
 static int is_aggregate(const struct stf_type_rec *r)
 {
 	return r->kind == STF_K_STRUCT || r->kind == STF_K_UNION || r->kind == STF_K_ENUM;
+}
+
+/* The name diff_types compares an aggregate under: "struct entry", or the
+ * typedef naming an anonymous one; "" for none. */
+static void aggregate_key(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
+{
+	const char *typedef_name = "";
+
+	while (t < u->ntypes && u->types[t].kind == STF_K_TYPEDEF) {
+		typedef_name = stf_meta_str(u, u->types[t].name);
+		t = u->types[t].target;
+	}
+	buf[0] = '\0';
+	if (t >= u->ntypes || !is_aggregate(&u->types[t]))
+		return;
+	if (u->types[t].name)
+		snprintf(buf, len, "%s %s", u->types[t].kind == STF_K_STRUCT ? "struct" :
+			 u->types[t].kind == STF_K_UNION ? "union" : "enum",
+			 stf_meta_str(u, u->types[t].name));
+	else
+		snprintf(buf, len, "%s", typedef_name);
+}
+
+static int is_heap_type(const struct diff *d, const char *name)
+{
+	for (size_t i = 0; i < d->nheap_types; i++)
+		if (!strcmp(d->heap_types[i], name))
+			return 1;
+	return 0;
+}
+
+/* Remember the aggregate t of u and those embedded in it (members, array
+ * elements; not what pointers lead to, which has a site of its own). */
+static void note_heap_type(struct diff *d, const struct stf_meta_unit *u, uint32_t t, int depth)
+{
+	char name[512];
+	char **p;
+
+	t = stf_meta_strip_typedefs(u, t);
+	while (t < u->ntypes && u->types[t].kind == STF_K_ARRAY)
+		t = stf_meta_strip_typedefs(u, u->types[t].target);
+	if (t >= u->ntypes || depth > 16 ||
+	    (u->types[t].kind != STF_K_STRUCT && u->types[t].kind != STF_K_UNION))
+		return;
+	aggregate_key(u, t, name, sizeof name);
+	if (*name) {
+		if (is_heap_type(d, name))
+			return;
+		p = realloc(d->heap_types, (d->nheap_types + 1) * sizeof *p);
+		if (!p || !(p[d->nheap_types] = strdup(name))) {
+			d->oom = 1;
+			if (p)
+				d->heap_types = p;
+			return;
+		}
+		d->heap_types = p;
+		d->nheap_types++;
+	}
+	for (uint32_t k = 0; k < u->types[t].nmembers; k++)
+		note_heap_type(d, u, u->members[u->types[t].members + k].type, depth + 1);
+}
+
+/* What the new version allocates on the heap, by its sites' types. */
+static void find_heap_types(struct diff *d)
+{
+	for (size_t ui = 0; ui < d->new->nunits; ui++) {
+		const struct stf_meta_unit *u = &d->new->units[ui];
+		for (uint32_t i = 0; i < u->nsites; i++)
+			if (u->sites[i].type != STF_NONE)
+				note_heap_type(d, u, u->sites[i].type, 0);
+	}
 }
 
 /* Named structs, unions and enums, and anonymous ones named by a typedef,
@@ -534,7 +648,9 @@ static void diff_types(struct diff *d)
 			} else if (ro->kind == STF_K_ENUM) {
 				diff_enum(d, name, uo, ro, un, rn);
 			} else {
+				d->place = is_heap_type(d, name) ? IN_HEAP : IN_TYPE;
 				diff_members(d, name, uo, ao, un, an);
+				d->place = IN_TYPE;
 			}
 		}
 	}
@@ -591,7 +707,7 @@ static void diff_sites(struct diff *d)
 
 static void print_text(const struct diff *d)
 {
-	size_t counts[4] = { 0 };
+	size_t counts[5] = { 0 };
 
 	for (size_t i = 0; i < d->nchanges; i++) {
 		const struct change *c = &d->changes[i];
@@ -608,9 +724,11 @@ static void print_text(const struct diff *d)
 		counts[c->verdict]++;
 	}
 	if (d->nchanges)
-		printf("diff: %zu state change%s: %zu auto, %zu possibly lossy, %zu need%s a callback\n",
+		printf("diff: %zu state change%s: %zu auto, %zu possibly lossy, %zu need%s review, "
+		       "%zu need%s a callback\n",
 		       d->nchanges, d->nchanges == 1 ? "" : "s", counts[V_AUTO],
-		       counts[V_LOSSY], counts[V_CALLBACK], counts[V_CALLBACK] == 1 ? "s" : "");
+		       counts[V_LOSSY], counts[V_REVIEW], counts[V_REVIEW] == 1 ? "s" : "",
+		       counts[V_CALLBACK], counts[V_CALLBACK] == 1 ? "s" : "");
 	else
 		printf("diff: no state changes\n");
 }
@@ -673,6 +791,7 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	d.old = elfmeta_meta(eo);
 	d.new = elfmeta_meta(en);
+	find_heap_types(&d);
 	diff_objects(&d);
 	diff_types(&d);
 	diff_sites(&d);
@@ -686,6 +805,9 @@ int cmd_diff(int argc, char **argv)
 		print_text(&d);
 	status = d.nchanges ? EXIT_DIFF : EXIT_SAME;
 out:
+	for (size_t i = 0; i < d.nheap_types; i++)
+		free(d.heap_types[i]);
+	free(d.heap_types);
 	free(d.changes);
 	elfmeta_close(eo);
 	elfmeta_close(en);

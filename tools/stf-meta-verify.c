@@ -36,6 +36,7 @@ struct dw_entry {
 	                     GCC split it into hot and cold parts) */
 	int tag;
 	int nested;       /* type defined inside a function */
+	int decl;         /* DW_AT_declaration: not a definition */
 	int used;         /* matched by a plugin object */
 };
 
@@ -47,6 +48,7 @@ struct dw_cu {
 	struct dw_entry *types;
 	size_t ntypes, captypes;
 	int matched;
+	int typed; /* has types: not minimal DWARF (-g1 gives none) */
 };
 
 struct memo_key { uint32_t unit, type; Dwarf_Off die; uint32_t dim; };
@@ -56,6 +58,7 @@ struct verify {
 	struct dw_cu *cus;
 	size_t ncus;
 	const struct stf_meta *m;
+	const struct elfmeta *em;
 	/* memo: open addressing over memo_key, with a "used" flag */
 	struct memo_key *memo;
 	unsigned char *memo_used;
@@ -63,8 +66,10 @@ struct verify {
 	/* per-unit bitmap of plugin types verified */
 	unsigned char **checked;
 	size_t types_checked, objects_checked, sites_checked, problems;
+	size_t units_without_dwarf, units_minimal;
 	/* context of the current report */
 	const struct stf_meta_unit *u;
+	struct dw_cu *cu; /* the DWARF unit of u */
 	char context[1200];
 };
 
@@ -323,6 +328,9 @@ static int index_children(struct verify *v, struct dw_cu *cu, Dwarf_Die parent,
 			name = die_name(v, child);
 			en.name = name ? name : "";
 			en.type = die_type(v, child);
+			en.decl = has_attr(child, DW_AT_declaration);
+			if (en.type)
+				cu->typed = 1;
 			if (tag == DW_TAG_variable)
 				en.has_addr = location_addr(v->dbg, child, &en.addr) == 0;
 			else if (dwarf_lowpc(child, &low, &e) == DW_DLV_OK) {
@@ -349,6 +357,7 @@ static int index_children(struct verify *v, struct dw_cu *cu, Dwarf_Die parent,
 				.has_addr = !has_attr(child, DW_AT_declaration) };
 			if (push_entry(&cu->types, &cu->ntypes, &cu->captypes, en))
 				return -1;
+			cu->typed = 1;
 		}
 		if (dwarf_siblingof_b(v->dbg, child, 1, &next, &e) != DW_DLV_OK)
 			next = NULL;
@@ -514,16 +523,52 @@ static void kind_mismatch(struct verify *v, const struct stf_type_rec *r, int ta
 	report(v, path, "kind %s (plugin) vs %s (DWARF)", kind_name(r->kind), dw_tag_word(tag));
 }
 
+/* A type declared inside a function is named "file:func/tag" by the
+ * plugin: split off the function (*func, its length in *funclen); "" and
+ * 0 for a name of file scope.  Returns the bare tag. */
+static const char *scoped_name(const char *name, const char **func, size_t *funclen)
+{
+	const char *colon = strchr(name, ':'), *slash = colon ? strchr(colon, '/') : NULL;
+
+	*func = "";
+	*funclen = 0;
+	if (!slash)
+		return name;
+	*func = colon + 1;
+	*funclen = (size_t)(slash - colon - 1);
+	return slash + 1;
+}
+
+/* The function a named type DIE is declared in, "" at file scope or if
+ * the DIE is not indexed. */
+static const char *type_scope(struct verify *v, Dwarf_Die d)
+{
+	Dwarf_Off off = die_off(d);
+
+	for (size_t i = 0; v->cu && i < v->cu->ntypes; i++)
+		if (v->cu->types[i].die == off)
+			return v->cu->types[i].func;
+	return "";
+}
+
 static void check_name(struct verify *v, const struct stf_type_rec *r, Dwarf_Die d,
 		       const char *path)
 {
-	const char *pn = stf_meta_str(v->u, r->name);
+	const char *pn = stf_meta_str(v->u, r->name), *func;
 	const char *dn = die_name(v, d);
+	size_t funclen;
+	const char *tag = scoped_name(pn, &func, &funclen);
 
 	if (!dn)
 		dn = "";
-	if (strcmp(pn, dn))
+	if (strcmp(tag, dn)) {
 		report(v, path, "name '%s' (plugin) vs '%s' (DWARF)", pn, dn);
+	} else if (funclen) {
+		const char *dfunc = type_scope(v, d);
+		if (strlen(dfunc) != funclen || strncmp(dfunc, func, funclen))
+			report(v, path, "name '%s' (plugin) vs '%s' declared %s%s (DWARF)",
+			       pn, dn, *dfunc ? "in function " : "at file scope", dfunc);
+	}
 }
 
 static void check_size(struct verify *v, const struct stf_type_rec *r, Dwarf_Die d,
@@ -915,23 +960,30 @@ out:
 /* ------------------------------------------------------------------ */
 /* Objects, named types, sites, frames                                   */
 
+/* A function is found by a DIE with code; failing that, by its defining
+ * DIE without code: GCC leaves a function that identical code folding
+ * (-fipa-icf) merged with another one without an address in DWARF, though
+ * its code is in the binary under its own symbol. */
 static struct dw_entry *find_var(struct dw_cu *cu, const char *func, const char *name,
 				 int tag, uint64_t addr)
 {
-	struct dw_entry *best = NULL;
+	struct dw_entry *best = NULL, *codeless = NULL;
 
 	for (size_t i = 0; i < cu->nvars; i++) {
 		struct dw_entry *e = &cu->vars[i];
 		if (e->tag != tag || strcmp(e->name, name) || strcmp(e->func, func))
 			continue;
-		if (tag == DW_TAG_subprogram && !e->code)
+		if (tag == DW_TAG_subprogram && !e->code) {
+			if (!e->decl && !codeless)
+				codeless = e;
 			continue;
+		}
 		/* prefer the definition at the address, then any definition */
 		if (!best || (e->has_addr && e->addr == addr) ||
 		    (e->has_addr && !best->has_addr))
 			best = e;
 	}
-	return best;
+	return best ? best : codeless;
 }
 
 static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
@@ -968,9 +1020,16 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	if (e->has_addr && e->addr != addr)
 		report(v, "", "address 0x%" PRIx64 " (plugin) vs 0x%" PRIx64 " (DWARF)",
 		       addr, e->addr);
-	else if (!e->has_addr && !e->code && !(o->flags & STF_OF_TLS))
+	else if (e->tag == DW_TAG_subprogram && !e->code) {
+		/* DWARF without code for it: the symbol table says where it is. */
+		if (!elfmeta_has_function(v->em, name, addr))
+			report(v, "", "at 0x%" PRIx64 " (plugin), but DWARF gives it no code "
+			       "and the symbol table no function '%s' there", addr, name);
+	} else if (!e->has_addr && !e->code && !(o->flags & STF_OF_TLS))
 		report(v, "", "has address 0x%" PRIx64 " (plugin) but no static location in DWARF",
 		       addr);
+	if (!cu->typed)
+		return; /* minimal DWARF (-g1): no types to compare */
 	if (o->kind == STF_O_FUNC) {
 		/* The subprogram DIE describes the function type; an out-of-line
 		 * instance of an inlined function has it in its abstract origin. */
@@ -991,13 +1050,18 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	}
 }
 
-static struct dw_entry *find_type_entry(struct dw_cu *cu, const char *name, int tag)
+static struct dw_entry *find_type_entry(struct dw_cu *cu, const char *scoped, int tag)
 {
 	struct dw_entry *best = NULL;
+	const char *func;
+	size_t funclen;
+	const char *name = scoped_name(scoped, &func, &funclen);
 
 	for (size_t i = 0; i < cu->ntypes; i++) {
 		struct dw_entry *e = &cu->types[i];
 		if (e->tag != tag || strcmp(e->name, name))
+			continue;
+		if (funclen && (strlen(e->func) != funclen || strncmp(e->func, func, funclen)))
 			continue;
 		/* prefer file scope, then complete definitions */
 		if (!best || (best->nested && !e->nested) ||
@@ -1076,14 +1140,23 @@ static void check_unit(struct verify *v, size_t ui)
 	v->u = u;
 	cu = cu_of_unit(v, u);
 	if (!cu) {
-		snprintf(v->context, sizeof v->context, "unit %zu", ui);
-		report(v, "", "no DWARF compilation unit named '%s' (compiled without -g?)",
-		       stf_meta_str(u, u->blob->path));
+		/* Verified where the binary has -g: a unit compiled without
+		 * it has nothing to agree with. */
+		printf("%s: unit %zu: not checked: no DWARF compilation unit (compiled "
+		       "without -g)\n", stf_meta_str(u, u->blob->path), ui);
+		v->units_without_dwarf++;
 		return;
 	}
 	cu->matched = 1;
+	v->cu = cu;
 	for (uint32_t i = 0; i < u->nobjects; i++)
 		check_object(v, cu, i);
+	if (!cu->typed) {
+		printf("%s: unit %zu: addresses checked, types not: DWARF without types "
+		       "(compiled with -g1)\n", stf_meta_str(u, u->blob->path), ui);
+		v->units_minimal++;
+		return;
+	}
 	/* Every named type DWARF knows, including those only used by sites. */
 	for (uint32_t t = 0; t < u->ntypes; t++)
 		check_named_type(v, cu, t);
@@ -1144,6 +1217,7 @@ int cmd_verify(int argc, char **argv)
 	if (!em)
 		return EXIT_USAGE;
 	v.m = elfmeta_meta(em);
+	v.em = em;
 	rc = dwarf_init_b(elfmeta_fd(em), DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL,
 			  &v.dbg, &e);
 	if (rc == DW_DLV_NO_ENTRY) {
@@ -1170,6 +1244,11 @@ int cmd_verify(int argc, char **argv)
 	}
 	for (size_t i = 0; i < v.m->nunits; i++)
 		check_unit(&v, i);
+	if (v.units_without_dwarf == v.m->nunits) {
+		fprintf(stderr, "stf-meta: %s: no DWARF for any unit (build with -g to verify)\n",
+			argv[1]);
+		goto out;
+	}
 	if (v.problems) {
 		printf("verify: %zu disagreements between the metadata and DWARF\n", v.problems);
 		status = EXIT_DIFF;

@@ -115,7 +115,7 @@ static const struct flag_name type_flags[] = {
 	{ STF_TF_SIGNED, "signed" }, { STF_TF_BOOL, "bool" }, { STF_TF_CHAR, "char" },
 	{ STF_TF_FLEXIBLE, "flexible" }, { STF_TF_INCOMPLETE, "incomplete" },
 	{ STF_TF_VARIADIC, "variadic" }, { STF_TF_OPAQUE, "opaque" },
-	{ STF_TF_AMBIGUOUS, "ambiguous" }, { 0, NULL } };
+	{ STF_TF_AMBIGUOUS, "ambiguous" }, { STF_TF_FUNCTIONS, "functions" }, { 0, NULL } };
 static const struct flag_name qual_flags[] = {
 	{ STF_Q_CONST, "const" }, { STF_Q_VOLATILE, "volatile" }, { 0, NULL } };
 static const struct flag_name member_flags[] = {
@@ -165,7 +165,7 @@ static void type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_
 static void dump_text(const char *path, const struct stf_meta *m)
 {
 	size_t no = 0, nt = 0, ns = 0, nf = 0;
-	char tb[1024];
+	char tb[1024], place[1024];
 
 	for (size_t i = 0; i < m->nunits; i++) {
 		no += m->units[i].nobjects;
@@ -191,7 +191,10 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			type_str(u, o->type, tb, sizeof tb);
 			printf("    %s: %s", stf_meta_str(u, o->id), object_kind_name(o->kind));
 			print_flags(stdout, o->flags, object_flags, false);
-			if (o->func)
+			if (o->kind == STF_O_STRING && o->name) {
+				stf_meta_literal_place(u, i, place, sizeof place);
+				printf(" at %s", place);
+			} else if (o->func)
 				printf(" in %s", stf_meta_str(u, o->func));
 			printf(", type %s, address 0x%" PRIx64 ", size %" PRIu64 ", line %u\n",
 			       tb, u->unit->addrs[i], o->size, o->line);
@@ -296,13 +299,21 @@ static void dump_json(const char *path, const struct stf_meta *m)
 		fprintf(f, ",\n\"objects\":[");
 		for (uint32_t i = 0; i < u->nobjects; i++) {
 			const struct stf_object_rec *o = &u->objects[i];
+			char place[1024];
 
 			fprintf(f, "%s\n{\"id\":", i ? "," : "");
 			json_string(f, stf_meta_str(u, o->id));
-			fprintf(f, ",\"name\":");
-			json_string(f, stf_meta_str(u, o->name));
-			fprintf(f, ",\"func\":");
-			json_string(f, stf_meta_str(u, o->func));
+			if (o->kind == STF_O_STRING) {
+				/* name and func say where it is: its place */
+				stf_meta_literal_place(u, i, place, sizeof place);
+				fprintf(f, ",\"place\":");
+				json_string(f, place);
+			} else {
+				fprintf(f, ",\"name\":");
+				json_string(f, stf_meta_str(u, o->name));
+				fprintf(f, ",\"func\":");
+				json_string(f, stf_meta_str(u, o->func));
+			}
 			fprintf(f, ",\"kind\":\"%s\",\"flags\":", object_kind_name(o->kind));
 			print_flags(f, o->flags, object_flags, true);
 			fputc(',', f);

@@ -24,7 +24,7 @@
 #define SECTION_MAX ((uint64_t)1 << 30)
 #define BLOBS_MAX   ((uint64_t)1 << 32)
 
-enum index_kind { IX_OBJECT = 1, IX_SITE, IX_TYPE };
+enum index_kind { IX_OBJECT = 1, IX_SITE, IX_TYPE, IX_PLACE };
 
 /* Name index entry; kind 0 = empty slot. */
 struct index_entry {
@@ -492,12 +492,31 @@ static bool blob_ok(struct ctx *c, struct stf_meta_unit *u)
 /* ------------------------------------------------------------------ */
 /* Name index                                                           */
 
-static const char *entry_key(const struct stf_meta *m, const struct index_entry *e)
+size_t stf_meta_literal_place(const struct stf_meta_unit *u, uint32_t i, char *buf, size_t len)
+{
+	const struct stf_object_rec *o = i < u->nobjects ? &u->objects[i] : NULL;
+	const char *where = o && o->kind == STF_O_STRING ? stf_meta_str(u, o->name) : "";
+	int n;
+
+	if (*where == '=')
+		n = snprintf(buf, len, "init:%s%s", stf_meta_str(u, o->func), where + 1);
+	else if (*where)
+		n = snprintf(buf, len, "code:%s:%s%s", stf_meta_str(u, u->blob->file),
+			     stf_meta_str(u, o->func), where);
+	else
+		n = snprintf(buf, len, "%s", "");
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* The key of an index entry; places are put together in buf. */
+static const char *entry_key(const struct stf_meta *m, const struct index_entry *e,
+			     char *buf, size_t len)
 {
 	const struct stf_meta_unit *u = &m->units[e->unit];
 
 	switch (e->kind) {
 	case IX_OBJECT: return stf_meta_str(u, u->objects[e->index].id);
+	case IX_PLACE:  stf_meta_literal_place(u, e->index, buf, len); return buf;
 	case IX_SITE:   return stf_meta_str(u, u->sites[e->index].id);
 	default:        return stf_meta_str(u, u->types[e->index].name);
 	}
@@ -515,9 +534,9 @@ static void index_insert(struct meta_private *p, enum index_kind kind,
 {
 	const struct stf_meta *m = &p->pub;
 	const struct stf_meta_unit *u = &m->units[unit];
-	const char *key = kind == IX_OBJECT ? stf_meta_str(u, u->objects[index].id) :
-			  kind == IX_SITE ? stf_meta_str(u, u->sites[index].id) :
-			  stf_meta_str(u, u->types[index].name);
+	char kbuf[1024], ebuf[1024];
+	const char *key = entry_key(m, &(struct index_entry){ 0, kind, unit, index },
+				    kbuf, sizeof kbuf);
 
 	for (size_t i = hash & p->ix_mask;; i = (i + 1) & p->ix_mask) {
 		struct index_entry *e = &p->ix[i];
@@ -526,7 +545,8 @@ static void index_insert(struct meta_private *p, enum index_kind kind,
 			*e = (struct index_entry){ hash, kind, unit, index };
 			return;
 		}
-		if (e->hash != hash || e->kind != kind || strcmp(entry_key(m, e), key))
+		if (e->hash != hash || e->kind != kind ||
+		    strcmp(entry_key(m, e, ebuf, sizeof ebuf), key))
 			continue;
 		if (kind != IX_TYPE)
 			return; /* first definition wins (e.g. weak duplicates) */
@@ -545,7 +565,7 @@ static bool build_index(struct meta_private *p, struct ctx *c)
 	size_t n = 0, cap = 16;
 
 	for (size_t i = 0; i < m->nunits; i++)
-		n += (size_t)m->units[i].nobjects + m->units[i].nsites +
+		n += 2 * (size_t)m->units[i].nobjects + m->units[i].nsites +
 		     m->units[i].ntypes;
 	while (cap < 2 * n)
 		cap *= 2;
@@ -558,9 +578,14 @@ static bool build_index(struct meta_private *p, struct ctx *c)
 	for (uint32_t ui = 0; ui < m->nunits; ui++) {
 		const struct stf_meta_unit *u = &m->units[ui];
 
-		for (uint32_t i = 0; i < u->nobjects; i++)
-			index_insert(p, IX_OBJECT, ui, i,
-				     id_key_hash(IX_OBJECT, stf_meta_str(u, u->objects[i].id)));
+		for (uint32_t i = 0; i < u->nobjects; i++) {
+			const struct stf_object_rec *o = &u->objects[i];
+			index_insert(p, IX_OBJECT, ui, i, id_key_hash(IX_OBJECT, stf_meta_str(u, o->id)));
+			char place[1024];
+			if (o->kind == STF_O_STRING && o->name &&
+			    stf_meta_literal_place(u, i, place, sizeof place) < sizeof place)
+				index_insert(p, IX_PLACE, ui, i, id_key_hash(IX_PLACE, place));
+		}
 		for (uint32_t i = 0; i < u->nsites; i++)
 			index_insert(p, IX_SITE, ui, i,
 				     id_key_hash(IX_SITE, stf_meta_str(u, u->sites[i].id)));
@@ -769,13 +794,15 @@ static int find_id(const struct stf_meta *m, enum index_kind kind, const char *i
 {
 	const struct meta_private *p = (const struct meta_private *)m;
 	uint32_t hash = id_key_hash(kind, id);
+	char buf[1024];
 
 	for (size_t i = hash & p->ix_mask;; i = (i + 1) & p->ix_mask) {
 		const struct index_entry *e = &p->ix[i];
 
 		if (!e->kind)
 			return -1;
-		if (e->hash == hash && e->kind == kind && !strcmp(entry_key(m, e), id)) {
+		if (e->hash == hash && e->kind == kind &&
+		    !strcmp(entry_key(m, e, buf, sizeof buf), id)) {
 			if (unit)
 				*unit = &m->units[e->unit];
 			if (index)
@@ -789,6 +816,12 @@ int stf_meta_find_object(const struct stf_meta *m, const char *id,
 			 const struct stf_meta_unit **unit, uint32_t *index)
 {
 	return find_id(m, IX_OBJECT, id, unit, index);
+}
+
+int stf_meta_find_literal(const struct stf_meta *m, const char *place,
+			  const struct stf_meta_unit **unit, uint32_t *index)
+{
+	return find_id(m, IX_PLACE, place, unit, index);
 }
 
 int stf_meta_find_site(const struct stf_meta *m, const char *id,
@@ -813,7 +846,7 @@ uint32_t stf_meta_unit_find_type(const struct stf_meta *m,
 			return STF_NONE;
 		if (e->hash == hash && e->kind == IX_TYPE && e->unit == unit &&
 		    kind_ns(u->types[e->index].kind) == ns &&
-		    !strcmp(entry_key(m, e), bare))
+		    !strcmp(entry_key(m, e, NULL, 0), bare))
 			return e->index;
 	}
 }

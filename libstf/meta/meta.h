@@ -72,6 +72,14 @@ int stf_meta_find_object(const struct stf_meta *m, const char *id,
 			 const struct stf_meta_unit **unit, uint32_t *index);
 int stf_meta_find_site(const struct stf_meta *m, const char *id,
 		       const struct stf_meta_unit **unit, uint32_t *index);
+/* The place in the code of object i of u if it is a string literal
+ * ("init:kvd.c:cmds[3].name", "code:kvd.c:main#2"; "" if none or not a
+ * literal), into buf; returns the place's length like snprintf. */
+size_t stf_meta_literal_place(const struct stf_meta_unit *u, uint32_t i, char *buf, size_t len);
+/* Find a string literal by its place, like stf_meta_find_object: 0 if
+ * found (first unit wins), -1 if not. */
+int stf_meta_find_literal(const struct stf_meta *m, const char *place,
+			  const struct stf_meta_unit **unit, uint32_t *index);
 
 /*
  * Find a named type: "struct entry", "union u", "enum color", a typedef name

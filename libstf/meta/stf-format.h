@@ -31,7 +31,7 @@
 #define STF_UNITS_SECTION  "stf_units"
 #define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
 #define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
-#define STF_FORMAT_VERSION 1U
+#define STF_FORMAT_VERSION 2U
 #define STF_NONE           0xffffffffU
 
 /*
@@ -137,13 +137,17 @@ enum stf_type_kind {
 #define STF_TF_VARIADIC   0x20u /* FUNCTION */
 #define STF_TF_OPAQUE     0x40u /* STF_OPAQUE: copy bytes, never look inside */
 #define STF_TF_AMBIGUOUS  0x80u /* UNION: holds a pointer, not annotated */
+#define STF_TF_FUNCTIONS  0x100u /* UNION: every member is a pointer to a
+                                   function (all at offset 0, all 8 bytes):
+                                   the value is one function pointer, never
+                                   ambiguous */
 
 struct stf_type_rec {
 	uint32_t name;     /* str: tag ("entry" for struct entry), typedef
 	                      name, or primitive name ("unsigned int"); 0 = anonymous */
 	uint8_t  kind;     /* enum stf_type_kind */
-	uint8_t  flags;    /* STF_TF_* */
-	uint16_t quals;    /* STF_Q_*: qualifiers of this use (const, volatile) */
+	uint8_t  quals;    /* STF_Q_*: qualifiers of this use (const, volatile) */
+	uint16_t flags;    /* STF_TF_* */
 	uint32_t target;   /* type index or STF_NONE (see kinds) */
 	uint32_t align;    /* bytes */
 	uint64_t size;     /* bytes; 0 if incomplete or flexible */
@@ -194,8 +198,22 @@ struct stf_object_rec {
 	                   "kvd.c:table"           file-static variable or function
 	                   "kvd.c:handle/count"    function-local static
 	                   "str:<16 hex digits>"   string literal (content hash) */
-	uint32_t name;  /* str: source name ("count"); 0 for string literals */
-	uint32_t func;  /* str: enclosing function for function-local statics */
+	uint32_t name;  /* str: source name ("count"); for a string literal
+	                   where it is in its scope (func), 0 if unknown:
+	                   "=<member path>"  in the static initializer of the
+	                       object whose static ID is func ("=[3].name",
+	                       "=" for the whole initializer)
+	                   "#<n>"  the n-th literal (from 0, in basic-block
+	                       order) whose address the code of function func
+	                       may let escape into the state; literals only
+	                       passed to functions that keep no pointer to
+	                       them (printf, strcmp...) have no record at all
+	                   The literal's place, by which it is paired across
+	                   versions before its content, is
+	                   "init:<func><member path>" or
+	                   "code:<file>:<func>#<n>" (stf_meta_literal_place) */
+	uint32_t func;  /* str: enclosing function for function-local statics;
+	                   a string literal's scope (see name) */
 	uint32_t type;  /* type index */
 	uint8_t  kind;  /* enum stf_object_kind */
 	uint8_t  flags; /* STF_OF_* */

@@ -307,7 +307,12 @@ START_TEST(test_bad_unit_version)
 	init_sample(&B);
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 7;
-	expect_error(&B, "unit 0: format version 7, this reader supports 1");
+	expect_error(&B, "unit 0: format version 7, this reader supports 2: rebuild with the "
+		     "matching stf.so");
+	/* a binary of the previous format (version 1) */
+	assemble(&B);
+	((struct stf_unit *)B.section)->version = 1;
+	expect_error(&B, "unit 0: format version 1, this reader supports 2");
 }
 END_TEST
 
@@ -350,8 +355,8 @@ START_TEST(test_bad_blob_header)
 	B.hdr->magic = 0x12345678;
 	expect_error(&B, "unit 0: bad blob magic 0x12345678");
 	assemble(&B);
-	B.hdr->version = 2;
-	expect_error(&B, "unit 0: blob format version 2");
+	B.hdr->version = 1;
+	expect_error(&B, "unit 0: blob format version 1, this reader supports 2");
 	assemble(&B);
 	B.hdr->size += 8;
 	expect_error(&B, "disagrees with");

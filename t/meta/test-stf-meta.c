@@ -221,6 +221,44 @@ START_TEST(test_verify_without_g)
 }
 END_TEST
 
+/* Static functions of a module as GCC leaves them in DWARF (folded twins
+ * without code in DWARF, abstract and concrete instances, clones, static
+ * inlines of a header) agree at every level and section mode; a unit
+ * without -g or with -g1 is said to be unchecked, not in disagreement. */
+START_TEST(test_verify_static_functions)
+{
+	static const char *const modes[] = {
+		"-g -O2", "-g -O2 -fPIC -shared", "-g -Os",
+		"-g -O3 -ffunction-sections -fdata-sections -Wl,--gc-sections",
+	};
+	for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+		const char *shared = strstr(modes[i], "-shared");
+		ck_assert_msg(run("%s -fplugin=%s %s -I" PROGS " " PROGS "/module.c %s -o " WORK
+				  "/module-%zu", cc, PLUGIN, modes[i],
+				  shared ? "" : PROGS "/module-main.c", i) == 0, "%s", out);
+		ck_assert_msg(run(STF_META " verify " WORK "/module-%zu", i) == 0,
+			      "%s:\n%s", modes[i], out);
+		/* the module's 7 functions and its variable, main.c's 2 objects */
+		ck_assert_msg(strstr(out, shared ? "verify: 1 units, 8 objects"
+					  : "verify: 2 units, 10 objects"), "%s:\n%s", modes[i], out);
+	}
+	/* the program's unit without -g, the module's with -g */
+	ck_assert_msg(run("%s -fplugin=%s -O2 -c " PROGS "/module-main.c -o " WORK "/main-nog.o && "
+			  "%s -fplugin=%s -g -O2 -I" PROGS " " PROGS "/module.c " WORK "/main-nog.o "
+			  "-o " WORK "/module-mixed", cc, PLUGIN, cc, PLUGIN) == 0, "%s", out);
+	ck_assert_msg(run(STF_META " verify " WORK "/module-mixed") == 0, "%s", out);
+	expect_out("module-main.c: unit 1: not checked: no DWARF compilation unit "
+		   "(compiled without -g)\n");
+	expect_out("verify: 2 units, 8 objects");
+	/* -g1: DWARF has functions and variables but no types */
+	ck_assert_msg(run("%s -fplugin=%s -g1 -O2 -I" PROGS " " PROGS "/module.c " PROGS
+			  "/module-main.c -o " WORK "/module-g1", cc, PLUGIN) == 0, "%s", out);
+	ck_assert_msg(run(STF_META " verify " WORK "/module-g1") == 0, "%s", out);
+	expect_out("module.c: unit 0: addresses checked, types not: DWARF without types "
+		   "(compiled with -g1)\n");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* diff                                                                 */
 
@@ -230,41 +268,49 @@ static const struct {
 } diffs[] = {
 	{ "", "diff: no state changes\n", 0 },
 	{ "-DADD", "member added: struct entry.ttl (int): auto (zero-filled)\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DDROP", "member dropped: struct entry.col (enum color): auto (discarded)\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DREORDER", "member moved: struct entry.key: offset 0 -> offset 8: auto\n"
 	  "member moved: struct entry.val: offset 8 -> offset 0: auto\n"
 	  "member moved: struct entry.col: offset 16 -> offset 12: auto\n"
-	  "diff: 3 state changes: 3 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 3 state changes: 3 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DKEY_T=long", "member retyped: struct entry.key: int -> long int: auto\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DKEY_T=short", "member retyped: struct entry.key: int -> short int: auto (possibly lossy)\n"
-	  "diff: 1 state change: 0 auto, 1 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 0 auto, 1 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "'-DKEY_T=char *'", "member retyped: struct entry.key: int -> char *: callback (pointer <-> integer)\n"
-	  "diff: 1 state change: 0 auto, 0 possibly lossy, 1 needs a callback\n", 1 },
+	  "diff: 1 state change: 0 auto, 0 possibly lossy, 0 need review, 1 needs a callback\n", 1 },
 	{ "-DNSLOTS=8", "object retyped: slots: struct entry *[16] -> struct entry *[8]: auto (array truncated, possibly lossy)\n"
-	  "diff: 1 state change: 0 auto, 1 possibly lossy, 0 need a callback\n", 1 },
-	{ "-DNSLOTS=32", "object retyped: slots: struct entry *[16] -> struct entry *[32]: auto (array expanded, zero-filled)\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 0 auto, 1 possibly lossy, 0 need review, 0 need a callback\n", 1 },
+	{ "-DNSLOTS=32", "object retyped: slots: struct entry *[16] -> struct entry *[32]: auto (array expanded: a mutable table that gains entries; the new elements take the new version's static initializer)\n"
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
+	/* struct entry is allocated on the heap: existing entries get zero */
+	{ "-DADD_PTR", "member added: struct entry.next (struct entry *): review (existing heap objects get zero; a pointer or struct that must be set for them: give an stf_on_member callback or an initializer)\n"
+	  "diff: 1 state change: 0 auto, 0 possibly lossy, 1 needs review, 0 need a callback\n", 1 },
+	{ "-DADD_STRUCT", "member added: struct entry.counts (struct <anonymous>): review (existing heap objects get zero; a pointer or struct that must be set for them: give an stf_on_member callback or an initializer)\n"
+	  "diff: 1 state change: 0 auto, 0 possibly lossy, 1 needs review, 0 need a callback\n", 1 },
+	/* conf_t is only a static object's type */
+	{ "-DCONF_PTR", "member added: conf_t.path (const char *): auto (zero-filled)\n"
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DREMOVE_OBJ", "object removed: counter (long int): auto (discarded)\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DADD_OBJ", "object added: diffprog.c:extra (int): auto (initialized by the new version)\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DMORE_COLORS", "enumerator added: enum color.YELLOW (7): auto\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DBLUE_VALUE=9", "enumerator changed: enum color.BLUE: 2 -> 9: auto (remapped by name)\n"
-	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 1 state change: 1 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DLIMIT_T=long", "member retyped: conf_t.limit: int -> long int: auto\n"
 	  "member moved: conf_t.limit: offset 4 -> offset 8: auto\n"
-	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	{ "-DANON_SWAP", "member moved: struct shape.<anonymous>: offset 4 -> offset 8: auto\n"
 	  "member moved: struct shape.<anonymous>: offset 8 -> offset 4: auto\n"
-	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need a callback\n", 1 },
+	  "diff: 2 state changes: 2 auto, 0 possibly lossy, 0 need review, 0 need a callback\n", 1 },
 	/* the malloc'd block is stored into slots[]: its site changes type too */
 	{ "-DOTHER_STRUCT", "object retyped: slots: struct entry *[16] -> struct other *[16]: callback (points to another struct)\n"
 	  "site retyped: diffprog.c:main/slots[]#0: struct entry -> struct other: callback (another struct)\n"
-	  "diff: 2 state changes: 0 auto, 0 possibly lossy, 2 need a callback\n", 1 },
+	  "diff: 2 state changes: 0 auto, 0 possibly lossy, 0 need review, 2 need a callback\n", 1 },
 };
 
 START_TEST(test_diff)
@@ -290,7 +336,7 @@ START_TEST(test_diff_reverse_and_json)
 	build("diff-base-O2", "-O2", "diffprog.c");
 	ck_assert_int_eq(run(STF_META " diff " WORK "/diff-long " WORK "/diff-base"), 1);
 	ck_assert_str_eq(out, "member retyped: struct entry.key: long int -> int: auto (possibly lossy)\n"
-			 "diff: 1 state change: 0 auto, 1 possibly lossy, 0 need a callback\n");
+			 "diff: 1 state change: 0 auto, 1 possibly lossy, 0 need review, 0 need a callback\n");
 	ck_assert_int_eq(run(STF_META " diff " WORK "/diff-base " WORK "/diff-base-O2"), 0);
 	ck_assert_int_eq(run(STF_META " diff --json " WORK "/diff-long " WORK "/diff-base"
 			     " > " WORK "/diff.json"), 1);
@@ -301,6 +347,18 @@ START_TEST(test_diff_reverse_and_json)
 			     "assert c[0] == {\"change\": \"member retyped\", \"name\": \"struct entry.key\", "
 			     "\"old\": \"long int\", \"new\": \"int\", \"transfer\": \"auto\", "
 			     "\"lossy\": True, \"note\": \"possibly lossy\"}, c[0]\n"
+			     "' " WORK "/diff.json"), 0);
+	/* a member needing review, in JSON */
+	build("diff-ptr", "-O0 -DADD_PTR", "diffprog.c");
+	ck_assert_int_eq(run(STF_META " diff --json " WORK "/diff-base " WORK "/diff-ptr"
+			     " > " WORK "/diff.json"), 1);
+	ck_assert_int_eq(run("python3 -c 'import json,sys\n"
+			     "c = json.load(open(sys.argv[1]))[\"changes\"]\n"
+			     "assert len(c) == 1, c\n"
+			     "assert c[0][\"name\"] == \"struct entry.next\", c[0]\n"
+			     "assert c[0][\"transfer\"] == \"review\", c[0]\n"
+			     "assert c[0][\"lossy\"] is False, c[0]\n"
+			     "assert \"stf_on_member\" in c[0][\"note\"], c[0]\n"
 			     "' " WORK "/diff.json"), 0);
 }
 END_TEST
@@ -588,6 +646,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_verify_good, 0, sizeof good_builds / sizeof *good_builds);
 	tcase_add_test(tc, test_verify_detects_foreign_dwarf);
 	tcase_add_test(tc, test_verify_without_g);
+	tcase_add_test(tc, test_verify_static_functions);
 	tcase_add_loop_test(tc, test_diff, 0, sizeof diffs / sizeof *diffs);
 	tcase_add_test(tc, test_diff_reverse_and_json);
 	tcase_add_test(tc, test_usage_errors);

@@ -468,6 +468,13 @@ START_TEST(types_annotations)
 	const struct stf_type_rec *an = bare(u, object(em, "annotated_v", &u)->type);
 	ck_assert_uint_eq(member(u, an, "raw")->flags, STF_MF_IXFER);
 	ck_assert_uint_eq(member(u, an, "handle")->flags, STF_MF_PXFER);
+	/* a union of function pointers is one function pointer */
+	const struct stf_type_rec *cb = bare(u, object(em, "callbacks_v", &u)->type);
+	ck_assert_int_eq(cb->flags & STF_TF_AMBIGUOUS, 0);
+	ck_assert_int_ne(cb->flags & STF_TF_FUNCTIONS, 0);
+	const struct stf_type_rec *mx = bare(u, object(em, "mixed_v", &u)->type);
+	ck_assert_int_ne(mx->flags & STF_TF_AMBIGUOUS, 0);
+	ck_assert_int_eq(mx->flags & STF_TF_FUNCTIONS, 0);
 	elfmeta_close(em);
 }
 END_TEST
@@ -506,6 +513,42 @@ START_TEST(types_dedup_and_hash)
 }
 END_TEST
 
+/* Types declared in two functions under one name stay two types, each
+ * named with its scope, and their allocation sites are typed apart. */
+START_TEST(types_function_scope)
+{
+	struct elfmeta *em = open_meta(build("scopes", _i));
+	const struct stf_meta_unit *u, *u2;
+	const struct stf_type_rec *uc = bare(u, object(em, "scopes.c:user_name/cache", &u)->type);
+	const struct stf_type_rec *gc = bare(u2, object(em, "scopes.c:group_name/cache", &u2)->type);
+	ck_assert_int_eq(uc->kind, STF_K_POINTER);
+	ck_assert_int_eq(gc->kind, STF_K_POINTER);
+	ck_assert_uint_ne(uc->target, gc->target);
+	const struct stf_type_rec *us = bare(u, uc->target), *gs = bare(u, gc->target);
+	ck_assert_str_eq(name(u, us->name), "scopes.c:user_name/ncache");
+	ck_assert_str_eq(name(u, gs->name), "scopes.c:group_name/ncache");
+	ck_assert_uint_eq(us->nmembers, 2);
+	ck_assert_uint_eq(gs->nmembers, 3);
+	ck_assert_str_eq(name(u, u->members[us->members].name), "uid");
+	ck_assert_str_eq(name(u, u->members[gs->members].name), "gid");
+	ck_assert_uint_ne(us->hash, gs->hash);
+	ck_assert_uint_ne(uc->hash, gc->hash);
+	/* typedefs of one name in two functions */
+	const struct stf_type_rec *ut = type(u, object(em, "scopes.c:user_name/slots", &u)->type);
+	const struct stf_type_rec *gt = type(u, object(em, "scopes.c:group_name/slots", &u)->type);
+	ck_assert_str_eq(name(u, ut->name), "scopes.c:user_name/slot_t");
+	ck_assert_str_eq(name(u, gt->name), "scopes.c:group_name/slot_t");
+	ck_assert_int_eq(bare(u, ut - u->types)->kind, STF_K_INT);
+	ck_assert_int_eq(bare(u, gt - u->types)->kind, STF_K_ARRAY);
+	/* sites allocate each its own struct */
+	const struct stf_site_rec *s = site(em, "scopes.c:user_name/cache#0", &u);
+	ck_assert_uint_eq(bare(u, s->type) - u->types, us - u->types);
+	s = site(em, "scopes.c:group_name/cache#0", &u);
+	ck_assert_uint_eq(bare(u, s->type) - u->types, gs - u->types);
+	elfmeta_close(em);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Static objects                                                       */
 
@@ -520,14 +563,29 @@ static uint64_t fnv64(const void *p, size_t n)
 	return h;
 }
 
-/* The string literal object with this content, checked against its bytes. */
-static void check_literal(struct elfmeta *em, const char *text, uint64_t want_addr)
+static void literal_id(char *id, size_t len, const char *text)
+{
+	snprintf(id, len, "str:%016llx", (unsigned long long)fnv64(text, strlen(text) + 1));
+}
+
+/* The string literal object with this content, checked against its bytes;
+ * its place in the code starts with want_place. */
+static void check_literal(struct elfmeta *em, const char *text, uint64_t want_addr,
+			  const char *want_place)
 {
 	char id[64];
-	snprintf(id, sizeof id, "str:%016llx",
-		 (unsigned long long)fnv64(text, strlen(text) + 1));
+	literal_id(id, sizeof id, text);
 	const struct stf_meta_unit *u;
 	const struct stf_object_rec *o = object(em, id, &u);
+	char place[256];
+	stf_meta_literal_place(u, (uint32_t)(o - u->objects), place, sizeof place);
+	ck_assert_msg(!strncmp(place, want_place, strlen(want_place)),
+		      "'%s' is placed at %s, not %s", text, place, want_place);
+	/* the reader finds it by its place */
+	const struct stf_meta_unit *pu;
+	uint32_t pi;
+	ck_assert_int_eq(stf_meta_find_literal(elfmeta_meta(em), place, &pu, &pi), 0);
+	ck_assert_ptr_eq(&pu->objects[pi], o);
 	ck_assert_int_eq(o->kind, STF_O_STRING);
 	ck_assert_uint_eq(o->size, strlen(text) + 1);
 	ck_assert_int_ne(o->flags & STF_OF_READONLY, 0);
@@ -556,6 +614,8 @@ START_TEST(objects_ids_and_addresses)
 	const struct stf_object_rec *fs = object(em, "objects.c:file_static", &u);
 	ck_assert_int_eq(fs->flags & STF_OF_EXTERN, 0);
 	ck_assert_str_eq(name(u, fs->name), "file_static");
+	/* a string ending another is stored as its tail */
+	ck_assert_uint_eq(fs->name, fs->id + strlen("objects.c:"));
 	read_at(em, addr_of(u, fs), &iv, sizeof iv);
 	ck_assert_int_eq(iv, 2);
 
@@ -596,8 +656,19 @@ START_TEST(objects_ids_and_addresses)
 	 * one used only by code. */
 	uint64_t gp;
 	read_at(em, addr_of(u, object(em, "greeting", &u)), &gp, sizeof gp);
-	check_literal(em, "hello, objects", gp);
-	check_literal(em, "code literal", 0);
+	check_literal(em, "hello, objects", gp, "init:greeting");
+	check_literal(em, "get", 0, "init:commands[0].name");
+	check_literal(em, "set", 0, "init:commands[1].name");
+	/* stored by code */
+	check_literal(em, "serving", 0, "code:objects.c:main#");
+	check_literal(em, "busy", 0, "code:objects.c:main#");
+	/* only passed to snprintf, which keeps no pointer to it: no record
+	 * (at -O0 it goes through a local variable first) */
+	char id[64];
+	literal_id(id, sizeof id, "code literal");
+	if (variants[_i].optimize)
+		ck_assert_int_ne(stf_meta_find_object(elfmeta_meta(em), id, NULL, NULL), 0);
+	ck_assert_int_ne(stf_meta_find_literal(elfmeta_meta(em), "init:status", NULL, NULL), 0);
 	elfmeta_close(em);
 
 	/* Built with the plugin but without libstf: links and runs. */
@@ -928,7 +999,8 @@ START_TEST(frames_locals)
 		ck_assert_str_eq(name(u, u->locals[f->locals + i].name), want[i]);
 	const struct stf_type_rec *p = type(u, u->locals[f->locals + 4].type);
 	ck_assert_int_eq(p->kind, STF_K_STRUCT);
-	ck_assert_str_eq(name(u, p->name), "pair");
+	/* declared in work(): named with its scope */
+	ck_assert_str_eq(name(u, p->name), "frames.c:work/pair");
 	ck_assert_uint_eq(p->nmembers, 2);
 	ck_assert_str_eq(name(u, type(u, u->locals[f->locals].type)->name), "int");
 	elfmeta_close(em);
@@ -1173,6 +1245,8 @@ START_TEST(pointer_union_warning)
 	ck_assert_msg(!strstr(out, "tagged_t"), "%s", out);
 	ck_assert_msg(!strstr(out, "<anonymous>"), "%s", out);
 	ck_assert_msg(!strstr(out, "opaque_s"), "%s", out);
+	ck_assert_msg(!strstr(out, "'callbacks'"), "%s", out);
+	ck_assert_msg(strstr(out, "warning: stf: union 'mixed_callbacks' holds a pointer"), "%s", out);
 	free(out);
 }
 END_TEST
@@ -1224,7 +1298,7 @@ END_TEST
 START_TEST(stf_meta_verify)
 {
 	static const char *const progs[] = { "types", "objects", "sites", "frames", "multi",
-					     "autowrap", "opaque" };
+					     "autowrap", "opaque", "scopes" };
 	if (!variants[_i].debug)
 		return;
 	for (size_t p = 0; p < sizeof progs / sizeof progs[0]; p++) {
@@ -1250,6 +1324,7 @@ static Suite *plugin_suite(void)
 		{ "types_enums_and_primitives", types_enums_and_primitives, 1 },
 		{ "types_annotations", types_annotations, 1 },
 		{ "types_dedup_and_hash", types_dedup_and_hash, 1 },
+		{ "types_function_scope", types_function_scope, 1 },
 		{ "objects", objects_ids_and_addresses, 1 },
 		{ "sites_records", sites_records, 1 },
 		{ "sites_runtime", sites_runtime_attribution, 1 },

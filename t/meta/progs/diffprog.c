@@ -5,7 +5,9 @@
  * ADD_OBJ (object removed/added), MORE_COLORS (enumerator added),
  * BLUE_VALUE=n (enumerator value changed), LIMIT_T=type (member of a
  * typedef'd anonymous struct retyped), OTHER_STRUCT (pointers to another
- * struct), ANON_SWAP (anonymous members swapped). */
+ * struct), ANON_SWAP (anonymous members swapped), ADD_PTR, ADD_STRUCT
+ * (pointer and struct members added to the heap-allocated struct entry),
+ * CONF_PTR (pointer member added to a struct only a static object has). */
 #include <stdlib.h>
 
 #ifndef KEY_T
@@ -38,6 +40,12 @@ struct entry {
 #ifdef ADD
 	int ttl;
 #endif
+#ifdef ADD_PTR
+	struct entry *next;
+#endif
+#ifdef ADD_STRUCT
+	struct { long hits, misses; } counts;
+#endif
 };
 
 #ifndef LIMIT_T
@@ -46,6 +54,9 @@ struct entry {
 typedef struct {
 	int level;
 	LIMIT_T limit;
+#ifdef CONF_PTR
+	const char *path;
+#endif
 } conf_t;
 conf_t conf;
 

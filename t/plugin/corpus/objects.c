@@ -8,6 +8,12 @@
 int global_counter = 1;
 static int file_static = 2;
 const char *greeting = "hello, objects";
+/* Literals held by a static table, and one code stores into state. */
+struct command {
+	const char *name;
+	int args;
+} commands[] = { { "get", 1 }, { "set", 2 } };
+const char *status;
 __thread int tls_v;
 int ixfer_v STF_IXFER;
 long pxfer_v STF_PXFER;
@@ -39,8 +45,11 @@ int main(int argc, char **argv)
 	char *copy = malloc(16);
 	if (!copy)
 		return 1;
+	/* only copied: never in the state, no record */
 	snprintf(copy, 16, "%s", argv[0] ? "code literal" : "");
+	status = argc > 5 ? "busy" : "serving";
 	puts(copy);
 	free(copy);
-	return (ops[0](1) + bump() + other() + limits[argc % 3] + tls_v) < 0;
+	return (ops[0](1) + bump() + other() + limits[argc % 3] + tls_v +
+		commands[argc % 2].args + (status[0] == 'x')) < 0;
 }

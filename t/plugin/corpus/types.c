@@ -19,6 +19,8 @@ union ok_union ok_v;
 tagged_t tagged_v;
 named_t named_v;
 struct opaque_s opaque_v;
+union callbacks callbacks_v;
+union mixed_callbacks mixed_v;
 struct annotated annotated_v;
 bool bool_v;
 char char_v;

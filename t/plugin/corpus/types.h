@@ -72,6 +72,23 @@ struct opaque_s {
 	int x;
 } STF_OPAQUE;
 
+/* Every member a function pointer (libevent's evcb_cb_union): whichever
+ * member is live, the value is a function's address, so the union is not
+ * ambiguous. */
+typedef void (*event_cb_fn)(int, short, void *);
+struct evcb;
+union callbacks {
+	event_cb_fn on_event;
+	void (*on_self)(struct evcb *, void *);
+	void (*on_finalize)(void *, void *);
+};
+
+/* A function pointer next to a data pointer still is. */
+union mixed_callbacks {
+	event_cb_fn on_event;
+	void *data;
+};
+
 struct annotated {
 	void *raw STF_IXFER;
 	uintptr_t handle STF_PXFER;
