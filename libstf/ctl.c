@@ -35,6 +35,7 @@
 #include "alloc.h"
 #include "ctl.h"
 #include "epoll.h"
+#include "fds.h"
 #include "respawn.h"
 #include "signals.h"
 #include "root.h"
@@ -668,6 +669,7 @@ static void *ctl_thread(void *arg)
 			warn("ttstd: %s", ttst_msg_get(&in, "error"));
 			continue;
 		}
+		passed = stf__fd_high(passed);
 		dispatch(passed);
 		if (passed >= 0)
 			close(passed);
@@ -736,8 +738,7 @@ static int handed_connection(const char *value)
 		warn("%s=%s is no socket descriptor: connecting by path", STF_ENV_CTL_FD, value);
 		return -1;
 	}
-	fcntl((int)fd, F_SETFD, FD_CLOEXEC);  /* ours, not the program's children's */
-	return (int)fd;
+	return stf__fd_high((int)fd);  /* ours, not the program's, nor its children's */
 }
 
 __attribute__((constructor)) static void ctl_init(void)
@@ -807,6 +808,7 @@ __attribute__((constructor)) static void ctl_init(void)
 			close(fd);
 		return;
 	}
+	fd = stf__fd_high(fd);  /* never 0-2, nor where programs dup2 */
 	struct stat st;
 	if (fstat(fd, &st) == 0) {
 		ctl.fd_dev = st.st_dev;

@@ -1155,6 +1155,24 @@ static pid_t start_program(char **argv)
 	return pid;
 }
 
+/*
+ * Descriptors 0-2 open, on /dev/null where we were started without them:
+ * the program inherits them, and a program started without descriptor 0
+ * finds its first socket there, which many servers take for "none".
+ */
+static void open_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int nul = open("/dev/null", O_RDWR); /* the lowest free number: fd */
+		if (nul < 0)
+			die("cannot open /dev/null for descriptor %d: %s", fd, strerror(errno));
+		if (nul != fd)
+			die("opened /dev/null as descriptor %d instead of %d", nul, fd);
+	}
+}
+
 /* The absolute path of the program for status: as execvp finds it. */
 static void resolve_binary(const char *prog)
 {
@@ -1187,6 +1205,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int c, status;
 
+	open_std_fds();
 	d.timeout_s = 10;
 	d.log = stderr;
 	while ((c = getopt_long(argc, argv, "+n:s:t:l:h", opts, NULL)) != -1) {
@@ -1251,7 +1270,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < MAX_PENDING; i++)
 		d.pending[i].fd = -1;
 	for (int r = 0; r < NROLES; r++)
-		proc_reset(&d.proc[r]);
+		d.proc[r].fd = -1; /* not proc_reset: descriptor 0 is not ours to close */
 
 	d.argv = calloc((size_t)(argc - optind) + 1, sizeof *d.argv);
 	for (int i = optind; i < argc; i++)
