@@ -235,7 +235,7 @@ static int env_is_ours(const char *e)
 {
 	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_CTL_FD "=", STF_ENV_ROLE "=",
 					    STF_ENV_PAST "=", STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
-					    STF_ENV_SIGNALS "=" };
+					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
 		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
@@ -351,7 +351,7 @@ static void cmd_spawn(int passed_fd)
 	static char *argv[TTST_MSG_FIELDS + 1];
 	static char *envp[MAX_ENV + 8];
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
-	static char e_base[48], e_fault[256], e_signals[4096];
+	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192];
 	const char *role = ttst_msg_get(&in, "role");
 	const char *path = ttst_msg_get(&in, "path");
 	const char *fault = ttst_msg_get(&in, "fault");
@@ -404,6 +404,11 @@ static void cmd_spawn(int passed_fd)
 	envp[envc++] = e_role;
 	envp[envc++] = e_past;
 	envp[envc++] = e_base;
+	if (stf__fds_describe(ctl.fd, e_fds, sizeof e_fds) < 0)
+		warn("too many close-on-exec descriptors to name: the new version keeps "
+		     "them open across its own exec");
+	else
+		envp[envc++] = e_fds;
 	if (fault) {
 		snprintf(e_fault, sizeof e_fault, "%s=%s", STF_ENV_FAULT, fault);
 		envp[envc++] = e_fault;
@@ -461,6 +466,8 @@ static void cmd_quiesce(void)
 			    "an update point" : "");
 		return;
 	}
+	/* F and R get every descriptor through their exec */
+	stf__fds_open_for_exec(ctl.fd);
 	reply_begin(1);
 	ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
 	ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
@@ -512,6 +519,7 @@ static void dispatch(int passed_fd)
 		cmd_spawn(passed_fd);
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
 		disallow_reading();
+		stf__fds_restore();
 		if (stf__root.quiesced)
 			stf__resume();
 		reply_begin(1);
@@ -523,7 +531,9 @@ static void dispatch(int passed_fd)
 		reply_report(-1, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
-		rc = step_delegate(&st);
+		rc = stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
+		if (rc == 0)
+			rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "backward") == 0) {
 		pid_t rev = msg_pid("rev_pid");
@@ -682,6 +692,7 @@ static void *ctl_thread(void *arg)
 	if (stf__root.quiesced) {
 		warn("lost ttstd during an update: resuming the program");
 		disallow_reading();
+		stf__fds_restore();
 		stf__resume();
 	}
 	if (ctl.fd >= 0)
@@ -789,6 +800,9 @@ __attribute__((constructor)) static void ctl_init(void)
 	if (r == STF_ROLE_FUTURE)
 		stf__signals_note(getenv(STF_ENV_SIGNALS));
 	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
+	if (r != STF_ROLE_NORMAL)
+		stf__fds_note(getenv(STF_ENV_FDS), handed ? atoi(handed) : -1);
+	unsetenv(STF_ENV_FDS);
 	unsetenv(STF_ENV_SIGNALS);
 	unsetenv(STF_ENV_CTL);
 	unsetenv(STF_ENV_CTL_FD);
