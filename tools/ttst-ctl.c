@@ -320,6 +320,7 @@ static int cmd_update(int fd, int argc, char **argv)
 	struct ttst_msgbuf req;
 	static struct ttst_msg rep;
 	char path[PATH_MAX], *end;
+	struct stat st;
 	const char *fault = NULL, *outcome;
 	unsigned long timeout = 0;
 	int c, dry_run = 0;
@@ -348,6 +349,9 @@ static int cmd_update(int fd, int argc, char **argv)
 		fail("new binary %s: %s", argv[optind], strerror(errno));
 	if (access(path, X_OK) < 0)
 		fail("new binary %s is not executable: %s", path, strerror(errno));
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		fail("new binary %s is not a regular file: the new version must be an "
+		     "executable file", path);
 	ttst_msg_init(&req);
 	ttst_msg_add(&req, "cmd", "update");
 	ttst_msg_add(&req, "new", path);
