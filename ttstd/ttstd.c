@@ -62,6 +62,8 @@ struct proc {
 	int status;
 	int ready;          /* F/R: reached its update point */
 	uint64_t root;      /* address of its struct stf_root */
+	char refused[512];  /* F/R: why its connection was refused (another
+	                       process took its place) */
 	int has_reply;
 	struct ttst_msg reply;
 };
@@ -71,6 +73,7 @@ struct proc {
 struct pending {
 	int fd;
 	pid_t pid;
+	pid_t hello_pid;  /* the pid its hello names */
 	enum role role;
 	int said_hello;
 	double since;
@@ -272,7 +275,19 @@ static void match_pending(void)
 		if (pe->fd < 0 || !pe->said_hello)
 			continue;
 		p = &d.proc[pe->role];
-		if (p->pid == pe->pid && p->fd < 0 && !p->exited) {
+		if (d.in_txn && pe->role != PAST && p->pid > 0 && p->fd < 0 &&
+		    (p->pid != pe->pid || (pe->handed && pe->hello_pid != p->pid))) {
+			/* A wrapper that forks the program instead of exec'ing it:
+			 * the process ttstd would supervise is not the program. */
+			pid_t who = pe->handed ? pe->hello_pid : pe->pid;
+			snprintf(p->refused, sizeof p->refused,
+				 "the %s version pid %d did not connect to ttstd itself: pid %d did "
+				 "in its place (a wrapper must exec the program, not fork it)",
+				 role_name[pe->role], (int)p->pid, (int)who);
+			reply_error(pe->fd, "%s", p->refused);
+			logmsg("refused program connection from pid %d: %s", (int)who, p->refused);
+			close_pending(pe);
+		} else if (p->pid == pe->pid && p->fd < 0 && !p->exited) {
 			p->fd = pe->fd;
 			pe->fd = -1;
 			logmsg("%s version pid %d connected", role_name[pe->role], (int)p->pid);
@@ -329,6 +344,7 @@ static void pending_readable(struct pending *pe)
 		return;
 	}
 	role = ttst_msg_get(&m, "role");
+	pe->hello_pid = (pid_t)ttst_msg_u64(&m, "pid", 0);
 	if (!ttst_msg_get(&m, "hello") || !role) {
 		reply_error(pe->fd, "the first message must be 'hello=1 role=past|future|reversed'");
 		close_pending(pe);
@@ -663,6 +679,10 @@ static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
 	for (;;) {
 		if (want_ready ? p->ready : p->has_reply)
 			return 0;
+		if (p->refused[0]) {
+			snprintf(t->reason, sizeof t->reason, "%s", p->refused);
+			return -1;
+		}
 		if (p->exited || p->hung_up) {
 			describe_failure(r, ph, t->reason, sizeof t->reason);
 			return -1;
