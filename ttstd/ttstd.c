@@ -43,10 +43,12 @@
 #include "proto.h"
 
 #define MAX_CLIENTS   16
-#define MAX_PENDING   8
+#define MAX_PENDING   8    /* program connections by path, not identified yet */
+#define MAX_HANDED    2    /* F's and R's connections made by ttstd */
 #define HISTORY       32
 #define MAX_REAPED    16
-#define HELLO_WAIT_S  10   /* an unidentified connection must say hello by then */
+#define HELLO_WAIT_S  3    /* an unidentified connection must say hello by then
+                              (libstf does in the program's constructor) */
 #define EXIT_GRACE_MS 1000 /* wait for a dying process to be reaped */
 
 enum role { PAST, FUTURE, REVERSED, NROLES };
@@ -86,13 +88,15 @@ static struct {
 	char prog_sock[PATH_MAX + sizeof TTST_PROG_SUFFIX];
 	FILE *log;
 	unsigned timeout_s;
+	unsigned idle_s;  /* a client connection without a request is closed after */
 	int client_lfd, prog_lfd, sigfd;
 	struct proc proc[NROLES];
 	char **argv;      /* the running version's argv (argv[0] = binary) */
 	char binary[PATH_MAX];
 	time_t version_started, ttstd_started;
 	int clients[MAX_CLIENTS];
-	struct pending pending[MAX_PENDING];
+	double client_since[MAX_CLIENTS]; /* connected, or its last request */
+	struct pending pending[MAX_PENDING + MAX_HANDED];
 	int in_txn;
 	int txn_client;      /* the client waiting for the running update */
 	int txn_client_gone; /* ... has hung up; close its fd at the end */
@@ -264,11 +268,11 @@ static void close_pending(struct pending *pe)
 /* Attach pending hellos whose pid and role are now expected. */
 static void match_pending(void)
 {
-	for (int i = 0; i < MAX_PENDING; i++) {
+	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++) {
 		struct pending *pe = &d.pending[i];
 		struct proc *p;
 
-		if (pe->fd >= 0 && !pe->said_hello && now() - pe->since > HELLO_WAIT_S) {
+		if (pe->fd >= 0 && !pe->said_hello && !pe->handed && now() - pe->since > HELLO_WAIT_S) {
 			reply_error(pe->fd, "no hello within %d s", HELLO_WAIT_S);
 			close_pending(pe);
 		}
@@ -322,9 +326,24 @@ static void accept_program(void)
 	for (i = 0; i < MAX_PENDING && d.pending[i].fd >= 0; i++)
 		;
 	if (i == MAX_PENDING) {
-		reply_error(fd, "too many unidentified program connections");
-		refuse_close(fd);
-		return;
+		/* Make room: the connection that has been silent the longest
+		 * goes, so that silent connections cannot lock the program
+		 * out (F and R have slots of their own). */
+		int oldest = -1;
+
+		for (int k = 0; k < MAX_PENDING; k++)
+			if (!d.pending[k].said_hello &&
+			    (oldest < 0 || d.pending[k].since < d.pending[oldest].since))
+				oldest = k;
+		if (oldest < 0) {
+			reply_error(fd, "too many program connections waiting to be matched");
+			refuse_close(fd);
+			return;
+		}
+		reply_error(d.pending[oldest].fd, "no hello yet and ttstd needs the room");
+		close(d.pending[oldest].fd);
+		d.pending[oldest].fd = -1;
+		i = oldest;
 	}
 	d.pending[i] = (struct pending){ .fd = fd, .pid = uc.pid, .since = now() };
 }
@@ -422,6 +441,7 @@ static void send_status(int fd)
 	ttst_msg_add(&m, "connected", p->fd >= 0 ? "1" : "0");
 	ttst_msg_add(&m, "state", d.in_txn ? "updating" : "running");
 	ttst_msg_addf(&m, "transactions", "%u", d.ntxn);
+	ttst_msg_addf(&m, "timeout", "%u", d.timeout_s);
 	if (d.ntxn) {
 		/* The last record, its fields prefixed with last_. */
 		struct ttst_msg last;
@@ -487,6 +507,7 @@ static void client_readable(int i)
 		drop_client(i);
 		return;
 	}
+	d.client_since[i] = now();
 	cmd = ttst_msg_get(&req, "cmd");
 	if (!cmd) {
 		reply_error(fd, "bad request: no cmd field (expected cmd=update, status or history)");
@@ -528,6 +549,19 @@ static void accept_client(void)
 		return;
 	}
 	d.clients[i] = fd;
+	d.client_since[i] = now();
+}
+
+/* Close client connections idle for longer than --idle-timeout: a local
+ * process must not hold every client slot. */
+static void drop_idle_clients(void)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (d.clients[i] >= 0 && !(d.in_txn && d.clients[i] == d.txn_client) &&
+		    now() - d.client_since[i] > d.idle_s) {
+			reply_error(d.clients[i], "no request for %u s: connection closed", d.idle_s);
+			drop_client(i);
+		}
 }
 
 /* ---- the event loop ------------------------------------------------------- */
@@ -581,8 +615,8 @@ static void signal_readable(void)
 /* Wait at most timeout_ms for events and handle them. */
 static void pump(int timeout_ms)
 {
-	struct pollfd pfd[3 + NROLES + MAX_PENDING + MAX_CLIENTS];
-	int what[3 + NROLES + MAX_PENDING + MAX_CLIENTS];
+	struct pollfd pfd[3 + NROLES + MAX_PENDING + MAX_HANDED + MAX_CLIENTS];
+	int what[3 + NROLES + MAX_PENDING + MAX_HANDED + MAX_CLIENTS];
 	int n = 0;
 
 	pfd[n] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
@@ -598,7 +632,7 @@ static void pump(int timeout_ms)
 		}
 	/* After its hello, a pending connection waits to be matched: its next
 	 * message (F's or R's ready event) is read once it is. */
-	for (int i = 0; i < MAX_PENDING; i++)
+	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
 		if (d.pending[i].fd >= 0 && !d.pending[i].said_hello) {
 			pfd[n] = (struct pollfd){ .fd = d.pending[i].fd, .events = POLLIN };
 			what[n++] = 200 + i;
@@ -791,9 +825,9 @@ static int handed_connection(enum role r, int *theirs)
 {
 	int sv[2], i;
 
-	for (i = 0; i < MAX_PENDING && d.pending[i].fd >= 0; i++)
+	for (i = MAX_PENDING; i < MAX_PENDING + MAX_HANDED && d.pending[i].fd >= 0; i++)
 		;
-	if (i == MAX_PENDING ||
+	if (i == MAX_PENDING + MAX_HANDED ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
@@ -1110,7 +1144,7 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		free(new_argv);
 	}
 	/* stale pending connections from F or R */
-	for (int i = 0; i < MAX_PENDING; i++)
+	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
 		if (d.pending[i].fd >= 0 && d.pending[i].said_hello)
 			close_pending(&d.pending[i]);
 
@@ -1145,7 +1179,8 @@ static void run_update(int cfd, const struct ttst_msg *req)
 static void usage(FILE *f, int status) __attribute__((noreturn));
 static void usage(FILE *f, int status)
 {
-	fputs("usage: ttstd [--name N] [--socket PATH] [--timeout SECONDS] [--log FILE] -- PROGRAM [ARGS...]\n"
+	fputs("usage: ttstd [--name N] [--socket PATH] [--timeout SECONDS] [--idle-timeout SECONDS]\n"
+	      "             [--log FILE] -- PROGRAM [ARGS...]\n"
 	      "Supervise PROGRAM (linked with libstf) and live-update it on request of\n"
 	      "ttst-ctl(1).  See ttstd(8).\n", f);
 	exit(status);
@@ -1217,6 +1252,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -1227,8 +1263,9 @@ int main(int argc, char **argv)
 
 	open_std_fds();
 	d.timeout_s = 10;
+	d.idle_s = 60;
 	d.log = stderr;
-	while ((c = getopt_long(argc, argv, "+n:s:t:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:s:t:l:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 's': sock = optarg; break;
@@ -1238,6 +1275,14 @@ int main(int argc, char **argv)
 			d.timeout_s = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || errno || d.timeout_s == 0 || d.timeout_s > 3600) {
 				fprintf(stderr, "ttstd: --timeout needs 1..3600 seconds, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'i':
+			errno = 0;
+			d.idle_s = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || errno || d.idle_s == 0 || d.idle_s > 86400) {
+				fprintf(stderr, "ttstd: --idle-timeout needs 1..86400 seconds, not '%s'\n", optarg);
 				return 2;
 			}
 			break;
@@ -1287,7 +1332,7 @@ int main(int argc, char **argv)
 	d.prog_lfd = listen_on(d.prog_sock);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		d.clients[i] = -1;
-	for (int i = 0; i < MAX_PENDING; i++)
+	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
 		d.pending[i].fd = -1;
 	for (int r = 0; r < NROLES; r++)
 		d.proc[r].fd = -1; /* not proc_reset: descriptor 0 is not ours to close */
@@ -1311,6 +1356,7 @@ int main(int argc, char **argv)
 			break;
 		pump(1000); /* also ages unidentified connections */
 		match_pending();
+		drop_idle_clients();
 	}
 	char how[128];
 	status = d.proc[PAST].status;
