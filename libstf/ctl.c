@@ -490,6 +490,7 @@ static void cmd_commit(void)
 	 * them as they were if the update rolls back. */
 	stf__epoll_commit();
 	stf__signals_commit();
+	stf__stderr_release();
 	stf__set_role(STF_ROLE_NORMAL);
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
@@ -832,7 +833,11 @@ __attribute__((constructor)) static void ctl_init(void)
 	ttst_msg_add(&hello, "hello", "1");
 	ttst_msg_add(&hello, "role", role_word(r));
 	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
-	if (ttst_msg_send(fd, &hello, -1) < 0) {
+	int captured = r != STF_ROLE_NORMAL ? stf__stderr_capture() : -1;
+	int sent = ttst_msg_send(fd, &hello, captured);
+	if (captured >= 0)
+		close(captured);  /* ttstd's now; descriptor 2 writes into it */
+	if (sent < 0) {
 		warn("cannot greet ttstd: %s", strerror(errno));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +28,9 @@ static uint64_t cleared[MAX_TRACKED / 64];
 
 /* F, R: P's control descriptor and the number our own connection had. */
 static int past_own = -1, handed_number = -1;
+
+/* F, R: the program's descriptor 2 while stf__stderr_capture holds 2. */
+static int saved_stderr = -1;
 
 /* The directory each_fd() reads: it may take a number the program had. */
 static int listing = -1;
@@ -197,7 +201,7 @@ static int check_one(int fd, void *ctx)
 	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)c->past, fd);
 	if (stat(path, &theirs) < 0)
 		return 0; /* closed meanwhile, or not ours to see */
-	snprintf(mine, sizeof mine, "/proc/self/fd/%d", fd);
+	snprintf(mine, sizeof mine, "/proc/self/fd/%d", fd == 2 && saved_stderr >= 0 ? saved_stderr : fd);
 	if (fd != listing && stat(mine, &ours) == 0 && ours.st_dev == theirs.st_dev &&
 	    ours.st_ino == theirs.st_ino)
 		return 0;
@@ -219,4 +223,39 @@ int stf__fds_check_past(pid_t past, char *err, size_t errlen)
 	int rc = each_fd(past, check_one, &c);
 
 	return rc > 0 ? -1 : 0; /* an unreadable list: the transfer says why */
+}
+
+int stf__stderr_capture(void)
+{
+	int cap = memfd_create("stf-stderr", MFD_CLOEXEC), keep = -1;
+
+	if (cap >= 0 && fcntl(2, F_GETFD) >= 0)
+		keep = stf__fd_high(fcntl(2, F_DUPFD_CLOEXEC, 3));
+	if (cap < 0 || keep < 0 || dup2(cap, 2) < 0) {
+		if (cap >= 0)
+			close(cap);
+		if (keep >= 0)
+			close(keep);
+		return -1;
+	}
+	saved_stderr = keep;
+	return cap;
+}
+
+void stf__stderr_release(void)
+{
+	char buf[4096];
+	off_t off = 0;
+	ssize_t n;
+
+	if (saved_stderr < 0)
+		return;
+	while ((n = pread(2, buf, sizeof buf, off)) > 0) {
+		off += n;
+		if (write(saved_stderr, buf, (size_t)n) < 0)
+			break;
+	}
+	dup2(saved_stderr, 2);  /* without close-on-exec, as P's */
+	close(saved_stderr);
+	saved_stderr = -1;
 }

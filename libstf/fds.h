@@ -48,4 +48,17 @@ void stf__fds_note(const char *value, int handed);
  */
 int stf__fds_check_past(pid_t past, char *err, size_t errlen);
 
+/*
+ * F, R at start: capture what the process writes to descriptor 2 until the
+ * commit, for ttstd to quote when the process dies before it (its exit
+ * alone seldom says why).  The capture is a memfd, returned for ttstd;
+ * the program's own stderr is kept at a high number meanwhile.  -1 if
+ * there is nothing to capture with (then nothing changed).
+ */
+int stf__stderr_capture(void);
+
+/* F at commit: what was captured goes to the program's stderr, which is
+ * descriptor 2 again. */
+void stf__stderr_release(void);
+
 #endif /* STF_FDS_H */

@@ -351,7 +351,7 @@ static void print_status(const struct ttst_msg *m)
 		if (strcmp(m->key[i], "arg") == 0)
 			printf(" %s", m->val[i]);
 	printf("\nstate:    %s%s\n", ttst_msg_get(m, "state"),
-	       ttst_msg_u64(m, "connected", 0) ? "" : " (not connected to ttstd: is it linked with libstf?)");
+	       ttst_msg_u64(m, "connected", 0) ? "" : " (not connected to ttstd yet)");
 	printf("uptime:   %s s (ttstd: %s s)\n", ttst_msg_get(m, "uptime"),
 	       ttst_msg_get(m, "ttstd_uptime"));
 	printf("updates:  %s\n", ttst_msg_get(m, "transactions"));

@@ -66,6 +66,7 @@ struct proc {
 	uint64_t root;      /* address of its struct stf_root */
 	char refused[512];  /* F/R: why its connection was refused (another
 	                       process took its place) */
+	int stderr_fd;      /* F/R until the commit: what it writes to stderr */
 	int has_reply;
 	struct ttst_msg reply;
 };
@@ -80,6 +81,7 @@ struct pending {
 	int said_hello;
 	double since;
 	int handed;  /* our end of a socketpair handed to F or R through P */
+	int stderr_fd; /* F, R: the capture of their stderr, sent with the hello */
 };
 
 static struct {
@@ -200,8 +202,11 @@ static void proc_reset(struct proc *p)
 {
 	if (p->fd >= 0)
 		close(p->fd);
+	if (p->stderr_fd > 0)
+		close(p->stderr_fd);
 	memset(p, 0, sizeof *p);
 	p->fd = -1;
+	p->stderr_fd = -1;
 }
 
 /* ---- sockets ----------------------------------------------------------- */
@@ -263,6 +268,9 @@ static void close_pending(struct pending *pe)
 {
 	refuse_close(pe->fd);
 	pe->fd = -1;
+	if (pe->stderr_fd > 0)
+		close(pe->stderr_fd);
+	pe->stderr_fd = -1;
 }
 
 /* Attach pending hellos whose pid and role are now expected. */
@@ -294,6 +302,10 @@ static void match_pending(void)
 		} else if (p->pid == pe->pid && p->fd < 0 && !p->exited) {
 			p->fd = pe->fd;
 			pe->fd = -1;
+			if (p->stderr_fd > 0)
+				close(p->stderr_fd);
+			p->stderr_fd = pe->stderr_fd;
+			pe->stderr_fd = -1;
 			logmsg("%s version pid %d connected", role_name[pe->role], (int)p->pid);
 		} else if (!d.in_txn || now() - pe->since > d.timeout_s) {
 			if (pe->role == PAST && p->pid != pe->pid)
@@ -345,7 +357,7 @@ static void accept_program(void)
 		d.pending[oldest].fd = -1;
 		i = oldest;
 	}
-	d.pending[i] = (struct pending){ .fd = fd, .pid = uc.pid, .since = now() };
+	d.pending[i] = (struct pending){ .fd = fd, .pid = uc.pid, .since = now(), .stderr_fd = -1 };
 }
 
 /* The first message on a program connection: `hello role=R`. */
@@ -354,8 +366,13 @@ static void pending_readable(struct pending *pe)
 	struct ttst_msg m;
 	char err[256];
 	const char *role;
-	int r = ttst_msg_recv(pe->fd, &m, NULL, err, sizeof err);
+	int passed;
+	int r = ttst_msg_recv(pe->fd, &m, &passed, err, sizeof err);
 
+	if (passed >= 0 && pe->stderr_fd < 0)
+		pe->stderr_fd = passed;
+	else if (passed >= 0)
+		close(passed);
 	if (r <= 0) {
 		if (r < 0 && errno == EBADMSG)
 			reply_error(pe->fd, "%s", err);
@@ -684,23 +701,73 @@ struct txn {
 	struct ttst_msgbuf rep;
 };
 
+/* What an exit status of F or R means, beyond its number. */
+static const char *status_meaning(int status)
+{
+	if (!WIFEXITED(status))
+		return "";
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return " (it ended on its own before it was committed: a new version "
+		       "must run on to its first update point)";
+	case 70:
+		return " (libstf's code for a lost control connection: the program closed "
+		       "it, or ttstd refused or dropped it)";
+	case 127:
+		return " (it could not be executed, or a library it needs is missing)";
+	default:
+		return "";
+	}
+}
+
+/* "; its stderr ends: '...'" from the capture of F's or R's stderr: the
+ * last lines, on one line; "" if it wrote nothing. */
+static void stderr_tail(const struct proc *p, char *buf, size_t len)
+{
+	char raw[320], *s;
+	struct stat st;
+	off_t from;
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (p->stderr_fd <= 0 || fstat(p->stderr_fd, &st) < 0 || st.st_size == 0)
+		return;
+	from = st.st_size > (off_t)sizeof raw - 1 ? st.st_size - (off_t)sizeof raw + 1 : 0;
+	n = pread(p->stderr_fd, raw, sizeof raw - 1, from);
+	if (n <= 0)
+		return;
+	raw[n] = '\0';
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
+		raw[--n] = '\0';
+	s = raw;
+	if (from > 0 && strchr(s, '\n'))  /* a whole first line */
+		s = strchr(s, '\n') + 1;
+	for (char *c = s; *c; c++)
+		if (*c == '\n')
+			*c = '|';
+		else if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	snprintf(buf, len, "; its stderr ends: '%s%s'", from > 0 ? "..." : "", s);
+}
+
 /* Why process r failed, once it died or hung up (waits briefly for the
  * exit status so the report can name the signal). */
 static void describe_failure(enum role r, enum phase ph, char *buf, size_t len)
 {
 	struct proc *p = &d.proc[r];
 	double until = now() + EXIT_GRACE_MS / 1e3;
-	char how[128];
+	char how[128], tail[400];
 
 	while (!p->exited && now() < until)
 		pump(20);
+	stderr_tail(p, tail, sizeof tail);
 	if (p->exited) {
 		describe_status(p->status, how, sizeof how);
-		snprintf(buf, len, "%s version (pid %d) %s during %s", role_name[r],
-			 (int)p->pid, how, phase_name[ph]);
+		snprintf(buf, len, "%s version (pid %d) %s during %s%s%s", role_name[r],
+			 (int)p->pid, how, phase_name[ph], status_meaning(p->status), tail);
 	} else {
-		snprintf(buf, len, "%s version (pid %d) closed its control connection during %s",
-			 role_name[r], (int)p->pid, phase_name[ph]);
+		snprintf(buf, len, "%s version (pid %d) closed its control connection during %s%s",
+			 role_name[r], (int)p->pid, phase_name[ph], tail);
 	}
 }
 
@@ -831,7 +898,8 @@ static int handed_connection(enum role r, int *theirs)
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	d.pending[i] = (struct pending){ .fd = sv[0], .role = r, .since = now(), .handed = 1 };
+	d.pending[i] = (struct pending){ .fd = sv[0], .role = r, .since = now(), .handed = 1,
+					 .stderr_fd = -1 };
 	*theirs = sv[1];
 	return i;
 }
@@ -979,8 +1047,11 @@ static int commit(struct txn *t, const char *new_path, char **new_argv)
 	proc_reset(&d.proc[REVERSED]);
 	d.proc[PAST] = d.proc[FUTURE];
 	d.proc[PAST].ready = 0;
+	if (d.proc[PAST].stderr_fd >= 0)
+		close(d.proc[PAST].stderr_fd); /* F released it to its stderr */
+	d.proc[PAST].stderr_fd = -1;
 	memset(&d.proc[FUTURE], 0, sizeof d.proc[FUTURE]);
-	d.proc[FUTURE].fd = -1;
+	d.proc[FUTURE].fd = d.proc[FUTURE].stderr_fd = -1;
 	for (int i = 0; d.argv[i]; i++)
 		free(d.argv[i]);
 	free(d.argv);
@@ -1081,8 +1152,16 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		return;
 	}
 	if (d.proc[PAST].fd < 0) {
-		reply_error(cfd, "program pid %d is not connected to ttstd: is it linked with libstf?",
-			    (int)d.proc[PAST].pid);
+		if (d.proc[PAST].hung_up)
+			reply_error(cfd, "program pid %d closed its control connection to ttstd "
+				    "(does it close every descriptor at start?): it cannot be updated",
+				    (int)d.proc[PAST].pid);
+		else if (ttstd_check_binary(d.binary, why, sizeof why) == 0)
+			reply_error(cfd, "program pid %d has not connected to ttstd yet (it is "
+				    "starting): retry in a moment", (int)d.proc[PAST].pid);
+		else
+			reply_error(cfd, "program pid %d is not connected to ttstd: %s",
+				    (int)d.proc[PAST].pid, why);
 		return;
 	}
 	if (ttstd_check_binary(new_path, why, sizeof why) < 0) {
@@ -1148,6 +1227,13 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		if (d.pending[i].fd >= 0 && d.pending[i].said_hello)
 			close_pending(&d.pending[i]);
 
+	if (fault && !ok) {
+		/* the fault injected on request is the cause, whatever it broke */
+		char cause[sizeof t.reason];
+
+		snprintf(cause, sizeof cause, "injected fault %.40s: %.1100s", fault, t.reason);
+		memcpy(t.reason, cause, sizeof t.reason);
+	}
 	ttst_msg_add(&t.rep, "outcome", committed ? "committed" : ok ? "validated" : "rolled-back");
 	if (!committed)
 		ttst_msg_add(&t.rep, "reason", t.reason);
@@ -1333,9 +1419,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		d.clients[i] = -1;
 	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
-		d.pending[i].fd = -1;
+		d.pending[i].fd = d.pending[i].stderr_fd = -1;
 	for (int r = 0; r < NROLES; r++)
-		d.proc[r].fd = -1; /* not proc_reset: descriptor 0 is not ours to close */
+		d.proc[r].fd = d.proc[r].stderr_fd = -1; /* not proc_reset: 0 is not ours */
 
 	d.argv = calloc((size_t)(argc - optind) + 1, sizeof *d.argv);
 	for (int i = optind; i < argc; i++)
