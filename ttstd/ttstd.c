@@ -92,6 +92,8 @@ static struct {
 	unsigned timeout_s;
 	unsigned idle_s;  /* a client connection without a request is closed after */
 	int client_lfd, prog_lfd, sigfd;
+	int reserve_fd;           /* spent to refuse a connection when out of descriptors */
+	double accept_paused_until; /* no descriptor even for that: listeners rest */
 	struct proc proc[NROLES];
 	char **argv;      /* the running version's argv (argv[0] = binary) */
 	char binary[PATH_MAX];
@@ -322,9 +324,39 @@ static void match_pending(void)
 	}
 }
 
+/*
+ * accept4 on a listening socket.  Out of descriptors (EMFILE, ENFILE), the
+ * connection would stay queued and poll would report it again at once,
+ * forever: spend the reserve descriptor to take it and refuse it with the
+ * reason; without even that, stop listening for a second.
+ */
+static int accept_or_refuse(int lfd)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
+		return fd;
+	if (d.reserve_fd >= 0) {
+		close(d.reserve_fd);
+		d.reserve_fd = -1;
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			reply_error(fd, "ttstd is out of file descriptors: retry later");
+			refuse_close(fd);
+		}
+		d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (d.reserve_fd < 0 || fd < 0) {
+		if (d.accept_paused_until == 0)
+			logmsg("out of file descriptors: not accepting connections for 1 s");
+		d.accept_paused_until = now() + 1;
+	}
+	return -1;
+}
+
 static void accept_program(void)
 {
-	int fd = accept4(d.prog_lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = accept_or_refuse(d.prog_lfd);
 	struct ucred uc;
 	int i;
 
@@ -545,7 +577,7 @@ static void client_readable(int i)
 
 static void accept_client(void)
 {
-	int fd = accept4(d.client_lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	int fd = accept_or_refuse(d.client_lfd);
 	struct ucred uc;
 	int i;
 
@@ -638,10 +670,19 @@ static void pump(int timeout_ms)
 
 	pfd[n] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
 	what[n++] = -1;
-	pfd[n] = (struct pollfd){ .fd = d.client_lfd, .events = POLLIN };
-	what[n++] = -2;
-	pfd[n] = (struct pollfd){ .fd = d.prog_lfd, .events = POLLIN };
-	what[n++] = -3;
+	if (d.accept_paused_until && now() >= d.accept_paused_until) {
+		d.accept_paused_until = 0;
+		if (d.reserve_fd < 0)
+			d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!d.accept_paused_until) {
+		pfd[n] = (struct pollfd){ .fd = d.client_lfd, .events = POLLIN };
+		what[n++] = -2;
+		pfd[n] = (struct pollfd){ .fd = d.prog_lfd, .events = POLLIN };
+		what[n++] = -3;
+	} else if (timeout_ms > 250) {
+		timeout_ms = 250; /* to listen again in time */
+	}
 	for (int r = 0; r < NROLES; r++)
 		if (d.proc[r].fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = d.proc[r].fd, .events = POLLIN };
@@ -1416,6 +1457,7 @@ int main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 	d.client_lfd = listen_on(d.sock);
 	d.prog_lfd = listen_on(d.prog_sock);
+	d.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (int i = 0; i < MAX_CLIENTS; i++)
 		d.clients[i] = -1;
 	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
