@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -491,6 +492,8 @@ static void cmd_commit(void)
 	stf__epoll_commit();
 	stf__signals_commit();
 	stf__stderr_release();
+	/* the transfer's working memory, freed, goes back to the system */
+	malloc_trim(0);
 	stf__set_role(STF_ROLE_NORMAL);
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
@@ -852,8 +855,9 @@ __attribute__((constructor)) static void ctl_init(void)
 	/* The thread takes no signals: they are the program's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&th, NULL, ctl_thread, NULL) != 0) {
-		warn("cannot start the control thread");
+	int rc_thread = stf__own_thread(&th, ctl_thread, NULL);
+	if (rc_thread != 0) {
+		warn("cannot start the control thread: %s", strerror(rc_thread));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
 		close(fd);
