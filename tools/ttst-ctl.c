@@ -306,7 +306,7 @@ static void print_update(const struct ttst_msg *m)
 		{ "t_forward", "forward" }, { "fwd_seconds_metadata", "(metadata" },
 		{ "t_start_reversed", "start-reversed" }, { "t_backward", "backward" },
 		{ "t_diff", "diff" }, { "t_commit", "commit" }, { "t_rollback", "rollback" },
-		{ "t_total", "total" }, { "t_downtime", "(program paused" },
+		{ "t_watch", "watch" }, { "t_total", "total" }, { "t_downtime", "(program paused" },
 	};
 	const char *outcome = ttst_msg_get(m, "outcome");
 	const char *reason = ttst_msg_get(m, "reason");
@@ -318,6 +318,8 @@ static void print_update(const struct ttst_msg *m)
 		printf("committed: %s runs as pid %s (was pid %s)\n", nw ? nw : "?",
 		       ttst_msg_get(m, "future") ? ttst_msg_get(m, "future") : "?",
 		       ttst_msg_get(m, "past") ? ttst_msg_get(m, "past") : "?");
+	else if (strcmp(outcome, "reverted") == 0)
+		printf("reverted after the commit: %s\n", reason ? reason : "(no reason given)");
 	else if (strcmp(outcome, "validated") == 0)
 		printf("validated (dry run, rolled back, nothing changed): %s\n", nw ? nw : "?");
 	else
@@ -381,6 +383,7 @@ static int cmd_update(int fd, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fault", required_argument, NULL, 'f' },
+		{ "watch", required_argument, NULL, 'w' },
 		{ 0 }
 	};
 	struct ttst_msgbuf req;
@@ -388,7 +391,7 @@ static int cmd_update(int fd, int argc, char **argv)
 	char path[PATH_MAX], *end;
 	struct stat st;
 	const char *fault = NULL, *outcome;
-	unsigned long timeout = 0;
+	unsigned long timeout = 0, watch = 0;
 	int c, dry_run = 0;
 
 	optind = 1;
@@ -406,9 +409,17 @@ static int cmd_update(int fd, int argc, char **argv)
 			if (*end || errno || timeout == 0 || timeout > 3600)
 				fail("--timeout needs 1..3600 seconds, not '%s'", optarg);
 			break;
+		case 'w':
+			errno = 0;
+			watch = strtoul(optarg, &end, 10);
+			if (*end || errno || watch == 0 || watch > 3600)
+				fail("--watch needs 1..3600 seconds, not '%s'", optarg);
+			break;
 		default: usage(stderr, EXIT_USAGE);
 		}
 	}
+	if (watch && dry_run)
+		fail("--watch and --dry-run exclude each other: a dry run commits nothing to watch");
 	if (optind >= argc)
 		fail("update needs the new binary: ttst-ctl update [--dry-run] NEW [ARGS...]");
 	if (!realpath(argv[optind], path))
@@ -427,6 +438,8 @@ static int cmd_update(int fd, int argc, char **argv)
 		ttst_msg_addf(&req, "timeout", "%lu", timeout);
 	if (fault)
 		ttst_msg_add(&req, "fault", fault);
+	if (watch)
+		ttst_msg_addf(&req, "watch", "%lu", watch);
 	if (optind + 2 == argc && strcmp(argv[optind + 1], "--") == 0)
 		ttst_msg_add(&req, "no_args", "1");
 	else
@@ -445,7 +458,7 @@ static int cmd_update(int fd, int argc, char **argv)
 		receive(fd, &rep);
 		timeout = (unsigned long)ttst_msg_u64(&rep, "timeout", 3600);
 	}
-	set_wait((unsigned)timeout + UPDATE_MARGIN_S);
+	set_wait((unsigned)(timeout + watch) + UPDATE_MARGIN_S);
 	send_request(fd, &req);
 	receive(fd, &rep);
 	if (json) {

@@ -51,8 +51,9 @@
                               (libstf does in the program's constructor) */
 #define EXIT_GRACE_MS 1000 /* wait for a dying process to be reaped */
 
-enum role { PAST, FUTURE, REVERSED, NROLES };
-static const char *const role_name[NROLES] = { "past", "future", "reversed" };
+/* WATCHED: the past version kept frozen after a commit with a watch. */
+enum role { PAST, FUTURE, REVERSED, WATCHED, NROLES };
+static const char *const role_name[NROLES] = { "past", "future", "reversed", "watched past" };
 
 /* A process taking part in the supervision: the program (PAST), and F and R
  * during a transaction. */
@@ -98,6 +99,11 @@ static struct {
 	char **argv;      /* the running version's argv (argv[0] = binary) */
 	char binary[PATH_MAX];
 	time_t version_started, ttstd_started;
+	/* the watched past version's, while a watch runs */
+	int watching;
+	char **watched_argv;
+	char watched_binary[PATH_MAX];
+	time_t watched_started;
 	int clients[MAX_CLIENTS];
 	double client_since[MAX_CLIENTS]; /* connected, or its last request */
 	struct pending pending[MAX_PENDING + MAX_HANDED];
@@ -418,7 +424,7 @@ static void pending_readable(struct pending *pe)
 		close_pending(pe);
 		return;
 	}
-	for (int i = 0; i < NROLES; i++)
+	for (int i = 0; i <= REVERSED; i++)
 		if (strcmp(role, role_name[i]) == 0 && (!pe->handed || pe->role == (enum role)i)) {
 			pe->role = (enum role)i;
 			pe->said_hello = 1;
@@ -488,7 +494,7 @@ static void send_status(int fd)
 	ttst_msg_addf(&m, "uptime", "%lld", (long long)(time(NULL) - d.version_started));
 	ttst_msg_addf(&m, "ttstd_uptime", "%lld", (long long)(time(NULL) - d.ttstd_started));
 	ttst_msg_add(&m, "connected", p->fd >= 0 ? "1" : "0");
-	ttst_msg_add(&m, "state", d.in_txn ? "updating" : "running");
+	ttst_msg_add(&m, "state", d.watching ? "watching" : d.in_txn ? "updating" : "running");
 	ttst_msg_addf(&m, "transactions", "%u", d.ntxn);
 	ttst_msg_addf(&m, "timeout", "%u", d.timeout_s);
 	if (d.ntxn) {
@@ -1058,6 +1064,13 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	return timed_call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_");
 }
 
+static void free_argv(char **argv)
+{
+	for (int i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
 static void send_simple(enum role r, const char *cmdname)
 {
 	struct ttst_msgbuf cmd;
@@ -1069,7 +1082,8 @@ static void send_simple(enum role r, const char *cmdname)
 	(void)ttst_msg_send(d.proc[r].fd, &cmd, -1);
 }
 
-static int commit(struct txn *t, const char *new_path, char **new_argv)
+/* With a watch (`watch` > 0), P is kept frozen as WATCHED, with its argv. */
+static int commit(struct txn *t, const char *new_path, char **new_argv, unsigned watch)
 {
 	struct ttst_msgbuf cmd;
 	pid_t old = d.proc[PAST].pid;
@@ -1082,10 +1096,18 @@ static int commit(struct txn *t, const char *new_path, char **new_argv)
 	if (call(t, FUTURE, PH_COMMIT, &cmd, -1, NULL) < 0)
 		return -1;
 	t->thawed = now();
-	send_simple(PAST, "exit");
 	send_simple(REVERSED, "exit");
-	proc_reset(&d.proc[PAST]);
 	proc_reset(&d.proc[REVERSED]);
+	if (watch) {
+		d.proc[WATCHED] = d.proc[PAST];
+		d.watched_argv = d.argv;
+		d.argv = NULL;
+		memcpy(d.watched_binary, d.binary, sizeof d.binary);
+		d.watched_started = d.version_started;
+	} else {
+		send_simple(PAST, "exit");
+		proc_reset(&d.proc[PAST]);
+	}
 	d.proc[PAST] = d.proc[FUTURE];
 	d.proc[PAST].ready = 0;
 	if (d.proc[PAST].stderr_fd >= 0)
@@ -1093,14 +1115,92 @@ static int commit(struct txn *t, const char *new_path, char **new_argv)
 	d.proc[PAST].stderr_fd = -1;
 	memset(&d.proc[FUTURE], 0, sizeof d.proc[FUTURE]);
 	d.proc[FUTURE].fd = d.proc[FUTURE].stderr_fd = -1;
-	for (int i = 0; d.argv[i]; i++)
-		free(d.argv[i]);
-	free(d.argv);
+	free_argv(d.argv);
 	d.argv = new_argv;
 	snprintf(d.binary, sizeof d.binary, "%s", new_path);
 	d.version_started = time(NULL);
 	logmsg("program is now pid %d (was %d): %s", (int)d.proc[PAST].pid, (int)old, d.binary);
 	ttst_msg_addf(&t->rep, "t_commit", "%.6f", now() - t1);
+	return 0;
+}
+
+/*
+ * After a commit with a watch: P stays frozen while F serves.  If F dies
+ * within `seconds`, P serves again (what F did meanwhile is lost: see
+ * ttst-ctl(1)) and the transaction is "reverted": -1 with the reason.
+ * Otherwise P exits: 0.
+ */
+static int watch(struct txn *t, unsigned seconds)
+{
+	struct proc *F = &d.proc[PAST], *P = &d.proc[WATCHED];
+	double start = now(), until = start + seconds;
+	struct ttst_msgbuf cmd;
+	char how[128], saved[sizeof t->reason];
+	pid_t fpid = F->pid;
+
+	d.watching = 1;
+	logmsg("watching pid %d for %u s; pid %d stays frozen meanwhile", (int)F->pid, seconds,
+	       (int)P->pid);
+	while (now() < until && !F->exited && !P->exited && !d.term_signal)
+		pump(until - now() > 0.2 ? 200 : (int)((until - now()) * 1000) + 1);
+	d.watching = 0;
+	ttst_msg_addf(&t->rep, "t_watch", "%.6f", now() - start);
+	if (!F->exited || P->exited) {
+		if (P->exited)
+			logmsg("WARNING: the watched past version pid %d died during the watch",
+			       (int)P->pid);
+		send_simple(WATCHED, "exit");
+		for (double gone = now() + EXIT_GRACE_MS / 1e3; !P->exited && now() < gone;)
+			pump(20);
+		kill_and_reap(WATCHED);
+		free_argv(d.watched_argv);
+		d.watched_argv = NULL;
+		return 0;
+	}
+	describe_status(F->status, how, sizeof how);
+	snprintf(t->reason, sizeof t->reason, "the new version (pid %d) %s %.1f s after the "
+		 "commit, within the %u s watch: the past version pid %d serves again (what the "
+		 "new version did meanwhile is lost)", (int)fpid, how, now() - start, seconds,
+		 (int)P->pid);
+	memcpy(saved, t->reason, sizeof saved);
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "resume");
+	t->deadline = now() + 5;
+	if (call(t, WATCHED, PH_ROLLBACK, &cmd, -1, NULL) < 0)
+		logmsg("WARNING: the past version did not confirm it resumed: %s", t->reason);
+	memcpy(t->reason, saved, sizeof saved);
+	proc_reset(F);
+	d.proc[PAST] = *P;
+	memset(P, 0, sizeof *P);
+	P->fd = P->stderr_fd = -1;
+	free_argv(d.argv);
+	d.argv = d.watched_argv;
+	d.watched_argv = NULL;
+	memcpy(d.binary, d.watched_binary, sizeof d.binary);
+	d.version_started = d.watched_started;
+	logmsg("program is pid %d again (pid %d died during the watch): %s", (int)d.proc[PAST].pid,
+	       (int)fpid, d.binary);
+	return -1;
+}
+
+/* Does process pid hold an epoll instance?  Its descriptor in `fd` if so.
+ * F re-points the registrations of the instances it shares with P at the
+ * commit: P could not serve again after a watch. */
+static int holds_epoll(pid_t pid, int *fd)
+{
+	char path[64], target[64];
+
+	for (int i = 0; i < 4096; i++) {
+		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, i);
+		ssize_t n = readlink(path, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "anon_inode:[eventpoll]") == 0) {
+			*fd = i;
+			return 1;
+		}
+	}
 	return 0;
 }
 
@@ -1160,6 +1260,8 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	const char *new_path = ttst_msg_get(req, "new");
 	const char *fault = ttst_msg_get(req, "fault");
 	unsigned timeout = (unsigned)ttst_msg_u64(req, "timeout", d.timeout_s);
+	unsigned watch_s = (unsigned)ttst_msg_u64(req, "watch", 0);
+	int epfd, reverted = 0;
 	char **new_argv;
 	struct ttst_msgbuf cmd;
 	int ok, quiesced = 0, committed = 0;
@@ -1190,6 +1292,20 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	if (ttst_msg_get(req, "dry_run") && strcmp(ttst_msg_get(req, "dry_run"), "0") &&
 	    strcmp(ttst_msg_get(req, "dry_run"), "1")) {
 		reply_error(cfd, "dry_run must be 0 or 1");
+		return;
+	}
+	if ((ttst_msg_get(req, "watch") && !ttst_msg_u64(req, "watch", 0)) || watch_s > 3600) {
+		reply_error(cfd, "watch must be 1..3600 seconds");
+		return;
+	}
+	if (watch_s && ttst_msg_u64(req, "dry_run", 0) == 1) {
+		reply_error(cfd, "a dry run commits nothing to watch: use either watch or dry_run");
+		return;
+	}
+	if (watch_s && holds_epoll(d.proc[PAST].pid, &epfd)) {
+		reply_error(cfd, "cannot watch pid %d: it holds an epoll instance (descriptor %d), "
+			    "whose registrations the new version re-points at the commit, so it "
+			    "could not serve again; update without a watch", (int)d.proc[PAST].pid, epfd);
 		return;
 	}
 	if (d.proc[PAST].fd < 0) {
@@ -1251,8 +1367,12 @@ static void run_update(int cfd, const struct ttst_msg *req)
 	if (ok && t.dry_run) {
 		snprintf(t.reason, sizeof t.reason, "dry run: every check passed, nothing changed");
 	} else if (ok) {
-		ok = commit(&t, new_path, new_argv) == 0;
+		ok = commit(&t, new_path, new_argv, watch_s) == 0;
 		committed = ok;
+		if (ok && watch_s) {
+			ttst_msg_addf(&t.rep, "watch", "%u", watch_s);
+			reverted = watch(&t, watch_s) < 0;
+		}
 	}
 	if (!committed)
 		rollback(&t, quiesced);
@@ -1275,8 +1395,9 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		snprintf(cause, sizeof cause, "injected fault %.40s: %.1100s", fault, t.reason);
 		memcpy(t.reason, cause, sizeof t.reason);
 	}
-	ttst_msg_add(&t.rep, "outcome", committed ? "committed" : ok ? "validated" : "rolled-back");
-	if (!committed)
+	ttst_msg_add(&t.rep, "outcome", reverted ? "reverted" : committed ? "committed" :
+		     ok ? "validated" : "rolled-back");
+	if (!committed || reverted)
 		ttst_msg_add(&t.rep, "reason", t.reason);
 	if (quiesced && t.thawed > 0)
 		ttst_msg_addf(&t.rep, "t_downtime", "%.6f", t.thawed - t.frozen);
@@ -1285,13 +1406,15 @@ static void run_update(int cfd, const struct ttst_msg *req)
 		ttst_msg_init(&t.rep);
 		ttst_msg_add(&t.rep, "ok", "1");
 		ttst_msg_addf(&t.rep, "id", "%u", id);
-		ttst_msg_add(&t.rep, "outcome", committed ? "committed" : ok ? "validated" : "rolled-back");
+		ttst_msg_add(&t.rep, "outcome", reverted ? "reverted" : committed ? "committed" :
+			     ok ? "validated" : "rolled-back");
 		ttst_msg_add(&t.rep, "reason", "report too large to send");
 	}
 	logmsg("update #%u: %s in %.1f ms (program paused %.1f ms)%s%s", id,
-	       committed ? "committed" : ok ? "validated (dry run), rolled back" : "rolled back",
+	       reverted ? "committed, then reverted" : committed ? "committed" :
+	       ok ? "validated (dry run), rolled back" : "rolled back",
 	       (now() - t.t0) * 1e3, quiesced && t.thawed > 0 ? (t.thawed - t.frozen) * 1e3 : 0.0,
-	       committed ? "" : ": ", committed ? "" : t.reason);
+	       committed && !reverted ? "" : ": ", committed && !reverted ? "" : t.reason);
 	d.history[d.ntxn % HISTORY] = t.rep;
 	d.ntxn++;
 	if (d.txn_client_gone)
