@@ -521,6 +521,18 @@ static void dispatch(int passed_fd)
 		cmd_quiesce();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "spawn") == 0) {
 		cmd_spawn(passed_fd);
+	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "stderr") == 0) {
+		/* what a rolled back F or R wrote to its stderr, which it
+		 * captured (fds.h), goes where it would have gone */
+		char buf[4096];
+		ssize_t n;
+		off_t off = 0;
+
+		while (passed_fd >= 0 && (n = pread(passed_fd, buf, sizeof buf, off)) > 0 &&
+		       write(2, buf, (size_t)n) == n)
+			off += n;
+		reply_begin(1);
+		reply_send();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
 		disallow_reading();
 		stf__fds_restore();

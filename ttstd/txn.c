@@ -497,28 +497,37 @@ static int holds_epoll(pid_t pid, int *fd)
 }
 
 /*
- * Copy what F or R wrote to its stderr (its capture, see libstf/fds.h) into
- * the log before it is killed: after a commit it reaches the program's
- * stderr, after a rollback it would be gone.  The last 64 KiB at most.
+ * What F or R wrote to its stderr (its capture, see libstf/fds.h) after a
+ * rollback: P appends it to its own stderr, where it would have gone had
+ * it not been captured (after a commit F puts it there itself); into our
+ * log if P cannot.  Takes the capture descriptor.
  */
-static void log_captured_stderr(enum role r)
+static void hand_captured_stderr(struct txn *t, enum role r, pid_t pid, int cap)
 {
-	struct proc *p = &ttstd.proc[r];
-	char buf[4096];
+	struct ttst_msgbuf cmd;
+	char buf[4096], saved[sizeof t->reason];
 	struct stat st;
-	off_t off;
+	off_t off = 0;
 	ssize_t n;
 
-	if (p->stderr_fd <= 0 || fstat(p->stderr_fd, &st) < 0 || st.st_size == 0)
+	if (cap <= 0)
 		return;
-	off = st.st_size > 65536 ? st.st_size - 65536 : 0;
-	logmsg("the %s version (pid %d) wrote to its stderr%s:", role_name[r], (int)p->pid,
-	       off ? " (the end)" : "");
-	while ((n = pread(p->stderr_fd, buf, sizeof buf, off)) > 0) {
-		fwrite(buf, 1, (size_t)n, ttstd.log);
-		off += n;
+	if (fstat(cap, &st) == 0 && st.st_size > 0) {
+		ttst_msg_init(&cmd);
+		ttst_msg_add(&cmd, "cmd", "stderr");
+		t->deadline = now() + 2;
+		memcpy(saved, t->reason, sizeof saved);
+		if (call(t, PAST, PH_ROLLBACK, &cmd, cap, NULL) < 0) {
+			logmsg("the %s version (pid %d) wrote to its stderr:", role_name[r], (int)pid);
+			while ((n = pread(cap, buf, sizeof buf, off)) > 0) {
+				fwrite(buf, 1, (size_t)n, ttstd.log);
+				off += n;
+			}
+			fflush(ttstd.log);
+		}
+		memcpy(t->reason, saved, sizeof saved);
 	}
-	fflush(ttstd.log);
+	close(cap);
 }
 
 /* P first (F and R never serve before a commit, so they can be killed
@@ -539,10 +548,18 @@ static void rollback(struct txn *t, int quiesced)
 		memcpy(t->reason, saved, sizeof saved);
 		t->thawed = now();
 	}
-	log_captured_stderr(FUTURE);
-	log_captured_stderr(REVERSED);
-	kill_and_reap(FUTURE);
-	kill_and_reap(REVERSED);
+	for (enum role r = FUTURE; r <= REVERSED; r++) {
+		struct proc *p = &ttstd.proc[r];
+		pid_t pid = p->pid;
+		int cap = p->stderr_fd;
+
+		p->stderr_fd = -1;
+		kill_and_reap(r);  /* first: no more writes to the capture */
+		if (quiesced)
+			hand_captured_stderr(t, r, pid, cap);
+		else if (cap > 0)
+			close(cap);
+	}
 	ttst_msg_addf(&t->rep, "t_rollback", "%.6f", now() - t1);
 }
 
