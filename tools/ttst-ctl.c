@@ -10,11 +10,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proto.h"
@@ -23,20 +26,31 @@
 #define EXIT_ROLLED_BACK 1
 #define EXIT_USAGE 2
 
+/* How long to wait for ttstd by default: status and history are answered
+ * at once by a ttstd that runs; an update takes its own timeout, plus the
+ * watch, plus the bounded commit or rollback. */
+#define DEFAULT_WAIT_S 5
+#define UPDATE_MARGIN_S 20
+
 static int json;
+static unsigned wait_s;      /* --timeout: 0 for the defaults above */
+static const char *sock_path;
+static double deadline;      /* of the request being waited for */
+static double waited_from;
 
 static void usage(FILE *f, int status) __attribute__((noreturn));
 static void usage(FILE *f, int status)
 {
-	fputs("usage: ttst-ctl [-n NAME | --socket PATH] [--json] COMMAND\n"
+	fputs("usage: ttst-ctl [-n NAME | --socket PATH] [--json] [--timeout S] COMMAND\n"
 	      "commands:\n"
-	      "  update [--dry-run] [--timeout S] [--fault KIND[@PHASE]] NEW [ARGS...]\n"
+	      "  update [--dry-run] [--timeout S] [--watch S] [--fault KIND[@PHASE]] NEW [ARGS...]\n"
 	      "         live-update the program to binary NEW (ARGS default to the\n"
 	      "         running version's; a lone `--` after NEW means no arguments)\n"
 	      "  status     pid, binary, arguments, uptime, last transaction\n"
 	      "  history    every transaction ttstd remembers\n"
 	      "exit status: 0 committed (or validated by --dry-run), 1 rolled back,\n"
-	      "2 usage or connection error.  See ttst-ctl(1).\n", f);
+	      "2 usage or connection error (also: ttstd did not answer within --timeout S,\n"
+	      "default 5 s, for an update its own timeout and watch + 20 s).  See ttst-ctl(1).\n", f);
 	exit(status);
 }
 
@@ -53,18 +67,67 @@ static void fail(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void set_wait(unsigned seconds)
+{
+	waited_from = now();
+	deadline = waited_from + (wait_s ? wait_s : seconds);
+}
+
+/* Wait for fd to be ready for `events` until the deadline; exit 2 if not. */
+static void wait_ready(int fd, short events)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		double left = deadline - now();
+		int r;
+
+		if (left <= 0)
+			fail("ttstd at %s did not answer in time: no %s within %.0f s (is it "
+			     "stopped or overloaded? --timeout S waits longer)", sock_path,
+			     events == POLLIN ? "reply" : "room for the request",
+			     deadline - waited_from);
+		r = poll(&p, 1, (int)(left * 1000) + 1);
+		if (r > 0)
+			return;
+		if (r < 0 && errno != EINTR)
+			fail("poll: %s", strerror(errno));
+	}
+}
+
+/* Send a request within the deadline. */
+static void send_request(int fd, const struct ttst_msgbuf *req)
+{
+	wait_ready(fd, POLLOUT);
+	(void)ttst_msg_send(fd, req, -1); /* a refusal is already waiting to be read */
+}
+
 static int connect_to(const char *path, const char *name)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, rc;
 
 	if (strlen(path) >= sizeof sa.sun_path)
 		fail("socket path %s is too long", path);
 	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		fail("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+	/* A full backlog (a stopped ttstd) says EAGAIN: retry until the deadline. */
+	while ((rc = connect(fd, (struct sockaddr *)&sa, sizeof sa)) < 0 && errno == EAGAIN) {
+		if (now() > deadline)
+			fail("ttstd at %s accepts no connection (stopped or overloaded?); "
+			     "nothing was requested", path);
+		usleep(50000);
+	}
+	if (rc < 0) {
 		if (name)
 			fail("cannot connect to %s: %s (is `ttstd --name %s` running as this user?)",
 			     path, strerror(errno), name);
@@ -78,7 +141,10 @@ static int connect_to(const char *path, const char *name)
 static void receive(int fd, struct ttst_msg *m)
 {
 	char err[256];
-	int r = ttst_msg_recv(fd, m, NULL, err, sizeof err);
+	int r;
+
+	wait_ready(fd, POLLIN);
+	r = ttst_msg_recv(fd, m, NULL, err, sizeof err);
 
 	if (r < 0 && errno == EBADMSG)
 		fail("bad reply from ttstd: %s", err);
@@ -240,7 +306,7 @@ static void print_update(const struct ttst_msg *m)
 		{ "t_forward", "forward" }, { "fwd_seconds_metadata", "(metadata" },
 		{ "t_start_reversed", "start-reversed" }, { "t_backward", "backward" },
 		{ "t_diff", "diff" }, { "t_commit", "commit" }, { "t_rollback", "rollback" },
-		{ "t_total", "total" }, { "t_downtime", "(program paused" },
+		{ "t_watch", "watch" }, { "t_total", "total" }, { "t_downtime", "(program paused" },
 	};
 	const char *outcome = ttst_msg_get(m, "outcome");
 	const char *reason = ttst_msg_get(m, "reason");
@@ -252,6 +318,8 @@ static void print_update(const struct ttst_msg *m)
 		printf("committed: %s runs as pid %s (was pid %s)\n", nw ? nw : "?",
 		       ttst_msg_get(m, "future") ? ttst_msg_get(m, "future") : "?",
 		       ttst_msg_get(m, "past") ? ttst_msg_get(m, "past") : "?");
+	else if (strcmp(outcome, "reverted") == 0)
+		printf("reverted after the commit: %s\n", reason ? reason : "(no reason given)");
 	else if (strcmp(outcome, "validated") == 0)
 		printf("validated (dry run, rolled back, nothing changed): %s\n", nw ? nw : "?");
 	else
@@ -285,7 +353,7 @@ static void print_status(const struct ttst_msg *m)
 		if (strcmp(m->key[i], "arg") == 0)
 			printf(" %s", m->val[i]);
 	printf("\nstate:    %s%s\n", ttst_msg_get(m, "state"),
-	       ttst_msg_u64(m, "connected", 0) ? "" : " (not connected to ttstd: is it linked with libstf?)");
+	       ttst_msg_u64(m, "connected", 0) ? "" : " (not connected to ttstd yet)");
 	printf("uptime:   %s s (ttstd: %s s)\n", ttst_msg_get(m, "uptime"),
 	       ttst_msg_get(m, "ttstd_uptime"));
 	printf("updates:  %s\n", ttst_msg_get(m, "transactions"));
@@ -315,13 +383,15 @@ static int cmd_update(int fd, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fault", required_argument, NULL, 'f' },
+		{ "watch", required_argument, NULL, 'w' },
 		{ 0 }
 	};
 	struct ttst_msgbuf req;
 	static struct ttst_msg rep;
 	char path[PATH_MAX], *end;
+	struct stat st;
 	const char *fault = NULL, *outcome;
-	unsigned long timeout = 0;
+	unsigned long timeout = 0, watch = 0;
 	int c, dry_run = 0;
 
 	optind = 1;
@@ -339,15 +409,26 @@ static int cmd_update(int fd, int argc, char **argv)
 			if (*end || errno || timeout == 0 || timeout > 3600)
 				fail("--timeout needs 1..3600 seconds, not '%s'", optarg);
 			break;
+		case 'w':
+			errno = 0;
+			watch = strtoul(optarg, &end, 10);
+			if (*end || errno || watch == 0 || watch > 3600)
+				fail("--watch needs 1..3600 seconds, not '%s'", optarg);
+			break;
 		default: usage(stderr, EXIT_USAGE);
 		}
 	}
+	if (watch && dry_run)
+		fail("--watch and --dry-run exclude each other: a dry run commits nothing to watch");
 	if (optind >= argc)
 		fail("update needs the new binary: ttst-ctl update [--dry-run] NEW [ARGS...]");
 	if (!realpath(argv[optind], path))
 		fail("new binary %s: %s", argv[optind], strerror(errno));
 	if (access(path, X_OK) < 0)
 		fail("new binary %s is not executable: %s", path, strerror(errno));
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		fail("new binary %s is not a regular file: the new version must be an "
+		     "executable file", path);
 	ttst_msg_init(&req);
 	ttst_msg_add(&req, "cmd", "update");
 	ttst_msg_add(&req, "new", path);
@@ -357,6 +438,8 @@ static int cmd_update(int fd, int argc, char **argv)
 		ttst_msg_addf(&req, "timeout", "%lu", timeout);
 	if (fault)
 		ttst_msg_add(&req, "fault", fault);
+	if (watch)
+		ttst_msg_addf(&req, "watch", "%lu", watch);
 	if (optind + 2 == argc && strcmp(argv[optind + 1], "--") == 0)
 		ttst_msg_add(&req, "no_args", "1");
 	else
@@ -364,7 +447,19 @@ static int cmd_update(int fd, int argc, char **argv)
 			ttst_msg_add(&req, "arg", argv[i]);
 	if (req.overflow)
 		fail("request too large: at most %d bytes of arguments", TTST_MSG_MAX);
-	(void)ttst_msg_send(fd, &req, -1); /* a refusal is already waiting to be read */
+	if (!timeout) {
+		/* ttstd's own timeout bounds the wait: ask for it (and see
+		 * that ttstd answers at all) */
+		struct ttst_msgbuf probe;
+
+		ttst_msg_init(&probe);
+		ttst_msg_add(&probe, "cmd", "status");
+		send_request(fd, &probe);
+		receive(fd, &rep);
+		timeout = (unsigned long)ttst_msg_u64(&rep, "timeout", 3600);
+	}
+	set_wait((unsigned)(timeout + watch) + UPDATE_MARGIN_S);
+	send_request(fd, &req);
 	receive(fd, &rep);
 	if (json) {
 		json_record(&rep);
@@ -385,7 +480,7 @@ static int cmd_simple(int fd, const char *cmd)
 
 	ttst_msg_init(&req);
 	ttst_msg_add(&req, "cmd", cmd);
-	(void)ttst_msg_send(fd, &req, -1);
+	send_request(fd, &req);
 	if (strcmp(cmd, "status") == 0) {
 		receive(fd, &rep);
 		if (json) {
@@ -423,18 +518,27 @@ int main(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *name = NULL, *sock = NULL, *cmd;
-	char path[PATH_MAX];
+	char path[PATH_MAX], *end;
+	unsigned long w;
 	int c, fd;
 
-	while ((c = getopt_long(argc, argv, "+n:s:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:s:jt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 's': sock = optarg; break;
 		case 'j': json = 1; break;
+		case 't':
+			errno = 0;
+			w = strtoul(optarg, &end, 10);
+			if (*end || errno || w == 0 || w > 86400)
+				fail("--timeout needs 1..86400 seconds, not '%s'", optarg);
+			wait_s = (unsigned)w;
+			break;
 		case 'h': usage(stdout, 0);
 		default: usage(stderr, EXIT_USAGE);
 		}
@@ -457,6 +561,8 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof path, "%s/%s.sock", dir, name);
 		sock = path;
 	}
+	sock_path = sock;
+	set_wait(DEFAULT_WAIT_S);
 	fd = connect_to(sock, name);
 	if (strcmp(cmd, "update") == 0)
 		return cmd_update(fd, argc - optind, argv + optind);

@@ -65,12 +65,22 @@ int ttstd_check_binary(const char *path, char *err, size_t errlen)
 	Elf64_Shdr *sh = NULL;
 	char *names = NULL;
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	/* O_NONBLOCK: opening a FIFO would wait for a writer, and a device
+	 * may do anything; only a regular file is read. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc = -1;
 	int units = 0;
 	const Elf64_Shdr *dyn = NULL, *dynstr = NULL;
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file (%s): the new version must be "
+			 "an executable file", path, S_ISFIFO(st.st_mode) ? "a FIFO" :
+			 S_ISCHR(st.st_mode) ? "a character device" :
+			 S_ISBLK(st.st_mode) ? "a block device" : S_ISDIR(st.st_mode) ? "a directory" :
+			 S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
 		goto out;
 	}
 	/* A script (a libtool wrapper, a launcher that execs the program)

@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 /*
- * Check, before the running version is touched, that `path` is an x86-64
+ * Check, before the running version is touched, that `path` is a regular
+ * file (never opened blocking: a FIFO would hang ttstd), an x86-64
  * ELF executable carrying ttst metadata (built with the stf.so plugin) and
  * linked with libstf.  Without either, the new version could never receive
  * the state: the update would only pause the program until it times out.

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 #include "alloc.h"
 #include "ctl.h"
 #include "epoll.h"
+#include "fds.h"
 #include "respawn.h"
 #include "signals.h"
 #include "root.h"
@@ -234,7 +236,7 @@ static int env_is_ours(const char *e)
 {
 	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_CTL_FD "=", STF_ENV_ROLE "=",
 					    STF_ENV_PAST "=", STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
-					    STF_ENV_SIGNALS "=" };
+					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
 		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
@@ -350,7 +352,7 @@ static void cmd_spawn(int passed_fd)
 	static char *argv[TTST_MSG_FIELDS + 1];
 	static char *envp[MAX_ENV + 8];
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
-	static char e_base[48], e_fault[256], e_signals[4096];
+	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192];
 	const char *role = ttst_msg_get(&in, "role");
 	const char *path = ttst_msg_get(&in, "path");
 	const char *fault = ttst_msg_get(&in, "fault");
@@ -403,6 +405,11 @@ static void cmd_spawn(int passed_fd)
 	envp[envc++] = e_role;
 	envp[envc++] = e_past;
 	envp[envc++] = e_base;
+	if (stf__fds_describe(ctl.fd, e_fds, sizeof e_fds) < 0)
+		warn("too many close-on-exec descriptors to name: the new version keeps "
+		     "them open across its own exec");
+	else
+		envp[envc++] = e_fds;
 	if (fault) {
 		snprintf(e_fault, sizeof e_fault, "%s=%s", STF_ENV_FAULT, fault);
 		envp[envc++] = e_fault;
@@ -460,6 +467,8 @@ static void cmd_quiesce(void)
 			    "an update point" : "");
 		return;
 	}
+	/* F and R get every descriptor through their exec */
+	stf__fds_open_for_exec(ctl.fd);
 	reply_begin(1);
 	ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
 	ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
@@ -482,6 +491,9 @@ static void cmd_commit(void)
 	 * them as they were if the update rolls back. */
 	stf__epoll_commit();
 	stf__signals_commit();
+	stf__stderr_release();
+	/* the transfer's working memory, freed, goes back to the system */
+	malloc_trim(0);
 	stf__set_role(STF_ROLE_NORMAL);
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
@@ -509,8 +521,21 @@ static void dispatch(int passed_fd)
 		cmd_quiesce();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "spawn") == 0) {
 		cmd_spawn(passed_fd);
+	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "stderr") == 0) {
+		/* what a rolled back F or R wrote to its stderr, which it
+		 * captured (fds.h), goes where it would have gone */
+		char buf[4096];
+		ssize_t n;
+		off_t off = 0;
+
+		while (passed_fd >= 0 && (n = pread(passed_fd, buf, sizeof buf, off)) > 0 &&
+		       write(2, buf, (size_t)n) == n)
+			off += n;
+		reply_begin(1);
+		reply_send();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
 		disallow_reading();
+		stf__fds_restore();
 		if (stf__root.quiesced)
 			stf__resume();
 		reply_begin(1);
@@ -522,7 +547,9 @@ static void dispatch(int passed_fd)
 		reply_report(-1, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
-		rc = step_delegate(&st);
+		rc = stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
+		if (rc == 0)
+			rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "backward") == 0) {
 		pid_t rev = msg_pid("rev_pid");
@@ -668,6 +695,7 @@ static void *ctl_thread(void *arg)
 			warn("ttstd: %s", ttst_msg_get(&in, "error"));
 			continue;
 		}
+		passed = stf__fd_high(passed);
 		dispatch(passed);
 		if (passed >= 0)
 			close(passed);
@@ -680,6 +708,7 @@ static void *ctl_thread(void *arg)
 	if (stf__root.quiesced) {
 		warn("lost ttstd during an update: resuming the program");
 		disallow_reading();
+		stf__fds_restore();
 		stf__resume();
 	}
 	if (ctl.fd >= 0)
@@ -736,8 +765,7 @@ static int handed_connection(const char *value)
 		warn("%s=%s is no socket descriptor: connecting by path", STF_ENV_CTL_FD, value);
 		return -1;
 	}
-	fcntl((int)fd, F_SETFD, FD_CLOEXEC);  /* ours, not the program's children's */
-	return (int)fd;
+	return stf__fd_high((int)fd);  /* ours, not the program's, nor its children's */
 }
 
 __attribute__((constructor)) static void ctl_init(void)
@@ -788,6 +816,9 @@ __attribute__((constructor)) static void ctl_init(void)
 	if (r == STF_ROLE_FUTURE)
 		stf__signals_note(getenv(STF_ENV_SIGNALS));
 	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
+	if (r != STF_ROLE_NORMAL)
+		stf__fds_note(getenv(STF_ENV_FDS), handed ? atoi(handed) : -1);
+	unsetenv(STF_ENV_FDS);
 	unsetenv(STF_ENV_SIGNALS);
 	unsetenv(STF_ENV_CTL);
 	unsetenv(STF_ENV_CTL_FD);
@@ -807,6 +838,7 @@ __attribute__((constructor)) static void ctl_init(void)
 			close(fd);
 		return;
 	}
+	fd = stf__fd_high(fd);  /* never 0-2, nor where programs dup2 */
 	struct stat st;
 	if (fstat(fd, &st) == 0) {
 		ctl.fd_dev = st.st_dev;
@@ -816,7 +848,11 @@ __attribute__((constructor)) static void ctl_init(void)
 	ttst_msg_add(&hello, "hello", "1");
 	ttst_msg_add(&hello, "role", role_word(r));
 	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
-	if (ttst_msg_send(fd, &hello, -1) < 0) {
+	int captured = r != STF_ROLE_NORMAL ? stf__stderr_capture() : -1;
+	int sent = ttst_msg_send(fd, &hello, captured);
+	if (captured >= 0)
+		close(captured);  /* ttstd's now; descriptor 2 writes into it */
+	if (sent < 0) {
 		warn("cannot greet ttstd: %s", strerror(errno));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
@@ -831,8 +867,9 @@ __attribute__((constructor)) static void ctl_init(void)
 	/* The thread takes no signals: they are the program's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	if (pthread_create(&th, NULL, ctl_thread, NULL) != 0) {
-		warn("cannot start the control thread");
+	int rc_thread = stf__own_thread(&th, ctl_thread, NULL);
+	if (rc_thread != 0) {
+		warn("cannot start the control thread: %s", strerror(rc_thread));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
 		close(fd);

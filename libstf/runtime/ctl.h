@@ -33,7 +33,8 @@
 
 /*
  * Commands (`cmd=`) the control thread executes, by role:
- *   past (the running program):  quiesce, spawn, resume, exit
+ *   past (the running program):  quiesce, spawn, resume, exit,
+ *                                stderr (+ fd: append it to descriptor 2)
  *   future:                      forward, backward (+ fd), resume (commit)
  *   reversed:                    serve (+ fd), diff, exit
  * F and R first send `event=ready` when their first update point is

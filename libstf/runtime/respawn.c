@@ -85,6 +85,27 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *f
 	return rc;
 }
 
+int stf__own_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	create_fn *create = real_create();
+	pthread_attr_t attr;
+	int rc;
+
+	if (!create)
+		return EAGAIN;
+	/* glibc carves the static TLS blocks (libstf's allocation cache is
+	 * half a MiB) out of the stack and says EINVAL if they do not fit:
+	 * double until they do. */
+	rc = EINVAL;
+	for (size_t size = STF_OWN_STACK; rc == EINVAL && size <= 16 * STF_OWN_STACK; size *= 2) {
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, size);
+		rc = create(th, &attr, fn, arg);
+		pthread_attr_destroy(&attr);
+	}
+	return rc;
+}
+
 static void fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void fail(char *err, size_t len, const char *fmt, ...)
 {

@@ -17,6 +17,7 @@
 #define STF_RESPAWN_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,5 +39,16 @@ uint64_t stf__thread_start(void);
  * one cannot be (the update cannot go on: P's thread would be lost).
  */
 int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, size_t errlen);
+
+/*
+ * A thread of libstf's own (the control thread), on a stack of
+ * STF_OWN_STACK bytes besides the static TLS, and without the start record every program thread
+ * gets: freeing it in the new thread made glibc give that thread a malloc
+ * arena of its own, 64 MiB of address space (and with the 8 MiB default
+ * stack, 72 MiB: a program living under RLIMIT_AS failed to allocate).
+ * pthread_create's result.
+ */
+#define STF_OWN_STACK (256 * 1024)
+int stf__own_thread(pthread_t *th, void *(*fn)(void *), void *arg);
 
 #endif /* STF_RESPAWN_H */

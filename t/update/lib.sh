@@ -16,6 +16,16 @@ TTSTD_PID=
 cleanup() {
 	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
 		kill "$TTSTD_PID" 2>/dev/null
+		# a ttstd that does not end (stuck, stopped) must not hang the test
+		for _ in $(seq 50); do
+			kill -0 "$TTSTD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$TTSTD_PID" 2>/dev/null; then
+			echo "ttstd pid $TTSTD_PID did not end on SIGTERM: killed"
+			pkill -KILL -P "$TTSTD_PID" 2>/dev/null
+			kill -KILL "$TTSTD_PID" 2>/dev/null
+		fi
 		wait "$TTSTD_PID" 2>/dev/null
 	fi
 	rm -rf "$WORK"

@@ -10,6 +10,10 @@
  *                          (deterministic from SEED) to ttstd, each on a
  *                          new connection; every one must get an `ok=0
  *                          error=...` reply.  Exit 1 otherwise.
+ *   tq hold SOCK N SECONDS open N connections to the SOCK_SEQPACKET socket
+ *                          SOCK, send nothing, hold them SECONDS; print
+ *                          how many connected and how many the peer
+ *                          closed meanwhile
  */
 #include <errno.h>
 #include <poll.h>
@@ -153,6 +157,47 @@ static int cmd_fuzz(const char *path, int count, unsigned seed)
 	return bad ? 1 : 0;
 }
 
+static int cmd_hold(const char *path, int count, int seconds)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct pollfd *p = calloc((size_t)count, sizeof *p);
+	int connected = 0, closed = 0;
+
+	if (!p)
+		return 2;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	for (int i = 0; i < count; i++) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0), r = -1;
+		/* a full backlog says EAGAIN: give the peer time to accept */
+		for (int tries = 0; fd >= 0 && tries < 100; tries++) {
+			r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+			if (r == 0 || errno != EAGAIN)
+				break;
+			usleep(1000);
+		}
+		if (r == 0) {
+			p[connected++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		} else if (fd >= 0) {
+			close(fd);
+		}
+	}
+	sleep((unsigned)seconds);
+	poll(p, (nfds_t)connected, 0);
+	for (int i = 0; i < connected; i++) {
+		char buf[4096];
+		if (p[i].revents & (POLLHUP | POLLERR))
+			closed++;
+		else if (p[i].revents & POLLIN) /* an error reply, then the end */
+			while (recv(p[i].fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+				if (poll(&p[i], 1, 0) == 1 && (p[i].revents & (POLLHUP | POLLERR))) {
+					closed++;
+					break;
+				}
+	}
+	printf("%d connected, %d closed by the peer\n", connected, closed);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -162,6 +207,8 @@ int main(int argc, char **argv)
 		return cmd_raw(argv[2], argv[3]);
 	if (argc == 5 && strcmp(argv[1], "fuzz") == 0)
 		return cmd_fuzz(argv[2], atoi(argv[3]), (unsigned)strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: tq line|raw SOCK TEXT | tq fuzz SOCK N SEED\n");
+	if (argc == 5 && strcmp(argv[1], "hold") == 0)
+		return cmd_hold(argv[2], atoi(argv[3]), atoi(argv[4]));
+	fprintf(stderr, "usage: tq line|raw SOCK TEXT | tq fuzz SOCK N SEED | tq hold SOCK N SECONDS\n");
 	return 2;
 }

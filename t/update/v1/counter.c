@@ -10,12 +10,15 @@
  * State: a linked list of heap items, globals, a function-local static and
  * the locals of the event loop (listening descriptor, request count), which
  * are transferred with the frame of its update point.  Built with
- * -DEXIT_IN_UPDATE it exits during startup when started as the new version
- * of an update, with -DABORT_AS_REVERSED it aborts when started as the
+ * -DEXIT_IN_UPDATE it exits during startup (status 3, saying why on
+ * stderr) when started as the new version of an update, with -DABORT_AS_REVERSED it aborts when started as the
  * reversed version; with -DCLOSE_ALL_FDS it closes every descriptor but
  * its listener once listening and makes a connected socket pair, whose
  * first end reuses the lowest number ("pending" tells how many bytes
  * arrived at the other end); with
+ * -DZERO_IS_NONE it never answers a connection accepted as descriptor 0
+ * (as servers that keep 0 for "no connection"); with -DCLOEXEC_LISTENER
+ * its listening socket is close-on-exec (as sshd's); with
  * -DDROP_PRIVILEGES it becomes user nobody once
  * listening, like a daemon started as root; with -DSTUCK_THREAD it runs a
  * thread that never reaches
@@ -156,6 +159,11 @@ static int serve(int lfd)
 			perror("counter: accept");
 			return 1;
 		}
+#ifdef ZERO_IS_NONE
+		/* as servers keeping "no connection" as 0 do: never answered */
+		if (c == 0)
+			continue;
+#endif
 		handle(c, &nreq);
 		close(c);
 	}
@@ -171,15 +179,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 #ifdef EXIT_IN_UPDATE
-	if (stf_is_updating())
+	if (stf_is_updating()) {
+		fprintf(stderr, "counter: cannot start as a new version: no config\n");
 		exit(3);
+	}
 #endif
 #ifdef ABORT_AS_REVERSED
 	if (stf_role() == STF_ROLE_REVERSED)
 		abort();
 #endif
 	if (!stf_is_updating()) {
+#ifdef CLOEXEC_LISTENER
+		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* as sshd does */
+#else
 		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+#endif
 		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
 		unlink(argv[1]);
 		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {

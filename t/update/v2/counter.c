@@ -2,7 +2,9 @@
 /*
  * counter, version 2 (see ../v1/counter.c): struct item changed type - value
  * widened to long, members reordered, a member added - and the version
- * request answers 2.  Everything else is the same program.
+ * request answers 2.  Everything else is the same program.  Built with
+ * -DCLOSE_LISTENER_IN_UPDATE, its startup as a new version closes every
+ * listening socket it finds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,6 +104,11 @@ static int serve(int lfd)
 			perror("counter: accept");
 			return 1;
 		}
+#ifdef ZERO_IS_NONE
+		/* as servers keeping "no connection" as 0 do: never answered */
+		if (c == 0)
+			continue;
+#endif
 		handle(c, &nreq);
 		close(c);
 	}
@@ -116,8 +123,23 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: counter SOCKET\n");
 		return 2;
 	}
+#ifdef CLOSE_LISTENER_IN_UPDATE
+	/* a new version whose startup closes what it takes for stray
+	 * descriptors, the running version's listener among them */
+	if (stf_is_updating())
+		for (int fd = 3; fd < 64; fd++) {
+			int on = 0;
+			socklen_t len = sizeof on;
+			if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
+				close(fd);
+		}
+#endif
 	if (!stf_is_updating()) {
+#ifdef CLOEXEC_LISTENER
+		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* as sshd does */
+#else
 		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+#endif
 		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
 		unlink(argv[1]);
 		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {

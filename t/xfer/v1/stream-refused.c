@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Streams the transfer refuses (the same program in both versions):
+/* Streams the transfer refuses (the same program in both versions), and
+ * one it carries:
  *   unread  a read stream with buffered input not consumed yet;
  *   void    a FILE libc allocated, held in a void * (no stream type says
  *           what it is: a block of libc copied as raw bytes);
  *   memstream  open_memstream's stream: no file descriptor to re-create
  *           it on;
  *   cloexec a stream on a close-on-exec descriptor, which the new version
- *           does not inherit. */
+ *           inherits all the same: this one is carried. */
 #include "xt.h"
 
 static FILE *in;

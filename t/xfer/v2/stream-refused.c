@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Streams the transfer refuses (the same program in both versions):
+/* Streams the transfer refuses (the same program in both versions), and
+ * one it carries:
  *   unread  a read stream with buffered input not consumed yet;
  *   void    a FILE libc allocated, held in a void * (no stream type says
  *           what it is: a block of libc copied as raw bytes);
  *   memstream  open_memstream's stream: no file descriptor to re-create
  *           it on;
  *   cloexec a stream on a close-on-exec descriptor, which the new version
- *           does not inherit. */
+ *           inherits all the same: this one is carried. */
+#include <fcntl.h>
+
 #include "xt.h"
 
 static FILE *in;
@@ -50,7 +53,18 @@ static __attribute__((noinline)) void init(const char *what)
 
 int main(int argc, char **argv)
 {
-	if (!stf_is_updating())
-		init(argc > 1 ? argv[1] : "unread");
-	XT_V1_LOOP();
+	const char *what = argc > 1 ? argv[1] : "unread";
+
+	if (!stf_is_updating()) {
+		init(what);
+		XT_V1_LOOP();
+	}
+	stf_update_point();
+	/* only the stream on the close-on-exec descriptor commits: the
+	 * same open file, close-on-exec again, and writable */
+	CHECK(!strcmp(what, "cloexec"));
+	CHECK(in && fileno(in) >= 0);
+	CHECK(in && fcntl(fileno(in), F_GETFD) == FD_CLOEXEC);
+	CHECK(in && fputs("fourth\n", in) >= 0 && fflush(in) == 0);
+	XT_V2_RESULT();
 }

@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * txn.c - the update transaction (see ttstd(8) and DESIGN.md): quiesce P,
+ * start F, forward transfer, start R, backward transfer, differencing,
+ * commit (and the watch after it) or rollback.  Runs as one blocking
+ * function that keeps pumping ttstd's event loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "binary.h"
+#include "ttstd.h"
+
+enum phase { PH_QUIESCE, PH_START_FUTURE, PH_FORWARD, PH_START_REVERSED,
+	     PH_BACKWARD, PH_DIFF, PH_COMMIT, PH_ROLLBACK, NPHASES };
+static const char *const phase_name[NPHASES] = {
+	"quiescence", "start of the future version", "forward transfer",
+	"start of the reversed version", "backward transfer", "state differencing",
+	"commit", "rollback",
+};
+static const char *const phase_key[NPHASES] = {
+	"t_quiesce", "t_start_future", "t_forward", "t_start_reversed",
+	"t_backward", "t_diff", "t_commit", "t_rollback",
+};
+
+struct txn {
+	double t0, deadline;
+	double frozen, thawed; /* P stopped serving; P or F serves again */
+	int dry_run;
+	char reason[1200];
+	struct ttst_msgbuf rep;
+};
+
+/* What an exit status of F or R means, beyond its number. */
+static const char *status_meaning(int status)
+{
+	if (!WIFEXITED(status))
+		return "";
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return " (it ended on its own before it was committed: a new version "
+		       "must run on to its first update point)";
+	case 70:
+		return " (libstf's code for a lost control connection: the program closed "
+		       "it, or ttstd refused or dropped it)";
+	case 127:
+		return " (it could not be executed, or a library it needs is missing)";
+	default:
+		return "";
+	}
+}
+
+/* "; its stderr ends: '...'" from the capture of F's or R's stderr: the
+ * last lines, on one line; "" if it wrote nothing. */
+static void stderr_tail(const struct proc *p, char *buf, size_t len)
+{
+	char raw[320], *s;
+	struct stat st;
+	off_t from;
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (p->stderr_fd <= 0 || fstat(p->stderr_fd, &st) < 0 || st.st_size == 0)
+		return;
+	from = st.st_size > (off_t)sizeof raw - 1 ? st.st_size - (off_t)sizeof raw + 1 : 0;
+	n = pread(p->stderr_fd, raw, sizeof raw - 1, from);
+	if (n <= 0)
+		return;
+	raw[n] = '\0';
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
+		raw[--n] = '\0';
+	s = raw;
+	if (from > 0 && strchr(s, '\n'))  /* a whole first line */
+		s = strchr(s, '\n') + 1;
+	for (char *c = s; *c; c++)
+		if (*c == '\n')
+			*c = '|';
+		else if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	snprintf(buf, len, "; its stderr ends: '%s%s'", from > 0 ? "..." : "", s);
+}
+
+/* Why process r failed, once it died or hung up (waits briefly for the
+ * exit status so the report can name the signal). */
+static void describe_failure(enum role r, enum phase ph, char *buf, size_t len)
+{
+	struct proc *p = &ttstd.proc[r];
+	double until = now() + EXIT_GRACE_MS / 1e3;
+	char how[128], tail[400];
+
+	while (!p->exited && now() < until)
+		pump(20);
+	stderr_tail(p, tail, sizeof tail);
+	if (p->exited) {
+		describe_status(p->status, how, sizeof how);
+		snprintf(buf, len, "%s version (pid %d) %s during %s%s%s", role_name[r],
+			 (int)p->pid, how, phase_name[ph], status_meaning(p->status), tail);
+	} else {
+		snprintf(buf, len, "%s version (pid %d) closed its control connection during %s%s",
+			 role_name[r], (int)p->pid, phase_name[ph], tail);
+	}
+}
+
+/* Wait until process r is ready (F, R) or has replied (any); -1 with the
+ * reason in t->reason on death, hang-up or timeout. */
+static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
+{
+	struct proc *p = &ttstd.proc[r];
+
+	for (;;) {
+		if (want_ready ? p->ready : p->has_reply)
+			return 0;
+		if (p->refused[0]) {
+			snprintf(t->reason, sizeof t->reason, "%s", p->refused);
+			return -1;
+		}
+		if (p->exited || p->hung_up) {
+			describe_failure(r, ph, t->reason, sizeof t->reason);
+			return -1;
+		}
+		double left = t->deadline - now();
+		if (left <= 0) {
+			snprintf(t->reason, sizeof t->reason,
+				 "timed out after %.0f s during %s (%s version pid %d %s)",
+				 t->deadline - t->t0, phase_name[ph], role_name[r], (int)p->pid,
+				 p->fd >= 0 ? "did not answer" : "never connected to ttstd");
+			return -1;
+		}
+		pump(left > 0.5 ? 500 : (int)(left * 1000) + 1);
+	}
+}
+
+/* Send a command to process r and wait for its reply, which must be `ok=1`;
+ * copy the reply's other fields into the report with `prefix` (NULL: do
+ * not). */
+static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *cmd,
+		int pass_fd, const char *prefix)
+{
+	struct proc *p = &ttstd.proc[r];
+	const char *err;
+
+	p->has_reply = 0;
+	if (cmd->overflow) {
+		snprintf(t->reason, sizeof t->reason,
+			 "the %s command does not fit in a message (arguments too long?)",
+			 phase_name[ph]);
+		return -1;
+	}
+	if (p->fd < 0 || ttst_msg_send(p->fd, cmd, pass_fd) < 0) {
+		if (p->fd >= 0 || p->exited || p->hung_up)
+			describe_failure(r, ph, t->reason, sizeof t->reason);
+		else
+			snprintf(t->reason, sizeof t->reason,
+				 "%s version pid %d is not connected to ttstd (%s)",
+				 role_name[r], (int)p->pid, phase_name[ph]);
+		return -1;
+	}
+	if (await(t, r, ph, 0) < 0)
+		return -1;
+	p->has_reply = 0;
+	if (prefix) /* the engine's report, whatever the outcome */
+		for (int i = 0; i < p->reply.nfields; i++) {
+			char key[64];
+
+			if (strcmp(p->reply.key[i], "ok") == 0 || strcmp(p->reply.key[i], "error") == 0)
+				continue;
+			snprintf(key, sizeof key, "%s%s", prefix, p->reply.key[i]);
+			ttst_msg_add(&t->rep, key, p->reply.val[i]);
+		}
+	/* A diff reply must say "0 differences" to pass. */
+	if (ph == PH_DIFF && ttst_msg_u64(&p->reply, "differences", 1) > 0) {
+		const char *first = ttst_msg_get(&p->reply, "first_diff");
+		snprintf(t->reason, sizeof t->reason,
+			 "state differs after the round trip (%llu difference%s), first: %s",
+			 (unsigned long long)ttst_msg_u64(&p->reply, "differences", 1),
+			 ttst_msg_u64(&p->reply, "differences", 1) == 1 ? "" : "s",
+			 first && *first ? first : "(not named)");
+		return -1;
+	}
+	if (ttst_msg_u64(&p->reply, "ok", 0) != 1) {
+		err = ttst_msg_get(&p->reply, "error");
+		snprintf(t->reason, sizeof t->reason, "%s failed in the %s version: %s",
+			 phase_name[ph], role_name[r], err ? err : "(no reason given)");
+		return -1;
+	}
+	return 0;
+}
+
+/* call(), recording the phase's duration in the report. */
+static int timed_call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *cmd,
+		      int pass_fd, const char *prefix)
+{
+	double t1 = now();
+	int rc = call(t, r, ph, cmd, pass_fd, prefix);
+
+	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
+	return rc;
+}
+
+static void kill_and_reap(enum role r)
+{
+	struct proc *p = &ttstd.proc[r];
+	double until = now() + EXIT_GRACE_MS / 1e3;
+
+	if (p->pid <= 0)
+		return;
+	if (!p->exited)
+		kill(p->pid, SIGKILL);
+	while (!p->exited && now() < until)
+		pump(20);
+	proc_reset(p);
+}
+
+/*
+ * The control connection of a new F or R: a socketpair whose other end P
+ * passes on to it, rather than a connection to our program socket.  A
+ * program that dropped privileges (setuid to nobody) or entered a chroot
+ * after it started spawns F and R that could not reach the socket.  -1
+ * (and the connection by path instead) if there is no room.
+ */
+static int handed_connection(enum role r, int *theirs)
+{
+	int sv[2], i;
+
+	for (i = MAX_PENDING; i < MAX_PENDING + MAX_HANDED && ttstd.pending[i].fd >= 0; i++)
+		;
+	if (i == MAX_PENDING + MAX_HANDED ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	ttstd.pending[i] = (struct pending){ .fd = sv[0], .role = r, .since = now(), .handed = 1,
+					 .stderr_fd = -1 };
+	*theirs = sv[1];
+	return i;
+}
+
+/* Ask P to spawn F or R and wait for it to reach its update point. */
+static int spawn(struct txn *t, enum role r, const char *path, char *const *argv,
+		 const char *fault)
+{
+	struct ttst_msgbuf cmd;
+	enum phase ph = r == FUTURE ? PH_START_FUTURE : PH_START_REVERSED;
+	double t1 = now();
+	int theirs = -1, handed = handed_connection(r, &theirs);
+	int rc;
+
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "spawn");
+	ttst_msg_add(&cmd, "role", role_name[r]);
+	if (path)
+		ttst_msg_add(&cmd, "path", path);
+	for (int i = 0; argv[i]; i++)
+		ttst_msg_add(&cmd, "arg", argv[i]);
+	if (fault)
+		ttst_msg_add(&cmd, "fault", fault);
+	rc = call(t, PAST, ph, &cmd, theirs, NULL);
+	if (theirs >= 0)
+		close(theirs);
+	if (rc < 0) {
+		if (handed >= 0)
+			close_pending(&ttstd.pending[handed]);
+		return -1;
+	}
+	proc_set_pid(r, (pid_t)ttst_msg_u64(&ttstd.proc[PAST].reply, "pid", 0));
+	if (handed >= 0)  /* now we know who holds the other end */
+		ttstd.pending[handed].pid = ttstd.proc[r].pid;
+	if (ttstd.proc[r].pid <= 0) {
+		snprintf(t->reason, sizeof t->reason, "past version reported no pid for the %s version",
+			 role_name[r]);
+		return -1;
+	}
+	match_pending();
+	if (await(t, r, ph, 1) < 0)
+		return -1;
+	ttst_msg_addf(&t->rep, role_name[r], "%d", (int)ttstd.proc[r].pid);
+	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
+	return 0;
+}
+
+/* Forward, start R, backward, diff.  0 when every check passed. */
+static int transfer_and_validate(struct txn *t, const char *new_path, char *const *new_argv,
+				 const char *fault)
+{
+	struct proc *P = &ttstd.proc[PAST], *F = &ttstd.proc[FUTURE], *R = &ttstd.proc[REVERSED];
+	struct ttst_msgbuf cmd;
+	double tb;
+	int sv[2];
+
+	if (spawn(t, FUTURE, new_path, new_argv, fault) < 0)
+		return -1;
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "forward");
+	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
+	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
+	if (timed_call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0)
+		return -1;
+	if (spawn(t, REVERSED, NULL, ttstd.argv, fault) < 0)
+		return -1;
+	/* F and R talk over a socket pair of their own. */
+	tb = now();
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		snprintf(t->reason, sizeof t->reason, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "serve");
+	ttst_msg_addf(&cmd, "future_pid", "%d", (int)F->pid);
+	R->has_reply = 0;
+	if (R->fd < 0 || ttst_msg_send(R->fd, &cmd, sv[1]) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		describe_failure(REVERSED, PH_BACKWARD, t->reason, sizeof t->reason);
+		return -1;
+	}
+	close(sv[1]);
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "backward");
+	ttst_msg_addf(&cmd, "rev_pid", "%d", (int)R->pid);
+	ttst_msg_addf(&cmd, "rev_root", "0x%llx", (unsigned long long)R->root);
+	if (call(t, FUTURE, PH_BACKWARD, &cmd, sv[0], "bwd_") < 0) {
+		double until = now() + 0.2;
+
+		close(sv[0]);
+		/* F's error is likely a consequence of R dying: name the cause. */
+		while (!R->exited && now() < until)
+			pump(20);
+		if (R->exited)
+			describe_failure(REVERSED, PH_BACKWARD, t->reason, sizeof t->reason);
+		return -1;
+	}
+	close(sv[0]);
+	/* R's reply to serve: it knows whether it received everything. */
+	if (await(t, REVERSED, PH_BACKWARD, 0) < 0)
+		return -1;
+	R->has_reply = 0;
+	if (ttst_msg_u64(&R->reply, "ok", 0) != 1) {
+		const char *err = ttst_msg_get(&R->reply, "error");
+		snprintf(t->reason, sizeof t->reason, "backward transfer failed in the reversed version: %s",
+			 err ? err : "(no reason given)");
+		return -1;
+	}
+	ttst_msg_addf(&t->rep, phase_key[PH_BACKWARD], "%.6f", now() - tb);
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "diff");
+	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
+	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
+	return timed_call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_");
+}
+
+static void free_argv(char **argv)
+{
+	for (int i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static void send_simple(enum role r, const char *cmdname)
+{
+	struct ttst_msgbuf cmd;
+
+	if (ttstd.proc[r].fd < 0)
+		return;
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", cmdname);
+	(void)ttst_msg_send(ttstd.proc[r].fd, &cmd, -1);
+}
+
+/* With a watch (`watch` > 0), P is kept frozen as WATCHED, with its argv. */
+static int commit(struct txn *t, const char *new_path, char **new_argv, unsigned watch)
+{
+	struct ttst_msgbuf cmd;
+	pid_t old = ttstd.proc[PAST].pid;
+	double t1 = now();
+
+	/* F first: until it confirms, P can still be resumed. */
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "resume");
+	t->deadline = now() + 5;
+	if (call(t, FUTURE, PH_COMMIT, &cmd, -1, NULL) < 0)
+		return -1;
+	t->thawed = now();
+	send_simple(REVERSED, "exit");
+	proc_reset(&ttstd.proc[REVERSED]);
+	if (watch) {
+		ttstd.proc[WATCHED] = ttstd.proc[PAST];
+		ttstd.watched_argv = ttstd.argv;
+		ttstd.argv = NULL;
+		memcpy(ttstd.watched_binary, ttstd.binary, sizeof ttstd.binary);
+		ttstd.watched_started = ttstd.version_started;
+	} else {
+		send_simple(PAST, "exit");
+		proc_reset(&ttstd.proc[PAST]);
+	}
+	ttstd.proc[PAST] = ttstd.proc[FUTURE];
+	ttstd.proc[PAST].ready = 0;
+	if (ttstd.proc[PAST].stderr_fd >= 0)
+		close(ttstd.proc[PAST].stderr_fd); /* F released it to its stderr */
+	ttstd.proc[PAST].stderr_fd = -1;
+	memset(&ttstd.proc[FUTURE], 0, sizeof ttstd.proc[FUTURE]);
+	ttstd.proc[FUTURE].fd = ttstd.proc[FUTURE].stderr_fd = -1;
+	free_argv(ttstd.argv);
+	ttstd.argv = new_argv;
+	snprintf(ttstd.binary, sizeof ttstd.binary, "%s", new_path);
+	ttstd.version_started = time(NULL);
+	logmsg("program is now pid %d (was %d): %s", (int)ttstd.proc[PAST].pid, (int)old, ttstd.binary);
+	ttst_msg_addf(&t->rep, "t_commit", "%.6f", now() - t1);
+	return 0;
+}
+
+/*
+ * After a commit with a watch: P stays frozen while F serves.  If F dies
+ * within `seconds`, P serves again (what F did meanwhile is lost: see
+ * ttst-ctl(1)) and the transaction is "reverted": -1 with the reason.
+ * Otherwise P exits: 0.
+ */
+static int watch(struct txn *t, unsigned seconds)
+{
+	struct proc *F = &ttstd.proc[PAST], *P = &ttstd.proc[WATCHED];
+	double start = now(), until = start + seconds;
+	struct ttst_msgbuf cmd;
+	char how[128], saved[sizeof t->reason];
+	pid_t fpid = F->pid;
+
+	ttstd.watching = 1;
+	logmsg("watching pid %d for %u s; pid %d stays frozen meanwhile", (int)F->pid, seconds,
+	       (int)P->pid);
+	while (now() < until && !F->exited && !P->exited && !ttstd.term_signal)
+		pump(until - now() > 0.2 ? 200 : (int)((until - now()) * 1000) + 1);
+	ttstd.watching = 0;
+	ttst_msg_addf(&t->rep, "t_watch", "%.6f", now() - start);
+	if (!F->exited || P->exited) {
+		if (P->exited)
+			logmsg("WARNING: the watched past version pid %d died during the watch",
+			       (int)P->pid);
+		send_simple(WATCHED, "exit");
+		for (double gone = now() + EXIT_GRACE_MS / 1e3; !P->exited && now() < gone;)
+			pump(20);
+		kill_and_reap(WATCHED);
+		free_argv(ttstd.watched_argv);
+		ttstd.watched_argv = NULL;
+		return 0;
+	}
+	describe_status(F->status, how, sizeof how);
+	snprintf(t->reason, sizeof t->reason, "the new version (pid %d) %s %.1f s after the "
+		 "commit, within the %u s watch: the past version pid %d serves again (what the "
+		 "new version did meanwhile is lost)", (int)fpid, how, now() - start, seconds,
+		 (int)P->pid);
+	memcpy(saved, t->reason, sizeof saved);
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "resume");
+	t->deadline = now() + 5;
+	if (call(t, WATCHED, PH_ROLLBACK, &cmd, -1, NULL) < 0)
+		logmsg("WARNING: the past version did not confirm it resumed: %s", t->reason);
+	memcpy(t->reason, saved, sizeof saved);
+	proc_reset(F);
+	ttstd.proc[PAST] = *P;
+	memset(P, 0, sizeof *P);
+	P->fd = P->stderr_fd = -1;
+	free_argv(ttstd.argv);
+	ttstd.argv = ttstd.watched_argv;
+	ttstd.watched_argv = NULL;
+	memcpy(ttstd.binary, ttstd.watched_binary, sizeof ttstd.binary);
+	ttstd.version_started = ttstd.watched_started;
+	logmsg("program is pid %d again (pid %d died during the watch): %s", (int)ttstd.proc[PAST].pid,
+	       (int)fpid, ttstd.binary);
+	return -1;
+}
+
+/* Does process pid hold an epoll instance?  Its descriptor in `fd` if so.
+ * F re-points the registrations of the instances it shares with P at the
+ * commit: P could not serve again after a watch. */
+static int holds_epoll(pid_t pid, int *fd)
+{
+	char path[64], target[64];
+
+	for (int i = 0; i < 4096; i++) {
+		snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, i);
+		ssize_t n = readlink(path, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "anon_inode:[eventpoll]") == 0) {
+			*fd = i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What F or R wrote to its stderr (its capture, see libstf/fds.h) after a
+ * rollback: P appends it to its own stderr, where it would have gone had
+ * it not been captured (after a commit F puts it there itself); into our
+ * log if P cannot.  Takes the capture descriptor.
+ */
+static void hand_captured_stderr(struct txn *t, enum role r, pid_t pid, int cap)
+{
+	struct ttst_msgbuf cmd;
+	char buf[4096], saved[sizeof t->reason];
+	struct stat st;
+	off_t off = 0;
+	ssize_t n;
+
+	if (cap <= 0)
+		return;
+	if (fstat(cap, &st) == 0 && st.st_size > 0) {
+		ttst_msg_init(&cmd);
+		ttst_msg_add(&cmd, "cmd", "stderr");
+		t->deadline = now() + 2;
+		memcpy(saved, t->reason, sizeof saved);
+		if (call(t, PAST, PH_ROLLBACK, &cmd, cap, NULL) < 0) {
+			logmsg("the %s version (pid %d) wrote to its stderr:", role_name[r], (int)pid);
+			while ((n = pread(cap, buf, sizeof buf, off)) > 0) {
+				fwrite(buf, 1, (size_t)n, ttstd.log);
+				off += n;
+			}
+			fflush(ttstd.log);
+		}
+		memcpy(t->reason, saved, sizeof saved);
+	}
+	close(cap);
+}
+
+/* P first (F and R never serve before a commit, so they can be killed
+ * after P serves again), then F and R. */
+static void rollback(struct txn *t, int quiesced)
+{
+	struct ttst_msgbuf cmd;
+	char saved[sizeof t->reason];
+	double t1 = now();
+
+	if (quiesced) {
+		ttst_msg_init(&cmd);
+		ttst_msg_add(&cmd, "cmd", "resume");
+		t->deadline = now() + 5;
+		memcpy(saved, t->reason, sizeof saved);
+		if (call(t, PAST, PH_ROLLBACK, &cmd, -1, NULL) < 0)
+			logmsg("WARNING: the past version did not confirm it resumed: %s", t->reason);
+		memcpy(t->reason, saved, sizeof saved);
+		t->thawed = now();
+	}
+	for (enum role r = FUTURE; r <= REVERSED; r++) {
+		struct proc *p = &ttstd.proc[r];
+		pid_t pid = p->pid;
+		int cap = p->stderr_fd;
+
+		p->stderr_fd = -1;
+		kill_and_reap(r);  /* first: no more writes to the capture */
+		if (quiesced)
+			hand_captured_stderr(t, r, pid, cap);
+		else if (cap > 0)
+			close(cap);
+	}
+	ttst_msg_addf(&t->rep, "t_rollback", "%.6f", now() - t1);
+}
+
+static char **copy_argv(const char *argv0, const struct ttst_msg *req, char *const *def)
+{
+	int n = 1, i;
+	char **v;
+
+	for (i = 0; i < req->nfields; i++)
+		n += strcmp(req->key[i], "arg") == 0;
+	if (n == 1 && !ttst_msg_get(req, "no_args"))
+		for (i = 1; def[i]; i++)
+			n++;
+	v = calloc((size_t)n + 1, sizeof *v);
+	if (!v)
+		return NULL;
+	v[0] = strdup(argv0);
+	n = 1;
+	for (i = 0; i < req->nfields; i++)
+		if (strcmp(req->key[i], "arg") == 0)
+			v[n++] = strdup(req->val[i]);
+	if (n == 1 && !ttst_msg_get(req, "no_args"))
+		for (i = 1; def[i]; i++)
+			v[n++] = strdup(def[i]);
+	for (i = 0; i < n; i++)
+		if (!v[i])
+			return NULL; /* out of memory: ttstd exits soon anyway */
+	return v;
+}
+
+void run_update(int cfd, const struct ttst_msg *req)
+{
+	struct txn t = { 0 };
+	const char *new_path = ttst_msg_get(req, "new");
+	const char *fault = ttst_msg_get(req, "fault");
+	unsigned timeout = (unsigned)ttst_msg_u64(req, "timeout", ttstd.timeout_s);
+	unsigned watch_s = (unsigned)ttst_msg_u64(req, "watch", 0);
+	int epfd, reverted = 0;
+	char **new_argv;
+	struct ttst_msgbuf cmd;
+	int ok, quiesced = 0, committed = 0;
+	unsigned id;
+	char why[512];
+	char when[32];
+	time_t wall = time(NULL);
+	struct tm tm;
+
+	if (!new_path || new_path[0] != '/') {
+		reply_error(cfd, "update needs new=<absolute path of the new binary>");
+		return;
+	}
+	if (access(new_path, X_OK) < 0) {
+		reply_error(cfd, "cannot execute %s: %s", new_path, strerror(errno));
+		return;
+	}
+	if (fault && !ttst_fault_ok(fault)) {
+		reply_error(cfd, "unknown fault '%s': use %s", fault, TTST_FAULT_HELP);
+		return;
+	}
+	if (timeout == 0 || timeout > 3600 ||
+	    (ttst_msg_get(req, "timeout") && !ttst_msg_u64(req, "timeout", 0))) {
+		reply_error(cfd, "timeout must be 1..3600 seconds");
+		return;
+	}
+	/* A garbled dry_run must not turn into a real update. */
+	if (ttst_msg_get(req, "dry_run") && strcmp(ttst_msg_get(req, "dry_run"), "0") &&
+	    strcmp(ttst_msg_get(req, "dry_run"), "1")) {
+		reply_error(cfd, "dry_run must be 0 or 1");
+		return;
+	}
+	if ((ttst_msg_get(req, "watch") && !ttst_msg_u64(req, "watch", 0)) || watch_s > 3600) {
+		reply_error(cfd, "watch must be 1..3600 seconds");
+		return;
+	}
+	if (watch_s && ttst_msg_u64(req, "dry_run", 0) == 1) {
+		reply_error(cfd, "a dry run commits nothing to watch: use either watch or dry_run");
+		return;
+	}
+	if (watch_s && holds_epoll(ttstd.proc[PAST].pid, &epfd)) {
+		reply_error(cfd, "cannot watch pid %d: it holds an epoll instance (descriptor %d), "
+			    "whose registrations the new version re-points at the commit, so it "
+			    "could not serve again; update without a watch", (int)ttstd.proc[PAST].pid, epfd);
+		return;
+	}
+	if (ttstd.proc[PAST].fd < 0) {
+		if (ttstd.proc[PAST].hung_up)
+			reply_error(cfd, "program pid %d closed its control connection to ttstd "
+				    "(does it close every descriptor at start?): it cannot be updated",
+				    (int)ttstd.proc[PAST].pid);
+		else if (ttstd_check_binary(ttstd.binary, why, sizeof why) == 0)
+			reply_error(cfd, "program pid %d has not connected to ttstd yet (it is "
+				    "starting): retry in a moment", (int)ttstd.proc[PAST].pid);
+		else
+			reply_error(cfd, "program pid %d is not connected to ttstd: %s",
+				    (int)ttstd.proc[PAST].pid, why);
+		return;
+	}
+	if (ttstd_check_binary(new_path, why, sizeof why) < 0) {
+		reply_error(cfd, "%s", why);
+		return;
+	}
+	new_argv = copy_argv(new_path, req, ttstd.argv);
+	if (!new_argv) {
+		reply_error(cfd, "out of memory");
+		return;
+	}
+	ttstd.in_txn = 1;
+	ttstd.txn_client = cfd;
+	ttstd.txn_client_gone = 0;
+	id = ttstd.ntxn + 1; /* recorded when over: history shows finished ones */
+	t.dry_run = ttst_msg_u64(req, "dry_run", 0) == 1;
+	t.t0 = now();
+	t.deadline = t.t0 + timeout;
+	ttst_msg_init(&t.rep);
+	ttst_msg_add(&t.rep, "ok", "1");
+	ttst_msg_addf(&t.rep, "id", "%u", id);
+	gmtime_r(&wall, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ttst_msg_add(&t.rep, "when", when);
+	ttst_msg_add(&t.rep, "old", ttstd.binary);
+	ttst_msg_add(&t.rep, "new", new_path);
+	ttst_msg_addf(&t.rep, "past", "%d", (int)ttstd.proc[PAST].pid);
+	if (t.dry_run)
+		ttst_msg_add(&t.rep, "dry_run", "1");
+	if (fault)
+		ttst_msg_add(&t.rep, "fault", fault);
+	logmsg("update #%u: %s -> %s%s%s%s", id, ttstd.binary, new_path, t.dry_run ? " (dry run)" : "",
+	       fault ? " fault=" : "", fault ? fault : "");
+
+	/* 1. quiesce P, bounded by the remaining time */
+	ttst_msg_init(&cmd);
+	ttst_msg_add(&cmd, "cmd", "quiesce");
+	ttst_msg_addf(&cmd, "timeout_ms", "%u", timeout * 1000 / 2);
+	t.frozen = now();
+	ok = timed_call(&t, PAST, PH_QUIESCE, &cmd, -1, NULL) == 0;
+	if (ok) {
+		quiesced = 1;
+		ttstd.proc[PAST].root = ttst_msg_u64(&ttstd.proc[PAST].reply, "root", 0);
+		ok = transfer_and_validate(&t, new_path, new_argv, fault) == 0;
+	}
+	if (ok && t.dry_run) {
+		snprintf(t.reason, sizeof t.reason, "dry run: every check passed, nothing changed");
+	} else if (ok) {
+		ok = commit(&t, new_path, new_argv, watch_s) == 0;
+		committed = ok;
+		if (ok && watch_s) {
+			ttst_msg_addf(&t.rep, "watch", "%u", watch_s);
+			reverted = watch(&t, watch_s) < 0;
+		}
+	}
+	if (!committed)
+		rollback(&t, quiesced);
+	else
+		new_argv = NULL; /* now ttstd.argv */
+	if (new_argv) {
+		for (int i = 0; new_argv[i]; i++)
+			free(new_argv[i]);
+		free(new_argv);
+	}
+	/* stale pending connections from F or R */
+	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
+		if (ttstd.pending[i].fd >= 0 && ttstd.pending[i].said_hello)
+			close_pending(&ttstd.pending[i]);
+
+	if (fault && !ok) {
+		/* the fault injected on request is the cause, whatever it broke */
+		char cause[sizeof t.reason];
+
+		snprintf(cause, sizeof cause, "injected fault %.40s: %.1100s", fault, t.reason);
+		memcpy(t.reason, cause, sizeof t.reason);
+	}
+	ttst_msg_add(&t.rep, "outcome", reverted ? "reverted" : committed ? "committed" :
+		     ok ? "validated" : "rolled-back");
+	if (!committed || reverted)
+		ttst_msg_add(&t.rep, "reason", t.reason);
+	if (quiesced && t.thawed > 0)
+		ttst_msg_addf(&t.rep, "t_downtime", "%.6f", t.thawed - t.frozen);
+	ttst_msg_addf(&t.rep, "t_total", "%.6f", now() - t.t0);
+	if (t.rep.overflow) {
+		ttst_msg_init(&t.rep);
+		ttst_msg_add(&t.rep, "ok", "1");
+		ttst_msg_addf(&t.rep, "id", "%u", id);
+		ttst_msg_add(&t.rep, "outcome", reverted ? "reverted" : committed ? "committed" :
+			     ok ? "validated" : "rolled-back");
+		ttst_msg_add(&t.rep, "reason", "report too large to send");
+	}
+	logmsg("update #%u: %s in %.1f ms (program paused %.1f ms)%s%s", id,
+	       reverted ? "committed, then reverted" : committed ? "committed" :
+	       ok ? "validated (dry run), rolled back" : "rolled back",
+	       (now() - t.t0) * 1e3, quiesced && t.thawed > 0 ? (t.thawed - t.frozen) * 1e3 : 0.0,
+	       committed && !reverted ? "" : ": ", committed && !reverted ? "" : t.reason);
+	ttstd.history[ttstd.ntxn % HISTORY] = t.rep;
+	ttstd.ntxn++;
+	if (ttstd.txn_client_gone)
+		close(cfd);
+	else
+		(void)ttst_msg_send(cfd, &t.rep, -1);
+	ttstd.in_txn = 0;
+}
