@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "binary.h"
+#include "journal.h"
 #include "proto.h"
 
 #define MAX_CLIENTS   16
@@ -115,18 +116,21 @@ static double now(void)
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void logmsg(const char *fmt, ...)
 {
-	char when[32];
+	char when[32], msg[4096], status[4200];
 	time_t t = time(NULL);
 	struct tm tm;
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(status, sizeof status, "STATUS=%s", msg);
+	journal_notify(status);
+	if (journal_log(d.log, d.name, msg))
+		return;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(d.log, "%s ttstd[%s]: ", when, d.name);
-	va_start(ap, fmt);
-	vfprintf(d.log, fmt, ap);
-	va_end(ap);
-	fputc('\n', d.log);
+	fprintf(d.log, "%s ttstd[%s]: %s\n", when, d.name, msg);
 	fflush(d.log);
 }
 
@@ -1258,8 +1262,10 @@ int main(int argc, char **argv)
 		d.argv[i - optind] = strdup(argv[i]);
 	resolve_binary(argv[optind]);
 	d.ttstd_started = d.version_started = time(NULL);
+	journal_init();
 	d.proc[PAST].pid = start_program(d.argv);
 	logmsg("started %s (pid %d); control socket %s", d.argv[0], (int)d.proc[PAST].pid, d.sock);
+	journal_notify("READY=1");
 
 	for (;;) {
 		if (d.term_signal) {
