@@ -157,6 +157,8 @@ struct stf_xfer {
 	enum stf_fault fault;
 	int fault_done;
 	int64_t fault_alt;         /* wrong target for corrupt-pointer */
+	uint64_t fault_point;      /* eligible values to pass before the fault */
+	uint64_t fault_seen;       /* eligible pointers passed so far */
 	const struct stf_range *last; /* last pointer target: lists and trees
 	                                 point near each other */
 	/* forward: mappings created writable, to get their protection once
@@ -970,7 +972,8 @@ static int reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct poi
 	if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
-	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j) {
+	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j &&
+	    x->fault_seen++ >= x->fault_point) {
 		x->fault_done = 1;
 		*out = x->dst->objs[x->fault_alt].addr;
 		fprintf(stderr, "libstf: STF_FAULT: %s relocated to the wrong target\n",
@@ -3214,9 +3217,13 @@ static int init_new_objects(struct stf_xfer *x)
 	return x->failed ? -1 : 0;
 }
 
-/* Value faults: the first non-zero byte of the first transferred object. */
+/* Value faults: the first non-zero byte of a transferred value, or the
+ * fault_point-th (modulo their number). */
 static void inject_value_fault(struct stf_xfer *x)
 {
+	uint64_t seen = 0;
+
+again:
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
@@ -3238,6 +3245,8 @@ static void inject_value_fault(struct stf_xfer *x)
 				if (!leaf || leaf->kind != STF_LEAF_BYTES)
 					continue;
 			}
+			if (seen++ < x->fault_point)
+				continue;
 			char path[512] = "";
 			uint32_t lt;
 			snprintf(path, sizeof(path), "%s", d->id);
@@ -3261,6 +3270,11 @@ static void inject_value_fault(struct stf_xfer *x)
 			return;
 		}
 	}
+	if (seen && x->fault_point >= seen) {
+		x->fault_point %= seen;
+		seen = 0;
+		goto again;
+	}
 }
 
 static int transform_all(struct stf_xfer *x)
@@ -3270,10 +3284,17 @@ static int transform_all(struct stf_xfer *x)
 	if (x->fault == STF_FAULT_HANG)
 		stf__fault_hang();
 	x->fault_alt = -1;
-	if (x->fault == STF_FAULT_CORRUPT_POINTER)
+	if (x->fault == STF_FAULT_CORRUPT_POINTER) {
+		/* the wrong target: the first transferred object, or one the
+		 * point picks */
+		size_t nsched = 0, pick;
+		for (size_t i = 0; i < x->src->nobjs; i++)
+			nsched += x->pair[i].scheduled != 0;
+		pick = nsched ? (size_t)(x->fault_point * 2654435761u % nsched) : 0;
 		for (size_t i = 0; i < x->src->nobjs && x->fault_alt < 0; i++)
-			if (x->pair[i].scheduled)
+			if (x->pair[i].scheduled && pick-- == 0)
 				x->fault_alt = x->pair[i].dst;
+	}
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
@@ -3289,6 +3310,9 @@ static int transform_all(struct stf_xfer *x)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
 		inject_value_fault(x);
+	if (x->fault && x->fault != STF_FAULT_LEAK && !x->fault_done)
+		fprintf(stderr, "libstf: STF_FAULT: no eligible value at point %" PRIu64
+			": no fault injected\n", x->fault_point);
 	if (init_new_objects(x) < 0)
 		return -1;
 	if (stf__cb_run_done(x, x->dir) == STF_CB_ERROR) {
@@ -3315,6 +3339,7 @@ static int xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer
 	x->cb_object = stf__cb_any_object();
 	x->renames = stf__rename_any();
 	x->fault = stf__fault_for(dir);
+	x->fault_point = x->fault ? stf__fault_point_for() : 0;
 	if (!x->layouts) {
 		xfail(x, "out of memory");
 		return -1;
