@@ -4,7 +4,8 @@
  * measures.  N heap objects in three shapes: a linked list, a binary
  * search tree and a chained hash table whose entries point into
  * themselves (interior pointers); with "big", N 4 KiB buffers held by a
- * pointer array instead (bandwidth rather than per-object costs).  At startup it times a plain memcpy of as many bytes as the
+ * pointer array instead (bandwidth rather than per-object costs).  At
+ * startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
 #include <stdint.h>
@@ -15,6 +16,10 @@
 #include <unistd.h>
 #include <stf.h>
 
+/* Built with -DXFER_BENCH_NEW_TYPES: the next release of these types, as
+ * make eval's update-time runs need (every object type-transformed: a
+ * member added, one widened, members reordered). */
+#ifndef XFER_BENCH_NEW_TYPES
 struct node {
 	struct node *next;
 	long value;
@@ -32,6 +37,28 @@ struct entry {
 	long value;
 	char keybuf[16];
 };
+#else
+struct node {
+	long key;
+	struct node *next;
+	long value;
+	long added;
+};
+
+struct tree {
+	long key;
+	struct tree *right, *left;
+	unsigned hits;
+};
+
+struct entry {
+	char keybuf[16];
+	long value;
+	char *key;
+	struct entry *chain;
+	int added;
+};
+#endif
 
 static struct node *list;
 static struct tree *root;

@@ -43,7 +43,7 @@ static void usage(FILE *f, int status)
 {
 	fputs("usage: ttst-ctl [-n NAME | --socket PATH] [--json] [--timeout S] COMMAND\n"
 	      "commands:\n"
-	      "  update [--dry-run] [--timeout S] [--watch S] [--fault KIND[@PHASE]] NEW [ARGS...]\n"
+	      "  update [--dry-run] [--timeout S] [--watch S] [--fault KIND[@PHASE][:POINT]] NEW [ARGS...]\n"
 	      "         live-update the program to binary NEW (ARGS default to the\n"
 	      "         running version's; a lone `--` after NEW means no arguments)\n"
 	      "  status     pid, binary, arguments, uptime, last transaction\n"

@@ -339,16 +339,25 @@ static inline int ttst_fault_ok(const char *spec)
 {
 	static const char *const kinds[] = { "crash", "hang", "corrupt-value",
 		"corrupt-pointer", "skip-write", "leak" };
-	const char *at = strchr(spec, '@');
-	size_t len = at ? (size_t)(at - spec) : strlen(spec);
-	int kind_ok = 0;
+	const char *colon = strchr(spec, ':');
+	size_t end = colon ? (size_t)(colon - spec) : strlen(spec);
+	const char *at = memchr(spec, '@', end);
+	size_t len = at ? (size_t)(at - spec) : end;
+	int kind_ok = 0, point_ok = 1;
 
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
 		kind_ok |= strlen(kinds[i]) == len && strncmp(spec, kinds[i], len) == 0;
-	return kind_ok && (!at || strcmp(at, "@forward") == 0 || strcmp(at, "@backward") == 0);
+	if (colon) /* :POINT, value faults only (indices 2..4 of kinds) */
+		point_ok = colon[1] && strlen(colon + 1) <= 18 &&
+			   strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
+			   (strncmp(spec, "corrupt-", 8) == 0 || strncmp(spec, "skip-write", 10) == 0);
+	return kind_ok && point_ok &&
+	       (!at || (end - (size_t)(at - spec) == 8 && strncmp(at, "@forward", 8) == 0) ||
+		(end - (size_t)(at - spec) == 9 && strncmp(at, "@backward", 9) == 0));
 }
 #define TTST_FAULT_HELP "crash, hang, corrupt-value, corrupt-pointer, skip-write or leak, " \
-	"optionally followed by @forward or @backward"
+	"optionally followed by @forward or @backward, then for corrupt-value, " \
+	"corrupt-pointer and skip-write optionally :POINT (which eligible value)"
 
 /* Suffix of the program socket next to the client socket. */
 #define TTST_PROG_SUFFIX ".prog"

@@ -5,7 +5,7 @@
  * ttstd is the reliable computing base of an update: it runs no transfer
  * code and keeps no program state.  It starts the program, owns the
  * control sockets, and orchestrates each update transaction between the
- * processes taking part in it, whose libstf control threads (libstf/runtime/ctl.c)
+ * processes taking part in it, whose libstf control threads (libstf/ctl.c)
  * do the work:
  *
  *   P  past      the running version: quiesced, spawns F and R, resumes or
@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "binary.h"
+#include "journal.h"
 #include "proto.h"
 #include "ttstd.h"
 
@@ -60,18 +61,21 @@ double now(void)
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void logmsg(const char *fmt, ...)
 {
-	char when[32];
+	char when[32], msg[4096], status[4200];
 	time_t t = time(NULL);
 	struct tm tm;
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(status, sizeof status, "STATUS=%s", msg);
+	journal_notify(status);
+	if (journal_log(ttstd.log, ttstd.name, msg))
+		return;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(ttstd.log, "%s ttstd[%s]: ", when, ttstd.name);
-	va_start(ap, fmt);
-	vfprintf(ttstd.log, fmt, ap);
-	va_end(ap);
-	fputc('\n', ttstd.log);
+	fprintf(ttstd.log, "%s ttstd[%s]: %s\n", when, ttstd.name, msg);
 	fflush(ttstd.log);
 }
 
@@ -821,8 +825,10 @@ int main(int argc, char **argv)
 		ttstd.argv[i - optind] = strdup(argv[i]);
 	resolve_binary(argv[optind]);
 	ttstd.ttstd_started = ttstd.version_started = time(NULL);
+	journal_init();
 	ttstd.proc[PAST].pid = start_program(ttstd.argv);
 	logmsg("started %s (pid %d); control socket %s", ttstd.argv[0], (int)ttstd.proc[PAST].pid, ttstd.sock);
+	journal_notify("READY=1");
 
 	for (;;) {
 		if (ttstd.term_signal) {

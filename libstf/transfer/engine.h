@@ -69,6 +69,8 @@ struct stf_xfer {
 	enum stf_fault fault;
 	int fault_done;
 	int64_t fault_alt;         /* wrong target for corrupt-pointer */
+	uint64_t fault_point;      /* eligible values to pass before the fault */
+	uint64_t fault_seen;       /* eligible pointers passed so far */
 	const struct stf_range *last; /* last pointer target: lists and trees
 	                                 point near each other */
 	/* forward: mappings created writable, to get their protection once

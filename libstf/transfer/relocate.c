@@ -710,7 +710,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
-	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j) {
+	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j &&
+	    x->fault_seen++ >= x->fault_point) {
 		x->fault_done = 1;
 		*out = x->dst->objs[x->fault_alt].addr;
 		fprintf(stderr, "libstf: STF_FAULT: %s relocated to the wrong target\n",

@@ -380,9 +380,13 @@ static int init_new_objects(struct stf_xfer *x)
 	return x->failed ? -1 : 0;
 }
 
-/* Value faults: the first non-zero byte of the first transferred object. */
+/* Value faults: the first non-zero byte of a transferred value, or the
+ * fault_point-th (modulo their number). */
 static void inject_value_fault(struct stf_xfer *x)
 {
+	uint64_t seen = 0;
+
+again:
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
@@ -404,6 +408,8 @@ static void inject_value_fault(struct stf_xfer *x)
 				if (!leaf || leaf->kind != STF_LEAF_BYTES)
 					continue;
 			}
+			if (seen++ < x->fault_point)
+				continue;
 			char path[512] = "";
 			uint32_t lt;
 			snprintf(path, sizeof(path), "%s", d->id);
@@ -427,6 +433,11 @@ static void inject_value_fault(struct stf_xfer *x)
 			return;
 		}
 	}
+	if (seen && x->fault_point >= seen) {
+		x->fault_point %= seen;
+		seen = 0;
+		goto again;
+	}
 }
 
 int stf__transform_all(struct stf_xfer *x)
@@ -436,10 +447,17 @@ int stf__transform_all(struct stf_xfer *x)
 	if (x->fault == STF_FAULT_HANG)
 		stf__fault_hang();
 	x->fault_alt = -1;
-	if (x->fault == STF_FAULT_CORRUPT_POINTER)
+	if (x->fault == STF_FAULT_CORRUPT_POINTER) {
+		/* the wrong target: the first transferred object, or one the
+		 * point picks */
+		size_t nsched = 0, pick;
+		for (size_t i = 0; i < x->src->nobjs; i++)
+			nsched += x->pair[i].scheduled != 0;
+		pick = nsched ? (size_t)(x->fault_point * 2654435761u % nsched) : 0;
 		for (size_t i = 0; i < x->src->nobjs && x->fault_alt < 0; i++)
-			if (x->pair[i].scheduled)
+			if (x->pair[i].scheduled && pick-- == 0)
 				x->fault_alt = x->pair[i].dst;
+	}
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
@@ -455,6 +473,9 @@ int stf__transform_all(struct stf_xfer *x)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
 		inject_value_fault(x);
+	if (x->fault && x->fault != STF_FAULT_LEAK && !x->fault_done)
+		fprintf(stderr, "libstf: STF_FAULT: no eligible value at point %" PRIu64
+			": no fault injected\n", x->fault_point);
 	if (init_new_objects(x) < 0)
 		return -1;
 	if (stf__cb_run_done(x, x->dir) == STF_CB_ERROR) {
@@ -481,6 +502,7 @@ int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *
 	x->cb_object = stf__cb_any_object();
 	x->renames = stf__rename_any();
 	x->fault = stf__fault_for(dir);
+	x->fault_point = x->fault ? stf__fault_point_for() : 0;
 	if (!x->layouts) {
 		stf__xfail(x, "out of memory");
 		return -1;

@@ -165,6 +165,22 @@ START_TEST(fuzz)
 }
 END_TEST
 
+/* What ttst-ctl and ttstd accept as --fault: the kinds, phases and points
+ * libstf/fault.c parses. */
+START_TEST(fault_specs)
+{
+	static const char *const ok[] = { "crash", "hang@backward", "leak@forward",
+		"corrupt-value:0", "corrupt-pointer@backward:99", "skip-write@forward:123456" };
+	static const char *const bad[] = { "", "crash@", "crash:1", "leak@backward:2",
+		"corrupt-value:", "corrupt-value:1x", "corrupt-value@sideways:1",
+		"corrupt-value@forwardx", "corrupt-value:1:2", "explode:1" };
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+		ck_assert_msg(ttst_fault_ok(ok[i]), "%s refused", ok[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(!ttst_fault_ok(bad[i]), "%s accepted", bad[i]);
+}
+END_TEST
+
 START_TEST(names)
 {
 	ck_assert(ttst_name_ok("kvd"));
@@ -190,6 +206,7 @@ int main(void)
 	tcase_add_test(tc, socket_pair);
 	tcase_add_test(tc, fuzz);
 	tcase_add_test(tc, names);
+	tcase_add_test(tc, fault_specs);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

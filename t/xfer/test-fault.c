@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Unit tests of STF_FAULT parsing (libstf/fault.c). */
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,42 @@ START_TEST(rejects_bad_specs)
 }
 END_TEST
 
+/* :POINT picks which eligible value a value fault hits. */
+START_TEST(parses_points)
+{
+	static const struct {
+		const char *spec;
+		enum stf_fault kind;
+		uint64_t point;
+	} ok[] = {
+		{ "corrupt-value:17", STF_FAULT_CORRUPT_VALUE, 17 },
+		{ "corrupt-pointer@backward:0", STF_FAULT_CORRUPT_POINTER, 0 },
+		{ "skip-write@forward:123456789012", STF_FAULT_SKIP_WRITE, 123456789012u },
+		{ "corrupt-value@forward", STF_FAULT_CORRUPT_VALUE, 0 },
+	};
+	static const char *const bad[] = { "corrupt-value:", "corrupt-value:x1", "crash:3",
+					   "leak@forward:1", "corrupt-value:1:2",
+					   "corrupt-value@sideways:1", "corrupt-value:-1" };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		enum stf_fault kind;
+		enum stf_direction phase;
+		char err[256] = "";
+		ck_assert_int_eq(stf__fault_parse(ok[i].spec, &kind, &phase, err, sizeof(err)), 0);
+		ck_assert_int_eq(kind, ok[i].kind);
+		ck_assert_uint_eq(stf__fault_point(ok[i].spec), ok[i].point);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum stf_fault kind;
+		enum stf_direction phase;
+		char err[256] = "";
+		ck_assert_msg(stf__fault_parse(bad[i], &kind, &phase, err, sizeof(err)) == -1,
+			      "%s accepted", bad[i]);
+		ck_assert_int_eq(kind, STF_FAULT_NONE);
+		ck_assert_ptr_nonnull(strstr(err, "STF_FAULT="));
+	}
+}
+END_TEST
+
 /* Outside an update (role normal) no fault is ever injected. */
 START_TEST(ignored_outside_updates)
 {
@@ -63,6 +100,7 @@ int main(void)
 	TCase *tc = tcase_create("fault");
 	tcase_add_test(tc, parses_every_kind);
 	tcase_add_test(tc, rejects_bad_specs);
+	tcase_add_test(tc, parses_points);
 	tcase_add_test(tc, ignored_outside_updates);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
