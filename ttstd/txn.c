@@ -719,9 +719,10 @@ void run_update(int cfd, const struct ttst_msg *req)
 			free(new_argv[i]);
 		free(new_argv);
 	}
-	/* stale pending connections from F or R */
+	/* stale pending connections from F or R, and those made for an F or
+	 * R that died before its hello (they would hold F's and R's slots) */
 	for (int i = 0; i < MAX_PENDING + MAX_HANDED; i++)
-		if (ttstd.pending[i].fd >= 0 && ttstd.pending[i].said_hello)
+		if (ttstd.pending[i].fd >= 0 && (ttstd.pending[i].said_hello || ttstd.pending[i].handed))
 			close_pending(&ttstd.pending[i]);
 
 	if (fault && !ok) {
