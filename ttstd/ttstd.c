@@ -239,7 +239,9 @@ void match_pending(void)
 			reply_error(pe->fd, "%s", p->refused);
 			logmsg("refused program connection from pid %d: %s", (int)who, p->refused);
 			close_pending(pe);
-		} else if (p->pid == pe->pid && p->fd < 0 && !p->exited) {
+		} else if (p->pid > 0 && p->pid == pe->pid && p->fd < 0 && !p->exited) {
+			/* (a handed connection's pid is 0 until P names F or R:
+			 * its hello may come first and then waits) */
 			p->fd = pe->fd;
 			pe->fd = -1;
 			if (p->stderr_fd > 0)
