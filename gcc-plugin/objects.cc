@@ -351,7 +351,10 @@ static void add_strings (stf_blob &blob, stf_types &types)
 		r.id = blob.str (id);
 		r.name = blob.str (n.where);
 		r.func = blob.str (n.scope);
-		r.type = types.index (TREE_TYPE (str));
+		/* Typed by its element (char): every literal of a unit then
+		 * shares one type record, instead of one char [N] per
+		 * length; size gives the length. */
+		r.type = types.index (TREE_TYPE (TREE_TYPE (str)));
 		r.kind = STF_O_STRING;
 		r.flags = STF_OF_READONLY;
 		HOST_WIDE_INT size = int_size_in_bytes (TREE_TYPE (str));

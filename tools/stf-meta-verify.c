@@ -22,41 +22,13 @@
 #include <string.h>
 
 #include "stf-meta.h"
+#include "stf-meta-dwarf.h"
 
-/* One DWARF variable (or function) with a static address, or a named type. */
-struct dw_entry {
-	const char *func; /* enclosing subprogram, "" at file scope */
-	const char *name;
-	Dwarf_Off die;    /* the DIE carrying the location / definition */
-	Dwarf_Off type;   /* DW_AT_type (0 = none) */
-	uint64_t addr;
-	int has_addr;     /* DW_OP_addr location (not TLS, not optimized out),
-	                     or a function's DW_AT_low_pc */
-	int code;         /* a function with code (low_pc, or DW_AT_ranges when
-	                     GCC split it into hot and cold parts) */
-	int tag;
-	int nested;       /* type defined inside a function */
-	int decl;         /* DW_AT_declaration: not a definition */
-	int used;         /* matched by a plugin object */
-};
-
-struct dw_cu {
-	const char *name;      /* DW_AT_name as given to the compiler */
-	Dwarf_Off die;
-	struct dw_entry *vars; /* variables and functions */
-	size_t nvars, capvars;
-	struct dw_entry *types;
-	size_t ntypes, captypes;
-	int matched;
-	int typed; /* has types: not minimal DWARF (-g1 gives none) */
-};
 
 struct memo_key { uint32_t unit, type; Dwarf_Off die; uint32_t dim; };
 
 struct verify {
-	Dwarf_Debug dbg;
-	struct dw_cu *cus;
-	size_t ncus;
+	struct dwarf_index dw;
 	const struct stf_meta *m;
 	const struct elfmeta *em;
 	/* memo: open addressing over memo_key, with a "used" flag */
@@ -91,340 +63,6 @@ static void report(struct verify *v, const char *path, const char *fmt, ...)
 	v->problems++;
 }
 
-/* ------------------------------------------------------------------ */
-/* libdwarf helpers                                                     */
-
-static Dwarf_Die die_at(struct verify *v, Dwarf_Off off)
-{
-	Dwarf_Die d = NULL;
-	Dwarf_Error e = NULL;
-
-	if (!off || dwarf_offdie_b(v->dbg, off, 1, &d, &e) != DW_DLV_OK)
-		return NULL;
-	return d;
-}
-
-static Dwarf_Off die_off(Dwarf_Die d)
-{
-	Dwarf_Off off = 0;
-	Dwarf_Error e = NULL;
-
-	dwarf_dieoffset(d, &off, &e);
-	return off;
-}
-
-static int die_tag(Dwarf_Die d)
-{
-	Dwarf_Half tag = 0;
-	Dwarf_Error e = NULL;
-
-	dwarf_tag(d, &tag, &e);
-	return tag;
-}
-
-static int has_attr(Dwarf_Die d, Dwarf_Half attr)
-{
-	Dwarf_Bool b = 0;
-	Dwarf_Error e = NULL;
-
-	return dwarf_hasattr(d, attr, &b, &e) == DW_DLV_OK && b;
-}
-
-/* Reference attribute -> global DIE offset (0 if absent). */
-static Dwarf_Off ref_attr(Dwarf_Die d, Dwarf_Half attr)
-{
-	Dwarf_Attribute a;
-	Dwarf_Off off = 0;
-	Dwarf_Error e = NULL;
-
-	if (dwarf_attr(d, attr, &a, &e) != DW_DLV_OK)
-		return 0;
-	if (dwarf_global_formref(a, &off, &e) != DW_DLV_OK)
-		off = 0;
-	dwarf_dealloc_attribute(a);
-	return off;
-}
-
-/* Bytes of a DWARF expression in exprloc (DWARF 4+) or block (DWARF 2/3)
- * form, copied to out; returns the length or 0. */
-static size_t expr_bytes(Dwarf_Debug dbg, Dwarf_Attribute a, unsigned char *out,
-			 size_t max)
-{
-	Dwarf_Error e = NULL;
-	Dwarf_Unsigned len;
-	Dwarf_Ptr p;
-	Dwarf_Block *blk;
-	size_t n = 0;
-
-	if (dwarf_formexprloc(a, &len, &p, &e) == DW_DLV_OK) {
-		n = len <= max ? (size_t)len : 0;
-		if (n)
-			memcpy(out, p, n);
-	} else if (dwarf_formblock(a, &blk, &e) == DW_DLV_OK) {
-		n = blk->bl_len <= max ? (size_t)blk->bl_len : 0;
-		if (n)
-			memcpy(out, blk->bl_data, n);
-		dwarf_dealloc(dbg, blk, DW_DLA_BLOCK);
-	}
-	return n;
-}
-
-/* Constant attribute; *form receives its form.  Returns 0 if present. */
-static int const_attr(Dwarf_Debug dbg, Dwarf_Die d, Dwarf_Half attr, Dwarf_Unsigned *val,
-		      Dwarf_Signed *sval, Dwarf_Half *form)
-{
-	Dwarf_Attribute a;
-	Dwarf_Error e = NULL;
-	int rc = -1;
-
-	if (dwarf_attr(d, attr, &a, &e) != DW_DLV_OK)
-		return -1;
-	dwarf_whatform(a, form, &e);
-	if (*form == DW_FORM_sdata || *form == DW_FORM_implicit_const) {
-		if (dwarf_formsdata(a, sval, &e) == DW_DLV_OK) {
-			*val = (Dwarf_Unsigned)*sval;
-			rc = 0;
-		}
-	} else if (dwarf_formudata(a, val, &e) == DW_DLV_OK) {
-		*sval = (Dwarf_Signed)*val;
-		rc = 0;
-	} else {
-		/* DWARF 2 style member location: DW_OP_plus_uconst ULEB */
-		unsigned char x[16];
-		size_t len = expr_bytes(dbg, a, x, sizeof x);
-
-		if (len >= 2 && x[0] == DW_OP_plus_uconst) {
-			uint64_t u = 0;
-			unsigned shift = 0;
-			for (size_t i = 1; i < len && shift < 64; i++, shift += 7) {
-				u |= (uint64_t)(x[i] & 0x7f) << shift;
-				if (!(x[i] & 0x80))
-					break;
-			}
-			*val = u;
-			*sval = (Dwarf_Signed)u;
-			rc = 0;
-		}
-	}
-	dwarf_dealloc_attribute(a);
-	return rc;
-}
-
-static int uconst(Dwarf_Debug dbg, Dwarf_Die d, Dwarf_Half attr, uint64_t *out)
-{
-	Dwarf_Unsigned u;
-	Dwarf_Signed s;
-	Dwarf_Half form = 0;
-
-	if (const_attr(dbg, d, attr, &u, &s, &form))
-		return -1;
-	*out = u;
-	return 0;
-}
-
-/* Name of a DIE, following abstract_origin/specification (bounded). */
-static const char *die_name(struct verify *v, Dwarf_Die d)
-{
-	Dwarf_Error e = NULL;
-	char *name = NULL;
-
-	for (int hop = 0; d && hop < 4; hop++) {
-		Dwarf_Off next;
-
-		if (dwarf_diename(d, &name, &e) == DW_DLV_OK)
-			return name;
-		next = ref_attr(d, DW_AT_abstract_origin);
-		if (!next)
-			next = ref_attr(d, DW_AT_specification);
-		if (hop)
-			dwarf_dealloc_die(d);
-		d = die_at(v, next);
-	}
-	return NULL;
-}
-
-/* DW_AT_type following origin/specification (a concrete instance of a
- * variable has no type of its own). */
-static Dwarf_Off die_type(struct verify *v, Dwarf_Die d)
-{
-	for (int hop = 0; d && hop < 4; hop++) {
-		Dwarf_Off t = ref_attr(d, DW_AT_type), next;
-
-		if (t || hop == 3)
-			return t;
-		next = ref_attr(d, DW_AT_abstract_origin);
-		if (!next)
-			next = ref_attr(d, DW_AT_specification);
-		if (!next)
-			return 0;
-		if (hop)
-			dwarf_dealloc_die(d);
-		d = die_at(v, next);
-	}
-	return 0;
-}
-
-/* DW_AT_location that is exactly DW_OP_addr <8 bytes>. */
-static int location_addr(Dwarf_Debug dbg, Dwarf_Die d, uint64_t *addr)
-{
-	Dwarf_Attribute a;
-	Dwarf_Error e = NULL;
-	unsigned char x[16];
-	size_t len;
-
-	if (dwarf_attr(d, DW_AT_location, &a, &e) != DW_DLV_OK)
-		return -1;
-	len = expr_bytes(dbg, a, x, sizeof x);
-	dwarf_dealloc_attribute(a);
-	if (len != 9 || x[0] != DW_OP_addr)
-		return -1;
-	memcpy(addr, x + 1, 8);
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Indexing the DWARF compilation units                                 */
-
-static int push_entry(struct dw_entry **arr, size_t *n, size_t *cap,
-		      struct dw_entry e)
-{
-	if (*n == *cap) {
-		size_t ncap = *cap ? 2 * *cap : 64;
-		void *p = realloc(*arr, ncap * sizeof **arr);
-		if (!p)
-			return -1;
-		*arr = p;
-		*cap = ncap;
-	}
-	(*arr)[(*n)++] = e;
-	return 0;
-}
-
-static int is_type_tag(int tag)
-{
-	return tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
-	       tag == DW_TAG_enumeration_type || tag == DW_TAG_typedef ||
-	       tag == DW_TAG_base_type;
-}
-
-/* Walk the children of parent; func = enclosing subprogram name. */
-static int index_children(struct verify *v, struct dw_cu *cu, Dwarf_Die parent,
-			  const char *func, int depth)
-{
-	Dwarf_Die child = NULL, next;
-	Dwarf_Error e = NULL;
-
-	if (depth > 64 || dwarf_child(parent, &child, &e) != DW_DLV_OK)
-		return 0;
-	while (child) {
-		int tag = die_tag(child);
-		const char *name;
-
-		if (tag == DW_TAG_variable || tag == DW_TAG_subprogram ||
-		    (tag == DW_TAG_formal_parameter && *func)) {
-			struct dw_entry en = { .func = func, .die = die_off(child), .tag = tag };
-			Dwarf_Addr low;
-
-			name = die_name(v, child);
-			en.name = name ? name : "";
-			en.type = die_type(v, child);
-			en.decl = has_attr(child, DW_AT_declaration);
-			if (en.type)
-				cu->typed = 1;
-			if (tag == DW_TAG_variable)
-				en.has_addr = location_addr(v->dbg, child, &en.addr) == 0;
-			else if (dwarf_lowpc(child, &low, &e) == DW_DLV_OK) {
-				en.addr = low;
-				en.has_addr = en.code = 1;
-			} else {
-				en.code = has_attr(child, DW_AT_ranges);
-			}
-			if (name && !has_attr(child, DW_AT_artificial) &&
-			    push_entry(&cu->vars, &cu->nvars, &cu->capvars, en))
-				return -1;
-			if (tag == DW_TAG_subprogram && name &&
-			    index_children(v, cu, child, name, depth + 1))
-				return -1;
-		} else if (tag == DW_TAG_lexical_block || tag == DW_TAG_inlined_subroutine) {
-			/* Statics of inlined callees belong to the callee's abstract
-			 * instance, found through its own subprogram DIE. */
-			if (tag == DW_TAG_lexical_block &&
-			    index_children(v, cu, child, func, depth + 1))
-				return -1;
-		} else if (is_type_tag(tag) && (name = die_name(v, child))) {
-			struct dw_entry en = { .func = func, .name = name,
-				.die = die_off(child), .tag = tag, .nested = *func != 0,
-				.has_addr = !has_attr(child, DW_AT_declaration) };
-			if (push_entry(&cu->types, &cu->ntypes, &cu->captypes, en))
-				return -1;
-			cu->typed = 1;
-		}
-		if (dwarf_siblingof_b(v->dbg, child, 1, &next, &e) != DW_DLV_OK)
-			next = NULL;
-		dwarf_dealloc_die(child);
-		child = next;
-	}
-	return 0;
-}
-
-static int index_dwarf(struct verify *v)
-{
-	Dwarf_Error e = NULL;
-
-	for (;;) {
-		Dwarf_Unsigned hlen, typeoff, next_off;
-		Dwarf_Half ver, asz, lsz, esz, cutype;
-		Dwarf_Off abbr;
-		Dwarf_Sig8 sig;
-		Dwarf_Die cudie = NULL;
-		struct dw_cu *cu;
-		void *p;
-		int rc = dwarf_next_cu_header_d(v->dbg, 1, &hlen, &ver, &abbr, &asz,
-						&lsz, &esz, &sig, &typeoff, &next_off,
-						&cutype, &e);
-		if (rc == DW_DLV_NO_ENTRY)
-			return 0;
-		if (rc != DW_DLV_OK) {
-			fprintf(stderr, "stf-meta: corrupted DWARF: %s\n", dwarf_errmsg(e));
-			return -1;
-		}
-		if (dwarf_siblingof_b(v->dbg, NULL, 1, &cudie, &e) != DW_DLV_OK)
-			continue;
-		p = realloc(v->cus, (v->ncus + 1) * sizeof *v->cus);
-		if (!p)
-			return -1;
-		v->cus = p;
-		cu = &v->cus[v->ncus++];
-		memset(cu, 0, sizeof *cu);
-		cu->name = die_name(v, cudie);
-		if (!cu->name)
-			cu->name = "";
-		cu->die = die_off(cudie);
-		if (index_children(v, cu, cudie, "", 0))
-			return -1;
-		dwarf_dealloc_die(cudie);
-	}
-}
-
-static const char *base_name(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
-static struct dw_cu *cu_of_unit(struct verify *v, const struct stf_meta_unit *u)
-{
-	const char *path = stf_meta_str(u, u->blob->path);
-	const char *file = stf_meta_str(u, u->blob->file);
-
-	for (size_t i = 0; i < v->ncus; i++)
-		if (!v->cus[i].matched && !strcmp(v->cus[i].name, path))
-			return &v->cus[i];
-	for (size_t i = 0; i < v->ncus; i++)
-		if (!v->cus[i].matched && !strcmp(base_name(v->cus[i].name), file))
-			return &v->cus[i];
-	return NULL;
-}
 
 /* ------------------------------------------------------------------ */
 /* The memo                                                             */
@@ -555,7 +193,7 @@ static void check_name(struct verify *v, const struct stf_type_rec *r, Dwarf_Die
 		       const char *path)
 {
 	const char *pn = stf_meta_str(v->u, r->name), *func;
-	const char *dn = die_name(v, d);
+	const char *dn = die_name(&v->dw, d);
 	size_t funclen;
 	const char *tag = scoped_name(pn, &func, &funclen);
 
@@ -576,7 +214,7 @@ static void check_size(struct verify *v, const struct stf_type_rec *r, Dwarf_Die
 {
 	uint64_t size;
 
-	if (uconst(v->dbg, d, DW_AT_byte_size, &size))
+	if (uconst(v->dw.dbg, d, DW_AT_byte_size, &size))
 		return; /* DWARF leaves it to the reader (e.g. pointers in DWARF 2) */
 	if (size != r->size)
 		report(v, path, "size %" PRIu64 " (plugin) vs %" PRIu64 " (DWARF)", r->size, size);
@@ -599,7 +237,7 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 		const char *dn;
 		uint64_t loc = 0, bits = 0, bitoff, bytesz, bitpos, pbit;
 
-		if (dwarf_siblingof_b(v->dbg, child, 1, &next, &e) != DW_DLV_OK)
+		if (dwarf_siblingof_b(v->dw.dbg, child, 1, &next, &e) != DW_DLV_OK)
 			next = NULL;
 		if ((r->kind == STF_K_ENUM) ? tag != DW_TAG_enumerator : tag != DW_TAG_member) {
 			dwarf_dealloc_die(child);
@@ -611,7 +249,7 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 			continue;
 		}
 		mr = &u->members[r->members + k++];
-		dn = die_name(v, child);
+		dn = die_name(&v->dw, child);
 		if (!dn)
 			dn = "";
 		sub_path(sub, sizeof sub, path, ".%s",
@@ -624,7 +262,7 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 			Dwarf_Signed sv;
 			Dwarf_Half form = 0;
 
-			if (const_attr(v->dbg, child, DW_AT_const_value, &uv, &sv, &form) == 0) {
+			if (const_attr(v->dw.dbg, child, DW_AT_const_value, &uv, &sv, &form) == 0) {
 				/* DW_FORM_dataN does not say whether it is signed */
 				int64_t ext = (int64_t)uv;
 				int bytes = form == DW_FORM_data1 ? 1 : form == DW_FORM_data2 ? 2 :
@@ -638,18 +276,18 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 			dwarf_dealloc_die(child);
 			continue;
 		}
-		if (uconst(v->dbg, child, DW_AT_data_member_location, &loc))
+		if (uconst(v->dw.dbg, child, DW_AT_data_member_location, &loc))
 			loc = 0; /* union members */
-		uconst(v->dbg, child, DW_AT_bit_size, &bits);
+		uconst(v->dw.dbg, child, DW_AT_bit_size, &bits);
 		/* bit positions in unsigned arithmetic: corrupted offsets wrap
 		 * instead of overflowing */
 		if (!bits)
 			bitpos = loc * 8;
-		else if (uconst(v->dbg, child, DW_AT_data_bit_offset, &bitpos) == 0)
+		else if (uconst(v->dw.dbg, child, DW_AT_data_bit_offset, &bitpos) == 0)
 			;
-		else if (uconst(v->dbg, child, DW_AT_bit_offset, &bitoff) == 0) {
+		else if (uconst(v->dw.dbg, child, DW_AT_bit_offset, &bitoff) == 0) {
 			/* DWARF < 4 counts from the storage unit's high bit */
-			if (uconst(v->dbg, child, DW_AT_byte_size, &bytesz))
+			if (uconst(v->dw.dbg, child, DW_AT_byte_size, &bytesz))
 				bytesz = 0;
 			bitpos = loc * 8 + bytesz * 8 - bitoff - bits;
 		} else {
@@ -667,7 +305,7 @@ static void check_members(struct verify *v, const struct stf_type_rec *r, Dwarf_
 				report(v, sub, "offset %" PRId64 " (plugin) vs %" PRIu64 " (DWARF)",
 				       mr->offset, loc);
 		}
-		check_type(v, mr->type, die_type(v, child), sub);
+		check_type(v, mr->type, die_type(&v->dw, child), sub);
 		dwarf_dealloc_die(child);
 	}
 	if (ndw != r->nmembers)
@@ -692,7 +330,7 @@ static void check_function(struct verify *v, const struct stf_type_rec *r, Dwarf
 	for (; child; child = next) {
 		int tag = die_tag(child);
 
-		if (dwarf_siblingof_b(v->dbg, child, 1, &next, &e) != DW_DLV_OK)
+		if (dwarf_siblingof_b(v->dw.dbg, child, 1, &next, &e) != DW_DLV_OK)
 			next = NULL;
 		if (tag == DW_TAG_unspecified_parameters)
 			variadic = 1;
@@ -702,7 +340,7 @@ static void check_function(struct verify *v, const struct stf_type_rec *r, Dwarf
 				snprintf(num, sizeof num, "%u", k);
 				sub_path(sub, sizeof sub, path, "(param %s)", num);
 				check_type(v, u->members[r->members + k].type,
-					   die_type(v, child), sub);
+					   die_type(&v->dw, child), sub);
 				k++;
 			}
 		}
@@ -736,7 +374,7 @@ static void check_array(struct verify *v, uint32_t t, Dwarf_Die d, uint32_t dim,
 	if (dwarf_child(d, &child, &e) != DW_DLV_OK)
 		child = NULL;
 	for (; child; child = next) {
-		if (dwarf_siblingof_b(v->dbg, child, 1, &next, &e) != DW_DLV_OK)
+		if (dwarf_siblingof_b(v->dw.dbg, child, 1, &next, &e) != DW_DLV_OK)
 			next = NULL;
 		if (die_tag(child) == DW_TAG_subrange_type) {
 			if (i == dim) {
@@ -745,9 +383,9 @@ static void check_array(struct verify *v, uint32_t t, Dwarf_Die d, uint32_t dim,
 				Dwarf_Signed sv;
 				Dwarf_Half form = 0;
 
-				if (uconst(v->dbg, child, DW_AT_count, &count) == 0)
+				if (uconst(v->dw.dbg, child, DW_AT_count, &count) == 0)
 					known = 1;
-				else if (const_attr(v->dbg, child, DW_AT_upper_bound, &uv, &sv, &form) == 0) {
+				else if (const_attr(v->dw.dbg, child, DW_AT_upper_bound, &uv, &sv, &form) == 0) {
 					ub = uv;
 					/* [0] is emitted as upper bound -1 */
 					count = sv == -1 || (form == DW_FORM_data4 && uv == 0xffffffffu) ||
@@ -796,7 +434,7 @@ static void check_type(struct verify *v, uint32_t t, Dwarf_Off die, const char *
 
 	/* Qualifiers wrap the type in DWARF and sit on the record in the plugin. */
 	for (int hop = 0; die && hop < 8; hop++) {
-		d = die_at(v, die);
+		d = die_at(&v->dw, die);
 		if (!d)
 			break;
 		tag = die_tag(d);
@@ -875,7 +513,7 @@ static void check_type(struct verify *v, uint32_t t, Dwarf_Off die, const char *
 			kind_mismatch(v, r, tag, path);
 			break;
 		}
-		uconst(v->dbg, d, DW_AT_encoding, &enc);
+		uconst(v->dw.dbg, d, DW_AT_encoding, &enc);
 		check_size(v, r, d, path);
 		check_name(v, r, d, path);
 		if (want_float != (enc == DW_ATE_float || enc == DW_ATE_decimal_float) ||
@@ -1000,8 +638,8 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	snprintf(v->context, sizeof v->context, "object %s", stf_meta_str(u, o->id));
 	e = find_var(cu, func, name, tag, addr);
 	/* An extern object may be defined in another compilation unit. */
-	for (size_t c = 0; (!e || !e->has_addr) && *func == '\0' && c < v->ncus; c++) {
-		struct dw_entry *o2 = find_var(&v->cus[c], "", name, tag, addr);
+	for (size_t c = 0; (!e || !e->has_addr) && *func == '\0' && c < v->dw.ncus; c++) {
+		struct dw_entry *o2 = find_var(&v->dw.cus[c], "", name, tag, addr);
 		if (o2 && (o2->has_addr || o2->code))
 			e = o2;
 	}
@@ -1035,7 +673,7 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 		 * instance of an inlined function has it in its abstract origin. */
 		Dwarf_Off fn = e->die;
 		for (int hop = 0; hop < 4; hop++) {
-			Dwarf_Die fd = die_at(v, fn);
+			Dwarf_Die fd = die_at(&v->dw, fn);
 			Dwarf_Off origin = fd ? ref_attr(fd, DW_AT_abstract_origin) : 0;
 
 			if (fd)
@@ -1138,7 +776,7 @@ static void check_unit(struct verify *v, size_t ui)
 	struct dw_cu *cu;
 
 	v->u = u;
-	cu = cu_of_unit(v, u);
+	cu = cu_of_unit(&v->dw, u);
 	if (!cu) {
 		/* Verified where the binary has -g: a unit compiled without
 		 * it has nothing to agree with. */
@@ -1219,7 +857,7 @@ int cmd_verify(int argc, char **argv)
 	v.m = elfmeta_meta(em);
 	v.em = em;
 	rc = dwarf_init_b(elfmeta_fd(em), DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL,
-			  &v.dbg, &e);
+			  &v.dw.dbg, &e);
 	if (rc == DW_DLV_NO_ENTRY) {
 		fprintf(stderr, "stf-meta: %s: no DWARF (build with -g to verify)\n", argv[1]);
 		goto out;
@@ -1228,9 +866,9 @@ int cmd_verify(int argc, char **argv)
 		fprintf(stderr, "stf-meta: %s: unreadable DWARF: %s\n", argv[1], dwarf_errmsg(e));
 		goto out;
 	}
-	if (index_dwarf(&v))
+	if (index_dwarf(&v.dw))
 		goto out;
-	if (!v.ncus) {
+	if (!v.dw.ncus) {
 		fprintf(stderr, "stf-meta: %s: no DWARF (build with -g to verify)\n", argv[1]);
 		goto out;
 	}
@@ -1261,15 +899,15 @@ out:
 	for (size_t i = 0; v.checked && i < v.m->nunits; i++)
 		free(v.checked[i]);
 	free(v.checked);
-	for (size_t i = 0; i < v.ncus; i++) {
-		free(v.cus[i].vars);
-		free(v.cus[i].types);
+	for (size_t i = 0; i < v.dw.ncus; i++) {
+		free(v.dw.cus[i].vars);
+		free(v.dw.cus[i].types);
 	}
-	free(v.cus);
+	free(v.dw.cus);
 	free(v.memo);
 	free(v.memo_used);
-	if (v.dbg)
-		dwarf_finish(v.dbg, &e);
+	if (v.dw.dbg)
+		dwarf_finish(v.dw.dbg, &e);
 	elfmeta_close(em);
 	return status;
 }

@@ -214,7 +214,9 @@ struct stf_object_rec {
 	                   "code:<file>:<func>#<n>" (stf_meta_literal_place) */
 	uint32_t func;  /* str: enclosing function for function-local statics;
 	                   a string literal's scope (see name) */
-	uint32_t type;  /* type index */
+	uint32_t type;  /* type index; for a string literal the type of its
+	                   characters (char, or wchar_t... for wide ones):
+	                   the literal is an array of size / that size */
 	uint8_t  kind;  /* enum stf_object_kind */
 	uint8_t  flags; /* STF_OF_* */
 	uint16_t reserved;

@@ -589,6 +589,11 @@ static void check_literal(struct elfmeta *em, const char *text, uint64_t want_ad
 	ck_assert_int_eq(o->kind, STF_O_STRING);
 	ck_assert_uint_eq(o->size, strlen(text) + 1);
 	ck_assert_int_ne(o->flags & STF_OF_READONLY, 0);
+	/* typed by its characters: all literals share one type record */
+	const struct stf_type_rec *ct = bare(u, o->type);
+	ck_assert_int_eq(ct->kind, STF_K_INT);
+	ck_assert_int_ne(ct->flags & STF_TF_CHAR, 0);
+	ck_assert_uint_eq(ct->size, 1);
 	char buf[256];
 	read_at(em, addr_of(u, o), buf, o->size);
 	ck_assert_str_eq(buf, text);
