@@ -111,6 +111,13 @@ struct stf_peer_thread {
 	uint64_t tid;
 };
 
+/* A parked thread's copies of the thread-local variables (tls.c): every
+ * parked thread, also one whose update point has no locals. */
+struct stf_peer_tls {
+	const char *label;    /* "func" or "func#n", as its locals' IDs */
+	uint64_t tp;          /* its thread pointer */
+};
+
 struct stf_peer {
 	pid_t pid;
 	int self;                    /* the calling process (bytes in place) */
@@ -125,6 +132,8 @@ struct stf_peer {
 	size_t nobjs, cap;
 	struct stf_peer_thread *threads; /* arena memory */
 	size_t nthreads;
+	struct stf_peer_tls *tls;    /* arena memory, one per parked thread */
+	size_t ntls;
 	struct stf_index index;      /* value = object number */
 	struct stf_peer_lib *libs;   /* file-backed mappings, from /proc/PID/maps */
 	size_t nlibs;
@@ -157,6 +166,11 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
  * except those marked STF_OBJF_DEFER (their bytes stay NULL). */
 int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen);
 void stf__peer_close(struct stf_peer *p);
+
+/* tls.c: catalog each parked thread's copy of every thread-local
+ * variable as a static named "<static ID>@<thread label>" (-1 with err
+ * when a writable one cannot be located). */
+int stf__add_tls(struct stf_peer *p, char *err, size_t errlen);
 
 /* Add an object to the catalog (not to the index); its number. */
 size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
