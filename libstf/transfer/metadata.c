@@ -522,6 +522,8 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 	    (STF_PEER_STATICS | STF_PEER_FRAMES) && stf__add_tls(p, err, errlen) < 0)
 		return -1;
 	stf__load_maps(p);
+	if (!p->self)
+		stf__peer_args_load(p);  /* knows now whether its title is set */
 	stf__peer_index(p);
 	return 0;
 }

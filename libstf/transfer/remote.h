@@ -78,6 +78,9 @@ struct stf_peer_args {
 	uint64_t argv, envp;          /* the arrays, 0 if not found */
 	size_t argc, envc;            /* strings in each area */
 	size_t envp_n;                /* entries of the envp array (before NULL) */
+	size_t argv_n;                /* entries of the argv array (its argc) */
+	int rewritten;                /* the areas hold a process title now
+	                                 (setproctitle): see STF_ARG_AREA */
 	uint64_t *arg_str, *env_str;  /* start address of each string */
 	const char *arg_bytes, *env_bytes; /* the areas' contents */
 	uint64_t *envp_vals;          /* the envp array's entries */
@@ -89,6 +92,9 @@ enum stf_arg_kind {
 	STF_ARG_ENV,    /* into environment string of variable `name` */
 	STF_ARG_ARGV,   /* argv array entry `index` (index == argc: its NULL) */
 	STF_ARG_ENVP,   /* envp array entry of variable `name` (NULL name: its end) */
+	STF_ARG_AREA,   /* `off` bytes into the areas (from the first argument):
+	                   the past version rewrote them for its process title,
+	                   so strings no longer name places (args.c) */
 };
 
 /* An address in the command line or environment, independent of where
@@ -205,6 +211,12 @@ uint64_t stf__peer_arg_addr(struct stf_peer *p, const struct stf_arg_ref *ref);
 /* ref in words: "argument 1 (\"/srv/www\") at offset 3" */
 void stf__arg_ref_str(struct stf_peer *p, const struct stf_arg_ref *ref, char *buf,
 		      size_t len);
+/* Do two references (of two peers) name the same place?  By argument
+ * index, variable name, offset - never by the strings' text. */
+int stf__arg_ref_same(const struct stf_arg_ref *a, const struct stf_arg_ref *b);
+/* Load the peer's command line and environment now (a past version that
+ * rewrote them for its title makes every later reference positional). */
+void stf__peer_args_load(struct stf_peer *p);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 
