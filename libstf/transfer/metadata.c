@@ -136,6 +136,7 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 				break;
 			case STF_O_STRING:
 				o.kind = STF_OBJ_STRING;
+				o.site = i; /* its record: its place (pairing.c) */
 				break;
 			default:
 				continue;

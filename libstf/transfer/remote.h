@@ -53,7 +53,8 @@ struct stf_obj {
 	const char *id;           /* static ID, site ID or "func/local#n" */
 	const struct stf_meta_unit *unit; /* unit of `type`, NULL if untyped */
 	uint32_t type;            /* element type (statics, locals: the type) */
-	uint32_t site;            /* global site number in the peer */
+	uint32_t site;            /* global site number in the peer; a string
+	                             literal's record in `unit` (its place) */
 	uint8_t kind;             /* enum stf_obj_kind */
 	uint8_t flags;            /* STF_OBJF_* */
 	uint8_t align_lg;         /* heap: log2 of memalign's alignment, 0: malloc's */
