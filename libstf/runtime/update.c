@@ -113,6 +113,16 @@ static void release_locked(void)
 	pthread_cond_broadcast(&q_cond);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* When the last thread parked (q_lock), see stf__quiesce_parked_at. */
+static double last_parked;
+
 /* Record the frame of a thread stopping at an update point (q_lock held). */
 static int publish_locked(const struct stf_parked_frame *f)
 {
@@ -125,6 +135,7 @@ static int publish_locked(const struct stf_parked_frame *f)
 		cap_frames = ncap;
 	}
 	frames[nframes++] = *f;
+	last_parked = now_s();
 	pthread_cond_broadcast(&q_arrive);
 	return 0;
 }
@@ -564,6 +575,7 @@ EXPORT int stf__quiesce(unsigned timeout_ms)
 	}
 	quiescing = true;
 	nframes = 0;
+	last_parked = now_s();  /* no thread to wait for: paused from now */
 	stf__update_pending = 1;
 	int ret = wait_parked_locked(self, pid, timeout_ms);
 	if (ret < 0) {
@@ -585,6 +597,14 @@ EXPORT int stf__quiesce_wait(unsigned timeout_ms)
 	if (ret < 0)
 		errno = ETIMEDOUT;
 	return ret;
+}
+
+double stf__quiesce_parked_at(void)
+{
+	pthread_mutex_lock(&q_lock);
+	double t = last_parked;
+	pthread_mutex_unlock(&q_lock);
+	return t;
 }
 
 EXPORT void stf__resume(void)
