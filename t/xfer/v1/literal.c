@@ -12,6 +12,7 @@ static const char *banner;
 static const char *mode;
 static const char *mode_tail;
 static const char *slow;
+static const char *gone_p;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -25,9 +26,16 @@ static __attribute__((noinline)) void init_more(void)
 	slow = "slow";
 }
 
-int main(void)
+/* literal-gone: a literal whose text changed where version 2 added one */
+static __attribute__((noinline)) void init_gone(int on)
+{
+	gone_p = on ? "gone in two" : NULL;
+}
+
+int main(int argc, char **argv)
 {
 	init();
 	init_more();
+	init_gone(argc > 1);
 	XT_V1_LOOP();
 }

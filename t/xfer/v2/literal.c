@@ -12,6 +12,7 @@ static const char *mode;
 static const char *mode_tail;
 static const char *slow;
 static const char *added;
+static const char *gone_p, *other_p;
 
 static __attribute__((noinline)) void init(void)
 {
@@ -26,10 +27,17 @@ static __attribute__((noinline)) void init_more(void)
 	slow = "slow";
 }
 
+static __attribute__((noinline)) void init_gone(int on)
+{
+	other_p = "other";
+	gone_p = on ? "replaced in two" : NULL;
+}
+
 static void init_all(void)
 {
 	init();
 	init_more();
+	init_gone(0);
 }
 
 int main(void)
@@ -40,5 +48,6 @@ int main(void)
 	CHECK(!strcmp(mode, "fast"));
 	CHECK(mode_tail == mode + 2);
 	CHECK(!strcmp(slow, "slow"));
+	CHECK(!gone_p);
 	XT_V2_RESULT();
 }
