@@ -3,13 +3,15 @@
  * A program whose loops wait for signals, as master processes do: main in
  * sigsuspend, one thread in sigwaitinfo, one in pause, one in waitpid for
  * a child that does not end before the test does (the new version, not
- * its parent, gets ECHILD and waits a little).  Quiescence must interrupt each wait (none
+ * its parent, gets ECHILD and waits a little; the child dies with the old
+ * version).  Quiescence must interrupt each wait (none
  * would end by itself).  SIGUSR1 counts hits; when the file argv[1]
  * exists the count is written to argv[2].
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <stf.h>
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 		sigaction(SIGUSR1, &sa, NULL);
 		child = fork();
 		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);  /* gone with the test */
 			execlp("sleep", "sleep", "60", (char *)NULL);
 			_exit(127);
 		}
