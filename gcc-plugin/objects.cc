@@ -270,7 +270,13 @@ static void add_object (stf_blob &blob, stf_types &types, tree decl, int kind,
 	}
 	r.line = DECL_SOURCE_LINE (decl);
 	blob.objects.push_back (r);
-	blob.addrs.push_back (r.flags & STF_OF_TLS ? "0" : asm_name (decl));
+	/* A thread-local variable: its offset from each thread's thread
+	 * pointer, resolved by the linker in an executable (local-exec);
+	 * a shared library would need static TLS for it, so none there. */
+	if (r.flags & STF_OF_TLS)
+		blob.addrs.push_back (flag_pic && !flag_pie ? "0" : asm_name (decl) + "@tpoff");
+	else
+		blob.addrs.push_back (asm_name (decl));
 }
 
 static void add_variables (stf_blob &blob, stf_types &types, std::set<std::string> &ids)

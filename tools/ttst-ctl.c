@@ -302,7 +302,8 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 static void print_update(const struct ttst_msg *m)
 {
 	static const char *const phases[][2] = {
-		{ "t_quiesce", "quiesce" }, { "t_start_future", "start-future" },
+		{ "t_quiesce", "quiesce" }, { "t_settle", "(threads still serving" },
+		{ "t_start_future", "start-future" },
 		{ "t_forward", "forward" }, { "fwd_seconds_metadata", "(metadata" },
 		{ "t_start_reversed", "start-reversed" }, { "t_backward", "backward" },
 		{ "t_diff", "diff" }, { "t_commit", "commit" }, { "t_rollback", "rollback" },
@@ -324,6 +325,9 @@ static void print_update(const struct ttst_msg *m)
 		printf("validated (dry run, rolled back, nothing changed): %s\n", nw ? nw : "?");
 	else
 		printf("rolled back: %s\n", reason ? reason : "(no reason given)");
+	if (secs(m, "t_pause_estimate") >= 0)
+		printf("a real update would pause the program ~%.0f ms\n",
+		       secs(m, "t_pause_estimate") * 1e3);
 	printf("phases (ms):");
 	for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) {
 		double s = secs(m, phases[i][0]);
@@ -440,6 +444,7 @@ static int cmd_update(int fd, int argc, char **argv)
 		ttst_msg_add(&req, "fault", fault);
 	if (watch)
 		ttst_msg_addf(&req, "watch", "%lu", watch);
+	ttst_msg_add(&req, "progress", "1");  /* the limit, once ttstd knows the state */
 	if (optind + 2 == argc && strcmp(argv[optind + 1], "--") == 0)
 		ttst_msg_add(&req, "no_args", "1");
 	else
@@ -461,6 +466,12 @@ static int cmd_update(int fd, int argc, char **argv)
 	set_wait((unsigned)(timeout + watch) + UPDATE_MARGIN_S);
 	send_request(fd, &req);
 	receive(fd, &rep);
+	/* Quiesced: ttstd's time limit grew with the program's state. */
+	while (ttst_msg_get(&rep, "progress")) {
+		set_wait((unsigned)ttst_msg_u64(&rep, "limit_left", 0) + (unsigned)watch +
+			 UPDATE_MARGIN_S);
+		receive(fd, &rep);
+	}
 	if (json) {
 		json_record(&rep);
 		putchar('\n');

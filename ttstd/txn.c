@@ -32,9 +32,18 @@ static const char *const phase_key[NPHASES] = {
 	"t_backward", "t_diff", "t_commit", "t_rollback",
 };
 
+/* How much longer than its timeout a transaction may take per object of
+ * the past version's state: every phase after quiescence (starting F and
+ * R, forward and backward transfer, differencing) is linear in the state,
+ * and a large state must never roll back for being large.  Some 6 us per
+ * object on an idle 2-core machine, 17 us on a loaded one: 40 us. */
+#define LIMIT_S_PER_OBJECT 40e-6
+
 struct txn {
 	double t0, deadline;
-	double frozen, thawed; /* P stopped serving; P or F serves again */
+	double frozen, thawed; /* P stopped serving (its last thread parked);
+	                          P or F serves again */
+	double validated;      /* every check passed (end of the differencing) */
 	int dry_run;
 	char reason[1200];
 	struct ttst_msgbuf rep;
@@ -590,6 +599,43 @@ static char **copy_argv(const char *argv0, const struct ttst_msg *req, char *con
 	return v;
 }
 
+/*
+ * P is quiesced: the pause begins when its last thread parked (P says
+ * when, on the same monotonic clock), not when we asked - a thread that
+ * served on until its update point was not paused meanwhile.  The time
+ * limit grows with P's state (its reply counts the tracked objects).  A
+ * client that asked for progress learns the new limit, so it waits as
+ * long as we may take.
+ */
+static void quiesced_limits(struct txn *t, int cfd, int progress)
+{
+	const struct ttst_msg *r = &ttstd.proc[PAST].reply;
+	const char *at = ttst_msg_get(r, "parked_at");
+	uint64_t objects = ttst_msg_u64(r, "objects", 0);
+	double parked = at ? strtod(at, NULL) : 0, settle = 0;
+
+	if (parked >= t->frozen && parked <= now()) {
+		settle = parked - t->frozen;
+		t->frozen = parked;
+	}
+	ttst_msg_addf(&t->rep, "t_settle", "%.6f", settle);
+	ttst_msg_addf(&t->rep, "state_objects", "%llu", (unsigned long long)objects);
+	if (objects > 100000000)
+		objects = 100000000;  /* at most ~40 min more, whatever P says */
+	t->deadline += (double)objects * LIMIT_S_PER_OBJECT;
+	ttst_msg_addf(&t->rep, "limit", "%.1f", t->deadline - t->t0);
+	if (progress && !ttstd.txn_client_gone) {
+		struct ttst_msgbuf m;
+
+		ttst_msg_init(&m);
+		ttst_msg_add(&m, "ok", "1");
+		ttst_msg_add(&m, "progress", "quiesced");
+		ttst_msg_addf(&m, "limit_left", "%llu",
+			      (unsigned long long)(t->deadline - now()) + 1);
+		(void)ttst_msg_send(cfd, &m, -1);
+	}
+}
+
 void run_update(int cfd, const struct ttst_msg *req)
 {
 	struct txn t = { 0 };
@@ -698,9 +744,14 @@ void run_update(int cfd, const struct ttst_msg *req)
 	if (ok) {
 		quiesced = 1;
 		ttstd.proc[PAST].root = ttst_msg_u64(&ttstd.proc[PAST].reply, "root", 0);
+		quiesced_limits(&t, cfd, ttst_msg_u64(req, "progress", 0) == 1);
 		ok = transfer_and_validate(&t, new_path, new_argv, fault) == 0;
+		t.validated = now();
 	}
 	if (ok && t.dry_run) {
+		/* what a real update would cost: the commit itself is a message
+		 * and a few system calls in F */
+		ttst_msg_addf(&t.rep, "t_pause_estimate", "%.6f", t.validated - t.frozen);
 		snprintf(t.reason, sizeof t.reason, "dry run: every check passed, nothing changed");
 	} else if (ok) {
 		ok = commit(&t, new_path, new_argv, watch_s) == 0;

@@ -188,7 +188,9 @@ enum stf_object_kind {
 #define STF_OF_EXTERN   0x01u /* external linkage */
 #define STF_OF_LOCAL    0x02u /* function-local static (func is set) */
 #define STF_OF_READONLY 0x04u /* const / in read-only memory */
-#define STF_OF_TLS      0x08u /* thread-local: addrs[] is not meaningful */
+#define STF_OF_TLS      0x08u /* thread-local: addrs[] is the offset from the
+				 thread pointer (negative), 0 if unknown (a
+				 shared library) */
 #define STF_OF_IXFER    0x10u /* STF_IXFER on the object */
 #define STF_OF_PXFER    0x20u /* STF_PXFER on the object */
 

@@ -474,6 +474,12 @@ static void cmd_quiesce(void)
 	ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
 	ttst_msg_addf(&out, "threads", "%llu", (unsigned long long)stf__root.nframes);
 	ttst_msg_addf(&out, "seconds", "%.6f", now() - t0);
+	/* for ttstd: the pause begins when the last thread parked (until
+	 * then a thread still served); the time limits of the transaction
+	 * grow with the state (tracked objects, slots ever used: an upper
+	 * bound known at once) */
+	ttst_msg_addf(&out, "parked_at", "%.6f", stf__quiesce_parked_at());
+	ttst_msg_addf(&out, "objects", "%llu", (unsigned long long)stf__root.slot_high);
 	reply_send();
 }
 

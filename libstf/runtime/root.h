@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 2U
+#define STF_ROOT_VERSION 3U
 
 /*
  * In-band descriptor, immediately before every block handed out by the
@@ -97,6 +97,9 @@ struct stf_parked_frame {
 	uint64_t start;       /* start routine the thread was created with
 	                         (pthread_create), 0 for the main thread and
 	                         threads created behind libstf's back */
+	uint64_t tp;          /* its thread pointer (%fs base): its copy of a
+	                         thread-local variable is at tp + the offset in
+	                         the metadata (stf-format.h, STF_OF_TLS) */
 };
 
 struct stf_root {

@@ -11,11 +11,13 @@
  * thread(s) to park.  Threads blocked in an event-loop system call are
  * interrupted with a real-time signal whose handler does nothing and is
  * installed without SA_RESTART, so the call fails with EINTR and the loop
- * comes round to its update point.  Only threads whose current system
- * call (from /proc/self/task/TID/syscall) is such a call are kicked, and
- * the kick repeats every few milliseconds to catch a thread that checked
- * the flag just before blocking.  A thread waiting on a condition variable
- * in a wait point (wait.c) is woken by a broadcast instead, as often.
+ * comes round to its update point: waits for events, connections, time,
+ * signals (sigsuspend, pause, sigwaitinfo) and children (waitpid).  Only
+ * threads whose current system call (from /proc/self/task/TID/syscall) is
+ * such a call are kicked, and the kick repeats every few milliseconds to
+ * catch a thread that checked the flag just before blocking.  A thread
+ * waiting on a condition variable in a wait point (wait.c) is woken by a
+ * broadcast instead, as often.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -111,6 +113,16 @@ static void release_locked(void)
 	pthread_cond_broadcast(&q_cond);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* When the last thread parked (q_lock), see stf__quiesce_parked_at. */
+static double last_parked;
+
 /* Record the frame of a thread stopping at an update point (q_lock held). */
 static int publish_locked(const struct stf_parked_frame *f)
 {
@@ -123,6 +135,7 @@ static int publish_locked(const struct stf_parked_frame *f)
 		cap_frames = ncap;
 	}
 	frames[nframes++] = *f;
+	last_parked = now_s();
 	pthread_cond_broadcast(&q_arrive);
 	return 0;
 }
@@ -131,6 +144,7 @@ void stf__park(struct stf_parked_frame *f)
 {
 	f->tid = (uint64_t)gettid_raw();
 	f->start = stf__thread_start();
+	f->tp = (uintptr_t)__builtin_thread_pointer();
 	pthread_mutex_lock(&q_lock);
 	if (atomic_load(&role) != STF_ROLE_NORMAL && !quiescing && !handing_over) {
 		/* The first thread of F or R at an update point: the process
@@ -274,7 +288,11 @@ static const char *syscall_name(long nr)
 	case SYS_futex: return "futex wait: a semaphore, a lock, or a condition variable waited on by uninstrumented code";
 	case SYS_read: return "read";
 	case SYS_write: return "write";
-	case SYS_wait4: return "wait";
+	case SYS_wait4: return "wait4";
+	case SYS_waitid: return "waitid";
+	case SYS_rt_sigsuspend: return "sigsuspend";
+	case SYS_pause: return "pause";
+	case SYS_rt_sigtimedwait: return "sigwaitinfo";
 	case -1: return "running";
 	default: return NULL;
 	}
@@ -312,6 +330,14 @@ static int in_event_call_nr(pid_t tid, long *nrp)
 	case SYS_accept4:
 	case SYS_nanosleep:
 	case SYS_clock_nanosleep:
+	/* A loop that waits for signals or children (a master process in
+	 * sigsuspend, a signal thread in sigwaitinfo): the kick is a signal
+	 * the wait does not ask for, so it ends with EINTR. */
+	case SYS_rt_sigsuspend:
+	case SYS_pause:
+	case SYS_rt_sigtimedwait:
+	case SYS_wait4:
+	case SYS_waitid:
 		return 1;
 	case SYS_read:
 	case SYS_recvfrom:
@@ -549,6 +575,7 @@ EXPORT int stf__quiesce(unsigned timeout_ms)
 	}
 	quiescing = true;
 	nframes = 0;
+	last_parked = now_s();  /* no thread to wait for: paused from now */
 	stf__update_pending = 1;
 	int ret = wait_parked_locked(self, pid, timeout_ms);
 	if (ret < 0) {
@@ -570,6 +597,14 @@ EXPORT int stf__quiesce_wait(unsigned timeout_ms)
 	if (ret < 0)
 		errno = ETIMEDOUT;
 	return ret;
+}
+
+double stf__quiesce_parked_at(void)
+{
+	pthread_mutex_lock(&q_lock);
+	double t = last_parked;
+	pthread_mutex_unlock(&q_lock);
+	return t;
 }
 
 EXPORT void stf__resume(void)

@@ -22,6 +22,10 @@ int stf__quiesce(unsigned timeout_ms);
 /* After a failed quiescence: the threads that did not park and what they
  * were doing ("thread 123 (futex wait: ...)"), empty if unknown. */
 const char *stf__quiesce_stragglers(void);
+/* When the last thread of the last quiescence parked (CLOCK_MONOTONIC,
+ * seconds): the program is paused from then on; until then some thread
+ * still served. */
+double stf__quiesce_parked_at(void);
 /* Whether the last failed quiescence gave up before its timeout: every
  * thread still missing sat in a futex wait that it cannot interrupt. */
 bool stf__quiesce_gave_up(void);

@@ -3,6 +3,16 @@
  * args.c - a peer's command line and environment (see remote.h): the
  * argument and environment areas of main's stack, so pointers into them
  * are relocated to the same string in the destination.
+ *
+ * A program that sets its process title (setproctitle: environ moved to
+ * the heap, the title written over argv[0] and on over the environment
+ * strings) leaves no strings to name places by: the areas hold the title
+ * and padding.  Once the past version has done so, a place in the areas
+ * is its offset from the first argument, in every process of the update
+ * (the new and the reversed versions start with the same arguments and,
+ * up to libstf's own variables at the end, the same environment, so the
+ * offset of the title area's end falls at the same place), and the
+ * differencing compares those offsets, never the title's text.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -67,6 +77,27 @@ static size_t split_strings(struct stf_arena *a, const char *bytes, uint64_t sta
 	return k;
 }
 
+/* The argv array of a process that set its title: argc, argv[0] still
+ * pointing to the first argument, later entries set to NULL or pointing
+ * anywhere into the areas, then NULL. */
+static void find_titled_argv(struct stf_peer *p, const uint64_t *w, uint64_t lo, size_t nw)
+{
+	struct stf_peer_args *a = &p->args;
+	for (size_t i = nw - 1; i-- > 0;) {
+		uint64_t n = w[i], k;
+		if (w[i + 1] != a->arg_start || n < 1 || n > 4096 || i + n + 2 > nw)
+			continue;
+		for (k = 1; k < n; k++)
+			if (w[i + 1 + k] && (w[i + 1 + k] < a->arg_start || w[i + 1 + k] >= a->env_end))
+				break;
+		if (k < n || w[i + 1 + n])
+			continue;
+		a->argv = lo + (i + 1) * 8;
+		a->argv_n = n;
+		return;
+	}
+}
+
 /* The argv and envp arrays lie below the strings (under the auxiliary
  * vector): argc, argv[0..argc-1] pointing into the argument area (in any
  * order: getopt permutes them), NULL, then envp up to a NULL. */
@@ -115,8 +146,19 @@ static void find_arg_arrays(struct stf_peer *p)
 		}
 		break;
 	}
+	if (!a->argv)
+		find_titled_argv(p, w, lo, nw);
+	else
+		a->argv_n = a->argc;
 	stf__raw_free(w);
 }
+
+/* The past version of this update rewrote its areas (set when this
+ * process reads it: F in the forward transfer, R in the differencing):
+ * places in every peer's areas are offsets then. */
+static int titled_lineage;
+
+static const char *env_string(const struct stf_peer_args *a, uint64_t addr);
 
 static int load_args(struct stf_peer *p)
 {
@@ -147,8 +189,21 @@ static int load_args(struct stf_peer *p)
 	if (!a->arg_str || !a->env_str)
 		return -1;
 	find_arg_arrays(p);
+	/* The title is written over the environment strings (no '=' left)
+	 * or over the arguments (argv no longer as exec laid it out). */
+	for (size_t k = 0; k < a->envc && !a->rewritten; k++)
+		a->rewritten = !strchr(env_string(a, a->env_str[k]), '=');
+	if (!a->rewritten && p->stack_start && a->argc && !a->envp)
+		a->rewritten = 1;
+	if (a->rewritten && !p->self)
+		titled_lineage = 1;
 	a->state = 1;
 	return 0;
+}
+
+void stf__peer_args_load(struct stf_peer *p)
+{
+	(void)load_args(p);
 }
 
 /* The string of strs[0..n) containing addr. */
@@ -177,6 +232,12 @@ int stf__peer_arg_ref(struct stf_peer *p, uint64_t addr, struct stf_arg_ref *ref
 	memset(ref, 0, sizeof(*ref));
 	if (load_args(p) < 0)
 		return -1;
+	if ((a->rewritten || titled_lineage) && addr >= a->arg_start &&
+	    addr <= a->env_end && (addr < a->arg_end || addr >= a->env_start)) {
+		ref->kind = STF_ARG_AREA;
+		ref->off = addr - a->arg_start;
+		return 0;
+	}
 	if (addr >= a->arg_start && addr < a->arg_end && a->argc) {
 		ref->kind = STF_ARG_STRING;
 		ref->index = string_at(a->arg_str, a->argc, addr);
@@ -191,7 +252,7 @@ int stf__peer_arg_ref(struct stf_peer *p, uint64_t addr, struct stf_arg_ref *ref
 		ref->off = addr - a->env_str[k];
 		return 0;
 	}
-	if (a->argv && addr >= a->argv && addr <= a->argv + 8 * a->argc &&
+	if (a->argv && addr >= a->argv && addr <= a->argv + 8 * a->argv_n &&
 	    !((addr - a->argv) & 7)) {
 		ref->kind = STF_ARG_ARGV;
 		ref->index = (addr - a->argv) / 8;
@@ -243,7 +304,9 @@ uint64_t stf__peer_arg_addr(struct stf_peer *p, const struct stf_arg_ref *ref)
 		s = env_find(a, ref->name, ref->name_len);
 		return s && ref->off <= strlen(env_string(a, s)) ? s + ref->off : 0;
 	case STF_ARG_ARGV:
-		return a->argv && ref->index <= a->argc ? a->argv + 8 * ref->index : 0;
+		return a->argv && ref->index <= a->argv_n ? a->argv + 8 * ref->index : 0;
+	case STF_ARG_AREA:
+		return ref->off <= a->env_end - a->arg_start ? a->arg_start + ref->off : 0;
 	case STF_ARG_ENVP:
 		if (!a->envp)
 			return 0;
@@ -274,6 +337,10 @@ void stf__arg_ref_str(struct stf_peer *p, const struct stf_arg_ref *ref, char *b
 	case STF_ARG_ARGV:
 		snprintf(buf, len, "argv[%zu]", ref->index);
 		break;
+	case STF_ARG_AREA:
+		snprintf(buf, len, "the process title area (rewritten arguments and "
+			 "environment) at offset %" PRIu64, ref->off);
+		break;
 	case STF_ARG_ENVP:
 		if (ref->name)
 			snprintf(buf, len, "the envp entry of %.*s",
@@ -283,5 +350,28 @@ void stf__arg_ref_str(struct stf_peer *p, const struct stf_arg_ref *ref, char *b
 		break;
 	default:
 		snprintf(buf, len, "no argument");
+	}
+}
+
+int stf__arg_ref_same(const struct stf_arg_ref *a, const struct stf_arg_ref *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	switch (a->kind) {
+	case STF_ARG_STRING:
+		return a->index == b->index && a->off == b->off;
+	case STF_ARG_ENV:
+		return a->off == b->off && a->name_len == b->name_len &&
+		       !memcmp(a->name, b->name, a->name_len);
+	case STF_ARG_ARGV:
+		return a->index == b->index;
+	case STF_ARG_ENVP:
+		if (!a->name || !b->name)
+			return !a->name && !b->name;
+		return a->name_len == b->name_len && !memcmp(a->name, b->name, a->name_len);
+	case STF_ARG_AREA:
+		return a->off == b->off;
+	default:
+		return 1;
 	}
 }

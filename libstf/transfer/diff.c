@@ -113,7 +113,7 @@ static int same_target(const struct target *a, const struct target *b)
 	case 4:
 		if (a->arg.kind != b->arg.kind)
 			return 0;
-		return a->arg.kind == STF_ARG_NONE || !strcmp(a->arg_str, b->arg_str);
+		return stf__arg_ref_same(&a->arg, &b->arg);
 	case 6:
 		return a->stream.fd == b->stream.fd && !strcmp(a->stream.mode, b->stream.mode) &&
 		       a->stream.pending == b->stream.pending &&

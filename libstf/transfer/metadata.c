@@ -2,7 +2,8 @@
 /*
  * metadata.c - snapshot of a peer process's state (see remote.h): opening a
  * peer (its root, metadata units, site and slot tables), cataloging its
- * objects (statics, tracked heap and mmap objects, update-point locals)
+ * objects (statics, tracked heap and mmap objects, update-point locals,
+ * each thread's thread-locals with tls.c)
  * and fetching their bytes in bulk.  This is the metadata transfer: F
  * reads the past version P through it, R's state is read back the same
  * way for the differencing.  Neighbours: arena.c, peer-io.c (memory
@@ -115,23 +116,8 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 		for (uint32_t i = 0; i < mu->nobjects; i++) {
 			const struct stf_object_rec *r = &mu->objects[i];
 			struct stf_obj o = { 0 };
-			if (r->flags & STF_OF_TLS) {
-				/* Each thread has its own copy, at an address only
-				 * that thread computes; none is transferred.  A
-				 * writable one would come out silently reset to its
-				 * initializer: refuse the update instead.  (Only
-				 * the source process is checked: a thread-local
-				 * variable new in the destination starts from its
-				 * initializer, as in a fresh thread.) */
-				if (!p->self && r->kind == STF_O_VAR &&
-				    !(r->flags & STF_OF_READONLY)) {
-					stf__fail(err, errlen,
-					     "%s: thread-local variable: its value in each thread cannot be transferred (not supported)",
-					     stf_meta_str(mu, r->id));
-					return -1;
-				}
-				continue;
-			}
+			if (r->flags & STF_OF_TLS)
+				continue; /* one per thread: stf__add_tls */
 			o.addr = mu->unit->addrs[i];
 			o.size = r->size;
 			o.id = stf_meta_str(mu, r->id);
@@ -150,6 +136,7 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 				break;
 			case STF_O_STRING:
 				o.kind = STF_OBJ_STRING;
+				o.site = i; /* its record: its place (pairing.c) */
 				break;
 			default:
 				continue;
@@ -323,6 +310,21 @@ fail:
 	return -1;
 }
 
+/* A parked thread, for its thread-local variables (p->tls has room). */
+static int add_thread_tls(struct stf_peer *p, const char *label, uint64_t tp,
+			  char *err, size_t errlen)
+{
+	struct stf_peer_tls *t = &p->tls[p->ntls];
+	t->label = stf__arena_strdup(p->arena, label);
+	t->tp = tp;
+	if (!t->label) {
+		stf__fail(err, errlen, "out of memory cataloging threads");
+		return -1;
+	}
+	p->ntls++;
+	return 0;
+}
+
 static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 		     struct stf_strmap *seen, char *err, size_t errlen)
 {
@@ -331,8 +333,15 @@ static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 	uint64_t addrs[256], occurrence = 0;
 	char key[256];
 
-	if (!f->unit)
-		return 0; /* update point not rewritten by the plugin: no locals */
+	if (!f->unit) {
+		/* update point not rewritten by the plugin: no locals, but
+		 * thread-local variables all the same */
+		if (!stf__strmap_get(seen, "", &occurrence))
+			occurrence++;
+		stf__strmap_put(seen, "", occurrence);
+		snprintf(key, sizeof(key), "(thread)#%" PRIu64, occurrence);
+		return add_thread_tls(p, key, f->tp, err, errlen);
+	}
 	if (!u || f->frame >= u->nframes) {
 		stf__fail(err, errlen, "process %d: parked frame refers to unknown unit 0x%"
 		     PRIx64 " frame %u", (int)p->pid, f->unit, f->frame);
@@ -366,6 +375,12 @@ static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 	if (!stf__strmap_get(seen, func, &occurrence))
 		occurrence++;
 	stf__strmap_put(seen, func, occurrence);
+	if (occurrence)
+		snprintf(key, sizeof(key), "%s#%" PRIu64, func, occurrence);
+	else
+		snprintf(key, sizeof(key), "%s", func);
+	if (add_thread_tls(p, key, f->tp, err, errlen) < 0)
+		return -1;
 	if (p->threads) {
 		struct stf_peer_thread *t = &p->threads[p->nthreads++];
 		t->func = func;
@@ -407,6 +422,11 @@ static int add_frames(struct stf_peer *p, const struct stf_parked_frame *own,
 	int rc = 0;
 
 	if (own) {
+		p->tls = stf__arena_alloc(p->arena, sizeof(*p->tls));
+		if (!p->tls) {
+			stf__fail(err, errlen, "out of memory cataloging threads");
+			return -1;
+		}
 		rc = add_frame(p, own, &seen, err, errlen);
 		stf__strmap_free(&seen);
 		return rc;
@@ -419,7 +439,8 @@ static int add_frames(struct stf_peer *p, const struct stf_parked_frame *own,
 	}
 	frames = stf__arena_alloc(p->arena, n * sizeof(*frames));
 	p->threads = stf__arena_alloc(p->arena, n * sizeof(*p->threads));
-	if (!frames || !p->threads ||
+	p->tls = stf__arena_alloc(p->arena, n * sizeof(*p->tls));
+	if (!frames || !p->threads || !p->tls ||
 	    stf__peer_read(p, p->root.frames, frames, n * sizeof(*frames)) < 0) {
 		stf__fail(err, errlen, "process %d: cannot read its parked frames", (int)p->pid);
 		return -1;
@@ -498,7 +519,12 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 		return -1;
 	if ((what & STF_PEER_FRAMES) && add_frames(p, frame, err, errlen) < 0)
 		return -1;
+	if ((what & (STF_PEER_STATICS | STF_PEER_FRAMES)) ==
+	    (STF_PEER_STATICS | STF_PEER_FRAMES) && stf__add_tls(p, err, errlen) < 0)
+		return -1;
 	stf__load_maps(p);
+	if (!p->self)
+		stf__peer_args_load(p);  /* knows now whether its title is set */
 	stf__peer_index(p);
 	return 0;
 }

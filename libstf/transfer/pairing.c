@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -340,6 +341,107 @@ out:
 	return rc;
 }
 
+/* The place of a string literal object ("init:cmdtab.c:version",
+ * "code:cmdtab.c:main#2"), NULL if it has none. */
+static const char *literal_place(const struct stf_obj *o, char *buf, size_t len)
+{
+	size_t n;
+	if (o->kind != STF_OBJ_STRING || !o->unit)
+		return NULL;
+	n = stf_meta_literal_place(o->unit, o->site, buf, len);
+	return n && n < len ? buf : NULL;
+}
+
+/*
+ * String literals pair by their place in the code before their content:
+ * a pointer to a literal whose text changed (`version = "kvd/1.0.3"`
+ * becoming "kvd/2.0.0") leads to the new version's literal at the same
+ * place, and back.  A place in a static initializer names one literal
+ * for good.  A place in a function's code is the literal's rank there,
+ * which an added or removed literal shifts: it wins when the text is the
+ * same there, or when the text is nowhere else in the destination and the
+ * function has as many literals in both versions.  The others pair by
+ * content when a pointer reaches them (relocate.c).
+ */
+
+/* "code:f.c:func#3": its function's count of literals in `counts` is at
+ * least 4 (the ranks of one function's literals run from 0). */
+static int count_code_place(struct stf_arena *a, struct stf_strmap *counts, const char *place)
+{
+	const char *hash = strrchr(place, '#');
+	uint64_t n = 0, rank;
+	char *fn;
+	if (strncmp(place, "code:", 5) || !hash)
+		return 0;
+	rank = strtoull(hash + 1, NULL, 10);
+	fn = stf__arena_alloc(a, (size_t)(hash - place) + 1);
+	if (!fn)
+		return -1;
+	memcpy(fn, place, (size_t)(hash - place));
+	fn[hash - place] = 0;
+	if (!stf__strmap_get(counts, fn, &n) && n > rank)
+		return 0;
+	return stf__strmap_put(counts, fn, rank + 1);
+}
+
+static uint64_t code_count(const struct stf_strmap *counts, const char *place)
+{
+	const char *hash = strrchr(place, '#');
+	char fn[512];
+	uint64_t n = 0;
+	if (!hash || (size_t)(hash - place) >= sizeof(fn))
+		return 0;
+	memcpy(fn, place, (size_t)(hash - place));
+	fn[hash - place] = 0;
+	stf__strmap_get(counts, fn, &n);
+	return n;
+}
+static int pair_literals(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src, *dst = x->dst;
+	struct stf_strmap places = { 0 }, src_counts = { 0 }, dst_counts = { 0 };
+	char buf[512];
+	uint64_t j;
+	int rc = 0;
+
+	for (size_t k = 0; k < dst->nobjs && !rc; k++) {
+		const char *place = literal_place(&dst->objs[k], buf, sizeof(buf));
+		if (!place)
+			continue;
+		rc = count_code_place(x->arena, &dst_counts, place);
+		if (rc || !stf__strmap_get(&places, place, &j))
+			continue;
+		place = stf__arena_strdup(x->arena, place);
+		rc = place ? stf__strmap_put(&places, place, k) : -1;
+	}
+	for (size_t i = 0; i < src->nobjs && !rc; i++) {
+		const char *place = literal_place(&src->objs[i], buf, sizeof(buf));
+		if (place)
+			rc = count_code_place(x->arena, &src_counts, place);
+	}
+	for (size_t i = 0; i < src->nobjs && !rc; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		const char *place = literal_place(o, buf, sizeof(buf));
+		if (!place || stf__strmap_get(&places, place, &j) < 0)
+			continue;
+		const struct stf_obj *d = &dst->objs[j];
+		uint64_t elsewhere;
+		if (!strncmp(place, "code:", 5) && strcmp(o->id, d->id) &&
+		    (!stf__strmap_get(&x->dst_ids, o->id, &elsewhere) ||
+		     code_count(&src_counts, place) != code_count(&dst_counts, place)))
+			continue;
+		x->pair[i].dst = (int64_t)j;
+		x->pair[i].dst_addr = d->addr;
+		x->pair[i].same = o->size == d->size;
+	}
+	stf__strmap_free(&places);
+	stf__strmap_free(&src_counts);
+	stf__strmap_free(&dst_counts);
+	if (rc)
+		stf__xfail(x, "out of memory pairing string literals");
+	return rc;
+}
+
 int stf__schedule(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
@@ -376,6 +478,8 @@ int stf__schedule(struct stf_xfer *x)
 			continue;
 		stf__strmap_put(&x->dst_ids, d->id, k);
 	}
+	if (pair_literals(x) < 0)
+		return -1;
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
 		if (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)

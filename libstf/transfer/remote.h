@@ -53,7 +53,8 @@ struct stf_obj {
 	const char *id;           /* static ID, site ID or "func/local#n" */
 	const struct stf_meta_unit *unit; /* unit of `type`, NULL if untyped */
 	uint32_t type;            /* element type (statics, locals: the type) */
-	uint32_t site;            /* global site number in the peer */
+	uint32_t site;            /* global site number in the peer; a string
+	                             literal's record in `unit` (its place) */
 	uint8_t kind;             /* enum stf_obj_kind */
 	uint8_t flags;            /* STF_OBJF_* */
 	uint8_t align_lg;         /* heap: log2 of memalign's alignment, 0: malloc's */
@@ -78,6 +79,9 @@ struct stf_peer_args {
 	uint64_t argv, envp;          /* the arrays, 0 if not found */
 	size_t argc, envc;            /* strings in each area */
 	size_t envp_n;                /* entries of the envp array (before NULL) */
+	size_t argv_n;                /* entries of the argv array (its argc) */
+	int rewritten;                /* the areas hold a process title now
+	                                 (setproctitle): see STF_ARG_AREA */
 	uint64_t *arg_str, *env_str;  /* start address of each string */
 	const char *arg_bytes, *env_bytes; /* the areas' contents */
 	uint64_t *envp_vals;          /* the envp array's entries */
@@ -89,6 +93,9 @@ enum stf_arg_kind {
 	STF_ARG_ENV,    /* into environment string of variable `name` */
 	STF_ARG_ARGV,   /* argv array entry `index` (index == argc: its NULL) */
 	STF_ARG_ENVP,   /* envp array entry of variable `name` (NULL name: its end) */
+	STF_ARG_AREA,   /* `off` bytes into the areas (from the first argument):
+	                   the past version rewrote them for its process title,
+	                   so strings no longer name places (args.c) */
 };
 
 /* An address in the command line or environment, independent of where
@@ -111,6 +118,13 @@ struct stf_peer_thread {
 	uint64_t tid;
 };
 
+/* A parked thread's copies of the thread-local variables (tls.c): every
+ * parked thread, also one whose update point has no locals. */
+struct stf_peer_tls {
+	const char *label;    /* "func" or "func#n", as its locals' IDs */
+	uint64_t tp;          /* its thread pointer */
+};
+
 struct stf_peer {
 	pid_t pid;
 	int self;                    /* the calling process (bytes in place) */
@@ -125,6 +139,8 @@ struct stf_peer {
 	size_t nobjs, cap;
 	struct stf_peer_thread *threads; /* arena memory */
 	size_t nthreads;
+	struct stf_peer_tls *tls;    /* arena memory, one per parked thread */
+	size_t ntls;
 	struct stf_index index;      /* value = object number */
 	struct stf_peer_lib *libs;   /* file-backed mappings, from /proc/PID/maps */
 	size_t nlibs;
@@ -157,6 +173,11 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
  * except those marked STF_OBJF_DEFER (their bytes stay NULL). */
 int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen);
 void stf__peer_close(struct stf_peer *p);
+
+/* tls.c: catalog each parked thread's copy of every thread-local
+ * variable as a static named "<static ID>@<thread label>" (-1 with err
+ * when a writable one cannot be located). */
+int stf__add_tls(struct stf_peer *p, char *err, size_t errlen);
 
 /* Add an object to the catalog (not to the index); its number. */
 size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
@@ -191,6 +212,12 @@ uint64_t stf__peer_arg_addr(struct stf_peer *p, const struct stf_arg_ref *ref);
 /* ref in words: "argument 1 (\"/srv/www\") at offset 3" */
 void stf__arg_ref_str(struct stf_peer *p, const struct stf_arg_ref *ref, char *buf,
 		      size_t len);
+/* Do two references (of two peers) name the same place?  By argument
+ * index, variable name, offset - never by the strings' text. */
+int stf__arg_ref_same(const struct stf_arg_ref *a, const struct stf_arg_ref *b);
+/* Load the peer's command line and environment now (a past version that
+ * rewrote them for its title makes every later reference positional). */
+void stf__peer_args_load(struct stf_peer *p);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 

@@ -635,6 +635,9 @@ START_TEST(objects_ids_and_addresses)
 
 	const struct stf_object_rec *t = object(em, "tls_v", &u);
 	ck_assert_int_ne(t->flags & STF_OF_TLS, 0);
+	/* its address: the offset from the thread pointer, below it */
+	int64_t tls_off = (int64_t)addr_of(u, t);
+	ck_assert(tls_off < 0 && tls_off > -4096);
 	ck_assert_int_ne(object(em, "ixfer_v", &u)->flags & STF_OF_IXFER, 0);
 	ck_assert_int_ne(object(em, "pxfer_v", &u)->flags & STF_OF_PXFER, 0);
 

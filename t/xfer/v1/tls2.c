@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A thread-local variable the program wrote: its per-thread values are
- * not transferred, so the update must not commit (it would reset it). */
+/* A thread-local variable the program wrote, and a constant one. */
 #include "xt.h"
 
 static __thread int tls_count = 5;

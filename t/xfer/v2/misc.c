@@ -38,8 +38,12 @@ static __attribute__((noinline)) void init(void)
 	version_p = "release 1.1";
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/* misc-literal: v1 pointed version_p to its "release 1.0", at the
+	 * place of "release 1.1" here */
+	int literal = argc > 1 && !strcmp(argv[1], "literal");
+
 	if (stf_is_updating())
 		stf_rename(STF_RENAME_OBJECT, "misc.c:next_seq/seq", "misc.c:next_id/seq");
 	XT_V2_RECEIVE(init);
@@ -48,7 +52,8 @@ int main(void)
 	CHECK(((int (*)(int))(intptr_t)hooks[1].fn)(150) == 50 && hooks[0].calls == 0);
 	CHECK(seq_p && *seq_p == 42);
 	CHECK(next_id() == 43 && seq_p && *seq_p == 43);
-	CHECK(!strcmp(motd, "Welcome!") && !version_p);
+	CHECK(!strcmp(motd, "Welcome!"));
+	CHECK(literal ? version_p && !strcmp(version_p, "release 1.1") : !version_p);
 	CHECK(on_reload(1) == 3);
 	XT_V2_RESULT();
 }
