@@ -16,7 +16,7 @@ set offsets graph 0.05, graph 0.05, 0, 0
 set format x "10^{%L}"
 set yrange [1:*]
 set object 1 rect from graph 0, first 112 to graph 1, first 1263 fc rgb "#ffe0b0" fs solid 0.5 noborder behind
-set label 1 "paper (LISA 2013): full updates 112-1263 ms" at graph 0.02, first 160 tc rgb "#a05000"
+set label 1 "paper (LISA 2013): full updates 112-1263 ms" at graph 0.02, first 900 tc rgb "#a05000"
 plot dir."/data/time-xform.dat" using 3:5 with linespoints lw 2 pt 7 title "ttst full TTST (F, R, diff)", \
      "" using 3:4 with linespoints lw 2 pt 5 title "ttst forward only", \
      "" using 3:7 with linespoints lw 1 pt 1 dt 2 title "  of which forward transfer", \
@@ -28,7 +28,7 @@ set output dir."/fig-update-size.png"
 set title "Update time vs. state size (same types: the copy fast path)"
 set xlabel "heap objects"
 set object 1 rect from graph 0, first 112 to graph 1, first 1263 fc rgb "#ffe0b0" fs solid 0.5 noborder behind
-set label 1 "paper (LISA 2013): full updates 112-1263 ms" at graph 0.02, first 160 tc rgb "#a05000"
+set label 1 "paper (LISA 2013): full updates 112-1263 ms" at graph 0.02, first 900 tc rgb "#a05000"
 plot dir."/data/time-size.dat" using 1:5 with linespoints lw 2 pt 7 title "ttst full TTST (F, R, diff)", \
      "" using 1:4 with linespoints lw 2 pt 5 title "ttst forward only", \
      "" using 1:6 with linespoints lw 1 pt 1 dt 2 title "  of which forward transfer", \
@@ -77,6 +77,7 @@ set ylabel "injected faults"
 set style fill solid 0.7 border -1
 set boxwidth 0.6
 set yrange [0:*]
+set offsets 0, 0, graph 0.1, 0
 set xtics rotate by -25
 plot dir."/data/faults.dat" using 0:2:xtic(1) every ::0::5 with boxes lc rgb "#3060c0" notitle, \
      "" using 0:2:(sprintf("%d", $2)) every ::0::5 with labels offset 0,1 notitle

@@ -46,6 +46,9 @@ else
 fi
 
 unit_exec() { python3 "$(dirname "$0")/unit-exec.py" "$tmp/ttst@.service" kvd "$@"; }
+# The notification listener and ttstd started below end with the test.
+notify_pid=
+trap 'kill $notify_pid 2>/dev/null; cleanup' EXIT
 
 # ---- ExecStart, with stderr standing for the journal's stream and a
 # notification socket listening as systemd would.
@@ -65,7 +68,9 @@ with open(sys.argv[2], "ab", buffering=0) as out:
 ' "$NOTIFY_SOCKET" "$tmp/notified" &
 notify_pid=$!
 while [ ! -e "$NOTIFY_SOCKET.ready" ]; do sleep 0.05; done
-unit_exec ExecStart 2>>"$tmp/journal" &
+# Not through the unit_exec function: $! must be the process that becomes
+# ttstd (unit-exec.py execs it), which cleanup stops.
+python3 "$(dirname "$0")/unit-exec.py" "$tmp/ttst@.service" kvd ExecStart 2>>"$tmp/journal" &
 ttstd_pid=$!
 unset JOURNAL_STREAM NOTIFY_SOCKET
 i=0
@@ -120,4 +125,3 @@ grep '^ttstd\|^[0-9]\{4\}-[0-9][0-9]-' "$tmp/journal" | grep -q 'ttstd\[' &&
 grep -q '^STATUS=update #1: committed' "$tmp/notified" ||
 	{ cat "$tmp/notified"; fail "no STATUS= notification of the committed update"; }
 note "journal: $(grep -c '^<[0-9]>ttstd' "$tmp/journal") prefixed lines, $(grep -c '^<4>' "$tmp/journal") warnings"
-kill "$notify_pid" 2>/dev/null
