@@ -52,8 +52,18 @@ static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_
 	if (!o->bytes)
 		return 0;
 	from += (8 - ((o->addr + from) & 7)) & 7;
+	const struct stf_obj *sub = NULL, *subs_end = NULL;
+	if (o->flags & STF_OBJF_CONTAINER) {
+		sub = &x->src->objs[o->first_sub];
+		subs_end = sub + o->nsubs;
+	}
 	for (uint64_t off = from; off + 8 <= to; off += 8) {
 		uint64_t v;
+		/* the words of typed sub-objects are theirs */
+		while (sub < subs_end && sub->addr + sub->size <= o->addr + off)
+			sub++;
+		if (sub < subs_end && sub->addr < o->addr + off + 8)
+			continue;
 		memcpy(&v, o->bytes + off, 8);
 		if (stf__not_a_pointer(v))
 			continue; /* small integers, kernel half: no user address */
@@ -419,7 +429,10 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 					continue;
 				if (reached)
 					reached[r->value] = 1;
-				if (f->kind != STF_LEAF_PTR || v != t->addr)
+				/* a container's own bytes stay untyped: what was
+				 * handed out of it is typed by its sub-objects */
+				if (f->kind != STF_LEAF_PTR || v != t->addr ||
+				    (t->flags & STF_OBJF_CONTAINER))
 					continue;
 				const struct stf_meta_unit *pu = f->unit;
 				uint32_t pt = f->type;
