@@ -144,6 +144,17 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 		      *from ? from : " from typed state", off, v, what);
 		return -1;
 	}
+	if (o->flags & STF_OBJF_CONTAINER) {
+		/* STF_ALLOCATOR is there already: its objects are typed */
+		stf__xfail(x, "%s: block of an allocator (%" PRIu64 " bytes, %" PRIu32 " typed "
+		      "objects handed out from it) is copied as raw bytes outside those "
+		      "objects, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into "
+		      "%s of the old version that would be stale in the new one: raw pointers "
+		      "in an allocator's own bookkeeping cannot be transferred yet; register a "
+		      "callback (stf_on_object) for the block", stf__obj_name(o, on, sizeof(on)),
+		      o->size, o->nsubs, off, v, what);
+		return -1;
+	}
 	/* a site "file.c:func/return#n" is inside an allocator wrapper */
 	const char *colon = strchr(o->id, ':');
 	const char *slash = colon ? strchr(colon, '/') : NULL;
