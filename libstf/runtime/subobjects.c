@@ -34,9 +34,13 @@ atomic_size_t stf__nsubs;
 static struct sub_entry *table;
 static size_t cap; /* power of two, 0 until the first registration */
 
+/* Entries hash by 16-byte granule, so the sub-objects of a block are
+ * found with one probe per granule of the block. */
+#define GRANULE 4
+
 static size_t bucket(uint64_t addr)
 {
-	return (size_t)((addr * 0x9e3779b97f4a7c15ULL) >> 17) & (cap - 1);
+	return (size_t)(((addr >> GRANULE) * 0x9e3779b97f4a7c15ULL) >> 17) & (cap - 1);
 }
 
 static struct sub_entry *find_locked(uint64_t addr)
@@ -48,6 +52,17 @@ static struct sub_entry *find_locked(uint64_t addr)
 			return &table[i];
 		if (!table[i].addr)
 			return NULL;
+	}
+}
+
+/* An entry of granule g at or after [addr, end), NULL if none. */
+static struct sub_entry *find_in_granule_locked(uint64_t g, uint64_t addr, uint64_t end)
+{
+	for (size_t i = bucket(g << GRANULE);; i = (i + 1) & (cap - 1)) {
+		if (!table[i].addr)
+			return NULL;
+		if (table[i].addr >> GRANULE == g && table[i].addr >= addr && table[i].addr < end)
+			return &table[i];
 	}
 }
 
@@ -134,11 +149,13 @@ nomem:
 void stf__sub_forget(uint64_t addr, uint64_t size)
 {
 	pthread_mutex_lock(&stf__region_lock);
-	if (size < cap) {
-		/* sub-objects may start at any byte */
-		for (uint64_t a = addr; a < addr + size; a++) {
-			struct sub_entry *e = find_locked(a);
-			if (e)
+	uint64_t end = addr + size, granules = ((end - 1) >> GRANULE) - (addr >> GRANULE) + 1;
+	if (!cap || !size) {
+		/* nothing registered */
+	} else if (granules < cap) {
+		for (uint64_t g = addr >> GRANULE; g <= (end - 1) >> GRANULE; g++) {
+			struct sub_entry *e;
+			while ((e = find_in_granule_locked(g, addr, end)))
 				remove_locked(e);
 		}
 	} else {
