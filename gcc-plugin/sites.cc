@@ -565,15 +565,19 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	tree cell_type = TREE_VALUE (TREE_CHAIN (TREE_CHAIN (TYPE_ARG_TYPES (TREE_TYPE (fn)))));
 	gimple_stmt_iterator after = *gsi;
 	tree ptr = lhs;
-	if (TREE_CODE (lhs) != SSA_NAME || !useless_type_conversion_p (ptr_type_node,
-								       TREE_TYPE (lhs))) {
-		ptr = make_ssa_name (ptr_type_node);
-		gassign *load = gimple_build_assign (ptr, NOP_EXPR, lhs);
-		if (TREE_CODE (lhs) != SSA_NAME)
-			load = gimple_build_assign (ptr, fold_convert (ptr_type_node,
-								       unshare_expr (lhs)));
+	if (TREE_CODE (lhs) != SSA_NAME) {
+		/* stored straight to memory: read it back */
+		ptr = make_ssa_name (TREE_TYPE (lhs));
+		gassign *load = gimple_build_assign (ptr, unshare_expr (lhs));
 		gimple_set_location (load, loc);
 		gsi_insert_after (&after, load, GSI_NEW_STMT);
+	}
+	if (!useless_type_conversion_p (ptr_type_node, TREE_TYPE (ptr))) {
+		tree converted = make_ssa_name (ptr_type_node);
+		gassign *conv = gimple_build_assign (converted, NOP_EXPR, ptr);
+		gimple_set_location (conv, loc);
+		gsi_insert_after (&after, conv, GSI_NEW_STMT);
+		ptr = converted;
 	}
 	tree cell_value = make_ssa_name (cell_type);
 	gassign *conv = gimple_build_assign (cell_value, NOP_EXPR, cell);

@@ -18,6 +18,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+#include "subobjects.h"
 
 /* ------------------------------------------------------------------ */
 /* Regions: mmap'd memory and user-registered objects.  Few and long-lived,
@@ -251,6 +252,11 @@ EXPORT int stf_register_object(void *ptr, size_t size, const char *type, size_t 
 	uint32_t site = stf__user_site(site_id, type);
 	if (!site)
 		return -1;
+	/* the transfer registers the objects it placed as sub-objects */
+	if (stf__sub_registered((uintptr_t)ptr)) {
+		errno = EEXIST;
+		return -1;
+	}
 	pthread_mutex_lock(&stf__region_lock);
 	for (size_t i = 0; i < stf__nregions; i++)
 		if (stf__regions[i].kind == STF_SLOT_USER && slot_at(stf__regions[i].slot)->addr == (uintptr_t)ptr) {
@@ -279,6 +285,8 @@ EXPORT int stf_unregister_object(void *ptr)
 			return 0;
 		}
 	pthread_mutex_unlock(&stf__region_lock);
+	if (stf__sub_unregister((uintptr_t)ptr) == 0)
+		return 0;
 	errno = ENOENT;
 	return -1;
 }

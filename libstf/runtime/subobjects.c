@@ -146,6 +146,24 @@ nomem:
 	return -1;
 }
 
+int stf__sub_unregister(uint64_t addr)
+{
+	pthread_mutex_lock(&stf__region_lock);
+	struct sub_entry *e = find_locked(addr);
+	if (e)
+		remove_locked(e);
+	pthread_mutex_unlock(&stf__region_lock);
+	return e ? 0 : -1;
+}
+
+bool stf__sub_registered(uint64_t addr)
+{
+	pthread_mutex_lock(&stf__region_lock);
+	bool found = find_locked(addr) != NULL;
+	pthread_mutex_unlock(&stf__region_lock);
+	return found;
+}
+
 void stf__sub_forget(uint64_t addr, uint64_t size)
 {
 	pthread_mutex_lock(&stf__region_lock);

@@ -9,6 +9,7 @@
 #define STF_SUBOBJECTS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,12 @@ extern atomic_size_t stf__nsubs;
  * dynamic ID `id` (0: a fresh one).  It is a slot of kind STF_SLOT_USER,
  * so other processes see it.  0, or -1 with errno = ENOMEM. */
 int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
+
+/* Forget the sub-object registered at addr: 0, or -1 if there is none
+ * (stf_unregister_object of an object the transfer registered). */
+int stf__sub_unregister(uint64_t addr);
+/* Whether a sub-object is registered at addr. */
+bool stf__sub_registered(uint64_t addr);
 
 /* The block [addr, addr + size) is freed or moved: its sub-objects die
  * with it. */

@@ -289,7 +289,8 @@ static int attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t n
 		const struct stf_slot *s = &subs[k];
 		const struct stf_range *r = stf__index_find(&ix, s->addr, 0);
 		struct stf_obj o = { 0 };
-		if (!r || s->size > r->start + r->size - s->addr || s->site >= p->nsites)
+		if (!r || s->size > r->start + r->size - s->addr || s->site >= p->nsites ||
+		    (p->objs[r->value].flags & STF_OBJF_INTERNAL))
 			continue; /* registered outside any object: nothing holds it */
 		o.addr = s->addr;
 		o.size = s->size;

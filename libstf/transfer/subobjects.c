@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -143,8 +144,15 @@ int stf__place_subs(struct stf_xfer *x)
 		const struct stf_obj *co = &src->objs[c];
 		struct pairing *pc = &x->pair[c];
 		if (pc->dst < 0) {
+			/* its container is not transferred (its site is gone) */
 			x->pair[i].dst = PAIR_NONE;
-			continue; /* its container is not transferred */
+			if (++x->rep->dropped <= 20)
+				fprintf(stderr, "libstf: %s transfer: %s: its allocator's block "
+					"%s is dropped: dropped with it\n",
+					x->dir == STF_FORWARD ? "forward" : "backward",
+					stf__obj_name(o, on, sizeof(on)),
+					stf__obj_name(co, cn, sizeof(cn)));
+			continue;
 		}
 		const struct stf_obj *dco = &x->dst->objs[pc->dst];
 		const char *dsite = stf__site_dst_id(x, o->id);

@@ -256,6 +256,12 @@ static void check_register(void)
 		CHECK((char *)c == (char *)arena + 32 * (3 - n) + 8);
 	}
 	CHECK(n == 4);
+	/* the update registered them here: the program can forget them */
+	struct conn *c = conns;
+	CHECK(stf_register_object(c, sizeof(*c), "struct conn", 1, "subobj.c:conn") == -1);
+	CHECK(stf_unregister_object(c) == 0);
+	CHECK(stf_unregister_object(c) == -1);
+	CHECK(stf_register_object(c, sizeof(*c), "struct conn", 1, "subobj.c:conn") == 0);
 }
 
 int main(int argc, char **argv)
