@@ -344,8 +344,23 @@ bool stf_classify_allocator (tree fndecl, stf_allocator_desc *out)
 		out->size_arg = w.size_arg;
 		out->count_arg = w.count_arg;
 	}
-	/* alloc_size tells which arguments of a wrapper carry the size. */
+	/* An STF_ALLOCATOR function says nothing more: its size is its first
+	 * size_t parameter, if it has one. */
 	tree as = lookup_attribute ("alloc_size", TYPE_ATTRIBUTES (TREE_TYPE (fndecl)));
+	if (annotated && out->size_arg < 0 && !(as && TREE_VALUE (as))) {
+		int i = 0, nsizes = 0;
+		for (tree p = TYPE_ARG_TYPES (TREE_TYPE (fndecl)); p && !VOID_TYPE_P (TREE_VALUE (p));
+		     p = TREE_CHAIN (p), i++)
+			if (TYPE_MAIN_VARIANT (TREE_VALUE (p)) == size_type_node && !nsizes++)
+				out->size_arg = i;
+		static std::set<tree> refused;
+		if (nsizes > 1 && refused.insert (fndecl).second)
+			error_at (DECL_SOURCE_LOCATION (fndecl), "%<STF_ALLOCATOR%> function %qD "
+				  "has several %<size_t%> parameters: say which is the size of "
+				  "what it returns with %<__attribute__((alloc_size (N)))%> (or "
+				  "%<alloc_size (COUNT, SIZE)%>) on its declaration", fndecl);
+	}
+	/* alloc_size tells which arguments of a wrapper carry the size. */
 	if (as && TREE_VALUE (as)) {
 		tree args = TREE_VALUE (as);
 		out->count_arg = -1;
@@ -368,7 +383,9 @@ bool stf_is_wrapper (const_tree fndecl)
 
 enum stf_marking stf_body_marking (const_tree fndecl)
 {
-	if (!stf_is_wrapper (fndecl))
+	/* STF_ALLOCATOR: what it returns is typed after the call returns;
+	 * the blocks it allocates inside are its own sites. */
+	if (!stf_is_wrapper (fndecl) || stf_is_allocator (fndecl))
 		return STF_MARK_ALL;
 	found_wrapper w;
 	return get_found (fndecl, &w) && w.fallback ? STF_MARK_FALLBACK : STF_MARK_NONE;

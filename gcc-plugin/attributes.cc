@@ -31,8 +31,25 @@ static tree handle_xfer (tree *node, tree name, tree, int, bool *no_add)
 
 static tree handle_allocator (tree *node, tree name, tree, int, bool *no_add)
 {
-	if (TREE_CODE (*node) == FUNCTION_DECL)
+	if (TREE_CODE (*node) == FUNCTION_DECL
+	    && !POINTER_TYPE_P (TREE_TYPE (TREE_TYPE (*node)))) {
+		error ("%qE on %qD, which does not return a pointer: only a function "
+		       "that returns the object it allocates can be an allocator",
+		       name, *node);
+		*no_add = true;
 		return NULL_TREE;
+	}
+	if (TREE_CODE (*node) == FUNCTION_DECL) {
+		/* What it returns is registered after each call (sites.cc):
+		 * the call must stay a call, with its arguments as written
+		 * (no inlining, no clone with fewer parameters). */
+		DECL_UNINLINABLE (*node) = 1;
+		for (const char *a : { "noipa", "noinline", "noclone" })
+			if (!lookup_attribute (a, DECL_ATTRIBUTES (*node)))
+				DECL_ATTRIBUTES (*node) = tree_cons (get_identifier (a), NULL_TREE,
+								     DECL_ATTRIBUTES (*node));
+		return NULL_TREE;
+	}
 	warning (OPT_Wattributes, "%qE attribute applies to functions only; "
 		 "ignored", name);
 	*no_add = true;

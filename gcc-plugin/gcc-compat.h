@@ -49,6 +49,8 @@
 #include "tree-into-ssa.h"
 #include "tree-iterator.h"
 #include "gimplify.h"
+#include "gimplify-me.h"
+#include "tree-cfg.h"
 #include "cgraph.h"
 #include "varasm.h"
 #include "attribs.h"

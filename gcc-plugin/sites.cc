@@ -24,6 +24,7 @@
 #include "sites.h"
 #include "objects.h"
 #include "allocators.h"
+#include "attributes.h"
 
 namespace {
 
@@ -377,7 +378,8 @@ int record_site (gcall *call)
 		if (!fn || TREE_CODE (fn) != FUNCTION_DECL)
 			break;
 		stf_allocator_desc wrapper;
-		if (!stf_is_wrapper (fn) || !stf_classify_allocator (fn, &wrapper)) {
+		if (!stf_is_wrapper (fn) || stf_is_allocator (fn)
+		    || !stf_classify_allocator (fn, &wrapper)) {
 			caller = fn;
 			scope = b;
 			break;
@@ -483,6 +485,114 @@ void insert_marker (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	}
 }
 
+/* The size an STF_ALLOCATOR call hands out, as a size_t value before the
+ * call: its size argument (times its count argument), else the size of
+ * the element type the site stores the result as; 0 (register nothing)
+ * for an untyped or character destination without a size argument. */
+tree handed_out_size (gcall *call, const stf_allocator_desc &alloc, const pending_site &s,
+		      gimple_stmt_iterator *gsi)
+{
+	unsigned nargs = gimple_call_num_args (call);
+	if (!s.type || !COMPLETE_TYPE_P (s.type))
+		return size_zero_node;
+	if (alloc.size_arg >= 0 && (unsigned) alloc.size_arg < nargs) {
+		tree size = fold_convert (size_type_node, gimple_call_arg (call, alloc.size_arg));
+		if (alloc.count_arg >= 0 && (unsigned) alloc.count_arg < nargs)
+			size = fold_build2 (MULT_EXPR, size_type_node, size,
+					    fold_convert (size_type_node,
+							  gimple_call_arg (call, alloc.count_arg)));
+		return force_gimple_operand_gsi (gsi, size, true, NULL_TREE, true,
+						 GSI_SAME_STMT);
+	}
+	HOST_WIDE_INT elem = int_size_in_bytes (s.type);
+	if (elem <= 1)
+		return size_zero_node;
+	return build_int_cst (size_type_node, elem);
+}
+
+tree sub_object_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
+								      TYPE_QUAL_CONST));
+		tree type = build_function_type_list (void_type_node, ptr_type_node,
+						      size_type_node, cell, NULL_TREE);
+		decl = build_fn_decl ("stf__sub_object", type);
+		TREE_PUBLIC (decl) = 1;
+		DECL_EXTERNAL (decl) = 1;
+		DECL_ARTIFICIAL (decl) = 1;
+		TREE_NOTHROW (decl) = 1;
+		stf_keep (decl);
+	}
+	return decl;
+}
+
+/* Right after a call to an STF_ALLOCATOR function: stf__sub_object
+ * (result, size, &site_ids[idx]), which types what it handed out (a
+ * sub-object of one of its blocks, or a whole block).  No marker is set
+ * before such a call: the blocks allocated inside are the allocator's own
+ * sites, so nothing is left pending when it allocates nothing. */
+void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
+			  unsigned *todo)
+{
+	tree lhs = gimple_call_lhs (call);
+	stf_allocator_desc alloc;
+	if (!lhs || !stf_classify_allocator (gimple_call_fndecl (call), &alloc))
+		return;
+	if (stmt_ends_bb_p (call)) {
+		warning_at (gimple_location (call), 0, "stf: the object %qD returns here is "
+			    "not typed (the call ends its basic block); it is transferred as "
+			    "untyped memory", gimple_call_fndecl (call));
+		return;
+	}
+	location_t loc = gimple_location (call);
+	/* the size, computed before the call (its arguments may be
+	 * overwritten by it) */
+	tree size = handed_out_size (call, alloc, sites[idx], gsi);
+	if (TREE_CODE (size) != INTEGER_CST) {
+		tree saved = make_ssa_name (size_type_node);
+		gassign *a = gimple_build_assign (saved, size);
+		gimple_set_location (a, loc);
+		gsi_insert_before (gsi, a, GSI_SAME_STMT);
+		size = saved;
+	}
+	tree ids = stf_site_ids_decl ();
+	tree cell = build_fold_addr_expr (build4 (ARRAY_REF, TREE_TYPE (TREE_TYPE (ids)), ids,
+						  build_int_cst (integer_type_node, idx),
+						  NULL_TREE, NULL_TREE));
+	tree fn = sub_object_decl ();
+	tree cell_type = TREE_VALUE (TREE_CHAIN (TREE_CHAIN (TYPE_ARG_TYPES (TREE_TYPE (fn)))));
+	gimple_stmt_iterator after = *gsi;
+	tree ptr = lhs;
+	if (TREE_CODE (lhs) != SSA_NAME) {
+		/* stored straight to memory: read it back */
+		ptr = make_ssa_name (TREE_TYPE (lhs));
+		gassign *load = gimple_build_assign (ptr, unshare_expr (lhs));
+		gimple_set_location (load, loc);
+		gsi_insert_after (&after, load, GSI_NEW_STMT);
+	}
+	if (!useless_type_conversion_p (ptr_type_node, TREE_TYPE (ptr))) {
+		tree converted = make_ssa_name (ptr_type_node);
+		gassign *conv = gimple_build_assign (converted, NOP_EXPR, ptr);
+		gimple_set_location (conv, loc);
+		gsi_insert_after (&after, conv, GSI_NEW_STMT);
+		ptr = converted;
+	}
+	tree cell_value = make_ssa_name (cell_type);
+	gassign *conv = gimple_build_assign (cell_value, NOP_EXPR, cell);
+	gimple_set_location (conv, loc);
+	gsi_insert_after (&after, conv, GSI_NEW_STMT);
+	gcall *reg = gimple_build_call (fn, 3, ptr, size, cell_value);
+	gimple_set_location (reg, loc);
+	gsi_insert_after (&after, reg, GSI_NEW_STMT);
+	cgraph_node::get (current_function_decl)
+		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
+	mark_virtual_operands_for_renaming (cfun);
+	*todo |= TODO_update_ssa_only_virtuals;
+	*gsi = after;
+}
+
 const pass_data dests_pass_data = {
 	GIMPLE_PASS, "stf_dests", OPTGROUP_NONE, TV_NONE,
 	PROP_ssa | PROP_cfg, 0, 0, 0, 0
@@ -531,7 +641,11 @@ unsigned int sites_pass::execute (function *fun)
 			if (!call || marking == STF_MARK_NONE)
 				continue;
 			int idx = record_site (call);
-			if (idx >= 0)
+			if (idx < 0)
+				continue;
+			if (stf_is_allocator (gimple_call_fndecl (call)))
+				insert_registration (&gsi, call, (unsigned) idx, &todo);
+			else
 				insert_marker (&gsi, call, (unsigned) idx,
 					       marking == STF_MARK_FALLBACK, &todo);
 		}

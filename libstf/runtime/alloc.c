@@ -44,6 +44,7 @@
 #include "stf-format.h"
 #include "stf.h"
 #include "heap.h"
+#include "subobjects.h"
 
 
 _Static_assert(sizeof(struct stf_block_hdr) == 32, "stf_block_hdr must stay 32 bytes");
@@ -498,6 +499,9 @@ static inline struct stf_block_hdr *own_block(void *p, const char *op)
 
 static inline __attribute__((always_inline)) void release(struct stf_block_hdr *h)
 {
+	/* the typed sub-objects inside the block die with it */
+	if (__builtin_expect(atomic_load_explicit(&stf__nsubs, memory_order_relaxed) != 0, 0))
+		stf__sub_forget((uintptr_t)(h + 1), h->size);
 	h->magic = STF_BLOCK_FREED;
 	struct stf_slot *s = slot_at(h->slot);
 	s->addr = 0;
@@ -656,6 +660,8 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		errno = ENOMEM;
 		return NULL;
 	}
+	if (__builtin_expect(atomic_load_explicit(&stf__nsubs, memory_order_relaxed) != 0, 0))
+		stf__sub_forget((uintptr_t)p, h->size); /* they do not move with it */
 	uint32_t site = take_marker(h->site);
 	uint64_t id = h->id;
 	uint32_t slot = h->slot;
@@ -777,6 +783,17 @@ EXPORT size_t malloc_usable_size(void *p)
 		return 0;
 	struct stf_block_hdr *h = own_block(p, "malloc_usable_size");
 	return h ? h->size : 0;
+}
+
+int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
+{
+	struct stf_block_hdr *h = own_block(p, "stf__heap_type_block");
+	if (!h || (size && size != h->size))
+		return 0;
+	h->site = site;
+	slot_at(h->slot)->site = site;
+	mark_heap_changed();
+	return 1;
 }
 
 EXPORT void *stf__alloc_with(size_t size, uint32_t site, uint64_t id)

@@ -27,6 +27,12 @@ void *stf__alloc_with(size_t size, uint32_t site, uint64_t id);
  * malloc's). */
 void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, uint64_t id);
 
+/* The block of ours that starts at p and holds size bytes (any size when
+ * size is 0) is given global site number `site` (the call site of the
+ * STF_ALLOCATOR function that handed it out types it): 1; 0 if p is not
+ * the start of such a block (nothing changed). */
+int stf__heap_type_block(void *p, uint64_t size, uint32_t site);
+
 /* Create a tracked anonymous private mapping (like mmap) of `size` bytes
  * with protection `prot`, global site number `site` and dynamic ID `id`
  * (0 = a fresh ID).  NULL with errno on failure. */
@@ -38,6 +44,11 @@ void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id);
  * stf_register_object().  0 if it is not a known plugin/user site or
  * cannot be parsed as an external one. */
 uint32_t stf__site_by_id(const char *site_id);
+
+/* Global site number of the stf_register_object() site site_id, created
+ * with element type name `type` if new; 0 with errno (EINVAL: bad ID or
+ * type name, EEXIST: the ID names a plugin or external site, ENOMEM). */
+uint32_t stf__user_site(const char *site_id, const char *type);
 
 /* The site ID string of a global site number (the inverse of
  * stf__site_by_id); "" for 0 or an out-of-range number. */

@@ -18,6 +18,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+#include "subobjects.h"
 
 /* ------------------------------------------------------------------ */
 /* Regions: mmap'd memory and user-registered objects.  Few and long-lived,
@@ -214,13 +215,12 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 /* ------------------------------------------------------------------ */
 /* User-registered objects.                                               */
 
-EXPORT int stf_register_object(void *ptr, size_t size, const char *type, size_t count,
-			       const char *site_id)
+uint32_t stf__user_site(const char *site_id, const char *type)
 {
-	if (!ptr || !size || !site_id || !*site_id || strlen(site_id) >= sizeof stf__sites[0].name ||
+	if (!site_id || !*site_id || strlen(site_id) >= sizeof stf__sites[0].name ||
 	    (type && strlen(type) >= sizeof stf__sites[0].type_name)) {
 		errno = EINVAL;
-		return -1;
+		return 0;
 	}
 	ensure_tables();
 	pthread_mutex_lock(&stf__site_lock);
@@ -228,17 +228,33 @@ EXPORT int stf_register_object(void *ptr, size_t size, const char *type, size_t 
 	if (site && stf__sites[site].kind != STF_SITE_USER) {
 		pthread_mutex_unlock(&stf__site_lock);
 		errno = EEXIST;  /* the ID belongs to a plugin or external site */
-		return -1;
+		return 0;
 	}
 	if (!site) {
 		struct stf_site_ref ref = { .kind = STF_SITE_USER };
 		snprintf(ref.name, sizeof ref.name, "%s", site_id);
 		snprintf(ref.type_name, sizeof ref.type_name, "%s", type ? type : "");
 		site = stf__site_add_locked(&ref, site_id);
+		if (!site)
+			errno = ENOMEM;
 	}
 	pthread_mutex_unlock(&stf__site_lock);
-	if (!site) {
-		errno = ENOMEM;
+	return site;
+}
+
+EXPORT int stf_register_object(void *ptr, size_t size, const char *type, size_t count,
+			       const char *site_id)
+{
+	if (!ptr || !size) {
+		errno = EINVAL;
+		return -1;
+	}
+	uint32_t site = stf__user_site(site_id, type);
+	if (!site)
+		return -1;
+	/* the transfer registers the objects it placed as sub-objects */
+	if (stf__sub_registered((uintptr_t)ptr)) {
+		errno = EEXIST;
 		return -1;
 	}
 	pthread_mutex_lock(&stf__region_lock);
@@ -269,6 +285,8 @@ EXPORT int stf_unregister_object(void *ptr)
 			return 0;
 		}
 	pthread_mutex_unlock(&stf__region_lock);
+	if (stf__sub_unregister((uintptr_t)ptr) == 0)
+		return 0;
 	errno = ENOENT;
 	return -1;
 }

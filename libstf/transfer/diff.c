@@ -441,12 +441,23 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	    (ro->kind != STF_OBJ_HEAP && ro->kind != STF_OBJ_MMAP && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;
+		/* a container's typed sub-objects are compared on their own */
+		const struct stf_obj *sub = NULL, *subs_end = NULL;
+		if (po->flags & STF_OBJF_CONTAINER) {
+			sub = &d->p->objs[po->first_sub];
+			subs_end = sub + po->nsubs;
+		}
 		if (memcmp(pb, rb, ro->size))
-			for (uint64_t i = 0; i < ro->size; i++)
+			for (uint64_t i = 0; i < ro->size; i++) {
+				while (sub < subs_end && sub->addr + sub->size <= po->addr + i)
+					sub++;
+				if (sub < subs_end && sub->addr <= po->addr + i)
+					continue;
 				if (pb[i] != rb[i]) {
 					diff_bytes(d, &untyped, 0, i, pb, rb);
 					break;
 				}
+			}
 		return;
 	}
 	uint32_t fe;
@@ -625,7 +636,9 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		const struct stf_obj *ro = &r.objs[j];
 		int64_t i = -1;
 		uint64_t v;
-		if (!(DIFF_KINDS & (1u << ro->kind)) || !in_scope(served, ro->addr))
+		/* a sub-object is written with its container */
+		if (!(DIFF_KINDS & (1u << ro->kind)) ||
+		    !in_scope(served, ro->container ? r.objs[ro->container - 1].addr : ro->addr))
 			continue;
 		if (ro->kind == STF_OBJ_STATIC || ro->kind == STF_OBJ_LOCAL) {
 			if (!stf__strmap_get(&pstat, ro->id, &v))

@@ -117,6 +117,8 @@ enum msg_type {
 	                    create mappings (writable until M_DONE), reply M_ADDRS */
 	M_STREAM,        /* F -> R: i32 fd, i32 buffering, char mode[4], pending
 	                    output...: re-create a stdio stream, reply M_ADDRS (one) */
+	M_SUB,           /* F -> R: [u64 addr, u64 size, u64 id, u32 slen, u32 tlen,
+	                    site[slen], type[tlen]]...: register sub-objects, reply M_OK */
 };
 
 #define MSG_MAX 65536u
@@ -147,6 +149,13 @@ const char *stf__cur_path(struct stf_xfer *x);
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
 extern struct stf_index stf__fwd_mappings;
 int stf__is_dynamic(const struct stf_obj *o);
+/* The destination's ID of an allocation site (its renames applied). */
+const char *stf__site_dst_id(struct stf_xfer *x, const char *id);
+/* subobjects.c: place the source's sub-objects in their containers'
+ * destinations and register them there; serve the reversed version's
+ * M_SUB (0, or -1 with err set). */
+int stf__place_subs(struct stf_xfer *x);
+int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
 extern struct stf_index stf__own_startup;
 void stf__path_cut(struct stf_xfer *x, size_t mark);
 size_t stf__path_push(struct stf_xfer *x, const char *fmt, ...)

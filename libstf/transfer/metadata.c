@@ -62,6 +62,21 @@ void stf__peer_index(struct stf_peer *p)
 	stf__index_reserve(&p->index, p->nobjs);
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
+		if (o->flags & STF_OBJF_CONTAINER) {
+			/* the bytes between its sub-objects (the sub-objects
+			 * are ranges of their own): offsets are taken from
+			 * the object's address, not the range's */
+			uint64_t at = o->addr;
+			for (uint32_t k = 0; k < o->nsubs; k++) {
+				const struct stf_obj *s = &p->objs[o->first_sub + k];
+				if (s->addr > at)
+					stf__index_add(&p->index, at, s->addr - at, i);
+				at = s->addr + s->size;
+			}
+			if (o->addr + o->size > at)
+				stf__index_add(&p->index, at, o->addr + o->size - at, i);
+			continue;
+		}
 		/* functions are looked up by their entry point only */
 		stf__index_add(&p->index, o->addr,
 			       o->kind == STF_OBJ_FUNC && !o->size ? 1 : o->size, i);
@@ -224,11 +239,95 @@ static int load_sites(struct stf_peer *p, char *err, size_t errlen)
 	return 0;
 }
 
+static int by_container_then_addr(const void *a, const void *b)
+{
+	const struct stf_obj *x = a, *y = b;
+	if (x->container != y->container)
+		return x->container < y->container ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sub-objects (slots of kind STF_SLOT_USER: what STF_ALLOCATOR functions
+ * handed out, stf_register_object()) become typed objects of their own,
+ * each inside the object that holds it, which becomes an untyped
+ * container.  Of two that overlap, the one registered last (the higher
+ * dynamic ID) is the live one (a slab chunk handed out again as another
+ * size). */
+static int attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t nsubs,
+		       char *err, size_t errlen)
+{
+	struct stf_index ix = STF_INDEX_INIT;
+	struct stf_obj *found = stf__raw_malloc(nsubs * sizeof(*found));
+	size_t n = 0;
+	int rc = -1;
+
+	if (!found || stf__index_reserve(&ix, p->nobjs) < 0) {
+		stf__fail(err, errlen, "out of memory cataloging sub-objects");
+		goto out;
+	}
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (o->size && (o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP ||
+				o->kind == STF_OBJ_STATIC))
+			stf__index_add(&ix, o->addr, o->size, i);
+	}
+	stf__index_sort(&ix, NULL, NULL);
+	for (size_t k = 0; k < nsubs; k++) {
+		const struct stf_slot *s = &subs[k];
+		const struct stf_range *r = stf__index_find(&ix, s->addr, 0);
+		struct stf_obj o = { 0 };
+		if (!r || s->size > r->start + r->size - s->addr || s->site >= p->nsites ||
+		    (p->objs[r->value].flags & STF_OBJF_INTERNAL))
+			continue; /* registered outside any object: nothing holds it */
+		o.addr = s->addr;
+		o.size = s->size;
+		o.dyn_id = s->id;
+		o.site = s->site;
+		o.kind = STF_OBJ_USER;
+		o.id = p->site_ids[s->site];
+		o.unit = p->site_unit[s->site];
+		o.type = p->site_type[s->site];
+		if (!o.unit || o.type >= o.unit->ntypes || !*o.id)
+			continue; /* untyped: its container's bytes carry it */
+		o.container = (uint32_t)r->value + 1;
+		found[n++] = o;
+	}
+	qsort(found, n, sizeof(*found), by_container_then_addr);
+	for (size_t k = 0; k < n;) {
+		size_t c = found[k].container - 1, first = p->nobjs, last_end = 0;
+		for (; k < n && found[k].container == c + 1; k++) {
+			struct stf_obj *prev = p->nobjs > first ? &p->objs[p->nobjs - 1] : NULL;
+			if (prev && found[k].addr < last_end) {
+				if (found[k].dyn_id < prev->dyn_id)
+					continue;
+				p->nobjs--; /* the newer one replaces it */
+			}
+			if (stf__peer_add(p, &found[k]) == (size_t)-1) {
+				stf__fail(err, errlen, "out of memory cataloging sub-objects");
+				goto out;
+			}
+			last_end = found[k].addr + found[k].size;
+		}
+		struct stf_obj *container = &p->objs[c];
+		container->flags |= STF_OBJF_CONTAINER;
+		container->first_sub = (uint32_t)first;
+		container->nsubs = (uint32_t)(p->nobjs - first);
+		container->unit = NULL; /* its own bytes have no type */
+		container->type = STF_NONE;
+	}
+	rc = 0;
+out:
+	stf__index_free(&ix);
+	stf__raw_free(found);
+	return rc;
+}
+
 static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 {
 	size_t nchunks = p->root.nchunks, high = p->root.slot_high;
 	uint64_t *chunks;
-	struct stf_slot *slots;
+	struct stf_slot *slots, *subs = NULL;
+	size_t nsubs = 0, subcap = 0;
 
 	if (!high)
 		return 0;
@@ -262,11 +361,24 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 		for (size_t i = 0; i < n; i++) {
 			const struct stf_slot *s = &slots[i];
 			struct stf_obj o = { 0 };
-			/* objects registered with stf_register_object() live inside
-			 * another object (a pool): that one carries their bytes */
 			uint32_t kind = STF_SLOT_KIND(s->kind);
-			if (kind == STF_SLOT_FREE || kind == STF_SLOT_USER || !s->addr)
+			if (kind == STF_SLOT_FREE || !s->addr)
 				continue;
+			if (kind == STF_SLOT_USER) {
+				/* sub-objects: attached to their containers below */
+				if (nsubs == subcap) {
+					size_t ncap = subcap ? 2 * subcap : 256;
+					struct stf_slot *n2 = stf__raw_realloc(subs, ncap * sizeof(*n2));
+					if (!n2) {
+						stf__fail(err, errlen, "out of memory cataloging objects");
+						goto fail;
+					}
+					subs = n2;
+					subcap = ncap;
+				}
+				subs[nsubs++] = *s;
+				continue;
+			}
 			o.addr = s->addr;
 			o.size = s->size;
 			o.dyn_id = s->id;
@@ -303,10 +415,16 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 	}
 	stf__raw_free(chunks);
 	stf__raw_free(slots);
+	chunks = NULL;
+	slots = NULL;
+	if (nsubs && attach_subs(p, subs, nsubs, err, errlen) < 0)
+		goto fail;
+	stf__raw_free(subs);
 	return 0;
 fail:
 	stf__raw_free(chunks);
 	stf__raw_free(slots);
+	stf__raw_free(subs);
 	return -1;
 }
 

@@ -88,7 +88,7 @@ static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t 
  * else the renames of the type and member ("struct T.member") or of the
  * variable (file.c:name) that dest names, so the objects of a site
  * storing into a renamed type still pair. */
-static const char *site_dst_id(struct stf_xfer *x, const char *id)
+const char *stf__site_dst_id(struct stf_xfer *x, const char *id)
 {
 	const char *r, *colon, *slash, *hash;
 	char dest[256], ren[512], brackets[16] = "";
@@ -161,7 +161,10 @@ static int schedule_dynamic(struct stf_xfer *x)
 		struct stf_obj *o = &src->objs[i];
 		if (!stf__is_dynamic(o) || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN)))
 			continue;
-		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed)
+		if (o->container)
+			continue; /* placed in its container's destination (stf__place_subs) */
+		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed &&
+		    !(o->flags & STF_OBJF_CONTAINER))
 			continue;
 		if (o->flags & STF_OBJF_STREAM)
 			continue; /* re-created when a pointer to it is relocated */
@@ -192,7 +195,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		uint32_t dt = STF_NONE;
 		if (o->id != last_site) {
 			last_site = o->id;
-			last_dst_site = site_dst_id(x, o->id);
+			last_dst_site = stf__site_dst_id(x, o->id);
 			last_unit = NULL;
 			last_type = STF_NONE;
 			last_found = (o->flags & STF_OBJF_EXTERNAL) ||
@@ -513,7 +516,7 @@ int stf__schedule(struct stf_xfer *x)
 		else
 			x->rep->static_objects++;
 	}
-	if (stf__scan_untyped(x) < 0)
+	if (stf__scan_untyped(x) < 0 || schedule_dynamic(x) < 0)
 		return -1;
-	return schedule_dynamic(x);
+	return stf__place_subs(x);
 }

@@ -689,7 +689,7 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	if (v == r->start && end_of_previous(x, r, pe))
 		r--;
 	const struct pairing *p = &x->pair[r->value];
-	off = v - r->start;
+	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
 		*out = p->dst_addr + off;
 		if (pe && pe->dunit)

@@ -45,6 +45,11 @@ enum stf_obj_kind {
 #define STF_OBJF_DEFER    0x40u /* not fetched by stf__peer_fetch: the
 				   transfer reads it itself, straight into
 				   the destination when it can */
+#define STF_OBJF_CONTAINER 0x80u /* holds typed sub-objects (objects an
+				   STF_ALLOCATOR function handed out from
+				   it, stf_register_object()): its own bytes
+				   are untyped, its sub-objects are typed in
+				   place */
 
 struct stf_obj {
 	uint64_t addr;
@@ -60,6 +65,11 @@ struct stf_obj {
 	uint8_t align_lg;         /* heap: log2 of memalign's alignment, 0: malloc's */
 	uint8_t reserved;
 	uint32_t line;
+	uint32_t container;       /* a sub-object: 1 + index of the object it
+				     lies in; 0 for other objects */
+	uint32_t first_sub, nsubs; /* a container: its sub-objects are
+				     objs[first_sub .. first_sub + nsubs), by
+				     address */
 	const uint8_t *bytes;     /* the object's bytes, once fetched */
 };
 

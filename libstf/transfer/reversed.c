@@ -215,6 +215,14 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			rep->dynamic_objects += served.n - before;
 			break;
 		}
+		case M_SUB:
+			if (stf__serve_subs(buf, len, rep->error, sizeof(rep->error)) < 0) {
+				stf__msg_send(conn, M_ERROR, rep->error, (uint32_t)strlen(rep->error));
+				return -1;
+			}
+			if (stf__msg_send(conn, M_OK, NULL, 0) < 0)
+				goto lost;
+			break;
 		case M_STREAM:
 			if (serve_stream(conn, buf, len, rep->error, sizeof(rep->error)) < 0)
 				return -1;

@@ -52,8 +52,18 @@ static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_
 	if (!o->bytes)
 		return 0;
 	from += (8 - ((o->addr + from) & 7)) & 7;
+	const struct stf_obj *sub = NULL, *subs_end = NULL;
+	if (o->flags & STF_OBJF_CONTAINER) {
+		sub = &x->src->objs[o->first_sub];
+		subs_end = sub + o->nsubs;
+	}
 	for (uint64_t off = from; off + 8 <= to; off += 8) {
 		uint64_t v;
+		/* the words of typed sub-objects are theirs */
+		while (sub < subs_end && sub->addr + sub->size <= o->addr + off)
+			sub++;
+		if (sub < subs_end && sub->addr < o->addr + off + 8)
+			continue;
 		memcpy(&v, o->bytes + off, 8);
 		if (stf__not_a_pointer(v))
 			continue; /* small integers, kernel half: no user address */
@@ -132,6 +142,17 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 		      "out of the state (STF_IXFER) or register a callback (stf_on_object) "
 		      "for the object holding it", stf__obj_name(o, on, sizeof(on)), lib, o->size,
 		      *from ? from : " from typed state", off, v, what);
+		return -1;
+	}
+	if (o->flags & STF_OBJF_CONTAINER) {
+		/* STF_ALLOCATOR is there already: its objects are typed */
+		stf__xfail(x, "%s: block of an allocator (%" PRIu64 " bytes, %" PRIu32 " typed "
+		      "objects handed out from it) is copied as raw bytes outside those "
+		      "objects, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into "
+		      "%s of the old version that would be stale in the new one: raw pointers "
+		      "in an allocator's own bookkeeping cannot be transferred yet; register a "
+		      "callback (stf_on_object) for the block", stf__obj_name(o, on, sizeof(on)),
+		      o->size, o->nsubs, off, v, what);
 		return -1;
 	}
 	/* a site "file.c:func/return#n" is inside an allocator wrapper */
@@ -419,7 +440,10 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 					continue;
 				if (reached)
 					reached[r->value] = 1;
-				if (f->kind != STF_LEAF_PTR || v != t->addr)
+				/* a container's own bytes stay untyped: what was
+				 * handed out of it is typed by its sub-objects */
+				if (f->kind != STF_LEAF_PTR || v != t->addr ||
+				    (t->flags & STF_OBJF_CONTAINER))
 					continue;
 				const struct stf_meta_unit *pu = f->unit;
 				uint32_t pt = f->type;

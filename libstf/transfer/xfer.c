@@ -231,6 +231,10 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			x->keep_len = dobj->size;
 		}
 	}
+	/* a sub-object shrinks back into bytes that were unused (zero) before
+	 * the forward transfer grew it (stf__place_subs) */
+	if (so->container && so->size > dobj->size)
+		memset(d + dobj->size, 0, so->size - dobj->size);
 	/* added members and grown arrays stay zero; a value of an unchanged
 	 * type is copied whole */
 	if (!x->pair[i].same || so->size != dobj->size || !stf__is_dynamic(so))

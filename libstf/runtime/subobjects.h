@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * subobjects.h - typed sub-objects (libstf internal): the objects an
+ * STF_ALLOCATOR function hands out from inside a larger block (a size
+ * header's block, a pool chunk, a slab), registered after the call by the
+ * code the plugin emits around it (stf.h, stf__sub_object).
+ */
+#ifndef STF_SUBOBJECTS_H
+#define STF_SUBOBJECTS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Number of live sub-objects: free() looks at the registry only when
+ * there are any. */
+extern atomic_size_t stf__nsubs;
+
+/* Register (or re-register: the earlier registration at addr is replaced)
+ * the sub-object of size bytes at addr with global site number `site` and
+ * dynamic ID `id` (0: a fresh one).  It is a slot of kind STF_SLOT_USER,
+ * so other processes see it.  0, or -1 with errno = ENOMEM. */
+int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
+
+/* Forget the sub-object registered at addr: 0, or -1 if there is none
+ * (stf_unregister_object of an object the transfer registered). */
+int stf__sub_unregister(uint64_t addr);
+/* Whether a sub-object is registered at addr. */
+bool stf__sub_registered(uint64_t addr);
+
+/* The block [addr, addr + size) is freed or moved: its sub-objects die
+ * with it. */
+void stf__sub_forget(uint64_t addr, uint64_t size);
+
+/* Called by the code the plugin emits after each call to an STF_ALLOCATOR
+ * function (see subobjects.c). */
+void stf__sub_object(void *ptr, size_t size, const uint32_t *cell);
+
+#endif /* STF_SUBOBJECTS_H */

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * subobjects.c - typed sub-objects in the transfer: the objects an
+ * STF_ALLOCATOR function handed out from inside its own blocks (a size
+ * header's block, a pool chunk, a slab) and those registered with
+ * stf_register_object().  The catalog (metadata.c) makes each a typed
+ * object inside its container, whose own bytes are untyped.
+ *
+ * A sub-object is not allocated: it is transformed in place, at its
+ * offset in its container's destination (the container is transferred
+ * first, as untyped memory).  Its new type must fit where it is: up to the
+ * next sub-object or the end of the container, and the bytes it grows
+ * into must be unused (zero) in the source, so the backward transfer,
+ * which zeroes them again when it shrinks the object back, restores them;
+ * else the update rolls back naming the object, its allocator and the
+ * fix.  The destination registers it (stf__sub_register: this process
+ * when forward, the reversed version on request when backward) with its
+ * dynamic ID, so the round trip's differencing pairs it and a chained
+ * update finds it again.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "engine.h"
+#include "remote.h"
+#include "subobjects.h"
+#include "xfer.h"
+
+/* Who handed out o: the allocator of its plugin site, or the program
+ * itself through stf_register_object(). */
+static const char *allocator_of(const struct stf_peer *p, const struct stf_obj *o)
+{
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	if (stf_meta_find_site(p->meta, o->id, &u, &idx) < 0)
+		return "stf_register_object()";
+	return stf_meta_str(u, u->sites[idx].allocator);
+}
+
+/* The destination's type of sub-object o (site id dsite): its site's type
+ * there, else the type of the same name. */
+static void dst_type(struct stf_xfer *x, const struct stf_obj *o, const char *dsite,
+		     const struct stf_meta_unit **du, uint32_t *dt)
+{
+	char tn[256];
+	*du = NULL;
+	*dt = STF_NONE;
+	if (!stf__peer_site_type(x->dst, dsite, du, dt) && *du && *dt != STF_NONE)
+		return;
+	const char *name = stf__type_str(o->unit, strip(o->unit, o->type), tn, sizeof(tn));
+	if (x->renames)
+		name = stf__rename(STF_RENAME_TYPE, name, x->dir);
+	if (stf_meta_find_type(x->dst->meta, name, du, dt) < 0) {
+		*du = NULL;
+		*dt = STF_NONE;
+	}
+}
+
+/* One registration for the reversed version (M_SUB). */
+struct sub_req {
+	uint64_t addr, size, id;
+	const char *site, *type;
+};
+
+static int remote_register(struct stf_xfer *x, const struct sub_req *req, size_t n)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	size_t i = 0;
+	while (i < n) {
+		size_t pos = 0, first = i;
+		for (; i < n; i++) {
+			uint32_t sl = (uint32_t)strlen(req[i].site), tl = (uint32_t)strlen(req[i].type);
+			if (pos + 32 + sl + tl > MSG_MAX)
+				break;
+			memcpy(buf + pos, &req[i].addr, 8);
+			memcpy(buf + pos + 8, &req[i].size, 8);
+			memcpy(buf + pos + 16, &req[i].id, 8);
+			memcpy(buf + pos + 24, &sl, 4);
+			memcpy(buf + pos + 28, &tl, 4);
+			memcpy(buf + pos + 32, req[i].site, sl);
+			memcpy(buf + pos + 32 + sl, req[i].type, tl);
+			pos += 32 + sl + tl;
+		}
+		if (i == first) {
+			stf__xfail(x, "site ID too long: %s", req[i].site);
+			return -1;
+		}
+		uint32_t type, len;
+		if (stf__msg_send(x->conn, M_SUB, buf, (uint32_t)pos) < 0 ||
+		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
+			stf__xfail(x, "backward transfer: connection to the reversed version lost "
+			      "while registering sub-objects: %s", strerror(errno));
+			return -1;
+		}
+		if (type == M_ERROR) {
+			stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
+			return -1;
+		}
+		if (type != M_OK) {
+			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Global site number of a site in this process; a site of
+ * stf_register_object() (type name given) is created if need be. */
+static uint32_t local_site(const char *site, const char *type)
+{
+	uint32_t n = stf__site_by_id(site);
+	if (!n && *type)
+		n = stf__user_site(site, type);
+	return n;
+}
+
+static int register_here(struct stf_xfer *x, const struct sub_req *r)
+{
+	uint32_t site = local_site(r->site, r->type);
+	if (!site || stf__sub_register(r->addr, r->size, site, r->id) < 0) {
+		stf__xfail(x, "cannot register the sub-object of site %s at 0x%" PRIx64 ": %s",
+		      r->site, r->addr, site ? strerror(errno) : "site unknown here");
+		return -1;
+	}
+	return 0;
+}
+
+int stf__place_subs(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src;
+	struct sub_req *req = NULL;
+	size_t n = 0, cap = 0;
+	char on[256], cn[256], tn[256];
+	int rc = -1;
+
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (!o->container)
+			continue;
+		size_t c = o->container - 1;
+		const struct stf_obj *co = &src->objs[c];
+		struct pairing *pc = &x->pair[c];
+		if (pc->dst < 0) {
+			/* its container is not transferred (its site is gone) */
+			x->pair[i].dst = PAIR_NONE;
+			if (++x->rep->dropped <= 20)
+				fprintf(stderr, "libstf: %s transfer: %s: its allocator's block "
+					"%s is dropped: dropped with it\n",
+					x->dir == STF_FORWARD ? "forward" : "backward",
+					stf__obj_name(o, on, sizeof(on)),
+					stf__obj_name(co, cn, sizeof(cn)));
+			continue;
+		}
+		const struct stf_obj *dco = &x->dst->objs[pc->dst];
+		const char *dsite = stf__site_dst_id(x, o->id);
+		const struct stf_meta_unit *du;
+		uint32_t dt;
+		dst_type(x, o, dsite, &du, &dt);
+		if (!du) {
+			stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s): its type "
+			      "%s does not exist in the %s version; register a callback "
+			      "(stf_on_object) for its container or keep the type",
+			      stf__obj_name(o, on, sizeof(on)), allocator_of(src, o), o->addr - co->addr,
+			      stf__obj_name(co, cn, sizeof(cn)),
+			      stf__type_str(o->unit, strip(o->unit, o->type), tn, sizeof(tn)),
+			      x->dir == STF_FORWARD ? "new" : "old");
+			goto out;
+		}
+		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
+		/* where it is: up to the next sub-object or the container's end */
+		uint64_t room = co->size - off;
+		if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container)
+			room = src->objs[i + 1].addr - o->addr;
+		if (dco->size < off + room)
+			room = dco->size > off ? dco->size - off : 0;
+		const uint8_t *cb = co->bytes;
+		if (dsize > room ||
+		    (dsize > o->size && cb && !stf__all_zero(cb + off + o->size, dsize - o->size))) {
+			stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) needs %"
+			      PRIu64 " bytes as %s in the %s version, but only %" PRIu64 " are free "
+			      "where it is (sub-objects are converted in place): make the allocator "
+			      "hand out room for the new type (a larger size class or chunk), or "
+			      "keep the type's size", stf__obj_name(o, on, sizeof(on)),
+			      allocator_of(src, o), off, stf__obj_name(co, cn, sizeof(cn)), dsize,
+			      stf__type_str(du, strip(du, dt), tn, sizeof(tn)),
+			      x->dir == STF_FORWARD ? "new" : "old",
+			      dsize > room ? room : o->size);
+			goto out;
+		}
+		struct stf_obj d = *o;
+		d.addr = dco->addr + off;
+		d.size = dsize;
+		d.unit = du;
+		d.type = dt;
+		d.bytes = NULL;
+		d.container = (uint32_t)pc->dst + 1;
+		int64_t j = stf__dst_add(x, &d);
+		if (j < 0 || !x->img[pc->dst]) {
+			stf__xfail(x, "out of memory");
+			goto out;
+		}
+		x->img[j] = x->img[pc->dst] + off;
+		x->pair[i].dst = j;
+		x->pair[i].dst_addr = d.addr;
+		x->pair[i].scheduled = 1;
+		x->pair[i].same = T(o->unit, strip(o->unit, o->type))->hash ==
+				  T(du, strip(du, dt))->hash && o->size == dsize;
+		x->rep->dynamic_objects++;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 256;
+			struct sub_req *nr = stf__raw_realloc(req, ncap * sizeof(*nr));
+			if (!nr) {
+				stf__xfail(x, "out of memory");
+				goto out;
+			}
+			req = nr;
+			cap = ncap;
+		}
+		/* a site of stf_register_object() is created by its type name */
+		const struct stf_meta_unit *su;
+		uint32_t sidx;
+		const char *type = "";
+		if (stf_meta_find_site(src->meta, o->id, &su, &sidx) < 0)
+			type = stf__arena_strdup(x->arena, stf__type_str(du, strip(du, dt), tn,
+									  sizeof(tn)));
+		req[n++] = (struct sub_req){ d.addr, dsize, o->dyn_id, dsite, type ? type : "" };
+	}
+	if (x->dst->self) {
+		for (size_t k = 0; k < n; k++)
+			if (register_here(x, &req[k]) < 0)
+				goto out;
+	} else if (n && remote_register(x, req, n) < 0) {
+		goto out;
+	}
+	rc = 0;
+out:
+	stf__raw_free(req);
+	return rc;
+}
+
+int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	size_t pos = 0;
+	char site[512], type[256];
+	while (pos < len) {
+		struct sub_req r;
+		uint32_t sl, tl;
+		if (len - pos < 32)
+			goto bad;
+		memcpy(&r.addr, p + pos, 8);
+		memcpy(&r.size, p + pos + 8, 8);
+		memcpy(&r.id, p + pos + 16, 8);
+		memcpy(&sl, p + pos + 24, 4);
+		memcpy(&tl, p + pos + 28, 4);
+		if (sl >= sizeof(site) || tl >= sizeof(type) || len - pos - 32 < (uint64_t)sl + tl)
+			goto bad;
+		memcpy(site, p + pos + 32, sl);
+		site[sl] = 0;
+		memcpy(type, p + pos + 32 + sl, tl);
+		type[tl] = 0;
+		uint32_t n = local_site(site, type);
+		if (!n) {
+			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
+				 site);
+			return -1;
+		}
+		if (stf__sub_register(r.addr, r.size, n, r.id) < 0) {
+			snprintf(err, errlen, "out of memory registering a sub-object of %.200s",
+				 site);
+			return -1;
+		}
+		pos += 32 + sl + tl;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "malformed sub-object registration from the future version");
+	return -1;
+}
