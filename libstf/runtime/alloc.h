@@ -44,6 +44,11 @@ void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id);
  * if out of memory or /proc/self/maps cannot be read. */
 char *stf__avoid_describe(const char *prefix);
 
+/* After the commit: give back the reserved ranges of the past version's
+ * heap (STF_AVOID) that hold no placed block; they only cost address
+ * space, and the past version is gone. */
+void stf__avoid_release_unused(void);
+
 /* Create a tracked anonymous private mapping (like mmap) of `size` bytes
  * with protection `prot`, global site number `site` and dynamic ID `id`
  * (0 = a fresh ID).  NULL with errno on failure. */

@@ -502,6 +502,7 @@ static void cmd_commit(void)
 	stf__stderr_release();
 	/* the transfer's working memory, freed, goes back to the system */
 	malloc_trim(0);
+	stf__avoid_release_unused();
 	stf__set_role(STF_ROLE_NORMAL);
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);

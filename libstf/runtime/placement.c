@@ -387,6 +387,46 @@ void stf__unplace(uint64_t lo, uint64_t hi)
 	pthread_mutex_unlock(&stf__placed_lock);
 }
 
+/* Index of the avoided piece holding `a`, navoided if none. */
+static size_t avoided_index(uint64_t a)
+{
+	uint64_t end;
+	if (!in_avoided(a, a + 1, &end))
+		return navoided;
+	size_t lo = 0, hi = navoided;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (avoided[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+EXPORT void stf__avoid_release_unused(void)
+{
+	pthread_mutex_lock(&stf__placed_lock);
+	bool *used = navoided ? reserve_rw(navoided) : NULL;
+	if (used) {
+		for (size_t j = 0; j < pages_cap; j++) {
+			size_t i = pages[j].page ? avoided_index(pages[j].page) : navoided;
+			if (i < navoided)
+				used[i] = true;
+		}
+		size_t kept = 0;
+		for (size_t i = 0; i < navoided; i++)
+			if (used[i])
+				avoided[kept++] = avoided[i];
+			else
+				stf__raw_munmap((void *)(uintptr_t)avoided[i].start,
+						avoided[i].end - avoided[i].start);
+		stf__raw_munmap(used, navoided);
+		navoided = kept;
+	}
+	pthread_mutex_unlock(&stf__placed_lock);
+}
+
 /* ------------------------------------------------------------------ */
 /* P: the ranges to publish.                                              */
 

@@ -281,9 +281,11 @@ START_TEST(avoid_describe)
 END_TEST
 
 /* ... and the next version reserves them at its first allocation, where
- * it can then place blocks (child: this binary, mode "avoid"). */
+ * it can then place blocks (child: this binary, mode "avoid"); after the
+ * commit, the ranges without placed blocks are given back. */
 #define AVOID_START 0x200000000000ull
 #define AVOID_END   0x200000100000ull
+#define AVOID2_START 0x200000200000ull
 
 static int avoid_child(void)
 {
@@ -309,6 +311,13 @@ static int avoid_child(void)
 		return 1;
 	}
 	memset(p, 7, 300);
+	/* After a commit, the ranges without a placed block are given back. */
+	stf__avoid_release_unused();
+	if (msync((void *)AVOID2_START, PG, MS_ASYNC) == 0 ||
+	    msync((void *)AVOID_START, PG, MS_ASYNC) != 0) {
+		puts("unused reservation kept or used one given back");
+		return 1;
+	}
 	free(p);
 	/* Back to a reservation (not unmapped: nothing else may go there). */
 	if (msync((void *)(AVOID_START + 0x5000), PG, MS_ASYNC) != 0) {
@@ -342,7 +351,7 @@ static void spawn_avoid_child(const char *env, const char *expect)
 
 START_TEST(avoid_reserved)
 {
-	spawn_avoid_child("STF_AVOID=1000-2000,200000000000-200000100000", "ok\n");
+	spawn_avoid_child("STF_AVOID=1000-2000,200000000000-200000100000,200000200000-200000300000", "ok\n");
 	spawn_avoid_child("STF_AVOID=nonsense", "range not reserved\n");
 }
 END_TEST
