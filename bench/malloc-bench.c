@@ -11,8 +11,22 @@
  *                                   shared, wall time would measure that)
  *   malloc-bench rss COUNT SIZE     peak RSS in KiB after allocating COUNT
  *                                   blocks of SIZE bytes (kept live)
+ *   malloc-bench PATTERN THREADS    CPU ns per operation of a pattern run by
+ *                                   THREADS threads (each on its own data):
+ *     window    a random live window of 4,096 blocks of 8-520 bytes: free
+ *               one, allocate one of a random size
+ *     prodcons  THREADS producer/consumer pairs: the producer allocates
+ *               blocks of 8-520 bytes in batches of 256, the consumer
+ *               frees them (every free is cross-thread); ns per block
+ *     realloc   512 buffers grown by realloc in steps of 1-256 bytes up to
+ *               64 KiB, then freed and started again
+ *     kvmix     a key-value store (chained hash table, 50,000 keys, values
+ *               of 8-200 bytes): 50% GET, 30% SET, 20% DEL
+ *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
+ *                                   with KEYS keys
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +107,262 @@ static int run_rss(long count, size_t size)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Patterns.                                                             */
+
+static unsigned next_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+static size_t small_size(unsigned *seed)
+{
+	return 8 + next_rand(seed) % 513;
+}
+
+#define WINDOW 4096
+#define WINDOW_OPS 2000000L
+
+static double window(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 7;
+	void **set = calloc(WINDOW, sizeof *set);
+	for (int k = 0; k < WINDOW; k++)
+		set[k] = malloc(small_size(&seed));
+	double t0 = cpu_s();
+	for (long i = 0; i < WINDOW_OPS; i++) {
+		unsigned k = next_rand(&seed) % WINDOW;
+		free(set[k]);
+		set[k] = malloc(small_size(&seed));
+		*(volatile char *)set[k] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < WINDOW; k++)
+		free(set[k]);
+	free(set);
+	return t / WINDOW_OPS;
+}
+
+/* Producer/consumer: batches of blocks handed over through a queue. */
+#define BATCH 256
+#define BATCHES 4000
+#define QUEUE 8
+
+struct pair {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	void **queue[QUEUE];
+	unsigned head, tail;
+	double consumer_cpu;
+};
+
+static void *consumer(void *arg)
+{
+	struct pair *p = arg;
+	double t = 0;
+	for (int b = 0; b < BATCHES; b++) {
+		pthread_mutex_lock(&p->lock);
+		while (p->head == p->tail)
+			pthread_cond_wait(&p->cond, &p->lock);
+		void **batch = p->queue[p->tail++ % QUEUE];
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		double t0 = cpu_s();
+		for (int i = 0; i < BATCH; i++) {
+			if (*(volatile char *)batch[i] != (char)i)
+				abort();
+			free(batch[i]);
+		}
+		t += cpu_s() - t0;
+		free(batch);
+	}
+	p->consumer_cpu = t;
+	return NULL;
+}
+
+static double prodcons(unsigned id)
+{
+	struct pair p = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	pthread_t c;
+	if (pthread_create(&c, NULL, consumer, &p))
+		abort();
+	unsigned seed = id * 2654435761u + 3;
+	double t = 0;
+	for (int b = 0; b < BATCHES; b++) {
+		void **batch = malloc(BATCH * sizeof *batch);
+		double t0 = cpu_s();
+		for (int i = 0; i < BATCH; i++) {
+			batch[i] = malloc(small_size(&seed));
+			*(char *)batch[i] = (char)i;
+		}
+		t += cpu_s() - t0;
+		pthread_mutex_lock(&p.lock);
+		while (p.head - p.tail == QUEUE)
+			pthread_cond_wait(&p.cond, &p.lock);
+		p.queue[p.head++ % QUEUE] = batch;
+		pthread_cond_broadcast(&p.cond);
+		pthread_mutex_unlock(&p.lock);
+	}
+	pthread_join(c, NULL);
+	return (t + p.consumer_cpu) / ((double)BATCH * BATCHES);
+}
+
+#define BUFFERS 512
+#define REALLOC_OPS 1000000L
+
+static double grow(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 5;
+	char *buf[BUFFERS] = { 0 };
+	size_t len[BUFFERS] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < REALLOC_OPS; i++) {
+		unsigned k = next_rand(&seed) % BUFFERS;
+		if (len[k] > 65536) {
+			free(buf[k]);
+			buf[k] = NULL;
+			len[k] = 0;
+		}
+		len[k] += 1 + next_rand(&seed) % 256;
+		buf[k] = realloc(buf[k], len[k]);
+		buf[k][len[k] - 1] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < BUFFERS; k++)
+		free(buf[k]);
+	return t / REALLOC_OPS;
+}
+
+/* A key-value store as servers keep one. */
+struct entry { struct entry *next; char *key; char *value; size_t vlen; };
+#define BUCKETS 65536
+
+static struct entry **kv_slot(struct entry **table, const char *key)
+{
+	unsigned h = 5381;
+	for (const char *c = key; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	struct entry **e = &table[h % BUCKETS];
+	while (*e && strcmp((*e)->key, key))
+		e = &(*e)->next;
+	return e;
+}
+
+static void kv_set(struct entry **table, const char *key, unsigned *seed)
+{
+	struct entry **e = kv_slot(table, key);
+	if (!*e) {
+		*e = calloc(1, sizeof **e);
+		(*e)->key = strdup(key);
+	} else {
+		free((*e)->value);
+	}
+	(*e)->vlen = 8 + next_rand(seed) % 193;
+	(*e)->value = malloc((*e)->vlen);
+	memset((*e)->value, 'v', (*e)->vlen);
+}
+
+static void kv_del(struct entry **table, const char *key)
+{
+	struct entry **e = kv_slot(table, key), *d = *e;
+	if (!d)
+		return;
+	*e = d->next;
+	free(d->key);
+	free(d->value);
+	free(d);
+}
+
+static void kv_free(struct entry **table)
+{
+	for (int b = 0; b < BUCKETS; b++)
+		while (table[b]) {
+			struct entry *d = table[b];
+			table[b] = d->next;
+			free(d->key);
+			free(d->value);
+			free(d);
+		}
+	free(table);
+}
+
+#define KV_KEYS 50000
+#define KV_OPS 2000000L
+
+static double kvmix(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 11;
+	struct entry **table = calloc(BUCKETS, sizeof *table);
+	char key[32];
+	for (int k = 0; k < KV_KEYS; k += 2) {
+		snprintf(key, sizeof key, "key:%d", k);
+		kv_set(table, key, &seed);
+	}
+	volatile size_t sink = 0;
+	double t0 = cpu_s();
+	for (long i = 0; i < KV_OPS; i++) {
+		unsigned r = next_rand(&seed) % 100;
+		snprintf(key, sizeof key, "key:%u", next_rand(&seed) % KV_KEYS);
+		if (r < 50) {
+			struct entry *e = *kv_slot(table, key);
+			sink += e ? e->vlen : 0;
+		} else if (r < 80) {
+			kv_set(table, key, &seed);
+		} else {
+			kv_del(table, key);
+		}
+	}
+	double t = cpu_s() - t0;
+	kv_free(table);
+	return t / KV_OPS;
+}
+
+static int run_kvrss(long keys)
+{
+	unsigned seed = 1;
+	struct entry **table = calloc(BUCKETS, sizeof *table);
+	char key[32];
+	for (long k = 0; k < keys; k++) {
+		snprintf(key, sizeof key, "key:%ld", k);
+		kv_set(table, key, &seed);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%ld\n", ru.ru_maxrss);
+	kv_free(table);
+	return 0;
+}
+
+struct run { double (*fn)(unsigned); unsigned id; double ns; };
+
+static void *run_one(void *arg)
+{
+	struct run *r = arg;
+	r->ns = r->fn(r->id) * 1e9;
+	return NULL;
+}
+
+static int run_pattern(double (*fn)(unsigned), int threads)
+{
+	pthread_t t[64];
+	struct run r[64];
+	for (int i = 0; i < threads; i++) {
+		r[i] = (struct run){ fn, (unsigned)i + 1, 0 };
+		if (pthread_create(&t[i], NULL, run_one, &r[i])) {
+			perror("malloc-bench: pthread_create");
+			return 1;
+		}
+	}
+	double ns = 0;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		ns += r[i].ns;
+	}
+	printf("%.2f\n", ns / threads);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "ops")) {
@@ -105,6 +375,22 @@ int main(int argc, char **argv)
 	}
 	if (argc == 4 && !strcmp(argv[1], "rss"))
 		return run_rss(atol(argv[2]), strtoul(argv[3], NULL, 0));
-	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE\n");
+	if (argc == 3 && !strcmp(argv[1], "kvrss"))
+		return run_kvrss(atol(argv[2]));
+	static const struct { const char *name; double (*fn)(unsigned); } patterns[] = {
+		{ "window", window }, { "prodcons", prodcons }, { "realloc", grow },
+		{ "kvmix", kvmix },
+	};
+	for (size_t i = 0; argc == 3 && i < sizeof patterns / sizeof patterns[0]; i++)
+		if (!strcmp(argv[1], patterns[i].name)) {
+			int threads = atoi(argv[2]);
+			if (threads < 1 || threads > 64) {
+				fprintf(stderr, "malloc-bench: THREADS must be 1..64\n");
+				return 2;
+			}
+			return run_pattern(patterns[i].fn, threads);
+		}
+	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
+		"       malloc-bench window|prodcons|realloc|kvmix THREADS\n");
 	return 2;
 }

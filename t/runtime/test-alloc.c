@@ -539,8 +539,10 @@ START_TEST(cached_blocks_fit)
 			memset(b, 0x5a, sizes[i]);
 			check_block(b, sizes[i]);
 			char *z = calloc(1, small);
+			size_t nonzero = 0;  /* one assertion: each costs Check a write() */
 			for (size_t k = 0; k < small; k++)
-				ck_assert_uint_eq((unsigned char)z[k], 0);
+				nonzero += z[k] != 0;
+			ck_assert_uint_eq(nonzero, 0);
 			free(b);
 			free(z);
 			(void)slot;
