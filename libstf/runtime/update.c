@@ -312,6 +312,11 @@ static int in_event_call_nr(pid_t tid, long *nrp)
 	case SYS_accept4:
 	case SYS_nanosleep:
 	case SYS_clock_nanosleep:
+	case SYS_rt_sigsuspend:
+	case SYS_pause:
+	case SYS_wait4:
+	case SYS_waitid:
+	case SYS_rt_sigtimedwait:
 		return 1;
 	case SYS_read:
 	case SYS_recvfrom:
