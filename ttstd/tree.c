@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ttstd.h"
@@ -306,13 +307,20 @@ int tree_await(struct txn *t, enum role r, enum phase ph)
 	for (;;) {
 		int n = 0, ready = 0, paired = 0;
 
-		pair_tree(r);
 		for (int i = 0; i < MAX_MEMBERS; i++)
 			if (is_member(&ttstd.member[i], r)) {
 				n++;
 				ready += ttstd.member[i].p.ready;
-				paired += ttstd.member[i].pair >= 0;
 			}
+		/* only once all are there: a rank changes as siblings arrive */
+		if (n == np && ready == n) {
+			for (int i = 0; i < MAX_MEMBERS; i++)
+				if (is_member(&ttstd.member[i], r))
+					ttstd.member[i].pair = -1;
+			pair_tree(r);
+			for (int i = 0; i < MAX_MEMBERS; i++)
+				paired += is_member(&ttstd.member[i], r) && ttstd.member[i].pair >= 0;
+		}
 		if (tree_failure(t, ph) < 0)
 			return -1;
 		if (n > np) {
@@ -580,20 +588,20 @@ void tree_rollback(struct txn *t)
 void tree_stop_leftovers(void)
 {
 	double until = now() + EXIT_GRACE_MS / 1e3;
-	int left;
+	int status;
 
-	/* the program's master is gone: what it left are our children now */
+	/* The program's master is gone: what it left (workers it did not
+	 * stop) are our children now.  Stop them, and reap every one so that
+	 * none stays behind, not even as a zombie. */
 	signal_descendants(getpid(), SIGTERM, 0);
-	do {
-		left = 0;
-		for (int i = 0; i < MAX_MEMBERS; i++)
-			left += ttstd.member[i].p.pid > 0 && !ttstd.member[i].p.exited;
-		if (left)
-			pump(20);
-	} while (left && now() < until);
-	if (left)
-		logmsg("killing %d processes of the program's tree left behind", left);
-	signal_descendants(getpid(), SIGKILL, 0);
+	while (waitpid(-1, &status, WNOHANG) >= 0 && now() < until)
+		usleep(10000);
+	if (waitpid(-1, &status, WNOHANG) >= 0) {
+		logmsg("killing the processes of the program's tree left behind");
+		signal_descendants(getpid(), SIGKILL, 0);
+		while (waitpid(-1, &status, 0) > 0)
+			;
+	}
 }
 
 void tree_status(struct ttst_msgbuf *m)

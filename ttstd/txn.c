@@ -79,6 +79,28 @@ static void stderr_tail(const struct proc *p, char *buf, size_t len)
 	snprintf(buf, len, "; its stderr ends: '%s%s'", from > 0 ? "..." : "", s);
 }
 
+/* The exit status of pid if it is a zombie (from /proc/PID/stat, field
+ * 52, as waitpid would report it): 1 if so. */
+static int zombie_status(pid_t pid, int *status)
+{
+	char path[64], buf[1024], *p;
+	FILE *f;
+	int ok = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2] == 'Z') {
+		/* fields 3..51 after the command, then exit_code */
+		p += 2;
+		for (int field = 3; field < 52 && p; field++)
+			p = strchr(p + 1, ' ');
+		ok = p && sscanf(p, " %d", status) == 1;
+	}
+	fclose(f);
+	return ok;
+}
+
 /* Why process p (named `who`: "future version") failed, once it died or
  * hung up (waits briefly for the exit status so the report can name the
  * signal). */
@@ -87,8 +109,13 @@ void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *bu
 	double until = now() + EXIT_GRACE_MS / 1e3;
 	char how[128], tail[400];
 
-	while (!p->exited && now() < until)
+	while (!p->exited && now() < until) {
+		if (zombie_status(p->pid, &p->status)) {
+			p->exited = 1;  /* a worker: its parent, not ttstd, would reap it */
+			break;
+		}
 		pump(20);
+	}
 	stderr_tail(p, tail, sizeof tail);
 	if (p->exited) {
 		describe_status(p->status, how, sizeof how);

@@ -39,6 +39,7 @@
 #include "fds.h"
 #include "respawn.h"
 #include "signals.h"
+#include "pids.h"
 #include "tree.h"
 #include "root.h"
 #include "update.h"
@@ -94,15 +95,36 @@ struct step {
 	int done;
 };
 
+/* The tree's pid map from the forward or serve command (pids.h). */
+static struct stf_pid_pair pid_map[TTST_MSG_FIELDS];
+static size_t npid_map;
+
+/* After the state is in place: its pids name the counterparts (F), or
+ * the past processes again (R: `back`). */
+static int remap_pids(int back, struct stf_xfer_report *rep)
+{
+	static struct stf_pid_pair inverse[TTST_MSG_FIELDS];
+	uint64_t n;
+
+	for (size_t i = 0; i < npid_map; i++)
+		inverse[i] = (struct stf_pid_pair){ pid_map[i].to, pid_map[i].from };
+	return stf__pids_remap(back ? inverse : pid_map, npid_map, &n, rep->error,
+			       sizeof rep->error);
+}
+
 static int step_run(const struct step *st)
 {
 	switch (st->kind) {
 	case STEP_FORWARD:
-		return stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep);
+		if (stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep) < 0)
+			return -1;
+		return remap_pids(0, st->rep);
 	case STEP_BACKWARD:
 		return stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep);
 	case STEP_SERVE:
-		return stf__xfer_serve(st->conn, st->rep);
+		if (stf__xfer_serve(st->conn, st->rep) < 0)
+			return -1;
+		return remap_pids(1, st->rep);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
 	case STEP_RESPAWN:
@@ -509,6 +531,14 @@ static void set_past(void)
 	pid_t pid = msg_pid("past_pid");
 	uint64_t root = ttst_msg_u64(&in, "past_root", 0);
 
+	npid_map = 0;
+	for (int i = 0; i < in.nfields; i++) {
+		int from, to;
+
+		if (strcmp(in.key[i], "pid") == 0 && sscanf(in.val[i], "%d:%d", &from, &to) == 2)
+			pid_map[npid_map++] = (struct stf_pid_pair){ from, to };
+	}
+
 	if (pid && root) {
 		ctl.past_pid = pid;
 		ctl.past_root = root;
@@ -521,7 +551,10 @@ static void cmd_commit(void)
 	/* Only now: the past version shares the epoll instances and keeps
 	 * them as they were if the update rolls back. */
 	stf__epoll_commit();
-	stf__signals_commit();
+	/* P's dispositions are its master's: a worker keeps those its
+	 * startup set (tree.h) */
+	if (!stf__tree_parent())
+		stf__signals_commit();
 	stf__stderr_release();
 	/* the transfer's working memory, freed, goes back to the system */
 	malloc_trim(0);
@@ -616,6 +649,7 @@ static void dispatch(int passed_fd)
 		if (prctl(PR_SET_PTRACER, (unsigned long)fut, 0, 0, 0) < 0 && errno != EINVAL)
 			warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
 		struct step st = { .kind = STEP_SERVE, .conn = passed_fd, .rep = &rep };
+		set_past();  /* (its pid map) */
 		rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "diff") == 0) {

@@ -7,7 +7,8 @@
  * and stops them on SIGTERM.  The workers share the listening socket; each
  * keeps a private count and sum of the numbers it was sent (heap), the
  * whole tree counts requests in the shared mapping.  -DVERSION=2 changes
- * the type of the worker's state (int -> long long, a member added).
+ * the type of the worker's state (int -> long long, a member added);
+ * -DCRASH_WORKER=K makes worker K of a new version crash in its startup.
  *
  * Protocol, one line per connection: "N" adds N to the worker's sum;
  * "pids" returns the master's table (the shared mapping's copy of it,
@@ -65,9 +66,12 @@ static void on_term(int sig) { (void)sig; got_term = 1; }
 static void serve(int c)
 {
 	char buf[64], out[256];
-	ssize_t n = read(c, buf, sizeof buf - 1);
+	ssize_t n;
 	long total;
 
+	do  /* a signal (the quiescence's kick too) interrupts the read */
+		n = read(c, buf, sizeof buf - 1);
+	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
@@ -98,6 +102,11 @@ static void worker(int k)
 	signal(SIGCHLD, SIG_DFL);
 	my_number = k;
 	ws = calloc(1, sizeof *ws);
+#ifdef CRASH_WORKER
+	/* a new version whose worker CRASH_WORKER dies in its startup */
+	if (k == CRASH_WORKER && stf_is_updating())
+		abort();
+#endif
 	for (;;) {
 		stf_update_point();
 		int c = accept(lfd, NULL, NULL);
