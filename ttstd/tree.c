@@ -350,6 +350,7 @@ int tree_await(struct txn *t, enum role r, enum phase ph)
 			return -1;
 		}
 		pump(20);
+		match_pending();  /* hellos that came before their parent was known */
 	}
 }
 
