@@ -22,6 +22,7 @@
 #include "ttstd.h"
 
 #define SETTLE_MS 100 /* F, R: more children may still say hello */
+#define SHAPE_WAIT_S 2 /* F, R: no new child for so long: its startup is done */
 
 void tree_init(void)
 {
@@ -301,8 +302,8 @@ static void pair_tree(enum role r)
 
 int tree_await(struct txn *t, enum role r, enum phase ph)
 {
-	int np = tree_count(PAST);
-	double settled = 0;
+	int np = tree_count(PAST), last_n = -1;
+	double settled = 0, changed = now();
 
 	for (;;) {
 		int n = 0, ready = 0, paired = 0;
@@ -323,10 +324,15 @@ int tree_await(struct txn *t, enum role r, enum phase ph)
 		}
 		if (tree_failure(t, ph) < 0)
 			return -1;
-		if (n > np) {
+		if (n != last_n) {
+			last_n = n;
+			changed = now();
+		}
+		if (n > np || (n < np && now() - changed > SHAPE_WAIT_S)) {
 			snprintf(t->reason, sizeof t->reason, "the %s version's startup forked %d "
 				 "processes where the running version's tree has %d: they cannot be "
-				 "paired", role_name[r], n, np);
+				 "paired (a server that forks a process per session cannot be updated "
+				 "while sessions run)", role_name[r], n, np);
 			return -1;
 		}
 		if (n == np && ready == n) {

@@ -10,7 +10,8 @@
 # process is left.  A new version whose worker crashes in its startup,
 # and an injected crash in the backward transfer, roll the whole tree back:
 # v1 serves on, with the same pids, and no process of the failed trees is
-# left.  SIGTERM to ttstd stops the tree.
+# left; so does a new version that forks 2 workers for 3.  SIGTERM to
+# ttstd stops the tree.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -18,6 +19,7 @@ command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 build v1/prefork v1/prefork.c
 build v2/prefork v1/prefork.c -DVERSION=2
 build v2/crash v1/prefork.c -DVERSION=2 -DCRASH_WORKER=1
+build v2/two v1/prefork.c -DVERSION=2 -DNWORKERS=2
 
 start_ttstd --name prefork -- "$WORK/v1/prefork" "$SRV"
 wait_connected
@@ -132,6 +134,14 @@ echo "$out" | grep -q "^rolled back: injected fault crash@backward" || fail "fau
 expect "the tree after the injected fault" "$(tree_pids)" "$before"
 sleep 0.3
 expect "processes of the faulted trees left" "$(leftovers "$WORK/v2/prefork")" ""
+
+# a new version of another shape (2 workers for 3) cannot be paired
+out=$(ctl update "$WORK/v2/two") && fail "a tree of another shape committed: $out"
+echo "$out" | grep -q "^rolled back: .*forked 2 processes where the running version's tree has 3" ||
+	fail "shape: $out"
+expect "the tree after the shape mismatch" "$(tree_pids)" "$before"
+sleep 0.3
+expect "processes of the tree of another shape left" "$(leftovers "$WORK/v2/two")" ""
 
 # 2. v1 -> v2 under load
 python3 "$WORK/load.py" "$SRV" "$TTST_CTL" "$SOCK" "$WORK/state.json" "$WORK/v2/prefork" >"$WORK/update.out" 2>&1 ||

@@ -8,7 +8,8 @@
  * keeps a private count and sum of the numbers it was sent (heap), the
  * whole tree counts requests in the shared mapping.  -DVERSION=2 changes
  * the type of the worker's state (int -> long long, a member added);
- * -DCRASH_WORKER=K makes worker K of a new version crash in its startup.
+ * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
+ * -DNWORKERS=N forks another number of workers.
  *
  * Protocol, one line per connection: "N" adds N to the worker's sum;
  * "pids" returns the master's table (the shared mapping's copy of it,
@@ -31,7 +32,9 @@
 #ifndef VERSION
 #define VERSION 1
 #endif
+#ifndef NWORKERS
 #define NWORKERS 3
+#endif
 
 struct shared {
 	long requests;            /* by every worker of every version */
