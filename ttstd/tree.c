@@ -120,8 +120,10 @@ int tree_adopt(struct pending *pe)
 	m->parent = pe->parent;
 	m->order = pe->order;
 	m->pair = -1;
-	pe->fd = -1;
-	close_pending(pe);
+	pe->fd = -1;  /* the member's now (not close_pending: it lingers) */
+	if (pe->stderr_fd > 0)
+		close(pe->stderr_fd);
+	pe->stderr_fd = -1;
 	logmsg("%s version pid %d (child %u of pid %d) connected", role_name[m->role],
 	       (int)m->p.pid, m->order, (int)m->parent);
 	return 1;
