@@ -95,36 +95,19 @@ struct step {
 	int done;
 };
 
-/* The tree's pid map from the forward or serve command (pids.h). */
-static struct stf_pid_pair pid_map[TTST_MSG_FIELDS];
-static size_t npid_map;
-
-/* After the state is in place: its pids name the counterparts (F), or
- * the past processes again (R: `back`). */
-static int remap_pids(int back, struct stf_xfer_report *rep)
-{
-	static struct stf_pid_pair inverse[TTST_MSG_FIELDS];
-	uint64_t n;
-
-	for (size_t i = 0; i < npid_map; i++)
-		inverse[i] = (struct stf_pid_pair){ pid_map[i].to, pid_map[i].from };
-	return stf__pids_remap(back ? inverse : pid_map, npid_map, &n, rep->error,
-			       sizeof rep->error);
-}
-
 static int step_run(const struct step *st)
 {
 	switch (st->kind) {
 	case STEP_FORWARD:
 		if (stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep) < 0)
 			return -1;
-		return remap_pids(0, st->rep);
+		return stf__pids_apply(0, st->rep->error, sizeof st->rep->error);
 	case STEP_BACKWARD:
 		return stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep);
 	case STEP_SERVE:
 		if (stf__xfer_serve(st->conn, st->rep) < 0)
 			return -1;
-		return remap_pids(1, st->rep);
+		return stf__pids_apply(1, st->rep->error, sizeof st->rep->error);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
 	case STEP_RESPAWN:
@@ -531,13 +514,10 @@ static void set_past(void)
 	pid_t pid = msg_pid("past_pid");
 	uint64_t root = ttst_msg_u64(&in, "past_root", 0);
 
-	npid_map = 0;
-	for (int i = 0; i < in.nfields; i++) {
-		int from, to;
-
-		if (strcmp(in.key[i], "pid") == 0 && sscanf(in.val[i], "%d:%d", &from, &to) == 2)
-			pid_map[npid_map++] = (struct stf_pid_pair){ from, to };
-	}
+	stf__pids_clear();
+	for (int i = 0; i < in.nfields; i++)
+		if (strcmp(in.key[i], "pid") == 0)
+			stf__pids_note(in.val[i]);
 
 	if (pid && root) {
 		ctl.past_pid = pid;

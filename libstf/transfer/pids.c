@@ -3,6 +3,7 @@
  * pids.c - pid_t values named after the counterparts of their processes
  * in the new tree (see pids.h): a walk of the process's own typed state.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,10 @@
 #include "remote.h"
 
 #define MAX_DEPTH 32
+#define MAX_PAIRS 512  /* more than a message holds */
+
+static struct stf_pid_pair map[MAX_PAIRS], inverse[MAX_PAIRS];
+static size_t nmap;
 
 static int is_pid_type(const struct stf_meta_unit *u, uint32_t t)
 {
@@ -110,4 +115,26 @@ int stf__pids_remap(const struct stf_pid_pair *map, size_t n, uint64_t *count, c
 	stf__peer_close(&self);
 	*count = w.count;
 	return 0;
+}
+
+void stf__pids_clear(void)
+{
+	nmap = 0;
+}
+
+void stf__pids_note(const char *pair)
+{
+	int from, to;
+
+	if (nmap < MAX_PAIRS && sscanf(pair, "%d:%d", &from, &to) == 2) {
+		map[nmap] = (struct stf_pid_pair){ from, to };
+		inverse[nmap++] = (struct stf_pid_pair){ to, from };
+	}
+}
+
+int stf__pids_apply(int back, char *err, size_t errlen)
+{
+	uint64_t n;
+
+	return stf__pids_remap(back ? inverse : map, nmap, &n, err, errlen);
 }

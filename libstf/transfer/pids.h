@@ -30,4 +30,12 @@ struct stf_pid_pair {
 int stf__pids_remap(const struct stf_pid_pair *map, size_t n, uint64_t *count, char *err,
 		    size_t errlen);
 
+/* The map of the update, one `<old>:<new>` pair at a time (ctl.c, from
+ * the command's pid= fields). */
+void stf__pids_clear(void);
+void stf__pids_note(const char *pair);
+/* Once the state is in place: its pids name the counterparts (F), or the
+ * past processes again (R: back).  -1 with the reason in err. */
+int stf__pids_apply(int back, char *err, size_t errlen);
+
 #endif /* STF_PIDS_H */
