@@ -356,7 +356,11 @@ static void print_status(const struct ttst_msg *m)
 	for (int i = 0; i < m->nfields; i++)
 		if (strcmp(m->key[i], "arg") == 0)
 			printf(" %s", m->val[i]);
-	printf("\nstate:    %s%s\n", ttst_msg_get(m, "state"),
+	printf("\nprocesses:\n");
+	for (int i = 0; i < m->nfields; i++)
+		if (strcmp(m->key[i], "process") == 0)
+			printf("  %s\n", m->val[i]);
+	printf("state:    %s%s\n", ttst_msg_get(m, "state"),
 	       ttst_msg_u64(m, "connected", 0) ? "" : " (not connected to ttstd yet)");
 	printf("uptime:   %s s (ttstd: %s s)\n", ttst_msg_get(m, "uptime"),
 	       ttst_msg_get(m, "ttstd_uptime"));

@@ -226,6 +226,19 @@ void match_pending(void)
 		}
 		if (pe->fd < 0 || !pe->said_hello)
 			continue;
+		if (pe->parent) {
+			/* a child of the program: once its parent is known */
+			if (tree_adopt(pe) == 0 && (pe->role == PAST || !ttstd.in_txn ||
+						    now() - pe->since > ttstd.timeout_s)) {
+				reply_error(pe->fd, "ttstd knows no %s process with pid %d, which pid "
+					    "%d names as its parent", role_name[pe->role],
+					    (int)pe->parent, (int)pe->pid);
+				logmsg("refused program connection from pid %d: unknown parent %d",
+				       (int)pe->pid, (int)pe->parent);
+				close_pending(pe);
+			}
+			continue;
+		}
 		p = &ttstd.proc[pe->role];
 		if (ttstd.in_txn && pe->role != PAST && p->pid > 0 && p->fd < 0 &&
 		    (p->pid != pe->pid || (pe->handed && pe->hello_pid != p->pid))) {
@@ -353,6 +366,8 @@ static void pending_readable(struct pending *pe)
 	}
 	role = ttst_msg_get(&m, "role");
 	pe->hello_pid = (pid_t)ttst_msg_u64(&m, "pid", 0);
+	pe->parent = pe->handed ? 0 : (pid_t)ttst_msg_u64(&m, "parent", 0);
+	pe->order = (unsigned)ttst_msg_u64(&m, "order", 0);
 	if (!ttst_msg_get(&m, "hello") || !role) {
 		reply_error(pe->fd, "the first message must be 'hello=1 role=past|future|reversed'");
 		close_pending(pe);
@@ -426,6 +441,7 @@ static void send_status(int fd)
 	ttst_msg_addf(&m, "uptime", "%lld", (long long)(time(NULL) - ttstd.version_started));
 	ttst_msg_addf(&m, "ttstd_uptime", "%lld", (long long)(time(NULL) - ttstd.ttstd_started));
 	ttst_msg_add(&m, "connected", p->fd >= 0 ? "1" : "0");
+	tree_status(&m);
 	ttst_msg_add(&m, "state", ttstd.watching ? "watching" : ttstd.in_txn ? "updating" : "running");
 	ttst_msg_addf(&m, "transactions", "%u", ttstd.ntxn);
 	ttst_msg_addf(&m, "timeout", "%u", ttstd.timeout_s);
@@ -567,6 +583,8 @@ static void reap(void)
 				ttstd.proc[r].status = status;
 				known = 1;
 			}
+		if (!known)
+			known = tree_reaped(pid, status);
 		if (!known) {
 			ttstd.reaped[ttstd.nreaped % MAX_REAPED].pid = pid;
 			ttstd.reaped[ttstd.nreaped % MAX_REAPED].status = status;
@@ -602,8 +620,8 @@ static void signal_readable(void)
 /* Wait at most timeout_ms for events and handle them. */
 void pump(int timeout_ms)
 {
-	struct pollfd pfd[3 + NROLES + MAX_PENDING + MAX_HANDED + MAX_CLIENTS];
-	int what[3 + NROLES + MAX_PENDING + MAX_HANDED + MAX_CLIENTS];
+	struct pollfd pfd[3 + NROLES + MAX_PENDING + MAX_HANDED + MAX_CLIENTS + MAX_MEMBERS];
+	int what[3 + NROLES + MAX_PENDING + MAX_HANDED + MAX_CLIENTS + MAX_MEMBERS];
 	int n = 0;
 
 	pfd[n] = (struct pollfd){ .fd = ttstd.sigfd, .events = POLLIN };
@@ -638,6 +656,7 @@ void pump(int timeout_ms)
 			pfd[n] = (struct pollfd){ .fd = ttstd.clients[i], .events = POLLIN };
 			what[n++] = 300 + i;
 		}
+	n += tree_pollfds(pfd + n, what + n, MAX_MEMBERS);
 	if (poll(pfd, (nfds_t)n, timeout_ms) <= 0)
 		return;
 	for (int i = 0; i < n; i++) {
@@ -649,7 +668,9 @@ void pump(int timeout_ms)
 			accept_client();
 		else if (what[i] == -3)
 			accept_program();
-		else if (what[i] >= 300 && ttstd.clients[what[i] - 300] == pfd[i].fd)
+		else if (what[i] >= 400 && ttstd.member[what[i] - 400].p.fd == pfd[i].fd)
+			tree_readable(what[i] - 400);
+		else if (what[i] >= 300 && what[i] < 400 && ttstd.clients[what[i] - 300] == pfd[i].fd)
 			client_readable(what[i] - 300);
 		else if (what[i] >= 200 && what[i] < 300 && ttstd.pending[what[i] - 200].fd == pfd[i].fd)
 			pending_readable(&ttstd.pending[what[i] - 200]);
@@ -821,6 +842,7 @@ int main(int argc, char **argv)
 		ttstd.pending[i].fd = ttstd.pending[i].stderr_fd = -1;
 	for (int r = 0; r < NROLES; r++)
 		ttstd.proc[r].fd = ttstd.proc[r].stderr_fd = -1; /* not proc_reset: 0 is not ours */
+	tree_init();
 
 	ttstd.argv = calloc((size_t)(argc - optind) + 1, sizeof *ttstd.argv);
 	for (int i = optind; i < argc; i++)
@@ -845,6 +867,7 @@ int main(int argc, char **argv)
 		match_pending();
 		drop_idle_clients();
 	}
+	tree_stop_leftovers();
 	char how[128];
 	status = ttstd.proc[PAST].status;
 	describe_status(status, how, sizeof how);

@@ -7,6 +7,8 @@
 #define TTSTD_TTSTD_H
 
 #include <limits.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -22,6 +24,7 @@
 #define HELLO_WAIT_S  3    /* an unidentified connection must say hello by then
                               (libstf does in the program's constructor) */
 #define EXIT_GRACE_MS 1000 /* wait for a dying process to be reaped */
+#define MAX_MEMBERS   64   /* processes of the trees besides their roots */
 
 /* WATCHED: the past version kept frozen after a commit with a watch. */
 enum role { PAST, FUTURE, REVERSED, WATCHED, NROLES };
@@ -55,6 +58,23 @@ struct pending {
 	double since;
 	int handed;  /* our end of a socketpair handed to F or R through P */
 	int stderr_fd; /* F, R: the capture of their stderr, sent with the hello */
+	pid_t parent;  /* a forked child's hello: its parent (0: a root) */
+	unsigned order; /* ... and its creation order in the parent */
+};
+
+/*
+ * A process of a tree besides its root (tree.c): a child forked by the
+ * program (a worker of a master), in the past tree, or in the future or
+ * reversed tree during an update.  Paired with the process of the past
+ * tree that has the counterpart of its parent as parent and the same rank
+ * in creation order among its siblings.
+ */
+struct member {
+	struct proc p;      /* p.pid 0: a free slot */
+	enum role role;
+	pid_t parent;
+	unsigned order;
+	int pair;           /* F, R: index of its counterpart in the past tree; -1 */
 };
 
 /* The supervisor's whole state (one instance, defined in ttstd.c). */
@@ -68,7 +88,8 @@ struct ttstd {
 	int client_lfd, prog_lfd, sigfd;
 	int reserve_fd;           /* spent to refuse a connection when out of descriptors */
 	double accept_paused_until; /* no descriptor even for that: listeners rest */
-	struct proc proc[NROLES];
+	struct proc proc[NROLES];  /* the roots of the trees */
+	struct member member[MAX_MEMBERS];
 	char **argv;      /* the running version's argv (argv[0] = binary) */
 	char binary[PATH_MAX];
 	time_t version_started, ttstd_started;
@@ -108,7 +129,62 @@ void proc_set_pid(enum role r, pid_t pid);
 /* Wait at most timeout_ms for events and handle them. */
 void pump(int timeout_ms);
 
+enum phase { PH_QUIESCE, PH_START_FUTURE, PH_FORWARD, PH_START_REVERSED,
+	     PH_BACKWARD, PH_DIFF, PH_COMMIT, PH_ROLLBACK, NPHASES };
+extern const char *const phase_name[NPHASES], *const phase_key[NPHASES];
+
+struct txn {
+	double t0, deadline;
+	double frozen, thawed; /* P stopped serving; P or F serves again */
+	double validated;      /* every check passed (end of the differencing) */
+	int dry_run;
+	char reason[1200];
+	struct ttst_msgbuf rep;
+};
+
 /* txn.c: run the update a client asked for, replying to it on cfd. */
 void run_update(int cfd, const struct ttst_msg *req);
+void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *buf, size_t len);
+int await_p(struct txn *t, struct proc *p, const char *who, enum phase ph, int want_ready);
+int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
+	   struct ttst_msgbuf *cmd, int pass_fd, const char *prefix);
+
+/* tree.c: the processes of the trees besides their roots. */
+void tree_init(void);
+/* A hello naming a parent: adopt it if the parent is known (1), wait (0),
+ * or refuse it (-1, pe closed). */
+int tree_adopt(struct pending *pe);
+/* Their control connections, for poll: `what` = 400 + member index. */
+int tree_pollfds(struct pollfd *pfd, int *what, int max);
+void tree_readable(int i);
+/* A reaped child: 1 if it was a member. */
+int tree_reaped(pid_t pid, int status);
+/* Members of the tree of role r. */
+int tree_count(enum role r);
+/* "future worker 2 (child 2 of pid 123)" */
+const char *tree_name(const struct member *m, char *buf, size_t len);
+/* During an update: -1 with the reason if a member died or hung up. */
+int tree_failure(struct txn *t, enum phase ph);
+/* Quiesce every member of the past tree (after its root); *next_id: the
+ * highest next dynamic ID of the tree. */
+int tree_quiesce(struct txn *t, unsigned timeout_ms, uint64_t *next_id);
+/* F, R: wait for the tree of role r to have a counterpart for each past
+ * member, all at their update points, and pair them. */
+int tree_await(struct txn *t, enum role r, enum phase ph);
+int tree_forward(struct txn *t);
+/* The pid map of the update, `pid=<past>:<r's counterpart>` fields. */
+void tree_pids(struct ttst_msgbuf *cmd, enum role r);
+int tree_backward_and_diff(struct txn *t);
+/* Commit: resume the future members, exit the past and reversed ones;
+ * the future members become the past tree. */
+void tree_commit(struct txn *t);
+/* Rollback: resume the past members, kill the future and reversed trees. */
+void tree_rollback(struct txn *t);
+/* Kill the tree of role r and wait for its processes (root excluded). */
+void tree_kill(enum role r);
+/* ttstd exits: stop what is left of the past tree. */
+void tree_stop_leftovers(void);
+/* status: one `process=` field per process of the running tree */
+void tree_status(struct ttst_msgbuf *m);
 
 #endif /* TTSTD_TTSTD_H */

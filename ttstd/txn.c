@@ -20,14 +20,12 @@
 #include "binary.h"
 #include "ttstd.h"
 
-enum phase { PH_QUIESCE, PH_START_FUTURE, PH_FORWARD, PH_START_REVERSED,
-	     PH_BACKWARD, PH_DIFF, PH_COMMIT, PH_ROLLBACK, NPHASES };
-static const char *const phase_name[NPHASES] = {
+const char *const phase_name[NPHASES] = {
 	"quiescence", "start of the future version", "forward transfer",
 	"start of the reversed version", "backward transfer", "state differencing",
 	"commit", "rollback",
 };
-static const char *const phase_key[NPHASES] = {
+const char *const phase_key[NPHASES] = {
 	"t_quiesce", "t_start_future", "t_forward", "t_start_reversed",
 	"t_backward", "t_diff", "t_commit", "t_rollback",
 };
@@ -38,16 +36,6 @@ static const char *const phase_key[NPHASES] = {
  * and a large state must never roll back for being large.  Some 6 us per
  * object on an idle 2-core machine, 17 us on a loaded one: 40 us. */
 #define LIMIT_S_PER_OBJECT 40e-6
-
-struct txn {
-	double t0, deadline;
-	double frozen, thawed; /* P stopped serving (its last thread parked);
-	                          P or F serves again */
-	double validated;      /* every check passed (end of the differencing) */
-	int dry_run;
-	char reason[1200];
-	struct ttst_msgbuf rep;
-};
 
 /* What an exit status of F or R means, beyond its number. */
 static const char *status_meaning(int status)
@@ -98,33 +86,67 @@ static void stderr_tail(const struct proc *p, char *buf, size_t len)
 	snprintf(buf, len, "; its stderr ends: '%s%s'", from > 0 ? "..." : "", s);
 }
 
-/* Why process r failed, once it died or hung up (waits briefly for the
- * exit status so the report can name the signal). */
-static void describe_failure(enum role r, enum phase ph, char *buf, size_t len)
+/* The exit status of pid if it is a zombie (from /proc/PID/stat, field
+ * 52, as waitpid would report it): 1 if so. */
+static int zombie_status(pid_t pid, int *status)
 {
-	struct proc *p = &ttstd.proc[r];
+	char path[64], buf[1024], *p;
+	FILE *f;
+	int ok = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	if (fgets(buf, sizeof buf, f) && (p = strrchr(buf, ')')) && p[1] == ' ' && p[2] == 'Z') {
+		/* fields 3..51 after the command, then exit_code */
+		p += 2;
+		for (int field = 3; field < 52 && p; field++)
+			p = strchr(p + 1, ' ');
+		ok = p && sscanf(p, " %d", status) == 1;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* Why process p (named `who`: "future version") failed, once it died or
+ * hung up (waits briefly for the exit status so the report can name the
+ * signal). */
+void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *buf, size_t len)
+{
 	double until = now() + EXIT_GRACE_MS / 1e3;
 	char how[128], tail[400];
 
-	while (!p->exited && now() < until)
+	while (!p->exited && now() < until) {
+		if (zombie_status(p->pid, &p->status)) {
+			p->exited = 1;  /* a worker: its parent, not ttstd, would reap it */
+			break;
+		}
 		pump(20);
+	}
 	stderr_tail(p, tail, sizeof tail);
 	if (p->exited) {
 		describe_status(p->status, how, sizeof how);
-		snprintf(buf, len, "%s version (pid %d) %s during %s%s%s", role_name[r],
+		snprintf(buf, len, "%s (pid %d) %s during %s%s%s", who,
 			 (int)p->pid, how, phase_name[ph], status_meaning(p->status), tail);
 	} else {
-		snprintf(buf, len, "%s version (pid %d) closed its control connection during %s%s",
-			 role_name[r], (int)p->pid, phase_name[ph], tail);
+		snprintf(buf, len, "%s (pid %d) closed its control connection during %s%s",
+			 who, (int)p->pid, phase_name[ph], tail);
 	}
 }
 
-/* Wait until process r is ready (F, R) or has replied (any); -1 with the
- * reason in t->reason on death, hang-up or timeout. */
-static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
+static void describe_failure(enum role r, enum phase ph, char *buf, size_t len)
 {
-	struct proc *p = &ttstd.proc[r];
+	char who[64];
 
+	snprintf(who, sizeof who, "%s version", role_name[r]);
+	describe_failure_p(&ttstd.proc[r], who, ph, buf, len);
+}
+
+/* Wait until process p is ready (F, R) or has replied (any); -1 with the
+ * reason in t->reason on its death, hang-up or timeout, or a failure of
+ * another process of the trees (tree_failure). */
+int await_p(struct txn *t, struct proc *p, const char *who, enum phase ph, int want_ready)
+{
 	for (;;) {
 		if (want_ready ? p->ready : p->has_reply)
 			return 0;
@@ -133,14 +155,16 @@ static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
 			return -1;
 		}
 		if (p->exited || p->hung_up) {
-			describe_failure(r, ph, t->reason, sizeof t->reason);
+			describe_failure_p(p, who, ph, t->reason, sizeof t->reason);
 			return -1;
 		}
+		if (tree_failure(t, ph) < 0)
+			return -1;
 		double left = t->deadline - now();
 		if (left <= 0) {
 			snprintf(t->reason, sizeof t->reason,
-				 "timed out after %.0f s during %s (%s version pid %d %s)",
-				 t->deadline - t->t0, phase_name[ph], role_name[r], (int)p->pid,
+				 "timed out after %.0f s during %s (%s pid %d %s)",
+				 t->deadline - t->t0, phase_name[ph], who, (int)p->pid,
 				 p->fd >= 0 ? "did not answer" : "never connected to ttstd");
 			return -1;
 		}
@@ -148,13 +172,20 @@ static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
 	}
 }
 
-/* Send a command to process r and wait for its reply, which must be `ok=1`;
+static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
+{
+	char who[64];
+
+	snprintf(who, sizeof who, "%s version", role_name[r]);
+	return await_p(t, &ttstd.proc[r], who, ph, want_ready);
+}
+
+/* Send a command to process p and wait for its reply, which must be `ok=1`;
  * copy the reply's other fields into the report with `prefix` (NULL: do
  * not). */
-static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *cmd,
-		int pass_fd, const char *prefix)
+int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
+	   struct ttst_msgbuf *cmd, int pass_fd, const char *prefix)
 {
-	struct proc *p = &ttstd.proc[r];
 	const char *err;
 
 	p->has_reply = 0;
@@ -166,14 +197,14 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 	}
 	if (p->fd < 0 || ttst_msg_send(p->fd, cmd, pass_fd) < 0) {
 		if (p->fd >= 0 || p->exited || p->hung_up)
-			describe_failure(r, ph, t->reason, sizeof t->reason);
+			describe_failure_p(p, who, ph, t->reason, sizeof t->reason);
 		else
 			snprintf(t->reason, sizeof t->reason,
-				 "%s version pid %d is not connected to ttstd (%s)",
-				 role_name[r], (int)p->pid, phase_name[ph]);
+				 "%s pid %d is not connected to ttstd (%s)",
+				 who, (int)p->pid, phase_name[ph]);
 		return -1;
 	}
-	if (await(t, r, ph, 0) < 0)
+	if (await_p(t, p, who, ph, 0) < 0)
 		return -1;
 	p->has_reply = 0;
 	if (prefix) /* the engine's report, whatever the outcome */
@@ -189,19 +220,28 @@ static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *c
 	if (ph == PH_DIFF && ttst_msg_u64(&p->reply, "differences", 1) > 0) {
 		const char *first = ttst_msg_get(&p->reply, "first_diff");
 		snprintf(t->reason, sizeof t->reason,
-			 "state differs after the round trip (%llu difference%s), first: %s",
+			 "state differs after the round trip (%llu difference%s) in the %s, first: %s",
 			 (unsigned long long)ttst_msg_u64(&p->reply, "differences", 1),
-			 ttst_msg_u64(&p->reply, "differences", 1) == 1 ? "" : "s",
+			 ttst_msg_u64(&p->reply, "differences", 1) == 1 ? "" : "s", who,
 			 first && *first ? first : "(not named)");
 		return -1;
 	}
 	if (ttst_msg_u64(&p->reply, "ok", 0) != 1) {
 		err = ttst_msg_get(&p->reply, "error");
-		snprintf(t->reason, sizeof t->reason, "%s failed in the %s version: %s",
-			 phase_name[ph], role_name[r], err ? err : "(no reason given)");
+		snprintf(t->reason, sizeof t->reason, "%s failed in the %s: %s",
+			 phase_name[ph], who, err ? err : "(no reason given)");
 		return -1;
 	}
 	return 0;
+}
+
+static int call(struct txn *t, enum role r, enum phase ph, struct ttst_msgbuf *cmd,
+		int pass_fd, const char *prefix)
+{
+	char who[64];
+
+	snprintf(who, sizeof who, "%s version", role_name[r]);
+	return call_p(t, &ttstd.proc[r], who, ph, cmd, pass_fd, prefix);
 }
 
 /* call(), recording the phase's duration in the report. */
@@ -254,7 +294,7 @@ static int handed_connection(enum role r, int *theirs)
 
 /* Ask P to spawn F or R and wait for it to reach its update point. */
 static int spawn(struct txn *t, enum role r, const char *path, char *const *argv,
-		 const char *fault)
+		 const char *fault, uint64_t id_base)
 {
 	struct ttst_msgbuf cmd;
 	enum phase ph = r == FUTURE ? PH_START_FUTURE : PH_START_REVERSED;
@@ -271,6 +311,8 @@ static int spawn(struct txn *t, enum role r, const char *path, char *const *argv
 		ttst_msg_add(&cmd, "arg", argv[i]);
 	if (fault)
 		ttst_msg_add(&cmd, "fault", fault);
+	if (id_base)
+		ttst_msg_addf(&cmd, "id_base", "%llu", (unsigned long long)id_base);
 	rc = call(t, PAST, ph, &cmd, theirs, NULL);
 	if (theirs >= 0)
 		close(theirs);
@@ -288,7 +330,7 @@ static int spawn(struct txn *t, enum role r, const char *path, char *const *argv
 		return -1;
 	}
 	match_pending();
-	if (await(t, r, ph, 1) < 0)
+	if (await(t, r, ph, 1) < 0 || tree_await(t, r, ph) < 0)
 		return -1;
 	ttst_msg_addf(&t->rep, role_name[r], "%d", (int)ttstd.proc[r].pid);
 	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
@@ -297,22 +339,26 @@ static int spawn(struct txn *t, enum role r, const char *path, char *const *argv
 
 /* Forward, start R, backward, diff.  0 when every check passed. */
 static int transfer_and_validate(struct txn *t, const char *new_path, char *const *new_argv,
-				 const char *fault)
+				 const char *fault, uint64_t id_base)
 {
 	struct proc *P = &ttstd.proc[PAST], *F = &ttstd.proc[FUTURE], *R = &ttstd.proc[REVERSED];
 	struct ttst_msgbuf cmd;
 	double tb;
 	int sv[2];
 
-	if (spawn(t, FUTURE, new_path, new_argv, fault) < 0)
+	if (spawn(t, FUTURE, new_path, new_argv, fault, id_base) < 0)
 		return -1;
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "forward");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
-	if (timed_call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0)
+	if (tree_count(PAST))
+		tree_pids(&cmd, FUTURE);
+	tb = now();
+	if (call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0 || tree_forward(t) < 0)
 		return -1;
-	if (spawn(t, REVERSED, NULL, ttstd.argv, fault) < 0)
+	ttst_msg_addf(&t->rep, phase_key[PH_FORWARD], "%.6f", now() - tb);
+	if (spawn(t, REVERSED, NULL, ttstd.argv, fault, id_base) < 0)
 		return -1;
 	/* F and R talk over a socket pair of their own. */
 	tb = now();
@@ -323,6 +369,8 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "serve");
 	ttst_msg_addf(&cmd, "future_pid", "%d", (int)F->pid);
+	if (tree_count(PAST))
+		tree_pids(&cmd, FUTURE);
 	R->has_reply = 0;
 	if (R->fd < 0 || ttst_msg_send(R->fd, &cmd, sv[1]) < 0) {
 		close(sv[0]);
@@ -362,7 +410,15 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	ttst_msg_add(&cmd, "cmd", "diff");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
-	return timed_call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_");
+	if (timed_call(t, REVERSED, PH_DIFF, &cmd, -1, "diff_") < 0)
+		return -1;
+	/* the rest of the trees, pair by pair */
+	tb = now();
+	if (tree_backward_and_diff(t) < 0)
+		return -1;
+	if (tree_count(PAST))
+		ttst_msg_addf(&t->rep, "t_tree_validate", "%.6f", now() - tb);
+	return 0;
 }
 
 static void free_argv(char **argv)
@@ -396,6 +452,7 @@ static int commit(struct txn *t, const char *new_path, char **new_argv, unsigned
 	t->deadline = now() + 5;
 	if (call(t, FUTURE, PH_COMMIT, &cmd, -1, NULL) < 0)
 		return -1;
+	tree_commit(t);
 	t->thawed = now();
 	send_simple(REVERSED, "exit");
 	proc_reset(&ttstd.proc[REVERSED]);
@@ -557,6 +614,7 @@ static void rollback(struct txn *t, int quiesced)
 		memcpy(t->reason, saved, sizeof saved);
 		t->thawed = now();
 	}
+	tree_rollback(t);
 	for (enum role r = FUTURE; r <= REVERSED; r++) {
 		struct proc *p = &ttstd.proc[r];
 		pid_t pid = p->pid;
@@ -684,6 +742,12 @@ void run_update(int cfd, const struct ttst_msg *req)
 		reply_error(cfd, "a dry run commits nothing to watch: use either watch or dry_run");
 		return;
 	}
+	if (watch_s && tree_count(PAST)) {
+		reply_error(cfd, "cannot watch a process tree (pid %d has %d child processes under "
+			    "ttstd): update without a watch", (int)ttstd.proc[PAST].pid,
+			    tree_count(PAST));
+		return;
+	}
 	if (watch_s && holds_epoll(ttstd.proc[PAST].pid, &epfd)) {
 		reply_error(cfd, "cannot watch pid %d: it holds an epoll instance (descriptor %d), "
 			    "whose registrations the new version re-points at the commit, so it "
@@ -742,10 +806,13 @@ void run_update(int cfd, const struct ttst_msg *req)
 	t.frozen = now();
 	ok = timed_call(&t, PAST, PH_QUIESCE, &cmd, -1, NULL) == 0;
 	if (ok) {
+		uint64_t id_base = 0;
+
 		quiesced = 1;
 		ttstd.proc[PAST].root = ttst_msg_u64(&ttstd.proc[PAST].reply, "root", 0);
 		quiesced_limits(&t, cfd, ttst_msg_u64(req, "progress", 0) == 1);
-		ok = transfer_and_validate(&t, new_path, new_argv, fault) == 0;
+		ok = tree_quiesce(&t, timeout * 1000 / 2, &id_base) == 0 &&
+		     transfer_and_validate(&t, new_path, new_argv, fault, id_base) == 0;
 		t.validated = now();
 	}
 	if (ok && t.dry_run) {

@@ -39,6 +39,8 @@
 #include "fds.h"
 #include "respawn.h"
 #include "signals.h"
+#include "pids.h"
+#include "tree.h"
 #include "root.h"
 #include "update.h"
 #include "xfer.h"
@@ -97,11 +99,15 @@ static int step_run(const struct step *st)
 {
 	switch (st->kind) {
 	case STEP_FORWARD:
-		return stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep);
+		if (stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep) < 0)
+			return -1;
+		return stf__pids_apply(0, st->rep->error, sizeof st->rep->error);
 	case STEP_BACKWARD:
 		return stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep);
 	case STEP_SERVE:
-		return stf__xfer_serve(st->conn, st->rep);
+		if (stf__xfer_serve(st->conn, st->rep) < 0)
+			return -1;
+		return stf__pids_apply(1, st->rep->error, sizeof st->rep->error);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
 	case STEP_RESPAWN:
@@ -236,7 +242,7 @@ static int env_is_ours(const char *e)
 {
 	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_CTL_FD "=", STF_ENV_ROLE "=",
 					    STF_ENV_PAST "=", STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
-					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=", STF_ENV_AVOID "=" };
+					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=", STF_ENV_AVOID "=", STF_ENV_SHARED "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
 		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
@@ -265,12 +271,15 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_
 	ssize_t n;
 
 	memset(&note, 0, sizeof note);  /* no uninitialized padding in the pipe */
+	stf__tree_internal_fork(true);  /* not a process of the program's tree */
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	mid = fork();
+	if (mid != 0)
+		stf__tree_internal_fork(false);
 	if (mid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(pfd[0]);
@@ -350,10 +359,13 @@ static void disallow_reading(void)
 static void cmd_spawn(int passed_fd)
 {
 	static char *argv[TTST_MSG_FIELDS + 1];
-	static char *envp[MAX_ENV + 8];
+	static char *envp[MAX_ENV + 12];
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
-	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192];
+	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192], e_shared[4096];
 	static char *e_avoid;  /* computed per spawn: the heap as it is now */
+	int shared_fds[64];
+	size_t nshared = 0;
+	uint64_t id_base = ttst_msg_u64(&in, "id_base", 0);
 	const char *role = ttst_msg_get(&in, "role");
 	const char *path = ttst_msg_get(&in, "path");
 	const char *fault = ttst_msg_get(&in, "fault");
@@ -396,8 +408,9 @@ static void cmd_spawn(int passed_fd)
 	snprintf(e_role, sizeof e_role, "%s=%s", STF_ENV_ROLE, role);
 	snprintf(e_past, sizeof e_past, "%s=%d:0x%llx", STF_ENV_PAST, (int)getpid(),
 		 (unsigned long long)(uintptr_t)&stf__root);
+	/* above every ID of the tree: each worker pairs with its own */
 	snprintf(e_base, sizeof e_base, "%s=%llu", STF_ENV_ID_BASE,
-		 (unsigned long long)stf__root.next_id);
+		 (unsigned long long)(id_base > stf__root.next_id ? id_base : stf__root.next_id));
 	envp[envc++] = e_ctl;
 	if (passed_fd >= 0) {
 		snprintf(e_ctl_fd, sizeof e_ctl_fd, "%s=%d", STF_ENV_CTL_FD, passed_fd);
@@ -429,9 +442,19 @@ static void cmd_spawn(int passed_fd)
 		else
 			envp[envc++] = e_signals;
 	}
+	if (stf__tree_shared_describe(e_shared, sizeof e_shared, shared_fds,
+				      sizeof shared_fds / sizeof *shared_fds, &nshared, err,
+				      sizeof err) < 0) {
+		reply_error("%s", err);
+		return;
+	}
+	if (nshared)
+		envp[envc++] = e_shared;
 	envp[envc] = NULL;
 
 	pid = spawn_process(path, argv, envp, passed_fd, err, sizeof err);
+	for (size_t i = 0; i < nshared; i++)
+		close(shared_fds[i]);
 	if (pid < 0) {
 		reply_error("%s", err);
 		return;
@@ -498,13 +521,34 @@ static pid_t msg_pid(const char *key)
 	return v > 0 && v < (1u << 22) ? (pid_t)v : 0;
 }
 
+/* F, R: the counterpart named by the command (a worker of the tree learns
+ * it only when ttstd has paired it). */
+static void set_past(void)
+{
+	pid_t pid = msg_pid("past_pid");
+	uint64_t root = ttst_msg_u64(&in, "past_root", 0);
+
+	stf__pids_clear();
+	for (int i = 0; i < in.nfields; i++)
+		if (strcmp(in.key[i], "pid") == 0)
+			stf__pids_note(in.val[i]);
+
+	if (pid && root) {
+		ctl.past_pid = pid;
+		ctl.past_root = root;
+	}
+}
+
 /* F: commit.  The update point returns in the program's thread(s). */
 static void cmd_commit(void)
 {
 	/* Only now: the past version shares the epoll instances and keeps
 	 * them as they were if the update rolls back. */
 	stf__epoll_commit();
-	stf__signals_commit();
+	/* P's dispositions are its master's: a worker keeps those its
+	 * startup set (tree.h) */
+	if (!stf__tree_parent())
+		stf__signals_commit();
 	stf__stderr_release();
 	/* the transfer's working memory, freed, goes back to the system */
 	malloc_trim(0);
@@ -548,6 +592,15 @@ static void dispatch(int passed_fd)
 			off += n;
 		reply_begin(1);
 		reply_send();
+	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "allow") == 0) {
+		/* a worker of the tree: its counterpart in F or R reads it
+		 * (Yama ptrace_scope=1; EINVAL = no Yama) */
+		pid_t reader = msg_pid("reader");
+		if (reader && prctl(PR_SET_PTRACER, (unsigned long)reader, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
+			warn("PR_SET_PTRACER %d: %s", (int)reader, strerror(errno));
+		reply_begin(1);
+		reply_send();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
 		disallow_reading();
 		stf__fds_restore();
@@ -562,7 +615,10 @@ static void dispatch(int passed_fd)
 		reply_report(-1, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
-		rc = stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
+		set_past();
+		/* a worker's descriptors are its master's, checked there */
+		rc = stf__tree_parent() ? 0 :
+		     stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
 		if (rc == 0)
 			rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
@@ -588,10 +644,12 @@ static void dispatch(int passed_fd)
 		if (prctl(PR_SET_PTRACER, (unsigned long)fut, 0, 0, 0) < 0 && errno != EINVAL)
 			warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
 		struct step st = { .kind = STEP_SERVE, .conn = passed_fd, .rep = &rep };
+		set_past();  /* (its pid map) */
 		rc = step_delegate(&st);
 		reply_report(rc, &rep, 0);
 	} else if (ctl.role == STF_ROLE_REVERSED && strcmp(cmd, "diff") == 0) {
 		struct step st = { .kind = STEP_DIFF, .rep = &rep };
+		set_past();
 		rc = step_delegate(&st);
 		reply_report(rc, &rep, 1);
 	} else {
@@ -675,7 +733,7 @@ static void *ctl_thread(void *arg)
 			snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error,
 				 "%s version: not every thread reached an update point "
 				 "within %u ms", role_word(ctl.role), SELF_QUIESCE_MS);
-		else
+		else if (!stf__tree_parent()) /* a worker's counterpart is known later */
 			respawn();
 		stf__xfer_set_frame(NULL);
 		ttst_msg_init(&out);
@@ -761,12 +819,72 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 	pthread_mutex_unlock(&ctl.lock);
 }
 
-/* A forked child of the program is not supervised. */
+static void ctl_atfork_prepare(void)
+{
+	stf__tree_fork_prepare();
+}
+
+/*
+ * A child forked by the program (a worker) is a process of its tree
+ * (tree.h): it connects to ttstd on its own (the inherited connection is
+ * its parent's) with its own control thread, naming its parent and
+ * creation order.  In F and R it runs in update mode like its parent.
+ */
 static void ctl_atfork_child(void)
 {
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ttst_msgbuf hello;
+	sigset_t all, old;
+	struct stat st;
+	pthread_t th;
+	int fd, rc;
+
 	if (ctl.fd >= 0)
 		close(ctl.fd);
 	ctl.fd = -1;
+	stf__tree_fork_child();
+	if (stf__tree_is_internal_fork() || !ctl.sock[0])
+		return;
+	pthread_mutex_init(&ctl.lock, NULL);
+	pthread_cond_init(&ctl.cond, NULL);
+	ctl.at_point = 0;
+	ctl.step = NULL;
+	ctl.quiesce_error[0] = '\0';
+	ctl.made_dumpable = 0;
+	strcpy(sa.sun_path, ctl.sock);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+		goto fail;
+	fd = stf__fd_high(fd);
+	if (fstat(fd, &st) == 0) {
+		ctl.fd_dev = st.st_dev;
+		ctl.fd_ino = st.st_ino;
+	}
+	ttst_msg_init(&hello);
+	ttst_msg_add(&hello, "hello", "1");
+	ttst_msg_add(&hello, "role", role_word(ctl.role));
+	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
+	ttst_msg_addf(&hello, "parent", "%d", (int)stf__tree_parent());
+	ttst_msg_addf(&hello, "order", "%u", stf__tree_order());
+	if (ttst_msg_send(fd, &hello, -1) < 0)
+		goto fail;
+	ctl.fd = fd;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = stf__own_thread(&th, ctl_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		return;
+	ctl.fd = -1;
+	errno = rc;
+fail:
+	warn("forked child (order %u of pid %d) cannot join ttstd's tree: %s%s",
+	     stf__tree_order(), (int)stf__tree_parent(), strerror(errno),
+	     ctl.role != STF_ROLE_NORMAL ? "" : "; it is not updated with the program");
+	if (fd >= 0)
+		close(fd);
+	if (ctl.role != STF_ROLE_NORMAL)
+		_exit(EXIT_ORPHANED);
 }
 
 /* F, R: the connection ttstd made for us (STF_CTL_FD), -1 if unusable. */
@@ -792,6 +910,9 @@ __attribute__((constructor)) static void ctl_init(void)
 	sigset_t all, old;
 	pthread_t th;
 	enum stf_role r = STF_ROLE_NORMAL;
+	static char shared_buf[4096];
+	const char *shared;
+	char err[512];
 	int fd;
 
 	if (!sock) {
@@ -833,6 +954,10 @@ __attribute__((constructor)) static void ctl_init(void)
 	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
 	if (r != STF_ROLE_NORMAL)
 		stf__fds_note(getenv(STF_ENV_FDS), handed ? atoi(handed) : -1);
+	if (r != STF_ROLE_NORMAL && getenv(STF_ENV_SHARED))
+		snprintf(shared_buf, sizeof shared_buf, "%s", getenv(STF_ENV_SHARED));
+	shared = shared_buf[0] ? shared_buf : NULL;
+	unsetenv(STF_ENV_SHARED);
 	unsetenv(STF_ENV_FDS);
 	unsetenv(STF_ENV_SIGNALS);
 	unsetenv(STF_ENV_CTL);
@@ -876,9 +1001,13 @@ __attribute__((constructor)) static void ctl_init(void)
 	}
 	ctl.fd = fd;
 	ctl.role = r;
+	if (shared && stf__tree_shared_map(shared, err, sizeof err) < 0) {
+		warn("%s", err);  /* into the capture: ttstd's reason quotes it */
+		_exit(EXIT_ORPHANED);
+	}
 	if (r != STF_ROLE_NORMAL)
 		stf__set_role(r);
-	pthread_atfork(NULL, NULL, ctl_atfork_child);
+	pthread_atfork(ctl_atfork_prepare, NULL, ctl_atfork_child);
 	/* The thread takes no signals: they are the program's. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -38,9 +38,15 @@
 /*
  * Commands (`cmd=`) the control thread executes, by role:
  *   past (the running program):  quiesce, spawn, resume, exit,
- *                                stderr (+ fd: append it to descriptor 2)
+ *                                stderr (+ fd: append it to descriptor 2),
+ *                                allow reader=PID (a worker of a tree:
+ *                                its counterpart may read it)
  *   future:                      forward, backward (+ fd), resume (commit)
  *   reversed:                    serve (+ fd), diff, exit
+ * A child forked by the program (tree.h) says hello with parent= and
+ * order=; forward and serve carry the tree's pid map as pid=OLD:NEW
+ * fields (pids.h), and a worker's forward its counterpart's past_pid= and
+ * past_root=.
  * F and R first send `event=ready` when their first update point is
  * reached.  Every command gets one reply, `ok=1 ...` or `ok=0 error=...`,
  * except exit.

@@ -102,11 +102,12 @@ static void mmap_forget_locked(uint64_t addr, uint64_t len)
 	}
 }
 
-/* Anonymous memory and private mappings hold program state; a shared
- * file mapping's state is the file's. */
+/* Private mappings hold program state; a shared file mapping's state is
+ * the file's, and a shared anonymous one is memory of the process tree,
+ * handed to the new version as it is (tree.h). */
 static bool mmap_tracked(int flags)
 {
-	return (flags & MAP_ANONYMOUS) || (flags & MAP_TYPE) == MAP_PRIVATE;
+	return (flags & MAP_TYPE) == MAP_PRIVATE;
 }
 
 EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

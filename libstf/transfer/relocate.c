@@ -16,6 +16,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "tree.h"
 #include "xfer.h"
 
 /* ------------------------------------------------------------------ */
@@ -564,6 +565,10 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	const char *lib, *sym, *exe;
 	uint64_t off, a;
 
+	if (stf__tree_shared_kept(v)) {  /* memory of the tree, the same here */
+		*out = v;
+		return 0;
+	}
 	if (stf__peer_lib_symbol(x->src, v, &lib, &sym, &off) < 0) {
 		stf__xfail(x, "%s: pointer 0x%" PRIx64 " points into unknown memory (no tracked "
 		      "object, static or library symbol there); if it is not a pointer to "

@@ -59,9 +59,11 @@ int main(int argc, char **argv)
 		if (argc > 1 && !strcmp(argv[1], "mixed"))
 			mprotect(table, 4096, PROT_READ);
 		/* a mapping shared with other processes */
-		if (argc > 1 && !strcmp(argv[1], "shared"))
+		if (argc > 1 && !strcmp(argv[1], "shared")) {
 			text = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+			strcpy(text, "hello from a mapping");
+		}
 	}
 	XT_V1_LOOP();
 }

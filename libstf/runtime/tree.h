@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * tree.h - the program's process tree (DESIGN.md "Process trees").
+ *
+ * INTERNAL.  A supervised program that forks (a master and its workers)
+ * is updated as one tree: every child forked by instrumented code connects
+ * to ttstd on its own, naming its parent and its creation order (the n-th
+ * fork() of its parent, counting from 1), by which ttstd pairs it with its
+ * counterpart in the new tree.  libstf's own forks (spawning F and R) are
+ * not counted.
+ *
+ * Shared anonymous mappings (MAP_SHARED|MAP_ANONYMOUS made before the
+ * fork: counters, caches, locks) are not state to transfer but memory the
+ * tree shares: P passes each one to F and R as a descriptor of the very
+ * same memory (/proc/self/map_files, which needs CAP_SYS_ADMIN), and
+ * their libstf maps it at the same address before the program's startup,
+ * so that the workers they fork share it too and pointers into it keep
+ * their value.
+ */
+#ifndef STF_TREE_H
+#define STF_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* "<address>:<length>:<fd>,..." of the shared mappings passed on */
+#define STF_ENV_SHARED "STF_SHARED"
+
+/* Around libstf's own fork()s: not a process of the program's tree. */
+void stf__tree_internal_fork(bool on);
+bool stf__tree_is_internal_fork(void);
+
+/* Count a fork of the program (atfork prepare); in the child, record its
+ * parent and order and restart the count (atfork child). */
+void stf__tree_fork_prepare(void);
+void stf__tree_fork_child(void);
+/* This process's parent in the tree and creation order; 0 for the root. */
+pid_t stf__tree_parent(void);
+unsigned stf__tree_order(void);
+
+/*
+ * P, before spawning F or R: open each shared anonymous mapping of this
+ * process and describe them as STF_ENV_SHARED=... into env (fds opened
+ * without close-on-exec; those in fds, nfds, to close after the spawn).  -1 with
+ * the reason in err if a mapping cannot be passed on.  env is "" when
+ * there are none.
+ */
+int stf__tree_shared_describe(char *env, size_t len, int *fds, size_t maxfds, size_t *nfds,
+			      char *err, size_t errlen);
+/* F, R at start: map the mappings STF_ENV_SHARED describes at their
+ * addresses.  -1 with the reason in err. */
+int stf__tree_shared_map(const char *value, char *err, size_t errlen);
+
+/* F, R: is addr in one of those mappings?  A pointer into it keeps its
+ * value (the transfer's relocation asks). */
+bool stf__tree_shared_kept(uint64_t addr);
+
+#endif /* STF_TREE_H */

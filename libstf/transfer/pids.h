@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pids.h - process identities across a tree update (DESIGN.md "Process
+ * trees"): once the state of a process of the new tree is in place, each
+ * value of type pid_t in it that names a process of the old tree is made
+ * to name that process's counterpart (a master's table of its workers),
+ * so the master still signals, reaps and restarts them.  R does the
+ * reverse after the backward transfer, so that R's state compares equal
+ * to P's.
+ *
+ * INTERNAL.  The map comes from ttstd with the forward and serve commands
+ * (`pid=<old>:<new>` fields).  A value is recognized by its declared type:
+ * the typedef pid_t (or __pid_t) of a variable, a member or an array
+ * element; an int holding a pid is left alone.
+ */
+#ifndef STF_PIDS_H
+#define STF_PIDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct stf_pid_pair {
+	pid_t from, to;
+};
+
+/* Rewrite this process's pid_t values found in map[].from to map[].to;
+ * the number rewritten in *count.  -1 with the reason in err if the state
+ * cannot be read. */
+int stf__pids_remap(const struct stf_pid_pair *map, size_t n, uint64_t *count, char *err,
+		    size_t errlen);
+
+/* The map of the update, one `<old>:<new>` pair at a time (ctl.c, from
+ * the command's pid= fields). */
+void stf__pids_clear(void);
+void stf__pids_note(const char *pair);
+/* Once the state is in place: its pids name the counterparts (F), or the
+ * past processes again (R: back).  -1 with the reason in err. */
+int stf__pids_apply(int back, char *err, size_t errlen);
+
+#endif /* STF_PIDS_H */

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A pre-forked master/worker server written the usual way (t/update
+ * update-tree.sh): the master binds and creates a shared anonymous mapping
+ * in its one-time initialization, forks NWORKERS workers at startup, keeps
+ * their pids in a table, reaps and restarts them from a sigsuspend loop
+ * and stops them on SIGTERM.  The workers share the listening socket; each
+ * keeps a private count and sum of the numbers it was sent (heap), the
+ * whole tree counts requests in the shared mapping.  -DVERSION=2 changes
+ * the type of the worker's state (int -> long long, a member added);
+ * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
+ * -DNWORKERS=N forks another number of workers.
+ *
+ * Protocol, one line per connection: "N" adds N to the worker's sum;
+ * "pids" returns the master's table (the shared mapping's copy of it,
+ * which the master refreshes on every loop).  Every reply names the
+ * version, the worker and the shared totals.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stf.h"
+
+#ifndef VERSION
+#define VERSION 1
+#endif
+#ifndef NWORKERS
+#define NWORKERS 3
+#endif
+
+struct shared {
+	long requests;            /* by every worker of every version */
+	long restarts;            /* workers the master restarted */
+	pid_t table[NWORKERS];    /* the master's table, for "pids" */
+	pid_t master;
+};
+
+#if VERSION == 2
+struct wstate {
+	long long served;
+	long long sum;
+	int version_seen;
+};
+#else
+struct wstate {
+	int served;
+	int sum;
+};
+#endif
+
+static struct shared *shm;
+static int lfd = -1;
+static pid_t workers[NWORKERS];  /* the master's table */
+static struct wstate *ws;        /* a worker's own state */
+static int my_number = -1;       /* a worker's index */
+static volatile sig_atomic_t got_chld, got_term;
+
+static void on_chld(int sig) { (void)sig; got_chld = 1; }
+static void on_term(int sig) { (void)sig; got_term = 1; }
+
+static void serve(int c)
+{
+	char buf[64], out[256];
+	ssize_t n;
+	long total;
+
+	do  /* a signal (the quiescence's kick too) interrupts the read */
+		n = read(c, buf, sizeof buf - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	total = __atomic_add_fetch(&shm->requests, 1, __ATOMIC_SEQ_CST);
+	if (strncmp(buf, "pids", 4) == 0) {
+		n = snprintf(out, sizeof out, "v%d master %d workers", VERSION, (int)shm->master);
+		for (int k = 0; k < NWORKERS; k++)
+			n += snprintf(out + n, sizeof out - (size_t)n, " %d", (int)shm->table[k]);
+		snprintf(out + n, sizeof out - (size_t)n, " restarts %ld\n", shm->restarts);
+	} else {
+		ws->served++;
+		ws->sum += atol(buf);
+		snprintf(out, sizeof out, "v%d worker %d pid %d served %lld sum %lld requests %ld\n",
+			 VERSION, my_number, (int)getpid(), (long long)ws->served,
+			 (long long)ws->sum, total);
+	}
+	if (write(c, out, strlen(out)) < 0)
+		return;
+}
+
+static void worker(int k)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	my_number = k;
+	ws = calloc(1, sizeof *ws);
+#ifdef CRASH_WORKER
+	/* a new version whose worker CRASH_WORKER dies in its startup */
+	if (k == CRASH_WORKER && stf_is_updating())
+		abort();
+#endif
+	for (;;) {
+		stf_update_point();
+		int c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			continue;  /* EINTR: to the update point */
+		serve(c);
+		close(c);
+	}
+}
+
+static pid_t start_worker(int k)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		worker(k);
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	sigset_t block, none;
+
+	if (argc < 2)
+		return 2;
+	if (!stf_is_updating()) {
+		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
+		unlink(argv[1]);
+		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 128) < 0) {
+			perror("listen");
+			return 1;
+		}
+		shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (shm == MAP_FAILED)
+			return 1;
+	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	signal(SIGCHLD, on_chld);
+	signal(SIGTERM, on_term);
+	for (int k = 0; k < NWORKERS; k++)
+		workers[k] = start_worker(k);
+	sigemptyset(&none);
+	for (;;) {
+		stf_update_point();
+		shm->master = getpid();
+		memcpy(shm->table, workers, sizeof workers);
+		sigsuspend(&none);
+		if (got_term) {
+			for (int k = 0; k < NWORKERS; k++)
+				kill(workers[k], SIGTERM);
+			for (int k = 0; k < NWORKERS; k++)
+				waitpid(workers[k], NULL, 0);
+			return 0;
+		}
+		if (got_chld) {
+			pid_t pid;
+
+			got_chld = 0;
+			while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+				for (int k = 0; k < NWORKERS; k++)
+					if (workers[k] == pid) {
+						workers[k] = start_worker(k);
+						shm->restarts++;
+					}
+		}
+	}
+}
