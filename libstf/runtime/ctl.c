@@ -59,7 +59,7 @@ static struct {
 	uint64_t past_root;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char quiesce_error[512];  /* F, R: why not every thread parked */
+	char quiesce_error[2560];  /* F, R: why not every thread parked */
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
 	int made_dumpable;       /* P: made dumpable for F and R to read it */
@@ -189,7 +189,7 @@ static void reply_send(void)
 static void reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reply_error(const char *fmt, ...)
 {
-	char why[1024];
+	char why[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -203,9 +203,17 @@ static void reply_error(const char *fmt, ...)
 /* The engine's report as reply fields; ok unless rc < 0. */
 static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 {
+	const char *p = rep->problems;
+
 	reply_begin(rc == 0);
 	if (rc < 0)
 		ttst_msg_add(&out, "error", rep->error[0] ? rep->error : "failed (no reason given)");
+	/* every problem, whole (the message has room for the whole list:
+	 * STF_PROBLEMS_BYTES encoded is well below TTST_MSG_MAX) */
+	for (uint32_t k = 0; k < rep->nproblems; k++, p += strlen(p) + 1)
+		ttst_msg_add(&out, "problem", p);
+	if (rep->problems_omitted)
+		ttst_msg_addf(&out, "problems_omitted", "%u", rep->problems_omitted);
 	if (is_diff) {
 		ttst_msg_addf(&out, "differences", "%llu", (unsigned long long)rep->differences);
 		if (rep->first_diff[0])
@@ -222,6 +230,10 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "pointers", "%llu", (unsigned long long)rep->pointers);
 	ttst_msg_addf(&out, "type_transforms", "%llu", (unsigned long long)rep->type_transforms);
 	ttst_msg_addf(&out, "integers", "%llu", (unsigned long long)rep->integers);
+	ttst_msg_addf(&out, "nowhere", "%llu", (unsigned long long)rep->nowhere);
+	ttst_msg_addf(&out, "new_values", "%llu", (unsigned long long)rep->new_values);
+	ttst_msg_addf(&out, "startup_freed", "%llu", (unsigned long long)rep->startup_freed);
+	ttst_msg_addf(&out, "startup_kept", "%llu", (unsigned long long)rep->startup_kept);
 	ttst_msg_addf(&out, "epoll", "%llu", (unsigned long long)rep->epoll);
 	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
 	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);
@@ -547,6 +559,7 @@ static void dispatch(int passed_fd)
 		reply_report(-1, &rep, 0);
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
+		stf__xfer_set_strict(ttst_msg_u64(&in, "strict", 0) == 1);
 		rc = stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
 		if (rc == 0)
 			rc = step_delegate(&st);
@@ -600,7 +613,8 @@ static void respawn(void)
 	memset(&rep, 0, sizeof rep);
 	n = step_delegate(&st);
 	if (n < 0)
-		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error, "%s version: %.480s",
+		/* a respawn reason is one sentence: well below the bound */
+		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error, "%s version: %.2500s",
 			 role_word(ctl.role), rep.error);
 	else if (n > 0 && stf__quiesce_wait(SELF_QUIESCE_MS) < 0)
 		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error,

@@ -58,7 +58,10 @@ struct stf_xfer {
 	uint32_t leaf_type;
 	uint64_t leaf_off;
 	int leaf_active;
-	int failed;
+	int failed;                /* the object being transferred failed */
+	int trial;                 /* trying conversions: failures are no problems */
+	uint32_t problems;         /* problems found so far (the transfer fails) */
+	int strict;                /* values that point nowhere are problems */
 	/* the destination object's bytes before the transfer: pointers into
 	 * main's stack outside the command line and environment (which are
 	 * relocated, see stf__reloc_arg) keep the destination's own value */

@@ -469,16 +469,15 @@ static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const
 			strong = 0;
 		uint8_t *out = best < 0 ? tmp : tmp + dsize;
 		int failed = x->failed;
-		char err[sizeof(x->rep->error)];
-		memcpy(err, x->rep->error, sizeof(err));
 		memset(out, 0, dsize);
+		x->trial++; /* a member that does not fit is not a problem */
 		size_t mark = stf__path_push(x, ".%s", stf_meta_str(su, c[i].sm->name));
 		int r = stf__xform(x, su, c[i].sm->type, s + c[i].soff, du, c[i].dm->type,
 			      out + c[i].doff, depth + 1);
 		stf__path_cut(x, mark);
 		int ok = r == 0 && !x->failed;
+		x->trial--;
 		x->failed = failed;
-		memcpy(x->rep->error, err, sizeof(err));
 		if (!ok || (best >= 0 && best_strong && !strong))
 			continue;
 		if (best < 0 || (strong && !best_strong)) {

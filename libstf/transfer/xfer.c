@@ -117,12 +117,65 @@ int stf__not_a_pointer(uint64_t v)
 	return v < lowest_mappable() || v >= 0x0000800000000000ULL;
 }
 
+static int strict_mode;
+
+void stf__xfer_set_strict(int strict)
+{
+	strict_mode = strict != 0;
+}
+
+int stf__xfer_strict(void)
+{
+	return strict_mode;
+}
+
+void stf__report_problem(struct stf_xfer_report *rep, const char *text)
+{
+	size_t used = 0, n = strlen(text) + 1;
+	const char *p = rep->problems;
+
+	for (uint32_t k = 0; k < rep->nproblems; k++, p += strlen(p) + 1) {
+		if (!strcmp(p, text))
+			return;
+		used += strlen(p) + 1;
+	}
+	if (!rep->nproblems && !rep->problems_omitted)
+		snprintf(rep->error, sizeof(rep->error), "%s", text);
+	if (rep->nproblems >= STF_PROBLEMS_MAX || used + n > sizeof(rep->problems)) {
+		rep->problems_omitted++;
+		return;
+	}
+	memcpy(rep->problems + used, text, n);
+	rep->nproblems++;
+}
+
+/* A problem's text: whole when it fits the buffer, else cut at a word
+ * boundary with "..." (a path can be long; the reason stays readable). */
+static void format_problem(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, len, fmt, ap);
+	if (n < 0 || (size_t)n < len)
+		return;
+	char *cut = strrchr(buf, ' ');
+	if (!cut || cut - buf < (ptrdiff_t)len / 2)
+		cut = buf + len - 5;
+	memcpy(cut, " ...", 5);
+}
+
 void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
 {
+	char text[4096];
+
+	/* the first problem of an object: what follows in it is likely
+	 * its consequence */
 	if (x->failed)
 		return;
 	x->failed = 1;
-	vsnprintf(x->rep->error, sizeof(x->rep->error), fmt, ap);
+	if (x->trial)
+		return;
+	x->problems++;
+	format_problem(text, sizeof(text), fmt, ap);
+	stf__report_problem(x->rep, text);
 }
 
 void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
@@ -458,17 +511,24 @@ int stf__transform_all(struct stf_xfer *x)
 			if (x->pair[i].scheduled && pick-- == 0)
 				x->fault_alt = x->pair[i].dst;
 	}
-	for (size_t i = 0; i < x->src->nobjs; i++) {
+	/* every problem at once: an object that fails is left as it is (the
+	 * update rolls back) and the next one is transferred, objects being
+	 * independent of each other, until the list is full */
+	for (size_t i = 0; i < x->src->nobjs && x->problems < STF_PROBLEMS_MAX; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
+		x->failed = 0;
 		if (stf__xfer_object(x, i, x->pair[i].dst) < 0) {
 			if (!x->failed)
 				stf__xfail(x, "%s: transfer failed", stf__cur_path(x));
-			return -1;
+			continue;
 		}
 		x->rep->bytes += x->dst->objs[x->pair[i].dst].size;
 	}
 	stf__path_cut(x, 0);
+	x->failed = x->problems != 0;
+	if (x->failed)
+		return -1;
 	if (stf__flush_direct(x) < 0)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
