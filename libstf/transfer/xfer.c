@@ -124,11 +124,6 @@ void stf__xfer_set_strict(int strict)
 	strict_mode = strict != 0;
 }
 
-int stf__xfer_strict(void)
-{
-	return strict_mode;
-}
-
 void stf__report_problem(struct stf_xfer_report *rep, const char *text)
 {
 	size_t used = 0, n = strlen(text) + 1;
@@ -561,6 +556,7 @@ int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *
 	x->cb_member = stf__cb_any_member();
 	x->cb_object = stf__cb_any_object();
 	x->renames = stf__rename_any();
+	x->strict = strict_mode && dir == STF_FORWARD;
 	x->fault = stf__fault_for(dir);
 	x->fault_point = x->fault ? stf__fault_point_for() : 0;
 	if (!x->layouts) {
