@@ -81,7 +81,47 @@ static struct {
  * which breaks programs living under an address-space limit (vsftpd sets
  * RLIMIT_AS) and puts the program's heap in a foreign arena.
  */
-enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN };
+enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN,
+		 STEP_ON_COMMIT };
+
+/* stf_on_commit's hooks (stf.h), run in registration order. */
+#define MAX_COMMIT_HOOKS 16
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} commit_hooks[MAX_COMMIT_HOOKS];
+static size_t ncommit_hooks;
+static pthread_mutex_t commit_hooks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+EXPORT int stf_on_commit(void (*fn)(void *arg), void *arg)
+{
+	int rc = 0;
+
+	if (!fn) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&commit_hooks_lock);
+	if (ncommit_hooks == MAX_COMMIT_HOOKS) {
+		errno = ENOSPC;
+		rc = -1;
+	} else {
+		commit_hooks[ncommit_hooks].fn = fn;
+		commit_hooks[ncommit_hooks].arg = arg;
+		ncommit_hooks++;
+	}
+	pthread_mutex_unlock(&commit_hooks_lock);
+	return rc;
+}
+
+static void run_commit_hooks(void)
+{
+	pthread_mutex_lock(&commit_hooks_lock);
+	size_t n = ncommit_hooks;
+	pthread_mutex_unlock(&commit_hooks_lock);
+	for (size_t i = 0; i < n; i++)
+		commit_hooks[i].fn(commit_hooks[i].arg);
+}
 
 struct step {
 	enum step_kind kind;
@@ -104,6 +144,9 @@ static int step_run(const struct step *st)
 		return stf__xfer_serve(st->conn, st->rep);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
+	case STEP_ON_COMMIT:
+		run_commit_hooks();
+		return 0;
 	case STEP_RESPAWN:
 		/* here too: the new threads inherit the program's signal mask
 		 * (this thread blocks every signal), and glibc allocates for
@@ -507,6 +550,12 @@ static void cmd_commit(void)
 	/* the transfer's working memory, freed, goes back to the system */
 	malloc_trim(0);
 	stf__set_role(STF_ROLE_NORMAL);
+	/* the after-commit hooks, on the program's thread, the others still
+	 * parked: the program sees its derived state rebuilt when it runs */
+	if (ncommit_hooks) {
+		struct step st = { .kind = STEP_ON_COMMIT };
+		step_delegate(&st);
+	}
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
 	ctl.role = STF_ROLE_NORMAL;

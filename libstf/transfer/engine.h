@@ -62,6 +62,9 @@ struct stf_xfer {
 	int trial;                 /* trying conversions: failures are no problems */
 	uint32_t problems;         /* problems found so far (the transfer fails) */
 	int strict;                /* values that point nowhere are problems */
+	int keep_new;              /* forward: the static being transferred keeps
+	                              the new version's values where the old
+	                              version has none */
 	/* the destination object's bytes before the transfer: pointers into
 	 * main's stack outside the command line and environment (which are
 	 * relocated, see stf__reloc_arg) keep the destination's own value */
@@ -149,6 +152,7 @@ struct alloc_req {
 const char *stf__cur_path(struct stf_xfer *x);
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
 extern struct stf_index stf__fwd_mappings;
+extern struct stf_index stf__fwd_new_elems;
 int stf__is_dynamic(const struct stf_obj *o);
 extern struct stf_index stf__own_startup;
 void stf__path_cut(struct stf_xfer *x, size_t mark);

@@ -54,6 +54,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	}
 	stf__index_reset(&stf__own_startup);
 	stf__index_reset(&stf__fwd_mappings);
+	stf__index_reset(&stf__fwd_new_elems);
 	for (size_t k = 0; k < dst.nobjs; k++)
 		if (stf__is_dynamic(&dst.objs[k]) && !(dst.objs[k].flags & STF_OBJF_INTERNAL))
 			stf__index_add(&stf__own_startup, dst.objs[k].addr, dst.objs[k].size,
@@ -68,6 +69,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 			    sizeof(rep->error)) == 0)
 		rc = 0;
 	stf__index_sort(&stf__fwd_mappings, NULL, NULL);
+	stf__index_sort(&stf__fwd_new_elems, NULL, NULL);
 	rep->seconds_transfer = stf__now() - t1;
 	stf__xfer_fini(&x);
 	stf__peer_close(&src);

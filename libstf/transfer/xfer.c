@@ -68,6 +68,11 @@ struct stf_index stf__own_startup = STF_INDEX_INIT;
  * when the contents fit, so the round trip is exact. */
 struct stf_index stf__fwd_mappings = STF_INDEX_INIT;
 
+/* The elements static arrays gained in the forward transfer, left with
+ * the new version's values (F's addresses): backward, they are state only
+ * the new version has, dropped without a complaint. */
+struct stf_index stf__fwd_new_elems = STF_INDEX_INIT;
+
 void stf__xfer_set_frame(const struct stf_parked_frame *frame)
 {
 	if (frame) {
@@ -279,9 +284,19 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			x->keep_len = dobj->size;
 		}
 	}
-	/* added members and grown arrays stay zero; a value of an unchanged
-	 * type is copied whole */
-	if (!x->pair[i].same || so->size != dobj->size || !stf__is_dynamic(so))
+	/* Forward, a static of a changed type keeps what the new version
+	 * gives it (its initializer, what its startup computed) where the old
+	 * version has no value: members it added, elements its array gained.
+	 * Elsewhere (heap objects have no value of their own in the new
+	 * version; backward, R must receive every byte) added members and
+	 * grown arrays start zero; a value of an unchanged type is copied
+	 * whole. */
+	int keep_new = x->dir == STF_FORWARD && x->dst->self && so->kind == STF_OBJ_STATIC &&
+		       !x->pair[i].same;
+	x->keep_new = keep_new;
+	if (keep_new && !stf__all_zero(d, dobj->size))
+		x->rep->new_values++;
+	else if (!x->pair[i].same || so->size != dobj->size || !stf__is_dynamic(so))
 		memset(d, 0, dobj->size);
 	if (x->cb_object && (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL)) {
 		struct stf_cb cb;
@@ -401,6 +416,10 @@ static int init_new_objects(struct stf_xfer *x)
 		if (written[k] || d->kind != STF_OBJ_STATIC)
 			continue;
 		x->rep->added++;
+		/* the new version's own value (initializer, startup) stays */
+		if (x->dir == STF_FORWARD && dst->self && d->size &&
+		    !stf__all_zero((const uint8_t *)(uintptr_t)d->addr, d->size))
+			x->rep->new_values++;
 		if (stf__cb_find_new_object(d->id, x->dir, &cb) < 0)
 			continue;
 		if (!x->img[k]) {
