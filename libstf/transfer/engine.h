@@ -216,6 +216,10 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
 /* pairing.c */
 int stf__schedule(struct stf_xfer *x);
 
+/* startup.c: free the new version's startup objects (dst->objs[0..n))
+ * that nothing reaches after the forward transfer */
+int stf__free_startup(struct stf_xfer *x, size_t nstartup);
+
 /* streams.c */
 FILE *stf__stream_create(int fd, const char *mode, int buffering, const void *pending,
 			   size_t n, char *err, size_t errlen);

@@ -25,7 +25,9 @@
  * an update point, so it can never be quiesced; with -DON_COMMIT an
  * after-commit hook (stf_on_commit) rebuilds derived state, an index of
  * the keys in a heap array, and counts the commits ("derived" answers
- * "INDEXED COMMITS UPDATING-IN-HOOK").
+ * "INDEXED COMMITS UPDATING-IN-HOOK"); with -DSTARTUP_DEFAULTS its
+ * startup, in every start, makes a default item the head of the list (the
+ * transfer replaces the list, and so orphans the new version's default).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -211,6 +213,13 @@ int main(int argc, char **argv)
 #ifdef ABORT_AS_REVERSED
 	if (stf_role() == STF_ROLE_REVERSED)
 		abort();
+#endif
+#ifdef STARTUP_DEFAULTS
+	items = malloc(sizeof *items);
+	items->key = -1;
+	items->value = 0;
+	items->next = NULL;
+	nitems = 1;
 #endif
 #ifdef ON_COMMIT
 	if (stf_on_commit(rebuild_index, NULL) < 0) {
