@@ -125,16 +125,13 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 		char perms[5] = { 0 };
 		memcpy(perms, p + 1, 4);
 		if (perms[1] == 'w' && perms[0] == 'r') {
-			if (sp >= start && sp < end)
-				scan(s, sp, end);
-			else
-				for (size_t k = 0; k < dst->nobjs; k++) {
-					const struct stf_obj *o = &dst->objs[k];
-					if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < end) {
-						scan(s, o->addr, end);
-						break;
-					}
-				}
+			uint64_t from = sp >= start && sp < end ? sp : end;
+			for (size_t k = 0; k < dst->nobjs; k++) {
+				const struct stf_obj *o = &dst->objs[k];
+				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
+					from = o->addr;
+			}
+			scan(s, from, end);
 		}
 		line = nl ? nl + 1 : line + strlen(line);
 	}
