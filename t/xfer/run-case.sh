@@ -12,6 +12,7 @@
 #   fault: KIND[@PHASE]      passed as ttst-ctl update --fault
 #   timeout: SECONDS         passed as ttst-ctl update --timeout
 #   strict: 1                passed as ttst-ctl update --strict
+#   json: 1                  ttst-ctl --json (the report is its JSON)
 #   args: WORDS              arguments of v1 (and so of v2)
 #   update-args: WORDS       arguments of v2 instead
 #   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
@@ -63,6 +64,7 @@ expect=$(key expect)
 fault=$(key fault)
 timeout=$(key timeout)
 strict=$(key strict)
+json=$(key json)
 args=$(key args)
 update_args=$(key update-args)
 cflags=$(key cflags)
@@ -98,6 +100,7 @@ done
 [ -n "$up" ] || fail "v1 did not come up under ttstd"
 
 set -- update
+[ -n "$json" ] && set -- --json update
 [ -n "$fault" ] && set -- "$@" --fault "$fault"
 [ -n "$timeout" ] && set -- "$@" --timeout "$timeout"
 [ -n "$strict" ] && set -- "$@" --strict
