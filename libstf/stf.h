@@ -155,6 +155,22 @@ int stf_on_new_object(const char *object_id, unsigned directions, stf_init_cb cb
 /* Semantic transformation, run after the automatic transfer completed. */
 int stf_on_transfer_done(unsigned directions, stf_transformer_cb cb, void *arg);
 
+/*
+ * After-commit hook: fn(arg) runs in the new version once its update has
+ * committed, on the thread that handed over at its update point, before
+ * the program's other threads resume and before stf_update_point returns;
+ * stf_is_updating() is 0 by then.  For derived state the transfer does
+ * not carry well (lookup tables, lists, caches to rebuild from the
+ * transferred state).  What it allocates is the new version's own state:
+ * the update is over, nothing of it is pushed into the reversed version.
+ * Register at startup, in every version that has hooks (they run after
+ * each update that commits into this version, never after a rollback and
+ * never in a fresh start).  Hooks run in registration order; keep them
+ * short: the commit is reported once they return.  0, or -1 with errno
+ * EINVAL (fn NULL) or ENOSPC (more than 16 hooks).
+ */
+int stf_on_commit(void (*fn)(void *arg), void *arg);
+
 /* Helpers for callbacks. */
 enum stf_direction stf_xfer_direction(const struct stf_xfer *x);
 /* Read `len` bytes at a source-process address. */

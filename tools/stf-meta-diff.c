@@ -392,6 +392,9 @@ static void diff_members(struct diff *d, const char *path,
 			add(d, "member added", name, NULL, sn, V_REVIEW,
 			    "existing heap objects get zero; a pointer or struct that must be "
 			    "set for them: give an stf_on_member callback or an initializer");
+		else if (d->place == IN_STATIC)
+			add(d, "member added", name, NULL, sn, V_AUTO, "takes the new version's "
+			    "initializer or what its startup computed (zero where it sets none)");
 		else
 			add(d, "member added", name, NULL, sn, V_AUTO, "zero-filled");
 	}

@@ -43,7 +43,8 @@ static void usage(FILE *f, int status)
 {
 	fputs("usage: ttst-ctl [-n NAME | --socket PATH] [--json] [--timeout S] COMMAND\n"
 	      "commands:\n"
-	      "  update [--dry-run] [--timeout S] [--watch S] [--fault KIND[@PHASE][:POINT]] NEW [ARGS...]\n"
+	      "  update [--dry-run] [--strict] [--timeout S] [--watch S] [--fault KIND[@PHASE][:POINT]]\n"
+	      "         NEW [ARGS...]\n"
 	      "         live-update the program to binary NEW (ARGS default to the\n"
 	      "         running version's; a lone `--` after NEW means no arguments)\n"
 	      "  status     pid, binary, arguments, uptime, last transaction\n"
@@ -245,10 +246,13 @@ static void json_record(const struct ttst_msg *m)
 	}
 	for (size_t g = 0; g < ngroups; g++) {
 		size_t plen = strlen(group[g][0]);
-		int n = 0;
+		int n = 0, nproblems = 0;
 
 		for (int i = 0; i < m->nfields; i++) {
 			if (strncmp(m->key[i], group[g][0], plen) != 0)
+				continue;
+			/* the repeated problem fields: one array, "problems" */
+			if (strcmp(m->key[i] + plen, "problem") == 0 && nproblems++)
 				continue;
 			if (n++ == 0) {
 				printf("%s", first ? "" : ",");
@@ -257,6 +261,19 @@ static void json_record(const struct ttst_msg *m)
 				fputs(":{", stdout);
 			} else {
 				putchar(',');
+			}
+			if (strcmp(m->key[i] + plen, "problem") == 0) {
+				int k = 0;
+
+				fputs("\"problems\":[", stdout);
+				for (int j = i; j < m->nfields; j++)
+					if (strncmp(m->key[j], group[g][0], plen) == 0 &&
+					    strcmp(m->key[j] + plen, "problem") == 0) {
+						printf("%s", k++ ? "," : "");
+						json_string(m->val[j]);
+					}
+				putchar(']');
+				continue;
 			}
 			json_string(m->key[i] + plen);
 			putchar(':');
@@ -293,10 +310,41 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	/* integers kept in pointer-typed values ((void *)1, thread arguments) */
 	if (F("integers"))
 		printf(", %llu integers in pointers", F("integers"));
+	/* values in pointer slots that point nowhere (stale, garbage), kept */
+	if (F("nowhere"))
+		printf(", kept %llu value%s that point nowhere", F("nowhere"),
+		       F("nowhere") == 1 ? "" : "s");
+	if (F("new_values"))
+		printf(", %llu new value%s from the new version", F("new_values"),
+		       F("new_values") == 1 ? "" : "s");
+	if (F("startup_freed") || F("startup_kept"))
+		printf(", startup objects: %llu replaced and freed, %llu kept",
+		       F("startup_freed"), F("startup_kept"));
 	if (F("epoll"))
 		printf(", %llu epoll registrations", F("epoll"));
 	putchar('\n');
 #undef F
+}
+
+/* Every problem an engine listed, each whole on its own line. */
+static void print_problems(const struct ttst_msg *m, const char *prefix, const char *label)
+{
+	char key[64], omitted[64];
+	int n = 0;
+
+	snprintf(key, sizeof key, "%sproblem", prefix);
+	snprintf(omitted, sizeof omitted, "%sproblems_omitted", prefix);
+	for (int i = 0; i < m->nfields; i++)
+		n += strcmp(m->key[i], key) == 0;
+	if (!n)
+		return;
+	printf("problems (%s, %d):\n", label, n);
+	for (int i = 0, k = 0; i < m->nfields; i++)
+		if (strcmp(m->key[i], key) == 0)
+			printf("  %d. %s\n", ++k, m->val[i]);
+	if (ttst_msg_u64(m, omitted, 0))
+		printf("  ... and %llu more, not listed\n",
+		       (unsigned long long)ttst_msg_u64(m, omitted, 0));
 }
 
 static void print_update(const struct ttst_msg *m)
@@ -343,6 +391,9 @@ static void print_update(const struct ttst_msg *m)
 		       ttst_msg_get(m, "diff_first_diff") && *ttst_msg_get(m, "diff_first_diff")
 		       ? ", first: " : "",
 		       ttst_msg_get(m, "diff_first_diff") ? ttst_msg_get(m, "diff_first_diff") : "");
+	print_problems(m, "fwd_", "forward");
+	print_problems(m, "bwd_", "backward");
+	print_problems(m, "diff_", "state differencing");
 }
 
 static void print_status(const struct ttst_msg *m)
@@ -392,6 +443,7 @@ static int cmd_update(int fd, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "fault", required_argument, NULL, 'f' },
 		{ "watch", required_argument, NULL, 'w' },
+		{ "strict", no_argument, NULL, 's' },
 		{ 0 }
 	};
 	struct ttst_msgbuf req;
@@ -400,12 +452,13 @@ static int cmd_update(int fd, int argc, char **argv)
 	struct stat st;
 	const char *fault = NULL, *outcome;
 	unsigned long timeout = 0, watch = 0;
-	int c, dry_run = 0;
+	int c, dry_run = 0, strict = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dry_run = 1; break;
+		case 's': strict = 1; break;
 		case 'f':
 			fault = optarg;
 			if (!ttst_fault_ok(fault))
@@ -442,6 +495,8 @@ static int cmd_update(int fd, int argc, char **argv)
 	ttst_msg_add(&req, "new", path);
 	if (dry_run)
 		ttst_msg_add(&req, "dry_run", "1");
+	if (strict)
+		ttst_msg_add(&req, "strict", "1");
 	if (timeout)
 		ttst_msg_addf(&req, "timeout", "%lu", timeout);
 	if (fault)

@@ -26,7 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TTST_MSG_MAX    16384 /* bytes in one datagram */
+#define TTST_MSG_MAX    65536 /* bytes in one datagram: room for every
+                               * problem of an update, whole */
 #define TTST_MSG_FIELDS 256   /* fields in one message */
 
 /* ---- building a message ---------------------------------------------- */
@@ -80,7 +81,7 @@ static inline void ttst_msg_addf(struct ttst_msgbuf *m, const char *key,
 static inline void ttst_msg_addf(struct ttst_msgbuf *m, const char *key,
 				 const char *fmt, ...)
 {
-	char val[1024];
+	char val[4096]; /* numbers and short texts: long ones use ttst_msg_add */
 	va_list ap;
 
 	va_start(ap, fmt);

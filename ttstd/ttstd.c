@@ -61,7 +61,7 @@ double now(void)
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void logmsg(const char *fmt, ...)
 {
-	char when[32], msg[4096], status[4200];
+	char when[32], msg[10240], status[10300];
 	time_t t = time(NULL);
 	struct tm tm;
 	va_list ap;

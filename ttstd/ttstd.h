@@ -138,7 +138,8 @@ struct txn {
 	double frozen, thawed; /* P stopped serving; P or F serves again */
 	double validated;      /* every check passed (end of the differencing) */
 	int dry_run;
-	char reason[1200];
+	int strict;   /* --strict: values that point nowhere refuse the update */
+	char reason[8192];
 	struct ttst_msgbuf rep;
 };
 

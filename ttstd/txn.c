@@ -227,9 +227,15 @@ int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 		return -1;
 	}
 	if (ttst_msg_u64(&p->reply, "ok", 0) != 1) {
+		int more = -1; /* problems besides the first, each listed whole */
+
+		for (int i = 0; i < p->reply.nfields; i++)
+			more += strcmp(p->reply.key[i], "problem") == 0;
+		more += (int)ttst_msg_u64(&p->reply, "problems_omitted", 0);
 		err = ttst_msg_get(&p->reply, "error");
-		snprintf(t->reason, sizeof t->reason, "%s failed in the %s: %s",
-			 phase_name[ph], who, err ? err : "(no reason given)");
+		snprintf(t->reason, sizeof t->reason, "%s failed in the %s: %s%s",
+			 phase_name[ph], who, err ? err : "(no reason given)",
+			 more > 0 ? " (and more problems, listed below)" : "");
 		return -1;
 	}
 	return 0;
@@ -350,6 +356,8 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 		return -1;
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "forward");
+	if (t->strict)
+		ttst_msg_add(&cmd, "strict", "1");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
 	if (tree_count(PAST))
@@ -728,7 +736,12 @@ void run_update(int cfd, const struct ttst_msg *req)
 		reply_error(cfd, "timeout must be 1..3600 seconds");
 		return;
 	}
-	/* A garbled dry_run must not turn into a real update. */
+	/* A garbled dry_run or strict must not turn into another update. */
+	if (ttst_msg_get(req, "strict") && strcmp(ttst_msg_get(req, "strict"), "0") &&
+	    strcmp(ttst_msg_get(req, "strict"), "1")) {
+		reply_error(cfd, "strict must be 0 or 1");
+		return;
+	}
 	if (ttst_msg_get(req, "dry_run") && strcmp(ttst_msg_get(req, "dry_run"), "0") &&
 	    strcmp(ttst_msg_get(req, "dry_run"), "1")) {
 		reply_error(cfd, "dry_run must be 0 or 1");
@@ -781,6 +794,7 @@ void run_update(int cfd, const struct ttst_msg *req)
 	ttstd.txn_client_gone = 0;
 	id = ttstd.ntxn + 1; /* recorded when over: history shows finished ones */
 	t.dry_run = ttst_msg_u64(req, "dry_run", 0) == 1;
+	t.strict = ttst_msg_u64(req, "strict", 0) == 1;
 	t.t0 = now();
 	t.deadline = t.t0 + timeout;
 	ttst_msg_init(&t.rep);
@@ -794,6 +808,8 @@ void run_update(int cfd, const struct ttst_msg *req)
 	ttst_msg_addf(&t.rep, "past", "%d", (int)ttstd.proc[PAST].pid);
 	if (t.dry_run)
 		ttst_msg_add(&t.rep, "dry_run", "1");
+	if (t.strict)
+		ttst_msg_add(&t.rep, "strict", "1");
 	if (fault)
 		ttst_msg_add(&t.rep, "fault", fault);
 	logmsg("update #%u: %s -> %s%s%s%s", id, ttstd.binary, new_path, t.dry_run ? " (dry run)" : "",
@@ -847,7 +863,7 @@ void run_update(int cfd, const struct ttst_msg *req)
 		/* the fault injected on request is the cause, whatever it broke */
 		char cause[sizeof t.reason];
 
-		snprintf(cause, sizeof cause, "injected fault %.40s: %.1100s", fault, t.reason);
+		snprintf(cause, sizeof cause, "injected fault %.40s: %.8100s", fault, t.reason);
 		memcpy(t.reason, cause, sizeof t.reason);
 	}
 	ttst_msg_add(&t.rep, "outcome", reverted ? "reverted" : committed ? "committed" :

@@ -61,7 +61,7 @@ static struct {
 	uint64_t past_root;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	char quiesce_error[512];  /* F, R: why not every thread parked */
+	char quiesce_error[2560];  /* F, R: why not every thread parked */
 	int at_point;            /* F, R: the update point was reached */
 	int released;            /* F: committed, the update point returns */
 	int made_dumpable;       /* P: made dumpable for F and R to read it */
@@ -83,7 +83,47 @@ static struct {
  * which breaks programs living under an address-space limit (vsftpd sets
  * RLIMIT_AS) and puts the program's heap in a foreign arena.
  */
-enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN };
+enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN,
+		 STEP_ON_COMMIT };
+
+/* stf_on_commit's hooks (stf.h), run in registration order. */
+#define MAX_COMMIT_HOOKS 16
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} commit_hooks[MAX_COMMIT_HOOKS];
+static size_t ncommit_hooks;
+static pthread_mutex_t commit_hooks_lock = PTHREAD_MUTEX_INITIALIZER;
+
+EXPORT int stf_on_commit(void (*fn)(void *arg), void *arg)
+{
+	int rc = 0;
+
+	if (!fn) {
+		errno = EINVAL;
+		return -1;
+	}
+	pthread_mutex_lock(&commit_hooks_lock);
+	if (ncommit_hooks == MAX_COMMIT_HOOKS) {
+		errno = ENOSPC;
+		rc = -1;
+	} else {
+		commit_hooks[ncommit_hooks].fn = fn;
+		commit_hooks[ncommit_hooks].arg = arg;
+		ncommit_hooks++;
+	}
+	pthread_mutex_unlock(&commit_hooks_lock);
+	return rc;
+}
+
+static void run_commit_hooks(void)
+{
+	pthread_mutex_lock(&commit_hooks_lock);
+	size_t n = ncommit_hooks;
+	pthread_mutex_unlock(&commit_hooks_lock);
+	for (size_t i = 0; i < n; i++)
+		commit_hooks[i].fn(commit_hooks[i].arg);
+}
 
 struct step {
 	enum step_kind kind;
@@ -110,6 +150,9 @@ static int step_run(const struct step *st)
 		return stf__pids_apply(1, st->rep->error, sizeof st->rep->error);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
+	case STEP_ON_COMMIT:
+		run_commit_hooks();
+		return 0;
 	case STEP_RESPAWN:
 		/* here too: the new threads inherit the program's signal mask
 		 * (this thread blocks every signal), and glibc allocates for
@@ -195,7 +238,7 @@ static void reply_send(void)
 static void reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reply_error(const char *fmt, ...)
 {
-	char why[1024];
+	char why[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -209,9 +252,17 @@ static void reply_error(const char *fmt, ...)
 /* The engine's report as reply fields; ok unless rc < 0. */
 static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 {
+	const char *p = rep->problems;
+
 	reply_begin(rc == 0);
 	if (rc < 0)
 		ttst_msg_add(&out, "error", rep->error[0] ? rep->error : "failed (no reason given)");
+	/* every problem, whole (the message has room for the whole list:
+	 * STF_PROBLEMS_BYTES encoded is well below TTST_MSG_MAX) */
+	for (uint32_t k = 0; k < rep->nproblems; k++, p += strlen(p) + 1)
+		ttst_msg_add(&out, "problem", p);
+	if (rep->problems_omitted)
+		ttst_msg_addf(&out, "problems_omitted", "%u", rep->problems_omitted);
 	if (is_diff) {
 		ttst_msg_addf(&out, "differences", "%llu", (unsigned long long)rep->differences);
 		if (rep->first_diff[0])
@@ -228,6 +279,10 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "pointers", "%llu", (unsigned long long)rep->pointers);
 	ttst_msg_addf(&out, "type_transforms", "%llu", (unsigned long long)rep->type_transforms);
 	ttst_msg_addf(&out, "integers", "%llu", (unsigned long long)rep->integers);
+	ttst_msg_addf(&out, "nowhere", "%llu", (unsigned long long)rep->nowhere);
+	ttst_msg_addf(&out, "new_values", "%llu", (unsigned long long)rep->new_values);
+	ttst_msg_addf(&out, "startup_freed", "%llu", (unsigned long long)rep->startup_freed);
+	ttst_msg_addf(&out, "startup_kept", "%llu", (unsigned long long)rep->startup_kept);
 	ttst_msg_addf(&out, "epoll", "%llu", (unsigned long long)rep->epoll);
 	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
 	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);
@@ -554,6 +609,12 @@ static void cmd_commit(void)
 	malloc_trim(0);
 	stf__avoid_release_unused();
 	stf__set_role(STF_ROLE_NORMAL);
+	/* the after-commit hooks, on the program's thread, the others still
+	 * parked: the program sees its derived state rebuilt when it runs */
+	if (ncommit_hooks) {
+		struct step st = { .kind = STEP_ON_COMMIT };
+		step_delegate(&st);
+	}
 	stf__resume(); /* the threads parked besides the one handing over */
 	pthread_mutex_lock(&ctl.lock);
 	ctl.role = STF_ROLE_NORMAL;
@@ -616,6 +677,7 @@ static void dispatch(int passed_fd)
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
 		set_past();
+		stf__xfer_set_strict(ttst_msg_u64(&in, "strict", 0) == 1);
 		/* a worker's descriptors are its master's, checked there */
 		rc = stf__tree_parent() ? 0 :
 		     stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
@@ -673,7 +735,8 @@ static void respawn(void)
 	memset(&rep, 0, sizeof rep);
 	n = step_delegate(&st);
 	if (n < 0)
-		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error, "%s version: %.480s",
+		/* a respawn reason is one sentence: well below the bound */
+		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error, "%s version: %.2500s",
 			 role_word(ctl.role), rep.error);
 	else if (n > 0 && stf__quiesce_wait(SELF_QUIESCE_MS) < 0)
 		snprintf(ctl.quiesce_error, sizeof ctl.quiesce_error,

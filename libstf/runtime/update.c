@@ -279,11 +279,29 @@ static bool is_socket(long fd)
 
 /* The threads that did not park in the last failed quiescence, for its
  * error message (static: the control thread allocates nothing). */
-static char stragglers[320];
+static char stragglers[2048];
 static size_t stragglers_len;
 
+/* The name of a system call a thread is blocked in (the ones a server
+ * waits in; others by number). */
 static const char *syscall_name(long nr)
 {
+#define NAMED(call) { SYS_##call, #call }
+	static const struct { long nr; const char *name; } names[] = {
+		NAMED(read), NAMED(write), NAMED(readv), NAMED(writev), NAMED(pread64),
+		NAMED(pwrite64), NAMED(open), NAMED(openat), NAMED(close), NAMED(ioctl),
+		NAMED(fcntl), NAMED(flock), NAMED(fsync), NAMED(fdatasync), NAMED(sendfile),
+		NAMED(splice), NAMED(tee), NAMED(poll), NAMED(ppoll), NAMED(select),
+		NAMED(pselect6), NAMED(epoll_wait), NAMED(epoll_pwait), NAMED(accept),
+		NAMED(accept4), NAMED(connect), NAMED(recvfrom), NAMED(recvmsg),
+		NAMED(recvmmsg), NAMED(sendto), NAMED(sendmsg), NAMED(sendmmsg),
+		NAMED(nanosleep), NAMED(clock_nanosleep), NAMED(pause), NAMED(rt_sigsuspend),
+		NAMED(rt_sigtimedwait), NAMED(waitid), NAMED(msgrcv), NAMED(msgsnd),
+		NAMED(semop), NAMED(semtimedop), NAMED(mq_timedreceive), NAMED(mq_timedsend),
+		NAMED(io_getevents), NAMED(getrandom), NAMED(sched_yield), NAMED(mmap),
+		NAMED(munmap), NAMED(madvise), NAMED(clone), NAMED(execve), NAMED(exit_group),
+	};
+#undef NAMED
 	switch (nr) {
 	case SYS_futex: return "futex wait: a semaphore, a lock, or a condition variable waited on by uninstrumented code";
 	case SYS_read: return "read";
@@ -294,8 +312,11 @@ static const char *syscall_name(long nr)
 	case SYS_pause: return "pause";
 	case SYS_rt_sigtimedwait: return "sigwaitinfo";
 	case -1: return "running";
-	default: return NULL;
 	}
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	return NULL;
 }
 
 /* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
@@ -381,7 +402,7 @@ static void format_stragglers(void)
 			count += straggler[k].ev == straggler[i].ev && straggler[k].nr == straggler[i].nr;
 		const char *what = straggler[i].ev > 0 ? "an interrupted call, not back at an update point"
 			: syscall_name(straggler[i].nr);
-		char one[160];
+		char one[256];
 		int len;
 		if (what)
 			len = snprintf(one, sizeof one, "%s%zu thread%s in %s (tid %d%s)",

@@ -33,13 +33,14 @@ static void report(struct differ *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void report(struct differ *d, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[4096];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (!d->rep->differences)
-		snprintf(d->rep->first_diff, sizeof(d->rep->first_diff), "%.500s", msg);
+		snprintf(d->rep->first_diff, sizeof(d->rep->first_diff), "%s", msg);
+	stf__report_problem(d->rep, msg);
 	d->rep->differences++;
 	if (d->rep->differences <= PRINT_MAX)
 		fprintf(stderr, "libstf: diff: %s\n", msg);
@@ -703,7 +704,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	rc = rep->differences ? -1 : 0;
 	if (rc)
 		snprintf(rep->error, sizeof(rep->error), "state differs after the round trip "
-			 "(%" PRIu64 " difference%s), first: %.400s", rep->differences,
+			 "(%" PRIu64 " difference%s), first: %s", rep->differences,
 			 rep->differences == 1 ? "" : "s", rep->first_diff);
 out:
 	stf__raw_free(keys);

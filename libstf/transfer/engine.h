@@ -58,7 +58,13 @@ struct stf_xfer {
 	uint32_t leaf_type;
 	uint64_t leaf_off;
 	int leaf_active;
-	int failed;
+	int failed;                /* the object being transferred failed */
+	int trial;                 /* trying conversions: failures are no problems */
+	uint32_t problems;         /* problems found so far (the transfer fails) */
+	int strict;                /* values that point nowhere are problems */
+	int keep_new;              /* forward: the static being transferred keeps
+	                              the new version's values where the old
+	                              version has none */
 	/* the destination object's bytes before the transfer: pointers into
 	 * main's stack outside the command line and environment (which are
 	 * relocated, see stf__reloc_arg) keep the destination's own value */
@@ -148,6 +154,7 @@ struct alloc_req {
 const char *stf__cur_path(struct stf_xfer *x);
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
 extern struct stf_index stf__fwd_mappings;
+extern struct stf_index stf__fwd_new_elems;
 int stf__is_dynamic(const struct stf_obj *o);
 /* The destination's ID of an allocation site (its renames applied). */
 const char *stf__site_dst_id(struct stf_xfer *x, const char *id);
@@ -217,6 +224,10 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
 
 /* pairing.c */
 int stf__schedule(struct stf_xfer *x);
+
+/* startup.c: free the new version's startup objects (dst->objs[0..n))
+ * that nothing reaches after the forward transfer */
+int stf__free_startup(struct stf_xfer *x, size_t nstartup);
 
 /* streams.c */
 FILE *stf__stream_create(int fd, const char *mode, int buffering, const void *pending,

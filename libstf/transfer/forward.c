@@ -54,20 +54,30 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	}
 	stf__index_reset(&stf__own_startup);
 	stf__index_reset(&stf__fwd_mappings);
+	stf__index_reset(&stf__fwd_new_elems);
 	for (size_t k = 0; k < dst.nobjs; k++)
 		if (stf__is_dynamic(&dst.objs[k]) && !(dst.objs[k].flags & STF_OBJF_INTERNAL))
 			stf__index_add(&stf__own_startup, dst.objs[k].addr, dst.objs[k].size,
 				       dst.objs[k].dyn_id);
 	stf__index_sort(&stf__own_startup, NULL, NULL);
+	size_t nstartup = dst.nobjs;
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
 	if (stf__xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && stf__schedule(&x) == 0 &&
 	    stf__transform_all(&x) == 0 &&
 	    stf__apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0 &&
 	    stf__epoll_plan(epoll_relocate, &x, &rep->epoll, rep->error,
-			    sizeof(rep->error)) == 0)
-		rc = 0;
+			    sizeof(rep->error)) == 0) {
+		/* an updated process is as updatable as a fresh one: what the
+		 * startup allocated and the transfer replaced goes */
+		if (stf__free_startup(&x, nstartup) == 0)
+			rc = 0;
+		else
+			snprintf(rep->error, sizeof(rep->error), "out of memory sweeping the new "
+				 "version's startup objects");
+	}
 	stf__index_sort(&stf__fwd_mappings, NULL, NULL);
+	stf__index_sort(&stf__fwd_new_elems, NULL, NULL);
 	rep->seconds_transfer = stf__now() - t1;
 	stf__xfer_fini(&x);
 	stf__peer_close(&src);

@@ -16,6 +16,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "stf.h"
 #include "tree.h"
 #include "xfer.h"
 
@@ -560,6 +561,68 @@ static int64_t pair_target(struct stf_xfer *x, size_t i)
 	return -1;
 }
 
+/* What v points into in the destination, if anything: an object (the
+ * destination's own heap included when it is this process), a library
+ * or executable, the main stack.  1 with a name in what, else 0. */
+static int dst_target(struct stf_xfer *x, uint64_t v, char *what, size_t len)
+{
+	const struct stf_obj *o = stf__peer_find(x->dst, v);
+	const char *lib, *sym;
+	uint64_t off;
+	struct stf_object_info info;
+	char on[256];
+
+	if (o && v < o->addr + o->size) {
+		snprintf(what, len, "%s", stf__obj_name(o, on, sizeof(on)));
+		return 1;
+	}
+	if (x->dst->self && stf_lookup((const void *)(uintptr_t)v, &info) == 0) {
+		if (info.dyn_id)
+			snprintf(what, len, "%s@%" PRIu64 " (offset %zu)", info.id, info.dyn_id,
+				 info.offset);
+		else
+			snprintf(what, len, "%s (offset %zu)", info.id, info.offset);
+		return 1;
+	}
+	if (stf__peer_lib_symbol(x->dst, v, &lib, &sym, &off) == 0) {
+		snprintf(what, len, "%s%s%s in %s", sym ? sym : "", sym ? " " : "", "memory", lib);
+		return 1;
+	}
+	if (v >= x->dst->stack_start && v < x->dst->stack_end) {
+		snprintf(what, len, "the main thread's stack");
+		return 1;
+	}
+	return 0;
+}
+
+/* A value in a pointer slot that points nowhere in the source (no object,
+ * no library, not the stack): an integer kept in a pointer, a pointer to
+ * a freed block left in a dead slot, uninitialized capacity.  It keeps
+ * its value, which has no meaning as a pointer; kept, it must not come to
+ * point at something of the destination.  --strict refuses it. */
+static int keep_nowhere(struct stf_xfer *x, uint64_t v, uint64_t *out)
+{
+	char what[512];
+
+	if (x->strict) {
+		stf__xfail(x, "%s: pointer 0x%" PRIx64 " points into unknown memory (no tracked "
+		      "object, static or library symbol there); without --strict it is kept "
+		      "as it is (a value that points nowhere); if it is not a pointer to "
+		      "state, annotate it with STF_IXFER", stf__cur_path(x), v);
+		return -1;
+	}
+	if (dst_target(x, v, what, sizeof(what))) {
+		stf__xfail(x, "%s: 0x%" PRIx64 " points nowhere in the old version (a stale "
+		      "pointer or an integer) but into %s in the new one: kept, it would point "
+		      "at it; clear it when its target is freed, or register a callback for "
+		      "the object holding it (stf_on_object)", stf__cur_path(x), v, what);
+		return -1;
+	}
+	*out = v;
+	x->rep->nowhere++;
+	return 0;
+}
+
 static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 {
 	const char *lib, *sym, *exe;
@@ -569,12 +632,8 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 		*out = v;
 		return 0;
 	}
-	if (stf__peer_lib_symbol(x->src, v, &lib, &sym, &off) < 0) {
-		stf__xfail(x, "%s: pointer 0x%" PRIx64 " points into unknown memory (no tracked "
-		      "object, static or library symbol there); if it is not a pointer to "
-		      "state, annotate it with STF_IXFER", stf__cur_path(x), v);
-		return -1;
-	}
+	if (stf__peer_lib_symbol(x->src, v, &lib, &sym, &off) < 0)
+		return keep_nowhere(x, v, out);
 	exe = strrchr(x->src->exe, '/');
 	exe = exe ? exe + 1 : x->src->exe;
 	if (!sym) {

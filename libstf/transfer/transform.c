@@ -469,16 +469,15 @@ static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const
 			strong = 0;
 		uint8_t *out = best < 0 ? tmp : tmp + dsize;
 		int failed = x->failed;
-		char err[sizeof(x->rep->error)];
-		memcpy(err, x->rep->error, sizeof(err));
 		memset(out, 0, dsize);
+		x->trial++; /* a member that does not fit is not a problem */
 		size_t mark = stf__path_push(x, ".%s", stf_meta_str(su, c[i].sm->name));
 		int r = stf__xform(x, su, c[i].sm->type, s + c[i].soff, du, c[i].dm->type,
 			      out + c[i].doff, depth + 1);
 		stf__path_cut(x, mark);
 		int ok = r == 0 && !x->failed;
+		x->trial--;
 		x->failed = failed;
-		memcpy(x->rep->error, err, sizeof(err));
 		if (!ok || (best >= 0 && best_strong && !strong))
 			continue;
 		if (best < 0 || (strong && !best_strong)) {
@@ -657,6 +656,17 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 	return x->failed ? -1 : 0;
 }
 
+/* Backward: is the source element at s (F's bytes) one the forward
+ * transfer left with the new version's value (stf__fwd_new_elems)? */
+static int is_new_elem(struct stf_xfer *x, const uint8_t *s, uint64_t size)
+{
+	if (x->dir != STF_BACKWARD || !x->obj || !x->obj->bytes || !stf__fwd_new_elems.n)
+		return 0;
+	uint64_t a = x->obj->addr + (uint64_t)(s - x->obj->bytes);
+	const struct stf_range *r = stf__index_find(&stf__fwd_new_elems, a, 0);
+	return r && a + size <= r->start + r->size;
+}
+
 static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 		       const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
 		       uint8_t *d, uint64_t scount, uint64_t dcount, int depth)
@@ -683,8 +693,14 @@ static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint3
 			return -1;
 	}
 truncated:
+	/* forward, the elements a static array gained keep the new
+	 * version's values: remembered, so that backward they are new
+	 * state to leave behind, not a value lost */
+	if (x->keep_new && dcount > scount)
+		stf__index_add(&stf__fwd_new_elems, (uint64_t)(uintptr_t)(d + n * desz),
+			       (dcount - n) * desz, 0);
 	for (uint64_t i = n; i < scount; i++)
-		if (!stf__all_zero(s + i * esz, esz)) {
+		if (!stf__all_zero(s + i * esz, esz) && !is_new_elem(x, s + i * esz, esz)) {
 			stf__xfail(x, "%s: array shrinks from %" PRIu64 " to %" PRIu64 " elements and "
 			      "element [%" PRIu64 "] is not empty; register a callback "
 			      "(stf_on_member/stf_on_object) to transfer it", stf__cur_path(x),

@@ -68,6 +68,11 @@ struct stf_index stf__own_startup = STF_INDEX_INIT;
  * when the contents fit, so the round trip is exact. */
 struct stf_index stf__fwd_mappings = STF_INDEX_INIT;
 
+/* The elements static arrays gained in the forward transfer, left with
+ * the new version's values (F's addresses): backward, they are state only
+ * the new version has, dropped without a complaint. */
+struct stf_index stf__fwd_new_elems = STF_INDEX_INIT;
+
 void stf__xfer_set_frame(const struct stf_parked_frame *frame)
 {
 	if (frame) {
@@ -117,12 +122,60 @@ int stf__not_a_pointer(uint64_t v)
 	return v < lowest_mappable() || v >= 0x0000800000000000ULL;
 }
 
+static int strict_mode;
+
+void stf__xfer_set_strict(int strict)
+{
+	strict_mode = strict != 0;
+}
+
+void stf__report_problem(struct stf_xfer_report *rep, const char *text)
+{
+	size_t used = 0, n = strlen(text) + 1;
+	const char *p = rep->problems;
+
+	for (uint32_t k = 0; k < rep->nproblems; k++, p += strlen(p) + 1) {
+		if (!strcmp(p, text))
+			return;
+		used += strlen(p) + 1;
+	}
+	if (!rep->nproblems && !rep->problems_omitted)
+		snprintf(rep->error, sizeof(rep->error), "%s", text);
+	if (rep->nproblems >= STF_PROBLEMS_MAX || used + n > sizeof(rep->problems)) {
+		rep->problems_omitted++;
+		return;
+	}
+	memcpy(rep->problems + used, text, n);
+	rep->nproblems++;
+}
+
+/* A problem's text: whole when it fits the buffer, else cut at a word
+ * boundary with "..." (a path can be long; the reason stays readable). */
+static void format_problem(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, len, fmt, ap);
+	if (n < 0 || (size_t)n < len)
+		return;
+	char *cut = strrchr(buf, ' ');
+	if (!cut || cut - buf < (ptrdiff_t)len / 2)
+		cut = buf + len - 5;
+	memcpy(cut, " ...", 5);
+}
+
 void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
 {
+	char text[4096];
+
+	/* the first problem of an object: what follows in it is likely
+	 * its consequence */
 	if (x->failed)
 		return;
 	x->failed = 1;
-	vsnprintf(x->rep->error, sizeof(x->rep->error), fmt, ap);
+	if (x->trial)
+		return;
+	x->problems++;
+	format_problem(text, sizeof(text), fmt, ap);
+	stf__report_problem(x->rep, text);
 }
 
 void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
@@ -235,9 +288,19 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 	 * the forward transfer grew it (stf__place_subs) */
 	if (so->container && so->size > dobj->size)
 		memset(d + dobj->size, 0, so->size - dobj->size);
-	/* added members and grown arrays stay zero; a value of an unchanged
-	 * type is copied whole */
-	if (!x->pair[i].same || so->size != dobj->size || !stf__is_dynamic(so))
+	/* Forward, a static of a changed type keeps what the new version
+	 * gives it (its initializer, what its startup computed) where the old
+	 * version has no value: members it added, elements its array gained.
+	 * Elsewhere (heap objects have no value of their own in the new
+	 * version; backward, R must receive every byte) added members and
+	 * grown arrays start zero; a value of an unchanged type is copied
+	 * whole. */
+	int keep_new = x->dir == STF_FORWARD && x->dst->self && so->kind == STF_OBJ_STATIC &&
+		       !x->pair[i].same;
+	x->keep_new = keep_new;
+	if (keep_new && !stf__all_zero(d, dobj->size))
+		x->rep->new_values++;
+	else if (!x->pair[i].same || so->size != dobj->size || !stf__is_dynamic(so))
 		memset(d, 0, dobj->size);
 	if (x->cb_object && (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL)) {
 		struct stf_cb cb;
@@ -357,6 +420,10 @@ static int init_new_objects(struct stf_xfer *x)
 		if (written[k] || d->kind != STF_OBJ_STATIC)
 			continue;
 		x->rep->added++;
+		/* the new version's own value (initializer, startup) stays */
+		if (x->dir == STF_FORWARD && dst->self && d->size &&
+		    !stf__all_zero((const uint8_t *)(uintptr_t)d->addr, d->size))
+			x->rep->new_values++;
 		if (stf__cb_find_new_object(d->id, x->dir, &cb) < 0)
 			continue;
 		if (!x->img[k]) {
@@ -462,17 +529,24 @@ int stf__transform_all(struct stf_xfer *x)
 			if (x->pair[i].scheduled && pick-- == 0)
 				x->fault_alt = x->pair[i].dst;
 	}
-	for (size_t i = 0; i < x->src->nobjs; i++) {
+	/* every problem at once: an object that fails is left as it is (the
+	 * update rolls back) and the next one is transferred, objects being
+	 * independent of each other, until the list is full */
+	for (size_t i = 0; i < x->src->nobjs && x->problems < STF_PROBLEMS_MAX; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
+		x->failed = 0;
 		if (stf__xfer_object(x, i, x->pair[i].dst) < 0) {
 			if (!x->failed)
 				stf__xfail(x, "%s: transfer failed", stf__cur_path(x));
-			return -1;
+			continue;
 		}
 		x->rep->bytes += x->dst->objs[x->pair[i].dst].size;
 	}
 	stf__path_cut(x, 0);
+	x->failed = x->problems != 0;
+	if (x->failed)
+		return -1;
 	if (stf__flush_direct(x) < 0)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
@@ -505,6 +579,7 @@ int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *
 	x->cb_member = stf__cb_any_member();
 	x->cb_object = stf__cb_any_object();
 	x->renames = stf__rename_any();
+	x->strict = strict_mode && dir == STF_FORWARD;
 	x->fault = stf__fault_for(dir);
 	x->fault_point = x->fault ? stf__fault_point_for() : 0;
 	if (!x->layouts) {

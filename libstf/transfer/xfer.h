@@ -19,6 +19,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The problems one transfer lists: every problem found (object, member
+ * path, value, what to do), not only the first, each text whole.  A
+ * problem that does not fit whole is not listed but counted. */
+#define STF_PROBLEMS_MAX   32
+#define STF_PROBLEMS_BYTES 16384
+
 /* Statistics and outcome of one transfer or diff, reported to ttstd. */
 struct stf_xfer_report {
 	uint64_t static_objects;   /* static objects transferred */
@@ -31,13 +37,27 @@ struct stf_xfer_report {
 	uint64_t added;            /* destination objects with no source */
 	uint64_t integers;         /* pointer-typed values holding integers
 	                              (no user address): kept as they are */
+	uint64_t nowhere;          /* pointer-typed values pointing nowhere (no
+	                              object, no library: integers, pointers to
+	                              freed blocks, garbage): kept as they are */
+	uint64_t new_values;       /* members, elements and objects only the
+	                              destination has, left with its own value
+	                              (static initializer, startup) */
+	uint64_t startup_freed;    /* forward: the new version's startup objects
+	                              the transfer replaced, freed */
+	uint64_t startup_kept;     /* forward: startup objects still reachable
+	                              from the transferred state, kept */
 	uint64_t epoll;            /* forward: epoll registrations whose data
 	                              pointer is relocated at commit */
 	uint64_t differences;      /* diff only: number of differences */
 	double   seconds_metadata; /* loading the peer's metadata and catalog */
 	double   seconds_transfer;
-	char     error[512];       /* why it failed: object, member path, value */
-	char     first_diff[512];  /* diff only: the first difference */
+	uint32_t nproblems;        /* texts in problems[] */
+	uint32_t problems_omitted; /* further problems, not listed */
+	char     error[4608];      /* why it failed: the first problem */
+	char     first_diff[4096]; /* diff only: the first difference */
+	char     problems[STF_PROBLEMS_BYTES]; /* nproblems texts, each
+	                              NUL-terminated, one after the other */
 };
 
 /* Fault injection (testing): parsed from STF_FAULT=<kind>[@<phase>], honoured
@@ -59,6 +79,15 @@ struct stf_parked_frame;
  * destination (F, R) and source (F, backward) of the update-point locals.
  * The struct is copied; the locals array it points to must stay valid. */
 void stf__xfer_set_frame(const struct stf_parked_frame *frame);
+
+/* ttst-ctl update --strict: a value in a pointer slot that points nowhere
+ * refuses the update instead of being kept (set by ctl.c before forward). */
+void stf__xfer_set_strict(int strict);
+
+/* List a problem in the report (whole, or counted as omitted when the
+ * list is full); the first one is also rep->error.  Identical texts are
+ * listed once. */
+void stf__report_problem(struct stf_xfer_report *rep, const char *text);
 
 int stf__xfer_forward(pid_t past_pid, uint64_t past_root,
 		      struct stf_xfer_report *rep);

@@ -118,7 +118,7 @@ static int cmd_fuzz(const char *path, int count, unsigned seed)
 				msg[k] = (char)rand();
 			break;
 		case 1: /* oversized */
-			len = 16384 + 1 + (size_t)rand() % 40000;
+			len = 65536 + 1 + (size_t)rand() % 4000; /* TTST_MSG_MAX + 1.. */
 			memset(msg, 'a', len);
 			break;
 		case 2: /* unknown command */

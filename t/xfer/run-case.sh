@@ -11,6 +11,8 @@
 #   pair: PAIR               the programs (default: NAME)
 #   fault: KIND[@PHASE]      passed as ttst-ctl update --fault
 #   timeout: SECONDS         passed as ttst-ctl update --timeout
+#   strict: 1                passed as ttst-ctl update --strict
+#   json: 1                  ttst-ctl --json (the report is its JSON)
 #   args: WORDS              arguments of v1 (and so of v2)
 #   update-args: WORDS       arguments of v2 instead
 #   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
@@ -61,6 +63,8 @@ pair=${pair:-$case}
 expect=$(key expect)
 fault=$(key fault)
 timeout=$(key timeout)
+strict=$(key strict)
+json=$(key json)
 args=$(key args)
 update_args=$(key update-args)
 cflags=$(key cflags)
@@ -96,8 +100,10 @@ done
 [ -n "$up" ] || fail "v1 did not come up under ttstd"
 
 set -- update
+[ -n "$json" ] && set -- --json update
 [ -n "$fault" ] && set -- "$@" --fault "$fault"
 [ -n "$timeout" ] && set -- "$@" --timeout "$timeout"
+[ -n "$strict" ] && set -- "$@" --strict
 set -- "$@" "$WORK/v2/$pair"
 # shellcheck disable=SC2086
 [ -n "$update_args" ] && set -- "$@" $update_args

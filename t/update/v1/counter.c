@@ -22,7 +22,12 @@
  * -DDROP_PRIVILEGES it becomes user nobody once
  * listening, like a daemon started as root; with -DSTUCK_THREAD it runs a
  * thread that never reaches
- * an update point, so it can never be quiesced.
+ * an update point, so it can never be quiesced; with -DON_COMMIT an
+ * after-commit hook (stf_on_commit) rebuilds derived state, an index of
+ * the keys in a heap array, and counts the commits ("derived" answers
+ * "INDEXED COMMITS UPDATING-IN-HOOK"); with -DSTARTUP_DEFAULTS its
+ * startup, in every start, makes a default item the head of the list (the
+ * transfer replaces the list, and so orphans the new version's default).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +57,23 @@ char last_cmd[16];
 
 #ifdef CLOSE_ALL_FDS
 static int pair_end = -1;  /* the other end of the socket taking number 0 */
+#endif
+
+#ifdef ON_COMMIT
+static int *key_index;            /* derived from items: rebuilt at commit */
+static int nindexed, commits, hook_saw_updating = -1;
+
+static void rebuild_index(void *arg)
+{
+	(void)arg;
+	free(key_index);
+	key_index = malloc((size_t)(nitems + 1) * sizeof *key_index);
+	nindexed = 0;
+	for (struct item *it = items; it; it = it->next)
+		key_index[nindexed++] = it->key;
+	commits++;
+	hook_saw_updating = stf_is_updating();
+}
 #endif
 
 static int requests(void)
@@ -107,6 +129,10 @@ static void handle(int c, int *nreq)
 		char junk[512];
 		ssize_t got = recv(pair_end, junk, sizeof junk, MSG_DONTWAIT | MSG_PEEK);
 		snprintf(out, sizeof out, "%zd\n", got < 0 ? (ssize_t)0 : got);
+#endif
+#ifdef ON_COMMIT
+	} else if (strncmp(buf, "derived", 7) == 0) {
+		snprintf(out, sizeof out, "%d %d %d\n", nindexed, commits, hook_saw_updating);
 #endif
 	} else if (strncmp(buf, "version", 7) == 0) {
 		snprintf(out, sizeof out, "%d\n", VERSION);
@@ -187,6 +213,19 @@ int main(int argc, char **argv)
 #ifdef ABORT_AS_REVERSED
 	if (stf_role() == STF_ROLE_REVERSED)
 		abort();
+#endif
+#ifdef STARTUP_DEFAULTS
+	items = malloc(sizeof *items);
+	items->key = -1;
+	items->value = 0;
+	items->next = NULL;
+	nitems = 1;
+#endif
+#ifdef ON_COMMIT
+	if (stf_on_commit(rebuild_index, NULL) < 0) {
+		perror("counter: stf_on_commit");
+		return 1;
+	}
 #endif
 	if (!stf_is_updating()) {
 #ifdef CLOEXEC_LISTENER

@@ -117,13 +117,15 @@ static __attribute__((noinline)) void init(void)
 int main(void)
 {
 	if (stf_is_updating())
-		memset(recs, 0x55, sizeof(recs)); /* the transfer must overwrite */
+		memset(recs, 0x55, sizeof(recs)); /* the transfer must overwrite
+		                                     what it transfers; the rest
+		                                     keeps what the startup set */
 	XT_V2_RECEIVE(init);
 	for (int i = 0; i < 3; i++) {
 		char want[16];
 		CHECK(recs[i].id == 100 + i);
 		CHECK(recs[i].small == -300 * i);
-		CHECK(recs[i].in.before == 0);
+		CHECK(recs[i].in.before == 0x55555555); /* new: the startup's */
 		CHECK(recs[i].in.a == 7 * i);
 		CHECK(recs[i].in.tag == 'a' + i);
 		CHECK(recs[i].c == (enum color)(i + 1)); /* RED, GREEN, BLUE by name */
@@ -133,10 +135,11 @@ int main(void)
 		CHECK(recs[i].x == i && recs[i].y == -i);
 		snprintf(want, sizeof(want), "rec%d", i);
 		CHECK(!memcmp(recs[i].name, want, strlen(want) + 1));
-		CHECK(!memchr(recs[i].name + 8, 0x55, 8)); /* grown part zero-filled */
+		for (int k = 8; k < 16; k++) /* grown part: the startup's bytes */
+			CHECK(recs[i].name[k] == 0x55);
 		for (int k = 0; k < 3; k++)
 			CHECK(recs[i].hist[k] == i * 10 + k);
-		CHECK(recs[i].added == 0);
+		CHECK(recs[i].added == 0x55555555);
 	}
 	CHECK(p_id_of_1 == &recs[1].id);
 	CHECK(p_small_2 == &recs[2].small);

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Chained updates: an updated process is updated again, ten times in a
+# row.  The new version's startup allocates a default list head that the
+# transfer replaces; the orphan is freed after the forward transfer, so
+# the number of dynamic objects stays flat (it grew by one per update) and
+# the state stays whole.
+. "${TSRC:-.}/lib.sh"
+need_plugin
+build v1/counter v1/counter.c -DSTARTUP_DEFAULTS
+
+start_ttstd --name chain -- "$WORK/v1/counter" "$SRV"
+wait_connected
+for k in 1 2 3 4 5; do
+	expect "add $k" "$(q "add $k $((k * 10))")" ok
+done
+first=
+i=0
+while [ $i -lt 10 ]; do
+	i=$((i + 1))
+	ctl update "$WORK/v1/counter" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "update $i did not commit"; }
+	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
+	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $i: no dynamic object count in the report"; }
+	grep -q 'startup objects: 1 replaced and freed' "$WORK/out" ||
+		{ cat "$WORK/out"; fail "update $i: the orphaned default is not reported freed"; }
+	first=${first:-$dyn}
+	expect "dynamic objects at update $i" "$dyn" "$first"
+done
+expect "sum after 10 updates" "$(q sum | cut -d' ' -f1,2)" "150 6"
+expect "get 3" "$(q "get 3")" 30
+echo ok
