@@ -65,6 +65,7 @@ struct stf_obj {
 struct stf_peer_lib {
 	uint64_t start, end;  /* one executable-or-data mapping of the library */
 	uint64_t bias;        /* load bias of the library */
+	uint64_t dev, ino;    /* the file mapped (same file: same place) */
 	const char *path;
 };
 
@@ -191,6 +192,11 @@ uint64_t stf__peer_arg_addr(struct stf_peer *p, const struct stf_arg_ref *ref);
 /* ref in words: "argument 1 (\"/srv/www\") at offset 3" */
 void stf__arg_ref_str(struct stf_peer *p, const struct stf_arg_ref *ref, char *buf,
 		      size_t len);
+/* Address addr of src's image (a library, the executable) at the same
+ * place of the same file (device and inode) in dst; 0 if dst does not map
+ * that file. */
+uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,
+			      uint64_t addr);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 
