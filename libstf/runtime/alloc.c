@@ -141,15 +141,17 @@ static bool tc_key_ok;
  * slow-path allocation (possibly inside the dynamic loader), so only raw
  * system calls.                                                        */
 
-/* STF_ID_BASE from the initial environment, read from /proc/self/environ
- * (getenv may not work yet), streamed: the environment has no size limit. */
-static uint64_t env_id_base(void)
+/* The value of `key` ("NAME=") in the initial environment, read from
+ * /proc/self/environ (getenv may not work yet), streamed: the environment
+ * has no size limit.  Copies up to cap - 1 bytes and a NUL into val;
+ * returns the value's full length (>= cap: truncated), 0 if absent. */
+size_t stf__initial_env(const char *key, char *val, size_t cap)
 {
-	static const char key[] = "STF_ID_BASE=";
 	int fd = (int)syscall(SYS_open, "/proc/self/environ", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	char buf[4096], val[32];
+	size_t klen = strlen(key);
+	char buf[4096];
 	size_t pos = 0;     /* characters of the current entry seen */
 	size_t nval = 0;
 	bool found = false, done = false;
@@ -162,23 +164,32 @@ static uint64_t env_id_base(void)
 				pos = 0;
 				continue;
 			}
-			if (pos < sizeof key - 1) {
+			if (pos < klen) {
 				pos = c == key[pos] ? pos + 1 : SIZE_MAX / 2;
-			} else if (pos == sizeof key - 1 || found) {
+			} else if (pos == klen || found) {
 				found = true;
-				if (nval < sizeof val - 1)
-					val[nval++] = c;
-				pos = sizeof key;
+				if (nval < cap - 1)
+					val[nval] = c;
+				nval++;
+				pos = klen + 1;
 			}
 		}
 	close(fd);
-	if (!found)
+	val[nval < cap - 1 ? nval : cap - 1] = 0;
+	return found ? nval : 0;
+}
+
+/* STF_ID_BASE: the first dynamic ID (F and R start above P's). */
+static uint64_t env_id_base(void)
+{
+	char val[32];
+	size_t nval = stf__initial_env("STF_ID_BASE=", val, sizeof val);
+	if (!nval)
 		return 0;
-	val[nval] = 0;
 	char *end;
 	errno = 0;
 	unsigned long long v = strtoull(val, &end, 0);
-	if (errno || *end || !nval) {
+	if (errno || *end || nval >= sizeof val) {
 		stf__warn("STF_ID_BASE is not a number; ignored");
 		return 0;
 	}
@@ -204,6 +215,7 @@ void stf__init_tables(void)
 	const char *slash = strrchr(exe_path, '/');
 	exe_base = slash ? slash + 1 : exe_path;
 
+	stf__avoid_init();  /* before glibc's allocator takes memory */
 	uint64_t base = env_id_base();
 	stf__root.next_id = base ? base : 1;
 	stf__root.exe_path = (uintptr_t)exe_path;
@@ -496,6 +508,22 @@ static inline struct stf_block_hdr *own_block(void *p, const char *op)
 	return NULL;
 }
 
+/* End of the granules a placed block occupies (stf__alloc_at). */
+static inline uint64_t placed_end(uint64_t user, size_t size)
+{
+	return user + ((size ? size : 1) + 15) / 16 * 16;
+}
+
+/* Give the memory of a block (header included) back to where it came
+ * from: glibc, or the adopted pages of a placed block. */
+static void chunk_free(struct stf_block_hdr *h)
+{
+	if (__builtin_expect(h->align_off == ALIGN_OFF_PLACED, 0))
+		stf__unplace((uintptr_t)h, placed_end((uintptr_t)(h + 1), h->size));
+	else
+		__libc_free((char *)h - h->align_off);
+}
+
 static inline __attribute__((always_inline)) void release(struct stf_block_hdr *h)
 {
 	h->magic = STF_BLOCK_FREED;
@@ -516,7 +544,7 @@ static inline __attribute__((always_inline)) void release(struct stf_block_hdr *
 		}
 	}
 	give_slot(h->slot);
-	__libc_free((char *)h - h->align_off);
+	chunk_free(h);
 }
 
 /* A cached block of the class of `size`, NULL if none. */
@@ -542,6 +570,7 @@ static inline __attribute__((always_inline)) void *alloc_plain(size_t size, uint
 		errno = ENOMEM;
 		return NULL;
 	}
+	ensure_tables();  /* the avoided ranges reserved before glibc maps memory */
 	char *chunk = __libc_malloc(capacity(size) + HDR_SIZE);
 	if (__builtin_expect(!chunk, 0))
 		return NULL;
@@ -558,6 +587,7 @@ static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id
 	}
 	/* capacity(): with align 32 the block is a plain one (align_off 0)
 	 * and may be cached like one. */
+	ensure_tables();
 	char *chunk = __libc_memalign(align, capacity(size) + lead);
 	if (!chunk)
 		return NULL;
@@ -621,6 +651,7 @@ EXPORT void *calloc(size_t n, size_t size)
 			return track((char *)h, 0, total, site, 0, h->slot, 0);
 		}
 	}
+	ensure_tables();
 	char *chunk = __libc_calloc(1, capacity(total) + HDR_SIZE);
 	if (!chunk)
 		return NULL;
@@ -667,14 +698,15 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 			return NULL;
 		nh = (struct stf_block_hdr *)nchunk;
 	} else {
-		/* Aligned blocks: glibc's realloc would lose the alignment
-		 * offset; move the bytes into a plain block. */
+		/* Aligned and placed blocks: glibc's realloc would lose the
+		 * alignment offset or does not own them; move the bytes into a
+		 * plain block. */
 		nchunk = __libc_malloc(capacity(size) + HDR_SIZE);
 		if (!nchunk)
 			return NULL;
 		nh = (struct stf_block_hdr *)nchunk;
 		memcpy(nh + 1, p, h->size < size ? h->size : size);
-		__libc_free((char *)h - h->align_off);
+		chunk_free(h);
 		nh->id = id;
 		nh->slot = slot;
 		nh->align_off = 0;
@@ -797,6 +829,32 @@ EXPORT void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, u
 	return alloc_plain(size, site, id);
 }
 
+EXPORT void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id)
+{
+	if ((addr & 15) || addr < PAGE + HDR_SIZE || size > PTRDIFF_MAX - PAGE ||
+	    addr > PLACE_LIMIT || size > PLACE_LIMIT - addr) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ensure_tables();
+	uint32_t slot = take_slot();
+	if (!slot) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	int err = stf__place(addr - HDR_SIZE, placed_end(addr, size));
+	if (err) {
+		give_slot(slot);
+		errno = err;
+		return NULL;
+	}
+	if (id && id >= atomic_load((_Atomic uint64_t *)&stf__root.next_id))
+		stf__alloc_bump_id(id + 1);
+	void *user = track((char *)(uintptr_t)addr - HDR_SIZE, 0, size, site, id, slot, 0);
+	((struct stf_block_hdr *)user - 1)->align_off = ALIGN_OFF_PLACED;
+	return user;
+}
+
 /* ------------------------------------------------------------------ */
 /* Startup and fork.                                                      */
 
@@ -806,10 +864,12 @@ static void fork_prepare(void)
 	pthread_mutex_lock(&stf__region_lock);
 	pthread_mutex_lock(&stf__site_lock);
 	pthread_mutex_lock(&stf__slot_lock);
+	pthread_mutex_lock(&stf__placed_lock);
 }
 
 static void fork_parent(void)
 {
+	pthread_mutex_unlock(&stf__placed_lock);
 	pthread_mutex_unlock(&stf__slot_lock);
 	pthread_mutex_unlock(&stf__site_lock);
 	pthread_mutex_unlock(&stf__region_lock);

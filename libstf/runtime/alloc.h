@@ -27,6 +27,23 @@ void *stf__alloc_with(size_t size, uint32_t site, uint64_t id);
  * malloc's). */
 void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, uint64_t id);
 
+/* Create a tracked heap block at exactly `addr` (16-byte aligned, any
+ * size) with global site number `site` and dynamic ID `id` (0 = a fresh
+ * ID), as a past version had it.  The block behaves like any other (free,
+ * realloc - which may move it -, malloc_usable_size, enumeration) and
+ * occupies [addr - 32, addr + size rounded up to 16).  NULL with errno
+ * and nothing changed on failure: EEXIST if that overlaps a live block,
+ * libstf's own memory or any other mapping; EINVAL for a misaligned or
+ * impossible address; ENOMEM. */
+void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id);
+
+/* "<prefix><start>-<end>,..." (hexadecimal): the address ranges holding
+ * this process's live heap blocks, for STF_AVOID in the environment of
+ * the next version (F and R reserve them, so P's addresses stay free for
+ * stf__alloc_at).  Call while quiesced; stf__raw_free() the result; NULL
+ * if out of memory or /proc/self/maps cannot be read. */
+char *stf__avoid_describe(const char *prefix);
+
 /* Create a tracked anonymous private mapping (like mmap) of `size` bytes
  * with protection `prot`, global site number `site` and dynamic ID `id`
  * (0 = a fresh ID).  NULL with errno on failure. */

@@ -237,7 +237,7 @@ static int env_is_ours(const char *e)
 {
 	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_CTL_FD "=", STF_ENV_ROLE "=",
 					    STF_ENV_PAST "=", STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
-					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=",
+					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=", STF_ENV_AVOID "=",
 					    STF_ENV_UPDATE_FD "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
@@ -352,9 +352,10 @@ static void disallow_reading(void)
 static void cmd_spawn(int passed_fd)
 {
 	static char *argv[TTST_MSG_FIELDS + 1];
-	static char *envp[MAX_ENV + 8];
+	static char *envp[MAX_ENV + 12]; /* ours (10 at most) and NULL */
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
 	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192], e_update_fd[48];
+	static char *e_avoid;  /* computed per spawn: the heap as it is now */
 	const char *role = ttst_msg_get(&in, "role");
 	const char *path = ttst_msg_get(&in, "path");
 	const char *fault = ttst_msg_get(&in, "fault");
@@ -407,6 +408,13 @@ static void cmd_spawn(int passed_fd)
 	envp[envc++] = e_role;
 	envp[envc++] = e_past;
 	envp[envc++] = e_base;
+	stf__raw_free(e_avoid);
+	e_avoid = stf__avoid_describe(STF_ENV_AVOID "=");
+	if (e_avoid)
+		envp[envc++] = e_avoid;
+	else
+		warn("cannot describe the heap's address ranges: the new version may "
+		     "take addresses the past version's blocks need");
 	if (stf__fds_describe(ctl.fd, e_fds, sizeof e_fds) < 0)
 		warn("too many close-on-exec descriptors to name: the new version keeps "
 		     "them open across its own exec");

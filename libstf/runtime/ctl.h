@@ -28,6 +28,10 @@
 #define STF_ENV_PAST    "STF_PAST"
 /* First dynamic ID to hand out (P's next ID), in F and R; read by alloc.c. */
 #define STF_ENV_ID_BASE "STF_ID_BASE"
+/* Address ranges of P's live heap blocks, in F and R: reserved at their
+ * first allocation so that P's blocks can be placed at the same addresses
+ * (stf__alloc_at); read by placement.c. */
+#define STF_ENV_AVOID   "STF_AVOID"
 /* Fault injection, in F and R; read by fault.c. */
 #define STF_ENV_FAULT   "STF_FAULT"
 /* P's stf_update_fd() descriptor, in F and R (inherited). */

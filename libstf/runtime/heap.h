@@ -102,6 +102,18 @@ uint32_t stf__site_add_locked(const struct stf_site_ref *ref, const char *id);
 uint32_t stf__site_find_locked(const char *id, uint64_t h);
 uint64_t stf__str_hash(const char *s);
 
+/* placement.c */
+/* align_off of a block placed by stf__alloc_at: its memory is adopted
+ * pages, not a glibc chunk. */
+#define ALIGN_OFF_PLACED UINT32_MAX
+/* Highest end of a placed block: the x86-64 user address space. */
+#define PLACE_LIMIT    (1ULL << 47)
+extern pthread_mutex_t stf__placed_lock;
+void stf__avoid_init(void);
+int stf__place(uint64_t lo, uint64_t hi);
+void stf__unplace(uint64_t lo, uint64_t hi);
+size_t stf__initial_env(const char *key, char *val, size_t cap);
+
 /* mmap.c */
 extern struct region *stf__regions;
 extern size_t stf__nregions;

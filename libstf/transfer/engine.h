@@ -207,9 +207,6 @@ int stf__plan_untyped(struct stf_xfer *x);
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
 
-/* Placement (runtime/alloc.h, the allocator's): a tracked heap block at
- * exactly addr, or NULL with errno (EEXIST: overlaps a live block). */
-void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id);
 
 /* wire.c */
 int stf__msg_recv(int fd, uint32_t *type, void *buf, uint32_t *len);

@@ -786,11 +786,3 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 	stf__index_free(&untyped);
 	return 0;
 }
-
-/* TEMPORARY until the allocator's placement (branch allocator) is merged. */
-__attribute__((weak)) void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id)
-{
-	(void)addr, (void)size, (void)site, (void)id;
-	errno = ENOSYS;
-	return NULL;
-}

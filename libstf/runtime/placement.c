@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * placement.c - heap blocks at chosen addresses, and the address ranges a
+ * past version's heap occupies (heap-design.md §1).
+ *
+ * stf__alloc_at (alloc.c) creates a tracked block at exactly the address
+ * a block had in the past version P.  Its memory comes from "adopted
+ * pages": pages mapped at that address for placed blocks only, with a
+ * bitmap of the 16-byte granules their blocks (header included) occupy,
+ * so a second placement that overlaps is refused (EEXIST) and a page is
+ * given back when its last block is freed.
+ *
+ * So that the new and reversed versions (F, R) never put their own
+ * allocations where P's blocks are, P publishes the mappings holding its
+ * live heap blocks in the environment of F and R (STF_AVOID=<start>-<end>,
+ * hexadecimal, comma-separated); F and R reserve those ranges (PROT_NONE,
+ * MAP_NORESERVE) at their first allocation, before glibc's allocator has
+ * taken any memory, and adopted pages inside them are made accessible on
+ * demand.  Blocks placed in F are ordinary blocks of F, so the ranges F
+ * publishes for the next update cover them too (chained updates).
+ *
+ * The reservation runs inside the first malloc, possibly in the dynamic
+ * loader: raw system calls and reserve()d memory only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "heap.h"
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#define GRANULE 16u
+#define GRANULES_PER_PAGE (PAGE / GRANULE)
+#define MAX_AVOIDED    65536u   /* reserved pieces of avoided ranges */
+#define MAX_MAPPED     65536u   /* this process's mappings, at startup */
+#define AVOID_ENV_CAP  (256u * 1024)
+#define PUBLISHED_MAX  2048u    /* ranges in STF_AVOID (one env string) */
+
+struct range { uint64_t start, end; };
+
+static void *reserve_rw(size_t bytes)
+{
+	void *p = stf__raw_mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Avoided ranges: reserved at startup, sorted, never changed after.    */
+
+static struct range *avoided;
+static size_t navoided;
+
+/* The mappings of this process, ascending, into out[cap]; their count. */
+static size_t read_own_mappings(struct range *out, size_t cap)
+{
+	int fd = (int)syscall(SYS_open, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[4096];
+	size_t n = 0;
+	uint64_t cur[2] = { 0, 0 };
+	int field = 0;      /* 0: start, 1: end, 2: rest of the line */
+	ssize_t got;
+	while ((got = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < got; i++) {
+			char c = buf[i];
+			if (c == '\n') {
+				if (field >= 1 && n < cap)
+					out[n++] = (struct range){ cur[0], cur[1] };
+				cur[0] = cur[1] = 0;
+				field = 0;
+			} else if (field < 2) {
+				int d = c >= '0' && c <= '9' ? c - '0' :
+					c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+				if (d >= 0)
+					cur[field] = cur[field] << 4 | (uint64_t)d;
+				else
+					field++;
+			}
+		}
+	close(fd);
+	return n;
+}
+
+/* Reserve [start, end) where nothing is mapped yet; record the pieces. */
+static void reserve_avoided(uint64_t start, uint64_t end, const struct range *mapped,
+			    size_t nmapped)
+{
+	uint64_t cur = start;
+	for (size_t i = 0; i <= nmapped && cur < end; i++) {
+		uint64_t gap_end = i < nmapped ? mapped[i].start : UINT64_MAX;
+		if (i < nmapped && mapped[i].end <= cur)
+			continue;
+		if (gap_end > end)
+			gap_end = end;
+		if (gap_end > cur && navoided < MAX_AVOIDED) {
+			void *p = stf__raw_mmap((void *)(uintptr_t)cur, gap_end - cur, PROT_NONE,
+						MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+						MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == (void *)(uintptr_t)cur)
+				avoided[navoided++] = (struct range){ cur, gap_end };
+			else if (p != MAP_FAILED)  /* a kernel without NOREPLACE */
+				stf__raw_munmap(p, gap_end - cur);
+		}
+		if (i < nmapped && mapped[i].end > cur)
+			cur = mapped[i].end;
+	}
+}
+
+void stf__avoid_init(void)
+{
+	char *env = reserve_rw(AVOID_ENV_CAP);
+	if (!env)
+		return;
+	size_t len = stf__initial_env("STF_AVOID=", env, AVOID_ENV_CAP);
+	if (len == 0 || len >= AVOID_ENV_CAP) {
+		if (len >= AVOID_ENV_CAP)
+			stf__warn("STF_AVOID is too long; ignored");
+		stf__raw_munmap(env, AVOID_ENV_CAP);
+		return;
+	}
+	avoided = reserve_rw(MAX_AVOIDED * sizeof *avoided);
+	struct range *mapped = reserve_rw(MAX_MAPPED * sizeof *mapped);
+	if (!avoided || !mapped)
+		goto out;
+	size_t nmapped = read_own_mappings(mapped, MAX_MAPPED);
+	for (char *s = env; *s;) {
+		char *end;
+		uint64_t a = strtoull(s, &end, 16), b;
+		if (*end != '-' || (b = strtoull(end + 1, &end, 16), (*end && *end != ',')) || b <= a) {
+			stf__warn("STF_AVOID is not <start>-<end>[,...] (hexadecimal); "
+				  "the rest is ignored");
+			break;
+		}
+		reserve_avoided(a & ~(PAGE - 1), (b + PAGE - 1) & ~(PAGE - 1), mapped, nmapped);
+		s = *end ? end + 1 : end;
+	}
+	/* Sorted for the lookups (insertion sort: qsort may allocate). */
+	for (size_t i = 1; i < navoided; i++) {
+		struct range r = avoided[i];
+		size_t j = i;
+		for (; j > 0 && avoided[j - 1].start > r.start; j--)
+			avoided[j] = avoided[j - 1];
+		avoided[j] = r;
+	}
+out:
+	if (mapped)
+		stf__raw_munmap(mapped, MAX_MAPPED * sizeof *mapped);
+	stf__raw_munmap(env, AVOID_ENV_CAP);
+}
+
+/* Is `a` in a reserved avoided piece?  *uniform_end: where that answer
+ * may change (at most `end`). */
+static bool in_avoided(uint64_t a, uint64_t end, uint64_t *uniform_end)
+{
+	size_t lo = 0, hi = navoided;
+	while (lo < hi) {   /* first piece ending after a */
+		size_t mid = (lo + hi) / 2;
+		if (avoided[mid].end <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool inside = lo < navoided && avoided[lo].start <= a;
+	uint64_t change = lo == navoided ? end : inside ? avoided[lo].end : avoided[lo].start;
+	*uniform_end = change < end ? change : end;
+	return inside;
+}
+
+/* ------------------------------------------------------------------ */
+/* Adopted pages: page address -> granules in use (open addressing,
+ * linear probing, under placed_lock).                                   */
+
+struct adopted { uint64_t page; uint64_t used[GRANULES_PER_PAGE / 64]; };
+
+pthread_mutex_t stf__placed_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct adopted *pages;
+static size_t pages_cap, pages_count;
+
+static size_t page_hash(uint64_t page)
+{
+	return (size_t)((page >> 12) * 0x9E3779B97F4A7C15ULL >> 20) & (pages_cap - 1);
+}
+
+static struct adopted *page_find(uint64_t page)
+{
+	if (!pages_cap)
+		return NULL;
+	for (size_t i = page_hash(page);; i = (i + 1) & (pages_cap - 1)) {
+		if (pages[i].page == page)
+			return &pages[i];
+		if (!pages[i].page)
+			return NULL;
+	}
+}
+
+static struct adopted *page_insert(uint64_t page)
+{
+	size_t i = page_hash(page);
+	while (pages[i].page)
+		i = (i + 1) & (pages_cap - 1);
+	pages[i].page = page;
+	memset(pages[i].used, 0, sizeof pages[i].used);
+	pages_count++;
+	return &pages[i];
+}
+
+/* Remove an entry, shifting later ones of its probe chain back. */
+static void page_remove(struct adopted *e)
+{
+	size_t i = (size_t)(e - pages), j = i;
+	for (;;) {
+		j = (j + 1) & (pages_cap - 1);
+		if (!pages[j].page)
+			break;
+		size_t k = page_hash(pages[j].page);
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (!stays) {
+			pages[i] = pages[j];
+			i = j;
+		}
+	}
+	pages[i].page = 0;
+	pages_count--;
+}
+
+/* Room for `more` entries at load <= 1/2.  0 or ENOMEM. */
+static int pages_reserve(size_t more)
+{
+	if (2 * (pages_count + more) <= pages_cap)
+		return 0;
+	size_t ncap = pages_cap ? pages_cap : 1024;
+	while (2 * (pages_count + more) > ncap)
+		ncap *= 2;
+	struct adopted *old = pages, *nt = reserve_rw(ncap * sizeof *nt);
+	size_t ocap = pages_cap;
+	if (!nt)
+		return ENOMEM;
+	pages = nt;
+	pages_cap = ncap;
+	pages_count = 0;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].page)
+			*page_insert(old[i].page) = old[i];
+	if (old)
+		stf__raw_munmap(old, ocap * sizeof *old);
+	return 0;
+}
+
+/* Test (op 0), set (1) or clear (2) the granules of [a, b) in page e. */
+static bool granules(struct adopted *e, uint64_t a, uint64_t b, int op)
+{
+	uint64_t lo = a > e->page ? a : e->page, hi = b < e->page + PAGE ? b : e->page + PAGE;
+	for (uint64_t g = (lo - e->page) / GRANULE; g < (hi - e->page) / GRANULE; g++) {
+		uint64_t bit = 1ULL << (g % 64), *w = &e->used[g / 64];
+		if (op == 0 && (*w & bit))
+			return true;
+		if (op == 1)
+			*w |= bit;
+		else if (op == 2)
+			*w &= ~bit;
+	}
+	return false;
+}
+
+static bool page_empty(const struct adopted *e)
+{
+	for (size_t i = 0; i < sizeof e->used / sizeof e->used[0]; i++)
+		if (e->used[i])
+			return false;
+	return true;
+}
+
+/* Pages [start, end) are no longer used: back to their reservation, or
+ * unmapped. */
+static void give_back(uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start, b; a < end; a = b) {
+		if (in_avoided(a, end, &b))
+			stf__raw_mmap((void *)(uintptr_t)a, b - a, PROT_NONE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+		else
+			stf__raw_munmap((void *)(uintptr_t)a, b - a);
+	}
+}
+
+/* Make pages [start, end) readable and writable for placed blocks: ours
+ * if reserved, else mapped where nothing is.  0 or an errno value;
+ * nothing changed on failure. */
+static int acquire(uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start, b; a < end; a = b) {
+		int err = 0;
+		if (in_avoided(a, end, &b)) {
+			if (mprotect((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE))
+				err = errno;
+		} else {
+			void *p = stf__raw_mmap((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE,
+						MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+			if (p == MAP_FAILED)
+				err = errno;
+			else if (p != (void *)(uintptr_t)a) {  /* a kernel without NOREPLACE */
+				stf__raw_munmap(p, b - a);
+				err = EEXIST;
+			}
+		}
+		if (err) {
+			give_back(start, a);
+			return err == EEXIST || err == EINVAL ? EEXIST : err;
+		}
+	}
+	return 0;
+}
+
+/* The first run of pages without an entry in [from, stop); 0 if none. */
+static uint64_t next_new_run(uint64_t from, uint64_t stop, uint64_t *run_end)
+{
+	for (uint64_t p = from; p < stop; p += PAGE) {
+		if (page_find(p))
+			continue;
+		uint64_t q = p + PAGE;
+		while (q < stop && !page_find(q))
+			q += PAGE;
+		*run_end = q;
+		return p;
+	}
+	return 0;
+}
+
+int stf__place(uint64_t lo, uint64_t hi)
+{
+	uint64_t first = lo & ~(PAGE - 1), stop = (hi + PAGE - 1) & ~(PAGE - 1);
+	size_t fresh = 0;
+	int err = 0;
+	pthread_mutex_lock(&stf__placed_lock);
+	for (uint64_t p = first; p < stop; p += PAGE) {
+		struct adopted *e = page_find(p);
+		if (e && granules(e, lo, hi, 0)) {
+			err = EEXIST;
+			goto out;
+		}
+		fresh += !e;
+	}
+	if ((err = pages_reserve(fresh)))
+		goto out;
+	uint64_t run, run_end;
+	for (uint64_t from = first; (run = next_new_run(from, stop, &run_end)); from = run_end)
+		if ((err = acquire(run, run_end))) {
+			for (uint64_t r = first, re; (r = next_new_run(r, run, &re)); r = re)
+				give_back(r, re);
+			goto out;
+		}
+	for (uint64_t p = first; p < stop; p += PAGE) {
+		struct adopted *e = page_find(p);
+		granules(e ? e : page_insert(p), lo, hi, 1);
+	}
+out:
+	pthread_mutex_unlock(&stf__placed_lock);
+	return err;
+}
+
+void stf__unplace(uint64_t lo, uint64_t hi)
+{
+	uint64_t first = lo & ~(PAGE - 1), stop = (hi + PAGE - 1) & ~(PAGE - 1);
+	pthread_mutex_lock(&stf__placed_lock);
+	for (uint64_t p = first; p < stop; p += PAGE) {
+		struct adopted *e = page_find(p);
+		if (!e)
+			continue;
+		granules(e, lo, hi, 2);
+		if (page_empty(e)) {
+			page_remove(e);
+			give_back(p, p + PAGE);
+		}
+	}
+	pthread_mutex_unlock(&stf__placed_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* P: the ranges to publish.                                              */
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+EXPORT char *stf__avoid_describe(const char *prefix)
+{
+	size_t cap = 4096, n = 0;
+	struct range *maps = stf__raw_malloc(cap * sizeof *maps);
+	bool *used = NULL;
+	char *out = NULL;
+	if (!maps)
+		return NULL;
+	/* Mappings of this process (not the startup reader: it may be many). */
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long long a, b;
+	while (f && fscanf(f, "%llx-%llx%*[^\n]", &a, &b) == 2) {
+		if (n == cap) {
+			struct range *nm = stf__raw_realloc(maps, 2 * cap * sizeof *maps);
+			if (!nm)
+				goto out;
+			maps = nm;
+			cap *= 2;
+		}
+		maps[n++] = (struct range){ a, b };
+	}
+	if (!f)
+		goto out;
+	used = stf__raw_malloc(n + 1);
+	if (!used)
+		goto out;
+	memset(used, 0, n + 1);
+	/* Mappings holding a live heap block (header included). */
+	size_t last = 0;
+	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
+		const struct stf_slot *s = slot_at((uint32_t)i);
+		if (STF_SLOT_KIND(s->kind) != STF_SLOT_HEAP || !s->addr)
+			continue;
+		uint64_t at = s->addr - HDR_SIZE;
+		if (last >= n || at < maps[last].start || at >= maps[last].end) {
+			size_t lo = 0, hi = n;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				if (maps[mid].end <= at)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == n || maps[lo].start > at)
+				continue;
+			last = lo;
+		}
+		used[last] = true;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (used[i])
+			maps[k++] = maps[i];
+	qsort(maps, k, sizeof *maps, cmp_range);
+	/* Merge across gaps, wider ones until the list fits one string. */
+	for (uint64_t gap = PAGE; k > PUBLISHED_MAX || gap == PAGE; gap *= 4) {
+		size_t m = 0;
+		for (size_t i = 0; i < k; i++)
+			if (m && maps[i].start <= maps[m - 1].end + gap)
+				maps[m - 1].end = maps[i].end > maps[m - 1].end ? maps[i].end : maps[m - 1].end;
+			else
+				maps[m++] = maps[i];
+		k = m;
+	}
+	size_t len = strlen(prefix) + k * 34 + 1, pos;
+	out = stf__raw_malloc(len);
+	if (!out)
+		goto out;
+	pos = (size_t)snprintf(out, len, "%s", prefix);
+	for (size_t i = 0; i < k; i++)
+		pos += (size_t)snprintf(out + pos, len - pos, "%s%llx-%llx", i ? "," : "",
+					(unsigned long long)maps[i].start,
+					(unsigned long long)maps[i].end);
+out:
+	if (f)
+		fclose(f);
+	stf__raw_free(used);
+	stf__raw_free(maps);
+	return out;
+}

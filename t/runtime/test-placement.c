@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of heap placement (libstf/runtime/placement.c): blocks
+ * created at a chosen address with stf__alloc_at, refused where memory is
+ * taken, freed, reallocated and placed again; seen by another process
+ * through the slot table; and the STF_AVOID hand-over of a past version's
+ * heap ranges.
+ */
+#include <check.h>
+#include <errno.h>
+#include <malloc.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "root.h"
+
+#define PG 4096ul
+
+static const struct stf_block_hdr *hdr_of(const void *p)
+{
+	uintptr_t u = (uintptr_t)p;
+	__asm__("" : "+r"(u));
+	return (const struct stf_block_hdr *)(u - sizeof(struct stf_block_hdr));
+}
+
+static const struct stf_slot *slot_of(uint32_t i)
+{
+	const uint64_t *chunks = (const uint64_t *)(uintptr_t)stf__root.slot_chunks;
+	return (const struct stf_slot *)(uintptr_t)chunks[i / STF_SLOTS_PER_CHUNK] +
+	       i % STF_SLOTS_PER_CHUNK;
+}
+
+/* Live heap blocks of a site, as the slot table says. */
+static unsigned live_of_site(uint32_t site)
+{
+	unsigned n = 0;
+	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
+		const struct stf_slot *s = slot_of((uint32_t)i);
+		n += STF_SLOT_KIND(s->kind) == STF_SLOT_HEAP && s->addr && s->site == site;
+	}
+	return n;
+}
+
+static bool is_mapped(uintptr_t a);
+
+/* An address range where nothing is mapped, far from where the kernel
+ * puts mappings (libstf's own tables would go where one was just freed). */
+static uintptr_t free_range(size_t len)
+{
+	static uintptr_t next = 0x300000000000ull;
+	uintptr_t r = next;
+	next += (len + (1 << 20)) & ~((1ul << 20) - 1);
+	for (uintptr_t a = r; a < r + len; a += 4096)
+		ck_assert(!is_mapped(a));
+	return r;
+}
+
+static bool is_mapped(uintptr_t a)
+{
+	return msync((void *)(a & ~(PG - 1)), PG, MS_ASYNC) == 0;
+}
+
+static void refused(uintptr_t addr, size_t size, int err)
+{
+	errno = 0;
+	ck_assert_ptr_null(stf__alloc_at(addr, size, 0, 0));
+	ck_assert_int_eq(errno, err);
+}
+
+START_TEST(place_and_refuse)
+{
+	uintptr_t base = free_range(16 * PG);
+	uint32_t site = stf__site_by_id("libplace.so+0x20");
+	uint64_t id = stf__root.next_id + 2000000;
+	uintptr_t a = base + PG + 48;
+	char *p = stf__alloc_at(a, 100, site, id);
+	ck_assert_ptr_eq(p, (void *)a);
+	ck_assert_uint_eq(hdr_of(p)->magic, STF_BLOCK_MAGIC);
+	ck_assert_uint_eq(hdr_of(p)->id, id);
+	ck_assert_uint_eq(hdr_of(p)->site, site);
+	const struct stf_slot *s = slot_of(hdr_of(p)->slot);
+	ck_assert_uint_eq(s->addr, a);
+	ck_assert_uint_eq(s->size, 100);
+	ck_assert_uint_eq(s->id, id);
+	ck_assert_uint_eq(STF_SLOT_KIND(s->kind), STF_SLOT_HEAP);
+	ck_assert_uint_eq(malloc_usable_size(p), 100);
+	memset(p, 0xab, 100);
+	/* Fresh IDs stay above a placed block's. */
+	void *q = malloc(1);
+	ck_assert_uint_gt(hdr_of(q)->id, id);
+	free(q);
+	/* A neighbour right after p's last granule and its own header. */
+	char *n = stf__alloc_at(a + 112 + 32, 10, site, 0);
+	ck_assert_ptr_eq(n, (void *)(a + 144));
+	ck_assert_uint_eq(live_of_site(site), 2);
+
+	/* Taken: p, its header, n's header, n; nothing changes. */
+	uintptr_t taken[] = { a, a + 16, a - 16, a - 32, a + 96, a + 112, a + 128, a + 160 };
+	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
+		refused(taken[i], 8, EEXIST);
+	refused(a - 64, 40, EEXIST);    /* its end runs into p's header */
+	refused(base, 2 * PG, EEXIST);  /* spans p's page */
+	ck_assert_uint_eq(live_of_site(site), 2);
+	for (int i = 0; i < 100; i++)
+		ck_assert_uint_eq((unsigned char)p[i], 0xab);
+	/* Memory that is not adopted: a glibc-backed block, the stack, the
+	 * slot table; misaligned or impossible addresses. */
+	char *m = malloc(64);
+	refused(((uintptr_t)m + 15) & ~15ul, 16, EEXIST);
+	free(m);
+	int local;
+	refused(((uintptr_t)&local + 64) & ~15ul, 8, EEXIST);
+	refused(stf__root.slot_chunks + 64, 8, EEXIST);
+	refused(a + 300 + 8, 8, EINVAL);
+	refused(16, 8, EINVAL);
+	refused(1ull << 47, 8, EINVAL);
+	refused(a + 1024, SIZE_MAX / 2, EINVAL);
+	ck_assert_uint_eq(live_of_site(site), 2);
+
+	/* realloc moves it into an ordinary block, keeping ID and site; the
+	 * address can be placed again. */
+	uint64_t nid = hdr_of(n)->id;
+	strcpy(n, "placed");
+	char *moved = realloc(n, 5000);
+	ck_assert_ptr_nonnull(moved);
+	ck_assert_ptr_ne(moved, n);
+	ck_assert_str_eq(moved, "placed");
+	ck_assert_uint_eq(hdr_of(moved)->id, nid);
+	ck_assert_uint_eq(hdr_of(moved)->site, site);
+	char *again = stf__alloc_at(a + 144, 10, site, 0);
+	ck_assert_ptr_eq(again, (void *)(a + 144));
+	free(again);
+	free(moved);
+
+	/* A block over several pages, its header in the page before. */
+	uintptr_t b = base + 8 * PG + 16;
+	char *big = stf__alloc_at(b, 3 * PG, site, 0);
+	ck_assert_ptr_eq(big, (void *)b);
+	memset(big, 1, 3 * PG);
+	ck_assert_uint_eq(malloc_usable_size(big), 3 * PG);
+	/* Pages go when their last block does. */
+	ck_assert(is_mapped(a));
+	free(p);
+	ck_assert(!is_mapped(a));
+	free(big);
+	ck_assert(!is_mapped(b - 16));
+	ck_assert(!is_mapped(b + 2 * PG));
+	ck_assert_uint_eq(live_of_site(site), 0);
+
+	/* Placed again after free, at the same address. */
+	p = stf__alloc_at(a, 100, site, id);
+	ck_assert_ptr_eq(p, (void *)a);
+	ck_assert_uint_eq(p[0], 0);  /* fresh pages */
+	free(p);
+}
+END_TEST
+
+/* Placing from several threads at once into one page. */
+static uintptr_t shared_page;
+
+static void *place_many(void *arg)
+{
+	uintptr_t k = (uintptr_t)arg;
+	for (int round = 0; round < 2000; round++) {
+		/* Thread k owns granules 4k .. 4k+3 of the page: header + 32 bytes. */
+		char *p = stf__alloc_at(shared_page + (4 * k + 2) * 16, 32, 0, 0);
+		if (!p)
+			return (void *)1;
+		memset(p, (int)k, 32);
+		free(p);
+	}
+	return NULL;
+}
+
+START_TEST(place_threads)
+{
+	shared_page = free_range(PG);
+	pthread_t t[4];
+	for (uintptr_t k = 0; k < 4; k++)
+		ck_assert_int_eq(pthread_create(&t[k], NULL, place_many, (void *)k), 0);
+	for (int k = 0; k < 4; k++) {
+		void *r;
+		pthread_join(t[k], &r);
+		ck_assert_ptr_null(r);
+	}
+	ck_assert(!is_mapped(shared_page));
+}
+END_TEST
+
+/* The transfer engine's view: another process reads the root and the
+ * slot table and finds the placed block with its size, ID and site. */
+START_TEST(placed_enumerated_remotely)
+{
+	uintptr_t a = free_range(4 * PG) + PG + 32;
+	int ready[2], done[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char c = stf__alloc_at(a, 77, 5, 0x123456789ull) == (void *)a ? 'y' : 'n';
+		ssize_t w = write(ready[1], &c, 1);
+		w = read(done[0], &c, 1);
+		_exit(w < 0);
+	}
+	char c = 0;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'y');
+	struct stf_root root;
+	struct iovec l = { &root, sizeof root }, r = { &stf__root, sizeof root };
+	ck_assert_int_eq(process_vm_readv(pid, &l, 1, &r, 1, 0), (ssize_t)sizeof root);
+	ck_assert_uint_eq(root.magic, STF_ROOT_MAGIC);
+	uint64_t *chunks = calloc(root.nchunks, sizeof *chunks);
+	l = (struct iovec){ chunks, root.nchunks * sizeof *chunks };
+	r = (struct iovec){ (void *)(uintptr_t)root.slot_chunks, l.iov_len };
+	ck_assert_int_eq(process_vm_readv(pid, &l, 1, &r, 1, 0), (ssize_t)l.iov_len);
+	int found = 0;
+	for (uint64_t i = 1; i < root.slot_high; i++) {
+		struct stf_slot s;
+		l = (struct iovec){ &s, sizeof s };
+		r = (struct iovec){ (struct stf_slot *)(uintptr_t)chunks[i / STF_SLOTS_PER_CHUNK] +
+				    i % STF_SLOTS_PER_CHUNK, sizeof s };
+		ck_assert_int_eq(process_vm_readv(pid, &l, 1, &r, 1, 0), (ssize_t)sizeof s);
+		if (s.addr == a && STF_SLOT_KIND(s.kind) == STF_SLOT_HEAP) {
+			found++;
+			ck_assert_uint_eq(s.size, 77);
+			ck_assert_uint_eq(s.id, 0x123456789ull);
+			ck_assert_uint_eq(s.site, 5);
+		}
+	}
+	ck_assert_int_eq(found, 1);
+	free(chunks);
+	ck_assert_int_eq(write(done[1], "x", 1), 1);
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+/* STF_AVOID: the ranges a past version publishes cover its blocks... */
+static bool covered(const char *ranges, uintptr_t a)
+{
+	for (const char *s = ranges; *s;) {
+		char *end;
+		unsigned long long lo = strtoull(s, &end, 16), hi = strtoull(end + 1, &end, 16);
+		if (a >= lo && a < hi)
+			return true;
+		s = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+START_TEST(avoid_describe)
+{
+	char *m = malloc(40);
+	char *big = malloc(1 << 20);  /* a mapping of its own in glibc */
+	uintptr_t a = free_range(2 * PG) + 64;
+	char *p = stf__alloc_at(a, 24, 0, 0);
+	ck_assert_ptr_nonnull(p);
+	char *d = stf__avoid_describe("STF_AVOID=");
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(strncmp(d, "STF_AVOID=", 10), 0);
+	ck_assert(covered(d + 10, (uintptr_t)m));
+	ck_assert(covered(d + 10, (uintptr_t)big + (1 << 19)));
+	ck_assert(covered(d + 10, a));
+	ck_assert(!covered(d + 10, (uintptr_t)&d));  /* the stack has no block */
+	stf__raw_free(d);
+	free(m);
+	free(big);
+	free(p);
+}
+END_TEST
+
+/* ... and the next version reserves them at its first allocation, where
+ * it can then place blocks (child: this binary, mode "avoid"). */
+#define AVOID_START 0x200000000000ull
+#define AVOID_END   0x200000100000ull
+
+static int avoid_child(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool reserved = false;
+	while (f && fgets(line, sizeof line, f))
+		reserved |= strncmp(line, "200000000000-200000100000 ---p", 30) == 0;
+	if (!reserved) {
+		puts("range not reserved");
+		return 1;
+	}
+	for (int i = 0; i < 20000; i++) {
+		char *b = malloc((size_t)(i % 700) * 16 + 1);
+		if ((uintptr_t)b >= AVOID_START && (uintptr_t)b < AVOID_END) {
+			puts("malloc returned an avoided address");
+			return 1;
+		}
+	}
+	char *p = stf__alloc_at(AVOID_START + 0x5040, 300, 0, 0);
+	if (p != (char *)(AVOID_START + 0x5040)) {
+		printf("placement in the avoided range failed: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(p, 7, 300);
+	free(p);
+	/* Back to a reservation (not unmapped: nothing else may go there). */
+	if (msync((void *)(AVOID_START + 0x5000), PG, MS_ASYNC) != 0) {
+		puts("freed page left the reservation");
+		return 1;
+	}
+	puts("ok");
+	return 0;
+}
+
+static void spawn_avoid_child(const char *env, const char *expect)
+{
+	int pfd[2];
+	ck_assert_int_eq(pipe(pfd), 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	char *argv[] = { "test-placement", "avoid", NULL };
+	char *envp[] = { (char *)env, NULL };
+	pid_t pid;
+	ck_assert_int_eq(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, envp), 0);
+	close(pfd[1]);
+	char buf[256] = "";
+	ssize_t n = read(pfd[0], buf, sizeof buf - 1);
+	close(pfd[0]);
+	ck_assert_int_gt(n, 0);
+	int st;
+	waitpid(pid, &st, 0);
+	ck_assert_str_eq(buf, expect);
+}
+
+START_TEST(avoid_reserved)
+{
+	spawn_avoid_child("STF_AVOID=1000-2000,200000000000-200000100000", "ok\n");
+	spawn_avoid_child("STF_AVOID=nonsense", "range not reserved\n");
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "avoid"))
+		return avoid_child();
+	Suite *s = suite_create("placement");
+	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, place_and_refuse);
+	tcase_add_test(tc, place_threads);
+	tcase_add_test(tc, placed_enumerated_remotely);
+	tcase_add_test(tc, avoid_describe);
+	tcase_add_test(tc, avoid_reserved);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
