@@ -98,26 +98,27 @@ static int measure(size_t *off, size_t *size)
 	return found == 1 ? 0 : -1;
 }
 
+static int measured;       /* 1: running_off and base_size known, -1: not */
+static size_t base_size;
+
+void stf__evloop_measure(void)
+{
+	measured = measure(&running_off, &base_size) == 0 ? 1 : -1;
+}
+
 int stf__evloop_plan(struct stf_xfer *x)
 {
-	size_t off = 0, size = 0;
-	int measured = 0;
-
 	nrunning = 0;
+	if (measured < 0)
+		return 0; /* no libevent here that we can read */
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		const struct stf_obj *o = &x->src->objs[i];
 		int running;
 		if (!x->pair[i].placed || strncmp(o->id, "libevent", 8) || !o->bytes)
 			continue;
-		if (!measured) {
-			measured = measure(&off, &size) == 0 ? 1 : -1;
-			running_off = off;
-		}
-		if (measured < 0)
-			return 0; /* no libevent here that we can read */
-		if (o->size != size || off + sizeof(int) > o->size)
+		if (o->size != base_size || running_off + sizeof(int) > o->size)
 			continue;
-		memcpy(&running, o->bytes + off, sizeof(int));
+		memcpy(&running, o->bytes + running_off, sizeof(int));
 		if (running != 1)
 			continue;
 		if (nrunning == MAX_BASES) {

@@ -11,6 +11,9 @@
 
 struct stf_xfer;
 
+/* F, before the forward transfer allocates anything: measure libevent's
+ * struct event_base on a scratch base (nothing if libevent is not loaded). */
+void stf__evloop_measure(void);
 /* F, after the forward transfer: note the bases to reset.  0, or -1. */
 int stf__evloop_plan(struct stf_xfer *x);
 /* F, at commit: reset them. */

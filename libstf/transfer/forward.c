@@ -41,6 +41,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	memset(rep, 0, sizeof(*rep));
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
+	stf__evloop_measure();
 	if (stf__peer_open(&src, past_pid, past_root,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
 			   rep->error, sizeof(rep->error)) < 0 ||

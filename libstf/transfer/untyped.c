@@ -472,13 +472,14 @@ int stf__plan_untyped(struct stf_xfer *x)
 	/* roots: untyped blocks transferred anyway (untyped sites of the
 	 * program) or reached by typed pointers (blocks of libraries), and
 	 * the ambiguous unions of library types */
+	for (size_t i = 0; i < p->nobjs; i++)
+		x->pair[i].needed = reached[i];
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
-		x->pair[i].needed = reached[i];
 		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
 		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
 		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed) {
-			x->pair[i].placed = 1;
+			x->pair[i].placed = x->pair[i].needed = 1;
 			work[nwork++] = i;
 		} else if (o->unit && o->bytes &&
 			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&

@@ -141,6 +141,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg);
 static void on_write(evutil_socket_t fd, short what, void *arg);
 static void on_accept(evutil_socket_t fd, short what, void *arg);
 static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void on_update(evutil_socket_t fd, short what, void *arg);
 
 /* The event is set up as given and pending (want_pending) or not. */
 static int event_is(const struct event *ev, evutil_socket_t fd, short events,
