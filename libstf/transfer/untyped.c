@@ -103,6 +103,18 @@ static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf,
 	return -1;
 }
 
+/* " xalloc (on its declaration)" for a block of a site inside an
+ * allocator wrapper ("file.c:func/return#n"), else "". */
+static void wrapper_of(const struct stf_obj *o, char *buf, size_t len)
+{
+	const char *colon = strchr(o->id, ':');
+	const char *slash = colon ? strchr(colon, '/') : NULL;
+	*buf = 0;
+	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
+		snprintf(buf, len, " %.*s (on its declaration)",
+			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
+}
+
 /*
  * An object copied as raw bytes (no type says where its pointers are):
  * a word holding an address of the source's image or of one of its
@@ -134,12 +146,7 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 		      *from ? from : " from typed state", off, v, what);
 		return -1;
 	}
-	/* a site "file.c:func/return#n" is inside an allocator wrapper */
-	const char *colon = strchr(o->id, ':');
-	const char *slash = colon ? strchr(colon, '/') : NULL;
-	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
-		snprintf(wrapper, sizeof(wrapper), " %.*s (on its declaration)",
-			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
+	wrapper_of(o, wrapper, sizeof(wrapper));
 	if (o->dyn_id)
 		stf__xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
 		      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
@@ -317,6 +324,16 @@ int stf__flush_direct(struct stf_xfer *x)
 
 static int is_dyn(const struct stf_obj *o);
 
+/* A block libc allocated that holds a stdio stream (a FILE held in a
+ * void *): streams are re-created on their descriptor when a FILE pointer
+ * reaches them, never carried as bytes, so it is left to the raw check. */
+static int is_libc_stream(struct stf_xfer *x, const struct stf_obj *o)
+{
+	struct stf_stream st;
+	return (o->flags & STF_OBJF_EXTERNAL) && !strncmp(o->id, "libc.so", 7) &&
+	       stf__peer_stream(x->src, o->addr, &st) == 0;
+}
+
 /* The outermost struct or union declared by a system header containing
  * byte off of a value of type (u, t): its offset in *start and its type in
  * *st; 0 if there is none. */
@@ -419,7 +436,7 @@ static void plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, 
 						    STF_OBJF_STREAM)))
 		return;
 	if (!t->unit) {
-		if (!x->pair[k].placed) {
+		if (!x->pair[k].placed && !is_libc_stream(x, t)) {
 			x->pair[k].placed = x->pair[k].needed = 1;
 			work[(*nwork)++] = k;
 		}
@@ -478,7 +495,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 		struct stf_obj *o = &p->objs[i];
 		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
 		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
-		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed) {
+		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&
+		    !is_libc_stream(x, o)) {
 			x->pair[i].placed = x->pair[i].needed = 1;
 			work[nwork++] = i;
 		} else if (o->unit && o->bytes &&
@@ -511,7 +529,8 @@ oom:
 
 /* Where the word v of the source goes; 0, or -1 (problem reported).
  * `where` names the word for the messages. */
-static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const char *where)
+static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const char *where,
+			 const struct stf_obj *holder)
 {
 	const struct stf_peer *src = x->src;
 	char on[256];
@@ -565,16 +584,19 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 			if (stf__reloc(x, v, &nv, NULL) < 0)
 				return -1;
 			if (nv != v) {
-				char path[512];
+				char path[512], wrapper[160] = "";
 				uint32_t lt;
+				if (holder)
+					wrapper_of(holder, wrapper, sizeof(wrapper));
 				snprintf(path, sizeof(path), "%s", stf__obj_name(t, on, sizeof(on)));
 				stf__type_path(t->unit, t->type, elem_off(t, v - t->addr), path,
 					       sizeof(path), &lt);
 				stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer to %s, which is kept "
 				      "at its address for it (pinned) but whose member moves to offset "
 				      "%" PRIu64 " in the new version; keep that member where it is, "
-				      "or give the block holding the pointer a type (STF_ALLOCATOR on "
-				      "its allocator)", where, v, path, nv - t->addr);
+				      "or give the block holding the pointer a type: annotate its "
+				      "allocator%s with STF_ALLOCATOR", where, v, path, nv - t->addr,
+				      wrapper);
 				return -1;
 			}
 			return 0;
@@ -622,7 +644,7 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 	for (uint64_t w = 0; w + 8 <= n; w += 8) {
 		uint64_t v, nv;
 		memcpy(&v, s + w, 8);
-		if (classify_word(x, v, &nv, stf__cur_path(x)) < 0)
+		if (classify_word(x, v, &nv, stf__cur_path(x), NULL) < 0)
 			return -1;
 		memcpy(d + w, &nv, 8);
 	}
@@ -642,7 +664,7 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 			continue;
 		snprintf(where, sizeof(where), "%s: untyped block (%" PRIu64 " bytes, kept at its "
 			 "address): offset %" PRIu64, on, o->size, off);
-		if (classify_word(x, v, &nv, where) < 0)
+		if (classify_word(x, v, &nv, where, o) < 0)
 			return -1;
 		memcpy(d + off, &nv, 8);
 	}
