@@ -344,7 +344,8 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
 			continue;
 		if (f->kind == STF_LEAF_AMBIG) {
-			if (T(f->unit, strip(f->unit, f->type))->flags & STF_TF_SYSTEM) {
+			if ((T(f->unit, strip(f->unit, f->type))->flags & STF_TF_SYSTEM) &&
+			    !(x->obj && x->obj->kind == STF_OBJ_LOCAL)) {
 				/* a library's union: its words classified (untyped.c) */
 				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 				x->leaf_active = 1;

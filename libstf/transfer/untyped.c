@@ -451,7 +451,10 @@ static void plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, 
 }
 
 /* The words of the ambiguous unions of system headers' types in a typed
- * object (libevent's struct event: list links in unions). */
+ * object (libevent's struct event: list links in unions).  Not in the
+ * locals of an update point's function: those are scratch filled before
+ * each use (the struct epoll_event array of an event loop), copied as
+ * they are (transform.c). */
 static int plan_typed(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
@@ -501,7 +504,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 			work[nwork++] = i;
 		} else if (o->unit && o->bytes &&
 			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
-			   (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)) &&
+			   (o->kind == STF_OBJ_STATIC || is_dyn(o)) &&
 			   plan_typed(x, i, work, &nwork) < 0) {
 			goto oom;
 		}
