@@ -113,6 +113,14 @@ std::string name_of (const_tree t, int kind)
 	return kind == STF_K_VOID ? "void" : "";
 }
 
+/* Is struct/union t declared by a system header (<event2/event_struct.h>,
+ * <sys/time.h>)?  Its layout is the library's, not the program's. */
+static bool declared_in_system_header (const_tree t)
+{
+	tree stub = TYPE_STUB_DECL (TYPE_MAIN_VARIANT (t));
+	return stub && DECL_P (stub) && DECL_IN_SYSTEM_HEADER (stub);
+}
+
 bool is_char (const_tree t)
 {
 	const_tree m = TYPE_MAIN_VARIANT (t);
@@ -253,6 +261,8 @@ bool shape_of (tree t, shape &s)
 			s.flags |= STF_TF_AMBIGUOUS;
 		if (s.kind == STF_K_UNION && stf_union_of_functions (t))
 			s.flags |= STF_TF_FUNCTIONS;
+		if (declared_in_system_header (t))
+			s.flags |= STF_TF_SYSTEM;
 		break;
 	case STF_K_FUNCTION:
 		s.target = TREE_TYPE (t);

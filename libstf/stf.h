@@ -69,6 +69,18 @@ void stf__update_point(void);
 			stf__update_point();                    \
 	} while (0)
 
+/*
+ * For a program whose loop is run by a library (libevent, libev): a
+ * descriptor that is readable while an update is pending and the process
+ * should go to its update point, and not readable otherwise.  Register it
+ * with the loop (libevent: event_new(base, stf_update_fd(), EV_READ |
+ * EV_PERSIST, cb, NULL)) and call stf_update_point() from the callback, so
+ * the update does not wait for the loop's next timer.  The same descriptor
+ * in every version of the program (the new version inherits it; do not
+ * close it); -1 with errno if none can be created.
+ */
+int stf_update_fd(void);
+
 /* Non-zero while this process runs as the future or reversed version of an
  * update, from its start until the state transfer is over.  Skip one-time
  * initialization (binding sockets, creating state) when it is set. */

@@ -115,7 +115,8 @@ static const struct flag_name type_flags[] = {
 	{ STF_TF_SIGNED, "signed" }, { STF_TF_BOOL, "bool" }, { STF_TF_CHAR, "char" },
 	{ STF_TF_FLEXIBLE, "flexible" }, { STF_TF_INCOMPLETE, "incomplete" },
 	{ STF_TF_VARIADIC, "variadic" }, { STF_TF_OPAQUE, "opaque" },
-	{ STF_TF_AMBIGUOUS, "ambiguous" }, { STF_TF_FUNCTIONS, "functions" }, { 0, NULL } };
+	{ STF_TF_AMBIGUOUS, "ambiguous" }, { STF_TF_FUNCTIONS, "functions" },
+	{ STF_TF_SYSTEM, "system" }, { 0, NULL } };
 static const struct flag_name qual_flags[] = {
 	{ STF_Q_CONST, "const" }, { STF_Q_VOLATILE, "volatile" }, { 0, NULL } };
 static const struct flag_name member_flags[] = {

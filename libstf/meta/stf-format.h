@@ -141,6 +141,8 @@ enum stf_type_kind {
                                    function (all at offset 0, all 8 bytes):
                                    the value is one function pointer, never
                                    ambiguous */
+#define STF_TF_SYSTEM     0x200u /* STRUCT/UNION: declared by a system header
+                                   (a library's type: <event2/event_struct.h>) */
 
 struct stf_type_rec {
 	uint32_t name;     /* str: tag ("entry" for struct entry), typedef

@@ -36,6 +36,7 @@
 #include "alloc.h"
 #include "ctl.h"
 #include "epoll.h"
+#include "evloop.h"
 #include "fds.h"
 #include "respawn.h"
 #include "signals.h"
@@ -297,7 +298,8 @@ static int env_is_ours(const char *e)
 {
 	static const char *const ours[] = { STF_ENV_CTL "=", STF_ENV_CTL_FD "=", STF_ENV_ROLE "=",
 					    STF_ENV_PAST "=", STF_ENV_ID_BASE "=", STF_ENV_FAULT "=",
-					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=", STF_ENV_AVOID "=", STF_ENV_SHARED "=" };
+					    STF_ENV_SIGNALS "=", STF_ENV_FDS "=", STF_ENV_AVOID "=", STF_ENV_SHARED "=",
+					    STF_ENV_UPDATE_FD "=" };
 
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
 		if (strncmp(e, ours[i], strlen(ours[i])) == 0)
@@ -414,9 +416,10 @@ static void disallow_reading(void)
 static void cmd_spawn(int passed_fd)
 {
 	static char *argv[TTST_MSG_FIELDS + 1];
-	static char *envp[MAX_ENV + 12];
+	static char *envp[MAX_ENV + 14]; /* ours (12 at most) and NULL */
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
 	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192], e_shared[4096];
+	static char e_update_fd[48];
 	static char *e_avoid;  /* computed per spawn: the heap as it is now */
 	int shared_fds[64];
 	size_t nshared = 0;
@@ -486,6 +489,11 @@ static void cmd_spawn(int passed_fd)
 		     "them open across its own exec");
 	else
 		envp[envc++] = e_fds;
+	if (stf__update_fd_get() >= 0) {
+		snprintf(e_update_fd, sizeof e_update_fd, "%s=%d", STF_ENV_UPDATE_FD,
+			 stf__update_fd_get());
+		envp[envc++] = e_update_fd;
+	}
 	if (fault) {
 		snprintf(e_fault, sizeof e_fault, "%s=%s", STF_ENV_FAULT, fault);
 		envp[envc++] = e_fault;
@@ -600,6 +608,7 @@ static void cmd_commit(void)
 	/* Only now: the past version shares the epoll instances and keeps
 	 * them as they were if the update rolls back. */
 	stf__epoll_commit();
+	stf__evloop_commit();
 	/* P's dispositions are its master's: a worker keeps those its
 	 * startup set (tree.h) */
 	if (!stf__tree_parent())
@@ -1015,8 +1024,11 @@ __attribute__((constructor)) static void ctl_init(void)
 	if (r == STF_ROLE_FUTURE)
 		stf__signals_note(getenv(STF_ENV_SIGNALS));
 	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
-	if (r != STF_ROLE_NORMAL)
+	if (r != STF_ROLE_NORMAL) {
 		stf__fds_note(getenv(STF_ENV_FDS), handed ? atoi(handed) : -1);
+		stf__update_fd_note(getenv(STF_ENV_UPDATE_FD));
+	}
+	unsetenv(STF_ENV_UPDATE_FD);
 	if (r != STF_ROLE_NORMAL && getenv(STF_ENV_SHARED))
 		snprintf(shared_buf, sizeof shared_buf, "%s", getenv(STF_ENV_SHARED));
 	shared = shared_buf[0] ? shared_buf : NULL;

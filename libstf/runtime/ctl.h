@@ -34,6 +34,8 @@
 #define STF_ENV_AVOID   "STF_AVOID"
 /* Fault injection, in F and R; read by fault.c. */
 #define STF_ENV_FAULT   "STF_FAULT"
+/* P's stf_update_fd() descriptor, in F and R (inherited). */
+#define STF_ENV_UPDATE_FD "STF_UPDATE_FD"
 
 /*
  * Commands (`cmd=`) the control thread executes, by role:

@@ -30,12 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "fds.h"
 #include "respawn.h"
 #include "stf-format.h"
 #include "update.h"
@@ -62,12 +64,68 @@ static size_t nframes, cap_frames;
 static pid_t excluded[MAX_EXCLUDED];
 static size_t nexcluded;
 
+/* stf_update_fd(): an eventfd readable while an update is pending, for
+ * programs whose loop is run by a library (libevent, libev) to register;
+ * -1 until the program asks for it.  F and R inherit P's (STF_UPDATE_FD),
+ * which the transferred state of such a loop holds. */
+static int update_fd = -1;
+static pthread_mutex_t update_fd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+EXPORT int stf_update_fd(void)
+{
+	pthread_mutex_lock(&update_fd_lock);
+	if (update_fd < 0) {
+		int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (fd >= 0)
+			update_fd = stf__fd_high(fd);
+	}
+	pthread_mutex_unlock(&update_fd_lock);
+	return update_fd;
+}
+
+void stf__update_fd_note(const char *value)
+{
+	char *end;
+	long fd = value ? strtol(value, &end, 10) : -1;
+	if (!value)
+		return;
+	if (*end || fd < 0 || fcntl((int)fd, F_GETFD) < 0) {
+		fprintf(stderr, "libstf: STF_UPDATE_FD=%s is no open descriptor; ignored\n", value);
+		return;
+	}
+	update_fd = (int)fd;
+}
+
+int stf__update_fd_get(void)
+{
+	return update_fd;
+}
+
+/* Readable (an update is pending) or not.  Nothing allocates. */
+static void update_fd_signal(bool pending)
+{
+	uint64_t one = 1, drain;
+	if (update_fd < 0)
+		return;
+	if (pending) {
+		if (write(update_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+			fprintf(stderr, "libstf: cannot signal the update descriptor: %s\n",
+				strerror(errno));
+	} else if (read(update_fd, &drain, sizeof drain) < 0 && errno != EAGAIN) {
+		fprintf(stderr, "libstf: cannot clear the update descriptor: %s\n",
+			strerror(errno));
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Roles.                                                                */
 
 EXPORT void stf__set_role(enum stf_role r)
 {
 	pthread_mutex_lock(&q_lock);
+	/* F at commit: the update inherited from P is over */
+	if (r == STF_ROLE_NORMAL && atomic_load(&role) != STF_ROLE_NORMAL)
+		update_fd_signal(false);
 	atomic_store(&role, r);
 	/* F and R run their startup up to the first update point, which
 	 * must then call into the control code. */
@@ -110,6 +168,8 @@ static void release_locked(void)
 	nframes = 0;
 	generation++;
 	stf__update_pending = atomic_load(&role) != STF_ROLE_NORMAL;
+	if (atomic_load(&role) == STF_ROLE_NORMAL)
+		update_fd_signal(false);
 	pthread_cond_broadcast(&q_cond);
 }
 
@@ -598,6 +658,7 @@ EXPORT int stf__quiesce(unsigned timeout_ms)
 	nframes = 0;
 	last_parked = now_s();  /* no thread to wait for: paused from now */
 	stf__update_pending = 1;
+	update_fd_signal(true);
 	int ret = wait_parked_locked(self, pid, timeout_ms);
 	if (ret < 0) {
 		release_locked();

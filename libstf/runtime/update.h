@@ -54,6 +54,11 @@ void stf__park(struct stf_parked_frame *frame);
 struct stf_unit;
 uint32_t stf__frame_nlocals(const struct stf_unit *unit, unsigned frame);
 
+/* stf_update_fd()'s descriptor: F and R take P's (STF_UPDATE_FD), which
+ * they inherit; -1 if the program never asked for one. */
+void stf__update_fd_note(const char *value);
+int stf__update_fd_get(void);
+
 /* The role of this process, set by ctl.c from the environment at start. */
 void stf__set_role(enum stf_role role);
 

@@ -442,7 +442,10 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	    (ro->kind != STF_OBJ_HEAP && ro->kind != STF_OBJ_MMAP && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;
-		/* a container's typed sub-objects are compared on their own */
+		/* a container's typed sub-objects are compared on their own; an
+		 * untyped block kept at its address has words the transfer
+		 * relocated (functions, libraries, library structs inside program
+		 * structs): those are compared by target */
 		const struct stf_obj *sub = NULL, *subs_end = NULL;
 		if (po->flags & STF_OBJF_CONTAINER) {
 			sub = &d->p->objs[po->first_sub];
@@ -454,10 +457,16 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 					sub++;
 				if (sub < subs_end && sub->addr <= po->addr + i)
 					continue;
-				if (pb[i] != rb[i]) {
-					diff_bytes(d, &untyped, 0, i, pb, rb);
-					break;
+				if (pb[i] == rb[i])
+					continue;
+				uint64_t w = i & ~(uint64_t)7;
+				if (!(ro->addr & 7) && w + 8 <= ro->size &&
+				    ambig_same(d, pb + w, rb + w, 8)) {
+					i = w + 7;
+					continue;
 				}
+				diff_bytes(d, &untyped, 0, i, pb, rb);
+				break;
 			}
 		return;
 	}

@@ -33,6 +33,9 @@ struct pairing {
 	uint8_t scheduled; /* its value is transferred */
 	uint8_t needed;    /* untyped external object reached by a pointer */
 	uint8_t direct;    /* read straight into the destination (stf__flush_direct) */
+	uint8_t placed;    /* an untyped block kept at its address (untyped.c) */
+	uint8_t pinned;    /* a typed heap object an untyped word points into:
+	                      kept at its address with its new type */
 };
 
 struct stf_xfer {
@@ -83,6 +86,10 @@ struct stf_xfer {
 	 * filled (start = address, value = PROT_*) */
 	struct stf_range *protect;
 	size_t nprotect;
+	/* per source object, for pinned ones: the untyped block and offset of
+	 * the first word pointing into it (for the messages) */
+	size_t *pin_from;
+	uint64_t *pin_at;
 };
 
 static inline uint32_t strip(const struct stf_meta_unit *u, uint32_t t)
@@ -125,6 +132,8 @@ enum msg_type {
 	                    output...: re-create a stdio stream, reply M_ADDRS (one) */
 	M_SUB,           /* F -> R: [u64 addr, u64 size, u64 id, u32 slen, u32 tlen,
 	                    site[slen], type[tlen]]...: register sub-objects, reply M_OK */
+	M_PLACE,         /* F -> R: [u64 addr, u64 size, u64 id, u32 len, site[len]]...:
+	                    heap blocks at given addresses, reply M_ADDRS */
 };
 
 #define MSG_MAX 65536u
@@ -144,6 +153,7 @@ struct alloc_req {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
 	int prot;              /* a mapping's protection; -1: a heap block */
+	uint64_t at;           /* a heap block placed at this address; 0: anywhere */
 	uint8_t align_lg;      /* a heap block's alignment (memalign & co.) */
 };
 
@@ -209,7 +219,10 @@ int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);
 const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
 int stf__flush_direct(struct stf_xfer *x);
 int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen);
-int stf__scan_untyped(struct stf_xfer *x);
+int stf__plan_untyped(struct stf_xfer *x);
+int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
+int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
+
 
 /* wire.c */
 int stf__msg_recv(int fd, uint32_t *type, void *buf, uint32_t *len);

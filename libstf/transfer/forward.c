@@ -11,6 +11,7 @@
 #include "callbacks.h"
 #include "engine.h"
 #include "epoll.h"
+#include "evloop.h"
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
@@ -40,6 +41,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	memset(rep, 0, sizeof(*rep));
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
+	stf__evloop_measure();
 	if (stf__peer_open(&src, past_pid, past_root,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
 			   rep->error, sizeof(rep->error)) < 0 ||
@@ -64,7 +66,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
 	if (stf__xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && stf__schedule(&x) == 0 &&
-	    stf__transform_all(&x) == 0 &&
+	    stf__transform_all(&x) == 0 && stf__evloop_plan(&x) == 0 &&
 	    stf__apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0 &&
 	    stf__epoll_plan(epoll_relocate, &x, &rep->epoll, rep->error,
 			    sizeof(rep->error)) == 0) {

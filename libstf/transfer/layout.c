@@ -169,6 +169,16 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 			}
 			return;
 		}
+		/* every member a function pointer: one function pointer */
+		if ((t->flags & STF_TF_FUNCTIONS) && t->size == 8 && t->nmembers) {
+			uint32_t mt = stf_meta_strip_typedefs(u, u->members[t->members].type);
+			if (mt < u->ntypes && u->types[mt].kind == STF_K_POINTER) {
+				l.kind = STF_LEAF_PTR;
+				l.type = u->types[mt].target;
+				leaf_push(b, &l);
+				return;
+			}
+		}
 		if (t->flags & STF_TF_AMBIGUOUS)
 			l.kind = STF_LEAF_AMBIG;
 		leaf_push(b, &l);

@@ -194,15 +194,15 @@ int stf__load_maps(struct stf_peer *p)
 	}
 	/* first pass: record mappings; the bias comes from the offset-0 one */
 	for (char *line = buf, *nl; *line; line = nl + 1) {
-		unsigned long start, end, off;
+		unsigned long start, end, off, dmaj, dmin, ino;
 		char perms[8];
 		int pos = 0;
 		nl = strchr(line, '\n');
 		if (!nl)
 			break;
 		*nl = 0;
-		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %n", &start, &end, perms, &off,
-			   &pos) < 4 || !pos)
+		if (sscanf(line, "%lx-%lx %7s %lx %lx:%lx %lu %n", &start, &end, perms, &off,
+			   &dmaj, &dmin, &ino, &pos) < 7 || !pos)
 			continue;
 		if (!strcmp(line + pos, "[stack]")) {
 			p->stack_start = start;
@@ -228,6 +228,8 @@ int stf__load_maps(struct stf_peer *p)
 		l->start = start;
 		l->end = end;
 		l->path = stf__arena_strdup(p->arena, line + pos);
+		l->dev = dmaj << 20 | dmin;
+		l->ino = ino;
 		l->bias = off ? 0 : start; /* offset 0: the library's base */
 	}
 	stf__raw_free(buf);
@@ -322,6 +324,20 @@ int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
 		return 0;
 	}
 	return -1;
+}
+
+uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,
+			      uint64_t addr)
+{
+	const struct stf_range *r = stf__peer_image_find(src, addr);
+	if (!r)
+		return 0;
+	const struct stf_peer_lib *l = &src->libs[r->value];
+	for (size_t i = 0; i < dst->nlibs; i++)
+		if (dst->libs[i].ino == l->ino && dst->libs[i].dev == l->dev &&
+		    !strcmp(dst->libs[i].path, l->path))
+			return addr - l->bias + dst->libs[i].bias;
+	return 0;
 }
 
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr)

@@ -43,14 +43,19 @@ static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t 
 	size_t i = 0;
 	while (i < n) {
 		size_t pos = 0, first = i;
-		int mapping = req[first].prot >= 0;
-		size_t hs = mapping ? 24 : 20;
-		for (; i < n && (req[i].prot >= 0) == mapping; i++) {
+		int mapping = req[first].prot >= 0, placed = req[first].at != 0;
+		size_t hs = mapping ? 24 : placed ? 28 : 20;
+		for (; i < n && (req[i].prot >= 0) == mapping && (req[i].at != 0) == placed; i++) {
 			uint32_t sl = (uint32_t)strlen(req[i].site);
+			size_t q = pos;
 			if (pos + hs + sl > MSG_MAX)
 				break;
-			memcpy(buf + pos, &req[i].size, 8);
-			memcpy(buf + pos + 8, &req[i].id, 8);
+			if (placed) {
+				memcpy(buf + q, &req[i].at, 8);
+				q += 8;
+			}
+			memcpy(buf + q, &req[i].size, 8);
+			memcpy(buf + q + 8, &req[i].id, 8);
 			if (mapping) {
 				uint32_t prot = (uint32_t)req[i].prot;
 				memcpy(buf + pos + 16, &prot, 4);
@@ -64,7 +69,8 @@ static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t 
 			return -1;
 		}
 		uint32_t type, len;
-		if (stf__msg_send(x->conn, mapping ? M_MMAP : M_ALLOC, buf, (uint32_t)pos) < 0 ||
+		if (stf__msg_send(x->conn, mapping ? M_MMAP : placed ? M_PLACE : M_ALLOC, buf,
+				  (uint32_t)pos) < 0 ||
 		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
 			stf__xfail(x, "backward transfer: connection to the reversed version lost "
 			      "while allocating objects: %s", strerror(errno));
@@ -136,6 +142,29 @@ const char *stf__site_dst_id(struct stf_xfer *x, const char *id)
 		return id;
 	snprintf(out, len, "%.*s%s%s", (int)(slash + 1 - id), id, ren, hash);
 	return out;
+}
+
+/* stf__alloc_at refused a block at its old address (errno). */
+static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
+{
+	const struct stf_obj *o = &x->src->objs[req->src];
+	char on[256], from[256];
+	int err = errno;
+	stf__obj_name(o, on, sizeof(on));
+	if (!x->pair[req->src].pinned) {
+		stf__xfail(x, "%s: untyped block of %" PRIu64 " bytes cannot be created at its "
+		      "address 0x%" PRIx64 " in the %s version: %s", on, req->size, req->at,
+		      x->dir == STF_FORWARD ? "new" : "reversed", strerror(err));
+		return;
+	}
+	size_t f = x->pin_from[req->src];
+	stf__obj_name(&x->src->objs[f], from, sizeof(from));
+	stf__xfail(x, "%s: offset %" PRIu64 " of untyped block %s points into it, so it "
+	      "keeps its address (0x%" PRIx64 ", pinned), but with its new type it takes "
+	      "%" PRIu64 " bytes instead of %" PRIu64 " and %s; keep the size of its type, or "
+	      "give the block holding the pointer a type (STF_ALLOCATOR on its allocator)",
+	      on, x->pin_at[req->src], from, req->at, req->size, o->size,
+	      err == EEXIST ? "overlaps another object kept at its address" : strerror(err));
 }
 
 static int schedule_dynamic(struct stf_xfer *x)
@@ -241,6 +270,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 		req[n].size = du ? stf__dst_size(o, du, dt) : o->size;
 		req[n].prot = prot;
 		req[n].align_lg = o->align_lg;
+		/* untyped blocks and what they point into keep their address */
+		req[n].at = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
 		if (prot >= 0) { /* whole pages */
 			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
 			if (x->dir == STF_BACKWARD)
@@ -257,6 +288,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			req[n].size = 64;
 			req[n].unit = NULL;
 			req[n].prot = -1;
+			req[n].at = 0;
 			n++;
 		}
 	}
@@ -277,7 +309,14 @@ static int schedule_dynamic(struct stf_xfer *x)
 				stf__xfail(x, "allocation site %s unknown in this process", req[k].site);
 				goto out;
 			}
-			if (req[k].prot < 0) {
+			if (req[k].at) {
+				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_at(req[k].at, req[k].size,
+									     site, req[k].id);
+				if (!addrs[k]) {
+					placement_failed(x, &req[k]);
+					goto out;
+				}
+			} else if (req[k].prot < 0) {
 				/* malloc(0) made a block of size 0: so does this */
 				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
 					req[k].size, req[k].align_lg ? (size_t)1 << req[k].align_lg : 0,
@@ -462,6 +501,8 @@ int stf__schedule(struct stf_xfer *x)
 		x->pair[i].scheduled = 0;
 		x->pair[i].needed = 0;
 		x->pair[i].direct = 0;
+		x->pair[i].placed = 0;
+		x->pair[i].pinned = 0;
 	}
 	x->img_cap = 0;
 	x->img = NULL;
@@ -516,7 +557,7 @@ int stf__schedule(struct stf_xfer *x)
 		else
 			x->rep->static_objects++;
 	}
-	if (stf__scan_untyped(x) < 0 || schedule_dynamic(x) < 0)
+	if (stf__plan_untyped(x) < 0 || schedule_dynamic(x) < 0)
 		return -1;
 	return stf__place_subs(x);
 }

@@ -706,6 +706,12 @@ static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
 	       !(next->unit && type_starts(next->unit, next->type, h, 0));
 }
 
+static int is_function(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = strip(u, t);
+	return t < u->ntypes && T(u, t)->kind == STF_K_FUNCTION;
+}
+
 int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
 {
 	const struct stf_range *r;
@@ -752,6 +758,15 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		return reloc_symbol(x, v, out);
 	if (v == r->start && end_of_previous(x, r, pe))
 		r--;
+	if (pe && pe->unit && x->src->objs[r->value].kind != STF_OBJ_FUNC &&
+	    is_function(pe->unit, pe->type)) {
+		char on[256];
+		stf__xfail(x, "%s: function pointer holding 0x%" PRIx64 ", which is no function of "
+		      "the old version (it points into %s); if it holds something else, "
+		      "annotate it with STF_IXFER or register a callback", stf__cur_path(x), v,
+		      stf__obj_name(&x->src->objs[r->value], on, sizeof(on)));
+		return -1;
+	}
 	const struct pairing *p = &x->pair[r->value];
 	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */

@@ -76,6 +76,7 @@ struct stf_obj {
 struct stf_peer_lib {
 	uint64_t start, end;  /* one executable-or-data mapping of the library */
 	uint64_t bias;        /* load bias of the library */
+	uint64_t dev, ino;    /* the file mapped (same file: same place) */
 	const char *path;
 };
 
@@ -228,6 +229,11 @@ int stf__arg_ref_same(const struct stf_arg_ref *a, const struct stf_arg_ref *b);
 /* Load the peer's command line and environment now (a past version that
  * rewrote them for its title makes every later reference positional). */
 void stf__peer_args_load(struct stf_peer *p);
+/* Address addr of src's image (a library, the executable) at the same
+ * place of the same file (device and inode) in dst; 0 if dst does not map
+ * that file. */
+uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,
+			      uint64_t addr);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 

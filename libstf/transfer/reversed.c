@@ -62,21 +62,24 @@ static int served_protect_add(uint64_t addr, uint64_t size, int prot)
 	return 0;
 }
 
-/* M_ALLOC (heap blocks) or M_MMAP (mappings, `mapping` set). */
-static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, char *err,
-		       size_t errlen)
+/* M_ALLOC (heap blocks), M_MMAP (mappings, `mapping` set) or M_PLACE
+ * (heap blocks at given addresses, `placed` set). */
+static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, int placed,
+		       char *err, size_t errlen)
 {
 	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
-	size_t n = 0, pos = 0, hs = mapping ? 24 : 20;
+	size_t n = 0, pos = 0, hs = mapping ? 24 : placed ? 28 : 20;
 	char site[512];
 	uint32_t sitenum = 0;
 	while (pos < len) {
-		uint64_t size, id;
+		uint64_t size, id, at = 0;
 		uint32_t sl, prot = 0;
 		if (len - pos < hs)
 			goto bad;
-		memcpy(&size, p + pos, 8);
-		memcpy(&id, p + pos + 8, 8);
+		if (placed)
+			memcpy(&at, p + pos, 8);
+		memcpy(&size, p + pos + (placed ? 8 : 0), 8);
+		memcpy(&id, p + pos + (placed ? 16 : 8), 8);
 		if (mapping)
 			memcpy(&prot, p + pos + 16, 4);
 		memcpy(&sl, p + pos + hs - 4, 4);
@@ -95,7 +98,14 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, ch
 			return -1;
 		}
 		void *obj = mapping ? stf__mmap_with(size, PROT_READ | PROT_WRITE, sitenum, id) :
+			    placed ? stf__alloc_at(at, size, sitenum, id) :
 			    stf__alloc_with(size, sitenum, id);
+		if (!obj && placed) {
+			snprintf(err, errlen, "cannot create the block of %" PRIu64 " bytes of %.200s "
+				 "at its address 0x%" PRIx64 ": %s", size, site, at, strerror(errno));
+			stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+			return -1;
+		}
 		if (!obj || served_add((uint64_t)(uintptr_t)obj, size) < 0 ||
 		    (mapping && prot != (PROT_READ | PROT_WRITE) &&
 		     served_protect_add((uint64_t)(uintptr_t)obj, size, (int)prot) < 0)) {
@@ -207,9 +217,10 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			break;
 		}
 		case M_ALLOC:
-		case M_MMAP: {
+		case M_MMAP:
+		case M_PLACE: {
 			size_t before = served.n;
-			if (serve_alloc(conn, buf, len, type == M_MMAP, rep->error,
+			if (serve_alloc(conn, buf, len, type == M_MMAP, type == M_PLACE, rep->error,
 					sizeof(rep->error)) < 0)
 				return -1;
 			rep->dynamic_objects += served.n - before;

@@ -344,6 +344,17 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
 			continue;
 		if (f->kind == STF_LEAF_AMBIG) {
+			if ((T(f->unit, strip(f->unit, f->type))->flags & STF_TF_SYSTEM) &&
+			    !(x->obj && x->obj->kind == STF_OBJ_LOCAL)) {
+				/* a library's union: its words classified (untyped.c) */
+				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
+				x->leaf_active = 1;
+				int r = stf__conservative_words(x, s + f->off, d + f->off, f->size);
+				x->leaf_active = 0;
+				if (r < 0)
+					return -1;
+				continue;
+			}
 			if (union_holds_pointer(x, f->unit, f->type, s + f->off)) {
 				char tn[128];
 				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
@@ -796,6 +807,13 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 			return xform_struct(x, su, st, s, du, dt, d, st, depth);
 		break;
 	case STF_K_UNION:
+		if (S->kind == STF_K_UNION && (S->flags & D->flags & STF_TF_FUNCTIONS) &&
+		    S->size == 8 && D->size == 8) {
+			/* one function pointer (its members may have changed) */
+			const struct stf_layout *l = stf__layout(x->layouts, su, st);
+			struct pointee pe = { su, l && l->n == 1 ? l->leaves[0].type : STF_NONE, NULL, 0 };
+			return stf__reloc_into(x, s, d, &pe);
+		}
 		if (S->kind == STF_K_UNION) {
 			if ((S->flags & STF_TF_AMBIGUOUS) && union_holds_pointer(x, su, st, s)) {
 				stf__xfail(x, "%s: ambiguous %s holds a non-NULL value; annotate it with "

@@ -113,6 +113,18 @@ static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf,
 	return -1;
 }
 
+/* " xalloc (on its declaration)" for a block of a site inside an
+ * allocator wrapper ("file.c:func/return#n"), else "". */
+static void wrapper_of(const struct stf_obj *o, char *buf, size_t len)
+{
+	const char *colon = strchr(o->id, ':');
+	const char *slash = colon ? strchr(colon, '/') : NULL;
+	*buf = 0;
+	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
+		snprintf(buf, len, " %.*s (on its declaration)",
+			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
+}
+
 /*
  * An object copied as raw bytes (no type says where its pointers are):
  * a word holding an address of the source's image or of one of its
@@ -155,12 +167,7 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 		      o->size, o->nsubs, off, v, what);
 		return -1;
 	}
-	/* a site "file.c:func/return#n" is inside an allocator wrapper */
-	const char *colon = strchr(o->id, ':');
-	const char *slash = colon ? strchr(colon, '/') : NULL;
-	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
-		snprintf(wrapper, sizeof(wrapper), " %.*s (on its declaration)",
-			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
+	wrapper_of(o, wrapper, sizeof(wrapper));
 	if (o->dyn_id)
 		stf__xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
 		      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
@@ -311,19 +318,380 @@ int stf__flush_direct(struct stf_xfer *x)
 	return 0;
 }
 
-/* Untyped objects of uninstrumented code are transferred only when typed
- * state points into them (see stf__peer_infer_types). */
-int stf__scan_untyped(struct stf_xfer *x)
+/* ------------------------------------------------------------------ */
+/* Untyped blocks kept at their address, words classified.             */
+
+/*
+ * An untyped heap block (no type says where its pointers are: blocks of
+ * uninstrumented libraries such as libevent's event_base, untyped sites)
+ * is created in the destination at the address it has in the source
+ * (stf__alloc_at) and its 8-byte words are classified, never rewritten on
+ * a guess (DESIGN.md, "Beyond typed memory"; ttst(7), UNTYPED MEMORY):
+ *   - into an untyped block: kept (that block keeps its address too);
+ *   - into a function or static of the executable: relocated (function
+ *     ID, member path);
+ *   - into a shared library: the same place of the same file;
+ *   - into a typed heap object: that object is pinned (kept at its
+ *     address with its new type), except inside a struct or union declared
+ *     by a system header (a library's type: `struct event` embedded in a
+ *     program struct), which the library handed out and whose layout does
+ *     not change: relocated to the same place of that sub-object;
+ *   - anything else (integers, freed or unmapped memory): kept and
+ *     counted; it must not come to point into a live object of the
+ *     destination.
+ * The same classification applies to the words of an ambiguous union of a
+ * system header's type (which the program cannot annotate).
+ */
+
+static int is_dyn(const struct stf_obj *o);
+
+/* A block libc allocated that holds a stdio stream (a FILE held in a
+ * void *): streams are re-created on their descriptor when a FILE pointer
+ * reaches them, never carried as bytes, so it is left to the raw check. */
+static int is_libc_stream(struct stf_xfer *x, const struct stf_obj *o)
 {
-	uint8_t *reached = stf__raw_malloc(x->src->nobjs + 1);
-	if (!reached || stf__peer_infer_types(x->src, x->layouts, reached) < 0) {
-		stf__raw_free(reached);
-		stf__xfail(x, "out of memory");
+	struct stf_stream st;
+	return (o->flags & STF_OBJF_EXTERNAL) && !strncmp(o->id, "libc.so", 7) &&
+	       stf__peer_stream(x->src, o->addr, &st) == 0;
+}
+
+/* The outermost struct or union declared by a system header containing
+ * byte off of a value of type (u, t): its offset in *start and its type in
+ * *st; 0 if there is none. */
+static int system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
+			    uint64_t *start, uint32_t *st)
+{
+	uint64_t base = 0;
+	for (int depth = 0; depth < 64; depth++) {
+		t = strip(u, t);
+		if (t >= u->ntypes)
+			return 0;
+		const struct stf_type_rec *R = T(u, t);
+		if ((R->kind == STF_K_STRUCT || R->kind == STF_K_UNION) &&
+		    (R->flags & STF_TF_SYSTEM)) {
+			*start = base;
+			*st = t;
+			return 1;
+		}
+		if (R->kind == STF_K_ARRAY) {
+			uint32_t et = strip(u, R->target);
+			uint64_t esz = et < u->ntypes ? T(u, et)->size : 0;
+			if (!esz)
+				return 0;
+			base += off / esz * esz;
+			off %= esz;
+			t = et;
+			continue;
+		}
+		if (R->kind != STF_K_STRUCT)
+			return 0;
+		const struct stf_member_rec *m = NULL;
+		for (uint32_t i = 0; i < R->nmembers && !m; i++) {
+			const struct stf_member_rec *c = &u->members[R->members + i];
+			uint32_t ct = strip(u, c->type);
+			if (!c->bit_size && ct < u->ntypes && (uint64_t)c->offset <= off &&
+			    off - c->offset < T(u, ct)->size)
+				m = c;
+		}
+		if (!m)
+			return 0;
+		base += m->offset;
+		off -= m->offset;
+		t = m->type;
+	}
+	return 0;
+}
+
+/* Does a value of structural hash `hash` start at off in (u, t)? */
+static int hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64_t hash,
+		   int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 64)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (!off && R->hash == hash)
+		return 1;
+	if (R->kind == STF_K_ARRAY) {
+		uint32_t et = strip(u, R->target);
+		uint64_t esz = et < u->ntypes ? T(u, et)->size : 0;
+		return esz && hash_at(u, et, off % esz, hash, depth + 1);
+	}
+	if (R->kind != STF_K_STRUCT)
+		return 0;
+	for (uint32_t i = 0; i < R->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[R->members + i];
+		uint32_t mt = strip(u, m->type);
+		if (!m->bit_size && mt < u->ntypes && (uint64_t)m->offset <= off &&
+		    off - m->offset < T(u, mt)->size &&
+		    hash_at(u, mt, off - m->offset, hash, depth + 1))
+			return 1;
+	}
+	return 0;
+}
+
+/* A typed object's offset as an offset into its element type. */
+static uint64_t elem_off(const struct stf_obj *o, uint64_t off)
+{
+	uint32_t t = strip(o->unit, o->type);
+	uint64_t esz = t < o->unit->ntypes ? T(o->unit, t)->size : 0;
+	return is_dyn(o) && esz && o->size > esz ? off % esz : off;
+}
+
+/* Planning: mark what a word of source object `from` (at offset `at`)
+ * needs: an untyped block to place (pushed on work), a typed object to
+ * pin. */
+static void plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
+		      size_t *nwork)
+{
+	uint64_t start;
+	uint32_t st;
+	if (!v || stf__not_a_pointer(v))
+		return;
+	const struct stf_range *r = stf__index_find(&x->src->index, v, 0);
+	if (!r)
+		return;
+	size_t k = r->value;
+	const struct stf_obj *t = &x->src->objs[k];
+	if (t->kind != STF_OBJ_HEAP || (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN |
+						    STF_OBJF_STREAM)))
+		return;
+	if (!t->unit) {
+		if (!x->pair[k].placed && !is_libc_stream(x, t)) {
+			x->pair[k].placed = x->pair[k].needed = 1;
+			work[(*nwork)++] = k;
+		}
+		return;
+	}
+	if (system_subobject(t->unit, t->type, elem_off(t, v - t->addr), &start, &st) ||
+	    x->pair[k].pinned)
+		return;
+	x->pair[k].pinned = 1;
+	x->pin_from[k] = from;
+	x->pin_at[k] = at;
+}
+
+/* The words of the ambiguous unions of system headers' types in a typed
+ * object (libevent's struct event: list links in unions).  Not in the
+ * locals of an update point's function: those are scratch filled before
+ * each use (the struct epoll_event array of an event loop), copied as
+ * they are (transform.c). */
+static int plan_typed(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	const struct stf_layout *l = stf__layout(x->layouts, o->unit, o->type);
+	if (!l)
+		return -1;
+	if (!l->nptrs || !l->size)
+		return 0;
+	uint64_t count = is_dyn(o) && o->size >= l->size ? o->size / l->size : 1;
+	for (size_t k = 0; k < l->n; k++) {
+		const struct stf_leaf *f = &l->leaves[k];
+		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
+		if (ut >= f->unit->ntypes || !(T(f->unit, ut)->flags & STF_TF_SYSTEM))
+			continue;
+		for (uint64_t e = 0; e < count; e++)
+			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
+				uint64_t v, at = e * l->size + f->off + w;
+				memcpy(&v, o->bytes + at, 8);
+				plan_word(x, v, i, at, work, nwork);
+			}
+	}
+	return 0;
+}
+
+int stf__plan_untyped(struct stf_xfer *x)
+{
+	struct stf_peer *p = x->src;
+	uint8_t *reached = stf__raw_malloc(p->nobjs + 1);
+	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
+	x->pin_from = stf__arena_alloc(x->arena, (p->nobjs + 1) * sizeof(*x->pin_from));
+	x->pin_at = stf__arena_alloc(x->arena, (p->nobjs + 1) * sizeof(*x->pin_at));
+	if (!reached || !work || !x->pin_from || !x->pin_at ||
+	    stf__peer_infer_types(p, x->layouts, reached) < 0)
+		goto oom;
+	/* roots: untyped blocks transferred anyway (untyped sites of the
+	 * program) or reached by typed pointers (blocks of libraries), and
+	 * the ambiguous unions of library types */
+	for (size_t i = 0; i < p->nobjs; i++)
+		x->pair[i].needed = reached[i];
+	for (size_t i = 0; i < p->nobjs; i++) {
+		struct stf_obj *o = &p->objs[i];
+		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
+		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
+		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&
+		    !is_libc_stream(x, o)) {
+			x->pair[i].placed = x->pair[i].needed = 1;
+			work[nwork++] = i;
+		} else if (o->unit && o->bytes &&
+			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
+			   (o->kind == STF_OBJ_STATIC || is_dyn(o)) &&
+			   plan_typed(x, i, work, &nwork) < 0) {
+			goto oom;
+		}
+	}
+	while (nwork) {
+		size_t i = work[--nwork];
+		const struct stf_obj *o = &p->objs[i];
+		if (!o->bytes)
+			continue;
+		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+			uint64_t v;
+			memcpy(&v, o->bytes + off, 8);
+			plan_word(x, v, i, off, work, &nwork);
+		}
+	}
+	stf__raw_free(reached);
+	stf__raw_free(work);
+	return 0;
+oom:
+	stf__raw_free(reached);
+	stf__raw_free(work);
+	stf__xfail(x, "out of memory");
+	return -1;
+}
+
+/* Where the word v of the source goes; 0, or -1 (problem reported).
+ * `where` names the word for the messages. */
+static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const char *where,
+			 const struct stf_obj *holder)
+{
+	const struct stf_peer *src = x->src;
+	char on[256];
+	uint64_t start;
+	uint32_t st;
+
+	*out = v;
+	if (!v)
+		return 0;
+	if (stf__not_a_pointer(v)) {
+		x->rep->integers++;
+		return 0;
+	}
+	const struct stf_range *r = stf__index_find(&src->index, v, 0);
+	const struct stf_obj *t = r ? &src->objs[r->value] : NULL;
+	if (t && (t->kind == STF_OBJ_FUNC || t->kind == STF_OBJ_STATIC ||
+		  t->kind == STF_OBJ_CONST || t->kind == STF_OBJ_STRING)) {
+		/* the executable's: by function ID, member path, literal */
+		x->rep->pointers++;
+		return stf__reloc(x, v, out, NULL) < 0 ? -1 : 0;
+	}
+	if (t && t->kind == STF_OBJ_HEAP && !(t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN))) {
+		const struct pairing *pr = &x->pair[r->value];
+		if (pr->placed)
+			return 0; /* the same address */
+		if (t->unit && pr->dst >= 0 && !pr->pinned &&
+		    system_subobject(t->unit, t->type, elem_off(t, v - t->addr), &start, &st)) {
+			/* the library's struct inside a program struct: the same
+			 * place of the same sub-object, whose type must not change */
+			uint64_t off = elem_off(t, v - t->addr), sub = v - (off - start), nsub;
+			struct pointee pe = { t->unit, st, NULL, 0 };
+			const struct stf_obj *d = &x->dst->objs[pr->dst];
+			x->rep->pointers++;
+			if (stf__reloc(x, sub, &nsub, &pe) < 0)
+				return -1;
+			if (!d->unit || !hash_at(d->unit, d->type, elem_off(d, nsub - d->addr),
+						  T(t->unit, st)->hash, 0)) {
+				char tn[256];
+				stf__xfail(x, "%s: points into %s inside %s, a type of a system "
+				      "header that the new version changed; the library's state "
+				      "cannot follow it", where,
+				      stf__type_str(t->unit, st, tn, sizeof(tn)),
+				      stf__obj_name(t, on, sizeof(on)));
+				return -1;
+			}
+			*out = nsub + (off - start);
+			return 0;
+		}
+		if (pr->pinned) {
+			uint64_t nv;
+			if (stf__reloc(x, v, &nv, NULL) < 0)
+				return -1;
+			if (nv != v) {
+				char path[512], wrapper[160] = "";
+				uint32_t lt;
+				if (holder)
+					wrapper_of(holder, wrapper, sizeof(wrapper));
+				snprintf(path, sizeof(path), "%s", stf__obj_name(t, on, sizeof(on)));
+				stf__type_path(t->unit, t->type, elem_off(t, v - t->addr), path,
+					       sizeof(path), &lt);
+				stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer to %s, which is kept "
+				      "at its address for it (pinned) but whose member moves to offset "
+				      "%" PRIu64 " in the new version; keep that member where it is, "
+				      "or give the block holding the pointer a type: annotate its "
+				      "allocator%s with STF_ALLOCATOR", where, v, path, nv - t->addr,
+				      wrapper);
+				return -1;
+			}
+			return 0;
+		}
+		if (pr->dst < 0) {
+			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s, which has no "
+			      "counterpart in the new version", where, v,
+			      stf__obj_name(t, on, sizeof(on)));
+			return -1;
+		}
+	}
+	if (!t) {
+		const struct stf_range *img = stf__peer_image_find(src, v);
+		if (img) {
+			const char *lib = src->libs[img->value].path;
+			*out = stf__peer_same_place(src, x->dst, v);
+			if (*out) {
+				x->rep->pointers++;
+				return 0;
+			}
+			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s at offset 0x%" PRIx64
+			      " where no function or static object of the program is, and the "
+			      "new version does not map that file", where, v, lib,
+			      v - src->libs[img->value].bias);
+			return -1;
+		}
+	}
+	/* an integer, freed or unmapped memory, another process's stack:
+	 * kept, and it must not come to mean an object of the destination */
+	*out = v;
+	x->rep->integers++;
+	const struct stf_obj *alias = stf__peer_find(x->dst, v);
+	if (alias && alias->addr + alias->size > v && !(alias->flags & STF_OBJF_INTERNAL) &&
+	    alias->kind != STF_OBJ_FUNC && alias->kind != STF_OBJ_CONST && alias->kind != STF_OBJ_STRING) {
+		stf__xfail(x, "%s holds 0x%" PRIx64 ", which points to nothing of the old version "
+		      "but into %s of the new one; register a callback for it", where, v,
+		      stf__obj_name(alias, on, sizeof(on)));
 		return -1;
 	}
-	for (size_t i = 0; i < x->src->nobjs; i++)
-		x->pair[i].needed = reached[i];
-	stf__raw_free(reached);
+	return 0;
+}
+
+int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n)
+{
+	for (uint64_t w = 0; w + 8 <= n; w += 8) {
+		uint64_t v, nv;
+		memcpy(&v, s + w, 8);
+		if (classify_word(x, v, &nv, stf__cur_path(x), NULL) < 0)
+			return -1;
+		memcpy(d + w, &nv, 8);
+	}
+	return 0;
+}
+
+int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	char on[256], where[400];
+	memcpy(d, s, o->size);
+	stf__obj_name(o, on, sizeof(on));
+	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+		uint64_t v, nv;
+		memcpy(&v, s + off, 8);
+		if (!v || (stf__not_a_pointer(v) && ++x->rep->integers))
+			continue;
+		snprintf(where, sizeof(where), "%s: untyped block (%" PRIu64 " bytes, kept at its "
+			 "address): offset %" PRIu64, on, o->size, off);
+		if (classify_word(x, v, &nv, where, o) < 0)
+			return -1;
+		memcpy(d + off, &nv, 8);
+	}
 	return 0;
 }
 

@@ -311,6 +311,8 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		if (r <= 0)
 			return r;
 	}
+	if (x->pair[i].placed && !so->unit)
+		return stf__xfer_placed(x, i, s, d);
 	if (!so->unit || !dobj->unit || (so->flags & STF_OBJF_IXFER)) {
 		if (!(so->flags & STF_OBJF_IXFER) && stf__check_raw(x, so) < 0)
 			return -1;

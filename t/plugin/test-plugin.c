@@ -475,6 +475,10 @@ START_TEST(types_annotations)
 	const struct stf_type_rec *mx = bare(u, object(em, "mixed_v", &u)->type);
 	ck_assert_int_ne(mx->flags & STF_TF_AMBIGUOUS, 0);
 	ck_assert_int_eq(mx->flags & STF_TF_FUNCTIONS, 0);
+	/* a struct of a system header is flagged, the program's own are not */
+	ck_assert_int_ne(bare(u, object(em, "system_v", &u)->type)->flags & STF_TF_SYSTEM, 0);
+	ck_assert_int_eq(cb->flags & STF_TF_SYSTEM, 0);
+	ck_assert_int_eq(holder->flags & STF_TF_SYSTEM, 0);
 	elfmeta_close(em);
 }
 END_TEST

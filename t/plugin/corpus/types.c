@@ -4,6 +4,8 @@
 #ifndef __STF_PLUGIN__
 #error "stf.so must predefine __STF_PLUGIN__"
 #endif
+#include <sys/time.h>
+
 #include "types.h"
 
 struct fwd;
@@ -21,6 +23,7 @@ named_t named_v;
 struct opaque_s opaque_v;
 union callbacks callbacks_v;
 union mixed_callbacks mixed_v;
+struct timeval system_v; /* a library's type (STF_TF_SYSTEM) */
 struct annotated annotated_v;
 bool bool_v;
 char char_v;

@@ -28,6 +28,12 @@ struct conn {
 };
 
 static int values[64];
+/* the newest connection: a typed pointer that gives the connection
+ * blocks (their allocation site stores into epoll_data.ptr, a void *)
+ * their type, so they move in the new version and the registrations
+ * pointing to them are relocated (untyped, they would keep their
+ * address) */
+static struct conn *newest;
 
 static void reply(struct conn *c, const char *req)
 {
@@ -55,6 +61,8 @@ static void serve(int ep, struct conn *c)
 	if (n <= 0) {
 		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
+		if (newest == c)
+			newest = NULL;
 		free(c);
 		return;
 	}
@@ -101,12 +109,14 @@ int main(int argc, char **argv)
 			struct conn *c = calloc(1, sizeof *c);
 			if (!c)
 				continue;
+			newest = c;
 			c->fd = accept(lfd, NULL, NULL);
 			ev.events = EPOLLIN;
 			ev.data.ptr = c;
 			if (c->fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
 				if (c->fd >= 0)
 					close(c->fd);
+				newest = NULL;
 				free(c);
 			}
 		}

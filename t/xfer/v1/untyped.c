@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Blocks allocated through an allocator wrapper that nobody annotated
  * with STF_ALLOCATOR: their allocation site has no type, and reached
- * through void pointers only, nothing gives them one.  They travel as
- * raw bytes - right for text and numbers (argv[1] = text), refused when
- * they hold a function pointer (funcptr) or a heap pointer (heapptr),
- * which would still point into the old process.  So are the bytes past
- * the last whole element of a typed block (tail). */
+ * through void pointers only, nothing gives them one.  They keep their
+ * address and their words are classified: text and numbers (argv[1] =
+ * text) stay, a function pointer (funcptr) is relocated by function ID, a
+ * pointer to another untyped block (heapptr) stays.  The bytes past the
+ * last whole element of a typed block (tail) holding a pointer are
+ * refused. */
 #include "xt.h"
 
 struct record {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* See v1/untyped.c: only the text case commits; its bytes arrive as they
- * were. */
+/* See v1/untyped.c: the text, funcptr and heapptr cases commit (the
+ * blocks keep their address, a function pointer in one is relocated by
+ * function ID); the tail case rolls back. */
 #include "xt.h"
 
 struct record {
@@ -63,14 +64,29 @@ static void init_default(void)
 	init(what);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		what = argv[1];
 	XT_V2_RECEIVE(init_default);
-	const struct record *r = block;
-	CHECK(r != NULL);
-	if (r) {
-		CHECK(!strcmp(r->name, "hello, world"));
-		CHECK(r->count[0] == 1 && r->count[1] == -2 && r->count[2] == 4096 + 7);
+	if (!strcmp(what, "funcptr")) {
+		/* kept at its address, the function relocated by its ID */
+		int (**fp)(int) = block;
+		CHECK(fp != NULL && fp[0] == NULL && fp[1] == twice && fp[1](21) == 42);
+	} else if (!strcmp(what, "heapptr")) {
+		/* both blocks kept at their address */
+		void **p = block;
+		CHECK(p != NULL && p[0] == NULL && p[1] == NULL && p[2] != NULL);
+		if (p && p[2])
+			for (int i = 0; i < 32; i++)
+				CHECK(((char *)p[2])[i] == 'x');
+	} else {
+		const struct record *r = block;
+		CHECK(r != NULL);
+		if (r) {
+			CHECK(!strcmp(r->name, "hello, world"));
+			CHECK(r->count[0] == 1 && r->count[1] == -2 && r->count[2] == 4096 + 7);
+		}
 	}
 	XT_V2_RESULT();
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A block holding a function pointer, allocated through the unannotated
- * wrapper of alloc.c and reached through a void pointer: the update rolls
- * back and names the wrapper to annotate. */
+ * wrapper of alloc.c and reached through a void pointer: it keeps its
+ * address and the function pointer is relocated by function ID. */
 #include "xt.h"
 
 void *xalloc(size_t n); /* alloc.c, without STF_ALLOCATOR */
@@ -22,7 +22,8 @@ static __attribute__((noinline)) void init(void)
 
 int main(void)
 {
-	if (!stf_is_updating())
-		init();
-	XT_V1_LOOP();
+	XT_V2_RECEIVE(init);
+	int (**h)(int) = handlers;
+	CHECK(h != NULL && *h == handler && (*h)(1) == 2);
+	XT_V2_RESULT();
 }

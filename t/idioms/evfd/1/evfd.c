@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * evfd 1 - evkv (../../evkv/1/evkv.c) with its update point reached the
+ * prompt way, an idiom test server of ttst (t/idioms/evfd.sh): libevent
+ * watches stf_update_fd(), readable while an update is pending, and its
+ * callback is the update point; the housekeeping timer fires every 10 s
+ * only, so an update that waited for it would not quiesce in time.  A
+ * process started as the new version calls that callback itself to reach
+ * the update point, then runs the loop of the base it received.
+ *
+ * Release 2 (2/evfd.c) only answers VERSION 2.
+ *
+ * Usage: evfd PORT-FILE (listens on 127.0.0.1, any free port).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <stf.h>
+
+#define EVFD_VERSION "1"
+#define NBUCKETS 1024
+#define INBUF 1024
+#define OUTBUF 8192
+
+struct value {
+	size_t len;
+	char *data;
+};
+
+struct item {
+	struct item *next;   /* hash chain */
+	char *key;
+	struct value *val;
+};
+
+struct conn {
+	struct conn *next;   /* all connections */
+	int fd;
+	struct event rev;    /* readable: always pending */
+	struct event wev;    /* writable: pending while output is left */
+	size_t inlen, outlen;
+	char in[INBUF];
+	char out[OUTBUF];
+};
+
+static struct item *table[NBUCKETS];
+static unsigned long nkeys;
+static struct conn *conns;
+static unsigned long accepted, closed;
+static struct event_base *base;
+static struct event listen_ev, tick_ev, *update_ev;
+static const struct timeval tick_interval = { 10, 0 };
+static unsigned long ticks;
+
+static void *xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p) {
+		fprintf(stderr, "evfd: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+static unsigned hash_key(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+static struct value *value_new(const char *text)
+{
+	struct value *v = xmalloc(sizeof *v);
+
+	v->len = strlen(text);
+	v->data = strdup(text);
+	return v;
+}
+
+static void value_free(struct value *v)
+{
+	free(v->data);
+	free(v);
+}
+
+static struct item **find(const char *key)
+{
+	struct item **link = &table[hash_key(key) % NBUCKETS];
+
+	while (*link && strcmp((*link)->key, key) != 0)
+		link = &(*link)->next;
+	return link;
+}
+
+static void set(const char *key, const char *text)
+{
+	struct item **link = find(key), *it = *link;
+
+	if (it) {
+		value_free(it->val);
+	} else {
+		it = xmalloc(sizeof *it);
+		it->key = strdup(key);
+		it->next = NULL;
+		*link = it;
+		nkeys++;
+	}
+	it->val = value_new(text);
+}
+
+static int del(const char *key)
+{
+	struct item **link = find(key), *it = *link;
+
+	if (!it)
+		return 0;
+	*link = it->next;
+	value_free(it->val);
+	free(it->key);
+	free(it);
+	nkeys--;
+	return 1;
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg);
+static void on_write(evutil_socket_t fd, short what, void *arg);
+static void on_accept(evutil_socket_t fd, short what, void *arg);
+static void on_tick(evutil_socket_t fd, short what, void *arg);
+static void on_update(evutil_socket_t fd, short what, void *arg);
+
+/* The event is set up as given and pending (want_pending) or not. */
+static int event_is(const struct event *ev, evutil_socket_t fd, short events,
+		    event_callback_fn cb, void *arg, int want_pending)
+{
+	return event_get_base(ev) == base && event_get_fd(ev) == fd &&
+	       event_get_events(ev) == events && event_get_callback(ev) == cb &&
+	       event_get_callback_arg(ev) == arg &&
+	       !!event_pending(ev, EV_READ | EV_WRITE | EV_TIMEOUT, NULL) == want_pending;
+}
+
+static const char *verify(unsigned long *nconns)
+{
+	static char why[160];
+	unsigned long n = 0;
+
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		for (const struct item *it = table[b]; it; it = it->next, n++)
+			if (hash_key(it->key) % NBUCKETS != b || strlen(it->val->data) != it->val->len) {
+				snprintf(why, sizeof why, "item '%s' in bucket %u, length %zu", it->key,
+					 b, it->val->len);
+				return why;
+			}
+	if (n != nkeys)
+		return "nkeys is not the number of items";
+	*nconns = 0;
+	for (const struct conn *c = conns; c; c = c->next, ++*nconns) {
+		if (!event_is(&c->rev, c->fd, EV_READ | EV_PERSIST, on_read, (void *)c, 1) ||
+		    !event_is(&c->wev, c->fd, EV_WRITE | EV_PERSIST, on_write, (void *)c, c->outlen > 0)) {
+			snprintf(why, sizeof why, "events of the connection on descriptor %d", c->fd);
+			return why;
+		}
+	}
+	if (*nconns != accepted - closed)
+		return "connections counted wrong";
+	if (!event_is(&listen_ev, event_get_fd(&listen_ev), EV_READ | EV_PERSIST, on_accept, NULL, 1) ||
+	    !event_is(&tick_ev, -1, EV_PERSIST, on_tick, NULL, 1) ||
+	    !event_is(update_ev, stf_update_fd(), EV_READ | EV_PERSIST, on_update, NULL, 1))
+		return "listener, timer or update event";
+	return NULL;
+}
+
+static void conn_close(struct conn *c)
+{
+	struct conn **link = &conns;
+
+	while (*link != c)
+		link = &(*link)->next;
+	*link = c->next;
+	event_del(&c->rev);
+	event_del(&c->wev);
+	close(c->fd);
+	free(c);
+	closed++;
+}
+
+/* Queue a reply and write what the socket takes. */
+static void reply(struct conn *c, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len > sizeof c->out - c->outlen)
+		return;   /* the client does not read its replies: drop them */
+	memcpy(c->out + c->outlen, text, len);
+	c->outlen += len;
+	on_write(c->fd, EV_WRITE, c);
+}
+
+static void handle_request(struct conn *c, char *line)
+{
+	char *arg = strchr(line, ' '), *rest = NULL, out[INBUF + 16];
+	struct item *it;
+
+	if (arg) {
+		*arg++ = '\0';
+		rest = strchr(arg, ' ');
+		if (rest)
+			*rest++ = '\0';
+	}
+	if (strcmp(line, "SET") == 0 && arg && rest) {
+		set(arg, rest);
+		reply(c, "OK\n");
+	} else if (strcmp(line, "GET") == 0 && arg) {
+		if ((it = *find(arg))) {
+			snprintf(out, sizeof out, "VALUE %s\n", it->val->data);
+			reply(c, out);
+		} else {
+			reply(c, "NONE\n");
+		}
+	} else if (strcmp(line, "DEL") == 0 && arg) {
+		reply(c, del(arg) ? "OK\n" : "NONE\n");
+	} else if (strcmp(line, "VERSION") == 0) {
+		reply(c, "VERSION " EVFD_VERSION "\n");
+	} else if (strcmp(line, "VERIFY") == 0) {
+		unsigned long n;
+		const char *why = verify(&n);
+
+		if (why)
+			snprintf(out, sizeof out, "VERIFY bad %s\n", why);
+		else
+			snprintf(out, sizeof out, "VERIFY ok keys=%lu conns=%lu ticks=%lu\n",
+				 nkeys, n, ticks);
+		reply(c, out);
+	} else {
+		reply(c, "ERR bad request\n");
+	}
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n = recv(fd, c->in + c->inlen, sizeof c->in - c->inlen, 0);
+	char *nl;
+
+	(void)what;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->inlen += n;
+	while ((nl = memchr(c->in, '\n', c->inlen))) {
+		size_t used = nl + 1 - c->in;
+
+		*nl = '\0';
+		handle_request(c, c->in);
+		memmove(c->in, nl + 1, c->inlen - used);
+		c->inlen -= used;
+	}
+	if (c->inlen == sizeof c->in)
+		conn_close(c);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n = send(fd, c->out, c->outlen, MSG_NOSIGNAL);
+
+	(void)what;
+	if (n > 0) {
+		memmove(c->out, c->out + n, c->outlen - n);
+		c->outlen -= n;
+	}
+	if (c->outlen)
+		event_add(&c->wev, NULL);
+	else
+		event_del(&c->wev);
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	evutil_socket_t fd = accept(lfd, NULL, NULL);
+	struct conn *c;
+	int one = 1;
+
+	(void)what, (void)arg;
+	if (fd < 0)
+		return;
+	evutil_make_socket_nonblocking(fd);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	c = xmalloc(sizeof *c);
+	c->fd = fd;
+	c->inlen = c->outlen = 0;
+	event_assign(&c->rev, base, fd, EV_READ | EV_PERSIST, on_read, c);
+	event_assign(&c->wev, base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	event_add(&c->rev, NULL);
+	c->next = conns;
+	conns = c;
+	accepted++;
+}
+
+/* Housekeeping every 10 s. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	ticks++;
+}
+
+/* stf_update_fd() is readable: an update is pending. */
+static void on_update(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+	stf_update_point();
+}
+
+static evutil_socket_t listen_on(const char *port_file)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof sa;
+	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
+	FILE *f;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
+		perror("evfd: listen");
+		exit(1);
+	}
+	evutil_make_socket_nonblocking(fd);
+	f = fopen(port_file, "w");
+	if (!f || fprintf(f, "%d\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0) {
+		perror(port_file);
+		exit(1);
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: evfd PORT-FILE\n");
+		return 2;
+	}
+	if (!stf_is_updating()) {
+		base = event_base_new();
+		if (!base) {
+			fprintf(stderr, "evfd: event_base_new failed\n");
+			return 1;
+		}
+		event_assign(&listen_ev, base, listen_on(argv[1]), EV_READ | EV_PERSIST, on_accept, NULL);
+		event_add(&listen_ev, NULL);
+		event_assign(&tick_ev, base, -1, EV_PERSIST, on_tick, NULL);
+		event_add(&tick_ev, &tick_interval);
+		update_ev = event_new(base, stf_update_fd(), EV_READ | EV_PERSIST, on_update, NULL);
+		if (!update_ev || event_add(update_ev, NULL) < 0) {
+			fprintf(stderr, "evfd: cannot watch stf_update_fd()\n");
+			return 1;
+		}
+	} else {
+		/* The new version of an update: its state arrives at the
+		 * update point. */
+		on_update(stf_update_fd(), EV_READ, NULL);
+	}
+	event_base_dispatch(base);
+	fprintf(stderr, "evfd: the event loop ended\n");
+	return 1;
+}
