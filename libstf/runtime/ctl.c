@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "commit.h"
 #include "ctl.h"
 #include "epoll.h"
 #include "evloop.h"
@@ -87,45 +88,6 @@ static struct {
 enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN,
 		 STEP_ON_COMMIT };
 
-/* stf_on_commit's hooks (stf.h), run in registration order. */
-#define MAX_COMMIT_HOOKS 16
-static struct {
-	void (*fn)(void *);
-	void *arg;
-} commit_hooks[MAX_COMMIT_HOOKS];
-static size_t ncommit_hooks;
-static pthread_mutex_t commit_hooks_lock = PTHREAD_MUTEX_INITIALIZER;
-
-EXPORT int stf_on_commit(void (*fn)(void *arg), void *arg)
-{
-	int rc = 0;
-
-	if (!fn) {
-		errno = EINVAL;
-		return -1;
-	}
-	pthread_mutex_lock(&commit_hooks_lock);
-	if (ncommit_hooks == MAX_COMMIT_HOOKS) {
-		errno = ENOSPC;
-		rc = -1;
-	} else {
-		commit_hooks[ncommit_hooks].fn = fn;
-		commit_hooks[ncommit_hooks].arg = arg;
-		ncommit_hooks++;
-	}
-	pthread_mutex_unlock(&commit_hooks_lock);
-	return rc;
-}
-
-static void run_commit_hooks(void)
-{
-	pthread_mutex_lock(&commit_hooks_lock);
-	size_t n = ncommit_hooks;
-	pthread_mutex_unlock(&commit_hooks_lock);
-	for (size_t i = 0; i < n; i++)
-		commit_hooks[i].fn(commit_hooks[i].arg);
-}
-
 struct step {
 	enum step_kind kind;
 	int conn;                    /* BACKWARD, SERVE: connection to the peer */
@@ -152,7 +114,7 @@ static int step_run(const struct step *st)
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
 	case STEP_ON_COMMIT:
-		run_commit_hooks();
+		stf__commit_run_hooks();
 		return 0;
 	case STEP_RESPAWN:
 		/* here too: the new threads inherit the program's signal mask
@@ -605,22 +567,11 @@ static void set_past(void)
 /* F: commit.  The update point returns in the program's thread(s). */
 static void cmd_commit(void)
 {
-	/* Only now: the past version shares the epoll instances and keeps
-	 * them as they were if the update rolls back. */
-	stf__epoll_commit();
-	stf__evloop_commit();
-	/* P's dispositions are its master's: a worker keeps those its
-	 * startup set (tree.h) */
-	if (!stf__tree_parent())
-		stf__signals_commit();
-	stf__stderr_release();
-	/* the transfer's working memory, freed, goes back to the system */
-	malloc_trim(0);
-	stf__avoid_release_unused();
+	stf__commit_apply();
 	stf__set_role(STF_ROLE_NORMAL);
 	/* the after-commit hooks, on the program's thread, the others still
 	 * parked: the program sees its derived state rebuilt when it runs */
-	if (ncommit_hooks) {
+	if (stf__commit_have_hooks()) {
 		struct step st = { .kind = STEP_ON_COMMIT };
 		step_delegate(&st);
 	}

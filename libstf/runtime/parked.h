@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * parked.h - the parked threads, shared by update points (update.c) and
+ * quiescence (quiesce.c).
+ *
+ * INTERNAL.  Everything here is guarded by stf__q_lock.
+ */
+#ifndef STF_PARKED_H
+#define STF_PARKED_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "root.h"
+
+extern pthread_mutex_t stf__q_lock;
+extern pthread_cond_t stf__q_cond;   /* parked threads wait */
+extern pthread_cond_t stf__q_arrive; /* the quiescer waits */
+extern bool stf__quiescing;
+
+/* Frames of the parked threads, published through stf__root. */
+extern struct stf_parked_frame *stf__frames;
+extern size_t stf__nframes;
+
+/* Threads quiescence does not wait for (libstf's control threads). */
+#define MAX_EXCLUDED 8
+extern pid_t stf__excluded[MAX_EXCLUDED];
+extern size_t stf__nexcluded;
+
+/* When the last thread parked (CLOCK_MONOTONIC seconds). */
+extern double stf__last_parked;
+
+/* Release the parked threads (q_lock held). */
+void stf__release_locked(void);
+pid_t stf__gettid_raw(void);
+double stf__now_s(void);
+/* stf_update_fd() readable (an update is pending) or not. */
+void stf__update_fd_signal(bool pending);
+
+#endif /* STF_PARKED_H */
