@@ -6,8 +6,12 @@
  * update every member of the past tree is quiesced with its root, each
  * member of the future and reversed trees (forked by their roots' startup)
  * is paired with its counterpart, transferred and differenced as a pair of
- * its own, and all are committed or rolled back together.  The roots stay
- * in ttstd.proc[] (txn.c); this file handles the rest.
+ * its own, and all are committed or rolled back together.  Sessions (the
+ * children a listener forks per connection once its startup is over,
+ * libstf/runtime/tree.h) take no part: they go on serving during the
+ * update and, after a commit, run the old version until they end, still
+ * supervised.  The roots stay in ttstd.proc[] (txn.c); this file handles
+ * the rest.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +43,7 @@ static void member_free(struct member *m)
 	m->parent = 0;
 	m->order = 0;
 	m->pair = -1;
+	m->session = 0;
 }
 
 static int is_member(const struct member *m, enum role r)
@@ -46,12 +51,27 @@ static int is_member(const struct member *m, enum role r)
 	return m->p.pid > 0 && m->role == r;
 }
 
+/* A member updated with the tree: not a session. */
+static int is_worker(const struct member *m, enum role r)
+{
+	return is_member(m, r) && !m->session;
+}
+
 int tree_count(enum role r)
 {
 	int n = 0;
 
 	for (int i = 0; i < MAX_MEMBERS; i++)
-		n += is_member(&ttstd.member[i], r);
+		n += is_worker(&ttstd.member[i], r);
+	return n;
+}
+
+int tree_sessions(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_MEMBERS; i++)
+		n += ttstd.member[i].p.pid > 0 && ttstd.member[i].session;
 	return n;
 }
 
@@ -95,7 +115,10 @@ int tree_adopt(struct pending *pe)
 
 	if (!in_tree(pe->role, pe->parent))
 		return 0;
-	if (pe->hello_pid != pe->pid || real_parent(pe->pid) != pe->parent) {
+	/* (a session whose listener exited at a commit before its hello was
+	 * read is ttstd's child by then) */
+	pid_t real = real_parent(pe->pid);
+	if (pe->hello_pid != pe->pid || (real != pe->parent && !(pe->session && real == getpid()))) {
 		reply_error(pe->fd, "pid %d is no child of pid %d", (int)pe->pid, (int)pe->parent);
 		logmsg("refused program connection from pid %d: not a child of pid %d", (int)pe->pid,
 		       (int)pe->parent);
@@ -120,13 +143,21 @@ int tree_adopt(struct pending *pe)
 	m->parent = pe->parent;
 	m->order = pe->order;
 	m->pair = -1;
+	m->session = pe->session;
+	m->generation = ttstd.generation;
+	snprintf(m->binary, sizeof m->binary, "%s", ttstd.binary);  /* F's: at the commit */
 	pe->fd = -1;  /* the member's now (not close_pending: it lingers) */
 	if (pe->stderr_fd > 0)
 		close(pe->stderr_fd);
 	pe->stderr_fd = -1;
-	logmsg("%s version pid %d (child %u of pid %d) connected", role_name[m->role],
-	       (int)m->p.pid, m->order, (int)m->parent);
+	logmsg("%s version pid %d (%s %u of pid %d) connected", role_name[m->role],
+	       (int)m->p.pid, m->session ? "session, child" : "child", m->order, (int)m->parent);
 	return 1;
+}
+
+int tree_adopt_later(const struct pending *pe)
+{
+	return ttstd.in_txn && pe->role == PAST && in_tree(FUTURE, pe->parent);
 }
 
 int tree_pollfds(struct pollfd *pfd, int *what, int max)
@@ -141,16 +172,15 @@ int tree_pollfds(struct pollfd *pfd, int *what, int max)
 	return n;
 }
 
-/* Outside an update, a member that ended (a worker that exited or was
- * restarted) is forgotten. */
+/* A member that ended (a worker that exited or was restarted, a session
+ * over) is forgotten, a worker only outside an update (its end rolls the
+ * update back: tree_failure). */
 static void forget_ended(void)
 {
-	if (ttstd.in_txn)
-		return;
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (m->p.pid > 0 && (m->p.hung_up || m->p.exited))
+		if (m->p.pid > 0 && (m->p.hung_up || m->p.exited) && (!ttstd.in_txn || m->session))
 			member_free(m);
 	}
 }
@@ -176,6 +206,12 @@ void tree_readable(int i)
 		if (strcmp(ttst_msg_get(&m->p.reply, "event"), "ready") == 0) {
 			m->p.ready = 1;
 			m->p.root = ttst_msg_u64(&m->p.reply, "root", 0);
+		} else if (strcmp(ttst_msg_get(&m->p.reply, "event"), "worker") == 0 && m->session) {
+			/* a restarted worker at its first update point (an update
+			 * under way sees it only at the next one) */
+			m->session = 0;
+			logmsg("pid %d (child %u of pid %d) is a worker now", (int)m->p.pid, m->order,
+			       (int)m->parent);
 		}
 		return;
 	}
@@ -204,7 +240,7 @@ int tree_failure(struct txn *t, enum phase ph)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (m->p.pid > 0 && (m->p.exited || m->p.hung_up)) {
+		if (m->p.pid > 0 && !m->session && (m->p.exited || m->p.hung_up)) {
 			describe_failure_p(&m->p, tree_name(m, name, sizeof name), ph, t->reason,
 					   sizeof t->reason);
 			return -1;
@@ -225,7 +261,7 @@ int tree_quiesce(struct txn *t, unsigned timeout_ms, uint64_t *next_id)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (!is_member(m, PAST))
+		if (!is_worker(m, PAST))
 			continue;
 		m->p.has_reply = 0;
 		if (m->p.fd < 0 || ttst_msg_send(m->p.fd, &cmd, -1) < 0) {
@@ -237,7 +273,7 @@ int tree_quiesce(struct txn *t, unsigned timeout_ms, uint64_t *next_id)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (!is_member(m, PAST))
+		if (!is_worker(m, PAST))
 			continue;
 		tree_name(m, name, sizeof name);
 		if (await_p(t, &m->p, name, PH_QUIESCE, 0) < 0)
@@ -265,7 +301,7 @@ static int rank_of(const struct member *m)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		const struct member *o = &ttstd.member[i];
 
-		if (is_member(o, m->role) && o->parent == m->parent && o->order < m->order)
+		if (is_worker(o, m->role) && o->parent == m->parent && o->order < m->order)
 			rank++;
 	}
 	return rank;
@@ -296,7 +332,7 @@ static void pair_tree(enum role r)
 			for (int k = 0; k < MAX_MEMBERS; k++) {
 				struct member *o = &ttstd.member[k];
 
-				if (is_member(o, PAST) && o->parent == cparent && rank_of(o) == rank_of(m))
+				if (is_worker(o, PAST) && o->parent == cparent && rank_of(o) == rank_of(m))
 					m->pair = k;
 			}
 		}
@@ -333,8 +369,9 @@ int tree_await(struct txn *t, enum role r, enum phase ph)
 		if (n > np || (n < np && now() - changed > SHAPE_WAIT_S)) {
 			snprintf(t->reason, sizeof t->reason, "the %s version's startup forked %d "
 				 "processes where the running version's tree has %d: they cannot be "
-				 "paired (a server that forks a process per session cannot be updated "
-				 "while sessions run)", role_name[r], n, np);
+				 "paired (workers are the processes forked before their parent's first "
+				 "update point, or restarted and back at an update point before the "
+				 "update began)", role_name[r], n, np);
 			return -1;
 		}
 		if (n == np && ready == n) {
@@ -484,7 +521,7 @@ static void send_exit(struct member *m)
 		(void)ttst_msg_send(m->p.fd, &cmd, -1);
 }
 
-void tree_commit(struct txn *t)
+void tree_commit(struct txn *t, const char *new_binary)
 {
 	struct ttst_msgbuf cmd;
 	char name[96];
@@ -515,17 +552,22 @@ void tree_commit(struct txn *t)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (is_member(m, PAST) || is_member(m, REVERSED)) {
+		if (is_worker(m, PAST) || is_member(m, REVERSED)) {
 			send_exit(m);  /* orphans now: ttstd reaps them */
 			member_free(m);
 		}
 	}
 relabel:
+	/* the past tree's sessions serve on in the old version (ttstd
+	 * reaps them once the old master is gone) */
+	ttstd.generation++;
 	for (int i = 0; i < MAX_MEMBERS; i++)
 		if (is_member(&ttstd.member[i], FUTURE)) {
 			ttstd.member[i].role = PAST;
 			ttstd.member[i].pair = -1;
 			ttstd.member[i].p.ready = 0;
+			ttstd.member[i].generation = ttstd.generation;
+			snprintf(ttstd.member[i].binary, sizeof ttstd.member[i].binary, "%s", new_binary);
 		}
 }
 
@@ -582,7 +624,7 @@ void tree_rollback(struct txn *t)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (!is_member(m, PAST) || m->p.fd < 0)
+		if (!is_worker(m, PAST) || m->p.fd < 0)
 			continue;
 		ttst_msg_init(&cmd);
 		ttst_msg_add(&cmd, "cmd", "resume");
@@ -592,6 +634,11 @@ void tree_rollback(struct txn *t)
 	memcpy(t->reason, saved, sizeof saved);
 	tree_kill(FUTURE);
 	tree_kill(REVERSED);
+}
+
+void tree_txn_over(void)
+{
+	forget_ended();  /* the sessions that ended during the update */
 }
 
 void tree_stop_leftovers(void)
@@ -616,9 +663,12 @@ void tree_stop_leftovers(void)
 void tree_status(struct ttst_msgbuf *m)
 {
 	ttst_msg_addf(m, "process", "%d master %s", (int)ttstd.proc[PAST].pid, ttstd.binary);
-	for (int i = 0; i < MAX_MEMBERS; i++)
-		if (is_member(&ttstd.member[i], PAST))
-			ttst_msg_addf(m, "process", "%d child %u of %d %s",
-				      (int)ttstd.member[i].p.pid, ttstd.member[i].order,
-				      (int)ttstd.member[i].parent, ttstd.binary);
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		const struct member *w = &ttstd.member[i];
+
+		if (is_member(w, PAST))
+			ttst_msg_addf(m, "process", "%d %s %u of %d %s%s", (int)w->p.pid,
+				      w->session ? "session, child" : "child", w->order, (int)w->parent,
+				      w->binary, w->generation < ttstd.generation ? " (old version)" : "");
+	}
 }

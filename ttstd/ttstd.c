@@ -228,8 +228,8 @@ void match_pending(void)
 			continue;
 		if (pe->parent) {
 			/* a child of the program: once its parent is known */
-			if (tree_adopt(pe) == 0 && (pe->role == PAST || !ttstd.in_txn ||
-						    now() - pe->since > ttstd.timeout_s)) {
+			if (tree_adopt(pe) == 0 && ((pe->role == PAST && !tree_adopt_later(pe)) ||
+						    !ttstd.in_txn || now() - pe->since > ttstd.timeout_s)) {
 				reply_error(pe->fd, "ttstd knows no %s process with pid %d, which pid "
 					    "%d names as its parent", role_name[pe->role],
 					    (int)pe->parent, (int)pe->pid);
@@ -368,6 +368,7 @@ static void pending_readable(struct pending *pe)
 	pe->hello_pid = (pid_t)ttst_msg_u64(&m, "pid", 0);
 	pe->parent = pe->handed ? 0 : (pid_t)ttst_msg_u64(&m, "parent", 0);
 	pe->order = (unsigned)ttst_msg_u64(&m, "order", 0);
+	pe->session = pe->parent && ttst_msg_u64(&m, "session", 0) == 1;
 	if (!ttst_msg_get(&m, "hello") || !role) {
 		reply_error(pe->fd, "the first message must be 'hello=1 role=past|future|reversed'");
 		close_pending(pe);

@@ -60,6 +60,7 @@ struct pending {
 	int stderr_fd; /* F, R: the capture of their stderr, sent with the hello */
 	pid_t parent;  /* a forked child's hello: its parent (0: a root) */
 	unsigned order; /* ... and its creation order in the parent */
+	int session;    /* ... and whether it serves a session (tree.c) */
 };
 
 /*
@@ -67,7 +68,9 @@ struct pending {
  * program (a worker of a master), in the past tree, or in the future or
  * reversed tree during an update.  Paired with the process of the past
  * tree that has the counterpart of its parent as parent and the same rank
- * in creation order among its siblings.
+ * in creation order among its siblings.  A session (a process a listener
+ * forked per connection) is supervised but not updated: it runs the
+ * version that forked it until it ends.
  */
 struct member {
 	struct proc p;      /* p.pid 0: a free slot */
@@ -75,6 +78,9 @@ struct member {
 	pid_t parent;
 	unsigned order;
 	int pair;           /* F, R: index of its counterpart in the past tree; -1 */
+	int session;        /* serves a session: not quiesced, paired nor transferred */
+	unsigned generation; /* the version it runs: ttstd.generation then */
+	char binary[PATH_MAX]; /* ... and its binary */
 };
 
 /* The supervisor's whole state (one instance, defined in ttstd.c). */
@@ -106,6 +112,7 @@ struct ttstd {
 	int txn_client_gone; /* ... has hung up; close its fd at the end */
 	int term_signal;  /* termination signal to forward once idle */
 	unsigned ntxn;
+	unsigned generation; /* updates committed */
 	struct ttst_msgbuf history[HISTORY];
 	/* Exit statuses of children we did not know yet: F or R may die before
 	 * P has told us their pid. */
@@ -155,13 +162,19 @@ void tree_init(void);
 /* A hello naming a parent: adopt it if the parent is known (1), wait (0),
  * or refuse it (-1, pe closed). */
 int tree_adopt(struct pending *pe);
+/* A hello of the running version naming a process of the tree being
+ * committed (a session the new master forked as soon as it resumed):
+ * adopted once the commit is over. */
+int tree_adopt_later(const struct pending *pe);
 /* Their control connections, for poll: `what` = 400 + member index. */
 int tree_pollfds(struct pollfd *pfd, int *what, int max);
 void tree_readable(int i);
 /* A reaped child: 1 if it was a member. */
 int tree_reaped(pid_t pid, int status);
-/* Members of the tree of role r. */
+/* Members of the tree of role r, sessions not counted. */
 int tree_count(enum role r);
+/* Sessions under ttstd (of any version). */
+int tree_sessions(void);
 /* "future worker 2 (child 2 of pid 123)" */
 const char *tree_name(const struct member *m, char *buf, size_t len);
 /* During an update: -1 with the reason if a member died or hung up. */
@@ -176,11 +189,14 @@ int tree_forward(struct txn *t);
 /* The pid map of the update, `pid=<past>:<r's counterpart>` fields. */
 void tree_pids(struct ttst_msgbuf *cmd, enum role r);
 int tree_backward_and_diff(struct txn *t);
-/* Commit: resume the future members, exit the past and reversed ones;
- * the future members become the past tree. */
-void tree_commit(struct txn *t);
+/* Commit: resume the future members, exit the past and reversed ones
+ * (the past tree's sessions serve on); the future members become the past
+ * tree, running new_binary. */
+void tree_commit(struct txn *t, const char *new_binary);
 /* Rollback: resume the past members, kill the future and reversed trees. */
 void tree_rollback(struct txn *t);
+/* The update is over: forget the sessions that ended during it. */
+void tree_txn_over(void);
 /* Kill the tree of role r and wait for its processes (root excluded). */
 void tree_kill(enum role r);
 /* ttstd exits: stop what is left of the past tree. */

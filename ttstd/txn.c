@@ -460,7 +460,7 @@ static int commit(struct txn *t, const char *new_path, char **new_argv, unsigned
 	t->deadline = now() + 5;
 	if (call(t, FUTURE, PH_COMMIT, &cmd, -1, NULL) < 0)
 		return -1;
-	tree_commit(t);
+	tree_commit(t, new_path);
 	t->thawed = now();
 	send_simple(REVERSED, "exit");
 	proc_reset(&ttstd.proc[REVERSED]);
@@ -755,10 +755,10 @@ void run_update(int cfd, const struct ttst_msg *req)
 		reply_error(cfd, "a dry run commits nothing to watch: use either watch or dry_run");
 		return;
 	}
-	if (watch_s && tree_count(PAST)) {
+	if (watch_s && (tree_count(PAST) || tree_sessions())) {
 		reply_error(cfd, "cannot watch a process tree (pid %d has %d child processes under "
 			    "ttstd): update without a watch", (int)ttstd.proc[PAST].pid,
-			    tree_count(PAST));
+			    tree_count(PAST) + tree_sessions());
 		return;
 	}
 	if (watch_s && holds_epoll(ttstd.proc[PAST].pid, &epfd)) {
@@ -893,4 +893,5 @@ void run_update(int cfd, const struct ttst_msg *req)
 	else
 		(void)ttst_msg_send(cfd, &t.rep, -1);
 	ttstd.in_txn = 0;
+	tree_txn_over();
 }

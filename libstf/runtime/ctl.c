@@ -742,6 +742,15 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 	pthread_mutex_unlock(&ctl.lock);
 }
 
+void stf__ctl_tree_joined(void)
+{
+	static const char worker[] = "event=worker";
+
+	/* one datagram, whole: the control thread's replies do not mix in */
+	if (ctl.fd >= 0 && send(ctl.fd, worker, sizeof worker - 1, MSG_NOSIGNAL) < 0)
+		warn("cannot tell ttstd this process is a worker now: %s", strerror(errno));
+}
+
 static void ctl_atfork_prepare(void)
 {
 	stf__tree_fork_prepare();
@@ -789,6 +798,8 @@ static void ctl_atfork_child(void)
 	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
 	ttst_msg_addf(&hello, "parent", "%d", (int)stf__tree_parent());
 	ttst_msg_addf(&hello, "order", "%u", stf__tree_order());
+	if (stf__tree_is_session())
+		ttst_msg_add(&hello, "session", "1");
 	if (ttst_msg_send(fd, &hello, -1) < 0)
 		goto fail;
 	ctl.fd = fd;
@@ -933,6 +944,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	}
 	if (r != STF_ROLE_NORMAL)
 		stf__set_role(r);
+	stf__tree_start();
 	pthread_atfork(ctl_atfork_prepare, NULL, ctl_atfork_child);
 	/* The thread takes no signals: they are the program's. */
 	sigfillset(&all);

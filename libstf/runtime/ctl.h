@@ -3,7 +3,8 @@
  * ctl.h - libstf's control channel to ttstd.
  *
  * INTERNAL.  ctl.c has no entry points of its own besides
- * stf__ctl_update_point_reached (update.h): a library constructor reads the
+ * stf__ctl_update_point_reached (update.h) and stf__ctl_tree_joined
+ * (below): a library constructor reads the
  * environment below and, when the process is supervised, starts one control
  * thread that connects to ttstd and executes its commands (wire format:
  * ttstd/proto.h).
@@ -46,12 +47,16 @@
  *   future:                      forward, backward (+ fd), resume (commit)
  *   reversed:                    serve (+ fd), diff, exit
  * A child forked by the program (tree.h) says hello with parent= and
- * order=; forward and serve carry the tree's pid map as pid=OLD:NEW
+ * order=, and session=1 if it serves a session (tree.h), which it
+ * sends `event=worker` to end once it reaches an update point; forward and serve carry the tree's pid map as pid=OLD:NEW
  * fields (pids.h), and a worker's forward its counterpart's past_pid= and
  * past_root=.
  * F and R first send `event=ready` when their first update point is
  * reached.  Every command gets one reply, `ok=1 ...` or `ok=0 error=...`,
  * except exit.
  */
+
+/* A session of the tree became a worker (tree.h): tell ttstd. */
+void stf__ctl_tree_joined(void);
 
 #endif /* STF_CTL_H */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * tree.c - the program's process tree: creation order of forked children,
- * and the shared anonymous mappings handed to the new tree (see tree.h).
+ * which of them are workers and which serve a session, and the shared
+ * anonymous mappings handed to the new tree (see tree.h).
  * Allocates nothing: it runs in P, whose heap is state.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "ctl.h"
+#include "stf.h"
 #include "tree.h"
 
 static _Thread_local bool internal;  /* only the forking thread's fork */
@@ -23,6 +27,9 @@ static size_t nshared;
 static unsigned forks;     /* children forked so far by this process */
 static unsigned order;     /* ours, in our parent */
 static pid_t parent;
+static atomic_bool reached;   /* this process reached an update point */
+static bool session;          /* it serves a session: not updated */
+static bool session_by_parent; /* ... because its parent does: for good */
 
 void stf__tree_internal_fork(bool on)
 {
@@ -47,6 +54,32 @@ void stf__tree_fork_child(void)
 	order = forks;
 	parent = getppid();
 	forks = 0;
+	/* forked once its parent's startup was over: a session, until it
+	 * reaches an update point of its own (a restarted worker does) */
+	session_by_parent = session;
+	session = session || atomic_load(&reached);
+	stf__tree_start();
+}
+
+void stf__tree_start(void)
+{
+	atomic_store(&reached, false);
+	stf__update_pending = 1;  /* the first update point calls in: stf__park */
+}
+
+void stf__tree_point_reached(void)
+{
+	if (atomic_load_explicit(&reached, memory_order_relaxed) || atomic_exchange(&reached, true))
+		return;
+	if (session && !session_by_parent) {
+		session = false;
+		stf__ctl_tree_joined();
+	}
+}
+
+bool stf__tree_is_session(void)
+{
+	return session;
 }
 
 pid_t stf__tree_parent(void)

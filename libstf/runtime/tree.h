@@ -9,6 +9,14 @@
  * counterpart in the new tree.  libstf's own forks (spawning F and R) are
  * not counted.
  *
+ * Workers and sessions: a child forked before its parent reached its first
+ * update point (by the startup code) is a worker, updated with the tree and
+ * paired by creation order.  A child forked later (a listener's process per
+ * connection, OpenSSH and vsftpd style) serves a session: it is not
+ * quiesced, paired nor transferred, keeps its code until it ends, and so do
+ * the children it forks.  A session that reaches an update point of its
+ * own (a worker its master restarted) becomes a worker from then on.
+ *
  * Shared anonymous mappings (MAP_SHARED|MAP_ANONYMOUS made before the
  * fork: counters, caches, locks) are not state to transfer but memory the
  * tree shares: P passes each one to F and R as a descriptor of the very
@@ -36,6 +44,14 @@ bool stf__tree_is_internal_fork(void);
  * parent and order and restart the count (atfork child). */
 void stf__tree_fork_prepare(void);
 void stf__tree_fork_child(void);
+/* Startup begins (the root at start, a child at its fork): the first
+ * update point from now on ends it (stf__tree_point_reached). */
+void stf__tree_start(void);
+/* Each update point (stf__park): the first one ends the startup, and makes
+ * a session forked by a worker or the root a worker (ctl.c tells ttstd). */
+void stf__tree_point_reached(void);
+/* Does this process serve a session (not updated with the tree)? */
+bool stf__tree_is_session(void);
 /* This process's parent in the tree and creation order; 0 for the root. */
 pid_t stf__tree_parent(void);
 unsigned stf__tree_order(void);

@@ -29,6 +29,7 @@
 #include "fds.h"
 #include "respawn.h"
 #include "stf-format.h"
+#include "tree.h"
 #include "parked.h"
 #include "update.h"
 #include "wait.h"
@@ -195,6 +196,7 @@ void stf__park(struct stf_parked_frame *f)
 	f->tid = (uint64_t)stf__gettid_raw();
 	f->start = stf__thread_start();
 	f->tp = (uintptr_t)__builtin_thread_pointer();
+	stf__tree_point_reached();
 	pthread_mutex_lock(&stf__q_lock);
 	if (atomic_load(&role) != STF_ROLE_NORMAL && !stf__quiescing && !handing_over) {
 		/* The first thread of F or R at an update point: the process
@@ -223,6 +225,8 @@ void stf__park(struct stf_parked_frame *f)
 		return;
 	}
 	if (!stf__quiescing) {
+		/* (set until the first update point: stf__tree_start) */
+		stf__update_pending = atomic_load(&role) != STF_ROLE_NORMAL;
 		pthread_mutex_unlock(&stf__q_lock);
 		return;
 	}
