@@ -17,13 +17,17 @@
  * the children it forks.  A session that reaches an update point of its
  * own (a worker its master restarted) becomes a worker from then on.
  *
- * Shared anonymous mappings (MAP_SHARED|MAP_ANONYMOUS made before the
- * fork: counters, caches, locks) are not state to transfer but memory the
- * tree shares: P passes each one to F and R as a descriptor of the very
- * same memory (/proc/self/map_files, which needs CAP_SYS_ADMIN), and
- * their libstf maps it at the same address before the program's startup,
- * so that the workers they fork share it too and pointers into it keep
- * their value.
+ * Shared memory (MAP_SHARED|MAP_ANONYMOUS mappings made before the fork:
+ * counters, caches, locks; SysV segments; POSIX shared memory and memfd
+ * mappings) is not state to transfer but memory the tree shares: P passes
+ * each mapping of its own to F and R - a SysV segment by its shmid, the
+ * others as a descriptor of the very same memory (/proc/self/map_files,
+ * which needs CAP_SYS_ADMIN; POSIX shared memory whose name is still in
+ * /dev/shm is opened by it) - and their libstf maps it at the same address
+ * before the program's startup, so that the workers they fork share it too
+ * and pointers into it keep their value.  Its contents stay as they are:
+ * a pointer into it whose target type changed between versions fails the
+ * transfer (transfer/mappings.c).
  */
 #ifndef STF_TREE_H
 #define STF_TREE_H
@@ -72,5 +76,8 @@ int stf__tree_shared_map(const char *value, char *err, size_t errlen);
 /* F, R: is addr in one of those mappings?  A pointer into it keeps its
  * value (the transfer's relocation asks). */
 bool stf__tree_shared_kept(uint64_t addr);
+/* ... and which one, for messages ("the SysV shared memory segment shmid
+ * 3 (key 0x1234) at 0x7f..."). */
+const char *stf__tree_shared_what(uint64_t addr, char *buf, size_t len);
 
 #endif /* STF_TREE_H */

@@ -234,6 +234,9 @@ int stf__apply_protect(const struct stf_range *r, size_t n, char *err, size_t er
 int stf__mapping_prot(pid_t pid, uint64_t addr, uint64_t size);
 uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_unit *du,
 				 uint32_t dt, uint64_t size);
+/* A pointer v into memory the process tree shares (runtime/tree.h): kept,
+ * if the type it points to (pe) is the same in both versions. */
+int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
 
 /* pairing.c */
 int stf__schedule(struct stf_xfer *x);

@@ -2,7 +2,8 @@
 /*
  * mappings.c - mmap'd objects across versions: their protection read from
  * /proc/PID/maps, created writable and protected once filled, and given
- * back their old size on the way back.
+ * back their old size on the way back; pointers into the memory the
+ * process tree shares, whose contents are kept as they are.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "tree.h"
 #include "xfer.h"
 
 /* The protection of the pages [addr, addr+size) of process pid, from
@@ -108,4 +110,44 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
 	if (!esz || fit > o->size || !stf__all_zero(o->bytes + fit, o->size - fit))
 		return size;
 	return r->value;
+}
+
+/* The type of the destination version named like the source type st of su
+ * (a struct, union or enum: their layout may change under one name), or
+ * STF_NONE. */
+static uint32_t dst_type_named(const struct stf_xfer *x, const struct stf_meta_unit *su,
+			       uint32_t st, const struct stf_meta_unit **du)
+{
+	const struct stf_type_rec *S = T(su, st);
+	char name[256];
+	uint32_t dt;
+
+	if (!*stf_meta_str(su, S->name) ||
+	    (S->kind != STF_K_STRUCT && S->kind != STF_K_UNION && S->kind != STF_K_ENUM) ||
+	    stf_meta_find_type(x->dst->meta, stf__type_str(su, st, name, sizeof name), du, &dt) < 0)
+		return STF_NONE;
+	return dt;
+}
+
+int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
+{
+	const struct stf_meta_unit *su = pe ? pe->unit : NULL, *du = pe ? pe->dunit : NULL;
+	uint32_t st, dt;
+	char what[256], a[256], b[256];
+
+	*out = v;  /* the same memory, at the same address */
+	if (!su || (st = strip(su, pe->type)) >= su->ntypes)
+		return 0;
+	dt = du ? strip(du, pe->dtype) : dst_type_named(x, su, st, &du);
+	if (!du || dt >= du->ntypes ||
+	    (T(su, st)->hash == T(du, dt)->hash && T(su, st)->size == T(du, dt)->size))
+		return 0;
+	stf__xfail(x, "%s: points into %s, which the process tree shares as it is (not "
+		   "converted: processes of the old version may still use it), but %s "
+		   "(%" PRIu64 " bytes) became %s (%" PRIu64 " bytes) in the new version; keep "
+		   "the types of shared memory unchanged (put new data in memory of its own)",
+		   stf__cur_path(x), stf__tree_shared_what(v, what, sizeof what),
+		   stf__type_str(su, st, a, sizeof a), T(su, st)->size,
+		   stf__type_str(du, dt, b, sizeof b), T(du, dt)->size);
+	return -1;
 }

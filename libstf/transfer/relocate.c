@@ -754,6 +754,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		if (x->keep_orig)
 			return 1;
 	}
+	if (!r && stf__tree_shared_kept(v))
+		return stf__reloc_shared(x, v, out, pe);
 	if (!r)
 		return reloc_symbol(x, v, out);
 	if (v == r->start && end_of_previous(x, r, pe))
