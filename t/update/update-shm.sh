@@ -6,7 +6,10 @@
 # version whose type inside each of them changed rolls back, the reason
 # naming the memory and the type; v1 -> v2 -> v3 commit under requests,
 # each count going on in the very same memory (the same SysV shmid), and
-# no segment is left after SIGTERM.
+# no segment is left after SIGTERM.  Run as an unprivileged user (nobody),
+# the tree is updated when its SysV segment is attached again by shmid and
+# its POSIX shared memory opened by name; once that name is unlinked, the
+# update is refused up front, naming the memory and the fix.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 [ "$(id -u)" = 0 ] || { echo "SKIP: shared anonymous mappings are handed on through /proc/PID/map_files (root only)"; exit 77; }
@@ -69,4 +72,42 @@ for _ in $(seq 50); do
 done
 segment_exists "$first" && fail "the SysV segment outlived the tree: $(ipcs -m)"
 [ -e "/dev/shm$SHM" ] && fail "the POSIX shared memory outlived the tree"
+
+# unprivileged: SysV by shmid and POSIX by name, or a refusal
+command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 ||
+	{ echo "ok (without the unprivileged part: no setpriv or no user nobody)"; exit 0; }
+build v1/nopriv v1/shm.c -DNO_ANON
+build v2/nopriv v1/shm.c -DNO_ANON -DVERSION=2
+build v1/unlinked v1/shm.c -DNO_ANON -DUNLINK_POSIX
+chmod 755 "$WORK" "$WORK"/v1 "$WORK"/v2
+mkdir "$WORK/nobody"
+chown nobody "$WORK/nobody"
+NB=$WORK/nobody
+as_nobody() {
+	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups -- "$@"
+}
+for prog in nopriv unlinked; do
+	as_nobody "$TTSTD" --socket "$NB/ctl.sock" --log "$NB/ttstd.log" -- "$WORK/v1/$prog" "$NB/srv.sock" "$SHM-$prog" \
+		>"$NB/program.out" 2>&1 &
+	TTSTD_PID=$!
+	for _ in $(seq 100); do
+		"$TTST_CTL" --socket "$NB/ctl.sock" --json status 2>/dev/null | grep -q '"connected":1' && break
+		sleep 0.05
+	done
+	"$TQ" line "$NB/srv.sock" x | grep -q "^v1 anon 1 sysv 1 posix 1 " || fail "$prog: the first request"
+	out=$(as_nobody "$TTST_CTL" --socket "$NB/ctl.sock" update "$WORK/v2/nopriv")
+	echo "$out" | head -1
+	if [ "$prog" = nopriv ]; then
+		echo "$out" | grep -q "^committed" || fail "unprivileged: $out; $(cat "$NB/ttstd.log")"
+		"$TQ" line "$NB/srv.sock" x | grep -q "^v2 anon 2 sysv 2 posix 2 " || fail "unprivileged: v2 lost the counts"
+	else
+		echo "$out" | grep -q "^rolled back: .*the POSIX shared memory /dev/shm$SHM-unlinked (deleted) at 0x[0-9a-f]* (4096 bytes) cannot be handed to the new version: Operation not permitted (.*CAP_SYS_ADMIN.*keep the shared memory's name in /dev/shm" ||
+			fail "unlinked: $out"
+		"$TQ" line "$NB/srv.sock" x | grep -q "^v1 anon 2 sysv 2 posix 2 " || fail "unlinked: v1 does not serve on"
+	fi
+	kill "$TTSTD_PID"
+	wait "$TTSTD_PID"
+	rm -f "$NB"/*
+done
+TTSTD_PID=
 echo "ok"

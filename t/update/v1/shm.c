@@ -11,6 +11,9 @@
  * P shmid I" (the three counts after this request, the segment's id).
  * -DVERSION=2 changes nothing shared; -DCHANGE_ANON, -DCHANGE_SYSV and
  * -DCHANGE_POSIX add a member to the struct that lives in that memory.
+ * -DNO_ANON keeps the "anon" count in the POSIX memory instead (a tree
+ * that needs no privilege to be updated); -DUNLINK_POSIX unlinks the
+ * POSIX name once mapped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,7 +110,9 @@ int main(int argc, char **argv)
 			perror("listen");
 			return 1;
 		}
+#ifndef NO_ANON
 		anon = mmap(NULL, sizeof *anon, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+#endif
 		shmid = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
 		sysv = shmid < 0 ? (void *)-1 : shmat(shmid, NULL, 0);
 		if (shmid >= 0)
@@ -121,6 +126,12 @@ int main(int argc, char **argv)
 		close(fd);
 		if (posix == MAP_FAILED)
 			return 1;
+#ifdef NO_ANON
+		anon = (struct anon_counts *)((char *)posix + 2048);
+#endif
+#ifdef UNLINK_POSIX
+		shm_unlink(argv[2]);
+#endif
 	}
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
