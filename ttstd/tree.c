@@ -44,6 +44,7 @@ static void member_free(struct member *m)
 	m->order = 0;
 	m->pair = -1;
 	m->session = 0;
+	m->retired = 0;
 }
 
 static int is_member(const struct member *m, enum role r)
@@ -511,14 +512,98 @@ int tree_backward_and_diff(struct txn *t)
 	return 0;
 }
 
-static void send_exit(struct member *m)
+/* A command without a reply. */
+static void send_cmd(struct member *m, const char *name)
 {
 	struct ttst_msgbuf cmd;
 
 	ttst_msg_init(&cmd);
-	ttst_msg_add(&cmd, "cmd", "exit");
+	ttst_msg_add(&cmd, "cmd", name);
 	if (m->p.fd >= 0)
 		(void)ttst_msg_send(m->p.fd, &cmd, -1);
+}
+
+static void send_exit(struct member *m)
+{
+	send_cmd(m, "exit");
+}
+
+/* Children of pid that still run (not zombies), workers of the past tree
+ * not counted, from /proc. */
+static int live_children(pid_t pid)
+{
+	char path[64], buf[512], state;
+	int n = 0;
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	if (pid <= 0 || !(d = opendir(path)))
+		return 0;
+	while ((e = readdir(d))) {
+		FILE *f;
+		int child;
+
+		snprintf(path, sizeof path, "/proc/%d/task/%.16s/children", (int)pid, e->d_name);
+		if (e->d_name[0] == '.' || !(f = fopen(path, "re")))
+			continue;
+		while (fscanf(f, "%d", &child) == 1) {
+			FILE *s;
+			int worker = 0;
+
+			for (int i = 0; i < MAX_MEMBERS; i++)
+				worker |= is_worker(&ttstd.member[i], PAST) && ttstd.member[i].p.pid == child;
+			snprintf(path, sizeof path, "/proc/%d/stat", child);
+			if (worker || !(s = fopen(path, "re")))
+				continue;
+			if (fgets(buf, sizeof buf, s) && strrchr(buf, ')') &&
+			    sscanf(strrchr(buf, ')') + 1, " %c", &state) == 1 && state != 'Z')
+				n++;
+			fclose(s);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* The past root p, which has sessions, becomes a retired member: kept
+ * parked (quiesced) until its sessions end (tree_retired_check).  -1 if
+ * there is no room: it exits with the others. */
+static int retire(struct proc *p, pid_t parent, unsigned order)
+{
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		struct member *m = &ttstd.member[i];
+
+		if (m->p.pid)
+			continue;
+		m->p = *p;
+		m->role = PAST;
+		m->parent = parent;
+		m->order = order;
+		m->pair = -1;
+		m->session = m->retired = 1;
+		m->generation = ttstd.generation;
+		snprintf(m->binary, sizeof m->binary, "%s", ttstd.binary);
+		send_cmd(m, "retire");
+		logmsg("pid %d stays, parked, until its sessions end", (int)m->p.pid);
+		return 0;
+	}
+	logmsg("WARNING: no room to keep pid %d until its sessions end: it exits", (int)p->pid);
+	return -1;
+}
+
+void tree_retired_check(void)
+{
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		struct member *m = &ttstd.member[i];
+
+		if (m->p.pid > 0 && m->retired == 1 && !live_children(m->p.pid)) {
+			logmsg("pid %d: its last session ended", (int)m->p.pid);
+			send_exit(m);
+			m->retired = 2;
+		}
+	}
 }
 
 void tree_commit(struct txn *t, const char *new_binary)
@@ -537,6 +622,11 @@ void tree_commit(struct txn *t, const char *new_binary)
 		if (call_p(t, &m->p, tree_name(m, name, sizeof name), PH_COMMIT, &cmd, -1, NULL) < 0)
 			logmsg("WARNING: committed, but %s", t->reason);
 	}
+	/* A past process with sessions stays, parked, until they end: a
+	 * session may die with it (vsftpd's, PR_SET_PDEATHSIG) */
+	if (live_children(ttstd.proc[PAST].pid) && retire(&ttstd.proc[PAST], 0, 0) == 0)
+		memset(&ttstd.proc[PAST], 0, sizeof ttstd.proc[PAST]),
+		ttstd.proc[PAST].fd = ttstd.proc[PAST].stderr_fd = -1;
 	if (!tree_count(PAST) && !tree_count(REVERSED))
 		goto relabel;
 	/* The past master first: its workers must not be seen to die by a
@@ -547,12 +637,15 @@ void tree_commit(struct txn *t, const char *new_binary)
 		(void)ttst_msg_send(ttstd.proc[PAST].fd, &cmd, -1);
 	}
 	until = now() + EXIT_GRACE_MS / 1e3;
-	while (!ttstd.proc[PAST].exited && now() < until)
+	while (ttstd.proc[PAST].pid > 0 && !ttstd.proc[PAST].exited && now() < until)
 		pump(10);
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (is_worker(m, PAST) || is_member(m, REVERSED)) {
+		if (is_worker(m, PAST) && live_children(m->p.pid)) {
+			m->session = m->retired = 1;
+			send_cmd(m, "retire");
+		} else if (is_worker(m, PAST) || is_member(m, REVERSED)) {
 			send_exit(m);  /* orphans now: ttstd reaps them */
 			member_free(m);
 		}
@@ -646,6 +739,9 @@ void tree_stop_leftovers(void)
 	double until = now() + EXIT_GRACE_MS / 1e3;
 	int status;
 
+	for (int i = 0; i < MAX_MEMBERS; i++)
+		if (ttstd.member[i].p.pid > 0 && ttstd.member[i].retired)
+			send_exit(&ttstd.member[i]);  /* parked: it would not see SIGTERM */
 	/* The program's master is gone: what it left (workers it did not
 	 * stop) are our children now.  Stop them, and reap every one so that
 	 * none stays behind, not even as a zombie. */
@@ -666,7 +762,10 @@ void tree_status(struct ttst_msgbuf *m)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		const struct member *w = &ttstd.member[i];
 
-		if (is_member(w, PAST))
+		if (is_member(w, PAST) && w->retired)
+			ttst_msg_addf(m, "process", "%d retired (parked until its sessions end) %s "
+				      "(old version)", (int)w->p.pid, w->binary);
+		else if (is_member(w, PAST))
 			ttst_msg_addf(m, "process", "%d %s %u of %d %s%s", (int)w->p.pid,
 				      w->session ? "session, child" : "child", w->order, (int)w->parent,
 				      w->binary, w->generation < ttstd.generation ? " (old version)" : "");

@@ -865,6 +865,7 @@ int main(int argc, char **argv)
 		if (ttstd.proc[PAST].exited)
 			break;
 		pump(1000); /* also ages unidentified connections */
+		tree_retired_check();
 		match_pending();
 		drop_idle_clients();
 	}

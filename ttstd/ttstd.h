@@ -79,6 +79,8 @@ struct member {
 	unsigned order;
 	int pair;           /* F, R: index of its counterpart in the past tree; -1 */
 	int session;        /* serves a session: not quiesced, paired nor transferred */
+	int retired;        /* a past master or worker kept parked for its sessions
+	                       (1), told to exit once they ended (2) */
 	unsigned generation; /* the version it runs: ttstd.generation then */
 	char binary[PATH_MAX]; /* ... and its binary */
 };
@@ -197,6 +199,8 @@ void tree_commit(struct txn *t, const char *new_binary);
 void tree_rollback(struct txn *t);
 /* The update is over: forget the sessions that ended during it. */
 void tree_txn_over(void);
+/* Retired processes whose sessions all ended are told to exit. */
+void tree_retired_check(void);
 /* Kill the tree of role r and wait for its processes (root excluded). */
 void tree_kill(enum role r);
 /* ttstd exits: stop what is left of the past tree. */

@@ -496,6 +496,14 @@ static void dispatch(int passed_fd)
 		cmd = "";
 	if (strcmp(cmd, "exit") == 0 && ctl.role != STF_ROLE_FUTURE)
 		_exit(0); /* no atexit handlers, no stdio flush: F owns the state */
+	if (strcmp(cmd, "retire") == 0 && ctl.role == STF_ROLE_NORMAL && stf__root.quiesced) {
+		/* Replaced, kept parked for its sessions: the program never
+		 * runs again, so its children are reaped here (no reply). */
+		signal(SIGCHLD, SIG_IGN);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		return;
+	}
 
 	if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "quiesce") == 0) {
 		cmd_quiesce();

@@ -41,6 +41,9 @@
 /*
  * Commands (`cmd=`) the control thread executes, by role:
  *   past (the running program):  quiesce, spawn, resume, exit,
+ *                                retire (replaced but kept, parked, while
+ *                                its sessions run: reap its children; no
+ *                                reply),
  *                                stderr (+ fd: append it to descriptor 2),
  *                                allow reader=PID (a worker of a tree:
  *                                its counterpart may read it)

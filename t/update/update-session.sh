@@ -8,10 +8,12 @@
 # update v1 -> v2 commits: the held sessions go on with v1 behaviour, new
 # sessions are v2 and numbered on from the listener's transferred count,
 # the worker is v2 with its own count; status lists the old sessions with
-# their version.  The worker is restarted by the v2 listener (a restarted
-# worker is a worker again at its update point), then v2 -> v3 commits
-# with sessions of v1 and v2 held open.  A session that ends is reaped by
-# ttstd, and SIGTERM to ttstd leaves no process of any version.
+# their version, and the v1 listener, parked, as their parent (a session
+# dies with its listener, as vsftpd's do).  The worker is restarted by the
+# v2 listener (a restarted worker is a worker again at its update point),
+# then v2 -> v3 commits with sessions of v1 and v2 held open.  A session
+# that ends is reaped; the v1 listener exits after the last v1 session;
+# SIGTERM to ttstd leaves no process of any version.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
@@ -217,6 +219,12 @@ if any(listed.get(session_pid(h)) != (v1, True) for h in held):
     fail("status does not list the held sessions as v1 (old version): %s" % status())
 if not re.search(r"^  \d+ master %s$" % re.escape(v2), status(), re.M):
     fail("status: %s" % status())
+def retired():
+    """binaries of the replaced listeners kept for their sessions"""
+    return sorted(re.findall(r"^  \d+ retired \(parked until its sessions end\) (\S+) \(old version\)$",
+                             status(), re.M))
+if retired() != [v1]:
+    fail("status does not list the v1 listener kept for its sessions: %s" % status())
 print("held v1 sessions after the commit: %s" % [h.ask() for h in held])
 
 # 4. the v2 listener restarts its worker, which is a worker again at its
@@ -251,15 +259,29 @@ else:
     fail("status lists sessions %s, want %s" % (listed, want))
 print("chained update: sessions %s" % sorted(set(v for v, _ in listed.values())))
 
-# 5. a session that ends is reaped by ttstd and leaves the status
-gone = session_pid(held[0])
-held[0].close()
+# 5. a session that ends is reaped and leaves the status; once the last v1
+#    session ended, the v1 listener is gone too
+if retired() != [v1, v2]:
+    fail("status does not list the v1 and v2 listeners: %s" % status())
+for h in held:
+    gone = session_pid(h)
+    h.close()
+    for _ in range(100):
+        if gone not in sessions_listed() and not os.path.exists("/proc/%d" % gone):  # reaped
+            break
+        time.sleep(0.05)
+    else:
+        fail("the ended session %d is still listed or not reaped: %s" % (gone, status()))
 for _ in range(100):
-    if gone not in sessions_listed() and not os.path.exists("/proc/%d" % gone):  # reaped
+    if retired() == [v2]:
         break
     time.sleep(0.05)
 else:
-    fail("the ended session %d is still listed or not reaped: %s" % (gone, status()))
+    fail("the v1 listener was kept after its last session ended: %s" % status())
+if leftovers(re.escape(v1)):
+    fail("v1 processes left after the last v1 session ended: %s" % leftovers(re.escape(v1)))
+if [h.ask() for h in held2] != ["v2", "v2"]:
+    fail("the v2 sessions")
 
 # 6. SIGTERM to ttstd stops every process, old sessions included
 os.kill(int(ttstd_pid), 15)

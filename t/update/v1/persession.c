@@ -4,9 +4,9 @@
  * update-session.sh): the listener binds two sockets in its one-time
  * initialization, forks one stats worker at startup, and forks a session
  * process per connection accepted on the first socket, which serves that
- * connection until the client closes it.  The listener reaps its sessions
- * from its loop; on SIGTERM it stops its worker and exits, leaving running
- * sessions to end on their own (as vsftpd's does).
+ * connection until the client closes it; a session dies with its listener
+ * (PR_SET_PDEATHSIG, as vsftpd's do).  The listener reaps its sessions from
+ * its loop; on SIGTERM it stops its worker and exits, which ends them.
  *
  * Session protocol: each line gets "vN session S line L pid P" (S: the
  * number the listener gave the session, counted in its own state; L: lines
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			close(lfd);
 			close(sfd);
 			session(c, number);
