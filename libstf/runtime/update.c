@@ -295,5 +295,8 @@ static void fork_release(void)
 
 __attribute__((constructor)) static void update_init(void)
 {
+	/* prepare handlers run last registered first: stf__q_lock, then the
+	 * waiters' lock, the order of the quiescence's sweep */
+	stf__wait_atfork();
 	pthread_atfork(fork_prepare, fork_release, fork_release);
 }

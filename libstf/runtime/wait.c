@@ -226,8 +226,12 @@ static void wait_fork_child(void)
 	pthread_mutex_init(&waiters_lock, NULL);
 }
 
+void stf__wait_atfork(void)
+{
+	pthread_atfork(wait_fork_prepare, wait_fork_parent, wait_fork_child);
+}
+
 __attribute__((constructor)) static void wait_init(void)
 {
 	have_key = pthread_key_create(&waiter_key, waiter_gone) == 0;
-	pthread_atfork(wait_fork_prepare, wait_fork_parent, wait_fork_child);
 }

@@ -37,5 +37,10 @@ void stf__looping_thread(void);
 /* Whether thread tid has called stf__looping_thread(): only such threads
  * may be interrupted in blocking calls to bring them to an update point. */
 int stf__thread_loops(pid_t tid);
+/* Register the fork handlers of the waiters' records: called by update.c
+ * before it registers its own, so that a fork takes the quiescence's lock
+ * before the waiters' lock, as the quiescence does (the other order
+ * deadlocks a program that forks while it is being quiesced). */
+void stf__wait_atfork(void);
 
 #endif /* STF_WAIT_H */
