@@ -86,6 +86,22 @@ struct gsmall {
 
 static struct gsmall *gsmalls[12];
 
+/* a module's configuration, made by a function returning `void *` */
+struct conf {
+	long a;
+	long b;
+};
+
+static void *conf_create(long a, long b)
+{
+	struct conf *c = pool_alloc(sizeof(*c));
+	c->a = a;
+	c->b = b;
+	return c;
+}
+
+static void *confs[3];
+
 /* ---- an untyped block (an unannotated wrapper's) ---- */
 static void *xalloc(size_t n)
 {
@@ -191,6 +207,9 @@ static __attribute__((noinline)) void init(const char *what)
 			w[1] = NULL;
 			pins = w;
 		}
+	} else if (!strcmp(what, "pool-conf")) {
+		for (int i = 0; i < 3; i++)
+			confs[i] = conf_create(10 + i, 20 + i);
 	} else if (!strcmp(what, "slab")) {
 		struct item *all[6];
 		for (int i = 0; i < 6; i++) {

@@ -90,6 +90,23 @@ struct gsmall {
 
 static struct gsmall *gsmalls[12];
 
+/* a module's configuration, made by a function returning `void *` */
+struct conf {
+	long a;
+	long added;          /* new, in the middle */
+	long b;
+};
+
+static void *conf_create(long a, long b)
+{
+	struct conf *c = pool_alloc(sizeof(*c));
+	c->a = a;
+	c->b = b;
+	return c;
+}
+
+static void *confs[3];
+
 /* ---- an untyped block (an unannotated wrapper's) ---- */
 static void *xalloc(size_t n)
 {
@@ -196,6 +213,9 @@ static __attribute__((noinline)) void init(const char *what)
 			w[1] = NULL;
 			pins = w;
 		}
+	} else if (!strcmp(what, "pool-conf")) {
+		for (int i = 0; i < 3; i++)
+			confs[i] = conf_create(10 + i, 20 + i);
 	} else if (!strcmp(what, "slab")) {
 		struct item *all[6];
 		for (int i = 0; i < 6; i++) {
@@ -291,6 +311,16 @@ static void check_pool_grow(void)
 	CHECK((char *)s == (char *)chunks[0] + sizeof(struct chunk) + 12 * 16);
 }
 
+/* Configurations returned as `void *` are typed by the local that kept
+ * them: each grew in the middle and moved out of its chunk. */
+static void check_pool_conf(void)
+{
+	for (int i = 0; i < 3; i++) {
+		const struct conf *c = confs[i];
+		CHECK(c->a == 10 + i && c->added == 0 && c->b == 20 + i);
+	}
+}
+
 static void check_pool(void)
 {
 	CHECK(nchunks == 2);
@@ -356,6 +386,8 @@ int main(int argc, char **argv)
 		check_sizehdr_grow();
 	else if (!strcmp(what, "pool-grow"))
 		check_pool_grow();
+	else if (!strcmp(what, "pool-conf"))
+		check_pool_conf();
 	else if (!strcmp(what, "slab"))
 		check_slab();
 	else if (!strcmp(what, "register"))
