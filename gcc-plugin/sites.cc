@@ -282,6 +282,17 @@ dest_info analyze_dest (gcall *call, const stf_allocator_desc &alloc, tree calle
 			std::set<tree> seen;
 			follow (lhs, d, 0, seen);
 		}
+		/* Kept in a typed local, then returned as `void *` (a
+		 * module's create_conf: `struct conf *c = pool_alloc (...);
+		 * ... return c;`): the local's type says what it is.  (A
+		 * named `void *` store keeps the block untyped.) */
+		tree var = SSA_NAME_VAR (lhs);
+		tree vt = var && TREE_CODE (var) == VAR_DECL && !DECL_ARTIFICIAL (var)
+			  ? TREE_TYPE (var) : NULL_TREE;
+		if (d.rank == 2 && d.type && POINTER_TYPE_P (d.type)
+		    && VOID_TYPE_P (TREE_TYPE (d.type))
+		    && vt && POINTER_TYPE_P (vt) && !VOID_TYPE_P (TREE_TYPE (vt)))
+			d.type = vt;
 	} else if (lhs) {
 		d.name = describe_store (lhs, 0);
 		d.type = TREE_TYPE (lhs);

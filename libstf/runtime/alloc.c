@@ -819,6 +819,13 @@ EXPORT size_t malloc_usable_size(void *p)
 
 int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 {
+	/* p is what an STF_ALLOCATOR function returned, maybe a pointer into
+	 * a block of its own: the bytes before it are then the allocator's
+	 * (a size header, leftovers of a freed block's header), not a double
+	 * free to die of */
+	if (!header_readable((uintptr_t)p) ||
+	    ((struct stf_block_hdr *)p - 1)->magic != STF_BLOCK_MAGIC)
+		return 0;
 	struct stf_block_hdr *h = own_block(p, "stf__heap_type_block");
 	if (!h || (size && size != h->size))
 		return 0;

@@ -36,7 +36,13 @@ struct pairing {
 	uint8_t placed;    /* an untyped block kept at its address (untyped.c) */
 	uint8_t pinned;    /* a typed heap object an untyped word points into:
 	                      kept at its address with its new type */
+	uint8_t moved;     /* a sub-object not converted in place: SUB_* */
 };
+
+/* How a typed sub-object whose size changes leaves its place
+ * (subobjects.c, stf__plan_subs). */
+#define SUB_ALONE 1      /* into a fresh heap block of its own */
+#define SUB_WITH_BLOCK 2 /* with its whole containing block (a wrapper's) */
 
 struct stf_xfer {
 	enum stf_direction dir;
@@ -90,6 +96,10 @@ struct stf_xfer {
 	 * the first word pointing into it (for the messages) */
 	size_t *pin_from;
 	uint64_t *pin_at;
+	/* per source object, NULL if none: the new size of a containing
+	 * block that moves whole with its grown sub-object (SUB_WITH_BLOCK),
+	 * 0 for the others */
+	uint64_t *resize;
 };
 
 static inline uint32_t strip(const struct stf_meta_unit *u, uint32_t t)
@@ -172,6 +182,9 @@ const char *stf__site_dst_id(struct stf_xfer *x, const char *id);
  * destinations and register them there; serve the reversed version's
  * M_SUB (0, or -1 with err set). */
 int stf__place_subs(struct stf_xfer *x);
+/* Before allocation: decide which sub-objects leave their place (their
+ * new size does not fit there): pair[].moved, resize[]. */
+int stf__plan_subs(struct stf_xfer *x);
 int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
 extern struct stf_index stf__own_startup;
 void stf__path_cut(struct stf_xfer *x, size_t mark);

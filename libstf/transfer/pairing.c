@@ -190,7 +190,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		struct stf_obj *o = &src->objs[i];
 		if (!stf__is_dynamic(o) || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN)))
 			continue;
-		if (o->container)
+		if (o->container && x->pair[i].moved != SUB_ALONE)
 			continue; /* placed in its container's destination (stf__place_subs) */
 		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed &&
 		    !(o->flags & STF_OBJF_CONTAINER))
@@ -272,6 +272,10 @@ static int schedule_dynamic(struct stf_xfer *x)
 		req[n].align_lg = o->align_lg;
 		/* untyped blocks and what they point into keep their address */
 		req[n].at = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
+		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */
+			req[n].size = x->resize[i];
+			req[n].at = 0;
+		}
 		if (prot >= 0) { /* whole pages */
 			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
 			if (x->dir == STF_BACKWARD)
@@ -503,7 +507,9 @@ int stf__schedule(struct stf_xfer *x)
 		x->pair[i].direct = 0;
 		x->pair[i].placed = 0;
 		x->pair[i].pinned = 0;
+		x->pair[i].moved = 0;
 	}
+	x->resize = NULL;
 	x->img_cap = 0;
 	x->img = NULL;
 	size_t ndst = dst->nobjs;
@@ -557,7 +563,7 @@ int stf__schedule(struct stf_xfer *x)
 		else
 			x->rep->static_objects++;
 	}
-	if (stf__plan_untyped(x) < 0 || schedule_dynamic(x) < 0)
+	if (stf__plan_untyped(x) < 0 || stf__plan_subs(x) < 0 || schedule_dynamic(x) < 0)
 		return -1;
 	return stf__place_subs(x);
 }

@@ -6,14 +6,15 @@
  * stf_register_object().  The catalog (metadata.c) makes each a typed
  * object inside its container, whose own bytes are untyped.
  *
- * A sub-object is not allocated: it is transformed in place, at its
- * offset in its container's destination (the container is transferred
- * first, as untyped memory).  Its new type must fit where it is: up to the
- * next sub-object or the end of the container, and the bytes it grows
- * into must be unused (zero) in the source, so the backward transfer,
- * which zeroes them again when it shrinks the object back, restores them;
- * else the update rolls back naming the object, its allocator and the
- * fix.  The destination registers it (stf__sub_register: this process
+ * A sub-object whose new type fits where it is (up to the next
+ * sub-object or the end of the container, the bytes it grows into unused
+ * (zero) in the source, so the backward transfer, which zeroes them again
+ * when it shrinks the object back, restores them) is transformed in place,
+ * at its offset in its container's destination (the container is
+ * transferred first, as untyped memory).  One that does not fit leaves
+ * its place (stf__plan_subs): with its whole block when that is a
+ * wrapper's (a size header and the object), else alone, into a heap block
+ * of its own.  The destination registers it (stf__sub_register: this process
  * when forward, the reversed version on request when backward) with its
  * dynamic ID, so the round trip's differencing pairs it and a chained
  * update finds it again.
@@ -128,6 +129,122 @@ static int register_here(struct stf_xfer *x, const struct sub_req *r)
 	return 0;
 }
 
+/*
+ * Where the room of sub-object o (index i) of container co ends (an
+ * offset in co): at the next sub-object.  After the last one, what
+ * follows is the allocator's free space as often as the object's own
+ * slack: the room ends one stride further when the sub-objects are
+ * evenly spaced (a slab's chunks), else at the object's end rounded up to
+ * 16 bytes (a pool carving objects one after the other), never past the
+ * container's end.
+ */
+static uint64_t room_end(const struct stf_peer *src, size_t i, const struct stf_obj *co)
+{
+	const struct stf_obj *o = &src->objs[i], *first = &src->objs[co->first_sub];
+	if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container)
+		return src->objs[i + 1].addr - co->addr;
+	uint64_t end = o->addr - co->addr + ((o->size + 15) & ~(uint64_t)15);
+	if (co->nsubs >= 2) {
+		uint64_t stride = first[1].addr - first[0].addr;
+		uint32_t k = 2;
+		while (k < co->nsubs && first[k].addr - first[k - 1].addr == stride)
+			k++;
+		if (k == co->nsubs && stride >= o->size)
+			end = o->addr - co->addr + stride;
+	}
+	return end < co->size ? end : co->size;
+}
+
+/* A wrapper's block: a heap block holding only this sub-object, after a
+ * prefix of the wrapper's own (a size header). */
+static int wrapper_block(const struct stf_obj *o, const struct stf_obj *co)
+{
+	return co->kind == STF_OBJ_HEAP && co->nsubs == 1 && o->addr > co->addr &&
+	       o->addr + o->size == co->addr + co->size;
+}
+
+/* A sub-object that must leave its place and cannot: an untyped word
+ * points into it (or into its block, which would move with it). */
+static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64_t dsize,
+		       const struct stf_meta_unit *du, uint32_t dt)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *o = &src->objs[i], *co = &src->objs[c];
+	size_t holder = x->pair[i].pinned ? x->pin_from[i] : x->pin_from[c];
+	uint64_t at = x->pair[i].pinned ? x->pin_at[i] : x->pin_at[c];
+	char on[256], cn[256], hn[256], tn[256];
+	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
+	      " bytes as %s in the %s version instead of %" PRIu64 ", so it leaves its "
+	      "place (%s), but offset %" PRIu64 " of untyped block %s points into %s, "
+	      "which therefore keeps its address: give that block a type (STF_ALLOCATOR "
+	      "on its allocator), or keep the type's size",
+	      stf__obj_name(o, on, sizeof(on)), allocator_of(src, o), o->addr - co->addr,
+	      stf__obj_name(co, cn, sizeof(cn)), dsize,
+	      stf__type_str(du, strip(du, dt), tn, sizeof(tn)),
+	      x->dir == STF_FORWARD ? "new" : "old", o->size,
+	      whole ? "its block moves whole to a block of the new size" :
+		      "it moves alone to a heap block of its own",
+	      at, stf__obj_name(&src->objs[holder], hn, sizeof(hn)),
+	      x->pair[i].pinned ? "it" : "its block");
+	return -1;
+}
+
+/*
+ * A sub-object keeps its place when its new type fits there: up to the
+ * next sub-object or its block's end, the bytes it grows into unused
+ * (zero).  Else it leaves its place:
+ *   - a wrapper's block (a size header and this object) moves whole to a
+ *     fresh block of the new size, the prefix copied word by word
+ *     (stf__xfer_placed), so the program's own free(p - prefix) and
+ *     realloc still work; it does so whenever the object's size changes,
+ *     so the way back restores the old block's size;
+ *   - an object among others (a pool chunk, a slab page) moves alone to
+ *     a fresh heap block typed by its site; the bytes it leaves stay in
+ *     the chunk, which the pool reclaims with the chunk.
+ * Either way, an untyped word pointing into what moves would be left
+ * stale: the update rolls back naming it.
+ */
+int stf__plan_subs(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src;
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (!o->container)
+			continue;
+		size_t c = o->container - 1;
+		const struct stf_obj *co = &src->objs[c];
+		const struct stf_meta_unit *du;
+		uint32_t dt;
+		dst_type(x, o, stf__site_dst_id(x, o->id), &du, &dt);
+		if (!du)
+			continue; /* stf__place_subs says so */
+		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
+		int whole = wrapper_block(o, co);
+		if (whole ? dsize == o->size :
+			    dsize <= room_end(src, i, co) - off &&
+			    (dsize <= o->size || !co->bytes ||
+			     stf__all_zero(co->bytes + off + o->size, dsize - o->size)))
+			continue; /* converted in place */
+		if (x->pair[i].pinned || (whole && x->pin_from[c] != SIZE_MAX))
+			return cannot_move(x, i, c, whole, dsize, du, dt);
+		if (!whole) {
+			x->pair[i].moved = SUB_ALONE;
+			continue;
+		}
+		if (!x->resize) {
+			x->resize = stf__arena_alloc(x->arena, (src->nobjs + 1) * sizeof(*x->resize));
+			if (!x->resize) {
+				stf__xfail(x, "out of memory");
+				return -1;
+			}
+			memset(x->resize, 0, (src->nobjs + 1) * sizeof(*x->resize));
+		}
+		x->resize[c] = off + dsize;
+		x->pair[i].moved = SUB_WITH_BLOCK;
+	}
+	return 0;
+}
+
 int stf__place_subs(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src;
@@ -138,8 +255,8 @@ int stf__place_subs(struct stf_xfer *x)
 
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container)
-			continue;
+		if (!o->container || x->pair[i].moved == SUB_ALONE)
+			continue; /* one of its own: allocated like any heap object */
 		size_t c = o->container - 1;
 		const struct stf_obj *co = &src->objs[c];
 		struct pairing *pc = &x->pair[c];
@@ -170,15 +287,14 @@ int stf__place_subs(struct stf_xfer *x)
 			goto out;
 		}
 		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
-		/* where it is: up to the next sub-object or the container's end */
-		uint64_t room = co->size - off;
-		if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container)
-			room = src->objs[i + 1].addr - o->addr;
-		if (dco->size < off + room)
+		/* where it is: up to the next sub-object or the container's end
+		 * (a moved wrapper's block: its new end) */
+		uint64_t room = room_end(src, i, co) - off;
+		if (x->pair[i].moved == SUB_WITH_BLOCK || dco->size < off + room)
 			room = dco->size > off ? dco->size - off : 0;
 		const uint8_t *cb = co->bytes;
-		if (dsize > room ||
-		    (dsize > o->size && cb && !stf__all_zero(cb + off + o->size, dsize - o->size))) {
+		if (dsize > room || (dsize > o->size && cb && x->pair[i].moved != SUB_WITH_BLOCK &&
+				     !stf__all_zero(cb + off + o->size, dsize - o->size))) {
 			stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) needs %"
 			      PRIu64 " bytes as %s in the %s version, but only %" PRIu64 " are free "
 			      "where it is (sub-objects are converted in place): make the allocator "

@@ -43,6 +43,31 @@ static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t 
 	return NULL;
 }
 
+/* The typed sub-objects of a container, walked in address order along
+ * its words: the words inside them are theirs (typed), not the
+ * container's. */
+struct sub_cursor {
+	const struct stf_obj *sub, *end;
+};
+
+static void subs_begin(const struct stf_peer *p, const struct stf_obj *o, struct sub_cursor *c)
+{
+	c->sub = c->end = NULL;
+	if (o->flags & STF_OBJF_CONTAINER) {
+		c->sub = &p->objs[o->first_sub];
+		c->end = c->sub + o->nsubs;
+	}
+}
+
+/* Whether the word at addr (addresses increasing from call to call)
+ * overlaps a sub-object. */
+static int in_sub(struct sub_cursor *c, uint64_t addr)
+{
+	while (c->sub < c->end && c->sub->addr + c->sub->size <= addr)
+		c->sub++;
+	return c->sub < c->end && c->sub->addr < addr + 8;
+}
+
 /* The first word of o's bytes [from, to) (at 8-aligned addresses) that
  * holds an address of the source's image or of one of its objects: 1 with
  * *at, *val and what set, else 0. */
@@ -52,17 +77,11 @@ static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_
 	if (!o->bytes)
 		return 0;
 	from += (8 - ((o->addr + from) & 7)) & 7;
-	const struct stf_obj *sub = NULL, *subs_end = NULL;
-	if (o->flags & STF_OBJF_CONTAINER) {
-		sub = &x->src->objs[o->first_sub];
-		subs_end = sub + o->nsubs;
-	}
+	struct sub_cursor subs;
+	subs_begin(x->src, o, &subs);
 	for (uint64_t off = from; off + 8 <= to; off += 8) {
 		uint64_t v;
-		/* the words of typed sub-objects are theirs */
-		while (sub < subs_end && sub->addr + sub->size <= o->addr + off)
-			sub++;
-		if (sub < subs_end && sub->addr < o->addr + off + 8)
+		if (in_sub(&subs, o->addr + off))
 			continue;
 		memcpy(&v, o->bytes + off, 8);
 		if (stf__not_a_pointer(v))
@@ -453,10 +472,16 @@ static void plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, 
 		return;
 	size_t k = r->value;
 	const struct stf_obj *t = &x->src->objs[k];
-	if (t->kind != STF_OBJ_HEAP || (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN |
-						    STF_OBJF_STREAM)))
+	if ((t->kind != STF_OBJ_HEAP && !t->container) ||
+	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
 		return;
 	if (!t->unit) {
+		/* a block holding sub-objects that move with it keeps its
+		 * address for this value instead (stf__plan_subs) */
+		if ((t->flags & STF_OBJF_CONTAINER) && x->pin_from[k] == SIZE_MAX) {
+			x->pin_from[k] = from;
+			x->pin_at[k] = at;
+		}
 		if (!x->pair[k].placed && !is_libc_stream(x, t)) {
 			x->pair[k].placed = x->pair[k].needed = 1;
 			work[(*nwork)++] = k;
@@ -510,6 +535,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 	if (!reached || !work || !x->pin_from || !x->pin_at ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
+	for (size_t i = 0; i <= p->nobjs; i++)
+		x->pin_from[i] = SIZE_MAX; /* no untyped word points into it */
 	/* roots: untyped blocks transferred anyway (untyped sites of the
 	 * program) or reached by typed pointers (blocks of libraries), and
 	 * the ambiguous unions of library types */
@@ -535,8 +562,12 @@ int stf__plan_untyped(struct stf_xfer *x)
 		const struct stf_obj *o = &p->objs[i];
 		if (!o->bytes)
 			continue;
+		struct sub_cursor subs;
+		subs_begin(p, o, &subs);
 		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 			uint64_t v;
+			if (in_sub(&subs, o->addr + off))
+				continue;
 			memcpy(&v, o->bytes + off, 8);
 			plan_word(x, v, i, off, work, &nwork);
 		}
@@ -576,7 +607,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		x->rep->pointers++;
 		return stf__reloc(x, v, out, NULL) < 0 ? -1 : 0;
 	}
-	if (t && t->kind == STF_OBJ_HEAP && !(t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN))) {
+	if (t && (t->kind == STF_OBJ_HEAP || t->container) &&
+	    !(t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN))) {
 		const struct pairing *pr = &x->pair[r->value];
 		if (pr->placed)
 			return 0; /* the same address */
@@ -675,14 +707,25 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 	return 0;
 }
 
+/* The words of a typed sub-object are its own (transformed with it, or
+ * left as they were when it moved out).  A wrapper's block that moves
+ * whole with its grown sub-object (stf__plan_subs) gets its prefix here,
+ * word by word, at a new address: its only sub-object ends the block. */
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
 	char on[256], where[400];
-	memcpy(d, s, o->size);
+	uint64_t n = o->size;
+	if (x->resize && x->resize[i])
+		n = x->src->objs[o->first_sub].addr - o->addr;
+	memcpy(d, s, n);
 	stf__obj_name(o, on, sizeof(on));
-	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+	struct sub_cursor subs;
+	subs_begin(x->src, o, &subs);
+	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= n; off += 8) {
 		uint64_t v, nv;
+		if (in_sub(&subs, o->addr + off))
+			continue;
 		memcpy(&v, s + off, 8);
 		if (!v || (stf__not_a_pointer(v) && ++x->rep->integers))
 			continue;

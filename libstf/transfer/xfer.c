@@ -286,7 +286,7 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 	}
 	/* a sub-object shrinks back into bytes that were unused (zero) before
 	 * the forward transfer grew it (stf__place_subs) */
-	if (so->container && so->size > dobj->size)
+	if (so->container && !x->pair[i].moved && so->size > dobj->size)
 		memset(d + dobj->size, 0, so->size - dobj->size);
 	/* Forward, a static of a changed type keeps what the new version
 	 * gives it (its initializer, what its startup computed) where the old

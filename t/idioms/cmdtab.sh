@@ -4,10 +4,11 @@
 # cmdtab (cmdtab/: requests dispatched through a static table of structs
 # with handlers and call counters; the version string a literal a static
 # pointer points to) under idload's checking load, updated 1 -> 2 (the
-# table gains STRLEN in its middle, the version text changes) and then
+# table gains STRLEN in its middle, struct command gains flags, which
+# the entries of 1 must take from 2's table, the version text changes) and then
 # 2 -> 2 eleven times.  After every commit: the server reports 2's version
 # text, STRLEN works, no command's call counter went back, VERIFY (every
-# entry named, with its handler, the counters adding up) passes, every key
+# entry named, with its handler and flags, the counters adding up) passes, every key
 # is there, and no request of the load failed.
 
 SERVER=cmdtab

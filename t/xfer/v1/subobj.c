@@ -78,6 +78,38 @@ struct large {
 static struct small *smalls[12];
 static struct large *larges[3];
 
+/* grows in version 2 where its chunk has no room after it */
+struct gsmall {
+	int id;
+	struct gsmall *peer;
+};
+
+static struct gsmall *gsmalls[12];
+
+/* a module's configuration, made by a function returning `void *` */
+struct conf {
+	long a;
+	long b;
+};
+
+static void *conf_create(long a, long b)
+{
+	struct conf *c = pool_alloc(sizeof(*c));
+	c->a = a;
+	c->b = b;
+	return c;
+}
+
+static void *confs[3];
+
+/* ---- an untyped block (an unannotated wrapper's) ---- */
+static void *xalloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void *pins; /* reached through void * only */
+
 /* ---- a slab with reuse ---- */
 #define SLAB_CHUNK 64
 struct item {
@@ -151,6 +183,33 @@ static __attribute__((noinline)) void init(const char *what)
 			l->weight = 1000 + i;
 			larges[i] = l;
 		}
+	} else if (!strcmp(what, "sizehdr-pinned")) {
+		for (int i = 0; i < 5; i++) {
+			struct gnode *n = zmalloc(sizeof(*n));
+			n->next = glist;
+			n->value = 100 + i;
+			glist = n;
+		}
+		void **w = xalloc(2 * sizeof(*w));
+		w[0] = glist->next;   /* an untyped word into the third node */
+		w[1] = NULL;
+		pins = w;
+	} else if (!strcmp(what, "pool-grow") || !strcmp(what, "pool-pinned")) {
+		for (int i = 0; i < 12; i++) {
+			struct gsmall *s = pool_alloc(sizeof(*s));
+			s->id = i;
+			s->peer = i ? gsmalls[i - 1] : NULL;
+			gsmalls[i] = s;
+		}
+		if (!strcmp(what, "pool-pinned")) {
+			void **w = xalloc(2 * sizeof(*w));
+			w[0] = gsmalls[3];
+			w[1] = NULL;
+			pins = w;
+		}
+	} else if (!strcmp(what, "pool-conf")) {
+		for (int i = 0; i < 3; i++)
+			confs[i] = conf_create(10 + i, 20 + i);
 	} else if (!strcmp(what, "slab")) {
 		struct item *all[6];
 		for (int i = 0; i < 6; i++) {

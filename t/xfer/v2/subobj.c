@@ -12,6 +12,8 @@
  *   register  a static arena whose objects the program registers itself.
  * Version 2 changes the types where they are (members reordered, an int
  * widened into its padding; the slab's item grows into its chunk). */
+#include <malloc.h>
+
 #include "xt.h"
 
 /* ---- size headers ---- */
@@ -78,6 +80,40 @@ struct large {
 
 static struct small *smalls[12];
 static struct large *larges[3];
+
+/* grows in version 2 where its chunk has no room after it */
+struct gsmall {
+	int id;
+	struct gsmall *peer;
+	long extra;          /* new: no room after it in its chunk */
+};
+
+static struct gsmall *gsmalls[12];
+
+/* a module's configuration, made by a function returning `void *` */
+struct conf {
+	long a;
+	long added;          /* new, in the middle */
+	long b;
+};
+
+static void *conf_create(long a, long b)
+{
+	struct conf *c = pool_alloc(sizeof(*c));
+	c->a = a;
+	c->b = b;
+	return c;
+}
+
+static void *confs[3];
+
+/* ---- an untyped block (an unannotated wrapper's) ---- */
+static void *xalloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void *pins; /* reached through void * only */
 
 /* ---- a slab with reuse ---- */
 #define SLAB_CHUNK 64
@@ -153,6 +189,33 @@ static __attribute__((noinline)) void init(const char *what)
 			l->weight = 1000 + i;
 			larges[i] = l;
 		}
+	} else if (!strcmp(what, "sizehdr-pinned")) {
+		for (int i = 0; i < 5; i++) {
+			struct gnode *n = zmalloc(sizeof(*n));
+			n->next = glist;
+			n->value = 100 + i;
+			glist = n;
+		}
+		void **w = xalloc(2 * sizeof(*w));
+		w[0] = glist->next;   /* an untyped word into the third node */
+		w[1] = NULL;
+		pins = w;
+	} else if (!strcmp(what, "pool-grow") || !strcmp(what, "pool-pinned")) {
+		for (int i = 0; i < 12; i++) {
+			struct gsmall *s = pool_alloc(sizeof(*s));
+			s->id = i;
+			s->peer = i ? gsmalls[i - 1] : NULL;
+			gsmalls[i] = s;
+		}
+		if (!strcmp(what, "pool-pinned")) {
+			void **w = xalloc(2 * sizeof(*w));
+			w[0] = gsmalls[3];
+			w[1] = NULL;
+			pins = w;
+		}
+	} else if (!strcmp(what, "pool-conf")) {
+		for (int i = 0; i < 3; i++)
+			confs[i] = conf_create(10 + i, 20 + i);
 	} else if (!strcmp(what, "slab")) {
 		struct item *all[6];
 		for (int i = 0; i < 6; i++) {
@@ -210,6 +273,52 @@ static void check_sizehdr(void)
 		CHECK(*(size_t *)((char *)p - ZHDR) == 16);   /* the header kept */
 	}
 	CHECK(n == 5);
+}
+
+/* Each object a size-prefixing wrapper handed out grew: its whole block
+ * moved to a block of the new size, the size header copied as it was. */
+static void check_sizehdr_grow(void)
+{
+	int n = 0;
+	struct gnode *third = NULL;
+	for (struct gnode *p = glist; p; p = p->next, n++) {
+		CHECK(p->value == 104 - n && p->extra == 0);
+		CHECK(*(size_t *)((char *)p - ZHDR) == 16);   /* version 1's size */
+		CHECK(malloc_usable_size((char *)p - ZHDR) >= ZHDR + sizeof(*p));
+		if (n == 1)
+			third = p;
+	}
+	CHECK(n == 5 && third);
+	/* the program's own free(p - ZHDR) frees a moved block */
+	glist->next = third->next;
+	free((char *)third - ZHDR);
+}
+
+/* Each pool object grew where its chunk has no room (the last one too:
+ * what follows it is the pool's free space): it moved alone to a heap
+ * block of its own. */
+static void check_pool_grow(void)
+{
+	CHECK(nchunks == 1);
+	for (int i = 0; i < 12; i++) {
+		CHECK(gsmalls[i]->id == i && gsmalls[i]->extra == 0);
+		CHECK(gsmalls[i]->peer == (i ? gsmalls[i - 1] : NULL));
+		CHECK(!in_chunk(gsmalls[i], 256));
+	}
+	/* the pool goes on carving where it was, after the bytes they left */
+	CHECK(chunks[0]->used == sizeof(struct chunk) + 12 * 16);
+	struct small *s = pool_alloc(sizeof(*s));
+	CHECK((char *)s == (char *)chunks[0] + sizeof(struct chunk) + 12 * 16);
+}
+
+/* Configurations returned as `void *` are typed by the local that kept
+ * them: each grew in the middle and moved out of its chunk. */
+static void check_pool_conf(void)
+{
+	for (int i = 0; i < 3; i++) {
+		const struct conf *c = confs[i];
+		CHECK(c->a == 10 + i && c->added == 0 && c->b == 20 + i);
+	}
 }
 
 static void check_pool(void)
@@ -273,6 +382,12 @@ int main(int argc, char **argv)
 		check_sizehdr();
 	else if (!strcmp(what, "pool"))
 		check_pool();
+	else if (!strcmp(what, "sizehdr-grow"))
+		check_sizehdr_grow();
+	else if (!strcmp(what, "pool-grow"))
+		check_pool_grow();
+	else if (!strcmp(what, "pool-conf"))
+		check_pool_conf();
 	else if (!strcmp(what, "slab"))
 		check_slab();
 	else if (!strcmp(what, "register"))

@@ -18,7 +18,8 @@
  * its counters adding up to the requests dispatched) and the hash table.
  *
  * Release 2 (this one) gains a command, STRLEN, at the end of the table,
- * and reports another version string.
+ * a member in struct command (flags, from this release's table for the
+ * entries of release 1 too), and reports another version string.
  *
  * Usage: cmdtab PORT-FILE (listens on 127.0.0.1, any free port).
  */
@@ -96,9 +97,12 @@ static void reply(struct client *c, const char *text)
 
 typedef void command_proc(struct client *c, char **argv);
 
+#define CMD_WRITE 1   /* changes the data */
+
 struct command {
 	const char *name;
 	int arity;                    /* words, the name included */
+	int flags;                    /* CMD_*: new in release 2 */
 	command_proc *proc;
 	unsigned long calls;
 	unsigned long microseconds;   /* spent in proc */
@@ -108,13 +112,13 @@ static command_proc set_command, get_command, del_command, strlen_command,
 	version_command, stats_command, verify_command;
 
 static struct command command_table[] = {
-	{ "SET", 3, set_command, 0, 0 },
-	{ "GET", 2, get_command, 0, 0 },
-	{ "DEL", 2, del_command, 0, 0 },
-	{ "VERSION", 1, version_command, 0, 0 },
-	{ "STATS", 1, stats_command, 0, 0 },
-	{ "VERIFY", 1, verify_command, 0, 0 },
-	{ "STRLEN", 2, strlen_command, 0, 0 },
+	{ "SET", 3, CMD_WRITE, set_command, 0, 0 },
+	{ "GET", 2, 0, get_command, 0, 0 },
+	{ "DEL", 2, CMD_WRITE, del_command, 0, 0 },
+	{ "VERSION", 1, 0, version_command, 0, 0 },
+	{ "STATS", 1, 0, stats_command, 0, 0 },
+	{ "VERIFY", 1, 0, verify_command, 0, 0 },
+	{ "STRLEN", 2, 0, strlen_command, 0, 0 },
 };
 
 #define NCOMMANDS (sizeof command_table / sizeof command_table[0])
@@ -227,6 +231,14 @@ static const char *check_state(void)
 		if (!cmd->name || !cmd->proc || cmd->arity < 1 || find_command(cmd->name) != cmd) {
 			snprintf(why, sizeof why, "command_table[%zu] (%s)", i,
 				 cmd->name ? cmd->name : "no name");
+			return why;
+		}
+		/* the entries of release 1 get their flags from this
+		 * release's table, not zero */
+		if (!(cmd->flags & CMD_WRITE) !=
+		    !(strcmp(cmd->name, "SET") == 0 || strcmp(cmd->name, "DEL") == 0)) {
+			snprintf(why, sizeof why, "command_table[%zu] (%s): flags %d", i,
+				 cmd->name, cmd->flags);
 			return why;
 		}
 		calls += cmd->calls;

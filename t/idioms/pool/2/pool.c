@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -322,7 +323,12 @@ static int verify(unsigned long *keys, unsigned long *chunks)
 		if (!pool_owns(z->pool, z->entries) || !pool_owns(z->pool, z->entries->elts) ||
 		    z->entries->size != sizeof *e || z->entries->nelts > z->entries->nalloc)
 			return bad(z, "entry array");
-		if (!pool_owns(z->pool, st) || !pool_owns(z->pool, lim) || lim->max_value != 200)
+		/* A stats configuration of release 1 grew in release 2 with
+		 * no room after it in its chunk: a live update moved it to a
+		 * heap block of its own (its bytes in the chunk stay unused
+		 * until the pool goes). */
+		if ((!pool_owns(z->pool, st) && malloc_usable_size((void *)st) < sizeof *st) ||
+		    !pool_owns(z->pool, lim) || lim->max_value != 200)
 			return bad(z, "module configurations");
 		for (unsigned j = 0; j < z->entries->nelts; j++) {
 			if (!e[j].key)
