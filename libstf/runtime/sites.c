@@ -19,6 +19,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+#include "units.h"
 
 /* ------------------------------------------------------------------ */
 /* Sites.                                                                */
@@ -37,13 +38,13 @@ const struct stf_site_rec *stf__plugin_site(const struct stf_site_ref *r,
 					      const struct stf_blob_hdr **blobp)
 {
 	const struct stf_unit *u = (const struct stf_unit *)(uintptr_t)r->unit;
-	const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+	const struct stf_blob_hdr *b = stf_unit_blob(u);
 	if (r->index >= b->sites.count)
 		return NULL;
 	*strtab = (const char *)b + b->strtab.off;
 	*strsize = b->strtab.count;
 	if (blobp)
-		*blobp = b;
+		*blobp = stf__unit_blob(u);
 	return (const struct stf_site_rec *)((const char *)b + b->sites.off) + r->index;
 }
 
@@ -234,7 +235,7 @@ void stf__number_plugin_sites(void)
 			     "stf__sites after it stay unknown (rebuild with the matching stf.so plugin)");
 			break;
 		}
-		const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+		const struct stf_blob_hdr *b = stf_unit_blob(u);
 		if (b->magic != STF_BLOB_MAGIC || b->version != STF_FORMAT_VERSION ||
 		    !blob_table_ok(b, &b->sites, sizeof(struct stf_site_rec)) ||
 		    !blob_table_ok(b, &b->objects, sizeof(struct stf_object_rec)) ||
@@ -254,7 +255,7 @@ void stf__number_plugin_sites(void)
 		stf__exe_units[stf__exe_nunits++] = u;
 		const struct stf_site_rec *recs = (const void *)((const char *)b + b->sites.off);
 		const char *strtab = (const char *)b + b->strtab.off;
-		uint32_t *cells = (uint32_t *)(uintptr_t)u->site_ids;
+		uint32_t *cells = stf_unit_site_ids(u);
 		pthread_mutex_lock(&stf__site_lock);
 		for (uint32_t i = 0; i < b->sites.count; i++) {
 			struct stf_site_ref ref = { .kind = STF_SITE_PLUGIN, .index = i, .unit = p };
