@@ -65,8 +65,8 @@ static std::string layout_strings (const std::vector<std::string> &strings,
 	return tab;
 }
 
-/* The string table: first the strings a running program reads (those of
- * sites, frames and the header: hot[ref] is set), then the others; *hot_size
+/* The string table: first the strings a running program reads (the
+ * sites' IDs: hot[ref] is set), then the others; *hot_size
  * receives the length of the first part. */
 static std::string layout_string_table (const std::vector<std::string> &strings,
 					const std::vector<bool> &hot,
@@ -213,14 +213,11 @@ static std::string producer (void)
 }
 
 /* Which string references the stored part of the blob must hold. */
-static std::vector<bool> hot_strings (const stf_blob &blob, const stf_blob_hdr &h)
+static std::vector<bool> hot_strings (const stf_blob &blob)
 {
 	std::vector<bool> hot (blob.strings.size (), false);
 	for (const stf_site_rec &r : blob.sites)
-		hot[r.id] = hot[r.func] = hot[r.allocator] = hot[r.dest] = true;
-	for (const stf_frame_rec &r : blob.frames)
-		hot[r.func] = true;
-	hot[h.file] = hot[h.path] = hot[h.producer] = true;
+		hot[r.id] = true;
 	return hot;
 }
 
@@ -263,17 +260,21 @@ static std::vector<unsigned char> serialize (stf_blob &blob)
 	h.producer = blob.str (producer ());
 	std::vector<uint32_t> offsets;
 	uint32_t hot_size;
-	std::string strtab = layout_string_table (blob.strings, hot_strings (blob, h),
+	std::string strtab = layout_string_table (blob.strings, hot_strings (blob),
 						  &offsets, &hot_size);
 	resolve_strings (blob, h, offsets);
+	std::vector<uint32_t> site_ids;
+	for (const stf_site_rec &r : blob.sites)
+		site_ids.push_back (r.id);
 
 	std::vector<unsigned char> out (sizeof h);
-	h.sites = put_table (out, blob.sites);
 	h.frames = put_table (out, blob.frames);
+	h.site_ids = put_table (out, site_ids);
 	align8 (out);
 	h.strtab.off = (uint32_t) out.size ();
 	h.strtab.count = (uint32_t) strtab.size ();
 	put (out, strtab.data (), strtab.size ());
+	h.sites = put_table (out, blob.sites);
 	h.types = put_table (out, blob.types);
 	h.members = put_table (out, blob.members);
 	h.objects = put_table (out, blob.objects);

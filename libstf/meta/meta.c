@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "hash.h"
 #include "meta.h"
 
 /* Upper bounds on what we agree to copy: a corrupted address range must
@@ -448,13 +449,29 @@ static bool blob_ok(struct ctx *c, struct stf_meta_unit *u)
 	    !table_ok(c, h, &h->sites, "sites", sizeof(struct stf_site_rec), 8) ||
 	    !table_ok(c, h, &h->frames, "frames", sizeof(struct stf_frame_rec), 4) ||
 	    !table_ok(c, h, &h->locals, "locals", sizeof(struct stf_local_rec), 4) ||
-	    !table_ok(c, h, &h->strtab, "strtab", 1, 1))
+	    !table_ok(c, h, &h->strtab, "strtab", 1, 1) ||
+	    !table_ok(c, h, &h->site_ids, "site_ids", sizeof(uint32_t), 4))
 		return false;
 	/* A running program reads these as stored, never inflated. */
-	if (h->sites.off + (uint64_t)h->sites.count * sizeof(struct stf_site_rec) > h->stored ||
+	if (h->site_ids.off + (uint64_t)h->site_ids.count * sizeof(uint32_t) > h->stored ||
 	    h->frames.off + (uint64_t)h->frames.count * sizeof(struct stf_frame_rec) > h->stored) {
-		fail(c, "sites or frames lie past the %u bytes stored as they are", h->stored);
+		fail(c, "site IDs or frames lie past the %u bytes stored as they are", h->stored);
 		return false;
+	}
+	if (h->site_ids.count != h->sites.count) {
+		fail(c, "%u site IDs for %u sites", h->site_ids.count, h->sites.count);
+		return false;
+	}
+	const uint32_t *site_ids = (const void *)(base + h->site_ids.off);
+	for (uint32_t i = 0; i < h->sites.count; i++) {
+		const struct stf_site_rec *r = (const void *)(base + h->sites.off);
+		if (site_ids[i] != r[i].id || h->stored <= h->strtab.off ||
+		    site_ids[i] >= h->stored - h->strtab.off ||
+		    !memchr(base + h->strtab.off + site_ids[i], '\0', h->stored - h->strtab.off - site_ids[i])) {
+			fail(c, "site %u: its ID as stored (string %u) is not the record's (%u) "
+			     "or not stored as it is", i, site_ids[i], r[i].id);
+			return false;
+		}
 	}
 	if (h->strtab.count == 0 || base[h->strtab.off] != '\0' ||
 	    base[h->strtab.off + h->strtab.count - 1] != '\0') {
@@ -813,6 +830,7 @@ struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 		    !acyclic(&c, false, colour, stack) ||
 		    !acyclic(&c, true, colour, stack))
 			goto fail;
+		stf_meta_hash_types(&p->pub.units[i], colour);
 	}
 	free(colour);
 	free(stack);

@@ -19,10 +19,10 @@
  * little-endian (x86-64 native).
  *
  * The blob is stored in two parts.  Its first `stored` bytes are kept as
- * they are: the header, the tables a running program reads on its own
- * paths (allocation sites at startup, update-point frames at every update
- * point) and the strings those refer to.  The rest - types, members, static
- * objects, locals and their strings - follows as one raw deflate stream
+ * they are: the header and what a running program reads on its own paths
+ * (the update-point frames at every update point, the allocation sites'
+ * IDs at startup).  The rest - sites, types, members, static objects,
+ * locals and the other strings - follows as one raw deflate stream
  * (RFC 1951), inflated only by readers that need it (the state transfer,
  * stf-meta, stf_lookup), to exactly size - stored bytes.  Offsets in the
  * header are offsets into the inflated blob, which is the stored part
@@ -141,9 +141,9 @@ struct stf_blob_hdr {
 	uint32_t path;     /* str: source file as given to the compiler */
 	uint32_t producer; /* str: compiler identification and options summary */
 	uint32_t stored;   /* bytes stored as they are (the rest is deflated) */
-	/* In the blob, sites and frames come first, then the string table
-	 * (the strings of sites, frames and this header first), then the
-	 * other tables: what a running program reads is stored as it is. */
+	/* In the blob, frames and site_ids come first, then the string table
+	 * (the sites' IDs first), then the other tables: what a running
+	 * program reads is stored as it is. */
 	struct stf_table types;   /* struct stf_type_rec[] */
 	struct stf_table members; /* struct stf_member_rec[] */
 	struct stf_table objects; /* struct stf_object_rec[] */
@@ -151,6 +151,7 @@ struct stf_blob_hdr {
 	struct stf_table frames;  /* struct stf_frame_rec[] */
 	struct stf_table locals;  /* struct stf_local_rec[] */
 	struct stf_table strtab;  /* NUL-terminated strings; count = bytes */
+	struct stf_table site_ids; /* uint32_t[sites.count]: str, sites[i].id */
 };
 
 #define STF_BF_OPTIMIZED 0x1u /* compiled with optimization (-O1 and above) */
@@ -201,9 +202,10 @@ struct stf_type_rec {
 	uint64_t count;    /* ARRAY: number of elements; VECTOR: lanes */
 	uint32_t members;  /* index of the first member record */
 	uint32_t nmembers; /* number of member records */
-	uint64_t hash;     /* structural hash: equal for structurally equal types,
-	                      in any unit and any version (names included,
-	                      qualifiers excluded) */
+	uint64_t hash;     /* 0 in the blob; readers compute it (meta/hash.h):
+	                      equal for structurally equal types, in any unit
+	                      and any version (names included, qualifiers
+	                      excluded) */
 };
 
 #define STF_Q_CONST    0x1u

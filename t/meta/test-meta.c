@@ -143,9 +143,13 @@ static void assemble(struct builder *b)
 		memcpy(base + off, (arr), (size_t)(n) * sizeof *(arr)); \
 		off += (uint32_t)((n) * sizeof *(arr)); \
 	} while (0)
-	PUT(sites, b->sites, b->nsites);
+	uint32_t site_ids[MAXREC];
+	for (uint32_t i = 0; i < b->nsites; i++)
+		site_ids[i] = b->sites[i].id;
 	PUT(frames, b->frames, b->nframes);
+	PUT(site_ids, site_ids, b->nsites);
 	PUT(strtab, b->strtab, b->strsize);
+	PUT(sites, b->sites, b->nsites);
 	PUT(types, b->types, b->ntypes);
 	PUT(members, b->members, b->nmembers);
 	PUT(objects, b->objects, b->nobjects);
@@ -369,10 +373,17 @@ START_TEST(test_damaged_deflate)
 	deflate_blob(&B);
 	B.hdr->size = 0x7fffffff;
 	expect_error(&B, "unit 0: blob size 2147483647 is out of range");
-	/* sites deflated: a running program could not read them */
+	/* site IDs deflated: a running program could not read them */
 	assemble(&B);
-	deflate_from(&B, B.hdr->sites.off);
-	expect_error(&B, "unit 0: sites or frames lie past the");
+	deflate_from(&B, B.hdr->site_ids.off);
+	expect_error(&B, "unit 0: site IDs or frames lie past the");
+	/* a site ID as stored that is not the record's */
+	assemble(&B);
+	((uint32_t *)((char *)B.blob + B.hdr->site_ids.off))[0] += 1;
+	expect_error(&B, "unit 0: site 0: its ID as stored");
+	assemble(&B);
+	B.hdr->site_ids.count = 0;
+	expect_error(&B, "unit 0: 0 site IDs for 1 sites");
 }
 END_TEST
 
