@@ -18,6 +18,8 @@
 #include "sites.h"
 #include "update-points.h"
 
+#include <zlib.h>
+
 uint32_t stf_blob::str (const std::string &s)
 {
 	if (s.empty ())
@@ -31,38 +33,53 @@ uint32_t stf_blob::str (const std::string &s)
 	return ref;
 }
 
-/* The string table, each string stored once and a string that ends
- * another ("table" in "kvd.c:table") stored as that string's tail; *off
- * receives the offset of every reference. */
+/* The strings of refs laid out after base bytes of a string table, each
+ * stored once and a string that ends another ("table" in "kvd.c:table")
+ * stored as that string's tail; (*off)[ref] receives each one's offset. */
 static std::string layout_strings (const std::vector<std::string> &strings,
+				   std::vector<uint32_t> refs, uint32_t base,
 				   std::vector<uint32_t> *off)
 {
-	std::vector<uint32_t> order;
-	for (uint32_t r = 1; r < strings.size (); r++)
-		order.push_back (r);
 	/* Reversed strings in order: a tail comes right before the
 	 * strings it ends, the longest last. */
-	std::sort (order.begin (), order.end (), [&] (uint32_t a, uint32_t b) {
+	std::sort (refs.begin (), refs.end (), [&] (uint32_t a, uint32_t b) {
 		return std::lexicographical_compare (strings[a].rbegin (), strings[a].rend (),
 						     strings[b].rbegin (), strings[b].rend ());
 	});
-	std::string tab (1, '\0');
-	off->assign (strings.size (), 0);
-	for (size_t i = order.size (); i-- > 0;) {
-		const std::string &s = strings[order[i]];
-		if (i + 1 < order.size ()) {
-			const std::string &t = strings[order[i + 1]];
+	std::string tab;
+	for (size_t i = refs.size (); i-- > 0;) {
+		const std::string &s = strings[refs[i]];
+		if (i + 1 < refs.size ()) {
+			const std::string &t = strings[refs[i + 1]];
 			if (t.size () >= s.size ()
 			    && !t.compare (t.size () - s.size (), s.size (), s)) {
-				(*off)[order[i]] = (*off)[order[i + 1]]
-						   + (uint32_t) (t.size () - s.size ());
+				(*off)[refs[i]] = (*off)[refs[i + 1]]
+						  + (uint32_t) (t.size () - s.size ());
 				continue;
 			}
 		}
-		(*off)[order[i]] = (uint32_t) tab.size ();
+		(*off)[refs[i]] = base + (uint32_t) tab.size ();
 		tab.append (s);
 		tab.push_back ('\0');
 	}
+	return tab;
+}
+
+/* The string table: first the strings a running program reads (the
+ * sites' IDs: hot[ref] is set), then the others; *hot_size
+ * receives the length of the first part. */
+static std::string layout_string_table (const std::vector<std::string> &strings,
+					const std::vector<bool> &hot,
+					std::vector<uint32_t> *off, uint32_t *hot_size)
+{
+	std::vector<uint32_t> first, rest;
+	for (uint32_t r = 1; r < strings.size (); r++)
+		(hot[r] ? first : rest).push_back (r);
+	off->assign (strings.size (), 0);
+	std::string tab (1, '\0');
+	tab += layout_strings (strings, first, 1, off);
+	*hot_size = (uint32_t) tab.size ();
+	tab += layout_strings (strings, rest, *hot_size, off);
 	return tab;
 }
 
@@ -195,6 +212,42 @@ static std::string producer (void)
 	return p;
 }
 
+/* Which string references the stored part of the blob must hold. */
+static std::vector<bool> hot_strings (const stf_blob &blob)
+{
+	std::vector<bool> hot (blob.strings.size (), false);
+	for (const stf_site_rec &r : blob.sites)
+		hot[r.id] = true;
+	return hot;
+}
+
+/* Bytes [from, end) of out as one raw deflate stream, replacing them if
+ * that is shorter; returns how many bytes stay stored as they are. */
+static uint32_t deflate_tail (std::vector<unsigned char> &out, size_t from)
+{
+	z_stream z;
+	memset (&z, 0, sizeof z);
+	if (deflateInit2 (&z, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 9,
+			  Z_DEFAULT_STRATEGY) != Z_OK)
+		return (uint32_t) out.size ();
+	size_t n = out.size () - from;
+	std::vector<unsigned char> packed (deflateBound (&z, n));
+	z.next_in = out.data () + from;
+	z.avail_in = (uInt) n;
+	z.next_out = packed.data ();
+	z.avail_out = (uInt) packed.size ();
+	int rc = deflate (&z, Z_FINISH);
+	size_t packed_size = z.total_out;
+	deflateEnd (&z);
+	if (rc != Z_STREAM_END || packed_size >= n)
+		return (uint32_t) out.size ();
+	out.resize (from);
+	out.insert (out.end (), packed.begin (), packed.begin () + packed_size);
+	return (uint32_t) from;
+}
+
+/* The blob: its tables laid out as stf-format.h says, what a running
+ * program does not read deflated. */
 static std::vector<unsigned char> serialize (stf_blob &blob)
 {
 	stf_blob_hdr h;
@@ -206,22 +259,30 @@ static std::vector<unsigned char> serialize (stf_blob &blob)
 	h.path = blob.str (main_input_filename ? main_input_filename : "");
 	h.producer = blob.str (producer ());
 	std::vector<uint32_t> offsets;
-	std::string strtab = layout_strings (blob.strings, &offsets);
+	uint32_t hot_size;
+	std::string strtab = layout_string_table (blob.strings, hot_strings (blob),
+						  &offsets, &hot_size);
 	resolve_strings (blob, h, offsets);
+	std::vector<uint32_t> site_ids;
+	for (const stf_site_rec &r : blob.sites)
+		site_ids.push_back (r.id);
 
 	std::vector<unsigned char> out (sizeof h);
-	h.types = put_table (out, blob.types);
-	h.members = put_table (out, blob.members);
-	h.objects = put_table (out, blob.objects);
-	h.sites = put_table (out, blob.sites);
 	h.frames = put_table (out, blob.frames);
-	h.locals = put_table (out, blob.locals);
+	h.site_ids = put_table (out, site_ids);
 	align8 (out);
 	h.strtab.off = (uint32_t) out.size ();
 	h.strtab.count = (uint32_t) strtab.size ();
 	put (out, strtab.data (), strtab.size ());
+	h.sites = put_table (out, blob.sites);
+	h.types = put_table (out, blob.types);
+	h.members = put_table (out, blob.members);
+	h.objects = put_table (out, blob.objects);
+	h.locals = put_table (out, blob.locals);
 	align8 (out);
 	h.size = (uint32_t) out.size ();
+	memcpy (out.data (), &h, sizeof h);
+	h.stored = stf_opts.deflate ? deflate_tail (out, h.strtab.off + hot_size) : h.size;
 	memcpy (out.data (), &h, sizeof h);
 	return out;
 }
@@ -242,6 +303,25 @@ static void write_bytes (FILE *f, const std::vector<unsigned char> &bytes)
 		}
 		fputs ("\"\n", f);
 	}
+}
+
+/* addrs[i] of the unit header: the distance to object i from there (or
+ * its offset from the thread pointer, or 0), which the linker computes.
+ * In a shared library a global symbol may be interposed and the linker
+ * only computes distances to what cannot be: a local alias names this
+ * unit's definition. */
+static void write_object_addr (FILE *f, const std::string &sym, size_t i)
+{
+	if (sym == "0" || sym.find ('@') != std::string::npos) {
+		fprintf (f, "\t.long %s\n", sym.c_str ());
+		return;
+	}
+	if (flag_pic && !flag_pie && sym.compare (0, 2, ".L")) {
+		fprintf (f, "\t.set .Lstf_obj%zu, %s\n\t.long .Lstf_obj%zu - .\n",
+			 i, sym.c_str (), i);
+		return;
+	}
+	fprintf (f, "\t.long %s - .\n", sym.c_str ());
 }
 
 static std::string decl_asm_name (tree decl)
@@ -285,16 +365,20 @@ void stf_emit_unit (void *, void *)
 			 ids.c_str (), ids.c_str (), 4 * nsites, ids.c_str (), 4 * nsites);
 
 	size_t nobjects = blob.objects.size ();
-	fprintf (f, "\t.pushsection %s,\"awR\",@progbits\n\t.balign 8\n"
+	fprintf (f, "\t.pushsection %s,\"aR\",@progbits\n\t.balign 8\n"
 		 "\t.type %s, @object\n\t.size %s, %llu\n%s:\n",
 		 STF_UNITS_SECTION, unit.c_str (), unit.c_str (),
 		 (unsigned long long) stf_unit_size (nobjects), unit.c_str ());
-	fprintf (f, "\t.quad %#llx\n\t.quad %u\n\t.quad .Lstf_blob\n\t.quad %zu\n",
+	fprintf (f, "\t.quad %#llx\n\t.quad %u\n\t.quad .Lstf_blob - .\n\t.quad %zu\n",
 		 (unsigned long long) STF_UNIT_MAGIC, STF_FORMAT_VERSION, bytes.size ());
-	fprintf (f, "\t.quad %s\n\t.quad %zu\n", nsites ? ids.c_str () : "0", nobjects);
-	for (const std::string &a : blob.addrs)
-		fprintf (f, "\t.quad %s\n", a.c_str ());
-	fprintf (f, "\t.popsection\n");
+	if (nsites)
+		fprintf (f, "\t.quad %s - .\n", ids.c_str ());
+	else
+		fprintf (f, "\t.quad 0\n");
+	fprintf (f, "\t.quad %zu\n", nobjects);
+	for (size_t i = 0; i < nobjects; i++)
+		write_object_addr (f, blob.addrs[i], i);
+	fprintf (f, "\t.balign 8, 0\n\t.popsection\n");
 
 	/* Weak, in a COMDAT group so every unit can carry one: a program
 	 * built with the plugin links without libstf. */

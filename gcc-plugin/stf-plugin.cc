@@ -3,6 +3,7 @@
  * stf-plugin.cc - entry point of stf.so, the ttst GCC plugin.
  *
  *   gcc -fplugin=stf.so [-fplugin-arg-stf-disable] [-fplugin-arg-stf-verbose]
+ *       [-fplugin-arg-stf-deflate=0]
  *
  * Registers the stf.h attributes and the __STF_PLUGIN__ macro always; unless
  * disabled, also the pointer-union check, the update-point rewrite, the two
@@ -21,13 +22,14 @@
 
 int plugin_is_GPL_compatible;
 
-struct stf_options stf_opts;
+struct stf_options stf_opts = { false, false, true };
 
 static struct plugin_info stf_info = {
 	"0.1.0",
 	"ttst metadata for live update.  Arguments: "
 	"-fplugin-arg-stf-disable (attributes only, no metadata), "
-	"-fplugin-arg-stf-verbose (report skipped items)"
+	"-fplugin-arg-stf-verbose (report skipped items), "
+	"-fplugin-arg-stf-deflate=0 (store the metadata whole, not deflated)"
 };
 
 /* Trees the plugin holds between passes, registered as a GC root by hand
@@ -117,9 +119,11 @@ static bool parse_arguments (const struct plugin_name_args *info)
 			ok &= parse_flag (arg, &stf_opts.disable);
 		else if (!strcmp (arg->key, "verbose"))
 			ok &= parse_flag (arg, &stf_opts.verbose);
+		else if (!strcmp (arg->key, "deflate"))
+			ok &= parse_flag (arg, &stf_opts.deflate);
 		else {
 			error ("stf: unknown plugin argument %<-fplugin-arg-%s-%s%>; "
-			       "known arguments: disable, verbose",
+			       "known arguments: disable, verbose, deflate",
 			       info->base_name, arg->key);
 			ok = false;
 		}

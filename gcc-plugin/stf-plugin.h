@@ -14,6 +14,7 @@
 struct stf_options {
 	bool disable; /* register attributes only, emit nothing */
 	bool verbose; /* report skipped items */
+	bool deflate; /* deflate what a running program does not read (default) */
 };
 extern struct stf_options stf_opts;
 

@@ -3,12 +3,14 @@
  * types.cc - GCC types to stf_type_rec records.
  *
  * A type is first reduced to a "shape" (kind, name, size, flags, target,
- * members) from which both its structural hash and its record are made, so
- * the two can never disagree.  Records are deduplicated by (hash,
- * qualifiers): structurally equal types share one record in a unit, and the
- * hash is equal for them in every unit and version.  Recursion through
- * self-referential structs stops at pointers to named structs and unions,
- * whose pointee contributes its kind and name only.
+ * members) from which both its key and its record are made, so the two
+ * can never disagree.  Records are deduplicated by key (a hash of the
+ * shape, qualifiers and annotations included): equal types share one
+ * record in a unit.  Recursion through self-referential structs stops at
+ * pointers to named structs and unions, whose pointee contributes its kind
+ * and name only.  The structural hash of a record (stf_type_rec.hash) is
+ * left to readers, which compute it from the records alike
+ * (libstf/meta/hash.c).
  */
 #include "stf-plugin.h"
 #include "types.h"
@@ -34,10 +36,6 @@ struct shape {
 	tree target = NULL_TREE;
 	std::vector<member_shape> members;
 };
-
-/* Flags that describe structure; annotations are left out of the hash. */
-const unsigned HASHED_FLAGS = STF_TF_SIGNED | STF_TF_BOOL | STF_TF_CHAR
-	| STF_TF_FLEXIBLE | STF_TF_INCOMPLETE | STF_TF_VARIADIC;
 
 const uint64_t FNV_OFFSET = 0xcbf29ce484222325ULL;
 
@@ -284,9 +282,9 @@ unsigned quals_of (const_tree t)
 
 } /* namespace */
 
-/* Hash a pointer's target: named structs and unions by kind and name only,
- * which is what makes recursive types hashable. */
-uint64_t stf_types::pointee_hash (tree t, int depth, bool quals)
+/* Key of a pointer's target: named structs and unions by kind and name
+ * only, which is what makes recursive types hashable. */
+uint64_t stf_types::pointee_key (tree t, int depth)
 {
 	if (!t)
 		return FNV_OFFSET;
@@ -294,26 +292,25 @@ uint64_t stf_types::pointee_hash (tree t, int depth, bool quals)
 	if (kind == STF_K_TYPEDEF) {
 		uint64_t h = fnv_u64 (FNV_OFFSET, kind);
 		h = fnv_str (h, name_of (t, kind));
-		if (quals)
-			h = fnv_u64 (h, quals_of (t));
-		return fnv_u64 (h, pointee_hash (DECL_ORIGINAL_TYPE (TYPE_NAME (t)),
-						 depth + 1, quals));
+		h = fnv_u64 (h, quals_of (t));
+		return fnv_u64 (h, pointee_key (DECL_ORIGINAL_TYPE (TYPE_NAME (t)), depth + 1));
 	}
 	if ((kind == STF_K_STRUCT || kind == STF_K_UNION) && !name_of (t, kind).empty ()) {
 		uint64_t h = fnv_u64 (FNV_OFFSET, kind);
 		h = fnv_str (h, name_of (t, kind));
-		return quals ? fnv_u64 (h, quals_of (t)) : h;
+		return fnv_u64 (h, quals_of (t));
 	}
-	return full_hash (t, depth + 1, quals);
+	return key (t, depth + 1);
 }
 
-uint64_t stf_types::full_hash (tree t, int depth, bool quals)
+/* Hash of everything a record of t holds, qualifiers and annotations
+ * included, so that equal keys can share one record. */
+uint64_t stf_types::key (tree t, int depth)
 {
 	if (!t)
 		return FNV_OFFSET;
-	std::map<tree, uint64_t> &memo = quals ? qual_hashes : hashes;
-	auto it = memo.find (t);
-	if (it != memo.end ())
+	auto it = keys.find (t);
+	if (it != keys.end ())
 		return it->second;
 	shape s;
 	if (depth > 64 || !shape_of (t, s))
@@ -321,31 +318,21 @@ uint64_t stf_types::full_hash (tree t, int depth, bool quals)
 	uint64_t h = fnv_u64 (FNV_OFFSET, s.kind);
 	h = fnv_str (h, s.name);
 	h = fnv_u64 (h, s.size);
-	h = fnv_u64 (h, s.flags & HASHED_FLAGS);
 	h = fnv_u64 (h, s.count);
-	/* The record key also tells annotations apart (same structure,
-	 * different STF_OPAQUE...), the stored hash does not. */
-	if (quals)
-		h = fnv_u64 (h, ((uint64_t) quals_of (t) << 32) | s.flags);
+	h = fnv_u64 (h, ((uint64_t) quals_of (t) << 32) | s.flags);
 	if (s.target)
-		h = fnv_u64 (h, s.kind == STF_K_POINTER ? pointee_hash (s.target, depth, quals)
-						       : full_hash (s.target, depth + 1, quals));
+		h = fnv_u64 (h, s.kind == STF_K_POINTER ? pointee_key (s.target, depth)
+						       : key (s.target, depth + 1));
 	for (const member_shape &m : s.members) {
 		h = fnv_str (h, m.name);
 		h = fnv_u64 (h, (uint64_t) m.offset);
 		h = fnv_u64 (h, ((uint64_t) m.bit_offset << 16) | m.bit_size);
-		if (quals)
-			h = fnv_u64 (h, m.flags);
+		h = fnv_u64 (h, m.flags);
 		if (m.type)
-			h = fnv_u64 (h, full_hash (m.type, depth + 1, quals));
+			h = fnv_u64 (h, key (m.type, depth + 1));
 	}
-	memo[t] = h;
+	keys[t] = h;
 	return h;
-}
-
-uint64_t stf_types::hash (tree t)
-{
-	return full_hash (t, 0, false);
 }
 
 uint32_t stf_types::index (tree t)
@@ -361,12 +348,11 @@ uint32_t stf_types::index (tree t)
 		by_tree[t] = STF_NONE;
 		return STF_NONE;
 	}
-	/* Equal records need equal qualifiers at every level, not only the
-	 * equal structure the stored hash stands for. */
-	hash (t);
-	uint64_t key = full_hash (t, 0, true);
-	auto same = by_hash.find (key);
-	if (same != by_hash.end ()) {
+	/* Equal records need equal qualifiers at every level, not only
+	 * equal structure. */
+	uint64_t k = key (t, 0);
+	auto same = by_key.find (k);
+	if (same != by_key.end ()) {
 		by_tree[t] = same->second;
 		return same->second;
 	}
@@ -374,7 +360,7 @@ uint32_t stf_types::index (tree t)
 	stf_type_rec rec;
 	memset (&rec, 0, sizeof rec);
 	blob.types.push_back (rec);
-	by_hash[key] = idx;
+	by_key[k] = idx;
 	by_tree[t] = idx;
 	fill (idx, t);
 	return idx;
@@ -410,7 +396,7 @@ void stf_types::fill (uint32_t idx, tree t)
 	rec.count = s.count;
 	rec.members = (uint32_t) blob.members.size ();
 	rec.nmembers = (uint32_t) mems.size ();
-	rec.hash = hashes[t];
+	rec.hash = 0; /* readers compute it from the records: it does not compress */
 	blob.members.insert (blob.members.end (), mems.begin (), mems.end ());
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * types.h - the type table of a unit: GCC types to stf_type_rec records,
- * deduplicated by structural hash, with members.
+ * deduplicated by a structural key, with members.
  */
 #ifndef STF_TYPES_H
 #define STF_TYPES_H
@@ -14,18 +14,15 @@ public:
 	/* Index of the record describing t (added with everything it
 	 * refers to), STF_NONE for NULL or types the format cannot express. */
 	uint32_t index (tree t);
-	/* Structural hash of t (stf_type_rec.hash). */
-	uint64_t hash (tree t);
 
 private:
 	stf_blob &blob;
 	std::map<tree, uint32_t> by_tree;  /* valid while the unit is written */
-	std::map<tree, uint64_t> hashes;      /* qualifiers left out */
-	std::map<tree, uint64_t> qual_hashes; /* qualifiers included */
-	std::map<uint64_t, uint32_t> by_hash; /* qualified hash -> record */
+	std::map<tree, uint64_t> keys;        /* memo of key () */
+	std::map<uint64_t, uint32_t> by_key;  /* key -> record */
 
-	uint64_t full_hash (tree t, int depth, bool quals);
-	uint64_t pointee_hash (tree t, int depth, bool quals);
+	uint64_t key (tree t, int depth);
+	uint64_t pointee_key (tree t, int depth);
 	void fill (uint32_t idx, tree t);
 };
 

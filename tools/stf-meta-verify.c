@@ -629,7 +629,7 @@ static void check_object(struct verify *v, struct dw_cu *cu, uint32_t i)
 	const struct stf_meta_unit *u = v->u;
 	const struct stf_object_rec *o = &u->objects[i];
 	const char *func = stf_meta_str(u, o->func), *name = stf_meta_str(u, o->name);
-	uint64_t addr = u->unit->addrs[i];
+	uint64_t addr = u->addrs[i];
 	int tag = o->kind == STF_O_FUNC ? DW_TAG_subprogram : DW_TAG_variable;
 	struct dw_entry *e;
 

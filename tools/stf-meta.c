@@ -185,7 +185,9 @@ static void dump_text(const char *path, const struct stf_meta *m)
 		printf("  producer: %s\n", stf_meta_str(u, h->producer));
 		printf("  flags:");
 		print_flags(stdout, h->flags, unit_flags, false);
-		printf("\n  objects: %u\n", u->nobjects);
+		printf("\n  blob: %u bytes, %" PRIu64 " in the file (%u stored as they are, "
+		       "the rest deflated)\n", h->size, u->unit->blob_size, h->stored);
+		printf("  objects: %u\n", u->nobjects);
 		for (uint32_t i = 0; i < u->nobjects; i++) {
 			const struct stf_object_rec *o = &u->objects[i];
 
@@ -198,7 +200,7 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			} else if (o->func)
 				printf(" in %s", stf_meta_str(u, o->func));
 			printf(", type %s, address 0x%" PRIx64 ", size %" PRIu64 ", line %u\n",
-			       tb, u->unit->addrs[i], o->size, o->line);
+			       tb, u->addrs[i], o->size, o->line);
 		}
 		printf("  types: %u\n", u->ntypes);
 		for (uint32_t i = 0; i < u->ntypes; i++) {
@@ -320,7 +322,7 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			fputc(',', f);
 			json_type_ref(f, u, "type", o->type);
 			fprintf(f, ",\"address\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
-				",\"line\":%u}", u->unit->addrs[i], o->size, o->line);
+				",\"line\":%u}", u->addrs[i], o->size, o->line);
 		}
 		fprintf(f, "],\n\"types\":[");
 		for (uint32_t i = 0; i < u->ntypes; i++) {

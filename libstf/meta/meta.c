@@ -17,6 +17,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "blob.h"
+#include "hash.h"
 #include "meta.h"
 
 /* Upper bounds on what we agree to copy: a corrupted address range must
@@ -37,7 +39,7 @@ struct index_entry {
 struct meta_private {
 	struct stf_meta pub;  /* first: stf_meta_free casts back */
 	void *section;        /* copy of [units_start, units_end) */
-	void *blobs;          /* every unit's blob, 8-byte aligned each */
+	uint64_t *addrs;      /* every unit's resolved addrs[] */
 	struct index_entry *ix;
 	size_t ix_mask;       /* capacity - 1 (capacity is a power of two) */
 };
@@ -433,17 +435,12 @@ static bool blob_ok(struct ctx *c, struct stf_meta_unit *u)
 
 	if (h->magic != STF_BLOB_MAGIC) {
 		fail(c, "bad blob magic 0x%08x at 0x%llx (expected 0x%08x)",
-		     h->magic, (unsigned long long)u->unit->blob, STF_BLOB_MAGIC);
+		     h->magic, (unsigned long long)u->blob_addr, STF_BLOB_MAGIC);
 		return false;
 	}
 	if (h->version != STF_FORMAT_VERSION) {
 		fail(c, "blob format version %u, this reader supports %u: rebuild with the matching stf.so",
 		     h->version, STF_FORMAT_VERSION);
-		return false;
-	}
-	if (h->size != u->unit->blob_size) {
-		fail(c, "blob size %u in the blob header disagrees with %llu in the unit header",
-		     h->size, (unsigned long long)u->unit->blob_size);
 		return false;
 	}
 	if (!table_ok(c, h, &h->types, "types", sizeof(struct stf_type_rec), 8) ||
@@ -452,8 +449,30 @@ static bool blob_ok(struct ctx *c, struct stf_meta_unit *u)
 	    !table_ok(c, h, &h->sites, "sites", sizeof(struct stf_site_rec), 8) ||
 	    !table_ok(c, h, &h->frames, "frames", sizeof(struct stf_frame_rec), 4) ||
 	    !table_ok(c, h, &h->locals, "locals", sizeof(struct stf_local_rec), 4) ||
-	    !table_ok(c, h, &h->strtab, "strtab", 1, 1))
+	    !table_ok(c, h, &h->strtab, "strtab", 1, 1) ||
+	    !table_ok(c, h, &h->site_ids, "site_ids", sizeof(uint32_t), 4))
 		return false;
+	/* A running program reads these as stored, never inflated. */
+	if (h->site_ids.off + (uint64_t)h->site_ids.count * sizeof(uint32_t) > h->stored ||
+	    h->frames.off + (uint64_t)h->frames.count * sizeof(struct stf_frame_rec) > h->stored) {
+		fail(c, "site IDs or frames lie past the %u bytes stored as they are", h->stored);
+		return false;
+	}
+	if (h->site_ids.count != h->sites.count) {
+		fail(c, "%u site IDs for %u sites", h->site_ids.count, h->sites.count);
+		return false;
+	}
+	const uint32_t *site_ids = (const void *)(base + h->site_ids.off);
+	for (uint32_t i = 0; i < h->sites.count; i++) {
+		const struct stf_site_rec *r = (const void *)(base + h->sites.off);
+		if (site_ids[i] != r[i].id || h->stored <= h->strtab.off ||
+		    site_ids[i] >= h->stored - h->strtab.off ||
+		    !memchr(base + h->strtab.off + site_ids[i], '\0', h->stored - h->strtab.off - site_ids[i])) {
+			fail(c, "site %u: its ID as stored (string %u) is not the record's (%u) "
+			     "or not stored as it is", i, site_ids[i], r[i].id);
+			return false;
+		}
+	}
 	if (h->strtab.count == 0 || base[h->strtab.off] != '\0' ||
 	    base[h->strtab.off + h->strtab.count - 1] != '\0') {
 		fail(c, "string table must start and end with NUL (offset %u, %u bytes)",
@@ -613,6 +632,75 @@ static int read_checked(struct ctx *c, stf_meta_read_fn read, void *rctx,
 	return -1;
 }
 
+/* Unit u's blob, whole, in memory of its own; NULL (with the error told)
+ * if it cannot be read or inflated.  *total counts the bytes so far. */
+static struct stf_blob_hdr *read_blob(struct ctx *c, stf_meta_read_fn read, void *rctx,
+				      const struct stf_meta_unit *u, uint64_t *total)
+{
+	size_t stored = u->unit->blob_size;
+	struct stf_blob_hdr *whole = NULL;
+	void *buf = malloc(stored);
+
+	if (!buf) {
+		fail(c, "out of memory for a blob of %zu bytes", stored);
+		return NULL;
+	}
+	if (read_checked(c, read, rctx, u->blob_addr, buf, stored, "the blob"))
+		goto out;
+	const struct stf_blob_hdr *h = buf;
+	/* deflate shrinks at most 1032 times: a larger size is damage */
+	if (h->size > (uint64_t)stored * 1032) {
+		fail(c, "blob size %u is out of range for %zu bytes stored", h->size, stored);
+		goto out;
+	}
+	*total += h->size;
+	if (*total > BLOBS_MAX) {
+		fail(c, "blobs exceed %llu bytes in total", (unsigned long long)BLOBS_MAX);
+		goto out;
+	}
+	whole = malloc(h->size >= sizeof *h ? h->size : sizeof *h);
+	if (!whole) {
+		fail(c, "out of memory for a blob of %u bytes", h->size);
+		goto out;
+	}
+	char msg[256];
+	if (stf_blob_expand(buf, stored, whole, NULL, NULL, msg, sizeof msg)) {
+		fail(c, "%s", msg);
+		free(whole);
+		whole = NULL;
+	}
+out:
+	free(buf);
+	return whole;
+}
+
+/* Every unit's object addresses, resolved from the unit headers' relative
+ * ones; -1 with a message if out of memory. */
+static int resolve_addrs(struct meta_private *p, uint64_t nobjects, char *err, size_t errlen)
+{
+	if (!nobjects)
+		return 0;
+	p->addrs = malloc(nobjects * sizeof *p->addrs);
+	if (!p->addrs) {
+		snprintf(err, errlen, "out of memory for %llu object addresses",
+			 (unsigned long long)nobjects);
+		return -1;
+	}
+	uint64_t *a = p->addrs;
+	for (size_t i = 0; i < p->pub.nunits; i++) {
+		struct stf_meta_unit *u = &p->pub.units[i];
+		u->addrs = a;
+		for (uint32_t k = 0; k < u->nobjects; k++) {
+			int32_t rel = u->unit->addrs[k];
+			a[k] = u->objects[k].flags & STF_OF_TLS ? (uint64_t)(int64_t)rel :
+				stf_unit_resolve(u->addr + offsetof(struct stf_unit, addrs) +
+						 k * sizeof rel, rel);
+		}
+		a += u->nobjects;
+	}
+	return 0;
+}
+
 struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 			       uint64_t units_start, uint64_t units_end,
 			       char *err, size_t errlen)
@@ -620,7 +708,7 @@ struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 	struct ctx c = { .err = err, .errlen = errlen };
 	struct meta_private *p = calloc(1, sizeof *p);
 	uint64_t len = units_end - units_start;
-	uint64_t blobs_total = 0;
+	uint64_t blobs_total = 0, nobjects_total = 0;
 	size_t cap_units = 0, max_types = 0;
 	uint8_t *colour = NULL;
 	struct dfs_frame *stack = NULL;
@@ -680,7 +768,8 @@ struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 			     (unsigned long long)h->version, STF_FORMAT_VERSION);
 			goto fail;
 		}
-		if (h->nobjects > (len - off - sizeof *h) / 8) {
+		if (h->nobjects > (len - off - sizeof *h) / sizeof h->addrs[0] ||
+		    stf_unit_size(h->nobjects) > len - off) {
 			fail(&c, "%llu object addresses exceed the section (%llu bytes left)",
 			     (unsigned long long)h->nobjects,
 			     (unsigned long long)(len - off - sizeof *h));
@@ -690,11 +779,11 @@ struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 			fail(&c, "blob size %llu is out of range", (unsigned long long)h->blob_size);
 			goto fail;
 		}
-		blobs_total += (h->blob_size + 7) & ~7ull;
-		if (blobs_total > BLOBS_MAX) {
-			fail(&c, "blobs exceed %llu bytes in total", (unsigned long long)BLOBS_MAX);
+		if (!h->blob) {
+			fail(&c, "the unit header names no blob");
 			goto fail;
 		}
+		nobjects_total += h->nobjects;
 		if (p->pub.nunits == cap_units) {
 			size_t ncap = cap_units ? 2 * cap_units : 16;
 			void *n = realloc(p->pub.units, ncap * sizeof *p->pub.units);
@@ -709,33 +798,23 @@ struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 		memset(u, 0, sizeof *u);
 		u->addr = units_start + off;
 		u->unit = h;
+		u->blob_addr = stf_unit_resolve(u->addr + offsetof(struct stf_unit, blob), h->blob);
 		off += stf_unit_size(h->nobjects);
 	}
 
-	/* Pass 2: copy every blob into one buffer and validate it. */
-	if (blobs_total) {
-		p->blobs = malloc(blobs_total);
-		if (!p->blobs) {
-			snprintf(err, errlen, "out of memory for %llu bytes of metadata blobs",
-				 (unsigned long long)blobs_total);
-			goto fail;
-		}
-	}
-	for (size_t i = 0, boff = 0; i < p->pub.nunits; i++) {
+	/* Pass 2: copy every blob, whole, and validate it. */
+	for (size_t i = 0; i < p->pub.nunits; i++) {
 		struct stf_meta_unit *u = &p->pub.units[i];
 
 		c.unit_no = i;
 		c.u = NULL;
-		u->blob = (const void *)((char *)p->blobs + boff);
-		if (read_checked(&c, read, rctx, u->unit->blob, (void *)u->blob,
-				 u->unit->blob_size, "the blob"))
-			goto fail;
-		boff += (u->unit->blob_size + 7) & ~7ull;
-		if (!blob_ok(&c, u))
+		if (!(u->blob = read_blob(&c, read, rctx, u, &blobs_total)) || !blob_ok(&c, u))
 			goto fail;
 		if (u->ntypes > max_types)
 			max_types = u->ntypes;
 	}
+	if (resolve_addrs(p, nobjects_total, err, errlen))
+		goto fail;
 	if (max_types) {
 		colour = malloc(max_types);
 		stack = malloc(max_types * sizeof *stack);
@@ -751,6 +830,7 @@ struct stf_meta *stf_meta_load(stf_meta_read_fn read, void *rctx,
 		    !acyclic(&c, false, colour, stack) ||
 		    !acyclic(&c, true, colour, stack))
 			goto fail;
+		stf_meta_hash_types(&p->pub.units[i], colour);
 	}
 	free(colour);
 	free(stack);
@@ -773,7 +853,9 @@ void stf_meta_free(struct stf_meta *m)
 	if (!p)
 		return;
 	free(p->ix);
-	free(p->blobs);
+	for (size_t i = 0; i < p->pub.nunits; i++)
+		free((void *)p->pub.units[i].blob);
+	free(p->addrs);
 	free(p->section);
 	free(p->pub.units);
 	free(p);

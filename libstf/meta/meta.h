@@ -6,8 +6,9 @@
  * the metadata comes from: the running process itself, another process
  * (process_vm_readv) or an ELF file on disk (libelf, in tools/).  The
  * source is abstracted by a read callback over the target's address space;
- * the reader copies the section and the blobs once, validates every table
- * bound, index and string offset, and then hands out plain pointers.
+ * the reader copies the section and the blobs once (inflating their
+ * deflated parts), resolves the units' relative addresses, validates every
+ * table bound, index and string offset, and then hands out plain pointers.
  * Malformed input yields an error message, never a crash.
  */
 #ifndef STF_META_H
@@ -24,7 +25,11 @@ typedef int (*stf_meta_read_fn)(void *ctx, uint64_t addr, void *buf, size_t len)
 struct stf_meta_unit {
 	uint64_t addr;                    /* address of the struct stf_unit */
 	const struct stf_unit *unit;      /* local copy (header + addrs[]) */
-	const struct stf_blob_hdr *blob;  /* local copy, validated */
+	uint64_t blob_addr;               /* address of the blob as stored */
+	const uint64_t *addrs;            /* address of object i, 0 if unknown
+	                                     (STF_OF_TLS: offset from the
+	                                     thread pointer) */
+	const struct stf_blob_hdr *blob;  /* local copy, whole, validated */
 	const struct stf_type_rec *types;
 	const struct stf_member_rec *members;
 	const struct stf_object_rec *objects;

@@ -7,14 +7,26 @@
  * C, no dependencies, so the C++ plugin can include it too.
  *
  * Every instrumented translation unit emits exactly one `struct stf_unit`
- * into the allocatable, writable section STF_UNITS_SECTION.  The linker
+ * into the allocatable, read-only section STF_UNITS_SECTION.  The linker
  * concatenates them; every unit is a multiple of 8 bytes long and 8-byte
  * aligned, so a reader walks the section unit by unit using
- * stf_unit_size().  The only relocated words are the addresses in the unit
- * header and its addrs[] array: everything else lives in the unit's *blob*,
- * a position-independent byte string (read-only data) made of a header,
- * fixed-size record tables and a string table.  All integers are
+ * stf_unit_size().  The unit header holds no absolute address: the blob,
+ * the site id array and every object are given by their distance from the
+ * field naming them, which the linker computes, so a position-independent
+ * executable needs no dynamic relocation for its metadata.  Everything else
+ * lives in the unit's *blob*, a position-independent byte string made of a
+ * header, fixed-size record tables and a string table.  All integers are
  * little-endian (x86-64 native).
+ *
+ * The blob is stored in two parts.  Its first `stored` bytes are kept as
+ * they are: the header and what a running program reads on its own paths
+ * (the update-point frames at every update point, the allocation sites'
+ * IDs at startup).  The rest - sites, types, members, static objects,
+ * locals and the other strings - follows as one raw deflate stream
+ * (RFC 1951), inflated only by readers that need it (the state transfer,
+ * stf-meta, stf_lookup), to exactly size - stored bytes.  Offsets in the
+ * header are offsets into the inflated blob, which is the stored part
+ * followed by the inflated one; stored == size means nothing is deflated.
  *
  * Indexes are unit-local: a type index points into the same unit's type
  * table.  Index STF_NONE means "no such thing".  String references are byte
@@ -31,7 +43,7 @@
 #define STF_UNITS_SECTION  "stf_units"
 #define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
 #define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
-#define STF_FORMAT_VERSION 2U
+#define STF_FORMAT_VERSION 3U
 #define STF_NONE           0xffffffffU
 
 /*
@@ -64,22 +76,52 @@
                               /* >= 0: pthread_cond_clockwait with that clock */
 
 /* ------------------------------------------------------------------ */
-/* The unit header, in section STF_UNITS_SECTION (relocated data).      */
+/* The unit header, in section STF_UNITS_SECTION (read-only data).      */
 
 struct stf_unit {
 	uint64_t magic;     /* STF_UNIT_MAGIC */
 	uint64_t version;   /* STF_FORMAT_VERSION */
-	uint64_t blob;      /* address of the blob (struct stf_blob_hdr) */
-	uint64_t blob_size; /* bytes */
-	uint64_t site_ids;  /* address of uint32_t[nsites], zero-initialized,
-	                       writable: libstf stores global site numbers */
+	int64_t  blob;      /* address of the blob (struct stf_blob_hdr) minus
+	                       the address of this field */
+	uint64_t blob_size; /* bytes stored (see the blob's stored and size) */
+	int64_t  site_ids;  /* address of uint32_t[nsites], zero-initialized,
+	                       writable (libstf stores global site numbers),
+	                       minus the address of this field; 0 if no sites */
 	uint64_t nobjects;  /* number of entries in addrs[] (== blob objects.count) */
-	uint64_t addrs[];   /* address of object i (functions: entry point) */
+	int32_t  addrs[];   /* object i (functions: entry point): its address
+	                       minus the address of addrs[i], 0 if unknown;
+	                       STF_OF_TLS objects: see there */
 };
 
+/* Bytes of a unit with nobjects objects, padded to 8. */
 static inline uint64_t stf_unit_size(uint64_t nobjects)
 {
-	return sizeof(struct stf_unit) + nobjects * sizeof(uint64_t);
+	return (sizeof(struct stf_unit) + nobjects * sizeof(int32_t) + 7) & ~(uint64_t)7;
+}
+
+/* The address a self-relative field holding rel denotes, the field being
+ * at field_addr; 0 stays 0 (nothing). */
+static inline uint64_t stf_unit_resolve(uint64_t field_addr, int64_t rel)
+{
+	return rel ? field_addr + (uint64_t)rel : 0;
+}
+
+/* The same for a unit mapped in the calling process. */
+static inline const void *stf_unit_blob(const struct stf_unit *u)
+{
+	return (const char *)&u->blob + u->blob;
+}
+
+static inline uint32_t *stf_unit_site_ids(const struct stf_unit *u)
+{
+	return u->site_ids ? (uint32_t *)((uintptr_t)&u->site_ids + (uint64_t)u->site_ids) : 0;
+}
+
+/* Address of non-TLS object i of a unit mapped in the calling process, 0
+ * if unknown. */
+static inline uint64_t stf_unit_addr(const struct stf_unit *u, uint64_t i)
+{
+	return stf_unit_resolve((uint64_t)(uintptr_t)&u->addrs[i], u->addrs[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -98,7 +140,10 @@ struct stf_blob_hdr {
 	uint32_t file;     /* str: basename of the main source file ("kvd.c") */
 	uint32_t path;     /* str: source file as given to the compiler */
 	uint32_t producer; /* str: compiler identification and options summary */
-	uint32_t reserved;
+	uint32_t stored;   /* bytes stored as they are (the rest is deflated) */
+	/* In the blob, frames and site_ids come first, then the string table
+	 * (the sites' IDs first), then the other tables: what a running
+	 * program reads is stored as it is. */
 	struct stf_table types;   /* struct stf_type_rec[] */
 	struct stf_table members; /* struct stf_member_rec[] */
 	struct stf_table objects; /* struct stf_object_rec[] */
@@ -106,6 +151,7 @@ struct stf_blob_hdr {
 	struct stf_table frames;  /* struct stf_frame_rec[] */
 	struct stf_table locals;  /* struct stf_local_rec[] */
 	struct stf_table strtab;  /* NUL-terminated strings; count = bytes */
+	struct stf_table site_ids; /* uint32_t[sites.count]: str, sites[i].id */
 };
 
 #define STF_BF_OPTIMIZED 0x1u /* compiled with optimization (-O1 and above) */
@@ -156,9 +202,10 @@ struct stf_type_rec {
 	uint64_t count;    /* ARRAY: number of elements; VECTOR: lanes */
 	uint32_t members;  /* index of the first member record */
 	uint32_t nmembers; /* number of member records */
-	uint64_t hash;     /* structural hash: equal for structurally equal types,
-	                      in any unit and any version (names included,
-	                      qualifiers excluded) */
+	uint64_t hash;     /* 0 in the blob; readers compute it (meta/hash.h):
+	                      equal for structurally equal types, in any unit
+	                      and any version (names included, qualifiers
+	                      excluded) */
 };
 
 #define STF_Q_CONST    0x1u
@@ -191,8 +238,8 @@ enum stf_object_kind {
 #define STF_OF_LOCAL    0x02u /* function-local static (func is set) */
 #define STF_OF_READONLY 0x04u /* const / in read-only memory */
 #define STF_OF_TLS      0x08u /* thread-local: addrs[] is the offset from the
-				 thread pointer (negative), 0 if unknown (a
-				 shared library) */
+				 thread pointer itself (negative), 0 if
+				 unknown (a shared library) */
 #define STF_OF_IXFER    0x10u /* STF_IXFER on the object */
 #define STF_OF_PXFER    0x20u /* STF_PXFER on the object */
 

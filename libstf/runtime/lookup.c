@@ -14,6 +14,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+#include "units.h"
 
 /* ------------------------------------------------------------------ */
 /* stf_lookup: a sorted index of every object, rebuilt when the heap
@@ -28,23 +29,18 @@ EXPORT const struct stf_unit *const *stf__units(size_t *n)
 	return stf__exe_units;
 }
 
-static const struct stf_blob_hdr *unit_blob(const struct stf_unit *u)
-{
-	return (const struct stf_blob_hdr *)(uintptr_t)u->blob;
-}
-
 static int rebuild_index_locked(void)
 {
 	atomic_store(&stf__heap_changed, 0);
 	stf__index_reset(&lookup_index);
 	for (size_t k = 0; k < stf__exe_nunits; k++) {
-		const struct stf_blob_hdr *b = unit_blob(stf__exe_units[k]);
+		const struct stf_blob_hdr *b = stf__unit_blob(stf__exe_units[k]);
 		const struct stf_object_rec *objs = (const void *)((const char *)b + b->objects.off);
 		uint64_t n = stf__exe_units[k]->nobjects < b->objects.count ? stf__exe_units[k]->nobjects : b->objects.count;
 		for (uint32_t i = 0; i < n; i++) {
 			if ((objs[i].flags & STF_OF_TLS) || !objs[i].size || !stf__exe_units[k]->addrs[i])
 				continue;
-			if (stf__index_add(&lookup_index, stf__exe_units[k]->addrs[i], objs[i].size,
+			if (stf__index_add(&lookup_index, stf_unit_addr(stf__exe_units[k], i), objs[i].size,
 					   STATIC_BIT | (uint64_t)k << 32 | i) < 0)
 				return -1;
 		}
@@ -127,7 +123,7 @@ EXPORT int stf_lookup(const void *addr, struct stf_object_info *info)
 	pthread_mutex_unlock(&stf__lookup_lock);
 
 	if (v & STATIC_BIT) {
-		const struct stf_blob_hdr *b = unit_blob(stf__exe_units[(v >> 32) & 0x7fffffff]);
+		const struct stf_blob_hdr *b = stf__unit_blob(stf__exe_units[(v >> 32) & 0x7fffffff]);
 		const struct stf_object_rec *o =
 			(const struct stf_object_rec *)((const char *)b + b->objects.off) + (uint32_t)v;
 		info->id = stf__blob_str((const char *)b + b->strtab.off, b->strtab.count, o->id);

@@ -2,8 +2,8 @@
 /*
  * signals.c - the past version's signal handlers, carried to the future
  * (signals.h).  Function IDs come from the executable's own metadata
- * units as alloc.c validated them, read in place: nothing is allocated,
- * so the past version's tracked state stays as it was.
+ * units as alloc.c validated them, inflated outside the program's heap
+ * (units.h), so the past version's tracked state stays as it was.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "signals.h"
+#include "units.h"
 #include "stf-format.h"
 
 /* Call fn on every function object of the executable's metadata until it
@@ -26,14 +27,14 @@ static uint64_t each_function(uint64_t (*fn)(const char *id, uint64_t addr, cons
 
 	for (size_t k = 0; k < n; k++) {
 		const struct stf_unit *u = units[k];
-		const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+		const struct stf_blob_hdr *b = stf__unit_blob(u);
 		const struct stf_object_rec *o =
 			(const struct stf_object_rec *)((const char *)b + b->objects.off);
 		const char *str = (const char *)b + b->strtab.off;
 		for (uint32_t i = 0; i < b->objects.count && i < u->nobjects; i++) {
 			if (o[i].kind != STF_O_FUNC || o[i].id >= b->strtab.count)
 				continue;
-			uint64_t r = fn(str + o[i].id, u->addrs[i], arg);
+			uint64_t r = fn(str + o[i].id, stf_unit_addr(u, i), arg);
 			if (r)
 				return r;
 		}

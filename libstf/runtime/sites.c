@@ -19,6 +19,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+#include "units.h"
 
 /* ------------------------------------------------------------------ */
 /* Sites.                                                                */
@@ -37,7 +38,7 @@ const struct stf_site_rec *stf__plugin_site(const struct stf_site_ref *r,
 					      const struct stf_blob_hdr **blobp)
 {
 	const struct stf_unit *u = (const struct stf_unit *)(uintptr_t)r->unit;
-	const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+	const struct stf_blob_hdr *b = stf__unit_blob(u);
 	if (r->index >= b->sites.count)
 		return NULL;
 	*strtab = (const char *)b + b->strtab.off;
@@ -63,10 +64,12 @@ EXPORT void stf__site_describe(uint32_t site, char *buf, size_t len)
 	const struct stf_site_ref *r = &stf__sites[site];
 	switch (r->kind) {
 	case STF_SITE_PLUGIN: {
-		const char *strtab;
-		uint32_t strsize;
-		const struct stf_site_rec *rec = stf__plugin_site(r, &strtab, &strsize, NULL);
-		snprintf(buf, len, "%s", rec ? stf__blob_str(strtab, strsize, rec->id) : "");
+		/* the ID as stored: no inflating */
+		const struct stf_blob_hdr *b = stf_unit_blob((const struct stf_unit *)(uintptr_t)r->unit);
+		const uint32_t *ids = (const uint32_t *)((const char *)b + b->site_ids.off);
+		snprintf(buf, len, "%s", r->index < b->site_ids.count ?
+			 stf__blob_str((const char *)b + b->strtab.off, b->stored - b->strtab.off,
+				       ids[r->index]) : "");
 		break;
 	}
 	case STF_SITE_EXTERNAL:
@@ -234,9 +237,12 @@ void stf__number_plugin_sites(void)
 			     "stf__sites after it stay unknown (rebuild with the matching stf.so plugin)");
 			break;
 		}
-		const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+		const struct stf_blob_hdr *b = stf_unit_blob(u);
 		if (b->magic != STF_BLOB_MAGIC || b->version != STF_FORMAT_VERSION ||
 		    !blob_table_ok(b, &b->sites, sizeof(struct stf_site_rec)) ||
+		    !blob_table_ok(b, &b->site_ids, sizeof(uint32_t)) ||
+		    b->site_ids.off + (uint64_t)b->site_ids.count * sizeof(uint32_t) > b->stored ||
+		    b->strtab.off > b->stored ||
 		    !blob_table_ok(b, &b->objects, sizeof(struct stf_object_rec)) ||
 		    !blob_table_ok(b, &b->types, sizeof(struct stf_type_rec)) ||
 		    !blob_table_ok(b, &b->strtab, 1)) {
@@ -252,13 +258,14 @@ void stf__number_plugin_sites(void)
 			stf__exe_units = nu;
 		}
 		stf__exe_units[stf__exe_nunits++] = u;
-		const struct stf_site_rec *recs = (const void *)((const char *)b + b->sites.off);
+		/* the sites' IDs as stored, in place: nothing is inflated */
+		const uint32_t *ids = (const void *)((const char *)b + b->site_ids.off);
 		const char *strtab = (const char *)b + b->strtab.off;
-		uint32_t *cells = (uint32_t *)(uintptr_t)u->site_ids;
+		uint32_t *cells = stf_unit_site_ids(u);
 		pthread_mutex_lock(&stf__site_lock);
-		for (uint32_t i = 0; i < b->sites.count; i++) {
+		for (uint32_t i = 0; i < b->site_ids.count; i++) {
 			struct stf_site_ref ref = { .kind = STF_SITE_PLUGIN, .index = i, .unit = p };
-			cells[i] = stf__site_add_locked(&ref, stf__blob_str(strtab, b->strtab.count, recs[i].id));
+			cells[i] = stf__site_add_locked(&ref, stf__blob_str(strtab, b->stored - b->strtab.off, ids[i]));
 		}
 		pthread_mutex_unlock(&stf__site_lock);
 		p += stf_unit_size(u->nobjects);

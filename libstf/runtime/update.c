@@ -252,9 +252,9 @@ uint32_t stf__frame_nlocals(const struct stf_unit *u, unsigned frame)
 {
 	if (!u || u->magic != STF_UNIT_MAGIC)
 		return 0;
-	const struct stf_blob_hdr *b = (const struct stf_blob_hdr *)(uintptr_t)u->blob;
+	const struct stf_blob_hdr *b = stf_unit_blob(u);  /* frames are stored as they are */
 	if (b->magic != STF_BLOB_MAGIC || frame >= b->frames.count ||
-	    b->frames.off + (uint64_t)b->frames.count * sizeof(struct stf_frame_rec) > b->size)
+	    b->frames.off + (uint64_t)b->frames.count * sizeof(struct stf_frame_rec) > b->stored)
 		return 0;
 	const struct stf_frame_rec *fr = (const struct stf_frame_rec *)((const char *)b + b->frames.off);
 	return fr[frame].nlocals;

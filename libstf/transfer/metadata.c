@@ -133,7 +133,7 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 			struct stf_obj o = { 0 };
 			if (r->flags & STF_OF_TLS)
 				continue; /* one per thread: stf__add_tls */
-			o.addr = mu->unit->addrs[i];
+			o.addr = mu->addrs[i];
 			o.size = r->size;
 			o.id = stf_meta_str(mu, r->id);
 			if (id_collides(p, mu, i, err, errlen))

@@ -28,7 +28,7 @@ int stf__add_tls(struct stf_peer *p, char *err, size_t errlen)
 		const struct stf_meta_unit *mu = &p->meta->units[u];
 		for (uint32_t i = 0; i < mu->nobjects; i++) {
 			const struct stf_object_rec *r = &mu->objects[i];
-			uint64_t off = mu->unit->addrs[i];
+			uint64_t off = mu->addrs[i];
 			char id[512];
 
 			if (!(r->flags & STF_OF_TLS) || r->kind != STF_O_VAR)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "meta.h"
 
@@ -142,25 +143,66 @@ static void assemble(struct builder *b)
 		memcpy(base + off, (arr), (size_t)(n) * sizeof *(arr)); \
 		off += (uint32_t)((n) * sizeof *(arr)); \
 	} while (0)
+	uint32_t site_ids[MAXREC];
+	for (uint32_t i = 0; i < b->nsites; i++)
+		site_ids[i] = b->sites[i].id;
+	PUT(frames, b->frames, b->nframes);
+	PUT(site_ids, site_ids, b->nsites);
+	PUT(strtab, b->strtab, b->strsize);
+	PUT(sites, b->sites, b->nsites);
 	PUT(types, b->types, b->ntypes);
 	PUT(members, b->members, b->nmembers);
 	PUT(objects, b->objects, b->nobjects);
-	PUT(sites, b->sites, b->nsites);
-	PUT(frames, b->frames, b->nframes);
 	PUT(locals, b->locals, b->nlocals);
-	PUT(strtab, b->strtab, b->strsize);
 #undef PUT
 	off = (off + 7) & ~7u;
 	b->hdr->size = off;
+	b->hdr->stored = off;
 	ck_assert_uint_le(off, sizeof b->blob);
 
 	memset(b->section, 0, sizeof b->section);
 	*u = (struct stf_unit){ .magic = STF_UNIT_MAGIC, .version = STF_FORMAT_VERSION,
-		.blob = (uint64_t)(uintptr_t)base, .blob_size = off,
-		.site_ids = 0, .nobjects = b->nobjects };
+		.blob_size = off, .site_ids = 0, .nobjects = b->nobjects };
+	u->blob = (int64_t)((uintptr_t)base - (uintptr_t)&u->blob);
 	for (uint32_t i = 0; i < b->nobjects; i++)
-		u->addrs[i] = 0x1000 + 0x100 * i;
+		u->addrs[i] = 0x100 * (int32_t)(i + 1);
 	b->section_len = stf_unit_size(b->nobjects);
+}
+
+/* Where addrs[i] of the unit at section offset off says object i is. */
+static uint64_t object_addr(const struct builder *b, size_t off, uint32_t i)
+{
+	const struct stf_unit *u = (const struct stf_unit *)((const char *)b->section + off);
+	return (uint64_t)(uintptr_t)&u->addrs[i] + (uint64_t)(int64_t)u->addrs[i];
+}
+
+/* Deflate what follows byte from of the blob; the blob keeps its size,
+ * stores less. */
+static void deflate_from(struct builder *b, uint32_t from)
+{
+	unsigned char packed[sizeof b->blob];
+	uLongf n = sizeof packed;
+	z_stream z = { 0 };
+
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (unsigned char *)b->blob + from;
+	z.avail_in = b->hdr->size - from;
+	z.next_out = packed;
+	z.avail_out = (uInt)n;
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	n = z.total_out;
+	deflateEnd(&z);
+	ck_assert_uint_lt(n, b->hdr->size - from);
+	memcpy((char *)b->blob + from, packed, n);
+	b->hdr->stored = from;
+	((struct stf_unit *)b->section)->blob_size = from + n;
+}
+
+/* Deflate what follows the string table (types, members, objects,
+ * locals), as stf.so does. */
+static void deflate_blob(struct builder *b)
+{
+	deflate_from(b, b->hdr->strtab.off + b->hdr->strtab.count);
 }
 
 static struct stf_meta *load(struct builder *b, char *err, size_t errlen)
@@ -201,7 +243,8 @@ START_TEST(test_wellformed)
 	ck_assert_uint_eq(u->nsites, 1);
 	ck_assert_uint_eq(u->nframes, 1);
 	ck_assert_str_eq(stf_meta_str(u, u->blob->file), "kvd.c");
-	ck_assert_uint_eq(u->unit->addrs[2], 0x1200);
+	ck_assert_uint_eq(u->addrs[2], object_addr(&B, 0, 2));
+	ck_assert_uint_eq(u->blob_addr, (uint64_t)(uintptr_t)B.blob);
 	/* the copies are independent of the source */
 	ck_assert_ptr_ne(u->blob, (void *)B.blob);
 
@@ -268,16 +311,79 @@ START_TEST(test_several_units_and_padding)
 	/* second unit after 16 bytes of zero padding, same blob */
 	memcpy((char *)B.section + one + 16, B.section, one);
 	((struct stf_unit *)((char *)B.section + one + 16))->addrs[0] = 0x9000;
+	((struct stf_unit *)((char *)B.section + one + 16))->blob -= (int64_t)(one + 16);
 	B.section_len = 2 * one + 16;
 	struct stf_meta *m = load(&B, err, sizeof err);
 	ck_assert_msg(m, "load failed: %s", err);
 	ck_assert_uint_eq(m->nunits, 2);
-	ck_assert_uint_eq(m->units[1].unit->addrs[0], 0x9000);
+	ck_assert_uint_eq(m->units[1].addrs[0], object_addr(&B, one + 16, 0));
+	ck_assert_uint_eq(m->units[1].blob_addr, (uint64_t)(uintptr_t)B.blob);
 	ck_assert_uint_eq(m->units[1].addr, (uint64_t)(uintptr_t)B.section + one + 16);
 	ck_assert_int_eq(stf_meta_find_object(m, "kvd.c:table", &u, &i), 0);
 	ck_assert_ptr_eq(u, &m->units[0]); /* first definition wins */
 	ck_assert_uint_eq(stf_meta_unit_find_type(m, &m->units[1], "struct entry"), 2);
 	stf_meta_free(m);
+}
+END_TEST
+
+/* A blob whose tables after the strings are deflated reads as the same
+ * blob stored whole. */
+START_TEST(test_deflated)
+{
+	char err[512], whole[256], inflated[256];
+
+	init_sample(&B);
+	assemble(&B);
+	struct stf_meta *m = load(&B, err, sizeof err);
+	ck_assert_msg(m, "load failed: %s", err);
+	deflate_blob(&B);
+	ck_assert_uint_lt(((struct stf_unit *)B.section)->blob_size, B.hdr->size);
+	struct stf_meta *d = load(&B, err, sizeof err);
+	ck_assert_msg(d, "load of the deflated blob failed: %s", err);
+	const struct stf_meta_unit *u = &m->units[0], *v = &d->units[0];
+	ck_assert_uint_eq(v->blob->size, u->blob->size);
+	ck_assert_uint_lt(v->blob->stored, u->blob->stored);
+	ck_assert_int_eq(memcmp(&v->blob->types, &u->blob->types,
+				u->blob->size - offsetof(struct stf_blob_hdr, types)), 0);
+	ck_assert_uint_eq(v->ntypes, u->ntypes);
+	for (uint32_t t = 0; t < u->ntypes; t++) {
+		stf_meta_type_name(u, t, whole, sizeof whole);
+		stf_meta_type_name(v, t, inflated, sizeof inflated);
+		ck_assert_str_eq(inflated, whole);
+	}
+	ck_assert_int_eq(stf_meta_find_object(d, "kvd.c:handle/count", NULL, NULL), 0);
+	stf_meta_free(m);
+	stf_meta_free(d);
+}
+END_TEST
+
+/* A damaged deflated part is an error naming it, never a short blob. */
+START_TEST(test_damaged_deflate)
+{
+	init_sample(&B);
+	assemble(&B);
+	deflate_blob(&B);
+	((struct stf_unit *)B.section)->blob_size -= 4;
+	expect_error(&B, "unit 0: the blob's deflated part is damaged");
+	assemble(&B);
+	deflate_blob(&B);
+	B.hdr->size += 8;
+	expect_error(&B, "unit 0: the blob's deflated part is damaged");
+	assemble(&B);
+	deflate_blob(&B);
+	B.hdr->size = 0x7fffffff;
+	expect_error(&B, "unit 0: blob size 2147483647 is out of range");
+	/* site IDs deflated: a running program could not read them */
+	assemble(&B);
+	deflate_from(&B, B.hdr->site_ids.off);
+	expect_error(&B, "unit 0: site IDs or frames lie past the");
+	/* a site ID as stored that is not the record's */
+	assemble(&B);
+	((uint32_t *)((char *)B.blob + B.hdr->site_ids.off))[0] += 1;
+	expect_error(&B, "unit 0: site 0: its ID as stored");
+	assemble(&B);
+	B.hdr->site_ids.count = 0;
+	expect_error(&B, "unit 0: 0 site IDs for 1 sites");
 }
 END_TEST
 
@@ -308,12 +414,12 @@ START_TEST(test_bad_unit_version)
 	init_sample(&B);
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 7;
-	expect_error(&B, "unit 0: format version 7, this reader supports 2: rebuild with the "
+	expect_error(&B, "unit 0: format version 7, this reader supports 3: rebuild with the "
 		     "matching stf.so");
 	/* a binary of the previous format (version 1) */
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 1;
-	expect_error(&B, "unit 0: format version 1, this reader supports 2");
+	expect_error(&B, "unit 0: format version 1, this reader supports 3");
 }
 END_TEST
 
@@ -334,7 +440,8 @@ START_TEST(test_unreadable_blob)
 {
 	init_sample(&B);
 	assemble(&B);
-	((struct stf_unit *)B.section)->blob = 8; /* page 0 is never mapped */
+	/* page 0 is never mapped */
+	((struct stf_unit *)B.section)->blob = 8 - (int64_t)(uintptr_t)&((struct stf_unit *)B.section)->blob;
 	expect_error(&B, "unit 0: cannot read the blob");
 	expect_error(&B, "Bad address");
 }
@@ -357,10 +464,17 @@ START_TEST(test_bad_blob_header)
 	expect_error(&B, "unit 0: bad blob magic 0x12345678");
 	assemble(&B);
 	B.hdr->version = 1;
-	expect_error(&B, "unit 0: blob format version 1, this reader supports 2");
+	expect_error(&B, "unit 0: blob format version 1, this reader supports 3");
 	assemble(&B);
 	B.hdr->size += 8;
-	expect_error(&B, "disagrees with");
+	B.hdr->stored += 8;
+	expect_error(&B, "unit 0: blob sizes disagree");
+	assemble(&B);
+	B.hdr->stored = 8;
+	expect_error(&B, "unit 0: blob sizes disagree");
+	assemble(&B);
+	((struct stf_unit *)B.section)->blob = 0;
+	expect_error(&B, "unit 0: the unit header names no blob");
 	assemble(&B);
 	((struct stf_unit *)B.section)->blob_size = 16;
 	expect_error(&B, "unit 0: blob size 16 is out of range");
@@ -543,7 +657,7 @@ START_TEST(test_read_pid)
 	struct stf_meta *m = stf_meta_load(stf_meta_read_pid, &child, start,
 					   start + B.section_len, err, sizeof err);
 	ck_assert_msg(m, "%s", err);
-	ck_assert_uint_eq(m->units[0].unit->addrs[0], 0xc41d);
+	ck_assert_uint_eq(m->units[0].addrs[0], start + offsetof(struct stf_unit, addrs) + 0xc41d);
 	ck_assert_int_eq(stf_meta_find_object(m, "rows", NULL, NULL), 0);
 	stf_meta_free(m);
 	kill(child, SIGKILL);
@@ -598,6 +712,8 @@ int main(void)
 
 	tcase_add_test(tc, test_wellformed);
 	tcase_add_test(tc, test_several_units_and_padding);
+	tcase_add_test(tc, test_deflated);
+	tcase_add_test(tc, test_damaged_deflate);
 	tcase_add_test(tc, test_empty_section);
 	tcase_add_test(tc, test_bad_unit_magic);
 	tcase_add_test(tc, test_bad_unit_version);

@@ -484,7 +484,8 @@ static void expect_prefix(const char *want)
 
 START_TEST(test_corrupted_metadata)
 {
-	const char *good = WORK "/prog-O0";
+	/* stored whole, so that records can be patched in the file */
+	const char *good = WORK "/prog-O0-whole";
 	struct section units, blob;
 	unsigned char *img;
 	size_t len;
@@ -492,7 +493,7 @@ START_TEST(test_corrupted_metadata)
 	uint32_t w32, ntypes;
 	char want[256];
 
-	build("prog-O0", "-g -O0", PROG_SRCS);
+	build("prog-O0-whole", "-g -O0 -fplugin-arg-stf-deflate=0", PROG_SRCS);
 	units = section_of(good, "stf_units");
 	blob = section_of(good, "stf_blob");
 	img = slurp(good, &len);
@@ -536,6 +537,25 @@ START_TEST(test_corrupted_metadata)
 	write_patched(BAD, img, len, units.hdr + 32, &word, 8);
 	ck_assert_int_eq(run(STF_META " dump " BAD), 2);
 	expect_prefix(CORRUPT "unit 0: truncated unit header at section offset 0 (40 bytes left)");
+
+	/* a deflated blob stored 4 bytes short */
+	{
+		const char *deflated = WORK "/prog-O0";
+		struct section du;
+		size_t dlen;
+		unsigned char *dimg;
+
+		build("prog-O0", "-g -O0", PROG_SRCS);
+		du = section_of(deflated, "stf_units");
+		dimg = slurp(deflated, &dlen);
+		memcpy(&word, dimg + du.off + 24, 8);
+		word -= 4;
+		write_patched(BAD, dimg, dlen, du.off + 24, &word, 8);
+		ck_assert_int_eq(run(STF_META " dump " BAD), 2);
+		expect_prefix(CORRUPT "unit 0: ");
+		expect_out("the blob's deflated part is damaged");
+		free(dimg);
+	}
 
 	/* the file cut in the middle of the blob */
 	spit(BAD, img, (size_t)blob.off + blob.size / 2);
@@ -587,7 +607,7 @@ END_TEST
 /* Corrupted input under valgrind: no invalid reads or writes. */
 START_TEST(test_valgrind)
 {
-	const char *good = WORK "/prog-O0";
+	const char *good = WORK "/prog-O0-whole";
 	struct section units, blob;
 	unsigned char *img;
 	size_t len;
@@ -598,7 +618,7 @@ START_TEST(test_valgrind)
 		printf("test_valgrind: valgrind not installed, not run\n");
 		return;
 	}
-	build("prog-O0", "-g -O0", PROG_SRCS);
+	build("prog-O0-whole", "-g -O0 -fplugin-arg-stf-deflate=0", PROG_SRCS);
 	units = section_of(good, "stf_units");
 	blob = section_of(good, "stf_blob");
 	img = slurp(good, &len);

@@ -225,7 +225,7 @@ static void read_at(struct elfmeta *em, uint64_t addr, void *buf, size_t len)
 
 static uint64_t addr_of(const struct stf_meta_unit *u, const struct stf_object_rec *o)
 {
-	return u->unit->addrs[o - u->objects];
+	return u->addrs[o - u->objects];
 }
 
 /* First set bit of an object representation (bit-field positions). */

@@ -300,11 +300,12 @@ START_TEST(frames_published)
 {
 	unit.u.magic = STF_UNIT_MAGIC;
 	unit.u.version = STF_FORMAT_VERSION;
-	unit.u.blob = (uintptr_t)&unit.blob;
+	unit.u.blob = (int64_t)((uintptr_t)&unit.blob - (uintptr_t)&unit.u.blob);
 	unit.u.blob_size = sizeof unit.blob;
 	unit.blob.h.magic = STF_BLOB_MAGIC;
 	unit.blob.h.version = STF_FORMAT_VERSION;
 	unit.blob.h.size = sizeof unit.blob;
+	unit.blob.h.stored = sizeof unit.blob;
 	unit.blob.h.frames.off = offsetof(__typeof__(unit.blob), fr);
 	unit.blob.h.frames.count = 1;
 	unit.blob.fr.nlocals = 2;
