@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * xfer-bench-prog N [big]: the state whose transfer bench/run-xfer
+ * xfer-bench-prog N [big|real]: the state whose transfer bench/run-xfer
  * measures.  N heap objects in three shapes: a linked list, a binary
  * search tree and a chained hash table whose entries point into
  * themselves (interior pointers); with "big", N 4 KiB buffers held by a
- * pointer array instead (bandwidth rather than per-object costs).  At
+ * pointer array instead (bandwidth rather than per-object costs); with
+ * "real", a heap shaped like a real data-structure server's: a chained
+ * dictionary whose entries hold `void *` keys and values, keys being
+ * strings behind a size header (the pointer is to the characters, inside
+ * the string's block), values objects of three struct types (users with
+ * a name string and a pointer to another user, sessions on a doubly
+ * linked list pointing to their user, counters with a label).  At
  * startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
@@ -60,6 +66,59 @@ struct entry {
 };
 #endif
 
+/* the real-shaped heap: a string behind its size header, as sds */
+struct sstr {
+	unsigned len, cap;
+	char buf[];
+};
+
+struct dict_entry {
+	void *key;               /* a struct sstr's buf */
+	void *val;               /* a user, session or counter */
+	struct dict_entry *next;
+};
+
+#ifndef XFER_BENCH_NEW_TYPES
+struct user {
+	char *name;              /* a struct sstr's buf */
+	long id;
+	struct user *friend;
+	double score;
+};
+
+struct session {
+	struct session *prev, *next;
+	struct user *owner;
+	long expires;
+	char token[16];
+};
+#else
+struct user {
+	long id;
+	char *name;
+	double score;
+	struct user *friend;
+	long last_seen;
+};
+
+struct session {
+	struct session *next, *prev;
+	struct user *owner;
+	long long expires;
+	unsigned flags;
+	char token[16];
+};
+#endif
+
+struct counter {
+	long hits, misses;
+	char *label;             /* a struct sstr's buf */
+};
+
+static struct dict_entry **dict;
+static size_t dict_size;
+static struct session *sessions;
+
 static struct node *list;
 static struct tree *root;
 static struct entry **buckets;
@@ -77,6 +136,78 @@ static __attribute__((noinline)) void build_big(size_t n)
 		memset(buffers[i], (int)(i & 0xff), 4096);
 		nobjects++;
 		nbytes += 4096;
+	}
+}
+
+static char *new_sstr(const char *text)
+{
+	size_t len = strlen(text);
+	struct sstr *s = malloc(sizeof(*s) + len + 1);
+	s->len = s->cap = (unsigned)len;
+	memcpy(s->buf, text, len + 1);
+	nobjects++;
+	nbytes += sizeof(*s) + len + 1;
+	return s->buf;
+}
+
+static __attribute__((noinline)) void build_real(size_t n)
+{
+	struct user *last_user = NULL;
+	char text[48];
+
+	dict_size = n / 6 + 1;
+	dict = calloc(dict_size, sizeof(*dict));
+	nobjects++;
+	nbytes += dict_size * sizeof(*dict);
+	for (size_t i = 0; nobjects < n; i++) {
+		struct dict_entry *e = malloc(sizeof(*e));
+		nobjects++;
+		nbytes += sizeof(*e);
+		snprintf(text, sizeof(text), "key:%zu", i);
+		e->key = new_sstr(text);
+		switch (i % 3) {
+		case 0: {
+			struct user *u = malloc(sizeof(*u));
+			nobjects++;
+			nbytes += sizeof(*u);
+			snprintf(text, sizeof(text), "user %zu", i);
+			u->name = new_sstr(text);
+			u->id = (long)i;
+			u->friend = last_user;
+			u->score = (double)i / 7;
+			last_user = u;
+			e->val = u;
+			break;
+		}
+		case 1: {
+			struct session *se = malloc(sizeof(*se));
+			nobjects++;
+			nbytes += sizeof(*se);
+			se->prev = NULL;
+			se->next = sessions;
+			if (sessions)
+				sessions->prev = se;
+			sessions = se;
+			se->owner = last_user;
+			se->expires = (long)i * 1000;
+			snprintf(se->token, sizeof(se->token), "t%zu", i);
+			e->val = se;
+			break;
+		}
+		default: {
+			struct counter *c = malloc(sizeof(*c));
+			nobjects++;
+			nbytes += sizeof(*c);
+			c->hits = (long)i;
+			c->misses = (long)i / 2;
+			snprintf(text, sizeof(text), "counter %zu", i);
+			c->label = new_sstr(text);
+			e->val = c;
+		}
+		}
+		size_t b = i % dict_size;
+		e->next = dict[b];
+		dict[b] = e;
 	}
 }
 
@@ -143,6 +274,8 @@ int main(int argc, char **argv)
 	if (!stf_is_updating()) {
 		if (argc > 2 && !strcmp(argv[2], "big"))
 			build_big(n);
+		else if (argc > 2 && !strcmp(argv[2], "real"))
+			build_real(n);
 		else
 			build(n);
 		/* the baseline: copying the same number of bytes in memory */

@@ -36,7 +36,7 @@ void *stf__arena_alloc(struct stf_arena *a, size_t size)
 	size = (size + 15) & ~(size_t)15;
 	if (!c || c->used + size > c->size) {
 		size_t csize = (size > (1u << 20) ? size : (1u << 20)) + 16;
-		c = stf__raw_malloc(sizeof(*c) + csize);
+		c = stf__bulk_alloc(sizeof(*c) + csize);
 		if (!c)
 			return NULL;
 		c->size = csize; /* bytes of data[], alignment padding included */
@@ -67,7 +67,7 @@ void stf__arena_free(struct stf_arena *a)
 	while (a->head) {
 		struct arena_chunk *c = a->head;
 		a->head = c->next;
-		stf__raw_free(c);
+		stf__bulk_free(c);
 	}
 	stf__raw_free(a);
 }

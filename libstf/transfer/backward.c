@@ -35,7 +35,7 @@ static int write_remote(struct stf_xfer *x)
 {
 	static __thread uint8_t buf[MSG_MAX];
 	struct stf_peer *dst = x->dst;
-	struct stf_write *w = stf__raw_malloc((dst->nobjs + 1) * sizeof(*w));
+	struct stf_write *w = stf__bulk_alloc((dst->nobjs + 1) * sizeof(*w));
 	size_t n = 0, pos = 0;
 	uint32_t type, len;
 
@@ -53,7 +53,7 @@ static int write_remote(struct stf_xfer *x)
 				    stf__msg_recv(x->conn, &type, buf, &len) < 0 || type != M_OK)) {
 				stf__xfail(x, "backward transfer: the reversed version did not zero "
 				      "its objects");
-				stf__raw_free(w);
+				stf__bulk_free(w);
 				return -1;
 			}
 			pos = 0;
@@ -75,7 +75,7 @@ static int write_remote(struct stf_xfer *x)
 	int rc = stf__peer_write(dst, w, n, x->rep->error, sizeof(x->rep->error));
 	if (rc < 0)
 		x->failed = 1;
-	stf__raw_free(w);
+	stf__bulk_free(w);
 	return rc;
 }
 
@@ -105,12 +105,18 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 		memcpy(&rframe, buf, sizeof(rframe));
 		have_frame = rframe.unit != 0;
 	}
-	if (stf__peer_open(&src, getpid(), 0,
-			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
-			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_open(&dst, rev_pid, rev_root, STF_PEER_STATICS | STF_PEER_FRAMES,
-			   have_frame ? &rframe : NULL, rep->error, sizeof(rep->error)) < 0) {
+	stf__profile_mark(NULL);
+	int opened = stf__peer_open(&src, getpid(), 0,
+				    STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
+				    stf__xfer_own_frame(), rep->error, sizeof(rep->error)) == 0 &&
+		     stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) == 0;
+	stf__profile_mark("backward: catalog itself");
+	opened = opened && stf__peer_open(&dst, rev_pid, rev_root,
+					  STF_PEER_STATICS | STF_PEER_FRAMES,
+					  have_frame ? &rframe : NULL, rep->error,
+					  sizeof(rep->error)) == 0;
+	stf__profile_mark("backward: catalog the reversed");
+	if (!opened) {
 		send_done(conn, 1, rep->error);
 		stf__peer_close(&src);
 		stf__peer_close(&dst);
@@ -127,8 +133,13 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 	rep->seconds_metadata = t1 - t0;
 	if (stf__xfer_init(&x, STF_BACKWARD, &src, &dst, rep) == 0) {
 		x.conn = conn;
-		if (stf__schedule(&x) == 0 && stf__transform_all(&x) == 0 && write_remote(&x) == 0)
+		int ok = stf__schedule(&x) == 0;
+		stf__profile_mark("backward: pair and allocate");
+		ok = ok && stf__transform_all(&x) == 0;
+		stf__profile_mark("backward: transform");
+		if (ok && write_remote(&x) == 0)
 			rc = 0;
+		stf__profile_mark("backward: write");
 	}
 	if (send_done(conn, rc, rc ? rep->error : "") < 0 && rc == 0) {
 		snprintf(rep->error, sizeof(rep->error), "backward transfer: the reversed "
@@ -140,5 +151,6 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 	stf__peer_close(&src);
 	stf__peer_close(&dst);
 	stf__peer_forget_files(); /* the last transfer of this process */
+	stf__profile_mark("backward: done, clean up");
 	return rc;
 }

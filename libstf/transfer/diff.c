@@ -602,15 +602,21 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	memset(rep, 0, sizeof(*rep));
 	memset(&p, 0, sizeof(p));
 	memset(&r, 0, sizeof(r));
+	stf__profile_mark(NULL);
 	if (stf__peer_open(&p, past_pid, past_root,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
-			   rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_fetch(&p, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_open(&r, getpid(), 0,
+			   rep->error, sizeof(rep->error)) < 0)
+		goto out;
+	stf__profile_mark("diff: catalog the past");
+	if (stf__peer_fetch(&p, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0)
+		goto out;
+	stf__profile_mark("diff: read the past");
+	if (stf__peer_open(&r, getpid(), 0,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
 			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0 ||
 	    stf__peer_fetch(&r, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0)
 		goto out;
+	stf__profile_mark("diff: catalog itself");
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
 	d.p = &p;
@@ -641,7 +647,9 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 			nkeys++;
 		}
 	}
+	stf__profile_mark("diff: infer types, keys");
 	sort_keys(keys, nkeys);
+	stf__profile_mark("diff: sort keys");
 	for (size_t j = 0; j < r.nobjs; j++) {
 		const struct stf_obj *ro = &r.objs[j];
 		int64_t i = -1;
@@ -669,6 +677,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		matched[i] = 1;
 		diff_object(&d, layouts, &p.objs[i], ro);
 	}
+	stf__profile_mark("diff: compare objects");
 	/* A thread parked at an update point in the past version whose frame
 	 * the reversed version (the same program) does not have at all: the
 	 * program did not start that thread again before its update point
@@ -724,5 +733,6 @@ out:
 	stf__peer_close(&p);
 	stf__peer_close(&r);
 	stf__peer_forget_files();
+	stf__profile_mark("diff: the rest, clean up");
 	return rc;
 }

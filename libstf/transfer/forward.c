@@ -42,14 +42,20 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	stf__evloop_measure();
-	if (stf__peer_open(&src, past_pid, past_root,
-			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
-			   rep->error, sizeof(rep->error)) < 0 ||
-	    stf__mark_direct(&src, rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_open(&dst, getpid(), 0,
-			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
-			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0) {
+	stf__profile_mark(NULL);
+	int opened = stf__peer_open(&src, past_pid, past_root,
+				    STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
+				    rep->error, sizeof(rep->error)) == 0;
+	stf__profile_mark("forward: catalog the past");
+	opened = opened && stf__mark_direct(&src, rep->error, sizeof(rep->error)) == 0 &&
+		 stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) == 0;
+	stf__profile_mark("forward: read the past");
+	opened = opened && stf__peer_open(&dst, getpid(), 0,
+					  STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
+					  stf__xfer_own_frame(), rep->error,
+					  sizeof(rep->error)) == 0;
+	stf__profile_mark("forward: catalog itself");
+	if (!opened) {
 		stf__peer_close(&src);
 		stf__peer_close(&dst);
 		return -1;
@@ -65,8 +71,11 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	size_t nstartup = dst.nobjs;
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
-	if (stf__xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && stf__schedule(&x) == 0 &&
-	    stf__transform_all(&x) == 0 && stf__evloop_plan(&x) == 0 &&
+	int ok = stf__xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && stf__schedule(&x) == 0;
+	stf__profile_mark("forward: pair and allocate");
+	ok = ok && stf__transform_all(&x) == 0;
+	stf__profile_mark("forward: transform");
+	if (ok && stf__evloop_plan(&x) == 0 &&
 	    stf__apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0 &&
 	    stf__epoll_plan(epoll_relocate, &x, &rep->epoll, rep->error,
 			    sizeof(rep->error)) == 0) {
@@ -78,11 +87,13 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 			snprintf(rep->error, sizeof(rep->error), "out of memory sweeping the new "
 				 "version's startup objects");
 	}
+	stf__profile_mark("forward: free startup objects");
 	stf__index_sort(&stf__fwd_mappings, NULL, NULL);
 	stf__index_sort(&stf__fwd_new_elems, NULL, NULL);
 	rep->seconds_transfer = stf__now() - t1;
 	stf__xfer_fini(&x);
 	stf__peer_close(&src);
 	stf__peer_close(&dst);
+	stf__profile_mark("forward: clean up");
 	return rc;
 }

@@ -26,6 +26,10 @@
 #include "alloc.h"
 #include "remote.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #ifndef IOV_MAX
 #define IOV_MAX 1024
 #endif
@@ -46,7 +50,7 @@ size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o)
 {
 	if (p->nobjs == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 1024;
-		struct stf_obj *n = stf__raw_realloc(p->objs, ncap * sizeof(*n));
+		struct stf_obj *n = stf__bulk_realloc(p->objs, ncap * sizeof(*n));
 		if (!n)
 			return (size_t)-1;
 		p->objs = n;
@@ -60,6 +64,10 @@ void stf__peer_index(struct stf_peer *p)
 {
 	stf__index_reset(&p->index);
 	stf__index_reserve(&p->index, p->nobjs);
+	/* all its pages are written below: in one go (see bulk.c) */
+	if (p->index.ranges && p->nobjs * sizeof(struct stf_range) >= ((size_t)256 << 10))
+		(void)madvise(p->index.ranges, p->nobjs * sizeof(struct stf_range),
+			      MADV_POPULATE_WRITE);
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->flags & STF_OBJF_CONTAINER) {
@@ -688,7 +696,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 				p->objs[i].bytes = (const uint8_t *)(uintptr_t)p->objs[i].addr;
 		return 0;
 	}
-	sp = stf__raw_malloc((p->index.n + 1) * sizeof(*sp));
+	sp = stf__bulk_alloc((p->index.n + 1) * sizeof(*sp));
 	if (!sp) {
 		stf__fail(err, errlen, "out of memory reading the state of process %d", (int)p->pid);
 		return -1;
@@ -711,9 +719,9 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 		sp[k].pos = total;
 		total += sp[k].end - sp[k].start;
 	}
-	p->bytes = stf__raw_malloc(total ? total : 1);
+	p->bytes = stf__bulk_alloc(total ? total : 1);
 	if (!p->bytes) {
-		stf__raw_free(sp);
+		stf__bulk_free(sp);
 		stf__fail(err, errlen, "out of memory: %zu bytes for the state of process %d",
 		     total, (int)p->pid);
 		return -1;
@@ -736,7 +744,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 					stf__fail(err, errlen, "process %d: cannot read object %s "
 					     "(%" PRIu64 " bytes at 0x%" PRIx64 "): %s",
 					     (int)p->pid, o->id, o->size, o->addr, strerror(errno));
-					stf__raw_free(sp);
+					stf__bulk_free(sp);
 					return -1;
 				}
 			}
@@ -758,7 +766,7 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 			k--;
 		o->bytes = p->bytes + sp[k].pos + (o->addr - sp[k].start);
 	}
-	stf__raw_free(sp);
+	stf__bulk_free(sp);
 	return 0;
 }
 
@@ -766,8 +774,8 @@ void stf__peer_close(struct stf_peer *p)
 {
 	if (p->meta)
 		stf_meta_free(p->meta);
-	stf__raw_free(p->objs);
-	stf__raw_free(p->bytes);
+	stf__bulk_free(p->objs);
+	stf__bulk_free(p->bytes);
 	stf__index_free(&p->index);
 	stf__arena_free(p->arena);
 	memset(p, 0, sizeof(*p));

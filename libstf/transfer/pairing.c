@@ -170,7 +170,7 @@ static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
-	struct alloc_req *req = stf__raw_malloc((src->nobjs + 2) * sizeof(*req));
+	struct alloc_req *req = stf__bulk_alloc((src->nobjs + 2) * sizeof(*req));
 	uint64_t *addrs = NULL;
 	size_t n = 0;
 	int rc = -1;
@@ -296,7 +296,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			n++;
 		}
 	}
-	addrs = stf__raw_malloc((n + 1) * sizeof(*addrs));
+	addrs = stf__bulk_alloc((n + 1) * sizeof(*addrs));
 	if (!addrs) {
 		stf__xfail(x, "out of memory");
 		goto out;
@@ -382,8 +382,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 	}
 	rc = 0;
 out:
-	stf__raw_free(req);
-	stf__raw_free(addrs);
+	stf__bulk_free(req);
+	stf__bulk_free(addrs);
 	return rc;
 }
 
@@ -494,7 +494,7 @@ int stf__schedule(struct stf_xfer *x)
 	char on[256];
 	uint64_t j;
 
-	x->pair = stf__raw_malloc((src->nobjs + 1) * sizeof(*x->pair));
+	x->pair = stf__bulk_alloc((src->nobjs + 1) * sizeof(*x->pair));
 	if (!x->pair) {
 		stf__xfail(x, "out of memory");
 		return -1;
@@ -514,7 +514,7 @@ int stf__schedule(struct stf_xfer *x)
 	x->img = NULL;
 	size_t ndst = dst->nobjs;
 	if (ndst) {
-		x->img = stf__raw_malloc(ndst * 2 * sizeof(*x->img));
+		x->img = stf__bulk_alloc(ndst * 2 * sizeof(*x->img));
 		if (!x->img) {
 			stf__xfail(x, "out of memory");
 			return -1;

@@ -351,6 +351,16 @@ void stf__type_path(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
 /* Shared by xfer.c and diff.c.                                         */
 
 double stf__now(void);
+/* bulk.c: memory for the engine's large arrays, populated up front (a page
+ * faulted in one by one costs far more than its contents); NULL when out
+ * of memory.  Not interchangeable with stf__raw_malloc's blocks. */
+void *stf__bulk_alloc(size_t size);
+void *stf__bulk_realloc(void *p, size_t size);
+void stf__bulk_free(void *p);
+/* STF_XFER_PROFILE=1 in the environment: each call prints to stderr the
+ * wall and CPU time since the previous one of this thread, labelled with
+ * what (the phases' steps, to find what a transfer's time goes to). */
+void stf__profile_mark(const char *what);
 /* v can never be a user-space pointer: below the lowest mappable address
  * (max(vm.mmap_min_addr, 4096)) or in the kernel half.  Such values in
  * pointer-typed places are integers ((void *)(long)i, (void *)-1):

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <linux/kcmp.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -93,6 +94,31 @@ double stf__now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void stf__profile_mark(const char *what)
+{
+	static int enabled = -1;
+	static __thread double wall, cpu;
+	static __thread long faults;
+	struct timespec ts;
+	struct rusage ru;
+	if (enabled < 0) {
+		const char *e = getenv("STF_XFER_PROFILE");
+		enabled = e && *e && strcmp(e, "0");
+	}
+	if (!enabled)
+		return;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	double c = ts.tv_sec + ts.tv_nsec / 1e9, w = stf__now();
+	getrusage(RUSAGE_THREAD, &ru);
+	if (what && wall)
+		fprintf(stderr, "libstf: profile %d: %-30s %9.3f ms wall %9.3f ms cpu %8ld "
+			"page faults\n", (int)getpid(), what, (w - wall) * 1e3, (c - cpu) * 1e3,
+			ru.ru_minflt - faults);
+	wall = w;
+	cpu = c;
+	faults = ru.ru_minflt;
 }
 
 /* The lowest address a process can map; read once (every process of an
@@ -247,7 +273,7 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 		size_t ncap = x->img_cap ? 2 * x->img_cap : 1024;
 		while (ncap <= j)
 			ncap *= 2;
-		uint8_t **n = stf__raw_realloc(x->img, ncap * sizeof(*n));
+		uint8_t **n = stf__bulk_realloc(x->img, ncap * sizeof(*n));
 		if (!n)
 			return -1;
 		memset(n + x->img_cap, 0, (ncap - x->img_cap) * sizeof(*n));
@@ -593,8 +619,8 @@ int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *
 
 void stf__xfer_fini(struct stf_xfer *x)
 {
-	stf__raw_free(x->pair);
-	stf__raw_free(x->img);
+	stf__bulk_free(x->pair);
+	stf__bulk_free(x->img);
 	stf__raw_free(x->protect);
 	stf__strmap_free(&x->dst_ids);
 	stf__arena_free(x->arena);
