@@ -28,6 +28,18 @@ extern size_t stf__nframes;
 extern pid_t stf__excluded[MAX_EXCLUDED];
 extern size_t stf__nexcluded;
 
+/* F and R before their quiescence: how many threads wait for the main
+ * thread to reach its update point (update.c: threads other than the main
+ * one at update points), and whether every thread but the calling one
+ * and libstf's own is such a thread or is blocked in a wait point (q_lock
+ * held; quiesce.c). */
+extern unsigned stf__startup_early;
+bool stf__startup_others_idle_locked(pid_t self, unsigned waiting);
+/* F or R, before its quiescence began (takes q_lock). */
+bool stf__in_startup(void);
+/* Whether thread tid has exited (a zombie, or gone). */
+bool stf__thread_gone(pid_t tid);
+
 /* When the last thread parked (CLOCK_MONOTONIC seconds). */
 extern double stf__last_parked;
 

@@ -261,6 +261,44 @@ static bool is_zombie(pid_t tid)
 	return rp && (rp[2] == 'Z' || rp[2] == 'X');
 }
 
+bool stf__thread_gone(pid_t tid)
+{
+	return is_zombie(tid);
+}
+
+/* Count the threads but self, libstf's and the exited ones (q_lock held);
+ * -1 if /proc/self/task cannot be read. */
+static int count_others_locked(pid_t self)
+{
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[4096];
+	int count = 0;
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			pid_t tid = (pid_t)atoi(d->d_name);
+			if (tid != self && !is_excluded_locked(tid) && !is_zombie(tid))
+				count++;
+		}
+	}
+	close(fd);
+	return count;
+}
+
+bool stf__startup_others_idle_locked(pid_t self, unsigned waiting)
+{
+	int others = count_others_locked(self);
+	return others >= 0 && (unsigned)others <= stf__startup_early + waiting;
+}
+
 /* One pass over the threads (stf__q_lock held): kick the blocked ones.
  * Returns the number of threads still to park, -1 on error; *stuck: how
  * many of them sit in a futex wait that nothing of ours can end (not a

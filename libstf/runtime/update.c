@@ -46,6 +46,7 @@ pthread_cond_t stf__q_arrive = PTHREAD_COND_INITIALIZER; /* quiescer waits */
 bool stf__quiescing;        /* under stf__q_lock */
 static uint64_t generation;   /* bumped by every release */
 static bool handing_over;     /* F/R: a thread is in the control code */
+unsigned stf__startup_early;  /* under stf__q_lock, see stf__park */
 
 /* Frames of the parked threads, published through stf__root. */
 struct stf_parked_frame *stf__frames;
@@ -198,6 +199,27 @@ void stf__park(struct stf_parked_frame *f)
 	f->tp = (uintptr_t)__builtin_thread_pointer();
 	stf__tree_point_reached();
 	pthread_mutex_lock(&stf__q_lock);
+	/* F and R: a thread other than the main one at an update point
+	 * before the main thread waits for it, unpublished: the startup is
+	 * not over, and the main thread may be waiting for this one (workers
+	 * that register before their loop, memcached's).  The main thread
+	 * starts the quiescence (this thread does if it has exited). */
+	if (atomic_load(&role) != STF_ROLE_NORMAL && !stf__quiescing && !handing_over &&
+	    f->tid != (uint64_t)getpid()) {
+		stf__startup_early++;
+		while (atomic_load(&role) != STF_ROLE_NORMAL && !stf__quiescing &&
+		       !handing_over && !stf__thread_gone(getpid())) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 50 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&stf__q_cond, &stf__q_lock, &ts);
+		}
+		stf__startup_early--;
+	}
 	if (atomic_load(&role) != STF_ROLE_NORMAL && !stf__quiescing && !handing_over) {
 		/* The first thread of F or R at an update point: the process
 		 * quiesces itself, so that every thread's frame - not only
@@ -207,6 +229,7 @@ void stf__park(struct stf_parked_frame *f)
 		handing_over = true;
 		stf__quiescing = true;
 		stf__nframes = 0;
+		pthread_cond_broadcast(&stf__q_cond);  /* the threads that came early */
 		uint64_t own = generation;
 		/* Unpublished (out of memory), this thread counts as never
 		 * parked: stf__quiesce_wait() times out and the update fails. */
@@ -240,6 +263,14 @@ void stf__park(struct stf_parked_frame *f)
 	while (generation == gen)
 		pthread_cond_wait(&stf__q_cond, &stf__q_lock);
 	pthread_mutex_unlock(&stf__q_lock);
+}
+
+bool stf__in_startup(void)
+{
+	pthread_mutex_lock(&stf__q_lock);
+	bool startup = atomic_load(&role) != STF_ROLE_NORMAL && !stf__quiescing && !handing_over;
+	pthread_mutex_unlock(&stf__q_lock);
+	return startup;
 }
 
 EXPORT void stf__update_point(void)

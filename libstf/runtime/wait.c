@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "parked.h"
 #include "update.h"
 #include "wait.h"
 
@@ -148,6 +149,37 @@ static int wait_as_asked(pthread_cond_t *cond, pthread_mutex_t *mutex, int clock
 	return pthread_cond_clockwait(cond, mutex, (clockid_t)clock, abstime);
 }
 
+/* Threads of F or R blocked in a wait point before the quiescence. */
+static _Atomic unsigned startup_waiting;
+
+/* The main thread of F or R in an untimed wait before the quiescence:
+ * waits of at most 10 ms (a timeout is a spurious wakeup). */
+static int startup_slice(pthread_cond_t *cond, pthread_mutex_t *mutex)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += 10 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	int rc = pthread_cond_clockwait(cond, mutex, CLOCK_MONOTONIC, &ts);
+	return rc == ETIMEDOUT ? 0 : rc;
+}
+
+/* The main thread of F or R about to wait in its startup: it parks (and
+ * so starts the quiescence) only if nothing could wake it - every other
+ * thread waits for it at an update point or is blocked in a wait point -
+ * since until then it waits for its own startup (for its workers to
+ * register, say), and is not idle. */
+static bool main_idle(void)
+{
+	pthread_mutex_lock(&stf__q_lock);
+	bool idle = stf__startup_others_idle_locked(stf__gettid_raw(), startup_waiting);
+	pthread_mutex_unlock(&stf__q_lock);
+	return idle;
+}
+
 #define MAX_FRAME_LOCALS 1024u
 
 EXPORT int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *cond,
@@ -155,14 +187,29 @@ EXPORT int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *con
 {
 	int rc = 0;
 
-	if (!stf__update_pending) {
+	/* In F and R, a wait before the quiescence began waits for real:
+	 * the startup may be waiting for its own threads; the quiescence
+	 * then wakes the thread to park it here.  The main thread waits 10
+	 * ms at a time, to see on its next call whether it is idle. */
+	bool startup = stf__update_pending && stf__in_startup();
+	bool main_thread = startup && stf__gettid_raw() == getpid();
+	if (!stf__update_pending || (startup && !(main_thread && main_idle()))) {
 		struct waiter *w = self_waiter();
 		if (w)
 			waiting_on(w, cond);
-		rc = wait_as_asked(cond, mutex, clock, abstime);
+		if (startup && !main_thread)
+			startup_waiting++;
+		if (main_thread && clock == STF_WAIT_UNTIMED)
+			rc = startup_slice(cond, mutex);
+		else
+			rc = wait_as_asked(cond, mutex, clock, abstime);
+		if (startup && !main_thread)
+			startup_waiting--;
 		if (w)
 			waiting_on(w, NULL);
 		if (!stf__update_pending)
+			return rc;
+		if (stf__in_startup())
 			return rc;
 	}
 

@@ -900,7 +900,9 @@ int stf__flex_tail(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, ui
 }
 
 /* Destination size of a dynamic object: the element count is kept; a
- * flexible array member keeps its number of trailing elements. */
+ * flexible array member keeps its number of trailing elements, and the
+ * bytes after the last whole one (a fixed-size buffer carved into
+ * elements: they are copied as they are, see stf__xfer_obj). */
 uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)
 {
 	if (!so->unit || !du)
@@ -913,7 +915,8 @@ uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du,
 	if (stf__flex_tail(so->unit, st, &se, &soff) && stf__flex_tail(du, dt, &de, &doff)) {
 		uint64_t sesz = T(so->unit, se)->size, desz2 = T(du, de)->size;
 		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
-		uint64_t sz = doff + n * desz2;
+		uint64_t rest = so->size > soff ? so->size - soff - n * sesz : 0;
+		uint64_t sz = doff + n * desz2 + rest;
 		return sz < desz ? desz : sz;
 	}
 	if (!esz)

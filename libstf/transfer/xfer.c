@@ -283,6 +283,33 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 	return (int64_t)j;
 }
 
+/* The bytes of a heap object after its last whole element (at from in
+ * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
+ * fixed-size buffer carved into a header and elements.  Copied as they
+ * are if the element type is unchanged; otherwise they must be zero. */
+static int xfer_rest(struct stf_xfer *x, const struct stf_obj *so, uint32_t et, const uint8_t *s,
+		     uint64_t from, const struct stf_obj *dobj, uint32_t det, uint8_t *d,
+		     uint64_t dfrom)
+{
+	uint64_t rem = so->size > from ? so->size - from : 0;
+	if (!rem)
+		return 0;
+	if (dfrom + rem <= dobj->size && T(so->unit, et)->size == T(dobj->unit, det)->size &&
+	    T(so->unit, et)->hash == T(dobj->unit, det)->hash) {
+		if (stf__check_raw_tail(x, so, from) < 0)
+			return -1;
+		memcpy(d + dfrom, s + from, rem);
+		return 0;
+	}
+	if (stf__all_zero(s + from, rem))
+		return 0;
+	char tn[256];
+	stf__xfail(x, "%s: %" PRIu64 " bytes after its last whole %s (%" PRIu64 " bytes) "
+	      "cannot follow the type change; register a callback", stf__cur_path(x), rem,
+	      stf__type_str(so->unit, et, tn, sizeof(tn)), T(so->unit, et)->size);
+	return -1;
+}
+
 int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 {
 	struct stf_obj *so = &x->src->objs[i], trimmed;
@@ -375,7 +402,7 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 				return -1;
 		}
 		stf__path_cut(x, mark);
-		return 0;
+		return xfer_rest(x, so, se, s, soff + n * sesz, dobj, de, d, doff + n * desz2);
 	}
 	uint64_t count = so->size / esz;
 	if (so->kind == STF_OBJ_MMAP && desz && count * desz > dobj->size) {
@@ -412,21 +439,7 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 	}
 	x->elem = UINT64_MAX;
-	/* bytes past the last whole element (malloc(sizeof(T) + extra)) */
-	uint64_t rem = so->size - count * esz;
-	if (rem && count * desz + rem <= dobj->size &&
-	    esz == desz && T(so->unit, st)->hash == T(dobj->unit, dt)->hash) {
-		if (stf__check_raw_tail(x, so, count * esz) < 0)
-			return -1;
-		memcpy(d + count * desz, s + count * esz, rem);
-	} else if (rem && !stf__all_zero(s + count * esz, rem)) {
-		char tn[256];
-		stf__xfail(x, "%s: %" PRIu64 " bytes after its last whole %s (%" PRIu64 " bytes) "
-		      "cannot follow the type change; register a callback", stf__cur_path(x), rem,
-		      stf__type_str(so->unit, st, tn, sizeof(tn)), esz);
-		return -1;
-	}
-	return 0;
+	return xfer_rest(x, so, st, s, count * esz, dobj, dt, d, count * desz);
 }
 
 /* Destination statics nobody writes: new objects, initialized by callback. */
