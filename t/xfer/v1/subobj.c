@@ -24,6 +24,15 @@ void *zmalloc(size_t size)
 	return p + ZHDR;
 }
 
+/* Redis' zmalloc: an 8-byte size prefix */
+STF_ALLOCATOR void *zmalloc8(size_t size);
+void *zmalloc8(size_t size)
+{
+	char *p = malloc(size + 8);
+	*(size_t *)p = size;
+	return p + 8;
+}
+
 struct node {
 	struct node *next;
 	int value;
@@ -182,6 +191,13 @@ static __attribute__((noinline)) void init(const char *what)
 			l->owner = smalls[4 * i];
 			l->weight = 1000 + i;
 			larges[i] = l;
+		}
+	} else if (!strcmp(what, "sizehdr8-grow")) {
+		for (int i = 0; i < 5; i++) {
+			struct gnode *n = zmalloc8(sizeof(*n));
+			n->next = glist;
+			n->value = 100 + i;
+			glist = n;
 		}
 	} else if (!strcmp(what, "sizehdr-pinned")) {
 		for (int i = 0; i < 5; i++) {

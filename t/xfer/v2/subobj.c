@@ -26,6 +26,15 @@ void *zmalloc(size_t size)
 	return p + ZHDR;
 }
 
+/* Redis' zmalloc: an 8-byte size prefix */
+STF_ALLOCATOR void *zmalloc8(size_t size);
+void *zmalloc8(size_t size)
+{
+	char *p = malloc(size + 8);
+	*(size_t *)p = size;
+	return p + 8;
+}
+
 struct node {
 	long value;          /* widened and moved first */
 	struct node *next;
@@ -189,6 +198,13 @@ static __attribute__((noinline)) void init(const char *what)
 			l->weight = 1000 + i;
 			larges[i] = l;
 		}
+	} else if (!strcmp(what, "sizehdr8-grow")) {
+		for (int i = 0; i < 5; i++) {
+			struct gnode *n = zmalloc8(sizeof(*n));
+			n->next = glist;
+			n->value = 100 + i;
+			glist = n;
+		}
 	} else if (!strcmp(what, "sizehdr-pinned")) {
 		for (int i = 0; i < 5; i++) {
 			struct gnode *n = zmalloc(sizeof(*n));
@@ -294,6 +310,21 @@ static void check_sizehdr_grow(void)
 	free((char *)third - ZHDR);
 }
 
+/* The same with an 8-byte prefix (the objects 8 bytes off alignment). */
+static void check_sizehdr8_grow(void)
+{
+	int n = 0;
+	for (struct gnode *p = glist; p; p = p->next, n++) {
+		CHECK(p->value == 104 - n && p->extra == 0);
+		CHECK(*(size_t *)((char *)p - 8) == 16);   /* version 1's size */
+		CHECK(malloc_usable_size((char *)p - 8) >= 8 + sizeof(*p));
+	}
+	CHECK(n == 5);
+	struct gnode *first = glist;
+	glist = first->next;
+	free((char *)first - 8);
+}
+
 /* Each pool object grew where its chunk has no room (the last one too:
  * what follows it is the pool's free space): it moved alone to a heap
  * block of its own. */
@@ -384,6 +415,8 @@ int main(int argc, char **argv)
 		check_pool();
 	else if (!strcmp(what, "sizehdr-grow"))
 		check_sizehdr_grow();
+	else if (!strcmp(what, "sizehdr8-grow"))
+		check_sizehdr8_grow();
 	else if (!strcmp(what, "pool-grow"))
 		check_pool_grow();
 	else if (!strcmp(what, "pool-conf"))
