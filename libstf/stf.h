@@ -50,7 +50,10 @@ extern "C" {
 /* ---------------------------------------------------------------- */
 /* Update points.                                                     */
 
-/* Non-zero while an update is requested; one load on the fast path. */
+/* Non-zero while an update is requested, and in a supervised process until
+ * its first update point (which ends its startup: see ttst(7), "Process
+ * trees"); one load on the fast path.  Not an API: to know whether an
+ * update is requested, use stf_update_fd(). */
 extern volatile int stf__update_pending;
 void stf__update_point(void);
 

@@ -567,11 +567,22 @@ static int live_children(pid_t pid)
 	return n;
 }
 
-/* The past root p, which has sessions, becomes a retired member: kept
- * parked (quiesced) until its sessions end (tree_retired_check).  -1 if
- * there is no room: it exits with the others. */
-static int retire(struct proc *p, pid_t parent, unsigned order)
+/* A past process with sessions stays, parked, until they end (a session
+ * may die with its parent: vsftpd's do, PR_SET_PDEATHSIG): a retired
+ * member, told to reap its children, then to exit by tree_retired_check. */
+static void retire(struct member *m)
 {
+	m->session = m->retired = 1;
+	send_cmd(m, "retire");
+	logmsg("pid %d stays, parked, until its sessions end", (int)m->p.pid);
+}
+
+/* The same for the past root, which becomes a member: 0, or -1 if there is
+ * no room (it exits with the others). */
+static int retire_root(void)
+{
+	struct proc *p = &ttstd.proc[PAST];
+
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
@@ -579,14 +590,14 @@ static int retire(struct proc *p, pid_t parent, unsigned order)
 			continue;
 		m->p = *p;
 		m->role = PAST;
-		m->parent = parent;
-		m->order = order;
+		m->parent = 0;
+		m->order = 0;
 		m->pair = -1;
-		m->session = m->retired = 1;
 		m->generation = ttstd.generation;
 		snprintf(m->binary, sizeof m->binary, "%s", ttstd.binary);
-		send_cmd(m, "retire");
-		logmsg("pid %d stays, parked, until its sessions end", (int)m->p.pid);
+		retire(m);
+		memset(p, 0, sizeof *p);  /* (its descriptors are the member's) */
+		p->fd = p->stderr_fd = -1;
 		return 0;
 	}
 	logmsg("WARNING: no room to keep pid %d until its sessions end: it exits", (int)p->pid);
@@ -622,11 +633,8 @@ void tree_commit(struct txn *t, const char *new_binary)
 		if (call_p(t, &m->p, tree_name(m, name, sizeof name), PH_COMMIT, &cmd, -1, NULL) < 0)
 			logmsg("WARNING: committed, but %s", t->reason);
 	}
-	/* A past process with sessions stays, parked, until they end: a
-	 * session may die with it (vsftpd's, PR_SET_PDEATHSIG) */
-	if (live_children(ttstd.proc[PAST].pid) && retire(&ttstd.proc[PAST], 0, 0) == 0)
-		memset(&ttstd.proc[PAST], 0, sizeof ttstd.proc[PAST]),
-		ttstd.proc[PAST].fd = ttstd.proc[PAST].stderr_fd = -1;
+	if (live_children(ttstd.proc[PAST].pid))
+		(void)retire_root();
 	if (!tree_count(PAST) && !tree_count(REVERSED))
 		goto relabel;
 	/* The past master first: its workers must not be seen to die by a
@@ -643,16 +651,15 @@ void tree_commit(struct txn *t, const char *new_binary)
 		struct member *m = &ttstd.member[i];
 
 		if (is_worker(m, PAST) && live_children(m->p.pid)) {
-			m->session = m->retired = 1;
-			send_cmd(m, "retire");
+			retire(m);
 		} else if (is_worker(m, PAST) || is_member(m, REVERSED)) {
 			send_exit(m);  /* orphans now: ttstd reaps them */
 			member_free(m);
 		}
 	}
 relabel:
-	/* the past tree's sessions serve on in the old version (ttstd
-	 * reaps them once the old master is gone) */
+	/* the past tree's sessions serve on in the old version, their
+	 * parents retired */
 	ttstd.generation++;
 	for (int i = 0; i < MAX_MEMBERS; i++)
 		if (is_member(&ttstd.member[i], FUTURE)) {

@@ -87,7 +87,8 @@ as_nobody() {
 	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups -- "$@"
 }
 for prog in nopriv unlinked; do
-	as_nobody "$TTSTD" --socket "$NB/ctl.sock" --log "$NB/ttstd.log" -- "$WORK/v1/$prog" "$NB/srv.sock" "$SHM-$prog" \
+	# (setpriv itself in the background: $! is ttstd's pid once it execs)
+	setpriv --reuid="$(id -u nobody)" --regid="$(id -g nobody)" --clear-groups -- "$TTSTD" --socket "$NB/ctl.sock" --log "$NB/ttstd.log" -- "$WORK/v1/$prog" "$NB/srv.sock" "$SHM-$prog" \
 		>"$NB/program.out" 2>&1 &
 	TTSTD_PID=$!
 	for _ in $(seq 100); do
@@ -107,6 +108,7 @@ for prog in nopriv unlinked; do
 	fi
 	kill "$TTSTD_PID"
 	wait "$TTSTD_PID"
+	[ -z "$(pgrep -f "^$WORK/v[12]/$prog ")" ] || fail "$prog: processes left after SIGTERM"
 	rm -f "$NB"/*
 done
 TTSTD_PID=

@@ -7,6 +7,7 @@
  * argv[2] exists the sum of the nodes' values is written to argv[3];
  * argv[3] is written once the state is built, too.
  */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +46,8 @@ static void *server(void *arg)
 	(void)arg;
 	for (;;) {
 		/* a request under way when the update is asked for */
-		if (stf__update_pending && !stf_is_updating()) {
+		struct pollfd asked = { .fd = stf_update_fd(), .events = POLLIN };
+		if (poll(&asked, 1, 0) == 1 && !stf_is_updating()) {
 			double until = now() + 0.4;
 			while (now() < until)
 				;
