@@ -44,6 +44,7 @@ extern void *__libc_memalign(size_t, size_t) __attribute__((noplt));
 struct tcache {
 	struct span_st *spans[NCLASSES]; /* first: the one allocated from */
 	struct span_st *spare;           /* an empty span kept for any class */
+	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint64_t next_id, end_id;
 	bool registered;
 	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];

@@ -375,6 +375,11 @@ void stf__spans_thread_exit(void)
 	if (stf__tc.spare)
 		release_locked(stf__tc.spare);
 	stf__tc.spare = NULL;
+	for (uint32_t k = 0; k < LARGE_CACHE; k++)
+		if (stf__tc.large[k]) {
+			give_units_locked(unit_of(stf__tc.large[k]), k + 1);
+			stf__tc.large[k] = NULL;
+		}
 	pthread_mutex_unlock(&span_lock);
 }
 
@@ -417,6 +422,13 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 	/* one byte more: the end is never the next span's start (alloc.c) */
 	uint32_t k = (uint32_t)((size + 1 + lead + UNIT - 1) / UNIT);
 	uint8_t dirty;
+	struct span_st *s;
+	if (!lead && k <= LARGE_CACHE && (s = stf__tc.large[k - 1])) {
+		/* the thread's last freed span of this length: no lock */
+		stf__tc.large[k - 1] = NULL;
+		dirty = 1;
+		goto describe;
+	}
 	pthread_mutex_lock(&span_lock);
 	uint32_t u = take_units_locked(k, &dirty);
 	if (u == max_units) {
@@ -434,7 +446,7 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 		give_units_locked(u, skip);
 	if (k > skip + used)
 		give_units_locked(first + used, k - skip - used);
-	struct span_st *s = &stf__span_st[first];
+	s = &stf__span_st[first];
 	s->kind = STF_SPAN_LARGE;
 	s->base = (char *)(stf__heap_lo + (uint64_t)first * UNIT);
 	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)first * UNIT);
@@ -448,6 +460,7 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 		stf__span_st[first + i].cap = i;
 	}
 	pthread_mutex_unlock(&span_lock);
+describe:
 	if (zero && dirty)
 		memset(s->base, 0, size);
 	s->meta[0].id = id ? id : next_id();
@@ -502,6 +515,13 @@ bool stf__large_grow(struct span_st *s, size_t size)
 void stf__large_free(struct span_st *s)
 {
 	s->meta[0].id = 0;
+	if (s->cap <= LARGE_CACHE && !stf__tc.large[s->cap - 1]) {
+		/* kept for the thread's next block of this length (the
+		 * enumeration skips it: its id is 0) */
+		stf__tc_register();
+		stf__tc.large[s->cap - 1] = s;
+		return;
+	}
 	pthread_mutex_lock(&span_lock);
 	give_units_locked(unit_of(s), s->cap);
 	pthread_mutex_unlock(&span_lock);

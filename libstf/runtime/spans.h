@@ -26,6 +26,7 @@
 #define UNIT       STF_SPAN_UNIT
 #define NCLASSES   40u
 #define SMALL_MAX  16384u
+#define LARGE_CACHE 8u    /* per thread: one freed large span of 1..8 units each */
 
 struct tcache;
 

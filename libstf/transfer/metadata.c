@@ -754,8 +754,8 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 	return 0;
 }
 
-/* Objects close to each other are read as one span (heap blocks are
- * separated by their headers only): far fewer iovecs, each of which costs
+/* Objects close to each other are read as one span (heap blocks of one
+ * size class lie side by side): far fewer iovecs, each of which costs
  * the kernel a page walk. */
 #define SPAN_GAP 512
 
