@@ -318,6 +318,7 @@ static int avoid_child(void)
 		puts("unused reservation kept or used one given back");
 		return 1;
 	}
+	__asm__("" : "+r"(p));  /* gcc knows p's value: not one malloc returned */
 	free(p);
 	/* Back to a reservation (not unmapped: nothing else may go there). */
 	if (msync((void *)(AVOID_START + 0x5000), PG, MS_ASYNC) != 0) {
