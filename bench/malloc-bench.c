@@ -15,6 +15,11 @@
  *                                   THREADS threads (each on its own data):
  *     window    a random live window of 4,096 blocks of 8-520 bytes: free
  *               one, allocate one of a random size
+ *     mixed     a random live window of 1,024 blocks of several sizes: 60%
+ *               8-256 bytes, 25% 256 B-4 KiB, 10% 4-64 KiB, 5% 64-512 KiB
+ *               (touched at both ends)
+ *     aligned   a random live window of 2,048 blocks from posix_memalign
+ *               (alignment 32-4096, 8-2,000 bytes)
  *     prodcons  THREADS producer/consumer pairs: the producer allocates
  *               blocks of 8-520 bytes in batches of 256, the consumer
  *               frees them (every free is cross-thread); ns per block
@@ -24,6 +29,8 @@
  *               of 8-200 bytes): 50% GET, 30% SET, 20% DEL
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
+ *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
+ *                                   blocks of 8-256 bytes (kept live)
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -334,6 +341,84 @@ static int run_kvrss(long keys)
 	return 0;
 }
 
+#define MIXED_WINDOW 1024
+#define MIXED_OPS 400000L
+
+static size_t mixed_size(unsigned *seed)
+{
+	unsigned r = next_rand(seed) % 100;
+	if (r < 60)
+		return 8 + next_rand(seed) % 249;
+	if (r < 85)
+		return 256 + next_rand(seed) % 3841;
+	if (r < 95)
+		return 4096 + next_rand(seed) % 61441;
+	return 65536 + next_rand(seed) % 458753;
+}
+
+static double mixed(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 11;
+	void **set = calloc(MIXED_WINDOW, sizeof *set);
+	size_t *len = calloc(MIXED_WINDOW, sizeof *len);
+	double t0 = cpu_s();
+	for (long i = 0; i < MIXED_OPS; i++) {
+		unsigned k = next_rand(&seed) % MIXED_WINDOW;
+		free(set[k]);
+		len[k] = mixed_size(&seed);
+		set[k] = malloc(len[k]);
+		((volatile char *)set[k])[0] = (char)i;
+		((volatile char *)set[k])[len[k] - 1] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < MIXED_WINDOW; k++)
+		free(set[k]);
+	free(set);
+	free(len);
+	return t / MIXED_OPS;
+}
+
+#define ALIGNED_WINDOW 2048
+
+static double aligned(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 13;
+	void **set = calloc(ALIGNED_WINDOW, sizeof *set);
+	double t0 = cpu_s();
+	for (long i = 0; i < WINDOW_OPS / 2; i++) {
+		unsigned k = next_rand(&seed) % ALIGNED_WINDOW;
+		free(set[k]);
+		if (posix_memalign(&set[k], (size_t)32 << next_rand(&seed) % 8,
+				   8 + next_rand(&seed) % 1993))
+			set[k] = NULL;
+		else
+			*(volatile char *)set[k] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < ALIGNED_WINDOW; k++)
+		free(set[k]);
+	free(set);
+	return t / (WINDOW_OPS / 2);
+}
+
+static int run_mixrss(long count)
+{
+	unsigned seed = 17;
+	void **keep = malloc((size_t)count * sizeof *keep);
+	for (long i = 0; i < count; i++) {
+		size_t n = 8 + next_rand(&seed) % 249;
+		keep[i] = malloc(n);
+		memset(keep[i], 1, n);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%ld\n", ru.ru_maxrss);
+	for (long i = 0; i < count; i++)
+		free(keep[i]);
+	free(keep);
+	return 0;
+}
+
 struct run { double (*fn)(unsigned); unsigned id; double ns; };
 
 static void *run_one(void *arg)
@@ -377,9 +462,11 @@ int main(int argc, char **argv)
 		return run_rss(atol(argv[2]), strtoul(argv[3], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "kvrss"))
 		return run_kvrss(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "mixrss"))
+		return run_mixrss(atol(argv[2]));
 	static const struct { const char *name; double (*fn)(unsigned); } patterns[] = {
 		{ "window", window }, { "prodcons", prodcons }, { "realloc", grow },
-		{ "kvmix", kvmix },
+		{ "kvmix", kvmix }, { "mixed", mixed }, { "aligned", aligned },
 	};
 	for (size_t i = 0; argc == 3 && i < sizeof patterns / sizeof patterns[0]; i++)
 		if (!strcmp(argv[1], patterns[i].name)) {
@@ -391,6 +478,7 @@ int main(int argc, char **argv)
 			return run_pattern(patterns[i].fn, threads);
 		}
 	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
-		"       malloc-bench window|prodcons|realloc|kvmix THREADS\n");
+		"       malloc-bench mixrss COUNT |\n"
+		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned THREADS\n");
 	return 2;
 }

@@ -3,23 +3,26 @@
  * alloc.c - allocation tracking: the glibc malloc family and mmap replaced
  * by versions that describe every object in stf__root (root.h).
  *
- * Every heap block is a glibc block (__libc_malloc & co.) with a 32-byte
- * struct stf_block_hdr in front of the user pointer and an entry in the
- * slot table.  The fast path takes no lock: each thread keeps a cache of
- * free slot indices, a batch of dynamic IDs and the blocks it freed
- * recently (up to 64 KiB each), and refills from the global pools under a
- * lock.  Allocation sites come from the plugin's
+ * Heap blocks come from libstf's own span allocator (spans.c, spans.h):
+ * size-class spans in a region reserved at startup, 16 bytes of metadata
+ * per object out of band (dynamic ID, site, size), nothing in front of
+ * the object.  The fast paths take no lock and no atomic operation: each
+ * thread allocates from and frees into the spans it owns, keeps a batch
+ * of dynamic IDs, and frees into another thread's span through its
+ * lock-free remote list.  Allocation sites come from the plugin's
  * thread-local marker, or else from the caller's return address, interned
  * as an "external" site (library + offset).
  *
- * Everything reachable from malloc uses raw system calls and glibc's own
- * allocator only: malloc may be called by the dynamic loader, before
- * constructors, and from inside libstf itself.
+ * Everything reachable from malloc uses raw system calls only: malloc may
+ * be called by the dynamic loader, before constructors, and from inside
+ * libstf itself (whose own buffers come from glibc's allocator).
  *
- * This file owns the malloc family, the slot table, dynamic IDs, the
- * per-thread caches, early initialization and fork; sites.c the site
+ * This file owns the malloc family, the slot table (mappings, registered
+ * objects, placed blocks), dynamic IDs, the per-thread state, early
+ * initialization and fork; spans.c the heap region, sites.c the site
  * table and the executable's metadata units, mmap.c mmap'd and
- * registered regions, lookup.c stf_lookup.  heap.h is what they share.
+ * registered regions, placement.c blocks at chosen addresses, lookup.c
+ * stf_lookup.  heap.h is what they share.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -44,10 +47,12 @@
 #include "stf-format.h"
 #include "stf.h"
 #include "heap.h"
+#include "spans.h"
 #include "subobjects.h"
 
 
-_Static_assert(sizeof(struct stf_block_hdr) == 32, "stf_block_hdr must stay 32 bytes");
+_Static_assert(sizeof(struct stf_obj_meta) == 16, "stf_obj_meta layout");
+_Static_assert(MAX_SITES <= 0x1000000, "sites fit the metadata's site word");
 _Static_assert(sizeof(struct stf_slot) == 32, "stf_slot layout");
 
 /* The executable's weak definition emitted by the plugin interposes this
@@ -79,7 +84,7 @@ static void *reserve(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-static void die(const char *msg)
+static void __attribute__((noreturn)) die(const char *msg)
 {
 	static const char pfx[] = "libstf: ";
 	ssize_t r = write(2, pfx, sizeof pfx - 1);
@@ -216,7 +221,9 @@ void stf__init_tables(void)
 	const char *slash = strrchr(exe_path, '/');
 	exe_base = slash ? slash + 1 : exe_path;
 
-	stf__avoid_init();  /* before glibc's allocator takes memory */
+	stf__avoid_init();  /* before the heap region takes address space */
+	if (stf__spans_init() < 0)
+		die("cannot reserve the heap region (out of address space)");
 	uint64_t base = env_id_base();
 	stf__root.next_id = base ? base : 1;
 	stf__root.exe_path = (uintptr_t)exe_path;
@@ -286,7 +293,7 @@ void stf__slot_put_locked(uint32_t i)
 }
 
 /* Have tc_release run when this thread exits. */
-static void __attribute__((noinline)) tc_register(void)
+void __attribute__((noinline)) stf__tc_register_slow(void)
 {
 	if (tc_key_ok) {
 		stf__tc.registered = true;
@@ -294,59 +301,11 @@ static void __attribute__((noinline)) tc_register(void)
 	}
 }
 
-static uint32_t refill_slot(void)
-{
-	ensure_tables();
-	if (!stf__tc.registered)
-		tc_register();
-	pthread_mutex_lock(&stf__slot_lock);
-	while (stf__tc.nslots < SLOT_BATCH) {
-		uint32_t i = stf__slot_take_locked();
-		if (!i)
-			break;
-		stf__tc.slots[stf__tc.nslots++] = i;
-	}
-	pthread_mutex_unlock(&stf__slot_lock);
-	return stf__tc.nslots ? stf__tc.slots[--stf__tc.nslots] : 0;
-}
-
-static inline uint32_t take_slot(void)
-{
-	if (__builtin_expect(stf__tc.nslots != 0, 1))
-		return stf__tc.slots[--stf__tc.nslots];
-	return refill_slot();
-}
-
-static void drain_slots(uint32_t keep)
-{
-	pthread_mutex_lock(&stf__slot_lock);
-	while (stf__tc.nslots > keep)
-		stf__slot_put_locked(stf__tc.slots[--stf__tc.nslots]);
-	pthread_mutex_unlock(&stf__slot_lock);
-}
-
-static inline void give_slot(uint32_t i)
-{
-	if (__builtin_expect(stf__tc.nslots == TCACHE_SLOTS, 0))
-		drain_slots(TCACHE_SLOTS / 2);
-	stf__tc.slots[stf__tc.nslots++] = i;
-}
-
-/* Thread exit: cached blocks go back to glibc, cached slots to the
- * global pool. */
+/* Thread exit: its spans go to the other threads. */
 static void tc_release(void *arg)
 {
 	(void)arg;
-	for (uint32_t c = 0; c < SMALL_CLASSES; c++)
-		while (stf__tc.cached[c]) {
-			struct stf_block_hdr *h = stf__tc.cached[c];
-			stf__tc.cached[c] = (struct stf_block_hdr *)(uintptr_t)h->id;
-			give_slot(h->slot);
-			__libc_free(h);
-		}
-	memset(stf__tc.ncached, 0, sizeof stf__tc.ncached);
-	stf__tc.cached_bytes = 0;
-	drain_slots(0);
+	stf__spans_thread_exit();
 	stf__tc.registered = false;
 }
 
@@ -418,185 +377,125 @@ static inline uint32_t take_marker(uint32_t keep)
 /* ------------------------------------------------------------------ */
 /* The malloc family.                                                     */
 
-/* Cache class of a block of size <= SMALL_MAX (1 .. SMALL_CLASSES - 1). */
-static inline uint32_t small_class(size_t size)
+static void __attribute__((noreturn, noinline)) bad_block(const char *op, const void *p, bool freed)
 {
-	if (__builtin_expect(size <= FINE_MAX, 1)) {
-		uint32_t c = (uint32_t)((size + 15) >> 4);
-		return c + !c;
-	}
-	return FINE_CLASSES + (uint32_t)((size - FINE_MAX + 511) >> 9);
+	char msg[128];
+	snprintf(msg, sizeof msg, freed ? "%s(%p): block already freed (double free)" :
+		 "%s(%p): not the start of a heap block (invalid pointer)", op, p);
+	die(msg);
 }
 
-static inline uint32_t class_bytes(uint32_t c)
+/* An object of class c described by site word `word` (site | alignment,
+ * root.h) and id (0: a fresh one).  A block's class always leaves at
+ * least one byte after it (size_class(size + 1)): a pointer just past
+ * its end never is the start of the next block, and the transfer tells
+ * the two apart as it could between glibc's blocks. */
+static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_t size,
+								uint32_t word, uint64_t id)
 {
-	return c <= FINE_CLASSES ? c << 4 : FINE_MAX + ((c - FINE_CLASSES) << 9);
-}
-
-/* Usable bytes glibc is asked for, for a block of `size` bytes. */
-static inline size_t capacity(size_t size)
-{
-	return size <= SMALL_MAX ? class_bytes(small_class(size)) : size;
-}
-
-/* Describe a block in its header and slot.  slot 0: take one. */
-static inline __attribute__((always_inline)) void *track(char *chunk, size_t align_off, size_t size,
-							 uint32_t site, uint64_t id, uint32_t slot,
-							 uint32_t align_lg)
-{
-	struct stf_block_hdr *h = (struct stf_block_hdr *)(chunk + align_off);
-	char *user = (char *)(h + 1);
-	if (!slot)
-		slot = take_slot();
-	if (__builtin_expect(!slot, 0)) {
-		__libc_free(chunk);
-		errno = ENOMEM;
-		return NULL;
-	}
-	h->id = id ? id : next_id();
-	h->site = site;
-	h->slot = slot;
-	h->size = size;
-	h->align_off = (uint32_t)align_off;
-	h->magic = STF_BLOCK_MAGIC;
-	struct stf_slot *s = slot_at(slot);
-	s->addr = (uintptr_t)user;
-	s->size = size;
-	s->id = h->id;
-	s->site = site;
-	s->kind = STF_SLOT_HEAP | align_lg << STF_SLOT_ALIGN_SHIFT;
-	mark_heap_changed();
-	return user;
-}
-
-/* Can the 32 bytes before p be read?  Always for our blocks (the header
- * lies in the same glibc chunk).  For a foreign glibc pointer the chunk
- * header (p - 16 .. p - 1) is readable - glibc's free reads it - so only a
- * pointer 16 bytes into a page (a glibc mmap'd chunk) may have an
- * unmapped page before its would-be header: there, the magic word at
- * p - 4 (same page) tells ours from glibc's without reading further. */
-static inline bool header_readable(uintptr_t p)
-{
-	uintptr_t in_page = p & (PAGE - 1);
-	if (__builtin_expect(in_page >= HDR_SIZE || in_page < sizeof(uint32_t), 1))
-		return true;
-	uint32_t magic = *(const uint32_t *)(p - sizeof(uint32_t));
-	return magic == STF_BLOCK_MAGIC || magic == STF_BLOCK_FREED;
-}
-
-/* The header of a block of ours; NULL for memory glibc handed out without
- * us (e.g. before libstf was loaded).  A second free aborts like glibc. */
-static inline struct stf_block_hdr *own_block(void *p, const char *op)
-{
-	uintptr_t u = (uintptr_t)p;
-	if (__builtin_expect(!header_readable(u), 0))
-		return NULL;
-	struct stf_block_hdr *h = (struct stf_block_hdr *)p - 1;
-	if (__builtin_expect(h->magic == STF_BLOCK_MAGIC, 1)) {
-		/* stf__slot_chunks is read-mostly; slot_high shares its cache line
-		 * with the ID counter other threads write. */
-		if (__builtin_expect(h->slot / STF_SLOTS_PER_CHUNK < MAX_CHUNKS &&
-				     stf__slot_chunks[h->slot / STF_SLOTS_PER_CHUNK] &&
-				     slot_at(h->slot)->addr == u, 1))
-			return h;
-		return NULL;
-	}
-	if (h->magic == STF_BLOCK_FREED) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "%s(%p): block already freed (double free)", op, p);
-		die(msg);
-	}
-	return NULL;
-}
-
-/* End of the granules a placed block occupies (stf__alloc_at). */
-static inline uint64_t placed_end(uint64_t user, size_t size)
-{
-	return user + ((size ? size : 1) + 15) / 16 * 16;
-}
-
-/* Give the memory of a block (header included) back to where it came
- * from: glibc, or the adopted pages of a placed block. */
-static void chunk_free(struct stf_block_hdr *h)
-{
-	if (__builtin_expect(h->align_off == ALIGN_OFF_PLACED, 0))
-		stf__unplace((uintptr_t)h, placed_end((uintptr_t)(h + 1), h->size));
-	else
-		__libc_free((char *)h - h->align_off);
-}
-
-static inline __attribute__((always_inline)) void release(struct stf_block_hdr *h)
-{
-	/* the typed sub-objects inside the block die with it */
-	if (__builtin_expect(atomic_load_explicit(&stf__nsubs, memory_order_relaxed) != 0, 0))
-		stf__sub_forget((uintptr_t)(h + 1), h->size);
-	h->magic = STF_BLOCK_FREED;
-	struct stf_slot *s = slot_at(h->slot);
-	s->addr = 0;
-	s->kind = STF_SLOT_FREE;
-	mark_heap_changed();
-	if (h->align_off == 0 && h->size <= SMALL_MAX) {
-		uint32_t c = small_class(h->size);
-		if (stf__tc.ncached[c] < CACHE_PER_CLASS && stf__tc.cached_bytes + h->size <= CACHE_BYTES) {
-			if (__builtin_expect(!stf__tc.registered, 0))
-				tc_register();
-			h->id = (uintptr_t)stf__tc.cached[c];
-			stf__tc.cached[c] = h;
-			stf__tc.ncached[c]++;
-			stf__tc.cached_bytes += (uint32_t)h->size;
-			return;
+	struct span_st *s = stf__tc.spans[c];
+	char *obj;
+	if (__builtin_expect(s != NULL && s->free != NULL, 1)) {
+		obj = s->free;
+		s->free = *(void **)obj;
+	} else {
+		if (!s || s->bump >= s->cap) {
+			s = stf__span_refill(c);
+			if (!s)
+				return NULL;
+		}
+		if (s->free) {
+			obj = s->free;
+			s->free = *(void **)obj;
+		} else {
+			obj = s->base + (size_t)s->bump * s->obj_size;
+			stf__spans[s - stf__span_st].nobj = ++s->bump;
 		}
 	}
-	give_slot(h->slot);
-	chunk_free(h);
+	s->used++;
+	struct stf_obj_meta *m = &s->meta[obj_index(s, (uintptr_t)obj)];
+	m->id = id ? id : next_id();
+	m->site = word;
+	m->size = (uint32_t)size;
+	return obj;
 }
 
-/* A cached block of the class of `size`, NULL if none. */
-static inline struct stf_block_hdr *take_cached(size_t size)
+static inline __attribute__((always_inline)) void *alloc_block(size_t size, uint32_t site, uint64_t id)
 {
-	uint32_t c = small_class(size);
-	struct stf_block_hdr *h = stf__tc.cached[c];
-	if (h) {
-		stf__tc.cached[c] = (struct stf_block_hdr *)(uintptr_t)h->id;
-		stf__tc.ncached[c]--;
-		stf__tc.cached_bytes -= (uint32_t)h->size;  /* as added by release() */
-	}
-	return h;
-}
-
-static inline __attribute__((always_inline)) void *alloc_plain(size_t size, uint32_t site, uint64_t id)
-{
-	if (__builtin_expect(size <= SMALL_MAX, 1)) {
-		struct stf_block_hdr *h = take_cached(size);
-		if (h)
-			return track((char *)h, 0, size, site, id, h->slot, 0);
-	} else if (__builtin_expect(size > PTRDIFF_MAX - HDR_SIZE, 0)) {
+	if (__builtin_expect(size < SMALL_MAX, 1))
+		return alloc_small(size_class(size + 1), size, site, id);
+	if (size > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	ensure_tables();  /* the avoided ranges reserved before glibc maps memory */
-	char *chunk = __libc_malloc(capacity(size) + HDR_SIZE);
-	if (__builtin_expect(!chunk, 0))
-		return NULL;
-	return track(chunk, 0, size, site, id, 0, 0);
+	return stf__large_alloc(size, 0, site, id, false);
 }
 
-/* align: a power of two > 16 (glibc's malloc already gives 16). */
+/* align: a power of two > 16 (every object is 16-byte aligned).  Small:
+ * a class whose size is a multiple of align (spans are 64 KiB aligned). */
 static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id)
 {
-	size_t lead = align < HDR_SIZE ? HDR_SIZE : align;
-	if (size > PTRDIFF_MAX - lead) {
+	uint32_t word = site | (uint32_t)__builtin_ctzl(align) << 24;
+	size_t need = size + 1 > align ? size + 1 : align;
+	if (need <= SMALL_MAX) {
+		uint32_t c = size_class(need);
+		while (stf__class_size[c] % align)
+			c++;
+		return alloc_small(c, size, word, id);
+	}
+	if (size > PTRDIFF_MAX || align > PTRDIFF_MAX / 2) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* capacity(): with align 32 the block is a plain one (align_off 0)
-	 * and may be cached like one. */
-	ensure_tables();
-	char *chunk = __libc_memalign(align, capacity(size) + lead);
-	if (!chunk)
-		return NULL;
-	return track(chunk, lead - HDR_SIZE, size, site, id, 0,
-		     (uint32_t)__builtin_ctzl(align));
+	return stf__large_alloc(size, align, word, id, false);
+}
+
+/* The live block of the region that starts at p: its span and metadata;
+ * aborts like glibc on anything else. */
+static inline __attribute__((always_inline)) struct stf_obj_meta *region_block(struct span_st *s,
+									  uintptr_t p, const char *op)
+{
+	if (__builtin_expect(s->kind == STF_SPAN_SMALL, 1)) {
+		uint32_t j = obj_index(s, p);
+		struct stf_obj_meta *m = &s->meta[j];
+		if (__builtin_expect(p != (uintptr_t)s->base + (size_t)j * s->obj_size || !m->id, 0))
+			bad_block(op, (void *)p, p == (uintptr_t)s->base + (size_t)j * s->obj_size);
+		return m;
+	}
+	if (s->kind != STF_SPAN_LARGE || p != (uintptr_t)s->base || !s->meta[0].id)
+		bad_block(op, (void *)p, s->kind == STF_SPAN_FREE ||
+			  (s->kind == STF_SPAN_LARGE && p == (uintptr_t)s->base));
+	return &s->meta[0];
+}
+
+static inline uint64_t block_size(const struct span_st *s, const struct stf_obj_meta *m)
+{
+	return s->kind == STF_SPAN_SMALL ? m->size : large_size(s);
+}
+
+static inline __attribute__((always_inline)) void free_block(struct span_st *s, void *p, const char *op)
+{
+	struct stf_obj_meta *m = region_block(s, (uintptr_t)p, op);
+	/* the typed sub-objects inside the block die with it */
+	if (__builtin_expect(m->site & STF_META_SUBS, 0))
+		stf__sub_forget((uintptr_t)p, block_size(s, m));
+	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0)) {
+		stf__large_free(s);
+		return;
+	}
+	m->id = 0;
+	if (__builtin_expect(atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc, 1)) {
+		*(void **)p = s->free;
+		s->free = p;
+		if (__builtin_expect(--s->used == 0, 0) && s != stf__tc.spans[s->cls])
+			stf__span_emptied(s);
+		return;
+	}
+	void *head = atomic_load_explicit(&s->remote, memory_order_relaxed);
+	do
+		*(void **)p = head;
+	while (!atomic_compare_exchange_weak_explicit(&s->remote, &head, p, memory_order_release,
+						      memory_order_relaxed));
 }
 
 /* libstf's own code (the metadata reader, the engine) allocating: its
@@ -623,18 +522,27 @@ EXPORT void *malloc(size_t size)
 	const void *ra = __builtin_return_address(0);
 	if (__builtin_expect(from_self(ra), 0))
 		return __libc_malloc(size);
-	return alloc_plain(size, take_site(ra), 0);
+	return alloc_block(size, take_site(ra), 0);
+}
+
+/* Not a block of the region: a placed one, or glibc's (libstf's own
+ * buffers, memory allocated before libstf was loaded). */
+static void __attribute__((noinline)) free_other(void *p)
+{
+	if (p == stf__respawn_arg)
+		return;
+	if (stf__placed_free((uintptr_t)p))
+		return;
+	__libc_free(p);
 }
 
 EXPORT void free(void *p)
 {
-	if (!p || __builtin_expect(p == stf__respawn_arg, 0))
-		return;
-	struct stf_block_hdr *h = own_block(p, "free");
-	if (__builtin_expect(h != NULL, 1))
-		release(h);
-	else
-		__libc_free(p);
+	struct span_st *s = span_of((uintptr_t)p);
+	if (__builtin_expect(s != NULL, 1))
+		free_block(s, p, "free");
+	else if (p)
+		free_other(p);
 }
 
 EXPORT void *calloc(size_t n, size_t size)
@@ -644,89 +552,94 @@ EXPORT void *calloc(size_t n, size_t size)
 		return __libc_calloc(n, size);
 	uint32_t site = take_site(ra);
 	size_t total;
-	if (__builtin_mul_overflow(n, size, &total) || total > PTRDIFF_MAX - HDR_SIZE) {
+	if (__builtin_mul_overflow(n, size, &total) || total > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (total <= SMALL_MAX) {
-		struct stf_block_hdr *h = take_cached(total);
-		if (h) {
-			memset(h + 1, 0, total);
-			return track((char *)h, 0, total, site, 0, h->slot, 0);
-		}
-	}
-	ensure_tables();
-	char *chunk = __libc_calloc(1, capacity(total) + HDR_SIZE);
-	if (!chunk)
-		return NULL;
-	return track(chunk, 0, total, site, 0, 0, 0);
+	if (total >= SMALL_MAX)
+		return stf__large_alloc(total, 0, site, 0, true);
+	void *p = alloc_small(size_class(total + 1), total, site, 0);
+	return p ? memset(p, 0, total) : NULL;
+}
+
+/* Move the block at p (size old, described by site word `word`, id) into
+ * a new one of `size` bytes; the old one is freed by the caller. */
+static void *moved_block(const void *p, uint64_t old, size_t size, uint32_t word, uint64_t id)
+{
+	void *np = alloc_block(size, word, id);
+	if (np)
+		memcpy(np, p, old < size ? old : size);
+	return np;
 }
 
 static void *realloc_at(void *p, size_t size, const void *ra)
 {
 	if (!p)
-		return from_self(ra) ? __libc_malloc(size) : alloc_plain(size, take_site(ra), 0);
+		return from_self(ra) ? __libc_malloc(size) : alloc_block(size, take_site(ra), 0);
 	if (size == 0) {
 		stf__alloc_site = NULL;
 		free(p);
 		return NULL;
 	}
-	struct stf_block_hdr *h = own_block(p, "realloc");
-	if (!h && from_self(ra))
-		return __libc_realloc(p, size);
-	if (!h) {
+	if (size > PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	struct span_st *s = span_of((uintptr_t)p);
+	if (!s) {
+		struct stf_slot placed;
+		if (stf__placed_get((uintptr_t)p, &placed)) {
+			/* adopted pages: move into a block of the region */
+			void *np = moved_block(p, placed.size, size, take_marker(placed.site), placed.id);
+			if (np)
+				stf__placed_free((uintptr_t)p);
+			return np;
+		}
+		if (from_self(ra))
+			return __libc_realloc(p, size);
 		/* Not ours: move it into a tracked block (its size is unknown
 		 * to us, glibc's realloc tells how much to keep). */
 		void *moved = __libc_realloc(p, size);
 		if (!moved)
 			return NULL;
-		void *np = alloc_plain(size, take_site(ra), 0);
+		void *np = alloc_block(size, take_site(ra), 0);
 		if (!np)
 			return moved;  /* still valid, untracked */
 		memcpy(np, moved, size);
 		__libc_free(moved);
 		return np;
 	}
-	if (size > PTRDIFF_MAX - HDR_SIZE) {
-		errno = ENOMEM;
-		return NULL;
+	struct stf_obj_meta *m = region_block(s, (uintptr_t)p, "realloc");
+	uint64_t old = block_size(s, m);
+	if (__builtin_expect(m->site & STF_META_SUBS, 0)) {
+		stf__sub_forget((uintptr_t)p, old); /* they do not move with it */
+		m->site &= ~STF_META_SUBS;
 	}
-	if (__builtin_expect(atomic_load_explicit(&stf__nsubs, memory_order_relaxed) != 0, 0))
-		stf__sub_forget((uintptr_t)p, h->size); /* they do not move with it */
-	uint32_t site = take_marker(h->site);
-	uint64_t id = h->id;
-	uint32_t slot = h->slot;
-	char *nchunk;
-	struct stf_block_hdr *nh;
-	if (h->align_off == 0) {
-		nchunk = __libc_realloc(h, capacity(size) + HDR_SIZE);
-		if (!nchunk)
-			return NULL;
-		nh = (struct stf_block_hdr *)nchunk;
+	/* realloc keeps malloc's alignment only */
+	uint32_t site = take_marker(STF_META_SITE(m->site));
+	/* in place when it fits: growing, or shrinking to no less than half */
+	if (s->kind == STF_SPAN_SMALL) {
+		if (size < s->obj_size && (size >= old || size > s->obj_size / 2)) {
+			m->site = site;
+			m->size = (uint32_t)size;
+			return p;
+		}
 	} else {
-		/* Aligned and placed blocks: glibc's realloc would lose the
-		 * alignment offset or does not own them; move the bytes into a
-		 * plain block. */
-		nchunk = __libc_malloc(capacity(size) + HDR_SIZE);
-		if (!nchunk)
-			return NULL;
-		nh = (struct stf_block_hdr *)nchunk;
-		memcpy(nh + 1, p, h->size < size ? h->size : size);
-		chunk_free(h);
-		nh->id = id;
-		nh->slot = slot;
-		nh->align_off = 0;
-		nh->magic = STF_BLOCK_MAGIC;
+		uint64_t room = (uint64_t)s->cap * UNIT;
+		if (size < room && (size >= old || size > room / 2)) {
+			m->site = site;
+			large_set_size(s, size);
+			return p;
+		}
+		if (size >= room && stf__large_grow(s, size)) {
+			m->site = site;
+			return p;
+		}
 	}
-	nh->site = site;
-	nh->size = size;
-	struct stf_slot *s = slot_at(slot);
-	s->addr = (uintptr_t)(nh + 1);
-	s->size = size;
-	s->site = site;
-	s->kind = STF_SLOT_HEAP; /* realloc keeps malloc's alignment only */
-	mark_heap_changed();
-	return nh + 1;
+	void *np = moved_block(p, old, size, site, m->id);
+	if (np)
+		free_block(s, p, "realloc");
+	return np;
 }
 
 EXPORT void *realloc(void *p, size_t size)
@@ -751,7 +664,7 @@ static void *memalign_at(size_t align, size_t size, const void *ra)
 		return __libc_memalign(align, size);
 	uint32_t site = take_site(ra);
 	if (align <= 16)
-		return alloc_plain(size, site, 0);
+		return alloc_block(size, site, 0);
 	if (align & (align - 1)) {  /* glibc rounds up to a power of two */
 		if (align > SIZE_MAX / 2 + 1) {
 			errno = EINVAL;
@@ -811,28 +724,74 @@ EXPORT void *pvalloc(size_t size)
 
 EXPORT size_t malloc_usable_size(void *p)
 {
-	if (!p)
+	struct span_st *s = span_of((uintptr_t)p);
+	if (s)
+		return block_size(s, region_block(s, (uintptr_t)p, "malloc_usable_size"));
+	struct stf_slot placed;
+	return p && stf__placed_get((uintptr_t)p, &placed) ? placed.size : 0;
+}
+
+/* The metadata of the live block of the region holding address a. */
+static struct stf_obj_meta *meta_of(uintptr_t a, uint64_t *start, uint64_t *size)
+{
+	struct span_st *s = span_of(a);
+	if (!s)
+		return NULL;
+	if (s->kind == STF_SPAN_CONT)
+		s -= s->cap;
+	struct stf_obj_meta *m = NULL;
+	*start = (uintptr_t)s->base;
+	if (s->kind == STF_SPAN_SMALL) {
+		uint32_t j = obj_index(s, a);
+		if (j < s->bump) {
+			m = &s->meta[j];
+			*start += (size_t)j * s->obj_size;
+		}
+	} else if (s->kind == STF_SPAN_LARGE) {
+		m = &s->meta[0];
+	}
+	if (!m || !m->id)
+		return NULL;
+	*size = block_size(s, m);
+	return a - *start < *size || a == *start ? m : NULL;
+}
+
+EXPORT int stf__heap_block(const void *p, struct stf_block_info *out)
+{
+	uint64_t start, size;
+	const struct stf_obj_meta *m = meta_of((uintptr_t)p, &start, &size);
+	if (m) {
+		*out = (struct stf_block_info){ start, size, m->id, STF_META_SITE(m->site),
+			STF_META_ALIGN(m->site), (m->site & STF_META_SUBS) != 0 };
+		return 1;
+	}
+	struct stf_slot placed;
+	if (!stf__placed_get((uintptr_t)p, &placed))
 		return 0;
-	struct stf_block_hdr *h = own_block(p, "malloc_usable_size");
-	return h ? h->size : 0;
+	*out = (struct stf_block_info){ (uintptr_t)p, placed.size, placed.id, placed.site,
+		STF_SLOT_ALIGN(placed.kind), false };
+	return 1;
+}
+
+void stf__heap_mark_subs(uint64_t addr)
+{
+	uint64_t start, size;
+	struct stf_obj_meta *m = meta_of(addr, &start, &size);
+	if (m)
+		__atomic_fetch_or(&m->site, STF_META_SUBS, __ATOMIC_RELAXED);
 }
 
 int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 {
-	/* p is what an STF_ALLOCATOR function returned, maybe a pointer into
-	 * a block of its own: the bytes before it are then the allocator's
-	 * (a size header, leftovers of a freed block's header), not a double
-	 * free to die of */
-	if (!header_readable((uintptr_t)p) ||
-	    ((struct stf_block_hdr *)p - 1)->magic != STF_BLOCK_MAGIC)
-		return 0;
-	struct stf_block_hdr *h = own_block(p, "stf__heap_type_block");
-	if (!h || (size && size != h->size))
-		return 0;
-	h->site = site;
-	slot_at(h->slot)->site = site;
-	mark_heap_changed();
-	return 1;
+	uint64_t start, bsize;
+	struct stf_obj_meta *m = meta_of((uintptr_t)p, &start, &bsize);
+	if (m) {
+		if (start != (uintptr_t)p || (size && size != bsize))
+			return 0;
+		m->site = (m->site & ~0xffffffu) | site;
+		return 1;
+	}
+	return stf__placed_retype((uintptr_t)p, size, site);
 }
 
 EXPORT void *stf__alloc_with(size_t size, uint32_t site, uint64_t id)
@@ -850,33 +809,25 @@ EXPORT void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, u
 	}
 	if (align > 16 && !(align & (align - 1)))
 		return alloc_aligned(align, size, site, id);
-	return alloc_plain(size, site, id);
+	return alloc_block(size, site, id);
 }
 
 EXPORT void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id)
 {
-	if ((addr & 15) || addr < PAGE + HDR_SIZE || size > PTRDIFF_MAX - PAGE ||
+	if ((addr & 15) || addr < PAGE || size > PTRDIFF_MAX - PAGE ||
 	    addr > PLACE_LIMIT || size > PLACE_LIMIT - addr) {
 		errno = EINVAL;
 		return NULL;
 	}
 	ensure_tables();
-	uint32_t slot = take_slot();
-	if (!slot) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	int err = stf__place(addr - HDR_SIZE, placed_end(addr, size));
+	if (id && id >= atomic_load((_Atomic uint64_t *)&stf__root.next_id))
+		stf__alloc_bump_id(id + 1);
+	int err = stf__placed_new(addr, size, site, id ? id : next_id());
 	if (err) {
-		give_slot(slot);
 		errno = err;
 		return NULL;
 	}
-	if (id && id >= atomic_load((_Atomic uint64_t *)&stf__root.next_id))
-		stf__alloc_bump_id(id + 1);
-	void *user = track((char *)(uintptr_t)addr - HDR_SIZE, 0, size, site, id, slot, 0);
-	((struct stf_block_hdr *)user - 1)->align_off = ALIGN_OFF_PLACED;
-	return user;
+	return (void *)(uintptr_t)addr;
 }
 
 /* ------------------------------------------------------------------ */
@@ -889,15 +840,32 @@ static void fork_prepare(void)
 	pthread_mutex_lock(&stf__site_lock);
 	pthread_mutex_lock(&stf__slot_lock);
 	pthread_mutex_lock(&stf__placed_lock);
+	stf__spans_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+	stf__spans_fork_parent();
 	pthread_mutex_unlock(&stf__placed_lock);
 	pthread_mutex_unlock(&stf__slot_lock);
 	pthread_mutex_unlock(&stf__site_lock);
 	pthread_mutex_unlock(&stf__region_lock);
 	pthread_mutex_unlock(&stf__lookup_lock);
+}
+
+static void fork_child(void)
+{
+	stf__spans_fork_child();
+	pthread_mutex_unlock(&stf__placed_lock);
+	pthread_mutex_unlock(&stf__slot_lock);
+	pthread_mutex_unlock(&stf__site_lock);
+	pthread_mutex_unlock(&stf__region_lock);
+	pthread_mutex_unlock(&stf__lookup_lock);
+}
+
+EXPORT uint64_t stf__objects_bound(void)
+{
+	return stf__root.slot_high + stf__spans_carved();
 }
 
 EXPORT void stf__alloc_init(void)
@@ -906,7 +874,7 @@ EXPORT void stf__alloc_init(void)
 	pthread_mutex_lock(&init_lock);
 	if (!atomic_load(&units_ready)) {
 		tc_key_ok = pthread_key_create(&tc_key, tc_release) == 0;
-		pthread_atfork(fork_prepare, fork_parent, fork_parent);
+		pthread_atfork(fork_prepare, fork_parent, fork_child);
 		find_self();
 		stf__number_plugin_sites();
 		atomic_store_explicit(&units_ready, 1, memory_order_release);

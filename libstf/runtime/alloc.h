@@ -10,6 +10,7 @@
 #ifndef STF_ALLOC_H
 #define STF_ALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "root.h"
@@ -36,7 +37,7 @@ int stf__heap_type_block(void *p, uint64_t size, uint32_t site);
  * size) with global site number `site` and dynamic ID `id` (0 = a fresh
  * ID), as a past version had it.  The block behaves like any other (free,
  * realloc - which may move it -, malloc_usable_size, enumeration) and
- * occupies [addr - 32, addr + size rounded up to 16).  NULL with errno
+ * occupies [addr, addr + size rounded up to 16).  NULL with errno
  * and nothing changed on failure: EEXIST if that overlaps a live block,
  * libstf's own memory or any other mapping; EINVAL for a misaligned or
  * impossible address; ENOMEM. */
@@ -53,6 +54,32 @@ char *stf__avoid_describe(const char *prefix);
  * heap (STF_AVOID) that hold no placed block; they only cost address
  * space, and the past version is gone. */
 void stf__avoid_release_unused(void);
+
+/* A live heap block: what the allocator knows of it. */
+struct stf_block_info {
+	uint64_t start, size, id;
+	uint32_t site;      /* global site number */
+	uint32_t align_lg;  /* log2 of memalign's alignment, 0: malloc's */
+	bool subs;          /* typed sub-objects were registered inside */
+};
+
+/* The live heap block holding p (a block of the heap region, from its
+ * start to its end; a placed block, at its start): 1 and *out, else 0. */
+int stf__heap_block(const void *p, struct stf_block_info *out);
+
+/* A typed sub-object was registered at addr: the heap block holding it
+ * (if any) forgets its sub-objects when freed or moved. */
+void stf__heap_mark_subs(uint64_t addr);
+
+/* Every live tracked object: heap blocks (kind STF_SLOT_HEAP), mappings
+ * and registered objects (slot kinds, root.h).  fn's non-zero return
+ * stops the walk and is returned.  Call while other threads cannot
+ * change the heap (quiesced). */
+int stf__objects_each(int (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t kind),
+		      void *ctx);
+
+/* An upper bound of the number of live tracked objects (cheap). */
+uint64_t stf__objects_bound(void);
 
 /* Create a tracked anonymous private mapping (like mmap) of `size` bytes
  * with protection `prot`, global site number `site` and dynamic ID `id`

@@ -435,7 +435,7 @@ static void cmd_quiesce(void)
 	 * grow with the state (tracked objects, slots ever used: an upper
 	 * bound known at once) */
 	ttst_msg_addf(&out, "parked_at", "%.6f", stf__quiesce_parked_at());
-	ttst_msg_addf(&out, "objects", "%llu", (unsigned long long)stf__root.slot_high);
+	ttst_msg_addf(&out, "objects", "%llu", (unsigned long long)stf__objects_bound());
 	reply_send();
 }
 

@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "spans.h"
 #include "stf-format.h"
 
-/* glibc's own allocator, below the replaced public names; called through
- * the GOT directly (no PLT stub on the hot path). */
+/* glibc's own allocator, for libstf's own buffers. */
 extern void *__libc_malloc(size_t) __attribute__((noplt));
 extern void __libc_free(void *) __attribute__((noplt));
 extern void *__libc_calloc(size_t, size_t) __attribute__((noplt));
@@ -24,7 +24,6 @@ extern void *__libc_realloc(void *, size_t) __attribute__((noplt));
 extern void *__libc_memalign(size_t, size_t) __attribute__((noplt));
 
 #define EXPORT __attribute__((visibility("default")))
-#define HDR_SIZE sizeof(struct stf_block_hdr)
 #define PAGE 4096UL
 
 /* ------------------------------------------------------------------ */
@@ -36,36 +35,19 @@ extern void *__libc_memalign(size_t, size_t) __attribute__((noplt));
 #define MAX_SITES      (1u << 18)
 #define SITE_HASH_CAP  (1u << 19)      /* string hash -> site, open addressing */
 #define PC_HASH_CAP    (1u << 16)      /* return address -> external site */
-#define TCACHE_SLOTS   128u
-#define SLOT_BATCH     32u
 #define ID_BATCH       1024u  /* one shared atomic add per 1024 IDs */
 #define PC_CACHE       64u
 
-/* Blocks up to 64 KiB freed by the program stay in a per-thread cache
- * together with their slot and are handed out again without a trip
- * through glibc (whose own fast path costs about as much as libstf's
- * bookkeeping).  Classes of 16 bytes up to 4 KiB, then of 512 bytes;
- * every plain block is asked of glibc with its class capacity, so a
- * cached block fits any size of its class.  glibc would keep freed
- * blocks of these sizes in its bins too. */
-#define FINE_MAX        4096u
-#define FINE_CLASSES    (FINE_MAX / 16)
-#define SMALL_MAX       65536u
-#define SMALL_CLASSES   (FINE_CLASSES + (SMALL_MAX - FINE_MAX) / 512 + 1)
-#define CACHE_PER_CLASS 8u
-#define CACHE_BYTES     (256u * 1024)
-
-/* Per-thread caches: free slot indices, a batch of IDs, return address ->
- * site.  Initial-exec TLS: no allocation, no lock on access. */
+/* Per-thread state: the spans it owns by class (spans.h), a batch of IDs,
+ * return address -> site.  Initial-exec TLS: no allocation, no lock on
+ * access. */
 struct tcache {
-	uint32_t nslots;
-	bool registered;
-	uint32_t slots[TCACHE_SLOTS];
+	struct span_st *spans[NCLASSES]; /* first: the one allocated from */
+	struct span_st *spare;           /* an empty span kept for any class */
+	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint64_t next_id, end_id;
+	bool registered;
 	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];
-	struct stf_block_hdr *cached[SMALL_CLASSES]; /* linked through hdr->id */
-	uint8_t ncached[SMALL_CLASSES];
-	uint32_t cached_bytes;
 };
 
 struct region { uint32_t slot; uint32_t kind; uint64_t count; };
@@ -85,6 +67,7 @@ extern struct stf_site_ref *stf__sites;
 extern uint64_t stf__slot_chunks[MAX_CHUNKS];
 extern pthread_mutex_t stf__slot_lock;
 void stf__slot_put_locked(uint32_t i);
+void stf__tc_register_slow(void);
 uint32_t stf__slot_take_locked(void);
 extern atomic_int stf__tables_ready;  /* slot/site tables exist */
 extern __thread struct tcache stf__tc __attribute__((tls_model("initial-exec")));
@@ -103,16 +86,21 @@ uint32_t stf__site_find_locked(const char *id, uint64_t h);
 uint64_t stf__str_hash(const char *s);
 
 /* placement.c */
-/* align_off of a block placed by stf__alloc_at: its memory is adopted
- * pages, not a glibc chunk. */
-#define ALIGN_OFF_PLACED UINT32_MAX
 /* Highest end of a placed block: the x86-64 user address space. */
 #define PLACE_LIMIT    (1ULL << 47)
 extern pthread_mutex_t stf__placed_lock;
 void stf__avoid_init(void);
+/* The highest end of the avoided ranges (STF_AVOID) that meet [lo, hi),
+ * 0 if none. */
+uint64_t stf__avoided_end_in(uint64_t lo, uint64_t hi);
 int stf__place(uint64_t lo, uint64_t hi);
 void stf__unplace(uint64_t lo, uint64_t hi);
 size_t stf__initial_env(const char *key, char *val, size_t cap);
+/* Placed blocks (stf__alloc_at): a slot of kind STF_SLOT_HEAP each. */
+int stf__placed_new(uint64_t addr, size_t size, uint32_t site, uint64_t id);
+bool stf__placed_get(uint64_t addr, struct stf_slot *out);
+bool stf__placed_free(uint64_t addr);
+int stf__placed_retype(uint64_t addr, uint64_t size, uint32_t site);
 
 /* mmap.c */
 extern struct region *stf__regions;
@@ -134,6 +122,12 @@ static inline void ensure_tables(void)
 {
 	if (__builtin_expect(!atomic_load_explicit(&stf__tables_ready, memory_order_acquire), 0))
 		stf__init_tables();
+}
+
+static inline void stf__tc_register(void)
+{
+	if (__builtin_expect(!stf__tc.registered, 0))
+		stf__tc_register_slow();
 }
 
 static inline uint64_t next_id(void)

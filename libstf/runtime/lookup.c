@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lookup.c - stf_lookup (stf.h): which object, of which type, an address
- * points into, from a sorted index of every object rebuilt when the heap
- * changed.
+ * points into: a block of the heap region from its span, anything else
+ * from a sorted index of the static objects and the slots, rebuilt when
+ * a slot changed; and the walk over every tracked object.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@
 #include "units.h"
 
 /* ------------------------------------------------------------------ */
-/* stf_lookup: a sorted index of every object, rebuilt when the heap
+/* stf_lookup: a sorted index of the other objects, rebuilt when a slot
  * changed since the last lookup.                                         */
 
 #define STATIC_BIT (1ULL << 63)
@@ -45,7 +46,7 @@ static int rebuild_index_locked(void)
 				return -1;
 		}
 	}
-	uint64_t high = stf__root.slot_high;
+	uint64_t high = stf__root.slot_high;  /* the heap region's blocks: stf__heap_block */
 	for (uint64_t i = 1; i < high; i++) {
 		const struct stf_slot *s = slot_at((uint32_t)i);
 		if (s->kind != STF_SLOT_FREE && s->addr &&
@@ -93,9 +94,40 @@ static uint64_t type_size(const struct stf_blob_hdr *b, uint32_t t)
 	return t < b->types.count ? types[t].size : 0;
 }
 
-EXPORT int stf_lookup(const void *addr, struct stf_object_info *info)
+/* info's id, type and count from a heap object's site (slot: its slot
+ * index, 0 for a block of the heap region). */
+static void describe_site(struct stf_object_info *info, uint32_t site, uint32_t slot)
 {
 	static __thread char id_buf[192], type_buf[128];
+	stf__site_describe(site, id_buf, sizeof id_buf);
+	info->id = id_buf;
+	if (!site || site >= stf__root.nsites)
+		return;
+	const struct stf_site_ref *ref = &stf__sites[site];
+	if (ref->kind == STF_SITE_PLUGIN) {
+		const char *strtab;
+		uint32_t strsize;
+		const struct stf_blob_hdr *b;
+		const struct stf_site_rec *rec = stf__plugin_site(ref, &strtab, &strsize, &b);
+		if (rec && rec->type != STF_NONE) {
+			type_name(b, rec->type, type_buf, sizeof type_buf, 0);
+			info->type = type_buf;
+			uint64_t es = type_size(b, rec->type);
+			info->count = es ? info->size / es : 1;
+		}
+	} else if (ref->kind == STF_SITE_USER) {
+		info->type = ref->type_name[0] ? ref->type_name : NULL;
+		pthread_mutex_lock(&stf__region_lock);
+		for (size_t i = 0; slot && i < stf__nregions; i++)
+			if (stf__regions[i].slot == slot)
+				info->count = stf__regions[i].count;
+		pthread_mutex_unlock(&stf__region_lock);
+	}
+}
+
+EXPORT int stf_lookup(const void *addr, struct stf_object_info *info)
+{
+	static __thread char type_buf[128];
 	if (!info) {
 		errno = EINVAL;
 		return -1;
@@ -108,11 +140,23 @@ EXPORT int stf_lookup(const void *addr, struct stf_object_info *info)
 		errno = ENOMEM;
 		return -1;
 	}
+	/* sub-objects (slots) first: they lie inside heap blocks */
 	const struct stf_range *r = stf__index_find(&lookup_index, (uintptr_t)addr, 0);
+	struct stf_block_info blk;
 	if (!r) {
 		pthread_mutex_unlock(&stf__lookup_lock);
-		errno = ENOENT;
-		return -1;
+		if (!stf__heap_block(addr, &blk)) {
+			errno = ENOENT;
+			return -1;
+		}
+		memset(info, 0, sizeof *info);
+		info->base = (void *)(uintptr_t)blk.start;
+		info->size = blk.size;
+		info->offset = (uintptr_t)addr - blk.start;
+		info->count = 1;
+		info->dyn_id = blk.id;
+		describe_site(info, blk.site, 0);
+		return 0;
 	}
 	memset(info, 0, sizeof *info);
 	info->base = (void *)(uintptr_t)r->start;
@@ -137,30 +181,34 @@ EXPORT int stf_lookup(const void *addr, struct stf_object_info *info)
 	}
 	const struct stf_slot *s = slot_at((uint32_t)v);
 	info->dyn_id = s->id;
-	uint32_t site = s->site;
-	stf__site_describe(site, id_buf, sizeof id_buf);
-	info->id = id_buf;
-	if (site && site < stf__root.nsites) {
-		const struct stf_site_ref *ref = &stf__sites[site];
-		if (ref->kind == STF_SITE_PLUGIN) {
-			const char *strtab;
-			uint32_t strsize;
-			const struct stf_blob_hdr *b;
-			const struct stf_site_rec *rec = stf__plugin_site(ref, &strtab, &strsize, &b);
-			if (rec && rec->type != STF_NONE) {
-				type_name(b, rec->type, type_buf, sizeof type_buf, 0);
-				info->type = type_buf;
-				uint64_t es = type_size(b, rec->type);
-				info->count = es ? info->size / es : 1;
-			}
-		} else if (ref->kind == STF_SITE_USER) {
-			info->type = ref->type_name[0] ? ref->type_name : NULL;
-			pthread_mutex_lock(&stf__region_lock);
-			for (size_t i = 0; i < stf__nregions; i++)
-				if (stf__regions[i].slot == (uint32_t)v)
-					info->count = stf__regions[i].count;
-			pthread_mutex_unlock(&stf__region_lock);
-		}
-	}
+	describe_site(info, s->site, (uint32_t)v);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The walk over every tracked object.                                    */
+
+struct each_ctx {
+	int (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t kind);
+	void *ctx;
+};
+
+static int each_block(void *ctx, uint64_t addr, const struct stf_obj_meta *m, uint64_t size)
+{
+	(void)m;
+	const struct each_ctx *e = ctx;
+	return e->fn(e->ctx, addr, size, STF_SLOT_HEAP);
+}
+
+EXPORT int stf__objects_each(int (*fn)(void *ctx, uint64_t addr, uint64_t size, uint32_t kind),
+		      void *ctx)
+{
+	struct each_ctx e = { fn, ctx };
+	int r = stf__spans_each(each_block, &e);
+	for (uint64_t i = 1; !r && i < stf__root.slot_high; i++) {
+		const struct stf_slot *s = slot_at((uint32_t)i);
+		if (STF_SLOT_KIND(s->kind) != STF_SLOT_FREE && s->addr)
+			r = fn(ctx, s->addr, s->size, STF_SLOT_KIND(s->kind));
+	}
+	return r;
 }

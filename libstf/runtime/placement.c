@@ -6,9 +6,10 @@
  * stf__alloc_at (alloc.c) creates a tracked block at exactly the address
  * a block had in the past version P.  Its memory comes from "adopted
  * pages": pages mapped at that address for placed blocks only, with a
- * bitmap of the 16-byte granules their blocks (header included) occupy,
- * so a second placement that overlaps is refused (EEXIST) and a page is
- * given back when its last block is freed.
+ * bitmap of the 16-byte granules their blocks occupy, so a second
+ * placement that overlaps is refused (EEXIST) and a page is given back
+ * when its last block is freed.  A placed block is a slot of kind
+ * STF_SLOT_HEAP (root.h), found from its address in a hash table.
  *
  * So that the new and reversed versions (F, R) never put their own
  * allocations where P's blocks are, P publishes the mappings holding its
@@ -34,6 +35,7 @@
 
 #include "alloc.h"
 #include "heap.h"
+#include "subobjects.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -176,6 +178,15 @@ static bool in_avoided(uint64_t a, uint64_t end, uint64_t *uniform_end)
 	uint64_t change = lo == navoided ? end : inside ? avoided[lo].end : avoided[lo].start;
 	*uniform_end = change < end ? change : end;
 	return inside;
+}
+
+uint64_t stf__avoided_end_in(uint64_t lo, uint64_t hi)
+{
+	uint64_t end = 0;
+	for (size_t i = 0; i < navoided; i++)
+		if (avoided[i].start < hi && avoided[i].end > lo && avoided[i].end > end)
+			end = avoided[i].end;
+	return end;
 }
 
 /* ------------------------------------------------------------------ */
@@ -387,6 +398,168 @@ void stf__unplace(uint64_t lo, uint64_t hi)
 	pthread_mutex_unlock(&stf__placed_lock);
 }
 
+/* ------------------------------------------------------------------ */
+/* Placed blocks: address -> slot (open addressing, under placed_lock).  */
+
+struct placed { uint64_t addr; uint32_t slot; };
+
+static struct placed *blocks;
+static size_t blocks_cap;
+static atomic_size_t nplaced;   /* free() looks only when there are any */
+
+static size_t block_hash(uint64_t addr)
+{
+	return (size_t)((addr >> 4) * 0x9E3779B97F4A7C15ULL >> 20) & (blocks_cap - 1);
+}
+
+static struct placed *block_find_locked(uint64_t addr)
+{
+	if (!blocks_cap)
+		return NULL;
+	for (size_t i = block_hash(addr);; i = (i + 1) & (blocks_cap - 1)) {
+		if (blocks[i].addr == addr)
+			return &blocks[i];
+		if (!blocks[i].addr)
+			return NULL;
+	}
+}
+
+static void block_insert_locked(uint64_t addr, uint32_t slot)
+{
+	size_t i = block_hash(addr);
+	while (blocks[i].addr)
+		i = (i + 1) & (blocks_cap - 1);
+	blocks[i] = (struct placed){ addr, slot };
+	atomic_fetch_add(&nplaced, 1);
+}
+
+/* Room for one more at load <= 1/2.  0 or ENOMEM. */
+static int blocks_reserve_locked(void)
+{
+	size_t n = atomic_load(&nplaced);
+	if (2 * (n + 1) <= blocks_cap)
+		return 0;
+	size_t ocap = blocks_cap, ncap = ocap ? 2 * ocap : 1024;
+	struct placed *old = blocks, *nt = reserve_rw(ncap * sizeof *nt);
+	if (!nt)
+		return ENOMEM;
+	blocks = nt;
+	blocks_cap = ncap;
+	atomic_store(&nplaced, 0);
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].addr)
+			block_insert_locked(old[i].addr, old[i].slot);
+	if (old)
+		stf__raw_munmap(old, ocap * sizeof *old);
+	return 0;
+}
+
+static void block_remove_locked(struct placed *e)
+{
+	size_t i = (size_t)(e - blocks);
+	for (size_t j = (i + 1) & (blocks_cap - 1); blocks[j].addr; j = (j + 1) & (blocks_cap - 1)) {
+		size_t home = block_hash(blocks[j].addr);
+		if (((j - home) & (blocks_cap - 1)) >= ((j - i) & (blocks_cap - 1))) {
+			blocks[i] = blocks[j];
+			i = j;
+		}
+	}
+	blocks[i].addr = 0;
+	atomic_fetch_sub(&nplaced, 1);
+}
+
+/* End of the granules a placed block occupies. */
+static uint64_t placed_end(uint64_t addr, uint64_t size)
+{
+	return addr + ((size ? size : 1) + GRANULE - 1) / GRANULE * GRANULE;
+}
+
+static void slot_release(uint32_t slot)
+{
+	struct stf_slot *s = slot_at(slot);
+	s->addr = 0;
+	s->kind = STF_SLOT_FREE;
+	pthread_mutex_lock(&stf__slot_lock);
+	stf__slot_put_locked(slot);
+	pthread_mutex_unlock(&stf__slot_lock);
+	mark_heap_changed();
+}
+
+int stf__placed_new(uint64_t addr, size_t size, uint32_t site, uint64_t id)
+{
+	pthread_mutex_lock(&stf__slot_lock);
+	uint32_t slot = stf__slot_take_locked();
+	pthread_mutex_unlock(&stf__slot_lock);
+	if (!slot)
+		return ENOMEM;
+	int err = stf__place(addr, placed_end(addr, size));
+	if (err) {
+		slot_release(slot);
+		return err;
+	}
+	pthread_mutex_lock(&stf__placed_lock);
+	if ((err = blocks_reserve_locked())) {
+		pthread_mutex_unlock(&stf__placed_lock);
+		stf__unplace(addr, placed_end(addr, size));
+		slot_release(slot);
+		return err;
+	}
+	*slot_at(slot) = (struct stf_slot){ addr, size, id, site, STF_SLOT_HEAP };
+	block_insert_locked(addr, slot);
+	pthread_mutex_unlock(&stf__placed_lock);
+	mark_heap_changed();
+	return 0;
+}
+
+bool stf__placed_get(uint64_t addr, struct stf_slot *out)
+{
+	if (!atomic_load_explicit(&nplaced, memory_order_relaxed))
+		return false;
+	pthread_mutex_lock(&stf__placed_lock);
+	struct placed *e = block_find_locked(addr);
+	if (e)
+		*out = *slot_at(e->slot);
+	pthread_mutex_unlock(&stf__placed_lock);
+	return e != NULL;
+}
+
+bool stf__placed_free(uint64_t addr)
+{
+	if (!atomic_load_explicit(&nplaced, memory_order_relaxed))
+		return false;
+	pthread_mutex_lock(&stf__placed_lock);
+	struct placed *e = block_find_locked(addr);
+	if (!e) {
+		pthread_mutex_unlock(&stf__placed_lock);
+		return false;
+	}
+	uint32_t slot = e->slot;
+	uint64_t size = slot_at(slot)->size;
+	block_remove_locked(e);
+	pthread_mutex_unlock(&stf__placed_lock);
+	/* the typed sub-objects inside the block die with it */
+	if (atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		stf__sub_forget(addr, size);
+	slot_release(slot);
+	stf__unplace(addr, placed_end(addr, size));
+	return true;
+}
+
+int stf__placed_retype(uint64_t addr, uint64_t size, uint32_t site)
+{
+	if (!atomic_load_explicit(&nplaced, memory_order_relaxed))
+		return 0;
+	pthread_mutex_lock(&stf__placed_lock);
+	struct placed *e = block_find_locked(addr);
+	bool ok = e && (!size || slot_at(e->slot)->size == size);
+	if (ok)
+		slot_at(e->slot)->site = site;
+	pthread_mutex_unlock(&stf__placed_lock);
+	if (ok)
+		mark_heap_changed();
+	return ok;
+}
+
 /* Index of the avoided piece holding `a`, navoided if none. */
 static size_t avoided_index(uint64_t a)
 {
@@ -463,13 +636,13 @@ EXPORT char *stf__avoid_describe(const char *prefix)
 	if (!used)
 		goto out;
 	memset(used, 0, n + 1);
-	/* Mappings holding a live heap block (header included). */
+	/* Mappings holding a live placed block. */
 	size_t last = 0;
 	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
 		const struct stf_slot *s = slot_at((uint32_t)i);
 		if (STF_SLOT_KIND(s->kind) != STF_SLOT_HEAP || !s->addr)
 			continue;
-		uint64_t at = s->addr - HDR_SIZE;
+		uint64_t at = s->addr;
 		if (last >= n || at < maps[last].start || at >= maps[last].end) {
 			size_t lo = 0, hi = n;
 			while (lo < hi) {
@@ -489,6 +662,11 @@ EXPORT char *stf__avoid_describe(const char *prefix)
 	for (size_t i = 0; i < n; i++)
 		if (used[i])
 			maps[k++] = maps[i];
+	/* and the heap region as far as it is carved */
+	uint64_t heap_start, heap_end;
+	stf__spans_extent(&heap_start, &heap_end);
+	if (heap_end > heap_start && k < cap)
+		maps[k++] = (struct range){ heap_start, heap_end };
 	qsort(maps, k, sizeof *maps, cmp_range);
 	/* Merge across gaps, wider ones until the list fits one string. */
 	for (uint64_t gap = PAGE; k > PUBLISHED_MAX || gap == PAGE; gap *= 4) {

@@ -16,28 +16,53 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 3U
+#define STF_ROOT_VERSION 4U
 
 /*
- * In-band descriptor, immediately before every block handed out by the
- * libstf malloc family (32 bytes: user pointers stay 16-byte aligned).
+ * The heap (spans.c): a region reserved at startup, cut into 64 KiB units.
+ * A span is one unit holding objects of one size class (SMALL), or a run
+ * of units holding one large object (LARGE, followed by CONT units).  The
+ * span table (struct stf_span, one entry per unit) and the objects'
+ * metadata (struct stf_obj_meta, out of band: the objects' own bytes are
+ * all the program's) are read by the transfer engine of another process.
+ *
+ * Object j of a SMALL span of unit u starts at heap_base + u * 64 KiB +
+ * j * obj_size; its metadata is at heap_meta + u * 64 KiB + j * 16.  It is
+ * live when its id is not 0.  A LARGE span's object starts obj_size bytes
+ * into the span; its metadata is the first entry of the unit's metadata,
+ * and its full size (which may exceed 32 bits) the id of the second.
  */
-struct stf_block_hdr {
-	uint64_t id;    /* dynamic ID: unique in the process lineage; preserved
-	                   by state transfer (dynamic state ID = site + id) */
-	uint32_t site;  /* global site number (index into root.sites), 0 = unknown */
-	uint32_t slot;  /* index of this block in the slot table */
-	uint64_t size;  /* requested size in bytes */
-	uint32_t align_off; /* bytes between the glibc chunk start and this header
-	                       (non-zero for memalign & co.) */
-	uint32_t magic; /* STF_BLOCK_MAGIC while live, STF_BLOCK_FREED after free */
+#define STF_SPAN_SHIFT 16
+#define STF_SPAN_UNIT  (1ULL << STF_SPAN_SHIFT)
+
+enum stf_span_kind {
+	STF_SPAN_FREE = 0,
+	STF_SPAN_SMALL = 1,
+	STF_SPAN_LARGE = 2,
+	STF_SPAN_CONT = 3,   /* a later unit of a LARGE span */
 };
-#define STF_BLOCK_MAGIC  0x6b6c4273U /* "sBlk" */
-#define STF_BLOCK_FREED  0x65657246U /* "Free" */
+
+struct stf_span {
+	uint32_t kind;     /* enum stf_span_kind */
+	uint32_t obj_size; /* SMALL: bytes per object; LARGE: offset of the object */
+	uint32_t nobj;     /* SMALL: objects carved so far (the rest never used) */
+	uint32_t nunits;   /* LARGE, FREE: units of the span; CONT: units back
+	                      to its first */
+};
+
+struct stf_obj_meta {
+	uint64_t id;    /* dynamic ID: unique in the process lineage, preserved
+	                   by state transfer; 0: the object is free */
+	uint32_t site;  /* STF_META_SITE: global site number; flags below */
+	uint32_t size;  /* requested size in bytes (LARGE: low 32 bits) */
+};
+#define STF_META_SITE(w)  ((w) & 0xffffffu)
+#define STF_META_ALIGN(w) (((w) >> 24) & 0x3fu) /* log2 of memalign's alignment, 0: malloc's */
+#define STF_META_SUBS     (1u << 31)   /* typed sub-objects were registered inside */
 
 /*
- * Slot table: every live tracked object (heap block, mmap region, user
- * registered object) has a slot.  The table is an array of nchunks chunk
+ * Slot table: every live tracked object outside the span region (mmap
+ * region, user registered object, placed heap block) has a slot.  The table is an array of nchunks chunk
  * pointers, each chunk holding STF_SLOTS_PER_CHUNK entries.  Chunks never
  * move once allocated.
  */
@@ -45,7 +70,8 @@ struct stf_block_hdr {
 
 enum stf_slot_kind {
 	STF_SLOT_FREE = 0,
-	STF_SLOT_HEAP = 1, /* addr = user pointer; stf_block_hdr precedes it */
+	STF_SLOT_HEAP = 1, /* a heap block placed at a past version's address
+	                      (stf__alloc_at), outside the span region */
 	STF_SLOT_MMAP = 2, /* addr/size = the mapping */
 	STF_SLOT_USER = 3, /* registered with stf_register_object() */
 };
@@ -56,8 +82,8 @@ enum stf_slot_kind {
 
 struct stf_slot {
 	uint64_t addr;  /* start of the object (user pointer), 0 if free */
-	uint64_t size;  /* bytes (heap: same as header size) */
-	uint64_t id;    /* dynamic ID (heap: same as header id) */
+	uint64_t size;  /* bytes */
+	uint64_t id;    /* dynamic ID */
 	uint32_t site;  /* global site number */
 	uint32_t kind;  /* enum stf_slot_kind; heap blocks of memalign & co.:
 	                   plus log2(alignment) << STF_SLOT_ALIGN_SHIFT */
@@ -118,6 +144,10 @@ struct stf_root {
 	uint64_t nframes;
 	uint64_t quiesced;     /* 1 while every thread is parked: the fields
 	                          above are a consistent snapshot */
+	uint64_t heap_base;    /* the span region (see struct stf_span) */
+	uint64_t heap_meta;    /* its objects' metadata */
+	uint64_t spans;        /* struct stf_span[heap_units] */
+	uint64_t heap_units;   /* units carved from the region so far */
 };
 
 /* The process's own root (defined in alloc.c, exported for the engine). */

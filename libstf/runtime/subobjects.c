@@ -15,8 +15,9 @@
  * A registration replaces the earlier one at the same address (a slab
  * chunk handed out again); the sub-objects inside a block die when the
  * block is freed or moved by realloc.  The registry is a hash table from
- * address to slot under stf__region_lock; free() looks at it only when
- * it is not empty.
+ * address to slot under stf__region_lock; the heap block holding a
+ * sub-object carries a flag in its metadata, so free() looks at the
+ * registry only for those blocks.
  */
 #include <errno.h>
 #include <string.h>
@@ -139,6 +140,7 @@ int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 	s->kind = STF_SLOT_USER;
 	mark_heap_changed();
 	pthread_mutex_unlock(&stf__region_lock);
+	stf__heap_mark_subs(addr);
 	return 0;
 nomem:
 	pthread_mutex_unlock(&stf__region_lock);

@@ -13,8 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Number of live sub-objects: free() looks at the registry only when
- * there are any. */
+/* Number of live sub-objects: realloc and free of blocks without the
+ * metadata's flag (placed blocks) look at the registry only when there
+ * are any. */
 extern atomic_size_t stf__nsubs;
 
 /* Register (or re-register: the earlier registration at addr is replaced)

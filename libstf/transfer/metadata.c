@@ -330,6 +330,139 @@ out:
 	return rc;
 }
 
+/* A tracked object of kind `kind` (enum stf_slot_kind) described by its
+ * site: 0, or -1 when out of memory. */
+static int add_tracked(struct stf_peer *p, uint32_t kind, uint64_t addr, uint64_t size,
+		       uint64_t id, uint32_t site, uint32_t align_lg)
+{
+	struct stf_obj o = { 0 };
+	o.addr = addr;
+	o.size = size;
+	o.dyn_id = id;
+	o.site = site;
+	o.kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
+		 kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+	o.align_lg = (uint8_t)align_lg;
+	if (site < p->nsites) {
+		o.id = p->site_ids[site];
+		if (p->site_type[site] == STF_NONE - 1) {
+			o.flags |= STF_OBJF_INTERNAL;
+			o.type = STF_NONE;
+		} else {
+			o.unit = p->site_unit[site];
+			o.type = p->site_type[site];
+		}
+	} else {
+		o.id = "";
+		o.type = STF_NONE;
+	}
+	if (!o.unit || o.type >= o.unit->ntypes) { /* untyped */
+		o.unit = NULL;
+		o.type = STF_NONE;
+	}
+	if (!*o.id || (site < p->nsites && !p->site_unit[site] && strchr(o.id, '+')))
+		o.flags |= STF_OBJF_EXTERNAL;
+	return stf__peer_add(p, &o) == (size_t)-1 ? -1 : 0;
+}
+
+/* The blocks of the heap region (root.h): the span table in one read,
+ * then the metadata of many spans per process_vm_readv. */
+#define META_BUF (4u << 20)
+
+static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, const uint32_t *units,
+			  const struct stf_obj_meta *meta, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		const struct stf_span *sp = &spans[units[i]];
+		uint64_t base = p->root.heap_base + (uint64_t)units[i] * STF_SPAN_UNIT;
+		if (sp->kind == STF_SPAN_LARGE) {
+			if (meta[0].id && add_tracked(p, STF_SLOT_HEAP, base, meta[1].id, meta[0].id,
+						      STF_META_SITE(meta[0].site),
+						      STF_META_ALIGN(meta[0].site)) < 0)
+				return -1;
+			meta += 2;
+			continue;
+		}
+		for (uint32_t j = 0; j < sp->nobj; j++, meta++)
+			if (meta->id && add_tracked(p, STF_SLOT_HEAP, base + (uint64_t)j * sp->obj_size,
+						    meta->size, meta->id, STF_META_SITE(meta->site),
+						    STF_META_ALIGN(meta->site)) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static int add_heap(struct stf_peer *p, char *err, size_t errlen)
+{
+	uint64_t nunits = p->root.heap_units;
+	struct stf_span *spans = NULL;
+	struct stf_obj_meta *meta = NULL;
+	struct iovec riov[IOV_MAX], liov;
+	uint32_t units[IOV_MAX];
+	int rc = -1;
+
+	if (!nunits)
+		return 0;
+	if (nunits > (1u << 26)) {
+		stf__fail(err, errlen, "process %d: inconsistent heap (%" PRIu64 " spans)",
+			  (int)p->pid, nunits);
+		return -1;
+	}
+	spans = stf__raw_malloc(nunits * sizeof(*spans));
+	meta = stf__raw_malloc(META_BUF);
+	if (!spans || !meta) {
+		stf__fail(err, errlen, "out of memory reading the heap's span table");
+		goto out;
+	}
+	if (stf__peer_read(p, p->root.spans, spans, nunits * sizeof(*spans)) < 0) {
+		stf__fail(err, errlen, "process %d: cannot read its span table: %s",
+			  (int)p->pid, strerror(errno));
+		goto out;
+	}
+	for (uint64_t u = 0; u < nunits;) {
+		size_t k = 0, bytes = 0;
+		for (; u < nunits && k < IOV_MAX; u++) {
+			const struct stf_span *sp = &spans[u];
+			size_t need = sp->kind == STF_SPAN_LARGE ? 2 * sizeof(*meta) :
+				      sp->kind == STF_SPAN_SMALL ? sp->nobj * sizeof(*meta) : 0;
+			if (sp->kind == STF_SPAN_SMALL &&
+			    (sp->obj_size < 16 || (uint64_t)sp->nobj * sp->obj_size > STF_SPAN_UNIT)) {
+				stf__fail(err, errlen, "process %d: inconsistent span %" PRIu64
+					  " (%u objects of %u bytes)", (int)p->pid, u, sp->nobj,
+					  sp->obj_size);
+				goto out;
+			}
+			if (!need)
+				continue;
+			if (bytes + need > META_BUF)
+				break;
+			riov[k].iov_base = (void *)(uintptr_t)(p->root.heap_meta + u * STF_SPAN_UNIT);
+			riov[k].iov_len = need;
+			units[k++] = (uint32_t)u;
+			bytes += need;
+		}
+		if (!k)
+			continue;
+		liov.iov_base = meta;
+		liov.iov_len = bytes;
+		ssize_t r = process_vm_readv(p->pid, &liov, 1, riov, k, 0);
+		if (r < 0 || (size_t)r != bytes) {
+			stf__fail(err, errlen, "process %d: cannot read its heap metadata: %s",
+				  (int)p->pid, r < 0 ? strerror(errno) : "short read");
+			goto out;
+		}
+		if (add_heap_batch(p, spans, units, meta, k) < 0) {
+			stf__fail(err, errlen, "out of memory cataloging objects");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	stf__raw_free(spans);
+	stf__raw_free(meta);
+	return rc;
+}
+
 static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 {
 	size_t nchunks = p->root.nchunks, high = p->root.slot_high;
@@ -337,7 +470,9 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 	struct stf_slot *slots, *subs = NULL;
 	size_t nsubs = 0, subcap = 0;
 
-	if (!high)
+	if (add_heap(p, err, errlen) < 0)
+		return -1;
+	if (high <= 1)  /* slot 0 is never used */
 		return 0;
 	if (nchunks > (1u << 20) || high > nchunks * (uint64_t)STF_SLOTS_PER_CHUNK) {
 		stf__fail(err, errlen, "process %d: inconsistent slot table (%zu chunks, "
@@ -368,7 +503,6 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 		}
 		for (size_t i = 0; i < n; i++) {
 			const struct stf_slot *s = &slots[i];
-			struct stf_obj o = { 0 };
 			uint32_t kind = STF_SLOT_KIND(s->kind);
 			if (kind == STF_SLOT_FREE || !s->addr)
 				continue;
@@ -387,35 +521,8 @@ static int add_dynamic(struct stf_peer *p, char *err, size_t errlen)
 				subs[nsubs++] = *s;
 				continue;
 			}
-			o.addr = s->addr;
-			o.size = s->size;
-			o.dyn_id = s->id;
-			o.site = s->site;
-			o.kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
-				 kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
-			if (kind == STF_SLOT_HEAP)
-				o.align_lg = (uint8_t)STF_SLOT_ALIGN(s->kind);
-			if (s->site < p->nsites) {
-				o.id = p->site_ids[s->site];
-				if (p->site_type[s->site] == STF_NONE - 1) {
-					o.flags |= STF_OBJF_INTERNAL;
-					o.type = STF_NONE;
-				} else {
-					o.unit = p->site_unit[s->site];
-					o.type = p->site_type[s->site];
-				}
-			} else {
-				o.id = "";
-				o.type = STF_NONE;
-			}
-			if (!o.unit || o.type >= o.unit->ntypes) { /* untyped */
-				o.unit = NULL;
-				o.type = STF_NONE;
-			}
-			if (!*o.id || (s->site < p->nsites && !p->site_unit[s->site] &&
-				       strchr(o.id, '+')))
-				o.flags |= STF_OBJF_EXTERNAL;
-			if (stf__peer_add(p, &o) == (size_t)-1) {
+			if (add_tracked(p, kind, s->addr, s->size, s->id, s->site,
+					kind == STF_SLOT_HEAP ? STF_SLOT_ALIGN(s->kind) : 0) < 0) {
 				stf__fail(err, errlen, "out of memory cataloging objects");
 				goto fail;
 			}
@@ -655,8 +762,8 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 	return 0;
 }
 
-/* Objects close to each other are read as one span (heap blocks are
- * separated by their headers only): far fewer iovecs, each of which costs
+/* Objects close to each other are read as one span (heap blocks of one
+ * size class lie side by side): far fewer iovecs, each of which costs
  * the kernel a page walk. */
 #define SPAN_GAP 512
 

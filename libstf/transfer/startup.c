@@ -45,9 +45,11 @@ static void mark(struct sweep *s, uint64_t v)
 	size_t lo = 0, hi = s->ncand;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		/* inside, not one past the end: heap blocks are adjacent, the
+		 * next block starts there */
 		if (v < s->cand[mid].start)
 			hi = mid;
-		else if (v > s->cand[mid].start + s->cand[mid].size)
+		else if (v - s->cand[mid].start >= (s->cand[mid].size ? s->cand[mid].size : 1))
 			lo = mid + 1;
 		else {
 			if (!s->cand[mid].value) {
@@ -139,6 +141,26 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 	return 0;
 }
 
+/* stf__objects_each: scan a tracked object that is not a candidate. */
+static int scan_unless_candidate(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+{
+	struct sweep *s = ctx;
+	size_t lo = 0, hi = s->ncand;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->cand[mid].start < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->ncand && s->cand[lo].start == addr)
+		return 0;
+	if (kind == STF_SLOT_MMAP && !(stf__mapping_prot(getpid(), addr, size) & PROT_READ))
+		return 0; /* not readable (or gone) */
+	scan(s, addr, addr + size);
+	return 0;
+}
+
 int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 {
 	struct stf_peer *dst = x->dst;
@@ -163,25 +185,7 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	}
 	qsort(s.cand, s.ncand, sizeof(*s.cand), cmp_range);
 	/* every tracked object that is not a candidate */
-	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
-		const struct stf_slot *sl = slot_at((uint32_t)i);
-		if (STF_SLOT_KIND(sl->kind) == STF_SLOT_FREE || !sl->addr)
-			continue;
-		size_t lo = 0, hi = s.ncand;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (s.cand[mid].start < sl->addr)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < s.ncand && s.cand[lo].start == sl->addr)
-			continue;
-		if (STF_SLOT_KIND(sl->kind) == STF_SLOT_MMAP &&
-		    !(stf__mapping_prot(getpid(), sl->addr, sl->size) & PROT_READ))
-			continue; /* not readable (or gone) */
-		scan(&s, sl->addr, sl->addr + sl->size);
-	}
+	stf__objects_each(scan_unless_candidate, &s);
 	dl_iterate_phdr(scan_image, &s);
 	if (scan_stacks(&s, dst, here) < 0)
 		goto out;

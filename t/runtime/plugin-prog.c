@@ -87,22 +87,33 @@ static void *server(void *arg)
 
 static uint32_t site_of(const void *p)
 {
-	return ((const struct stf_block_hdr *)p - 1)->site;
+	struct stf_block_info b = { 0 };
+	stf__heap_block(p, &b);
+	return b.site;
 }
 
-static const struct stf_slot *slot_of(uint32_t i)
+static uint64_t id_of(const void *p)
 {
-	const uint64_t *chunks = (const uint64_t *)(uintptr_t)stf__root.slot_chunks;
-	return (const struct stf_slot *)(uintptr_t)chunks[i / STF_SLOTS_PER_CHUNK] +
-	       i % STF_SLOTS_PER_CHUNK;
+	struct stf_block_info b = { 0 };
+	stf__heap_block(p, &b);
+	return b.id;
+}
+
+struct site_count { uint32_t site; unsigned n; };
+
+static int count_site(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+{
+	struct site_count *c = ctx;
+	(void)size;
+	c->n += kind == STF_SLOT_HEAP && site_of((void *)(uintptr_t)addr) == c->site;
+	return 0;
 }
 
 static unsigned live_at_site(uint32_t site)
 {
-	unsigned n = 0;
-	for (uint64_t i = 1; i < stf__root.slot_high; i++)
-		n += STF_SLOT_KIND(slot_of((uint32_t)i)->kind) == STF_SLOT_HEAP && slot_of((uint32_t)i)->site == site;
-	return n;
+	struct site_count c = { site, 0 };
+	stf__objects_each(count_site, &c);
+	return c.n;
 }
 
 int main(void)
@@ -165,9 +176,9 @@ int main(void)
 	CHECK(stf_lookup(region + 5000, &info) < 0, "unmapped region forgotten");
 
 	/* realloc keeps the ID; a realloc call site of the program re-sites. */
-	uint64_t id = ((const struct stf_block_hdr *)numbers - 1)->id;
+	uint64_t id = id_of(numbers);
 	numbers = realloc(numbers, 1000 * sizeof *numbers);
-	CHECK(((const struct stf_block_hdr *)numbers - 1)->id == id, "realloc keeps the id");
+	CHECK(id_of(numbers) == id, "realloc keeps the id");
 
 	/* The update point of the server loop publishes its locals. */
 	pthread_t srv;

@@ -22,22 +22,14 @@
 #define NTHREADS 3
 #define PER_THREAD 400
 
-static const struct stf_slot *slot_of(uint32_t i)
-{
-	const uint64_t *chunks = (const uint64_t *)(uintptr_t)stf__root.slot_chunks;
-	return (const struct stf_slot *)(uintptr_t)chunks[i / STF_SLOTS_PER_CHUNK] +
-	       i % STF_SLOTS_PER_CHUNK;
-}
-
 static void *blocks[NTHREADS][PER_THREAD];
 
-/* The dynamic ID in the header before a block (through an empty asm, so
- * the compiler does not see a read outside the block). */
+/* The dynamic ID of a block. */
 static uint64_t id_of(const void *p)
 {
-	uintptr_t u = (uintptr_t)p;
-	__asm__("" : "+r"(u));
-	return ((const struct stf_block_hdr *)u - 1)->id;
+	struct stf_block_info b = { 0 };
+	stf__heap_block(p, &b);
+	return b.id;
 }
 
 static void *worker(void *arg)
@@ -51,21 +43,39 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Count the live slots of a kind whose site describes as starting with
- * `prefix`. */
+/* Count the live tracked objects of a kind (root.h: enum stf_slot_kind)
+ * whose site describes as starting with `prefix`. */
+struct count { uint32_t kind; const char *prefix; unsigned n; };
+
+static int count_one(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+{
+	struct count *c = ctx;
+	char id[200];
+	uint32_t site = 0;
+	(void)size;
+	if (kind != c->kind)
+		return 0;
+	if (kind == STF_SLOT_HEAP) {
+		struct stf_block_info b;
+		if (stf__heap_block((void *)(uintptr_t)addr, &b))
+			site = b.site;
+	} else {
+		struct stf_object_info info;
+		if (stf_lookup((void *)(uintptr_t)addr, &info) == 0 && info.id) {
+			c->n += !strncmp(info.id, c->prefix, strlen(c->prefix));
+			return 0;
+		}
+	}
+	stf__site_describe(site, id, sizeof id);
+	c->n += !strncmp(id, c->prefix, strlen(c->prefix));
+	return 0;
+}
+
 static unsigned count_slots(uint32_t kind, const char *prefix)
 {
-	unsigned n = 0;
-	char id[200];
-	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
-		const struct stf_slot *s = slot_of((uint32_t)i);
-		if (s->kind != kind)
-			continue;
-		stf__site_describe(s->site, id, sizeof id);
-		if (!strncmp(id, prefix, strlen(prefix)))
-			n++;
-	}
-	return n;
+	struct count c = { kind, prefix, 0 };
+	stf__objects_each(count_one, &c);
+	return c.n;
 }
 
 int main(void)

@@ -32,13 +32,20 @@ static const struct stf_slot *slot_of(uint32_t i)
 	       i % STF_SLOTS_PER_CHUNK;
 }
 
-/* The header before a user pointer.  The address goes through an empty
- * asm so the compiler does not treat the read as outside the block. */
-static const struct stf_block_hdr *hdr_of(const void *p)
+/* What the allocator knows of the live block holding p (all zero if
+ * none). */
+static struct stf_block_info blk(const void *p)
 {
-	uintptr_t u = (uintptr_t)p;
-	__asm__("" : "+r"(u));
-	return (const struct stf_block_hdr *)(u - sizeof(struct stf_block_hdr));
+	struct stf_block_info b = { 0 };
+	stf__heap_block(p, &b);
+	return b;
+}
+
+/* Is a live block at address a? */
+static bool live_at(uintptr_t a)
+{
+	__asm__("" : "+r"(a));
+	return a && blk((const void *)a).start == a;
 }
 
 /* The marker cell, accessed like instrumented code does: the compiler
@@ -61,22 +68,19 @@ static size_t opaque(size_t n)
 	return n;
 }
 
-/* The block is described consistently by its header and its slot. */
+/* The block is described as the allocator gave it. */
 static void check_block(const void *p, size_t size)
 {
-	const struct stf_block_hdr *h = hdr_of(p);
-	ck_assert_uint_eq(h->magic, STF_BLOCK_MAGIC);
-	ck_assert_uint_eq(h->size, size);
-	ck_assert_uint_ne(h->id, 0);
-	ck_assert_uint_lt(h->slot, stf__root.slot_high);
-	const struct stf_slot *s = slot_of(h->slot);
-	ck_assert_uint_eq(STF_SLOT_KIND(s->kind), STF_SLOT_HEAP);
-	if (STF_SLOT_ALIGN(s->kind))  /* memalign & co.: the alignment they gave */
-		ck_assert_uint_eq((uintptr_t)p & ((1ul << STF_SLOT_ALIGN(s->kind)) - 1), 0);
-	ck_assert_uint_eq(s->addr, (uintptr_t)p);
-	ck_assert_uint_eq(s->size, size);
-	ck_assert_uint_eq(s->id, h->id);
-	ck_assert_uint_eq(s->site, h->site);
+	struct stf_block_info b;
+	ck_assert_int_eq(stf__heap_block(p, &b), 1);
+	ck_assert_uint_eq(b.start, (uintptr_t)p);
+	ck_assert_uint_eq(b.size, size);
+	ck_assert_uint_ne(b.id, 0);
+	ck_assert_uint_lt(b.site, stf__root.nsites);
+	ck_assert_uint_eq((uintptr_t)p % 16, 0);
+	if (b.align_lg)  /* memalign & co.: the alignment they gave */
+		ck_assert_uint_eq((uintptr_t)p & ((1ul << b.align_lg) - 1), 0);
+	ck_assert_uint_ge(malloc_usable_size((void *)p), size);
 }
 
 static void site_string(uint32_t site, char *buf, size_t len)
@@ -91,7 +95,10 @@ START_TEST(root_filled)
 	ck_assert_uint_ne(stf__root.sites, 0);
 	ck_assert_uint_ge(stf__root.nsites, 1);
 	ck_assert_uint_ne(stf__root.slot_chunks, 0);
-	ck_assert_uint_ge(stf__root.nchunks, 1);
+	ck_assert_uint_ne(stf__root.heap_base, 0);
+	ck_assert_uint_ne(stf__root.heap_meta, 0);
+	ck_assert_uint_ne(stf__root.spans, 0);
+	ck_assert_uint_ge(stf__root.heap_units, 1);
 	char exe[4096];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	ck_assert_int_gt(n, 0);
@@ -111,15 +118,14 @@ START_TEST(malloc_family_tracked)
 	check_block(c, 63);
 	for (int i = 0; i < 63; i++)
 		ck_assert_uint_eq(c[i], 0);
-	ck_assert_uint_ne(hdr_of(a)->id, hdr_of(c)->id);
+	ck_assert_uint_ne(blk(a).id, blk(c).id);
 	ck_assert_uint_ge(malloc_usable_size(a), 10);
 	void *z = malloc(0);
 	ck_assert_ptr_nonnull(z);
 	check_block(z, 0);
-	uint32_t slot = hdr_of(a)->slot;
+	uintptr_t at = (uintptr_t)a;
 	free(a);
-	ck_assert_uint_eq(slot_of(slot)->kind, STF_SLOT_FREE);
-	ck_assert_uint_eq(slot_of(slot)->addr, 0);
+	ck_assert(!live_at(at));
 	free(c);
 	free(z);
 	free(NULL);
@@ -147,28 +153,28 @@ START_TEST(realloc_keeps_id_and_site)
 {
 	char *p = malloc(16);
 	memcpy(p, "0123456789abcdef", 16);
-	uint64_t id = hdr_of(p)->id;
-	uint32_t site = hdr_of(p)->site;
+	uint64_t id = blk(p).id;
+	uint32_t site = blk(p).site;
 	p = realloc(p, 100000);  /* grows, moves */
 	check_block(p, 100000);
-	ck_assert_uint_eq(hdr_of(p)->id, id);
-	ck_assert_uint_eq(hdr_of(p)->site, site);
+	ck_assert_uint_eq(blk(p).id, id);
+	ck_assert_uint_eq(blk(p).site, site);
 	ck_assert_int_eq(memcmp(p, "0123456789abcdef", 16), 0);
 	p = realloc(p, 3);
 	check_block(p, 3);
-	ck_assert_uint_eq(hdr_of(p)->id, id);
+	ck_assert_uint_eq(blk(p).id, id);
 	ck_assert_int_eq(memcmp(p, "012", 3), 0);
 	/* A pending site marker re-sites the block, and is consumed. */
 	uint32_t cell = 1;
 	set_marker(&cell);
 	p = realloc(p, 50);
 	ck_assert_ptr_null(marker());
-	ck_assert_uint_eq(hdr_of(p)->site, 1);
-	ck_assert_uint_eq(hdr_of(p)->id, id);
+	ck_assert_uint_eq(blk(p).site, 1);
+	ck_assert_uint_eq(blk(p).id, id);
 	/* realloc(NULL) allocates, realloc(p, 0) frees. */
-	uint32_t slot = hdr_of(p)->slot;
+	uintptr_t at = (uintptr_t)p;
 	ck_assert_ptr_null(realloc(p, 0));
-	ck_assert_uint_eq(slot_of(slot)->kind, STF_SLOT_FREE);
+	ck_assert(!live_at(at));
 	p = realloc(NULL, 8);
 	check_block(p, 8);
 	free(p);
@@ -182,17 +188,17 @@ START_TEST(marker_consumed)
 	set_marker(&cell);
 	void *p = malloc(24);
 	ck_assert_ptr_null(marker());
-	ck_assert_uint_eq(hdr_of(p)->site, 1);
+	ck_assert_uint_eq(blk(p).site, 1);
 	void *q = malloc(24);  /* no marker: the caller's external site */
-	ck_assert_uint_ne(hdr_of(q)->site, 0);
-	site_string(hdr_of(q)->site, buf, sizeof buf);
+	ck_assert_uint_ne(blk(q).site, 0);
+	site_string(blk(q).site, buf, sizeof buf);
 	ck_assert_msg(strstr(buf, "test-alloc+0x") == buf, "site %s", buf);
 	/* A cell libstf never numbered (0): the caller's site instead. */
 	uint32_t unnumbered = 0;
 	set_marker(&unnumbered);
 	void *r = malloc(24);
 	ck_assert_ptr_null(marker());
-	site_string(hdr_of(r)->site, buf, sizeof buf);
+	site_string(blk(r).site, buf, sizeof buf);
 	ck_assert_msg(strstr(buf, "test-alloc+0x") == buf, "site %s", buf);
 	free(p);
 	free(q);
@@ -211,19 +217,19 @@ START_TEST(external_sites)
 	char *a = dup_here("x"), *b = dup_here("yy");
 	check_block(a, 2);
 	check_block(b, 3);
-	ck_assert_uint_eq(hdr_of(a)->site, hdr_of(b)->site);
+	ck_assert_uint_eq(blk(a).site, blk(b).site);
 	char id[160];
-	site_string(hdr_of(a)->site, id, sizeof id);
+	site_string(blk(a).site, id, sizeof id);
 	ck_assert_msg(strncmp(id, "libc.so.6+0x", 12) == 0, "site %s", id);
-	ck_assert_uint_eq(stf__site_by_id(id), hdr_of(a)->site);
+	ck_assert_uint_eq(stf__site_by_id(id), blk(a).site);
 	const struct stf_site_ref *sites = (const void *)(uintptr_t)stf__root.sites;
-	const struct stf_site_ref *r = &sites[hdr_of(a)->site];
+	const struct stf_site_ref *r = &sites[blk(a).site];
 	ck_assert_uint_eq(r->kind, STF_SITE_EXTERNAL);
 	ck_assert_str_eq(r->name, "libc.so.6");
 	/* Two calls from different places here differ. */
 	void *m1 = malloc(1);
 	void *m2 = malloc(1);
-	ck_assert_uint_ne(hdr_of(m1)->site, hdr_of(m2)->site);
+	ck_assert_uint_ne(blk(m1).site, blk(m2).site);
 	free(a);
 	free(b);
 	free(m1);
@@ -259,14 +265,14 @@ START_TEST(alloc_with_id)
 	uint64_t big = stf__root.next_id + 1000000;
 	void *p = stf__alloc_with(40, s, big);
 	check_block(p, 40);
-	ck_assert_uint_eq(hdr_of(p)->id, big);
-	ck_assert_uint_eq(hdr_of(p)->site, s);
+	ck_assert_uint_eq(blk(p).id, big);
+	ck_assert_uint_eq(blk(p).site, s);
 	/* Fresh IDs never collide with it from now on. */
 	void *q = malloc(1);
-	ck_assert_uint_gt(hdr_of(q)->id, big);
+	ck_assert_uint_gt(blk(q).id, big);
 	stf__alloc_bump_id(big + 5000);
 	void *r = malloc(1);
-	ck_assert_uint_ge(hdr_of(r)->id, big + 5000);
+	ck_assert_uint_ge(blk(r).id, big + 5000);
 	free(p);
 	free(q);
 	free(r);
@@ -288,10 +294,10 @@ START_TEST(aligned_allocations)
 		ck_assert_uint_eq((uintptr_t)r % aligns[i], 0);
 		check_block(r, 7);
 		memset(q, 0xab, 3 * aligns[i]);
-		uint64_t id = hdr_of(q)->id;
+		uint64_t id = blk(q).id;
 		q = realloc(q, 10 * aligns[i]);
 		check_block(q, 10 * aligns[i]);
-		ck_assert_uint_eq(hdr_of(q)->id, id);
+		ck_assert_uint_eq(blk(q).id, id);
 		ck_assert_uint_eq(((unsigned char *)q)[3 * aligns[i] - 1], 0xab);
 		free(p);
 		free(q);
@@ -327,11 +333,11 @@ START_TEST(libc_boundary)
 	ck_assert_ptr_nonnull(f);
 	char *line = malloc(2);
 	size_t cap = 2;
-	uint64_t id = hdr_of(line)->id;
+	uint64_t id = blk(line).id;
 	ck_assert_int_eq(getline(&line, &cap, f), 6);
 	ck_assert_str_eq(line, "alpha\n");
 	check_block(line, cap);  /* grown by libc through our realloc */
-	ck_assert_uint_eq(hdr_of(line)->id, id);
+	ck_assert_uint_eq(blk(line).id, id);
 	char *l2 = NULL;
 	size_t c2 = 0;
 	ck_assert_int_eq(getline(&l2, &c2, f), 17);
@@ -395,6 +401,20 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* stf__objects_each: count the heap blocks whose IDs are listed. */
+struct count_ctx { const uint64_t *ids; size_t n, live; };
+
+static int count_listed(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+{
+	struct count_ctx *c = ctx;
+	struct stf_block_info b;
+	(void)size;
+	if (kind == STF_SLOT_HEAP && stf__heap_block((void *)(uintptr_t)addr, &b) &&
+	    bsearch(&b.id, c->ids, c->n, sizeof c->ids[0], cmp_u64))
+		c->live++;
+	return 0;
+}
+
 START_TEST(threads_mixed)
 {
 	pthread_t t[NTHREADS];
@@ -402,37 +422,29 @@ START_TEST(threads_mixed)
 		pthread_create(&t[i], NULL, alloc_mix, &works[i]);
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
-	/* Every block is described; IDs are unique; the slot table holds
-	 * exactly these blocks at their slots. */
+	/* Every block is described; IDs are unique; the enumeration holds
+	 * exactly these blocks. */
 	static uint64_t ids[NTHREADS * PER_THREAD];
 	size_t n = 0;
 	for (int i = 0; i < NTHREADS; i++)
 		for (int j = 0; j < PER_THREAD; j++) {
 			check_block(works[i].blocks[j], works[i].sizes[j]);
-			ids[n++] = hdr_of(works[i].blocks[j])->id;
+			ids[n++] = blk(works[i].blocks[j]).id;
 		}
 	qsort(ids, n, sizeof ids[0], cmp_u64);
 	for (size_t i = 1; i < n; i++)
 		ck_assert_uint_ne(ids[i - 1], ids[i]);
-	size_t live = 0;
-	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
-		const struct stf_slot *s = slot_of((uint32_t)i);
-		if (STF_SLOT_KIND(s->kind) == STF_SLOT_HEAP && bsearch(&s->id, ids, n, sizeof ids[0], cmp_u64))
-			live++;
-	}
-	ck_assert_uint_eq(live, n);
+	struct count_ctx cc = { ids, n, 0 };
+	stf__objects_each(count_listed, &cc);
+	ck_assert_uint_eq(cc.live, n);
 	/* Freed by other threads than the allocating ones. */
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_create(&t[i], NULL, free_other, &works[(i + 1) % NTHREADS]);
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
-	live = 0;
-	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
-		const struct stf_slot *s = slot_of((uint32_t)i);
-		if (STF_SLOT_KIND(s->kind) == STF_SLOT_HEAP && bsearch(&s->id, ids, n, sizeof ids[0], cmp_u64))
-			live++;
-	}
-	ck_assert_uint_eq(live, 0);
+	cc.live = 0;
+	stf__objects_each(count_listed, &cc);
+	ck_assert_uint_eq(cc.live, 0);
 }
 END_TEST
 
@@ -451,16 +463,16 @@ START_TEST(fork_while_allocating)
 	pthread_create(&t, NULL, alloc_loop, (void *)&stop);
 	for (int round = 0; round < 20; round++) {
 		char *keep = strdup("kept across fork");
-		uint64_t id = hdr_of(keep)->id;
+		uint64_t id = blk(keep).id;
 		pid_t pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
 			/* The child sees the parent's blocks and allocates. */
-			int ok = hdr_of(keep)->id == id && !strcmp(keep, "kept across fork");
+			int ok = blk(keep).id == id && !strcmp(keep, "kept across fork");
 			for (int i = 0; i < 1000; i++)
 				free(malloc((size_t)i + 1));
 			char *c = malloc(10);
-			ok = ok && hdr_of(c)->magic == STF_BLOCK_MAGIC;
+			ok = ok && live_at((uintptr_t)c);
 			free(keep);
 			_exit(ok ? 0 : 1);
 		}
@@ -486,19 +498,19 @@ static void *short_lived(void *arg)
 	return NULL;
 }
 
-START_TEST(thread_exit_returns_slots)
+START_TEST(thread_exit_returns_spans)
 {
-	/* Threads that exit give their cached slots and blocks back: many
-	 * short-lived threads do not make the slot table grow. */
+	/* Threads that exit give their spans back (or to the next thread):
+	 * many short-lived threads do not make the heap grow. */
 	pthread_t t;
 	pthread_create(&t, NULL, short_lived, NULL);
 	pthread_join(t, NULL);
-	uint64_t high = stf__root.slot_high;
+	uint64_t high = stf__root.heap_units;
 	for (int i = 0; i < 200; i++) {
 		pthread_create(&t, NULL, short_lived, NULL);
 		pthread_join(t, NULL);
 	}
-	ck_assert_uint_le(stf__root.slot_high, high + 300);
+	ck_assert_uint_le(stf__root.heap_units, high + 8);
 }
 END_TEST
 
@@ -532,9 +544,7 @@ START_TEST(cached_blocks_fit)
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		for (size_t d = 0; d < 600; d += 37) {
 			size_t small = sizes[i] > d ? sizes[i] - d : 0;
-			char *a = malloc(small);
-			uint32_t slot = hdr_of(a)->slot;
-			free(a);
+			free(malloc(small));
 			char *b = malloc(sizes[i]);
 			memset(b, 0x5a, sizes[i]);
 			check_block(b, sizes[i]);
@@ -545,17 +555,14 @@ START_TEST(cached_blocks_fit)
 			ck_assert_uint_eq(nonzero, 0);
 			free(b);
 			free(z);
-			(void)slot;
 		}
-	/* The same block comes back with its slot, as a new object. */
+	/* The same block comes back as a new object. */
 	char *a = malloc(100);
-	uint32_t slot = hdr_of(a)->slot;
-	uint64_t id = hdr_of(a)->id;
+	uint64_t id = blk(a).id;
 	free(a);
 	char *b = malloc(110);  /* the same 16-byte class */
 	ck_assert_ptr_eq(a, b);
-	ck_assert_uint_eq(hdr_of(b)->slot, slot);
-	ck_assert_uint_ne(hdr_of(b)->id, id);
+	ck_assert_uint_ne(blk(b).id, id);
 	check_block(b, 110);
 	free(b);
 }
@@ -667,7 +674,7 @@ START_TEST(lookup_heap)
 	ck_assert_ptr_eq(info.base, p);
 	ck_assert_uint_eq(info.size, 100);
 	ck_assert_uint_eq(info.offset, 99);
-	ck_assert_uint_eq(info.dyn_id, hdr_of(p)->id);
+	ck_assert_uint_eq(info.dyn_id, blk(p).id);
 	ck_assert_msg(strstr(info.id, "test-alloc+0x") == info.id, "id %s", info.id);
 	ck_assert_ptr_null(info.type);  /* not instrumented */
 	int local;
@@ -729,8 +736,8 @@ END_TEST
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "first-id")) {
-		void *p = malloc(1);
-		printf("%llu\n", (unsigned long long)hdr_of(p)->id);
+		void *p = calloc(1, 1);  /* initialized: blk() reads through a const pointer */
+		printf("%llu\n", (unsigned long long)blk(p).id);
 		return 0;
 	}
 	Suite *s = suite_create("alloc");
@@ -748,7 +755,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, libc_boundary);
 	tcase_add_test(tc, threads_mixed);
 	tcase_add_test(tc, fork_while_allocating);
-	tcase_add_test(tc, thread_exit_returns_slots);
+	tcase_add_test(tc, thread_exit_returns_spans);
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);

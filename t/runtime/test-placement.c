@@ -8,6 +8,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <malloc.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -25,29 +26,31 @@
 
 #define PG 4096ul
 
-static const struct stf_block_hdr *hdr_of(const void *p)
+/* What the allocator knows of the live block at p (all zero if none). */
+static struct stf_block_info blk(const void *p)
 {
-	uintptr_t u = (uintptr_t)p;
-	__asm__("" : "+r"(u));
-	return (const struct stf_block_hdr *)(u - sizeof(struct stf_block_hdr));
+	struct stf_block_info b = { 0 };
+	stf__heap_block(p, &b);
+	return b;
 }
 
-static const struct stf_slot *slot_of(uint32_t i)
+struct site_count { uint32_t site; unsigned n; };
+
+static int count_site(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
 {
-	const uint64_t *chunks = (const uint64_t *)(uintptr_t)stf__root.slot_chunks;
-	return (const struct stf_slot *)(uintptr_t)chunks[i / STF_SLOTS_PER_CHUNK] +
-	       i % STF_SLOTS_PER_CHUNK;
+	struct site_count *c = ctx;
+	struct stf_block_info b = blk((void *)(uintptr_t)addr);
+	(void)size;
+	c->n += kind == STF_SLOT_HEAP && b.start == addr && b.site == c->site;
+	return 0;
 }
 
-/* Live heap blocks of a site, as the slot table says. */
+/* Live heap blocks of a site, as the allocator enumerates them. */
 static unsigned live_of_site(uint32_t site)
 {
-	unsigned n = 0;
-	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
-		const struct stf_slot *s = slot_of((uint32_t)i);
-		n += STF_SLOT_KIND(s->kind) == STF_SLOT_HEAP && s->addr && s->site == site;
-	}
-	return n;
+	struct site_count c = { site, 0 };
+	stf__objects_each(count_site, &c);
+	return c.n;
 }
 
 static bool is_mapped(uintptr_t a);
@@ -84,36 +87,33 @@ START_TEST(place_and_refuse)
 	uintptr_t a = base + PG + 48;
 	char *p = stf__alloc_at(a, 100, site, id);
 	ck_assert_ptr_eq(p, (void *)a);
-	ck_assert_uint_eq(hdr_of(p)->magic, STF_BLOCK_MAGIC);
-	ck_assert_uint_eq(hdr_of(p)->id, id);
-	ck_assert_uint_eq(hdr_of(p)->site, site);
-	const struct stf_slot *s = slot_of(hdr_of(p)->slot);
-	ck_assert_uint_eq(s->addr, a);
-	ck_assert_uint_eq(s->size, 100);
-	ck_assert_uint_eq(s->id, id);
-	ck_assert_uint_eq(STF_SLOT_KIND(s->kind), STF_SLOT_HEAP);
+	struct stf_block_info info = blk(p);
+	ck_assert_uint_eq(info.start, a);
+	ck_assert_uint_eq(info.size, 100);
+	ck_assert_uint_eq(info.id, id);
+	ck_assert_uint_eq(info.site, site);
 	ck_assert_uint_eq(malloc_usable_size(p), 100);
 	memset(p, 0xab, 100);
 	/* Fresh IDs stay above a placed block's. */
 	void *q = malloc(1);
-	ck_assert_uint_gt(hdr_of(q)->id, id);
+	ck_assert_uint_gt(blk(q).id, id);
 	free(q);
-	/* A neighbour right after p's last granule and its own header. */
-	char *n = stf__alloc_at(a + 112 + 32, 10, site, 0);
-	ck_assert_ptr_eq(n, (void *)(a + 144));
+	/* A neighbour right after p's last granule (no header in between). */
+	char *n = stf__alloc_at(a + 112, 10, site, 0);
+	ck_assert_ptr_eq(n, (void *)(a + 112));
 	ck_assert_uint_eq(live_of_site(site), 2);
 
-	/* Taken: p, its header, n's header, n; nothing changes. */
-	uintptr_t taken[] = { a, a + 16, a - 16, a - 32, a + 96, a + 112, a + 128, a + 160 };
+	/* Taken: p, n; nothing changes. */
+	uintptr_t taken[] = { a, a + 16, a + 96, a + 112 };
 	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++)
 		refused(taken[i], 8, EEXIST);
-	refused(a - 64, 40, EEXIST);    /* its end runs into p's header */
+	refused(a - 64, 72, EEXIST);    /* its end runs into p */
 	refused(base, 2 * PG, EEXIST);  /* spans p's page */
 	ck_assert_uint_eq(live_of_site(site), 2);
 	for (int i = 0; i < 100; i++)
 		ck_assert_uint_eq((unsigned char)p[i], 0xab);
-	/* Memory that is not adopted: a glibc-backed block, the stack, the
-	 * slot table; misaligned or impossible addresses. */
+	/* Memory that is not adopted: a block of the heap region, the
+	 * stack, the slot table; misaligned or impossible addresses. */
 	char *m = malloc(64);
 	refused(((uintptr_t)m + 15) & ~15ul, 16, EEXIST);
 	free(m);
@@ -128,20 +128,20 @@ START_TEST(place_and_refuse)
 
 	/* realloc moves it into an ordinary block, keeping ID and site; the
 	 * address can be placed again. */
-	uint64_t nid = hdr_of(n)->id;
+	uint64_t nid = blk(n).id;
 	strcpy(n, "placed");
 	char *moved = realloc(n, 5000);
 	ck_assert_ptr_nonnull(moved);
 	ck_assert_ptr_ne(moved, n);
 	ck_assert_str_eq(moved, "placed");
-	ck_assert_uint_eq(hdr_of(moved)->id, nid);
-	ck_assert_uint_eq(hdr_of(moved)->site, site);
-	char *again = stf__alloc_at(a + 144, 10, site, 0);
-	ck_assert_ptr_eq(again, (void *)(a + 144));
+	ck_assert_uint_eq(blk(moved).id, nid);
+	ck_assert_uint_eq(blk(moved).site, site);
+	char *again = stf__alloc_at(a + 112, 10, site, 0);
+	ck_assert_ptr_eq(again, (void *)(a + 112));
 	free(again);
 	free(moved);
 
-	/* A block over several pages, its header in the page before. */
+	/* A block over several pages. */
 	uintptr_t b = base + 8 * PG + 16;
 	char *big = stf__alloc_at(b, 3 * PG, site, 0);
 	ck_assert_ptr_eq(big, (void *)b);
@@ -171,7 +171,7 @@ static void *place_many(void *arg)
 {
 	uintptr_t k = (uintptr_t)arg;
 	for (int round = 0; round < 2000; round++) {
-		/* Thread k owns granules 4k .. 4k+3 of the page: header + 32 bytes. */
+		/* Thread k owns granules 4k + 2, 4k + 3 of the page: 32 bytes. */
 		char *p = stf__alloc_at(shared_page + (4 * k + 2) * 16, 32, 0, 0);
 		if (!p)
 			return (void *)1;
@@ -318,6 +318,7 @@ static int avoid_child(void)
 		puts("unused reservation kept or used one given back");
 		return 1;
 	}
+	__asm__("" : "+r"(p));  /* gcc knows p's value: not one malloc returned */
 	free(p);
 	/* Back to a reservation (not unmapped: nothing else may go there). */
 	if (msync((void *)(AVOID_START + 0x5000), PG, MS_ASYNC) != 0) {

@@ -5,7 +5,9 @@
 # errors fatal).  By default valgrind replaces every global definition of
 # malloc, libstf's included, which would bypass libstf;
 # --soname-synonyms=somalloc=nouserintercepts limits the replacement to
-# libc, so memcheck checks the glibc blocks libstf builds on.
+# libc (libstf's own buffers).  Then the allocator's stress test with no
+# replacement at all (somalloc=NONE): libstf's allocator runs, and
+# memcheck checks every access it makes (its tables, spans, metadata).
 command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind not installed"; exit 77; }
 set -e
 ./runtime-prog > valgrind-native.out
@@ -13,3 +15,6 @@ valgrind -q --error-exitcode=99 --soname-synonyms=somalloc=nouserintercepts \
 	./runtime-prog > valgrind-memcheck.out
 diff -u valgrind-native.out valgrind-memcheck.out
 grep -q '^blocks allocated by this program: 1200$' valgrind-native.out
+valgrind -q --error-exitcode=99 --soname-synonyms=somalloc=NONE \
+	./test-stress 2000 > valgrind-stress.out
+grep -q ' 0 failures$' valgrind-stress.out

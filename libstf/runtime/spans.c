@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * spans.c - the span allocator under the malloc family (spans.h).
+ *
+ * The region is reserved once (heap half, then a metadata half of the
+ * same size: unit u's objects' metadata is at the same offset in the
+ * second half) and made readable and writable as units are carved from
+ * its start.  Free runs of units wait in lists by length (exact up to
+ * RUN_LISTS, one list for longer ones) under span_lock; a run freed with
+ * touched pages stays as it is while the dirty total is small, and is
+ * given back to the kernel (MADV_DONTNEED) beyond that or when it is
+ * long.  Small spans are owned by one thread (struct tcache): the fast
+ * paths in alloc.c pop and push its free list; this file does the slow
+ * paths: taking another span, adopting the spans of exited threads,
+ * fork.
+ *
+ * Everything here runs inside malloc, possibly in the dynamic loader:
+ * raw system calls only.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+
+#include "alloc.h"
+#include "heap.h"
+#include "spans.h"
+
+#define RUN_LISTS   64u        /* exact-length free run lists */
+#define DIRTY_MAX   4096u      /* touched free units kept (256 MiB: glibc
+                                  keeps its free chunks resident too) */
+#define PURGE_UNITS 64u        /* a run this long (4 MiB) is purged when freed */
+#define COMMIT_STEP 64u        /* units made accessible at a time (4 MiB) */
+
+const uint32_t stf__class_size[NCLASSES] = {
+	16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
+	320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
+	2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192, 10240, 12288, 14336, 16384,
+};
+
+uintptr_t stf__heap_lo, stf__heap_bytes;
+struct span_st *stf__span_st;
+struct stf_span *stf__spans;
+
+static pthread_mutex_t span_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *meta_lo;             /* the metadata half */
+static uint32_t max_units;
+static uint32_t committed;        /* units accessible (heap and metadata) */
+static struct span_st *runs[RUN_LISTS + 1]; /* [k]: runs of k units; [0]: longer */
+static struct span_st *orphans[NCLASSES];
+static uint32_t dirty_units;
+
+static inline uint32_t unit_of(const struct span_st *s)
+{
+	return (uint32_t)(s - stf__span_st);
+}
+
+/* The region (heap and metadata halves): 2 * bytes of address space in
+ * a zone of its own, far below where the kernel puts mappings (a past
+ * version's shared mappings must be free in its next version: a region
+ * the kernel placed could cover them).  Slots of the zone are taken in
+ * turn along a lineage: a next version starts after the highest range
+ * of the zone its past version told it to avoid, so a stale pointer of
+ * an earlier version does not come to point into a new block. */
+#define ZONE_START  0x100000000000ULL
+#define ZONE_SLOTS  64u
+
+static void *reserve_region(uint64_t bytes)
+{
+	uint64_t slot = 2 * bytes;
+	uint64_t past = stf__avoided_end_in(ZONE_START, ZONE_START + ZONE_SLOTS * slot);
+	uint32_t first = past ? (uint32_t)((past - ZONE_START + slot - 1) / slot) : 0;
+	for (uint32_t i = 0; i < ZONE_SLOTS; i++) {
+		uint64_t at = ZONE_START + (first + i) % ZONE_SLOTS * slot;
+		void *p = stf__raw_mmap((void *)(uintptr_t)at, slot, PROT_NONE,
+					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+					MAP_FIXED_NOREPLACE, -1, 0);
+		if (p == (void *)(uintptr_t)at)
+			return p;
+		if (p != MAP_FAILED) {  /* a kernel without NOREPLACE: anywhere */
+			stf__raw_munmap(p, slot);
+			break;
+		}
+	}
+	void *p = stf__raw_mmap(NULL, slot, PROT_NONE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int stf__spans_init(void)
+{
+	/* As much address space as the system gives (valgrind, ulimit -v). */
+	for (uint64_t bytes = 64ULL << 30; bytes >= 64ULL << 20; bytes /= 2) {
+		uint64_t units = bytes / UNIT;
+		void *region = reserve_region(bytes);
+		if (!region)
+			continue;
+		void *pub = stf__raw_mmap(NULL, units * sizeof(struct stf_span), PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		void *priv = stf__raw_mmap(NULL, units * sizeof(struct span_st), PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (pub == MAP_FAILED || priv == MAP_FAILED) {
+			stf__raw_munmap(region, 2 * bytes);
+			if (pub != MAP_FAILED)
+				stf__raw_munmap(pub, units * sizeof(struct stf_span));
+			if (priv != MAP_FAILED)
+				stf__raw_munmap(priv, units * sizeof(struct span_st));
+			continue;
+		}
+		stf__spans = pub;
+		stf__span_st = priv;
+		meta_lo = (char *)region + bytes;
+		max_units = (uint32_t)units;
+		stf__root.heap_base = (uintptr_t)region;
+		stf__root.heap_meta = (uintptr_t)meta_lo;
+		stf__root.spans = (uintptr_t)pub;
+		stf__root.heap_units = 0;
+		stf__heap_lo = (uintptr_t)region;
+		atomic_thread_fence(memory_order_release);
+		stf__heap_bytes = bytes;
+		return 0;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Units (under span_lock).                                              */
+
+static void set_run(uint32_t u, uint32_t k, uint8_t dirty)
+{
+	struct span_st *s = &stf__span_st[u];
+	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, k };
+	s->kind = STF_SPAN_FREE;
+	s->dirty = dirty;
+	struct span_st **list = &runs[k <= RUN_LISTS ? k : 0];
+	s->next = *list;
+	*list = s;
+	if (dirty)
+		dirty_units += k;
+}
+
+static void purge(uint32_t u, uint32_t k)
+{
+	madvise((char *)stf__heap_lo + (uint64_t)u * UNIT, (uint64_t)k * UNIT, MADV_DONTNEED);
+	madvise(meta_lo + (uint64_t)u * UNIT, (uint64_t)k * UNIT, MADV_DONTNEED);
+}
+
+/* Units [u, u + k) are free. */
+static void give_units_locked(uint32_t u, uint32_t k)
+{
+	for (uint32_t i = 1; i < k; i++) {
+		stf__spans[u + i].kind = STF_SPAN_FREE;
+		stf__span_st[u + i].kind = STF_SPAN_FREE;
+	}
+	if (k >= PURGE_UNITS || dirty_units + k > DIRTY_MAX) {
+		purge(u, k);
+		set_run(u, k, 0);
+	} else {
+		set_run(u, k, 1);
+	}
+}
+
+/* k free units: their first; *dirty: whether they may hold old bytes.
+ * max_units if none is left. */
+static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
+{
+	struct span_st *s = NULL, **link = NULL;
+	for (uint32_t len = k; len <= RUN_LISTS && !s; len++)
+		if (runs[len]) {
+			link = &runs[len];
+			s = *link;
+		}
+	for (struct span_st **l = &runs[0]; !s && *l; l = &(*l)->next)
+		if (stf__spans[unit_of(*l)].nunits >= k) {
+			link = l;
+			s = *l;
+		}
+	if (s) {
+		uint32_t u = unit_of(s), len = stf__spans[u].nunits;
+		*link = s->next;
+		*dirty = s->dirty;
+		if (s->dirty)
+			dirty_units -= len;
+		if (len > k)
+			set_run(u + k, len - k, s->dirty);
+		return u;
+	}
+	uint32_t u = (uint32_t)stf__root.heap_units;
+	if (k > max_units - u)
+		return max_units;
+	if (u + k > committed) {
+		uint32_t to = u + k + COMMIT_STEP - 1;
+		to = to - to % COMMIT_STEP;
+		if (to > max_units)
+			to = max_units;
+		uint64_t off = (uint64_t)committed * UNIT, len = (uint64_t)(to - committed) * UNIT;
+		if (mprotect((char *)stf__heap_lo + off, len, PROT_READ | PROT_WRITE) ||
+		    mprotect(meta_lo + off, len, PROT_READ | PROT_WRITE))
+			return max_units;
+		committed = to;
+	}
+	stf__root.heap_units = u + k;
+	*dirty = 0;
+	return u;
+}
+
+/* ------------------------------------------------------------------ */
+/* Small spans.                                                           */
+
+static void small_init(struct span_st *s, uint32_t c)
+{
+	uint32_t u = unit_of(s), size = stf__class_size[c];
+	s->free = NULL;
+	atomic_store_explicit(&s->remote, NULL, memory_order_relaxed);
+	s->base = (char *)stf__heap_lo + (uint64_t)u * UNIT;
+	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)u * UNIT);
+	s->used = 0;
+	s->bump = 0;
+	s->cap = (uint32_t)(UNIT / size);
+	s->obj_size = size;
+	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
+	s->cls = (uint16_t)c;
+	s->kind = STF_SPAN_SMALL;
+	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, 1 };
+}
+
+/* Take the frees other threads pushed. */
+static void collect(struct span_st *s)
+{
+	if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
+		return;
+	void *r = atomic_exchange_explicit(&s->remote, NULL, memory_order_acquire);
+	uint32_t n = 1;
+	void **tail = r;
+	while (*tail) {
+		tail = *tail;
+		n++;
+	}
+	*tail = s->free;
+	s->free = r;
+	s->used -= n;
+}
+
+static void list_unlink(struct span_st *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		stf__tc.spans[s->cls] = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+}
+
+static void list_push_front(struct span_st *s)
+{
+	struct span_st **head = &stf__tc.spans[s->cls];
+	s->prev = NULL;
+	s->next = *head;
+	if (*head)
+		(*head)->prev = s;
+	*head = s;
+}
+
+static void release_locked(struct span_st *s)
+{
+	atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+	give_units_locked(unit_of(s), 1);
+}
+
+void stf__span_emptied(struct span_st *s)
+{
+	list_unlink(s);
+	if (!stf__tc.spare) {
+		/* kept empty for the next class this thread needs a span of */
+		stf__spans[unit_of(s)].nobj = 0;
+		s->free = NULL;
+		s->bump = 0;
+		stf__tc.spare = s;
+		return;
+	}
+	pthread_mutex_lock(&span_lock);
+	release_locked(s);
+	pthread_mutex_unlock(&span_lock);
+}
+
+/* A span for class c that is not in the thread's list yet: its spare,
+ * an orphan, or fresh units; owned by the thread, first in its list. */
+static struct span_st *another_span(uint32_t c)
+{
+	struct span_st *s = stf__tc.spare;
+	if (s) {
+		stf__tc.spare = NULL;
+		small_init(s, c);
+	} else {
+		pthread_mutex_lock(&span_lock);
+		s = orphans[c];
+		if (s) {
+			orphans[c] = s->next;
+		} else {
+			uint8_t dirty;
+			uint32_t u = take_units_locked(1, &dirty);
+			if (u < max_units) {
+				s = &stf__span_st[u];
+				small_init(s, c);
+			}
+		}
+		if (s)
+			atomic_store_explicit(&s->owner, &stf__tc, memory_order_release);
+		pthread_mutex_unlock(&span_lock);
+		if (!s)
+			return NULL;
+	}
+	atomic_store_explicit(&s->owner, &stf__tc, memory_order_release);
+	list_push_front(s);
+	return s;
+}
+
+struct span_st *stf__span_refill(uint32_t c)
+{
+	ensure_tables();
+	if (!stf__heap_bytes) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	stf__tc_register();
+	for (;;) {
+		for (struct span_st *s = stf__tc.spans[c]; s; s = s->next) {
+			collect(s);
+			if (s->free || s->bump < s->cap) {
+				if (s->prev) {
+					list_unlink(s);
+					list_push_front(s);
+				}
+				return s;
+			}
+		}
+		/* an adopted orphan may be full: then look again */
+		if (!another_span(c)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+}
+
+/* Under span_lock: s (owned by a thread that is gone or leaving) goes to
+ * the orphans of its class, or back to the free units when empty. */
+static void orphan_locked(struct span_st *s)
+{
+	collect(s);
+	if (!s->used) {
+		release_locked(s);
+		return;
+	}
+	atomic_store_explicit(&s->owner, NULL, memory_order_release);
+	s->prev = NULL;
+	s->next = orphans[s->cls];
+	orphans[s->cls] = s;
+}
+
+void stf__spans_thread_exit(void)
+{
+	pthread_mutex_lock(&span_lock);
+	for (uint32_t c = 0; c < NCLASSES; c++) {
+		struct span_st *s = stf__tc.spans[c], *next;
+		for (; s; s = next) {
+			next = s->next;
+			orphan_locked(s);
+		}
+		stf__tc.spans[c] = NULL;
+	}
+	if (stf__tc.spare)
+		release_locked(stf__tc.spare);
+	stf__tc.spare = NULL;
+	for (uint32_t k = 0; k < LARGE_CACHE; k++)
+		if (stf__tc.large[k]) {
+			give_units_locked(unit_of(stf__tc.large[k]), k + 1);
+			stf__tc.large[k] = NULL;
+		}
+	pthread_mutex_unlock(&span_lock);
+}
+
+void stf__spans_fork_prepare(void)
+{
+	pthread_mutex_lock(&span_lock);
+}
+
+void stf__spans_fork_parent(void)
+{
+	pthread_mutex_unlock(&span_lock);
+}
+
+/* The child has one thread: the spans other threads owned are orphans
+ * (their free lists are intact: no thread was inside malloc, the lock
+ * was held). */
+void stf__spans_fork_child(void)
+{
+	uint32_t high = (uint32_t)stf__root.heap_units;
+	for (uint32_t u = 0; u < high; u++) {
+		struct span_st *s = &stf__span_st[u];
+		struct tcache *o = atomic_load_explicit(&s->owner, memory_order_relaxed);
+		if (s->kind == STF_SPAN_SMALL && o && o != &stf__tc)
+			orphan_locked(s);
+	}
+	pthread_mutex_unlock(&span_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Large objects.                                                         */
+
+void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t id, bool zero)
+{
+	ensure_tables();
+	uint64_t lead = align > UNIT ? align - UNIT : 0;
+	if (!stf__heap_bytes || size > stf__heap_bytes - lead) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* one byte more: the end is never the next span's start (alloc.c) */
+	uint32_t k = (uint32_t)((size + 1 + lead + UNIT - 1) / UNIT);
+	uint8_t dirty;
+	struct span_st *s;
+	if (!lead && k <= LARGE_CACHE && (s = stf__tc.large[k - 1])) {
+		/* the thread's last freed span of this length: no lock */
+		stf__tc.large[k - 1] = NULL;
+		dirty = 1;
+		goto describe;
+	}
+	pthread_mutex_lock(&span_lock);
+	uint32_t u = take_units_locked(k, &dirty);
+	if (u == max_units) {
+		pthread_mutex_unlock(&span_lock);
+		errno = ENOMEM;
+		return NULL;
+	}
+	uintptr_t start = stf__heap_lo + (uint64_t)u * UNIT;
+	uintptr_t obj = align > UNIT ? (start + align - 1) & ~(uintptr_t)(align - 1) : start;
+	/* units before the aligned object's go back (the lead) */
+	uint32_t skip = (uint32_t)((obj - start) / UNIT);
+	uint32_t used = (uint32_t)((obj - start + size + 1 + UNIT - 1) / UNIT) - skip;
+	uint32_t first = u + skip;
+	if (skip)
+		give_units_locked(u, skip);
+	if (k > skip + used)
+		give_units_locked(first + used, k - skip - used);
+	s = &stf__span_st[first];
+	s->kind = STF_SPAN_LARGE;
+	s->base = (char *)(stf__heap_lo + (uint64_t)first * UNIT);
+	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)first * UNIT);
+	s->obj_size = 0;
+	s->cap = used;
+	atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+	stf__spans[first] = (struct stf_span){ STF_SPAN_LARGE, 0, 1, used };
+	for (uint32_t i = 1; i < used; i++) {
+		stf__spans[first + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, i };
+		stf__span_st[first + i].kind = STF_SPAN_CONT;
+		stf__span_st[first + i].cap = i;
+	}
+	pthread_mutex_unlock(&span_lock);
+describe:
+	if (zero && dirty)
+		memset(s->base, 0, size);
+	s->meta[0].id = id ? id : next_id();
+	s->meta[0].site = site_word;
+	large_set_size(s, size);
+	return s->base;
+}
+
+/* Remove the free run starting at unit u from its list. */
+static void unlink_run_locked(uint32_t u)
+{
+	struct span_st *s = &stf__span_st[u];
+	uint32_t len = stf__spans[u].nunits;
+	for (struct span_st **l = &runs[len <= RUN_LISTS ? len : 0]; *l; l = &(*l)->next)
+		if (*l == s) {
+			*l = s->next;
+			if (s->dirty)
+				dirty_units -= len;
+			return;
+		}
+}
+
+bool stf__large_grow(struct span_st *s, size_t size)
+{
+	uint32_t u = unit_of(s), k = s->cap;
+	uint64_t need = (size + 1 + UNIT - 1) / UNIT;
+	bool ok = false;
+	pthread_mutex_lock(&span_lock);
+	uint32_t next = u + k;
+	if (need > k && next < stf__root.heap_units && stf__spans[next].kind == STF_SPAN_FREE &&
+	    stf__spans[next].nunits >= need - k) {
+		uint32_t len = stf__spans[next].nunits, more = (uint32_t)need - k;
+		uint8_t dirty = stf__span_st[next].dirty;
+		unlink_run_locked(next);
+		if (len > more)
+			set_run(next + more, len - more, dirty);
+		for (uint32_t i = k; i < need; i++) {
+			stf__spans[u + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, i };
+			stf__span_st[u + i].kind = STF_SPAN_CONT;
+			stf__span_st[u + i].cap = i;
+		}
+		s->cap = (uint32_t)need;
+		stf__spans[u].nunits = (uint32_t)need;
+		ok = true;
+	}
+	pthread_mutex_unlock(&span_lock);
+	if (ok)
+		large_set_size(s, size);
+	return ok;
+}
+
+void stf__large_free(struct span_st *s)
+{
+	s->meta[0].id = 0;
+	if (s->cap <= LARGE_CACHE && !stf__tc.large[s->cap - 1]) {
+		/* kept for the thread's next block of this length (the
+		 * enumeration skips it: its id is 0) */
+		stf__tc_register();
+		stf__tc.large[s->cap - 1] = s;
+		return;
+	}
+	pthread_mutex_lock(&span_lock);
+	give_units_locked(unit_of(s), s->cap);
+	pthread_mutex_unlock(&span_lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Enumeration.                                                           */
+
+int stf__spans_each(int (*fn)(void *ctx, uint64_t addr, const struct stf_obj_meta *m,
+			      uint64_t size), void *ctx)
+{
+	uint32_t high = (uint32_t)stf__root.heap_units;
+	for (uint32_t u = 0; u < high; u++) {
+		const struct span_st *s = &stf__span_st[u];
+		int r = 0;
+		if (s->kind == STF_SPAN_SMALL) {
+			uint32_t n = stf__spans[u].nobj;
+			for (uint32_t j = 0; j < n && !r; j++)
+				if (s->meta[j].id)
+					r = fn(ctx, (uintptr_t)s->base + (uint64_t)j * s->obj_size,
+					       &s->meta[j], s->meta[j].size);
+		} else if (s->kind == STF_SPAN_LARGE && s->meta[0].id) {
+			r = fn(ctx, (uintptr_t)s->base, &s->meta[0], large_size(s));
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+uint64_t stf__spans_carved(void)
+{
+	uint64_t n = 0;
+	uint32_t high = (uint32_t)stf__root.heap_units;
+	for (uint32_t u = 0; u < high; u++)
+		n += stf__spans[u].kind == STF_SPAN_SMALL ? stf__spans[u].nobj :
+		     stf__spans[u].kind == STF_SPAN_LARGE;
+	return n;
+}
+
+void stf__spans_extent(uint64_t *start, uint64_t *end)
+{
+	*start = stf__heap_lo;
+	*end = stf__heap_lo + stf__root.heap_units * UNIT;
+}
