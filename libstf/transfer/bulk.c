@@ -10,12 +10,18 @@
  * to rewrite).  Transparent huge pages cut that by 10-50x (one fault per
  * 2 MiB), so the arrays are 2 MiB-aligned mappings advised MADV_HUGEPAGE
  * and populated in one system call.  Growing moves the pages (mremap)
- * instead of copying them.  Small arrays stay on libstf's raw allocator.
+ * instead of copying them.  Freed mappings are kept for the next arrays
+ * of the same process (the backward transfer's catalog takes the forward
+ * transfer's pages, already touched) until stf__bulk_trim at the end of
+ * the process's last transfer.  Small arrays stay on libstf's raw
+ * allocator.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "remote.h"
@@ -44,18 +50,51 @@ static size_t huge_round(size_t n)
 	return (n + HUGE - 1) & ~(HUGE - 1);
 }
 
+/* Mappings freed since the last trim, for reuse (the transfer runs on
+ * one thread of the process). */
+#define CACHE_MAX 32
+static struct {
+	void *at;
+	size_t n;
+} cache[CACHE_MAX];
+static size_t ncache;
+
+/* The smallest kept mapping of at least n bytes, NULL if none. */
+static void *cache_take(size_t n, size_t *got)
+{
+	size_t best = ncache;
+	for (size_t k = 0; k < ncache; k++)
+		if (cache[k].n >= n && (best == ncache || cache[k].n < cache[best].n))
+			best = k;
+	if (best == ncache)
+		return NULL;
+	void *p = cache[best].at;
+	*got = cache[best].n;
+	cache[best] = cache[--ncache];
+	return p;
+}
+
+void stf__bulk_trim(void)
+{
+	while (ncache) {
+		ncache--;
+		stf__raw_munmap(cache[ncache].at, cache[ncache].n);
+	}
+}
+
 /* A fresh mapping of n bytes (a multiple of HUGE) at a HUGE boundary,
  * advised to use huge pages; MAP_FAILED if none. */
 static void *map_aligned(size_t n)
 {
-	uint8_t *p = mmap(NULL, n + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
-	if (p == MAP_FAILED)
-		return p;
+	/* raw: libstf's mmap would track the mapping as program state */
+	uint8_t *p = stf__raw_mmap(NULL, n + HUGE, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED || !p)
+		return MAP_FAILED;
 	uint8_t *a = (uint8_t *)(((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
 	if (a > p)
-		munmap(p, (size_t)(a - p));
-	munmap(a + n, (size_t)(p + n + HUGE - (a + n)));
+		stf__raw_munmap(p, (size_t)(a - p));
+	stf__raw_munmap(a + n, (size_t)(p + n + HUGE - (a + n)));
 	/* only hints: without them the pages fault one by one */
 	(void)madvise(a, n, MADV_HUGEPAGE);
 	return a;
@@ -77,10 +116,16 @@ void *stf__bulk_alloc(size_t size)
 		return h + 1;
 	}
 	need = huge_round(need);
-	h = map_aligned(need);
-	if (h == MAP_FAILED)
-		return NULL;
-	(void)madvise(h, page_round4k(size + sizeof(*h)), MADV_POPULATE_WRITE);
+	size_t got;
+	h = cache_take(need, &got);
+	if (h) {
+		need = got;
+	} else {
+		h = map_aligned(need);
+		if (h == MAP_FAILED)
+			return NULL;
+		(void)madvise(h, page_round4k(size + sizeof(*h)), MADV_POPULATE_WRITE);
+	}
 	h->mapped = need;
 	h->size = size;
 	return h + 1;
@@ -116,12 +161,22 @@ void *stf__bulk_realloc(void *p, size_t size)
 		return p;
 	}
 	need = huge_round(need);
+	size_t got;
+	n = cache_take(need, &got);
+	if (n) {
+		/* pages touched already: copying is cheaper than fresh ones */
+		memcpy(n + 1, p, h->size);
+		n->mapped = got;
+		n->size = size;
+		stf__bulk_free(p);
+		return n + 1;
+	}
 	n = map_aligned(need);
 	if (n == MAP_FAILED)
 		return NULL;
 	/* the old pages move to the start of the new mapping, uncopied */
-	if (mremap(h, old, old, MREMAP_MAYMOVE | MREMAP_FIXED, n) == MAP_FAILED) {
-		munmap(n, need);
+	if (syscall(SYS_mremap, h, old, old, MREMAP_MAYMOVE | MREMAP_FIXED, n) == -1) {
+		stf__raw_munmap(n, need);
 		return NULL;
 	}
 	(void)madvise((uint8_t *)n + old, page_round4k(size + sizeof(*n)) - old,
@@ -138,8 +193,13 @@ void stf__bulk_free(void *p)
 	if (!p)
 		return;
 	h = (struct bulk_hdr *)p - 1;
-	if (h->mapped)
-		munmap(h, h->mapped);
-	else
+	if (!h->mapped) {
 		stf__raw_free(h);
+	} else if (ncache < CACHE_MAX) {
+		cache[ncache].at = h;
+		cache[ncache].n = h->mapped;
+		ncache++;
+	} else {
+		stf__raw_munmap(h, h->mapped);
+	}
 }

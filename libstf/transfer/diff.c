@@ -733,6 +733,7 @@ out:
 	stf__peer_close(&p);
 	stf__peer_close(&r);
 	stf__peer_forget_files();
+	stf__bulk_trim();
 	stf__profile_mark("diff: the rest, clean up");
 	return rc;
 }

@@ -296,6 +296,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			n++;
 		}
 	}
+	stf__profile_mark("pair: requests");
 	addrs = stf__bulk_alloc((n + 1) * sizeof(*addrs));
 	if (!addrs) {
 		stf__xfail(x, "out of memory");
@@ -345,6 +346,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 	} else if (remote_alloc(x, req, n, addrs) < 0) {
 		goto out;
 	}
+	stf__profile_mark("pair: allocations");
 	for (size_t k = 0; k < n; k++) {
 		if (req[k].src == (size_t)-1) {
 			fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n",
@@ -381,6 +383,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		x->rep->dynamic_objects++;
 	}
 	rc = 0;
+	stf__profile_mark("pair: destinations");
 out:
 	stf__bulk_free(req);
 	stf__bulk_free(addrs);
@@ -563,7 +566,11 @@ int stf__schedule(struct stf_xfer *x)
 		else
 			x->rep->static_objects++;
 	}
-	if (stf__plan_untyped(x) < 0 || stf__plan_subs(x) < 0 || schedule_dynamic(x) < 0)
+	stf__profile_mark("pair: statics");
+	if (stf__plan_untyped(x) < 0 || stf__plan_subs(x) < 0)
+		return -1;
+	stf__profile_mark("pair: untyped plan");
+	if (schedule_dynamic(x) < 0)
 		return -1;
 	return stf__place_subs(x);
 }

@@ -357,6 +357,9 @@ double stf__now(void);
 void *stf__bulk_alloc(size_t size);
 void *stf__bulk_realloc(void *p, size_t size);
 void stf__bulk_free(void *p);
+/* Give back the mappings stf__bulk_free kept for reuse: at the end of the
+ * process's last transfer (F after backward, R after diff). */
+void stf__bulk_trim(void);
 /* STF_XFER_PROFILE=1 in the environment: each call prints to stderr the
  * wall and CPU time since the previous one of this thread, labelled with
  * what (the phases' steps, to find what a transfer's time goes to). */
