@@ -4,8 +4,8 @@
  * function (stf__sub_object): is what it returned a whole heap block?  A
  * size-prefixing wrapper returns a pointer inside its block; the bytes
  * before it are the wrapper's own (a size header and whatever the memory
- * held before, such as the header of a block freed earlier at that
- * place).  The probe must answer "no", never die.
+ * held before, such as pointers and sizes of a block freed earlier at
+ * that place).  The probe must answer "no", never die.
  */
 #include <check.h>
 #include <stdint.h>
@@ -13,18 +13,17 @@
 #include <string.h>
 
 #include "stf.h"
-#include "root.h"
 #include "subobjects.h"
 
 START_TEST(inside_block_after_freed_header)
 {
-	/* zmalloc's block: a 16-byte header (the size and 8 bytes it leaves
-	 * as they were), then the object; those 8 bytes hold what a freed
-	 * block's header had there */
-	struct stf_block_hdr stale = { .size = 32, .magic = STF_BLOCK_FREED };
-	char *block = malloc(sizeof(stale) + 32);
+	/* zmalloc's block: a 32-byte prefix (the size and bytes it leaves
+	 * as they were: a freed block's size, a pointer to the block itself,
+	 * all ones), then the object */
+	char *block = malloc(32 + 32);
 	ck_assert_ptr_nonnull(block);
-	memcpy(block, &stale, sizeof(stale));
+	uint64_t stale[4] = { 32, (uintptr_t)block, UINT64_MAX, 48 };
+	memcpy(block, stale, sizeof(stale));
 	char *obj = block + sizeof(stale);
 	static const uint32_t cell = 1;
 	stf__sub_object(obj, 32, &cell);
