@@ -4,11 +4,10 @@
  * loading, error messages and the read callbacks.  Validation is in
  * validate.c, the name index, queries and C spelling in names.c.
  *
- * Loading is three bulk reads' worth of work: the stf_units section in one
- * read, every blob into one shared buffer, then validation and a name index.
- * Validation is complete (tables, indexes, strings, and acyclicity of the
- * type graph) so that every consumer may walk the metadata without bounds
- * checks and without guarding against infinite recursion.
+ * Loading reads the stf_units section in one read and every blob in one
+ * more each (inflating its deflated part, blob.c), resolves the units'
+ * relative addresses, validates every unit, computes the types' hashes
+ * (hash.c) and builds a name index.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -9,7 +9,7 @@
  * the same declarations (corpus/types.h is compiled into this test too),
  * against the binaries' own bytes, and against what libstf attributes
  * allocations to at run time.  This file: update-point frames, several
- * units, command line and diagnostics, the suite; the types are in
+ * units, command line and diagnostics, the metadata's layout, the suite; the types are in
  * test-types.c, objects and sites in test-objects.c, shared helpers in
  * helpers.c.
  */
@@ -340,6 +340,57 @@ START_TEST(other_build_modes)
 }
 END_TEST
 
+/* The unit headers are read-only and need no relocation (the linker
+ * resolves every address in them); what a running program does not read
+ * is deflated, and -fplugin-arg-stf-deflate=0 stores it whole. */
+START_TEST(metadata_layout)
+{
+	const char *bin = build("objects", _i);
+	char *out, flags[16] = "";
+	unsigned long long addr = 0, size = 0;
+
+	ck_assert_int_eq(run(&out, "readelf -SW %s", bin), 0);
+	const char *sec = strstr(out, " stf_units ");
+	ck_assert_msg(sec, "no stf_units section:\n%s", out);
+	ck_assert_int_eq(sscanf(sec, " stf_units %*s %llx %*x %llx %*x %15s", &addr, &size, flags), 3);
+	ck_assert_msg(!strchr(flags, 'W'), "stf_units is writable (flags %s)", flags);
+	free(out);
+	ck_assert_int_eq(run(&out, "readelf -rW %s", bin), 0);
+	for (char *save, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long at;
+		if (sscanf(line, "%llx", &at) == 1)
+			ck_assert_msg(at < addr || at >= addr + size,
+				      "relocation in stf_units: %s", line);
+	}
+	free(out);
+
+	struct elfmeta *em = open_meta(bin);
+	const struct stf_meta *m = elfmeta_meta(em);
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *u = &m->units[k];
+		ck_assert_uint_lt(u->blob->stored, u->blob->size);
+		ck_assert_uint_lt(u->unit->blob_size, u->blob->size);
+	}
+	elfmeta_close(em);
+
+	if (_i)
+		return;  /* the same whole, once */
+	mkdir(BUILD_DIR, 0755);
+	ck_assert_msg(run(&out, "%s %s -fplugin-arg-stf-deflate=0 %s %s %s -o "
+			  BUILD_DIR "/objects-whole", TEST_CC, plugin_flags(), variants[0].flags,
+			  sources("objects"), libs("objects")) == 0, "%s", out);
+	free(out);
+	em = open_meta(BUILD_DIR "/objects-whole");
+	m = elfmeta_meta(em);
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *u = &m->units[k];
+		ck_assert_uint_eq(u->blob->stored, u->blob->size);
+		ck_assert_uint_eq(u->unit->blob_size, u->blob->size);
+	}
+	elfmeta_close(em);
+}
+END_TEST
+
 /* Every object and type agrees with DWARF. */
 START_TEST(stf_meta_verify)
 {
@@ -378,6 +429,7 @@ static Suite *plugin_suite(void)
 	plugin_add_case(s, "multi", multi_units, 1);
 	plugin_add_case(s, "opaque", opaque_types, 1);
 	plugin_add_case(s, "verify", stf_meta_verify, 1);
+	plugin_add_case(s, "layout", metadata_layout, 1);
 	plugin_add_case(s, "separate_steps", separate_steps, 0);
 	plugin_add_case(s, "unknown_argument", unknown_argument_rejected, 0);
 	plugin_add_case(s, "disable", disable_keeps_attributes, 0);
