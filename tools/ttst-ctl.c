@@ -314,6 +314,10 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	if (F("nowhere"))
 		printf(", kept %llu value%s that point nowhere", F("nowhere"),
 		       F("nowhere") == 1 ? "" : "s");
+	/* untyped words that followed the member they point to */
+	if (F("member_moved"))
+		printf(", %llu untyped word%s following a moved member", F("member_moved"),
+		       F("member_moved") == 1 ? "" : "s");
 	if (F("new_values"))
 		printf(", %llu new value%s from the new version", F("new_values"),
 		       F("new_values") == 1 ? "" : "s");

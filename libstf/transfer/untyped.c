@@ -636,10 +636,15 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 			return 0;
 		}
 		if (pr->pinned) {
+			/* The object keeps its address; a word pointing to one of
+			 * its members follows that member to its new offset.  A
+			 * pointer (stale ones too) stays right; only an integer
+			 * that equals that very address by chance would change:
+			 * counted, and --strict refuses it. */
 			uint64_t nv;
 			if (stf__reloc(x, v, &nv, NULL) < 0)
 				return -1;
-			if (nv != v) {
+			if (nv != v && x->strict) {
 				char path[512], wrapper[160] = "";
 				uint32_t lt;
 				if (holder)
@@ -649,12 +654,15 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 					       sizeof(path), &lt);
 				stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer to %s, which is kept "
 				      "at its address for it (pinned) but whose member moves to offset "
-				      "%" PRIu64 " in the new version; keep that member where it is, "
-				      "or give the block holding the pointer a type: annotate its "
-				      "allocator%s with STF_ALLOCATOR", where, v, path, nv - t->addr,
-				      wrapper);
+				      "%" PRIu64 " in the new version (--strict: the word would follow "
+				      "it); keep that member where it is, or give the block holding "
+				      "the pointer a type: annotate its allocator%s with STF_ALLOCATOR",
+				      where, v, path, nv - t->addr, wrapper);
 				return -1;
 			}
+			if (nv != v)
+				x->rep->member_moved++;
+			*out = nv;
 			return 0;
 		}
 		if (pr->dst < 0) {

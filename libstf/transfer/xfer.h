@@ -40,6 +40,9 @@ struct stf_xfer_report {
 	uint64_t nowhere;          /* pointer-typed values pointing nowhere (no
 	                              object, no library: integers, pointers to
 	                              freed blocks, garbage): kept as they are */
+	uint64_t member_moved;     /* words of untyped memory pointing to a
+	                              member of a pinned object that the new
+	                              version moves: they follow the member */
 	uint64_t new_values;       /* members, elements and objects only the
 	                              destination has, left with its own value
 	                              (static initializer, startup) */
