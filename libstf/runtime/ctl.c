@@ -41,6 +41,7 @@
 #include "fds.h"
 #include "respawn.h"
 #include "signals.h"
+#include "spans.h"
 #include "launch.h"
 #include "pids.h"
 #include "tree.h"
@@ -434,9 +435,13 @@ static void cmd_quiesce(void)
 	/* for ttstd: the pause begins when the last thread parked (until
 	 * then a thread still served); the time limits of the transaction
 	 * grow with the state (tracked objects, slots ever used: an upper
-	 * bound known at once) */
+	 * bound known at once; and the heap's bytes, for few large blocks
+	 * whose untyped words are classified one by one) */
+	uint64_t heap_start, heap_end;
+	stf__spans_extent(&heap_start, &heap_end);
 	ttst_msg_addf(&out, "parked_at", "%.6f", stf__quiesce_parked_at());
 	ttst_msg_addf(&out, "objects", "%llu", (unsigned long long)stf__objects_bound());
+	ttst_msg_addf(&out, "heap_bytes", "%llu", (unsigned long long)(heap_end - heap_start));
 	reply_send();
 }
 

@@ -266,15 +266,15 @@ bool stf__thread_gone(pid_t tid)
 	return is_zombie(tid);
 }
 
-/* Count the threads but self, libstf's and the exited ones (q_lock held);
- * -1 if /proc/self/task cannot be read. */
-static int count_others_locked(pid_t self)
+/* Call visit(tid, ctx) for every thread of this process but self, as
+ * /proc/self/task lists them; -1 if it cannot be read.  Raw getdents:
+ * no allocation while threads are being parked. */
+static int each_other_thread(pid_t self, void (*visit)(pid_t tid, void *ctx), void *ctx)
 {
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	char buf[4096];
-	int count = 0;
 	for (;;) {
 		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
 		if (n <= 0)
@@ -285,18 +285,51 @@ static int count_others_locked(pid_t self)
 			if (d->d_name[0] < '0' || d->d_name[0] > '9')
 				continue;
 			pid_t tid = (pid_t)atoi(d->d_name);
-			if (tid != self && !is_excluded_locked(tid) && !is_zombie(tid))
-				count++;
+			if (tid != self)
+				visit(tid, ctx);
 		}
 	}
 	close(fd);
-	return count;
+	return 0;
+}
+
+static void count_other(pid_t tid, void *count)
+{
+	if (!is_excluded_locked(tid) && !is_zombie(tid))
+		++*(int *)count;
 }
 
 bool stf__startup_others_idle_locked(pid_t self, unsigned waiting)
 {
-	int others = count_others_locked(self);
-	return others >= 0 && (unsigned)others <= stf__startup_early + waiting;
+	/* the threads but self, libstf's and the exited ones */
+	int others = 0;
+	return each_other_thread(self, count_other, &others) == 0 &&
+	       (unsigned)others <= stf__startup_early + waiting;
+}
+
+struct sweep {
+	pid_t pid;
+	bool kick, record;
+	int missing;  /* threads still to park */
+	int stuck;    /* of them, in a futex wait nothing of ours can end */
+};
+
+static void sweep_thread(pid_t tid, void *arg)
+{
+	struct sweep *sw = arg;
+	if (is_excluded_locked(tid) || is_parked_locked(tid))
+		return;
+	long nr = -1;
+	int ev = in_event_call_nr(tid, &nr);
+	if (ev < 0 && is_zombie(tid))
+		return;
+	sw->missing++;
+	if (sw->record)
+		note_straggler(tid, ev, nr);
+	if (sw->kick && ev > 0 && stf__thread_loops(tid))
+		syscall(SYS_tgkill, sw->pid, tid, kick_signal());
+	else if (sw->kick && !stf__wait_wake(tid) && nr == SYS_futex)
+		sw->stuck++;
 }
 
 /* One pass over the threads (stf__q_lock held): kick the blocked ones.
@@ -306,39 +339,11 @@ bool stf__startup_others_idle_locked(pid_t self, unsigned waiting)
  * code). */
 static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record, int *stuck)
 {
-	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	struct sweep sw = { .pid = pid, .kick = kick, .record = record };
+	if (each_other_thread(self, sweep_thread, &sw) < 0)
 		return -1;
-	char buf[4096];
-	int missing = 0;
-	*stuck = 0;
-	for (;;) {
-		long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			pid_t tid = (pid_t)atoi(d->d_name);
-			if (tid == self || is_excluded_locked(tid) || is_parked_locked(tid))
-				continue;
-			long nr = -1;
-			int ev = in_event_call_nr(tid, &nr);
-			if (ev < 0 && is_zombie(tid))
-				continue;
-			missing++;
-			if (record)
-				note_straggler(tid, ev, nr);
-			if (kick && ev > 0 && stf__thread_loops(tid))
-				syscall(SYS_tgkill, pid, tid, kick_signal());
-			else if (kick && !stf__wait_wake(tid) && nr == SYS_futex)
-				++*stuck;
-		}
-	}
-	close(fd);
-	return missing;
+	*stuck = sw.stuck;
+	return sw.missing;
 }
 
 static uint64_t now_ms(void)
