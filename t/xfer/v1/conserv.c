@@ -4,8 +4,8 @@
  * same library), an integer that points nowhere (kept), a function of the
  * program (by function ID), pointers to typed heap objects (kept: their
  * targets are pinned at their address).  argv[1] "member" points to a
- * member that version 2 moves: the word follows it (rolls back under
- * --strict). */
+ * member that version 2 moves to the object's start, where the way back
+ * reads it as the whole object: the round trip rolls back. */
 #include "xt.h"
 
 struct keep {
