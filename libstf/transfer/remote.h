@@ -311,6 +311,10 @@ struct stf_leaf {
 	uint16_t bit_size;
 	uint32_t type;    /* PTR: pointee type; others: leaf type (STF_NONE if merged) */
 	const struct stf_meta_unit *unit;
+	/* a `void *` member of a struct (PTR): that struct's type and 1 + the
+	 * member's record in unit, for the types its value is used as
+	 * (stf_use_rec); 0 for other leaves */
+	uint32_t owner, member;
 };
 
 struct stf_layout {

@@ -308,12 +308,12 @@ START_TEST(test_bad_unit_version)
 	init_sample(&B);
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 7;
-	expect_error(&B, "unit 0: format version 7, this reader supports 2: rebuild with the "
+	expect_error(&B, "unit 0: format version 7, this reader supports 3: rebuild with the "
 		     "matching stf.so");
 	/* a binary of the previous format (version 1) */
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 1;
-	expect_error(&B, "unit 0: format version 1, this reader supports 2");
+	expect_error(&B, "unit 0: format version 1, this reader supports 3");
 }
 END_TEST
 
@@ -357,7 +357,7 @@ START_TEST(test_bad_blob_header)
 	expect_error(&B, "unit 0: bad blob magic 0x12345678");
 	assemble(&B);
 	B.hdr->version = 1;
-	expect_error(&B, "unit 0: blob format version 1, this reader supports 2");
+	expect_error(&B, "unit 0: blob format version 1, this reader supports 3");
 	assemble(&B);
 	B.hdr->size += 8;
 	expect_error(&B, "disagrees with");
