@@ -403,6 +403,18 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			}
 			fprintf(f, "]}");
 		}
+		fprintf(f, "],\n\"uses\":[");
+		for (uint32_t i = 0; i < u->nuses; i++) {
+			const struct stf_use_rec *r = &u->uses[i];
+
+			fprintf(f, "%s\n{", i ? "," : "");
+			json_type_ref(f, u, "type", r->type);
+			fprintf(f, ",\"member\":");
+			json_string(f, stf_meta_str(u, r->member));
+			fputc(',', f);
+			json_type_ref(f, u, "used", r->used);
+			fputc('}', f);
+		}
 		fprintf(f, "]}");
 	}
 	fprintf(f, "]}\n");

@@ -27,7 +27,8 @@ struct builder {
 	struct stf_site_rec sites[MAXREC];
 	struct stf_frame_rec frames[MAXREC];
 	struct stf_local_rec locals[MAXREC];
-	uint32_t ntypes, nmembers, nobjects, nsites, nframes, nlocals;
+	struct stf_use_rec uses[MAXREC];
+	uint32_t ntypes, nmembers, nobjects, nsites, nframes, nlocals, nuses;
 	char strtab[1024];
 	uint32_t strsize;
 	/* output */
@@ -121,6 +122,8 @@ static void init_sample(struct builder *b)
 	b->locals[b->nlocals++] = (struct stf_local_rec){ .name = str(b, "e"), .type = t_pentry };
 	b->frames[b->nframes++] = (struct stf_frame_rec){ .func = str(b, "main"),
 		.locals = 0, .nlocals = 1, .line = 50 };
+	b->uses[b->nuses++] = (struct stf_use_rec){ .type = t_entry, .member = str(b, "data"),
+		.used = t_entry };
 }
 
 /* Lay the blob out (header, tables in format order, strtab) and write one
@@ -149,6 +152,7 @@ static void assemble(struct builder *b)
 	PUT(frames, b->frames, b->nframes);
 	PUT(locals, b->locals, b->nlocals);
 	PUT(strtab, b->strtab, b->strsize);
+	PUT(uses, b->uses, b->nuses);
 #undef PUT
 	off = (off + 7) & ~7u;
 	b->hdr->size = off;
@@ -200,6 +204,8 @@ START_TEST(test_wellformed)
 	ck_assert_uint_eq(u->nobjects, 4);
 	ck_assert_uint_eq(u->nsites, 1);
 	ck_assert_uint_eq(u->nframes, 1);
+	ck_assert_uint_eq(u->nuses, 1);
+	ck_assert_str_eq(stf_meta_str(u, u->uses[0].member), "data");
 	ck_assert_str_eq(stf_meta_str(u, u->blob->file), "kvd.c");
 	ck_assert_uint_eq(u->unit->addrs[2], 0x1200);
 	/* the copies are independent of the source */
@@ -449,6 +455,11 @@ START_TEST(test_bad_indexes)
 	B.locals[0].type = 4000;
 	assemble(&B);
 	expect_error(&B, "local 0 type references type 4000");
+
+	init_sample(&B);
+	B.uses[0].used = 4000;
+	assemble(&B);
+	expect_error(&B, "use 0 used references type 4000");
 
 	init_sample(&B);
 	B.frames[0].nlocals = 2;
