@@ -338,6 +338,10 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
  * objects must have been fetched.  0, or -1 when out of memory.
  */
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached);
+/* The struct types the program uses the value of leaf f's `void *` member
+ * as (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several. */
+unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
+			  const struct stf_meta_unit **tu, uint32_t *t);
 
 /* An incomplete struct or union (declared, never completed in its unit:
  * `struct hash *` where only hash.c defines struct hash) resolved by its
