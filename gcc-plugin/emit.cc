@@ -16,6 +16,7 @@
 #include "types.h"
 #include "objects.h"
 #include "sites.h"
+#include "member-uses.h"
 #include "update-points.h"
 
 #include <zlib.h>
@@ -105,6 +106,8 @@ static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<
 		r.func = off[r.func];
 	for (stf_local_rec &r : blob.locals)
 		r.name = off[r.name];
+	for (stf_use_rec &r : blob.uses)
+		r.member = off[r.member];
 	h.file = off[h.file];
 	h.path = off[h.path];
 	h.producer = off[h.producer];
@@ -279,6 +282,7 @@ static std::vector<unsigned char> serialize (stf_blob &blob)
 	h.members = put_table (out, blob.members);
 	h.objects = put_table (out, blob.objects);
 	h.locals = put_table (out, blob.locals);
+	h.uses = put_table (out, blob.uses);
 	align8 (out);
 	h.size = (uint32_t) out.size ();
 	memcpy (out.data (), &h, sizeof h);
@@ -344,6 +348,7 @@ void stf_emit_unit (void *, void *)
 	stf_types types (blob);
 	stf_collect_objects (blob, types);
 	stf_collect_sites (blob, types);
+	stf_collect_member_uses (blob, types);
 	stf_collect_frames (blob, types);
 	stf_add_main_file_types (types);
 	std::vector<unsigned char> bytes = serialize (blob);

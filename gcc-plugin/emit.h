@@ -18,6 +18,7 @@ struct stf_blob {
 	std::vector<stf_site_rec> sites;
 	std::vector<stf_frame_rec> frames;
 	std::vector<stf_local_rec> locals;
+	std::vector<stf_use_rec> uses;
 	std::vector<std::string> strings;        /* by reference, [0] = "" */
 	std::map<std::string, uint32_t> string_ref;
 

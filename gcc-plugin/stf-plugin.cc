@@ -17,6 +17,7 @@
 #include "emit.h"
 #include "objects.h"
 #include "sites.h"
+#include "member-uses.h"
 #include "types.h"
 #include "update-points.h"
 
@@ -171,6 +172,10 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 		stf_make_dests_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
 	};
 	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &dests);
+	struct register_pass_info member_uses = {
+		stf_make_member_uses_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
+	};
+	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &member_uses);
 	struct register_pass_info sites = {
 		stf_make_sites_pass (g), "optimized", 1, PASS_POS_INSERT_AFTER
 	};

@@ -250,6 +250,15 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			print_flags(stdout, s->flags, site_flags, false);
 			printf(", line %u\n", s->line);
 		}
+		printf("  void * members used as: %u\n", u->nuses);
+		for (uint32_t i = 0; i < u->nuses; i++) {
+			const struct stf_use_rec *r = &u->uses[i];
+			char ub[256];
+
+			type_str(u, r->type, tb, sizeof tb);
+			type_str(u, r->used, ub, sizeof ub);
+			printf("    %s.%s -> %s *\n", tb, stf_meta_str(u, r->member), ub);
+		}
 		printf("  frames: %u\n", u->nframes);
 		for (uint32_t i = 0; i < u->nframes; i++) {
 			const struct stf_frame_rec *f = &u->frames[i];
@@ -395,6 +404,18 @@ static void dump_json(const char *path, const struct stf_meta *m)
 				fputc('}', f);
 			}
 			fprintf(f, "]}");
+		}
+		fprintf(f, "],\n\"uses\":[");
+		for (uint32_t i = 0; i < u->nuses; i++) {
+			const struct stf_use_rec *r = &u->uses[i];
+
+			fprintf(f, "%s\n{", i ? "," : "");
+			json_type_ref(f, u, "type", r->type);
+			fprintf(f, ",\"member\":");
+			json_string(f, stf_meta_str(u, r->member));
+			fputc(',', f);
+			json_type_ref(f, u, "used", r->used);
+			fputc('}', f);
 		}
 		fprintf(f, "]}");
 	}

@@ -36,8 +36,10 @@ struct stf_meta_unit {
 	const struct stf_site_rec *sites;
 	const struct stf_frame_rec *frames;
 	const struct stf_local_rec *locals;
+	const struct stf_use_rec *uses;
 	const char *strtab;
 	uint32_t ntypes, nmembers, nobjects, nsites, nframes, nlocals, strtab_size;
+	uint32_t nuses;
 };
 
 struct stf_meta {

@@ -152,6 +152,7 @@ struct stf_blob_hdr {
 	struct stf_table locals;  /* struct stf_local_rec[] */
 	struct stf_table strtab;  /* NUL-terminated strings; count = bytes */
 	struct stf_table site_ids; /* uint32_t[sites.count]: str, sites[i].id */
+	struct stf_table uses;    /* struct stf_use_rec[] (version 3) */
 };
 
 #define STF_BF_OPTIMIZED 0x1u /* compiled with optimization (-O1 and above) */
@@ -314,6 +315,19 @@ struct stf_frame_rec {
 struct stf_local_rec {
 	uint32_t name; /* str: local variable name */
 	uint32_t type; /* type index */
+};
+
+/* --- what `void *` members hold --- */
+
+/* The value of member `member` of struct `type`, a `void *`, is used by
+ * the unit's code as a pointer to struct `used` (loaded into a `used *`,
+ * dereferenced as one, or a `used *` stored into it): one record per
+ * (struct, member, used type). */
+struct stf_use_rec {
+	uint32_t type;   /* type index of the struct holding the member */
+	uint32_t member; /* str: member name */
+	uint32_t used;   /* type index of the struct its value points to */
+	uint32_t flags;  /* 0 */
 };
 
 #endif /* STF_FORMAT_H */

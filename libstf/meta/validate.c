@@ -258,6 +258,13 @@ bool meta_records_ok(struct ctx *c)
 		    !type_ref_ok(c, l->type, false, "local", i, "type"))
 			return false;
 	}
+	for (uint32_t i = 0; i < u->nuses; i++) {
+		const struct stf_use_rec *r = &u->uses[i];
+		if (!str_ok(c, r->member, "use", i, "member") ||
+		    !type_ref_ok(c, r->type, false, "use", i, "type") ||
+		    !type_ref_ok(c, r->used, false, "use", i, "used"))
+			return false;
+	}
 	return true;
 }
 
@@ -284,7 +291,8 @@ bool meta_blob_ok(struct ctx *c, struct stf_meta_unit *u)
 	    !table_ok(c, h, &h->frames, "frames", sizeof(struct stf_frame_rec), 4) ||
 	    !table_ok(c, h, &h->locals, "locals", sizeof(struct stf_local_rec), 4) ||
 	    !table_ok(c, h, &h->strtab, "strtab", 1, 1) ||
-	    !table_ok(c, h, &h->site_ids, "site_ids", sizeof(uint32_t), 4))
+	    !table_ok(c, h, &h->site_ids, "site_ids", sizeof(uint32_t), 4) ||
+	    !table_ok(c, h, &h->uses, "uses", sizeof(struct stf_use_rec), 4))
 		return false;
 	/* A running program reads these as stored, never inflated. */
 	if (h->site_ids.off + (uint64_t)h->site_ids.count * sizeof(uint32_t) > h->stored ||
@@ -324,6 +332,7 @@ bool meta_blob_ok(struct ctx *c, struct stf_meta_unit *u)
 	u->sites = (const void *)(base + h->sites.off);
 	u->frames = (const void *)(base + h->frames.off);
 	u->locals = (const void *)(base + h->locals.off);
+	u->uses = (const void *)(base + h->uses.off);
 	u->strtab = base + h->strtab.off;
 	u->ntypes = h->types.count;
 	u->nmembers = h->members.count;
@@ -331,6 +340,7 @@ bool meta_blob_ok(struct ctx *c, struct stf_meta_unit *u)
 	u->nsites = h->sites.count;
 	u->nframes = h->frames.count;
 	u->nlocals = h->locals.count;
+	u->nuses = h->uses.count;
 	u->strtab_size = h->strtab.count;
 	if (h->file >= u->strtab_size) {
 		meta_fail(c, "blob file name string offset %u out of range (string table has %u bytes)",

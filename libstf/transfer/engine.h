@@ -233,6 +233,9 @@ const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
 int stf__flush_direct(struct stf_xfer *x);
 int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen);
 int stf__plan_untyped(struct stf_xfer *x);
+/* Refuses (-1, reported) untyped blocks behind a `void *` member used as
+ * a struct type that changed between the versions (member-uses.c). */
+int stf__check_member_uses(struct stf_xfer *x);
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
 

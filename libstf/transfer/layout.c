@@ -130,7 +130,14 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 				leaf_push(b, &bl);
 				continue;
 			}
+			size_t before = b->n;
 			layout_walk(b, u, m->type, base + m->offset, m->flags, depth + 1);
+			if (b->n == before + 1 && b->v[before].kind == STF_LEAF_PTR &&
+			    b->v[before].type < u->ntypes &&
+			    u->types[stf_meta_strip_typedefs(u, b->v[before].type)].kind == STF_K_VOID) {
+				b->v[before].owner = type;
+				b->v[before].member = t->members + i + 1;
+			}
 		}
 		return;
 	case STF_K_UNION:

@@ -311,6 +311,10 @@ struct stf_leaf {
 	uint16_t bit_size;
 	uint32_t type;    /* PTR: pointee type; others: leaf type (STF_NONE if merged) */
 	const struct stf_meta_unit *unit;
+	/* a `void *` member of a struct (PTR): that struct's type and 1 + the
+	 * member's record in unit, for the types its value is used as
+	 * (stf_use_rec); 0 for other leaves */
+	uint32_t owner, member;
 };
 
 struct stf_layout {
@@ -334,6 +338,10 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
  * objects must have been fetched.  0, or -1 when out of memory.
  */
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached);
+/* The struct types the program uses the value of leaf f's `void *` member
+ * as (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several. */
+unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
+			  const struct stf_meta_unit **tu, uint32_t *t);
 
 /* An incomplete struct or union (declared, never completed in its unit:
  * `struct hash *` where only hash.c defines struct hash) resolved by its

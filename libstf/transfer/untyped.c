@@ -535,6 +535,11 @@ int stf__plan_untyped(struct stf_xfer *x)
 	if (!reached || !work || !x->pin_from || !x->pin_at ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
+	if (stf__check_member_uses(x) < 0) {
+		stf__raw_free(reached);
+		stf__raw_free(work);
+		return -1;
+	}
 	for (size_t i = 0; i <= p->nobjs; i++)
 		x->pin_from[i] = SIZE_MAX; /* no untyped word points into it */
 	/* roots: untyped blocks transferred anyway (untyped sites of the
@@ -866,6 +871,10 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 					continue;
 				const struct stf_meta_unit *pu = f->unit;
 				uint32_t pt = f->type;
+				/* a `void *` member: the one struct type the
+				 * program uses its value as, if only one */
+				if (f->member && stf__member_uses(p->meta, f, &pu, &pt) != 1)
+					continue;
 				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
 					/* libc's FILE (with its lock and wide data
 					 * after it): re-created, never typed */

@@ -28,7 +28,8 @@ struct builder {
 	struct stf_site_rec sites[MAXREC];
 	struct stf_frame_rec frames[MAXREC];
 	struct stf_local_rec locals[MAXREC];
-	uint32_t ntypes, nmembers, nobjects, nsites, nframes, nlocals;
+	struct stf_use_rec uses[MAXREC];
+	uint32_t ntypes, nmembers, nobjects, nsites, nframes, nlocals, nuses;
 	char strtab[1024];
 	uint32_t strsize;
 	/* output */
@@ -122,6 +123,8 @@ static void init_sample(struct builder *b)
 	b->locals[b->nlocals++] = (struct stf_local_rec){ .name = str(b, "e"), .type = t_pentry };
 	b->frames[b->nframes++] = (struct stf_frame_rec){ .func = str(b, "main"),
 		.locals = 0, .nlocals = 1, .line = 50 };
+	b->uses[b->nuses++] = (struct stf_use_rec){ .type = t_entry, .member = str(b, "data"),
+		.used = t_entry };
 }
 
 /* Lay the blob out (header, tables in format order, strtab) and write one
@@ -154,6 +157,7 @@ static void assemble(struct builder *b)
 	PUT(members, b->members, b->nmembers);
 	PUT(objects, b->objects, b->nobjects);
 	PUT(locals, b->locals, b->nlocals);
+	PUT(uses, b->uses, b->nuses);
 #undef PUT
 	off = (off + 7) & ~7u;
 	b->hdr->size = off;
@@ -242,6 +246,8 @@ START_TEST(test_wellformed)
 	ck_assert_uint_eq(u->nobjects, 4);
 	ck_assert_uint_eq(u->nsites, 1);
 	ck_assert_uint_eq(u->nframes, 1);
+	ck_assert_uint_eq(u->nuses, 1);
+	ck_assert_str_eq(stf_meta_str(u, u->uses[0].member), "data");
 	ck_assert_str_eq(stf_meta_str(u, u->blob->file), "kvd.c");
 	ck_assert_uint_eq(u->addrs[2], object_addr(&B, 0, 2));
 	ck_assert_uint_eq(u->blob_addr, (uint64_t)(uintptr_t)B.blob);
@@ -563,6 +569,11 @@ START_TEST(test_bad_indexes)
 	B.locals[0].type = 4000;
 	assemble(&B);
 	expect_error(&B, "local 0 type references type 4000");
+
+	init_sample(&B);
+	B.uses[0].used = 4000;
+	assemble(&B);
+	expect_error(&B, "use 0 used references type 4000");
 
 	init_sample(&B);
 	B.frames[0].nlocals = 2;

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * member-uses.cc - the struct types T the value of a `void *` member S.m
+ * is used as: a load of S.m that flows (through SSA copies, conversions,
+ * phis and pointer arithmetic by multiples of sizeof T) into a T * or a
+ * memory reference of type T, and a store of a T * value into S.m.
+ *
+ * nginx's ngx_array_t keeps its elements behind `void *elts`, allocated by
+ * generic code with an element size: the allocation site cannot type the
+ * block, only the code reading it (`struct entry *e = a->elts`) says what
+ * it holds.  The transfer types an untyped block reached through S.m as
+ * an array of T when T is the only type recorded (libstf/transfer/
+ * untyped.c).  The pass runs right after "ssa", on the unoptimized code,
+ * so the record is the same at every optimization level.
+ */
+#include "stf-plugin.h"
+#include "member-uses.h"
+
+namespace {
+
+/* (S, m) -> the T seen; trees of the unit, alive until it is written */
+std::map<std::pair<tree, tree>, std::set<tree>> uses;
+
+/* The `void *` member a reference reads or writes: S.m as (S, FIELD_DECL). */
+bool generic_member (tree ref, std::pair<tree, tree> *key)
+{
+	if (TREE_CODE (ref) != COMPONENT_REF)
+		return false;
+	tree field = TREE_OPERAND (ref, 1);
+	tree ft = TREE_TYPE (field);
+	tree rec = DECL_CONTEXT (field);
+	if (TREE_CODE (field) != FIELD_DECL || TREE_CODE (ft) != POINTER_TYPE
+	    || !VOID_TYPE_P (TREE_TYPE (ft)) || !rec || TREE_CODE (rec) != RECORD_TYPE
+	    || !DECL_NAME (field))
+		return false;
+	*key = std::make_pair (TYPE_MAIN_VARIANT (rec), field);
+	return true;
+}
+
+/* T when type is T * for a complete struct T, else NULL. */
+tree struct_pointee (tree type)
+{
+	if (!POINTER_TYPE_P (type))
+		return NULL_TREE;
+	tree t = TYPE_MAIN_VARIANT (TREE_TYPE (type));
+	return TREE_CODE (t) == RECORD_TYPE && COMPLETE_TYPE_P (t) ? t : NULL_TREE;
+}
+
+/* Record T for key if the value, off bytes past the member's pointer
+ * (-1: unknown), can point at an element of an array of T. */
+void note (const std::pair<tree, tree> &key, tree t, HOST_WIDE_INT off)
+{
+	if (!t || !tree_fits_uhwi_p (TYPE_SIZE_UNIT (t)))
+		return;
+	unsigned HOST_WIDE_INT size = tree_to_uhwi (TYPE_SIZE_UNIT (t));
+	if (!size || (off > 0 && off % size))
+		return;
+	uses[key].insert (t);
+}
+
+/* The memory reference of type T a reference is based on, when its base
+ * is *(name + off). */
+void note_deref (const std::pair<tree, tree> &key, tree ref, tree name, HOST_WIDE_INT off)
+{
+	if (!ref)
+		return;
+	while (handled_component_p (ref))
+		ref = TREE_OPERAND (ref, 0);
+	if (TREE_CODE (ref) != MEM_REF || TREE_OPERAND (ref, 0) != name
+	    || !tree_fits_shwi_p (TREE_OPERAND (ref, 1)))
+		return;
+	tree t = TYPE_MAIN_VARIANT (TREE_TYPE (ref));
+	if (TREE_CODE (t) == RECORD_TYPE && COMPLETE_TYPE_P (t))
+		note (key, t, off < 0 ? -1 : off + tree_to_shwi (TREE_OPERAND (ref, 1)));
+}
+
+/* Follow the value loaded from the member to the types it is used as. */
+void follow (const std::pair<tree, tree> &key, tree name, HOST_WIDE_INT off, int depth,
+	     std::set<tree> &seen)
+{
+	if (depth > 8 || !seen.insert (name).second)
+		return;
+	note (key, struct_pointee (TREE_TYPE (name)), off);
+	imm_use_iterator it;
+	use_operand_p use;
+	FOR_EACH_IMM_USE_FAST (use, it, name) {
+		gimple *u = USE_STMT (use);
+		if (gphi *p = dyn_cast <gphi *> (u)) {
+			follow (key, gimple_phi_result (p), off, depth + 1, seen);
+			continue;
+		}
+		gassign *a = dyn_cast <gassign *> (u);
+		if (!a)
+			continue;
+		tree lhs = gimple_assign_lhs (a);
+		enum tree_code code = gimple_assign_rhs_code (a);
+		if (gimple_assign_rhs1 (a) == name
+		    && (gimple_assign_single_p (a) || CONVERT_EXPR_CODE_P (code)
+			|| code == POINTER_PLUS_EXPR)) {
+			HOST_WIDE_INT next = off;
+			if (code == POINTER_PLUS_EXPR) {
+				tree by = gimple_assign_rhs2 (a);
+				next = off >= 0 && tree_fits_shwi_p (by) ? off + tree_to_shwi (by) : -1;
+			}
+			if (TREE_CODE (lhs) == SSA_NAME)
+				follow (key, lhs, next, depth + 1, seen);
+			else if (code != POINTER_PLUS_EXPR)
+				note (key, struct_pointee (TREE_TYPE (lhs)), next);
+			continue;
+		}
+		note_deref (key, lhs, name, off);
+		if (gimple_assign_single_p (a))
+			note_deref (key, gimple_assign_rhs1 (a), name, off);
+	}
+}
+
+void scan (gassign *a)
+{
+	std::pair<tree, tree> key;
+	tree lhs = gimple_assign_lhs (a);
+	if (!gimple_assign_single_p (a))
+		return;
+	if (generic_member (gimple_assign_rhs1 (a), &key)) {
+		/* a load: where its value goes */
+		if (TREE_CODE (lhs) == SSA_NAME) {
+			std::set<tree> seen;
+			follow (key, lhs, 0, 0, seen);
+		} else {
+			note (key, struct_pointee (TREE_TYPE (lhs)), 0);
+		}
+	} else if (generic_member (lhs, &key)) {
+		/* a store of a T * value */
+		note (key, struct_pointee (TREE_TYPE (gimple_assign_rhs1 (a))), 0);
+	}
+}
+
+const pass_data member_uses_pass_data = {
+	GIMPLE_PASS, "stf_member_uses", OPTGROUP_NONE, TV_NONE,
+	PROP_ssa | PROP_cfg, 0, 0, 0, 0
+};
+
+class member_uses_pass : public gimple_opt_pass {
+public:
+	explicit member_uses_pass (gcc::context *ctxt)
+		: gimple_opt_pass (member_uses_pass_data, ctxt) {}
+	bool gate (function *) final override { return stf_active (); }
+	unsigned int execute (function *fun) final override
+	{
+		basic_block bb;
+		FOR_EACH_BB_FN (bb, fun)
+			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
+			     gsi_next (&gsi))
+				if (gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi)))
+					scan (a);
+		return 0;
+	}
+};
+
+} /* namespace */
+
+opt_pass *stf_make_member_uses_pass (gcc::context *ctxt)
+{
+	return new member_uses_pass (ctxt);
+}
+
+void stf_collect_member_uses (stf_blob &blob, stf_types &types)
+{
+	for (const auto &u : uses) {
+		uint32_t rec = types.index (u.first.first);
+		if (rec == STF_NONE)
+			continue;
+		for (tree t : u.second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = rec;
+			r.member = blob.str (stf_decl_name (u.first.second));
+			r.used = types.index (t);
+			if (r.used != STF_NONE)
+				blob.uses.push_back (r);
+		}
+	}
+	uses.clear ();
+}
