@@ -285,16 +285,9 @@ static int schedule_dynamic(struct stf_xfer *x)
 	}
 	if (x->fault == STF_FAULT_LEAK) {
 		const char *site = n ? req[0].site : first_plugin_site(dst);
-		if (site) {
-			req[n].src = (size_t)-1;
-			req[n].site = site;
-			req[n].id = 0;
-			req[n].size = 64;
-			req[n].unit = NULL;
-			req[n].prot = -1;
-			req[n].at = 0;
-			n++;
-		}
+		if (site) /* every field: the array is reused, not zeroed */
+			req[n++] = (struct alloc_req){ .src = (size_t)-1, .site = site,
+						       .size = 64, .type = STF_NONE, .prot = -1 };
 	}
 	stf__profile_mark("pair: requests");
 	addrs = stf__bulk_alloc((n + 1) * sizeof(*addrs));
