@@ -495,16 +495,8 @@ int stf__schedule(struct stf_xfer *x)
 		stf__xfail(x, "out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < src->nobjs; i++) {
-		x->pair[i].dst = PAIR_UNRESOLVED;
-		x->pair[i].same = 0;
-		x->pair[i].scheduled = 0;
-		x->pair[i].needed = 0;
-		x->pair[i].direct = 0;
-		x->pair[i].placed = 0;
-		x->pair[i].pinned = 0;
-		x->pair[i].moved = 0;
-	}
+	for (size_t i = 0; i < src->nobjs; i++) /* every field: reused memory */
+		x->pair[i] = (struct pairing){ .dst = PAIR_UNRESOLVED };
 	x->resize = NULL;
 	x->img_cap = 0;
 	x->img = NULL;
