@@ -20,13 +20,21 @@ struct arena_chunk {
 
 struct stf_arena {
 	struct arena_chunk *head;
+	size_t next; /* size of the next chunk */
 };
+
+/* Chunks double from 1 MiB up to this: a transfer staging a million
+ * objects takes a few large mappings (or the transfer's freed arrays,
+ * whole), not hundreds of small ones. */
+#define CHUNK_MAX ((size_t)64 << 20)
 
 struct stf_arena *stf__arena_new(void)
 {
 	struct stf_arena *a = stf__raw_malloc(sizeof(*a));
-	if (a)
+	if (a) {
 		a->head = NULL;
+		a->next = (size_t)1 << 20;
+	}
 	return a;
 }
 
@@ -35,11 +43,14 @@ void *stf__arena_alloc(struct stf_arena *a, size_t size)
 	struct arena_chunk *c = a->head;
 	size = (size + 15) & ~(size_t)15;
 	if (!c || c->used + size > c->size) {
-		size_t csize = (size > (1u << 20) ? size : (1u << 20)) + 16;
-		c = stf__bulk_alloc(sizeof(*c) + csize);
+		size_t csize = (size > a->next ? size : a->next) + 16, usable;
+		c = stf__bulk_alloc_most(sizeof(*c) + csize, &usable);
 		if (!c)
 			return NULL;
-		c->size = csize; /* bytes of data[], alignment padding included */
+		if (a->next < CHUNK_MAX)
+			a->next *= 2;
+		/* bytes of data[], alignment padding included */
+		c->size = usable - sizeof(*c);
 		/* keep data 16-aligned */
 		c->used = (16 - ((uintptr_t)c->data & 15)) & 15;
 		c->next = a->head;

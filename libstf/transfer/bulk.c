@@ -17,6 +17,7 @@
  * allocator.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,6 +36,21 @@ static size_t page_round4k(size_t n)
 	return (n + 4095) & ~(size_t)4095;
 }
 
+/* Bytes of fresh pages populated so far (STF_XFER_PROFILE prints them). */
+static uint64_t fresh_bytes;
+
+uint64_t stf__bulk_fresh(void)
+{
+	return __atomic_load_n(&fresh_bytes, __ATOMIC_RELAXED);
+}
+
+void stf__bulk_populate(void *p, size_t n)
+{
+	/* only a hint: without it the pages fault one by one */
+	(void)madvise(p, n, MADV_POPULATE_WRITE);
+	__atomic_fetch_add(&fresh_bytes, n, __ATOMIC_RELAXED);
+}
+
 /* Below this, malloc's own reuse of memory wins. */
 #define BULK_MIN ((size_t)256 << 10)
 
@@ -50,36 +66,57 @@ static size_t huge_round(size_t n)
 	return (n + HUGE - 1) & ~(HUGE - 1);
 }
 
-/* Mappings freed since the last trim, for reuse (the transfer runs on
- * one thread of the process). */
+/* Mappings freed since the last trim, for reuse (locked: the parts of a
+ * parallel loop allocate their own arenas, see parallel.c). */
 #define CACHE_MAX 32
 static struct {
 	void *at;
 	size_t n;
 } cache[CACHE_MAX];
 static size_t ncache;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The smallest kept mapping of at least n bytes, NULL if none. */
 static void *cache_take(size_t n, size_t *got)
 {
+	void *p = NULL;
+	pthread_mutex_lock(&cache_lock);
 	size_t best = ncache;
 	for (size_t k = 0; k < ncache; k++)
 		if (cache[k].n >= n && (best == ncache || cache[k].n < cache[best].n))
 			best = k;
-	if (best == ncache)
-		return NULL;
-	void *p = cache[best].at;
-	*got = cache[best].n;
-	cache[best] = cache[--ncache];
+	if (best < ncache) {
+		p = cache[best].at;
+		*got = cache[best].n;
+		cache[best] = cache[--ncache];
+	}
+	pthread_mutex_unlock(&cache_lock);
 	return p;
+}
+
+/* Keep the mapping at of n bytes for reuse: 0, or -1 if the cache is full. */
+static int cache_put(void *at, size_t n)
+{
+	int rc = -1;
+	pthread_mutex_lock(&cache_lock);
+	if (ncache < CACHE_MAX) {
+		cache[ncache].at = at;
+		cache[ncache].n = n;
+		ncache++;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return rc;
 }
 
 void stf__bulk_trim(void)
 {
+	pthread_mutex_lock(&cache_lock);
 	while (ncache) {
 		ncache--;
 		stf__raw_munmap(cache[ncache].at, cache[ncache].n);
 	}
+	pthread_mutex_unlock(&cache_lock);
 }
 
 /* A fresh mapping of n bytes (a multiple of HUGE) at a HUGE boundary,
@@ -124,11 +161,25 @@ void *stf__bulk_alloc(size_t size)
 		h = map_aligned(need);
 		if (h == MAP_FAILED)
 			return NULL;
-		(void)madvise(h, page_round4k(size + sizeof(*h)), MADV_POPULATE_WRITE);
+		stf__bulk_populate(h, page_round4k(size + sizeof(*h)));
 	}
 	h->mapped = need;
 	h->size = size;
 	return h + 1;
+}
+
+void *stf__bulk_alloc_most(size_t size, size_t *usable)
+{
+	void *p = stf__bulk_alloc(size);
+	if (p) {
+		struct bulk_hdr *h = (struct bulk_hdr *)p - 1;
+		/* a kept mapping was touched whole; a fresh one was populated
+		 * in huge pages (where the system has them) */
+		if (h->mapped)
+			h->size = h->mapped - sizeof(*h);
+		*usable = h->size;
+	}
+	return p;
 }
 
 void *stf__bulk_realloc(void *p, size_t size)
@@ -179,8 +230,7 @@ void *stf__bulk_realloc(void *p, size_t size)
 		stf__raw_munmap(n, need);
 		return NULL;
 	}
-	(void)madvise((uint8_t *)n + old, page_round4k(size + sizeof(*n)) - old,
-		      MADV_POPULATE_WRITE);
+	stf__bulk_populate((uint8_t *)n + old, page_round4k(size + sizeof(*n)) - old);
 	n->mapped = need;
 	n->size = size;
 	return n + 1;
@@ -193,13 +243,8 @@ void stf__bulk_free(void *p)
 	if (!p)
 		return;
 	h = (struct bulk_hdr *)p - 1;
-	if (!h->mapped) {
+	if (!h->mapped)
 		stf__raw_free(h);
-	} else if (ncache < CACHE_MAX) {
-		cache[ncache].at = h;
-		cache[ncache].n = h->mapped;
-		ncache++;
-	} else {
+	else if (cache_put(h, h->mapped) < 0)
 		stf__raw_munmap(h, h->mapped);
-	}
 }

@@ -12,6 +12,7 @@
  * the stream's file descriptor, mode and pending output.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,11 +24,39 @@
 
 #define PRINT_MAX 200
 
+/* Differences a part of the comparison keeps (in order) for the report;
+ * past these, a part only counts them (they are omitted from the report
+ * as past its STF_PROBLEMS_MAX texts anyway). */
+#define KEEP_MAX 4096
+
+/* One part of the comparison (parallel.c): what it reads is shared, what
+ * it finds is its own until merged in part order. */
 struct differ {
 	struct stf_peer *p, *r;
-	struct stf_xfer_report *rep;
+	struct stf_layouts *layouts;
+	char *found;           /* NUL-terminated messages, in order */
+	size_t found_len, found_cap;
+	uint64_t nfound, dropped;
+	/* the value being compared, its path printed only for a difference:
+	 * the object, its element (UINT64_MAX: none), a member path */
+	const struct stf_obj *obj;
+	uint64_t elem;
 	char path[768];
 };
+
+static const char *full_path(const struct differ *d, char *buf, size_t len)
+{
+	int n;
+	if (d->obj->dyn_id)
+		n = snprintf(buf, len, "%s@%" PRIu64, d->obj->id, d->obj->dyn_id);
+	else
+		n = snprintf(buf, len, "%s", d->obj->id);
+	if (n >= 0 && (size_t)n < len && d->elem != UINT64_MAX)
+		n += snprintf(buf + n, len - n, "[%" PRIu64 "]", d->elem);
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - n, "%s", d->path);
+	return buf;
+}
 
 static void report(struct differ *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -36,15 +65,56 @@ static void report(struct differ *d, const char *fmt, ...)
 	char msg[4096];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!d->rep->differences)
-		snprintf(d->rep->first_diff, sizeof(d->rep->first_diff), "%s", msg);
-	stf__report_problem(d->rep, msg);
-	d->rep->differences++;
-	if (d->rep->differences <= PRINT_MAX)
-		fprintf(stderr, "libstf: diff: %s\n", msg);
+	size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+	msg[len] = 0;
+	if (d->nfound >= KEEP_MAX) {
+		d->dropped++;
+		return;
+	}
+	if (d->found_len + len + 1 > d->found_cap) {
+		size_t cap = d->found_cap ? d->found_cap * 2 : 16384;
+		while (cap < d->found_len + len + 1)
+			cap *= 2;
+		char *f = stf__raw_realloc(d->found, cap);
+		if (!f) {
+			d->dropped++;
+			return;
+		}
+		d->found = f;
+		d->found_cap = cap;
+	}
+	memcpy(d->found + d->found_len, msg, len + 1);
+	d->found_len += len + 1;
+	d->nfound++;
 }
+
+/* Merge what a part found into the report (parts in order: the report
+ * is the one of a single thread). */
+static void merge_found(struct differ *d, struct stf_xfer_report *rep)
+{
+	const char *msg = d->found;
+	for (uint64_t k = 0; k < d->nfound; k++, msg += strlen(msg) + 1) {
+		if (!rep->differences)
+			snprintf(rep->first_diff, sizeof(rep->first_diff), "%s", msg);
+		stf__report_problem(rep, msg);
+		rep->differences++;
+		if (rep->differences <= PRINT_MAX)
+			fprintf(stderr, "libstf: diff: %s\n", msg);
+	}
+	rep->differences += d->dropped;
+	rep->problems_omitted += d->dropped;
+	stf__raw_free(d->found);
+	d->found = NULL;
+	d->found_len = d->found_cap = 0;
+	d->nfound = d->dropped = 0;
+}
+
+/* What the parts of the comparison look up in (read-only while they run):
+ * the slow lookups of canon (libraries, the command line, streams) load
+ * what they need on first use, so they take this lock. */
+static pthread_mutex_t slow_lookup = PTHREAD_MUTEX_INITIALIZER;
 
 struct target {
 	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack,
@@ -60,8 +130,10 @@ struct target {
 /* A pointer to a stream libc allocated: compared by what re-creates it. */
 static void canon_stream(struct stf_peer *p, uint64_t v, struct target *t)
 {
+	pthread_mutex_lock(&slow_lookup);
 	if (stf__peer_stream(p, v, &t->stream) == 0)
 		t->kind = 6;
+	pthread_mutex_unlock(&slow_lookup);
 }
 
 static void canon(struct stf_peer *p, uint64_t v, struct target *t)
@@ -87,16 +159,18 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 		t->off = v - o->addr;
 		return;
 	}
+	pthread_mutex_lock(&slow_lookup);
 	if (!stf__peer_lib_symbol(p, v, &t->lib, &t->id, &t->off)) {
 		t->kind = 2;
-		return;
+	} else {
+		/* into main's stack outside the locals: the command line and
+		 * the environment are compared by (argument or variable,
+		 * offset); other stack addresses are each process's own */
+		t->kind = v >= p->stack_start && v < p->stack_end ? 4 : 3;
+		if (t->kind == 4 && !stf__peer_arg_ref(p, v, &t->arg))
+			stf__arg_ref_str(p, &t->arg, t->arg_str, sizeof(t->arg_str));
 	}
-	/* into main's stack outside the locals: the command line and the
-	 * environment are compared by (argument or variable, offset); other
-	 * stack addresses are each process's own */
-	t->kind = v >= p->stack_start && v < p->stack_end ? 4 : 3;
-	if (t->kind == 4 && !stf__peer_arg_ref(p, v, &t->arg))
-		stf__arg_ref_str(p, &t->arg, t->arg_str, sizeof(t->arg_str));
+	pthread_mutex_unlock(&slow_lookup);
 }
 
 static int same_target(const struct target *a, const struct target *b)
@@ -251,7 +325,7 @@ static void diff_bytes(struct differ *d, const struct stf_obj *o, uint64_t elem_
 	char path[1024], a[96], b[96];
 	uint32_t leaf = STF_NONE;
 	uint64_t start = off;
-	snprintf(path, sizeof(path), "%s", d->path);
+	full_path(d, path, sizeof(path));
 	if (o->unit) {
 		stf__type_path(o->unit, o->type, off - elem_base, path, sizeof(path), &leaf);
 		leaf = scalar_at(o->unit, o->type, off - elem_base, &start);
@@ -315,7 +389,7 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			if (!same_target(&pt, &rt)) {
 				char path[1024], a[300], b[300];
 				uint32_t lt;
-				snprintf(path, sizeof(path), "%s", d->path);
+				full_path(d, path, sizeof(path));
 				if (o->unit)
 					stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
 				fmt_target(&pt, a, sizeof(a));
@@ -332,7 +406,7 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			if ((pv & mask) != (rv & mask)) {
 				char path[1024];
 				uint32_t lt;
-				snprintf(path, sizeof(path), "%s", d->path);
+				full_path(d, path, sizeof(path));
 				stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
 				report(d, "%s: bitfield %" PRIu64 " (past) != %" PRIu64 " (reversed)",
 				       path, (pv & mask) >> f->bit_off, (rv & mask) >> f->bit_off);
@@ -388,6 +462,7 @@ static void diff_flexible(struct differ *d, struct stf_layouts *layouts,
 	const struct stf_layout *el = stf__layout(layouts, ro->unit, fe);
 	uint64_t esz = ro->unit->types[fe].size, end = foff;
 	size_t mark = strlen(d->path);
+	char path[1024];
 	if (l->size <= ro->size)
 		diff_layout(d, ro, l, 0, pb, rb);
 	if (el && el->size == esz) {
@@ -407,7 +482,8 @@ static void diff_flexible(struct differ *d, struct stf_layouts *layouts,
 		end = l->size;
 	for (uint64_t i = end; i < ro->size; i++)
 		if (pb[i] != rb[i]) {
-			report(d, "%s+%" PRIu64 ": 0x%02x (past) != 0x%02x (reversed)", d->path,
+			report(d, "%s+%" PRIu64 ": 0x%02x (past) != 0x%02x (reversed)",
+			       full_path(d, path, sizeof(path)),
 			       i, pb[i], rb[i]);
 			break;
 		}
@@ -417,15 +493,14 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 			const struct stf_obj *po, const struct stf_obj *ro)
 {
 	const uint8_t *pb = po->bytes, *rb = ro->bytes;
-	size_t mark;
+	char path[1024];
 
-	if (ro->dyn_id)
-		snprintf(d->path, sizeof(d->path), "%s@%" PRIu64, ro->id, ro->dyn_id);
-	else
-		snprintf(d->path, sizeof(d->path), "%s", ro->id);
+	d->obj = ro;
+	d->elem = UINT64_MAX;
+	d->path[0] = 0;
 	if (po->size != ro->size) {
-		report(d, "%s: size %" PRIu64 " (past) != %" PRIu64 " (reversed)", d->path,
-		       po->size, ro->size);
+		report(d, "%s: size %" PRIu64 " (past) != %" PRIu64 " (reversed)",
+		       full_path(d, path, sizeof(path)), po->size, ro->size);
 		return;
 	}
 	if ((ro->flags & STF_OBJF_PXFER) && ro->size == 8) {
@@ -481,20 +556,19 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	uint64_t count = ro->size / l->size;
 	if (!l->nptrs && !memcmp(pb, rb, ro->size))
 		return; /* plain data, equal bytes */
-	mark = strlen(d->path);
 	for (uint64_t e = 0; e < count; e++) {
 		if (count > 1)
-			snprintf(d->path + mark, sizeof(d->path) - mark, "[%" PRIu64 "]", e);
+			d->elem = e;
 		diff_layout(d, ro, l, e * l->size, pb, rb);
 	}
-	d->path[mark] = 0;
+	d->elem = UINT64_MAX;
 	/* trailing bytes (flexible array members): compared as bytes */
 	uint64_t tail = count * l->size;
 	if (tail < ro->size && memcmp(pb + tail, rb + tail, ro->size - tail))
 		for (uint64_t i = tail; i < ro->size; i++)
 			if (pb[i] != rb[i]) {
 				report(d, "%s+%" PRIu64 ": 0x%02x (past) != 0x%02x (reversed)",
-				       d->path, i, pb[i], rb[i]);
+				       full_path(d, path, sizeof(path)), i, pb[i], rb[i]);
 				break;
 			}
 }
@@ -585,10 +659,68 @@ static const char *frame_key(const char *id, char *buf, size_t len)
 #define DIFF_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
 		    (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
 
+/* The comparison of the reversed version's objects, cut in parts. */
+struct compare {
+	struct stf_peer *p, *r;
+	const struct stf_served *served;
+	const struct stf_strmap *pstat;
+	const struct dyn_key *keys;
+	size_t nkeys;
+	uint8_t *matched;          /* per past object: compared */
+	struct differ part[64];
+	struct stf_arena *arena[64]; /* layouts of parts 1.. */
+	int failed;                /* a part ran out of memory */
+};
+
+/* Objects lo..hi of the reversed version against their past versions. */
+static void compare_part(void *arg, unsigned k, size_t lo, size_t hi)
+{
+	struct compare *c = arg;
+	struct differ *d = &c->part[k];
+	struct stf_peer *r = c->r;
+
+	if (!d->layouts) {
+		c->arena[k] = stf__arena_new();
+		d->layouts = c->arena[k] ? stf__layouts_new(c->arena[k]) : NULL;
+		if (!d->layouts) {
+			__atomic_store_n(&c->failed, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	for (size_t j = lo; j < hi; j++) {
+		const struct stf_obj *ro = &r->objs[j];
+		int64_t i = -1;
+		uint64_t v;
+		/* a sub-object is written with its container */
+		if (!(DIFF_KINDS & (1u << ro->kind)) ||
+		    !in_scope(c->served, ro->container ? r->objs[ro->container - 1].addr : ro->addr))
+			continue;
+		if (ro->kind == STF_OBJ_STATIC || ro->kind == STF_OBJ_LOCAL) {
+			if (!stf__strmap_get(c->pstat, ro->id, &v))
+				i = (int64_t)v;
+		} else {
+			i = find_dyn(c->keys, c->nkeys, ro->dyn_id);
+			if (i >= 0 && strcmp(c->p->objs[i].id, ro->id))
+				i = -1;
+		}
+		if (i < 0) {
+			if (ro->dyn_id)
+				report(d, "%s@%" PRIu64 ": exists in the reversed version only "
+				       "(%" PRIu64 " bytes)", ro->id, ro->dyn_id, ro->size);
+			else
+				report(d, "%s: exists in the reversed version only", ro->id);
+			continue;
+		}
+		/* two reversed objects may find one past object: the same byte */
+		__atomic_store_n(&c->matched[i], 1, __ATOMIC_RELAXED);
+		diff_object(d, d->layouts, &c->p->objs[i], ro);
+	}
+}
+
 int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 {
 	struct stf_peer p, r;
-	struct differ d;
+	struct differ d = { 0 };
 	struct stf_strmap pstat = { 0 }, rframes = { 0 };
 	struct dyn_key *keys = NULL;
 	uint8_t *matched = NULL;
@@ -621,7 +753,6 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	rep->seconds_metadata = t1 - t0;
 	d.p = &p;
 	d.r = &r;
-	d.rep = rep;
 	arena = stf__arena_new();
 	layouts = arena ? stf__layouts_new(arena) : NULL;
 	/* the same inference as the transfer, on each side */
@@ -650,34 +781,41 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	stf__profile_mark("diff: infer types, keys");
 	sort_keys(keys, nkeys);
 	stf__profile_mark("diff: sort keys");
-	for (size_t j = 0; j < r.nobjs; j++) {
-		const struct stf_obj *ro = &r.objs[j];
-		int64_t i = -1;
-		uint64_t v;
-		/* a sub-object is written with its container */
-		if (!(DIFF_KINDS & (1u << ro->kind)) ||
-		    !in_scope(served, ro->container ? r.objs[ro->container - 1].addr : ro->addr))
-			continue;
-		if (ro->kind == STF_OBJ_STATIC || ro->kind == STF_OBJ_LOCAL) {
-			if (!stf__strmap_get(&pstat, ro->id, &v))
-				i = (int64_t)v;
-		} else {
-			i = find_dyn(keys, nkeys, ro->dyn_id);
-			if (i >= 0 && strcmp(p.objs[i].id, ro->id))
-				i = -1;
-		}
-		if (i < 0) {
-			if (ro->dyn_id)
-				report(&d, "%s@%" PRIu64 ": exists in the reversed version only "
-				       "(%" PRIu64 " bytes)", ro->id, ro->dyn_id, ro->size);
-			else
-				report(&d, "%s: exists in the reversed version only", ro->id);
-			continue;
-		}
-		matched[i] = 1;
-		diff_object(&d, layouts, &p.objs[i], ro);
+	/* the lazily loaded lowest address, before the parts read it */
+	(void)stf__not_a_pointer(0);
+	struct compare *c = stf__raw_malloc(sizeof(*c));
+	if (!c) {
+		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
+		goto out;
 	}
-	stf__profile_mark("diff: compare objects");
+	memset(c, 0, sizeof(*c));
+	c->p = &p;
+	c->r = &r;
+	c->served = served;
+	c->pstat = &pstat;
+	c->keys = keys;
+	c->nkeys = nkeys;
+	c->matched = matched;
+	unsigned parts = stf__parallel_parts(r.nobjs, 32768);
+	for (unsigned k = 0; k < parts; k++) {
+		c->part[k] = d;
+		c->part[k].layouts = k ? NULL : layouts;
+	}
+	stf__parallel(r.nobjs, parts, compare_part, c);
+	for (unsigned k = 0; k < parts; k++) {
+		merge_found(&c->part[k], rep);
+		stf__arena_free(c->arena[k]);
+	}
+	int failed = c->failed;
+	stf__raw_free(c);
+	if (failed) {
+		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
+		goto out;
+	}
+	char label[64];
+	snprintf(label, sizeof(label), "diff: compare objects, %u part%s", parts,
+		 parts == 1 ? "" : "s");
+	stf__profile_mark(label);
 	/* A thread parked at an update point in the past version whose frame
 	 * the reversed version (the same program) does not have at all: the
 	 * program did not start that thread again before its update point
@@ -715,6 +853,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
 		       " bytes, not transferred back)", o->id, o->dyn_id, o->size);
 	}
+	merge_found(&d, rep);
 	if (rep->differences > PRINT_MAX)
 		fprintf(stderr, "libstf: diff: ... %" PRIu64 " differences in total\n",
 			rep->differences);
@@ -725,6 +864,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 			 "(%" PRIu64 " difference%s), first: %s", rep->differences,
 			 rep->differences == 1 ? "" : "s", rep->first_diff);
 out:
+	stf__raw_free(d.found);
 	stf__raw_free(keys);
 	stf__raw_free(matched);
 	stf__strmap_free(&pstat);

@@ -26,10 +26,6 @@
 #include "alloc.h"
 #include "remote.h"
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
 #ifndef IOV_MAX
 #define IOV_MAX 1024
 #endif
@@ -66,8 +62,7 @@ void stf__peer_index(struct stf_peer *p)
 	stf__index_reserve(&p->index, p->nobjs);
 	/* all its pages are written below: in one go (see bulk.c) */
 	if (p->index.ranges && p->nobjs * sizeof(struct stf_range) >= ((size_t)256 << 10))
-		(void)madvise(p->index.ranges, p->nobjs * sizeof(struct stf_range),
-			      MADV_POPULATE_WRITE);
+		stf__bulk_populate(p->index.ranges, p->nobjs * sizeof(struct stf_range));
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->flags & STF_OBJF_CONTAINER) {

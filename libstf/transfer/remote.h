@@ -364,10 +364,28 @@ double stf__now(void);
  * of memory.  Not interchangeable with stf__raw_malloc's blocks. */
 void *stf__bulk_alloc(size_t size);
 void *stf__bulk_realloc(void *p, size_t size);
+/* At least size bytes; *usable: all the block holds (a mapping kept for
+ * reuse is taken whole). */
+void *stf__bulk_alloc_most(size_t size, size_t *usable);
 void stf__bulk_free(void *p);
 /* Give back the mappings stf__bulk_free kept for reuse: at the end of the
  * process's last transfer (F after backward, R after diff). */
 void stf__bulk_trim(void);
+/* Populate n bytes of fresh pages at p in one go; the bytes populated so
+ * far by the process (fresh pages cost far more than their contents). */
+void stf__bulk_populate(void *p, size_t n);
+uint64_t stf__bulk_fresh(void);
+/* parallel.c: a loop over n objects cut into contiguous parts run by
+ * threads at once (part 0 on the calling thread): fn(ctx, part, lo, hi)
+ * for each part k covering [lo, hi), parts in order.  Parts share only
+ * what they read; each keeps what it writes apart for the caller to merge
+ * in part order (a result independent of the number of parts). */
+typedef void stf_part_fn(void *ctx, unsigned part, size_t lo, size_t hi);
+void stf__parallel(size_t n, unsigned parts, stf_part_fn *fn, void *ctx);
+/* How many parts a loop over n objects is cut into: one per online core
+ * (STF_XFER_THREADS in the environment overrides), each of at least
+ * min_per_part objects, at least 1. */
+unsigned stf__parallel_parts(size_t n, size_t min_per_part);
 /* STF_XFER_PROFILE=1 in the environment: each call prints to stderr the
  * wall and CPU time since the previous one of this thread, labelled with
  * what (the phases' steps, to find what a transfer's time goes to). */

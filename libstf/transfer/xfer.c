@@ -101,6 +101,7 @@ void stf__profile_mark(const char *what)
 	static int enabled = -1;
 	static __thread double wall, cpu;
 	static __thread long faults;
+	static __thread uint64_t fresh;
 	struct timespec ts;
 	struct rusage ru;
 	if (enabled < 0) {
@@ -112,13 +113,15 @@ void stf__profile_mark(const char *what)
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	double c = ts.tv_sec + ts.tv_nsec / 1e9, w = stf__now();
 	getrusage(RUSAGE_THREAD, &ru);
+	uint64_t f = stf__bulk_fresh();
 	if (what && wall)
 		fprintf(stderr, "libstf: profile %d: %-30s %9.3f ms wall %9.3f ms cpu %8ld "
-			"page faults\n", (int)getpid(), what, (w - wall) * 1e3, (c - cpu) * 1e3,
-			ru.ru_minflt - faults);
+			"page faults %7.1f MB fresh\n", (int)getpid(), what, (w - wall) * 1e3,
+			(c - cpu) * 1e3, ru.ru_minflt - faults, (double)(f - fresh) / 1e6);
 	wall = w;
 	cpu = c;
 	faults = ru.ru_minflt;
+	fresh = f;
 }
 
 /* The lowest address a process can map; read once (every process of an
