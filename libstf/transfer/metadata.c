@@ -787,6 +787,23 @@ static int read_spans(struct stf_peer *p, struct span *sp, size_t n)
 	return 0;
 }
 
+/* A span no longer than this: the read is cut in parts (parallel.c). */
+#define SPAN_MAX ((uint64_t)4 << 20)
+
+struct read_parts {
+	struct stf_peer *p;
+	struct span *sp;
+	int failed; /* some part could not read everything */
+};
+
+static void read_part(void *arg, unsigned part, size_t lo, size_t hi)
+{
+	struct read_parts *rp = arg;
+	(void)part;
+	if (read_spans(rp->p, rp->sp + lo, hi - lo) < 0)
+		__atomic_store_n(&rp->failed, 1, __ATOMIC_RELAXED);
+}
+
 int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen)
 {
 	struct span *sp;
@@ -808,7 +825,8 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 		const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
 		if (!(kinds & (1u << o->kind)) || !o->size || (o->flags & STF_OBJF_DEFER))
 			continue;
-		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP) {
+		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP &&
+		    o->addr + o->size - sp[nsp - 1].start <= SPAN_MAX) {
 			if (o->addr + o->size > sp[nsp - 1].end)
 				sp[nsp - 1].end = o->addr + o->size;
 			continue;
@@ -829,7 +847,11 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 		return -1;
 	}
 	p->bytes_len = total;
-	if (read_spans(p, sp, nsp) < 0) {
+	/* the kernel copies on each thread at once (and faults the fresh
+	 * pages in) */
+	struct read_parts rp = { p, sp, 0 };
+	stf__parallel(nsp, stf__parallel_parts(nsp, 4), read_part, &rp);
+	if (rp.failed) {
 		/* a gap crossed unmapped memory, or an object is unreadable:
 		 * span by span, then object by object to name it */
 		for (size_t k = 0; k < nsp; k++) {

@@ -167,6 +167,27 @@ static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 	      err == EEXIST ? "overlaps another object kept at its address" : strerror(err));
 }
 
+/* The per-site lookups of the objects, remembered by the address of the
+ * site ID (the catalog shares one string per site): the objects of a few
+ * sites come interleaved (a list, a tree and a table built together). */
+#define SITE_MEMO 64
+
+struct site_memo {
+	const char *id;       /* the source's site ID, NULL: empty */
+	int external;         /* allocated by uninstrumented code */
+	int found;            /* the site exists in the destination */
+	const char *dst_site; /* its ID there */
+	const struct stf_meta_unit *unit;
+	uint32_t type;        /* its element type there */
+	uint32_t site;        /* its number in this process (stf__site_by_id) */
+};
+
+static struct site_memo *site_memo(struct site_memo *memo, const char *id)
+{
+	uint64_t h = (uint64_t)(uintptr_t)id * 0x9e3779b97f4a7c15ull;
+	return &memo[h >> 58]; /* 64 slots */
+}
+
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
@@ -180,11 +201,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 		stf__xfail(x, "out of memory");
 		return -1;
 	}
-	/* the site lookups are cached: objects of one site come in runs */
-	const char *last_site = NULL, *last_dst_site = NULL;
-	int last_found = 0;
-	const struct stf_meta_unit *last_unit = NULL;
-	uint32_t last_type = STF_NONE;
+	struct site_memo memo[SITE_MEMO];
+	memset(memo, 0, sizeof(memo));
 
 	for (size_t i = 0; i < src->nobjs; i++) {
 		struct stf_obj *o = &src->objs[i];
@@ -222,16 +240,18 @@ static int schedule_dynamic(struct stf_xfer *x)
 		}
 		const struct stf_meta_unit *du = NULL;
 		uint32_t dt = STF_NONE;
-		if (o->id != last_site) {
-			last_site = o->id;
-			last_dst_site = stf__site_dst_id(x, o->id);
-			last_unit = NULL;
-			last_type = STF_NONE;
-			last_found = (o->flags & STF_OBJF_EXTERNAL) ||
-				     !stf__peer_site_type(dst, last_dst_site, &last_unit,
-							  &last_type);
+		struct site_memo *m = site_memo(memo, o->id);
+		int external = (o->flags & STF_OBJF_EXTERNAL) != 0;
+		if (m->id != o->id || m->external != external) {
+			m->id = o->id;
+			m->external = external;
+			m->dst_site = stf__site_dst_id(x, o->id);
+			m->unit = NULL;
+			m->type = STF_NONE;
+			m->found = external ||
+				   !stf__peer_site_type(dst, m->dst_site, &m->unit, &m->type);
 		}
-		if (!last_found) {
+		if (!m->found) {
 			x->rep->dropped++;
 			x->pair[i].dst = PAIR_NONE;
 			if (x->rep->dropped <= 20)
@@ -241,8 +261,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 					stf__obj_name(o, on, sizeof(on)));
 			continue;
 		}
-		du = last_unit;
-		dt = last_type;
+		du = m->unit;
+		dt = m->type;
 		if ((!du || dt == STF_NONE) && o->unit) {
 			/* the destination's site is untyped: the type of the same
 			 * name there, else ours */
@@ -263,7 +283,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			dt = STF_NONE;
 		}
 		req[n].src = i;
-		req[n].site = last_dst_site;
+		req[n].site = m->dst_site;
 		req[n].id = o->dyn_id;
 		req[n].unit = du;
 		req[n].type = dt;
@@ -296,13 +316,14 @@ static int schedule_dynamic(struct stf_xfer *x)
 		goto out;
 	}
 	if (dst->self) {
-		last_site = NULL;
-		uint32_t site = 0;
+		memset(memo, 0, sizeof(memo));
 		for (size_t k = 0; k < n; k++) {
-			if (req[k].site != last_site) {
-				last_site = req[k].site;
-				site = stf__site_by_id(req[k].site);
+			struct site_memo *m = site_memo(memo, req[k].site);
+			if (m->id != req[k].site) {
+				m->id = req[k].site;
+				m->site = stf__site_by_id(req[k].site);
 			}
+			uint32_t site = m->site;
 			if (!site) {
 				stf__xfail(x, "allocation site %s unknown in this process", req[k].site);
 				goto out;

@@ -238,11 +238,66 @@ static int write_spans(const struct stf_peer *p, const struct stf_write *w,
 	return 0;
 }
 
+/* The sorted writes cut in parts written at once (parallel.c): the
+ * ranges do not overlap, so the order between parts does not matter; the
+ * first failing part (in address order) names the failure. */
+#define WRITE_PARTS_MAX 8
+
+struct write_parts {
+	const struct stf_peer *p;
+	const struct stf_write *w;
+	const struct stf_index *ix;
+	struct write_batch *b[WRITE_PARTS_MAX];
+	int rc[WRITE_PARTS_MAX];
+	char err[WRITE_PARTS_MAX][512];
+};
+
+static void write_part(void *arg, unsigned k, size_t lo, size_t hi)
+{
+	struct write_parts *wp = arg;
+	struct stf_index part = *wp->ix;
+	part.ranges += lo;
+	part.n = hi - lo;
+	wp->rc[k] = write_spans(wp->p, wp->w, &part, wp->b[k], wp->err[k], sizeof(wp->err[k]));
+}
+
+static int write_in_parts(const struct stf_peer *p, const struct stf_write *w,
+			  const struct stf_index *ix, char *err, size_t errlen)
+{
+	struct write_parts *wp = stf__raw_malloc(sizeof(*wp));
+	unsigned parts = stf__parallel_parts(ix->n, 16384), k;
+	int rc = -1;
+
+	if (parts > WRITE_PARTS_MAX)
+		parts = WRITE_PARTS_MAX;
+	if (!wp) {
+		stf__fail(err, errlen, "out of memory writing into process %d", (int)p->pid);
+		return -1;
+	}
+	wp->p = p;
+	wp->w = w;
+	wp->ix = ix;
+	unsigned nb = 0;
+	while (nb < parts && (wp->b[nb] = stf__raw_malloc(sizeof(*wp->b[nb]))))
+		nb++;
+	if (nb == parts) {
+		stf__parallel(ix->n, parts, write_part, wp);
+		for (rc = 0, k = 0; k < parts && !rc; k++)
+			if ((rc = wp->rc[k]) < 0)
+				stf__fail(err, errlen, "%s", wp->err[k]);
+	} else {
+		stf__fail(err, errlen, "out of memory writing into process %d", (int)p->pid);
+	}
+	while (nb-- > 0)
+		stf__raw_free(wp->b[nb]);
+	stf__raw_free(wp);
+	return rc;
+}
+
 int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
 		    char *err, size_t errlen)
 {
 	struct stf_index ix = STF_INDEX_INIT;
-	struct write_batch *b;
 	int rc;
 
 	if (p->self) {
@@ -255,13 +310,11 @@ int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t 
 			stf__index_free(&ix);
 			return write_each(p, w, n, err, errlen);
 		}
-	b = stf__raw_malloc(sizeof(*b));
 	/* overlapping writes keep their order (the later one wins) */
-	if (!b || stf__index_sort(&ix, NULL, NULL) < 0)
+	if (stf__index_sort(&ix, NULL, NULL) < 0)
 		rc = write_each(p, w, n, err, errlen);
 	else
-		rc = write_spans(p, w, &ix, b, err, errlen);
-	stf__raw_free(b);
+		rc = write_in_parts(p, w, &ix, err, errlen);
 	stf__index_free(&ix);
 	return rc;
 }
