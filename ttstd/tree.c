@@ -28,15 +28,6 @@
 #define SETTLE_MS 100 /* F, R: more children may still say hello */
 #define SHAPE_WAIT_S 2 /* F, R: no new child for so long: its startup is done */
 
-void tree_init(void)
-{
-	for (int i = 0; i < MAX_MEMBERS; i++) {
-		memset(&ttstd.member[i], 0, sizeof ttstd.member[i]);
-		ttstd.member[i].p.fd = ttstd.member[i].p.stderr_fd = -1;
-		ttstd.member[i].pair = -1;
-	}
-}
-
 static void member_free(struct member *m)
 {
 	proc_reset(&m->p);
@@ -137,7 +128,10 @@ int tree_adopt(struct pending *pe)
 		close_pending(pe);
 		return -1;
 	}
-	proc_reset(&m->p);
+	/* a free slot holds no descriptor (member_free closed them; one never
+	 * used is all zero): set, not proc_reset, which would close fd 0 */
+	memset(&m->p, 0, sizeof m->p);
+	m->p.stderr_fd = -1;
 	m->p.pid = pe->pid;
 	m->p.fd = pe->fd;
 	m->role = pe->role;
@@ -166,7 +160,7 @@ int tree_pollfds(struct pollfd *pfd, int *what, int max)
 	int n = 0;
 
 	for (int i = 0; i < MAX_MEMBERS && n < max; i++)
-		if (ttstd.member[i].p.fd >= 0) {
+		if (ttstd.member[i].p.pid > 0 && ttstd.member[i].p.fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = ttstd.member[i].p.fd, .events = POLLIN };
 			what[n++] = 400 + i;
 		}
@@ -293,19 +287,24 @@ int tree_quiesce(struct txn *t, unsigned timeout_ms, uint64_t *next_id)
 	return 0;
 }
 
-/* Rank of member m among the members of its role with the same parent,
- * by creation order. */
-static int rank_of(const struct member *m)
+/* Rank of each worker of roles r and PAST among its siblings (same role
+ * and parent) by creation order, into rank[]: once per pairing, not once
+ * per pair (a tree may have hundreds of workers). */
+static void rank_members(enum role r, int *rank)
 {
-	int rank = 0;
-
 	for (int i = 0; i < MAX_MEMBERS; i++) {
-		const struct member *o = &ttstd.member[i];
+		const struct member *m = &ttstd.member[i];
 
-		if (is_worker(o, m->role) && o->parent == m->parent && o->order < m->order)
-			rank++;
+		rank[i] = 0;
+		if (!is_worker(m, r) && !is_worker(m, PAST))
+			continue;
+		for (int k = 0; k < MAX_MEMBERS; k++) {
+			const struct member *o = &ttstd.member[k];
+
+			if (is_worker(o, m->role) && o->parent == m->parent && o->order < m->order)
+				rank[i]++;
+		}
 	}
-	return rank;
 }
 
 /* Pair the members of the tree of role r with the past tree's: the
@@ -313,8 +312,11 @@ static int rank_of(const struct member *m)
  * same rank.  A pass per level. */
 static void pair_tree(enum role r)
 {
-	for (int pass = 0; pass < 8; pass++)
-		for (int i = 0; i < MAX_MEMBERS; i++) {
+	static int rank[MAX_MEMBERS];
+
+	rank_members(r, rank);
+	for (int pass = 0, progress = 1; pass < 8 && progress; pass++)
+		for (int i = progress = 0; i < MAX_MEMBERS; i++) {
 			struct member *m = &ttstd.member[i];
 			pid_t cparent = 0;
 
@@ -333,8 +335,10 @@ static void pair_tree(enum role r)
 			for (int k = 0; k < MAX_MEMBERS; k++) {
 				struct member *o = &ttstd.member[k];
 
-				if (is_worker(o, PAST) && o->parent == cparent && rank_of(o) == rank_of(m))
+				if (is_worker(o, PAST) && o->parent == cparent && rank[k] == rank[i]) {
 					m->pair = k;
+					progress = 1;
+				}
 			}
 		}
 }
@@ -428,6 +432,8 @@ int tree_forward(struct txn *t)
 	struct ttst_msgbuf cmd;
 	char name[96];
 
+	/* every member's transfer at once (they read their counterparts, no
+	 * one else), then their replies: a wide tree's pause is not the sum */
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i], *pm;
 
@@ -441,7 +447,22 @@ int tree_forward(struct txn *t)
 		ttst_msg_addf(&cmd, "past_pid", "%d", (int)pm->p.pid);
 		ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)pm->p.root);
 		tree_pids(&cmd, FUTURE);
-		if (call_p(t, &m->p, tree_name(m, name, sizeof name), PH_FORWARD, &cmd, -1, NULL) < 0)
+		m->p.has_reply = 0;
+		if (cmd.overflow || m->p.fd < 0 || ttst_msg_send(m->p.fd, &cmd, -1) < 0) {
+			tree_name(m, name, sizeof name);
+			if (cmd.overflow)
+				snprintf(t->reason, sizeof t->reason, "the forward command of the %s "
+					 "does not fit in a message (too many processes)", name);
+			else
+				describe_failure_p(&m->p, name, PH_FORWARD, t->reason, sizeof t->reason);
+			return -1;
+		}
+	}
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		struct member *m = &ttstd.member[i];
+
+		if (is_member(m, FUTURE) &&
+		    reply_p(t, &m->p, tree_name(m, name, sizeof name), PH_FORWARD, NULL) < 0)
 			return -1;
 	}
 	ttst_msg_addf(&t->rep, "processes", "%d", 1 + tree_count(FUTURE));

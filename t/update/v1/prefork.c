@@ -68,7 +68,7 @@ static void on_term(int sig) { (void)sig; got_term = 1; }
 
 static void serve(int c)
 {
-	char buf[64], out[256];
+	char buf[64], out[96 + 12 * NWORKERS];
 	ssize_t n;
 	long total;
 
