@@ -28,8 +28,35 @@
 #define SETTLE_MS 100 /* F, R: more children may still say hello */
 #define SHAPE_WAIT_S 2 /* F, R: no new child for so long: its startup is done */
 
+/* Slots of the past tree's workers that ended outside an update: a child
+ * their parent forks later takes one (a master restarting a dead worker). */
+#define MAX_VACANT 256
+static struct vacancy { pid_t parent; unsigned order; } vacant[MAX_VACANT];
+static int nvacant;
+
+/* Take the vacant slot of a worker of parent with the lowest creation
+ * order: that order, or 0 if there is none. */
+static unsigned take_vacancy(pid_t parent)
+{
+	int best = -1;
+	unsigned order;
+
+	for (int i = 0; i < nvacant; i++)
+		if (vacant[i].parent == parent && (best < 0 || vacant[i].order < vacant[best].order))
+			best = i;
+	if (best < 0)
+		return 0;
+	order = vacant[best].order;
+	vacant[best] = vacant[--nvacant];
+	return order;
+}
+
 static void member_free(struct member *m)
 {
+	/* its own workers' slots go with it */
+	for (int i = 0; i < nvacant; i++)
+		if (vacant[i].parent == m->p.pid)
+			vacant[i--] = vacant[--nvacant];
 	proc_reset(&m->p);
 	m->parent = 0;
 	m->order = 0;
@@ -101,6 +128,52 @@ static pid_t real_parent(pid_t pid)
 	return ppid;
 }
 
+/* Has the process of member m ended (its exit or hang-up not seen yet,
+ * perhaps: a zombie, or reaped by its parent)? */
+static int has_ended(const struct member *m)
+{
+	char path[64], buf[512], *close_paren, state = 0;
+	FILE *f;
+
+	if (m->p.exited || m->p.hung_up)
+		return 1;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)m->p.pid);
+	if (!(f = fopen(path, "re")))
+		return 1;
+	if (fgets(buf, sizeof buf, f) && (close_paren = strrchr(buf, ')')))
+		sscanf(close_paren + 1, " %c", &state);
+	fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/* A child its parent forked once its startup was over, in place of a
+ * worker that ended (a master restarting a dead worker): the worker of that
+ * slot, with the ended one's creation order, so that an update beginning
+ * before it reaches its first update point pairs it with the worker the
+ * new version forks there.  0, or that order.  Outside an update only:
+ * during one, the end of a worker rolls it back. */
+static unsigned vacancy(const struct pending *pe)
+{
+	struct member *found = NULL;
+	unsigned order;
+
+	if (!pe->session || ttstd.in_txn || pe->role != PAST)
+		return 0;
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		struct member *m = &ttstd.member[i];
+
+		/* (ended, its hang-up not read yet) */
+		if (is_worker(m, PAST) && !m->retired && m->parent == pe->parent &&
+		    (!found || m->order < found->order) && has_ended(m))
+			found = m;
+	}
+	if (!found)
+		return take_vacancy(pe->parent);
+	order = found->order;
+	member_free(found);
+	return order;
+}
+
 int tree_adopt(struct pending *pe)
 {
 	struct member *m = NULL;
@@ -116,6 +189,13 @@ int tree_adopt(struct pending *pe)
 		       (int)pe->parent);
 		close_pending(pe);
 		return -1;
+	}
+	unsigned slot = vacancy(pe);
+	if (slot) {
+		logmsg("pid %d (child %u of pid %d) is a worker, in the place of child %u, "
+		       "which ended", (int)pe->pid, pe->order, (int)pe->parent, slot);
+		pe->order = slot;
+		pe->session = 0;
 	}
 	for (int i = 0; i < MAX_MEMBERS && !m; i++)
 		if (ttstd.member[i].p.pid == 0)
@@ -175,8 +255,11 @@ static void forget_ended(void)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (m->p.pid > 0 && (m->p.hung_up || m->p.exited) && (!ttstd.in_txn || m->session))
-			member_free(m);
+		if (m->p.pid <= 0 || !(m->p.hung_up || m->p.exited) || (ttstd.in_txn && !m->session))
+			continue;
+		if (is_worker(m, PAST) && !m->retired && nvacant < MAX_VACANT)
+			vacant[nvacant++] = (struct vacancy){ m->parent, m->order };
+		member_free(m);
 	}
 }
 
@@ -204,7 +287,10 @@ void tree_readable(int i)
 		} else if (strcmp(ttst_msg_get(&m->p.reply, "event"), "worker") == 0 && m->session) {
 			/* a restarted worker at its first update point (an update
 			 * under way sees it only at the next one) */
+			unsigned slot = m->role == PAST ? take_vacancy(m->parent) : 0;
+
 			m->session = 0;
+			m->order = slot ? slot : m->order;
 			logmsg("pid %d (child %u of pid %d) is a worker now", (int)m->p.pid, m->order,
 			       (int)m->parent);
 		}
@@ -680,7 +766,8 @@ void tree_commit(struct txn *t, const char *new_binary)
 	}
 relabel:
 	/* the past tree's sessions serve on in the old version, their
-	 * parents retired */
+	 * parents retired; its workers' slots are not the new tree's */
+	nvacant = 0;
 	ttstd.generation++;
 	for (int i = 0; i < MAX_MEMBERS; i++)
 		if (is_member(&ttstd.member[i], FUTURE)) {

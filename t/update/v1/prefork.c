@@ -9,7 +9,8 @@
  * whole tree counts requests in the shared mapping.  -DVERSION=2 changes
  * the type of the worker's state (int -> long long, a member added);
  * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
- * -DNWORKERS=N forks another number of workers.
+ * -DNWORKERS=N forks another number of workers; -DSLOW_RESTART makes a
+ * restarted worker's startup take a second (a slow worker init).
  *
  * Protocol, one line per connection: "N" adds N to the worker's sum;
  * "pids" returns the master's table (the shared mapping's copy of it,
@@ -62,6 +63,7 @@ static pid_t workers[NWORKERS];  /* the master's table */
 static struct wstate *ws;        /* a worker's own state */
 static int my_number = -1;       /* a worker's index */
 static volatile sig_atomic_t got_chld, got_term;
+static int restarting;           /* the master restarts a worker */
 
 static void on_chld(int sig) { (void)sig; got_chld = 1; }
 static void on_term(int sig) { (void)sig; got_term = 1; }
@@ -105,6 +107,10 @@ static void worker(int k)
 	signal(SIGCHLD, SIG_DFL);
 	my_number = k;
 	ws = calloc(1, sizeof *ws);
+#ifdef SLOW_RESTART
+	if (restarting)
+		sleep(1);  /* (an update's quiescence may cut it short) */
+#endif
 #ifdef CRASH_WORKER
 	/* a new version whose worker CRASH_WORKER dies in its startup */
 	if (k == CRASH_WORKER && stf_is_updating())
@@ -176,6 +182,7 @@ int main(int argc, char **argv)
 			while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 				for (int k = 0; k < NWORKERS; k++)
 					if (workers[k] == pid) {
+						restarting = 1;
 						workers[k] = start_worker(k);
 						shm->restarts++;
 					}
