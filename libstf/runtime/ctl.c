@@ -552,8 +552,10 @@ static void dispatch(int passed_fd)
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
 		set_past();
 		stf__xfer_set_strict(ttst_msg_u64(&in, "strict", 0) == 1);
-		/* a worker's descriptors are its master's, checked there */
-		rc = stf__tree_parent() ? 0 :
+		/* a worker's descriptors are its master's, checked there; the
+		 * shared memory it mapped after its fork is mapped here */
+		rc = stf__tree_parent() ?
+		     stf__tree_shared_adopt(ctl.past_pid, rep.error, sizeof rep.error) :
 		     stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
 		if (rc == 0)
 			rc = step_delegate(&st);

@@ -12,7 +12,7 @@ need_plugin
 build v1/prefork v1/prefork.c -DSLOW_RESTART
 build v2/prefork v1/prefork.c -DVERSION=2 -DSLOW_RESTART
 
-start_ttstd --name restart -- "$WORK/v1/prefork" "$SRV"
+start_ttstd --name restart -- "$WORK/v1/prefork" "$SRV" "$WORK/board"
 wait_connected
 workers() { ctl status | grep -c '^  .* child '; }
 for _ in $(seq 100); do

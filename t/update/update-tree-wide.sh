@@ -12,7 +12,7 @@ N=120
 build v1/prefork v1/prefork.c -DNWORKERS=$N
 build v2/prefork v1/prefork.c -DVERSION=2 -DNWORKERS=$N
 
-start_ttstd --timeout 120 --name wide -- "$WORK/v1/prefork" "$SRV"
+start_ttstd --timeout 120 --name wide -- "$WORK/v1/prefork" "$SRV" "$WORK/board"
 wait_connected
 for _ in $(seq 200); do
 	[ "$(ctl status | grep -c '^  .* child ')" = $N ] && break
