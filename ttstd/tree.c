@@ -533,6 +533,8 @@ int tree_forward(struct txn *t)
 		ttst_msg_addf(&cmd, "past_pid", "%d", (int)pm->p.pid);
 		ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)pm->p.root);
 		tree_pids(&cmd, FUTURE);
+		if (t->strict)
+			ttst_msg_add(&cmd, "strict", "1");
 		m->p.has_reply = 0;
 		if (cmd.overflow || m->p.fd < 0 || ttst_msg_send(m->p.fd, &cmd, -1) < 0) {
 			tree_name(m, name, sizeof name);
@@ -546,9 +548,16 @@ int tree_forward(struct txn *t)
 	}
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
+		int rc;
 
-		if (is_member(m, FUTURE) &&
-		    reply_p(t, &m->p, tree_name(m, name, sizeof name), PH_FORWARD, NULL) < 0)
+		if (!is_member(m, FUTURE))
+			continue;
+		rc = reply_p(t, &m->p, tree_name(m, name, sizeof name), PH_FORWARD, NULL);
+		/* the engine's problems, in the report with the root's */
+		for (int k = 0; k < m->p.reply.nfields; k++)
+			if (strcmp(m->p.reply.key[k], "problem") == 0)
+				ttst_msg_addf(&t->rep, "fwd_problem", "%s: %s", name, m->p.reply.val[k]);
+		if (rc < 0)
 			return -1;
 	}
 	ttst_msg_addf(&t->rep, "processes", "%d", 1 + tree_count(FUTURE));

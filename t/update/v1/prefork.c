@@ -13,7 +13,8 @@
  * the type of the worker's state (int -> long long, a member added);
  * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
  * -DNWORKERS=N forks another number of workers; -DSLOW_RESTART makes a
- * restarted worker's startup take a second (a slow worker init).
+ * restarted worker's startup take a second (a slow worker init);
+ * -DINT_TABLE keeps the master's table in plain ints, not pid_t.
  *
  * Protocol, one line per connection: "N" adds N to the worker's sum;
  * "pids" returns the master's table (the shared mapping's copy of it,
@@ -69,7 +70,11 @@ static struct shared *shm;
 static struct board *board;      /* the scoreboard file, MAP_SHARED */
 static long *own;                /* a worker's own shared mapping */
 static int lfd = -1;
+#ifdef INT_TABLE
+static int workers[NWORKERS];    /* the master's table, plain ints */
+#else
 static pid_t workers[NWORKERS];  /* the master's table */
+#endif
 static struct wstate *ws;        /* a worker's own state */
 static int my_number = -1;       /* a worker's index */
 static volatile sig_atomic_t got_chld, got_term;
