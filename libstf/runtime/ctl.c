@@ -813,7 +813,7 @@ static void ctl_atfork_child(void)
 	ttst_msg_init(&hello);
 	ttst_msg_add(&hello, "hello", "1");
 	ttst_msg_add(&hello, "role", role_word(ctl.role));
-	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
+	ttst_msg_addf(&hello, "pid", "%d", (int)stf__tree_pid());
 	ttst_msg_addf(&hello, "parent", "%d", (int)stf__tree_parent());
 	ttst_msg_addf(&hello, "order", "%u", stf__tree_order());
 	if (stf__tree_is_session())

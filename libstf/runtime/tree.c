@@ -5,8 +5,12 @@
  * anonymous mappings handed to the new tree (see tree.h).
  * Allocates nothing: it runs in P, whose heap is state.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,10 +19,12 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "ctl.h"
+#include "heap.h"
 #include "stf.h"
 #include "tree.h"
 
@@ -29,6 +35,7 @@ static size_t nshared;
 static unsigned forks;     /* children forked so far by this process */
 static unsigned order;     /* ours, in our parent */
 static pid_t parent;
+static pid_t self;         /* our pid as /proc and ttstd see it; 0: not read yet */
 static atomic_bool reached;   /* this process reached an update point */
 static bool session;          /* it serves a session: not updated */
 static bool session_by_parent; /* ... because its parent does: for good */
@@ -43,24 +50,129 @@ bool stf__tree_is_internal_fork(void)
 	return internal;
 }
 
+/* Our pid as /proc sees it: in a pid namespace of our own (a session
+ * cloned with CLONE_NEWPID, vsftpd's isolate=YES) getpid() says 1 and
+ * getppid() 0, but ttstd knows us by the pids of its namespace, which is
+ * /proc's. */
+static pid_t proc_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+	long v;
+
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 ? (pid_t)v : getpid();
+}
+
+pid_t stf__tree_pid(void)
+{
+	if (!self)
+		self = proc_pid();
+	return self;
+}
+
 void stf__tree_fork_prepare(void)
 {
-	if (!internal)
+	if (!internal) {
 		forks++;
+		(void)stf__tree_pid();  /* the child's parent */
+	}
 }
 
 void stf__tree_fork_child(void)
 {
+	pid_t forker = self;
+
+	self = 0;
 	if (internal)
 		return;
 	order = forks;
-	parent = getppid();
+	parent = forker ? forker : getppid();
 	forks = 0;
 	/* forked once its parent's startup was over: a session, until it
 	 * reaches an update point of its own (a restarted worker does) */
 	session_by_parent = session;
 	session = session || atomic_load(&reached);
 	stf__tree_start();
+}
+
+/*
+ * A child made by a raw clone() that copies the process like fork() -
+ * syscall(SYS_clone, SIGCHLD [| namespaces], NULL), as vsftpd's isolate=YES
+ * does - would skip the fork handlers (libstf's among them: the child
+ * would not be a process of the tree, nor have its allocator and control
+ * state of its own).  Made with fork() instead: a new pid namespace by
+ * unshare() for the children before it (and setns() back after), the
+ * other namespaces by unshare() in the child.  Any other clone goes to
+ * the system as it is.
+ */
+#define CLONE_NAMESPACES (CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS | \
+			  CLONE_NEWNS | CLONE_NEWCGROUP)
+
+static long clone_as_fork(unsigned long flags)
+{
+	int nsfd = -1, e;
+	pid_t pid;
+
+	if ((flags & CLONE_NAMESPACES & ~(unsigned long)CLONE_NEWPID) && geteuid() != 0) {
+		errno = EPERM;  /* what clone says (no user namespace here) */
+		return -1;
+	}
+	if (flags & CLONE_NEWPID) {
+		nsfd = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (nsfd < 0 || unshare(CLONE_NEWPID) < 0) {
+			e = errno;
+			if (nsfd >= 0)
+				close(nsfd);
+			errno = e;
+			return -1;
+		}
+	}
+	pid = fork();
+	if (pid == 0) {
+		if (nsfd >= 0)
+			close(nsfd);
+		if (unshare((int)(flags & CLONE_NAMESPACES & ~(unsigned long)CLONE_NEWPID)) < 0) {
+			char msg[128];
+			int n = snprintf(msg, sizeof msg, "libstf: clone as fork: unshare 0x%lx: %s\n",
+					 flags & CLONE_NAMESPACES, strerror(errno));
+			if (write(2, msg, (size_t)n) < 0)
+				_exit(127);
+			_exit(127);
+		}
+		return 0;
+	}
+	e = errno;
+	if (nsfd >= 0) {
+		if (setns(nsfd, CLONE_NEWPID) < 0)
+			stf__warn("cannot return to the pid namespace for children after a clone");
+		close(nsfd);
+	}
+	errno = e;
+	return pid;
+}
+
+EXPORT long syscall(long number, ...)
+{
+	static long (*next)(long, ...);
+	long a[6];
+	va_list ap;
+
+	va_start(ap, number);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (number == SYS_clone && !a[1] && ((unsigned long)a[0] & CSIGNAL) == SIGCHLD &&
+	    !((unsigned long)a[0] & ~(CSIGNAL | CLONE_NAMESPACES)))
+		return clone_as_fork((unsigned long)a[0]);
+	if (!next && !(next = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall"))) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return next(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 void stf__tree_start(void)

@@ -59,6 +59,9 @@ void stf__tree_start(void);
 void stf__tree_point_reached(void);
 /* Does this process serve a session (not updated with the tree)? */
 bool stf__tree_is_session(void);
+/* This process's pid as ttstd sees it (in a pid namespace of its own,
+ * getpid() is not). */
+pid_t stf__tree_pid(void);
 /* This process's parent in the tree and creation order; 0 for the root. */
 pid_t stf__tree_parent(void);
 unsigned stf__tree_order(void);
