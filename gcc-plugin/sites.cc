@@ -246,6 +246,21 @@ tree load_of (tree var)
 	return NULL_TREE;
 }
 
+/* Whether a local's pointer type says what a block is: a pointer to
+ * anything but void, `void *` or bytes (`char *` and `void **` locals
+ * hold raw bytes or generic words: the block stays untyped, its words
+ * classified one by one). */
+bool says_object_type (tree type)
+{
+	if (!type || !POINTER_TYPE_P (type))
+		return false;
+	tree t = TREE_TYPE (type);
+	if (POINTER_TYPE_P (t) && VOID_TYPE_P (TREE_TYPE (t)))
+		return false;
+	return !VOID_TYPE_P (t)
+	       && !(TREE_CODE (t) == INTEGER_TYPE && TYPE_PRECISION (t) == CHAR_TYPE_SIZE);
+}
+
 /* Where the result of an allocator call goes: following its SSA uses from
  * the call, in a function or in the inlined body of caller (scope); for
  * posix_memalign, the object its first argument points to. */
@@ -282,16 +297,16 @@ dest_info analyze_dest (gcall *call, const stf_allocator_desc &alloc, tree calle
 			std::set<tree> seen;
 			follow (lhs, d, 0, seen);
 		}
-		/* Kept in a typed local, then returned as `void *` (a
-		 * module's create_conf: `struct conf *c = pool_alloc (...);
-		 * ... return c;`): the local's type says what it is.  (A
-		 * named `void *` store keeps the block untyped.) */
+		/* Kept in a typed local, then stored or returned as
+		 * `void *` (a dictionary's `e->val = u` after `struct user
+		 * *u = malloc (sizeof *u)`; a module's create_conf returning
+		 * its `struct conf *c`): the local's type says what the
+		 * block is, the `void *` only where it ends up. */
 		tree var = SSA_NAME_VAR (lhs);
 		tree vt = var && TREE_CODE (var) == VAR_DECL && !DECL_ARTIFICIAL (var)
 			  ? TREE_TYPE (var) : NULL_TREE;
-		if (d.rank == 2 && d.type && POINTER_TYPE_P (d.type)
-		    && VOID_TYPE_P (TREE_TYPE (d.type))
-		    && vt && POINTER_TYPE_P (vt) && !VOID_TYPE_P (TREE_TYPE (vt)))
+		if ((!d.type || (POINTER_TYPE_P (d.type) && VOID_TYPE_P (TREE_TYPE (d.type))))
+		    && says_object_type (vt))
 			d.type = vt;
 	} else if (lhs) {
 		d.name = describe_store (lhs, 0);

@@ -28,17 +28,35 @@
 #define SETTLE_MS 100 /* F, R: more children may still say hello */
 #define SHAPE_WAIT_S 2 /* F, R: no new child for so long: its startup is done */
 
-void tree_init(void)
+/* Slots of the past tree's workers that ended outside an update: a child
+ * their parent forks later takes one (a master restarting a dead worker). */
+#define MAX_VACANT 256
+static struct vacancy { pid_t parent; unsigned order; } vacant[MAX_VACANT];
+static int nvacant;
+
+/* Take the vacant slot of a worker of parent with the lowest creation
+ * order: that order, or 0 if there is none. */
+static unsigned take_vacancy(pid_t parent)
 {
-	for (int i = 0; i < MAX_MEMBERS; i++) {
-		memset(&ttstd.member[i], 0, sizeof ttstd.member[i]);
-		ttstd.member[i].p.fd = ttstd.member[i].p.stderr_fd = -1;
-		ttstd.member[i].pair = -1;
-	}
+	int best = -1;
+	unsigned order;
+
+	for (int i = 0; i < nvacant; i++)
+		if (vacant[i].parent == parent && (best < 0 || vacant[i].order < vacant[best].order))
+			best = i;
+	if (best < 0)
+		return 0;
+	order = vacant[best].order;
+	vacant[best] = vacant[--nvacant];
+	return order;
 }
 
 static void member_free(struct member *m)
 {
+	/* its own workers' slots go with it */
+	for (int i = 0; i < nvacant; i++)
+		if (vacant[i].parent == m->p.pid)
+			vacant[i--] = vacant[--nvacant];
 	proc_reset(&m->p);
 	m->parent = 0;
 	m->order = 0;
@@ -110,6 +128,52 @@ static pid_t real_parent(pid_t pid)
 	return ppid;
 }
 
+/* Has the process of member m ended (its exit or hang-up not seen yet,
+ * perhaps: a zombie, or reaped by its parent)? */
+static int has_ended(const struct member *m)
+{
+	char path[64], buf[512], *close_paren, state = 0;
+	FILE *f;
+
+	if (m->p.exited || m->p.hung_up)
+		return 1;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)m->p.pid);
+	if (!(f = fopen(path, "re")))
+		return 1;
+	if (fgets(buf, sizeof buf, f) && (close_paren = strrchr(buf, ')')))
+		sscanf(close_paren + 1, " %c", &state);
+	fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/* A child its parent forked once its startup was over, in place of a
+ * worker that ended (a master restarting a dead worker): the worker of that
+ * slot, with the ended one's creation order, so that an update beginning
+ * before it reaches its first update point pairs it with the worker the
+ * new version forks there.  0, or that order.  Outside an update only:
+ * during one, the end of a worker rolls it back. */
+static unsigned vacancy(const struct pending *pe)
+{
+	struct member *found = NULL;
+	unsigned order;
+
+	if (!pe->session || ttstd.in_txn || pe->role != PAST)
+		return 0;
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		struct member *m = &ttstd.member[i];
+
+		/* (ended, its hang-up not read yet) */
+		if (is_worker(m, PAST) && !m->retired && m->parent == pe->parent &&
+		    (!found || m->order < found->order) && has_ended(m))
+			found = m;
+	}
+	if (!found)
+		return take_vacancy(pe->parent);
+	order = found->order;
+	member_free(found);
+	return order;
+}
+
 int tree_adopt(struct pending *pe)
 {
 	struct member *m = NULL;
@@ -126,6 +190,13 @@ int tree_adopt(struct pending *pe)
 		close_pending(pe);
 		return -1;
 	}
+	unsigned slot = vacancy(pe);
+	if (slot) {
+		logmsg("pid %d (child %u of pid %d) is a worker, in the place of child %u, "
+		       "which ended", (int)pe->pid, pe->order, (int)pe->parent, slot);
+		pe->order = slot;
+		pe->session = 0;
+	}
 	for (int i = 0; i < MAX_MEMBERS && !m; i++)
 		if (ttstd.member[i].p.pid == 0)
 			m = &ttstd.member[i];
@@ -137,7 +208,10 @@ int tree_adopt(struct pending *pe)
 		close_pending(pe);
 		return -1;
 	}
-	proc_reset(&m->p);
+	/* a free slot holds no descriptor (member_free closed them; one never
+	 * used is all zero): set, not proc_reset, which would close fd 0 */
+	memset(&m->p, 0, sizeof m->p);
+	m->p.stderr_fd = -1;
 	m->p.pid = pe->pid;
 	m->p.fd = pe->fd;
 	m->role = pe->role;
@@ -166,7 +240,7 @@ int tree_pollfds(struct pollfd *pfd, int *what, int max)
 	int n = 0;
 
 	for (int i = 0; i < MAX_MEMBERS && n < max; i++)
-		if (ttstd.member[i].p.fd >= 0) {
+		if (ttstd.member[i].p.pid > 0 && ttstd.member[i].p.fd >= 0) {
 			pfd[n] = (struct pollfd){ .fd = ttstd.member[i].p.fd, .events = POLLIN };
 			what[n++] = 400 + i;
 		}
@@ -181,8 +255,11 @@ static void forget_ended(void)
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i];
 
-		if (m->p.pid > 0 && (m->p.hung_up || m->p.exited) && (!ttstd.in_txn || m->session))
-			member_free(m);
+		if (m->p.pid <= 0 || !(m->p.hung_up || m->p.exited) || (ttstd.in_txn && !m->session))
+			continue;
+		if (is_worker(m, PAST) && !m->retired && nvacant < MAX_VACANT)
+			vacant[nvacant++] = (struct vacancy){ m->parent, m->order };
+		member_free(m);
 	}
 }
 
@@ -210,7 +287,10 @@ void tree_readable(int i)
 		} else if (strcmp(ttst_msg_get(&m->p.reply, "event"), "worker") == 0 && m->session) {
 			/* a restarted worker at its first update point (an update
 			 * under way sees it only at the next one) */
+			unsigned slot = m->role == PAST ? take_vacancy(m->parent) : 0;
+
 			m->session = 0;
+			m->order = slot ? slot : m->order;
 			logmsg("pid %d (child %u of pid %d) is a worker now", (int)m->p.pid, m->order,
 			       (int)m->parent);
 		}
@@ -293,19 +373,24 @@ int tree_quiesce(struct txn *t, unsigned timeout_ms, uint64_t *next_id)
 	return 0;
 }
 
-/* Rank of member m among the members of its role with the same parent,
- * by creation order. */
-static int rank_of(const struct member *m)
+/* Rank of each worker of roles r and PAST among its siblings (same role
+ * and parent) by creation order, into rank[]: once per pairing, not once
+ * per pair (a tree may have hundreds of workers). */
+static void rank_members(enum role r, int *rank)
 {
-	int rank = 0;
-
 	for (int i = 0; i < MAX_MEMBERS; i++) {
-		const struct member *o = &ttstd.member[i];
+		const struct member *m = &ttstd.member[i];
 
-		if (is_worker(o, m->role) && o->parent == m->parent && o->order < m->order)
-			rank++;
+		rank[i] = 0;
+		if (!is_worker(m, r) && !is_worker(m, PAST))
+			continue;
+		for (int k = 0; k < MAX_MEMBERS; k++) {
+			const struct member *o = &ttstd.member[k];
+
+			if (is_worker(o, m->role) && o->parent == m->parent && o->order < m->order)
+				rank[i]++;
+		}
 	}
-	return rank;
 }
 
 /* Pair the members of the tree of role r with the past tree's: the
@@ -313,8 +398,11 @@ static int rank_of(const struct member *m)
  * same rank.  A pass per level. */
 static void pair_tree(enum role r)
 {
-	for (int pass = 0; pass < 8; pass++)
-		for (int i = 0; i < MAX_MEMBERS; i++) {
+	static int rank[MAX_MEMBERS];
+
+	rank_members(r, rank);
+	for (int pass = 0, progress = 1; pass < 8 && progress; pass++)
+		for (int i = progress = 0; i < MAX_MEMBERS; i++) {
 			struct member *m = &ttstd.member[i];
 			pid_t cparent = 0;
 
@@ -333,8 +421,10 @@ static void pair_tree(enum role r)
 			for (int k = 0; k < MAX_MEMBERS; k++) {
 				struct member *o = &ttstd.member[k];
 
-				if (is_worker(o, PAST) && o->parent == cparent && rank_of(o) == rank_of(m))
+				if (is_worker(o, PAST) && o->parent == cparent && rank[k] == rank[i]) {
 					m->pair = k;
+					progress = 1;
+				}
 			}
 		}
 }
@@ -428,6 +518,8 @@ int tree_forward(struct txn *t)
 	struct ttst_msgbuf cmd;
 	char name[96];
 
+	/* every member's transfer at once (they read their counterparts, no
+	 * one else), then their replies: a wide tree's pause is not the sum */
 	for (int i = 0; i < MAX_MEMBERS; i++) {
 		struct member *m = &ttstd.member[i], *pm;
 
@@ -441,7 +533,31 @@ int tree_forward(struct txn *t)
 		ttst_msg_addf(&cmd, "past_pid", "%d", (int)pm->p.pid);
 		ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)pm->p.root);
 		tree_pids(&cmd, FUTURE);
-		if (call_p(t, &m->p, tree_name(m, name, sizeof name), PH_FORWARD, &cmd, -1, NULL) < 0)
+		if (t->strict)
+			ttst_msg_add(&cmd, "strict", "1");
+		m->p.has_reply = 0;
+		if (cmd.overflow || m->p.fd < 0 || ttst_msg_send(m->p.fd, &cmd, -1) < 0) {
+			tree_name(m, name, sizeof name);
+			if (cmd.overflow)
+				snprintf(t->reason, sizeof t->reason, "the forward command of the %s "
+					 "does not fit in a message (too many processes)", name);
+			else
+				describe_failure_p(&m->p, name, PH_FORWARD, t->reason, sizeof t->reason);
+			return -1;
+		}
+	}
+	for (int i = 0; i < MAX_MEMBERS; i++) {
+		struct member *m = &ttstd.member[i];
+		int rc;
+
+		if (!is_member(m, FUTURE))
+			continue;
+		rc = reply_p(t, &m->p, tree_name(m, name, sizeof name), PH_FORWARD, NULL);
+		/* the engine's problems, in the report with the root's */
+		for (int k = 0; k < m->p.reply.nfields; k++)
+			if (strcmp(m->p.reply.key[k], "problem") == 0)
+				ttst_msg_addf(&t->rep, "fwd_problem", "%s: %s", name, m->p.reply.val[k]);
+		if (rc < 0)
 			return -1;
 	}
 	ttst_msg_addf(&t->rep, "processes", "%d", 1 + tree_count(FUTURE));
@@ -659,7 +775,8 @@ void tree_commit(struct txn *t, const char *new_binary)
 	}
 relabel:
 	/* the past tree's sessions serve on in the old version, their
-	 * parents retired */
+	 * parents retired; its workers' slots are not the new tree's */
+	nvacant = 0;
 	ttstd.generation++;
 	for (int i = 0; i < MAX_MEMBERS; i++)
 		if (is_member(&ttstd.member[i], FUTURE)) {

@@ -843,7 +843,6 @@ int main(int argc, char **argv)
 		ttstd.pending[i].fd = ttstd.pending[i].stderr_fd = -1;
 	for (int r = 0; r < NROLES; r++)
 		ttstd.proc[r].fd = ttstd.proc[r].stderr_fd = -1; /* not proc_reset: 0 is not ours */
-	tree_init();
 
 	ttstd.argv = calloc((size_t)(argc - optind) + 1, sizeof *ttstd.argv);
 	for (int i = optind; i < argc; i++)

@@ -24,7 +24,9 @@
 #define HELLO_WAIT_S  3    /* an unidentified connection must say hello by then
                               (libstf does in the program's constructor) */
 #define EXIT_GRACE_MS 1000 /* wait for a dying process to be reaped */
-#define MAX_MEMBERS   64   /* processes of the trees besides their roots */
+#define MAX_MEMBERS   2048 /* processes of the trees besides their roots: the
+				    past, future and reversed workers of an update
+				    and the sessions (only the slots used are touched) */
 
 /* WATCHED: the past version kept frozen after a commit with a watch. */
 enum role { PAST, FUTURE, REVERSED, WATCHED, NROLES };
@@ -158,9 +160,10 @@ void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *bu
 int await_p(struct txn *t, struct proc *p, const char *who, enum phase ph, int want_ready);
 int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 	   struct ttst_msgbuf *cmd, int pass_fd, const char *prefix);
+/* The second half of call_p, for a command already sent (has_reply 0). */
+int reply_p(struct txn *t, struct proc *p, const char *who, enum phase ph, const char *prefix);
 
 /* tree.c: the processes of the trees besides their roots. */
-void tree_init(void);
 /* A hello naming a parent: adopt it if the parent is known (1), wait (0),
  * or refuse it (-1, pe closed). */
 int tree_adopt(struct pending *pe);

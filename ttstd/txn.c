@@ -190,8 +190,6 @@ static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
 int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 	   struct ttst_msgbuf *cmd, int pass_fd, const char *prefix)
 {
-	const char *err;
-
 	p->has_reply = 0;
 	if (cmd->overflow) {
 		snprintf(t->reason, sizeof t->reason,
@@ -208,6 +206,13 @@ int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 				 who, (int)p->pid, phase_name[ph]);
 		return -1;
 	}
+	return reply_p(t, p, who, ph, prefix);
+}
+
+int reply_p(struct txn *t, struct proc *p, const char *who, enum phase ph, const char *prefix)
+{
+	const char *err;
+
 	if (await_p(t, p, who, ph, 0) < 0)
 		return -1;
 	p->has_reply = 0;

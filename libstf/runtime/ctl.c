@@ -63,6 +63,7 @@ static struct {
 	enum stf_role role;
 	pid_t past_pid;          /* F, R: the running version */
 	uint64_t past_root;
+	int strict;              /* F: the update is --strict */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	char quiesce_error[2560];  /* F, R: why not every thread parked */
@@ -106,13 +107,13 @@ static int step_run(const struct step *st)
 	case STEP_FORWARD:
 		if (stf__xfer_forward(ctl.past_pid, ctl.past_root, st->rep) < 0)
 			return -1;
-		return stf__pids_apply(0, st->rep->error, sizeof st->rep->error);
+		return stf__pids_apply(0, ctl.strict, st->rep);
 	case STEP_BACKWARD:
 		return stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep);
 	case STEP_SERVE:
 		if (stf__xfer_serve(st->conn, st->rep) < 0)
 			return -1;
-		return stf__pids_apply(1, st->rep->error, sizeof st->rep->error);
+		return stf__pids_apply(1, 0, st->rep);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
 	case STEP_ON_COMMIT:
@@ -551,9 +552,12 @@ static void dispatch(int passed_fd)
 	} else if (ctl.role == STF_ROLE_FUTURE && strcmp(cmd, "forward") == 0) {
 		struct step st = { .kind = STEP_FORWARD, .rep = &rep };
 		set_past();
-		stf__xfer_set_strict(ttst_msg_u64(&in, "strict", 0) == 1);
-		/* a worker's descriptors are its master's, checked there */
-		rc = stf__tree_parent() ? 0 :
+		ctl.strict = ttst_msg_u64(&in, "strict", 0) == 1;
+		stf__xfer_set_strict(ctl.strict);
+		/* a worker's descriptors are its master's, checked there; the
+		 * shared memory it mapped after its fork is mapped here */
+		rc = stf__tree_parent() ?
+		     stf__tree_shared_adopt(ctl.past_pid, rep.error, sizeof rep.error) :
 		     stf__fds_check_past(ctl.past_pid, rep.error, sizeof rep.error);
 		if (rc == 0)
 			rc = step_delegate(&st);
@@ -809,7 +813,7 @@ static void ctl_atfork_child(void)
 	ttst_msg_init(&hello);
 	ttst_msg_add(&hello, "hello", "1");
 	ttst_msg_add(&hello, "role", role_word(ctl.role));
-	ttst_msg_addf(&hello, "pid", "%d", (int)getpid());
+	ttst_msg_addf(&hello, "pid", "%d", (int)stf__tree_pid());
 	ttst_msg_addf(&hello, "parent", "%d", (int)stf__tree_parent());
 	ttst_msg_addf(&hello, "order", "%u", stf__tree_order());
 	if (stf__tree_is_session())

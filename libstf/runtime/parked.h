@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 #include "root.h"
 
 extern pthread_mutex_t stf__q_lock;
@@ -47,6 +48,8 @@ extern double stf__last_parked;
 void stf__release_locked(void);
 pid_t stf__gettid_raw(void);
 double stf__now_s(void);
+/* *ts = now on clock + ms milliseconds (an absolute timeout). */
+void stf__deadline_in_ms(struct timespec *ts, clockid_t clock, long ms);
 /* stf_update_fd() readable (an update is pending) or not. */
 void stf__update_fd_signal(bool pending);
 

@@ -17,15 +17,18 @@
  * the children it forks.  A session that reaches an update point of its
  * own (a worker its master restarted) becomes a worker from then on.
  *
- * Shared memory (MAP_SHARED|MAP_ANONYMOUS mappings made before the fork:
- * counters, caches, locks; SysV segments; POSIX shared memory and memfd
- * mappings) is not state to transfer but memory the tree shares: P passes
+ * Shared memory (MAP_SHARED|MAP_ANONYMOUS mappings: counters, caches,
+ * locks; SysV segments; POSIX shared memory and memfd mappings; MAP_SHARED
+ * mappings of files: a scoreboard, a cache file) is not state to transfer
+ * but memory the tree shares: P passes
  * each mapping of its own to F and R - a SysV segment by its shmid, the
  * others as a descriptor of the very same memory (/proc/self/map_files,
  * which needs CAP_SYS_ADMIN; POSIX shared memory whose name is still in
  * /dev/shm is opened by it) - and their libstf maps it at the same address
  * before the program's startup, so that the workers they fork share it too
- * and pointers into it keep their value.  Its contents stay as they are:
+ * and pointers into it keep their value; a file's contents are the file's.
+ * What a worker mapped or attached after its fork, its counterpart in F
+ * maps the same way before its transfer (stf__tree_shared_adopt).  Its contents stay as they are:
  * a pointer into it whose target type changed between versions fails the
  * transfer (transfer/mappings.c).
  */
@@ -56,6 +59,9 @@ void stf__tree_start(void);
 void stf__tree_point_reached(void);
 /* Does this process serve a session (not updated with the tree)? */
 bool stf__tree_is_session(void);
+/* This process's pid as ttstd sees it (in a pid namespace of its own,
+ * getpid() is not). */
+pid_t stf__tree_pid(void);
 /* This process's parent in the tree and creation order; 0 for the root. */
 pid_t stf__tree_parent(void);
 unsigned stf__tree_order(void);
@@ -72,6 +78,12 @@ int stf__tree_shared_describe(char *env, size_t len, int *fds, size_t maxfds, si
 /* F, R at start: map the mappings STF_ENV_SHARED describes at their
  * addresses.  -1 with the reason in err. */
 int stf__tree_shared_map(const char *value, char *err, size_t errlen);
+
+/* F, a worker's counterpart, before its transfer: map the shared mappings
+ * of the running version's worker past that are not here (those it made
+ * or attached after its fork) at their addresses, the same memory.  -1
+ * with the reason, naming the mapping, in err. */
+int stf__tree_shared_adopt(pid_t past, char *err, size_t errlen);
 
 /* F, R: is addr in one of those mappings?  A pointer into it keeps its
  * value (the transfer's relocation asks). */

@@ -172,6 +172,17 @@ double stf__now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+void stf__deadline_in_ms(struct timespec *ts, clockid_t clock, long ms)
+{
+	clock_gettime(clock, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += ms % 1000 * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /* When the last thread parked (stf__q_lock), see stf__quiesce_parked_at. */
 double stf__last_parked;
 
@@ -210,12 +221,7 @@ void stf__park(struct stf_parked_frame *f)
 		while (atomic_load(&role) != STF_ROLE_NORMAL && !stf__quiescing &&
 		       !handing_over && !stf__thread_gone(getpid())) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 50 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			stf__deadline_in_ms(&ts, CLOCK_REALTIME, 50);
 			pthread_cond_timedwait(&stf__q_cond, &stf__q_lock, &ts);
 		}
 		stf__startup_early--;

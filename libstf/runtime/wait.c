@@ -157,12 +157,7 @@ static _Atomic unsigned startup_waiting;
 static int startup_slice(pthread_cond_t *cond, pthread_mutex_t *mutex)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += 10 * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	stf__deadline_in_ms(&ts, CLOCK_MONOTONIC, 10);
 	int rc = pthread_cond_clockwait(cond, mutex, CLOCK_MONOTONIC, &ts);
 	return rc == ETIMEDOUT ? 0 : rc;
 }

@@ -11,7 +11,10 @@
  * INTERNAL.  The map comes from ttstd with the forward and serve commands
  * (`pid=<old>:<new>` fields).  A value is recognized by its declared type:
  * the typedef pid_t (or __pid_t) of a variable, a member or an array
- * element; an int holding a pid is left alone.
+ * element.  A plain int holding a pid of the old tree (a master's
+ * `int pids[N]`) is renamed too, and listed in the report as a problem
+ * naming it (its type says nothing; a value that only happens to equal a
+ * pid would change); --strict refuses it instead.
  */
 #ifndef STF_PIDS_H
 #define STF_PIDS_H
@@ -24,18 +27,23 @@ struct stf_pid_pair {
 	pid_t from, to;
 };
 
+struct stf_xfer_report;
+
 /* Rewrite this process's pid_t values found in map[].from to map[].to;
- * the number rewritten in *count.  -1 with the reason in err if the state
- * cannot be read. */
-int stf__pids_remap(const struct stf_pid_pair *map, size_t n, uint64_t *count, char *err,
-		    size_t errlen);
+ * the number rewritten in *count.  Plain ints holding such a value
+ * (ints): 0 renamed and listed in rep's problems, 1 refused (listed, -1),
+ * 2 renamed.  -1 with the reason in rep->error if the state cannot be
+ * read. */
+int stf__pids_remap(const struct stf_pid_pair *map, size_t n, int ints,
+		    struct stf_xfer_report *rep, uint64_t *count);
 
 /* The map of the update, one `<old>:<new>` pair at a time (ctl.c, from
  * the command's pid= fields). */
 void stf__pids_clear(void);
 void stf__pids_note(const char *pair);
-/* Once the state is in place: its pids name the counterparts (F), or the
- * past processes again (R: back).  -1 with the reason in err. */
-int stf__pids_apply(int back, char *err, size_t errlen);
+/* Once the state is in place: its pids name the counterparts (F; strict:
+ * plain ints holding one are refused), or the past processes again (R:
+ * back).  -1 with the reason in rep->error. */
+int stf__pids_apply(int back, int strict, struct stf_xfer_report *rep);
 
 #endif /* STF_PIDS_H */

@@ -17,10 +17,11 @@
 . "${TSRC:-.}/lib.sh"
 need_plugin
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
-build v1/persession v1/persession.c
-build v2/persession v1/persession.c -DVERSION=2
-build v2/crash v1/persession.c -DVERSION=2 -DCRASH_WORKER
-build v3/persession v1/persession.c -DVERSION=3
+# (update-session-clone.sh: SESSION_CFLAGS=-DRAW_CLONE)
+build v1/persession v1/persession.c ${SESSION_CFLAGS:-}
+build v2/persession v1/persession.c -DVERSION=2 ${SESSION_CFLAGS:-}
+build v2/crash v1/persession.c -DVERSION=2 -DCRASH_WORKER ${SESSION_CFLAGS:-}
+build v3/persession v1/persession.c -DVERSION=3 ${SESSION_CFLAGS:-}
 
 start_ttstd --name sess -- "$WORK/v1/persession" "$SRV"
 wait_connected

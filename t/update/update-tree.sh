@@ -1,11 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # A pre-forked master/worker server (t/update/v1/prefork.c: guarded init
-# binds and creates a MAP_SHARED|MAP_ANONYMOUS counter, the master forks 3
-# workers at startup, keeps their pids in a table and waits in sigsuspend)
+# binds, creates a MAP_SHARED|MAP_ANONYMOUS counter and maps a scoreboard
+# file MAP_SHARED, the master forks 3 workers at startup, keeps their pids
+# in a table and waits in sigsuspend; each worker maps shared memory of its
+# own after its fork)
 # is updated as one process tree, v1 -> v2 (the workers' state changes
 # type), under load: no request fails, every process runs v2, each worker
-# keeps its own count and sum, the shared request counter goes on, the
+# keeps its own count and sum (and the count in its own shared mapping),
+# the shared request counter and the scoreboard file go on (mapped at the
+# same address in the new master), the
 # master's table names the new workers (pid_t values mapped), and no v1
 # process is left.  A new version whose worker crashes in its startup,
 # and an injected crash in the backward transfer, roll the whole tree back:
@@ -21,7 +25,7 @@ build v2/prefork v1/prefork.c -DVERSION=2
 build v2/crash v1/prefork.c -DVERSION=2 -DCRASH_WORKER=1
 build v2/two v1/prefork.c -DVERSION=2 -DNWORKERS=2
 
-start_ttstd --name prefork -- "$WORK/v1/prefork" "$SRV"
+start_ttstd --name prefork -- "$WORK/v1/prefork" "$SRV" "$WORK/board"
 wait_connected
 for _ in $(seq 100); do
 	[ "$(ctl status | grep -c '^  .* child ')" = 3 ] && break
@@ -69,12 +73,17 @@ def one(n, version=None):
     global requests
     with lock:
         r = ask("%d\n" % n)
-        # v1 worker 0 pid 123 served 1 sum 1 requests 1
+        # v1 worker 0 pid 123 served 1 sum 1 requests 1 own 1 board 1
         v, k, served, total, reqs = r[0], int(r[2]), int(r[6]), int(r[8]), int(r[10])
+        mine, board = int(r[12]), int(r[14])
         s, c = want.get(k, (0, 0))
         if served != s + 1 or total != c + n:
             fail("worker %d: served %d sum %d, want %d and %d" % (k, served, total, s + 1, c + n))
+        if mine != served:
+            fail("worker %d: its own shared mapping counts %d, want %d" % (k, mine, served))
         want[k] = (served, total)
+        if board != sum(w[0] for w in want.values()):
+            fail("the scoreboard file counts %d, want %d" % (board, sum(w[0] for w in want.values())))
         requests += 1
         if reqs != requests:
             fail("shared counter %d, want %d" % (reqs, requests))
@@ -144,6 +153,8 @@ sleep 0.3
 expect "processes of the tree of another shape left" "$(leftovers "$WORK/v2/two")" ""
 
 # 2. v1 -> v2 under load
+board_before=$(grep " $WORK/board\$" /proc/"$(program_pid)"/maps | cut -d' ' -f1,2)
+[ -n "$board_before" ] || fail "the scoreboard file is not mapped"
 python3 "$WORK/load.py" "$SRV" "$TTST_CTL" "$SOCK" "$WORK/state.json" "$WORK/v2/prefork" >"$WORK/update.out" 2>&1 ||
 	{ cat "$WORK/update.out"; fail "load across the update"; }
 cat "$WORK/update.out"
@@ -153,6 +164,12 @@ sleep 0.3
 expect "v1 processes left after the commit" "$(leftovers "$WORK/v1/prefork")" ""
 after=$(tree_pids)
 set -- $after
+# the scoreboard file: mapped shared at the same address, its contents the
+# file's (the numbers served, as the load counted them)
+board_map() { grep " $WORK/board\$" /proc/"$1"/maps | cut -d' ' -f1,2; }
+expect "the scoreboard mapping of the new master" "$(board_map "$1")" "$board_before"
+expect "the scoreboard file" "$(od -An -tu8 -N8 "$WORK/board" | tr -d ' ')" \
+	"$(python3 -c 'import json,sys; print(sum(v[0] for v in json.load(open(sys.argv[1]))["want"].values()))' "$WORK/state.json")"
 [ $# = 4 ] || fail "the new tree is '$after', want a master and 3 workers"
 table=$(q pids)
 echo "$table"

@@ -14,15 +14,21 @@
  * stats served K" (K: requests the worker served, its private state).
  * -DVERSION=2 (or 3) changes the type of the listener's and the worker's
  * state; -DCRASH_WORKER makes the worker of a new version crash in its
- * startup.
+ * startup; -DRAW_CLONE makes the session processes with a raw clone() as
+ * vsftpd's isolate=YES does (syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWIPC
+ * | SIGCHLD, NULL) as root, just SIGCHLD otherwise), where P is the pid
+ * /proc gives (getpid() says 1 in a pid namespace of its own).
  */
+#define _GNU_SOURCE  /* CLONE_NEWPID */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +82,29 @@ static int listen_on(const char *path)
 	return fd;
 }
 
+/* A session's pid as ttstd sees it. */
+static int proc_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+
+	if (n <= 0)
+		return (int)getpid();
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+/* A session process: fork(), or a raw clone (-DRAW_CLONE). */
+static pid_t new_session(void)
+{
+#ifdef RAW_CLONE
+	return (pid_t)syscall(SYS_clone, SIGCHLD | (geteuid() == 0 ? CLONE_NEWPID | CLONE_NEWIPC : 0),
+			      NULL);
+#else
+	return fork();
+#endif
+}
+
 static void session(int c, long long number)
 {
 	char buf[256], out[128];
@@ -93,7 +122,7 @@ static void session(int c, long long number)
 		have += (size_t)n;
 		while ((nl = memchr(buf, '\n', have))) {
 			int len = snprintf(out, sizeof out, "v%d session %lld line %ld pid %d\n",
-					   VERSION, number, ++lines, (int)getpid());
+					   VERSION, number, ++lines, proc_pid());
 			if (write(c, out, (size_t)len) != len)
 				_exit(1);
 			have -= (size_t)(nl + 1 - buf);
@@ -179,7 +208,7 @@ int main(int argc, char **argv)
 		if (c < 0)
 			continue;  /* EINTR: a session ended, or the update point */
 		long long number = ++counts->started;
-		pid_t pid = fork();
+		pid_t pid = new_session();
 		if (pid == 0) {
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGCHLD, SIG_DFL);

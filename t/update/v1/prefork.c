@@ -6,10 +6,15 @@
  * their pids in a table, reaps and restarts them from a sigsuspend loop
  * and stops them on SIGTERM.  The workers share the listening socket; each
  * keeps a private count and sum of the numbers it was sent (heap), the
- * whole tree counts requests in the shared mapping.  -DVERSION=2 changes
+ * whole tree counts requests in the shared mapping and the numbers served
+ * in a scoreboard file (argv[2]) mapped MAP_SHARED by the master; each
+ * worker also counts what it served in a shared anonymous mapping of its
+ * own, made after its fork.  -DVERSION=2 changes
  * the type of the worker's state (int -> long long, a member added);
  * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
- * -DNWORKERS=N forks another number of workers.
+ * -DNWORKERS=N forks another number of workers; -DSLOW_RESTART makes a
+ * restarted worker's startup take a second (a slow worker init);
+ * -DINT_TABLE keeps the master's table in plain ints, not pid_t.
  *
  * Protocol, one line per connection: "N" adds N to the worker's sum;
  * "pids" returns the master's table (the shared mapping's copy of it,
@@ -17,6 +22,7 @@
  * version, the worker and the shared totals.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,19 +62,30 @@ struct wstate {
 };
 #endif
 
+struct board {
+	long served;              /* numbers served by every worker */
+};
+
 static struct shared *shm;
+static struct board *board;      /* the scoreboard file, MAP_SHARED */
+static long *own;                /* a worker's own shared mapping */
 static int lfd = -1;
+#ifdef INT_TABLE
+static int workers[NWORKERS];    /* the master's table, plain ints */
+#else
 static pid_t workers[NWORKERS];  /* the master's table */
+#endif
 static struct wstate *ws;        /* a worker's own state */
 static int my_number = -1;       /* a worker's index */
 static volatile sig_atomic_t got_chld, got_term;
+static int restarting;           /* the master restarts a worker */
 
 static void on_chld(int sig) { (void)sig; got_chld = 1; }
 static void on_term(int sig) { (void)sig; got_term = 1; }
 
 static void serve(int c)
 {
-	char buf[64], out[256];
+	char buf[64], out[96 + 12 * NWORKERS];
 	ssize_t n;
 	long total;
 
@@ -87,9 +104,11 @@ static void serve(int c)
 	} else {
 		ws->served++;
 		ws->sum += atol(buf);
-		snprintf(out, sizeof out, "v%d worker %d pid %d served %lld sum %lld requests %ld\n",
-			 VERSION, my_number, (int)getpid(), (long long)ws->served,
-			 (long long)ws->sum, total);
+		++*own;
+		snprintf(out, sizeof out, "v%d worker %d pid %d served %lld sum %lld requests %ld "
+			 "own %ld board %ld\n", VERSION, my_number, (int)getpid(),
+			 (long long)ws->served, (long long)ws->sum, total, *own,
+			 __atomic_add_fetch(&board->served, 1, __ATOMIC_SEQ_CST));
 	}
 	if (write(c, out, strlen(out)) < 0)
 		return;
@@ -105,6 +124,16 @@ static void worker(int k)
 	signal(SIGCHLD, SIG_DFL);
 	my_number = k;
 	ws = calloc(1, sizeof *ws);
+	if (!stf_is_updating()) {  /* the new version's has the old one's */
+		own = mmap(NULL, sizeof *own, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+		if (own == MAP_FAILED)
+			abort();
+	}
+#ifdef SLOW_RESTART
+	if (restarting)
+		sleep(1);  /* (an update's quiescence may cut it short) */
+#endif
 #ifdef CRASH_WORKER
 	/* a new version whose worker CRASH_WORKER dies in its startup */
 	if (k == CRASH_WORKER && stf_is_updating())
@@ -134,7 +163,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	sigset_t block, none;
 
-	if (argc < 2)
+	if (argc < 3)
 		return 2;
 	if (!stf_is_updating()) {
 		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -145,7 +174,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (shm == MAP_FAILED)
+		int fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (shm == MAP_FAILED || fd < 0 || ftruncate(fd, 4096) < 0)
+			return 1;
+		board = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		if (board == MAP_FAILED)
 			return 1;
 	}
 	sigemptyset(&block);
@@ -176,6 +210,7 @@ int main(int argc, char **argv)
 			while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 				for (int k = 0; k < NWORKERS; k++)
 					if (workers[k] == pid) {
+						restarting = 1;
 						workers[k] = start_worker(k);
 						shm->restarts++;
 					}
