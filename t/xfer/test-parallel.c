@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the engine's parallel loops (libstf/transfer/parallel.c)
+ * with the memory they allocate from several threads at once (bulk.c's
+ * kept mappings, arena.c).  Built from those sources with libc standing
+ * in for libstf's raw allocator, so that valgrind (memcheck, helgrind)
+ * can run it: valgrind-xfer.sh.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc.h"
+#include "remote.h"
+#include "respawn.h"
+
+/* libstf's raw allocator and own threads, played by libc */
+void *stf__raw_malloc(size_t size) { return malloc(size); }
+void *stf__raw_realloc(void *p, size_t size) { return realloc(p, size); }
+void stf__raw_free(void *p) { free(p); }
+void *stf__raw_mmap(void *addr, size_t len, int prot, int flags, int fd, long off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
+}
+int stf__raw_munmap(void *addr, size_t len) { return munmap(addr, len); }
+int stf__own_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	return pthread_create(th, NULL, fn, arg);
+}
+
+#define N 100003
+
+struct sums {
+	unsigned parts;
+	size_t lo[8], hi[8];
+	uint64_t sum[8];
+	int arena_ok[8];
+};
+
+/* Each part sums its range and builds an arena of its own (chunks taken
+ * from and given back to bulk.c's shared cache meanwhile). */
+static void sum_part(void *arg, unsigned k, size_t lo, size_t hi)
+{
+	struct sums *s = arg;
+	struct stf_arena *a = stf__arena_new();
+	s->lo[k] = lo;
+	s->hi[k] = hi;
+	s->arena_ok[k] = a != NULL;
+	for (size_t i = lo; i < hi; i++) {
+		s->sum[k] += i;
+		if (a && i % 1000 == 0) {
+			uint64_t *p = stf__arena_alloc(a, 64 << 10);
+			if (!p || p[0] || p[8191]) /* zeroed */
+				s->arena_ok[k] = 0;
+			else
+				p[0] = p[8191] = i;
+		}
+	}
+	void *big = stf__bulk_alloc((size_t)3 << 20);
+	if (!big)
+		s->arena_ok[k] = 0;
+	else
+		memset(big, 1, (size_t)3 << 20);
+	stf__bulk_free(big);
+	stf__arena_free(a);
+}
+
+START_TEST(parts_cover_the_range_in_order)
+{
+	for (unsigned parts = 1; parts <= 8; parts++) {
+		struct sums s;
+		memset(&s, 0, sizeof(s));
+		stf__parallel(N, parts, sum_part, &s);
+		uint64_t total = 0;
+		for (unsigned k = 0; k < parts; k++) {
+			ck_assert_uint_eq(s.lo[k], k ? s.hi[k - 1] : 0);
+			ck_assert_uint_le(s.hi[k] - s.lo[k], N / parts + 1);
+			ck_assert(s.arena_ok[k]);
+			total += s.sum[k];
+		}
+		ck_assert_uint_eq(s.hi[parts - 1], N);
+		ck_assert_uint_eq(total, (uint64_t)N * (N - 1) / 2);
+	}
+	stf__bulk_trim();
+}
+END_TEST
+
+START_TEST(parts_follow_the_size_and_the_setting)
+{
+	/* STF_XFER_THREADS is read once, on the first call */
+	setenv("STF_XFER_THREADS", "3", 1);
+	ck_assert_uint_eq(stf__parallel_parts(1000000, 1000), 3);
+	ck_assert_uint_eq(stf__parallel_parts(2500, 1000), 2);
+	ck_assert_uint_eq(stf__parallel_parts(10, 1000), 1);
+	ck_assert_uint_eq(stf__parallel_parts(0, 1000), 1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("parallel");
+	TCase *tc = tcase_create("parallel");
+	tcase_add_test(tc, parts_follow_the_size_and_the_setting);
+	tcase_add_test(tc, parts_cover_the_range_in_order);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	/* no fork: valgrind follows one process */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
