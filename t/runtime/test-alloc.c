@@ -637,16 +637,36 @@ END_TEST
  * (vsftpd: RLIMIT_AS of 100 MB in each session) can still allocate: the
  * heap takes address space as it grows (a reservation of the whole
  * region up front used it all: every allocation then failed). */
-START_TEST(address_space_limit)
+static uint64_t address_space(void)
 {
 	unsigned long pages = 0;
 	FILE *f = fopen("/proc/self/statm", "r");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
 	fclose(f);
-	uint64_t used = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void *raw_malloc_thread(void *arg)
+{
+	(void)arg;
+	return stf__raw_malloc(100);
+}
+
+START_TEST(address_space_limit)
+{
+	uint64_t used = address_space();
 	ck_assert_msg(used < (768ULL << 20), "%llu MB of address space in use at the start",
 		      (unsigned long long)(used >> 20));
+	/* libstf's own bookkeeping from another thread (the control thread,
+	 * the transfer's) takes no arena of 64 MB */
+	pthread_t t;
+	void *raw;
+	ck_assert_int_eq(pthread_create(&t, NULL, raw_malloc_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, &raw), 0);
+	ck_assert_ptr_nonnull(raw);
+	stf__raw_free(raw);
+	ck_assert_uint_lt(address_space(), used + (32ULL << 20));
 	struct rlimit lim = { 1ULL << 30, 1ULL << 30 };
 	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
 	static void *blocks[2000];
