@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -886,5 +887,9 @@ EXPORT void stf__alloc_init(void)
  * before the other constructors of libstf. */
 __attribute__((constructor(101))) static void alloc_constructor(void)
 {
+	/* glibc's allocator serves only libstf's own bookkeeping: one arena.
+	 * A thread arena reserves 64 MB of address space, too much for a
+	 * server that lowers RLIMIT_AS (vsftpd's sessions: 100 MB). */
+	mallopt(M_ARENA_MAX, 1);
 	stf__alloc_init();
 }

@@ -2,10 +2,12 @@
 /*
  * spans.c - the span allocator under the malloc family (spans.h).
  *
- * The region is reserved once (heap half, then a metadata half of the
- * same size: unit u's objects' metadata is at the same offset in the
- * second half) and made readable and writable as units are carved from
- * its start.  Free runs of units wait in lists by length (exact up to
+ * The region (heap half, then a metadata half of the same size: unit u's
+ * objects' metadata is at the same offset in the second half, then the
+ * span tables) is a range of address space chosen once and mapped piece
+ * by piece as units are carved from its start: nothing is reserved ahead,
+ * so a server that lowers RLIMIT_AS after its startup (vsftpd: 100 MB per
+ * session) still has its limit to allocate in.  Free runs of units wait in lists by length (exact up to
  * RUN_LISTS, one list for longer ones) under span_lock; a run freed with
  * touched pages stays as it is while the dirty total is small, and is
  * given back to the kernel (MADV_DONTNEED) beyond that or when it is
@@ -43,6 +45,9 @@ const uint32_t stf__class_size[NCLASSES] = {
 };
 
 uintptr_t stf__heap_lo, stf__heap_bytes;
+static uint64_t region_bytes;     /* the heap half's size: its address space */
+static bool reserved;             /* not in the zone: reserved PROT_NONE, with
+                                     the span tables whole (valgrind) */
 struct span_st *stf__span_st;
 struct stf_span *stf__spans;
 
@@ -59,69 +64,133 @@ static inline uint32_t unit_of(const struct span_st *s)
 	return (uint32_t)(s - stf__span_st);
 }
 
-/* The region (heap and metadata halves): 2 * bytes of address space in
- * a zone of its own, far below where the kernel puts mappings (a past
- * version's shared mappings must be free in its next version: a region
- * the kernel placed could cover them).  Slots of the zone are taken in
- * turn along a lineage: a next version starts after the highest range
- * of the zone its past version told it to avoid, so a stale pointer of
- * an earlier version does not come to point into a new block. */
+/* The region: the heap half, the metadata half (as large), the public
+ * and the private span tables, in a zone of address space of its own, far
+ * below where the kernel puts mappings (a past version's shared mappings
+ * must be free in its next version: a region the kernel placed could
+ * cover them).  Slots of the zone are taken in turn along a lineage: a
+ * next version starts after the highest range of the zone its past
+ * version told it to avoid, so a stale pointer of an earlier version does
+ * not come to point into a new block. */
 #define ZONE_START  0x100000000000ULL
 #define ZONE_SLOTS  64u
+#define PAGE_UP(n)  (((n) + 4095) & ~(uint64_t)4095)
 
-static void *reserve_region(uint64_t bytes)
+static uint64_t pub_offset(uint64_t bytes)
 {
-	uint64_t slot = 2 * bytes;
+	return 2 * bytes;
+}
+
+static uint64_t priv_offset(uint64_t bytes)
+{
+	return pub_offset(bytes) + PAGE_UP(bytes / UNIT * sizeof(struct stf_span));
+}
+
+static uint64_t slot_bytes(uint64_t bytes)
+{
+	return PAGE_UP(priv_offset(bytes) + bytes / UNIT * sizeof(struct span_st));
+}
+
+/* Map [base + from, base + to) (page-rounded) read-write where nothing is
+ * mapped; 0, or -1 (something is there, or no address space is left). */
+static int map_part(char *base, uint64_t from, uint64_t to)
+{
+	from = PAGE_UP(from);
+	to = PAGE_UP(to);
+	if (to <= from)
+		return 0;
+	void *want = base + from;
+	void *p = stf__raw_mmap(want, to - from, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+				-1, 0);
+	if (p == want)
+		return 0;
+	if (p != MAP_FAILED)  /* a kernel without NOREPLACE: elsewhere */
+		stf__raw_munmap(p, to - from);
+	return -1;
+}
+
+/* Make units [from, to) of the region accessible: heap, metadata and
+ * their entries of the span tables. */
+static int grow_region(char *region, uint64_t bytes, uint32_t from, uint32_t to)
+{
+	uint64_t lo = (uint64_t)from * UNIT, hi = (uint64_t)to * UNIT;
+	if (reserved)
+		return mprotect(region + lo, hi - lo, PROT_READ | PROT_WRITE) ||
+		       mprotect(region + bytes + lo, hi - lo, PROT_READ | PROT_WRITE) ? -1 : 0;
+	if (map_part(region, lo, hi) || map_part(region, bytes + lo, bytes + hi))
+		return -1;
+	uint64_t po = pub_offset(bytes), vo = priv_offset(bytes);
+	return map_part(region, po + from * sizeof(struct stf_span),
+			po + to * sizeof(struct stf_span)) ||
+	       map_part(region, vo + from * sizeof(struct span_st),
+			vo + to * sizeof(struct span_st)) ? -1 : 0;
+}
+
+/* A free slot of the zone for a region of bytes, its first units mapped;
+ * NULL if the zone is not usable here. */
+static char *zone_region(uint64_t bytes)
+{
+	uint64_t slot = slot_bytes(bytes);
 	uint64_t past = stf__avoided_end_in(ZONE_START, ZONE_START + ZONE_SLOTS * slot);
 	uint32_t first = past ? (uint32_t)((past - ZONE_START + slot - 1) / slot) : 0;
 	for (uint32_t i = 0; i < ZONE_SLOTS; i++) {
-		uint64_t at = ZONE_START + (first + i) % ZONE_SLOTS * slot;
-		void *p = stf__raw_mmap((void *)(uintptr_t)at, slot, PROT_NONE,
-					MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-					MAP_FIXED_NOREPLACE, -1, 0);
-		if (p == (void *)(uintptr_t)at)
-			return p;
-		if (p != MAP_FAILED) {  /* a kernel without NOREPLACE: anywhere */
-			stf__raw_munmap(p, slot);
-			break;
-		}
+		char *at = (char *)(uintptr_t)(ZONE_START + (first + i) % ZONE_SLOTS * slot);
+		if (grow_region(at, bytes, 0, COMMIT_STEP) == 0)
+			return at;
+		/* what was mapped of a slot partly taken */
+		stf__raw_munmap(at, PAGE_UP((uint64_t)COMMIT_STEP * UNIT));
+		stf__raw_munmap(at + bytes, PAGE_UP((uint64_t)COMMIT_STEP * UNIT));
+		stf__raw_munmap(at + pub_offset(bytes), PAGE_UP(COMMIT_STEP * sizeof(struct stf_span)));
+		stf__raw_munmap(at + priv_offset(bytes),
+				PAGE_UP(COMMIT_STEP * sizeof(struct span_st)));
 	}
-	void *p = stf__raw_mmap(NULL, slot, PROT_NONE,
+	return NULL;
+}
+
+/* The region anywhere, reserved whole (where the zone cannot be mapped:
+ * valgrind keeps its own layout), the span tables mapped whole. */
+static char *reserved_region(uint64_t bytes)
+{
+	uint64_t size = slot_bytes(bytes);
+	void *p = stf__raw_mmap(NULL, size, PROT_NONE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	char *region = p;
+	uint64_t tables = pub_offset(bytes);
+	if (mprotect(region + tables, size - tables, PROT_READ | PROT_WRITE) ||
+	    mprotect(region, (uint64_t)COMMIT_STEP * UNIT, PROT_READ | PROT_WRITE) ||
+	    mprotect(region + bytes, (uint64_t)COMMIT_STEP * UNIT, PROT_READ | PROT_WRITE)) {
+		stf__raw_munmap(region, size);
+		return NULL;
+	}
+	reserved = true;
+	return region;
 }
 
 int stf__spans_init(void)
 {
 	/* As much address space as the system gives (valgrind, ulimit -v). */
 	for (uint64_t bytes = 64ULL << 30; bytes >= 64ULL << 20; bytes /= 2) {
-		uint64_t units = bytes / UNIT;
-		void *region = reserve_region(bytes);
+		char *region = zone_region(bytes);
+		if (!region)
+			region = reserved_region(bytes);
 		if (!region)
 			continue;
-		void *pub = stf__raw_mmap(NULL, units * sizeof(struct stf_span), PROT_READ | PROT_WRITE,
-					  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		void *priv = stf__raw_mmap(NULL, units * sizeof(struct span_st), PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (pub == MAP_FAILED || priv == MAP_FAILED) {
-			stf__raw_munmap(region, 2 * bytes);
-			if (pub != MAP_FAILED)
-				stf__raw_munmap(pub, units * sizeof(struct stf_span));
-			if (priv != MAP_FAILED)
-				stf__raw_munmap(priv, units * sizeof(struct span_st));
-			continue;
-		}
-		stf__spans = pub;
-		stf__span_st = priv;
-		meta_lo = (char *)region + bytes;
-		max_units = (uint32_t)units;
+		stf__spans = (struct stf_span *)(region + pub_offset(bytes));
+		stf__span_st = (struct span_st *)(region + priv_offset(bytes));
+		meta_lo = region + bytes;
+		max_units = (uint32_t)(bytes / UNIT);
+		committed = COMMIT_STEP;
+		region_bytes = bytes;
 		stf__root.heap_base = (uintptr_t)region;
 		stf__root.heap_meta = (uintptr_t)meta_lo;
-		stf__root.spans = (uintptr_t)pub;
+		stf__root.spans = (uintptr_t)stf__spans;
 		stf__root.heap_units = 0;
 		stf__heap_lo = (uintptr_t)region;
 		atomic_thread_fence(memory_order_release);
-		stf__heap_bytes = bytes;
+		stf__heap_bytes = (uint64_t)committed * UNIT;
 		return 0;
 	}
 	return -1;
@@ -197,11 +266,11 @@ static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 		to = to - to % COMMIT_STEP;
 		if (to > max_units)
 			to = max_units;
-		uint64_t off = (uint64_t)committed * UNIT, len = (uint64_t)(to - committed) * UNIT;
-		if (mprotect((char *)stf__heap_lo + off, len, PROT_READ | PROT_WRITE) ||
-		    mprotect(meta_lo + off, len, PROT_READ | PROT_WRITE))
+		if (grow_region((char *)stf__heap_lo, region_bytes, committed, to))
 			return max_units;
 		committed = to;
+		atomic_thread_fence(memory_order_release);
+		stf__heap_bytes = (uint64_t)to * UNIT;
 	}
 	stf__root.heap_units = u + k;
 	*dirty = 0;
@@ -322,7 +391,7 @@ static struct span_st *another_span(uint32_t c)
 struct span_st *stf__span_refill(uint32_t c)
 {
 	ensure_tables();
-	if (!stf__heap_bytes) {
+	if (!region_bytes) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -415,7 +484,7 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 {
 	ensure_tables();
 	uint64_t lead = align > UNIT ? align - UNIT : 0;
-	if (!stf__heap_bytes || size > stf__heap_bytes - lead) {
+	if (!region_bytes || size > region_bytes - lead) {
 		errno = ENOMEM;
 		return NULL;
 	}

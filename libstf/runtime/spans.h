@@ -50,7 +50,7 @@ struct span_st {
 };
 
 extern uintptr_t stf__heap_lo;     /* region start, 0 before init */
-extern uintptr_t stf__heap_bytes;  /* region size, 0 before init */
+extern uintptr_t stf__heap_bytes;  /* bytes of the region accessible so far */
 extern struct span_st *stf__span_st;
 extern struct stf_span *stf__spans;
 extern const uint32_t stf__class_size[NCLASSES];

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -632,6 +633,61 @@ START_TEST(mmap_tracking)
 }
 END_TEST
 
+/* A server that lowers its address-space limit after its startup
+ * (vsftpd: RLIMIT_AS of 100 MB in each session) can still allocate: the
+ * heap takes address space as it grows (a reservation of the whole
+ * region up front used it all: every allocation then failed). */
+static uint64_t address_space(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void *raw_malloc_thread(void *arg)
+{
+	(void)arg;
+	return stf__raw_malloc(100);
+}
+
+START_TEST(address_space_limit)
+{
+	uint64_t used = address_space();
+	ck_assert_msg(used < (768ULL << 20), "%llu MB of address space in use at the start",
+		      (unsigned long long)(used >> 20));
+	/* libstf's own bookkeeping from another thread (the control thread,
+	 * the transfer's) takes no arena of 64 MB */
+	pthread_t t;
+	void *raw;
+	ck_assert_int_eq(pthread_create(&t, NULL, raw_malloc_thread, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, &raw), 0);
+	ck_assert_ptr_nonnull(raw);
+	stf__raw_free(raw);
+	ck_assert_uint_lt(address_space(), used + (32ULL << 20));
+	struct rlimit lim = { 1ULL << 30, 1ULL << 30 };
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+	static void *blocks[2000];
+	for (int i = 0; i < 2000; i++) {
+		size_t n = i % 10 == 0 ? (size_t)64 << 10 : (size_t)(16 + i % 500);
+		blocks[i] = malloc(n);
+		ck_assert_ptr_nonnull(blocks[i]);
+		memset(blocks[i], i & 0xff, n);
+	}
+	char *big = malloc(96 << 20);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 1, 96 << 20);
+	void *m = mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	munmap(m, 16 << 20);
+	free(big);
+	for (int i = 0; i < 2000; i++)
+		free(blocks[i]);
+}
+END_TEST
+
 START_TEST(user_objects)
 {
 	static char pool[4096];
@@ -760,6 +816,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);
+	tcase_add_test(tc, address_space_limit);
 	tcase_add_test(tc, user_objects);
 	tcase_add_test(tc, lookup_heap);
 	tcase_add_test(tc, id_base_env);
