@@ -10,7 +10,8 @@
  * in a scoreboard file (argv[2]) mapped MAP_SHARED by the master; each
  * worker also counts what it served in a shared anonymous mapping of its
  * own, made after its fork.  -DVERSION=2 changes
- * the type of the worker's state (int -> long long, a member added);
+ * the type of the master's and the workers' state (int -> long long, a
+ * member added);
  * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
  * -DNWORKERS=N forks another number of workers; -DSLOW_RESTART makes a
  * restarted worker's startup take a second (a slow worker init);
@@ -47,15 +48,25 @@ struct shared {
 	long restarts;            /* workers the master restarted */
 	pid_t table[NWORKERS];    /* the master's table, for "pids" */
 	pid_t master;
+	long started;             /* the master's count, for "pids" */
 };
 
 #if VERSION == 2
+struct mstate {
+	long long started;       /* workers the master started */
+	int version_seen;
+};
+
 struct wstate {
 	long long served;
 	long long sum;
 	int version_seen;
 };
 #else
+struct mstate {
+	int started;
+};
+
 struct wstate {
 	int served;
 	int sum;
@@ -75,6 +86,7 @@ static int workers[NWORKERS];    /* the master's table, plain ints */
 #else
 static pid_t workers[NWORKERS];  /* the master's table */
 #endif
+static struct mstate *ms;        /* the master's own state */
 static struct wstate *ws;        /* a worker's own state */
 static int my_number = -1;       /* a worker's index */
 static volatile sig_atomic_t got_chld, got_term;
@@ -100,7 +112,8 @@ static void serve(int c)
 		n = snprintf(out, sizeof out, "v%d master %d workers", VERSION, (int)shm->master);
 		for (int k = 0; k < NWORKERS; k++)
 			n += snprintf(out + n, sizeof out - (size_t)n, " %d", (int)shm->table[k]);
-		snprintf(out + n, sizeof out - (size_t)n, " restarts %ld\n", shm->restarts);
+		snprintf(out + n, sizeof out - (size_t)n, " restarts %ld started %ld\n", shm->restarts,
+			 shm->started);
 	} else {
 		ws->served++;
 		ws->sum += atol(buf);
@@ -155,6 +168,7 @@ static pid_t start_worker(int k)
 
 	if (pid == 0)
 		worker(k);
+	ms->started++;
 	return pid;
 }
 
@@ -182,6 +196,7 @@ int main(int argc, char **argv)
 		if (board == MAP_FAILED)
 			return 1;
 	}
+	ms = calloc(1, sizeof *ms);  /* (the transfer replaces the new version's) */
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
@@ -194,6 +209,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		stf_update_point();
 		shm->master = getpid();
+		shm->started = (long)ms->started;
 		memcpy(shm->table, workers, sizeof workers);
 		sigsuspend(&none);
 		if (got_term) {
