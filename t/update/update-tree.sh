@@ -3,12 +3,13 @@
 # A pre-forked master/worker server (t/update/v1/prefork.c: guarded init
 # binds, creates a MAP_SHARED|MAP_ANONYMOUS counter and maps a scoreboard
 # file MAP_SHARED, the master forks 3 workers at startup, keeps their pids
-# in a table and waits in sigsuspend; each worker maps shared memory of its
-# own after its fork)
+# in a table and waits in sigsuspend; each worker maps shared memory and
+# attaches a SysV segment of its own after its fork)
 # is updated as one process tree, v1 -> v2 (the workers' state changes
 # type, and so does the master's), under load, right after a worker was
 # restarted: no request fails, every process runs v2, each worker
-# keeps its own count and sum (and the count in its own shared mapping),
+# keeps its own count and sum (and the count in its own shared mapping
+# and SysV segment),
 # the shared request counter and the scoreboard file go on (mapped at the
 # same address in the new master), the
 # master's table names the new workers (pid_t values mapped), and no v1
@@ -76,14 +77,15 @@ def one(n, version=None):
     global requests, numbers
     with lock:
         r = ask("%d\n" % n)
-        # v1 worker 0 pid 123 served 1 sum 1 requests 1 own 1 board 1
+        # v1 worker 0 pid 123 served 1 sum 1 requests 1 own 1 board 1 seg 1
         v, k, served, total, reqs = r[0], int(r[2]), int(r[6]), int(r[8]), int(r[10])
-        mine, board = int(r[12]), int(r[14])
+        mine, board, seg = int(r[12]), int(r[14]), int(r[16])
         s, c = want.get(k, (0, 0))
         if served != s + 1 or total != c + n:
             fail("worker %d: served %d sum %d, want %d and %d" % (k, served, total, s + 1, c + n))
-        if mine != served:
-            fail("worker %d: its own shared mapping counts %d, want %d" % (k, mine, served))
+        if mine != served or seg != served:
+            fail("worker %d: its own shared mapping counts %d, its SysV segment %d, want %d" %
+                 (k, mine, seg, served))
         want[k] = (served, total)
         numbers += 1
         if board != numbers:

@@ -8,8 +8,8 @@
  * keeps a private count and sum of the numbers it was sent (heap), the
  * whole tree counts requests in the shared mapping and the numbers served
  * in a scoreboard file (argv[2]) mapped MAP_SHARED by the master; each
- * worker also counts what it served in a shared anonymous mapping of its
- * own, made after its fork.  -DVERSION=2 changes
+ * worker also counts what it served in a shared anonymous mapping and in
+ * a SysV segment (removed once attached) of its own, made after its fork.  -DVERSION=2 changes
  * the type of the master's and the workers' state (int -> long long, a
  * member added);
  * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -80,6 +81,7 @@ struct board {
 static struct shared *shm;
 static struct board *board;      /* the scoreboard file, MAP_SHARED */
 static long *own;                /* a worker's own shared mapping */
+static long *seg;                /* ... and its own SysV segment */
 static int lfd = -1;
 #ifdef INT_TABLE
 static int workers[NWORKERS];    /* the master's table, plain ints */
@@ -118,10 +120,11 @@ static void serve(int c)
 		ws->served++;
 		ws->sum += atol(buf);
 		++*own;
+		++*seg;
 		snprintf(out, sizeof out, "v%d worker %d pid %d served %lld sum %lld requests %ld "
-			 "own %ld board %ld\n", VERSION, my_number, (int)getpid(),
+			 "own %ld board %ld seg %ld\n", VERSION, my_number, (int)getpid(),
 			 (long long)ws->served, (long long)ws->sum, total, *own,
-			 __atomic_add_fetch(&board->served, 1, __ATOMIC_SEQ_CST));
+			 __atomic_add_fetch(&board->served, 1, __ATOMIC_SEQ_CST), *seg);
 	}
 	if (write(c, out, strlen(out)) < 0)
 		return;
@@ -140,8 +143,11 @@ static void worker(int k)
 	if (!stf_is_updating()) {  /* the new version's has the old one's */
 		own = mmap(NULL, sizeof *own, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			   -1, 0);
-		if (own == MAP_FAILED)
+		int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+		seg = id < 0 ? (void *)-1 : shmat(id, NULL, 0);
+		if (own == MAP_FAILED || seg == (void *)-1)
 			abort();
+		shmctl(id, IPC_RMID, NULL);  /* gone with its last process */
 	}
 #ifdef SLOW_RESTART
 	if (restarting)
