@@ -4,7 +4,8 @@
 # binds, creates a MAP_SHARED|MAP_ANONYMOUS counter and maps a scoreboard
 # file MAP_SHARED, the master forks 3 workers at startup, keeps their pids
 # in a table and waits in sigsuspend; each worker maps shared memory and
-# attaches a SysV segment of its own after its fork)
+# attaches a SysV segment of its own after its fork; the workers take turns
+# at accept() under a mutex in the shared mapping, as Apache's do)
 # is updated as one process tree, v1 -> v2 (the workers' state changes
 # type, and so does the master's), under load, right after a worker was
 # restarted: no request fails, every process runs v2, each worker
@@ -22,10 +23,10 @@
 need_plugin
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: shared mappings are handed on through /proc/PID/map_files (root only)"; exit 77; }
-build v1/prefork v1/prefork.c
-build v2/prefork v1/prefork.c -DVERSION=2
-build v2/crash v1/prefork.c -DVERSION=2 -DCRASH_WORKER=1
-build v2/two v1/prefork.c -DVERSION=2 -DNWORKERS=2
+build v1/prefork v1/prefork.c -DACCEPT_MUTEX -pthread
+build v2/prefork v1/prefork.c -DVERSION=2 -DACCEPT_MUTEX -pthread
+build v2/crash v1/prefork.c -DVERSION=2 -DCRASH_WORKER=1 -DACCEPT_MUTEX -pthread
+build v2/two v1/prefork.c -DVERSION=2 -DNWORKERS=2 -DACCEPT_MUTEX -pthread
 
 start_ttstd --name prefork -- "$WORK/v1/prefork" "$SRV" "$WORK/board"
 wait_connected

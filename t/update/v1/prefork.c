@@ -15,7 +15,10 @@
  * -DCRASH_WORKER=K makes worker K of a new version crash in its startup;
  * -DNWORKERS=N forks another number of workers; -DSLOW_RESTART makes a
  * restarted worker's startup take a second (a slow worker init);
- * -DINT_TABLE keeps the master's table in plain ints, not pid_t.
+ * -DINT_TABLE keeps the master's table in plain ints, not pid_t;
+ * -DACCEPT_MUTEX makes the workers take turns at accept() under a robust
+ * process-shared mutex in the shared mapping (Apache's accept mutex; a
+ * worker killed holding it hands it on).
  *
  * Protocol, one line per connection: "N" adds N to the worker's sum;
  * "pids" returns the master's table (the shared mapping's copy of it,
@@ -24,6 +27,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +54,7 @@ struct shared {
 	pid_t table[NWORKERS];    /* the master's table, for "pids" */
 	pid_t master;
 	long started;             /* the master's count, for "pids" */
+	pthread_mutex_t accept_lock; /* -DACCEPT_MUTEX */
 };
 
 #if VERSION == 2
@@ -160,7 +165,14 @@ static void worker(int k)
 #endif
 	for (;;) {
 		stf_update_point();
+#ifdef ACCEPT_MUTEX
+		if (pthread_mutex_lock(&shm->accept_lock) == EOWNERDEAD)
+			pthread_mutex_consistent(&shm->accept_lock);
+#endif
 		int c = accept(lfd, NULL, NULL);
+#ifdef ACCEPT_MUTEX
+		pthread_mutex_unlock(&shm->accept_lock);
+#endif
 		if (c < 0)
 			continue;  /* EINTR: to the update point */
 		serve(c);
@@ -197,6 +209,11 @@ int main(int argc, char **argv)
 		int fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0600);
 		if (shm == MAP_FAILED || fd < 0 || ftruncate(fd, 4096) < 0)
 			return 1;
+		pthread_mutexattr_t shared_attr;
+		pthread_mutexattr_init(&shared_attr);
+		pthread_mutexattr_setpshared(&shared_attr, PTHREAD_PROCESS_SHARED);
+		pthread_mutexattr_setrobust(&shared_attr, PTHREAD_MUTEX_ROBUST);
+		pthread_mutex_init(&shm->accept_lock, &shared_attr);
 		board = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		close(fd);
 		if (board == MAP_FAILED)
