@@ -128,10 +128,10 @@ static pid_t real_parent(pid_t pid)
 	return ppid;
 }
 
-/* Has the process of member m ended (perhaps not seen yet: a zombie, or
- * reaped by its parent)?  Not if it only hung up (a worker that exec'd
- * another program: no worker of the program any more, but no slot to
- * fill either). */
+/* Has the process of member m ended, or is it ending (perhaps not seen
+ * yet: exiting, a zombie, or reaped by its parent)?  Not if it only hung
+ * up (a worker that exec'd another program: no worker of the program any
+ * more, but no slot to fill either). */
 static int has_ended(const struct member *m)
 {
 	char path[64], buf[512], *close_paren, state = 0;
@@ -145,7 +145,12 @@ static int has_ended(const struct member *m)
 	if (fgets(buf, sizeof buf, f) && (close_paren = strrchr(buf, ')')))
 		sscanf(close_paren + 1, " %c", &state);
 	fclose(f);
-	return state == 'Z' || state == 'X';
+	if (state == 'Z' || state == 'X')
+		return 1;
+	/* an exiting process closes its descriptors (our hang-up) after it
+	 * released its memory: no executable any more */
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)m->p.pid);
+	return readlink(path, buf, sizeof buf) < 0 && errno == ENOENT;
 }
 
 /* A child its parent forked once its startup was over, in place of a
