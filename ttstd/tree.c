@@ -128,14 +128,16 @@ static pid_t real_parent(pid_t pid)
 	return ppid;
 }
 
-/* Has the process of member m ended (its exit or hang-up not seen yet,
- * perhaps: a zombie, or reaped by its parent)? */
+/* Has the process of member m ended, or is it ending (perhaps not seen
+ * yet: exiting, a zombie, or reaped by its parent)?  Not if it only hung
+ * up (a worker that exec'd another program: no worker of the program any
+ * more, but no slot to fill either). */
 static int has_ended(const struct member *m)
 {
 	char path[64], buf[512], *close_paren, state = 0;
 	FILE *f;
 
-	if (m->p.exited || m->p.hung_up)
+	if (m->p.exited)
 		return 1;
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)m->p.pid);
 	if (!(f = fopen(path, "re")))
@@ -143,7 +145,12 @@ static int has_ended(const struct member *m)
 	if (fgets(buf, sizeof buf, f) && (close_paren = strrchr(buf, ')')))
 		sscanf(close_paren + 1, " %c", &state);
 	fclose(f);
-	return state == 'Z' || state == 'X';
+	if (state == 'Z' || state == 'X')
+		return 1;
+	/* an exiting process closes its descriptors (our hang-up) after it
+	 * released its memory: no executable any more */
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)m->p.pid);
+	return readlink(path, buf, sizeof buf) < 0 && errno == ENOENT;
 }
 
 /* A child its parent forked once its startup was over, in place of a
@@ -257,7 +264,7 @@ static void forget_ended(void)
 
 		if (m->p.pid <= 0 || !(m->p.hung_up || m->p.exited) || (ttstd.in_txn && !m->session))
 			continue;
-		if (is_worker(m, PAST) && !m->retired && nvacant < MAX_VACANT)
+		if (is_worker(m, PAST) && !m->retired && has_ended(m) && nvacant < MAX_VACANT)
 			vacant[nvacant++] = (struct vacancy){ m->parent, m->order };
 		member_free(m);
 	}

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * tree.c - the program's process tree: creation order of forked children,
- * which of them are workers and which serve a session, and the shared
- * anonymous mappings handed to the new tree (see tree.h).
+ * tree.c - the program's process tree: creation order of forked children
+ * (a raw fork-like clone made a fork), which of them are workers and which
+ * serve a session, and the shared mappings handed to the new tree, the
+ * master's at its start and each worker's before its transfer (see tree.h).
  * Allocates nothing: it runs in P, whose heap is state.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,8 +140,9 @@ static long clone_as_fork(unsigned long flags)
 			char msg[128];
 			int n = snprintf(msg, sizeof msg, "libstf: clone as fork: unshare 0x%lx: %s\n",
 					 flags & CLONE_NAMESPACES, strerror(errno));
-			if (write(2, msg, (size_t)n) < 0)
-				_exit(127);
+			ssize_t written = write(2, msg, (size_t)n);
+
+			(void)written;  /* exiting either way */
 			_exit(127);
 		}
 		return 0;

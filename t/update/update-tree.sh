@@ -3,11 +3,14 @@
 # A pre-forked master/worker server (t/update/v1/prefork.c: guarded init
 # binds, creates a MAP_SHARED|MAP_ANONYMOUS counter and maps a scoreboard
 # file MAP_SHARED, the master forks 3 workers at startup, keeps their pids
-# in a table and waits in sigsuspend; each worker maps shared memory of its
-# own after its fork)
+# in a table and waits in sigsuspend; each worker maps shared memory and
+# attaches a SysV segment of its own after its fork; the workers take turns
+# at accept() under a mutex in the shared mapping, as Apache's do)
 # is updated as one process tree, v1 -> v2 (the workers' state changes
-# type), under load: no request fails, every process runs v2, each worker
-# keeps its own count and sum (and the count in its own shared mapping),
+# type, and so does the master's), under load, right after a worker was
+# restarted: no request fails, every process runs v2, each worker
+# keeps its own count and sum (and the count in its own shared mapping
+# and SysV segment),
 # the shared request counter and the scoreboard file go on (mapped at the
 # same address in the new master), the
 # master's table names the new workers (pid_t values mapped), and no v1
@@ -20,10 +23,10 @@
 need_plugin
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "SKIP: shared mappings are handed on through /proc/PID/map_files (root only)"; exit 77; }
-build v1/prefork v1/prefork.c
-build v2/prefork v1/prefork.c -DVERSION=2
-build v2/crash v1/prefork.c -DVERSION=2 -DCRASH_WORKER=1
-build v2/two v1/prefork.c -DVERSION=2 -DNWORKERS=2
+build v1/prefork v1/prefork.c -DACCEPT_MUTEX -pthread
+build v2/prefork v1/prefork.c -DVERSION=2 -DACCEPT_MUTEX -pthread
+build v2/crash v1/prefork.c -DVERSION=2 -DCRASH_WORKER=1 -DACCEPT_MUTEX -pthread
+build v2/two v1/prefork.c -DVERSION=2 -DNWORKERS=2 -DACCEPT_MUTEX -pthread
 
 start_ttstd --name prefork -- "$WORK/v1/prefork" "$SRV" "$WORK/board"
 wait_connected
@@ -64,26 +67,30 @@ def ask(text):
     return out.decode().split()
 want = {}       # worker -> (served, sum)
 requests = 0    # the shared counter
+numbers = 0     # numbers served: the scoreboard file's count
 if os.path.exists(statefile):  # what the earlier runs sent
     st = json.load(open(statefile))
     want = {int(k): tuple(v) for k, v in st["want"].items()}
     requests = st["requests"]
+    numbers = st["numbers"]
 lock = threading.Lock()
 def one(n, version=None):
-    global requests
+    global requests, numbers
     with lock:
         r = ask("%d\n" % n)
-        # v1 worker 0 pid 123 served 1 sum 1 requests 1 own 1 board 1
+        # v1 worker 0 pid 123 served 1 sum 1 requests 1 own 1 board 1 seg 1
         v, k, served, total, reqs = r[0], int(r[2]), int(r[6]), int(r[8]), int(r[10])
-        mine, board = int(r[12]), int(r[14])
+        mine, board, seg = int(r[12]), int(r[14]), int(r[16])
         s, c = want.get(k, (0, 0))
         if served != s + 1 or total != c + n:
             fail("worker %d: served %d sum %d, want %d and %d" % (k, served, total, s + 1, c + n))
-        if mine != served:
-            fail("worker %d: its own shared mapping counts %d, want %d" % (k, mine, served))
+        if mine != served or seg != served:
+            fail("worker %d: its own shared mapping counts %d, its SysV segment %d, want %d" %
+                 (k, mine, seg, served))
         want[k] = (served, total)
-        if board != sum(w[0] for w in want.values()):
-            fail("the scoreboard file counts %d, want %d" % (board, sum(w[0] for w in want.values())))
+        numbers += 1
+        if board != numbers:
+            fail("the scoreboard file counts %d, want %d" % (board, numbers))
         requests += 1
         if reqs != requests:
             fail("shared counter %d, want %d" % (reqs, requests))
@@ -120,7 +127,7 @@ print("requests %d, workers %s, versions %s, update exit statuses %s" %
       (requests, sorted(want), sorted(versions), outcome))
 if len(want) != 3:
     fail("replies came from workers %s" % sorted(want))
-json.dump({"want": want, "requests": requests}, open(statefile, "w"))
+json.dump({"want": want, "requests": requests, "numbers": numbers}, open(statefile, "w"))
 print("VERSIONS " + " ".join(sorted(versions)))
 print("EXITS " + " ".join(map(str, outcome)))
 PY
@@ -152,6 +159,23 @@ expect "the tree after the shape mismatch" "$(tree_pids)" "$before"
 sleep 0.3
 expect "processes of the tree of another shape left" "$(leftovers "$WORK/v2/two")" ""
 
+# a worker restarted by the v1 master (its state starts over): the master's
+# count of workers started (its own state, whose type v2 changes) is 4
+victim=$(q pids | sed 's/.* workers //' | cut -d' ' -f2)
+kill -KILL "$victim"
+for _ in $(seq 50); do
+	set -- $(tree_pids)
+	[ $# = 4 ] && ! echo " $* " | grep -q " $victim " && break
+	sleep 0.1
+done
+out=$(q pids)
+echo "$out" | grep -q "restarts 1 started 4$" || fail "the v1 master did not restart worker 1: $out"
+python3 -c 'import json, sys
+st = json.load(open(sys.argv[1]))
+st["want"].pop("1", None)   # its state started over
+st["requests"] += 2         # the two "pids" requests
+json.dump(st, open(sys.argv[1], "w"))' "$WORK/state.json"
+
 # 2. v1 -> v2 under load
 board_before=$(grep " $WORK/board\$" /proc/"$(program_pid)"/maps | cut -d' ' -f1,2)
 [ -n "$board_before" ] || fail "the scoreboard file is not mapped"
@@ -169,7 +193,7 @@ set -- $after
 board_map() { grep " $WORK/board\$" /proc/"$1"/maps | cut -d' ' -f1,2; }
 expect "the scoreboard mapping of the new master" "$(board_map "$1")" "$board_before"
 expect "the scoreboard file" "$(od -An -tu8 -N8 "$WORK/board" | tr -d ' ')" \
-	"$(python3 -c 'import json,sys; print(sum(v[0] for v in json.load(open(sys.argv[1]))["want"].values()))' "$WORK/state.json")"
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["numbers"])' "$WORK/state.json")"
 [ $# = 4 ] || fail "the new tree is '$after', want a master and 3 workers"
 table=$(q pids)
 echo "$table"
@@ -179,13 +203,15 @@ expect "the master's table of workers" \
 	"$(echo "$table" | sed 's/.* workers //; s/ restarts.*//' | sorted)" "$(echo "$2 $3 $4" | sorted)"
 ctl status | grep -q "^  $2 child 1 of $1 $WORK/v2/prefork" || fail "status: $(ctl status)"
 
+# the master's own state came over (v2 started 3 workers itself)
+echo "$table" | grep -q "restarts 1 started 4$" || fail "the master's state: $table"
 # the master still reaps and restarts its workers: pids name them
 kill -KILL "$3"
 for _ in $(seq 50); do
-	q pids | grep -q "restarts 1" && break
+	q pids | grep -q "restarts 2 started 5" && break
 	sleep 0.1
 done
-q pids | grep -q "restarts 1" || fail "the v2 master did not restart the worker killed: $(q pids)"
+q pids | grep -q "restarts 2 started 5" || fail "the v2 master did not restart the worker killed: $(q pids)"
 
 # 3. SIGTERM to ttstd stops the whole tree
 kill "$TTSTD_PID"
