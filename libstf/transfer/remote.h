@@ -344,6 +344,10 @@ struct stf_layout {
 struct stf_layouts; /* cache, keyed by (unit, type) */
 struct stf_layouts *stf__layouts_new(struct stf_arena *a);
 /* Layout of a type (typedefs followed); NULL only when out of memory. */
+/* A union whose members are all data pointers at its start (a request or
+ * the database it resolved): one pointer, whichever member stored it,
+ * relocated by its target like an STF_PXFER value, never ambiguous. */
+int stf__union_of_pointers(const struct stf_meta_unit *u, uint32_t type);
 const struct stf_layout *stf__layout(struct stf_layouts *c,
 				     const struct stf_meta_unit *u, uint32_t type);
 
