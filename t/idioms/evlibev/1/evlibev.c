@@ -19,7 +19,8 @@
  * callback, is reached at once when an update is pending.  A process
  * started as the new version creates nothing and calls the timer's
  * callback itself to reach the update point, then runs the loop it
- * received.  VERIFY checks the table and asks libev about every watcher.
+ * received.  VERIFY checks the table, asks libev about every watcher and
+ * checks the SIGCHLD handler libev's default loop installed.
  *
  * Release 2 (2/evlibev.c) adds members before and after the watchers of
  * struct conn and around the timer of struct stats.
@@ -32,6 +33,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +199,9 @@ static const char *verify(unsigned long *nconns)
 		return "connections counted wrong";
 	if (!ev_is_default_loop(loop) || ev_default_loop(0) != loop)
 		return "the loop is not libev's default loop";
+	struct sigaction sa;
+	if (sigaction(SIGCHLD, NULL, &sa) < 0 || sa.sa_handler == SIG_DFL)
+		return "no SIGCHLD handler (the default loop's, which libev installed)";
 	if (!io_is(&listen_w, listen_w.fd, EV_READ, on_accept, 1) ||
 	    !io_is(&update_w, stf_update_fd(), EV_READ, on_update, 1))
 		return "listener or update watcher";
