@@ -143,7 +143,7 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 	case STF_K_UNION:
 		/* annotated STF_PXFER where it is a member: a pointer or an
 		 * integer, like an annotated integer */
-		if ((mflags & STF_MF_PXFER) && t->size == 8) {
+		if (((mflags & STF_MF_PXFER) || stf__union_of_pointers(u, type)) && t->size == 8) {
 			l.kind = STF_LEAF_PXFER;
 			leaf_push(b, &l);
 			return;
@@ -194,6 +194,25 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 		leaf_push(b, &l);
 		return;
 	}
+}
+
+int stf__union_of_pointers(const struct stf_meta_unit *u, uint32_t type)
+{
+	uint32_t t = stf_meta_strip_typedefs(u, type);
+	if (t >= u->ntypes || u->types[t].kind != STF_K_UNION || u->types[t].size != 8 ||
+	    !u->types[t].nmembers)
+		return 0;
+	for (uint32_t i = 0; i < u->types[t].nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[u->types[t].members + i];
+		uint32_t mt = stf_meta_strip_typedefs(u, m->type);
+		if (m->bit_size || m->offset || mt >= u->ntypes || u->types[mt].kind != STF_K_POINTER)
+			return 0;
+		/* function pointers: by function ID (STF_TF_FUNCTIONS) */
+		uint32_t pt = stf_meta_strip_typedefs(u, u->types[mt].target);
+		if (pt < u->ntypes && u->types[pt].kind == STF_K_FUNCTION)
+			return 0;
+	}
+	return 1;
 }
 
 const struct stf_layout *stf__layout(struct stf_layouts *c,

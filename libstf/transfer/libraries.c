@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libraries.c - a peer's images and shared libraries (see remote.h): its
- * mappings from /proc/PID/maps and the ELF symbols that name addresses in
- * library data, so pointers into a library are relocated by symbol.
+ * mappings from /proc/PID/maps, the ELF symbols that name addresses in
+ * library data, so pointers into a library are relocated by symbol, and
+ * the writable data of the program's libraries, which the transfer carries
+ * like an untyped block (stf__add_lib_data).
  */
 #include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +27,8 @@ struct elf_file {
 	const uint8_t *map;
 	size_t size;
 	uint64_t first_vaddr; /* page-aligned vaddr of the first PT_LOAD */
+	uint64_t data_start, data_end; /* writable data after RELRO (vaddrs) */
+	int runtime;          /* defines the C/C++ runtime's symbol versions */
 	const Elf64_Sym *syms[2];
 	const char *strs[2];
 	size_t nsyms[2], strsize[2];
@@ -30,6 +36,57 @@ struct elf_file {
 };
 
 static struct elf_file *elf_files; /* cache for the life of the process */
+
+/* The writable data a library keeps its state in: its writable PT_LOAD
+ * segment (.data, .bss) after the part made read-only once relocated
+ * (PT_GNU_RELRO: .data.rel.ro, the GOT). */
+static void elf_data_range(struct elf_file *e, const Elf64_Phdr *ph, int n)
+{
+	uint64_t relro_end = 0;
+	for (int i = 0; i < n; i++)
+		if (ph[i].p_type == PT_GNU_RELRO)
+			relro_end = ph[i].p_vaddr + ph[i].p_memsz;
+	for (int i = 0; i < n; i++)
+		if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_W)) {
+			uint64_t start = ph[i].p_vaddr, end = ph[i].p_vaddr + ph[i].p_memsz;
+			if (relro_end > start && relro_end <= end)
+				start = relro_end;
+			e->data_start = start;
+			e->data_end = end;
+			return;
+		}
+}
+
+/* Does the library define a symbol version of the C or C++ runtime
+ * (GLIBC_*: libc, the dynamic linker, libm...; GCC_*: libgcc_s;
+ * GLIBCXX_*, CXXABI_*: libstdc++)?  Their state is the process's, which
+ * libstf handles itself (streams, environment, signals, threads). */
+static int defines_runtime_versions(const struct elf_file *e, const Elf64_Shdr *vd,
+				    const Elf64_Shdr *strs)
+{
+	static const char *const prefixes[] = { "GLIBC_", "GCC_", "GLIBCXX_", "CXXABI_" };
+	uint64_t off = vd->sh_offset;
+
+	if (vd->sh_offset + vd->sh_size > e->size || strs->sh_offset + strs->sh_size > e->size)
+		return 0;
+	for (uint64_t n = 0; n < vd->sh_info && off + sizeof(Elf64_Verdef) <= vd->sh_offset + vd->sh_size; n++) {
+		const Elf64_Verdef *d = (const Elf64_Verdef *)(e->map + off);
+		uint64_t aux = off + d->vd_aux;
+		if (d->vd_cnt && aux + sizeof(Elf64_Verdaux) <= vd->sh_offset + vd->sh_size) {
+			const Elf64_Verdaux *a = (const Elf64_Verdaux *)(e->map + aux);
+			const char *name = a->vda_name < strs->sh_size ?
+				(const char *)e->map + strs->sh_offset + a->vda_name : "";
+			for (size_t k = 0; k < sizeof(prefixes) / sizeof(*prefixes); k++)
+				if (!strncmp(name, prefixes[k], strlen(prefixes[k])) &&
+				    memchr(name, 0, strs->sh_size - a->vda_name))
+					return 1;
+		}
+		if (!d->vd_next)
+			break;
+		off += d->vd_next;
+	}
+	return 0;
+}
 
 static struct elf_file *elf_open(const char *path)
 {
@@ -74,8 +131,11 @@ static struct elf_file *elf_open(const char *path)
 			e->first_vaddr = ph[i].p_vaddr - ph[i].p_offset;
 			break;
 		}
+	elf_data_range(e, ph, eh->e_phnum);
 	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
 	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_GNU_verdef && sh[i].sh_link < eh->e_shnum)
+			e->runtime = defines_runtime_versions(e, &sh[i], &sh[sh[i].sh_link]);
 		int k = sh[i].sh_type == SHT_SYMTAB ? 0 : sh[i].sh_type == SHT_DYNSYM ? 1 : -1;
 		if (k < 0 || sh[i].sh_link >= eh->e_shnum)
 			continue;
@@ -361,4 +421,184 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib, const char *
 		return 0;
 	}
 	return 0;
+}
+
+/* Does the dynamic section of e have an entry `tag` (DT_NEEDED,
+ * DT_SONAME) naming `name`?  name NULL: the value of its first such entry
+ * is returned in *found. */
+static int elf_dynamic_names(const struct elf_file *e, int64_t tag, const char *name,
+			     const char **found)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_DYNAMIC || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_offset + sh[i].sh_size > e->size)
+			continue;
+		const Elf64_Shdr *ss = &sh[sh[i].sh_link];
+		if (ss->sh_offset + ss->sh_size > e->size)
+			continue;
+		const Elf64_Dyn *d = (const Elf64_Dyn *)(e->map + sh[i].sh_offset);
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(*d) && d[k].d_tag != DT_NULL; k++) {
+			if (d[k].d_tag != tag || d[k].d_un.d_val >= ss->sh_size)
+				continue;
+			const char *n = (const char *)e->map + ss->sh_offset + d[k].d_un.d_val;
+			if (!memchr(n, 0, ss->sh_size - d[k].d_un.d_val))
+				continue;
+			if (!name) {
+				*found = n;
+				return 1;
+			}
+			if (!strcmp(n, name))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* libstf's own file among the peer's libraries, NULL if none. */
+static struct elf_file *libstf_file(const struct stf_peer *p)
+{
+	uint64_t v;
+	for (size_t i = 0; i < p->nlibs; i++) {
+		/* not the executable, which may hold a copy of libstf's
+		 * variables (copy relocations) */
+		struct elf_file *e = strcmp(p->libs[i].path, p->exe) ? elf_open(p->libs[i].path) : NULL;
+		if (e && !elf_find_name(e, "stf__update_pending", &v))
+			return e;
+	}
+	return NULL;
+}
+
+/* Is any object of the catalog in [start, end)?  (An instrumented
+ * library's statics are typed objects of their own.) */
+static int catalog_has(const struct stf_peer *p, uint64_t start, uint64_t end)
+{
+	size_t lo = 0, hi = p->index.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->index.ranges[mid].start + p->index.ranges[mid].size <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->index.n && p->index.ranges[lo].start < end;
+}
+
+/* Catalog [start, start + size) of the peer as library data named id. */
+static int add_lib_object(struct stf_peer *p, uint64_t start, uint64_t size, const char *id,
+			  const char *path, char *err, size_t errlen)
+{
+	struct stf_obj o = { 0 };
+	o.addr = start;
+	o.size = size;
+	o.id = stf__arena_strdup(p->arena, id);
+	o.kind = STF_OBJ_STATIC;
+	o.flags = STF_OBJF_EXTERNAL;
+	/* not indexed, so not fetched with the rest: read here (a peer is
+	 * quiesced while it is open) */
+	uint8_t *bytes = p->self ? NULL : stf__arena_alloc(p->arena, size);
+	o.bytes = p->self ? (const uint8_t *)(uintptr_t)start : bytes;
+	if (!o.id || !o.bytes || stf__peer_add(p, &o) == (size_t)-1) {
+		stf__fail(err, errlen, "out of memory cataloguing the data of %s", path);
+		return -1;
+	}
+	if (bytes && stf__peer_read(p, start, bytes, size) < 0) {
+		stf__fail(err, errlen, "process %d: cannot read the data of %s (%" PRIu64
+			  " bytes at 0x%" PRIx64 "): %s", (int)p->pid, path, size, start,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The executable's copies of the libraries' variables it uses
+ * (R_X86_64_COPY relocations: libev's ev_default_loop_ptr, read by an
+ * inline function of ev.h, lives in the executable's .bss, and the library
+ * uses that copy), each catalogued with the library that defines it. */
+static int add_copies(struct stf_peer *p, struct elf_file **libs, size_t nlibs, char *err,
+		      size_t errlen)
+{
+	size_t x = 0;
+	while (x < p->nlibs && strcmp(p->libs[x].path, p->exe))
+		x++;
+	struct elf_file *e = x < p->nlibs ? elf_open(p->exe) : NULL;
+	if (!e || !e->syms[1])
+		return 0;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
+	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type != SHT_RELA || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_offset + sh[i].sh_size > e->size ||
+		    (const Elf64_Sym *)(e->map + sh[sh[i].sh_link].sh_offset) != e->syms[1])
+			continue;
+		const Elf64_Rela *r = (const Elf64_Rela *)(e->map + sh[i].sh_offset);
+		for (size_t k = 0; k < sh[i].sh_size / sizeof(*r); k++) {
+			size_t si = ELF64_R_SYM(r[k].r_info);
+			if (ELF64_R_TYPE(r[k].r_info) != R_X86_64_COPY || si >= e->nsyms[1] ||
+			    !e->syms[1][si].st_size)
+				continue;
+			const char *name = elf_sym_name(e, 1, &e->syms[1][si]);
+			uint64_t v;
+			for (size_t l = 0; l < nlibs; l++) {
+				char id[300];
+				if (elf_find_name(libs[l], name, &v))
+					continue;
+				snprintf(id, sizeof(id), "%s:%s%s", base_name(libs[l]->path), name,
+					 STF_LIB_DATA_SUFFIX);
+				if (add_lib_object(p, r[k].r_offset + p->libs[x].bias,
+						   e->syms[1][si].st_size, id, libs[l]->path, err,
+						   errlen) < 0)
+					return -1;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+int stf__add_lib_data(struct stf_peer *p, char *err, size_t errlen)
+{
+	struct elf_file *libstf = libstf_file(p);
+	struct elf_file **libs = stf__arena_alloc(p->arena, (p->nlibs + 1) * sizeof(*libs));
+	size_t nlibs = 0;
+	if (!libs) {
+		stf__fail(err, errlen, "out of memory cataloguing the libraries' data");
+		return -1;
+	}
+	for (size_t i = 0; i < p->nlibs; i++) {
+		const struct stf_peer_lib *l = &p->libs[i];
+		int seen = 0;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = !strcmp(p->libs[k].path, l->path);
+		if (seen || !strcmp(l->path, p->exe))
+			continue;
+		/* not the runtime's, nor libstf's or those libstf uses itself
+		 * while it transfers (zlib) */
+		struct elf_file *e = elf_open(l->path);
+		const char *soname;
+		if (!e || e->runtime || e == libstf ||
+		    (libstf && elf_dynamic_names(e, DT_SONAME, NULL, &soname) &&
+		     elf_dynamic_names(libstf, DT_NEEDED, soname, NULL)))
+			continue;
+		uint64_t start = e->data_start + l->bias, end = e->data_end + l->bias;
+		if (e->data_end > e->data_start && catalog_has(p, start, end))
+			continue; /* instrumented */
+		libs[nlibs++] = e;
+		char id[300];
+		snprintf(id, sizeof(id), "%s%s", base_name(l->path), STF_LIB_DATA_SUFFIX);
+		if (e->data_end > e->data_start &&
+		    add_lib_object(p, start, end - start, id, l->path, err, errlen) < 0)
+			return -1;
+	}
+	return add_copies(p, libs, nlibs, err, errlen);
+}
+
+const struct stf_obj *stf__peer_lib_data_at(const struct stf_peer *p, uint64_t addr)
+{
+	/* catalogued last, after the indexed objects */
+	for (size_t i = p->nobjs; i-- > 0 && stf__is_lib_data(&p->objs[i]);)
+		if (p->objs[i].addr == addr)
+			return &p->objs[i];
+	return NULL;
 }

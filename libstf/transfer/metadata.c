@@ -754,6 +754,8 @@ int stf__peer_open(struct stf_peer *p, pid_t pid, uint64_t root_addr,
 	if (!p->self)
 		stf__peer_args_load(p);  /* knows now whether its title is set */
 	stf__peer_index(p);
+	if ((what & STF_PEER_STATICS) && stf__add_lib_data(p, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

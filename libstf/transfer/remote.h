@@ -190,6 +190,23 @@ void stf__peer_close(struct stf_peer *p);
  * when a writable one cannot be located). */
 int stf__add_tls(struct stf_peer *p, char *err, size_t errlen);
 
+/* libraries.c: catalog the writable data (.data, .bss; not what RELRO
+ * protects) of each shared library that is neither the C/C++ runtime nor
+ * libstf nor instrumented, as an untyped static named "<file>" +
+ * STF_LIB_DATA_SUFFIX, after the index is built (it is not indexed:
+ * pointers into it keep being relocated to the same place of the same
+ * file).  The transfer carries it like an untyped block kept at its place
+ * (untyped.c): a library whose state lives in its own statics (libev's
+ * default loop) reaches the new version with that state. */
+#define STF_LIB_DATA_SUFFIX " (library data)"
+int stf__add_lib_data(struct stf_peer *p, char *err, size_t errlen);
+/* The library data object starting at addr, NULL if none. */
+const struct stf_obj *stf__peer_lib_data_at(const struct stf_peer *p, uint64_t addr);
+static inline int stf__is_lib_data(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_STATIC && !o->unit && (o->flags & STF_OBJF_EXTERNAL);
+}
+
 /* Add an object to the catalog (not to the index); its number. */
 size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
 /* Sort the index after objects were added. */
@@ -327,6 +344,10 @@ struct stf_layout {
 struct stf_layouts; /* cache, keyed by (unit, type) */
 struct stf_layouts *stf__layouts_new(struct stf_arena *a);
 /* Layout of a type (typedefs followed); NULL only when out of memory. */
+/* A union whose members are all data pointers at its start (a request or
+ * the database it resolved): one pointer, whichever member stored it,
+ * relocated by its target like an STF_PXFER value, never ambiguous. */
+int stf__union_of_pointers(const struct stf_meta_unit *u, uint32_t type);
 const struct stf_layout *stf__layout(struct stf_layouts *c,
 				     const struct stf_meta_unit *u, uint32_t type);
 

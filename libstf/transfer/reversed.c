@@ -143,6 +143,8 @@ static int serve_zero(int conn, const uint8_t *p, uint32_t len, char *err, size_
 		memcpy(&addr, p + pos, 8);
 		memcpy(&size, p + pos + 8, 8);
 		const struct stf_obj *o = stf__peer_find(&self, addr);
+		if (!o || o->addr != addr)
+			o = stf__peer_lib_data_at(&self, addr);
 		if (!o || o->addr != addr || o->size != size ||
 		    (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)) {
 			snprintf(err, errlen, "the future version asked to zero 0x%" PRIx64

@@ -520,6 +520,18 @@ static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const
 	return rc;
 }
 
+/* The source members of an anonymous union's candidates are pointers
+ * at one offset (the source union is one of pointers too). */
+static int all_pointers(const struct stf_meta_unit *su, const struct ucand *uc, size_t nc)
+{
+	for (size_t k = 0; k < nc; k++) {
+		uint32_t t = strip(su, uc[k].sm->type);
+		if (T(su, t)->kind != STF_K_POINTER || uc[k].soff != uc[0].soff)
+			return 0;
+	}
+	return 1;
+}
+
 static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
 			uint8_t *d, uint32_t src_struct, int depth)
@@ -556,6 +568,13 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 						slo = sabs;
 					if (sabs + T(su, smt)->size > shi)
 						shi = sabs + T(su, smt)->size;
+				}
+				if (nc == U->nmembers && stf__union_of_pointers(du, dmt) &&
+				    shi - slo == 8 && all_pointers(su, uc, nc)) {
+					/* one pointer, whichever member stored it */
+					if (stf__reloc_into(x, s + slo, d + dm->offset, NULL) < 0)
+						return -1;
+					continue;
 				}
 				if (nc) {
 					/* the destination offsets relative to the union,
@@ -814,6 +833,9 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 			struct pointee pe = { su, l && l->n == 1 ? l->leaves[0].type : STF_NONE, NULL, 0 };
 			return stf__reloc_into(x, s, d, &pe);
 		}
+		if (S->kind == STF_K_UNION && stf__union_of_pointers(su, st) &&
+		    stf__union_of_pointers(du, dt))
+			return stf__reloc_into(x, s, d, NULL); /* by its target */
 		if (S->kind == STF_K_UNION) {
 			if ((S->flags & STF_TF_AMBIGUOUS) && union_holds_pointer(x, su, st, s)) {
 				stf__xfail(x, "%s: ambiguous %s holds a non-NULL value; annotate it with "

@@ -560,6 +560,20 @@ int stf__plan_untyped(struct stf_xfer *x)
 			   (o->kind == STF_OBJ_STATIC || is_dyn(o)) &&
 			   plan_typed(x, i, work, &nwork) < 0) {
 			goto oom;
+		} else if (stf__is_lib_data(o) && o->bytes && x->pair[i].dst >= 0) {
+			/* a library's own statics (libev's default loop), carried to
+			 * the same place of the same file */
+			if (x->dst->objs[x->pair[i].dst].size != o->size) {
+				stf__xfail(x, "%s: %" PRIu64 " bytes in the old version, %" PRIu64 " in "
+				      "the new one: not the same build of the library, whose state "
+				      "cannot be carried; run both versions with the same one", o->id,
+				      o->size, x->dst->objs[x->pair[i].dst].size);
+				stf__raw_free(reached);
+				stf__raw_free(work);
+				return -1;
+			}
+			x->pair[i].placed = x->pair[i].needed = 1;
+			work[nwork++] = i;
 		}
 	}
 	while (nwork) {
@@ -742,8 +756,9 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		memcpy(&v, s + off, 8);
 		if (!v || (stf__not_a_pointer(v) && ++x->rep->integers))
 			continue;
-		snprintf(where, sizeof(where), "%s: untyped block (%" PRIu64 " bytes, kept at its "
-			 "address): offset %" PRIu64, on, o->size, off);
+		snprintf(where, sizeof(where), "%s: %s (%" PRIu64 " bytes%s): offset %" PRIu64, on,
+			 stf__is_lib_data(o) ? "a library's writable data" : "untyped block",
+			 o->size, stf__is_lib_data(o) ? "" : ", kept at its address", off);
 		if (classify_word(x, v, &nv, where, o) < 0)
 			return -1;
 		memcpy(d + off, &nv, 8);
