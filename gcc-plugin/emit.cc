@@ -106,8 +106,10 @@ static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<
 		r.func = off[r.func];
 	for (stf_local_rec &r : blob.locals)
 		r.name = off[r.name];
-	for (stf_use_rec &r : blob.uses)
+	for (stf_use_rec &r : blob.uses) {
 		r.member = off[r.member];
+		r.via = off[r.via];
+	}
 	h.file = off[h.file];
 	h.path = off[h.path];
 	h.producer = off[h.producer];

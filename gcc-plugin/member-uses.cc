@@ -10,19 +10,61 @@
  * block, only the code reading it (`struct entry *e = a->elts`) says what
  * it holds.  The transfer types an untyped block reached through S.m as
  * an array of T when T is the only type recorded (libstf/transfer/
- * untyped.c).  The pass runs right after "ssa", on the unoptimized code,
- * so the record is the same at every optimization level.
+ * untyped.c).  The same struct array can hold zones behind one path and
+ * entries behind another: each use also records, when the code says it,
+ * the path through which the struct holding the member was reached (the
+ * member `z->entries` it was loaded from or is embedded in, or a static
+ * variable `zones`), so the element type is per path.  The pass runs right
+ * after "ssa", on the unoptimized code, so the record is the same at every
+ * optimization level.
  */
 #include "stf-plugin.h"
 #include "member-uses.h"
 
 namespace {
 
-/* (S, m) -> the T seen; trees of the unit, alive until it is written */
-std::map<std::pair<tree, tree>, std::set<tree>> uses;
+/* A `void *` member S.m and the path to the struct holding it: (S, m's
+ * FIELD_DECL, the FIELD_DECL or static VAR_DECL it was reached through,
+ * or NULL). */
+typedef std::tuple<tree, tree, tree> use_key;
 
-/* The `void *` member a reference reads or writes: S.m as (S, FIELD_DECL). */
-bool generic_member (tree ref, std::pair<tree, tree> *key)
+/* key -> the T seen; trees of the unit, alive until it is written */
+std::map<use_key, std::set<tree>> uses;
+
+/* What the struct holding a member was reached through, given the
+ * struct's reference base: the member it is embedded in (`z->entries.elts`)
+ * or whose pointer value it is (`z->entries->elts`, the pointer loaded in
+ * the statement defining the SSA name), or a static variable it is
+ * (`zones.elts`) or whose value points to it (`zones->elts`); NULL when
+ * the code does not say (a parameter `a->elts`). */
+tree reached_through (tree base)
+{
+	if (TREE_CODE (base) == MEM_REF && TREE_CODE (TREE_OPERAND (base, 0)) == SSA_NAME
+	    && integer_zerop (TREE_OPERAND (base, 1))) {
+		gimple *def = SSA_NAME_DEF_STMT (TREE_OPERAND (base, 0));
+		gassign *a = def ? dyn_cast <gassign *> (def) : NULL;
+		if (!a || !gimple_assign_single_p (a))
+			return NULL_TREE;
+		tree from = gimple_assign_rhs1 (a);
+		if (!POINTER_TYPE_P (TREE_TYPE (from)))
+			return NULL_TREE;
+		base = from;
+	}
+	if (TREE_CODE (base) == COMPONENT_REF) {
+		tree f = TREE_OPERAND (base, 1);
+		tree rec = DECL_CONTEXT (f);
+		if (TREE_CODE (f) == FIELD_DECL && DECL_NAME (f) && rec
+		    && TREE_CODE (rec) == RECORD_TYPE)
+			return f;
+	}
+	if (VAR_P (base) && is_global_var (base) && DECL_NAME (base))
+		return base;
+	return NULL_TREE;
+}
+
+/* The `void *` member a reference reads or writes: S.m as (S, FIELD_DECL,
+ * path). */
+bool generic_member (tree ref, use_key *key)
 {
 	if (TREE_CODE (ref) != COMPONENT_REF)
 		return false;
@@ -33,7 +75,7 @@ bool generic_member (tree ref, std::pair<tree, tree> *key)
 	    || !VOID_TYPE_P (TREE_TYPE (ft)) || !rec || TREE_CODE (rec) != RECORD_TYPE
 	    || !DECL_NAME (field))
 		return false;
-	*key = std::make_pair (TYPE_MAIN_VARIANT (rec), field);
+	*key = use_key (TYPE_MAIN_VARIANT (rec), field, reached_through (TREE_OPERAND (ref, 0)));
 	return true;
 }
 
@@ -48,7 +90,7 @@ tree struct_pointee (tree type)
 
 /* Record T for key if the value, off bytes past the member's pointer
  * (-1: unknown), can point at an element of an array of T. */
-void note (const std::pair<tree, tree> &key, tree t, HOST_WIDE_INT off)
+void note (const use_key &key, tree t, HOST_WIDE_INT off)
 {
 	if (!t || !tree_fits_uhwi_p (TYPE_SIZE_UNIT (t)))
 		return;
@@ -60,7 +102,7 @@ void note (const std::pair<tree, tree> &key, tree t, HOST_WIDE_INT off)
 
 /* The memory reference of type T a reference is based on, when its base
  * is *(name + off). */
-void note_deref (const std::pair<tree, tree> &key, tree ref, tree name, HOST_WIDE_INT off)
+void note_deref (const use_key &key, tree ref, tree name, HOST_WIDE_INT off)
 {
 	if (!ref)
 		return;
@@ -75,7 +117,7 @@ void note_deref (const std::pair<tree, tree> &key, tree ref, tree name, HOST_WID
 }
 
 /* Follow the value loaded from the member to the types it is used as. */
-void follow (const std::pair<tree, tree> &key, tree name, HOST_WIDE_INT off, int depth,
+void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 	     std::set<tree> &seen)
 {
 	if (depth > 8 || !seen.insert (name).second)
@@ -116,7 +158,7 @@ void follow (const std::pair<tree, tree> &key, tree name, HOST_WIDE_INT off, int
 
 void scan (gassign *a)
 {
-	std::pair<tree, tree> key;
+	use_key key;
 	tree lhs = gimple_assign_lhs (a);
 	if (!gimple_assign_single_p (a))
 		return;
@@ -166,15 +208,26 @@ opt_pass *stf_make_member_uses_pass (gcc::context *ctxt)
 void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 {
 	for (const auto &u : uses) {
-		uint32_t rec = types.index (u.first.first);
+		uint32_t rec = types.index (std::get<0> (u.first));
+		tree via = std::get<2> (u.first);
+		uint32_t via_type = STF_NONE, flags = 0;
 		if (rec == STF_NONE)
 			continue;
+		if (via && TREE_CODE (via) == FIELD_DECL) {
+			via_type = types.index (TYPE_MAIN_VARIANT (DECL_CONTEXT (via)));
+			flags = via_type == STF_NONE ? 0 : STF_USE_VIA_MEMBER;
+		} else if (via) {
+			flags = STF_USE_VIA_VAR;
+		}
 		for (tree t : u.second) {
 			stf_use_rec r;
 			memset (&r, 0, sizeof r);
 			r.type = rec;
-			r.member = blob.str (stf_decl_name (u.first.second));
+			r.member = blob.str (stf_decl_name (std::get<1> (u.first)));
 			r.used = types.index (t);
+			r.flags = flags;
+			r.via_type = via_type;
+			r.via = flags ? blob.str (stf_decl_name (via)) : 0;
 			if (r.used != STF_NONE)
 				blob.uses.push_back (r);
 		}

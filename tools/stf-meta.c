@@ -257,7 +257,14 @@ static void dump_text(const char *path, const struct stf_meta *m)
 
 			type_str(u, r->type, tb, sizeof tb);
 			type_str(u, r->used, ub, sizeof ub);
-			printf("    %s.%s -> %s *\n", tb, stf_meta_str(u, r->member), ub);
+			printf("    %s.%s", tb, stf_meta_str(u, r->member));
+			if (r->flags & STF_USE_VIA_MEMBER) {
+				type_str(u, r->via_type, tb, sizeof tb);
+				printf(" (through %s.%s)", tb, stf_meta_str(u, r->via));
+			} else if (r->flags & STF_USE_VIA_VAR) {
+				printf(" (through %s)", stf_meta_str(u, r->via));
+			}
+			printf(" -> %s *\n", ub);
 		}
 		printf("  frames: %u\n", u->nframes);
 		for (uint32_t i = 0; i < u->nframes; i++) {
@@ -415,6 +422,14 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			json_string(f, stf_meta_str(u, r->member));
 			fputc(',', f);
 			json_type_ref(f, u, "used", r->used);
+			if (r->flags & STF_USE_VIA_MEMBER) {
+				fputc(',', f);
+				json_type_ref(f, u, "via_type", r->via_type);
+			}
+			if (r->flags) {
+				fprintf(f, ",\"via\":");
+				json_string(f, stf_meta_str(u, r->via));
+			}
 			fputc('}', f);
 		}
 		fprintf(f, "]}");

@@ -43,7 +43,7 @@
 #define STF_UNITS_SECTION  "stf_units"
 #define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
 #define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
-#define STF_FORMAT_VERSION 3U
+#define STF_FORMAT_VERSION 4U
 #define STF_NONE           0xffffffffU
 
 /*
@@ -322,12 +322,22 @@ struct stf_local_rec {
 /* The value of member `member` of struct `type`, a `void *`, is used by
  * the unit's code as a pointer to struct `used` (loaded into a `used *`,
  * dereferenced as one, or a `used *` stored into it): one record per
- * (struct, member, used type). */
+ * (struct, member, path, used type).  The path says through what the code
+ * reached the struct holding the member, when it says it: member `via` of
+ * struct `via_type` (a pointer to it, `z->entries->elts`, or the struct
+ * embedded there, `z->entries.elts`), or the static variable named `via`
+ * (`zones->elts`).  nginx's ngx_array_t holds zones behind one path and
+ * entries behind another: the element type is per path. */
+#define STF_USE_VIA_MEMBER 0x1u /* reached through member via of via_type */
+#define STF_USE_VIA_VAR    0x2u /* reached through the static variable via */
+
 struct stf_use_rec {
-	uint32_t type;   /* type index of the struct holding the member */
-	uint32_t member; /* str: member name */
-	uint32_t used;   /* type index of the struct its value points to */
-	uint32_t flags;  /* 0 */
+	uint32_t type;     /* type index of the struct holding the member */
+	uint32_t member;   /* str: member name */
+	uint32_t used;     /* type index of the struct its value points to */
+	uint32_t flags;    /* STF_USE_VIA_*: 0 when the path is not known */
+	uint32_t via_type; /* VIA_MEMBER: type index of the struct; else STF_NONE */
+	uint32_t via;      /* str: VIA_MEMBER: member name; VIA_VAR: variable name */
 };
 
 #endif /* STF_FORMAT_H */

@@ -264,6 +264,15 @@ bool meta_records_ok(struct ctx *c)
 		    !type_ref_ok(c, r->type, false, "use", i, "type") ||
 		    !type_ref_ok(c, r->used, false, "use", i, "used"))
 			return false;
+		if (r->flags & ~(STF_USE_VIA_MEMBER | STF_USE_VIA_VAR) ||
+		    (r->flags & STF_USE_VIA_MEMBER && r->flags & STF_USE_VIA_VAR)) {
+			meta_fail(c, "use %u: unknown path flags 0x%x", i, r->flags);
+			return false;
+		}
+		if (((r->flags & STF_USE_VIA_MEMBER) &&
+		     !type_ref_ok(c, r->via_type, false, "use", i, "via_type")) ||
+		    (r->flags && !str_ok(c, r->via, "use", i, "via")))
+			return false;
 	}
 	return true;
 }

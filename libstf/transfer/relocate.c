@@ -314,6 +314,65 @@ static void end_of_element(struct stf_xfer *x, const struct pointee *pe,
 	*r = esz;
 }
 
+/* Member path + offset for an offset no member holds (padding after a
+ * member, the byte past it: a stale pointer in raw memory): the named
+ * member starting last at or before off, at *abs. */
+static const struct stf_member_rec *member_before(const struct stf_meta_unit *u, uint32_t st,
+						  uint64_t off, uint64_t *abs)
+{
+	const struct stf_type_rec *t = T(u, st);
+	const struct stf_member_rec *best = NULL;
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[t->members + i];
+		if (m->bit_size || strip(u, m->type) >= u->ntypes || !*stf_meta_str(u, m->name) ||
+		    (uint64_t)m->offset > off || (best && m->offset < best->offset))
+			continue;
+		best = m;
+	}
+	if (best)
+		*abs = best->offset;
+	return best;
+}
+
+/* Where the member after the one at abs starts in struct st (its size if
+ * none). */
+static uint64_t next_member_start(const struct stf_meta_unit *u, uint32_t st, uint64_t abs)
+{
+	const struct stf_type_rec *t = T(u, st);
+	uint64_t next = t->size;
+	for (uint32_t i = 0; i < t->nmembers; i++) {
+		const struct stf_member_rec *m = &u->members[t->members + i];
+		if ((uint64_t)m->offset > abs && (uint64_t)m->offset < next)
+			next = m->offset;
+	}
+	return next;
+}
+
+/* An offset past the end of member m of (su, st) and before the next one
+ * (padding, one past the member) mapped to the same distance from the
+ * start of its counterpart, when that lands past the counterpart's end
+ * and before the member after it: the reverse mapping then finds the
+ * same member and distance, so the round trip gives the same bytes.  0
+ * with *doff, or 1 when it cannot be mapped so. */
+static int map_past_member(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+			   const struct stf_meta_unit *du, uint32_t dt, uint64_t off,
+			   uint64_t *doff)
+{
+	uint64_t sabs, dabs;
+	const struct stf_member_rec *m = member_before(su, st, off, &sabs);
+	if (!m)
+		return 1;
+	const char *name = stf_meta_str(su, m->name);
+	const struct stf_member_rec *dm =
+		stf__member_named(du, dt, stf__member_dst_name(x, su, st, name), &dabs);
+	uint64_t r = off - sabs;
+	if (!dm || strip(du, dm->type) >= du->ntypes || r < T(du, strip(du, dm->type))->size ||
+	    dabs + r >= next_member_start(du, dt, dabs))
+		return 1;
+	*doff = dabs + r;
+	return 0;
+}
+
 static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const struct stf_meta_unit *du, uint32_t dt, uint64_t off,
 			uint64_t *doff, const struct pointee *pe, int depth)
@@ -401,6 +460,8 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 				*doff = D->size;
 				return 0;
 			}
+			if (!map_past_member(x, su, st, du, dt, off, doff))
+				return 0;
 			stf__xfail(x, "%s: pointer into padding at offset %" PRIu64 " of %s",
 			      stf__cur_path(x), off, stf_meta_str(su, S->name));
 			return -1;
@@ -425,7 +486,9 @@ static int map_type_off(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		*doff = off;
 		return 0;
 	default:
-		if (!off || S->size == D->size) {
+		/* a byte inside a number or pointer whose width changed: the
+		 * same byte (of the low-order ones), inside both */
+		if (!off || S->size == D->size || (off < S->size && off < D->size)) {
 			*doff = off;
 			return 0;
 		}

@@ -359,10 +359,31 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
  * objects must have been fetched.  0, or -1 when out of memory.
  */
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached);
+/* How the struct holding a `void *` member was reached (the path of the
+ * plugin's stf_use_rec): member `name` of the struct of structural hash
+ * `hash`, or the static variable `name` (hash 0); name NULL: not known. */
+struct stf_use_path {
+	uint64_t hash;
+	const char *name;
+};
 /* The struct types the program uses the value of leaf f's `void *` member
- * as (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several. */
+ * as, for the struct holding it reached through path (NULL: any path)
+ * (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several. */
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
-			  const struct stf_meta_unit **tu, uint32_t *t);
+			  const struct stf_use_path *path, const struct stf_meta_unit **tu,
+			  uint32_t *t);
+/* Per object of p (typed objects' bytes fetched): the path through which
+ * the typed pointers to its start reach it (a member of a struct, a static
+ * pointer variable).  *paths NULL when no use record of the metadata has a
+ * path (raw memory, stf__raw_free it otherwise).  0, or -1 out of memory. */
+int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts,
+		   struct stf_use_path **paths);
+/* The path of the struct holding leaf f's `void *` member, the leaf at
+ * offset off of an element of typed object i: the object's own path when
+ * it is that struct (or its static variable's name), else the member of
+ * the object's type that embeds it. */
+void stf__leaf_path(const struct stf_use_path *paths, const struct stf_peer *p, size_t i,
+		    uint64_t off, const struct stf_leaf *f, struct stf_use_path *path);
 
 /* An incomplete struct or union (declared, never completed in its unit:
  * `struct hash *` where only hash.c defines struct hash) resolved by its

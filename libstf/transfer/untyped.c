@@ -457,6 +457,26 @@ static uint64_t elem_off(const struct stf_obj *o, uint64_t off)
 	return is_dyn(o) && esz && o->size > esz ? off % esz : off;
 }
 
+/* The object a raw word v of the source points into, or one past the end
+ * of when it is a typed heap object (or sub-object) no other object
+ * follows and that keeps its address for other words (pinned): a stale
+ * `end` cursor then follows the object's end.  NULL if none. */
+static const struct stf_range *word_target(const struct stf_xfer *x, uint64_t v)
+{
+	const struct stf_peer *p = x->src;
+	const struct stf_range *r = stf__index_find(&p->index, v, 0);
+	if (r)
+		return r;
+	r = stf__index_find(&p->index, v, STF_INDEX_END);
+	if (!r || !x->pair[r->value].pinned)
+		return NULL;
+	const struct stf_obj *t = &p->objs[r->value];
+	if (!t->unit || !t->size || t->addr + t->size != v ||
+	    (t->kind != STF_OBJ_HEAP && t->kind != STF_OBJ_USER && t->kind != STF_OBJ_MMAP))
+		return NULL;
+	return r;
+}
+
 /* Planning: mark what a word of source object `from` (at offset `at`)
  * needs: an untyped block to place (pushed on work), a typed object to
  * pin. */
@@ -607,7 +627,7 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 			 const struct stf_obj *holder)
 {
 	const struct stf_peer *src = x->src;
-	char on[256];
+	char on[256], next_name[256];
 	uint64_t start;
 	uint32_t st;
 
@@ -618,7 +638,7 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		x->rep->integers++;
 		return 0;
 	}
-	const struct stf_range *r = stf__index_find(&src->index, v, 0);
+	const struct stf_range *r = word_target(x, v);
 	const struct stf_obj *t = r ? &src->objs[r->value] : NULL;
 	if (t && (t->kind == STF_OBJ_FUNC || t->kind == STF_OBJ_STATIC ||
 		  t->kind == STF_OBJ_CONST || t->kind == STF_OBJ_STRING)) {
@@ -663,6 +683,31 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 			uint64_t nv;
 			if (stf__reloc(x, v, &nv, NULL) < 0)
 				return -1;
+			/* what is at the new end in the destination: an object
+			 * of the source kept at its address, or of its own */
+			const struct stf_range *kept = v == t->addr + t->size ?
+				stf__index_find(&src->index, nv, 0) : NULL;
+			const struct stf_obj *next = kept && kept->value != r->value &&
+				(x->pair[kept->value].pinned || x->pair[kept->value].placed) ?
+				&src->objs[kept->value] : NULL;
+			if (!next && v == t->addr + t->size) {
+				next = stf__peer_find(x->dst, nv);
+				if (next && next->addr + next->size <= nv)
+					next = NULL;
+			}
+			if (next) {
+				/* one past the end of the grown object is where
+				 * another object starts: on the way back the word
+				 * would mean that one */
+				stf__xfail(x, "%s holds 0x%" PRIx64 ", one past the end of %s, which "
+				      "is kept at its address for it (pinned) and grows in the new "
+				      "version up to %s: the word cannot be told from a pointer to "
+				      "that object on the way back; clear that word (unused capacity "
+				      "of a buffer) or give the block holding it a type", where, v,
+				      stf__obj_name(t, on, sizeof(on)),
+				      stf__obj_name(next, next_name, sizeof(next_name)));
+				return -1;
+			}
 			if (nv != v && x->strict) {
 				char path[512], wrapper[160] = "";
 				uint32_t lt;
@@ -821,32 +866,17 @@ static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
 	}
 }
 
-int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+/* One pass of stf__peer_infer_types over the typed objects (work holds
+ * room for every object): how many untyped objects it typed, or -1.
+ * A block behind a `void *` member whose path is not known is typed only
+ * when unknown is set (by every record of the member). */
+static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached,
+		       const struct stf_index *untyped, const struct stf_use_path *paths,
+		       int unknown, size_t *work)
 {
-	/* Only untyped dynamic objects can be typed or reached, so pointers
-	 * are looked up among them alone: an index usually of a handful of
-	 * libc's blocks instead of every object of the peer (a lookup in that
-	 * one costs several cache misses, and this runs for every pointer). */
-	struct stf_index untyped = STF_INDEX_INIT;
-	size_t *work, nwork = 0;
+	size_t nwork = 0;
+	long typed = 0;
 
-	if (reached)
-		memset(reached, 0, p->nobjs);
-	for (size_t i = 0; i < p->nobjs; i++)
-		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
-		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
-		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
-			stf__index_free(&untyped);
-			return -1;
-		}
-	if (!untyped.n)
-		return 0;
-	stf__index_sort(&untyped, NULL, NULL);
-	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
-	if (!work) {
-		stf__index_free(&untyped);
-		return -1;
-	}
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
@@ -854,13 +884,11 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 			work[nwork++] = i;
 	}
 	while (nwork) {
-		const struct stf_obj *o = &p->objs[work[--nwork]];
+		size_t i = work[--nwork];
+		const struct stf_obj *o = &p->objs[i];
 		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
-		if (!l) {
-			stf__raw_free(work);
-			stf__index_free(&untyped);
+		if (!l)
 			return -1;
-		}
 		if (!l->nptrs || !l->size)
 			continue;
 		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
@@ -871,7 +899,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
 					continue;
 				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(&untyped, v, 0) : NULL;
+				const struct stf_range *r = v ? stf__index_find(untyped, v, 0) : NULL;
 				if (!r)
 					continue;
 				struct stf_obj *t = &p->objs[r->value];
@@ -887,9 +915,15 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 				const struct stf_meta_unit *pu = f->unit;
 				uint32_t pt = f->type;
 				/* a `void *` member: the one struct type the
-				 * program uses its value as, if only one */
-				if (f->member && stf__member_uses(p->meta, f, &pu, &pt) != 1)
-					continue;
+				 * program uses its value as on the path to the
+				 * struct holding it, if only one */
+				if (f->member) {
+					struct stf_use_path path;
+					stf__leaf_path(paths, p, i, f->off, f, &path);
+					if ((!path.name && !unknown) ||
+					    stf__member_uses(p->meta, f, &path, &pu, &pt) != 1)
+						continue;
+				}
 				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
 					/* libc's FILE (with its lock and wide data
 					 * after it): re-created, never typed */
@@ -904,10 +938,62 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 					t->unit = pu;
 					t->type = pt;
 					work[nwork++] = r->value;
+					typed++;
 				}
 			}
 	}
+	return typed;
+}
+
+int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+{
+	/* Only untyped dynamic objects can be typed or reached, so pointers
+	 * are looked up among them alone: an index usually of a handful of
+	 * libc's blocks instead of every object of the peer (a lookup in that
+	 * one costs several cache misses, and this runs for every pointer). */
+	struct stf_index untyped = STF_INDEX_INIT;
+	struct stf_use_path *paths = NULL;
+	size_t *work;
+	long typed;
+	int rc = -1;
+
+	if (reached)
+		memset(reached, 0, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++)
+		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
+		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
+		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
+			stf__index_free(&untyped);
+			return -1;
+		}
+	if (!untyped.n)
+		return 0;
+	stf__index_sort(&untyped, NULL, NULL);
+	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
+	if (!work)
+		goto out;
+	/* The paths to the structs holding `void *` members (zone.entries)
+	 * are known once the objects holding them are typed, which a pass
+	 * may just have done (an array of zones behind another `void *`):
+	 * passes until one types nothing new, then one that also types the
+	 * blocks whose path stayed unknown (by all the member's records),
+	 * and again if that one typed some.  Without paths, one pass. */
+	for (int unknown = 0;;) {
+		stf__raw_free(paths);
+		if (stf__use_paths(p, layouts, &paths) < 0)
+			goto out;
+		typed = infer_pass(p, layouts, reached, &untyped, paths, unknown || !paths,
+				   work);
+		if (typed < 0)
+			goto out;
+		if (!paths || (unknown && !typed))
+			break;
+		unknown = !typed;
+	}
+	rc = 0;
+out:
+	stf__raw_free(paths);
 	stf__raw_free(work);
 	stf__index_free(&untyped);
-	return 0;
+	return rc;
 }

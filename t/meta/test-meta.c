@@ -125,6 +125,9 @@ static void init_sample(struct builder *b)
 		.locals = 0, .nlocals = 1, .line = 50 };
 	b->uses[b->nuses++] = (struct stf_use_rec){ .type = t_entry, .member = str(b, "data"),
 		.used = t_entry };
+	b->uses[b->nuses++] = (struct stf_use_rec){ .type = t_entry, .member = str(b, "data"),
+		.used = t_entry, .flags = STF_USE_VIA_MEMBER, .via_type = t_entry,
+		.via = str(b, "next") };
 }
 
 /* Lay the blob out (header, tables in format order, strtab) and write one
@@ -246,8 +249,11 @@ START_TEST(test_wellformed)
 	ck_assert_uint_eq(u->nobjects, 4);
 	ck_assert_uint_eq(u->nsites, 1);
 	ck_assert_uint_eq(u->nframes, 1);
-	ck_assert_uint_eq(u->nuses, 1);
+	ck_assert_uint_eq(u->nuses, 2);
 	ck_assert_str_eq(stf_meta_str(u, u->uses[0].member), "data");
+	ck_assert_uint_eq(u->uses[0].flags, 0);
+	ck_assert_uint_eq(u->uses[1].flags, STF_USE_VIA_MEMBER);
+	ck_assert_str_eq(stf_meta_str(u, u->uses[1].via), "next");
 	ck_assert_str_eq(stf_meta_str(u, u->blob->file), "kvd.c");
 	ck_assert_uint_eq(u->addrs[2], object_addr(&B, 0, 2));
 	ck_assert_uint_eq(u->blob_addr, (uint64_t)(uintptr_t)B.blob);
@@ -420,12 +426,12 @@ START_TEST(test_bad_unit_version)
 	init_sample(&B);
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 7;
-	expect_error(&B, "unit 0: format version 7, this reader supports 3: rebuild with the "
+	expect_error(&B, "unit 0: format version 7, this reader supports 4: rebuild with the "
 		     "matching stf.so");
 	/* a binary of the previous format (version 1) */
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 1;
-	expect_error(&B, "unit 0: format version 1, this reader supports 3");
+	expect_error(&B, "unit 0: format version 1, this reader supports 4");
 }
 END_TEST
 
@@ -470,7 +476,7 @@ START_TEST(test_bad_blob_header)
 	expect_error(&B, "unit 0: bad blob magic 0x12345678");
 	assemble(&B);
 	B.hdr->version = 1;
-	expect_error(&B, "unit 0: blob format version 1, this reader supports 3");
+	expect_error(&B, "unit 0: blob format version 1, this reader supports 4");
 	assemble(&B);
 	B.hdr->size += 8;
 	B.hdr->stored += 8;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Version 2 of voidarr2: struct entry gains a member in the middle.  Its
- * array is behind a `void *` member also used for struct zone, so the
- * update must roll back (this check is never reached). */
+ * array is behind the static `entries`, the zones' behind `zones`: each
+ * is converted as an array of its path's type. */
 #include "xt.h"
 
 struct array {

@@ -358,11 +358,7 @@ static void accept_client(int lfd)
 	}
 	clients[i] = calloc(1, sizeof *clients[i]);
 	clients[i]->fd = fd;
-	/* zeroed: stale heap addresses in the unused capacity of a raw
-	 * buffer, pointing into a struct slot that release 2 changes, can make
-	 * an update roll back (a known limit, README "Untyped memory") */
 	clients[i]->in = buf_new(INBUF);
-	memset(clients[i]->in, 0, INBUF);
 }
 
 static int listen_on(const char *port_file)
