@@ -27,7 +27,7 @@ static __attribute__((noinline)) void init(void)
 		slots[i]->value = 10L * i;
 		snprintf(slots[i]->name, sizeof(slots[i]->name), "slot%d", i);
 	}
-	char **w = xalloc(4 * sizeof(*w));
+	void **w = xalloc(4 * sizeof(*w));
 	memset(w, 0, 4 * sizeof(*w));
 	raw = w;
 	w[0] = (char *)(slots[0] + 1);

@@ -32,7 +32,7 @@ static __attribute__((noinline)) void init(void)
 		snprintf(slots[i]->name, sizeof(slots[i]->name), "slot%d", i);
 		slots[i]->seq = 1000L + i;
 	}
-	char **w = xalloc(16 * sizeof(*w));
+	void **w = xalloc(16 * sizeof(*w));
 	memset(w, 0, 16 * sizeof(*w));
 	raw = w;
 	w[0] = (char *)&slots[0]->sum + 1;    /* inside a number that widens */

@@ -23,7 +23,7 @@ static __attribute__((noinline)) void init(void)
 {
 	for (int i = 0; i < 2; i++)
 		slots[i] = malloc(sizeof(*slots[i]));
-	char **w = xalloc(4 * sizeof(*w));
+	void **w = xalloc(4 * sizeof(*w));
 	memset(w, 0, 4 * sizeof(*w));
 	raw = w;
 }

@@ -26,7 +26,7 @@ static __attribute__((noinline)) void init(void)
 		slots[i] = malloc(sizeof(*slots[i]));
 		slots[i]->gets = 0;
 	}
-	char **w = xalloc(16 * sizeof(*w));
+	void **w = xalloc(16 * sizeof(*w));
 	memset(w, 0, 16 * sizeof(*w));
 	raw = w;
 }
