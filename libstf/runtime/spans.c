@@ -6,10 +6,12 @@
  * same size: unit u's objects' metadata is at the same offset in the
  * second half) and made readable and writable as units are carved from
  * its start.  Free runs of units wait in lists by length (exact up to
- * RUN_LISTS, one list for longer ones) under span_lock; a run freed with
- * touched pages stays as it is while the dirty total is small, and is
- * given back to the kernel (MADV_DONTNEED) beyond that or when it is
- * long.  Small spans are owned by one thread (struct tcache): the fast
+ * RUN_LISTS, one list for longer ones) under span_lock, merged with the
+ * free runs next to them (a run's last unit knows its first); a block
+ * freed with touched pages stays resident while the dirty total is small
+ * (the next block reuses those pages without faulting them in again), and
+ * is given back to the kernel (MADV_DONTNEED) beyond that or when it is
+ * huge, as glibc unmaps its largest blocks.  Small spans are owned by one thread (struct tcache): the fast
  * paths in alloc.c pop and push its free list; this file does the slow
  * paths: taking another span, adopting the spans of exited threads,
  * fork.
@@ -33,7 +35,8 @@
 #define RUN_LISTS   64u        /* exact-length free run lists */
 #define DIRTY_MAX   4096u      /* touched free units kept (256 MiB: glibc
                                   keeps its free chunks resident too) */
-#define PURGE_UNITS 64u        /* a run this long (4 MiB) is purged when freed */
+#define PURGE_UNITS 512u       /* a block this long (32 MiB, glibc's largest
+                                  mmap threshold) is purged when freed */
 #define COMMIT_STEP 64u        /* units made accessible at a time (4 MiB) */
 
 const uint32_t stf__class_size[NCLASSES] = {
@@ -130,17 +133,43 @@ int stf__spans_init(void)
 /* ------------------------------------------------------------------ */
 /* Units (under span_lock).                                              */
 
+static struct span_st **run_list(uint32_t k)
+{
+	return &runs[k <= RUN_LISTS ? k : 0];
+}
+
+/* Units [u, u + k) form one free run, listed by its length (the lists
+ * are doubly linked: a neighbour merging in leaves its list at once). */
 static void set_run(uint32_t u, uint32_t k, uint8_t dirty)
 {
 	struct span_st *s = &stf__span_st[u];
 	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, k };
 	s->kind = STF_SPAN_FREE;
 	s->dirty = dirty;
-	struct span_st **list = &runs[k <= RUN_LISTS ? k : 0];
+	stf__span_st[u + k - 1].cap = k - 1;  /* the last unit finds the first */
+	struct span_st **list = run_list(k);
+	s->prev = NULL;
 	s->next = *list;
+	if (*list)
+		(*list)->prev = s;
 	*list = s;
 	if (dirty)
 		dirty_units += k;
+}
+
+/* Take the free run starting at unit u out of its list. */
+static void unlink_run_locked(uint32_t u)
+{
+	struct span_st *s = &stf__span_st[u];
+	uint32_t len = stf__spans[u].nunits;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		*run_list(len) = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	if (s->dirty)
+		dirty_units -= len;
 }
 
 static void purge(uint32_t u, uint32_t k)
@@ -149,42 +178,48 @@ static void purge(uint32_t u, uint32_t k)
 	madvise(meta_lo + (uint64_t)u * UNIT, (uint64_t)k * UNIT, MADV_DONTNEED);
 }
 
-/* Units [u, u + k) are free. */
+/* Units [u, u + k) are free: one run with the free runs around them. */
 static void give_units_locked(uint32_t u, uint32_t k)
 {
 	for (uint32_t i = 1; i < k; i++) {
 		stf__spans[u + i].kind = STF_SPAN_FREE;
 		stf__span_st[u + i].kind = STF_SPAN_FREE;
 	}
+	uint8_t dirty = 1;
 	if (k >= PURGE_UNITS || dirty_units + k > DIRTY_MAX) {
 		purge(u, k);
-		set_run(u, k, 0);
-	} else {
-		set_run(u, k, 1);
+		dirty = 0;
 	}
+	if (u > 0 && stf__span_st[u - 1].kind == STF_SPAN_FREE) {
+		uint32_t first = u - 1 - stf__span_st[u - 1].cap;
+		dirty |= stf__span_st[first].dirty;
+		unlink_run_locked(first);
+		k += u - first;
+		u = first;
+	}
+	uint32_t next = u + k;
+	if (next < stf__root.heap_units && stf__span_st[next].kind == STF_SPAN_FREE) {
+		dirty |= stf__span_st[next].dirty;
+		unlink_run_locked(next);
+		k += stf__spans[next].nunits;
+	}
+	set_run(u, k, dirty);
 }
 
 /* k free units: their first; *dirty: whether they may hold old bytes.
  * max_units if none is left. */
 static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 {
-	struct span_st *s = NULL, **link = NULL;
+	struct span_st *s = NULL;
 	for (uint32_t len = k; len <= RUN_LISTS && !s; len++)
-		if (runs[len]) {
-			link = &runs[len];
-			s = *link;
-		}
-	for (struct span_st **l = &runs[0]; !s && *l; l = &(*l)->next)
-		if (stf__spans[unit_of(*l)].nunits >= k) {
-			link = l;
-			s = *l;
-		}
+		s = runs[len];
+	for (struct span_st *l = runs[0]; !s && l; l = l->next)
+		if (stf__spans[unit_of(l)].nunits >= k)
+			s = l;
 	if (s) {
 		uint32_t u = unit_of(s), len = stf__spans[u].nunits;
-		*link = s->next;
+		unlink_run_locked(u);
 		*dirty = s->dirty;
-		if (s->dirty)
-			dirty_units -= len;
 		if (len > k)
 			set_run(u + k, len - k, s->dirty);
 		return u;
@@ -442,10 +477,6 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 	uint32_t skip = (uint32_t)((obj - start) / UNIT);
 	uint32_t used = (uint32_t)((obj - start + size + 1 + UNIT - 1) / UNIT) - skip;
 	uint32_t first = u + skip;
-	if (skip)
-		give_units_locked(u, skip);
-	if (k > skip + used)
-		give_units_locked(first + used, k - skip - used);
 	s = &stf__span_st[first];
 	s->kind = STF_SPAN_LARGE;
 	s->base = (char *)(stf__heap_lo + (uint64_t)first * UNIT);
@@ -459,6 +490,12 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 		stf__span_st[first + i].kind = STF_SPAN_CONT;
 		stf__span_st[first + i].cap = i;
 	}
+	/* the units before the aligned object and after it go back, once
+	 * the object's own are no longer marked free (they would merge) */
+	if (skip)
+		give_units_locked(u, skip);
+	if (k > skip + used)
+		give_units_locked(first + used, k - skip - used);
 	pthread_mutex_unlock(&span_lock);
 describe:
 	if (zero && dirty)
@@ -467,20 +504,6 @@ describe:
 	s->meta[0].site = site_word;
 	large_set_size(s, size);
 	return s->base;
-}
-
-/* Remove the free run starting at unit u from its list. */
-static void unlink_run_locked(uint32_t u)
-{
-	struct span_st *s = &stf__span_st[u];
-	uint32_t len = stf__spans[u].nunits;
-	for (struct span_st **l = &runs[len <= RUN_LISTS ? len : 0]; *l; l = &(*l)->next)
-		if (*l == s) {
-			*l = s->next;
-			if (s->dirty)
-				dirty_units -= len;
-			return;
-		}
 }
 
 bool stf__large_grow(struct span_st *s, size_t size)
