@@ -39,7 +39,7 @@
  *               aligned_alloc: alignment 16 B-64 KiB, 8 B-32 KiB
  *     burst     short-lived bursts: 1-2,000 blocks of 16-512 bytes
  *               allocated, then all freed (half in order, half in reverse)
- *     longlived 100,000 blocks of 8-520 bytes kept for the whole run, a
+ *     longlived 100,000 blocks (or SIZE) of 8-520 bytes kept for the whole run, a
  *               live window of 1,024 blocks churned beside them and one of
  *               the long-lived ones replaced every 16 operations
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
@@ -557,26 +557,26 @@ static double burst(unsigned id)
 	return t / blocks;
 }
 
-#define LONG_LIVED 100000
 #define CHURN 1024
 
 static double longlived(unsigned id)
 {
 	unsigned seed = id * 2654435761u + 41;
-	void **keep = malloc(LONG_LIVED * sizeof *keep);
+	size_t long_lived = pattern_size ? pattern_size : 100000;
+	void **keep = malloc(long_lived * sizeof *keep);
 	void **set = calloc(CHURN, sizeof *set);
-	for (int k = 0; k < LONG_LIVED; k++)
+	for (size_t k = 0; k < long_lived; k++)
 		keep[k] = malloc(small_size(&seed));
 	double t0 = cpu_s();
 	for (long i = 0; i < WINDOW_OPS; i++) {
 		void **p = i % 16 ? &set[next_rand(&seed) % CHURN] :
-				    &keep[next_rand(&seed) % LONG_LIVED];
+				    &keep[next_rand(&seed) % long_lived];
 		free(*p);
 		*p = malloc(small_size(&seed));
 		*(volatile char *)*p = (char)i;
 	}
 	double t = cpu_s() - t0;
-	for (int k = 0; k < LONG_LIVED; k++)
+	for (size_t k = 0; k < long_lived; k++)
 		free(keep[k]);
 	for (int k = 0; k < CHURN; k++)
 		free(set[k]);

@@ -33,11 +33,12 @@
 #include "spans.h"
 
 #define RUN_LISTS   64u        /* exact-length free run lists */
-#define DIRTY_MAX   4096u      /* touched free units kept (256 MiB: glibc
+#define DIRTY_MAX   8192u      /* touched free units kept (512 MiB: glibc
                                   keeps its free chunks resident too) */
 #define PURGE_UNITS 512u       /* a block this long (32 MiB, glibc's largest
                                   mmap threshold) is purged when freed */
 #define COMMIT_STEP 64u        /* units made accessible at a time (4 MiB) */
+#define HUGE_FROM   512u       /* objects beyond the first 32 MiB on huge pages */
 
 const uint32_t stf__class_size[NCLASSES] = {
 	16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
@@ -236,6 +237,14 @@ static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 		if (mprotect((char *)stf__heap_lo + off, len, PROT_READ | PROT_WRITE) ||
 		    mprotect(meta_lo + off, len, PROT_READ | PROT_WRITE))
 			return max_units;
+		/* A heap this large is walked at random: the TLB misses of 4
+		 * KiB pages (objects, and their metadata elsewhere) cost more
+		 * than the allocation.  A small heap keeps 4 KiB pages: a huge
+		 * page partly used would weigh on its memory. */
+		if (to > HUGE_FROM) {
+			uint64_t from = committed > HUGE_FROM ? off : (uint64_t)HUGE_FROM * UNIT;
+			madvise((char *)stf__heap_lo + from, (uint64_t)to * UNIT - from, MADV_HUGEPAGE);
+		}
 		committed = to;
 	}
 	stf__root.heap_units = u + k;
@@ -259,6 +268,7 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
 	s->cls = (uint16_t)c;
+	s->full = 0;
 	s->kind = STF_SPAN_SMALL;
 	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, 1 };
 }
@@ -280,24 +290,49 @@ static void collect(struct span_st *s)
 	s->used -= n;
 }
 
+/* The owner's lists of a class: the spans it allocates from (the first
+ * one first), and the spans that were found full, kept apart so that
+ * looking for a free object does not walk them every time. */
+static struct span_st **list_head(const struct span_st *s)
+{
+	return s->full ? &stf__tc.full[s->cls] : &stf__tc.spans[s->cls];
+}
+
 static void list_unlink(struct span_st *s)
 {
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		stf__tc.spans[s->cls] = s->next;
+		*list_head(s) = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	else if (s->full)
+		stf__tc.full_tail[s->cls] = s->prev;
 }
 
 static void list_push_front(struct span_st *s)
 {
-	struct span_st **head = &stf__tc.spans[s->cls];
+	struct span_st **head = list_head(s);
 	s->prev = NULL;
 	s->next = *head;
 	if (*head)
 		(*head)->prev = s;
+	else if (s->full)
+		stf__tc.full_tail[s->cls] = s;
 	*head = s;
+}
+
+/* Move s between the two lists. */
+static void list_move(struct span_st *s, uint8_t full)
+{
+	list_unlink(s);
+	s->full = full;
+	list_push_front(s);
+}
+
+void stf__span_unfull(struct span_st *s)
+{
+	list_move(s, 0);
 }
 
 static void release_locked(struct span_st *s)
@@ -354,6 +389,65 @@ static struct span_st *another_span(uint32_t c)
 	return s;
 }
 
+#define FULL_LOOKS 4u  /* full spans looked at before taking another */
+
+/* s (full, out of the lists) goes to the end of the full list. */
+static void append_full(struct span_st *s)
+{
+	struct span_st *tail = stf__tc.full_tail[s->cls];
+	s->full = 1;
+	s->prev = tail;
+	s->next = NULL;
+	if (tail)
+		tail->next = s;
+	else
+		stf__tc.full[s->cls] = s;
+	stf__tc.full_tail[s->cls] = s;
+}
+
+/* The threads that own spans, for a fork child to take back the freed
+ * blocks the threads it lost kept in their caches. */
+static struct tcache *threads;
+
+static void list_thread(void)
+{
+	pthread_mutex_lock(&span_lock);
+	stf__tc.prev_tc = NULL;
+	stf__tc.next_tc = threads;
+	if (threads)
+		threads->prev_tc = &stf__tc;
+	threads = &stf__tc;
+	stf__tc.listed = true;
+	pthread_mutex_unlock(&span_lock);
+}
+
+static void unlist_thread_locked(struct tcache *tc)
+{
+	if (tc->prev_tc)
+		tc->prev_tc->next_tc = tc->next_tc;
+	else
+		threads = tc->next_tc;
+	if (tc->next_tc)
+		tc->next_tc->prev_tc = tc->prev_tc;
+	tc->listed = false;
+}
+
+/* The blocks in tc's cache go back to the free lists of their spans
+ * (tc's own: tc is the calling thread or a thread that is gone). */
+static void flush_freed(struct tcache *tc)
+{
+	for (uint32_t c = 0; c < NCLASSES; c++) {
+		struct freed_bin *b = &tc->freed[c];
+		while (b->n) {
+			void *p = b->obj[--b->n];
+			struct span_st *s = span_of((uintptr_t)p);
+			*(void **)p = s->free;
+			s->free = p;
+			s->used--;
+		}
+	}
+}
+
 struct span_st *stf__span_refill(uint32_t c)
 {
 	ensure_tables();
@@ -362,8 +456,12 @@ struct span_st *stf__span_refill(uint32_t c)
 		return NULL;
 	}
 	stf__tc_register();
+	if (__builtin_expect(!stf__tc.listed, 0))
+		list_thread();
 	for (;;) {
-		for (struct span_st *s = stf__tc.spans[c]; s; s = s->next) {
+		struct span_st *s, *next;
+		for (s = stf__tc.spans[c]; s; s = next) {
+			next = s->next;
 			collect(s);
 			if (s->free || s->bump < s->cap) {
 				if (s->prev) {
@@ -372,6 +470,18 @@ struct span_st *stf__span_refill(uint32_t c)
 				}
 				return s;
 			}
+			list_move(s, 1);
+		}
+		/* A few full spans, in turn: other threads' frees wait on
+		 * their remote lists. */
+		for (uint32_t i = 0; i < FULL_LOOKS && (s = stf__tc.full[c]); i++) {
+			collect(s);
+			if (s->free) {
+				list_move(s, 0);
+				return s;
+			}
+			list_unlink(s);
+			append_full(s);
 		}
 		/* an adopted orphan may be full: then look again */
 		if (!another_span(c)) {
@@ -391,6 +501,7 @@ static void orphan_locked(struct span_st *s)
 		return;
 	}
 	atomic_store_explicit(&s->owner, NULL, memory_order_release);
+	s->full = 0;
 	s->prev = NULL;
 	s->next = orphans[s->cls];
 	orphans[s->cls] = s;
@@ -398,14 +509,21 @@ static void orphan_locked(struct span_st *s)
 
 void stf__spans_thread_exit(void)
 {
+	flush_freed(&stf__tc);
 	pthread_mutex_lock(&span_lock);
+	if (stf__tc.listed)
+		unlist_thread_locked(&stf__tc);
 	for (uint32_t c = 0; c < NCLASSES; c++) {
-		struct span_st *s = stf__tc.spans[c], *next;
-		for (; s; s = next) {
+		struct span_st *s, *next;
+		for (s = stf__tc.spans[c]; s; s = next) {
 			next = s->next;
 			orphan_locked(s);
 		}
-		stf__tc.spans[c] = NULL;
+		for (s = stf__tc.full[c]; s; s = next) {
+			next = s->next;
+			orphan_locked(s);
+		}
+		stf__tc.spans[c] = stf__tc.full[c] = stf__tc.full_tail[c] = NULL;
 	}
 	if (stf__tc.spare)
 		release_locked(stf__tc.spare);
@@ -433,6 +551,13 @@ void stf__spans_fork_parent(void)
  * was held). */
 void stf__spans_fork_child(void)
 {
+	for (struct tcache *tc = threads, *next; tc; tc = next) {
+		next = tc->next_tc;
+		if (tc != &stf__tc) {
+			flush_freed(tc);
+			unlist_thread_locked(tc);
+		}
+	}
 	uint32_t high = (uint32_t)stf__root.heap_units;
 	for (uint32_t u = 0; u < high; u++) {
 		struct span_st *s = &stf__span_st[u];
