@@ -21,17 +21,36 @@
  *     aligned   a random live window of 2,048 blocks from posix_memalign
  *               (alignment 32-4096, 8-2,000 bytes)
  *     prodcons  THREADS producer/consumer pairs: the producer allocates
- *               blocks of 8-520 bytes in batches of 256, the consumer
- *               frees them (every free is cross-thread); ns per block
+ *               blocks of 8-520 bytes (or SIZE bytes: PATTERN THREADS SIZE)
+ *               in batches of 256, the consumer frees them (every free is
+ *               cross-thread); ns per block
  *     realloc   512 buffers grown by realloc in steps of 1-256 bytes up to
  *               64 KiB, then freed and started again
  *     kvmix     a key-value store (chained hash table, 50,000 keys, values
  *               of 8-200 bytes): 50% GET, 30% SET, 20% DEL
+ *     strings   1,024 strings appended to 1-32 bytes at a time (realloc to
+ *               the exact length, as string builders do) up to 16 B-4 KiB,
+ *               then freed and started again; ns per append
+ *     calloc    a random live window of 4,096 blocks from calloc (1-64
+ *               elements of 4-64 bytes)
+ *     large     a random live window of 32 blocks of 64 KiB-4 MiB, each
+ *               touched once per 4 KiB page (glibc mmaps most of them)
+ *     memalign  a random live window of 1,024 blocks from memalign and
+ *               aligned_alloc: alignment 16 B-64 KiB, 8 B-32 KiB
+ *     burst     short-lived bursts: 1-2,000 blocks of 16-512 bytes
+ *               allocated, then all freed (half in order, half in reverse)
+ *     longlived 100,000 blocks (or SIZE) of 8-520 bytes kept for the whole run, a
+ *               live window of 1,024 blocks churned beside them and one of
+ *               the long-lived ones replaced every 16 operations
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
  *                                   blocks of 8-256 bytes (kept live)
+ *   malloc-bench fragrss COUNT       peak RSS in KiB of COUNT blocks of 8-256
+ *                                   bytes, 3 of 4 freed at random, then
+ *                                   COUNT / 2 blocks of 16-1,024 bytes
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -128,6 +147,10 @@ static size_t small_size(unsigned *seed)
 	return 8 + next_rand(seed) % 513;
 }
 
+/* PATTERN THREADS SIZE: the size of the blocks a pattern that takes one
+ * allocates, 0: its own mix. */
+static size_t pattern_size;
+
 #define WINDOW 4096
 #define WINDOW_OPS 2000000L
 
@@ -200,7 +223,7 @@ static double prodcons(unsigned id)
 		void **batch = malloc(BATCH * sizeof *batch);
 		double t0 = cpu_s();
 		for (int i = 0; i < BATCH; i++) {
-			batch[i] = malloc(small_size(&seed));
+			batch[i] = malloc(pattern_size ? pattern_size : small_size(&seed));
 			*(char *)batch[i] = (char)i;
 		}
 		t += cpu_s() - t0;
@@ -401,6 +424,167 @@ static double aligned(unsigned id)
 	return t / (WINDOW_OPS / 2);
 }
 
+#define STRINGS 1024
+#define STRING_OPS 2000000L
+
+static double strings(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 19;
+	char *str[STRINGS] = { 0 };
+	size_t len[STRINGS] = { 0 }, goal[STRINGS] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < STRING_OPS; i++) {
+		unsigned k = next_rand(&seed) % STRINGS;
+		if (len[k] >= goal[k]) {
+			free(str[k]);
+			str[k] = NULL;
+			len[k] = 0;
+			goal[k] = 16 + next_rand(&seed) % 4081;
+		}
+		size_t add = 1 + next_rand(&seed) % 32;
+		str[k] = realloc(str[k], len[k] + add + 1);
+		memset(str[k] + len[k], 'a', add);
+		len[k] += add;
+		str[k][len[k]] = 0;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < STRINGS; k++)
+		free(str[k]);
+	return t / STRING_OPS;
+}
+
+static double calloc_window(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 23;
+	void **set = calloc(WINDOW, sizeof *set);
+	double t0 = cpu_s();
+	for (long i = 0; i < WINDOW_OPS; i++) {
+		unsigned k = next_rand(&seed) % WINDOW;
+		free(set[k]);
+		size_t n = 1 + next_rand(&seed) % 64, each = 4 + next_rand(&seed) % 61;
+		set[k] = calloc(n, each);
+		if (((volatile char *)set[k])[n * each - 1])
+			abort();
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < WINDOW; k++)
+		free(set[k]);
+	free(set);
+	return t / WINDOW_OPS;
+}
+
+#define LARGE_WINDOW 32
+#define LARGE_OPS 20000L
+
+static double large(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 29;
+	char *set[LARGE_WINDOW] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < LARGE_OPS; i++) {
+		unsigned k = next_rand(&seed) % LARGE_WINDOW;
+		free(set[k]);
+		/* 64 KiB-4 MiB, smaller sizes more likely */
+		size_t n = (size_t)65536 << next_rand(&seed) % 7;
+		n += next_rand(&seed) % n;
+		if (n > (size_t)4 << 20)
+			n = (size_t)4 << 20;
+		set[k] = malloc(n);
+		for (size_t off = 0; off < n; off += 4096)
+			set[k][off] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < LARGE_WINDOW; k++)
+		free(set[k]);
+	return t / LARGE_OPS;
+}
+
+#define MEMALIGN_WINDOW 1024
+#define MEMALIGN_OPS 400000L
+
+static double memalign_window(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 31;
+	void **set = calloc(MEMALIGN_WINDOW, sizeof *set);
+	double t0 = cpu_s();
+	for (long i = 0; i < MEMALIGN_OPS; i++) {
+		unsigned k = next_rand(&seed) % MEMALIGN_WINDOW;
+		free(set[k]);
+		size_t align = (size_t)16 << next_rand(&seed) % 13;
+		size_t n = 8 + next_rand(&seed) % 32761;
+		if (i & 1) {
+			set[k] = memalign(align, n);
+		} else {
+			n = (n + align - 1) & ~(align - 1);  /* C11 wants a multiple */
+			set[k] = aligned_alloc(align, n);
+		}
+		if (!set[k] || (uintptr_t)set[k] % align)
+			abort();
+		*(volatile char *)set[k] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < MEMALIGN_WINDOW; k++)
+		free(set[k]);
+	free(set);
+	return t / MEMALIGN_OPS;
+}
+
+#define BURST_MAX 2000
+#define BURST_BLOCKS 2000000L
+
+static double burst(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 37;
+	void **set = malloc(BURST_MAX * sizeof *set);
+	long blocks = 0;
+	double t0 = cpu_s();
+	while (blocks < BURST_BLOCKS) {
+		unsigned n = 1 + next_rand(&seed) % BURST_MAX;
+		for (unsigned i = 0; i < n; i++) {
+			set[i] = malloc(16 + next_rand(&seed) % 497);
+			*(volatile char *)set[i] = (char)i;
+		}
+		if (n & 1)
+			for (unsigned i = 0; i < n; i++)
+				free(set[i]);
+		else
+			for (unsigned i = n; i-- > 0;)
+				free(set[i]);
+		blocks += n;
+	}
+	double t = cpu_s() - t0;
+	free(set);
+	return t / blocks;
+}
+
+#define CHURN 1024
+
+static double longlived(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 41;
+	size_t long_lived = pattern_size ? pattern_size : 100000;
+	void **keep = malloc(long_lived * sizeof *keep);
+	void **set = calloc(CHURN, sizeof *set);
+	for (size_t k = 0; k < long_lived; k++)
+		keep[k] = malloc(small_size(&seed));
+	double t0 = cpu_s();
+	for (long i = 0; i < WINDOW_OPS; i++) {
+		void **p = i % 16 ? &set[next_rand(&seed) % CHURN] :
+				    &keep[next_rand(&seed) % long_lived];
+		free(*p);
+		*p = malloc(small_size(&seed));
+		*(volatile char *)*p = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (size_t k = 0; k < long_lived; k++)
+		free(keep[k]);
+	for (int k = 0; k < CHURN; k++)
+		free(set[k]);
+	free(keep);
+	free(set);
+	return t / WINDOW_OPS;
+}
+
 static int run_mixrss(long count)
 {
 	unsigned seed = 17;
@@ -416,6 +600,38 @@ static int run_mixrss(long count)
 	for (long i = 0; i < count; i++)
 		free(keep[i]);
 	free(keep);
+	return 0;
+}
+
+static int run_fragrss(long count)
+{
+	unsigned seed = 43;
+	void **keep = malloc((size_t)count * sizeof *keep);
+	for (long i = 0; i < count; i++) {
+		size_t n = 8 + next_rand(&seed) % 249;
+		keep[i] = malloc(n);
+		memset(keep[i], 1, n);
+	}
+	for (long i = 0; i < count; i++)
+		if (next_rand(&seed) % 4) {
+			free(keep[i]);
+			keep[i] = NULL;
+		}
+	void **more = malloc((size_t)(count / 2) * sizeof *more);
+	for (long i = 0; i < count / 2; i++) {
+		size_t n = 16 + next_rand(&seed) % 1009;
+		more[i] = malloc(n);
+		memset(more[i], 1, n);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%ld\n", ru.ru_maxrss);
+	for (long i = 0; i < count; i++)
+		free(keep[i]);
+	for (long i = 0; i < count / 2; i++)
+		free(more[i]);
+	free(keep);
+	free(more);
 	return 0;
 }
 
@@ -464,11 +680,17 @@ int main(int argc, char **argv)
 		return run_kvrss(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "mixrss"))
 		return run_mixrss(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "fragrss"))
+		return run_fragrss(atol(argv[2]));
 	static const struct { const char *name; double (*fn)(unsigned); } patterns[] = {
 		{ "window", window }, { "prodcons", prodcons }, { "realloc", grow },
 		{ "kvmix", kvmix }, { "mixed", mixed }, { "aligned", aligned },
+		{ "strings", strings }, { "calloc", calloc_window }, { "large", large },
+		{ "memalign", memalign_window }, { "burst", burst }, { "longlived", longlived },
 	};
-	for (size_t i = 0; argc == 3 && i < sizeof patterns / sizeof patterns[0]; i++)
+	if (argc == 4)
+		pattern_size = strtoul(argv[3], NULL, 0);
+	for (size_t i = 0; (argc == 3 || argc == 4) && i < sizeof patterns / sizeof patterns[0]; i++)
 		if (!strcmp(argv[1], patterns[i].name)) {
 			int threads = atoi(argv[2]);
 			if (threads < 1 || threads > 64) {
@@ -478,7 +700,8 @@ int main(int argc, char **argv)
 			return run_pattern(patterns[i].fn, threads);
 		}
 	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
-		"       malloc-bench mixrss COUNT |\n"
-		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned THREADS\n");
+		"       malloc-bench mixrss|fragrss COUNT |\n"
+		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
+		"                    calloc|large|memalign|burst|longlived THREADS [SIZE]\n");
 	return 2;
 }

@@ -394,8 +394,16 @@ static void __attribute__((noreturn, noinline)) bad_block(const char *op, const 
 static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_t size,
 								uint32_t word, uint64_t id)
 {
-	struct span_st *s = stf__tc.spans[c];
+	struct freed_bin *b = &stf__tc.freed[c];
+	struct span_st *s;
 	char *obj;
+	if (__builtin_expect(b->n != 0, 1)) {
+		/* counted used by its span already */
+		obj = b->obj[--b->n];
+		s = span_of((uintptr_t)obj);
+		goto describe;
+	}
+	s = stf__tc.spans[c];
 	if (__builtin_expect(s != NULL && s->free != NULL, 1)) {
 		obj = s->free;
 		s->free = *(void **)obj;
@@ -414,6 +422,7 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 		}
 	}
 	s->used++;
+describe:;
 	struct stf_obj_meta *m = &s->meta[obj_index(s, (uintptr_t)obj)];
 	m->id = id ? id : next_id();
 	m->site = word;
@@ -486,8 +495,15 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 	}
 	m->id = 0;
 	if (__builtin_expect(atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc, 1)) {
+		struct freed_bin *b = &stf__tc.freed[s->cls];
+		if (__builtin_expect(b->n < FREED_CACHE, 1)) {
+			b->obj[b->n++] = p;
+			return;
+		}
 		*(void **)p = s->free;
 		s->free = p;
+		if (__builtin_expect(s->full, 0))
+			stf__span_unfull(s);
 		if (__builtin_expect(--s->used == 0, 0) && s != stf__tc.spans[s->cls])
 			stf__span_emptied(s);
 		return;
@@ -778,7 +794,9 @@ void stf__heap_mark_subs(uint64_t addr)
 {
 	uint64_t start, size;
 	struct stf_obj_meta *m = meta_of(addr, &start, &size);
-	if (m)
+	/* a pool's chunk has the flag after its first object: no atomic
+	 * operation for the next ones */
+	if (m && !(__atomic_load_n(&m->site, __ATOMIC_RELAXED) & STF_META_SUBS))
 		__atomic_fetch_or(&m->site, STF_META_SUBS, __ATOMIC_RELAXED);
 }
 
@@ -838,6 +856,7 @@ static void fork_prepare(void)
 {
 	pthread_mutex_lock(&stf__lookup_lock);
 	pthread_mutex_lock(&stf__region_lock);
+	stf__sub_fork_prepare();
 	pthread_mutex_lock(&stf__site_lock);
 	pthread_mutex_lock(&stf__slot_lock);
 	pthread_mutex_lock(&stf__placed_lock);
@@ -850,6 +869,7 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&stf__placed_lock);
 	pthread_mutex_unlock(&stf__slot_lock);
 	pthread_mutex_unlock(&stf__site_lock);
+	stf__sub_fork_release();
 	pthread_mutex_unlock(&stf__region_lock);
 	pthread_mutex_unlock(&stf__lookup_lock);
 }
@@ -860,6 +880,7 @@ static void fork_child(void)
 	pthread_mutex_unlock(&stf__placed_lock);
 	pthread_mutex_unlock(&stf__slot_lock);
 	pthread_mutex_unlock(&stf__site_lock);
+	stf__sub_fork_release();
 	pthread_mutex_unlock(&stf__region_lock);
 	pthread_mutex_unlock(&stf__lookup_lock);
 }

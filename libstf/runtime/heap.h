@@ -38,11 +38,20 @@ extern void *__libc_memalign(size_t, size_t) __attribute__((noplt));
 #define ID_BATCH       1024u  /* one shared atomic add per 1024 IDs */
 #define PC_CACHE       64u
 
-/* Per-thread state: the spans it owns by class (spans.h), a batch of IDs,
- * return address -> site.  Initial-exec TLS: no allocation, no lock on
- * access. */
+/* Per-thread state: the spans it owns by class (spans.h), the blocks it
+ * freed last by class, a batch of IDs, return address -> site.
+ * Initial-exec TLS: no allocation, no lock on access. */
 struct tcache {
 	struct span_st *spans[NCLASSES]; /* first: the one allocated from */
+	struct span_st *full[NCLASSES];  /* spans found without a free object */
+	struct span_st *full_tail[NCLASSES];
+	/* Blocks of the thread's own spans freed last (metadata id 0: free
+	 * for the enumeration, still counted used by their span): the next
+	 * allocation of the class takes the last one, whose cache lines are
+	 * still warm (as glibc's tcache does). */
+	struct freed_bin { uint32_t n; void *obj[FREED_CACHE]; } freed[NCLASSES];
+	struct tcache *next_tc, *prev_tc; /* the threads' list (spans.c) */
+	bool listed;                     /* in that list */
 	struct span_st *spare;           /* an empty span kept for any class */
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint64_t next_id, end_id;

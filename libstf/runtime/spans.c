@@ -7,11 +7,14 @@
  * span tables) is a range of address space chosen once and mapped piece
  * by piece as units are carved from its start: nothing is reserved ahead,
  * so a server that lowers RLIMIT_AS after its startup (vsftpd: 100 MB per
- * session) still has its limit to allocate in.  Free runs of units wait in lists by length (exact up to
- * RUN_LISTS, one list for longer ones) under span_lock; a run freed with
- * touched pages stays as it is while the dirty total is small, and is
- * given back to the kernel (MADV_DONTNEED) beyond that or when it is
- * long.  Small spans are owned by one thread (struct tcache): the fast
+ * session) still has its limit to allocate in.  Free runs of units wait
+ * in lists by length (exact up to RUN_LISTS, one list for longer ones)
+ * under span_lock, merged with the free runs next to them (a run's last
+ * unit knows its first); a block freed with touched pages stays resident
+ * while the dirty total is small (the next block reuses those pages
+ * without faulting them in again), and is given back to the kernel
+ * (MADV_DONTNEED) beyond that or when it is huge, as glibc unmaps its
+ * largest blocks.  Small spans are owned by one thread (struct tcache): the fast
  * paths in alloc.c pop and push its free list; this file does the slow
  * paths: taking another span, adopting the spans of exited threads,
  * fork.
@@ -33,10 +36,12 @@
 #include "spans.h"
 
 #define RUN_LISTS   64u        /* exact-length free run lists */
-#define DIRTY_MAX   4096u      /* touched free units kept (256 MiB: glibc
+#define DIRTY_MAX   8192u      /* touched free units kept (512 MiB: glibc
                                   keeps its free chunks resident too) */
-#define PURGE_UNITS 64u        /* a run this long (4 MiB) is purged when freed */
+#define PURGE_UNITS 512u       /* a block this long (32 MiB, glibc's largest
+                                  mmap threshold) is purged when freed */
 #define COMMIT_STEP 64u        /* units made accessible at a time (4 MiB) */
+#define HUGE_FROM   512u       /* objects beyond the first 32 MiB on huge pages */
 
 const uint32_t stf__class_size[NCLASSES] = {
 	16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
@@ -199,17 +204,43 @@ int stf__spans_init(void)
 /* ------------------------------------------------------------------ */
 /* Units (under span_lock).                                              */
 
+static struct span_st **run_list(uint32_t k)
+{
+	return &runs[k <= RUN_LISTS ? k : 0];
+}
+
+/* Units [u, u + k) form one free run, listed by its length (the lists
+ * are doubly linked: a neighbour merging in leaves its list at once). */
 static void set_run(uint32_t u, uint32_t k, uint8_t dirty)
 {
 	struct span_st *s = &stf__span_st[u];
 	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, k };
 	s->kind = STF_SPAN_FREE;
 	s->dirty = dirty;
-	struct span_st **list = &runs[k <= RUN_LISTS ? k : 0];
+	stf__span_st[u + k - 1].cap = k - 1;  /* the last unit finds the first */
+	struct span_st **list = run_list(k);
+	s->prev = NULL;
 	s->next = *list;
+	if (*list)
+		(*list)->prev = s;
 	*list = s;
 	if (dirty)
 		dirty_units += k;
+}
+
+/* Take the free run starting at unit u out of its list. */
+static void unlink_run_locked(uint32_t u)
+{
+	struct span_st *s = &stf__span_st[u];
+	uint32_t len = stf__spans[u].nunits;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		*run_list(len) = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	if (s->dirty)
+		dirty_units -= len;
 }
 
 static void purge(uint32_t u, uint32_t k)
@@ -218,42 +249,48 @@ static void purge(uint32_t u, uint32_t k)
 	madvise(meta_lo + (uint64_t)u * UNIT, (uint64_t)k * UNIT, MADV_DONTNEED);
 }
 
-/* Units [u, u + k) are free. */
+/* Units [u, u + k) are free: one run with the free runs around them. */
 static void give_units_locked(uint32_t u, uint32_t k)
 {
 	for (uint32_t i = 1; i < k; i++) {
 		stf__spans[u + i].kind = STF_SPAN_FREE;
 		stf__span_st[u + i].kind = STF_SPAN_FREE;
 	}
+	uint8_t dirty = 1;
 	if (k >= PURGE_UNITS || dirty_units + k > DIRTY_MAX) {
 		purge(u, k);
-		set_run(u, k, 0);
-	} else {
-		set_run(u, k, 1);
+		dirty = 0;
 	}
+	if (u > 0 && stf__span_st[u - 1].kind == STF_SPAN_FREE) {
+		uint32_t first = u - 1 - stf__span_st[u - 1].cap;
+		dirty |= stf__span_st[first].dirty;
+		unlink_run_locked(first);
+		k += u - first;
+		u = first;
+	}
+	uint32_t next = u + k;
+	if (next < stf__root.heap_units && stf__span_st[next].kind == STF_SPAN_FREE) {
+		dirty |= stf__span_st[next].dirty;
+		unlink_run_locked(next);
+		k += stf__spans[next].nunits;
+	}
+	set_run(u, k, dirty);
 }
 
 /* k free units: their first; *dirty: whether they may hold old bytes.
  * max_units if none is left. */
 static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 {
-	struct span_st *s = NULL, **link = NULL;
+	struct span_st *s = NULL;
 	for (uint32_t len = k; len <= RUN_LISTS && !s; len++)
-		if (runs[len]) {
-			link = &runs[len];
-			s = *link;
-		}
-	for (struct span_st **l = &runs[0]; !s && *l; l = &(*l)->next)
-		if (stf__spans[unit_of(*l)].nunits >= k) {
-			link = l;
-			s = *l;
-		}
+		s = runs[len];
+	for (struct span_st *l = runs[0]; !s && l; l = l->next)
+		if (stf__spans[unit_of(l)].nunits >= k)
+			s = l;
 	if (s) {
 		uint32_t u = unit_of(s), len = stf__spans[u].nunits;
-		*link = s->next;
+		unlink_run_locked(u);
 		*dirty = s->dirty;
-		if (s->dirty)
-			dirty_units -= len;
 		if (len > k)
 			set_run(u + k, len - k, s->dirty);
 		return u;
@@ -268,6 +305,14 @@ static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 			to = max_units;
 		if (grow_region((char *)stf__heap_lo, region_bytes, committed, to))
 			return max_units;
+		/* A heap this large is walked at random: the TLB misses of 4
+		 * KiB pages (objects, and their metadata elsewhere) cost more
+		 * than the allocation.  A small heap keeps 4 KiB pages: a huge
+		 * page partly used would weigh on its memory. */
+		if (to > HUGE_FROM) {
+			uint64_t from = (uint64_t)(committed > HUGE_FROM ? committed : HUGE_FROM) * UNIT;
+			madvise((char *)stf__heap_lo + from, (uint64_t)to * UNIT - from, MADV_HUGEPAGE);
+		}
 		committed = to;
 		atomic_thread_fence(memory_order_release);
 		stf__heap_bytes = (uint64_t)to * UNIT;
@@ -293,6 +338,7 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
 	s->cls = (uint16_t)c;
+	s->full = 0;
 	s->kind = STF_SPAN_SMALL;
 	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, 1 };
 }
@@ -314,24 +360,49 @@ static void collect(struct span_st *s)
 	s->used -= n;
 }
 
+/* The owner's lists of a class: the spans it allocates from (the first
+ * one first), and the spans that were found full, kept apart so that
+ * looking for a free object does not walk them every time. */
+static struct span_st **list_head(const struct span_st *s)
+{
+	return s->full ? &stf__tc.full[s->cls] : &stf__tc.spans[s->cls];
+}
+
 static void list_unlink(struct span_st *s)
 {
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		stf__tc.spans[s->cls] = s->next;
+		*list_head(s) = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	else if (s->full)
+		stf__tc.full_tail[s->cls] = s->prev;
 }
 
 static void list_push_front(struct span_st *s)
 {
-	struct span_st **head = &stf__tc.spans[s->cls];
+	struct span_st **head = list_head(s);
 	s->prev = NULL;
 	s->next = *head;
 	if (*head)
 		(*head)->prev = s;
+	else if (s->full)
+		stf__tc.full_tail[s->cls] = s;
 	*head = s;
+}
+
+/* Move s between the two lists. */
+static void list_move(struct span_st *s, uint8_t full)
+{
+	list_unlink(s);
+	s->full = full;
+	list_push_front(s);
+}
+
+void stf__span_unfull(struct span_st *s)
+{
+	list_move(s, 0);
 }
 
 static void release_locked(struct span_st *s)
@@ -388,6 +459,65 @@ static struct span_st *another_span(uint32_t c)
 	return s;
 }
 
+#define FULL_LOOKS 4u  /* full spans looked at before taking another */
+
+/* s (full, out of the lists) goes to the end of the full list. */
+static void append_full(struct span_st *s)
+{
+	struct span_st *tail = stf__tc.full_tail[s->cls];
+	s->full = 1;
+	s->prev = tail;
+	s->next = NULL;
+	if (tail)
+		tail->next = s;
+	else
+		stf__tc.full[s->cls] = s;
+	stf__tc.full_tail[s->cls] = s;
+}
+
+/* The threads that own spans, for a fork child to take back the freed
+ * blocks the threads it lost kept in their caches. */
+static struct tcache *threads;
+
+static void list_thread(void)
+{
+	pthread_mutex_lock(&span_lock);
+	stf__tc.prev_tc = NULL;
+	stf__tc.next_tc = threads;
+	if (threads)
+		threads->prev_tc = &stf__tc;
+	threads = &stf__tc;
+	stf__tc.listed = true;
+	pthread_mutex_unlock(&span_lock);
+}
+
+static void unlist_thread_locked(struct tcache *tc)
+{
+	if (tc->prev_tc)
+		tc->prev_tc->next_tc = tc->next_tc;
+	else
+		threads = tc->next_tc;
+	if (tc->next_tc)
+		tc->next_tc->prev_tc = tc->prev_tc;
+	tc->listed = false;
+}
+
+/* The blocks in tc's cache go back to the free lists of their spans
+ * (tc's own: tc is the calling thread or a thread that is gone). */
+static void flush_freed(struct tcache *tc)
+{
+	for (uint32_t c = 0; c < NCLASSES; c++) {
+		struct freed_bin *b = &tc->freed[c];
+		while (b->n) {
+			void *p = b->obj[--b->n];
+			struct span_st *s = span_of((uintptr_t)p);
+			*(void **)p = s->free;
+			s->free = p;
+			s->used--;
+		}
+	}
+}
+
 struct span_st *stf__span_refill(uint32_t c)
 {
 	ensure_tables();
@@ -396,8 +526,12 @@ struct span_st *stf__span_refill(uint32_t c)
 		return NULL;
 	}
 	stf__tc_register();
+	if (__builtin_expect(!stf__tc.listed, 0))
+		list_thread();
 	for (;;) {
-		for (struct span_st *s = stf__tc.spans[c]; s; s = s->next) {
+		struct span_st *s, *next;
+		for (s = stf__tc.spans[c]; s; s = next) {
+			next = s->next;
 			collect(s);
 			if (s->free || s->bump < s->cap) {
 				if (s->prev) {
@@ -406,6 +540,18 @@ struct span_st *stf__span_refill(uint32_t c)
 				}
 				return s;
 			}
+			list_move(s, 1);
+		}
+		/* A few full spans, in turn: other threads' frees wait on
+		 * their remote lists. */
+		for (uint32_t i = 0; i < FULL_LOOKS && (s = stf__tc.full[c]); i++) {
+			collect(s);
+			if (s->free) {
+				list_move(s, 0);
+				return s;
+			}
+			list_unlink(s);
+			append_full(s);
 		}
 		/* an adopted orphan may be full: then look again */
 		if (!another_span(c)) {
@@ -425,6 +571,7 @@ static void orphan_locked(struct span_st *s)
 		return;
 	}
 	atomic_store_explicit(&s->owner, NULL, memory_order_release);
+	s->full = 0;
 	s->prev = NULL;
 	s->next = orphans[s->cls];
 	orphans[s->cls] = s;
@@ -432,14 +579,21 @@ static void orphan_locked(struct span_st *s)
 
 void stf__spans_thread_exit(void)
 {
+	flush_freed(&stf__tc);
 	pthread_mutex_lock(&span_lock);
+	if (stf__tc.listed)
+		unlist_thread_locked(&stf__tc);
 	for (uint32_t c = 0; c < NCLASSES; c++) {
-		struct span_st *s = stf__tc.spans[c], *next;
-		for (; s; s = next) {
+		struct span_st *s, *next;
+		for (s = stf__tc.spans[c]; s; s = next) {
 			next = s->next;
 			orphan_locked(s);
 		}
-		stf__tc.spans[c] = NULL;
+		for (s = stf__tc.full[c]; s; s = next) {
+			next = s->next;
+			orphan_locked(s);
+		}
+		stf__tc.spans[c] = stf__tc.full[c] = stf__tc.full_tail[c] = NULL;
 	}
 	if (stf__tc.spare)
 		release_locked(stf__tc.spare);
@@ -467,6 +621,13 @@ void stf__spans_fork_parent(void)
  * was held). */
 void stf__spans_fork_child(void)
 {
+	for (struct tcache *tc = threads, *next; tc; tc = next) {
+		next = tc->next_tc;
+		if (tc != &stf__tc) {
+			flush_freed(tc);
+			unlist_thread_locked(tc);
+		}
+	}
 	uint32_t high = (uint32_t)stf__root.heap_units;
 	for (uint32_t u = 0; u < high; u++) {
 		struct span_st *s = &stf__span_st[u];
@@ -511,10 +672,6 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 	uint32_t skip = (uint32_t)((obj - start) / UNIT);
 	uint32_t used = (uint32_t)((obj - start + size + 1 + UNIT - 1) / UNIT) - skip;
 	uint32_t first = u + skip;
-	if (skip)
-		give_units_locked(u, skip);
-	if (k > skip + used)
-		give_units_locked(first + used, k - skip - used);
 	s = &stf__span_st[first];
 	s->kind = STF_SPAN_LARGE;
 	s->base = (char *)(stf__heap_lo + (uint64_t)first * UNIT);
@@ -528,6 +685,12 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 		stf__span_st[first + i].kind = STF_SPAN_CONT;
 		stf__span_st[first + i].cap = i;
 	}
+	/* the units before the aligned object and after it go back, once
+	 * the object's own are no longer marked free (they would merge) */
+	if (skip)
+		give_units_locked(u, skip);
+	if (k > skip + used)
+		give_units_locked(first + used, k - skip - used);
 	pthread_mutex_unlock(&span_lock);
 describe:
 	if (zero && dirty)
@@ -536,20 +699,6 @@ describe:
 	s->meta[0].site = site_word;
 	large_set_size(s, size);
 	return s->base;
-}
-
-/* Remove the free run starting at unit u from its list. */
-static void unlink_run_locked(uint32_t u)
-{
-	struct span_st *s = &stf__span_st[u];
-	uint32_t len = stf__spans[u].nunits;
-	for (struct span_st **l = &runs[len <= RUN_LISTS ? len : 0]; *l; l = &(*l)->next)
-		if (*l == s) {
-			*l = s->next;
-			if (s->dirty)
-				dirty_units -= len;
-			return;
-		}
 }
 
 bool stf__large_grow(struct span_st *s, size_t size)

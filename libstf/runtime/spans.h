@@ -27,27 +27,39 @@
 #define NCLASSES   40u
 #define SMALL_MAX  16384u
 #define LARGE_CACHE 8u    /* per thread: one freed large span of 1..8 units each */
+#define FREED_CACHE 8u    /* per thread and class: the blocks freed last */
 
 struct tcache;
 
-/* The private side of a span table entry (one per unit). */
+/* The private side of a span table entry (one per unit), two cache
+ * lines: the first is the owner's (its fast paths), the second takes the
+ * other threads' frees and the list links, so neither adjacent spans of
+ * other threads nor remote frees write into the line the owner works on. */
 struct span_st {
+	_Alignas(64)
 	void *free;                    /* owner's free list, linked through the
 	                                  objects' first word */
-	_Atomic(void *) remote;        /* frees by other threads */
 	struct tcache *_Atomic owner;  /* NULL: orphaned, or not small */
-	struct span_st *next, *prev;   /* owner's list of its class; free runs */
 	char *base;                    /* first byte of the span */
 	struct stf_obj_meta *meta;     /* its objects' metadata */
-	uint32_t used;                 /* objects handed out, not known free */
+	uint32_t used;                 /* objects handed out or in the owner's
+	                                  cache, not known free */
 	uint32_t bump;                 /* objects carved (== public nobj) */
-	uint32_t cap;                  /* objects that fit */
+	uint32_t cap;                  /* objects that fit; LARGE: units;
+	                                  CONT: units back to the first; the
+	                                  last unit of a FREE run: back to its
+	                                  first */
 	uint32_t obj_size;             /* SMALL: class size; LARGE: offset */
 	uint32_t recip;                /* ceil(2^32 / obj_size): index by multiply */
 	uint16_t cls;
 	uint8_t kind;                  /* enum stf_span_kind */
 	uint8_t dirty;                 /* FREE run: pages touched since purged */
+	uint8_t full;                  /* SMALL: in the owner's full list */
+	_Alignas(64)
+	_Atomic(void *) remote;        /* frees by other threads */
+	struct span_st *next, *prev;   /* owner's list of its class; free runs */
 };
+_Static_assert(sizeof(struct span_st) == 128, "span_st: two cache lines");
 
 extern uintptr_t stf__heap_lo;     /* region start, 0 before init */
 extern uintptr_t stf__heap_bytes;  /* bytes of the region accessible so far */
@@ -64,6 +76,9 @@ struct span_st *stf__span_refill(uint32_t c);
 /* The owner's span s has no object left in use: keep it as the thread's
  * spare or give it back. */
 void stf__span_emptied(struct span_st *s);
+/* The owner freed an object into its span s, which was full: s can be
+ * allocated from again. */
+void stf__span_unfull(struct span_st *s);
 /* A large object (size >= SMALL_MAX or align > SMALL_MAX) with metadata; its
  * bytes are zero if `zero`.  NULL with errno. */
 void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t id, bool zero);

@@ -15,11 +15,14 @@
  * A registration replaces the earlier one at the same address (a slab
  * chunk handed out again); the sub-objects inside a block die when the
  * block is freed or moved by realloc.  The registry is a hash table from
- * address to slot under stf__region_lock; the heap block holding a
- * sub-object carries a flag in its metadata, so free() looks at the
- * registry only for those blocks.
+ * address to slot under a lock of its own, held for a few dozen
+ * instructions: a spin lock (a pool handing out an object takes it once;
+ * a mutex cost as much as the rest of the registration); the heap block
+ * holding a sub-object carries a flag in its metadata, so free() looks at
+ * the registry only for those blocks.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -32,12 +35,38 @@ struct sub_entry {
 };
 
 atomic_size_t stf__nsubs;
+static atomic_int sub_lock;
 static struct sub_entry *table;
 static size_t cap; /* power of two, 0 until the first registration */
 
 /* Entries hash by 16-byte granule, so the sub-objects of a block are
  * found with one probe per granule of the block. */
 #define GRANULE 4
+
+static void lock(void)
+{
+	while (atomic_exchange_explicit(&sub_lock, 1, memory_order_acquire))
+		for (unsigned spins = 0; atomic_load_explicit(&sub_lock, memory_order_relaxed);)
+			if (++spins < 64)
+				__builtin_ia32_pause();
+			else
+				sched_yield();  /* the holder may wait for a core */
+}
+
+static void unlock(void)
+{
+	atomic_store_explicit(&sub_lock, 0, memory_order_release);
+}
+
+void stf__sub_fork_prepare(void)
+{
+	lock();
+}
+
+void stf__sub_fork_release(void)
+{
+	unlock();
+}
 
 static size_t bucket(uint64_t addr)
 {
@@ -113,7 +142,7 @@ static void remove_locked(struct sub_entry *e)
 int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
 	ensure_tables();
-	pthread_mutex_lock(&stf__region_lock);
+	lock();
 	struct sub_entry *e = find_locked(addr);
 	if (!e) {
 		if ((atomic_load(&stf__nsubs) + 1) * 4 > cap * 3 && grow_locked() < 0)
@@ -139,36 +168,36 @@ int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 	s->site = site;
 	s->kind = STF_SLOT_USER;
 	mark_heap_changed();
-	pthread_mutex_unlock(&stf__region_lock);
+	unlock();
 	stf__heap_mark_subs(addr);
 	return 0;
 nomem:
-	pthread_mutex_unlock(&stf__region_lock);
+	unlock();
 	errno = ENOMEM;
 	return -1;
 }
 
 int stf__sub_unregister(uint64_t addr)
 {
-	pthread_mutex_lock(&stf__region_lock);
+	lock();
 	struct sub_entry *e = find_locked(addr);
 	if (e)
 		remove_locked(e);
-	pthread_mutex_unlock(&stf__region_lock);
+	unlock();
 	return e ? 0 : -1;
 }
 
 bool stf__sub_registered(uint64_t addr)
 {
-	pthread_mutex_lock(&stf__region_lock);
+	lock();
 	bool found = find_locked(addr) != NULL;
-	pthread_mutex_unlock(&stf__region_lock);
+	unlock();
 	return found;
 }
 
 void stf__sub_forget(uint64_t addr, uint64_t size)
 {
-	pthread_mutex_lock(&stf__region_lock);
+	lock();
 	uint64_t end = addr + size, granules = ((end - 1) >> GRANULE) - (addr >> GRANULE) + 1;
 	if (!cap || !size) {
 		/* nothing registered */
@@ -186,7 +215,7 @@ void stf__sub_forget(uint64_t addr, uint64_t size)
 				i++;
 		}
 	}
-	pthread_mutex_unlock(&stf__region_lock);
+	unlock();
 }
 
 /* Called by the code the plugin emits right after each call to an

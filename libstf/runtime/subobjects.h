@@ -34,6 +34,10 @@ bool stf__sub_registered(uint64_t addr);
  * with it. */
 void stf__sub_forget(uint64_t addr, uint64_t size);
 
+/* Fork: the registry's lock is held across it. */
+void stf__sub_fork_prepare(void);
+void stf__sub_fork_release(void);
+
 /* Called by the code the plugin emits after each call to an STF_ALLOCATOR
  * function (see subobjects.c). */
 void stf__sub_object(void *ptr, size_t size, const uint32_t *cell);

@@ -569,6 +569,32 @@ START_TEST(cached_blocks_fit)
 }
 END_TEST
 
+START_TEST(large_blocks_reuse_freed_units)
+{
+	/* A random window of large blocks (64 KiB-1 MiB) replaced many times
+	 * reuses the units its freed blocks leave (merged with the free
+	 * units around them): the region does not keep growing, which
+	 * would fault fresh pages in at every allocation. */
+	enum { WINDOW = 16, OPS = 3000, MAX_UNITS = 17 };
+	char *set[WINDOW] = { 0 };
+	unsigned seed = 7;
+	uint64_t start = stf__root.heap_units;
+	for (int i = 0; i < OPS; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned k = (seed >> 8) % WINDOW;
+		free(set[k]);
+		seed = seed * 1103515245u + 12345u;
+		size_t n = 65536 + (seed >> 8) % (1024 * 1024 - 65536);
+		set[k] = malloc(n);
+		ck_assert_ptr_nonnull(set[k]);
+		set[k][0] = set[k][n - 1] = (char)i;
+	}
+	ck_assert_uint_le(stf__root.heap_units - start, 2 * WINDOW * MAX_UNITS);
+	for (int k = 0; k < WINDOW; k++)
+		free(set[k]);
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
 	void *volatile p = malloc(8);
@@ -814,6 +840,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, thread_exit_returns_spans);
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, cached_blocks_fit);
+	tcase_add_test(tc, large_blocks_reuse_freed_units);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);
 	tcase_add_test(tc, address_space_limit);
