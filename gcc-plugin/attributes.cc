@@ -185,6 +185,27 @@ bool stf_union_ambiguous (const_tree type)
 	return pointer;
 }
 
+/* Every member a data pointer at offset 0: libstf relocates such a union
+ * as one pointer, by its target (transfer/layout.c), so it needs no
+ * annotation and gets no warning. */
+static bool union_of_data_pointers (const_tree type)
+{
+	if (!tree_fits_uhwi_p (TYPE_SIZE_UNIT (type)) || tree_to_uhwi (TYPE_SIZE_UNIT (type)) != 8)
+		return false;
+	int n = 0;
+	for (tree f = TYPE_FIELDS (type); f; f = DECL_CHAIN (f)) {
+		if (TREE_CODE (f) != FIELD_DECL)
+			continue;
+		tree t = TREE_TYPE (f);
+		if (DECL_BIT_FIELD_TYPE (f) || TREE_CODE (t) != POINTER_TYPE
+		    || TREE_CODE (TREE_TYPE (t)) == FUNCTION_TYPE
+		    || !integer_zerop (bit_position (f)))
+			return false;
+		n++;
+	}
+	return n > 0;
+}
+
 /* Unions found ambiguous whose warning waits for the end of their
  * declaration: a typedef may still annotate them or give them a name. */
 struct pending_union {
@@ -219,7 +240,7 @@ void stf_union_check (void *gcc_data, void *)
 
 	stf_union_flush (NULL, NULL);
 	if (!type || type == error_mark_node || TREE_CODE (type) != UNION_TYPE
-	    || !stf_union_ambiguous (type))
+	    || !stf_union_ambiguous (type) || union_of_data_pointers (type))
 		return;
 	tree stub = TYPE_STUB_DECL (type);
 	location_t loc = stub ? DECL_SOURCE_LOCATION (stub) : input_location;

@@ -18,6 +18,7 @@ level_t level_v;
 enum level level_raw;
 union holder holder_v;
 union ok_union ok_v;
+union data_ptrs data_ptrs_v;
 tagged_t tagged_v;
 named_t named_v;
 struct opaque_s opaque_v;

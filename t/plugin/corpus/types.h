@@ -51,6 +51,12 @@ union holder {
 	long l;
 };
 
+/* data pointers only: relocated as one pointer, no warning */
+union data_ptrs {
+	struct node *n;
+	char *s;
+};
+
 union ok_union {
 	void *p;
 	long l;
@@ -65,7 +71,7 @@ typedef union {
 /* Unannotated: the warning names the typedef. */
 typedef union {
 	void *p;
-	char *s;
+	long n;
 } named_t;
 
 struct opaque_s {
