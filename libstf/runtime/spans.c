@@ -116,39 +116,48 @@ static int map_part(char *base, uint64_t from, uint64_t to)
 }
 
 /* Make units [from, to) of the region accessible: heap, metadata and
- * their entries of the span tables. */
+ * their entries of the span tables.  On failure, what this call mapped is
+ * unmapped again (and only that: a range taken by someone else stays). */
 static int grow_region(char *region, uint64_t bytes, uint32_t from, uint32_t to)
 {
 	uint64_t lo = (uint64_t)from * UNIT, hi = (uint64_t)to * UNIT;
 	if (reserved)
 		return mprotect(region + lo, hi - lo, PROT_READ | PROT_WRITE) ||
 		       mprotect(region + bytes + lo, hi - lo, PROT_READ | PROT_WRITE) ? -1 : 0;
-	if (map_part(region, lo, hi) || map_part(region, bytes + lo, bytes + hi))
-		return -1;
 	uint64_t po = pub_offset(bytes), vo = priv_offset(bytes);
-	return map_part(region, po + from * sizeof(struct stf_span),
-			po + to * sizeof(struct stf_span)) ||
-	       map_part(region, vo + from * sizeof(struct span_st),
-			vo + to * sizeof(struct span_st)) ? -1 : 0;
+	const uint64_t parts[4][2] = {
+		{ lo, hi },
+		{ bytes + lo, bytes + hi },
+		{ po + from * sizeof(struct stf_span), po + to * sizeof(struct stf_span) },
+		{ vo + from * sizeof(struct span_st), vo + to * sizeof(struct span_st) },
+	};
+	for (int i = 0; i < 4; i++)
+		if (map_part(region, parts[i][0], parts[i][1])) {
+			while (i-- > 0) {
+				uint64_t a = PAGE_UP(parts[i][0]), b = PAGE_UP(parts[i][1]);
+				if (b > a)
+					stf__raw_munmap(region + a, b - a);
+			}
+			return -1;
+		}
+	return 0;
 }
 
 /* A free slot of the zone for a region of bytes, its first units mapped;
- * NULL if the zone is not usable here. */
+ * NULL if the zone is not usable here.  A slot holding a range the past
+ * version published (its heap, blocks kept at their addresses since
+ * earlier versions: the slots are taken in turn and wrap around) is
+ * skipped whole: the heap would meet that range as it grows. */
 static char *zone_region(uint64_t bytes)
 {
 	uint64_t slot = slot_bytes(bytes);
 	uint64_t past = stf__avoided_end_in(ZONE_START, ZONE_START + ZONE_SLOTS * slot);
 	uint32_t first = past ? (uint32_t)((past - ZONE_START + slot - 1) / slot) : 0;
 	for (uint32_t i = 0; i < ZONE_SLOTS; i++) {
-		char *at = (char *)(uintptr_t)(ZONE_START + (first + i) % ZONE_SLOTS * slot);
-		if (grow_region(at, bytes, 0, COMMIT_STEP) == 0)
-			return at;
-		/* what was mapped of a slot partly taken */
-		stf__raw_munmap(at, PAGE_UP((uint64_t)COMMIT_STEP * UNIT));
-		stf__raw_munmap(at + bytes, PAGE_UP((uint64_t)COMMIT_STEP * UNIT));
-		stf__raw_munmap(at + pub_offset(bytes), PAGE_UP(COMMIT_STEP * sizeof(struct stf_span)));
-		stf__raw_munmap(at + priv_offset(bytes),
-				PAGE_UP(COMMIT_STEP * sizeof(struct span_st)));
+		uint64_t at = ZONE_START + (first + i) % ZONE_SLOTS * slot;
+		if (stf__avoided_end_in(at, at + slot) == 0 &&
+		    grow_region((char *)(uintptr_t)at, bytes, 0, COMMIT_STEP) == 0)
+			return (char *)(uintptr_t)at;
 	}
 	return NULL;
 }

@@ -329,14 +329,30 @@ static int avoid_child(void)
 	return 0;
 }
 
-static void spawn_avoid_child(const char *env, const char *expect)
+/* The heap's slot of the zone holds nothing the past version published:
+ * with ranges in the zone's first slot and (past 8 TiB) its last, the
+ * turn wraps around to the first slot, which must be skipped (its first
+ * units were free, but the heap would have met the range as it grew). */
+#define ZONE_START 0x100000000000ull
+static int zone_child(void)
+{
+	uintptr_t b = (uintptr_t)malloc(16);
+	if (b >= ZONE_START && b < ZONE_START + (1ull << 30) + PG) {
+		puts("heap in a slot holding an avoided range");
+		return 1;
+	}
+	puts("ok");
+	return 0;
+}
+
+static void spawn_child(const char *mode, const char *env, const char *expect)
 {
 	int pfd[2];
 	ck_assert_int_eq(pipe(pfd), 0);
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	char *argv[] = { "test-placement", "avoid", NULL };
+	char *argv[] = { "test-placement", (char *)mode, NULL };
 	char *envp[] = { (char *)env, NULL };
 	pid_t pid;
 	ck_assert_int_eq(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, envp), 0);
@@ -352,8 +368,16 @@ static void spawn_avoid_child(const char *env, const char *expect)
 
 START_TEST(avoid_reserved)
 {
-	spawn_avoid_child("STF_AVOID=1000-2000,200000000000-200000100000,200000200000-200000300000", "ok\n");
-	spawn_avoid_child("STF_AVOID=nonsense", "range not reserved\n");
+	spawn_child("avoid", "STF_AVOID=1000-2000,200000000000-200000100000,200000200000-200000300000",
+		    "ok\n");
+	spawn_child("avoid", "STF_AVOID=nonsense", "range not reserved\n");
+}
+END_TEST
+
+START_TEST(zone_slot_skips_avoided)
+{
+	/* 1 GiB into the first slot; 8150 GiB: inside the last of 64 slots */
+	spawn_child("zone", "STF_AVOID=100040000000-100040001000,17f580000000-17f580001000", "ok\n");
 }
 END_TEST
 
@@ -361,6 +385,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "avoid"))
 		return avoid_child();
+	if (argc == 2 && !strcmp(argv[1], "zone"))
+		return zone_child();
 	Suite *s = suite_create("placement");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 30);
@@ -369,6 +395,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, placed_enumerated_remotely);
 	tcase_add_test(tc, avoid_describe);
 	tcase_add_test(tc, avoid_reserved);
+	tcase_add_test(tc, zone_slot_skips_avoided);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
