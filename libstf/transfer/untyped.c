@@ -63,7 +63,8 @@ static void subs_begin(const struct stf_peer *p, const struct stf_obj *o, struct
  * overlaps a sub-object. */
 static int in_sub(struct sub_cursor *c, uint64_t addr)
 {
-	while (c->sub < c->end && c->sub->addr + c->sub->size <= addr)
+	while (c->sub < c->end && (c->sub->addr + c->sub->size <= addr ||
+				   stf__untyped_sub(c->sub)))
 		c->sub++;
 	return c->sub < c->end && c->sub->addr < addr + 8;
 }
@@ -945,6 +946,43 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 	return typed;
 }
 
+static size_t count_untyped_subs(const struct stf_peer *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nobjs; i++)
+		n += stf__untyped_sub(&p->objs[i]);
+	return n;
+}
+
+/* The untyped dynamic objects in an index of their own: a container
+ * around its untyped sub-objects, each of those, which get their bytes
+ * (their container's: they are not indexed, so not fetched) here. */
+static int index_untyped(struct stf_peer *p, struct stf_index *ix)
+{
+	for (size_t i = 0; i < p->nobjs; i++) {
+		struct stf_obj *o = &p->objs[i];
+		if (!is_dyn(o) || o->unit || (o->flags & STF_OBJF_INTERNAL))
+			continue;
+		if (o->container) {
+			const struct stf_obj *co = &p->objs[o->container - 1];
+			if (!o->bytes && co->bytes)
+				o->bytes = co->bytes + (o->addr - co->addr);
+		}
+		uint64_t at = o->addr;
+		for (uint32_t k = 0; (o->flags & STF_OBJF_CONTAINER) && k < o->nsubs; k++) {
+			const struct stf_obj *s = &p->objs[o->first_sub + k];
+			if (!stf__untyped_sub(s))
+				continue;
+			if (s->addr > at && stf__index_add(ix, at, s->addr - at, i) < 0)
+				return -1;
+			at = s->addr + s->size;
+		}
+		if (o->addr + o->size > at && stf__index_add(ix, at, o->addr + o->size - at, i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
 {
 	/* Only untyped dynamic objects can be typed or reached, so pointers
@@ -959,13 +997,11 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 
 	if (reached)
 		memset(reached, 0, p->nobjs);
-	for (size_t i = 0; i < p->nobjs; i++)
-		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
-		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
-		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
-			stf__index_free(&untyped);
-			return -1;
-		}
+	size_t untyped_subs = count_untyped_subs(p);
+	if (index_untyped(p, &untyped) < 0) {
+		stf__index_free(&untyped);
+		return -1;
+	}
 	if (!untyped.n)
 		return 0;
 	stf__index_sort(&untyped, NULL, NULL);
@@ -990,6 +1026,9 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 			break;
 		unknown = !typed;
 	}
+	/* sub-objects typed: objects of their own in the index now */
+	if (count_untyped_subs(p) != untyped_subs)
+		stf__peer_index(p);
 	rc = 0;
 out:
 	stf__raw_free(paths);

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Version 2 of voidarr-pool: struct entry gains a member in the middle.
  * Its array, an untyped object of a pool chunk behind `void *elts`, is
- * not converted yet, so the update rolls back (these checks say what a
- * conversion must give). */
+ * typed by that member's use and converted. */
 #include "xt.h"
 
 struct chunk {
