@@ -78,6 +78,7 @@ int main(void)
 {
 	XT_V2_RECEIVE(init);
 	CHECK(entries->nelts == 11 && entries->nalloc == 16);
+	CHECK(entries->size == sizeof(struct entry));
 	struct entry *e = entries->elts;
 	for (int i = 0; i < 11; i++) {
 		char want[8];

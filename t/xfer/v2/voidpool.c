@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Version 2 of voidpool: struct entry gains a member in the middle.  The
- * entry arrays are converted; one that no longer fits where it was in
- * its chunk moves to a heap block of its own; the zone array (unchanged)
- * stays where it was, in its chunk. */
+ * entry arrays are converted, and struct array.size, by which the code
+ * indexes elts, becomes the new element size; an entry array that no
+ * longer fits where it was in its chunk moves to a heap block of its
+ * own; the zone array (unchanged) stays where it was, in its chunk. */
 #include <malloc.h>
 #include <stdint.h>
 #include "xt.h"
@@ -168,6 +169,11 @@ int main(int argc, char **argv)
 	XT_V2_RECEIVE(init_args);
 	int big = !strcmp(what, "big"), nzones = big ? 1 : 3, nentries = big ? 40 : 5;
 	CHECK(sum() == want);
+	/* pushed where the code finds them */
+	struct entry *pushed = array_push(((struct zone *)zones->elts)->entries);
+	pushed->key = -1;
+	CHECK(((struct entry *)((struct zone *)zones->elts)->entries->elts)[nentries].key == -1);
+	((struct zone *)zones->elts)->entries->nelts--;
 	CHECK(zones->nelts == (unsigned)nzones && zones->size == sizeof(struct zone));
 	CHECK((uintptr_t)zones->elts == zones_at && pool_owns(pool, zones->elts));
 	for (const struct pool *p = pool; p; p = p->next)
@@ -179,7 +185,8 @@ int main(int argc, char **argv)
 		long total = 0;
 		CHECK(zn->name == 'a' + z && pool_owns(pool, a) && a->pool == pool);
 		CHECK(a->nelts == (unsigned)nentries && a->nalloc == (big ? 64u : 8u));
-		/* a->size is the program's own number: still version 1's */
+		/* the element size the code indexes elts by: the new one */
+		CHECK(a->size == sizeof(struct entry));
 		CHECK(pool_owns(pool, e) ||
 		      (!big && malloc_usable_size(e) >= a->nalloc * sizeof *e));
 		for (int i = 0; i < nentries; i++) {
