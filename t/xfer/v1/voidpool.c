@@ -6,7 +6,10 @@
  *   chunk  three zones of five entries: the zone array and every entry
  *          array lie in the pool's 1 KB chunks, next to other objects;
  *   big    one zone of forty entries: its entry array is a large block
- *          of the pool (a malloc'ed block of its own, listed by the pool).
+ *          of the pool (a malloc'ed block of its own, listed by the pool);
+ *   stride24  one zone of 24 entries of 24 bytes: struct array.nelts
+ *          holds the element size too, so which of nelts and size is the
+ *          element size cannot be told.
  * Version 2 adds a member in the middle of struct entry. */
 #include <stdint.h>
 #include "xt.h"
@@ -138,7 +141,8 @@ static long want;
 
 static __attribute__((noinline)) void init(const char *what)
 {
-	int nzones = !strcmp(what, "big") ? 1 : 3, nentries = !strcmp(what, "big") ? 40 : 5;
+	int nzones = strcmp(what, "chunk") ? 1 : 3;
+	int nentries = !strcmp(what, "big") ? 40 : !strcmp(what, "stride24") ? 24 : 5;
 	pool = pool_create();
 	zones = array_create(pool, 4, sizeof(struct zone));
 	for (int z = 0; z < nzones; z++) {

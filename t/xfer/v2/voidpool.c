@@ -135,7 +135,8 @@ static long want;
 
 static __attribute__((noinline)) void init(const char *what)
 {
-	int nzones = !strcmp(what, "big") ? 1 : 3, nentries = !strcmp(what, "big") ? 40 : 5;
+	int nzones = strcmp(what, "chunk") ? 1 : 3;
+	int nentries = !strcmp(what, "big") ? 40 : !strcmp(what, "stride24") ? 24 : 5;
 	pool = pool_create();
 	zones = array_create(pool, 4, sizeof(struct zone));
 	for (int z = 0; z < nzones; z++) {
