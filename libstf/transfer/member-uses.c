@@ -15,6 +15,9 @@
  * path and those without one apply to it, all of them when its path is
  * not known.
  *
+ * stf__peer_infer_types (moved here from untyped.c) types the untyped
+ * blocks and sub-objects these records, and typed pointers, say.
+ *
  * A member the code indexes S.m's value by (`(char *)a->elts + a->size *
  * i`, STF_USE_STRIDE) is the element size of the array behind it: when
  * that array's element type changes size, the member gets the new size
@@ -558,4 +561,224 @@ int stf__fix_strides(struct stf_xfer *x)
 		}
 	}
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Types of untyped objects.                                           */
+
+void stf__complete_type(const struct stf_meta *m, const struct stf_meta_unit **u,
+			uint32_t *type)
+{
+	const struct stf_meta_unit *du;
+	uint32_t t = stf_meta_strip_typedefs(*u, *type), dt;
+	char name[256];
+
+	if (t >= (*u)->ntypes)
+		return;
+	const struct stf_type_rec *r = &(*u)->types[t];
+	if ((r->kind != STF_K_STRUCT && r->kind != STF_K_UNION) ||
+	    !(r->flags & STF_TF_INCOMPLETE) || !r->name)
+		return;
+	snprintf(name, sizeof(name), "%s %s", r->kind == STF_K_STRUCT ? "struct" : "union",
+		 stf_meta_str(*u, r->name));
+	/* the lookup prefers a complete record of that name */
+	if (stf_meta_find_type(m, name, &du, &dt) < 0)
+		return;
+	dt = stf_meta_strip_typedefs(du, dt);
+	if (dt >= du->ntypes || du->types[dt].kind != r->kind ||
+	    (du->types[dt].flags & STF_TF_INCOMPLETE))
+		return;
+	*u = du;
+	*type = dt;
+}
+
+static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
+{
+	t = stf_meta_strip_typedefs(u, t);
+	if (t >= u->ntypes)
+		return 0;
+	const struct stf_type_rec *r = &u->types[t];
+	if (!r->size || (r->flags & STF_TF_INCOMPLETE))
+		return 0;
+	switch (r->kind) {
+	case STF_K_STRUCT:
+	case STF_K_UNION:
+	case STF_K_POINTER:
+	case STF_K_FLOAT:
+		return 1;
+	case STF_K_INT:
+		return !(r->flags & STF_TF_CHAR);
+	default:
+		return 0;
+	}
+}
+
+/* One pass of stf__peer_infer_types over the typed objects (work holds
+ * room for every object): how many untyped objects it typed, or -1.
+ * A block behind a `void *` member whose path is not known is typed only
+ * when unknown is set (by every record of the member). */
+static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached,
+		       const struct stf_index *untyped, const struct stf_use_path *paths,
+		       int unknown, size_t *work)
+{
+	size_t nwork = 0;
+	long typed = 0;
+
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
+		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
+			work[nwork++] = i;
+	}
+	while (nwork) {
+		size_t i = work[--nwork];
+		const struct stf_obj *o = &p->objs[i];
+		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
+		if (!l)
+			return -1;
+		if (!l->nptrs || !l->size)
+			continue;
+		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
+		for (uint64_t e = 0; e < count; e++)
+			for (size_t k = 0; k < l->n; k++) {
+				const struct stf_leaf *f = &l->leaves[k];
+				uint64_t v;
+				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+					continue;
+				memcpy(&v, o->bytes + e * l->size + f->off, 8);
+				const struct stf_range *r = v ? stf__index_find(untyped, v, 0) : NULL;
+				if (!r)
+					continue;
+				struct stf_obj *t = &p->objs[r->value];
+				if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+					continue;
+				if (reached)
+					reached[r->value] = 1;
+				/* a container's own bytes stay untyped: what was
+				 * handed out of it is typed by its sub-objects */
+				if (f->kind != STF_LEAF_PTR || v != t->addr ||
+				    (t->flags & STF_OBJF_CONTAINER))
+					continue;
+				const struct stf_meta_unit *pu = f->unit;
+				uint32_t pt = f->type;
+				/* a `void *` member: the one struct type the
+				 * program uses its value as on the path to the
+				 * struct holding it, if only one */
+				if (f->member) {
+					struct stf_use_path path;
+					stf__leaf_path(paths, p, i, f->off, f, &path);
+					if ((!path.name && !unknown) ||
+					    stf__member_uses(p->meta, f, &path, &pu, &pt) != 1)
+						continue;
+				}
+				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
+					/* libc's FILE (with its lock and wide data
+					 * after it): re-created, never typed */
+					t->flags |= STF_OBJF_STREAM;
+					continue;
+				}
+				stf__complete_type(p->meta, &pu, &pt);
+				if (!useful_pointee(pu, pt))
+					continue;
+				pt = stf_meta_strip_typedefs(pu, pt);
+				if (t->size % pu->types[pt].size == 0) {
+					t->unit = pu;
+					t->type = pt;
+					work[nwork++] = r->value;
+					typed++;
+				}
+			}
+	}
+	return typed;
+}
+
+static size_t count_untyped_subs(const struct stf_peer *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nobjs; i++)
+		n += stf__untyped_sub(&p->objs[i]);
+	return n;
+}
+
+/* The untyped dynamic objects in an index of their own: a container
+ * around its untyped sub-objects, each of those, which get their bytes
+ * (their container's: they are not indexed, so not fetched) here. */
+static int index_untyped(struct stf_peer *p, struct stf_index *ix)
+{
+	for (size_t i = 0; i < p->nobjs; i++) {
+		struct stf_obj *o = &p->objs[i];
+		if (!is_dyn(o) || o->unit || (o->flags & STF_OBJF_INTERNAL))
+			continue;
+		if (o->container) {
+			const struct stf_obj *co = &p->objs[o->container - 1];
+			if (!o->bytes && co->bytes)
+				o->bytes = co->bytes + (o->addr - co->addr);
+		}
+		uint64_t at = o->addr;
+		for (uint32_t k = 0; (o->flags & STF_OBJF_CONTAINER) && k < o->nsubs; k++) {
+			const struct stf_obj *s = &p->objs[o->first_sub + k];
+			if (!stf__untyped_sub(s))
+				continue;
+			if (s->addr > at && stf__index_add(ix, at, s->addr - at, i) < 0)
+				return -1;
+			at = s->addr + s->size;
+		}
+		if (o->addr + o->size > at && stf__index_add(ix, at, o->addr + o->size - at, i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+{
+	/* Only untyped dynamic objects can be typed or reached, so pointers
+	 * are looked up among them alone: an index usually of a handful of
+	 * libc's blocks instead of every object of the peer (a lookup in that
+	 * one costs several cache misses, and this runs for every pointer). */
+	struct stf_index untyped = STF_INDEX_INIT;
+	struct stf_use_path *paths = NULL;
+	size_t *work;
+	long typed;
+	int rc = -1;
+
+	if (reached)
+		memset(reached, 0, p->nobjs);
+	size_t untyped_subs = count_untyped_subs(p);
+	if (index_untyped(p, &untyped) < 0) {
+		stf__index_free(&untyped);
+		return -1;
+	}
+	if (!untyped.n)
+		return 0;
+	stf__index_sort(&untyped, NULL, NULL);
+	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
+	if (!work)
+		goto out;
+	/* The paths to the structs holding `void *` members (zone.entries)
+	 * are known once the objects holding them are typed, which a pass
+	 * may just have done (an array of zones behind another `void *`):
+	 * passes until one types nothing new, then one that also types the
+	 * blocks whose path stayed unknown (by all the member's records),
+	 * and again if that one typed some.  Without paths, one pass. */
+	for (int unknown = 0;;) {
+		stf__raw_free(paths);
+		if (stf__use_paths(p, layouts, &paths) < 0)
+			goto out;
+		typed = infer_pass(p, layouts, reached, &untyped, paths, unknown || !paths,
+				   work);
+		if (typed < 0)
+			goto out;
+		if (!paths || (unknown && !typed))
+			break;
+		unknown = !typed;
+	}
+	/* sub-objects typed: objects of their own in the index now */
+	if (count_untyped_subs(p) != untyped_subs)
+		stf__peer_index(p);
+	rc = 0;
+out:
+	stf__raw_free(paths);
+	stf__raw_free(work);
+	stf__index_free(&untyped);
+	return rc;
 }
