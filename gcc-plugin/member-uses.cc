@@ -14,7 +14,10 @@
  * entries behind another: each use also records, when the code says it,
  * the path through which the struct holding the member was reached (the
  * member `z->entries` it was loaded from or is embedded in, or a static
- * variable `zones`), so the element type is per path.  The pass runs right
+ * variable `zones`), so the element type is per path.  Pointer arithmetic
+ * on the member's value by a product with an integer member of the same
+ * struct (`(char *)a->elts + a->size * a->nelts`) records that member as
+ * the element size (STF_USE_STRIDE).  The pass runs right
  * after "ssa", on the unoptimized code, so the record is the same at every
  * optimization level.
  */
@@ -30,6 +33,16 @@ typedef std::tuple<tree, tree, tree> use_key;
 
 /* key -> the T seen; trees of the unit, alive until it is written */
 std::map<use_key, std::set<tree>> uses;
+
+/* (S, m's FIELD_DECL) -> the integer members S.k the code indexes m's
+ * value by (`(char *)a->elts + a->size * i`): the element size of the
+ * array behind m, which the transfer updates when the element type's size
+ * changes. */
+std::map<std::pair<tree, tree>, std::set<tree>> strides;
+
+/* The load of S.m being followed: its struct's reference (the same `a`
+ * must hold the stride) and its FIELD_DECL. */
+tree follow_base, follow_field;
 
 /* What the struct holding a member was reached through, given the
  * struct's reference base: the member it is embedded in (`z->entries.elts`)
@@ -116,6 +129,52 @@ void note_deref (const use_key &key, tree ref, tree name, HOST_WIDE_INT off)
 		note (key, t, off < 0 ? -1 : off + tree_to_shwi (TREE_OPERAND (ref, 1)));
 }
 
+/* The member of the struct follow_base refers to that v is loaded from
+ * (through copies and conversions), when it is an integer: NULL if not. */
+tree loaded_from_base (tree v)
+{
+	for (int depth = 0; TREE_CODE (v) == SSA_NAME && depth < 6; depth++) {
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
+		if (!a || !(gimple_assign_single_p (a) ||
+			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+			return NULL_TREE;
+		v = gimple_assign_rhs1 (a);
+	}
+	if (TREE_CODE (v) != COMPONENT_REF || !follow_base)
+		return NULL_TREE;
+	tree f = TREE_OPERAND (v, 1);
+	if (TREE_CODE (f) != FIELD_DECL || !DECL_NAME (f) || !INTEGRAL_TYPE_P (TREE_TYPE (f))
+	    || DECL_CONTEXT (f) != DECL_CONTEXT (follow_field)
+	    || !operand_equal_p (TREE_OPERAND (v, 0), follow_base, 0))
+		return NULL_TREE;
+	return f;
+}
+
+/* Pointer arithmetic on the member's value by `by`: a product with an
+ * integer member of the same struct makes that member the stride. */
+void note_stride (const use_key &key, tree by)
+{
+	for (int depth = 0; TREE_CODE (by) == SSA_NAME && depth < 6; depth++) {
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (by));
+		if (!a)
+			return;
+		enum tree_code code = gimple_assign_rhs_code (a);
+		if (code == MULT_EXPR) {
+			for (int k = 1; k <= 2; k++) {
+				tree f = loaded_from_base (k == 1 ? gimple_assign_rhs1 (a)
+								  : gimple_assign_rhs2 (a));
+				if (f)
+					strides[std::make_pair (std::get<0> (key),
+								std::get<1> (key))].insert (f);
+			}
+			return;
+		}
+		if (!CONVERT_EXPR_CODE_P (code))
+			return;
+		by = gimple_assign_rhs1 (a);
+	}
+}
+
 /* Follow the value loaded from the member to the types it is used as. */
 void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 	     std::set<tree> &seen)
@@ -143,6 +202,8 @@ void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 			if (code == POINTER_PLUS_EXPR) {
 				tree by = gimple_assign_rhs2 (a);
 				next = off >= 0 && tree_fits_shwi_p (by) ? off + tree_to_shwi (by) : -1;
+				if (!off)
+					note_stride (key, by);
 			}
 			if (TREE_CODE (lhs) == SSA_NAME)
 				follow (key, lhs, next, depth + 1, seen);
@@ -166,7 +227,10 @@ void scan (gassign *a)
 		/* a load: where its value goes */
 		if (TREE_CODE (lhs) == SSA_NAME) {
 			std::set<tree> seen;
+			follow_base = TREE_OPERAND (gimple_assign_rhs1 (a), 0);
+			follow_field = std::get<1> (key);
 			follow (key, lhs, 0, 0, seen);
+			follow_base = follow_field = NULL_TREE;
 		} else {
 			note (key, struct_pointee (TREE_TYPE (lhs)), 0);
 		}
@@ -233,4 +297,21 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 		}
 	}
 	uses.clear ();
+	for (const auto &st : strides) {
+		uint32_t rec = types.index (st.first.first);
+		if (rec == STF_NONE)
+			continue;
+		for (tree k : st.second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = rec;
+			r.member = blob.str (stf_decl_name (st.first.second));
+			r.used = rec;
+			r.flags = STF_USE_STRIDE;
+			r.via_type = STF_NONE;
+			r.via = blob.str (stf_decl_name (k));
+			blob.uses.push_back (r);
+		}
+	}
+	strides.clear ();
 }

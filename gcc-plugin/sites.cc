@@ -519,8 +519,9 @@ tree handed_out_size (gcall *call, const stf_allocator_desc &alloc, const pendin
 		      gimple_stmt_iterator *gsi)
 {
 	unsigned nargs = gimple_call_num_args (call);
-	if (!s.type || !COMPLETE_TYPE_P (s.type))
-		return size_zero_node;
+	/* an object of no type (stored in a `void *`) is registered by its
+	 * size argument too: libstf types it by the use of the member
+	 * pointing to it (a pool's `elts = pool_alloc(p, n * size)`) */
 	if (alloc.size_arg >= 0 && (unsigned) alloc.size_arg < nargs) {
 		tree size = fold_convert (size_type_node, gimple_call_arg (call, alloc.size_arg));
 		if (alloc.count_arg >= 0 && (unsigned) alloc.count_arg < nargs)
@@ -530,6 +531,8 @@ tree handed_out_size (gcall *call, const stf_allocator_desc &alloc, const pendin
 		return force_gimple_operand_gsi (gsi, size, true, NULL_TREE, true,
 						 GSI_SAME_STMT);
 	}
+	if (!s.type || !COMPLETE_TYPE_P (s.type))
+		return size_zero_node;
 	HOST_WIDE_INT elem = int_size_in_bytes (s.type);
 	if (elem <= 1)
 		return size_zero_node;

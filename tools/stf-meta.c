@@ -257,6 +257,11 @@ static void dump_text(const char *path, const struct stf_meta *m)
 
 			type_str(u, r->type, tb, sizeof tb);
 			type_str(u, r->used, ub, sizeof ub);
+			if (r->flags & STF_USE_STRIDE) {
+				printf("    %s.%s: element size %s.%s\n", tb,
+				       stf_meta_str(u, r->member), tb, stf_meta_str(u, r->via));
+				continue;
+			}
 			printf("    %s.%s", tb, stf_meta_str(u, r->member));
 			if (r->flags & STF_USE_VIA_MEMBER) {
 				type_str(u, r->via_type, tb, sizeof tb);
@@ -426,7 +431,10 @@ static void dump_json(const char *path, const struct stf_meta *m)
 				fputc(',', f);
 				json_type_ref(f, u, "via_type", r->via_type);
 			}
-			if (r->flags) {
+			if (r->flags & STF_USE_STRIDE) {
+				fprintf(f, ",\"element_size\":");
+				json_string(f, stf_meta_str(u, r->via));
+			} else if (r->flags) {
 				fprintf(f, ",\"via\":");
 				json_string(f, stf_meta_str(u, r->via));
 			}

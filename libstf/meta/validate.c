@@ -264,8 +264,9 @@ bool meta_records_ok(struct ctx *c)
 		    !type_ref_ok(c, r->type, false, "use", i, "type") ||
 		    !type_ref_ok(c, r->used, false, "use", i, "used"))
 			return false;
-		if (r->flags & ~(STF_USE_VIA_MEMBER | STF_USE_VIA_VAR) ||
-		    (r->flags & STF_USE_VIA_MEMBER && r->flags & STF_USE_VIA_VAR)) {
+		if (r->flags & ~(STF_USE_VIA_MEMBER | STF_USE_VIA_VAR | STF_USE_STRIDE) ||
+		    (r->flags & STF_USE_VIA_MEMBER && r->flags & STF_USE_VIA_VAR) ||
+		    (r->flags & STF_USE_STRIDE && r->flags != STF_USE_STRIDE)) {
 			meta_fail(c, "use %u: unknown path flags 0x%x", i, r->flags);
 			return false;
 		}

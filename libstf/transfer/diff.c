@@ -528,7 +528,8 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		}
 		if (memcmp(pb, rb, ro->size))
 			for (uint64_t i = 0; i < ro->size; i++) {
-				while (sub < subs_end && sub->addr + sub->size <= po->addr + i)
+				while (sub < subs_end && (sub->addr + sub->size <= po->addr + i ||
+							  stf__untyped_sub(sub)))
 					sub++;
 				if (sub < subs_end && sub->addr <= po->addr + i)
 					continue;
@@ -691,8 +692,9 @@ static void compare_part(void *arg, unsigned k, size_t lo, size_t hi)
 		const struct stf_obj *ro = &r->objs[j];
 		int64_t i = -1;
 		uint64_t v;
-		/* a sub-object is written with its container */
-		if (!(DIFF_KINDS & (1u << ro->kind)) ||
+		/* a sub-object is written with its container (an untyped one
+		 * is its container's bytes) */
+		if (!(DIFF_KINDS & (1u << ro->kind)) || stf__untyped_sub(ro) ||
 		    !in_scope(c->served, ro->container ? r->objs[ro->container - 1].addr : ro->addr))
 			continue;
 		if (ro->kind == STF_OBJ_STATIC || ro->kind == STF_OBJ_LOCAL) {
@@ -848,7 +850,8 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	}
 	for (size_t i = 0; i < p.nobjs; i++) {
 		const struct stf_obj *o = &p.objs[i];
-		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)))
+		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
+		    stf__untyped_sub(o))
 			continue;
 		report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
 		       " bytes, not transferred back)", o->id, o->dyn_id, o->size);

@@ -236,6 +236,11 @@ int stf__plan_untyped(struct stf_xfer *x);
 /* Refuses (-1, reported) untyped blocks behind a `void *` member used as
  * a struct type that changed between the versions (member-uses.c). */
 int stf__check_member_uses(struct stf_xfer *x);
+/* Members holding the element size of the array behind a `void *` member
+ * (STF_USE_STRIDE) get the new size of a converted array's elements, in
+ * the destination's images; -1 (problem reported) when one does not hold
+ * the old size. */
+int stf__fix_strides(struct stf_xfer *x);
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
 

@@ -72,6 +72,8 @@ void stf__peer_index(struct stf_peer *p)
 			uint64_t at = o->addr;
 			for (uint32_t k = 0; k < o->nsubs; k++) {
 				const struct stf_obj *s = &p->objs[o->first_sub + k];
+				if (stf__untyped_sub(s))
+					continue; /* its container's bytes */
 				if (s->addr > at)
 					stf__index_add(&p->index, at, s->addr - at, i);
 				at = s->addr + s->size;
@@ -80,6 +82,8 @@ void stf__peer_index(struct stf_peer *p)
 				stf__index_add(&p->index, at, o->addr + o->size - at, i);
 			continue;
 		}
+		if (stf__untyped_sub(o) || stf__is_lib_data(o))
+			continue; /* lib data: see stf__add_lib_data */
 		/* functions are looked up by their entry point only */
 		stf__index_add(&p->index, o->addr,
 			       o->kind == STF_OBJ_FUNC && !o->size ? 1 : o->size, i);
@@ -251,11 +255,14 @@ static int by_container_then_addr(const void *a, const void *b)
 }
 
 /* Sub-objects (slots of kind STF_SLOT_USER: what STF_ALLOCATOR functions
- * handed out, stf_register_object()) become typed objects of their own,
- * each inside the object that holds it, which becomes an untyped
- * container.  Of two that overlap, the one registered last (the higher
- * dynamic ID) is the live one (a slab chunk handed out again as another
- * size). */
+ * handed out, stf_register_object()) become objects of their own, each
+ * inside the object that holds it, which becomes an untyped container.
+ * Of two that overlap, the one registered last (the higher dynamic ID) is
+ * the live one (a slab chunk handed out again as another size).  One
+ * whose site has no type (`elts = pool_alloc(p, n * size)` into a
+ * `void *`) is kept too: it is bytes of its container until the use of
+ * the member pointing to it types it like a block of its own
+ * (stf__peer_infer_types); see stf__untyped_sub. */
 static int attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t nsubs,
 		       char *err, size_t errlen)
 {
@@ -290,8 +297,12 @@ static int attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t n
 		o.id = p->site_ids[s->site];
 		o.unit = p->site_unit[s->site];
 		o.type = p->site_type[s->site];
-		if (!o.unit || o.type >= o.unit->ntypes || !*o.id)
-			continue; /* untyped: its container's bytes carry it */
+		if (!*o.id)
+			continue;
+		if (!o.unit || o.type >= o.unit->ntypes) {
+			o.unit = NULL;
+			o.type = STF_NONE;
+		}
 		o.container = (uint32_t)r->value + 1;
 		found[n++] = o;
 	}

@@ -207,6 +207,15 @@ static inline int stf__is_lib_data(const struct stf_obj *o)
 	return o->kind == STF_OBJ_STATIC && !o->unit && (o->flags & STF_OBJF_EXTERNAL);
 }
 
+/* A sub-object of no type yet (an STF_ALLOCATOR call's result stored in
+ * a `void *`): bytes of its container, not indexed, not transferred, not
+ * compared, until stf__peer_infer_types types it by the use of the member
+ * pointing to it (and indexes it). */
+static inline int stf__untyped_sub(const struct stf_obj *o)
+{
+	return o->container && !o->unit;
+}
+
 /* Add an object to the catalog (not to the index); its number. */
 size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
 /* Sort the index after objects were added. */

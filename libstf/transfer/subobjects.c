@@ -209,8 +209,8 @@ int stf__plan_subs(struct stf_xfer *x)
 	struct stf_peer *src = x->src;
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container)
-			continue;
+		if (!o->container || stf__untyped_sub(o))
+			continue; /* untyped: its container's bytes */
 		size_t c = o->container - 1;
 		const struct stf_obj *co = &src->objs[c];
 		const struct stf_meta_unit *du;
@@ -255,8 +255,9 @@ int stf__place_subs(struct stf_xfer *x)
 
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container || x->pair[i].moved == SUB_ALONE)
-			continue; /* one of its own: allocated like any heap object */
+		if (!o->container || x->pair[i].moved == SUB_ALONE || stf__untyped_sub(o))
+			continue; /* one of its own: allocated like any heap object;
+				     untyped: its container's bytes */
 		size_t c = o->container - 1;
 		const struct stf_obj *co = &src->objs[c];
 		struct pairing *pc = &x->pair[c];

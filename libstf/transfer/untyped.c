@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -63,7 +64,8 @@ static void subs_begin(const struct stf_peer *p, const struct stf_obj *o, struct
  * overlaps a sub-object. */
 static int in_sub(struct sub_cursor *c, uint64_t addr)
 {
-	while (c->sub < c->end && c->sub->addr + c->sub->size <= addr)
+	while (c->sub < c->end && (c->sub->addr + c->sub->size <= addr ||
+				   stf__untyped_sub(c->sub)))
 		c->sub++;
 	return c->sub < c->end && c->sub->addr < addr + 8;
 }
@@ -362,7 +364,10 @@ int stf__flush_direct(struct stf_xfer *x)
  * system header's type (which the program cannot annotate).
  */
 
-static int is_dyn(const struct stf_obj *o);
+static int is_dyn(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
 
 /* A block libc allocated that holds a stdio stream (a FILE held in a
  * void *): streams are re-created on their descriptor when a FILE pointer
@@ -455,6 +460,82 @@ static uint64_t elem_off(const struct stf_obj *o, uint64_t off)
 	uint32_t t = strip(o->unit, o->type);
 	uint64_t esz = t < o->unit->ntypes ? T(o->unit, t)->size : 0;
 	return is_dyn(o) && esz && o->size > esz ? off % esz : off;
+}
+
+/*
+ * A word one past the end of a pinned object that grows, in the new
+ * version, up to the start of another object kept at its address: mapped
+ * to the object's new end, it would read, on the way back, as a pointer
+ * to that other object (a stale `end` cursor in a raw buffer's unused
+ * capacity).  The forward transfer records each such word (its address
+ * and value in the new version, the object it is the end of); the
+ * backward transfer, which runs in the same process afterwards, maps it
+ * back to that object's end, so the round trip gives the same bytes.  In
+ * the new version the word is an ordinary value: the next update reads
+ * it as whatever it points to.
+ */
+struct end_word {
+	uint64_t at, value, obj; /* in the new version */
+};
+
+static struct end_word *end_words;
+static size_t n_end_words, cap_end_words;
+static int end_words_sorted;
+
+static int by_at(const void *a, const void *b)
+{
+	const struct end_word *x = a, *y = b;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+static int record_end_word(uint64_t at, uint64_t value, uint64_t obj)
+{
+	if (n_end_words == cap_end_words) {
+		size_t ncap = cap_end_words ? 2 * cap_end_words : 64;
+		struct end_word *n = stf__raw_realloc(end_words, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		end_words = n;
+		cap_end_words = ncap;
+	}
+	end_words[n_end_words++] = (struct end_word){ at, value, obj };
+	end_words_sorted = 0;
+	return 0;
+}
+
+static const struct end_word *find_end_word(uint64_t at)
+{
+	if (!end_words_sorted) {
+		qsort(end_words, n_end_words, sizeof(*end_words), by_at);
+		end_words_sorted = 1;
+	}
+	size_t lo = 0, hi = n_end_words;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (end_words[mid].at < at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n_end_words && end_words[lo].at == at ? &end_words[lo] : NULL;
+}
+
+/* Backward: the word at `at` the forward transfer recorded as the end of
+ * an object: 1 with its place in *out. */
+static int recorded_end(struct stf_xfer *x, uint64_t at, uint64_t v, uint64_t *out)
+{
+	const struct stf_peer *src = x->src;
+	const struct end_word *ew = at && n_end_words ? find_end_word(at) : NULL;
+	if (!ew || ew->value != v)
+		return 0;
+	const struct stf_range *r = stf__index_find(&src->index, ew->obj, 0);
+	if (!r || src->objs[r->value].addr != ew->obj ||
+	    src->objs[r->value].addr + src->objs[r->value].size != v || x->pair[r->value].dst < 0)
+		return 0;
+	const struct stf_obj *d = &x->dst->objs[x->pair[r->value].dst];
+	*out = d->addr + d->size;
+	x->rep->pointers++;
+	return 1;
 }
 
 /* The object a raw word v of the source points into, or one past the end
@@ -552,6 +633,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
 	x->pin_from = stf__arena_alloc(x->arena, (p->nobjs + 1) * sizeof(*x->pin_from));
 	x->pin_at = stf__arena_alloc(x->arena, (p->nobjs + 1) * sizeof(*x->pin_at));
+	if (x->dir == STF_FORWARD)
+		n_end_words = 0; /* a new update */
 	if (!reached || !work || !x->pin_from || !x->pin_at ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
@@ -622,9 +705,11 @@ oom:
 }
 
 /* Where the word v of the source goes; 0, or -1 (problem reported).
- * `where` names the word for the messages. */
+ * `where` names the word for the messages; `at` is its address in the
+ * new version (its destination forward, its source backward), 0 if it
+ * has none of its own. */
 static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const char *where,
-			 const struct stf_obj *holder)
+			 const struct stf_obj *holder, uint64_t at)
 {
 	const struct stf_peer *src = x->src;
 	char on[256], next_name[256];
@@ -638,6 +723,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		x->rep->integers++;
 		return 0;
 	}
+	if (x->dir == STF_BACKWARD && recorded_end(x, at, v, out))
+		return 0;
 	const struct stf_range *r = word_target(x, v);
 	const struct stf_obj *t = r ? &src->objs[r->value] : NULL;
 	if (t && (t->kind == STF_OBJ_FUNC || t->kind == STF_OBJ_STATIC ||
@@ -695,10 +782,22 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 				if (next && next->addr + next->size <= nv)
 					next = NULL;
 			}
-			if (next) {
+			if (next && at && x->dir == STF_FORWARD && !x->strict) {
 				/* one past the end of the grown object is where
-				 * another object starts: on the way back the word
-				 * would mean that one */
+				 * another object starts: recorded, so that the
+				 * way back maps it to the end again */
+				if (record_end_word(at, nv, pr->dst_addr) < 0) {
+					stf__xfail(x, "out of memory");
+					return -1;
+				}
+				x->rep->member_moved++;
+				*out = nv;
+				return 0;
+			}
+			if (next) {
+				/* ... a word with no place of its own (an
+				 * ambiguous union's) would mean that one on the
+				 * way back */
 				stf__xfail(x, "%s holds 0x%" PRIx64 ", one past the end of %s, which "
 				      "is kept at its address for it (pinned) and grows in the new "
 				      "version up to %s: the word cannot be told from a pointer to "
@@ -772,7 +871,7 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 	for (uint64_t w = 0; w + 8 <= n; w += 8) {
 		uint64_t v, nv;
 		memcpy(&v, s + w, 8);
-		if (classify_word(x, v, &nv, stf__cur_path(x), NULL) < 0)
+		if (classify_word(x, v, &nv, stf__cur_path(x), NULL, 0) < 0)
 			return -1;
 		memcpy(d + w, &nv, 8);
 	}
@@ -804,196 +903,10 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		snprintf(where, sizeof(where), "%s: %s (%" PRIu64 " bytes%s): offset %" PRIu64, on,
 			 stf__is_lib_data(o) ? "a library's writable data" : "untyped block",
 			 o->size, stf__is_lib_data(o) ? "" : ", kept at its address", off);
-		if (classify_word(x, v, &nv, where, o) < 0)
+		if (classify_word(x, v, &nv, where, o,
+				  x->dir == STF_FORWARD ? x->pair[i].dst_addr + off : o->addr + off) < 0)
 			return -1;
 		memcpy(d + off, &nv, 8);
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Types of untyped objects.                                           */
-
-void stf__complete_type(const struct stf_meta *m, const struct stf_meta_unit **u,
-			uint32_t *type)
-{
-	const struct stf_meta_unit *du;
-	uint32_t t = stf_meta_strip_typedefs(*u, *type), dt;
-	char name[256];
-
-	if (t >= (*u)->ntypes)
-		return;
-	const struct stf_type_rec *r = &(*u)->types[t];
-	if ((r->kind != STF_K_STRUCT && r->kind != STF_K_UNION) ||
-	    !(r->flags & STF_TF_INCOMPLETE) || !r->name)
-		return;
-	snprintf(name, sizeof(name), "%s %s", r->kind == STF_K_STRUCT ? "struct" : "union",
-		 stf_meta_str(*u, r->name));
-	/* the lookup prefers a complete record of that name */
-	if (stf_meta_find_type(m, name, &du, &dt) < 0)
-		return;
-	dt = stf_meta_strip_typedefs(du, dt);
-	if (dt >= du->ntypes || du->types[dt].kind != r->kind ||
-	    (du->types[dt].flags & STF_TF_INCOMPLETE))
-		return;
-	*u = du;
-	*type = dt;
-}
-
-static int is_dyn(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
-}
-
-static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
-{
-	t = stf_meta_strip_typedefs(u, t);
-	if (t >= u->ntypes)
-		return 0;
-	const struct stf_type_rec *r = &u->types[t];
-	if (!r->size || (r->flags & STF_TF_INCOMPLETE))
-		return 0;
-	switch (r->kind) {
-	case STF_K_STRUCT:
-	case STF_K_UNION:
-	case STF_K_POINTER:
-	case STF_K_FLOAT:
-		return 1;
-	case STF_K_INT:
-		return !(r->flags & STF_TF_CHAR);
-	default:
-		return 0;
-	}
-}
-
-/* One pass of stf__peer_infer_types over the typed objects (work holds
- * room for every object): how many untyped objects it typed, or -1.
- * A block behind a `void *` member whose path is not known is typed only
- * when unknown is set (by every record of the member). */
-static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached,
-		       const struct stf_index *untyped, const struct stf_use_path *paths,
-		       int unknown, size_t *work)
-{
-	size_t nwork = 0;
-	long typed = 0;
-
-	for (size_t i = 0; i < p->nobjs; i++) {
-		const struct stf_obj *o = &p->objs[i];
-		if (o->unit && o->bytes && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) &&
-		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
-			work[nwork++] = i;
-	}
-	while (nwork) {
-		size_t i = work[--nwork];
-		const struct stf_obj *o = &p->objs[i];
-		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
-		if (!l)
-			return -1;
-		if (!l->nptrs || !l->size)
-			continue;
-		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
-		for (uint64_t e = 0; e < count; e++)
-			for (size_t k = 0; k < l->n; k++) {
-				const struct stf_leaf *f = &l->leaves[k];
-				uint64_t v;
-				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
-					continue;
-				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(untyped, v, 0) : NULL;
-				if (!r)
-					continue;
-				struct stf_obj *t = &p->objs[r->value];
-				if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
-					continue;
-				if (reached)
-					reached[r->value] = 1;
-				/* a container's own bytes stay untyped: what was
-				 * handed out of it is typed by its sub-objects */
-				if (f->kind != STF_LEAF_PTR || v != t->addr ||
-				    (t->flags & STF_OBJF_CONTAINER))
-					continue;
-				const struct stf_meta_unit *pu = f->unit;
-				uint32_t pt = f->type;
-				/* a `void *` member: the one struct type the
-				 * program uses its value as on the path to the
-				 * struct holding it, if only one */
-				if (f->member) {
-					struct stf_use_path path;
-					stf__leaf_path(paths, p, i, f->off, f, &path);
-					if ((!path.name && !unknown) ||
-					    stf__member_uses(p->meta, f, &path, &pu, &pt) != 1)
-						continue;
-				}
-				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
-					/* libc's FILE (with its lock and wide data
-					 * after it): re-created, never typed */
-					t->flags |= STF_OBJF_STREAM;
-					continue;
-				}
-				stf__complete_type(p->meta, &pu, &pt);
-				if (!useful_pointee(pu, pt))
-					continue;
-				pt = stf_meta_strip_typedefs(pu, pt);
-				if (t->size % pu->types[pt].size == 0) {
-					t->unit = pu;
-					t->type = pt;
-					work[nwork++] = r->value;
-					typed++;
-				}
-			}
-	}
-	return typed;
-}
-
-int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
-{
-	/* Only untyped dynamic objects can be typed or reached, so pointers
-	 * are looked up among them alone: an index usually of a handful of
-	 * libc's blocks instead of every object of the peer (a lookup in that
-	 * one costs several cache misses, and this runs for every pointer). */
-	struct stf_index untyped = STF_INDEX_INIT;
-	struct stf_use_path *paths = NULL;
-	size_t *work;
-	long typed;
-	int rc = -1;
-
-	if (reached)
-		memset(reached, 0, p->nobjs);
-	for (size_t i = 0; i < p->nobjs; i++)
-		if (is_dyn(&p->objs[i]) && !p->objs[i].unit &&
-		    !(p->objs[i].flags & STF_OBJF_INTERNAL) &&
-		    stf__index_add(&untyped, p->objs[i].addr, p->objs[i].size, i) < 0) {
-			stf__index_free(&untyped);
-			return -1;
-		}
-	if (!untyped.n)
-		return 0;
-	stf__index_sort(&untyped, NULL, NULL);
-	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
-	if (!work)
-		goto out;
-	/* The paths to the structs holding `void *` members (zone.entries)
-	 * are known once the objects holding them are typed, which a pass
-	 * may just have done (an array of zones behind another `void *`):
-	 * passes until one types nothing new, then one that also types the
-	 * blocks whose path stayed unknown (by all the member's records),
-	 * and again if that one typed some.  Without paths, one pass. */
-	for (int unknown = 0;;) {
-		stf__raw_free(paths);
-		if (stf__use_paths(p, layouts, &paths) < 0)
-			goto out;
-		typed = infer_pass(p, layouts, reached, &untyped, paths, unknown || !paths,
-				   work);
-		if (typed < 0)
-			goto out;
-		if (!paths || (unknown && !typed))
-			break;
-		unknown = !typed;
-	}
-	rc = 0;
-out:
-	stf__raw_free(paths);
-	stf__raw_free(work);
-	stf__index_free(&untyped);
-	return rc;
 }

@@ -591,7 +591,7 @@ int stf__transform_all(struct stf_xfer *x)
 	x->failed = x->problems != 0;
 	if (x->failed)
 		return -1;
-	if (stf__flush_direct(x) < 0)
+	if (stf__flush_direct(x) < 0 || stf__fix_strides(x) < 0)
 		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
 		inject_value_fault(x);

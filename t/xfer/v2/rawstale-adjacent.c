@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* See v1/rawstale-adjacent.c; struct slot grows from 40 to 48 bytes, its
- * whole heap slot (the update must roll back: this check is never
- * reached). */
+ * whole heap slot: the stale end of slots[0] is its new end, where
+ * slots[1] starts. */
 #include "xt.h"
 
 struct slot {
@@ -32,5 +32,9 @@ int main(void)
 {
 	XT_V2_RECEIVE(init);
 	CHECK(slots[0]->hits == 0 && slots[1]->key == 1);
+	CHECK(!strcmp(slots[0]->name, "slot0") && slots[1]->value == 10);
+	void **w = raw;
+	CHECK(w[0] == (char *)(slots[0] + 1) && w[0] == (char *)slots[1]);
+	CHECK(w[1] == (char *)slots[1] && w[2] == slots[0]->name && !w[3]);
 	XT_V2_RESULT();
 }

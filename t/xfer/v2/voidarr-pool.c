@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Version 2 of voidarr-pool: struct entry gains a member in the middle.
  * Its array, an untyped object of a pool chunk behind `void *elts`, is
- * not converted yet, so the update rolls back (these checks say what a
- * conversion must give). */
+ * typed by that member's use and converted. */
 #include "xt.h"
 
 struct chunk {
@@ -79,6 +78,7 @@ int main(void)
 {
 	XT_V2_RECEIVE(init);
 	CHECK(entries->nelts == 11 && entries->nalloc == 16);
+	CHECK(entries->size == sizeof(struct entry));
 	struct entry *e = entries->elts;
 	for (int i = 0; i < 11; i++) {
 		char want[8];

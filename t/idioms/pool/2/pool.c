@@ -320,13 +320,15 @@ static int verify(unsigned long *keys, unsigned long *chunks)
 		for (const struct pool *p = z->pool; p; p = p->next, ++*chunks)
 			if (p->last > p->end || p->end != (const char *)p + POOL_CHUNK)
 				return bad(z, "chunk bounds");
-		if (!pool_owns(z->pool, z->entries) || !pool_owns(z->pool, z->entries->elts) ||
+		/* An entry array or a stats configuration of release 1 that
+		 * grew in release 2 with no room after it in its chunk: a live
+		 * update moved it to a heap block of its own (its bytes in the
+		 * chunk stay unused until the pool goes). */
+		if (!pool_owns(z->pool, z->entries) ||
+		    (!pool_owns(z->pool, z->entries->elts) &&
+		     malloc_usable_size(z->entries->elts) < z->entries->nalloc * sizeof *e) ||
 		    z->entries->size != sizeof *e || z->entries->nelts > z->entries->nalloc)
 			return bad(z, "entry array");
-		/* A stats configuration of release 1 grew in release 2 with
-		 * no room after it in its chunk: a live update moved it to a
-		 * heap block of its own (its bytes in the chunk stay unused
-		 * until the pool goes). */
 		if ((!pool_owns(z->pool, st) && malloc_usable_size((void *)st) < sizeof *st) ||
 		    !pool_owns(z->pool, lim) || lim->max_value != 200)
 			return bad(z, "module configurations");

@@ -365,12 +365,7 @@ static void accept_client(int lfd)
 	}
 	clients[i] = calloc(1, sizeof *clients[i]);
 	clients[i]->fd = fd;
-	/* zeroed: a stale heap address in the unused capacity of a raw
-	 * buffer, one past a struct slot that release 2 grows up to the
-	 * next slot's start, makes an update roll back (a known limit,
-	 * README "Untyped memory") */
 	clients[i]->in = buf_new(INBUF);
-	memset(clients[i]->in, 0, INBUF);
 }
 
 static int listen_on(const char *port_file)
