@@ -203,6 +203,8 @@ struct alloc_req {
 /* xfer.c */
 const char *stf__cur_path(struct stf_xfer *x);
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
+/* Room for n destination objects (and their images) in all: 0 or -1. */
+int stf__dst_reserve(struct stf_xfer *x, size_t n);
 extern struct stf_index stf__fwd_mappings;
 extern struct stf_index stf__fwd_new_elems;
 int stf__is_dynamic(const struct stf_obj *o);

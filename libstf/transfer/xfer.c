@@ -275,6 +275,21 @@ const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, 
 }
 
 
+int stf__dst_reserve(struct stf_xfer *x, size_t n)
+{
+	if (stf__peer_reserve(x->dst, n) < 0)
+		return -1;
+	if (n > x->img_cap) {
+		uint8_t **img = stf__bulk_realloc(x->img, n * sizeof(*img));
+		if (!img)
+			return -1;
+		memset(img + x->img_cap, 0, (n - x->img_cap) * sizeof(*img));
+		x->img = img;
+		x->img_cap = n;
+	}
+	return 0;
+}
+
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 {
 	size_t j = stf__peer_add(x->dst, o);
