@@ -76,14 +76,18 @@ static struct {
 static size_t ncache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The smallest kept mapping of at least n bytes, NULL if none. */
-static void *cache_take(size_t n, size_t *got)
+/* The smallest kept mapping of at least n bytes, NULL if none; `whole`:
+ * the caller keeps all of it (stf__bulk_alloc_most), so a far larger one
+ * stays for a later large array (an arena's chunk taking the catalog's
+ * 24 MB left the pairing table to fresh pages). */
+static void *cache_take(size_t n, size_t *got, int whole)
 {
 	void *p = NULL;
 	pthread_mutex_lock(&cache_lock);
 	size_t best = ncache;
 	for (size_t k = 0; k < ncache; k++)
-		if (cache[k].n >= n && (best == ncache || cache[k].n < cache[best].n))
+		if (cache[k].n >= n && (!whole || cache[k].n - n <= (n > 2 * HUGE ? n : 2 * HUGE)) &&
+		    (best == ncache || cache[k].n < cache[best].n))
 			best = k;
 	if (best < ncache) {
 		p = cache[best].at;
@@ -137,7 +141,7 @@ static void *map_aligned(size_t n)
 	return a;
 }
 
-void *stf__bulk_alloc(size_t size)
+static void *bulk_alloc(size_t size, int whole)
 {
 	struct bulk_hdr *h;
 	size_t need = size + sizeof(*h);
@@ -154,7 +158,7 @@ void *stf__bulk_alloc(size_t size)
 	}
 	need = huge_round(need);
 	size_t got;
-	h = cache_take(need, &got);
+	h = cache_take(need, &got, whole);
 	if (h) {
 		need = got;
 	} else {
@@ -168,9 +172,14 @@ void *stf__bulk_alloc(size_t size)
 	return h + 1;
 }
 
+void *stf__bulk_alloc(size_t size)
+{
+	return bulk_alloc(size, 0);
+}
+
 void *stf__bulk_alloc_most(size_t size, size_t *usable)
 {
-	void *p = stf__bulk_alloc(size);
+	void *p = bulk_alloc(size, 1);
 	if (p) {
 		struct bulk_hdr *h = (struct bulk_hdr *)p - 1;
 		/* a kept mapping was touched whole; a fresh one was populated
@@ -213,7 +222,7 @@ void *stf__bulk_realloc(void *p, size_t size)
 	}
 	need = huge_round(need);
 	size_t got;
-	n = cache_take(need, &got);
+	n = cache_take(need, &got, 0);
 	if (n) {
 		/* pages touched already: copying is cheaper than fresh ones */
 		memcpy(n + 1, p, h->size);

@@ -44,6 +44,16 @@ struct pairing {
 #define SUB_ALONE 1      /* into a fresh heap block of its own */
 #define SUB_WITH_BLOCK 2 /* with its whole containing block (a wrapper's) */
 
+/* One step of the member path of the value being transferred: member
+ * `name`, or element `index` when name is NULL. */
+struct path_step {
+	const char *name;
+	uint64_t index;
+};
+#define STF_PATH_STEPS 96
+
+struct member_map; /* transform.c */
+
 struct stf_xfer {
 	enum stf_direction dir;
 	struct stf_peer *src, *dst;
@@ -60,8 +70,12 @@ struct stf_xfer {
 	const struct stf_obj *obj;
 	const char *obj_label;     /* when obj is NULL */
 	uint64_t elem;             /* UINT64_MAX: none */
-	char path[1024];           /* member path below the element */
-	size_t plen;
+	/* member path below the element, as steps formatted only when a
+	 * message needs it (stf__cur_path): formatting each member of
+	 * every object cost more than transforming it */
+	struct path_step path[STF_PATH_STEPS];
+	size_t plen;               /* steps pushed (those past the array
+	                              are counted, not kept) */
 	/* innermost leaf of a fast copy, for error paths */
 	const struct stf_meta_unit *leaf_unit;
 	uint32_t leaf_type;
@@ -96,11 +110,27 @@ struct stf_xfer {
 	 * the first word pointing into it (for the messages) */
 	size_t *pin_from;
 	uint64_t *pin_at;
+	/* a part of the parallel transform (stf__transform_all): what only
+	 * the serial loop may do (resolve a pairing, look up a symbol,
+	 * allocate) defers the object to it (stf__part_defer) */
+	int in_part;
+	int deferred;
+	/* per pair of struct types: the source member of each destination
+	 * member (transform.c, looked up by name once per pair) */
+	struct member_map **member_maps;
 	/* per source object, NULL if none: the new size of a containing
 	 * block that moves whole with its grown sub-object (SUB_WITH_BLOCK),
 	 * 0 for the others */
 	uint64_t *resize;
 };
+
+/* In a part of the parallel transform: leave the object being
+ * transferred to the serial loop after the parts (-1). */
+static inline int stf__part_defer(struct stf_xfer *x)
+{
+	x->deferred = 1;
+	return -1;
+}
 
 static inline uint32_t strip(const struct stf_meta_unit *u, uint32_t t)
 {
@@ -173,6 +203,8 @@ struct alloc_req {
 /* xfer.c */
 const char *stf__cur_path(struct stf_xfer *x);
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
+/* Room for n destination objects (and their images) in all: 0 or -1. */
+int stf__dst_reserve(struct stf_xfer *x, size_t n);
 extern struct stf_index stf__fwd_mappings;
 extern struct stf_index stf__fwd_new_elems;
 int stf__is_dynamic(const struct stf_obj *o);
@@ -187,9 +219,12 @@ int stf__place_subs(struct stf_xfer *x);
 int stf__plan_subs(struct stf_xfer *x);
 int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
 extern struct stf_index stf__own_startup;
+/* The member path: push a member (name must live as long as the
+ * transfer: metadata strings) or an element; each returns the mark to
+ * cut back to. */
 void stf__path_cut(struct stf_xfer *x, size_t mark);
-size_t stf__path_push(struct stf_xfer *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+size_t stf__path_member(struct stf_xfer *x, const char *name);
+size_t stf__path_index(struct stf_xfer *x, uint64_t index);
 int stf__transform_all(struct stf_xfer *x);
 const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len);
 void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
@@ -206,6 +241,10 @@ const char *stf__member_dst_name(struct stf_xfer *x, const struct stf_meta_unit 
 const struct stf_member_rec *stf__member_named(const struct stf_meta_unit *u, uint32_t st,
 						 const char *name, uint64_t *abs);
 const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len);
+/* Pair source object i (a static, constant, function or string literal
+ * not paired yet) with the destination's object of its ID: 1, or 0 when
+ * there is none (left unresolved).  Pointers resolve the others lazily. */
+int stf__pair_by_id(struct stf_xfer *x, size_t i);
 int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
 int stf__reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out);
 const struct stf_member_rec *stf__src_member_for(struct stf_xfer *x,

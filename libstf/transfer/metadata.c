@@ -56,6 +56,18 @@ size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o)
 	return p->nobjs++;
 }
 
+int stf__peer_reserve(struct stf_peer *p, size_t n)
+{
+	if (n <= p->cap)
+		return 0;
+	struct stf_obj *o = stf__bulk_realloc(p->objs, n * sizeof(*o));
+	if (!o)
+		return -1;
+	p->objs = o;
+	p->cap = n;
+	return 0;
+}
+
 void stf__peer_index(struct stf_peer *p)
 {
 	stf__index_reset(&p->index);

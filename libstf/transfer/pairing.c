@@ -34,38 +34,71 @@ static const char *first_plugin_site(const struct stf_peer *p)
 	return NULL;
 }
 
-/* Ask R for objects (heap blocks with M_ALLOC, mappings with M_MMAP);
- * fills addrs. */
-static int remote_alloc(struct stf_xfer *x, const struct alloc_req *req, size_t n,
+/*
+ * The allocation requests of schedule_dynamic, kept compact (a request
+ * per heap object: 64 bytes each were 64 MB of fresh pages at 10^6
+ * objects): request k is the destination object base + k, written before
+ * it is allocated with its size, type, dynamic ID and alignment, its
+ * address (0, or where a placed block must be) and, until then, the
+ * destination's site ID as its ID; its source object and a mapping's
+ * protection are apart.  Request n, if leak_site is set, is the block
+ * STF_FAULT=leak allocates for nothing.
+ */
+struct requests {
+	struct stf_xfer *x;
+	size_t base, n;
+	uint32_t *src;      /* per request: the source object */
+	int8_t *prot;       /* per request: a mapping's protection, -1: a heap block */
+	const char *leak_site;
+};
+
+static struct alloc_req request(const struct requests *r, size_t k)
+{
+	if (k == r->n)
+		return (struct alloc_req){ .src = (size_t)-1, .site = r->leak_site, .size = 64,
+					   .type = STF_NONE, .prot = -1 };
+	const struct stf_obj *d = &r->x->dst->objs[r->base + k];
+	return (struct alloc_req){ .src = r->src[k], .size = d->size, .id = d->dyn_id,
+				   .site = d->id, .unit = d->unit, .type = d->type,
+				   .prot = r->prot[k], .at = d->addr, .align_lg = d->align_lg };
+}
+
+/* Ask R for the n objects of r (heap blocks with M_ALLOC, mappings with
+ * M_MMAP); fills addrs. */
+static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n,
 			uint64_t *addrs)
 {
 	static __thread uint8_t buf[MSG_MAX];
 	size_t i = 0;
 	while (i < n) {
 		size_t pos = 0, first = i;
-		int mapping = req[first].prot >= 0, placed = req[first].at != 0;
+		struct alloc_req q = request(r, first);
+		int mapping = q.prot >= 0, placed = q.at != 0;
 		size_t hs = mapping ? 24 : placed ? 28 : 20;
-		for (; i < n && (req[i].prot >= 0) == mapping && (req[i].at != 0) == placed; i++) {
-			uint32_t sl = (uint32_t)strlen(req[i].site);
-			size_t q = pos;
+		for (; i < n; i++) {
+			q = request(r, i);
+			if ((q.prot >= 0) != mapping || (q.at != 0) != placed)
+				break;
+			uint32_t sl = (uint32_t)strlen(q.site);
+			size_t o = pos;
 			if (pos + hs + sl > MSG_MAX)
 				break;
 			if (placed) {
-				memcpy(buf + q, &req[i].at, 8);
-				q += 8;
+				memcpy(buf + o, &q.at, 8);
+				o += 8;
 			}
-			memcpy(buf + q, &req[i].size, 8);
-			memcpy(buf + q + 8, &req[i].id, 8);
+			memcpy(buf + o, &q.size, 8);
+			memcpy(buf + o + 8, &q.id, 8);
 			if (mapping) {
-				uint32_t prot = (uint32_t)req[i].prot;
+				uint32_t prot = (uint32_t)q.prot;
 				memcpy(buf + pos + 16, &prot, 4);
 			}
 			memcpy(buf + pos + hs - 4, &sl, 4);
-			memcpy(buf + pos + hs, req[i].site, sl);
+			memcpy(buf + pos + hs, q.site, sl);
 			pos += hs + sl;
 		}
 		if (i == first) {
-			stf__xfail(x, "site ID too long: %s", req[i].site);
+			stf__xfail(x, "site ID too long: %s", request(r, i).site);
 			return -1;
 		}
 		uint32_t type, len;
@@ -191,15 +224,18 @@ static struct site_memo *site_memo(struct site_memo *memo, const char *id)
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
-	struct alloc_req *req = stf__bulk_alloc((src->nobjs + 2) * sizeof(*req));
+	struct requests rq = { x, dst->nobjs, 0, NULL, NULL, NULL };
 	uint64_t *addrs = NULL;
 	size_t n = 0;
 	int rc = -1;
 	char on[256];
 
-	if (!req) {
+	/* room for a destination object per source object */
+	rq.src = stf__bulk_alloc((src->nobjs + 1) * sizeof(*rq.src));
+	rq.prot = stf__bulk_alloc(src->nobjs + 1);
+	if (!rq.src || !rq.prot || stf__dst_reserve(x, rq.base + src->nobjs) < 0) {
 		stf__xfail(x, "out of memory");
-		return -1;
+		goto out;
 	}
 	struct site_memo memo[SITE_MEMO];
 	memset(memo, 0, sizeof(memo));
@@ -282,124 +318,118 @@ static int schedule_dynamic(struct stf_xfer *x)
 			du = NULL;
 			dt = STF_NONE;
 		}
-		req[n].src = i;
-		req[n].site = m->dst_site;
-		req[n].id = o->dyn_id;
-		req[n].unit = du;
-		req[n].type = dt;
-		req[n].size = du ? stf__dst_size(o, du, dt) : o->size;
-		req[n].prot = prot;
-		req[n].align_lg = o->align_lg;
+		struct stf_obj *d = &dst->objs[rq.base + n];
+		*d = *o;
+		d->id = m->dst_site; /* until allocated */
+		d->unit = du;
+		d->type = dt;
+		d->bytes = NULL;
+		d->size = du ? stf__dst_size(o, du, dt) : o->size;
 		/* untyped blocks and what they point into keep their address */
-		req[n].at = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
+		d->addr = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
 		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */
-			req[n].size = x->resize[i];
-			req[n].at = 0;
+			d->size = x->resize[i];
+			d->addr = 0;
 		}
 		if (prot >= 0) { /* whole pages */
-			req[n].size = (req[n].size + 4095) & ~(uint64_t)4095;
+			d->size = (d->size + 4095) & ~(uint64_t)4095;
 			if (x->dir == STF_BACKWARD)
-				req[n].size = stf__old_mapping_size(o, du, dt, req[n].size);
+				d->size = stf__old_mapping_size(o, du, dt, d->size);
 		}
+		rq.src[n] = (uint32_t)i;
+		rq.prot[n] = (int8_t)prot;
 		n++;
 	}
+	rq.n = n;
+	dst->nobjs = rq.base + n;
+	size_t nreq = n;
 	if (x->fault == STF_FAULT_LEAK) {
-		const char *site = n ? req[0].site : first_plugin_site(dst);
-		if (site) /* every field: the array is reused, not zeroed */
-			req[n++] = (struct alloc_req){ .src = (size_t)-1, .site = site,
-						       .size = 64, .type = STF_NONE, .prot = -1 };
+		rq.leak_site = n ? dst->objs[rq.base].id : first_plugin_site(dst);
+		nreq += rq.leak_site != NULL;
 	}
 	stf__profile_mark("pair: requests");
-	addrs = stf__bulk_alloc((n + 1) * sizeof(*addrs));
+	addrs = stf__bulk_alloc((nreq + 1) * sizeof(*addrs));
 	if (!addrs) {
 		stf__xfail(x, "out of memory");
 		goto out;
 	}
 	if (dst->self) {
 		memset(memo, 0, sizeof(memo));
-		for (size_t k = 0; k < n; k++) {
-			struct site_memo *m = site_memo(memo, req[k].site);
-			if (m->id != req[k].site) {
-				m->id = req[k].site;
-				m->site = stf__site_by_id(req[k].site);
+		for (size_t k = 0; k < nreq; k++) {
+			struct alloc_req q = request(&rq, k);
+			struct site_memo *m = site_memo(memo, q.site);
+			if (m->id != q.site) {
+				m->id = q.site;
+				m->site = stf__site_by_id(q.site);
 			}
 			uint32_t site = m->site;
 			if (!site) {
-				stf__xfail(x, "allocation site %s unknown in this process", req[k].site);
+				stf__xfail(x, "allocation site %s unknown in this process", q.site);
 				goto out;
 			}
-			if (req[k].at) {
-				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_at(req[k].at, req[k].size,
-									     site, req[k].id);
+			if (q.at) {
+				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_at(q.at, q.size,
+									     site, q.id);
 				if (!addrs[k]) {
-					placement_failed(x, &req[k]);
+					placement_failed(x, &q);
 					goto out;
 				}
-			} else if (req[k].prot < 0) {
+			} else if (q.prot < 0) {
 				/* malloc(0) made a block of size 0: so does this */
 				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
-					req[k].size, req[k].align_lg ? (size_t)1 << req[k].align_lg : 0,
-					site, req[k].id);
+					q.size, q.align_lg ? (size_t)1 << q.align_lg : 0,
+					site, q.id);
 			} else {
 				/* writable while it is filled */
 				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
-					req[k].size, PROT_READ | PROT_WRITE, site, req[k].id);
-				if (addrs[k] && ((req[k].prot != (PROT_READ | PROT_WRITE) &&
-						  stf__add_protect(x, addrs[k], req[k].size,
-							      req[k].prot) < 0) ||
-						 stf__index_add(&stf__fwd_mappings, addrs[k], req[k].size,
-								src->objs[req[k].src].size) < 0))
+					q.size, PROT_READ | PROT_WRITE, site, q.id);
+				if (addrs[k] && ((q.prot != (PROT_READ | PROT_WRITE) &&
+						  stf__add_protect(x, addrs[k], q.size,
+							      q.prot) < 0) ||
+						 stf__index_add(&stf__fwd_mappings, addrs[k], q.size,
+								src->objs[q.src].size) < 0))
 					addrs[k] = 0;
 			}
 			if (!addrs[k]) {
 				stf__xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
-				      req[k].size, req[k].site);
+				      q.size, q.site);
 				goto out;
 			}
 		}
-	} else if (remote_alloc(x, req, n, addrs) < 0) {
+	} else if (remote_alloc(x, &rq, nreq, addrs) < 0) {
 		goto out;
 	}
 	stf__profile_mark("pair: allocations");
+	if (nreq > n)
+		fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n", rq.leak_site);
 	for (size_t k = 0; k < n; k++) {
-		if (req[k].src == (size_t)-1) {
-			fprintf(stderr, "libstf: STF_FAULT: leaked an object of site %s\n",
-				req[k].site);
-			continue;
-		}
-		const struct stf_obj *o = &src->objs[req[k].src];
-		struct stf_obj d = *o;
-		d.addr = addrs[k];
-		d.size = req[k].size;
-		d.unit = req[k].unit;
-		d.type = req[k].type;
-		d.bytes = NULL;
-		int64_t j = stf__dst_add(x, &d);
-		if (j < 0) {
-			stf__xfail(x, "out of memory");
-			goto out;
-		}
-		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d.addr :
-			    stf__arena_alloc(x->arena, d.size ? d.size : 1);
+		const struct stf_obj *o = &src->objs[rq.src[k]];
+		int64_t j = (int64_t)(rq.base + k);
+		struct stf_obj *d = &dst->objs[j];
+		d->addr = addrs[k];
+		d->id = o->id; /* the source's site ID, as every destination object */
+		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d->addr :
+			    stf__arena_alloc(x->arena, d->size ? d->size : 1);
 		if (!x->img[j]) {
 			stf__xfail(x, "out of memory staging %s", o->id);
 			goto out;
 		}
-		struct pairing *p = &x->pair[req[k].src];
+		struct pairing *p = &x->pair[rq.src[k]];
 		p->dst = j;
-		p->dst_addr = d.addr;
+		p->dst_addr = d->addr;
 		p->scheduled = 1;
-		p->same = !o->unit || !d.unit ||
+		p->same = !o->unit || !d->unit ||
 			  (T(o->unit, strip(o->unit, o->type))->hash ==
-			   T(d.unit, strip(d.unit, d.type))->hash &&
+			   T(d->unit, strip(d->unit, d->type))->hash &&
 			   T(o->unit, strip(o->unit, o->type))->size ==
-			   T(d.unit, strip(d.unit, d.type))->size);
+			   T(d->unit, strip(d->unit, d->type))->size);
 		x->rep->dynamic_objects++;
 	}
 	rc = 0;
 	stf__profile_mark("pair: destinations");
 out:
-	stf__bulk_free(req);
+	stf__bulk_free(rq.src);
+	stf__bulk_free(rq.prot);
 	stf__bulk_free(addrs);
 	return rc;
 }

@@ -540,33 +540,45 @@ const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len)
 }
 
 
+int stf__pair_by_id(struct stf_xfer *x, size_t i)
+{
+	struct pairing *p = &x->pair[i];
+	const struct stf_obj *o = &x->src->objs[i];
+	const char *id = o->id;
+	uint64_t j;
+
+	if (p->dst != PAIR_UNRESOLVED || (o->flags & STF_OBJF_STREAM) ||
+	    (o->kind != STF_OBJ_CONST && o->kind != STF_OBJ_FUNC &&
+	     o->kind != STF_OBJ_STRING && o->kind != STF_OBJ_STATIC))
+		return 0;
+	if (x->renames)
+		id = stf__rename(STF_RENAME_OBJECT, id, x->dir);
+	if (stf__strmap_get(&x->dst_ids, id, &j))
+		return 0;
+	const struct stf_obj *d = &x->dst->objs[j];
+	p->dst = (int64_t)j;
+	p->dst_addr = d->addr;
+	p->same = !o->unit || !d->unit ||
+		  (T(o->unit, strip(o->unit, o->type))->hash == T(d->unit, strip(d->unit, d->type))->hash);
+	return 1;
+}
+
 static int64_t pair_target(struct stf_xfer *x, size_t i)
 {
 	struct pairing *p = &x->pair[i];
 	const struct stf_obj *o = &x->src->objs[i];
 	char on[256];
-	uint64_t j;
 
 	if (p->dst >= 0)
 		return p->dst;
+	if (x->in_part)
+		return stf__part_defer(x);
 	if (p->dst == PAIR_UNRESOLVED && (o->flags & STF_OBJF_STREAM))
 		return stf__stream_target(x, i);
 	if (p->dst == PAIR_UNRESOLVED) {
-		const char *id = o->id;
-		p->dst = PAIR_NONE;
-		if (x->renames)
-			id = stf__rename(STF_RENAME_OBJECT, id, x->dir);
-		if ((o->kind == STF_OBJ_CONST || o->kind == STF_OBJ_FUNC ||
-		     o->kind == STF_OBJ_STRING || o->kind == STF_OBJ_STATIC) &&
-		    !stf__strmap_get(&x->dst_ids, id, &j)) {
-			p->dst = (int64_t)j;
-			const struct stf_obj *d = &x->dst->objs[j];
-			p->dst_addr = d->addr;
-			p->same = !o->unit || !d->unit ||
-				  (T(o->unit, strip(o->unit, o->type))->hash ==
-				   T(d->unit, strip(d->unit, d->type))->hash);
+		if (stf__pair_by_id(x, i))
 			return p->dst;
-		}
+		p->dst = PAIR_NONE;
 		if (o->kind == STF_OBJ_FUNC) {
 			/* not address-taken in the new version: by symbol name */
 			const char *name = strrchr(o->id, ':');
@@ -810,6 +822,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	} else {
 		x->last = r;
 	}
+	if (!r && x->in_part)
+		return stf__part_defer(x); /* arguments, libraries, the tree */
 	if (!r && v >= x->src->stack_start && v < x->src->stack_end) {
 		int a = stf__reloc_arg(x, v, out);
 		if (a <= 0)

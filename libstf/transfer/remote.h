@@ -218,6 +218,8 @@ static inline int stf__untyped_sub(const struct stf_obj *o)
 
 /* Add an object to the catalog (not to the index); its number. */
 size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
+/* Room for n objects in all (stf__peer_add then does not grow): 0 or -1. */
+int stf__peer_reserve(struct stf_peer *p, size_t n);
 /* Sort the index after objects were added. */
 void stf__peer_index(struct stf_peer *p);
 

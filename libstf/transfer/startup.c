@@ -183,6 +183,10 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 			continue;
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
+	if (!s.ncand) { /* nothing to sweep: no need to scan the whole state */
+		rc = 0;
+		goto out;
+	}
 	qsort(s.cand, s.ncand, sizeof(*s.cand), cmp_range);
 	/* every tracked object that is not a candidate */
 	stf__objects_each(scan_unless_candidate, &s);

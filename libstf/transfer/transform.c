@@ -346,6 +346,8 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		if (f->kind == STF_LEAF_AMBIG) {
 			if ((T(f->unit, strip(f->unit, f->type))->flags & STF_TF_SYSTEM) &&
 			    !(x->obj && x->obj->kind == STF_OBJ_LOCAL)) {
+				if (x->in_part)
+					return stf__part_defer(x);
 				/* a library's union: its words classified (untyped.c) */
 				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 				x->leaf_active = 1;
@@ -458,6 +460,8 @@ static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const
 		}
 	if (changed == n)
 		return 1;
+	if (x->in_part)
+		return stf__part_defer(x); /* trials: rare, serial */
 	memset(d, 0, dsize);
 	if (stf__all_zero(s + slo, shi - slo))
 		return 0;
@@ -482,7 +486,7 @@ static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const
 		int failed = x->failed;
 		memset(out, 0, dsize);
 		x->trial++; /* a member that does not fit is not a problem */
-		size_t mark = stf__path_push(x, ".%s", stf_meta_str(su, c[i].sm->name));
+		size_t mark = stf__path_member(x, stf_meta_str(su, c[i].sm->name));
 		int r = stf__xform(x, su, c[i].sm->type, s + c[i].soff, du, c[i].dm->type,
 			      out + c[i].doff, depth + 1);
 		stf__path_cut(x, mark);
@@ -502,7 +506,7 @@ static int xform_union(struct stf_xfer *x, const struct stf_meta_unit *su, const
 		}
 	}
 	if (best >= 0 && agree) {
-		size_t mark = stf__path_push(x, ".%s", stf_meta_str(su, c[best].sm->name));
+		size_t mark = stf__path_member(x, stf_meta_str(su, c[best].sm->name));
 		rc = stf__xform(x, su, c[best].sm->type, s + c[best].soff, du, c[best].dm->type,
 			   d + c[best].doff, depth + 1);
 		stf__path_cut(x, mark);
@@ -532,11 +536,59 @@ static int all_pointers(const struct stf_meta_unit *su, const struct ucand *uc, 
 	return 1;
 }
 
+/* The source member of each named destination member of struct dt,
+ * for source struct st: found by name (renames applied) once per pair of
+ * types, not once per value. */
+struct member_map {
+	const struct stf_meta_unit *su, *du;
+	uint32_t st, dt;
+	const struct stf_member_rec **sm; /* per destination member, NULL: none */
+	uint64_t *sabs;                   /* its offset in the source struct */
+};
+
+#define MEMBER_MAPS 256 /* pairs remembered; more are looked up each time */
+
+static const struct member_map *member_map(struct stf_xfer *x, const struct stf_meta_unit *su,
+					   uint32_t st, const struct stf_meta_unit *du,
+					   uint32_t dt)
+{
+	if (!x->member_maps &&
+	    !(x->member_maps = stf__arena_alloc(x->arena, MEMBER_MAPS * sizeof(*x->member_maps))))
+		return NULL;
+	uint64_t h = ((uint64_t)(uintptr_t)su ^ ((uint64_t)(uintptr_t)du << 7) ^
+		      ((uint64_t)st << 32) ^ dt) * 0x9e3779b97f4a7c15ull;
+	size_t k = (size_t)(h >> 56) % MEMBER_MAPS;
+	for (size_t probe = 0; probe < MEMBER_MAPS; probe++, k = (k + 1) % MEMBER_MAPS) {
+		struct member_map *m = x->member_maps[k];
+		if (m && m->su == su && m->st == st && m->du == du && m->dt == dt)
+			return m;
+		if (m)
+			continue;
+		const struct stf_type_rec *D = T(du, dt);
+		m = stf__arena_alloc(x->arena, sizeof(*m) + D->nmembers *
+				     (sizeof(*m->sm) + sizeof(*m->sabs)));
+		if (!m)
+			return NULL;
+		*m = (struct member_map){ su, du, st, dt, NULL, NULL };
+		m->sabs = (uint64_t *)(m + 1);
+		m->sm = (const struct stf_member_rec **)(m->sabs + D->nmembers);
+		for (uint32_t i = 0; i < D->nmembers; i++) {
+			const char *dname = stf_meta_str(du, du->members[D->members + i].name);
+			if (*dname)
+				m->sm[i] = stf__src_member_for(x, su, st, dname, &m->sabs[i]);
+		}
+		x->member_maps[k] = m;
+		return m;
+	}
+	return NULL;
+}
+
 static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
 			uint8_t *d, uint32_t src_struct, int depth)
 {
 	const struct stf_type_rec *D = T(du, dt);
+	const struct member_map *map = member_map(x, su, st, du, dt);
 	for (uint32_t i = 0; i < D->nmembers && !x->failed; i++) {
 		const struct stf_member_rec *dm = &du->members[D->members + i];
 		const char *dname = stf_meta_str(du, dm->name);
@@ -613,7 +665,7 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 						*un ? stf__src_member_for(x, su, st, un, &sabs) : NULL;
 					if (!sm)
 						continue;
-					size_t mark = stf__path_push(x, ".%s", un);
+					size_t mark = stf__path_member(x, un);
 					int r = stf__xform(x, su, sm->type, s + sabs, du, um->type,
 						      d + dm->offset + um->offset, depth + 1);
 					stf__path_cut(x, mark);
@@ -624,14 +676,20 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			}
 			continue;
 		}
-		const struct stf_member_rec *sm = stf__src_member_for(x, su, st, dname, &sabs);
+		const struct stf_member_rec *sm;
+		if (map) {
+			sm = map->sm[i];
+			sabs = map->sabs[i];
+		} else {
+			sm = stf__src_member_for(x, su, st, dname, &sabs);
+		}
 		if (!sm && x->cb_member && x->dir == STF_FORWARD) {
 			/* added member: a member callback computes it from the
 			 * whole source struct */
 			char tn[256];
 			struct stf_cb cb;
 			if (!stf__cb_find_member(stf__type_str(du, dt, tn, sizeof(tn)), dname, x->dir, &cb)) {
-				size_t mark = stf__path_push(x, ".%s", dname);
+				size_t mark = stf__path_member(x, dname);
 				int r = stf__run_value_cb(x, &cb, su, src_struct, s, T(su, src_struct)->size,
 						     du, dmt, d + dm->offset, T(du, dmt)->size);
 				stf__path_cut(x, mark);
@@ -645,7 +703,7 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 		uint32_t smt = strip(su, sm->type);
 		if (smt >= su->ntypes)
 			continue;
-		size_t mark = stf__path_push(x, ".%s", dname);
+		size_t mark = stf__path_member(x, dname);
 		int r = 1;
 		if (x->cb_member) {
 			char tn[256];
@@ -716,7 +774,7 @@ static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint3
 		}
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		size_t mark = stf__path_push(x, "[%" PRIu64 "]", i);
+		size_t mark = stf__path_index(x, i);
 		int r = stf__xform(x, su, se, s + i * esz, du, de, d + i * desz, depth + 1);
 		stf__path_cut(x, mark);
 		if (r < 0)

@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -228,33 +229,40 @@ const char *stf__cur_path(struct stf_xfer *x)
 			     x->obj_label ? x->obj_label : "");
 	if (x->elem != UINT64_MAX && n < sizeof(buf))
 		n += snprintf(buf + n, sizeof(buf) - n, "[%" PRIu64 "]", x->elem);
-	if (n < sizeof(buf))
-		snprintf(buf + n, sizeof(buf) - n, "%s", x->path);
+	size_t kept = x->plen < STF_PATH_STEPS ? x->plen : STF_PATH_STEPS;
+	for (size_t k = 0; k < kept && n < sizeof(buf); k++)
+		n += x->path[k].name ?
+		     snprintf(buf + n, sizeof(buf) - n, ".%s", x->path[k].name) :
+		     snprintf(buf + n, sizeof(buf) - n, "[%" PRIu64 "]", x->path[k].index);
+	if (kept < x->plen && n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, "...");
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
 	if (x->leaf_active)
 		stf__type_path(x->leaf_unit, x->leaf_type, x->leaf_off, buf, sizeof(buf), &lt);
 	return buf;
 }
 
-size_t stf__path_push(struct stf_xfer *x, const char *fmt, ...)
+static size_t path_push(struct stf_xfer *x, const char *name, uint64_t index)
 {
-	size_t mark = x->plen;
-	va_list ap;
-	if (x->plen < sizeof(x->path)) {
-		va_start(ap, fmt);
-		int n = vsnprintf(x->path + x->plen, sizeof(x->path) - x->plen, fmt, ap);
-		va_end(ap);
-		if (n > 0)
-			x->plen += (size_t)n;
-		if (x->plen >= sizeof(x->path))
-			x->plen = sizeof(x->path) - 1;
-	}
-	return mark;
+	if (x->plen < STF_PATH_STEPS)
+		x->path[x->plen] = (struct path_step){ name, index };
+	return x->plen++;
+}
+
+size_t stf__path_member(struct stf_xfer *x, const char *name)
+{
+	return path_push(x, name, 0);
+}
+
+size_t stf__path_index(struct stf_xfer *x, uint64_t index)
+{
+	return path_push(x, NULL, index);
 }
 
 void stf__path_cut(struct stf_xfer *x, size_t mark)
 {
 	x->plen = mark;
-	x->path[mark] = 0;
 }
 
 const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
@@ -266,6 +274,21 @@ const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, 
 	return buf;
 }
 
+
+int stf__dst_reserve(struct stf_xfer *x, size_t n)
+{
+	if (stf__peer_reserve(x->dst, n) < 0)
+		return -1;
+	if (n > x->img_cap) {
+		uint8_t **img = stf__bulk_realloc(x->img, n * sizeof(*img));
+		if (!img)
+			return -1;
+		memset(img + x->img_cap, 0, (n - x->img_cap) * sizeof(*img));
+		x->img = img;
+		x->img_cap = n;
+	}
+	return 0;
+}
 
 int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 {
@@ -286,6 +309,15 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 	return (int64_t)j;
 }
 
+/* stf__check_raw_tail, which looks pointers up in shared tables: in a
+ * part of the parallel transform, an object with a tail is deferred. */
+static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t from)
+{
+	if (x->in_part && from < so->size)
+		return stf__part_defer(x);
+	return stf__check_raw_tail(x, so, from);
+}
+
 /* The bytes of a heap object after its last whole element (at from in
  * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
  * fixed-size buffer carved into a header and elements.  Copied as they
@@ -299,7 +331,7 @@ static int xfer_rest(struct stf_xfer *x, const struct stf_obj *so, uint32_t et, 
 		return 0;
 	if (dfrom + rem <= dobj->size && T(so->unit, et)->size == T(dobj->unit, det)->size &&
 	    T(so->unit, et)->hash == T(dobj->unit, det)->hash) {
-		if (stf__check_raw_tail(x, so, from) < 0)
+		if (check_tail(x, so, from) < 0)
 			return -1;
 		memcpy(d + dfrom, s + from, rem);
 		return 0;
@@ -394,10 +426,10 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		uint64_t sesz = T(so->unit, se)->size, desz2 = T(dobj->unit, de)->size;
 		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
 		uint32_t flex_member = T(so->unit, st)->members + T(so->unit, st)->nmembers - 1;
-		size_t mark = stf__path_push(x, ".%s", stf_meta_str(so->unit,
+		size_t mark = stf__path_member(x, stf_meta_str(so->unit,
 					so->unit->members[flex_member].name));
 		for (uint64_t k = 0; k < n && doff + (k + 1) * desz2 <= dobj->size; k++) {
-			size_t m2 = stf__path_push(x, "[%" PRIu64 "]", k);
+			size_t m2 = stf__path_index(x, k);
 			int rr = stf__xform(x, so->unit, se, s + soff + k * sesz, dobj->unit, de,
 				       d + doff + k * desz2, 1);
 			stf__path_cut(x, m2);
@@ -430,7 +462,7 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 		}
 		if (!l->nptrs) {
-			if (stf__check_raw_tail(x, so, count * esz) < 0)
+			if (check_tail(x, so, count * esz) < 0)
 				return -1;
 			memcpy(d, s, so->size);
 			return 0;
@@ -555,6 +587,179 @@ again:
 	}
 }
 
+/*
+ * The transform across the machine's cores.  The heap objects that need
+ * nothing but their own bytes, the pairing and the types (most of a large
+ * state) are cut into parts (parallel.c), each transformed by a thread
+ * with its own copy of the transfer's state (path, counters, layouts, an
+ * arena); the shared tables are only read.  What only the serial loop may
+ * do (resolving a pairing lazily, looking a symbol up, trying a union's
+ * members, checking raw tails...) defers the object to that loop, which
+ * then runs over everything else in object order.  A part that meets a
+ * problem makes the whole transform serial again, from the start, so that
+ * the problems and their order are those of one thread.  Not with
+ * callbacks, renames or fault injection, which rely on the serial order.
+ */
+#define PART_MIN 16384 /* objects per part at least: threads cost */
+/* the report's counters, which come first */
+#define COUNTERS offsetof(struct stf_xfer_report, seconds_metadata)
+
+struct part {
+	struct stf_xfer x;
+	struct stf_xfer_report rep;
+	uint32_t *redo;       /* objects deferred to the serial loop, in order */
+	size_t nredo, cap;
+	int oom;
+};
+
+struct parts {
+	struct stf_xfer *x;
+	struct part *part[64];
+	unsigned n;
+};
+
+/* Transformed by a part when the parts run. */
+static int part_eligible(const struct stf_xfer *x, size_t i)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	const struct pairing *p = &x->pair[i];
+	const struct stf_obj *d = &x->dst->objs[p->dst];
+	return stf__is_dynamic(o) && o->bytes && o->unit && d->unit && !o->container &&
+	       !(o->flags & (STF_OBJF_IXFER | STF_OBJF_PXFER | STF_OBJF_CONTAINER |
+			     STF_OBJF_STREAM)) &&
+	       !p->placed && !p->pinned && !p->moved && !(x->resize && x->resize[i]);
+}
+
+static void part_run(void *ctx, unsigned k, size_t lo, size_t hi)
+{
+	struct parts *pt = ctx;
+	struct part *p = pt->part[k];
+	struct stf_xfer *x = &p->x;
+	for (size_t i = lo; i < hi && !x->problems; i++) {
+		if (!x->pair[i].scheduled || !part_eligible(x, i))
+			continue;
+		uint8_t before[COUNTERS];
+		memcpy(before, &p->rep, COUNTERS);
+		x->failed = 0;
+		x->deferred = 0;
+		int r = stf__xfer_object(x, i, x->pair[i].dst);
+		if (x->deferred) {
+			/* its counters are the serial loop's to count */
+			memcpy(&p->rep, before, COUNTERS);
+			x->problems = 0;
+			if (p->nredo == p->cap) {
+				size_t ncap = p->cap ? 2 * p->cap : 256;
+				uint32_t *n = stf__raw_realloc(p->redo, ncap * sizeof(*n));
+				if (!n) {
+					p->oom = 1;
+					return;
+				}
+				p->redo = n;
+				p->cap = ncap;
+			}
+			p->redo[p->nredo++] = (uint32_t)i;
+			continue;
+		}
+		if (r < 0 && !x->problems)
+			x->problems = 1;
+		if (r == 0)
+			p->rep.bytes += x->dst->objs[x->pair[i].dst].size;
+	}
+}
+
+static void parts_free(struct parts *pt)
+{
+	for (unsigned k = 0; k < pt->n; k++) {
+		stf__raw_free(pt->part[k]->redo);
+		stf__arena_free(pt->part[k]->x.arena);
+		stf__raw_free(pt->part[k]);
+	}
+	pt->n = 0;
+}
+
+/* The deferred objects of the next part from *k on that has some. */
+static void next_redo(struct parts *pt, unsigned *k, const uint32_t **redo,
+		      const uint32_t **end)
+{
+	while (*k < pt->n) {
+		struct part *p = pt->part[(*k)++];
+		if (p->nredo) {
+			*redo = p->redo;
+			*end = p->redo + p->nredo;
+			return;
+		}
+	}
+	*redo = *end = NULL;
+}
+
+/* Run the parts: 1 when they did their objects (the serial loop does the
+ * others and the deferred ones), 0 when the transform is serial. */
+static int transform_parts(struct stf_xfer *x, struct parts *pt)
+{
+	size_t n = x->src->nobjs;
+	unsigned nparts = stf__parallel_parts(n, PART_MIN);
+	pt->x = x;
+	pt->n = 0;
+	if (nparts < 2 || x->cb_type || x->cb_member || x->cb_object || x->renames ||
+	    x->fault || x->trial)
+		return 0;
+	(void)stf__not_a_pointer(0); /* its lazy initialization, before the threads */
+	/* what pointers usually reach outside the heap (functions, literals,
+	 * statics) is paired now: lazily, in a part, it defers the object */
+	for (size_t i = 0; i < n; i++)
+		if (!stf__is_dynamic(&x->src->objs[i]))
+			stf__pair_by_id(x, i);
+	for (unsigned k = 0; k < nparts; k++) {
+		struct part *p = stf__raw_malloc(sizeof(*p));
+		struct stf_arena *a = p ? stf__arena_new() : NULL;
+		struct stf_layouts *l = a ? stf__layouts_new(a) : NULL;
+		if (!l) {
+			if (a)
+				stf__arena_free(a);
+			stf__raw_free(p);
+			parts_free(pt);
+			return 0;
+		}
+		memcpy(&p->x, x, sizeof(*x));
+		memset(&p->rep, 0, sizeof(p->rep));
+		p->x.rep = &p->rep;
+		p->x.arena = a;
+		p->x.layouts = l;
+		p->x.member_maps = NULL;
+		p->x.last = NULL;
+		p->x.plen = 0;
+		p->x.problems = 0;
+		p->x.in_part = 1;
+		p->redo = NULL;
+		p->nredo = p->cap = 0;
+		p->oom = 0;
+		pt->part[pt->n++] = p;
+	}
+	stf__parallel(n, nparts, part_run, pt);
+	for (unsigned k = 0; k < pt->n; k++)
+		if (pt->part[k]->x.problems || pt->part[k]->oom) {
+			parts_free(pt); /* problems: the serial loop reports them in order */
+			stf__profile_mark("transform: parts met problems, serial");
+			return 0;
+		}
+	size_t deferred = 0;
+	for (unsigned k = 0; k < pt->n; k++) {
+		const struct stf_xfer_report *r = &pt->part[k]->rep;
+		deferred += pt->part[k]->nredo;
+		x->rep->bytes += r->bytes;
+		x->rep->pointers += r->pointers;
+		x->rep->type_transforms += r->type_transforms;
+		x->rep->integers += r->integers;
+		x->rep->nowhere += r->nowhere;
+		x->rep->member_moved += r->member_moved;
+		x->rep->new_values += r->new_values;
+	}
+	char what[96];
+	snprintf(what, sizeof(what), "transform: %u parts, %zu deferred", pt->n, deferred);
+	stf__profile_mark(what);
+	return 1;
+}
+
 int stf__transform_all(struct stf_xfer *x)
 {
 	if (x->fault == STF_FAULT_CRASH)
@@ -576,9 +781,20 @@ int stf__transform_all(struct stf_xfer *x)
 	/* every problem at once: an object that fails is left as it is (the
 	 * update rolls back) and the next one is transferred, objects being
 	 * independent of each other, until the list is full */
+	struct parts pt;
+	int parallel = transform_parts(x, &pt);
+	const uint32_t *redo = NULL, *redo_end = NULL;
+	unsigned redo_part = 0;
+	next_redo(&pt, &redo_part, &redo, &redo_end);
 	for (size_t i = 0; i < x->src->nobjs && x->problems < STF_PROBLEMS_MAX; i++) {
 		if (!x->pair[i].scheduled)
 			continue;
+		if (parallel && part_eligible(x, i)) {
+			if (redo == redo_end || *redo != i)
+				continue; /* done by a part */
+			if (++redo == redo_end)
+				next_redo(&pt, &redo_part, &redo, &redo_end);
+		}
 		x->failed = 0;
 		if (stf__xfer_object(x, i, x->pair[i].dst) < 0) {
 			if (!x->failed)
@@ -587,6 +803,7 @@ int stf__transform_all(struct stf_xfer *x)
 		}
 		x->rep->bytes += x->dst->objs[x->pair[i].dst].size;
 	}
+	parts_free(&pt);
 	stf__path_cut(x, 0);
 	x->failed = x->problems != 0;
 	if (x->failed)

@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# xformparts.sh: the transform cut in parts run by several threads gives
+# what one thread gives.  v1/xformparts holds 100,000 heap objects whose
+# pointers reach the heap, statics, string literals, the program's
+# functions and (one in 1,000) a libc function, which only the serial loop
+# may look up; v2/xformparts changes their type.  The update is run through
+# the real ttstd with STF_XFER_THREADS=1 and =4 (checked to have cut the
+# transform in parts): both must commit, v2 must find every value and
+# pointer in place, and the reports must count the same objects, pointers,
+# type changes and bytes.  v2/xformparts-lossy/xformparts.c narrows a member so that
+# values all over the heap no longer fit: both runs must roll back with
+# the same problems in the same order (the parts leave them to the serial
+# loop).
+set -u
+: "${TTSTD:?}" "${TTST_CTL:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
+CC=${CC:-gcc}
+
+if [ ! -f "$STF_PLUGIN" ]; then
+	echo "SKIP: the plugin $STF_PLUGIN is not built"
+	exit 77
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ttst-xformparts.XXXXXX")
+TTSTD_PID=
+cleanup() {
+	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
+		kill "$TTSTD_PID" 2>/dev/null
+		wait "$TTSTD_PID" 2>/dev/null
+	fi
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: xformparts: $*"
+	for f in "$WORK"/update.* "$WORK"/program.*; do
+		[ -s "$f" ] && { echo "---- $f"; head -c 4000 "$f"; echo; }
+	done
+	exit 1
+}
+
+build() { # build SRC OUT
+	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" -I"$TSRC" -o "$2" "$1" \
+		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" || fail "cannot build $1"
+}
+build "$TSRC/v1/xformparts.c" "$WORK/v1"
+build "$TSRC/v2/xformparts.c" "$WORK/v2"
+build "$TSRC/v2/xformparts-lossy/xformparts.c" "$WORK/v2-lossy"
+
+# run THREADS NEW EXIT: one update of v1 to NEW with the transfer on
+# THREADS threads, ttst-ctl exiting with EXIT; the report's counts and
+# problems in $WORK/found.NEW.THREADS
+run() {
+	tag=$2.$1
+	sock=$WORK/ctl.$tag
+	STF_XFER_THREADS=$1 STF_XFER_PROFILE=1 "$TTSTD" --socket "$sock" --timeout 120 \
+		-- "$WORK/v1" >"$WORK/program.$tag" 2>&1 &
+	TTSTD_PID=$!
+	up=
+	for _ in $(seq 600); do
+		if "$TTST_CTL" --socket "$sock" --json status 2>/dev/null | grep -q '"connected":1'; then
+			up=1
+			break
+		fi
+		sleep 0.05
+	done
+	[ -n "$up" ] || fail "v1 did not come up under ttstd"
+	"$TTST_CTL" --socket "$sock" --json update --timeout 120 "$WORK/$2" \
+		>"$WORK/update.$tag" 2>&1
+	status=$?
+	[ $status -eq "$3" ] || fail "$tag: ttst-ctl update exited $status, not $3"
+	if [ "$3" -eq 0 ]; then
+		for _ in $(seq 200); do
+			grep -q '^ok$\|^FAILED$' "$WORK/program.$tag" && break
+			sleep 0.05
+		done
+		grep -q '^ok$' "$WORK/program.$tag" || fail "$tag: v2 did not find its state"
+	fi
+	kill "$TTSTD_PID"
+	wait "$TTSTD_PID" 2>/dev/null
+	TTSTD_PID=
+	# what the report counts and says, timings left out
+	tr ',{}' '\n\n\n' <"$WORK/update.$tag" |
+		grep -E '"(outcome|reason|static_objects|dynamic_objects|bytes|pointers|type_transforms|integers|nowhere|dropped|added|problems_omitted)"|^"[^"]*@[0-9]+|^"problems"' \
+		>"$WORK/found.$tag"
+}
+
+for t in 1 4; do
+	run $t v2 0
+	run $t v2-lossy 1
+done
+grep -q 'forward: transform' "$WORK/program.v2.1" ||
+	fail "no profile of the forward transform (STF_XFER_PROFILE)"
+! grep -q 'transform: [0-9]* parts' "$WORK/program.v2.1" ||
+	fail "STF_XFER_THREADS=1 cut the transform in parts"
+grep -q 'transform: [2-9] parts' "$WORK/program.v2.4" ||
+	fail "STF_XFER_THREADS=4 did not cut the transform in parts"
+grep -q 'transform: parts met problems, serial' "$WORK/program.v2-lossy.4" ||
+	fail "STF_XFER_THREADS=4: the lossy transform did not go back to one thread"
+grep -q '"pointers":[1-9]' "$WORK/found.v2.1" || fail "no pointers counted"
+grep -q 'does not fit' "$WORK/update.v2-lossy.1" || fail "the lossy update failed otherwise"
+[ "$(grep -c 'does not fit' "$WORK/found.v2-lossy.1")" -ge 10 ] ||
+	fail "the lossy update did not list its problems"
+for v in v2 v2-lossy; do
+	cmp -s "$WORK/found.$v.1" "$WORK/found.$v.4" || {
+		diff "$WORK/found.$v.1" "$WORK/found.$v.4" | head -20
+		fail "$v: the reports differ between 1 and 4 threads"
+	}
+done
+echo "PASS: xformparts: the same transfer with 1 and 4 threads, committed and rolled back"
