@@ -413,6 +413,7 @@ static void proc_readable(enum role r)
 	if (ttst_msg_get(&p->reply, "event")) {
 		if (strcmp(ttst_msg_get(&p->reply, "event"), "ready") == 0) {
 			p->ready = 1;
+			p->ready_at = now();
 			p->root = ttst_msg_u64(&p->reply, "root", 0);
 		}
 		return;

@@ -278,8 +278,9 @@ static void disallow_reading(void)
 	ctl.made_dumpable = 0;
 }
 
-static void cmd_spawn(int passed_fd)
+static void cmd_spawn(int *passed)
 {
+	int passed_fd = *passed;
 	static char *argv[TTST_MSG_FIELDS + 1];
 	static char *envp[MAX_ENV + 14]; /* ours (12 at most) and NULL */
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
@@ -381,6 +382,11 @@ static void cmd_spawn(int passed_fd)
 	envp[envc] = NULL;
 
 	pid = stf__spawn_process(path, argv, envp, passed_fd, err, sizeof err);
+	/* the child has its copy; closed before the reply, as ttstd may have
+	 * F check our descriptors as soon as it reads it */
+	if (passed_fd >= 0)
+		close(passed_fd);
+	*passed = -1;
 	for (size_t i = 0; i < nshared; i++)
 		close(shared_fds[i]);
 	if (pid < 0) {
@@ -492,8 +498,11 @@ static void cmd_commit(void)
 	reply_send();
 }
 
-static void dispatch(int passed_fd)
+/* passed: a descriptor that came with the command (-1: none), closed
+ * by the caller unless a command took it (set to -1). */
+static void dispatch(int *passed)
 {
+	int passed_fd = *passed;
 	const char *cmd = ttst_msg_get(&in, "cmd");
 	struct stf_xfer_report rep;
 	int rc;
@@ -515,7 +524,7 @@ static void dispatch(int passed_fd)
 	if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "quiesce") == 0) {
 		cmd_quiesce();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "spawn") == 0) {
-		cmd_spawn(passed_fd);
+		cmd_spawn(passed);
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "stderr") == 0) {
 		/* what a rolled back F or R wrote to its stderr, which it
 		 * captured (fds.h), goes where it would have gone */
@@ -710,7 +719,7 @@ static void *ctl_thread(void *arg)
 			continue;
 		}
 		passed = stf__fd_high(passed);
-		dispatch(passed);
+		dispatch(&passed);
 		if (passed >= 0)
 			close(passed);
 	}
