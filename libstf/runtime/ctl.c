@@ -88,8 +88,8 @@ static struct {
  * which breaks programs living under an address-space limit (vsftpd sets
  * RLIMIT_AS) and puts the program's heap in a foreign arena.
  */
-enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN,
-		 STEP_ON_COMMIT };
+enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_DIFF_PREPARE,
+		 STEP_RESPAWN, STEP_ON_COMMIT };
 
 struct step {
 	enum step_kind kind;
@@ -116,6 +116,8 @@ static int step_run(const struct step *st)
 		return stf__pids_apply(1, 0, st->rep);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
+	case STEP_DIFF_PREPARE:
+		return stf__diff_prepare(ctl.past_pid, ctl.past_root);
 	case STEP_ON_COMMIT:
 		stf__commit_run_hooks();
 		return 0;
@@ -691,6 +693,14 @@ static void *ctl_thread(void *arg)
 		ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
 		ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
 		reply_send();
+		/* R: the differencing's past side while F transfers forward
+		 * (commands wait meanwhile; if it fails, the diff does it) */
+		if (ctl.role == STF_ROLE_REVERSED && !ctl.quiesce_error[0] && !stf__tree_parent() &&
+		    ctl.past_pid) {
+			struct stf_xfer_report rep;
+			struct step st = { .kind = STEP_DIFF_PREPARE, .rep = &rep };
+			(void)step_delegate(&st);
+		}
 	}
 	for (;;) {
 		passed = -1;
