@@ -41,6 +41,10 @@ const char *const phase_key[NPHASES] = {
  * a loaded 2-core machine (memcached, 60 MB: 4.5-8.3 s): 250 ns. */
 #define LIMIT_S_PER_HEAP_BYTE 250e-9
 
+/* How long the report of a process that died unconnected waits for its
+ * hello, already sent but not read yet. */
+#define HELLO_READ_S 0.1
+
 /* What an exit status of F or R means, beyond its number. */
 static const char *status_meaning(int status)
 {
@@ -127,6 +131,10 @@ void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *bu
 		}
 		pump(20);
 	}
+	/* one that died before ttstd read its hello: read it for the
+	 * capture of its stderr, which came with it */
+	for (double t2 = now() + HELLO_READ_S; p->fd < 0 && p->stderr_fd <= 0 && now() < t2;)
+		pump(10);
 	stderr_tail(p, tail, sizeof tail);
 	if (p->exited) {
 		describe_status(p->status, how, sizeof how);
