@@ -204,6 +204,7 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 	memset(rep, 0, sizeof(*rep));
 	served.n = 0;
 	nserved_protect = 0;
+	stf__profile_mark(NULL);
 	for (;;) {
 		if (stf__msg_recv(conn, &type, buf, &len) < 0) {
 			snprintf(rep->error, sizeof(rep->error), "reversed version: the "
@@ -222,6 +223,8 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 		case M_MMAP:
 		case M_PLACE: {
 			size_t before = served.n;
+			if (!before)
+				stf__profile_mark("serve: wait for F's first request");
 			if (serve_alloc(conn, buf, len, type == M_MMAP, type == M_PLACE, rep->error,
 					sizeof(rep->error)) < 0)
 				return -1;
@@ -249,6 +252,7 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			break;
 		case M_DONE: {
 			uint32_t status = 1;
+			stf__profile_mark("serve: requests (allocate, zero)");
 			if (len >= 4)
 				memcpy(&status, buf, 4);
 			if (!status && stf__apply_protect(served_protect, nserved_protect, rep->error,
@@ -272,6 +276,7 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			if (ix.n == served.n)
 				memcpy(served.ranges, ix.ranges, ix.n * sizeof(*ix.ranges));
 			stf__index_free(&ix);
+			stf__profile_mark("serve: sort what was written");
 			return 0;
 		}
 		default:
