@@ -802,6 +802,8 @@ int stf__diff_prepare(pid_t past_pid, uint64_t past_root)
 	rc = past_side(&prepared, past_pid, past_root, err, sizeof(err));
 	if (rc < 0)
 		past_side_free(&prepared);
+	else /* the backward transfer writes about as many objects here */
+		stf__xfer_serve_expect(prepared.p.nobjs + prepared.p.nobjs / 8 + 1024);
 	/* No copy of a library file left mapped here: F reads our mappings
 	 * for the backward transfer, and a second mapping of a library's
 	 * file from offset 0 would give that library another base there.
