@@ -290,6 +290,7 @@ void tree_readable(int i)
 	if (ttst_msg_get(&m->p.reply, "event")) {
 		if (strcmp(ttst_msg_get(&m->p.reply, "event"), "ready") == 0) {
 			m->p.ready = 1;
+			m->p.ready_at = now();
 			m->p.root = ttst_msg_u64(&m->p.reply, "root", 0);
 		} else if (strcmp(ttst_msg_get(&m->p.reply, "event"), "worker") == 0 && m->session) {
 			/* a restarted worker at its first update point (an update
@@ -480,10 +481,18 @@ int tree_await(struct txn *t, enum role r, enum phase ph)
 					 n - paired, n);
 				return -1;
 			}
-			if (settled && now() >= settled)
+			/* counted from the last one's update point: R may
+			 * have waited there while F transferred */
+			if (!settled) {
+				settled = ttstd.proc[r].ready_at;
+				for (int i = 0; i < MAX_MEMBERS; i++)
+					if (is_member(&ttstd.member[i], r) &&
+					    ttstd.member[i].p.ready_at > settled)
+						settled = ttstd.member[i].p.ready_at;
+				settled += SETTLE_MS / 1e3;
+			}
+			if (now() >= settled)
 				return 0;
-			if (!settled)
-				settled = now() + SETTLE_MS / 1e3;
 		}
 		if (now() >= t->deadline) {
 			snprintf(t->reason, sizeof t->reason, "timed out after %.0f s during %s: "

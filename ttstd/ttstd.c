@@ -262,6 +262,13 @@ void match_pending(void)
 			p->stderr_fd = pe->stderr_fd;
 			pe->stderr_fd = -1;
 			logmsg("%s version pid %d connected", role_name[pe->role], (int)p->pid);
+		} else if (p->pid > 0 && p->pid == pe->pid && p->fd < 0 && p->exited &&
+			   p->stderr_fd <= 0) {
+			/* it died before its hello was read: what it wrote to
+			 * stderr (the capture came with the hello) names why */
+			p->stderr_fd = pe->stderr_fd;
+			pe->stderr_fd = -1;
+			close_pending(pe);
 		} else if (!ttstd.in_txn || now() - pe->since > ttstd.timeout_s) {
 			if (pe->role == PAST && p->pid != pe->pid)
 				reply_error(pe->fd, "ttstd expects no past process with pid %d: it "
@@ -413,6 +420,7 @@ static void proc_readable(enum role r)
 	if (ttst_msg_get(&p->reply, "event")) {
 		if (strcmp(ttst_msg_get(&p->reply, "event"), "ready") == 0) {
 			p->ready = 1;
+			p->ready_at = now();
 			p->root = ttst_msg_u64(&p->reply, "root", 0);
 		}
 		return;

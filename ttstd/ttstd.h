@@ -41,6 +41,7 @@ struct proc {
 	int exited;         /* reaped; `status` is valid */
 	int status;
 	int ready;          /* F/R: reached its update point */
+	double ready_at;    /* ... when ttstd learnt it (now()) */
 	uint64_t root;      /* address of its struct stf_root */
 	char refused[512];  /* F/R: why its connection was refused (another
 	                       process took its place) */
@@ -160,6 +161,9 @@ void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *bu
 int await_p(struct txn *t, struct proc *p, const char *who, enum phase ph, int want_ready);
 int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 	   struct ttst_msgbuf *cmd, int pass_fd, const char *prefix);
+/* The first half of call_p: send only (then reply_p). */
+int send_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
+	   struct ttst_msgbuf *cmd, int pass_fd);
 /* The second half of call_p, for a command already sent (has_reply 0). */
 int reply_p(struct txn *t, struct proc *p, const char *who, enum phase ph, const char *prefix);
 

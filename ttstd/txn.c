@@ -41,6 +41,10 @@ const char *const phase_key[NPHASES] = {
  * a loaded 2-core machine (memcached, 60 MB: 4.5-8.3 s): 250 ns. */
 #define LIMIT_S_PER_HEAP_BYTE 250e-9
 
+/* How long the report of a process that died unconnected waits for its
+ * hello, already sent but not read yet. */
+#define HELLO_READ_S 0.1
+
 /* What an exit status of F or R means, beyond its number. */
 static const char *status_meaning(int status)
 {
@@ -127,6 +131,10 @@ void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *bu
 		}
 		pump(20);
 	}
+	/* one that died before ttstd read its hello: read it for the
+	 * capture of its stderr, which came with it */
+	for (double t2 = now() + HELLO_READ_S; p->fd < 0 && p->stderr_fd <= 0 && now() < t2;)
+		pump(10);
 	stderr_tail(p, tail, sizeof tail);
 	if (p->exited) {
 		describe_status(p->status, how, sizeof how);
@@ -190,6 +198,13 @@ static int await(struct txn *t, enum role r, enum phase ph, int want_ready)
 int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 	   struct ttst_msgbuf *cmd, int pass_fd, const char *prefix)
 {
+	return send_p(t, p, who, ph, cmd, pass_fd) < 0 ? -1 : reply_p(t, p, who, ph, prefix);
+}
+
+/* The first half of call_p: send, the reply awaited with reply_p. */
+int send_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
+	   struct ttst_msgbuf *cmd, int pass_fd)
+{
 	p->has_reply = 0;
 	if (cmd->overflow) {
 		snprintf(t->reason, sizeof t->reason,
@@ -206,7 +221,7 @@ int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,
 				 who, (int)p->pid, phase_name[ph]);
 		return -1;
 	}
-	return reply_p(t, p, who, ph, prefix);
+	return 0;
 }
 
 int reply_p(struct txn *t, struct proc *p, const char *who, enum phase ph, const char *prefix)
@@ -307,13 +322,13 @@ static int handed_connection(enum role r, int *theirs)
 	return i;
 }
 
-/* Ask P to spawn F or R and wait for it to reach its update point. */
-static int spawn(struct txn *t, enum role r, const char *path, char *const *argv,
-		 const char *fault, uint64_t id_base)
+/* Ask P to spawn F or R (its startup runs from here on: spawn_ready
+ * waits for its update point). */
+static int spawn_start(struct txn *t, enum role r, const char *path, char *const *argv,
+		       const char *fault, uint64_t id_base)
 {
 	struct ttst_msgbuf cmd;
 	enum phase ph = r == FUTURE ? PH_START_FUTURE : PH_START_REVERSED;
-	double t1 = now();
 	int theirs = -1, handed = handed_connection(r, &theirs);
 	int rc;
 
@@ -345,24 +360,75 @@ static int spawn(struct txn *t, enum role r, const char *path, char *const *argv
 		return -1;
 	}
 	match_pending();
-	if (await(t, r, ph, 1) < 0 || tree_await(t, r, ph) < 0)
-		return -1;
 	ttst_msg_addf(&t->rep, role_name[r], "%d", (int)ttstd.proc[r].pid);
-	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - t1);
 	return 0;
 }
 
-/* Forward, start R, backward, diff.  0 when every check passed. */
+/* Wait for the F or R spawned to reach its update point; the phase's
+ * time in the report is counted from since. */
+static int spawn_ready(struct txn *t, enum role r, double since)
+{
+	enum phase ph = r == FUTURE ? PH_START_FUTURE : PH_START_REVERSED;
+
+	if (await(t, r, ph, 1) < 0 || tree_await(t, r, ph) < 0)
+		return -1;
+	ttst_msg_addf(&t->rep, phase_key[ph], "%.6f", now() - since);
+	return 0;
+}
+
+static int spawn(struct txn *t, enum role r, const char *path, char *const *argv,
+		 const char *fault, uint64_t id_base)
+{
+	double t1 = now();
+
+	return spawn_start(t, r, path, argv, fault, id_base) < 0 ? -1 : spawn_ready(t, r, t1);
+}
+
+/*
+ * Whether R may start while F still reads P (the forward transfer): only
+ * one process may read P under Yama's ptrace_scope 1 (P declares the one
+ * it spawned last), and a process tree pairs its workers as they connect,
+ * one version at a time.
+ */
+static int reversed_overlaps_forward(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = 0;
+
+	if (f) {
+		if (fscanf(f, "%d", &scope) != 1)
+			scope = 1;
+		fclose(f);
+	}
+	return scope == 0 && !tree_count(PAST) && !tree_sessions();
+}
+
+/*
+ * Forward, start R, backward, diff.  0 when every check passed.  R's
+ * startup (exec, its program's startup, up to its update point) runs
+ * while F transfers, on another core, when it may (see
+ * reversed_overlaps_forward): the report's start of the reversed version
+ * is then only what the pause waited for it after the forward transfer.
+ */
 static int transfer_and_validate(struct txn *t, const char *new_path, char *const *new_argv,
 				 const char *fault, uint64_t id_base)
 {
 	struct proc *P = &ttstd.proc[PAST], *F = &ttstd.proc[FUTURE], *R = &ttstd.proc[REVERSED];
 	struct ttst_msgbuf cmd;
 	double tb;
-	int sv[2];
+	int sv[2], overlap = reversed_overlaps_forward();
 
-	if (spawn(t, FUTURE, new_path, new_argv, fault, id_base) < 0)
+	tb = now();
+	if (overlap) {
+		/* whether F's startup forked processes P's tree lacks is
+		 * checked after the forward transfer (tree_await) */
+		if (spawn_start(t, FUTURE, new_path, new_argv, fault, id_base) < 0 ||
+		    await(t, FUTURE, PH_START_FUTURE, 1) < 0)
+			return -1;
+		ttst_msg_addf(&t->rep, phase_key[PH_START_FUTURE], "%.6f", now() - tb);
+	} else if (spawn(t, FUTURE, new_path, new_argv, fault, id_base) < 0) {
 		return -1;
+	}
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "forward");
 	if (t->strict)
@@ -372,11 +438,23 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	if (tree_count(PAST))
 		tree_pids(&cmd, FUTURE);
 	tb = now();
-	if (call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0 || tree_forward(t) < 0)
-		return -1;
-	ttst_msg_addf(&t->rep, phase_key[PH_FORWARD], "%.6f", now() - tb);
-	if (spawn(t, REVERSED, NULL, ttstd.argv, fault, id_base) < 0)
-		return -1;
+	if (overlap) {
+		/* P's spawn first: F checks P's descriptors, which the spawn
+		 * uses for a moment */
+		if (spawn_start(t, REVERSED, NULL, ttstd.argv, fault, id_base) < 0 ||
+		    send_p(t, F, "future version", PH_FORWARD, &cmd, -1) < 0 ||
+		    reply_p(t, F, "future version", PH_FORWARD, "fwd_") < 0)
+			return -1;
+		ttst_msg_addf(&t->rep, phase_key[PH_FORWARD], "%.6f", now() - tb);
+		if (tree_await(t, FUTURE, PH_START_FUTURE) < 0 || spawn_ready(t, REVERSED, now()) < 0)
+			return -1;
+	} else {
+		if (call(t, FUTURE, PH_FORWARD, &cmd, -1, "fwd_") < 0 || tree_forward(t) < 0)
+			return -1;
+		ttst_msg_addf(&t->rep, phase_key[PH_FORWARD], "%.6f", now() - tb);
+		if (spawn(t, REVERSED, NULL, ttstd.argv, fault, id_base) < 0)
+			return -1;
+	}
 	/* F and R talk over a socket pair of their own. */
 	tb = now();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {

@@ -88,8 +88,8 @@ static struct {
  * which breaks programs living under an address-space limit (vsftpd sets
  * RLIMIT_AS) and puts the program's heap in a foreign arena.
  */
-enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_RESPAWN,
-		 STEP_ON_COMMIT };
+enum step_kind { STEP_FORWARD = 1, STEP_BACKWARD, STEP_SERVE, STEP_DIFF, STEP_DIFF_PREPARE,
+		 STEP_RESPAWN, STEP_ON_COMMIT };
 
 struct step {
 	enum step_kind kind;
@@ -116,6 +116,8 @@ static int step_run(const struct step *st)
 		return stf__pids_apply(1, 0, st->rep);
 	case STEP_DIFF:
 		return stf__diff(ctl.past_pid, ctl.past_root, st->rep);
+	case STEP_DIFF_PREPARE:
+		return stf__diff_prepare(ctl.past_pid, ctl.past_root);
 	case STEP_ON_COMMIT:
 		stf__commit_run_hooks();
 		return 0;
@@ -278,8 +280,9 @@ static void disallow_reading(void)
 	ctl.made_dumpable = 0;
 }
 
-static void cmd_spawn(int passed_fd)
+static void cmd_spawn(int *passed)
 {
+	int passed_fd = *passed;
 	static char *argv[TTST_MSG_FIELDS + 1];
 	static char *envp[MAX_ENV + 14]; /* ours (12 at most) and NULL */
 	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
@@ -381,6 +384,11 @@ static void cmd_spawn(int passed_fd)
 	envp[envc] = NULL;
 
 	pid = stf__spawn_process(path, argv, envp, passed_fd, err, sizeof err);
+	/* the child has its copy; closed before the reply, as ttstd may have
+	 * F check our descriptors as soon as it reads it */
+	if (passed_fd >= 0)
+		close(passed_fd);
+	*passed = -1;
 	for (size_t i = 0; i < nshared; i++)
 		close(shared_fds[i]);
 	if (pid < 0) {
@@ -492,8 +500,11 @@ static void cmd_commit(void)
 	reply_send();
 }
 
-static void dispatch(int passed_fd)
+/* passed: a descriptor that came with the command (-1: none), closed
+ * by the caller unless a command took it (set to -1). */
+static void dispatch(int *passed)
 {
+	int passed_fd = *passed;
 	const char *cmd = ttst_msg_get(&in, "cmd");
 	struct stf_xfer_report rep;
 	int rc;
@@ -515,7 +526,7 @@ static void dispatch(int passed_fd)
 	if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "quiesce") == 0) {
 		cmd_quiesce();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "spawn") == 0) {
-		cmd_spawn(passed_fd);
+		cmd_spawn(passed);
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "stderr") == 0) {
 		/* what a rolled back F or R wrote to its stderr, which it
 		 * captured (fds.h), goes where it would have gone */
@@ -682,6 +693,14 @@ static void *ctl_thread(void *arg)
 		ttst_msg_addf(&out, "root", "0x%llx", (unsigned long long)(uintptr_t)&stf__root);
 		ttst_msg_addf(&out, "next_id", "%llu", (unsigned long long)stf__root.next_id);
 		reply_send();
+		/* R: the differencing's past side while F transfers forward
+		 * (commands wait meanwhile; if it fails, the diff does it) */
+		if (ctl.role == STF_ROLE_REVERSED && !ctl.quiesce_error[0] && !stf__tree_parent() &&
+		    ctl.past_pid) {
+			struct stf_xfer_report rep;
+			struct step st = { .kind = STEP_DIFF_PREPARE, .rep = &rep };
+			(void)step_delegate(&st);
+		}
 	}
 	for (;;) {
 		passed = -1;
@@ -710,7 +729,7 @@ static void *ctl_thread(void *arg)
 			continue;
 		}
 		passed = stf__fd_high(passed);
-		dispatch(passed);
+		dispatch(&passed);
 		if (passed >= 0)
 			close(passed);
 	}

@@ -719,32 +719,120 @@ static void compare_part(void *arg, unsigned k, size_t lo, size_t hi)
 	}
 }
 
+/*
+ * The past's side of the differencing: P's catalog and state, the types
+ * inferred, the keys of its dynamic objects sorted.  P stays frozen until
+ * the transaction ends, so R prepares it at its update point while F
+ * transfers forward (stf__diff_prepare); the diff does it itself when
+ * that failed or named another past version.
+ */
+struct past_side {
+	int ready;
+	pid_t pid;
+	uint64_t root;
+	struct stf_peer p;
+	struct stf_arena *arena;     /* the layouts, shared with R's side */
+	struct stf_layouts *layouts;
+	struct stf_strmap pstat;     /* statics and locals by ID */
+	struct dyn_key *keys;        /* dynamic objects by dynamic ID, sorted */
+	size_t nkeys;
+};
+
+static struct past_side prepared;
+
+static void past_side_free(struct past_side *s)
+{
+	stf__raw_free(s->keys);
+	stf__strmap_free(&s->pstat);
+	stf__arena_free(s->arena);
+	stf__peer_close(&s->p);
+	memset(s, 0, sizeof(*s));
+}
+
+static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
+		     char *err, size_t errlen)
+{
+	struct stf_peer *p = &s->p;
+
+	memset(s, 0, sizeof(*s));
+	s->pid = past_pid;
+	s->root = past_root;
+	stf__profile_mark(NULL);
+	if (stf__peer_open(p, past_pid, past_root,
+			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
+			   err, errlen) < 0)
+		return -1;
+	stf__profile_mark("diff: catalog the past");
+	if (stf__peer_fetch(p, DIFF_KINDS, err, errlen) < 0)
+		return -1;
+	stf__profile_mark("diff: read the past");
+	s->arena = stf__arena_new();
+	s->layouts = s->arena ? stf__layouts_new(s->arena) : NULL;
+	/* the same inference as the transfer, on each side */
+	if (s->layouts && stf__peer_infer_types(p, s->layouts, NULL) < 0)
+		s->layouts = NULL;
+	s->keys = stf__raw_malloc((p->nobjs + 1) * sizeof(*s->keys));
+	if (!s->layouts || !s->keys) {
+		snprintf(err, errlen, "diff: out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		uint64_t v;
+		if (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL) {
+			if (stf__strmap_get(&s->pstat, o->id, &v) < 0)
+				stf__strmap_put(&s->pstat, o->id, i);
+		} else if (o->dyn_id) {
+			s->keys[s->nkeys].id = o->dyn_id;
+			s->keys[s->nkeys].idx = i;
+			s->nkeys++;
+		}
+	}
+	stf__profile_mark("diff: infer the past's types, keys");
+	sort_keys(s->keys, s->nkeys);
+	stf__profile_mark("diff: sort keys");
+	s->ready = 1;
+	return 0;
+}
+
+int stf__diff_prepare(pid_t past_pid, uint64_t past_root)
+{
+	char err[256];
+	int rc;
+
+	past_side_free(&prepared);
+	rc = past_side(&prepared, past_pid, past_root, err, sizeof(err));
+	if (rc < 0)
+		past_side_free(&prepared);
+	else /* the backward transfer writes about as many objects here */
+		stf__xfer_serve_expect(prepared.p.nobjs + prepared.p.nobjs / 8 + 1024);
+	/* No copy of a library file left mapped here: F reads our mappings
+	 * for the backward transfer, and a second mapping of a library's
+	 * file from offset 0 would give that library another base there.
+	 * The diff maps them again for their symbols. */
+	stf__peer_forget_files();
+	return rc;
+}
+
 int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 {
-	struct stf_peer p, r;
+	struct stf_peer r;
 	struct differ d = { 0 };
-	struct stf_strmap pstat = { 0 }, rframes = { 0 };
-	struct dyn_key *keys = NULL;
+	struct stf_strmap rframes = { 0 };
 	uint8_t *matched = NULL;
-	struct stf_arena *arena = NULL;
-	struct stf_layouts *layouts;
 	const struct stf_served *served = stf__xfer_served();
+	struct past_side *s = &prepared;
 	double t0 = stf__now(), t1;
-	size_t nkeys = 0;
 	int rc = -1;
 
 	memset(rep, 0, sizeof(*rep));
-	memset(&p, 0, sizeof(p));
 	memset(&r, 0, sizeof(r));
+	if (!s->ready || s->pid != past_pid || s->root != past_root) {
+		past_side_free(s);
+		if (past_side(s, past_pid, past_root, rep->error, sizeof(rep->error)) < 0)
+			goto out;
+	}
 	stf__profile_mark(NULL);
-	if (stf__peer_open(&p, past_pid, past_root,
-			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
-			   rep->error, sizeof(rep->error)) < 0)
-		goto out;
-	stf__profile_mark("diff: catalog the past");
-	if (stf__peer_fetch(&p, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0)
-		goto out;
-	stf__profile_mark("diff: read the past");
 	if (stf__peer_open(&r, getpid(), 0,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
 			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0 ||
@@ -753,36 +841,19 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	stf__profile_mark("diff: catalog itself");
 	t1 = stf__now();
 	rep->seconds_metadata = t1 - t0;
-	d.p = &p;
+	d.p = &s->p;
 	d.r = &r;
-	arena = stf__arena_new();
-	layouts = arena ? stf__layouts_new(arena) : NULL;
-	/* the same inference as the transfer, on each side */
-	if (layouts && (stf__peer_infer_types(&p, layouts, NULL) < 0 ||
-			stf__peer_infer_types(&r, layouts, NULL) < 0))
-		layouts = NULL;
-	keys = stf__raw_malloc((p.nobjs + 1) * sizeof(*keys));
-	matched = stf__raw_malloc(p.nobjs + 1);
-	if (!layouts || !keys || !matched) {
+	if (stf__peer_infer_types(&r, s->layouts, NULL) < 0) {
 		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
 		goto out;
 	}
-	memset(matched, 0, p.nobjs + 1);
-	for (size_t i = 0; i < p.nobjs; i++) {
-		const struct stf_obj *o = &p.objs[i];
-		uint64_t v;
-		if (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL) {
-			if (stf__strmap_get(&pstat, o->id, &v) < 0)
-				stf__strmap_put(&pstat, o->id, i);
-		} else if (o->dyn_id) {
-			keys[nkeys].id = o->dyn_id;
-			keys[nkeys].idx = i;
-			nkeys++;
-		}
+	matched = stf__raw_malloc(s->p.nobjs + 1);
+	if (!matched) {
+		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
+		goto out;
 	}
-	stf__profile_mark("diff: infer types, keys");
-	sort_keys(keys, nkeys);
-	stf__profile_mark("diff: sort keys");
+	memset(matched, 0, s->p.nobjs + 1);
+	stf__profile_mark("diff: infer its types");
 	/* the lazily loaded lowest address, before the parts read it */
 	(void)stf__not_a_pointer(0);
 	struct compare *c = stf__raw_malloc(sizeof(*c));
@@ -791,17 +862,17 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		goto out;
 	}
 	memset(c, 0, sizeof(*c));
-	c->p = &p;
+	c->p = &s->p;
 	c->r = &r;
 	c->served = served;
-	c->pstat = &pstat;
-	c->keys = keys;
-	c->nkeys = nkeys;
+	c->pstat = &s->pstat;
+	c->keys = s->keys;
+	c->nkeys = s->nkeys;
 	c->matched = matched;
 	unsigned parts = stf__parallel_parts(r.nobjs, 32768);
 	for (unsigned k = 0; k < parts; k++) {
 		c->part[k] = d;
-		c->part[k].layouts = k ? NULL : layouts;
+		c->part[k].layouts = k ? NULL : s->layouts;
 	}
 	stf__parallel(r.nobjs, parts, compare_part, c);
 	for (unsigned k = 0; k < parts; k++) {
@@ -828,12 +899,12 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	for (size_t j = 0; j < r.nobjs; j++)
 		if (r.objs[j].kind == STF_OBJ_LOCAL) {
 			char key[300];
-			const char *k = stf__arena_strdup(arena, frame_key(r.objs[j].id, key, sizeof(key)));
+			const char *k = stf__arena_strdup(s->arena, frame_key(r.objs[j].id, key, sizeof(key)));
 			if (k)
 				stf__strmap_put(&rframes, k, 1);
 		}
-	for (size_t i = 0; i < p.nobjs; i++) {
-		const struct stf_obj *o = &p.objs[i];
+	for (size_t i = 0; i < s->p.nobjs; i++) {
+		const struct stf_obj *o = &s->p.objs[i];
 		char key[300];
 		const char *k;
 		uint64_t v;
@@ -842,14 +913,14 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		k = frame_key(o->id, key, sizeof(key));
 		if (!stf__strmap_get(&rframes, k, &v))
 			continue;
-		if ((k = stf__arena_strdup(arena, k)))
+		if ((k = stf__arena_strdup(s->arena, k)))
 			stf__strmap_put(&rframes, k, 1); /* report each frame once */
 		report(&d, "%s: a thread parked in this frame in the past version has no "
 		       "counterpart in the reversed version (start the same threads before "
 		       "the update point, also when stf_is_updating())", k);
 	}
-	for (size_t i = 0; i < p.nobjs; i++) {
-		const struct stf_obj *o = &p.objs[i];
+	for (size_t i = 0; i < s->p.nobjs; i++) {
+		const struct stf_obj *o = &s->p.objs[i];
 		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
 		    stf__untyped_sub(o))
 			continue;
@@ -868,12 +939,9 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 			 rep->differences == 1 ? "" : "s", rep->first_diff);
 out:
 	stf__raw_free(d.found);
-	stf__raw_free(keys);
 	stf__raw_free(matched);
-	stf__strmap_free(&pstat);
 	stf__strmap_free(&rframes);
-	stf__arena_free(arena);
-	stf__peer_close(&p);
+	past_side_free(s);
 	stf__peer_close(&r);
 	stf__peer_forget_files();
 	stf__bulk_trim();

@@ -458,6 +458,9 @@ struct stf_served {
 	size_t n, cap;
 };
 const struct stf_served *stf__xfer_served(void);
+/* In the reversed version, before the backward transfer: it will write
+ * about n objects (room made and touched in advance). */
+void stf__xfer_serve_expect(size_t n);
 
 /* Shared by the files of the peer: metadata.c, peer-io.c, libraries.c,
  * args.c (and arena.c, layout.c, untyped.c for the declarations above). */

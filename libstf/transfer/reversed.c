@@ -22,28 +22,29 @@
 /* ------------------------------------------------------------------ */
 /* The reversed version's side.                                        */
 
+/* What was written, sorted in place at the end (stf__xfer_served). */
+static struct stf_index served_ix = STF_INDEX_INIT;
 static struct stf_served served;
 
 const struct stf_served *stf__xfer_served(void)
 {
+	served.ranges = served_ix.ranges;
+	served.n = served_ix.n;
+	served.cap = served_ix.cap;
 	return &served;
+}
+
+void stf__xfer_serve_expect(size_t n)
+{
+	/* touched now, while R waits for the backward transfer: a fresh
+	 * page costs more than the writes of the ranges it holds */
+	if (stf__index_reserve(&served_ix, n) == 0)
+		memset(served_ix.ranges, 0, n * sizeof(*served_ix.ranges));
 }
 
 static int served_add(uint64_t addr, uint64_t size)
 {
-	if (served.n == served.cap) {
-		size_t ncap = served.cap ? 2 * served.cap : 1024;
-		struct stf_range *n = stf__raw_realloc(served.ranges, ncap * sizeof(*n));
-		if (!n)
-			return -1;
-		served.ranges = n;
-		served.cap = ncap;
-	}
-	served.ranges[served.n].start = addr;
-	served.ranges[served.n].size = size;
-	served.ranges[served.n].value = 0;
-	served.n++;
-	return 0;
+	return stf__index_add(&served_ix, addr, size, 0);
 }
 
 /* Mappings created for the future version, writable while it writes
@@ -202,8 +203,9 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 	uint32_t type, len;
 
 	memset(rep, 0, sizeof(*rep));
-	served.n = 0;
+	stf__index_reset(&served_ix);
 	nserved_protect = 0;
+	stf__profile_mark(NULL);
 	for (;;) {
 		if (stf__msg_recv(conn, &type, buf, &len) < 0) {
 			snprintf(rep->error, sizeof(rep->error), "reversed version: the "
@@ -221,11 +223,13 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 		case M_ALLOC:
 		case M_MMAP:
 		case M_PLACE: {
-			size_t before = served.n;
+			size_t before = served_ix.n;
+			if (!before)
+				stf__profile_mark("serve: wait for F's first request");
 			if (serve_alloc(conn, buf, len, type == M_MMAP, type == M_PLACE, rep->error,
 					sizeof(rep->error)) < 0)
 				return -1;
-			rep->dynamic_objects += served.n - before;
+			rep->dynamic_objects += served_ix.n - before;
 			break;
 		}
 		case M_SUB:
@@ -249,6 +253,7 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			break;
 		case M_DONE: {
 			uint32_t status = 1;
+			stf__profile_mark("serve: requests (allocate, zero)");
 			if (len >= 4)
 				memcpy(&status, buf, 4);
 			if (!status && stf__apply_protect(served_protect, nserved_protect, rep->error,
@@ -264,14 +269,10 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 					 (const char *)buf + 4);
 				return -1;
 			}
-			/* sorted, for stf__diff's lookups */
-			struct stf_index ix = STF_INDEX_INIT;
-			for (size_t i = 0; i < served.n; i++)
-				stf__index_add(&ix, served.ranges[i].start, served.ranges[i].size, 0);
-			stf__index_sort(&ix, NULL, NULL);
-			if (ix.n == served.n)
-				memcpy(served.ranges, ix.ranges, ix.n * sizeof(*ix.ranges));
-			stf__index_free(&ix);
+			/* sorted, for stf__diff's lookups (no two overlap:
+			 * each was allocated here or is a distinct object) */
+			stf__index_sort(&served_ix, NULL, NULL);
+			stf__profile_mark("serve: sort what was written");
 			return 0;
 		}
 		default:

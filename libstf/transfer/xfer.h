@@ -98,5 +98,9 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 		       struct stf_xfer_report *rep);
 int stf__xfer_serve(int conn, struct stf_xfer_report *rep);
 int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep);
+/* R, at its update point before the backward transfer: the past's side
+ * of stf__diff (P is frozen meanwhile), kept for it.  -1 if it failed:
+ * stf__diff then does it itself. */
+int stf__diff_prepare(pid_t past_pid, uint64_t past_root);
 
 #endif /* STF_XFER_H */

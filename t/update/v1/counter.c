@@ -12,7 +12,8 @@
  * are transferred with the frame of its update point.  Built with
  * -DEXIT_IN_UPDATE it exits during startup (status 3, saying why on
  * stderr) when started as the new version of an update, with -DABORT_AS_REVERSED it aborts when started as the
- * reversed version; with -DCLOSE_ALL_FDS it closes every descriptor but
+ * reversed version, with -DSLOW_REVERSED_START it starts a second later
+ * then; with -DCLOSE_ALL_FDS it closes every descriptor but
  * its listener once listening and makes a connected socket pair, whose
  * first end reuses the lowest number ("pending" tells how many bytes
  * arrived at the other end); with
@@ -213,6 +214,10 @@ int main(int argc, char **argv)
 #ifdef ABORT_AS_REVERSED
 	if (stf_role() == STF_ROLE_REVERSED)
 		abort();
+#endif
+#ifdef SLOW_REVERSED_START
+	if (stf_role() == STF_ROLE_REVERSED)
+		sleep(1);
 #endif
 #ifdef STARTUP_DEFAULTS
 	items = malloc(sizeof *items);

@@ -4,7 +4,8 @@
  * widened to long, members reordered, a member added - and the version
  * request answers 2.  Everything else is the same program.  Built with
  * -DCLOSE_LISTENER_IN_UPDATE, its startup as a new version closes every
- * listening socket it finds.
+ * listening socket it finds; with -DSLOW_FORWARD its forward transfer
+ * takes a second more (a transfer-done callback sleeps).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,10 +115,24 @@ static int serve(int lfd)
 	}
 }
 
+#ifdef SLOW_FORWARD
+static int sleep_a_second(struct stf_xfer *x, void *arg)
+{
+	(void)x;
+	(void)arg;
+	sleep(1);
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = -1;
+
+#ifdef SLOW_FORWARD
+	stf_on_transfer_done(STF_FORWARD, sleep_a_second, NULL);
+#endif
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: counter SOCKET\n");
