@@ -2,9 +2,10 @@
 /*
  * spans.c - the span allocator under the malloc family (spans.h).
  *
- * The region (heap half, then a metadata half of the same size: unit u's
- * objects' metadata is at the same offset in the second half, then the
- * span tables) is a range of address space chosen once and mapped piece
+ * The region (heap half, then a metadata half of the same size for the
+ * large spans: unit u's metadata is at the same offset in the second
+ * half - a small span's is at its own end (root.h) -, then the span
+ * tables) is a range of address space chosen once and mapped piece
  * by piece as units are carved from its start: nothing is reserved ahead,
  * so a server that lowers RLIMIT_AS after its startup (vsftpd: 100 MB per
  * session) still has its limit to allocate in.  Free runs of units wait
@@ -348,10 +349,10 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->free = NULL;
 	atomic_store_explicit(&s->remote, NULL, memory_order_relaxed);
 	s->base = (char *)stf__heap_lo + (uint64_t)u * UNIT;
-	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)u * UNIT);
+	s->meta = (struct stf_obj_meta *)(uintptr_t)stf_small_meta((uintptr_t)s->base, size);
 	s->used = 0;
 	s->bump = 0;
-	s->cap = (uint32_t)(UNIT / size);
+	s->cap = stf_small_cap(size);
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
 	s->cls = (uint16_t)c;

@@ -11,7 +11,8 @@
  * they free onto the span's remote list (lock-free), which the owner
  * takes back when its free list runs dry.  Large objects have spans of
  * their own.  Per object, 16 bytes of metadata out of band (id, site and
- * flags, size: struct stf_obj_meta), none in front of the object.
+ * flags, size: struct stf_obj_meta; a small span's at its end, in the
+ * pages of its objects), none in front of the object.
  */
 #ifndef STF_SPANS_H
 #define STF_SPANS_H
