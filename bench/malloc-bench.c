@@ -42,6 +42,8 @@
  *     longlived 100,000 blocks (or SIZE) of 8-520 bytes kept for the whole run, a
  *               live window of 1,024 blocks churned beside them and one of
  *               the long-lived ones replaced every 16 operations
+ *     llskew    the same with sizes skewed as a server's objects are: 70%
+ *               16-64 bytes, 25% 64-512, 5% 512 B-4 KiB
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -559,20 +561,35 @@ static double burst(unsigned id)
 
 #define CHURN 1024
 
-static double longlived(unsigned id)
+/* Sizes skewed as a server's objects are: 70% of 16-64 bytes (list and
+ * tree nodes, short strings), 25% of 64-512, 5% of 512 B-4 KiB. */
+static size_t skewed_size(unsigned *seed)
+{
+	unsigned r = next_rand(seed) % 100;
+	if (r < 70)
+		return 16 + next_rand(seed) % 49;
+	if (r < 95)
+		return 64 + next_rand(seed) % 449;
+	return 512 + next_rand(seed) % 3585;
+}
+
+/* A long-lived set (SIZE blocks, default 100,000) kept for the whole
+ * run, a live window of 1,024 blocks churned beside it and one of the
+ * long-lived ones replaced every 16 operations; sizes from `size`. */
+static double long_lived_churn(unsigned id, size_t (*size)(unsigned *))
 {
 	unsigned seed = id * 2654435761u + 41;
 	size_t long_lived = pattern_size ? pattern_size : 100000;
 	void **keep = malloc(long_lived * sizeof *keep);
 	void **set = calloc(CHURN, sizeof *set);
 	for (size_t k = 0; k < long_lived; k++)
-		keep[k] = malloc(small_size(&seed));
+		keep[k] = malloc(size(&seed));
 	double t0 = cpu_s();
 	for (long i = 0; i < WINDOW_OPS; i++) {
 		void **p = i % 16 ? &set[next_rand(&seed) % CHURN] :
 				    &keep[next_rand(&seed) % long_lived];
 		free(*p);
-		*p = malloc(small_size(&seed));
+		*p = malloc(size(&seed));
 		*(volatile char *)*p = (char)i;
 	}
 	double t = cpu_s() - t0;
@@ -583,6 +600,16 @@ static double longlived(unsigned id)
 	free(keep);
 	free(set);
 	return t / WINDOW_OPS;
+}
+
+static double longlived(unsigned id)
+{
+	return long_lived_churn(id, small_size);
+}
+
+static double llskew(unsigned id)
+{
+	return long_lived_churn(id, skewed_size);
 }
 
 static int run_mixrss(long count)
@@ -687,6 +714,7 @@ int main(int argc, char **argv)
 		{ "kvmix", kvmix }, { "mixed", mixed }, { "aligned", aligned },
 		{ "strings", strings }, { "calloc", calloc_window }, { "large", large },
 		{ "memalign", memalign_window }, { "burst", burst }, { "longlived", longlived },
+		{ "llskew", llskew },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -702,6 +730,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
 		"       malloc-bench mixrss|fragrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
-		"                    calloc|large|memalign|burst|longlived THREADS [SIZE]\n");
+		"                    calloc|large|memalign|burst|longlived|llskew THREADS [SIZE]\n");
 	return 2;
 }

@@ -5,8 +5,8 @@
  *
  * Heap blocks come from libstf's own span allocator (spans.c, spans.h):
  * size-class spans in a region reserved at startup, 16 bytes of metadata
- * per object out of band (dynamic ID, site, size), nothing in front of
- * the object.  The fast paths take no lock and no atomic operation: each
+ * per object out of band (dynamic ID, site, size: an array at the end of
+ * the object's span), nothing in front of the object.  The fast paths take no lock and no atomic operation: each
  * thread allocates from and frees into the spans it owns, keeps a batch
  * of dynamic IDs, and frees into another thread's span through its
  * lock-free remote list.  Allocation sites come from the plugin's
@@ -468,8 +468,10 @@ static inline __attribute__((always_inline)) struct stf_obj_meta *region_block(s
 	if (__builtin_expect(s->kind == STF_SPAN_SMALL, 1)) {
 		uint32_t j = obj_index(s, p);
 		struct stf_obj_meta *m = &s->meta[j];
-		if (__builtin_expect(p != (uintptr_t)s->base + (size_t)j * s->obj_size || !m->id, 0))
-			bad_block(op, (void *)p, p == (uintptr_t)s->base + (size_t)j * s->obj_size);
+		/* entries past the carved ones hold old bytes of the unit */
+		bool carved = p == (uintptr_t)s->base + (size_t)j * s->obj_size && j < s->bump;
+		if (__builtin_expect(!carved || !m->id, 0))
+			bad_block(op, (void *)p, carved);
 		return m;
 	}
 	if (s->kind != STF_SPAN_LARGE || p != (uintptr_t)s->base || !s->meta[0].id)

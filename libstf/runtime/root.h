@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 4U
+#define STF_ROOT_VERSION 5U
 
 /*
  * The heap (spans.c): a region reserved at startup, cut into 64 KiB units.
@@ -27,10 +27,12 @@
  * all the program's) are read by the transfer engine of another process.
  *
  * Object j of a SMALL span of unit u starts at heap_base + u * 64 KiB +
- * j * obj_size; its metadata is at heap_meta + u * 64 KiB + j * 16.  It is
- * live when its id is not 0.  A LARGE span's object starts obj_size bytes
- * into the span; its metadata is the first entry of the unit's metadata,
- * and its full size (which may exceed 32 bits) the id of the second.
+ * j * obj_size; its metadata is entry j of an array at the end of the
+ * same unit (stf_small_meta: in the pages of the objects, so that a huge
+ * page holds both and no page holds only a few entries).  It is live when
+ * its id is not 0.  A LARGE span's object starts obj_size bytes into the
+ * span; its metadata is the first entry at heap_meta + u * 64 KiB, and
+ * its full size (which may exceed 32 bits) the id of the second.
  */
 #define STF_SPAN_SHIFT 16
 #define STF_SPAN_UNIT  (1ULL << STF_SPAN_SHIFT)
@@ -59,6 +61,18 @@ struct stf_obj_meta {
 #define STF_META_SITE(w)  ((w) & 0xffffffu)
 #define STF_META_ALIGN(w) (((w) >> 24) & 0x3fu) /* log2 of memalign's alignment, 0: malloc's */
 #define STF_META_SUBS     (1u << 31)   /* typed sub-objects were registered inside */
+
+/* Objects a SMALL span of obj_size bytes holds, and the address of its
+ * metadata array (unit_start: the span's first byte). */
+static inline uint32_t stf_small_cap(uint32_t obj_size)
+{
+	return (uint32_t)(STF_SPAN_UNIT / (obj_size + sizeof(struct stf_obj_meta)));
+}
+
+static inline uint64_t stf_small_meta(uint64_t unit_start, uint32_t obj_size)
+{
+	return unit_start + STF_SPAN_UNIT - stf_small_cap(obj_size) * sizeof(struct stf_obj_meta);
+}
 
 /*
  * Slot table: every live tracked object outside the span region (mmap

@@ -2,9 +2,10 @@
 /*
  * spans.c - the span allocator under the malloc family (spans.h).
  *
- * The region (heap half, then a metadata half of the same size: unit u's
- * objects' metadata is at the same offset in the second half, then the
- * span tables) is a range of address space chosen once and mapped piece
+ * The region (heap half, then a metadata half of the same size for the
+ * large spans: unit u's metadata is at the same offset in the second
+ * half - a small span's is at its own end (root.h) -, then the span
+ * tables) is a range of address space chosen once and mapped piece
  * by piece as units are carved from its start: nothing is reserved ahead,
  * so a server that lowers RLIMIT_AS after its startup (vsftpd: 100 MB per
  * session) still has its limit to allocate in.  Free runs of units wait
@@ -43,10 +44,18 @@
 #define COMMIT_STEP 64u        /* units made accessible at a time (4 MiB) */
 #define HUGE_FROM   512u       /* objects beyond the first 32 MiB on huge pages */
 
+/* 16-byte steps up to 256 B, then 8 classes per doubling: a block
+ * wastes at most 1/8 of its class (4 KiB blocks, a page each plus the
+ * spare byte: 4,608 B, 5,120 B with 4 classes per doubling). */
 const uint32_t stf__class_size[NCLASSES] = {
-	16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
-	320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
-	2560, 3072, 3584, 4096, 5120, 6144, 7168, 8192, 10240, 12288, 14336, 16384,
+	16, 32, 48, 64, 80, 96, 112, 128,
+	144, 160, 176, 192, 208, 224, 240, 256,
+	288, 320, 352, 384, 416, 448, 480, 512,
+	576, 640, 704, 768, 832, 896, 960, 1024,
+	1152, 1280, 1408, 1536, 1664, 1792, 1920, 2048,
+	2304, 2560, 2816, 3072, 3328, 3584, 3840, 4096,
+	4608, 5120, 5632, 6144, 6656, 7168, 7680, 8192,
+	9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384,
 };
 
 uintptr_t stf__heap_lo, stf__heap_bytes;
@@ -340,10 +349,10 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->free = NULL;
 	atomic_store_explicit(&s->remote, NULL, memory_order_relaxed);
 	s->base = (char *)stf__heap_lo + (uint64_t)u * UNIT;
-	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)u * UNIT);
+	s->meta = (struct stf_obj_meta *)(uintptr_t)stf_small_meta((uintptr_t)s->base, size);
 	s->used = 0;
 	s->bump = 0;
-	s->cap = (uint32_t)(UNIT / size);
+	s->cap = stf_small_cap(size);
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
 	s->cls = (uint16_t)c;

@@ -11,7 +11,8 @@
  * they free onto the span's remote list (lock-free), which the owner
  * takes back when its free list runs dry.  Large objects have spans of
  * their own.  Per object, 16 bytes of metadata out of band (id, site and
- * flags, size: struct stf_obj_meta), none in front of the object.
+ * flags, size: struct stf_obj_meta; a small span's at its end, in the
+ * pages of its objects), none in front of the object.
  */
 #ifndef STF_SPANS_H
 #define STF_SPANS_H
@@ -24,7 +25,7 @@
 #include "root.h"
 
 #define UNIT       STF_SPAN_UNIT
-#define NCLASSES   40u
+#define NCLASSES   64u
 #define SMALL_MAX  16384u
 #define LARGE_CACHE 8u    /* per thread: one freed large span of 1..8 units each */
 #define FREED_CACHE 8u    /* per thread and class: the blocks freed last */
@@ -107,7 +108,7 @@ static inline uint32_t size_class(size_t size)
 	if (size <= 256)
 		return size ? (uint32_t)((size - 1) >> 4) : 0;
 	uint32_t b = 63u - (uint32_t)__builtin_clzl(size - 1);   /* 2^b < size <= 2^(b+1) */
-	return 16u + (b - 8u) * 4u + (uint32_t)((size - 1 - (1UL << b)) >> (b - 2));
+	return 16u + (b - 8u) * 8u + (uint32_t)((size - 1 - (1UL << b)) >> (b - 3));
 }
 
 /* The span of a region address; NULL outside the region. */

@@ -444,7 +444,7 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 			size_t need = sp->kind == STF_SPAN_LARGE ? 2 * sizeof(*meta) :
 				      sp->kind == STF_SPAN_SMALL ? sp->nobj * sizeof(*meta) : 0;
 			if (sp->kind == STF_SPAN_SMALL &&
-			    (sp->obj_size < 16 || (uint64_t)sp->nobj * sp->obj_size > STF_SPAN_UNIT)) {
+			    (sp->obj_size < 16 || sp->nobj > stf_small_cap(sp->obj_size))) {
 				stf__fail(err, errlen, "process %d: inconsistent span %" PRIu64
 					  " (%u objects of %u bytes)", (int)p->pid, u, sp->nobj,
 					  sp->obj_size);
@@ -454,7 +454,10 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 				continue;
 			if (bytes + need > META_BUF)
 				break;
-			riov[k].iov_base = (void *)(uintptr_t)(p->root.heap_meta + u * STF_SPAN_UNIT);
+			uint64_t at = sp->kind == STF_SPAN_SMALL ?
+				stf_small_meta(p->root.heap_base + u * STF_SPAN_UNIT, sp->obj_size) :
+				p->root.heap_meta + u * STF_SPAN_UNIT;
+			riov[k].iov_base = (void *)(uintptr_t)at;
 			riov[k].iov_len = need;
 			units[k++] = (uint32_t)u;
 			bytes += need;

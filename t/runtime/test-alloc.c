@@ -603,6 +603,25 @@ START_TEST(double_free_aborts)
 }
 END_TEST
 
+START_TEST(free_of_uncarved_slot_aborts)
+{
+	/* A span's metadata entries past its carved objects hold whatever
+	 * its unit held before (a large block's bytes, its size): free() of
+	 * such a slot is no live block's, it aborts as glibc does. */
+	void *volatile spare = malloc(9000);  /* takes the thread's spare span */
+	void *volatile cached = malloc(65535);  /* and its cached unit */
+	char *keep = malloc(65535), *big = malloc(65535);  /* a unit each */
+	memset(big, 0xff, 65535);
+	free(keep);  /* kept by the thread for its next block of one unit */
+	free(big);   /* back to the free units, its pages kept */
+	char *p = malloc(12000);  /* the first of a span of 12,288 B */
+	ck_assert_ptr_eq(p, big);
+	(void)spare;
+	(void)cached;
+	free(p + 12288);
+}
+END_TEST
+
 static const struct stf_slot *find_slot(uint64_t addr, uint32_t kind)
 {
 	for (uint64_t i = 1; i < stf__root.slot_high; i++) {
@@ -842,6 +861,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test(tc, large_blocks_reuse_freed_units);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, free_of_uncarved_slot_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);
 	tcase_add_test(tc, address_space_limit);
 	tcase_add_test(tc, user_objects);
