@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,8 +53,9 @@
 #include "remote.h"
 #include "update.h"
 
-/* Descriptors below this number are looked for in memory (higher ones,
- * libstf's own among them, are never closed). */
+/* Descriptors below this number are looked for in memory; libstf keeps
+ * its own from there up (fds.c), or from 3/4 of a lower descriptor limit
+ * (swept_fd_limit): those are never closed. */
 #define MAX_SWEPT_FD 768
 
 struct sweep {
@@ -412,6 +414,12 @@ static int startup_fds(struct sweep *s, pid_t past)
 	struct dirent *e;
 	DIR *d;
 
+	struct rlimit rl;
+	long limit = MAX_SWEPT_FD;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur * 3 / 4 < limit)
+		limit = (long)rl.rlim_cur * 3 / 4;
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)past);
 	for (int pass = 0; pass < 2; pass++) {
 		if (!(d = opendir(pass ? "/proc/self/fd" : path)))
@@ -420,7 +428,7 @@ static int startup_fds(struct sweep *s, pid_t past)
 		while ((e = readdir(d))) {
 			char *end;
 			long fd = strtol(e->d_name, &end, 10);
-			if (*end || end == e->d_name || fd < 3 || fd >= MAX_SWEPT_FD || fd == skip)
+			if (*end || end == e->d_name || fd < 3 || fd >= limit || fd == skip)
 				continue;
 			if (!pass)
 				in_past[fd] = 1;
