@@ -46,6 +46,9 @@ pthread_cond_t stf__q_arrive = PTHREAD_COND_INITIALIZER; /* quiescer waits */
 bool stf__quiescing;        /* under stf__q_lock */
 static uint64_t generation;   /* bumped by every release */
 static bool handing_over;     /* F/R: a thread is in the control code */
+/* F/R: the frame of the update point that handed over (in the frame of
+ * the function the program called, below the registers it saved) */
+static const struct stf_parked_frame *handover_frame;
 unsigned stf__startup_early;  /* under stf__q_lock, see stf__park */
 
 /* Frames of the parked threads, published through stf__root. */
@@ -233,6 +236,7 @@ void stf__park(struct stf_parked_frame *f)
 		 * from now on park below; stf__quiesce_wait() collects the
 		 * others. */
 		handing_over = true;
+		handover_frame = f;
 		stf__quiescing = true;
 		stf__nframes = 0;
 		pthread_cond_broadcast(&stf__q_cond);  /* the threads that came early */
@@ -244,6 +248,7 @@ void stf__park(struct stf_parked_frame *f)
 		stf__ctl_update_point_reached(f);
 		pthread_mutex_lock(&stf__q_lock);
 		handing_over = false;
+		handover_frame = NULL;
 		/* The control code declined: nobody else releases.  After a
 		 * commit the quiescence was released already, and one that is
 		 * under way now is the next update's: not ours to end. */
@@ -271,6 +276,11 @@ void stf__park(struct stf_parked_frame *f)
 	pthread_mutex_unlock(&stf__q_lock);
 }
 
+uintptr_t stf__handover_frame(void)
+{
+	return (uintptr_t)handover_frame;
+}
+
 bool stf__in_startup(void)
 {
 	pthread_mutex_lock(&stf__q_lock);
@@ -281,6 +291,9 @@ bool stf__in_startup(void)
 
 EXPORT void stf__update_point(void)
 {
+	/* the caller's callee-saved registers saved here, above f: the
+	 * stack from f up holds every value of the program's frames */
+	__builtin_unwind_init();
 	struct stf_parked_frame f = { 0 };
 	stf__park(&f);
 }
@@ -301,6 +314,7 @@ uint32_t stf__frame_nlocals(const struct stf_unit *u, unsigned frame)
 
 EXPORT void stf__update_point_frame(const void *unit, unsigned frame, ...)
 {
+	__builtin_unwind_init();  /* as in stf__update_point */
 	uint32_t n = stf__frame_nlocals(unit, frame);
 	if (n > MAX_FRAME_LOCALS)
 		n = 0;  /* a damaged record: publish no locals rather than guess */

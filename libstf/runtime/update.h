@@ -50,6 +50,12 @@ void stf__update_point_frame(const void *unit, unsigned frame, ...);
  * if no quiescence is under way. */
 void stf__park(struct stf_parked_frame *frame);
 
+/* F/R, while the control code runs on the thread that handed over: the
+ * address of that thread's parked frame, which lies in the frame of the
+ * update point's function, below the program's frames and the registers
+ * they had saved (0 otherwise). */
+uintptr_t stf__handover_frame(void);
+
 /* Number of locals of frame record `frame` of `unit`, 0 if unreadable. */
 struct stf_unit;
 uint32_t stf__frame_nlocals(const struct stf_unit *unit, unsigned frame);

@@ -214,6 +214,7 @@ EXPORT int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *con
 	uint32_t n = stf__frame_nlocals(unit, frame);
 	if (n < 2 || n > MAX_FRAME_LOCALS)
 		n = 0;  /* not a wait point's record: publish no locals rather than guess */
+	__builtin_unwind_init();  /* as in stf__update_point (update.c) */
 	uint64_t locals[n ? n : 1];
 	if (n) {
 		va_list ap;

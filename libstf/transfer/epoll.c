@@ -127,6 +127,38 @@ int stf__epoll_plan(stf_epoll_relocate_fn relocate, void *ctx, uint64_t *planned
 	return rc;
 }
 
+void stf__epoll_data_each(void (*fn)(void *ctx, uint64_t data), void *ctx)
+{
+	DIR *d = opendir("/proc/self/fd");
+	char path[64], buf[65536];
+
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char *end;
+		long epfd = strtol(e->d_name, &end, 10);
+		if (*end || end == e->d_name || epfd == dirfd(d) || !is_epoll((int)epfd))
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fdinfo/%ld", epfd);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		size_t len = 0;
+		for (ssize_t n; fd >= 0 && len < sizeof buf - 1 &&
+		     (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0;)
+			len += (size_t)n;
+		if (fd >= 0)
+			close(fd);
+		buf[len] = 0;
+		for (char *line = buf; line && *line;
+		     line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+			int tfd;
+			unsigned events;
+			uint64_t data;
+			if (sscanf(line, "tfd: %d events: %x data: %" SCNx64, &tfd, &events, &data) == 3)
+				fn(ctx, data);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 void stf__epoll_commit(void)
 {
 	for (size_t i = 0; i < nfixes; i++) {

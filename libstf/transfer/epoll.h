@@ -25,6 +25,9 @@ typedef int (*stf_epoll_relocate_fn)(void *ctx, uint64_t data, uint64_t *out,
  * plan the new data words.  0 on success (possibly nothing to do). */
 int stf__epoll_plan(stf_epoll_relocate_fn relocate, void *ctx, uint64_t *planned,
 		    char *err, size_t errlen);
+/* Call fn with the data word of every registration of every epoll
+ * instance of this process (pointers the kernel holds for the program). */
+void stf__epoll_data_each(void (*fn)(void *ctx, uint64_t data), void *ctx);
 /* F, at commit: rewrite the planned registrations (EPOLL_CTL_MOD). */
 void stf__epoll_commit(void);
 

@@ -594,6 +594,12 @@ int stf__add_lib_data(struct stf_peer *p, char *err, size_t errlen)
 	return add_copies(p, libs, nlibs, err, errlen);
 }
 
+int stf__lib_is_runtime(const char *path)
+{
+	const struct elf_file *e = path && *path ? elf_open(path) : NULL;
+	return e && e->runtime;
+}
+
 const struct stf_obj *stf__peer_lib_data_at(const struct stf_peer *p, uint64_t addr)
 {
 	/* catalogued last, after the indexed objects */

@@ -200,6 +200,9 @@ int stf__add_tls(struct stf_peer *p, char *err, size_t errlen);
  * default loop) reaches the new version with that state. */
 #define STF_LIB_DATA_SUFFIX " (library data)"
 int stf__add_lib_data(struct stf_peer *p, char *err, size_t errlen);
+/* Is the file one of the C/C++ runtime's libraries (libc, the dynamic
+ * linker, libgcc_s, libstdc++...: by the symbol versions it defines)? */
+int stf__lib_is_runtime(const char *path);
 /* The library data object starting at addr, NULL if none. */
 const struct stf_obj *stf__peer_lib_data_at(const struct stf_peer *p, uint64_t addr);
 static inline int stf__is_lib_data(const struct stf_obj *o)

@@ -11,34 +11,70 @@
  * frees those it can prove unreachable, and keeps the others:
  *
  *  - candidates are F's startup heap blocks of the program's own
- *    allocation sites (blocks a library allocated are never freed: the
- *    library may hold them where no scan looks);
+ *    allocation sites, and those of the libraries whose writable data the
+ *    transfer replaced with the old version's (libraries.c: libevent's
+ *    base and its arrays, made by the new startup's event_base_new(),
+ *    when the old base is carried).  Blocks of the other libraries (the C
+ *    runtime's, libstf's) are never freed: their data was not replaced,
+ *    so they are the library's state as the new version uses it;
  *  - roots, scanned conservatively (every aligned word that points into a
- *    candidate, one past its end included, keeps it): every other tracked
- *    object, the writable data of the executable and of every library
- *    (their .bss included), the main stack from the update point's locals
- *    up, and the stack of every thread parked with locals, from its
- *    locals up (its callers' frames, its thread-local block);
+ *    candidate keeps it): every other tracked object, the writable data of
+ *    the executable and of every library (their .bss included), the data
+ *    words of every epoll registration, the main stack from the frame of
+ *    the update point that handed over up (the program's frames and the
+ *    registers they saved there, update.c), the stack of every thread
+ *    parked with locals from its locals up, the stack mapping of every
+ *    other parked thread from its stack pointer up (a thread the startup
+ *    started may be inside a library loop on a base of its own), and the
+ *    main thread's static thread-local block;
  *  - a kept candidate is scanned in turn.
+ *
+ * An unreachable library block was the library's state only through the
+ * library data the transfer replaced, so no code of the new version can
+ * reach it any more.  The descriptors such blocks held (a dropped base's
+ * epoll instance and notification pipe) are closed too, but a descriptor
+ * is a number, not a pointer: see sweep_fds for how conservatively.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "engine.h"
+#include "epoll.h"
 #include "heap.h"
 #include "remote.h"
+#include "update.h"
+
+/* Descriptors below this number are looked for in memory; libstf keeps
+ * its own from there up (fds.c), or from 3/4 of a lower descriptor limit
+ * (swept_fd_limit): those are never closed. */
+#define MAX_SWEPT_FD 768
 
 struct sweep {
 	struct stf_range *cand;   /* candidates by address (value: marked) */
 	size_t ncand;
 	uint64_t *work;           /* candidates to scan */
 	size_t nwork;
+	/* the descriptor pass (sweep_fds): scan() looks for the startup's
+	 * own descriptors as aligned ints instead of marking candidates */
+	int fd_pass;
+	uint8_t fd_state[MAX_SWEPT_FD]; /* FD_* */
+	const struct stf_range *skip;   /* sorted: memory holding only the
+					   old version's values */
+	size_t nskip;
 };
+
+#define FD_STARTUP 1u  /* opened by the new version's startup */
+#define FD_IN_FREED 2u /* its number is in a block about to be freed */
+#define FD_IN_KEPT 4u  /* ... and in memory the new version keeps */
 
 static void mark(struct sweep *s, uint64_t v)
 {
@@ -61,8 +97,45 @@ static void mark(struct sweep *s, uint64_t v)
 	}
 }
 
+/* stf__epoll_data_each: a registration's data word is a root. */
+static void mark_epoll_data(void *ctx, uint64_t data)
+{
+	mark(ctx, data);
+}
+
+static void find_fds(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag)
+{
+	start = (start + 3) & ~3ULL;
+	for (uint64_t a = start; a + 4 <= end; a += 4) {
+		uint32_t v = *(const uint32_t *)(uintptr_t)a;
+		if (v < MAX_SWEPT_FD && (s->fd_state[v] & FD_STARTUP))
+			s->fd_state[v] |= flag;
+	}
+}
+
+/* [start, end) minus the ranges to skip, to find_fds. */
+static void find_fds_kept(struct sweep *s, uint64_t start, uint64_t end)
+{
+	for (size_t k = 0; k < s->nskip && start < end; k++) {
+		const struct stf_range *r = &s->skip[k];
+		if (r->start + r->size <= start)
+			continue;
+		if (r->start >= end)
+			break;
+		if (r->start > start)
+			find_fds(s, start, r->start, FD_IN_KEPT);
+		start = r->start + r->size;
+	}
+	if (start < end)
+		find_fds(s, start, end, FD_IN_KEPT);
+}
+
 static void scan(struct sweep *s, uint64_t start, uint64_t end)
 {
+	if (s->fd_pass) {
+		find_fds_kept(s, start, end);
+		return;
+	}
 	start = (start + 7) & ~7ULL;
 	for (uint64_t a = start; a + 8 <= end; a += 8)
 		mark(s, *(const uint64_t *)(uintptr_t)a);
@@ -78,28 +151,101 @@ static int cmp_range(const void *a, const void *b)
  * library, from their program headers. */
 static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 {
+	struct sweep *s = arg;
 	(void)size;
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
 			continue;
-		uint64_t start = info->dlpi_addr + ph->p_vaddr;
-		scan(arg, start, start + ph->p_memsz);
+		uint64_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+		if (s->fd_pass) {
+			/* libstf's own data holds none of the program's
+			 * descriptors, nor does the C runtime's of the kinds
+			 * closed (see sweep_fds); what RELRO protects
+			 * (.dynamic, the GOT) none at all, but numbers that
+			 * look like some */
+			uint64_t own = (uint64_t)(uintptr_t)&stf__own_startup;
+			if ((own >= start && own < end) || stf__lib_is_runtime(info->dlpi_name))
+				continue;
+			for (int r = 0; r < info->dlpi_phnum; r++) {
+				const ElfW(Phdr) *rp = &info->dlpi_phdr[r];
+				uint64_t relro_end = info->dlpi_addr + rp->p_vaddr + rp->p_memsz;
+				if (rp->p_type == PT_GNU_RELRO && relro_end > start && relro_end <= end)
+					start = relro_end;
+			}
+		}
+		scan(s, start, end);
 	}
 	return 0;
 }
 
-/* Stacks, from /proc/self/maps: the main stack from sp up, and those
- * holding a parked thread's locals from the locals up. */
+/* The main thread's static thread-local block lies below its thread
+ * pointer (x86-64), in memory the dynamic linker mapped: at most this much
+ * of it is scanned. */
+#define MAIN_TLS_SCAN (64u << 10)
+
+/* Where the main thread's stack began (argc): exported by the dynamic
+ * linker. */
+extern void *__libc_stack_end;
+
+/* Is tp the thread pointer of a parked thread other than the caller? */
+static int other_thread_tp(const struct stf_peer *dst, uint64_t tp)
+{
+	if (tp == (uint64_t)(uintptr_t)__builtin_thread_pointer())
+		return 0;
+	for (size_t t = 0; t < dst->ntls; t++)
+		if (dst->tls[t].tp == tp)
+			return 1;
+	return 0;
+}
+
+/* The stack pointer of thread tid, blocked in a system call (a parked
+ * thread waits in one), from /proc/self/task/TID/syscall; 0 if unknown. */
+static uint64_t blocked_sp(uint64_t tid)
+{
+	char path[64], buf[256];
+	unsigned long long v[9];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%llu/syscall", (unsigned long long)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* "NR ARG1 ... ARG6 SP PC" ("running" when not in a call) */
+	if (sscanf(buf, "%llu %llx %llx %llx %llx %llx %llx %llx %llx", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 9)
+		return 0;
+	return v[7];
+}
+
+/* Stacks, from /proc/self/maps: the main stack from sp up, those holding
+ * a parked thread's locals from the locals up, the mapping of every other
+ * parked thread's thread pointer (its stack and thread-local block) from
+ * where that thread's stack pointer is (whole if unknown), and the
+ * caller's thread-local block. */
 static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 {
+	uint64_t own_tp = (uint64_t)(uintptr_t)__builtin_thread_pointer();
+	uint64_t *sps = stf__raw_malloc((dst->nthreads + 1) * sizeof(*sps));
+	size_t nsps = 0;
+
+	for (size_t t = 0; sps && t < dst->nthreads; t++)
+		if (dst->threads[t].tid != (uint64_t)syscall(SYS_gettid) &&
+		    (sps[nsps] = blocked_sp(dst->threads[t].tid)))
+			nsps++;
 	size_t cap = 1 << 16, len = 0;
 	char *buf = stf__raw_malloc(cap + 1);
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (!buf || fd < 0) {
+	if (!buf || fd < 0 || !sps) {
 		stf__raw_free(buf);
+		stf__raw_free(sps);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -128,32 +274,60 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 		memcpy(perms, p + 1, 4);
 		if (perms[1] == 'w' && perms[0] == 'r') {
 			uint64_t from = sp >= start && sp < end ? sp : end;
+			/* the fd pass: not the auxiliary vector and strings
+			 * above main's frames (AT_* tags are small numbers) */
+			uint64_t top = (uint64_t)(uintptr_t)__libc_stack_end;
+			if (s->fd_pass && top >= start && top < end)
+				end = top;
 			for (size_t k = 0; k < dst->nobjs; k++) {
 				const struct stf_obj *o = &dst->objs[k];
 				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
 					from = o->addr;
+			}
+			uint64_t thread_sp = end;
+			for (size_t t = 0; t < nsps; t++)
+				if (sps[t] >= start && sps[t] < thread_sp)
+					thread_sp = sps[t];
+			for (size_t t = 0; t < dst->ntls; t++)
+				if (dst->tls[t].tp >= start && dst->tls[t].tp < end &&
+				    other_thread_tp(dst, dst->tls[t].tp) &&
+				    (thread_sp < end ? thread_sp : start) < from)
+					from = thread_sp < end ? thread_sp : start;
+			if (own_tp >= start && own_tp < end) {
+				uint64_t low = own_tp - start > MAIN_TLS_SCAN ? own_tp - MAIN_TLS_SCAN : start;
+				if (low < from)
+					scan(s, low, from < end ? from : end);
 			}
 			scan(s, from, end);
 		}
 		line = nl ? nl + 1 : line + strlen(line);
 	}
 	stf__raw_free(buf);
+	stf__raw_free(sps);
 	return 0;
 }
 
-/* stf__objects_each: scan a tracked object that is not a candidate. */
+/* stf__objects_each: scan a tracked object that is neither a candidate
+ * nor inside one (an object an STF_ALLOCATOR function handed out of a
+ * candidate block, a slab chunk: part of the block, scanned with it if the
+ * block is kept; as a root it would keep its own block). */
 static int scan_unless_candidate(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
 {
 	struct sweep *s = ctx;
 	size_t lo = 0, hi = s->ncand;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->cand[mid].start < addr)
+		if (s->cand[mid].start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < s->ncand && s->cand[lo].start == addr)
+	/* cand[lo - 1]: the last candidate starting at or before addr */
+	if (lo && addr - s->cand[lo - 1].start < (s->cand[lo - 1].size ? s->cand[lo - 1].size : 1))
+		return 0;
+	/* the fd pass: what the transfer allocated holds the old version's
+	 * values, which name the old version's descriptors */
+	if (s->fd_pass && !stf__index_find(&stf__own_startup, addr, 0))
 		return 0;
 	if (kind == STF_SLOT_MMAP && !(stf__mapping_prot(getpid(), addr, size) & PROT_READ))
 		return 0; /* not readable (or gone) */
@@ -161,17 +335,186 @@ static int scan_unless_candidate(void *ctx, uint64_t addr, uint64_t size, uint32
 	return 0;
 }
 
+/* The libraries whose writable data the transfer replaced: the file names
+ * the allocation sites of their blocks go by ("<file>+0x<offset>", the
+ * name the dynamic linker loaded, which /proc/self/maps may give through a
+ * symbolic link), found by where their library data objects lie. */
+#define MAX_CARRIED 64
+
+struct carried {
+	const struct stf_peer *dst;
+	size_t nstartup;
+	const char *names[MAX_CARRIED];
+	size_t n;
+};
+
+static int find_carried(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct carried *c = arg;
+	(void)size;
+	if (c->n == MAX_CARRIED || !info->dlpi_name || !*info->dlpi_name)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W))
+			continue;
+		uint64_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+		/* catalogued last before the transfer, after the indexed objects */
+		for (size_t k = c->nstartup; k-- > 0 && stf__is_lib_data(&c->dst->objs[k]);) {
+			if (c->dst->objs[k].addr < start || c->dst->objs[k].addr >= end)
+				continue;
+			const char *slash = strrchr(info->dlpi_name, '/');
+			c->names[c->n++] = slash ? slash + 1 : info->dlpi_name;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Was the block of site `id` allocated by one of those libraries? */
+static int carried_library(const struct carried *c, const char *id)
+{
+	const char *plus = strstr(id, "+0x");
+	size_t n = plus ? (size_t)(plus - id) : 0;
+
+	for (size_t k = 0; n && k < c->n; k++)
+		if (strlen(c->names[k]) == n && !strncmp(c->names[k], id, n))
+			return 1;
+	return 0;
+}
+
+/* The kinds of descriptor an event library's state holds, and no state of
+ * the C runtime: epoll instances, eventfds, timerfds, signalfds, pipes.
+ * Files and sockets (a log, syslog's connection) are never closed. */
+static int closable_kind(int fd)
+{
+	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
+		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
+	char path[64], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
+		if (!strncmp(target, kinds[k], strlen(kinds[k])))
+			return 1;
+	return 0;
+}
+
+/* The descriptors open in this process and not in the old version, of
+ * the kinds above: the new startup's (the new version inherits every
+ * descriptor of the old one).  -1 if either table cannot be read. */
+static int startup_fds(struct sweep *s, pid_t past)
+{
+	char path[64];
+	uint8_t in_past[MAX_SWEPT_FD] = { 0 };
+	struct dirent *e;
+	DIR *d;
+
+	struct rlimit rl;
+	long limit = MAX_SWEPT_FD;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur * 3 / 4 < limit)
+		limit = (long)rl.rlim_cur * 3 / 4;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)past);
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(d = opendir(pass ? "/proc/self/fd" : path)))
+			return -1;
+		int skip = pass ? dirfd(d) : -1;
+		while ((e = readdir(d))) {
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			if (*end || end == e->d_name || fd < 3 || fd >= limit || fd == skip)
+				continue;
+			if (!pass)
+				in_past[fd] = 1;
+			else if (!in_past[fd] && closable_kind(fd))
+				s->fd_state[fd] = FD_STARTUP;
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+/*
+ * After the marking: close the startup's descriptors that only the blocks
+ * about to be freed name (the epoll instance and notification pipe of a
+ * dropped libevent base).  A descriptor is a number, so this is decided
+ * by value, conservatively: it must be of a kind an event library keeps
+ * (closable_kind), its number an aligned int in such a block, and nowhere
+ * in the memory the new version keeps that may hold one of its own
+ * descriptors - the kept candidates and other startup objects, the
+ * stacks below the auxiliary vector, the writable data of the executable
+ * and libraries but the C runtime's and libstf's, except what the
+ * transfer overwrote with the old version's values (the statics of
+ * unchanged types, the libraries' data it carried): there a number names
+ * an old descriptor, never one the new startup opened.  A number found by
+ * chance keeps a descriptor open; it is never closed on a guess.
+ */
+static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
+{
+	struct stf_range *skip;
+	size_t nskip = 0;
+	int any = 0;
+
+	if (startup_fds(s, x->src->pid) < 0)
+		return;
+	for (size_t k = 0; k < s->ncand; k++)
+		if (!s->cand[k].value)
+			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
+	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + 1) * sizeof(*skip))))
+		return;
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		const struct stf_obj *d;
+		if (!x->pair[i].scheduled || x->pair[i].dst < 0)
+			continue;
+		d = &x->dst->objs[x->pair[i].dst];
+		if (d->kind == STF_OBJ_STATIC && x->pair[i].same && !stf__is_lib_data(d))
+			skip[nskip++] = (struct stf_range){ d->addr, d->size, 0 };
+	}
+	/* catalogued last before the transfer, after the indexed objects */
+	for (size_t k = nstartup; k-- > 0 && stf__is_lib_data(&x->dst->objs[k]);)
+		skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr, x->dst->objs[k].size, 0 };
+	qsort(skip, nskip, sizeof(*skip), cmp_range);
+	s->skip = skip;
+	s->nskip = nskip;
+	s->fd_pass = 1;
+	for (size_t k = 0; k < s->ncand; k++)
+		if (s->cand[k].value)
+			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_KEPT);
+	stf__objects_each(scan_unless_candidate, s);
+	dl_iterate_phdr(scan_image, s);
+	if (scan_stacks(s, x->dst, here) == 0) {
+		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+			if ((s->fd_state[fd] & (FD_IN_FREED | FD_IN_KEPT)) == FD_IN_FREED)
+				close(fd);
+	}
+	s->fd_pass = 0;
+	stf__raw_free(skip);
+}
+
 int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 {
 	struct stf_peer *dst = x->dst;
 	struct sweep s = { 0 };
-	/* the main stack from the update point's locals up: the program's
-	 * frames, not libstf's (whose unused slots hold stale copies of
-	 * what the startup allocated) */
-	const struct stf_parked_frame *own = stf__xfer_own_frame();
-	uint64_t here = own && own->unit && own->locals ? own->locals : (uint64_t)(uintptr_t)&s;
+	/* the main stack from the update point's frame up: the program's
+	 * frames and the registers they had saved, not libstf's frames
+	 * (whose unused slots hold stale copies of what the startup
+	 * allocated) */
+	uint64_t here = stf__handover_frame();
+	if (!here)
+		here = (uint64_t)(uintptr_t)&s;
 	int rc = -1;
 
+	struct carried carried = { .dst = dst, .nstartup = nstartup };
+
+	dl_iterate_phdr(find_carried, &carried);
 	s.cand = stf__raw_malloc((nstartup + 1) * sizeof(*s.cand));
 	s.work = stf__raw_malloc((nstartup + 1) * sizeof(*s.work));
 	if (!s.cand || !s.work)
@@ -179,7 +522,8 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	for (size_t k = 0; k < nstartup; k++) {
 		const struct stf_obj *o = &dst->objs[k];
 		if (o->kind != STF_OBJ_HEAP || !o->dyn_id || !o->size ||
-		    (o->flags & (STF_OBJF_EXTERNAL | STF_OBJF_INTERNAL)))
+		    (o->flags & STF_OBJF_INTERNAL) ||
+		    ((o->flags & STF_OBJF_EXTERNAL) && !carried_library(&carried, o->id)))
 			continue;
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
@@ -191,12 +535,14 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	/* every tracked object that is not a candidate */
 	stf__objects_each(scan_unless_candidate, &s);
 	dl_iterate_phdr(scan_image, &s);
+	stf__epoll_data_each(mark_epoll_data, &s);
 	if (scan_stacks(&s, dst, here) < 0)
 		goto out;
 	while (s.nwork) {
 		const struct stf_range *c = &s.cand[s.work[--s.nwork]];
 		scan(&s, c->start, c->start + c->size);
 	}
+	sweep_fds(&s, x, nstartup, here);
 	for (size_t k = 0; k < s.ncand; k++) {
 		if (s.cand[k].value) {
 			x->rep->startup_kept++;
