@@ -252,6 +252,13 @@ const struct stf_member_rec *stf__src_member_for(struct stf_xfer *x,
 						   const char *dname, uint64_t *abs);
 int64_t stf__stream_target(struct stf_xfer *x, size_t i);
 
+/* scalars.c */
+int stf__convert_scalar(struct stf_xfer *x,
+			const struct stf_meta_unit *su, uint32_t st, const uint8_t *s,
+			const struct stf_member_rec *sbits,
+			const struct stf_meta_unit *du, uint32_t dt, uint8_t *d,
+			const struct stf_member_rec *dbits);
+
 /* transform.c */
 int stf__all_zero(const uint8_t *p, size_t n);
 uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt);
