@@ -848,13 +848,22 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 		stf__fail(err, errlen, "out of memory reading the state of process %d", (int)p->pid);
 		return -1;
 	}
-	/* the index is in address order */
+	/* the index is in address order; the ranges of one container (its
+	 * sub-objects and the bytes between them) stay in one span, so that
+	 * the container's own bytes are there too, also when its sub-objects
+	 * cover it whole (a full slab chunk: no range of its own) */
+	uint32_t last_container = 0;
 	for (size_t r = 0; r < p->index.n; r++) {
-		const struct stf_obj *o = &p->objs[p->index.ranges[r].value];
+		uint64_t value = p->index.ranges[r].value;
+		const struct stf_obj *o = &p->objs[value];
 		if (!(kinds & (1u << o->kind)) || !o->size || (o->flags & STF_OBJF_DEFER))
 			continue;
-		if (nsp && o->addr <= sp[nsp - 1].end + SPAN_GAP &&
-		    o->addr + o->size - sp[nsp - 1].start <= SPAN_MAX) {
+		uint32_t container = o->container ? o->container :
+				     (o->flags & STF_OBJF_CONTAINER) ? (uint32_t)value + 1 : 0;
+		int same = container && container == last_container;
+		last_container = container;
+		if (nsp && (same || (o->addr <= sp[nsp - 1].end + SPAN_GAP &&
+				     o->addr + o->size - sp[nsp - 1].start <= SPAN_MAX))) {
 			if (o->addr + o->size > sp[nsp - 1].end)
 				sp[nsp - 1].end = o->addr + o->size;
 			continue;
@@ -917,6 +926,10 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 		while (k > 0 && o->addr < sp[k].start)
 			k--;
 		o->bytes = p->bytes + sp[k].pos + (o->addr - sp[k].start);
+		struct stf_obj *co = o->container ? &p->objs[o->container - 1] : NULL;
+		if (co && (kinds & (1u << co->kind)) && !(co->flags & STF_OBJF_DEFER)) {
+			co->bytes = p->bytes + sp[k].pos + (co->addr - sp[k].start);
+		}
 	}
 	stf__bulk_free(sp);
 	return 0;

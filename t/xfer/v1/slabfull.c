@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A slab chunk whose every slot has been handed out (the sub-objects of
+ * an STF_ALLOCATOR cover their block whole, as in any slab once it is
+ * full), some freed onto the slab's free list; the types do not change.
+ * The catalog gave such a chunk no address range of its own, so its bytes
+ * were never read from another process: the backward transfer could not
+ * place it and the differencing read a null pointer. */
+#include "xt.h"
+
+#define PER_CHUNK 16
+
+struct slab {
+	size_t size;              /* bytes of a slot: sizeof the object */
+	void *free;               /* free slots, linked through their first word */
+	char *cursor;             /* next never-used slot of the newest chunk */
+	unsigned left;            /* never-used slots left there */
+};
+
+struct item {
+	struct item *next;
+	long key;
+	char tag[16];
+};
+
+static struct slab *cache;
+static struct item *items;
+
+static struct slab *slab_create(size_t size)
+{
+	struct slab *s = calloc(1, sizeof(*s));
+	s->size = size;
+	return s;
+}
+
+STF_ALLOCATOR void *slab_alloc(struct slab *s);
+void *slab_alloc(struct slab *s)
+{
+	if (s->free) {
+		void *p = s->free;
+		s->free = *(void **)p;
+		return p;
+	}
+	if (!s->left) {
+		s->cursor = malloc(PER_CHUNK * s->size);
+		s->left = PER_CHUNK;
+	}
+	void *p = s->cursor;
+	s->cursor += s->size;
+	s->left--;
+	return p;
+}
+
+static void slab_free(struct slab *s, void *p)
+{
+	*(void **)p = s->free;
+	s->free = p;
+}
+
+static void init(void)
+{
+	cache = slab_create(sizeof(struct item));
+	struct item *all[PER_CHUNK];
+	for (int i = 0; i < PER_CHUNK; i++) {
+		all[i] = slab_alloc(cache);
+		all[i]->key = i;
+		snprintf(all[i]->tag, sizeof(all[i]->tag), "item %d", i);
+	}
+	for (int i = 0; i < PER_CHUNK; i++) {
+		if (i % 3 == 1) {
+			slab_free(cache, all[i]);
+			continue;
+		}
+		all[i]->next = items;
+		items = all[i];
+	}
+}
+
+int main(void)
+{
+	if (!stf_is_updating())
+		init();
+	XT_V1_LOOP();
+}
