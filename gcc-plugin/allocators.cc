@@ -371,6 +371,10 @@ bool stf_classify_allocator (tree fndecl, stf_allocator_desc *out)
 			out->size_arg = tree_to_shwi (TREE_VALUE (TREE_CHAIN (args))) - 1;
 		}
 	}
+	/* No size argument: the allocator decides how much it hands out (a
+	 * slab's slot, sized when the slab was made), not its caller. */
+	if (annotated && out->size_arg < 0)
+		out->flags |= STF_SF_SLOT;
 	return true;
 }
 

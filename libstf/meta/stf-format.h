@@ -287,6 +287,9 @@ struct stf_object_rec {
 #define STF_SF_CONSTCNT 0x40u /* count is a compile-time constant */
 #define STF_SF_AUTOWRAP 0x80u /* wrapper found without STF_ALLOCATOR (malloc
                                  attribute, or returns only fresh blocks) */
+#define STF_SF_SLOT     0x100u /* STF_ALLOCATOR without a size argument: the
+                                  allocator picks the size of what it hands
+                                  out (a slab's slot) */
 
 struct stf_site_rec {
 	uint32_t id;        /* str: version-agnostic site ID:

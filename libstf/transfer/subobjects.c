@@ -14,7 +14,8 @@
  * transferred first, as untyped memory).  One that does not fit leaves
  * its place (stf__plan_subs): with its whole block when that is a
  * wrapper's (a size header and the object), else alone, into a heap block
- * of its own.  The destination registers it (stf__sub_register: this process
+ * of its own, unless its allocator takes no size (a slab's slot, sized by
+ * the slab): then the update rolls back.  The destination registers it (stf__sub_register: this process
  * when forward, the reversed version on request when backward) with its
  * dynamic ID, so the round trip's differencing pairs it and a chained
  * update finds it again.
@@ -39,6 +40,16 @@ static const char *allocator_of(const struct stf_peer *p, const struct stf_obj *
 	if (stf_meta_find_site(p->meta, o->id, &u, &idx) < 0)
 		return "stf_register_object()";
 	return stf_meta_str(u, u->sites[idx].allocator);
+}
+
+/* Whether o's allocator picks the size of what it hands out (an
+ * STF_ALLOCATOR without a size argument: a slab's slot). */
+static int slot_allocator(const struct stf_peer *p, const struct stf_obj *o)
+{
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	return stf_meta_find_site(p->meta, o->id, &u, &idx) == 0 &&
+	       (u->sites[idx].flags & STF_SF_SLOT);
 }
 
 /* The destination's type of sub-object o (site id dsite): its site's type
@@ -189,6 +200,40 @@ static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64
 	return -1;
 }
 
+/* A sub-object of a slot allocator that does not fit its slot: moved
+ * alone to a heap block, it would later be given back to the allocator
+ * (a slab's free puts it on the slab's free list, or finds its slab page
+ * from its address), and the allocator, which sized its slots itself
+ * (`slab_create(sizeof(struct item))`), would go on handing out slots of
+ * the old size for the new type.  No commit can be right. */
+static int slot_too_small(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize,
+			  uint64_t room, const struct stf_meta_unit *du, uint32_t dt)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *o = &src->objs[i], *co = &src->objs[c];
+	const char *alloc = allocator_of(src, o);
+	char on[256], cn[256], tn[256];
+	char why[128];
+	if (dsize > room)
+		snprintf(why, sizeof(why), "more than its slot (%" PRIu64 " bytes up to the next "
+			 "object handed out)", room);
+	else
+		snprintf(why, sizeof(why), "more than its slot holds (the %" PRIu64 " bytes after "
+			 "it are in use)", dsize - o->size);
+	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
+	      " bytes as %s in the %s version instead of %" PRIu64 ", %s: %s takes no size, "
+	      "so it hands out slots of a size of its own (a slab made with the old "
+	      "sizeof), which the objects it hands out after the update would overflow, "
+	      "and an object moved out of its slot would be given back to it; make %s's "
+	      "slots room for the new type before updating (a larger slot size or size "
+	      "class), or keep the type's size",
+	      stf__obj_name(o, on, sizeof(on)), alloc, o->addr - co->addr,
+	      stf__obj_name(co, cn, sizeof(cn)), dsize,
+	      stf__type_str(du, strip(du, dt), tn, sizeof(tn)),
+	      x->dir == STF_FORWARD ? "new" : "old", o->size, why, alloc, alloc);
+	return -1;
+}
+
 /*
  * A sub-object keeps its place when its new type fits there: up to the
  * next sub-object or its block's end, the bytes it grows into unused
@@ -198,9 +243,12 @@ static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64
  *     (stf__xfer_placed), so the program's own free(p - prefix) and
  *     realloc still work; it does so whenever the object's size changes,
  *     so the way back restores the old block's size;
- *   - an object among others (a pool chunk, a slab page) moves alone to
- *     a fresh heap block typed by its site; the bytes it leaves stay in
- *     the chunk, which the pool reclaims with the chunk.
+ *   - an object among others of an allocator that takes a size (a pool
+ *     chunk) moves alone to a fresh heap block typed by its site; the
+ *     bytes it leaves stay in the chunk, which the pool reclaims with the
+ *     chunk;
+ *   - one of an allocator that takes no size (a slab's slot) cannot move
+ *     (slot_too_small).
  * Either way, an untyped word pointing into what moves would be left
  * stale: the update rolls back naming it.
  */
@@ -219,12 +267,15 @@ int stf__plan_subs(struct stf_xfer *x)
 		if (!du)
 			continue; /* stf__place_subs says so */
 		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
+		uint64_t room = room_end(src, i, co) - off;
 		int whole = wrapper_block(o, co);
 		if (whole ? dsize == o->size :
-			    dsize <= room_end(src, i, co) - off &&
+			    dsize <= room &&
 			    (dsize <= o->size || !co->bytes ||
 			     stf__all_zero(co->bytes + off + o->size, dsize - o->size)))
 			continue; /* converted in place */
+		if (!whole && slot_allocator(src, o))
+			return slot_too_small(x, i, c, dsize, room, du, dt);
 		if (x->pair[i].pinned || (whole && x->pin_from[c] != SIZE_MAX))
 			return cannot_move(x, i, c, whole, dsize, du, dt);
 		if (!whole) {
