@@ -36,6 +36,40 @@ static int is_dyn(const struct stf_obj *o)
 	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
 }
 
+int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
+			const struct stf_obj *o, unsigned kinds)
+{
+	if (!o->unit || !o->bytes || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
+	    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
+		return 0;
+	const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
+	if (!l)
+		return -1;
+	if (!l->nptrs || !l->size)
+		return 0;
+	*w = (struct stf_ptr_walk){ o, l, is_dyn(o) && o->size >= l->size ? o->size / l->size : 1,
+				    0, SIZE_MAX, kinds };
+	return 1;
+}
+
+int stf__ptr_walk_next(struct stf_ptr_walk *w, const struct stf_leaf **f, uint64_t *v)
+{
+	while (w->e < w->count) {
+		if (++w->k >= w->l->n) { /* SIZE_MAX + 1: the first leaf */
+			w->k = SIZE_MAX;
+			w->e++;
+			continue;
+		}
+		const struct stf_leaf *g = &w->l->leaves[w->k];
+		if (!(w->kinds & (1u << g->kind)))
+			continue;
+		memcpy(v, w->o->bytes + w->e * w->l->size + g->off, 8);
+		*f = g;
+		return 1;
+	}
+	return 0;
+}
+
 /* The source name of a static object ("count" of "kvd.c:handle/count"). */
 static const char *static_name(const struct stf_obj *o)
 {
@@ -142,9 +176,32 @@ static int member_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
 	return 0;
 }
 
+/* The path a typed pointer at leaf f of an element of o gives the struct
+ * it points to: the member holding it, or o's name for a static pointer
+ * variable; no name when f does not point to a struct a record has a path
+ * for, or the code does not name the place. */
+static struct stf_use_path leaf_via(const struct stf_meta *m, const struct stf_obj *o,
+				    const struct stf_leaf *f, uint64_t count)
+{
+	struct stf_use_path via = { 0, NULL };
+	if (f->type >= f->unit->ntypes)
+		return via;
+	uint32_t pt = strip(f->unit, f->type);
+	if (pt >= f->unit->ntypes || T(f->unit, pt)->kind != STF_K_STRUCT ||
+	    !has_paths(m, T(f->unit, pt)->hash, 0))
+		return via;
+	if (o->kind == STF_OBJ_STATIC && count == 1 && f->off == 0 &&
+	    T(o->unit, strip(o->unit, o->type))->kind == STF_K_POINTER)
+		via.name = static_name(o);
+	else if (!member_at(o->unit, o->type, f->off, &via, 0))
+		via = (struct stf_use_path){ 0, NULL };
+	return via;
+}
+
 int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts, struct stf_use_path **out)
 {
-	struct stf_use_path *paths;
+	struct stf_use_path *paths, *vias = NULL;
+	size_t nvias = 0;
 
 	*out = NULL;
 	if (!has_paths(p->meta, 0, 1))
@@ -154,46 +211,45 @@ int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts, struct stf_u
 		return -1;
 	memset(paths, 0, (p->nobjs + 1) * sizeof(*paths));
 	for (size_t i = 0; i < p->nobjs; i++) {
-		const struct stf_obj *o = &p->objs[i];
-		if (!o->unit || !o->bytes || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
-		    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
-			continue;
-		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
-		if (!l) {
+		struct stf_ptr_walk w;
+		int rc = stf__ptr_walk_start(&w, layouts, &p->objs[i], 1u << STF_LEAF_PTR);
+		if (rc > 0 && w.l->n > nvias) {
+			struct stf_use_path *nv = stf__raw_realloc(vias, w.l->n * sizeof(*nv));
+			if (nv) {
+				vias = nv;
+				nvias = w.l->n;
+			} else {
+				rc = -1;
+			}
+		}
+		if (rc < 0) {
+			stf__raw_free(vias);
 			stf__raw_free(paths);
 			return -1;
 		}
-		if (!l->nptrs || !l->size)
-			continue;
-		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
-		for (size_t k = 0; k < l->n; k++) {
-			const struct stf_leaf *f = &l->leaves[k];
-			struct stf_use_path via = { 0, NULL };
-			if (f->kind != STF_LEAF_PTR || f->type >= f->unit->ntypes)
-				continue;
-			uint32_t pt = strip(f->unit, f->type);
-			if (pt >= f->unit->ntypes || T(f->unit, pt)->kind != STF_K_STRUCT ||
-			    !has_paths(p->meta, T(f->unit, pt)->hash, 0))
-				continue;
-			if (o->kind == STF_OBJ_STATIC && count == 1 && f->off == 0 &&
-			    T(o->unit, strip(o->unit, o->type))->kind == STF_K_POINTER)
-				via.name = static_name(o);
-			else if (!member_at(o->unit, o->type, f->off, &via, 0))
-				continue; /* a path the code does not name */
-			for (uint64_t e = 0; e < count; e++) {
-				uint64_t v;
-				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
-				if (!r || p->objs[r->value].addr != v)
-					continue;
-				struct stf_use_path *to = &paths[r->value];
-				if (!to->name)
-					*to = via;
-				else if (to->hash != via.hash || strcmp(to->name, via.name))
-					to->name = several_paths;
+		const struct stf_leaf *f;
+		uint64_t v;
+		size_t named = 0;
+		while (rc && stf__ptr_walk_next(&w, &f, &v)) {
+			struct stf_use_path *via = &vias[w.k];
+			if (!w.e) { /* the leaf's path, the same in every element */
+				*via = leaf_via(p->meta, w.o, f, w.count);
+				named += via->name != NULL;
+			} else if (!named) {
+				break; /* no leaf of this type gives a path */
 			}
+			const struct stf_range *r = via->name && v ? stf__index_find(&p->index, v, 0)
+								   : NULL;
+			if (!r || p->objs[r->value].addr != v)
+				continue;
+			struct stf_use_path *to = &paths[r->value];
+			if (!to->name)
+				*to = *via;
+			else if (to->hash != via->hash || strcmp(to->name, via->name))
+				to->name = several_paths;
 		}
 	}
+	stf__raw_free(vias);
 	*out = paths;
 	return 0;
 }
@@ -305,54 +361,46 @@ int stf__check_member_uses(struct stf_xfer *x)
 		return -1;
 	}
 	for (size_t i = 0; i < p->nobjs; i++) {
-		const struct stf_obj *o = &p->objs[i];
-		if (!o->unit || !o->bytes || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
-		    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
-			continue;
-		const struct stf_layout *l = stf__layout(x->layouts, o->unit, o->type);
-		if (!l) {
+		struct stf_ptr_walk w;
+		int rc = stf__ptr_walk_start(&w, x->layouts, &p->objs[i], 1u << STF_LEAF_PTR);
+		if (rc < 0) {
 			stf__raw_free(paths);
 			stf__xfail(x, "out of memory");
 			return -1;
 		}
-		if (!l->nptrs || !l->size)
-			continue;
-		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
-		for (uint64_t e = 0; e < count; e++)
-			for (size_t k = 0; k < l->n; k++) {
-				const struct stf_leaf *f = &l->leaves[k];
-				uint64_t v;
-				if (f->kind != STF_LEAF_PTR || !f->member)
-					continue;
-				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
-				if (!r)
-					continue;
-				const struct stf_obj *t = &p->objs[r->value];
-				if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
-					continue;
-				stf__leaf_path(paths, p, i, f->off, f, &path);
-				if (!member_use_changed(p->meta, x->dst->meta, f, &path, tn, sizeof(tn)))
-					continue;
-				stf__type_str(f->unit, f->owner, sn, sizeof(sn));
-				pn[0] = 0;
-				if (path.name && path.name != several_paths && path.hash)
-					snprintf(pn, sizeof(pn), " (reached through member %s)", path.name);
-				else if (path.name && path.name != several_paths)
-					snprintf(pn, sizeof(pn), " (reached through %s)", path.name);
-				stf__xfail(x, "%s.%s: the untyped block %s (%" PRIu64 " bytes) it "
-				      "points to%s is used by the program as %s, whose layout changed "
-				      "in the new version; its bytes would be copied as they are and "
-				      "read with the new layout: keep one element type per `void *` "
-				      "member and path (read the member through the struct member or "
-				      "static variable that holds that one type, or use a typed "
-				      "pointer member such as `%s *`), or register a callback "
-				      "(stf_on_object) for the block", sn,
-				      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
-				      stf__obj_name(t, on, sizeof(on)), t->size, pn, tn, tn);
-				stf__raw_free(paths);
-				return -1;
-			}
+		const struct stf_leaf *f;
+		uint64_t v;
+		while (rc && stf__ptr_walk_next(&w, &f, &v)) {
+			if (!f->member)
+				continue;
+			const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
+			if (!r)
+				continue;
+			const struct stf_obj *t = &p->objs[r->value];
+			if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+				continue;
+			stf__leaf_path(paths, p, i, f->off, f, &path);
+			if (!member_use_changed(p->meta, x->dst->meta, f, &path, tn, sizeof(tn)))
+				continue;
+			stf__type_str(f->unit, f->owner, sn, sizeof(sn));
+			pn[0] = 0;
+			if (path.name && path.name != several_paths && path.hash)
+				snprintf(pn, sizeof(pn), " (reached through member %s)", path.name);
+			else if (path.name && path.name != several_paths)
+				snprintf(pn, sizeof(pn), " (reached through %s)", path.name);
+			stf__xfail(x, "%s.%s: the untyped block %s (%" PRIu64 " bytes) it "
+			      "points to%s is used by the program as %s, whose layout changed "
+			      "in the new version; its bytes would be copied as they are and "
+			      "read with the new layout: keep one element type per `void *` "
+			      "member and path (read the member through the struct member or "
+			      "static variable that holds that one type, or use a typed "
+			      "pointer member such as `%s *`), or register a callback "
+			      "(stf_on_object) for the block", sn,
+			      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
+			      stf__obj_name(t, on, sizeof(on)), t->size, pn, tn, tn);
+			stf__raw_free(paths);
+			return -1;
+		}
 	}
 	stf__raw_free(paths);
 	return 0;
@@ -632,62 +680,56 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 	}
 	while (nwork) {
 		size_t i = work[--nwork];
-		const struct stf_obj *o = &p->objs[i];
-		const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
-		if (!l)
+		struct stf_ptr_walk w;
+		int rc = stf__ptr_walk_start(&w, layouts, &p->objs[i],
+					     (1u << STF_LEAF_PTR) | (1u << STF_LEAF_PXFER));
+		if (rc < 0)
 			return -1;
-		if (!l->nptrs || !l->size)
-			continue;
-		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
-		for (uint64_t e = 0; e < count; e++)
-			for (size_t k = 0; k < l->n; k++) {
-				const struct stf_leaf *f = &l->leaves[k];
-				uint64_t v;
-				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
+		const struct stf_leaf *f;
+		uint64_t v;
+		while (rc && stf__ptr_walk_next(&w, &f, &v)) {
+			const struct stf_range *r = v ? stf__index_find(untyped, v, 0) : NULL;
+			if (!r)
+				continue;
+			struct stf_obj *t = &p->objs[r->value];
+			if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+				continue;
+			if (reached)
+				reached[r->value] = 1;
+			/* a container's own bytes stay untyped: what was
+			 * handed out of it is typed by its sub-objects */
+			if (f->kind != STF_LEAF_PTR || v != t->addr ||
+			    (t->flags & STF_OBJF_CONTAINER))
+				continue;
+			const struct stf_meta_unit *pu = f->unit;
+			uint32_t pt = f->type;
+			/* a `void *` member: the one struct type the
+			 * program uses its value as on the path to the
+			 * struct holding it, if only one */
+			if (f->member) {
+				struct stf_use_path path;
+				stf__leaf_path(paths, p, i, f->off, f, &path);
+				if ((!path.name && !unknown) ||
+				    stf__member_uses(p->meta, f, &path, &pu, &pt) != 1)
 					continue;
-				memcpy(&v, o->bytes + e * l->size + f->off, 8);
-				const struct stf_range *r = v ? stf__index_find(untyped, v, 0) : NULL;
-				if (!r)
-					continue;
-				struct stf_obj *t = &p->objs[r->value];
-				if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
-					continue;
-				if (reached)
-					reached[r->value] = 1;
-				/* a container's own bytes stay untyped: what was
-				 * handed out of it is typed by its sub-objects */
-				if (f->kind != STF_LEAF_PTR || v != t->addr ||
-				    (t->flags & STF_OBJF_CONTAINER))
-					continue;
-				const struct stf_meta_unit *pu = f->unit;
-				uint32_t pt = f->type;
-				/* a `void *` member: the one struct type the
-				 * program uses its value as on the path to the
-				 * struct holding it, if only one */
-				if (f->member) {
-					struct stf_use_path path;
-					stf__leaf_path(paths, p, i, f->off, f, &path);
-					if ((!path.name && !unknown) ||
-					    stf__member_uses(p->meta, f, &path, &pu, &pt) != 1)
-						continue;
-				}
-				if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
-					/* libc's FILE (with its lock and wide data
-					 * after it): re-created, never typed */
-					t->flags |= STF_OBJF_STREAM;
-					continue;
-				}
-				stf__complete_type(p->meta, &pu, &pt);
-				if (!useful_pointee(pu, pt))
-					continue;
-				pt = stf_meta_strip_typedefs(pu, pt);
-				if (t->size % pu->types[pt].size == 0) {
-					t->unit = pu;
-					t->type = pt;
-					work[nwork++] = r->value;
-					typed++;
-				}
 			}
+			if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {
+				/* libc's FILE (with its lock and wide data
+				 * after it): re-created, never typed */
+				t->flags |= STF_OBJF_STREAM;
+				continue;
+			}
+			stf__complete_type(p->meta, &pu, &pt);
+			if (!useful_pointee(pu, pt))
+				continue;
+			pt = stf_meta_strip_typedefs(pu, pt);
+			if (t->size % pu->types[pt].size == 0) {
+				t->unit = pu;
+				t->type = pt;
+				work[nwork++] = r->value;
+				typed++;
+			}
+		}
 	}
 	return typed;
 }

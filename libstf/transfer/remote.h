@@ -392,6 +392,23 @@ unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
  * path (raw memory, stf__raw_free it otherwise).  0, or -1 out of memory. */
 int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts,
 		   struct stf_use_path **paths);
+/* The pointer leaves of the elements of a typed object of the program (a
+ * static, a local, or a dynamic object as an array of its type; not
+ * libstf's own, nor STF_IXFER), element by element, each leaf whose kind
+ * is in kinds (1u << STF_LEAF_*) with its value: e and k say where the
+ * last one returned is (member-uses.c). */
+struct stf_ptr_walk {
+	const struct stf_obj *o;
+	const struct stf_layout *l;
+	uint64_t count, e; /* elements; the current one */
+	size_t k;          /* the current leaf of l */
+	unsigned kinds;
+};
+/* 1: walk o; 0: nothing to walk in o; -1: out of memory. */
+int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
+			const struct stf_obj *o, unsigned kinds);
+/* The next leaf and its value; 0 after the last. */
+int stf__ptr_walk_next(struct stf_ptr_walk *w, const struct stf_leaf **f, uint64_t *v);
 /* The path of the struct holding leaf f's `void *` member, the leaf at
  * offset off of an element of typed object i: the object's own path when
  * it is that struct (or its static variable's name), else the member of

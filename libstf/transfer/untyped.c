@@ -104,32 +104,24 @@ static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf,
 {
 	const struct stf_peer *p = x->src;
 	for (size_t i = 0; i < p->nobjs; i++) {
-		const struct stf_obj *r = &p->objs[i];
-		if (!r->unit || !r->bytes || (r->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
-		    (r->kind != STF_OBJ_STATIC && r->kind != STF_OBJ_LOCAL && !stf__is_dynamic(r)))
+		struct stf_ptr_walk w;
+		const struct stf_leaf *f;
+		uint64_t v;
+		if (stf__ptr_walk_start(&w, x->layouts, &p->objs[i],
+					(1u << STF_LEAF_PTR) | (1u << STF_LEAF_PXFER)) <= 0)
 			continue;
-		const struct stf_layout *l = stf__layout(x->layouts, r->unit, r->type);
-		if (!l || !l->nptrs || !l->size)
-			continue;
-		uint64_t count = stf__is_dynamic(r) && r->size >= l->size ? r->size / l->size : 1;
-		for (uint64_t e = 0; e < count; e++)
-			for (size_t k = 0; k < l->n; k++) {
-				const struct stf_leaf *f = &l->leaves[k];
-				uint64_t v;
-				if (f->kind != STF_LEAF_PTR && f->kind != STF_LEAF_PXFER)
-					continue;
-				memcpy(&v, r->bytes + e * l->size + f->off, 8);
-				if (v - o->addr >= o->size)
-					continue;
-				uint32_t lt;
-				size_t n;
-				stf__obj_name(r, buf, len);
-				n = strlen(buf);
-				if (count > 1 && n < len)
-					n += snprintf(buf + n, len - n, "[%" PRIu64 "]", e);
-				stf__type_path(r->unit, r->type, f->off, buf, len, &lt);
-				return 0;
-			}
+		while (stf__ptr_walk_next(&w, &f, &v)) {
+			if (v - o->addr >= o->size)
+				continue;
+			uint32_t lt;
+			size_t n;
+			stf__obj_name(w.o, buf, len);
+			n = strlen(buf);
+			if (w.count > 1 && n < len)
+				n += snprintf(buf + n, len - n, "[%" PRIu64 "]", w.e);
+			stf__type_path(w.o->unit, w.o->type, f->off, buf, len, &lt);
+			return 0;
+		}
 	}
 	return -1;
 }
