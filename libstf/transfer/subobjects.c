@@ -224,9 +224,10 @@ static int slot_too_small(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize
 	      " bytes as %s in the %s version instead of %" PRIu64 ", %s: %s takes no size, "
 	      "so it hands out slots of a size of its own (a slab made with the old "
 	      "sizeof), which the objects it hands out after the update would overflow, "
-	      "and an object moved out of its slot would be given back to it; make %s's "
-	      "slots room for the new type before updating (a larger slot size or size "
-	      "class), or keep the type's size",
+	      "and an object moved out of its slot would be given back to it; keep the "
+	      "type's size (new members in spare bytes the type reserves), or give %s's "
+	      "slots room to spare (a slot size larger than the type) in the running "
+	      "version first, or restart the program for this change",
 	      stf__obj_name(o, on, sizeof(on)), alloc, o->addr - co->addr,
 	      stf__obj_name(co, cn, sizeof(cn)), dsize,
 	      stf__type_str(du, strip(du, dt), tn, sizeof(tn)),
