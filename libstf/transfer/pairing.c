@@ -127,7 +127,7 @@ static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n,
  * else the renames of the type and member ("struct T.member") or of the
  * variable (file.c:name) that dest names, so the objects of a site
  * storing into a renamed type still pair. */
-const char *stf__site_dst_id(struct stf_xfer *x, const char *id)
+static const char *renamed_site_id(struct stf_xfer *x, const char *id)
 {
 	const char *r, *colon, *slash, *hash;
 	char dest[256], ren[512], brackets[16] = "";
@@ -175,6 +175,81 @@ const char *stf__site_dst_id(struct stf_xfer *x, const char *id)
 		return id;
 	snprintf(out, len, "%.*s%s%s", (int)(slash + 1 - id), id, ren, hash);
 	return out;
+}
+
+/* The name of site record r's type ("struct entry"), "" if untyped. */
+static const char *site_type_name(const struct stf_meta_unit *u, const struct stf_site_rec *r,
+				  char *buf, size_t len)
+{
+	if (r->type == STF_NONE)
+		return "";
+	return stf__type_str(u, strip(u, r->type), buf, len);
+}
+
+/* Site record r's place among the sites of its unit with its caller,
+ * destination and type name: the k-th of them by ordinal. */
+static size_t rank_by_type(const struct stf_meta_unit *u, const struct stf_site_rec *r,
+			   const char *type)
+{
+	char tn[256];
+	size_t k = 0;
+	for (uint32_t i = 0; i < u->nsites; i++) {
+		const struct stf_site_rec *s = &u->sites[i];
+		if (s->func == r->func && s->dest == r->dest && s->ordinal < r->ordinal &&
+		    !strcmp(site_type_name(u, s, tn, sizeof(tn)), type))
+			k++;
+	}
+	return k;
+}
+
+/* Sites are numbered per caller and destination, so a site the new
+ * version adds in front of others of the same caller and destination (a
+ * constructor returning objects of several types) shifts their ordinals:
+ * "f.c:new_value/return#0" makes a struct A in one version and a struct
+ * B in the other.  When the destination has no site dst_id, or one of
+ * another type than the source's site id, the destination's site is the
+ * one of the same caller, destination and type, the k-th of them when
+ * the source's is the k-th (sites of one type keep their order); dst_id
+ * if there is none. */
+static const char *site_of_same_type(struct stf_xfer *x, const char *id, const char *dst_id)
+{
+	const struct stf_meta_unit *su, *du = NULL;
+	uint32_t si, di;
+	char sn[256], dn[256];
+	const char *hash = strrchr(dst_id, '#');
+
+	if (!hash || stf_meta_find_site(x->src->meta, id, &su, &si) < 0)
+		return dst_id;
+	const struct stf_site_rec *sr = &su->sites[si], *dr = NULL;
+	if (sr->type == STF_NONE)
+		return dst_id;
+	if (!stf_meta_find_site(x->dst->meta, dst_id, &du, &di)) {
+		dr = &du->sites[di];
+		if (dr->type == STF_NONE ||
+		    T(su, strip(su, sr->type))->hash == T(du, strip(du, dr->type))->hash)
+			return dst_id;
+	}
+	const char *sname = site_type_name(su, sr, sn, sizeof(sn));
+	const char *want = x->renames ? stf__rename(STF_RENAME_TYPE, sname, x->dir) : sname;
+	if (dr && !strcmp(site_type_name(du, dr, dn, sizeof(dn)), want))
+		return dst_id;
+	size_t k = rank_by_type(su, sr, sname), plen = (size_t)(hash + 1 - dst_id);
+	for (uint32_t u = 0; u < x->dst->meta->nunits; u++) {
+		const struct stf_meta_unit *cu = &x->dst->meta->units[u];
+		for (uint32_t i = 0; i < cu->nsites; i++) {
+			const struct stf_site_rec *c = &cu->sites[i];
+			if (!strncmp(stf_meta_str(cu, c->id), dst_id, plen) &&
+			    !strcmp(site_type_name(cu, c, dn, sizeof(dn)), want) &&
+			    rank_by_type(cu, c, want) == k)
+				return stf_meta_str(cu, c->id);
+		}
+	}
+	return dst_id;
+}
+
+const char *stf__site_dst_id(struct stf_xfer *x, const char *id)
+{
+	return site_of_same_type(x, id, renamed_site_id(x, id));
 }
 
 /* stf__alloc_at refused a block at its old address (errno). */

@@ -18,6 +18,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "tables.h"
 #include "xfer.h"
 
 /* ------------------------------------------------------------------ */
@@ -521,6 +522,71 @@ static int is_new_elem(struct stf_xfer *x, const uint8_t *s, uint64_t size)
 	return r && a + size <= r->start + r->size;
 }
 
+/* Where the entries of an array of a static go (element types se, de):
+ * NULL by index, else, for a table whose entries the new version
+ * inserted, removed or reordered, each to the same entry (tables.c). */
+static uint64_t *table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t se,
+			   const uint8_t *s, uint64_t scount, const struct stf_meta_unit *du,
+			   uint32_t de, uint8_t *d, uint64_t dcount, struct stf_table_ids *ids)
+{
+	uint64_t desz = T(du, de)->size;
+	if (!x->obj || x->obj->kind != STF_OBJ_STATIC || !x->keep_orig || scount < 2 ||
+	    d < x->keep_base || d + dcount * desz > x->keep_base + x->keep_len)
+		return NULL;
+	uint64_t *map = stf__arena_alloc(x->arena, scount * sizeof(*map));
+	if (!map || !stf__table_map(x, su, se, s, scount, du, de,
+				    x->keep_orig + (d - x->keep_base), dcount, map, ids))
+		return NULL;
+	return map;
+}
+
+/* The entries of a table to where map says, their identity (functions
+ * and names) the destination's own: a literal is paired by its place in
+ * the code, which an inserted entry shifts.  An entry of the source that
+ * the destination does not have must be empty, or one the forward
+ * transfer added (backward). */
+static int xform_table(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t se,
+		       const uint8_t *s, uint64_t scount, const struct stf_meta_unit *du,
+		       uint32_t de, uint8_t *d, uint64_t dcount, const uint64_t *map,
+		       const struct stf_table_ids *ids, int depth)
+{
+	uint64_t esz = T(su, se)->size, desz = T(du, de)->size;
+	const uint8_t *dorig = x->keep_orig + (d - x->keep_base);
+	uint8_t *taken = stf__arena_alloc(x->arena, dcount);
+
+	if (!taken) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	memset(taken, 0, dcount);
+	for (uint64_t i = 0; i < scount; i++) {
+		if (map[i] == STF_TABLE_NONE) {
+			if (!stf__all_zero(s + i * esz, esz) && !is_new_elem(x, s + i * esz, esz)) {
+				stf__xfail(x, "%s: entry [%" PRIu64 "] of the table is not in the new "
+				      "version's table (no entry there has its functions and names); "
+				      "register a callback (stf_on_object) to transfer it",
+				      stf__cur_path(x), i);
+				return -1;
+			}
+			continue;
+		}
+		taken[map[i]] = 1;
+		size_t mark = stf__path_index(x, i);
+		int r = stf__xform(x, su, se, s + i * esz, du, de, d + map[i] * desz, depth + 1);
+		stf__path_cut(x, mark);
+		if (r < 0)
+			return -1;
+		for (size_t m = 0; m < ids->n; m++)
+			memcpy(d + map[i] * desz + ids->doff[m], dorig + map[i] * desz + ids->doff[m],
+			       sizeof(uint64_t));
+	}
+	/* as below: the entries only the new version has are new state */
+	for (uint64_t j = 0; x->keep_new && j < dcount; j++)
+		if (!taken[j])
+			stf__index_add(&stf__fwd_new_elems, (uint64_t)(uintptr_t)(d + j * desz), desz, 0);
+	return 0;
+}
+
 static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 		       const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
 		       uint8_t *d, uint64_t scount, uint64_t dcount, int depth)
@@ -539,6 +605,10 @@ static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint3
 			goto truncated;
 		}
 	}
+	struct stf_table_ids ids;
+	const uint64_t *map = table_map(x, su, se, s, scount, du, de, d, dcount, &ids);
+	if (map)
+		return xform_table(x, su, se, s, scount, du, de, d, dcount, map, &ids, depth);
 	for (uint64_t i = 0; i < n; i++) {
 		size_t mark = stf__path_index(x, i);
 		int r = stf__xform(x, su, se, s + i * esz, du, de, d + i * desz, depth + 1);
