@@ -523,8 +523,9 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		 * structs): those are compared by target */
 		const struct stf_obj *sub = NULL, *subs_end = NULL;
 		if (po->flags & STF_OBJF_CONTAINER) {
-			sub = &d->p->objs[po->first_sub];
-			subs_end = sub + po->nsubs;
+			uint32_t nsubs;
+			sub = stf__peer_subs(d->p, po, &nsubs);
+			subs_end = sub + nsubs;
 		}
 		if (memcmp(pb, rb, ro->size))
 			for (uint64_t i = 0; i < ro->size; i++) {
