@@ -440,6 +440,11 @@ void *stf__bulk_realloc(void *p, size_t size);
  * reuse is taken whole). */
 void *stf__bulk_alloc_most(size_t size, size_t *usable);
 void stf__bulk_free(void *p);
+/* Touch a mapping of size bytes now and keep it for the next large array
+ * (unless one as large is kept already): a process waiting for its part
+ * of the pause (R, during the forward transfer) takes the fresh pages'
+ * cost out of it. */
+void stf__bulk_prepare(size_t size);
 /* Give back the mappings stf__bulk_free kept for reuse: at the end of the
  * process's last transfer (F after backward, R after diff). */
 void stf__bulk_trim(void);
