@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,6 +30,86 @@ static void *raw_map(size_t len)
 	if (p < 0 && p > -4096)
 		return NULL;
 	return (void *)p;
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static size_t page_up(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+/* The largest ranges array freed (or prepared) since the last trim, for
+ * the next index: a transfer builds an index of a million ranges per
+ * catalog, and fresh pages cost far more than rewriting touched ones
+ * (F's catalog of itself takes the pages of its catalog of the past).
+ * Its first word holds its size.  No lock: the index is used inside the
+ * malloc family and across fork. */
+static void *kept;
+
+/* Keep the array p of bytes (page-rounded) if it is the largest, else
+ * unmap it. */
+static void keep(void *p, size_t bytes)
+{
+	*(size_t *)p = bytes;
+	while (p) {
+		void *old = __atomic_exchange_n(&kept, p, __ATOMIC_ACQ_REL);
+		if (!old)
+			return;
+		if (*(size_t *)old <= *(size_t *)p) {
+			syscall(SYS_munmap, old, *(size_t *)old);
+			return;
+		}
+		/* the one kept was larger: it goes back; what it displaces
+		 * (p, unless another thread kept one meanwhile) goes, unless
+		 * larger still */
+		void *back = __atomic_exchange_n(&kept, old, __ATOMIC_ACQ_REL);
+		if (!back)
+			return;
+		if (*(size_t *)back <= *(size_t *)old) {
+			syscall(SYS_munmap, back, *(size_t *)back);
+			return;
+		}
+		p = back;
+	}
+}
+
+/* The kept array if it holds at least bytes (its size in *got), else
+ * NULL. */
+static void *take_kept(size_t bytes, size_t *got)
+{
+	void *p = __atomic_exchange_n(&kept, NULL, __ATOMIC_ACQ_REL);
+	if (p && *(size_t *)p < bytes) {
+		keep(p, *(size_t *)p);
+		p = NULL;
+	}
+	if (p)
+		*got = *(size_t *)p;
+	return p;
+}
+
+void stf__index_prepare(size_t n)
+{
+	size_t bytes = page_up(n * sizeof(struct stf_range)), got;
+	void *p = take_kept(bytes, &got);
+	if (!p) {
+		p = raw_map(bytes);
+		if (!p)
+			return;
+		/* only a hint: without it the pages fault one by one */
+		(void)madvise(p, bytes, MADV_POPULATE_WRITE);
+		got = bytes;
+	}
+	keep(p, got);
+}
+
+void stf__index_trim(void)
+{
+	void *p = __atomic_exchange_n(&kept, NULL, __ATOMIC_ACQ_REL);
+	if (p)
+		syscall(SYS_munmap, p, *(size_t *)p);
 }
 
 int stf__index_reserve(struct stf_index *ix, size_t n)
@@ -52,10 +133,16 @@ int stf__index_reserve(struct stf_index *ix, size_t n)
 		}
 		p = (void *)r;
 	} else {
-		p = raw_map(bytes);
-		if (!p) {
-			errno = ENOMEM;
-			return -1;
+		size_t got;
+		p = take_kept(bytes, &got);
+		if (p) {
+			cap = got / sizeof(struct stf_range);
+		} else {
+			p = raw_map(bytes);
+			if (!p) {
+				errno = ENOMEM;
+				return -1;
+			}
 		}
 	}
 	ix->ranges = p;
@@ -173,6 +260,55 @@ static void intro_sort(struct stf_range *r, size_t n, unsigned depth)
 	insertion_sort(r, n);
 }
 
+static unsigned sort_depth(size_t n)
+{
+	unsigned depth = 0;
+	for (; n; n >>= 1)
+		depth += 2;
+	return depth;
+}
+
+/* Sort r[0, n) when most of it is in order already (a catalog adds the
+ * heap's blocks by address, after the statics that lie elsewhere): the
+ * longest sorted run stays, the few other ranges are sorted apart and
+ * merged in, instead of a million ranges sorted anew.  -1 (nothing
+ * done) when the other ranges are too many for that. */
+static int sort_around_run(struct stf_range *r, size_t n)
+{
+	size_t best = 0, best_len = 0;
+	for (size_t s = 0; s < n;) {
+		size_t e = s + 1;
+		while (e < n && !range_less(&r[e], &r[e - 1]))
+			e++;
+		if (e - s > best_len) {
+			best = s;
+			best_len = e - s;
+		}
+		s = e;
+	}
+	size_t rest = n - best_len, bytes = rest * sizeof(*r);
+	if (rest > n / 8)
+		return -1;
+	struct stf_range *t = raw_map(bytes);
+	if (!t)
+		return -1;
+	memcpy(t, r, best * sizeof(*r));
+	memcpy(t + best, r + best + best_len, (rest - best) * sizeof(*r));
+	intro_sort(t, rest, sort_depth(rest));
+	memmove(r, r + best, best_len * sizeof(*r));
+	/* from the end: the run, now at the start, is never overwritten
+	 * before it is read */
+	size_t i = best_len, j = rest, k = n;
+	while (j > 0) {
+		if (i > 0 && range_less(&t[j - 1], &r[i - 1]))
+			r[--k] = r[--i];
+		else
+			r[--k] = t[--j];
+	}
+	syscall(SYS_munmap, t, bytes);
+	return 0;
+}
+
 /* A gap this large between ranges starts a new cluster. */
 #define CLUSTER_GAP (1u << 20)
 
@@ -285,16 +421,12 @@ int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
 		    const struct stf_range **b)
 {
 	size_t i;
-	unsigned depth = 0;
 
 	for (i = 1; i < ix->n; i++)
 		if (range_less(&ix->ranges[i], &ix->ranges[i - 1]))
 			break;
-	if (i < ix->n) {
-		for (size_t n = ix->n; n; n >>= 1)
-			depth += 2;
-		intro_sort(ix->ranges, ix->n, depth);
-	}
+	if (i < ix->n && sort_around_run(ix->ranges, ix->n) < 0)
+		intro_sort(ix->ranges, ix->n, sort_depth(ix->n));
 	ix->sorted = 1;
 	build_tables(ix);
 	for (i = 1; i < ix->n; i++) {
@@ -373,7 +505,7 @@ void stf__index_reset(struct stf_index *ix)
 void stf__index_free(struct stf_index *ix)
 {
 	if (ix->ranges)
-		syscall(SYS_munmap, ix->ranges, ix->cap * sizeof(struct stf_range));
+		keep(ix->ranges, page_up(ix->cap * sizeof(struct stf_range)));
 	if (ix->tables)
 		syscall(SYS_munmap, ix->tables, ix->tables_bytes);
 	ix->ranges = NULL;

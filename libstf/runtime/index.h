@@ -57,7 +57,13 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 					uint64_t addr, unsigned flags);
 /* Forget all ranges, keep the memory. */
 void stf__index_reset(struct stf_index *ix);
-/* Release the memory; the index is empty (STF_INDEX_INIT) afterwards. */
+/* Release the memory; the index is empty (STF_INDEX_INIT) afterwards.
+ * The largest array released is kept for the next index (stf__index_trim). */
 void stf__index_free(struct stf_index *ix);
+/* Touch room for n ranges now, kept for the next index (a process
+ * waiting for its part of a transfer takes the fresh pages' cost out of
+ * it); give back the kept array. */
+void stf__index_prepare(size_t n);
+void stf__index_trim(void);
 
 #endif /* STF_INDEX_H */

@@ -36,6 +36,10 @@
 #include "heap.h"
 #include "spans.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #define RUN_LISTS   64u        /* exact-length free run lists */
 #define DIRTY_MAX   8192u      /* touched free units kept (512 MiB: glibc
                                   keeps its free chunks resident too) */
@@ -295,6 +299,31 @@ static void give_units_locked(uint32_t u, uint32_t k)
 	set_run(u, k, dirty);
 }
 
+/* Units [0, to) accessible: 0, or -1 (no address space). */
+static int commit_locked(uint32_t to)
+{
+	if (to <= committed)
+		return 0;
+	to = to + COMMIT_STEP - 1;
+	to = to - to % COMMIT_STEP;
+	if (to > max_units)
+		to = max_units;
+	if (grow_region((char *)stf__heap_lo, region_bytes, committed, to))
+		return -1;
+	/* A heap this large is walked at random: the TLB misses of 4
+	 * KiB pages (objects, and their metadata elsewhere) cost more
+	 * than the allocation.  A small heap keeps 4 KiB pages: a huge
+	 * page partly used would weigh on its memory. */
+	if (to > HUGE_FROM) {
+		uint64_t from = (uint64_t)(committed > HUGE_FROM ? committed : HUGE_FROM) * UNIT;
+		madvise((char *)stf__heap_lo + from, (uint64_t)to * UNIT - from, MADV_HUGEPAGE);
+	}
+	committed = to;
+	atomic_thread_fence(memory_order_release);
+	stf__heap_bytes = (uint64_t)to * UNIT;
+	return 0;
+}
+
 /* k free units: their first; *dirty: whether they may hold old bytes.
  * max_units if none is left. */
 static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
@@ -314,30 +343,26 @@ static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 		return u;
 	}
 	uint32_t u = (uint32_t)stf__root.heap_units;
-	if (k > max_units - u)
+	if (k > max_units - u || commit_locked(u + k) < 0)
 		return max_units;
-	if (u + k > committed) {
-		uint32_t to = u + k + COMMIT_STEP - 1;
-		to = to - to % COMMIT_STEP;
-		if (to > max_units)
-			to = max_units;
-		if (grow_region((char *)stf__heap_lo, region_bytes, committed, to))
-			return max_units;
-		/* A heap this large is walked at random: the TLB misses of 4
-		 * KiB pages (objects, and their metadata elsewhere) cost more
-		 * than the allocation.  A small heap keeps 4 KiB pages: a huge
-		 * page partly used would weigh on its memory. */
-		if (to > HUGE_FROM) {
-			uint64_t from = (uint64_t)(committed > HUGE_FROM ? committed : HUGE_FROM) * UNIT;
-			madvise((char *)stf__heap_lo + from, (uint64_t)to * UNIT - from, MADV_HUGEPAGE);
-		}
-		committed = to;
-		atomic_thread_fence(memory_order_release);
-		stf__heap_bytes = (uint64_t)to * UNIT;
-	}
 	stf__root.heap_units = u + k;
 	*dirty = 0;
 	return u;
+}
+
+void stf__spans_prefault(uint64_t bytes)
+{
+	uint64_t units = (bytes + UNIT - 1) / UNIT;
+	pthread_mutex_lock(&span_lock);
+	uint32_t u = (uint32_t)stf__root.heap_units;
+	if (units > max_units - u || commit_locked(u + (uint32_t)units) < 0) {
+		pthread_mutex_unlock(&span_lock);
+		return;
+	}
+	pthread_mutex_unlock(&span_lock);
+	/* only faults zero pages in: units carved meanwhile keep their bytes */
+	(void)madvise((char *)stf__heap_lo + (uint64_t)u * UNIT, units * UNIT,
+		      MADV_POPULATE_WRITE);
 }
 
 /* ------------------------------------------------------------------ */

@@ -98,6 +98,11 @@ void stf__spans_fork_child(void);
  * non-zero return stops the walk and is returned. */
 int stf__spans_each(int (*fn)(void *ctx, uint64_t addr, const struct stf_obj_meta *m,
 			      uint64_t size), void *ctx);
+/* The next `bytes` of the region made accessible and their pages
+ * touched now: a process about to receive a state of that size (the
+ * reversed version, waiting for the backward transfer) takes the fresh
+ * pages' cost out of the pause. */
+void stf__spans_prefault(uint64_t bytes);
 /* Objects carved so far (an upper bound of the live ones). */
 uint64_t stf__spans_carved(void);
 /* Mark the range the region's carved units cover, for STF_AVOID. */

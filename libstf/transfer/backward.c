@@ -152,6 +152,7 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 	stf__peer_close(&dst);
 	stf__peer_forget_files(); /* the last transfer of this process */
 	stf__bulk_trim();
+	stf__index_trim();
 	stf__profile_mark("backward: done, clean up");
 	return rc;
 }

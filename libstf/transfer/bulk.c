@@ -245,6 +245,23 @@ void *stf__bulk_realloc(void *p, size_t size)
 	return n + 1;
 }
 
+void stf__bulk_prepare(size_t size)
+{
+	size_t need = huge_round(size + sizeof(struct bulk_hdr)), got;
+	if (size + sizeof(struct bulk_hdr) < BULK_MIN)
+		return;
+	void *p = cache_take(need, &got, 0);
+	if (!p) {
+		p = map_aligned(need);
+		if (p == MAP_FAILED)
+			return;
+		stf__bulk_populate(p, need);
+		got = need;
+	}
+	if (cache_put(p, got) < 0)
+		stf__raw_munmap(p, got);
+}
+
 void stf__bulk_free(void *p)
 {
 	struct bulk_hdr *h;

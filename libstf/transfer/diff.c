@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "remote.h"
+#include "spans.h"
 #include "xfer.h"
 
 #define PRINT_MAX 200
@@ -523,8 +524,9 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		 * structs): those are compared by target */
 		const struct stf_obj *sub = NULL, *subs_end = NULL;
 		if (po->flags & STF_OBJF_CONTAINER) {
-			sub = &d->p->objs[po->first_sub];
-			subs_end = sub + po->nsubs;
+			uint32_t nsubs;
+			sub = stf__peer_subs(d->p, po, &nsubs);
+			subs_end = sub + nsubs;
 		}
 		if (memcmp(pb, rb, ro->size))
 			for (uint64_t i = 0; i < ro->size; i++) {
@@ -804,8 +806,24 @@ int stf__diff_prepare(pid_t past_pid, uint64_t past_root)
 	rc = past_side(&prepared, past_pid, past_root, err, sizeof(err));
 	if (rc < 0)
 		past_side_free(&prepared);
-	else /* the backward transfer writes about as many objects here */
-		stf__xfer_serve_expect(prepared.p.nobjs + prepared.p.nobjs / 8 + 1024);
+	else { /* the backward transfer writes about as many objects here */
+		size_t n = prepared.p.nobjs + prepared.p.nobjs / 8 + 1024;
+		stf__xfer_serve_expect(n);
+		/* and the differencing catalogs them */
+		stf__bulk_prepare(n * sizeof(struct stf_obj));
+		stf__index_prepare(n);
+		/* and they need about the heap the past's live blocks fill
+		 * (its size classes: an eighth more at worst, and room), not
+		 * more than the past ever carved */
+		uint64_t live = 0;
+		for (size_t i = 0; i < prepared.p.nobjs; i++)
+			if (prepared.p.objs[i].kind == STF_OBJ_HEAP)
+				live += prepared.p.objs[i].size;
+		live += live / 4;
+		uint64_t carved = prepared.p.root.heap_units * STF_SPAN_UNIT;
+		stf__spans_prefault(live < carved ? live : carved);
+		stf__profile_mark("diff: touch room for the backward transfer");
+	}
 	/* No copy of a library file left mapped here: F reads our mappings
 	 * for the backward transfer, and a second mapping of a library's
 	 * file from offset 0 would give that library another base there.
@@ -945,6 +963,7 @@ out:
 	stf__peer_close(&r);
 	stf__peer_forget_files();
 	stf__bulk_trim();
+	stf__index_trim();
 	stf__profile_mark("diff: the rest, clean up");
 	return rc;
 }

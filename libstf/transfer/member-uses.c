@@ -757,8 +757,11 @@ static int index_untyped(struct stf_peer *p, struct stf_index *ix)
 				o->bytes = co->bytes + (o->addr - co->addr);
 		}
 		uint64_t at = o->addr;
-		for (uint32_t k = 0; (o->flags & STF_OBJF_CONTAINER) && k < o->nsubs; k++) {
-			const struct stf_obj *s = &p->objs[o->first_sub + k];
+		uint32_t nsubs = 0;
+		const struct stf_obj *subs = (o->flags & STF_OBJF_CONTAINER) ?
+			stf__peer_subs(p, o, &nsubs) : NULL;
+		for (uint32_t k = 0; k < nsubs; k++) {
+			const struct stf_obj *s = &subs[k];
 			if (!stf__untyped_sub(s))
 				continue;
 			if (s->addr > at && stf__index_add(ix, at, s->addr - at, i) < 0)

@@ -68,6 +68,40 @@ int stf__peer_reserve(struct stf_peer *p, size_t n)
 	return 0;
 }
 
+int stf__peer_set_subs(struct stf_peer *p, size_t c, size_t first, size_t n)
+{
+	if (p->nsubs == p->subs_cap) {
+		size_t ncap = p->subs_cap ? p->subs_cap * 2 : 64;
+		struct stf_peer_subs *t = stf__bulk_realloc(p->subs, ncap * sizeof(*t));
+		if (!t)
+			return -1;
+		p->subs = t;
+		p->subs_cap = ncap;
+	}
+	p->subs[p->nsubs++] = (struct stf_peer_subs){ (uint32_t)c, (uint32_t)first, (uint32_t)n };
+	return 0;
+}
+
+const struct stf_obj *stf__peer_subs(const struct stf_peer *p, const struct stf_obj *o,
+				     uint32_t *n)
+{
+	uint32_t c = (uint32_t)(o - p->objs);
+	size_t lo = 0, hi = p->nsubs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->subs[mid].container < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == p->nsubs || p->subs[lo].container != c) {
+		*n = 0;
+		return NULL;
+	}
+	*n = p->subs[lo].n;
+	return &p->objs[p->subs[lo].first];
+}
+
 void stf__peer_index(struct stf_peer *p)
 {
 	stf__index_reset(&p->index);
@@ -82,8 +116,10 @@ void stf__peer_index(struct stf_peer *p)
 			 * are ranges of their own): offsets are taken from
 			 * the object's address, not the range's */
 			uint64_t at = o->addr;
-			for (uint32_t k = 0; k < o->nsubs; k++) {
-				const struct stf_obj *s = &p->objs[o->first_sub + k];
+			uint32_t nsubs;
+			const struct stf_obj *subs = stf__peer_subs(p, o, &nsubs);
+			for (uint32_t k = 0; k < nsubs; k++) {
+				const struct stf_obj *s = &subs[k];
 				if (stf__untyped_sub(s))
 					continue; /* its container's bytes */
 				if (s->addr > at)
@@ -159,7 +195,6 @@ static int add_statics(struct stf_peer *p, char *err, size_t errlen)
 				return -1;
 			o.unit = r->type < mu->ntypes ? mu : NULL;
 			o.type = r->type;
-			o.line = r->line;
 			switch (r->kind) {
 			case STF_O_VAR:
 				o.kind = (r->flags & STF_OF_READONLY) ? STF_OBJ_CONST
@@ -336,8 +371,10 @@ static int attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t n
 		}
 		struct stf_obj *container = &p->objs[c];
 		container->flags |= STF_OBJF_CONTAINER;
-		container->first_sub = (uint32_t)first;
-		container->nsubs = (uint32_t)(p->nobjs - first);
+		if (stf__peer_set_subs(p, c, first, p->nobjs - first) < 0) {
+			stf__fail(err, errlen, "out of memory cataloging sub-objects");
+			goto out;
+		}
 		container->unit = NULL; /* its own bytes have no type */
 		container->type = STF_NONE;
 	}
@@ -940,6 +977,7 @@ void stf__peer_close(struct stf_peer *p)
 	if (p->meta)
 		stf_meta_free(p->meta);
 	stf__bulk_free(p->objs);
+	stf__bulk_free(p->subs);
 	stf__bulk_free(p->bytes);
 	stf__index_free(&p->index);
 	stf__arena_free(p->arena);

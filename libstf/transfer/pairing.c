@@ -63,14 +63,53 @@ static struct alloc_req request(const struct requests *r, size_t k)
 				   .prot = r->prot[k], .at = d->addr, .align_lg = d->align_lg };
 }
 
+/* Messages of remote_alloc on their way at once: R allocates for one
+ * while F writes the next.  Two of MSG_MAX bytes fit in a socket's
+ * default send buffer (net.core.wmem_default, 208 KiB), so F never waits
+ * to send one: when R fails on the first (M_ERROR, and it reads no more),
+ * F reads its answer instead of blocking. */
+#define ALLOC_AHEAD 2
+
+/* Read R's reply to the request message for objects [first, first + n):
+ * their addresses into addrs. */
+static int alloc_reply(struct stf_xfer *x, size_t first, size_t n, uint64_t *addrs)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	uint32_t type, len;
+	if (stf__msg_recv(x->conn, &type, buf, &len) < 0) {
+		stf__xfail(x, "backward transfer: connection to the reversed version lost "
+		      "while allocating objects: %s", strerror(errno));
+		return -1;
+	}
+	if (type == M_ERROR) {
+		stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
+		return -1;
+	}
+	if (type != M_ADDRS || len != n * 8) {
+		stf__xfail(x, "backward transfer: malformed reply from the reversed version");
+		return -1;
+	}
+	memcpy(addrs + first, buf, len);
+	return 0;
+}
+
 /* Ask R for the n objects of r (heap blocks with M_ALLOC, mappings with
- * M_MMAP); fills addrs. */
+ * M_MMAP); fills addrs.  Up to ALLOC_AHEAD messages are on their way. */
 static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n,
 			uint64_t *addrs)
 {
 	static __thread uint8_t buf[MSG_MAX];
+	size_t sent_first[ALLOC_AHEAD], sent_n[ALLOC_AHEAD], head = 0, nsent = 0;
 	size_t i = 0;
-	while (i < n) {
+	while (i < n || nsent) {
+		if (nsent == ALLOC_AHEAD || (i == n && nsent)) {
+			size_t k = head % ALLOC_AHEAD;
+			if (alloc_reply(x, sent_first[k], sent_n[k], addrs) < 0)
+				return -1;
+			head++;
+			nsent--;
+			continue;
+		}
 		size_t pos = 0, first = i;
 		struct alloc_req q = request(r, first);
 		int mapping = q.prot >= 0, placed = q.at != 0;
@@ -101,23 +140,16 @@ static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n,
 			stf__xfail(x, "site ID too long: %s", request(r, i).site);
 			return -1;
 		}
-		uint32_t type, len;
 		if (stf__msg_send(x->conn, mapping ? M_MMAP : placed ? M_PLACE : M_ALLOC, buf,
-				  (uint32_t)pos) < 0 ||
-		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
+				  (uint32_t)pos) < 0) {
 			stf__xfail(x, "backward transfer: connection to the reversed version lost "
 			      "while allocating objects: %s", strerror(errno));
 			return -1;
 		}
-		if (type == M_ERROR) {
-			stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
-			return -1;
-		}
-		if (type != M_ADDRS || len != (i - first) * 8) {
-			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
-			return -1;
-		}
-		memcpy(addrs + first, buf, len);
+		size_t k = (head + nsent) % ALLOC_AHEAD;
+		sent_first[k] = first;
+		sent_n[k] = i - first;
+		nsent++;
 	}
 	return 0;
 }

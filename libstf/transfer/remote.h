@@ -64,13 +64,20 @@ struct stf_obj {
 	uint8_t flags;            /* STF_OBJF_* */
 	uint8_t align_lg;         /* heap: log2 of memalign's alignment, 0: malloc's */
 	uint8_t reserved;
-	uint32_t line;
 	uint32_t container;       /* a sub-object: 1 + index of the object it
 				     lies in; 0 for other objects */
-	uint32_t first_sub, nsubs; /* a container: its sub-objects are
-				     objs[first_sub .. first_sub + nsubs), by
-				     address */
 	const uint8_t *bytes;     /* the object's bytes, once fetched */
+};
+/* Why 64 bytes and no more: each transfer catalogs a million of them in
+ * memory touched for the first time, which costs ~2 ns per byte on the
+ * machines we run on; what few objects have (a container's sub-objects)
+ * lives in side tables (struct stf_peer_subs). */
+_Static_assert(sizeof(struct stf_obj) <= 64, "struct stf_obj grew past 64 bytes");
+
+/* A container's sub-objects: objs[first .. first + n), by address. */
+struct stf_peer_subs {
+	uint32_t container; /* its object number */
+	uint32_t first, n;
 };
 
 struct stf_peer_lib {
@@ -148,6 +155,8 @@ struct stf_peer {
 	uint32_t *site_type;
 	struct stf_obj *objs;
 	size_t nobjs, cap;
+	struct stf_peer_subs *subs;  /* per container, by object number */
+	size_t nsubs, subs_cap;
 	struct stf_peer_thread *threads; /* arena memory */
 	size_t nthreads;
 	struct stf_peer_tls *tls;    /* arena memory, one per parked thread */
@@ -225,6 +234,13 @@ size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o);
 int stf__peer_reserve(struct stf_peer *p, size_t n);
 /* Sort the index after objects were added. */
 void stf__peer_index(struct stf_peer *p);
+/* Record that container c's sub-objects are objs[first .. first + n)
+ * (containers in increasing order): 0, or -1 when out of memory. */
+int stf__peer_set_subs(struct stf_peer *p, size_t c, size_t first, size_t n);
+/* The sub-objects of o (an object of p flagged STF_OBJF_CONTAINER): the
+ * first one, *n of them (0: none, the result is then NULL). */
+const struct stf_obj *stf__peer_subs(const struct stf_peer *p, const struct stf_obj *o,
+				     uint32_t *n);
 
 /* Object containing addr (one past the end allowed), NULL if none. */
 const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr);
@@ -441,6 +457,11 @@ void *stf__bulk_realloc(void *p, size_t size);
  * reuse is taken whole). */
 void *stf__bulk_alloc_most(size_t size, size_t *usable);
 void stf__bulk_free(void *p);
+/* Touch a mapping of size bytes now and keep it for the next large array
+ * (unless one as large is kept already): a process waiting for its part
+ * of the pause (R, during the forward transfer) takes the fresh pages'
+ * cost out of it. */
+void stf__bulk_prepare(size_t size);
 /* Give back the mappings stf__bulk_free kept for reuse: at the end of the
  * process's last transfer (F after backward, R after diff). */
 void stf__bulk_trim(void);

@@ -151,16 +151,18 @@ static int register_here(struct stf_xfer *x, const struct sub_req *r)
  */
 static uint64_t room_end(const struct stf_peer *src, size_t i, const struct stf_obj *co)
 {
-	const struct stf_obj *o = &src->objs[i], *first = &src->objs[co->first_sub];
+	const struct stf_obj *o = &src->objs[i];
+	uint32_t nsubs;
+	const struct stf_obj *first = stf__peer_subs(src, co, &nsubs);
 	if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container)
 		return src->objs[i + 1].addr - co->addr;
 	uint64_t end = o->addr - co->addr + ((o->size + 15) & ~(uint64_t)15);
-	if (co->nsubs >= 2) {
+	if (nsubs >= 2) {
 		uint64_t stride = first[1].addr - first[0].addr;
 		uint32_t k = 2;
-		while (k < co->nsubs && first[k].addr - first[k - 1].addr == stride)
+		while (k < nsubs && first[k].addr - first[k - 1].addr == stride)
 			k++;
-		if (k == co->nsubs && stride >= o->size)
+		if (k == nsubs && stride >= o->size)
 			end = o->addr - co->addr + stride;
 	}
 	return end < co->size ? end : co->size;
@@ -168,9 +170,12 @@ static uint64_t room_end(const struct stf_peer *src, size_t i, const struct stf_
 
 /* A wrapper's block: a heap block holding only this sub-object, after a
  * prefix of the wrapper's own (a size header). */
-static int wrapper_block(const struct stf_obj *o, const struct stf_obj *co)
+static int wrapper_block(const struct stf_peer *src, const struct stf_obj *o,
+			 const struct stf_obj *co)
 {
-	return co->kind == STF_OBJ_HEAP && co->nsubs == 1 && o->addr > co->addr &&
+	uint32_t nsubs;
+	stf__peer_subs(src, co, &nsubs);
+	return co->kind == STF_OBJ_HEAP && nsubs == 1 && o->addr > co->addr &&
 	       o->addr + o->size == co->addr + co->size;
 }
 
@@ -269,7 +274,7 @@ int stf__plan_subs(struct stf_xfer *x)
 			continue; /* stf__place_subs says so */
 		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
 		uint64_t room = room_end(src, i, co) - off;
-		int whole = wrapper_block(o, co);
+		int whole = wrapper_block(src, o, co);
 		if (whole ? dsize == o->size :
 			    dsize <= room &&
 			    (dsize <= o->size || !co->bytes ||

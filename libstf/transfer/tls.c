@@ -58,7 +58,6 @@ int stf__add_tls(struct stf_peer *p, char *err, size_t errlen)
 				o.id = stf__arena_strdup(p->arena, id);
 				o.unit = r->type < mu->ntypes ? mu : NULL;
 				o.type = r->type;
-				o.line = r->line;
 				o.kind = (r->flags & STF_OF_READONLY) ? STF_OBJ_CONST : STF_OBJ_STATIC;
 				if (r->flags & STF_OF_IXFER)
 					o.flags |= STF_OBJF_IXFER;

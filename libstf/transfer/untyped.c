@@ -55,8 +55,9 @@ static void subs_begin(const struct stf_peer *p, const struct stf_obj *o, struct
 {
 	c->sub = c->end = NULL;
 	if (o->flags & STF_OBJF_CONTAINER) {
-		c->sub = &p->objs[o->first_sub];
-		c->end = c->sub + o->nsubs;
+		uint32_t n;
+		c->sub = stf__peer_subs(p, o, &n);
+		c->end = c->sub + n;
 	}
 }
 
@@ -171,13 +172,15 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 	}
 	if (o->flags & STF_OBJF_CONTAINER) {
 		/* STF_ALLOCATOR is there already: its objects are typed */
+		uint32_t nsubs;
+		stf__peer_subs(x->src, o, &nsubs);
 		stf__xfail(x, "%s: block of an allocator (%" PRIu64 " bytes, %" PRIu32 " typed "
 		      "objects handed out from it) is copied as raw bytes outside those "
 		      "objects, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into "
 		      "%s of the old version that would be stale in the new one: raw pointers "
 		      "in an allocator's own bookkeeping cannot be transferred yet; register a "
 		      "callback (stf_on_object) for the block", stf__obj_name(o, on, sizeof(on)),
-		      o->size, o->nsubs, off, v, what);
+		      o->size, nsubs, off, v, what);
 		return -1;
 	}
 	wrapper_of(o, wrapper, sizeof(wrapper));
@@ -880,7 +883,7 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 	char on[256], where[400];
 	uint64_t n = o->size;
 	if (x->resize && x->resize[i])
-		n = x->src->objs[o->first_sub].addr - o->addr;
+		n = stf__peer_subs(x->src, o, &(uint32_t){ 0 })->addr - o->addr;
 	memcpy(d, s, n);
 	stf__obj_name(o, on, sizeof(on));
 	struct sub_cursor subs;

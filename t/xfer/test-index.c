@@ -144,6 +144,67 @@ START_TEST(clusters_against_definition)
 }
 END_TEST
 
+/* Mostly in order, as a catalog adds them (statics elsewhere, then the
+ * heap by address), with a few out of place before, inside and after
+ * the long run: every range is found where it is, in order. */
+START_TEST(mostly_sorted)
+{
+	struct stf_index ix = STF_INDEX_INIT;
+	const size_t n = 20000;
+	/* statics far above the heap, added first, descending */
+	for (size_t k = 0; k < 300; k++)
+		stf__index_add(&ix, 0x7000000000 - k * 0x100, 0x10, 1000000 + k);
+	for (size_t k = 0; k < n; k++) {
+		stf__index_add(&ix, 0x100000000 + k * 0x40, 0x30, k);
+		if (k == n / 2) /* one out of place in the run */
+			stf__index_add(&ix, 0x50, 0x8, 2000000);
+	}
+	for (size_t k = 0; k < 100; k++) /* and after it, below */
+		stf__index_add(&ix, 0x1000 + (k * 7919 % 100) * 0x20, 0x10, 3000000 + k);
+	ck_assert_int_eq(stf__index_sort(&ix, NULL, NULL), 0);
+	ck_assert_uint_eq(ix.n, n + 401);
+	for (size_t i = 1; i < ix.n; i++)
+		ck_assert(ix.ranges[i - 1].start < ix.ranges[i].start);
+	ck_assert_uint_eq(stf__index_find(&ix, 0x50, 0)->value, 2000000);
+	ck_assert_uint_eq(stf__index_find(&ix, 0x100000000 + 777 * 0x40 + 0x2f, 0)->value, 777);
+	ck_assert_ptr_null(stf__index_find(&ix, 0x100000000 + 777 * 0x40 + 0x30, 0));
+	ck_assert_uint_eq(stf__index_find(&ix, 0x7000000000 - 5 * 0x100, 0)->value, 1000005);
+	ck_assert_uint_eq(stf__index_find(&ix, 0x1000 + 3 * 0x20, 0)->value, 3000037); /* 37 * 7919 % 100 == 3 */
+	stf__index_free(&ix);
+}
+END_TEST
+
+/* A freed index's array serves the next index (its pages are touched
+ * already), the largest one only, until stf__index_trim. */
+START_TEST(keeps_largest_array)
+{
+	struct stf_index a = STF_INDEX_INIT, b = STF_INDEX_INIT, c = STF_INDEX_INIT;
+	stf__index_trim();
+	ck_assert_int_eq(stf__index_reserve(&a, 100000), 0);
+	ck_assert_int_eq(stf__index_reserve(&b, 1000), 0);
+	size_t big = a.cap;
+	stf__index_free(&a);
+	stf__index_free(&b); /* smaller: unmapped */
+	ck_assert_int_eq(stf__index_add(&c, 0x1000, 0x10, 1), 0);
+	ck_assert_uint_ge(c.cap, big);
+	for (size_t k = 0; k < big; k++) /* all of it is usable */
+		ck_assert_int_eq(stf__index_add(&c, 0x2000 + k * 0x10, 0x10, k), 0);
+	ck_assert_int_eq(stf__index_sort(&c, NULL, NULL), 0);
+	ck_assert_uint_eq(stf__index_find(&c, 0x2000 + 500 * 0x10, 0)->value, 500);
+	stf__index_free(&c);
+	stf__index_trim();
+	ck_assert_int_eq(stf__index_add(&a, 0x1000, 0x10, 1), 0);
+	ck_assert_uint_lt(a.cap, big);
+	stf__index_free(&a);
+	/* prepared room is taken the same way */
+	stf__index_prepare(50000);
+	ck_assert_int_eq(stf__index_add(&b, 0x1000, 0x10, 1), 0);
+	ck_assert_uint_ge(b.cap, 50000);
+	stf__index_free(&b);
+	stf__index_trim();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -152,6 +213,8 @@ int main(void)
 	tcase_add_test(tc, finds_containing_range);
 	tcase_add_test(tc, one_past_the_end);
 	tcase_add_test(tc, reports_overlap);
+	tcase_add_test(tc, mostly_sorted);
+	tcase_add_test(tc, keeps_largest_array);
 	tcase_add_loop_test(tc, random_against_linear, 0, 2);
 	tcase_add_loop_test(tc, clusters_against_definition, 0, 2);
 	suite_add_tcase(s, tc);
