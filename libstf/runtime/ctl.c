@@ -58,6 +58,13 @@
 
 extern char **environ;
 
+/* The environment this process started with, minus libstf's variables:
+ * F and R start with it, not with what the program made of `environ`
+ * since (nginx keeps only the variables its configuration names), so a
+ * pointer into the environment area finds its string in theirs.  NULL
+ * (out of memory at start): they get `environ`. */
+static char **start_env;
+
 static struct {
 	int fd;                  /* connection to ttstd, -1 when unsupervised */
 	enum stf_role role;
@@ -321,7 +328,7 @@ static void cmd_spawn(int *passed)
 		reply_error("spawn needs at least one arg= (argv[0])");
 		return;
 	}
-	for (char **e = environ; e && *e; e++) {
+	for (char **e = start_env ? start_env : environ; e && *e; e++) {
 		if (stf__env_is_ours(*e))
 			continue;
 		if (envc == MAX_ENV) {
@@ -872,6 +879,20 @@ static int handed_connection(const char *value)
 	return stf__fd_high((int)fd);  /* ours, not the program's, nor its children's */
 }
 
+static void save_start_env(void)
+{
+	size_t n = 0, bytes = 0;
+
+	for (char **e = environ; e && *e; e++, n++)
+		bytes += strlen(*e) + 1;
+	if (!(start_env = stf__raw_malloc((n + 1) * sizeof(*start_env) + bytes)))
+		return;
+	char *p = (char *)(start_env + n + 1);
+	for (size_t i = 0; i < n; p += strlen(p) + 1, i++)
+		start_env[i] = strcpy(p, environ[i]);
+	start_env[n] = NULL;
+}
+
 __attribute__((constructor)) static void ctl_init(void)
 {
 	const char *sock = getenv(STF_ENV_CTL), *role = getenv(STF_ENV_ROLE);
@@ -938,6 +959,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	unsetenv(STF_ENV_CTL_FD);
 	unsetenv(STF_ENV_ROLE);
 	unsetenv(STF_ENV_PAST);
+	save_start_env();
 
 	if (fd < 0)
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);

@@ -556,9 +556,22 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		diff_flexible(d, layouts, ro, l, fe, foff, fname, pb, rb);
 		return;
 	}
-	uint64_t count = ro->size / l->size;
+	uint64_t count = ro->size / l->size, hack;
 	if (!l->nptrs && !memcmp(pb, rb, ro->size))
 		return; /* plain data, equal bytes */
+	if (ro->kind != STF_OBJ_STATIC && ro->kind != STF_OBJ_LOCAL &&
+	    stf__struct_hack(ro->unit, ro->type, ro->size, &hack)) {
+		/* shorter than its struct: its whole members by the layout,
+		 * on copies padded with zeros, then its name's bytes */
+		uint8_t pp[STF_HACK_MAX] = { 0 }, rp[STF_HACK_MAX] = { 0 };
+		memcpy(pp, pb, ro->size);
+		memcpy(rp, rb, ro->size);
+		diff_layout(d, ro, l, 0, pp, rp);
+		if (memcmp(pb + hack, rb + hack, ro->size - hack))
+			report(d, "%s: the bytes after offset %" PRIu64 " differ",
+			       full_path(d, path, sizeof(path)), hack);
+		return;
+	}
 	for (uint64_t e = 0; e < count; e++) {
 		if (count > 1)
 			d->elem = e;

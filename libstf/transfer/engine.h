@@ -274,6 +274,7 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 /* untyped.c */
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
+int stf__check_raw_bytes(struct stf_xfer *x, const struct stf_obj *o);
 int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);
 const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
 int stf__flush_direct(struct stf_xfer *x);

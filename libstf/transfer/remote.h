@@ -509,4 +509,9 @@ void stf__fail(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int stf__load_maps(struct stf_peer *p);
 
+/* transform.c: the struct hack, a block shorter than its struct (see
+ * there); such structs are handled up to this size */
+#define STF_HACK_MAX 4096
+int stf__struct_hack(const struct stf_meta_unit *u, uint32_t t, uint64_t size, uint64_t *off);
+
 #endif /* STF_REMOTE_H */

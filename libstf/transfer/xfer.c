@@ -318,6 +318,21 @@ static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t fro
 	return stf__check_raw_tail(x, so, from);
 }
 
+/* stf__check_raw_bytes, likewise: in a part, a block of bytes holding a
+ * word that may be an address is deferred (text holds none). */
+static int check_bytes(struct stf_xfer *x, const struct stf_obj *so)
+{
+	if (!x->in_part)
+		return stf__check_raw_bytes(x, so);
+	for (uint64_t off = (8 - (so->addr & 7)) & 7; off + 8 <= so->size; off += 8) {
+		uint64_t v;
+		memcpy(&v, so->bytes + off, 8);
+		if (!stf__not_a_pointer(v))
+			return stf__part_defer(x);
+	}
+	return 0;
+}
+
 /* The bytes of a heap object after its last whole element (at from in
  * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
  * fixed-size buffer carved into a header and elements.  Copied as they
@@ -327,8 +342,22 @@ static int xfer_rest(struct stf_xfer *x, const struct stf_obj *so, uint32_t et, 
 		     uint64_t dfrom)
 {
 	uint64_t rem = so->size > from ? so->size - from : 0;
+	uint64_t soff, doff;
 	if (!rem)
 		return 0;
+	if (!from && !dfrom && stf__struct_hack(so->unit, et, rem, &soff) &&
+	    stf__struct_hack(dobj->unit, det, dobj->size, &doff)) {
+		/* a block shorter than its struct: its whole members are
+		 * transformed as in a whole struct, from and into copies
+		 * padded with zeros, and its name's bytes copied */
+		uint8_t sb[STF_HACK_MAX] = { 0 }, db[STF_HACK_MAX] = { 0 };
+		memcpy(sb, s, rem);
+		if (stf__xform(x, so->unit, et, sb, dobj->unit, det, db, 0) < 0)
+			return -1;
+		memcpy(d, db, doff);
+		memcpy(d + doff, s + soff, rem - soff < dobj->size - doff ? rem - soff : dobj->size - doff);
+		return 0;
+	}
 	if (dfrom + rem <= dobj->size && T(so->unit, et)->size == T(dobj->unit, det)->size &&
 	    T(so->unit, et)->hash == T(dobj->unit, det)->hash) {
 		if (check_tail(x, so, from) < 0)
@@ -463,6 +492,8 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		}
 		if (!l->nptrs) {
 			if (check_tail(x, so, count * esz) < 0)
+				return -1;
+			if (esz == 1 && (so->kind == STF_OBJ_HEAP || so->kind == STF_OBJ_USER) && check_bytes(x, so) < 0)
 				return -1;
 			memcpy(d, s, so->size);
 			return 0;
