@@ -24,7 +24,6 @@
 #include "remote.h"
 #include "tables.h"
 
-#define TABLE_MAX 4096 /* entries: the pairing is quadratic */
 #define KEY_MAX 256    /* bytes of one entry's identity */
 
 enum ident { ID_NONE, ID_FUNC, ID_TEXT };
@@ -113,7 +112,7 @@ int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t 
 	struct ident_member im[STF_TABLE_IDS];
 	size_t nm = 0;
 
-	if (!dorig || count < 2 || dcount < 2 || count > TABLE_MAX || dcount > TABLE_MAX ||
+	if (!dorig || count < 2 || dcount < 2 || count > STF_TABLE_MAX || dcount > STF_TABLE_MAX ||
 	    sr->kind != STF_K_STRUCT || dr->kind != STF_K_STRUCT)
 		return 0;
 	for (uint32_t i = 0; i < sr->nmembers && nm < sizeof(im) / sizeof(im[0]); i++) {

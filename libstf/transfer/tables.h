@@ -12,6 +12,7 @@
 
 #define STF_TABLE_NONE UINT64_MAX /* a source entry with no counterpart */
 #define STF_TABLE_IDS 8
+#define STF_TABLE_MAX 4096 /* entries: the pairing is quadratic */
 
 /* The members that identify an entry, by their offset in the
  * destination's element. */

@@ -529,8 +529,14 @@ static uint64_t *table_map(struct stf_xfer *x, const struct stf_meta_unit *su, u
 			   const uint8_t *s, uint64_t scount, const struct stf_meta_unit *du,
 			   uint32_t de, uint8_t *d, uint64_t dcount, struct stf_table_ids *ids)
 {
-	uint64_t desz = T(du, de)->size;
+	const struct stf_type_rec *SE = T(su, se), *DE = T(du, de);
+	uint64_t desz = DE->size;
+	/* only tables of structs that changed (a table the same in both
+	 * versions pairs by index, at no cost) */
 	if (!x->obj || x->obj->kind != STF_OBJ_STATIC || !x->keep_orig || scount < 2 ||
+	    SE->kind != STF_K_STRUCT || DE->kind != STF_K_STRUCT ||
+	    (scount == dcount && SE->hash == DE->hash) || scount > STF_TABLE_MAX ||
+	    dcount > STF_TABLE_MAX ||
 	    d < x->keep_base || d + dcount * desz > x->keep_base + x->keep_len)
 		return NULL;
 	uint64_t *map = stf__arena_alloc(x->arena, scount * sizeof(*map));

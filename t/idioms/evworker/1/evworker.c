@@ -177,7 +177,8 @@ static unsigned long all_clients(void)
 static void request(struct client *c, char *line)
 {
 	char out[INBUF + 64];
-	char *cmd = strtok(line, " "), *key = strtok(NULL, " "), *rest = strtok(NULL, "");
+	char *save, *cmd = strtok_r(line, " ", &save), *key = strtok_r(NULL, " ", &save);
+	char *rest = strtok_r(NULL, "", &save);
 	struct item **link, *it;
 
 	c->requests++;
