@@ -259,6 +259,12 @@ int stf__convert_scalar(struct stf_xfer *x,
 			const struct stf_meta_unit *du, uint32_t dt, uint8_t *d,
 			const struct stf_member_rec *dbits);
 
+/* initial.c: 1 when static `so`, an integer the source never moved from
+ * its initializer, keeps the destination's own value (in d) because the
+ * destination's initializer differs; 0 to transfer it as usual. */
+int stf__keep_changed_initial(struct stf_xfer *x, const struct stf_obj *so, const uint8_t *s,
+			      const struct stf_obj *dobj, uint8_t *d);
+
 /* transform.c */
 int stf__all_zero(const uint8_t *p, size_t n);
 uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt);

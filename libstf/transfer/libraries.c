@@ -608,3 +608,32 @@ const struct stf_obj *stf__peer_lib_data_at(const struct stf_peer *p, uint64_t a
 			return &p->objs[i];
 	return NULL;
 }
+
+int stf__peer_initial_bytes(const struct stf_peer *p, uint64_t addr, void *buf, size_t len)
+{
+	const struct stf_range *r = stf__peer_image_find(p, addr);
+	if (!r || addr + len > r->start + r->size)
+		return -1;
+	const struct stf_peer_lib *l = &p->libs[r->value];
+	const struct elf_file *e = elf_open(l->path);
+	if (!e)
+		return -1;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
+	uint64_t vaddr = addr - l->bias;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || vaddr < ph[i].p_vaddr ||
+		    vaddr + len > ph[i].p_vaddr + ph[i].p_memsz)
+			continue;
+		uint64_t off = vaddr - ph[i].p_vaddr;
+		memset(buf, 0, len); /* .bss, and past the file's bytes */
+		if (off < ph[i].p_filesz) {
+			uint64_t n = ph[i].p_filesz - off < len ? ph[i].p_filesz - off : len;
+			if (ph[i].p_offset + off + n > e->size)
+				return -1;
+			memcpy(buf, e->map + ph[i].p_offset + off, n);
+		}
+		return 0;
+	}
+	return -1;
+}

@@ -261,6 +261,10 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 /* The image mapping containing addr (value: the library in libs), NULL
  * if addr is not in the executable or a shared library. */
 const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr);
+/* The len bytes p's loaded files gave addr before the program ran (a
+ * static's initializer, zero in .bss): 0, or -1 if addr is not in the
+ * image of a file p maps. */
+int stf__peer_initial_bytes(const struct stf_peer *p, uint64_t addr, void *buf, size_t len);
 /* Where addr is in the peer's command line or environment: 0, or -1
  * (ref->kind STF_ARG_NONE) if it is not there or the layout is unknown. */
 int stf__peer_arg_ref(struct stf_peer *p, uint64_t addr, struct stf_arg_ref *ref);

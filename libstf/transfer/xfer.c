@@ -386,6 +386,8 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 	x->obj = so;
 	x->elem = UINT64_MAX;
 	x->keep_orig = NULL;
+	if (stf__keep_changed_initial(x, so, s, dobj, d))
+		return 0;
 	if (!s) {
 		if (stf__direct_copy(x, i, j))
 			return 0;
