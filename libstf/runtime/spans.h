@@ -56,6 +56,8 @@ struct span_st {
 	uint8_t kind;                  /* enum stf_span_kind */
 	uint8_t dirty;                 /* FREE run: pages touched since purged */
 	uint8_t full;                  /* SMALL: in the owner's full list */
+	uint8_t filled;                /* SMALL: found full with every object
+	                                  carved (its huge page considered) */
 	_Alignas(64)
 	_Atomic(void *) remote;        /* frees by other threads */
 	struct span_st *next, *prev;   /* owner's list of its class; free runs */
