@@ -65,6 +65,21 @@ const uint32_t stf__class_size[NCLASSES] = {
 	9216, 10240, 11264, 12288, 13312, 14336, 15360, 16384,
 };
 
+/* [i]: the class of 16 * i bytes: the first class of 16-byte steps, then
+ * the one of its doubling (2^b < n <= 2^(b + 1)) and eighth. */
+#define LOG2_BELOW(n) (63 - __builtin_clzl((n) - 1))
+#define CLASS_OF(n) ((n) <= 256 ? ((n) - 1) >> 4 : \
+	16 + (LOG2_BELOW(n) - 8) * 8 + (((n) - 1 - (1UL << LOG2_BELOW(n))) >> (LOG2_BELOW(n) - 3)))
+#define C1(i)   CLASS_OF(16UL * ((i) ? (i) : 1))
+#define C4(i)   C1(i), C1((i) + 1), C1((i) + 2), C1((i) + 3)
+#define C16(i)  C4(i), C4((i) + 4), C4((i) + 8), C4((i) + 12)
+#define C64(i)  C16(i), C16((i) + 16), C16((i) + 32), C16((i) + 48)
+#define C256(i) C64(i), C64((i) + 64), C64((i) + 128), C64((i) + 192)
+const uint8_t stf__class_of16[SMALL_MAX / 16 + 1] = {
+	C256(0), C256(256), C256(512), C256(768), C1(1024)
+};
+_Static_assert(SMALL_MAX == 16384, "stf__class_of16: 1,025 entries");
+
 uintptr_t stf__heap_lo, stf__heap_bytes;
 static uint64_t region_bytes;     /* the heap half's size: its address space */
 static bool reserved;             /* not in the zone: reserved PROT_NONE, with

@@ -615,6 +615,30 @@ START_TEST(filled_heap_ranges_get_huge_pages)
 }
 END_TEST
 
+/* Every small size lands in the smallest class that leaves a byte after
+ * it: 16-byte steps up to 256 B, then 8 classes per doubling (the span
+ * table other processes read says which). */
+START_TEST(sizes_take_the_smallest_class)
+{
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	for (size_t n = 0; n < 16384; n++) {
+		size_t want = 16;
+		while (want < n + 1) {
+			size_t step = 16;
+			if (want >= 256)
+				step = (size_t)1 << (63 - __builtin_clzl(want) - 3);
+			want += step;
+		}
+		char *p = malloc(n);
+		ck_assert_ptr_nonnull(p);
+		uint32_t got = spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size;
+		if (got != want)
+			ck_abort_msg("malloc(%zu): class of %u bytes, not %zu", n, got, want);
+		free(p);
+	}
+}
+END_TEST
+
 START_TEST(large_blocks_reuse_freed_units)
 {
 	/* A random window of large blocks (64 KiB-1 MiB) replaced many times
@@ -906,6 +930,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test(tc, large_blocks_reuse_freed_units);
+	tcase_add_test(tc, sizes_take_the_smallest_class);
 	tcase_add_test(tc, filled_heap_ranges_get_huge_pages);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, free_of_uncarved_slot_aborts, SIGABRT);
