@@ -828,9 +828,13 @@ EXPORT void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, u
 		if (id >= cur)
 			stf__alloc_bump_id(id + 1);
 	}
-	if (align > 16 && !(align & (align - 1)))
-		return alloc_aligned(align, size, site, id);
-	return alloc_block(size, site, id);
+	/* the transfer is creating the state during the update's pause: no
+	 * huge page collapse (spans.c) in it */
+	stf__tc.transferring = true;
+	void *p = align > 16 && !(align & (align - 1)) ? alloc_aligned(align, size, site, id) :
+		  alloc_block(size, site, id);
+	stf__tc.transferring = false;
+	return p;
 }
 
 EXPORT void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id)

@@ -56,6 +56,7 @@ struct tcache {
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint64_t next_id, end_id;
 	bool registered;
+	bool transferring;               /* in stf__alloc_with */
 	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];
 };
 

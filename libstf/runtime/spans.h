@@ -56,6 +56,8 @@ struct span_st {
 	uint8_t kind;                  /* enum stf_span_kind */
 	uint8_t dirty;                 /* FREE run: pages touched since purged */
 	uint8_t full;                  /* SMALL: in the owner's full list */
+	uint8_t filled;                /* SMALL: found full with every object
+	                                  carved (its huge page considered) */
 	_Alignas(64)
 	_Atomic(void *) remote;        /* frees by other threads */
 	struct span_st *next, *prev;   /* owner's list of its class; free runs */
@@ -108,12 +110,14 @@ uint64_t stf__spans_carved(void);
 /* Mark the range the region's carved units cover, for STF_AVOID. */
 void stf__spans_extent(uint64_t *start, uint64_t *end);
 
-static inline uint32_t size_class(size_t size)
+/* The class of n bytes (1 <= n <= SMALL_MAX) by a table of 16-byte steps
+ * (every class size is a multiple of 16): one load, no bit scan on the
+ * fast path. */
+extern const uint8_t stf__class_of16[SMALL_MAX / 16 + 1];
+
+static inline uint32_t size_class(size_t n)
 {
-	if (size <= 256)
-		return size ? (uint32_t)((size - 1) >> 4) : 0;
-	uint32_t b = 63u - (uint32_t)__builtin_clzl(size - 1);   /* 2^b < size <= 2^(b+1) */
-	return 16u + (b - 8u) * 8u + (uint32_t)((size - 1 - (1UL << b)) >> (b - 3));
+	return stf__class_of16[(n + 15) >> 4];
 }
 
 /* The span of a region address; NULL outside the region. */

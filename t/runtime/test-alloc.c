@@ -569,6 +569,76 @@ START_TEST(cached_blocks_fit)
 }
 END_TEST
 
+/* Small blocks filling the heap's first MiBs, their pages all written:
+ * those 2 MiB ranges become huge pages (spans.c: MADV_COLLAPSE), where the
+ * kernel has them. */
+static unsigned long heap_huge_kib(void)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	ck_assert_ptr_nonnull(f);
+	char line[256];
+	unsigned long lo = 0, hi = 0, kib, sum = 0;
+	uint64_t heap_lo = stf__root.heap_base, heap_hi = heap_lo + (32ULL << 20);
+	while (fgets(line, sizeof line, f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			continue;
+		if (sscanf(line, "AnonHugePages: %lu kB", &kib) == 1 && lo < heap_hi && hi > heap_lo)
+			sum += kib;
+	}
+	fclose(f);
+	return sum;
+}
+
+START_TEST(filled_heap_ranges_get_huge_pages)
+{
+	/* the kernel collapses a range of this process's own (6.1 and later) */
+	char *probe = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(probe, MAP_FAILED);
+	char *aligned = (char *)(((uintptr_t)probe + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	memset(aligned, 1, 2 << 20);
+	int can = madvise(aligned, 2 << 20, 25 /* MADV_COLLAPSE */) == 0;
+	munmap(probe, 4 << 20);
+	if (!can)
+		return;
+	enum { N = 300000 };
+	void **keep = malloc(N * sizeof *keep);
+	ck_assert_ptr_nonnull(keep);
+	for (int i = 0; i < N; i++) {
+		keep[i] = malloc(40);
+		ck_assert_ptr_nonnull(keep[i]);
+		memset(keep[i], 2, 40);
+	}
+	ck_assert_uint_ge(heap_huge_kib(), 4096);
+	for (int i = 0; i < N; i++)
+		free(keep[i]);
+	free(keep);
+}
+END_TEST
+
+/* Every small size lands in the smallest class that leaves a byte after
+ * it: 16-byte steps up to 256 B, then 8 classes per doubling (the span
+ * table other processes read says which). */
+START_TEST(sizes_take_the_smallest_class)
+{
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	for (size_t n = 0; n < 16384; n++) {
+		size_t want = 16;
+		while (want < n + 1) {
+			size_t step = 16;
+			if (want >= 256)
+				step = (size_t)1 << (63 - __builtin_clzl(want) - 3);
+			want += step;
+		}
+		char *p = malloc(n);
+		ck_assert_ptr_nonnull(p);
+		uint32_t got = spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size;
+		if (got != want)
+			ck_abort_msg("malloc(%zu): class of %u bytes, not %zu", n, got, want);
+		free(p);
+	}
+}
+END_TEST
+
 START_TEST(large_blocks_reuse_freed_units)
 {
 	/* A random window of large blocks (64 KiB-1 MiB) replaced many times
@@ -860,6 +930,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test(tc, large_blocks_reuse_freed_units);
+	tcase_add_test(tc, sizes_take_the_smallest_class);
+	tcase_add_test(tc, filled_heap_ranges_get_huge_pages);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, free_of_uncarved_slot_aborts, SIGABRT);
 	tcase_add_test(tc, mmap_tracking);

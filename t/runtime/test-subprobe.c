@@ -72,12 +72,78 @@ START_TEST(pools_in_threads)
 }
 END_TEST
 
+/* Threads registering objects of one shared chunk (one shard of the
+ * registry, one lock: they wait for each other, sleeping when the holder
+ * lost its core): every registration lands. */
+enum { SHARED_OBJS = 256, SHARED_ROUNDS = 400 };
+static char *shared_chunk;
+
+static void *shared_thread(void *arg)
+{
+	static const uint32_t cell = 1;
+	long t = *(long *)arg, missing = 0;
+	for (int r = 0; r < SHARED_ROUNDS; r++)
+		for (long j = t; j < SHARED_OBJS; j += POOL_THREADS)
+			stf__sub_object(shared_chunk + j * 64, 64, &cell);
+	for (long j = t; j < SHARED_OBJS; j += POOL_THREADS)
+		missing += stf_unregister_object(shared_chunk + j * 64) != 0;
+	*(long *)arg = missing;
+	return NULL;
+}
+
+START_TEST(threads_share_a_chunk)
+{
+	shared_chunk = malloc(SHARED_OBJS * 64);
+	ck_assert_ptr_nonnull(shared_chunk);
+	pthread_t t[POOL_THREADS];
+	long arg[POOL_THREADS];
+	for (long i = 0; i < POOL_THREADS; i++) {
+		arg[i] = i;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, shared_thread, &arg[i]), 0);
+	}
+	for (int i = 0; i < POOL_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(arg[i], 0);
+	}
+	free(shared_chunk);
+}
+END_TEST
+
+/* Freeing a chunk forgets the objects registered inside it and nothing
+ * else, whether it covers a few 64 KiB ranges of address space (looked up
+ * range by range) or more than the registry has shards (each shard
+ * scanned); objects of the chunk's neighbours stay. */
+static void forget_chunk(size_t size, size_t step)
+{
+	static const uint32_t cell = 1;
+	char *chunk = malloc(size), *other = malloc(4096);
+	ck_assert_ptr_nonnull(chunk);
+	ck_assert_ptr_nonnull(other);
+	for (size_t off = 16; off < size; off += step)
+		stf__sub_object(chunk + off, 16, &cell);
+	stf__sub_object(other + 16, 16, &cell);
+	free(chunk);
+	for (size_t off = 16; off < size; off += step)
+		ck_assert_int_eq(stf_unregister_object(chunk + off), -1);
+	ck_assert_int_eq(stf_unregister_object(other + 16), 0);
+	free(other);
+}
+
+START_TEST(freed_chunk_forgets_its_objects)
+{
+	forget_chunk(200 << 10, 4096 - 16);
+	forget_chunk(12 << 20, 65536 - 48);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("subprobe");
 	TCase *tc = tcase_create("probe");
 	tcase_add_test(tc, inside_block_after_freed_header);
 	tcase_add_test(tc, pools_in_threads);
+	tcase_add_test(tc, threads_share_a_chunk);
+	tcase_add_test(tc, freed_chunk_forgets_its_objects);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
