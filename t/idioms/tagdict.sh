@@ -62,9 +62,8 @@ check_extra() {
 	send "$@" "GET big" "GET neg" >"$tmp/got"
 	cmp -s "$tmp/want" "$tmp/got" ||
 		fail "release $release: long0..59, big or neg changed: $(diff "$tmp/want" "$tmp/got" | head -n 4 | tr '\n' ' ')"
-	case $(send VERIFY) in
-	*" dirty=0 "*) fail "release $release: no dirty value left: $(send VERIFY)" ;;
-	esac
+	# (no count of dirty values is asserted: a SET that fills the journal
+	# saves, which clears every mark, so 0 is a state the load reaches)
 }
 
 run_updates
