@@ -10,13 +10,17 @@
  * the program computed, and transferring it would leave the new entry
  * unreachable in a committed update.  Likewise a limit or a default whose
  * initializer a release changes.  The initializers are read from the
- * files each process maps.  The rule is symmetric, so the way back gives
- * the old version its own initializer and the round trip compares equal.
- * A value the program changed (even back to its initializer's value by
- * the destination's reckoning) is state and is transferred as usual.
+ * files each process maps.  The way back undoes exactly what the way
+ * forward did: the statics the forward transfer kept (recorded by their
+ * address in the new version, which does the backward transfer too)
+ * give the reversed version its own value, and only they, so the round
+ * trip compares equal.  A value the program moved is state and is
+ * transferred both ways, also when it equals the new initializer
+ * (a limit raised at run time to what the next release makes default).
  */
 #include <string.h>
 
+#include "alloc.h"
 #include "engine.h"
 #include "xfer.h"
 
@@ -35,6 +39,35 @@ static int int_value(const struct stf_meta_unit *u, uint32_t t, const uint8_t *p
 	return 0;
 }
 
+/* The new version's statics the forward transfer left with their own
+ * value: the backward transfer gives the reversed version its own. */
+static uint64_t *kept;
+static size_t nkept, kept_cap;
+
+static int was_kept(uint64_t addr)
+{
+	for (size_t i = 0; i < nkept; i++)
+		if (kept[i] == addr)
+			return 1;
+	return 0;
+}
+
+/* 0, or -1 when out of memory (the static is then transferred as usual:
+ * both ways agree). */
+static int remember_kept(uint64_t addr)
+{
+	if (nkept == kept_cap) {
+		size_t ncap = kept_cap ? 2 * kept_cap : 16;
+		uint64_t *n = stf__raw_realloc(kept, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		kept = n;
+		kept_cap = ncap;
+	}
+	kept[nkept++] = addr;
+	return 0;
+}
+
 int stf__keep_changed_initial(struct stf_xfer *x, const struct stf_obj *so, const uint8_t *s,
 			      const struct stf_obj *dobj, uint8_t *d)
 {
@@ -44,6 +77,16 @@ int stf__keep_changed_initial(struct stf_xfer *x, const struct stf_obj *so, cons
 	if (so->kind != STF_OBJ_STATIC || !so->unit || !dobj->unit ||
 	    (so->flags & (STF_OBJF_IXFER | STF_OBJF_PXFER)))
 		return 0;
+	if (x->dir != STF_FORWARD) {
+		if (!was_kept(so->addr))
+			return 0;
+		if (!x->dst->self) {
+			if (stf__peer_read(x->dst, dobj->addr, dcur, dobj->size) < 0)
+				return 0;
+			memcpy(d, dcur, dobj->size);
+		}
+		return 1;
+	}
 	uint32_t st = strip(so->unit, so->type), dt = strip(dobj->unit, dobj->type);
 	if (st >= so->unit->ntypes || dt >= dobj->unit->ntypes)
 		return 0;
@@ -63,13 +106,8 @@ int stf__keep_changed_initial(struct stf_xfer *x, const struct stf_obj *so, cons
 		return 0;
 	/* an enum's initializer is compared by value: an enumerator renamed
 	 * or moved is the transform's business, not this rule's */
-	if (vcur != vsinit || vsinit == vdinit)
+	if (vcur != vsinit || vsinit == vdinit || !x->dst->self || remember_kept(dobj->addr) < 0)
 		return 0;
-	if (!x->dst->self) {
-		if (stf__peer_read(x->dst, dobj->addr, dcur, dobj->size) < 0)
-			return 0;
-		memcpy(d, dcur, dobj->size);
-	}
 	x->rep->new_values++;
 	return 1;
 }

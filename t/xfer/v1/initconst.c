@@ -16,6 +16,7 @@ static struct command commands[] = {
 static size_t ncommands = sizeof commands / sizeof commands[0];
 static int max_clients = 100;   /* never changed: the build's constant */
 static int generation = 1;      /* moved by the program: state */
+static int limit = 100;         /* raised at run time to version 2's default */
 static long same_init = 5;      /* the same initializer in both */
 enum mode { MODE_A, MODE_B, MODE_C };
 volatile unsigned long sink;  /* -O2: the loop reads every static */
@@ -27,6 +28,7 @@ static __attribute__((noinline)) void init(void)
 		commands[i].calls = 10 * (i + 1);
 	generation = 7;
 	same_init = 6;
+	limit = 200;
 }
 
 int main(void)
@@ -36,7 +38,7 @@ int main(void)
 	for (;;) {
 		stf_update_point();
 		sink = ncommands + (unsigned long)max_clients + (unsigned long)generation +
-		       (unsigned long)same_init + mode + commands[1].calls;
+		       (unsigned long)same_init + mode + commands[1].calls + (unsigned long)limit;
 		usleep(2000);
 	}
 }
