@@ -41,8 +41,8 @@
 #include "fds.h"
 #include "respawn.h"
 #include "signals.h"
+#include "spawn.h"
 #include "spans.h"
-#include "launch.h"
 #include "pids.h"
 #include "tree.h"
 #include "root.h"
@@ -52,18 +52,8 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-#define MAX_ENV    4096 /* environment entries passed on to F and R */
 #define EXIT_ORPHANED 70 /* F or R lost ttstd: nobody can commit */
 #define SELF_QUIESCE_MS 2000 /* F, R: for the threads other than the first */
-
-extern char **environ;
-
-/* The environment this process started with, minus libstf's variables:
- * F and R start with it, not with what the program made of `environ`
- * since (nginx keeps only the variables its configuration names), so a
- * pointer into the environment area finds its string in theirs.  NULL
- * (out of memory at start): they get `environ`. */
-static char **start_env;
 
 static struct {
 	int fd;                  /* connection to ttstd, -1 when unsupervised */
@@ -155,8 +145,7 @@ static int step_delegate(struct step *st)
 static struct ttst_msg in;
 static struct ttst_msgbuf out;
 
-static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void warn(const char *fmt, ...)
+void stf__ctl_warn(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -205,9 +194,9 @@ static bool still_ours(void)
 static void reply_send(void)
 {
 	if (!still_ours())
-		warn("not replying to ttstd: the program closed the control connection");
+		stf__ctl_warn("not replying to ttstd: the program closed the control connection");
 	else if (ttst_msg_send(ctl.fd, &out, -1) < 0)
-		warn("cannot reply to ttstd: %s", strerror(errno));
+		stf__ctl_warn("cannot reply to ttstd: %s", strerror(errno));
 }
 
 static void reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -289,115 +278,30 @@ static void disallow_reading(void)
 
 static void cmd_spawn(int *passed)
 {
-	int passed_fd = *passed;
 	static char *argv[TTST_MSG_FIELDS + 1];
-	static char *envp[MAX_ENV + 14]; /* ours (12 at most) and NULL */
-	static char e_ctl[sizeof(struct sockaddr_un) + 16], e_ctl_fd[32], e_role[32], e_past[64];
-	static char e_base[48], e_fault[256], e_signals[4096], e_fds[8192], e_shared[4096];
-	static char e_update_fd[48];
-	static char *e_avoid;  /* computed per spawn: the heap as it is now */
-	int shared_fds[64];
-	size_t nshared = 0;
-	uint64_t id_base = ttst_msg_u64(&in, "id_base", 0);
-	const char *role = ttst_msg_get(&in, "role");
-	const char *path = ttst_msg_get(&in, "path");
-	const char *fault = ttst_msg_get(&in, "fault");
+	struct stf_spawn sp = {
+		.role = ttst_msg_get(&in, "role"),
+		.path = ttst_msg_get(&in, "path"),
+		.argv = argv,
+		.id_base = ttst_msg_u64(&in, "id_base", 0),
+		.fault = ttst_msg_get(&in, "fault"),
+		.ctl_sock = ctl.sock,
+		.ctl_fd = ctl.fd,
+		.passed_fd = *passed,
+	};
+	int argc = 0;
 	char err[512];
-	int argc = 0, envc = 0;
-	pid_t pid;
 
 	if (!stf__root.quiesced) {
 		reply_error("spawn needs the program quiesced first");
 		return;
 	}
-	if (!role || (strcmp(role, "future") && strcmp(role, "reversed"))) {
-		reply_error("spawn needs role=future or role=reversed");
-		return;
-	}
-	if (strcmp(role, "future") == 0 && (!path || path[0] != '/')) {
-		reply_error("spawn role=future needs path=<absolute path>");
-		return;
-	}
-	if (strcmp(role, "reversed") == 0)
-		path = "/proc/self/exe"; /* P's own binary, even if replaced on disk */
 	for (int i = 0; i < in.nfields; i++)
 		if (strcmp(in.key[i], "arg") == 0)
 			argv[argc++] = (char *)in.val[i];
 	argv[argc] = NULL;
-	if (argc == 0) {
-		reply_error("spawn needs at least one arg= (argv[0])");
-		return;
-	}
-	for (char **e = start_env ? start_env : environ; e && *e; e++) {
-		if (stf__env_is_ours(*e))
-			continue;
-		if (envc == MAX_ENV) {
-			reply_error("more than %d environment variables", MAX_ENV);
-			return;
-		}
-		envp[envc++] = *e;
-	}
-	snprintf(e_ctl, sizeof e_ctl, "%s=%s", STF_ENV_CTL, ctl.sock);
-	snprintf(e_role, sizeof e_role, "%s=%s", STF_ENV_ROLE, role);
-	snprintf(e_past, sizeof e_past, "%s=%d:0x%llx", STF_ENV_PAST, (int)getpid(),
-		 (unsigned long long)(uintptr_t)&stf__root);
-	/* above every ID of the tree: each worker pairs with its own */
-	snprintf(e_base, sizeof e_base, "%s=%llu", STF_ENV_ID_BASE,
-		 (unsigned long long)(id_base > stf__root.next_id ? id_base : stf__root.next_id));
-	envp[envc++] = e_ctl;
-	if (passed_fd >= 0) {
-		snprintf(e_ctl_fd, sizeof e_ctl_fd, "%s=%d", STF_ENV_CTL_FD, passed_fd);
-		envp[envc++] = e_ctl_fd;
-	}
-	envp[envc++] = e_role;
-	envp[envc++] = e_past;
-	envp[envc++] = e_base;
-	stf__raw_free(e_avoid);
-	e_avoid = stf__avoid_describe(STF_ENV_AVOID "=");
-	if (e_avoid)
-		envp[envc++] = e_avoid;
-	else
-		warn("cannot describe the heap's address ranges: the new version may "
-		     "take addresses the past version's blocks need");
-	if (stf__fds_describe(ctl.fd, e_fds, sizeof e_fds) < 0)
-		warn("too many close-on-exec descriptors to name: the new version keeps "
-		     "them open across its own exec");
-	else
-		envp[envc++] = e_fds;
-	if (stf__update_fd_get() >= 0) {
-		snprintf(e_update_fd, sizeof e_update_fd, "%s=%d", STF_ENV_UPDATE_FD,
-			 stf__update_fd_get());
-		envp[envc++] = e_update_fd;
-	}
-	if (fault) {
-		snprintf(e_fault, sizeof e_fault, "%s=%s", STF_ENV_FAULT, fault);
-		envp[envc++] = e_fault;
-	}
-	if (strcmp(role, "future") == 0) {
-		size_t n = (size_t)snprintf(e_signals, sizeof e_signals, "%s=", STF_ENV_SIGNALS);
-		if (stf__signals_describe(e_signals + n, sizeof e_signals - n) < 0)
-			warn("too many signal handlers to carry to the new version");
-		else
-			envp[envc++] = e_signals;
-	}
-	if (stf__tree_shared_describe(e_shared, sizeof e_shared, shared_fds,
-				      sizeof shared_fds / sizeof *shared_fds, &nshared, err,
-				      sizeof err) < 0) {
-		reply_error("%s", err);
-		return;
-	}
-	if (nshared)
-		envp[envc++] = e_shared;
-	envp[envc] = NULL;
-
-	pid = stf__spawn_process(path, argv, envp, passed_fd, err, sizeof err);
-	/* the child has its copy; closed before the reply, as ttstd may have
-	 * F check our descriptors as soon as it reads it */
-	if (passed_fd >= 0)
-		close(passed_fd);
-	*passed = -1;
-	for (size_t i = 0; i < nshared; i++)
-		close(shared_fds[i]);
+	pid_t pid = stf__spawn_version(&sp, err, sizeof err);
+	*passed = -1;  /* closed by stf__spawn_version, whatever happened */
 	if (pid < 0) {
 		reply_error("%s", err);
 		return;
@@ -406,7 +310,7 @@ static void cmd_spawn(int *passed)
 	 * latest spawned one (F during the forward transfer, R for the diff).
 	 * EINVAL means Yama is absent, which is fine. */
 	if (prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0) < 0 && errno != EINVAL)
-		warn("PR_SET_PTRACER %d: %s", (int)pid, strerror(errno));
+		stf__ctl_warn("PR_SET_PTRACER %d: %s", (int)pid, strerror(errno));
 	reply_begin(1);
 	ttst_msg_addf(&out, "pid", "%d", (int)pid);
 	reply_send();
@@ -552,7 +456,7 @@ static void dispatch(int *passed)
 		pid_t reader = msg_pid("reader");
 		if (reader && prctl(PR_SET_PTRACER, (unsigned long)reader, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
-			warn("PR_SET_PTRACER %d: %s", (int)reader, strerror(errno));
+			stf__ctl_warn("PR_SET_PTRACER %d: %s", (int)reader, strerror(errno));
 		reply_begin(1);
 		reply_send();
 	} else if (ctl.role == STF_ROLE_NORMAL && strcmp(cmd, "resume") == 0) {
@@ -600,7 +504,7 @@ static void dispatch(int *passed)
 		}
 		/* F writes into us (Yama ptrace_scope=1; EINVAL = no Yama) */
 		if (prctl(PR_SET_PTRACER, (unsigned long)fut, 0, 0, 0) < 0 && errno != EINVAL)
-			warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
+			stf__ctl_warn("PR_SET_PTRACER %d: %s", (int)fut, strerror(errno));
 		struct step st = { .kind = STEP_SERVE, .conn = passed_fd, .rep = &rep };
 		set_past();  /* (its pid map) */
 		rc = step_delegate(&st);
@@ -657,7 +561,7 @@ static void await_update_point(void)
 		}
 		pthread_cond_timedwait(&ctl.cond, &ctl.lock, &ts);
 		if (!ctl.at_point && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
-			warn("ttstd went away before the update point: exiting");
+			stf__ctl_warn("ttstd went away before the update point: exiting");
 			_exit(EXIT_ORPHANED);
 		}
 	}
@@ -718,7 +622,7 @@ static void *ctl_thread(void *arg)
 			 * fd do) while we were reading the socket; what we read is
 			 * not acted upon (a quiescence nobody could end), and the
 			 * number may be the program's now: keep off it. */
-			warn("the program closed the control connection to ttstd: no longer updatable");
+			stf__ctl_warn("the program closed the control connection to ttstd: no longer updatable");
 			if (passed >= 0)
 				close(passed);
 			ctl.fd = -1;
@@ -732,7 +636,7 @@ static void *ctl_thread(void *arg)
 			break;
 		if (ttst_msg_get(&in, "error") && !ttst_msg_get(&in, "cmd")) {
 			/* ttstd refused us (e.g. it did not start this pid) */
-			warn("ttstd: %s", ttst_msg_get(&in, "error"));
+			stf__ctl_warn("ttstd: %s", ttst_msg_get(&in, "error"));
 			continue;
 		}
 		passed = stf__fd_high(passed);
@@ -742,11 +646,11 @@ static void *ctl_thread(void *arg)
 	}
 	/* ttstd is gone. */
 	if (ctl.role != STF_ROLE_NORMAL) {
-		warn("lost ttstd during an update: exiting");
+		stf__ctl_warn("lost ttstd during an update: exiting");
 		_exit(EXIT_ORPHANED);
 	}
 	if (stf__root.quiesced) {
-		warn("lost ttstd during an update: resuming the program");
+		stf__ctl_warn("lost ttstd during an update: resuming the program");
 		disallow_reading();
 		stf__fds_restore();
 		stf__resume();
@@ -792,7 +696,7 @@ void stf__ctl_tree_joined(void)
 
 	/* one datagram, whole: the control thread's replies do not mix in */
 	if (ctl.fd >= 0 && send(ctl.fd, worker, sizeof worker - 1, MSG_NOSIGNAL) < 0)
-		warn("cannot tell ttstd this process is a worker now: %s", strerror(errno));
+		stf__ctl_warn("cannot tell ttstd this process is a worker now: %s", strerror(errno));
 }
 
 static void ctl_atfork_prepare(void)
@@ -856,7 +760,7 @@ static void ctl_atfork_child(void)
 	ctl.fd = -1;
 	errno = rc;
 fail:
-	warn("forked child (order %u of pid %d) cannot join ttstd's tree: %s%s",
+	stf__ctl_warn("forked child (order %u of pid %d) cannot join ttstd's tree: %s%s",
 	     stf__tree_order(), (int)stf__tree_parent(), strerror(errno),
 	     ctl.role != STF_ROLE_NORMAL ? "" : "; it is not updated with the program");
 	if (fd >= 0)
@@ -873,24 +777,10 @@ static int handed_connection(const char *value)
 	struct stat st;
 
 	if (*end || fd < 0 || fd > INT_MAX || fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		warn("%s=%s is no socket descriptor: connecting by path", STF_ENV_CTL_FD, value);
+		stf__ctl_warn("%s=%s is no socket descriptor: connecting by path", STF_ENV_CTL_FD, value);
 		return -1;
 	}
 	return stf__fd_high((int)fd);  /* ours, not the program's, nor its children's */
-}
-
-static void save_start_env(void)
-{
-	size_t n = 0, bytes = 0;
-
-	for (char **e = environ; e && *e; e++, n++)
-		bytes += strlen(*e) + 1;
-	if (!(start_env = stf__raw_malloc((n + 1) * sizeof(*start_env) + bytes)))
-		return;
-	char *p = (char *)(start_env + n + 1);
-	for (size_t i = 0; i < n; p += strlen(p) + 1, i++)
-		start_env[i] = strcpy(p, environ[i]);
-	start_env[n] = NULL;
 }
 
 __attribute__((constructor)) static void ctl_init(void)
@@ -909,7 +799,7 @@ __attribute__((constructor)) static void ctl_init(void)
 
 	if (!sock) {
 		if (role)
-			warn("%s is set without %s: not supervised, running normally",
+			stf__ctl_warn("%s is set without %s: not supervised, running normally",
 			     STF_ENV_ROLE, STF_ENV_CTL);
 		return;
 	}
@@ -918,7 +808,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	else if (role && strcmp(role, "reversed") == 0)
 		r = STF_ROLE_REVERSED;
 	else if (role) {
-		warn("unknown %s=%s (expected future or reversed)", STF_ENV_ROLE, role);
+		stf__ctl_warn("unknown %s=%s (expected future or reversed)", STF_ENV_ROLE, role);
 		_exit(EXIT_ORPHANED);
 	}
 	if (r != STF_ROLE_NORMAL) {
@@ -927,14 +817,14 @@ __attribute__((constructor)) static void ctl_init(void)
 
 		if (!past || sscanf(past, "%d:%llx%n", &pid, &root, &used) != 2 ||
 		    past[used] || pid <= 0 || !root) {
-			warn("%s=%s is not <pid>:<root address>", STF_ENV_PAST, past ? past : "");
+			stf__ctl_warn("%s=%s is not <pid>:<root address>", STF_ENV_PAST, past ? past : "");
 			_exit(EXIT_ORPHANED);
 		}
 		ctl.past_pid = pid;
 		ctl.past_root = root;
 	}
 	if (strlen(sock) >= sizeof sa.sun_path) {
-		warn("%s=%s: path too long", STF_ENV_CTL, sock);
+		stf__ctl_warn("%s=%s: path too long", STF_ENV_CTL, sock);
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
 		return;
@@ -959,14 +849,14 @@ __attribute__((constructor)) static void ctl_init(void)
 	unsetenv(STF_ENV_CTL_FD);
 	unsetenv(STF_ENV_ROLE);
 	unsetenv(STF_ENV_PAST);
-	save_start_env();
+	stf__spawn_save_env();
 
 	if (fd < 0)
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	else
 		sa.sun_family = AF_UNSPEC;  /* connected already */
 	if (fd < 0 || (sa.sun_family == AF_UNIX && connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)) {
-		warn("cannot connect to ttstd at %s: %s%s", sa.sun_path, strerror(errno),
+		stf__ctl_warn("cannot connect to ttstd at %s: %s%s", sa.sun_path, strerror(errno),
 		     r == STF_ROLE_NORMAL ? "; running unsupervised" : "");
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
@@ -989,7 +879,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	if (captured >= 0)
 		close(captured);  /* ttstd's now; descriptor 2 writes into it */
 	if (sent < 0) {
-		warn("cannot greet ttstd: %s", strerror(errno));
+		stf__ctl_warn("cannot greet ttstd: %s", strerror(errno));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
 		close(fd);
@@ -998,7 +888,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	ctl.fd = fd;
 	ctl.role = r;
 	if (shared && stf__tree_shared_map(shared, err, sizeof err) < 0) {
-		warn("%s", err);  /* into the capture: ttstd's reason quotes it */
+		stf__ctl_warn("%s", err);  /* into the capture: ttstd's reason quotes it */
 		_exit(EXIT_ORPHANED);
 	}
 	if (r != STF_ROLE_NORMAL)
@@ -1010,7 +900,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc_thread = stf__own_thread(&th, ctl_thread, NULL);
 	if (rc_thread != 0) {
-		warn("cannot start the control thread: %s", strerror(rc_thread));
+		stf__ctl_warn("cannot start the control thread: %s", strerror(rc_thread));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
 		close(fd);

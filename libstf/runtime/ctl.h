@@ -3,10 +3,10 @@
  * ctl.h - libstf's control channel to ttstd.
  *
  * INTERNAL.  ctl.c has no entry points of its own besides
- * stf__ctl_update_point_reached (update.h) and stf__ctl_tree_joined
- * (below): a library constructor reads the
- * environment below and, when the process is supervised, starts one control
- * thread that connects to ttstd and executes its commands (wire format:
+ * stf__ctl_update_point_reached (update.h), stf__ctl_tree_joined and
+ * stf__ctl_warn (below; spawn.c starts F and R for it): a library
+ * constructor reads the environment below and, when the process is
+ * supervised, starts one control thread that connects to ttstd and executes its commands (wire format:
  * ttstd/proto.h).
  *
  * Environment (set by ttstd for the program, by the control thread of the
@@ -58,6 +58,10 @@
  * reached.  Every command gets one reply, `ok=1 ...` or `ok=0 error=...`,
  * except exit.
  */
+
+/* A warning on descriptor 2, prefixed with libstf and the pid; written
+ * with write(2), not stdio (stdio's buffers are the program's state). */
+void stf__ctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A session of the tree became a worker (tree.h): tell ttstd. */
 void stf__ctl_tree_joined(void);
