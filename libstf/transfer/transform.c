@@ -33,9 +33,11 @@ int stf__all_zero(const uint8_t *p, size_t n)
 }
 
 /*
- * An ambiguous union (a pointer member, no annotation) is only a problem
- * when one of its pointer members' slots holds something that could be a
- * pointer: zeros and small integers are copied as they are (a used
+ * An ambiguous union (a pointer member, no annotation) of unchanged type
+ * has its words classified like untyped memory's (copy_fast); with
+ * --strict, only a library's (it cannot be annotated).  Otherwise it is a
+ * problem only when one of its pointer members' slots holds something
+ * that could be a pointer: zeros and small integers are copied as they are (a used
  * pthread_mutex_t, a union of a descriptor and a pointer holding the
  * descriptor).  In a local of an update point's function it is copied as
  * it is: such locals are scratch filled before each use (the struct
@@ -111,11 +113,13 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		if (f->kind == STF_LEAF_BYTES || f->kind == STF_LEAF_BITS)
 			continue;
 		if (f->kind == STF_LEAF_AMBIG) {
-			if ((T(f->unit, strip(f->unit, f->type))->flags & STF_TF_SYSTEM) &&
+			if ((!x->strict ||
+			     (T(f->unit, strip(f->unit, f->type))->flags & STF_TF_SYSTEM)) &&
 			    !(x->obj && x->obj->kind == STF_OBJ_LOCAL)) {
 				if (x->in_part)
 					return stf__part_defer(x);
-				/* a library's union: its words classified (untyped.c) */
+				/* its words classified (untyped.c), as untyped memory's:
+				 * which member is live, no type says */
 				x->leaf_unit = u, x->leaf_type = t, x->leaf_off = f->off;
 				x->leaf_active = 1;
 				int r = stf__conservative_words(x, s + f->off, d + f->off, f->size);

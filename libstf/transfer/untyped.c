@@ -390,8 +390,9 @@ int stf__flush_direct(struct stf_xfer *x)
  *   - anything else (integers, freed or unmapped memory): kept and
  *     counted; it must not come to point into a live object of the
  *     destination.
- * The same classification applies to the words of an ambiguous union of a
- * system header's type (which the program cannot annotate).
+ * The same classification applies to the words of an ambiguous union
+ * (with --strict, only of a system header's type, which the program
+ * cannot annotate).
  */
 
 static int is_dyn(const struct stf_obj *o)
@@ -627,8 +628,10 @@ static void plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, 
 	x->pin_at[k] = at;
 }
 
-/* The words of the ambiguous unions of system headers' types in a typed
- * object (libevent's struct event: list links in unions).  Not in the
+/* The words of the ambiguous unions in a typed object: no type says which
+ * member is live (a dict entry's value: a pointer or a number; libevent's
+ * struct event: list links in unions).  With --strict only those of
+ * system headers' types, which cannot be annotated.  Not in the
  * locals of an update point's function: those are scratch filled before
  * each use (the struct epoll_event array of an event loop), copied as
  * they are (transform.c). */
@@ -644,7 +647,7 @@ static int plan_typed(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 	for (size_t k = 0; k < l->n; k++) {
 		const struct stf_leaf *f = &l->leaves[k];
 		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
-		if (ut >= f->unit->ntypes || !(T(f->unit, ut)->flags & STF_TF_SYSTEM))
+		if (ut >= f->unit->ntypes || (x->strict && !(T(f->unit, ut)->flags & STF_TF_SYSTEM)))
 			continue;
 		for (uint64_t e = 0; e < count; e++)
 			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
