@@ -308,7 +308,11 @@ static void add_functions (stf_blob &blob, stf_types &types, std::set<std::strin
 	std::vector<tree> decls;
 	FOR_EACH_FUNCTION (node) {
 		tree decl = node->decl;
-		if (!node->address_taken || node->alias || node->thunk
+		/* A function of external linkage may have its address taken
+		 * in another unit (Redis's luaopen_struct, stored by
+		 * script_lua.c into Lua's heap): recorded here, where it is
+		 * defined, like one whose address this unit takes. */
+		if (!(node->address_taken || TREE_PUBLIC (decl)) || node->alias || node->thunk
 		    || DECL_EXTERNAL (decl) || !TREE_ASM_WRITTEN (decl)
 		    || DECL_ARTIFICIAL (decl) || !DECL_NAME (decl))
 			continue;
