@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -254,9 +255,15 @@ static int scan_deferred(struct stf_xfer *x, uint8_t *hit)
 	return scan_pieces(x, buf, liov, riov, pc, n, hit);
 }
 
+/* Blocks whose relocated words the forward transfer named on stderr
+ * (the first ones: what was taken for a pointer, for the user to check). */
+#define NAMED_MAX 20
+static unsigned named;
+
 int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork)
 {
 	struct stf_peer *p = x->src;
+	named = 0;
 	uint8_t *hit = stf__arena_alloc(x->arena, p->nobjs + 1);
 	if (!hit) {
 		stf__xfail(x, "out of memory");
@@ -288,6 +295,8 @@ int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork)
 int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
+	uint64_t relocated = 0, first = 0;
+	size_t first_to = 0;
 	memcpy(d, s, o->size);
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 		const struct stf_range *r;
@@ -304,6 +313,10 @@ int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 				return -1;
 			memcpy(d + off, &nv, 8);
 			x->rep->bytes_words++;
+			if (!relocated++) {
+				first = off;
+				first_to = r->value; /* BW_RELOC: an object */
+			}
 			break;
 		case BW_HEAP: {
 			const struct pairing *pr = &x->pair[r->value];
@@ -326,6 +339,14 @@ int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 			return -1;
 		}
 		}
+	}
+	if (relocated && x->dir == STF_FORWARD && named++ < NAMED_MAX) {
+		char on[256], tn[256];
+		fprintf(stderr, "libstf: forward transfer: %s: %" PRIu64 " word%s of a block of "
+			"bytes taken for pointers and relocated (the first at offset %" PRIu64
+			", to %s)\n", stf__obj_name(o, on, sizeof(on)), relocated,
+			relocated == 1 ? "" : "s", first,
+			stf__obj_name(&x->src->objs[first_to], tn, sizeof(tn)));
 	}
 	return 0;
 }
