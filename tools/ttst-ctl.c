@@ -318,6 +318,10 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	if (F("member_moved"))
 		printf(", %llu untyped word%s following a moved member", F("member_moved"),
 		       F("member_moved") == 1 ? "" : "s");
+	/* words of blocks typed as bytes taken for pointers */
+	if (F("bytes_words"))
+		printf(", %llu word%s of byte blocks relocated", F("bytes_words"),
+		       F("bytes_words") == 1 ? "" : "s");
 	if (F("new_values"))
 		printf(", %llu new value%s from the new version", F("new_values"),
 		       F("new_values") == 1 ? "" : "s");

@@ -245,6 +245,7 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "integers", "%llu", (unsigned long long)rep->integers);
 	ttst_msg_addf(&out, "nowhere", "%llu", (unsigned long long)rep->nowhere);
 	ttst_msg_addf(&out, "member_moved", "%llu", (unsigned long long)rep->member_moved);
+	ttst_msg_addf(&out, "bytes_words", "%llu", (unsigned long long)rep->bytes_words);
 	ttst_msg_addf(&out, "new_values", "%llu", (unsigned long long)rep->new_values);
 	ttst_msg_addf(&out, "startup_freed", "%llu", (unsigned long long)rep->startup_freed);
 	ttst_msg_addf(&out, "startup_kept", "%llu", (unsigned long long)rep->startup_kept);

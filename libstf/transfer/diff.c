@@ -514,7 +514,10 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	}
 	const struct stf_layout *l = ro->unit && !(ro->flags & STF_OBJF_IXFER) ?
 		stf__layout(layouts, ro->unit, ro->type) : NULL;
-	if (!l || !l->size ||
+	/* a block typed as bytes is compared like an untyped one: the
+	 * transfer relocates its words that point to statics (bytes.c) */
+	if (!l || !l->size || (l->size == 1 && !l->nptrs && ro->kind != STF_OBJ_STATIC &&
+			       ro->kind != STF_OBJ_LOCAL) ||
 	    (ro->kind != STF_OBJ_HEAP && ro->kind != STF_OBJ_MMAP && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;

@@ -37,6 +37,8 @@ struct pairing {
 	uint8_t pinned;    /* a typed heap object an untyped word points into:
 	                      kept at its address with its new type */
 	uint8_t moved;     /* a sub-object not converted in place: SUB_* */
+	uint8_t bytes_words; /* a block typed as bytes holding addresses:
+	                        its words are classified (bytes.c) */
 };
 
 /* How a typed sub-object whose size changes leaves its place
@@ -280,7 +282,6 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 /* untyped.c */
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
-int stf__check_raw_bytes(struct stf_xfer *x, const struct stf_obj *o);
 int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);
 const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
 int stf__flush_direct(struct stf_xfer *x);
@@ -296,6 +297,19 @@ int stf__check_member_uses(struct stf_xfer *x);
 int stf__fix_strides(struct stf_xfer *x);
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
+/* Planning: mark what the word v at offset `at` of source object `from`
+ * needs (an untyped block to place, pushed on work; a typed object to
+ * pin). */
+void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
+		    size_t *nwork);
+
+/* bytes.c: blocks typed as bytes that hold addresses.  Planning (from
+ * stf__plan_untyped): such a block and the heap objects its words point
+ * into keep their address (pair[].bytes_words, pinned); 0, or -1
+ * (problem reported).  Transform: the block's bytes, its words to
+ * functions and statics relocated. */
+int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork);
+int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 
 
 /* wire.c */

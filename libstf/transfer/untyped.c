@@ -221,41 +221,6 @@ int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t fr
 	return -1;
 }
 
-/* The same for a heap block its allocation site types as bytes (char,
- * unsigned char) that holds pointers to the program's statics anyway:
- * structs written into a buffer of bytes (nginx's hash, records of
- * varying length packed into a u_char block, each pointing to a static
- * table).  Its bytes are copied as they are, and the round trip gives the
- * same bytes back, so such a pointer would be stale after the commit with
- * no difference found: refused.  Words equal to heap addresses are not
- * (uninitialized bytes hold stale ones: a size-prefixing wrapper's
- * header, a buffer's capacity). */
-int stf__check_raw_bytes(struct stf_xfer *x, const struct stf_obj *o)
-{
-	const struct stf_peer *p = x->src;
-	char on[256];
-
-	if (!o->bytes)
-		return 0;
-	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
-		uint64_t v;
-		memcpy(&v, o->bytes + off, 8);
-		if (stf__not_a_pointer(v))
-			continue;
-		const struct stf_range *r = stf__index_find(&p->index, v, 0);
-		const struct stf_obj *t = r ? &p->objs[r->value] : NULL;
-		if (!t || t->kind != STF_OBJ_STATIC || (t->flags & STF_OBJF_EXTERNAL))
-			continue;
-		stf__xfail(x, "%s: a block of bytes by the type of its allocation, but offset %"
-		      PRIu64 " holds 0x%" PRIx64 ", a pointer into static %s of the old version "
-		      "that would be stale in the new one (its bytes are copied as they are); "
-		      "allocate it as the type it holds, or register a callback (stf_on_object)",
-		      stf__cur_path(x), off, v, stf__obj_name(t, on, sizeof(on)));
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Large heap blocks of pointer-free types are not fetched with the rest
  * of the past version's state (STF_OBJF_DEFER): the plain copies among
@@ -592,8 +557,8 @@ static const struct stf_range *word_target(const struct stf_xfer *x, uint64_t v)
 /* Planning: mark what a word of source object `from` (at offset `at`)
  * needs: an untyped block to place (pushed on work), a typed object to
  * pin. */
-static void plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
-		      size_t *nwork)
+void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
+		     size_t *nwork)
 {
 	uint64_t start;
 	uint32_t st;
@@ -653,7 +618,7 @@ static int plan_typed(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
 				uint64_t v, at = e * l->size + f->off + w;
 				memcpy(&v, o->bytes + at, 8);
-				plan_word(x, v, i, at, work, nwork);
+				stf__plan_word(x, v, i, at, work, nwork);
 			}
 	}
 	return 0;
@@ -712,6 +677,12 @@ int stf__plan_untyped(struct stf_xfer *x)
 			work[nwork++] = i;
 		}
 	}
+	/* blocks typed as bytes that hold addresses anyway (bytes.c) */
+	if (stf__plan_bytes(x, work, &nwork) < 0) {
+		stf__raw_free(reached);
+		stf__raw_free(work);
+		return -1;
+	}
 	while (nwork) {
 		size_t i = work[--nwork];
 		const struct stf_obj *o = &p->objs[i];
@@ -724,7 +695,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 			if (in_sub(&subs, o->addr + off))
 				continue;
 			memcpy(&v, o->bytes + off, 8);
-			plan_word(x, v, i, off, work, &nwork);
+			stf__plan_word(x, v, i, off, work, &nwork);
 		}
 	}
 	stf__raw_free(reached);

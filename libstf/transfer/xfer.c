@@ -318,21 +318,6 @@ static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t fro
 	return stf__check_raw_tail(x, so, from);
 }
 
-/* stf__check_raw_bytes, likewise: in a part, a block of bytes holding a
- * word that may be an address is deferred (text holds none). */
-static int check_bytes(struct stf_xfer *x, const struct stf_obj *so)
-{
-	if (!x->in_part)
-		return stf__check_raw_bytes(x, so);
-	for (uint64_t off = (8 - (so->addr & 7)) & 7; off + 8 <= so->size; off += 8) {
-		uint64_t v;
-		memcpy(&v, so->bytes + off, 8);
-		if (!stf__not_a_pointer(v))
-			return stf__part_defer(x);
-	}
-	return 0;
-}
-
 /* The bytes of a heap object after its last whole element (at from in
  * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
  * fixed-size buffer carved into a header and elements.  Copied as they
@@ -438,6 +423,9 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		memcpy(d, s, so->size < dobj->size ? so->size : dobj->size);
 		return 0;
 	}
+	/* a block of bytes holding addresses (pinned: never in a part) */
+	if (x->pair[i].bytes_words && so->size == dobj->size)
+		return stf__xfer_bytes(x, i, s, d);
 	if (so->flags & STF_OBJF_PXFER) {
 		if (so->size != 8 || dobj->size != 8) {
 			stf__xfail(x, "%s: STF_PXFER object is not pointer-sized", stf__cur_path(x));
@@ -494,8 +482,6 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		}
 		if (!l->nptrs) {
 			if (check_tail(x, so, count * esz) < 0)
-				return -1;
-			if (esz == 1 && (so->kind == STF_OBJ_HEAP || so->kind == STF_OBJ_USER) && check_bytes(x, so) < 0)
 				return -1;
 			memcpy(d, s, so->size);
 			return 0;
@@ -785,6 +771,7 @@ static int transform_parts(struct stf_xfer *x, struct parts *pt)
 		x->rep->integers += r->integers;
 		x->rep->nowhere += r->nowhere;
 		x->rep->member_moved += r->member_moved;
+		x->rep->bytes_words += r->bytes_words;
 		x->rep->new_values += r->new_values;
 	}
 	char what[96];

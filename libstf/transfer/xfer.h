@@ -43,6 +43,8 @@ struct stf_xfer_report {
 	uint64_t member_moved;     /* words of untyped memory pointing to a
 	                              member of a pinned object that the new
 	                              version moves: they follow the member */
+	uint64_t bytes_words;      /* words of blocks typed as bytes relocated
+	                              as pointers to functions and statics */
 	uint64_t new_values;       /* members, elements and objects only the
 	                              destination has, left with its own value
 	                              (static initializer, startup) */

@@ -2,7 +2,8 @@
 /*
  * Records of varying length packed into a block allocated as bytes, each
  * starting with a pointer to a static (nginx's ngx_hash_init: `u_char
- * *elts = ngx_palloc(...)`, then `elt->value = names[n].value`).
+ * *elts = ngx_palloc(...)`, then `elt->value = names[n].value`): an
+ * element of a static array, a function, a string literal.
  */
 #include "xt.h"
 
@@ -20,6 +21,11 @@ struct elt {
 static struct header headers[] = { { "Host", 0 }, { "Accept", 8 } };
 static unsigned char *elts;
 
+static int handler(void)
+{
+	return 1;
+}
+
 static __attribute__((noinline)) void init(void)
 {
 	elts = calloc(1, 64);
@@ -27,6 +33,10 @@ static __attribute__((noinline)) void init(void)
 	e->value = &headers[1];
 	e->len = 6;
 	memcpy(e->name, "accept", 6);
+	e = (struct elt *)(elts + 24);
+	e->value = (void *)handler;
+	e = (struct elt *)(elts + 40);
+	e->value = (void *)"literal";
 }
 
 int main(void)
