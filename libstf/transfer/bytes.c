@@ -25,9 +25,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
+#include "alloc.h"
 #include "engine.h"
 #include "remote.h"
 
@@ -79,6 +81,33 @@ static int starts_value(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
 	return 0;
 }
 
+/* The source's lowest address of an object or mapping of its image, and
+ * the span up to the highest end (set per transfer by stf__plan_bytes): a
+ * word outside is data, which one subtraction and one comparison tell
+ * for most words of text and numbers. */
+static uint64_t word_lo, word_span;
+
+static void set_word_bounds(const struct stf_peer *p)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t k = 0; k < p->index.n; k++) {
+		const struct stf_range *r = &p->index.ranges[k];
+		lo = r->start < lo ? r->start : lo;
+		hi = r->start + r->size > hi ? r->start + r->size : hi;
+	}
+	for (size_t k = 0; k < p->nimage; k++) {
+		lo = p->image[k].start < lo ? p->image[k].start : lo;
+		hi = p->image[k].start + p->image[k].size > hi ? p->image[k].start + p->image[k].size : hi;
+	}
+	word_lo = lo;
+	word_span = hi > lo ? hi - lo : 0;
+}
+
+static inline int maybe_address(uint64_t v)
+{
+	return v - word_lo < word_span;
+}
+
 /* What the word v of a block of bytes is taken for; *target: the object
  * it points into (BW_RELOC, BW_HEAP, BW_INSIDE with an object). */
 static enum bytes_word classify(const struct stf_xfer *x, uint64_t v,
@@ -86,7 +115,7 @@ static enum bytes_word classify(const struct stf_xfer *x, uint64_t v,
 {
 	const struct stf_peer *p = x->src;
 	*target = NULL;
-	if (!v || stf__not_a_pointer(v))
+	if (!maybe_address(v) || stf__not_a_pointer(v))
 		return BW_DATA;
 	const struct stf_range *r = stf__index_find(&p->index, v, 0);
 	if (!r)
@@ -115,6 +144,56 @@ static enum bytes_word classify(const struct stf_xfer *x, uint64_t v,
 	}
 }
 
+/*
+ * The way back mirrors the forward transfer's decisions: it classifies
+ * the words of exactly the blocks the forward transfer found addresses in
+ * (recorded by address: they keep it), and copies the others as they are,
+ * as the forward transfer did (a word that was data in the old version
+ * is data still, wherever it points in the new one).  That also spares
+ * it a scan of every block of bytes.
+ */
+static uint64_t *fwd_blocks;
+static size_t n_fwd_blocks, cap_fwd_blocks;
+static int fwd_blocks_sorted;
+
+static int by_addr(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int record_block(uint64_t addr)
+{
+	if (n_fwd_blocks == cap_fwd_blocks) {
+		size_t ncap = cap_fwd_blocks ? 2 * cap_fwd_blocks : 64;
+		uint64_t *n = stf__raw_realloc(fwd_blocks, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		fwd_blocks = n;
+		cap_fwd_blocks = ncap;
+	}
+	fwd_blocks[n_fwd_blocks++] = addr;
+	fwd_blocks_sorted = 0;
+	return 0;
+}
+
+static int recorded_block(uint64_t addr)
+{
+	if (!fwd_blocks_sorted) {
+		qsort(fwd_blocks, n_fwd_blocks, sizeof(*fwd_blocks), by_addr);
+		fwd_blocks_sorted = 1;
+	}
+	size_t lo = 0, hi = n_fwd_blocks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (fwd_blocks[mid] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n_fwd_blocks && fwd_blocks[lo] == addr;
+}
+
 /* Planning one block of bytes (its bytes fetched): its heap targets keep
  * their address, and so does the block when it holds any address.  0, or
  * -1 (problem reported: --strict). */
@@ -126,6 +205,8 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 		const struct stf_range *r;
 		uint64_t v;
 		memcpy(&v, o->bytes + off, 8);
+		if (!maybe_address(v))
+			continue;
 		enum bytes_word k = classify(x, v, &r);
 		if (k == BW_DATA)
 			continue;
@@ -146,6 +227,10 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 		if (!held) {
 			held = 1;
 			x->pair[i].bytes_words = 1;
+			if (x->dir == STF_FORWARD && record_block(o->addr) < 0) {
+				stf__xfail(x, "out of memory");
+				return -1;
+			}
 			if (!x->pair[i].pinned) {
 				x->pair[i].pinned = 1;
 				x->pin_from[i] = i;
@@ -210,7 +295,7 @@ static int scan_pieces(struct stf_xfer *x, uint8_t *buf, struct iovec *liov, str
 			const struct stf_range *r;
 			uint64_t v;
 			memcpy(&v, buf + pc[k].at + w, 8);
-			if (classify(x, v, &r) != BW_DATA) {
+			if (maybe_address(v) && classify(x, v, &r) != BW_DATA) {
 				hit[pc[k].obj] = 1;
 				break;
 			}
@@ -264,6 +349,9 @@ int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork)
 {
 	struct stf_peer *p = x->src;
 	named = 0;
+	if (x->dir == STF_FORWARD)
+		n_fwd_blocks = 0; /* a new update */
+	set_word_bounds(p);
 	uint8_t *hit = stf__arena_alloc(x->arena, p->nobjs + 1);
 	if (!hit) {
 		stf__xfail(x, "out of memory");
@@ -274,7 +362,8 @@ int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork)
 		return -1;
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
-		if (!is_bytes_block(o))
+		if (!is_bytes_block(o) ||
+		    (x->dir == STF_BACKWARD && (!n_fwd_blocks || !recorded_block(o->addr))))
 			continue;
 		if (!o->bytes) {
 			if (!hit[i])
