@@ -186,6 +186,29 @@ void *stf__bulk_alloc_most(size_t size, size_t *usable)
 	return p;
 }
 
+void *stf__bulk_realloc_kept(void *p, size_t size)
+{
+	struct bulk_hdr *h = p ? (struct bulk_hdr *)p - 1 : NULL, *n;
+	size_t need = size + sizeof(*n), got;
+
+	if (need < size || need < BULK_MIN)
+		return NULL;
+	if (h && h->mapped >= need) {
+		h->size = size;
+		return p;
+	}
+	n = cache_take(huge_round(need), &got);
+	if (!n)
+		return NULL;
+	if (h) {
+		memcpy(n + 1, p, h->size);
+		stf__bulk_free(p);
+	}
+	n->mapped = got;
+	n->size = size;
+	return n + 1;
+}
+
 size_t stf__bulk_room(const void *p)
 {
 	const struct bulk_hdr *h = (const struct bulk_hdr *)p - 1;

@@ -454,6 +454,22 @@ static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, cons
  * copies, libraries' data (more grow the array as usual). */
 #define CATALOG_SLACK 4096
 
+/* Room for n objects at once when a mapping kept for reuse holds them:
+ * growing by doubling overshoots the size of the array the process's
+ * last catalog left (bulk.c) and takes fresh pages instead.  Else the
+ * array grows as objects come: n counts every object the heap ever
+ * carved, which a heap that freed most of them far exceeds. */
+static void reserve_kept(struct stf_peer *p, size_t n)
+{
+	if (n <= p->cap)
+		return;
+	struct stf_obj *o = stf__bulk_realloc_kept(p->objs, n * sizeof(*o));
+	if (o) {
+		p->objs = o;
+		p->cap = stf__bulk_room(o) / sizeof(*o);
+	}
+}
+
 static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 {
 	uint64_t nunits = p->root.heap_units;
@@ -481,10 +497,7 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 			  (int)p->pid, strerror(errno));
 		goto out;
 	}
-	/* room for every object the heap and the slot table may hold, at
-	 * once: growing by doubling overshoots the size of the arrays the
-	 * process's last catalog left for reuse (bulk.c) and takes fresh
-	 * pages instead */
+	/* every object the heap and the slot table may hold */
 	uint64_t bound = p->nobjs + CATALOG_SLACK;
 	if (p->root.nchunks <= (1u << 20) &&
 	    p->root.slot_high <= p->root.nchunks * (uint64_t)STF_SLOTS_PER_CHUNK)
@@ -496,10 +509,8 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 			bound += sp->nobj; /* else refused below */
 		bound += sp->kind == STF_SPAN_LARGE;
 	}
-	if (stf__peer_reserve(p, bound) < 0) {
-		stf__fail(err, errlen, "out of memory cataloging objects");
-		goto out;
-	}
+	if (bound <= SIZE_MAX / sizeof(struct stf_obj))
+		reserve_kept(p, (size_t)bound);
 	for (uint64_t u = 0; u < nunits;) {
 		size_t k = 0, bytes = 0;
 		for (; u < nunits && k < IOV_MAX; u++) {

@@ -144,6 +144,30 @@ START_TEST(blocks_grow_in_place_up_to_their_room)
 }
 END_TEST
 
+/* stf__bulk_realloc_kept grows an array only into touched pages: a
+ * mapping kept for reuse, with the contents; else nothing changes. */
+START_TEST(arrays_grow_into_kept_mappings_only)
+{
+	size_t big = (size_t)24 << 20;
+	uint8_t *a = stf__bulk_alloc((size_t)1 << 20);
+	ck_assert_ptr_nonnull(a);
+	memset(a, 5, (size_t)1 << 20);
+	ck_assert_ptr_null(stf__bulk_realloc_kept(a, big));
+	ck_assert_uint_eq(a[((size_t)1 << 20) - 1], 5);
+	uint8_t *kept = stf__bulk_alloc(big);
+	ck_assert_ptr_nonnull(kept);
+	stf__bulk_free(kept);
+	uint8_t *b = stf__bulk_realloc_kept(a, big - 4096);
+	ck_assert_ptr_eq(b, kept);
+	ck_assert_uint_eq(b[0], 5);
+	ck_assert_uint_eq(b[((size_t)1 << 20) - 1], 5);
+	ck_assert_uint_ge(stf__bulk_room(b), big - 4096);
+	ck_assert_ptr_eq(stf__bulk_realloc_kept(b, big - 8192), b); /* in place */
+	stf__bulk_free(b);
+	stf__bulk_trim();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parallel");
@@ -152,6 +176,7 @@ int main(void)
 	tcase_add_test(tc, parts_cover_the_range_in_order);
 	tcase_add_test(tc, large_kept_mapping_waits_for_a_large_array);
 	tcase_add_test(tc, blocks_grow_in_place_up_to_their_room);
+	tcase_add_test(tc, arrays_grow_into_kept_mappings_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* no fork: valgrind follows one process */
