@@ -76,17 +76,17 @@ static struct {
 static size_t ncache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The smallest kept mapping of at least n bytes, NULL if none; `whole`:
- * the caller keeps all of it (stf__bulk_alloc_most), so a far larger one
- * stays for a later large array (an arena's chunk taking the catalog's
- * 24 MB left the pairing table to fresh pages). */
-static void *cache_take(size_t n, size_t *got, int whole)
+/* The smallest kept mapping of at least n bytes, NULL if none.  A far
+ * larger one stays for a later large array: an arena's chunk, or a small
+ * array outgrowing raw malloc, that took the catalog's 24 MB left the
+ * pairing table to fresh pages. */
+static void *cache_take(size_t n, size_t *got)
 {
 	void *p = NULL;
 	pthread_mutex_lock(&cache_lock);
 	size_t best = ncache;
 	for (size_t k = 0; k < ncache; k++)
-		if (cache[k].n >= n && (!whole || cache[k].n - n <= (n > 2 * HUGE ? n : 2 * HUGE)) &&
+		if (cache[k].n >= n && cache[k].n - n <= (n > 2 * HUGE ? n : 2 * HUGE) &&
 		    (best == ncache || cache[k].n < cache[best].n))
 			best = k;
 	if (best < ncache) {
@@ -141,7 +141,7 @@ static void *map_aligned(size_t n)
 	return a;
 }
 
-static void *bulk_alloc(size_t size, int whole)
+void *stf__bulk_alloc(size_t size)
 {
 	struct bulk_hdr *h;
 	size_t need = size + sizeof(*h);
@@ -158,7 +158,7 @@ static void *bulk_alloc(size_t size, int whole)
 	}
 	need = huge_round(need);
 	size_t got;
-	h = cache_take(need, &got, whole);
+	h = cache_take(need, &got);
 	if (h) {
 		need = got;
 	} else {
@@ -172,14 +172,9 @@ static void *bulk_alloc(size_t size, int whole)
 	return h + 1;
 }
 
-void *stf__bulk_alloc(size_t size)
-{
-	return bulk_alloc(size, 0);
-}
-
 void *stf__bulk_alloc_most(size_t size, size_t *usable)
 {
-	void *p = bulk_alloc(size, 1);
+	void *p = stf__bulk_alloc(size);
 	if (p) {
 		struct bulk_hdr *h = (struct bulk_hdr *)p - 1;
 		/* a kept mapping was touched whole; a fresh one was populated
@@ -189,6 +184,35 @@ void *stf__bulk_alloc_most(size_t size, size_t *usable)
 		*usable = h->size;
 	}
 	return p;
+}
+
+void *stf__bulk_realloc_kept(void *p, size_t size)
+{
+	struct bulk_hdr *h = p ? (struct bulk_hdr *)p - 1 : NULL, *n;
+	size_t need = size + sizeof(*n), got;
+
+	if (need < size || need < BULK_MIN)
+		return NULL;
+	if (h && h->mapped >= need) {
+		h->size = size;
+		return p;
+	}
+	n = cache_take(huge_round(need), &got);
+	if (!n)
+		return NULL;
+	if (h) {
+		memcpy(n + 1, p, h->size);
+		stf__bulk_free(p);
+	}
+	n->mapped = got;
+	n->size = size;
+	return n + 1;
+}
+
+size_t stf__bulk_room(const void *p)
+{
+	const struct bulk_hdr *h = (const struct bulk_hdr *)p - 1;
+	return h->mapped ? h->mapped - sizeof(*h) : h->size;
 }
 
 void *stf__bulk_realloc(void *p, size_t size)
@@ -222,7 +246,7 @@ void *stf__bulk_realloc(void *p, size_t size)
 	}
 	need = huge_round(need);
 	size_t got;
-	n = cache_take(need, &got, 0);
+	n = cache_take(need, &got);
 	if (n) {
 		/* pages touched already: copying is cheaper than fresh ones */
 		memcpy(n + 1, p, h->size);
@@ -250,7 +274,7 @@ void stf__bulk_prepare(size_t size)
 	size_t need = huge_round(size + sizeof(struct bulk_hdr)), got;
 	if (size + sizeof(struct bulk_hdr) < BULK_MIN)
 		return;
-	void *p = cache_take(need, &got, 0);
+	void *p = cache_take(need, &got);
 	if (!p) {
 		p = map_aligned(need);
 		if (p == MAP_FAILED)

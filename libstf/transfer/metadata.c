@@ -46,6 +46,9 @@ size_t stf__peer_add(struct stf_peer *p, const struct stf_obj *o)
 {
 	if (p->nobjs == p->cap) {
 		size_t ncap = p->cap ? p->cap * 2 : 1024;
+		/* what the mapping holds already first: no move, no fresh page */
+		if (p->objs && stf__bulk_room(p->objs) / sizeof(*p->objs) > p->cap)
+			ncap = stf__bulk_room(p->objs) / sizeof(*p->objs);
 		struct stf_obj *n = stf__bulk_realloc(p->objs, ncap * sizeof(*n));
 		if (!n)
 			return (size_t)-1;
@@ -447,6 +450,26 @@ static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, cons
 	return 0;
 }
 
+/* Objects cataloged after the heap's: update-point locals, thread-local
+ * copies, libraries' data (more grow the array as usual). */
+#define CATALOG_SLACK 4096
+
+/* Room for n objects at once when a mapping kept for reuse holds them:
+ * growing by doubling overshoots the size of the array the process's
+ * last catalog left (bulk.c) and takes fresh pages instead.  Else the
+ * array grows as objects come: n counts every object the heap ever
+ * carved, which a heap that freed most of them far exceeds. */
+static void reserve_kept(struct stf_peer *p, size_t n)
+{
+	if (n <= p->cap)
+		return;
+	struct stf_obj *o = stf__bulk_realloc_kept(p->objs, n * sizeof(*o));
+	if (o) {
+		p->objs = o;
+		p->cap = stf__bulk_room(o) / sizeof(*o);
+	}
+}
+
 static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 {
 	uint64_t nunits = p->root.heap_units;
@@ -474,6 +497,20 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 			  (int)p->pid, strerror(errno));
 		goto out;
 	}
+	/* every object the heap and the slot table may hold */
+	uint64_t bound = p->nobjs + CATALOG_SLACK;
+	if (p->root.nchunks <= (1u << 20) &&
+	    p->root.slot_high <= p->root.nchunks * (uint64_t)STF_SLOTS_PER_CHUNK)
+		bound += p->root.slot_high; /* else refused by add_dynamic */
+	for (uint64_t u = 0; u < nunits; u++) {
+		const struct stf_span *sp = &spans[u];
+		if (sp->kind == STF_SPAN_SMALL && sp->obj_size >= 16 &&
+		    sp->nobj <= stf_small_cap(sp->obj_size))
+			bound += sp->nobj; /* else refused below */
+		bound += sp->kind == STF_SPAN_LARGE;
+	}
+	if (bound <= SIZE_MAX / sizeof(struct stf_obj))
+		reserve_kept(p, (size_t)bound);
 	for (uint64_t u = 0; u < nunits;) {
 		size_t k = 0, bytes = 0;
 		for (; u < nunits && k < IOV_MAX; u++) {

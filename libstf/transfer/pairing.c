@@ -70,9 +70,17 @@ static struct alloc_req request(const struct requests *r, size_t k)
  * F reads its answer instead of blocking. */
 #define ALLOC_AHEAD 2
 
+/* The address allocated for request k: its destination object's (the
+ * block STF_FAULT=leak allocates for nothing has none). */
+static void request_done(const struct requests *r, size_t k, uint64_t addr)
+{
+	if (k < r->n)
+		r->x->dst->objs[r->base + k].addr = addr;
+}
+
 /* Read R's reply to the request message for objects [first, first + n):
- * their addresses into addrs. */
-static int alloc_reply(struct stf_xfer *x, size_t first, size_t n, uint64_t *addrs)
+ * their addresses into the destination objects. */
+static int alloc_reply(struct stf_xfer *x, const struct requests *r, size_t first, size_t n)
 {
 	static __thread uint8_t buf[MSG_MAX];
 	uint32_t type, len;
@@ -89,14 +97,19 @@ static int alloc_reply(struct stf_xfer *x, size_t first, size_t n, uint64_t *add
 		stf__xfail(x, "backward transfer: malformed reply from the reversed version");
 		return -1;
 	}
-	memcpy(addrs + first, buf, len);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t a;
+		memcpy(&a, buf + 8 * k, 8);
+		request_done(r, first + k, a);
+	}
 	return 0;
 }
 
 /* Ask R for the n objects of r (heap blocks with M_ALLOC, mappings with
- * M_MMAP); fills addrs.  Up to ALLOC_AHEAD messages are on their way. */
-static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n,
-			uint64_t *addrs)
+ * M_MMAP); fills in their addresses (a request's own address is read
+ * before it is sent, its answer written after).  Up to ALLOC_AHEAD
+ * messages are on their way. */
+static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
 {
 	static __thread uint8_t buf[MSG_MAX];
 	size_t sent_first[ALLOC_AHEAD], sent_n[ALLOC_AHEAD], head = 0, nsent = 0;
@@ -104,7 +117,7 @@ static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n,
 	while (i < n || nsent) {
 		if (nsent == ALLOC_AHEAD || (i == n && nsent)) {
 			size_t k = head % ALLOC_AHEAD;
-			if (alloc_reply(x, sent_first[k], sent_n[k], addrs) < 0)
+			if (alloc_reply(x, r, sent_first[k], sent_n[k]) < 0)
 				return -1;
 			head++;
 			nsent--;
@@ -332,7 +345,6 @@ static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
 	struct requests rq = { x, dst->nobjs, 0, NULL, NULL, NULL };
-	uint64_t *addrs = NULL;
 	size_t n = 0;
 	int rc = -1;
 	char on[256];
@@ -455,11 +467,6 @@ static int schedule_dynamic(struct stf_xfer *x)
 		nreq += rq.leak_site != NULL;
 	}
 	stf__profile_mark("pair: requests");
-	addrs = stf__bulk_alloc((nreq + 1) * sizeof(*addrs));
-	if (!addrs) {
-		stf__xfail(x, "out of memory");
-		goto out;
-	}
 	if (dst->self) {
 		memset(memo, 0, sizeof(memo));
 		for (size_t k = 0; k < nreq; k++) {
@@ -470,40 +477,40 @@ static int schedule_dynamic(struct stf_xfer *x)
 				m->site = stf__site_by_id(q.site);
 			}
 			uint32_t site = m->site;
+			uint64_t a;
 			if (!site) {
 				stf__xfail(x, "allocation site %s unknown in this process", q.site);
 				goto out;
 			}
 			if (q.at) {
-				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_at(q.at, q.size,
-									     site, q.id);
-				if (!addrs[k]) {
+				a = (uint64_t)(uintptr_t)stf__alloc_at(q.at, q.size, site, q.id);
+				if (!a) {
 					placement_failed(x, &q);
 					goto out;
 				}
 			} else if (q.prot < 0) {
 				/* malloc(0) made a block of size 0: so does this */
-				addrs[k] = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
+				a = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
 					q.size, q.align_lg ? (size_t)1 << q.align_lg : 0,
 					site, q.id);
 			} else {
 				/* writable while it is filled */
-				addrs[k] = (uint64_t)(uintptr_t)stf__mmap_with(
+				a = (uint64_t)(uintptr_t)stf__mmap_with(
 					q.size, PROT_READ | PROT_WRITE, site, q.id);
-				if (addrs[k] && ((q.prot != (PROT_READ | PROT_WRITE) &&
-						  stf__add_protect(x, addrs[k], q.size,
-							      q.prot) < 0) ||
-						 stf__index_add(&stf__fwd_mappings, addrs[k], q.size,
-								src->objs[q.src].size) < 0))
-					addrs[k] = 0;
+				if (a && ((q.prot != (PROT_READ | PROT_WRITE) &&
+					   stf__add_protect(x, a, q.size, q.prot) < 0) ||
+					  stf__index_add(&stf__fwd_mappings, a, q.size,
+							 src->objs[q.src].size) < 0))
+					a = 0;
 			}
-			if (!addrs[k]) {
+			if (!a) {
 				stf__xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
 				      q.size, q.site);
 				goto out;
 			}
+			request_done(&rq, k, a);
 		}
-	} else if (remote_alloc(x, &rq, nreq, addrs) < 0) {
+	} else if (remote_alloc(x, &rq, nreq) < 0) {
 		goto out;
 	}
 	stf__profile_mark("pair: allocations");
@@ -513,7 +520,6 @@ static int schedule_dynamic(struct stf_xfer *x)
 		const struct stf_obj *o = &src->objs[rq.src[k]];
 		int64_t j = (int64_t)(rq.base + k);
 		struct stf_obj *d = &dst->objs[j];
-		d->addr = addrs[k];
 		d->id = o->id; /* the source's site ID, as every destination object */
 		x->img[j] = dst->self ? (uint8_t *)(uintptr_t)d->addr :
 			    stf__arena_alloc(x->arena, d->size ? d->size : 1);
@@ -537,7 +543,6 @@ static int schedule_dynamic(struct stf_xfer *x)
 out:
 	stf__bulk_free(rq.src);
 	stf__bulk_free(rq.prot);
-	stf__bulk_free(addrs);
 	return rc;
 }
 

@@ -128,8 +128,8 @@ static int writev_all(const struct stf_peer *p, const struct iovec *liov,
 }
 
 /* The writes in the order given, one iovec each. */
-static int write_each(const struct stf_peer *p, const struct stf_write *w, size_t n,
-		      char *err, size_t errlen)
+static int write_each(const struct stf_peer *p, uint8_t *const *bufs,
+		      const struct stf_obj *objs, size_t n, char *err, size_t errlen)
 {
 	struct iovec liov[IOV_MAX], riov[IOV_MAX];
 	size_t i = 0;
@@ -137,13 +137,13 @@ static int write_each(const struct stf_peer *p, const struct stf_write *w, size_
 	while (i < n) {
 		size_t k = 0, total = 0;
 		for (; i < n && k < IOV_MAX; i++) {
-			if (!w[i].len)
+			if (!bufs[i] || !objs[i].size)
 				continue;
-			liov[k].iov_base = (void *)w[i].buf;
-			liov[k].iov_len = w[i].len;
-			riov[k].iov_base = (void *)(uintptr_t)w[i].addr;
-			riov[k].iov_len = w[i].len;
-			total += w[i].len;
+			liov[k].iov_base = bufs[i];
+			liov[k].iov_len = objs[i].size;
+			riov[k].iov_base = (void *)(uintptr_t)objs[i].addr;
+			riov[k].iov_len = objs[i].size;
+			total += objs[i].size;
 			k++;
 		}
 		if (k && writev_all(p, liov, riov, k, total, err, errlen) < 0)
@@ -176,7 +176,7 @@ struct write_batch {
 	uint8_t stage[WRITE_STAGE];
 };
 
-static int write_spans(const struct stf_peer *p, const struct stf_write *w,
+static int write_spans(const struct stf_peer *p, uint8_t *const *bufs,
 		       const struct stf_index *ix, struct write_batch *b, char *err,
 		       size_t errlen)
 {
@@ -200,7 +200,7 @@ static int write_spans(const struct stf_peer *p, const struct stf_write *w,
 			riov[k].iov_base = (void *)(uintptr_t)start;
 			riov[k].iov_len = end - start;
 			if (e == r + 1) {
-				liov[k].iov_base = (void *)w[rg[r].value].buf;
+				liov[k].iov_base = bufs[rg[r].value];
 			} else {
 				liov[k].iov_base = stage + used;
 				rread[nm] = riov[k];
@@ -229,7 +229,7 @@ static int write_spans(const struct stf_peer *p, const struct stf_write *w,
 				uint64_t base = rg[b->m[t].first].start;
 				for (size_t q = b->m[t].first; q < b->m[t].end; q++)
 					memcpy(stage + b->m[t].pos + (rg[q].start - base),
-					       w[rg[q].value].buf, rg[q].size);
+					       bufs[rg[q].value], rg[q].size);
 			}
 		}
 		if (writev_all(p, liov, riov, k, total, err, errlen) < 0)
@@ -245,7 +245,7 @@ static int write_spans(const struct stf_peer *p, const struct stf_write *w,
 
 struct write_parts {
 	const struct stf_peer *p;
-	const struct stf_write *w;
+	uint8_t *const *bufs;
 	const struct stf_index *ix;
 	struct write_batch *b[WRITE_PARTS_MAX];
 	int rc[WRITE_PARTS_MAX];
@@ -258,10 +258,10 @@ static void write_part(void *arg, unsigned k, size_t lo, size_t hi)
 	struct stf_index part = *wp->ix;
 	part.ranges += lo;
 	part.n = hi - lo;
-	wp->rc[k] = write_spans(wp->p, wp->w, &part, wp->b[k], wp->err[k], sizeof(wp->err[k]));
+	wp->rc[k] = write_spans(wp->p, wp->bufs, &part, wp->b[k], wp->err[k], sizeof(wp->err[k]));
 }
 
-static int write_in_parts(const struct stf_peer *p, const struct stf_write *w,
+static int write_in_parts(const struct stf_peer *p, uint8_t *const *bufs,
 			  const struct stf_index *ix, char *err, size_t errlen)
 {
 	struct write_parts *wp = stf__raw_malloc(sizeof(*wp));
@@ -275,10 +275,12 @@ static int write_in_parts(const struct stf_peer *p, const struct stf_write *w,
 		return -1;
 	}
 	wp->p = p;
-	wp->w = w;
+	wp->bufs = bufs;
 	wp->ix = ix;
+	/* bulk: the staging buffers are megabytes, pages the transfer's
+	 * freed arrays have touched already */
 	unsigned nb = 0;
-	while (nb < parts && (wp->b[nb] = stf__raw_malloc(sizeof(*wp->b[nb]))))
+	while (nb < parts && (wp->b[nb] = stf__bulk_alloc(sizeof(*wp->b[nb]))))
 		nb++;
 	if (nb == parts) {
 		stf__parallel(ix->n, parts, write_part, wp);
@@ -289,32 +291,34 @@ static int write_in_parts(const struct stf_peer *p, const struct stf_write *w,
 		stf__fail(err, errlen, "out of memory writing into process %d", (int)p->pid);
 	}
 	while (nb-- > 0)
-		stf__raw_free(wp->b[nb]);
+		stf__bulk_free(wp->b[nb]);
 	stf__raw_free(wp);
 	return rc;
 }
 
-int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
-		    char *err, size_t errlen)
+int stf__peer_write(const struct stf_peer *p, uint8_t *const *bufs,
+		    const struct stf_obj *objs, size_t n, char *err, size_t errlen)
 {
 	struct stf_index ix = STF_INDEX_INIT;
 	int rc;
 
 	if (p->self) {
 		for (size_t i = 0; i < n; i++)
-			memcpy((void *)(uintptr_t)w[i].addr, w[i].buf, w[i].len);
+			if (bufs[i])
+				memcpy((void *)(uintptr_t)objs[i].addr, bufs[i], objs[i].size);
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (w[i].len && stf__index_add(&ix, w[i].addr, w[i].len, i) < 0) {
+		if (bufs[i] && objs[i].size &&
+		    stf__index_add(&ix, objs[i].addr, objs[i].size, i) < 0) {
 			stf__index_free(&ix);
-			return write_each(p, w, n, err, errlen);
+			return write_each(p, bufs, objs, n, err, errlen);
 		}
 	/* overlapping writes keep their order (the later one wins) */
 	if (stf__index_sort(&ix, NULL, NULL) < 0)
-		rc = write_each(p, w, n, err, errlen);
+		rc = write_each(p, bufs, objs, n, err, errlen);
 	else
-		rc = write_in_parts(p, w, &ix, err, errlen);
+		rc = write_in_parts(p, bufs, &ix, err, errlen);
 	stf__index_free(&ix);
 	return rc;
 }

@@ -316,14 +316,11 @@ int stf__is_file_type(const struct stf_meta_unit *u, uint32_t t);
 
 /* Bulk memory access of a peer. */
 int stf__peer_read(const struct stf_peer *p, uint64_t addr, void *buf, size_t len);
-/* Scatter writes: n (local buffer, remote address, length) triples. */
-struct stf_write {
-	const void *buf;
-	uint64_t addr;
-	size_t len;
-};
-int stf__peer_write(const struct stf_peer *p, const struct stf_write *w, size_t n,
-		    char *err, size_t errlen);
+/* Scatter writes: for each of the n objects with a buffer, bufs[j] into
+ * objs[j] (its size at its address); of two that overlap, the later
+ * one's bytes win. */
+int stf__peer_write(const struct stf_peer *p, uint8_t *const *bufs,
+		    const struct stf_obj *objs, size_t n, char *err, size_t errlen);
 
 /* Arena of the engine: raw memory released all at once. */
 struct stf_arena;
@@ -460,6 +457,13 @@ void *stf__bulk_realloc(void *p, size_t size);
 /* At least size bytes; *usable: all the block holds (a mapping kept for
  * reuse is taken whole). */
 void *stf__bulk_alloc_most(size_t size, size_t *usable);
+/* Bytes the block p can grow to without moving (stf__bulk_realloc up to
+ * them keeps it in place). */
+size_t stf__bulk_room(const void *p);
+/* Grow p (NULL: a new block) to size bytes only if it can stay in place
+ * or move into a mapping kept for reuse: touched pages, no fresh ones.
+ * NULL, p unchanged, otherwise. */
+void *stf__bulk_realloc_kept(void *p, size_t size);
 void stf__bulk_free(void *p);
 /* Touch a mapping of size bytes now and keep it for the next large array
  * (unless one as large is kept already): a process waiting for its part

@@ -99,12 +99,84 @@ START_TEST(parts_follow_the_size_and_the_setting)
 }
 END_TEST
 
+/* A kept mapping far larger than a request stays for a later large
+ * array (an array outgrowing raw malloc took the catalog's 24 MB, and
+ * the pairing table of a million objects then took fresh pages). */
+START_TEST(large_kept_mapping_waits_for_a_large_array)
+{
+	size_t big = (size_t)24 << 20;
+	uint8_t *a = stf__bulk_alloc(big);
+	ck_assert_ptr_nonnull(a);
+	memset(a, 1, big);
+	stf__bulk_free(a);
+	uint8_t *small = stf__bulk_alloc((size_t)300 << 10);
+	ck_assert_ptr_nonnull(small);
+	ck_assert_ptr_ne(small, a);
+	uint8_t *again = stf__bulk_alloc(big - 4096);
+	ck_assert_ptr_eq(again, a);
+	stf__bulk_free(small);
+	stf__bulk_free(again);
+	stf__bulk_trim();
+}
+END_TEST
+
+/* stf__bulk_room: what a block holds beyond its size, kept in place by
+ * stf__bulk_realloc with its contents. */
+START_TEST(blocks_grow_in_place_up_to_their_room)
+{
+	size_t n = (size_t)3 << 20;
+	uint8_t *a = stf__bulk_alloc(n);
+	ck_assert_ptr_nonnull(a);
+	size_t room = stf__bulk_room(a);
+	ck_assert_uint_ge(room, n);
+	memset(a, 7, n);
+	uint8_t *b = stf__bulk_realloc(a, room);
+	ck_assert_ptr_eq(b, a);
+	ck_assert_uint_eq(b[n - 1], 7);
+	b[room - 1] = 1;
+	ck_assert_uint_eq(stf__bulk_room(b), room);
+	stf__bulk_free(b);
+	uint8_t *tiny = stf__bulk_alloc(100); /* on the raw allocator */
+	ck_assert_ptr_nonnull(tiny);
+	ck_assert_uint_eq(stf__bulk_room(tiny), 100);
+	stf__bulk_free(tiny);
+	stf__bulk_trim();
+}
+END_TEST
+
+/* stf__bulk_realloc_kept grows an array only into touched pages: a
+ * mapping kept for reuse, with the contents; else nothing changes. */
+START_TEST(arrays_grow_into_kept_mappings_only)
+{
+	size_t big = (size_t)24 << 20;
+	uint8_t *a = stf__bulk_alloc((size_t)1 << 20);
+	ck_assert_ptr_nonnull(a);
+	memset(a, 5, (size_t)1 << 20);
+	ck_assert_ptr_null(stf__bulk_realloc_kept(a, big));
+	ck_assert_uint_eq(a[((size_t)1 << 20) - 1], 5);
+	uint8_t *kept = stf__bulk_alloc(big);
+	ck_assert_ptr_nonnull(kept);
+	stf__bulk_free(kept);
+	uint8_t *b = stf__bulk_realloc_kept(a, big - 4096);
+	ck_assert_ptr_eq(b, kept);
+	ck_assert_uint_eq(b[0], 5);
+	ck_assert_uint_eq(b[((size_t)1 << 20) - 1], 5);
+	ck_assert_uint_ge(stf__bulk_room(b), big - 4096);
+	ck_assert_ptr_eq(stf__bulk_realloc_kept(b, big - 8192), b); /* in place */
+	stf__bulk_free(b);
+	stf__bulk_trim();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parallel");
 	TCase *tc = tcase_create("parallel");
 	tcase_add_test(tc, parts_follow_the_size_and_the_setting);
 	tcase_add_test(tc, parts_cover_the_range_in_order);
+	tcase_add_test(tc, large_kept_mapping_waits_for_a_large_array);
+	tcase_add_test(tc, blocks_grow_in_place_up_to_their_room);
+	tcase_add_test(tc, arrays_grow_into_kept_mappings_only);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* no fork: valgrind follows one process */
