@@ -33,6 +33,7 @@
 #endif
 
 #include "alloc.h"
+#include "collapse.h"
 #include "heap.h"
 #include "spans.h"
 
@@ -51,9 +52,6 @@
 #define HUGE_RANGES ((64ULL << 30) / HUGE_PAGE) /* of the largest region */
 #define HUGE_UNTOUCHED 32u     /* 4 KiB pages a range may lack to be collapsed */
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 /* 16-byte steps up to 256 B, then 8 classes per doubling: a block
  * wastes at most 1/8 of its class (4 KiB blocks, a page each plus the
@@ -101,7 +99,7 @@ static uint32_t dirty_units;
 /* Bit i: the i-th 2 MiB-aligned range of the region was collapsed into a
  * huge page (or is being); all set once the kernel refused one. */
 static _Atomic uint64_t huge_done[HUGE_RANGES / 64];
-static atomic_bool no_collapse;
+_Static_assert(HUGE_FROM * UNIT / HUGE_PAGE < 64, "collapse.c: a bit per range below HUGE_FROM");
 
 static inline uint32_t unit_of(const struct span_st *s)
 {
@@ -355,17 +353,18 @@ static int commit_locked(uint32_t to)
  * ranges its objects fill: a range whose pages are resident (mincore) or
  * in small spans with every object carved (glibc would have written a
  * chunk header in each of them), all but HUGE_UNTOUCHED (128 KiB), is
- * collapsed into one huge page (MADV_COLLAPSE): it costs little memory
+ * collapsed into one huge page (MADV_COLLAPSE, by libstf's collapser
+ * thread: collapse.c): it costs little memory
  * and spares a walk of a long-lived set its TLB misses (1.7x glibc's time
  * on 4 KiB pages).  A range of partly carved spans, large blocks partly
  * touched or purged units stays as it is.  Called, outside span_lock
- * (a collapse takes a few milliseconds), when a span of the range is
+ * (mincore), when a span of the range is
  * first found full with every object carved: the last unit carved in a
  * range of small spans is such a span.  `at`: an address in the range. */
 static void consider_huge(uintptr_t at)
 {
 	uintptr_t first = (stf__heap_lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-	if (at < first || atomic_load_explicit(&no_collapse, memory_order_relaxed))
+	if (at < first || atomic_load_explicit(&stf__no_collapse, memory_order_relaxed))
 		return;
 	uint64_t i = (at - first) / HUGE_PAGE;
 	uintptr_t lo = first + i * HUGE_PAGE, hi = lo + HUGE_PAGE;
@@ -396,8 +395,7 @@ static void consider_huge(uintptr_t at)
 		return;
 	if ((atomic_fetch_or_explicit(&huge_done[i / 64], bit, memory_order_relaxed) & bit))
 		return;
-	if (madvise((void *)lo, HUGE_PAGE, MADV_COLLAPSE) && errno == EINVAL)
-		atomic_store_explicit(&no_collapse, true, memory_order_relaxed); /* before 6.1 */
+	stf__collapse_queue(i, lo);
 }
 
 /* k free units: their first; *dirty: whether they may hold old bytes.
@@ -648,6 +646,8 @@ struct span_st *stf__span_refill(uint32_t c)
 	stf__tc_register();
 	if (__builtin_expect(!stf__tc.listed, 0))
 		list_thread();
+	/* nothing of this refill done yet: the collapser's start may allocate */
+	stf__collapse_start_due();
 	for (;;) {
 		struct span_st *s, *next;
 		for (s = stf__tc.spans[c]; s; s = next) {
@@ -752,6 +752,7 @@ void stf__spans_fork_parent(void)
  * was held). */
 void stf__spans_fork_child(void)
 {
+	stf__collapse_fork_child();
 	for (struct tcache *tc = threads, *next; tc; tc = next) {
 		next = tc->next_tc;
 		if (tc != &stf__tc) {

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,7 +572,8 @@ END_TEST
 
 /* Small blocks filling the heap's first MiBs, their pages all written:
  * those 2 MiB ranges become huge pages (spans.c: MADV_COLLAPSE), where the
- * kernel has them. */
+ * kernel has them, collapsed by libstf's own thread "stf-collapse"
+ * (collapse.c), not by the allocation that filled the range. */
 static unsigned long heap_huge_kib(void)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
@@ -589,6 +591,37 @@ static unsigned long heap_huge_kib(void)
 	return sum;
 }
 
+/* The heap's huge pages once they reach `want` KiB, waiting up to 5 s
+ * for the collapser thread. */
+static unsigned long heap_huge_kib_reaching(unsigned long want)
+{
+	unsigned long kib = heap_huge_kib();
+	for (int i = 0; i < 500 && kib < want; i++) {
+		usleep(10000);
+		kib = heap_huge_kib();
+	}
+	return kib;
+}
+
+static bool has_thread_named(const char *name)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "grep -qx '%s' /proc/%d/task/*/comm", name, (int)getpid());
+	return system(cmd) == 0;
+}
+
+static void **fill_heap(int n)
+{
+	void **keep = malloc(n * sizeof *keep);
+	ck_assert_ptr_nonnull(keep);
+	for (int i = 0; i < n; i++) {
+		keep[i] = malloc(40);
+		ck_assert_ptr_nonnull(keep[i]);
+		memset(keep[i], 2, 40);
+	}
+	return keep;
+}
+
 START_TEST(filled_heap_ranges_get_huge_pages)
 {
 	/* the kernel collapses a range of this process's own (6.1 and later) */
@@ -601,14 +634,24 @@ START_TEST(filled_heap_ranges_get_huge_pages)
 	if (!can)
 		return;
 	enum { N = 300000 };
-	void **keep = malloc(N * sizeof *keep);
-	ck_assert_ptr_nonnull(keep);
-	for (int i = 0; i < N; i++) {
-		keep[i] = malloc(40);
-		ck_assert_ptr_nonnull(keep[i]);
-		memset(keep[i], 2, 40);
+	void **keep = fill_heap(N);
+	unsigned long parent_kib = heap_huge_kib_reaching(4096);
+	ck_assert_uint_ge(parent_kib, 4096);
+	ck_assert(has_thread_named("stf-collapse"));
+	/* A fork child has no collapser thread: it starts its own for the
+	 * ranges it fills. */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		void **more = fill_heap(N);
+		bool ok = heap_huge_kib_reaching(parent_kib + 4096) >= parent_kib + 4096 &&
+			  has_thread_named("stf-collapse");
+		(void)more;
+		_exit(ok ? 0 : 1);
 	}
-	ck_assert_uint_ge(heap_huge_kib(), 4096);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	for (int i = 0; i < N; i++)
 		free(keep[i]);
 	free(keep);
