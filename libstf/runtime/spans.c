@@ -260,7 +260,7 @@ static struct span_st **run_list(uint32_t k)
 static void set_run(uint32_t u, uint32_t k, uint8_t dirty)
 {
 	struct span_st *s = &stf__span_st[u];
-	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, k };
+	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, { k } };
 	s->kind = STF_SPAN_FREE;
 	s->dirty = dirty;
 	stf__span_st[u + k - 1].cap = k - 1;  /* the last unit finds the first */
@@ -454,11 +454,14 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->cap = stf_small_cap(size);
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
-	s->cls = (uint16_t)c;
+	s->cls = (uint8_t)c;
+	s->compact = c < NCOMPACT;
+	/* (set by the allocation that needed the span: alloc.c) */
+	s->id_hi = s->compact ? stf__compact_id_hi : 0;
 	s->full = 0;
 	s->filled = 0;
 	s->kind = STF_SPAN_SMALL;
-	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, 1 };
+	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
 }
 
 /* Take the frees other threads pushed. */
@@ -806,14 +809,15 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 	uint32_t first = u + skip;
 	s = &stf__span_st[first];
 	s->kind = STF_SPAN_LARGE;
+	s->compact = 0;
 	s->base = (char *)(stf__heap_lo + (uint64_t)first * UNIT);
 	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)first * UNIT);
 	s->obj_size = 0;
 	s->cap = used;
 	atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
-	stf__spans[first] = (struct stf_span){ STF_SPAN_LARGE, 0, 1, used };
+	stf__spans[first] = (struct stf_span){ STF_SPAN_LARGE, 0, 1, { used } };
 	for (uint32_t i = 1; i < used; i++) {
-		stf__spans[first + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, i };
+		stf__spans[first + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, { i } };
 		stf__span_st[first + i].kind = STF_SPAN_CONT;
 		stf__span_st[first + i].cap = i;
 	}
@@ -848,7 +852,7 @@ bool stf__large_grow(struct span_st *s, size_t size)
 		if (len > more)
 			set_run(next + more, len - more, dirty);
 		for (uint32_t i = k; i < need; i++) {
-			stf__spans[u + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, i };
+			stf__spans[u + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, { i } };
 			stf__span_st[u + i].kind = STF_SPAN_CONT;
 			stf__span_st[u + i].cap = i;
 		}
@@ -890,9 +894,12 @@ int stf__spans_each(int (*fn)(void *ctx, uint64_t addr, const struct stf_obj_met
 		if (s->kind == STF_SPAN_SMALL) {
 			uint32_t n = stf__spans[u].nobj;
 			for (uint32_t j = 0; j < n && !r; j++)
-				if (s->meta[j].id)
+				if (meta_live(s, j)) {
+					struct stf_obj_meta m = { meta_id(s, j), meta_word(s, j),
+								  (uint32_t)meta_size(s, j) };
 					r = fn(ctx, (uintptr_t)s->base + (uint64_t)j * s->obj_size,
-					       &s->meta[j], s->meta[j].size);
+					       &m, m.size);
+				}
 		} else if (s->kind == STF_SPAN_LARGE && s->meta[0].id) {
 			r = fn(ctx, (uintptr_t)s->base, &s->meta[0], large_size(s));
 		}

@@ -682,6 +682,53 @@ START_TEST(sizes_take_the_smallest_class)
 }
 END_TEST
 
+/* Blocks of up to 64 B carry 8 bytes of metadata (root.h: struct
+ * stf_obj_meta8): a span of the 32-byte class holds 1,638 blocks of 24 B,
+ * not 1,365, each described as it was allocated. */
+static void *fill_one_span(void *arg)
+{
+	void **b = arg;
+	for (int i = 0; i < 1638; i++) {
+		b[i] = malloc(24);
+		memset(b[i], i, 24);
+	}
+	return NULL;
+}
+
+START_TEST(small_blocks_take_compact_metadata)
+{
+	static void *b[1638];
+	pthread_t th;  /* a thread of its own: spans of its own */
+	ck_assert_int_eq(pthread_create(&th, NULL, fill_one_span, b), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	uintptr_t unit = ((uintptr_t)b[0] - stf__root.heap_base) >> STF_SPAN_SHIFT;
+	for (int i = 0; i < 1638; i++) {
+		ck_assert_uint_eq(((uintptr_t)b[i] - stf__root.heap_base) >> STF_SPAN_SHIFT, unit);
+		check_block(b[i], 24);
+		ck_assert(i == 0 || blk(b[i]).id != blk(b[i - 1]).id);
+	}
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	ck_assert_uint_eq(spans[unit].obj_size, 32);
+	ck_assert_uint_eq(spans[unit].id_hi, blk(b[0]).id >> 32);
+	/* An ID a compact entry cannot hold (another high half, or a low
+	 * half of 0: a past version's object the transfer places) is kept,
+	 * in a class of 16-byte entries. */
+	uint32_t site = stf__site_by_id("libbar.so+0x10");
+	uint64_t hi = blk(b[0]).id >> 32;
+	uint64_t ids[] = { (hi + 1) << 32, (hi + 7) << 32 | 5 };
+	for (int k = 0; k < 2; k++) {
+		void *p = stf__alloc_with(24, site, ids[k]);
+		check_block(p, 24);
+		ck_assert_uint_eq(blk(p).id, ids[k]);
+		ck_assert_uint_eq(blk(p).site, site);
+		ck_assert_uint_gt(spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size, 64);
+		free(p);
+	}
+	for (int i = 0; i < 1638; i++)
+		free(b[i]);
+}
+END_TEST
+
 START_TEST(large_blocks_reuse_freed_units)
 {
 	/* A random window of large blocks (64 KiB-1 MiB) replaced many times
@@ -974,6 +1021,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test(tc, large_blocks_reuse_freed_units);
 	tcase_add_test(tc, sizes_take_the_smallest_class);
+	tcase_add_test(tc, small_blocks_take_compact_metadata);
 	tcase_add_test(tc, filled_heap_ranges_get_huge_pages);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, free_of_uncarved_slot_aborts, SIGABRT);
