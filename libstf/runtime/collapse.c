@@ -9,101 +9,120 @@
  * in a program's request, up to 16 times.  Here a thread of libstf's own
  * does them: the allocation only sets the range's bit and wakes it.
  *
- * The thread is started on the first range (a program that never fills
- * 2 MiB of heap keeps its threads), not from inside the allocation that
- * queued it - creating a thread allocates - but at the start of the next
- * span refill, where allocating again is safe.  It is excluded from
- * quiescence like the control thread (it never runs program code) and
- * takes no signals.  A fork child has no such thread: it starts its own
- * when it fills a range of its own.
+ * The thread is started by the first range queued (a program that never
+ * fills 2 MiB of heap keeps its threads).  It is a bare clone() thread,
+ * not a pthread: glibc would give it a copy of every module's static
+ * TLS, touched, which is 700 KiB for libstf alone, and pthread_create
+ * allocates (this runs inside malloc); this one has a 64 KiB stack and a
+ * thread pointer to a few words of its own, makes raw system calls only
+ * (no errno) and calls nothing.  Quiescence does not wait for it (it
+ * never runs program code), it takes no signals, and a fork child starts
+ * its own.
  */
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
-#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <unistd.h>
 
 #include "collapse.h"
-#include "respawn.h"
-#include "update.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
 #endif
 #define HUGE_PAGE (2ULL << 20)
+#define COLLAPSER_STACK (64u << 10)
 
-enum { COLLAPSER_NONE, COLLAPSER_DUE, COLLAPSER_STARTING, COLLAPSER_RUNNING };
-
-atomic_int stf__collapser_due;          /* a range waits and no thread runs */
 atomic_bool stf__no_collapse;
-static atomic_int collapser = COLLAPSER_NONE;
+static atomic_int collapser = -1;       /* its thread ID; -1 none, 0 starting */
 static _Atomic uint64_t pending;        /* bit i: range i waits */
 static _Atomic uintptr_t range_lo[64];  /* its first byte */
 static atomic_uint queued;              /* futex word: bumped per range */
+/* The thread's thread pointer: what %fs-relative code would read (its
+ * self pointer at 0, the stack guard at 0x28). */
+static uint64_t collapser_tcb[8];
 
-static void *collapse_ranges(void *arg)
+static long raw_syscall4(long n, long a, long b, long c, long d)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int __attribute__((no_stack_protector)) collapse_ranges(void *arg)
 {
 	(void)arg;
-	stf__quiesce_exclude_self();
-	pthread_setname_np(pthread_self(), "stf-collapse");
+	raw_syscall4(SYS_prctl, PR_SET_NAME, (long)"stf-collapse", 0, 0);
 	for (;;) {
 		unsigned seen = atomic_load_explicit(&queued, memory_order_acquire);
 		uint64_t w = atomic_exchange_explicit(&pending, 0, memory_order_acquire);
 		for (; w; w &= w - 1) {
 			uintptr_t lo = atomic_load_explicit(&range_lo[__builtin_ctzll(w)],
 							    memory_order_relaxed);
-			if (madvise((void *)lo, HUGE_PAGE, MADV_COLLAPSE) && errno == EINVAL)
+			if (raw_syscall4(SYS_madvise, (long)lo, HUGE_PAGE, MADV_COLLAPSE, 0) == -EINVAL)
 				atomic_store_explicit(&stf__no_collapse, true, memory_order_relaxed);
 		}
 		/* a range queued since `seen` was read changed the word: no wait */
-		syscall(SYS_futex, &queued, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+		raw_syscall4(SYS_futex, (long)&queued, FUTEX_WAIT_PRIVATE, seen, 0);
 	}
-	return NULL;
+	return 0;
+}
+
+/* Started by the first range queued; none if the system refuses. */
+static void start_collapser(void)
+{
+	char *stack = mmap(NULL, COLLAPSER_STACK, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	int tid = -1;
+	if (stack != MAP_FAILED) {
+		collapser_tcb[0] = (uintptr_t)collapser_tcb;
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		tid = clone(collapse_ranges, stack + COLLAPSER_STACK,
+			    CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			    CLONE_SYSVSEM | CLONE_SETTLS, NULL, NULL, collapser_tcb, NULL);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (tid <= 0)
+			munmap(stack, COLLAPSER_STACK);
+	}
+	if (tid <= 0) {
+		/* (out of memory, RLIMIT_NPROC): no collapses, the heap
+		 * keeps its 4 KiB pages */
+		atomic_store(&stf__no_collapse, true);
+		tid = -1;
+	}
+	atomic_store(&collapser, tid);
 }
 
 void stf__collapse_queue(uint64_t i, uintptr_t lo)
 {
+	int saved = errno;
 	atomic_store_explicit(&range_lo[i], lo, memory_order_relaxed);
 	atomic_fetch_or_explicit(&pending, 1ULL << i, memory_order_release);
 	atomic_fetch_add_explicit(&queued, 1, memory_order_release);
-	/* (a thread still starting may already sleep: always woken) */
-	syscall(SYS_futex, &queued, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-	int none = COLLAPSER_NONE;
-	if (atomic_compare_exchange_strong(&collapser, &none, COLLAPSER_DUE))
-		atomic_store_explicit(&stf__collapser_due, 1, memory_order_relaxed);
+	int none = -1;
+	if (atomic_compare_exchange_strong(&collapser, &none, 0))
+		start_collapser();
+	else
+		raw_syscall4(SYS_futex, (long)&queued, FUTEX_WAKE_PRIVATE, 1, 0);
+	errno = saved;
 }
 
-void stf__collapse_start(void)
+int stf__collapser_tid(void)
 {
-	int due = COLLAPSER_DUE;
-	if (!atomic_compare_exchange_strong(&collapser, &due, COLLAPSER_STARTING))
-		return;
-	atomic_store_explicit(&stf__collapser_due, 0, memory_order_relaxed);
-	int saved = errno;
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_t th;
-	int rc = stf__own_thread(&th, collapse_ranges, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0) {
-		pthread_detach(th);
-		atomic_store(&collapser, COLLAPSER_RUNNING);
-	} else {
-		/* no thread (out of memory, RLIMIT_NPROC): no collapses, the
-		 * heap keeps its 4 KiB pages */
-		atomic_store(&stf__no_collapse, true);
-		atomic_store(&collapser, COLLAPSER_NONE);
-	}
-	errno = saved;
+	int tid = atomic_load_explicit(&collapser, memory_order_relaxed);
+	return tid > 0 ? tid : 0;
 }
 
 void stf__collapse_fork_child(void)
 {
 	atomic_store(&pending, 0);
-	atomic_store(&stf__collapser_due, 0);
-	atomic_store(&collapser, COLLAPSER_NONE);
+	atomic_store(&collapser, -1);
 }

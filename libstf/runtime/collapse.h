@@ -13,26 +13,20 @@
 
 /* The 2 MiB range starting at lo (the i-th of the heap, i < 64) is to be
  * collapsed into a huge page: queued for the collapser thread, which is
- * woken, or started by the next call of stf__collapse_start_due. */
+ * woken, or started. */
 void stf__collapse_queue(uint64_t i, uintptr_t lo);
 
-extern atomic_int stf__collapser_due;
-/* Start the collapser thread if a range waits for one that does not run
- * yet.  Called where an allocation may safely allocate again (the
- * thread's creation allocates): at the start of a span refill. */
-void stf__collapse_start(void);
-static inline void stf__collapse_start_due(void)
-{
-	if (__builtin_expect(atomic_load_explicit(&stf__collapser_due, memory_order_relaxed), 0))
-		stf__collapse_start();
-}
+/* The collapser thread's ID, 0 if none: quiescence does not wait for it
+ * (it never runs program code). */
+int stf__collapser_tid(void);
 
 /* Fork child: the collapser thread is gone; ranges queued are dropped
  * (the child's copies are the parent's pages), the next queued range
  * starts a new thread. */
 void stf__collapse_fork_child(void);
 
-/* The kernel refused MADV_COLLAPSE (before 6.1): nothing to queue. */
+/* The kernel refused MADV_COLLAPSE (before 6.1), or there is no thread:
+ * nothing to queue. */
 extern atomic_bool stf__no_collapse;
 
 #endif /* STF_COLLAPSE_H */

@@ -649,8 +649,6 @@ struct span_st *stf__span_refill(uint32_t c)
 	stf__tc_register();
 	if (__builtin_expect(!stf__tc.listed, 0))
 		list_thread();
-	/* nothing of this refill done yet: the collapser's start may allocate */
-	stf__collapse_start_due();
 	for (;;) {
 		struct span_st *s, *next;
 		for (s = stf__tc.spans[c]; s; s = next) {
