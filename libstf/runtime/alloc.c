@@ -4,9 +4,10 @@
  * by versions that describe every object in stf__root (root.h).
  *
  * Heap blocks come from libstf's own span allocator (spans.c, spans.h):
- * size-class spans in a region reserved at startup, 16 bytes of metadata
- * per object out of band (dynamic ID, site, size: an array at the end of
- * the object's span), nothing in front of the object.  The fast paths take no lock and no atomic operation: each
+ * size-class spans in a region reserved at startup, 8 bytes of metadata
+ * per object up to 64 bytes, 16 above, out of band (dynamic ID, site,
+ * size: an array at the end of the object's span), nothing in front of
+ * the object.  The fast paths take no lock and no atomic operation: each
  * thread allocates from and frees into the spans it owns, keeps a batch
  * of dynamic IDs, and frees into another thread's span through its
  * lock-free remote list.  Allocation sites come from the plugin's
@@ -54,6 +55,8 @@
 
 _Static_assert(sizeof(struct stf_obj_meta) == 16, "stf_obj_meta layout");
 _Static_assert(MAX_SITES <= 0x1000000, "sites fit the metadata's site word");
+_Static_assert(MAX_SITES <= 0x40000, "sites fit the compact metadata's site word");
+_Static_assert(sizeof(struct stf_obj_meta8) == 8, "stf_obj_meta8 layout");
 _Static_assert(sizeof(struct stf_slot) == 32, "stf_slot layout");
 
 /* The executable's weak definition emitted by the plugin interposes this
@@ -391,9 +394,36 @@ static void __attribute__((noreturn, noinline)) bad_block(const char *op, const 
  * least one byte after it (size_class(size + 1)): a pointer just past
  * its end never is the start of the next block, and the transfer tells
  * the two apart as it could between glibc's blocks. */
+/* The high half of the IDs of the objects of compact classes (spans.h),
+ * taken from the first of them; UINT32_MAX before. */
+uint32_t stf__compact_id_hi = UINT32_MAX;
+
+/* The class for an object of compact class c whose id's high half is not
+ * stf__compact_id_hi (or the first: it sets it), or whose low half is 0
+ * (a free entry): a class of 16-byte metadata at the same alignment. */
+static uint32_t __attribute__((noinline)) compact_class_slow(uint32_t c, uint32_t word,
+							     uint64_t id)
+{
+	uint32_t unset = UINT32_MAX, hi = (uint32_t)(id >> 32);
+	if (hi != UINT32_MAX)
+		__atomic_compare_exchange_n(&stf__compact_id_hi, &unset, hi, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	if (hi == __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) && (uint32_t)id)
+		return c;
+	return STF_META_ALIGN(word) ? COMPACT_FALLBACK_ALIGNED : COMPACT_FALLBACK;
+}
+
 static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_t size,
 								uint32_t word, uint64_t id)
 {
+	if (c < NCOMPACT) {
+		if (!id)
+			id = next_id();
+		if (__builtin_expect((uint32_t)(id >> 32) !=
+				     __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) ||
+				     !(uint32_t)id, 0))
+			c = compact_class_slow(c, word, id);
+	}
 	struct freed_bin *b = &stf__tc.freed[c];
 	struct span_st *s;
 	char *obj;
@@ -422,11 +452,8 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 		}
 	}
 	s->used++;
-describe:;
-	struct stf_obj_meta *m = &s->meta[obj_index(s, (uintptr_t)obj)];
-	m->id = id ? id : next_id();
-	m->site = word;
-	m->size = (uint32_t)size;
+describe:
+	meta_set(s, obj_index(s, (uintptr_t)obj), id ? id : next_id(), word, size);
 	return obj;
 }
 
@@ -460,42 +487,36 @@ static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id
 	return stf__large_alloc(size, align, word, id, false);
 }
 
-/* The live block of the region that starts at p: its span and metadata;
- * aborts like glibc on anything else. */
-static inline __attribute__((always_inline)) struct stf_obj_meta *region_block(struct span_st *s,
-									  uintptr_t p, const char *op)
+/* The live block of the region that starts at p: its span's metadata
+ * entry (spans.h: meta_*); aborts like glibc on anything else. */
+static inline __attribute__((always_inline)) uint32_t region_block(struct span_st *s,
+								   uintptr_t p, const char *op)
 {
 	if (__builtin_expect(s->kind == STF_SPAN_SMALL, 1)) {
 		uint32_t j = obj_index(s, p);
-		struct stf_obj_meta *m = &s->meta[j];
 		/* entries past the carved ones hold old bytes of the unit */
 		bool carved = p == (uintptr_t)s->base + (size_t)j * s->obj_size && j < s->bump;
-		if (__builtin_expect(!carved || !m->id, 0))
+		if (__builtin_expect(!carved || !meta_live(s, j), 0))
 			bad_block(op, (void *)p, carved);
-		return m;
+		return j;
 	}
 	if (s->kind != STF_SPAN_LARGE || p != (uintptr_t)s->base || !s->meta[0].id)
 		bad_block(op, (void *)p, s->kind == STF_SPAN_FREE ||
 			  (s->kind == STF_SPAN_LARGE && p == (uintptr_t)s->base));
-	return &s->meta[0];
-}
-
-static inline uint64_t block_size(const struct span_st *s, const struct stf_obj_meta *m)
-{
-	return s->kind == STF_SPAN_SMALL ? m->size : large_size(s);
+	return 0;
 }
 
 static inline __attribute__((always_inline)) void free_block(struct span_st *s, void *p, const char *op)
 {
-	struct stf_obj_meta *m = region_block(s, (uintptr_t)p, op);
+	uint32_t j = region_block(s, (uintptr_t)p, op);
 	/* the typed sub-objects inside the block die with it */
-	if (__builtin_expect(m->site & STF_META_SUBS, 0))
-		stf__sub_forget((uintptr_t)p, block_size(s, m));
+	if (__builtin_expect(meta_subs(s, j), 0))
+		stf__sub_forget((uintptr_t)p, meta_size(s, j));
 	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0)) {
 		stf__large_free(s);
 		return;
 	}
-	m->id = 0;
+	meta_free(s, j);
 	if (__builtin_expect(atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc, 1)) {
 		struct freed_bin *b = &stf__tc.freed[s->cls];
 		if (__builtin_expect(b->n < FREED_CACHE, 1)) {
@@ -628,34 +649,33 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		__libc_free(moved);
 		return np;
 	}
-	struct stf_obj_meta *m = region_block(s, (uintptr_t)p, "realloc");
-	uint64_t old = block_size(s, m);
-	if (__builtin_expect(m->site & STF_META_SUBS, 0)) {
+	uint32_t j = region_block(s, (uintptr_t)p, "realloc");
+	uint64_t old = meta_size(s, j);
+	if (__builtin_expect(meta_subs(s, j), 0)) {
 		stf__sub_forget((uintptr_t)p, old); /* they do not move with it */
-		m->site &= ~STF_META_SUBS;
+		meta_set_word(s, j, meta_word(s, j) & ~STF_META_SUBS);
 	}
 	/* realloc keeps malloc's alignment only */
-	uint32_t site = take_marker(STF_META_SITE(m->site));
+	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
 	/* in place when it fits: growing, or shrinking to no less than half */
 	if (s->kind == STF_SPAN_SMALL) {
 		if (size < s->obj_size && (size >= old || size > s->obj_size / 2)) {
-			m->site = site;
-			m->size = (uint32_t)size;
+			meta_set(s, j, meta_id(s, j), site, size);
 			return p;
 		}
 	} else {
 		uint64_t room = (uint64_t)s->cap * UNIT;
 		if (size < room && (size >= old || size > room / 2)) {
-			m->site = site;
+			s->meta[0].site = site;
 			large_set_size(s, size);
 			return p;
 		}
 		if (size >= room && stf__large_grow(s, size)) {
-			m->site = site;
+			s->meta[0].site = site;
 			return p;
 		}
 	}
-	void *np = moved_block(p, old, size, site, m->id);
+	void *np = moved_block(p, old, size, site, meta_id(s, j));
 	if (np)
 		free_block(s, p, "realloc");
 	return np;
@@ -745,43 +765,45 @@ EXPORT size_t malloc_usable_size(void *p)
 {
 	struct span_st *s = span_of((uintptr_t)p);
 	if (s)
-		return block_size(s, region_block(s, (uintptr_t)p, "malloc_usable_size"));
+		return meta_size(s, region_block(s, (uintptr_t)p, "malloc_usable_size"));
 	struct stf_slot placed;
 	return p && stf__placed_get((uintptr_t)p, &placed) ? placed.size : 0;
 }
 
-/* The metadata of the live block of the region holding address a. */
-static struct stf_obj_meta *meta_of(uintptr_t a, uint64_t *start, uint64_t *size)
+/* The span of the live block of the region holding address a, and its
+ * metadata entry *j (spans.h: meta_*); NULL if none. */
+static struct span_st *meta_of(uintptr_t a, uint32_t *j, uint64_t *start, uint64_t *size)
 {
 	struct span_st *s = span_of(a);
 	if (!s)
 		return NULL;
 	if (s->kind == STF_SPAN_CONT)
 		s -= s->cap;
-	struct stf_obj_meta *m = NULL;
 	*start = (uintptr_t)s->base;
+	*j = 0;
 	if (s->kind == STF_SPAN_SMALL) {
-		uint32_t j = obj_index(s, a);
-		if (j < s->bump) {
-			m = &s->meta[j];
-			*start += (size_t)j * s->obj_size;
-		}
-	} else if (s->kind == STF_SPAN_LARGE) {
-		m = &s->meta[0];
-	}
-	if (!m || !m->id)
+		*j = obj_index(s, a);
+		if (*j >= s->bump)
+			return NULL;
+		*start += (size_t)*j * s->obj_size;
+	} else if (s->kind != STF_SPAN_LARGE) {
 		return NULL;
-	*size = block_size(s, m);
-	return a - *start < *size || a == *start ? m : NULL;
+	}
+	if (!meta_live(s, *j))
+		return NULL;
+	*size = meta_size(s, *j);
+	return a - *start < *size || a == *start ? s : NULL;
 }
 
 EXPORT int stf__heap_block(const void *p, struct stf_block_info *out)
 {
 	uint64_t start, size;
-	const struct stf_obj_meta *m = meta_of((uintptr_t)p, &start, &size);
-	if (m) {
-		*out = (struct stf_block_info){ start, size, m->id, STF_META_SITE(m->site),
-			STF_META_ALIGN(m->site), (m->site & STF_META_SUBS) != 0 };
+	uint32_t j;
+	const struct span_st *s = meta_of((uintptr_t)p, &j, &start, &size);
+	if (s) {
+		uint32_t word = meta_word(s, j);
+		*out = (struct stf_block_info){ start, size, meta_id(s, j), STF_META_SITE(word),
+			STF_META_ALIGN(word), (word & STF_META_SUBS) != 0 };
 		return 1;
 	}
 	struct stf_slot placed;
@@ -795,21 +817,23 @@ EXPORT int stf__heap_block(const void *p, struct stf_block_info *out)
 void stf__heap_mark_subs(uint64_t addr)
 {
 	uint64_t start, size;
-	struct stf_obj_meta *m = meta_of(addr, &start, &size);
+	uint32_t j;
+	struct span_st *s = meta_of(addr, &j, &start, &size);
 	/* a pool's chunk has the flag after its first object: no atomic
 	 * operation for the next ones */
-	if (m && !(__atomic_load_n(&m->site, __ATOMIC_RELAXED) & STF_META_SUBS))
-		__atomic_fetch_or(&m->site, STF_META_SUBS, __ATOMIC_RELAXED);
+	if (s)
+		meta_mark_subs(s, j);
 }
 
 int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 {
 	uint64_t start, bsize;
-	struct stf_obj_meta *m = meta_of((uintptr_t)p, &start, &bsize);
-	if (m) {
+	uint32_t j;
+	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &bsize);
+	if (s) {
 		if (start != (uintptr_t)p || (size && size != bsize))
 			return 0;
-		m->site = (m->site & ~0xffffffu) | site;
+		meta_set_word(s, j, (meta_word(s, j) & ~0xffffffu) | site);
 		return 1;
 	}
 	return stf__placed_retype((uintptr_t)p, size, site);

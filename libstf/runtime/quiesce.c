@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collapse.h"
 #include "parked.h"
 #include "update.h"
 #include "wait.h"
@@ -238,6 +239,8 @@ static bool is_parked_locked(pid_t tid)
 
 static bool is_excluded_locked(pid_t tid)
 {
+	if (tid == stf__collapser_tid())
+		return true;
 	for (size_t i = 0; i < stf__nexcluded; i++)
 		if (stf__excluded[i] == tid)
 			return true;

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 5U
+#define STF_ROOT_VERSION 6U
 
 /*
  * The heap (spans.c): a region reserved at startup, cut into 64 KiB units.
@@ -30,9 +30,14 @@
  * j * obj_size; its metadata is entry j of an array at the end of the
  * same unit (stf_small_meta: in the pages of the objects, so that a huge
  * page holds both and no page holds only a few entries).  It is live when
- * its id is not 0.  A LARGE span's object starts obj_size bytes into the
- * span; its metadata is the first entry at heap_meta + u * 64 KiB, and
- * its full size (which may exceed 32 bits) the id of the second.
+ * its id is not 0.  Spans of objects up to STF_COMPACT_MAX bytes have
+ * 8-byte entries (struct stf_obj_meta8: the low half of the ID, the site
+ * word with the size in it; the high half of their IDs is the span's
+ * id_hi), the others 16-byte ones (struct stf_obj_meta): 16 bytes were
+ * half a 32-byte object again.  A LARGE span's object starts obj_size
+ * bytes into the span; its metadata is the first entry at heap_meta + u *
+ * 64 KiB, and its full size (which may exceed 32 bits) the id of the
+ * second.
  */
 #define STF_SPAN_SHIFT 16
 #define STF_SPAN_UNIT  (1ULL << STF_SPAN_SHIFT)
@@ -48,8 +53,12 @@ struct stf_span {
 	uint32_t kind;     /* enum stf_span_kind */
 	uint32_t obj_size; /* SMALL: bytes per object; LARGE: offset of the object */
 	uint32_t nobj;     /* SMALL: objects carved so far (the rest never used) */
-	uint32_t nunits;   /* LARGE, FREE: units of the span; CONT: units back
-	                      to its first */
+	union {
+		uint32_t nunits; /* LARGE, FREE: units of the span; CONT: units
+		                    back to its first */
+		uint32_t id_hi;  /* SMALL with compact metadata: the high half
+		                    of its objects' IDs */
+	};
 };
 
 struct stf_obj_meta {
@@ -62,16 +71,51 @@ struct stf_obj_meta {
 #define STF_META_ALIGN(w) (((w) >> 24) & 0x3fu) /* log2 of memalign's alignment, 0: malloc's */
 #define STF_META_SUBS     (1u << 31)   /* typed sub-objects were registered inside */
 
+/* Compact metadata of a small object: the ID's low half (0: free; the
+ * high half is the span's id_hi) and a word holding the site (18 bits),
+ * the requested size (7 bits), log2 of memalign's alignment (3 bits, 0:
+ * malloc's) and STF_META_SUBS. */
+#define STF_COMPACT_MAX 64u
+struct stf_obj_meta8 {
+	uint32_t id_lo;
+	uint32_t word;
+};
+#define STF_META8_SITE(w)  ((w) & 0x3ffffu)
+#define STF_META8_SIZE(w)  (((w) >> 18) & 0x7fu)
+#define STF_META8_ALIGN(w) (((w) >> 25) & 0x7u)
+#define STF_META8_WORD(site, size, align_log2, subs) \
+	((site) | (uint32_t)(size) << 18 | (uint32_t)(align_log2) << 25 | (subs))
+
+/* Bytes of metadata per object of a SMALL span of obj_size bytes. */
+static inline uint32_t stf_small_meta_size(uint32_t obj_size)
+{
+	return obj_size <= STF_COMPACT_MAX ? sizeof(struct stf_obj_meta8) :
+	       sizeof(struct stf_obj_meta);
+}
+
+/* The 16-byte form of a compact entry. */
+static inline struct stf_obj_meta stf_meta8_expand(struct stf_obj_meta8 e, uint32_t id_hi)
+{
+	struct stf_obj_meta m = { 0, 0, 0 };
+	if (e.id_lo) {
+		m.id = (uint64_t)id_hi << 32 | e.id_lo;
+		m.site = STF_META8_SITE(e.word) | STF_META8_ALIGN(e.word) << 24 |
+			 (e.word & STF_META_SUBS);
+		m.size = STF_META8_SIZE(e.word);
+	}
+	return m;
+}
+
 /* Objects a SMALL span of obj_size bytes holds, and the address of its
  * metadata array (unit_start: the span's first byte). */
 static inline uint32_t stf_small_cap(uint32_t obj_size)
 {
-	return (uint32_t)(STF_SPAN_UNIT / (obj_size + sizeof(struct stf_obj_meta)));
+	return (uint32_t)(STF_SPAN_UNIT / (obj_size + stf_small_meta_size(obj_size)));
 }
 
 static inline uint64_t stf_small_meta(uint64_t unit_start, uint32_t obj_size)
 {
-	return unit_start + STF_SPAN_UNIT - stf_small_cap(obj_size) * sizeof(struct stf_obj_meta);
+	return unit_start + STF_SPAN_UNIT - stf_small_cap(obj_size) * stf_small_meta_size(obj_size);
 }
 
 /*

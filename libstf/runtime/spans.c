@@ -33,6 +33,7 @@
 #endif
 
 #include "alloc.h"
+#include "collapse.h"
 #include "heap.h"
 #include "spans.h"
 
@@ -51,9 +52,6 @@
 #define HUGE_RANGES ((64ULL << 30) / HUGE_PAGE) /* of the largest region */
 #define HUGE_UNTOUCHED 32u     /* 4 KiB pages a range may lack to be collapsed */
 
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
 
 /* 16-byte steps up to 256 B, then 8 classes per doubling: a block
  * wastes at most 1/8 of its class (4 KiB blocks, a page each plus the
@@ -101,7 +99,7 @@ static uint32_t dirty_units;
 /* Bit i: the i-th 2 MiB-aligned range of the region was collapsed into a
  * huge page (or is being); all set once the kernel refused one. */
 static _Atomic uint64_t huge_done[HUGE_RANGES / 64];
-static atomic_bool no_collapse;
+_Static_assert(HUGE_FROM * UNIT / HUGE_PAGE < 64, "collapse.c: a bit per range below HUGE_FROM");
 
 static inline uint32_t unit_of(const struct span_st *s)
 {
@@ -262,7 +260,7 @@ static struct span_st **run_list(uint32_t k)
 static void set_run(uint32_t u, uint32_t k, uint8_t dirty)
 {
 	struct span_st *s = &stf__span_st[u];
-	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, k };
+	stf__spans[u] = (struct stf_span){ STF_SPAN_FREE, 0, 0, { k } };
 	s->kind = STF_SPAN_FREE;
 	s->dirty = dirty;
 	stf__span_st[u + k - 1].cap = k - 1;  /* the last unit finds the first */
@@ -355,17 +353,18 @@ static int commit_locked(uint32_t to)
  * ranges its objects fill: a range whose pages are resident (mincore) or
  * in small spans with every object carved (glibc would have written a
  * chunk header in each of them), all but HUGE_UNTOUCHED (128 KiB), is
- * collapsed into one huge page (MADV_COLLAPSE): it costs little memory
+ * collapsed into one huge page (MADV_COLLAPSE, by libstf's collapser
+ * thread: collapse.c): it costs little memory
  * and spares a walk of a long-lived set its TLB misses (1.7x glibc's time
  * on 4 KiB pages).  A range of partly carved spans, large blocks partly
  * touched or purged units stays as it is.  Called, outside span_lock
- * (a collapse takes a few milliseconds), when a span of the range is
+ * (mincore), when a span of the range is
  * first found full with every object carved: the last unit carved in a
  * range of small spans is such a span.  `at`: an address in the range. */
 static void consider_huge(uintptr_t at)
 {
 	uintptr_t first = (stf__heap_lo + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-	if (at < first || atomic_load_explicit(&no_collapse, memory_order_relaxed))
+	if (at < first || atomic_load_explicit(&stf__no_collapse, memory_order_relaxed))
 		return;
 	uint64_t i = (at - first) / HUGE_PAGE;
 	uintptr_t lo = first + i * HUGE_PAGE, hi = lo + HUGE_PAGE;
@@ -396,8 +395,7 @@ static void consider_huge(uintptr_t at)
 		return;
 	if ((atomic_fetch_or_explicit(&huge_done[i / 64], bit, memory_order_relaxed) & bit))
 		return;
-	if (madvise((void *)lo, HUGE_PAGE, MADV_COLLAPSE) && errno == EINVAL)
-		atomic_store_explicit(&no_collapse, true, memory_order_relaxed); /* before 6.1 */
+	stf__collapse_queue(i, lo);
 }
 
 /* k free units: their first; *dirty: whether they may hold old bytes.
@@ -456,11 +454,14 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->cap = stf_small_cap(size);
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
-	s->cls = (uint16_t)c;
+	s->cls = (uint8_t)c;
+	s->compact = c < NCOMPACT;
+	/* (set by the allocation that needed the span: alloc.c) */
+	s->id_hi = s->compact ? stf__compact_id_hi : 0;
 	s->full = 0;
 	s->filled = 0;
 	s->kind = STF_SPAN_SMALL;
-	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, 1 };
+	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
 }
 
 /* Take the frees other threads pushed. */
@@ -752,6 +753,7 @@ void stf__spans_fork_parent(void)
  * was held). */
 void stf__spans_fork_child(void)
 {
+	stf__collapse_fork_child();
 	for (struct tcache *tc = threads, *next; tc; tc = next) {
 		next = tc->next_tc;
 		if (tc != &stf__tc) {
@@ -805,14 +807,15 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 	uint32_t first = u + skip;
 	s = &stf__span_st[first];
 	s->kind = STF_SPAN_LARGE;
+	s->compact = 0;
 	s->base = (char *)(stf__heap_lo + (uint64_t)first * UNIT);
 	s->meta = (struct stf_obj_meta *)(meta_lo + (uint64_t)first * UNIT);
 	s->obj_size = 0;
 	s->cap = used;
 	atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
-	stf__spans[first] = (struct stf_span){ STF_SPAN_LARGE, 0, 1, used };
+	stf__spans[first] = (struct stf_span){ STF_SPAN_LARGE, 0, 1, { used } };
 	for (uint32_t i = 1; i < used; i++) {
-		stf__spans[first + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, i };
+		stf__spans[first + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, { i } };
 		stf__span_st[first + i].kind = STF_SPAN_CONT;
 		stf__span_st[first + i].cap = i;
 	}
@@ -847,7 +850,7 @@ bool stf__large_grow(struct span_st *s, size_t size)
 		if (len > more)
 			set_run(next + more, len - more, dirty);
 		for (uint32_t i = k; i < need; i++) {
-			stf__spans[u + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, i };
+			stf__spans[u + i] = (struct stf_span){ STF_SPAN_CONT, 0, 0, { i } };
 			stf__span_st[u + i].kind = STF_SPAN_CONT;
 			stf__span_st[u + i].cap = i;
 		}
@@ -889,9 +892,12 @@ int stf__spans_each(int (*fn)(void *ctx, uint64_t addr, const struct stf_obj_met
 		if (s->kind == STF_SPAN_SMALL) {
 			uint32_t n = stf__spans[u].nobj;
 			for (uint32_t j = 0; j < n && !r; j++)
-				if (s->meta[j].id)
+				if (meta_live(s, j)) {
+					struct stf_obj_meta m = { meta_id(s, j), meta_word(s, j),
+								  (uint32_t)meta_size(s, j) };
 					r = fn(ctx, (uintptr_t)s->base + (uint64_t)j * s->obj_size,
-					       &s->meta[j], s->meta[j].size);
+					       &m, m.size);
+				}
 		} else if (s->kind == STF_SPAN_LARGE && s->meta[0].id) {
 			r = fn(ctx, (uintptr_t)s->base, &s->meta[0], large_size(s));
 		}

@@ -10,9 +10,12 @@
  * into it without a lock or an atomic operation; other threads push what
  * they free onto the span's remote list (lock-free), which the owner
  * takes back when its free list runs dry.  Large objects have spans of
- * their own.  Per object, 16 bytes of metadata out of band (id, site and
- * flags, size: struct stf_obj_meta; a small span's at its end, in the
- * pages of its objects), none in front of the object.
+ * their own.  Per object, metadata out of band (id, site and flags,
+ * size; a small span's at its end, in the pages of its objects), none in
+ * front of the object: 8 bytes in spans of objects up to STF_COMPACT_MAX
+ * bytes (struct stf_obj_meta8, the ID's high half per span), 16 bytes
+ * elsewhere (struct stf_obj_meta).  The meta_* helpers below read and
+ * write either form.
  */
 #ifndef STF_SPANS_H
 #define STF_SPANS_H
@@ -26,6 +29,11 @@
 
 #define UNIT       STF_SPAN_UNIT
 #define NCLASSES   64u
+#define NCOMPACT   4u     /* the classes of compact metadata: 16-64 B */
+/* Where an object of a compact class goes when its ID does not fit a
+ * compact entry: 80 B, or 128 B for memalign's 32 and 64. */
+#define COMPACT_FALLBACK         4u
+#define COMPACT_FALLBACK_ALIGNED 7u
 #define SMALL_MAX  16384u
 #define LARGE_CACHE 8u    /* per thread: one freed large span of 1..8 units each */
 #define FREED_CACHE 8u    /* per thread and class: the blocks freed last */
@@ -42,7 +50,10 @@ struct span_st {
 	                                  objects' first word */
 	struct tcache *_Atomic owner;  /* NULL: orphaned, or not small */
 	char *base;                    /* first byte of the span */
-	struct stf_obj_meta *meta;     /* its objects' metadata */
+	union {                        /* its objects' metadata */
+		struct stf_obj_meta *meta;     /* !compact */
+		struct stf_obj_meta8 *meta8;   /* compact */
+	};
 	uint32_t used;                 /* objects handed out or in the owner's
 	                                  cache, not known free */
 	uint32_t bump;                 /* objects carved (== public nobj) */
@@ -52,7 +63,10 @@ struct span_st {
 	                                  first */
 	uint32_t obj_size;             /* SMALL: class size; LARGE: offset */
 	uint32_t recip;                /* ceil(2^32 / obj_size): index by multiply */
-	uint16_t cls;
+	uint32_t id_hi;                /* compact: its objects' IDs' high half */
+	uint8_t cls;
+	uint8_t compact;               /* SMALL of STF_COMPACT_MAX bytes or less:
+	                                  8-byte metadata */
 	uint8_t kind;                  /* enum stf_span_kind */
 	uint8_t dirty;                 /* FREE run: pages touched since purged */
 	uint8_t full;                  /* SMALL: in the owner's full list */
@@ -69,6 +83,7 @@ extern uintptr_t stf__heap_bytes;  /* bytes of the region accessible so far */
 extern struct span_st *stf__span_st;
 extern struct stf_span *stf__spans;
 extern const uint32_t stf__class_size[NCLASSES];
+extern uint32_t stf__compact_id_hi;  /* alloc.c: the compact spans' id_hi */
 
 /* Reserve the region and the span tables (raw system calls: may run in
  * the dynamic loader).  0, or -1 if out of address space. */
@@ -132,6 +147,83 @@ static inline uint32_t obj_index(const struct span_st *s, uintptr_t p)
 	return (uint32_t)(((p - (uintptr_t)s->base) * (uint64_t)s->recip) >> 32);
 }
 
+/* Metadata of object j of span s (large: j = 0), in either form.  The
+ * site word is the root's (STF_META_SITE, STF_META_ALIGN, STF_META_SUBS);
+ * a compact entry holds sites below 2^18 (MAX_SITES) and alignments up to
+ * 2^7. */
+static inline bool meta_live(const struct span_st *s, uint32_t j)
+{
+	return s->compact ? s->meta8[j].id_lo != 0 : s->meta[j].id != 0;
+}
+
+static inline uint64_t meta_id(const struct span_st *s, uint32_t j)
+{
+	if (s->compact) {
+		uint32_t lo = s->meta8[j].id_lo;
+		return lo ? (uint64_t)s->id_hi << 32 | lo : 0;
+	}
+	return s->meta[j].id;
+}
+
+static inline bool meta_subs(const struct span_st *s, uint32_t j)
+{
+	return ((s->compact ? s->meta8[j].word : s->meta[j].site) & STF_META_SUBS) != 0;
+}
+
+static inline uint32_t meta_word(const struct span_st *s, uint32_t j)
+{
+	if (s->compact) {
+		uint32_t w = s->meta8[j].word;
+		return STF_META8_SITE(w) | STF_META8_ALIGN(w) << 24 | (w & STF_META_SUBS);
+	}
+	return s->meta[j].site;
+}
+
+static inline uint32_t compact_word(uint32_t word, uint64_t size)
+{
+	return STF_META8_WORD(STF_META_SITE(word), size, STF_META_ALIGN(word),
+			      word & STF_META_SUBS);
+}
+
+/* A small object's entry: live with this id, site word and size. */
+static inline void meta_set(struct span_st *s, uint32_t j, uint64_t id, uint32_t word,
+			    uint64_t size)
+{
+	if (s->compact) {
+		s->meta8[j].id_lo = (uint32_t)id;
+		s->meta8[j].word = compact_word(word, size);
+	} else {
+		s->meta[j].id = id;
+		s->meta[j].site = word;
+		s->meta[j].size = (uint32_t)size;
+	}
+}
+
+/* The site word of a live object, its size kept. */
+static inline void meta_set_word(struct span_st *s, uint32_t j, uint32_t word)
+{
+	if (s->compact)
+		s->meta8[j].word = compact_word(word, STF_META8_SIZE(s->meta8[j].word));
+	else
+		s->meta[j].site = word;
+}
+
+static inline void meta_free(struct span_st *s, uint32_t j)
+{
+	if (s->compact)
+		s->meta8[j].id_lo = 0;
+	else
+		s->meta[j].id = 0;
+}
+
+/* STF_META_SUBS set by a thread that may not own the span. */
+static inline void meta_mark_subs(struct span_st *s, uint32_t j)
+{
+	uint32_t *w = s->compact ? &s->meta8[j].word : &s->meta[j].site;
+	if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & STF_META_SUBS))
+		__atomic_fetch_or(w, STF_META_SUBS, __ATOMIC_RELAXED);
+}
+
 /* Large objects: the full size lives in the second metadata entry. */
 static inline uint64_t large_size(const struct span_st *s)
 {
@@ -142,6 +234,13 @@ static inline void large_set_size(struct span_st *s, uint64_t size)
 {
 	s->meta[0].size = (uint32_t)size;
 	s->meta[1].id = size;
+}
+
+static inline uint64_t meta_size(const struct span_st *s, uint32_t j)
+{
+	if (s->compact)
+		return STF_META8_SIZE(s->meta8[j].word);
+	return s->kind == STF_SPAN_SMALL ? s->meta[j].size : large_size(s);
 }
 
 #endif /* STF_SPANS_H */

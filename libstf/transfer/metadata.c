@@ -428,8 +428,9 @@ static int add_tracked(struct stf_peer *p, uint32_t kind, uint64_t addr, uint64_
 #define META_BUF (4u << 20)
 
 static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, const uint32_t *units,
-			  const struct stf_obj_meta *meta, size_t k)
+			  const char *buf, size_t k)
 {
+	const struct stf_obj_meta *meta = (const struct stf_obj_meta *)buf;
 	for (size_t i = 0; i < k; i++) {
 		const struct stf_span *sp = &spans[units[i]];
 		uint64_t base = p->root.heap_base + (uint64_t)units[i] * STF_SPAN_UNIT;
@@ -439,6 +440,19 @@ static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, cons
 						      STF_META_ALIGN(meta[0].site)) < 0)
 				return -1;
 			meta += 2;
+			continue;
+		}
+		if (stf_small_meta_size(sp->obj_size) == sizeof(struct stf_obj_meta8)) {
+			const struct stf_obj_meta8 *e = (const struct stf_obj_meta8 *)meta;
+			for (uint32_t j = 0; j < sp->nobj; j++) {
+				struct stf_obj_meta m = stf_meta8_expand(e[j], sp->id_hi);
+				if (m.id && add_tracked(p, STF_SLOT_HEAP,
+							base + (uint64_t)j * sp->obj_size, m.size, m.id,
+							STF_META_SITE(m.site),
+							STF_META_ALIGN(m.site)) < 0)
+					return -1;
+			}
+			meta = (const struct stf_obj_meta *)(e + sp->nobj);
 			continue;
 		}
 		for (uint32_t j = 0; j < sp->nobj; j++, meta++)
@@ -474,7 +488,7 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 {
 	uint64_t nunits = p->root.heap_units;
 	struct stf_span *spans = NULL;
-	struct stf_obj_meta *meta = NULL;
+	char *meta = NULL;
 	struct iovec riov[IOV_MAX], liov;
 	uint32_t units[IOV_MAX];
 	int rc = -1;
@@ -515,8 +529,9 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 		size_t k = 0, bytes = 0;
 		for (; u < nunits && k < IOV_MAX; u++) {
 			const struct stf_span *sp = &spans[u];
-			size_t need = sp->kind == STF_SPAN_LARGE ? 2 * sizeof(*meta) :
-				      sp->kind == STF_SPAN_SMALL ? sp->nobj * sizeof(*meta) : 0;
+			size_t need = sp->kind == STF_SPAN_LARGE ? 2 * sizeof(struct stf_obj_meta) :
+				      sp->kind == STF_SPAN_SMALL ?
+				      sp->nobj * stf_small_meta_size(sp->obj_size) : 0;
 			if (sp->kind == STF_SPAN_SMALL &&
 			    (sp->obj_size < 16 || sp->nobj > stf_small_cap(sp->obj_size))) {
 				stf__fail(err, errlen, "process %d: inconsistent span %" PRIu64

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -571,7 +572,8 @@ END_TEST
 
 /* Small blocks filling the heap's first MiBs, their pages all written:
  * those 2 MiB ranges become huge pages (spans.c: MADV_COLLAPSE), where the
- * kernel has them. */
+ * kernel has them, collapsed by libstf's own thread "stf-collapse"
+ * (collapse.c), not by the allocation that filled the range. */
 static unsigned long heap_huge_kib(void)
 {
 	FILE *f = fopen("/proc/self/smaps", "r");
@@ -589,6 +591,37 @@ static unsigned long heap_huge_kib(void)
 	return sum;
 }
 
+/* The heap's huge pages once they reach `want` KiB, waiting up to 5 s
+ * for the collapser thread. */
+static unsigned long heap_huge_kib_reaching(unsigned long want)
+{
+	unsigned long kib = heap_huge_kib();
+	for (int i = 0; i < 500 && kib < want; i++) {
+		usleep(10000);
+		kib = heap_huge_kib();
+	}
+	return kib;
+}
+
+static bool has_thread_named(const char *name)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "grep -qx '%s' /proc/%d/task/*/comm", name, (int)getpid());
+	return system(cmd) == 0;
+}
+
+static void **fill_heap(int n)
+{
+	void **keep = malloc(n * sizeof *keep);
+	ck_assert_ptr_nonnull(keep);
+	for (int i = 0; i < n; i++) {
+		keep[i] = malloc(40);
+		ck_assert_ptr_nonnull(keep[i]);
+		memset(keep[i], 2, 40);
+	}
+	return keep;
+}
+
 START_TEST(filled_heap_ranges_get_huge_pages)
 {
 	/* the kernel collapses a range of this process's own (6.1 and later) */
@@ -601,14 +634,24 @@ START_TEST(filled_heap_ranges_get_huge_pages)
 	if (!can)
 		return;
 	enum { N = 300000 };
-	void **keep = malloc(N * sizeof *keep);
-	ck_assert_ptr_nonnull(keep);
-	for (int i = 0; i < N; i++) {
-		keep[i] = malloc(40);
-		ck_assert_ptr_nonnull(keep[i]);
-		memset(keep[i], 2, 40);
+	void **keep = fill_heap(N);
+	unsigned long parent_kib = heap_huge_kib_reaching(4096);
+	ck_assert_uint_ge(parent_kib, 4096);
+	ck_assert(has_thread_named("stf-collapse"));
+	/* A fork child has no collapser thread: it starts its own for the
+	 * ranges it fills. */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		void **more = fill_heap(N);
+		bool ok = heap_huge_kib_reaching(parent_kib + 4096) >= parent_kib + 4096 &&
+			  has_thread_named("stf-collapse");
+		(void)more;
+		_exit(ok ? 0 : 1);
 	}
-	ck_assert_uint_ge(heap_huge_kib(), 4096);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	for (int i = 0; i < N; i++)
 		free(keep[i]);
 	free(keep);
@@ -636,6 +679,53 @@ START_TEST(sizes_take_the_smallest_class)
 			ck_abort_msg("malloc(%zu): class of %u bytes, not %zu", n, got, want);
 		free(p);
 	}
+}
+END_TEST
+
+/* Blocks of up to 64 B carry 8 bytes of metadata (root.h: struct
+ * stf_obj_meta8): a span of the 32-byte class holds 1,638 blocks of 24 B,
+ * not 1,365, each described as it was allocated. */
+static void *fill_one_span(void *arg)
+{
+	void **b = arg;
+	for (int i = 0; i < 1638; i++) {
+		b[i] = malloc(24);
+		memset(b[i], i, 24);
+	}
+	return NULL;
+}
+
+START_TEST(small_blocks_take_compact_metadata)
+{
+	static void *b[1638];
+	pthread_t th;  /* a thread of its own: spans of its own */
+	ck_assert_int_eq(pthread_create(&th, NULL, fill_one_span, b), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	uintptr_t unit = ((uintptr_t)b[0] - stf__root.heap_base) >> STF_SPAN_SHIFT;
+	for (int i = 0; i < 1638; i++) {
+		ck_assert_uint_eq(((uintptr_t)b[i] - stf__root.heap_base) >> STF_SPAN_SHIFT, unit);
+		check_block(b[i], 24);
+		ck_assert(i == 0 || blk(b[i]).id != blk(b[i - 1]).id);
+	}
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	ck_assert_uint_eq(spans[unit].obj_size, 32);
+	ck_assert_uint_eq(spans[unit].id_hi, blk(b[0]).id >> 32);
+	/* An ID a compact entry cannot hold (another high half, or a low
+	 * half of 0: a past version's object the transfer places) is kept,
+	 * in a class of 16-byte entries. */
+	uint32_t site = stf__site_by_id("libbar.so+0x10");
+	uint64_t hi = blk(b[0]).id >> 32;
+	uint64_t ids[] = { (hi + 1) << 32, (hi + 7) << 32 | 5 };
+	for (int k = 0; k < 2; k++) {
+		void *p = stf__alloc_with(24, site, ids[k]);
+		check_block(p, 24);
+		ck_assert_uint_eq(blk(p).id, ids[k]);
+		ck_assert_uint_eq(blk(p).site, site);
+		ck_assert_uint_gt(spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size, 64);
+		free(p);
+	}
+	for (int i = 0; i < 1638; i++)
+		free(b[i]);
 }
 END_TEST
 
@@ -931,6 +1021,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test(tc, large_blocks_reuse_freed_units);
 	tcase_add_test(tc, sizes_take_the_smallest_class);
+	tcase_add_test(tc, small_blocks_take_compact_metadata);
 	tcase_add_test(tc, filled_heap_ranges_get_huge_pages);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, free_of_uncarved_slot_aborts, SIGABRT);
