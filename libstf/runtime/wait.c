@@ -269,6 +269,11 @@ static void wait_fork_child(void)
 	pthread_mutex_init(&waiters_lock, NULL);
 }
 
+bool stf__own_pthread_key(unsigned key)
+{
+	return (have_key && waiter_key == key) || stf__alloc_own_key(key);
+}
+
 void stf__wait_atfork(void)
 {
 	pthread_atfork(wait_fork_prepare, wait_fork_parent, wait_fork_child);
