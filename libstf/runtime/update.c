@@ -46,15 +46,22 @@ pthread_cond_t stf__q_arrive = PTHREAD_COND_INITIALIZER; /* quiescer waits */
 bool stf__quiescing;        /* under stf__q_lock */
 static uint64_t generation;   /* bumped by every release */
 static bool handing_over;     /* F/R: a thread is in the control code */
-/* F/R: the frame of the update point that handed over (in the frame of
- * the function the program called, below the registers it saved) */
-static const struct stf_parked_frame *handover_frame;
+/* F/R: where the program's part of the stack of the thread that handed
+ * over begins (STF_PROGRAM_FRAMES_FROM) */
+static uintptr_t handover_from;
 unsigned stf__startup_early;  /* under stf__q_lock, see stf__park */
 
 /* Frames of the parked threads, published through stf__root. */
 struct stf_parked_frame *stf__frames;
 size_t stf__nframes;
 static size_t cap_frames;
+/* Where the program's part of each parked thread's stack begins (this
+ * process only, for the startup sweep: stf__parked_frame_at), in the
+ * order they parked; as many as stf__nframes. */
+static struct frame_at {
+	uint64_t tid;
+	uintptr_t at;
+} *frames_at;
 
 pid_t stf__excluded[MAX_EXCLUDED];
 size_t stf__nexcluded;
@@ -190,23 +197,28 @@ void stf__deadline_in_ms(struct timespec *ts, clockid_t clock, long ms)
 double stf__last_parked;
 
 /* Record the frame of a thread stopping at an update point (stf__q_lock held). */
-static int publish_locked(const struct stf_parked_frame *f)
+static int publish_locked(const struct stf_parked_frame *f, uintptr_t program_from)
 {
 	if (stf__nframes == cap_frames) {
 		size_t ncap = cap_frames ? 2 * cap_frames : 16;
 		struct stf_parked_frame *nf = stf__raw_realloc(stf__frames, ncap * sizeof *nf);
-		if (!nf)
+		if (nf)
+			stf__frames = nf;
+		struct frame_at *na = stf__raw_realloc(frames_at, ncap * sizeof *na);
+		if (na)
+			frames_at = na;
+		if (!nf || !na)
 			return -1;
-		stf__frames = nf;
 		cap_frames = ncap;
 	}
+	frames_at[stf__nframes] = (struct frame_at){ f->tid, program_from };
 	stf__frames[stf__nframes++] = *f;
 	stf__last_parked = stf__now_s();
 	pthread_cond_broadcast(&stf__q_arrive);
 	return 0;
 }
 
-void stf__park(struct stf_parked_frame *f)
+void stf__park(struct stf_parked_frame *f, uintptr_t program_from)
 {
 	f->tid = (uint64_t)stf__gettid_raw();
 	f->start = stf__thread_start();
@@ -236,19 +248,19 @@ void stf__park(struct stf_parked_frame *f)
 		 * from now on park below; stf__quiesce_wait() collects the
 		 * others. */
 		handing_over = true;
-		handover_frame = f;
+		handover_from = program_from;
 		stf__quiescing = true;
 		stf__nframes = 0;
 		pthread_cond_broadcast(&stf__q_cond);  /* the threads that came early */
 		uint64_t own = generation;
 		/* Unpublished (out of memory), this thread counts as never
 		 * parked: stf__quiesce_wait() times out and the update fails. */
-		publish_locked(f);
+		publish_locked(f, program_from);
 		pthread_mutex_unlock(&stf__q_lock);
 		stf__ctl_update_point_reached(f);
 		pthread_mutex_lock(&stf__q_lock);
 		handing_over = false;
-		handover_frame = NULL;
+		handover_from = 0;
 		/* The control code declined: nobody else releases.  After a
 		 * commit the quiescence was released already, and one that is
 		 * under way now is the next update's: not ours to end. */
@@ -264,7 +276,7 @@ void stf__park(struct stf_parked_frame *f)
 		pthread_mutex_unlock(&stf__q_lock);
 		return;
 	}
-	if (publish_locked(f) < 0) {
+	if (publish_locked(f, program_from) < 0) {
 		/* Cannot publish this thread: it keeps running, so the
 		 * quiescence times out instead of missing a frame. */
 		pthread_mutex_unlock(&stf__q_lock);
@@ -278,7 +290,18 @@ void stf__park(struct stf_parked_frame *f)
 
 uintptr_t stf__handover_frame(void)
 {
-	return (uintptr_t)handover_frame;
+	return handover_from;
+}
+
+uintptr_t stf__parked_frame_at(uint64_t tid)
+{
+	pthread_mutex_lock(&stf__q_lock);
+	uintptr_t at = 0;
+	for (size_t i = 0; i < stf__nframes && !at; i++)
+		if (frames_at[i].tid == tid)
+			at = frames_at[i].at;
+	pthread_mutex_unlock(&stf__q_lock);
+	return at;
 }
 
 bool stf__in_startup(void)
@@ -291,11 +314,11 @@ bool stf__in_startup(void)
 
 EXPORT void stf__update_point(void)
 {
-	/* the caller's callee-saved registers saved here, above f: the
-	 * stack from f up holds every value of the program's frames */
+	/* the caller's callee-saved registers saved here: the stack from
+	 * them up holds every value of the program's frames */
 	__builtin_unwind_init();
 	struct stf_parked_frame f = { 0 };
-	stf__park(&f);
+	stf__park(&f, STF_PROGRAM_FRAMES_FROM());
 }
 
 uint32_t stf__frame_nlocals(const struct stf_unit *u, unsigned frame)
@@ -330,7 +353,7 @@ EXPORT void stf__update_point_frame(const void *unit, unsigned frame, ...)
 		.nlocals = n,
 		.locals = n ? (uintptr_t)locals : 0,
 	};
-	stf__park(&f);
+	stf__park(&f, STF_PROGRAM_FRAMES_FROM());
 }
 
 /* A fork by the program must not leave stf__q_lock held in the child. */

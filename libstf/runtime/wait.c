@@ -235,7 +235,7 @@ EXPORT int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *con
 	 * transferred holds it unlocked, and other threads may still need
 	 * it to reach their own update points. */
 	pthread_mutex_unlock(mutex);
-	stf__park(&f);
+	stf__park(&f, STF_PROGRAM_FRAMES_FROM());
 	pthread_mutex_lock(mutex);
 	return rc;
 }

@@ -20,13 +20,15 @@
  *  - roots, scanned conservatively (every aligned word that points into a
  *    candidate keeps it): every other tracked object, the writable data of
  *    the executable and of every library (their .bss included), the data
- *    words of every epoll registration, the main stack from the frame of
- *    the update point that handed over up (the program's frames and the
- *    registers they saved there, update.c), the stack of every thread
- *    parked with locals from its locals up, the stack mapping of every
- *    other parked thread from its stack pointer up (a thread the startup
- *    started may be inside a library loop on a base of its own), and the
- *    main thread's static thread-local block;
+ *    words of every epoll registration, the stack of every thread parked
+ *    at an update or wait point of this process from where the program's
+ *    part of it begins (the registers the point saved, then the
+ *    program's frames: update.h, STF_PROGRAM_FRAMES_FROM; below lie
+ *    libstf's frames, whose unwritten slots hold dead copies of what the
+ *    thread handled before) and the point's locals below that, the stack
+ *    mapping of every other thread from its stack pointer up (a thread
+ *    the startup started may be inside a library loop on a base of its
+ *    own), and the main thread's static thread-local block;
  *  - a kept candidate is scanned in turn.
  *
  * An unreachable library block was the library's state only through the
@@ -223,20 +225,24 @@ static uint64_t blocked_sp(uint64_t tid)
 	return v[7];
 }
 
-/* Stacks, from /proc/self/maps: the main stack from sp up, those holding
- * a parked thread's locals from the locals up, the mapping of every other
- * parked thread's thread pointer (its stack and thread-local block) from
- * where that thread's stack pointer is (whole if unknown), and the
- * caller's thread-local block. */
+/* Stacks, from /proc/self/maps: the main stack from sp up, the mapping
+ * of every other thread's thread pointer (its stack and thread-local
+ * block) from where its program frames begin if it is parked here, else
+ * from where its stack pointer is (whole if unknown), the locals of the
+ * points below those, and the caller's thread-local block. */
 static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 {
 	uint64_t own_tp = (uint64_t)(uintptr_t)__builtin_thread_pointer();
 	uint64_t *sps = stf__raw_malloc((dst->nthreads + 1) * sizeof(*sps));
 	size_t nsps = 0;
 
+	/* a thread parked at an update or wait point of this process from
+	 * where its program frames begin, as the main thread; another from
+	 * where it blocked */
 	for (size_t t = 0; sps && t < dst->nthreads; t++)
 		if (dst->threads[t].tid != (uint64_t)syscall(SYS_gettid) &&
-		    (sps[nsps] = blocked_sp(dst->threads[t].tid)))
+		    ((sps[nsps] = stf__parked_frame_at(dst->threads[t].tid)) ||
+		     (sps[nsps] = blocked_sp(dst->threads[t].tid))))
 			nsps++;
 	size_t cap = 1 << 16, len = 0;
 	char *buf = stf__raw_malloc(cap + 1);
@@ -279,11 +285,6 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 			uint64_t top = (uint64_t)(uintptr_t)__libc_stack_end;
 			if (s->fd_pass && top >= start && top < end)
 				end = top;
-			for (size_t k = 0; k < dst->nobjs; k++) {
-				const struct stf_obj *o = &dst->objs[k];
-				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
-					from = o->addr;
-			}
 			uint64_t thread_sp = end;
 			for (size_t t = 0; t < nsps; t++)
 				if (sps[t] >= start && sps[t] < thread_sp)
@@ -299,6 +300,13 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 					scan(s, low, from < end ? from : end);
 			}
 			scan(s, from, end);
+			/* a point's locals below where its program frames begin
+			 * (a wait point's cond and mutex, its own parameters) */
+			for (size_t k = 0; k < dst->nobjs; k++) {
+				const struct stf_obj *o = &dst->objs[k];
+				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
+					scan(s, o->addr, o->addr + o->size < from ? o->addr + o->size : from);
+			}
 		}
 		line = nl ? nl + 1 : line + strlen(line);
 	}

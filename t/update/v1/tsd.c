@@ -33,9 +33,9 @@ static void *worker(void *arg)
 	if (!t)
 		abort();
 	t->id = *(long *)arg;
-	/* the first start counts from 1000 (2000); a new version's startup
+	/* the first start counts from 1000000 (2000000); a new version's startup
 	 * from 0, which an update must replace with the old counts */
-	t->rounds = stf_is_updating() ? 0 : 1000 * (t->id + 1);
+	t->rounds = stf_is_updating() ? 0 : 1000000 * (t->id + 1);
 	pthread_setspecific(tally_key, t);
 	t = NULL;
 	for (;;) {
