@@ -66,10 +66,23 @@ void stf__park(struct stf_parked_frame *frame, uintptr_t program_from);
  * the program's part of that thread's stack begins (the registers the
  * update point's function saved, then the program's frames), 0 otherwise. */
 uintptr_t stf__handover_frame(void);
-/* Where the program's part of the stack of thread tid begins while it is
- * parked at an update or wait point of this process (as for
- * stf__handover_frame), 0 if it is not parked. */
-uintptr_t stf__parked_frame_at(uint64_t tid);
+/* A thread parked at an update or wait point of this process, for the
+ * startup sweep (transfer/startup.c). */
+#define STF_SAVED_REGS (STF_CALLEE_SAVED + 1) /* and %rbp, at the frame pointer */
+struct stf_program_frames {
+	uintptr_t from;       /* where the program's part of its stack begins:
+	                         the STF_SAVED_REGS words the point saved, then
+	                         the program's frames */
+	uintptr_t func;       /* F/R: start of the function that called the
+	                         point (from its unwind information), 0 if unknown */
+	unsigned ndead;
+	/* F/R: the values of the saved registers that this function had
+	 * changed from its caller's (it saved them in its prologue): its
+	 * own values at the call, in registers across it */
+	uint64_t dead[STF_SAVED_REGS];
+};
+/* Thread tid's record: false if it is not parked here. */
+bool stf__parked_program_frames(uint64_t tid, struct stf_program_frames *out);
 
 /* Number of locals of frame record `frame` of `unit`, 0 if unreadable. */
 struct stf_unit;

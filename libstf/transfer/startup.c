@@ -225,6 +225,52 @@ static uint64_t blocked_sp(uint64_t tid)
 	return v[7];
 }
 
+/* Is func (a code address from the unwind information) the start of the
+ * function holding the update or wait point thread t is parked at?  Not
+ * if that function was inlined into its caller. */
+static int point_function(const struct stf_peer *dst, const struct stf_peer_thread *t,
+			  uint64_t func)
+{
+	const char *wait = strstr(t->func, " [wait]");
+	size_t n = wait ? (size_t)(wait - t->func) : strlen(t->func);
+
+	for (size_t k = 0; func && k < dst->nobjs; k++) {
+		const struct stf_obj *o = &dst->objs[k];
+		if (o->kind != STF_OBJ_FUNC || o->addr != func || !o->id)
+			continue;
+		/* a function's ID: its name, or "file:name" if static */
+		const char *colon = strrchr(o->id, ':');
+		const char *name = colon ? colon + 1 : o->id;
+		if (strlen(name) == n && !strncmp(name, t->func, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* If a parked thread's program frames begin at `from`, scan the registers
+ * its point saved there but those holding the dead values of the
+ * function that called the point (update.c, program_registers); return
+ * where its frames begin. */
+static uint64_t scan_saved_registers(struct sweep *s, const struct stf_program_frames *parked,
+				     size_t nparked, uint64_t from, uint64_t end)
+{
+	for (size_t t = 0; t < nparked; t++) {
+		const struct stf_program_frames *pf = &parked[t];
+		if (pf->from != from || from + STF_SAVED_REGS * 8 > end)
+			continue;
+		for (unsigned r = 0; r < STF_SAVED_REGS; r++) {
+			uint64_t a = from + r * 8, v = *(const uint64_t *)(uintptr_t)a;
+			int dead = 0;
+			for (unsigned d = 0; d < pf->ndead && !dead; d++)
+				dead = pf->dead[d] == v;
+			if (!dead)
+				scan(s, a, a + 8);
+		}
+		return from + STF_SAVED_REGS * 8;
+	}
+	return from;
+}
+
 /* Stacks, from /proc/self/maps: the main stack from sp up, the mapping
  * of every other thread's thread pointer (its stack and thread-local
  * block) from where its program frames begin if it is parked here, else
@@ -234,24 +280,33 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 {
 	uint64_t own_tp = (uint64_t)(uintptr_t)__builtin_thread_pointer();
 	uint64_t *sps = stf__raw_malloc((dst->nthreads + 1) * sizeof(*sps));
-	size_t nsps = 0;
+	struct stf_program_frames *parked = stf__raw_malloc((dst->nthreads + 1) * sizeof(*parked));
+	size_t nsps = 0, nparked = 0;
 
 	/* a thread parked at an update or wait point of this process from
 	 * where its program frames begin, as the main thread; another from
 	 * where it blocked */
-	for (size_t t = 0; sps && t < dst->nthreads; t++)
+	for (size_t t = 0; sps && parked && t < dst->nthreads; t++) {
+		struct stf_program_frames *pf = &parked[nparked];
+		if (!stf__parked_program_frames(dst->threads[t].tid, pf))
+			pf = NULL;
+		else if (!point_function(dst, &dst->threads[t], pf->func))
+			pf->ndead = 0;
+		if (pf)
+			nparked++;
 		if (dst->threads[t].tid != (uint64_t)syscall(SYS_gettid) &&
-		    ((sps[nsps] = stf__parked_frame_at(dst->threads[t].tid)) ||
-		     (sps[nsps] = blocked_sp(dst->threads[t].tid))))
+		    ((pf && (sps[nsps] = pf->from)) || (sps[nsps] = blocked_sp(dst->threads[t].tid))))
 			nsps++;
+	}
 	size_t cap = 1 << 16, len = 0;
 	char *buf = stf__raw_malloc(cap + 1);
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (!buf || fd < 0 || !sps) {
+	if (!buf || fd < 0 || !sps || !parked) {
 		stf__raw_free(buf);
 		stf__raw_free(sps);
+		stf__raw_free(parked);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -299,6 +354,7 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 				if (low < from)
 					scan(s, low, from < end ? from : end);
 			}
+			from = scan_saved_registers(s, parked, nparked, from, end);
 			scan(s, from, end);
 			/* a point's locals below where its program frames begin
 			 * (a wait point's cond and mutex, its own parameters) */
@@ -312,6 +368,7 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 	}
 	stf__raw_free(buf);
 	stf__raw_free(sps);
+	stf__raw_free(parked);
 	return 0;
 }
 

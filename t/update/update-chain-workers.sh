@@ -4,13 +4,17 @@
 # its startup allocates (v1/workers.c, memcached's `threads`): after each
 # update the new startup's array is freed (the workers' locals and the
 # static now point to the old version's records) and the state stays flat.
-# Before, libstf's thread trampoline left a dead copy of a worker's start
-# argument in that worker's stack (saved there by a call it made before
-# starting the routine), which the startup sweep read as a pointer: the
-# new startup's array was kept at every update.
+# Before, two dead copies of a worker's start argument were read as
+# pointers by the startup sweep, which kept the new startup's array (and
+# the notes its records point to) at every update: one libstf's thread
+# trampoline left in the worker's stack (saved there by a call it made
+# before starting the routine), one in the register the worker (built with
+# -O2) held its argument in before its loop, which its update point saved
+# (a function holding an update point keeps its locals in memory: the
+# registers it changed hold nothing it uses after the point).
 . "${TSRC:-.}/lib.sh"
 need_plugin
-build v1/workers v1/workers.c -pthread
+build v1/workers v1/workers.c -O2 -pthread
 
 snapshot() {
 	rm -f "$WORK/state"
