@@ -533,7 +533,8 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
-	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + 1) * sizeof(*skip))))
+	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
+					     sizeof(*skip))))
 		return;
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		const struct stf_obj *d;
@@ -546,6 +547,17 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	/* catalogued last before the transfer, after the indexed objects */
 	for (size_t k = nstartup; k-- > 0 && stf__is_lib_data(&x->dst->objs[k]);)
 		skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr, x->dst->objs[k].size, 0 };
+	/* the cells in which libstf numbered each unit's allocation sites
+	 * (runtime/sites.c): consecutive small numbers in the executable's
+	 * data, never a descriptor */
+	for (size_t u = 0; u < stf__exe_nunits; u++) {
+		const struct stf_unit *unit = stf__exe_units[u];
+		if (stf_unit_site_ids(unit))
+			skip[nskip++] = (struct stf_range){
+				(uint64_t)(uintptr_t)stf_unit_site_ids(unit),
+				((const struct stf_blob_hdr *)stf_unit_blob(unit))->site_ids.count *
+					sizeof(uint32_t), 0 };
+	}
 	qsort(skip, nskip, sizeof(*skip), cmp_range);
 	s->skip = skip;
 	s->nskip = nskip;
