@@ -920,6 +920,11 @@ EXPORT uint64_t stf__objects_bound(void)
 	return stf__root.slot_high + stf__spans_carved();
 }
 
+bool stf__alloc_own_key(unsigned key)
+{
+	return tc_key_ok && tc_key == key;
+}
+
 EXPORT void stf__alloc_init(void)
 {
 	ensure_tables();

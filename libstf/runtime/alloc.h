@@ -119,6 +119,8 @@ const struct stf_unit *const *stf__units(size_t *n);
 /* Make sure stf__root is initialized (site table, units, exe path).  Done
  * by a library constructor and lazily by the allocator; idempotent. */
 void stf__alloc_init(void);
+/* Is key the allocator's per-thread cache key? */
+bool stf__alloc_own_key(unsigned key);
 
 /* Raw mmap/munmap that bypass tracking (libstf's own mappings). */
 void *stf__raw_mmap(void *addr, size_t len, int prot, int flags, int fd, long off);

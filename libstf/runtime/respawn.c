@@ -46,12 +46,26 @@ uint64_t stf__thread_start(void)
 	return thread_start;
 }
 
+/* The start routine and its argument stay in this frame's memory, not in
+ * registers, while the record is freed, and are cleared before the tail
+ * call: held in registers, stf__raw_free's frame would save copies of
+ * them below this frame, where the routine's frame then lies and keeps
+ * them in its unwritten slots (padding) for the thread's life.  There the
+ * startup sweep (transfer/startup.c) found a dead copy of the argument of
+ * a worker (memcached's `threads` array) after the update had replaced
+ * it, and kept everything it reaches. */
 static void *trampoline(void *p)
 {
-	struct start s = *(struct start *)p;
+	volatile struct start s;
+	s.fn = ((struct start *)p)->fn;
+	s.arg = ((struct start *)p)->arg;
 	stf__raw_free(p);
-	thread_start = (uintptr_t)s.fn;
-	return s.fn(s.arg);
+	start_fn *fn = s.fn;
+	void *arg = s.arg;
+	s.fn = NULL;
+	s.arg = NULL;
+	thread_start = (uintptr_t)fn;
+	return fn(arg);
 }
 
 /* glibc's pthread_create, resolved on the first call. */

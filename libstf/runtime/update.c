@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <unwind.h>
 
 #include "alloc.h"
 #include "fds.h"
@@ -46,15 +47,22 @@ pthread_cond_t stf__q_arrive = PTHREAD_COND_INITIALIZER; /* quiescer waits */
 bool stf__quiescing;        /* under stf__q_lock */
 static uint64_t generation;   /* bumped by every release */
 static bool handing_over;     /* F/R: a thread is in the control code */
-/* F/R: the frame of the update point that handed over (in the frame of
- * the function the program called, below the registers it saved) */
-static const struct stf_parked_frame *handover_frame;
+/* F/R: where the program's part of the stack of the thread that handed
+ * over begins (STF_PROGRAM_FRAMES_FROM) */
+static uintptr_t handover_from;
 unsigned stf__startup_early;  /* under stf__q_lock, see stf__park */
 
 /* Frames of the parked threads, published through stf__root. */
 struct stf_parked_frame *stf__frames;
 size_t stf__nframes;
 static size_t cap_frames;
+/* Where the program's part of each parked thread's stack begins (this
+ * process only, for the startup sweep: stf__parked_frame_at), in the
+ * order they parked; as many as stf__nframes. */
+static struct frame_at {
+	uint64_t tid;
+	struct stf_program_frames frames;
+} *frames_at;
 
 pid_t stf__excluded[MAX_EXCLUDED];
 size_t stf__nexcluded;
@@ -190,24 +198,84 @@ void stf__deadline_in_ms(struct timespec *ts, clockid_t clock, long ms)
 double stf__last_parked;
 
 /* Record the frame of a thread stopping at an update point (stf__q_lock held). */
-static int publish_locked(const struct stf_parked_frame *f)
+static int publish_locked(const struct stf_parked_frame *f, const struct stf_program_frames *pf)
 {
 	if (stf__nframes == cap_frames) {
 		size_t ncap = cap_frames ? 2 * cap_frames : 16;
 		struct stf_parked_frame *nf = stf__raw_realloc(stf__frames, ncap * sizeof *nf);
-		if (!nf)
+		if (nf)
+			stf__frames = nf;
+		struct frame_at *na = stf__raw_realloc(frames_at, ncap * sizeof *na);
+		if (na)
+			frames_at = na;
+		if (!nf || !na)
 			return -1;
-		stf__frames = nf;
 		cap_frames = ncap;
 	}
+	frames_at[stf__nframes] = (struct frame_at){ f->tid, *pf };
 	stf__frames[stf__nframes++] = *f;
 	stf__last_parked = stf__now_s();
 	pthread_cond_broadcast(&stf__q_arrive);
 	return 0;
 }
 
-void stf__park(struct stf_parked_frame *f)
+/* The unwinder's register numbers of the registers the point saves. */
+static const int saved_regs[STF_SAVED_REGS] = { 3, 6, 12, 13, 14, 15 }; /* rbx rbp r12-r15 */
+
+struct unwind_walk {
+	uintptr_t point_cfa;  /* the point function's CFA */
+	unsigned after;       /* frames walked from its caller's */
+	uintptr_t func;
+	uint64_t regs[2][STF_SAVED_REGS]; /* in the function, in its caller */
+};
+
+static _Unwind_Reason_Code unwind_step(struct _Unwind_Context *ctx, void *arg)
 {
+	struct unwind_walk *w = arg;
+	/* a frame's context gives the CFA of the frame it called: its stack
+	 * pointer at the call */
+	if (!w->after && _Unwind_GetCFA(ctx) != w->point_cfa)
+		return _URC_NO_REASON;
+	for (unsigned r = 0; r < STF_SAVED_REGS; r++)
+		w->regs[w->after][r] = _Unwind_GetGR(ctx, saved_regs[r]);
+	if (!w->after)
+		w->func = _Unwind_GetRegionStart(ctx);
+	return ++w->after == 2 ? _URC_END_OF_STACK : _URC_NO_REASON;
+}
+
+/*
+ * F/R: which of the registers the point saved hold the values of the
+ * function that called it, not its caller's.  That function holds an
+ * update point, so the plugin made every parameter and local in scope
+ * there addressable: across the call they live in memory, which the call
+ * may change, and its registers hold no value it uses after the call but
+ * those computed from no memory (addresses of statics, constants).  Its
+ * callers' values are in the registers it did not change, or above in its
+ * frame, where it saved them.  (If that function was inlined into its
+ * caller, the caller's locals may be among its registers: the sweep
+ * checks that the function found here is the point's, see startup.c.)
+ */
+static void program_registers(struct stf_program_frames *pf)
+{
+	/* the point function's frame pointer is above its saved registers,
+	 * its CFA above its saved %rbp and return address */
+	struct unwind_walk w = {
+		.point_cfa = pf->from + STF_CALLEE_SAVED * sizeof(void *) + 2 * sizeof(void *),
+	};
+	_Unwind_Backtrace(unwind_step, &w);
+	if (w.after < 2)
+		return; /* no caller of the function: not known */
+	pf->func = w.func;
+	for (unsigned r = 0; r < STF_SAVED_REGS; r++)
+		if (w.regs[0][r] != w.regs[1][r])
+			pf->dead[pf->ndead++] = w.regs[0][r];
+}
+
+void stf__park(struct stf_parked_frame *f, uintptr_t program_from)
+{
+	struct stf_program_frames pf = { .from = program_from };
+	if (atomic_load(&role) != STF_ROLE_NORMAL)
+		program_registers(&pf);
 	f->tid = (uint64_t)stf__gettid_raw();
 	f->start = stf__thread_start();
 	f->tp = (uintptr_t)__builtin_thread_pointer();
@@ -236,19 +304,19 @@ void stf__park(struct stf_parked_frame *f)
 		 * from now on park below; stf__quiesce_wait() collects the
 		 * others. */
 		handing_over = true;
-		handover_frame = f;
+		handover_from = program_from;
 		stf__quiescing = true;
 		stf__nframes = 0;
 		pthread_cond_broadcast(&stf__q_cond);  /* the threads that came early */
 		uint64_t own = generation;
 		/* Unpublished (out of memory), this thread counts as never
 		 * parked: stf__quiesce_wait() times out and the update fails. */
-		publish_locked(f);
+		publish_locked(f, &pf);
 		pthread_mutex_unlock(&stf__q_lock);
 		stf__ctl_update_point_reached(f);
 		pthread_mutex_lock(&stf__q_lock);
 		handing_over = false;
-		handover_frame = NULL;
+		handover_from = 0;
 		/* The control code declined: nobody else releases.  After a
 		 * commit the quiescence was released already, and one that is
 		 * under way now is the next update's: not ours to end. */
@@ -264,7 +332,7 @@ void stf__park(struct stf_parked_frame *f)
 		pthread_mutex_unlock(&stf__q_lock);
 		return;
 	}
-	if (publish_locked(f) < 0) {
+	if (publish_locked(f, &pf) < 0) {
 		/* Cannot publish this thread: it keeps running, so the
 		 * quiescence times out instead of missing a frame. */
 		pthread_mutex_unlock(&stf__q_lock);
@@ -278,7 +346,20 @@ void stf__park(struct stf_parked_frame *f)
 
 uintptr_t stf__handover_frame(void)
 {
-	return (uintptr_t)handover_frame;
+	return handover_from;
+}
+
+bool stf__parked_program_frames(uint64_t tid, struct stf_program_frames *out)
+{
+	bool found = false;
+	pthread_mutex_lock(&stf__q_lock);
+	for (size_t i = 0; i < stf__nframes && !found; i++)
+		if (frames_at[i].tid == tid) {
+			*out = frames_at[i].frames;
+			found = true;
+		}
+	pthread_mutex_unlock(&stf__q_lock);
+	return found;
 }
 
 bool stf__in_startup(void)
@@ -291,11 +372,11 @@ bool stf__in_startup(void)
 
 EXPORT void stf__update_point(void)
 {
-	/* the caller's callee-saved registers saved here, above f: the
-	 * stack from f up holds every value of the program's frames */
+	/* the caller's callee-saved registers saved here: the stack from
+	 * them up holds every value of the program's frames */
 	__builtin_unwind_init();
 	struct stf_parked_frame f = { 0 };
-	stf__park(&f);
+	stf__park(&f, STF_PROGRAM_FRAMES_FROM());
 }
 
 uint32_t stf__frame_nlocals(const struct stf_unit *u, unsigned frame)
@@ -330,7 +411,7 @@ EXPORT void stf__update_point_frame(const void *unit, unsigned frame, ...)
 		.nlocals = n,
 		.locals = n ? (uintptr_t)locals : 0,
 	};
-	stf__park(&f);
+	stf__park(&f, STF_PROGRAM_FRAMES_FROM());
 }
 
 /* A fork by the program must not leave stf__q_lock held in the child. */

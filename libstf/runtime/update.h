@@ -48,13 +48,41 @@ void stf__update_point_frame(const void *unit, unsigned frame, ...);
 /* Park the calling thread at an update point described by `frame` (its
  * locals stay valid while it is parked); returns when released - at once
  * if no quiescence is under way. */
-void stf__park(struct stf_parked_frame *frame);
+void stf__park(struct stf_parked_frame *frame, uintptr_t program_from);
 
-/* F/R, while the control code runs on the thread that handed over: the
- * address of that thread's parked frame, which lies in the frame of the
- * update point's function, below the program's frames and the registers
- * they had saved (0 otherwise). */
+/* In the libstf function holding an update or wait point, which calls
+ * __builtin_unwind_init(): where the program's part of its thread's stack
+ * begins, passed to stf__park.  The callee-saved registers that function
+ * saved (the values the program's frames had in them) are pushed right
+ * after the frame pointer on x86-64, the program's frames lie above; the
+ * rest of the function's frame (and of the frames below it) is libstf's,
+ * with slots it never wrote that hold dead copies of what the program
+ * handled before (the startup sweep must not read them as pointers). */
+#define STF_PROGRAM_FRAMES_FROM() \
+	((uintptr_t)__builtin_frame_address(0) - STF_CALLEE_SAVED * sizeof(void *))
+#define STF_CALLEE_SAVED 5u /* %rbx, %r12-%r15 (%rbp: at the frame pointer) */
+
+/* F/R, while the control code runs on the thread that handed over: where
+ * the program's part of that thread's stack begins (the registers the
+ * update point's function saved, then the program's frames), 0 otherwise. */
 uintptr_t stf__handover_frame(void);
+/* A thread parked at an update or wait point of this process, for the
+ * startup sweep (transfer/startup.c). */
+#define STF_SAVED_REGS (STF_CALLEE_SAVED + 1) /* and %rbp, at the frame pointer */
+struct stf_program_frames {
+	uintptr_t from;       /* where the program's part of its stack begins:
+	                         the STF_SAVED_REGS words the point saved, then
+	                         the program's frames */
+	uintptr_t func;       /* F/R: start of the function that called the
+	                         point (from its unwind information), 0 if unknown */
+	unsigned ndead;
+	/* F/R: the values of the saved registers that this function had
+	 * changed from its caller's (it saved them in its prologue): its
+	 * own values at the call, in registers across it */
+	uint64_t dead[STF_SAVED_REGS];
+};
+/* Thread tid's record: false if it is not parked here. */
+bool stf__parked_program_frames(uint64_t tid, struct stf_program_frames *out);
 
 /* Number of locals of frame record `frame` of `unit`, 0 if unreadable. */
 struct stf_unit;

@@ -235,7 +235,7 @@ EXPORT int stf__wait_point(const void *unit, unsigned frame, pthread_cond_t *con
 	 * transferred holds it unlocked, and other threads may still need
 	 * it to reach their own update points. */
 	pthread_mutex_unlock(mutex);
-	stf__park(&f);
+	stf__park(&f, STF_PROGRAM_FRAMES_FROM());
 	pthread_mutex_lock(mutex);
 	return rc;
 }
@@ -267,6 +267,11 @@ static void wait_fork_child(void)
 		}
 	}
 	pthread_mutex_init(&waiters_lock, NULL);
+}
+
+bool stf__own_pthread_key(unsigned key)
+{
+	return (have_key && waiter_key == key) || stf__alloc_own_key(key);
 }
 
 void stf__wait_atfork(void)

@@ -15,6 +15,7 @@
 #define STF_WAIT_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -42,5 +43,9 @@ int stf__thread_loops(pid_t tid);
  * before the waiters' lock, as the quiescence does (the other order
  * deadlocks a program that forks while it is being quiesced). */
 void stf__wait_atfork(void);
+/* Is key one of libstf's own pthread keys (the waiters' records, the
+ * allocator's per-thread cache)?  They hold libstf's memory: tsd.c never
+ * carries their values. */
+bool stf__own_pthread_key(unsigned key);
 
 #endif /* STF_WAIT_H */

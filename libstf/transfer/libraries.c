@@ -591,7 +591,10 @@ int stf__add_lib_data(struct stf_peer *p, char *err, size_t errlen)
 		    add_lib_object(p, start, end - start, id, l->path, err, errlen) < 0)
 			return -1;
 	}
-	return add_copies(p, libs, nlibs, err, errlen);
+	if (add_copies(p, libs, nlibs, err, errlen) < 0)
+		return -1;
+	/* the threads' pthread key slots: carried the same way */
+	return stf__add_tsd(p, err, errlen);
 }
 
 int stf__lib_is_runtime(const char *path)

@@ -198,6 +198,12 @@ void stf__peer_close(struct stf_peer *p);
  * variable as a static named "<static ID>@<thread label>" (-1 with err
  * when a writable one cannot be located). */
 int stf__add_tls(struct stf_peer *p, char *err, size_t errlen);
+/* tsd.c: catalog each parked thread's slots of the pthread keys
+ * (pthread_setspecific) as untyped statics "pthread key K@<thread label>",
+ * carried in place like a library's data (after the library data: -1
+ * with err when a slot cannot be read or a key beyond the first 32 holds
+ * a value). */
+int stf__add_tsd(struct stf_peer *p, char *err, size_t errlen);
 
 /* libraries.c: catalog the writable data (.data, .bss; not what RELRO
  * protects) of each shared library that is neither the C/C++ runtime nor

@@ -20,13 +20,15 @@
  *  - roots, scanned conservatively (every aligned word that points into a
  *    candidate keeps it): every other tracked object, the writable data of
  *    the executable and of every library (their .bss included), the data
- *    words of every epoll registration, the main stack from the frame of
- *    the update point that handed over up (the program's frames and the
- *    registers they saved there, update.c), the stack of every thread
- *    parked with locals from its locals up, the stack mapping of every
- *    other parked thread from its stack pointer up (a thread the startup
- *    started may be inside a library loop on a base of its own), and the
- *    main thread's static thread-local block;
+ *    words of every epoll registration, the stack of every thread parked
+ *    at an update or wait point of this process from where the program's
+ *    part of it begins (the registers the point saved, then the
+ *    program's frames: update.h, STF_PROGRAM_FRAMES_FROM; below lie
+ *    libstf's frames, whose unwritten slots hold dead copies of what the
+ *    thread handled before) and the point's locals below that, the stack
+ *    mapping of every other thread from its stack pointer up (a thread
+ *    the startup started may be inside a library loop on a base of its
+ *    own), and the main thread's static thread-local block;
  *  - a kept candidate is scanned in turn.
  *
  * An unreachable library block was the library's state only through the
@@ -223,29 +225,88 @@ static uint64_t blocked_sp(uint64_t tid)
 	return v[7];
 }
 
-/* Stacks, from /proc/self/maps: the main stack from sp up, those holding
- * a parked thread's locals from the locals up, the mapping of every other
- * parked thread's thread pointer (its stack and thread-local block) from
- * where that thread's stack pointer is (whole if unknown), and the
- * caller's thread-local block. */
+/* Is func (a code address from the unwind information) the start of the
+ * function holding the update or wait point thread t is parked at?  Not
+ * if that function was inlined into its caller. */
+static int point_function(const struct stf_peer *dst, const struct stf_peer_thread *t,
+			  uint64_t func)
+{
+	const char *wait = strstr(t->func, " [wait]");
+	size_t n = wait ? (size_t)(wait - t->func) : strlen(t->func);
+
+	for (size_t k = 0; func && k < dst->nobjs; k++) {
+		const struct stf_obj *o = &dst->objs[k];
+		if (o->kind != STF_OBJ_FUNC || o->addr != func || !o->id)
+			continue;
+		/* a function's ID: its name, or "file:name" if static */
+		const char *colon = strrchr(o->id, ':');
+		const char *name = colon ? colon + 1 : o->id;
+		if (strlen(name) == n && !strncmp(name, t->func, n))
+			return 1;
+	}
+	return 0;
+}
+
+/* If a parked thread's program frames begin at `from`, scan the registers
+ * its point saved there but those holding the dead values of the
+ * function that called the point (update.c, program_registers); return
+ * where its frames begin. */
+static uint64_t scan_saved_registers(struct sweep *s, const struct stf_program_frames *parked,
+				     size_t nparked, uint64_t from, uint64_t end)
+{
+	for (size_t t = 0; t < nparked; t++) {
+		const struct stf_program_frames *pf = &parked[t];
+		if (pf->from != from || from + STF_SAVED_REGS * 8 > end)
+			continue;
+		for (unsigned r = 0; r < STF_SAVED_REGS; r++) {
+			uint64_t a = from + r * 8, v = *(const uint64_t *)(uintptr_t)a;
+			int dead = 0;
+			for (unsigned d = 0; d < pf->ndead && !dead; d++)
+				dead = pf->dead[d] == v;
+			if (!dead)
+				scan(s, a, a + 8);
+		}
+		return from + STF_SAVED_REGS * 8;
+	}
+	return from;
+}
+
+/* Stacks, from /proc/self/maps: the main stack from sp up, the mapping
+ * of every other thread's thread pointer (its stack and thread-local
+ * block) from where its program frames begin if it is parked here, else
+ * from where its stack pointer is (whole if unknown), the locals of the
+ * points below those, and the caller's thread-local block. */
 static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 {
 	uint64_t own_tp = (uint64_t)(uintptr_t)__builtin_thread_pointer();
 	uint64_t *sps = stf__raw_malloc((dst->nthreads + 1) * sizeof(*sps));
-	size_t nsps = 0;
+	struct stf_program_frames *parked = stf__raw_malloc((dst->nthreads + 1) * sizeof(*parked));
+	size_t nsps = 0, nparked = 0;
 
-	for (size_t t = 0; sps && t < dst->nthreads; t++)
+	/* a thread parked at an update or wait point of this process from
+	 * where its program frames begin, as the main thread; another from
+	 * where it blocked */
+	for (size_t t = 0; sps && parked && t < dst->nthreads; t++) {
+		struct stf_program_frames *pf = &parked[nparked];
+		if (!stf__parked_program_frames(dst->threads[t].tid, pf))
+			pf = NULL;
+		else if (!point_function(dst, &dst->threads[t], pf->func))
+			pf->ndead = 0;
+		if (pf)
+			nparked++;
 		if (dst->threads[t].tid != (uint64_t)syscall(SYS_gettid) &&
-		    (sps[nsps] = blocked_sp(dst->threads[t].tid)))
+		    ((pf && (sps[nsps] = pf->from)) || (sps[nsps] = blocked_sp(dst->threads[t].tid))))
 			nsps++;
+	}
 	size_t cap = 1 << 16, len = 0;
 	char *buf = stf__raw_malloc(cap + 1);
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (!buf || fd < 0 || !sps) {
+	if (!buf || fd < 0 || !sps || !parked) {
 		stf__raw_free(buf);
 		stf__raw_free(sps);
+		stf__raw_free(parked);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -279,11 +340,6 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 			uint64_t top = (uint64_t)(uintptr_t)__libc_stack_end;
 			if (s->fd_pass && top >= start && top < end)
 				end = top;
-			for (size_t k = 0; k < dst->nobjs; k++) {
-				const struct stf_obj *o = &dst->objs[k];
-				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
-					from = o->addr;
-			}
 			uint64_t thread_sp = end;
 			for (size_t t = 0; t < nsps; t++)
 				if (sps[t] >= start && sps[t] < thread_sp)
@@ -298,12 +354,21 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 				if (low < from)
 					scan(s, low, from < end ? from : end);
 			}
+			from = scan_saved_registers(s, parked, nparked, from, end);
 			scan(s, from, end);
+			/* a point's locals below where its program frames begin
+			 * (a wait point's cond and mutex, its own parameters) */
+			for (size_t k = 0; k < dst->nobjs; k++) {
+				const struct stf_obj *o = &dst->objs[k];
+				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
+					scan(s, o->addr, o->addr + o->size < from ? o->addr + o->size : from);
+			}
 		}
 		line = nl ? nl + 1 : line + strlen(line);
 	}
 	stf__raw_free(buf);
 	stf__raw_free(sps);
+	stf__raw_free(parked);
 	return 0;
 }
 
@@ -468,7 +533,8 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
-	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + 1) * sizeof(*skip))))
+	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
+					     sizeof(*skip))))
 		return;
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		const struct stf_obj *d;
@@ -481,6 +547,17 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	/* catalogued last before the transfer, after the indexed objects */
 	for (size_t k = nstartup; k-- > 0 && stf__is_lib_data(&x->dst->objs[k]);)
 		skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr, x->dst->objs[k].size, 0 };
+	/* the cells in which libstf numbered each unit's allocation sites
+	 * (runtime/sites.c): consecutive small numbers in the executable's
+	 * data, never a descriptor */
+	for (size_t u = 0; u < stf__exe_nunits; u++) {
+		const struct stf_unit *unit = stf__exe_units[u];
+		if (stf_unit_site_ids(unit))
+			skip[nskip++] = (struct stf_range){
+				(uint64_t)(uintptr_t)stf_unit_site_ids(unit),
+				((const struct stf_blob_hdr *)stf_unit_blob(unit))->site_ids.count *
+					sizeof(uint32_t), 0 };
+	}
 	qsort(skip, nskip, sizeof(*skip), cmp_range);
 	s->skip = skip;
 	s->nskip = nskip;
