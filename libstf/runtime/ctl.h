@@ -4,7 +4,7 @@
  *
  * INTERNAL.  ctl.c has no entry points of its own besides
  * stf__ctl_update_point_reached (update.h), stf__ctl_tree_joined and
- * stf__ctl_warn (below; spawn.c starts F and R for it): a library
+ * stf__ctl_warn (below; launch.c starts F and R for it): a library
  * constructor reads the environment below and, when the process is
  * supervised, starts one control thread that connects to ttstd and executes its commands (wire format:
  * ttstd/proto.h).

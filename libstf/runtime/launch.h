@@ -8,16 +8,28 @@
 #define STF_LAUNCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-/* Is environment entry e one of libstf's own (STF_...=), which P replaces
- * rather than passes on? */
-int stf__env_is_ours(const char *e);
+struct stf_spawn {
+	const char *role;      /* "future" or "reversed" */
+	const char *path;      /* F: the new version's binary (absolute); R: unused */
+	char **argv;           /* NULL-terminated, argv[0] first */
+	uint64_t id_base;      /* ttstd's floor for the dynamic IDs of F or R */
+	const char *fault;     /* fault to inject (ttst-ctl --fault), NULL: none */
+	const char *ctl_sock;  /* ttstd's program socket */
+	int ctl_fd;            /* P's own control connection */
+	int passed_fd;         /* the connection ttstd made for F or R, -1: none */
+};
 
-/* fork+exec `path` (argv, envp) as the future or reversed version, keeping
- * descriptor keep_fd open across the exec (-1: none).  Its pid, or -1 with
- * the reason in err. */
-pid_t stf__spawn_process(const char *path, char **argv, char **envp, int keep_fd,
-			 char *err, size_t errlen);
+/* Keep the environment the process starts with, before the program can
+ * rewrite it: F and R start with it.  Called once, from ctl.c's
+ * constructor. */
+void stf__spawn_save_env(void);
+
+/* Start F or R as P's child (fork+exec, inheriting P's descriptors) with
+ * P's environment and libstf's variables describing P.  Closes
+ * s->passed_fd in any case.  Its pid, or -1 with the reason in err. */
+pid_t stf__spawn_version(const struct stf_spawn *s, char *err, size_t errlen);
 
 #endif /* STF_LAUNCH_H */
