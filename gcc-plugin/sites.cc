@@ -557,6 +557,43 @@ tree sub_object_decl (void)
 	return decl;
 }
 
+tree slot_arg_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
+								      TYPE_QUAL_CONST));
+		tree type = build_function_type_list (void_type_node, const_ptr_type_node,
+						      cell, NULL_TREE);
+		decl = build_fn_decl ("stf__slot_arg", type);
+		TREE_PUBLIC (decl) = 1;
+		DECL_EXTERNAL (decl) = 1;
+		DECL_ARTIFICIAL (decl) = 1;
+		TREE_NOTHROW (decl) = 1;
+		stf_keep (decl);
+	}
+	return decl;
+}
+
+/* The first argument of a call to a slot allocator (one that takes no
+ * size: the slab it is given sizes its slots), when it is a pointer (the
+ * cache), saved before the call (the call may overwrite where it came
+ * from); NULL_TREE otherwise.  An update whose slab type grows calls the
+ * allocator again with what this cache became (libstf/runtime/slots.h). */
+tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_iterator *gsi)
+{
+	if (!(alloc.flags & STF_SF_SLOT) || gimple_call_num_args (call) < 1)
+		return NULL_TREE;
+	tree arg = gimple_call_arg (call, 0);
+	if (!POINTER_TYPE_P (TREE_TYPE (arg)))
+		return NULL_TREE;
+	tree saved = make_ssa_name (const_ptr_type_node);
+	gassign *a = gimple_build_assign (saved, NOP_EXPR, arg);
+	gimple_set_location (a, gimple_location (call));
+	gsi_insert_before (gsi, a, GSI_SAME_STMT);
+	return saved;
+}
+
 /* Right after a call to an STF_ALLOCATOR function: stf__sub_object
  * (result, size, &site_ids[idx]), which types what it handed out (a
  * sub-object of one of its blocks, or a whole block).  No marker is set
@@ -579,6 +616,7 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	/* the size, computed before the call (its arguments may be
 	 * overwritten by it) */
 	tree size = handed_out_size (call, alloc, sites[idx], gsi);
+	tree cache = slot_cache_arg (call, alloc, gsi);
 	if (TREE_CODE (size) != INTEGER_CST) {
 		tree saved = make_ssa_name (size_type_node);
 		gassign *a = gimple_build_assign (saved, size);
@@ -617,6 +655,15 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	gsi_insert_after (&after, reg, GSI_NEW_STMT);
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
+	if (cache) {
+		tree record = slot_arg_decl ();
+		gcall *rec = gimple_build_call (record, 2, cache, cell_value);
+		gimple_set_location (rec, loc);
+		gsi_insert_after (&after, rec, GSI_NEW_STMT);
+		cgraph_node::get (current_function_decl)
+			->create_edge (cgraph_node::get_create (record), rec,
+				       gimple_bb (call)->count);
+	}
 	mark_virtual_operands_for_renaming (cfun);
 	*todo |= TODO_update_ssa_only_virtuals;
 	*gsi = after;
