@@ -36,11 +36,11 @@ static struct stf_slot_arg *probe(uint64_t arg, uint32_t site)
 	return NULL;
 }
 
-EXPORT void stf__slot_arg(const void *arg, const uint32_t *cell)
+EXPORT void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell)
 {
 	uint32_t site = cell ? *cell : 0;
-	uint64_t a = (uint64_t)(uintptr_t)arg;
-	if (!site || !arg)
+	uint64_t a = (uint64_t)(uintptr_t)cache;
+	if (!site)
 		return;
 	struct stf_slot_arg *e = probe(a, site);
 	if (e && e->site)
@@ -52,6 +52,7 @@ EXPORT void stf__slot_arg(const void *arg, const uint32_t *cell)
 		__atomic_add_fetch(&stf__slot_args.lost, 1, __ATOMIC_RELAXED);
 	else if (!e->site) {
 		e->arg = a;
+		e->fn = (uint64_t)(uintptr_t)fn;
 		__atomic_store_n(&e->site, site, __ATOMIC_RELEASE);
 		stf__slot_args.n++;
 	}

@@ -19,7 +19,9 @@
 
 /* One (site, first argument) pair seen at a slot allocator's call. */
 struct stf_slot_arg {
-	uint64_t arg;  /* the call's first argument (the cache) */
+	uint64_t arg;  /* the call's first argument (the cache); 0: the
+	                  allocator takes none (a static cache) */
+	uint64_t fn;   /* the allocator */
 	uint32_t site; /* global site number of the call; 0: empty entry */
 	uint32_t pad;
 };
@@ -41,7 +43,8 @@ struct stf_slot_args {
 extern struct stf_slot_args stf__slot_args;
 
 /* Called by the code the plugin emits after each call to a slot
- * allocator that takes a pointer: records (site, arg) once. */
-void stf__slot_arg(const void *arg, const uint32_t *cell);
+ * allocator `fn` (cache: its first argument if that is a pointer, else
+ * NULL): records (site, cache) once. */
+void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell);
 
 #endif /* STF_RUNTIME_SLOTS_H */
