@@ -263,8 +263,9 @@ int stf__plan_subs(struct stf_xfer *x)
 	struct stf_peer *src = x->src;
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container || stf__untyped_sub(o))
-			continue; /* untyped: its container's bytes */
+		if (!o->container || stf__untyped_sub(o) || x->pair[i].moved == SUB_SLOT)
+			continue; /* untyped: its container's bytes; a slot of the
+				     destination's slab (slots.c) */
 		size_t c = o->container - 1;
 		const struct stf_obj *co = &src->objs[c];
 		const struct stf_meta_unit *du;
@@ -312,7 +313,8 @@ int stf__place_subs(struct stf_xfer *x)
 
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container || x->pair[i].moved == SUB_ALONE || stf__untyped_sub(o))
+		if (!o->container || x->pair[i].moved == SUB_ALONE ||
+		    x->pair[i].moved == SUB_SLOT || stf__untyped_sub(o))
 			continue; /* one of its own: allocated like any heap object;
 				     untyped: its container's bytes */
 		size_t c = o->container - 1;

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * slots.h - INTERNAL to transfer/: objects of a slot allocator whose type
+ * grew are handed slots of the destination's own slab (see slots.c).
+ */
+#ifndef STF_TRANSFER_SLOTS_H
+#define STF_TRANSFER_SLOTS_H
+
+#include <stdint.h>
+
+#include "remote.h"
+
+struct stf_xfer;
+
+/* Before the untyped plan: decide which slot sites are rebuilt (their
+ * sub-objects SUB_SLOT, their slab paired with the destination's own,
+ * their chunks not carried).  0, or -1 (problem reported). */
+int stf__plan_slots(struct stf_xfer *x);
+
+/* After the other allocations: allocate the SUB_SLOT objects from the
+ * destination's slab and register them there.  0, or -1. */
+int stf__place_slots(struct stf_xfer *x);
+
+/* The reversed version's side of M_SLOTS: allocate from its own slab,
+ * record the slab's state as not compared, and what it wrote
+ * (served(addr, size)) for the differencing.  Replies itself; 0 or -1. */
+int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
+		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen);
+
+/* The reversed version's side of M_SLAB_FIND: its own slab.  0 or -1. */
+int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen);
+
+/* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
+ * the differencing does not compare it. */
+int stf__slot_state(const struct stf_obj *o);
+
+#endif /* STF_TRANSFER_SLOTS_H */
