@@ -20,8 +20,9 @@
  *     destination's allocator with that slab, is registered there with
  *     its dynamic ID, and is transferred into it as usual (every pointer
  *     to it relocated);
- *   - the old slab's chunks (the blocks holding only such objects) are not
- *     carried: they are the old allocator's state.
+ *   - the old slab's chunks (the blocks holding only such objects) and the
+ *     blocks the old slab points to (its list of chunks) are not carried:
+ *     they are the old allocator's state.
  * The way back does the same with the old version's allocator in the
  * reversed version, and the differencing skips the allocator state of
  * both slabs (their caches and chunks): it compares the objects by their
@@ -396,6 +397,26 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	*pc = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr, .same = 1 };
 	if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0)
 		goto oom;
+	/* the blocks the old slab points to (its list of chunks): the old
+	 * allocator's state too.  A pointer to one from elsewhere fails the
+	 * update (a dropped target), never silently. */
+	const struct stf_obj *co = &src->objs[g->cache];
+	for (uint64_t off = 0; off + 8 <= co->size; off += 8) {
+		uint64_t v;
+		if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
+			break;
+		const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
+		if (!t || t->addr != v || t->kind != STF_OBJ_HEAP || t->container || t == co ||
+		    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
+			continue;
+		size_t k = (size_t)(t - src->objs);
+		if (x->pair[k].dst != PAIR_UNRESOLVED)
+			continue;
+		x->pair[k].dst = PAIR_NONE;
+		x->pair[k].placed = 1;
+		if (x->dir == STF_FORWARD && state_add(t->dyn_id) < 0)
+			goto oom;
+	}
 	return 0;
 oom:
 	stf__xfail(x, "out of memory");
