@@ -62,8 +62,9 @@ struct slot_group {
 
 static struct slot_group groups[MAX_GROUPS];
 static size_t ngroups;
-/* slot sites found not rebuildable in this transfer (said once) */
+/* slot sites found not rebuildable in this transfer, and why */
 static const char *refused[MAX_GROUPS];
+static char refused_why[MAX_GROUPS][256];
 static size_t nrefused;
 
 /* Forward (in F), for the backward transfer: the rebuilt sites in F's
@@ -134,6 +135,14 @@ static int rebuilt(const char *site)
 		if (!strcmp(groups[g].site, site))
 			return (int)g;
 	return -1;
+}
+
+const char *stf__slot_refusal(const char *site)
+{
+	for (size_t k = 0; k < nrefused; k++)
+		if (!strcmp(refused[k], site))
+			return refused_why[k];
+	return NULL;
 }
 
 static int was_refused(const char *site)
@@ -472,10 +481,11 @@ int stf__plan_slots(struct stf_xfer *x)
 				stf__xfail(x, "slab of %s: %s", o->id, why);
 				goto out;
 			}
-			fprintf(stderr, "libstf: forward transfer: the slab of %s cannot be "
-				"rebuilt: %s\n", o->id, why);
-			if (nrefused < MAX_GROUPS)
+			if (nrefused < MAX_GROUPS) {
+				snprintf(refused_why[nrefused], sizeof(refused_why[nrefused]), "%s",
+					 why);
 				refused[nrefused++] = o->id;
+			}
 			continue; /* subobjects.c refuses what does not fit */
 		}
 		if (ngroups == MAX_GROUPS) {

@@ -17,6 +17,10 @@ struct stf_xfer;
  * their chunks not carried).  0, or -1 (problem reported). */
 int stf__plan_slots(struct stf_xfer *x);
 
+/* Why the slab of slot site `site` could not be given the new size in
+ * this transfer (for the rollback's message); NULL if it was not tried. */
+const char *stf__slot_refusal(const char *site);
+
 /* After the other allocations: allocate the SUB_SLOT objects from the
  * destination's slab and register them there.  0, or -1. */
 int stf__place_slots(struct stf_xfer *x);
