@@ -77,6 +77,9 @@ static size_t nkept;
  * in R, those and its own new chunks (sorted, for stf__slot_state). */
 static uint64_t *state_ids;
 static size_t nstate, state_cap;
+/* In R: its static slabs (their addresses), not compared either. */
+static uint64_t static_slabs[MAX_GROUPS];
+static size_t nstatic_slabs;
 
 static int state_add(uint64_t id)
 {
@@ -103,6 +106,12 @@ static int cmp_u64(const void *a, const void *b)
 
 int stf__slot_state(const struct stf_obj *o)
 {
+	if (o->kind == STF_OBJ_STATIC) {
+		for (size_t k = 0; k < nstatic_slabs; k++)
+			if (static_slabs[k] == o->addr)
+				return 1;
+		return 0;
+	}
 	if (!o->dyn_id || !nstate)
 		return 0;
 	return bsearch(&o->dyn_id, state_ids, nstate, sizeof(*state_ids), cmp_u64) != NULL;
@@ -236,8 +245,9 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		    strcmp(src->site_ids[e->site], site))
 			continue;
 		const struct stf_obj *c = e->arg ? stf__peer_find(src, e->arg) : NULL;
-		if (e->arg && (!c || c->kind != STF_OBJ_HEAP || c->addr != e->arg))
-			continue; /* a slab freed since, or not a heap object of its own */
+		if (e->arg && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
+			       c->addr != e->arg))
+			continue; /* a slab freed since, or inside another object */
 		if (!nargs || arg != e->arg)
 			nargs++;
 		arg = e->arg;
@@ -249,8 +259,8 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 	}
 	if (nargs != 1 || !arg) {
 		snprintf(why, whylen, nargs > 1 ? "its allocator was called with several slabs" :
-			 "its allocator's slab is not a heap object of its own (a static slab, or "
-			 "one inside another object)");
+			 "its allocator's slab is not an object of its own (none, or one inside "
+			 "another object)");
 		return 0;
 	}
 	const struct stf_obj *c = stf__peer_find(src, arg), *f = stf__peer_find(src, fn);
@@ -260,6 +270,17 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the new version");
 		return 0;
+	}
+	if (c->kind == STF_OBJ_STATIC) {
+		/* a static slab: the new version's own, as its startup set it */
+		g->dcache = x->pair[g->cache].dst;
+		const struct stf_obj *d = g->dcache >= 0 ? &x->dst->objs[g->dcache] : NULL;
+		if (!d || stf__all_zero((const uint8_t *)(uintptr_t)d->addr, d->size)) {
+			snprintf(why, whylen, "the new version's startup left its slab %s unset "
+				 "(set it up at every start, also when stf_is_updating())", c->id);
+			return 0;
+		}
+		return 1;
 	}
 	g->dcache = startup_object(x, stf__site_dst_id(x, c->id), site_rank(src, g->cache));
 	if (g->dcache < 0) {
@@ -289,6 +310,15 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the old version");
 		return 0;
+	}
+	if (c->kind == STF_OBJ_STATIC) {
+		/* the reversed version's own static slab, paired by ID */
+		g->dcache = x->pair[g->cache].dst;
+		if (g->dcache < 0) {
+			snprintf(why, whylen, "the old version has no static %s", c->id);
+			return 0;
+		}
+		return 1;
 	}
 	/* the reversed version's catalog has no heap objects: it finds its
 	 * slab itself */
@@ -404,8 +434,13 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	}
 	struct pairing *pc = &x->pair[g->cache];
 	*pc = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr, .same = 1 };
-	if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0)
+	if (src->objs[g->cache].kind == STF_OBJ_STATIC) {
+		/* the reversed version keeps its own: neither zeroed nor written */
+		if (!x->dst->self)
+			x->img[g->dcache] = NULL;
+	} else if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0) {
 		goto oom;
+	}
 	/* the blocks the old slab points to (its list of chunks): the old
 	 * allocator's state too.  A pointer to one from elsewhere fails the
 	 * update (a dropped target), never silently. */
@@ -529,6 +564,7 @@ static int place_remote(struct stf_xfer *x, size_t gi, const size_t *items, size
 	const struct stf_obj *cache = &x->src->objs[g->cache];
 	size_t k = 0, ids_sent = 0;
 	do {
+		/* a static slab (dynamic ID 0) keeps its identity: its ID */
 		uint64_t fn = g->fn, arg = x->dst->objs[g->dcache].addr, id = cache->dyn_id;
 		uint32_t nids = 0, cnt = 0;
 		size_t pos = 32;
@@ -648,7 +684,7 @@ int stf__place_slots(struct stf_xfer *x)
 			/* the new slab stands for the old one (and the way back
 			 * finds it again) */
 			const struct stf_obj *dc = &x->dst->objs[g->dcache];
-			if (!stf__heap_set_id((void *)(uintptr_t)dc->addr, src->objs[g->cache].dyn_id)) {
+			if (dc->kind == STF_OBJ_HEAP && !stf__heap_set_id((void *)(uintptr_t)dc->addr, src->objs[g->cache].dyn_id)) {
 				stf__xfail(x, "cannot give the new version's slab at 0x%" PRIx64
 				      " the old slab's identity", dc->addr);
 				goto out;
@@ -693,6 +729,13 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 		memcpy(&v, p + pos, 8);
 		if (state_add(v) < 0)
 			goto oom;
+	}
+	if (!id && nstatic_slabs < MAX_GROUPS) {
+		size_t k = 0;
+		while (k < nstatic_slabs && static_slabs[k] != arg)
+			k++;
+		if (k == nstatic_slabs)
+			static_slabs[nstatic_slabs++] = arg;
 	}
 	if (id && (stf__heap_set_id((void *)(uintptr_t)arg, id) != 1 || state_add(id) < 0)) {
 		snprintf(err, errlen, "the reversed version's slab at 0x%" PRIx64 " cannot take "
