@@ -43,6 +43,7 @@
 #include <sys/sysmacros.h>
 
 #include "alloc.h"
+#include "callbacks.h"
 #include "engine.h"
 #include "remote.h"
 #include "slots.h"
@@ -399,6 +400,25 @@ fail:
 	return -1;
 }
 
+/* Whether block t lists chunks of a rebuilt slab (marked PAIR_NONE by
+ * mark_group) and points to nothing else. */
+static int chunk_list(struct stf_xfer *x, const struct stf_obj *t)
+{
+	size_t chunks = 0;
+	for (uint64_t off = 0; off + 8 <= t->size; off += 8) {
+		uint64_t v;
+		if (stf__xfer_src_read(x, t->addr + off, &v, 8) < 0)
+			return 0;
+		const struct stf_obj *o = v ? stf__peer_find(x->src, v) : NULL;
+		if (!o)
+			continue; /* spare capacity, integers */
+		if (x->pair[o - x->src->objs].dst != PAIR_NONE || !(o->flags & STF_OBJF_CONTAINER))
+			return 0;
+		chunks++;
+	}
+	return chunks > 0;
+}
+
 /* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
  * also holds objects of other sites. */
 static int mark_group(struct stf_xfer *x, size_t gi)
@@ -441,7 +461,8 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	} else if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0) {
 		goto oom;
 	}
-	/* the blocks the old slab points to (its list of chunks): the old
+	/* the blocks the old slab points to that list its chunks (every
+	 * word pointing to an object points to one of its chunks): the old
 	 * allocator's state too.  A pointer to one from elsewhere fails the
 	 * update (a dropped target), never silently. */
 	const struct stf_obj *co = &src->objs[g->cache];
@@ -454,7 +475,7 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
 			continue;
 		size_t k = (size_t)(t - src->objs);
-		if (x->pair[k].dst != PAIR_UNRESOLVED)
+		if (x->pair[k].dst != PAIR_UNRESOLVED || !chunk_list(x, t))
 			continue;
 		x->pair[k].dst = PAIR_NONE;
 		x->pair[k].placed = 1;
@@ -536,6 +557,44 @@ int stf__plan_slots(struct stf_xfer *x)
 out:
 	stf__raw_free(table);
 	return rc;
+}
+
+/*
+ * Forward: the new version's slab keeps its own allocator state, but not
+ * its links to the rest of the program: a pointer member whose old value
+ * leads outside the old slab's state (libusual's ring of every slab
+ * through a static head) takes that value, relocated, so the new slab
+ * sits where the old one was among the program's objects; pointers into
+ * the old slab's state (its chunks, free list, objects, itself) keep the
+ * new slab's values.  Only when the slab's type is the same in both
+ * versions (else its own values stay).
+ */
+static int adopt_links(struct stf_xfer *x, const struct slot_group *g)
+{
+	const struct stf_obj *co = &x->src->objs[g->cache], *dc = &x->dst->objs[g->dcache];
+	struct stf_ptr_walk w;
+	const struct stf_leaf *f;
+	uint64_t v;
+	if (!co->bytes || !co->unit || !dc->unit || co->size != dc->size ||
+	    T(co->unit, strip(co->unit, co->type))->hash != T(dc->unit, strip(dc->unit, dc->type))->hash)
+		return 0;
+	int r = stf__ptr_walk_start(&w, x->layouts, co, 1u << STF_LEAF_PTR);
+	if (r <= 0)
+		return r;
+	while (stf__ptr_walk_next(&w, &f, &v)) {
+		const struct stf_obj *t = v ? stf__peer_find(x->src, v) : NULL;
+		if (!t || t == co)
+			continue;
+		size_t k = (size_t)(t - x->src->objs);
+		if (x->pair[k].dst == PAIR_NONE || x->pair[k].moved == SUB_SLOT ||
+		    (t->container && x->pair[t->container - 1].dst == PAIR_NONE))
+			continue; /* the old slab's own state */
+		uint64_t out;
+		if (stf__xfer_relocate(x, v, &out) < 0)
+			return -1;
+		memcpy((uint8_t *)(uintptr_t)dc->addr + w.e * w.l->size + f->off, &out, 8);
+	}
+	return 0;
 }
 
 /* Forward: allocate in this process from its own slab. */
@@ -689,6 +748,8 @@ int stf__place_slots(struct stf_xfer *x)
 				      " the old slab's identity", dc->addr);
 				goto out;
 			}
+			if (adopt_links(x, g) < 0)
+				goto out;
 			if (nkept < MAX_GROUPS) {
 				snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
 					 stf__site_dst_id(x, g->site));

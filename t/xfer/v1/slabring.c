@@ -16,6 +16,7 @@ struct link {
 };
 
 struct slab {
+	struct link all;          /* every slab, a ring through all_slabs */
 	size_t size;              /* bytes of a slot: sizeof the object */
 	struct link free;         /* free slots, a ring through their first words */
 };
@@ -26,7 +27,15 @@ struct item {
 	char tag[16];
 };
 
-static struct slab *cache;
+/* a slab of objects whose type does not change */
+struct name {
+	struct link head;         /* free list when free */
+	char text[24];
+};
+
+static struct link all_slabs = { &all_slabs, &all_slabs };
+static struct slab *cache, *names;
+static struct name *hello;
 static struct item *current;
 
 static struct slab *slab_create(size_t size)
@@ -34,6 +43,10 @@ static struct slab *slab_create(size_t size)
 	struct slab *s = calloc(1, sizeof(*s));
 	s->size = size;
 	s->free.next = s->free.prev = &s->free;
+	s->all.next = all_slabs.next;
+	s->all.prev = &all_slabs;
+	all_slabs.next->prev = &s->all;
+	all_slabs.next = &s->all;
 	return s;
 }
 
@@ -67,6 +80,8 @@ static void slab_free(struct slab *s, void *p)
 
 static void init(void)
 {
+	hello = slab_alloc(names);
+	snprintf(hello->text, sizeof(hello->text), "hello");
 	for (int i = 0; i < 3; i++) {
 		struct item *it = slab_alloc(cache);
 		it->key = i;
@@ -81,6 +96,7 @@ static void init(void)
 int main(void)
 {
 	cache = slab_create(sizeof(struct item));
+	names = slab_create(sizeof(struct name));
 	if (!stf_is_updating())
 		init();
 	XT_V1_LOOP();

@@ -11,6 +11,7 @@ struct link {
 };
 
 struct slab {
+	struct link all;          /* every slab, a ring through all_slabs */
 	size_t size;              /* bytes of a slot: sizeof the object */
 	struct link free;         /* free slots, a ring through their first words */
 };
@@ -22,7 +23,15 @@ struct item {
 	long cas;                 /* new */
 };
 
-static struct slab *cache;
+/* a slab of objects whose type does not change */
+struct name {
+	struct link head;         /* free list when free */
+	char text[24];
+};
+
+static struct link all_slabs = { &all_slabs, &all_slabs };
+static struct slab *cache, *names;
+static struct name *hello;
 static struct item *current;
 
 static struct slab *slab_create(size_t size)
@@ -30,6 +39,10 @@ static struct slab *slab_create(size_t size)
 	struct slab *s = calloc(1, sizeof(*s));
 	s->size = size;
 	s->free.next = s->free.prev = &s->free;
+	s->all.next = all_slabs.next;
+	s->all.prev = &all_slabs;
+	all_slabs.next->prev = &s->all;
+	all_slabs.next = &s->all;
 	return s;
 }
 
@@ -63,6 +76,8 @@ static void slab_free(struct slab *s, void *p)
 
 static void init(void)
 {
+	hello = slab_alloc(names);
+	snprintf(hello->text, sizeof(hello->text), "hello");
 	for (int i = 0; i < 3; i++) {
 		struct item *it = slab_alloc(cache);
 		it->key = i;
@@ -77,8 +92,18 @@ static void init(void)
 int main(void)
 {
 	cache = slab_create(sizeof(struct item));
+	names = slab_create(sizeof(struct name));
 	XT_V2_RECEIVE(init);
 	CHECK(cache->size == sizeof(struct item));
+	/* the ring of slabs: the two, each once, both ways */
+	int nslabs = 0, seen_cache = 0, seen_names = 0;
+	for (struct link *l = all_slabs.next; l != &all_slabs && nslabs < 10; l = l->next, nslabs++) {
+		CHECK(l->next->prev == l && l->prev->next == l);
+		seen_cache += l == &cache->all;
+		seen_names += l == &names->all;
+	}
+	CHECK(nslabs == 2 && seen_cache == 1 && seen_names == 1);
+	CHECK(!strcmp(hello->text, "hello"));
 	CHECK(current->key == 2 && !strcmp(current->tag, "connection 2"));
 	struct item *live[8];
 	for (int round = 0; round < 50; round++) {
