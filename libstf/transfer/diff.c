@@ -153,6 +153,8 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 		return;
 	}
 	const struct stf_obj *o = stf__peer_find(p, v);
+	if (o && stf__slot_state(o) && (o->flags & STF_OBJF_CONTAINER))
+		o = NULL; /* into an old slab's chunk: compared as a number (slots.c) */
 	if (o) {
 		t->kind = 1;
 		t->obj = o;

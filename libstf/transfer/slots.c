@@ -56,6 +56,7 @@ struct slot_group {
 	const char *site;  /* the source's site ID */
 	size_t cache;      /* the source's object of the cache */
 	int64_t dcache;    /* the destination's slab (a startup object) */
+	uint32_t rank;     /* its rank among its site's heap objects */
 	uint64_t fn;       /* the destination's allocator */
 };
 
@@ -72,6 +73,7 @@ static size_t nrefused;
  * names, F's slab of each and F's allocator. */
 static char kept_site[MAX_GROUPS][256];
 static uint64_t kept_cache[MAX_GROUPS], kept_fn[MAX_GROUPS];
+static uint32_t kept_rank[MAX_GROUPS];
 static size_t nkept;
 
 /* Dynamic IDs of allocator state: in F, the past version's (sent to R);
@@ -116,6 +118,12 @@ int stf__slot_state(const struct stf_obj *o)
 	if (!o->dyn_id || !nstate)
 		return 0;
 	return bsearch(&o->dyn_id, state_ids, nstate, sizeof(*state_ids), cmp_u64) != NULL;
+}
+
+int stf__slot_chunk_left(const struct stf_xfer *x, size_t i)
+{
+	return ngroups && x->pair[i].dst == PAIR_NONE && x->pair[i].placed &&
+	       (x->src->objs[i].flags & STF_OBJF_CONTAINER);
 }
 
 static int slot_site(const struct stf_peer *p, const char *id)
@@ -190,38 +198,50 @@ static int read_table(struct stf_xfer *x, struct stf_slot_args *t)
 	return -1;
 }
 
-/* The k-th startup heap object of the destination of site dsite. */
-static int64_t startup_object(struct stf_xfer *x, const char *dsite, size_t k)
+/* Rank of heap object i of p among p's heap objects of site `site` (its
+ * own, or the destination's name of it) in order of allocation (dynamic
+ * ID): the k-th slab a program's startup makes at a site is the k-th in
+ * every version. */
+static size_t site_rank(const struct stf_peer *p, size_t i, const char *site)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < p->nobjs; j++)
+		k += p->objs[j].kind == STF_OBJ_HEAP && !p->objs[j].container &&
+		     !(p->objs[j].flags & STF_OBJF_INTERNAL) &&
+		     p->objs[j].dyn_id < p->objs[i].dyn_id && !strcmp(p->objs[j].id, site);
+	return k;
+}
+
+/* The rank-th heap object of the destination of site dsite. */
+static int64_t startup_object(struct stf_xfer *x, const char *dsite, size_t rank)
 {
 	for (size_t j = 0; j < x->dst->nobjs; j++) {
 		const struct stf_obj *d = &x->dst->objs[j];
-		if (d->kind != STF_OBJ_HEAP || (d->flags & STF_OBJF_INTERNAL) || d->container ||
-		    strcmp(d->id, dsite))
-			continue;
-		if (!k--)
+		if (d->kind == STF_OBJ_HEAP && !(d->flags & STF_OBJF_INTERNAL) && !d->container &&
+		    !strcmp(d->id, dsite) && site_rank(x->dst, j, dsite) == rank)
 			return (int64_t)j;
 	}
 	return -1;
 }
 
-/* Rank of source object i among the source's heap objects of its site. */
-static size_t site_rank(const struct stf_peer *p, size_t i)
-{
-	size_t k = 0;
-	for (size_t j = 0; j < i; j++)
-		k += p->objs[j].kind == STF_OBJ_HEAP && !p->objs[j].container &&
-		     !strcmp(p->objs[j].id, p->objs[i].id);
-	return k;
-}
-
-/* The destination's address of source function object f; 0 if none. */
-static uint64_t dst_function(struct stf_xfer *x, const struct stf_obj *f)
+/* The destination's address of the allocator of source slot site
+ * `site`, source function object f (NULL if its address is taken in no
+ * unit of its own, as when it is defined in another file than its
+ * callers): by function ID, else by the allocator's name in the
+ * destination's executable; 0 if none. */
+static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct stf_obj *f)
 {
 	uint64_t j;
-	const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, f->id, x->dir) : f->id;
-	if (stf__strmap_get(&x->dst_ids, id, &j) < 0 || x->dst->objs[j].kind != STF_OBJ_FUNC)
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	if (f && f->kind == STF_OBJ_FUNC) {
+		const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, f->id, x->dir) : f->id;
+		if (stf__strmap_get(&x->dst_ids, id, &j) == 0 && x->dst->objs[j].kind == STF_OBJ_FUNC)
+			return x->dst->objs[j].addr;
+	}
+	if (stf_meta_find_site(x->src->meta, site, &u, &idx) < 0)
 		return 0;
-	return x->dst->objs[j].addr;
+	return stf__peer_symbol_addr(x->dst, NULL, stf_meta_str(u, u->sites[idx].allocator));
 }
 
 /*
@@ -267,7 +287,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 	const struct stf_obj *c = stf__peer_find(src, arg), *f = stf__peer_find(src, fn);
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
-	g->fn = f && f->kind == STF_OBJ_FUNC && f->addr == fn ? dst_function(x, f) : 0;
+	g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the new version");
 		return 0;
@@ -283,7 +303,8 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		}
 		return 1;
 	}
-	g->dcache = startup_object(x, stf__site_dst_id(x, c->id), site_rank(src, g->cache));
+	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
+	g->dcache = startup_object(x, stf__site_dst_id(x, c->id), g->rank);
 	if (g->dcache < 0) {
 		snprintf(why, whylen, "the new version's startup made no slab of %s to allocate "
 			 "from (create the slab at every start, also when stf_is_updating())",
@@ -301,13 +322,13 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
 	const struct stf_obj *f = stf__peer_find(src, kept_fn[kept]);
-	if (!c || c->addr != kept_cache[kept] || !f || f->kind != STF_OBJ_FUNC) {
+	if (!c || c->addr != kept_cache[kept]) {
 		snprintf(why, whylen, "the slab the forward transfer used is gone");
 		return 0;
 	}
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
-	g->fn = dst_function(x, f);
+	g->fn = dst_function(x, site, f && f->addr == kept_fn[kept] ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the old version");
 		return 0;
@@ -325,7 +346,7 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	 * slab itself */
 	static __thread uint8_t buf[MSG_MAX];
 	const char *dsite = stf__site_dst_id(x, c->id);
-	uint32_t rank = 0, sl = (uint32_t)strlen(dsite), type, len;
+	uint32_t rank = kept_rank[kept], sl = (uint32_t)strlen(dsite), type, len;
 	uint64_t addr;
 	if (sl + 4 > MSG_MAX) {
 		snprintf(why, whylen, "site ID too long");
@@ -356,10 +377,12 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	return 1;
 }
 
-/* A heap block of the reversed version's, of one site, for serve_slab_find. */
+/* The heap blocks of one site of the reversed version, for
+ * serve_slab_find. */
+#define FIND_MAX 1024
 struct find_slab {
-	uint32_t site, rank;
-	uint64_t found;
+	uint32_t site, n;
+	uint64_t addr[FIND_MAX], id[FIND_MAX];
 };
 
 static int find_slab_block(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
@@ -371,30 +394,42 @@ static int find_slab_block(void *ctx, uint64_t addr, uint64_t size, uint32_t kin
 	    !stf__heap_block((void *)(uintptr_t)addr, &blk) || blk.start != addr ||
 	    blk.site != f->site)
 		return 0;
-	if (f->rank--)
-		return 0;
-	f->found = addr;
-	return 1;
+	if (f->n == FIND_MAX)
+		return 1;
+	f->addr[f->n] = addr;
+	f->id[f->n++] = blk.id;
+	return 0;
 }
 
 int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
 {
 	char site[512];
-	struct find_slab f = { 0 };
+	static struct find_slab f;
+	uint32_t rank;
+	uint64_t found = 0;
 	if (len < 4 || len - 4 >= sizeof(site)) {
 		snprintf(err, errlen, "malformed slab request from the future version");
 		goto fail;
 	}
-	memcpy(&f.rank, p, 4);
+	memcpy(&rank, p, 4);
 	memcpy(site, p + 4, len - 4);
 	site[len - 4] = 0;
 	f.site = stf__site_by_id(site);
-	if (!f.site || stf__objects_each(find_slab_block, &f) != 1) {
+	f.n = 0;
+	if (f.site && stf__objects_each(find_slab_block, &f) == 0)
+		for (uint32_t k = 0; k < f.n && !found; k++) {
+			uint32_t before = 0;
+			for (uint32_t m = 0; m < f.n; m++)
+				before += f.id[m] < f.id[k];
+			if (before == rank)
+				found = f.addr[k];
+		}
+	if (!found) {
 		snprintf(err, errlen, "the reversed version's startup made no slab of %.200s "
 			 "(create the slab at every start, also when stf_is_updating())", site);
 		goto fail;
 	}
-	return stf__msg_send(conn, M_ADDRS, &f.found, 8);
+	return stf__msg_send(conn, M_ADDRS, &found, 8);
 fail:
 	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
 	return -1;
@@ -754,6 +789,7 @@ int stf__place_slots(struct stf_xfer *x)
 				snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
 					 stf__site_dst_id(x, g->site));
 				kept_cache[nkept] = dc->addr;
+				kept_rank[nkept] = g->rank;
 				kept_fn[nkept++] = g->fn;
 			}
 			fprintf(stderr, "libstf: forward transfer: %zu object%s of %s moved to "

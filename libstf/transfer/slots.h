@@ -34,6 +34,12 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 /* The reversed version's side of M_SLAB_FIND: its own slab.  0 or -1. */
 int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen);
 
+/* Whether source object i is a chunk of an old slab left behind (not
+ * carried): a pointer into it that is not into one of its objects is a
+ * dead link of the old allocator (a free list's), kept as the number it
+ * is (the new and reversed versions never map that address). */
+int stf__slot_chunk_left(const struct stf_xfer *x, size_t i);
+
 /* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
  * the differencing does not compare it. */
 int stf__slot_state(const struct stf_obj *o);
