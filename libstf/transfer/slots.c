@@ -146,6 +146,40 @@ static uint64_t dst_size(struct stf_xfer *x, const struct stf_obj *o,
 	return stf__dst_size(o, *du, *dt);
 }
 
+/* Whether sub-object i, of size dsize in the destination, fits where it
+ * is (as subobjects.c converts it in place): up to the next sub-object,
+ * or one stride further when its container's sub-objects are evenly
+ * spaced (a slab's slots), the bytes it grows into unused (zero). */
+static int fits(const struct stf_peer *src, size_t i, uint64_t dsize)
+{
+	const struct stf_obj *o = &src->objs[i], *co = &src->objs[o->container - 1];
+	uint32_t n;
+	const struct stf_obj *subs = stf__peer_subs(src, co, &n);
+	uint64_t off = o->addr - co->addr, end;
+	if (dsize <= o->size)
+		return 1; /* (0: its type is gone, which subobjects.c reports) */
+	uint32_t k = 0;
+	while (k < n && subs[k].addr <= o->addr)
+		k++;
+	if (k < n) {
+		end = subs[k].addr - co->addr;
+	} else {
+		end = off + ((o->size + 15) & ~15ull);
+		if (n >= 2) {
+			uint64_t stride = subs[1].addr - subs[0].addr;
+			uint32_t m = 2;
+			while (m < n && subs[m].addr - subs[m - 1].addr == stride)
+				m++;
+			if (m == n && stride >= o->size)
+				end = off + stride;
+		}
+	}
+	if (end > co->size)
+		end = co->size;
+	return off + dsize <= end &&
+	       (!co->bytes || stf__all_zero(co->bytes + off + o->size, dsize - o->size));
+}
+
 /* Whether the site of source object o is rebuilt in this transfer. */
 static int rebuilt(const char *site)
 {
@@ -436,7 +470,10 @@ fail:
 }
 
 /* Whether block t lists chunks of a rebuilt slab (marked PAIR_NONE by
- * mark_group) and points to nothing else. */
+ * mark_group): some of its words point to such chunks (the others may be
+ * old values in a realloc'ed list's spare capacity).  A block of the
+ * program's wrongly taken for one fails the update loudly (a pointer to
+ * it from elsewhere has no target). */
 static int chunk_list(struct stf_xfer *x, const struct stf_obj *t)
 {
 	size_t chunks = 0;
@@ -447,9 +484,8 @@ static int chunk_list(struct stf_xfer *x, const struct stf_obj *t)
 		const struct stf_obj *o = v ? stf__peer_find(x->src, v) : NULL;
 		if (!o)
 			continue; /* spare capacity, integers */
-		if (x->pair[o - x->src->objs].dst != PAIR_NONE || !(o->flags & STF_OBJF_CONTAINER))
-			return 0;
-		chunks++;
+		chunks += x->pair[o - x->src->objs].dst == PAIR_NONE &&
+			  (o->flags & STF_OBJF_CONTAINER);
 	}
 	return chunks > 0;
 }
@@ -546,8 +582,8 @@ int stf__plan_slots(struct stf_xfer *x)
 		if (x->dir == STF_FORWARD) {
 			const struct stf_meta_unit *du;
 			uint32_t dt;
-			if (dst_size(x, o, &du, &dt) <= o->size)
-				continue; /* it fits: converted in place (subobjects.c) */
+			if (fits(src, i, dst_size(x, o, &du, &dt)))
+				continue; /* converted in place (subobjects.c) */
 			if (!table) {
 				table = stf__raw_malloc(sizeof(*table));
 				if (!table) {
