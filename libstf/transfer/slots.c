@@ -469,27 +469,6 @@ fail:
 	return -1;
 }
 
-/* Whether block t lists chunks of a rebuilt slab (marked PAIR_NONE by
- * mark_group): some of its words point to such chunks (the others may be
- * old values in a realloc'ed list's spare capacity).  A block of the
- * program's wrongly taken for one fails the update loudly (a pointer to
- * it from elsewhere has no target). */
-static int chunk_list(struct stf_xfer *x, const struct stf_obj *t)
-{
-	size_t chunks = 0;
-	for (uint64_t off = 0; off + 8 <= t->size; off += 8) {
-		uint64_t v;
-		if (stf__xfer_src_read(x, t->addr + off, &v, 8) < 0)
-			return 0;
-		const struct stf_obj *o = v ? stf__peer_find(x->src, v) : NULL;
-		if (!o)
-			continue; /* spare capacity, integers */
-		chunks += x->pair[o - x->src->objs].dst == PAIR_NONE &&
-			  (o->flags & STF_OBJF_CONTAINER);
-	}
-	return chunks > 0;
-}
-
 /* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
  * also holds objects of other sites. */
 static int mark_group(struct stf_xfer *x, size_t gi)
@@ -532,8 +511,8 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	} else if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0) {
 		goto oom;
 	}
-	/* the blocks the old slab points to that list its chunks (every
-	 * word pointing to an object points to one of its chunks): the old
+	/* the blocks the old slab points to (its list of chunks), but other
+	 * slabs (of its own allocation site) it is linked to: the old
 	 * allocator's state too.  A pointer to one from elsewhere fails the
 	 * update (a dropped target), never silently. */
 	const struct stf_obj *co = &src->objs[g->cache];
@@ -546,8 +525,8 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
 			continue;
 		size_t k = (size_t)(t - src->objs);
-		if (x->pair[k].dst != PAIR_UNRESOLVED || !chunk_list(x, t))
-			continue;
+		if (x->pair[k].dst != PAIR_UNRESOLVED || !strcmp(t->id, co->id))
+			continue; /* (another slab, linked to this one: not its state) */
 		x->pair[k].dst = PAIR_NONE;
 		x->pair[k].placed = 1;
 		if (x->dir == STF_FORWARD && state_add(t->dyn_id) < 0)
