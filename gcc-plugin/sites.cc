@@ -557,6 +557,67 @@ tree sub_object_decl (void)
 	return decl;
 }
 
+tree slot_arg_decl (void)
+{
+	static tree decl;
+	if (!decl) {
+		tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
+								      TYPE_QUAL_CONST));
+		tree type = build_function_type_list (void_type_node, const_ptr_type_node,
+						      const_ptr_type_node, cell, NULL_TREE);
+		decl = build_fn_decl ("stf__slot_arg", type);
+		TREE_PUBLIC (decl) = 1;
+		DECL_EXTERNAL (decl) = 1;
+		DECL_ARTIFICIAL (decl) = 1;
+		TREE_NOTHROW (decl) = 1;
+		stf_keep (decl);
+	}
+	return decl;
+}
+
+/* The first argument of a call to a slot allocator (one that takes no
+ * size: the slab it is given sizes its slots), saved before the call (the
+ * call may overwrite where it came from) when it is a pointer (the
+ * cache), else a null pointer (a slab of its own: a static cache);
+ * NULL_TREE when the call is not to a slot allocator.  An update whose
+ * slab type grows calls the allocator again with what this cache became
+ * (libstf/runtime/slots.h). */
+tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_iterator *gsi)
+{
+	if (!(alloc.flags & STF_SF_SLOT) || !gimple_call_fndecl (call))
+		return NULL_TREE;
+	if (gimple_call_num_args (call) < 1 ||
+	    !POINTER_TYPE_P (TREE_TYPE (gimple_call_arg (call, 0))))
+		return null_pointer_node;
+	tree saved = make_ssa_name (const_ptr_type_node);
+	gassign *a = gimple_build_assign (saved, NOP_EXPR, gimple_call_arg (call, 0));
+	gimple_set_location (a, gimple_location (call));
+	gsi_insert_before (gsi, a, GSI_SAME_STMT);
+	return saved;
+}
+
+/* stf__slot_arg (&allocator, cache, cell) after a slot allocator's call:
+ * the allocator's address taken there keeps a body of it that the new
+ * version's transfer can call (listed as a function in the metadata). */
+void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, tree cell,
+		      location_t loc)
+{
+	tree alloc = gimple_call_fndecl (call);
+	tree fn_addr = make_ssa_name (const_ptr_type_node);
+	gassign *conv = gimple_build_assign (fn_addr, NOP_EXPR, build_fold_addr_expr (alloc));
+	gimple_set_location (conv, loc);
+	gsi_insert_after (after, conv, GSI_NEW_STMT);
+	cgraph_node *alloc_node = cgraph_node::get_create (alloc);
+	alloc_node->mark_address_taken ();
+	cgraph_node *self = cgraph_node::get (current_function_decl);
+	self->create_reference (alloc_node, IPA_REF_ADDR, conv);
+	tree record = slot_arg_decl ();
+	gcall *rec = gimple_build_call (record, 3, fn_addr, cache, cell);
+	gimple_set_location (rec, loc);
+	gsi_insert_after (after, rec, GSI_NEW_STMT);
+	self->create_edge (cgraph_node::get_create (record), rec, gimple_bb (call)->count);
+}
+
 /* Right after a call to an STF_ALLOCATOR function: stf__sub_object
  * (result, size, &site_ids[idx]), which types what it handed out (a
  * sub-object of one of its blocks, or a whole block).  No marker is set
@@ -579,6 +640,7 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	/* the size, computed before the call (its arguments may be
 	 * overwritten by it) */
 	tree size = handed_out_size (call, alloc, sites[idx], gsi);
+	tree cache = slot_cache_arg (call, alloc, gsi);
 	if (TREE_CODE (size) != INTEGER_CST) {
 		tree saved = make_ssa_name (size_type_node);
 		gassign *a = gimple_build_assign (saved, size);
@@ -617,6 +679,8 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	gsi_insert_after (&after, reg, GSI_NEW_STMT);
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
+	if (cache)
+		insert_slot_arg (&after, call, cache, cell_value, loc);
 	mark_virtual_operands_for_renaming (cfun);
 	*todo |= TODO_update_ssa_only_virtuals;
 	*gsi = after;

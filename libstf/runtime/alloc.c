@@ -839,6 +839,19 @@ int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 	return stf__placed_retype((uintptr_t)p, size, site);
 }
 
+int stf__heap_set_id(void *p, uint64_t id)
+{
+	uint64_t start, size;
+	struct stf_obj_meta *m = meta_of((uintptr_t)p, &start, &size);
+	if (!m || start != (uintptr_t)p || !id)
+		return 0;
+	uint64_t cur = atomic_load((_Atomic uint64_t *)&stf__root.next_id);
+	if (id >= cur)
+		stf__alloc_bump_id(id + 1);
+	m->id = id;
+	return 1;
+}
+
 EXPORT void *stf__alloc_with(size_t size, uint32_t site, uint64_t id)
 {
 	return stf__alloc_aligned_with(size, 0, site, id);

@@ -33,6 +33,10 @@ void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, uint64_t
  * STF_ALLOCATOR function that handed it out types it): 1; 0 if p is not
  * the start of such a block (nothing changed). */
 int stf__heap_type_block(void *p, uint64_t size, uint32_t site);
+/* The block of the heap region that starts at p takes dynamic ID id (a
+ * slab the new version's startup made stands for the old version's:
+ * transfer/slots.c): 1; 0 if p is not the start of such a block. */
+int stf__heap_set_id(void *p, uint64_t id);
 /* Create a tracked heap block at exactly `addr` (16-byte aligned, any
  * size) with global site number `site` and dynamic ID `id` (0 = a fresh
  * ID), as a past version had it.  The block behaves like any other (free,

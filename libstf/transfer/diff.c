@@ -20,6 +20,7 @@
 
 #include "alloc.h"
 #include "remote.h"
+#include "slots.h"
 #include "spans.h"
 #include "xfer.h"
 
@@ -152,6 +153,8 @@ static void canon(struct stf_peer *p, uint64_t v, struct target *t)
 		return;
 	}
 	const struct stf_obj *o = stf__peer_find(p, v);
+	if (o && stf__slot_state(o) && (o->flags & STF_OBJF_CONTAINER))
+		o = NULL; /* into an old slab's chunk: compared as a number (slots.c) */
 	if (o) {
 		t->kind = 1;
 		t->obj = o;
@@ -713,8 +716,9 @@ static void compare_part(void *arg, unsigned k, size_t lo, size_t hi)
 		/* a sub-object is written with its container (an untyped one
 		 * is its container's bytes) */
 		if (!(DIFF_KINDS & (1u << ro->kind)) || stf__untyped_sub(ro) ||
-		    !in_scope(c->served, ro->container ? r->objs[ro->container - 1].addr : ro->addr))
-			continue;
+		    !in_scope(c->served, ro->container ? r->objs[ro->container - 1].addr : ro->addr) ||
+		    stf__slot_state(ro))
+			continue; /* (a rebuilt slab's state: slots.c) */
 		if (ro->kind == STF_OBJ_STATIC || ro->kind == STF_OBJ_LOCAL) {
 			if (!stf__strmap_get(c->pstat, ro->id, &v))
 				i = (int64_t)v;
@@ -956,7 +960,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	for (size_t i = 0; i < s->p.nobjs; i++) {
 		const struct stf_obj *o = &s->p.objs[i];
 		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
-		    stf__untyped_sub(o))
+		    stf__untyped_sub(o) || stf__slot_state(o))
 			continue;
 		report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
 		       " bytes, not transferred back)", o->id, o->dyn_id, o->size);

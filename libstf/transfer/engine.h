@@ -45,6 +45,7 @@ struct pairing {
  * (subobjects.c, stf__plan_subs). */
 #define SUB_ALONE 1      /* into a fresh heap block of its own */
 #define SUB_WITH_BLOCK 2 /* with its whole containing block (a wrapper's) */
+#define SUB_SLOT 3       /* into a slot of the destination's own slab (slots.c) */
 
 /* One step of the member path of the value being transferred: member
  * `name`, or element `index` when name is NULL. */
@@ -176,6 +177,12 @@ enum msg_type {
 	                    site[slen], type[tlen]]...: register sub-objects, reply M_OK */
 	M_PLACE,         /* F -> R: [u64 addr, u64 size, u64 id, u32 len, site[len]]...:
 	                    heap blocks at given addresses, reply M_ADDRS */
+	M_SLOTS,         /* F -> R: u64 allocator, u64 cache, u64 cache ID, u32 nids,
+	                    u32 n, u64 state IDs[nids], then n times [u64 size, u64 id,
+	                    u32 len, site[len]]: objects from R's own slab (slots.c),
+	                    reply M_ADDRS */
+	M_SLAB_FIND,     /* F -> R: u32 rank, site ID: R's rank-th heap block of that
+	                    site (its slab), reply M_ADDRS (one) */
 };
 
 #define MSG_MAX 65536u

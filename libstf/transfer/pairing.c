@@ -19,6 +19,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "slots.h"
 #include "xfer.h"
 
 int stf__is_dynamic(const struct stf_obj *o)
@@ -365,6 +366,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 			continue;
 		if (o->container && x->pair[i].moved != SUB_ALONE)
 			continue; /* placed in its container's destination (stf__place_subs) */
+		if (x->pair[i].dst != PAIR_UNRESOLVED)
+			continue; /* a slab and its chunks (stf__plan_slots) */
 		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed &&
 		    !(o->flags & STF_OBJF_CONTAINER))
 			continue;
@@ -715,10 +718,10 @@ int stf__schedule(struct stf_xfer *x)
 			x->rep->static_objects++;
 	}
 	stf__profile_mark("pair: statics");
-	if (stf__plan_untyped(x) < 0 || stf__plan_subs(x) < 0)
+	if (stf__plan_slots(x) < 0 || stf__plan_untyped(x) < 0 || stf__plan_subs(x) < 0)
 		return -1;
 	stf__profile_mark("pair: untyped plan");
-	if (schedule_dynamic(x) < 0)
+	if (schedule_dynamic(x) < 0 || stf__place_subs(x) < 0)
 		return -1;
-	return stf__place_subs(x);
+	return stf__place_slots(x);
 }

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "fault.h"
+#include "slots.h"
 #include "remote.h"
 #include "xfer.h"
 
@@ -239,6 +240,15 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			}
 			if (stf__msg_send(conn, M_OK, NULL, 0) < 0)
 				goto lost;
+			break;
+		case M_SLAB_FIND:
+			if (stf__serve_slab_find(conn, buf, len, rep->error, sizeof(rep->error)) < 0)
+				return -1;
+			break;
+		case M_SLOTS:
+			if (stf__serve_slots(conn, buf, len, served_add, rep->error,
+					     sizeof(rep->error)) < 0)
+				return -1;
 			break;
 		case M_STREAM:
 			if (serve_stream(conn, buf, len, rep->error, sizeof(rep->error)) < 0)

@@ -28,6 +28,7 @@
 #include "alloc.h"
 #include "engine.h"
 #include "remote.h"
+#include "slots.h"
 #include "subobjects.h"
 #include "xfer.h"
 
@@ -225,18 +226,22 @@ static int slot_too_small(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize
 	else
 		snprintf(why, sizeof(why), "more than its slot holds (the %" PRIu64 " bytes after "
 			 "it are in use)", dsize - o->size);
+	const char *refusal = stf__slot_refusal(o->id);
 	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
 	      " bytes as %s in the %s version instead of %" PRIu64 ", %s: %s takes no size, "
 	      "so it hands out slots of a size of its own (a slab made with the old "
 	      "sizeof), which the objects it hands out after the update would overflow, "
-	      "and an object moved out of its slot would be given back to it; keep the "
+	      "and an object moved out of its slot would be given back to it; its objects "
+	      "get slots of the new version's slab only when %s%s); else keep the "
 	      "type's size (new members in spare bytes the type reserves), or give %s's "
 	      "slots room to spare (a slot size larger than the type) in the running "
 	      "version first, or restart the program for this change",
 	      stf__obj_name(o, on, sizeof(on)), alloc, o->addr - co->addr,
 	      stf__obj_name(co, cn, sizeof(cn)), dsize,
 	      stf__type_str(du, strip(du, dt), tn, sizeof(tn)),
-	      x->dir == STF_FORWARD ? "new" : "old", o->size, why, alloc, alloc);
+	      x->dir == STF_FORWARD ? "new" : "old", o->size, why, alloc,
+	      "the slab is a heap object passed to it and the new version's startup made "
+	      "its own (not here: ", refusal ? refusal : "not tried", alloc);
 	return -1;
 }
 
@@ -263,8 +268,9 @@ int stf__plan_subs(struct stf_xfer *x)
 	struct stf_peer *src = x->src;
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container || stf__untyped_sub(o))
-			continue; /* untyped: its container's bytes */
+		if (!o->container || stf__untyped_sub(o) || x->pair[i].moved == SUB_SLOT)
+			continue; /* untyped: its container's bytes; a slot of the
+				     destination's slab (slots.c) */
 		size_t c = o->container - 1;
 		const struct stf_obj *co = &src->objs[c];
 		const struct stf_meta_unit *du;
@@ -312,7 +318,8 @@ int stf__place_subs(struct stf_xfer *x)
 
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
-		if (!o->container || x->pair[i].moved == SUB_ALONE || stf__untyped_sub(o))
+		if (!o->container || x->pair[i].moved == SUB_ALONE ||
+		    x->pair[i].moved == SUB_SLOT || stf__untyped_sub(o))
 			continue; /* one of its own: allocated like any heap object;
 				     untyped: its container's bytes */
 		size_t c = o->container - 1;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * slots.c - the table of the arguments slot allocators were called with
+ * (see slots.h).  A call costs a hash and one probe once its pair is in
+ * the table, which is the case of every call after the first with a
+ * given cache: slabs are few and long-lived.  Adding takes a spin lock
+ * (held for a few stores, a handful of times in a process's life).
+ */
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "slots.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT struct stf_slot_args stf__slot_args = { .magic = STF_SLOT_ARGS_MAGIC };
+
+static atomic_flag adding = ATOMIC_FLAG_INIT;
+
+static uint32_t slot_hash(uint64_t arg, uint32_t site)
+{
+	uint64_t h = (arg ^ ((uint64_t)site << 40)) * 0x9e3779b97f4a7c15ULL;
+	return (uint32_t)(h >> 40) & (STF_SLOT_ARGS_CAP - 1);
+}
+
+/* The entry of (arg, site), or the empty entry where it goes; NULL: full. */
+static struct stf_slot_arg *probe(uint64_t arg, uint32_t site)
+{
+	uint32_t k = slot_hash(arg, site);
+	for (uint32_t n = 0; n < STF_SLOT_ARGS_CAP; n++, k = (k + 1) & (STF_SLOT_ARGS_CAP - 1)) {
+		struct stf_slot_arg *e = &stf__slot_args.e[k];
+		uint32_t s = __atomic_load_n(&e->site, __ATOMIC_ACQUIRE);
+		if (!s || (s == site && e->arg == arg))
+			return e;
+	}
+	return NULL;
+}
+
+EXPORT void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell)
+{
+	uint32_t site = cell ? *cell : 0;
+	uint64_t a = (uint64_t)(uintptr_t)cache;
+	if (!site)
+		return;
+	struct stf_slot_arg *e = probe(a, site);
+	if (e && e->site)
+		return; /* known */
+	while (atomic_flag_test_and_set_explicit(&adding, memory_order_acquire))
+		;
+	e = probe(a, site); /* another thread may have added it */
+	if (!e || stf__slot_args.n + 1 >= STF_SLOT_ARGS_CAP)
+		__atomic_add_fetch(&stf__slot_args.lost, 1, __ATOMIC_RELAXED);
+	else if (!e->site) {
+		e->arg = a;
+		e->fn = (uint64_t)(uintptr_t)fn;
+		__atomic_store_n(&e->site, site, __ATOMIC_RELEASE);
+		stf__slot_args.n++;
+	}
+	atomic_flag_clear_explicit(&adding, memory_order_release);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * slots.h - the arguments slot allocators were called with (libstf
+ * internal).  A slot allocator is an STF_ALLOCATOR that takes no size
+ * (STF_SF_SLOT): the slab it is given picks the size of what it hands
+ * out.  The plugin records the cache argument of each such call
+ * (stf__slot_arg), so that an update whose slab type grows can hand each
+ * live object a slot of the new version's slab: the transfer engine of
+ * the new version reads this table from the old process and calls the
+ * allocator with the cache the recorded argument became (transfer/slots.c).
+ */
+#ifndef STF_RUNTIME_SLOTS_H
+#define STF_RUNTIME_SLOTS_H
+
+#include <stdint.h>
+
+#define STF_SLOT_ARGS_MAGIC 0x53475241544f4c53ULL /* "SLOTARGS" */
+#define STF_SLOT_ARGS_CAP   1024u                  /* a power of two */
+
+/* One (site, first argument) pair seen at a slot allocator's call. */
+struct stf_slot_arg {
+	uint64_t arg;  /* the call's first argument (the cache); 0: the
+	                  allocator takes none (a static cache) */
+	uint64_t fn;   /* the allocator */
+	uint32_t site; /* global site number of the call; 0: empty entry */
+	uint32_t pad;
+};
+
+/* The distinct pairs, open addressing by (site, arg).  Entries are only
+ * added (a cache freed since is filtered out by the reader: its address
+ * no longer is a live object), so another process reads it without a
+ * lock while the process is quiesced.  Full: later pairs are counted in
+ * `lost` and the reader refuses to rebuild what it cannot see. */
+struct stf_slot_args {
+	uint64_t magic;  /* STF_SLOT_ARGS_MAGIC */
+	uint32_t n;      /* entries used */
+	uint32_t lost;   /* pairs not recorded: the table was full */
+	struct stf_slot_arg e[STF_SLOT_ARGS_CAP];
+};
+
+/* This process's table.  Another process with the same libstf.so finds
+ * it at the same distance from its stf__root. */
+extern struct stf_slot_args stf__slot_args;
+
+/* Called by the code the plugin emits after each call to a slot
+ * allocator `fn` (cache: its first argument if that is a pointer, else
+ * NULL): records (site, cache) once. */
+void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell);
+
+#endif /* STF_RUNTIME_SLOTS_H */

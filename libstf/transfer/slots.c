@@ -1,0 +1,908 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * slots.c - a slab whose object type grows: each live object gets a slot
+ * of the destination's own slab.
+ *
+ * A slot allocator (an STF_ALLOCATOR without a size argument,
+ * STF_SF_SLOT) hands out slots of a size its slab was made with, usually
+ * sizeof the type at startup (`slab_create(sizeof(struct item))`).  When
+ * that type grows, neither the old slots nor the slots the old slab would
+ * hand out after the update hold it.  But the new version's startup made
+ * its own slab with the new size (the program creates its slabs at every
+ * start, before its update point).  So, for a slot site whose objects
+ * grow:
+ *   - the old slab (the object the recorded cache argument points to,
+ *     runtime/slots.h) is paired with the destination's startup object
+ *     of the same site, which keeps its own state (not overwritten) and
+ *     takes the old slab's dynamic ID, so pointers to it compare equal in
+ *     the round trip;
+ *   - each live object of the site gets a slot by a call of the
+ *     destination's allocator with that slab, is registered there with
+ *     its dynamic ID, and is transferred into it as usual (every pointer
+ *     to it relocated);
+ *   - the old slab's chunks (the blocks holding only such objects) and the
+ *     blocks the old slab points to (its list of chunks) are not carried:
+ *     they are the old allocator's state.
+ * The way back does the same with the old version's allocator in the
+ * reversed version, and the differencing skips the allocator state of
+ * both slabs (their caches and chunks): it compares the objects by their
+ * identity, not the free lists.
+ *
+ * Applies to slot allocators taking one pointer (the cache) of a site
+ * with one live cache, the cache a whole heap object.  Others keep the
+ * rollback of subobjects.c (slot_too_small).  An object given back to
+ * the slab before the update is still registered (the slab does not tell
+ * libstf), so it gets a slot too: at most the slab's free slots.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "remote.h"
+#include "slots.h"
+#include "subobjects.h"
+#include "xfer.h"
+#include "../runtime/slots.h"
+
+/* A slot site rebuilt in this transfer. */
+struct slot_group {
+	const char *site;  /* the source's site ID */
+	size_t cache;      /* the source's object of the cache */
+	int64_t dcache;    /* the destination's slab (a startup object) */
+	uint32_t rank;     /* its rank among its site's heap objects */
+	uint64_t fn;       /* the destination's allocator */
+};
+
+#define MAX_GROUPS 64
+
+static struct slot_group groups[MAX_GROUPS];
+static size_t ngroups;
+/* slot sites found not rebuildable in this transfer, and why */
+static const char *refused[MAX_GROUPS];
+static char refused_why[MAX_GROUPS][256];
+static size_t nrefused;
+
+/* Forward (in F), for the backward transfer: the rebuilt sites in F's
+ * names, F's slab of each and F's allocator. */
+static char kept_site[MAX_GROUPS][256];
+static uint64_t kept_cache[MAX_GROUPS], kept_fn[MAX_GROUPS];
+static uint32_t kept_rank[MAX_GROUPS];
+static size_t nkept;
+
+/* Dynamic IDs of allocator state: in F, the past version's (sent to R);
+ * in R, those and its own new chunks (sorted, for stf__slot_state). */
+static uint64_t *state_ids;
+static size_t nstate, state_cap;
+/* In R: its static slabs (their addresses), not compared either. */
+static uint64_t static_slabs[MAX_GROUPS];
+static size_t nstatic_slabs;
+
+static int state_add(uint64_t id)
+{
+	for (size_t k = 0; k < nstate; k++)
+		if (state_ids[k] == id)
+			return 0;
+	if (nstate == state_cap) {
+		size_t ncap = state_cap ? 2 * state_cap : 64;
+		uint64_t *n = stf__raw_realloc(state_ids, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		state_ids = n;
+		state_cap = ncap;
+	}
+	state_ids[nstate++] = id;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int stf__slot_state(const struct stf_obj *o)
+{
+	if (o->kind == STF_OBJ_STATIC) {
+		for (size_t k = 0; k < nstatic_slabs; k++)
+			if (static_slabs[k] == o->addr)
+				return 1;
+		return 0;
+	}
+	if (!o->dyn_id || !nstate)
+		return 0;
+	return bsearch(&o->dyn_id, state_ids, nstate, sizeof(*state_ids), cmp_u64) != NULL;
+}
+
+int stf__slot_chunk_left(const struct stf_xfer *x, size_t i)
+{
+	return ngroups && x->pair[i].dst == PAIR_NONE && x->pair[i].placed &&
+	       (x->src->objs[i].flags & STF_OBJF_CONTAINER);
+}
+
+static int slot_site(const struct stf_peer *p, const char *id)
+{
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	return stf_meta_find_site(p->meta, id, &u, &idx) == 0 && (u->sites[idx].flags & STF_SF_SLOT);
+}
+
+/* The destination's type and size of source sub-object o; 0 if it has
+ * none (its type is gone: subobjects.c reports it). */
+static uint64_t dst_size(struct stf_xfer *x, const struct stf_obj *o,
+			 const struct stf_meta_unit **du, uint32_t *dt)
+{
+	*du = NULL;
+	*dt = STF_NONE;
+	if (stf__peer_site_type(x->dst, stf__site_dst_id(x, o->id), du, dt) < 0 || !*du ||
+	    *dt == STF_NONE)
+		return 0;
+	return stf__dst_size(o, *du, *dt);
+}
+
+/* Whether sub-object i, of size dsize in the destination, fits where it
+ * is (as subobjects.c converts it in place): up to the next sub-object,
+ * or one stride further when its container's sub-objects are evenly
+ * spaced (a slab's slots), the bytes it grows into unused (zero). */
+static int fits(const struct stf_peer *src, size_t i, uint64_t dsize)
+{
+	const struct stf_obj *o = &src->objs[i], *co = &src->objs[o->container - 1];
+	uint32_t n;
+	const struct stf_obj *subs = stf__peer_subs(src, co, &n);
+	uint64_t off = o->addr - co->addr, end;
+	if (dsize <= o->size)
+		return 1; /* (0: its type is gone, which subobjects.c reports) */
+	uint32_t k = 0;
+	while (k < n && subs[k].addr <= o->addr)
+		k++;
+	if (k < n) {
+		end = subs[k].addr - co->addr;
+	} else {
+		end = off + ((o->size + 15) & ~15ull);
+		if (n >= 2) {
+			uint64_t stride = subs[1].addr - subs[0].addr;
+			uint32_t m = 2;
+			while (m < n && subs[m].addr - subs[m - 1].addr == stride)
+				m++;
+			if (m == n && stride >= o->size)
+				end = off + stride;
+		}
+	}
+	if (end > co->size)
+		end = co->size;
+	return off + dsize <= end &&
+	       (!co->bytes || stf__all_zero(co->bytes + off + o->size, dsize - o->size));
+}
+
+/* Whether the site of source object o is rebuilt in this transfer. */
+static int rebuilt(const char *site)
+{
+	for (size_t g = 0; g < ngroups; g++)
+		if (!strcmp(groups[g].site, site))
+			return (int)g;
+	return -1;
+}
+
+const char *stf__slot_refusal(const char *site)
+{
+	for (size_t k = 0; k < nrefused; k++)
+		if (!strcmp(refused[k], site))
+			return refused_why[k];
+	return NULL;
+}
+
+static int was_refused(const char *site)
+{
+	for (size_t k = 0; k < nrefused; k++)
+		if (!strcmp(refused[k], site))
+			return 1;
+	return 0;
+}
+
+/*
+ * The past version's table of slot allocator arguments (runtime/slots.h),
+ * at the same distance from the start of its libstf.so as ours from ours
+ * when it maps the same file: 0, or -1 when it cannot be read (another
+ * build of libstf).
+ */
+static int read_table(struct stf_xfer *x, struct stf_slot_args *t)
+{
+	Dl_info self;
+	struct stat st;
+	if (!dladdr(&stf__slot_args, &self) || !self.dli_fname || stat(self.dli_fname, &st) < 0)
+		return -1;
+	uint64_t off = (uint64_t)(uintptr_t)&stf__slot_args - (uint64_t)(uintptr_t)self.dli_fbase;
+	/* as /proc/PID/maps shows the device (libraries.c) */
+	uint64_t dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
+	for (size_t i = 0; i < x->src->nlibs; i++) {
+		const struct stf_peer_lib *l = &x->src->libs[i];
+		if (l->dev != dev || l->ino != (uint64_t)st.st_ino)
+			continue;
+		if (stf__peer_read(x->src, l->bias + off, t, sizeof(*t)) < 0 ||
+		    t->magic != STF_SLOT_ARGS_MAGIC)
+			return -1;
+		return 0;
+	}
+	return -1;
+}
+
+/* Rank of heap object i of p among p's heap objects of site `site` (its
+ * own, or the destination's name of it) in order of allocation (dynamic
+ * ID): the k-th slab a program's startup makes at a site is the k-th in
+ * every version. */
+static size_t site_rank(const struct stf_peer *p, size_t i, const char *site)
+{
+	size_t k = 0;
+	for (size_t j = 0; j < p->nobjs; j++)
+		k += p->objs[j].kind == STF_OBJ_HEAP && !p->objs[j].container &&
+		     !(p->objs[j].flags & STF_OBJF_INTERNAL) &&
+		     p->objs[j].dyn_id < p->objs[i].dyn_id && !strcmp(p->objs[j].id, site);
+	return k;
+}
+
+/* The rank-th heap object of the destination of site dsite. */
+static int64_t startup_object(struct stf_xfer *x, const char *dsite, size_t rank)
+{
+	for (size_t j = 0; j < x->dst->nobjs; j++) {
+		const struct stf_obj *d = &x->dst->objs[j];
+		if (d->kind == STF_OBJ_HEAP && !(d->flags & STF_OBJF_INTERNAL) && !d->container &&
+		    !strcmp(d->id, dsite) && site_rank(x->dst, j, dsite) == rank)
+			return (int64_t)j;
+	}
+	return -1;
+}
+
+/* The destination's address of the allocator of source slot site
+ * `site`, source function object f (NULL if its address is taken in no
+ * unit of its own, as when it is defined in another file than its
+ * callers): by function ID, else by the allocator's name in the
+ * destination's executable; 0 if none. */
+static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct stf_obj *f)
+{
+	uint64_t j;
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	if (f && f->kind == STF_OBJ_FUNC) {
+		const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, f->id, x->dir) : f->id;
+		if (stf__strmap_get(&x->dst_ids, id, &j) == 0 && x->dst->objs[j].kind == STF_OBJ_FUNC)
+			return x->dst->objs[j].addr;
+	}
+	if (stf_meta_find_site(x->src->meta, site, &u, &idx) < 0)
+		return 0;
+	return stf__peer_symbol_addr(x->dst, NULL, stf_meta_str(u, u->sites[idx].allocator));
+}
+
+/*
+ * Forward: the group of slot site `site` (source object i is one of its
+ * objects) from the recorded calls; 1 if it can be rebuilt, 0 if not
+ * (why in `why`: the rollback of subobjects.c then says the rest).
+ */
+static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, const char *site,
+			 struct slot_group *g, char *why, size_t whylen)
+{
+	const struct stf_peer *src = x->src;
+	uint64_t arg = 0, fn = 0;
+	size_t nargs = 0;
+	if (!t) {
+		snprintf(why, whylen, "the old version's record of its slab arguments cannot be "
+			 "read (another build of libstf)");
+		return 0;
+	}
+	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++) {
+		const struct stf_slot_arg *e = &t->e[k];
+		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
+		    strcmp(src->site_ids[e->site], site))
+			continue;
+		const struct stf_obj *c = e->arg ? stf__peer_find(src, e->arg) : NULL;
+		if (e->arg && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
+			       c->addr != e->arg))
+			continue; /* a slab freed since, or inside another object */
+		if (!nargs || arg != e->arg)
+			nargs++;
+		arg = e->arg;
+		fn = e->fn;
+	}
+	if (t->lost) {
+		snprintf(why, whylen, "the old version's record of slab arguments is full");
+		return 0;
+	}
+	if (nargs != 1 || !arg) {
+		snprintf(why, whylen, nargs > 1 ? "its allocator was called with several slabs" :
+			 "its allocator's slab is not an object of its own (none, or one inside "
+			 "another object)");
+		return 0;
+	}
+	const struct stf_obj *c = stf__peer_find(src, arg), *f = stf__peer_find(src, fn);
+	g->site = site;
+	g->cache = (size_t)(c - src->objs);
+	g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
+	if (!g->fn) {
+		snprintf(why, whylen, "its allocator is not a function of the new version");
+		return 0;
+	}
+	if (c->kind == STF_OBJ_STATIC) {
+		/* a static slab: the new version's own, as its startup set it */
+		g->dcache = x->pair[g->cache].dst;
+		const struct stf_obj *d = g->dcache >= 0 ? &x->dst->objs[g->dcache] : NULL;
+		if (!d || stf__all_zero((const uint8_t *)(uintptr_t)d->addr, d->size)) {
+			snprintf(why, whylen, "the new version's startup left its slab %s unset "
+				 "(set it up at every start, also when stf_is_updating())", c->id);
+			return 0;
+		}
+		return 1;
+	}
+	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
+	g->dcache = startup_object(x, stf__site_dst_id(x, c->id), g->rank);
+	if (g->dcache < 0) {
+		snprintf(why, whylen, "the new version's startup made no slab of %s to allocate "
+			 "from (create the slab at every start, also when stf_is_updating())",
+			 c->id);
+		return 0;
+	}
+	return 1;
+}
+
+/* Backward: the group of rebuilt site `site` (F's name) from what the
+ * forward transfer kept. */
+static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
+			  struct slot_group *g, char *why, size_t whylen)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
+	const struct stf_obj *f = stf__peer_find(src, kept_fn[kept]);
+	if (!c || c->addr != kept_cache[kept]) {
+		snprintf(why, whylen, "the slab the forward transfer used is gone");
+		return 0;
+	}
+	g->site = site;
+	g->cache = (size_t)(c - src->objs);
+	g->fn = dst_function(x, site, f && f->addr == kept_fn[kept] ? f : NULL);
+	if (!g->fn) {
+		snprintf(why, whylen, "its allocator is not a function of the old version");
+		return 0;
+	}
+	if (c->kind == STF_OBJ_STATIC) {
+		/* the reversed version's own static slab, paired by ID */
+		g->dcache = x->pair[g->cache].dst;
+		if (g->dcache < 0) {
+			snprintf(why, whylen, "the old version has no static %s", c->id);
+			return 0;
+		}
+		return 1;
+	}
+	/* the reversed version's catalog has no heap objects: it finds its
+	 * slab itself */
+	static __thread uint8_t buf[MSG_MAX];
+	const char *dsite = stf__site_dst_id(x, c->id);
+	uint32_t rank = kept_rank[kept], sl = (uint32_t)strlen(dsite), type, len;
+	uint64_t addr;
+	if (sl + 4 > MSG_MAX) {
+		snprintf(why, whylen, "site ID too long");
+		return 0;
+	}
+	memcpy(buf, &rank, 4);
+	memcpy(buf + 4, dsite, sl);
+	if (stf__msg_send(x->conn, M_SLAB_FIND, buf, 4 + sl) < 0 ||
+	    stf__msg_recv(x->conn, &type, buf, &len) < 0 ||
+	    (type != M_ADDRS && type != M_ERROR) || (type == M_ADDRS && len != 8)) {
+		snprintf(why, whylen, "connection to the reversed version lost");
+		return 0;
+	}
+	if (type == M_ERROR) {
+		snprintf(why, whylen, "%.*s", (int)(len < 200 ? len : 200), (const char *)buf);
+		return 0;
+	}
+	memcpy(&addr, buf, 8);
+	struct stf_obj d = *c;
+	d.addr = addr;
+	d.bytes = NULL;
+	d.flags &= (uint8_t)~STF_OBJF_OWN;
+	g->dcache = stf__dst_add(x, &d);
+	if (g->dcache < 0) {
+		snprintf(why, whylen, "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+/* The heap blocks of one site of the reversed version, for
+ * serve_slab_find. */
+#define FIND_MAX 1024
+struct find_slab {
+	uint32_t site, n;
+	uint64_t addr[FIND_MAX], id[FIND_MAX];
+};
+
+static int find_slab_block(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+{
+	struct find_slab *f = ctx;
+	struct stf_block_info blk;
+	(void)size;
+	if (STF_SLOT_KIND(kind) != STF_SLOT_HEAP ||
+	    !stf__heap_block((void *)(uintptr_t)addr, &blk) || blk.start != addr ||
+	    blk.site != f->site)
+		return 0;
+	if (f->n == FIND_MAX)
+		return 1;
+	f->addr[f->n] = addr;
+	f->id[f->n++] = blk.id;
+	return 0;
+}
+
+int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
+{
+	char site[512];
+	static struct find_slab f;
+	uint32_t rank;
+	uint64_t found = 0;
+	if (len < 4 || len - 4 >= sizeof(site)) {
+		snprintf(err, errlen, "malformed slab request from the future version");
+		goto fail;
+	}
+	memcpy(&rank, p, 4);
+	memcpy(site, p + 4, len - 4);
+	site[len - 4] = 0;
+	f.site = stf__site_by_id(site);
+	f.n = 0;
+	if (f.site && stf__objects_each(find_slab_block, &f) == 0)
+		for (uint32_t k = 0; k < f.n && !found; k++) {
+			uint32_t before = 0;
+			for (uint32_t m = 0; m < f.n; m++)
+				before += f.id[m] < f.id[k];
+			if (before == rank)
+				found = f.addr[k];
+		}
+	if (!found) {
+		snprintf(err, errlen, "the reversed version's startup made no slab of %.200s "
+			 "(create the slab at every start, also when stf_is_updating())", site);
+		goto fail;
+	}
+	return stf__msg_send(conn, M_ADDRS, &found, 8);
+fail:
+	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+	return -1;
+}
+
+/* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
+ * also holds objects of other sites. */
+static int mark_group(struct stf_xfer *x, size_t gi)
+{
+	struct stf_peer *src = x->src;
+	struct slot_group *g = &groups[gi];
+	const struct stf_obj *d = &x->dst->objs[g->dcache];
+	char on[256], cn[256];
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (!o->container || stf__untyped_sub(o) || strcmp(o->id, g->site))
+			continue;
+		x->pair[i].moved = SUB_SLOT;
+		size_t c = o->container - 1;
+		if (x->pair[c].dst == PAIR_NONE)
+			continue;
+		uint32_t n;
+		const struct stf_obj *subs = stf__peer_subs(src, &src->objs[c], &n);
+		for (uint32_t k = 0; k < n; k++)
+			if (!stf__untyped_sub(&subs[k]) && rebuilt(subs[k].id) < 0) {
+				stf__xfail(x, "%s is handed out by the same block (%s) as %s, whose "
+				      "type grows: its slab is rebuilt in the %s version, but not "
+				      "this object's allocator", stf__obj_name(&subs[k], on, sizeof(on)),
+				      stf__obj_name(&src->objs[c], cn, sizeof(cn)), g->site,
+				      x->dir == STF_FORWARD ? "new" : "old");
+				return -1;
+			}
+		/* the old allocator's chunk: not carried */
+		x->pair[c].dst = PAIR_NONE;
+		x->pair[c].placed = 1;
+		if (x->dir == STF_FORWARD && state_add(src->objs[c].dyn_id) < 0)
+			goto oom;
+	}
+	struct pairing *pc = &x->pair[g->cache];
+	*pc = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr, .same = 1 };
+	if (src->objs[g->cache].kind == STF_OBJ_STATIC) {
+		/* the reversed version keeps its own: neither zeroed nor written */
+		if (!x->dst->self)
+			x->img[g->dcache] = NULL;
+	} else if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0) {
+		goto oom;
+	}
+	/* the blocks the old slab points to (its list of chunks), but other
+	 * slabs (of its own allocation site) it is linked to: the old
+	 * allocator's state too.  A pointer to one from elsewhere fails the
+	 * update (a dropped target), never silently. */
+	const struct stf_obj *co = &src->objs[g->cache];
+	for (uint64_t off = 0; off + 8 <= co->size; off += 8) {
+		uint64_t v;
+		if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
+			break;
+		const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
+		if (!t || t->addr != v || t->kind != STF_OBJ_HEAP || t->container || t == co ||
+		    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
+			continue;
+		size_t k = (size_t)(t - src->objs);
+		if (x->pair[k].dst != PAIR_UNRESOLVED || !strcmp(t->id, co->id))
+			continue; /* (another slab, linked to this one: not its state) */
+		x->pair[k].dst = PAIR_NONE;
+		x->pair[k].placed = 1;
+		if (x->dir == STF_FORWARD && state_add(t->dyn_id) < 0)
+			goto oom;
+	}
+	return 0;
+oom:
+	stf__xfail(x, "out of memory");
+	return -1;
+}
+
+int stf__plan_slots(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src;
+	struct stf_slot_args *table = NULL;
+	int rc = -1;
+	char why[256];
+
+	ngroups = 0;
+	nrefused = 0;
+	if (x->dir == STF_FORWARD) {
+		nkept = 0;
+		nstate = 0;
+	}
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (!o->container || stf__untyped_sub(o) || rebuilt(o->id) >= 0 ||
+		    was_refused(o->id) || !slot_site(src, o->id))
+			continue;
+		struct slot_group g;
+		int ok;
+		if (x->dir == STF_FORWARD) {
+			const struct stf_meta_unit *du;
+			uint32_t dt;
+			if (fits(src, i, dst_size(x, o, &du, &dt)))
+				continue; /* converted in place (subobjects.c) */
+			if (!table) {
+				table = stf__raw_malloc(sizeof(*table));
+				if (!table) {
+					stf__xfail(x, "out of memory");
+					goto out;
+				}
+				if (read_table(x, table) < 0)
+					table->magic = 0;
+			}
+			ok = group_forward(x, table->magic ? table : NULL, o->id, &g, why,
+					   sizeof(why));
+		} else {
+			size_t k = 0;
+			while (k < nkept && strcmp(kept_site[k], o->id))
+				k++;
+			if (k == nkept)
+				continue;
+			ok = group_backward(x, k, o->id, &g, why, sizeof(why));
+		}
+		if (!ok) {
+			if (x->dir == STF_BACKWARD) {
+				stf__xfail(x, "slab of %s: %s", o->id, why);
+				goto out;
+			}
+			if (nrefused < MAX_GROUPS) {
+				snprintf(refused_why[nrefused], sizeof(refused_why[nrefused]), "%s",
+					 why);
+				refused[nrefused++] = o->id;
+			}
+			continue; /* subobjects.c refuses what does not fit */
+		}
+		if (ngroups == MAX_GROUPS) {
+			stf__xfail(x, "more than %d slabs whose type grows", MAX_GROUPS);
+			goto out;
+		}
+		groups[ngroups++] = g;
+	}
+	for (size_t gi = 0; gi < ngroups; gi++)
+		if (mark_group(x, gi) < 0)
+			goto out;
+	rc = 0;
+out:
+	stf__raw_free(table);
+	return rc;
+}
+
+/*
+ * Forward: the new version's slab keeps its own allocator state, but not
+ * its links to the rest of the program: a pointer member whose old value
+ * leads outside the old slab's state (libusual's ring of every slab
+ * through a static head) takes that value, relocated, so the new slab
+ * sits where the old one was among the program's objects; pointers into
+ * the old slab's state (its chunks, free list, objects, itself) keep the
+ * new slab's values.  Only when the slab's type is the same in both
+ * versions (else its own values stay).
+ */
+static int adopt_links(struct stf_xfer *x, const struct slot_group *g)
+{
+	const struct stf_obj *co = &x->src->objs[g->cache], *dc = &x->dst->objs[g->dcache];
+	struct stf_ptr_walk w;
+	const struct stf_leaf *f;
+	uint64_t v;
+	if (!co->bytes || !co->unit || !dc->unit || co->size != dc->size ||
+	    T(co->unit, strip(co->unit, co->type))->hash != T(dc->unit, strip(dc->unit, dc->type))->hash)
+		return 0;
+	int r = stf__ptr_walk_start(&w, x->layouts, co, 1u << STF_LEAF_PTR);
+	if (r <= 0)
+		return r;
+	while (stf__ptr_walk_next(&w, &f, &v)) {
+		const struct stf_obj *t = v ? stf__peer_find(x->src, v) : NULL;
+		if (!t || t == co)
+			continue;
+		size_t k = (size_t)(t - x->src->objs);
+		if (x->pair[k].dst == PAIR_NONE || x->pair[k].moved == SUB_SLOT ||
+		    (t->container && x->pair[t->container - 1].dst == PAIR_NONE))
+			continue; /* the old slab's own state */
+		uint64_t out;
+		if (stf__xfer_relocate(x, v, &out) < 0)
+			return -1;
+		memcpy((uint8_t *)(uintptr_t)dc->addr + w.e * w.l->size + f->off, &out, 8);
+	}
+	return 0;
+}
+
+/* Forward: allocate in this process from its own slab. */
+static int place_here(struct stf_xfer *x, size_t gi, size_t i, uint64_t *addr)
+{
+	struct slot_group *g = &groups[gi];
+	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)g->fn;
+	void *p = alloc((void *)(uintptr_t)x->dst->objs[g->dcache].addr);
+	char on[256];
+	if (!p) {
+		stf__xfail(x, "%s: the new version's slab allocator returned NULL",
+		      stf__obj_name(&x->src->objs[i], on, sizeof(on)));
+		return -1;
+	}
+	*addr = (uint64_t)(uintptr_t)p;
+	return 0;
+}
+
+/* Backward: ask the reversed version to allocate group gi's objects
+ * items[0..n) from its own slab; their addresses into addrs. */
+static int place_remote(struct stf_xfer *x, size_t gi, const size_t *items, size_t n,
+			uint64_t *addrs)
+{
+	static __thread uint8_t buf[MSG_MAX];
+	struct slot_group *g = &groups[gi];
+	const struct stf_obj *cache = &x->src->objs[g->cache];
+	size_t k = 0, ids_sent = 0;
+	do {
+		/* a static slab (dynamic ID 0) keeps its identity: its ID */
+		uint64_t fn = g->fn, arg = x->dst->objs[g->dcache].addr, id = cache->dyn_id;
+		uint32_t nids = 0, cnt = 0;
+		size_t pos = 32;
+		while (ids_sent + nids < nstate && pos + 8 <= MSG_MAX / 2) {
+			memcpy(buf + pos, &state_ids[ids_sent + nids], 8);
+			pos += 8;
+			nids++;
+		}
+		for (; k < n; k++, cnt++) {
+			const struct stf_obj *o = &x->src->objs[items[k]];
+			const char *site = stf__site_dst_id(x, o->id);
+			const struct stf_meta_unit *du;
+			uint32_t dt, sl = (uint32_t)strlen(site);
+			uint64_t size = dst_size(x, o, &du, &dt);
+			if (pos + 20 + sl > MSG_MAX)
+				break;
+			memcpy(buf + pos, &size, 8);
+			memcpy(buf + pos + 8, &o->dyn_id, 8);
+			memcpy(buf + pos + 16, &sl, 4);
+			memcpy(buf + pos + 20, site, sl);
+			pos += 20 + sl;
+		}
+		memcpy(buf, &fn, 8);
+		memcpy(buf + 8, &arg, 8);
+		memcpy(buf + 16, &id, 8);
+		memcpy(buf + 24, &nids, 4);
+		memcpy(buf + 28, &cnt, 4);
+		ids_sent += nids;
+		uint32_t type, len;
+		if (stf__msg_send(x->conn, M_SLOTS, buf, (uint32_t)pos) < 0 ||
+		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
+			stf__xfail(x, "backward transfer: connection to the reversed version lost "
+			      "while allocating from its slab: %s", strerror(errno));
+			return -1;
+		}
+		if (type == M_ERROR) {
+			stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
+			return -1;
+		}
+		if (type != M_ADDRS || len != cnt * 8u) {
+			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
+			return -1;
+		}
+		memcpy(addrs + (k - cnt), buf, len);
+	} while (k < n || ids_sent < nstate);
+	return 0;
+}
+
+int stf__place_slots(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src;
+	size_t *items = NULL;
+	uint64_t *addrs = NULL;
+	int rc = -1;
+
+	if (!ngroups)
+		return 0;
+	items = stf__raw_malloc((src->nobjs + 1) * sizeof(*items));
+	addrs = stf__raw_malloc((src->nobjs + 1) * sizeof(*addrs));
+	if (!items || !addrs) {
+		stf__xfail(x, "out of memory");
+		goto out;
+	}
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		struct slot_group *g = &groups[gi];
+		size_t n = 0;
+		for (size_t i = 0; i < src->nobjs; i++)
+			if (x->pair[i].moved == SUB_SLOT && !strcmp(src->objs[i].id, g->site))
+				items[n++] = i;
+		if (!x->dst->self && place_remote(x, gi, items, n, addrs) < 0)
+			goto out;
+		for (size_t k = 0; k < n; k++) {
+			size_t i = items[k];
+			const struct stf_obj *o = &src->objs[i];
+			const struct stf_meta_unit *du;
+			uint32_t dt;
+			uint64_t size = dst_size(x, o, &du, &dt);
+			if (x->dst->self && place_here(x, gi, i, &addrs[k]) < 0)
+				goto out;
+			struct stf_obj d = *o;
+			d.addr = addrs[k];
+			d.size = size;
+			d.unit = du;
+			d.type = dt;
+			d.bytes = NULL;
+			d.container = 0;
+			int64_t j = stf__dst_add(x, &d);
+			if (j < 0) {
+				stf__xfail(x, "out of memory");
+				goto out;
+			}
+			if (x->dst->self) {
+				x->img[j] = (uint8_t *)(uintptr_t)d.addr;
+				memset(x->img[j], 0, size);
+				uint32_t site = stf__site_by_id(stf__site_dst_id(x, o->id));
+				if (!site || stf__sub_register(d.addr, size, site, o->dyn_id) < 0) {
+					stf__xfail(x, "cannot register %s in its new slot",
+					      stf__site_dst_id(x, o->id));
+					goto out;
+				}
+			} else {
+				x->img[j] = stf__arena_alloc(x->arena, size ? size : 1);
+			}
+			if (!x->img[j]) {
+				stf__xfail(x, "out of memory");
+				goto out;
+			}
+			struct pairing *p = &x->pair[i];
+			p->dst = j;
+			p->dst_addr = d.addr;
+			p->scheduled = 1;
+			p->same = T(o->unit, strip(o->unit, o->type))->hash == T(du, strip(du, dt))->hash &&
+				  o->size == size;
+			x->rep->dynamic_objects++;
+		}
+		if (x->dir == STF_FORWARD) {
+			/* the new slab stands for the old one (and the way back
+			 * finds it again) */
+			const struct stf_obj *dc = &x->dst->objs[g->dcache];
+			if (dc->kind == STF_OBJ_HEAP && !stf__heap_set_id((void *)(uintptr_t)dc->addr, src->objs[g->cache].dyn_id)) {
+				stf__xfail(x, "cannot give the new version's slab at 0x%" PRIx64
+				      " the old slab's identity", dc->addr);
+				goto out;
+			}
+			if (adopt_links(x, g) < 0)
+				goto out;
+			if (nkept < MAX_GROUPS) {
+				snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
+					 stf__site_dst_id(x, g->site));
+				kept_cache[nkept] = dc->addr;
+				kept_rank[nkept] = g->rank;
+				kept_fn[nkept++] = g->fn;
+			}
+			fprintf(stderr, "libstf: forward transfer: %zu object%s of %s moved to "
+				"slots of the new version's slab\n", n, n == 1 ? "" : "s", g->site);
+		}
+	}
+	rc = 0;
+out:
+	stf__raw_free(items);
+	stf__raw_free(addrs);
+	return rc;
+}
+
+int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
+		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen)
+{
+	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
+	uint64_t fn, arg, id, last_chunk = 0;
+	uint32_t nids, n;
+	size_t pos = 32;
+	char site[512];
+
+	if (len < 32)
+		goto bad;
+	memcpy(&fn, p, 8);
+	memcpy(&arg, p + 8, 8);
+	memcpy(&id, p + 16, 8);
+	memcpy(&nids, p + 24, 4);
+	memcpy(&n, p + 28, 4);
+	if ((len - 32) / 8 < nids || n > MSG_MAX / 20)
+		goto bad;
+	for (uint32_t k = 0; k < nids; k++, pos += 8) {
+		uint64_t v;
+		memcpy(&v, p + pos, 8);
+		if (state_add(v) < 0)
+			goto oom;
+	}
+	if (!id && nstatic_slabs < MAX_GROUPS) {
+		size_t k = 0;
+		while (k < nstatic_slabs && static_slabs[k] != arg)
+			k++;
+		if (k == nstatic_slabs)
+			static_slabs[nstatic_slabs++] = arg;
+	}
+	if (id && (stf__heap_set_id((void *)(uintptr_t)arg, id) != 1 || state_add(id) < 0)) {
+		snprintf(err, errlen, "the reversed version's slab at 0x%" PRIx64 " cannot take "
+			 "the old slab's identity", arg);
+		goto fail;
+	}
+	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)fn;
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t size, oid;
+		uint32_t sl;
+		if (len - pos < 20)
+			goto bad;
+		memcpy(&size, p + pos, 8);
+		memcpy(&oid, p + pos + 8, 8);
+		memcpy(&sl, p + pos + 16, 4);
+		if (sl >= sizeof(site) || len - pos - 20 < sl)
+			goto bad;
+		memcpy(site, p + pos + 20, sl);
+		site[sl] = 0;
+		pos += 20 + sl;
+		uint32_t sitenum = stf__site_by_id(site);
+		if (!sitenum) {
+			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
+				 site);
+			goto fail;
+		}
+		void *obj = alloc((void *)(uintptr_t)arg);
+		struct stf_block_info blk;
+		if (!obj) {
+			snprintf(err, errlen, "the reversed version's slab allocator returned NULL "
+				 "for %.200s", site);
+			goto fail;
+		}
+		memset(obj, 0, size);
+		if (stf__sub_register((uint64_t)(uintptr_t)obj, size, sitenum, oid) < 0)
+			goto oom;
+		/* its chunk: allocator state, in scope of the differencing
+		 * (which compares the objects in it) but not compared */
+		if (stf__heap_block(obj, &blk) && blk.start != last_chunk) {
+			last_chunk = blk.start;
+			if (state_add(blk.id) < 0 || served(blk.start, blk.size) < 0)
+				goto oom;
+		}
+		addrs[k] = (uint64_t)(uintptr_t)obj;
+	}
+	if (pos != len)
+		goto bad;
+	qsort(state_ids, nstate, sizeof(*state_ids), cmp_u64);
+	return stf__msg_send(conn, M_ADDRS, addrs, n * 8);
+bad:
+	snprintf(err, errlen, "malformed slab request from the future version");
+	goto fail;
+oom:
+	snprintf(err, errlen, "out of memory allocating from the reversed version's slab");
+fail:
+	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+	return -1;
+}

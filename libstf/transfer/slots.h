@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * slots.h - INTERNAL to transfer/: objects of a slot allocator whose type
+ * grew are handed slots of the destination's own slab (see slots.c).
+ */
+#ifndef STF_TRANSFER_SLOTS_H
+#define STF_TRANSFER_SLOTS_H
+
+#include <stdint.h>
+
+#include "remote.h"
+
+struct stf_xfer;
+
+/* Before the untyped plan: decide which slot sites are rebuilt (their
+ * sub-objects SUB_SLOT, their slab paired with the destination's own,
+ * their chunks not carried).  0, or -1 (problem reported). */
+int stf__plan_slots(struct stf_xfer *x);
+
+/* Why the slab of slot site `site` could not be given the new size in
+ * this transfer (for the rollback's message); NULL if it was not tried. */
+const char *stf__slot_refusal(const char *site);
+
+/* After the other allocations: allocate the SUB_SLOT objects from the
+ * destination's slab and register them there.  0, or -1. */
+int stf__place_slots(struct stf_xfer *x);
+
+/* The reversed version's side of M_SLOTS: allocate from its own slab,
+ * record the slab's state as not compared, and what it wrote
+ * (served(addr, size)) for the differencing.  Replies itself; 0 or -1. */
+int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
+		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen);
+
+/* The reversed version's side of M_SLAB_FIND: its own slab.  0 or -1. */
+int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen);
+
+/* Whether source object i is a chunk of an old slab left behind (not
+ * carried): a pointer into it that is not into one of its objects is a
+ * dead link of the old allocator (a free list's), kept as the number it
+ * is (the new and reversed versions never map that address). */
+int stf__slot_chunk_left(const struct stf_xfer *x, size_t i);
+
+/* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
+ * the differencing does not compare it. */
+int stf__slot_state(const struct stf_obj *o);
+
+#endif /* STF_TRANSFER_SLOTS_H */
