@@ -842,13 +842,17 @@ int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 int stf__heap_set_id(void *p, uint64_t id)
 {
 	uint64_t start, size;
-	struct stf_obj_meta *m = meta_of((uintptr_t)p, &start, &size);
-	if (!m || start != (uintptr_t)p || !id)
+	uint32_t j;
+	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &size);
+	if (!s || start != (uintptr_t)p || !id)
+		return 0;
+	/* a compact entry keeps only the low half, beside its span's high half */
+	if (s->compact && ((uint32_t)id == 0 || id >> 32 != s->id_hi))
 		return 0;
 	uint64_t cur = atomic_load((_Atomic uint64_t *)&stf__root.next_id);
 	if (id >= cur)
 		stf__alloc_bump_id(id + 1);
-	m->id = id;
+	meta_set(s, j, id, meta_word(s, j), size);
 	return 1;
 }
 
