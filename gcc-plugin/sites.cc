@@ -539,39 +539,35 @@ tree handed_out_size (gcall *call, const stf_allocator_desc &alloc, const pendin
 	return build_int_cst (size_type_node, elem);
 }
 
+/* A libstf entry point the instrumented code calls:
+ * void NAME (FIRST, SECOND, const uint32_t *site_cell). */
+static tree runtime_fn_decl (const char *name, tree first, tree second)
+{
+	tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
+							      TYPE_QUAL_CONST));
+	tree type = build_function_type_list (void_type_node, first, second, cell, NULL_TREE);
+	tree decl = build_fn_decl (name, type);
+	TREE_PUBLIC (decl) = 1;
+	DECL_EXTERNAL (decl) = 1;
+	DECL_ARTIFICIAL (decl) = 1;
+	TREE_NOTHROW (decl) = 1;
+	stf_keep (decl);
+	return decl;
+}
+
 tree sub_object_decl (void)
 {
 	static tree decl;
-	if (!decl) {
-		tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
-								      TYPE_QUAL_CONST));
-		tree type = build_function_type_list (void_type_node, ptr_type_node,
-						      size_type_node, cell, NULL_TREE);
-		decl = build_fn_decl ("stf__sub_object", type);
-		TREE_PUBLIC (decl) = 1;
-		DECL_EXTERNAL (decl) = 1;
-		DECL_ARTIFICIAL (decl) = 1;
-		TREE_NOTHROW (decl) = 1;
-		stf_keep (decl);
-	}
+	if (!decl)
+		decl = runtime_fn_decl ("stf__sub_object", ptr_type_node, size_type_node);
 	return decl;
 }
 
 tree slot_arg_decl (void)
 {
 	static tree decl;
-	if (!decl) {
-		tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
-								      TYPE_QUAL_CONST));
-		tree type = build_function_type_list (void_type_node, const_ptr_type_node,
-						      const_ptr_type_node, cell, NULL_TREE);
-		decl = build_fn_decl ("stf__slot_arg", type);
-		TREE_PUBLIC (decl) = 1;
-		DECL_EXTERNAL (decl) = 1;
-		DECL_ARTIFICIAL (decl) = 1;
-		TREE_NOTHROW (decl) = 1;
-		stf_keep (decl);
-	}
+	if (!decl)
+		decl = runtime_fn_decl ("stf__slot_arg", const_ptr_type_node, const_ptr_type_node);
 	return decl;
 }
 
