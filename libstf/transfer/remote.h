@@ -517,11 +517,16 @@ const struct stf_served *stf__xfer_served(void);
  * about n objects (room made and touched in advance). */
 void stf__xfer_serve_expect(size_t n);
 
-/* Shared by the files of the peer: metadata.c, peer-io.c, libraries.c,
- * args.c (and arena.c, layout.c, untyped.c for the declarations above). */
+/* Shared by the files of the peer: metadata.c, subattach.c, peer-io.c,
+ * libraries.c, args.c (and arena.c, layout.c, untyped.c for the
+ * declarations above). */
 void stf__fail(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int stf__load_maps(struct stf_peer *p);
+/* subattach.c: the sub-objects `subs` (slots of kind STF_SLOT_USER) made
+ * objects inside the catalog objects holding them; 0, or -1 with err. */
+int stf__peer_attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t nsubs,
+			  char *err, size_t errlen);
 
 /* transform.c: the struct hack, a block shorter than its struct (see
  * there); such structs are handled up to this size */
