@@ -156,12 +156,6 @@ static uint64_t *fwd_blocks;
 static size_t n_fwd_blocks, cap_fwd_blocks;
 static int fwd_blocks_sorted;
 
-static int by_addr(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int record_block(uint64_t addr)
 {
 	if (n_fwd_blocks == cap_fwd_blocks) {
@@ -179,19 +173,8 @@ static int record_block(uint64_t addr)
 
 static int recorded_block(uint64_t addr)
 {
-	if (!fwd_blocks_sorted) {
-		qsort(fwd_blocks, n_fwd_blocks, sizeof(*fwd_blocks), by_addr);
-		fwd_blocks_sorted = 1;
-	}
-	size_t lo = 0, hi = n_fwd_blocks;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (fwd_blocks[mid] < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n_fwd_blocks && fwd_blocks[lo] == addr;
+	return stf__sorted_find(fwd_blocks, n_fwd_blocks, sizeof(*fwd_blocks), &fwd_blocks_sorted,
+				addr) != NULL;
 }
 
 /* Planning one block of bytes (its bytes fetched): its heap targets keep

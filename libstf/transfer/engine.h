@@ -309,6 +309,9 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
  * pin). */
 void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
 		    size_t *nwork);
+/* The record whose leading uint64_t is key among n records of `stride`
+ * bytes (NULL if none), sorted first unless *sorted (then set). */
+void *stf__sorted_find(void *base, size_t n, size_t stride, int *sorted, uint64_t key);
 
 /* bytes.c: blocks typed as bytes that hold addresses.  Planning (from
  * stf__plan_untyped): such a block and the heap objects its words point

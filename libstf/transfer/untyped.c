@@ -471,17 +471,46 @@ static uint64_t elem_off(const struct stf_obj *o, uint64_t off)
  * it as whatever it points to.
  */
 struct end_word {
-	uint64_t at, value, obj; /* in the new version */
+	uint64_t at, value, obj; /* in the new version; `at` first: the key */
 };
 
 static struct end_word *end_words;
 static size_t n_end_words, cap_end_words;
 static int end_words_sorted;
 
-static int by_at(const void *a, const void *b)
+static int by_leading_key(const void *a, const void *b)
 {
-	const struct end_word *x = a, *y = b;
-	return x->at < y->at ? -1 : x->at > y->at;
+	uint64_t x, y;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x < y ? -1 : x > y;
+}
+
+/* The record with the leading uint64_t `key` among the n records of
+ * `stride` bytes at base (NULL if none), sorting them by that key first
+ * unless *sorted: the lists the forward transfer records by address and
+ * the way back looks up (here and in bytes.c). */
+void *stf__sorted_find(void *base, size_t n, size_t stride, int *sorted, uint64_t key)
+{
+	if (!*sorted) {
+		if (n)
+			qsort(base, n, stride, by_leading_key);
+		*sorted = 1;
+	}
+	size_t lo = 0, hi = n;
+	uint64_t k;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		memcpy(&k, (const char *)base + mid * stride, sizeof(k));
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n)
+		return NULL;
+	memcpy(&k, (const char *)base + lo * stride, sizeof(k));
+	return k == key ? (char *)base + lo * stride : NULL;
 }
 
 static int record_end_word(uint64_t at, uint64_t value, uint64_t obj)
@@ -501,19 +530,7 @@ static int record_end_word(uint64_t at, uint64_t value, uint64_t obj)
 
 static const struct end_word *find_end_word(uint64_t at)
 {
-	if (!end_words_sorted) {
-		qsort(end_words, n_end_words, sizeof(*end_words), by_at);
-		end_words_sorted = 1;
-	}
-	size_t lo = 0, hi = n_end_words;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (end_words[mid].at < at)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n_end_words && end_words[lo].at == at ? &end_words[lo] : NULL;
+	return stf__sorted_find(end_words, n_end_words, sizeof(*end_words), &end_words_sorted, at);
 }
 
 /* Backward: the word at `at` the forward transfer recorded as the end of
