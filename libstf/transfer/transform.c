@@ -847,7 +847,11 @@ int stf__struct_hack(const struct stf_meta_unit *u, uint32_t t, uint64_t size, u
 /* Destination size of a dynamic object: the element count is kept; a
  * flexible array member keeps its number of trailing elements, and the
  * bytes after the last whole one (a fixed-size buffer carved into
- * elements: they are copied as they are, see stf__xfer_obj). */
+ * elements: they are copied as they are, see stf__xfer_obj).  Such an
+ * object may end before the new struct's tail padding (`sizeof(*e) +
+ * strlen(key) + 1` where sizeof passes the offset of `key`): rounding it
+ * up to sizeof would read the padding as one more element on the way
+ * back (t/xfer/flexgrow), and no member lies there. */
 uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)
 {
 	if (!so->unit || !du)
@@ -861,8 +865,7 @@ uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du,
 		uint64_t sesz = T(so->unit, se)->size, desz2 = T(du, de)->size;
 		uint64_t n = sesz && so->size > soff ? (so->size - soff) / sesz : 0;
 		uint64_t rest = so->size > soff ? so->size - soff - n * sesz : 0;
-		uint64_t sz = doff + n * desz2 + rest;
-		return sz < desz ? desz : sz;
+		return doff + n * desz2 + rest;
 	}
 	if (!esz)
 		return so->size;

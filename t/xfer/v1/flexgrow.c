@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Records ending in `char key[]`, allocated as `sizeof(*e) + strlen + 1`
+ * (a hash entry and its key in one block), from malloc and from a
+ * size-header allocator declared STF_ALLOCATOR.  Version 2 adds a member
+ * after which the struct gains tail padding: sizeof grows past the
+ * offset of `key`, so a short key's record is shorter than the new
+ * sizeof.  It keeps its key, and the round trip gives back its size. */
+#include "xt.h"
+
+struct entry {
+	struct entry *next;
+	unsigned hash;
+	int kind;
+	void *value;
+	char key[];
+};
+
+struct hdr {
+	unsigned size, magic;
+};
+
+void *arena_alloc(size_t n) STF_ALLOCATOR;
+
+static unsigned char *arena;
+static size_t arena_used;
+
+void *arena_alloc(size_t n)
+{
+	if (!arena)
+		arena = malloc(8192);
+	struct hdr *h = (struct hdr *)(arena + arena_used);
+	h->size = (unsigned)((n + 15) & ~(size_t)15);
+	h->magic = 0xa5e7;
+	arena_used += sizeof(*h) + h->size;
+	return h + 1;
+}
+
+static struct entry *heap_entries, *arena_entries;
+static const char *const keys[] = { "a1", "b", "abc", "a10", "longer-key-17" };
+
+static __attribute__((noinline)) struct entry *entry_new(const char *key, int in_arena,
+							struct entry *next)
+{
+	size_t n = sizeof(struct entry) + strlen(key) + 1;
+	struct entry *e;
+	if (in_arena)
+		e = arena_alloc(n);
+	else
+		e = malloc(n);
+	e->next = next;
+	e->hash = (unsigned)strlen(key) * 31u;
+	e->kind = 2;
+	e->value = e;
+	strcpy(e->key, key);
+	return e;
+}
+
+static __attribute__((noinline)) void init(void)
+{
+	for (unsigned i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		heap_entries = entry_new(keys[i], 0, heap_entries);
+		arena_entries = entry_new(keys[i], 1, arena_entries);
+	}
+}
+
+int main(void)
+{
+	if (!stf_is_updating())
+		init();
+	XT_V1_LOOP();
+}
