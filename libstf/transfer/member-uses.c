@@ -723,7 +723,12 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			if (!useful_pointee(pu, pt))
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
-			if (t->size % pu->types[pt].size == 0) {
+			/* whole elements, or one struct ending in a flexible
+			 * array member (`malloc(sizeof(*e) + len)`) */
+			uint32_t flex;
+			uint64_t flex_off;
+			if (t->size % pu->types[pt].size == 0 ||
+			    (stf__flex_tail(pu, pt, &flex, &flex_off) && t->size >= flex_off)) {
 				t->unit = pu;
 				t->type = pt;
 				work[nwork++] = r->value;
