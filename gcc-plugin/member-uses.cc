@@ -17,7 +17,10 @@
  * variable `zones`), so the element type is per path.  Pointer arithmetic
  * on the member's value by a product with an integer member of the same
  * struct (`(char *)a->elts + a->size * a->nelts`) records that member as
- * the element size (STF_USE_STRIDE).  The pass runs right
+ * the element size (STF_USE_STRIDE).  An array of `void *` members
+ * (user-data slots `void *ud[N]`, a different type behind each) records
+ * its uses per element when the code names the element by a constant
+ * (`c->ud[UD_STATS]`, STF_USE_ELEMENT), else for every element.  The pass runs right
  * after "ssa", on the unoptimized code, so the record is the same at every
  * optimization level.
  */
@@ -28,8 +31,9 @@ namespace {
 
 /* A `void *` member S.m and the path to the struct holding it: (S, m's
  * FIELD_DECL, the FIELD_DECL or static VAR_DECL it was reached through,
- * or NULL). */
-typedef std::tuple<tree, tree, tree> use_key;
+ * or NULL, and for an array of `void *` the element the code names by a
+ * constant index, or -1: any element). */
+typedef std::tuple<tree, tree, tree, HOST_WIDE_INT> use_key;
 
 /* key -> the T seen; trees of the unit, alive until it is written */
 std::map<use_key, std::set<tree>> uses;
@@ -76,19 +80,36 @@ tree reached_through (tree base)
 }
 
 /* The `void *` member a reference reads or writes: S.m as (S, FIELD_DECL,
- * path). */
+ * path, -1), or an element of S.m, an array of `void *` (user-data slots
+ * `void *ud[N]`): (S, FIELD_DECL, path, i) when the index is a constant i,
+ * else -1 (a use of any element). */
 bool generic_member (tree ref, use_key *key)
 {
+	HOST_WIDE_INT element = -1;
+	bool in_array = false;
+	if (TREE_CODE (ref) == ARRAY_REF) {
+		tree index = TREE_OPERAND (ref, 1);
+		if (tree_fits_shwi_p (index) && tree_to_shwi (index) >= 0)
+			element = tree_to_shwi (index);
+		ref = TREE_OPERAND (ref, 0);
+		in_array = true;
+	}
 	if (TREE_CODE (ref) != COMPONENT_REF)
 		return false;
 	tree field = TREE_OPERAND (ref, 1);
 	tree ft = TREE_TYPE (field);
 	tree rec = DECL_CONTEXT (field);
+	if (in_array) {
+		if (TREE_CODE (ft) != ARRAY_TYPE)
+			return false;
+		ft = TREE_TYPE (ft);
+	}
 	if (TREE_CODE (field) != FIELD_DECL || TREE_CODE (ft) != POINTER_TYPE
 	    || !VOID_TYPE_P (TREE_TYPE (ft)) || !rec || TREE_CODE (rec) != RECORD_TYPE
 	    || !DECL_NAME (field))
 		return false;
-	*key = use_key (TYPE_MAIN_VARIANT (rec), field, reached_through (TREE_OPERAND (ref, 0)));
+	*key = use_key (TYPE_MAIN_VARIANT (rec), field, reached_through (TREE_OPERAND (ref, 0)),
+			element);
 	return true;
 }
 
@@ -154,6 +175,8 @@ tree loaded_from_base (tree v)
  * integer member of the same struct makes that member the stride. */
 void note_stride (const use_key &key, tree by)
 {
+	if (TREE_CODE (TREE_TYPE (std::get<1> (key))) == ARRAY_TYPE)
+		return; /* the slots themselves are not an element array */
 	for (int depth = 0; TREE_CODE (by) == SSA_NAME && depth < 6; depth++) {
 		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (by));
 		if (!a)
@@ -283,6 +306,11 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 		} else if (via) {
 			flags = STF_USE_VIA_VAR;
 		}
+		HOST_WIDE_INT element = std::get<3> (u.first);
+		if (element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+			continue;
+		if (element >= 0)
+			flags |= STF_USE_ELEMENT | (uint32_t) element << 16;
 		for (tree t : u.second) {
 			stf_use_rec r;
 			memset (&r, 0, sizeof r);
@@ -291,7 +319,8 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 			r.used = types.index (t);
 			r.flags = flags;
 			r.via_type = via_type;
-			r.via = flags ? blob.str (stf_decl_name (via)) : 0;
+			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR))
+				? blob.str (stf_decl_name (via)) : 0;
 			if (r.used != STF_NONE)
 				blob.uses.push_back (r);
 		}

@@ -264,6 +264,8 @@ static void dump_text(const char *path, const struct stf_meta *m)
 				continue;
 			}
 			printf("    %s.%s", tb, stf_meta_str(u, r->member));
+			if (r->flags & STF_USE_ELEMENT)
+				printf("[%u]", STF_USE_INDEX(r->flags));
 			if (r->flags & STF_USE_VIA_MEMBER) {
 				type_str(u, r->via_type, tb, sizeof tb);
 				printf(" (through %s.%s)", tb, stf_meta_str(u, r->via));
@@ -432,10 +434,12 @@ static void dump_json(const char *path, const struct stf_meta *m)
 				fputc(',', f);
 				json_type_ref(f, u, "via_type", r->via_type);
 			}
+			if (r->flags & STF_USE_ELEMENT)
+				fprintf(f, ",\"element\":%u", STF_USE_INDEX(r->flags));
 			if (r->flags & STF_USE_STRIDE) {
 				fprintf(f, ",\"element_size\":");
 				json_string(f, stf_meta_str(u, r->via));
-			} else if (r->flags) {
+			} else if (r->flags & STF_USE_VIA) {
 				fprintf(f, ",\"via\":");
 				json_string(f, stf_meta_str(u, r->via));
 			}

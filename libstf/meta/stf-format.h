@@ -333,19 +333,28 @@ struct stf_local_rec {
  * entries behind another: the element type is per path. */
 #define STF_USE_VIA_MEMBER 0x1u /* reached through member via of via_type */
 #define STF_USE_VIA_VAR    0x2u /* reached through the static variable via */
+#define STF_USE_VIA        (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR)
 /* Not a use but the element size of the array behind `member`: the code
  * indexes the member's value by the integer member `via` of the same
  * struct (`(char *)a->elts + a->size * i`); `used` is `type`, `via_type`
  * STF_NONE.  The transfer updates that member when the element type's
  * size changes. */
 #define STF_USE_STRIDE     0x4u
+/* The use is of one element of `member`, an array of `void *` (user-data
+ * slots `void *ud[N]`, a different type behind each): the element whose
+ * index is STF_USE_INDEX(flags), named by a constant in the code.  A
+ * record of such a member without it is a use of every element. */
+#define STF_USE_ELEMENT    0x8u
+#define STF_USE_INDEX(flags) ((flags) >> 16)
+#define STF_USE_INDEX_MAX  0xffffu
 
 struct stf_use_rec {
 	uint32_t type;     /* type index of the struct holding the member */
 	uint32_t member;   /* str: member name */
 	uint32_t used;     /* type index of the struct its value points to */
 	uint32_t flags;    /* STF_USE_VIA_*: 0 when the path is not known;
-			      STF_USE_STRIDE */
+			      STF_USE_STRIDE; STF_USE_ELEMENT and the
+			      element's index in bits 16-31 */
 	uint32_t via_type; /* VIA_MEMBER: type index of the struct; else STF_NONE */
 	uint32_t via;      /* str: VIA_MEMBER: member name; VIA_VAR: variable name */
 };

@@ -66,6 +66,25 @@ static void leaf_push(struct leaf_buf *b, const struct stf_leaf *l)
 	b->v[b->n++] = *l;
 }
 
+static int is_void_ptr(const struct stf_meta_unit *u, const struct stf_leaf *l)
+{
+	return l->kind == STF_LEAF_PTR && l->type < u->ntypes &&
+	       u->types[stf_meta_strip_typedefs(u, l->type)].kind == STF_K_VOID;
+}
+
+/* Is type an array of n `void *` (its layout gave n leaves)? */
+static int is_void_ptr_array(const struct stf_meta_unit *u, uint32_t type, size_t n)
+{
+	type = stf_meta_strip_typedefs(u, type);
+	if (type >= u->ntypes || u->types[type].kind != STF_K_ARRAY || u->types[type].count != n)
+		return 0;
+	uint32_t et = stf_meta_strip_typedefs(u, u->types[type].target);
+	if (et >= u->ntypes || u->types[et].kind != STF_K_POINTER)
+		return 0;
+	uint32_t pt = stf_meta_strip_typedefs(u, u->types[et].target);
+	return pt < u->ntypes && u->types[pt].kind == STF_K_VOID;
+}
+
 static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 			uint32_t type, uint64_t base, unsigned mflags, int depth)
 {
@@ -132,11 +151,16 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 			}
 			size_t before = b->n;
 			layout_walk(b, u, m->type, base + m->offset, m->flags, depth + 1);
-			if (b->n == before + 1 && b->v[before].kind == STF_LEAF_PTR &&
-			    b->v[before].type < u->ntypes &&
-			    u->types[stf_meta_strip_typedefs(u, b->v[before].type)].kind == STF_K_VOID) {
+			if (b->n == before + 1 && is_void_ptr(u, &b->v[before])) {
 				b->v[before].owner = type;
 				b->v[before].member = t->members + i + 1;
+			} else if (b->n > before + 1 && is_void_ptr_array(u, m->type, b->n - before)) {
+				/* user-data slots `void *ud[N]`: each element its own use */
+				for (size_t e = before; e < b->n; e++) {
+					b->v[e].owner = type;
+					b->v[e].member = t->members + i + 1;
+					b->v[e].element = (uint32_t)(e - before + 1);
+				}
 			}
 		}
 		return;

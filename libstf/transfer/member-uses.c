@@ -87,13 +87,25 @@ static const char *static_name(const struct stf_obj *o)
 static int on_path(const struct stf_meta_unit *ru, const struct stf_use_rec *r,
 		   const struct stf_use_path *path)
 {
-	if (!r->flags || !path || !path->name)
+	if (!(r->flags & STF_USE_VIA) || !path || !path->name)
 		return 1;
 	if (strcmp(stf_meta_str(ru, r->via), path->name))
 		return 0;
 	if (r->flags & STF_USE_VIA_VAR)
 		return !path->hash;
 	return path->hash && ru->types[r->via_type].hash == path->hash;
+}
+
+/* Is record r of unit ru a use of leaf f's member (struct hash owner,
+ * member name), on path: of that member, or of f's element of it? */
+static int use_of(const struct stf_meta_unit *ru, const struct stf_use_rec *r,
+		  const struct stf_leaf *f, uint64_t owner, const char *name,
+		  const struct stf_use_path *path)
+{
+	if (ru->types[r->type].hash != owner || (r->flags & STF_USE_STRIDE) ||
+	    strcmp(stf_meta_str(ru, r->member), name) || !on_path(ru, r, path))
+		return 0;
+	return !(r->flags & STF_USE_ELEMENT) || STF_USE_INDEX(r->flags) + 1 == f->element;
 }
 
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
@@ -109,8 +121,7 @@ unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 		const struct stf_meta_unit *ru = &m->units[k];
 		for (uint32_t i = 0; i < ru->nuses && n < 2; i++) {
 			const struct stf_use_rec *r = &ru->uses[i];
-			if (ru->types[r->type].hash != owner || (r->flags & STF_USE_STRIDE) ||
-			    strcmp(stf_meta_str(ru, r->member), name) || !on_path(ru, r, path))
+			if (!use_of(ru, r, f, owner, name, path))
 				continue;
 			if (!n) {
 				first = ru->types[r->used].hash;
@@ -135,7 +146,7 @@ static int has_paths(const struct stf_meta *m, uint64_t hash, int any)
 	for (size_t k = 0; k < m->nunits; k++) {
 		const struct stf_meta_unit *ru = &m->units[k];
 		for (uint32_t i = 0; i < ru->nuses; i++)
-			if (ru->uses[i].flags && !(ru->uses[i].flags & STF_USE_STRIDE) &&
+			if ((ru->uses[i].flags & STF_USE_VIA) &&
 			    (any || ru->types[ru->uses[i].type].hash == hash))
 				return 1;
 	}
@@ -327,9 +338,7 @@ static int member_use_changed(const struct stf_meta *m, const struct stf_meta *d
 		for (uint32_t i = 0; i < ru->nuses; i++) {
 			const struct stf_use_rec *r = &ru->uses[i];
 			const struct stf_type_rec *ut = &ru->types[r->used];
-			if (ru->types[r->type].hash != owner || (r->flags & STF_USE_STRIDE) ||
-			    strcmp(stf_meta_str(ru, r->member), name) || !ut->name ||
-			    !on_path(ru, r, path))
+			if (!ut->name || !use_of(ru, r, f, owner, name, path))
 				continue;
 			snprintf(buf, len, "struct %s", stf_meta_str(ru, ut->name));
 			if (stf_meta_find_type(dst, buf, &du, &dt) < 0 ||

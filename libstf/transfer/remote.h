@@ -369,6 +369,9 @@ struct stf_leaf {
 	 * member's record in unit, for the types its value is used as
 	 * (stf_use_rec); 0 for other leaves */
 	uint32_t owner, member;
+	/* an element of such a member that is an array of `void *`: 1 + its
+	 * index (use records may name one element); else 0 */
+	uint32_t element;
 };
 
 struct stf_layout {
