@@ -20,7 +20,12 @@
  * the element size (STF_USE_STRIDE).  An array of `void *` members
  * (user-data slots `void *ud[N]`, a different type behind each) records
  * its uses per element when the code names the element by a constant
- * (`c->ud[UD_STATS]`, STF_USE_ELEMENT), else for every element.  The pass runs right
+ * (`c->ud[UD_STATS]`, STF_USE_ELEMENT), else for every element.
+ * A value the code returns from a function returning `void *` (a
+ * container's accessors: `void *vec_at(v, i) { return (char *)v->items +
+ * v->size * i; }`) is used wherever the function's result is: the uses of
+ * the results of such a function called in the unit are the member's
+ * uses, through chains of such functions too.  The pass runs right
  * after "ssa", on the unoptimized code, so the record is the same at every
  * optimization level.
  */
@@ -38,6 +43,27 @@ typedef std::tuple<tree, tree, tree, HOST_WIDE_INT> use_key;
 /* key -> the T seen; trees of the unit, alive until it is written */
 std::map<use_key, std::set<tree>> uses;
 
+/* F -> the keys (and offsets) whose values F returns, F a function
+ * returning `void *`.  A key's path may be one of F's parameters (the
+ * struct holding the member was given to F): each call says which path
+ * its argument comes from. */
+std::map<tree, std::set<std::pair<use_key, HOST_WIDE_INT>>> returned;
+
+/* A call of such an F: its result is followed like a member's value,
+ * under the key (NULL, F, NULL, number of the call); the paths of its
+ * arguments. */
+struct call_site {
+	HOST_WIDE_INT number;
+	std::vector<tree> arg_paths;
+};
+std::map<tree, std::vector<call_site>> calls;
+HOST_WIDE_INT ncalls;
+
+use_key result_of (tree fn, HOST_WIDE_INT call)
+{
+	return use_key (NULL_TREE, fn, NULL_TREE, call);
+}
+
 /* (S, m's FIELD_DECL) -> the integer members S.k the code indexes m's
  * value by (`(char *)a->elts + a->size * i`): the element size of the
  * array behind m, which the transfer updates when the element type's size
@@ -48,25 +74,41 @@ std::map<std::pair<tree, tree>, std::set<tree>> strides;
  * must hold the stride) and its FIELD_DECL. */
 tree follow_base, follow_field;
 
+tree reached_through (tree base);
+
+/* The path of the struct a pointer value points to (see reached_through). */
+tree pointer_path (tree name)
+{
+	if (TREE_CODE (name) == ADDR_EXPR)
+		return reached_through (TREE_OPERAND (name, 0));
+	if (TREE_CODE (name) != SSA_NAME)
+		return NULL_TREE;
+	if (SSA_NAME_IS_DEFAULT_DEF (name) && SSA_NAME_VAR (name)
+	    && TREE_CODE (SSA_NAME_VAR (name)) == PARM_DECL)
+		return SSA_NAME_VAR (name); /* the caller knows */
+	gimple *def = SSA_NAME_DEF_STMT (name);
+	gassign *a = def ? dyn_cast <gassign *> (def) : NULL;
+	if (!a || !gimple_assign_single_p (a))
+		return NULL_TREE;
+	tree from = gimple_assign_rhs1 (a);
+	if (!POINTER_TYPE_P (TREE_TYPE (from)))
+		return NULL_TREE;
+	if (TREE_CODE (from) == PARM_DECL)
+		return from;
+	return TREE_CODE (from) == ADDR_EXPR ? pointer_path (from) : reached_through (from);
+}
+
 /* What the struct holding a member was reached through, given the
  * struct's reference base: the member it is embedded in (`z->entries.elts`)
  * or whose pointer value it is (`z->entries->elts`, the pointer loaded in
  * the statement defining the SSA name), or a static variable it is
- * (`zones.elts`) or whose value points to it (`zones->elts`); NULL when
- * the code does not say (a parameter `a->elts`). */
+ * (`zones.elts`) or whose value points to it (`zones->elts`); the
+ * parameter it is (`a->elts`: the path is the caller's, when the value
+ * is returned); NULL when the code does not say. */
 tree reached_through (tree base)
 {
-	if (TREE_CODE (base) == MEM_REF && TREE_CODE (TREE_OPERAND (base, 0)) == SSA_NAME
-	    && integer_zerop (TREE_OPERAND (base, 1))) {
-		gimple *def = SSA_NAME_DEF_STMT (TREE_OPERAND (base, 0));
-		gassign *a = def ? dyn_cast <gassign *> (def) : NULL;
-		if (!a || !gimple_assign_single_p (a))
-			return NULL_TREE;
-		tree from = gimple_assign_rhs1 (a);
-		if (!POINTER_TYPE_P (TREE_TYPE (from)))
-			return NULL_TREE;
-		base = from;
-	}
+	if (TREE_CODE (base) == MEM_REF && integer_zerop (TREE_OPERAND (base, 1)))
+		return pointer_path (TREE_OPERAND (base, 0));
 	if (TREE_CODE (base) == COMPONENT_REF) {
 		tree f = TREE_OPERAND (base, 1);
 		tree rec = DECL_CONTEXT (f);
@@ -175,7 +217,7 @@ tree loaded_from_base (tree v)
  * integer member of the same struct makes that member the stride. */
 void note_stride (const use_key &key, tree by)
 {
-	if (TREE_CODE (TREE_TYPE (std::get<1> (key))) == ARRAY_TYPE)
+	if (!std::get<0> (key) || TREE_CODE (TREE_TYPE (std::get<1> (key))) == ARRAY_TYPE)
 		return; /* the slots themselves are not an element array */
 	for (int depth = 0; TREE_CODE (by) == SSA_NAME && depth < 6; depth++) {
 		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (by));
@@ -209,6 +251,11 @@ void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 	use_operand_p use;
 	FOR_EACH_IMM_USE_FAST (use, it, name) {
 		gimple *u = USE_STMT (use);
+		if (greturn *r = dyn_cast <greturn *> (u)) {
+			if (gimple_return_retval (r) == name && current_function_decl)
+				returned[current_function_decl].insert (std::make_pair (key, off));
+			continue;
+		}
 		if (gphi *p = dyn_cast <gphi *> (u)) {
 			follow (key, gimple_phi_result (p), off, depth + 1, seen);
 			continue;
@@ -263,6 +310,72 @@ void scan (gassign *a)
 	}
 }
 
+/* The path of a struct pointer passed as an argument (a parameter of the
+ * caller: NULL, unknown here). */
+tree arg_path (tree arg)
+{
+	tree path = POINTER_TYPE_P (TREE_TYPE (arg)) ? pointer_path (arg) : NULL_TREE;
+	return path && TREE_CODE (path) == PARM_DECL ? NULL_TREE : path;
+}
+
+/* The result of a call of a function returning `void *`: where it goes. */
+void scan_call (gcall *c)
+{
+	tree fn = gimple_call_fndecl (c), lhs = gimple_call_lhs (c);
+	if (!fn || !lhs || TREE_CODE (lhs) != SSA_NAME)
+		return;
+	tree rt = TREE_TYPE (TREE_TYPE (fn));
+	if (!POINTER_TYPE_P (rt) || !VOID_TYPE_P (TREE_TYPE (rt)))
+		return;
+	call_site site = { ncalls++, {} };
+	for (unsigned i = 0; i < gimple_call_num_args (c); i++)
+		site.arg_paths.push_back (arg_path (gimple_call_arg (c, i)));
+	std::set<tree> seen;
+	follow (result_of (fn, site.number), lhs, 0, 0, seen);
+	calls[fn].push_back (site);
+}
+
+/* Key k returned by fn, seen from a call of it: a path that is one of
+ * fn's parameters becomes the path of the call's argument. */
+use_key at_call (const use_key &k, tree fn, const call_site &site)
+{
+	tree path = std::get<2> (k);
+	if (!path || TREE_CODE (path) != PARM_DECL)
+		return k;
+	unsigned i = 0;
+	for (tree p = DECL_ARGUMENTS (fn); p && p != path; p = DECL_CHAIN (p))
+		i++;
+	path = i < site.arg_paths.size () ? site.arg_paths[i] : NULL_TREE;
+	return use_key (std::get<0> (k), std::get<1> (k), path, std::get<3> (k));
+}
+
+/* Give each key a function returns the uses of that function's results
+ * at each call, on the call's path, until no set grows (a chain of
+ * accessors: F returns G's result). */
+void merge_returned ()
+{
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (const auto &fr : returned) {
+			for (const call_site &site : calls[fr.first]) {
+				auto res = uses.find (result_of (fr.first, site.number));
+				if (res == uses.end ())
+					continue;
+				const std::set<tree> types = res->second;
+				for (const auto &ko : fr.second) {
+					use_key k = at_call (ko.first, fr.first, site);
+					size_t before = uses[k].size ();
+					for (tree t : types)
+						note (k, t, ko.second);
+					grew |= uses[k].size () != before;
+				}
+			}
+		}
+	}
+	returned.clear ();
+	calls.clear ();
+}
+
 const pass_data member_uses_pass_data = {
 	GIMPLE_PASS, "stf_member_uses", OPTGROUP_NONE, TV_NONE,
 	PROP_ssa | PROP_cfg, 0, 0, 0, 0
@@ -281,6 +394,8 @@ public:
 			     gsi_next (&gsi))
 				if (gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi)))
 					scan (a);
+				else if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
+					scan_call (c);
 		return 0;
 	}
 };
@@ -294,7 +409,13 @@ opt_pass *stf_make_member_uses_pass (gcc::context *ctxt)
 
 void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 {
+	merge_returned ();
+	/* a parameter's path is none in the record: a key by a parameter
+	 * and one without a path can give the same record */
+	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;
 	for (const auto &u : uses) {
+		if (!std::get<0> (u.first))
+			continue; /* a function's results: merged into members */
 		uint32_t rec = types.index (std::get<0> (u.first));
 		tree via = std::get<2> (u.first);
 		uint32_t via_type = STF_NONE, flags = 0;
@@ -303,7 +424,7 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 		if (via && TREE_CODE (via) == FIELD_DECL) {
 			via_type = types.index (TYPE_MAIN_VARIANT (DECL_CONTEXT (via)));
 			flags = via_type == STF_NONE ? 0 : STF_USE_VIA_MEMBER;
-		} else if (via) {
+		} else if (via && VAR_P (via)) {
 			flags = STF_USE_VIA_VAR;
 		}
 		HOST_WIDE_INT element = std::get<3> (u.first);
@@ -321,7 +442,8 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 			r.via_type = via_type;
 			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR))
 				? blob.str (stf_decl_name (via)) : 0;
-			if (r.used != STF_NONE)
+			if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member,
+					r.used, r.flags, r.via_type, r.via)).second)
 				blob.uses.push_back (r);
 		}
 	}
