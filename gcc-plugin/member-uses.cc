@@ -25,12 +25,15 @@
  * container's accessors: `void *vec_at(v, i) { return (char *)v->items +
  * v->size * i; }`) is used wherever the function's result is: the uses of
  * the results of such a function called in the unit are the member's
- * uses, through chains of such functions too.  The pass runs right
+ * uses, through chains of such functions too; for a public function the
+ * record says which members it returns and what its results are used as,
+ * and libstf joins them across units by its name.  The pass runs right
  * after "ssa", on the unoptimized code, so the record is the same at every
  * optimization level.
  */
 #include "stf-plugin.h"
 #include "member-uses.h"
+#include "attributes.h"
 
 namespace {
 
@@ -372,6 +375,53 @@ void merge_returned ()
 			}
 		}
 	}
+}
+
+/* What the other units need to join their uses across them by a public
+ * function's name: the members it returns (STF_USE_RETURNED), the types
+ * its results are used as here (STF_USE_RESULT). */
+void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint32_t,
+		      uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> &emitted)
+{
+	auto emit = [&] (uint32_t type, uint32_t member, uint32_t flags, uint32_t via) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.type = r.used = type;
+		r.member = member;
+		r.flags = flags;
+		r.via_type = STF_NONE;
+		r.via = via;
+		if (type != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member, r.used,
+				r.flags, r.via_type, r.via)).second)
+			blob.uses.push_back (r);
+	};
+	for (const auto &fr : returned) {
+		if (!TREE_PUBLIC (fr.first))
+			continue;
+		for (const auto &ko : fr.second) {
+			const use_key &k = ko.first;
+			HOST_WIDE_INT element = std::get<3> (k);
+			if (!std::get<0> (k) || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+				continue;
+			emit (types.index (std::get<0> (k)), blob.str (stf_decl_name (std::get<1> (k))),
+			      STF_USE_RETURNED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0),
+			      blob.str (stf_decl_name (fr.first)));
+		}
+	}
+	for (const auto &fc : calls) {
+		/* an allocator's results are new blocks, not a member's value */
+		if (!TREE_PUBLIC (fc.first) || fndecl_built_in_p (fc.first)
+		    || DECL_IS_MALLOC (fc.first) || DECL_IN_SYSTEM_HEADER (fc.first)
+		    || stf_is_allocator (fc.first))
+			continue;
+		for (const call_site &site : fc.second) {
+			auto res = uses.find (result_of (fc.first, site.number));
+			if (res == uses.end ())
+				continue;
+			for (tree t : res->second)
+				emit (types.index (t), blob.str (stf_decl_name (fc.first)), STF_USE_RESULT, 0);
+		}
+	}
 	returned.clear ();
 	calls.clear ();
 }
@@ -413,6 +463,7 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 	/* a parameter's path is none in the record: a key by a parameter
 	 * and one without a path can give the same record */
 	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;
+	emit_cross_unit (blob, types, emitted);
 	for (const auto &u : uses) {
 		if (!std::get<0> (u.first))
 			continue; /* a function's results: merged into members */

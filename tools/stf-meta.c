@@ -263,6 +263,10 @@ static void dump_text(const char *path, const struct stf_meta *m)
 				       stf_meta_str(u, r->member), tb, stf_meta_str(u, r->via));
 				continue;
 			}
+			if (r->flags & STF_USE_RESULT) {
+				printf("    %s() -> %s *\n", stf_meta_str(u, r->member), ub);
+				continue;
+			}
 			printf("    %s.%s", tb, stf_meta_str(u, r->member));
 			if (r->flags & STF_USE_ELEMENT)
 				printf("[%u]", STF_USE_INDEX(r->flags));
@@ -272,7 +276,10 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			} else if (r->flags & STF_USE_VIA_VAR) {
 				printf(" (through %s)", stf_meta_str(u, r->via));
 			}
-			printf(" -> %s *\n", ub);
+			if (r->flags & STF_USE_RETURNED)
+				printf(" returned by %s()\n", stf_meta_str(u, r->via));
+			else
+				printf(" -> %s *\n", ub);
 		}
 		printf("  frames: %u\n", u->nframes);
 		for (uint32_t i = 0; i < u->nframes; i++) {
@@ -436,6 +443,12 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			}
 			if (r->flags & STF_USE_ELEMENT)
 				fprintf(f, ",\"element\":%u", STF_USE_INDEX(r->flags));
+			if (r->flags & STF_USE_RETURNED) {
+				fprintf(f, ",\"returned_by\":");
+				json_string(f, stf_meta_str(u, r->via));
+			}
+			if (r->flags & STF_USE_RESULT)
+				fprintf(f, ",\"result_of\":true");
 			if (r->flags & STF_USE_STRIDE) {
 				fprintf(f, ",\"element_size\":");
 				json_string(f, stf_meta_str(u, r->via));

@@ -345,6 +345,14 @@ struct stf_local_rec {
  * index is STF_USE_INDEX(flags), named by a constant in the code.  A
  * record of such a member without it is a use of every element. */
 #define STF_USE_ELEMENT    0x8u
+/* Uses joined across units by a function's name (a container's accessor
+ * defined in one unit, its results used in others): the function named
+ * `via` returns the value of `member` of struct `type` (`used` is `type`;
+ * STF_USE_ELEMENT may name the element) ... */
+#define STF_USE_RETURNED   0x10u
+/* ... and a result of the function named `member` is used as struct
+ * `used` (`type` is `used`, `via` none). */
+#define STF_USE_RESULT     0x20u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 

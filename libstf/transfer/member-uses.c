@@ -96,44 +96,87 @@ static int on_path(const struct stf_meta_unit *ru, const struct stf_use_rec *r,
 	return path->hash && ru->types[r->via_type].hash == path->hash;
 }
 
-/* Is record r of unit ru a use of leaf f's member (struct hash owner,
- * member name), on path: of that member, or of f's element of it? */
-static int use_of(const struct stf_meta_unit *ru, const struct stf_use_rec *r,
-		  const struct stf_leaf *f, uint64_t owner, const char *name,
-		  const struct stf_use_path *path)
+/* Does record r of unit ru name leaf f's member (struct hash owner,
+ * member name): the member, or f's element of it? */
+static int of_member(const struct stf_meta_unit *ru, const struct stf_use_rec *r,
+		     const struct stf_leaf *f, uint64_t owner, const char *name)
 {
-	if (ru->types[r->type].hash != owner || (r->flags & STF_USE_STRIDE) ||
-	    strcmp(stf_meta_str(ru, r->member), name) || !on_path(ru, r, path))
+	if (ru->types[r->type].hash != owner || strcmp(stf_meta_str(ru, r->member), name))
 		return 0;
 	return !(r->flags & STF_USE_ELEMENT) || STF_USE_INDEX(r->flags) + 1 == f->element;
+}
+
+/* Calls use(arg, unit, type index) for each struct type the value of leaf
+ * f's member is used as on path, until use returns nonzero (then 1): the
+ * records of the member, then the uses of the results of the functions
+ * returning it, joined by the function's name across units (an accessor
+ * defined in vec.c, its results used in main.c). */
+static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
+		    const struct stf_use_path *path,
+		    int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg)
+{
+	const struct stf_meta_unit *u = f->unit;
+	uint64_t owner = u->types[f->owner].hash;
+	const char *name = stf_meta_str(u, u->members[f->member - 1].name);
+
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *ru = &m->units[k];
+		for (uint32_t i = 0; i < ru->nuses; i++) {
+			const struct stf_use_rec *r = &ru->uses[i];
+			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT)) || !of_member(ru, r, f, owner, name))
+				continue;
+			if (!(r->flags & STF_USE_RETURNED)) {
+				if (on_path(ru, r, path) && use(arg, ru, r->used))
+					return 1;
+				continue;
+			}
+			const char *fn = stf_meta_str(ru, r->via);
+			for (size_t k2 = 0; k2 < m->nunits; k2++) {
+				const struct stf_meta_unit *cu = &m->units[k2];
+				for (uint32_t i2 = 0; i2 < cu->nuses; i2++)
+					if ((cu->uses[i2].flags & STF_USE_RESULT) &&
+					    !strcmp(stf_meta_str(cu, cu->uses[i2].member), fn) &&
+					    use(arg, cu, cu->uses[i2].used))
+						return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+struct use_count {
+	const struct stf_meta_unit *unit;
+	uint32_t type;
+	uint64_t first;
+	unsigned n;
+};
+
+static int count_use(void *arg, const struct stf_meta_unit *ru, uint32_t used)
+{
+	struct use_count *c = arg;
+	if (!c->n) {
+		c->first = ru->types[used].hash;
+		c->unit = ru;
+		c->type = used;
+		c->n = 1;
+	} else if (ru->types[used].hash != c->first) {
+		c->n = 2;
+	}
+	return c->n == 2;
 }
 
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 			  const struct stf_use_path *path, const struct stf_meta_unit **tu,
 			  uint32_t *t)
 {
-	const struct stf_meta_unit *u = f->unit;
-	uint64_t owner = u->types[f->owner].hash, first = 0;
-	const char *name = stf_meta_str(u, u->members[f->member - 1].name);
-	unsigned n = 0;
+	struct use_count c = { 0 };
 
-	for (size_t k = 0; k < m->nunits && n < 2; k++) {
-		const struct stf_meta_unit *ru = &m->units[k];
-		for (uint32_t i = 0; i < ru->nuses && n < 2; i++) {
-			const struct stf_use_rec *r = &ru->uses[i];
-			if (!use_of(ru, r, f, owner, name, path))
-				continue;
-			if (!n) {
-				first = ru->types[r->used].hash;
-				*tu = ru;
-				*t = r->used;
-				n = 1;
-			} else if (ru->types[r->used].hash != first) {
-				n = 2;
-			}
-		}
+	each_use(m, f, path, count_use, &c);
+	if (c.n) {
+		*tu = c.unit;
+		*t = c.type;
 	}
-	return n;
+	return c.n;
 }
 
 /* A path that is not one: the object is reached through several. */
@@ -321,6 +364,26 @@ void stf__leaf_path(const struct stf_use_path *paths, const struct stf_peer *p, 
 	embedded_path(o->unit, t, off - moff, owner, path, 0);
 }
 
+struct use_change {
+	const struct stf_meta *dst;
+	char *buf;
+	size_t len;
+};
+
+static int use_changed(void *arg, const struct stf_meta_unit *ru, uint32_t used)
+{
+	struct use_change *c = arg;
+	const struct stf_type_rec *ut = &ru->types[used];
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+
+	if (!ut->name)
+		return 0;
+	snprintf(c->buf, c->len, "struct %s", stf_meta_str(ru, ut->name));
+	return stf_meta_find_type(c->dst, c->buf, &du, &dt) < 0 ||
+	       du->types[stf_meta_strip_typedefs(du, dt)].hash != ut->hash;
+}
+
 /* A struct type the value of f's member is used as, on path, that the
  * destination gives another layout (or no longer has): 1 with its name in
  * buf. */
@@ -328,25 +391,8 @@ static int member_use_changed(const struct stf_meta *m, const struct stf_meta *d
 			      const struct stf_leaf *f, const struct stf_use_path *path,
 			      char *buf, size_t len)
 {
-	const struct stf_meta_unit *u = f->unit, *du;
-	uint64_t owner = u->types[f->owner].hash;
-	const char *name = stf_meta_str(u, u->members[f->member - 1].name);
-	uint32_t dt;
-
-	for (size_t k = 0; k < m->nunits; k++) {
-		const struct stf_meta_unit *ru = &m->units[k];
-		for (uint32_t i = 0; i < ru->nuses; i++) {
-			const struct stf_use_rec *r = &ru->uses[i];
-			const struct stf_type_rec *ut = &ru->types[r->used];
-			if (!ut->name || !use_of(ru, r, f, owner, name, path))
-				continue;
-			snprintf(buf, len, "struct %s", stf_meta_str(ru, ut->name));
-			if (stf_meta_find_type(dst, buf, &du, &dt) < 0 ||
-			    du->types[stf_meta_strip_typedefs(du, dt)].hash != ut->hash)
-				return 1;
-		}
-	}
-	return 0;
+	struct use_change c = { dst, buf, len };
+	return each_use(m, f, path, use_changed, &c);
 }
 
 /* Untyped blocks reached through a `void *` member S.m whose value the
