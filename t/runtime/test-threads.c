@@ -2,9 +2,12 @@
 /*
  * Unit tests of libstf's allocator across threads and processes: blocks
  * allocated and freed by different threads, fork while allocating, the
- * spans of exiting threads, libstf's own buffers and the address space.
+ * spans of exiting threads, libstf's own buffers, the address space and
+ * the memory each thread costs.
  */
 #include <check.h>
+#include <link.h>
+#include <semaphore.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -254,6 +257,65 @@ START_TEST(address_space_limit)
 }
 END_TEST
 
+/* libstf's static TLS stays small: glibc copies and zeroes it in every
+ * thread of every instrumented program, so the transfer's message
+ * buffers (64 KiB each) are mapped on first use by the thread running a
+ * transfer step (transfer/scratch.c), not declared __thread. */
+static int libstf_tls(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	if (!strstr(info->dlpi_name, "/libstf.so"))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_TLS)
+			*(size_t *)ctx = info->dlpi_phdr[i].p_memsz;
+	return 1;
+}
+
+static long resident_kib(void)
+{
+	long size = 0, pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%ld %ld", &size, &pages), 2);
+	fclose(f);
+	return pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static sem_t started, finish;
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	sem_post(&started);
+	sem_wait(&finish);
+	return NULL;
+}
+
+START_TEST(threads_touch_little_tls)
+{
+	size_t tls = 0;
+	ck_assert_int_eq(dl_iterate_phdr(libstf_tls, &tls), 1);
+	ck_assert_msg(tls > 0 && tls <= 32 << 10, "libstf's static TLS: %zu bytes per thread", tls);
+	/* in memory: 8 threads alive at once, which allocate nothing */
+	enum { N = 8 };
+	pthread_t t[N];
+	sem_init(&started, 0, 0);
+	sem_init(&finish, 0, 0);
+	long before = resident_kib();
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, idle_thread, NULL), 0);
+	for (int i = 0; i < N; i++)
+		sem_wait(&started);
+	long grown = resident_kib() - before;
+	for (int i = 0; i < N; i++)
+		sem_post(&finish);
+	for (int i = 0; i < N; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_msg(grown < N * 128, "%d idle threads take %ld KiB", N, grown);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, threads_mixed);
@@ -261,6 +323,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, thread_exit_returns_spans);
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, address_space_limit);
+	tcase_add_test(tc, threads_touch_little_tls);
 }
 
 int main(void)
