@@ -44,6 +44,16 @@
  *               the long-lived ones replaced every 16 operations
  *     llskew    the same with sizes skewed as a server's objects are: 70%
  *               16-64 bytes, 25% 64-512, 5% 512 B-4 KiB
+ *     shuffle   all threads replace random blocks of one shared table of
+ *               16,384 (8-520 bytes, or SIZE): most frees are of a block
+ *               another thread allocated
+ *     resize    1,024 buffers realloc'd to random sizes of 16 B-16 KiB
+ *               (shrinking as often as growing)
+ *     bigcalloc calloc of 256 KiB-8 MiB arrays in a window of 8, every page
+ *               then written
+ *     request   a server's request: a 16 KiB input buffer, 4-12 small
+ *               parsed objects, a reply of 64 B-2 KiB, one object kept in
+ *               a cache of 10,000; ns per request
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -54,6 +64,7 @@
  */
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -662,6 +673,106 @@ static int run_fragrss(long count)
 	return 0;
 }
 
+/* All threads exchange blocks through one shared table: each replaces a
+ * random slot's block (allocated by any thread) with one of its own, so
+ * most frees are of another thread's block. */
+#define SHARED_SLOTS 16384
+#define SHUFFLE_OPS 1000000L
+static void *_Atomic shared_slots[SHARED_SLOTS];
+
+static double shuffle(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 13;
+	double t0 = cpu_s();
+	for (long i = 0; i < SHUFFLE_OPS; i++) {
+		char *b = malloc(pattern_size ? pattern_size : small_size(&seed));
+		*b = (char)i;
+		free(atomic_exchange(&shared_slots[next_rand(&seed) % SHARED_SLOTS], b));
+	}
+	return (cpu_s() - t0) / SHUFFLE_OPS;
+}
+
+/* 1,024 buffers resized by realloc to random sizes of 16 B-16 KiB: as
+ * many shrink as grow (buffers trimmed after a burst, then regrown). */
+#define RESIZE_OPS 1000000L
+
+static double resize(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 17;
+	char *buf[1024] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < RESIZE_OPS; i++) {
+		unsigned k = next_rand(&seed) % 1024;
+		size_t n = 16 + next_rand(&seed) % 16369;
+		buf[k] = realloc(buf[k], n);
+		buf[k][n - 1] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < 1024; k++)
+		free(buf[k]);
+	return t / RESIZE_OPS;
+}
+
+/* Large zeroed arrays (tables, bitmaps): calloc of 256 KiB-8 MiB in a
+ * window of 8, every page written as a program fills its table. */
+#define BIGCALLOC_OPS 2000L
+
+static double bigcalloc(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 19;
+	char *set[8] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < BIGCALLOC_OPS; i++) {
+		unsigned k = next_rand(&seed) % 8;
+		size_t n = ((size_t)256 << 10) + (size_t)next_rand(&seed) % ((size_t)8 << 20);
+		free(set[k]);
+		set[k] = calloc(n / 8, 8);
+		for (size_t o = 0; o < n / 8 * 8; o += 4096)
+			set[k][o] += 1;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < 8; k++)
+		free(set[k]);
+	return t / BIGCALLOC_OPS;
+}
+
+/* A server's request: a 16 KiB input buffer, 4-12 parsed small objects
+ * (16-96 B), a reply of 64 B-2 KiB; all freed but one small object,
+ * which replaces one of 10,000 kept (a cache entry).  ns per request. */
+#define REQUEST_OPS 300000L
+
+static double request(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 23;
+	void **kept = calloc(10000, sizeof *kept);
+	double t0 = cpu_s();
+	for (long i = 0; i < REQUEST_OPS; i++) {
+		char *in = malloc(16384), *parts[12];
+		in[0] = in[16383] = (char)i;
+		unsigned np = 4 + next_rand(&seed) % 9;
+		for (unsigned j = 0; j < np; j++) {
+			size_t n = 16 + next_rand(&seed) % 81;
+			parts[j] = malloc(n);
+			memset(parts[j], 'p', n);
+		}
+		size_t rn = 64 + next_rand(&seed) % 1985;
+		char *reply = malloc(rn);
+		memset(reply, 'r', rn);
+		free(in);
+		free(reply);
+		unsigned k = next_rand(&seed) % 10000;
+		free(kept[k]);
+		kept[k] = parts[0];
+		for (unsigned j = 1; j < np; j++)
+			free(parts[j]);
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < 10000; k++)
+		free(kept[k]);
+	free(kept);
+	return t / REQUEST_OPS;
+}
+
 struct run { double (*fn)(unsigned); unsigned id; double ns; };
 
 static void *run_one(void *arg)
@@ -714,7 +825,8 @@ int main(int argc, char **argv)
 		{ "kvmix", kvmix }, { "mixed", mixed }, { "aligned", aligned },
 		{ "strings", strings }, { "calloc", calloc_window }, { "large", large },
 		{ "memalign", memalign_window }, { "burst", burst }, { "longlived", longlived },
-		{ "llskew", llskew },
+		{ "llskew", llskew }, { "shuffle", shuffle }, { "resize", resize },
+		{ "bigcalloc", bigcalloc }, { "request", request },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -730,6 +842,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
 		"       malloc-bench mixrss|fragrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
-		"                    calloc|large|memalign|burst|longlived|llskew THREADS [SIZE]\n");
+		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
+		"                    resize|bigcalloc|request THREADS [SIZE]\n");
 	return 2;
 }

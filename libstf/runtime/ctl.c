@@ -41,6 +41,7 @@
 #include "fds.h"
 #include "launch.h"
 #include "respawn.h"
+#include "scratch.h"
 #include "signals.h"
 #include "spans.h"
 #include "pids.h"
@@ -683,6 +684,7 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 		ctl.step = NULL;
 		pthread_mutex_unlock(&ctl.lock);
 		int rc = step_run(st);
+		stf__scratch_release(); /* the program's thread keeps no buffers */
 		pthread_mutex_lock(&ctl.lock);
 		st->rc = rc;
 		st->done = 1;

@@ -13,14 +13,17 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "scratch.h"
 #include "xfer.h"
 
 static int send_done(int conn, int status, const char *error)
 {
 	char buf[600];
 	uint32_t st = (uint32_t)status, type, len;
-	static __thread uint8_t reply[MSG_MAX];
+	uint8_t *reply = stf__scratch(SCRATCH_DONE_REPLY);
 	size_t n = strlen(error);
+	if (!reply)
+		return -1;
 	if (n > sizeof(buf) - 4)
 		n = sizeof(buf) - 4;
 	memcpy(buf, &st, 4);
@@ -33,11 +36,15 @@ static int send_done(int conn, int status, const char *error)
 
 static int write_remote(struct stf_xfer *x)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_WRITE_REMOTE);
 	struct stf_peer *dst = x->dst;
 	size_t pos = 0;
 	uint32_t type, len;
 
+	if (!buf) {
+		stf__xfail(x, "no memory for a transfer message buffer");
+		return -1;
+	}
 	/* validation mode: R zeroes the statics and locals first */
 	for (size_t j = 0; j <= dst->nobjs; j++) {
 		const struct stf_obj *d = j < dst->nobjs ? &dst->objs[j] : NULL;
@@ -73,12 +80,17 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 	struct stf_peer src, dst;
 	struct stf_parked_frame rframe;
 	struct stf_xfer x;
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_BACKWARD);
 	uint32_t type, len;
 	double t0 = stf__now(), t1;
 	int rc = -1, have_frame = 0;
 
 	memset(rep, 0, sizeof(*rep));
+	if (!buf) {
+		snprintf(rep->error, sizeof(rep->error), "backward transfer: no memory for a "
+			 "transfer message buffer");
+		return -1;
+	}
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	memset(&x, 0, sizeof(x));

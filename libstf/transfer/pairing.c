@@ -19,6 +19,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "scratch.h"
 #include "slots.h"
 #include "xfer.h"
 
@@ -83,8 +84,12 @@ static void request_done(const struct requests *r, size_t k, uint64_t addr)
  * their addresses into the destination objects. */
 static int alloc_reply(struct stf_xfer *x, const struct requests *r, size_t first, size_t n)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_ALLOC_REPLY);
 	uint32_t type, len;
+	if (!buf) {
+		stf__xfail(x, "no memory for a transfer message buffer");
+		return -1;
+	}
 	if (stf__msg_recv(x->conn, &type, buf, &len) < 0) {
 		stf__xfail(x, "backward transfer: connection to the reversed version lost "
 		      "while allocating objects: %s", strerror(errno));
@@ -112,9 +117,13 @@ static int alloc_reply(struct stf_xfer *x, const struct requests *r, size_t firs
  * messages are on their way. */
 static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_ALLOC_REQUEST);
 	size_t sent_first[ALLOC_AHEAD], sent_n[ALLOC_AHEAD], head = 0, nsent = 0;
 	size_t i = 0;
+	if (!buf) {
+		stf__xfail(x, "no memory for a transfer message buffer");
+		return -1;
+	}
 	while (i < n || nsent) {
 		if (nsent == ALLOC_AHEAD || (i == n && nsent)) {
 			size_t k = head % ALLOC_AHEAD;

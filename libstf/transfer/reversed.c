@@ -18,6 +18,7 @@
 #include "fault.h"
 #include "slots.h"
 #include "remote.h"
+#include "scratch.h"
 #include "xfer.h"
 
 /* ------------------------------------------------------------------ */
@@ -69,10 +70,15 @@ static int served_protect_add(uint64_t addr, uint64_t size, int prot)
 static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, int placed,
 		       char *err, size_t errlen)
 {
-	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
+	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_ALLOC);
 	size_t n = 0, pos = 0, hs = mapping ? 24 : placed ? 28 : 20;
 	char site[512];
 	uint32_t sitenum = 0;
+	if (!addrs) {
+		snprintf(err, errlen, "no memory for a transfer message buffer");
+		stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
+		return -1;
+	}
 	while (pos < len) {
 		uint64_t size, id, at = 0;
 		uint32_t sl, prot = 0;
@@ -199,11 +205,16 @@ static int serve_stream(int conn, const uint8_t *p, uint32_t len, char *err, siz
 
 int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_SERVE);
 	double t0 = stf__now();
 	uint32_t type, len;
 
 	memset(rep, 0, sizeof(*rep));
+	if (!buf) {
+		snprintf(rep->error, sizeof(rep->error), "reversed version: no memory for a "
+			 "transfer message buffer");
+		return -1;
+	}
 	stf__index_reset(&served_ix);
 	nserved_protect = 0;
 	stf__profile_mark(NULL);

@@ -46,6 +46,7 @@
 #include "callbacks.h"
 #include "engine.h"
 #include "remote.h"
+#include "scratch.h"
 #include "slots.h"
 #include "subobjects.h"
 #include "xfer.h"
@@ -378,10 +379,14 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	}
 	/* the reversed version's catalog has no heap objects: it finds its
 	 * slab itself */
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_SLAB_FIND);
 	const char *dsite = stf__site_dst_id(x, c->id);
 	uint32_t rank = kept_rank[kept], sl = (uint32_t)strlen(dsite), type, len;
 	uint64_t addr;
+	if (!buf) {
+		snprintf(why, whylen, "no memory for a transfer message buffer");
+		return 0;
+	}
 	if (sl + 4 > MSG_MAX) {
 		snprintf(why, whylen, "site ID too long");
 		return 0;
@@ -668,10 +673,14 @@ static int place_here(struct stf_xfer *x, size_t gi, size_t i, uint64_t *addr)
 static int place_remote(struct stf_xfer *x, size_t gi, const size_t *items, size_t n,
 			uint64_t *addrs)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_SLAB_PLACE);
 	struct slot_group *g = &groups[gi];
 	const struct stf_obj *cache = &x->src->objs[g->cache];
 	size_t k = 0, ids_sent = 0;
+	if (!buf) {
+		stf__xfail(x, "no memory for a transfer message buffer");
+		return -1;
+	}
 	do {
 		/* a static slab (dynamic ID 0) keeps its identity: its ID */
 		uint64_t fn = g->fn, arg = x->dst->objs[g->dcache].addr, id = cache->dyn_id;
@@ -821,12 +830,14 @@ out:
 int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen)
 {
-	static __thread uint64_t addrs[MSG_MAX / 20 + 1];
+	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_SLOTS);
 	uint64_t fn, arg, id, last_chunk = 0;
 	uint32_t nids, n;
 	size_t pos = 32;
 	char site[512];
 
+	if (!addrs)
+		goto oom;
 	if (len < 32)
 		goto bad;
 	memcpy(&fn, p, 8);

@@ -183,7 +183,7 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 
 /* The main thread's static thread-local block lies below its thread
  * pointer (x86-64), in memory the dynamic linker mapped: at most this much
- * of it is scanned. */
+ * of it is scanned, from its lowest module's block up. */
 #define MAIN_TLS_SCAN (64u << 10)
 
 /* Where the main thread's stack began (argc): exported by the dynamic
@@ -349,10 +349,22 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 				    other_thread_tp(dst, dst->tls[t].tp) &&
 				    (thread_sp < end ? thread_sp : start) < from)
 					from = thread_sp < end ? thread_sp : start;
-			if (own_tp >= start && own_tp < end) {
+			/* the caller's thread-local block, when it is not in
+			 * its stack's mapping (the main thread's): another
+			 * thread's lies above its frames, scanned with them,
+			 * and below its stack pointer are dead frames */
+			if (own_tp >= start && own_tp < end && !(sp >= start && sp < end)) {
 				uint64_t low = own_tp - start > MAIN_TLS_SCAN ? own_tp - MAIN_TLS_SCAN : start;
-				if (low < from)
-					scan(s, low, from < end ? from : end);
+				uint64_t high = from < end ? from : end, lowest, mine_lo, mine_hi;
+				stf__static_tls(&lowest, &mine_lo, &mine_hi);
+				if (lowest > low)
+					low = lowest;
+				if (mine_lo >= low && mine_hi <= high) {  /* libstf's own: skipped */
+					scan(s, low, mine_lo);
+					low = mine_hi;
+				}
+				if (low < high)
+					scan(s, low, high);
 			}
 			from = scan_saved_registers(s, parked, nparked, from, end);
 			scan(s, from, end);

@@ -19,6 +19,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "scratch.h"
 #include "xfer.h"
 
 /* ------------------------------------------------------------------ */
@@ -92,10 +93,14 @@ static int same_open_file(pid_t a, pid_t b, int fd)
 static int remote_stream(struct stf_xfer *x, const struct stf_stream *st,
 			 const uint8_t *pending, uint64_t *addr)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_STREAM);
 	int32_t fd = st->fd, buffering = st->buffering;
 	uint32_t type, len;
 
+	if (!buf) {
+		stf__xfail(x, "no memory for a transfer message buffer");
+		return -1;
+	}
 	if (12 + st->pending > MSG_MAX) {
 		stf__xfail(x, "%s: the stdio stream on file descriptor %d holds %" PRIu64 " bytes "
 		      "of pending output, more than the transfer connection carries at once "

@@ -28,6 +28,7 @@
 #include "alloc.h"
 #include "engine.h"
 #include "remote.h"
+#include "scratch.h"
 #include "slots.h"
 #include "subobjects.h"
 #include "xfer.h"
@@ -80,8 +81,12 @@ struct sub_req {
 
 static int remote_register(struct stf_xfer *x, const struct sub_req *req, size_t n)
 {
-	static __thread uint8_t buf[MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_SUB_REGISTER);
 	size_t i = 0;
+	if (!buf) {
+		stf__xfail(x, "no memory for a transfer message buffer");
+		return -1;
+	}
 	while (i < n) {
 		size_t pos = 0, first = i;
 		for (; i < n; i++) {

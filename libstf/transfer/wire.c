@@ -15,6 +15,7 @@
 #include "epoll.h"
 #include "fault.h"
 #include "remote.h"
+#include "scratch.h"
 #include "xfer.h"
 
 static int conn_is_stream(int fd)
@@ -60,10 +61,12 @@ static int read_all(int fd, void *p, size_t n)
 
 int stf__msg_send(int fd, uint32_t type, const void *p, uint32_t len)
 {
-	static __thread uint8_t buf[sizeof(struct msg_hdr) + MSG_MAX];
+	uint8_t *buf = stf__scratch(SCRATCH_MSG_SEND);
 	struct msg_hdr h = { type, len };
 	if (len > MSG_MAX)
 		return errno = EMSGSIZE, -1;
+	if (!buf)
+		return -1;
 	memcpy(buf, &h, sizeof(h));
 	if (len)
 		memcpy(buf + sizeof(h), p, len);
@@ -73,16 +76,18 @@ int stf__msg_send(int fd, uint32_t type, const void *p, uint32_t len)
 /* Receive into buf (MSG_MAX bytes); -1 on error or a malformed message. */
 int stf__msg_recv(int fd, uint32_t *type, void *buf, uint32_t *len)
 {
-	static __thread uint8_t tmp[sizeof(struct msg_hdr) + MSG_MAX];
 	struct msg_hdr h;
 	if (conn_is_stream(fd)) {
 		if (read_all(fd, &h, sizeof(h)) < 0 || h.len > MSG_MAX ||
 		    read_all(fd, buf, h.len) < 0)
 			return -1;
 	} else {
+		uint8_t *tmp = stf__scratch(SCRATCH_MSG_RECV);
 		ssize_t r;
+		if (!tmp)
+			return -1;
 		do
-			r = recv(fd, tmp, sizeof(tmp), 0);
+			r = recv(fd, tmp, sizeof(h) + MSG_MAX, 0);
 		while (r < 0 && errno == EINTR);
 		if (r < (ssize_t)sizeof(h))
 			return -1;
