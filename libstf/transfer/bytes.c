@@ -216,8 +216,7 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 			}
 			if (!x->pair[i].pinned) {
 				x->pair[i].pinned = 1;
-				x->pin_from[i] = i;
-				x->pin_at[i] = off;
+				stf__pin_note(x, i, i, off);
 			}
 		}
 		if (k != BW_HEAP)
@@ -229,8 +228,7 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 		const struct stf_obj *to = &x->src->objs[t];
 		if (to->unit && !x->pair[t].pinned) {
 			x->pair[t].pinned = 1;
-			x->pin_from[t] = i;
-			x->pin_at[t] = off;
+			stf__pin_note(x, t, i, off);
 		} else if (!to->unit) {
 			stf__plan_word(x, v, i, off, work, nwork);
 		}

@@ -764,7 +764,7 @@ static struct past_side prepared;
 
 static void past_side_free(struct past_side *s)
 {
-	stf__raw_free(s->keys);
+	stf__bulk_free(s->keys);
 	stf__strmap_free(&s->pstat);
 	stf__arena_free(s->arena);
 	stf__peer_close(&s->p);
@@ -793,7 +793,8 @@ static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
 	/* the same inference as the transfer, on each side */
 	if (s->layouts && stf__peer_infer_types(p, s->layouts, NULL) < 0)
 		s->layouts = NULL;
-	s->keys = stf__raw_malloc((p->nobjs + 1) * sizeof(*s->keys));
+	/* a key per object: huge pages, not 4,000 faults (bulk.c) */
+	s->keys = stf__bulk_alloc((p->nobjs + 1) * sizeof(*s->keys));
 	if (!s->layouts || !s->keys) {
 		snprintf(err, errlen, "diff: out of memory");
 		return -1;

@@ -57,6 +57,21 @@ struct path_step {
 
 struct member_map; /* transform.c */
 
+/* Where the first untyped word pointing into an object lies, by source
+ * object number (stf__pin_note).  Few objects are pinned: a hash table
+ * instead of two arrays of an entry per object, which took 16 MB of
+ * fresh memory and 2,000 page faults per direction at 10^6 objects. */
+struct pin_origin {
+	size_t obj1;  /* object number + 1, 0: free slot */
+	size_t from;  /* the block holding the word */
+	uint64_t at;  /* the word's offset in it */
+};
+struct pin_table {
+	struct pin_origin *slots;
+	size_t cap, n;   /* cap: a power of two, or 0 */
+	int oom;         /* a note could not be kept (the transfer fails) */
+};
+
 struct stf_xfer {
 	enum stf_direction dir;
 	struct stf_peer *src, *dst;
@@ -109,10 +124,9 @@ struct stf_xfer {
 	 * filled (start = address, value = PROT_*) */
 	struct stf_range *protect;
 	size_t nprotect;
-	/* per source object, for pinned ones: the untyped block and offset of
-	 * the first word pointing into it (for the messages) */
-	size_t *pin_from;
-	uint64_t *pin_at;
+	/* pinned objects (and containers an untyped word points into): the
+	 * block and offset of the first word pointing into each */
+	struct pin_table pins;
 	/* a part of the parallel transform (stf__transform_all): what only
 	 * the serial loop may do (resolve a pairing, look up a symbol,
 	 * allocate) defers the object to it (stf__part_defer) */
@@ -292,6 +306,12 @@ int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t fr
 int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);
 const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
 int stf__flush_direct(struct stf_xfer *x);
+/* Note that a word at offset `at` of source object `from` points into
+ * source object `obj` (pairing.c): the first note of an object is kept. */
+void stf__pin_note(struct stf_xfer *x, size_t obj, size_t from, uint64_t at);
+/* 1 and the first note's block and offset (either may be NULL) if obj
+ * has one, else 0. */
+int stf__pin_origin(const struct stf_xfer *x, size_t obj, size_t *from, uint64_t *at);
 int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen);
 int stf__plan_untyped(struct stf_xfer *x);
 /* Refuses (-1, reported) untyped blocks behind a `void *` member used as

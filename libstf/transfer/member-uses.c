@@ -856,7 +856,8 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 	if (!untyped.n)
 		return 0;
 	stf__index_sort(&untyped, NULL, NULL);
-	work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work));
+	/* every typed object is pushed: huge pages, reused (bulk.c) */
+	work = stf__bulk_alloc((p->nobjs + 1) * sizeof(*work));
 	if (!work)
 		goto out;
 	/* The paths to the structs holding `void *` members (zone.entries)
@@ -883,7 +884,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 	rc = 0;
 out:
 	stf__raw_free(paths);
-	stf__raw_free(work);
+	stf__bulk_free(work);
 	stf__index_free(&untyped);
 	return rc;
 }

@@ -307,6 +307,52 @@ const char *stf__site_dst_id(struct stf_xfer *x, const char *id)
 	return site_of_same_type(x, id, renamed_site_id(x, id));
 }
 
+static struct pin_origin *pin_slot(struct pin_origin *slots, size_t cap, size_t obj)
+{
+	size_t k = (size_t)(((uint64_t)obj * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+	while (slots[k].obj1 && slots[k].obj1 != obj + 1)
+		k = (k + 1) & (cap - 1);
+	return &slots[k];
+}
+
+void stf__pin_note(struct stf_xfer *x, size_t obj, size_t from, uint64_t at)
+{
+	struct pin_table *t = &x->pins;
+	if (t->cap && pin_slot(t->slots, t->cap, obj)->obj1)
+		return; /* the first word names it */
+	if (2 * (t->n + 1) > t->cap) { /* at most half full */
+		size_t cap = t->cap ? 2 * t->cap : 64;
+		struct pin_origin *slots = stf__raw_malloc(cap * sizeof(*slots));
+		if (!slots) {
+			t->oom = 1;
+			stf__xfail(x, "out of memory");
+			return;
+		}
+		memset(slots, 0, cap * sizeof(*slots));
+		for (size_t k = 0; k < t->cap; k++)
+			if (t->slots[k].obj1)
+				*pin_slot(slots, cap, t->slots[k].obj1 - 1) = t->slots[k];
+		stf__raw_free(t->slots);
+		t->slots = slots;
+		t->cap = cap;
+	}
+	*pin_slot(t->slots, t->cap, obj) = (struct pin_origin){ obj + 1, from, at };
+	t->n++;
+}
+
+int stf__pin_origin(const struct stf_xfer *x, size_t obj, size_t *from, uint64_t *at)
+{
+	const struct pin_table *t = &x->pins;
+	const struct pin_origin *o = t->cap ? pin_slot(t->slots, t->cap, obj) : NULL;
+	if (!o || !o->obj1)
+		return 0;
+	if (from)
+		*from = o->from;
+	if (at)
+		*at = o->at;
+	return 1;
+}
+
 /* stf__alloc_at refused a block at its old address (errno). */
 static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 {
@@ -320,13 +366,15 @@ static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 		      x->dir == STF_FORWARD ? "new" : "reversed", strerror(err));
 		return;
 	}
-	size_t f = x->pin_from[req->src];
+	size_t f = 0;
+	uint64_t at = 0;
+	stf__pin_origin(x, req->src, &f, &at);
 	stf__obj_name(&x->src->objs[f], from, sizeof(from));
 	stf__xfail(x, "%s: offset %" PRIu64 " of untyped block %s points into it, so it "
 	      "keeps its address (0x%" PRIx64 ", pinned), but with its new type it takes "
 	      "%" PRIu64 " bytes instead of %" PRIu64 " and %s; keep the size of its type, or "
 	      "give the block holding the pointer a type (STF_ALLOCATOR on its allocator)",
-	      on, x->pin_at[req->src], from, req->at, req->size, o->size,
+	      on, at, from, req->at, req->size, o->size,
 	      err == EEXIST ? "overlaps another object kept at its address" : strerror(err));
 }
 
@@ -727,7 +775,8 @@ int stf__schedule(struct stf_xfer *x)
 			x->rep->static_objects++;
 	}
 	stf__profile_mark("pair: statics");
-	if (stf__plan_slots(x) < 0 || stf__plan_untyped(x) < 0 || stf__plan_subs(x) < 0)
+	if (stf__plan_slots(x) < 0 || stf__plan_untyped(x) < 0 || x->pins.oom ||
+	    stf__plan_subs(x) < 0)
 		return -1;
 	stf__profile_mark("pair: untyped plan");
 	if (schedule_dynamic(x) < 0 || stf__place_subs(x) < 0)

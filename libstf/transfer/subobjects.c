@@ -192,8 +192,9 @@ static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64
 {
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *o = &src->objs[i], *co = &src->objs[c];
-	size_t holder = x->pair[i].pinned ? x->pin_from[i] : x->pin_from[c];
-	uint64_t at = x->pair[i].pinned ? x->pin_at[i] : x->pin_at[c];
+	size_t holder = 0;
+	uint64_t at = 0;
+	stf__pin_origin(x, x->pair[i].pinned ? i : c, &holder, &at);
 	char on[256], cn[256], hn[256], tn[256];
 	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
 	      " bytes as %s in the %s version instead of %" PRIu64 ", so it leaves its "
@@ -293,7 +294,7 @@ int stf__plan_subs(struct stf_xfer *x)
 			continue; /* converted in place */
 		if (!whole && slot_allocator(src, o))
 			return slot_too_small(x, i, c, dsize, room, du, dt);
-		if (x->pair[i].pinned || (whole && x->pin_from[c] != SIZE_MAX))
+		if (x->pair[i].pinned || (whole && stf__pin_origin(x, c, NULL, NULL)))
 			return cannot_move(x, i, c, whole, dsize, du, dt);
 		if (!whole) {
 			x->pair[i].moved = SUB_ALONE;

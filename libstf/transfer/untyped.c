@@ -592,10 +592,8 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
 	if (!t->unit) {
 		/* a block holding sub-objects that move with it keeps its
 		 * address for this value instead (stf__plan_subs) */
-		if ((t->flags & STF_OBJF_CONTAINER) && x->pin_from[k] == SIZE_MAX) {
-			x->pin_from[k] = from;
-			x->pin_at[k] = at;
-		}
+		if (t->flags & STF_OBJF_CONTAINER)
+			stf__pin_note(x, k, from, at);
 		if (!x->pair[k].placed && !is_libc_stream(x, t)) {
 			x->pair[k].placed = x->pair[k].needed = 1;
 			work[(*nwork)++] = k;
@@ -606,8 +604,7 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
 	    x->pair[k].pinned)
 		return;
 	x->pair[k].pinned = 1;
-	x->pin_from[k] = from;
-	x->pin_at[k] = at;
+	stf__pin_note(x, k, from, at);
 }
 
 /* The words of the ambiguous unions in a typed object: no type says which
@@ -646,11 +643,9 @@ int stf__plan_untyped(struct stf_xfer *x)
 	struct stf_peer *p = x->src;
 	uint8_t *reached = stf__raw_malloc(p->nobjs + 1);
 	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
-	x->pin_from = stf__arena_alloc(x->arena, (p->nobjs + 1) * sizeof(*x->pin_from));
-	x->pin_at = stf__arena_alloc(x->arena, (p->nobjs + 1) * sizeof(*x->pin_at));
 	if (x->dir == STF_FORWARD)
 		n_end_words = 0; /* a new update */
-	if (!reached || !work || !x->pin_from || !x->pin_at ||
+	if (!reached || !work ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
 	if (stf__check_member_uses(x) < 0) {
@@ -658,8 +653,6 @@ int stf__plan_untyped(struct stf_xfer *x)
 		stf__raw_free(work);
 		return -1;
 	}
-	for (size_t i = 0; i <= p->nobjs; i++)
-		x->pin_from[i] = SIZE_MAX; /* no untyped word points into it */
 	/* roots: untyped blocks transferred anyway (untyped sites of the
 	 * program) or reached by typed pointers (blocks of libraries), and
 	 * the ambiguous unions of library types */

@@ -875,6 +875,7 @@ void stf__xfer_fini(struct stf_xfer *x)
 	stf__bulk_free(x->pair);
 	stf__bulk_free(x->img);
 	stf__raw_free(x->protect);
+	stf__raw_free(x->pins.slots);
 	stf__strmap_free(&x->dst_ids);
 	stf__arena_free(x->arena);
 }
