@@ -5,9 +5,8 @@
  * objects (statics, tracked heap and mmap objects, update-point locals,
  * each thread's thread-locals with tls.c, sub-objects with subattach.c)
  * and fetching their bytes in bulk (fetch.c).  This is the metadata
- * transfer: F
- * reads the past version P through it, R's state is read back the same
- * way for the differencing.  Neighbours: arena.c, peer-io.c (memory
+ * transfer: F reads the past version P through it, R's state is read back
+ * the same way for the differencing.  Neighbours: arena.c, peer-io.c (memory
  * access), libraries.c, args.c, layout.c; untyped.c infers types.
  */
 #include <elf.h>
