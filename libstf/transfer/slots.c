@@ -31,8 +31,10 @@
  * Applies to slot allocators taking one pointer (the cache) of a site
  * with one live cache, the cache a whole heap object.  Others keep the
  * rollback of subobjects.c (slot_too_small).  An object given back to
- * the slab before the update is still registered (the slab does not tell
- * libstf), so it gets a slot too: at most the slab's free slots.
+ * the slab before the update is no longer registered when the slab's
+ * free is a deallocator (STF_DEALLOCATOR, or the allocator's partner by
+ * name: runtime/slots.h, stf__sub_free); one given back otherwise is
+ * still registered, so it gets a slot too: at most the slab's free slots.
  */
 #include <dlfcn.h>
 #include <errno.h>
