@@ -81,7 +81,9 @@ static tree handle_deallocator (tree *node, tree name, tree args, int, bool *no_
 		error ("%qE on %qD, which has no pointer parameter: a deallocator is "
 		       "given the object it takes back", name, *node);
 		*no_add = true;
+		return NULL_TREE;
 	}
+	stf_note_deallocator_name (*node);
 	return NULL_TREE;
 }
 

@@ -34,6 +34,8 @@ namespace {
 /* Names of the STF_ALLOCATOR functions declared in the unit (their
  * declarations may come after their partner's). */
 std::set<std::string> allocator_names;
+/* Names of the STF_DEALLOCATOR functions declared in the unit. */
+std::set<std::string> deallocator_names;
 
 /* The STF_ALLOCATOR whose partner a function is by its name, NULL_TREE if
  * none. */
@@ -155,6 +157,28 @@ public:
 void stf_note_allocator_name (tree fndecl)
 {
 	allocator_names.insert (stf_decl_name (fndecl));
+}
+
+void stf_note_deallocator_name (tree fndecl)
+{
+	deallocator_names.insert (stf_decl_name (fndecl));
+}
+
+bool stf_has_deallocator (tree alloc)
+{
+	std::string name = stf_decl_name (alloc);
+	size_t at = name.rfind ("alloc");
+	if (at == std::string::npos)
+		return false;
+	for (const char *word : { "free", "dealloc" }) {
+		std::string partner = name.substr (0, at) + word + name.substr (at + 5);
+		if (deallocator_names.count (partner))
+			return true;
+		symtab_node *n = symtab_node::get_for_asmname (get_identifier (partner.c_str ()));
+		if (n && TREE_CODE (n->decl) == FUNCTION_DECL && freed_param (n->decl) >= 0)
+			return true;
+	}
+	return false;
 }
 
 opt_pass *stf_make_deallocs_pass (gcc::context *ctxt)

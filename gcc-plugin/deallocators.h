@@ -13,6 +13,15 @@
  * "slab_alloc" makes "slab_free" its partner. */
 void stf_note_allocator_name (tree fndecl);
 
+/* Notes an STF_DEALLOCATOR function's name. */
+void stf_note_deallocator_name (tree fndecl);
+
+/* Whether the unit has a deallocator for STF_ALLOCATOR alloc: the
+ * function of its name with "free" or "dealloc" for "alloc", annotated or
+ * referenced in the unit (a size-class allocator's objects are given back
+ * one by one, a pool's are not: STF_SF_GIVEN_BACK). */
+bool stf_has_deallocator (tree alloc);
+
 opt_pass *stf_make_deallocs_pass (gcc::context *ctxt);
 
 #endif /* STF_DEALLOCATORS_H */

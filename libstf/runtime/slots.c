@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "slots.h"
+#include "stf-format.h"
 #include "subobjects.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -38,10 +39,10 @@ static struct stf_slot_arg *probe(uint64_t arg, uint32_t site)
 	return NULL;
 }
 
-EXPORT void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell)
+EXPORT void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell)
 {
 	uint32_t site = cell ? *cell : 0;
-	uint64_t a = (uint64_t)(uintptr_t)cache;
+	uint64_t a = masked_cache ? masked_cache ^ STF_SLOT_ARG_MASK : 0;
 	if (!site)
 		return;
 	struct stf_slot_arg *e = probe(a, site);

@@ -43,9 +43,10 @@ struct stf_slot_args {
 extern struct stf_slot_args stf__slot_args;
 
 /* Called by the code the plugin emits after each call to a slot
- * allocator `fn` (cache: its first argument if that is a pointer, else
- * NULL): records (site, cache) once. */
-void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell);
+ * allocator `fn` (masked_cache: its first argument if that is a pointer,
+ * XORed with STF_SLOT_ARG_MASK, stf-format.h; 0 when it takes none):
+ * records (site, cache) once. */
+void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell);
 
 /* Called by the code the plugin emits right before each call to a
  * deallocator (STF_DEALLOCATOR, or an STF_ALLOCATOR's partner by name):

@@ -109,6 +109,31 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *o = &src->objs[i];
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	if (stf_meta_find_site(src->meta, o->id, &u, &idx) < 0 ||
+	    !(u->sites[idx].flags & STF_SF_GIVEN_BACK))
+		return 0;
+	const char *alloc = stf_meta_str(u, u->sites[idx].allocator);
+	char on[256], cn[256];
+	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
+		   " bytes in the %s version instead of %" PRIu64 ", more than its place "
+		   "holds, and %s takes its objects back one by one (a size-class "
+		   "allocator: its deallocator is called): moved out to a heap block of "
+		   "its own, the object would later be given back to %s, which would hand "
+		   "that block out again as one of its own slots; keep the type's size "
+		   "(new members in spare bytes), or allocate the objects with room to "
+		   "spare in the running version first, or restart the program for this "
+		   "change", stf__obj_name(o, on, sizeof(on)), alloc,
+		   o->addr - src->objs[c].addr, stf__obj_name(&src->objs[c], cn, sizeof(cn)),
+		   dsize, x->dir == STF_FORWARD ? "new" : "old", o->size, alloc, alloc);
+	return -1;
+}
+
 int stf__slot_state(const struct stf_obj *o)
 {
 	if (o->kind == STF_OBJ_STATIC) {

@@ -12,6 +12,7 @@
 
 #include "stf.h"
 #include "slots.h"
+#include "stf-format.h"
 #include "subobjects.h"
 
 /* A slab's chunk handing out 64-byte slots: a slot given back is no
@@ -48,11 +49,13 @@ START_TEST(full_table_stops_trying)
 	static const uint32_t site = 7;
 	static char caches[2 * STF_SLOT_ARGS_CAP];
 	for (uint32_t k = 0; k < 2 * STF_SLOT_ARGS_CAP; k++)
-		stf__slot_arg((const void *)slot_allocator, caches + k, &site);
+		stf__slot_arg((const void *)slot_allocator,
+			      (uintptr_t)(caches + k) ^ STF_SLOT_ARG_MASK, &site);
 	ck_assert_uint_eq(stf__slot_args.lost, 1);
 	ck_assert_uint_lt(stf__slot_args.n, STF_SLOT_ARGS_CAP);
 	uint32_t n = stf__slot_args.n;
-	stf__slot_arg((const void *)slot_allocator, caches, &site); /* known */
+	stf__slot_arg((const void *)slot_allocator, (uintptr_t)caches ^ STF_SLOT_ARG_MASK,
+		      &site); /* known */
 	ck_assert_uint_eq(stf__slot_args.n, n);
 	int found = 0;
 	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++)
