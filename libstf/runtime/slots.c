@@ -42,7 +42,7 @@ static struct stf_slot_arg *probe(uint64_t arg, uint32_t site)
 EXPORT void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell)
 {
 	uint32_t site = cell ? *cell : 0;
-	uint64_t a = masked_cache ? masked_cache ^ STF_SLOT_ARG_MASK : 0;
+	uint64_t a = masked_cache; /* kept masked: see slots.h */
 	if (!site)
 		return;
 	struct stf_slot_arg *e = probe(a, site);

@@ -19,8 +19,14 @@
 
 /* One (site, first argument) pair seen at a slot allocator's call. */
 struct stf_slot_arg {
-	uint64_t arg;  /* the call's first argument (the cache); 0: the
-	                  allocator takes none (a static cache) */
+	uint64_t arg;  /* the call's first argument (the cache) XORed with
+	                  STF_SLOT_ARG_MASK; 0: the allocator takes none (a
+	                  static cache).  Masked, so that this table, in
+	                  libstf's data, holds no pointer to the slabs of the
+	                  new version's startup when the transfer sweeps
+	                  what that startup allocated: pgbouncer kept its
+	                  startup slabs and their chunks (27 objects, 320 KB)
+	                  at every update. */
 	uint64_t fn;   /* the allocator */
 	uint32_t site; /* global site number of the call; 0: empty entry */
 	uint32_t pad;

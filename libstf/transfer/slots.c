@@ -326,13 +326,14 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site))
 			continue;
-		const struct stf_obj *c = e->arg ? stf__peer_find(src, e->arg) : NULL;
-		if (e->arg && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
-			       c->addr != e->arg))
+		uint64_t cache = e->arg ? e->arg ^ STF_SLOT_ARG_MASK : 0;
+		const struct stf_obj *c = cache ? stf__peer_find(src, cache) : NULL;
+		if (cache && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
+			      c->addr != cache))
 			continue; /* a slab freed since, or inside another object */
-		if (!nargs || arg != e->arg)
+		if (!nargs || arg != cache)
 			nargs++;
-		arg = e->arg;
+		arg = cache;
 		fn = e->fn;
 	}
 	if (t->lost) {

@@ -60,7 +60,7 @@ START_TEST(full_table_stops_trying)
 	int found = 0;
 	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++)
 		found += stf__slot_args.e[k].site == site &&
-			 stf__slot_args.e[k].arg == (uintptr_t)caches;
+			 stf__slot_args.e[k].arg == ((uintptr_t)caches ^ STF_SLOT_ARG_MASK);
 	ck_assert_int_eq(found, 1);
 }
 END_TEST
