@@ -9,6 +9,7 @@
  */
 #include "stf-plugin.h"
 #include "attributes.h"
+#include "deallocators.h"
 #include "diagnostic.h"
 #include "../libstf/meta/stf-format.h"
 
@@ -48,11 +49,41 @@ static tree handle_allocator (tree *node, tree name, tree, int, bool *no_add)
 			if (!lookup_attribute (a, DECL_ATTRIBUTES (*node)))
 				DECL_ATTRIBUTES (*node) = tree_cons (get_identifier (a), NULL_TREE,
 								     DECL_ATTRIBUTES (*node));
+		stf_note_allocator_name (*node);
 		return NULL_TREE;
 	}
 	warning (OPT_Wattributes, "%qE attribute applies to functions only; "
 		 "ignored", name);
 	*no_add = true;
+	return NULL_TREE;
+}
+
+/* stf_deallocator or stf_deallocator (N): N, from 1, must name a pointer
+ * parameter. */
+static tree handle_deallocator (tree *node, tree name, tree args, int, bool *no_add)
+{
+	if (TREE_CODE (*node) != FUNCTION_DECL) {
+		warning (OPT_Wattributes, "%qE attribute applies to functions only; "
+			 "ignored", name);
+		*no_add = true;
+		return NULL_TREE;
+	}
+	if (args && !(tree_fits_shwi_p (TREE_VALUE (args))
+		      && stf_nth_param_type (*node, (int) tree_to_shwi (TREE_VALUE (args)) - 1)
+		      && POINTER_TYPE_P (stf_nth_param_type (*node, (int) tree_to_shwi
+								(TREE_VALUE (args)) - 1)))) {
+		error ("%qE (N) on %qD: N must be the number (from 1) of the pointer "
+		       "parameter that receives the object given back", name, *node);
+		*no_add = true;
+		return NULL_TREE;
+	}
+	if (!args && stf_freed_param (*node) < 0) {
+		error ("%qE on %qD, which has no pointer parameter: a deallocator is "
+		       "given the object it takes back", name, *node);
+		*no_add = true;
+		return NULL_TREE;
+	}
+	stf_note_deallocator_name (*node);
 	return NULL_TREE;
 }
 
@@ -72,6 +103,8 @@ static const struct attribute_spec stf_pxfer_attr =
 	STF_ATTRIBUTE_SPEC ("stf_pxfer", false, false, handle_xfer);
 static const struct attribute_spec stf_allocator_attr =
 	STF_ATTRIBUTE_SPEC ("stf_allocator", true, false, handle_allocator);
+static const struct attribute_spec stf_deallocator_attr =
+	STF_ATTRIBUTE_SPEC_ARGS ("stf_deallocator", 0, 1, true, false, handle_deallocator);
 static const struct attribute_spec stf_opaque_attr =
 	STF_ATTRIBUTE_SPEC ("stf_opaque", false, false, handle_opaque);
 
@@ -81,12 +114,47 @@ void stf_attributes_register (void *, void *)
 	stf_register_attribute (&stf_pxfer_attr);
 	stf_register_attribute (&stf_allocator_attr);
 	stf_register_attribute (&stf_opaque_attr);
+	stf_register_attribute (&stf_deallocator_attr);
 }
 
 bool stf_is_allocator (const_tree fndecl)
 {
 	return fndecl && TREE_CODE (fndecl) == FUNCTION_DECL
 	       && lookup_attribute ("stf_allocator", DECL_ATTRIBUTES (fndecl));
+}
+
+tree stf_nth_param_type (const_tree fndecl, int n)
+{
+	if (n < 0)
+		return NULL_TREE;
+	tree p = TYPE_ARG_TYPES (TREE_TYPE (fndecl));
+	for (; p && !VOID_TYPE_P (TREE_VALUE (p)) && n > 0; p = TREE_CHAIN (p), n--)
+		;
+	return p && !VOID_TYPE_P (TREE_VALUE (p)) ? TREE_VALUE (p) : NULL_TREE;
+}
+
+int stf_freed_param (const_tree fndecl)
+{
+	tree a = lookup_attribute ("stf_deallocator", DECL_ATTRIBUTES (fndecl));
+	if (a && TREE_VALUE (a))
+		return (int) tree_to_shwi (TREE_VALUE (TREE_VALUE (a))) - 1;
+	int i = 0, last = -1;
+	for (tree p = TYPE_ARG_TYPES (TREE_TYPE (fndecl)); p && !VOID_TYPE_P (TREE_VALUE (p));
+	     p = TREE_CHAIN (p), i++) {
+		tree t = TREE_VALUE (p);
+		if (!POINTER_TYPE_P (t))
+			continue;
+		if (VOID_TYPE_P (TREE_TYPE (t)) && !TYPE_READONLY (TREE_TYPE (t)))
+			return i;
+		last = i;
+	}
+	return last;
+}
+
+bool stf_is_deallocator (const_tree fndecl)
+{
+	return fndecl && TREE_CODE (fndecl) == FUNCTION_DECL
+	       && lookup_attribute ("stf_deallocator", DECL_ATTRIBUTES (fndecl));
 }
 
 /* Attributes of a type itself and, for typedef variants, of the typedef. */

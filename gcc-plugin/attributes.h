@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * attributes.h - the annotation attributes of stf.h (stf_ixfer, stf_pxfer,
- * stf_allocator, stf_opaque) and the ambiguous-union check.
+ * stf_allocator, stf_deallocator, stf_opaque) and the ambiguous-union
+ * check.
  */
 #ifndef STF_ATTRIBUTES_H
 #define STF_ATTRIBUTES_H
 
 #include "gcc-compat.h"
 
-/* PLUGIN_ATTRIBUTES callback: registers the four attributes. */
+/* PLUGIN_ATTRIBUTES callback: registers the five attributes. */
 void stf_attributes_register (void *gcc_data, void *user_data);
 
 /* PLUGIN_FINISH_TYPE callback: notes a union holding a pointer that
@@ -23,6 +24,17 @@ void stf_union_flush (void *gcc_data, void *user_data);
 
 /* Whether fndecl is an allocator wrapper (STF_ALLOCATOR). */
 bool stf_is_allocator (const_tree fndecl);
+
+/* Whether fndecl is annotated STF_DEALLOCATOR. */
+bool stf_is_deallocator (const_tree fndecl);
+
+/* The parameter (from 0) of a deallocator that receives the object given
+ * back: stf_deallocator's N - 1, else the first `void *` parameter, else
+ * the last pointer parameter; -1 if it has none. */
+int stf_freed_param (const_tree fndecl);
+
+/* The type of fndecl's parameter n (from 0), NULL_TREE if none. */
+tree stf_nth_param_type (const_tree fndecl, int n);
 
 /* STF_MF_IXFER / STF_MF_PXFER for a variable or field: from its own
  * attributes and those of its type and typedefs. */

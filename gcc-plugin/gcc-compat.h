@@ -73,7 +73,10 @@ extern rtx lookup_constant_def (tree);
 /* GCC 12/13 take a plain attribute_spec; the field order is fixed here. */
 #if BUILDING_GCC_MAJOR <= 13
 # define STF_ATTRIBUTE_SPEC(name, decl_req, type_req, handler) \
-	{ name, 0, 0, decl_req, type_req, false, false, handler, NULL }
+	STF_ATTRIBUTE_SPEC_ARGS (name, 0, 0, decl_req, type_req, handler)
+/* One taking between min_args and max_args arguments. */
+# define STF_ATTRIBUTE_SPEC_ARGS(name, min_args, max_args, decl_req, type_req, handler) \
+	{ name, min_args, max_args, decl_req, type_req, false, false, handler, NULL }
 # define stf_register_attribute(spec) register_attribute (spec)
 #else
 # error "attribute registration of GCC >= 14 is not adapted yet (gcc-compat.h)"

@@ -25,6 +25,7 @@
 #include "objects.h"
 #include "allocators.h"
 #include "attributes.h"
+#include "deallocators.h"
 
 namespace {
 
@@ -390,6 +391,11 @@ int record_site (gcall *call)
 
 	pending_site s;
 	s.flags = alloc.flags;
+	/* objects taken back one by one: a size-class allocator, not a pool
+	 * (libstf must not move one out of its place) */
+	if (stf_is_allocator (fndecl) && !(alloc.flags & STF_SF_SLOT)
+	    && stf_has_deallocator (fndecl))
+		s.flags |= STF_SF_GIVEN_BACK;
 	s.allocator = allocator_name (fndecl, alloc);
 	location_t loc = gimple_location (call);
 
@@ -567,28 +573,39 @@ tree slot_arg_decl (void)
 {
 	static tree decl;
 	if (!decl)
-		decl = runtime_fn_decl ("stf__slot_arg", const_ptr_type_node, const_ptr_type_node);
+		decl = runtime_fn_decl ("stf__slot_arg", const_ptr_type_node, size_type_node);
 	return decl;
 }
 
 /* The first argument of a call to a slot allocator (one that takes no
  * size: the slab it is given sizes its slots), saved before the call (the
  * call may overwrite where it came from) when it is a pointer (the
- * cache), else a null pointer (a slab of its own: a static cache);
- * NULL_TREE when the call is not to a slot allocator.  An update whose
- * slab type grows calls the allocator again with what this cache became
- * (libstf/runtime/slots.h). */
+ * cache), else 0 (a slab of its own: a static cache); NULL_TREE when the
+ * call is not to a slot allocator.  An update whose slab type grows calls
+ * the allocator again with what this cache became (libstf/runtime/
+ * slots.h).  It is saved XORed with STF_SLOT_ARG_MASK: the saved value
+ * lives across the allocator's call, so the caller may keep it in a
+ * callee-saved register or a stack slot that stays in its frame after
+ * stf__slot_arg, where a plain copy would keep the slab the new version's
+ * startup made alive (and its chunks) in the transfer's conservative
+ * sweep of that startup's objects: pgbouncer kept 27 per update. */
 tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_iterator *gsi)
 {
 	if (!(alloc.flags & STF_SF_SLOT) || !gimple_call_fndecl (call))
 		return NULL_TREE;
 	if (gimple_call_num_args (call) < 1 ||
 	    !POINTER_TYPE_P (TREE_TYPE (gimple_call_arg (call, 0))))
-		return null_pointer_node;
-	tree saved = make_ssa_name (const_ptr_type_node);
-	gassign *a = gimple_build_assign (saved, NOP_EXPR, gimple_call_arg (call, 0));
-	gimple_set_location (a, gimple_location (call));
+		return build_int_cst (size_type_node, 0);
+	location_t loc = gimple_location (call);
+	tree as_int = make_ssa_name (size_type_node);
+	gassign *a = gimple_build_assign (as_int, NOP_EXPR, gimple_call_arg (call, 0));
+	gimple_set_location (a, loc);
 	gsi_insert_before (gsi, a, GSI_SAME_STMT);
+	tree saved = make_ssa_name (size_type_node);
+	gassign *m = gimple_build_assign (saved, BIT_XOR_EXPR, as_int,
+					  build_int_cst (size_type_node, STF_SLOT_ARG_MASK));
+	gimple_set_location (m, loc);
+	gsi_insert_before (gsi, m, GSI_SAME_STMT);
 	return saved;
 }
 

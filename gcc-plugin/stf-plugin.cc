@@ -14,6 +14,7 @@
 #include "plugin-version.h"
 #include "allocators.h"
 #include "attributes.h"
+#include "deallocators.h"
 #include "emit.h"
 #include "objects.h"
 #include "sites.h"
@@ -176,6 +177,10 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 		stf_make_member_uses_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
 	};
 	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &member_uses);
+	struct register_pass_info deallocs = {
+		stf_make_deallocs_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
+	};
+	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &deallocs);
 	struct register_pass_info sites = {
 		stf_make_sites_pass (g), "optimized", 1, PASS_POS_INSERT_AFTER
 	};

@@ -38,12 +38,23 @@ extern "C" {
 /* This function returns freshly allocated memory (like malloc); calls to it
  * are allocation sites attributed to its caller. */
 # define STF_ALLOCATOR __attribute__((stf_allocator))
+/* This function gives back to its slab or pool an object an STF_ALLOCATOR
+ * function handed out (`void slab_free(struct slab *, void *obj)`): each
+ * call ends the object's registration, so a freed object is not carried
+ * as live.  The object is the function's first `void *` parameter, else
+ * its last pointer parameter; STF_DEALLOCATOR_ARG(N) names parameter N
+ * (from 1).  Not needed for the partner of an STF_ALLOCATOR by name
+ * (slab_alloc's slab_free, obj_alloc's obj_free): see stf.h(3). */
+# define STF_DEALLOCATOR __attribute__((stf_deallocator))
+# define STF_DEALLOCATOR_ARG(n) __attribute__((stf_deallocator(n)))
 /* Never look inside this type; its objects are copied byte for byte. */
 # define STF_OPAQUE    __attribute__((stf_opaque))
 #else
 # define STF_IXFER
 # define STF_PXFER
 # define STF_ALLOCATOR
+# define STF_DEALLOCATOR
+# define STF_DEALLOCATOR_ARG(n)
 # define STF_OPAQUE
 #endif
 

@@ -290,6 +290,17 @@ struct stf_object_rec {
 #define STF_SF_SLOT     0x100u /* STF_ALLOCATOR without a size argument: the
                                   allocator picks the size of what it hands
                                   out (a slab's slot) */
+#define STF_SF_GIVEN_BACK 0x200u /* STF_ALLOCATOR taking a size whose
+                                  objects are given back one by one (its
+                                  deallocator by name is in the unit): a
+                                  size-class allocator, not a pool */
+/* The cache argument of a slot allocator's call as the plugin's code
+ * passes it to stf__slot_arg (libstf/runtime/slots.h): XORed with this,
+ * so that the copy the caller keeps across the allocator's call (in a
+ * callee-saved register or a stack slot, dead after it) is no pointer to
+ * the new version's startup slab for the conservative sweep of what that
+ * startup allocated. */
+#define STF_SLOT_ARG_MASK 0xa5a5a5a5a5a5a5a5ULL
 
 struct stf_site_rec {
 	uint32_t id;        /* str: version-agnostic site ID:

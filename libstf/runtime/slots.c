@@ -4,12 +4,15 @@
  * (see slots.h).  A call costs a hash and one probe once its pair is in
  * the table, which is the case of every call after the first with a
  * given cache: slabs are few and long-lived.  Adding takes a spin lock
- * (held for a few stores, a handful of times in a process's life).
+ * (held for a few stores, a handful of times in a process's life); once
+ * the table is full nothing more is tried.
  */
 #include <stdatomic.h>
 #include <stddef.h>
 
 #include "slots.h"
+#include "stf-format.h"
+#include "subobjects.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -36,20 +39,24 @@ static struct stf_slot_arg *probe(uint64_t arg, uint32_t site)
 	return NULL;
 }
 
-EXPORT void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell)
+EXPORT void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell)
 {
 	uint32_t site = cell ? *cell : 0;
-	uint64_t a = (uint64_t)(uintptr_t)cache;
+	uint64_t a = masked_cache; /* kept masked: see slots.h */
 	if (!site)
 		return;
 	struct stf_slot_arg *e = probe(a, site);
 	if (e && e->site)
 		return; /* known */
+	/* full once: the reader refuses the rebuild anyway, and every call
+	 * with a new pair would take the lock */
+	if (__atomic_load_n(&stf__slot_args.lost, __ATOMIC_RELAXED))
+		return;
 	while (atomic_flag_test_and_set_explicit(&adding, memory_order_acquire))
 		;
 	e = probe(a, site); /* another thread may have added it */
 	if (!e || stf__slot_args.n + 1 >= STF_SLOT_ARGS_CAP)
-		__atomic_add_fetch(&stf__slot_args.lost, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&stf__slot_args.lost, 1, __ATOMIC_RELAXED);
 	else if (!e->site) {
 		e->arg = a;
 		e->fn = (uint64_t)(uintptr_t)fn;
@@ -57,4 +64,10 @@ EXPORT void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cel
 		stf__slot_args.n++;
 	}
 	atomic_flag_clear_explicit(&adding, memory_order_release);
+}
+
+EXPORT void stf__sub_free(void *obj)
+{
+	if (obj && atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		stf__sub_unregister((uintptr_t)obj);
 }

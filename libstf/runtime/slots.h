@@ -19,8 +19,14 @@
 
 /* One (site, first argument) pair seen at a slot allocator's call. */
 struct stf_slot_arg {
-	uint64_t arg;  /* the call's first argument (the cache); 0: the
-	                  allocator takes none (a static cache) */
+	uint64_t arg;  /* the call's first argument (the cache) XORed with
+	                  STF_SLOT_ARG_MASK; 0: the allocator takes none (a
+	                  static cache).  Masked, so that this table, in
+	                  libstf's data, holds no pointer to the slabs of the
+	                  new version's startup when the transfer sweeps
+	                  what that startup allocated: pgbouncer kept its
+	                  startup slabs and their chunks (27 objects, 320 KB)
+	                  at every update. */
 	uint64_t fn;   /* the allocator */
 	uint32_t site; /* global site number of the call; 0: empty entry */
 	uint32_t pad;
@@ -29,12 +35,12 @@ struct stf_slot_arg {
 /* The distinct pairs, open addressing by (site, arg).  Entries are only
  * added (a cache freed since is filtered out by the reader: its address
  * no longer is a live object), so another process reads it without a
- * lock while the process is quiesced.  Full: later pairs are counted in
- * `lost` and the reader refuses to rebuild what it cannot see. */
+ * lock while the process is quiesced.  Full: `lost` is set, no later
+ * pair is tried, and the reader refuses to rebuild what it cannot see. */
 struct stf_slot_args {
 	uint64_t magic;  /* STF_SLOT_ARGS_MAGIC */
 	uint32_t n;      /* entries used */
-	uint32_t lost;   /* pairs not recorded: the table was full */
+	uint32_t lost;   /* 1: a pair was not recorded (the table was full) */
 	struct stf_slot_arg e[STF_SLOT_ARGS_CAP];
 };
 
@@ -43,8 +49,16 @@ struct stf_slot_args {
 extern struct stf_slot_args stf__slot_args;
 
 /* Called by the code the plugin emits after each call to a slot
- * allocator `fn` (cache: its first argument if that is a pointer, else
- * NULL): records (site, cache) once. */
-void stf__slot_arg(const void *fn, const void *cache, const uint32_t *cell);
+ * allocator `fn` (masked_cache: its first argument if that is a pointer,
+ * XORed with STF_SLOT_ARG_MASK, stf-format.h; 0 when it takes none):
+ * records (site, cache) once. */
+void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell);
+
+/* Called by the code the plugin emits right before each call to a
+ * deallocator (STF_DEALLOCATOR, or an STF_ALLOCATOR's partner by name):
+ * obj, given back to its slab or pool, is no longer an object of its own
+ * (its registration by stf__sub_object ends; the block around it keeps
+ * its site). */
+void stf__sub_free(void *obj);
 
 #endif /* STF_RUNTIME_SLOTS_H */

@@ -31,8 +31,10 @@
  * Applies to slot allocators taking one pointer (the cache) of a site
  * with one live cache, the cache a whole heap object.  Others keep the
  * rollback of subobjects.c (slot_too_small).  An object given back to
- * the slab before the update is still registered (the slab does not tell
- * libstf), so it gets a slot too: at most the slab's free slots.
+ * the slab before the update is no longer registered when the slab's
+ * free is a deallocator (STF_DEALLOCATOR, or the allocator's partner by
+ * name: runtime/slots.h, stf__sub_free); one given back otherwise is
+ * still registered, so it gets a slot too: at most the slab's free slots.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -106,6 +108,31 @@ static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *o = &src->objs[i];
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	if (stf_meta_find_site(src->meta, o->id, &u, &idx) < 0 ||
+	    !(u->sites[idx].flags & STF_SF_GIVEN_BACK))
+		return 0;
+	const char *alloc = stf_meta_str(u, u->sites[idx].allocator);
+	char on[256], cn[256];
+	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
+		   " bytes in the %s version instead of %" PRIu64 ", more than its place "
+		   "holds, and %s takes its objects back one by one (a size-class "
+		   "allocator: its deallocator is called): moved out to a heap block of "
+		   "its own, the object would later be given back to %s, which would hand "
+		   "that block out again as one of its own slots; keep the type's size "
+		   "(new members in spare bytes), or allocate the objects with room to "
+		   "spare in the running version first, or restart the program for this "
+		   "change", stf__obj_name(o, on, sizeof(on)), alloc,
+		   o->addr - src->objs[c].addr, stf__obj_name(&src->objs[c], cn, sizeof(cn)),
+		   dsize, x->dir == STF_FORWARD ? "new" : "old", o->size, alloc, alloc);
+	return -1;
 }
 
 int stf__slot_state(const struct stf_obj *o)
@@ -300,13 +327,14 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site))
 			continue;
-		const struct stf_obj *c = e->arg ? stf__peer_find(src, e->arg) : NULL;
-		if (e->arg && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
-			       c->addr != e->arg))
+		uint64_t cache = e->arg ? e->arg ^ STF_SLOT_ARG_MASK : 0;
+		const struct stf_obj *c = cache ? stf__peer_find(src, cache) : NULL;
+		if (cache && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
+			      c->addr != cache))
 			continue; /* a slab freed since, or inside another object */
-		if (!nargs || arg != e->arg)
+		if (!nargs || arg != cache)
 			nargs++;
-		arg = e->arg;
+		arg = cache;
 		fn = e->fn;
 	}
 	if (t->lost) {

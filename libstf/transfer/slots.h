@@ -21,6 +21,14 @@ int stf__plan_slots(struct stf_xfer *x);
  * this transfer (for the rollback's message); NULL if it was not tried. */
 const char *stf__slot_refusal(const char *site);
 
+/* Source object o (index i, in the block of index c) of an allocator
+ * taking a size does not fit its place in the destination (dsize bytes):
+ * when the allocator takes its objects back one by one (a size-class
+ * allocator, STF_SF_GIVEN_BACK), it cannot move out to a heap block of
+ * its own, which the program would give back to the allocator: the
+ * transfer fails naming it, and -1; else 0. */
+int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize);
+
 /* After the other allocations: allocate the SUB_SLOT objects from the
  * destination's slab and register them there.  0, or -1. */
 int stf__place_slots(struct stf_xfer *x);

@@ -294,6 +294,8 @@ int stf__plan_subs(struct stf_xfer *x)
 			continue; /* converted in place */
 		if (!whole && slot_allocator(src, o))
 			return slot_too_small(x, i, c, dsize, room, du, dt);
+		if (!whole && stf__given_back_cannot_move(x, i, c, dsize))
+			return -1;
 		if (x->pair[i].pinned || (whole && stf__pin_origin(x, c, NULL, NULL)))
 			return cannot_move(x, i, c, whole, dsize, du, dt);
 		if (!whole) {
