@@ -34,6 +34,7 @@
 #include "stf-plugin.h"
 #include "member-uses.h"
 #include "attributes.h"
+#include "allocators.h"
 
 namespace {
 
@@ -160,12 +161,12 @@ bool generic_member (tree ref, use_key *key)
 
 /* An allocator's results are new blocks (typed by their call sites), not
  * a member's value, even when it returns one (a slab's `return c->free`):
- * malloc and its like, STF_ALLOCATOR functions, builtins and the system's
- * functions. */
+ * malloc and its like, STF_ALLOCATOR functions and the wrappers found
+ * around allocators, builtins and the system's functions. */
 bool hands_out_blocks (tree fn)
 {
 	return fndecl_built_in_p (fn) || DECL_IS_MALLOC (fn) || DECL_IN_SYSTEM_HEADER (fn)
-	       || stf_is_allocator (fn);
+	       || stf_is_allocator (fn) || stf_is_wrapper (fn);
 }
 
 /* T when type is T * for a complete struct T, else NULL. */
