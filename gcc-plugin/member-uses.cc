@@ -34,6 +34,7 @@
 #include "stf-plugin.h"
 #include "member-uses.h"
 #include "attributes.h"
+#include "allocators.h"
 
 namespace {
 
@@ -158,6 +159,16 @@ bool generic_member (tree ref, use_key *key)
 	return true;
 }
 
+/* An allocator's results are new blocks (typed by their call sites), not
+ * a member's value, even when it returns one (a slab's `return c->free`):
+ * malloc and its like, STF_ALLOCATOR functions and the wrappers found
+ * around allocators, builtins and the system's functions. */
+bool hands_out_blocks (tree fn)
+{
+	return fndecl_built_in_p (fn) || DECL_IS_MALLOC (fn) || DECL_IN_SYSTEM_HEADER (fn)
+	       || stf_is_allocator (fn) || stf_is_wrapper (fn);
+}
+
 /* T when type is T * for a complete struct T, else NULL. */
 tree struct_pointee (tree type)
 {
@@ -255,7 +266,8 @@ void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 	FOR_EACH_IMM_USE_FAST (use, it, name) {
 		gimple *u = USE_STMT (use);
 		if (greturn *r = dyn_cast <greturn *> (u)) {
-			if (gimple_return_retval (r) == name && current_function_decl)
+			if (gimple_return_retval (r) == name && current_function_decl
+			    && !hands_out_blocks (current_function_decl))
 				returned[current_function_decl].insert (std::make_pair (key, off));
 			continue;
 		}
@@ -328,7 +340,7 @@ void scan_call (gcall *c)
 	if (!fn || !lhs || TREE_CODE (lhs) != SSA_NAME)
 		return;
 	tree rt = TREE_TYPE (TREE_TYPE (fn));
-	if (!POINTER_TYPE_P (rt) || !VOID_TYPE_P (TREE_TYPE (rt)))
+	if (!POINTER_TYPE_P (rt) || !VOID_TYPE_P (TREE_TYPE (rt)) || hands_out_blocks (fn))
 		return;
 	call_site site = { ncalls++, {} };
 	for (unsigned i = 0; i < gimple_call_num_args (c); i++)
@@ -409,10 +421,7 @@ void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint
 		}
 	}
 	for (const auto &fc : calls) {
-		/* an allocator's results are new blocks, not a member's value */
-		if (!TREE_PUBLIC (fc.first) || fndecl_built_in_p (fc.first)
-		    || DECL_IS_MALLOC (fc.first) || DECL_IN_SYSTEM_HEADER (fc.first)
-		    || stf_is_allocator (fc.first))
+		if (!TREE_PUBLIC (fc.first))
 			continue;
 		for (const call_site &site : fc.second) {
 			auto res = uses.find (result_of (fc.first, site.number));

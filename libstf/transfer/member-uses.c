@@ -779,11 +779,15 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
 			/* whole elements, or one struct ending in a flexible
-			 * array member (`malloc(sizeof(*e) + len)`) */
+			 * array member (`malloc(sizeof(*e) + len)`), or one
+			 * struct and a tail shorter than another (what a
+			 * typed site's `malloc(sizeof(*e) + n)` gives) */
 			uint32_t flex;
-			uint64_t flex_off;
-			if (t->size % pu->types[pt].size == 0 ||
-			    (stf__flex_tail(pu, pt, &flex, &flex_off) && t->size >= flex_off)) {
+			uint64_t flex_off, tsize = pu->types[pt].size;
+			if (t->size % tsize == 0 ||
+			    (stf__flex_tail(pu, pt, &flex, &flex_off) && t->size >= flex_off) ||
+			    (pu->types[pt].kind == STF_K_STRUCT && t->size > tsize &&
+			     t->size < 2 * tsize)) {
 				t->unit = pu;
 				t->type = pt;
 				work[nwork++] = r->value;

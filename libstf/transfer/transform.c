@@ -871,5 +871,9 @@ uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du,
 		return so->size;
 	if (esz == desz && T(so->unit, st)->hash == T(du, dt)->hash)
 		return so->size; /* unchanged: trailing bytes too */
-	return so->size / esz * desz + (so->size % esz ? desz : 0);
+	/* the bytes after the last whole element (a struct and a tail of its
+	 * own, `malloc(sizeof(*e) + n)`) follow the converted elements as
+	 * they are: rounded up to one more element, the way back would not
+	 * give the past's size (t/xfer/tailuntyped) */
+	return so->size / esz * desz + so->size % esz;
 }
