@@ -520,6 +520,14 @@ static int startup_fds(struct sweep *s, pid_t past)
 	return 0;
 }
 
+/* Did an old object go into startup object o (inplace.c: it took that
+ * object's ID)?  It holds the old version's values now. */
+static int taken_in_place(const struct stf_obj *o)
+{
+	const struct stf_range *own = stf__index_find(&stf__own_startup, o->addr, 0);
+	return o->kind == STF_OBJ_HEAP && own && own->start == o->addr && own->value != o->dyn_id;
+}
+
 /* stf__inplace_dropped_each: what a startup block held before an old
  * object was transferred into it is freed as a block is. */
 static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
@@ -539,7 +547,8 @@ static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
  * stacks below the auxiliary vector, the writable data of the executable
  * and libraries but the C runtime's and libstf's, except what the
  * transfer overwrote with the old version's values (the statics of
- * unchanged types, the libraries' data it carried): there a number names
+ * unchanged types, the libraries' data it carried, the startup blocks
+ * old objects went into): there a number names
  * an old descriptor, never one the new startup opened.  A regular file
  * is also kept by its number in the C runtime's data (a stream's, a
  * log's of syslog).  A number found by chance keeps a descriptor open; it
@@ -573,6 +582,11 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	/* catalogued last before the transfer, after the indexed objects */
 	for (size_t k = nstartup; k-- > 0 && stf__is_lib_data(&x->dst->objs[k]);)
 		skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr, x->dst->objs[k].size, 0 };
+	/* the startup's blocks old objects went into */
+	for (size_t k = 0; k < nstartup; k++)
+		if (taken_in_place(&x->dst->objs[k]))
+			skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr,
+							    x->dst->objs[k].size, 0 };
 	/* the cells in which libstf numbered each unit's allocation sites
 	 * (runtime/sites.c): consecutive small numbers in the executable's
 	 * data, never a descriptor */
@@ -630,11 +644,8 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		    (o->flags & STF_OBJF_INTERNAL) ||
 		    ((o->flags & STF_OBJF_EXTERNAL) && !carried_library(&carried, o->id)))
 			continue;
-		/* one the old version's object was transferred into
-		 * (inplace.c, it took that object's ID): state now */
-		const struct stf_range *own = stf__index_find(&stf__own_startup, o->addr, 0);
-		if (!own || own->value != o->dyn_id)
-			continue;
+		if (taken_in_place(o))
+			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
 	if (!s.ncand) { /* nothing to sweep: no need to scan the whole state */

@@ -9,7 +9,10 @@
 # update: dynamic objects, objects held when quiesced and descriptors (each
 # startup opens the log again) stay flat, the hits counted and logged
 # through the parameter continue, and a reload (a new cycle made from the
-# loop's, as nginx's SIGHUP) after the updates still works.
+# loop's, as nginx's SIGHUP) after the updates still works.  The cycle
+# keeps the last request's descriptor: in the old cycle, now in the
+# startup's block, that number is the one the new startup's log took,
+# which must not keep the log open.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 build v1/cycle v1/cycle.c

@@ -38,6 +38,9 @@ struct conf {
 struct cycle {
 	struct conf *conf;
 	int log;    /* the log, opened by each cycle */
+	int last;   /* the descriptor of the last request: the number a new
+		       startup's log takes, an old value that names no
+		       descriptor of the new version */
 	long hits;
 	int generation;
 	char *name;
@@ -84,6 +87,7 @@ static void handle(int fd, struct cycle **cyclep)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
+	cycle->last = fd;
 	if (!strncmp(buf, "hit", 3)) {
 		cycle->hits++;
 		dprintf(cycle->log, "hit %ld\n", cycle->hits);
