@@ -328,6 +328,8 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	if (F("startup_freed") || F("startup_kept"))
 		printf(", startup objects: %llu replaced and freed, %llu kept",
 		       F("startup_freed"), F("startup_kept"));
+	if (F("inplace"))
+		printf(", %llu transferred in place into startup objects", F("inplace"));
 	if (F("epoll"))
 		printf(", %llu epoll registrations", F("epoll"));
 	putchar('\n');

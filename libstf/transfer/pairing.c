@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "fault.h"
+#include "inplace.h"
 #include "remote.h"
 #include "scratch.h"
 #include "slots.h"
@@ -779,7 +780,7 @@ int stf__schedule(struct stf_xfer *x)
 	    stf__plan_subs(x) < 0)
 		return -1;
 	stf__profile_mark("pair: untyped plan");
-	if (schedule_dynamic(x) < 0 || stf__place_subs(x) < 0)
+	if (stf__plan_inplace(x) < 0 || schedule_dynamic(x) < 0 || stf__place_subs(x) < 0)
 		return -1;
 	return stf__place_slots(x);
 }

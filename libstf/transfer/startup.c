@@ -33,9 +33,11 @@
  *
  * An unreachable library block was the library's state only through the
  * library data the transfer replaced, so no code of the new version can
- * reach it any more.  The descriptors such blocks held (a dropped base's
- * epoll instance and notification pipe) are closed too, but a descriptor
- * is a number, not a pointer: see sweep_fds for how conservatively.
+ * reach it any more.  The descriptors the startup opened that such blocks
+ * held (a dropped base's epoll instance and notification pipe), or the
+ * startup blocks old objects were transferred into (inplace.c: a log
+ * file), are closed too, but a descriptor is a number, not a pointer:
+ * see sweep_fds for how conservatively.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -45,6 +47,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,6 +55,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "heap.h"
+#include "inplace.h"
 #include "remote.h"
 #include "update.h"
 
@@ -69,6 +73,7 @@ struct sweep {
 	 * own descriptors as aligned ints instead of marking candidates */
 	int fd_pass;
 	uint8_t fd_state[MAX_SWEPT_FD]; /* FD_* */
+	uint8_t kept_flag;              /* what find_fds_kept sets */
 	const struct stf_range *skip;   /* sorted: memory holding only the
 					   old version's values */
 	size_t nskip;
@@ -77,6 +82,8 @@ struct sweep {
 #define FD_STARTUP 1u  /* opened by the new version's startup */
 #define FD_IN_FREED 2u /* its number is in a block about to be freed */
 #define FD_IN_KEPT 4u  /* ... and in memory the new version keeps */
+#define FD_FILE 8u     /* a regular file (a log the startup opened) */
+#define FD_IN_RUNTIME 16u /* in the C runtime's writable data */
 
 static void mark(struct sweep *s, uint64_t v)
 {
@@ -125,11 +132,11 @@ static void find_fds_kept(struct sweep *s, uint64_t start, uint64_t end)
 		if (r->start >= end)
 			break;
 		if (r->start > start)
-			find_fds(s, start, r->start, FD_IN_KEPT);
+			find_fds(s, start, r->start, s->kept_flag);
 		start = r->start + r->size;
 	}
 	if (start < end)
-		find_fds(s, start, end, FD_IN_KEPT);
+		find_fds(s, start, end, s->kept_flag);
 }
 
 static void scan(struct sweep *s, uint64_t start, uint64_t end)
@@ -162,13 +169,14 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 		uint64_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
 		if (s->fd_pass) {
 			/* libstf's own data holds none of the program's
-			 * descriptors, nor does the C runtime's of the kinds
-			 * closed (see sweep_fds); what RELRO protects
-			 * (.dynamic, the GOT) none at all, but numbers that
-			 * look like some */
+			 * descriptors, nor does the C runtime's of the event
+			 * kinds closed, but it may hold a file's (see
+			 * sweep_fds); what RELRO protects (.dynamic, the GOT)
+			 * none at all, but numbers that look like some */
 			uint64_t own = (uint64_t)(uintptr_t)&stf__own_startup;
-			if ((own >= start && own < end) || stf__lib_is_runtime(info->dlpi_name))
+			if (own >= start && own < end)
 				continue;
+			s->kept_flag = stf__lib_is_runtime(info->dlpi_name) ? FD_IN_RUNTIME : FD_IN_KEPT;
 			for (int r = 0; r < info->dlpi_phnum; r++) {
 				const ElfW(Phdr) *rp = &info->dlpi_phdr[r];
 				uint64_t relro_end = info->dlpi_addr + rp->p_vaddr + rp->p_memsz;
@@ -177,6 +185,7 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 			}
 		}
 		scan(s, start, end);
+		s->kept_flag = FD_IN_KEPT;
 	}
 	return 0;
 }
@@ -461,10 +470,16 @@ static int carried_library(const struct carried *c, const char *id)
 }
 
 /* The kinds of descriptor an event library's state holds, and no state of
- * the C runtime: epoll instances, eventfds, timerfds, signalfds, pipes.
- * Files and sockets (a log, syslog's connection) are never closed. */
-static int closable_kind(int fd)
+ * the C runtime: epoll instances, eventfds, timerfds, signalfds, pipes
+ * (FD_STARTUP); and regular files, which a program's state holds (its
+ * logs) but so may the C runtime's (FD_STARTUP | FD_FILE).  Sockets
+ * (syslog's connection, a resolver's) are never closed; 0: not closable. */
+static uint8_t closable_kind(int fd)
 {
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return FD_STARTUP | FD_FILE;
+
 	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
 		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
 	char path[64], target[64];
@@ -477,7 +492,7 @@ static int closable_kind(int fd)
 	target[n] = 0;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
 		if (!strncmp(target, kinds[k], strlen(kinds[k])))
-			return 1;
+			return FD_STARTUP;
 	return 0;
 }
 
@@ -509,18 +524,34 @@ static int startup_fds(struct sweep *s, pid_t past)
 				continue;
 			if (!pass)
 				in_past[fd] = 1;
-			else if (!in_past[fd] && closable_kind(fd))
-				s->fd_state[fd] = FD_STARTUP;
+			else if (!in_past[fd])
+				s->fd_state[fd] = closable_kind(fd);
 		}
 		closedir(d);
 	}
 	return 0;
 }
 
+/* Did an old object go into startup object o (inplace.c: it took that
+ * object's ID)?  It holds the old version's values now. */
+static int taken_in_place(const struct stf_obj *o)
+{
+	const struct stf_range *own = stf__index_find(&stf__own_startup, o->addr, 0);
+	return o->kind == STF_OBJ_HEAP && own && own->start == o->addr && own->value != o->dyn_id;
+}
+
+/* stf__inplace_dropped_each: what a startup block held before an old
+ * object was transferred into it is freed as a block is. */
+static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
+{
+	find_fds(ctx, (uint64_t)(uintptr_t)bytes, (uint64_t)(uintptr_t)bytes + size, FD_IN_FREED);
+}
+
 /*
  * After the marking: close the startup's descriptors that only the blocks
  * about to be freed name (the epoll instance and notification pipe of a
- * dropped libevent base).  A descriptor is a number, so this is decided
+ * dropped libevent base, the log files of a startup's configuration an
+ * old one was transferred into, inplace.c).  A descriptor is a number, so this is decided
  * by value, conservatively: it must be of a kind an event library keeps
  * (closable_kind), its number an aligned int in such a block, and nowhere
  * in the memory the new version keeps that may hold one of its own
@@ -528,9 +559,12 @@ static int startup_fds(struct sweep *s, pid_t past)
  * stacks below the auxiliary vector, the writable data of the executable
  * and libraries but the C runtime's and libstf's, except what the
  * transfer overwrote with the old version's values (the statics of
- * unchanged types, the libraries' data it carried): there a number names
- * an old descriptor, never one the new startup opened.  A number found by
- * chance keeps a descriptor open; it is never closed on a guess.
+ * unchanged types, the libraries' data it carried, the startup blocks
+ * old objects went into): there a number names
+ * an old descriptor, never one the new startup opened.  A regular file
+ * is also kept by its number in the C runtime's data (a stream's, a
+ * log's of syslog).  A number found by chance keeps a descriptor open; it
+ * is never closed on a guess.
  */
 static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
 {
@@ -543,6 +577,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	for (size_t k = 0; k < s->ncand; k++)
 		if (!s->cand[k].value)
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
+	stf__inplace_dropped_each(find_fds_dropped, s);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
 	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
@@ -559,6 +594,11 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	/* catalogued last before the transfer, after the indexed objects */
 	for (size_t k = nstartup; k-- > 0 && stf__is_lib_data(&x->dst->objs[k]);)
 		skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr, x->dst->objs[k].size, 0 };
+	/* the startup's blocks old objects went into */
+	for (size_t k = 0; k < nstartup; k++)
+		if (taken_in_place(&x->dst->objs[k]))
+			skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr,
+							    x->dst->objs[k].size, 0 };
 	/* the cells in which libstf numbered each unit's allocation sites
 	 * (runtime/sites.c): consecutive small numbers in the executable's
 	 * data, never a descriptor */
@@ -574,6 +614,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	s->skip = skip;
 	s->nskip = nskip;
 	s->fd_pass = 1;
+	s->kept_flag = FD_IN_KEPT;
 	for (size_t k = 0; k < s->ncand; k++)
 		if (s->cand[k].value)
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_KEPT);
@@ -581,7 +622,8 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	dl_iterate_phdr(scan_image, s);
 	if (scan_stacks(s, x->dst, here) == 0) {
 		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-			if ((s->fd_state[fd] & (FD_IN_FREED | FD_IN_KEPT)) == FD_IN_FREED)
+			if ((s->fd_state[fd] & (FD_IN_FREED | FD_IN_KEPT)) == FD_IN_FREED &&
+			    (s->fd_state[fd] & (FD_FILE | FD_IN_RUNTIME)) != (FD_FILE | FD_IN_RUNTIME))
 				close(fd);
 	}
 	s->fd_pass = 0;
@@ -614,6 +656,8 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		    (o->flags & STF_OBJF_INTERNAL) ||
 		    ((o->flags & STF_OBJF_EXTERNAL) && !carried_library(&carried, o->id)))
 			continue;
+		if (taken_in_place(o))
+			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
 	if (!s.ncand) { /* nothing to sweep: no need to scan the whole state */
@@ -642,6 +686,7 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	}
 	rc = 0;
 out:
+	stf__inplace_release();
 	stf__raw_free(s.cand);
 	stf__raw_free(s.work);
 	return rc;
