@@ -13,12 +13,17 @@
  * ends while the object is still the caller's, so another thread cannot
  * have been handed the same address yet.
  *
- * A deallocator is a function declared STF_DEALLOCATOR, or the obvious
- * partner of an STF_ALLOCATOR declared in the unit: the same name with
- * "free" (or "dealloc") in place of the allocator's "alloc" (slab_alloc /
- * slab_free, slabs_alloc / slabs_free, obj_alloc / obj_free), whose
- * object parameter is a `void *` or the allocator's result type.  The
- * object is the parameter stf_freed_param names.
+ * A deallocator is a function declared STF_DEALLOCATOR; the object is
+ * the parameter stf_freed_param names.  The obvious partner of an
+ * STF_ALLOCATOR declared in the unit (the same name with "free" or
+ * "dealloc" in place of "alloc": slabs_alloc / slabs_free, taking a
+ * `void *` or the allocator's result type) only says that the allocator
+ * takes its objects back one by one (stf_has_deallocator: a size-class
+ * allocator's grown object cannot move to a heap block).  Its calls do
+ * not end registrations: a program that keeps pointers to the slots it
+ * gave back (a list of all items, stale entries included) would have them
+ * point into memory the reversed version fills with other objects, and
+ * the round trip would differ (t/idioms/usualslab).
  *
  * The pass runs right after "ssa", before inlining, so a deallocator
  * inlined into its callers (a static slab_free in the same file at -O2)
@@ -58,12 +63,10 @@ tree named_partner (tree fndecl)
 	return NULL_TREE;
 }
 
-/* The parameter of fndecl receiving the object given back, -1 when
- * fndecl is no deallocator. */
-int freed_param (tree fndecl)
+/* The parameter of fndecl receiving the object given back when fndecl is
+ * an STF_ALLOCATOR's partner by its name, -1 when it is not. */
+int named_freed_param (tree fndecl)
 {
-	if (stf_is_deallocator (fndecl))
-		return stf_freed_param (fndecl);
 	if (stf_is_allocator (fndecl) || fndecl_built_in_p (fndecl))
 		return -1;
 	tree alloc = named_partner (fndecl);
@@ -138,7 +141,7 @@ public:
 				tree callee = call ? gimple_call_fndecl (call) : NULL_TREE;
 				if (!callee)
 					continue;
-				int k = freed_param (callee);
+				int k = stf_is_deallocator (callee) ? stf_freed_param (callee) : -1;
 				if (k < 0 || (unsigned) k >= gimple_call_num_args (call)
 				    || !POINTER_TYPE_P (TREE_TYPE (gimple_call_arg (call, k))))
 					continue;
@@ -175,7 +178,8 @@ bool stf_has_deallocator (tree alloc)
 		if (deallocator_names.count (partner))
 			return true;
 		symtab_node *n = symtab_node::get_for_asmname (get_identifier (partner.c_str ()));
-		if (n && TREE_CODE (n->decl) == FUNCTION_DECL && freed_param (n->decl) >= 0)
+		if (n && TREE_CODE (n->decl) == FUNCTION_DECL
+		    && (stf_is_deallocator (n->decl) || named_freed_param (n->decl) >= 0))
 			return true;
 	}
 	return false;

@@ -4,12 +4,7 @@
  * item received; then items are allocated and given back through it. */
 #include "xt.h"
 
-#ifdef BY_NAME
-# define slab_put slab_free
-# define PUT_DECL
-#else
-# define PUT_DECL STF_DEALLOCATOR
-#endif
+#define PUT_DECL STF_DEALLOCATOR
 
 #define PER_CHUNK 16
 
