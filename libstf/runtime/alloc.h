@@ -111,13 +111,6 @@ void *stf__raw_malloc(size_t size);
 void *stf__raw_realloc(void *ptr, size_t size);
 void stf__raw_free(void *ptr);
 
-/* The calling thread's static thread-local blocks: where the lowest
- * begins, and libstf's own [*own_start, *own_end) (0 if unknown).  The
- * memory below the lowest is not TLS (another mapping may have merged
- * with it), and libstf's block is no root of the program's state (the
- * allocator's cache keeps addresses of blocks it handed out since). */
-void stf__static_tls(uint64_t *lowest, uint64_t *own_start, uint64_t *own_end);
-
 /* Make sure no dynamic ID below min_next is handed out from now on by the
  * process (other threads finish the batch of IDs they already hold: call
  * it before other threads allocate, as the transfer does). */

@@ -57,6 +57,7 @@
 #include "heap.h"
 #include "inplace.h"
 #include "remote.h"
+#include "static-tls.h"
 #include "update.h"
 
 /* Descriptors below this number are looked for in memory; libstf keeps
