@@ -779,7 +779,8 @@ static int end_of_previous(struct stf_xfer *x, const struct stf_range *r,
 	const struct stf_obj *prev = &x->src->objs[r[-1].value];
 	const struct stf_obj *next = &x->src->objs[r->value];
 	return prev->unit && type_ends(prev->unit, prev->type, h, 0) &&
-	       !(next->unit && type_starts(next->unit, next->type, h, 0));
+	       !(next->unit && type_starts(next->unit, next->type, h, 0)) &&
+	       !stf__slab_object(x->src, prev); /* the next slot (slots.h) */
 }
 
 static int is_function(const struct stf_meta_unit *u, uint32_t t)

@@ -161,6 +161,14 @@ static int slot_site(const struct stf_peer *p, const char *id)
 	return stf_meta_find_site(p->meta, id, &u, &idx) == 0 && (u->sites[idx].flags & STF_SF_SLOT);
 }
 
+int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o)
+{
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	return o->container && stf_meta_find_site(p->meta, o->id, &u, &idx) == 0 &&
+	       (u->sites[idx].flags & (STF_SF_SLOT | STF_SF_GIVEN_BACK));
+}
+
 /* The destination's type and size of source sub-object o; 0 if it has
  * none (its type is gone: subobjects.c reports it). */
 static uint64_t dst_size(struct stf_xfer *x, const struct stf_obj *o,

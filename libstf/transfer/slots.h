@@ -48,6 +48,13 @@ int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, si
  * is (the new and reversed versions never map that address). */
 int stf__slot_chunk_left(const struct stf_xfer *x, size_t i);
 
+/* Whether source object o is a sub-object handed out by a slab (a slot
+ * allocator, or one taking its objects back one by one): one object per
+ * slot, never an array, so an address right past its end is the next
+ * slot (a slot given back when no object starts there: a stale pointer
+ * that must keep pointing nowhere), not one past the object. */
+int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o);
+
 /* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
  * the differencing does not compare it. */
 int stf__slot_state(const struct stf_obj *o);
