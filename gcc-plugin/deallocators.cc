@@ -13,17 +13,16 @@
  * ends while the object is still the caller's, so another thread cannot
  * have been handed the same address yet.
  *
- * A deallocator is a function declared STF_DEALLOCATOR; the object is
- * the parameter stf_freed_param names.  The obvious partner of an
- * STF_ALLOCATOR declared in the unit (the same name with "free" or
- * "dealloc" in place of "alloc": slabs_alloc / slabs_free, taking a
- * `void *` or the allocator's result type) only says that the allocator
- * takes its objects back one by one (stf_has_deallocator: a size-class
- * allocator's grown object cannot move to a heap block).  Its calls do
- * not end registrations: a program that keeps pointers to the slots it
- * gave back (a list of all items, stale entries included) would have them
- * point into memory the reversed version fills with other objects, and
- * the round trip would differ (t/idioms/usualslab).
+ * A deallocator is a function declared STF_DEALLOCATOR, or the obvious
+ * partner of an STF_ALLOCATOR declared in the unit: the same name with
+ * "free" (or "dealloc") in place of the allocator's "alloc" (slab_alloc /
+ * slab_free, slabs_alloc / slabs_free, obj_alloc / obj_free), whose
+ * object parameter is a `void *` or the allocator's result type.  The
+ * object is the parameter stf_freed_param names.  A program may keep
+ * pointers to the slots it gave back (a list of all items, stale entries
+ * included): libstf keeps them pointing nowhere (the next slot is never
+ * taken for one past the end of the object before it: transfer/slots.h,
+ * t/xfer/slabstale; t/idioms/usualslab).
  *
  * The pass runs right after "ssa", before inlining, so a deallocator
  * inlined into its callers (a static slab_free in the same file at -O2)
@@ -87,6 +86,15 @@ int named_freed_param (tree fndecl)
 	return -1;
 }
 
+/* The parameter of fndecl receiving the object given back, -1 when
+ * fndecl is no deallocator. */
+int freed_param (tree fndecl)
+{
+	if (stf_is_deallocator (fndecl))
+		return stf_freed_param (fndecl);
+	return named_freed_param (fndecl);
+}
+
 tree sub_free_decl (void)
 {
 	static tree decl;
@@ -141,7 +149,7 @@ public:
 				tree callee = call ? gimple_call_fndecl (call) : NULL_TREE;
 				if (!callee)
 					continue;
-				int k = stf_is_deallocator (callee) ? stf_freed_param (callee) : -1;
+				int k = freed_param (callee);
 				if (k < 0 || (unsigned) k >= gimple_call_num_args (call)
 				    || !POINTER_TYPE_P (TREE_TYPE (gimple_call_arg (call, k))))
 					continue;
@@ -178,8 +186,7 @@ bool stf_has_deallocator (tree alloc)
 		if (deallocator_names.count (partner))
 			return true;
 		symtab_node *n = symtab_node::get_for_asmname (get_identifier (partner.c_str ()));
-		if (n && TREE_CODE (n->decl) == FUNCTION_DECL
-		    && (stf_is_deallocator (n->decl) || named_freed_param (n->decl) >= 0))
+		if (n && TREE_CODE (n->decl) == FUNCTION_DECL && freed_param (n->decl) >= 0)
 			return true;
 	}
 	return false;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * deallocators.h - calls giving an object back to its slab or pool
- * (STF_DEALLOCATOR) end the object's registration (stf__sub_free); an
- * STF_ALLOCATOR's partner by name says its objects are given back.
+ * (STF_DEALLOCATOR, or an STF_ALLOCATOR's partner by name) end the
+ * object's registration (stf__sub_free).
  */
 #ifndef STF_DEALLOCATORS_H
 #define STF_DEALLOCATORS_H

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The slab of slabgrow, whose free function slab_put is declared
- * STF_DEALLOCATOR.  Version 1
+/* The slab of slabgrow, whose free function is declared STF_DEALLOCATOR
+ * (slab_put: not named after slab_alloc), or, built with -DBY_NAME, is
+ * slab_alloc's partner by name (slab_free, no annotation).  Version 1
  * hands out 16 items and gives 5 back before the update; version 2 grows
  * the item, so each live item gets a slot of version 2's slab.  The slab
  * counts the slots it has out: after the update version 2's slab must
@@ -9,7 +10,12 @@
  * would ever free: pgbouncer's growth over chained updates. */
 #include "xt.h"
 
-#define PUT_DECL STF_DEALLOCATOR
+#ifdef BY_NAME
+# define slab_put slab_free
+# define PUT_DECL
+#else
+# define PUT_DECL STF_DEALLOCATOR
+#endif
 
 #define PER_CHUNK 16
 

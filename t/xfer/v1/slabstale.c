@@ -10,10 +10,16 @@
  * new version, where the next live item starts (version 2 saw a stale
  * entry alias a live item), and the round trip differed the same way in
  * the reversed version (t/idioms/usualslab with slab_free taken for its
- * deallocator). */
+ * deallocator).  Built with -DBY_NAME, slab_put is slab_alloc's partner by
+ * name (slab_free, no annotation). */
 #include "xt.h"
 
-#define PUT_DECL STF_DEALLOCATOR
+#ifdef BY_NAME
+# define slab_put slab_free
+# define PUT_DECL
+#else
+# define PUT_DECL STF_DEALLOCATOR
+#endif
 
 #define PER_CHUNK 16
 

@@ -4,7 +4,12 @@
  * given back point to no live item. */
 #include "xt.h"
 
-#define PUT_DECL STF_DEALLOCATOR
+#ifdef BY_NAME
+# define slab_put slab_free
+# define PUT_DECL
+#else
+# define PUT_DECL STF_DEALLOCATOR
+#endif
 
 #define PER_CHUNK 16
 
