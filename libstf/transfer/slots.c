@@ -28,6 +28,11 @@
  * both slabs (their caches and chunks): it compares the objects by their
  * identity, not the free lists.
  *
+ * A site whose objects were all given back (no object to move: a pooler
+ * with no client connected) is rebuilt the same way when its type grows,
+ * with nothing moved: its old slab, carried as it was, would hand out
+ * slots of the old size to the new version.
+ *
  * Applies to slot allocators taking one pointer (the cache) of a site
  * with one live cache, the cache a whole heap object.  Others keep the
  * rollback of subobjects.c (slot_too_small).  An object given back to
@@ -63,52 +68,20 @@ struct slot_group {
 	uint64_t fn;       /* the destination's allocator */
 };
 
-#define MAX_GROUPS 64
 
-static struct slot_group groups[MAX_GROUPS];
+static struct slot_group groups[STF_SLOT_GROUPS_MAX];
 static size_t ngroups;
 /* slot sites found not rebuildable in this transfer, and why */
-static const char *refused[MAX_GROUPS];
-static char refused_why[MAX_GROUPS][256];
+static const char *refused[STF_SLOT_GROUPS_MAX];
+static char refused_why[STF_SLOT_GROUPS_MAX][256];
 static size_t nrefused;
 
 /* Forward (in F), for the backward transfer: the rebuilt sites in F's
  * names, F's slab of each and F's allocator. */
-static char kept_site[MAX_GROUPS][256];
-static uint64_t kept_cache[MAX_GROUPS], kept_fn[MAX_GROUPS];
-static uint32_t kept_rank[MAX_GROUPS];
+static char kept_site[STF_SLOT_GROUPS_MAX][256];
+static uint64_t kept_cache[STF_SLOT_GROUPS_MAX], kept_fn[STF_SLOT_GROUPS_MAX];
+static uint32_t kept_rank[STF_SLOT_GROUPS_MAX];
 static size_t nkept;
-
-/* Dynamic IDs of allocator state: in F, the past version's (sent to R);
- * in R, those and its own new chunks (sorted, for stf__slot_state). */
-static uint64_t *state_ids;
-static size_t nstate, state_cap;
-/* In R: its static slabs (their addresses), not compared either. */
-static uint64_t static_slabs[MAX_GROUPS];
-static size_t nstatic_slabs;
-
-static int state_add(uint64_t id)
-{
-	for (size_t k = 0; k < nstate; k++)
-		if (state_ids[k] == id)
-			return 0;
-	if (nstate == state_cap) {
-		size_t ncap = state_cap ? 2 * state_cap : 64;
-		uint64_t *n = stf__raw_realloc(state_ids, ncap * sizeof(*n));
-		if (!n)
-			return -1;
-		state_ids = n;
-		state_cap = ncap;
-	}
-	state_ids[nstate++] = id;
-	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
 
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
 {
@@ -133,19 +106,6 @@ int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t
 		   o->addr - src->objs[c].addr, stf__obj_name(&src->objs[c], cn, sizeof(cn)),
 		   dsize, x->dir == STF_FORWARD ? "new" : "old", o->size, alloc, alloc);
 	return -1;
-}
-
-int stf__slot_state(const struct stf_obj *o)
-{
-	if (o->kind == STF_OBJ_STATIC) {
-		for (size_t k = 0; k < nstatic_slabs; k++)
-			if (static_slabs[k] == o->addr)
-				return 1;
-		return 0;
-	}
-	if (!o->dyn_id || !nstate)
-		return 0;
-	return bsearch(&o->dyn_id, state_ids, nstate, sizeof(*state_ids), cmp_u64) != NULL;
 }
 
 int stf__slot_chunk_left(const struct stf_xfer *x, size_t i)
@@ -452,66 +412,18 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	return 1;
 }
 
-/* The heap blocks of one site of the reversed version, for
- * serve_slab_find. */
-#define FIND_MAX 1024
-struct find_slab {
-	uint32_t site, n;
-	uint64_t addr[FIND_MAX], id[FIND_MAX];
-};
-
-static int find_slab_block(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
-{
-	struct find_slab *f = ctx;
-	struct stf_block_info blk;
-	(void)size;
-	if (STF_SLOT_KIND(kind) != STF_SLOT_HEAP ||
-	    !stf__heap_block((void *)(uintptr_t)addr, &blk) || blk.start != addr ||
-	    blk.site != f->site)
-		return 0;
-	if (f->n == FIND_MAX)
-		return 1;
-	f->addr[f->n] = addr;
-	f->id[f->n++] = blk.id;
-	return 0;
-}
-
-int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
-{
-	char site[512];
-	static struct find_slab f;
-	uint32_t rank;
-	uint64_t found = 0;
-	if (len < 4 || len - 4 >= sizeof(site)) {
-		snprintf(err, errlen, "malformed slab request from the future version");
-		goto fail;
-	}
-	memcpy(&rank, p, 4);
-	memcpy(site, p + 4, len - 4);
-	site[len - 4] = 0;
-	f.site = stf__site_by_id(site);
-	f.n = 0;
-	if (f.site && stf__objects_each(find_slab_block, &f) == 0)
-		for (uint32_t k = 0; k < f.n && !found; k++) {
-			uint32_t before = 0;
-			for (uint32_t m = 0; m < f.n; m++)
-				before += f.id[m] < f.id[k];
-			if (before == rank)
-				found = f.addr[k];
-		}
-	if (!found) {
-		snprintf(err, errlen, "the reversed version's startup made no slab of %.200s "
-			 "(create the slab at every start, also when stf_is_updating())", site);
-		goto fail;
-	}
-	return stf__msg_send(conn, M_ADDRS, &found, 8);
-fail:
-	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
-	return -1;
-}
-
 /* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
  * also holds objects of other sites. */
+/* Whether heap object o holds raw bytes (no type, or chars): a slab's
+ * chunk. */
+static int raw_bytes(const struct stf_obj *o)
+{
+	if (!o->unit || o->type == STF_NONE)
+		return 1;
+	uint32_t t = strip(o->unit, o->type);
+	return t < o->unit->ntypes && T(o->unit, t)->size <= 1;
+}
+
 static int mark_group(struct stf_xfer *x, size_t gi)
 {
 	struct stf_peer *src = x->src;
@@ -540,7 +452,7 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		/* the old allocator's chunk: not carried */
 		x->pair[c].dst = PAIR_NONE;
 		x->pair[c].placed = 1;
-		if (x->dir == STF_FORWARD && state_add(src->objs[c].dyn_id) < 0)
+		if (x->dir == STF_FORWARD && stf__slot_state_add(src->objs[c].dyn_id) < 0)
 			goto oom;
 	}
 	struct pairing *pc = &x->pair[g->cache];
@@ -549,20 +461,23 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		/* the reversed version keeps its own: neither zeroed nor written */
 		if (!x->dst->self)
 			x->img[g->dcache] = NULL;
-	} else if (x->dir == STF_FORWARD && state_add(src->objs[g->cache].dyn_id) < 0) {
+	} else if (x->dir == STF_FORWARD && stf__slot_state_add(src->objs[g->cache].dyn_id) < 0) {
 		goto oom;
 	}
-	/* the blocks the old slab points to (its list of chunks), but other
-	 * slabs (of its own allocation site) it is linked to: the old
-	 * allocator's state too.  A pointer to one from elsewhere fails the
-	 * update (a dropped target), never silently. */
+	/* the blocks the old slab points to (its list of chunks; a block of
+	 * raw bytes it points into: a chunk its cursor or free list is in,
+	 * which holds no object when all were given back), but other slabs (of its
+	 * own allocation site) it is linked to: the old allocator's state
+	 * too.  A pointer to one from elsewhere fails the update (a dropped
+	 * target), never silently. */
 	const struct stf_obj *co = &src->objs[g->cache];
 	for (uint64_t off = 0; off + 8 <= co->size; off += 8) {
 		uint64_t v;
 		if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
 			break;
 		const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
-		if (!t || t->addr != v || t->kind != STF_OBJ_HEAP || t->container || t == co ||
+		if (!t || (t->addr != v && !raw_bytes(t)) || t->kind != STF_OBJ_HEAP ||
+		    t->container || t == co ||
 		    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
 			continue;
 		size_t k = (size_t)(t - src->objs);
@@ -570,13 +485,128 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 			continue; /* (another slab, linked to this one: not its state) */
 		x->pair[k].dst = PAIR_NONE;
 		x->pair[k].placed = 1;
-		if (x->dir == STF_FORWARD && state_add(t->dyn_id) < 0)
+		if (x->dir == STF_FORWARD && stf__slot_state_add(t->dyn_id) < 0)
 			goto oom;
 	}
 	return 0;
 oom:
 	stf__xfail(x, "out of memory");
 	return -1;
+}
+
+/* Size of the element type of site `site` of peer p (in p's names), 0 if
+ * none is known. */
+static uint64_t site_type_size(const struct stf_peer *p, const char *site)
+{
+	const struct stf_meta_unit *u;
+	uint32_t t;
+	if (stf__peer_site_type(p, site, &u, &t) < 0 || !u || t == STF_NONE)
+		return 0;
+	t = strip(u, t);
+	return t < u->ntypes ? T(u, t)->size : 0;
+}
+
+/* Whether source site `site` still has a live object or a recorded cache
+ * that is a live object (the same test as group_forward's). */
+static int site_has_object(const struct stf_peer *src, const char *site)
+{
+	for (size_t i = 0; i < src->nobjs; i++)
+		if (src->objs[i].container && !strcmp(src->objs[i].id, site))
+			return 1;
+	return 0;
+}
+
+static int site_has_cache(const struct stf_peer *src, const struct stf_slot_args *t,
+			  const char *site)
+{
+	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++) {
+		const struct stf_slot_arg *e = &t->e[k];
+		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
+		    strcmp(src->site_ids[e->site], site) || !e->arg)
+			continue;
+		uint64_t cache = e->arg ^ STF_SLOT_ARG_MASK;
+		const struct stf_obj *c = stf__peer_find(src, cache);
+		if (c && (c->kind == STF_OBJ_HEAP || c->kind == STF_OBJ_STATIC) && c->addr == cache)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Forward: the slot sites of the recorded calls with no object left (all
+ * given back: a pooler with no client connected) whose type grows.
+ * Nothing is to be moved, but the old slab, carried as it is, would hand
+ * out slots of the old size to the new version's grown objects: its slab
+ * is paired with the new startup's as for a rebuilt site (its chunks are
+ * left behind).  When that cannot be, the update fails naming the site.
+ */
+static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
+{
+	const struct stf_peer *src = x->src;
+	char why[256];
+	if (!t)
+		return 0; /* another build of libstf: no record to go by */
+	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++) {
+		const struct stf_slot_arg *e = &t->e[k];
+		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site])
+			continue;
+		const char *site = src->site_ids[e->site];
+		if (rebuilt(site) >= 0 || was_refused(site) || !slot_site(src, site) ||
+		    site_has_object(src, site) || !site_has_cache(src, t, site))
+			continue;
+		uint64_t size = site_type_size(src, site);
+		if (!size || site_type_size(x->dst, stf__site_dst_id(x, site)) <= size)
+			continue;
+		struct slot_group g;
+		if (!group_forward(x, t, site, &g, why, sizeof(why))) {
+			stf__xfail(x, "the objects of %s grow in the new version and none is live, "
+			      "but its slab, made with the old size, cannot be replaced by one "
+			      "the new version's startup made: %s", site, why);
+			return -1;
+		}
+		if (ngroups == STF_SLOT_GROUPS_MAX) {
+			stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
+			return -1;
+		}
+		groups[ngroups++] = g;
+	}
+	return 0;
+}
+
+/* Backward: the sites the forward transfer rebuilt with no object to
+ * move (group_empty_sites): their slabs are paired the same way. */
+static int group_kept_sites(struct stf_xfer *x)
+{
+	char why[256];
+	for (size_t k = 0; k < nkept; k++) {
+		if (rebuilt(kept_site[k]) >= 0)
+			continue;
+		struct slot_group g;
+		if (!group_backward(x, k, kept_site[k], &g, why, sizeof(why))) {
+			stf__xfail(x, "slab of %s: %s", kept_site[k], why);
+			return -1;
+		}
+		if (ngroups == STF_SLOT_GROUPS_MAX) {
+			stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
+			return -1;
+		}
+		groups[ngroups++] = g;
+	}
+	return 0;
+}
+
+/* The past version's table of slot allocator arguments, its magic 0 when
+ * it cannot be read; NULL (problem reported) without memory. */
+static struct stf_slot_args *slot_table(struct stf_xfer *x)
+{
+	struct stf_slot_args *t = stf__raw_malloc(sizeof(*t));
+	if (!t) {
+		stf__xfail(x, "out of memory");
+		return NULL;
+	}
+	if (read_table(x, t) < 0)
+		t->magic = 0;
+	return t;
 }
 
 int stf__plan_slots(struct stf_xfer *x)
@@ -590,7 +620,7 @@ int stf__plan_slots(struct stf_xfer *x)
 	nrefused = 0;
 	if (x->dir == STF_FORWARD) {
 		nkept = 0;
-		nstate = 0;
+		stf__slot_state_clear();
 	}
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
@@ -604,15 +634,8 @@ int stf__plan_slots(struct stf_xfer *x)
 			uint32_t dt;
 			if (fits(src, i, dst_size(x, o, &du, &dt)))
 				continue; /* converted in place (subobjects.c) */
-			if (!table) {
-				table = stf__raw_malloc(sizeof(*table));
-				if (!table) {
-					stf__xfail(x, "out of memory");
-					goto out;
-				}
-				if (read_table(x, table) < 0)
-					table->magic = 0;
-			}
+			if (!table && !(table = slot_table(x)))
+				goto out;
 			ok = group_forward(x, table->magic ? table : NULL, o->id, &g, why,
 					   sizeof(why));
 		} else {
@@ -628,18 +651,26 @@ int stf__plan_slots(struct stf_xfer *x)
 				stf__xfail(x, "slab of %s: %s", o->id, why);
 				goto out;
 			}
-			if (nrefused < MAX_GROUPS) {
+			if (nrefused < STF_SLOT_GROUPS_MAX) {
 				snprintf(refused_why[nrefused], sizeof(refused_why[nrefused]), "%s",
 					 why);
 				refused[nrefused++] = o->id;
 			}
 			continue; /* subobjects.c refuses what does not fit */
 		}
-		if (ngroups == MAX_GROUPS) {
-			stf__xfail(x, "more than %d slabs whose type grows", MAX_GROUPS);
+		if (ngroups == STF_SLOT_GROUPS_MAX) {
+			stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
 			goto out;
 		}
 		groups[ngroups++] = g;
+	}
+	if (x->dir == STF_FORWARD) {
+		if (!table && !(table = slot_table(x)))
+			goto out;
+		if (group_empty_sites(x, table->magic ? table : NULL) < 0)
+			goto out;
+	} else if (group_kept_sites(x) < 0) {
+		goto out;
 	}
 	for (size_t gi = 0; gi < ngroups; gi++)
 		if (mark_group(x, gi) < 0)
@@ -713,6 +744,8 @@ static int place_remote(struct stf_xfer *x, size_t gi, const size_t *items, size
 	struct slot_group *g = &groups[gi];
 	const struct stf_obj *cache = &x->src->objs[g->cache];
 	size_t k = 0, ids_sent = 0;
+	const uint64_t *state_ids;
+	size_t nstate = stf__slot_state_ids(&state_ids);
 	if (!buf) {
 		stf__xfail(x, "no memory for a transfer message buffer");
 		return -1;
@@ -845,7 +878,7 @@ int stf__place_slots(struct stf_xfer *x)
 			}
 			if (adopt_links(x, g) < 0)
 				goto out;
-			if (nkept < MAX_GROUPS) {
+			if (nkept < STF_SLOT_GROUPS_MAX) {
 				snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
 					 stf__site_dst_id(x, g->site));
 				kept_cache[nkept] = dc->addr;
@@ -861,95 +894,4 @@ out:
 	stf__raw_free(items);
 	stf__raw_free(addrs);
 	return rc;
-}
-
-int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
-		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen)
-{
-	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_SLOTS);
-	uint64_t fn, arg, id, last_chunk = 0;
-	uint32_t nids, n;
-	size_t pos = 32;
-	char site[512];
-
-	if (!addrs)
-		goto oom;
-	if (len < 32)
-		goto bad;
-	memcpy(&fn, p, 8);
-	memcpy(&arg, p + 8, 8);
-	memcpy(&id, p + 16, 8);
-	memcpy(&nids, p + 24, 4);
-	memcpy(&n, p + 28, 4);
-	if ((len - 32) / 8 < nids || n > MSG_MAX / 20)
-		goto bad;
-	for (uint32_t k = 0; k < nids; k++, pos += 8) {
-		uint64_t v;
-		memcpy(&v, p + pos, 8);
-		if (state_add(v) < 0)
-			goto oom;
-	}
-	if (!id && nstatic_slabs < MAX_GROUPS) {
-		size_t k = 0;
-		while (k < nstatic_slabs && static_slabs[k] != arg)
-			k++;
-		if (k == nstatic_slabs)
-			static_slabs[nstatic_slabs++] = arg;
-	}
-	if (id && (stf__heap_set_id((void *)(uintptr_t)arg, id) != 1 || state_add(id) < 0)) {
-		snprintf(err, errlen, "the reversed version's slab at 0x%" PRIx64 " cannot take "
-			 "the old slab's identity", arg);
-		goto fail;
-	}
-	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)fn;
-	for (uint32_t k = 0; k < n; k++) {
-		uint64_t size, oid;
-		uint32_t sl;
-		if (len - pos < 20)
-			goto bad;
-		memcpy(&size, p + pos, 8);
-		memcpy(&oid, p + pos + 8, 8);
-		memcpy(&sl, p + pos + 16, 4);
-		if (sl >= sizeof(site) || len - pos - 20 < sl)
-			goto bad;
-		memcpy(site, p + pos + 20, sl);
-		site[sl] = 0;
-		pos += 20 + sl;
-		uint32_t sitenum = stf__site_by_id(site);
-		if (!sitenum) {
-			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
-				 site);
-			goto fail;
-		}
-		void *obj = alloc((void *)(uintptr_t)arg);
-		struct stf_block_info blk;
-		if (!obj) {
-			snprintf(err, errlen, "the reversed version's slab allocator returned NULL "
-				 "for %.200s", site);
-			goto fail;
-		}
-		memset(obj, 0, size);
-		if (stf__sub_register((uint64_t)(uintptr_t)obj, size, sitenum, oid) < 0)
-			goto oom;
-		/* its chunk: allocator state, in scope of the differencing
-		 * (which compares the objects in it) but not compared */
-		if (stf__heap_block(obj, &blk) && blk.start != last_chunk) {
-			last_chunk = blk.start;
-			if (state_add(blk.id) < 0 || served(blk.start, blk.size) < 0)
-				goto oom;
-		}
-		addrs[k] = (uint64_t)(uintptr_t)obj;
-	}
-	if (pos != len)
-		goto bad;
-	qsort(state_ids, nstate, sizeof(*state_ids), cmp_u64);
-	return stf__msg_send(conn, M_ADDRS, addrs, n * 8);
-bad:
-	snprintf(err, errlen, "malformed slab request from the future version");
-	goto fail;
-oom:
-	snprintf(err, errlen, "out of memory allocating from the reversed version's slab");
-fail:
-	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
-	return -1;
 }

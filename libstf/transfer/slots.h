@@ -6,11 +6,15 @@
 #ifndef STF_TRANSFER_SLOTS_H
 #define STF_TRANSFER_SLOTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "remote.h"
 
 struct stf_xfer;
+
+/* Slabs rebuilt in one transfer, at most. */
+#define STF_SLOT_GROUPS_MAX 64
 
 /* Before the untyped plan: decide which slot sites are rebuilt (their
  * sub-objects SUB_SLOT, their slab paired with the destination's own,
@@ -54,6 +58,14 @@ int stf__slot_chunk_left(const struct stf_xfer *x, size_t i);
  * slot (a slot given back when no object starts there: a stale pointer
  * that must keep pointing nowhere), not one past the object. */
 int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o);
+
+/* slot-state.c: the dynamic IDs of rebuilt slabs' allocator state (in F,
+ * the past version's caches and chunks, sent to R; in R, those and its
+ * own new chunks).  Add one (0, or -1 without memory); forget them all
+ * (a new forward transfer); the list. */
+int stf__slot_state_add(uint64_t id);
+void stf__slot_state_clear(void);
+size_t stf__slot_state_ids(const uint64_t **ids);
 
 /* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
  * the differencing does not compare it. */
