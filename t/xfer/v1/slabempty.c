@@ -9,7 +9,10 @@
  * chunks) was carried into the new version, whose slab_alloc then handed
  * out slots too small for the grown item (pgbouncer 1.25.2 -> 1.25.2
  * with a member added to PgSocket and no client connected: committed,
- * then SIGSEGV at the first login). */
+ * then SIGSEGV at the first login).  Built with -DNEVER, slab_alloc is
+ * never called: which slab it will be called with is not known, and the
+ * update must roll back naming the site (pgbouncer with no client ever
+ * connected). */
 #include "xt.h"
 
 #ifdef BY_NAME
@@ -72,15 +75,21 @@ void slab_put(struct slab *s, void *p)
 	s->free = p;
 }
 
+#ifdef NEVER
+int nitems;                       /* 0: the slab is made, never used */
+#else
+int nitems = PER_CHUNK;
+#endif
+
 static void init(void)
 {
 	struct item *all[PER_CHUNK];
-	for (int i = 0; i < PER_CHUNK; i++) {
+	for (int i = 0; i < nitems; i++) {
 		all[i] = slab_alloc(cache);
 		all[i]->key = i;
 		snprintf(all[i]->tag, sizeof(all[i]->tag), "item %d", i);
 	}
-	for (int i = 0; i < PER_CHUNK; i++)
+	for (int i = 0; i < nitems; i++)
 		slab_put(cache, all[i]);
 }
 
