@@ -35,6 +35,7 @@
 #include "member-uses.h"
 #include "attributes.h"
 #include "allocators.h"
+#include "tree-dfa.h"
 
 namespace {
 
@@ -67,6 +68,53 @@ use_key result_of (tree fn, HOST_WIDE_INT call)
 {
 	return use_key (NULL_TREE, fn, NULL_TREE, call);
 }
+
+/* Callbacks.  A `void *` handed to a function is used as that function's
+ * parameter is: the uses of a parameter p of type `void *` are followed
+ * under the key (NULL, p, NULL, -1), and a value followed under key k
+ * that flows into p (passed as that argument) or into another `void *`
+ * member k2 (stored there) has k's uses grow by p's or k2's (flows).
+ * Which functions a call reaches: a direct call's callee; at a call of a
+ * function not defined here (a library's `event_new(base, fd, ev, on_read,
+ * c->ctx)`, `pthread_create(&t, NULL, worker, arg)`), the functions whose
+ * addresses the call passes along with the value (all their `void *`
+ * parameters); an indirect call `t->fn(t->arg)` or `fn(arg)` reaches the
+ * functions stored into its function-pointer member (S, fn), or passed as
+ * its function-pointer parameter (NULL, fn): the slot's functions.  A
+ * store of a function into t->fn next to a store into a `void *` member
+ * t->arg of the same struct links arg to fn's functions' `void *`
+ * parameter when fn's type has only one (`struct task { void (*fn)(void
+ * *); void *arg; }`, run elsewhere).  A function not defined in the unit
+ * is joined by name across units (STF_USE_PASSED, STF_USE_PARAM). */
+use_key param_of (tree parm)
+{
+	return use_key (NULL_TREE, parm, NULL_TREE, -1);
+}
+
+std::map<use_key, std::set<use_key>> flows;
+
+/* A function-pointer member (S, FIELD_DECL) or parameter (NULL, PARM_DECL)
+ * and the functions stored into it or passed as it, directly or from
+ * another slot (a parameter stored into a member). */
+typedef std::pair<tree, tree> fn_slot;
+std::map<fn_slot, std::set<tree>> slot_fns;
+std::map<fn_slot, std::set<fn_slot>> slot_flows;
+
+/* key -> (slot, argument): the value is passed as that argument (-1:
+ * every `void *` parameter) of each function of the slot. */
+std::map<use_key, std::set<std::pair<fn_slot, int>>> slot_calls;
+
+/* key -> (function, argument) it is passed as (-1: every `void *`
+ * parameter), resolved at the end of the unit: a parameter's key when
+ * the function is defined here, else a record by the function's name. */
+std::map<use_key, std::set<std::pair<tree, int>>> passed_to;
+
+/* (function, argument) -> functions passed as it: the function-pointer
+ * parameter's slot once the callee's parameters are known. */
+std::map<std::pair<tree, int>, std::set<tree>> fn_args;
+
+/* The parameters of the functions defined in the unit. */
+std::map<tree, std::vector<tree>> params_of;
 
 /* (S, m's FIELD_DECL) -> the integer members S.k the code indexes m's
  * value by (`(char *)a->elts + a->size * i`): the element size of the
@@ -254,6 +302,85 @@ void note_stride (const use_key &key, tree by)
 	}
 }
 
+/* F when v is F's address, F a function. */
+tree function_of (tree v)
+{
+	if (TREE_CODE (v) != ADDR_EXPR)
+		return NULL_TREE;
+	tree f = TREE_OPERAND (v, 0);
+	return TREE_CODE (f) == FUNCTION_DECL ? f : NULL_TREE;
+}
+
+/* p when v is the value parameter p of the function was given. */
+tree parameter_of (tree v)
+{
+	if (TREE_CODE (v) != SSA_NAME || !SSA_NAME_IS_DEFAULT_DEF (v) || !SSA_NAME_VAR (v)
+	    || TREE_CODE (SSA_NAME_VAR (v)) != PARM_DECL)
+		return NULL_TREE;
+	return SSA_NAME_VAR (v);
+}
+
+bool void_pointer_p (tree type)
+{
+	return POINTER_TYPE_P (type) && VOID_TYPE_P (TREE_TYPE (type));
+}
+
+/* The function-pointer member (S, fp) a reference reads or writes. */
+bool fn_member (tree ref, fn_slot *slot)
+{
+	if (TREE_CODE (ref) != COMPONENT_REF)
+		return false;
+	tree field = TREE_OPERAND (ref, 1), ft = TREE_TYPE (field);
+	tree rec = DECL_CONTEXT (field);
+	if (TREE_CODE (field) != FIELD_DECL || !POINTER_TYPE_P (ft)
+	    || TREE_CODE (TREE_TYPE (ft)) != FUNCTION_TYPE || !rec
+	    || TREE_CODE (rec) != RECORD_TYPE)
+		return false;
+	*slot = fn_slot (TYPE_MAIN_VARIANT (rec), field);
+	return true;
+}
+
+/* The slot an indirect call's callee comes from: a function-pointer
+ * member loaded (through copies), or a parameter. */
+bool callee_slot (tree callee, fn_slot *slot)
+{
+	for (int depth = 0; TREE_CODE (callee) == SSA_NAME && depth < 6; depth++) {
+		if (tree p = parameter_of (callee)) {
+			*slot = fn_slot (NULL_TREE, p);
+			return true;
+		}
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (callee));
+		if (!a || !(gimple_assign_single_p (a) ||
+			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+			return false;
+		callee = gimple_assign_rhs1 (a);
+	}
+	return fn_member (callee, slot);
+}
+
+/* key -> (callee, F): the value is passed to a call of callee that also
+ * passes F's address; F's `void *` parameters get it when callee is not
+ * defined in the unit (a library's registration function). */
+std::map<use_key, std::set<std::pair<tree, tree>>> registered;
+
+/* The value followed under key is argument i of call c. */
+void note_call (const use_key &key, gcall *c, unsigned i)
+{
+	tree fn = gimple_call_fndecl (c);
+	if (!fn) {
+		fn_slot slot;
+		if (callee_slot (gimple_call_fn (c), &slot))
+			slot_calls[key].insert (std::make_pair (slot, (int) i));
+		return;
+	}
+	for (unsigned k = 0; k < gimple_call_num_args (c); k++)
+		if (tree f = function_of (gimple_call_arg (c, k)))
+			registered[key].insert (std::make_pair (fn, f));
+	/* given back, copied, or a block's size asked: not a use */
+	if (!hands_out_blocks (fn) && !stf_is_deallocator (fn))
+		passed_to[key].insert (std::make_pair (fn, (int) i));
+}
+
 /* Follow the value loaded from the member to the types it is used as. */
 void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 	     std::set<tree> &seen)
@@ -275,6 +402,12 @@ void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 			follow (key, gimple_phi_result (p), off, depth + 1, seen);
 			continue;
 		}
+		if (gcall *c = dyn_cast <gcall *> (u)) {
+			for (unsigned i = 0; !off && i < gimple_call_num_args (c); i++)
+				if (gimple_call_arg (c, i) == name)
+					note_call (key, c, i);
+			continue;
+		}
 		gassign *a = dyn_cast <gassign *> (u);
 		if (!a)
 			continue;
@@ -290,8 +423,11 @@ void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 				if (!off)
 					note_stride (key, by);
 			}
+			use_key to;
 			if (TREE_CODE (lhs) == SSA_NAME)
 				follow (key, lhs, next, depth + 1, seen);
+			else if (code != POINTER_PLUS_EXPR && !next && generic_member (lhs, &to))
+				flows[key].insert (to); /* stored into another `void *` */
 			else if (code != POINTER_PLUS_EXPR)
 				note (key, struct_pointee (TREE_TYPE (lhs)), next);
 			continue;
@@ -302,12 +438,66 @@ void follow (const use_key &key, tree name, HOST_WIDE_INT off, int depth,
 	}
 }
 
+/* The stores of the function being scanned into function-pointer members
+ * and into `void *` members: the struct they are stored into (the
+ * reference's base) and the member. */
+std::vector<std::pair<tree, fn_slot>> fn_stores;
+std::vector<std::pair<tree, use_key>> value_stores;
+
+/* A store of a function (or of a function-pointer parameter) into a
+ * function-pointer member. */
+void scan_fn_store (tree lhs, tree rhs)
+{
+	fn_slot slot;
+	if (!fn_member (lhs, &slot))
+		return;
+	if (tree f = function_of (rhs))
+		slot_fns[slot].insert (f);
+	else if (tree p = parameter_of (rhs))
+		slot_flows[slot].insert (fn_slot (NULL_TREE, p));
+	else
+		return;
+	fn_stores.push_back (std::make_pair (TREE_OPERAND (lhs, 0), slot));
+}
+
+/* The index of the one `void *` parameter of a function-pointer type, or
+ * -1. */
+int only_void_param (tree fntype)
+{
+	int found = -1, i = 0;
+	for (tree a = TYPE_ARG_TYPES (fntype); a && a != void_list_node; a = TREE_CHAIN (a), i++)
+		if (void_pointer_p (TREE_VALUE (a))) {
+			if (found >= 0)
+				return -1;
+			found = i;
+		}
+	return found;
+}
+
+/* `t->fn = handle_conn; t->arg = c;` in one function: arg is passed to
+ * fn's functions (when fn takes one `void *`). */
+void link_stores_of_one_struct ()
+{
+	for (const auto &fs : fn_stores) {
+		int i = only_void_param (TREE_TYPE (TREE_TYPE (fs.second.second)));
+		if (i < 0)
+			continue;
+		for (const auto &vs : value_stores)
+			if (std::get<0> (vs.second) == fs.second.first
+			    && operand_equal_p (vs.first, fs.first, 0))
+				slot_calls[vs.second].insert (std::make_pair (fs.second, i));
+	}
+	fn_stores.clear ();
+	value_stores.clear ();
+}
+
 void scan (gassign *a)
 {
 	use_key key;
 	tree lhs = gimple_assign_lhs (a);
 	if (!gimple_assign_single_p (a))
 		return;
+	scan_fn_store (lhs, gimple_assign_rhs1 (a));
 	if (generic_member (gimple_assign_rhs1 (a), &key)) {
 		/* a load: where its value goes */
 		if (TREE_CODE (lhs) == SSA_NAME) {
@@ -322,6 +512,7 @@ void scan (gassign *a)
 	} else if (generic_member (lhs, &key)) {
 		/* a store of a T * value */
 		note (key, struct_pointee (TREE_TYPE (gimple_assign_rhs1 (a))), 0);
+		value_stores.push_back (std::make_pair (TREE_OPERAND (lhs, 0), key));
 	}
 }
 
@@ -337,6 +528,9 @@ tree arg_path (tree arg)
 void scan_call (gcall *c)
 {
 	tree fn = gimple_call_fndecl (c), lhs = gimple_call_lhs (c);
+	for (unsigned i = 0; fn && i < gimple_call_num_args (c); i++)
+		if (tree f = function_of (gimple_call_arg (c, i)))
+			fn_args[std::make_pair (fn, (int) i)].insert (f);
 	if (!fn || !lhs || TREE_CODE (lhs) != SSA_NAME)
 		return;
 	tree rt = TREE_TYPE (TREE_TYPE (fn));
@@ -389,6 +583,151 @@ void merge_returned ()
 	}
 }
 
+/* The functions of a slot: stored into it, passed as it, or from the
+ * slots flowing into it. */
+void close_slots ()
+{
+	for (const auto &fa : fn_args) {
+		auto ps = params_of.find (fa.first.first);
+		if (ps != params_of.end () && fa.first.second < (int) ps->second.size ())
+			slot_fns[fn_slot (NULL_TREE, ps->second[fa.first.second])].insert (
+				fa.second.begin (), fa.second.end ());
+	}
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (const auto &sf : slot_flows)
+			for (const fn_slot &from : sf.second) {
+				auto it = slot_fns.find (from);
+				if (it == slot_fns.end ())
+					continue;
+				std::set<tree> &to = slot_fns[sf.first];
+				size_t before = to.size ();
+				to.insert (it->second.begin (), it->second.end ());
+				grew |= to.size () != before;
+			}
+	}
+	for (const auto &sc : slot_calls)
+		for (const auto &call : sc.second)
+			for (tree f : slot_fns[call.first])
+				passed_to[sc.first].insert (std::make_pair (f, call.second));
+	for (const auto &r : registered)
+		for (const auto &cf : r.second)
+			if (!params_of.count (cf.first))
+				passed_to[r.first].insert (std::make_pair (cf.second, -1));
+}
+
+/* key -> (function, parameter) of the functions not defined in the unit
+ * its value is passed to: joined across units by the name. */
+std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
+
+/* Key k's value is parameter i of f: f's parameter's uses are k's, or
+ * the struct it is declared a pointer to. */
+void pass_to (const use_key &k, tree f, int i)
+{
+	int n = 0;
+	for (tree a = TYPE_ARG_TYPES (TREE_TYPE (f)); a && a != void_list_node;
+	     a = TREE_CHAIN (a), n++) {
+		if (i >= 0 && n != i)
+			continue;
+		tree type = TREE_VALUE (a);
+		if (i >= 0 && struct_pointee (type))
+			note (k, struct_pointee (type), 0);
+		if (!void_pointer_p (type))
+			continue;
+		auto ps = params_of.find (f);
+		if (ps != params_of.end () && n < (int) ps->second.size ())
+			flows[k].insert (param_of (ps->second[n]));
+		else if (TREE_PUBLIC (f))
+			passed_out[k].insert (std::make_pair (f, n));
+	}
+}
+
+/* Merge the uses along the flows (a value passed on or stored on has the
+ * uses of where it went) and the accessors' results, until nothing
+ * grows. */
+void merge_flows ()
+{
+	close_slots ();
+	for (const auto &pt : passed_to)
+		for (const auto &fi : pt.second)
+			pass_to (pt.first, fi.first, fi.second);
+	for (bool grew = true; grew;) {
+		merge_returned ();
+		grew = false;
+		for (const auto &fl : flows)
+			for (const use_key &to : fl.second) {
+				std::set<tree> types;
+				auto it = uses.find (to);
+				if (it != uses.end ())
+					types = it->second;
+				std::set<std::pair<tree, int>> out;
+				auto po = passed_out.find (to);
+				if (po != passed_out.end ())
+					out = po->second;
+				if (types.empty () && out.empty ())
+					continue;
+				std::set<tree> &mine = uses[fl.first];
+				std::set<std::pair<tree, int>> &mine_out = passed_out[fl.first];
+				size_t before = mine.size () + mine_out.size ();
+				mine.insert (types.begin (), types.end ());
+				mine_out.insert (out.begin (), out.end ());
+				grew |= mine.size () + mine_out.size () != before;
+			}
+	}
+}
+
+/* The records joining callbacks across units: a member's value passed to
+ * a function defined elsewhere (STF_USE_PASSED), and what the `void *`
+ * parameters of the unit's public functions are used as (STF_USE_PARAM). */
+void emit_callbacks (stf_blob &blob, stf_types &types)
+{
+	for (const auto &po : passed_out) {
+		const use_key &k = po.first;
+		HOST_WIDE_INT element = std::get<3> (k);
+		uint32_t rec = std::get<0> (k) ? types.index (std::get<0> (k)) : STF_NONE;
+		if (rec == STF_NONE || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+			continue;
+		for (const auto &fi : po.second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = r.used = rec;
+			r.member = blob.str (stf_decl_name (std::get<1> (k)));
+			r.flags = STF_USE_PASSED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0);
+			r.via_type = fi.second;
+			r.via = blob.str (stf_decl_name (fi.first));
+			blob.uses.push_back (r);
+		}
+	}
+	for (const auto &fp : params_of) {
+		if (!TREE_PUBLIC (fp.first))
+			continue;
+		for (size_t n = 0; n < fp.second.size () && n <= STF_USE_INDEX_MAX; n++) {
+			auto it = uses.find (param_of (fp.second[n]));
+			if (it == uses.end ())
+				continue;
+			for (tree t : it->second) {
+				stf_use_rec r;
+				memset (&r, 0, sizeof r);
+				r.type = r.used = types.index (t);
+				r.member = blob.str (stf_decl_name (fp.first));
+				r.flags = STF_USE_PARAM | (uint32_t) n << 16;
+				r.via_type = STF_NONE;
+				if (r.used != STF_NONE)
+					blob.uses.push_back (r);
+			}
+		}
+	}
+	flows.clear ();
+	slot_fns.clear ();
+	slot_flows.clear ();
+	slot_calls.clear ();
+	passed_to.clear ();
+	passed_out.clear ();
+	fn_args.clear ();
+	registered.clear ();
+	params_of.clear ();
+}
+
 /* What the other units need to join their uses across them by a public
  * function's name: the members it returns (STF_USE_RETURNED), the types
  * its results are used as here (STF_USE_RESULT). */
@@ -435,6 +774,22 @@ void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint
 	calls.clear ();
 }
 
+/* The uses of the function's `void *` parameters (what a callback casts
+ * its argument to). */
+void follow_parameters (function *fun)
+{
+	std::vector<tree> &params = params_of[fun->decl];
+	for (tree p = DECL_ARGUMENTS (fun->decl); p; p = DECL_CHAIN (p)) {
+		params.push_back (p);
+		stf_keep (p);
+		tree d = void_pointer_p (TREE_TYPE (p)) ? ssa_default_def (fun, p) : NULL_TREE;
+		if (d) {
+			std::set<tree> seen;
+			follow (param_of (p), d, 0, 0, seen);
+		}
+	}
+}
+
 const pass_data member_uses_pass_data = {
 	GIMPLE_PASS, "stf_member_uses", OPTGROUP_NONE, TV_NONE,
 	PROP_ssa | PROP_cfg, 0, 0, 0, 0
@@ -455,6 +810,8 @@ public:
 					scan (a);
 				else if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
 					scan_call (c);
+		link_stores_of_one_struct ();
+		follow_parameters (fun);
 		return 0;
 	}
 };
@@ -468,7 +825,8 @@ opt_pass *stf_make_member_uses_pass (gcc::context *ctxt)
 
 void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 {
-	merge_returned ();
+	merge_flows ();
+	emit_callbacks (blob, types);
 	/* a parameter's path is none in the record: a key by a parameter
 	 * and one without a path can give the same record */
 	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;

@@ -267,6 +267,11 @@ static void dump_text(const char *path, const struct stf_meta *m)
 				printf("    %s() -> %s *\n", stf_meta_str(u, r->member), ub);
 				continue;
 			}
+			if (r->flags & STF_USE_PARAM) {
+				printf("    %s(#%u) -> %s *\n", stf_meta_str(u, r->member),
+				       STF_USE_INDEX(r->flags), ub);
+				continue;
+			}
 			printf("    %s.%s", tb, stf_meta_str(u, r->member));
 			if (r->flags & STF_USE_ELEMENT)
 				printf("[%u]", STF_USE_INDEX(r->flags));
@@ -278,6 +283,8 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			}
 			if (r->flags & STF_USE_RETURNED)
 				printf(" returned by %s()\n", stf_meta_str(u, r->via));
+			else if (r->flags & STF_USE_PASSED)
+				printf(" passed to %s(#%u)\n", stf_meta_str(u, r->via), r->via_type);
 			else
 				printf(" -> %s *\n", ub);
 		}
@@ -449,6 +456,13 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			}
 			if (r->flags & STF_USE_RESULT)
 				fprintf(f, ",\"result_of\":true");
+			if (r->flags & STF_USE_PARAM)
+				fprintf(f, ",\"parameter\":%u", STF_USE_INDEX(r->flags));
+			if (r->flags & STF_USE_PASSED) {
+				fprintf(f, ",\"passed_to\":");
+				json_string(f, stf_meta_str(u, r->via));
+				fprintf(f, ",\"parameter\":%u", r->via_type);
+			}
 			if (r->flags & STF_USE_STRIDE) {
 				fprintf(f, ",\"element_size\":");
 				json_string(f, stf_meta_str(u, r->via));

@@ -364,6 +364,16 @@ struct stf_local_rec {
 /* ... and a result of the function named `member` is used as struct
  * `used` (`type` is `used`, `via` none). */
 #define STF_USE_RESULT     0x20u
+/* Callbacks joined across units by a function's name: the value of
+ * `member` of struct `type` (`used` is `type`; STF_USE_ELEMENT may name
+ * the element) is passed as parameter number `via_type` of the function
+ * named `via`, defined in another unit (`timer_add(ms, on_tick, c->ctx)`
+ * with on_tick elsewhere, or a callee of a registration call) ... */
+#define STF_USE_PASSED     0x40u
+/* ... and parameter number STF_USE_INDEX(flags) of the function named
+ * `member`, a `void *`, is used as struct `used` (`type` is `used`, `via`
+ * none): what the callback casts its argument to. */
+#define STF_USE_PARAM      0x80u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 

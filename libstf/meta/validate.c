@@ -266,18 +266,20 @@ bool meta_records_ok(struct ctx *c)
 			return false;
 		uint32_t kind = r->flags & 0xffffu;
 		if (kind & ~(STF_USE_VIA | STF_USE_STRIDE | STF_USE_ELEMENT | STF_USE_RETURNED |
-			     STF_USE_RESULT) ||
+			     STF_USE_RESULT | STF_USE_PASSED | STF_USE_PARAM) ||
 		    (kind & STF_USE_VIA_MEMBER && kind & STF_USE_VIA_VAR) ||
 		    (kind & STF_USE_STRIDE && kind != STF_USE_STRIDE) ||
 		    (kind & STF_USE_RETURNED && kind & ~(STF_USE_RETURNED | STF_USE_ELEMENT)) ||
 		    (kind & STF_USE_RESULT && kind != STF_USE_RESULT) ||
-		    (!(kind & STF_USE_ELEMENT) && STF_USE_INDEX(r->flags))) {
+		    (kind & STF_USE_PASSED && kind & ~(STF_USE_PASSED | STF_USE_ELEMENT)) ||
+		    (kind & STF_USE_PARAM && kind != STF_USE_PARAM) ||
+		    (!(kind & (STF_USE_ELEMENT | STF_USE_PARAM)) && STF_USE_INDEX(r->flags))) {
 			meta_fail(c, "use %u: unknown path flags 0x%x", i, r->flags);
 			return false;
 		}
 		if (((r->flags & STF_USE_VIA_MEMBER) &&
 		     !type_ref_ok(c, r->via_type, false, "use", i, "via_type")) ||
-		    (r->flags & (STF_USE_VIA | STF_USE_STRIDE | STF_USE_RETURNED) &&
+		    (r->flags & (STF_USE_VIA | STF_USE_STRIDE | STF_USE_RETURNED | STF_USE_PASSED) &&
 		     !str_ok(c, r->via, "use", i, "via")))
 			return false;
 	}

@@ -106,11 +106,32 @@ static int of_member(const struct stf_meta_unit *ru, const struct stf_use_rec *r
 	return !(r->flags & STF_USE_ELEMENT) || STF_USE_INDEX(r->flags) + 1 == f->element;
 }
 
+/* Calls use(arg, cu, type) for the records of m joined to function fn by
+ * its name: the uses of its results (kind STF_USE_RESULT), or of its
+ * parameter number param (STF_USE_PARAM); 1 when use returned nonzero. */
+static int each_joined(const struct stf_meta *m, const char *fn, uint32_t kind, uint32_t param,
+		       int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg)
+{
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *cu = &m->units[k];
+		for (uint32_t i = 0; i < cu->nuses; i++) {
+			const struct stf_use_rec *r = &cu->uses[i];
+			if ((r->flags & kind) && !strcmp(stf_meta_str(cu, r->member), fn) &&
+			    (kind != STF_USE_PARAM || STF_USE_INDEX(r->flags) == param) &&
+			    use(arg, cu, r->used))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Calls use(arg, unit, type index) for each struct type the value of leaf
  * f's member is used as on path, until use returns nonzero (then 1): the
  * records of the member, then the uses of the results of the functions
  * returning it, joined by the function's name across units (an accessor
- * defined in vec.c, its results used in main.c). */
+ * defined in vec.c, its results used in main.c), and the uses of the
+ * parameters of the functions it is passed to in other units (a callback
+ * defined in conn.c registered with the value in main.c). */
 static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
 		    const struct stf_use_path *path,
 		    int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg)
@@ -123,21 +144,18 @@ static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
 		const struct stf_meta_unit *ru = &m->units[k];
 		for (uint32_t i = 0; i < ru->nuses; i++) {
 			const struct stf_use_rec *r = &ru->uses[i];
-			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT)) || !of_member(ru, r, f, owner, name))
+			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT | STF_USE_PARAM)) ||
+			    !of_member(ru, r, f, owner, name))
 				continue;
-			if (!(r->flags & STF_USE_RETURNED)) {
-				if (on_path(ru, r, path) && use(arg, ru, r->used))
+			if (r->flags & STF_USE_RETURNED) {
+				if (each_joined(m, stf_meta_str(ru, r->via), STF_USE_RESULT, 0, use, arg))
 					return 1;
-				continue;
-			}
-			const char *fn = stf_meta_str(ru, r->via);
-			for (size_t k2 = 0; k2 < m->nunits; k2++) {
-				const struct stf_meta_unit *cu = &m->units[k2];
-				for (uint32_t i2 = 0; i2 < cu->nuses; i2++)
-					if ((cu->uses[i2].flags & STF_USE_RESULT) &&
-					    !strcmp(stf_meta_str(cu, cu->uses[i2].member), fn) &&
-					    use(arg, cu, cu->uses[i2].used))
-						return 1;
+			} else if (r->flags & STF_USE_PASSED) {
+				if (each_joined(m, stf_meta_str(ru, r->via), STF_USE_PARAM, r->via_type,
+						use, arg))
+					return 1;
+			} else if (on_path(ru, r, path) && use(arg, ru, r->used)) {
+				return 1;
 			}
 		}
 	}
