@@ -30,6 +30,25 @@
  * blocks follow its own data, libraries.c), and only those the rest of
  * the plan left to be allocated: not an untyped block kept at its
  * address, a slab's, a sub-object alone.
+ *
+ * A pool's block is such an untyped block: the words of its header point
+ * into it, so it keeps its address, and a static pointing to an object
+ * the pool handed out (nginx's ngx_cycle, its cycle carved out of the
+ * cycle's pool) cannot take the startup's block.  Then the sub-object
+ * itself is transferred in place: where the old object O the static
+ * points to and the startup's object N the same word points to are typed
+ * sub-objects of the same site, at the same offset, O of N's size and
+ * kept where it is by no untyped word, N takes O's dynamic ID and is O's
+ * destination, and the rest of N's block (the startup pool's header and
+ * its other objects) is zeroed and its sub-objects forgotten: the
+ * startup's objects only they reached are freed, its descriptors only
+ * they named closed, and the block is state from now on, holding O
+ * alone (stf__inplace_holder).  The old block keeps its address with O's
+ * bytes left in it, as a sub-object moved alone (subobjects.c); the way
+ * back moves O out of the block, which is the new startup's own
+ * (subobjects.c).  At the next update the block holds nothing but O and
+ * zeros, no untyped word points into it, so it goes into that update's
+ * startup block whole: chained updates stay flat.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -56,6 +75,19 @@ struct dropped {
 static struct dropped *dropped;
 static size_t ndropped, dropped_cap;
 
+/* The startup's blocks a sub-object went into, which are state now. */
+#define MAX_HOLDERS 16
+static uint64_t holders[MAX_HOLDERS];
+static size_t nholders;
+
+int stf__inplace_holder(uint64_t addr)
+{
+	for (size_t k = 0; k < nholders; k++)
+		if (holders[k] == addr)
+			return 1;
+	return 0;
+}
+
 static void keep_dropped(const struct stf_obj *n)
 {
 	if (ndropped == dropped_cap) {
@@ -80,6 +112,11 @@ void stf__inplace_dropped_each(void (*fn)(void *ctx, const uint8_t *bytes, uint6
 		fn(ctx, dropped[k].bytes, dropped[k].size);
 }
 
+int stf__inplace_dropped_any(void)
+{
+	return ndropped != 0;
+}
+
 void stf__inplace_release(void)
 {
 	for (size_t k = 0; k < ndropped; k++)
@@ -87,6 +124,7 @@ void stf__inplace_release(void)
 	stf__raw_free(dropped);
 	dropped = NULL;
 	ndropped = dropped_cap = 0;
+	nholders = 0;
 }
 
 /* The block (not a sub-object) of p holding addr, NULL if none. */
@@ -118,6 +156,43 @@ static uint64_t dst_block_size(struct stf_xfer *x, size_t i, const char *dsite,
 	return stf__dst_size(o, *du, *dt);
 }
 
+/* Whether sub-object o is a slab's slot: its place is the allocator's
+ * (slots.c), never the transfer's to choose. */
+static int slot(const struct stf_peer *p, const struct stf_obj *o)
+{
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	return !stf_meta_find_site(p->meta, o->id, &u, &idx) && (u->sites[idx].flags & STF_SF_SLOT);
+}
+
+/* Whether old block o is an untyped container that holds nothing but its
+ * typed sub-objects (its own bytes zero: a startup block a sub-object went
+ * into at the update before, take_sub) and that no untyped word points
+ * into: it keeps its address for nothing. */
+static int only_subs(const struct stf_xfer *x, size_t i)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	uint32_t nsubs;
+	uint64_t at = 0;
+
+	if (o->unit || !(o->flags & STF_OBJF_CONTAINER) || !o->bytes ||
+	    stf__pin_origin(x, i, NULL, NULL))
+		return 0;
+	const struct stf_obj *sub = stf__peer_subs(x->src, o, &nsubs);
+	for (uint32_t k = 0; k <= nsubs; k++) {
+		uint64_t end = k < nsubs ? sub[k].addr - o->addr : o->size;
+		if (k < nsubs && stf__untyped_sub(&sub[k]))
+			continue; /* its bytes are the container's */
+		if (k < nsubs && slot(x->src, &sub[k]))
+			return 0;
+		if (end > at && !stf__all_zero(o->bytes + at, end - at))
+			return 0;
+		if (k < nsubs && sub[k].addr + sub[k].size - o->addr > at)
+			at = sub[k].addr + sub[k].size - o->addr;
+	}
+	return 1;
+}
+
 /* Transfer old block i into new startup block j: 1 if done, 0 if not
  * possible (the plan is unchanged). */
 static int take(struct stf_xfer *x, size_t i, size_t j)
@@ -129,7 +204,7 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 	uint32_t dt;
 	struct pairing *p = &x->pair[i];
 
-	if (p->dst != PAIR_UNRESOLVED || p->placed || p->pinned || p->moved ||
+	if (p->dst != PAIR_UNRESOLVED || (p->placed && !only_subs(x, i)) || p->pinned || p->moved ||
 	    (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_EXTERNAL | STF_OBJF_STREAM)) ||
 	    (n->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) || !n->id || strcmp(dsite, n->id) ||
 	    o->align_lg != n->align_lg || !stf__index_find(&stf__own_startup, n->addr, 0))
@@ -149,6 +224,7 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 	n->type = dt;
 	n->flags &= (uint8_t)~STF_OBJF_CONTAINER;
 	x->img[j] = (uint8_t *)(uintptr_t)n->addr;
+	p->placed = 0; /* a container: its sub-objects go into n (stf__place_subs) */
 	p->dst = (int64_t)j;
 	p->dst_addr = n->addr;
 	p->scheduled = 1;
@@ -160,6 +236,68 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 	return 1;
 }
 
+/* Transfer old sub-object i into the new startup's sub-object j, which
+ * becomes the only content of its block: 1 if done, 0 if not possible. */
+static int take_sub(struct stf_xfer *x, size_t i, size_t j)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	struct stf_obj *n = &x->dst->objs[j];
+	const struct stf_obj *nc = n->container ? &x->dst->objs[n->container - 1] : NULL;
+	const char *dsite = stf__site_dst_id(x, o->id);
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+	struct pairing *p = &x->pair[i];
+	uint32_t site = stf__site_by_id(dsite);
+
+	if (!o->container || !o->unit || !nc || nc->kind != STF_OBJ_HEAP ||
+	    nholders == MAX_HOLDERS || !site || p->dst != PAIR_UNRESOLVED || p->pinned ||
+	    p->moved || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_EXTERNAL)) ||
+	    (nc->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) || !n->id || strcmp(dsite, n->id) ||
+	    !stf__index_find(&stf__own_startup, nc->addr, 0) || stf__untyped_sub(o) ||
+	    slot(x->src, o))
+		return 0;
+	if (stf__peer_site_type(x->dst, dsite, &du, &dt) < 0 || !du || dt == STF_NONE ||
+	    stf__dst_size(o, du, dt) != n->size)
+		return 0;
+	/* the block's former contents, for its descriptors (startup.c) */
+	keep_dropped(nc);
+	stf__sub_forget(nc->addr, nc->size);
+	memset((void *)(uintptr_t)nc->addr, 0, nc->size);
+	if (stf__sub_register(n->addr, n->size, site, o->dyn_id) < 0)
+		return 0; /* the startup's object is zero: its pointers dropped */
+	holders[nholders++] = nc->addr;
+	n->dyn_id = o->dyn_id;
+	n->id = o->id;
+	n->unit = du;
+	n->type = dt;
+	x->img[j] = (uint8_t *)(uintptr_t)n->addr;
+	p->dst = (int64_t)j;
+	p->dst_addr = n->addr;
+	p->scheduled = 1;
+	p->same = T(o->unit, strip(o->unit, o->type))->hash == T(du, strip(du, dt))->hash &&
+		  o->size == n->size;
+	x->rep->dynamic_objects++;
+	x->rep->inplace++;
+	return 1;
+}
+
+/* Backward: a startup block an old container went into whole holds only
+ * its sub-objects and zeros, which need no address of their own; kept at
+ * its address it would collide in the reversed version with that
+ * version's own startup block there (R starts like F, so its startup's
+ * blocks lie where F's did).  It is allocated like a typed block. */
+static void unplace_taken(struct stf_xfer *x)
+{
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		const struct stf_obj *o = &x->src->objs[i];
+		if (!x->pair[i].placed || o->kind != STF_OBJ_HEAP || !o->dyn_id)
+			continue;
+		const struct stf_range *own = stf__index_find(&stf__own_startup, o->addr, 0);
+		if (own && own->start == o->addr && own->value != o->dyn_id && only_subs(x, i))
+			x->pair[i].placed = 0;
+	}
+}
+
 int stf__plan_inplace(struct stf_xfer *x)
 {
 	const struct stf_peer *src = x->src, *dst = x->dst;
@@ -167,7 +305,11 @@ int stf__plan_inplace(struct stf_xfer *x)
 	char on[256];
 
 	stf__inplace_release();
-	if (x->dir != STF_FORWARD || !dst->self || !stf__own_startup.n)
+	if (x->dir == STF_BACKWARD) {
+		unplace_taken(x);
+		return 0;
+	}
+	if (!dst->self || !stf__own_startup.n)
 		return 0;
 	if (!(taken = stf__raw_malloc(dst->nobjs + 1))) {
 		stf__xfail(x, "out of memory");
@@ -189,10 +331,20 @@ int stf__plan_inplace(struct stf_xfer *x)
 			memcpy(&fv, (const uint8_t *)(uintptr_t)ds->addr + off, 8);
 			const struct stf_obj *o = pv ? block_at(src, pv) : NULL;
 			const struct stf_obj *n = o && fv ? block_at(dst, fv) : NULL;
-			if (!n || pv - o->addr != fv - n->addr || taken[n - dst->objs] ||
-			    !take(x, (size_t)(o - src->objs), (size_t)(n - dst->objs)))
+			if (!n || pv - o->addr != fv - n->addr || taken[n - dst->objs])
 				continue;
-			taken[n - dst->objs] = 1;
+			if (!take(x, (size_t)(o - src->objs), (size_t)(n - dst->objs))) {
+				/* o keeps its address: the object in it, alone */
+				const struct stf_obj *os = stf__peer_find(src, pv);
+				const struct stf_obj *ns = stf__peer_find(dst, fv);
+				if (!os || !ns || !os->container || !ns->container ||
+				    pv - os->addr != fv - ns->addr ||
+				    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs)))
+					continue;
+				o = os;
+				n = ns;
+			}
+			taken[n->container ? n->container - 1 : (size_t)(n - dst->objs)] = 1;
 			fprintf(stderr, "libstf: forward transfer: %s (from %s) transferred in "
 				"place into the new startup's block at 0x%" PRIx64 "\n",
 				stf__obj_name(o, on, sizeof(on)), so->id, n->addr);

@@ -20,6 +20,12 @@ int stf__plan_inplace(struct stf_xfer *x);
  * the startup's objects and descriptors, startup.c). */
 void stf__inplace_dropped_each(void (*fn)(void *ctx, const uint8_t *bytes, uint64_t size),
 			       void *ctx);
+int stf__inplace_dropped_any(void);
 void stf__inplace_release(void);
+
+/* Whether the startup's block at addr received an old sub-object in place
+ * (its other contents zeroed): state, holding only the old version's
+ * values, until stf__inplace_release. */
+int stf__inplace_holder(uint64_t addr);
 
 #endif

@@ -534,11 +534,13 @@ static int startup_fds(struct sweep *s, pid_t past)
 }
 
 /* Did an old object go into startup object o (inplace.c: it took that
- * object's ID)?  It holds the old version's values now. */
+ * object's ID), or an old sub-object into it (the rest zeroed)?  It holds
+ * the old version's values now. */
 static int taken_in_place(const struct stf_obj *o)
 {
 	const struct stf_range *own = stf__index_find(&stf__own_startup, o->addr, 0);
-	return o->kind == STF_OBJ_HEAP && own && own->start == o->addr && own->value != o->dyn_id;
+	return o->kind == STF_OBJ_HEAP && own && own->start == o->addr &&
+	       (own->value != o->dyn_id || stf__inplace_holder(o->addr));
 }
 
 /* stf__inplace_dropped_each: what a startup block held before an old
@@ -661,7 +663,8 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
-	if (!s.ncand) { /* nothing to sweep: no need to scan the whole state */
+	if (!s.ncand && !stf__inplace_dropped_any()) {
+		/* nothing to sweep: no need to scan the whole state */
 		rc = 0;
 		goto out;
 	}

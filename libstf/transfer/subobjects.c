@@ -281,6 +281,12 @@ int stf__plan_subs(struct stf_xfer *x)
 		const struct stf_obj *co = &src->objs[c];
 		const struct stf_meta_unit *du;
 		uint32_t dt;
+		if ((co->flags & STF_OBJF_OWN) && !(o->flags & STF_OBJF_OWN)) {
+			/* an old object the forward transfer put into a block of
+			 * the new startup (inplace.c), which does not go back */
+			x->pair[i].moved = SUB_ALONE;
+			continue;
+		}
 		dst_type(x, o, stf__site_dst_id(x, o->id), &du, &dt);
 		if (!du)
 			continue; /* stf__place_subs says so */
@@ -327,9 +333,11 @@ int stf__place_subs(struct stf_xfer *x)
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
 		if (!o->container || x->pair[i].moved == SUB_ALONE ||
-		    x->pair[i].moved == SUB_SLOT || stf__untyped_sub(o))
+		    x->pair[i].moved == SUB_SLOT || stf__untyped_sub(o) ||
+		    x->pair[i].dst != PAIR_UNRESOLVED)
 			continue; /* one of its own: allocated like any heap object;
-				     untyped: its container's bytes */
+				     untyped: its container's bytes; transferred
+				     in place into a startup object (inplace.c) */
 		size_t c = o->container - 1;
 		const struct stf_obj *co = &src->objs[c];
 		struct pairing *pc = &x->pair[c];
