@@ -58,7 +58,11 @@ struct spawn_note {
  * fork+exec `path` as the future or reversed version.  A double fork: the
  * new process is orphaned at once, so ttstd (the subreaper) is its parent
  * and sees its exit status, and the program's own child handling never
- * sees it.
+ * sees it.  _Fork, not fork: the program's and its libraries' atfork
+ * handlers must not run, for the new version inherits P's descriptors as
+ * they are (libuv's child handler closes its signal lock pipe and opens
+ * another, close-on-exec: the number the transferred state holds would
+ * name nothing in F).  The children only exec and write a pipe.
  */
 static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_fd, char *err,
 			   size_t errlen)
@@ -75,7 +79,7 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	mid = fork();
+	mid = _Fork();
 	if (mid != 0)
 		stf__tree_internal_fork(false);
 	if (mid < 0) {
@@ -95,7 +99,7 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_
 			sigaction(s, &dfl, NULL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		pid_t child = fork();
+		pid_t child = _Fork();
 		if (child == 0) {
 			if (keep_fd >= 0)  /* the new process's control connection */
 				fcntl(keep_fd, F_SETFD, 0);

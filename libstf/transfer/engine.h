@@ -300,9 +300,18 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
 		 uint8_t *d, int depth);
 
+/* tagged.c: whether a pointer off (1-7) bytes into a value of type (u, t)
+ * is the value's address with tag bits set, so that it follows the
+ * value's start (its first scalar is wider than off and no byte). */
+int stf__tag_on_start(const struct stf_meta_unit *u, uint32_t t, uint64_t off);
+
 /* untyped.c */
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
+/* A typed struct pointer into a heap block its site typed as numbers:
+ * -1 (the update fails) when the struct holds pointers or changed. */
+int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
+			    const struct stf_obj *so, uint64_t off);
 int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);
 const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so);
 int stf__flush_direct(struct stf_xfer *x);

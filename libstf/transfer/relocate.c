@@ -518,11 +518,16 @@ static int map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
 	const struct stf_member_rec *last = S->kind == STF_K_STRUCT && S->nmembers ?
 		&so->unit->members[S->members + S->nmembers - 1] : NULL;
 	if (!esz || (last && stf__is_flexible(so->unit, last->type)) ||
-	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST)
+	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST) {
+		if (stf__tag_on_start(so->unit, st, off))
+			return *doff = off, 0;
 		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, pe, 0);
+	}
 	uint64_t e = off / esz, r = off % esz, dr;
 	end_of_element(x, pe, so->unit, st, esz, &e, &r);
-	if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0)
+	if (stf__tag_on_start(so->unit, st, r))
+		dr = r;
+	else if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0)
 		return -1;
 	*doff = e * T(dobj->unit, dt)->size + dr;
 	return 0;
@@ -850,6 +855,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	}
 	const struct pairing *p = &x->pair[r->value];
 	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
+	if (pe && stf__check_numeric_host(x, pe, &x->src->objs[r->value], off) < 0)
+		return -1;
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
 		*out = p->dst_addr + off;
 		if (pe && pe->dunit)

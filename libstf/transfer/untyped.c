@@ -924,3 +924,53 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 	}
 	return 0;
 }
+
+/*
+ * A typed pointer to a struct or union that holds pointers or changes in
+ * the new version, pointing into a heap block whose allocation site typed
+ * it as plain numbers: the site took the type of a size header (`size_t
+ * *p = malloc(sizeof(size_t) + n); ...; return p + 1;`), and the block
+ * really holds the struct, which that type hides.  Copied as numbers, the
+ * struct's pointers would not follow their targets and a changed struct
+ * would not be converted (the new version would read it at the wrong
+ * offsets), so the update is refused, naming the block, whose function
+ * hands out objects from inside its blocks and needs STF_ALLOCATOR.
+ */
+int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
+			    const struct stf_obj *so, uint64_t off)
+{
+	if (!pe->unit || !so->unit || !is_dyn(so))
+		return 0;
+	uint32_t ht = strip(so->unit, so->type);
+	const struct stf_type_rec *H = ht < so->unit->ntypes ? T(so->unit, ht) : NULL;
+	if (H && H->kind == STF_K_ARRAY) {
+		ht = strip(so->unit, H->target);
+		H = ht < so->unit->ntypes ? T(so->unit, ht) : NULL;
+	}
+	if (!H || !(H->kind == STF_K_FLOAT || H->kind == STF_K_ENUM ||
+		    (H->kind == STF_K_INT && !(H->flags & STF_TF_CHAR))))
+		return 0;
+	uint32_t pt = strip(pe->unit, pe->type);
+	const struct stf_type_rec *P = pt < pe->unit->ntypes ? T(pe->unit, pt) : NULL;
+	if (!P || (P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) ||
+	    (P->flags & STF_TF_INCOMPLETE) || !P->size)
+		return 0;
+	char tn[256], hn[256], on[256];
+	const struct stf_layout *l = stf__layout(x->layouts, pe->unit, pt);
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+	int changed = *stf_meta_str(pe->unit, P->name) &&
+		      stf_meta_find_type(x->dst->meta, stf__type_str(pe->unit, pt, tn, sizeof(tn)),
+					 &du, &dt) == 0 &&
+		      T(du, strip(du, dt))->hash != P->hash;
+	if (!changed && (!l || !l->nptrs))
+		return 0; /* numbers among numbers: copied as they are, rightly */
+	stf__xfail(x, "%s: points to %s at offset %" PRIu64 " of %s, a heap block whose "
+	      "allocation site typed it as %s: the block holds the struct, whose %s would be "
+	      "lost copied as numbers; the function allocating it hands out objects from "
+	      "inside its blocks (a size header in front?): declare it STF_ALLOCATOR",
+	      stf__cur_path(x), stf__type_str(pe->unit, pt, tn, sizeof(tn)), off,
+	      stf__obj_name(so, on, sizeof(on)), stf__type_str(so->unit, ht, hn, sizeof(hn)),
+	      changed ? "new layout" : "pointers");
+	return -1;
+}

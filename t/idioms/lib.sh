@@ -6,6 +6,7 @@
 # idload over TCP.  A test script sets
 #   SERVER      the server's name (evkv, sizehdr, ...);
 #   VERSION_1, VERSION_2   its exact reply to VERSION in each release;
+# may set NUPDATES (default 12: 1 -> 2, then 2 -> 2 eleven times) and
 # may define the hooks fill_extra (state of its own, after the common fill)
 # and check_extra RELEASE (checks of its own after each commit), then calls
 # run_updates.  Paths come from the environment set in Makefile.am (TTSTD,
@@ -128,7 +129,7 @@ expect_commit() {
 	verify_ok "after update $n"
 	check_filled "after update $n"
 	check_extra 2
-	note "after update $n: $census"
+	note "after update $n: $census; descriptors $(ls "/proc/$pid/fd" | wc -l)"
 }
 
 fill_extra() { :; }
@@ -164,9 +165,8 @@ run_updates() {
 	verify_ok "under load"
 	serves "before the updates" 0
 
-	# 1 -> 2, then 2 -> 2 (an updated process updated again), then ten
-	# more 2 -> 2 in a row.
-	for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	# 1 -> 2, then 2 -> 2 (an updated process updated again) in a row.
+	for n in $(seq 1 "${NUPDATES:-12}"); do
 		expect_commit $n
 	done
 
@@ -180,6 +180,6 @@ run_updates() {
 	verify_ok "at the end"
 	check_filled "at the end"
 	"$TTST_CTL" --socket "$sock" history
-	note "$SERVER: 12 updates committed in $(($(date +%s) - t0)) s; $census"
+	note "$SERVER: ${NUPDATES:-12} updates committed in $(($(date +%s) - t0)) s; $census"
 	exit 0
 }
