@@ -387,6 +387,46 @@ START_TEST(foreign_frees_return_at_exit)
 }
 END_TEST
 
+static void *free_given_and_wait(void *arg)
+{
+	free_given(arg);
+	sem_post(&started);
+	sem_wait(&finish);
+	return NULL;
+}
+
+START_TEST(foreign_frees_return_in_fork_child)
+{
+	/* The batches and cache of a thread the child of a fork does not
+	 * have go back to their spans there: the child's next blocks of
+	 * that size are the blocks that thread freed. */
+	static uintptr_t old[GIVEN];
+	for (int i = 0; i < GIVEN; i++)
+		old[i] = (uintptr_t)(given[i] = malloc(48));
+	qsort(old, GIVEN, sizeof old[0], cmp_ptr);
+	sem_init(&started, 0, 0);
+	sem_init(&finish, 0, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, free_given_and_wait, NULL);
+	sem_wait(&started);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int reused = 0;
+		for (int i = 0; i < GIVEN; i++) {
+			uintptr_t a = (uintptr_t)malloc(48);
+			reused += bsearch(&a, old, GIVEN, sizeof old[0], cmp_ptr) != NULL;
+		}
+		_exit(reused >= GIVEN - 64 ? 0 : 1);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	sem_post(&finish);
+	pthread_join(t, NULL);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 /* Threads replacing random blocks of one table: most frees are of
  * another thread's block.  Each block carries a token and its check
  * word; a block handed out twice, or linked into a list while live,
@@ -451,6 +491,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, threads_touch_little_tls);
 	tcase_add_test(tc, freeing_thread_reuses_block);
 	tcase_add_test(tc, foreign_frees_return_at_exit);
+	tcase_add_test(tc, foreign_frees_return_in_fork_child);
 	tcase_add_test(tc, threads_free_each_others_blocks);
 }
 
