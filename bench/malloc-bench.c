@@ -54,6 +54,15 @@
  *     request   a server's request: a 16 KiB input buffer, 4-12 small
  *               parsed objects, a reply of 64 B-2 KiB, one object kept in
  *               a cache of 10,000; ns per request
+ *     pcwindow  THREADS producer/consumer pairs where the consumer keeps a
+ *               live window of 4,096 of the blocks it received (8-520
+ *               bytes, or SIZE), freeing a random one for each new one:
+ *               cross-thread frees of blocks of random lifetimes; ns per
+ *               block
+ *     larson    each thread replaces random blocks of a window of 1,024
+ *               (16-512 bytes, or SIZE) in 50 generations: each a new
+ *               thread that goes on with the window the last one left
+ *               and exits (frees into the spans of threads that are gone)
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -249,6 +258,102 @@ static double prodcons(unsigned id)
 	}
 	pthread_join(c, NULL);
 	return (t + p.consumer_cpu) / ((double)BATCH * BATCHES);
+}
+
+/* pcwindow: the consumer keeps the blocks in a live window. */
+#define PC_WINDOW 4096
+
+static void *window_consumer(void *arg)
+{
+	struct pair *p = arg;
+	void **live = calloc(PC_WINDOW, sizeof *live);
+	unsigned seed = 97;
+	double t = 0;
+	for (int b = 0; b < BATCHES; b++) {
+		pthread_mutex_lock(&p->lock);
+		while (p->head == p->tail)
+			pthread_cond_wait(&p->cond, &p->lock);
+		void **batch = p->queue[p->tail++ % QUEUE];
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		double t0 = cpu_s();
+		for (int i = 0; i < BATCH; i++) {
+			unsigned k = next_rand(&seed) % PC_WINDOW;
+			free(live[k]);
+			live[k] = batch[i];
+		}
+		t += cpu_s() - t0;
+		free(batch);
+	}
+	for (int k = 0; k < PC_WINDOW; k++)
+		free(live[k]);
+	free(live);
+	p->consumer_cpu = t;
+	return NULL;
+}
+
+static double pcwindow(unsigned id)
+{
+	struct pair p = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	pthread_t c;
+	if (pthread_create(&c, NULL, window_consumer, &p))
+		abort();
+	unsigned seed = id * 2654435761u + 29;
+	double t = 0;
+	for (int b = 0; b < BATCHES; b++) {
+		void **batch = malloc(BATCH * sizeof *batch);
+		double t0 = cpu_s();
+		for (int i = 0; i < BATCH; i++) {
+			batch[i] = malloc(pattern_size ? pattern_size : small_size(&seed));
+			*(char *)batch[i] = (char)i;
+		}
+		t += cpu_s() - t0;
+		pthread_mutex_lock(&p.lock);
+		while (p.head - p.tail == QUEUE)
+			pthread_cond_wait(&p.cond, &p.lock);
+		p.queue[p.head++ % QUEUE] = batch;
+		pthread_cond_broadcast(&p.cond);
+		pthread_mutex_unlock(&p.lock);
+	}
+	pthread_join(c, NULL);
+	return (t + p.consumer_cpu) / ((double)BATCH * BATCHES);
+}
+
+/* larson: a window handed from thread to thread, each generation a new
+ * thread. */
+#define LARSON_WINDOW 1024
+#define LARSON_GENS 50
+#define LARSON_OPS 20000L   /* per generation */
+
+struct generation { void **live; unsigned seed; double cpu; };
+
+static void *larson_generation(void *arg)
+{
+	struct generation *g = arg;
+	double t0 = cpu_s();
+	for (long i = 0; i < LARSON_OPS; i++) {
+		unsigned k = next_rand(&g->seed) % LARSON_WINDOW;
+		free(g->live[k]);
+		g->live[k] = malloc(pattern_size ? pattern_size : 16 + next_rand(&g->seed) % 497);
+		*(volatile char *)g->live[k] = (char)i;
+	}
+	g->cpu += cpu_s() - t0;
+	return NULL;
+}
+
+static double larson(unsigned id)
+{
+	struct generation g = { calloc(LARSON_WINDOW, sizeof(void *)), id * 2654435761u + 31, 0 };
+	for (int n = 0; n < LARSON_GENS; n++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, larson_generation, &g))
+			abort();
+		pthread_join(t, NULL);
+	}
+	for (int k = 0; k < LARSON_WINDOW; k++)
+		free(g.live[k]);
+	free(g.live);
+	return g.cpu / ((double)LARSON_OPS * LARSON_GENS);
 }
 
 #define BUFFERS 512
@@ -826,7 +931,8 @@ int main(int argc, char **argv)
 		{ "strings", strings }, { "calloc", calloc_window }, { "large", large },
 		{ "memalign", memalign_window }, { "burst", burst }, { "longlived", longlived },
 		{ "llskew", llskew }, { "shuffle", shuffle }, { "resize", resize },
-		{ "bigcalloc", bigcalloc }, { "request", request },
+		{ "bigcalloc", bigcalloc }, { "request", request }, { "pcwindow", pcwindow },
+		{ "larson", larson },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -843,6 +949,6 @@ int main(int argc, char **argv)
 		"       malloc-bench mixrss|fragrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
-		"                    resize|bigcalloc|request THREADS [SIZE]\n");
+		"                    resize|bigcalloc|request|pcwindow|larson THREADS [SIZE]\n");
 	return 2;
 }

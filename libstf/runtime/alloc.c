@@ -9,10 +9,11 @@
  * size: an array at the end of the object's span), nothing in front of
  * the object.  The fast paths take no lock and no atomic operation: each
  * thread allocates from and frees into the spans it owns, keeps a batch
- * of dynamic IDs, and frees into another thread's span through its
- * lock-free remote list.  Allocation sites come from the plugin's
- * thread-local marker, or else from the caller's return address, interned
- * as an "external" site (library + offset).
+ * of dynamic IDs, caches the blocks it freed last (another thread's too)
+ * and frees into another thread's span through its lock-free remote
+ * list, a batch of blocks at a time.  Allocation sites come from the
+ * plugin's thread-local marker, or else from the caller's return
+ * address, interned as an "external" site (library + offset).
  *
  * Everything reachable from malloc uses raw system calls only: malloc may
  * be called by the dynamic loader, before constructors, and from inside
@@ -517,12 +518,17 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 		return;
 	}
 	meta_free(s, j);
-	if (__builtin_expect(atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc, 1)) {
-		struct freed_bin *b = &stf__tc.freed[s->cls];
-		if (__builtin_expect(b->n < FREED_CACHE, 1)) {
-			b->obj[b->n++] = p;
-			return;
-		}
+	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
+	struct freed_bin *b = &stf__tc.freed[s->cls];
+	/* Another thread's block too, as glibc's tcache does: its lines are
+	 * in this thread's cache now, and the next allocation of the class
+	 * here takes it (its span keeps counting it used).  A thread not
+	 * listed yet would not give it back at its exit (spans.c). */
+	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
+		b->obj[b->n++] = p;
+		return;
+	}
+	if (__builtin_expect(own, 1)) {
 		*(void **)p = s->free;
 		s->free = p;
 		if (__builtin_expect(s->full, 0))
@@ -531,11 +537,7 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 			stf__span_emptied(s);
 		return;
 	}
-	void *head = atomic_load_explicit(&s->remote, memory_order_relaxed);
-	do
-		*(void **)p = head;
-	while (!atomic_compare_exchange_weak_explicit(&s->remote, &head, p, memory_order_release,
-						      memory_order_relaxed));
+	stf__foreign_free(&stf__tc.foreign[(uint32_t)(s - stf__span_st) % FOREIGN_SLOTS], s, p);
 }
 
 /* libstf's own code (the metadata reader, the engine) allocating: its

@@ -464,17 +464,44 @@ static void small_init(struct span_st *s, uint32_t c)
 	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
 }
 
+/* A span's remote list is a list of batches (stf__foreign_flush): the
+ * first block of each says in its second word where the batch ends and
+ * how many blocks it has, so taking them reads two blocks per batch, not
+ * every block (each a cache miss: other threads wrote them last). */
+#define BATCH_TAIL_BITS 48
+_Static_assert(FOREIGN_BATCH < 1u << (64 - BATCH_TAIL_BITS), "a batch's count fits");
+
+static uintptr_t batch_word(void *tail, uint32_t n)
+{
+	return (uintptr_t)tail | (uintptr_t)n << BATCH_TAIL_BITS;
+}
+
+/* A batch of n blocks of s, linked from head to tail, onto its remote
+ * list. */
+static void push_remote(struct span_st *s, void *head, void *tail, uint32_t n)
+{
+	((void **)head)[1] = (void *)batch_word(tail, n);
+	void *top = atomic_load_explicit(&s->remote, memory_order_relaxed);
+	do
+		*(void **)tail = top;
+	while (!atomic_compare_exchange_weak_explicit(&s->remote, &top, head,
+						      memory_order_release, memory_order_relaxed));
+}
+
 /* Take the frees other threads pushed. */
 static void collect(struct span_st *s)
 {
 	if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
 		return;
 	void *r = atomic_exchange_explicit(&s->remote, NULL, memory_order_acquire);
-	uint32_t n = 1;
-	void **tail = r;
-	while (*tail) {
-		tail = *tail;
-		n++;
+	uint32_t n = 0;
+	void **tail;
+	for (void **batch = r;; batch = *tail) {
+		uintptr_t w = (uintptr_t)batch[1];
+		tail = (void **)(w & (((uintptr_t)1 << BATCH_TAIL_BITS) - 1));
+		n += (uint32_t)(w >> BATCH_TAIL_BITS);
+		if (!*tail)
+			break;
 	}
 	*tail = s->free;
 	s->free = r;
@@ -632,11 +659,51 @@ static void flush_freed(struct tcache *tc)
 		while (b->n) {
 			void *p = b->obj[--b->n];
 			struct span_st *s = span_of((uintptr_t)p);
+			if (atomic_load_explicit(&s->owner, memory_order_relaxed) != tc) {
+				push_remote(s, p, p, 1);
+				continue;
+			}
 			*(void **)p = s->free;
 			s->free = p;
 			s->used--;
 		}
 	}
+}
+
+void stf__foreign_flush(struct foreign_batch *f)
+{
+	push_remote(f->span, f->head, f->tail, f->n);
+	f->span = NULL;
+	f->head = f->tail = NULL;
+	f->n = 0;
+}
+
+void __attribute__((noinline)) stf__foreign_start(struct foreign_batch *f, struct span_st *s,
+						  void *p)
+{
+	if (f->span)
+		stf__foreign_flush(f);
+	/* the batches go back at the thread's exit, and in a fork child */
+	stf__tc_register();
+	if (__builtin_expect(!stf__tc.listed, 0))
+		list_thread();
+	*(void **)p = NULL;
+	f->span = s;
+	f->head = f->tail = p;
+	f->n = 1;
+	f->max = s->obj_size > FOREIGN_BYTES / FOREIGN_BATCH ? FOREIGN_BYTES / s->obj_size :
+	         FOREIGN_BATCH;
+	if (f->n >= f->max)
+		stf__foreign_flush(f);
+}
+
+/* tc's batches go to their spans (tc: the calling thread or one that is
+ * gone). */
+static void flush_foreign(struct tcache *tc)
+{
+	for (uint32_t i = 0; i < FOREIGN_SLOTS; i++)
+		if (tc->foreign[i].span)
+			stf__foreign_flush(&tc->foreign[i]);
 }
 
 struct span_st *stf__span_refill(uint32_t c)
@@ -712,6 +779,7 @@ static void orphan_locked(struct span_st *s)
 void stf__spans_thread_exit(void)
 {
 	flush_freed(&stf__tc);
+	flush_foreign(&stf__tc);
 	pthread_mutex_lock(&span_lock);
 	if (stf__tc.listed)
 		unlist_thread_locked(&stf__tc);
@@ -758,6 +826,7 @@ void stf__spans_fork_child(void)
 		next = tc->next_tc;
 		if (tc != &stf__tc) {
 			flush_freed(tc);
+			flush_foreign(tc);
 			unlist_thread_locked(tc);
 		}
 	}

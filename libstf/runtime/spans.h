@@ -7,9 +7,11 @@
  * made accessible as it is carved) cut into 64 KiB units (root.h).  Small
  * objects (<= SMALL_MAX) live in spans of one unit and one size class,
  * owned by one thread: it allocates from the span's free list and frees
- * into it without a lock or an atomic operation; other threads push what
- * they free onto the span's remote list (lock-free), which the owner
- * takes back when its free list runs dry.  Large objects have spans of
+ * into it without a lock or an atomic operation; another thread that
+ * frees one of its objects keeps it in its own cache of blocks freed last
+ * (and hands it out next, as glibc's tcache does), or else pushes it onto
+ * the span's remote list (lock-free) in a batch of the span's blocks, and
+ * the owner takes the batches back when its free list runs dry.  Large objects have spans of
  * their own.  Per object, metadata out of band (id, site and flags,
  * size; a small span's at its end, in the pages of its objects), none in
  * front of the object: 8 bytes in spans of objects up to STF_COMPACT_MAX
@@ -37,8 +39,25 @@
 #define SMALL_MAX  16384u
 #define LARGE_CACHE 8u    /* per thread: one freed large span of 1..8 units each */
 #define FREED_CACHE 8u    /* per thread and class: the blocks freed last */
+/* Per thread: batches of blocks freed into other threads' spans, one
+ * span each (a span's slot: its unit number modulo FOREIGN_SLOTS); a
+ * batch goes to its span at FOREIGN_BATCH blocks or FOREIGN_BYTES bytes,
+ * when another span needs its slot, and when the thread exits.  What a
+ * thread holds back is thus bounded: 64 x 16 KiB. */
+#define FOREIGN_SLOTS 64u
+#define FOREIGN_BATCH 32u
+#define FOREIGN_BYTES 16384u
 
 struct tcache;
+
+/* Blocks freed into one span of another thread, linked through their
+ * first word, not yet on the span's remote list (counted used by the
+ * span, free for the enumeration: their metadata says so). */
+struct foreign_batch {
+	struct span_st *span;          /* NULL: the slot is empty */
+	void *head, *tail;
+	uint32_t n, max;
+};
 
 /* The private side of a span table entry (one per unit), two cache
  * lines: the first is the owner's (its fast paths), the second takes the
@@ -97,6 +116,14 @@ void stf__span_emptied(struct span_st *s);
 /* The owner freed an object into its span s, which was full: s can be
  * allocated from again. */
 void stf__span_unfull(struct span_st *s);
+/* p, a block of span s owned by another thread (or none), freed by the
+ * calling thread: into its batch for s, which goes to s when full. */
+static inline void stf__foreign_free(struct foreign_batch *f, struct span_st *s, void *p);
+/* Start a batch for s in slot f with p (the slot's batch, if any, goes to
+ * its span first). */
+void stf__foreign_start(struct foreign_batch *f, struct span_st *s, void *p);
+/* The batch of slot f goes onto its span's remote list; the slot empties. */
+void stf__foreign_flush(struct foreign_batch *f);
 /* A large object (size >= SMALL_MAX or align > SMALL_MAX) with metadata; its
  * bytes are zero if `zero`.  NULL with errno. */
 void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t id, bool zero);
@@ -241,6 +268,18 @@ static inline uint64_t meta_size(const struct span_st *s, uint32_t j)
 	if (s->compact)
 		return STF_META8_SIZE(s->meta8[j].word);
 	return s->kind == STF_SPAN_SMALL ? s->meta[j].size : large_size(s);
+}
+
+static inline void stf__foreign_free(struct foreign_batch *f, struct span_st *s, void *p)
+{
+	if (__builtin_expect(f->span != s, 0)) {
+		stf__foreign_start(f, s, p);
+		return;
+	}
+	*(void **)p = f->head;
+	f->head = p;
+	if (__builtin_expect(++f->n >= f->max, 0))
+		stf__foreign_flush(f);
 }
 
 #endif /* STF_SPANS_H */

@@ -3,7 +3,8 @@
  * Unit tests of libstf's allocator across threads and processes: blocks
  * allocated and freed by different threads, fork while allocating, the
  * spans of exiting threads, libstf's own buffers, the address space and
- * the memory each thread costs.
+ * the memory each thread costs; blocks freed by other threads than their
+ * span's owner (cached and batched by the freeing thread).
  */
 #include <check.h>
 #include <link.h>
@@ -13,6 +14,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -316,6 +318,169 @@ START_TEST(threads_touch_little_tls)
 }
 END_TEST
 
+/* Blocks freed by a thread other than their span's owner. */
+static void *free_then_alloc(void *arg)
+{
+	void **blocks = arg;
+	blocks[2] = malloc(40);   /* the thread allocates: it has a cache */
+	free(blocks[0]);
+	blocks[1] = malloc(40);
+	return NULL;
+}
+
+START_TEST(freeing_thread_reuses_block)
+{
+	/* As glibc's tcache: the thread that frees another thread's block
+	 * hands it out next (its lines are in its cache), described anew. */
+	void *blocks[3] = { calloc(1, 40), NULL, NULL };
+	uint64_t old_id = blk(blocks[0]).id;
+	pthread_t t;
+	pthread_create(&t, NULL, free_then_alloc, blocks);
+	pthread_join(t, NULL);
+	ck_assert_ptr_eq(blocks[1], blocks[0]);
+	check_block(blocks[1], 40);
+	ck_assert_uint_ne(blk(blocks[1]).id, old_id);
+	free(blocks[1]);
+	free(blocks[2]);
+}
+END_TEST
+
+enum { GIVEN = 20000 };
+static void *given[GIVEN];
+
+static void *free_given(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < GIVEN; i++)
+		free(given[i]);
+	return NULL;
+}
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return (x > y) - (x < y);
+}
+
+START_TEST(foreign_frees_return_at_exit)
+{
+	/* A thread that only frees the main thread's blocks (batched, and
+	 * kept in its cache) gives them all back when it exits: the main
+	 * thread's next blocks of that size are the same blocks. */
+	static uintptr_t old[GIVEN];
+	for (int i = 0; i < GIVEN; i++)
+		old[i] = (uintptr_t)(given[i] = malloc(48));
+	qsort(old, GIVEN, sizeof old[0], cmp_ptr);
+	pthread_t t;
+	pthread_create(&t, NULL, free_given, NULL);
+	pthread_join(t, NULL);
+	int reused = 0;
+	for (int i = 0; i < GIVEN; i++) {
+		given[i] = malloc(48);
+		uintptr_t a = (uintptr_t)given[i];
+		reused += bsearch(&a, old, GIVEN, sizeof old[0], cmp_ptr) != NULL;
+	}
+	/* (a few blocks of that size freed earlier may come first) */
+	ck_assert_int_ge(reused, GIVEN - 64);
+	for (int i = 0; i < GIVEN; i++)
+		free(given[i]);
+}
+END_TEST
+
+static void *free_given_and_wait(void *arg)
+{
+	free_given(arg);
+	sem_post(&started);
+	sem_wait(&finish);
+	return NULL;
+}
+
+START_TEST(foreign_frees_return_in_fork_child)
+{
+	/* The batches and cache of a thread the child of a fork does not
+	 * have go back to their spans there: the child's next blocks of
+	 * that size are the blocks that thread freed. */
+	static uintptr_t old[GIVEN];
+	for (int i = 0; i < GIVEN; i++)
+		old[i] = (uintptr_t)(given[i] = malloc(48));
+	qsort(old, GIVEN, sizeof old[0], cmp_ptr);
+	sem_init(&started, 0, 0);
+	sem_init(&finish, 0, 0);
+	pthread_t t;
+	pthread_create(&t, NULL, free_given_and_wait, NULL);
+	sem_wait(&started);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int reused = 0;
+		for (int i = 0; i < GIVEN; i++) {
+			uintptr_t a = (uintptr_t)malloc(48);
+			reused += bsearch(&a, old, GIVEN, sizeof old[0], cmp_ptr) != NULL;
+		}
+		_exit(reused >= GIVEN - 64 ? 0 : 1);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	sem_post(&finish);
+	pthread_join(t, NULL);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
+/* Threads replacing random blocks of one table: most frees are of
+ * another thread's block.  Each block carries a token and its check
+ * word; a block handed out twice, or linked into a list while live,
+ * breaks them. */
+enum { TABLE = 4096, SWAPS = 100000 };
+static _Atomic(uint64_t *) table[TABLE];
+
+static bool block_intact(const uint64_t *b)
+{
+	return !b || b[1] == (b[0] * 0x9e3779b97f4a7c15u ^ 0x5bd1e995u);
+}
+
+static void *swap_blocks(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg * 7919u + 3;
+	uint64_t token = (uint64_t)(uintptr_t)arg << 32;
+	for (int i = 0; i < SWAPS; i++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t n = 16 + (seed >> 8) % 600;
+		uint64_t *b = malloc(n);
+		if (!b)
+			return (void *)1;
+		b[0] = ++token;
+		b[1] = b[0] * 0x9e3779b97f4a7c15u ^ 0x5bd1e995u;
+		uint64_t *old = atomic_exchange(&table[(seed >> 4) % TABLE], b);
+		if (!block_intact(old))
+			return (void *)1;
+		free(old);
+	}
+	return NULL;
+}
+
+START_TEST(threads_free_each_others_blocks)
+{
+	pthread_t t[NTHREADS];
+	for (uintptr_t i = 0; i < NTHREADS; i++)
+		pthread_create(&t[i], NULL, swap_blocks, (void *)i);
+	for (int i = 0; i < NTHREADS; i++) {
+		void *bad;
+		pthread_join(t[i], &bad);
+		ck_assert_ptr_null(bad);
+	}
+	/* every block left is live, described, intact */
+	for (int i = 0; i < TABLE; i++) {
+		uint64_t *b = table[i];
+		if (b) {
+			ck_assert(block_intact(b));
+			ck_assert(live_at((uintptr_t)b));
+			free(b);
+		}
+	}
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, threads_mixed);
@@ -324,6 +489,10 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, address_space_limit);
 	tcase_add_test(tc, threads_touch_little_tls);
+	tcase_add_test(tc, freeing_thread_reuses_block);
+	tcase_add_test(tc, foreign_frees_return_at_exit);
+	tcase_add_test(tc, foreign_frees_return_in_fork_child);
+	tcase_add_test(tc, threads_free_each_others_blocks);
 }
 
 int main(void)
