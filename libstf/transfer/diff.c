@@ -832,7 +832,7 @@ int stf__diff_prepare(pid_t past_pid, uint64_t past_root)
 		stf__xfer_serve_expect(n);
 		/* and the differencing catalogs them */
 		stf__bulk_prepare(n * sizeof(struct stf_obj));
-		stf__index_prepare(n);
+		stf__peer_index_prepare(n);
 		/* and they need about the heap the past's live blocks fill
 		 * (its size classes: an eighth more at worst, and room), not
 		 * more than the past ever carved */

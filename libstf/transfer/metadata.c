@@ -108,10 +108,8 @@ const struct stf_obj *stf__peer_subs(const struct stf_peer *p, const struct stf_
 void stf__peer_index(struct stf_peer *p)
 {
 	stf__index_reset(&p->index);
-	stf__index_reserve(&p->index, p->nobjs);
 	/* all its pages are written below: in one go (see bulk.c) */
-	if (p->index.ranges && p->nobjs * sizeof(struct stf_range) >= ((size_t)256 << 10))
-		stf__bulk_populate(p->index.ranges, p->nobjs * sizeof(struct stf_range));
+	stf__peer_index_reserve(&p->index, p->nobjs);
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->flags & STF_OBJF_CONTAINER) {
@@ -332,7 +330,9 @@ static int add_tracked(struct stf_peer *p, uint32_t kind, uint64_t addr, uint64_
 }
 
 /* The blocks of the heap region (root.h): the span table in one read,
- * then the metadata of many spans per process_vm_readv. */
+ * then the metadata of many spans per process_vm_readv into a buffer
+ * from bulk.c (its pages populated at once and kept for the next
+ * catalog: 1,000 faults each time from raw malloc). */
 #define META_BUF (4u << 20)
 
 static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, const uint32_t *units,
@@ -409,7 +409,7 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 		return -1;
 	}
 	spans = stf__raw_malloc(nunits * sizeof(*spans));
-	meta = stf__raw_malloc(META_BUF);
+	meta = stf__bulk_alloc(META_BUF);
 	if (!spans || !meta) {
 		stf__fail(err, errlen, "out of memory reading the heap's span table");
 		goto out;
@@ -477,7 +477,7 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 	rc = 0;
 out:
 	stf__raw_free(spans);
-	stf__raw_free(meta);
+	stf__bulk_free(meta);
 	return rc;
 }
 

@@ -248,6 +248,15 @@ int stf__peer_set_subs(struct stf_peer *p, size_t c, size_t first, size_t n);
 const struct stf_obj *stf__peer_subs(const struct stf_peer *p, const struct stf_obj *o,
 				     uint32_t *n);
 
+/* index-pages.c: room for n ranges in ix, advised to use huge pages and
+ * populated (an index of a million ranges in 4 KiB pages costs 6,000
+ * faults, and as much again when the pages are first written).  0, or
+ * -1 when out of memory. */
+int stf__peer_index_reserve(struct stf_index *ix, size_t n);
+/* The memory of the next index of n ranges, populated now (while the
+ * process waits) and kept by the index code for it. */
+void stf__peer_index_prepare(size_t n);
+
 /* Object containing addr (one past the end allowed), NULL if none. */
 const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr);
 

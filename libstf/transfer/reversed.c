@@ -40,8 +40,7 @@ void stf__xfer_serve_expect(size_t n)
 {
 	/* touched now, while R waits for the backward transfer: a fresh
 	 * page costs more than the writes of the ranges it holds */
-	if (stf__index_reserve(&served_ix, n) == 0)
-		memset(served_ix.ranges, 0, n * sizeof(*served_ix.ranges));
+	stf__peer_index_reserve(&served_ix, n);
 }
 
 static int served_add(uint64_t addr, uint64_t size)
