@@ -434,11 +434,12 @@ void stf__spans_prefault(uint64_t bytes)
 		return;
 	}
 	pthread_mutex_unlock(&span_lock);
-	/* Huge pages also below HUGE_FROM: only the reversed version calls
-	 * this (diff.c), a process thrown away after the diff, where 4 KiB
-	 * pages cost a fault each and as much again on their first write.
-	 * Then it only faults zero pages in: units carved meanwhile keep
-	 * their bytes. */
+	/* Huge pages also below HUGE_FROM: only a transfer calls this, for
+	 * the heap a state about to arrive fills (the reversed version,
+	 * thrown away after the diff; the new version, no more than its
+	 * blocks' sizes), where 4 KiB pages cost a fault each and as much
+	 * again on their first write.  Then it only faults zero pages in:
+	 * units carved meanwhile keep their bytes. */
 	(void)madvise((char *)stf__heap_lo + (uint64_t)u * UNIT, units * UNIT, MADV_HUGEPAGE);
 	(void)madvise((char *)stf__heap_lo + (uint64_t)u * UNIT, units * UNIT,
 		      MADV_POPULATE_WRITE);

@@ -22,6 +22,7 @@
 #include "remote.h"
 #include "scratch.h"
 #include "slots.h"
+#include "spans.h"
 #include "xfer.h"
 
 int stf__is_dynamic(const struct stf_obj *o)
@@ -400,11 +401,15 @@ static struct site_memo *site_memo(struct site_memo *memo, const char *id)
 	return &memo[h >> 58]; /* 64 slots */
 }
 
+/* Below this, the allocations' own page faults cost little. */
+#define PREFAULT_MIN ((uint64_t)4 << 20)
+
 static int schedule_dynamic(struct stf_xfer *x)
 {
 	struct stf_peer *src = x->src, *dst = x->dst;
 	struct requests rq = { x, dst->nobjs, 0, NULL, NULL, NULL };
 	size_t n = 0;
+	uint64_t heap_bytes = 0; /* of the blocks allocated anywhere on the heap */
 	int rc = -1;
 	char on[256];
 
@@ -516,6 +521,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 			if (x->dir == STF_BACKWARD)
 				d->size = stf__old_mapping_size(o, du, dt, d->size);
 		}
+		if (prot < 0 && !d->addr)
+			heap_bytes += d->size;
 		rq.src[n] = (uint32_t)i;
 		rq.prot[n] = (int8_t)prot;
 		n++;
@@ -529,6 +536,12 @@ static int schedule_dynamic(struct stf_xfer *x)
 	}
 	stf__profile_mark("pair: requests");
 	if (dst->self) {
+		/* the heap the blocks fill, on huge pages and populated at
+		 * once (spans.c): not more than their sizes, which their size
+		 * classes round up, so the new version keeps no page it does
+		 * not fill */
+		if (heap_bytes >= PREFAULT_MIN)
+			stf__spans_prefault(heap_bytes);
 		memset(memo, 0, sizeof(memo));
 		for (size_t k = 0; k < nreq; k++) {
 			struct alloc_req q = request(&rq, k);
