@@ -263,8 +263,10 @@ static int take_sub(struct stf_xfer *x, size_t i, size_t j)
 	keep_dropped(nc);
 	stf__sub_forget(nc->addr, nc->size);
 	memset((void *)(uintptr_t)nc->addr, 0, nc->size);
-	if (stf__sub_register(n->addr, n->size, site, o->dyn_id) < 0)
-		return 0; /* the startup's object is zero: its pointers dropped */
+	if (stf__sub_register(n->addr, n->size, site, o->dyn_id) < 0) {
+		stf__xfail(x, "out of memory registering %s in the new startup's block", o->id);
+		return 0;
+	}
 	holders[nholders++] = nc->addr;
 	n->dyn_id = o->dyn_id;
 	n->id = o->id;
