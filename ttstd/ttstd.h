@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ttstd.h - the supervisor's state, shared by its event loop (ttstd.c) and
- * the update transaction (txn.c).
+ * the update transaction (txn.c, its calls to one process: calls.c).
  */
 #ifndef TTSTD_TTSTD_H
 #define TTSTD_TTSTD_H
