@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * ttstd.h - the supervisor's state, shared by its event loop (ttstd.c) and
- * the update transaction (txn.c).
+ * the update transaction (txn.c, its calls to one process: calls.c).
  */
 #ifndef TTSTD_TTSTD_H
 #define TTSTD_TTSTD_H
@@ -157,6 +157,8 @@ struct txn {
 
 /* txn.c: run the update a client asked for, replying to it on cfd. */
 void run_update(int cfd, const struct ttst_msg *req);
+
+/* calls.c: the transaction's calls to one process (F, R, a tree member). */
 void describe_failure_p(struct proc *p, const char *who, enum phase ph, char *buf, size_t len);
 int await_p(struct txn *t, struct proc *p, const char *who, enum phase ph, int want_ready);
 int call_p(struct txn *t, struct proc *p, const char *who, enum phase ph,

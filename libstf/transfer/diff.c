@@ -9,16 +9,16 @@
  * Values are compared leaf by leaf (padding is ignored), pointers by the
  * (object, offset) or (library symbol, offset) they point to; pointers to
  * stdio streams libc allocated (re-created by the transfer, not copied) by
- * the stream's file descriptor, mode and pending output.
+ * the stream's file descriptor, mode and pending output (diff-values.c).
  */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "diff-values.h"
 #include "remote.h"
 #include "slots.h"
 #include "spans.h"
@@ -113,215 +113,6 @@ static void merge_found(struct differ *d, struct stf_xfer_report *rep)
 	d->nfound = d->dropped = 0;
 }
 
-/* What the parts of the comparison look up in (read-only while they run):
- * the slow lookups of canon (libraries, the command line, streams) load
- * what they need on first use, so they take this lock. */
-static pthread_mutex_t slow_lookup = PTHREAD_MUTEX_INITIALIZER;
-
-struct target {
-	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack,
-	             5 an integer (no user address), 6 a stdio stream */
-	const char *id, *lib;
-	const struct stf_obj *obj; /* kind 1 */
-	uint64_t dyn, off, raw;
-	struct stf_arg_ref arg; /* kind 4: the argument or variable, if one */
-	char arg_str[256];
-	struct stf_stream stream; /* kind 6 */
-};
-
-/* A pointer to a stream libc allocated: compared by what re-creates it. */
-static void canon_stream(struct stf_peer *p, uint64_t v, struct target *t)
-{
-	pthread_mutex_lock(&slow_lookup);
-	if (stf__peer_stream(p, v, &t->stream) == 0)
-		t->kind = 6;
-	pthread_mutex_unlock(&slow_lookup);
-}
-
-static void canon(struct stf_peer *p, uint64_t v, struct target *t)
-{
-	t->kind = 0;
-	t->id = t->lib = NULL;
-	t->obj = NULL;
-	t->dyn = t->off = 0;
-	t->arg.kind = STF_ARG_NONE; /* arg_str is set with it */
-	t->raw = v;
-	if (!v)
-		return;
-	if (stf__not_a_pointer(v)) {
-		t->kind = 5;
-		return;
-	}
-	const struct stf_obj *o = stf__peer_find(p, v);
-	if (o && stf__slot_state(o) && (o->flags & STF_OBJF_CONTAINER))
-		o = NULL; /* into an old slab's chunk: compared as a number (slots.c) */
-	if (o) {
-		t->kind = 1;
-		t->obj = o;
-		t->id = o->id;
-		t->dyn = o->dyn_id;
-		t->off = v - o->addr;
-		return;
-	}
-	pthread_mutex_lock(&slow_lookup);
-	if (!stf__peer_lib_symbol(p, v, &t->lib, &t->id, &t->off)) {
-		t->kind = 2;
-	} else {
-		/* into main's stack outside the locals: the command line and
-		 * the environment are compared by (argument or variable,
-		 * offset); other stack addresses are each process's own */
-		t->kind = v >= p->stack_start && v < p->stack_end ? 4 : 3;
-		if (t->kind == 4 && !stf__peer_arg_ref(p, v, &t->arg))
-			stf__arg_ref_str(p, &t->arg, t->arg_str, sizeof(t->arg_str));
-	}
-	pthread_mutex_unlock(&slow_lookup);
-}
-
-static int same_target(const struct target *a, const struct target *b)
-{
-	if (a->kind != b->kind)
-		return 0;
-	switch (a->kind) {
-	case 0:
-		return 1;
-	case 1:
-		return a->dyn == b->dyn && a->off == b->off && !strcmp(a->id, b->id);
-	case 2:
-		return a->off == b->off && !strcmp(a->lib, b->lib) &&
-		       (a->id && b->id ? !strcmp(a->id, b->id) : a->id == b->id);
-	case 4:
-		if (a->arg.kind != b->arg.kind)
-			return 0;
-		return stf__arg_ref_same(&a->arg, &b->arg);
-	case 6:
-		return a->stream.fd == b->stream.fd && !strcmp(a->stream.mode, b->stream.mode) &&
-		       a->stream.pending == b->stream.pending &&
-		       a->stream.pending_hash == b->stream.pending_hash;
-	default:
-		return a->raw == b->raw;
-	}
-}
-
-static void fmt_target(const struct target *t, char *buf, size_t len)
-{
-	switch (t->kind) {
-	case 0:
-		snprintf(buf, len, "NULL");
-		break;
-	case 1:
-		if (t->dyn)
-			snprintf(buf, len, "&%s@%" PRIu64 "+%" PRIu64, t->id, t->dyn, t->off);
-		else
-			snprintf(buf, len, "&%s+%" PRIu64, t->id, t->off);
-		break;
-	case 2:
-		if (t->id)
-			snprintf(buf, len, "&%s(%s)+%" PRIu64, t->id, t->lib, t->off);
-		else
-			snprintf(buf, len, "%s+0x%" PRIx64, t->lib, t->off);
-		break;
-	case 4:
-		if (t->arg.kind != STF_ARG_NONE)
-			snprintf(buf, len, "%s", t->arg_str);
-		else
-			snprintf(buf, len, "0x%" PRIx64 " (main's stack)", t->raw);
-		break;
-	case 5:
-		snprintf(buf, len, "0x%" PRIx64 " (an integer)", t->raw);
-		break;
-	case 6:
-		snprintf(buf, len, "stdio stream (file descriptor %d, mode \"%s\", %" PRIu64
-			 " bytes of pending output)", t->stream.fd, t->stream.mode,
-			 t->stream.pending);
-		break;
-	default:
-		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);
-	}
-}
-
-/* Innermost scalar of (u, type) containing off: its type and start. */
-static uint32_t scalar_at(const struct stf_meta_unit *u, uint32_t type, uint64_t off,
-			  uint64_t *start)
-{
-	*start = 0;
-	for (int depth = 0; depth < 64; depth++) {
-		type = stf_meta_strip_typedefs(u, type);
-		if (type >= u->ntypes)
-			return STF_NONE;
-		const struct stf_type_rec *t = &u->types[type];
-		if (t->kind == STF_K_ARRAY) {
-			uint32_t et = stf_meta_strip_typedefs(u, t->target);
-			uint64_t esz = et < u->ntypes ? u->types[et].size : 0;
-			if (!esz)
-				return STF_NONE;
-			*start += off / esz * esz;
-			off %= esz;
-			type = et;
-			continue;
-		}
-		if (t->kind != STF_K_STRUCT)
-			return type;
-		const struct stf_member_rec *best = NULL;
-		for (uint32_t i = 0; i < t->nmembers; i++) {
-			const struct stf_member_rec *m = &u->members[t->members + i];
-			uint32_t mt = stf_meta_strip_typedefs(u, m->type);
-			uint64_t msz = mt < u->ntypes ? u->types[mt].size : 0;
-			if (!m->bit_size && (uint64_t)m->offset <= off && off - m->offset < msz) {
-				best = m;
-				break;
-			}
-		}
-		if (!best)
-			return STF_NONE;
-		*start += best->offset;
-		off -= best->offset;
-		type = best->type;
-	}
-	return STF_NONE;
-}
-
-static void fmt_scalar(const struct stf_meta_unit *u, uint32_t t, const uint8_t *p,
-		       char *buf, size_t len)
-{
-	const struct stf_type_rec *r = t < u->ntypes ? &u->types[t] : NULL;
-	if (r && (r->kind == STF_K_INT || r->kind == STF_K_ENUM) && r->size && r->size <= 8) {
-		uint64_t raw = 0;
-		memcpy(&raw, p, r->size);
-		int sgn = !!(r->flags & STF_TF_SIGNED);
-		if (sgn && r->size < 8 && (raw >> (8 * r->size - 1)) & 1)
-			raw |= ~0ULL << (8 * r->size);
-		if (r->kind == STF_K_ENUM)
-			for (uint32_t i = 0; i < r->nmembers; i++) {
-				const struct stf_member_rec *m = &u->members[r->members + i];
-				if ((uint64_t)m->offset == raw) {
-					snprintf(buf, len, "%s", stf_meta_str(u, m->name));
-					return;
-				}
-			}
-		if (sgn)
-			snprintf(buf, len, "%" PRId64, (int64_t)raw);
-		else
-			snprintf(buf, len, "%" PRIu64, raw);
-		return;
-	}
-	if (r && r->kind == STF_K_FLOAT && (r->size == 4 || r->size == 8)) {
-		if (r->size == 4) {
-			float f;
-			memcpy(&f, p, 4);
-			snprintf(buf, len, "%g", f);
-		} else {
-			double f;
-			memcpy(&f, p, 8);
-			snprintf(buf, len, "%g", f);
-		}
-		return;
-	}
-	size_t n = r && r->size && r->size <= 8 ? r->size : 1;
-	size_t pos = snprintf(buf, len, "0x");
-	for (size_t i = n; i-- > 0 && pos < len;)
-		pos += snprintf(buf + pos, len - pos, "%02x", p[i]);
-}
-
 /* Report the first differing byte of a plain-data range. */
 static void diff_bytes(struct differ *d, const struct stf_obj *o, uint64_t elem_base,
 		       uint64_t off, const uint8_t *pb, const uint8_t *rb)
@@ -332,14 +123,14 @@ static void diff_bytes(struct differ *d, const struct stf_obj *o, uint64_t elem_
 	full_path(d, path, sizeof(path));
 	if (o->unit) {
 		stf__type_path(o->unit, o->type, off - elem_base, path, sizeof(path), &leaf);
-		leaf = scalar_at(o->unit, o->type, off - elem_base, &start);
+		leaf = stf__scalar_at(o->unit, o->type, off - elem_base, &start);
 		start += elem_base;
 	} else {
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "+%" PRIu64, off);
 	}
 	if (o->unit && leaf != STF_NONE) {
-		fmt_scalar(o->unit, leaf, pb + start, a, sizeof(a));
-		fmt_scalar(o->unit, leaf, rb + start, b, sizeof(b));
+		stf__fmt_scalar(o->unit, leaf, pb + start, a, sizeof(a));
+		stf__fmt_scalar(o->unit, leaf, rb + start, b, sizeof(b));
 	} else {
 		snprintf(a, sizeof(a), "0x%02x", pb[off]);
 		snprintf(b, sizeof(b), "0x%02x", rb[off]);
@@ -358,9 +149,9 @@ static int ambig_same(struct differ *d, const uint8_t *pb, const uint8_t *rb, ui
 		memcpy(&rv, rb + w, 8);
 		if (pv == rv)
 			continue;
-		canon(d->p, pv, &pt);
-		canon(d->r, rv, &rt);
-		if ((pt.kind != 1 && pt.kind != 2) || !same_target(&pt, &rt))
+		stf__canon(d->p, pv, &pt);
+		stf__canon(d->r, rv, &rt);
+		if ((pt.kind != 1 && pt.kind != 2) || !stf__same_target(&pt, &rt))
 			return 0;
 	}
 	return !(size % 8) || !memcmp(pb + size - size % 8, rb + size - size % 8, size % 8);
@@ -379,25 +170,25 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			struct target pt, rt;
 			memcpy(&pv, pb + off, 8);
 			memcpy(&rv, rb + off, 8);
-			canon(d->p, pv, &pt);
-			canon(d->r, rv, &rt);
+			stf__canon(d->p, pv, &pt);
+			stf__canon(d->r, rv, &rt);
 			if (pt.kind == 1 && pt.off == 0 && f->kind == STF_LEAF_PTR) {
 				if (pt.obj->flags & STF_OBJF_STREAM) {
 					/* the reversed version's stream is its own
 					 * libc's block, whatever its catalog says */
-					canon_stream(d->p, pv, &pt);
+					stf__canon_stream(d->p, pv, &pt);
 					if (rv && !stf__not_a_pointer(rv) && rt.kind != 2)
-						canon_stream(d->r, rv, &rt);
+						stf__canon_stream(d->r, rv, &rt);
 				}
 			}
-			if (!same_target(&pt, &rt)) {
+			if (!stf__same_target(&pt, &rt)) {
 				char path[1024], a[300], b[300];
 				uint32_t lt;
 				full_path(d, path, sizeof(path));
 				if (o->unit)
 					stf__type_path(o->unit, o->type, f->off, path, sizeof(path), &lt);
-				fmt_target(&pt, a, sizeof(a));
-				fmt_target(&rt, b, sizeof(b));
+				stf__fmt_target(&pt, a, sizeof(a));
+				stf__fmt_target(&rt, b, sizeof(b));
 				report(d, "%s: %s (past) != %s (reversed)", path, a, b);
 			}
 			break;

@@ -257,12 +257,24 @@ int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *
 		     struct stf_peer *dst, struct stf_xfer_report *rep);
 int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j);
 
-/* relocate.c */
+/* offsets.c */
 int stf__is_flexible(const struct stf_meta_unit *u, uint32_t t);
 const char *stf__member_dst_name(struct stf_xfer *x, const struct stf_meta_unit *su,
 				   uint32_t st, const char *name);
 const struct stf_member_rec *stf__member_named(const struct stf_meta_unit *u, uint32_t st,
 						 const char *name, uint64_t *abs);
+const struct stf_member_rec *stf__src_member_for(struct stf_xfer *x,
+						   const struct stf_meta_unit *su, uint32_t st,
+						   const char *dname, uint64_t *abs);
+/* Offset off of source object so mapped into its counterpart dobj: 0
+ * with *doff, -1 (failed) when it has no place there. */
+int stf__map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
+		     const struct stf_obj *dobj, uint64_t off, uint64_t *doff,
+		     const struct pointee *pe);
+int stf__end_of_previous(struct stf_xfer *x, const struct stf_range *r,
+			 const struct pointee *pe);
+
+/* relocate.c */
 const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len);
 /* Pair source object i (a static, constant, function or string literal
  * not paired yet) with the destination's object of its ID: 1, or 0 when
@@ -270,9 +282,6 @@ const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len);
 int stf__pair_by_id(struct stf_xfer *x, size_t i);
 int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
 int stf__reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out);
-const struct stf_member_rec *stf__src_member_for(struct stf_xfer *x,
-						   const struct stf_meta_unit *su, uint32_t st,
-						   const char *dname, uint64_t *abs);
 int64_t stf__stream_target(struct stf_xfer *x, size_t i);
 
 /* scalars.c */
