@@ -31,7 +31,9 @@
  * A site whose objects were all given back (no object to move: a pooler
  * with no client connected) is rebuilt the same way when its type grows,
  * with nothing moved: its old slab, carried as it was, would hand out
- * slots of the old size to the new version.
+ * slots of the old size to the new version.  A site whose allocator takes
+ * an argument choosing its slab and was never called records no slab: when its
+ * type grows, the update rolls back naming it (refuse_idle_sites).
  *
  * Applies to slot allocators taking one pointer (the cache) of a site
  * with one live cache, the cache a whole heap object.  Others keep the
@@ -573,6 +575,75 @@ static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 	return 0;
 }
 
+/* Whether slot allocator `name` (called at a site of unit u) takes an
+ * argument choosing its slab (slab_alloc(struct slab *), or an index into
+ * caches in its statics whose sizes the startup set: obj_alloc(int)): by
+ * the type of its function object in the source, u's first; 1 when no
+ * such object is listed (defined in a file of its own, as libusual's):
+ * not known, so taken to.  An allocator taking no argument has one slab
+ * of its own (slab_alloc(void), t/xfer/subobj), sized by its code. */
+static int allocator_takes_cache(const struct stf_peer *src, const struct stf_meta_unit *u,
+				 const char *name)
+{
+	const struct stf_obj *f = NULL;
+	size_t n = strlen(name);
+	for (size_t i = 0; i < src->nobjs && (!f || f->unit != u); i++) {
+		const struct stf_obj *o = &src->objs[i];
+		size_t l = strlen(o->id);
+		if (o->kind == STF_OBJ_FUNC && o->unit && l >= n && !strcmp(o->id + l - n, name) &&
+		    (l == n || o->id[l - n - 1] == ':'))
+			f = o;
+	}
+	if (!f || f->type >= f->unit->ntypes)
+		return 1;
+	const struct stf_type_rec *ft = T(f->unit, strip(f->unit, f->type));
+	if (ft->kind != STF_K_FUNCTION)
+		return 1;
+	return ft->nmembers > 0;
+}
+
+/*
+ * Forward: a slot site whose allocator takes an argument choosing its
+ * slab and was never called there (no record of it: a pooler no client ever
+ * connected to), whose type grows, with no object.  Which slab it hands
+ * out of is not known, so that slab, made with the old size, cannot be
+ * paired with the new startup's: carried, it would hand out slots too
+ * small.  -1 (rollback naming the site) if there is one.
+ */
+static int refuse_idle_sites(struct stf_xfer *x, const struct stf_slot_args *t)
+{
+	const struct stf_peer *src = x->src;
+	for (size_t s = 0; s < src->nsites; s++) {
+		const char *site = src->site_ids[s];
+		const struct stf_meta_unit *u;
+		uint32_t idx;
+		if (!site || stf_meta_find_site(src->meta, site, &u, &idx) < 0 ||
+		    !(u->sites[idx].flags & STF_SF_SLOT) || rebuilt(site) >= 0 ||
+		    was_refused(site) || site_has_object(src, site))
+			continue;
+		uint32_t k = 0;
+		while (k < STF_SLOT_ARGS_CAP && (!t->e[k].site || t->e[k].site >= src->nsites ||
+		       !src->site_ids[t->e[k].site] || strcmp(src->site_ids[t->e[k].site], site)))
+			k++;
+		uint64_t size = site_type_size(src, site);
+		const char *alloc = stf_meta_str(u, u->sites[idx].allocator);
+		if (k < STF_SLOT_ARGS_CAP || !size ||
+		    site_type_size(x->dst, stf__site_dst_id(x, site)) <= size ||
+		    !allocator_takes_cache(src, u, alloc))
+			continue;
+		stf__xfail(x, "the objects of %s grow in the new version, but its allocator was "
+			   "never called with a slab of its own: %s takes an argument choosing "
+			   "the slab they come from and was never called there, so which slab (made "
+			   "with the old size, its slots too small for them) is not known and it "
+			   "cannot be replaced by one the new version's startup made; call %s "
+			   "once before the update (at startup, then give the object back), or "
+			   "keep the type's size, or restart the program for this change",
+			   site, alloc, alloc);
+		return -1;
+	}
+	return 0;
+}
+
 /* Backward: the sites the forward transfer rebuilt with no object to
  * move (group_empty_sites): their slabs are paired the same way. */
 static int group_kept_sites(struct stf_xfer *x)
@@ -667,7 +738,8 @@ int stf__plan_slots(struct stf_xfer *x)
 	if (x->dir == STF_FORWARD) {
 		if (!table && !(table = slot_table(x)))
 			goto out;
-		if (group_empty_sites(x, table->magic ? table : NULL) < 0)
+		if (group_empty_sites(x, table->magic ? table : NULL) < 0 ||
+		    (table->magic && refuse_idle_sites(x, table) < 0))
 			goto out;
 	} else if (group_kept_sites(x) < 0) {
 		goto out;

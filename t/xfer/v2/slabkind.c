@@ -100,11 +100,17 @@ static void init(void)
 	}
 }
 
+#ifdef NEVER
+int idle = 1;                     /* obj_alloc never called (slabkind-idle) */
+#else
+int idle;
+#endif
+
 int main(void)
 {
 	caches_init();
 #ifndef V2
-	if (!stf_is_updating())
+	if (!stf_is_updating() && !idle)
 		init();
 	XT_V1_LOOP();
 #else
