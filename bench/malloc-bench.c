@@ -233,13 +233,14 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
-static double prodcons(unsigned id)
+/* The producer's side of prodcons and pcwindow: BATCHES batches of
+ * blocks handed to `consume`'s thread; the CPU time of both per block. */
+static double produce(void *(*consume)(void *), unsigned seed)
 {
 	struct pair p = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 	pthread_t c;
-	if (pthread_create(&c, NULL, consumer, &p))
+	if (pthread_create(&c, NULL, consume, &p))
 		abort();
-	unsigned seed = id * 2654435761u + 3;
 	double t = 0;
 	for (int b = 0; b < BATCHES; b++) {
 		void **batch = malloc(BATCH * sizeof *batch);
@@ -258,6 +259,11 @@ static double prodcons(unsigned id)
 	}
 	pthread_join(c, NULL);
 	return (t + p.consumer_cpu) / ((double)BATCH * BATCHES);
+}
+
+static double prodcons(unsigned id)
+{
+	return produce(consumer, id * 2654435761u + 3);
 }
 
 /* pcwindow: the consumer keeps the blocks in a live window. */
@@ -294,29 +300,7 @@ static void *window_consumer(void *arg)
 
 static double pcwindow(unsigned id)
 {
-	struct pair p = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	pthread_t c;
-	if (pthread_create(&c, NULL, window_consumer, &p))
-		abort();
-	unsigned seed = id * 2654435761u + 29;
-	double t = 0;
-	for (int b = 0; b < BATCHES; b++) {
-		void **batch = malloc(BATCH * sizeof *batch);
-		double t0 = cpu_s();
-		for (int i = 0; i < BATCH; i++) {
-			batch[i] = malloc(pattern_size ? pattern_size : small_size(&seed));
-			*(char *)batch[i] = (char)i;
-		}
-		t += cpu_s() - t0;
-		pthread_mutex_lock(&p.lock);
-		while (p.head - p.tail == QUEUE)
-			pthread_cond_wait(&p.cond, &p.lock);
-		p.queue[p.head++ % QUEUE] = batch;
-		pthread_cond_broadcast(&p.cond);
-		pthread_mutex_unlock(&p.lock);
-	}
-	pthread_join(c, NULL);
-	return (t + p.consumer_cpu) / ((double)BATCH * BATCHES);
+	return produce(window_consumer, id * 2654435761u + 29);
 }
 
 /* larson: a window handed from thread to thread, each generation a new

@@ -73,6 +73,18 @@ struct slot_group {
 
 static struct slot_group groups[STF_SLOT_GROUPS_MAX];
 static size_t ngroups;
+
+/* Adds one slab to rebuild; -1 (problem reported) past the table's end. */
+static int add_group(struct stf_xfer *x, const struct slot_group *g)
+{
+	if (ngroups == STF_SLOT_GROUPS_MAX) {
+		stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
+		return -1;
+	}
+	groups[ngroups++] = *g;
+	return 0;
+}
+
 /* slot sites found not rebuildable in this transfer, and why */
 static const char *refused[STF_SLOT_GROUPS_MAX];
 static char refused_why[STF_SLOT_GROUPS_MAX][256];
@@ -566,11 +578,8 @@ static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 			      "the new version's startup made: %s", site, why);
 			return -1;
 		}
-		if (ngroups == STF_SLOT_GROUPS_MAX) {
-			stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
+		if (add_group(x, &g) < 0)
 			return -1;
-		}
-		groups[ngroups++] = g;
 	}
 	return 0;
 }
@@ -657,11 +666,8 @@ static int group_kept_sites(struct stf_xfer *x)
 			stf__xfail(x, "slab of %s: %s", kept_site[k], why);
 			return -1;
 		}
-		if (ngroups == STF_SLOT_GROUPS_MAX) {
-			stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
+		if (add_group(x, &g) < 0)
 			return -1;
-		}
-		groups[ngroups++] = g;
 	}
 	return 0;
 }
@@ -729,11 +735,8 @@ int stf__plan_slots(struct stf_xfer *x)
 			}
 			continue; /* subobjects.c refuses what does not fit */
 		}
-		if (ngroups == STF_SLOT_GROUPS_MAX) {
-			stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
+		if (add_group(x, &g) < 0)
 			goto out;
-		}
-		groups[ngroups++] = g;
 	}
 	if (x->dir == STF_FORWARD) {
 		if (!table && !(table = slot_table(x)))
