@@ -241,6 +241,11 @@ int stf__place_subs(struct stf_xfer *x);
  * new size does not fit there): pair[].moved, resize[]. */
 int stf__plan_subs(struct stf_xfer *x);
 int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
+/* Backward: a pointer into the bytes sub-object i grew over in place,
+ * past its old type's end (dobj): the same offset, its container's bytes
+ * again.  1 if so (*out set). */
+int stf__past_shrunk_sub(struct stf_xfer *x, size_t i, const struct stf_obj *dobj,
+			 uint64_t off, uint64_t *out);
 extern struct stf_index stf__own_startup;
 /* The member path: push a member (name must live as long as the
  * transfer: metadata strings) or an element; each returns the mark to

@@ -343,6 +343,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	j = pair_target(x, r->value);
 	if (j < 0)
 		return -1;
+	if (!x->pair[r->value].same && stf__past_shrunk_sub(x, r->value, &x->dst->objs[j], off, out))
+		return 0;
 	doff = off;
 	if (!x->pair[r->value].same &&
 	    (stf__map_obj_off(x, o, &x->dst->objs[j], off, &doff, pe) < 0 ||

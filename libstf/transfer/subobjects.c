@@ -174,6 +174,33 @@ static uint64_t room_end(const struct stf_peer *src, size_t i, const struct stf_
 	return end < co->size ? end : co->size;
 }
 
+/*
+ * Backward, a pointer into the bytes sub-object o grew into where it is
+ * (past the end of its old type dobj, inside its new one: a member only
+ * the new version has).  The forward transfer made it from a word that
+ * pointed there into the container's own bytes (the allocator's rounding
+ * after the object, a stale address in its unused tail), which stayed
+ * where they were while the object grew over them; shrunk back, those
+ * bytes are the container's again, so the pointer keeps its offset.
+ * Only whole objects of one type placed in their container (no array of
+ * them, whose elements map by index).  1 if so (*out set).
+ */
+int stf__past_shrunk_sub(struct stf_xfer *x, size_t i, const struct stf_obj *dobj,
+			 uint64_t off, uint64_t *out)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	if (x->dir != STF_BACKWARD || !o->container || !dobj->container || x->pair[i].moved ||
+	    !o->unit || !dobj->unit || off < dobj->size || off >= o->size ||
+	    T(o->unit, strip(o->unit, o->type))->size != o->size ||
+	    T(dobj->unit, strip(dobj->unit, dobj->type))->size != dobj->size)
+		return 0;
+	const struct stf_obj *dco = &x->dst->objs[dobj->container - 1];
+	if (dobj->addr + off >= dco->addr + dco->size)
+		return 0;
+	*out = dobj->addr + off;
+	return 1;
+}
+
 /* A wrapper's block: a heap block holding only this sub-object, after a
  * prefix of the wrapper's own (a size header). */
 static int wrapper_block(const struct stf_peer *src, const struct stf_obj *o,
