@@ -15,6 +15,7 @@
 #   json: 1                  ttst-ctl --json (the report is its JSON)
 #   args: WORDS              arguments of v1 (and so of v2)
 #   update-args: WORDS       arguments of v2 instead
+#   libs: FLAGS              libraries the programs link with (-levent)
 #   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
 #                            then read all the state they keep)
 #   expect: commit           v2 then checks the state it got: must say ok
@@ -68,6 +69,7 @@ json=$(key json)
 args=$(key args)
 update_args=$(key update-args)
 cflags=$(key cflags)
+libs=$(key libs)
 stderr_has=$(key diff)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
@@ -82,7 +84,7 @@ for v in v1 v2; do
 	# shellcheck disable=SC2086
 	$CC -std=gnu11 -O0 $cflags -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
 		-I"$TSRC" -o "$WORK/$v/$pair" $srcs \
-		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" 2>"$WORK/cc.$v.err" ||
+		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" $libs 2>"$WORK/cc.$v.err" ||
 		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair"; }
 done
 
