@@ -23,6 +23,7 @@
 #include "scratch.h"
 #include "slots.h"
 #include "spans.h"
+#include "tables.h"
 #include "xfer.h"
 
 int stf__is_dynamic(const struct stf_obj *o)
@@ -713,6 +714,8 @@ static int pair_literals(struct stf_xfer *x)
 		x->pair[i].dst_addr = d->addr;
 		x->pair[i].same = o->size == d->size;
 	}
+	if (!rc)
+		rc = stf__table_literals(x, &places);
 	stf__strmap_free(&places);
 	stf__strmap_free(&src_counts);
 	stf__strmap_free(&dst_counts);

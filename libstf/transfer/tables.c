@@ -18,7 +18,9 @@
  * destination has keep its values.  Entries whose identity changed (a
  * handler renamed, a heap string) leave the table paired by index.
  */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "remote.h"
@@ -163,4 +165,117 @@ int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t 
 	for (size_t m = 0; m < nm; m++)
 		ids->doff[m] = im[m].doff;
 	return 1;
+}
+
+/*
+ * The literals of a table's initializer follow their entry.  A literal
+ * in a static initializer pairs by its place ("init:f.c:cmds[3].arg"),
+ * so in a table whose new version inserted an entry before it, the
+ * literal of the old cmds[3] would pair with the new cmds[3]'s (another
+ * entry's), or with none: the update rolled back when its text had
+ * changed (a version string as a handler's `void *` argument,
+ * t/xfer/red10-tablit).  An entry is recognised by its literals: one at
+ * cmds[i].R whose text is, at member R, in exactly one entry j of the
+ * new version's table says entry i is entry j there; when all of entry
+ * i's literals that say something agree, they pair at cmds[j].
+ */
+
+#define ENTRY_AMBIGUOUS UINT64_MAX
+
+/* An initializer place with an index, "init:PREFIX[index]REST". */
+struct indexed_place {
+	int plen;
+	uint64_t index;
+	const char *rest;
+};
+
+static int indexed_place(const struct stf_obj *o, char *buf, size_t len, struct indexed_place *ip)
+{
+	size_t n;
+	char *open, *end;
+	if (o->kind != STF_OBJ_STRING || !o->unit)
+		return 0;
+	n = stf_meta_literal_place(o->unit, o->site, buf, len);
+	if (!n || n >= len || strncmp(buf, "init:", 5) || !(open = strchr(buf, '[')))
+		return 0;
+	ip->index = strtoull(open + 1, &end, 10);
+	if (end == open + 1 || *end != ']')
+		return 0;
+	ip->plen = (int)(open - buf);
+	ip->rest = end + 1;
+	return 1;
+}
+
+/* "PREFIX[*]REST\x1fID" (the member of any entry, with a text), or with
+ * index >= 0 "PREFIX[index]REST", in the arena. */
+static char *place_key(struct stf_arena *a, const char *place, const struct indexed_place *ip,
+		       int64_t index, const char *rest, const char *id)
+{
+	char mid[32];
+	if (index < 0)
+		snprintf(mid, sizeof(mid), "[*]");
+	else
+		snprintf(mid, sizeof(mid), "[%" PRId64 "]", index);
+	size_t n = (size_t)ip->plen + strlen(mid) + strlen(rest) + (id ? strlen(id) + 1 : 0) + 1;
+	char *k = stf__arena_alloc(a, n);
+	if (k)
+		snprintf(k, n, "%.*s%s%s%s%s", ip->plen, place, mid, rest, id ? "\x1f" : "",
+			 id ? id : "");
+	return k;
+}
+
+/* Puts key -> val, or ENTRY_AMBIGUOUS when key has another value. */
+static int put_agreeing(struct stf_strmap *m, const char *key, uint64_t val)
+{
+	uint64_t had;
+	if (!stf__strmap_get(m, key, &had) && had != val)
+		val = ENTRY_AMBIGUOUS;
+	return stf__strmap_put(m, key, val);
+}
+
+int stf__table_literals(struct stf_xfer *x, const struct stf_strmap *dst_places)
+{
+	struct stf_strmap texts = { 0 }, entries = { 0 };
+	struct indexed_place ip;
+	char buf[512];
+	uint64_t j, k;
+	int rc = 0;
+
+	/* the new version's: (table, member, text) -> its entry */
+	for (size_t d = 0; d < x->dst->nobjs && !rc; d++) {
+		const struct stf_obj *o = &x->dst->objs[d];
+		if (!indexed_place(o, buf, sizeof(buf), &ip))
+			continue;
+		char *key = place_key(x->arena, buf, &ip, -1, ip.rest, o->id);
+		rc = key ? put_agreeing(&texts, key, ip.index) : -1;
+	}
+	/* each old entry -> the new entry its literals agree on */
+	for (size_t i = 0; i < x->src->nobjs && !rc; i++) {
+		const struct stf_obj *o = &x->src->objs[i];
+		if (!indexed_place(o, buf, sizeof(buf), &ip))
+			continue;
+		char *key = place_key(x->arena, buf, &ip, -1, ip.rest, o->id);
+		if (!key || stf__strmap_get(&texts, key, &j))
+			continue;
+		key = place_key(x->arena, buf, &ip, (int64_t)ip.index, "", NULL);
+		rc = key ? put_agreeing(&entries, key, j) : -1;
+	}
+	/* the literals of an entry that moved: at its new place */
+	for (size_t i = 0; i < x->src->nobjs && !rc; i++) {
+		const struct stf_obj *o = &x->src->objs[i];
+		if (!indexed_place(o, buf, sizeof(buf), &ip))
+			continue;
+		char *key = place_key(x->arena, buf, &ip, (int64_t)ip.index, "", NULL);
+		if (!key || stf__strmap_get(&entries, key, &j) || j == ENTRY_AMBIGUOUS || j == ip.index)
+			continue;
+		key = place_key(x->arena, buf, &ip, (int64_t)j, ip.rest, NULL);
+		if (!key || stf__strmap_get(dst_places, key, &k))
+			continue;
+		x->pair[i].dst = (int64_t)k;
+		x->pair[i].dst_addr = x->dst->objs[k].addr;
+		x->pair[i].same = o->size == x->dst->objs[k].size;
+	}
+	stf__strmap_free(&texts);
+	stf__strmap_free(&entries);
+	return rc;
 }

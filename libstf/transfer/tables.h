@@ -32,4 +32,10 @@ int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t 
 		   const uint8_t *s, uint64_t count, const struct stf_meta_unit *du, uint32_t dt,
 		   const uint8_t *dorig, uint64_t dcount, uint64_t *map, struct stf_table_ids *ids);
 
+/* Pairs the string literals of a static table's initializer whose entry
+ * the new version moved (recognised by its literals) with the literals at
+ * the entry's new place, instead of at its old index; dst_places: the
+ * destination's literals by place.  -1 when out of memory. */
+int stf__table_literals(struct stf_xfer *x, const struct stf_strmap *dst_places);
+
 #endif
