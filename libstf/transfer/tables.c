@@ -176,8 +176,9 @@ int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t 
  * changed (a version string as a handler's `void *` argument,
  * t/xfer/red10-tablit).  An entry is recognised by its literals: one at
  * cmds[i].R whose text is, at member R, in exactly one entry j of the
- * new version's table says entry i is entry j there; when all of entry
- * i's literals that say something agree, they pair at cmds[j].
+ * new version's table says entry i is entry j there (a text many entries
+ * have, flags, says nothing); when all of entry i's literals that say
+ * something agree, they pair at cmds[j].
  */
 
 #define ENTRY_AMBIGUOUS UINT64_MAX
@@ -255,8 +256,8 @@ int stf__table_literals(struct stf_xfer *x, const struct stf_strmap *dst_places)
 		if (!indexed_place(o, buf, sizeof(buf), &ip))
 			continue;
 		char *key = place_key(x->arena, buf, &ip, -1, ip.rest, o->id);
-		if (!key || stf__strmap_get(&texts, key, &j))
-			continue;
+		if (!key || stf__strmap_get(&texts, key, &j) || j == ENTRY_AMBIGUOUS)
+			continue; /* a text no entry or many have ("rw" flags) */
 		key = place_key(x->arena, buf, &ip, (int64_t)ip.index, "", NULL);
 		rc = key ? put_agreeing(&entries, key, j) : -1;
 	}

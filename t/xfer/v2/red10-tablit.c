@@ -3,9 +3,20 @@
  * store, or a string literal whose text is the release's ("kv 1", then
  * "kv 2").  Version 2 inserts APPEND in the middle, before VERSION: the
  * table pairs by names and handlers (VERSION's entry moves from [2] to
- * [3]), and VERSION's argument must become version 2's literal, as it
- * does when no entry moves, and its call count carry over. */
+ * [3]; its flags text "r" is GET's too), and VERSION's argument must
+ * become version 2's literal, as it does when no entry moves, and its
+ * call count carry over.  With SAME_TEXT (red10-tablit2) the text stays
+ * "kv" and APPEND's argument is a literal of its own ("append"), at
+ * VERSION's old index: VERSION's argument must keep its text. */
 #include "xt.h"
+
+#ifdef SAME_TEXT
+#define VERSION_TEXT "kv"
+#define APPEND_ARG "append"
+#else
+#define VERSION_TEXT "kv 2"
+#define APPEND_ARG &store
+#endif
 
 struct store {
 	long keys;
@@ -17,21 +28,22 @@ typedef long handler_fn(void *arg);
 
 static long h_get(void *arg) { return ((struct store *)arg)->keys; }
 static long h_set(void *arg) { return ++((struct store *)arg)->keys; }
-static long h_append(void *arg) { return ((struct store *)arg)->keys; }
+static long h_append(void *arg) { return arg != NULL; }
 static long h_version(void *arg) { return (long)strlen(arg); }
 
 struct handler {
 	const char *name;
+	const char *flags; /* shared by several entries */
 	handler_fn *fn;
 	void *arg;
 	unsigned long calls;
 };
 
 static struct handler handlers[] = {
-	{ "GET", h_get, &store, 0 },
-	{ "SET", h_set, &store, 0 },
-	{ "APPEND", h_append, &store, 0 },
-	{ "VERSION", h_version, "kv 2", 0 },
+	{ "GET", "r", h_get, &store, 0 },
+	{ "SET", "w", h_set, &store, 0 },
+	{ "APPEND", "w", h_append, APPEND_ARG, 0 },
+	{ "VERSION", "r", h_version, VERSION_TEXT, 0 },
 };
 
 static __attribute__((noinline)) void init(void)
@@ -47,7 +59,8 @@ int main(void)
 {
 	XT_V2_RECEIVE(init);
 	CHECK(!strcmp(handlers[3].name, "VERSION") && handlers[3].fn == h_version);
-	CHECK(!strcmp(handlers[3].arg, "kv 2") && handlers[3].calls == 3);
+	CHECK(!strcmp(handlers[3].arg, VERSION_TEXT) && handlers[3].calls == 3);
+	CHECK(handlers[2].arg == (void *)APPEND_ARG || !strcmp(handlers[2].arg, "append"));
 	CHECK(handlers[2].calls == 0 && handlers[1].calls == 2 && store.keys == 14);
 	XT_V2_RESULT();
 }
