@@ -420,11 +420,16 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
 	    !obj_named_at(so, off, P->kind, tag))
 		return 0; /* not a typed pointer to such a struct: nothing to keep */
+	/* the destination's name: the same tag unless a rename says
+	 * otherwise: names are formatted only for a rename or a problem
+	 * (this runs for every pointer) */
+	if (!x->renames && obj_named_at(dobj, doff, P->kind, tag))
+		return 0;
 	snprintf(tn, sizeof(tn), "%s %s", P->kind == STF_K_STRUCT ? "struct" : "union", tag);
 	snprintf(dn, sizeof(dn), "%s", x->renames ? stf__rename(STF_RENAME_TYPE, tn, x->dir) : tn);
 	const char *dtag = strchr(dn, ' ') ? strchr(dn, ' ') + 1 : dn;
 	uint8_t dkind = !strncmp(dn, "union ", 6) ? STF_K_UNION : STF_K_STRUCT;
-	if (obj_named_at(dobj, doff, dkind, dtag))
+	if (x->renames && obj_named_at(dobj, doff, dkind, dtag))
 		return 0;
 	char on[256];
 	stf__xfail(x, "%s: points to %s in %s, but the new version has no %s there "
