@@ -135,6 +135,9 @@ struct stf_xfer {
 	/* per pair of struct types: the source member of each destination
 	 * member and the plan of the transform (member-plan.c) */
 	struct member_map **member_maps;
+	/* where pointers into objects of changed types land, per key
+	 * (relocate.c) */
+	struct reloc_memo *reloc_memo;
 	/* per source object, NULL if none: the new size of a containing
 	 * block that moves whole with its grown sub-object (SUB_WITH_BLOCK),
 	 * 0 for the others */

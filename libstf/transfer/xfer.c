@@ -745,6 +745,7 @@ static int transform_parts(struct stf_xfer *x, struct parts *pt)
 		p->x.arena = a;
 		p->x.layouts = l;
 		p->x.member_maps = NULL;
+		p->x.reloc_memo = NULL;
 		p->x.last = NULL;
 		p->x.plen = 0;
 		p->x.problems = 0;
