@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * xfer-bench-prog N [big|real]: the state whose transfer bench/run-xfer
+ * xfer-bench-prog N [big|real|mixed]: the state whose transfer bench/run-xfer
  * measures.  N heap objects in three shapes: a linked list, a binary
  * search tree and a chained hash table whose entries point into
  * themselves (interior pointers); with "big", N 4 KiB buffers held by a
@@ -10,7 +10,11 @@
  * strings behind a size header (the pointer is to the characters, inside
  * the string's block), values objects of three struct types (users with
  * a name string and a pointer to another user, sessions on a doubly
- * linked list pointing to their user, counters with a label).  At
+ * linked list pointing to their user, counters with a label); with
+ * "mixed", the real-shaped heap with untyped memory and big objects in
+ * it: every 8th entry also holds a block of an allocation site with no
+ * type (a record copied in as bytes, an entry's address among them: its
+ * words are classified, untyped.c), every 512th a 64 KiB buffer.  At
  * startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
@@ -150,7 +154,45 @@ static char *new_sstr(const char *text)
 	return s->buf;
 }
 
-static __attribute__((noinline)) void build_real(size_t n)
+/* mixed: what the real-shaped heap's entries hang on to besides */
+struct attachment {
+	void *blob;              /* untyped: raw bytes, an address among them */
+	char *big;               /* a 64 KiB buffer, or NULL */
+	struct attachment *next;
+};
+
+static struct attachment *attachments;
+
+/* a record copied in as bytes: the site has no type */
+static __attribute__((noinline)) void *new_blob(const void *owner, size_t i)
+{
+	size_t size = 48 + (i % 5) * 40;
+	void *blob = malloc(size);
+	memset(blob, (int)(i & 0x7f), size);
+	memcpy((char *)blob + 8, &owner, sizeof(owner));
+	nobjects++;
+	nbytes += size;
+	return blob;
+}
+
+static __attribute__((noinline)) void attach(const void *owner, size_t i)
+{
+	struct attachment *a = malloc(sizeof(*a));
+	a->blob = new_blob(owner, i);
+	a->big = NULL;
+	if (i % 512 == 0) {
+		a->big = malloc(65536);
+		memset(a->big, (int)(i & 0xff), 65536);
+		nobjects++;
+		nbytes += 65536;
+	}
+	a->next = attachments;
+	attachments = a;
+	nobjects++;
+	nbytes += sizeof(*a);
+}
+
+static __attribute__((noinline)) void build_real(size_t n, int mixed)
 {
 	struct user *last_user = NULL;
 	char text[48];
@@ -205,6 +247,8 @@ static __attribute__((noinline)) void build_real(size_t n)
 			e->val = c;
 		}
 		}
+		if (mixed && i % 8 == 0)
+			attach(e, i);
 		size_t b = i % dict_size;
 		e->next = dict[b];
 		dict[b] = e;
@@ -275,7 +319,9 @@ int main(int argc, char **argv)
 		if (argc > 2 && !strcmp(argv[2], "big"))
 			build_big(n);
 		else if (argc > 2 && !strcmp(argv[2], "real"))
-			build_real(n);
+			build_real(n, 0);
+		else if (argc > 2 && !strcmp(argv[2], "mixed"))
+			build_real(n, 1);
 		else
 			build(n);
 		/* the baseline: copying the same number of bytes in memory */

@@ -133,8 +133,11 @@ struct stf_xfer {
 	int in_part;
 	int deferred;
 	/* per pair of struct types: the source member of each destination
-	 * member (transform.c, looked up by name once per pair) */
+	 * member and the plan of the transform (member-plan.c) */
 	struct member_map **member_maps;
+	/* where pointers into objects of changed types land, per key
+	 * (relocate.c) */
+	struct reloc_memo *reloc_memo;
 	/* per source object, NULL if none: the new size of a containing
 	 * block that moves whole with its grown sub-object (SUB_WITH_BLOCK),
 	 * 0 for the others */
@@ -168,6 +171,42 @@ struct pointee {
 	const struct stf_meta_unit *dunit;
 	uint32_t dtype;
 };
+
+/* member-plan.c: what transforming struct st into struct dt does, once
+ * per pair of types.  Steps: */
+enum member_step_kind {
+	STF_STEP_COPY,    /* len bytes as they are (no pointers, same types) */
+	STF_STEP_SAME,    /* same type with pointers: copied, pointers fixed up */
+	STF_STEP_POINTER, /* a pointer whose pointee type changed: relocated */
+	STF_STEP_SCALAR,  /* stype converted to dtype (scalars.c) */
+	STF_STEP_MEMBER,  /* anything else: the general walk for member */
+};
+
+struct member_step {
+	enum member_step_kind kind;
+	uint32_t member;                /* destination member index */
+	uint64_t soff, doff, len;
+	const char *name;               /* the destination member's (path) */
+	const struct stf_layout *layout; /* STF_STEP_SAME's */
+	struct pointee pe;              /* STF_STEP_POINTER's */
+	uint32_t stype, dtype;          /* stripped; SAME, SCALAR */
+};
+
+struct member_map {
+	const struct stf_meta_unit *su, *du;
+	uint32_t st, dt;
+	const struct stf_member_rec **sm; /* per destination member, NULL: none */
+	uint64_t *sabs;                   /* its offset in the source struct */
+	const struct member_step *steps;
+	size_t nsteps;
+};
+
+/* NULL only when out of memory */
+const struct member_map *stf__member_map(struct stf_xfer *x, const struct stf_meta_unit *su,
+					 uint32_t st, const struct stf_meta_unit *du,
+					 uint32_t dt);
+int stf__renamed_type(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+		      const struct stf_meta_unit *du, uint32_t dt);
 
 /* ------------------------------------------------------------------ */
 /* Messages between F (backward transfer) and R (serve).  Each message  */

@@ -9,6 +9,7 @@
  * here.
  */
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -233,6 +234,9 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *dobj, uint64_t doff);
 static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *so, const struct stf_obj *dobj, uint64_t doff);
+static int map_changed(struct stf_xfer *x, const struct stf_obj *so,
+		       const struct stf_obj *dobj, uint64_t off, const struct pointee *pe,
+		       uint64_t *doff);
 
 /* A pointer into the process's command line or environment (main's
  * stack): the same argument or variable, at the same offset, in the
@@ -346,13 +350,13 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	if (!x->pair[r->value].same && stf__past_shrunk_sub(x, r->value, &x->dst->objs[j], off, out))
 		return 0;
 	doff = off;
-	if (!x->pair[r->value].same &&
-	    (stf__map_obj_off(x, o, &x->dst->objs[j], off, &doff, pe) < 0 ||
-	     check_target_type(x, pe, o, off, &x->dst->objs[j], doff) < 0))
+	if (!x->pair[r->value].same) {
+		if (map_changed(x, o, &x->dst->objs[j], off, pe, &doff) < 0)
+			return -1;
+	} else if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0) {
 		return -1;
+	}
 	*out = x->dst->objs[j].addr + doff;
-	if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0)
-		return -1;
 	if (x->fault == STF_FAULT_CORRUPT_POINTER && !x->fault_done &&
 	    o->kind != STF_OBJ_FUNC && x->fault_alt >= 0 && x->fault_alt != j &&
 	    x->fault_seen++ >= x->fault_point) {
@@ -420,11 +424,16 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
 	    !obj_named_at(so, off, P->kind, tag))
 		return 0; /* not a typed pointer to such a struct: nothing to keep */
+	/* the destination's name: the same tag unless a rename says
+	 * otherwise: names are formatted only for a rename or a problem
+	 * (this runs for every pointer) */
+	if (!x->renames && obj_named_at(dobj, doff, P->kind, tag))
+		return 0;
 	snprintf(tn, sizeof(tn), "%s %s", P->kind == STF_K_STRUCT ? "struct" : "union", tag);
 	snprintf(dn, sizeof(dn), "%s", x->renames ? stf__rename(STF_RENAME_TYPE, tn, x->dir) : tn);
 	const char *dtag = strchr(dn, ' ') ? strchr(dn, ' ') + 1 : dn;
 	uint8_t dkind = !strncmp(dn, "union ", 6) ? STF_K_UNION : STF_K_STRUCT;
-	if (obj_named_at(dobj, doff, dkind, dtag))
+	if (x->renames && obj_named_at(dobj, doff, dkind, dtag))
 		return 0;
 	char on[256];
 	stf__xfail(x, "%s: points to %s in %s, but the new version has no %s there "
@@ -461,6 +470,61 @@ static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
 	      stf__type_str(pu, pt, tn, sizeof(tn)), stf__obj_name(so, on, sizeof(on)), doff,
 	      stf__type_str(dobj->unit, dt, dn, sizeof(dn)), stf__type_str(pu, pt, tn, sizeof(tn)));
 	return -1;
+}
+
+/* Where a pointer at offset off of an object whose type changed lands in
+ * its destination, and whether it may (check_target_type,
+ * check_dst_pointee), depends only on the two objects' types, kinds and
+ * sizes, the offset and the pointer's type: found once per such key, not
+ * per pointer (a million objects of a changed type hold a few keys).
+ * Only answers that passed are remembered: a problem is reported where
+ * it is met. */
+struct reloc_memo {
+	const struct stf_meta_unit *su, *du, *pu, *pdu;
+	uint64_t off, ssize, dsize;
+	uint32_t st, dt, pt, pdt;
+	uint8_t skind, dkind;
+	/* not part of the key */
+	uint8_t used;
+	uint64_t doff;
+};
+
+#define RELOC_MEMOS 1024 /* direct-mapped: a key that collides is worked out again */
+
+static int map_changed(struct stf_xfer *x, const struct stf_obj *so,
+		       const struct stf_obj *dobj, uint64_t off, const struct pointee *pe,
+		       uint64_t *doff)
+{
+	struct reloc_memo key, *m = NULL;
+	memset(&key, 0, sizeof(key));
+	key.su = so->unit, key.st = so->type, key.skind = (uint8_t)so->kind;
+	key.du = dobj->unit, key.dt = dobj->type, key.dkind = (uint8_t)dobj->kind;
+	key.ssize = so->size, key.dsize = dobj->size, key.off = off;
+	if (pe) {
+		key.pu = pe->unit, key.pt = pe->type;
+		key.pdu = pe->dunit, key.pdt = pe->dtype;
+	}
+	if (x->reloc_memo ||
+	    (x->reloc_memo = stf__arena_alloc(x->arena, RELOC_MEMOS * sizeof(*x->reloc_memo)))) {
+		uint64_t h = ((uint64_t)(uintptr_t)key.su ^ ((uint64_t)key.st << 20) ^
+			      ((uint64_t)(uintptr_t)key.pu << 3) ^ ((uint64_t)key.pt << 40) ^
+			      key.off ^ (key.ssize << 12)) * 0x9e3779b97f4a7c15ull;
+		m = &x->reloc_memo[(h >> 40) % RELOC_MEMOS];
+		if (m->used && !memcmp(m, &key, offsetof(struct reloc_memo, used))) {
+			*doff = m->doff;
+			return 0;
+		}
+	}
+	if (stf__map_obj_off(x, so, dobj, off, doff, pe) < 0 ||
+	    check_target_type(x, pe, so, off, dobj, *doff) < 0 ||
+	    (pe && pe->dunit && check_dst_pointee(x, pe, so, dobj, *doff) < 0))
+		return -1;
+	if (m) {
+		key.used = 1;
+		key.doff = *doff;
+		*m = key;
+	}
+	return 0;
 }
 
 int stf__xfer_relocate(struct stf_xfer *x, uint64_t src_ptr, uint64_t *dst_ptr)

@@ -96,14 +96,11 @@ int stf__reloc_into(struct stf_xfer *x, const uint8_t *s, uint8_t *d, const stru
 	return 0;
 }
 
-static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
-		     const uint8_t *s, uint8_t *d)
+/* A value of an unchanged type whose layout is l: its bytes, then its
+ * pointers relocated. */
+static int copy_layout(struct stf_xfer *x, const struct stf_layout *l,
+		       const struct stf_meta_unit *u, uint32_t t, const uint8_t *s, uint8_t *d)
 {
-	const struct stf_layout *l = stf__layout(x->layouts, u, t);
-	if (!l) {
-		stf__xfail(x, "out of memory building the layout of a type");
-		return -1;
-	}
 	memcpy(d, s, l->size);
 	if (!l->nptrs)
 		return 0;
@@ -153,6 +150,17 @@ static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t
 		x->leaf_active = 0;
 	}
 	return 0;
+}
+
+static int copy_fast(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+		     const uint8_t *s, uint8_t *d)
+{
+	const struct stf_layout *l = stf__layout(x->layouts, u, t);
+	if (!l) {
+		stf__xfail(x, "out of memory building the layout of a type");
+		return -1;
+	}
+	return copy_layout(x, l, u, t, s, d);
 }
 
 int stf__run_value_cb(struct stf_xfer *x, const struct stf_cb *cb,
@@ -307,51 +315,207 @@ static int all_pointers(const struct stf_meta_unit *su, const struct ucand *uc, 
 	return 1;
 }
 
-/* The source member of each named destination member of struct dt,
- * for source struct st: found by name (renames applied) once per pair of
- * types, not once per value. */
-struct member_map {
-	const struct stf_meta_unit *su, *du;
-	uint32_t st, dt;
-	const struct stf_member_rec **sm; /* per destination member, NULL: none */
-	uint64_t *sabs;                   /* its offset in the source struct */
-};
+static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
+			uint8_t *d, uint32_t src_struct, int depth);
 
-#define MEMBER_MAPS 256 /* pairs remembered; more are looked up each time */
-
-static const struct member_map *member_map(struct stf_xfer *x, const struct stf_meta_unit *su,
-					   uint32_t st, const struct stf_meta_unit *du,
-					   uint32_t dt)
+/* Destination member i of struct dt from its source member in st (map:
+ * found by name once per pair of types; NULL: looked up now). */
+static int xform_member(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+			const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
+			uint8_t *d, uint32_t src_struct, const struct member_map *map,
+			uint32_t i, int depth)
 {
-	if (!x->member_maps &&
-	    !(x->member_maps = stf__arena_alloc(x->arena, MEMBER_MAPS * sizeof(*x->member_maps))))
-		return NULL;
-	uint64_t h = ((uint64_t)(uintptr_t)su ^ ((uint64_t)(uintptr_t)du << 7) ^
-		      ((uint64_t)st << 32) ^ dt) * 0x9e3779b97f4a7c15ull;
-	size_t k = (size_t)(h >> 56) % MEMBER_MAPS;
-	for (size_t probe = 0; probe < MEMBER_MAPS; probe++, k = (k + 1) % MEMBER_MAPS) {
-		struct member_map *m = x->member_maps[k];
-		if (m && m->su == su && m->st == st && m->du == du && m->dt == dt)
-			return m;
-		if (m)
-			continue;
-		const struct stf_type_rec *D = T(du, dt);
-		m = stf__arena_alloc(x->arena, sizeof(*m) + D->nmembers *
-				     (sizeof(*m->sm) + sizeof(*m->sabs)));
-		if (!m)
-			return NULL;
-		*m = (struct member_map){ su, du, st, dt, NULL, NULL };
-		m->sabs = (uint64_t *)(m + 1);
-		m->sm = (const struct stf_member_rec **)(m->sabs + D->nmembers);
-		for (uint32_t i = 0; i < D->nmembers; i++) {
-			const char *dname = stf_meta_str(du, du->members[D->members + i].name);
-			if (*dname)
-				m->sm[i] = stf__src_member_for(x, su, st, dname, &m->sabs[i]);
+	const struct stf_type_rec *D = T(du, dt);
+
+	const struct stf_member_rec *dm = &du->members[D->members + i];
+	const char *dname = stf_meta_str(du, dm->name);
+	uint32_t dmt = strip(du, dm->type);
+	uint64_t sabs;
+	if (dmt >= du->ntypes)
+		return 0;
+	if (!*dname) {
+		/* anonymous member: its inner members are matched by name */
+		if (T(du, dmt)->kind == STF_K_STRUCT) {
+			if (xform_struct(x, su, st, s, du, dmt, d + dm->offset,
+					 src_struct, depth + 1) < 0)
+				return -1;
+		} else if (T(du, dmt)->kind == STF_K_UNION) {
+			const struct stf_type_rec *U = T(du, dmt);
+			struct ucand uc[64];
+			size_t nc = 0;
+			uint64_t slo = UINT64_MAX, shi = 0;
+			for (uint32_t k = 0; k < U->nmembers && nc < 64; k++) {
+				const struct stf_member_rec *um = &du->members[U->members + k];
+				const char *un = stf_meta_str(du, um->name);
+				const struct stf_member_rec *sm =
+					*un ? stf__src_member_for(x, su, st, un, &sabs) : NULL;
+				uint32_t smt = sm ? strip(su, sm->type) : STF_NONE;
+				if (smt >= su->ntypes)
+					continue;
+				uc[nc++] = (struct ucand){ sm, um, sabs, um->offset };
+				if (sabs < slo)
+					slo = sabs;
+				if (sabs + T(su, smt)->size > shi)
+					shi = sabs + T(su, smt)->size;
+			}
+			if (nc == U->nmembers && stf__union_of_pointers(du, dmt) &&
+			    shi - slo == 8 && all_pointers(su, uc, nc)) {
+				/* one pointer, whichever member stored it */
+				if (stf__reloc_into(x, s + slo, d + dm->offset, NULL) < 0)
+					return -1;
+				return 0;
+			}
+			if (nc) {
+				/* the destination offsets relative to the union,
+				 * the source ones to the union's lowest member */
+				for (size_t k = 0; k < nc; k++)
+					uc[k].doff = uc[k].dm->offset;
+				char tn[256], un[300];
+				snprintf(un, sizeof(un), "an anonymous union of %s",
+					 stf__type_str(du, dt, tn, sizeof(tn)));
+				int r = xform_union(x, su, s, slo, shi, du, d + dm->offset,
+						    T(du, dmt)->size, uc, nc, un, depth);
+				if (r < 0)
+					return -1;
+				if (r == 0)
+					return 0;
+				/* no member changed: the bytes of the whole
+				 * union when none holds a pointer */
+				size_t k = 0;
+				for (; k < nc; k++) {
+					const struct stf_layout *l = stf__layout(x->layouts,
+						su, strip(su, uc[k].sm->type));
+					if (!l || l->nptrs)
+						break;
+				}
+				if (k == nc) {
+					uint64_t n = shi - slo < T(du, dmt)->size ? shi - slo :
+						     T(du, dmt)->size;
+					memcpy(d + dm->offset, s + slo, n);
+					return 0;
+				}
+			}
+			for (uint32_t k = 0; k < U->nmembers; k++) {
+				const struct stf_member_rec *um = &du->members[U->members + k];
+				const char *un = stf_meta_str(du, um->name);
+				const struct stf_member_rec *sm =
+					*un ? stf__src_member_for(x, su, st, un, &sabs) : NULL;
+				if (!sm)
+					continue;
+				size_t mark = stf__path_member(x, un);
+				int r = stf__xform(x, su, sm->type, s + sabs, du, um->type,
+					      d + dm->offset + um->offset, depth + 1);
+				stf__path_cut(x, mark);
+				if (r < 0)
+					return -1;
+				break; /* one member of a union carries the value */
+			}
 		}
-		x->member_maps[k] = m;
-		return m;
+		return 0;
 	}
-	return NULL;
+	const struct stf_member_rec *sm;
+	if (map) {
+		sm = map->sm[i];
+		sabs = map->sabs[i];
+	} else {
+		sm = stf__src_member_for(x, su, st, dname, &sabs);
+	}
+	if (!sm && x->cb_member && x->dir == STF_FORWARD) {
+		/* added member: a member callback computes it from the
+		 * whole source struct */
+		char tn[256];
+		struct stf_cb cb;
+		if (!stf__cb_find_member(stf__type_str(du, dt, tn, sizeof(tn)), dname, x->dir, &cb)) {
+			size_t mark = stf__path_member(x, dname);
+			int r = stf__run_value_cb(x, &cb, su, src_struct, s, T(su, src_struct)->size,
+					     du, dmt, d + dm->offset, T(du, dmt)->size);
+			stf__path_cut(x, mark);
+			if (r < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (!sm)
+		return 0; /* added member: stays zero */
+	uint32_t smt = strip(su, sm->type);
+	if (smt >= su->ntypes)
+		return 0;
+	size_t mark = stf__path_member(x, dname);
+	int r = 1;
+	if (x->cb_member) {
+		char tn[256];
+		struct stf_cb cb;
+		const char *mname = x->dir == STF_FORWARD ? dname :
+				    stf_meta_str(su, sm->name);
+		if (x->dir == STF_FORWARD)
+			stf__type_str(du, x->dir == STF_FORWARD ? dt : st, tn, sizeof(tn));
+		else
+			stf__type_str(su, src_struct, tn, sizeof(tn));
+		if (!stf__cb_find_member(tn, mname, x->dir, &cb))
+			r = stf__run_value_cb(x, &cb, su, smt, s + sabs, T(su, smt)->size,
+					 du, dmt, d + dm->offset, T(du, dmt)->size);
+	}
+	if (r == 1) {
+		if ((sm->flags | dm->flags) & STF_MF_IXFER) {
+			uint64_t n = T(su, smt)->size < T(du, dmt)->size ?
+				     T(su, smt)->size : T(du, dmt)->size;
+			memcpy(d + dm->offset, s + sabs, n);
+			r = 0;
+		} else if (((sm->flags | dm->flags) & STF_MF_PXFER) &&
+			   T(su, smt)->size == 8 && T(du, dmt)->size == 8) {
+			r = stf__reloc_into(x, s + sabs, d + dm->offset, NULL);
+		} else if (sm->bit_size || dm->bit_size) {
+			r = stf__convert_scalar(x, su, smt, s + sabs, sm->bit_size ? sm : NULL,
+					   du, dmt, d + dm->offset,
+					   dm->bit_size ? dm : NULL);
+		} else if (stf__is_flexible(du, dmt) && stf__is_flexible(su, smt)) {
+			r = 0; /* trailing data: transferred per object */
+		} else {
+			r = stf__xform(x, su, smt, s + sabs, du, dmt, d + dm->offset, depth + 1);
+		}
+	}
+	stf__path_cut(x, mark);
+	if (r < 0)
+		return -1;
+	return 0;
+}
+
+/* The plan of a pair of struct types (member-plan.c) on one value: what
+ * the member walk would do, without its per-member lookups. */
+static int run_steps(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
+		     const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt,
+		     uint8_t *d, uint32_t src_struct, const struct member_map *map, int depth)
+{
+	for (size_t k = 0; k < map->nsteps && !x->failed; k++) {
+		const struct member_step *op = &map->steps[k];
+		int r;
+		if (op->kind == STF_STEP_COPY) {
+			memcpy(d + op->doff, s + op->soff, op->len);
+			continue;
+		}
+		if (op->kind == STF_STEP_MEMBER) {
+			if (xform_member(x, su, st, s, du, dt, d, src_struct, map, op->member,
+					 depth) < 0)
+				return -1;
+			continue;
+		}
+		size_t mark = stf__path_member(x, op->name);
+		if (op->kind == STF_STEP_SAME) {
+			r = copy_layout(x, op->layout, su, op->stype, s + op->soff, d + op->doff);
+		} else if (op->kind == STF_STEP_POINTER) {
+			x->rep->type_transforms++;
+			r = stf__reloc_into(x, s + op->soff, d + op->doff, &op->pe);
+		} else {
+			x->rep->type_transforms++;
+			r = stf__convert_scalar(x, su, op->stype, s + op->soff, NULL, du, op->dtype,
+						d + op->doff, NULL);
+		}
+		stf__path_cut(x, mark);
+		if (r < 0)
+			return -1;
+	}
+	return x->failed ? -1 : 0;
 }
 
 static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
@@ -359,159 +523,13 @@ static int xform_struct(struct stf_xfer *x, const struct stf_meta_unit *su, uint
 			uint8_t *d, uint32_t src_struct, int depth)
 {
 	const struct stf_type_rec *D = T(du, dt);
-	const struct member_map *map = member_map(x, su, st, du, dt);
-	for (uint32_t i = 0; i < D->nmembers && !x->failed; i++) {
-		const struct stf_member_rec *dm = &du->members[D->members + i];
-		const char *dname = stf_meta_str(du, dm->name);
-		uint32_t dmt = strip(du, dm->type);
-		uint64_t sabs;
-		if (dmt >= du->ntypes)
-			continue;
-		if (!*dname) {
-			/* anonymous member: its inner members are matched by name */
-			if (T(du, dmt)->kind == STF_K_STRUCT) {
-				if (xform_struct(x, su, st, s, du, dmt, d + dm->offset,
-						 src_struct, depth + 1) < 0)
-					return -1;
-			} else if (T(du, dmt)->kind == STF_K_UNION) {
-				const struct stf_type_rec *U = T(du, dmt);
-				struct ucand uc[64];
-				size_t nc = 0;
-				uint64_t slo = UINT64_MAX, shi = 0;
-				for (uint32_t k = 0; k < U->nmembers && nc < 64; k++) {
-					const struct stf_member_rec *um = &du->members[U->members + k];
-					const char *un = stf_meta_str(du, um->name);
-					const struct stf_member_rec *sm =
-						*un ? stf__src_member_for(x, su, st, un, &sabs) : NULL;
-					uint32_t smt = sm ? strip(su, sm->type) : STF_NONE;
-					if (smt >= su->ntypes)
-						continue;
-					uc[nc++] = (struct ucand){ sm, um, sabs, um->offset };
-					if (sabs < slo)
-						slo = sabs;
-					if (sabs + T(su, smt)->size > shi)
-						shi = sabs + T(su, smt)->size;
-				}
-				if (nc == U->nmembers && stf__union_of_pointers(du, dmt) &&
-				    shi - slo == 8 && all_pointers(su, uc, nc)) {
-					/* one pointer, whichever member stored it */
-					if (stf__reloc_into(x, s + slo, d + dm->offset, NULL) < 0)
-						return -1;
-					continue;
-				}
-				if (nc) {
-					/* the destination offsets relative to the union,
-					 * the source ones to the union's lowest member */
-					for (size_t k = 0; k < nc; k++)
-						uc[k].doff = uc[k].dm->offset;
-					char tn[256], un[300];
-					snprintf(un, sizeof(un), "an anonymous union of %s",
-						 stf__type_str(du, dt, tn, sizeof(tn)));
-					int r = xform_union(x, su, s, slo, shi, du, d + dm->offset,
-							    T(du, dmt)->size, uc, nc, un, depth);
-					if (r < 0)
-						return -1;
-					if (r == 0)
-						continue;
-					/* no member changed: the bytes of the whole
-					 * union when none holds a pointer */
-					size_t k = 0;
-					for (; k < nc; k++) {
-						const struct stf_layout *l = stf__layout(x->layouts,
-							su, strip(su, uc[k].sm->type));
-						if (!l || l->nptrs)
-							break;
-					}
-					if (k == nc) {
-						uint64_t n = shi - slo < T(du, dmt)->size ? shi - slo :
-							     T(du, dmt)->size;
-						memcpy(d + dm->offset, s + slo, n);
-						continue;
-					}
-				}
-				for (uint32_t k = 0; k < U->nmembers; k++) {
-					const struct stf_member_rec *um = &du->members[U->members + k];
-					const char *un = stf_meta_str(du, um->name);
-					const struct stf_member_rec *sm =
-						*un ? stf__src_member_for(x, su, st, un, &sabs) : NULL;
-					if (!sm)
-						continue;
-					size_t mark = stf__path_member(x, un);
-					int r = stf__xform(x, su, sm->type, s + sabs, du, um->type,
-						      d + dm->offset + um->offset, depth + 1);
-					stf__path_cut(x, mark);
-					if (r < 0)
-						return -1;
-					break; /* one member of a union carries the value */
-				}
-			}
-			continue;
-		}
-		const struct stf_member_rec *sm;
-		if (map) {
-			sm = map->sm[i];
-			sabs = map->sabs[i];
-		} else {
-			sm = stf__src_member_for(x, su, st, dname, &sabs);
-		}
-		if (!sm && x->cb_member && x->dir == STF_FORWARD) {
-			/* added member: a member callback computes it from the
-			 * whole source struct */
-			char tn[256];
-			struct stf_cb cb;
-			if (!stf__cb_find_member(stf__type_str(du, dt, tn, sizeof(tn)), dname, x->dir, &cb)) {
-				size_t mark = stf__path_member(x, dname);
-				int r = stf__run_value_cb(x, &cb, su, src_struct, s, T(su, src_struct)->size,
-						     du, dmt, d + dm->offset, T(du, dmt)->size);
-				stf__path_cut(x, mark);
-				if (r < 0)
-					return -1;
-			}
-			continue;
-		}
-		if (!sm)
-			continue; /* added member: stays zero */
-		uint32_t smt = strip(su, sm->type);
-		if (smt >= su->ntypes)
-			continue;
-		size_t mark = stf__path_member(x, dname);
-		int r = 1;
-		if (x->cb_member) {
-			char tn[256];
-			struct stf_cb cb;
-			const char *mname = x->dir == STF_FORWARD ? dname :
-					    stf_meta_str(su, sm->name);
-			if (x->dir == STF_FORWARD)
-				stf__type_str(du, x->dir == STF_FORWARD ? dt : st, tn, sizeof(tn));
-			else
-				stf__type_str(su, src_struct, tn, sizeof(tn));
-			if (!stf__cb_find_member(tn, mname, x->dir, &cb))
-				r = stf__run_value_cb(x, &cb, su, smt, s + sabs, T(su, smt)->size,
-						 du, dmt, d + dm->offset, T(du, dmt)->size);
-		}
-		if (r == 1) {
-			if ((sm->flags | dm->flags) & STF_MF_IXFER) {
-				uint64_t n = T(su, smt)->size < T(du, dmt)->size ?
-					     T(su, smt)->size : T(du, dmt)->size;
-				memcpy(d + dm->offset, s + sabs, n);
-				r = 0;
-			} else if (((sm->flags | dm->flags) & STF_MF_PXFER) &&
-				   T(su, smt)->size == 8 && T(du, dmt)->size == 8) {
-				r = stf__reloc_into(x, s + sabs, d + dm->offset, NULL);
-			} else if (sm->bit_size || dm->bit_size) {
-				r = stf__convert_scalar(x, su, smt, s + sabs, sm->bit_size ? sm : NULL,
-						   du, dmt, d + dm->offset,
-						   dm->bit_size ? dm : NULL);
-			} else if (stf__is_flexible(du, dmt) && stf__is_flexible(su, smt)) {
-				r = 0; /* trailing data: transferred per object */
-			} else {
-				r = stf__xform(x, su, smt, s + sabs, du, dmt, d + dm->offset, depth + 1);
-			}
-		}
-		stf__path_cut(x, mark);
-		if (r < 0)
+	const struct member_map *map = stf__member_map(x, su, st, du, dt);
+	/* callbacks of member types or members: the walk finds them */
+	if (map && !x->cb_type && !x->cb_member && depth < 64)
+		return run_steps(x, su, st, s, du, dt, d, src_struct, map, depth);
+	for (uint32_t i = 0; i < D->nmembers && !x->failed; i++)
+		if (xform_member(x, su, st, s, du, dt, d, src_struct, map, i, depth) < 0)
 			return -1;
-	}
 	return x->failed ? -1 : 0;
 }
 
@@ -644,25 +662,6 @@ truncated:
 	return 0;
 }
 
-/* Types are matched by name: a struct, union or enum whose tag changed
- * (and no rename says so) is another type. */
-static int renamed_type(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
-			const struct stf_meta_unit *du, uint32_t dt)
-{
-	const struct stf_type_rec *S = T(su, st), *D = T(du, dt);
-	char a[256], b[256];
-	if ((S->kind != STF_K_STRUCT && S->kind != STF_K_UNION && S->kind != STF_K_ENUM) ||
-	    S->kind != D->kind || !S->name || !D->name)
-		return 0;
-	if (!strcmp(stf_meta_str(su, S->name), stf_meta_str(du, D->name)))
-		return 0;
-	if (!x->renames)
-		return 1;
-	stf__type_str(su, st, a, sizeof(a));
-	stf__type_str(du, dt, b, sizeof(b));
-	return strcmp(stf__rename(STF_RENAME_TYPE, a, x->dir), b) != 0;
-}
-
 int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 		 const uint8_t *s, const struct stf_meta_unit *du, uint32_t dt0,
 		 uint8_t *d, int depth)
@@ -698,7 +697,7 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
 		return 0;
 	}
 	x->rep->type_transforms++;
-	if (renamed_type(x, su, st, du, dt)) {
+	if (stf__renamed_type(x, su, st, du, dt)) {
 		stf__xfail(x, "%s: %s became %s; if that is a rename, declare it with "
 		      "stf_rename(STF_RENAME_TYPE, ...), else register a callback", stf__cur_path(x),
 		      stf__type_str(su, st, a, sizeof(a)), stf__type_str(du, dt, b, sizeof(b)));

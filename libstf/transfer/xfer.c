@@ -447,7 +447,18 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		uint32_t flex_member = T(so->unit, st)->members + T(so->unit, st)->nmembers - 1;
 		size_t mark = stf__path_member(x, stf_meta_str(so->unit,
 					so->unit->members[flex_member].name));
-		for (uint64_t k = 0; k < n && doff + (k + 1) * desz2 <= dobj->size; k++) {
+		uint64_t k = 0;
+		const struct stf_layout *el = stf__layout(x->layouts, so->unit, se);
+		if (el && !el->nptrs && !x->cb_type && !x->cb_member && sesz && sesz == desz2 &&
+		    T(so->unit, se)->hash == T(dobj->unit, de)->hash &&
+		    T(so->unit, se)->kind == T(dobj->unit, de)->kind) {
+			/* elements of an unchanged type without pointers (a
+			 * string's characters): the bytes of those that fit */
+			uint64_t fit = dobj->size > doff ? (dobj->size - doff) / desz2 : 0;
+			k = n < fit ? n : fit;
+			memcpy(d + doff, s + soff, k * sesz);
+		}
+		for (; k < n && doff + (k + 1) * desz2 <= dobj->size; k++) {
 			size_t m2 = stf__path_index(x, k);
 			int rr = stf__xform(x, so->unit, se, s + soff + k * sesz, dobj->unit, de,
 				       d + doff + k * desz2, 1);
@@ -745,6 +756,7 @@ static int transform_parts(struct stf_xfer *x, struct parts *pt)
 		p->x.arena = a;
 		p->x.layouts = l;
 		p->x.member_maps = NULL;
+		p->x.reloc_memo = NULL;
 		p->x.last = NULL;
 		p->x.plen = 0;
 		p->x.problems = 0;
