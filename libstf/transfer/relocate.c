@@ -320,12 +320,23 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		r--;
 	if (pe && pe->unit && x->src->objs[r->value].kind != STF_OBJ_FUNC &&
 	    is_function(pe->unit, pe->type)) {
+		/* Data is not executable, so no correct program calls this
+		 * value: it is stale or uninitialized bytes (nginx's free
+		 * connections, from a malloc that does not zero).  It keeps
+		 * its meaning as the untyped word it is: the same place of
+		 * the same object, and back. */
 		char on[256];
-		stf__xfail(x, "%s: function pointer holding 0x%" PRIx64 ", which is no function of "
-		      "the old version (it points into %s); if it holds something else, "
-		      "annotate it with STF_IXFER or register a callback", stf__cur_path(x), v,
-		      stf__obj_name(&x->src->objs[r->value], on, sizeof(on)));
-		return -1;
+		if (x->strict) {
+			stf__xfail(x, "%s: function pointer holding 0x%" PRIx64 ", which is no "
+			      "function of the old version (it points into %s); without "
+			      "--strict it is kept pointing there (stale bytes); if it holds "
+			      "something else, annotate it with STF_IXFER or register a "
+			      "callback", stf__cur_path(x), v,
+			      stf__obj_name(&x->src->objs[r->value], on, sizeof(on)));
+			return -1;
+		}
+		x->rep->nowhere++;
+		pe = NULL;
 	}
 	const struct pairing *p = &x->pair[r->value];
 	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
