@@ -19,6 +19,7 @@
 
 #include "alloc.h"
 #include "diff-values.h"
+#include "heads.h"
 #include "remote.h"
 #include "slots.h"
 #include "spans.h"
@@ -284,6 +285,25 @@ static void diff_flexible(struct differ *d, struct stf_layouts *layouts,
 		}
 }
 
+/* A container's typed head (heads.c), compared by its type (pointers by
+ * target): its size, 0 if it has none. */
+static uint64_t diff_head(struct differ *d, struct stf_layouts *layouts,
+			  const struct stf_obj *po, const struct stf_obj *ro, const uint8_t *pb,
+			  const uint8_t *rb)
+{
+	const struct stf_meta_unit *u;
+	uint32_t t;
+	uint64_t size = stf__peer_head(d->p, po, &u, &t);
+	const struct stf_layout *l = size ? stf__layout(layouts, u, t) : NULL;
+	if (!l || l->size != size)
+		return 0;
+	struct stf_obj typed = *ro;
+	typed.unit = u;
+	typed.type = t;
+	diff_layout(d, &typed, l, 0, pb, rb);
+	return size;
+}
+
 static void diff_object(struct differ *d, struct stf_layouts *layouts,
 			const struct stf_obj *po, const struct stf_obj *ro)
 {
@@ -320,13 +340,15 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		 * relocated (functions, libraries, library structs inside program
 		 * structs): those are compared by target */
 		const struct stf_obj *sub = NULL, *subs_end = NULL;
+		uint64_t head = 0;
 		if (po->flags & STF_OBJF_CONTAINER) {
 			uint32_t nsubs;
 			sub = stf__peer_subs(d->p, po, &nsubs);
 			subs_end = sub + nsubs;
+			head = diff_head(d, layouts, po, ro, pb, rb);
 		}
-		if (memcmp(pb, rb, ro->size))
-			for (uint64_t i = 0; i < ro->size; i++) {
+		if (memcmp(pb + head, rb + head, ro->size - head))
+			for (uint64_t i = head; i < ro->size; i++) {
 				while (sub < subs_end && (sub->addr + sub->size <= po->addr + i ||
 							  stf__untyped_sub(sub)))
 					sub++;

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "fault.h"
+#include "heads.h"
 #include "remote.h"
 #include "xfer.h"
 
@@ -614,15 +615,16 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
  * locals of an update point's function: those are scratch filled before
  * each use (the struct epoll_event array of an event loop), copied as
  * they are (transform.c). */
-static int plan_typed(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
+static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
+		      uint64_t size, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
-	const struct stf_layout *l = stf__layout(x->layouts, o->unit, o->type);
+	const struct stf_layout *l = stf__layout(x->layouts, u, t);
 	if (!l)
 		return -1;
 	if (!l->nptrs || !l->size)
 		return 0;
-	uint64_t count = is_dyn(o) && o->size >= l->size ? o->size / l->size : 1;
+	uint64_t count = is_dyn(o) && size >= l->size ? size / l->size : 1;
 	for (size_t k = 0; k < l->n; k++) {
 		const struct stf_leaf *f = &l->leaves[k];
 		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
@@ -669,7 +671,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 		} else if (o->unit && o->bytes &&
 			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
 			   (o->kind == STF_OBJ_STATIC || is_dyn(o)) &&
-			   plan_typed(x, i, work, &nwork) < 0) {
+			   plan_typed(x, i, o->unit, o->type, o->size, work, &nwork) < 0) {
 			goto oom;
 		} else if (stf__is_lib_data(o) && o->bytes && x->pair[i].dst >= 0) {
 			/* a library's own statics (libev's default loop), carried to
@@ -698,11 +700,20 @@ int stf__plan_untyped(struct stf_xfer *x)
 		const struct stf_obj *o = &p->objs[i];
 		if (!o->bytes)
 			continue;
+		/* a typed head's words are typed: only its unions are planned */
+		struct stf_head head;
+		if (stf__xfer_head(x, i, &head) < 0) {
+			stf__raw_free(reached);
+			stf__raw_free(work);
+			return -1;
+		}
+		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
+			goto oom;
 		struct sub_cursor subs;
 		subs_begin(p, o, &subs);
 		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 			uint64_t v;
-			if (in_sub(&subs, o->addr + off))
+			if (off < head.size || in_sub(&subs, o->addr + off))
 				continue;
 			memcpy(&v, o->bytes + off, 8);
 			stf__plan_word(x, v, i, off, work, &nwork);
@@ -893,23 +904,28 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 }
 
 /* The words of a typed sub-object are its own (transformed with it, or
- * left as they were when it moved out).  A wrapper's block that moves
- * whole with its grown sub-object (stf__plan_subs) gets its prefix here,
- * word by word, at a new address: its only sub-object ends the block. */
+ * left as they were when it moved out), those of a typed head (heads.c)
+ * are converted as its type says.  A wrapper's block that moves whole
+ * with its grown sub-object (stf__plan_subs) gets its prefix here, word
+ * by word, at a new address: its only sub-object ends the block. */
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
 	char on[256], where[400];
 	uint64_t n = o->size;
+	struct stf_head head;
 	if (x->resize && x->resize[i])
 		n = stf__peer_subs(x->src, o, &(uint32_t){ 0 })->addr - o->addr;
 	memcpy(d, s, n);
+	if (stf__xfer_head(x, i, &head) < 0 ||
+	    (head.size && stf__xform(x, head.su, head.st, s, head.du, head.dt, d, 0) < 0))
+		return -1;
 	stf__obj_name(o, on, sizeof(on));
 	struct sub_cursor subs;
 	subs_begin(x->src, o, &subs);
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= n; off += 8) {
 		uint64_t v, nv;
-		if (in_sub(&subs, o->addr + off))
+		if (off < head.size || in_sub(&subs, o->addr + off))
 			continue;
 		memcpy(&v, s + off, 8);
 		if (!v || (stf__not_a_pointer(v) && ++x->rep->integers))

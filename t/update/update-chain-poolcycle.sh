@@ -3,8 +3,11 @@
 # Chained updates of update-chain-cycle's server with its cycle carved
 # out of a pool (v1/poolcycle.c), as nginx's: a global points into the
 # pool's block, the event loop keeps the cycle in its parameter and main
-# in a local.  The old pool block is kept at its address as an untyped
-# container; the old cycle, a typed object inside it, must go into the new
+# in a local; the pool's header points into the cycle (nginx's
+# `pool->log = &cycle->new_log`), and each hit is logged through it.  The
+# old pool block is kept at its address as a container, untyped past its
+# header (typed by its site: struct pool, so that word does not hold the
+# cycle in place); the old cycle, a typed object inside it, must go into the new
 # startup's cycle in place, so that the loop's parameter sees the old
 # state and nothing of the startup (its pool, its log) is left behind per
 # update: dynamic objects, objects held when quiesced and descriptors stay
@@ -21,7 +24,7 @@ for k in 1 2 3; do
 	expect "hit $k" "$(q hit)" ok
 done
 expect "greet" "$(q "greet bonjour")" ok
-expect "stats before" "$(q stats)" "1003 1003 1 1 bonjour"
+expect "stats before" "$(q stats)" "1003 1003 1 1 3 bonjour"
 first=
 first_fds=
 first_live=
@@ -32,7 +35,7 @@ while [ $i -lt 5 ]; do
 	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
 	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $i: no dynamic object count in the report"; }
 	expect "hit after update $i" "$(q hit)" ok
-	expect "stats after update $i" "$(q stats)" "$((1003 + i)) $((1003 + i)) 1 1 bonjour"
+	expect "stats after update $i" "$(q stats)" "$((1003 + i)) $((1003 + i)) 1 1 $((3 + i)) bonjour"
 	grep -q ', 1 transferred in place into startup objects' "$WORK/out" ||
 		{ cat "$WORK/out"; fail "update $i: the old cycle is not reported transferred in place"; }
 	# the first update makes the new startup's pool block the cycle's
@@ -52,9 +55,9 @@ while [ $i -lt 5 ]; do
 done
 echo "$dyn dynamic objects, $live objects when quiesced, $fds descriptors at update 5"
 expect "reload" "$(q reload)" ok
-expect "stats after the reload" "$(q stats)" "1008 1008 1 2 bonjour"
+expect "stats after the reload" "$(q stats)" "1008 1008 1 2 8 bonjour"
 expect "hit after the reload" "$(q hit)" ok
-expect "stats after a hit" "$(q stats)" "1009 1009 1 2 bonjour"
+expect "stats after a hit" "$(q stats)" "1009 1009 1 2 9 bonjour"
 expect "descriptors after the reload" "$(ls "/proc/$(program_pid)/fd" | wc -l)" "$first_fds"
 expect "the log" "$(tr '\n' ' ' <"$SRV.log")" \
 	"hit 1001 hit 1002 hit 1003 hit 1004 hit 1005 hit 1006 hit 1007 hit 1008 hit 1009 "

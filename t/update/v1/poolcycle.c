@@ -6,17 +6,22 @@
  * hands out the cycle itself, its configuration and its name from inside
  * it; `ngx_cycle` points into the pool block, and main's local and the
  * loop's parameter (ngx_single_process_cycle(cycle)) keep the startup's
- * cycle.  The transfer keeps the old pool block as an untyped container
- * (its header's words are the pool's own bookkeeping), so the old cycle
- * cannot simply go into the startup's block; unless it goes into the
- * startup's cycle, the loop goes on with the startup's fresh cycle and
- * every update leaves a pool behind, and the log file each cycle opens.
+ * cycle.  The pool's header points into the cycle it holds, as nginx's
+ * (`pool->log = &cycle->new_log`), and the server logs through it.  The
+ * transfer keeps the old pool block as an untyped container (its words
+ * past the header are the pool's own), so the old cycle cannot simply go
+ * into the startup's block; unless it goes into the startup's cycle, the
+ * loop goes on with the startup's fresh cycle and every update leaves a
+ * pool behind, and the log file each cycle opens.  Untyped, the header's
+ * `log` would keep the old cycle where it is: it is typed by its
+ * allocation site (`struct pool *p = pool_memalign(...)`).
  * One request per connection:
  *   hit         count a request in the loop's cycle,
  *               log it                                    -> "ok"
  *   stats       hits as the loop's cycle and `current`
  *               count them, whether both are one cycle,
- *               the cycle's generation and greeting       -> "H C SAME G GREETING"
+ *               the cycle's generation, the lines logged
+ *               through the pool's header, the greeting   -> "H C SAME G L GREETING"
  *   greet G     set the greeting                          -> "ok"
  *   reload      a new cycle (and pool) made from the
  *               loop's one, the old pool destroyed        -> "ok"
@@ -36,10 +41,16 @@
 /* ---- an nginx-style pool: one block, objects carved out of it ---- */
 #define POOL_SIZE 4096
 
+struct log {
+	int fd;
+	long lines;
+};
+
 struct pool {
 	char *last, *end; /* free space */
 	struct pool *current;
 	int failed;
+	struct log *log; /* as ngx_pool_t's: the cycle's own log */
 };
 
 STF_ALLOCATOR __attribute__((alloc_size(2))) void *pool_memalign(size_t alignment, size_t size);
@@ -61,6 +72,7 @@ static struct pool *pool_create(void)
 	p->end = (char *)p + POOL_SIZE;
 	p->current = p;
 	p->failed = 0;
+	p->log = NULL;
 	return p;
 }
 
@@ -98,7 +110,7 @@ struct conf {
 struct cycle {
 	struct pool *pool;
 	struct conf *conf;
-	int log;    /* the log, opened by each cycle */
+	struct log new_log; /* the log, opened by each cycle */
 	int last;   /* the descriptor of the last request */
 	long hits;
 	int generation;
@@ -119,13 +131,15 @@ static struct cycle *init_cycle(const struct cycle *old)
 	c->pool = pool;
 	c->conf = pool_calloc(pool, sizeof *c->conf);
 	c->name = pool_strdup(pool, old ? old->name : "startup");
-	c->log = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (!c->conf || !c->name || c->log < 0)
+	c->new_log.fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (!c->conf || !c->name || c->new_log.fd < 0)
 		return NULL;
+	pool->log = &c->new_log; /* nginx: pool->log = &cycle->new_log */
 	snprintf(c->conf->greeting, sizeof c->conf->greeting, "%s",
 		 old ? old->conf->greeting : "hello");
 	c->conf->backlog = 16;
 	c->hits = old ? old->hits : 1000;
+	c->new_log.lines = old ? old->new_log.lines : 0;
 	c->generation = old ? old->generation + 1 : 1;
 	current = c;
 	return c;
@@ -133,7 +147,7 @@ static struct cycle *init_cycle(const struct cycle *old)
 
 static void free_cycle(struct cycle *c)
 {
-	close(c->log);
+	close(c->new_log.fd);
 	free(c->pool); /* the cycle with it */
 }
 
@@ -149,11 +163,15 @@ static void handle(int fd, struct cycle **cyclep)
 	cycle->last = fd;
 	if (!strncmp(buf, "hit", 3)) {
 		cycle->hits++;
-		dprintf(cycle->log, "hit %ld\n", cycle->hits);
+		/* through the pool's header, as nginx logs */
+		struct log *log = cycle->pool->log;
+		log->lines++;
+		dprintf(log->fd, "hit %ld\n", cycle->hits);
 		snprintf(out, sizeof out, "ok\n");
 	} else if (!strncmp(buf, "stats", 5)) {
-		snprintf(out, sizeof out, "%ld %ld %d %d %s\n", cycle->hits, current->hits,
-			 cycle == current, cycle->generation, cycle->conf->greeting);
+		snprintf(out, sizeof out, "%ld %ld %d %d %ld %s\n", cycle->hits, current->hits,
+			 cycle == current, cycle->generation, cycle->new_log.lines,
+			 cycle->conf->greeting);
 	} else if (!strncmp(buf, "greet ", 6)) {
 		snprintf(cycle->conf->greeting, sizeof cycle->conf->greeting, "%.31s", buf + 6);
 		snprintf(out, sizeof out, "ok\n");
