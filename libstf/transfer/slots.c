@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * slots.c - a slab whose object type grows: each live object gets a slot
- * of the destination's own slab.
+ * of the destination's own slab.  This file decides which slabs are
+ * rebuilt and pairs them; slot-place.c allocates the slots.
  *
  * A slot allocator (an STF_ALLOCATOR without a size argument,
  * STF_SF_SLOT) hands out slots of a size its slab was made with, usually
@@ -61,21 +62,17 @@
 #include "xfer.h"
 #include "../runtime/slots.h"
 
-/* A slot site rebuilt in this transfer. */
-struct slot_group {
-	const char *site;  /* the source's site ID */
-	size_t cache;      /* the source's object of the cache */
-	int64_t dcache;    /* the destination's slab (a startup object) */
-	uint32_t rank;     /* its rank among its site's heap objects */
-	uint64_t fn;       /* the destination's allocator */
-};
-
-
-static struct slot_group groups[STF_SLOT_GROUPS_MAX];
+static struct stf_slot_group groups[STF_SLOT_GROUPS_MAX];
 static size_t ngroups;
 
+size_t stf__slot_groups(struct stf_slot_group **g)
+{
+	*g = groups;
+	return ngroups;
+}
+
 /* Adds one slab to rebuild; -1 (problem reported) past the table's end. */
-static int add_group(struct stf_xfer *x, const struct slot_group *g)
+static int add_group(struct stf_xfer *x, const struct stf_slot_group *g)
 {
 	if (ngroups == STF_SLOT_GROUPS_MAX) {
 		stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
@@ -96,6 +93,16 @@ static char kept_site[STF_SLOT_GROUPS_MAX][256];
 static uint64_t kept_cache[STF_SLOT_GROUPS_MAX], kept_fn[STF_SLOT_GROUPS_MAX];
 static uint32_t kept_rank[STF_SLOT_GROUPS_MAX];
 static size_t nkept;
+
+void stf__slot_keep(const char *dsite, uint64_t cache, uint32_t rank, uint64_t fn)
+{
+	if (nkept < STF_SLOT_GROUPS_MAX) {
+		snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s", dsite);
+		kept_cache[nkept] = cache;
+		kept_rank[nkept] = rank;
+		kept_fn[nkept++] = fn;
+	}
+}
 
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
 {
@@ -143,9 +150,7 @@ int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o)
 	       (u->sites[idx].flags & (STF_SF_SLOT | STF_SF_GIVEN_BACK));
 }
 
-/* The destination's type and size of source sub-object o; 0 if it has
- * none (its type is gone: subobjects.c reports it). */
-static uint64_t dst_size(struct stf_xfer *x, const struct stf_obj *o,
+uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
 			 const struct stf_meta_unit **du, uint32_t *dt)
 {
 	*du = NULL;
@@ -294,7 +299,7 @@ static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct 
  * (why in `why`: the rollback of subobjects.c then says the rest).
  */
 static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, const char *site,
-			 struct slot_group *g, char *why, size_t whylen)
+			 struct stf_slot_group *g, char *why, size_t whylen)
 {
 	const struct stf_peer *src = x->src;
 	uint64_t arg = 0, fn = 0;
@@ -362,7 +367,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 /* Backward: the group of rebuilt site `site` (F's name) from what the
  * forward transfer kept. */
 static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
-			  struct slot_group *g, char *why, size_t whylen)
+			  struct stf_slot_group *g, char *why, size_t whylen)
 {
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
@@ -441,7 +446,7 @@ static int raw_bytes(const struct stf_obj *o)
 static int mark_group(struct stf_xfer *x, size_t gi)
 {
 	struct stf_peer *src = x->src;
-	struct slot_group *g = &groups[gi];
+	struct stf_slot_group *g = &groups[gi];
 	const struct stf_obj *d = &x->dst->objs[g->dcache];
 	char on[256], cn[256];
 	for (size_t i = 0; i < src->nobjs; i++) {
@@ -571,7 +576,7 @@ static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 		uint64_t size = site_type_size(src, site);
 		if (!size || site_type_size(x->dst, stf__site_dst_id(x, site)) <= size)
 			continue;
-		struct slot_group g;
+		struct stf_slot_group g;
 		if (!group_forward(x, t, site, &g, why, sizeof(why))) {
 			stf__xfail(x, "the objects of %s grow in the new version and none is live, "
 			      "but its slab, made with the old size, cannot be replaced by one "
@@ -661,7 +666,7 @@ static int group_kept_sites(struct stf_xfer *x)
 	for (size_t k = 0; k < nkept; k++) {
 		if (rebuilt(kept_site[k]) >= 0)
 			continue;
-		struct slot_group g;
+		struct stf_slot_group g;
 		if (!group_backward(x, k, kept_site[k], &g, why, sizeof(why))) {
 			stf__xfail(x, "slab of %s: %s", kept_site[k], why);
 			return -1;
@@ -704,12 +709,12 @@ int stf__plan_slots(struct stf_xfer *x)
 		if (!o->container || stf__untyped_sub(o) || rebuilt(o->id) >= 0 ||
 		    was_refused(o->id) || !slot_site(src, o->id))
 			continue;
-		struct slot_group g;
+		struct stf_slot_group g;
 		int ok;
 		if (x->dir == STF_FORWARD) {
 			const struct stf_meta_unit *du;
 			uint32_t dt;
-			if (fits(src, i, dst_size(x, o, &du, &dt)))
+			if (fits(src, i, stf__slot_dst_size(x, o, &du, &dt)))
 				continue; /* converted in place (subobjects.c) */
 			if (!table && !(table = slot_table(x)))
 				goto out;
@@ -753,220 +758,5 @@ int stf__plan_slots(struct stf_xfer *x)
 	rc = 0;
 out:
 	stf__raw_free(table);
-	return rc;
-}
-
-/*
- * Forward: the new version's slab keeps its own allocator state, but not
- * its links to the rest of the program: a pointer member whose old value
- * leads outside the old slab's state (libusual's ring of every slab
- * through a static head) takes that value, relocated, so the new slab
- * sits where the old one was among the program's objects; pointers into
- * the old slab's state (its chunks, free list, objects, itself) keep the
- * new slab's values.  Only when the slab's type is the same in both
- * versions (else its own values stay).
- */
-static int adopt_links(struct stf_xfer *x, const struct slot_group *g)
-{
-	const struct stf_obj *co = &x->src->objs[g->cache], *dc = &x->dst->objs[g->dcache];
-	struct stf_ptr_walk w;
-	const struct stf_leaf *f;
-	uint64_t v;
-	if (!co->bytes || !co->unit || !dc->unit || co->size != dc->size ||
-	    T(co->unit, strip(co->unit, co->type))->hash != T(dc->unit, strip(dc->unit, dc->type))->hash)
-		return 0;
-	int r = stf__ptr_walk_start(&w, x->layouts, co, 1u << STF_LEAF_PTR);
-	if (r <= 0)
-		return r;
-	while (stf__ptr_walk_next(&w, &f, &v)) {
-		const struct stf_obj *t = v ? stf__peer_find(x->src, v) : NULL;
-		if (!t || t == co)
-			continue;
-		size_t k = (size_t)(t - x->src->objs);
-		if (x->pair[k].dst == PAIR_NONE || x->pair[k].moved == SUB_SLOT ||
-		    (t->container && x->pair[t->container - 1].dst == PAIR_NONE))
-			continue; /* the old slab's own state */
-		uint64_t out;
-		if (stf__xfer_relocate(x, v, &out) < 0)
-			return -1;
-		memcpy((uint8_t *)(uintptr_t)dc->addr + w.e * w.l->size + f->off, &out, 8);
-	}
-	return 0;
-}
-
-/* Forward: allocate in this process from its own slab. */
-static int place_here(struct stf_xfer *x, size_t gi, size_t i, uint64_t *addr)
-{
-	struct slot_group *g = &groups[gi];
-	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)g->fn;
-	void *p = alloc((void *)(uintptr_t)x->dst->objs[g->dcache].addr);
-	char on[256];
-	if (!p) {
-		stf__xfail(x, "%s: the new version's slab allocator returned NULL",
-		      stf__obj_name(&x->src->objs[i], on, sizeof(on)));
-		return -1;
-	}
-	*addr = (uint64_t)(uintptr_t)p;
-	return 0;
-}
-
-/* Backward: ask the reversed version to allocate group gi's objects
- * items[0..n) from its own slab; their addresses into addrs. */
-static int place_remote(struct stf_xfer *x, size_t gi, const size_t *items, size_t n,
-			uint64_t *addrs)
-{
-	uint8_t *buf = stf__scratch(SCRATCH_SLAB_PLACE);
-	struct slot_group *g = &groups[gi];
-	const struct stf_obj *cache = &x->src->objs[g->cache];
-	size_t k = 0, ids_sent = 0;
-	const uint64_t *state_ids;
-	size_t nstate = stf__slot_state_ids(&state_ids);
-	if (!buf) {
-		stf__xfail(x, "no memory for a transfer message buffer");
-		return -1;
-	}
-	do {
-		/* a static slab (dynamic ID 0) keeps its identity: its ID */
-		uint64_t fn = g->fn, arg = x->dst->objs[g->dcache].addr, id = cache->dyn_id;
-		uint32_t nids = 0, cnt = 0;
-		size_t pos = 32;
-		while (ids_sent + nids < nstate && pos + 8 <= MSG_MAX / 2) {
-			memcpy(buf + pos, &state_ids[ids_sent + nids], 8);
-			pos += 8;
-			nids++;
-		}
-		for (; k < n; k++, cnt++) {
-			const struct stf_obj *o = &x->src->objs[items[k]];
-			const char *site = stf__site_dst_id(x, o->id);
-			const struct stf_meta_unit *du;
-			uint32_t dt, sl = (uint32_t)strlen(site);
-			uint64_t size = dst_size(x, o, &du, &dt);
-			if (pos + 20 + sl > MSG_MAX)
-				break;
-			memcpy(buf + pos, &size, 8);
-			memcpy(buf + pos + 8, &o->dyn_id, 8);
-			memcpy(buf + pos + 16, &sl, 4);
-			memcpy(buf + pos + 20, site, sl);
-			pos += 20 + sl;
-		}
-		memcpy(buf, &fn, 8);
-		memcpy(buf + 8, &arg, 8);
-		memcpy(buf + 16, &id, 8);
-		memcpy(buf + 24, &nids, 4);
-		memcpy(buf + 28, &cnt, 4);
-		ids_sent += nids;
-		uint32_t type, len;
-		if (stf__msg_send(x->conn, M_SLOTS, buf, (uint32_t)pos) < 0 ||
-		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
-			stf__xfail(x, "backward transfer: connection to the reversed version lost "
-			      "while allocating from its slab: %s", strerror(errno));
-			return -1;
-		}
-		if (type == M_ERROR) {
-			stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
-			return -1;
-		}
-		if (type != M_ADDRS || len != cnt * 8u) {
-			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
-			return -1;
-		}
-		memcpy(addrs + (k - cnt), buf, len);
-	} while (k < n || ids_sent < nstate);
-	return 0;
-}
-
-int stf__place_slots(struct stf_xfer *x)
-{
-	struct stf_peer *src = x->src;
-	size_t *items = NULL;
-	uint64_t *addrs = NULL;
-	int rc = -1;
-
-	if (!ngroups)
-		return 0;
-	items = stf__raw_malloc((src->nobjs + 1) * sizeof(*items));
-	addrs = stf__raw_malloc((src->nobjs + 1) * sizeof(*addrs));
-	if (!items || !addrs) {
-		stf__xfail(x, "out of memory");
-		goto out;
-	}
-	for (size_t gi = 0; gi < ngroups; gi++) {
-		struct slot_group *g = &groups[gi];
-		size_t n = 0;
-		for (size_t i = 0; i < src->nobjs; i++)
-			if (x->pair[i].moved == SUB_SLOT && !strcmp(src->objs[i].id, g->site))
-				items[n++] = i;
-		if (!x->dst->self && place_remote(x, gi, items, n, addrs) < 0)
-			goto out;
-		for (size_t k = 0; k < n; k++) {
-			size_t i = items[k];
-			const struct stf_obj *o = &src->objs[i];
-			const struct stf_meta_unit *du;
-			uint32_t dt;
-			uint64_t size = dst_size(x, o, &du, &dt);
-			if (x->dst->self && place_here(x, gi, i, &addrs[k]) < 0)
-				goto out;
-			struct stf_obj d = *o;
-			d.addr = addrs[k];
-			d.size = size;
-			d.unit = du;
-			d.type = dt;
-			d.bytes = NULL;
-			d.container = 0;
-			int64_t j = stf__dst_add(x, &d);
-			if (j < 0) {
-				stf__xfail(x, "out of memory");
-				goto out;
-			}
-			if (x->dst->self) {
-				x->img[j] = (uint8_t *)(uintptr_t)d.addr;
-				memset(x->img[j], 0, size);
-				uint32_t site = stf__site_by_id(stf__site_dst_id(x, o->id));
-				if (!site || stf__sub_register(d.addr, size, site, o->dyn_id) < 0) {
-					stf__xfail(x, "cannot register %s in its new slot",
-					      stf__site_dst_id(x, o->id));
-					goto out;
-				}
-			} else {
-				x->img[j] = stf__arena_alloc(x->arena, size ? size : 1);
-			}
-			if (!x->img[j]) {
-				stf__xfail(x, "out of memory");
-				goto out;
-			}
-			struct pairing *p = &x->pair[i];
-			p->dst = j;
-			p->dst_addr = d.addr;
-			p->scheduled = 1;
-			p->same = T(o->unit, strip(o->unit, o->type))->hash == T(du, strip(du, dt))->hash &&
-				  o->size == size;
-			x->rep->dynamic_objects++;
-		}
-		if (x->dir == STF_FORWARD) {
-			/* the new slab stands for the old one (and the way back
-			 * finds it again) */
-			const struct stf_obj *dc = &x->dst->objs[g->dcache];
-			if (dc->kind == STF_OBJ_HEAP && !stf__heap_set_id((void *)(uintptr_t)dc->addr, src->objs[g->cache].dyn_id)) {
-				stf__xfail(x, "cannot give the new version's slab at 0x%" PRIx64
-				      " the old slab's identity", dc->addr);
-				goto out;
-			}
-			if (adopt_links(x, g) < 0)
-				goto out;
-			if (nkept < STF_SLOT_GROUPS_MAX) {
-				snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
-					 stf__site_dst_id(x, g->site));
-				kept_cache[nkept] = dc->addr;
-				kept_rank[nkept] = g->rank;
-				kept_fn[nkept++] = g->fn;
-			}
-			fprintf(stderr, "libstf: forward transfer: %zu object%s of %s moved to "
-				"slots of the new version's slab\n", n, n == 1 ? "" : "s", g->site);
-		}
-	}
-	rc = 0;
-out:
-	stf__raw_free(items);
-	stf__raw_free(addrs);
 	return rc;
 }

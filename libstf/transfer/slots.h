@@ -16,6 +16,28 @@ struct stf_xfer;
 /* Slabs rebuilt in one transfer, at most. */
 #define STF_SLOT_GROUPS_MAX 64
 
+/* A slab rebuilt in this transfer (slots.c plans them, slot-place.c
+ * gives their objects slots). */
+struct stf_slot_group {
+	const char *site;  /* the source's site ID */
+	size_t cache;      /* the source's object of the cache */
+	int64_t dcache;    /* the destination's slab (a startup object) */
+	uint32_t rank;     /* its rank among its site's heap objects */
+	uint64_t fn;       /* the destination's allocator */
+};
+
+/* The slabs rebuilt in this transfer (into *g); their number. */
+size_t stf__slot_groups(struct stf_slot_group **g);
+
+/* Forward, for the backward transfer: a rebuilt site (dsite, the
+ * destination's name), the destination's slab, its rank and allocator. */
+void stf__slot_keep(const char *dsite, uint64_t cache, uint32_t rank, uint64_t fn);
+
+/* The destination's type (*du, *dt) and size of source sub-object o; 0
+ * if it has none (its type is gone: subobjects.c reports it). */
+uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
+			    const struct stf_meta_unit **du, uint32_t *dt);
+
 /* Before the untyped plan: decide which slot sites are rebuilt (their
  * sub-objects SUB_SLOT, their slab paired with the destination's own,
  * their chunks not carried).  0, or -1 (problem reported). */
@@ -33,7 +55,7 @@ const char *stf__slot_refusal(const char *site);
  * transfer fails naming it, and -1; else 0. */
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize);
 
-/* After the other allocations: allocate the SUB_SLOT objects from the
+/* slot-place.c, after the other allocations: allocate the SUB_SLOT objects from the
  * destination's slab and register them there.  0, or -1. */
 int stf__place_slots(struct stf_xfer *x);
 
