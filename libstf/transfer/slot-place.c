@@ -61,7 +61,7 @@ static int adopt_links(struct stf_xfer *x, const struct stf_slot_group *g)
 static int place_here(struct stf_xfer *x, const struct stf_slot_group *g, size_t i, uint64_t *addr)
 {
 	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)g->fn;
-	void *p = alloc((void *)(uintptr_t)x->dst->objs[g->dcache].addr);
+	void *p = alloc((void *)(uintptr_t)g->darg);
 	char on[256];
 	if (!p) {
 		stf__xfail(x, "%s: the new version's slab allocator returned NULL",
@@ -88,9 +88,9 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 	}
 	do {
 		/* a static slab (dynamic ID 0) keeps its identity: its ID */
-		uint64_t fn = g->fn, arg = x->dst->objs[g->dcache].addr, id = cache->dyn_id;
+		uint64_t fn = g->fn, arg = g->darg, id = cache->dyn_id;
 		uint32_t nids = 0, cnt = 0;
-		size_t pos = 32;
+		size_t pos = 40;
 		while (ids_sent + nids < nstate && pos + 8 <= MSG_MAX / 2) {
 			memcpy(buf + pos, &state_ids[ids_sent + nids], 8);
 			pos += 8;
@@ -115,6 +115,7 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 		memcpy(buf + 16, &id, 8);
 		memcpy(buf + 24, &nids, 4);
 		memcpy(buf + 28, &cnt, 4);
+		memcpy(buf + 32, &g->len, 8);
 		ids_sent += nids;
 		uint32_t type, len;
 		if (stf__msg_send(x->conn, M_SLOTS, buf, (uint32_t)pos) < 0 ||
@@ -214,11 +215,19 @@ int stf__place_slots(struct stf_xfer *x)
 				      " the old slab's identity", dc->addr);
 				goto out;
 			}
-			if (adopt_links(x, g) < 0)
+			if (!g->len && adopt_links(x, g) < 0)
 				goto out;
-			stf__slot_keep(stf__site_dst_id(x, g->site), dc->addr, g->rank, g->fn);
+			stf__slot_keep(stf__site_dst_id(x, g->site), g->darg, g->rank, g->fn);
 			fprintf(stderr, "libstf: forward transfer: %zu object%s of %s moved to "
 				"slots of the new version's slab\n", n, n == 1 ? "" : "s", g->site);
+		}
+		/* a slab that is a member of a static: its state now, which the
+		 * transfer of the static must leave */
+		if (g->len && (!(g->kept = stf__arena_alloc(x->arena, g->len)) ||
+			       stf__peer_read(x->dst, g->darg, g->kept, g->len) < 0)) {
+			stf__xfail(x, "cannot read the %s version's slab of %s",
+				   x->dir == STF_FORWARD ? "new" : "old", g->site);
+			goto out;
 		}
 	}
 	rc = 0;
@@ -226,4 +235,16 @@ out:
 	stf__raw_free(items);
 	stf__raw_free(addrs);
 	return rc;
+}
+
+void stf__slot_keep_caches(struct stf_xfer *x)
+{
+	struct stf_slot_group *groups;
+	size_t ngroups = stf__slot_groups(&groups);
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		const struct stf_slot_group *g = &groups[gi];
+		if (g->len && x->img[g->dcache])
+			memcpy(x->img[g->dcache] + (g->darg - x->dst->objs[g->dcache].addr), g->kept,
+			       g->len);
+	}
 }

@@ -37,8 +37,11 @@
  * type grows, the update rolls back naming it (refuse_idle_sites).
  *
  * Applies to slot allocators taking one pointer (the cache) of a site
- * with one live cache, the cache a whole heap object.  Others keep the
- * rollback of subobjects.c (slot_too_small).  An object given back to
+ * with one live cache, the cache a whole heap or static object or a
+ * member of a static (slab_alloc(&srv.conns): the static is transferred
+ * but for that member, which keeps the destination's state; the round
+ * trip compares the static without it).  Others keep the rollback of
+ * subobjects.c (slot_too_small).  An object given back to
  * the slab before the update is no longer registered when the slab's
  * free is a deallocator (STF_DEALLOCATOR, or the allocator's partner by
  * name: runtime/slots.h, stf__sub_free); one given back otherwise is
@@ -293,6 +296,78 @@ static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct 
 	return stf__peer_symbol_addr(x->dst, NULL, stf_meta_str(u, u->sites[idx].allocator));
 }
 
+/* The object of a recorded cache argument: a heap object or a static
+ * that is the slab, or a static the slab is a member of
+ * (slab_alloc(&srv.conns)); NULL if none (freed since, or inside a heap
+ * object). */
+static const struct stf_obj *cache_object(const struct stf_peer *src, uint64_t cache)
+{
+	const struct stf_obj *c = stf__peer_find(src, cache);
+	if (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
+	    (c->addr != cache && c->kind != STF_OBJ_STATIC))
+		return NULL;
+	return c;
+}
+
+/* Size of what slot allocator f's first parameter points to (the slab's
+ * struct: slab_alloc(struct slab *)); 0 if not known. */
+static uint64_t slab_param_size(const struct stf_obj *f)
+{
+	if (!f || f->kind != STF_OBJ_FUNC || !f->unit || f->type >= f->unit->ntypes)
+		return 0;
+	const struct stf_meta_unit *u = f->unit;
+	const struct stf_type_rec *ft = T(u, strip(u, f->type));
+	if (ft->kind != STF_K_FUNCTION || !ft->nmembers)
+		return 0;
+	const struct stf_type_rec *pt = T(u, strip(u, u->members[ft->members].type));
+	if (pt->kind != STF_K_POINTER || pt->target >= u->ntypes)
+		return 0;
+	return T(u, strip(u, pt->target))->size;
+}
+
+/*
+ * Group g's slab is a member of a static, g->off bytes into source
+ * object g->cache (slab_alloc(&srv.conns)), of the size the allocator's
+ * parameter points to: the destination's same static, as its startup
+ * set it, has the destination's slab at the member the address maps
+ * to.  Only those bytes of the static keep the destination's values
+ * (stf__slot_keep_caches); the rest of it is transferred.  1, or 0
+ * (why).
+ */
+static int embedded_cache(struct stf_xfer *x, struct stf_slot_group *g, const struct stf_obj *f,
+			  char *why, size_t whylen)
+{
+	const struct stf_obj *c = &x->src->objs[g->cache];
+	g->len = slab_param_size(f);
+	if (!g->len || g->off + g->len > c->size) {
+		snprintf(why, whylen, "its allocator's slab is a member of the static %s, but "
+			 "the allocator's parameter does not say how large the slab is (declare "
+			 "it taking a pointer to the slab's struct)", c->id);
+		return 0;
+	}
+	g->dcache = x->pair[g->cache].dst;
+	if (g->dcache < 0) {
+		snprintf(why, whylen, "the %s version has no static %s holding its slab",
+			 x->dir == STF_FORWARD ? "new" : "old", c->id);
+		return 0;
+	}
+	const struct stf_obj *d = &x->dst->objs[g->dcache];
+	uint8_t *now = stf__arena_alloc(x->arena, g->len);
+	if (stf__xfer_relocate(x, c->addr + g->off, &g->darg) < 0 || g->darg < d->addr ||
+	    g->darg + g->len > d->addr + d->size || !now) {
+		snprintf(why, whylen, "the slab's member of %s has no place in the %s version's "
+			 "%s", c->id, x->dir == STF_FORWARD ? "new" : "old", c->id);
+		return 0;
+	}
+	if (stf__peer_read(x->dst, g->darg, now, g->len) < 0 || stf__all_zero(now, g->len)) {
+		snprintf(why, whylen, "the %s version's startup left its slab in %s unset (set "
+			 "it up at every start, also when stf_is_updating())",
+			 x->dir == STF_FORWARD ? "new" : "old", c->id);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * Forward: the group of slot site `site` (source object i is one of its
  * objects) from the recorded calls; 1 if it can be rebuilt, 0 if not
@@ -302,8 +377,10 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 			 struct stf_slot_group *g, char *why, size_t whylen)
 {
 	const struct stf_peer *src = x->src;
+	const struct stf_obj *in_heap = NULL;
 	uint64_t arg = 0, fn = 0;
 	size_t nargs = 0;
+	char cn[256];
 	if (!t) {
 		snprintf(why, whylen, "the old version's record of its slab arguments cannot be "
 			 "read (another build of libstf)");
@@ -315,10 +392,12 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		    strcmp(src->site_ids[e->site], site))
 			continue;
 		uint64_t cache = e->arg ? e->arg ^ STF_SLOT_ARG_MASK : 0;
-		const struct stf_obj *c = cache ? stf__peer_find(src, cache) : NULL;
-		if (cache && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
-			      c->addr != cache))
-			continue; /* a slab freed since, or inside another object */
+		if (cache && !cache_object(src, cache)) {
+			const struct stf_obj *c = stf__peer_find(src, cache);
+			if (c && c->kind == STF_OBJ_HEAP)
+				in_heap = c;
+			continue; /* a slab freed since, or inside a heap object */
+		}
 		if (!nargs || arg != cache)
 			nargs++;
 		arg = cache;
@@ -329,19 +408,32 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		return 0;
 	}
 	if (nargs != 1 || !arg) {
-		snprintf(why, whylen, nargs > 1 ? "its allocator was called with several slabs" :
-			 "its allocator's slab is not an object of its own (none, or one inside "
-			 "another object)");
+		if (nargs > 1)
+			snprintf(why, whylen, "its allocator was called with several slabs");
+		else if (in_heap)
+			snprintf(why, whylen, "its allocator's slab is a member of the heap object "
+				 "%s, which the update replaces with the old version's, so no slab "
+				 "of the new version's startup is there to allocate from (make the "
+				 "slab an object of its own, or a member of a static)",
+				 stf__obj_name(in_heap, cn, sizeof(cn)));
+		else
+			snprintf(why, whylen, "its allocator's slab is not an object of its own "
+				 "(none, or one inside another object)");
 		return 0;
 	}
-	const struct stf_obj *c = stf__peer_find(src, arg), *f = stf__peer_find(src, fn);
+	const struct stf_obj *c = cache_object(src, arg), *f = stf__peer_find(src, fn);
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
+	g->off = arg - c->addr;
+	g->len = 0;
 	g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the new version");
 		return 0;
 	}
+	if (g->off)
+		return embedded_cache(x, g, f && f->addr == fn ? f : NULL, why, whylen);
+	g->darg = 0;
 	if (c->kind == STF_OBJ_STATIC) {
 		/* a static slab: the new version's own, as its startup set it */
 		g->dcache = x->pair[g->cache].dst;
@@ -351,6 +443,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 				 "(set it up at every start, also when stf_is_updating())", c->id);
 			return 0;
 		}
+		g->darg = d->addr;
 		return 1;
 	}
 	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
@@ -361,6 +454,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 			 c->id);
 		return 0;
 	}
+	g->darg = x->dst->objs[g->dcache].addr;
 	return 1;
 }
 
@@ -372,17 +466,21 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
 	const struct stf_obj *f = stf__peer_find(src, kept_fn[kept]);
-	if (!c || c->addr != kept_cache[kept]) {
+	if (!c || c != cache_object(src, kept_cache[kept])) {
 		snprintf(why, whylen, "the slab the forward transfer used is gone");
 		return 0;
 	}
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
+	g->off = kept_cache[kept] - c->addr;
+	g->len = 0;
 	g->fn = dst_function(x, site, f && f->addr == kept_fn[kept] ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the old version");
 		return 0;
 	}
+	if (g->off)
+		return embedded_cache(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why, whylen);
 	if (c->kind == STF_OBJ_STATIC) {
 		/* the reversed version's own static slab, paired by ID */
 		g->dcache = x->pair[g->cache].dst;
@@ -390,6 +488,7 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 			snprintf(why, whylen, "the old version has no static %s", c->id);
 			return 0;
 		}
+		g->darg = x->dst->objs[g->dcache].addr;
 		return 1;
 	}
 	/* the reversed version's catalog has no heap objects: it finds its
@@ -428,11 +527,10 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 		snprintf(why, whylen, "out of memory");
 		return 0;
 	}
+	g->darg = addr;
 	return 1;
 }
 
-/* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
- * also holds objects of other sites. */
 /* Whether heap object o holds raw bytes (no type, or chars): a slab's
  * chunk. */
 static int raw_bytes(const struct stf_obj *o)
@@ -443,6 +541,8 @@ static int raw_bytes(const struct stf_obj *o)
 	return t < o->unit->ntypes && T(o->unit, t)->size <= 1;
 }
 
+/* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
+ * also holds objects of other sites. */
 static int mark_group(struct stf_xfer *x, size_t gi)
 {
 	struct stf_peer *src = x->src;
@@ -474,14 +574,19 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		if (x->dir == STF_FORWARD && stf__slot_state_add(src->objs[c].dyn_id) < 0)
 			goto oom;
 	}
-	struct pairing *pc = &x->pair[g->cache];
-	*pc = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr, .same = 1 };
-	if (src->objs[g->cache].kind == STF_OBJ_STATIC) {
-		/* the reversed version keeps its own: neither zeroed nor written */
-		if (!x->dst->self)
-			x->img[g->dcache] = NULL;
-	} else if (x->dir == STF_FORWARD && stf__slot_state_add(src->objs[g->cache].dyn_id) < 0) {
-		goto oom;
+	/* (a slab that is a member of a static: the static is transferred
+	 * as usual, but for the slab's bytes, stf__slot_keep_caches) */
+	if (!g->len) {
+		x->pair[g->cache] = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr,
+						      .same = 1 };
+		if (src->objs[g->cache].kind == STF_OBJ_STATIC) {
+			/* the reversed version keeps its own: neither zeroed nor written */
+			if (!x->dst->self)
+				x->img[g->dcache] = NULL;
+		} else if (x->dir == STF_FORWARD &&
+			   stf__slot_state_add(src->objs[g->cache].dyn_id) < 0) {
+			goto oom;
+		}
 	}
 	/* the blocks the old slab points to (its list of chunks; a block of
 	 * raw bytes it points into: a chunk its cursor or free list is in,
@@ -490,7 +595,8 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	 * too.  A pointer to one from elsewhere fails the update (a dropped
 	 * target), never silently. */
 	const struct stf_obj *co = &src->objs[g->cache];
-	for (uint64_t off = 0; off + 8 <= co->size; off += 8) {
+	uint64_t end = g->len ? g->off + g->len : co->size;
+	for (uint64_t off = g->off; off + 8 <= end; off += 8) {
 		uint64_t v;
 		if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
 			break;
@@ -506,6 +612,16 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		x->pair[k].placed = 1;
 		if (x->dir == STF_FORWARD && stf__slot_state_add(t->dyn_id) < 0)
 			goto oom;
+	}
+	if (g->len) {
+		/* the static is transferred from a copy without the old slab's
+		 * state (pointers to the chunks left behind), whose bytes the
+		 * destination's replace (stf__slot_keep_caches) */
+		uint8_t *b = stf__arena_alloc(x->arena, co->size);
+		if (!b || stf__xfer_src_read(x, co->addr, b, co->size) < 0)
+			goto oom;
+		memset(b + g->off, 0, g->len);
+		src->objs[g->cache].bytes = b;
 	}
 	return 0;
 oom:
@@ -543,9 +659,7 @@ static int site_has_cache(const struct stf_peer *src, const struct stf_slot_args
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site) || !e->arg)
 			continue;
-		uint64_t cache = e->arg ^ STF_SLOT_ARG_MASK;
-		const struct stf_obj *c = stf__peer_find(src, cache);
-		if (c && (c->kind == STF_OBJ_HEAP || c->kind == STF_OBJ_STATIC) && c->addr == cache)
+		if (cache_object(src, e->arg ^ STF_SLOT_ARG_MASK))
 			return 1;
 	}
 	return 0;

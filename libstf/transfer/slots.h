@@ -24,13 +24,20 @@ struct stf_slot_group {
 	int64_t dcache;    /* the destination's slab (a startup object) */
 	uint32_t rank;     /* its rank among its site's heap objects */
 	uint64_t fn;       /* the destination's allocator */
+	uint64_t darg;     /* the destination's slab: the allocator's argument */
+	uint64_t off, len; /* the source's slab: `off` bytes into object
+	                      `cache`; len 0: the whole object, else a member
+	                      of a static (slab_alloc(&srv.conns)) of len bytes */
+	uint8_t *kept;     /* that member: the destination's bytes after its
+	                      slots were allocated */
 };
 
 /* The slabs rebuilt in this transfer (into *g); their number. */
 size_t stf__slot_groups(struct stf_slot_group **g);
 
 /* Forward, for the backward transfer: a rebuilt site (dsite, the
- * destination's name), the destination's slab, its rank and allocator. */
+ * destination's name), the destination's slab (the allocator's
+ * argument), its rank and allocator. */
 void stf__slot_keep(const char *dsite, uint64_t cache, uint32_t rank, uint64_t fn);
 
 /* The destination's type (*du, *dt) and size of source sub-object o; 0
@@ -68,6 +75,11 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 /* The reversed version's side of M_SLAB_FIND: its own slab.  0 or -1. */
 int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen);
 
+/* slot-place.c, after the transform: a slab that is a member of a
+ * static keeps the destination's bytes (its own allocator state), the
+ * rest of the static the transferred values. */
+void stf__slot_keep_caches(struct stf_xfer *x);
+
 /* Whether source object i is a chunk of an old slab left behind (not
  * carried): a pointer into it that is not into one of its objects is a
  * dead link of the old allocator (a free list's), kept as the number it
@@ -92,5 +104,12 @@ size_t stf__slot_state_ids(const uint64_t **ids);
 /* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
  * the differencing does not compare it. */
 int stf__slot_state(const struct stf_obj *o);
+
+/* In R, for the differencing of static ro with the past's same static:
+ * when a rebuilt slab is a member of ro (its allocator state, not
+ * compared), a copy of `bytes` (ro's, or the past's, of ro->size bytes)
+ * with that member zero (the caller frees it with stf__raw_free); else
+ * NULL. */
+uint8_t *stf__slot_state_masked(const struct stf_obj *ro, const uint8_t *bytes);
 
 #endif /* STF_TRANSFER_SLOTS_H */
