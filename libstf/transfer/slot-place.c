@@ -60,6 +60,8 @@ static int adopt_links(struct stf_xfer *x, const struct stf_slot_group *g)
 /* Forward: allocate in this process from its own slab. */
 static int place_here(struct stf_xfer *x, const struct stf_slot_group *g, size_t i, uint64_t *addr)
 {
+	/* (an integer argument is passed in the same register as a
+	 * pointer) */
 	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)g->fn;
 	void *p = alloc((void *)(uintptr_t)g->darg);
 	char on[256];
@@ -90,7 +92,7 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 		/* a static slab (dynamic ID 0) keeps its identity: its ID */
 		uint64_t fn = g->fn, arg = g->darg, id = cache->dyn_id;
 		uint32_t nids = 0, cnt = 0;
-		size_t pos = 40;
+		size_t pos = 48;
 		while (ids_sent + nids < nstate && pos + 8 <= MSG_MAX / 2) {
 			memcpy(buf + pos, &state_ids[ids_sent + nids], 8);
 			pos += 8;
@@ -116,6 +118,7 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 		memcpy(buf + 24, &nids, 4);
 		memcpy(buf + 28, &cnt, 4);
 		memcpy(buf + 32, &g->len, 8);
+		memcpy(buf + 40, &g->dslab, 8);
 		ids_sent += nids;
 		uint32_t type, len;
 		if (stf__msg_send(x->conn, M_SLOTS, buf, (uint32_t)pos) < 0 ||
@@ -217,14 +220,14 @@ int stf__place_slots(struct stf_xfer *x)
 			}
 			if (!g->len && adopt_links(x, g) < 0)
 				goto out;
-			stf__slot_keep(stf__site_dst_id(x, g->site), g->darg, g->rank, g->fn);
+			stf__slot_keep(x, g);
 			fprintf(stderr, "libstf: forward transfer: %zu object%s of %s moved to "
 				"slots of the new version's slab\n", n, n == 1 ? "" : "s", g->site);
 		}
 		/* a slab that is a member of a static: its state now, which the
 		 * transfer of the static must leave */
 		if (g->len && (!(g->kept = stf__arena_alloc(x->arena, g->len)) ||
-			       stf__peer_read(x->dst, g->darg, g->kept, g->len) < 0)) {
+			       stf__peer_read(x->dst, g->dslab, g->kept, g->len) < 0)) {
 			stf__xfail(x, "cannot read the %s version's slab of %s",
 				   x->dir == STF_FORWARD ? "new" : "old", g->site);
 			goto out;
@@ -244,7 +247,7 @@ void stf__slot_keep_caches(struct stf_xfer *x)
 	for (size_t gi = 0; gi < ngroups; gi++) {
 		const struct stf_slot_group *g = &groups[gi];
 		if (g->len && x->img[g->dcache])
-			memcpy(x->img[g->dcache] + (g->darg - x->dst->objs[g->dcache].addr), g->kept,
+			memcpy(x->img[g->dcache] + (g->dslab - x->dst->objs[g->dcache].addr), g->kept,
 			       g->len);
 	}
 }

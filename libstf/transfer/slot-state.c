@@ -160,14 +160,14 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen)
 {
 	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_SLOTS);
-	uint64_t fn, arg, id, member_len, last_chunk = 0;
+	uint64_t fn, arg, id, member_len, member_at, last_chunk = 0;
 	uint32_t nids, n;
-	size_t pos = 40;
+	size_t pos = 48;
 	char site[512];
 
 	if (!addrs)
 		goto oom;
-	if (len < 40)
+	if (len < 48)
 		goto bad;
 	memcpy(&fn, p, 8);
 	memcpy(&arg, p + 8, 8);
@@ -175,7 +175,8 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 	memcpy(&nids, p + 24, 4);
 	memcpy(&n, p + 28, 4);
 	memcpy(&member_len, p + 32, 8);
-	if ((len - 40) / 8 < nids || n > MSG_MAX / 20)
+	memcpy(&member_at, p + 40, 8);
+	if ((len - 48) / 8 < nids || n > MSG_MAX / 20)
 		goto bad;
 	for (uint32_t k = 0; k < nids; k++, pos += 8) {
 		uint64_t v;
@@ -185,10 +186,10 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 	}
 	if (member_len && nmember_slabs < STF_SLOT_GROUPS_MAX) {
 		size_t k = 0;
-		while (k < nmember_slabs && member_slabs[k] != arg)
+		while (k < nmember_slabs && member_slabs[k] != member_at)
 			k++;
 		if (k == nmember_slabs) {
-			member_slabs[nmember_slabs] = arg;
+			member_slabs[nmember_slabs] = member_at;
 			member_slab_len[nmember_slabs++] = member_len;
 		}
 	} else if (!id && nstatic_slabs < STF_SLOT_GROUPS_MAX) {

@@ -94,16 +94,21 @@ static size_t nrefused;
  * names, F's slab of each and F's allocator. */
 static char kept_site[STF_SLOT_GROUPS_MAX][256];
 static uint64_t kept_cache[STF_SLOT_GROUPS_MAX], kept_fn[STF_SLOT_GROUPS_MAX];
+static uint64_t kept_value[STF_SLOT_GROUPS_MAX]; /* the integer choosing it, if */
+static uint8_t kept_integer[STF_SLOT_GROUPS_MAX];
 static uint32_t kept_rank[STF_SLOT_GROUPS_MAX];
 static size_t nkept;
 
-void stf__slot_keep(const char *dsite, uint64_t cache, uint32_t rank, uint64_t fn)
+void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g)
 {
 	if (nkept < STF_SLOT_GROUPS_MAX) {
-		snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s", dsite);
-		kept_cache[nkept] = cache;
-		kept_rank[nkept] = rank;
-		kept_fn[nkept++] = fn;
+		snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
+			 stf__site_dst_id(x, g->site));
+		kept_cache[nkept] = g->len ? g->dslab : g->darg;
+		kept_value[nkept] = g->darg;
+		kept_integer[nkept] = g->integer;
+		kept_rank[nkept] = g->rank;
+		kept_fn[nkept++] = g->fn;
 	}
 }
 
@@ -326,16 +331,46 @@ static uint64_t slab_param_size(const struct stf_obj *f)
 }
 
 /*
- * Group g's slab is a member of a static, g->off bytes into source
- * object g->cache (slab_alloc(&srv.conns)), of the size the allocator's
- * parameter points to: the destination's same static, as its startup
- * set it, has the destination's slab at the member the address maps
- * to.  Only those bytes of the static keep the destination's values
- * (stf__slot_keep_caches); the rest of it is transferred.  1, or 0
- * (why).
+ * Group g's slab is a member of a static, g->len bytes at g->off into
+ * source object g->cache (slab_alloc(&srv.conns), or caches[kind] of
+ * obj_alloc(kind)): the destination's same static, as its startup set
+ * it, has the destination's slab at the member the address maps to
+ * (g->dslab).  Only those bytes of the static keep the destination's
+ * values (stf__slot_keep_caches); the rest of it is transferred.  1, or
+ * 0 (why).
  */
-static int embedded_cache(struct stf_xfer *x, struct stf_slot_group *g, const struct stf_obj *f,
-			  char *why, size_t whylen)
+static int member_of_static(struct stf_xfer *x, struct stf_slot_group *g, char *why,
+			    size_t whylen)
+{
+	const struct stf_obj *c = &x->src->objs[g->cache];
+	g->dcache = x->pair[g->cache].dst;
+	if (g->dcache < 0) {
+		snprintf(why, whylen, "the %s version has no static %s holding its slab",
+			 x->dir == STF_FORWARD ? "new" : "old", c->id);
+		return 0;
+	}
+	const struct stf_obj *d = &x->dst->objs[g->dcache];
+	uint8_t *now = stf__arena_alloc(x->arena, g->len);
+	if (stf__xfer_relocate(x, c->addr + g->off, &g->dslab) < 0 || g->dslab < d->addr ||
+	    g->dslab + g->len > d->addr + d->size || !now) {
+		snprintf(why, whylen, "the slab's member of %s has no place in the %s version's "
+			 "%s", c->id, x->dir == STF_FORWARD ? "new" : "old", c->id);
+		return 0;
+	}
+	if (stf__peer_read(x->dst, g->dslab, now, g->len) < 0 || stf__all_zero(now, g->len)) {
+		snprintf(why, whylen, "the %s version's startup left its slab in %s unset (set "
+			 "it up at every start, also when stf_is_updating())",
+			 x->dir == STF_FORWARD ? "new" : "old", c->id);
+		return 0;
+	}
+	return 1;
+}
+
+/* Group g's slab is a member of a static whose address the allocator
+ * (source function f) takes: its size is what f's parameter points to,
+ * the allocator's argument the member's address in the destination. */
+static int member_slab(struct stf_xfer *x, struct stf_slot_group *g, const struct stf_obj *f,
+		       char *why, size_t whylen)
 {
 	const struct stf_obj *c = &x->src->objs[g->cache];
 	g->len = slab_param_size(f);
@@ -345,27 +380,88 @@ static int embedded_cache(struct stf_xfer *x, struct stf_slot_group *g, const st
 			 "it taking a pointer to the slab's struct)", c->id);
 		return 0;
 	}
-	g->dcache = x->pair[g->cache].dst;
-	if (g->dcache < 0) {
-		snprintf(why, whylen, "the %s version has no static %s holding its slab",
-			 x->dir == STF_FORWARD ? "new" : "old", c->id);
+	if (!member_of_static(x, g, why, whylen))
 		return 0;
-	}
-	const struct stf_obj *d = &x->dst->objs[g->dcache];
-	uint8_t *now = stf__arena_alloc(x->arena, g->len);
-	if (stf__xfer_relocate(x, c->addr + g->off, &g->darg) < 0 || g->darg < d->addr ||
-	    g->darg + g->len > d->addr + d->size || !now) {
-		snprintf(why, whylen, "the slab's member of %s has no place in the %s version's "
-			 "%s", c->id, x->dir == STF_FORWARD ? "new" : "old", c->id);
-		return 0;
-	}
-	if (stf__peer_read(x->dst, g->darg, now, g->len) < 0 || stf__all_zero(now, g->len)) {
-		snprintf(why, whylen, "the %s version's startup left its slab in %s unset (set "
-			 "it up at every start, also when stf_is_updating())",
-			 x->dir == STF_FORWARD ? "new" : "old", c->id);
-		return 0;
-	}
+	g->darg = g->dslab;
 	return 1;
+}
+
+/* The element of static o holding byte `off` (*start, *len): of an
+ * array, the element; else the whole static. */
+static void element_at(const struct stf_obj *o, uint64_t off, uint64_t *start, uint64_t *len)
+{
+	*start = 0;
+	*len = o->size;
+	if (!o->unit || o->type >= o->unit->ntypes)
+		return;
+	const struct stf_type_rec *t = T(o->unit, strip(o->unit, o->type));
+	if (t->kind != STF_K_ARRAY || t->target >= o->unit->ntypes)
+		return;
+	uint64_t es = T(o->unit, strip(o->unit, t->target))->size;
+	if (es && es <= o->size) {
+		*start = off / es * es;
+		*len = es;
+	}
+}
+
+/* Whether source block t holds objects of site `site`. */
+static int chunk_of_site(const struct stf_peer *src, const struct stf_obj *t, const char *site)
+{
+	uint32_t n;
+	const struct stf_obj *subs = stf__peer_subs(src, t, &n);
+	for (uint32_t k = 0; k < n; k++)
+		if (!strcmp(subs[k].id, site))
+			return 1;
+	return 0;
+}
+
+/*
+ * Forward: the slab of a site whose allocator takes an integer choosing
+ * it (obj_alloc(KIND_CONN) indexing caches in its statics), called
+ * there with `value` only.  Which slab that is, is not in the call: it is
+ * the one element of a static holding the old slab's own pointers into
+ * the site's chunks (its cursor, its free list: pointers into a chunk of
+ * the site's objects, not to one of them).  Pointers of several statics
+ * or elements, or none, and the update rolls back (why).  1, or 0.
+ */
+static int chosen_slab(struct stf_xfer *x, const char *site, uint64_t value,
+		       struct stf_slot_group *g, char *why, size_t whylen)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *slab = NULL;
+	uint64_t start = 0, len = 0, s, l;
+	int several = 0;
+	for (size_t i = 0; i < src->nobjs && !several; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		if (o->kind != STF_OBJ_STATIC || !o->bytes || o->container)
+			continue;
+		for (uint64_t off = 0; off + 8 <= o->size && !several; off += 8) {
+			uint64_t v;
+			memcpy(&v, o->bytes + off, 8);
+			const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
+			if (!t || !(t->flags & STF_OBJF_CONTAINER) || t->container ||
+			    !chunk_of_site(src, t, site))
+				continue;
+			element_at(o, off, &s, &l);
+			if (slab && (slab != o || s != start))
+				several = 1;
+			slab = o;
+			start = s;
+			len = l;
+		}
+	}
+	if (!slab || several) {
+		snprintf(why, whylen, "its allocator takes an integer (%" PRIu64 ") choosing its "
+			 "slab, and %s static holds pointers into the chunks of its objects, so "
+			 "which slab it is is not known", value, several ? "more than one" : "no");
+		return 0;
+	}
+	g->cache = (size_t)(slab - src->objs);
+	g->off = start;
+	g->len = len;
+	g->darg = value;
+	g->integer = 1;
+	return member_of_static(x, g, why, whylen);
 }
 
 /*
@@ -378,9 +474,10 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 {
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *in_heap = NULL;
-	uint64_t arg = 0, fn = 0;
-	size_t nargs = 0;
+	uint64_t arg = 0, fn = 0, value = 0;
+	size_t nargs = 0, nints = 0;
 	char cn[256];
+	memset(g, 0, sizeof(*g));
 	if (!t) {
 		snprintf(why, whylen, "the old version's record of its slab arguments cannot be "
 			 "read (another build of libstf)");
@@ -391,6 +488,13 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site))
 			continue;
+		if (e->flags & STF_SLOT_ARG_INT) {
+			if (!nints || value != e->arg)
+				nints++;
+			value = e->arg;
+			fn = e->fn;
+			continue;
+		}
 		uint64_t cache = e->arg ? e->arg ^ STF_SLOT_ARG_MASK : 0;
 		if (cache && !cache_object(src, cache)) {
 			const struct stf_obj *c = stf__peer_find(src, cache);
@@ -406,6 +510,21 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 	if (t->lost) {
 		snprintf(why, whylen, "the old version's record of slab arguments is full");
 		return 0;
+	}
+	if (nints) {
+		const struct stf_obj *f = stf__peer_find(src, fn);
+		g->site = site;
+		g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
+		if (nints > 1 || nargs) {
+			snprintf(why, whylen, "its allocator was called with several slabs "
+				 "(integers choosing them)");
+			return 0;
+		}
+		if (!g->fn) {
+			snprintf(why, whylen, "its allocator is not a function of the new version");
+			return 0;
+		}
+		return chosen_slab(x, site, value, g, why, whylen);
 	}
 	if (nargs != 1 || !arg) {
 		if (nargs > 1)
@@ -426,13 +545,14 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 	g->cache = (size_t)(c - src->objs);
 	g->off = arg - c->addr;
 	g->len = 0;
+	g->integer = 0;
 	g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the new version");
 		return 0;
 	}
 	if (g->off)
-		return embedded_cache(x, g, f && f->addr == fn ? f : NULL, why, whylen);
+		return member_slab(x, g, f && f->addr == fn ? f : NULL, why, whylen);
 	g->darg = 0;
 	if (c->kind == STF_OBJ_STATIC) {
 		/* a static slab: the new version's own, as its startup set it */
@@ -463,6 +583,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 			  struct stf_slot_group *g, char *why, size_t whylen)
 {
+	memset(g, 0, sizeof(*g));
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
 	const struct stf_obj *f = stf__peer_find(src, kept_fn[kept]);
@@ -479,8 +600,15 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 		snprintf(why, whylen, "its allocator is not a function of the old version");
 		return 0;
 	}
+	g->integer = kept_integer[kept];
+	if (g->integer) {
+		uint64_t start;
+		element_at(c, g->off, &start, &g->len);
+		g->darg = kept_value[kept];
+		return start == g->off && member_of_static(x, g, why, whylen);
+	}
 	if (g->off)
-		return embedded_cache(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why, whylen);
+		return member_slab(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why, whylen);
 	if (c->kind == STF_OBJ_STATIC) {
 		/* the reversed version's own static slab, paired by ID */
 		g->dcache = x->pair[g->cache].dst;

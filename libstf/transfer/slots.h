@@ -24,21 +24,25 @@ struct stf_slot_group {
 	int64_t dcache;    /* the destination's slab (a startup object) */
 	uint32_t rank;     /* its rank among its site's heap objects */
 	uint64_t fn;       /* the destination's allocator */
-	uint64_t darg;     /* the destination's slab: the allocator's argument */
+	uint64_t darg;     /* the allocator's argument: the destination's
+	                      slab, or the integer choosing it */
+	int integer;       /* darg is that integer (obj_alloc(KIND_CONN)) */
 	uint64_t off, len; /* the source's slab: `off` bytes into object
 	                      `cache`; len 0: the whole object, else a member
-	                      of a static (slab_alloc(&srv.conns)) of len bytes */
-	uint8_t *kept;     /* that member: the destination's bytes after its
-	                      slots were allocated */
+	                      of a static of len bytes (slab_alloc(&srv.conns),
+	                      caches[kind]) */
+	uint64_t dslab;    /* that member: its destination address */
+	uint8_t *kept;     /* and its destination bytes after its slots were
+	                      allocated */
 };
 
 /* The slabs rebuilt in this transfer (into *g); their number. */
 size_t stf__slot_groups(struct stf_slot_group **g);
 
-/* Forward, for the backward transfer: a rebuilt site (dsite, the
- * destination's name), the destination's slab (the allocator's
- * argument), its rank and allocator. */
-void stf__slot_keep(const char *dsite, uint64_t cache, uint32_t rank, uint64_t fn);
+/* Forward, for the backward transfer: rebuilt group g (its site in the
+ * destination's name, the destination's slab, the allocator's argument,
+ * its rank and allocator). */
+void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g);
 
 /* The destination's type (*du, *dt) and size of source sub-object o; 0
  * if it has none (its type is gone: subobjects.c reports it). */
