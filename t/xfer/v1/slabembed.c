@@ -12,7 +12,10 @@
  * while the rest of srv is transferred.  With -DSAME the conns keep
  * their places and come and go through the cache after the commit.  With
  * -DIDLE every conn was given back before the update (none to move): the
- * new version's cache must still be the one with the new size. */
+ * new version's cache must still be the one with the new size.  With
+ * -DHEAP the server is a heap object, which the update replaces with the
+ * old one: no cache of the new version's startup is there, so the update
+ * must roll back naming the conn, slab_alloc and why. */
 #include "xt.h"
 
 #define PER_CHUNK 8
@@ -42,7 +45,12 @@ struct server {
 	long accepted;
 };
 
+#ifdef HEAP
+struct server *srvp;              /* the server a heap object (slabembed-heap) */
+#define srv (*srvp)
+#else
 struct server srv;                /* not static: kept at -O2 */
+#endif
 
 #ifdef IDLE
 #undef IDLE
@@ -107,6 +115,9 @@ static void init(void)
 
 int main(void)
 {
+#ifdef HEAP
+	srvp = calloc(1, sizeof(*srvp));
+#endif
 	srv.port = 7000;
 	slab_init(&srv.conns, sizeof(struct conn));
 #ifndef V2
