@@ -49,6 +49,32 @@ void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g);
 uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
 			    const struct stf_meta_unit **du, uint32_t *dt);
 
+/* slot-members.c: group g's slab is a member of a static, g->len bytes
+ * at g->off into source object g->cache: the destination's place of it
+ * (g->dcache, g->dslab), which its startup must have set.  1, or 0 (why
+ * in `why`). */
+int stf__slot_member_of_static(struct stf_xfer *x, struct stf_slot_group *g, char *why,
+				size_t whylen);
+
+/* The same for a slab whose address the allocator takes (source function
+ * f, NULL if not known; g->off set): its size is what f's first
+ * parameter points to, the allocator's argument the destination's
+ * address of it. */
+int stf__slot_member_slab(struct stf_xfer *x, struct stf_slot_group *g,
+			  const struct stf_obj *f, char *why, size_t whylen);
+
+/* The element of static o holding byte `off` (*start, *len): of an
+ * array, the element; else the whole static. */
+void stf__slot_element_at(const struct stf_obj *o, uint64_t off, uint64_t *start,
+			  uint64_t *len);
+
+/* Forward: the slab of slot site `site` whose allocator takes an integer
+ * choosing it (called there with `value` only): the one static element
+ * holding the old slab's pointers into the chunks of the site's
+ * objects.  1 (g set), or 0 (why). */
+int stf__slot_chosen_slab(struct stf_xfer *x, const char *site, uint64_t value,
+			  struct stf_slot_group *g, char *why, size_t whylen);
+
 /* Before the untyped plan: decide which slot sites are rebuilt (their
  * sub-objects SUB_SLOT, their slab paired with the destination's own,
  * their chunks not carried).  0, or -1 (problem reported). */
