@@ -569,9 +569,15 @@ tree sub_object_decl (void)
 	return decl;
 }
 
-tree slot_arg_decl (void)
+tree slot_arg_decl (bool integer)
 {
-	static tree decl;
+	static tree decl, int_decl;
+	if (integer) {
+		if (!int_decl)
+			int_decl = runtime_fn_decl ("stf__slot_int_arg", const_ptr_type_node,
+						    size_type_node);
+		return int_decl;
+	}
 	if (!decl)
 		decl = runtime_fn_decl ("stf__slot_arg", const_ptr_type_node, size_type_node);
 	return decl;
@@ -588,15 +594,32 @@ tree slot_arg_decl (void)
  * callee-saved register or a stack slot that stays in its frame after
  * stf__slot_arg, where a plain copy would keep the slab the new version's
  * startup made alive (and its chunks) in the transfer's conservative
- * sweep of that startup's objects: pgbouncer kept 27 per update. */
-tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_iterator *gsi)
+ * sweep of that startup's objects: pgbouncer kept 27 per update.  An
+ * integer first argument (obj_alloc(KIND_CONN): an index into caches in
+ * the allocator's statics) is saved as it is, *integer set: the update
+ * calls the allocator with it again. */
+tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_iterator *gsi,
+		     bool *integer)
 {
+	*integer = false;
 	if (!(alloc.flags & STF_SF_SLOT) || !gimple_call_fndecl (call))
 		return NULL_TREE;
-	if (gimple_call_num_args (call) < 1 ||
-	    !POINTER_TYPE_P (TREE_TYPE (gimple_call_arg (call, 0))))
+	if (gimple_call_num_args (call) < 1)
 		return build_int_cst (size_type_node, 0);
 	location_t loc = gimple_location (call);
+	tree arg0 = gimple_call_arg (call, 0);
+	if (INTEGRAL_TYPE_P (TREE_TYPE (arg0))) {
+		*integer = true;
+		if (TREE_CODE (arg0) == INTEGER_CST)
+			return fold_convert (size_type_node, arg0);
+		tree saved = make_ssa_name (size_type_node);
+		gassign *a = gimple_build_assign (saved, NOP_EXPR, arg0);
+		gimple_set_location (a, loc);
+		gsi_insert_before (gsi, a, GSI_SAME_STMT);
+		return saved;
+	}
+	if (!POINTER_TYPE_P (TREE_TYPE (arg0)))
+		return build_int_cst (size_type_node, 0);
 	tree as_int = make_ssa_name (size_type_node);
 	gassign *a = gimple_build_assign (as_int, NOP_EXPR, gimple_call_arg (call, 0));
 	gimple_set_location (a, loc);
@@ -609,11 +632,12 @@ tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_i
 	return saved;
 }
 
-/* stf__slot_arg (&allocator, cache, cell) after a slot allocator's call:
- * the allocator's address taken there keeps a body of it that the new
+/* stf__slot_arg (&allocator, cache, cell) after a slot allocator's call
+ * (stf__slot_int_arg when the cache is chosen by an integer): the
+ * allocator's address taken there keeps a body of it that the new
  * version's transfer can call (listed as a function in the metadata). */
-void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, tree cell,
-		      location_t loc)
+void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool integer,
+		      tree cell, location_t loc)
 {
 	tree alloc = gimple_call_fndecl (call);
 	tree fn_addr = make_ssa_name (const_ptr_type_node);
@@ -624,7 +648,7 @@ void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, tree
 	alloc_node->mark_address_taken ();
 	cgraph_node *self = cgraph_node::get (current_function_decl);
 	self->create_reference (alloc_node, IPA_REF_ADDR, conv);
-	tree record = slot_arg_decl ();
+	tree record = slot_arg_decl (integer);
 	gcall *rec = gimple_build_call (record, 3, fn_addr, cache, cell);
 	gimple_set_location (rec, loc);
 	gsi_insert_after (after, rec, GSI_NEW_STMT);
@@ -653,7 +677,8 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	/* the size, computed before the call (its arguments may be
 	 * overwritten by it) */
 	tree size = handed_out_size (call, alloc, sites[idx], gsi);
-	tree cache = slot_cache_arg (call, alloc, gsi);
+	bool integer;
+	tree cache = slot_cache_arg (call, alloc, gsi, &integer);
 	if (TREE_CODE (size) != INTEGER_CST) {
 		tree saved = make_ssa_name (size_type_node);
 		gassign *a = gimple_build_assign (saved, size);
@@ -693,7 +718,7 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
 	if (cache)
-		insert_slot_arg (&after, call, cache, cell_value, loc);
+		insert_slot_arg (&after, call, cache, integer, cell_value, loc);
 	mark_virtual_operands_for_renaming (cfun);
 	*todo |= TODO_update_ssa_only_virtuals;
 	*gsi = after;

@@ -26,26 +26,26 @@ static uint32_t slot_hash(uint64_t arg, uint32_t site)
 	return (uint32_t)(h >> 40) & (STF_SLOT_ARGS_CAP - 1);
 }
 
-/* The entry of (arg, site), or the empty entry where it goes; NULL: full. */
-static struct stf_slot_arg *probe(uint64_t arg, uint32_t site)
+/* The entry of (arg, site, flags), or the empty entry where it goes;
+ * NULL: full. */
+static struct stf_slot_arg *probe(uint64_t arg, uint32_t site, uint32_t flags)
 {
 	uint32_t k = slot_hash(arg, site);
 	for (uint32_t n = 0; n < STF_SLOT_ARGS_CAP; n++, k = (k + 1) & (STF_SLOT_ARGS_CAP - 1)) {
 		struct stf_slot_arg *e = &stf__slot_args.e[k];
 		uint32_t s = __atomic_load_n(&e->site, __ATOMIC_ACQUIRE);
-		if (!s || (s == site && e->arg == arg))
+		if (!s || (s == site && e->arg == arg && e->flags == flags))
 			return e;
 	}
 	return NULL;
 }
 
-EXPORT void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell)
+static void record(const void *fn, uint64_t a, const uint32_t *cell, uint32_t flags)
 {
 	uint32_t site = cell ? *cell : 0;
-	uint64_t a = masked_cache; /* kept masked: see slots.h */
 	if (!site)
 		return;
-	struct stf_slot_arg *e = probe(a, site);
+	struct stf_slot_arg *e = probe(a, site, flags);
 	if (e && e->site)
 		return; /* known */
 	/* full once: the reader refuses the rebuild anyway, and every call
@@ -54,16 +54,27 @@ EXPORT void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t 
 		return;
 	while (atomic_flag_test_and_set_explicit(&adding, memory_order_acquire))
 		;
-	e = probe(a, site); /* another thread may have added it */
+	e = probe(a, site, flags); /* another thread may have added it */
 	if (!e || stf__slot_args.n + 1 >= STF_SLOT_ARGS_CAP)
 		__atomic_store_n(&stf__slot_args.lost, 1, __ATOMIC_RELAXED);
 	else if (!e->site) {
 		e->arg = a;
 		e->fn = (uint64_t)(uintptr_t)fn;
+		e->flags = flags;
 		__atomic_store_n(&e->site, site, __ATOMIC_RELEASE);
 		stf__slot_args.n++;
 	}
 	atomic_flag_clear_explicit(&adding, memory_order_release);
+}
+
+EXPORT void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell)
+{
+	record(fn, masked_cache, cell, 0); /* kept masked: see slots.h */
+}
+
+EXPORT void stf__slot_int_arg(const void *fn, uint64_t value, const uint32_t *cell)
+{
+	record(fn, value, cell, STF_SLOT_ARG_INT);
 }
 
 EXPORT void stf__sub_free(void *obj)

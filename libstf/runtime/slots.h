@@ -29,10 +29,14 @@ struct stf_slot_arg {
 	                  at every update. */
 	uint64_t fn;   /* the allocator */
 	uint32_t site; /* global site number of the call; 0: empty entry */
-	uint32_t pad;
+	uint32_t flags; /* STF_SLOT_ARG_INT: `arg` is an integer argument as
+	                   it was (obj_alloc(KIND_CONN): it chooses a cache in
+	                   the allocator's statics) */
 };
 
-/* The distinct pairs, open addressing by (site, arg).  Entries are only
+#define STF_SLOT_ARG_INT 1u
+
+/* The distinct pairs, open addressing by (site, arg, flags).  Entries are only
  * added (a cache freed since is filtered out by the reader: its address
  * no longer is a live object), so another process reads it without a
  * lock while the process is quiesced.  Full: `lost` is set, no later
@@ -53,6 +57,10 @@ extern struct stf_slot_args stf__slot_args;
  * XORed with STF_SLOT_ARG_MASK, stf-format.h; 0 when it takes none):
  * records (site, cache) once. */
 void stf__slot_arg(const void *fn, uint64_t masked_cache, const uint32_t *cell);
+
+/* The same for a slot allocator whose first argument is an integer
+ * (value, converted): records (site, value) once. */
+void stf__slot_int_arg(const void *fn, uint64_t value, const uint32_t *cell);
 
 /* Called by the code the plugin emits right before each call to a
  * deallocator (STF_DEALLOCATOR, or an STF_ALLOCATOR's partner by name):

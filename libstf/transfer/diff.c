@@ -550,7 +550,18 @@ static void compare_part(void *arg, unsigned k, size_t lo, size_t hi)
 		}
 		/* two reversed objects may find one past object: the same byte */
 		__atomic_store_n(&c->matched[i], 1, __ATOMIC_RELAXED);
-		diff_object(d, d->layouts, &c->p->objs[i], ro);
+		/* (a static holding a rebuilt slab: compared without it, as
+		 * copies, which are no containers: stf__peer_subs) */
+		const struct stf_obj *po = &c->p->objs[i];
+		int whole = po->size != ro->size || (po->flags & STF_OBJF_CONTAINER);
+		uint8_t *rmasked = whole ? NULL : stf__slot_state_masked(ro, ro->bytes);
+		uint8_t *pmasked = rmasked ? stf__slot_state_masked(ro, po->bytes) : NULL;
+		struct stf_obj rm = *ro, pm = *po;
+		rm.bytes = rmasked;
+		pm.bytes = pmasked;
+		diff_object(d, d->layouts, pmasked ? &pm : po, pmasked ? &rm : ro);
+		stf__raw_free(rmasked);
+		stf__raw_free(pmasked);
 	}
 }
 

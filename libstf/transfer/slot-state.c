@@ -27,6 +27,10 @@ static size_t nstate, state_cap;
 /* In R: its static slabs (their addresses), not compared either. */
 static uint64_t static_slabs[STF_SLOT_GROUPS_MAX];
 static size_t nstatic_slabs;
+/* In R: its slabs that are members of statics (address, bytes), not
+ * compared either. */
+static uint64_t member_slabs[STF_SLOT_GROUPS_MAX], member_slab_len[STF_SLOT_GROUPS_MAX];
+static size_t nmember_slabs;
 
 int stf__slot_state_add(uint64_t id)
 {
@@ -62,6 +66,25 @@ int stf__slot_state(const struct stf_obj *o)
 	if (!o->dyn_id || !nstate)
 		return 0;
 	return bsearch(&o->dyn_id, state_ids, nstate, sizeof(*state_ids), cmp_u64) != NULL;
+}
+
+uint8_t *stf__slot_state_masked(const struct stf_obj *ro, const uint8_t *bytes)
+{
+	uint8_t *copy = NULL;
+	if (ro->kind != STF_OBJ_STATIC || !bytes)
+		return NULL;
+	for (size_t k = 0; k < nmember_slabs; k++) {
+		uint64_t at = member_slabs[k], len = member_slab_len[k];
+		if (at < ro->addr || at + len > ro->addr + ro->size)
+			continue;
+		if (!copy) {
+			if (!(copy = stf__raw_malloc(ro->size)))
+				return NULL; /* compared whole: a difference, no commit */
+			memcpy(copy, bytes, ro->size);
+		}
+		memset(copy + (at - ro->addr), 0, len);
+	}
+	return copy;
 }
 
 void stf__slot_state_clear(void)
@@ -137,21 +160,23 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen)
 {
 	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_SLOTS);
-	uint64_t fn, arg, id, last_chunk = 0;
+	uint64_t fn, arg, id, member_len, member_at, last_chunk = 0;
 	uint32_t nids, n;
-	size_t pos = 32;
+	size_t pos = 48;
 	char site[512];
 
 	if (!addrs)
 		goto oom;
-	if (len < 32)
+	if (len < 48)
 		goto bad;
 	memcpy(&fn, p, 8);
 	memcpy(&arg, p + 8, 8);
 	memcpy(&id, p + 16, 8);
 	memcpy(&nids, p + 24, 4);
 	memcpy(&n, p + 28, 4);
-	if ((len - 32) / 8 < nids || n > MSG_MAX / 20)
+	memcpy(&member_len, p + 32, 8);
+	memcpy(&member_at, p + 40, 8);
+	if ((len - 48) / 8 < nids || n > MSG_MAX / 20)
 		goto bad;
 	for (uint32_t k = 0; k < nids; k++, pos += 8) {
 		uint64_t v;
@@ -159,7 +184,15 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 		if (stf__slot_state_add(v) < 0)
 			goto oom;
 	}
-	if (!id && nstatic_slabs < STF_SLOT_GROUPS_MAX) {
+	if (member_len && nmember_slabs < STF_SLOT_GROUPS_MAX) {
+		size_t k = 0;
+		while (k < nmember_slabs && member_slabs[k] != member_at)
+			k++;
+		if (k == nmember_slabs) {
+			member_slabs[nmember_slabs] = member_at;
+			member_slab_len[nmember_slabs++] = member_len;
+		}
+	} else if (!id && nstatic_slabs < STF_SLOT_GROUPS_MAX) {
 		size_t k = 0;
 		while (k < nstatic_slabs && static_slabs[k] != arg)
 			k++;

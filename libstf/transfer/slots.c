@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * slots.c - a slab whose object type grows: each live object gets a slot
- * of the destination's own slab.
+ * of the destination's own slab.  This file decides which slabs are
+ * rebuilt and pairs them; slot-place.c allocates the slots.
  *
  * A slot allocator (an STF_ALLOCATOR without a size argument,
  * STF_SF_SLOT) hands out slots of a size its slab was made with, usually
@@ -36,8 +37,11 @@
  * type grows, the update rolls back naming it (refuse_idle_sites).
  *
  * Applies to slot allocators taking one pointer (the cache) of a site
- * with one live cache, the cache a whole heap object.  Others keep the
- * rollback of subobjects.c (slot_too_small).  An object given back to
+ * with one live cache, the cache a whole heap or static object or a
+ * member of a static (slab_alloc(&srv.conns): the static is transferred
+ * but for that member, which keeps the destination's state; the round
+ * trip compares the static without it).  Others keep the rollback of
+ * subobjects.c (slot_too_small).  An object given back to
  * the slab before the update is no longer registered when the slab's
  * free is a deallocator (STF_DEALLOCATOR, or the allocator's partner by
  * name: runtime/slots.h, stf__sub_free); one given back otherwise is
@@ -61,21 +65,17 @@
 #include "xfer.h"
 #include "../runtime/slots.h"
 
-/* A slot site rebuilt in this transfer. */
-struct slot_group {
-	const char *site;  /* the source's site ID */
-	size_t cache;      /* the source's object of the cache */
-	int64_t dcache;    /* the destination's slab (a startup object) */
-	uint32_t rank;     /* its rank among its site's heap objects */
-	uint64_t fn;       /* the destination's allocator */
-};
-
-
-static struct slot_group groups[STF_SLOT_GROUPS_MAX];
+static struct stf_slot_group groups[STF_SLOT_GROUPS_MAX];
 static size_t ngroups;
 
+size_t stf__slot_groups(struct stf_slot_group **g)
+{
+	*g = groups;
+	return ngroups;
+}
+
 /* Adds one slab to rebuild; -1 (problem reported) past the table's end. */
-static int add_group(struct stf_xfer *x, const struct slot_group *g)
+static int add_group(struct stf_xfer *x, const struct stf_slot_group *g)
 {
 	if (ngroups == STF_SLOT_GROUPS_MAX) {
 		stf__xfail(x, "more than %d slabs whose type grows", STF_SLOT_GROUPS_MAX);
@@ -94,8 +94,23 @@ static size_t nrefused;
  * names, F's slab of each and F's allocator. */
 static char kept_site[STF_SLOT_GROUPS_MAX][256];
 static uint64_t kept_cache[STF_SLOT_GROUPS_MAX], kept_fn[STF_SLOT_GROUPS_MAX];
+static uint64_t kept_value[STF_SLOT_GROUPS_MAX]; /* the integer choosing it, if */
+static uint8_t kept_integer[STF_SLOT_GROUPS_MAX];
 static uint32_t kept_rank[STF_SLOT_GROUPS_MAX];
 static size_t nkept;
+
+void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g)
+{
+	if (nkept < STF_SLOT_GROUPS_MAX) {
+		snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
+			 stf__site_dst_id(x, g->site));
+		kept_cache[nkept] = g->len ? g->dslab : g->darg;
+		kept_value[nkept] = g->darg;
+		kept_integer[nkept] = g->integer;
+		kept_rank[nkept] = g->rank;
+		kept_fn[nkept++] = g->fn;
+	}
+}
 
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
 {
@@ -143,9 +158,7 @@ int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o)
 	       (u->sites[idx].flags & (STF_SF_SLOT | STF_SF_GIVEN_BACK));
 }
 
-/* The destination's type and size of source sub-object o; 0 if it has
- * none (its type is gone: subobjects.c reports it). */
-static uint64_t dst_size(struct stf_xfer *x, const struct stf_obj *o,
+uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
 			 const struct stf_meta_unit **du, uint32_t *dt)
 {
 	*du = NULL;
@@ -288,17 +301,33 @@ static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct 
 	return stf__peer_symbol_addr(x->dst, NULL, stf_meta_str(u, u->sites[idx].allocator));
 }
 
+/* The object of a recorded cache argument: a heap object or a static
+ * that is the slab, or a static the slab is a member of
+ * (slab_alloc(&srv.conns)); NULL if none (freed since, or inside a heap
+ * object). */
+static const struct stf_obj *cache_object(const struct stf_peer *src, uint64_t cache)
+{
+	const struct stf_obj *c = stf__peer_find(src, cache);
+	if (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
+	    (c->addr != cache && c->kind != STF_OBJ_STATIC))
+		return NULL;
+	return c;
+}
+
 /*
  * Forward: the group of slot site `site` (source object i is one of its
  * objects) from the recorded calls; 1 if it can be rebuilt, 0 if not
  * (why in `why`: the rollback of subobjects.c then says the rest).
  */
 static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, const char *site,
-			 struct slot_group *g, char *why, size_t whylen)
+			 struct stf_slot_group *g, char *why, size_t whylen)
 {
 	const struct stf_peer *src = x->src;
-	uint64_t arg = 0, fn = 0;
-	size_t nargs = 0;
+	const struct stf_obj *in_heap = NULL;
+	uint64_t arg = 0, fn = 0, value = 0;
+	size_t nargs = 0, nints = 0;
+	char cn[256];
+	memset(g, 0, sizeof(*g));
 	if (!t) {
 		snprintf(why, whylen, "the old version's record of its slab arguments cannot be "
 			 "read (another build of libstf)");
@@ -309,11 +338,20 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site))
 			continue;
+		if (e->flags & STF_SLOT_ARG_INT) {
+			if (!nints || value != e->arg)
+				nints++;
+			value = e->arg;
+			fn = e->fn;
+			continue;
+		}
 		uint64_t cache = e->arg ? e->arg ^ STF_SLOT_ARG_MASK : 0;
-		const struct stf_obj *c = cache ? stf__peer_find(src, cache) : NULL;
-		if (cache && (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
-			      c->addr != cache))
-			continue; /* a slab freed since, or inside another object */
+		if (cache && !cache_object(src, cache)) {
+			const struct stf_obj *c = stf__peer_find(src, cache);
+			if (c && c->kind == STF_OBJ_HEAP)
+				in_heap = c;
+			continue; /* a slab freed since, or inside a heap object */
+		}
 		if (!nargs || arg != cache)
 			nargs++;
 		arg = cache;
@@ -323,20 +361,49 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		snprintf(why, whylen, "the old version's record of slab arguments is full");
 		return 0;
 	}
+	if (nints) {
+		const struct stf_obj *f = stf__peer_find(src, fn);
+		g->site = site;
+		g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
+		if (nints > 1 || nargs) {
+			snprintf(why, whylen, "its allocator was called with several slabs "
+				 "(integers choosing them)");
+			return 0;
+		}
+		if (!g->fn) {
+			snprintf(why, whylen, "its allocator is not a function of the new version");
+			return 0;
+		}
+		return stf__slot_chosen_slab(x, site, value, g, why, whylen);
+	}
 	if (nargs != 1 || !arg) {
-		snprintf(why, whylen, nargs > 1 ? "its allocator was called with several slabs" :
-			 "its allocator's slab is not an object of its own (none, or one inside "
-			 "another object)");
+		if (nargs > 1)
+			snprintf(why, whylen, "its allocator was called with several slabs");
+		else if (in_heap)
+			snprintf(why, whylen, "its allocator's slab is a member of the heap object "
+				 "%s, which the update replaces with the old version's, so no slab "
+				 "of the new version's startup is there to allocate from (make the "
+				 "slab an object of its own, or a member of a static)",
+				 stf__obj_name(in_heap, cn, sizeof(cn)));
+		else
+			snprintf(why, whylen, "its allocator's slab is not an object of its own "
+				 "(none, or one inside another object)");
 		return 0;
 	}
-	const struct stf_obj *c = stf__peer_find(src, arg), *f = stf__peer_find(src, fn);
+	const struct stf_obj *c = cache_object(src, arg), *f = stf__peer_find(src, fn);
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
+	g->off = arg - c->addr;
+	g->len = 0;
+	g->integer = 0;
 	g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the new version");
 		return 0;
 	}
+	if (g->off)
+		return stf__slot_member_slab(x, g, f && f->addr == fn ? f : NULL, why, whylen);
+	g->darg = 0;
 	if (c->kind == STF_OBJ_STATIC) {
 		/* a static slab: the new version's own, as its startup set it */
 		g->dcache = x->pair[g->cache].dst;
@@ -346,6 +413,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 				 "(set it up at every start, also when stf_is_updating())", c->id);
 			return 0;
 		}
+		g->darg = d->addr;
 		return 1;
 	}
 	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
@@ -356,28 +424,42 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 			 c->id);
 		return 0;
 	}
+	g->darg = x->dst->objs[g->dcache].addr;
 	return 1;
 }
 
 /* Backward: the group of rebuilt site `site` (F's name) from what the
  * forward transfer kept. */
 static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
-			  struct slot_group *g, char *why, size_t whylen)
+			  struct stf_slot_group *g, char *why, size_t whylen)
 {
+	memset(g, 0, sizeof(*g));
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
 	const struct stf_obj *f = stf__peer_find(src, kept_fn[kept]);
-	if (!c || c->addr != kept_cache[kept]) {
+	if (!c || c != cache_object(src, kept_cache[kept])) {
 		snprintf(why, whylen, "the slab the forward transfer used is gone");
 		return 0;
 	}
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
+	g->off = kept_cache[kept] - c->addr;
+	g->len = 0;
 	g->fn = dst_function(x, site, f && f->addr == kept_fn[kept] ? f : NULL);
 	if (!g->fn) {
 		snprintf(why, whylen, "its allocator is not a function of the old version");
 		return 0;
 	}
+	g->integer = kept_integer[kept];
+	if (g->integer) {
+		uint64_t start;
+		stf__slot_element_at(c, g->off, &start, &g->len);
+		g->darg = kept_value[kept];
+		return start == g->off && stf__slot_member_of_static(x, g, why, whylen);
+	}
+	if (g->off)
+		return stf__slot_member_slab(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why,
+					     whylen);
 	if (c->kind == STF_OBJ_STATIC) {
 		/* the reversed version's own static slab, paired by ID */
 		g->dcache = x->pair[g->cache].dst;
@@ -385,6 +467,7 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 			snprintf(why, whylen, "the old version has no static %s", c->id);
 			return 0;
 		}
+		g->darg = x->dst->objs[g->dcache].addr;
 		return 1;
 	}
 	/* the reversed version's catalog has no heap objects: it finds its
@@ -423,11 +506,10 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 		snprintf(why, whylen, "out of memory");
 		return 0;
 	}
+	g->darg = addr;
 	return 1;
 }
 
-/* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
- * also holds objects of other sites. */
 /* Whether heap object o holds raw bytes (no type, or chars): a slab's
  * chunk. */
 static int raw_bytes(const struct stf_obj *o)
@@ -438,10 +520,12 @@ static int raw_bytes(const struct stf_obj *o)
 	return t < o->unit->ntypes && T(o->unit, t)->size <= 1;
 }
 
+/* Marks group g's objects, slab and chunks; -1 (reported) if a chunk
+ * also holds objects of other sites. */
 static int mark_group(struct stf_xfer *x, size_t gi)
 {
 	struct stf_peer *src = x->src;
-	struct slot_group *g = &groups[gi];
+	struct stf_slot_group *g = &groups[gi];
 	const struct stf_obj *d = &x->dst->objs[g->dcache];
 	char on[256], cn[256];
 	for (size_t i = 0; i < src->nobjs; i++) {
@@ -469,14 +553,19 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		if (x->dir == STF_FORWARD && stf__slot_state_add(src->objs[c].dyn_id) < 0)
 			goto oom;
 	}
-	struct pairing *pc = &x->pair[g->cache];
-	*pc = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr, .same = 1 };
-	if (src->objs[g->cache].kind == STF_OBJ_STATIC) {
-		/* the reversed version keeps its own: neither zeroed nor written */
-		if (!x->dst->self)
-			x->img[g->dcache] = NULL;
-	} else if (x->dir == STF_FORWARD && stf__slot_state_add(src->objs[g->cache].dyn_id) < 0) {
-		goto oom;
+	/* (a slab that is a member of a static: the static is transferred
+	 * as usual, but for the slab's bytes, stf__slot_keep_caches) */
+	if (!g->len) {
+		x->pair[g->cache] = (struct pairing){ .dst = g->dcache, .dst_addr = d->addr,
+						      .same = 1 };
+		if (src->objs[g->cache].kind == STF_OBJ_STATIC) {
+			/* the reversed version keeps its own: neither zeroed nor written */
+			if (!x->dst->self)
+				x->img[g->dcache] = NULL;
+		} else if (x->dir == STF_FORWARD &&
+			   stf__slot_state_add(src->objs[g->cache].dyn_id) < 0) {
+			goto oom;
+		}
 	}
 	/* the blocks the old slab points to (its list of chunks; a block of
 	 * raw bytes it points into: a chunk its cursor or free list is in,
@@ -485,7 +574,8 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	 * too.  A pointer to one from elsewhere fails the update (a dropped
 	 * target), never silently. */
 	const struct stf_obj *co = &src->objs[g->cache];
-	for (uint64_t off = 0; off + 8 <= co->size; off += 8) {
+	uint64_t end = g->len ? g->off + g->len : co->size;
+	for (uint64_t off = g->off; off + 8 <= end; off += 8) {
 		uint64_t v;
 		if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
 			break;
@@ -501,6 +591,16 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		x->pair[k].placed = 1;
 		if (x->dir == STF_FORWARD && stf__slot_state_add(t->dyn_id) < 0)
 			goto oom;
+	}
+	if (g->len) {
+		/* the static is transferred from a copy without the old slab's
+		 * state (pointers to the chunks left behind), whose bytes the
+		 * destination's replace (stf__slot_keep_caches) */
+		uint8_t *b = stf__arena_alloc(x->arena, co->size);
+		if (!b || stf__xfer_src_read(x, co->addr, b, co->size) < 0)
+			goto oom;
+		memset(b + g->off, 0, g->len);
+		src->objs[g->cache].bytes = b;
 	}
 	return 0;
 oom:
@@ -538,9 +638,7 @@ static int site_has_cache(const struct stf_peer *src, const struct stf_slot_args
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site) || !e->arg)
 			continue;
-		uint64_t cache = e->arg ^ STF_SLOT_ARG_MASK;
-		const struct stf_obj *c = stf__peer_find(src, cache);
-		if (c && (c->kind == STF_OBJ_HEAP || c->kind == STF_OBJ_STATIC) && c->addr == cache)
+		if (cache_object(src, e->arg ^ STF_SLOT_ARG_MASK))
 			return 1;
 	}
 	return 0;
@@ -571,7 +669,7 @@ static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 		uint64_t size = site_type_size(src, site);
 		if (!size || site_type_size(x->dst, stf__site_dst_id(x, site)) <= size)
 			continue;
-		struct slot_group g;
+		struct stf_slot_group g;
 		if (!group_forward(x, t, site, &g, why, sizeof(why))) {
 			stf__xfail(x, "the objects of %s grow in the new version and none is live, "
 			      "but its slab, made with the old size, cannot be replaced by one "
@@ -661,7 +759,7 @@ static int group_kept_sites(struct stf_xfer *x)
 	for (size_t k = 0; k < nkept; k++) {
 		if (rebuilt(kept_site[k]) >= 0)
 			continue;
-		struct slot_group g;
+		struct stf_slot_group g;
 		if (!group_backward(x, k, kept_site[k], &g, why, sizeof(why))) {
 			stf__xfail(x, "slab of %s: %s", kept_site[k], why);
 			return -1;
@@ -704,12 +802,12 @@ int stf__plan_slots(struct stf_xfer *x)
 		if (!o->container || stf__untyped_sub(o) || rebuilt(o->id) >= 0 ||
 		    was_refused(o->id) || !slot_site(src, o->id))
 			continue;
-		struct slot_group g;
+		struct stf_slot_group g;
 		int ok;
 		if (x->dir == STF_FORWARD) {
 			const struct stf_meta_unit *du;
 			uint32_t dt;
-			if (fits(src, i, dst_size(x, o, &du, &dt)))
+			if (fits(src, i, stf__slot_dst_size(x, o, &du, &dt)))
 				continue; /* converted in place (subobjects.c) */
 			if (!table && !(table = slot_table(x)))
 				goto out;
@@ -753,220 +851,5 @@ int stf__plan_slots(struct stf_xfer *x)
 	rc = 0;
 out:
 	stf__raw_free(table);
-	return rc;
-}
-
-/*
- * Forward: the new version's slab keeps its own allocator state, but not
- * its links to the rest of the program: a pointer member whose old value
- * leads outside the old slab's state (libusual's ring of every slab
- * through a static head) takes that value, relocated, so the new slab
- * sits where the old one was among the program's objects; pointers into
- * the old slab's state (its chunks, free list, objects, itself) keep the
- * new slab's values.  Only when the slab's type is the same in both
- * versions (else its own values stay).
- */
-static int adopt_links(struct stf_xfer *x, const struct slot_group *g)
-{
-	const struct stf_obj *co = &x->src->objs[g->cache], *dc = &x->dst->objs[g->dcache];
-	struct stf_ptr_walk w;
-	const struct stf_leaf *f;
-	uint64_t v;
-	if (!co->bytes || !co->unit || !dc->unit || co->size != dc->size ||
-	    T(co->unit, strip(co->unit, co->type))->hash != T(dc->unit, strip(dc->unit, dc->type))->hash)
-		return 0;
-	int r = stf__ptr_walk_start(&w, x->layouts, co, 1u << STF_LEAF_PTR);
-	if (r <= 0)
-		return r;
-	while (stf__ptr_walk_next(&w, &f, &v)) {
-		const struct stf_obj *t = v ? stf__peer_find(x->src, v) : NULL;
-		if (!t || t == co)
-			continue;
-		size_t k = (size_t)(t - x->src->objs);
-		if (x->pair[k].dst == PAIR_NONE || x->pair[k].moved == SUB_SLOT ||
-		    (t->container && x->pair[t->container - 1].dst == PAIR_NONE))
-			continue; /* the old slab's own state */
-		uint64_t out;
-		if (stf__xfer_relocate(x, v, &out) < 0)
-			return -1;
-		memcpy((uint8_t *)(uintptr_t)dc->addr + w.e * w.l->size + f->off, &out, 8);
-	}
-	return 0;
-}
-
-/* Forward: allocate in this process from its own slab. */
-static int place_here(struct stf_xfer *x, size_t gi, size_t i, uint64_t *addr)
-{
-	struct slot_group *g = &groups[gi];
-	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)g->fn;
-	void *p = alloc((void *)(uintptr_t)x->dst->objs[g->dcache].addr);
-	char on[256];
-	if (!p) {
-		stf__xfail(x, "%s: the new version's slab allocator returned NULL",
-		      stf__obj_name(&x->src->objs[i], on, sizeof(on)));
-		return -1;
-	}
-	*addr = (uint64_t)(uintptr_t)p;
-	return 0;
-}
-
-/* Backward: ask the reversed version to allocate group gi's objects
- * items[0..n) from its own slab; their addresses into addrs. */
-static int place_remote(struct stf_xfer *x, size_t gi, const size_t *items, size_t n,
-			uint64_t *addrs)
-{
-	uint8_t *buf = stf__scratch(SCRATCH_SLAB_PLACE);
-	struct slot_group *g = &groups[gi];
-	const struct stf_obj *cache = &x->src->objs[g->cache];
-	size_t k = 0, ids_sent = 0;
-	const uint64_t *state_ids;
-	size_t nstate = stf__slot_state_ids(&state_ids);
-	if (!buf) {
-		stf__xfail(x, "no memory for a transfer message buffer");
-		return -1;
-	}
-	do {
-		/* a static slab (dynamic ID 0) keeps its identity: its ID */
-		uint64_t fn = g->fn, arg = x->dst->objs[g->dcache].addr, id = cache->dyn_id;
-		uint32_t nids = 0, cnt = 0;
-		size_t pos = 32;
-		while (ids_sent + nids < nstate && pos + 8 <= MSG_MAX / 2) {
-			memcpy(buf + pos, &state_ids[ids_sent + nids], 8);
-			pos += 8;
-			nids++;
-		}
-		for (; k < n; k++, cnt++) {
-			const struct stf_obj *o = &x->src->objs[items[k]];
-			const char *site = stf__site_dst_id(x, o->id);
-			const struct stf_meta_unit *du;
-			uint32_t dt, sl = (uint32_t)strlen(site);
-			uint64_t size = dst_size(x, o, &du, &dt);
-			if (pos + 20 + sl > MSG_MAX)
-				break;
-			memcpy(buf + pos, &size, 8);
-			memcpy(buf + pos + 8, &o->dyn_id, 8);
-			memcpy(buf + pos + 16, &sl, 4);
-			memcpy(buf + pos + 20, site, sl);
-			pos += 20 + sl;
-		}
-		memcpy(buf, &fn, 8);
-		memcpy(buf + 8, &arg, 8);
-		memcpy(buf + 16, &id, 8);
-		memcpy(buf + 24, &nids, 4);
-		memcpy(buf + 28, &cnt, 4);
-		ids_sent += nids;
-		uint32_t type, len;
-		if (stf__msg_send(x->conn, M_SLOTS, buf, (uint32_t)pos) < 0 ||
-		    stf__msg_recv(x->conn, &type, buf, &len) < 0) {
-			stf__xfail(x, "backward transfer: connection to the reversed version lost "
-			      "while allocating from its slab: %s", strerror(errno));
-			return -1;
-		}
-		if (type == M_ERROR) {
-			stf__xfail(x, "reversed version: %.*s", (int)len, (const char *)buf);
-			return -1;
-		}
-		if (type != M_ADDRS || len != cnt * 8u) {
-			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
-			return -1;
-		}
-		memcpy(addrs + (k - cnt), buf, len);
-	} while (k < n || ids_sent < nstate);
-	return 0;
-}
-
-int stf__place_slots(struct stf_xfer *x)
-{
-	struct stf_peer *src = x->src;
-	size_t *items = NULL;
-	uint64_t *addrs = NULL;
-	int rc = -1;
-
-	if (!ngroups)
-		return 0;
-	items = stf__raw_malloc((src->nobjs + 1) * sizeof(*items));
-	addrs = stf__raw_malloc((src->nobjs + 1) * sizeof(*addrs));
-	if (!items || !addrs) {
-		stf__xfail(x, "out of memory");
-		goto out;
-	}
-	for (size_t gi = 0; gi < ngroups; gi++) {
-		struct slot_group *g = &groups[gi];
-		size_t n = 0;
-		for (size_t i = 0; i < src->nobjs; i++)
-			if (x->pair[i].moved == SUB_SLOT && !strcmp(src->objs[i].id, g->site))
-				items[n++] = i;
-		if (!x->dst->self && place_remote(x, gi, items, n, addrs) < 0)
-			goto out;
-		for (size_t k = 0; k < n; k++) {
-			size_t i = items[k];
-			const struct stf_obj *o = &src->objs[i];
-			const struct stf_meta_unit *du;
-			uint32_t dt;
-			uint64_t size = dst_size(x, o, &du, &dt);
-			if (x->dst->self && place_here(x, gi, i, &addrs[k]) < 0)
-				goto out;
-			struct stf_obj d = *o;
-			d.addr = addrs[k];
-			d.size = size;
-			d.unit = du;
-			d.type = dt;
-			d.bytes = NULL;
-			d.container = 0;
-			int64_t j = stf__dst_add(x, &d);
-			if (j < 0) {
-				stf__xfail(x, "out of memory");
-				goto out;
-			}
-			if (x->dst->self) {
-				x->img[j] = (uint8_t *)(uintptr_t)d.addr;
-				memset(x->img[j], 0, size);
-				uint32_t site = stf__site_by_id(stf__site_dst_id(x, o->id));
-				if (!site || stf__sub_register(d.addr, size, site, o->dyn_id) < 0) {
-					stf__xfail(x, "cannot register %s in its new slot",
-					      stf__site_dst_id(x, o->id));
-					goto out;
-				}
-			} else {
-				x->img[j] = stf__arena_alloc(x->arena, size ? size : 1);
-			}
-			if (!x->img[j]) {
-				stf__xfail(x, "out of memory");
-				goto out;
-			}
-			struct pairing *p = &x->pair[i];
-			p->dst = j;
-			p->dst_addr = d.addr;
-			p->scheduled = 1;
-			p->same = T(o->unit, strip(o->unit, o->type))->hash == T(du, strip(du, dt))->hash &&
-				  o->size == size;
-			x->rep->dynamic_objects++;
-		}
-		if (x->dir == STF_FORWARD) {
-			/* the new slab stands for the old one (and the way back
-			 * finds it again) */
-			const struct stf_obj *dc = &x->dst->objs[g->dcache];
-			if (dc->kind == STF_OBJ_HEAP && !stf__heap_set_id((void *)(uintptr_t)dc->addr, src->objs[g->cache].dyn_id)) {
-				stf__xfail(x, "cannot give the new version's slab at 0x%" PRIx64
-				      " the old slab's identity", dc->addr);
-				goto out;
-			}
-			if (adopt_links(x, g) < 0)
-				goto out;
-			if (nkept < STF_SLOT_GROUPS_MAX) {
-				snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
-					 stf__site_dst_id(x, g->site));
-				kept_cache[nkept] = dc->addr;
-				kept_rank[nkept] = g->rank;
-				kept_fn[nkept++] = g->fn;
-			}
-			fprintf(stderr, "libstf: forward transfer: %zu object%s of %s moved to "
-				"slots of the new version's slab\n", n, n == 1 ? "" : "s", g->site);
-		}
-	}
-	rc = 0;
-out:
-	stf__raw_free(items);
-	stf__raw_free(addrs);
 	return rc;
 }

@@ -16,6 +16,65 @@ struct stf_xfer;
 /* Slabs rebuilt in one transfer, at most. */
 #define STF_SLOT_GROUPS_MAX 64
 
+/* A slab rebuilt in this transfer (slots.c plans them, slot-place.c
+ * gives their objects slots). */
+struct stf_slot_group {
+	const char *site;  /* the source's site ID */
+	size_t cache;      /* the source's object of the cache */
+	int64_t dcache;    /* the destination's slab (a startup object) */
+	uint32_t rank;     /* its rank among its site's heap objects */
+	uint64_t fn;       /* the destination's allocator */
+	uint64_t darg;     /* the allocator's argument: the destination's
+	                      slab, or the integer choosing it */
+	int integer;       /* darg is that integer (obj_alloc(KIND_CONN)) */
+	uint64_t off, len; /* the source's slab: `off` bytes into object
+	                      `cache`; len 0: the whole object, else a member
+	                      of a static of len bytes (slab_alloc(&srv.conns),
+	                      caches[kind]) */
+	uint64_t dslab;    /* that member: its destination address */
+	uint8_t *kept;     /* and its destination bytes after its slots were
+	                      allocated */
+};
+
+/* The slabs rebuilt in this transfer (into *g); their number. */
+size_t stf__slot_groups(struct stf_slot_group **g);
+
+/* Forward, for the backward transfer: rebuilt group g (its site in the
+ * destination's name, the destination's slab, the allocator's argument,
+ * its rank and allocator). */
+void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g);
+
+/* The destination's type (*du, *dt) and size of source sub-object o; 0
+ * if it has none (its type is gone: subobjects.c reports it). */
+uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
+			    const struct stf_meta_unit **du, uint32_t *dt);
+
+/* slot-members.c: group g's slab is a member of a static, g->len bytes
+ * at g->off into source object g->cache: the destination's place of it
+ * (g->dcache, g->dslab), which its startup must have set.  1, or 0 (why
+ * in `why`). */
+int stf__slot_member_of_static(struct stf_xfer *x, struct stf_slot_group *g, char *why,
+				size_t whylen);
+
+/* The same for a slab whose address the allocator takes (source function
+ * f, NULL if not known; g->off set): its size is what f's first
+ * parameter points to, the allocator's argument the destination's
+ * address of it. */
+int stf__slot_member_slab(struct stf_xfer *x, struct stf_slot_group *g,
+			  const struct stf_obj *f, char *why, size_t whylen);
+
+/* The element of static o holding byte `off` (*start, *len): of an
+ * array, the element; else the whole static. */
+void stf__slot_element_at(const struct stf_obj *o, uint64_t off, uint64_t *start,
+			  uint64_t *len);
+
+/* Forward: the slab of slot site `site` whose allocator takes an integer
+ * choosing it (called there with `value` only): the one static element
+ * holding the old slab's pointers into the chunks of the site's
+ * objects.  1 (g set), or 0 (why). */
+int stf__slot_chosen_slab(struct stf_xfer *x, const char *site, uint64_t value,
+			  struct stf_slot_group *g, char *why, size_t whylen);
+
 /* Before the untyped plan: decide which slot sites are rebuilt (their
  * sub-objects SUB_SLOT, their slab paired with the destination's own,
  * their chunks not carried).  0, or -1 (problem reported). */
@@ -33,7 +92,7 @@ const char *stf__slot_refusal(const char *site);
  * transfer fails naming it, and -1; else 0. */
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize);
 
-/* After the other allocations: allocate the SUB_SLOT objects from the
+/* slot-place.c, after the other allocations: allocate the SUB_SLOT objects from the
  * destination's slab and register them there.  0, or -1. */
 int stf__place_slots(struct stf_xfer *x);
 
@@ -45,6 +104,11 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 
 /* The reversed version's side of M_SLAB_FIND: its own slab.  0 or -1. */
 int stf__serve_slab_find(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen);
+
+/* slot-place.c, after the transform: a slab that is a member of a
+ * static keeps the destination's bytes (its own allocator state), the
+ * rest of the static the transferred values. */
+void stf__slot_keep_caches(struct stf_xfer *x);
 
 /* Whether source object i is a chunk of an old slab left behind (not
  * carried): a pointer into it that is not into one of its objects is a
@@ -70,5 +134,12 @@ size_t stf__slot_state_ids(const uint64_t **ids);
 /* Whether o is allocator state of a rebuilt slab (the cache, its chunks):
  * the differencing does not compare it. */
 int stf__slot_state(const struct stf_obj *o);
+
+/* In R, for the differencing of static ro with the past's same static:
+ * when a rebuilt slab is a member of ro (its allocator state, not
+ * compared), a copy of `bytes` (ro's, or the past's, of ro->size bytes)
+ * with that member zero (the caller frees it with stf__raw_free); else
+ * NULL. */
+uint8_t *stf__slot_state_masked(const struct stf_obj *ro, const uint8_t *bytes);
 
 #endif /* STF_TRANSFER_SLOTS_H */

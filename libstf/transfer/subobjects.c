@@ -273,8 +273,9 @@ static int slot_too_small(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize
 	      stf__obj_name(co, cn, sizeof(cn)), dsize,
 	      stf__type_str(du, strip(du, dt), tn, sizeof(tn)),
 	      x->dir == STF_FORWARD ? "new" : "old", o->size, why, alloc,
-	      "the slab is a heap object passed to it and the new version's startup made "
-	      "its own (not here: ", refusal ? refusal : "not tried", alloc);
+	      "its slab (an object, a static's member, or one an integer chooses) is "
+	      "passed to it and the new version's startup made its own (not here: ",
+	      refusal ? refusal : "not tried", alloc);
 	return -1;
 }
 

@@ -4,7 +4,8 @@
  * (runtime/slots.c): a deallocator's call ends the registration of the
  * object it gives back (stf__sub_free), and the table of slot allocator
  * arguments, once full, stops trying to record new pairs
- * (stf__slot_arg).
+ * (stf__slot_arg), and keeps an integer argument apart from a cache
+ * pointer (stf__slot_int_arg).
  */
 #include <check.h>
 #include <stdint.h>
@@ -65,12 +66,37 @@ START_TEST(full_table_stops_trying)
 }
 END_TEST
 
+/* An integer argument choosing the slab (obj_alloc(KIND_CONN)) is
+ * recorded as it is, flagged, apart from a cache pointer whose masked
+ * value is the same number; each once. */
+START_TEST(integer_argument_flagged)
+{
+	static const uint32_t site = 9;
+	for (int round = 0; round < 3; round++) {
+		stf__slot_int_arg((const void *)slot_allocator, 2, &site);
+		stf__slot_arg((const void *)slot_allocator, 2, &site);
+	}
+	ck_assert_uint_eq(stf__slot_args.n, 2);
+	int integers = 0, pointers = 0;
+	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++) {
+		const struct stf_slot_arg *e = &stf__slot_args.e[k];
+		if (e->site != site || e->arg != 2)
+			continue;
+		integers += e->flags == STF_SLOT_ARG_INT;
+		pointers += e->flags == 0;
+	}
+	ck_assert_int_eq(integers, 1);
+	ck_assert_int_eq(pointers, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("slots");
 	TCase *tc = tcase_create("slots");
 	tcase_add_test(tc, given_back_slot_unregistered);
 	tcase_add_test(tc, full_table_stops_trying);
+	tcase_add_test(tc, integer_argument_flagged);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -7,11 +7,15 @@
  * free list linked through its first word (slab_free: slab_alloc's
  * partner by name).  Version 2 (built with -DV2) grows struct conn,
  * unless built with -DSAME.  The cache is not an object of its own (it
- * is a member of srv), so a grown conn cannot be given a slot of the new
- * version's cache: the update must roll back naming the conn, slab_alloc
- * and why, never commit with conns in slots too small.  With -DSAME the
- * conns keep their places and come and go through the cache after the
- * commit. */
+ * is a member of srv): a grown conn gets a slot of the new version's
+ * cache, srv.conns as its startup set it, which keeps its own state
+ * while the rest of srv is transferred.  With -DSAME the conns keep
+ * their places and come and go through the cache after the commit.  With
+ * -DIDLE every conn was given back before the update (none to move): the
+ * new version's cache must still be the one with the new size.  With
+ * -DHEAP the server is a heap object, which the update replaces with the
+ * old one: no cache of the new version's startup is there, so the update
+ * must roll back naming the conn, slab_alloc and why. */
 #include "xt.h"
 
 #define PER_CHUNK 8
@@ -41,7 +45,21 @@ struct server {
 	long accepted;
 };
 
+#ifdef HEAP
+struct server *srvp;              /* the server a heap object (slabembed-heap) */
+#define srv (*srvp)
+#else
 struct server srv;                /* not static: kept at -O2 */
+#endif
+
+#ifdef IDLE
+#undef IDLE
+#define IDLE 1                    /* every conn given back (slabembed-idle) */
+#define LIVE 0
+#else
+#define IDLE 0
+#define LIVE 15
+#endif
 
 static void slab_init(struct slab *s, size_t size)
 {
@@ -86,7 +104,7 @@ static void init(void)
 		srv.accepted++;
 	}
 	for (int i = 0; i < 20; i++) {
-		if (i % 4 == 3) {
+		if (i % 4 == 3 || IDLE) {
 			slab_free(&srv.conns, all[i]);
 			continue;
 		}
@@ -97,6 +115,9 @@ static void init(void)
 
 int main(void)
 {
+#ifdef HEAP
+	srvp = calloc(1, sizeof(*srvp));
+#endif
 	srv.port = 7000;
 	slab_init(&srv.conns, sizeof(struct conn));
 #ifndef V2
@@ -112,7 +133,7 @@ int main(void)
 		CHECK(c->fd >= 100 && c->fd < 120 && (c->fd - 100) % 4 != 3);
 		CHECK(c->served == (c->fd - 100) * 10);
 	}
-	CHECK(n == 15);
+	CHECK(n == LIVE);
 	CHECK(srv.conns.out == n);
 	/* the cache goes on: conns come and go, the received ones intact */
 	for (int round = 0; round < 10; round++) {
