@@ -93,6 +93,23 @@ use_key param_of (tree parm)
 
 std::map<use_key, std::set<use_key>> flows;
 
+/* Allocation sites of no type (`void *ctx = malloc (n)`, `event_new
+ * (base, fd, EV_READ, on_read, xmalloc (n))`): the result is followed
+ * like a member's value, under the key (NULL, NULL, NULL, n), n the
+ * site's number here; what the functions it is handed to use it as is
+ * the site's type (sites.cc).  The allocation's size when it is a
+ * constant, else 0. */
+std::vector<unsigned HOST_WIDE_INT> site_sizes;
+
+/* The IDs of the sites of no type that libstf types (STF_USE_SITE), by
+ * number. */
+std::map<HOST_WIDE_INT, std::string> site_ids;
+
+use_key site_key (HOST_WIDE_INT n)
+{
+	return use_key (NULL_TREE, NULL_TREE, NULL_TREE, n);
+}
+
 /* A function-pointer member (S, FIELD_DECL) or parameter (NULL, PARM_DECL)
  * and the functions stored into it or passed as it, directly or from
  * another slot (a parameter stored into a member). */
@@ -358,6 +375,52 @@ bool callee_slot (tree callee, fn_slot *slot)
 	return fn_member (callee, slot);
 }
 
+/* key -> (function, parameter) of the functions not defined in the unit
+ * its value is passed to: joined across units by the name. */
+std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
+
+/* User data a library keeps and gives back (`event_new (base, fd, ev,
+ * on_read, arg)` ... `event_get_callback_arg (ev)`): a value passed as the
+ * setter's argument is used as the getter's results are, followed under
+ * the key (NULL, the getter's name, NULL, -1).  One key per getter: all
+ * the values given to one library's events, whose types are then one
+ * only when the program gives them one. */
+struct user_data_accessor {
+	const char *setter;
+	unsigned arg;
+	const char *getter;
+};
+const user_data_accessor user_data_accessors[] = {
+	{ "event_new", 4, "event_get_callback_arg" },
+	{ "event_assign", 5, "event_get_callback_arg" },
+	{ "uv_handle_set_data", 1, "uv_handle_get_data" },
+	{ "uv_req_set_data", 1, "uv_req_get_data" },
+	{ "pthread_setspecific", 1, "pthread_getspecific" },
+};
+
+use_key user_data_key (const char *getter)
+{
+	return use_key (NULL_TREE, get_identifier (getter), NULL_TREE, -1);
+}
+
+/* The setter argument i of fn is, or NULL. */
+const user_data_accessor *user_data_setter (tree fn, unsigned i)
+{
+	for (const user_data_accessor &a : user_data_accessors)
+		if (a.arg == i && DECL_NAME (fn) && id_equal (DECL_NAME (fn), a.setter))
+			return &a;
+	return NULL;
+}
+
+/* The getter fn is, or NULL. */
+const user_data_accessor *user_data_getter (tree fn)
+{
+	for (const user_data_accessor &a : user_data_accessors)
+		if (DECL_NAME (fn) && id_equal (DECL_NAME (fn), a.getter))
+			return &a;
+	return NULL;
+}
+
 /* key -> (callee, F): the value is passed to a call of callee that also
  * passes F's address; F's `void *` parameters get it when callee is not
  * defined in the unit (a library's registration function). */
@@ -376,6 +439,12 @@ void note_call (const use_key &key, gcall *c, unsigned i)
 	for (unsigned k = 0; k < gimple_call_num_args (c); k++)
 		if (tree f = function_of (gimple_call_arg (c, k)))
 			registered[key].insert (std::make_pair (fn, f));
+	if (const user_data_accessor *a = user_data_setter (fn, i)) {
+		flows[key].insert (user_data_key (a->getter));
+		/* the getter's uses in other units: STF_USE_PARAM records
+		 * of the setter's argument (emit_callbacks) */
+		passed_out[key].insert (std::make_pair (fn, (int) i));
+	}
 	/* given back, copied, or a block's size asked: not a use */
 	if (!hands_out_blocks (fn) && !stf_is_deallocator (fn))
 		passed_to[key].insert (std::make_pair (fn, (int) i));
@@ -491,10 +560,42 @@ void link_stores_of_one_struct ()
 	value_stores.clear ();
 }
 
+/* The structs the unit's code reads a `void *` value as (`struct conn *c
+ * = arg`, `((struct conn *) arg)->hits`): STF_USE_CAST records, what
+ * makes libstf suspect an untyped block of such a struct's size
+ * (transfer/sized-blocks.c). */
+std::set<tree> casts;
+
+void note_cast (tree ref)
+{
+	while (handled_component_p (ref))
+		ref = TREE_OPERAND (ref, 0);
+	if (TREE_CODE (ref) != MEM_REF || TREE_CODE (TREE_OPERAND (ref, 0)) != SSA_NAME
+	    || !void_pointer_p (TREE_TYPE (TREE_OPERAND (ref, 0))))
+		return;
+	tree t = TYPE_MAIN_VARIANT (TREE_TYPE (ref));
+	if (TREE_CODE (t) == RECORD_TYPE && COMPLETE_TYPE_P (t))
+		casts.insert (t);
+}
+
+void scan_cast (gassign *a)
+{
+	tree lhs = gimple_assign_lhs (a), rhs = gimple_assign_rhs1 (a);
+	if (TREE_CODE (lhs) == SSA_NAME && TREE_CODE (rhs) == SSA_NAME
+	    && void_pointer_p (TREE_TYPE (rhs)) && struct_pointee (TREE_TYPE (lhs))
+	    && (gimple_assign_single_p (a) || CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+		casts.insert (struct_pointee (TREE_TYPE (lhs)));
+	if (gimple_assign_single_p (a)) {
+		note_cast (lhs);
+		note_cast (rhs);
+	}
+}
+
 void scan (gassign *a)
 {
 	use_key key;
 	tree lhs = gimple_assign_lhs (a);
+	scan_cast (a);
 	if (!gimple_assign_single_p (a))
 		return;
 	scan_fn_store (lhs, gimple_assign_rhs1 (a));
@@ -533,6 +634,11 @@ void scan_call (gcall *c)
 			fn_args[std::make_pair (fn, (int) i)].insert (f);
 	if (!fn || !lhs || TREE_CODE (lhs) != SSA_NAME)
 		return;
+	if (const user_data_accessor *a = user_data_getter (fn)) {
+		std::set<tree> seen;
+		follow (user_data_key (a->getter), lhs, 0, 0, seen);
+		return;
+	}
 	tree rt = TREE_TYPE (TREE_TYPE (fn));
 	if (!POINTER_TYPE_P (rt) || !VOID_TYPE_P (TREE_TYPE (rt)) || hands_out_blocks (fn))
 		return;
@@ -616,10 +722,6 @@ void close_slots ()
 				passed_to[r.first].insert (std::make_pair (cf.second, -1));
 }
 
-/* key -> (function, parameter) of the functions not defined in the unit
- * its value is passed to: joined across units by the name. */
-std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
-
 /* Key k's value is parameter i of f: f's parameter's uses are k's, or
  * the struct it is declared a pointer to. */
 void pass_to (const use_key &k, tree f, int i)
@@ -696,6 +798,21 @@ void emit_callbacks (stf_blob &blob, stf_types &types)
 			r.via_type = fi.second;
 			r.via = blob.str (stf_decl_name (fi.first));
 			blob.uses.push_back (r);
+		}
+	}
+	for (const user_data_accessor &a : user_data_accessors) {
+		auto it = uses.find (user_data_key (a.getter));
+		if (it == uses.end ())
+			continue;
+		for (tree t : it->second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = r.used = types.index (t);
+			r.member = blob.str (a.setter);
+			r.flags = STF_USE_PARAM | a.arg << 16;
+			r.via_type = STF_NONE;
+			if (r.used != STF_NONE)
+				blob.uses.push_back (r);
 		}
 	}
 	for (const auto &fp : params_of) {
@@ -823,9 +940,74 @@ opt_pass *stf_make_member_uses_pass (gcc::context *ctxt)
 	return new member_uses_pass (ctxt);
 }
 
-void stf_collect_member_uses (stf_blob &blob, stf_types &types)
+int stf_follow_site_value (tree value, unsigned HOST_WIDE_INT size)
+{
+	HOST_WIDE_INT n = site_sizes.size ();
+	site_sizes.push_back (size);
+	std::set<tree> seen;
+	follow (site_key (n), value, 0, 0, seen);
+	return (int) n;
+}
+
+void stf_resolve_member_uses (void)
 {
 	merge_flows ();
+}
+
+/* The one struct type the site's result is used as here, when no
+ * function of another unit or library user data setter is given it too
+ * (libstf joins their uses: stf_name_untyped_site) and a constant size
+ * holds whole elements of it (a pool's arena handed to `pool_init (void
+ * *mem)` as its header is not an array of headers). */
+tree stf_site_used_as (int n)
+{
+	auto it = uses.find (site_key (n));
+	if (it == uses.end () || it->second.size () != 1 || passed_out.count (site_key (n)))
+		return NULL_TREE;
+	tree t = *it->second.begin ();
+	unsigned HOST_WIDE_INT size = site_sizes[n];
+	if (size && size % tree_to_uhwi (TYPE_SIZE_UNIT (t)))
+		return NULL_TREE;
+	return t;
+}
+
+void stf_name_untyped_site (int n, const std::string &id)
+{
+	if (passed_out.count (site_key (n)))
+		site_ids[n] = id;
+}
+
+/* The records of the sites left to libstf: the types their results are
+ * used as here, the functions of other units they are passed to. */
+void emit_sites (stf_blob &blob, stf_types &types)
+{
+	for (const auto &si : site_ids) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.member = blob.str (si.second);
+		r.via_type = STF_NONE;
+		auto it = uses.find (site_key (si.first));
+		for (tree t : it == uses.end () ? std::set<tree> () : it->second) {
+			r.type = r.used = types.index (t);
+			r.flags = STF_USE_SITE;
+			if (r.used != STF_NONE)
+				blob.uses.push_back (r);
+		}
+		for (const auto &fi : passed_out[site_key (si.first)]) {
+			r.type = r.used = STF_NONE;
+			r.flags = STF_USE_SITE | STF_USE_PASSED;
+			r.via_type = fi.second;
+			r.via = blob.str (stf_decl_name (fi.first));
+			blob.uses.push_back (r);
+		}
+	}
+	site_ids.clear ();
+	site_sizes.clear ();
+}
+
+void stf_collect_member_uses (stf_blob &blob, stf_types &types)
+{
+	emit_sites (blob, types);
 	emit_callbacks (blob, types);
 	/* a parameter's path is none in the record: a key by a parameter
 	 * and one without a path can give the same record */
@@ -883,4 +1065,14 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 		}
 	}
 	strides.clear ();
+	for (tree t : casts) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.type = r.used = types.index (t);
+		r.flags = STF_USE_CAST;
+		r.via_type = STF_NONE;
+		if (r.used != STF_NONE)
+			blob.uses.push_back (r);
+	}
+	casts.clear ();
 }

@@ -144,7 +144,8 @@ static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
 		const struct stf_meta_unit *ru = &m->units[k];
 		for (uint32_t i = 0; i < ru->nuses; i++) {
 			const struct stf_use_rec *r = &ru->uses[i];
-			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT | STF_USE_PARAM)) ||
+			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT | STF_USE_PARAM | STF_USE_CAST |
+					 STF_USE_SITE)) ||
 			    !of_member(ru, r, f, owner, name))
 				continue;
 			if (r->flags & STF_USE_RETURNED) {
@@ -388,18 +389,24 @@ struct use_change {
 	size_t len;
 };
 
-static int use_changed(void *arg, const struct stf_meta_unit *ru, uint32_t used)
+int stf__struct_changed(const struct stf_meta_unit *u, uint32_t t, const struct stf_meta *dst,
+			char *buf, size_t len)
 {
-	struct use_change *c = arg;
-	const struct stf_type_rec *ut = &ru->types[used];
+	const struct stf_type_rec *ut = &u->types[t];
 	const struct stf_meta_unit *du;
 	uint32_t dt;
 
 	if (!ut->name)
 		return 0;
-	snprintf(c->buf, c->len, "struct %s", stf_meta_str(ru, ut->name));
-	return stf_meta_find_type(c->dst, c->buf, &du, &dt) < 0 ||
+	snprintf(buf, len, "struct %s", stf_meta_str(u, ut->name));
+	return stf_meta_find_type(dst, buf, &du, &dt) < 0 ||
 	       du->types[stf_meta_strip_typedefs(du, dt)].hash != ut->hash;
+}
+
+static int use_changed(void *arg, const struct stf_meta_unit *ru, uint32_t used)
+{
+	struct use_change *c = arg;
+	return stf__struct_changed(ru, used, c->dst, c->buf, c->len);
 }
 
 /* A struct type the value of f's member is used as, on path, that the
@@ -734,6 +741,98 @@ static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
 	}
 }
 
+/* Whether a block of size bytes can be of type t: whole elements, or one
+ * struct ending in a flexible array member (`malloc(sizeof(*e) + len)`),
+ * or one struct and a tail shorter than another (what a typed site's
+ * `malloc(sizeof(*e) + n)` gives). */
+static int fits_type(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
+{
+	uint32_t flex;
+	uint64_t flex_off, tsize = u->types[t].size;
+	return size % tsize == 0 || (stf__flex_tail(u, t, &flex, &flex_off) && size >= flex_off) ||
+	       (u->types[t].kind == STF_K_STRUCT && size > tsize && size < 2 * tsize);
+}
+
+/* Calls use(arg, unit, type index) for each struct type the results of
+ * the site of ID id are used as (STF_USE_SITE records: in the site's
+ * unit, and the uses of the parameters of the functions of other units
+ * they are passed to), until use returns nonzero (then 1). */
+static int each_site_use(const struct stf_meta *m, const char *id,
+			 int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg)
+{
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *ru = &m->units[k];
+		for (uint32_t i = 0; i < ru->nuses; i++) {
+			const struct stf_use_rec *r = &ru->uses[i];
+			if (!(r->flags & STF_USE_SITE) || strcmp(stf_meta_str(ru, r->member), id))
+				continue;
+			if (r->flags & STF_USE_PASSED) {
+				if (each_joined(m, stf_meta_str(ru, r->via), STF_USE_PARAM, r->via_type,
+						use, arg))
+					return 1;
+			} else if (use(arg, ru, r->used)) {
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The untyped blocks of the sites the plugin left to libstf (their
+ * results handed to callbacks of other units, `event_new(base, fd, ev,
+ * on_read, ctx)` with on_read in conn.c): of the one struct type those
+ * say, if only one.  Decided once per site. */
+static int type_by_sites(struct stf_peer *p)
+{
+	int any = 0;
+	for (size_t k = 0; k < p->meta->nunits && !any; k++)
+		for (uint32_t i = 0; i < p->meta->units[k].nuses && !any; i++)
+			any = (p->meta->units[k].uses[i].flags & STF_USE_SITE) != 0;
+	if (!any || !p->nsites)
+		return 0;
+	/* per site: 0 not decided, 1 no type, 2 typed (site_units, site_types) */
+	uint8_t *state = stf__raw_malloc(p->nsites);
+	const struct stf_meta_unit **site_units = stf__raw_malloc(p->nsites * sizeof(*site_units));
+	uint32_t *site_types = stf__raw_malloc(p->nsites * sizeof(*site_types));
+	if (!state || !site_units || !site_types) {
+		stf__raw_free(state);
+		stf__raw_free(site_units);
+		stf__raw_free(site_types);
+		return -1;
+	}
+	memset(state, 0, p->nsites);
+	for (size_t i = 0; i < p->nobjs; i++) {
+		struct stf_obj *o = &p->objs[i];
+		if (!is_dyn(o) || o->unit || o->site >= p->nsites || !p->site_ids[o->site] ||
+		    (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL | STF_OBJF_CONTAINER)))
+			continue;
+		uint32_t s = o->site;
+		if (!state[s]) {
+			struct use_count c = { 0 };
+			each_site_use(p->meta, p->site_ids[s], count_use, &c);
+			state[s] = 1;
+			if (c.n == 1) {
+				const struct stf_meta_unit *pu = c.unit;
+				uint32_t pt = c.type;
+				stf__complete_type(p->meta, &pu, &pt);
+				if (useful_pointee(pu, pt)) {
+					site_units[s] = pu;
+					site_types[s] = stf_meta_strip_typedefs(pu, pt);
+					state[s] = 2;
+				}
+			}
+		}
+		if (state[s] == 2 && fits_type(site_units[s], site_types[s], o->size)) {
+			o->unit = site_units[s];
+			o->type = site_types[s];
+		}
+	}
+	stf__raw_free(state);
+	stf__raw_free(site_units);
+	stf__raw_free(site_types);
+	return 0;
+}
+
 /* One pass of stf__peer_infer_types over the typed objects (work holds
  * room for every object): how many untyped objects it typed, or -1.
  * A block behind a `void *` member whose path is not known is typed only
@@ -796,16 +895,7 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			if (!useful_pointee(pu, pt))
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
-			/* whole elements, or one struct ending in a flexible
-			 * array member (`malloc(sizeof(*e) + len)`), or one
-			 * struct and a tail shorter than another (what a
-			 * typed site's `malloc(sizeof(*e) + n)` gives) */
-			uint32_t flex;
-			uint64_t flex_off, tsize = pu->types[pt].size;
-			if (t->size % tsize == 0 ||
-			    (stf__flex_tail(pu, pt, &flex, &flex_off) && t->size >= flex_off) ||
-			    (pu->types[pt].kind == STF_K_STRUCT && t->size > tsize &&
-			     t->size < 2 * tsize)) {
+			if (fits_type(pu, pt, t->size)) {
 				t->unit = pu;
 				t->type = pt;
 				work[nwork++] = r->value;
@@ -870,6 +960,8 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 
 	if (reached)
 		memset(reached, 0, p->nobjs);
+	if (type_by_sites(p) < 0)
+		return -1;
 	size_t untyped_subs = count_untyped_subs(p);
 	if (index_untyped(p, &untyped) < 0) {
 		stf__index_free(&untyped);

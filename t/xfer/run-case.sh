@@ -17,6 +17,7 @@
 #   update-args: WORDS       arguments of v2 instead
 #   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
 #                            then read all the state they keep)
+#   libs: FLAGS              linked after the sources (e.g. -levent)
 #   expect: commit           v2 then checks the state it got: must say ok
 #   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
 #                            and v1 keeps running
@@ -68,6 +69,7 @@ json=$(key json)
 args=$(key args)
 update_args=$(key update-args)
 cflags=$(key cflags)
+libs=$(key libs)
 stderr_has=$(key diff)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
@@ -81,7 +83,7 @@ for v in v1 v2; do
 	fi
 	# shellcheck disable=SC2086
 	$CC -std=gnu11 -O0 $cflags -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" \
-		-I"$TSRC" -o "$WORK/$v/$pair" $srcs \
+		-I"$TSRC" -o "$WORK/$v/$pair" $srcs $libs \
 		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" 2>"$WORK/cc.$v.err" ||
 		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair"; }
 done
