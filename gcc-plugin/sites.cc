@@ -380,11 +380,13 @@ void record_early (gcall *call)
 			 stf_function_name (current_function_decl), d.name,
 			 element_type (d), -1 };
 	/* No type where it is kept: what the functions it is handed to use
-	 * it as (a callback's `struct conn *c = arg`). */
+	 * it as (a callback's `struct conn *c = arg`).  Not the sub-objects
+	 * an STF_ALLOCATOR hands out: typed pointers type them at run time,
+	 * as objects of their own in the container's index. */
 	tree lhs = gimple_call_lhs (call);
 	uint64_t size, n = 1;
 	if (!e.type && alloc.out_arg < 0 && !(alloc.flags & STF_SF_STRING) && lhs
-	    && TREE_CODE (lhs) == SSA_NAME)
+	    && TREE_CODE (lhs) == SSA_NAME && !stf_is_allocator (fndecl))
 		e.used_as = stf_follow_site_value (
 			lhs, constant_arg (call, alloc.size_arg, &size)
 			&& (alloc.count_arg < 0 || constant_arg (call, alloc.count_arg, &n))
