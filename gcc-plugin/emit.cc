@@ -349,6 +349,7 @@ void stf_emit_unit (void *, void *)
 	stf_blob blob;
 	stf_types types (blob);
 	stf_collect_objects (blob, types);
+	stf_resolve_member_uses ();
 	stf_collect_sites (blob, types);
 	stf_collect_member_uses (blob, types);
 	stf_collect_frames (blob, types);

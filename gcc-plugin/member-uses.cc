@@ -36,14 +36,9 @@
 #include "attributes.h"
 #include "allocators.h"
 #include "tree-dfa.h"
+#include "member-uses-state.h"
 
-namespace {
-
-/* A `void *` member S.m and the path to the struct holding it: (S, m's
- * FIELD_DECL, the FIELD_DECL or static VAR_DECL it was reached through,
- * or NULL, and for an array of `void *` the element the code names by a
- * constant index, or -1: any element). */
-typedef std::tuple<tree, tree, tree, HOST_WIDE_INT> use_key;
+namespace stf_member_uses {
 
 /* key -> the T seen; trees of the unit, alive until it is written */
 std::map<use_key, std::set<tree>> uses;
@@ -57,10 +52,6 @@ std::map<tree, std::set<std::pair<use_key, HOST_WIDE_INT>>> returned;
 /* A call of such an F: its result is followed like a member's value,
  * under the key (NULL, F, NULL, number of the call); the paths of its
  * arguments. */
-struct call_site {
-	HOST_WIDE_INT number;
-	std::vector<tree> arg_paths;
-};
 std::map<tree, std::vector<call_site>> calls;
 HOST_WIDE_INT ncalls;
 
@@ -93,10 +84,26 @@ use_key param_of (tree parm)
 
 std::map<use_key, std::set<use_key>> flows;
 
+/* Allocation sites of no type (`void *ctx = malloc (n)`, `event_new
+ * (base, fd, EV_READ, on_read, xmalloc (n))`): the result is followed
+ * like a member's value, under the key (NULL, NULL, NULL, n), n the
+ * site's number here; what the functions it is handed to use it as is
+ * the site's type (sites.cc).  The allocation's size when it is a
+ * constant, else 0. */
+std::vector<unsigned HOST_WIDE_INT> site_sizes;
+
+/* The IDs of the sites of no type that libstf types (STF_USE_SITE), by
+ * number. */
+std::map<HOST_WIDE_INT, std::string> site_ids;
+
+use_key site_key (HOST_WIDE_INT n)
+{
+	return use_key (NULL_TREE, NULL_TREE, NULL_TREE, n);
+}
+
 /* A function-pointer member (S, FIELD_DECL) or parameter (NULL, PARM_DECL)
  * and the functions stored into it or passed as it, directly or from
  * another slot (a parameter stored into a member). */
-typedef std::pair<tree, tree> fn_slot;
 std::map<fn_slot, std::set<tree>> slot_fns;
 std::map<fn_slot, std::set<fn_slot>> slot_flows;
 
@@ -358,6 +365,47 @@ bool callee_slot (tree callee, fn_slot *slot)
 	return fn_member (callee, slot);
 }
 
+/* key -> (function, parameter) of the functions not defined in the unit
+ * its value is passed to: joined across units by the name. */
+std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
+
+/* User data a library keeps and gives back (`event_new (base, fd, ev,
+ * on_read, arg)` ... `event_get_callback_arg (ev)`): a value passed as the
+ * setter's argument is used as the getter's results are, followed under
+ * the key (NULL, the getter's name, NULL, -1).  One key per getter: all
+ * the values given to one library's events, whose types are then one
+ * only when the program gives them one. */
+const user_data_accessor user_data_accessors[n_user_data_accessors] = {
+	{ "event_new", 4, "event_get_callback_arg" },
+	{ "event_assign", 5, "event_get_callback_arg" },
+	{ "uv_handle_set_data", 1, "uv_handle_get_data" },
+	{ "uv_req_set_data", 1, "uv_req_get_data" },
+	{ "pthread_setspecific", 1, "pthread_getspecific" },
+};
+
+use_key user_data_key (const char *getter)
+{
+	return use_key (NULL_TREE, get_identifier (getter), NULL_TREE, -1);
+}
+
+/* The setter argument i of fn is, or NULL. */
+const user_data_accessor *user_data_setter (tree fn, unsigned i)
+{
+	for (const user_data_accessor &a : user_data_accessors)
+		if (a.arg == i && DECL_NAME (fn) && id_equal (DECL_NAME (fn), a.setter))
+			return &a;
+	return NULL;
+}
+
+/* The getter fn is, or NULL. */
+const user_data_accessor *user_data_getter (tree fn)
+{
+	for (const user_data_accessor &a : user_data_accessors)
+		if (DECL_NAME (fn) && id_equal (DECL_NAME (fn), a.getter))
+			return &a;
+	return NULL;
+}
+
 /* key -> (callee, F): the value is passed to a call of callee that also
  * passes F's address; F's `void *` parameters get it when callee is not
  * defined in the unit (a library's registration function). */
@@ -376,6 +424,12 @@ void note_call (const use_key &key, gcall *c, unsigned i)
 	for (unsigned k = 0; k < gimple_call_num_args (c); k++)
 		if (tree f = function_of (gimple_call_arg (c, k)))
 			registered[key].insert (std::make_pair (fn, f));
+	if (const user_data_accessor *a = user_data_setter (fn, i)) {
+		flows[key].insert (user_data_key (a->getter));
+		/* the getter's uses in other units: STF_USE_PARAM records
+		 * of the setter's argument (emit_callbacks) */
+		passed_out[key].insert (std::make_pair (fn, (int) i));
+	}
 	/* given back, copied, or a block's size asked: not a use */
 	if (!hands_out_blocks (fn) && !stf_is_deallocator (fn))
 		passed_to[key].insert (std::make_pair (fn, (int) i));
@@ -491,10 +545,42 @@ void link_stores_of_one_struct ()
 	value_stores.clear ();
 }
 
+/* The structs the unit's code reads a `void *` value as (`struct conn *c
+ * = arg`, `((struct conn *) arg)->hits`): STF_USE_CAST records, what
+ * makes libstf suspect an untyped block of such a struct's size
+ * (transfer/sized-blocks.c). */
+std::set<tree> casts;
+
+void note_cast (tree ref)
+{
+	while (handled_component_p (ref))
+		ref = TREE_OPERAND (ref, 0);
+	if (TREE_CODE (ref) != MEM_REF || TREE_CODE (TREE_OPERAND (ref, 0)) != SSA_NAME
+	    || !void_pointer_p (TREE_TYPE (TREE_OPERAND (ref, 0))))
+		return;
+	tree t = TYPE_MAIN_VARIANT (TREE_TYPE (ref));
+	if (TREE_CODE (t) == RECORD_TYPE && COMPLETE_TYPE_P (t))
+		casts.insert (t);
+}
+
+void scan_cast (gassign *a)
+{
+	tree lhs = gimple_assign_lhs (a), rhs = gimple_assign_rhs1 (a);
+	if (TREE_CODE (lhs) == SSA_NAME && TREE_CODE (rhs) == SSA_NAME
+	    && void_pointer_p (TREE_TYPE (rhs)) && struct_pointee (TREE_TYPE (lhs))
+	    && (gimple_assign_single_p (a) || CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+		casts.insert (struct_pointee (TREE_TYPE (lhs)));
+	if (gimple_assign_single_p (a)) {
+		note_cast (lhs);
+		note_cast (rhs);
+	}
+}
+
 void scan (gassign *a)
 {
 	use_key key;
 	tree lhs = gimple_assign_lhs (a);
+	scan_cast (a);
 	if (!gimple_assign_single_p (a))
 		return;
 	scan_fn_store (lhs, gimple_assign_rhs1 (a));
@@ -533,6 +619,11 @@ void scan_call (gcall *c)
 			fn_args[std::make_pair (fn, (int) i)].insert (f);
 	if (!fn || !lhs || TREE_CODE (lhs) != SSA_NAME)
 		return;
+	if (const user_data_accessor *a = user_data_getter (fn)) {
+		std::set<tree> seen;
+		follow (user_data_key (a->getter), lhs, 0, 0, seen);
+		return;
+	}
 	tree rt = TREE_TYPE (TREE_TYPE (fn));
 	if (!POINTER_TYPE_P (rt) || !VOID_TYPE_P (TREE_TYPE (rt)) || hands_out_blocks (fn))
 		return;
@@ -616,10 +707,6 @@ void close_slots ()
 				passed_to[r.first].insert (std::make_pair (cf.second, -1));
 }
 
-/* key -> (function, parameter) of the functions not defined in the unit
- * its value is passed to: joined across units by the name. */
-std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
-
 /* Key k's value is parameter i of f: f's parameter's uses are k's, or
  * the struct it is declared a pointer to. */
 void pass_to (const use_key &k, tree f, int i)
@@ -676,104 +763,6 @@ void merge_flows ()
 	}
 }
 
-/* The records joining callbacks across units: a member's value passed to
- * a function defined elsewhere (STF_USE_PASSED), and what the `void *`
- * parameters of the unit's public functions are used as (STF_USE_PARAM). */
-void emit_callbacks (stf_blob &blob, stf_types &types)
-{
-	for (const auto &po : passed_out) {
-		const use_key &k = po.first;
-		HOST_WIDE_INT element = std::get<3> (k);
-		uint32_t rec = std::get<0> (k) ? types.index (std::get<0> (k)) : STF_NONE;
-		if (rec == STF_NONE || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
-			continue;
-		for (const auto &fi : po.second) {
-			stf_use_rec r;
-			memset (&r, 0, sizeof r);
-			r.type = r.used = rec;
-			r.member = blob.str (stf_decl_name (std::get<1> (k)));
-			r.flags = STF_USE_PASSED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0);
-			r.via_type = fi.second;
-			r.via = blob.str (stf_decl_name (fi.first));
-			blob.uses.push_back (r);
-		}
-	}
-	for (const auto &fp : params_of) {
-		if (!TREE_PUBLIC (fp.first))
-			continue;
-		for (size_t n = 0; n < fp.second.size () && n <= STF_USE_INDEX_MAX; n++) {
-			auto it = uses.find (param_of (fp.second[n]));
-			if (it == uses.end ())
-				continue;
-			for (tree t : it->second) {
-				stf_use_rec r;
-				memset (&r, 0, sizeof r);
-				r.type = r.used = types.index (t);
-				r.member = blob.str (stf_decl_name (fp.first));
-				r.flags = STF_USE_PARAM | (uint32_t) n << 16;
-				r.via_type = STF_NONE;
-				if (r.used != STF_NONE)
-					blob.uses.push_back (r);
-			}
-		}
-	}
-	flows.clear ();
-	slot_fns.clear ();
-	slot_flows.clear ();
-	slot_calls.clear ();
-	passed_to.clear ();
-	passed_out.clear ();
-	fn_args.clear ();
-	registered.clear ();
-	params_of.clear ();
-}
-
-/* What the other units need to join their uses across them by a public
- * function's name: the members it returns (STF_USE_RETURNED), the types
- * its results are used as here (STF_USE_RESULT). */
-void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint32_t,
-		      uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> &emitted)
-{
-	auto emit = [&] (uint32_t type, uint32_t member, uint32_t flags, uint32_t via) {
-		stf_use_rec r;
-		memset (&r, 0, sizeof r);
-		r.type = r.used = type;
-		r.member = member;
-		r.flags = flags;
-		r.via_type = STF_NONE;
-		r.via = via;
-		if (type != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member, r.used,
-				r.flags, r.via_type, r.via)).second)
-			blob.uses.push_back (r);
-	};
-	for (const auto &fr : returned) {
-		if (!TREE_PUBLIC (fr.first))
-			continue;
-		for (const auto &ko : fr.second) {
-			const use_key &k = ko.first;
-			HOST_WIDE_INT element = std::get<3> (k);
-			if (!std::get<0> (k) || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
-				continue;
-			emit (types.index (std::get<0> (k)), blob.str (stf_decl_name (std::get<1> (k))),
-			      STF_USE_RETURNED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0),
-			      blob.str (stf_decl_name (fr.first)));
-		}
-	}
-	for (const auto &fc : calls) {
-		if (!TREE_PUBLIC (fc.first))
-			continue;
-		for (const call_site &site : fc.second) {
-			auto res = uses.find (result_of (fc.first, site.number));
-			if (res == uses.end ())
-				continue;
-			for (tree t : res->second)
-				emit (types.index (t), blob.str (stf_decl_name (fc.first)), STF_USE_RESULT, 0);
-		}
-	}
-	returned.clear ();
-	calls.clear ();
-}
-
 /* The uses of the function's `void *` parameters (what a callback casts
  * its argument to). */
 void follow_parameters (function *fun)
@@ -816,71 +805,25 @@ public:
 	}
 };
 
-} /* namespace */
+} /* namespace stf_member_uses */
+
+using namespace stf_member_uses;
 
 opt_pass *stf_make_member_uses_pass (gcc::context *ctxt)
 {
 	return new member_uses_pass (ctxt);
 }
 
-void stf_collect_member_uses (stf_blob &blob, stf_types &types)
+int stf_follow_site_value (tree value, unsigned HOST_WIDE_INT size)
+{
+	HOST_WIDE_INT n = site_sizes.size ();
+	site_sizes.push_back (size);
+	std::set<tree> seen;
+	follow (site_key (n), value, 0, 0, seen);
+	return (int) n;
+}
+
+void stf_resolve_member_uses (void)
 {
 	merge_flows ();
-	emit_callbacks (blob, types);
-	/* a parameter's path is none in the record: a key by a parameter
-	 * and one without a path can give the same record */
-	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;
-	emit_cross_unit (blob, types, emitted);
-	for (const auto &u : uses) {
-		if (!std::get<0> (u.first))
-			continue; /* a function's results: merged into members */
-		uint32_t rec = types.index (std::get<0> (u.first));
-		tree via = std::get<2> (u.first);
-		uint32_t via_type = STF_NONE, flags = 0;
-		if (rec == STF_NONE)
-			continue;
-		if (via && TREE_CODE (via) == FIELD_DECL) {
-			via_type = types.index (TYPE_MAIN_VARIANT (DECL_CONTEXT (via)));
-			flags = via_type == STF_NONE ? 0 : STF_USE_VIA_MEMBER;
-		} else if (via && VAR_P (via)) {
-			flags = STF_USE_VIA_VAR;
-		}
-		HOST_WIDE_INT element = std::get<3> (u.first);
-		if (element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
-			continue;
-		if (element >= 0)
-			flags |= STF_USE_ELEMENT | (uint32_t) element << 16;
-		for (tree t : u.second) {
-			stf_use_rec r;
-			memset (&r, 0, sizeof r);
-			r.type = rec;
-			r.member = blob.str (stf_decl_name (std::get<1> (u.first)));
-			r.used = types.index (t);
-			r.flags = flags;
-			r.via_type = via_type;
-			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR))
-				? blob.str (stf_decl_name (via)) : 0;
-			if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member,
-					r.used, r.flags, r.via_type, r.via)).second)
-				blob.uses.push_back (r);
-		}
-	}
-	uses.clear ();
-	for (const auto &st : strides) {
-		uint32_t rec = types.index (st.first.first);
-		if (rec == STF_NONE)
-			continue;
-		for (tree k : st.second) {
-			stf_use_rec r;
-			memset (&r, 0, sizeof r);
-			r.type = rec;
-			r.member = blob.str (stf_decl_name (st.first.second));
-			r.used = rec;
-			r.flags = STF_USE_STRIDE;
-			r.via_type = STF_NONE;
-			r.via = blob.str (stf_decl_name (k));
-			blob.uses.push_back (r);
-		}
-	}
-	strides.clear ();
 }

@@ -10,6 +10,22 @@
 
 opt_pass *stf_make_member_uses_pass (gcc::context *ctxt);
 
+/* Follow the result of an allocation site of no type (the call's result,
+ * size: its constant size or 0) to the functions it is handed to: the
+ * number to ask stf_site_used_as with. */
+int stf_follow_site_value (tree value, unsigned HOST_WIDE_INT size);
+
+/* Merge the unit's uses along the values' flows: before the sites ask
+ * for their types and the uses are written. */
+void stf_resolve_member_uses (void);
+
+/* The struct type a site's result is used as, or NULL. */
+tree stf_site_used_as (int n);
+
+/* The ID of a site stf_site_used_as did not type: its uses are written
+ * for libstf to join across units (STF_USE_SITE). */
+void stf_name_untyped_site (int n, const std::string &id);
+
 void stf_collect_member_uses (stf_blob &blob, stf_types &types);
 
 #endif /* STF_MEMBER_USES_H */

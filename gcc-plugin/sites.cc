@@ -26,12 +26,14 @@
 #include "allocators.h"
 #include "attributes.h"
 #include "deallocators.h"
+#include "member-uses.h"
 
 namespace {
 
 struct pending_site {
 	std::string func, allocator, dest;
 	tree type; /* element type, NULL if unknown */
+	int used_as; /* its result's uses (stf_follow_site_value), or -1 */
 	std::string file;
 	unsigned line, column;
 	unsigned flags;
@@ -337,6 +339,7 @@ std::string position_key (location_t loc)
 struct early_site {
 	std::string allocator, func, dest;
 	tree type;
+	int used_as;
 };
 std::map<std::string, std::vector<early_site>> early_sites;
 
@@ -375,7 +378,19 @@ void record_early (gcall *call)
 	dest_info d = analyze_dest (call, alloc, current_function_decl, NULL_TREE);
 	early_site e = { allocator_name (fndecl, alloc),
 			 stf_function_name (current_function_decl), d.name,
-			 element_type (d) };
+			 element_type (d), -1 };
+	/* No type where it is kept: what the functions it is handed to use
+	 * it as (a callback's `struct conn *c = arg`).  Not the sub-objects
+	 * an STF_ALLOCATOR hands out: typed pointers type them at run time,
+	 * as objects of their own in the container's index. */
+	tree lhs = gimple_call_lhs (call);
+	uint64_t size, n = 1;
+	if (!e.type && alloc.out_arg < 0 && !(alloc.flags & STF_SF_STRING) && lhs
+	    && TREE_CODE (lhs) == SSA_NAME && !stf_is_allocator (fndecl))
+		e.used_as = stf_follow_site_value (
+			lhs, constant_arg (call, alloc.size_arg, &size)
+			&& (alloc.count_arg < 0 || constant_arg (call, alloc.count_arg, &n))
+			? size * n : 0);
 	if (e.type)
 		stf_keep (e.type);
 	early_sites[position_key (gimple_location (call))].push_back (e);
@@ -428,12 +443,14 @@ int record_site (gcall *call)
 		s.func = e->func;
 		s.dest = e->dest;
 		s.type = e->type;
+		s.used_as = e->used_as;
 	} else {
 		/* A call the optimizers made up: analyze the final code. */
 		dest_info d = analyze_dest (call, alloc, caller, scope);
 		s.func = stf_function_name (caller);
 		s.dest = d.name;
 		s.type = element_type (d);
+		s.used_as = -1;
 	}
 	if (!s.type && (s.flags & STF_SF_STRING))
 		s.type = char_type_node;
@@ -824,7 +841,9 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 		ordinal[i] = next[std::make_pair (sites[i].func, sites[i].dest)]++;
 
 	for (unsigned i = 0; i < sites.size (); i++) {
-		const pending_site &s = sites[i];
+		pending_site &s = sites[i];
+		if (!s.type && s.used_as >= 0)
+			s.type = stf_site_used_as (s.used_as);
 		stf_site_rec r;
 		memset (&r, 0, sizeof r);
 		std::string id = std::string (stf_unit_file ()) + ":" + s.func + "/"
@@ -834,6 +853,8 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 		r.allocator = blob.str (s.allocator);
 		r.dest = blob.str (s.dest);
 		r.type = s.type ? types.index (s.type) : STF_NONE;
+		if (r.type == STF_NONE && s.used_as >= 0)
+			stf_name_untyped_site (s.used_as, id);
 		r.ordinal = ordinal[i];
 		r.line = s.line;
 		r.flags = s.flags;

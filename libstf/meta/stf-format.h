@@ -374,6 +374,20 @@ struct stf_local_rec {
  * `member`, a `void *`, is used as struct `used` (`type` is `used`, `via`
  * none): what the callback casts its argument to. */
 #define STF_USE_PARAM      0x80u
+/* Not a member's use: the unit's code reads a `void *` value as a pointer
+ * to struct `used` (`struct conn *c = arg`; `type` is `used`, `member`
+ * and `via` none).  The evidence that an untyped block of that struct's
+ * size may be one (transfer/sized-blocks.c). */
+#define STF_USE_CAST       0x100u
+/* Not a member's use: the results of the allocation site whose ID is
+ * `member`, of no type where they are kept (`void *ctx = malloc(n)`), are
+ * used as struct `used` (`type` is `used`), or, with STF_USE_PASSED,
+ * passed as parameter number `via_type` of the function named `via`,
+ * defined in another unit or a library's user data setter (`type` and
+ * `used` STF_NONE; joined to its STF_USE_PARAM records).  The plugin
+ * types such a site itself when its unit says all: one type and no
+ * function of another unit. */
+#define STF_USE_SITE       0x200u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 

@@ -379,6 +379,13 @@ int stf__plan_untyped(struct stf_xfer *x);
 /* Refuses (-1, reported) untyped blocks behind a `void *` member used as
  * a struct type that changed between the versions (member-uses.c). */
 int stf__check_member_uses(struct stf_xfer *x);
+/* Whether struct t of unit u has another layout in dst, or none (its name
+ * "struct NAME" in buf). */
+int stf__struct_changed(const struct stf_meta_unit *u, uint32_t t, const struct stf_meta *dst,
+			char *buf, size_t len);
+/* Untyped blocks of a program site that are probably a struct whose
+ * layout changes (sized-blocks.c): -1, the transfer failed, if one is. */
+int stf__check_sized_blocks(struct stf_xfer *x);
 /* Members holding the element size of the array behind a `void *` member
  * (STF_USE_STRIDE) get the new size of a converted array's elements, in
  * the destination's images; -1 (problem reported) when one does not hold

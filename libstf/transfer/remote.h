@@ -421,6 +421,12 @@ struct stf_use_path {
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 			  const struct stf_use_path *path, const struct stf_meta_unit **tu,
 			  uint32_t *t);
+/* The struct types the results of the allocation site of ID id, of no
+ * type, are used as (STF_USE_SITE records, joined across units by the
+ * names of the functions they are passed to) (member-uses.c): 0, 1 (the
+ * one in *tu, *t) or 2 for several. */
+unsigned stf__site_uses(const struct stf_meta *m, const char *id,
+			const struct stf_meta_unit **tu, uint32_t *t);
 /* Per object of p (typed objects' bytes fetched): the path through which
  * the typed pointers to its start reach it (a member of a struct, a static
  * pointer variable).  *paths NULL when no use record of the metadata has a

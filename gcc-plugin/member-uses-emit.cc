@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * member-uses-emit.cc - the records of member-uses.cc's findings
+ * (stf_use_rec): the types each `void *` member's value is used as, the
+ * element sizes next to them, the records joining accessors and callbacks
+ * across units by a function's name, the structs the code reads `void *`
+ * values as, and the uses of the allocation sites of no type that the
+ * unit cannot type alone (STF_USE_SITE).
+ */
+#include "stf-plugin.h"
+#include "member-uses.h"
+#include "member-uses-state.h"
+
+using namespace stf_member_uses;
+
+namespace {
+
+/* STF_USE_PARAM records: parameter n of the function named fn is used as
+ * the types recorded under key. */
+void emit_param_uses (stf_blob &blob, stf_types &types, const char *fn, size_t n,
+		      const use_key &key)
+{
+	auto it = uses.find (key);
+	if (it == uses.end ())
+		return;
+	for (tree t : it->second) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.type = r.used = types.index (t);
+		r.member = blob.str (fn);
+		r.flags = STF_USE_PARAM | (uint32_t) n << 16;
+		r.via_type = STF_NONE;
+		if (r.used != STF_NONE)
+			blob.uses.push_back (r);
+	}
+}
+
+/* The records joining callbacks across units: a member's value passed to
+ * a function defined elsewhere (STF_USE_PASSED), and what the `void *`
+ * parameters of the unit's public functions are used as (STF_USE_PARAM). */
+void emit_callbacks (stf_blob &blob, stf_types &types)
+{
+	for (const auto &po : passed_out) {
+		const use_key &k = po.first;
+		HOST_WIDE_INT element = std::get<3> (k);
+		uint32_t rec = std::get<0> (k) ? types.index (std::get<0> (k)) : STF_NONE;
+		if (rec == STF_NONE || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+			continue;
+		for (const auto &fi : po.second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = r.used = rec;
+			r.member = blob.str (stf_decl_name (std::get<1> (k)));
+			r.flags = STF_USE_PASSED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0);
+			r.via_type = fi.second;
+			r.via = blob.str (stf_decl_name (fi.first));
+			blob.uses.push_back (r);
+		}
+	}
+	/* a library's user data setter's argument: what the getter's
+	 * results are used as */
+	for (const user_data_accessor &a : user_data_accessors)
+		emit_param_uses (blob, types, a.setter, a.arg, user_data_key (a.getter));
+	for (const auto &fp : params_of) {
+		if (!TREE_PUBLIC (fp.first))
+			continue;
+		for (size_t n = 0; n < fp.second.size () && n <= STF_USE_INDEX_MAX; n++)
+			emit_param_uses (blob, types, stf_decl_name (fp.first), n,
+					 param_of (fp.second[n]));
+	}
+	flows.clear ();
+	slot_fns.clear ();
+	slot_flows.clear ();
+	slot_calls.clear ();
+	passed_to.clear ();
+	passed_out.clear ();
+	fn_args.clear ();
+	registered.clear ();
+	params_of.clear ();
+}
+
+/* What the other units need to join their uses across them by a public
+ * function's name: the members it returns (STF_USE_RETURNED), the types
+ * its results are used as here (STF_USE_RESULT). */
+void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint32_t,
+		      uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> &emitted)
+{
+	auto emit = [&] (uint32_t type, uint32_t member, uint32_t flags, uint32_t via) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.type = r.used = type;
+		r.member = member;
+		r.flags = flags;
+		r.via_type = STF_NONE;
+		r.via = via;
+		if (type != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member, r.used,
+				r.flags, r.via_type, r.via)).second)
+			blob.uses.push_back (r);
+	};
+	for (const auto &fr : returned) {
+		if (!TREE_PUBLIC (fr.first))
+			continue;
+		for (const auto &ko : fr.second) {
+			const use_key &k = ko.first;
+			HOST_WIDE_INT element = std::get<3> (k);
+			if (!std::get<0> (k) || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+				continue;
+			emit (types.index (std::get<0> (k)), blob.str (stf_decl_name (std::get<1> (k))),
+			      STF_USE_RETURNED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0),
+			      blob.str (stf_decl_name (fr.first)));
+		}
+	}
+	for (const auto &fc : calls) {
+		if (!TREE_PUBLIC (fc.first))
+			continue;
+		for (const call_site &site : fc.second) {
+			auto res = uses.find (result_of (fc.first, site.number));
+			if (res == uses.end ())
+				continue;
+			for (tree t : res->second)
+				emit (types.index (t), blob.str (stf_decl_name (fc.first)), STF_USE_RESULT, 0);
+		}
+	}
+	returned.clear ();
+	calls.clear ();
+}
+
+/* The records of the sites left to libstf: the types their results are
+ * used as here, the functions of other units they are passed to. */
+void emit_sites (stf_blob &blob, stf_types &types)
+{
+	for (const auto &si : site_ids) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.member = blob.str (si.second);
+		r.via_type = STF_NONE;
+		auto it = uses.find (site_key (si.first));
+		if (it != uses.end ())
+			for (tree t : it->second) {
+				r.type = r.used = types.index (t);
+				r.flags = STF_USE_SITE;
+				if (r.used != STF_NONE)
+					blob.uses.push_back (r);
+			}
+		for (const auto &fi : passed_out[site_key (si.first)]) {
+			r.type = r.used = STF_NONE;
+			r.flags = STF_USE_SITE | STF_USE_PASSED;
+			r.via_type = fi.second;
+			r.via = blob.str (stf_decl_name (fi.first));
+			blob.uses.push_back (r);
+		}
+	}
+	site_ids.clear ();
+	site_sizes.clear ();
+}
+
+} /* namespace */
+
+/* The one struct type the site's result is used as here, when no
+ * function of another unit or library user data setter is given it too
+ * (libstf joins their uses: stf_name_untyped_site) and a constant size
+ * holds whole elements of it (a pool's arena handed to `pool_init (void
+ * *mem)` as its header is not an array of headers). */
+tree stf_site_used_as (int n)
+{
+	auto it = uses.find (site_key (n));
+	if (it == uses.end () || it->second.size () != 1 || passed_out.count (site_key (n)))
+		return NULL_TREE;
+	tree t = *it->second.begin ();
+	unsigned HOST_WIDE_INT size = site_sizes[n];
+	if (size && size % tree_to_uhwi (TYPE_SIZE_UNIT (t)))
+		return NULL_TREE;
+	return t;
+}
+
+void stf_name_untyped_site (int n, const std::string &id)
+{
+	if (passed_out.count (site_key (n)))
+		site_ids[n] = id;
+}
+
+void stf_collect_member_uses (stf_blob &blob, stf_types &types)
+{
+	emit_sites (blob, types);
+	emit_callbacks (blob, types);
+	/* a parameter's path is none in the record: a key by a parameter
+	 * and one without a path can give the same record */
+	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;
+	emit_cross_unit (blob, types, emitted);
+	for (const auto &u : uses) {
+		if (!std::get<0> (u.first))
+			continue; /* a function's results: merged into members */
+		uint32_t rec = types.index (std::get<0> (u.first));
+		tree via = std::get<2> (u.first);
+		uint32_t via_type = STF_NONE, flags = 0;
+		if (rec == STF_NONE)
+			continue;
+		if (via && TREE_CODE (via) == FIELD_DECL) {
+			via_type = types.index (TYPE_MAIN_VARIANT (DECL_CONTEXT (via)));
+			flags = via_type == STF_NONE ? 0 : STF_USE_VIA_MEMBER;
+		} else if (via && VAR_P (via)) {
+			flags = STF_USE_VIA_VAR;
+		}
+		HOST_WIDE_INT element = std::get<3> (u.first);
+		if (element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+			continue;
+		if (element >= 0)
+			flags |= STF_USE_ELEMENT | (uint32_t) element << 16;
+		for (tree t : u.second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = rec;
+			r.member = blob.str (stf_decl_name (std::get<1> (u.first)));
+			r.used = types.index (t);
+			r.flags = flags;
+			r.via_type = via_type;
+			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR))
+				? blob.str (stf_decl_name (via)) : 0;
+			if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member,
+					r.used, r.flags, r.via_type, r.via)).second)
+				blob.uses.push_back (r);
+		}
+	}
+	uses.clear ();
+	for (const auto &st : strides) {
+		uint32_t rec = types.index (st.first.first);
+		if (rec == STF_NONE)
+			continue;
+		for (tree k : st.second) {
+			stf_use_rec r;
+			memset (&r, 0, sizeof r);
+			r.type = rec;
+			r.member = blob.str (stf_decl_name (st.first.second));
+			r.used = rec;
+			r.flags = STF_USE_STRIDE;
+			r.via_type = STF_NONE;
+			r.via = blob.str (stf_decl_name (k));
+			blob.uses.push_back (r);
+		}
+	}
+	strides.clear ();
+	for (tree t : casts) {
+		stf_use_rec r;
+		memset (&r, 0, sizeof r);
+		r.type = r.used = types.index (t);
+		r.flags = STF_USE_CAST;
+		r.via_type = STF_NONE;
+		if (r.used != STF_NONE)
+			blob.uses.push_back (r);
+	}
+	casts.clear ();
+}

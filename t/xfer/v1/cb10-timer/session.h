@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+struct session {
+	int id;
+	unsigned long expired;
+	char user[16];
+};
+
+void session_init(void *arg, int i);
+void session_expire(void *arg);
