@@ -523,7 +523,7 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 	/* Another thread's block too, as glibc's tcache does: its lines are
 	 * in this thread's cache now, and the next allocation of the class
 	 * here takes it (its span keeps counting it used).  A thread not
-	 * listed yet would not give it back at its exit (spans.c). */
+	 * listed yet would not give it back at its exit (remote.c). */
 	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
 		b->obj[b->n++] = p;
 		return;
