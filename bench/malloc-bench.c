@@ -59,6 +59,11 @@
  *               bytes, or SIZE), freeing a random one for each new one:
  *               cross-thread frees of blocks of random lifetimes; ns per
  *               block
+ *     bmt       glibc's own benchmark's shape (benchtests/bench-malloc-thread):
+ *               each thread frees and allocates random blocks of a window
+ *               of 1,024, sizes 4 B-32 KiB with every doubling as likely
+ *               (small blocks most frequent, as in glibc's inverse-power
+ *               distribution)
  *     larson    each thread replaces random blocks of a window of 1,024
  *               (16-512 bytes, or SIZE) in 50 generations: each a new
  *               thread that goes on with the window the last one left
@@ -176,24 +181,30 @@ static size_t pattern_size;
 #define WINDOW 4096
 #define WINDOW_OPS 2000000L
 
-static double window(unsigned id)
+/* A live window of n blocks of sizes from `size`, filled first, then a
+ * random one freed and a new one allocated `ops` times: CPU s per pair. */
+static double replace_window(unsigned seed, size_t (*size)(unsigned *), int n, long ops)
 {
-	unsigned seed = id * 2654435761u + 7;
-	void **set = calloc(WINDOW, sizeof *set);
-	for (int k = 0; k < WINDOW; k++)
-		set[k] = malloc(small_size(&seed));
+	void **set = calloc((size_t)n, sizeof *set);
+	for (int k = 0; k < n; k++)
+		set[k] = malloc(size(&seed));
 	double t0 = cpu_s();
-	for (long i = 0; i < WINDOW_OPS; i++) {
-		unsigned k = next_rand(&seed) % WINDOW;
+	for (long i = 0; i < ops; i++) {
+		unsigned k = next_rand(&seed) % (unsigned)n;
 		free(set[k]);
-		set[k] = malloc(small_size(&seed));
+		set[k] = malloc(size(&seed));
 		*(volatile char *)set[k] = (char)i;
 	}
 	double t = cpu_s() - t0;
-	for (int k = 0; k < WINDOW; k++)
+	for (int k = 0; k < n; k++)
 		free(set[k]);
 	free(set);
-	return t / WINDOW_OPS;
+	return t / ops;
+}
+
+static double window(unsigned id)
+{
+	return replace_window(id * 2654435761u + 7, small_size, WINDOW, WINDOW_OPS);
 }
 
 /* Producer/consumer: batches of blocks handed over through a queue. */
@@ -338,6 +349,22 @@ static double larson(unsigned id)
 		free(g.live[k]);
 	free(g.live);
 	return g.cpu / ((double)LARSON_OPS * LARSON_GENS);
+}
+
+/* bmt: sizes of 4 B-32 KiB, a random doubling (4 << 0..12), then a
+ * random size within it. */
+#define BMT_WINDOW 1024
+#define BMT_OPS 1000000L
+
+static size_t doubling_size(unsigned *seed)
+{
+	size_t lo = (size_t)4 << next_rand(seed) % 13;
+	return lo + next_rand(seed) % lo;
+}
+
+static double bmt(unsigned id)
+{
+	return replace_window(id * 2654435761u + 53, doubling_size, BMT_WINDOW, BMT_OPS);
 }
 
 #define BUFFERS 512
@@ -916,7 +943,7 @@ int main(int argc, char **argv)
 		{ "memalign", memalign_window }, { "burst", burst }, { "longlived", longlived },
 		{ "llskew", llskew }, { "shuffle", shuffle }, { "resize", resize },
 		{ "bigcalloc", bigcalloc }, { "request", request }, { "pcwindow", pcwindow },
-		{ "larson", larson },
+		{ "larson", larson }, { "bmt", bmt },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -933,6 +960,6 @@ int main(int argc, char **argv)
 		"       malloc-bench mixrss|fragrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
-		"                    resize|bigcalloc|request|pcwindow|larson THREADS [SIZE]\n");
+		"                    resize|bigcalloc|request|pcwindow|larson|bmt THREADS [SIZE]\n");
 	return 2;
 }

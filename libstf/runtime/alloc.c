@@ -23,8 +23,9 @@
  * objects, placed blocks), dynamic IDs, the per-thread state, early
  * initialization and fork; spans.c the heap region, sites.c the site
  * table and the executable's metadata units, mmap.c mmap'd and
- * registered regions, placement.c blocks at chosen addresses, lookup.c
- * stf_lookup.  heap.h is what they share.
+ * registered regions, placement.c blocks at chosen addresses, blocks.c
+ * the block holding an address, lookup.c stf_lookup.  heap.h is what
+ * they share.
  */
 #include <dlfcn.h>
 #include <elf.h>
@@ -523,7 +524,7 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 	/* Another thread's block too, as glibc's tcache does: its lines are
 	 * in this thread's cache now, and the next allocation of the class
 	 * here takes it (its span keeps counting it used).  A thread not
-	 * listed yet would not give it back at its exit (spans.c). */
+	 * listed yet would not give it back at its exit (remote.c). */
 	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
 		b->obj[b->n++] = p;
 		return;
@@ -559,12 +560,98 @@ static void find_self(void)
 	}
 }
 
-EXPORT void *malloc(size_t size)
+/* The fast paths of malloc and free: what most calls do, with no call
+ * in them, so that malloc and free save two registers at most and reach
+ * the slow paths by a tail call (inlined, the slow paths cost them six
+ * saved registers and a third of their instructions).  They give up,
+ * with nothing changed, on anything else. */
+
+/* A block of `size` bytes for the caller at ra: from the thread's cache
+ * of freed blocks of its class or its first span's free list, with an
+ * ID of the thread's batch and the site of the plugin's marker or of the
+ * thread's cache of return addresses; NULL otherwise. */
+static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra)
 {
-	const void *ra = __builtin_return_address(0);
+	if (__builtin_expect(size >= SMALL_MAX || from_self(ra), 0))
+		return NULL;
+	uint32_t c = size_class(size + 1);
+	uint64_t id = stf__tc.next_id;
+	if (__builtin_expect(id >= stf__tc.end_id, 0) ||
+	    (c < NCOMPACT && ((uint32_t)(id >> 32) != stf__compact_id_hi || !(uint32_t)id)))
+		return NULL;
+	uint32_t *cell = stf__alloc_site, site;
+	if (cell && *cell) {
+		site = *cell;
+	} else {
+		uint32_t k = (uint32_t)((uintptr_t)ra >> 2) % PC_CACHE;
+		if (__builtin_expect(stf__tc.pcs[k].pc != (uintptr_t)ra, 0))
+			return NULL;
+		site = stf__tc.pcs[k].site;
+	}
+	struct freed_bin *b = &stf__tc.freed[c];
+	struct span_st *s;
+	char *obj;
+	if (__builtin_expect(b->n != 0, 1)) {
+		obj = b->obj[--b->n];
+		s = &stf__span_st[((uintptr_t)obj - stf__heap_lo) >> STF_SPAN_SHIFT];
+	} else {
+		s = stf__tc.spans[c];
+		if (!s || !s->free)
+			return NULL;
+		obj = s->free;
+		s->free = *(void **)obj;
+		s->used++;
+	}
+	if (cell)
+		stf__alloc_site = NULL;
+	stf__tc.next_id = id + 1;
+	meta_set(s, obj_index(s, (uintptr_t)obj), id, site, size);
+	return obj;
+}
+
+/* Free p, a live block of a small span without sub-objects, into the
+ * thread's cache of freed blocks, or into its own span's free list when
+ * the span neither is full nor empties: true, else false. */
+static inline __attribute__((always_inline)) bool free_fast(void *p)
+{
+	struct span_st *s = span_of((uintptr_t)p);
+	if (__builtin_expect(!s || s->kind != STF_SPAN_SMALL, 0))
+		return false;
+	uint32_t j = obj_index(s, (uintptr_t)p);
+	if (__builtin_expect((uintptr_t)p != (uintptr_t)s->base + (size_t)j * s->obj_size ||
+			     j >= s->bump || !meta_live(s, j) || meta_subs(s, j), 0))
+		return false;
+	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
+	struct freed_bin *b = &stf__tc.freed[s->cls];
+	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
+		meta_free(s, j);
+		b->obj[b->n++] = p;
+		return true;
+	}
+	if (own && !s->full && s->used > 1) {
+		meta_free(s, j);
+		*(void **)p = s->free;
+		s->free = p;
+		s->used--;
+		return true;
+	}
+	return false;
+}
+
+static void *__attribute__((noinline)) malloc_slow(size_t size, const void *ra)
+{
 	if (__builtin_expect(from_self(ra), 0))
 		return __libc_malloc(size);
 	return alloc_block(size, take_site(ra), 0);
+}
+
+EXPORT void *malloc(size_t size)
+{
+	const void *ra = __builtin_return_address(0);
+	void *p = alloc_fast(size, ra);
+	if (__builtin_expect(p != NULL, 1))
+		return p;
+	return malloc_slow(size, ra);
 }
 
 /* Not a block of the region: a placed one, or glibc's (libstf's own
@@ -578,13 +665,19 @@ static void __attribute__((noinline)) free_other(void *p)
 	__libc_free(p);
 }
 
-EXPORT void free(void *p)
+static void __attribute__((noinline)) free_slow(void *p)
 {
 	struct span_st *s = span_of((uintptr_t)p);
 	if (__builtin_expect(s != NULL, 1))
 		free_block(s, p, "free");
 	else if (p)
 		free_other(p);
+}
+
+EXPORT void free(void *p)
+{
+	if (__builtin_expect(!free_fast(p), 0))
+		free_slow(p);
 }
 
 EXPORT void *calloc(size_t n, size_t size)
@@ -770,92 +863,6 @@ EXPORT size_t malloc_usable_size(void *p)
 		return meta_size(s, region_block(s, (uintptr_t)p, "malloc_usable_size"));
 	struct stf_slot placed;
 	return p && stf__placed_get((uintptr_t)p, &placed) ? placed.size : 0;
-}
-
-/* The span of the live block of the region holding address a, and its
- * metadata entry *j (spans.h: meta_*); NULL if none. */
-static struct span_st *meta_of(uintptr_t a, uint32_t *j, uint64_t *start, uint64_t *size)
-{
-	struct span_st *s = span_of(a);
-	if (!s)
-		return NULL;
-	if (s->kind == STF_SPAN_CONT)
-		s -= s->cap;
-	*start = (uintptr_t)s->base;
-	*j = 0;
-	if (s->kind == STF_SPAN_SMALL) {
-		*j = obj_index(s, a);
-		if (*j >= s->bump)
-			return NULL;
-		*start += (size_t)*j * s->obj_size;
-	} else if (s->kind != STF_SPAN_LARGE) {
-		return NULL;
-	}
-	if (!meta_live(s, *j))
-		return NULL;
-	*size = meta_size(s, *j);
-	return a - *start < *size || a == *start ? s : NULL;
-}
-
-EXPORT int stf__heap_block(const void *p, struct stf_block_info *out)
-{
-	uint64_t start, size;
-	uint32_t j;
-	const struct span_st *s = meta_of((uintptr_t)p, &j, &start, &size);
-	if (s) {
-		uint32_t word = meta_word(s, j);
-		*out = (struct stf_block_info){ start, size, meta_id(s, j), STF_META_SITE(word),
-			STF_META_ALIGN(word), (word & STF_META_SUBS) != 0 };
-		return 1;
-	}
-	struct stf_slot placed;
-	if (!stf__placed_get((uintptr_t)p, &placed))
-		return 0;
-	*out = (struct stf_block_info){ (uintptr_t)p, placed.size, placed.id, placed.site,
-		STF_SLOT_ALIGN(placed.kind), false };
-	return 1;
-}
-
-void stf__heap_mark_subs(uint64_t addr)
-{
-	uint64_t start, size;
-	uint32_t j;
-	struct span_st *s = meta_of(addr, &j, &start, &size);
-	/* a pool's chunk has the flag after its first object: no atomic
-	 * operation for the next ones */
-	if (s)
-		meta_mark_subs(s, j);
-}
-
-int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
-{
-	uint64_t start, bsize;
-	uint32_t j;
-	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &bsize);
-	if (s) {
-		if (start != (uintptr_t)p || (size && size != bsize))
-			return 0;
-		meta_set_word(s, j, (meta_word(s, j) & ~0xffffffu) | site);
-		return 1;
-	}
-	return stf__placed_retype((uintptr_t)p, size, site);
-}
-
-int stf__heap_set_id(void *p, uint64_t id)
-{
-	uint64_t start, size;
-	uint32_t j;
-	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &size);
-	if (!s || start != (uintptr_t)p || !id)
-		return 0;
-	/* a compact entry keeps only the low half, beside its span's high half */
-	if (s->compact && ((uint32_t)id == 0 || id >> 32 != s->id_hi))
-		return 0;
-	uint64_t cur = atomic_load((_Atomic uint64_t *)&stf__root.next_id);
-	if (id >= cur)
-		stf__alloc_bump_id(id + 1);
-	meta_set(s, j, id, meta_word(s, j), size);
-	return 1;
 }
 
 EXPORT void *stf__alloc_with(size_t size, uint32_t site, uint64_t id)

@@ -50,12 +50,12 @@ struct tcache {
 	 * allocation of the class takes the last one, whose cache lines are
 	 * still warm (as glibc's tcache does). */
 	struct freed_bin { uint32_t n; void *obj[FREED_CACHE]; } freed[NCLASSES];
-	/* Blocks of other threads' spans it freed, batched by span (spans.c:
+	/* Blocks of other threads' spans it freed, batched by span (remote.c:
 	 * stf__foreign_*): one atomic push onto the span's remote list per
 	 * batch, not one per block, so threads freeing each other's blocks
 	 * do not all contend for a list head (and the owner's line). */
 	struct foreign_batch foreign[FOREIGN_SLOTS];
-	struct tcache *next_tc, *prev_tc; /* the threads' list (spans.c) */
+	struct tcache *next_tc, *prev_tc; /* the threads' list (remote.c) */
 	bool listed;                     /* in that list */
 	struct span_st *spare;           /* an empty span kept for any class */
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */

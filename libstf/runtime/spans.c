@@ -18,7 +18,7 @@
  * largest blocks.  Small spans are owned by one thread (struct tcache): the fast
  * paths in alloc.c pop and push its free list; this file does the slow
  * paths: taking another span, adopting the spans of exited threads,
- * fork.
+ * fork.  The frees of other threads' blocks are remote.c's.
  *
  * Everything here runs inside malloc, possibly in the dynamic loader:
  * raw system calls only.
@@ -89,7 +89,7 @@ static bool reserved;             /* not in the zone: reserved PROT_NONE, with
 struct span_st *stf__span_st;
 struct stf_span *stf__spans;
 
-static pthread_mutex_t span_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t stf__span_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *meta_lo;             /* the metadata half */
 static uint32_t max_units;
 static uint32_t committed;        /* units accessible (heap and metadata) */
@@ -427,13 +427,13 @@ static uint32_t take_units_locked(uint32_t k, uint8_t *dirty)
 void stf__spans_prefault(uint64_t bytes)
 {
 	uint64_t units = (bytes + UNIT - 1) / UNIT;
-	pthread_mutex_lock(&span_lock);
+	pthread_mutex_lock(&stf__span_lock);
 	uint32_t u = (uint32_t)stf__root.heap_units;
 	if (units > max_units - u || commit_locked(u + (uint32_t)units) < 0) {
-		pthread_mutex_unlock(&span_lock);
+		pthread_mutex_unlock(&stf__span_lock);
 		return;
 	}
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 	/* Huge pages also below HUGE_FROM: only a transfer calls this, for
 	 * the heap a state about to arrive fills (the reversed version,
 	 * thrown away after the diff; the new version, no more than its
@@ -468,50 +468,6 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->filled = 0;
 	s->kind = STF_SPAN_SMALL;
 	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
-}
-
-/* A span's remote list is a list of batches (stf__foreign_flush): the
- * first block of each says in its second word where the batch ends and
- * how many blocks it has, so taking them reads two blocks per batch, not
- * every block (each a cache miss: other threads wrote them last). */
-#define BATCH_TAIL_BITS 48
-_Static_assert(FOREIGN_BATCH < 1u << (64 - BATCH_TAIL_BITS), "a batch's count fits");
-
-static uintptr_t batch_word(void *tail, uint32_t n)
-{
-	return (uintptr_t)tail | (uintptr_t)n << BATCH_TAIL_BITS;
-}
-
-/* A batch of n blocks of s, linked from head to tail, onto its remote
- * list. */
-static void push_remote(struct span_st *s, void *head, void *tail, uint32_t n)
-{
-	((void **)head)[1] = (void *)batch_word(tail, n);
-	void *top = atomic_load_explicit(&s->remote, memory_order_relaxed);
-	do
-		*(void **)tail = top;
-	while (!atomic_compare_exchange_weak_explicit(&s->remote, &top, head,
-						      memory_order_release, memory_order_relaxed));
-}
-
-/* Take the frees other threads pushed. */
-static void collect(struct span_st *s)
-{
-	if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
-		return;
-	void *r = atomic_exchange_explicit(&s->remote, NULL, memory_order_acquire);
-	uint32_t n = 0;
-	void **tail;
-	for (void **batch = r;; batch = *tail) {
-		uintptr_t w = (uintptr_t)batch[1];
-		tail = (void **)(w & (((uintptr_t)1 << BATCH_TAIL_BITS) - 1));
-		n += (uint32_t)(w >> BATCH_TAIL_BITS);
-		if (!*tail)
-			break;
-	}
-	*tail = s->free;
-	s->free = r;
-	s->used -= n;
 }
 
 /* The owner's lists of a class: the spans it allocates from (the first
@@ -576,9 +532,9 @@ void stf__span_emptied(struct span_st *s)
 		stf__tc.spare = s;
 		return;
 	}
-	pthread_mutex_lock(&span_lock);
+	pthread_mutex_lock(&stf__span_lock);
 	release_locked(s);
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 }
 
 /* A span for class c that is not in the thread's list yet: its spare,
@@ -590,7 +546,7 @@ static struct span_st *another_span(uint32_t c)
 		stf__tc.spare = NULL;
 		small_init(s, c);
 	} else {
-		pthread_mutex_lock(&span_lock);
+		pthread_mutex_lock(&stf__span_lock);
 		s = orphans[c];
 		if (s) {
 			orphans[c] = s->next;
@@ -604,7 +560,7 @@ static struct span_st *another_span(uint32_t c)
 		}
 		if (s)
 			atomic_store_explicit(&s->owner, &stf__tc, memory_order_release);
-		pthread_mutex_unlock(&span_lock);
+		pthread_mutex_unlock(&stf__span_lock);
 		if (!s)
 			return NULL;
 	}
@@ -629,89 +585,6 @@ static void append_full(struct span_st *s)
 	stf__tc.full_tail[s->cls] = s;
 }
 
-/* The threads that own spans, for a fork child to take back the freed
- * blocks the threads it lost kept in their caches. */
-static struct tcache *threads;
-
-static void list_thread(void)
-{
-	pthread_mutex_lock(&span_lock);
-	stf__tc.prev_tc = NULL;
-	stf__tc.next_tc = threads;
-	if (threads)
-		threads->prev_tc = &stf__tc;
-	threads = &stf__tc;
-	stf__tc.listed = true;
-	pthread_mutex_unlock(&span_lock);
-}
-
-static void unlist_thread_locked(struct tcache *tc)
-{
-	if (tc->prev_tc)
-		tc->prev_tc->next_tc = tc->next_tc;
-	else
-		threads = tc->next_tc;
-	if (tc->next_tc)
-		tc->next_tc->prev_tc = tc->prev_tc;
-	tc->listed = false;
-}
-
-/* The blocks in tc's cache go back to the free lists of their spans
- * (tc's own: tc is the calling thread or a thread that is gone). */
-static void flush_freed(struct tcache *tc)
-{
-	for (uint32_t c = 0; c < NCLASSES; c++) {
-		struct freed_bin *b = &tc->freed[c];
-		while (b->n) {
-			void *p = b->obj[--b->n];
-			struct span_st *s = span_of((uintptr_t)p);
-			if (atomic_load_explicit(&s->owner, memory_order_relaxed) != tc) {
-				push_remote(s, p, p, 1);
-				continue;
-			}
-			*(void **)p = s->free;
-			s->free = p;
-			s->used--;
-		}
-	}
-}
-
-void stf__foreign_flush(struct foreign_batch *f)
-{
-	push_remote(f->span, f->head, f->tail, f->n);
-	f->span = NULL;
-	f->head = f->tail = NULL;
-	f->n = 0;
-}
-
-void __attribute__((noinline)) stf__foreign_start(struct foreign_batch *f, struct span_st *s,
-						  void *p)
-{
-	if (f->span)
-		stf__foreign_flush(f);
-	/* the batches go back at the thread's exit, and in a fork child */
-	stf__tc_register();
-	if (__builtin_expect(!stf__tc.listed, 0))
-		list_thread();
-	*(void **)p = NULL;
-	f->span = s;
-	f->head = f->tail = p;
-	f->n = 1;
-	f->max = s->obj_size > FOREIGN_BYTES / FOREIGN_BATCH ? FOREIGN_BYTES / s->obj_size :
-	         FOREIGN_BATCH;
-	if (f->n >= f->max)
-		stf__foreign_flush(f);
-}
-
-/* tc's batches go to their spans (tc: the calling thread or one that is
- * gone). */
-static void flush_foreign(struct tcache *tc)
-{
-	for (uint32_t i = 0; i < FOREIGN_SLOTS; i++)
-		if (tc->foreign[i].span)
-			stf__foreign_flush(&tc->foreign[i]);
-}
-
 struct span_st *stf__span_refill(uint32_t c)
 {
 	ensure_tables();
@@ -721,12 +594,12 @@ struct span_st *stf__span_refill(uint32_t c)
 	}
 	stf__tc_register();
 	if (__builtin_expect(!stf__tc.listed, 0))
-		list_thread();
+		stf__list_thread();
 	for (;;) {
 		struct span_st *s, *next;
 		for (s = stf__tc.spans[c]; s; s = next) {
 			next = s->next;
-			collect(s);
+			stf__remote_collect(s);
 			if (s->free || s->bump < s->cap) {
 				if (s->prev) {
 					list_unlink(s);
@@ -750,7 +623,7 @@ struct span_st *stf__span_refill(uint32_t c)
 		/* A few full spans, in turn: other threads' frees wait on
 		 * their remote lists. */
 		for (uint32_t i = 0; i < FULL_LOOKS && (s = stf__tc.full[c]); i++) {
-			collect(s);
+			stf__remote_collect(s);
 			if (s->free) {
 				list_move(s, 0);
 				return s;
@@ -770,7 +643,7 @@ struct span_st *stf__span_refill(uint32_t c)
  * the orphans of its class, or back to the free units when empty. */
 static void orphan_locked(struct span_st *s)
 {
-	collect(s);
+	stf__remote_collect(s);
 	if (!s->used) {
 		release_locked(s);
 		return;
@@ -784,11 +657,11 @@ static void orphan_locked(struct span_st *s)
 
 void stf__spans_thread_exit(void)
 {
-	flush_freed(&stf__tc);
-	flush_foreign(&stf__tc);
-	pthread_mutex_lock(&span_lock);
+	stf__flush_freed(&stf__tc);
+	stf__flush_foreign(&stf__tc);
+	pthread_mutex_lock(&stf__span_lock);
 	if (stf__tc.listed)
-		unlist_thread_locked(&stf__tc);
+		stf__unlist_thread_locked(&stf__tc);
 	for (uint32_t c = 0; c < NCLASSES; c++) {
 		struct span_st *s, *next;
 		for (s = stf__tc.spans[c]; s; s = next) {
@@ -809,17 +682,17 @@ void stf__spans_thread_exit(void)
 			give_units_locked(unit_of(stf__tc.large[k]), k + 1);
 			stf__tc.large[k] = NULL;
 		}
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 }
 
 void stf__spans_fork_prepare(void)
 {
-	pthread_mutex_lock(&span_lock);
+	pthread_mutex_lock(&stf__span_lock);
 }
 
 void stf__spans_fork_parent(void)
 {
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 }
 
 /* The child has one thread: the spans other threads owned are orphans
@@ -828,14 +701,7 @@ void stf__spans_fork_parent(void)
 void stf__spans_fork_child(void)
 {
 	stf__collapse_fork_child();
-	for (struct tcache *tc = threads, *next; tc; tc = next) {
-		next = tc->next_tc;
-		if (tc != &stf__tc) {
-			flush_freed(tc);
-			flush_foreign(tc);
-			unlist_thread_locked(tc);
-		}
-	}
+	stf__remote_fork_child_locked();
 	uint32_t high = (uint32_t)stf__root.heap_units;
 	for (uint32_t u = 0; u < high; u++) {
 		struct span_st *s = &stf__span_st[u];
@@ -843,7 +709,7 @@ void stf__spans_fork_child(void)
 		if (s->kind == STF_SPAN_SMALL && o && o != &stf__tc)
 			orphan_locked(s);
 	}
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -867,10 +733,10 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 		dirty = 1;
 		goto describe;
 	}
-	pthread_mutex_lock(&span_lock);
+	pthread_mutex_lock(&stf__span_lock);
 	uint32_t u = take_units_locked(k, &dirty);
 	if (u == max_units) {
-		pthread_mutex_unlock(&span_lock);
+		pthread_mutex_unlock(&stf__span_lock);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -900,7 +766,7 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 		give_units_locked(u, skip);
 	if (k > skip + used)
 		give_units_locked(first + used, k - skip - used);
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 describe:
 	if (zero && dirty)
 		memset(s->base, 0, size);
@@ -915,7 +781,7 @@ bool stf__large_grow(struct span_st *s, size_t size)
 	uint32_t u = unit_of(s), k = s->cap;
 	uint64_t need = (size + 1 + UNIT - 1) / UNIT;
 	bool ok = false;
-	pthread_mutex_lock(&span_lock);
+	pthread_mutex_lock(&stf__span_lock);
 	uint32_t next = u + k;
 	if (need > k && next < stf__root.heap_units && stf__spans[next].kind == STF_SPAN_FREE &&
 	    stf__spans[next].nunits >= need - k) {
@@ -933,7 +799,7 @@ bool stf__large_grow(struct span_st *s, size_t size)
 		stf__spans[u].nunits = (uint32_t)need;
 		ok = true;
 	}
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 	if (ok)
 		large_set_size(s, size);
 	return ok;
@@ -949,9 +815,9 @@ void stf__large_free(struct span_st *s)
 		stf__tc.large[s->cap - 1] = s;
 		return;
 	}
-	pthread_mutex_lock(&span_lock);
+	pthread_mutex_lock(&stf__span_lock);
 	give_units_locked(unit_of(s), s->cap);
-	pthread_mutex_unlock(&span_lock);
+	pthread_mutex_unlock(&stf__span_lock);
 }
 
 /* ------------------------------------------------------------------ */

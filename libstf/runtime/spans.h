@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * spans.h - INTERNAL to the allocation tracker: the span allocator under
- * the malloc family (spans.c) and the inline fast paths alloc.c uses.
+ * the malloc family (spans.c; remote.c: frees of other threads' blocks)
+ * and the inline fast paths alloc.c uses.
  *
  * The heap is a region reserved at startup (PROT_NONE, MAP_NORESERVE,
  * made accessible as it is carved) cut into 64 KiB units (root.h).  Small
@@ -22,6 +23,7 @@
 #ifndef STF_SPANS_H
 #define STF_SPANS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -116,14 +118,6 @@ void stf__span_emptied(struct span_st *s);
 /* The owner freed an object into its span s, which was full: s can be
  * allocated from again. */
 void stf__span_unfull(struct span_st *s);
-/* p, a block of span s owned by another thread (or none), freed by the
- * calling thread: into its batch for s, which goes to s when full. */
-static inline void stf__foreign_free(struct foreign_batch *f, struct span_st *s, void *p);
-/* Start a batch for s in slot f with p (the slot's batch, if any, goes to
- * its span first). */
-void stf__foreign_start(struct foreign_batch *f, struct span_st *s, void *p);
-/* The batch of slot f goes onto its span's remote list; the slot empties. */
-void stf__foreign_flush(struct foreign_batch *f);
 /* A large object (size >= SMALL_MAX or align > SMALL_MAX) with metadata; its
  * bytes are zero if `zero`.  NULL with errno. */
 void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t id, bool zero);
@@ -151,6 +145,36 @@ void stf__spans_prefault(uint64_t bytes);
 uint64_t stf__spans_carved(void);
 /* Mark the range the region's carved units cover, for STF_AVOID. */
 void stf__spans_extent(uint64_t *start, uint64_t *end);
+
+/* Held while units, orphans and the threads' list change. */
+extern pthread_mutex_t stf__span_lock;
+
+/* Frees into other threads' spans (remote.c).
+ *
+ * p, a block of span s owned by another thread (or none), freed by the
+ * calling thread: into its batch for s, which goes to s when full. */
+static inline void stf__foreign_free(struct foreign_batch *f, struct span_st *s, void *p);
+/* Start a batch for s in slot f with p (the slot's batch, if any, goes to
+ * its span first). */
+void stf__foreign_start(struct foreign_batch *f, struct span_st *s, void *p);
+/* The batch of slot f goes onto its span's remote list; the slot empties. */
+void stf__foreign_flush(struct foreign_batch *f);
+/* The owner of s takes the frees other threads pushed. */
+void stf__remote_collect(struct span_st *s);
+/* The calling thread goes into the threads' list (it holds, or will
+ * hold, blocks of other threads' spans). */
+void stf__list_thread(void);
+/* Under stf__span_lock: tc leaves the threads' list. */
+void stf__unlist_thread_locked(struct tcache *tc);
+/* The blocks in tc's cache go back to the free lists of their spans
+ * (tc's own: tc is the calling thread or a thread that is gone). */
+void stf__flush_freed(struct tcache *tc);
+/* tc's batches go to their spans (tc: the calling thread or one that is
+ * gone). */
+void stf__flush_foreign(struct tcache *tc);
+/* Under stf__span_lock, in a fork child: what the threads it lost held
+ * goes back to its spans; the list keeps the calling thread only. */
+void stf__remote_fork_child_locked(void);
 
 /* The class of n bytes (1 <= n <= SMALL_MAX) by a table of 16-byte steps
  * (every class size is a multiple of 16): one load, no bit scan on the
