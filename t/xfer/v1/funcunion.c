@@ -2,7 +2,8 @@
 /* Unions whose members are all function pointers (libevent's
  * evcb_cb_union) hold one function pointer: relocated by function ID, in
  * heap objects whose type changes too.  argv[1] "data" stores the address
- * of a static in one: no function, the update rolls back naming it. */
+ * of a static in one: no function but stale bytes (data is not
+ * executable), kept pointing at that static; --strict refuses it. */
 #include "xt.h"
 
 union callback {

@@ -30,12 +30,16 @@ static __attribute__((noinline)) void init(void)
 	spare.on_value = add;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	XT_V2_RECEIVE(init);
 	CHECK(handlers[0].id == 1 && handlers[0].cb.on_event == bump);
 	CHECK(handlers[1].id == 2 && handlers[1].cb.on_value == add);
-	CHECK(handlers[2].id == 3 && handlers[2].cb.on_event == NULL);
+	CHECK(handlers[2].id == 3);
+	if (argc > 1 && !strcmp(argv[1], "data")) /* stale bytes, kept pointing there */
+		CHECK((void *)handlers[2].cb.on_event == (void *)&hits);
+	else
+		CHECK(handlers[2].cb.on_event == NULL);
 	CHECK(spare.on_value == add);
 	if (handlers[0].cb.on_event == bump)
 		handlers[0].cb.on_event(2);
