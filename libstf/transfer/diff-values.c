@@ -66,10 +66,23 @@ void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
 	pthread_mutex_unlock(&slow_lookup);
 }
 
+/* An address of main's stack that is no argument or environment string
+ * in one process and unknown memory in the other, the same value: a
+ * stale address the transfer kept as the bytes it is (relocate.c,
+ * keep_nowhere), which falls into the past's stack but not the reversed
+ * version's (nginx's free connections, from a malloc that does not zero,
+ * hold such addresses). */
+static int kept_stack_address(const struct target *a, const struct target *b)
+{
+	const struct target *stack = a->kind == 4 ? a : b, *other = a->kind == 4 ? b : a;
+	return stack->kind == 4 && stack->arg.kind == STF_ARG_NONE && other->kind == 3 &&
+	       a->raw == b->raw;
+}
+
 int stf__same_target(const struct target *a, const struct target *b)
 {
 	if (a->kind != b->kind)
-		return 0;
+		return kept_stack_address(a, b);
 	switch (a->kind) {
 	case 0:
 		return 1;
