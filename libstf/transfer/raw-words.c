@@ -79,8 +79,8 @@ static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_
 static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len)
 {
 	const struct stf_peer *p = x->src;
+	struct stf_ptr_walk w = { 0 };
 	for (size_t i = 0; i < p->nobjs; i++) {
-		struct stf_ptr_walk w;
 		const struct stf_leaf *f;
 		uint64_t v;
 		if (stf__ptr_walk_start(&w, x->layouts, &p->objs[i],

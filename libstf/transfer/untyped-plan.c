@@ -70,7 +70,7 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 	const struct stf_layout *l = stf__layout(x->layouts, u, t);
 	if (!l)
 		return -1;
-	if (!l->nptrs || !l->size)
+	if (!l->nambig || !l->size)
 		return 0;
 	uint64_t count = stf__is_dynamic(o) && size >= l->size ? size / l->size : 1;
 	for (size_t k = 0; k < l->n; k++) {
