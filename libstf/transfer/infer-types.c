@@ -127,13 +127,29 @@ static int type_by_sites(struct stf_peer *p)
 	return 0;
 }
 
+/* The untyped dynamic objects (index_untyped) and the addresses they
+ * span, [lo, lo + span): most pointers lie outside, and need no lookup. */
+struct untyped_blocks {
+	struct stf_index index;
+	uint64_t lo, span;
+};
+
+static const struct stf_range *find_untyped(const struct untyped_blocks *ub, uint64_t v)
+{
+	return v - ub->lo < ub->span ? stf__index_find(&ub->index, v, 0) : NULL;
+}
+
 /* One pass of stf__peer_infer_types over the typed objects (work holds
  * room for every object): how many untyped objects it typed, or -1.
  * A block behind a `void *` member whose path is not known is typed only
- * when unknown is set (by every record of the member). */
+ * when unknown is set (by every record of the member).  After the first
+ * pass only the `void *` members of the objects typed before it can type
+ * something new (their paths or unknown changed); their other pointers
+ * gave all they could in an earlier pass: skipped (what a pass types is
+ * walked whole). */
 static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached,
-		       const struct stf_index *untyped, const struct stf_use_path *paths,
-		       int unknown, size_t *work)
+		       const struct untyped_blocks *untyped, const struct stf_use_path *paths,
+		       int unknown, int first, size_t *work)
 {
 	size_t nwork = 0;
 	long typed = 0;
@@ -144,17 +160,26 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 		    (o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || stf__is_dynamic(o)))
 			work[nwork++] = i;
 	}
+	/* work[0, before): typed before this pass; above: typed by it */
+	size_t before = nwork;
+	struct stf_ptr_walk w = { 0 };
 	while (nwork) {
 		size_t i = work[--nwork];
-		struct stf_ptr_walk w;
+		int voids_only = !first && nwork < before;
+		if (nwork < before)
+			before = nwork;
 		int rc = stf__ptr_walk_start(&w, layouts, &p->objs[i],
 					     (1u << STF_LEAF_PTR) | (1u << STF_LEAF_PXFER));
 		if (rc < 0)
 			return -1;
+		if (rc && voids_only && !w.l->nvoids)
+			continue;
 		const struct stf_leaf *f;
 		uint64_t v;
 		while (rc && stf__ptr_walk_next(&w, &f, &v)) {
-			const struct stf_range *r = v ? stf__index_find(untyped, v, 0) : NULL;
+			if (voids_only && !f->member)
+				continue;
+			const struct stf_range *r = v ? find_untyped(untyped, v) : NULL;
 			if (!r)
 				continue;
 			struct stf_obj *t = &p->objs[r->value];
@@ -246,7 +271,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 	 * are looked up among them alone: an index usually of a handful of
 	 * libc's blocks instead of every object of the peer (a lookup in that
 	 * one costs several cache misses, and this runs for every pointer). */
-	struct stf_index untyped = STF_INDEX_INIT;
+	struct untyped_blocks untyped = { STF_INDEX_INIT, 0, 0 };
 	struct stf_use_path *paths = NULL;
 	size_t *work;
 	long typed;
@@ -257,13 +282,23 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 	if (type_by_sites(p) < 0)
 		return -1;
 	size_t untyped_subs = count_untyped_subs(p);
-	if (index_untyped(p, &untyped) < 0) {
-		stf__index_free(&untyped);
+	if (index_untyped(p, &untyped.index) < 0) {
+		stf__index_free(&untyped.index);
 		return -1;
 	}
-	if (!untyped.n)
+	if (!untyped.index.n)
 		return 0;
-	stf__index_sort(&untyped, NULL, NULL);
+	stf__index_sort(&untyped.index, NULL, NULL);
+	uint64_t hi = 0;
+	untyped.lo = UINT64_MAX;
+	for (size_t k = 0; k < untyped.index.n; k++) {
+		const struct stf_range *r = &untyped.index.ranges[k];
+		if (r->start < untyped.lo)
+			untyped.lo = r->start;
+		if (r->start + r->size > hi)
+			hi = r->start + r->size;
+	}
+	untyped.span = hi - untyped.lo;
 	/* every typed object is pushed: huge pages, reused (bulk.c) */
 	work = stf__bulk_alloc((p->nobjs + 1) * sizeof(*work));
 	if (!work)
@@ -274,12 +309,12 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 	 * passes until one types nothing new, then one that also types the
 	 * blocks whose path stayed unknown (by all the member's records),
 	 * and again if that one typed some.  Without paths, one pass. */
-	for (int unknown = 0;;) {
+	for (int unknown = 0, first = 1;; first = 0) {
 		stf__raw_free(paths);
 		if (stf__use_paths(p, layouts, &paths) < 0)
 			goto out;
 		typed = infer_pass(p, layouts, reached, &untyped, paths, unknown || !paths,
-				   work);
+				   first, work);
 		if (typed < 0)
 			goto out;
 		if (!paths || (unknown && !typed))
@@ -293,6 +328,6 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 out:
 	stf__raw_free(paths);
 	stf__bulk_free(work);
-	stf__index_free(&untyped);
+	stf__index_free(&untyped.index);
 	return rc;
 }

@@ -284,10 +284,13 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 	stf__raw_free(b.v);
 	l->n = b.n;
 	l->size = st < u->ntypes ? u->types[st].size : 0;
-	for (size_t i = 0; i < l->n; i++)
-		l->nptrs += l->leaves[i].kind == STF_LEAF_PTR ||
-			    l->leaves[i].kind == STF_LEAF_PXFER ||
-			    l->leaves[i].kind == STF_LEAF_AMBIG;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct stf_leaf *f = &l->leaves[i];
+		l->nptrs += f->kind == STF_LEAF_PTR || f->kind == STF_LEAF_PXFER ||
+			    f->kind == STF_LEAF_AMBIG;
+		l->nambig += f->kind == STF_LEAF_AMBIG;
+		l->nvoids += f->member != 0;
+	}
 	c->slots[h].unit = u;
 	c->slots[h].type = type;
 	c->slots[h].layout = l;

@@ -27,6 +27,7 @@
  * (stf__fix_strides), provided it held the old one.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -45,13 +46,23 @@ int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
 	if (!o->unit || !o->bytes || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
 	    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
 		return 0;
-	const struct stf_layout *l = stf__layout(layouts, o->unit, o->type);
-	if (!l)
-		return -1;
+	const struct stf_layout *l = w->last_layout;
+	if (!l || w->last_unit != o->unit || w->last_type != o->type) {
+		l = stf__layout(layouts, o->unit, o->type);
+		if (!l)
+			return -1;
+		w->last_unit = o->unit;
+		w->last_type = o->type;
+		w->last_layout = l;
+	}
 	if (!l->nptrs || !l->size)
 		return 0;
-	*w = (struct stf_ptr_walk){ o, l, is_dyn(o) && o->size >= l->size ? o->size / l->size : 1,
-				    0, SIZE_MAX, kinds };
+	w->o = o;
+	w->l = l;
+	w->count = is_dyn(o) && o->size >= l->size ? o->size / l->size : 1;
+	w->e = 0;
+	w->k = SIZE_MAX;
+	w->kinds = kinds;
 	return 1;
 }
 
@@ -204,20 +215,6 @@ unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 /* A path that is not one: the object is reached through several. */
 static const char several_paths[] = "";
 
-/* Whether some use record of m has a path, and whether struct type hash
- * is the struct holding the member of one. */
-static int has_paths(const struct stf_meta *m, uint64_t hash, int any)
-{
-	for (size_t k = 0; k < m->nunits; k++) {
-		const struct stf_meta_unit *ru = &m->units[k];
-		for (uint32_t i = 0; i < ru->nuses; i++)
-			if ((ru->uses[i].flags & STF_USE_VIA) &&
-			    (any || ru->types[ru->uses[i].type].hash == hash))
-				return 1;
-	}
-	return 0;
-}
-
 /* The innermost struct member at exactly offset off of type t (unit u)
  * holding a pointer: 1 with its struct's hash and its name in *path. */
 static int member_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
@@ -252,11 +249,48 @@ static int member_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
 	return 0;
 }
 
+/* The hashes of the structs holding the members of m's use records with
+ * a path, sorted: looked up for every pointer leaf of every object. */
+struct via_hashes {
+	uint64_t *v;
+	size_t n;
+};
+
+static int by_hash(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int via_hashes_of(const struct stf_meta *m, struct via_hashes *vh)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < m->nunits; k++)
+		n += m->units[k].nuses;
+	vh->n = 0;
+	vh->v = stf__raw_malloc((n + 1) * sizeof(*vh->v));
+	if (!vh->v)
+		return -1;
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *ru = &m->units[k];
+		for (uint32_t i = 0; i < ru->nuses; i++)
+			if (ru->uses[i].flags & STF_USE_VIA)
+				vh->v[vh->n++] = ru->types[ru->uses[i].type].hash;
+	}
+	qsort(vh->v, vh->n, sizeof(*vh->v), by_hash);
+	return 0;
+}
+
+static int via_hash(const struct via_hashes *vh, uint64_t hash)
+{
+	return bsearch(&hash, vh->v, vh->n, sizeof(*vh->v), by_hash) != NULL;
+}
+
 /* The path a typed pointer at leaf f of an element of o gives the struct
  * it points to: the member holding it, or o's name for a static pointer
  * variable; no name when f does not point to a struct a record has a path
  * for, or the code does not name the place. */
-static struct stf_use_path leaf_via(const struct stf_meta *m, const struct stf_obj *o,
+static struct stf_use_path leaf_via(const struct via_hashes *vh, const struct stf_obj *o,
 				    const struct stf_leaf *f, uint64_t count)
 {
 	struct stf_use_path via = { 0, NULL };
@@ -264,7 +298,7 @@ static struct stf_use_path leaf_via(const struct stf_meta *m, const struct stf_o
 		return via;
 	uint32_t pt = strip(f->unit, f->type);
 	if (pt >= f->unit->ntypes || T(f->unit, pt)->kind != STF_K_STRUCT ||
-	    !has_paths(m, T(f->unit, pt)->hash, 0))
+	    !via_hash(vh, T(f->unit, pt)->hash))
 		return via;
 	if (o->kind == STF_OBJ_STATIC && count == 1 && f->off == 0 &&
 	    T(o->unit, strip(o->unit, o->type))->kind == STF_K_POINTER)
@@ -279,15 +313,23 @@ int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts, struct stf_u
 	struct stf_use_path *paths, *vias = NULL;
 	size_t nvias = 0;
 
+	struct via_hashes vh;
+
 	*out = NULL;
-	if (!has_paths(p->meta, 0, 1))
-		return 0;
-	paths = stf__raw_malloc((p->nobjs + 1) * sizeof(*paths));
-	if (!paths)
+	if (via_hashes_of(p->meta, &vh) < 0)
 		return -1;
+	if (!vh.n) { /* no use record has a path */
+		stf__raw_free(vh.v);
+		return 0;
+	}
+	paths = stf__raw_malloc((p->nobjs + 1) * sizeof(*paths));
+	if (!paths) {
+		stf__raw_free(vh.v);
+		return -1;
+	}
 	memset(paths, 0, (p->nobjs + 1) * sizeof(*paths));
+	struct stf_ptr_walk w = { 0 };
 	for (size_t i = 0; i < p->nobjs; i++) {
-		struct stf_ptr_walk w;
 		int rc = stf__ptr_walk_start(&w, layouts, &p->objs[i], 1u << STF_LEAF_PTR);
 		if (rc > 0 && w.l->n > nvias) {
 			struct stf_use_path *nv = stf__raw_realloc(vias, w.l->n * sizeof(*nv));
@@ -299,6 +341,7 @@ int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts, struct stf_u
 			}
 		}
 		if (rc < 0) {
+			stf__raw_free(vh.v);
 			stf__raw_free(vias);
 			stf__raw_free(paths);
 			return -1;
@@ -309,7 +352,7 @@ int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts, struct stf_u
 		while (rc && stf__ptr_walk_next(&w, &f, &v)) {
 			struct stf_use_path *via = &vias[w.k];
 			if (!w.e) { /* the leaf's path, the same in every element */
-				*via = leaf_via(p->meta, w.o, f, w.count);
+				*via = leaf_via(&vh, w.o, f, w.count);
 				named += via->name != NULL;
 			} else if (!named) {
 				break; /* no leaf of this type gives a path */
@@ -325,6 +368,7 @@ int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts, struct stf_u
 				to->name = several_paths;
 		}
 	}
+	stf__raw_free(vh.v);
 	stf__raw_free(vias);
 	*out = paths;
 	return 0;
@@ -431,26 +475,21 @@ static int member_use_changed(const struct stf_meta *m, const struct stf_meta *d
 int stf__check_member_uses(struct stf_xfer *x)
 {
 	struct stf_peer *p = x->src;
-	struct stf_use_path *paths, path;
-	int found = 0;
+	struct stf_use_path *paths = NULL, path;
+	int found = 0, have_paths = 0;
 	char on[256], sn[256], tn[256], pn[256];
 
 	for (size_t k = 0; k < p->meta->nunits && !found; k++)
 		found = p->meta->units[k].nuses > 0;
 	if (!found || !x->dst || !x->dst->meta)
 		return 0;
-	if (stf__use_paths(p, x->layouts, &paths) < 0) {
-		stf__xfail(x, "out of memory");
-		return -1;
-	}
+	struct stf_ptr_walk w = { 0 };
 	for (size_t i = 0; i < p->nobjs; i++) {
-		struct stf_ptr_walk w;
 		int rc = stf__ptr_walk_start(&w, x->layouts, &p->objs[i], 1u << STF_LEAF_PTR);
-		if (rc < 0) {
-			stf__raw_free(paths);
-			stf__xfail(x, "out of memory");
-			return -1;
-		}
+		if (rc < 0)
+			goto oom;
+		if (rc && !w.l->nvoids)
+			continue; /* no `void *` member */
 		const struct stf_leaf *f;
 		uint64_t v;
 		while (rc && stf__ptr_walk_next(&w, &f, &v)) {
@@ -462,6 +501,10 @@ int stf__check_member_uses(struct stf_xfer *x)
 			const struct stf_obj *t = &p->objs[r->value];
 			if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
 				continue;
+			/* the paths walk every object: only once one is needed */
+			if (!have_paths && stf__use_paths(p, x->layouts, &paths) < 0)
+				goto oom;
+			have_paths = 1;
 			stf__leaf_path(paths, p, i, f->off, f, &path);
 			if (!member_use_changed(p->meta, x->dst->meta, f, &path, tn, sizeof(tn)))
 				continue;
@@ -487,6 +530,10 @@ int stf__check_member_uses(struct stf_xfer *x)
 	}
 	stf__raw_free(paths);
 	return 0;
+oom:
+	stf__raw_free(paths);
+	stf__xfail(x, "out of memory");
+	return -1;
 }
 
 /* ------------------------------------------------------------------ */

@@ -388,6 +388,8 @@ struct stf_layout {
 	size_t n;
 	uint64_t size;
 	size_t nptrs;     /* PTR + PXFER + AMBIG leaves */
+	size_t nambig;    /* AMBIG leaves */
+	size_t nvoids;    /* leaves of `void *` members (member set) */
 };
 
 struct stf_layouts; /* cache, keyed by (unit, type) */
@@ -444,6 +446,12 @@ struct stf_ptr_walk {
 	uint64_t count, e; /* elements; the current one */
 	size_t k;          /* the current leaf of l */
 	unsigned kinds;
+	/* the last object's type and layout: the next object is usually of
+	 * the same type, which saves the lookup (zero the walk before the
+	 * first object) */
+	const struct stf_meta_unit *last_unit;
+	uint32_t last_type;
+	const struct stf_layout *last_layout;
 };
 /* 1: walk o; 0: nothing to walk in o; -1: out of memory. */
 int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,

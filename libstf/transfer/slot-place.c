@@ -32,7 +32,7 @@
 static int adopt_links(struct stf_xfer *x, const struct stf_slot_group *g)
 {
 	const struct stf_obj *co = &x->src->objs[g->cache], *dc = &x->dst->objs[g->dcache];
-	struct stf_ptr_walk w;
+	struct stf_ptr_walk w = { 0 };
 	const struct stf_leaf *f;
 	uint64_t v;
 	if (!co->bytes || !co->unit || !dc->unit || co->size != dc->size ||

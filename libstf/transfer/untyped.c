@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * untyped.c - memory without a precise type: raw words that look like
- * pointers are checked (never rewritten on a guess), and large pointer-free
- * heap blocks are read straight into their new objects (direct copies).
+ * untyped.c - the words of untyped blocks kept at their address, classified
+ * (never rewritten on a guess); planned by untyped-plan.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,322 +17,7 @@
 #include "heads.h"
 #include "remote.h"
 #include "xfer.h"
-
-/* What a raw word points to in the source: an object or an image mapping. */
-static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t len)
-{
-	const struct stf_peer *p = x->src;
-	const struct stf_range *r = stf__index_find(&p->index, v, 0);
-	char on[256];
-	if (r) {
-		const struct stf_obj *t = &p->objs[r->value];
-		static const char *const kinds[] = {
-			[STF_OBJ_STATIC] = "static", [STF_OBJ_CONST] = "constant",
-			[STF_OBJ_FUNC] = "function", [STF_OBJ_STRING] = "string literal",
-			[STF_OBJ_HEAP] = "heap object", [STF_OBJ_MMAP] = "mapping",
-			[STF_OBJ_USER] = "object", [STF_OBJ_LOCAL] = "local",
-		};
-		snprintf(buf, len, "%s %s", t->kind <= STF_OBJ_LOCAL && kinds[t->kind] ?
-			 kinds[t->kind] : "object", stf__obj_name(t, on, sizeof(on)));
-		return buf;
-	}
-	r = stf__peer_image_find(p, v);
-	if (r) {
-		snprintf(buf, len, "%s", p->libs[r->value].path);
-		return buf;
-	}
-	return NULL;
-}
-
-/* The typed sub-objects of a container, walked in address order along
- * its words: the words inside them are theirs (typed), not the
- * container's. */
-struct sub_cursor {
-	const struct stf_obj *sub, *end;
-};
-
-static void subs_begin(const struct stf_peer *p, const struct stf_obj *o, struct sub_cursor *c)
-{
-	c->sub = c->end = NULL;
-	if (o->flags & STF_OBJF_CONTAINER) {
-		uint32_t n;
-		c->sub = stf__peer_subs(p, o, &n);
-		c->end = c->sub + n;
-	}
-}
-
-/* Whether the word at addr (addresses increasing from call to call)
- * overlaps a sub-object. */
-static int in_sub(struct sub_cursor *c, uint64_t addr)
-{
-	while (c->sub < c->end && (c->sub->addr + c->sub->size <= addr ||
-				   stf__untyped_sub(c->sub)))
-		c->sub++;
-	return c->sub < c->end && c->sub->addr < addr + 8;
-}
-
-/* The first word of o's bytes [from, to) (at 8-aligned addresses) that
- * holds an address of the source's image or of one of its objects: 1 with
- * *at, *val and what set, else 0. */
-static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
-			    uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len)
-{
-	if (!o->bytes)
-		return 0;
-	from += (8 - ((o->addr + from) & 7)) & 7;
-	struct sub_cursor subs;
-	subs_begin(x->src, o, &subs);
-	for (uint64_t off = from; off + 8 <= to; off += 8) {
-		uint64_t v;
-		if (in_sub(&subs, o->addr + off))
-			continue;
-		memcpy(&v, o->bytes + off, 8);
-		if (stf__not_a_pointer(v))
-			continue; /* small integers, kernel half: no user address */
-		if (raw_target(x, v, what, len)) {
-			*at = off;
-			*val = v;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* The first typed value of the source holding a pointer into o: its path
- * in buf ("main.c:logf", "main.c:init/conns#0@3.log"); 0, or -1 if none.
- * (Only on the way to an error: it looks at every pointer.) */
-static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len)
-{
-	const struct stf_peer *p = x->src;
-	for (size_t i = 0; i < p->nobjs; i++) {
-		struct stf_ptr_walk w;
-		const struct stf_leaf *f;
-		uint64_t v;
-		if (stf__ptr_walk_start(&w, x->layouts, &p->objs[i],
-					(1u << STF_LEAF_PTR) | (1u << STF_LEAF_PXFER)) <= 0)
-			continue;
-		while (stf__ptr_walk_next(&w, &f, &v)) {
-			if (v - o->addr >= o->size)
-				continue;
-			uint32_t lt;
-			size_t n;
-			stf__obj_name(w.o, buf, len);
-			n = strlen(buf);
-			if (w.count > 1 && n < len)
-				n += snprintf(buf + n, len - n, "[%" PRIu64 "]", w.e);
-			stf__type_path(w.o->unit, w.o->type, f->off, buf, len, &lt);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* " xalloc (on its declaration)" for a block of a site inside an
- * allocator wrapper ("file.c:func/return#n"), else "". */
-static void wrapper_of(const struct stf_obj *o, char *buf, size_t len)
-{
-	const char *colon = strchr(o->id, ':');
-	const char *slash = colon ? strchr(colon, '/') : NULL;
-	*buf = 0;
-	if (slash && slash > colon + 1 && !strncmp(slash, "/return#", 8))
-		snprintf(buf, len, " %.*s (on its declaration)",
-			 (int)(slash - colon - 1 > 100 ? 100 : slash - colon - 1), colon + 1);
-}
-
-/*
- * An object copied as raw bytes (no type says where its pointers are):
- * a word holding an address of the source's image or of one of its
- * objects would reach the destination unrelocated, and the new version
- * would follow it into the old one's memory.  Such a transfer is refused.
- */
-int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
-{
-	char on[256], what[512], wrapper[160] = "";
-	uint64_t off, v;
-
-	if (!find_raw_pointer(x, o, 0, o->size, &off, &v, what, sizeof(what)))
-		return 0;
-	if (o->dyn_id && (o->flags & STF_OBJF_EXTERNAL)) {
-		/* a block of uninstrumented code ("libc.so.6+0x761fb"): the
-		 * user has no allocator wrapper to annotate there */
-		char lib[128], from[400] = "";
-		const char *plus = strchr(o->id, '+');
-		snprintf(lib, sizeof(lib), "%.*s", plus ? (int)(plus - o->id) : (int)strlen(o->id),
-			 o->id);
-		if (find_referrer(x, o, from + 6, sizeof(from) - 6) == 0)
-			memcpy(from, " from ", 6);
-		stf__xfail(x, "%s: untyped block allocated inside %s (%" PRIu64 " bytes) is "
-		      "pointed to%s, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a "
-		      "pointer into %s (stale in the new version): pointers to memory a "
-		      "library allocated for itself cannot be transferred; keep that pointer "
-		      "out of the state (STF_IXFER) or register a callback (stf_on_object) "
-		      "for the object holding it", stf__obj_name(o, on, sizeof(on)), lib, o->size,
-		      *from ? from : " from typed state", off, v, what);
-		return -1;
-	}
-	if (o->flags & STF_OBJF_CONTAINER) {
-		/* STF_ALLOCATOR is there already: its objects are typed */
-		uint32_t nsubs;
-		stf__peer_subs(x->src, o, &nsubs);
-		stf__xfail(x, "%s: block of an allocator (%" PRIu64 " bytes, %" PRIu32 " typed "
-		      "objects handed out from it) is copied as raw bytes outside those "
-		      "objects, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into "
-		      "%s of the old version that would be stale in the new one: raw pointers "
-		      "in an allocator's own bookkeeping cannot be transferred yet; register a "
-		      "callback (stf_on_object) for the block", stf__obj_name(o, on, sizeof(on)),
-		      o->size, nsubs, off, v, what);
-		return -1;
-	}
-	wrapper_of(o, wrapper, sizeof(wrapper));
-	if (o->dyn_id)
-		stf__xfail(x, "%s: untyped block (site %s, dynamic ID %" PRIu64 ", %" PRIu64
-		      " bytes) is copied as raw bytes, but offset %" PRIu64 " holds "
-		      "0x%" PRIx64 ", a pointer into %s of the old version that would "
-		      "be stale in the new one; annotate the allocator wrapper%s with "
-		      "STF_ALLOCATOR (so the block gets the type of its allocation), "
-		      "or the type holding these bytes with STF_IXFER if they are not "
-		      "pointers", stf__obj_name(o, on, sizeof(on)), *o->id ? o->id : "unknown",
-		      o->dyn_id, o->size, off, v, what, wrapper);
-	else
-		stf__xfail(x, "%s: untyped object (%" PRIu64 " bytes) is copied as raw bytes, "
-		      "but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
-		      "the old version that would be stale in the new one; annotate it "
-		      "with STF_IXFER if these bytes are not pointers", o->id, o->size,
-		      off, v, what);
-	return -1;
-}
-
-/* The same for the bytes of a typed block past its last whole element
- * (malloc(sizeof(T) + extra)), which no type describes either. */
-int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from)
-{
-	char tn[256], what[512];
-	uint64_t off, v;
-
-	if (from >= o->size ||
-	    !find_raw_pointer(x, o, from, o->size, &off, &v, what, sizeof(what)))
-		return 0;
-	stf__xfail(x, "%s: the %" PRIu64 " bytes after its last whole %s are copied as raw "
-	      "bytes, but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
-	      "the old version that would be stale in the new one; declare them as a "
-	      "flexible array member of the type, or register a callback (stf_on_object)",
-	      stf__cur_path(x), o->size - from, stf__type_str(o->unit, o->type, tn, sizeof(tn)), off,
-	      v, what);
-	return -1;
-}
-
-/*
- * Large heap blocks of pointer-free types are not fetched with the rest
- * of the past version's state (STF_OBJF_DEFER): the plain copies among
- * them are read straight into their new objects by stf__flush_direct, which
- * saves staging them (page faults) and copying them a second time.  From
- * about 1 KiB on, that is cheaper than the extra iovec each costs.
- */
-#define DIRECT_MIN 1024
-
-int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen)
-{
-	struct stf_arena *a = stf__arena_new();
-	struct stf_layouts *ls = a ? stf__layouts_new(a) : NULL;
-
-	if (!ls) {
-		stf__arena_free(a);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < src->nobjs; i++) {
-		struct stf_obj *o = &src->objs[i];
-		if (o->kind != STF_OBJ_HEAP || !o->unit || o->size < DIRECT_MIN ||
-		    (o->flags & (STF_OBJF_IXFER | STF_OBJF_PXFER | STF_OBJF_INTERNAL |
-				 STF_OBJF_EXTERNAL | STF_OBJF_STREAM)))
-			continue;
-		const struct stf_layout *l = stf__layout(ls, o->unit, o->type);
-		if (!l) {
-			stf__arena_free(a);
-			snprintf(err, errlen, "out of memory building the layout of a type");
-			return -1;
-		}
-		if (l->size && !l->nptrs && o->size % l->size == 0)
-			o->flags |= STF_OBJF_DEFER;
-	}
-	stf__arena_free(a);
-	return 0;
-}
-
-/* A deferred object that stf__xfer_object copies whole (the unchanged-type,
- * pointer-free case): queued for stf__flush_direct.  0 if it is not one, or if
- * callbacks may look at the destination before the flush. */
-int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j)
-{
-	const struct stf_obj *so = &x->src->objs[i], *dobj = &x->dst->objs[j];
-	uint32_t se, de;
-	uint64_t off;
-
-	if (!x->dst->self || !x->pair[i].same || x->cb_type || x->cb_member || x->cb_object || !dobj->unit ||
-	    so->size != dobj->size || dobj->kind != STF_OBJ_HEAP ||
-	    stf__flex_tail(so->unit, strip(so->unit, so->type), &se, &off) ||
-	    stf__flex_tail(dobj->unit, strip(dobj->unit, dobj->type), &de, &off))
-		return 0;
-	const struct stf_layout *l = stf__layout(x->layouts, so->unit, so->type);
-	if (!l || l->nptrs || !l->size || so->size % l->size)
-		return 0;
-	x->pair[i].direct = 1;
-	return 1;
-}
-
-/* The bytes of a deferred object stf__xfer_object transforms. */
-const uint8_t *stf__fetch_deferred(struct stf_xfer *x, struct stf_obj *so)
-{
-	uint8_t *b = stf__arena_alloc(x->arena, so->size);
-	if (!b) {
-		stf__xfail(x, "out of memory reading %s", stf__cur_path(x));
-		return NULL;
-	}
-	if (stf__peer_read(x->src, so->addr, b, so->size) < 0) {
-		stf__xfail(x, "%s: cannot read its %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
-		      stf__cur_path(x), so->size, so->addr, strerror(errno));
-		return NULL;
-	}
-	so->bytes = b;
-	return b;
-}
-
-/* Read the objects stf__direct_copy queued, IOV_MAX per system call. */
-int stf__flush_direct(struct stf_xfer *x)
-{
-	struct iovec liov[IOV_MAX], riov[IOV_MAX];
-	size_t i = 0, n = x->src->nobjs;
-
-	while (i < n) {
-		size_t k = 0, total = 0, first = i;
-		for (; i < n && k < IOV_MAX; i++) {
-			const struct stf_obj *so = &x->src->objs[i];
-			if (!x->pair[i].direct)
-				continue;
-			liov[k].iov_base = x->img[x->pair[i].dst];
-			riov[k].iov_base = (void *)(uintptr_t)so->addr;
-			liov[k].iov_len = riov[k].iov_len = so->size;
-			total += so->size;
-			k++;
-		}
-		ssize_t r = k ? process_vm_readv(x->src->pid, liov, k, riov, k, 0) : 0;
-		if (r >= 0 && (size_t)r == total)
-			continue;
-		/* name the object that could not be read */
-		for (size_t q = first; q < i; q++) {
-			const struct stf_obj *so = &x->src->objs[q];
-			if (x->pair[q].direct &&
-			    stf__peer_read(x->src, so->addr, x->img[x->pair[q].dst], so->size) < 0) {
-				char on[256];
-				stf__xfail(x, "%s: cannot read its %" PRIu64 " bytes at 0x%" PRIx64 ": %s",
-				      stf__obj_name(so, on, sizeof(on)), so->size, so->addr,
-				      strerror(errno));
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
+#include "untyped.h"
 
 /* ------------------------------------------------------------------ */
 /* Untyped blocks kept at their address, words classified.             */
@@ -369,7 +53,7 @@ static int is_dyn(const struct stf_obj *o)
 /* A block libc allocated that holds a stdio stream (a FILE held in a
  * void *): streams are re-created on their descriptor when a FILE pointer
  * reaches them, never carried as bytes, so it is left to the raw check. */
-static int is_libc_stream(struct stf_xfer *x, const struct stf_obj *o)
+int stf__is_libc_stream(struct stf_xfer *x, const struct stf_obj *o)
 {
 	struct stf_stream st;
 	return (o->flags & STF_OBJF_EXTERNAL) && !strncmp(o->id, "libc.so", 7) &&
@@ -379,7 +63,7 @@ static int is_libc_stream(struct stf_xfer *x, const struct stf_obj *o)
 /* The outermost struct or union declared by a system header containing
  * byte off of a value of type (u, t): its offset in *start and its type in
  * *st; 0 if there is none. */
-static int system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
+int stf__system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
 			    uint64_t *start, uint32_t *st)
 {
 	uint64_t base = 0;
@@ -452,7 +136,7 @@ static int hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint
 }
 
 /* A typed object's offset as an offset into its element type. */
-static uint64_t elem_off(const struct stf_obj *o, uint64_t off)
+uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off)
 {
 	uint32_t t = strip(o->unit, o->type);
 	uint64_t esz = t < o->unit->ntypes ? T(o->unit, t)->size : 0;
@@ -529,6 +213,12 @@ static int record_end_word(uint64_t at, uint64_t value, uint64_t obj)
 	return 0;
 }
 
+/* A new update: the words recorded by the last one are gone. */
+void stf__forget_end_words(void)
+{
+	n_end_words = 0;
+}
+
 static const struct end_word *find_end_word(uint64_t at)
 {
 	return stf__sorted_find(end_words, n_end_words, sizeof(*end_words), &end_words_sorted, at);
@@ -572,163 +262,6 @@ static const struct stf_range *word_target(const struct stf_xfer *x, uint64_t v)
 	return r;
 }
 
-/* Planning: mark what a word of source object `from` (at offset `at`)
- * needs: an untyped block to place (pushed on work), a typed object to
- * pin. */
-void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
-		     size_t *nwork)
-{
-	uint64_t start;
-	uint32_t st;
-	if (!v || stf__not_a_pointer(v))
-		return;
-	const struct stf_range *r = stf__index_find(&x->src->index, v, 0);
-	if (!r)
-		return;
-	size_t k = r->value;
-	const struct stf_obj *t = &x->src->objs[k];
-	if ((t->kind != STF_OBJ_HEAP && !t->container) ||
-	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
-		return;
-	if (!t->unit) {
-		/* a block holding sub-objects that move with it keeps its
-		 * address for this value instead (stf__plan_subs) */
-		if (t->flags & STF_OBJF_CONTAINER)
-			stf__pin_note(x, k, from, at);
-		if (!x->pair[k].placed && !is_libc_stream(x, t)) {
-			x->pair[k].placed = x->pair[k].needed = 1;
-			work[(*nwork)++] = k;
-		}
-		return;
-	}
-	if (system_subobject(t->unit, t->type, elem_off(t, v - t->addr), &start, &st) ||
-	    x->pair[k].pinned)
-		return;
-	x->pair[k].pinned = 1;
-	stf__pin_note(x, k, from, at);
-}
-
-/* The words of the ambiguous unions in a typed object: no type says which
- * member is live (a dict entry's value: a pointer or a number; libevent's
- * struct event: list links in unions).  With --strict only those of
- * system headers' types, which cannot be annotated.  Not in the
- * locals of an update point's function: those are scratch filled before
- * each use (the struct epoll_event array of an event loop), copied as
- * they are (transform.c). */
-static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
-		      uint64_t size, size_t *work, size_t *nwork)
-{
-	const struct stf_obj *o = &x->src->objs[i];
-	const struct stf_layout *l = stf__layout(x->layouts, u, t);
-	if (!l)
-		return -1;
-	if (!l->nptrs || !l->size)
-		return 0;
-	uint64_t count = is_dyn(o) && size >= l->size ? size / l->size : 1;
-	for (size_t k = 0; k < l->n; k++) {
-		const struct stf_leaf *f = &l->leaves[k];
-		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
-		if (ut >= f->unit->ntypes || (x->strict && !(T(f->unit, ut)->flags & STF_TF_SYSTEM)))
-			continue;
-		for (uint64_t e = 0; e < count; e++)
-			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
-				uint64_t v, at = e * l->size + f->off + w;
-				memcpy(&v, o->bytes + at, 8);
-				stf__plan_word(x, v, i, at, work, nwork);
-			}
-	}
-	return 0;
-}
-
-int stf__plan_untyped(struct stf_xfer *x)
-{
-	struct stf_peer *p = x->src;
-	uint8_t *reached = stf__raw_malloc(p->nobjs + 1);
-	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
-	if (x->dir == STF_FORWARD)
-		n_end_words = 0; /* a new update */
-	if (!reached || !work ||
-	    stf__peer_infer_types(p, x->layouts, reached) < 0)
-		goto oom;
-	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0) {
-		stf__raw_free(reached);
-		stf__raw_free(work);
-		return -1;
-	}
-	/* roots: untyped blocks transferred anyway (untyped sites of the
-	 * program) or reached by typed pointers (blocks of libraries), and
-	 * the ambiguous unions of library types */
-	for (size_t i = 0; i < p->nobjs; i++)
-		x->pair[i].needed = reached[i];
-	for (size_t i = 0; i < p->nobjs; i++) {
-		struct stf_obj *o = &p->objs[i];
-		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
-		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
-		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&
-		    !is_libc_stream(x, o)) {
-			x->pair[i].placed = x->pair[i].needed = 1;
-			work[nwork++] = i;
-		} else if (o->unit && o->bytes &&
-			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
-			   (o->kind == STF_OBJ_STATIC || is_dyn(o)) &&
-			   plan_typed(x, i, o->unit, o->type, o->size, work, &nwork) < 0) {
-			goto oom;
-		} else if (stf__is_lib_data(o) && o->bytes && x->pair[i].dst >= 0) {
-			/* a library's own statics (libev's default loop), carried to
-			 * the same place of the same file */
-			if (x->dst->objs[x->pair[i].dst].size != o->size) {
-				stf__xfail(x, "%s: %" PRIu64 " bytes in the old version, %" PRIu64 " in "
-				      "the new one: not the same build of the library, whose state "
-				      "cannot be carried; run both versions with the same one", o->id,
-				      o->size, x->dst->objs[x->pair[i].dst].size);
-				stf__raw_free(reached);
-				stf__raw_free(work);
-				return -1;
-			}
-			x->pair[i].placed = x->pair[i].needed = 1;
-			work[nwork++] = i;
-		}
-	}
-	/* blocks typed as bytes that hold addresses anyway (bytes.c) */
-	if (stf__plan_bytes(x, work, &nwork) < 0) {
-		stf__raw_free(reached);
-		stf__raw_free(work);
-		return -1;
-	}
-	while (nwork) {
-		size_t i = work[--nwork];
-		const struct stf_obj *o = &p->objs[i];
-		if (!o->bytes)
-			continue;
-		/* a typed head's words are typed: only its unions are planned */
-		struct stf_head head;
-		if (stf__xfer_head(x, i, &head) < 0) {
-			stf__raw_free(reached);
-			stf__raw_free(work);
-			return -1;
-		}
-		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
-			goto oom;
-		struct sub_cursor subs;
-		subs_begin(p, o, &subs);
-		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
-			uint64_t v;
-			if (off < head.size || in_sub(&subs, o->addr + off))
-				continue;
-			memcpy(&v, o->bytes + off, 8);
-			stf__plan_word(x, v, i, off, work, &nwork);
-		}
-	}
-	stf__raw_free(reached);
-	stf__raw_free(work);
-	return 0;
-oom:
-	stf__raw_free(reached);
-	stf__raw_free(work);
-	stf__xfail(x, "out of memory");
-	return -1;
-}
-
 /* Where the word v of the source goes; 0, or -1 (problem reported).
  * `where` names the word for the messages; `at` is its address in the
  * new version (its destination forward, its source backward), 0 if it
@@ -764,16 +297,16 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		if (pr->placed)
 			return 0; /* the same address */
 		if (t->unit && pr->dst >= 0 && !pr->pinned &&
-		    system_subobject(t->unit, t->type, elem_off(t, v - t->addr), &start, &st)) {
+		    stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st)) {
 			/* the library's struct inside a program struct: the same
 			 * place of the same sub-object, whose type must not change */
-			uint64_t off = elem_off(t, v - t->addr), sub = v - (off - start), nsub;
+			uint64_t off = stf__elem_off(t, v - t->addr), sub = v - (off - start), nsub;
 			struct pointee pe = { t->unit, st, NULL, 0 };
 			const struct stf_obj *d = &x->dst->objs[pr->dst];
 			x->rep->pointers++;
 			if (stf__reloc(x, sub, &nsub, &pe) < 0)
 				return -1;
-			if (!d->unit || !hash_at(d->unit, d->type, elem_off(d, nsub - d->addr),
+			if (!d->unit || !hash_at(d->unit, d->type, stf__elem_off(d, nsub - d->addr),
 						  T(t->unit, st)->hash, 0)) {
 				char tn[256];
 				stf__xfail(x, "%s: points into %s inside %s, a type of a system "
@@ -836,9 +369,9 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 				char path[512], wrapper[160] = "";
 				uint32_t lt;
 				if (holder)
-					wrapper_of(holder, wrapper, sizeof(wrapper));
+					stf__wrapper_of(holder, wrapper, sizeof(wrapper));
 				snprintf(path, sizeof(path), "%s", stf__obj_name(t, on, sizeof(on)));
-				stf__type_path(t->unit, t->type, elem_off(t, v - t->addr), path,
+				stf__type_path(t->unit, t->type, stf__elem_off(t, v - t->addr), path,
 					       sizeof(path), &lt);
 				stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer to %s, which is kept "
 				      "at its address for it (pinned) but whose member moves to offset "
@@ -922,10 +455,10 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		return -1;
 	stf__obj_name(o, on, sizeof(on));
 	struct sub_cursor subs;
-	subs_begin(x->src, o, &subs);
+	stf__subs_begin(x->src, o, &subs);
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= n; off += 8) {
 		uint64_t v, nv;
-		if (off < head.size || in_sub(&subs, o->addr + off))
+		if (off < head.size || stf__in_sub(&subs, o->addr + off))
 			continue;
 		memcpy(&v, s + off, 8);
 		if (!v || (stf__not_a_pointer(v) && ++x->rep->integers))

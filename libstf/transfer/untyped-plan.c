@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * untyped-plan.c - which untyped blocks keep their address and which typed
+ * objects they pin: the words of untyped blocks and ambiguous unions,
+ * followed from the roots (untyped.c classifies them afterwards).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
+#include "epoll.h"
+#include "fault.h"
+#include "heads.h"
+#include "remote.h"
+#include "xfer.h"
+#include "untyped.h"
+
+/* Planning: mark what a word of source object `from` (at offset `at`)
+ * needs: an untyped block to place (pushed on work), a typed object to
+ * pin. */
+void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
+		     size_t *nwork)
+{
+	uint64_t start;
+	uint32_t st;
+	if (!v || stf__not_a_pointer(v))
+		return;
+	const struct stf_range *r = stf__index_find(&x->src->index, v, 0);
+	if (!r)
+		return;
+	size_t k = r->value;
+	const struct stf_obj *t = &x->src->objs[k];
+	if ((t->kind != STF_OBJ_HEAP && !t->container) ||
+	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
+		return;
+	if (!t->unit) {
+		/* a block holding sub-objects that move with it keeps its
+		 * address for this value instead (stf__plan_subs) */
+		if (t->flags & STF_OBJF_CONTAINER)
+			stf__pin_note(x, k, from, at);
+		if (!x->pair[k].placed && !stf__is_libc_stream(x, t)) {
+			x->pair[k].placed = x->pair[k].needed = 1;
+			work[(*nwork)++] = k;
+		}
+		return;
+	}
+	if (stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st) ||
+	    x->pair[k].pinned)
+		return;
+	x->pair[k].pinned = 1;
+	stf__pin_note(x, k, from, at);
+}
+
+/* The words of the ambiguous unions in a typed object: no type says which
+ * member is live (a dict entry's value: a pointer or a number; libevent's
+ * struct event: list links in unions).  With --strict only those of
+ * system headers' types, which cannot be annotated.  Not in the
+ * locals of an update point's function: those are scratch filled before
+ * each use (the struct epoll_event array of an event loop), copied as
+ * they are (transform.c). */
+static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
+		      uint64_t size, size_t *work, size_t *nwork)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	const struct stf_layout *l = stf__layout(x->layouts, u, t);
+	if (!l)
+		return -1;
+	if (!l->nambig || !l->size)
+		return 0;
+	uint64_t count = stf__is_dynamic(o) && size >= l->size ? size / l->size : 1;
+	for (size_t k = 0; k < l->n; k++) {
+		const struct stf_leaf *f = &l->leaves[k];
+		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
+		if (ut >= f->unit->ntypes || (x->strict && !(T(f->unit, ut)->flags & STF_TF_SYSTEM)))
+			continue;
+		for (uint64_t e = 0; e < count; e++)
+			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
+				uint64_t v, at = e * l->size + f->off + w;
+				memcpy(&v, o->bytes + at, 8);
+				stf__plan_word(x, v, i, at, work, nwork);
+			}
+	}
+	return 0;
+}
+
+int stf__plan_untyped(struct stf_xfer *x)
+{
+	struct stf_peer *p = x->src;
+	uint8_t *reached = stf__raw_malloc(p->nobjs + 1);
+	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
+	if (x->dir == STF_FORWARD)
+		stf__forget_end_words();
+	if (!reached || !work ||
+	    stf__peer_infer_types(p, x->layouts, reached) < 0)
+		goto oom;
+	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0) {
+		stf__raw_free(reached);
+		stf__raw_free(work);
+		return -1;
+	}
+	/* roots: untyped blocks transferred anyway (untyped sites of the
+	 * program) or reached by typed pointers (blocks of libraries), and
+	 * the ambiguous unions of library types */
+	for (size_t i = 0; i < p->nobjs; i++)
+		x->pair[i].needed = reached[i];
+	for (size_t i = 0; i < p->nobjs; i++) {
+		struct stf_obj *o = &p->objs[i];
+		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
+		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
+		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&
+		    !stf__is_libc_stream(x, o)) {
+			x->pair[i].placed = x->pair[i].needed = 1;
+			work[nwork++] = i;
+		} else if (o->unit && o->bytes &&
+			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
+			   (o->kind == STF_OBJ_STATIC || stf__is_dynamic(o)) &&
+			   plan_typed(x, i, o->unit, o->type, o->size, work, &nwork) < 0) {
+			goto oom;
+		} else if (stf__is_lib_data(o) && o->bytes && x->pair[i].dst >= 0) {
+			/* a library's own statics (libev's default loop), carried to
+			 * the same place of the same file */
+			if (x->dst->objs[x->pair[i].dst].size != o->size) {
+				stf__xfail(x, "%s: %" PRIu64 " bytes in the old version, %" PRIu64 " in "
+				      "the new one: not the same build of the library, whose state "
+				      "cannot be carried; run both versions with the same one", o->id,
+				      o->size, x->dst->objs[x->pair[i].dst].size);
+				stf__raw_free(reached);
+				stf__raw_free(work);
+				return -1;
+			}
+			x->pair[i].placed = x->pair[i].needed = 1;
+			work[nwork++] = i;
+		}
+	}
+	/* blocks typed as bytes that hold addresses anyway (bytes.c) */
+	if (stf__plan_bytes(x, work, &nwork) < 0) {
+		stf__raw_free(reached);
+		stf__raw_free(work);
+		return -1;
+	}
+	while (nwork) {
+		size_t i = work[--nwork];
+		const struct stf_obj *o = &p->objs[i];
+		if (!o->bytes)
+			continue;
+		/* a typed head's words are typed: only its unions are planned */
+		struct stf_head head;
+		if (stf__xfer_head(x, i, &head) < 0) {
+			stf__raw_free(reached);
+			stf__raw_free(work);
+			return -1;
+		}
+		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
+			goto oom;
+		struct sub_cursor subs;
+		stf__subs_begin(p, o, &subs);
+		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+			uint64_t v;
+			if (off < head.size || stf__in_sub(&subs, o->addr + off))
+				continue;
+			memcpy(&v, o->bytes + off, 8);
+			stf__plan_word(x, v, i, off, work, &nwork);
+		}
+	}
+	stf__raw_free(reached);
+	stf__raw_free(work);
+	return 0;
+oom:
+	stf__raw_free(reached);
+	stf__raw_free(work);
+	stf__xfail(x, "out of memory");
+	return -1;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * untyped.h - shared by the files handling memory without a precise type
+ * (untyped.c, untyped-plan.c, raw-words.c).
+ */
+#ifndef STF_TRANSFER_UNTYPED_H
+#define STF_TRANSFER_UNTYPED_H
+
+#include <stdint.h>
+
+#include "engine.h"
+
+/* The typed sub-objects of a container, walked in address order along
+ * its words: the words inside them are theirs (typed), not the
+ * container's. */
+struct sub_cursor {
+	const struct stf_obj *sub, *end;
+};
+
+static inline void stf__subs_begin(const struct stf_peer *p, const struct stf_obj *o, struct sub_cursor *c)
+{
+	c->sub = c->end = NULL;
+	if (o->flags & STF_OBJF_CONTAINER) {
+		uint32_t n;
+		c->sub = stf__peer_subs(p, o, &n);
+		c->end = c->sub + n;
+	}
+}
+
+/* Whether the word at addr (addresses increasing from call to call)
+ * overlaps a sub-object. */
+static inline int stf__in_sub(struct sub_cursor *c, uint64_t addr)
+{
+	while (c->sub < c->end && (c->sub->addr + c->sub->size <= addr ||
+				   stf__untyped_sub(c->sub)))
+		c->sub++;
+	return c->sub < c->end && c->sub->addr < addr + 8;
+}
+
+int stf__is_libc_stream(struct stf_xfer *x, const struct stf_obj *o);
+int stf__system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
+			  uint64_t *start, uint32_t *st);
+uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off);
+void stf__forget_end_words(void);
+void stf__wrapper_of(const struct stf_obj *o, char *buf, size_t len);
+
+#endif
