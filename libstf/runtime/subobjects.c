@@ -48,12 +48,6 @@ struct sub_entry {
 #define GRANULE     4
 #define SHARD_SHIFT 16      /* address space per shard choice: 64 KiB */
 #define SHARDS      64u
-/* Slots of removed entries a shard keeps for its next registrations: a
- * pool's free and its next allocation end and start a registration each
- * (STF_DEALLOCATOR, or the allocator's partner by name), and taking and
- * giving back every slot under the global slot lock cost two mutex pairs,
- * a fifth of a pool_alloc + pool_free pair (pool-bench, callgrind). */
-#define SPARE_SLOTS 32u
 
 struct shard {
 	_Alignas(64)
@@ -61,8 +55,6 @@ struct shard {
 	size_t cap;             /* power of two, 0 until the first registration */
 	size_t n;
 	struct sub_entry *table;
-	uint32_t nspare;
-	uint32_t spare[SPARE_SLOTS];
 };
 
 atomic_size_t stf__nsubs;
@@ -176,27 +168,6 @@ static int grow_locked(struct shard *h)
 	return 0;
 }
 
-static uint32_t take_slot_locked(struct shard *h)
-{
-	if (h->nspare)
-		return h->spare[--h->nspare];
-	pthread_mutex_lock(&stf__slot_lock);
-	uint32_t slot = stf__slot_take_locked();
-	pthread_mutex_unlock(&stf__slot_lock);
-	return slot;
-}
-
-static void put_slot_locked(struct shard *h, uint32_t slot)
-{
-	if (h->nspare < SPARE_SLOTS) {
-		h->spare[h->nspare++] = slot;
-		return;
-	}
-	pthread_mutex_lock(&stf__slot_lock);
-	stf__slot_put_locked(slot);
-	pthread_mutex_unlock(&stf__slot_lock);
-}
-
 /* Empty entry e, moving back the entries of its cluster that would no
  * longer be found (linear probing without tombstones). */
 static void remove_locked(struct shard *h, struct sub_entry *e)
@@ -204,7 +175,9 @@ static void remove_locked(struct shard *h, struct sub_entry *e)
 	struct stf_slot *s = slot_at(e->slot);
 	s->addr = 0;
 	s->kind = STF_SLOT_FREE;
-	put_slot_locked(h, e->slot);
+	pthread_mutex_lock(&stf__slot_lock);
+	stf__slot_put_locked(e->slot);
+	pthread_mutex_unlock(&stf__slot_lock);
 	atomic_fetch_sub(&stf__nsubs, 1);
 	h->n--;
 	size_t mask = h->cap - 1, i = (size_t)(e - h->table);
@@ -230,7 +203,9 @@ int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 	if (fresh) {
 		if ((h->n + 1) * 4 > h->cap * 3 && grow_locked(h) < 0)
 			goto nomem;
-		uint32_t slot = take_slot_locked(h);
+		pthread_mutex_lock(&stf__slot_lock);
+		uint32_t slot = stf__slot_take_locked();
+		pthread_mutex_unlock(&stf__slot_lock);
 		if (!slot)
 			goto nomem;
 		size_t i = bucket(h, addr);
