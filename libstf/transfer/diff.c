@@ -173,7 +173,7 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			memcpy(&rv, rb + off, 8);
 			stf__canon(d->p, pv, &pt);
 			stf__canon(d->r, rv, &rt);
-			if (pt.kind == 1 && pt.off == 0 && f->kind == STF_LEAF_PTR) {
+			if (pt.kind == TARGET_OBJECT && pt.off == 0 && f->kind == STF_LEAF_PTR) {
 				if (pt.obj->flags & STF_OBJF_STREAM) {
 					/* the reversed version's stream is its own
 					 * libc's block, whatever its catalog says */
