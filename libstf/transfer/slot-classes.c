@@ -123,15 +123,87 @@ static int slot_size_member(struct stf_slot_group *g, const struct stf_obj *d)
 	return 0;
 }
 
-uint64_t stf__slot_class_arg(const struct stf_slot_group *g, uint64_t size)
+uint64_t stf__slot_request(const struct stf_obj *o, uint64_t dsize,
+			   const struct stf_meta_unit *du, uint32_t dt)
 {
-	const uint8_t *p = g->startup;
-	if (!g->by_class)
-		return 0;
-	for (uint64_t k = 0; (k + 1) * g->dlen <= g->startup_size; k++)
-		if (uint_at(p + k * g->dlen + g->slot_off, g->slot_bytes) >= size)
+	if (!o->unit || !du)
+		return dsize;
+	uint64_t was = T(o->unit, strip(o->unit, o->type))->size, now = T(du, strip(du, dt))->size;
+	uint64_t counted = o->size >= was ? o->size - was + now : 0;
+	return counted > dsize ? counted : dsize;
+}
+
+/* The first class of array `p` (`size` bytes, classes of g's dlen
+ * bytes, slot sizes at g's slot_off) holding `bytes`; UINT64_MAX if none. */
+static uint64_t class_of(const struct stf_slot_group *g, const uint8_t *p, uint64_t size,
+			 uint64_t bytes)
+{
+	for (uint64_t k = 0; (k + 1) * g->dlen <= size; k++)
+		if (uint_at(p + k * g->dlen + g->slot_off, g->slot_bytes) >= bytes)
 			return k;
 	return UINT64_MAX;
+}
+
+uint64_t stf__slot_class_arg(const struct stf_slot_group *g, uint64_t size)
+{
+	return g->by_class ? class_of(g, g->startup, g->startup_size, size) : 0;
+}
+
+/*
+ * Forward, sized group g whose allocator takes the class: an object that
+ * keeps its class index in a member (memcached's it->slabs_clsid, which
+ * its free and its per-class LRU lists go by) would keep the old index
+ * in a slot of another class.  Which member that is, is not said: an
+ * integer member equal to the class of every object of the site, when
+ * an object changes class, fails the update (why).  1 if none, or 0.
+ */
+static int no_class_member(struct stf_xfer *x, const struct stf_slot_group *g, char *why,
+			   size_t whylen)
+{
+	const struct stf_peer *src = x->src;
+	const struct stf_obj *c = &src->objs[g->cache];
+	struct stf_slot_group old = { .dlen = g->len };
+	uint8_t *bytes = stf__arena_alloc(x->arena, c->size);
+	uint64_t equal = ~0ull; /* members [0, 64) of the object's type still equal */
+	const struct stf_meta_unit *u = NULL;
+	const struct stf_type_rec *t = NULL;
+	int moves = 0;
+	if (!bytes || stf__xfer_src_read(x, c->addr, bytes, c->size) < 0)
+		return 1; /* (read again by the transfer, which reports it) */
+	old.startup = bytes;
+	if (!slot_size_member(&old, c))
+		return 1;
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		const struct stf_meta_unit *du;
+		uint32_t dt;
+		if (!o->container || strcmp(o->id, g->site) || !o->unit)
+			continue;
+		uint64_t from = class_of(&old, bytes, c->size, o->size);
+		moves |= from != stf__slot_class_arg(g, stf__slot_dst_size(x, o, &du, &dt));
+		u = o->unit;
+		t = T(u, strip(u, o->type));
+		for (uint32_t m = 0; t->kind == STF_K_STRUCT && m < t->nmembers && m < 64; m++) {
+			const struct stf_member_rec *mr = &u->members[t->members + m];
+			const struct stf_type_rec *mt = mr->type < u->ntypes ? T(u, strip(u, mr->type)) : NULL;
+			uint8_t v[8] = { 0 };
+			if (!mt || mt->kind != STF_K_INT || mr->bit_size || !mt->size || mt->size > 8 ||
+			    mr->offset < 0 || (uint64_t)mr->offset + mt->size > o->size ||
+			    stf__xfer_src_read(x, o->addr + (uint64_t)mr->offset, v, mt->size) < 0 ||
+			    uint_at(v, mt->size) != from)
+				equal &= ~(1ull << m);
+		}
+	}
+	if (!moves || !t || t->kind != STF_K_STRUCT)
+		return 1;
+	for (uint32_t m = 0; m < t->nmembers && m < 64; m++)
+		if (equal >> m & 1) {
+			snprintf(why, whylen, "its objects change class, and their member %s holds "
+				 "the class of every one (as memcached's slabs_clsid), which would "
+				 "go on naming the old class", stf_meta_str(u, u->members[t->members + m].name));
+			return 0;
+		}
+	return 1;
 }
 
 /* Sized group g: whether its allocator (`alloc`, in the source) takes the
@@ -222,7 +294,8 @@ int stf__slot_group_sized(struct stf_xfer *x, const char *site, const char *allo
 	}
 	g->startup = now;
 	g->startup_size = d->size;
-	return class_argument(x, g, alloc, d, why, whylen);
+	return class_argument(x, g, alloc, d, why, whylen) &&
+	       (!g->by_class || x->dir == STF_BACKWARD || no_class_member(x, g, why, whylen));
 }
 
 int stf__slot_range(const struct stf_slot_group *g, unsigned *k, uint64_t *off, uint64_t *len)

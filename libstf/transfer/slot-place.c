@@ -69,18 +69,18 @@ static int no_class(struct stf_xfer *x, const struct stf_slot_group *g, size_t i
 }
 
 /* Forward: allocate in this process from its own slab (a size-class
- * allocator: of the object's size there). */
+ * allocator: asked for the object's size there, stf__slot_request). */
 static int place_here(struct stf_xfer *x, const struct stf_slot_group *g, size_t i,
-		      uint64_t size, uint64_t *addr)
+		      uint64_t request, uint64_t *addr)
 {
 	/* (an integer argument is passed in the same register as a
 	 * pointer) */
 	void *(*alloc)(void *, void *) = (void *(*)(void *, void *))(uintptr_t)g->fn;
-	uint64_t class = stf__slot_class_arg(g, size);
+	uint64_t class = stf__slot_class_arg(g, request);
 	char on[256];
 	if (class == UINT64_MAX)
-		return no_class(x, g, i, size);
-	void *p = alloc((void *)(uintptr_t)(g->sized ? size : g->darg), (void *)(uintptr_t)class);
+		return no_class(x, g, i, request);
+	void *p = alloc((void *)(uintptr_t)(g->sized ? request : g->darg), (void *)(uintptr_t)class);
 	if (!p) {
 		stf__xfail(x, "%s: the new version's slab allocator returned NULL",
 		      stf__obj_name(&x->src->objs[i], on, sizeof(on)));
@@ -122,17 +122,19 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 			const struct stf_meta_unit *du;
 			uint32_t dt, sl = (uint32_t)strlen(site);
 			uint64_t size = stf__slot_dst_size(x, o, &du, &dt);
-			uint64_t class = stf__slot_class_arg(g, size);
+			uint64_t request = stf__slot_request(o, size, du, dt);
+			uint64_t class = stf__slot_class_arg(g, request);
 			if (class == UINT64_MAX)
-				return no_class(x, g, items[k], size);
-			if (pos + 28 + sl > MSG_MAX)
+				return no_class(x, g, items[k], request);
+			if (pos + 36 + sl > MSG_MAX)
 				break;
 			memcpy(buf + pos, &size, 8);
 			memcpy(buf + pos + 8, &o->dyn_id, 8);
-			memcpy(buf + pos + 16, &class, 8);
-			memcpy(buf + pos + 24, &sl, 4);
-			memcpy(buf + pos + 28, site, sl);
-			pos += 28 + sl;
+			memcpy(buf + pos + 16, &request, 8);
+			memcpy(buf + pos + 24, &class, 8);
+			memcpy(buf + pos + 32, &sl, 4);
+			memcpy(buf + pos + 36, site, sl);
+			pos += 36 + sl;
 		}
 		memcpy(buf, &fn, 8);
 		memcpy(buf + 8, &arg, 8);
@@ -213,7 +215,8 @@ int stf__place_slots(struct stf_xfer *x)
 			const struct stf_meta_unit *du;
 			uint32_t dt;
 			uint64_t size = stf__slot_dst_size(x, o, &du, &dt);
-			if (x->dst->self && place_here(x, g, i, size, &addrs[k]) < 0)
+			if (x->dst->self &&
+			    place_here(x, g, i, stf__slot_request(o, size, du, dt), &addrs[k]) < 0)
 				goto out;
 			struct stf_obj d = *o;
 			d.addr = addrs[k];

@@ -177,7 +177,7 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 	memcpy(&member_len, p + 32, 8);
 	memcpy(&member_at, p + 40, 8);
 	memcpy(&sized, p + 48, 8);
-	if ((len - 56) / 8 < nids || n > MSG_MAX / 28)
+	if ((len - 56) / 8 < nids || n > MSG_MAX / 36)
 		goto bad;
 	for (uint32_t k = 0; k < nids; k++, pos += 8) {
 		uint64_t v;
@@ -217,28 +217,29 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 	}
 	void *(*alloc)(void *, void *) = (void *(*)(void *, void *))(uintptr_t)fn;
 	for (uint32_t k = 0; k < n; k++) {
-		uint64_t size, oid, class;
+		uint64_t size, oid, request, class;
 		uint32_t sl;
-		if (len - pos < 28)
+		if (len - pos < 36)
 			goto bad;
 		memcpy(&size, p + pos, 8);
 		memcpy(&oid, p + pos + 8, 8);
-		memcpy(&class, p + pos + 16, 8);
-		memcpy(&sl, p + pos + 24, 4);
-		if (sl >= sizeof(site) || len - pos - 28 < sl)
+		memcpy(&request, p + pos + 16, 8);
+		memcpy(&class, p + pos + 24, 8);
+		memcpy(&sl, p + pos + 32, 4);
+		if (sl >= sizeof(site) || len - pos - 36 < sl)
 			goto bad;
-		memcpy(site, p + pos + 28, sl);
+		memcpy(site, p + pos + 36, sl);
 		site[sl] = 0;
-		pos += 28 + sl;
+		pos += 36 + sl;
 		uint32_t sitenum = stf__site_by_id(site);
 		if (!sitenum) {
 			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
 				 site);
 			goto fail;
 		}
-		/* (a size-class allocator: of the object's size, and its class
+		/* (a size-class allocator: the size asked for, and the class
 		 * if it takes it) */
-		void *obj = alloc((void *)(uintptr_t)(sized ? size : arg), (void *)(uintptr_t)class);
+		void *obj = alloc((void *)(uintptr_t)(sized ? request : arg), (void *)(uintptr_t)class);
 		struct stf_block_info blk;
 		if (!obj) {
 			snprintf(err, errlen, "the reversed version's slab allocator returned NULL "

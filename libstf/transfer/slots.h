@@ -132,6 +132,15 @@ int stf__slot_group_sized(struct stf_xfer *x, const char *site, const char *allo
  * sized group's classes, else its member (the whole object: len 0). */
 int stf__slot_range(const struct stf_slot_group *g, unsigned *k, uint64_t *off, uint64_t *len);
 
+/* The size a sized group's allocator is asked for source object o of
+ * dsize bytes in the destination (type du, dt): a program counts a tail
+ * after its struct from sizeof (memcached's sizeof(item) + nkey + 1 +
+ * nbytes) or from the tail's offset (dsize), and frees the object into
+ * the class of that count: the larger, so that the class it frees into
+ * never has larger slots than the object's own. */
+uint64_t stf__slot_request(const struct stf_obj *o, uint64_t dsize,
+			   const struct stf_meta_unit *du, uint32_t dt);
+
 /* Sized group g: the allocator's second argument for an object of `size`
  * bytes in the destination (its class), 0 if it takes one. */
 uint64_t stf__slot_class_arg(const struct stf_slot_group *g, uint64_t size);
