@@ -37,19 +37,6 @@
 /* Bytes of a block listing a class's pages, at most. */
 #define LIST_MAX 65536
 
-/* Whether source block t holds objects of site `site`. */
-static int chunk_of_site(const struct stf_peer *src, const struct stf_obj *t, const char *site)
-{
-	uint32_t n;
-	const struct stf_obj *subs = stf__peer_subs(src, t, &n);
-	if (!(t->flags & STF_OBJF_CONTAINER) || t->container)
-		return 0;
-	for (uint32_t k = 0; k < n; k++)
-		if (!strcmp(subs[k].id, site))
-			return 1;
-	return 0;
-}
-
 /* Whether word v of a static leads into a chunk of site `site`: into it
  * (a free list, a cursor), or to a block one of whose words does (a list
  * of pages).  Not a pointer to one of the objects (a list head). */
@@ -59,7 +46,7 @@ static int leads_to_site(const struct stf_xfer *x, uint64_t v, const char *site)
 	const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
 	if (!t || t->kind != STF_OBJ_HEAP || t->container)
 		return 0;
-	if (chunk_of_site(src, t, site))
+	if ((t->flags & STF_OBJF_CONTAINER) && stf__slot_chunk_of_site(src, t, site))
 		return 1;
 	if (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL) || t->size > LIST_MAX)
 		return 0;
@@ -69,7 +56,7 @@ static int leads_to_site(const struct stf_xfer *x, uint64_t v, const char *site)
 		if (stf__xfer_src_read((struct stf_xfer *)x, t->addr + off, &w, 8) < 0)
 			return 0;
 		if (w && (c = stf__peer_find(src, w)) && c != t && !c->container &&
-		    chunk_of_site(src, c, site))
+		    (c->flags & STF_OBJF_CONTAINER) && stf__slot_chunk_of_site(src, c, site))
 			return 1;
 	}
 	return 0;

@@ -40,8 +40,11 @@
  * with one live cache, the cache a whole heap or static object or a
  * member of a static (slab_alloc(&srv.conns): the static is transferred
  * but for that member, which keeps the destination's state; the round
- * trip compares the static without it).  Others keep the rollback of
- * subobjects.c (slot_too_small).  An object given back to
+ * trip compares the static without it) or of a heap object (the object
+ * is transferred into the destination's startup object of its site and
+ * rank, pair_startup_object, but for that member); and to size-class
+ * allocators (slot-classes.c).  Others keep the rollback of
+ * subobjects.c (slot_too_small, stf__given_back_cannot_move).  An object given back to
  * the slab before the update is no longer registered when the slab's
  * free is a deallocator (STF_DEALLOCATOR, or the allocator's partner by
  * name: runtime/slots.h, stf__sub_free); one given back otherwise is

@@ -88,6 +88,9 @@ int stf__slot_member_slab(struct stf_xfer *x, struct stf_slot_group *g,
 void stf__slot_element_at(const struct stf_obj *o, uint64_t off, uint64_t *start,
 			  uint64_t *len);
 
+/* Whether source block t holds objects of site `site`. */
+int stf__slot_chunk_of_site(const struct stf_peer *src, const struct stf_obj *t, const char *site);
+
 /* Forward: the slab of slot site `site` whose allocator takes an integer
  * choosing it (called there with `value` only), or a size choosing its
  * class (g->sized set by the caller): the one static element
@@ -197,9 +200,10 @@ size_t stf__slot_state_ids(const uint64_t **ids);
  * the differencing does not compare it. */
 int stf__slot_state(const struct stf_obj *o);
 
-/* In R, for the differencing of static ro with the past's same static:
- * when a rebuilt slab is a member of ro (its allocator state, not
- * compared), a copy of `bytes` (ro's, or the past's, of ro->size bytes)
+/* In R, for the differencing of static or heap object ro with the
+ * past's same object: when a rebuilt slab is a member of ro (its
+ * allocator state, not compared), a copy of `bytes` (ro's, or the
+ * past's, of ro->size bytes)
  * with that member zero (the caller frees it with stf__raw_free); else
  * NULL. */
 uint8_t *stf__slot_state_masked(const struct stf_obj *ro, const uint8_t *bytes);
