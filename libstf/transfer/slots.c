@@ -157,17 +157,19 @@ static int slot_site(const struct stf_peer *p, const char *id)
 	return stf_meta_find_site(p->meta, id, &u, &idx) == 0 && (u->sites[idx].flags & STF_SF_SLOT);
 }
 
-/* The allocator of site `id` of p when it is a size-class allocator (one
- * taking a size that takes its objects back one by one,
- * STF_SF_GIVEN_BACK: slot-classes.c); else NULL. */
-static const char *class_allocator(const struct stf_peer *p, const char *id)
+/* Whether site `id` of p is a slot allocator's (1), or a size-class
+ * allocator's (one taking a size that takes its objects back one by one,
+ * STF_SF_GIVEN_BACK: slot-classes.c; 2, its name in *alloc); else 0. */
+static int rebuildable_site(const struct stf_peer *p, const char *id, const char **alloc)
 {
 	const struct stf_meta_unit *u;
 	uint32_t idx;
-	if (stf_meta_find_site(p->meta, id, &u, &idx) < 0 ||
-	    (u->sites[idx].flags & (STF_SF_SLOT | STF_SF_GIVEN_BACK)) != STF_SF_GIVEN_BACK)
-		return NULL;
-	return stf_meta_str(u, u->sites[idx].allocator);
+	if (stf_meta_find_site(p->meta, id, &u, &idx) < 0)
+		return 0;
+	if (u->sites[idx].flags & STF_SF_SLOT)
+		return 1;
+	*alloc = stf_meta_str(u, u->sites[idx].allocator);
+	return u->sites[idx].flags & STF_SF_GIVEN_BACK ? 2 : 0;
 }
 
 int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o)
@@ -913,8 +915,10 @@ int stf__plan_slots(struct stf_xfer *x)
 		if (!o->container || stf__untyped_sub(o) || rebuilt(o->id) >= 0 ||
 		    was_refused(o->id))
 			continue;
-		const char *sized = class_allocator(src, o->id);
-		if (!sized && !slot_site(src, o->id))
+		const char *alloc = NULL;
+		int kind = rebuildable_site(src, o->id, &alloc);
+		const char *sized = kind == 2 ? alloc : NULL;
+		if (!kind)
 			continue;
 		struct stf_slot_group g;
 		int ok;
