@@ -551,8 +551,10 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 	}
 	/* every object the heap and the slot table may hold, and the few
 	 * cataloged after them: room kept from an earlier catalog, else
-	 * fresh (growing by doubling would take twice the pages) */
-	uint64_t bound = p->nobjs + total + CATALOG_SLACK;
+	 * fresh (growing by doubling would take twice the pages; a small
+	 * catalog stays on raw malloc, see bulk.c) */
+	uint64_t bound = p->nobjs + total +
+			 (total / 16 + 64 < CATALOG_SLACK ? total / 16 + 64 : CATALOG_SLACK);
 	if (p->root.nchunks <= (1u << 20) &&
 	    p->root.slot_high <= p->root.nchunks * (uint64_t)STF_SLOTS_PER_CHUNK)
 		bound += p->root.slot_high; /* else refused by add_dynamic */
