@@ -25,36 +25,42 @@ static void *filled(size_t n)
 	return p;
 }
 
-/* COUNT blocks of SIZE bytes, kept live. */
-int run_rss(long count, size_t size)
+/* count blocks of lo to lo + spread - 1 bytes (spread 0: lo), each
+ * written. */
+static void **blocks_of(long count, size_t lo, unsigned spread, unsigned *seed)
 {
-	void **keep = malloc((size_t)count * sizeof *keep);
-	for (long i = 0; i < count; i++) {
-		keep[i] = malloc(size);
-		memset(keep[i], 1, size);
-	}
-	print_peak_rss();
+	void **b = malloc((size_t)count * sizeof *b);
 	for (long i = 0; i < count; i++)
-		free(keep[i]);
-	free(keep);
+		b[i] = filled(lo + (spread ? next_rand(seed) % spread : 0));
+	return b;
+}
+
+static void free_blocks(void **b, long count)
+{
+	for (long i = 0; i < count; i++)
+		free(b[i]);
+	free(b);
+}
+
+/* count blocks of lo to lo + spread - 1 bytes, kept live. */
+static int live_blocks(long count, size_t lo, unsigned spread, unsigned seed)
+{
+	void **keep = blocks_of(count, lo, spread, &seed);
+	print_peak_rss();
+	free_blocks(keep, count);
 	return 0;
 }
 
-/* COUNT blocks of 8-256 bytes, kept live. */
+/* COUNT blocks of SIZE bytes. */
+int run_rss(long count, size_t size)
+{
+	return live_blocks(count, size, 0, 0);
+}
+
+/* COUNT blocks of 8-256 bytes. */
 int run_mixrss(long count)
 {
-	unsigned seed = 17;
-	void **keep = malloc((size_t)count * sizeof *keep);
-	for (long i = 0; i < count; i++) {
-		size_t n = 8 + next_rand(&seed) % 249;
-		keep[i] = malloc(n);
-		memset(keep[i], 1, n);
-	}
-	print_peak_rss();
-	for (long i = 0; i < count; i++)
-		free(keep[i]);
-	free(keep);
-	return 0;
+	return live_blocks(count, 8, 249, 17);
 }
 
 /* COUNT blocks of 8-256 bytes, 3 of 4 freed at random, then COUNT / 2
@@ -62,30 +68,16 @@ int run_mixrss(long count)
 int run_fragrss(long count)
 {
 	unsigned seed = 43;
-	void **keep = malloc((size_t)count * sizeof *keep);
-	for (long i = 0; i < count; i++) {
-		size_t n = 8 + next_rand(&seed) % 249;
-		keep[i] = malloc(n);
-		memset(keep[i], 1, n);
-	}
+	void **keep = blocks_of(count, 8, 249, &seed);
 	for (long i = 0; i < count; i++)
 		if (next_rand(&seed) % 4) {
 			free(keep[i]);
 			keep[i] = NULL;
 		}
-	void **more = malloc((size_t)(count / 2) * sizeof *more);
-	for (long i = 0; i < count / 2; i++) {
-		size_t n = 16 + next_rand(&seed) % 1009;
-		more[i] = malloc(n);
-		memset(more[i], 1, n);
-	}
+	void **more = blocks_of(count / 2, 16, 1009, &seed);
 	print_peak_rss();
-	for (long i = 0; i < count; i++)
-		free(keep[i]);
-	for (long i = 0; i < count / 2; i++)
-		free(more[i]);
-	free(keep);
-	free(more);
+	free_blocks(keep, count);
+	free_blocks(more, count / 2);
 	return 0;
 }
 

@@ -94,12 +94,14 @@ START_TEST(purged_objects_come_back)
 		}
 	ck_assert_msg(stf__root.heap_units <= units + 2, "%llu units, then %llu",
 		      (unsigned long long)units, (unsigned long long)stf__root.heap_units);
-	for (int i = 0; i < N; i += 4)
-		for (int k = 0; k < SIZE; k++)
-			ck_assert_int_eq((unsigned char)blocks[i][k], i & 0xff);
+	static char want[SIZE];
+	for (int i = 0; i < N; i += 4) {
+		memset(want, i & 0xff, SIZE);
+		ck_assert_int_eq(memcmp(blocks[i], want, SIZE), 0);
+	}
+	memset(want, 0xee, SIZE);
 	for (int i = 0; i < n; i++)
-		for (int k = 0; k < SIZE; k += 64)
-			ck_assert_int_eq((unsigned char)again[i][k], 0xee);
+		ck_assert_int_eq(memcmp(again[i], want, SIZE), 0);
 	for (int i = 0; i < n; i++)
 		free(again[i]);
 	for (int i = 0; i < OTHERS; i++)
