@@ -23,6 +23,7 @@
  * Only the span's owner purges and unpurges it, as only it touches its
  * free list.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -122,12 +123,14 @@ void stf__purge_grown(uint32_t units)
 	if (stf__tc.grown < stf__tc.purge_budget)
 		return;
 	uint32_t looked = 0;
+	int saved = errno;  /* (malloc leaves it alone when it succeeds) */
 	for (uint32_t c = 0; c < NCLASSES; c++)
 		for (int full = 0; full < 2; full++)
 			for (struct span_st *s = full ? stf__tc.full[c] : stf__tc.spans[c]; s;
 			     s = s->next, looked++)
 				if (worth_a_look(s))
 					purge_span(s);
+	errno = saved;
 	stf__tc.grown = 0;
 	stf__tc.purge_budget = looked / 8 > PURGE_EVERY ? looked / 8 : PURGE_EVERY;
 }
