@@ -425,7 +425,7 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
  * if the type it points to (pe) is the same in both versions. */
 int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
 /* reloc-container.c: v, a pointer to a struct where no object is or where
- * the struct overruns its range (stf__overruns), is container_of a struct
+ * the struct overruns a static's range (stf__overruns), is container_of a struct
  * member at a head (a finished list walk's cursor): 0 relocated through
  * the head, -1 failed, 1 it is not. */
 int stf__overruns(const struct stf_range *r, uint64_t v, const struct pointee *pe);

@@ -4,7 +4,7 @@
  * is: the cursor of a finished list walk.  list_for_each_entry(pos, head,
  * member) ends with pos = container_of(head, T, member), the list head
  * minus the member's offset: an address before a static head (in another
- * symbol, or where none is) or before a head in an object.  Relocated as
+ * symbol or static, or where none is).  Relocated as
  * an address of its own it would keep the old member offset (or point
  * into an unrelated symbol or object); it is relocated through the head it
  * was computed from, with the new version's offset of the member.
