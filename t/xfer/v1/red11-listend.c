@@ -32,7 +32,15 @@ struct conn {
 	unsigned long hits;
 };
 
+#ifdef HEAD_IN_STRUCT /* red11-listend-member: after another member */
+static struct {
+	int nconns;
+	struct list_head head;
+} srv = { 0, { &srv.head, &srv.head } };
+#define conns srv.head
+#else
 static struct list_head conns = { &conns, &conns };
+#endif
 
 static __attribute__((noinline)) void init(void)
 {
