@@ -332,7 +332,7 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	 * transfer relocates its words that point to statics (bytes.c) */
 	if (!l || !l->size || (l->size == 1 && !l->nptrs && ro->kind != STF_OBJ_STATIC &&
 			       ro->kind != STF_OBJ_LOCAL) ||
-	    (ro->kind != STF_OBJ_HEAP && ro->kind != STF_OBJ_MMAP && l->size != ro->size)) {
+	    (!stf__is_dynamic(ro) && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;
 		/* a container's typed sub-objects are compared on their own; an
