@@ -273,7 +273,11 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
 int stf__dst_reserve(struct stf_xfer *x, size_t n);
 extern struct stf_index stf__fwd_mappings;
 extern struct stf_index stf__fwd_new_elems;
-int stf__is_dynamic(const struct stf_obj *o);
+/* An object the program allocated (heap, mapping, registered object). */
+static inline int stf__is_dynamic(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
 /* The destination's ID of an allocation site (its renames applied). */
 const char *stf__site_dst_id(struct stf_xfer *x, const char *id);
 /* subobjects.c: place the source's sub-objects in their containers'

@@ -35,16 +35,11 @@
 #include "remote.h"
 #include "xfer.h"
 
-static int is_dyn(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
-}
-
 int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
 			const struct stf_obj *o, unsigned kinds)
 {
 	if (!o->unit || !o->bytes || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
-	    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
+	    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || stf__is_dynamic(o)))
 		return 0;
 	const struct stf_layout *l = w->last_layout;
 	if (!l || w->last_unit != o->unit || w->last_type != o->type) {
@@ -59,7 +54,7 @@ int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
 		return 0;
 	w->o = o;
 	w->l = l;
-	w->count = is_dyn(o) && o->size >= l->size ? o->size / l->size : 1;
+	w->count = stf__is_dynamic(o) && o->size >= l->size ? o->size / l->size : 1;
 	w->e = 0;
 	w->k = SIZE_MAX;
 	w->kinds = kinds;
@@ -519,7 +514,7 @@ int stf__check_member_uses(struct stf_xfer *x)
 			if (!r)
 				continue;
 			const struct stf_obj *t = &p->objs[r->value];
-			if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+			if (!stf__is_dynamic(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
 				continue;
 			/* the paths walk every object: only once one is needed */
 			if (!have_paths && stf__use_paths(p, x->layouts, &paths) < 0)
@@ -710,7 +705,7 @@ int stf__fix_strides(struct stf_xfer *x)
 		}
 		if (!dl || !l->nptrs || !l->size || !dl->size)
 			continue;
-		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
+		uint64_t count = (stf__is_dynamic(o) && o->size >= l->size) ? o->size / l->size : 1;
 		for (size_t k = 0; k < l->n; k++) {
 			const struct stf_leaf *f = &l->leaves[k], *df;
 			if (f->kind != STF_LEAF_PTR || !f->member)

@@ -26,11 +26,6 @@
 #include "tables.h"
 #include "xfer.h"
 
-int stf__is_dynamic(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
-}
-
 static const char *first_plugin_site(const struct stf_peer *p)
 {
 	for (size_t u = 0; u < p->meta->nunits; u++)
