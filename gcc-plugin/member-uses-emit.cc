@@ -210,8 +210,8 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 {
 	emit_sites (blob, types);
 	emit_callbacks (blob, types);
-	/* a parameter's path is none in the record: a key by a parameter
-	 * and one without a path can give the same record */
+	/* a key whose path the record cannot name and one without a path
+	 * give the same record */
 	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;
 	emit_cross_unit (blob, types, emitted);
 	for (const auto &u : uses) {
@@ -227,6 +227,12 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 			flags = via_type == STF_NONE ? 0 : STF_USE_VIA_MEMBER;
 		} else if (via && VAR_P (via)) {
 			flags = STF_USE_VIA_VAR;
+		} else if (via && TREE_CODE (via) == PARM_DECL && DECL_CONTEXT (via)
+			   && TREE_CODE (DECL_CONTEXT (via)) == FUNCTION_DECL) {
+			/* the code of a handler given the struct: a row of
+			 * a table holding that handler says its block's type */
+			via = DECL_CONTEXT (via);
+			flags = STF_USE_IN_FN;
 		}
 		HOST_WIDE_INT element = std::get<3> (u.first);
 		if (element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
@@ -241,7 +247,7 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 			r.used = types.index (t);
 			r.flags = flags;
 			r.via_type = via_type;
-			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR))
+			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR | STF_USE_IN_FN))
 				? blob.str (stf_decl_name (via)) : 0;
 			if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member,
 					r.used, r.flags, r.via_type, r.via)).second)

@@ -280,6 +280,8 @@ static void dump_text(const char *path, const struct stf_meta *m)
 				printf(" (through %s.%s)", tb, stf_meta_str(u, r->via));
 			} else if (r->flags & STF_USE_VIA_VAR) {
 				printf(" (through %s)", stf_meta_str(u, r->via));
+			} else if (r->flags & STF_USE_IN_FN) {
+				printf(" (in %s)", stf_meta_str(u, r->via));
 			}
 			if (r->flags & STF_USE_RETURNED)
 				printf(" returned by %s()\n", stf_meta_str(u, r->via));
@@ -456,6 +458,10 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			}
 			if (r->flags & STF_USE_RESULT)
 				fprintf(f, ",\"result_of\":true");
+			if (r->flags & STF_USE_IN_FN) {
+				fprintf(f, ",\"in_function\":");
+				json_string(f, stf_meta_str(u, r->via));
+			}
 			if (r->flags & STF_USE_PARAM)
 				fprintf(f, ",\"parameter\":%u", STF_USE_INDEX(r->flags));
 			if (r->flags & STF_USE_PASSED) {

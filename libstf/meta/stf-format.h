@@ -394,6 +394,13 @@ struct stf_local_rec {
  * to it) count only when the other records of the value give no type
  * (when its callbacks do not use it). */
 #define STF_USE_FALLBACK   0x400u
+/* A member's use in the function named `via`, by the code of which the
+ * struct holding the member was reached through a parameter (a command
+ * table's handler `cmd_get(struct command *cmd)` reading `cmd->priv`):
+ * also a use without a path; a struct holding function pointers to that
+ * function (the table's row, `.fn = cmd_get`) tells by it which of the
+ * member's types its block is.  STF_USE_ELEMENT may name the element. */
+#define STF_USE_IN_FN      0x800u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 

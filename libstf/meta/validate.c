@@ -268,7 +268,7 @@ bool meta_records_ok(struct ctx *c)
 			return false;
 		if (kind & ~(STF_USE_VIA | STF_USE_STRIDE | STF_USE_ELEMENT | STF_USE_RETURNED |
 			     STF_USE_RESULT | STF_USE_PASSED | STF_USE_PARAM | STF_USE_CAST |
-			     STF_USE_SITE | STF_USE_FALLBACK) ||
+			     STF_USE_SITE | STF_USE_FALLBACK | STF_USE_IN_FN) ||
 		    (kind & STF_USE_FALLBACK && !(kind & STF_USE_PASSED)) ||
 		    (kind & STF_USE_SITE && kind != STF_USE_SITE && !site_passed) ||
 		    (kind & STF_USE_VIA_MEMBER && kind & STF_USE_VIA_VAR) ||
@@ -279,13 +279,15 @@ bool meta_records_ok(struct ctx *c)
 		     kind & ~(STF_USE_PASSED | STF_USE_ELEMENT | STF_USE_FALLBACK)) ||
 		    (kind & STF_USE_PARAM && kind != STF_USE_PARAM) ||
 		    (kind & STF_USE_CAST && kind != STF_USE_CAST) ||
+		    (kind & STF_USE_IN_FN && kind & ~(STF_USE_IN_FN | STF_USE_ELEMENT)) ||
 		    (!(kind & (STF_USE_ELEMENT | STF_USE_PARAM)) && STF_USE_INDEX(r->flags))) {
 			meta_fail(c, "use %u: unknown path flags 0x%x", i, r->flags);
 			return false;
 		}
 		if (((r->flags & STF_USE_VIA_MEMBER) &&
 		     !type_ref_ok(c, r->via_type, false, "use", i, "via_type")) ||
-		    (r->flags & (STF_USE_VIA | STF_USE_STRIDE | STF_USE_RETURNED | STF_USE_PASSED) &&
+		    (r->flags & (STF_USE_VIA | STF_USE_STRIDE | STF_USE_RETURNED | STF_USE_PASSED |
+				 STF_USE_IN_FN) &&
 		     !str_ok(c, r->via, "use", i, "via")))
 			return false;
 	}

@@ -209,12 +209,16 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			uint32_t pt = f->type;
 			/* a `void *` member: the one struct type the
 			 * program uses its value as on the path to the
-			 * struct holding it, if only one */
+			 * struct holding it, if only one, or the one of
+			 * several the block's row or size says */
 			if (f->member) {
 				struct stf_use_path path;
+				struct stf_use_block b;
 				stf__leaf_path(paths, p, i, f->off, f, &path);
-				if ((!path.name && !unknown) ||
-				    stf__member_uses(p->meta, f, &path, &pu, &pt) != 1)
+				if (!path.name && !unknown)
+					continue;
+				stf__use_block(p, &w, f, t->size, &b);
+				if (stf__member_uses(p->meta, f, &path, &b, &pu, &pt) != 1)
 					continue;
 			}
 			if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {

@@ -212,19 +212,191 @@ static int falls_back(const struct stf_meta *m, const struct stf_leaf *f,
 	return !each_use(m, f, path, count_use, &c, 0) && !c.n;
 }
 
-unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
-			  const struct stf_use_path *path, const struct stf_meta_unit **tu,
-			  uint32_t *t)
-{
-	struct use_count c = { 0 };
+/* The distinct struct types (by structural hash, like count_use) a
+ * member's value is used as, to tell apart by a block's size or row. */
+#define USED_MAX 16
+struct used_types {
+	const struct stf_meta_unit *unit[USED_MAX];
+	uint32_t type[USED_MAX];
+	unsigned n;
+	int more; /* past USED_MAX: not told apart */
+};
 
-	if (!each_use(m, f, path, count_use, &c, 0) && !c.n)
-		each_use(m, f, path, count_use, &c, 1);
-	if (c.n) {
-		*tu = c.unit;
-		*t = c.type;
+static void add_used(struct used_types *s, const struct stf_meta_unit *ru, uint32_t used)
+{
+	for (unsigned k = 0; k < s->n; k++)
+		if (s->unit[k]->types[s->type[k]].hash == ru->types[used].hash)
+			return;
+	if (s->n == USED_MAX) {
+		s->more = 1;
+		return;
 	}
-	return c.n;
+	s->unit[s->n] = ru;
+	s->type[s->n++] = used;
+}
+
+static int collect_used(void *arg, const struct stf_meta_unit *ru, uint32_t used)
+{
+	add_used(arg, ru, used);
+	return 0;
+}
+
+/* The types the value of f's member is used as on path: those of the
+ * fallback records when the others give none. */
+static void used_types_of(const struct stf_meta *m, const struct stf_leaf *f,
+			  const struct stf_use_path *path, struct used_types *s)
+{
+	s->n = 0;
+	s->more = 0;
+	each_use(m, f, path, collect_used, s, 0);
+	if (!s->n)
+		each_use(m, f, path, collect_used, s, 1);
+}
+
+/* The types the functions of block b's row use f's member as (the
+ * handler `cmd_get` of the row `.fn = cmd_get`: STF_USE_IN_FN records). */
+static void row_types(const struct stf_meta *m, const struct stf_leaf *f,
+		      const struct stf_use_block *b, struct used_types *s)
+{
+	const struct stf_meta_unit *u = f->unit;
+	uint64_t owner = u->types[f->owner].hash;
+	const char *name = stf_meta_str(u, u->members[f->member - 1].name);
+
+	s->n = 0;
+	s->more = 0;
+	for (size_t k = 0; k < m->nunits && b->nfns; k++) {
+		const struct stf_meta_unit *ru = &m->units[k];
+		for (uint32_t i = 0; i < ru->nuses; i++) {
+			const struct stf_use_rec *r = &ru->uses[i];
+			if (!(r->flags & STF_USE_IN_FN) || !of_member(ru, r, f, owner, name))
+				continue;
+			for (size_t q = 0; q < b->nfns; q++)
+				if (!strcmp(b->fns[q], stf_meta_str(ru, r->via)))
+					add_used(s, ru, r->used);
+		}
+	}
+}
+
+/* Can a block of size bytes be one struct t: its size, or its flexible
+ * array member's start and a tail? */
+static int block_is(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
+{
+	uint32_t flex;
+	uint64_t flex_off;
+	t = stf_meta_strip_typedefs(u, t);
+	return u->types[t].size == size || (stf__flex_tail(u, t, &flex, &flex_off) &&
+					    size >= flex_off);
+}
+
+/* The one of the types s a block of size bytes can be: -1 when none or
+ * several (two structs of one size are never guessed between). */
+static int one_of_size(const struct used_types *s, uint64_t size)
+{
+	int at = -1;
+	for (unsigned k = 0; k < s->n && !s->more; k++) {
+		if (!block_is(s->unit[k], s->type[k], size))
+			continue;
+		if (at >= 0)
+			return -1;
+		at = (int)k;
+	}
+	return s->more ? -1 : at;
+}
+
+unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
+			  const struct stf_use_path *path, const struct stf_use_block *b,
+			  const struct stf_meta_unit **tu, uint32_t *t)
+{
+	struct used_types s, row;
+	int at;
+
+	used_types_of(m, f, path, &s);
+	if (!s.n)
+		return 0;
+	if (s.n == 1 && !s.more) {
+		at = 0;
+	} else if (!b) {
+		return 2;
+	} else {
+		/* the row's handlers say it, else the block's size */
+		row_types(m, f, b, &row);
+		if (row.n)
+			s = row;
+		at = s.n == 1 && !s.more ? 0 : one_of_size(&s, b->size);
+		if (at < 0)
+			return 2;
+	}
+	*tu = s.unit[at];
+	*t = s.type[at];
+	return 1;
+}
+
+/* Is leaf g a function pointer? */
+static int function_pointer(const struct stf_leaf *g)
+{
+	if (g->kind != STF_LEAF_PTR || !g->unit || g->type >= g->unit->ntypes)
+		return 0;
+	uint32_t pt = strip(g->unit, g->type);
+	return pt < g->unit->ntypes && T(g->unit, pt)->kind == STF_K_FUNCTION;
+}
+
+/* The name of the function at address v of p, NULL if none: a function
+ * object of the program, else a symbol. */
+static const char *function_at(struct stf_peer *p, uint64_t v)
+{
+	const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
+	const char *lib, *sym;
+	uint64_t off;
+	if (r) {
+		const struct stf_obj *o = &p->objs[r->value];
+		return o->kind == STF_OBJ_FUNC && o->addr == v ? static_name(o) : NULL;
+	}
+	return v && !stf__peer_lib_symbol(p, v, &lib, &sym, &off) && sym && !off ? sym : NULL;
+}
+
+void stf__use_block(struct stf_peer *p, const struct stf_ptr_walk *w, const struct stf_leaf *f,
+		    uint64_t size, struct stf_use_block *b)
+{
+	const struct stf_meta_unit *u = f->unit;
+	uint64_t at = u->members[f->member - 1].offset +
+		      (f->element ? (uint64_t)(f->element - 1) * 8 : 0);
+
+	b->size = size;
+	b->nfns = 0;
+	if (f->off < at)
+		return;
+	/* the struct holding the member, in the element the walk is at */
+	uint64_t lo = f->off - at, hi = lo + T(u, f->owner)->size;
+	const uint8_t *elem = w->o->bytes + w->e * w->l->size;
+	for (size_t k = 0; k < w->l->n && b->nfns < STF_ROW_FNS; k++) {
+		const struct stf_leaf *g = &w->l->leaves[k];
+		uint64_t v;
+		if (g->off < lo || g->off >= hi || !function_pointer(g))
+			continue;
+		memcpy(&v, elem + g->off, 8);
+		const char *name = function_at(p, v);
+		if (name)
+			b->fns[b->nfns++] = name;
+	}
+}
+
+/* The types f's member is used as on path, when several: "struct a (48
+ * bytes) or struct b (80 bytes)" in buf; how many. */
+static unsigned several_types(const struct stf_meta *m, const struct stf_leaf *f,
+			      const struct stf_use_path *path, char *buf, size_t len)
+{
+	struct used_types s;
+	char tn[256];
+	size_t at = 0;
+
+	used_types_of(m, f, path, &s);
+	buf[0] = 0;
+	for (unsigned k = 0; k < s.n && s.n > 1 && at < len; k++)
+		at += snprintf(buf + at, len - at, "%s%s (%" PRIu64 " bytes)",
+			       !k ? "" : k + 1 < s.n ? ", " : " or ",
+			       stf__type_str(s.unit[k], s.type[k], tn, sizeof(tn)),
+			       T(s.unit[k], strip(s.unit[k], s.type[k]))->size);
+	return s.more ? USED_MAX + 1 : s.n;
 }
 
 /* A path that is not one: the object is reached through several. */
@@ -492,7 +664,7 @@ int stf__check_member_uses(struct stf_xfer *x)
 	struct stf_peer *p = x->src;
 	struct stf_use_path *paths = NULL, path;
 	int found = 0, have_paths = 0;
-	char on[256], sn[256], tn[256], pn[256];
+	char on[256], sn[256], tn[256], pn[256], kinds[768];
 
 	for (size_t k = 0; k < p->meta->nunits && !found; k++)
 		found = p->meta->units[k].nuses > 0;
@@ -529,6 +701,22 @@ int stf__check_member_uses(struct stf_xfer *x)
 				snprintf(pn, sizeof(pn), " (reached through member %s)", path.name);
 			else if (path.name && path.name != several_paths)
 				snprintf(pn, sizeof(pn), " (reached through %s)", path.name);
+			if (several_types(p->meta, f, &path, kinds, sizeof(kinds)) > 1) {
+				stf__xfail(x, "%s.%s: the untyped block %s (%" PRIu64 " bytes) it "
+				      "points to%s is used by the program as %s, and neither its "
+				      "size nor the functions the struct holding %s points to (a "
+				      "table row's handler using it as one of them) tell which it "
+				      "is; %s's layout changed in the new version, so its bytes "
+				      "would be read with the wrong layout: give each struct a "
+				      "member of its own or a size of its own, or register a "
+				      "callback (stf_on_object) for the block", sn,
+				      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
+				      stf__obj_name(t, on, sizeof(on)), t->size, pn, kinds,
+				      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
+				      tn);
+				stf__raw_free(paths);
+				return -1;
+			}
 			stf__xfail(x, "%s.%s: the untyped block %s (%" PRIu64 " bytes) it "
 			      "points to%s is used by the program as %s, whose layout changed "
 			      "in the new version; its bytes would be copied as they are and "

@@ -418,12 +418,26 @@ struct stf_use_path {
 	uint64_t hash;
 	const char *name;
 };
+/* The block a `void *` member's value points to, as far as it tells the
+ * member's struct types apart: its size, and the functions the struct
+ * holding the member points to (a command table's row, `.fn = cmd_get`,
+ * whose code uses the member as one of them). */
+#define STF_ROW_FNS 8
+struct stf_use_block {
+	uint64_t size;
+	const char *fns[STF_ROW_FNS];
+	size_t nfns;
+};
 /* The struct types the program uses the value of leaf f's `void *` member
  * as, for the struct holding it reached through path (NULL: any path)
- * (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several. */
+ * (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several.  Of
+ * several, the one block b (if not NULL) is gives 1: the one the
+ * functions of its row use the member as, or the only one of its size
+ * (or whose flexible array member it fits) among those; never a guess
+ * between types of one size. */
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
-			  const struct stf_use_path *path, const struct stf_meta_unit **tu,
-			  uint32_t *t);
+			  const struct stf_use_path *path, const struct stf_use_block *b,
+			  const struct stf_meta_unit **tu, uint32_t *t);
 /* The struct types the results of the allocation site of ID id, of no
  * type, are used as (STF_USE_SITE records, joined across units by the
  * names of the functions they are passed to) (member-uses.c): 0, 1 (the
@@ -459,6 +473,10 @@ int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
 			const struct stf_obj *o, unsigned kinds);
 /* The next leaf and its value; 0 after the last. */
 int stf__ptr_walk_next(struct stf_ptr_walk *w, const struct stf_leaf **f, uint64_t *v);
+/* Block b of leaf f's `void *` member (value at the leaf w is at): size
+ * bytes, and the functions of the struct holding the member. */
+void stf__use_block(struct stf_peer *p, const struct stf_ptr_walk *w, const struct stf_leaf *f,
+		    uint64_t size, struct stf_use_block *b);
 /* The path of the struct holding leaf f's `void *` member, the leaf at
  * offset off of an element of typed object i: the object's own path when
  * it is that struct (or its static variable's name), else the member of

@@ -3,6 +3,10 @@
 #include <string.h>
 #include "xt.h"
 
+#ifndef LOG_SLOTS /* 4: struct write_log takes 48 bytes too */
+#define LOG_SLOTS 8
+#endif
+
 struct read_stats {
 	unsigned long hits, misses;
 	char last_key[48];
@@ -12,7 +16,7 @@ struct write_log {
 	unsigned long writes;
 	unsigned long bytes; /* new in 2 */
 	unsigned next;
-	void *last[8];
+	void *last[LOG_SLOTS];
 };
 
 struct command;
@@ -36,7 +40,7 @@ static void cmd_set(struct command *cmd, const char *key)
 {
 	struct write_log *log = cmd->priv;
 	log->last[log->next] = (void *)key;
-	log->next = (log->next + 1) % 8;
+	log->next = (log->next + 1) % LOG_SLOTS;
 	log->writes++;
 }
 
