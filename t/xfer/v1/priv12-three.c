@@ -8,6 +8,9 @@
 #include <string.h>
 #include "xt.h"
 
+#ifndef LOG_SLOTS /* 4: struct write_log takes 48 bytes, like struct read_stats */
+#define LOG_SLOTS 8
+#endif
 #ifndef KEY_LIST_OWNER /* 56: the list's 64 bytes and a tail can be 80 */
 #define KEY_LIST_OWNER 88
 #endif
@@ -20,7 +23,7 @@ struct read_stats {
 struct write_log {
 	unsigned long writes;
 	unsigned next;
-	const char *last[8];
+	const char *last[LOG_SLOTS];
 };
 
 struct del_count {
@@ -53,7 +56,7 @@ static void do_set(struct command *cmd, const char *key)
 {
 	struct write_log *log = cmd->priv;
 	log->last[log->next] = key;
-	log->next = (log->next + 1) % 8;
+	log->next = (log->next + 1) % LOG_SLOTS;
 	log->writes++;
 }
 
@@ -77,6 +80,9 @@ static struct command commands[] = {
 	{ .name = "SET", .kind = WRITE, .priv_size = sizeof(struct write_log) },
 	{ .name = "DEL", .kind = DELETE, .priv_size = sizeof(struct del_count) },
 	{ .name = "LIST", .kind = LIST, .priv_size = sizeof(struct key_list) + 40 },
+#ifdef TAIL_ROW /* a block of none of their sizes, below the list's keys */
+	{ .name = "SCAN", .kind = READ, .priv_size = sizeof(struct write_log) + 8 },
+#endif
 };
 
 static void dispatch(const char *name, const char *key)
@@ -112,6 +118,7 @@ static __attribute__((noinline)) void init(void)
 	dispatch("DEL", "delta");
 	dispatch("LIST", "a1");
 	dispatch("LIST", "a2");
+	dispatch("SCAN", "a3");
 }
 
 int main(void)
