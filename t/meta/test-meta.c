@@ -128,6 +128,9 @@ static void init_sample(struct builder *b)
 	b->uses[b->nuses++] = (struct stf_use_rec){ .type = t_entry, .member = str(b, "data"),
 		.used = t_entry, .flags = STF_USE_VIA_MEMBER, .via_type = t_entry,
 		.via = str(b, "next") };
+	b->uses[b->nuses++] = (struct stf_use_rec){ .type = t_entry, .member = str(b, "data"),
+		.used = t_entry, .flags = STF_USE_IN_FN, .via_type = STF_NONE,
+		.via = str(b, "put") };
 }
 
 /* Lay the blob out (header, tables in format order, strtab) and write one
@@ -249,11 +252,13 @@ START_TEST(test_wellformed)
 	ck_assert_uint_eq(u->nobjects, 4);
 	ck_assert_uint_eq(u->nsites, 1);
 	ck_assert_uint_eq(u->nframes, 1);
-	ck_assert_uint_eq(u->nuses, 2);
+	ck_assert_uint_eq(u->nuses, 3);
 	ck_assert_str_eq(stf_meta_str(u, u->uses[0].member), "data");
 	ck_assert_uint_eq(u->uses[0].flags, 0);
 	ck_assert_uint_eq(u->uses[1].flags, STF_USE_VIA_MEMBER);
 	ck_assert_str_eq(stf_meta_str(u, u->uses[1].via), "next");
+	ck_assert_uint_eq(u->uses[2].flags, STF_USE_IN_FN);
+	ck_assert_str_eq(stf_meta_str(u, u->uses[2].via), "put");
 	ck_assert_str_eq(stf_meta_str(u, u->blob->file), "kvd.c");
 	ck_assert_uint_eq(u->addrs[2], object_addr(&B, 0, 2));
 	ck_assert_uint_eq(u->blob_addr, (uint64_t)(uintptr_t)B.blob);
@@ -580,6 +585,16 @@ START_TEST(test_bad_indexes)
 	B.uses[0].used = 4000;
 	assemble(&B);
 	expect_error(&B, "use 0 used references type 4000");
+
+	init_sample(&B);
+	B.uses[2].flags |= STF_USE_VIA_VAR; /* a handler's use has no path */
+	assemble(&B);
+	expect_error(&B, "use 2: unknown path flags 0x802");
+
+	init_sample(&B);
+	B.uses[2].via = 1u << 30;
+	assemble(&B);
+	expect_error(&B, "use 2: via string offset");
 
 	init_sample(&B);
 	B.frames[0].nlocals = 2;
