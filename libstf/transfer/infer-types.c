@@ -217,8 +217,12 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 				stf__leaf_path(paths, p, i, f->off, f, &path);
 				if (!path.name && !unknown)
 					continue;
-				stf__use_block(p, &w, f, t->size, &b);
-				if (stf__member_uses(p->meta, f, &path, &b, &pu, &pt) != 1)
+				unsigned n = stf__member_uses(p->meta, f, &path, NULL, &pu, &pt);
+				if (n == 2) { /* several: this block's row or size may tell */
+					stf__use_block(p, &w, f, t->size, &b);
+					n = stf__member_uses(p->meta, f, &path, &b, &pu, &pt);
+				}
+				if (n != 1)
 					continue;
 			}
 			if ((t->flags & STF_OBJF_EXTERNAL) && pu && stf__is_file_type(pu, pt)) {

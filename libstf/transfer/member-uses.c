@@ -302,25 +302,27 @@ unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 			  const struct stf_use_path *path, const struct stf_use_block *b,
 			  const struct stf_meta_unit **tu, uint32_t *t)
 {
+	struct use_count c = { 0 };
 	struct used_types s, row;
-	int at;
 
-	used_types_of(m, f, path, &s);
-	if (!s.n)
-		return 0;
-	if (s.n == 1 && !s.more) {
-		at = 0;
-	} else if (!b) {
-		return 2;
-	} else {
-		/* the row's handlers say it, else the block's size */
-		row_types(m, f, b, &row);
-		if (row.n)
-			s = row;
-		at = s.n == 1 && !s.more ? 0 : one_of_size(&s, b->size);
-		if (at < 0)
-			return 2;
+	/* one type, none, or several without a block: counted, stopping at
+	 * the second (the common cases, for every pointer) */
+	if (!each_use(m, f, path, count_use, &c, 0) && !c.n)
+		each_use(m, f, path, count_use, &c, 1);
+	if (c.n == 1) {
+		*tu = c.unit;
+		*t = c.type;
 	}
+	if (c.n != 2 || !b)
+		return c.n;
+	/* several: the row's handlers say it, else the block's size */
+	used_types_of(m, f, path, &s);
+	row_types(m, f, b, &row);
+	if (row.n)
+		s = row;
+	int at = s.n == 1 && !s.more ? 0 : one_of_size(&s, b->size);
+	if (at < 0)
+		return 2;
 	*tu = s.unit[at];
 	*t = s.type[at];
 	return 1;
