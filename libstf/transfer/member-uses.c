@@ -272,15 +272,16 @@ static void row_types(const struct stf_meta *m, const struct stf_leaf *f,
 	}
 }
 
-/* Can a block of size bytes be one struct t: its size, or its flexible
- * array member's start and a tail? */
+/* Can a block of size bytes be of struct t: its size, whole elements of
+ * it (an array; `calloc(1, 16)` for an 8-byte struct reads so too), or
+ * its flexible array member's start and a tail? */
 static int block_is(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
 {
 	uint32_t flex;
 	uint64_t flex_off;
 	t = stf_meta_strip_typedefs(u, t);
-	return u->types[t].size == size || (stf__flex_tail(u, t, &flex, &flex_off) &&
-					    size >= flex_off);
+	return (u->types[t].size && size % u->types[t].size == 0) ||
+	       (stf__flex_tail(u, t, &flex, &flex_off) && size >= flex_off);
 }
 
 /* The one of the types s a block of size bytes can be: -1 when none or
@@ -661,7 +662,7 @@ int stf__check_member_uses(struct stf_xfer *x)
 	struct stf_peer *p = x->src;
 	struct stf_use_path *paths = NULL, path;
 	int found = 0, have_paths = 0;
-	char on[256], sn[256], tn[256], pn[256], kinds[768];
+	char on[256], sn[256], tn[256], pn[256], list[640], kinds[768];
 
 	for (size_t k = 0; k < p->meta->nunits && !found; k++)
 		found = p->meta->units[k].nuses > 0;
@@ -698,32 +699,22 @@ int stf__check_member_uses(struct stf_xfer *x)
 				snprintf(pn, sizeof(pn), " (reached through member %s)", path.name);
 			else if (path.name && path.name != several_paths)
 				snprintf(pn, sizeof(pn), " (reached through %s)", path.name);
-			if (several_types(p->meta, f, &path, kinds, sizeof(kinds)) > 1) {
-				stf__xfail(x, "%s.%s: the untyped block %s (%" PRIu64 " bytes) it "
-				      "points to%s is used by the program as %s, and neither its "
-				      "size nor the functions the struct holding %s points to (a "
-				      "table row's handler using it as one of them) tell which it "
-				      "is; %s's layout changed in the new version, so its bytes "
-				      "would be read with the wrong layout: give each struct a "
-				      "member of its own or a size of its own, or register a "
-				      "callback (stf_on_object) for the block", sn,
-				      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
-				      stf__obj_name(t, on, sizeof(on)), t->size, pn, kinds,
-				      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
-				      tn);
-				stf__raw_free(paths);
-				return -1;
-			}
+			kinds[0] = 0;
+			if (several_types(p->meta, f, &path, list, sizeof(list)) > 1)
+				snprintf(kinds, sizeof(kinds), " (one of %s, which neither its "
+					 "size nor the functions of the struct holding it tell "
+					 "apart)", list);
 			stf__xfail(x, "%s.%s: the untyped block %s (%" PRIu64 " bytes) it "
 			      "points to%s is used by the program as %s, whose layout changed "
-			      "in the new version; its bytes would be copied as they are and "
+			      "in the new version%s; its bytes would be copied as they are and "
 			      "read with the new layout: keep one element type per `void *` "
 			      "member and path (read the member through the struct member or "
 			      "static variable that holds that one type, or use a typed "
-			      "pointer member such as `%s *`), or register a callback "
-			      "(stf_on_object) for the block", sn,
-			      stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
-			      stf__obj_name(t, on, sizeof(on)), t->size, pn, tn, tn);
+			      "pointer member such as `%s *`; of several types, give each "
+			      "a size or a handler in the struct holding the member of its "
+			      "own), or register a callback (stf_on_object) for the block",
+			      sn, stf_meta_str(f->unit, f->unit->members[f->member - 1].name),
+			      stf__obj_name(t, on, sizeof(on)), t->size, pn, tn, kinds, tn);
 			stf__raw_free(paths);
 			return -1;
 		}

@@ -432,9 +432,9 @@ struct stf_use_block {
  * as, for the struct holding it reached through path (NULL: any path)
  * (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several.  Of
  * several, the one block b (if not NULL) is gives 1: the one the
- * functions of its row use the member as, or the only one of its size
- * (or whose flexible array member it fits) among those; never a guess
- * between types of one size. */
+ * functions of its row use the member as, else the only one among those
+ * it can be by its size (that size, whole elements of it, or past the
+ * start of its flexible array member); never a guess between two. */
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 			  const struct stf_use_path *path, const struct stf_use_block *b,
 			  const struct stf_meta_unit **tu, uint32_t *t);

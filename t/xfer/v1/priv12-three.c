@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Four structs behind one `void *priv` of a command table, made by
  * calloc(1, cmd->priv_size) and dispatched by a switch on the row's kind:
- * statistics (48 bytes), a log (80), a counter (8) and a list of keys
+ * statistics (40 bytes), a log (88), counters (12) and a list of keys
  * ending in a flexible array member (96 and the keys: a block larger than
- * every other).  Version 2 grows all four: each block is the only one its
- * size can be (the list: the only one whose flexible member it fits). */
+ * every other).  No size is whole elements of another struct, none past
+ * the list's keys but the list's, in either version.  Version 2 grows all four: each block
+ * is the only one its size can be (the list: the only one whose flexible
+ * member it fits). */
 #include <string.h>
 #include "xt.h"
 
-#ifndef LOG_SLOTS /* 4: struct write_log takes 48 bytes, like struct read_stats */
-#define LOG_SLOTS 8
+#ifndef LOG_SLOTS /* 3: struct write_log takes 40 bytes, like struct read_stats */
+#define LOG_SLOTS 9
 #endif
-#ifndef KEY_LIST_OWNER /* 56: the list's 64 bytes and a tail can be 80 */
+#ifndef KEY_LIST_OWNER /* 56: the list's 64 bytes and a tail can be 88 */
 #define KEY_LIST_OWNER 88
 #endif
 
 struct read_stats {
-	unsigned long hits, misses;
+	unsigned long hits;
 	char last_key[32];
 };
 
@@ -27,7 +29,7 @@ struct write_log {
 };
 
 struct del_count {
-	unsigned long deleted;
+	unsigned deleted, last, flags;
 };
 
 struct key_list {
@@ -64,6 +66,7 @@ static void do_del(struct command *cmd)
 {
 	struct del_count *dc = cmd->priv;
 	dc->deleted++;
+	dc->last = dc->deleted;
 }
 
 static void do_list(struct command *cmd, const char *key)
@@ -81,7 +84,7 @@ static struct command commands[] = {
 	{ .name = "DEL", .kind = DELETE, .priv_size = sizeof(struct del_count) },
 	{ .name = "LIST", .kind = LIST, .priv_size = sizeof(struct key_list) + 40 },
 #ifdef TAIL_ROW /* a block of none of their sizes, below the list's keys */
-	{ .name = "SCAN", .kind = READ, .priv_size = sizeof(struct write_log) + 8 },
+	{ .name = "SCAN", .kind = READ, .priv_size = sizeof(struct write_log) - 3 },
 #endif
 };
 

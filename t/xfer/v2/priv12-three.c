@@ -3,15 +3,15 @@
 #include <string.h>
 #include "xt.h"
 
-#ifndef LOG_SLOTS /* 4: struct write_log takes 48 bytes, like struct read_stats */
-#define LOG_SLOTS 8
+#ifndef LOG_SLOTS /* 3: struct write_log takes 40 bytes, like struct read_stats */
+#define LOG_SLOTS 9
 #endif
-#ifndef KEY_LIST_OWNER /* 56: the list's 64 bytes and a tail can be 80 */
+#ifndef KEY_LIST_OWNER /* 56: the list's 64 bytes and a tail can be 88 */
 #define KEY_LIST_OWNER 88
 #endif
 
 struct read_stats {
-	unsigned long hits, misses;
+	unsigned long hits;
 	char last_key[48];
 };
 
@@ -23,8 +23,8 @@ struct write_log {
 };
 
 struct del_count {
-	unsigned long deleted;
-	unsigned long missing; /* new in 2 */
+	unsigned deleted, last, flags;
+	unsigned missing, evicted; /* new in 2 */
 };
 
 struct key_list {
@@ -62,6 +62,7 @@ static void do_del(struct command *cmd)
 {
 	struct del_count *dc = cmd->priv;
 	dc->deleted++;
+	dc->last = dc->deleted;
 }
 
 static void do_list(struct command *cmd, const char *key)
@@ -79,7 +80,7 @@ static struct command commands[] = {
 	{ .name = "DEL", .kind = DELETE, .priv_size = sizeof(struct del_count) },
 	{ .name = "LIST", .kind = LIST, .priv_size = sizeof(struct key_list) + 40 },
 #ifdef TAIL_ROW /* a block of none of their sizes, below the list's keys */
-	{ .name = "SCAN", .kind = READ, .priv_size = sizeof(struct write_log) + 8 },
+	{ .name = "SCAN", .kind = READ, .priv_size = sizeof(struct write_log) - 3 },
 #endif
 };
 
@@ -128,7 +129,7 @@ int main(void)
 	struct key_list *kl = commands[3].priv;
 	CHECK(st && st->hits == 1 && !strcmp(st->last_key, "alpha"));
 	CHECK(log && log->writes == 1 && log->bytes == 0 && !strcmp(log->last[0], "beta"));
-	CHECK(dc && dc->deleted == 2 && dc->missing == 0);
+	CHECK(dc && dc->deleted == 2 && dc->last == 2 && dc->missing == 0);
 	CHECK(kl && kl->n == 2 && kl->bytes == 0 && !strcmp(kl->owner, "lister") &&
 	      !strcmp(kl->keys, "a1,a2"));
 	XT_V2_RESULT();
