@@ -19,7 +19,8 @@
  * constructor allocates (its site and size) and the one word of it equal
  * to the marker given to the setter.  The backward transfer runs in F
  * too, on the same library.  A word of a block of that site and size at
- * that offset is the user data; every other word still pins.
+ * that offset is the user data; every other word still pins, as does
+ * the user data pointing to a sub-object (stf__user_data_ref).
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -114,7 +115,10 @@ int stf__user_data_ref(const struct stf_xfer *x, size_t holder, uint64_t off,
 		       const struct stf_obj *t, uint64_t v)
 {
 	const struct stf_obj *o = &x->src->objs[holder];
-	if (!t->unit || v - t->addr >= t->size || stf__elem_off(t, v - t->addr) ||
+	/* a sub-object an STF_ALLOCATOR handed out stays pinned in its
+	 * block: one that grows leaves its place, which the pool's own
+	 * pointers to that place do not follow */
+	if (!t->unit || t->container || v - t->addr >= t->size || stf__elem_off(t, v - t->addr) ||
 	    o->unit || !(o->flags & STF_OBJF_EXTERNAL) || o->kind != STF_OBJ_HEAP)
 		return 0;
 	for (int k = 0; k < nmeasured; k++)
