@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "evloop.h"
+#include "untyped.h"
 #include "fault.h"
 #include "remote.h"
 #include "xfer.h"
@@ -43,6 +44,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	stf__evloop_measure();
+	stf__user_data_measure();
 	stf__profile_mark(NULL);
 	int opened = stf__peer_open(&src, past_pid, past_root,
 				    STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,

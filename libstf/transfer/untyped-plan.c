@@ -50,7 +50,7 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
 		return;
 	}
 	if (stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st) ||
-	    x->pair[k].pinned)
+	    x->pair[k].pinned || stf__user_data_ref(x, from, at, t, v))
 		return;
 	x->pair[k].pinned = 1;
 	stf__pin_note(x, k, from, at);

@@ -258,11 +258,12 @@ static const struct stf_range *word_target(const struct stf_xfer *x, uint64_t v)
 }
 
 /* Where the word v of the source goes; 0, or -1 (problem reported).
- * `where` names the word for the messages; `at` is its address in the
- * new version (its destination forward, its source backward), 0 if it
- * has none of its own. */
+ * `where` names the word for the messages; it is at offset off of
+ * holder (NULL if none); `at` is its address in the new version (its
+ * destination forward, its source backward), 0 if it has none of its
+ * own. */
 static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const char *where,
-			 const struct stf_obj *holder, uint64_t at)
+			 const struct stf_obj *holder, uint64_t off, uint64_t at)
 {
 	const struct stf_peer *src = x->src;
 	char on[256], next_name[256];
@@ -291,6 +292,13 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		const struct pairing *pr = &x->pair[r->value];
 		if (pr->placed)
 			return 0; /* the same address */
+		if (holder && !pr->pinned && pr->dst >= 0 &&
+		    stf__user_data_ref(x, (size_t)(holder - src->objs), off, t, v)) {
+			/* the user data the program gave the library, which
+			 * hands it back as it is: a typed pointer */
+			x->rep->pointers++;
+			return stf__reloc(x, v, out, NULL) < 0 ? -1 : 0;
+		}
 		if (t->unit && pr->dst >= 0 && !pr->pinned &&
 		    stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st)) {
 			/* the library's struct inside a program struct: the same
@@ -424,7 +432,7 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 	for (uint64_t w = 0; w + 8 <= n; w += 8) {
 		uint64_t v, nv;
 		memcpy(&v, s + w, 8);
-		if (classify_word(x, v, &nv, stf__cur_path(x), NULL, 0) < 0)
+		if (classify_word(x, v, &nv, stf__cur_path(x), NULL, 0, 0) < 0)
 			return -1;
 		memcpy(d + w, &nv, 8);
 	}
@@ -461,7 +469,7 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		snprintf(where, sizeof(where), "%s: %s (%" PRIu64 " bytes%s): offset %" PRIu64, on,
 			 stf__is_lib_data(o) ? "a library's writable data" : "untyped block",
 			 o->size, stf__is_lib_data(o) ? "" : ", kept at its address", off);
-		if (classify_word(x, v, &nv, where, o,
+		if (classify_word(x, v, &nv, where, o, off,
 				  x->dir == STF_FORWARD ? x->pair[i].dst_addr + off : o->addr + off) < 0)
 			return -1;
 		memcpy(d + off, &nv, 8);
