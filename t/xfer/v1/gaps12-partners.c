@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Five slabs whose free functions are their STF_ALLOCATOR's partners by
  * name only (no STF_DEALLOCATOR), with other word pairs than alloc/free:
- * block_get / block_put (t/idioms/jobq's), node_new / node_delete,
- * buf_acquire / buf_release, conn_create / conn_destroy, ent_alloc /
- * ent_release.  Version 1 hands out 16 items of each slab and gives 5
+ * obj_new / obj_free, node_new / node_delete, buf_acquire / buf_release,
+ * conn_create / conn_destroy, ent_alloc / ent_release.  Version 1 hands out 16 items of each slab and gives 5
  * back before the update; version 2 (built with -DV2) grows the item, so
  * each live item gets a slot of version 2's slab: each slab must then
  * have 11 slots out.  Before, only alloc/free and alloc/dealloc were
@@ -60,7 +59,7 @@ struct item {
 		s->free = p;                                     \
 	}
 
-ALLOCATOR(block_get) GIVE_BACK(block_put)
+ALLOCATOR(obj_new) GIVE_BACK(obj_free)
 ALLOCATOR(node_new) GIVE_BACK(node_delete)
 ALLOCATOR(buf_acquire) GIVE_BACK(buf_release)
 ALLOCATOR(conn_create) GIVE_BACK(conn_destroy)
@@ -93,7 +92,7 @@ static void keep(int pool, struct item *it, int i)
 
 static void init(void)
 {
-	FILL(0, block_get, block_put)
+	FILL(0, obj_new, obj_free)
 	FILL(1, node_new, node_delete)
 	FILL(2, buf_acquire, buf_release)
 	FILL(3, conn_create, conn_destroy)
