@@ -15,9 +15,10 @@
  *
  * A deallocator is a function declared STF_DEALLOCATOR, or the obvious
  * partner of an STF_ALLOCATOR declared in the unit: the same name with
- * "free" (or "dealloc") in place of the allocator's "alloc" (slab_alloc /
- * slab_free, slabs_alloc / slabs_free, obj_alloc / obj_free), whose
- * object parameter is a `void *` or the allocator's result type.  The
+ * the allocator's word replaced by its opposite (partner_words: slab_alloc
+ * / slab_free, obj_alloc / obj_release, node_new / node_delete,
+ * buf_acquire / buf_release, conn_create / conn_destroy),
+ * whose object parameter is a `void *` or the allocator's result type.  The
  * object is the parameter stf_freed_param names.  A program may keep
  * pointers to the slots it gave back (a list of all items, stale entries
  * included): libstf keeps them pointing nowhere (the next slot is never
@@ -41,17 +42,39 @@ std::set<std::string> allocator_names;
 /* Names of the STF_DEALLOCATOR functions declared in the unit. */
 std::set<std::string> deallocator_names;
 
+/* The words naming an allocator and its partner: X_alloc's partner is
+ * X_free, X_dealloc or X_release, ... (t/xfer/gaps12-partners).  Not
+ * get/put yet: t/idioms/jobq's block_put would then end its requests'
+ * registrations, and a task slot's stale pointer to a request given back
+ * rolls the update back (the untyped chunk it points into "is used by the
+ * program as struct request"); such a pool's free is declared
+ * STF_DEALLOCATOR. */
+const struct {
+	const char *alloc, *free;
+} partner_words[] = {
+	{ "alloc", "dealloc" }, { "alloc", "free" }, { "alloc", "release" },
+	{ "new", "delete" }, { "new", "free" },
+	{ "acquire", "release" }, { "create", "destroy" },
+};
+
+/* name with the last occurrence of word replaced by by; "" when word is
+ * not in name. */
+std::string replace_word (const std::string &name, const char *word, const char *by)
+{
+	size_t at = name.rfind (word);
+	if (at == std::string::npos)
+		return "";
+	return name.substr (0, at) + by + name.substr (at + strlen (word));
+}
+
 /* The STF_ALLOCATOR whose partner a function is by its name, NULL_TREE if
  * none. */
 tree named_partner (tree fndecl)
 {
 	std::string name = stf_decl_name (fndecl);
-	for (const char *word : { "dealloc", "free" }) {
-		size_t at = name.rfind (word);
-		if (at == std::string::npos)
-			continue;
-		std::string alloc = name.substr (0, at) + "alloc" + name.substr (at + strlen (word));
-		if (!allocator_names.count (alloc))
+	for (const auto &words : partner_words) {
+		std::string alloc = replace_word (name, words.free, words.alloc);
+		if (alloc.empty () || !allocator_names.count (alloc))
 			continue;
 		tree id = get_identifier (alloc.c_str ());
 		symtab_node *n = symtab_node::get_for_asmname (id);
@@ -178,11 +201,10 @@ void stf_note_deallocator_name (tree fndecl)
 bool stf_has_deallocator (tree alloc)
 {
 	std::string name = stf_decl_name (alloc);
-	size_t at = name.rfind ("alloc");
-	if (at == std::string::npos)
-		return false;
-	for (const char *word : { "free", "dealloc" }) {
-		std::string partner = name.substr (0, at) + word + name.substr (at + 5);
+	for (const auto &words : partner_words) {
+		std::string partner = replace_word (name, words.alloc, words.free);
+		if (partner.empty ())
+			continue;
 		if (deallocator_names.count (partner))
 			return true;
 		symtab_node *n = symtab_node::get_for_asmname (get_identifier (partner.c_str ()));

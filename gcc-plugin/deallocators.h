@@ -10,14 +10,15 @@
 #include "gcc-compat.h"
 
 /* Notes an STF_ALLOCATOR function's name (when its attribute is seen):
- * "slab_alloc" makes "slab_free" its partner. */
+ * "slab_alloc" makes "slab_free" its partner, "node_new" "node_delete". */
 void stf_note_allocator_name (tree fndecl);
 
 /* Notes an STF_DEALLOCATOR function's name. */
 void stf_note_deallocator_name (tree fndecl);
 
 /* Whether the unit has a deallocator for STF_ALLOCATOR alloc: the
- * function of its name with "free" or "dealloc" for "alloc", annotated or
+ * function of its name with its partner's word ("free" for "alloc",
+ * "delete" for "new", ...: deallocators.cc), annotated or
  * referenced in the unit (a size-class allocator's objects are given back
  * one by one, a pool's are not: STF_SF_GIVEN_BACK). */
 bool stf_has_deallocator (tree alloc);

@@ -76,6 +76,17 @@ use_key site_key (HOST_WIDE_INT n);
 use_key user_data_key (const char *getter);
 bool void_pointer_p (tree type);
 
+bool function_pointer_p (tree type);
+tree function_of (tree v);
+tree through_copies (tree v);
+bool fn_value_slot (tree v, fn_slot *slot);
+
+/* member-uses-returns.cc: the slot of the functions the function whose
+ * call's result callee is returns (NULL, FUNCTION_DECL), and the
+ * functions and slots a return of the function being scanned gives. */
+bool returned_fn_slot (tree callee, fn_slot *slot);
+void scan_fn_return (function *fun, greturn *r);
+
 /* member-uses-userdata.cc */
 const user_data_accessor *user_data_setter (tree fn, unsigned i);
 const user_data_accessor *user_data_getter (tree fn);

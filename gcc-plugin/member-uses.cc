@@ -373,7 +373,8 @@ bool fn_member (tree ref, fn_slot *slot)
 }
 
 /* The slot an indirect call's callee comes from: a function-pointer
- * member loaded (through copies), or a parameter. */
+ * member loaded (through copies), a parameter, or a function's result
+ * (member-uses-returns.cc). */
 bool callee_slot (tree callee, fn_slot *slot)
 {
 	callee = through_copies (callee);
@@ -381,7 +382,7 @@ bool callee_slot (tree callee, fn_slot *slot)
 		*slot = fn_slot (NULL_TREE, p);
 		return true;
 	}
-	return fn_member (callee, slot);
+	return fn_member (callee, slot) || returned_fn_slot (callee, slot);
 }
 
 /* key -> (function, parameter) of the functions not defined in the unit
@@ -847,6 +848,8 @@ public:
 					scan (a);
 				else if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
 					scan_call (c);
+				else if (greturn *r = dyn_cast <greturn *> (gsi_stmt (gsi)))
+					scan_fn_return (fun, r);
 		getter_outs.clear ();
 		link_stores_of_one_struct ();
 		follow_parameters (fun);

@@ -433,10 +433,12 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
  * if the type it points to (pe) is the same in both versions. */
 int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
 /* reloc-container.c: v, a pointer to a struct where no object is or where
- * the struct overruns a static's range (stf__overruns), is container_of a struct
- * member at a head (a finished list walk's cursor): 0 relocated through
- * the head, -1 failed, 1 it is not. */
-int stf__overruns(const struct stf_range *r, uint64_t v, const struct pointee *pe);
+ * no struct of its type is in the object of range r (stf__not_its_struct:
+ * the struct overruns the object, or the object's type has none there), is
+ * container_of a struct member at a head (a finished list walk's cursor):
+ * 0 relocated through the head, -1 failed, 1 it is not. */
+int stf__not_its_struct(struct stf_xfer *x, const struct stf_range *r, uint64_t v,
+			const struct pointee *pe);
 int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
 /* relocate.c: does a struct/union of this kind and tag start at off of o? */
 int stf__obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const char *tag);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * reloc-container.c - a pointer to a struct that points where no object
- * is: the cursor of a finished list walk.  list_for_each_entry(pos, head,
- * member) ends with pos = container_of(head, T, member), the list head
- * minus the member's offset: an address before a static head (in another
- * symbol or static, or where none is).  Relocated as
- * an address of its own it would keep the old member offset (or point
- * into an unrelated symbol or object); it is relocated through the head it
- * was computed from, with the new version's offset of the member.
+ * reloc-container.c - a pointer to a struct that points where no struct
+ * of its type is: the cursor of a finished list walk.
+ * list_for_each_entry(pos, head, member) ends with pos = container_of(head,
+ * T, member), the list head minus the member's offset: an address before
+ * the head, in a static or heap object holding the head (a server's list
+ * of connections), in the object or symbol before it, or where none is.
+ * Relocated as an address of its own it would keep the old member offset
+ * (or point into an unrelated symbol or object); it is relocated through
+ * the head it was computed from, with the new version's offset of the
+ * member.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -39,14 +41,26 @@ static int dst_member_off(struct stf_xfer *x, const struct pointee *pe, uint32_t
 	return -1;
 }
 
-int stf__overruns(const struct stf_range *r, uint64_t v, const struct pointee *pe)
+int stf__not_its_struct(struct stf_xfer *x, const struct stf_range *r, uint64_t v,
+			const struct pointee *pe)
 {
 	const struct stf_meta_unit *u = pe->unit;
+	const struct stf_obj *o = &x->src->objs[r->value];
 	uint32_t t;
 
-	if (!u || v - r->start >= r->size || (t = strip(u, pe->type)) >= u->ntypes)
+	if (!u || v - r->start >= r->size || (t = strip(u, pe->type)) >= u->ntypes ||
+	    T(u, t)->kind != STF_K_STRUCT)
 		return 0;
-	return T(u, t)->kind == STF_K_STRUCT && T(u, t)->size > r->start + r->size - v;
+	if (T(u, t)->size > r->start + r->size - v)
+		return 1; /* overruns its object: an untyped one's too */
+	const char *tag = stf_meta_str(u, T(u, t)->name);
+	if (!o->unit || !*tag)
+		return 0;
+	uint32_t ot = strip(o->unit, o->type);
+	uint64_t esz = ot < o->unit->ntypes ? T(o->unit, ot)->size : 0;
+	if (o->unit == u && ot == t && esz && (v - o->addr) % esz == 0)
+		return 0; /* an object (or element) of its type: most pointers */
+	return !stf__obj_named_at(o, v - o->addr, STF_K_STRUCT, tag);
 }
 
 int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)

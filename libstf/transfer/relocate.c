@@ -318,9 +318,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		int c = stf__reloc_container(x, v, out, pe);
 		return c <= 0 ? c : reloc_symbol(x, v, out);
 	}
-	/* into a static too short for its struct there (heap objects, most
-	 * pointers, are not checked: a head in one is not handled) */
-	if (pe && x->src->objs[r->value].kind == STF_OBJ_STATIC && stf__overruns(r, v, pe)) {
+	/* a struct pointer where no struct of its type is (reloc-container.c) */
+	if (pe && stf__not_its_struct(x, r, v, pe)) {
 		int c = stf__reloc_container(x, v, out, pe);
 		if (c <= 0)
 			return c;

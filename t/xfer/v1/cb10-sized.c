@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Untyped blocks no record types: `void *ctx = malloc(sizeof(struct
  * conn))` kept in a static `void *` array and handed to a callback a
- * function returns (`handler(1)(ctx)`), which the plugin does not
- * follow; only the callback says it is a struct conn.  Version 2
+ * function returns (`handler(1)(ctx)`) from an integer, which the
+ * plugin does not follow; only the callback says it is a struct conn.  Version 2
  * grows struct conn: the update must refuse the blocks (copied as bytes
  * they would be read with the new layout).  With the argument "text" the
  * blocks are text of the same size instead, and the update commits with
@@ -24,10 +24,16 @@ static void on_conn(void *arg)
 	c->hits++;
 }
 
-/* the callback a function returns: no slot the plugin follows */
+/* the callback a function returns, kept as an integer (a run-time
+ * computed address): no slot the plugin follows (a function's address or
+ * a function-pointer slot returned is followed: t/xfer/gaps12-cbret) */
+static uintptr_t conn_handler;
+
 static __attribute__((noinline)) void (*handler(int kind))(void *)
 {
-	return kind ? on_conn : NULL;
+	if (!conn_handler)
+		conn_handler = (uintptr_t)on_conn;
+	return kind ? (void (*)(void *))conn_handler : NULL;
 }
 
 static __attribute__((noinline)) void init(int text)

@@ -19,10 +19,16 @@ static void on_conn(void *arg)
 	c->hits++;
 }
 
-/* the callback a function returns: no slot the plugin follows */
+/* the callback a function returns, kept as an integer (a run-time
+ * computed address): no slot the plugin follows (a function's address or
+ * a function-pointer slot returned is followed: t/xfer/gaps12-cbret) */
+static uintptr_t conn_handler;
+
 static __attribute__((noinline)) void (*handler(int kind))(void *)
 {
-	return kind ? on_conn : NULL;
+	if (!conn_handler)
+		conn_handler = (uintptr_t)on_conn;
+	return kind ? (void (*)(void *))conn_handler : NULL;
 }
 
 static __attribute__((noinline)) void init(int text)
