@@ -441,9 +441,15 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 		s->free = *(void **)obj;
 	} else {
 		if (!s || s->bump >= s->cap) {
-			s = stf__span_refill(c);
+			void *wide = NULL;
+			s = stf__span_refill(c, size, STF_META_ALIGN(word) ? NULL : &wide);
 			if (!s)
 				return NULL;
+			if (wide) {  /* (its objects counted used) */
+				obj = wide;
+				word |= STF_META_WIDE;
+				goto describe;
+			}
 		}
 		if (s->free) {
 			obj = s->free;
@@ -516,6 +522,12 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 		stf__sub_forget((uintptr_t)p, meta_size(s, j));
 	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0)) {
 		stf__large_free(s);
+		return;
+	}
+	if (__builtin_expect(meta_wide(s, j), 0)) {
+		uint64_t size = meta_size(s, j);
+		meta_free(s, j);
+		stf__wide_free(s, j, p, size);
 		return;
 	}
 	meta_free(s, j);
@@ -609,7 +621,8 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	return obj;
 }
 
-/* Free p, a live block of a small span without sub-objects, into the
+/* Free p, a live block of a small span without sub-objects over one
+ * object (not STF_META_WIDE), into the
  * thread's cache of freed blocks, or into its own span's free list when
  * the span neither is full nor empties: true, else false. */
 static inline __attribute__((always_inline)) bool free_fast(void *p)
@@ -619,7 +632,7 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 		return false;
 	uint32_t j = obj_index(s, (uintptr_t)p);
 	if (__builtin_expect((uintptr_t)p != (uintptr_t)s->base + (size_t)j * s->obj_size ||
-			     j >= s->bump || !meta_live(s, j) || meta_subs(s, j), 0))
+			     j >= s->bump || !meta_live(s, j) || meta_special(s, j), 0))
 		return false;
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	struct freed_bin *b = &stf__tc.freed[s->cls];
@@ -752,9 +765,11 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	}
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
-	/* in place when it fits: growing, or shrinking to no less than half */
+	/* in place when it fits: growing, or shrinking to no less than half
+	 * (a wide block moves: its objects are counted by its size) */
 	if (s->kind == STF_SPAN_SMALL) {
-		if (size < s->obj_size && (size >= old || size > s->obj_size / 2)) {
+		if (size < s->obj_size && (size >= old || size > s->obj_size / 2) &&
+		    !meta_wide(s, j)) {
 			meta_set(s, j, meta_id(s, j), site, size);
 			return p;
 		}

@@ -60,6 +60,11 @@ struct tcache {
 	struct span_st *spare;           /* an empty span kept for any class */
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint32_t grown, purge_budget;    /* purge.c: units taken since it looked */
+	/* wide.c: runs of free objects of its spans taken off their lists
+	 * for blocks of larger classes; refills to skip, and how many after
+	 * the next one that finds nothing */
+	struct wide_run wide[WIDE_RUNS];
+	uint32_t nwide, wide_skip, wide_backoff;
 	uint64_t next_id, end_id;
 	bool registered;
 	bool transferring;               /* in stf__alloc_with */
