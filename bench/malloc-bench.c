@@ -80,6 +80,12 @@
  *   malloc-bench rebuildrss SESSIONS peak RSS in KiB of SESSIONS sessions (4
  *                                   blocks each), half closed, then half as
  *                                   many again of other sizes
+ *   malloc-bench driftrss COUNT      peak RSS in KiB of COUNT blocks of
+ *                                   16-128 bytes, 2 x COUNT times one
+ *                                   replaced by one of 64-1,024 bytes
+ *   malloc-bench kvbigrss KEYS       peak RSS in KiB of a store of KEYS keys
+ *                                   with values of 10 B-4 KiB, each value
+ *                                   then rewritten with another size
  *   (the RSS shapes: malloc-rss.c)
  */
 #include <malloc.h>
@@ -861,6 +867,10 @@ int main(int argc, char **argv)
 		return run_winrss(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "rebuildrss"))
 		return run_rebuildrss(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "driftrss"))
+		return run_driftrss(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "kvbigrss"))
+		return run_kvbigrss(atol(argv[2]));
 	static const struct { const char *name; double (*fn)(unsigned); } patterns[] = {
 		{ "window", window }, { "prodcons", prodcons }, { "realloc", grow },
 		{ "kvmix", kvmix }, { "mixed", mixed }, { "aligned", aligned },
@@ -882,7 +892,7 @@ int main(int argc, char **argv)
 			return run_pattern(patterns[i].fn, threads);
 		}
 	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
-		"       malloc-bench mixrss|fragrss|winrss|rebuildrss COUNT |\n"
+		"       malloc-bench mixrss|fragrss|winrss|rebuildrss|driftrss|kvbigrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
 		"                    resize|bigcalloc|request|pcwindow|larson|bmt THREADS [SIZE]\n");

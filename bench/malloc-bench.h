@@ -36,5 +36,7 @@ int run_mixrss(long count);
 int run_fragrss(long count);
 int run_winrss(long count);
 int run_rebuildrss(long sessions);
+int run_driftrss(long count);
+int run_kvbigrss(long keys);
 
 #endif /* MALLOC_BENCH_H */

@@ -102,6 +102,55 @@ int run_winrss(long count)
 	return 0;
 }
 
+/* COUNT blocks of 16-128 bytes kept live, then 2 x COUNT times one of
+ * them freed at random and one of 64-1,024 bytes allocated in its place:
+ * a live window whose sizes drift upwards (a cache whose entries grow). */
+int run_driftrss(long count)
+{
+	unsigned seed = 53;
+	void **live = blocks_of(count, 16, 113, &seed);
+	for (long i = 0; i < 2 * count; i++) {
+		long k = (long)(next_rand(&seed) % (unsigned)count);
+		free(live[k]);
+		live[k] = filled(64 + next_rand(&seed) % 961);
+	}
+	print_peak_rss();
+	free_blocks(live, count);
+	return 0;
+}
+
+/* A key-value server's store: per key a 32-byte entry, its key (a
+ * string of 8-24 bytes) and its value. */
+struct kv_entry { char *key, *value; size_t vlen, hits; };
+
+/* KEYS keys with values of 10 B-4 KiB, then every value rewritten once
+ * (in random order) with one of another random size of that range. */
+int run_kvbigrss(long keys)
+{
+	unsigned seed = 61;
+	struct kv_entry **e = malloc((size_t)keys * sizeof *e);
+	for (long k = 0; k < keys; k++) {
+		e[k] = filled(sizeof **e);
+		e[k]->key = filled(8 + next_rand(&seed) % 17);
+		e[k]->vlen = 10 + next_rand(&seed) % 4087;
+		e[k]->value = filled(e[k]->vlen);
+	}
+	for (long i = 0; i < keys; i++) {
+		struct kv_entry *x = e[next_rand(&seed) % (unsigned)keys];
+		free(x->value);
+		x->vlen = 10 + next_rand(&seed) % 4087;
+		x->value = filled(x->vlen);
+	}
+	print_peak_rss();
+	for (long k = 0; k < keys; k++) {
+		free(e[k]->key);
+		free(e[k]->value);
+		free(e[k]);
+	}
+	free(e);
+	return 0;
+}
+
 /* A server's sessions: each a struct, an input buffer and two strings,
  * allocated together. */
 struct session { void *state, *buffer, *name, *peer; };

@@ -19,9 +19,9 @@
  * be called by the dynamic loader, before constructors, and from inside
  * libstf itself (whose own buffers come from glibc's allocator).
  *
- * This file owns the malloc family, the slot table (mappings, registered
- * objects, placed blocks), dynamic IDs, the per-thread state, early
- * initialization and fork; spans.c the heap region, sites.c the site
+ * This file owns the malloc family, dynamic IDs, the per-thread state, early
+ * initialization and fork; object-slots.c the slot table (mappings,
+ * registered objects, placed blocks), spans.c the heap region, sites.c the site
  * table and the executable's metadata units, mmap.c mmap'd and
  * registered regions, placement.c blocks at chosen addresses, blocks.c
  * the block holding an address, lookup.c stf_lookup.  heap.h is what
@@ -83,7 +83,7 @@ EXPORT int stf__raw_munmap(void *addr, size_t len)
 	return (int)syscall(SYS_munmap, addr, len);
 }
 
-static void *reserve(size_t bytes)
+void *stf__reserve(size_t bytes)
 {
 	void *p = stf__raw_mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -124,9 +124,6 @@ pthread_mutex_t stf__lookup_lock = PTHREAD_MUTEX_INITIALIZER;
 
 atomic_int stf__tables_ready;  /* slot/site tables exist */
 static atomic_int units_ready;   /* plugin sites numbered */
-
-uint64_t stf__slot_chunks[MAX_CHUNKS];
-static uint32_t slot_free_head;  /* global free list, linked via slot.id */
 
 struct stf_site_ref *stf__sites;
 uint64_t *stf__site_hashes;    /* parallel to stf__sites: string hash */
@@ -215,10 +212,10 @@ void stf__init_tables(void)
 		pthread_mutex_unlock(&init_lock);
 		return;
 	}
-	stf__sites = reserve(MAX_SITES * sizeof *stf__sites);
-	stf__site_hashes = reserve(MAX_SITES * sizeof *stf__site_hashes);
-	stf__site_by_hash = reserve(SITE_HASH_CAP * sizeof *stf__site_by_hash);
-	site_by_pc = reserve(PC_HASH_CAP * sizeof *site_by_pc);
+	stf__sites = stf__reserve(MAX_SITES * sizeof *stf__sites);
+	stf__site_hashes = stf__reserve(MAX_SITES * sizeof *stf__site_hashes);
+	stf__site_by_hash = stf__reserve(SITE_HASH_CAP * sizeof *stf__site_by_hash);
+	site_by_pc = stf__reserve(PC_HASH_CAP * sizeof *site_by_pc);
 	if (!stf__sites || !stf__site_hashes || !stf__site_by_hash || !site_by_pc)
 		die("cannot reserve the site tables (out of address space)");
 
@@ -264,38 +261,6 @@ EXPORT void stf__alloc_bump_id(uint64_t min_next)
 	/* The calling thread's batch may lie below min_next. */
 	if (stf__tc.next_id < min_next)
 		stf__tc.next_id = stf__tc.end_id = 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Slots.                                                                */
-
-/* Under stf__slot_lock: one free slot index, 0 if the table is full. */
-uint32_t stf__slot_take_locked(void)
-{
-	uint32_t i = slot_free_head;
-	if (i) {
-		slot_free_head = (uint32_t)slot_at(i)->id;
-		return i;
-	}
-	uint64_t hi = stf__root.slot_high;
-	uint32_t chunk = (uint32_t)(hi / STF_SLOTS_PER_CHUNK);
-	if (chunk >= MAX_CHUNKS)
-		return 0;
-	if (!stf__slot_chunks[chunk]) {
-		void *c = reserve(STF_SLOTS_PER_CHUNK * sizeof(struct stf_slot));
-		if (!c)
-			return 0;
-		stf__slot_chunks[chunk] = (uintptr_t)c;
-		stf__root.nchunks = chunk + 1;
-	}
-	stf__root.slot_high = hi + 1;
-	return (uint32_t)hi;
-}
-
-void stf__slot_put_locked(uint32_t i)
-{
-	slot_at(i)->id = slot_free_head;
-	slot_free_head = i;
 }
 
 /* Have tc_release run when this thread exits. */
@@ -441,9 +406,15 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 		s->free = *(void **)obj;
 	} else {
 		if (!s || s->bump >= s->cap) {
-			s = stf__span_refill(c);
+			void *wide = NULL;
+			s = stf__span_refill(c, size, STF_META_ALIGN(word) ? NULL : &wide);
 			if (!s)
 				return NULL;
+			if (wide) {  /* (its objects counted used) */
+				obj = wide;
+				word |= STF_META_WIDE;
+				goto describe;
+			}
 		}
 		if (s->free) {
 			obj = s->free;
@@ -516,6 +487,12 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 		stf__sub_forget((uintptr_t)p, meta_size(s, j));
 	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0)) {
 		stf__large_free(s);
+		return;
+	}
+	if (__builtin_expect(meta_wide(s, j), 0)) {
+		uint64_t size = meta_size(s, j);
+		meta_free(s, j);
+		stf__wide_free(s, j, p, size);
 		return;
 	}
 	meta_free(s, j);
@@ -609,7 +586,8 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	return obj;
 }
 
-/* Free p, a live block of a small span without sub-objects, into the
+/* Free p, a live block of a small span without sub-objects over one
+ * object (not STF_META_WIDE), into the
  * thread's cache of freed blocks, or into its own span's free list when
  * the span neither is full nor empties: true, else false. */
 static inline __attribute__((always_inline)) bool free_fast(void *p)
@@ -619,7 +597,7 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 		return false;
 	uint32_t j = obj_index(s, (uintptr_t)p);
 	if (__builtin_expect((uintptr_t)p != (uintptr_t)s->base + (size_t)j * s->obj_size ||
-			     j >= s->bump || !meta_live(s, j) || meta_subs(s, j), 0))
+			     j >= s->bump || !meta_live(s, j) || meta_special(s, j), 0))
 		return false;
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	struct freed_bin *b = &stf__tc.freed[s->cls];
@@ -752,9 +730,11 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	}
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
-	/* in place when it fits: growing, or shrinking to no less than half */
+	/* in place when it fits: growing, or shrinking to no less than half
+	 * (a wide block moves: its objects are counted by its size) */
 	if (s->kind == STF_SPAN_SMALL) {
-		if (size < s->obj_size && (size >= old || size > s->obj_size / 2)) {
+		if (size < s->obj_size && (size >= old || size > s->obj_size / 2) &&
+		    !meta_wide(s, j)) {
 			meta_set(s, j, meta_id(s, j), site, size);
 			return p;
 		}

@@ -27,6 +27,13 @@ static struct span_st *meta_of(uintptr_t a, uint32_t *j, uint64_t *start, uint64
 		*j = obj_index(s, a);
 		if (*j >= s->bump)
 			return NULL;
+		/* a free object's address may be inside a wide block before it */
+		for (uint32_t i = 1; !meta_live(s, *j) && i < WIDE_MAX && i <= *j; i++)
+			if (meta_live(s, *j - i)) {
+				if (meta_wide(s, *j - i))
+					*j -= i;
+				break;
+			}
 		*start += (size_t)*j * s->obj_size;
 	} else if (s->kind != STF_SPAN_LARGE) {
 		return NULL;

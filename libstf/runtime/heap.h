@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * heap.h - INTERNAL to the allocation tracker (alloc.c, sites.c, mmap.c,
- * lookup.c): its limits, tables and the inline helpers of the fast path.
+ * heap.h - INTERNAL to the allocation tracker (alloc.c, object-slots.c,
+ * sites.c, mmap.c, lookup.c, spans.c and its helpers): its limits, tables and the inline helpers of the fast path.
  * The tracker's interface to the rest of libstf is alloc.h.
  */
 #ifndef STF_HEAP_H
@@ -60,6 +60,11 @@ struct tcache {
 	struct span_st *spare;           /* an empty span kept for any class */
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint32_t grown, purge_budget;    /* purge.c: units taken since it looked */
+	/* wide.c: runs of free objects of its spans taken off their lists
+	 * for blocks of larger classes; refills to skip, and how many after
+	 * the next one that finds nothing */
+	struct wide_run wide[WIDE_RUNS];
+	uint32_t nwide, wide_skip, wide_backoff;
 	uint64_t next_id, end_id;
 	bool registered;
 	bool transferring;               /* in stf__alloc_with */
@@ -69,6 +74,8 @@ struct tcache {
 struct region { uint32_t slot; uint32_t kind; uint64_t count; };
 
 /* alloc.c */
+/* Untouched anonymous memory (raw mmap, MAP_NORESERVE): NULL if none. */
+void *stf__reserve(size_t bytes);
 uint32_t __attribute__((noinline)) stf__external_site_slow(uintptr_t pc);
 extern atomic_int stf__heap_changed;
 void stf__init_tables(void);
@@ -80,15 +87,17 @@ extern uint32_t *stf__site_by_hash;   /* SITE_HASH_CAP entries, 0 = empty */
 extern uint64_t *stf__site_hashes;    /* parallel to stf__sites: string hash */
 extern pthread_mutex_t stf__site_lock;
 extern struct stf_site_ref *stf__sites;
-extern uint64_t stf__slot_chunks[MAX_CHUNKS];
 extern pthread_mutex_t stf__slot_lock;
-void stf__slot_put_locked(uint32_t i);
 void stf__tc_register_slow(void);
-uint32_t stf__slot_take_locked(void);
 extern atomic_int stf__tables_ready;  /* slot/site tables exist */
 extern __thread struct tcache stf__tc __attribute__((tls_model("initial-exec")));
 extern const struct stf_unit **stf__exe_units;
 void stf__warn(const char *msg);
+
+/* object-slots.c */
+extern uint64_t stf__slot_chunks[MAX_CHUNKS];
+void stf__slot_put_locked(uint32_t i);
+uint32_t stf__slot_take_locked(void);
 
 /* sites.c */
 const char *stf__blob_str(const char *strtab, uint32_t size, uint32_t off);

@@ -141,6 +141,7 @@ void stf__remote_fork_child_locked(void)
 	for (struct tcache *tc = threads, *next; tc; tc = next) {
 		next = tc->next_tc;
 		if (tc != &stf__tc) {
+			stf__wide_flush(tc);
 			stf__flush_freed(tc);
 			stf__flush_foreign(tc);
 			stf__unlist_thread_locked(tc);

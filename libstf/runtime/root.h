@@ -34,7 +34,9 @@
  * 8-byte entries (struct stf_obj_meta8: the low half of the ID, the site
  * word with the size in it; the high half of their IDs is the span's
  * id_hi), the others 16-byte ones (struct stf_obj_meta): 16 bytes were
- * half a 32-byte object again.  A LARGE span's object starts obj_size
+ * half a 32-byte object again.  In those a block may cover several
+ * objects (its size is larger than obj_size: STF_META_WIDE), the entries
+ * of all but its first saying free.  A LARGE span's object starts obj_size
  * bytes into the span; its metadata is the first entry at heap_meta + u *
  * 64 KiB, and its full size (which may exceed 32 bits) the id of the
  * second.
@@ -70,6 +72,8 @@ struct stf_obj_meta {
 #define STF_META_SITE(w)  ((w) & 0xffffffu)
 #define STF_META_ALIGN(w) (((w) >> 24) & 0x3fu) /* log2 of memalign's alignment, 0: malloc's */
 #define STF_META_SUBS     (1u << 31)   /* typed sub-objects were registered inside */
+#define STF_META_WIDE     (1u << 30)   /* SMALL: a block over this object and the
+                                          next ones, free (size: the block's) */
 
 /* Compact metadata of a small object: the ID's low half (0: free; the
  * high half is the span's id_hi) and a word holding the site (18 bits),

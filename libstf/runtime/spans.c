@@ -19,7 +19,8 @@
  * paths in alloc.c pop and push its free list; this file does the slow
  * paths: taking another span, adopting the spans of exited threads,
  * fork.  The frees of other threads' blocks are remote.c's; the pages of
- * a span's freed objects given back as the heap grows, purge.c's.
+ * a span's freed objects given back as the heap grows, purge.c's; blocks
+ * over free objects of a smaller class, wide.c's.
  *
  * Everything here runs inside malloc, possibly in the dynamic loader:
  * raw system calls only.
@@ -469,6 +470,7 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->filled = 0;
 	s->purged = 0;
 	s->scan_used = s->cap;  /* (as if full when last looked at) */
+	s->wide_used = UINT32_MAX;
 	s->kind = STF_SPAN_SMALL;
 	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
 }
@@ -590,7 +592,7 @@ static void append_full(struct span_st *s)
 	stf__tc.full_tail[s->cls] = s;
 }
 
-struct span_st *stf__span_refill(uint32_t c)
+struct span_st *stf__span_refill(uint32_t c, size_t wide_size, void **wide)
 {
 	ensure_tables();
 	if (!region_bytes) {
@@ -640,6 +642,8 @@ struct span_st *stf__span_refill(uint32_t c)
 			list_unlink(s);
 			append_full(s);
 		}
+		if (wide && (*wide = stf__wide_take(c, wide_size)))
+			return span_of((uintptr_t)*wide);
 		/* an adopted orphan may be full: then look again */
 		if (!another_span(c)) {
 			errno = ENOMEM;
@@ -666,6 +670,7 @@ static void orphan_locked(struct span_st *s)
 
 void stf__spans_thread_exit(void)
 {
+	stf__wide_flush(&stf__tc);
 	stf__flush_freed(&stf__tc);
 	stf__flush_foreign(&stf__tc);
 	pthread_mutex_lock(&stf__span_lock);

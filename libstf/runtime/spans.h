@@ -100,6 +100,8 @@ struct span_st {
 	uint16_t purged;               /* SMALL: bit p: page p given back, the
 	                                  objects starting in it off the free
 	                                  list (purge.c) */
+	uint32_t wide_used;            /* SMALL: used when wide.c last took its
+	                                  runs of free objects */
 };
 _Static_assert(sizeof(struct span_st) == 128, "span_st: two cache lines");
 
@@ -114,8 +116,12 @@ extern uint32_t stf__compact_id_hi;  /* alloc.c: the compact spans' id_hi */
  * the dynamic loader).  0, or -1 if out of address space. */
 int stf__spans_init(void);
 /* A span of class c owned by the calling thread with an object to hand
- * out (free list or carving), first in its list; NULL: out of memory. */
-struct span_st *stf__span_refill(uint32_t c);
+ * out (free list or carving), first in its list; NULL: out of memory.
+ * With `wide` (a block of wide_size bytes, malloc's alignment), when the
+ * heap would grow for it: free objects of a smaller class the block
+ * fits over, if any (wide.c), *wide their first and their span returned
+ * (counted used). */
+struct span_st *stf__span_refill(uint32_t c, size_t wide_size, void **wide);
 /* The owner's span s has no object left in use: keep it as the thread's
  * spare or give it back. */
 void stf__span_emptied(struct span_st *s);
@@ -163,6 +169,35 @@ void stf__purge_grown(uint32_t units);
  * pages: the objects of the first of them that has any go back on the
  * free list. */
 void stf__unpurge_page(struct span_st *s);
+
+/* Blocks over several free objects of a smaller class (wide.c).
+ *
+ * A block whose class has no free object left, in a span of 16-byte
+ * metadata with free objects next to each other: it takes as many as
+ * it needs (WIDE_MAX at most), the first one's entry describes it (its
+ * size, STF_META_WIDE), the others' say free.  The memory a class freed
+ * thus serves larger blocks before the heap grows (glibc's free chunks
+ * coalesce into room for them).  The calling thread's runs of free
+ * objects of its own spans are taken off their free lists into a pool
+ * (struct tcache: wide) a few at a time. */
+#define WIDE_MAX  16u     /* objects a wide block covers at most */
+#define WIDE_RUNS 32u     /* runs in a thread's pool */
+struct wide_run { char *at; uint32_t n; };
+/* A block of size bytes from the pool of the calling thread, whose
+ * class c has no free object: its first object (its span counts the
+ * objects used), or NULL. */
+void *stf__wide_take(uint32_t c, size_t size);
+/* The objects of the wide block j of s, starting at p, are freed by the
+ * calling thread (its entry is free already). */
+void stf__wide_free(struct span_st *s, uint32_t j, void *p, uint64_t size);
+/* Objects a wide block of size bytes covers in a span of s's class. */
+static inline uint32_t wide_objects(const struct span_st *s, uint64_t size)
+{
+	return (uint32_t)((size + s->obj_size) / s->obj_size);
+}
+/* tc's pool goes back to the free lists of its spans (tc: the calling
+ * thread, or in a fork child one that is gone). */
+void stf__wide_flush(struct tcache *tc);
 
 /* Frees into other threads' spans (remote.c).
  *
@@ -234,6 +269,19 @@ static inline uint64_t meta_id(const struct span_st *s, uint32_t j)
 static inline bool meta_subs(const struct span_st *s, uint32_t j)
 {
 	return ((s->compact ? s->meta8[j].word : s->meta[j].site) & STF_META_SUBS) != 0;
+}
+
+/* Typed sub-objects inside, or over several objects (never compact):
+ * free's slow path, one test on its fast path. */
+static inline bool meta_special(const struct span_st *s, uint32_t j)
+{
+	return ((s->compact ? s->meta8[j].word : s->meta[j].site) &
+		(STF_META_SUBS | STF_META_WIDE)) != 0;
+}
+
+static inline bool meta_wide(const struct span_st *s, uint32_t j)
+{
+	return !s->compact && (s->meta[j].site & STF_META_WIDE);
 }
 
 static inline uint32_t meta_word(const struct span_st *s, uint32_t j)

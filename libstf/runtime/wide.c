@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * wide.c - blocks over several free objects of a smaller class (spans.h:
+ * stf__wide_*).
+ *
+ * A span keeps its class until all its objects are free, so memory a
+ * class freed in spans that stay partly used served only that class: a
+ * heap of small blocks, mostly freed, then followed by larger ones grew
+ * by all of the larger ones (glibc's free chunks coalesce with their
+ * neighbours into room for them; purge.c gives back only pages with no
+ * live object, rare when a few in each page live on).  Now a block whose
+ * class would take fresh memory (span_refill: no free object of its
+ * class) goes over consecutive free objects of a smaller class of
+ * 16-byte metadata, as many as hold it and the byte after it (alloc.c),
+ * WIDE_MAX at most.  The first object's entry describes the block (its
+ * real size, flag STF_META_WIDE), the others' stay free: the enumeration
+ * and the transfer read a block's size from its entry (root.h), and a
+ * pointer into the block finds its first entry within WIDE_MAX
+ * (blocks.c).  Free puts all its objects back (free's fast path leaves
+ * STF_META_WIDE to the slow path with the same test as STF_META_SUBS).
+ *
+ * Finding runs of free objects takes a walk of a span's free list, so
+ * the thread takes them a few at a time into a pool (struct tcache:
+ * wide; the runs' objects counted used by their spans, off their free
+ * lists) and cuts blocks from their fronts; a refill gives the pool back
+ * first, and walks only spans whose count of used objects changed since
+ * it last took their runs.  Only the spans' owner does this, as only it
+ * touches their free lists.  After refills that found nothing the next
+ * 1, 2, 4 ... 64 are skipped (a span of the class is carved each time
+ * instead): a heap that only grows walks its spans' lists once per 64
+ * spans carved.
+ */
+#include <string.h>
+
+#include "heap.h"
+#include "spans.h"
+
+#define WIDE_BACKOFF  64u         /* refills skipped at most after one that
+                                     found nothing */
+#define RUN_TAKE      (2 * WIDE_MAX) /* objects of a run taken at most */
+#define MAX_OBJS      (UNIT / 80) /* of the smallest class of 16-byte metadata */
+
+/* A block of size bytes cut from the front of a run of the pool: its
+ * first object, or NULL. */
+static void *pool_take(size_t size)
+{
+	for (uint32_t i = 0; i < stf__tc.nwide; i++) {
+		struct wide_run *r = &stf__tc.wide[i];
+		const struct span_st *s = span_of((uintptr_t)r->at);
+		uint32_t k = wide_objects(s, size);
+		if (k > r->n)
+			continue;
+		void *p = r->at;
+		r->at += (size_t)k * s->obj_size;
+		r->n -= k;
+		if (!r->n)
+			*r = stf__tc.wide[--stf__tc.nwide];
+		return p;
+	}
+	return NULL;
+}
+
+/* Objects [j, j + n) of s go on its free list (first in address order);
+ * s's owner is tc. */
+static void objects_back(struct tcache *tc, struct span_st *s, uint32_t j, uint32_t n)
+{
+	for (uint32_t i = j + n; i-- > j;) {
+		void *o = s->base + (size_t)i * s->obj_size;
+		*(void **)o = s->free;
+		s->free = o;
+	}
+	s->used -= n;
+	/* (a fork child's thread that is gone: its spans become orphans) */
+	if (s->full && tc == &stf__tc)
+		stf__span_unfull(s);
+}
+
+void stf__wide_flush(struct tcache *tc)
+{
+	for (uint32_t i = 0; i < tc->nwide; i++) {
+		struct span_st *s = span_of((uintptr_t)tc->wide[i].at);
+		objects_back(tc, s, obj_index(s, (uintptr_t)tc->wide[i].at), tc->wide[i].n);
+	}
+	tc->nwide = 0;
+}
+
+static inline bool bit(const uint64_t *bits, uint32_t j)
+{
+	return bits[j / 64] >> (j % 64) & 1;
+}
+
+/* The runs of at least k free objects of s (its owner's) into the pool,
+ * while it has room. */
+static void take_runs(struct span_st *s, uint32_t k)
+{
+	stf__remote_collect(s);
+	uint64_t listed[MAX_OBJS / 64 + 1], taken[MAX_OBJS / 64 + 1];
+	size_t words = ((size_t)s->bump + 63) / 64;
+	memset(listed, 0, words * sizeof *listed);
+	memset(taken, 0, words * sizeof *taken);
+	for (void *o = s->free; o; o = *(void **)o) {
+		uint32_t j = obj_index(s, (uintptr_t)o);
+		listed[j / 64] |= 1ULL << (j % 64);
+	}
+	uint32_t n = 0;
+	bool all = true;
+	for (uint32_t j = 0; j < s->bump; j++) {
+		uint32_t len = 0;
+		while (j + len < s->bump && len < RUN_TAKE && bit(listed, j + len))
+			len++;
+		if (len < k) {
+			j += len;
+			continue;
+		}
+		if (stf__tc.nwide == WIDE_RUNS) {
+			all = false;
+			break;
+		}
+		stf__tc.wide[stf__tc.nwide++] = (struct wide_run){ s->base + (size_t)j * s->obj_size,
+								   len };
+		for (uint32_t i = j; i < j + len; i++)
+			taken[i / 64] |= 1ULL << (i % 64);
+		n += len;
+		j += len - 1;
+	}
+	if (n) {
+		void **link = &s->free;
+		while (*link) {
+			void *o = *link;
+			if (bit(taken, obj_index(s, (uintptr_t)o)))
+				*link = *(void **)o;
+			else
+				link = (void **)o;
+		}
+		s->used += n;
+	}
+	/* looked at again once objects were freed or allocated in it */
+	if (all)
+		s->wide_used = s->used;
+}
+
+/* The pool (given back) refilled with runs for blocks of size bytes from
+ * the thread's spans of the classes below c. */
+static void refill(uint32_t c, size_t size)
+{
+	stf__wide_flush(&stf__tc);
+	for (uint32_t d = NCOMPACT; d < c && stf__tc.nwide < WIDE_RUNS; d++) {
+		uint32_t k = (uint32_t)((size + stf__class_size[d]) / stf__class_size[d]);
+		if (k > WIDE_MAX)
+			continue;
+		for (struct span_st *s = stf__tc.spans[d]; s && stf__tc.nwide < WIDE_RUNS;
+		     s = s->next)
+			if (s->wide_used != s->used && s->bump - s->used >= k)
+				take_runs(s, k);
+	}
+}
+
+void *stf__wide_take(uint32_t c, size_t size)
+{
+	if (c <= NCOMPACT || stf__tc.transferring)
+		return NULL;
+	void *p = pool_take(size);
+	if (p)
+		return p;
+	if (stf__tc.wide_skip) {
+		stf__tc.wide_skip--;
+		return NULL;
+	}
+	refill(c, size);
+	p = pool_take(size);
+	/* 1, 2, 4 ... refills skipped after ones that found nothing */
+	stf__tc.wide_backoff = p ? 0 : stf__tc.wide_backoff ?
+		(stf__tc.wide_backoff < WIDE_BACKOFF ? 2 * stf__tc.wide_backoff : WIDE_BACKOFF) : 1;
+	stf__tc.wide_skip = stf__tc.wide_backoff;
+	return p;
+}
+
+void stf__wide_free(struct span_st *s, uint32_t j, void *p, uint64_t size)
+{
+	uint32_t k = wide_objects(s, size);
+	if (atomic_load_explicit(&s->owner, memory_order_relaxed) != &stf__tc) {
+		struct foreign_batch *f = &stf__tc.foreign[(uint32_t)(s - stf__span_st) % FOREIGN_SLOTS];
+		for (uint32_t i = 0; i < k; i++)
+			stf__foreign_free(f, s, (char *)p + (size_t)i * s->obj_size);
+		return;
+	}
+	objects_back(&stf__tc, s, j, k);
+	if (!s->used && s != stf__tc.spans[s->cls])
+		stf__span_emptied(s);
+}

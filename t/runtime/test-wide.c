@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of blocks over several free objects of a smaller class
+ * (runtime/wide.c): a heap of small blocks, mostly freed, then followed
+ * by larger ones puts them in the freed memory instead of growing, and
+ * such a block is a block like any other: described from its start and
+ * from inside, enumerated with its size, freed (by its thread or
+ * another) and reallocated with its bytes.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "root.h"
+#include "alloc-test.h"
+
+/* 100 B blocks (objects of 112 B), 7 of every 8 freed: runs of 7 free
+ * objects (784 B) between live ones; then blocks of 500 B (class 512,
+ * none free), 5 objects each. */
+enum { N = 8192, SMALL = 100, WIDE = 500, M = 600 };
+
+static char *small[N];
+static uintptr_t lo, hi;     /* the small blocks' range */
+
+static void build_and_free(void)
+{
+	lo = UINTPTR_MAX;
+	hi = 0;
+	for (int i = 0; i < N; i++) {
+		small[i] = malloc(SMALL);
+		ck_assert_ptr_nonnull(small[i]);
+		memset(small[i], i & 0xff, SMALL);
+		lo = (uintptr_t)small[i] < lo ? (uintptr_t)small[i] : lo;
+		hi = (uintptr_t)small[i] + SMALL > hi ? (uintptr_t)small[i] + SMALL : hi;
+	}
+	for (int i = 0; i < N; i++)
+		if (i % 8) {
+			free(small[i]);
+			small[i] = NULL;
+		}
+}
+
+static void check_small_kept(void)
+{
+	static char want[SMALL];
+	for (int i = 0; i < N; i += 8) {
+		memset(want, i & 0xff, SMALL);
+		ck_assert_int_eq(memcmp(small[i], want, SMALL), 0);
+		free(small[i]);
+	}
+}
+
+static int inside(const void *p)
+{
+	return (uintptr_t)p >= lo && (uintptr_t)p < hi;
+}
+
+/* The larger blocks go into the freed memory: (almost) no new unit, and
+ * each is described from its start and from inside. */
+START_TEST(wide_blocks_take_freed_memory)
+{
+	build_and_free();
+	uint64_t units = stf__root.heap_units;
+	static char *w[M];
+	int in = 0;
+	for (int i = 0; i < M; i++) {
+		w[i] = malloc(WIDE);
+		ck_assert_ptr_nonnull(w[i]);
+		memset(w[i], 0x5a, WIDE);
+		check_block(w[i], WIDE);
+		struct stf_block_info b = blk(w[i] + WIDE - 1);
+		ck_assert_uint_eq(b.start, (uintptr_t)w[i]);
+		ck_assert_uint_eq(b.size, WIDE);
+		ck_assert_uint_eq(blk(w[i] + 200).start, (uintptr_t)w[i]);
+		in += inside(w[i]);
+	}
+	/* (the others: free objects of their class, which the program's
+	 * startup allocated) */
+	ck_assert_msg(in >= M / 2, "%d of %d blocks of %d B in the freed memory", in, M, WIDE);
+	ck_assert_msg(stf__root.heap_units <= units + 1, "%llu units, then %llu",
+		      (unsigned long long)units, (unsigned long long)stf__root.heap_units);
+	static char want[WIDE];
+	memset(want, 0x5a, WIDE);
+	for (int i = 0; i < M; i++) {
+		ck_assert_int_eq(memcmp(w[i], want, WIDE), 0);
+		free(w[i]);
+	}
+	check_small_kept();
+}
+END_TEST
+
+struct found { uintptr_t at; uint64_t size; int seen, inner; };
+
+static int visit(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+{
+	struct found *f = ctx;
+	if (kind != STF_SLOT_HEAP)
+		return 0;
+	if (addr == f->at) {
+		f->seen++;
+		f->size = size;
+	} else if (addr > f->at && addr < f->at + WIDE) {
+		f->inner++;
+	}
+	return 0;
+}
+
+/* The enumeration (as the transfer sees the heap) gives a wide block
+ * once, with its size, and nothing inside it; realloc moves it with its
+ * bytes; its objects serve the small class again once it is freed. */
+START_TEST(wide_block_enumerated_moved_freed)
+{
+	build_and_free();
+	char *p = malloc(WIDE);
+	ck_assert(inside(p));
+	for (int i = 0; i < WIDE; i++)
+		p[i] = (char)i;
+	struct found f = { (uintptr_t)p, 0, 0, 0 };
+	stf__objects_each(visit, &f);
+	ck_assert_int_eq(f.seen, 1);
+	ck_assert_uint_eq(f.size, WIDE);
+	ck_assert_int_eq(f.inner, 0);
+	char *q = realloc(p, WIDE + 20);
+	ck_assert_ptr_nonnull(q);
+	for (int i = 0; i < WIDE; i++)
+		ck_assert_int_eq(q[i], (char)i);
+	check_block(q, WIDE + 20);
+	char *r = realloc(q, 40);
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(r[i], (char)i);
+	check_block(r, 40);
+	free(r);
+	/* the freed objects are free ones of their class again */
+	uint64_t units = stf__root.heap_units;
+	static char *again[N];
+	int n = 0;
+	for (int i = 0; i < N; i++)
+		if (i % 8)
+			again[n++] = malloc(SMALL);
+	ck_assert_uint_le(stf__root.heap_units, units + 1);
+	for (int i = 0; i < n; i++)
+		free(again[i]);
+	check_small_kept();
+}
+END_TEST
+
+static void *free_all(void *arg)
+{
+	char **w = arg;
+	for (int i = 0; i < M; i++)
+		free(w[i]);
+	return NULL;
+}
+
+/* Another thread frees them: their objects go back to the owner's
+ * spans, which hand them out again. */
+START_TEST(wide_blocks_freed_by_another_thread)
+{
+	build_and_free();
+	static char *w[M];
+	for (int i = 0; i < M; i++)
+		w[i] = malloc(WIDE);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, free_all, w), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	uint64_t units = stf__root.heap_units;
+	for (int i = 0; i < M; i++) {
+		w[i] = malloc(WIDE);
+		memset(w[i], 1, WIDE);
+		check_block(w[i], WIDE);
+	}
+	ck_assert_uint_le(stf__root.heap_units, units + 2);
+	for (int i = 0; i < M; i++)
+		free(w[i]);
+	check_small_kept();
+}
+END_TEST
+
+static void add_tests(TCase *tc)
+{
+	tcase_add_test(tc, wide_blocks_take_freed_memory);
+	tcase_add_test(tc, wide_block_enumerated_moved_freed);
+	tcase_add_test(tc, wide_blocks_freed_by_another_thread);
+}
+
+int main(void)
+{
+	return run_tests("wide", add_tests);
+}
