@@ -128,10 +128,14 @@ static void sr_flush(struct span_read *sr)
 {
 	if (!sr->n)
 		return;
-	struct iovec remote = { (void *)(uintptr_t)sr->start, sr->cur - sr->start };
-	ssize_t r = process_vm_readv(sr->p->pid, sr->iov, sr->n, &remote, 1, 0);
-	if (r < 0 || (uint64_t)r != remote.iov_len)
-		sr->failed = 1;
+	/* after a failed read, no more: the span is read again piece by
+	 * piece (stf__peer_fetch), but its objects are still pointed */
+	if (!sr->failed) {
+		struct iovec remote = { (void *)(uintptr_t)sr->start, sr->cur - sr->start };
+		ssize_t r = process_vm_readv(sr->p->pid, sr->iov, sr->n, &remote, 1, 0);
+		if (r < 0 || (uint64_t)r != remote.iov_len)
+			sr->failed = 1;
+	}
 	sr->n = 0;
 	sr->start = sr->cur;
 }
@@ -156,14 +160,16 @@ static int read_span(struct stf_peer *p, const struct span *s, unsigned kinds)
 	sr->start = sr->cur = s->start;
 	sr->failed = 0;
 	if (s->whole) {
+		point_into(p, kinds, s->r_first, s->r_end, s->start, p->bytes + s->pos);
 		sr_add(sr, p->bytes + s->pos, s->end - s->start);
 	} else {
 		size_t r = s->r_first, pos = s->pos;
 		uint64_t a, b;
-		for (int first = 1; !sr->failed && next_piece(p, s, kinds, &r, &a, &b) > 0;
-		     first = 0) {
+		for (size_t r0 = r, first = 1;
+		     next_piece(p, s, kinds, &r, &a, &b) > 0; r0 = r, first = 0) {
 			if (first) /* a container can start before the span */
 				sr->start = sr->cur = a;
+			point_into(p, kinds, r0, r, a, p->bytes + pos);
 			while (sr->cur < a) {
 				uint64_t k = a - sr->cur;
 				sr_add(sr, gap_sink, k < sizeof(gap_sink) ? k : sizeof(gap_sink));
@@ -276,21 +282,10 @@ int stf__peer_fetch(struct stf_peer *p, unsigned kinds, char *err, size_t errlen
 		if ((kinds & (1u << o->kind)) && !(o->flags & STF_OBJF_DEFER) && !o->size)
 			o->bytes = p->bytes;
 	}
-	for (size_t k = 0; k < nsp; k++) {
-		if (sp[k].whole) {
-			point_into(p, kinds, sp[k].r_first, sp[k].r_end, sp[k].start,
-				   p->bytes + sp[k].pos);
-			continue;
-		}
-		size_t r = sp[k].r_first, pos = sp[k].pos;
-		uint64_t a, b;
-		for (size_t r0 = r; next_piece(p, &sp[k], kinds, &r, &a, &b) > 0; r0 = r) {
-			point_into(p, kinds, r0, r, a, p->bytes + pos);
-			pos += b - a;
-		}
-	}
 	/* the kernel copies on each thread at once (and faults the fresh
-	 * pages in) */
+	 * pages in); each span's reader points its objects into their runs
+	 * as it queues them (a pass of its own was a second walk of the
+	 * catalog in index order, on one thread) */
 	struct read_parts rp = { p, sp, kinds, 0 };
 	stf__parallel(nsp, stf__parallel_parts(nsp, 4), read_part, &rp);
 	if (rp.failed) {
