@@ -300,6 +300,24 @@ static void unplace_taken(struct stf_xfer *x)
 	}
 }
 
+/* Do old block o and this process's block n hold the same bytes?  A
+ * block of bytes is read by the transfer itself (STF_OBJF_DEFER), not
+ * fetched before. */
+static int holds_same_bytes(const struct stf_peer *src, const struct stf_obj *o,
+			    const struct stf_obj *n)
+{
+	const void *now = (const void *)(uintptr_t)n->addr;
+	if (o->size != n->size)
+		return 0;
+	if (o->bytes)
+		return !memcmp(o->bytes, now, o->size);
+	uint8_t *old = stf__raw_malloc(o->size);
+	int same = old && stf__peer_read(src, o->addr, old, o->size) == 0 &&
+		   !memcmp(old, now, o->size);
+	stf__raw_free(old);
+	return same;
+}
+
 /* Old word pv and the new version's word fv in the same place (of a
  * static, of the exec vector), named by `from`: the old block pv points
  * into goes into the new startup's block fv points into, if it can, or
@@ -316,8 +334,7 @@ static void take_word(struct stf_xfer *x, uint8_t *taken, uint64_t pv, uint64_t 
 
 	if (!n || pv - o->addr != fv - n->addr || taken[n - dst->objs])
 		return;
-	if (same_bytes && (!o->bytes || o->size != n->size ||
-			   memcmp(o->bytes, (const void *)(uintptr_t)n->addr, o->size)))
+	if (same_bytes && !holds_same_bytes(x->src, o, n))
 		return;
 	if (!take(x, (size_t)(o - src->objs), (size_t)(n - dst->objs))) {
 		/* o keeps its address: the object in it, alone */
