@@ -853,6 +853,11 @@ __attribute__((constructor)) static void ctl_init(void)
 	unsetenv(STF_ENV_CTL_FD);
 	unsetenv(STF_ENV_ROLE);
 	unsetenv(STF_ENV_PAST);
+	/* read from the initial environment (alloc.c, placement.c) before
+	 * this: the program's own environment is then the past version's,
+	 * byte for byte (a copy it made is transferred in place, inplace.c) */
+	unsetenv(STF_ENV_ID_BASE);
+	unsetenv(STF_ENV_AVOID);
 	stf__spawn_save_env();
 
 	if (fd < 0)

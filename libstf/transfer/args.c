@@ -13,6 +13,9 @@
  * up to libstf's own variables at the end, the same environment, so the
  * offset of the title area's end falls at the same place), and the
  * differencing compares those offsets, never the title's text.
+ *
+ * The C runtime's `environ` is carried forward when the past version
+ * made it an array of its own (stf__carry_environ).
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -22,6 +25,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
 #include "remote.h"
 
 /* ------------------------------------------------------------------ */
@@ -374,4 +379,67 @@ int stf__arg_ref_same(const struct stf_arg_ref *a, const struct stf_arg_ref *b)
 	default:
 		return 1;
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The C runtime's `environ`.                                          */
+
+extern char **environ;
+
+/* Where p's `environ` is: the executable's copy when it has one (a
+ * program that names `environ` gets it by a copy relocation, which the
+ * C runtime then uses too), else the C library's. */
+static uint64_t environ_addr(struct stf_peer *p)
+{
+	uint64_t a = stf__peer_symbol_addr(p, NULL, "environ");
+	return a ? a : stf__peer_symbol_addr(p, "libc.so.6", "environ");
+}
+
+/*
+ * A program that replaces its environment with an array of its own
+ * (nginx's ngx_set_environment: the variables its configuration keeps,
+ * in an array its cycle also holds) makes the C runtime's `environ`
+ * state: the new startup did the same, so without the old value
+ * `environ` would keep the startup's array alive beside the transferred
+ * one, one object more per update, and the program's own test
+ * `environ == its array` (ngx_cleanup_environment) would change answer.
+ * So, forward, once every object has its place: when the past version's
+ * `environ` points into one of the program's objects (a heap block of an
+ * instrumented site, a static), this process's is set to that object's
+ * counterpart, relocated as any pointer.  When it points to the C
+ * runtime's (the exec vector on main's stack, an array setenv grew in
+ * the C library's heap), the new version keeps its own, as its startup
+ * left it: those are the process's own, not the program's.  The way back
+ * leaves the reversed version's `environ` alone: it is no object of the
+ * catalog, so the differencing does not compare it.  -1 (the transfer
+ * fails, naming it) if it points to an object with no counterpart.
+ */
+int stf__carry_environ(struct stf_xfer *x)
+{
+	uint64_t at = environ_addr(x->src), v, nv;
+	char on[256];
+
+	if (x->dir != STF_FORWARD || !x->dst->self || !at ||
+	    stf__peer_read(x->src, at, &v, sizeof(v)) < 0 || !v)
+		return 0;
+	const struct stf_obj *o = stf__peer_find(x->src, v);
+	if (!o || o->addr + o->size <= v || (o->flags & (STF_OBJF_EXTERNAL | STF_OBJF_INTERNAL)) ||
+	    (o->kind != STF_OBJ_HEAP && o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_USER))
+		return 0;
+	stf__path_cut(x, 0);
+	x->obj = NULL;
+	x->obj_label = "environ (the C runtime's)";
+	x->elem = UINT64_MAX;
+	if (x->pair[o - x->src->objs].dst == PAIR_NONE) {
+		stf__xfail(x, "environ (the C runtime's) points to %s, the old version's own "
+			   "environment array, which the new version does not have (dropped): "
+			   "keep that array in the new version, or point environ back to the "
+			   "exec vector before the update point",
+			   stf__obj_name(o, on, sizeof(on)));
+		return -1;
+	}
+	if (stf__xfer_relocate(x, v, &nv) < 0)
+		return -1;
+	environ = (char **)(uintptr_t)nv;
+	return 0;
 }

@@ -326,6 +326,11 @@ int stf__map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
 int stf__end_of_previous(struct stf_xfer *x, const struct stf_range *r,
 			 const struct pointee *pe);
 
+/* args.c: forward, this process's `environ` set to the counterpart of
+ * the past version's when that points into the program's objects: 0, or
+ * -1 (failed). */
+int stf__carry_environ(struct stf_xfer *x);
+
 /* relocate.c */
 const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len);
 /* Pair source object i (a static, constant, function or string literal

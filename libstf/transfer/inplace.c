@@ -300,11 +300,63 @@ static void unplace_taken(struct stf_xfer *x)
 	}
 }
 
+/* Do old block o and this process's block n hold the same bytes?  A
+ * block of bytes is read by the transfer itself (STF_OBJF_DEFER), not
+ * fetched before. */
+static int holds_same_bytes(const struct stf_peer *src, const struct stf_obj *o,
+			    const struct stf_obj *n)
+{
+	const void *now = (const void *)(uintptr_t)n->addr;
+	if (o->size != n->size)
+		return 0;
+	if (o->bytes)
+		return !memcmp(o->bytes, now, o->size);
+	uint8_t *old = stf__raw_malloc(o->size);
+	int same = old && stf__peer_read(src, o->addr, old, o->size) == 0 &&
+		   !memcmp(old, now, o->size);
+	stf__raw_free(old);
+	return same;
+}
+
+/* Old word pv and the new version's word fv in the same place (of a
+ * static, of the exec vector), named by `from`: the old block pv points
+ * into goes into the new startup's block fv points into, if it can, or
+ * the old object alone into the startup's sub-object there; same_bytes:
+ * only if both blocks hold the same bytes (the new version keeps using
+ * its own pointers into the block). */
+static void take_word(struct stf_xfer *x, uint8_t *taken, uint64_t pv, uint64_t fv,
+		      const char *from, int same_bytes)
+{
+	const struct stf_peer *src = x->src, *dst = x->dst;
+	const struct stf_obj *o = pv ? block_at(src, pv) : NULL;
+	const struct stf_obj *n = o && fv ? block_at(dst, fv) : NULL;
+	char on[256];
+
+	if (!n || pv - o->addr != fv - n->addr || taken[n - dst->objs])
+		return;
+	if (same_bytes && !holds_same_bytes(x->src, o, n))
+		return;
+	if (!take(x, (size_t)(o - src->objs), (size_t)(n - dst->objs))) {
+		/* o keeps its address: the object in it, alone */
+		const struct stf_obj *os = stf__peer_find(src, pv);
+		const struct stf_obj *ns = stf__peer_find(dst, fv);
+		if (same_bytes || !os || !ns || !os->container || !ns->container ||
+		    pv - os->addr != fv - ns->addr ||
+		    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs)))
+			return;
+		o = os;
+		n = ns;
+	}
+	taken[n->container ? n->container - 1 : (size_t)(n - dst->objs)] = 1;
+	fprintf(stderr, "libstf: forward transfer: %s (from %s) transferred in "
+		"place into the new startup's block at 0x%" PRIx64 "\n",
+		stf__obj_name(o, on, sizeof(on)), from, n->addr);
+}
+
 int stf__plan_inplace(struct stf_xfer *x)
 {
 	const struct stf_peer *src = x->src, *dst = x->dst;
 	uint8_t *taken;
-	char on[256];
 
 	stf__inplace_release();
 	if (x->dir == STF_BACKWARD) {
@@ -331,27 +383,20 @@ int stf__plan_inplace(struct stf_xfer *x)
 			uint64_t pv, fv;
 			memcpy(&pv, so->bytes + off, 8);
 			memcpy(&fv, (const uint8_t *)(uintptr_t)ds->addr + off, 8);
-			const struct stf_obj *o = pv ? block_at(src, pv) : NULL;
-			const struct stf_obj *n = o && fv ? block_at(dst, fv) : NULL;
-			if (!n || pv - o->addr != fv - n->addr || taken[n - dst->objs])
-				continue;
-			if (!take(x, (size_t)(o - src->objs), (size_t)(n - dst->objs))) {
-				/* o keeps its address: the object in it, alone */
-				const struct stf_obj *os = stf__peer_find(src, pv);
-				const struct stf_obj *ns = stf__peer_find(dst, fv);
-				if (!os || !ns || !os->container || !ns->container ||
-				    pv - os->addr != fv - ns->addr ||
-				    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs)))
-					continue;
-				o = os;
-				n = ns;
-			}
-			taken[n->container ? n->container - 1 : (size_t)(n - dst->objs)] = 1;
-			fprintf(stderr, "libstf: forward transfer: %s (from %s) transferred in "
-				"place into the new startup's block at 0x%" PRIx64 "\n",
-				stf__obj_name(o, on, sizeof(on)), so->id, n->addr);
+			take_word(x, taken, pv, fv, so->id, 0);
 		}
 	}
+	/* the environment strings a program moved to the heap (nginx's
+	 * ngx_init_setproctitle, so that its title may take their place):
+	 * held by the exec vector, which is each process's own, the old
+	 * block goes into the one the new vector points into, when it holds
+	 * the same strings (the new version starts with the old one's
+	 * environment), or the old block would be left to no one */
+	stf__peer_args_load(x->src);
+	stf__peer_args_load(x->dst);
+	const struct stf_peer_args *sa = &src->args, *da = &dst->args;
+	for (size_t k = 0; sa->envp && da->envp && k < sa->envp_n && k < da->envp_n; k++)
+		take_word(x, taken, sa->envp_vals[k], da->envp_vals[k], "the exec vector (envp)", 1);
 	stf__raw_free(taken);
 	return 0;
 }

@@ -2,7 +2,9 @@
 /*
  * Version 2 of title.c: the title area's pointers lead into this
  * process's own command line and environment, at the same places (its
- * start, and the end of the program's own environment strings).
+ * start, and the end of the program's own environment strings, those of
+ * its exec vector envp); `environ` is the old version's heap copy of the
+ * environment, carried.
  */
 #include "xt.h"
 
@@ -47,7 +49,7 @@ static void init_own(void)
 	init(own_argc, own_argv);
 }
 
-int main(int argc, char **argv)
+int main(int argc, char **argv, char **envp)
 {
 	own_argc = argc;
 	own_argv = argv;
@@ -60,10 +62,11 @@ int main(int argc, char **argv)
 	CHECK(title_end > argv[argc - 1]);
 	CHECK(title_end[-1] == '\0');
 	int ends_a_string = 0;
-	for (char **e = environ; *e; e++)
+	for (char **e = envp; *e; e++)
 		ends_a_string |= title_end == *e + strlen(*e) + 1;
 	CHECK(ends_a_string);
 	CHECK(heap_env && heap_env[0] && strchr(heap_env[0], '='));
+	CHECK(environ == heap_env);
 	/* set the title over its own area, as the program would */
 	memset(title_start, 0, (size_t)(title_end - title_start));
 	snprintf(title_start, (size_t)(title_end - title_start), "title: updated");
