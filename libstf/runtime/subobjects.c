@@ -36,6 +36,7 @@
 
 #include "alloc.h"
 #include "heap.h"
+#include "sub-pending.h"
 #include "subobjects.h"
 
 struct sub_entry {
@@ -109,6 +110,7 @@ static void unlock(struct shard *h)
 
 void stf__sub_fork_prepare(void)
 {
+	stf__pending_fork_prepare();
 	for (uint32_t i = 0; i < SHARDS; i++)
 		lock(&shards[i]);
 }
@@ -117,6 +119,7 @@ void stf__sub_fork_release(void)
 {
 	for (uint32_t i = SHARDS; i-- > 0;)
 		unlock(&shards[i]);
+	stf__pending_fork_release();
 }
 
 static size_t bucket(const struct shard *h, uint64_t addr)
@@ -193,7 +196,7 @@ static void remove_locked(struct shard *h, struct sub_entry *e)
 	mark_heap_changed();
 }
 
-int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
+int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
 	ensure_tables();
 	struct shard *h = shard_of(addr);
@@ -237,8 +240,22 @@ nomem:
 	return -1;
 }
 
-int stf__sub_unregister(uint64_t addr)
+int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
+	stf__pending_fold(false);  /* a later registration at addr than these */
+	return stf__sub_register_now(addr, size, site, id);
+}
+
+void stf__sub_flush(void)
+{
+	stf__pending_fold(false);
+}
+
+/* The registration at addr, which is not pending in the calling thread. */
+static int unregister_now(uint64_t addr)
+{
+	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		return -1;
 	struct shard *h = shard_of(addr);
 	lock(h);
 	struct sub_entry *e = find_locked(h, addr);
@@ -248,8 +265,18 @@ int stf__sub_unregister(uint64_t addr)
 	return e ? 0 : -1;
 }
 
+int stf__sub_unregister(uint64_t addr)
+{
+	if (stf__pending_cancel(addr))
+		return 0;
+	/* noted in another thread, which handed it over to this one */
+	stf__pending_fold(true);
+	return unregister_now(addr);
+}
+
 bool stf__sub_registered(uint64_t addr)
 {
+	stf__pending_fold(false);
 	struct shard *h = shard_of(addr);
 	lock(h);
 	bool found = find_locked(h, addr) != NULL;
@@ -291,7 +318,10 @@ static void forget_in_shard(uint64_t addr, uint64_t end)
 
 void stf__sub_forget(uint64_t addr, uint64_t size)
 {
-	if (!size || !atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+	if (!size || !stf__subs_any())
+		return;
+	stf__pending_fold(false);
+	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
 		return;
 	uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
 	if (((end - 1) >> SHARD_SHIFT) - (addr >> SHARD_SHIFT) >= SHARDS) {
@@ -325,11 +355,11 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 	/* what the allocator returned is a whole block: the block is the
 	 * object (a plain wrapper) */
 	if (stf__heap_type_block(ptr, size, site)) {
-		if (atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
-			stf__sub_forget((uintptr_t)ptr, 1);
+		stf__sub_forget((uintptr_t)ptr, 1);
 		return;
 	}
-	if (size && stf__sub_register((uintptr_t)ptr, size, site, 0) < 0)
+	if (size && stf__pending_add((uintptr_t)ptr, size, site) < 0 &&
+	    stf__sub_register((uintptr_t)ptr, size, site, 0) < 0)
 		stf__warn("out of memory registering an object an STF_ALLOCATOR "
 			  "function handed out: it will be transferred as untyped memory");
 }

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sub-pending.h - the registrations of sub-objects each thread has not
+ * yet folded into the registry (libstf internal; see sub-pending.c).
+ * subobjects.c calls these (alloc.c the thread exit): the registry's
+ * readers fold every thread's pending registrations first
+ * (stf__sub_flush, subobjects.h).
+ */
+#ifndef STF_SUB_PENDING_H
+#define STF_SUB_PENDING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Note the sub-object of size bytes at addr, site `site`, in the calling
+ * thread's pending registrations (replacing one at addr); the caller
+ * marked its block (stf__heap_type_block).  0, or -1 when it could not
+ * (no memory): the caller registers it at once. */
+int stf__pending_add(uint64_t addr, uint64_t size, uint32_t site);
+
+/* The object at addr is given back to its pool: true if it was pending in
+ * the calling thread (it is forgotten there, never registered). */
+bool stf__pending_cancel(uint64_t addr);
+
+/* Fold the pending registrations of every thread (but the calling one's
+ * when others_only: an object not pending there) into the registry. */
+void stf__pending_fold(bool others_only);
+
+/* The calling thread exits: its pending registrations are folded and its
+ * log goes to the next new thread. */
+void stf__pending_thread_exit(void);
+
+/* Fork: every log's lock is held across it. */
+void stf__pending_fork_prepare(void);
+void stf__pending_fork_release(void);
+
+#endif /* STF_SUB_PENDING_H */
