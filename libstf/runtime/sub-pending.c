@@ -8,22 +8,27 @@
  * and removed it again: a shard lock and the global slot mutex twice,
  * 76 ns against 1.45 for the plain pool (bench-malloc).  Each thread
  * instead notes what it hands out in a log of its own, a hash table from
- * address to (size, site, ID) that only its lock guards, which only the
- * thread takes but when the registry is read; a free of an object still
- * in the log forgets it there, so a short-lived object never reaches the
- * registry nor takes a slot.  The registry's readers (quiescence, the
- * lookups, a block's free, a free of an object noted by another thread)
- * fold every log into the registry first, so they see what an immediate
- * registration would have shown: the transfer enumerates the same live
- * objects with the same sites and IDs (the ID is drawn when the object is
- * handed out), and the objects bound (slots ever used) grows only with
- * the objects live when the registry was read.  A full log (LOG_MAX
- * entries) is folded by its thread.
+ * address to (size, site, ID) under a lock of its own, which other
+ * threads take only to look for an object or a block there; a free of an
+ * object still in a log forgets it there (its entry keeps the address for
+ * the pool's next object at that place), so a short-lived object never
+ * reaches the registry nor takes a slot.  The registry's readers
+ * (quiescence, the lookups, the walk over every object) fold every log
+ * into the registry first, so they see what an immediate registration
+ * would have shown: the transfer enumerates the same live objects with
+ * the same sites and IDs (the ID is drawn when the object is handed out),
+ * and the objects bound (slots ever used) grows only with the objects
+ * live when the registry was read.  A full log (LOG_MAX entries) is
+ * folded by its thread.
  *
- * An object noted in a thread's log that the program gives back to its
- * pool in another thread is not found in that thread's log: its free
- * folds the other logs (stf__pending_fold), then removes it from the
- * registry.
+ * A free looks in the thread's own log, then in the others' (an object
+ * handed over between threads), then in the registry; a block's free or
+ * move forgets the objects noted inside it in every log.  One difference
+ * with an immediate registration: an object noted at the address of a
+ * registered one that was given back without the partner free (through a
+ * pointer: the call was not instrumented) and then freed while noted
+ * leaves that stale registration as it was, until the next object at
+ * that place or the block's free.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -47,6 +52,7 @@ struct pending {
  * past it the log is folded when full, and a pair costs what an
  * immediate registration does. */
 #define LOG_MAX 8192u
+#define RANGE_WORDS 4u
 
 struct sub_log {
 	atomic_int lock;          /* 0 free, 1 held */
@@ -56,11 +62,19 @@ struct sub_log {
 	uint32_t cap;             /* power of two, 0 without a table */
 	uint32_t shift;           /* 64 - log2(cap) */
 	struct pending *table;
-	struct sub_log *next;     /* every log ever made, under list_lock */
+	/* The 64 KiB ranges of address space its entries lie in, hashed to
+	 * bits: another thread looking for an object or a block skips the
+	 * log (and its lock) when their bits are clear.  Set with the
+	 * entries, cleared by a fold. */
+	_Alignas(64) _Atomic uint64_t ranges[RANGE_WORDS];
+	struct sub_log *next;     /* every log ever made: set before the log
+	                             is published, never changed */
 };
 
+/* Taken to add or reuse a log and across fork; the list is read without
+ * it (logs are never freed, only handed to a new thread). */
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct sub_log *logs;
+static struct sub_log *_Atomic logs;
 /* Logs with live entries: the readers skip the fold while it is 0. */
 static atomic_uint nonempty;
 static __thread struct sub_log *my_log __attribute__((tls_model("initial-exec")));
@@ -118,6 +132,39 @@ static void set_live(struct sub_log *l, uint32_t n)
 	atomic_store_explicit(&l->n, n, memory_order_relaxed);
 }
 
+static void range_bit(uint64_t addr, uint32_t *word, uint64_t *bit)
+{
+	uint32_t h = (uint32_t)(((addr >> 16) * 0x9e3779b97f4a7c15ULL) >> 56);
+	*word = h / 64 % RANGE_WORDS;
+	*bit = 1ULL << (h % 64);
+}
+
+static void note_range(struct sub_log *l, uint64_t addr)
+{
+	uint32_t w;
+	uint64_t bit;
+	range_bit(addr, &w, &bit);
+	uint64_t cur = atomic_load_explicit(&l->ranges[w], memory_order_relaxed);
+	if (!(cur & bit))
+		atomic_store_explicit(&l->ranges[w], cur | bit, memory_order_relaxed);
+}
+
+/* Whether l may hold an entry in [addr, end): without its lock, exact for
+ * an object handed over to the caller after it was noted. */
+static bool may_hold(struct sub_log *l, uint64_t addr, uint64_t end)
+{
+	/* the bits first: the owner writes their cache line seldom, the
+	 * count's at each object */
+	bool in = ((end - 1) >> 16) - (addr >> 16) >= RANGE_WORDS * 64;
+	for (uint64_t r = addr >> 16; !in && r <= (end - 1) >> 16; r++) {
+		uint32_t w;
+		uint64_t bit;
+		range_bit(r << 16, &w, &bit);
+		in = atomic_load_explicit(&l->ranges[w], memory_order_relaxed) & bit;
+	}
+	return in && atomic_load_explicit(&l->n, memory_order_relaxed);
+}
+
 /* A table of ncap entries holding l's live entries, without the given
  * back ones: -1 without memory. */
 static int rebuild(struct sub_log *l, uint32_t ncap)
@@ -139,23 +186,31 @@ static int rebuild(struct sub_log *l, uint32_t ncap)
 	return 0;
 }
 
-/* Under l's lock: every live entry into the registry; the table goes,
- * so that a fold of a few entries (an object another thread gives back)
- * next time scans a small one. */
+/* Under l's lock: every live entry into the registry.  The table stays
+ * (a new one of LOG_MAX entries is fresh memory: its page faults cost a
+ * full log's fold 1 ms, 160 ns an object). */
 static void fold_locked(struct sub_log *l)
 {
-	for (size_t i = 0; atomic_load_explicit(&l->n, memory_order_relaxed) && i < l->cap; i++) {
-		const struct pending *p = &l->table[i];
-		if (!p->addr || !p->site)
+	for (size_t i = 0; l->used && i < l->cap; i++) {
+		struct pending *p = &l->table[i];
+		if (!p->addr)
 			continue;
-		if (stf__sub_register_now(p->addr, p->size, p->site, p->id) < 0)
+		if (p->site && stf__sub_register_now(p->addr, p->size, p->site, p->id) < 0)
 			stf__warn("out of memory registering an object an STF_ALLOCATOR "
 				  "function handed out: it will be transferred as untyped memory");
+		p->addr = 0;
+		l->used--;
 	}
 	set_live(l, 0);
-	__libc_free(l->table);
-	l->table = NULL;
-	l->cap = l->used = 0;
+	for (uint32_t w = 0; w < RANGE_WORDS; w++)
+		atomic_store_explicit(&l->ranges[w], 0, memory_order_relaxed);
+}
+
+/* Under l's lock: e is given back. */
+static void give_back(struct sub_log *l, struct pending *e)
+{
+	e->site = 0;
+	set_live(l, atomic_load_explicit(&l->n, memory_order_relaxed) - 1);
 }
 
 /* Room for one more entry: the given back entries dropped, a larger
@@ -170,7 +225,7 @@ static int make_room(struct sub_log *l)
 	if (l->cap < LOG_MAX)
 		return rebuild(l, l->cap ? 2 * l->cap : LOG_MIN);
 	fold_locked(l);
-	return rebuild(l, LOG_MIN);
+	return 0;
 }
 
 /* The calling thread's log: a free one of an exited thread, else a new
@@ -180,12 +235,12 @@ static struct sub_log *own_log(void)
 	if (__builtin_expect(my_log != NULL, 1))
 		return my_log;
 	pthread_mutex_lock(&list_lock);
-	struct sub_log *l = logs;
+	struct sub_log *l = atomic_load_explicit(&logs, memory_order_relaxed);
 	while (l && l->owned)
 		l = l->next;
 	if (!l && (l = __libc_calloc(1, sizeof *l))) {
-		l->next = logs;
-		logs = l;
+		l->next = atomic_load_explicit(&logs, memory_order_relaxed);
+		atomic_store_explicit(&logs, l, memory_order_release);
 	}
 	if (l)
 		l->owned = true;
@@ -210,6 +265,7 @@ int stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 		}
 		e = put(l, &(struct pending){ .addr = addr });
 		l->used++;
+		note_range(l, addr);
 	}
 	/* a new object, also where one was noted before */
 	if (!e->site)
@@ -230,12 +286,61 @@ bool stf__pending_cancel(uint64_t addr)
 	log_lock(l);
 	struct pending *e = find(l, addr);
 	bool live = e && e->site;
-	if (live) {
-		e->site = 0;
-		set_live(l, atomic_load_explicit(&l->n, memory_order_relaxed) - 1);
-	}
+	if (live)
+		give_back(l, e);
 	log_unlock(l);
 	return live;
+}
+
+bool stf__pending_cancel_others(uint64_t addr)
+{
+	if (!stf__pending_any())
+		return false;
+	bool live = false;
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l && !live; l = l->next) {
+		if (l == my_log || !may_hold(l, addr, addr + 1))
+			continue;
+		log_lock(l);
+		struct pending *e = find(l, addr);
+		live = e && e->site;
+		if (live)
+			give_back(l, e);
+		log_unlock(l);
+	}
+	return live;
+}
+
+/* Under l's lock: the live entries in [addr, end): a probe per 16-byte
+ * granule (entries hash by granule), or a scan of the table when it is
+ * smaller. */
+static void forget_locked(struct sub_log *l, uint64_t addr, uint64_t end)
+{
+	uint64_t first = addr >> 4, last = (end - 1) >> 4;
+	if (last - first >= l->cap) {
+		for (size_t i = 0; i < l->cap; i++)
+			if (l->table[i].site && l->table[i].addr >= addr && l->table[i].addr < end)
+				give_back(l, &l->table[i]);
+		return;
+	}
+	for (uint64_t g = first; g <= last; g++)
+		for (size_t i = slot_of(l, g << 4); l->table[i].addr; i = (i + 1) & (l->cap - 1)) {
+			struct pending *e = &l->table[i];
+			if (e->site && e->addr >> 4 == g && e->addr >= addr && e->addr < end)
+				give_back(l, e);
+		}
+}
+
+void stf__pending_forget(uint64_t addr, uint64_t end)
+{
+	if (!stf__pending_any())
+		return;
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next) {
+		if (!may_hold(l, addr, end))
+			continue;
+		log_lock(l);
+		forget_locked(l, addr, end);
+		log_unlock(l);
+	}
 }
 
 bool stf__pending_any(void)
@@ -243,13 +348,13 @@ bool stf__pending_any(void)
 	return atomic_load_explicit(&nonempty, memory_order_relaxed) != 0;
 }
 
-void stf__pending_fold(bool others_only)
+void stf__pending_fold(void)
 {
 	if (!stf__pending_any())
 		return;
 	pthread_mutex_lock(&list_lock);
-	for (struct sub_log *l = logs; l; l = l->next) {
-		if ((others_only && l == my_log) || !atomic_load_explicit(&l->n, memory_order_relaxed))
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next) {
+		if (!atomic_load_explicit(&l->n, memory_order_relaxed))
 			continue;
 		log_lock(l);
 		fold_locked(l);
@@ -275,13 +380,13 @@ void stf__pending_thread_exit(void)
 void stf__pending_fork_prepare(void)
 {
 	pthread_mutex_lock(&list_lock);
-	for (struct sub_log *l = logs; l; l = l->next)
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
 		log_lock(l);
 }
 
 void stf__pending_fork_release(void)
 {
-	for (struct sub_log *l = logs; l; l = l->next)
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
 		log_unlock(l);
 	pthread_mutex_unlock(&list_lock);
 }

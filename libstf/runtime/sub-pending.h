@@ -22,9 +22,16 @@ int stf__pending_add(uint64_t addr, uint64_t size, uint32_t site);
  * the calling thread (it is forgotten there, never registered). */
 bool stf__pending_cancel(uint64_t addr);
 
-/* Fold the pending registrations of every thread (but the calling one's
- * when others_only: an object not pending there) into the registry. */
-void stf__pending_fold(bool others_only);
+/* The same for an object noted by another thread and handed over to the
+ * calling one. */
+bool stf__pending_cancel_others(uint64_t addr);
+
+/* The block [addr, end) is freed or moved: the objects noted inside it,
+ * in every thread, die with it. */
+void stf__pending_forget(uint64_t addr, uint64_t end);
+
+/* Fold the pending registrations of every thread into the registry. */
+void stf__pending_fold(void);
 
 /* The calling thread exits: its pending registrations are folded and its
  * log goes to the next new thread. */

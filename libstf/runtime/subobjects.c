@@ -242,13 +242,13 @@ nomem:
 
 int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
-	stf__pending_fold(false);  /* a later registration at addr than these */
+	stf__pending_fold();  /* a later registration at addr than these */
 	return stf__sub_register_now(addr, size, site, id);
 }
 
 void stf__sub_flush(void)
 {
-	stf__pending_fold(false);
+	stf__pending_fold();
 }
 
 /* The registration at addr, which is not pending in the calling thread. */
@@ -267,16 +267,15 @@ static int unregister_now(uint64_t addr)
 
 int stf__sub_unregister(uint64_t addr)
 {
-	if (stf__pending_cancel(addr))
+	/* noted in this thread, else in another that handed it over */
+	if (stf__pending_cancel(addr) || stf__pending_cancel_others(addr))
 		return 0;
-	/* noted in another thread, which handed it over to this one */
-	stf__pending_fold(true);
 	return unregister_now(addr);
 }
 
 bool stf__sub_registered(uint64_t addr)
 {
-	stf__pending_fold(false);
+	stf__pending_fold();
 	struct shard *h = shard_of(addr);
 	lock(h);
 	bool found = find_locked(h, addr) != NULL;
@@ -320,10 +319,10 @@ void stf__sub_forget(uint64_t addr, uint64_t size)
 {
 	if (!size || !stf__subs_any())
 		return;
-	stf__pending_fold(false);
+	uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
+	stf__pending_forget(addr, end);
 	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
 		return;
-	uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
 	if (((end - 1) >> SHARD_SHIFT) - (addr >> SHARD_SHIFT) >= SHARDS) {
 		/* a block meeting every shard many times: each scanned once */
 		for (uint32_t i = 0; i < SHARDS; i++) {
