@@ -19,7 +19,8 @@
  * the same sites and IDs (the ID is drawn when the object is handed out),
  * and the objects bound (slots ever used) grows only with the objects
  * live when the registry was read.  A full log (LOG_MAX entries) is
- * folded by its thread.
+ * folded by its thread, which then registers its next objects at once
+ * for a while (BYPASS).
  *
  * A free looks in the thread's own log, then in the others' (an object
  * handed over between threads), then in the registry; a block's free or
@@ -53,6 +54,12 @@ struct pending {
  * immediate registration does. */
 #define LOG_MAX 8192u
 #define RANGE_WORDS 4u
+/* A log found full of live objects (they outlive it: a live window past
+ * its size) is left alone for the thread's next BYPASS objects, which are
+ * registered at once: noting and folding them added the log's cache
+ * misses to the registry's (pool-bench, 4 threads, a window of 20,000:
+ * 347 ns a pair without the logs, 533 with them). */
+#define BYPASS 65536u
 
 struct sub_log {
 	atomic_int lock;          /* 0 free, 1 held */
@@ -61,6 +68,8 @@ struct sub_log {
 	uint32_t used;            /* entries with an address */
 	uint32_t cap;             /* power of two, 0 without a table */
 	uint32_t shift;           /* 64 - log2(cap) */
+	uint32_t bypass;          /* objects left to register at once (BYPASS);
+	                             the owner's only */
 	struct pending *table;
 	/* The 64 KiB ranges of address space its entries lie in, hashed to
 	 * bits: another thread looking for an object or a block skips the
@@ -225,6 +234,7 @@ static int make_room(struct sub_log *l)
 	if (l->cap < LOG_MAX)
 		return rebuild(l, l->cap ? 2 * l->cap : LOG_MIN);
 	fold_locked(l);
+	l->bypass = BYPASS;
 	return 0;
 }
 
@@ -251,17 +261,21 @@ static struct sub_log *own_log(void)
 	return l;
 }
 
-int stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
+bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 {
 	struct sub_log *l = own_log();
 	if (!l)
-		return -1;
+		return false;
+	if (l->bypass) {
+		l->bypass--;
+		return false;
+	}
 	log_lock(l);
 	struct pending *e = find(l, addr);
 	if (!e) {
 		if (make_room(l) < 0) {
 			log_unlock(l);
-			return -1;
+			return false;
 		}
 		e = put(l, &(struct pending){ .addr = addr });
 		l->used++;
@@ -275,7 +289,7 @@ int stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 	e->id = next_id();
 	log_unlock(l);
 	mark_heap_changed();
-	return 0;
+	return true;
 }
 
 bool stf__pending_cancel(uint64_t addr)

@@ -14,9 +14,11 @@
 
 /* Note the sub-object of size bytes at addr, site `site`, in the calling
  * thread's pending registrations (replacing one at addr); the caller
- * marked its block (stf__heap_type_block).  0, or -1 when it could not
- * (no memory): the caller registers it at once. */
-int stf__pending_add(uint64_t addr, uint64_t size, uint32_t site);
+ * marked its block (stf__heap_type_block).  False when it is not noted
+ * (no memory, or the thread's objects outlive its log): the caller
+ * registers it at once (stf__sub_register_now: an object handed out now
+ * is pending nowhere). */
+bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site);
 
 /* The object at addr is given back to its pool: true if it was pending in
  * the calling thread (it is forgotten there, never registered). */

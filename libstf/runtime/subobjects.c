@@ -357,8 +357,8 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 		stf__sub_forget((uintptr_t)ptr, 1);
 		return;
 	}
-	if (size && stf__pending_add((uintptr_t)ptr, size, site) < 0 &&
-	    stf__sub_register((uintptr_t)ptr, size, site, 0) < 0)
+	if (size && !stf__pending_add((uintptr_t)ptr, size, site) &&
+	    stf__sub_register_now((uintptr_t)ptr, size, site, 0) < 0)
 		stf__warn("out of memory registering an object an STF_ALLOCATOR "
 			  "function handed out: it will be transferred as untyped memory");
 }
