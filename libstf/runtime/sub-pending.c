@@ -22,14 +22,25 @@
  * folded by its thread, which then registers its next objects at once
  * for a while (BYPASS).
  *
- * A free looks in the thread's own log, then in the others' (an object
- * handed over between threads), then in the registry; a block's free or
- * move forgets the objects noted inside it in every log.  One difference
- * with an immediate registration: an object noted at the address of a
- * registered one that was given back without the partner free (through a
- * pointer: the call was not instrumented) and then freed while noted
- * leaves that stale registration as it was, until the next object at
- * that place or the block's free.
+ * Each address has one record at most, in one log or in the registry,
+ * as an immediate registration replaces the one before it: an object
+ * handed out where an earlier one was given back without the partner
+ * free (through a pointer, or a free not named after the allocator:
+ * jobq's block_put) forgets the earlier one's entry in the other
+ * threads' logs, and replaces its registration in the registry instead
+ * of being noted (stf__sub_object).  Two entries of one address in two
+ * logs were folded in the logs' order, the older object's last (jobq's
+ * note transformed as a request at its update); a noted object given
+ * back left the earlier registration behind.  A free looks in the
+ * thread's own log, then in the others' (an object handed over between
+ * threads), then in the registry; a block's free or move forgets the
+ * objects noted inside it in every log.
+ *
+ * Another thread reads a log's count and range bits without its lock:
+ * an entry noted before its object (or its address, given back) reached
+ * the reader through the program's own synchronization is seen, and so
+ * is the registration a fold moved it to (the fold clears them after it,
+ * with release stores).
  */
 #include <pthread.h>
 #include <sched.h>
@@ -137,8 +148,8 @@ static void set_live(struct sub_log *l, uint32_t n)
 	if (!was && n)
 		atomic_fetch_add_explicit(&nonempty, 1, memory_order_relaxed);
 	else if (was && !n)
-		atomic_fetch_sub_explicit(&nonempty, 1, memory_order_relaxed);
-	atomic_store_explicit(&l->n, n, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&nonempty, 1, memory_order_release);
+	atomic_store_explicit(&l->n, n, memory_order_release);
 }
 
 static void range_bit(uint64_t addr, uint32_t *word, uint64_t *bit)
@@ -155,11 +166,12 @@ static void note_range(struct sub_log *l, uint64_t addr)
 	range_bit(addr, &w, &bit);
 	uint64_t cur = atomic_load_explicit(&l->ranges[w], memory_order_relaxed);
 	if (!(cur & bit))
-		atomic_store_explicit(&l->ranges[w], cur | bit, memory_order_relaxed);
+		atomic_store_explicit(&l->ranges[w], cur | bit, memory_order_release);
 }
 
 /* Whether l may hold an entry in [addr, end): without its lock, exact for
- * an object handed over to the caller after it was noted. */
+ * an object (or its address) handed over to the caller after it was
+ * noted. */
 static bool may_hold(struct sub_log *l, uint64_t addr, uint64_t end)
 {
 	/* the bits first: the owner writes their cache line seldom, the
@@ -169,9 +181,9 @@ static bool may_hold(struct sub_log *l, uint64_t addr, uint64_t end)
 		uint32_t w;
 		uint64_t bit;
 		range_bit(r << 16, &w, &bit);
-		in = atomic_load_explicit(&l->ranges[w], memory_order_relaxed) & bit;
+		in = atomic_load_explicit(&l->ranges[w], memory_order_acquire) & bit;
 	}
-	return in && atomic_load_explicit(&l->n, memory_order_relaxed);
+	return in && atomic_load_explicit(&l->n, memory_order_acquire);
 }
 
 /* A table of ncap entries holding l's live entries, without the given
@@ -212,7 +224,7 @@ static void fold_locked(struct sub_log *l)
 	}
 	set_live(l, 0);
 	for (uint32_t w = 0; w < RANGE_WORDS; w++)
-		atomic_store_explicit(&l->ranges[w], 0, memory_order_relaxed);
+		atomic_store_explicit(&l->ranges[w], 0, memory_order_release);
 }
 
 /* Under l's lock: e is given back. */
@@ -222,8 +234,11 @@ static void give_back(struct sub_log *l, struct pending *e)
 	set_live(l, atomic_load_explicit(&l->n, memory_order_relaxed) - 1);
 }
 
-/* Room for one more entry: the given back entries dropped, a larger
- * table, or the log folded.  -1 without memory. */
+/* Room for one more entry: 0 with the given back entries dropped or a
+ * larger table; 1 with the log folded, full of live objects: the thread
+ * registers its next objects at once, the caller's first (the log stays
+ * empty while it does, so an object registered at once is noted
+ * nowhere); -1 without memory. */
 static int make_room(struct sub_log *l)
 {
 	if ((l->used + 1) * 4 <= l->cap * 3)
@@ -235,7 +250,7 @@ static int make_room(struct sub_log *l)
 		return rebuild(l, l->cap ? 2 * l->cap : LOG_MIN);
 	fold_locked(l);
 	l->bypass = BYPASS;
-	return 0;
+	return 1;
 }
 
 /* The calling thread's log: a free one of an exited thread, else a new
@@ -252,8 +267,10 @@ static struct sub_log *own_log(void)
 		l->next = atomic_load_explicit(&logs, memory_order_relaxed);
 		atomic_store_explicit(&logs, l, memory_order_release);
 	}
-	if (l)
+	if (l) {
 		l->owned = true;
+		l->bypass = 0; /* its last thread's */
+	}
 	pthread_mutex_unlock(&list_lock);
 	my_log = l;
 	/* its exit folds the log (stf__pending_thread_exit) */
@@ -273,7 +290,7 @@ bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 	log_lock(l);
 	struct pending *e = find(l, addr);
 	if (!e) {
-		if (make_room(l) < 0) {
+		if (make_room(l)) {
 			log_unlock(l);
 			return false;
 		}
@@ -359,7 +376,7 @@ void stf__pending_forget(uint64_t addr, uint64_t end)
 
 bool stf__pending_any(void)
 {
-	return atomic_load_explicit(&nonempty, memory_order_relaxed) != 0;
+	return atomic_load_explicit(&nonempty, memory_order_acquire) != 0;
 }
 
 void stf__pending_fold(void)

@@ -25,7 +25,8 @@ bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site);
 bool stf__pending_cancel(uint64_t addr);
 
 /* The same for an object noted by another thread and handed over to the
- * calling one. */
+ * calling one, or whose address the calling thread was handed again (the
+ * object was given back without the partner free: its entry is stale). */
 bool stf__pending_cancel_others(uint64_t addr);
 
 /* The block [addr, end) is freed or moved: the objects noted inside it,

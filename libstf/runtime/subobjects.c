@@ -196,6 +196,19 @@ static void remove_locked(struct shard *h, struct sub_entry *e)
 	mark_heap_changed();
 }
 
+/* e's slot holds a new object, also where one was registered before. */
+static void fill_slot_locked(struct sub_entry *e, uint64_t addr, uint64_t size, uint32_t site,
+			     uint64_t id)
+{
+	struct stf_slot *s = slot_at(e->slot);
+	s->addr = addr;
+	s->size = size;
+	s->id = id ? id : next_id();
+	s->site = site;
+	s->kind = STF_SLOT_USER;
+	mark_heap_changed();
+}
+
 int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
 	ensure_tables();
@@ -220,14 +233,7 @@ int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t 
 		h->n++;
 		atomic_fetch_add(&stf__nsubs, 1);
 	}
-	/* a new object, also where one was registered before */
-	struct stf_slot *s = slot_at(e->slot);
-	s->addr = addr;
-	s->size = size;
-	s->id = id ? id : next_id();
-	s->site = site;
-	s->kind = STF_SLOT_USER;
-	mark_heap_changed();
+	fill_slot_locked(e, addr, size, site, id);
 	unlock(h);
 	/* an entry at addr already flagged its block: the block's free or
 	 * move would have removed it */
@@ -341,6 +347,26 @@ void stf__sub_forget(uint64_t addr, uint64_t size)
 	}
 }
 
+/* The registration at addr, if there is one, made the new object's: an
+ * object noted instead would leave it behind when given back.  True if
+ * there was one.  The shard's count is read without its lock: exact for
+ * a registration made before the object's address was handed out again
+ * (the pool's own synchronization orders them). */
+static bool replace_registered(uint64_t addr, uint64_t size, uint32_t site)
+{
+	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		return false;
+	struct shard *h = shard_of(addr);
+	if (!__atomic_load_n(&h->n, __ATOMIC_RELAXED))
+		return false;
+	lock(h);
+	struct sub_entry *e = find_locked(h, addr);
+	if (e)
+		fill_slot_locked(e, addr, size, site, 0);
+	unlock(h);
+	return e != NULL;
+}
+
 /* Called by the code the plugin emits right after each call to an
  * STF_ALLOCATOR function: ptr is what it returned, size the size it was
  * asked for (its size argument, or the size of the type the call site
@@ -357,8 +383,20 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 		stf__sub_forget((uintptr_t)ptr, 1);
 		return;
 	}
-	if (size && !stf__pending_add((uintptr_t)ptr, size, site) &&
-	    stf__sub_register_now((uintptr_t)ptr, size, site, 0) < 0)
+	if (!size)
+		return;
+	/* The object replaces the one handed out at its place before, when
+	 * that one was given back without the partner free (through a
+	 * pointer, or a free not named after the allocator: jobq's
+	 * block_put): noted by another thread, that one's entry would
+	 * otherwise win or lose by the order the logs are folded in;
+	 * registered, it would stay when the new object is given back.
+	 * Hence one record at most of each address, in one log or in the
+	 * registry. */
+	uint64_t addr = (uintptr_t)ptr;
+	stf__pending_cancel_others(addr);
+	if (!replace_registered(addr, size, site) && !stf__pending_add(addr, size, site) &&
+	    stf__sub_register_now(addr, size, site, 0) < 0)
 		stf__warn("out of memory registering an object an STF_ALLOCATOR "
 			  "function handed out: it will be transferred as untyped memory");
 }

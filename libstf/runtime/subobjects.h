@@ -20,8 +20,8 @@ extern atomic_size_t stf__nsubs;
 
 /* Whether any sub-object is registered or pending in a thread's log
  * (sub-pending.c): the frees of objects and blocks look further only
- * then.  A relaxed read, exact for an object handed over to the caller
- * after it was noted. */
+ * then.  Read without a lock, exact for an object (or its address)
+ * handed over to the caller after it was noted. */
 bool stf__pending_any(void);
 static inline bool stf__subs_any(void)
 {

@@ -13,7 +13,13 @@
  *    per shard made it grow;
  *  - an object noted by one thread and given back by another is gone,
  *    and so are the noted objects of a chunk another thread frees;
- *  - the walk over every object and stf_lookup see noted objects.
+ *  - the walk over every object and stf_lookup see noted objects;
+ *  - an address a pool hands out again without its partner free having
+ *    been seen (jobq's block_put) is registered as its newest object,
+ *    whichever threads noted the older object and the newer one,
+ *    and in whichever order their logs are folded, also when the newer
+ *    one is registered at once; given back, the newer object leaves no
+ *    registration of the older one behind.
  */
 #include <check.h>
 #include <pthread.h>
@@ -200,6 +206,122 @@ START_TEST(noted_objects_are_seen)
 }
 END_TEST
 
+/* A thread that runs the steps it is given one at a time, its log kept
+ * between them. */
+struct runner {
+	pthread_t thread;
+	pthread_barrier_t go, done;
+	void (*step)(char *addr, uint64_t size);
+	char *addr;
+	uint64_t size;
+};
+
+static void *runner_main(void *arg)
+{
+	struct runner *r = arg;
+	for (;;) {
+		pthread_barrier_wait(&r->go);
+		if (!r->step)
+			return NULL;
+		r->step(r->addr, r->size);
+		pthread_barrier_wait(&r->done);
+	}
+}
+
+static void runner_start(struct runner *r)
+{
+	ck_assert_int_eq(pthread_barrier_init(&r->go, NULL, 2), 0);
+	ck_assert_int_eq(pthread_barrier_init(&r->done, NULL, 2), 0);
+	ck_assert_int_eq(pthread_create(&r->thread, NULL, runner_main, r), 0);
+}
+
+static void run_in(struct runner *r, void (*step)(char *, uint64_t), char *addr, uint64_t size)
+{
+	r->step = step;
+	r->addr = addr;
+	r->size = size;
+	pthread_barrier_wait(&r->go);
+	pthread_barrier_wait(&r->done);
+}
+
+static void runner_stop(struct runner *r)
+{
+	r->step = NULL;
+	pthread_barrier_wait(&r->go);
+	pthread_join(r->thread, NULL);
+}
+
+/* what the plugin's code does after the pool's allocator, before its free */
+static void hand_out(char *addr, uint64_t size)
+{
+	stf__sub_object(addr, size, &cell);
+}
+
+static void give_back(char *addr, uint64_t size)
+{
+	(void)size;
+	stf__sub_free(addr);
+}
+
+/* Enough live objects, from OBJ bytes into the block at addr, to fill
+ * the thread's log: it registers its next objects at once. */
+enum { PAST_LOG = 6200 };
+
+static void fill_log(char *addr, uint64_t size)
+{
+	for (int k = 1; k <= PAST_LOG; k++)
+		stf__sub_object(addr + k * OBJ, size, &cell);
+}
+
+/* The size of the object registered at addr (stf_lookup reads the
+ * registry), 0 if none starts there. */
+static uint64_t size_at(char *addr)
+{
+	struct stf_object_info info;
+	if (stf_lookup(addr, &info) < 0 || info.base != addr)
+		return 0;
+	return info.size;
+}
+
+/* A request and a note of jobq's, told apart by their sizes. */
+enum { REQUEST = OBJ, NOTE = OBJ / 2 };
+
+START_TEST(rehanded_without_free)
+{
+	char *chunk = malloc(8 * OBJ), *filler = malloc((PAST_LOG + 1) * OBJ);
+	ck_assert_ptr_nonnull(chunk);
+	ck_assert_ptr_nonnull(filler);
+	struct runner a, b;
+	runner_start(&a);
+	runner_start(&b);
+	/* a request handed out by one thread, given back by a free the
+	 * plugin did not see, its block taken for a note by the other: both
+	 * orders, as the logs are folded one after the other */
+	run_in(&a, hand_out, chunk, REQUEST);
+	run_in(&b, hand_out, chunk, NOTE);
+	ck_assert_uint_eq(size_at(chunk), NOTE);
+	run_in(&b, hand_out, chunk + OBJ, REQUEST);
+	run_in(&a, hand_out, chunk + OBJ, NOTE);
+	ck_assert_uint_eq(size_at(chunk + OBJ), NOTE);
+	/* the request registered (the registry was read), the note given
+	 * back with the partner free: nothing is left at its place */
+	run_in(&a, hand_out, chunk + 2 * OBJ, REQUEST);
+	ck_assert_uint_eq(size_at(chunk + 2 * OBJ), REQUEST);
+	run_in(&b, hand_out, chunk + 2 * OBJ, NOTE);
+	run_in(&b, give_back, chunk + 2 * OBJ, 0);
+	ck_assert_uint_eq(size_at(chunk + 2 * OBJ), 0);
+	/* the note registered at once by a thread whose log is full */
+	run_in(&a, hand_out, chunk + 3 * OBJ, REQUEST);
+	run_in(&b, fill_log, filler, NOTE);
+	run_in(&b, hand_out, chunk + 3 * OBJ, NOTE);
+	ck_assert_uint_eq(size_at(chunk + 3 * OBJ), NOTE);
+	runner_stop(&a);
+	runner_stop(&b);
+	free(chunk);
+	free(filler);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pool-churn");
@@ -208,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, bound_flat_across_churn);
 	tcase_add_test(tc, given_back_elsewhere);
 	tcase_add_test(tc, noted_objects_are_seen);
+	tcase_add_test(tc, rehanded_without_free);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
