@@ -75,6 +75,12 @@
  *   malloc-bench fragrss COUNT       peak RSS in KiB of COUNT blocks of 8-256
  *                                   bytes, 3 of 4 freed at random, then
  *                                   COUNT / 2 blocks of 16-1,024 bytes
+ *   malloc-bench winrss COUNT        peak RSS in KiB of COUNT blocks of a
+ *                                   server's sizes, churned 4 x COUNT times
+ *   malloc-bench rebuildrss SESSIONS peak RSS in KiB of SESSIONS sessions (4
+ *                                   blocks each), half closed, then half as
+ *                                   many again of other sizes
+ *   (the RSS shapes: malloc-rss.c)
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -84,8 +90,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
+
+#include "malloc-bench.h"
 
 #define WORKING_SET 64
 
@@ -144,30 +151,8 @@ static int run_ops(size_t size, int threads)
 	return 0;
 }
 
-static int run_rss(long count, size_t size)
-{
-	void **keep = malloc((size_t)count * sizeof *keep);
-	for (long i = 0; i < count; i++) {
-		keep[i] = malloc(size);
-		memset(keep[i], 1, size);
-	}
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%ld\n", ru.ru_maxrss);
-	for (long i = 0; i < count; i++)
-		free(keep[i]);
-	free(keep);
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Patterns.                                                             */
-
-static unsigned next_rand(unsigned *seed)
-{
-	*seed = *seed * 1103515245u + 12345u;
-	return *seed >> 8;
-}
 
 static size_t small_size(unsigned *seed)
 {
@@ -486,9 +471,7 @@ static int run_kvrss(long keys)
 		snprintf(key, sizeof key, "key:%ld", k);
 		kv_set(table, key, &seed);
 	}
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%ld\n", ru.ru_maxrss);
+	print_peak_rss();
 	kv_free(table);
 	return 0;
 }
@@ -688,18 +671,6 @@ static double burst(unsigned id)
 
 #define CHURN 1024
 
-/* Sizes skewed as a server's objects are: 70% of 16-64 bytes (list and
- * tree nodes, short strings), 25% of 64-512, 5% of 512 B-4 KiB. */
-static size_t skewed_size(unsigned *seed)
-{
-	unsigned r = next_rand(seed) % 100;
-	if (r < 70)
-		return 16 + next_rand(seed) % 49;
-	if (r < 95)
-		return 64 + next_rand(seed) % 449;
-	return 512 + next_rand(seed) % 3585;
-}
-
 /* A long-lived set (SIZE blocks, default 100,000) kept for the whole
  * run, a live window of 1,024 blocks churned beside it and one of the
  * long-lived ones replaced every 16 operations; sizes from `size`. */
@@ -737,56 +708,6 @@ static double longlived(unsigned id)
 static double llskew(unsigned id)
 {
 	return long_lived_churn(id, skewed_size);
-}
-
-static int run_mixrss(long count)
-{
-	unsigned seed = 17;
-	void **keep = malloc((size_t)count * sizeof *keep);
-	for (long i = 0; i < count; i++) {
-		size_t n = 8 + next_rand(&seed) % 249;
-		keep[i] = malloc(n);
-		memset(keep[i], 1, n);
-	}
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%ld\n", ru.ru_maxrss);
-	for (long i = 0; i < count; i++)
-		free(keep[i]);
-	free(keep);
-	return 0;
-}
-
-static int run_fragrss(long count)
-{
-	unsigned seed = 43;
-	void **keep = malloc((size_t)count * sizeof *keep);
-	for (long i = 0; i < count; i++) {
-		size_t n = 8 + next_rand(&seed) % 249;
-		keep[i] = malloc(n);
-		memset(keep[i], 1, n);
-	}
-	for (long i = 0; i < count; i++)
-		if (next_rand(&seed) % 4) {
-			free(keep[i]);
-			keep[i] = NULL;
-		}
-	void **more = malloc((size_t)(count / 2) * sizeof *more);
-	for (long i = 0; i < count / 2; i++) {
-		size_t n = 16 + next_rand(&seed) % 1009;
-		more[i] = malloc(n);
-		memset(more[i], 1, n);
-	}
-	struct rusage ru;
-	getrusage(RUSAGE_SELF, &ru);
-	printf("%ld\n", ru.ru_maxrss);
-	for (long i = 0; i < count; i++)
-		free(keep[i]);
-	for (long i = 0; i < count / 2; i++)
-		free(more[i]);
-	free(keep);
-	free(more);
-	return 0;
 }
 
 /* All threads exchange blocks through one shared table: each replaces a
@@ -936,6 +857,10 @@ int main(int argc, char **argv)
 		return run_mixrss(atol(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "fragrss"))
 		return run_fragrss(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "winrss"))
+		return run_winrss(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "rebuildrss"))
+		return run_rebuildrss(atol(argv[2]));
 	static const struct { const char *name; double (*fn)(unsigned); } patterns[] = {
 		{ "window", window }, { "prodcons", prodcons }, { "realloc", grow },
 		{ "kvmix", kvmix }, { "mixed", mixed }, { "aligned", aligned },
@@ -957,7 +882,7 @@ int main(int argc, char **argv)
 			return run_pattern(patterns[i].fn, threads);
 		}
 	fprintf(stderr, "usage: malloc-bench ops SIZE THREADS | rss COUNT SIZE | kvrss KEYS |\n"
-		"       malloc-bench mixrss|fragrss COUNT |\n"
+		"       malloc-bench mixrss|fragrss|winrss|rebuildrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
 		"                    resize|bigcalloc|request|pcwindow|larson|bmt THREADS [SIZE]\n");

@@ -38,9 +38,10 @@ void emit_param_uses (stf_blob &blob, stf_types &types, const char *fn, size_t n
 /* The records joining callbacks across units: a member's value passed to
  * a function defined elsewhere (STF_USE_PASSED), and what the `void *`
  * parameters of the unit's public functions are used as (STF_USE_PARAM). */
-void emit_callbacks (stf_blob &blob, stf_types &types)
+void emit_passed (stf_blob &blob, stf_types &types,
+		  const std::map<use_key, std::set<std::pair<tree, int>>> &table, uint32_t flags)
 {
-	for (const auto &po : passed_out) {
+	for (const auto &po : table) {
 		const use_key &k = po.first;
 		HOST_WIDE_INT element = std::get<3> (k);
 		uint32_t rec = std::get<0> (k) ? types.index (std::get<0> (k)) : STF_NONE;
@@ -51,12 +52,18 @@ void emit_callbacks (stf_blob &blob, stf_types &types)
 			memset (&r, 0, sizeof r);
 			r.type = r.used = rec;
 			r.member = blob.str (stf_decl_name (std::get<1> (k)));
-			r.flags = STF_USE_PASSED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0);
+			r.flags = flags | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0);
 			r.via_type = fi.second;
 			r.via = blob.str (stf_decl_name (fi.first));
 			blob.uses.push_back (r);
 		}
 	}
+}
+
+void emit_callbacks (stf_blob &blob, stf_types &types)
+{
+	emit_passed (blob, types, passed_out, STF_USE_PASSED);
+	emit_passed (blob, types, pool_out, STF_USE_PASSED | STF_USE_FALLBACK);
 	/* a library's user data setter's argument: what the getter's
 	 * results are used as */
 	for (const user_data_accessor &a : user_data_accessors)
@@ -74,8 +81,11 @@ void emit_callbacks (stf_blob &blob, stf_types &types)
 	slot_calls.clear ();
 	passed_to.clear ();
 	passed_out.clear ();
+	pool_out.clear ();
 	fn_args.clear ();
+	fn_arg_slots.clear ();
 	registered.clear ();
+	registered_slots.clear ();
 	params_of.clear ();
 }
 
@@ -149,12 +159,26 @@ void emit_sites (stf_blob &blob, stf_types &types)
 			r.via = blob.str (stf_decl_name (fi.first));
 			blob.uses.push_back (r);
 		}
+		for (const auto &fi : pool_out[site_key (si.first)]) {
+			r.type = r.used = STF_NONE;
+			r.flags = STF_USE_SITE | STF_USE_PASSED | STF_USE_FALLBACK;
+			r.via_type = fi.second;
+			r.via = blob.str (stf_decl_name (fi.first));
+			blob.uses.push_back (r);
+		}
 	}
 	site_ids.clear ();
 	site_sizes.clear ();
 }
 
 } /* namespace */
+
+/* Is site n's result handed to functions of other units (or a library's
+ * user data setter), whose uses libstf joins? */
+static bool left_to_libstf (int n)
+{
+	return passed_out.count (site_key (n)) || pool_out.count (site_key (n));
+}
 
 /* The one struct type the site's result is used as here, when no
  * function of another unit or library user data setter is given it too
@@ -164,7 +188,7 @@ void emit_sites (stf_blob &blob, stf_types &types)
 tree stf_site_used_as (int n)
 {
 	auto it = uses.find (site_key (n));
-	if (it == uses.end () || it->second.size () != 1 || passed_out.count (site_key (n)))
+	if (it == uses.end () || it->second.size () != 1 || left_to_libstf (n))
 		return NULL_TREE;
 	tree t = *it->second.begin ();
 	unsigned HOST_WIDE_INT size = site_sizes[n];
@@ -173,9 +197,12 @@ tree stf_site_used_as (int n)
 	return t;
 }
 
-void stf_name_untyped_site (int n, const std::string &id)
+void stf_name_untyped_site (int n, const std::string &id, bool sub_objects)
 {
-	if (passed_out.count (site_key (n)))
+	/* an STF_ALLOCATOR's result handed to a function (a callback), the
+	 * only one saying what its sub-objects are: libstf types them at
+	 * run time; one used where it is kept has a typed pointer there */
+	if (left_to_libstf (n) || (sub_objects && stf_site_handed_to_functions (n)))
 		site_ids[n] = id;
 }
 

@@ -27,14 +27,25 @@ struct call_site {
 	std::vector<tree> arg_paths;
 };
 
-/* A library's user data setter (its argument number) and getter. */
+/* A library's user data setter (its argument number) and getter (the
+ * number of its `void **` out-parameter, or -1: its result). */
 struct user_data_accessor {
 	const char *setter;
 	unsigned arg;
 	const char *getter;
+	int out;
 };
-const unsigned n_user_data_accessors = 5;
+const unsigned n_user_data_accessors = 6;
 extern const user_data_accessor user_data_accessors[n_user_data_accessors];
+
+/* A call of a setter: the key of the value it is given, the setter, the
+ * functions it passes along (their addresses, or read from a slot). */
+struct setter_call {
+	use_key key;
+	const user_data_accessor *accessor;
+	tree setter;
+	std::set<tree> callbacks;
+};
 
 extern std::map<use_key, std::set<tree>> uses;
 extern std::map<tree, std::set<std::pair<use_key, HOST_WIDE_INT>>> returned;
@@ -47,16 +58,29 @@ extern std::map<fn_slot, std::set<fn_slot>> slot_flows;
 extern std::map<use_key, std::set<std::pair<fn_slot, int>>> slot_calls;
 extern std::map<use_key, std::set<std::pair<tree, int>>> passed_to;
 extern std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
+extern std::map<use_key, std::set<std::pair<tree, int>>> pool_out;
 extern std::map<std::pair<tree, int>, std::set<tree>> fn_args;
 extern std::map<tree, std::vector<tree>> params_of;
 extern std::map<std::pair<tree, tree>, std::set<tree>> strides;
 extern std::map<use_key, std::set<std::pair<tree, tree>>> registered;
+extern std::map<use_key, std::set<std::pair<tree, fn_slot>>> registered_slots;
+extern std::map<std::pair<tree, int>, std::set<fn_slot>> fn_arg_slots;
 extern std::set<tree> casts;
+
+extern std::vector<setter_call> setter_calls;
+extern std::map<tree, const user_data_accessor *> getter_outs;
 
 use_key result_of (tree fn, HOST_WIDE_INT call);
 use_key param_of (tree parm);
 use_key site_key (HOST_WIDE_INT n);
 use_key user_data_key (const char *getter);
+bool void_pointer_p (tree type);
+
+/* member-uses-userdata.cc */
+const user_data_accessor *user_data_setter (tree fn, unsigned i);
+const user_data_accessor *user_data_getter (tree fn);
+void scan_getter_out (gcall *c);
+bool join_user_data_pools ();
 
 } /* namespace stf_member_uses */
 

@@ -120,6 +120,10 @@ std::map<use_key, std::set<std::pair<tree, int>>> passed_to;
  * parameter's slot once the callee's parameters are known. */
 std::map<std::pair<tree, int>, std::set<tree>> fn_args;
 
+/* (function, argument) -> the slots of the function pointers passed as
+ * it (`defer (tab[i].fn, arg)`). */
+std::map<std::pair<tree, int>, std::set<fn_slot>> fn_arg_slots;
+
 /* The parameters of the functions defined in the unit. */
 std::map<tree, std::vector<tree>> params_of;
 
@@ -261,17 +265,26 @@ void note_deref (const use_key &key, tree ref, tree name, HOST_WIDE_INT off)
 		note (key, t, off < 0 ? -1 : off + tree_to_shwi (TREE_OPERAND (ref, 1)));
 }
 
-/* The member of the struct follow_base refers to that v is loaded from
- * (through copies and conversions), when it is an integer: NULL if not. */
-tree loaded_from_base (tree v)
+/* What v is a copy of, through SSA copies and conversions: the operand
+ * first copied, or the SSA name not defined by a copy (a parameter's
+ * default definition, a call's result). */
+tree through_copies (tree v)
 {
 	for (int depth = 0; TREE_CODE (v) == SSA_NAME && depth < 6; depth++) {
 		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
 		if (!a || !(gimple_assign_single_p (a) ||
 			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
-			return NULL_TREE;
+			break;
 		v = gimple_assign_rhs1 (a);
 	}
+	return v;
+}
+
+/* The member of the struct follow_base refers to that v is loaded from
+ * (through copies and conversions), when it is an integer: NULL if not. */
+tree loaded_from_base (tree v)
+{
+	v = through_copies (v);
 	if (TREE_CODE (v) != COMPONENT_REF || !follow_base)
 		return NULL_TREE;
 	tree f = TREE_OPERAND (v, 1);
@@ -332,9 +345,21 @@ bool void_pointer_p (tree type)
 	return POINTER_TYPE_P (type) && VOID_TYPE_P (TREE_TYPE (type));
 }
 
-/* The function-pointer member (S, fp) a reference reads or writes. */
+bool function_pointer_p (tree type)
+{
+	return POINTER_TYPE_P (type) && TREE_CODE (TREE_TYPE (type)) == FUNCTION_TYPE;
+}
+
+/* The function-pointer member (S, fp) a reference reads or writes, or
+ * the static variable (NULL, v) holding function pointers (`hook`, an
+ * element of `hooks[]`). */
 bool fn_member (tree ref, fn_slot *slot)
 {
+	tree var = TREE_CODE (ref) == ARRAY_REF ? TREE_OPERAND (ref, 0) : ref;
+	if (VAR_P (var) && is_global_var (var) && function_pointer_p (TREE_TYPE (ref))) {
+		*slot = fn_slot (NULL_TREE, var);
+		return true;
+	}
 	if (TREE_CODE (ref) != COMPONENT_REF)
 		return false;
 	tree field = TREE_OPERAND (ref, 1), ft = TREE_TYPE (field);
@@ -351,16 +376,10 @@ bool fn_member (tree ref, fn_slot *slot)
  * member loaded (through copies), or a parameter. */
 bool callee_slot (tree callee, fn_slot *slot)
 {
-	for (int depth = 0; TREE_CODE (callee) == SSA_NAME && depth < 6; depth++) {
-		if (tree p = parameter_of (callee)) {
-			*slot = fn_slot (NULL_TREE, p);
-			return true;
-		}
-		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (callee));
-		if (!a || !(gimple_assign_single_p (a) ||
-			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
-			return false;
-		callee = gimple_assign_rhs1 (a);
+	callee = through_copies (callee);
+	if (tree p = parameter_of (callee)) {
+		*slot = fn_slot (NULL_TREE, p);
+		return true;
 	}
 	return fn_member (callee, slot);
 }
@@ -369,66 +388,54 @@ bool callee_slot (tree callee, fn_slot *slot)
  * its value is passed to: joined across units by the name. */
 std::map<use_key, std::set<std::pair<tree, int>>> passed_out;
 
-/* User data a library keeps and gives back (`event_new (base, fd, ev,
- * on_read, arg)` ... `event_get_callback_arg (ev)`): a value passed as the
- * setter's argument is used as the getter's results are, followed under
- * the key (NULL, the getter's name, NULL, -1).  One key per getter: all
- * the values given to one library's events, whose types are then one
- * only when the program gives them one. */
-const user_data_accessor user_data_accessors[n_user_data_accessors] = {
-	{ "event_new", 4, "event_get_callback_arg" },
-	{ "event_assign", 5, "event_get_callback_arg" },
-	{ "uv_handle_set_data", 1, "uv_handle_get_data" },
-	{ "uv_req_set_data", 1, "uv_req_get_data" },
-	{ "pthread_setspecific", 1, "pthread_getspecific" },
-};
-
-use_key user_data_key (const char *getter)
-{
-	return use_key (NULL_TREE, get_identifier (getter), NULL_TREE, -1);
-}
-
-/* The setter argument i of fn is, or NULL. */
-const user_data_accessor *user_data_setter (tree fn, unsigned i)
-{
-	for (const user_data_accessor &a : user_data_accessors)
-		if (a.arg == i && DECL_NAME (fn) && id_equal (DECL_NAME (fn), a.setter))
-			return &a;
-	return NULL;
-}
-
-/* The getter fn is, or NULL. */
-const user_data_accessor *user_data_getter (tree fn)
-{
-	for (const user_data_accessor &a : user_data_accessors)
-		if (DECL_NAME (fn) && id_equal (DECL_NAME (fn), a.getter))
-			return &a;
-	return NULL;
-}
-
 /* key -> (callee, F): the value is passed to a call of callee that also
  * passes F's address; F's `void *` parameters get it when callee is not
- * defined in the unit (a library's registration function). */
+ * defined in the unit (a library's registration function).  The same
+ * with a function read from a slot (`register (tab[i].fn, arg)`): the
+ * slot's functions. */
 std::map<use_key, std::set<std::pair<tree, tree>>> registered;
+std::map<use_key, std::set<std::pair<tree, fn_slot>>> registered_slots;
+
+/* The slot a function-pointer value is read from (`tab[i].fn`, a
+ * parameter), when it is not a function's address. */
+bool fn_value_slot (tree v, fn_slot *slot)
+{
+	return function_pointer_p (TREE_TYPE (v)) && callee_slot (v, slot);
+}
+
+/* The function whose address a value (an indirect call's callee, an
+ * argument) is, directly or copied (`hooks[0] (ctx)` of a constant table
+ * is folded to `_1 = on_touch; _1 (ctx)`), or NULL. */
+tree copied_function (tree v)
+{
+	return function_of (through_copies (v));
+}
 
 /* The value followed under key is argument i of call c. */
 void note_call (const use_key &key, gcall *c, unsigned i)
 {
 	tree fn = gimple_call_fndecl (c);
+	if (!fn)
+		fn = copied_function (gimple_call_fn (c));
 	if (!fn) {
 		fn_slot slot;
 		if (callee_slot (gimple_call_fn (c), &slot))
 			slot_calls[key].insert (std::make_pair (slot, (int) i));
 		return;
 	}
-	for (unsigned k = 0; k < gimple_call_num_args (c); k++)
-		if (tree f = function_of (gimple_call_arg (c, k)))
+	setter_call sc = { key, user_data_setter (fn, i), fn, {} };
+	for (unsigned k = 0; k < gimple_call_num_args (c); k++) {
+		fn_slot slot;
+		if (tree f = copied_function (gimple_call_arg (c, k))) {
 			registered[key].insert (std::make_pair (fn, f));
-	if (const user_data_accessor *a = user_data_setter (fn, i)) {
-		flows[key].insert (user_data_key (a->getter));
-		/* the getter's uses in other units: STF_USE_PARAM records
-		 * of the setter's argument (emit_callbacks) */
-		passed_out[key].insert (std::make_pair (fn, (int) i));
+			sc.callbacks.insert (f);
+		} else if (fn_value_slot (gimple_call_arg (c, k), &slot)) {
+			registered_slots[key].insert (std::make_pair (fn, slot));
+		}
+	}
+	if (sc.accessor) {
+		setter_calls.push_back (sc);
+		return;
 	}
 	/* given back, copied, or a block's size asked: not a use */
 	if (!hands_out_blocks (fn) && !stf_is_deallocator (fn))
@@ -511,7 +518,8 @@ void scan_fn_store (tree lhs, tree rhs)
 		slot_flows[slot].insert (fn_slot (NULL_TREE, p));
 	else
 		return;
-	fn_stores.push_back (std::make_pair (TREE_OPERAND (lhs, 0), slot));
+	if (slot.first) /* a member, next to the struct's `void *` */
+		fn_stores.push_back (std::make_pair (TREE_OPERAND (lhs, 0), slot));
 }
 
 /* The index of the one `void *` parameter of a function-pointer type, or
@@ -584,6 +592,13 @@ void scan (gassign *a)
 	if (!gimple_assign_single_p (a))
 		return;
 	scan_fn_store (lhs, gimple_assign_rhs1 (a));
+	auto out = getter_outs.find (gimple_assign_rhs1 (a));
+	if (out != getter_outs.end () && TREE_CODE (lhs) == SSA_NAME) {
+		/* `void *arg; bufferevent_getcb (..., &arg); c = arg;` */
+		std::set<tree> seen;
+		follow (user_data_key (out->second->getter), lhs, 0, 0, seen);
+		return;
+	}
 	if (generic_member (gimple_assign_rhs1 (a), &key)) {
 		/* a load: where its value goes */
 		if (TREE_CODE (lhs) == SSA_NAME) {
@@ -614,12 +629,17 @@ tree arg_path (tree arg)
 void scan_call (gcall *c)
 {
 	tree fn = gimple_call_fndecl (c), lhs = gimple_call_lhs (c);
-	for (unsigned i = 0; fn && i < gimple_call_num_args (c); i++)
-		if (tree f = function_of (gimple_call_arg (c, i)))
+	for (unsigned i = 0; fn && i < gimple_call_num_args (c); i++) {
+		fn_slot slot;
+		if (tree f = copied_function (gimple_call_arg (c, i)))
 			fn_args[std::make_pair (fn, (int) i)].insert (f);
+		else if (fn_value_slot (gimple_call_arg (c, i), &slot))
+			fn_arg_slots[std::make_pair (fn, (int) i)].insert (slot);
+	}
 	if (!fn || !lhs || TREE_CODE (lhs) != SSA_NAME)
 		return;
-	if (const user_data_accessor *a = user_data_getter (fn)) {
+	const user_data_accessor *a = user_data_getter (fn);
+	if (a && a->out < 0) {
 		std::set<tree> seen;
 		follow (user_data_key (a->getter), lhs, 0, 0, seen);
 		return;
@@ -684,6 +704,12 @@ void close_slots ()
 			slot_fns[fn_slot (NULL_TREE, ps->second[fa.first.second])].insert (
 				fa.second.begin (), fa.second.end ());
 	}
+	for (const auto &fa : fn_arg_slots) {
+		auto ps = params_of.find (fa.first.first);
+		if (ps != params_of.end () && fa.first.second < (int) ps->second.size ())
+			slot_flows[fn_slot (NULL_TREE, ps->second[fa.first.second])].insert (
+				fa.second.begin (), fa.second.end ());
+	}
 	for (bool grew = true; grew;) {
 		grew = false;
 		for (const auto &sf : slot_flows)
@@ -705,6 +731,15 @@ void close_slots ()
 		for (const auto &cf : r.second)
 			if (!params_of.count (cf.first))
 				passed_to[r.first].insert (std::make_pair (cf.second, -1));
+	for (const auto &r : registered_slots)
+		for (const auto &cs : r.second)
+			if (!params_of.count (cs.first))
+				for (tree f : slot_fns[cs.second]) {
+					passed_to[r.first].insert (std::make_pair (f, -1));
+					for (setter_call &sc : setter_calls)
+						if (sc.key == r.first && sc.setter == cs.first)
+							sc.callbacks.insert (f);
+				}
 }
 
 /* Key k's value is parameter i of f: f's parameter's uses are k's, or
@@ -729,38 +764,46 @@ void pass_to (const use_key &k, tree f, int i)
 	}
 }
 
+/* Key from grows by what key to has in table: whether it grew. */
+template <typename T>
+bool join (std::map<use_key, std::set<T>> &table, const use_key &from, const use_key &to)
+{
+	auto it = table.find (to);
+	if (it == table.end () || it->second.empty ())
+		return false;
+	const std::set<T> add = it->second;
+	std::set<T> &mine = table[from];
+	size_t before = mine.size ();
+	mine.insert (add.begin (), add.end ());
+	return mine.size () != before;
+}
+
 /* Merge the uses along the flows (a value passed on or stored on has the
  * uses of where it went) and the accessors' results, until nothing
  * grows. */
+void merge_until_stable ()
+{
+	for (bool grew = true; grew;) {
+		merge_returned ();
+		grew = false;
+		for (const auto &fl : flows)
+			for (const use_key &to : fl.second) {
+				grew |= join (uses, fl.first, to);
+				grew |= join (passed_out, fl.first, to);
+				grew |= join (pool_out, fl.first, to);
+			}
+	}
+}
+
 void merge_flows ()
 {
 	close_slots ();
 	for (const auto &pt : passed_to)
 		for (const auto &fi : pt.second)
 			pass_to (pt.first, fi.first, fi.second);
-	for (bool grew = true; grew;) {
-		merge_returned ();
-		grew = false;
-		for (const auto &fl : flows)
-			for (const use_key &to : fl.second) {
-				std::set<tree> types;
-				auto it = uses.find (to);
-				if (it != uses.end ())
-					types = it->second;
-				std::set<std::pair<tree, int>> out;
-				auto po = passed_out.find (to);
-				if (po != passed_out.end ())
-					out = po->second;
-				if (types.empty () && out.empty ())
-					continue;
-				std::set<tree> &mine = uses[fl.first];
-				std::set<std::pair<tree, int>> &mine_out = passed_out[fl.first];
-				size_t before = mine.size () + mine_out.size ();
-				mine.insert (types.begin (), types.end ());
-				mine_out.insert (out.begin (), out.end ());
-				grew |= mine.size () + mine_out.size () != before;
-			}
-	}
+	merge_until_stable ();
+	if (join_user_data_pools ())
+		merge_until_stable ();
 }
 
 /* The uses of the function's `void *` parameters (what a callback casts
@@ -795,10 +838,16 @@ public:
 		FOR_EACH_BB_FN (bb, fun)
 			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 			     gsi_next (&gsi))
+				if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
+					scan_getter_out (c);
+		FOR_EACH_BB_FN (bb, fun)
+			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
+			     gsi_next (&gsi))
 				if (gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi)))
 					scan (a);
 				else if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
 					scan_call (c);
+		getter_outs.clear ();
 		link_stores_of_one_struct ();
 		follow_parameters (fun);
 		return 0;
@@ -821,6 +870,13 @@ int stf_follow_site_value (tree value, unsigned HOST_WIDE_INT size)
 	std::set<tree> seen;
 	follow (site_key (n), value, 0, 0, seen);
 	return (int) n;
+}
+
+bool stf_site_handed_to_functions (int n)
+{
+	use_key k = site_key (n);
+	return passed_to.count (k) || registered.count (k) || registered_slots.count (k)
+	       || slot_calls.count (k) || passed_out.count (k) || pool_out.count (k);
 }
 
 void stf_resolve_member_uses (void)

@@ -34,6 +34,7 @@ struct pending_site {
 	std::string func, allocator, dest;
 	tree type; /* element type, NULL if unknown */
 	int used_as; /* its result's uses (stf_follow_site_value), or -1 */
+	bool sub_objects; /* an STF_ALLOCATOR's: typed by libstf, at run time */
 	std::string file;
 	unsigned line, column;
 	unsigned flags;
@@ -340,6 +341,7 @@ struct early_site {
 	std::string allocator, func, dest;
 	tree type;
 	int used_as;
+	bool sub_objects;
 };
 std::map<std::string, std::vector<early_site>> early_sites;
 
@@ -378,15 +380,16 @@ void record_early (gcall *call)
 	dest_info d = analyze_dest (call, alloc, current_function_decl, NULL_TREE);
 	early_site e = { allocator_name (fndecl, alloc),
 			 stf_function_name (current_function_decl), d.name,
-			 element_type (d), -1 };
+			 element_type (d), -1, stf_is_allocator (fndecl) };
 	/* No type where it is kept: what the functions it is handed to use
-	 * it as (a callback's `struct conn *c = arg`).  Not the sub-objects
-	 * an STF_ALLOCATOR hands out: typed pointers type them at run time,
-	 * as objects of their own in the container's index. */
+	 * it as (a callback's `struct conn *c = arg`).  The sub-objects an
+	 * STF_ALLOCATOR hands out are typed by libstf at run time, as
+	 * objects of their own in the container's index (a type given here
+	 * would type the container's sites). */
 	tree lhs = gimple_call_lhs (call);
 	uint64_t size, n = 1;
 	if (!e.type && alloc.out_arg < 0 && !(alloc.flags & STF_SF_STRING) && lhs
-	    && TREE_CODE (lhs) == SSA_NAME && !stf_is_allocator (fndecl))
+	    && TREE_CODE (lhs) == SSA_NAME)
 		e.used_as = stf_follow_site_value (
 			lhs, constant_arg (call, alloc.size_arg, &size)
 			&& (alloc.count_arg < 0 || constant_arg (call, alloc.count_arg, &n))
@@ -444,6 +447,7 @@ int record_site (gcall *call)
 		s.dest = e->dest;
 		s.type = e->type;
 		s.used_as = e->used_as;
+		s.sub_objects = e->sub_objects;
 	} else {
 		/* A call the optimizers made up: analyze the final code. */
 		dest_info d = analyze_dest (call, alloc, caller, scope);
@@ -451,6 +455,7 @@ int record_site (gcall *call)
 		s.dest = d.name;
 		s.type = element_type (d);
 		s.used_as = -1;
+		s.sub_objects = false;
 	}
 	if (!s.type && (s.flags & STF_SF_STRING))
 		s.type = char_type_node;
@@ -842,7 +847,7 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 
 	for (unsigned i = 0; i < sites.size (); i++) {
 		pending_site &s = sites[i];
-		if (!s.type && s.used_as >= 0)
+		if (!s.type && s.used_as >= 0 && !s.sub_objects)
 			s.type = stf_site_used_as (s.used_as);
 		stf_site_rec r;
 		memset (&r, 0, sizeof r);
@@ -854,7 +859,7 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 		r.dest = blob.str (s.dest);
 		r.type = s.type ? types.index (s.type) : STF_NONE;
 		if (r.type == STF_NONE && s.used_as >= 0)
-			stf_name_untyped_site (s.used_as, id);
+			stf_name_untyped_site (s.used_as, id, s.sub_objects);
 		r.ordinal = ordinal[i];
 		r.line = s.line;
 		r.flags = s.flags;

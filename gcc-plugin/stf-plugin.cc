@@ -168,6 +168,7 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_rewrite_update_points, NULL);
 	register_callback (name, PLUGIN_ALL_IPA_PASSES_START, stf_note_initializer_strings, NULL);
 	register_callback (name, PLUGIN_ALL_IPA_PASSES_START, stf_find_wrappers, NULL);
+	register_callback (name, PLUGIN_ALL_IPA_PASSES_START, stf_note_function_tables, NULL);
 
 	struct register_pass_info dests = {
 		stf_make_dests_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER

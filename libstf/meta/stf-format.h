@@ -388,6 +388,12 @@ struct stf_local_rec {
  * types such a site itself when its unit says all: one type and no
  * function of another unit. */
 #define STF_USE_SITE       0x200u
+/* With STF_USE_PASSED, of a value given to a library's user data setter
+ * (`via`, `event_new`) along with callbacks of other units: the setter's
+ * records (what the getter's results are used as, all the values given
+ * to it) count only when the other records of the value give no type
+ * (when its callbacks do not use it). */
+#define STF_USE_FALLBACK   0x400u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 

@@ -59,6 +59,7 @@ struct tcache {
 	bool listed;                     /* in that list */
 	struct span_st *spare;           /* an empty span kept for any class */
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
+	uint32_t grown, purge_budget;    /* purge.c: units taken since it looked */
 	uint64_t next_id, end_id;
 	bool registered;
 	bool transferring;               /* in stf__alloc_with */

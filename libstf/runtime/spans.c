@@ -18,7 +18,8 @@
  * largest blocks.  Small spans are owned by one thread (struct tcache): the fast
  * paths in alloc.c pop and push its free list; this file does the slow
  * paths: taking another span, adopting the spans of exited threads,
- * fork.  The frees of other threads' blocks are remote.c's.
+ * fork.  The frees of other threads' blocks are remote.c's; the pages of
+ * a span's freed objects given back as the heap grows, purge.c's.
  *
  * Everything here runs inside malloc, possibly in the dynamic loader:
  * raw system calls only.
@@ -466,6 +467,8 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->id_hi = s->compact ? stf__compact_id_hi : 0;
 	s->full = 0;
 	s->filled = 0;
+	s->purged = 0;
+	s->scan_used = s->cap;  /* (as if full when last looked at) */
 	s->kind = STF_SPAN_SMALL;
 	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
 }
@@ -546,12 +549,12 @@ static struct span_st *another_span(uint32_t c)
 		stf__tc.spare = NULL;
 		small_init(s, c);
 	} else {
+		uint8_t dirty = 1;
 		pthread_mutex_lock(&stf__span_lock);
 		s = orphans[c];
 		if (s) {
 			orphans[c] = s->next;
 		} else {
-			uint8_t dirty;
 			uint32_t u = take_units_locked(1, &dirty);
 			if (u < max_units) {
 				s = &stf__span_st[u];
@@ -563,6 +566,8 @@ static struct span_st *another_span(uint32_t c)
 		pthread_mutex_unlock(&stf__span_lock);
 		if (!s)
 			return NULL;
+		if (!dirty)
+			stf__purge_grown(1);
 	}
 	atomic_store_explicit(&s->owner, &stf__tc, memory_order_release);
 	list_push_front(s);
@@ -600,6 +605,8 @@ struct span_st *stf__span_refill(uint32_t c)
 		for (s = stf__tc.spans[c]; s; s = next) {
 			next = s->next;
 			stf__remote_collect(s);
+			if (!s->free && s->bump == s->cap && s->purged)
+				stf__unpurge_page(s);
 			if (s->free || s->bump < s->cap) {
 				if (s->prev) {
 					list_unlink(s);
@@ -624,6 +631,8 @@ struct span_st *stf__span_refill(uint32_t c)
 		 * their remote lists. */
 		for (uint32_t i = 0; i < FULL_LOOKS && (s = stf__tc.full[c]); i++) {
 			stf__remote_collect(s);
+			if (!s->free && s->purged)
+				stf__unpurge_page(s);
 			if (s->free) {
 				list_move(s, 0);
 				return s;
@@ -767,6 +776,8 @@ void *stf__large_alloc(size_t size, size_t align, uint32_t site_word, uint64_t i
 	if (k > skip + used)
 		give_units_locked(first + used, k - skip - used);
 	pthread_mutex_unlock(&stf__span_lock);
+	if (!dirty)
+		stf__purge_grown(k);
 describe:
 	if (zero && dirty)
 		memset(s->base, 0, size);

@@ -96,6 +96,10 @@ struct span_st {
 	_Alignas(64)
 	_Atomic(void *) remote;        /* frees by other threads */
 	struct span_st *next, *prev;   /* owner's list of its class; free runs */
+	uint32_t scan_used;            /* SMALL: used when purge.c last looked */
+	uint16_t purged;               /* SMALL: bit p: page p given back, the
+	                                  objects starting in it off the free
+	                                  list (purge.c) */
 };
 _Static_assert(sizeof(struct span_st) == 128, "span_st: two cache lines");
 
@@ -148,6 +152,17 @@ void stf__spans_extent(uint64_t *start, uint64_t *end);
 
 /* Held while units, orphans and the threads' list change. */
 extern pthread_mutex_t stf__span_lock;
+
+/* Pages of free objects given back (purge.c).
+ *
+ * The calling thread took `units` fresh units for its heap: now and then,
+ * the pages of its small spans holding only free objects go back to the
+ * kernel. */
+void stf__purge_grown(uint32_t units);
+/* s (owned by the calling thread) has no free object listed but purged
+ * pages: the objects of the first of them that has any go back on the
+ * free list. */
+void stf__unpurge_page(struct span_st *s);
 
 /* Frees into other threads' spans (remote.c).
  *

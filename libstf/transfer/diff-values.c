@@ -23,13 +23,13 @@ void stf__canon_stream(struct stf_peer *p, uint64_t v, struct target *t)
 {
 	pthread_mutex_lock(&slow_lookup);
 	if (stf__peer_stream(p, v, &t->stream) == 0)
-		t->kind = 6;
+		t->kind = TARGET_STREAM;
 	pthread_mutex_unlock(&slow_lookup);
 }
 
 void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
 {
-	t->kind = 0;
+	t->kind = TARGET_NULL;
 	t->id = t->lib = NULL;
 	t->obj = NULL;
 	t->dyn = t->off = 0;
@@ -38,14 +38,14 @@ void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
 	if (!v)
 		return;
 	if (stf__not_a_pointer(v)) {
-		t->kind = 5;
+		t->kind = TARGET_INTEGER;
 		return;
 	}
 	const struct stf_obj *o = stf__peer_find(p, v);
 	if (o && stf__slot_state(o) && (o->flags & STF_OBJF_CONTAINER))
 		o = NULL; /* into an old slab's chunk: compared as a number (slots.c) */
 	if (o) {
-		t->kind = 1;
+		t->kind = TARGET_OBJECT;
 		t->obj = o;
 		t->id = o->id;
 		t->dyn = o->dyn_id;
@@ -54,13 +54,14 @@ void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
 	}
 	pthread_mutex_lock(&slow_lookup);
 	if (!stf__peer_lib_symbol(p, v, &t->lib, &t->id, &t->off)) {
-		t->kind = 2;
+		t->kind = TARGET_SYMBOL;
 	} else {
 		/* into main's stack outside the locals: the command line and
 		 * the environment are compared by (argument or variable,
 		 * offset); other stack addresses are each process's own */
-		t->kind = v >= p->stack_start && v < p->stack_end ? 4 : 3;
-		if (t->kind == 4 && !stf__peer_arg_ref(p, v, &t->arg))
+		t->kind = v >= p->stack_start && v < p->stack_end ? TARGET_MAIN_STACK
+								  : TARGET_UNKNOWN;
+		if (t->kind == TARGET_MAIN_STACK && !stf__peer_arg_ref(p, v, &t->arg))
 			stf__arg_ref_str(p, &t->arg, t->arg_str, sizeof(t->arg_str));
 	}
 	pthread_mutex_unlock(&slow_lookup);
@@ -74,9 +75,10 @@ void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
  * hold such addresses). */
 static int kept_stack_address(const struct target *a, const struct target *b)
 {
-	const struct target *stack = a->kind == 4 ? a : b, *other = a->kind == 4 ? b : a;
-	return stack->kind == 4 && stack->arg.kind == STF_ARG_NONE && other->kind == 3 &&
-	       a->raw == b->raw;
+	const struct target *stack = a->kind == TARGET_MAIN_STACK ? a : b;
+	const struct target *other = stack == a ? b : a;
+	return stack->kind == TARGET_MAIN_STACK && stack->arg.kind == STF_ARG_NONE &&
+	       other->kind == TARGET_UNKNOWN && a->raw == b->raw;
 }
 
 int stf__same_target(const struct target *a, const struct target *b)
@@ -84,18 +86,18 @@ int stf__same_target(const struct target *a, const struct target *b)
 	if (a->kind != b->kind)
 		return kept_stack_address(a, b);
 	switch (a->kind) {
-	case 0:
+	case TARGET_NULL:
 		return 1;
-	case 1:
+	case TARGET_OBJECT:
 		return a->dyn == b->dyn && a->off == b->off && !strcmp(a->id, b->id);
-	case 2:
+	case TARGET_SYMBOL:
 		return a->off == b->off && !strcmp(a->lib, b->lib) &&
 		       (a->id && b->id ? !strcmp(a->id, b->id) : a->id == b->id);
-	case 4:
+	case TARGET_MAIN_STACK:
 		if (a->arg.kind != b->arg.kind)
 			return 0;
 		return stf__arg_ref_same(&a->arg, &b->arg);
-	case 6:
+	case TARGET_STREAM:
 		return a->stream.fd == b->stream.fd && !strcmp(a->stream.mode, b->stream.mode) &&
 		       a->stream.pending == b->stream.pending &&
 		       a->stream.pending_hash == b->stream.pending_hash;
@@ -107,36 +109,36 @@ int stf__same_target(const struct target *a, const struct target *b)
 void stf__fmt_target(const struct target *t, char *buf, size_t len)
 {
 	switch (t->kind) {
-	case 0:
+	case TARGET_NULL:
 		snprintf(buf, len, "NULL");
 		break;
-	case 1:
+	case TARGET_OBJECT:
 		if (t->dyn)
 			snprintf(buf, len, "&%s@%" PRIu64 "+%" PRIu64, t->id, t->dyn, t->off);
 		else
 			snprintf(buf, len, "&%s+%" PRIu64, t->id, t->off);
 		break;
-	case 2:
+	case TARGET_SYMBOL:
 		if (t->id)
 			snprintf(buf, len, "&%s(%s)+%" PRIu64, t->id, t->lib, t->off);
 		else
 			snprintf(buf, len, "%s+0x%" PRIx64, t->lib, t->off);
 		break;
-	case 4:
+	case TARGET_MAIN_STACK:
 		if (t->arg.kind != STF_ARG_NONE)
 			snprintf(buf, len, "%s", t->arg_str);
 		else
 			snprintf(buf, len, "0x%" PRIx64 " (main's stack)", t->raw);
 		break;
-	case 5:
+	case TARGET_INTEGER:
 		snprintf(buf, len, "0x%" PRIx64 " (an integer)", t->raw);
 		break;
-	case 6:
+	case TARGET_STREAM:
 		snprintf(buf, len, "stdio stream (file descriptor %d, mode \"%s\", %" PRIu64
 			 " bytes of pending output)", t->stream.fd, t->stream.mode,
 			 t->stream.pending);
 		break;
-	default:
+	case TARGET_UNKNOWN:
 		snprintf(buf, len, "0x%" PRIx64 " (unknown memory)", t->raw);
 	}
 }

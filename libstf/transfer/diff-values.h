@@ -12,15 +12,24 @@
 #include "remote.h"
 
 /* What a pointer of one process points to, comparable with another's. */
+enum target_kind {
+	TARGET_NULL,
+	TARGET_OBJECT,	   /* a heap object or static: obj, id, dyn, off */
+	TARGET_SYMBOL,	   /* a library's symbol or place: lib, id, off */
+	TARGET_UNKNOWN,	   /* no object, library or argument: raw */
+	TARGET_MAIN_STACK, /* main's stack: arg, if an argument or variable */
+	TARGET_INTEGER,	   /* no user address can be this value: raw */
+	TARGET_STREAM,	   /* a stdio stream libc allocated: stream */
+};
+
 struct target {
-	int kind; /* 0 NULL, 1 object, 2 symbol, 3 unknown, 4 main's stack,
-	             5 an integer (no user address), 6 a stdio stream */
+	enum target_kind kind;
 	const char *id, *lib;
-	const struct stf_obj *obj; /* kind 1 */
+	const struct stf_obj *obj; /* TARGET_OBJECT */
 	uint64_t dyn, off, raw;
-	struct stf_arg_ref arg; /* kind 4: the argument or variable, if one */
+	struct stf_arg_ref arg; /* TARGET_MAIN_STACK: the argument or variable, if one */
 	char arg_str[256];
-	struct stf_stream stream; /* kind 6 */
+	struct stf_stream stream; /* TARGET_STREAM */
 };
 
 /* The target of pointer value v in process p, in *t. */

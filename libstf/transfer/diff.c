@@ -173,7 +173,7 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 			memcpy(&rv, rb + off, 8);
 			stf__canon(d->p, pv, &pt);
 			stf__canon(d->r, rv, &rt);
-			if (pt.kind == 1 && pt.off == 0 && f->kind == STF_LEAF_PTR) {
+			if (pt.kind == TARGET_OBJECT && pt.off == 0 && f->kind == STF_LEAF_PTR) {
 				if (pt.obj->flags & STF_OBJF_STREAM) {
 					/* the reversed version's stream is its own
 					 * libc's block, whatever its catalog says */
@@ -332,7 +332,7 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	 * transfer relocates its words that point to statics (bytes.c) */
 	if (!l || !l->size || (l->size == 1 && !l->nptrs && ro->kind != STF_OBJ_STATIC &&
 			       ro->kind != STF_OBJ_LOCAL) ||
-	    (ro->kind != STF_OBJ_HEAP && ro->kind != STF_OBJ_MMAP && l->size != ro->size)) {
+	    (!stf__is_dynamic(ro) && l->size != ro->size)) {
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;
 		/* a container's typed sub-objects are compared on their own; an

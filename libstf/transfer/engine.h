@@ -152,9 +152,13 @@ static inline int stf__part_defer(struct stf_xfer *x)
 	return -1;
 }
 
+/* stf_meta_strip_typedefs, inline: the transfer strips a type several
+ * times per object and member (a call each was ~7% of its instructions) */
 static inline uint32_t strip(const struct stf_meta_unit *u, uint32_t t)
 {
-	return stf_meta_strip_typedefs(u, t);
+	while (t < u->ntypes && u->types[t].kind == STF_K_TYPEDEF)
+		t = u->types[t].target;
+	return t;
 }
 
 static inline const struct stf_type_rec *T(const struct stf_meta_unit *u, uint32_t t)
@@ -269,7 +273,11 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
 int stf__dst_reserve(struct stf_xfer *x, size_t n);
 extern struct stf_index stf__fwd_mappings;
 extern struct stf_index stf__fwd_new_elems;
-int stf__is_dynamic(const struct stf_obj *o);
+/* An object the program allocated (heap, mapping, registered object). */
+static inline int stf__is_dynamic(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
+}
 /* The destination's ID of an allocation site (its renames applied). */
 const char *stf__site_dst_id(struct stf_xfer *x, const char *id);
 /* subobjects.c: place the source's sub-objects in their containers'
@@ -424,6 +432,14 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
 /* A pointer v into memory the process tree shares (runtime/tree.h): kept,
  * if the type it points to (pe) is the same in both versions. */
 int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
+/* reloc-container.c: v, a pointer to a struct where no object is or where
+ * the struct overruns a static's range (stf__overruns), is container_of a struct
+ * member at a head (a finished list walk's cursor): 0 relocated through
+ * the head, -1 failed, 1 it is not. */
+int stf__overruns(const struct stf_range *r, uint64_t v, const struct pointee *pe);
+int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
+/* relocate.c: does a struct/union of this kind and tag start at off of o? */
+int stf__obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const char *tag);
 
 /* pairing.c */
 int stf__schedule(struct stf_xfer *x);

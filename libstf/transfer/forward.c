@@ -4,6 +4,7 @@
  * metadata and state (metadata.c), pairs, transforms and relocates into its
  * own objects, and plans the epoll relocation applied at commit.
  */
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,7 +47,10 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	int opened = stf__peer_open(&src, past_pid, past_root,
 				    STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
 				    rep->error, sizeof(rep->error)) == 0;
-	stf__profile_mark("forward: catalog the past");
+	char what[64];
+	snprintf(what, sizeof(what), "forward: catalog the past, %u part%s", src.heap_parts,
+		 src.heap_parts == 1 ? "" : "s");
+	stf__profile_mark(what);
 	opened = opened && stf__mark_direct(&src, rep->error, sizeof(rep->error)) == 0 &&
 		 stf__peer_fetch(&src, SRC_KINDS, rep->error, sizeof(rep->error)) == 0;
 	stf__profile_mark("forward: read the past");

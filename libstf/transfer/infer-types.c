@@ -72,11 +72,23 @@ static int fits_type(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
 	       (u->types[t].kind == STF_K_STRUCT && size > tsize && size < 2 * tsize);
 }
 
+/* A sub-object's bytes are its container's (sub-objects are not
+ * indexed, so not fetched). */
+static void take_container_bytes(struct stf_peer *p, struct stf_obj *o)
+{
+	if (o->container) {
+		const struct stf_obj *co = &p->objs[o->container - 1];
+		if (!o->bytes && co->bytes)
+			o->bytes = co->bytes + (o->addr - co->addr);
+	}
+}
+
 /* The untyped blocks of the sites the plugin left to libstf (their
  * results handed to callbacks of other units, `event_new(base, fd, ev,
- * on_read, ctx)` with on_read in conn.c): of the one struct type those
- * say, if only one.  Decided once per site.  Never sub-objects (the
- * plugin leaves an STF_ALLOCATOR's sites to typed pointers). */
+ * on_read, ctx)` with on_read in conn.c), and the untyped sub-objects of
+ * an STF_ALLOCATOR's sites (`event_new(..., on_read, pool_alloc(pool,
+ * n))`): of the one struct type those say, if only one.  Decided once
+ * per site. */
 static int type_by_sites(struct stf_peer *p)
 {
 	int any = 0;
@@ -98,7 +110,7 @@ static int type_by_sites(struct stf_peer *p)
 	memset(state, 0, p->nsites);
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
-		if (!stf__is_dynamic(o) || o->unit || o->container || o->site >= p->nsites ||
+		if (!stf__is_dynamic(o) || o->unit || o->site >= p->nsites ||
 		    !p->site_ids[o->site] ||
 		    (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL | STF_OBJF_CONTAINER)))
 			continue;
@@ -117,6 +129,7 @@ static int type_by_sites(struct stf_peer *p)
 			}
 		}
 		if (state[s] == 2 && fits_type(site_units[s], site_types[s], o->size)) {
+			take_container_bytes(p, o);
 			o->unit = site_units[s];
 			o->type = site_types[s];
 		}
@@ -233,20 +246,24 @@ static size_t count_untyped_subs(const struct stf_peer *p)
 	return n;
 }
 
+/* Sub-objects typed (there were before untyped ones): objects of their
+ * own in the index now. */
+static void index_typed_subs(struct stf_peer *p, size_t before)
+{
+	if (count_untyped_subs(p) != before)
+		stf__peer_index(p);
+}
+
 /* The untyped dynamic objects in an index of their own: a container
  * around its untyped sub-objects, each of those, which get their bytes
- * (their container's: they are not indexed, so not fetched) here. */
+ * here. */
 static int index_untyped(struct stf_peer *p, struct stf_index *ix)
 {
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
 		if (!stf__is_dynamic(o) || o->unit || (o->flags & STF_OBJF_INTERNAL))
 			continue;
-		if (o->container) {
-			const struct stf_obj *co = &p->objs[o->container - 1];
-			if (!o->bytes && co->bytes)
-				o->bytes = co->bytes + (o->addr - co->addr);
-		}
+		take_container_bytes(p, o);
 		uint64_t at = o->addr;
 		uint32_t nsubs = 0;
 		const struct stf_obj *subs = (o->flags & STF_OBJF_CONTAINER) ?
@@ -279,15 +296,17 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 
 	if (reached)
 		memset(reached, 0, p->nobjs);
+	size_t untyped_subs = count_untyped_subs(p);
 	if (type_by_sites(p) < 0)
 		return -1;
-	size_t untyped_subs = count_untyped_subs(p);
 	if (index_untyped(p, &untyped.index) < 0) {
 		stf__index_free(&untyped.index);
 		return -1;
 	}
-	if (!untyped.index.n)
+	if (!untyped.index.n) {
+		index_typed_subs(p, untyped_subs);
 		return 0;
+	}
 	stf__index_sort(&untyped.index, NULL, NULL);
 	uint64_t hi = 0;
 	untyped.lo = UINT64_MAX;
@@ -321,9 +340,7 @@ int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8
 			break;
 		unknown = !typed;
 	}
-	/* sub-objects typed: objects of their own in the index now */
-	if (count_untyped_subs(p) != untyped_subs)
-		stf__peer_index(p);
+	index_typed_subs(p, untyped_subs);
 	rc = 0;
 out:
 	stf__raw_free(paths);

@@ -35,16 +35,11 @@
 #include "remote.h"
 #include "xfer.h"
 
-static int is_dyn(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
-}
-
 int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
 			const struct stf_obj *o, unsigned kinds)
 {
 	if (!o->unit || !o->bytes || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER)) ||
-	    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || is_dyn(o)))
+	    !(o->kind == STF_OBJ_STATIC || o->kind == STF_OBJ_LOCAL || stf__is_dynamic(o)))
 		return 0;
 	const struct stf_layout *l = w->last_layout;
 	if (!l || w->last_unit != o->unit || w->last_type != o->type) {
@@ -59,7 +54,7 @@ int stf__ptr_walk_start(struct stf_ptr_walk *w, struct stf_layouts *layouts,
 		return 0;
 	w->o = o;
 	w->l = l;
-	w->count = is_dyn(o) && o->size >= l->size ? o->size / l->size : 1;
+	w->count = stf__is_dynamic(o) && o->size >= l->size ? o->size / l->size : 1;
 	w->e = 0;
 	w->k = SIZE_MAX;
 	w->kinds = kinds;
@@ -139,16 +134,26 @@ static int each_joined(const struct stf_meta *m, const char *fn, uint32_t kind, 
 	return 0;
 }
 
+/* Whether record r is visited in a walk of the records of a value: the
+ * fallback ones (STF_USE_FALLBACK: a library's pool of user data) only in
+ * the walk of those. */
+static int in_walk(const struct stf_use_rec *r, int fallback)
+{
+	return !(r->flags & STF_USE_FALLBACK) == !fallback;
+}
+
 /* Calls use(arg, unit, type index) for each struct type the value of leaf
  * f's member is used as on path, until use returns nonzero (then 1): the
  * records of the member, then the uses of the results of the functions
  * returning it, joined by the function's name across units (an accessor
  * defined in vec.c, its results used in main.c), and the uses of the
  * parameters of the functions it is passed to in other units (a callback
- * defined in conn.c registered with the value in main.c). */
+ * defined in conn.c registered with the value in main.c).  With fallback,
+ * the fallback records only. */
 static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
 		    const struct stf_use_path *path,
-		    int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg)
+		    int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg,
+		    int fallback)
 {
 	const struct stf_meta_unit *u = f->unit;
 	uint64_t owner = u->types[f->owner].hash;
@@ -160,7 +165,7 @@ static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
 			const struct stf_use_rec *r = &ru->uses[i];
 			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT | STF_USE_PARAM | STF_USE_CAST |
 					 STF_USE_SITE)) ||
-			    !of_member(ru, r, f, owner, name))
+			    !in_walk(r, fallback) || !of_member(ru, r, f, owner, name))
 				continue;
 			if (r->flags & STF_USE_RETURNED) {
 				if (each_joined(m, stf_meta_str(ru, r->via), STF_USE_RESULT, 0, use, arg))
@@ -198,13 +203,23 @@ static int count_use(void *arg, const struct stf_meta_unit *ru, uint32_t used)
 	return c->n == 2;
 }
 
+/* Whether the walk of the fallback records of a value is its walk: its
+ * other records give no type. */
+static int falls_back(const struct stf_meta *m, const struct stf_leaf *f,
+		      const struct stf_use_path *path)
+{
+	struct use_count c = { 0 };
+	return !each_use(m, f, path, count_use, &c, 0) && !c.n;
+}
+
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 			  const struct stf_use_path *path, const struct stf_meta_unit **tu,
 			  uint32_t *t)
 {
 	struct use_count c = { 0 };
 
-	each_use(m, f, path, count_use, &c);
+	if (!each_use(m, f, path, count_use, &c, 0) && !c.n)
+		each_use(m, f, path, count_use, &c, 1);
 	if (c.n) {
 		*tu = c.unit;
 		*t = c.type;
@@ -464,7 +479,7 @@ static int member_use_changed(const struct stf_meta *m, const struct stf_meta *d
 			      char *buf, size_t len)
 {
 	struct use_change c = { dst, buf, len };
-	return each_use(m, f, path, use_changed, &c);
+	return each_use(m, f, path, use_changed, &c, falls_back(m, f, path));
 }
 
 /* Untyped blocks reached through a `void *` member S.m whose value the
@@ -499,7 +514,7 @@ int stf__check_member_uses(struct stf_xfer *x)
 			if (!r)
 				continue;
 			const struct stf_obj *t = &p->objs[r->value];
-			if (!is_dyn(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
+			if (!stf__is_dynamic(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
 				continue;
 			/* the paths walk every object: only once one is needed */
 			if (!have_paths && stf__use_paths(p, x->layouts, &paths) < 0)
@@ -690,7 +705,7 @@ int stf__fix_strides(struct stf_xfer *x)
 		}
 		if (!dl || !l->nptrs || !l->size || !dl->size)
 			continue;
-		uint64_t count = (is_dyn(o) && o->size >= l->size) ? o->size / l->size : 1;
+		uint64_t count = (stf__is_dynamic(o) && o->size >= l->size) ? o->size / l->size : 1;
 		for (size_t k = 0; k < l->n; k++) {
 			const struct stf_leaf *f = &l->leaves[k], *df;
 			if (f->kind != STF_LEAF_PTR || !f->member)
@@ -744,15 +759,18 @@ int stf__fix_strides(struct stf_xfer *x)
 /* Calls use(arg, unit, type index) for each struct type the results of
  * the site of ID id are used as (STF_USE_SITE records: in the site's
  * unit, and the uses of the parameters of the functions of other units
- * they are passed to), until use returns nonzero (then 1). */
+ * they are passed to), until use returns nonzero (then 1).  With
+ * fallback, the fallback records only. */
 static int each_site_use(const struct stf_meta *m, const char *id,
-			 int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg)
+			 int (*use)(void *, const struct stf_meta_unit *, uint32_t), void *arg,
+			 int fallback)
 {
 	for (size_t k = 0; k < m->nunits; k++) {
 		const struct stf_meta_unit *ru = &m->units[k];
 		for (uint32_t i = 0; i < ru->nuses; i++) {
 			const struct stf_use_rec *r = &ru->uses[i];
-			if (!(r->flags & STF_USE_SITE) || strcmp(stf_meta_str(ru, r->member), id))
+			if (!(r->flags & STF_USE_SITE) || !in_walk(r, fallback) ||
+			    strcmp(stf_meta_str(ru, r->member), id))
 				continue;
 			if (r->flags & STF_USE_PASSED) {
 				if (each_joined(m, stf_meta_str(ru, r->via), STF_USE_PARAM, r->via_type,
@@ -771,7 +789,8 @@ unsigned stf__site_uses(const struct stf_meta *m, const char *id,
 {
 	struct use_count c = { 0 };
 
-	each_site_use(m, id, count_use, &c);
+	if (!each_site_use(m, id, count_use, &c, 0) && !c.n)
+		each_site_use(m, id, count_use, &c, 1);
 	if (c.n) {
 		*tu = c.unit;
 		*t = c.type;

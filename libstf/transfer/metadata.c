@@ -294,59 +294,87 @@ static int load_sites(struct stf_peer *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* A tracked object of kind `kind` (enum stf_slot_kind) described by its
- * site: 0, or -1 when out of memory. */
+/* The catalog entry of a tracked object of kind `kind` (enum
+ * stf_slot_kind) described by its site. */
+static void tracked_obj(const struct stf_peer *p, uint32_t kind, uint64_t addr, uint64_t size,
+			uint64_t id, uint32_t site, uint32_t align_lg, struct stf_obj *o)
+{
+	*o = (struct stf_obj){ 0 };
+	o->addr = addr;
+	o->size = size;
+	o->dyn_id = id;
+	o->site = site;
+	o->kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
+		  kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
+	o->align_lg = (uint8_t)align_lg;
+	if (site < p->nsites) {
+		o->id = p->site_ids[site];
+		if (p->site_type[site] == STF_NONE - 1) {
+			o->flags |= STF_OBJF_INTERNAL;
+			o->type = STF_NONE;
+		} else {
+			o->unit = p->site_unit[site];
+			o->type = p->site_type[site];
+		}
+	} else {
+		o->id = "";
+		o->type = STF_NONE;
+	}
+	if (!o->unit || o->type >= o->unit->ntypes) { /* untyped */
+		o->unit = NULL;
+		o->type = STF_NONE;
+	}
+	if (!*o->id || (site < p->nsites && !p->site_unit[site] && strchr(o->id, '+')))
+		o->flags |= STF_OBJF_EXTERNAL;
+}
+
+/* A tracked object added to the catalog: 0, or -1 when out of memory. */
 static int add_tracked(struct stf_peer *p, uint32_t kind, uint64_t addr, uint64_t size,
 		       uint64_t id, uint32_t site, uint32_t align_lg)
 {
-	struct stf_obj o = { 0 };
-	o.addr = addr;
-	o.size = size;
-	o.dyn_id = id;
-	o.site = site;
-	o.kind = kind == STF_SLOT_HEAP ? STF_OBJ_HEAP :
-		 kind == STF_SLOT_MMAP ? STF_OBJ_MMAP : STF_OBJ_USER;
-	o.align_lg = (uint8_t)align_lg;
-	if (site < p->nsites) {
-		o.id = p->site_ids[site];
-		if (p->site_type[site] == STF_NONE - 1) {
-			o.flags |= STF_OBJF_INTERNAL;
-			o.type = STF_NONE;
-		} else {
-			o.unit = p->site_unit[site];
-			o.type = p->site_type[site];
-		}
-	} else {
-		o.id = "";
-		o.type = STF_NONE;
-	}
-	if (!o.unit || o.type >= o.unit->ntypes) { /* untyped */
-		o.unit = NULL;
-		o.type = STF_NONE;
-	}
-	if (!*o.id || (site < p->nsites && !p->site_unit[site] && strchr(o.id, '+')))
-		o.flags |= STF_OBJF_EXTERNAL;
+	struct stf_obj o;
+	tracked_obj(p, kind, addr, size, id, site, align_lg, &o);
 	return stf__peer_add(p, &o) == (size_t)-1 ? -1 : 0;
 }
 
 /* The blocks of the heap region (root.h): the span table in one read,
  * then the metadata of many spans per process_vm_readv into a buffer
  * from bulk.c (its pages populated at once and kept for the next
- * catalog: 1,000 faults each time from raw malloc). */
+ * catalog: 1,000 faults each time from raw malloc).  At 10^6 objects
+ * the catalog is cut across the cores (parallel.c): the spans in parts of
+ * about as many objects, each part reading its metadata into its share
+ * of the buffer twice, to count its objects, then (each part knowing
+ * where its first goes) to write them; the catalog is the one of a
+ * single pass, in address order. */
 #define META_BUF (4u << 20)
+#define HEAP_PARTS_MAX 8       /* a span's metadata (< 64 KiB) fits a share */
+#define HEAP_PART_MIN 32768    /* objects: below, a thread costs more than it saves */
 
-static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, const uint32_t *units,
-			  const char *buf, size_t k)
+/* Object n of a part, at most room of them written from out on (none if
+ * out is NULL): n + 1. */
+static size_t heap_obj(const struct stf_peer *p, struct stf_obj *out, size_t n, size_t room,
+		       uint64_t addr, uint64_t size, const struct stf_obj_meta *m)
+{
+	if (out && n < room)
+		tracked_obj(p, STF_SLOT_HEAP, addr, size, m->id, STF_META_SITE(m->site),
+			    STF_META_ALIGN(m->site), &out[n]);
+	return n + 1;
+}
+
+/* The objects of the spans whose metadata buf holds (units[0..k)), from
+ * out on (see heap_obj): their number. */
+static size_t heap_batch(const struct stf_peer *p, const struct stf_span *spans,
+			 const uint32_t *units, const char *buf, size_t k, struct stf_obj *out,
+			 size_t room)
 {
 	const struct stf_obj_meta *meta = (const struct stf_obj_meta *)buf;
+	size_t n = 0;
 	for (size_t i = 0; i < k; i++) {
 		const struct stf_span *sp = &spans[units[i]];
 		uint64_t base = p->root.heap_base + (uint64_t)units[i] * STF_SPAN_UNIT;
 		if (sp->kind == STF_SPAN_LARGE) {
-			if (meta[0].id && add_tracked(p, STF_SLOT_HEAP, base, meta[1].id, meta[0].id,
-						      STF_META_SITE(meta[0].site),
-						      STF_META_ALIGN(meta[0].site)) < 0)
-				return -1;
+			if (meta[0].id)
+				n = heap_obj(p, out, n, room, base, meta[1].id, &meta[0]);
 			meta += 2;
 			continue;
 		}
@@ -354,22 +382,92 @@ static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, cons
 			const struct stf_obj_meta8 *e = (const struct stf_obj_meta8 *)meta;
 			for (uint32_t j = 0; j < sp->nobj; j++) {
 				struct stf_obj_meta m = stf_meta8_expand(e[j], sp->id_hi);
-				if (m.id && add_tracked(p, STF_SLOT_HEAP,
-							base + (uint64_t)j * sp->obj_size, m.size, m.id,
-							STF_META_SITE(m.site),
-							STF_META_ALIGN(m.site)) < 0)
-					return -1;
+				if (m.id)
+					n = heap_obj(p, out, n, room, base + (uint64_t)j * sp->obj_size,
+						     m.size, &m);
 			}
 			meta = (const struct stf_obj_meta *)(e + sp->nobj);
 			continue;
 		}
 		for (uint32_t j = 0; j < sp->nobj; j++, meta++)
-			if (meta->id && add_tracked(p, STF_SLOT_HEAP, base + (uint64_t)j * sp->obj_size,
-						    meta->size, meta->id, STF_META_SITE(meta->site),
-						    STF_META_ALIGN(meta->site)) < 0)
-				return -1;
+			if (meta->id)
+				n = heap_obj(p, out, n, room, base + (uint64_t)j * sp->obj_size,
+					     meta->size, meta);
 	}
-	return 0;
+	return n;
+}
+
+/* The bytes of metadata of span u (0: none). */
+static size_t span_meta_bytes(const struct stf_span *sp)
+{
+	return sp->kind == STF_SPAN_LARGE ? 2 * sizeof(struct stf_obj_meta) :
+	       sp->kind == STF_SPAN_SMALL ? sp->nobj * stf_small_meta_size(sp->obj_size) : 0;
+}
+
+/* One part of the heap's catalog: spans [lo, hi). */
+struct heap_part {
+	uint64_t lo, hi;
+	size_t first;   /* where its objects go in the catalog */
+	size_t n;       /* its objects: counted, then written */
+	int err;        /* errno of a read that failed, -1: a short read */
+};
+
+struct heap_scan {
+	const struct stf_peer *p;
+	const struct stf_span *spans;
+	char *meta;          /* META_BUF bytes, a share per part */
+	size_t share;
+	struct stf_obj *out; /* NULL: count */
+	struct heap_part part[HEAP_PARTS_MAX];
+};
+
+/* Count (hs->out NULL) or write the objects of each part in [lo, hi). */
+static void heap_scan_parts(void *ctx, unsigned unused, size_t lo, size_t hi)
+{
+	struct heap_scan *hs = ctx;
+	struct iovec riov[IOV_MAX], liov;
+	uint32_t units[IOV_MAX];
+	(void)unused;
+	for (size_t q = lo; q < hi; q++) {
+		struct heap_part *hp = &hs->part[q];
+		char *buf = hs->meta + q * hs->share;
+		size_t n = 0, room = hs->out ? hp->n : 0;
+		struct stf_obj *out = hs->out ? hs->out + hp->first : NULL;
+		for (uint64_t u = hp->lo; u < hp->hi && !hp->err;) {
+			size_t k = 0, bytes = 0;
+			for (; u < hp->hi && k < IOV_MAX; u++) {
+				const struct stf_span *sp = &hs->spans[u];
+				size_t need = span_meta_bytes(sp);
+				if (!need)
+					continue;
+				if (bytes + need > hs->share)
+					break;
+				uint64_t at = sp->kind == STF_SPAN_SMALL ?
+					stf_small_meta(hs->p->root.heap_base + u * STF_SPAN_UNIT,
+						       sp->obj_size) :
+					hs->p->root.heap_meta + u * STF_SPAN_UNIT;
+				riov[k].iov_base = (void *)(uintptr_t)at;
+				riov[k].iov_len = need;
+				units[k++] = (uint32_t)u;
+				bytes += need;
+			}
+			if (!k)
+				continue;
+			liov.iov_base = buf;
+			liov.iov_len = bytes;
+			ssize_t r = process_vm_readv(hs->p->pid, &liov, 1, riov, k, 0);
+			if (r < 0 || (size_t)r != bytes) {
+				hp->err = r < 0 ? errno : -1;
+				break;
+			}
+			n += heap_batch(hs->p, hs->spans, units, buf, k, out ? out + n : NULL,
+					n < room ? room - n : 0);
+		}
+		/* written: as many as counted, or the heap changed */
+		if (hs->out && !hp->err && n != hp->n)
+			hp->err = -2;
+		hp->n = n;
+	}
 }
 
 /* Objects cataloged after the heap's: update-point locals, thread-local
@@ -378,9 +476,7 @@ static int add_heap_batch(struct stf_peer *p, const struct stf_span *spans, cons
 
 /* Room for n objects at once when a mapping kept for reuse holds them:
  * growing by doubling overshoots the size of the array the process's
- * last catalog left (bulk.c) and takes fresh pages instead.  Else the
- * array grows as objects come: n counts every object the heap ever
- * carved, which a heap that freed most of them far exceeds. */
+ * last catalog left (bulk.c) and takes fresh pages instead. */
 static void reserve_kept(struct stf_peer *p, size_t n)
 {
 	if (n <= p->cap)
@@ -396,9 +492,7 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 {
 	uint64_t nunits = p->root.heap_units;
 	struct stf_span *spans = NULL;
-	char *meta = NULL;
-	struct iovec riov[IOV_MAX], liov;
-	uint32_t units[IOV_MAX];
+	struct heap_scan hs = { 0 };
 	int rc = -1;
 
 	if (!nunits)
@@ -409,8 +503,8 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 		return -1;
 	}
 	spans = stf__raw_malloc(nunits * sizeof(*spans));
-	meta = stf__bulk_alloc(META_BUF);
-	if (!spans || !meta) {
+	hs.meta = stf__bulk_alloc(META_BUF);
+	if (!spans || !hs.meta) {
 		stf__fail(err, errlen, "out of memory reading the heap's span table");
 		goto out;
 	}
@@ -419,65 +513,76 @@ static int add_heap(struct stf_peer *p, char *err, size_t errlen)
 			  (int)p->pid, strerror(errno));
 		goto out;
 	}
-	/* every object the heap and the slot table may hold */
-	uint64_t bound = p->nobjs + CATALOG_SLACK;
+	/* the objects the spans may hold, to cut them in parts */
+	uint64_t carved = 0;
+	for (uint64_t u = 0; u < nunits; u++) {
+		const struct stf_span *sp = &spans[u];
+		if (sp->kind == STF_SPAN_SMALL &&
+		    (sp->obj_size < 16 || sp->nobj > stf_small_cap(sp->obj_size))) {
+			stf__fail(err, errlen, "process %d: inconsistent span %" PRIu64
+				  " (%u objects of %u bytes)", (int)p->pid, u, sp->nobj,
+				  sp->obj_size);
+			goto out;
+		}
+		carved += sp->kind == STF_SPAN_SMALL ? sp->nobj : sp->kind == STF_SPAN_LARGE;
+	}
+	unsigned parts = stf__parallel_parts(carved, HEAP_PART_MIN);
+	if (parts > HEAP_PARTS_MAX)
+		parts = HEAP_PARTS_MAX;
+	hs.p = p;
+	hs.spans = spans;
+	hs.share = META_BUF / parts;
+	uint64_t u = 0, seen = 0;
+	for (unsigned q = 0; q < parts; q++) {
+		hs.part[q].lo = u;
+		for (; u < nunits && (q == parts - 1 || seen < carved / parts * (q + 1)); u++)
+			seen += spans[u].kind == STF_SPAN_SMALL ? spans[u].nobj :
+				spans[u].kind == STF_SPAN_LARGE;
+		hs.part[q].hi = u;
+	}
+	p->heap_parts = parts;
+	stf__parallel(parts, parts, heap_scan_parts, &hs);
+	size_t total = 0;
+	for (unsigned q = 0; q < parts; q++) {
+		if (hs.part[q].err)
+			goto read_failed;
+		hs.part[q].first = p->nobjs + total;
+		total += hs.part[q].n;
+	}
+	/* every object the heap and the slot table may hold, and the few
+	 * cataloged after them: room kept from an earlier catalog, else
+	 * fresh (growing by doubling would take twice the pages; a small
+	 * catalog stays on raw malloc, see bulk.c) */
+	uint64_t bound = p->nobjs + total +
+			 (total / 16 + 64 < CATALOG_SLACK ? total / 16 + 64 : CATALOG_SLACK);
 	if (p->root.nchunks <= (1u << 20) &&
 	    p->root.slot_high <= p->root.nchunks * (uint64_t)STF_SLOTS_PER_CHUNK)
 		bound += p->root.slot_high; /* else refused by add_dynamic */
-	for (uint64_t u = 0; u < nunits; u++) {
-		const struct stf_span *sp = &spans[u];
-		if (sp->kind == STF_SPAN_SMALL && sp->obj_size >= 16 &&
-		    sp->nobj <= stf_small_cap(sp->obj_size))
-			bound += sp->nobj; /* else refused below */
-		bound += sp->kind == STF_SPAN_LARGE;
+	reserve_kept(p, (size_t)bound);
+	if (stf__peer_reserve(p, (size_t)bound) < 0) {
+		stf__fail(err, errlen, "out of memory cataloging objects");
+		goto out;
 	}
-	if (bound <= SIZE_MAX / sizeof(struct stf_obj))
-		reserve_kept(p, (size_t)bound);
-	for (uint64_t u = 0; u < nunits;) {
-		size_t k = 0, bytes = 0;
-		for (; u < nunits && k < IOV_MAX; u++) {
-			const struct stf_span *sp = &spans[u];
-			size_t need = sp->kind == STF_SPAN_LARGE ? 2 * sizeof(struct stf_obj_meta) :
-				      sp->kind == STF_SPAN_SMALL ?
-				      sp->nobj * stf_small_meta_size(sp->obj_size) : 0;
-			if (sp->kind == STF_SPAN_SMALL &&
-			    (sp->obj_size < 16 || sp->nobj > stf_small_cap(sp->obj_size))) {
-				stf__fail(err, errlen, "process %d: inconsistent span %" PRIu64
-					  " (%u objects of %u bytes)", (int)p->pid, u, sp->nobj,
-					  sp->obj_size);
-				goto out;
-			}
-			if (!need)
-				continue;
-			if (bytes + need > META_BUF)
-				break;
-			uint64_t at = sp->kind == STF_SPAN_SMALL ?
-				stf_small_meta(p->root.heap_base + u * STF_SPAN_UNIT, sp->obj_size) :
-				p->root.heap_meta + u * STF_SPAN_UNIT;
-			riov[k].iov_base = (void *)(uintptr_t)at;
-			riov[k].iov_len = need;
-			units[k++] = (uint32_t)u;
-			bytes += need;
-		}
-		if (!k)
-			continue;
-		liov.iov_base = meta;
-		liov.iov_len = bytes;
-		ssize_t r = process_vm_readv(p->pid, &liov, 1, riov, k, 0);
-		if (r < 0 || (size_t)r != bytes) {
-			stf__fail(err, errlen, "process %d: cannot read its heap metadata: %s",
-				  (int)p->pid, r < 0 ? strerror(errno) : "short read");
-			goto out;
-		}
-		if (add_heap_batch(p, spans, units, meta, k) < 0) {
-			stf__fail(err, errlen, "out of memory cataloging objects");
-			goto out;
-		}
-	}
+	hs.out = p->objs;
+	stf__parallel(parts, parts, heap_scan_parts, &hs);
+	for (unsigned q = 0; q < parts; q++)
+		if (hs.part[q].err)
+			goto read_failed;
+	p->nobjs += total;
 	rc = 0;
+	goto out;
+read_failed:
+	for (unsigned q = 0; q < parts; q++)
+		if (hs.part[q].err) {
+			stf__fail(err, errlen, "process %d: cannot read its heap metadata: %s",
+				  (int)p->pid, hs.part[q].err == -2 ? "the heap changed while "
+				  "it was cataloged" : hs.part[q].err < 0 ? "short read" :
+				  strerror(hs.part[q].err));
+			break;
+		}
 out:
 	stf__raw_free(spans);
-	stf__bulk_free(meta);
+	stf__bulk_free(hs.meta);
 	return rc;
 }
 

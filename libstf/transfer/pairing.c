@@ -26,11 +26,6 @@
 #include "tables.h"
 #include "xfer.h"
 
-int stf__is_dynamic(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
-}
-
 static const char *first_plugin_site(const struct stf_peer *p)
 {
 	for (size_t u = 0; u < p->meta->nunits; u++)
@@ -394,6 +389,12 @@ struct site_memo {
 	const struct stf_meta_unit *unit;
 	uint32_t type;        /* its element type there */
 	uint32_t site;        /* its number in this process (stf__site_by_id) */
+	/* the last destination size computed for an object of the site
+	 * (stf__dst_size of the source's type and size, du, dt): a site's
+	 * objects mostly have one size */
+	const struct stf_meta_unit *size_unit;
+	uint32_t size_type;
+	uint64_t src_size, dst_size;
 };
 
 static struct site_memo *site_memo(struct site_memo *memo, const char *id)
@@ -472,6 +473,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 			m->type = STF_NONE;
 			m->found = external ||
 				   !stf__peer_site_type(dst, m->dst_site, &m->unit, &m->type);
+			m->size_unit = NULL;
 		}
 		if (!m->found) {
 			x->rep->dropped++;
@@ -510,7 +512,20 @@ static int schedule_dynamic(struct stf_xfer *x)
 		d->unit = du;
 		d->type = dt;
 		d->bytes = NULL;
-		d->size = du ? stf__dst_size(o, du, dt) : o->size;
+		if (!du) {
+			d->size = o->size;
+		} else if (m->size_unit == o->unit && m->size_type == o->type &&
+			   m->src_size == o->size && m->unit == du && m->type == dt) {
+			d->size = m->dst_size;
+		} else {
+			d->size = stf__dst_size(o, du, dt);
+			if (m->unit == du && m->type == dt) {
+				m->size_unit = o->unit;
+				m->size_type = o->type;
+				m->src_size = o->size;
+				m->dst_size = d->size;
+			}
+		}
 		/* untyped blocks and what they point into keep their address */
 		d->addr = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
 		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */

@@ -314,8 +314,17 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 	}
 	if (!r && stf__tree_shared_kept(v))
 		return stf__reloc_shared(x, v, out, pe);
-	if (!r)
-		return reloc_symbol(x, v, out);
+	if (!r) {
+		int c = stf__reloc_container(x, v, out, pe);
+		return c <= 0 ? c : reloc_symbol(x, v, out);
+	}
+	/* into a static too short for its struct there (heap objects, most
+	 * pointers, are not checked: a head in one is not handled) */
+	if (pe && x->src->objs[r->value].kind == STF_OBJ_STATIC && stf__overruns(r, v, pe)) {
+		int c = stf__reloc_container(x, v, out, pe);
+		if (c <= 0)
+			return c;
+	}
 	if (v == r->start && stf__end_of_previous(x, r, pe))
 		r--;
 	if (pe && pe->unit && x->src->objs[r->value].kind != STF_OBJ_FUNC &&
@@ -409,7 +418,7 @@ static int named_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uin
 	return 0;
 }
 
-static int obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const char *tag)
+int stf__obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const char *tag)
 {
 	uint32_t t = strip(o->unit, o->type);
 	uint64_t esz = t < o->unit->ntypes ? T(o->unit, t)->size : 0;
@@ -433,18 +442,18 @@ static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 	const struct stf_type_rec *P = T(pe->unit, pt);
 	const char *tag = stf_meta_str(pe->unit, P->name);
 	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
-	    !obj_named_at(so, off, P->kind, tag))
+	    !stf__obj_named_at(so, off, P->kind, tag))
 		return 0; /* not a typed pointer to such a struct: nothing to keep */
 	/* the destination's name: the same tag unless a rename says
 	 * otherwise: names are formatted only for a rename or a problem
 	 * (this runs for every pointer) */
-	if (!x->renames && obj_named_at(dobj, doff, P->kind, tag))
+	if (!x->renames && stf__obj_named_at(dobj, doff, P->kind, tag))
 		return 0;
 	snprintf(tn, sizeof(tn), "%s %s", P->kind == STF_K_STRUCT ? "struct" : "union", tag);
 	snprintf(dn, sizeof(dn), "%s", x->renames ? stf__rename(STF_RENAME_TYPE, tn, x->dir) : tn);
 	const char *dtag = strchr(dn, ' ') ? strchr(dn, ' ') + 1 : dn;
 	uint8_t dkind = !strncmp(dn, "union ", 6) ? STF_K_UNION : STF_K_STRUCT;
-	if (x->renames && obj_named_at(dobj, doff, dkind, dtag))
+	if (x->renames && stf__obj_named_at(dobj, doff, dkind, dtag))
 		return 0;
 	char on[256];
 	stf__xfail(x, "%s: points to %s in %s, but the new version has no %s there "
@@ -473,7 +482,7 @@ static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
 	const struct stf_type_rec *P = T(pu, pt);
 	const char *tag = stf_meta_str(pu, P->name);
 	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || !*tag ||
-	    (P->flags & STF_TF_INCOMPLETE) || obj_named_at(dobj, doff, P->kind, tag))
+	    (P->flags & STF_TF_INCOMPLETE) || stf__obj_named_at(dobj, doff, P->kind, tag))
 		return 0;
 	uint32_t dt = strip(dobj->unit, dobj->type);
 	stf__xfail(x, "%s: its type became %s * but it points to %s (offset %" PRIu64 " of %s), "

@@ -155,6 +155,7 @@ struct stf_peer {
 	uint32_t *site_type;
 	struct stf_obj *objs;
 	size_t nobjs, cap;
+	unsigned heap_parts;         /* its heap was cataloged in (parallel.c) */
 	struct stf_peer_subs *subs;  /* per container, by object number */
 	size_t nsubs, subs_cap;
 	struct stf_peer_thread *threads; /* arena memory */

@@ -106,8 +106,7 @@ void stf__slot_element_at(const struct stf_obj *o, uint64_t off, uint64_t *start
 	}
 }
 
-/* Whether source block t holds objects of site `site`. */
-static int chunk_of_site(const struct stf_peer *src, const struct stf_obj *t, const char *site)
+int stf__slot_chunk_of_site(const struct stf_peer *src, const struct stf_obj *t, const char *site)
 {
 	uint32_t n;
 	const struct stf_obj *subs = stf__peer_subs(src, t, &n);
@@ -142,7 +141,7 @@ int stf__slot_chosen_slab(struct stf_xfer *x, const char *site, uint64_t value,
 			memcpy(&v, o->bytes + off, 8);
 			const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
 			if (!t || !(t->flags & STF_OBJF_CONTAINER) || t->container ||
-			    !chunk_of_site(src, t, site))
+			    !stf__slot_chunk_of_site(src, t, site))
 				continue;
 			stf__slot_element_at(o, off, &s, &l);
 			if (slab && (slab != o || s != start))

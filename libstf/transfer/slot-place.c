@@ -57,14 +57,30 @@ static int adopt_links(struct stf_xfer *x, const struct stf_slot_group *g)
 	return 0;
 }
 
-/* Forward: allocate in this process from its own slab. */
-static int place_here(struct stf_xfer *x, const struct stf_slot_group *g, size_t i, uint64_t *addr)
+/* Source object i of sized group g, of `size` bytes in the destination,
+ * fits in none of the destination's classes: -1 (reported). */
+static int no_class(struct stf_xfer *x, const struct stf_slot_group *g, size_t i, uint64_t size)
+{
+	char on[256];
+	stf__xfail(x, "%s takes %" PRIu64 " bytes in the %s version, more than the slots of "
+		   "any class of %s", stf__obj_name(&x->src->objs[i], on, sizeof(on)), size,
+		   x->dir == STF_FORWARD ? "new" : "old", x->src->objs[g->cache].id);
+	return -1;
+}
+
+/* Forward: allocate in this process from its own slab (a size-class
+ * allocator: asked for the object's size there, stf__slot_request). */
+static int place_here(struct stf_xfer *x, const struct stf_slot_group *g, size_t i,
+		      uint64_t request, uint64_t *addr)
 {
 	/* (an integer argument is passed in the same register as a
 	 * pointer) */
-	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)g->fn;
-	void *p = alloc((void *)(uintptr_t)g->darg);
+	void *(*alloc)(void *, void *) = (void *(*)(void *, void *))(uintptr_t)g->fn;
+	uint64_t class = stf__slot_class_arg(g, request);
 	char on[256];
+	if (class == UINT64_MAX)
+		return no_class(x, g, i, request);
+	void *p = alloc((void *)(uintptr_t)(g->sized ? request : g->darg), (void *)(uintptr_t)class);
 	if (!p) {
 		stf__xfail(x, "%s: the new version's slab allocator returned NULL",
 		      stf__obj_name(&x->src->objs[i], on, sizeof(on)));
@@ -91,8 +107,10 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 	do {
 		/* a static slab (dynamic ID 0) keeps its identity: its ID */
 		uint64_t fn = g->fn, arg = g->darg, id = cache->dyn_id;
+		uint64_t sized = g->sized ? 1u + (unsigned)g->by_class : 0; /* (the arguments) */
+		uint64_t member_len = g->sized ? 0 : g->len; /* (sized: keep_remote_classes) */
 		uint32_t nids = 0, cnt = 0;
-		size_t pos = 48;
+		size_t pos = 56;
 		while (ids_sent + nids < nstate && pos + 8 <= MSG_MAX / 2) {
 			memcpy(buf + pos, &state_ids[ids_sent + nids], 8);
 			pos += 8;
@@ -104,21 +122,28 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 			const struct stf_meta_unit *du;
 			uint32_t dt, sl = (uint32_t)strlen(site);
 			uint64_t size = stf__slot_dst_size(x, o, &du, &dt);
-			if (pos + 20 + sl > MSG_MAX)
+			uint64_t request = stf__slot_request(o, size, du, dt);
+			uint64_t class = stf__slot_class_arg(g, request);
+			if (class == UINT64_MAX)
+				return no_class(x, g, items[k], request);
+			if (pos + 36 + sl > MSG_MAX)
 				break;
 			memcpy(buf + pos, &size, 8);
 			memcpy(buf + pos + 8, &o->dyn_id, 8);
-			memcpy(buf + pos + 16, &sl, 4);
-			memcpy(buf + pos + 20, site, sl);
-			pos += 20 + sl;
+			memcpy(buf + pos + 16, &request, 8);
+			memcpy(buf + pos + 24, &class, 8);
+			memcpy(buf + pos + 32, &sl, 4);
+			memcpy(buf + pos + 36, site, sl);
+			pos += 36 + sl;
 		}
 		memcpy(buf, &fn, 8);
 		memcpy(buf + 8, &arg, 8);
 		memcpy(buf + 16, &id, 8);
 		memcpy(buf + 24, &nids, 4);
 		memcpy(buf + 28, &cnt, 4);
-		memcpy(buf + 32, &g->len, 8);
+		memcpy(buf + 32, &member_len, 8);
 		memcpy(buf + 40, &g->dslab, 8);
+		memcpy(buf + 48, &sized, 8);
 		ids_sent += nids;
 		uint32_t type, len;
 		if (stf__msg_send(x->conn, M_SLOTS, buf, (uint32_t)pos) < 0 ||
@@ -135,8 +160,25 @@ static int place_remote(struct stf_xfer *x, const struct stf_slot_group *g, cons
 			stf__xfail(x, "backward transfer: malformed reply from the reversed version");
 			return -1;
 		}
-		memcpy(addrs + (k - cnt), buf, len);
+		if (cnt)
+			memcpy(addrs + (k - cnt), buf, len);
 	} while (k < n || ids_sent < nstate);
+	return 0;
+}
+
+/* Backward: the reversed version's classes of sized group g keep their
+ * state, which its differencing must not compare (a request allocating
+ * nothing per class, for that member). */
+static int keep_remote_classes(struct stf_xfer *x, const struct stf_slot_group *g)
+{
+	struct stf_slot_group class = *g;
+	class.sized = 0;
+	class.len = g->dlen;
+	for (uint64_t k = 0; k < STF_SLOT_CLASSES_MAX; k++) {
+		class.dslab = x->dst->objs[g->dcache].addr + k * g->dlen;
+		if (((g->classes | g->placed) >> k & 1) && place_remote(x, &class, NULL, 0, NULL) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -163,7 +205,9 @@ int stf__place_slots(struct stf_xfer *x)
 		for (size_t i = 0; i < src->nobjs; i++)
 			if (x->pair[i].moved == SUB_SLOT && !strcmp(src->objs[i].id, g->site))
 				items[n++] = i;
-		if (!x->dst->self && place_remote(x, g, items, n, addrs) < 0)
+		uint8_t *classes = g->sized ? stf__slot_class_before(x, g) : NULL;
+		if ((g->sized && !classes) ||
+		    (!x->dst->self && place_remote(x, g, items, n, addrs) < 0))
 			goto out;
 		for (size_t k = 0; k < n; k++) {
 			size_t i = items[k];
@@ -171,7 +215,8 @@ int stf__place_slots(struct stf_xfer *x)
 			const struct stf_meta_unit *du;
 			uint32_t dt;
 			uint64_t size = stf__slot_dst_size(x, o, &du, &dt);
-			if (x->dst->self && place_here(x, g, i, &addrs[k]) < 0)
+			if (x->dst->self &&
+			    place_here(x, g, i, stf__slot_request(o, size, du, dt), &addrs[k]) < 0)
 				goto out;
 			struct stf_obj d = *o;
 			d.addr = addrs[k];
@@ -209,6 +254,9 @@ int stf__place_slots(struct stf_xfer *x)
 				  o->size == size;
 			x->rep->dynamic_objects++;
 		}
+		if (g->sized && (stf__slot_class_placed(x, g, classes) < 0 ||
+				 (!x->dst->self && keep_remote_classes(x, g) < 0)))
+			goto out;
 		if (x->dir == STF_FORWARD) {
 			/* the new slab stands for the old one (and the way back
 			 * finds it again) */
@@ -226,7 +274,7 @@ int stf__place_slots(struct stf_xfer *x)
 		}
 		/* a slab that is a member of a static: its state now, which the
 		 * transfer of the static must leave */
-		if (g->len && (!(g->kept = stf__arena_alloc(x->arena, g->len)) ||
+		if (g->len && !g->sized && (!(g->kept = stf__arena_alloc(x->arena, g->len)) ||
 			       stf__peer_read(x->dst, g->dslab, g->kept, g->len) < 0)) {
 			stf__xfail(x, "cannot read the %s version's slab of %s",
 				   x->dir == STF_FORWARD ? "new" : "old", g->site);
@@ -246,8 +294,16 @@ void stf__slot_keep_caches(struct stf_xfer *x)
 	size_t ngroups = stf__slot_groups(&groups);
 	for (size_t gi = 0; gi < ngroups; gi++) {
 		const struct stf_slot_group *g = &groups[gi];
-		if (g->len && x->img[g->dcache])
+		if (!x->img[g->dcache])
+			continue;
+		if (g->sized) {
+			for (uint64_t k = 0; k < STF_SLOT_CLASSES_MAX; k++)
+				if ((g->classes | g->placed) >> k & 1)
+					memcpy(x->img[g->dcache] + k * g->dlen, g->kept + k * g->dlen,
+					       g->dlen);
+		} else if (g->len) {
 			memcpy(x->img[g->dcache] + (g->dslab - x->dst->objs[g->dcache].addr), g->kept,
 			       g->len);
+		}
 	}
 }

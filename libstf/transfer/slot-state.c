@@ -71,7 +71,7 @@ int stf__slot_state(const struct stf_obj *o)
 uint8_t *stf__slot_state_masked(const struct stf_obj *ro, const uint8_t *bytes)
 {
 	uint8_t *copy = NULL;
-	if (ro->kind != STF_OBJ_STATIC || !bytes)
+	if ((ro->kind != STF_OBJ_STATIC && ro->kind != STF_OBJ_HEAP) || !bytes)
 		return NULL;
 	for (size_t k = 0; k < nmember_slabs; k++) {
 		uint64_t at = member_slabs[k], len = member_slab_len[k];
@@ -160,14 +160,14 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 		     int (*served)(uint64_t addr, uint64_t size), char *err, size_t errlen)
 {
 	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_SLOTS);
-	uint64_t fn, arg, id, member_len, member_at, last_chunk = 0;
+	uint64_t fn, arg, id, member_len, member_at, sized, last_chunk = 0;
 	uint32_t nids, n;
-	size_t pos = 48;
+	size_t pos = 56;
 	char site[512];
 
 	if (!addrs)
 		goto oom;
-	if (len < 48)
+	if (len < 56)
 		goto bad;
 	memcpy(&fn, p, 8);
 	memcpy(&arg, p + 8, 8);
@@ -176,7 +176,8 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 	memcpy(&n, p + 28, 4);
 	memcpy(&member_len, p + 32, 8);
 	memcpy(&member_at, p + 40, 8);
-	if ((len - 48) / 8 < nids || n > MSG_MAX / 20)
+	memcpy(&sized, p + 48, 8);
+	if ((len - 56) / 8 < nids || n > MSG_MAX / 36)
 		goto bad;
 	for (uint32_t k = 0; k < nids; k++, pos += 8) {
 		uint64_t v;
@@ -192,39 +193,53 @@ int stf__serve_slots(int conn, const uint8_t *p, uint32_t len,
 			member_slabs[nmember_slabs] = member_at;
 			member_slab_len[nmember_slabs++] = member_len;
 		}
-	} else if (!id && nstatic_slabs < STF_SLOT_GROUPS_MAX) {
+	} else if (!id && !sized && nstatic_slabs < STF_SLOT_GROUPS_MAX) {
 		size_t k = 0;
 		while (k < nstatic_slabs && static_slabs[k] != arg)
 			k++;
 		if (k == nstatic_slabs)
 			static_slabs[nstatic_slabs++] = arg;
 	}
-	if (id && (stf__heap_set_id((void *)(uintptr_t)arg, id) != 1 || stf__slot_state_add(id) < 0)) {
-		snprintf(err, errlen, "the reversed version's slab at 0x%" PRIx64 " cannot take "
-			 "the old slab's identity", arg);
-		goto fail;
+	if (id) {
+		/* the slab, or the heap object it is a member of (whose value,
+		 * written by the transfer, is compared but for the slab): the
+		 * old one's identity */
+		struct stf_block_info blk;
+		uint64_t at = !member_len ? arg : stf__heap_block((void *)(uintptr_t)member_at, &blk) ?
+			      blk.start : 0;
+		if (stf__heap_set_id((void *)(uintptr_t)at, id) != 1 ||
+		    (!member_len && stf__slot_state_add(id) < 0) ||
+		    (member_len && served(blk.start, blk.size) < 0)) {
+			snprintf(err, errlen, "the reversed version's slab at 0x%" PRIx64 " cannot "
+				 "take the old slab's identity", arg);
+			goto fail;
+		}
 	}
-	void *(*alloc)(void *) = (void *(*)(void *))(uintptr_t)fn;
+	void *(*alloc)(void *, void *) = (void *(*)(void *, void *))(uintptr_t)fn;
 	for (uint32_t k = 0; k < n; k++) {
-		uint64_t size, oid;
+		uint64_t size, oid, request, class;
 		uint32_t sl;
-		if (len - pos < 20)
+		if (len - pos < 36)
 			goto bad;
 		memcpy(&size, p + pos, 8);
 		memcpy(&oid, p + pos + 8, 8);
-		memcpy(&sl, p + pos + 16, 4);
-		if (sl >= sizeof(site) || len - pos - 20 < sl)
+		memcpy(&request, p + pos + 16, 8);
+		memcpy(&class, p + pos + 24, 8);
+		memcpy(&sl, p + pos + 32, 4);
+		if (sl >= sizeof(site) || len - pos - 36 < sl)
 			goto bad;
-		memcpy(site, p + pos + 20, sl);
+		memcpy(site, p + pos + 36, sl);
 		site[sl] = 0;
-		pos += 20 + sl;
+		pos += 36 + sl;
 		uint32_t sitenum = stf__site_by_id(site);
 		if (!sitenum) {
 			snprintf(err, errlen, "allocation site %.200s unknown in the reversed version",
 				 site);
 			goto fail;
 		}
-		void *obj = alloc((void *)(uintptr_t)arg);
+		/* (a size-class allocator: the size asked for, and the class
+		 * if it takes it) */
+		void *obj = alloc((void *)(uintptr_t)(sized ? request : arg), (void *)(uintptr_t)class);
 		struct stf_block_info blk;
 		if (!obj) {
 			snprintf(err, errlen, "the reversed version's slab allocator returned NULL "

@@ -40,8 +40,11 @@
  * with one live cache, the cache a whole heap or static object or a
  * member of a static (slab_alloc(&srv.conns): the static is transferred
  * but for that member, which keeps the destination's state; the round
- * trip compares the static without it).  Others keep the rollback of
- * subobjects.c (slot_too_small).  An object given back to
+ * trip compares the static without it) or of a heap object (the object
+ * is transferred into the destination's startup object of its site and
+ * rank, pair_startup_object, but for that member); and to size-class
+ * allocators (slot-classes.c).  Others keep the rollback of
+ * subobjects.c (slot_too_small, stf__given_back_cannot_move).  An object given back to
  * the slab before the update is no longer registered when the slab's
  * free is a deallocator (STF_DEALLOCATOR, or the allocator's partner by
  * name: runtime/slots.h, stf__sub_free); one given back otherwise is
@@ -95,7 +98,7 @@ static size_t nrefused;
 static char kept_site[STF_SLOT_GROUPS_MAX][256];
 static uint64_t kept_cache[STF_SLOT_GROUPS_MAX], kept_fn[STF_SLOT_GROUPS_MAX];
 static uint64_t kept_value[STF_SLOT_GROUPS_MAX]; /* the integer choosing it, if */
-static uint8_t kept_integer[STF_SLOT_GROUPS_MAX];
+static uint8_t kept_integer[STF_SLOT_GROUPS_MAX], kept_sized[STF_SLOT_GROUPS_MAX];
 static uint32_t kept_rank[STF_SLOT_GROUPS_MAX];
 static size_t nkept;
 
@@ -107,6 +110,7 @@ void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g)
 		kept_cache[nkept] = g->len ? g->dslab : g->darg;
 		kept_value[nkept] = g->darg;
 		kept_integer[nkept] = g->integer;
+		kept_sized[nkept] = g->sized;
 		kept_rank[nkept] = g->rank;
 		kept_fn[nkept++] = g->fn;
 	}
@@ -122,18 +126,21 @@ int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t
 	    !(u->sites[idx].flags & STF_SF_GIVEN_BACK))
 		return 0;
 	const char *alloc = stf_meta_str(u, u->sites[idx].allocator);
+	const char *refusal = stf__slot_refusal(o->id);
 	char on[256], cn[256];
 	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64
 		   " bytes in the %s version instead of %" PRIu64 ", more than its place "
 		   "holds, and %s takes its objects back one by one (a size-class "
 		   "allocator: its deallocator is called): moved out to a heap block of "
 		   "its own, the object would later be given back to %s, which would hand "
-		   "that block out again as one of its own slots; keep the type's size "
+		   "that block out again as one of its own slots; %s%s%skeep the type's size "
 		   "(new members in spare bytes), or allocate the objects with room to "
 		   "spare in the running version first, or restart the program for this "
 		   "change", stf__obj_name(o, on, sizeof(on)), alloc,
 		   o->addr - src->objs[c].addr, stf__obj_name(&src->objs[c], cn, sizeof(cn)),
-		   dsize, x->dir == STF_FORWARD ? "new" : "old", o->size, alloc, alloc);
+		   dsize, x->dir == STF_FORWARD ? "new" : "old", o->size, alloc, alloc,
+		   refusal ? "no slot of the new version's class can be given it: " : "",
+		   refusal ? refusal : "", refusal ? "; " : "");
 	return -1;
 }
 
@@ -148,6 +155,21 @@ static int slot_site(const struct stf_peer *p, const char *id)
 	const struct stf_meta_unit *u;
 	uint32_t idx;
 	return stf_meta_find_site(p->meta, id, &u, &idx) == 0 && (u->sites[idx].flags & STF_SF_SLOT);
+}
+
+/* Whether site `id` of p is a slot allocator's (1), or a size-class
+ * allocator's (one taking a size that takes its objects back one by one,
+ * STF_SF_GIVEN_BACK: slot-classes.c; 2, its name in *alloc); else 0. */
+static int rebuildable_site(const struct stf_peer *p, const char *id, const char **alloc)
+{
+	const struct stf_meta_unit *u;
+	uint32_t idx;
+	if (stf_meta_find_site(p->meta, id, &u, &idx) < 0)
+		return 0;
+	if (u->sites[idx].flags & STF_SF_SLOT)
+		return 1;
+	*alloc = stf_meta_str(u, u->sites[idx].allocator);
+	return u->sites[idx].flags & STF_SF_GIVEN_BACK ? 2 : 0;
 }
 
 int stf__slab_object(const struct stf_peer *p, const struct stf_obj *o)
@@ -302,16 +324,130 @@ static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct 
 }
 
 /* The object of a recorded cache argument: a heap object or a static
- * that is the slab, or a static the slab is a member of
- * (slab_alloc(&srv.conns)); NULL if none (freed since, or inside a heap
- * object). */
+ * that is the slab, or that the slab is a member of
+ * (slab_alloc(&srv.conns), slab_alloc(&srvp->conns)); NULL if none
+ * (freed since, or inside an object handed out by an allocator). */
 static const struct stf_obj *cache_object(const struct stf_peer *src, uint64_t cache)
 {
 	const struct stf_obj *c = stf__peer_find(src, cache);
-	if (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) ||
-	    (c->addr != cache && c->kind != STF_OBJ_STATIC))
+	if (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) || c->container)
 		return NULL;
 	return c;
+}
+
+/* Backward: the reversed version's startup object of the site of F's
+ * heap object c (its name there) and rank, added to the destination's
+ * objects (F's entry at R's address); its index, or -1 (why). */
+static int64_t remote_startup_object(struct stf_xfer *x, const struct stf_obj *c, uint32_t rank,
+				     char *why, size_t whylen)
+{
+	/* the reversed version's catalog has no heap objects: it finds its
+	 * own itself */
+	uint8_t *buf = stf__scratch(SCRATCH_SLAB_FIND);
+	const char *dsite = stf__site_dst_id(x, c->id);
+	uint32_t sl = (uint32_t)strlen(dsite), type, len;
+	uint64_t addr;
+	if (!buf) {
+		snprintf(why, whylen, "no memory for a transfer message buffer");
+		return -1;
+	}
+	if (sl + 4 > MSG_MAX) {
+		snprintf(why, whylen, "site ID too long");
+		return -1;
+	}
+	memcpy(buf, &rank, 4);
+	memcpy(buf + 4, dsite, sl);
+	if (stf__msg_send(x->conn, M_SLAB_FIND, buf, 4 + sl) < 0 ||
+	    stf__msg_recv(x->conn, &type, buf, &len) < 0 ||
+	    (type != M_ADDRS && type != M_ERROR) || (type == M_ADDRS && len != 8)) {
+		snprintf(why, whylen, "connection to the reversed version lost");
+		return -1;
+	}
+	if (type == M_ERROR) {
+		snprintf(why, whylen, "%.*s", (int)(len < 200 ? len : 200), (const char *)buf);
+		return -1;
+	}
+	memcpy(&addr, buf, 8);
+	struct stf_obj d = *c;
+	d.addr = addr;
+	d.bytes = NULL;
+	d.flags &= (uint8_t)~STF_OBJF_OWN;
+	int64_t j = stf__dst_add(x, &d);
+	if (j < 0)
+		snprintf(why, whylen, "out of memory");
+	return j;
+}
+
+/*
+ * Group g's slab is a member of heap object g->cache (slab_alloc(
+ * &srvp->conns)), of rank g->rank at its site: the object is
+ * transferred into the destination's startup object of its site and
+ * rank, whose member keeps the slab its startup made (as a static's
+ * does, slot-members.c), instead of into a block of its own; it takes
+ * the object's identity (slot-place.c, and the reversed version's
+ * stf__serve_slots).  1, or 0 (why).
+ */
+static int pair_startup_object(struct stf_xfer *x, struct stf_slot_group *g, char *why,
+			       size_t whylen)
+{
+	const struct stf_obj *c = &x->src->objs[g->cache];
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+	int64_t j = x->dir == STF_FORWARD ? startup_object(x, stf__site_dst_id(x, c->id), g->rank) :
+		    remote_startup_object(x, c, g->rank, why, whylen);
+	if (j < 0) {
+		if (x->dir == STF_FORWARD)
+			snprintf(why, whylen, "its allocator's slab is a member of the heap object "
+				 "%s, and the new version's startup made no object of its site to "
+				 "hold the slab it allocates from (make it at every start, also "
+				 "when stf_is_updating())", c->id);
+		return 0;
+	}
+	struct stf_obj *d = &x->dst->objs[j];
+	uint64_t size = stf__slot_dst_size(x, c, &du, &dt);
+	if (x->dir == STF_BACKWARD && size) { /* (F's entry: R's type) */
+		d->unit = du;
+		d->type = dt;
+		d->size = size;
+	}
+	if (!d->unit || size != d->size) {
+		snprintf(why, whylen, "its allocator's slab is a member of the heap object %s, "
+			 "whose type in the %s version's startup object (%" PRIu64 " bytes) is "
+			 "not the one its site gives it", c->id,
+			 x->dir == STF_FORWARD ? "new" : "old", d->size);
+		return 0;
+	}
+	x->img[j] = x->dst->self ? (uint8_t *)(uintptr_t)d->addr :
+		    stf__arena_alloc(x->arena, d->size ? d->size : 1);
+	if (!x->img[j]) {
+		snprintf(why, whylen, "out of memory");
+		return 0;
+	}
+	x->pair[g->cache] = (struct pairing){
+		.dst = j, .dst_addr = d->addr, .scheduled = 1,
+		.same = T(c->unit, strip(c->unit, c->type))->hash == T(du, strip(du, dt))->hash &&
+			c->size == d->size };
+	x->rep->dynamic_objects++;
+	return 1;
+}
+
+/* Group g's slab is a member of object g->cache, a static or a heap
+ * object (paired with the destination's startup object): its place
+ * there (stf__slot_member_slab).  1, or 0 (why; a heap object unpaired
+ * again). */
+static int member_slab(struct stf_xfer *x, struct stf_slot_group *g, const struct stf_obj *f,
+		       char *why, size_t whylen)
+{
+	if (x->src->objs[g->cache].kind != STF_OBJ_HEAP)
+		return stf__slot_member_slab(x, g, f, why, whylen);
+	if (!pair_startup_object(x, g, why, whylen))
+		return 0;
+	if (stf__slot_member_slab(x, g, f, why, whylen))
+		return 1;
+	x->img[x->pair[g->cache].dst] = NULL;
+	x->pair[g->cache] = (struct pairing){ .dst = PAIR_UNRESOLVED };
+	x->rep->dynamic_objects--;
+	return 0;
 }
 
 /*
@@ -350,7 +486,7 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 			const struct stf_obj *c = stf__peer_find(src, cache);
 			if (c && c->kind == STF_OBJ_HEAP)
 				in_heap = c;
-			continue; /* a slab freed since, or inside a heap object */
+			continue; /* a slab freed since, or inside a slot */
 		}
 		if (!nargs || arg != cache)
 			nargs++;
@@ -380,11 +516,10 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		if (nargs > 1)
 			snprintf(why, whylen, "its allocator was called with several slabs");
 		else if (in_heap)
-			snprintf(why, whylen, "its allocator's slab is a member of the heap object "
-				 "%s, which the update replaces with the old version's, so no slab "
-				 "of the new version's startup is there to allocate from (make the "
-				 "slab an object of its own, or a member of a static)",
-				 stf__obj_name(in_heap, cn, sizeof(cn)));
+			snprintf(why, whylen, "its allocator's slab is a member of %.60s, a slot "
+				 "of another allocator, which no object of the new version's startup "
+				 "stands for (make the slab a member of a static or heap object of "
+				 "its own)", stf__obj_name(in_heap, cn, sizeof(cn)));
 		else
 			snprintf(why, whylen, "its allocator's slab is not an object of its own "
 				 "(none, or one inside another object)");
@@ -401,8 +536,9 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		snprintf(why, whylen, "its allocator is not a function of the new version");
 		return 0;
 	}
+	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
 	if (g->off)
-		return stf__slot_member_slab(x, g, f && f->addr == fn ? f : NULL, why, whylen);
+		return member_slab(x, g, f && f->addr == fn ? f : NULL, why, whylen);
 	g->darg = 0;
 	if (c->kind == STF_OBJ_STATIC) {
 		/* a static slab: the new version's own, as its startup set it */
@@ -416,7 +552,6 @@ static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, cons
 		g->darg = d->addr;
 		return 1;
 	}
-	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
 	g->dcache = startup_object(x, stf__site_dst_id(x, c->id), g->rank);
 	if (g->dcache < 0) {
 		snprintf(why, whylen, "the new version's startup made no slab of %s to allocate "
@@ -457,9 +592,9 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 		g->darg = kept_value[kept];
 		return start == g->off && stf__slot_member_of_static(x, g, why, whylen);
 	}
+	g->rank = kept_rank[kept];
 	if (g->off)
-		return stf__slot_member_slab(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why,
-					     whylen);
+		return member_slab(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why, whylen);
 	if (c->kind == STF_OBJ_STATIC) {
 		/* the reversed version's own static slab, paired by ID */
 		g->dcache = x->pair[g->cache].dst;
@@ -470,43 +605,10 @@ static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
 		g->darg = x->dst->objs[g->dcache].addr;
 		return 1;
 	}
-	/* the reversed version's catalog has no heap objects: it finds its
-	 * slab itself */
-	uint8_t *buf = stf__scratch(SCRATCH_SLAB_FIND);
-	const char *dsite = stf__site_dst_id(x, c->id);
-	uint32_t rank = kept_rank[kept], sl = (uint32_t)strlen(dsite), type, len;
-	uint64_t addr;
-	if (!buf) {
-		snprintf(why, whylen, "no memory for a transfer message buffer");
+	g->dcache = remote_startup_object(x, c, g->rank, why, whylen);
+	if (g->dcache < 0)
 		return 0;
-	}
-	if (sl + 4 > MSG_MAX) {
-		snprintf(why, whylen, "site ID too long");
-		return 0;
-	}
-	memcpy(buf, &rank, 4);
-	memcpy(buf + 4, dsite, sl);
-	if (stf__msg_send(x->conn, M_SLAB_FIND, buf, 4 + sl) < 0 ||
-	    stf__msg_recv(x->conn, &type, buf, &len) < 0 ||
-	    (type != M_ADDRS && type != M_ERROR) || (type == M_ADDRS && len != 8)) {
-		snprintf(why, whylen, "connection to the reversed version lost");
-		return 0;
-	}
-	if (type == M_ERROR) {
-		snprintf(why, whylen, "%.*s", (int)(len < 200 ? len : 200), (const char *)buf);
-		return 0;
-	}
-	memcpy(&addr, buf, 8);
-	struct stf_obj d = *c;
-	d.addr = addr;
-	d.bytes = NULL;
-	d.flags &= (uint8_t)~STF_OBJF_OWN;
-	g->dcache = stf__dst_add(x, &d);
-	if (g->dcache < 0) {
-		snprintf(why, whylen, "out of memory");
-		return 0;
-	}
-	g->darg = addr;
+	g->darg = x->dst->objs[g->dcache].addr;
 	return 1;
 }
 
@@ -574,23 +676,25 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 	 * too.  A pointer to one from elsewhere fails the update (a dropped
 	 * target), never silently. */
 	const struct stf_obj *co = &src->objs[g->cache];
-	uint64_t end = g->len ? g->off + g->len : co->size;
-	for (uint64_t off = g->off; off + 8 <= end; off += 8) {
-		uint64_t v;
-		if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
-			break;
-		const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
-		if (!t || (t->addr != v && !raw_bytes(t)) || t->kind != STF_OBJ_HEAP ||
-		    t->container || t == co ||
-		    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
-			continue;
-		size_t k = (size_t)(t - src->objs);
-		if (x->pair[k].dst != PAIR_UNRESOLVED || !strcmp(t->id, co->id))
-			continue; /* (another slab, linked to this one: not its state) */
-		x->pair[k].dst = PAIR_NONE;
-		x->pair[k].placed = 1;
-		if (x->dir == STF_FORWARD && stf__slot_state_add(t->dyn_id) < 0)
-			goto oom;
+	uint64_t start, len;
+	for (unsigned r = 0; stf__slot_range(g, &r, &start, &len);) {
+		for (uint64_t off = start; off + 8 <= (len ? start + len : co->size); off += 8) {
+			uint64_t v;
+			if (stf__xfer_src_read(x, co->addr + off, &v, 8) < 0)
+				break;
+			const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
+			if (!t || (t->addr != v && !raw_bytes(t)) || t->kind != STF_OBJ_HEAP ||
+			    t->container || t == co ||
+			    (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL)))
+				continue;
+			size_t k = (size_t)(t - src->objs);
+			if (x->pair[k].dst != PAIR_UNRESOLVED || !strcmp(t->id, co->id))
+				continue; /* (another slab, linked to this one: not its state) */
+			x->pair[k].dst = PAIR_NONE;
+			x->pair[k].placed = 1;
+			if (x->dir == STF_FORWARD && stf__slot_state_add(t->dyn_id) < 0)
+				goto oom;
+		}
 	}
 	if (g->len) {
 		/* the static is transferred from a copy without the old slab's
@@ -599,7 +703,8 @@ static int mark_group(struct stf_xfer *x, size_t gi)
 		uint8_t *b = stf__arena_alloc(x->arena, co->size);
 		if (!b || stf__xfer_src_read(x, co->addr, b, co->size) < 0)
 			goto oom;
-		memset(b + g->off, 0, g->len);
+		for (unsigned r = 0; stf__slot_range(g, &r, &start, &len);)
+			memset(b + start, 0, len);
 		src->objs[g->cache].bytes = b;
 	}
 	return 0;
@@ -682,15 +787,9 @@ static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 	return 0;
 }
 
-/* Whether slot allocator `name` (called at a site of unit u) takes an
- * argument choosing its slab (slab_alloc(struct slab *), or an index into
- * caches in its statics whose sizes the startup set: obj_alloc(int)): by
- * the type of its function object in the source, u's first; 1 when no
- * such object is listed (defined in a file of its own, as libusual's):
- * not known, so taken to.  An allocator taking no argument has one slab
- * of its own (slab_alloc(void), t/xfer/subobj), sized by its code. */
-static int allocator_takes_cache(const struct stf_peer *src, const struct stf_meta_unit *u,
-				 const char *name)
+const struct stf_type_rec *stf__slot_allocator_type(const struct stf_peer *src,
+						    const struct stf_meta_unit *u, const char *name,
+						    const struct stf_meta_unit **fu)
 {
 	const struct stf_obj *f = NULL;
 	size_t n = strlen(name);
@@ -702,11 +801,25 @@ static int allocator_takes_cache(const struct stf_peer *src, const struct stf_me
 			f = o;
 	}
 	if (!f || f->type >= f->unit->ntypes)
-		return 1;
+		return NULL;
 	const struct stf_type_rec *ft = T(f->unit, strip(f->unit, f->type));
-	if (ft->kind != STF_K_FUNCTION)
-		return 1;
-	return ft->nmembers > 0;
+	*fu = f->unit;
+	return ft->kind == STF_K_FUNCTION ? ft : NULL;
+}
+
+/* Whether slot allocator `name` (called at a site of unit u) takes an
+ * argument choosing its slab (slab_alloc(struct slab *), or an index into
+ * caches in its statics whose sizes the startup set: obj_alloc(int)): by
+ * the type of its function object; 1 when not known (no such object is
+ * listed: defined in a file of its own, as libusual's), so taken to.  An
+ * allocator taking no argument has one slab of its own (slab_alloc(void),
+ * t/xfer/subobj), sized by its code. */
+static int allocator_takes_cache(const struct stf_peer *src, const struct stf_meta_unit *u,
+				 const char *name)
+{
+	const struct stf_meta_unit *fu;
+	const struct stf_type_rec *ft = stf__slot_allocator_type(src, u, name, &fu);
+	return !ft || ft->nmembers > 0;
 }
 
 /*
@@ -757,8 +870,8 @@ static int group_kept_sites(struct stf_xfer *x)
 {
 	char why[256];
 	for (size_t k = 0; k < nkept; k++) {
-		if (rebuilt(kept_site[k]) >= 0)
-			continue;
+		if (rebuilt(kept_site[k]) >= 0 || kept_sized[k])
+			continue; /* (a size-class allocator's: rebuilt for its objects) */
 		struct stf_slot_group g;
 		if (!group_backward(x, k, kept_site[k], &g, why, sizeof(why))) {
 			stf__xfail(x, "slab of %s: %s", kept_site[k], why);
@@ -800,7 +913,12 @@ int stf__plan_slots(struct stf_xfer *x)
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
 		if (!o->container || stf__untyped_sub(o) || rebuilt(o->id) >= 0 ||
-		    was_refused(o->id) || !slot_site(src, o->id))
+		    was_refused(o->id))
+			continue;
+		const char *alloc = NULL;
+		int kind = rebuildable_site(src, o->id, &alloc);
+		const char *sized = kind == 2 ? alloc : NULL;
+		if (!kind)
 			continue;
 		struct stf_slot_group g;
 		int ok;
@@ -809,17 +927,24 @@ int stf__plan_slots(struct stf_xfer *x)
 			uint32_t dt;
 			if (fits(src, i, stf__slot_dst_size(x, o, &du, &dt)))
 				continue; /* converted in place (subobjects.c) */
-			if (!table && !(table = slot_table(x)))
-				goto out;
-			ok = group_forward(x, table->magic ? table : NULL, o->id, &g, why,
-					   sizeof(why));
+			if (sized) {
+				ok = stf__slot_group_sized(x, o->id, sized, &g, why, sizeof(why));
+			} else {
+				if (!table && !(table = slot_table(x)))
+					goto out;
+				ok = group_forward(x, table->magic ? table : NULL, o->id, &g,
+						   why, sizeof(why));
+			}
 		} else {
 			size_t k = 0;
 			while (k < nkept && strcmp(kept_site[k], o->id))
 				k++;
 			if (k == nkept)
 				continue;
-			ok = group_backward(x, k, o->id, &g, why, sizeof(why));
+			if (kept_sized[k] && sized)
+				ok = stf__slot_group_sized(x, o->id, sized, &g, why, sizeof(why));
+			else
+				ok = group_backward(x, k, o->id, &g, why, sizeof(why));
 		}
 		if (!ok) {
 			if (x->dir == STF_BACKWARD) {

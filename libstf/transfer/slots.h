@@ -15,6 +15,9 @@ struct stf_xfer;
 
 /* Slabs rebuilt in one transfer, at most. */
 #define STF_SLOT_GROUPS_MAX 64
+/* Classes of a size-class allocator's array, at most (bits of a group's
+ * masks: slot-classes.c). */
+#define STF_SLOT_CLASSES_MAX 64
 
 /* A slab rebuilt in this transfer (slots.c plans them, slot-place.c
  * gives their objects slots). */
@@ -27,6 +30,11 @@ struct stf_slot_group {
 	uint64_t darg;     /* the allocator's argument: the destination's
 	                      slab, or the integer choosing it */
 	int integer;       /* darg is that integer (obj_alloc(KIND_CONN)) */
+	int sized;         /* the allocator takes a size choosing the class
+	                      (xalloc(size), slot-classes.c): each object's
+	                      slot is allocated with its destination size, not
+	                      darg; the slab is static `cache`, an array of
+	                      classes of len bytes (dlen in the destination) */
 	uint64_t off, len; /* the source's slab: `off` bytes into object
 	                      `cache`; len 0: the whole object, else a member
 	                      of a static of len bytes (slab_alloc(&srv.conns),
@@ -34,6 +42,18 @@ struct stf_slot_group {
 	uint64_t dslab;    /* that member: its destination address */
 	uint8_t *kept;     /* and its destination bytes after its slots were
 	                      allocated */
+	uint64_t classes;  /* sized: the elements holding the objects (bit k:
+	                      element k), left behind */
+	uint64_t placed;   /* and those the destination's allocator handed
+	                      their slots out of */
+	uint64_t dlen;
+	int by_class;      /* sized: the allocator takes the class too
+	                      (slabs_alloc(size, id)): the index of the first
+	                      destination class whose slot size, the member
+	                      `slot_off` of `slot_bytes` bytes, holds it */
+	uint64_t slot_off, slot_bytes;
+	uint8_t *startup;  /* sized: the destination's array before, of */
+	uint64_t startup_size; /* bytes */
 };
 
 /* The slabs rebuilt in this transfer (into *g); their number. */
@@ -68,8 +88,12 @@ int stf__slot_member_slab(struct stf_xfer *x, struct stf_slot_group *g,
 void stf__slot_element_at(const struct stf_obj *o, uint64_t off, uint64_t *start,
 			  uint64_t *len);
 
+/* Whether source block t holds objects of site `site`. */
+int stf__slot_chunk_of_site(const struct stf_peer *src, const struct stf_obj *t, const char *site);
+
 /* Forward: the slab of slot site `site` whose allocator takes an integer
- * choosing it (called there with `value` only): the one static element
+ * choosing it (called there with `value` only), or a size choosing its
+ * class (g->sized set by the caller): the one static element
  * holding the old slab's pointers into the chunks of the site's
  * objects.  1 (g set), or 0 (why). */
 int stf__slot_chosen_slab(struct stf_xfer *x, const char *site, uint64_t value,
@@ -91,6 +115,47 @@ const char *stf__slot_refusal(const char *site);
  * its own, which the program would give back to the allocator: the
  * transfer fails naming it, and -1; else 0. */
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize);
+
+/* The type of allocator `name`'s function object in p (unit u's first,
+ * any unit's if u is NULL), in unit *fu; NULL if no function object
+ * by that name is listed (defined in a file of its own). */
+const struct stf_type_rec *stf__slot_allocator_type(const struct stf_peer *p,
+						    const struct stf_meta_unit *u, const char *name,
+						    const struct stf_meta_unit **fu);
+
+/* slot-classes.c: the group of site `site` of a size-class allocator
+ * (named `alloc`, STF_SF_GIVEN_BACK) whose objects grow out of their
+ * class: its slab the static array of classes, the classes its objects
+ * are in.  1, or 0 (why). */
+int stf__slot_group_sized(struct stf_xfer *x, const char *site, const char *alloc,
+			  struct stf_slot_group *g, char *why, size_t whylen);
+
+/* Source byte ranges of group g's slab that are the old allocator's
+ * state: call with *k 0, then again while it returns 1 (*off, *len): a
+ * sized group's classes, else its member (the whole object: len 0). */
+int stf__slot_range(const struct stf_slot_group *g, unsigned *k, uint64_t *off, uint64_t *len);
+
+/* The size a sized group's allocator is asked for source object o of
+ * dsize bytes in the destination (type du, dt): a program counts a tail
+ * after its struct from sizeof (memcached's sizeof(item) + nkey + 1 +
+ * nbytes) or from the tail's offset (dsize), and frees the object into
+ * the class of that count: the larger, so that the class it frees into
+ * never has larger slots than the object's own. */
+uint64_t stf__slot_request(const struct stf_obj *o, uint64_t dsize,
+			   const struct stf_meta_unit *du, uint32_t dt);
+
+/* Sized group g: the allocator's second argument for an object of `size`
+ * bytes in the destination (its class), 0 if it takes one. */
+uint64_t stf__slot_class_arg(const struct stf_slot_group *g, uint64_t size);
+
+/* Before the slots of sized group g are allocated: a copy of the
+ * destination's static of its classes (in x's arena); NULL (reported). */
+uint8_t *stf__slot_class_before(struct stf_xfer *x, const struct stf_slot_group *g);
+
+/* After: the classes the allocation changed (g->placed) keep the
+ * destination's state, g->kept the static's bytes now.  0, or -1
+ * (reported: the source's same class has state of its own). */
+int stf__slot_class_placed(struct stf_xfer *x, struct stf_slot_group *g, const uint8_t *before);
 
 /* slot-place.c, after the other allocations: allocate the SUB_SLOT objects from the
  * destination's slab and register them there.  0, or -1. */
@@ -135,9 +200,10 @@ size_t stf__slot_state_ids(const uint64_t **ids);
  * the differencing does not compare it. */
 int stf__slot_state(const struct stf_obj *o);
 
-/* In R, for the differencing of static ro with the past's same static:
- * when a rebuilt slab is a member of ro (its allocator state, not
- * compared), a copy of `bytes` (ro's, or the past's, of ro->size bytes)
+/* In R, for the differencing of static or heap object ro with the
+ * past's same object: when a rebuilt slab is a member of ro (its
+ * allocator state, not compared), a copy of `bytes` (ro's, or the
+ * past's, of ro->size bytes)
  * with that member zero (the caller frees it with stf__raw_free); else
  * NULL. */
 uint8_t *stf__slot_state_masked(const struct stf_obj *ro, const uint8_t *bytes);

@@ -57,6 +57,7 @@
 #include "heap.h"
 #include "inplace.h"
 #include "remote.h"
+#include "runtime-state.h"
 #include "static-tls.h"
 #include "update.h"
 
@@ -74,17 +75,17 @@ struct sweep {
 	 * own descriptors as aligned ints instead of marking candidates */
 	int fd_pass;
 	uint8_t fd_state[MAX_SWEPT_FD]; /* FD_* */
-	uint8_t kept_flag;              /* what find_fds_kept sets */
 	const struct stf_range *skip;   /* sorted: memory holding only the
 					   old version's values */
 	size_t nskip;
+	uint64_t runtime_frames;        /* on this thread's stack, where the C
+					   runtime's frames above the program's
+					   begin (main's caller), 0 if unknown */
 };
 
 #define FD_STARTUP 1u  /* opened by the new version's startup */
 #define FD_IN_FREED 2u /* its number is in a block about to be freed */
 #define FD_IN_KEPT 4u  /* ... and in memory the new version keeps */
-#define FD_FILE 8u     /* a regular file (a log the startup opened) */
-#define FD_IN_RUNTIME 16u /* in the C runtime's writable data */
 
 static void mark(struct sweep *s, uint64_t v)
 {
@@ -133,11 +134,11 @@ static void find_fds_kept(struct sweep *s, uint64_t start, uint64_t end)
 		if (r->start >= end)
 			break;
 		if (r->start > start)
-			find_fds(s, start, r->start, s->kept_flag);
+			find_fds(s, start, r->start, FD_IN_KEPT);
 		start = r->start + r->size;
 	}
 	if (start < end)
-		find_fds(s, start, end, s->kept_flag);
+		find_fds(s, start, end, FD_IN_KEPT);
 }
 
 static void scan(struct sweep *s, uint64_t start, uint64_t end)
@@ -170,14 +171,15 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 		uint64_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
 		if (s->fd_pass) {
 			/* libstf's own data holds none of the program's
-			 * descriptors, nor does the C runtime's of the event
-			 * kinds closed, but it may hold a file's (see
-			 * sweep_fds); what RELRO protects (.dynamic, the GOT)
-			 * none at all, but numbers that look like some */
+			 * descriptors, nor does the C runtime's but its
+			 * streams', nor the executable's but its statics
+			 * (see sweep_fds); what RELRO protects (.dynamic,
+			 * the GOT) none at all, but numbers that look like
+			 * some */
 			uint64_t own = (uint64_t)(uintptr_t)&stf__own_startup;
-			if (own >= start && own < end)
+			if ((own >= start && own < end) || !info->dlpi_name || !*info->dlpi_name ||
+			    stf__lib_is_runtime(info->dlpi_name))
 				continue;
-			s->kept_flag = stf__lib_is_runtime(info->dlpi_name) ? FD_IN_RUNTIME : FD_IN_KEPT;
 			for (int r = 0; r < info->dlpi_phnum; r++) {
 				const ElfW(Phdr) *rp = &info->dlpi_phdr[r];
 				uint64_t relro_end = info->dlpi_addr + rp->p_vaddr + rp->p_memsz;
@@ -186,7 +188,6 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 			}
 		}
 		scan(s, start, end);
-		s->kept_flag = FD_IN_KEPT;
 	}
 	return 0;
 }
@@ -345,11 +346,16 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 		memcpy(perms, p + 1, 4);
 		if (perms[1] == 'w' && perms[0] == 'r') {
 			uint64_t from = sp >= start && sp < end ? sp : end;
-			/* the fd pass: not the auxiliary vector and strings
-			 * above main's frames (AT_* tags are small numbers) */
+			/* the fd pass: not the C runtime's frames main runs
+			 * in, whose slots hold dead values of what ran before
+			 * it, nor the auxiliary vector and strings above them
+			 * (AT_* tags are small numbers) */
 			uint64_t top = (uint64_t)(uintptr_t)__libc_stack_end;
-			if (s->fd_pass && top >= start && top < end)
+			if (s->fd_pass && top >= start && top < end) {
 				end = top;
+				if (s->runtime_frames >= start && s->runtime_frames < end)
+					end = s->runtime_frames;
+			}
 			uint64_t thread_sp = end;
 			for (size_t t = 0; t < nsps; t++)
 				if (sps[t] >= start && sps[t] < thread_sp)
@@ -470,16 +476,16 @@ static int carried_library(const struct carried *c, const char *id)
 	return 0;
 }
 
-/* The kinds of descriptor an event library's state holds, and no state of
- * the C runtime: epoll instances, eventfds, timerfds, signalfds, pipes
- * (FD_STARTUP); and regular files, which a program's state holds (its
- * logs) but so may the C runtime's (FD_STARTUP | FD_FILE).  Sockets
- * (syslog's connection, a resolver's) are never closed; 0: not closable. */
+/* The kinds of descriptor an event library's state holds: epoll
+ * instances, eventfds, timerfds, signalfds, pipes; and regular files, a
+ * program's logs (the C runtime holds them only in its streams, see
+ * sweep_fds).  Sockets (syslog's connection, a resolver's) are never
+ * closed.  FD_STARTUP, or 0: not closable. */
 static uint8_t closable_kind(int fd)
 {
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		return FD_STARTUP | FD_FILE;
+		return FD_STARTUP;
 
 	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
 		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
@@ -543,6 +549,14 @@ static int taken_in_place(const struct stf_obj *o)
 	       (own->value != o->dyn_id || stf__inplace_holder(o->addr));
 }
 
+/* stf__stream_fds_each: a stdio stream's descriptor is kept. */
+static void keep_stream_fd(void *ctx, int fd)
+{
+	struct sweep *s = ctx;
+	if (fd < MAX_SWEPT_FD)
+		s->fd_state[fd] |= FD_IN_KEPT;
+}
+
 /* stf__inplace_dropped_each: what a startup block held before an old
  * object was transferred into it is freed as a block is. */
 static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
@@ -559,15 +573,19 @@ static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
  * (closable_kind), its number an aligned int in such a block, and nowhere
  * in the memory the new version keeps that may hold one of its own
  * descriptors - the kept candidates and other startup objects, the
- * stacks below the auxiliary vector, the writable data of the executable
- * and libraries but the C runtime's and libstf's, except what the
+ * stacks (the main thread's up to main's frame: above it lie the C
+ * runtime's frames that call main), the executable's statics (those the
+ * plugin describes: the rest of its data is the C runtime's variables
+ * copied there, such as getopt's `optind`, and the compiler's), the
+ * writable data of the libraries but the C runtime's and libstf's, except what the
  * transfer overwrote with the old version's values (the statics of
  * unchanged types, the libraries' data it carried, the startup blocks
- * old objects went into): there a number names
- * an old descriptor, never one the new startup opened.  A regular file
- * is also kept by its number in the C runtime's data (a stream's, a
- * log's of syslog).  A number found by chance keeps a descriptor open; it
- * is never closed on a guess.
+ * old objects went into): there a number names an old descriptor, never
+ * one the new startup opened.  The C runtime holds a program's
+ * descriptor in a stdio stream (runtime-state.c), never as a bare number
+ * in its data: an int there equal to a log's number (a counter of the
+ * dynamic linker's) kept nginx's logs open.  A number found by chance
+ * elsewhere keeps a descriptor open; it is never closed on a guess.
  */
 static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
 {
@@ -603,8 +621,9 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 			skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr,
 							    x->dst->objs[k].size, 0 };
 	/* the cells in which libstf numbered each unit's allocation sites
-	 * (runtime/sites.c): consecutive small numbers in the executable's
-	 * data, never a descriptor */
+	 * (runtime/sites.c): consecutive small numbers in the data of an
+	 * instrumented library (the executable's own are no static), never
+	 * a descriptor */
 	for (size_t u = 0; u < stf__exe_nunits; u++) {
 		const struct stf_unit *unit = stf__exe_units[u];
 		if (stf_unit_site_ids(unit))
@@ -617,16 +636,19 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	s->skip = skip;
 	s->nskip = nskip;
 	s->fd_pass = 1;
-	s->kept_flag = FD_IN_KEPT;
 	for (size_t k = 0; k < s->ncand; k++)
 		if (s->cand[k].value)
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_KEPT);
 	stf__objects_each(scan_unless_candidate, s);
 	dl_iterate_phdr(scan_image, s);
+	for (size_t k = 0; k < nstartup; k++)
+		if (x->dst->objs[k].kind == STF_OBJ_STATIC && !stf__is_lib_data(&x->dst->objs[k]))
+			scan(s, x->dst->objs[k].addr, x->dst->objs[k].addr + x->dst->objs[k].size);
+	stf__stream_fds_each(keep_stream_fd, s);
+	s->runtime_frames = stf__runtime_frames_start(here);
 	if (scan_stacks(s, x->dst, here) == 0) {
 		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-			if ((s->fd_state[fd] & (FD_IN_FREED | FD_IN_KEPT)) == FD_IN_FREED &&
-			    (s->fd_state[fd] & (FD_FILE | FD_IN_RUNTIME)) != (FD_FILE | FD_IN_RUNTIME))
+			if ((s->fd_state[fd] & (FD_IN_FREED | FD_IN_KEPT)) == FD_IN_FREED)
 				close(fd);
 	}
 	s->fd_pass = 0;

@@ -45,11 +45,6 @@
  * cannot annotate).
  */
 
-static int is_dyn(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_MMAP || o->kind == STF_OBJ_USER;
-}
-
 /* A block libc allocated that holds a stdio stream (a FILE held in a
  * void *): streams are re-created on their descriptor when a FILE pointer
  * reaches them, never carried as bytes, so it is left to the raw check. */
@@ -140,7 +135,7 @@ uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off)
 {
 	uint32_t t = strip(o->unit, o->type);
 	uint64_t esz = t < o->unit->ntypes ? T(o->unit, t)->size : 0;
-	return is_dyn(o) && esz && o->size > esz ? off % esz : off;
+	return stf__is_dynamic(o) && esz && o->size > esz ? off % esz : off;
 }
 
 /*
@@ -488,7 +483,7 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
 			    const struct stf_obj *so, uint64_t off)
 {
-	if (!pe->unit || !so->unit || !is_dyn(so))
+	if (!pe->unit || !so->unit || !stf__is_dynamic(so))
 		return 0;
 	uint32_t ht = strip(so->unit, so->type);
 	const struct stf_type_rec *H = ht < so->unit->ntypes ? T(so->unit, ht) : NULL;

@@ -13,38 +13,9 @@
 # values all over the heap no longer fit: both runs must roll back with
 # the same problems in the same order (the parts leave them to the serial
 # loop).
-set -u
-: "${TTSTD:?}" "${TTST_CTL:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
-CC=${CC:-gcc}
+NAME=xformparts
+. "${TSRC:?}/parts-lib.sh"
 
-if [ ! -f "$STF_PLUGIN" ]; then
-	echo "SKIP: the plugin $STF_PLUGIN is not built"
-	exit 77
-fi
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/ttst-xformparts.XXXXXX")
-TTSTD_PID=
-cleanup() {
-	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
-		kill "$TTSTD_PID" 2>/dev/null
-		wait "$TTSTD_PID" 2>/dev/null
-	fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: xformparts: $*"
-	for f in "$WORK"/update.* "$WORK"/program.*; do
-		[ -s "$f" ] && { echo "---- $f"; head -c 4000 "$f"; echo; }
-	done
-	exit 1
-}
-
-build() { # build SRC OUT
-	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" -I"$TSRC" -o "$2" "$1" \
-		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" || fail "cannot build $1"
-}
 build "$TSRC/v1/xformparts.c" "$WORK/v1"
 build "$TSRC/v2/xformparts.c" "$WORK/v2"
 build "$TSRC/v2/xformparts-lossy/xformparts.c" "$WORK/v2-lossy"
@@ -54,37 +25,16 @@ build "$TSRC/v2/xformparts-lossy/xformparts.c" "$WORK/v2-lossy"
 # problems in $WORK/found.NEW.THREADS
 run() {
 	tag=$2.$1
-	sock=$WORK/ctl.$tag
-	STF_XFER_THREADS=$1 STF_XFER_PROFILE=1 "$TTSTD" --socket "$sock" --timeout 120 \
-		-- "$WORK/v1" >"$WORK/program.$tag" 2>&1 &
-	TTSTD_PID=$!
-	up=
-	for _ in $(seq 600); do
-		if "$TTST_CTL" --socket "$sock" --json status 2>/dev/null | grep -q '"connected":1'; then
-			up=1
-			break
-		fi
-		sleep 0.05
-	done
-	[ -n "$up" ] || fail "v1 did not come up under ttstd"
-	"$TTST_CTL" --socket "$sock" --json update --timeout 120 "$WORK/$2" \
-		>"$WORK/update.$tag" 2>&1
+	start_program "$1" "$tag" "$WORK/v1"
+	update "$tag" "$WORK/$2"
 	status=$?
 	[ $status -eq "$3" ] || fail "$tag: ttst-ctl update exited $status, not $3"
 	if [ "$3" -eq 0 ]; then
-		for _ in $(seq 200); do
-			grep -q '^ok$\|^FAILED$' "$WORK/program.$tag" && break
-			sleep 0.05
-		done
-		grep -q '^ok$' "$WORK/program.$tag" || fail "$tag: v2 did not find its state"
+		new_version_ok "$tag" || fail "$tag: v2 did not find its state"
 	fi
-	kill "$TTSTD_PID"
-	wait "$TTSTD_PID" 2>/dev/null
-	TTSTD_PID=
+	stop_program
 	# what the report counts and says, timings left out
-	tr ',{}' '\n\n\n' <"$WORK/update.$tag" |
-		grep -E '"(outcome|reason|static_objects|dynamic_objects|bytes|pointers|type_transforms|integers|nowhere|dropped|added|problems_omitted)"|^"[^"]*@[0-9]+|^"problems"' \
-		>"$WORK/found.$tag"
+	report_fields "$tag" '"(outcome|reason|static_objects|dynamic_objects|bytes|pointers|type_transforms|integers|nowhere|dropped|added|problems_omitted)"|^"[^"]*@[0-9]+|^"problems"'
 }
 
 for t in 1 4; do

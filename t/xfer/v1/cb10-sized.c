@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Untyped blocks no record types: `void *ctx = malloc(sizeof(struct
- * conn))` kept in a static `void *` array and handed to a callback taken
- * from a table of functions (`handlers[0](ctx)`), which the plugin does
- * not follow; only the callback says it is a struct conn.  Version 2
+ * conn))` kept in a static `void *` array and handed to a callback a
+ * function returns (`handler(1)(ctx)`), which the plugin does not
+ * follow; only the callback says it is a struct conn.  Version 2
  * grows struct conn: the update must refuse the blocks (copied as bytes
  * they would be read with the new layout).  With the argument "text" the
  * blocks are text of the same size instead, and the update commits with
@@ -24,7 +24,11 @@ static void on_conn(void *arg)
 	c->hits++;
 }
 
-static void (*const handlers[])(void *) = { on_conn };
+/* the callback a function returns: no slot the plugin follows */
+static __attribute__((noinline)) void (*handler(int kind))(void *)
+{
+	return kind ? on_conn : NULL;
+}
 
 static __attribute__((noinline)) void init(int text)
 {
@@ -34,7 +38,7 @@ static __attribute__((noinline)) void init(int text)
 			snprintf(ctx, 32, "text block %d of three, padded..", i);
 		} else {
 			memset(ctx, 0, 32);
-			handlers[0](ctx);
+			handler(1)(ctx);
 		}
 		ctxs[i] = ctx;
 	}

@@ -19,7 +19,11 @@ static void on_conn(void *arg)
 	c->hits++;
 }
 
-static void (*const handlers[])(void *) = { on_conn };
+/* the callback a function returns: no slot the plugin follows */
+static __attribute__((noinline)) void (*handler(int kind))(void *)
+{
+	return kind ? on_conn : NULL;
+}
 
 static __attribute__((noinline)) void init(int text)
 {
@@ -29,7 +33,7 @@ static __attribute__((noinline)) void init(int text)
 			snprintf(ctx, 32, "text block %d of three, padded..", i);
 		} else {
 			memset(ctx, 0, 32);
-			handlers[0](ctx);
+			handler(1)(ctx);
 		}
 		ctxs[i] = ctx;
 	}

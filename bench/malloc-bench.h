@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * malloc-bench.h - what the timed patterns (malloc-bench.c) and the peak
+ * RSS shapes (malloc-rss.c) of malloc-bench share.
+ */
+#ifndef MALLOC_BENCH_H
+#define MALLOC_BENCH_H
+
+#include <stddef.h>
+
+static inline unsigned next_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+/* Sizes skewed as a server's objects are: 70% of 16-64 bytes (list and
+ * tree nodes, short strings), 25% of 64-512, 5% of 512 B-4 KiB. */
+static inline size_t skewed_size(unsigned *seed)
+{
+	unsigned r = next_rand(seed) % 100;
+	if (r < 70)
+		return 16 + next_rand(seed) % 49;
+	if (r < 95)
+		return 64 + next_rand(seed) % 449;
+	return 512 + next_rand(seed) % 3585;
+}
+
+/* Print the process's peak RSS in KiB. */
+void print_peak_rss(void);
+
+/* malloc-rss.c: the peak RSS shapes; each prints it (KiB) and returns
+ * main's status. */
+int run_rss(long count, size_t size);
+int run_mixrss(long count);
+int run_fragrss(long count);
+int run_winrss(long count);
+int run_rebuildrss(long sessions);
+
+#endif /* MALLOC_BENCH_H */

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Unit tests of the pages of free objects given back (runtime/purge.c):
+ * a heap built, partly freed and grown with other sizes gives back the
+ * pages its freed objects filled, and hands those objects out again,
+ * intact, once its other free objects are used.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "root.h"
+#include "alloc-test.h"
+
+enum { N = 4096, SIZE = 2000, OTHER = 300, OTHERS = 24000 };
+
+static char *blocks[N];
+static uintptr_t gone[N];   /* [i]: block i's address if it was freed */
+static void *others[OTHERS];
+
+/* Blocks of 2,000 B (class 2,048: two a page), three of every four
+ * freed: the pages of two freed ones then hold free objects only.  A
+ * short wait lets libstf's collapser turn the filled ranges into huge
+ * pages first (it would fault given-back pages in again). */
+static void build_and_free(void)
+{
+	for (int i = 0; i < N; i++) {
+		blocks[i] = malloc(SIZE);
+		ck_assert_ptr_nonnull(blocks[i]);
+		memset(blocks[i], i & 0xff, SIZE);
+	}
+	usleep(300000);
+	for (int i = 0; i < N; i++) {
+		gone[i] = 0;
+		if (i % 4) {
+			gone[i] = (uintptr_t)blocks[i];
+			free(blocks[i]);
+			blocks[i] = NULL;
+		}
+	}
+}
+
+/* Another class's objects make the heap grow: the pages the freed
+ * 2,000 B blocks filled go back to the kernel. */
+START_TEST(freed_pages_go_back)
+{
+	build_and_free();
+	for (int i = 0; i < OTHERS; i++) {
+		others[i] = malloc(OTHER);
+		ck_assert_ptr_nonnull(others[i]);
+		memset(others[i], 7, OTHER);
+	}
+	long page = sysconf(_SC_PAGESIZE);
+	int pages = 0, resident = 0;
+	for (int i = 0; i + 1 < N; i++)
+		if (gone[i] && gone[i] % (uintptr_t)page == 0 && gone[i + 1] == gone[i] + 2048) {
+			unsigned char v;
+			ck_assert_int_eq(mincore((void *)gone[i], (size_t)page, &v), 0);
+			resident += v & 1;
+			pages++;
+		}
+	ck_assert_int_gt(pages, N / 8);
+	ck_assert_msg(resident < pages / 4, "%d of %d pages of freed objects resident", resident,
+		      pages);
+	for (int i = 0; i < OTHERS; i++)
+		free(others[i]);
+	for (int i = 0; i < N; i++)
+		free(blocks[i]);
+}
+END_TEST
+
+/* The objects of the given-back pages come back once the others are
+ * used: as many blocks as were freed take (almost) no new unit, each is
+ * distinct and live, and the kept blocks keep their bytes. */
+START_TEST(purged_objects_come_back)
+{
+	build_and_free();
+	for (int i = 0; i < OTHERS; i++)
+		others[i] = malloc(OTHER);
+	uint64_t units = stf__root.heap_units;
+	static char *again[N];
+	int n = 0;
+	for (int i = 0; i < N; i++)
+		if (i % 4) {
+			again[n] = malloc(SIZE);
+			ck_assert_ptr_nonnull(again[n]);
+			ck_assert_uint_eq(blk(again[n]).start, (uintptr_t)again[n]);
+			memset(again[n], 0xee, SIZE);
+			n++;
+		}
+	ck_assert_msg(stf__root.heap_units <= units + 2, "%llu units, then %llu",
+		      (unsigned long long)units, (unsigned long long)stf__root.heap_units);
+	static char want[SIZE];
+	for (int i = 0; i < N; i += 4) {
+		memset(want, i & 0xff, SIZE);
+		ck_assert_int_eq(memcmp(blocks[i], want, SIZE), 0);
+	}
+	memset(want, 0xee, SIZE);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(memcmp(again[i], want, SIZE), 0);
+	for (int i = 0; i < n; i++)
+		free(again[i]);
+	for (int i = 0; i < OTHERS; i++)
+		free(others[i]);
+	for (int i = 0; i < N; i += 4)
+		free(blocks[i]);
+}
+END_TEST
+
+static void add_tests(TCase *tc)
+{
+	tcase_add_test(tc, freed_pages_go_back);
+	tcase_add_test(tc, purged_objects_come_back);
+}
+
+int main(void)
+{
+	return run_tests("purge", add_tests);
+}

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# parts-lib.sh: what the tests of the engine's loops cut across threads
+# (diffparts.sh, xformparts.sh, catalogparts.sh) share, sourced with NAME
+# set to the test's name: its work directory, failure report, builds, and
+# one program under the real ttstd with the transfer on a given number of
+# threads.
+set -u
+: "${NAME:?}" "${TTSTD:?}" "${TTST_CTL:?}" "${STF_PLUGIN:?}" "${LIBSTF_DIR:?}" "${STF_INCLUDE:?}" "${TSRC:?}"
+CC=${CC:-gcc}
+
+if [ ! -f "$STF_PLUGIN" ]; then
+	echo "SKIP: the plugin $STF_PLUGIN is not built"
+	exit 77
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ttst-$NAME.XXXXXX")
+TTSTD_PID=
+cleanup() {
+	stop_program
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $NAME: $*"
+	for f in "$WORK"/update.* "$WORK"/program.*; do
+		[ -s "$f" ] && { echo "---- $f"; head -c 4000 "$f"; echo; }
+	done
+	exit 1
+}
+
+build() { # build SRC OUT
+	$CC -std=gnu11 -O0 -g -fplugin="$STF_PLUGIN" -I"$STF_INCLUDE" -I"$TSRC" -o "$2" "$1" \
+		-L"$LIBSTF_DIR" -lstf -Wl,-rpath,"$LIBSTF_DIR" || fail "cannot build $1"
+}
+
+# start_program THREADS TAG PROGRAM: PROGRAM under ttstd (socket
+# $WORK/ctl.TAG, output in $WORK/program.TAG), the transfer on THREADS
+# threads and profiled; returns once it is connected
+start_program() {
+	sock=$WORK/ctl.$2
+	STF_XFER_THREADS=$1 STF_XFER_PROFILE=1 "$TTSTD" --socket "$sock" --timeout 120 \
+		-- "$3" >"$WORK/program.$2" 2>&1 &
+	TTSTD_PID=$!
+	for _ in $(seq 600); do
+		"$TTST_CTL" --socket "$sock" --json status 2>/dev/null | grep -q '"connected":1' &&
+			return 0
+		sleep 0.05
+	done
+	fail "$3 did not come up under ttstd"
+}
+
+stop_program() {
+	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
+		kill "$TTSTD_PID" 2>/dev/null
+		wait "$TTSTD_PID" 2>/dev/null
+	fi
+	TTSTD_PID=
+}
+
+# update TAG NEW: ttst-ctl update to NEW, the report in $WORK/update.TAG;
+# returns ttst-ctl's exit status
+update() {
+	"$TTST_CTL" --socket "$WORK/ctl.$1" --json update --timeout 120 "$2" \
+		>"$WORK/update.$1" 2>&1
+}
+
+# new_version_ok TAG: the new version printed "ok" (found its state)
+new_version_ok() {
+	for _ in $(seq 200); do
+		grep -q '^ok$\|^FAILED$' "$WORK/program.$1" && break
+		sleep 0.05
+	done
+	grep -q '^ok$' "$WORK/program.$1"
+}
+
+# report_fields TAG FIELDS: the report's fields matching the extended
+# regular expression FIELDS, one per line, in $WORK/found.TAG
+report_fields() {
+	tr ',{}' '\n\n\n' <"$WORK/update.$1" | grep -E "$2" >"$WORK/found.$1"
+}
