@@ -64,13 +64,25 @@ struct pending {
  * past it the log is folded when full, and a pair costs what an
  * immediate registration does. */
 #define LOG_MAX 8192u
-#define RANGE_WORDS 4u
+/* 4,096 bits: the 64 KiB ranges of a full log's objects (a window of
+ * 6,144 objects of 1 KiB spans ~100) rarely share a bit with another
+ * thread's object.  With 256, a free of an object in the registry took
+ * another log's lock one time in five (pool-bench, 4 threads, 64 B, a
+ * window of 20,000: each log's entries spread over 20 ranges). */
+#define RANGE_WORDS 64u
+/* A block spanning more ranges (16 MiB) is taken to meet every log. */
+#define RANGE_PROBES 256u
 /* A log found full of live objects (they outlive it: a live window past
  * its size) is left alone for the thread's next BYPASS objects, which are
  * registered at once: noting and folding them added the log's cache
  * misses to the registry's (pool-bench, 4 threads, a window of 20,000:
- * 347 ns a pair without the logs, 533 with them). */
+ * 347 ns a pair without the logs, 533 with them).  Each time it fills
+ * again right after, the next bypass is twice as long, up to BYPASS_MAX:
+ * the objects a log notes between two bypasses cost a note and a fold on
+ * top of their registration, one in twelve of them with a fixed bypass
+ * (pool-bench, 4 threads, a window of 20,000: 10-25% over main). */
 #define BYPASS 65536u
+#define BYPASS_MAX (64u * BYPASS)
 
 struct sub_log {
 	atomic_int lock;          /* 0 free, 1 held */
@@ -81,6 +93,8 @@ struct sub_log {
 	uint32_t shift;           /* 64 - log2(cap) */
 	uint32_t bypass;          /* objects left to register at once (BYPASS);
 	                             the owner's only */
+	uint32_t next_bypass;     /* the next one's length if the log fills
+	                             with live objects again; the owner's only */
 	struct pending *table;
 	/* The 64 KiB ranges of address space its entries lie in, hashed to
 	 * bits: another thread looking for an object or a block skips the
@@ -95,7 +109,9 @@ struct sub_log {
  * it (logs are never freed, only handed to a new thread). */
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sub_log *_Atomic logs;
-/* Logs with live entries: the readers skip the fold while it is 0. */
+/* Logs with live entries: the readers skip the fold while it is 0, and a
+ * thread looking in the other logs skips them while it counts only its
+ * own. */
 static atomic_uint nonempty;
 static __thread struct sub_log *my_log __attribute__((tls_model("initial-exec")));
 
@@ -154,8 +170,9 @@ static void set_live(struct sub_log *l, uint32_t n)
 
 static void range_bit(uint64_t addr, uint32_t *word, uint64_t *bit)
 {
-	uint32_t h = (uint32_t)(((addr >> 16) * 0x9e3779b97f4a7c15ULL) >> 56);
-	*word = h / 64 % RANGE_WORDS;
+	uint32_t h = (uint32_t)(((addr >> 16) * 0x9e3779b97f4a7c15ULL) >>
+			       (64 - __builtin_ctz(RANGE_WORDS * 64)));
+	*word = h / 64;
 	*bit = 1ULL << (h % 64);
 }
 
@@ -176,7 +193,7 @@ static bool may_hold(struct sub_log *l, uint64_t addr, uint64_t end)
 {
 	/* the bits first: the owner writes their cache line seldom, the
 	 * count's at each object */
-	bool in = ((end - 1) >> 16) - (addr >> 16) >= RANGE_WORDS * 64;
+	bool in = ((end - 1) >> 16) - (addr >> 16) >= RANGE_PROBES;
 	for (uint64_t r = addr >> 16; !in && r <= (end - 1) >> 16; r++) {
 		uint32_t w;
 		uint64_t bit;
@@ -244,21 +261,24 @@ static int make_room(struct sub_log *l)
 	if ((l->used + 1) * 4 <= l->cap * 3)
 		return 0;
 	uint32_t live = atomic_load_explicit(&l->n, memory_order_relaxed);
-	if (live * 2 < l->used)
+	if (live * 2 < l->used) {
+		/* its objects die in the log again */
+		l->next_bypass = BYPASS;
 		return rebuild(l, l->cap);
+	}
 	if (l->cap < LOG_MAX)
 		return rebuild(l, l->cap ? 2 * l->cap : LOG_MIN);
 	fold_locked(l);
-	l->bypass = BYPASS;
+	l->bypass = l->next_bypass;
+	if (l->next_bypass < BYPASS_MAX)
+		l->next_bypass *= 2;
 	return 1;
 }
 
 /* The calling thread's log: a free one of an exited thread, else a new
  * one; NULL without memory. */
-static struct sub_log *own_log(void)
+static __attribute__((noinline)) struct sub_log *take_log(void)
 {
-	if (__builtin_expect(my_log != NULL, 1))
-		return my_log;
 	pthread_mutex_lock(&list_lock);
 	struct sub_log *l = atomic_load_explicit(&logs, memory_order_relaxed);
 	while (l && l->owned)
@@ -270,6 +290,7 @@ static struct sub_log *own_log(void)
 	if (l) {
 		l->owned = true;
 		l->bypass = 0; /* its last thread's */
+		l->next_bypass = BYPASS;
 	}
 	pthread_mutex_unlock(&list_lock);
 	my_log = l;
@@ -278,15 +299,32 @@ static struct sub_log *own_log(void)
 	return l;
 }
 
-bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
+/* The hot paths below test a condition and call out of line: the calls'
+ * register saves in them cost a pair 30-40 instructions, all of them
+ * paid even when the condition was false (callgrind, pool-bench 1 64
+ * 20000). */
+static struct sub_log *own_log(void)
+{
+	if (__builtin_expect(my_log != NULL, 1))
+		return my_log;
+	return take_log();
+}
+
+bool stf__pending_registers_now(void)
 {
 	struct sub_log *l = own_log();
 	if (!l)
-		return false;
+		return true;
 	if (l->bypass) {
 		l->bypass--;
-		return false;
+		return true;
 	}
+	return false;
+}
+
+bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
+{
+	struct sub_log *l = my_log;
 	log_lock(l);
 	struct pending *e = find(l, addr);
 	if (!e) {
@@ -309,11 +347,9 @@ bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 	return true;
 }
 
-bool stf__pending_cancel(uint64_t addr)
+/* The live entry of addr in l given back: false if there is none. */
+static __attribute__((noinline)) bool cancel_in(struct sub_log *l, uint64_t addr)
 {
-	struct sub_log *l = my_log;
-	if (!l || !atomic_load_explicit(&l->n, memory_order_relaxed))
-		return false;
 	log_lock(l);
 	struct pending *e = find(l, addr);
 	bool live = e && e->site;
@@ -323,22 +359,36 @@ bool stf__pending_cancel(uint64_t addr)
 	return live;
 }
 
+bool stf__pending_cancel(uint64_t addr)
+{
+	struct sub_log *l = my_log;
+	if (!l || !atomic_load_explicit(&l->n, memory_order_relaxed))
+		return false;
+	return cancel_in(l, addr);
+}
+
+/* Whether a log other than the calling thread's may have live entries:
+ * exact for entries noted before the caller was handed their object or
+ * address (the count is read before the own log's, which other threads
+ * may only empty). */
+static bool others_nonempty(void)
+{
+	uint32_t all = atomic_load_explicit(&nonempty, memory_order_acquire);
+	struct sub_log *l = my_log;
+	return all > (l && atomic_load_explicit(&l->n, memory_order_acquire) ? 1u : 0u);
+}
+
+static __attribute__((noinline)) bool cancel_in_others(uint64_t addr)
+{
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
+		if (l != my_log && may_hold(l, addr, addr + 1) && cancel_in(l, addr))
+			return true;
+	return false;
+}
+
 bool stf__pending_cancel_others(uint64_t addr)
 {
-	if (!stf__pending_any())
-		return false;
-	bool live = false;
-	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l && !live; l = l->next) {
-		if (l == my_log || !may_hold(l, addr, addr + 1))
-			continue;
-		log_lock(l);
-		struct pending *e = find(l, addr);
-		live = e && e->site;
-		if (live)
-			give_back(l, e);
-		log_unlock(l);
-	}
-	return live;
+	return others_nonempty() && cancel_in_others(addr);
 }
 
 /* Under l's lock: the live entries in [addr, end): a probe per 16-byte

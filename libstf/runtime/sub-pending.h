@@ -12,12 +12,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Whether the calling thread registers the object it is handed now at
+ * once instead of noting it (no memory for a log, or its objects
+ * outlived its log lately): the caller calls stf__sub_register_now,
+ * which replaces a registration at its address by itself. */
+bool stf__pending_registers_now(void);
+
 /* Note the sub-object of size bytes at addr, site `site`, in the calling
- * thread's pending registrations (replacing one at addr); the caller
- * marked its block (stf__heap_type_block).  False when it is not noted
- * (no memory, or the thread's objects outlive its log): the caller
- * registers it at once (stf__sub_register_now: an object handed out now
- * is pending nowhere). */
+ * thread's pending registrations (replacing one at addr), after
+ * stf__pending_registers_now said false; the caller marked its block
+ * (stf__heap_type_block).  False when it is not noted (no memory, or the
+ * log is full of live objects): the caller registers it at once
+ * (stf__sub_register_now: an object handed out now is pending
+ * nowhere). */
 bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site);
 
 /* The object at addr is given back to its pool: true if it was pending in

@@ -395,8 +395,10 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 	 * registry. */
 	uint64_t addr = (uintptr_t)ptr;
 	stf__pending_cancel_others(addr);
-	if (!replace_registered(addr, size, site) && !stf__pending_add(addr, size, site) &&
-	    stf__sub_register_now(addr, size, site, 0) < 0)
+	if (!stf__pending_registers_now() &&
+	    (replace_registered(addr, size, site) || stf__pending_add(addr, size, site)))
+		return;
+	if (stf__sub_register_now(addr, size, site, 0) < 0)
 		stf__warn("out of memory registering an object an STF_ALLOCATOR "
 			  "function handed out: it will be transferred as untyped memory");
 }
