@@ -52,6 +52,7 @@
 #include "stf.h"
 #include "heap.h"
 #include "spans.h"
+#include "sub-pending.h"
 #include "subobjects.h"
 
 
@@ -277,6 +278,7 @@ static void tc_release(void *arg)
 {
 	(void)arg;
 	stf__spans_thread_exit();
+	stf__pending_thread_exit();
 	stf__tc.registered = false;
 }
 

@@ -80,8 +80,14 @@ int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 	uint32_t j;
 	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &bsize);
 	if (s) {
-		if (start != (uintptr_t)p || (size && size != bsize))
+		if (start != (uintptr_t)p || (size && size != bsize)) {
+			/* a sub-object (of a known size: registered): its
+			 * block's free or move will look for it, marked here
+			 * where the block is at hand */
+			if (size)
+				meta_mark_subs(s, j);
 			return 0;
+		}
 		meta_set_word(s, j, (meta_word(s, j) & ~0xffffffu) | site);
 		return 1;
 	}

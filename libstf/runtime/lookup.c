@@ -15,6 +15,7 @@
 #include "respawn.h"
 #include "stf-format.h"
 #include "stf.h"
+#include "subobjects.h"
 #include "units.h"
 
 /* ------------------------------------------------------------------ */
@@ -133,6 +134,7 @@ EXPORT int stf_lookup(const void *addr, struct stf_object_info *info)
 		return -1;
 	}
 	ensure_tables();
+	stf__sub_flush();
 	pthread_mutex_lock(&stf__lookup_lock);
 	if (atomic_load(&stf__heap_changed) && rebuild_index_locked() < 0) {
 		atomic_store(&stf__heap_changed, 1);
@@ -204,6 +206,7 @@ EXPORT int stf__objects_each(int (*fn)(void *ctx, uint64_t addr, uint64_t size, 
 		      void *ctx)
 {
 	struct each_ctx e = { fn, ctx };
+	stf__sub_flush();
 	int r = stf__spans_each(each_block, &e);
 	for (uint64_t i = 1; !r && i < stf__root.slot_high; i++) {
 		const struct stf_slot *s = slot_at((uint32_t)i);

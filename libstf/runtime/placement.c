@@ -538,8 +538,7 @@ bool stf__placed_free(uint64_t addr)
 	block_remove_locked(e);
 	pthread_mutex_unlock(&stf__placed_lock);
 	/* the typed sub-objects inside the block die with it */
-	if (atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
-		stf__sub_forget(addr, size);
+	stf__sub_forget(addr, size);
 	slot_release(slot);
 	stf__unplace(addr, placed_end(addr, size));
 	return true;

@@ -31,6 +31,7 @@
 
 #include "collapse.h"
 #include "parked.h"
+#include "subobjects.h"
 #include "update.h"
 #include "wait.h"
 
@@ -401,6 +402,9 @@ static int wait_parked_locked(pid_t self, pid_t pid, unsigned timeout_ms)
 			break;  /* released under us: nothing to wait for */
 		int missing = sweep_locked(self, pid, true, false, &stuck);
 		if (missing == 0) {
+			/* the objects the threads' pools handed out since the
+			 * registry was last read: the transfer reads it */
+			stf__sub_flush();
 			publish_frames_locked();
 			ret = 0;
 			break;

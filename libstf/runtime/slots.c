@@ -19,6 +19,12 @@
 EXPORT struct stf_slot_args stf__slot_args = { .magic = STF_SLOT_ARGS_MAGIC };
 
 static atomic_flag adding = ATOMIC_FLAG_INIT;
+/* The pair the thread saw last: a pool's allocator is called with the
+ * same pool over and over (pool-bench: 53 of the 470 instructions of a
+ * pool_alloc + pool_free pair went to the table's probe).  Entries are
+ * never removed, so a pair seen stays recorded. */
+static __thread struct { uint64_t arg; uint32_t site, flags; } last_seen
+	__attribute__((tls_model("initial-exec")));
 
 static uint32_t slot_hash(uint64_t arg, uint32_t site)
 {
@@ -43,11 +49,15 @@ static struct stf_slot_arg *probe(uint64_t arg, uint32_t site, uint32_t flags)
 static void record(const void *fn, uint64_t a, const uint32_t *cell, uint32_t flags)
 {
 	uint32_t site = cell ? *cell : 0;
-	if (!site)
+	if (!site || (last_seen.site == site && last_seen.arg == a && last_seen.flags == flags))
 		return;
 	struct stf_slot_arg *e = probe(a, site, flags);
-	if (e && e->site)
+	if (e && e->site) {
+		last_seen.arg = a;
+		last_seen.site = site;
+		last_seen.flags = flags;
 		return; /* known */
+	}
 	/* full once: the reader refuses the rebuild anyway, and every call
 	 * with a new pair would take the lock */
 	if (__atomic_load_n(&stf__slot_args.lost, __ATOMIC_RELAXED))
@@ -79,6 +89,6 @@ EXPORT void stf__slot_int_arg(const void *fn, uint64_t value, const uint32_t *ce
 
 EXPORT void stf__sub_free(void *obj)
 {
-	if (obj && atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+	if (obj && stf__subs_any())
 		stf__sub_unregister((uintptr_t)obj);
 }

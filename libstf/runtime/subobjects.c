@@ -36,6 +36,7 @@
 
 #include "alloc.h"
 #include "heap.h"
+#include "sub-pending.h"
 #include "subobjects.h"
 
 struct sub_entry {
@@ -109,6 +110,7 @@ static void unlock(struct shard *h)
 
 void stf__sub_fork_prepare(void)
 {
+	stf__pending_fork_prepare();
 	for (uint32_t i = 0; i < SHARDS; i++)
 		lock(&shards[i]);
 }
@@ -117,6 +119,7 @@ void stf__sub_fork_release(void)
 {
 	for (uint32_t i = SHARDS; i-- > 0;)
 		unlock(&shards[i]);
+	stf__pending_fork_release();
 }
 
 static size_t bucket(const struct shard *h, uint64_t addr)
@@ -193,7 +196,20 @@ static void remove_locked(struct shard *h, struct sub_entry *e)
 	mark_heap_changed();
 }
 
-int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
+/* e's slot holds a new object, also where one was registered before. */
+static void fill_slot_locked(struct sub_entry *e, uint64_t addr, uint64_t size, uint32_t site,
+			     uint64_t id)
+{
+	struct stf_slot *s = slot_at(e->slot);
+	s->addr = addr;
+	s->size = size;
+	s->id = id ? id : next_id();
+	s->site = site;
+	s->kind = STF_SLOT_USER;
+	mark_heap_changed();
+}
+
+int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
 	ensure_tables();
 	struct shard *h = shard_of(addr);
@@ -217,14 +233,7 @@ int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 		h->n++;
 		atomic_fetch_add(&stf__nsubs, 1);
 	}
-	/* a new object, also where one was registered before */
-	struct stf_slot *s = slot_at(e->slot);
-	s->addr = addr;
-	s->size = size;
-	s->id = id ? id : next_id();
-	s->site = site;
-	s->kind = STF_SLOT_USER;
-	mark_heap_changed();
+	fill_slot_locked(e, addr, size, site, id);
 	unlock(h);
 	/* an entry at addr already flagged its block: the block's free or
 	 * move would have removed it */
@@ -237,8 +246,22 @@ nomem:
 	return -1;
 }
 
-int stf__sub_unregister(uint64_t addr)
+int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
+	stf__pending_fold();  /* a later registration at addr than these */
+	return stf__sub_register_now(addr, size, site, id);
+}
+
+void stf__sub_flush(void)
+{
+	stf__pending_fold();
+}
+
+/* The registration at addr, which is not pending in the calling thread. */
+static int unregister_now(uint64_t addr)
+{
+	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		return -1;
 	struct shard *h = shard_of(addr);
 	lock(h);
 	struct sub_entry *e = find_locked(h, addr);
@@ -248,8 +271,17 @@ int stf__sub_unregister(uint64_t addr)
 	return e ? 0 : -1;
 }
 
+int stf__sub_unregister(uint64_t addr)
+{
+	/* noted in this thread, else in another that handed it over */
+	if (stf__pending_cancel(addr) || stf__pending_cancel_others(addr))
+		return 0;
+	return unregister_now(addr);
+}
+
 bool stf__sub_registered(uint64_t addr)
 {
+	stf__pending_fold();
 	struct shard *h = shard_of(addr);
 	lock(h);
 	bool found = find_locked(h, addr) != NULL;
@@ -291,9 +323,12 @@ static void forget_in_shard(uint64_t addr, uint64_t end)
 
 void stf__sub_forget(uint64_t addr, uint64_t size)
 {
-	if (!size || !atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+	if (!size || !stf__subs_any())
 		return;
 	uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
+	stf__pending_forget(addr, end);
+	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		return;
 	if (((end - 1) >> SHARD_SHIFT) - (addr >> SHARD_SHIFT) >= SHARDS) {
 		/* a block meeting every shard many times: each scanned once */
 		for (uint32_t i = 0; i < SHARDS; i++) {
@@ -312,6 +347,26 @@ void stf__sub_forget(uint64_t addr, uint64_t size)
 	}
 }
 
+/* The registration at addr, if there is one, made the new object's: an
+ * object noted instead would leave it behind when given back.  True if
+ * there was one.  The shard's count is read without its lock: exact for
+ * a registration made before the object's address was handed out again
+ * (the pool's own synchronization orders them). */
+static bool replace_registered(uint64_t addr, uint64_t size, uint32_t site)
+{
+	if (!atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
+		return false;
+	struct shard *h = shard_of(addr);
+	if (!__atomic_load_n(&h->n, __ATOMIC_RELAXED))
+		return false;
+	lock(h);
+	struct sub_entry *e = find_locked(h, addr);
+	if (e)
+		fill_slot_locked(e, addr, size, site, 0);
+	unlock(h);
+	return e != NULL;
+}
+
 /* Called by the code the plugin emits right after each call to an
  * STF_ALLOCATOR function: ptr is what it returned, size the size it was
  * asked for (its size argument, or the size of the type the call site
@@ -325,11 +380,25 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 	/* what the allocator returned is a whole block: the block is the
 	 * object (a plain wrapper) */
 	if (stf__heap_type_block(ptr, size, site)) {
-		if (atomic_load_explicit(&stf__nsubs, memory_order_relaxed))
-			stf__sub_forget((uintptr_t)ptr, 1);
+		stf__sub_forget((uintptr_t)ptr, 1);
 		return;
 	}
-	if (size && stf__sub_register((uintptr_t)ptr, size, site, 0) < 0)
+	if (!size)
+		return;
+	/* The object replaces the one handed out at its place before, when
+	 * that one was given back without the partner free (through a
+	 * pointer, or a free not named after the allocator: jobq's
+	 * block_put): noted by another thread, that one's entry would
+	 * otherwise win or lose by the order the logs are folded in;
+	 * registered, it would stay when the new object is given back.
+	 * Hence one record at most of each address, in one log or in the
+	 * registry. */
+	uint64_t addr = (uintptr_t)ptr;
+	stf__pending_cancel_others(addr);
+	if (!stf__pending_registers_now() &&
+	    (replace_registered(addr, size, site) || stf__pending_add(addr, size, site)))
+		return;
+	if (stf__sub_register_now(addr, size, site, 0) < 0)
 		stf__warn("out of memory registering an object an STF_ALLOCATOR "
 			  "function handed out: it will be transferred as untyped memory");
 }

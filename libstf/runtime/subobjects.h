@@ -18,11 +18,29 @@
  * are any. */
 extern atomic_size_t stf__nsubs;
 
+/* Whether any sub-object is registered or pending in a thread's log
+ * (sub-pending.c): the frees of objects and blocks look further only
+ * then.  Read without a lock, exact for an object (or its address)
+ * handed over to the caller after it was noted. */
+bool stf__pending_any(void);
+static inline bool stf__subs_any(void)
+{
+	return atomic_load_explicit(&stf__nsubs, memory_order_relaxed) || stf__pending_any();
+}
+
 /* Register (or re-register: the earlier registration at addr is replaced)
  * the sub-object of size bytes at addr with global site number `site` and
  * dynamic ID `id` (0: a fresh one).  It is a slot of kind STF_SLOT_USER,
  * so other processes see it.  0, or -1 with errno = ENOMEM. */
 int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
+
+/* stf__sub_register without folding the threads' pending registrations
+ * first: their fold itself. */
+int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
+
+/* Fold every thread's pending registrations into the registry: before
+ * it is read (quiescence, the lookups, the walk over every object). */
+void stf__sub_flush(void);
 
 /* Forget the sub-object registered at addr: 0, or -1 if there is none
  * (stf_unregister_object of an object the transfer registered). */

@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sub-pending.c - the sub-objects a thread's STF_ALLOCATOR calls handed
+ * out since the registry last read them (see sub-pending.h).
+ *
+ * A pool whose free is the allocator's partner ends each object's
+ * registration, so a pool_alloc + pool_free pair registered an object
+ * and removed it again: a shard lock and the global slot mutex twice,
+ * 76 ns against 1.45 for the plain pool (bench-malloc).  Each thread
+ * instead notes what it hands out in a log of its own, a hash table from
+ * address to (size, site, ID) under a lock of its own, which other
+ * threads take only to look for an object or a block there; a free of an
+ * object still in a log forgets it there (its entry keeps the address for
+ * the pool's next object at that place), so a short-lived object never
+ * reaches the registry nor takes a slot.  The registry's readers
+ * (quiescence, the lookups, the walk over every object) fold every log
+ * into the registry first, so they see what an immediate registration
+ * would have shown: the transfer enumerates the same live objects with
+ * the same sites and IDs (the ID is drawn when the object is handed out),
+ * and the objects bound (slots ever used) grows only with the objects
+ * live when the registry was read.  A full log (LOG_MAX entries) is
+ * folded by its thread, which then registers its next objects at once
+ * for a while (BYPASS).
+ *
+ * Each address has one record at most, in one log or in the registry,
+ * as an immediate registration replaces the one before it: an object
+ * handed out where an earlier one was given back without the partner
+ * free (through a pointer, or a free not named after the allocator:
+ * jobq's block_put) forgets the earlier one's entry in the other
+ * threads' logs, and replaces its registration in the registry instead
+ * of being noted (stf__sub_object).  Two entries of one address in two
+ * logs were folded in the logs' order, the older object's last (jobq's
+ * note transformed as a request at its update); a noted object given
+ * back left the earlier registration behind.  A free looks in the
+ * thread's own log, then in the others' (an object handed over between
+ * threads), then in the registry; a block's free or move forgets the
+ * objects noted inside it in every log.
+ *
+ * Another thread reads a log's count and range bits without its lock:
+ * an entry noted before its object (or its address, given back) reached
+ * the reader through the program's own synchronization is seen, and so
+ * is the registration a fold moved it to (the fold clears them after it,
+ * with release stores).
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "heap.h"
+#include "sub-pending.h"
+#include "subobjects.h"
+
+struct pending {
+	uint64_t addr; /* 0: empty */
+	uint64_t size;
+	uint64_t id;
+	uint32_t site; /* 0: given back to its pool; the entry keeps its
+	                  address for the pool's next object there */
+};
+
+#define LOG_MIN 256u
+/* 8,192 entries (256 KiB) hold a live window of 6,144 objects per thread;
+ * past it the log is folded when full, and a pair costs what an
+ * immediate registration does. */
+#define LOG_MAX 8192u
+/* 4,096 bits: the 64 KiB ranges of a full log's objects (a window of
+ * 6,144 objects of 1 KiB spans ~100) rarely share a bit with another
+ * thread's object.  With 256, a free of an object in the registry took
+ * another log's lock one time in five (pool-bench, 4 threads, 64 B, a
+ * window of 20,000: each log's entries spread over 20 ranges). */
+#define RANGE_WORDS 64u
+/* A block spanning more ranges (16 MiB) is taken to meet every log. */
+#define RANGE_PROBES 256u
+/* A log found full of live objects (they outlive it: a live window past
+ * its size) is left alone for the thread's next BYPASS objects, which are
+ * registered at once: noting and folding them added the log's cache
+ * misses to the registry's (pool-bench, 4 threads, a window of 20,000:
+ * 347 ns a pair without the logs, 533 with them).  Each time it fills
+ * again right after, the next bypass is twice as long, up to BYPASS_MAX:
+ * the objects a log notes between two bypasses cost a note and a fold on
+ * top of their registration, one in twelve of them with a fixed bypass
+ * (pool-bench, 4 threads, a window of 20,000: 10-25% over main). */
+#define BYPASS 65536u
+#define BYPASS_MAX (64u * BYPASS)
+
+struct sub_log {
+	atomic_int lock;          /* 0 free, 1 held */
+	bool owned;               /* a live thread's */
+	atomic_uint n;            /* live entries; read without the lock */
+	uint32_t used;            /* entries with an address */
+	uint32_t cap;             /* power of two, 0 without a table */
+	uint32_t shift;           /* 64 - log2(cap) */
+	uint32_t bypass;          /* objects left to register at once (BYPASS);
+	                             the owner's only */
+	uint32_t next_bypass;     /* the next one's length if the log fills
+	                             with live objects again; the owner's only */
+	struct pending *table;
+	/* The 64 KiB ranges of address space its entries lie in, hashed to
+	 * bits: another thread looking for an object or a block skips the
+	 * log (and its lock) when their bits are clear.  Set with the
+	 * entries, cleared by a fold. */
+	_Alignas(64) _Atomic uint64_t ranges[RANGE_WORDS];
+	struct sub_log *next;     /* every log ever made: set before the log
+	                             is published, never changed */
+};
+
+/* Taken to add or reuse a log and across fork; the list is read without
+ * it (logs are never freed, only handed to a new thread). */
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sub_log *_Atomic logs;
+/* Logs with live entries: the readers skip the fold while it is 0, and a
+ * thread looking in the other logs skips them while it counts only its
+ * own. */
+static atomic_uint nonempty;
+static __thread struct sub_log *my_log __attribute__((tls_model("initial-exec")));
+
+static void log_lock(struct sub_log *l)
+{
+	for (unsigned spins = 0;
+	     atomic_exchange_explicit(&l->lock, 1, memory_order_acquire); spins++) {
+		/* held by a fold of this log: a few microseconds */
+		if (spins < 64)
+			__builtin_ia32_pause();
+		else
+			sched_yield();
+	}
+}
+
+static void log_unlock(struct sub_log *l)
+{
+	atomic_store_explicit(&l->lock, 0, memory_order_release);
+}
+
+static size_t slot_of(const struct sub_log *l, uint64_t addr)
+{
+	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ULL) >> l->shift);
+}
+
+static struct pending *find(struct sub_log *l, uint64_t addr)
+{
+	if (!l->cap)
+		return NULL;
+	for (size_t i = slot_of(l, addr);; i = (i + 1) & (l->cap - 1)) {
+		if (l->table[i].addr == addr)
+			return &l->table[i];
+		if (!l->table[i].addr)
+			return NULL;
+	}
+}
+
+static struct pending *put(struct sub_log *l, const struct pending *p)
+{
+	size_t i = slot_of(l, p->addr);
+	while (l->table[i].addr)
+		i = (i + 1) & (l->cap - 1);
+	l->table[i] = *p;
+	return &l->table[i];
+}
+
+static void set_live(struct sub_log *l, uint32_t n)
+{
+	uint32_t was = atomic_load_explicit(&l->n, memory_order_relaxed);
+	if (!was && n)
+		atomic_fetch_add_explicit(&nonempty, 1, memory_order_relaxed);
+	else if (was && !n)
+		atomic_fetch_sub_explicit(&nonempty, 1, memory_order_release);
+	atomic_store_explicit(&l->n, n, memory_order_release);
+}
+
+static void range_bit(uint64_t addr, uint32_t *word, uint64_t *bit)
+{
+	uint32_t h = (uint32_t)(((addr >> 16) * 0x9e3779b97f4a7c15ULL) >>
+			       (64 - __builtin_ctz(RANGE_WORDS * 64)));
+	*word = h / 64;
+	*bit = 1ULL << (h % 64);
+}
+
+static void note_range(struct sub_log *l, uint64_t addr)
+{
+	uint32_t w;
+	uint64_t bit;
+	range_bit(addr, &w, &bit);
+	uint64_t cur = atomic_load_explicit(&l->ranges[w], memory_order_relaxed);
+	if (!(cur & bit))
+		atomic_store_explicit(&l->ranges[w], cur | bit, memory_order_release);
+}
+
+/* Whether l may hold an entry in [addr, end): without its lock, exact for
+ * an object (or its address) handed over to the caller after it was
+ * noted. */
+static bool may_hold(struct sub_log *l, uint64_t addr, uint64_t end)
+{
+	/* the bits first: the owner writes their cache line seldom, the
+	 * count's at each object */
+	bool in = ((end - 1) >> 16) - (addr >> 16) >= RANGE_PROBES;
+	for (uint64_t r = addr >> 16; !in && r <= (end - 1) >> 16; r++) {
+		uint32_t w;
+		uint64_t bit;
+		range_bit(r << 16, &w, &bit);
+		in = atomic_load_explicit(&l->ranges[w], memory_order_acquire) & bit;
+	}
+	return in && atomic_load_explicit(&l->n, memory_order_acquire);
+}
+
+/* A table of ncap entries holding l's live entries, without the given
+ * back ones: -1 without memory. */
+static int rebuild(struct sub_log *l, uint32_t ncap)
+{
+	struct pending *n = __libc_calloc(ncap, sizeof *n), *old = l->table;
+	if (!n)
+		return -1;
+	uint32_t ocap = l->cap;
+	l->table = n;
+	l->cap = ncap;
+	l->shift = 64 - (uint32_t)__builtin_ctz(ncap);
+	l->used = 0;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].addr && old[i].site) {
+			put(l, &old[i]);
+			l->used++;
+		}
+	__libc_free(old);
+	return 0;
+}
+
+/* Under l's lock: every live entry into the registry.  The table stays
+ * (a new one of LOG_MAX entries is fresh memory: its page faults cost a
+ * full log's fold 1 ms, 160 ns an object). */
+static void fold_locked(struct sub_log *l)
+{
+	for (size_t i = 0; l->used && i < l->cap; i++) {
+		struct pending *p = &l->table[i];
+		if (!p->addr)
+			continue;
+		if (p->site && stf__sub_register_now(p->addr, p->size, p->site, p->id) < 0)
+			stf__warn("out of memory registering an object an STF_ALLOCATOR "
+				  "function handed out: it will be transferred as untyped memory");
+		p->addr = 0;
+		l->used--;
+	}
+	set_live(l, 0);
+	for (uint32_t w = 0; w < RANGE_WORDS; w++)
+		atomic_store_explicit(&l->ranges[w], 0, memory_order_release);
+}
+
+/* Under l's lock: e is given back. */
+static void give_back(struct sub_log *l, struct pending *e)
+{
+	e->site = 0;
+	set_live(l, atomic_load_explicit(&l->n, memory_order_relaxed) - 1);
+}
+
+/* Room for one more entry: 0 with the given back entries dropped or a
+ * larger table; 1 with the log folded, full of live objects: the thread
+ * registers its next objects at once, the caller's first (the log stays
+ * empty while it does, so an object registered at once is noted
+ * nowhere); -1 without memory. */
+static int make_room(struct sub_log *l)
+{
+	if ((l->used + 1) * 4 <= l->cap * 3)
+		return 0;
+	uint32_t live = atomic_load_explicit(&l->n, memory_order_relaxed);
+	if (live * 2 < l->used) {
+		/* its objects die in the log again */
+		l->next_bypass = BYPASS;
+		return rebuild(l, l->cap);
+	}
+	if (l->cap < LOG_MAX)
+		return rebuild(l, l->cap ? 2 * l->cap : LOG_MIN);
+	fold_locked(l);
+	l->bypass = l->next_bypass;
+	if (l->next_bypass < BYPASS_MAX)
+		l->next_bypass *= 2;
+	return 1;
+}
+
+/* The calling thread's log: a free one of an exited thread, else a new
+ * one; NULL without memory. */
+static __attribute__((noinline)) struct sub_log *take_log(void)
+{
+	pthread_mutex_lock(&list_lock);
+	struct sub_log *l = atomic_load_explicit(&logs, memory_order_relaxed);
+	while (l && l->owned)
+		l = l->next;
+	if (!l && (l = __libc_calloc(1, sizeof *l))) {
+		l->next = atomic_load_explicit(&logs, memory_order_relaxed);
+		atomic_store_explicit(&logs, l, memory_order_release);
+	}
+	if (l) {
+		l->owned = true;
+		l->bypass = 0; /* its last thread's */
+		l->next_bypass = BYPASS;
+	}
+	pthread_mutex_unlock(&list_lock);
+	my_log = l;
+	/* its exit folds the log (stf__pending_thread_exit) */
+	stf__tc_register();
+	return l;
+}
+
+/* The hot paths below test a condition and call out of line: the calls'
+ * register saves in them cost a pair 30-40 instructions, all of them
+ * paid even when the condition was false (callgrind, pool-bench 1 64
+ * 20000). */
+static struct sub_log *own_log(void)
+{
+	if (__builtin_expect(my_log != NULL, 1))
+		return my_log;
+	return take_log();
+}
+
+bool stf__pending_registers_now(void)
+{
+	struct sub_log *l = own_log();
+	if (!l)
+		return true;
+	if (l->bypass) {
+		l->bypass--;
+		return true;
+	}
+	return false;
+}
+
+bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
+{
+	struct sub_log *l = my_log;
+	log_lock(l);
+	struct pending *e = find(l, addr);
+	if (!e) {
+		if (make_room(l)) {
+			log_unlock(l);
+			return false;
+		}
+		e = put(l, &(struct pending){ .addr = addr });
+		l->used++;
+		note_range(l, addr);
+	}
+	/* a new object, also where one was noted before */
+	if (!e->site)
+		set_live(l, atomic_load_explicit(&l->n, memory_order_relaxed) + 1);
+	e->size = size;
+	e->site = site;
+	e->id = next_id();
+	log_unlock(l);
+	mark_heap_changed();
+	return true;
+}
+
+/* The live entry of addr in l given back: false if there is none. */
+static __attribute__((noinline)) bool cancel_in(struct sub_log *l, uint64_t addr)
+{
+	log_lock(l);
+	struct pending *e = find(l, addr);
+	bool live = e && e->site;
+	if (live)
+		give_back(l, e);
+	log_unlock(l);
+	return live;
+}
+
+bool stf__pending_cancel(uint64_t addr)
+{
+	struct sub_log *l = my_log;
+	if (!l || !atomic_load_explicit(&l->n, memory_order_relaxed))
+		return false;
+	return cancel_in(l, addr);
+}
+
+/* Whether a log other than the calling thread's may have live entries:
+ * exact for entries noted before the caller was handed their object or
+ * address (the count is read before the own log's, which other threads
+ * may only empty). */
+static bool others_nonempty(void)
+{
+	uint32_t all = atomic_load_explicit(&nonempty, memory_order_acquire);
+	struct sub_log *l = my_log;
+	return all > (l && atomic_load_explicit(&l->n, memory_order_acquire) ? 1u : 0u);
+}
+
+static __attribute__((noinline)) bool cancel_in_others(uint64_t addr)
+{
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
+		if (l != my_log && may_hold(l, addr, addr + 1) && cancel_in(l, addr))
+			return true;
+	return false;
+}
+
+bool stf__pending_cancel_others(uint64_t addr)
+{
+	return others_nonempty() && cancel_in_others(addr);
+}
+
+/* Under l's lock: the live entries in [addr, end): a probe per 16-byte
+ * granule (entries hash by granule), or a scan of the table when it is
+ * smaller. */
+static void forget_locked(struct sub_log *l, uint64_t addr, uint64_t end)
+{
+	uint64_t first = addr >> 4, last = (end - 1) >> 4;
+	if (last - first >= l->cap) {
+		for (size_t i = 0; i < l->cap; i++)
+			if (l->table[i].site && l->table[i].addr >= addr && l->table[i].addr < end)
+				give_back(l, &l->table[i]);
+		return;
+	}
+	for (uint64_t g = first; g <= last; g++)
+		for (size_t i = slot_of(l, g << 4); l->table[i].addr; i = (i + 1) & (l->cap - 1)) {
+			struct pending *e = &l->table[i];
+			if (e->site && e->addr >> 4 == g && e->addr >= addr && e->addr < end)
+				give_back(l, e);
+		}
+}
+
+void stf__pending_forget(uint64_t addr, uint64_t end)
+{
+	if (!stf__pending_any())
+		return;
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next) {
+		if (!may_hold(l, addr, end))
+			continue;
+		log_lock(l);
+		forget_locked(l, addr, end);
+		log_unlock(l);
+	}
+}
+
+bool stf__pending_any(void)
+{
+	return atomic_load_explicit(&nonempty, memory_order_acquire) != 0;
+}
+
+void stf__pending_fold(void)
+{
+	if (!stf__pending_any())
+		return;
+	pthread_mutex_lock(&list_lock);
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next) {
+		if (!atomic_load_explicit(&l->n, memory_order_relaxed))
+			continue;
+		log_lock(l);
+		fold_locked(l);
+		log_unlock(l);
+	}
+	pthread_mutex_unlock(&list_lock);
+}
+
+void stf__pending_thread_exit(void)
+{
+	struct sub_log *l = my_log;
+	if (!l)
+		return;
+	log_lock(l);
+	fold_locked(l);
+	log_unlock(l);
+	my_log = NULL;
+	pthread_mutex_lock(&list_lock);
+	l->owned = false;
+	pthread_mutex_unlock(&list_lock);
+}
+
+void stf__pending_fork_prepare(void)
+{
+	pthread_mutex_lock(&list_lock);
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
+		log_lock(l);
+}
+
+void stf__pending_fork_release(void)
+{
+	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
+		log_unlock(l);
+	pthread_mutex_unlock(&list_lock);
+}
