@@ -345,19 +345,32 @@ struct early_site {
 };
 std::map<std::string, std::vector<early_site>> early_sites;
 
+bool same_destination (const early_site &a, const early_site &b)
+{
+	return a.func == b.func && a.dest == b.dest && a.used_as == b.used_as
+	       && a.sub_objects == b.sub_objects
+	       && (a.type == b.type
+		   || (a.type && b.type
+		       && TYPE_MAIN_VARIANT (a.type) == TYPE_MAIN_VARIANT (b.type)));
+}
+
 const early_site *find_early (const std::string &pos, const std::string &allocator)
 {
 	auto it = early_sites.find (pos);
 	if (it == early_sites.end ())
 		return NULL;
 	/* Several calls of one allocator at one position (a macro holding
-	 * two) cannot be told apart here: the final code decides. */
+	 * two) cannot be told apart here: unless they all keep the result
+	 * in the same place (GLib's g_new0 calls g_malloc0 on two branches
+	 * the optimizers fold into one, whose final code no longer shows
+	 * the typed local), the final code decides. */
 	const early_site *found = NULL;
 	for (const early_site &e : it->second)
 		if (e.allocator == allocator) {
-			if (found)
+			if (found && !same_destination (*found, e))
 				return NULL;
-			found = &e;
+			if (!found)
+				found = &e;
 		}
 	if (found)
 		return found;

@@ -371,6 +371,16 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
  * value's start (its first scalar is wider than off and no byte). */
 int stf__tag_on_start(const struct stf_meta_unit *u, uint32_t t, uint64_t off);
 
+/* tsd.c, forward: the pthread keys the past version created (glibc's
+ * table of keys: sequence number, destructor) are created in this
+ * process with the same numbers, sequences and relocated destructors, so
+ * the carried key slots and the statics holding key numbers stay valid
+ * (a key a library creates lazily, GLib's GPrivate, was not in use in the
+ * new version: setspecific failed with EINVAL after the commit); -1 with
+ * the problems reported (a key both versions use with other
+ * destructors). */
+int stf__claim_pthread_keys(struct stf_xfer *x);
+
 /* untyped.c */
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);

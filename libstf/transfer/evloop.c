@@ -18,6 +18,20 @@
  * the only int that is 0 before event_base_loop(), 1 inside a callback and
  * 0 again after it.  A base received is reset only if it has the scratch
  * base's size and the flag set.
+ *
+ * GLib marks the GSource it dispatches "in call" and, unless it may
+ * recurse, "blocked": its descriptors leave the context's poll set until
+ * its callback returns.  The old version's thread reached the update
+ * point inside such a callback (the update descriptor's watch); the new
+ * version called the callback from main, so that source, received at its
+ * address, stayed blocked for good: its watch never fired again and the
+ * next update's quiescence timed out.  The thread's record of the source
+ * it dispatches is GLib's per-thread data, carried with the thread's key
+ * slots (tsd.c), so once the update has committed the thread that handed
+ * over ends that dispatch: it clears both flags of the source
+ * g_main_current_source() names for it and sets the source's priority to
+ * itself, with which GLib puts a source's descriptors back in the poll
+ * set.
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -31,6 +45,13 @@
 #include "evloop.h"
 
 #define MAX_BASES 16
+
+/* struct _GSource's public layout (glib/gmain.h, x86-64): callback_data,
+ * callback_funcs, source_funcs, ref_count, context, priority, flags;
+ * G_HOOK_FLAG_IN_CALL (ghook.h) and gmain.c's G_SOURCE_BLOCKED */
+#define GSOURCE_PRIORITY_OFF 40
+#define GSOURCE_FLAGS_OFF 44
+#define GSOURCE_DISPATCHING ((1u << 1) | (1u << 6))
 
 static uint64_t running_bases[MAX_BASES];
 static size_t nrunning;
@@ -135,4 +156,21 @@ void stf__evloop_commit(void)
 	for (size_t i = 0; i < nrunning; i++)
 		memset((void *)(uintptr_t)(running_bases[i] + running_off), 0, sizeof(int));
 	nrunning = 0;
+}
+
+void stf__evloop_resumed(void)
+{
+	void *(*current)(void) = (void *(*)(void))dlsym(RTLD_DEFAULT, "g_main_current_source");
+	void (*set_priority)(void *, int) =
+		(void (*)(void *, int))dlsym(RTLD_DEFAULT, "g_source_set_priority");
+	uint8_t *source = current && set_priority ? current() : NULL;
+	if (!source)
+		return;
+	uint32_t flags;
+	int priority;
+	memcpy(&flags, source + GSOURCE_FLAGS_OFF, sizeof(flags));
+	memcpy(&priority, source + GSOURCE_PRIORITY_OFF, sizeof(priority));
+	flags &= ~GSOURCE_DISPATCHING;
+	memcpy(source + GSOURCE_FLAGS_OFF, &flags, sizeof(flags));
+	set_priority(source, priority);
 }

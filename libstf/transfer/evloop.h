@@ -4,7 +4,8 @@
  *
  * INTERNAL.  F plans during the forward transfer which libevent bases it
  * received from inside their loop, and clears their running flag at
- * commit (ctl.c), after the reversed version got them as they were.
+ * commit (ctl.c), after the reversed version got them as they were; the
+ * thread that handed over ends the GLib dispatch it was received in.
  */
 #ifndef STF_EVLOOP_H
 #define STF_EVLOOP_H
@@ -18,5 +19,8 @@ void stf__evloop_measure(void);
 int stf__evloop_plan(struct stf_xfer *x);
 /* F, at commit: reset them. */
 void stf__evloop_commit(void);
+/* F, after the commit, in the thread that handed over: end the GLib
+ * dispatch the old version's thread was in (its source stays "in call"). */
+void stf__evloop_resumed(void);
 
 #endif /* STF_EVLOOP_H */

@@ -79,7 +79,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	rep->seconds_metadata = t1 - t0;
 	int ok = stf__xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && stf__schedule(&x) == 0;
 	stf__profile_mark("forward: pair and allocate");
-	ok = ok && stf__transform_all(&x) == 0;
+	ok = ok && stf__transform_all(&x) == 0 && stf__claim_pthread_keys(&x) == 0;
 	stf__profile_mark("forward: transform");
 	if (ok && stf__carry_environ(&x) == 0 && stf__evloop_plan(&x) == 0 &&
 	    stf__apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0 &&

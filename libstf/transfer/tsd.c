@@ -35,11 +35,14 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "callbacks.h"
+#include "engine.h"
 #include "remote.h"
 #include "wait.h"
 
 #define FIRST_BLOCK_KEYS 32u  /* glibc's PTHREAD_KEY_2NDLEVEL_SIZE */
 #define SLOT_SIZE 16u         /* struct pthread_key_data: seq, data */
+#define KEY_SIZE 16u          /* struct pthread_key_struct: seq, destr */
 
 /* Offset and count of the thread descriptor's `specific` array, from the
  * C library's libthread_db description; 0 if unknown. */
@@ -156,4 +159,66 @@ int stf__add_tsd(struct stf_peer *p, char *err, size_t errlen)
 	}
 	stf__raw_free(specific);
 	return rc;
+}
+
+/* The C library's table of pthread keys, { sequence, destructor } per key
+ * (odd sequence: in use), from its libthread_db description; NULL if
+ * unknown. */
+static uint64_t *key_table(uint32_t *count)
+{
+	const uint32_t *desc = dlvsym(RTLD_DEFAULT, "_thread_db___pthread_keys", "GLIBC_PRIVATE");
+	uint64_t *keys = dlvsym(RTLD_DEFAULT, "__pthread_keys", "GLIBC_PRIVATE");
+	if (!desc || !keys || desc[0] != 8 * KEY_SIZE || desc[2] != 0)
+		return NULL;
+	*count = desc[1];
+	return keys;
+}
+
+int stf__claim_pthread_keys(struct stf_xfer *x)
+{
+	uint32_t count;
+	uint64_t *own = key_table(&count);
+	if (!own || !x->dst->self)
+		return 0;
+	uint64_t at = stf__peer_same_place(x->dst, x->src, (uint64_t)(uintptr_t)own);
+	if (!at) {
+		stf__xfail(x, "the past version's C library is another file than the new "
+			   "version's: its pthread keys cannot be carried");
+		return -1;
+	}
+	uint64_t *past = stf__raw_malloc((size_t)count * KEY_SIZE);
+	if (!past || stf__peer_read(x->src, at, past, (size_t)count * KEY_SIZE) < 0) {
+		stf__xfail(x, "cannot read the past version's pthread keys: %s",
+			   past ? strerror(errno) : "out of memory");
+		stf__raw_free(past);
+		return -1;
+	}
+	char label[40];
+	uint32_t problems = x->problems;
+	for (uint32_t k = 0; k < count; k++) {
+		uint64_t seq = past[2 * k], destr;
+		if (!(seq & 1) || stf__own_pthread_key(k))
+			continue;
+		snprintf(label, sizeof(label), "pthread key %" PRIu32, k);
+		x->obj = NULL;
+		x->obj_label = label;
+		x->failed = 0; /* each key's problem is its own */
+		if (stf__xfer_relocate(x, past[2 * k + 1], &destr) < 0)
+			continue;
+		if ((own[2 * k] & 1) && own[2 * k + 1] != destr) {
+			stf__xfail(x, "pthread key %" PRIu32 " is in use in both versions, with "
+				   "other destructors (0x%" PRIx64 " in the old one, 0x%" PRIx64
+				   " in the new one's startup): create the keys in the same order, "
+				   "or guard the new version's with stf_is_updating()", k,
+				   past[2 * k + 1], own[2 * k + 1]);
+			continue;
+		}
+		/* every other thread is parked: no pthread_key_create races */
+		own[2 * k + 1] = destr;
+		own[2 * k] = seq;
+	}
+	x->obj_label = NULL;
+	x->failed = 0;
+	stf__raw_free(past);
+	return x->problems > problems ? -1 : 0;
 }
