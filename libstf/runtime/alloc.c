@@ -285,8 +285,11 @@ static void tc_release(void *arg)
 /* The external site of a return address; cached per thread and globally. */
 uint32_t __attribute__((noinline)) stf__external_site_slow(uintptr_t pc)
 {
-	if (!atomic_load_explicit(&units_ready, memory_order_acquire))
-		return 0;  /* before our constructor: loader and libc startup */
+	/* Also before our constructor: a library the executable names
+	 * before libstf (GLib linked after -lstf) has its constructors run
+	 * first, and its blocks need their place like any other (site 0 is
+	 * "unknown", which the new version cannot allocate at). */
+	ensure_tables();
 	uint32_t site = 0;
 	pthread_mutex_lock(&stf__site_lock);
 	uint32_t i = (uint32_t)((pc >> 4) * 0x9E3779B1u) & (PC_HASH_CAP - 1);

@@ -569,7 +569,10 @@ static int schedule_dynamic(struct stf_xfer *x)
 			uint32_t site = m->site;
 			uint64_t a;
 			if (!site) {
-				stf__xfail(x, "allocation site %s unknown in this process", q.site);
+				char on[512];
+				stf__xfail(x, "%s: allocation site \"%s\" unknown in this process",
+					   q.src == (size_t)-1 ? "the leaked block" :
+					   stf__obj_name(&x->src->objs[q.src], on, sizeof(on)), q.site);
 				goto out;
 			}
 			if (q.at) {

@@ -93,8 +93,11 @@ static void remember(int op, const char *key)
 
 static void say(struct conn *c, const char *s)
 {
-	size_t n = strlen(s);
-	if (write(c->fd, s, n) < 0 || write(c->fd, "\n", 1) < 0) {}
+	/* one write per reply: a second small one would wait for the
+	 * client's delayed acknowledgement */
+	char *line = g_strconcat(s, "\n", NULL);
+	if (write(c->fd, line, strlen(line)) < 0) {}
+	g_free(line);
 }
 
 static void verify(struct conn *c)
