@@ -122,9 +122,19 @@ static int measure(size_t *off, size_t *size)
 static int measured;       /* 1: running_off and base_size known, -1: not */
 static size_t base_size;
 
+/* GLib's, looked up with libevent's before the transfer: a failed dlsym
+ * allocates the error's text, which after the commit would be one more
+ * object of every updated process (t/update/update-tsd) */
+static void *(*g_main_current_source_fn)(void);
+static void (*g_source_set_priority_fn)(void *, int);
+
 void stf__evloop_measure(void)
 {
 	measured = measure(&running_off, &base_size) == 0 ? 1 : -1;
+	g_main_current_source_fn =
+		(void *(*)(void))dlsym(RTLD_DEFAULT, "g_main_current_source");
+	g_source_set_priority_fn =
+		(void (*)(void *, int))dlsym(RTLD_DEFAULT, "g_source_set_priority");
 }
 
 int stf__evloop_plan(struct stf_xfer *x)
@@ -160,10 +170,8 @@ void stf__evloop_commit(void)
 
 void stf__evloop_resumed(void)
 {
-	void *(*current)(void) = (void *(*)(void))dlsym(RTLD_DEFAULT, "g_main_current_source");
-	void (*set_priority)(void *, int) =
-		(void (*)(void *, int))dlsym(RTLD_DEFAULT, "g_source_set_priority");
-	uint8_t *source = current && set_priority ? current() : NULL;
+	uint8_t *source = g_main_current_source_fn && g_source_set_priority_fn ?
+			  g_main_current_source_fn() : NULL;
 	if (!source)
 		return;
 	uint32_t flags;
@@ -172,5 +180,5 @@ void stf__evloop_resumed(void)
 	memcpy(&priority, source + GSOURCE_PRIORITY_OFF, sizeof(priority));
 	flags &= ~GSOURCE_DISPATCHING;
 	memcpy(source + GSOURCE_FLAGS_OFF, &flags, sizeof(flags));
-	set_priority(source, priority);
+	g_source_set_priority_fn(source, priority);
 }
