@@ -99,3 +99,22 @@ wait_connected() {
 	done
 	fail "the program never connected to ttstd"
 }
+
+# snapshot: the state line of a program that answers through files
+# (v1/threads.c, tsd.c, tsdlazy.c, workers.c): creating $WORK/ask asks for
+# it; the program writes $WORK/state, then removes the ask.
+snapshot() {
+	rm -f "$WORK/state"
+	touch "$WORK/ask"
+	for _ in $(seq 200); do
+		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && { cat "$WORK/state"; return 0; }
+		sleep 0.01
+	done
+	fail "the program did not answer"
+}
+
+# objects: the objects of the state when quiesced, from the `ctl --json
+# update` report in $WORK/out
+objects() {
+	sed -n 's/.*"state_objects":\([0-9]*\).*/\1/p' "$WORK/out"
+}

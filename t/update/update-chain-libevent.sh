@@ -38,7 +38,6 @@ load() {
 load &
 load_pid=$!
 
-objects() { sed -n 's/.*"state_objects":\([0-9]*\).*/\1/p' "$WORK/out"; }
 freed() { sed -n 's/.*"forward":{[^}]*"startup_freed":\([0-9]*\).*/\1/p' "$WORK/out"; }
 # the descriptors an event library opens (epoll instances, pipes), not the
 # load's connections

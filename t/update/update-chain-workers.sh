@@ -16,16 +16,6 @@
 need_plugin
 build v1/workers v1/workers.c -O2 -pthread
 
-snapshot() {
-	rm -f "$WORK/state"
-	touch "$WORK/ask"
-	for _ in $(seq 200); do
-		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && { cat "$WORK/state"; return 0; }
-		sleep 0.01
-	done
-	fail "the program did not answer"
-}
-objects() { sed -n 's/.*"state_objects":\([0-9]*\).*/\1/p' "$WORK/out"; }
 kept() { sed -n 's/.*"forward":{[^}]*"startup_kept":\([0-9]*\).*/\1/p' "$WORK/out"; }
 
 start_ttstd --name workers -- "$WORK/v1/workers" "$WORK/ask" "$WORK/state"

@@ -8,17 +8,6 @@
 need_plugin
 build v1/threads v1/threads.c -pthread
 
-# snapshot: ask the program for "token rounds0 rounds1"
-snapshot() {
-	rm -f "$WORK/state"
-	touch "$WORK/ask"
-	for _ in $(seq 200); do
-		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && { cat "$WORK/state"; return 0; }
-		sleep 0.01
-	done
-	fail "the program did not answer"
-}
-
 start_ttstd --name threads -- "$WORK/v1/threads" "$WORK/ask" "$WORK/state"
 wait_connected
 pid=$(program_pid)

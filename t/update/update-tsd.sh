@@ -11,17 +11,6 @@
 need_plugin
 build v1/tsd v1/tsd.c -pthread
 
-snapshot() {
-	rm -f "$WORK/state"
-	touch "$WORK/ask"
-	for _ in $(seq 200); do
-		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && { cat "$WORK/state"; return 0; }
-		sleep 0.01
-	done
-	fail "the program did not answer"
-}
-objects() { sed -n 's/.*"state_objects":\([0-9]*\).*/\1/p' "$WORK/out"; }
-
 start_ttstd --name tsd -- "$WORK/v1/tsd" "$WORK/ask" "$WORK/state"
 wait_connected
 set -- $(snapshot)

@@ -12,16 +12,6 @@
 need_plugin
 build v1/tsdlazy v1/tsdlazy.c -pthread
 
-snapshot() {
-	rm -f "$WORK/state"
-	touch "$WORK/ask"
-	for _ in $(seq 200); do
-		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && { cat "$WORK/state"; return 0; }
-		sleep 0.01
-	done
-	fail "the program did not answer"
-}
-
 start_ttstd --name tsdlazy -- "$WORK/v1/tsdlazy" "$WORK/ask" "$WORK/state"
 wait_connected
 snapshot >/dev/null   # the first request creates the key
