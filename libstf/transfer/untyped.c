@@ -148,7 +148,9 @@ uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off)
  * backward transfer, which runs in the same process afterwards, maps it
  * back to that object's end, so the round trip gives the same bytes.  In
  * the new version the word is an ordinary value: the next update reads
- * it as whatever it points to.
+ * it as whatever it points to.  A word kept as it was (a freed slot's
+ * address) that is one past the end of an object of the new version is
+ * recorded too, with no object: the way back keeps it as it is.
  */
 struct end_word {
 	uint64_t at, value, obj; /* in the new version; `at` first: the key */
@@ -227,6 +229,12 @@ static int recorded_end(struct stf_xfer *x, uint64_t at, uint64_t v, uint64_t *o
 	const struct end_word *ew = at && n_end_words ? find_end_word(at) : NULL;
 	if (!ew || ew->value != v)
 		return 0;
+	if (!ew->obj) {
+		/* kept as it was forward: a value that points nowhere */
+		*out = v;
+		x->rep->integers++;
+		return 1;
+	}
 	const struct stf_range *r = stf__index_find(&src->index, ew->obj, 0);
 	if (!r || src->objs[r->value].addr != ew->obj ||
 	    src->objs[r->value].addr + src->objs[r->value].size != v || x->pair[r->value].dst < 0)
@@ -235,6 +243,18 @@ static int recorded_end(struct stf_xfer *x, uint64_t at, uint64_t v, uint64_t *o
 	*out = d->addr + d->size;
 	x->rep->pointers++;
 	return 1;
+}
+
+/* Forward: whether v is one past the end of an object of the new version
+ * (this process), such as an object kept at its address that grew up to
+ * v: the way back would take a word holding v for that object's end and
+ * move it with it.  The objects the transfer allocated are not in the
+ * destination's index yet: the heap's own registry knows them. */
+static int ends_new_object(const struct stf_xfer *x, uint64_t v)
+{
+	struct stf_object_info info;
+	return x->dst->self && v > 1 && stf_lookup((const void *)(uintptr_t)(v - 1), &info) == 0 &&
+	       (uint64_t)(uintptr_t)info.base + info.size == v;
 }
 
 /* The object a raw word v of the source points into, or one past the end
@@ -422,6 +442,10 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		stf__xfail(x, "%s holds 0x%" PRIx64 ", which points to nothing of the old version "
 		      "but into %s of the new one; register a callback for it", where, v,
 		      stf__obj_name(alias, on, sizeof(on)));
+		return -1;
+	}
+	if (at && x->dir == STF_FORWARD && ends_new_object(x, v) && record_end_word(at, v, 0) < 0) {
+		stf__xfail(x, "out of memory");
 		return -1;
 	}
 	return 0;
