@@ -37,7 +37,6 @@
 #include "commit.h"
 #include "ctl.h"
 #include "epoll.h"
-#include "evloop.h"
 #include "fds.h"
 #include "launch.h"
 #include "respawn.h"
@@ -674,7 +673,6 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 		return;
 	}
 	(void)frame; /* published by update.c with every other thread's */
-	enum stf_role role = ctl.role;
 	ctl.at_point = 1;
 	pthread_cond_broadcast(&ctl.cond);
 	while (!ctl.released) {
@@ -693,9 +691,6 @@ EXPORT void stf__ctl_update_point_reached(const struct stf_parked_frame *frame)
 		pthread_cond_broadcast(&ctl.cond);
 	}
 	pthread_mutex_unlock(&ctl.lock);
-	/* released: F's update committed (F and R are killed otherwise) */
-	if (role == STF_ROLE_FUTURE)
-		stf__evloop_resumed();
 }
 
 void stf__ctl_tree_joined(void)

@@ -27,6 +27,7 @@
 #include <unwind.h>
 
 #include "alloc.h"
+#include "evloop.h"
 #include "fds.h"
 #include "respawn.h"
 #include "stf-format.h"
@@ -271,8 +272,19 @@ static void program_registers(struct stf_program_frames *pf)
 			pf->dead[pf->ndead++] = w.regs[0][r];
 }
 
+/* A thread parked as the new version resumes after its commit (the new
+ * version is killed otherwise): the old version's thread reached its
+ * update point inside an event loop's dispatch, which this one, called
+ * from its start, must end (evloop.h). */
+static void resume_program(enum stf_role parked_as)
+{
+	if (parked_as == STF_ROLE_FUTURE && atomic_load(&role) == STF_ROLE_NORMAL)
+		stf__evloop_resumed();
+}
+
 void stf__park(struct stf_parked_frame *f, uintptr_t program_from)
 {
+	enum stf_role parked_as = (enum stf_role)atomic_load(&role);
 	struct stf_program_frames pf = { .from = program_from };
 	if (atomic_load(&role) != STF_ROLE_NORMAL)
 		program_registers(&pf);
@@ -324,6 +336,7 @@ void stf__park(struct stf_parked_frame *f, uintptr_t program_from)
 			stf__release_locked();
 		pthread_cond_broadcast(&stf__q_cond);
 		pthread_mutex_unlock(&stf__q_lock);
+		resume_program(parked_as);
 		return;
 	}
 	if (!stf__quiescing) {
@@ -342,6 +355,7 @@ void stf__park(struct stf_parked_frame *f, uintptr_t program_from)
 	while (generation == gen)
 		pthread_cond_wait(&stf__q_cond, &stf__q_lock);
 	pthread_mutex_unlock(&stf__q_lock);
+	resume_program(parked_as);
 }
 
 uintptr_t stf__handover_frame(void)

@@ -19,19 +19,8 @@
  * 0 again after it.  A base received is reset only if it has the scratch
  * base's size and the flag set.
  *
- * GLib marks the GSource it dispatches "in call" and, unless it may
- * recurse, "blocked": its descriptors leave the context's poll set until
- * its callback returns.  The old version's thread reached the update
- * point inside such a callback (the update descriptor's watch); the new
- * version called the callback from main, so that source, received at its
- * address, stayed blocked for good: its watch never fired again and the
- * next update's quiescence timed out.  The thread's record of the source
- * it dispatches is GLib's per-thread data, carried with the thread's key
- * slots (tsd.c), so once the update has committed the thread that handed
- * over ends that dispatch: it clears both flags of the source
- * g_main_current_source() names for it and sets the source's priority to
- * itself, with which GLib puts a source's descriptors back in the poll
- * set.
+ * GLib's dispatch, which the update point interrupts too, is
+ * evloop-glib.c's.
  */
 #include <dlfcn.h>
 #include <inttypes.h>
@@ -45,13 +34,6 @@
 #include "evloop.h"
 
 #define MAX_BASES 16
-
-/* struct _GSource's public layout (glib/gmain.h, x86-64): callback_data,
- * callback_funcs, source_funcs, ref_count, context, priority, flags;
- * G_HOOK_FLAG_IN_CALL (ghook.h) and gmain.c's G_SOURCE_BLOCKED */
-#define GSOURCE_PRIORITY_OFF 40
-#define GSOURCE_FLAGS_OFF 44
-#define GSOURCE_DISPATCHING ((1u << 1) | (1u << 6))
 
 static uint64_t running_bases[MAX_BASES];
 static size_t nrunning;
@@ -122,24 +104,17 @@ static int measure(size_t *off, size_t *size)
 static int measured;       /* 1: running_off and base_size known, -1: not */
 static size_t base_size;
 
-/* GLib's, looked up with libevent's before the transfer: a failed dlsym
- * allocates the error's text, which after the commit would be one more
- * object of every updated process (t/update/update-tsd) */
-static void *(*g_main_current_source_fn)(void);
-static void (*g_source_set_priority_fn)(void *, int);
-
 void stf__evloop_measure(void)
 {
 	measured = measure(&running_off, &base_size) == 0 ? 1 : -1;
-	g_main_current_source_fn =
-		(void *(*)(void))dlsym(RTLD_DEFAULT, "g_main_current_source");
-	g_source_set_priority_fn =
-		(void (*)(void *, int))dlsym(RTLD_DEFAULT, "g_source_set_priority");
+	stf__glib_measure();
 }
 
 int stf__evloop_plan(struct stf_xfer *x)
 {
 	nrunning = 0;
+	if (stf__glib_plan(x) < 0)
+		return -1;
 	if (measured < 0)
 		return 0; /* no libevent here that we can read */
 	for (size_t i = 0; i < x->src->nobjs; i++) {
@@ -166,19 +141,4 @@ void stf__evloop_commit(void)
 	for (size_t i = 0; i < nrunning; i++)
 		memset((void *)(uintptr_t)(running_bases[i] + running_off), 0, sizeof(int));
 	nrunning = 0;
-}
-
-void stf__evloop_resumed(void)
-{
-	uint8_t *source = g_main_current_source_fn && g_source_set_priority_fn ?
-			  g_main_current_source_fn() : NULL;
-	if (!source)
-		return;
-	uint32_t flags;
-	int priority;
-	memcpy(&flags, source + GSOURCE_FLAGS_OFF, sizeof(flags));
-	memcpy(&priority, source + GSOURCE_PRIORITY_OFF, sizeof(priority));
-	flags &= ~GSOURCE_DISPATCHING;
-	memcpy(source + GSOURCE_FLAGS_OFF, &flags, sizeof(flags));
-	g_source_set_priority_fn(source, priority);
 }
