@@ -53,14 +53,14 @@ int stf__not_its_struct(struct stf_xfer *x, const struct stf_range *r, uint64_t 
 		return 0;
 	if (T(u, t)->size > r->start + r->size - v)
 		return 1; /* overruns its object: an untyped one's too */
-	const char *tag = stf_meta_str(u, T(u, t)->name);
-	if (!o->unit || !*tag)
+	if (!o->unit)
 		return 0;
 	uint32_t ot = strip(o->unit, o->type);
 	uint64_t esz = ot < o->unit->ntypes ? T(o->unit, ot)->size : 0;
 	if (o->unit == u && ot == t && esz && (v - o->addr) % esz == 0)
 		return 0; /* an object (or element) of its type: most pointers */
-	return !stf__obj_named_at(o, v - o->addr, STF_K_STRUCT, tag);
+	const char *tag = stf_meta_str(u, T(u, t)->name);
+	return *tag && !stf__obj_named_at(o, v - o->addr, STF_K_STRUCT, tag);
 }
 
 int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)

@@ -547,7 +547,16 @@ void stf__profile_mark(const char *what);
  * (max(vm.mmap_min_addr, 4096)) or in the kernel half.  Such values in
  * pointer-typed places are integers ((void *)(long)i, (void *)-1):
  * transferred and compared as they are. */
-int stf__not_a_pointer(uint64_t v);
+uint64_t stf__lowest_mappable(void);
+extern uint64_t stf__lowest_mapped; /* 0 until stf__lowest_mappable ran */
+/* inline: the transfer asks it of every pointer-typed word */
+static inline int stf__not_a_pointer(uint64_t v)
+{
+	uint64_t lowest = __atomic_load_n(&stf__lowest_mapped, __ATOMIC_RELAXED);
+	if (__builtin_expect(!lowest, 0))
+		lowest = stf__lowest_mappable();
+	return v < lowest || v >= 0x0000800000000000ULL;
+}
 /* The frame set with stf__xfer_set_frame, NULL if none. */
 const struct stf_parked_frame *stf__xfer_own_frame(void);
 /* In the reversed version: what the backward transfer wrote (sorted

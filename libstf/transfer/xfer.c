@@ -132,11 +132,13 @@ void stf__profile_mark(const char *what)
 	fresh = f;
 }
 
+uint64_t stf__lowest_mapped;
+
 /* The lowest address a process can map; read once (every process of an
  * update runs on the same machine). */
-static uint64_t lowest_mappable(void)
+uint64_t stf__lowest_mappable(void)
 {
-	static uint64_t lowest;
+	uint64_t lowest = __atomic_load_n(&stf__lowest_mapped, __ATOMIC_RELAXED);
 	if (!lowest) {
 		/* read(), not stdio: no allocation in the middle of a transfer */
 		char buf[32];
@@ -150,13 +152,9 @@ static uint64_t lowest_mappable(void)
 			v = strtoull(buf, NULL, 10);
 		}
 		lowest = v > 4096 ? v : 4096;
+		__atomic_store_n(&stf__lowest_mapped, lowest, __ATOMIC_RELAXED);
 	}
 	return lowest;
-}
-
-int stf__not_a_pointer(uint64_t v)
-{
-	return v < lowest_mappable() || v >= 0x0000800000000000ULL;
 }
 
 static int strict_mode;
@@ -740,7 +738,7 @@ static int transform_parts(struct stf_xfer *x, struct parts *pt)
 	if (nparts < 2 || x->cb_type || x->cb_member || x->cb_object || x->renames ||
 	    x->fault || x->trial)
 		return 0;
-	(void)stf__not_a_pointer(0); /* its lazy initialization, before the threads */
+	(void)stf__lowest_mappable(); /* read before the threads */
 	/* what pointers usually reach outside the heap (functions, literals,
 	 * statics) is paired now: lazily, in a part, it defers the object */
 	for (size_t i = 0; i < n; i++)
