@@ -44,9 +44,9 @@ uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off);
 void stf__forget_end_words(void);
 void stf__wrapper_of(const struct stf_obj *o, char *buf, size_t len);
 
-/* userdata.c: F, before the forward transfer allocates anything: where
- * libevent keeps the user data given to event_new and bufferevent_setcb
- * (nothing if libevent is not loaded). */
+/* userdata-libevent.c: F, before the forward transfer allocates
+ * anything: where libevent keeps the user data given to its constructors
+ * and setters (nothing if libevent is not loaded). */
 void stf__user_data_measure(void);
 /* Whether the word at offset off of source object holder is where a
  * library keeps the user data the program gave it, and its value v the
