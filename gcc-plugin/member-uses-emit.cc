@@ -220,6 +220,7 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 		uint32_t rec = types.index (std::get<0> (u.first));
 		tree via = std::get<2> (u.first);
 		uint32_t via_type = STF_NONE, flags = 0;
+		std::vector<tree> vias (1, via);
 		if (rec == STF_NONE)
 			continue;
 		if (via && TREE_CODE (via) == FIELD_DECL) {
@@ -229,9 +230,11 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 			flags = STF_USE_VIA_VAR;
 		} else if (via && TREE_CODE (via) == PARM_DECL && DECL_CONTEXT (via)
 			   && TREE_CODE (DECL_CONTEXT (via)) == FUNCTION_DECL) {
-			/* the code of a handler given the struct: a row of
-			 * a table holding that handler says its block's type */
-			via = DECL_CONTEXT (via);
+			/* the code of a handler given the struct (or of its
+			 * helper): a row of a table holding that handler says
+			 * its block's type */
+			vias.clear ();
+			functions_using_param (via, vias);
 			flags = STF_USE_IN_FN;
 		}
 		HOST_WIDE_INT element = std::get<3> (u.first);
@@ -239,22 +242,24 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 			continue;
 		if (element >= 0)
 			flags |= STF_USE_ELEMENT | (uint32_t) element << 16;
-		for (tree t : u.second) {
-			stf_use_rec r;
-			memset (&r, 0, sizeof r);
-			r.type = rec;
-			r.member = blob.str (stf_decl_name (std::get<1> (u.first)));
-			r.used = types.index (t);
-			r.flags = flags;
-			r.via_type = via_type;
-			r.via = via && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR | STF_USE_IN_FN))
-				? blob.str (stf_decl_name (via)) : 0;
-			if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type, r.member,
-					r.used, r.flags, r.via_type, r.via)).second)
-				blob.uses.push_back (r);
-		}
+		for (tree t : u.second)
+			for (tree v : vias) {
+				stf_use_rec r;
+				memset (&r, 0, sizeof r);
+				r.type = rec;
+				r.member = blob.str (stf_decl_name (std::get<1> (u.first)));
+				r.used = types.index (t);
+				r.flags = flags;
+				r.via_type = via_type;
+				r.via = v && (flags & (STF_USE_VIA_MEMBER | STF_USE_VIA_VAR | STF_USE_IN_FN))
+					? blob.str (stf_decl_name (v)) : 0;
+				if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type,
+						r.member, r.used, r.flags, r.via_type, r.via)).second)
+					blob.uses.push_back (r);
+			}
 	}
 	uses.clear ();
+	param_passers.clear ();
 	for (const auto &st : strides) {
 		uint32_t rec = types.index (st.first.first);
 		if (rec == STF_NONE)

@@ -66,6 +66,7 @@ extern std::map<use_key, std::set<std::pair<tree, tree>>> registered;
 extern std::map<use_key, std::set<std::pair<tree, fn_slot>>> registered_slots;
 extern std::map<std::pair<tree, int>, std::set<fn_slot>> fn_arg_slots;
 extern std::set<tree> casts;
+extern std::map<std::pair<tree, int>, std::set<tree>> param_passers;
 
 extern std::vector<setter_call> setter_calls;
 extern std::map<tree, const user_data_accessor *> getter_outs;
@@ -75,6 +76,8 @@ use_key param_of (tree parm);
 use_key site_key (HOST_WIDE_INT n);
 use_key user_data_key (const char *getter);
 bool void_pointer_p (tree type);
+tree struct_pointee (tree type);
+tree parameter_of (tree v);
 
 bool function_pointer_p (tree type);
 tree function_of (tree v);
@@ -86,6 +89,13 @@ bool fn_value_slot (tree v, fn_slot *slot);
  * functions and slots a return of the function being scanned gives. */
 bool returned_fn_slot (tree callee, fn_slot *slot);
 void scan_fn_return (function *fun, greturn *r);
+
+/* member-uses-helpers.cc: the functions passing their own parameters
+ * to the function called (c, calling fn), and the functions whose code
+ * uses the member as a use through parameter parm says: parm's function
+ * and those passing it one of their parameters as parm. */
+void scan_param_passes (gcall *c, tree fn);
+void functions_using_param (tree parm, std::vector<tree> &fns);
 
 /* member-uses-userdata.cc */
 const user_data_accessor *user_data_setter (tree fn, unsigned i);

@@ -619,17 +619,18 @@ void scan (gassign *a)
 }
 
 /* The path of a struct pointer passed as an argument (a parameter of the
- * caller: NULL, unknown here). */
+ * caller: the value is used in the caller, a handler given the struct). */
 tree arg_path (tree arg)
 {
-	tree path = POINTER_TYPE_P (TREE_TYPE (arg)) ? pointer_path (arg) : NULL_TREE;
-	return path && TREE_CODE (path) == PARM_DECL ? NULL_TREE : path;
+	return POINTER_TYPE_P (TREE_TYPE (arg)) ? pointer_path (arg) : NULL_TREE;
 }
 
 /* The result of a call of a function returning `void *`: where it goes. */
 void scan_call (gcall *c)
 {
 	tree fn = gimple_call_fndecl (c), lhs = gimple_call_lhs (c);
+	if (fn)
+		scan_param_passes (c, fn);
 	for (unsigned i = 0; fn && i < gimple_call_num_args (c); i++) {
 		fn_slot slot;
 		if (tree f = copied_function (gimple_call_arg (c, i)))
@@ -661,7 +662,7 @@ void scan_call (gcall *c)
 use_key at_call (const use_key &k, tree fn, const call_site &site)
 {
 	tree path = std::get<2> (k);
-	if (!path || TREE_CODE (path) != PARM_DECL)
+	if (!path || TREE_CODE (path) != PARM_DECL || DECL_CONTEXT (path) != fn)
 		return k;
 	unsigned i = 0;
 	for (tree p = DECL_ARGUMENTS (fn); p && p != path; p = DECL_CHAIN (p))

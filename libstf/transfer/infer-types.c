@@ -60,16 +60,21 @@ static int useful_pointee(const struct stf_meta_unit *u, uint32_t t)
 	}
 }
 
-/* Whether a block of size bytes can be of type t: whole elements, or one
- * struct ending in a flexible array member (`malloc(sizeof(*e) + len)`),
- * or one struct and a tail shorter than another (what a typed site's
- * `malloc(sizeof(*e) + n)` gives). */
-static int fits_type(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
+enum stf_block_fit stf__block_fit(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
 {
 	uint32_t flex;
-	uint64_t flex_off, tsize = u->types[t].size;
-	return size % tsize == 0 || (stf__flex_tail(u, t, &flex, &flex_off) && size >= flex_off) ||
-	       (u->types[t].kind == STF_K_STRUCT && size > tsize && size < 2 * tsize);
+	uint64_t flex_off, tsize;
+	t = stf_meta_strip_typedefs(u, t);
+	tsize = t < u->ntypes ? u->types[t].size : 0;
+	if (!tsize)
+		return STF_FIT_NONE;
+	if (size == tsize || (stf__flex_tail(u, t, &flex, &flex_off) && size >= flex_off))
+		return STF_FIT_ONE;
+	if (size % tsize == 0)
+		return STF_FIT_ELEMENTS;
+	if (u->types[t].kind == STF_K_STRUCT && size > tsize && size < 2 * tsize)
+		return STF_FIT_SLACK;
+	return STF_FIT_NONE;
 }
 
 /* A sub-object's bytes are its container's (sub-objects are not
@@ -128,7 +133,7 @@ static int type_by_sites(struct stf_peer *p)
 				}
 			}
 		}
-		if (state[s] == 2 && fits_type(site_units[s], site_types[s], o->size)) {
+		if (state[s] == 2 && stf__block_fit(site_units[s], site_types[s], o->size) != STF_FIT_NONE) {
 			take_container_bytes(p, o);
 			o->unit = site_units[s];
 			o->type = site_types[s];
@@ -235,7 +240,7 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			if (!useful_pointee(pu, pt))
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
-			if (fits_type(pu, pt, t->size)) {
+			if (stf__block_fit(pu, pt, t->size) != STF_FIT_NONE) {
 				t->unit = pu;
 				t->type = pt;
 				work[nwork++] = r->value;

@@ -272,31 +272,32 @@ static void row_types(const struct stf_meta *m, const struct stf_leaf *f,
 	}
 }
 
-/* Can a block of size bytes be of struct t: its size, whole elements of
- * it (an array; `calloc(1, 16)` for an 8-byte struct reads so too), or
- * its flexible array member's start and a tail? */
-static int block_is(const struct stf_meta_unit *u, uint32_t t, uint64_t size)
-{
-	uint32_t flex;
-	uint64_t flex_off;
-	t = stf_meta_strip_typedefs(u, t);
-	return (u->types[t].size && size % u->types[t].size == 0) ||
-	       (stf__flex_tail(u, t, &flex, &flex_off) && size >= flex_off);
-}
-
 /* The one of the types s a block of size bytes can be: -1 when none or
- * several (two structs of one size are never guessed between). */
+ * several (two structs of one size are never guessed between).  A struct
+ * and a slack after it (`calloc(1, sizeof(struct log) + 24)`, text the
+ * code finds at `log + 1`) is one only when no type fits better, and is
+ * as likely as whole elements of another (120 bytes: that log and 32
+ * bytes, or three 40-byte structs). */
 static int one_of_size(const struct used_types *s, uint64_t size)
 {
-	int at = -1;
-	for (unsigned k = 0; k < s->n && !s->more; k++) {
-		if (!block_is(s->unit[k], s->type[k], size))
-			continue;
-		if (at >= 0)
-			return -1;
-		at = (int)k;
+	int fit = -1, slack = -1, nfit = 0, nslack = 0;
+	enum stf_block_fit fit_how = STF_FIT_NONE;
+	if (s->more)
+		return -1;
+	for (unsigned k = 0; k < s->n; k++) {
+		enum stf_block_fit how = stf__block_fit(s->unit[k], s->type[k], size);
+		if (how == STF_FIT_SLACK) {
+			slack = (int)k;
+			nslack++;
+		} else if (how != STF_FIT_NONE) {
+			fit = (int)k;
+			fit_how = how;
+			nfit++;
+		}
 	}
-	return s->more ? -1 : at;
+	if (nfit == 1)
+		return nslack && fit_how == STF_FIT_ELEMENTS ? -1 : fit;
+	return !nfit && nslack == 1 ? slack : -1;
 }
 
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,

@@ -428,13 +428,21 @@ struct stf_use_block {
 	const char *fns[STF_ROW_FNS];
 	size_t nfns;
 };
+/* How a block of size bytes can be of type t (infer-types.c): not; one
+ * (its size, or a struct ending in a flexible array member and its
+ * elements, `malloc(sizeof(*e) + len)`); whole elements of it; one struct
+ * and a slack shorter than another (`malloc(sizeof(*e) + n)`). */
+enum stf_block_fit { STF_FIT_NONE, STF_FIT_ONE, STF_FIT_ELEMENTS, STF_FIT_SLACK };
+enum stf_block_fit stf__block_fit(const struct stf_meta_unit *u, uint32_t t, uint64_t size);
 /* The struct types the program uses the value of leaf f's `void *` member
  * as, for the struct holding it reached through path (NULL: any path)
  * (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several.  Of
  * several, the one block b (if not NULL) is gives 1: the one the
  * functions of its row use the member as, else the only one among those
- * it can be by its size (that size, whole elements of it, or past the
- * start of its flexible array member); never a guess between two. */
+ * it can be by its size (stf__block_fit: that size, whole elements of
+ * it or past the start of its flexible array member; it and a slack when
+ * none of those fits, and not whole elements of another); never a guess
+ * between two. */
 unsigned stf__member_uses(const struct stf_meta *m, const struct stf_leaf *f,
 			  const struct stf_use_path *path, const struct stf_use_block *b,
 			  const struct stf_meta_unit **tu, uint32_t *t);

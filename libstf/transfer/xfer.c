@@ -326,7 +326,9 @@ static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t fro
 /* The bytes of a heap object after its last whole element (at from in
  * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
  * fixed-size buffer carved into a header and elements.  Copied as they
- * are if the element type is unchanged; otherwise they must be zero. */
+ * are if the element type is unchanged, or after one struct (its slack:
+ * text the code finds at `log + 1`, right after the new struct);
+ * otherwise they must be zero (a part of one more element). */
 static int xfer_rest(struct stf_xfer *x, const struct stf_obj *so, uint32_t et, const uint8_t *s,
 		     uint64_t from, const struct stf_obj *dobj, uint32_t det, uint8_t *d,
 		     uint64_t dfrom)
@@ -348,8 +350,10 @@ static int xfer_rest(struct stf_xfer *x, const struct stf_obj *so, uint32_t et, 
 		memcpy(d + doff, s + soff, rem - soff < dobj->size - doff ? rem - soff : dobj->size - doff);
 		return 0;
 	}
-	if (dfrom + rem <= dobj->size && T(so->unit, et)->size == T(dobj->unit, det)->size &&
-	    T(so->unit, et)->hash == T(dobj->unit, det)->hash) {
+	int slack = from == T(so->unit, et)->size && T(so->unit, et)->kind == STF_K_STRUCT;
+	if (dfrom + rem <= dobj->size &&
+	    (slack || (T(so->unit, et)->size == T(dobj->unit, det)->size &&
+		       T(so->unit, et)->hash == T(dobj->unit, det)->hash))) {
 		if (check_tail(x, so, from) < 0)
 			return -1;
 		memcpy(d + dfrom, s + from, rem);
