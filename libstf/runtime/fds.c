@@ -187,6 +187,7 @@ struct check {
 	pid_t past;
 	char *err;
 	size_t errlen;
+	long limit;  /* this process's soft RLIMIT_NOFILE, or LONG_MAX */
 };
 
 static int check_one(int fd, void *ctx)
@@ -196,7 +197,10 @@ static int check_one(int fd, void *ctx)
 	struct stat theirs, ours;
 	ssize_t n;
 
-	if (fd == past_own || fd == handed_number)
+	/* Numbers at or past the limit are no program's: open, dup and
+	 * dup2 refuse them; valgrind keeps its own descriptors there (its
+	 * log, its pipes) and lowers the limit its program sees below them. */
+	if (fd == past_own || fd == handed_number || fd >= c->limit)
 		return 0;
 	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)c->past, fd);
 	if (stat(path, &theirs) < 0)
@@ -219,7 +223,11 @@ static int check_one(int fd, void *ctx)
 
 int stf__fds_check_past(pid_t past, char *err, size_t errlen)
 {
-	struct check c = { .past = past, .err = err, .errlen = errlen };
+	struct check c = { .past = past, .err = err, .errlen = errlen, .limit = LONG_MAX };
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		c.limit = (long)rl.rlim_cur;
 	int rc = each_fd(past, check_one, &c);
 
 	return rc > 0 ? -1 : 0; /* an unreadable list: the transfer says why */

@@ -64,6 +64,24 @@ struct spawn_note {
  * another, close-on-exec: the number the transferred state holds would
  * name nothing in F).  The children only exec and write a pipe.
  */
+/*
+ * The path to exec for path: /proc/self/exe names the program's own
+ * binary through a descriptor opened on it, "/proc/self/fd/N" (close-on-
+ * exec: the kernel opens the file before it closes the descriptor).  The
+ * same file natively; under valgrind, whose tool /proc/self/exe is, the
+ * open gives the program's binary, the exec would start the tool.
+ */
+static const char *own_binary(const char *path, char *buf, size_t len)
+{
+	int fd;
+
+	if (strcmp(path, "/proc/self/exe") ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return path;
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
 static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_fd, char *err,
 			   size_t errlen)
 {
@@ -101,9 +119,11 @@ static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		pid_t child = _Fork();
 		if (child == 0) {
+			char own[32];
+
 			if (keep_fd >= 0)  /* the new process's control connection */
 				fcntl(keep_fd, F_SETFD, 0);
-			execve(path, argv, envp);
+			execve(own_binary(path, own, sizeof own), argv, envp);
 			note.kind = 'E';
 			note.value = errno;
 			if (write(pfd[1], &note, sizeof note) < 0)

@@ -123,9 +123,20 @@ static struct elf_file *elf_open(const char *path)
 		stf__raw_munmap(m, st.st_size);
 		return NULL;
 	}
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)((const uint8_t *)m + eh->e_phoff);
+	int dynamic = 0;
+	for (int i = 0; i < eh->e_phnum; i++)
+		dynamic |= ph[i].p_type == PT_DYNAMIC;
+	/* A file with no dynamic segment is no object the dynamic linker
+	 * loaded (the program links libstf.so: it is dynamic itself), so
+	 * nothing of the program: valgrind's tool is mapped so into the
+	 * program it runs, its data where valgrind keeps its own state. */
+	if (!dynamic) {
+		stf__raw_munmap(m, st.st_size);
+		return NULL;
+	}
 	e->map = m;
 	e->size = st.st_size;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
 	for (int i = 0; i < eh->e_phnum; i++)
 		if (ph[i].p_type == PT_LOAD) {
 			e->first_vaddr = ph[i].p_vaddr - ph[i].p_offset;
