@@ -16,7 +16,8 @@
  * A deallocator is a function declared STF_DEALLOCATOR, or the obvious
  * partner of an STF_ALLOCATOR declared in the unit: the same name with
  * the allocator's word replaced by its opposite (partner_words: slab_alloc
- * / slab_free, obj_alloc / obj_release, node_new / node_delete,
+ * / slab_free, obj_alloc / obj_release, block_get / block_put, node_new /
+ * node_delete,
  * buf_acquire / buf_release, conn_create / conn_destroy),
  * whose object parameter is a `void *` or the allocator's result type.  The
  * object is the parameter stf_freed_param names.  A program may keep
@@ -43,17 +44,17 @@ std::set<std::string> allocator_names;
 std::set<std::string> deallocator_names;
 
 /* The words naming an allocator and its partner: X_alloc's partner is
- * X_free, X_dealloc or X_release, ... (t/xfer/gaps12-partners).  Not
- * get/put yet: t/idioms/jobq's block_put would then end its requests'
- * registrations, and a task slot's stale pointer to a request given back
- * rolls the update back (the untyped chunk it points into "is used by the
- * program as struct request"); such a pool's free is declared
- * STF_DEALLOCATOR. */
+ * X_free, X_dealloc or X_release, ... (t/xfer/gaps12-partners).  Only an
+ * X_get declared STF_ALLOCATOR has X_put for partner (allocator_names):
+ * a lookup's get and a reference count's put are no pair.  A stale
+ * pointer to a block given back (t/idioms/jobq's task slots) points into
+ * the untyped chunk, never at an object: member-uses.c leaves it be
+ * (t/xfer/free13-getput). */
 const struct {
 	const char *alloc, *free;
 } partner_words[] = {
 	{ "alloc", "dealloc" }, { "alloc", "free" }, { "alloc", "release" },
-	{ "new", "delete" }, { "new", "free" },
+	{ "get", "put" }, { "new", "delete" }, { "new", "free" },
 	{ "acquire", "release" }, { "create", "destroy" },
 };
 

@@ -10,7 +10,7 @@
 #include "gcc-compat.h"
 
 /* Notes an STF_ALLOCATOR function's name (when its attribute is seen):
- * "slab_alloc" makes "slab_free" its partner, "node_new" "node_delete". */
+ * "slab_alloc" makes "slab_free" its partner, "block_get" "block_put". */
 void stf_note_allocator_name (tree fndecl);
 
 /* Notes an STF_DEALLOCATOR function's name. */

@@ -44,7 +44,7 @@ extern "C" {
  * as live.  The object is the function's first `void *` parameter, else
  * its last pointer parameter; STF_DEALLOCATOR_ARG(N) names parameter N
  * (from 1).  Not needed for the partner of an STF_ALLOCATOR by name
- * (slab_alloc's slab_free, node_new's node_delete): see stf.h(3). */
+ * (slab_alloc's slab_free, block_get's block_put): see stf.h(3). */
 # define STF_DEALLOCATOR __attribute__((stf_deallocator))
 # define STF_DEALLOCATOR_ARG(n) __attribute__((stf_deallocator(n)))
 /* Never look inside this type; its objects are copied byte for byte. */

@@ -685,8 +685,11 @@ int stf__check_member_uses(struct stf_xfer *x)
 			if (!r)
 				continue;
 			const struct stf_obj *t = &p->objs[r->value];
-			if (!stf__is_dynamic(t) || t->unit || (t->flags & STF_OBJF_INTERNAL))
-				continue;
+			if (!stf__is_dynamic(t) || t->unit ||
+			    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_CONTAINER)))
+				continue; /* a container's own bytes: a slot given back to
+					     its allocator (a stale pointer, which keeps
+					     pointing there, at no object) */
 			/* the paths walk every object: only once one is needed */
 			if (!have_paths && stf__use_paths(p, x->layouts, &paths) < 0)
 				goto oom;

@@ -23,6 +23,10 @@
  *     them, when the source's same class holds no block the transfer
  *     carries (else the two states cannot be merged: the update rolls back
  *     naming the class).
+ * An object keeping its class in a member (memcached's it->slabs_clsid)
+ * gets its new slot's class there after the transform
+ * (stf__slot_set_classes), the member found by its values.
+ *
  * The way back does the same with the old version's allocator and sizes,
  * and the differencing compares neither (slot-state.c).
  */
@@ -37,16 +41,29 @@
 /* Bytes of a block listing a class's pages, at most. */
 #define LIST_MAX 65536
 
-/* Whether word v of a static leads into a chunk of site `site`: into it
- * (a free list, a cursor), or to a block one of whose words does (a list
- * of pages).  Not a pointer to one of the objects (a list head). */
-static int leads_to_site(const struct stf_xfer *x, uint64_t v, const char *site)
+/* Whether source block c is what leads_to looks for: chunk `chunk` (or
+ * one of its objects) if set, else a chunk of site `site`. */
+static int is_target(const struct stf_peer *src, const struct stf_obj *c, const char *site,
+		     const struct stf_obj *chunk)
+{
+	if (chunk)
+		return c == chunk || (c->container && &src->objs[c->container - 1] == chunk);
+	return !c->container && (c->flags & STF_OBJF_CONTAINER) &&
+	       stf__slot_chunk_of_site(src, c, site);
+}
+
+/* Whether word v of a static leads into a chunk of site `site` (or into
+ * chunk `chunk`, a page, if set): into it (a free list, a cursor), or to
+ * a block one of whose words does (a list of pages).  Not a pointer to
+ * one of the objects (a list head). */
+static int leads_to(const struct stf_xfer *x, uint64_t v, const char *site,
+		    const struct stf_obj *chunk)
 {
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *t = v ? stf__peer_find(src, v) : NULL;
 	if (!t || t->kind != STF_OBJ_HEAP || t->container)
 		return 0;
-	if ((t->flags & STF_OBJF_CONTAINER) && stf__slot_chunk_of_site(src, t, site))
+	if (is_target(src, t, site, chunk))
 		return 1;
 	if (t->flags & (STF_OBJF_CONTAINER | STF_OBJF_INTERNAL) || t->size > LIST_MAX)
 		return 0;
@@ -55,11 +72,28 @@ static int leads_to_site(const struct stf_xfer *x, uint64_t v, const char *site)
 		const struct stf_obj *c;
 		if (stf__xfer_src_read((struct stf_xfer *)x, t->addr + off, &w, 8) < 0)
 			return 0;
-		if (w && (c = stf__peer_find(src, w)) && c != t && !c->container &&
-		    (c->flags & STF_OBJF_CONTAINER) && stf__slot_chunk_of_site(src, c, site))
+		if (w && (c = stf__peer_find(src, w)) && c != t && is_target(src, c, site, chunk))
 			return 1;
 	}
 	return 0;
+}
+
+/* The class (element of `len` bytes of static c, its bytes `bytes`) whose
+ * words lead to the chunk holding object o: the class of o's slot, which
+ * its size cannot tell (a program counting its tail from sizeof, the
+ * registration from the tail's offset).  UINT64_MAX if none. */
+static uint64_t class_holding(struct stf_xfer *x, const uint8_t *bytes, const struct stf_obj *c,
+			      uint64_t len, const struct stf_obj *o)
+{
+	const struct stf_obj *chunk = &x->src->objs[o->container - 1];
+	for (uint64_t k = 0; (k + 1) * len <= c->size; k++)
+		for (uint64_t off = k * len; off + 8 <= (k + 1) * len; off += 8) {
+			uint64_t v;
+			memcpy(&v, bytes + off, 8);
+			if (leads_to(x, v, NULL, chunk))
+				return k;
+		}
+	return UINT64_MAX;
 }
 
 /* Value of the unsigned integer of `bytes` bytes at p. */
@@ -137,39 +171,50 @@ uint64_t stf__slot_class_arg(const struct stf_slot_group *g, uint64_t size)
 }
 
 /*
- * Forward, sized group g whose allocator takes the class: an object that
- * keeps its class index in a member (memcached's it->slabs_clsid, which
- * its free and its per-class LRU lists go by) would keep the old index
- * in a slot of another class.  Which member that is, is not said: an
- * integer member equal to the class of every object of the site, when
- * an object changes class, fails the update (why).  1 if none, or 0.
+ * Sized group g whose allocator takes the class: an object that keeps its
+ * class index in a member (memcached's it->slabs_clsid, which its free
+ * and its per-class LRU lists go by) must name its new slot's class.
+ * Which member that is, is not declared: the one integer member equal to
+ * the class of every object of the site, the objects being in two classes
+ * at least (in one, a count or a flag equal to it would pass for it):
+ * g->class_member, which stf__slot_set_classes sets after the transform.
+ * When the objects change class but the member cannot be told (one class
+ * only, or several members fit), the update fails naming them (why).
+ * 1, or 0.
  */
-static int no_class_member(struct stf_xfer *x, const struct stf_slot_group *g, char *why,
-			   size_t whylen)
+static int find_class_member(struct stf_xfer *x, struct stf_slot_group *g, char *why,
+			     size_t whylen)
 {
 	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = &src->objs[g->cache];
-	struct stf_slot_group old = { .dlen = g->len };
 	uint8_t *bytes = stf__arena_alloc(x->arena, c->size);
 	uint64_t equal = ~0ull; /* members [0, 64) of the object's type still equal */
+	uint64_t first = UINT64_MAX, from = UINT64_MAX;
+	uint64_t chunk = 0; /* (the container of the objects last seen, + 1) */
 	const struct stf_meta_unit *u = NULL;
 	const struct stf_type_rec *t = NULL;
-	int moves = 0;
+	const char *item = NULL;
+	int moves = 0, classes = 0;
 	if (!bytes || stf__xfer_src_read(x, c->addr, bytes, c->size) < 0)
 		return 1; /* (read again by the transfer, which reports it) */
-	old.startup = bytes;
-	if (!slot_size_member(&old, c))
-		return 1;
 	for (size_t i = 0; i < src->nobjs; i++) {
 		const struct stf_obj *o = &src->objs[i];
 		const struct stf_meta_unit *du;
 		uint32_t dt;
 		if (!o->container || strcmp(o->id, g->site) || !o->unit)
 			continue;
-		uint64_t from = class_of(&old, bytes, c->size, o->size);
-		moves |= from != stf__slot_class_arg(g, stf__slot_dst_size(x, o, &du, &dt));
+		if (o->container != chunk) {
+			chunk = o->container; /* (objects sorted by address) */
+			from = class_holding(x, bytes, c, g->len, o);
+		}
+		uint64_t dsize = stf__slot_dst_size(x, o, &du, &dt);
+		moves |= from != stf__slot_class_arg(g, stf__slot_request(o, dsize, du, dt));
+		if (first == UINT64_MAX)
+			first = from;
+		classes |= from != first;
 		u = o->unit;
 		t = T(u, strip(u, o->type));
+		item = o->id;
 		for (uint32_t m = 0; t->kind == STF_K_STRUCT && m < t->nmembers && m < 64; m++) {
 			const struct stf_member_rec *mr = &u->members[t->members + m];
 			const struct stf_type_rec *mt = mr->type < u->ntypes ? T(u, strip(u, mr->type)) : NULL;
@@ -183,14 +228,57 @@ static int no_class_member(struct stf_xfer *x, const struct stf_slot_group *g, c
 	}
 	if (!moves || !t || t->kind != STF_K_STRUCT)
 		return 1;
-	for (uint32_t m = 0; m < t->nmembers && m < 64; m++)
+	uint32_t nmembers = t->nmembers < 64 ? t->nmembers : 64;
+	char names[160] = "";
+	size_t fit = 0, at = 0;
+	for (uint32_t m = 0; m < nmembers; m++)
 		if (equal >> m & 1) {
-			snprintf(why, whylen, "its objects change class, and their member %s holds "
-				 "the class of every one (as memcached's slabs_clsid), which would "
-				 "go on naming the old class", stf_meta_str(u, u->members[t->members + m].name));
-			return 0;
+			g->class_member = stf_meta_str(u, u->members[t->members + m].name);
+			if (at < sizeof(names))
+				at += (size_t)snprintf(names + at, sizeof(names) - at, "%s%s",
+						       fit ? " and " : "", g->class_member);
+			fit++;
 		}
-	return 1;
+	if (!fit || (fit == 1 && classes))
+		return 1;
+	g->class_member = NULL;
+	snprintf(why, whylen, "its objects (%s) change class, and %s %s equal%s the class of "
+		 "each (as memcached's slabs_clsid, which must then name the new one), but %s",
+		 item, fit == 1 ? "their member" : "their members", names, fit == 1 ? "s" : "",
+		 fit == 1 ? "they are all in one class, so whether it holds the class is not known" :
+			    "which one holds the class is not known");
+	return 0;
+}
+
+void stf__slot_set_classes(struct stf_xfer *x)
+{
+	struct stf_slot_group *groups;
+	size_t ngroups = stf__slot_groups(&groups);
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		const struct stf_slot_group *g = &groups[gi];
+		for (size_t i = 0; g->class_member && i < x->src->nobjs; i++) {
+			const struct stf_obj *o = &x->src->objs[i];
+			const struct stf_meta_unit *du;
+			uint32_t dt;
+			int64_t j = x->pair[i].dst;
+			if (x->pair[i].moved != SUB_SLOT || strcmp(o->id, g->site) || j < 0 || !x->img[j])
+				continue;
+			uint64_t size = stf__slot_dst_size(x, o, &du, &dt);
+			uint64_t class = stf__slot_class_arg(g, stf__slot_request(o, size, du, dt));
+			const struct stf_type_rec *t = du ? T(du, strip(du, dt)) : NULL;
+			for (uint32_t m = 0; t && t->kind == STF_K_STRUCT && m < t->nmembers; m++) {
+				const struct stf_member_rec *mr = &du->members[t->members + m];
+				const struct stf_type_rec *mt =
+					mr->type < du->ntypes ? T(du, strip(du, mr->type)) : NULL;
+				if (!mt || mt->kind != STF_K_INT || mr->bit_size || !mt->size || mt->size > 8 ||
+				    mr->offset < 0 || (uint64_t)mr->offset + mt->size > size ||
+				    strcmp(stf_meta_str(du, mr->name), g->class_member))
+					continue;
+				memcpy(x->img[j] + mr->offset, &class, mt->size); /* (little-endian) */
+				break;
+			}
+		}
+	}
 }
 
 /* Sized group g: whether its allocator (`alloc`, in the source) takes the
@@ -239,7 +327,7 @@ int stf__slot_group_sized(struct stf_xfer *x, const char *site, const char *allo
 		for (uint64_t off = 0; off + 8 <= o->size; off += 8) {
 			uint64_t v;
 			memcpy(&v, o->bytes + off, 8);
-			if (!leads_to_site(x, v, site))
+			if (!leads_to(x, v, site, NULL))
 				continue;
 			stf__slot_element_at(o, off, &start, &len);
 			if ((slab && slab != o) || start / len >= STF_SLOT_CLASSES_MAX) {
@@ -282,7 +370,7 @@ int stf__slot_group_sized(struct stf_xfer *x, const char *site, const char *allo
 	g->startup = now;
 	g->startup_size = d->size;
 	return class_argument(x, g, alloc, d, why, whylen) &&
-	       (!g->by_class || x->dir == STF_BACKWARD || no_class_member(x, g, why, whylen));
+	       (!g->by_class || find_class_member(x, g, why, whylen));
 }
 
 int stf__slot_range(const struct stf_slot_group *g, unsigned *k, uint64_t *off, uint64_t *len)

@@ -90,7 +90,7 @@ static int add_group(struct stf_xfer *x, const struct stf_slot_group *g)
 
 /* slot sites found not rebuildable in this transfer, and why */
 static const char *refused[STF_SLOT_GROUPS_MAX];
-static char refused_why[STF_SLOT_GROUPS_MAX][256];
+static char refused_why[STF_SLOT_GROUPS_MAX][512];
 static size_t nrefused;
 
 /* Forward (in F), for the backward transfer: the rebuilt sites in F's
@@ -902,7 +902,7 @@ int stf__plan_slots(struct stf_xfer *x)
 	struct stf_peer *src = x->src;
 	struct stf_slot_args *table = NULL;
 	int rc = -1;
-	char why[256];
+	char why[512];
 
 	ngroups = 0;
 	nrefused = 0;

@@ -54,6 +54,9 @@ struct stf_slot_group {
 	uint64_t slot_off, slot_bytes;
 	uint8_t *startup;  /* sized: the destination's array before, of */
 	uint64_t startup_size; /* bytes */
+	const char *class_member; /* by_class: the objects' member holding
+	                      their class (memcached's slabs_clsid), set to
+	                      the class of each one's new slot; NULL if none */
 };
 
 /* The slabs rebuilt in this transfer (into *g); their number. */
@@ -156,6 +159,11 @@ uint8_t *stf__slot_class_before(struct stf_xfer *x, const struct stf_slot_group 
  * destination's state, g->kept the static's bytes now.  0, or -1
  * (reported: the source's same class has state of its own). */
 int stf__slot_class_placed(struct stf_xfer *x, struct stf_slot_group *g, const uint8_t *before);
+
+/* After the transform: each object of a by_class group that keeps its
+ * class in a member (g->class_member) gets the class of its slot there
+ * (in x->img). */
+void stf__slot_set_classes(struct stf_xfer *x);
 
 /* slot-place.c, after the other allocations: allocate the SUB_SLOT objects from the
  * destination's slab and register them there.  0, or -1. */

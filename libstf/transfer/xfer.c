@@ -852,6 +852,7 @@ int stf__transform_all(struct stf_xfer *x)
 	if (stf__flush_direct(x) < 0 || stf__fix_strides(x) < 0)
 		return -1;
 	stf__slot_keep_caches(x);
+	stf__slot_set_classes(x);
 	if (x->fault == STF_FAULT_CORRUPT_VALUE || x->fault == STF_FAULT_SKIP_WRITE)
 		inject_value_fault(x);
 	if (x->fault && x->fault != STF_FAULT_LEAK && !x->fault_done)

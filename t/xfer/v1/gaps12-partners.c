@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Five slabs whose free functions are their STF_ALLOCATOR's partners by
+/* Six slabs whose free functions are their STF_ALLOCATOR's partners by
  * name only (no STF_DEALLOCATOR), with other word pairs than alloc/free:
  * obj_new / obj_free, node_new / node_delete, buf_acquire / buf_release,
- * conn_create / conn_destroy, ent_alloc / ent_release.  Version 1 hands out 16 items of each slab and gives 5
+ * conn_create / conn_destroy, ent_alloc / ent_release, blk_get / blk_put
+ * (a partner since blk_get is an STF_ALLOCATOR: before branch free13,
+ * get/put was no pair, and blk_get's items given back stayed registered).  Version 1 hands out 16 items of each slab and gives 5
  * back before the update; version 2 (built with -DV2) grows the item, so
  * each live item gets a slot of version 2's slab: each slab must then
  * have 11 slots out.  Before, only alloc/free and alloc/dealloc were
@@ -11,7 +13,7 @@
 #include "xt.h"
 
 #define PER_CHUNK 16
-#define NPOOLS 5
+#define NPOOLS 6
 
 struct slab {
 	size_t size;              /* bytes of a slot: sizeof the object */
@@ -64,6 +66,7 @@ ALLOCATOR(node_new) GIVE_BACK(node_delete)
 ALLOCATOR(buf_acquire) GIVE_BACK(buf_release)
 ALLOCATOR(conn_create) GIVE_BACK(conn_destroy)
 ALLOCATOR(ent_alloc) GIVE_BACK(ent_release)
+ALLOCATOR(blk_get) GIVE_BACK(blk_put)
 
 struct slab *caches[NPOOLS];      /* not static: kept at -O2 */
 struct item *items[NPOOLS];
@@ -97,6 +100,7 @@ static void init(void)
 	FILL(2, buf_acquire, buf_release)
 	FILL(3, conn_create, conn_destroy)
 	FILL(4, ent_alloc, ent_release)
+	FILL(5, blk_get, blk_put)
 }
 
 int main(void)

@@ -18,14 +18,18 @@
  * LRU list; the classes keep the new startup's state, the old pages left
  * behind; version 2 then looks every key up, and frees and allocates
  * items through the classes.  With -DCLSID the item keeps its class in a
- * member (memcached's slabs_clsid), which its free goes by: the update
- * must roll back naming that member, never commit with items whose class
- * member names a class of smaller slots. */
+ * member (memcached's slabs_clsid), which its free goes by: each moved
+ * item's member must name its new class, never a class of smaller slots;
+ * with -DONECLASS all items are in one class, where that member cannot be
+ * told from a count equal to it: the update rolls back naming it.
+ * -DPAGE=N sets the page size (memcached's is 1 MiB). */
 #include "xt.h"
 #include <stdint.h>
 
 #define MAX_CLASSES 16
+#ifndef PAGE
 #define PAGE 4096
+#endif
 #define HASH 64
 #define NITEMS 160
 
@@ -211,7 +215,12 @@ static void item_unlink(struct item *it)
  * class's slots */
 static unsigned value_len(int n)
 {
+#ifdef ONECLASS
+	(void)n;
+	return 20;
+#else
 	return 20 + (unsigned)n;
+#endif
 }
 
 static struct item *item_set(int n, unsigned extra)
@@ -275,6 +284,11 @@ int main(void)
 		snprintf(key, sizeof(key), "key:%d", k);
 		struct item *it = item_get(key);
 		CHECK(k % 7 ? it && intact(it, k) : !it);
+#ifdef CLSID
+		/* the class of its new slot */
+		CHECK(!it || (it->slabs_clsid == slabs_clsid(item_ntotal(it)) &&
+			      owned((const char *)it, it->slabs_clsid)));
+#endif
 	}
 	/* the items are replaced through the classes, grown and shrunk */
 	for (int round = 0; round < 6; round++) {
