@@ -101,8 +101,9 @@ wait_connected() {
 }
 
 # snapshot: the state line of a program that answers through files
-# (v1/threads.c, tsd.c, tsdlazy.c, workers.c): creating $WORK/ask asks for
-# it; the program writes $WORK/state, then removes the ask.
+# (v1/threads.c, tsd.c, tsdlazy.c, workers.c, sighandler.c): creating
+# $WORK/ask asks for it; the program writes $WORK/state, then removes the
+# ask.
 snapshot() {
 	rm -f "$WORK/state"
 	touch "$WORK/ask"

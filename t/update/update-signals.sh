@@ -6,25 +6,15 @@
 need_plugin
 build v1/sighandler v1/sighandler.c
 
-hits() {
-	rm -f "$WORK/state"
-	touch "$WORK/ask"
-	for _ in $(seq 200); do
-		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && { cat "$WORK/state"; return 0; }
-		sleep 0.01
-	done
-	fail "the program did not answer"
-}
-
 start_ttstd --name signals -- "$WORK/v1/sighandler" "$WORK/ask" "$WORK/state"
 wait_connected
 kill -USR1 "$(program_pid)"
 kill -USR1 "$(program_pid)"
-expect "hits before" "$(hits)" 2
+expect "hits before" "$(snapshot)" 2
 
 ctl update "$WORK/v1/sighandler" >"$WORK/out" 2>&1; rc=$?
 cat "$WORK/out"
 expect "exit status" $rc 0
 kill -USR1 "$(program_pid)"
-expect "hits after" "$(hits)" 3
+expect "hits after" "$(snapshot)" 3
 echo ok
