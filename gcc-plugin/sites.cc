@@ -473,12 +473,9 @@ int record_site (gcall *call)
 	if (!s.type && (s.flags & STF_SF_STRING))
 		s.type = char_type_node;
 
-	/* a site of no type counts bytes: what a constant size hands out
-	 * when the new version's code uses the blocks as a struct that no
-	 * longer fits (libstf names the site and both sizes) */
 	s.count = 0;
 	uint64_t size, n = 1;
-	HOST_WIDE_INT elem = s.type ? int_size_in_bytes (s.type) : 1;
+	HOST_WIDE_INT elem = s.type ? int_size_in_bytes (s.type) : -1;
 	if (elem > 0 && constant_arg (call, alloc.size_arg, &size)
 	    && (alloc.count_arg < 0 || constant_arg (call, alloc.count_arg, &n))
 	    && (size * n) % (uint64_t) elem == 0) {

@@ -314,8 +314,7 @@ struct stf_site_rec {
 	uint32_t ordinal;   /* n-th site with the same caller and dest */
 	uint32_t line;
 	uint32_t flags;     /* STF_SF_* */
-	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT), else 0;
-	                       bytes for a site of no type */
+	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT), else 0 */
 };
 
 /* --- update points (locals of the function holding the update point) --- */

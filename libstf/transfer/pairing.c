@@ -376,34 +376,6 @@ static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 	      err == EEXIST ? "overlaps another object kept at its address" : strerror(err));
 }
 
-/* A block typed here whose site has no type in the destination takes
- * the type of the same name there (size bytes): refused when that site
- * allocates a constant number of bytes fewer than that (`malloc(32)`
- * kept from the old struct's size, the struct grown to 40), which the
- * destination's code would not have given such a block, and the way back
- * could not place. */
-static int site_too_small(struct stf_xfer *x, const struct stf_obj *o, const char *dst_site,
-			  const struct stf_meta_unit *du, uint32_t dt, uint64_t size)
-{
-	const struct stf_meta_unit *su;
-	uint32_t si;
-	char on[256], tn[256];
-	if (stf_meta_find_site(x->dst->meta, dst_site, &su, &si) < 0)
-		return 0;
-	const struct stf_site_rec *r = &su->sites[si];
-	if (r->type != STF_NONE || !(r->flags & STF_SF_CONSTCNT) || r->count >= size)
-		return 0;
-	stf__type_str(du, strip(du, dt), tn, sizeof(tn));
-	stf__xfail(x, "%s: a %s (%" PRIu64 " bytes here), which takes %" PRIu64 " bytes in the "
-	      "%s version, whose allocation site %s (%s in %s, line %" PRIu32 ") allocates "
-	      "%" PRIu64 " bytes: the block would not fit what that version's code allocates "
-	      "there; allocate sizeof(%s) at that site rather than a constant size",
-	      stf__obj_name(o, on, sizeof(on)), tn, o->size, size,
-	      x->dir == STF_FORWARD ? "new" : "old", dst_site, stf_meta_str(su, r->allocator),
-	      stf_meta_str(su, r->func), r->line, r->count, tn);
-	return -1;
-}
-
 /* The per-site lookups of the objects, remembered by the address of the
  * site ID (the catalog shares one string per site): the objects of a few
  * sites come interleaved (a list, a tree and a table built together). */
@@ -554,9 +526,6 @@ static int schedule_dynamic(struct stf_xfer *x)
 				m->dst_size = d->size;
 			}
 		}
-		if (du && (!m->unit || m->type == STF_NONE) &&
-		    site_too_small(x, o, m->dst_site, du, dt, d->size) < 0)
-			goto out;
 		/* untyped blocks and what they point into keep their address */
 		d->addr = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
 		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */
