@@ -163,6 +163,7 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 	register_callback (name, PLUGIN_FINISH_TYPE, stf_union_check, NULL);
 	register_callback (name, PLUGIN_FINISH_TYPE, stf_note_main_file_type, NULL);
 	register_callback (name, PLUGIN_FINISH_DECL, stf_union_decl, NULL);
+	register_callback (name, PLUGIN_FINISH_DECL, stf_note_naming_typedef, NULL);
 	register_callback (name, PLUGIN_FINISH, stf_union_flush, NULL);
 	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_union_flush, NULL);
 	register_callback (name, PLUGIN_PRE_GENERICIZE, stf_rewrite_update_points, NULL);

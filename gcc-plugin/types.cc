@@ -335,6 +335,28 @@ uint64_t stf_types::key (tree t, int depth)
 	return h;
 }
 
+/* The typedefs naming anonymous structs and unions at file scope
+ * (`typedef struct { ... } foo_t;`), by the struct.  Code using foo_t is
+ * recorded as using the struct (its main variant), which has no name:
+ * the typedef recorded with it is what the new version's type is found
+ * by (libstf/transfer/xfer.c, stf__dst_type_named). */
+static std::map<tree, tree> naming_typedefs;
+
+void stf_note_naming_typedef (void *gcc_data, void *)
+{
+	tree decl = (tree) gcc_data;
+	if (!decl || TREE_CODE (decl) != TYPE_DECL || !DECL_ORIGINAL_TYPE (decl)
+	    || (DECL_CONTEXT (decl) && TREE_CODE (DECL_CONTEXT (decl)) != TRANSLATION_UNIT_DECL))
+		return;
+	tree t = DECL_ORIGINAL_TYPE (decl);
+	if ((TREE_CODE (t) != RECORD_TYPE && TREE_CODE (t) != UNION_TYPE)
+	    || t != TYPE_MAIN_VARIANT (t) || TYPE_NAME (t) || naming_typedefs.count (t))
+		return;
+	stf_keep (t);
+	stf_keep (TREE_TYPE (decl));
+	naming_typedefs[t] = TREE_TYPE (decl);
+}
+
 uint32_t stf_types::index (tree t)
 {
 	if (!t || t == error_mark_node || !TYPE_P (t))
@@ -363,6 +385,9 @@ uint32_t stf_types::index (tree t)
 	by_key[k] = idx;
 	by_tree[t] = idx;
 	fill (idx, t);
+	auto named = naming_typedefs.find (t);
+	if (named != naming_typedefs.end ())
+		index (named->second);
 	return idx;
 }
 

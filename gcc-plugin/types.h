@@ -26,6 +26,10 @@ private:
 	void fill (uint32_t idx, tree t);
 };
 
+/* PLUGIN_FINISH_DECL callback: remember the typedef naming an anonymous
+ * struct or union, recorded with it (its only name). */
+void stf_note_naming_typedef (void *gcc_data, void *user_data);
+
 /* PLUGIN_FINISH_TYPE callback: remember the structs and unions completed
  * at file scope in the main source file. */
 void stf_note_main_file_type (void *gcc_data, void *user_data);

@@ -302,6 +302,11 @@ size_t stf__path_member(struct stf_xfer *x, const char *name);
 size_t stf__path_index(struct stf_xfer *x, uint64_t index);
 int stf__transform_all(struct stf_xfer *x);
 const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len);
+/* The destination's type named like type t of unit u (renamed by the
+ * transfer's rename rules; an anonymous struct, union or enum by the
+ * typedef naming it): 0 with *du, *dt, or -1. */
+int stf__dst_type_named(const struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+			const struct stf_meta_unit **du, uint32_t *dt);
 void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void stf__xfer_fini(struct stf_xfer *x);

@@ -490,11 +490,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		if ((!du || dt == STF_NONE) && o->unit) {
 			/* the destination's site is untyped: the type of the same
 			 * name there, else ours */
-			char tn[256];
-			const char *name = stf__type_str(o->unit, strip(o->unit, o->type), tn, sizeof(tn));
-			if (x->renames)
-				name = stf__rename(STF_RENAME_TYPE, name, x->dir);
-			if (stf_meta_find_type(dst->meta, name, &du, &dt) < 0) {
+			if (stf__dst_type_named(x, o->unit, o->type, &du, &dt) < 0) {
 				du = o->unit;
 				dt = o->type;
 			}

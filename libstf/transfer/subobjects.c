@@ -59,15 +59,11 @@ static int slot_allocator(const struct stf_peer *p, const struct stf_obj *o)
 static void dst_type(struct stf_xfer *x, const struct stf_obj *o, const char *dsite,
 		     const struct stf_meta_unit **du, uint32_t *dt)
 {
-	char tn[256];
 	*du = NULL;
 	*dt = STF_NONE;
 	if (!stf__peer_site_type(x->dst, dsite, du, dt) && *du && *dt != STF_NONE)
 		return;
-	const char *name = stf__type_str(o->unit, strip(o->unit, o->type), tn, sizeof(tn));
-	if (x->renames)
-		name = stf__rename(STF_RENAME_TYPE, name, x->dir);
-	if (stf_meta_find_type(x->dst->meta, name, du, dt) < 0) {
+	if (stf__dst_type_named(x, o->unit, o->type, du, dt) < 0) {
 		*du = NULL;
 		*dt = STF_NONE;
 	}

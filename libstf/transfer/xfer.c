@@ -279,6 +279,37 @@ const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, 
 	return buf;
 }
 
+/* The typedef of unit u naming anonymous struct, union or enum t
+ * (`typedef struct { ... } foo_t;`), else t.  Types used through such a
+ * typedef are recorded as the struct itself (the plugin records a type's
+ * main variant), which has no name to find the new version's by; the
+ * plugin records the typedef with it.  Only anonymous types are looked
+ * up (a scan of the unit's types). */
+static uint32_t typedef_naming(const struct stf_meta_unit *u, uint32_t t)
+{
+	const struct stf_type_rec *r = T(u, t);
+	if (*stf_meta_str(u, r->name) ||
+	    (r->kind != STF_K_STRUCT && r->kind != STF_K_UNION && r->kind != STF_K_ENUM))
+		return t;
+	for (uint32_t i = 0; i < u->ntypes; i++)
+		if (u->types[i].kind == STF_K_TYPEDEF && u->types[i].target == t)
+			return i;
+	return t;
+}
+
+int stf__dst_type_named(const struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+			const struct stf_meta_unit **du, uint32_t *dt)
+{
+	char tn[256];
+	t = strip(u, t);
+	if (t < u->ntypes)
+		t = typedef_naming(u, t);
+	const char *name = stf__type_str(u, t, tn, sizeof(tn));
+	if (x->renames)
+		name = stf__rename(STF_RENAME_TYPE, name, x->dir);
+	return stf_meta_find_type(x->dst->meta, name, du, dt);
+}
+
 
 int stf__dst_reserve(struct stf_xfer *x, size_t n)
 {
