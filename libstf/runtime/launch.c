@@ -55,16 +55,6 @@ struct spawn_note {
 };
 
 /*
- * fork+exec `path` as the future or reversed version.  A double fork: the
- * new process is orphaned at once, so ttstd (the subreaper) is its parent
- * and sees its exit status, and the program's own child handling never
- * sees it.  _Fork, not fork: the program's and its libraries' atfork
- * handlers must not run, for the new version inherits P's descriptors as
- * they are (libuv's child handler closes its signal lock pipe and opens
- * another, close-on-exec: the number the transferred state holds would
- * name nothing in F).  The children only exec and write a pipe.
- */
-/*
  * The path to exec for path: /proc/self/exe names the program's own
  * binary through a descriptor opened on it, "/proc/self/fd/N" (close-on-
  * exec: the kernel opens the file before it closes the descriptor).  The
@@ -82,6 +72,16 @@ static const char *own_binary(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * fork+exec `path` as the future or reversed version.  A double fork: the
+ * new process is orphaned at once, so ttstd (the subreaper) is its parent
+ * and sees its exit status, and the program's own child handling never
+ * sees it.  _Fork, not fork: the program's and its libraries' atfork
+ * handlers must not run, for the new version inherits P's descriptors as
+ * they are (libuv's child handler closes its signal lock pipe and opens
+ * another, close-on-exec: the number the transferred state holds would
+ * name nothing in F).  The children only exec and write a pipe.
+ */
 static pid_t spawn_process(const char *path, char **argv, char **envp, int keep_fd, char *err,
 			   size_t errlen)
 {
