@@ -184,36 +184,15 @@ uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
 }
 
 /* Whether sub-object i, of size dsize in the destination, fits where it
- * is (as subobjects.c converts it in place): up to the next sub-object,
- * or one stride further when its container's sub-objects are evenly
- * spaced (a slab's slots), the bytes it grows into unused (zero). */
+ * is (as subobjects.c converts it in place): in its room
+ * (stf__sub_room_end), the bytes it grows into unused (zero). */
 static int fits(const struct stf_peer *src, size_t i, uint64_t dsize)
 {
 	const struct stf_obj *o = &src->objs[i], *co = &src->objs[o->container - 1];
-	uint32_t n;
-	const struct stf_obj *subs = stf__peer_subs(src, co, &n);
-	uint64_t off = o->addr - co->addr, end;
+	uint64_t off = o->addr - co->addr;
 	if (dsize <= o->size)
 		return 1; /* (0: its type is gone, which subobjects.c reports) */
-	uint32_t k = 0;
-	while (k < n && subs[k].addr <= o->addr)
-		k++;
-	if (k < n) {
-		end = subs[k].addr - co->addr;
-	} else {
-		end = off + ((o->size + 15) & ~15ull);
-		if (n >= 2) {
-			uint64_t stride = subs[1].addr - subs[0].addr;
-			uint32_t m = 2;
-			while (m < n && subs[m].addr - subs[m - 1].addr == stride)
-				m++;
-			if (m == n && stride >= o->size)
-				end = off + stride;
-		}
-	}
-	if (end > co->size)
-		end = co->size;
-	return off + dsize <= end &&
+	return off + dsize <= stf__sub_room_end(src, i, co) &&
 	       (!co->bytes || stf__all_zero(co->bytes + off + o->size, dsize - o->size));
 }
 
