@@ -10,11 +10,12 @@
 # 16-byte rounding of its end) and then 2 -> 2 eleven times.  The load
 # deletes keys, so the live items of a slab are not evenly spaced at the
 # first update: their chunk is the greatest common divisor of the
-# distances between the chunks known (branch free14; before, the update
-# rolled back for the last item of a slab).  After every commit: VERIFY
-# (chains, LRU list, free list, every chunk's place, the census, the
-# client numbers, the stamps) passes, every key is there, and no request
-# of the load failed.
+# distances between the chunks known (before branch free14 this server
+# committed too: its slab is a static passed to item_get, so each item
+# got a slot of version 2's slab; t/xfer/free14-slab is the shape that
+# rolled back).  After every commit: VERIFY (chains, LRU list, free list,
+# every chunk's place, the census, the client numbers, the stamps)
+# passes, every key is there, and no request of the load failed.
 
 SERVER=slabput
 VERSION_1="VERSION 1"
