@@ -288,6 +288,26 @@ int stf__place_subs(struct stf_xfer *x);
  * new size does not fit there): pair[].moved, resize[]. */
 int stf__plan_subs(struct stf_xfer *x);
 int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
+/* subobjects.c: v is the start of container range r, right at the end
+ * of a sub-object converted where it is to another size (a pool's last
+ * object grown into the pool's free bytes): the pool's cursor, its next
+ * free byte, which moves with the object's end (*out), so the next
+ * object carved does not overlap it, and back.  Not a slab's slot (the
+ * next slot: stf__slab_object).  1 if so. */
+int stf__sub_end_moves(struct stf_xfer *x, const struct stf_range *r, uint64_t *out);
+
+/* subobjects.c: where the room of sub-object o (source index i) of
+ * container co ends (an offset in co): at the next sub-object; a slab's
+ * slot (stf__slab_object) at its chunk's end, the chunk the greatest
+ * common divisor of the distances between its block's slots (live ones,
+ * and given-back ones a free-list link shows), when not past the next
+ * sub-object.  Otherwise after the last one, what follows is the
+ * allocator's free space as often as the object's own slack: the room
+ * ends one stride further when the sub-objects are evenly spaced, else at
+ * the object's end rounded up to 16 bytes (a pool carving objects one
+ * after the other), never past the container's end. */
+uint64_t stf__sub_room_end(const struct stf_peer *src, size_t i, const struct stf_obj *co);
+
 /* Backward: a pointer into the bytes sub-object i grew over in place,
  * past its old type's end (dobj): the same offset, its container's bytes
  * again.  1 if so (*out set). */

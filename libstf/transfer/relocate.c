@@ -346,6 +346,9 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		x->rep->nowhere++;
 		pe = NULL;
 	}
+	if (v == r->start && (x->src->objs[r->value].flags & STF_OBJF_CONTAINER) &&
+	    stf__sub_end_moves(x, r, out))
+		return 0; /* a pool's cursor at a resized object's end (subobjects.c) */
 	const struct pairing *p = &x->pair[r->value];
 	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
 	if (pe && stf__check_numeric_host(x, pe, &x->src->objs[r->value], off) < 0)

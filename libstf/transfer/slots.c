@@ -2,7 +2,7 @@
 /*
  * slots.c - a slab whose object type grows: each live object gets a slot
  * of the destination's own slab.  This file decides which slabs are
- * rebuilt and pairs them; slot-place.c allocates the slots.
+ * rebuilt; slot-pair.c pairs their slabs, slot-place.c allocates the slots.
  *
  * A slot allocator (an STF_ALLOCATOR without a size argument,
  * STF_SF_SLOT) hands out slots of a size its slab was made with, usually
@@ -50,19 +50,15 @@
  * name: runtime/slots.h, stf__sub_free); one given back otherwise is
  * still registered, so it gets a slot too: at most the slab's free slots.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include "alloc.h"
 #include "callbacks.h"
 #include "engine.h"
 #include "remote.h"
-#include "scratch.h"
 #include "slots.h"
 #include "subobjects.h"
 #include "xfer.h"
@@ -95,24 +91,20 @@ static size_t nrefused;
 
 /* Forward (in F), for the backward transfer: the rebuilt sites in F's
  * names, F's slab of each and F's allocator. */
-static char kept_site[STF_SLOT_GROUPS_MAX][256];
-static uint64_t kept_cache[STF_SLOT_GROUPS_MAX], kept_fn[STF_SLOT_GROUPS_MAX];
-static uint64_t kept_value[STF_SLOT_GROUPS_MAX]; /* the integer choosing it, if */
-static uint8_t kept_integer[STF_SLOT_GROUPS_MAX], kept_sized[STF_SLOT_GROUPS_MAX];
-static uint32_t kept_rank[STF_SLOT_GROUPS_MAX];
+static struct stf_slot_kept kept[STF_SLOT_GROUPS_MAX];
 static size_t nkept;
 
 void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g)
 {
 	if (nkept < STF_SLOT_GROUPS_MAX) {
-		snprintf(kept_site[nkept], sizeof(kept_site[nkept]), "%s",
+		snprintf(kept[nkept].site, sizeof(kept[nkept].site), "%s",
 			 stf__site_dst_id(x, g->site));
-		kept_cache[nkept] = g->len ? g->dslab : g->darg;
-		kept_value[nkept] = g->darg;
-		kept_integer[nkept] = g->integer;
-		kept_sized[nkept] = g->sized;
-		kept_rank[nkept] = g->rank;
-		kept_fn[nkept++] = g->fn;
+		kept[nkept].cache = g->len ? g->dslab : g->darg;
+		kept[nkept].value = g->darg;
+		kept[nkept].integer = g->integer;
+		kept[nkept].sized = g->sized;
+		kept[nkept].rank = g->rank;
+		kept[nkept++].fn = g->fn;
 	}
 }
 
@@ -192,36 +184,15 @@ uint64_t stf__slot_dst_size(struct stf_xfer *x, const struct stf_obj *o,
 }
 
 /* Whether sub-object i, of size dsize in the destination, fits where it
- * is (as subobjects.c converts it in place): up to the next sub-object,
- * or one stride further when its container's sub-objects are evenly
- * spaced (a slab's slots), the bytes it grows into unused (zero). */
+ * is (as subobjects.c converts it in place): in its room
+ * (stf__sub_room_end), the bytes it grows into unused (zero). */
 static int fits(const struct stf_peer *src, size_t i, uint64_t dsize)
 {
 	const struct stf_obj *o = &src->objs[i], *co = &src->objs[o->container - 1];
-	uint32_t n;
-	const struct stf_obj *subs = stf__peer_subs(src, co, &n);
-	uint64_t off = o->addr - co->addr, end;
+	uint64_t off = o->addr - co->addr;
 	if (dsize <= o->size)
 		return 1; /* (0: its type is gone, which subobjects.c reports) */
-	uint32_t k = 0;
-	while (k < n && subs[k].addr <= o->addr)
-		k++;
-	if (k < n) {
-		end = subs[k].addr - co->addr;
-	} else {
-		end = off + ((o->size + 15) & ~15ull);
-		if (n >= 2) {
-			uint64_t stride = subs[1].addr - subs[0].addr;
-			uint32_t m = 2;
-			while (m < n && subs[m].addr - subs[m - 1].addr == stride)
-				m++;
-			if (m == n && stride >= o->size)
-				end = off + stride;
-		}
-	}
-	if (end > co->size)
-		end = co->size;
-	return off + dsize <= end &&
+	return off + dsize <= stf__sub_room_end(src, i, co) &&
 	       (!co->bytes || stf__all_zero(co->bytes + off + o->size, dsize - o->size));
 }
 
@@ -250,367 +221,6 @@ static int was_refused(const char *site)
 	return 0;
 }
 
-/*
- * The past version's table of slot allocator arguments (runtime/slots.h),
- * at the same distance from the start of its libstf.so as ours from ours
- * when it maps the same file: 0, or -1 when it cannot be read (another
- * build of libstf).
- */
-static int read_table(struct stf_xfer *x, struct stf_slot_args *t)
-{
-	Dl_info self;
-	struct stat st;
-	if (!dladdr(&stf__slot_args, &self) || !self.dli_fname || stat(self.dli_fname, &st) < 0)
-		return -1;
-	uint64_t off = (uint64_t)(uintptr_t)&stf__slot_args - (uint64_t)(uintptr_t)self.dli_fbase;
-	/* as /proc/PID/maps shows the device (libraries.c) */
-	uint64_t dev = (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev);
-	for (size_t i = 0; i < x->src->nlibs; i++) {
-		const struct stf_peer_lib *l = &x->src->libs[i];
-		if (l->dev != dev || l->ino != (uint64_t)st.st_ino)
-			continue;
-		if (stf__peer_read(x->src, l->bias + off, t, sizeof(*t)) < 0 ||
-		    t->magic != STF_SLOT_ARGS_MAGIC)
-			return -1;
-		return 0;
-	}
-	return -1;
-}
-
-/* Rank of heap object i of p among p's heap objects of site `site` (its
- * own, or the destination's name of it) in order of allocation (dynamic
- * ID): the k-th slab a program's startup makes at a site is the k-th in
- * every version. */
-static size_t site_rank(const struct stf_peer *p, size_t i, const char *site)
-{
-	size_t k = 0;
-	for (size_t j = 0; j < p->nobjs; j++)
-		k += p->objs[j].kind == STF_OBJ_HEAP && !p->objs[j].container &&
-		     !(p->objs[j].flags & STF_OBJF_INTERNAL) &&
-		     p->objs[j].dyn_id < p->objs[i].dyn_id && !strcmp(p->objs[j].id, site);
-	return k;
-}
-
-/* The rank-th heap object of the destination of site dsite. */
-static int64_t startup_object(struct stf_xfer *x, const char *dsite, size_t rank)
-{
-	for (size_t j = 0; j < x->dst->nobjs; j++) {
-		const struct stf_obj *d = &x->dst->objs[j];
-		if (d->kind == STF_OBJ_HEAP && !(d->flags & STF_OBJF_INTERNAL) && !d->container &&
-		    !strcmp(d->id, dsite) && site_rank(x->dst, j, dsite) == rank)
-			return (int64_t)j;
-	}
-	return -1;
-}
-
-/* The destination's address of the allocator of source slot site
- * `site`, source function object f (NULL if its address is taken in no
- * unit of its own, as when it is defined in another file than its
- * callers): by function ID, else by the allocator's name in the
- * destination's executable; 0 if none. */
-static uint64_t dst_function(struct stf_xfer *x, const char *site, const struct stf_obj *f)
-{
-	uint64_t j;
-	const struct stf_meta_unit *u;
-	uint32_t idx;
-	if (f && f->kind == STF_OBJ_FUNC) {
-		const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, f->id, x->dir) : f->id;
-		if (stf__strmap_get(&x->dst_ids, id, &j) == 0 && x->dst->objs[j].kind == STF_OBJ_FUNC)
-			return x->dst->objs[j].addr;
-	}
-	if (stf_meta_find_site(x->src->meta, site, &u, &idx) < 0)
-		return 0;
-	return stf__peer_symbol_addr(x->dst, NULL, stf_meta_str(u, u->sites[idx].allocator));
-}
-
-/* The object of a recorded cache argument: a heap object or a static
- * that is the slab, or that the slab is a member of
- * (slab_alloc(&srv.conns), slab_alloc(&srvp->conns)); NULL if none
- * (freed since, or inside an object handed out by an allocator). */
-static const struct stf_obj *cache_object(const struct stf_peer *src, uint64_t cache)
-{
-	const struct stf_obj *c = stf__peer_find(src, cache);
-	if (!c || (c->kind != STF_OBJ_HEAP && c->kind != STF_OBJ_STATIC) || c->container)
-		return NULL;
-	return c;
-}
-
-/* Backward: the reversed version's startup object of the site of F's
- * heap object c (its name there) and rank, added to the destination's
- * objects (F's entry at R's address); its index, or -1 (why). */
-static int64_t remote_startup_object(struct stf_xfer *x, const struct stf_obj *c, uint32_t rank,
-				     char *why, size_t whylen)
-{
-	/* the reversed version's catalog has no heap objects: it finds its
-	 * own itself */
-	uint8_t *buf = stf__scratch(SCRATCH_SLAB_FIND);
-	const char *dsite = stf__site_dst_id(x, c->id);
-	uint32_t sl = (uint32_t)strlen(dsite), type, len;
-	uint64_t addr;
-	if (!buf) {
-		snprintf(why, whylen, "no memory for a transfer message buffer");
-		return -1;
-	}
-	if (sl + 4 > MSG_MAX) {
-		snprintf(why, whylen, "site ID too long");
-		return -1;
-	}
-	memcpy(buf, &rank, 4);
-	memcpy(buf + 4, dsite, sl);
-	if (stf__msg_send(x->conn, M_SLAB_FIND, buf, 4 + sl) < 0 ||
-	    stf__msg_recv(x->conn, &type, buf, &len) < 0 ||
-	    (type != M_ADDRS && type != M_ERROR) || (type == M_ADDRS && len != 8)) {
-		snprintf(why, whylen, "connection to the reversed version lost");
-		return -1;
-	}
-	if (type == M_ERROR) {
-		snprintf(why, whylen, "%.*s", (int)(len < 200 ? len : 200), (const char *)buf);
-		return -1;
-	}
-	memcpy(&addr, buf, 8);
-	struct stf_obj d = *c;
-	d.addr = addr;
-	d.bytes = NULL;
-	d.flags &= (uint8_t)~STF_OBJF_OWN;
-	int64_t j = stf__dst_add(x, &d);
-	if (j < 0)
-		snprintf(why, whylen, "out of memory");
-	return j;
-}
-
-/*
- * Group g's slab is a member of heap object g->cache (slab_alloc(
- * &srvp->conns)), of rank g->rank at its site: the object is
- * transferred into the destination's startup object of its site and
- * rank, whose member keeps the slab its startup made (as a static's
- * does, slot-members.c), instead of into a block of its own; it takes
- * the object's identity (slot-place.c, and the reversed version's
- * stf__serve_slots).  1, or 0 (why).
- */
-static int pair_startup_object(struct stf_xfer *x, struct stf_slot_group *g, char *why,
-			       size_t whylen)
-{
-	const struct stf_obj *c = &x->src->objs[g->cache];
-	const struct stf_meta_unit *du;
-	uint32_t dt;
-	int64_t j = x->dir == STF_FORWARD ? startup_object(x, stf__site_dst_id(x, c->id), g->rank) :
-		    remote_startup_object(x, c, g->rank, why, whylen);
-	if (j < 0) {
-		if (x->dir == STF_FORWARD)
-			snprintf(why, whylen, "its allocator's slab is a member of the heap object "
-				 "%s, and the new version's startup made no object of its site to "
-				 "hold the slab it allocates from (make it at every start, also "
-				 "when stf_is_updating())", c->id);
-		return 0;
-	}
-	struct stf_obj *d = &x->dst->objs[j];
-	uint64_t size = stf__slot_dst_size(x, c, &du, &dt);
-	if (x->dir == STF_BACKWARD && size) { /* (F's entry: R's type) */
-		d->unit = du;
-		d->type = dt;
-		d->size = size;
-	}
-	if (!d->unit || size != d->size) {
-		snprintf(why, whylen, "its allocator's slab is a member of the heap object %s, "
-			 "whose type in the %s version's startup object (%" PRIu64 " bytes) is "
-			 "not the one its site gives it", c->id,
-			 x->dir == STF_FORWARD ? "new" : "old", d->size);
-		return 0;
-	}
-	x->img[j] = x->dst->self ? (uint8_t *)(uintptr_t)d->addr :
-		    stf__arena_alloc(x->arena, d->size ? d->size : 1);
-	if (!x->img[j]) {
-		snprintf(why, whylen, "out of memory");
-		return 0;
-	}
-	x->pair[g->cache] = (struct pairing){
-		.dst = j, .dst_addr = d->addr, .scheduled = 1,
-		.same = T(c->unit, strip(c->unit, c->type))->hash == T(du, strip(du, dt))->hash &&
-			c->size == d->size };
-	x->rep->dynamic_objects++;
-	return 1;
-}
-
-/* Group g's slab is a member of object g->cache, a static or a heap
- * object (paired with the destination's startup object): its place
- * there (stf__slot_member_slab).  1, or 0 (why; a heap object unpaired
- * again). */
-static int member_slab(struct stf_xfer *x, struct stf_slot_group *g, const struct stf_obj *f,
-		       char *why, size_t whylen)
-{
-	if (x->src->objs[g->cache].kind != STF_OBJ_HEAP)
-		return stf__slot_member_slab(x, g, f, why, whylen);
-	if (!pair_startup_object(x, g, why, whylen))
-		return 0;
-	if (stf__slot_member_slab(x, g, f, why, whylen))
-		return 1;
-	x->img[x->pair[g->cache].dst] = NULL;
-	x->pair[g->cache] = (struct pairing){ .dst = PAIR_UNRESOLVED };
-	x->rep->dynamic_objects--;
-	return 0;
-}
-
-/*
- * Forward: the group of slot site `site` (source object i is one of its
- * objects) from the recorded calls; 1 if it can be rebuilt, 0 if not
- * (why in `why`: the rollback of subobjects.c then says the rest).
- */
-static int group_forward(struct stf_xfer *x, const struct stf_slot_args *t, const char *site,
-			 struct stf_slot_group *g, char *why, size_t whylen)
-{
-	const struct stf_peer *src = x->src;
-	const struct stf_obj *in_heap = NULL;
-	uint64_t arg = 0, fn = 0, value = 0;
-	size_t nargs = 0, nints = 0;
-	char cn[256];
-	memset(g, 0, sizeof(*g));
-	if (!t) {
-		snprintf(why, whylen, "the old version's record of its slab arguments cannot be "
-			 "read (another build of libstf)");
-		return 0;
-	}
-	for (uint32_t k = 0; k < STF_SLOT_ARGS_CAP; k++) {
-		const struct stf_slot_arg *e = &t->e[k];
-		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
-		    strcmp(src->site_ids[e->site], site))
-			continue;
-		if (e->flags & STF_SLOT_ARG_INT) {
-			if (!nints || value != e->arg)
-				nints++;
-			value = e->arg;
-			fn = e->fn;
-			continue;
-		}
-		uint64_t cache = e->arg ? e->arg ^ STF_SLOT_ARG_MASK : 0;
-		if (cache && !cache_object(src, cache)) {
-			const struct stf_obj *c = stf__peer_find(src, cache);
-			if (c && c->kind == STF_OBJ_HEAP)
-				in_heap = c;
-			continue; /* a slab freed since, or inside a slot */
-		}
-		if (!nargs || arg != cache)
-			nargs++;
-		arg = cache;
-		fn = e->fn;
-	}
-	if (t->lost) {
-		snprintf(why, whylen, "the old version's record of slab arguments is full");
-		return 0;
-	}
-	if (nints) {
-		const struct stf_obj *f = stf__peer_find(src, fn);
-		g->site = site;
-		g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
-		if (nints > 1 || nargs) {
-			snprintf(why, whylen, "its allocator was called with several slabs "
-				 "(integers choosing them)");
-			return 0;
-		}
-		if (!g->fn) {
-			snprintf(why, whylen, "its allocator is not a function of the new version");
-			return 0;
-		}
-		return stf__slot_chosen_slab(x, site, value, g, why, whylen);
-	}
-	if (nargs != 1 || !arg) {
-		if (nargs > 1)
-			snprintf(why, whylen, "its allocator was called with several slabs");
-		else if (in_heap)
-			snprintf(why, whylen, "its allocator's slab is a member of %.60s, a slot "
-				 "of another allocator, which no object of the new version's startup "
-				 "stands for (make the slab a member of a static or heap object of "
-				 "its own)", stf__obj_name(in_heap, cn, sizeof(cn)));
-		else
-			snprintf(why, whylen, "its allocator's slab is not an object of its own "
-				 "(none, or one inside another object)");
-		return 0;
-	}
-	const struct stf_obj *c = cache_object(src, arg), *f = stf__peer_find(src, fn);
-	g->site = site;
-	g->cache = (size_t)(c - src->objs);
-	g->off = arg - c->addr;
-	g->len = 0;
-	g->integer = 0;
-	g->fn = dst_function(x, site, f && f->addr == fn ? f : NULL);
-	if (!g->fn) {
-		snprintf(why, whylen, "its allocator is not a function of the new version");
-		return 0;
-	}
-	g->rank = (uint32_t)site_rank(src, g->cache, c->id);
-	if (g->off)
-		return member_slab(x, g, f && f->addr == fn ? f : NULL, why, whylen);
-	g->darg = 0;
-	if (c->kind == STF_OBJ_STATIC) {
-		/* a static slab: the new version's own, as its startup set it */
-		g->dcache = x->pair[g->cache].dst;
-		const struct stf_obj *d = g->dcache >= 0 ? &x->dst->objs[g->dcache] : NULL;
-		if (!d || stf__all_zero((const uint8_t *)(uintptr_t)d->addr, d->size)) {
-			snprintf(why, whylen, "the new version's startup left its slab %s unset "
-				 "(set it up at every start, also when stf_is_updating())", c->id);
-			return 0;
-		}
-		g->darg = d->addr;
-		return 1;
-	}
-	g->dcache = startup_object(x, stf__site_dst_id(x, c->id), g->rank);
-	if (g->dcache < 0) {
-		snprintf(why, whylen, "the new version's startup made no slab of %s to allocate "
-			 "from (create the slab at every start, also when stf_is_updating())",
-			 c->id);
-		return 0;
-	}
-	g->darg = x->dst->objs[g->dcache].addr;
-	return 1;
-}
-
-/* Backward: the group of rebuilt site `site` (F's name) from what the
- * forward transfer kept. */
-static int group_backward(struct stf_xfer *x, size_t kept, const char *site,
-			  struct stf_slot_group *g, char *why, size_t whylen)
-{
-	memset(g, 0, sizeof(*g));
-	const struct stf_peer *src = x->src;
-	const struct stf_obj *c = stf__peer_find(src, kept_cache[kept]);
-	const struct stf_obj *f = stf__peer_find(src, kept_fn[kept]);
-	if (!c || c != cache_object(src, kept_cache[kept])) {
-		snprintf(why, whylen, "the slab the forward transfer used is gone");
-		return 0;
-	}
-	g->site = site;
-	g->cache = (size_t)(c - src->objs);
-	g->off = kept_cache[kept] - c->addr;
-	g->len = 0;
-	g->fn = dst_function(x, site, f && f->addr == kept_fn[kept] ? f : NULL);
-	if (!g->fn) {
-		snprintf(why, whylen, "its allocator is not a function of the old version");
-		return 0;
-	}
-	g->integer = kept_integer[kept];
-	if (g->integer) {
-		uint64_t start;
-		stf__slot_element_at(c, g->off, &start, &g->len);
-		g->darg = kept_value[kept];
-		return start == g->off && stf__slot_member_of_static(x, g, why, whylen);
-	}
-	g->rank = kept_rank[kept];
-	if (g->off)
-		return member_slab(x, g, f && f->addr == kept_fn[kept] ? f : NULL, why, whylen);
-	if (c->kind == STF_OBJ_STATIC) {
-		/* the reversed version's own static slab, paired by ID */
-		g->dcache = x->pair[g->cache].dst;
-		if (g->dcache < 0) {
-			snprintf(why, whylen, "the old version has no static %s", c->id);
-			return 0;
-		}
-		g->darg = x->dst->objs[g->dcache].addr;
-		return 1;
-	}
-	g->dcache = remote_startup_object(x, c, g->rank, why, whylen);
-	if (g->dcache < 0)
-		return 0;
-	g->darg = x->dst->objs[g->dcache].addr;
-	return 1;
-}
 
 /* Whether heap object o holds raw bytes (no type, or chars): a slab's
  * chunk. */
@@ -743,7 +353,7 @@ static int site_has_cache(const struct stf_peer *src, const struct stf_slot_args
 		if (!e->site || e->site >= src->nsites || !src->site_ids[e->site] ||
 		    strcmp(src->site_ids[e->site], site) || !e->arg)
 			continue;
-		if (cache_object(src, e->arg ^ STF_SLOT_ARG_MASK))
+		if (stf__slot_cache_object(src, e->arg ^ STF_SLOT_ARG_MASK))
 			return 1;
 	}
 	return 0;
@@ -775,7 +385,7 @@ static int group_empty_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 		if (!size || site_type_size(x->dst, stf__site_dst_id(x, site)) <= size)
 			continue;
 		struct stf_slot_group g;
-		if (!group_forward(x, t, site, &g, why, sizeof(why))) {
+		if (!stf__slot_group_forward(x, t, site, &g, why, sizeof(why))) {
 			stf__xfail(x, "the objects of %s grow in the new version and none is live, "
 			      "but its slab, made with the old size, cannot be replaced by one "
 			      "the new version's startup made: %s", site, why);
@@ -870,11 +480,11 @@ static int group_kept_sites(struct stf_xfer *x)
 {
 	char why[256];
 	for (size_t k = 0; k < nkept; k++) {
-		if (rebuilt(kept_site[k]) >= 0 || kept_sized[k])
+		if (rebuilt(kept[k].site) >= 0 || kept[k].sized)
 			continue; /* (a size-class allocator's: rebuilt for its objects) */
 		struct stf_slot_group g;
-		if (!group_backward(x, k, kept_site[k], &g, why, sizeof(why))) {
-			stf__xfail(x, "slab of %s: %s", kept_site[k], why);
+		if (!stf__slot_group_backward(x, &kept[k], kept[k].site, &g, why, sizeof(why))) {
+			stf__xfail(x, "slab of %s: %s", kept[k].site, why);
 			return -1;
 		}
 		if (add_group(x, &g) < 0)
@@ -892,7 +502,7 @@ static struct stf_slot_args *slot_table(struct stf_xfer *x)
 		stf__xfail(x, "out of memory");
 		return NULL;
 	}
-	if (read_table(x, t) < 0)
+	if (stf__slot_read_table(x, t) < 0)
 		t->magic = 0;
 	return t;
 }
@@ -932,19 +542,19 @@ int stf__plan_slots(struct stf_xfer *x)
 			} else {
 				if (!table && !(table = slot_table(x)))
 					goto out;
-				ok = group_forward(x, table->magic ? table : NULL, o->id, &g,
+				ok = stf__slot_group_forward(x, table->magic ? table : NULL, o->id, &g,
 						   why, sizeof(why));
 			}
 		} else {
 			size_t k = 0;
-			while (k < nkept && strcmp(kept_site[k], o->id))
+			while (k < nkept && strcmp(kept[k].site, o->id))
 				k++;
 			if (k == nkept)
 				continue;
-			if (kept_sized[k] && sized)
+			if (kept[k].sized && sized)
 				ok = stf__slot_group_sized(x, o->id, sized, &g, why, sizeof(why));
 			else
-				ok = group_backward(x, k, o->id, &g, why, sizeof(why));
+				ok = stf__slot_group_backward(x, &kept[k], o->id, &g, why, sizeof(why));
 		}
 		if (!ok) {
 			if (x->dir == STF_BACKWARD) {

@@ -102,6 +102,39 @@ int stf__slot_chunk_of_site(const struct stf_peer *src, const struct stf_obj *t,
 int stf__slot_chosen_slab(struct stf_xfer *x, const char *site, uint64_t value,
 			  struct stf_slot_group *g, char *why, size_t whylen);
 
+/* Forward (in F), for the backward transfer: a rebuilt site in F's
+ * name, F's slab of it (the integer choosing it, if), its rank and F's
+ * allocator (slots.c keeps them, stf__slot_keep). */
+struct stf_slot_kept {
+	char site[256];
+	uint64_t cache, fn, value;
+	uint8_t integer, sized;
+	uint32_t rank;
+};
+
+struct stf_slot_args;
+
+/* slot-pair.c: the past version's table of slot allocator arguments
+ * (runtime/slots.h) into *t: 0, or -1 when it cannot be read (another
+ * build of libstf). */
+int stf__slot_read_table(struct stf_xfer *x, struct stf_slot_args *t);
+
+/* The source object of a recorded cache argument: a heap object or a
+ * static that is the slab, or that the slab is a member of; NULL if none
+ * (freed since, or inside an object handed out by an allocator). */
+const struct stf_obj *stf__slot_cache_object(const struct stf_peer *src, uint64_t cache);
+
+/* Forward: the group of slot site `site` from the recorded calls t (NULL:
+ * not readable); 1 if it can be rebuilt, 0 if not (why). */
+int stf__slot_group_forward(struct stf_xfer *x, const struct stf_slot_args *t, const char *site,
+			    struct stf_slot_group *g, char *why, size_t whylen);
+
+/* Backward: the group of rebuilt site `site` (F's name) from what the
+ * forward transfer kept; 1, or 0 (why). */
+int stf__slot_group_backward(struct stf_xfer *x, const struct stf_slot_kept *kept,
+			     const char *site, struct stf_slot_group *g, char *why,
+			     size_t whylen);
+
 /* Before the untyped plan: decide which slot sites are rebuilt (their
  * sub-objects SUB_SLOT, their slab paired with the destination's own,
  * their chunks not carried).  0, or -1 (problem reported). */

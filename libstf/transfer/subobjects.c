@@ -142,32 +142,113 @@ static int register_here(struct stf_xfer *x, const struct sub_req *r)
 	return 0;
 }
 
+/* Greatest common divisor (0 with 0: none). */
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
 /*
- * Where the room of sub-object o (index i) of container co ends (an
- * offset in co): at the next sub-object.  After the last one, what
- * follows is the allocator's free space as often as the object's own
- * slack: the room ends one stride further when the sub-objects are
- * evenly spaced (a slab's chunks), else at the object's end rounded up to
- * 16 bytes (a pool carving objects one after the other), never past the
- * container's end.
+ * The chunk size of a slab's block co (its sub-objects subs[0..n), of a
+ * slot or size-class allocator): every slot starts a whole number of
+ * chunks from every other, so the greatest common divisor of the
+ * distances between the slots known: the live objects, and the slots
+ * given back that a free-list link shows (a word of co outside every live
+ * object that points into co: the link is a given-back slot's first word,
+ * and points at another).  When the slab's free is a known partner, the
+ * slots given back are no objects, so the live ones are not evenly spaced
+ * (chunks 0, 2, 3 and 5 after chunk 1 was given back: 64, from 128, 64,
+ * 128).  It is the chunk, or a multiple of it only when every slot known
+ * lies a multiple of that many chunks from the others.  These chunks are
+ * the old version's, kept where they are: an object grown in place must
+ * fit the chunk it has.  0 when fewer than two slots are known.
  */
-static uint64_t room_end(const struct stf_peer *src, size_t i, const struct stf_obj *co)
+static uint64_t slab_chunk(const struct stf_obj *co, const struct stf_obj *subs, uint32_t n)
+{
+	/* asked for each object of the block in turn: the last block's */
+	static __thread struct {
+		const struct stf_obj *co;
+		uint64_t addr, size, dyn_id, chunk;
+		const uint8_t *bytes;
+	} last;
+	if (last.co == co && last.addr == co->addr && last.size == co->size &&
+	    last.dyn_id == co->dyn_id && last.bytes == co->bytes)
+		return last.chunk;
+	uint64_t g = 0;
+	for (uint32_t k = 1; k < n; k++)
+		g = gcd(g, subs[k].addr - subs[0].addr);
+	if (!co->bytes || !n)
+		return g;
+	uint32_t k = 0;
+	for (uint64_t off = (subs[0].addr - co->addr) & 7; off + 8 <= co->size; off += 8) {
+		uint64_t at = co->addr + off, v;
+		while (k < n && subs[k].addr + subs[k].size <= at)
+			k++;
+		if (k < n && subs[k].addr <= at)
+			continue; /* a live object's word */
+		memcpy(&v, co->bytes + off, 8);
+		if (v < co->addr || v >= co->addr + co->size)
+			continue;
+		g = gcd(g, at > subs[0].addr ? at - subs[0].addr : subs[0].addr - at);
+		g = gcd(g, v > subs[0].addr ? v - subs[0].addr : subs[0].addr - v);
+	}
+	last.co = co;
+	last.addr = co->addr;
+	last.size = co->size;
+	last.dyn_id = co->dyn_id;
+	last.bytes = co->bytes;
+	last.chunk = g;
+	return g;
+}
+
+uint64_t stf__sub_room_end(const struct stf_peer *src, size_t i, const struct stf_obj *co)
 {
 	const struct stf_obj *o = &src->objs[i];
 	uint32_t nsubs;
 	const struct stf_obj *first = stf__peer_subs(src, co, &nsubs);
-	if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container)
+	uint64_t off = o->addr - co->addr, end;
+	uint64_t chunk = stf__slab_object(src, o) ? slab_chunk(co, first, nsubs) : 0;
+	if (chunk >= o->size) {
+		end = off + chunk;
+		if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container &&
+		    src->objs[i + 1].addr - co->addr < end)
+			end = src->objs[i + 1].addr - co->addr;
+	} else if (i + 1 < src->nobjs && src->objs[i + 1].container == o->container) {
 		return src->objs[i + 1].addr - co->addr;
-	uint64_t end = o->addr - co->addr + ((o->size + 15) & ~(uint64_t)15);
-	if (nsubs >= 2) {
-		uint64_t stride = first[1].addr - first[0].addr;
-		uint32_t k = 2;
-		while (k < nsubs && first[k].addr - first[k - 1].addr == stride)
-			k++;
-		if (k == nsubs && stride >= o->size)
-			end = o->addr - co->addr + stride;
+	} else {
+		end = off + ((o->size + 15) & ~(uint64_t)15);
+		if (nsubs >= 2) {
+			uint64_t stride = first[1].addr - first[0].addr;
+			uint32_t k = 2;
+			while (k < nsubs && first[k].addr - first[k - 1].addr == stride)
+				k++;
+			if (k == nsubs && stride >= o->size)
+				end = off + stride;
+		}
 	}
 	return end < co->size ? end : co->size;
+}
+
+int stf__sub_end_moves(struct stf_xfer *x, const struct stf_range *r, uint64_t *out)
+{
+	const struct stf_range *lo = x->src->index.ranges;
+	if (r == lo || r[-1].start + r[-1].size != r->start)
+		return 0;
+	size_t i = r[-1].value;
+	const struct stf_obj *o = &x->src->objs[i];
+	if (o->container != r->value + 1 || stf__untyped_sub(o) || x->pair[i].moved ||
+	    x->pair[i].dst < 0 || stf__slab_object(x->src, o))
+		return 0;
+	const struct stf_obj *d = &x->dst->objs[x->pair[i].dst];
+	if (d->size == o->size)
+		return 0;
+	*out = d->addr + d->size;
+	return 1;
 }
 
 /*
@@ -315,7 +396,7 @@ int stf__plan_subs(struct stf_xfer *x)
 		if (!du)
 			continue; /* stf__place_subs says so */
 		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
-		uint64_t room = room_end(src, i, co) - off;
+		uint64_t room = stf__sub_room_end(src, i, co) - off;
 		int whole = wrapper_block(src, o, co);
 		if (whole ? dsize == o->size :
 			    dsize <= room &&
@@ -394,7 +475,7 @@ int stf__place_subs(struct stf_xfer *x)
 		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
 		/* where it is: up to the next sub-object or the container's end
 		 * (a moved wrapper's block: its new end) */
-		uint64_t room = room_end(src, i, co) - off;
+		uint64_t room = stf__sub_room_end(src, i, co) - off;
 		if (x->pair[i].moved == SUB_WITH_BLOCK || dco->size < off + room)
 			room = dco->size > off ? dco->size - off : 0;
 		const uint8_t *cb = co->bytes;

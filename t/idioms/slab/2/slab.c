@@ -21,6 +21,9 @@
  *
  * Release 2 (this one) adds a CAS number to struct item (which still fits
  * in its chunk; 0 for items set by 1) and widens the statistics.
+ * Built with -DSTAMPED (t/idioms/slabput), it also adds a stamp and a hit
+ * count: 24 bytes in all, 104 -> 128, the item's whole chunk, past the
+ * 16-byte rounding of its end.
  *
  * Usage: slab PORT-FILE (listens on 127.0.0.1, any free port).
  */
@@ -46,6 +49,7 @@
 #define CHUNK_SIZE 128         /* the item size class: room for struct item to grow */
 #define ITEM_DATA 64           /* key, NUL, value, NUL */
 #define HASH_BUCKETS 4096
+#define STAMP_MASK 0x5a5a5a5a5a5aull /* STAMPED: an item's stamp is its cas ^ this */
 
 /* ---- Slab allocator. ---- */
 
@@ -135,6 +139,10 @@ struct item {
 	struct item *prev, *next;    /* LRU list, most recently set first */
 	void *setter;                /* number of the client that set it, as a pointer */
 	uint64_t cas;                /* 0: set by release 1 */
+#ifdef STAMPED
+	uint64_t stamp;              /* cas ^ STAMP_MASK (0: set by release 1) */
+	uint32_t hits;               /* GETs that found it since release 2 */
+#endif
 	unsigned pos;                /* index in all_items */
 	uint8_t nkey, nvalue;        /* lengths without the NULs */
 	char data[ITEM_DATA];
@@ -228,6 +236,10 @@ static int item_set(const char *key, const char *value, unsigned client_number)
 	lru_push(it);
 	it->setter = (void *)(intptr_t)client_number;
 	it->cas = ++last_cas;
+#ifdef STAMPED
+	it->stamp = it->cas ^ STAMP_MASK;
+	it->hits = 0;
+#endif
 	it->nkey = nkey;
 	it->nvalue = nvalue;
 	memcpy(it->data, key, nkey + 1);
@@ -278,6 +290,10 @@ static int verify(void)
 				return bad("setter", it);
 			if (it->cas > last_cas)
 				return bad("CAS number", it);
+#ifdef STAMPED
+			if (it->stamp != (it->cas ? it->cas ^ STAMP_MASK : 0))
+				return bad("stamp", it);
+#endif
 		}
 	}
 	for (const struct item *it = lru_head; it; prev = it, it = it->next, lru++)
@@ -337,6 +353,9 @@ static void handle_request(struct client *c, char *line)
 		stats.gets++;
 		if ((it = *item_link(arg))) {
 			stats.hits++;
+#ifdef STAMPED
+			it->hits++;
+#endif
 			snprintf(out, sizeof out, "VALUE %s\n", item_value(it));
 			reply(c, out);
 		} else {
