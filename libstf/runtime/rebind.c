@@ -5,8 +5,8 @@
  *
  * Interposed like pthread_create (respawn.c): libstf is loaded before the
  * C library, so the program's and its libraries' calls of bind and unlink
- * come here; out of a startup they cost one load
- * (stf_is_updating) before the C library's function.
+ * come here; out of a startup they cost one load (stf_is_updating)
+ * before the C library's function.
  *
  * A socket is P's when its inode is one noted at start: a startup that
  * closed an inherited number and opened another socket there has a socket
@@ -40,8 +40,8 @@ static struct inherited {
 	int fd;
 	dev_t dev;
 	ino_t ino;
-	bool taken;  /* given to one bind already (SO_REUSEPORT groups) */
-	int rebound; /* the startup's descriptor it was given to, or -1 */
+	int rebound; /* the startup's descriptor it was given to (once: the
+		      * sockets of a SO_REUSEPORT group one by one), or -1 */
 } inherited[MAX_INHERITED];
 static int ninherited;
 
@@ -60,8 +60,9 @@ static bool rebindable(int fd)
 {
 	int type = sockopt(fd, SO_TYPE);
 
-	return type == SOCK_DGRAM ? true : (type == SOCK_STREAM || type == SOCK_SEQPACKET) &&
-						   sockopt(fd, SO_ACCEPTCONN) == 1;
+	if (type == SOCK_DGRAM)
+		return true;
+	return (type == SOCK_STREAM || type == SOCK_SEQPACKET) && sockopt(fd, SO_ACCEPTCONN) == 1;
 }
 
 static int note_one(int fd, void *ctx)
@@ -72,7 +73,7 @@ static int note_one(int fd, void *ctx)
 	if (ninherited == MAX_INHERITED)
 		return 1;
 	if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) && rebindable(fd))
-		inherited[ninherited++] = (struct inherited){ fd, st.st_dev, st.st_ino, false, -1 };
+		inherited[ninherited++] = (struct inherited){ fd, st.st_dev, st.st_ino, -1 };
 	return 0;
 }
 
@@ -179,7 +180,7 @@ static struct inherited *find_bound(int fd, const struct sockaddr *addr, socklen
 		struct sockaddr_storage have;
 		socklen_t hlen = sizeof have;
 
-		if (in->taken || in->fd == fd || inherited_at(in->fd) != in ||
+		if (in->rebound >= 0 || in->fd == fd || inherited_at(in->fd) != in ||
 		    sockopt(in->fd, SO_DOMAIN) != domain || sockopt(in->fd, SO_TYPE) != type ||
 		    sockopt(in->fd, SO_PROTOCOL) != protocol || !rebindable(in->fd) ||
 		    getsockname(in->fd, (struct sockaddr *)&have, &hlen) < 0)
@@ -227,7 +228,6 @@ EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 			return -1;
 		if (flags > 0)
 			fcntl(fd, F_SETFD, flags);
-		in->taken = true;
 		in->rebound = fd;
 		return 0;
 	}
