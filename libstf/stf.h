@@ -97,7 +97,8 @@ int stf_update_fd(void);
 
 /* Non-zero while this process runs as the future or reversed version of an
  * update, from its start until the state transfer is over.  Skip one-time
- * initialization (binding sockets, creating state) when it is set. */
+ * initialization (creating state, loading data) when it is set; binding
+ * sockets needs no guard (bind() gets the inherited socket: ttst(7)). */
 int stf_is_updating(void);
 
 /* Role of this process in the current update. */

@@ -38,6 +38,7 @@
 #include "ctl.h"
 #include "epoll.h"
 #include "fds.h"
+#include "rebind.h"
 #include "launch.h"
 #include "respawn.h"
 #include "scratch.h"
@@ -839,6 +840,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
 	if (r != STF_ROLE_NORMAL) {
 		stf__fds_note(getenv(STF_ENV_FDS), handed ? atoi(handed) : -1);
+		stf__rebind_note();
 		stf__update_fd_note(getenv(STF_ENV_UPDATE_FD));
 	}
 	unsetenv(STF_ENV_UPDATE_FD);

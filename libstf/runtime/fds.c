@@ -32,7 +32,7 @@ static int past_own = -1, handed_number = -1;
 /* F, R: the program's descriptor 2 while stf__stderr_capture holds 2. */
 static int saved_stderr = -1;
 
-/* The directory each_fd() reads: it may take a number the program had. */
+/* The directory stf__fds_each() reads: it may take a number the program had. */
 static int listing = -1;
 
 int stf__fd_high(int fd)
@@ -74,12 +74,7 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-/*
- * Call fn(fd, ctx) for each descriptor open in process `pid` (0: this one)
- * until it returns nonzero; its value, or 0, or -1 when the list cannot be
- * read.
- */
-static int each_fd(pid_t pid, int (*fn)(int fd, void *ctx), void *ctx)
+int stf__fds_each(pid_t pid, int (*fn)(int fd, void *ctx), void *ctx)
 {
 	char path[64], buf[4096];
 	long n;
@@ -124,7 +119,7 @@ static int clear_one(int fd, void *ctx)
 void stf__fds_open_for_exec(int own)
 {
 	memset(cleared, 0, sizeof cleared);
-	(void)each_fd(0, clear_one, &own);
+	(void)stf__fds_each(0, clear_one, &own);
 }
 
 void stf__fds_restore(void)
@@ -228,7 +223,7 @@ int stf__fds_check_past(pid_t past, char *err, size_t errlen)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		c.limit = (long)rl.rlim_cur;
-	int rc = each_fd(past, check_one, &c);
+	int rc = stf__fds_each(past, check_one, &c);
 
 	return rc > 0 ? -1 : 0; /* an unreadable list: the transfer says why */
 }

@@ -25,6 +25,11 @@
  * new number (fd itself if it cannot be moved). */
 int stf__fd_high(int fd);
 
+/* Call fn(fd, ctx) for each descriptor open in process `pid` (0: this one)
+ * until it returns nonzero; its value, or 0, or -1 when the list cannot be
+ * read. */
+int stf__fds_each(pid_t pid, int (*fn)(int fd, void *ctx), void *ctx);
+
 /* P, quiesced: clear FD_CLOEXEC on every descriptor but `own` (libstf's
  * control connection), remembering which had it. */
 void stf__fds_open_for_exec(int own);

@@ -57,6 +57,7 @@
 #include "heap.h"
 #include "inplace.h"
 #include "remote.h"
+#include "rebind.h"
 #include "runtime-state.h"
 #include "static-tls.h"
 #include "update.h"
@@ -480,12 +481,19 @@ static int carried_library(const struct carried *c, const char *id)
  * instances, eventfds, timerfds, signalfds, pipes; and regular files, a
  * program's logs (the C runtime holds them only in its streams, see
  * sweep_fds).  Sockets (syslog's connection, a resolver's) are never
- * closed.  FD_STARTUP, or 0: not closable. */
+ * closed but for a duplicate of an old one.  FD_STARTUP (with FD_IN_FREED
+ * for that duplicate), or 0: not closable. */
 static uint8_t closable_kind(int fd)
 {
 	struct stat st;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		return FD_STARTUP;
+	/* the old version's socket, given to the startup's bind (rebind.c):
+	 * the transferred state names it by the old number, so this one is
+	 * closed unless kept memory names it (found in no freed block: the
+	 * startup may have held it in a static the transfer overwrote) */
+	if (stf__rebind_dup(fd))
+		return FD_STARTUP | FD_IN_FREED;
 
 	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
 		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
@@ -685,7 +693,7 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
-	if (!s.ncand && !stf__inplace_dropped_any()) {
+	if (!s.ncand && !stf__inplace_dropped_any() && !stf__rebind_any_dup()) {
 		/* nothing to sweep: no need to scan the whole state */
 		rc = 0;
 		goto out;
