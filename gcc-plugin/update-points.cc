@@ -50,6 +50,7 @@ struct walk_state {
 	std::vector<tree> scopes; /* BIND_EXPR_VARS chains, outermost first */
 	std::set<tree> declared;
 	bool has_update_point;
+	bool lto;  /* LTO bytecode is written: warn, rewrite nothing */
 };
 
 tree frame_fn_decl (void)
@@ -252,6 +253,24 @@ tree rewrite_wait (tree call, wait_kind kind, walk_state *st)
 		       fold_convert (TREE_TYPE (call), rewritten), call);
 }
 
+/* Under -flto a wait or update point stays a plain call (see
+ * stf_rewrite_update_points): say what the program loses, once per call,
+ * since a silent plain wait only shows as a refused update (Redis's
+ * background threads: "3 threads in futex wait"). */
+void warn_not_rewritten (tree call)
+{
+	if (cond_wait_kind (call))
+		warning_at (EXPR_LOCATION (call), 0, "stf: with %<-flto%> this %qD is "
+			    "not made a wait point: a thread idle in it cannot be quiesced "
+			    "and updates roll back (compile this unit with %<-fno-lto%>)",
+			    get_callee_fndecl (call));
+	else if (is_update_point (call))
+		warning_at (EXPR_LOCATION (call), 0, "stf: with %<-flto%> this update "
+			    "point has no frame: its locals are not transferred and the blocking "
+			    "calls of its thread are not interrupted for quiescence "
+			    "(compile this unit with %<-fno-lto%>)");
+}
+
 tree walk_body (tree *tp, int *walk_subtrees, void *data)
 {
 	walk_state *st = (walk_state *) data;
@@ -272,7 +291,9 @@ tree walk_body (tree *tp, int *walk_subtrees, void *data)
 		break;
 	}
 	case CALL_EXPR:
-		if (is_update_point (*tp)) {
+		if (st->lto)
+			warn_not_rewritten (*tp);
+		else if (is_update_point (*tp)) {
 			*tp = rewrite_update_point (*tp, st);
 			*walk_subtrees = 0;
 		} else if (wait_kind kind = cond_wait_kind (*tp)) {
@@ -295,13 +316,17 @@ void stf_rewrite_update_points (void *gcc_data, void *)
 	tree fndecl = (tree) gcc_data;
 	/* Not when LTO bytecode is written, even beside code (fat objects):
 	 * the rewritten call refers to this unit's metadata, which code
-	 * generated from the bytecode at link time would not have. */
+	 * generated from the bytecode at link time would not have.  Each
+	 * such point is named in a warning instead (also where the plugin
+	 * records nothing else: the bytecode without code, whose metadata
+	 * lto1 writes). */
 	if (!fndecl || TREE_CODE (fndecl) != FUNCTION_DECL || !DECL_SAVED_TREE (fndecl)
-	    || seen_error () || !stf_active () || flag_generate_lto)
+	    || seen_error () || POINTER_SIZE != 64 || (!stf_active () && !flag_generate_lto))
 		return;
 	walk_state st;
 	st.fndecl = fndecl;
 	st.has_update_point = false;
+	st.lto = flag_generate_lto;
 	walk_tree (&DECL_SAVED_TREE (fndecl), walk_body, &st, NULL);
 	if (st.has_update_point)
 		mark_looping_thread (fndecl);

@@ -323,6 +323,14 @@ START_TEST(other_build_modes)
 		 TEST_CC, plugin_flags(), sources("frames"), TEST_CC, libs("frames"));
 	ck_assert_msg(rc == 0, "%s", out);
 	free(out);
+	/* LTO bytecode gets no wait points: each plain wait is named, with
+	 * the way out (silent, Redis's idle threads refused every update). */
+	rc = run(&out, "cd " BUILD_DIR " && %s %s -O2 -flto -c %s -o waits-lto.o", TEST_CC,
+		 plugin_flags(), sources("waits"));
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(strstr(out, "waits.c:30:") && strstr(out, "waits.c:38:") &&
+		      strstr(out, "not made a wait point") && strstr(out, "-fno-lto"), "%s", out);
+	free(out);
 	/* -save-temps: the plugin also runs on the preprocessed file. */
 	rc = run(&out, "cd " BUILD_DIR " && %s %s -O2 -save-temps %s -o saved %s",
 		 TEST_CC, plugin_flags(), sources("frames"), libs("frames"));

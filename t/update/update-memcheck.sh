@@ -8,20 +8,23 @@
 # (--vgdb=no: its shared mapping for vgdb, in valgrind's part of the
 # address space, would be handed on as the program's and cannot be placed
 # at its address in the new process).  The reversed version R, which
-# libstf execs itself (P's own binary), runs natively: valgrind does not
-# follow the exec.  v1 -> v2 changes a struct; F catalogs, transforms,
-# sweeps its startup's objects and sends the backward transfer, P
-# receives the commit.  No process may report an error: an invalid or
-# uninitialized read fails the test.  Before, such an update rolled back
-# (valgrind's descriptors and its tool's data were taken for the
-# program's, and R exec'd valgrind's tool), and F read the tool's data.
+# libstf execs itself (P's own binary, through /proc/self/fd/N), runs
+# under valgrind too: P's valgrind follows that exec (--trace-children),
+# not the exec of F's wrapper (--trace-children-skip), which starts its
+# own.  v1 -> v2 changes a struct; F catalogs, transforms, sweeps its
+# startup's objects and sends the backward transfer, R receives it and is
+# compared with P, P receives the commit.  No process may report an
+# error: an invalid or uninitialized read fails the test.  Before, such an
+# update rolled back (valgrind's descriptors and its tool's data were
+# taken for the program's, and R exec'd valgrind's tool), and F read the
+# tool's data.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind not installed"; exit 77; }
 build v1/counter v1/counter.c
 build v2/counter v2/counter.c
 for v in v1 v2; do
-	printf '#!/bin/sh\nexec valgrind -q --vgdb=no --soname-synonyms=somalloc=NONE --log-file="%s/vg.%%p.log" "%s" "$@"\n' \
+	printf '#!/bin/sh\nexec valgrind --vgdb=no --soname-synonyms=somalloc=NONE --trace-children=yes --trace-children-skip="*/vg-v?" --log-file="%s/vg.%%p.log" "%s" "$@"\n' \
 		"$WORK" "$WORK/$v/counter" >"$WORK/vg-$v"
 	chmod 755 "$WORK/vg-$v"
 done
@@ -48,8 +51,8 @@ for k in 1 2 3 4 5; do
 done
 expect "add after the update" "$(q "add 6 6")" ok
 
-# P and F ran under valgrind (and the processes they forked before an
-# exec: their logs are empty too)
+# P, F and R ran under valgrind (and the processes they forked before an
+# exec, which end with a summary of their own)
 kill "$TTSTD_PID"
 for _ in $(seq 300); do
 	kill -0 "$TTSTD_PID" 2>/dev/null || break
@@ -57,12 +60,14 @@ for _ in $(seq 300); do
 done
 wait "$TTSTD_PID" 2>/dev/null
 TTSTD_PID=
-logs=$(ls "$WORK"/vg.*.log 2>/dev/null | wc -l)
-[ "$logs" -ge 2 ] || fail "$logs valgrind logs, want P's and F's at least"
+for who in "v1/counter" "v2/counter" "/proc/self/fd/"; do
+	grep -l "^==[0-9]*== Command: [^ ]*$who" "$WORK"/vg.*.log >/dev/null 2>&1 ||
+		fail "no valgrind log of a process started as ...$who"
+done
 for f in "$WORK"/vg.*.log; do
-	if [ -s "$f" ]; then
-		cat "$WORK"/vg.*.log
-		fail "memcheck found errors ($f and the logs above)"
+	if ! grep -q "ERROR SUMMARY: 0 errors" "$f"; then
+		cat "$f"
+		fail "memcheck found errors, or the process did not end ($f above)"
 	fi
 done
 echo ok
