@@ -19,7 +19,8 @@
 extern atomic_size_t stf__nsubs;
 
 /* Whether any sub-object is registered or pending in a thread's log
- * (sub-pending.c): the frees of objects and blocks look further only
+ * (sub-pending.c; also when a log holds only objects given back since it
+ * was last folded): the frees of objects and blocks look further only
  * then.  Read without a lock, exact for an object (or its address)
  * handed over to the caller after it was noted. */
 bool stf__pending_any(void);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "stf.h"
 #include "subobjects.h"
 
@@ -136,6 +137,59 @@ START_TEST(freed_chunk_forgets_its_objects)
 }
 END_TEST
 
+/* The probe remembers the block it last found a thread's pool carving
+ * objects out of (marked as holding sub-objects): a block freed and
+ * allocated again at the same address is not marked, and the first
+ * object carved out of it marks it again, so that its free forgets its
+ * objects. */
+START_TEST(chunk_allocated_again_at_its_address)
+{
+	static const uint32_t cell = 1;
+	enum { CHUNK = 4096, TRIES = 64 };
+	char *chunk = malloc(CHUNK), *again[TRIES];
+	ck_assert_ptr_nonnull(chunk);
+	stf__sub_object(chunk + 64, 64, &cell);
+	uintptr_t at = (uintptr_t)chunk;
+	free(chunk);
+	int n = 0;
+	do
+		ck_assert_ptr_nonnull(again[n] = malloc(CHUNK));
+	while ((uintptr_t)again[n++] != at && n < TRIES);
+	char *reused = again[n - 1];
+	ck_assert_uint_eq((uintptr_t)reused, at);
+	struct stf_block_info b;
+	ck_assert_int_eq(stf__heap_block(reused, &b), 1);
+	ck_assert(!b.subs);
+	stf__sub_object(reused + 64, 64, &cell);
+	ck_assert_int_eq(stf__heap_block(reused, &b), 1);
+	ck_assert(b.subs);
+	while (n > 0)
+		free(again[--n]);
+	ck_assert_int_eq(stf_unregister_object((void *)(at + 64)), -1);
+}
+END_TEST
+
+/* After objects carved out of a block, a call returning the block's start
+ * with no size or the block's size is the whole block: it takes the
+ * call's site. */
+START_TEST(whole_block_after_its_objects)
+{
+	static const uint32_t obj_cell = 1, block_cell = 2, sized_cell = 3;
+	char *chunk = malloc(4096);
+	ck_assert_ptr_nonnull(chunk);
+	stf__sub_object(chunk + 64, 64, &obj_cell);
+	stf__sub_object(chunk, 0, &block_cell);
+	struct stf_block_info b;
+	ck_assert_int_eq(stf__heap_block(chunk, &b), 1);
+	ck_assert_uint_eq(b.site, block_cell);
+	stf__sub_object(chunk, b.size, &sized_cell);
+	ck_assert_int_eq(stf__heap_block(chunk, &b), 1);
+	ck_assert_uint_eq(b.site, sized_cell);
+	ck_assert_int_eq(stf_unregister_object(chunk), -1);
+	free(chunk);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("subprobe");
@@ -144,6 +198,8 @@ int main(void)
 	tcase_add_test(tc, pools_in_threads);
 	tcase_add_test(tc, threads_share_a_chunk);
 	tcase_add_test(tc, freed_chunk_forgets_its_objects);
+	tcase_add_test(tc, chunk_allocated_again_at_its_address);
+	tcase_add_test(tc, whole_block_after_its_objects);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
