@@ -376,6 +376,9 @@ static void fill_cluster(void *arg, size_t first, size_t n)
 	struct stf_index_cluster *c = &ix->clusters[ix->nclusters++];
 	const struct stf_range *r = ix->ranges + first;
 
+	if (n > ix->clusters[ix->largest].n)
+		ix->largest = ix->nclusters - 1;
+
 	c->base = r[0].start;
 	c->first = first;
 	c->n = n;
@@ -414,6 +417,8 @@ static void build_tables(struct stf_index *ix)
 	}
 	ix->clusters = ix->tables;
 	struct table_fill tf = { ix, (uint32_t *)(ix->clusters + ts.nclusters) };
+	ix->largest = 0;
+	ix->clusters[0].n = 0;
 	each_cluster(ix, fill_cluster, &tf);
 }
 
@@ -464,8 +469,12 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 	size_t last; /* one past the last range starting at or below addr */
 
 	if (ix->sorted && ix->nclusters) {
-		/* the last cluster starting at or below addr */
-		size_t lo = 0, hi = ix->nclusters;
+		/* the last cluster starting at or below addr: most pointers
+		 * point into the largest (the heap), tried first */
+		size_t lo = 0, hi = ix->nclusters, big = ix->largest;
+		if (addr >= ix->clusters[big].base &&
+		    (big + 1 == hi || addr < ix->clusters[big + 1].base))
+			lo = hi = big + 1;
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 			if (ix->clusters[mid].base <= addr)

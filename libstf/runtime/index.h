@@ -30,11 +30,12 @@ struct stf_index {
 	 * a table from address bucket to its ranges */
 	struct stf_index_cluster *clusters;
 	size_t nclusters;
+	size_t largest;      /* the cluster with the most ranges (the heap's) */
 	void *tables;        /* one mapping: the clusters and their buckets */
 	size_t tables_bytes;
 };
 
-#define STF_INDEX_INIT { NULL, 0, 0, 0, NULL, 0, NULL, 0 }
+#define STF_INDEX_INIT { NULL, 0, 0, 0, NULL, 0, 0, NULL, 0 }
 
 /* Flags of stf__index_find. */
 #define STF_INDEX_END 0x1u /* also match one past the end of a range (and a

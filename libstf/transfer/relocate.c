@@ -229,12 +229,89 @@ static int reloc_symbol(struct stf_xfer *x, uint64_t v, uint64_t *out)
 	return 0;
 }
 
+/* What the checks of a pointer (stf__not_its_struct, is_function,
+ * stf__check_numeric_host, check_target_type, check_dst_pointee) find and
+ * where a pointer into an object whose type changed lands (map_changed)
+ * depend only on the pointer's type, its target object's type, kind and
+ * size, the offset and the range it was found in, and the destination
+ * object's type, kind and size: worked out once per such key, not per
+ * pointer (a million objects hold a few keys).  Only answers that passed
+ * are remembered: a problem is reported where it is met. */
+struct reloc_memo {
+	/* the key: the pointer's types, its target object, offset, range */
+	const struct stf_meta_unit *pu, *pdu, *su;
+	uint32_t pt, pdt, st;
+	uint8_t skind;
+	uint8_t used; /* 0: an empty entry */
+	uint64_t ssize, off, rstart, rsize; /* rstart: from the object's start */
+	/* the destination object the answer is for (how: MEMO_SAME or
+	 * MEMO_CHANGED, 0 none yet), and the offset the pointer lands at */
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+	uint8_t dkind, how;
+	uint64_t dsize, doff;
+};
+
+/* what an entry's destination answer is for */
+#define MEMO_SAME 1    /* the pointer's own check, its pairing the same type */
+#define MEMO_CHANGED 2 /* mapped into the changed type (map_changed) */
+
+#define RELOC_MEMOS 1024 /* direct-mapped: a key that collides is worked out again */
+
+/* The memo's entry for a pointer v (pe, NULL if untyped) found in range
+ * r: *known if it holds that key (whose checks passed), else the key to
+ * store there once they have passed is in *key.  NULL without memory. */
+static struct reloc_memo *memo_find(struct stf_xfer *x, const struct pointee *pe,
+				    const struct stf_range *r, uint64_t v,
+				    struct reloc_memo *key, int *known)
+{
+	const struct stf_obj *o = &x->src->objs[r->value];
+	*known = 0;
+	if (!x->reloc_memo &&
+	    !(x->reloc_memo = stf__arena_alloc(x->arena, RELOC_MEMOS * sizeof(*x->reloc_memo))))
+		return NULL;
+	key->pu = pe ? pe->unit : NULL, key->pt = pe ? pe->type : 0;
+	key->pdu = pe ? pe->dunit : NULL, key->pdt = pe ? pe->dtype : 0;
+	key->su = o->unit, key->st = o->type, key->skind = (uint8_t)o->kind;
+	key->ssize = o->size, key->off = v - o->addr;
+	key->rstart = r->start - o->addr, key->rsize = r->size;
+	key->used = 1, key->how = 0;
+	uint64_t h = ((uint64_t)(uintptr_t)key->su ^ ((uint64_t)key->st << 20) ^
+		      ((uint64_t)(uintptr_t)key->pu << 3) ^ ((uint64_t)key->pt << 40) ^
+		      key->off ^ (key->ssize << 12)) * 0x9e3779b97f4a7c15ull;
+	struct reloc_memo *m = &x->reloc_memo[(h >> 40) % RELOC_MEMOS];
+	*known = m->used && m->off == key->off && m->su == key->su && m->st == key->st &&
+		 m->pu == key->pu && m->pt == key->pt && m->ssize == key->ssize &&
+		 m->skind == key->skind && m->pdu == key->pdu && m->pdt == key->pdt &&
+		 m->rstart == key->rstart && m->rsize == key->rsize;
+	return m;
+}
+
+/* Does entry m hold the answer for destination object dobj (how)?  1
+ * with the offset in *doff. */
+static int memo_dst_known(const struct reloc_memo *m, const struct stf_obj *dobj,
+			  uint8_t how, uint64_t *doff)
+{
+	if (m->how != how || m->du != dobj->unit || m->dt != dobj->type ||
+	    m->dkind != (uint8_t)dobj->kind || m->dsize != dobj->size)
+		return 0;
+	*doff = m->doff;
+	return 1;
+}
+
+static void memo_dst_set(struct reloc_memo *m, const struct stf_obj *dobj, uint8_t how,
+			 uint64_t doff)
+{
+	m->du = dobj->unit, m->dt = dobj->type, m->dkind = (uint8_t)dobj->kind;
+	m->dsize = dobj->size, m->how = how, m->doff = doff;
+}
+
 static int check_target_type(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *so, uint64_t off,
 			     const struct stf_obj *dobj, uint64_t doff);
 static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
 			     const struct stf_obj *so, const struct stf_obj *dobj, uint64_t doff);
-static int map_changed(struct stf_xfer *x, const struct stf_obj *so,
+static int map_changed(struct stf_xfer *x, struct reloc_memo *m, const struct stf_obj *so,
 		       const struct stf_obj *dobj, uint64_t off, const struct pointee *pe,
 		       uint64_t *doff);
 
@@ -318,15 +395,24 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		int c = stf__reloc_container(x, v, out, pe);
 		return c <= 0 ? c : reloc_symbol(x, v, out);
 	}
+	/* the checks below depend on the pointer's and the target's types
+	 * and the offset only: known for a key, they are not run again */
+	int known = 0;
+	struct reloc_memo key;
+	struct reloc_memo *m = pe ? memo_find(x, pe, r, v, &key, &known) : NULL;
 	/* a struct pointer where no struct of its type is (reloc-container.c) */
-	if (pe && stf__not_its_struct(x, r, v, pe)) {
+	if (pe && !known && stf__not_its_struct(x, r, v, pe)) {
+		m = NULL; /* the key's object is not the pointer's */
 		int c = stf__reloc_container(x, v, out, pe);
 		if (c <= 0)
 			return c;
 	}
-	if (v == r->start && stf__end_of_previous(x, r, pe))
+	if (v == r->start && stf__end_of_previous(x, r, pe)) {
 		r--;
-	if (pe && pe->unit && x->src->objs[r->value].kind != STF_OBJ_FUNC &&
+		m = NULL;
+		known = 0;
+	}
+	if (!known && pe && pe->unit && x->src->objs[r->value].kind != STF_OBJ_FUNC &&
 	    is_function(pe->unit, pe->type)) {
 		/* Data is not executable, so no correct program calls this
 		 * value: it is stale or uninitialized bytes (nginx's free
@@ -345,19 +431,28 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		}
 		x->rep->nowhere++;
 		pe = NULL;
+		m = NULL;
 	}
 	if (v == r->start && (x->src->objs[r->value].flags & STF_OBJF_CONTAINER) &&
 	    stf__sub_end_moves(x, r, out))
 		return 0; /* a pool's cursor at a resized object's end (subobjects.c) */
 	const struct pairing *p = &x->pair[r->value];
 	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
-	if (pe && stf__check_numeric_host(x, pe, &x->src->objs[r->value], off) < 0)
+	if (!known && pe && stf__check_numeric_host(x, pe, &x->src->objs[r->value], off) < 0)
 		return -1;
+	if (m && !known)
+		*m = key; /* its checks passed */
 	if (p->dst >= 0 && p->same && !x->fault) { /* the common case */
 		*out = p->dst_addr + off;
-		if (pe && pe->dunit)
-			return check_dst_pointee(x, pe, &x->src->objs[r->value],
-						 &x->dst->objs[p->dst], off);
+		if (pe && pe->dunit) {
+			const struct stf_obj *dobj = &x->dst->objs[p->dst];
+			if (m && memo_dst_known(m, dobj, MEMO_SAME, &doff))
+				return 0;
+			if (check_dst_pointee(x, pe, &x->src->objs[r->value], dobj, off) < 0)
+				return -1;
+			if (m)
+				memo_dst_set(m, dobj, MEMO_SAME, off);
+		}
 		return 0;
 	}
 	const struct stf_obj *o = &x->src->objs[r->value];
@@ -373,7 +468,9 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		return 0;
 	doff = off;
 	if (!x->pair[r->value].same) {
-		if (map_changed(x, o, &x->dst->objs[j], off, pe, &doff) < 0)
+		if (!m && !pe && (m = memo_find(x, NULL, r, v, &key, &known)) && !known)
+			*m = key; /* an untyped pointer: no checks */
+		if (map_changed(x, m, o, &x->dst->objs[j], off, pe, &doff) < 0)
 			return -1;
 	} else if (pe && pe->dunit && check_dst_pointee(x, pe, o, &x->dst->objs[j], doff) < 0) {
 		return -1;
@@ -495,57 +592,20 @@ static int check_dst_pointee(struct stf_xfer *x, const struct pointee *pe,
 }
 
 /* Where a pointer at offset off of an object whose type changed lands in
- * its destination, and whether it may (check_target_type,
- * check_dst_pointee), depends only on the two objects' types, kinds and
- * sizes, the offset and the pointer's type: found once per such key, not
- * per pointer (a million objects of a changed type hold a few keys).
- * Only answers that passed are remembered: a problem is reported where
- * it is met. */
-struct reloc_memo {
-	const struct stf_meta_unit *su, *du, *pu, *pdu;
-	uint64_t off, ssize, dsize;
-	uint32_t st, dt, pt, pdt;
-	uint8_t skind, dkind;
-	/* not part of the key */
-	uint8_t used;
-	uint64_t doff;
-};
-
-#define RELOC_MEMOS 1024 /* direct-mapped: a key that collides is worked out again */
-
-static int map_changed(struct stf_xfer *x, const struct stf_obj *so,
+ * its destination, and whether it may: from m (the pointer's entry, NULL
+ * if none) when known. */
+static int map_changed(struct stf_xfer *x, struct reloc_memo *m, const struct stf_obj *so,
 		       const struct stf_obj *dobj, uint64_t off, const struct pointee *pe,
 		       uint64_t *doff)
 {
-	struct reloc_memo key, *m = NULL;
-	memset(&key, 0, sizeof(key));
-	key.su = so->unit, key.st = so->type, key.skind = (uint8_t)so->kind;
-	key.du = dobj->unit, key.dt = dobj->type, key.dkind = (uint8_t)dobj->kind;
-	key.ssize = so->size, key.dsize = dobj->size, key.off = off;
-	if (pe) {
-		key.pu = pe->unit, key.pt = pe->type;
-		key.pdu = pe->dunit, key.pdt = pe->dtype;
-	}
-	if (x->reloc_memo ||
-	    (x->reloc_memo = stf__arena_alloc(x->arena, RELOC_MEMOS * sizeof(*x->reloc_memo)))) {
-		uint64_t h = ((uint64_t)(uintptr_t)key.su ^ ((uint64_t)key.st << 20) ^
-			      ((uint64_t)(uintptr_t)key.pu << 3) ^ ((uint64_t)key.pt << 40) ^
-			      key.off ^ (key.ssize << 12)) * 0x9e3779b97f4a7c15ull;
-		m = &x->reloc_memo[(h >> 40) % RELOC_MEMOS];
-		if (m->used && !memcmp(m, &key, offsetof(struct reloc_memo, used))) {
-			*doff = m->doff;
-			return 0;
-		}
-	}
+	if (m && memo_dst_known(m, dobj, MEMO_CHANGED, doff))
+		return 0;
 	if (stf__map_obj_off(x, so, dobj, off, doff, pe) < 0 ||
 	    check_target_type(x, pe, so, off, dobj, *doff) < 0 ||
 	    (pe && pe->dunit && check_dst_pointee(x, pe, so, dobj, *doff) < 0))
 		return -1;
-	if (m) {
-		key.used = 1;
-		key.doff = *doff;
-		*m = key;
-	}
+	if (m)
+		memo_dst_set(m, dobj, MEMO_CHANGED, *doff);
 	return 0;
 }
 
