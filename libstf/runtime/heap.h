@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * heap.h - INTERNAL to the allocation tracker (alloc.c, object-slots.c,
+ * heap.h - INTERNAL to the allocation tracker (alloc.c, alloc-state.c, object-slots.c,
  * sites.c, mmap.c, lookup.c, spans.c and its helpers): its limits, tables and the inline helpers of the fast path.
  * The tracker's interface to the rest of libstf is alloc.h.
  */
@@ -74,6 +74,10 @@ struct tcache {
 struct region { uint32_t slot; uint32_t kind; uint64_t count; };
 
 /* alloc.c */
+/* Note where libstf itself is loaded: its own allocations stay glibc's. */
+void stf__find_self(void);
+
+/* alloc-state.c */
 /* Untouched anonymous memory (raw mmap, MAP_NORESERVE): NULL if none. */
 void *stf__reserve(size_t bytes);
 uint32_t __attribute__((noinline)) stf__external_site_slow(uintptr_t pc);
@@ -93,6 +97,8 @@ extern atomic_int stf__tables_ready;  /* slot/site tables exist */
 extern __thread struct tcache stf__tc __attribute__((tls_model("initial-exec")));
 extern const struct stf_unit **stf__exe_units;
 void stf__warn(const char *msg);
+/* msg on stderr, then abort. */
+void __attribute__((noreturn)) stf__die(const char *msg);
 
 /* object-slots.c */
 extern uint64_t stf__slot_chunks[MAX_CHUNKS];
