@@ -157,6 +157,21 @@ static const struct stf_range *find_untyped(const struct untyped_blocks *ub, uin
 	return v - ub->lo < ub->span ? stf__index_find(&ub->index, v, 0) : NULL;
 }
 
+/* A struct or union the program declares (not a system header).  A
+ * block a library allocated for itself (STF_OBJF_EXTERNAL: the caller of
+ * malloc is the library's code; the program's own allocators, GLib's
+ * g_new and STF_ALLOCATOR functions, give their blocks the program's
+ * sites) holds no such object: a program pointer to one is a stale
+ * pointer to a freed object whose block the library took (a member array
+ * that forgets without shrinking keeps one in its dead tail).  Typed by
+ * it, the library's block would be converted as the program's struct
+ * where the library keeps it, its bytes moved under the library. */
+static int program_struct(const struct stf_meta_unit *u, uint32_t t)
+{
+	const struct stf_type_rec *r = &u->types[t];
+	return (r->kind == STF_K_STRUCT || r->kind == STF_K_UNION) && !(r->flags & STF_TF_SYSTEM);
+}
+
 /* One pass of stf__peer_infer_types over the typed objects (work holds
  * room for every object): how many untyped objects it typed, or -1.
  * A block behind a `void *` member whose path is not known is typed only
@@ -240,6 +255,8 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			if (!useful_pointee(pu, pt))
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
+			if ((t->flags & STF_OBJF_EXTERNAL) && program_struct(pu, pt))
+				continue;
 			if (stf__block_fit(pu, pt, t->size) != STF_FIT_NONE) {
 				t->unit = pu;
 				t->type = pt;

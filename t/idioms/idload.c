@@ -20,8 +20,13 @@
  * random, and checks every reply against its copy.  On the signal each
  * thread reads all its keys once more.  A connection closed by the server,
  * a reply later than --timeout seconds (default 30) or a wrong reply is a
- * failure.  run prints "idload: N requests, M failed" and exits 0 when
- * nothing failed, 1 otherwise (2 on usage errors); so do fill and check.
+ * failure; a thread whose connection failed stops (every later request on
+ * it would only wait out the timeout again).  On SIGUSR1 (sent after each
+ * update) each thread prints "idload: connection T answered after mark M"
+ * at its next reply, M counting the signals: a connection the update
+ * broke never says it.  run prints "idload: N requests, M failed" and
+ * exits 0 when nothing failed, 1 otherwise (2 on usage errors); so do
+ * fill and check.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -54,6 +59,7 @@ static int port;
 static int timeout_s = 30;
 static int pause_us = 200;
 static atomic_int stop;
+static atomic_int mark;   /* SIGUSR1s received */
 static atomic_long requests, failures;
 
 static void failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -120,13 +126,16 @@ static int request(struct conn *c, const char *line, char *reply, size_t size)
 	return 0;
 }
 
-/* Check that LINE gets exactly WANT. */
-static void expect(struct conn *c, const char *line, const char *want)
+/* Check that LINE gets exactly WANT; -1 when the connection failed. */
+static int expect(struct conn *c, const char *line, const char *want)
 {
 	char reply[512];
 
-	if (request(c, line, reply, sizeof reply) == 0 && strcmp(reply, want) != 0)
+	if (request(c, line, reply, sizeof reply) < 0)
+		return -1;
+	if (strcmp(reply, want) != 0)
 		failure("'%s': got '%s', expected '%s'", line, reply, want);
+	return 0;
 }
 
 /* What fill stores in key i: a number or a text, alternately (servers may
@@ -177,6 +186,7 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	char line[256], reply[512], want[64];
 	unsigned long gen = 0;
+	int seen = 0, broken = 0;
 	struct conn c;
 
 	if (conn_open(&c) < 0) {
@@ -194,23 +204,32 @@ static void *work(void *arg)
 			else
 				snprintf(m, sizeof w->model[j], "v%d-%lu", w->index, gen);
 			snprintf(line, sizeof line, "SET %s%d-%d %s", w->prefix, w->index, j, m);
-			expect(&c, line, "OK");
+			broken = expect(&c, line, "OK") < 0;
 		} else if (op == 2) {
 			snprintf(line, sizeof line, "GET %s%d-%d", w->prefix, w->index, j);
 			snprintf(want, sizeof want, *m ? "VALUE %s" : "NONE", m);
-			expect(&c, line, want);
+			broken = expect(&c, line, want) < 0;
 		} else {
 			snprintf(line, sizeof line, "DEL %s%d-%d", w->prefix, w->index, j);
-			expect(&c, line, *m ? "OK" : "NONE");
+			broken = expect(&c, line, *m ? "OK" : "NONE") < 0;
 			*m = '\0';
+		}
+		if (broken)
+			break;
+		if (seen != mark) {
+			seen = mark;
+			printf("idload: connection %d answered after mark %d\n", w->index, seen);
+			fflush(stdout);
 		}
 		if (pause_us)
 			usleep(pause_us);
 	}
-	for (int j = 0; j < KEYS_PER_THREAD; j++) {
+	for (int j = 0; j < KEYS_PER_THREAD && !broken; j++) {
 		snprintf(line, sizeof line, "GET %s%d-%d", w->prefix, w->index, j);
 		snprintf(want, sizeof want, *w->model[j] ? "VALUE %s" : "NONE", w->model[j]);
-		if (request(&c, line, reply, sizeof reply) == 0 && strcmp(reply, want) != 0)
+		if (request(&c, line, reply, sizeof reply) < 0)
+			break;
+		if (strcmp(reply, want) != 0)
 			failure("at the end: '%s': got '%s', expected '%s'", line, reply, want);
 	}
 	close(c.fd);
@@ -219,8 +238,10 @@ static void *work(void *arg)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		mark++;
+	else
+		stop = 1;
 }
 
 static int run(const char *prefix, int conns)
@@ -230,6 +251,7 @@ static int run(const char *prefix, int conns)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	for (int i = 0; i < conns; i++) {
 		workers[i].index = i;
 		workers[i].prefix = prefix;

@@ -60,6 +60,11 @@ trap 'exit 1' INT TERM HUP PIPE
 
 FILL_PREFIXES="a b c d e f"   # 6 x FILL_KEYS keys, numbers and texts
 FILL_KEYS=400
+LOAD_CONNS=4
+# Seconds a load request may wait for its reply: past an update's pause
+# under a loaded machine, short of the 30-minute wait for a connection an
+# update broke (64 timeouts of idload's default 30 s).
+LOAD_TIMEOUT=10
 
 # send LINE...: each line as one request, the replies on stdout.
 send() { "$IDIOMS_DIR/idload" --port "$port" send "$@"; }
@@ -101,6 +106,23 @@ serves() { # CONTEXT N
 	[ "$r" = "OK VALUE p$2 " ] || fail "$1: a new client got '$r' for SET and GET"
 }
 
+# Every load connection answers after update N (idload says so at its
+# next reply after the Nth SIGUSR1) and no request failed: a connection
+# the update left without replies fails this update, not the run's end.
+load_answers() { # N
+	kill -USR1 "$load_pid" 2>/dev/null || fail "update $1: idload stopped: $(cat "$tmp/load.out")"
+	wait_for $((LOAD_TIMEOUT + 5)) load_answered "$1" ||
+		fail "update $1: $((LOAD_CONNS - $(load_answered_count "$1"))) of $LOAD_CONNS load" \
+			"connections got no reply within $LOAD_TIMEOUT s: $(grep -m 3 FAILED "$tmp/load.out")"
+	! grep -q 'idload: FAILED' "$tmp/load.out" ||
+		fail "update $1: load requests failed: $(grep -m 3 FAILED "$tmp/load.out")"
+}
+load_answered_count() { grep -c "answered after mark $1\$" "$tmp/load.out"; }
+load_answered() {
+	grep -q 'idload: FAILED' "$tmp/load.out" && return 1
+	[ "$(load_answered_count "$1")" -eq "$LOAD_CONNS" ]
+}
+
 # expect_commit N: the Nth update, to $SERVER-2, must commit; the new
 # process serves release 2 with everything the old one had.
 expect_commit() {
@@ -124,7 +146,7 @@ expect_commit() {
 	[ "$pid" != "$old_pid" ] || fail "update $n: the served pid did not change"
 	version=2
 	[ "$(send VERSION)" = "$VERSION_2" ] || fail "update $n: not serving release 2: $(send VERSION)"
-	kill -0 "$load_pid" 2>/dev/null || fail "update $n: idload stopped: $(cat "$tmp/load.out")"
+	load_answers "$n"
 	serves "after update $n" "$n"
 	verify_ok "after update $n"
 	check_filled "after update $n"
@@ -156,7 +178,7 @@ run_updates() {
 	verify_ok "after the fill"
 	note "$SERVER-1 filled: $census"
 
-	"$IDIOMS_DIR/idload" --port "$port" --conns 4 run L >"$tmp/load.out" 2>&1 &
+	"$IDIOMS_DIR/idload" --port "$port" --timeout "$LOAD_TIMEOUT" --conns "$LOAD_CONNS" run L >"$tmp/load.out" 2>&1 &
 	load_pid=$!
 	wait_for 10 grep -q 'connections running' "$tmp/load.out" ||
 		fail "idload did not start: $(cat "$tmp/load.out")"
