@@ -486,8 +486,13 @@ int stf__obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const
 /* pairing.c */
 int stf__schedule(struct stf_xfer *x);
 
-/* startup.c: free the new version's startup objects (dst->objs[0..n))
- * that nothing reaches after the forward transfer */
+/* startup.c: note the descriptor numbers the new version's statics and
+ * locals hold before the transfer overwrites them (after stf__schedule,
+ * before stf__transform_all); then free the new version's startup
+ * objects (dst->objs[0..n)) that nothing reaches after the forward
+ * transfer, and close the descriptors only they and the overwritten
+ * memory named */
+void stf__note_overwritten_fds(const struct stf_xfer *x);
 int stf__free_startup(struct stf_xfer *x, size_t nstartup);
 
 /* streams.c */

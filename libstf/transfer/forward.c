@@ -79,6 +79,8 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	rep->seconds_metadata = t1 - t0;
 	int ok = stf__xfer_init(&x, STF_FORWARD, &src, &dst, rep) == 0 && stf__schedule(&x) == 0;
 	stf__profile_mark("forward: pair and allocate");
+	if (ok)
+		stf__note_overwritten_fds(&x);
 	ok = ok && stf__transform_all(&x) == 0 && stf__claim_pthread_keys(&x) == 0;
 	stf__profile_mark("forward: transform");
 	if (ok && stf__carry_environ(&x) == 0 && stf__evloop_plan(&x) == 0 &&

@@ -36,8 +36,9 @@
  * reach it any more.  The descriptors the startup opened that such blocks
  * held (a dropped base's epoll instance and notification pipe), or the
  * startup blocks old objects were transferred into (inplace.c: a log
- * file), are closed too, but a descriptor is a number, not a pointer:
- * see sweep_fds for how conservatively.
+ * file), or the statics the transfer overwrote (an epoll instance the
+ * startup kept in one), are closed too, but a descriptor is a number, not
+ * a pointer: see sweep_fds for how conservatively.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -557,6 +558,44 @@ static int taken_in_place(const struct stf_obj *o)
 	       (own->value != o->dyn_id || stf__inplace_holder(o->addr));
 }
 
+/* The numbers the new version's statics and locals held as aligned ints
+ * before the transfer wrote the old version's values over them (the
+ * statics and locals paired with the old version's): a descriptor the
+ * startup opened and kept only there (beanstalkd's epoll instance, in a
+ * static) is named by nothing the new version keeps, as one only a freed
+ * block names. */
+static uint8_t overwritten_fd[MAX_SWEPT_FD];
+
+void stf__note_overwritten_fds(const struct stf_xfer *x)
+{
+	memset(overwritten_fd, 0, sizeof(overwritten_fd));
+	for (size_t i = 0; i < x->src->nobjs; i++) {
+		if (!x->pair[i].scheduled || x->pair[i].dst < 0)
+			continue;
+		const struct stf_obj *d = &x->dst->objs[x->pair[i].dst];
+		if (d->kind != STF_OBJ_STATIC && d->kind != STF_OBJ_LOCAL)
+			continue;
+		for (uint64_t a = (d->addr + 3) & ~3ULL; a + 4 <= d->addr + d->size; a += 4) {
+			uint32_t v = *(const uint32_t *)(uintptr_t)a;
+			if (v < MAX_SWEPT_FD)
+				overwritten_fd[v] = 1;
+		}
+	}
+}
+
+/* The startup's descriptors the overwritten memory named count as named
+ * by a freed block; whether there is one. */
+static int find_fds_overwritten(struct sweep *s)
+{
+	int any = 0;
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+		if ((s->fd_state[fd] & FD_STARTUP) && overwritten_fd[fd]) {
+			s->fd_state[fd] |= FD_IN_FREED;
+			any = 1;
+		}
+	return any;
+}
+
 /* stf__stream_fds_each: a stdio stream's descriptor is kept. */
 static void keep_stream_fd(void *ctx, int fd)
 {
@@ -576,7 +615,8 @@ static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
  * After the marking: close the startup's descriptors that only the blocks
  * about to be freed name (the epoll instance and notification pipe of a
  * dropped libevent base, the log files of a startup's configuration an
- * old one was transferred into, inplace.c).  A descriptor is a number, so this is decided
+ * old one was transferred into, inplace.c) or the statics and locals the
+ * transfer overwrote named.  A descriptor is a number, so this is decided
  * by value, conservatively: it must be of a kind an event library keeps
  * (closable_kind), its number an aligned int in such a block, and nowhere
  * in the memory the new version keeps that may hold one of its own
@@ -607,6 +647,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 		if (!s->cand[k].value)
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
 	stf__inplace_dropped_each(find_fds_dropped, s);
+	find_fds_overwritten(s);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
 	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
@@ -693,7 +734,8 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
-	if (!s.ncand && !stf__inplace_dropped_any() && !stf__rebind_any_dup()) {
+	if (!s.ncand && !stf__inplace_dropped_any() && !stf__rebind_any_dup() &&
+	    (startup_fds(&s, x->src->pid) < 0 || !find_fds_overwritten(&s))) {
 		/* nothing to sweep: no need to scan the whole state */
 		rc = 0;
 		goto out;

@@ -3,13 +3,15 @@
 #
 # rebind (rebind/: a libevent key-value cache on TCP, a UNIX socket and
 # UDP whose startup has no stf_is_updating() guard: every start binds its
-# three sockets, the UNIX one after unlinking its path) under idload's
+# three sockets, the UNIX one after unlinking its path, and creates a
+# timerfd it keeps in a static only) under idload's
 # checking load, updated 1 -> 2 and then 2 -> 2 eleven times.  The new
 # version's bind() gets the socket the old version listens on (libstf's
 # rebind.c), where it failed with EADDRINUSE.  After every commit the
 # UNIX socket (at the same path) and the UDP socket answer as the new
 # release with the state, and the process holds no more descriptors than
-# after the first update: the startup's duplicates are closed.
+# after the first update: the startup's duplicates and its timerfd, whose
+# static the transfer overwrote with the old version's, are closed.
 
 SERVER=rebind
 VERSION_1="VERSION 1"
@@ -47,6 +49,8 @@ check_extra() {
 		r=$(ask $kind "GET rebound" 2>&1)
 		[ "$r" = "VALUE over-tcp" ] || fail "release $1 over $kind: '$r' to GET"
 	done
+	r=$(ask unix UPTIME 2>&1)
+	case $r in "UPTIME "*) ;; *) fail "release $1: '$r' to UPTIME" ;; esac
 	[ "$1" = 2 ] || return 0
 	fds=$(ls "/proc/$(served_pid)/fd" | wc -l)
 	[ -n "$fds_first" ] || fds_first=$fds

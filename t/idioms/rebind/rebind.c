@@ -10,6 +10,11 @@
  *   SET key value -> OK            GET key -> VALUE value | NONE
  *   DEL key       -> OK | NONE     VERSION -> VERSION REL
  *   VERIFY        -> VERIFY ok keys=n conns=n | VERIFY bad ...
+ *   UPTIME        -> UPTIME seconds (a timerfd's ticks)
+ *
+ * The startup's timerfd is kept in a static only, like beanstalkd's epoll
+ * instance: the transfer overwrites it with the old version's, and the
+ * new startup's must be closed, not left open by every update.
  *
  * The loop is memcached's: the update point at the top of a loop around
  * event_base_loop(EVLOOP_ONCE), which stf_update_fd() wakes when an update
@@ -26,11 +31,14 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -73,6 +81,8 @@ static unsigned long datagrams;
 #endif
 static struct event_base *base;
 static struct event tcp_ev, unix_ev, udp_ev, update_ev;
+static int clock_fd;          /* a timerfd ticking every second */
+static unsigned long uptime;  /* its ticks read so far */
 
 static void *xmalloc(size_t size)
 {
@@ -198,6 +208,13 @@ static void answer(char *line, char *out, size_t size)
 		snprintf(out, size, del(arg) ? "OK\n" : "NONE\n");
 	} else if (strcmp(line, "VERSION") == 0) {
 		snprintf(out, size, "VERSION " XSTR(REL) "\n");
+	} else if (strcmp(line, "UPTIME") == 0) {
+		uint64_t ticks;
+
+		if (read(clock_fd, &ticks, sizeof ticks) == sizeof ticks)
+			uptime += ticks;
+		snprintf(out, size, fcntl(clock_fd, F_GETFD) < 0 ? "ERR clock closed\n" :
+			 "UPTIME %lu\n", uptime);
 	} else if (strcmp(line, "VERIFY") == 0) {
 		unsigned long n;
 		const char *why = verify(&n);
@@ -394,6 +411,12 @@ int main(int argc, char **argv)
 	base = event_base_new();
 	if (!base) {
 		fprintf(stderr, "rebind: event_base_new failed\n");
+		return 1;
+	}
+	struct itimerspec second = { { 1, 0 }, { 1, 0 } };
+	clock_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (clock_fd < 0 || timerfd_settime(clock_fd, 0, &second, NULL) < 0) {
+		fprintf(stderr, "rebind: timerfd: %s\n", strerror(errno));
 		return 1;
 	}
 	snprintf(path, sizeof path, "%s.udp", argv[1]);
