@@ -169,8 +169,6 @@ void stf_note_function_strings (function *fun)
 	}
 }
 
-static std::string object_id (tree decl, std::string *func);
-
 /* Literals of an initializer, each with the member path leading to it
  * ("[3].name"); the members of an anonymous member are named as the
  * outer ones, like C does. */
@@ -208,7 +206,7 @@ void stf_note_initializer_strings (void *, void *)
 		if (!init || init == error_mark_node || DECL_EXTERNAL (vnode->decl))
 			continue;
 		std::string func;
-		note_initializer (init, object_id (vnode->decl, &func), "");
+		note_initializer (init, stf_object_id (vnode->decl, &func), "");
 	}
 }
 
@@ -219,7 +217,7 @@ static std::string asm_name (tree decl)
 	return targetm.strip_name_encoding (name);
 }
 
-static std::string object_id (tree decl, std::string *func)
+std::string stf_object_id (tree decl, std::string *func)
 {
 	std::string name = stf_decl_name (decl);
 	tree ctx = DECL_CONTEXT (decl);
@@ -236,7 +234,7 @@ static void add_object (stf_blob &blob, stf_types &types, tree decl, int kind,
 			std::set<std::string> &ids)
 {
 	std::string func;
-	std::string id = object_id (decl, &func);
+	std::string id = stf_object_id (decl, &func);
 	/* Two function-local statics of the same name in one function
 	 * (different blocks): number the later ones. */
 	std::string unique = id;

@@ -20,4 +20,8 @@ void stf_note_initializer_strings (void *gcc_data, void *user_data);
 /* Add the records of every object GCC wrote to the assembler output. */
 void stf_collect_objects (stf_blob &blob, stf_types &types);
 
+/* The static ID of variable decl (its record's id); a function-local
+ * static's function in *func. */
+std::string stf_object_id (tree decl, std::string *func);
+
 #endif /* STF_OBJECTS_H */

@@ -39,6 +39,8 @@ struct pending_site {
 	unsigned line, column;
 	unsigned flags;
 	uint64_t count;
+	std::string slab_static; /* a slot site's: the static whose value it
+	                            passes as the slab, "" if none */
 };
 
 std::vector<pending_site> sites;
@@ -412,6 +414,31 @@ void record_early (gcall *call)
 	early_sites[position_key (gimple_location (call))].push_back (e);
 }
 
+/* The static variable whose value a slot allocator's call passes as its
+ * slab (slab_alloc(server_cache), server_cache a static or global
+ * `struct slab *`): its static ID, "" if the argument is anything else.
+ * A site never called before an update records no argument at run time
+ * (runtime/slots.h); this names the slab it would be called with. */
+std::string slab_static_arg (gcall *call, const stf_allocator_desc &alloc)
+{
+	if (!(alloc.flags & STF_SF_SLOT) || gimple_call_num_args (call) < 1)
+		return "";
+	tree arg = gimple_call_arg (call, 0);
+	if (!POINTER_TYPE_P (TREE_TYPE (arg)))
+		return "";
+	if (TREE_CODE (arg) == SSA_NAME) {
+		gimple *def = SSA_NAME_DEF_STMT (arg);
+		if (!def || !gimple_assign_single_p (def))
+			return "";
+		arg = gimple_assign_rhs1 (def);
+	}
+	if (TREE_CODE (arg) != VAR_DECL || !is_global_var (arg)
+	    || !POINTER_TYPE_P (TREE_TYPE (arg)))
+		return "";
+	std::string func;
+	return stf_object_id (arg, &func);
+}
+
 /* Record the site of an allocator call; its index, or -1 to skip. */
 int record_site (gcall *call)
 {
@@ -482,6 +509,7 @@ int record_site (gcall *call)
 		s.count = size * n / (uint64_t) elem;
 		s.flags |= STF_SF_CONSTCNT;
 	}
+	s.slab_static = slab_static_arg (call, alloc);
 
 	expanded_location xl = expand_location (loc);
 	s.file = xl.file ? xl.file : "";
@@ -877,6 +905,10 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 		r.line = s.line;
 		r.flags = s.flags;
 		r.count = s.count;
+		if (!s.slab_static.empty ()) {
+			r.flags |= STF_SF_SLAB_STATIC;
+			r.count = blob.str (s.slab_static);
+		}
 		blob.sites.push_back (r);
 	}
 }

@@ -294,6 +294,12 @@ struct stf_object_rec {
                                   objects are given back one by one (its
                                   deallocator by name is in the unit): a
                                   size-class allocator, not a pool */
+#define STF_SF_SLAB_STATIC 0x400u /* a slot allocator's call passing the
+                                  value of a static variable as its slab
+                                  (slab_alloc(server_cache)): `count` is
+                                  that static's ID (str), which names the
+                                  slab of a site never called before an
+                                  update */
 /* The cache argument of a slot allocator's call as the plugin's code
  * passes it to stf__slot_arg (libstf/runtime/slots.h): XORed with this,
  * so that the copy the caller keeps across the allocator's call (in a
@@ -314,7 +320,9 @@ struct stf_site_rec {
 	uint32_t ordinal;   /* n-th site with the same caller and dest */
 	uint32_t line;
 	uint32_t flags;     /* STF_SF_* */
-	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT), else 0 */
+	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT);
+	                       STF_SF_SLAB_STATIC: the static's ID (str);
+	                       else 0 */
 };
 
 /* --- update points (locals of the function holding the update point) --- */

@@ -296,7 +296,20 @@ int stf__slot_group_forward(struct stf_xfer *x, const struct stf_slot_args *t, c
 				 "(none, or one inside another object)");
 		return 0;
 	}
+	return stf__slot_group_of_cache(x, site, arg, fn, g, why, whylen);
+}
+
+int stf__slot_group_of_cache(struct stf_xfer *x, const char *site, uint64_t arg, uint64_t fn,
+			     struct stf_slot_group *g, char *why, size_t whylen)
+{
+	const struct stf_peer *src = x->src;
 	const struct stf_obj *c = stf__slot_cache_object(src, arg), *f = stf__peer_find(src, fn);
+	memset(g, 0, sizeof(*g));
+	if (!c) {
+		snprintf(why, whylen, "its allocator's slab is not an object of its own "
+			 "(none, or one inside another object)");
+		return 0;
+	}
 	g->site = site;
 	g->cache = (size_t)(c - src->objs);
 	g->off = arg - c->addr;

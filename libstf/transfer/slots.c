@@ -34,7 +34,8 @@
  * with nothing moved: its old slab, carried as it was, would hand out
  * slots of the old size to the new version.  A site whose allocator takes
  * an argument choosing its slab and was never called records no slab: when its
- * type grows, the update rolls back naming it (refuse_idle_sites).
+ * type grows, the update rolls back naming it (refuse_idle_sites), unless
+ * its call passes a static's value: then that is its slab.
  *
  * Applies to slot allocators taking one pointer (the cache) of a site
  * with one live cache, the cache a whole heap or static object or a
@@ -432,13 +433,66 @@ static int allocator_takes_cache(const struct stf_peer *src, const struct stf_me
 	return !ft || ft->nmembers > 0;
 }
 
+/* The source address of the slab idle site idx of unit u passes: the
+ * value of the static its call reads (STF_SF_SLAB_STATIC: slab_alloc(
+ * server_cache)), now; 0 if none. */
+static uint64_t idle_site_slab(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t idx)
+{
+	if (!(u->sites[idx].flags & STF_SF_SLAB_STATIC))
+		return 0;
+	const char *id = stf_meta_str(u, (uint32_t)u->sites[idx].count);
+	for (size_t i = 0; id && i < x->src->nobjs; i++) {
+		const struct stf_obj *o = &x->src->objs[i];
+		uint64_t v;
+		if (o->kind == STF_OBJ_STATIC && o->size == sizeof(v) && !strcmp(o->id, id))
+			return stf__xfer_src_read(x, o->addr, &v, sizeof(v)) < 0 ? 0 : v;
+	}
+	return 0;
+}
+
+/* Whether slab `cache` (source address) is rebuilt in this transfer for
+ * another site (its live objects', or its recorded calls'). */
+static int slab_rebuilt(const struct stf_xfer *x, uint64_t cache)
+{
+	for (size_t g = 0; g < ngroups; g++)
+		if (!groups[g].sized && !groups[g].integer &&
+		    x->src->objs[groups[g].cache].addr + groups[g].off == cache)
+			return 1;
+	return 0;
+}
+
+/*
+ * Forward: idle site `site` passes the value of a static as its slab,
+ * `cache`: that slab, already rebuilt for a live site passing the same
+ * static, or rebuilt here with nothing to move (as group_empty_sites).
+ * 0, or -1 (rollback naming the site, the static's slab and why).
+ */
+static int pair_idle_site(struct stf_xfer *x, const char *site, uint64_t cache)
+{
+	struct stf_slot_group g;
+	char why[256];
+	if (slab_rebuilt(x, cache))
+		return 0;
+	if (!stf__slot_group_of_cache(x, site, cache, 0, &g, why, sizeof(why))) {
+		stf__xfail(x, "the objects of %s grow in the new version and its allocator was "
+			   "never called there, but the slab the static it passes points to, "
+			   "made with the old size, cannot be replaced by one the new version's "
+			   "startup made: %s", site, why);
+		return -1;
+	}
+	return add_group(x, &g);
+}
+
 /*
  * Forward: a slot site whose allocator takes an argument choosing its
  * slab and was never called there (no record of it: a pooler no client ever
- * connected to), whose type grows, with no object.  Which slab it hands
- * out of is not known, so that slab, made with the old size, cannot be
- * paired with the new startup's: carried, it would hand out slots too
- * small.  -1 (rollback naming the site) if there is one.
+ * connected to), whose type grows, with no object.  When its call passes
+ * the value of a static (the plugin names it, STF_SF_SLAB_STATIC), that
+ * value is its slab, paired with the new startup's (pair_idle_site).
+ * Else which slab it hands out of is not known, so that slab, made with
+ * the old size, cannot be paired with the new startup's: carried, it
+ * would hand out slots too small.  -1 (rollback naming the site) if
+ * there is one.
  */
 static int refuse_idle_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 {
@@ -461,6 +515,12 @@ static int refuse_idle_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 		    site_type_size(x->dst, stf__site_dst_id(x, site)) <= size ||
 		    !allocator_takes_cache(src, u, alloc))
 			continue;
+		uint64_t cache = idle_site_slab(x, u, idx);
+		if (cache) {
+			if (pair_idle_site(x, site, cache) < 0)
+				return -1;
+			continue;
+		}
 		stf__xfail(x, "the objects of %s grow in the new version, but its allocator was "
 			   "never called with a slab of its own: %s takes an argument choosing "
 			   "the slab they come from and was never called there, so which slab (made "

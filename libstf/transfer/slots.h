@@ -129,6 +129,12 @@ const struct stf_obj *stf__slot_cache_object(const struct stf_peer *src, uint64_
 int stf__slot_group_forward(struct stf_xfer *x, const struct stf_slot_args *t, const char *site,
 			    struct stf_slot_group *g, char *why, size_t whylen);
 
+/* Forward: the group of slot site `site` whose slab is source address
+ * `cache` (a recorded argument, or the value of the static the site
+ * passes), allocator fn (0 if not known: by name); 1, or 0 (why). */
+int stf__slot_group_of_cache(struct stf_xfer *x, const char *site, uint64_t cache, uint64_t fn,
+			     struct stf_slot_group *g, char *why, size_t whylen);
+
 /* Backward: the group of rebuilt site `site` (F's name) from what the
  * forward transfer kept; 1, or 0 (why). */
 int stf__slot_group_backward(struct stf_xfer *x, const struct stf_slot_kept *kept,
