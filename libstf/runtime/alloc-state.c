@@ -318,9 +318,9 @@ static void fork_prepare(void)
 	stf__spans_fork_prepare();
 }
 
-static void fork_parent(void)
+/* fork_prepare's locks but the spans', in reverse order */
+static void fork_unlock(void)
 {
-	stf__spans_fork_parent();
 	pthread_mutex_unlock(&stf__placed_lock);
 	pthread_mutex_unlock(&stf__slot_lock);
 	pthread_mutex_unlock(&stf__site_lock);
@@ -329,15 +329,16 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&stf__lookup_lock);
 }
 
+static void fork_parent(void)
+{
+	stf__spans_fork_parent();
+	fork_unlock();
+}
+
 static void fork_child(void)
 {
 	stf__spans_fork_child();
-	pthread_mutex_unlock(&stf__placed_lock);
-	pthread_mutex_unlock(&stf__slot_lock);
-	pthread_mutex_unlock(&stf__site_lock);
-	stf__sub_fork_release();
-	pthread_mutex_unlock(&stf__region_lock);
-	pthread_mutex_unlock(&stf__lookup_lock);
+	fork_unlock();
 }
 
 EXPORT uint64_t stf__objects_bound(void)
