@@ -72,6 +72,11 @@ static struct shard shards[SHARDS];
  * be handed out again. */
 #define CARVED_FROM 16u
 static atomic_uint_fast64_t blocks_ended;
+/* Set once a thread remembers a block: until then no block's end needs
+ * counting, so a program whose STF_ALLOCATOR functions only wrap malloc
+ * (each call forgets sub-objects at its block) takes no shared atomic
+ * write per allocation. */
+static atomic_bool carving;
 static __thread struct carved_from {
 	uint64_t start, size, ended;
 } carved_from[CARVED_FROM] __attribute__((tls_model("initial-exec")));
@@ -345,7 +350,8 @@ void stf__sub_forget(uint64_t addr, uint64_t size)
 {
 	/* also with no sub-object left: a thread may still take the block
 	 * for the one it carves out next (carved_from) */
-	atomic_fetch_add_explicit(&blocks_ended, 1, memory_order_release);
+	if (atomic_load(&carving))
+		atomic_fetch_add_explicit(&blocks_ended, 1, memory_order_release);
 	if (!size || !stf__subs_any())
 		return;
 	uint64_t end = addr + size < addr ? UINT64_MAX : addr + size;
@@ -406,6 +412,8 @@ static bool carved_before(void *ptr, uint64_t size)
  * the site (a plain wrapper) or not one of ours. */
 static bool carve(void *ptr, uint64_t size, uint32_t site)
 {
+	if (!atomic_load_explicit(&carving, memory_order_relaxed))
+		atomic_store(&carving, true); /* before `ended` is read */
 	uint64_t ended = atomic_load_explicit(&blocks_ended, memory_order_acquire);
 	if (stf__heap_type_block(ptr, size, site)) {
 		/* the block is the object */
