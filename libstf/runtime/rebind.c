@@ -12,7 +12,6 @@
  * closed an inherited number and opened another socket there has a socket
  * of its own under that number.  Nothing here allocates.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -28,6 +27,7 @@
 #include <stf.h>
 
 #include "fds.h"
+#include "interpose.h"
 #include "parked.h"
 #include "rebind.h"
 
@@ -198,25 +198,10 @@ static bool in_startup(void)
 	return stf_is_updating() && ninherited && stf__in_startup();
 }
 
-/* The C library's function, resolved on the first call. */
-static void *next_fn(void *_Atomic *cache, const char *name)
-{
-	void *f = *cache;
-
-	if (!f)
-		*cache = f = dlsym(RTLD_NEXT, name);
-	return f;
-}
-#define NEXT(type, name)                                                          \
-	({                                                                        \
-		static void *_Atomic cache_;                                      \
-		(type)(uintptr_t)next_fn(&cache_, name);                          \
-	})
-
 EXPORT int bind(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len)
 {
 	int (*real)(int, __CONST_SOCKADDR_ARG, socklen_t) =
-		NEXT(int (*)(int, __CONST_SOCKADDR_ARG, socklen_t), "bind");
+		STF_NEXT_FN(int (*)(int, __CONST_SOCKADDR_ARG, socklen_t), "bind");
 	struct inherited *in;
 
 	if (in_startup() && addr.__sockaddr__ && (in = find_bound(fd, addr.__sockaddr__, len))) {
@@ -258,7 +243,7 @@ static bool inherited_path(const char *path)
 
 EXPORT int unlink(const char *path)
 {
-	int (*real)(const char *) = NEXT(int (*)(const char *), "unlink");
+	int (*real)(const char *) = STF_NEXT_FN(int (*)(const char *), "unlink");
 
 	if (in_startup() && inherited_path(path))
 		return 0;

@@ -13,7 +13,6 @@
  * any thread, the diff compares them, and after the commit they continue
  * from their update point.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -24,6 +23,7 @@
 
 #include "alloc.h"
 #include "callbacks.h"
+#include "interpose.h"
 #include "remote.h"
 #include "respawn.h"
 
@@ -68,21 +68,11 @@ static void *trampoline(void *p)
 	return fn(arg);
 }
 
-/* glibc's pthread_create, resolved on the first call. */
-static create_fn *real_create(void)
-{
-	static create_fn *_Atomic real;
-	create_fn *f = real;
-	if (!f)
-		real = f = (create_fn *)(uintptr_t)dlsym(RTLD_NEXT, "pthread_create");
-	return f;
-}
-
 /* Every thread starts through the trampoline, which records its start
  * routine for stf__park.  The record is libstf's raw memory: not state. */
 EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *fn, void *arg)
 {
-	create_fn *create = real_create();
+	create_fn *create = STF_NEXT_FN(create_fn *, "pthread_create");
 	struct start *s;
 	int rc;
 
@@ -101,7 +91,7 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *f
 
 int stf__own_thread(pthread_t *th, void *(*fn)(void *), void *arg)
 {
-	create_fn *create = real_create();
+	create_fn *create = STF_NEXT_FN(create_fn *, "pthread_create");
 	pthread_attr_t attr;
 	int rc;
 

@@ -6,7 +6,6 @@
  * master's at its start and each worker's before its transfer (see tree.h).
  * Allocates nothing: it runs in P, whose heap is state.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -25,6 +24,7 @@
 
 #include "alloc.h"
 #include "ctl.h"
+#include "interpose.h"
 #include "heap.h"
 #include "stf.h"
 #include "tree.h"
@@ -159,7 +159,7 @@ static long clone_as_fork(unsigned long flags)
 
 EXPORT long syscall(long number, ...)
 {
-	static long (*next)(long, ...);
+	long (*next)(long, ...) = STF_NEXT_FN(long (*)(long, ...), "syscall");
 	long a[6];
 	va_list ap;
 
@@ -170,7 +170,7 @@ EXPORT long syscall(long number, ...)
 	if (number == SYS_clone && !a[1] && ((unsigned long)a[0] & CSIGNAL) == SIGCHLD &&
 	    !((unsigned long)a[0] & ~(CSIGNAL | CLONE_NAMESPACES)))
 		return clone_as_fork((unsigned long)a[0]);
-	if (!next && !(next = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall"))) {
+	if (!next) {
 		errno = ENOSYS;
 		return -1;
 	}
