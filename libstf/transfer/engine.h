@@ -138,6 +138,9 @@ struct stf_xfer {
 	/* where pointers into objects of changed types land, per key
 	 * (relocate.c) */
 	struct reloc_memo *reloc_memo;
+	/* forward: descriptor numbers the statics and locals paired held
+	 * before the transfer wrote over them (startup.c) */
+	uint8_t *overwritten_fds;
 	/* per source object, NULL if none: the new size of a containing
 	 * block that moves whole with its grown sub-object (SUB_WITH_BLOCK),
 	 * 0 for the others */
@@ -492,7 +495,7 @@ int stf__schedule(struct stf_xfer *x);
  * objects (dst->objs[0..n)) that nothing reaches after the forward
  * transfer, and close the descriptors only they and the overwritten
  * memory named */
-void stf__note_overwritten_fds(const struct stf_xfer *x);
+void stf__note_overwritten_fds(struct stf_xfer *x);
 int stf__free_startup(struct stf_xfer *x, size_t nstartup);
 
 /* streams.c */

@@ -560,15 +560,17 @@ static int taken_in_place(const struct stf_obj *o)
 
 /* The numbers the new version's statics and locals held as aligned ints
  * before the transfer wrote the old version's values over them (the
- * statics and locals paired with the old version's): a descriptor the
- * startup opened and kept only there (beanstalkd's epoll instance, in a
- * static) is named by nothing the new version keeps, as one only a freed
- * block names. */
-static uint8_t overwritten_fd[MAX_SWEPT_FD];
-
-void stf__note_overwritten_fds(const struct stf_xfer *x)
+ * statics and locals paired with the old version's), in
+ * x->overwritten_fds: a descriptor the startup opened and kept only there
+ * (beanstalkd's epoll instance, in a static) is named by nothing the new
+ * version keeps, as one only a freed block names. */
+void stf__note_overwritten_fds(struct stf_xfer *x)
 {
-	memset(overwritten_fd, 0, sizeof(overwritten_fd));
+	uint8_t *named = stf__arena_alloc(x->arena, MAX_SWEPT_FD);
+
+	if (!named)
+		return; /* then none is closed for this reason: kept, never a guess */
+	x->overwritten_fds = named;
 	for (size_t i = 0; i < x->src->nobjs; i++) {
 		if (!x->pair[i].scheduled || x->pair[i].dst < 0)
 			continue;
@@ -578,18 +580,20 @@ void stf__note_overwritten_fds(const struct stf_xfer *x)
 		for (uint64_t a = (d->addr + 3) & ~3ULL; a + 4 <= d->addr + d->size; a += 4) {
 			uint32_t v = *(const uint32_t *)(uintptr_t)a;
 			if (v < MAX_SWEPT_FD)
-				overwritten_fd[v] = 1;
+				named[v] = 1;
 		}
 	}
 }
 
 /* The startup's descriptors the overwritten memory named count as named
  * by a freed block; whether there is one. */
-static int find_fds_overwritten(struct sweep *s)
+static int find_fds_overwritten(struct sweep *s, const struct stf_xfer *x)
 {
 	int any = 0;
+	if (!x->overwritten_fds)
+		return 0;
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-		if ((s->fd_state[fd] & FD_STARTUP) && overwritten_fd[fd]) {
+		if ((s->fd_state[fd] & FD_STARTUP) && x->overwritten_fds[fd]) {
 			s->fd_state[fd] |= FD_IN_FREED;
 			any = 1;
 		}
@@ -647,7 +651,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 		if (!s->cand[k].value)
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
 	stf__inplace_dropped_each(find_fds_dropped, s);
-	find_fds_overwritten(s);
+	find_fds_overwritten(s, x);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
 	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
@@ -735,7 +739,7 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
 	if (!s.ncand && !stf__inplace_dropped_any() && !stf__rebind_any_dup() &&
-	    (startup_fds(&s, x->src->pid) < 0 || !find_fds_overwritten(&s))) {
+	    (startup_fds(&s, x->src->pid) < 0 || !find_fds_overwritten(&s, x))) {
 		/* nothing to sweep: no need to scan the whole state */
 		rc = 0;
 		goto out;
