@@ -176,10 +176,40 @@ bool mentions_any (gimple *stmt, const std::set<tree> &values, unsigned first_op
 	return false;
 }
 
+/* The blocks the allocator's NULL result leads to (`if (!h) return
+ * oom(n);`): there is no block there, so what they do with the size is
+ * not kept in one. */
+std::vector<basic_block> null_path_heads (function *fun, tree block)
+{
+	std::vector<basic_block> heads;
+	basic_block bb;
+	FOR_EACH_BB_FN (bb, fun) {
+		gcond *c = dyn_cast <gcond *> (last_stmt (bb));
+		if (!c || gimple_cond_lhs (c) != block || !integer_zerop (gimple_cond_rhs (c))
+		    || (gimple_cond_code (c) != EQ_EXPR && gimple_cond_code (c) != NE_EXPR))
+			continue;
+		edge e;
+		edge_iterator ei;
+		unsigned want = gimple_cond_code (c) == EQ_EXPR ? EDGE_TRUE_VALUE : EDGE_FALSE_VALUE;
+		FOR_EACH_EDGE (e, ei, bb->succs)
+			if ((e->flags & want) && single_pred_p (e->dest))
+				heads.push_back (e->dest);
+	}
+	return heads;
+}
+
+bool on_null_path (basic_block bb, const std::vector<basic_block> &heads)
+{
+	for (basic_block h : heads)
+		if (dominated_by_p (CDI_DOMINATORS, bb, h))
+			return true;
+	return false;
+}
+
 /* The returned values: each NULL, another allocator's block, or this
  * block plus *prefix, the same every time. */
 bool returns_prefix (tree v, const block_ptrs &blk, gcall *call, std::set<tree> &seen,
-		     HOST_WIDE_INT *prefix)
+		     const std::vector<basic_block> &null_paths, HOST_WIDE_INT *prefix)
 {
 	HOST_WIDE_INT off;
 	if (integer_zerop (v))
@@ -197,13 +227,16 @@ bool returns_prefix (tree v, const block_ptrs &blk, gcall *call, std::set<tree> 
 	gimple *def = SSA_NAME_DEF_STMT (v);
 	if (gphi *phi = dyn_cast <gphi *> (def)) {
 		for (unsigned k = 0; k < gimple_phi_num_args (phi); k++)
-			if (!returns_prefix (gimple_phi_arg_def (phi, k), blk, call, seen, prefix))
+			if (!on_null_path (gimple_phi_arg_edge (phi, k)->src, null_paths)
+			    && !returns_prefix (gimple_phi_arg_def (phi, k), blk, call, seen,
+						null_paths, prefix))
 				return false;
 		return true;
 	}
 	if (gassign *a = dyn_cast <gassign *> (def))
 		return (gimple_assign_single_p (a) || CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)))
-		       && returns_prefix (gimple_assign_rhs1 (a), blk, call, seen, prefix);
+		       && returns_prefix (gimple_assign_rhs1 (a), blk, call, seen, null_paths,
+					  prefix);
 	gcall *other = dyn_cast <gcall *> (def);
 	stf_allocator_desc d;
 	return other && other != call && gimple_call_fndecl (other)
@@ -262,6 +295,9 @@ struct prefix_store {
 	int64_t add;
 };
 
+bool scan_body (function *fun, gcall *call, tree n, const block_ptrs &blk,
+		const std::set<tree> &sized, stf_size_header *out);
+
 } /* namespace */
 
 bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_size_header *out)
@@ -285,11 +321,29 @@ bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_siz
 	std::set<tree> sized;
 	follow_values (fun, block, n, blk, sized);
 
+	bool had_doms = dom_info_available_p (fun, CDI_DOMINATORS);
+	if (!had_doms)
+		calculate_dominance_info (CDI_DOMINATORS);
+	bool known = scan_body (fun, call, n, blk, sized, out);
+	if (!had_doms)
+		free_dominance_info (CDI_DOMINATORS);
+	return known;
+}
+
+namespace {
+
+/* The rest of stf_find_size_header: the statements of the body. */
+bool scan_body (function *fun, gcall *call, tree n, const block_ptrs &blk,
+		const std::set<tree> &sized, stf_size_header *out)
+{
+	std::vector<basic_block> null_paths = null_path_heads (fun, gimple_call_lhs (call));
 	HOST_WIDE_INT prefix = -1;
 	std::vector<prefix_store> stores;
 	std::set<tree> counters;
 	basic_block bb;
-	FOR_EACH_BB_FN (bb, fun)
+	FOR_EACH_BB_FN (bb, fun) {
+		if (on_null_path (bb, null_paths))
+			continue;
 		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi)) {
 			gimple *stmt = gsi_stmt (gsi);
 			if (is_gimple_debug (stmt))
@@ -297,7 +351,7 @@ bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_siz
 			if (greturn *r = dyn_cast <greturn *> (stmt)) {
 				std::set<tree> seen;
 				tree v = gimple_return_retval (r);
-				if (!v || !returns_prefix (v, blk, call, seen, &prefix))
+				if (!v || !returns_prefix (v, blk, call, seen, null_paths, &prefix))
 					return false;
 				continue;
 			}
@@ -327,6 +381,7 @@ bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_siz
 				return false;
 			}
 		}
+	}
 	if (prefix <= 0 || counters.size () > 1)
 		return false;
 	for (const prefix_store &s : stores)
@@ -346,3 +401,5 @@ bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_siz
 	}
 	return true;
 }
+
+} /* namespace */
