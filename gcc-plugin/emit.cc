@@ -103,6 +103,7 @@ static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<
 		r.dest = off[r.dest];
 		if (r.flags & STF_SF_SLAB_STATIC)
 			r.count = off[r.count];
+		r.counter = off[r.counter];
 	}
 	for (stf_frame_rec &r : blob.frames)
 		r.func = off[r.func];

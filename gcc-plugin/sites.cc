@@ -27,6 +27,7 @@
 #include "attributes.h"
 #include "deallocators.h"
 #include "member-uses.h"
+#include "size-header.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ struct pending_site {
 	uint64_t count;
 	std::string slab_static; /* a slot site's: the static whose value it
 	                            passes as the slab, "" if none */
+	stf_size_header header; /* a block an STF_ALLOCATOR hands out part of */
 };
 
 std::vector<pending_site> sites;
@@ -344,6 +346,7 @@ struct early_site {
 	tree type;
 	int used_as;
 	bool sub_objects;
+	stf_size_header header;
 };
 std::map<std::string, std::vector<early_site>> early_sites;
 
@@ -395,7 +398,8 @@ void record_early (gcall *call)
 	dest_info d = analyze_dest (call, alloc, current_function_decl, NULL_TREE);
 	early_site e = { allocator_name (fndecl, alloc),
 			 stf_function_name (current_function_decl), d.name,
-			 element_type (d), -1, stf_is_allocator (fndecl) };
+			 element_type (d), -1, stf_is_allocator (fndecl), stf_size_header () };
+	stf_find_size_header (call, alloc, &e.header);
 	/* No type where it is kept: what the functions it is handed to use
 	 * it as (a callback's `struct conn *c = arg`).  The sub-objects an
 	 * STF_ALLOCATOR hands out are typed by libstf at run time, as
@@ -488,6 +492,7 @@ int record_site (gcall *call)
 		s.type = e->type;
 		s.used_as = e->used_as;
 		s.sub_objects = e->sub_objects;
+		s.header = e->header;
 	} else {
 		/* A call the optimizers made up: analyze the final code. */
 		dest_info d = analyze_dest (call, alloc, caller, scope);
@@ -908,6 +913,14 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 		if (!s.slab_static.empty ()) {
 			r.flags |= STF_SF_SLAB_STATIC;
 			r.count = blob.str (s.slab_static);
+		}
+		if (s.header.known) {
+			r.flags |= STF_SF_SIZE_HEADER;
+			r.prefix = (uint32_t) s.header.prefix;
+			r.size_at = s.header.at;
+			r.size_width = s.header.width;
+			r.size_add = s.header.add;
+			r.counter = blob.str (s.header.counter);
 		}
 		blob.sites.push_back (r);
 	}

@@ -43,7 +43,7 @@
 #define STF_UNITS_SECTION  "stf_units"
 #define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
 #define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
-#define STF_FORMAT_VERSION 4U
+#define STF_FORMAT_VERSION 5U
 #define STF_NONE           0xffffffffU
 
 /*
@@ -300,6 +300,10 @@ struct stf_object_rec {
                                   that static's ID (str), which names the
                                   slab of a site never called before an
                                   update */
+#define STF_SF_SIZE_HEADER 0x800u /* a block an STF_ALLOCATOR hands out the
+                                  rest of after a prefix the plugin
+                                  understood (gcc-plugin/size-header.cc):
+                                  the prefix fields describe it */
 /* The cache argument of a slot allocator's call as the plugin's code
  * passes it to stf__slot_arg (libstf/runtime/slots.h): XORed with this,
  * so that the copy the caller keeps across the allocator's call (in a
@@ -323,6 +327,16 @@ struct stf_site_rec {
 	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT);
 	                       STF_SF_SLAB_STATIC: the static's ID (str);
 	                       else 0 */
+	/* STF_SF_SIZE_HEADER (else 0): the block's prefix, up to the object
+	 * the allocator returns, holds the object's size plus size_add in
+	 * size_width bytes (4 or 8; 0: no size) at size_at (negative) from the
+	 * object, and the allocator adds the size to the static counter (str,
+	 * its ID; 0: none): an update that resizes the object rewrites both. */
+	uint32_t prefix;
+	int32_t  size_at;
+	uint32_t size_width;
+	uint32_t counter;
+	int64_t  size_add;
 };
 
 /* --- update points (locals of the function holding the update point) --- */

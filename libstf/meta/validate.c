@@ -235,8 +235,16 @@ bool meta_records_ok(struct ctx *c)
 		    !str_ok(c, s->func, "site", i, "func") ||
 		    !str_ok(c, s->allocator, "site", i, "allocator") ||
 		    !str_ok(c, s->dest, "site", i, "dest") ||
-		    !type_ref_ok(c, s->type, true, "site", i, "type"))
+		    !type_ref_ok(c, s->type, true, "site", i, "type") ||
+		    !str_ok(c, s->counter, "site", i, "counter"))
 			return false;
+		if ((s->flags & STF_SF_SIZE_HEADER) && s->size_width &&
+		    ((s->size_width != 4 && s->size_width != 8) || s->size_at > -(int32_t)s->size_width ||
+		     (uint64_t)-(int64_t)s->size_at > s->prefix)) {
+			meta_fail(c, "site %u: a size field of %u bytes at %d outside its prefix of %u",
+				  i, s->size_width, s->size_at, s->prefix);
+			return false;
+		}
 		if (!u->strtab[s->id]) {
 			meta_fail(c, "site %u has an empty site ID", i);
 			return false;

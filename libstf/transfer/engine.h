@@ -290,6 +290,13 @@ int stf__place_subs(struct stf_xfer *x);
 /* Before allocation: decide which sub-objects leave their place (their
  * new size does not fit there): pair[].moved, resize[]. */
 int stf__plan_subs(struct stf_xfer *x);
+/* size-headers.c: whether the size header of source block c, a wrapper's
+ * block whose object i moves with it to dsize bytes, is understood (0;
+ * else -1, failed); after the transform, rewrite the headers of the
+ * blocks that moved and add the difference to their wrappers' counters
+ * (0, or -1 failed). */
+int stf__size_header_known(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize);
+int stf__size_headers_follow(struct stf_xfer *x);
 int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
 /* subobjects.c: v is the start of container range r, right at the end
  * of a sub-object converted where it is to another size (a pool's last

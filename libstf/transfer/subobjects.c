@@ -364,7 +364,8 @@ static int slot_too_small(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize
  *     fresh block of the new size, the prefix copied word by word
  *     (stf__xfer_placed), so the program's own free(p - prefix) and
  *     realloc still work; it does so whenever the object's size changes,
- *     so the way back restores the old block's size;
+ *     so the way back restores the old block's size; the size the prefix
+ *     keeps follows (size-headers.c), or the update rolls back;
  *   - an object among others of an allocator that takes a size (a pool
  *     chunk) moves alone to a fresh heap block typed by its site; the
  *     bytes it leaves stay in the chunk, which the pool reclaims with the
@@ -409,6 +410,8 @@ int stf__plan_subs(struct stf_xfer *x)
 			return -1;
 		if (x->pair[i].pinned || (whole && stf__pin_origin(x, c, NULL, NULL)))
 			return cannot_move(x, i, c, whole, dsize, du, dt);
+		if (whole && stf__size_header_known(x, i, c, dsize) < 0)
+			return -1;
 		if (!whole) {
 			x->pair[i].moved = SUB_ALONE;
 			continue;

@@ -296,14 +296,15 @@ static void check_sizehdr(void)
 }
 
 /* Each object a size-prefixing wrapper handed out grew: its whole block
- * moved to a block of the new size, the size header copied as it was. */
+ * moved to a block of the new size, the size header saying the new size
+ * (size-headers.c). */
 static void check_sizehdr_grow(void)
 {
 	int n = 0;
 	struct gnode *third = NULL;
 	for (struct gnode *p = glist; p; p = p->next, n++) {
 		CHECK(p->value == 104 - n && p->extra == 0);
-		CHECK(*(size_t *)((char *)p - ZHDR) == 16);   /* version 1's size */
+		CHECK(*(size_t *)((char *)p - ZHDR) == sizeof(*p)); /* the new size */
 		CHECK(malloc_usable_size((char *)p - ZHDR) >= ZHDR + sizeof(*p));
 		if (n == 1)
 			third = p;
@@ -320,7 +321,7 @@ static void check_sizehdr8_grow(void)
 	int n = 0;
 	for (struct gnode *p = glist; p; p = p->next, n++) {
 		CHECK(p->value == 104 - n && p->extra == 0);
-		CHECK(*(size_t *)((char *)p - 8) == 16);   /* version 1's size */
+		CHECK(*(size_t *)((char *)p - 8) == sizeof(*p)); /* the new size */
 		CHECK(malloc_usable_size((char *)p - 8) >= 8 + sizeof(*p));
 	}
 	CHECK(n == 5);
