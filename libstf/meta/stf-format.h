@@ -43,7 +43,7 @@
 #define STF_UNITS_SECTION  "stf_units"
 #define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
 #define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
-#define STF_FORMAT_VERSION 4U
+#define STF_FORMAT_VERSION 5U
 #define STF_NONE           0xffffffffU
 
 /*
@@ -294,12 +294,13 @@ struct stf_object_rec {
                                   objects are given back one by one (its
                                   deallocator by name is in the unit): a
                                   size-class allocator, not a pool */
-#define STF_SF_SLAB_STATIC 0x400u /* a slot allocator's call passing the
-                                  value of a static variable as its slab
-                                  (slab_alloc(server_cache)): `count` is
-                                  that static's ID (str), which names the
-                                  slab of a site never called before an
-                                  update */
+#define STF_SF_SLAB_STATIC 0x400u /* a slot allocator's call passing, as its
+                                  slab, a value read from a static
+                                  (slab_alloc(server_cache),
+                                  slab_alloc(srv.cache), slab_alloc(
+                                  g->pools[2])): `slab` and `slab_path`
+                                  say where, which names the slab of a
+                                  site never called before an update */
 /* The cache argument of a slot allocator's call as the plugin's code
  * passes it to stf__slot_arg (libstf/runtime/slots.h): XORed with this,
  * so that the copy the caller keeps across the allocator's call (in a
@@ -320,9 +321,17 @@ struct stf_site_rec {
 	uint32_t ordinal;   /* n-th site with the same caller and dest */
 	uint32_t line;
 	uint32_t flags;     /* STF_SF_* */
-	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT);
-	                       STF_SF_SLAB_STATIC: the static's ID (str);
+	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT),
 	                       else 0 */
+	/* version 5: */
+	uint32_t slab;      /* str: STF_SF_SLAB_STATIC: the ID of the static
+	                       the slab argument is read from; else 0 */
+	uint32_t slab_path; /* str: STF_SF_SLAB_STATIC: how, as byte offsets
+	                       separated by commas ("8", "0,16"): add the
+	                       first to the static's address and load a
+	                       pointer there, add the next to that pointer
+	                       and load again, and so on; the last load is
+	                       the slab */
 };
 
 /* --- update points (locals of the function holding the update point) --- */

@@ -431,12 +431,12 @@ START_TEST(test_bad_unit_version)
 	init_sample(&B);
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 7;
-	expect_error(&B, "unit 0: format version 7, this reader supports 4: rebuild with the "
+	expect_error(&B, "unit 0: format version 7, this reader supports 5: rebuild with the "
 		     "matching stf.so");
 	/* a binary of the previous format (version 1) */
 	assemble(&B);
 	((struct stf_unit *)B.section)->version = 1;
-	expect_error(&B, "unit 0: format version 1, this reader supports 4");
+	expect_error(&B, "unit 0: format version 1, this reader supports 5");
 }
 END_TEST
 
@@ -481,7 +481,7 @@ START_TEST(test_bad_blob_header)
 	expect_error(&B, "unit 0: bad blob magic 0x12345678");
 	assemble(&B);
 	B.hdr->version = 1;
-	expect_error(&B, "unit 0: blob format version 1, this reader supports 4");
+	expect_error(&B, "unit 0: blob format version 1, this reader supports 5");
 	assemble(&B);
 	B.hdr->size += 8;
 	B.hdr->stored += 8;
