@@ -22,6 +22,7 @@
  */
 #include "stf-plugin.h"
 #include "sites.h"
+#include "slab-args.h"
 #include "objects.h"
 #include "allocators.h"
 #include "attributes.h"
@@ -40,7 +41,7 @@ struct pending_site {
 	unsigned flags;
 	uint64_t count;
 	std::string slab_static, slab_path; /* a slot site's: where the slab it
-	                            passes is read from (slab_arg_path), "" if
+	                            passes is read from (stf_slab_arg_path), "" if
 	                            not from a static */
 };
 
@@ -441,87 +442,6 @@ void record_early (gcall *call)
 	early_sites[position_key (gimple_location (call))].push_back (e);
 }
 
-/* Where a pointer is loaded from, as a path from a static: reference
- * `ref` is read at the byte offset this appends to *offs from the
- * address of static *id (a variable) or from a pointer itself loaded so
- * (a member of a static, a pointer chain: srv.cache, srv->cache,
- * g->pools[2]).  Constant offsets only: false for a computed index
- * (g->pools[i]), a local or anything else. */
-bool load_path (tree ref, std::string *id, std::vector<HOST_WIDE_INT> *offs, int depth)
-{
-	poly_int64 bitsize, bitpos;
-	tree offset;
-	machine_mode mode;
-	int unsignedp, reversep, volatilep;
-	HOST_WIDE_INT bits;
-	if (depth > 8)
-		return false;
-	tree base = get_inner_reference (ref, &bitsize, &bitpos, &offset, &mode, &unsignedp,
-					 &reversep, &volatilep);
-	if (offset || !bitpos.is_constant (&bits) || bits % BITS_PER_UNIT)
-		return false;
-	HOST_WIDE_INT off = bits / BITS_PER_UNIT;
-	if (TREE_CODE (base) == VAR_DECL) {
-		std::string func;
-		if (!is_global_var (base) || (*id = stf_object_id (base, &func)).empty ())
-			return false;
-		offs->push_back (off);
-		return true;
-	}
-	if (TREE_CODE (base) != MEM_REF || !tree_fits_shwi_p (TREE_OPERAND (base, 1)))
-		return false;
-	off += tree_to_shwi (TREE_OPERAND (base, 1));
-	/* the pointer it is read through: p + constant, converted, loaded */
-	tree ptr = TREE_OPERAND (base, 0);
-	while (TREE_CODE (ptr) == SSA_NAME) {
-		gassign *def = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (ptr));
-		if (!def)
-			return false;
-		if (gimple_assign_rhs_code (def) == POINTER_PLUS_EXPR
-		    && tree_fits_shwi_p (gimple_assign_rhs2 (def))) {
-			off += tree_to_shwi (gimple_assign_rhs2 (def));
-			ptr = gimple_assign_rhs1 (def);
-		} else if (CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (def))
-			   || (gimple_assign_single_p (def)
-			       && TREE_CODE (gimple_assign_rhs1 (def)) == SSA_NAME)) {
-			ptr = gimple_assign_rhs1 (def);
-		} else if (gimple_assign_single_p (def)
-			   && load_path (gimple_assign_rhs1 (def), id, offs, depth + 1)) {
-			offs->push_back (off);
-			return true;
-		} else {
-			return false;
-		}
-	}
-	return false;
-}
-
-/* Where a slot allocator's call reads the slab it passes from a static
- * (slab_alloc(server_cache), slab_alloc(srv.cache), slab_alloc(
- * srv->pools[2])): the static's ID in *id and the path from it in *path
- * (STF_SF_SLAB_STATIC's slab_path); false if the argument is anything
- * else.  A site never called before an update records no argument at
- * run time (runtime/slots.h); this names the slab it would be called
- * with. */
-bool slab_arg_path (gcall *call, const stf_allocator_desc &alloc, std::string *id,
-		    std::string *path)
-{
-	if (!(alloc.flags & STF_SF_SLOT) || gimple_call_num_args (call) < 1)
-		return false;
-	tree arg = gimple_call_arg (call, 0);
-	if (!POINTER_TYPE_P (TREE_TYPE (arg)) || TREE_CODE (arg) != SSA_NAME)
-		return false;
-	gimple *def = SSA_NAME_DEF_STMT (arg);
-	std::vector<HOST_WIDE_INT> offs;
-	if (!def || !gimple_assign_single_p (def)
-	    || !load_path (gimple_assign_rhs1 (def), id, &offs, 0))
-		return false;
-	path->clear ();
-	for (HOST_WIDE_INT o : offs)
-		*path += (path->empty () ? "" : ",") + std::to_string (o);
-	return true;
-}
-
 /* Record the site of an allocator call; its index, or -1 to skip. */
 int record_site (gcall *call)
 {
@@ -592,7 +512,7 @@ int record_site (gcall *call)
 		s.count = size * n / (uint64_t) elem;
 		s.flags |= STF_SF_CONSTCNT;
 	}
-	if (!slab_arg_path (call, alloc, &s.slab_static, &s.slab_path))
+	if (!stf_slab_arg_path (call, alloc, &s.slab_static, &s.slab_path))
 		s.slab_static.clear ();
 
 	expanded_location xl = expand_location (loc);
