@@ -101,8 +101,8 @@ static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<
 		r.func = off[r.func];
 		r.allocator = off[r.allocator];
 		r.dest = off[r.dest];
-		if (r.flags & STF_SF_SLAB_STATIC)
-			r.count = off[r.count];
+		r.slab = off[r.slab];
+		r.slab_path = off[r.slab_path];
 		r.counter = off[r.counter];
 	}
 	for (stf_frame_rec &r : blob.frames)

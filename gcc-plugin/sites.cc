@@ -22,6 +22,7 @@
  */
 #include "stf-plugin.h"
 #include "sites.h"
+#include "slab-args.h"
 #include "objects.h"
 #include "allocators.h"
 #include "attributes.h"
@@ -40,8 +41,9 @@ struct pending_site {
 	unsigned line, column;
 	unsigned flags;
 	uint64_t count;
-	std::string slab_static; /* a slot site's: the static whose value it
-	                            passes as the slab, "" if none */
+	std::string slab_static, slab_path; /* a slot site's: where the slab it
+	                            passes is read from (stf_slab_arg_path), "" if
+	                            not from a static */
 	stf_size_header header; /* a block an STF_ALLOCATOR hands out part of */
 };
 
@@ -101,6 +103,7 @@ struct dest_info {
 	tree scope = NULL_TREE; /* outer block of the inlined caller, if any */
 	tree caller = NULL_TREE;
 	std::pair<int, int> where = { INT_MAX, INT_MAX }; /* of the chosen store */
+	bool slot = false; /* a slot allocator's result: see callee_param_type */
 };
 
 /* Source position of a statement, to choose between several stores the
@@ -131,6 +134,43 @@ void set_return (dest_info &d)
 		d.name = "return";
 		d.type = TREE_TYPE (TREE_TYPE (d.caller));
 	}
+}
+
+/* Whether a local's pointer type says what a block is: a pointer to
+ * anything but void, `void *` or bytes (`char *` and `void **` locals
+ * hold raw bytes or generic words: the block stays untyped, its words
+ * classified one by one). */
+bool says_object_type (tree type)
+{
+	if (!type || !POINTER_TYPE_P (type))
+		return false;
+	tree t = TREE_TYPE (type);
+	if (POINTER_TYPE_P (t) && VOID_TYPE_P (TREE_TYPE (t)))
+		return false;
+	return !VOID_TYPE_P (t)
+	       && !(TREE_CODE (t) == INTEGER_TYPE && TYPE_PRECISION (t) == CHAR_TYPE_SIZE);
+}
+
+/* The type of the parameter of call c that `value` is passed as, when it
+ * says what a block is (says_object_type): a slot allocator's result
+ * handed straight to the function filling it (add_server (slab_alloc
+ * (cache), id), add_server taking a `struct conn *`).  Only a slot
+ * allocator's site is typed so: it takes no size, so an untyped site of it
+ * registers nothing (handed_out_size) and libstf never learns of its
+ * objects, whose slots then travel as raw bytes of their chunk even when
+ * their type grows; a sized allocator's objects are typed by libstf at
+ * run time, malloc's by their uses (stf_site_used_as).  NULL_TREE if
+ * none. */
+tree callee_param_type (gcall *c, tree value)
+{
+	tree fntype = gimple_call_fntype (c);
+	if (!fntype || gimple_call_internal_p (c))
+		return NULL_TREE;
+	tree parm = TYPE_ARG_TYPES (fntype);
+	for (unsigned i = 0; i < gimple_call_num_args (c) && parm; i++, parm = TREE_CHAIN (parm))
+		if (gimple_call_arg (c, i) == value)
+			return says_object_type (TREE_VALUE (parm)) ? TREE_VALUE (parm) : NULL_TREE;
+	return NULL_TREE;
 }
 
 /* Follow the SSA uses of an allocator's result to where it is kept. */
@@ -181,6 +221,8 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 			    && gimple_call_arg (c, 0) == name && gimple_call_lhs (c)
 			    && TREE_CODE (gimple_call_lhs (c)) == SSA_NAME)
 				follow (gimple_call_lhs (c), d, depth + 1, seen);
+			else if (d.slot && d.rank == 0 && !d.type)
+				d.type = callee_param_type (c, name);
 		} else if (is_a <greturn *> (u)) {
 			set_return (d);
 		}
@@ -254,21 +296,6 @@ tree load_of (tree var)
 	return NULL_TREE;
 }
 
-/* Whether a local's pointer type says what a block is: a pointer to
- * anything but void, `void *` or bytes (`char *` and `void **` locals
- * hold raw bytes or generic words: the block stays untyped, its words
- * classified one by one). */
-bool says_object_type (tree type)
-{
-	if (!type || !POINTER_TYPE_P (type))
-		return false;
-	tree t = TREE_TYPE (type);
-	if (POINTER_TYPE_P (t) && VOID_TYPE_P (TREE_TYPE (t)))
-		return false;
-	return !VOID_TYPE_P (t)
-	       && !(TREE_CODE (t) == INTEGER_TYPE && TYPE_PRECISION (t) == CHAR_TYPE_SIZE);
-}
-
 /* Where the result of an allocator call goes: following its SSA uses from
  * the call, in a function or in the inlined body of caller (scope); for
  * posix_memalign, the object its first argument points to. */
@@ -278,6 +305,7 @@ dest_info analyze_dest (gcall *call, const stf_allocator_desc &alloc, tree calle
 	dest_info d;
 	d.scope = scope;
 	d.caller = caller;
+	d.slot = alloc.flags & STF_SF_SLOT;
 	if (alloc.out_arg >= 0) {
 		tree out = (unsigned) alloc.out_arg < gimple_call_num_args (call)
 			   ? gimple_call_arg (call, alloc.out_arg) : NULL_TREE;
@@ -418,31 +446,6 @@ void record_early (gcall *call)
 	early_sites[position_key (gimple_location (call))].push_back (e);
 }
 
-/* The static variable whose value a slot allocator's call passes as its
- * slab (slab_alloc(server_cache), server_cache a static or global
- * `struct slab *`): its static ID, "" if the argument is anything else.
- * A site never called before an update records no argument at run time
- * (runtime/slots.h); this names the slab it would be called with. */
-std::string slab_static_arg (gcall *call, const stf_allocator_desc &alloc)
-{
-	if (!(alloc.flags & STF_SF_SLOT) || gimple_call_num_args (call) < 1)
-		return "";
-	tree arg = gimple_call_arg (call, 0);
-	if (!POINTER_TYPE_P (TREE_TYPE (arg)))
-		return "";
-	if (TREE_CODE (arg) == SSA_NAME) {
-		gimple *def = SSA_NAME_DEF_STMT (arg);
-		if (!def || !gimple_assign_single_p (def))
-			return "";
-		arg = gimple_assign_rhs1 (def);
-	}
-	if (TREE_CODE (arg) != VAR_DECL || !is_global_var (arg)
-	    || !POINTER_TYPE_P (TREE_TYPE (arg)))
-		return "";
-	std::string func;
-	return stf_object_id (arg, &func);
-}
-
 /* Record the site of an allocator call; its index, or -1 to skip. */
 int record_site (gcall *call)
 {
@@ -514,7 +517,8 @@ int record_site (gcall *call)
 		s.count = size * n / (uint64_t) elem;
 		s.flags |= STF_SF_CONSTCNT;
 	}
-	s.slab_static = slab_static_arg (call, alloc);
+	if (!stf_slab_arg_path (call, alloc, &s.slab_static, &s.slab_path))
+		s.slab_static.clear ();
 
 	expanded_location xl = expand_location (loc);
 	s.file = xl.file ? xl.file : "";
@@ -912,7 +916,8 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 		r.count = s.count;
 		if (!s.slab_static.empty ()) {
 			r.flags |= STF_SF_SLAB_STATIC;
-			r.count = blob.str (s.slab_static);
+			r.slab = blob.str (s.slab_static);
+			r.slab_path = blob.str (s.slab_path);
 		}
 		if (s.header.known) {
 			r.flags |= STF_SF_SIZE_HEADER;

@@ -249,6 +249,9 @@ static void dump_text(const char *path, const struct stf_meta *m)
 			       stf_meta_str(u, s->func),
 			       s->dest ? stf_meta_str(u, s->dest) : "?", tb, s->count);
 			print_flags(stdout, s->flags, site_flags, false);
+			if (s->flags & STF_SF_SLAB_STATIC)
+				printf(", slab read from %s at %s", stf_meta_str(u, s->slab),
+				       stf_meta_str(u, s->slab_path));
 			printf(", line %u\n", s->line);
 		}
 		printf("  void * members used as: %u\n", u->nuses);

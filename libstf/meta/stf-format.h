@@ -294,12 +294,13 @@ struct stf_object_rec {
                                   objects are given back one by one (its
                                   deallocator by name is in the unit): a
                                   size-class allocator, not a pool */
-#define STF_SF_SLAB_STATIC 0x400u /* a slot allocator's call passing the
-                                  value of a static variable as its slab
-                                  (slab_alloc(server_cache)): `count` is
-                                  that static's ID (str), which names the
-                                  slab of a site never called before an
-                                  update */
+#define STF_SF_SLAB_STATIC 0x400u /* a slot allocator's call passing, as its
+                                  slab, a value read from a static
+                                  (slab_alloc(server_cache),
+                                  slab_alloc(srv.cache), slab_alloc(
+                                  g->pools[2])): `slab` and `slab_path`
+                                  say where, which names the slab of a
+                                  site never called before an update */
 #define STF_SF_SIZE_HEADER 0x800u /* a block an STF_ALLOCATOR hands out the
                                   rest of after a prefix the plugin
                                   understood (gcc-plugin/size-header.cc):
@@ -324,8 +325,7 @@ struct stf_site_rec {
 	uint32_t ordinal;   /* n-th site with the same caller and dest */
 	uint32_t line;
 	uint32_t flags;     /* STF_SF_* */
-	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT);
-	                       STF_SF_SLAB_STATIC: the static's ID (str);
+	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT),
 	                       else 0 */
 	/* STF_SF_SIZE_HEADER (else 0): the block's prefix, up to the object
 	 * the allocator returns, holds the object's size plus size_add in
@@ -337,6 +337,14 @@ struct stf_site_rec {
 	uint32_t size_width;
 	uint32_t counter;
 	int64_t  size_add;
+	uint32_t slab;      /* str: STF_SF_SLAB_STATIC: the ID of the static
+	                       the slab argument is read from; else 0 */
+	uint32_t slab_path; /* str: STF_SF_SLAB_STATIC: how, as byte offsets
+	                       separated by commas ("8", "0,16"): add the
+	                       first to the static's address and load a
+	                       pointer there, add the next to that pointer
+	                       and load again, and so on; the last load is
+	                       the slab */
 };
 
 /* --- update points (locals of the function holding the update point) --- */

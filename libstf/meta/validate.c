@@ -235,6 +235,8 @@ bool meta_records_ok(struct ctx *c)
 		    !str_ok(c, s->func, "site", i, "func") ||
 		    !str_ok(c, s->allocator, "site", i, "allocator") ||
 		    !str_ok(c, s->dest, "site", i, "dest") ||
+		    !str_ok(c, s->slab, "site", i, "slab") ||
+		    !str_ok(c, s->slab_path, "site", i, "slab_path") ||
 		    !type_ref_ok(c, s->type, true, "site", i, "type") ||
 		    !str_ok(c, s->counter, "site", i, "counter"))
 			return false;

@@ -35,7 +35,8 @@
  * slots of the old size to the new version.  A site whose allocator takes
  * an argument choosing its slab and was never called records no slab: when its
  * type grows, the update rolls back naming it (refuse_idle_sites), unless
- * its call passes a static's value: then that is its slab.
+ * its call reads the slab from a static (its value, a member, a pointer
+ * chain: the plugin records the path): then that is its slab.
  *
  * Applies to slot allocators taking one pointer (the cache) of a site
  * with one live cache, the cache a whole heap or static object or a
@@ -433,21 +434,35 @@ static int allocator_takes_cache(const struct stf_peer *src, const struct stf_me
 	return !ft || ft->nmembers > 0;
 }
 
-/* The source address of the slab idle site idx of unit u passes: the
- * value of the static its call reads (STF_SF_SLAB_STATIC: slab_alloc(
- * server_cache)), now; 0 if none. */
+/* The source address of the slab idle site idx of unit u passes: read,
+ * now, from the static its call reads it from, along the path the plugin
+ * recorded (STF_SF_SLAB_STATIC: slab_alloc(server_cache), slab_alloc(
+ * srv.cache), slab_alloc(srv->pools[2])); 0 if none, or a pointer on the
+ * way is 0 or unreadable. */
 static uint64_t idle_site_slab(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t idx)
 {
-	if (!(u->sites[idx].flags & STF_SF_SLAB_STATIC))
+	const struct stf_site_rec *r = &u->sites[idx];
+	if (!(r->flags & STF_SF_SLAB_STATIC))
 		return 0;
-	const char *id = stf_meta_str(u, (uint32_t)u->sites[idx].count);
-	for (size_t i = 0; id && i < x->src->nobjs; i++) {
-		const struct stf_obj *o = &x->src->objs[i];
-		uint64_t v;
-		if (o->kind == STF_OBJ_STATIC && o->size == sizeof(v) && !strcmp(o->id, id))
-			return stf__xfer_src_read(x, o->addr, &v, sizeof(v)) < 0 ? 0 : v;
+	const char *id = stf_meta_str(u, r->slab), *path = stf_meta_str(u, r->slab_path);
+	const struct stf_obj *o = NULL;
+	for (size_t i = 0; id && i < x->src->nobjs && !o; i++)
+		if (x->src->objs[i].kind == STF_OBJ_STATIC && !strcmp(x->src->objs[i].id, id))
+			o = &x->src->objs[i];
+	if (!o || !path || !*path)
+		return 0;
+	uint64_t at = o->addr, v = 0;
+	for (const char *p = path; *p; at = v) {
+		char *end;
+		long long off = strtoll(p, &end, 10);
+		/* (the first offset: within the static) */
+		if (end == p || (*end && *end != ',') ||
+		    (p == path && (off < 0 || (uint64_t)off + sizeof(v) > o->size)) ||
+		    stf__xfer_src_read(x, at + (uint64_t)off, &v, sizeof(v)) < 0 || !v)
+			return 0;
+		p = *end ? end + 1 : end;
 	}
-	return 0;
+	return v;
 }
 
 /* Whether slab `cache` (source address) is rebuilt in this transfer for
@@ -486,9 +501,10 @@ static int pair_idle_site(struct stf_xfer *x, const char *site, uint64_t cache)
 /*
  * Forward: a slot site whose allocator takes an argument choosing its
  * slab and was never called there (no record of it: a pooler no client ever
- * connected to), whose type grows, with no object.  When its call passes
- * the value of a static (the plugin names it, STF_SF_SLAB_STATIC), that
- * value is its slab, paired with the new startup's (pair_idle_site).
+ * connected to), whose type grows, with no object.  When its call reads
+ * its slab from a static through constant offsets (the plugin records
+ * the path, STF_SF_SLAB_STATIC), what that path leads to now is its slab,
+ * paired with the new startup's (pair_idle_site).
  * Else which slab it hands out of is not known, so that slab, made with
  * the old size, cannot be paired with the new startup's: carried, it
  * would hand out slots too small.  -1 (rollback naming the site) if

@@ -12,7 +12,23 @@
  * slab was not known).  Built with -DOTHER, takeover_server passes a
  * slab of its own (takeover_cache, made at startup, never used): its
  * static names it too, and it is replaced by the one version 2's startup
- * made, as a slab whose objects were all given back (t/xfer/slabempty). */
+ * made, as a slab whose objects were all given back (t/xfer/slabempty).
+ *
+ * Variants of wave 15 (t/xfer/slab15-*):
+ * -DHELPER: both sites hand their slot straight to one function filling
+ *   it, `add_server(slab_alloc(server_cache), id)`: the site is typed by
+ *   that function's parameter (before: untyped, its objects never
+ *   registered, the update committed with the old slab and the conns in
+ *   the old layout, or version 2 crashed during the commit).
+ * -DMEMBER: the slab is a member of a static, `slab_alloc(srv.cache)` at
+ *   both sites: the plugin records the path from the static (offset 8).
+ * -DCHAIN: the slabs hang off a heap object a global points to and each
+ *   site passes its own, `slab_alloc(g->pools[1])` and the idle site's
+ *   `slab_alloc(g->pools[2])` (paths "0,16" and "0,24"): the idle site's
+ *   slab, made at startup and never used, is replaced by the one version
+ *   2's startup made.
+ * MEMBER and CHAIN rolled back before ("its allocator was never called
+ * with a slab of its own"). */
 #include "xt.h"
 
 #define PER_CHUNK 8
@@ -39,12 +55,30 @@ struct conn {
 #endif
 };
 
-static struct slab *server_cache;
-#ifdef OTHER
-static struct slab *takeover_cache;
-# define TAKEOVER_CACHE takeover_cache
+#if defined(MEMBER)
+static struct server {
+	int port;
+	struct slab *cache;
+} srv;
+# define SERVER_CACHE srv.cache
+# define TAKEOVER_CACHE srv.cache
+#elif defined(CHAIN)
+struct server {
+	int port;
+	struct slab *pools[3];    /* [1] servers, [2] takeovers */
+};
+struct server *g;                 /* not static: kept at -O2 */
+# define SERVER_CACHE g->pools[1]
+# define TAKEOVER_CACHE g->pools[2]
 #else
-# define TAKEOVER_CACHE server_cache
+static struct slab *server_cache;
+# define SERVER_CACHE server_cache
+# ifdef OTHER
+static struct slab *takeover_cache;
+#  define TAKEOVER_CACHE takeover_cache
+# else
+#  define TAKEOVER_CACHE server_cache
+# endif
 #endif
 struct conn *servers;             /* not static: kept at -O2 */
 
@@ -73,34 +107,53 @@ void *slab_alloc(struct slab *s)
 	return s->chunks->slots + s->size * s->used++;
 }
 
-/* Two call sites of slab_alloc, each storing its slot (typed by that
- * store): one called, one not. */
-static struct conn *new_server(long id)
+#ifdef HELPER
+/* the one function both sites hand their slot to */
+__attribute__((noinline)) static struct conn *add_server(struct conn *c, long id)
+#else
+static struct conn *fill(struct conn *c, long id)
+#endif
 {
-	struct conn *c = slab_alloc(server_cache);
 	memset(c, 0, sizeof(*c));
 	c->id = id;
 	snprintf(c->name, sizeof(c->name), "server %ld", id);
 	c->next = servers;
 	servers = c;
 	return c;
+}
+
+/* Two call sites of slab_alloc, each storing its slot (typed by that
+ * store), or with HELPER handing it to add_server: one called, one not. */
+static struct conn *new_server(long id)
+{
+#ifdef HELPER
+	return add_server(slab_alloc(SERVER_CACHE), id);
+#else
+	struct conn *c = slab_alloc(SERVER_CACHE);
+	return fill(c, id);
+#endif
 }
 
 /* online restart's takeover: never called before the update */
 __attribute__((noinline)) static struct conn *takeover_server(long id)
 {
+#ifdef HELPER
+	return add_server(slab_alloc(TAKEOVER_CACHE), id);
+#else
 	struct conn *c = slab_alloc(TAKEOVER_CACHE);
-	memset(c, 0, sizeof(*c));
-	c->id = id;
-	snprintf(c->name, sizeof(c->name), "server %ld", id);
-	c->next = servers;
-	servers = c;
-	return c;
+	return fill(c, id);
+#endif
 }
 
 static void setup(void)
 {
-	server_cache = slab_create(sizeof(struct conn));
+#ifdef CHAIN
+	g = calloc(1, sizeof(*g));
+	for (int i = 0; i < 3; i++)
+		g->pools[i] = slab_create(sizeof(struct conn));
+#else
+	SERVER_CACHE = slab_create(sizeof(struct conn));
+#endif
 #ifdef OTHER
 	takeover_cache = slab_create(sizeof(struct conn));
 #endif
@@ -145,11 +198,11 @@ int main(void)
 {
 	setup();
 	XT_V2_RECEIVE(init);
-	CHECK(server_cache->size == sizeof(struct conn));
+	CHECK(SERVER_CACHE->size == sizeof(struct conn));
 	CHECK(TAKEOVER_CACHE->size == sizeof(struct conn));
 	int n = 0;
 	for (struct conn *c = servers; c; c = c->next, n++) {
-		CHECK(c->id == 3 - n && in_slab(server_cache, c));
+		CHECK(c->id == 3 - n && in_slab(SERVER_CACHE, c));
 		CHECK(c->generation == 0);
 		c->generation = c->id * 7;
 	}
