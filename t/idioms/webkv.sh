@@ -35,7 +35,7 @@ wload check 500 || fail "reading the filled keys of $SERVER-1 failed"
 
 python3 "$wload_py" "$port" run 4 >"$tmp/load.out" 2>&1 &
 load_pid=$!
-wait_for 10 grep -q 'connections running' "$tmp/load.out" ||
+wait_for 30 grep -q 'connections running' "$tmp/load.out" ||
 	fail "the load did not start: $(cat "$tmp/load.out")"
 sleep 1
 verify_web "under load"
