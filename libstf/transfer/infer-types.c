@@ -172,6 +172,22 @@ static int program_struct(const struct stf_meta_unit *u, uint32_t t)
 	return (r->kind == STF_K_STRUCT || r->kind == STF_K_UNION) && !(r->flags & STF_TF_SYSTEM);
 }
 
+/* May a block a library allocated for itself take type t (fitting it
+ * as fit says)?  Never a program struct (above); a library's struct
+ * (a system header's) only when the block is exactly one of it.  A
+ * public struct in a larger block is the head of the library's private
+ * one (libevent's struct bufferevent at the start of its
+ * bufferevent_private, read through <event2/bufferevent_struct.h>): the
+ * rest is the library's, with pointers into it, and the block stays the
+ * library's bytes at its address (t/xfer/libpub15-bev). */
+static int library_type_fits(const struct stf_meta_unit *u, uint32_t t, enum stf_block_fit fit)
+{
+	uint32_t kind = u->types[t].kind;
+	if (kind != STF_K_STRUCT && kind != STF_K_UNION)
+		return 1;
+	return !program_struct(u, t) && fit == STF_FIT_ONE;
+}
+
 /* One pass of stf__peer_infer_types over the typed objects (work holds
  * room for every object): how many untyped objects it typed, or -1.
  * A block behind a `void *` member whose path is not known is typed only
@@ -255,9 +271,10 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			if (!useful_pointee(pu, pt))
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
-			if ((t->flags & STF_OBJF_EXTERNAL) && program_struct(pu, pt))
+			enum stf_block_fit fit = stf__block_fit(pu, pt, t->size);
+			if ((t->flags & STF_OBJF_EXTERNAL) && !library_type_fits(pu, pt, fit))
 				continue;
-			if (stf__block_fit(pu, pt, t->size) != STF_FIT_NONE) {
+			if (fit != STF_FIT_NONE) {
 				t->unit = pu;
 				t->type = pt;
 				work[nwork++] = r->value;

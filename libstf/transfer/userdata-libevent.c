@@ -6,7 +6,7 @@
  * bufferevent_setcb's on the blocks of bufferevent_socket_new,
  * bufferevent_pair_new and bufferevent_filter_new (and the filter's
  * context), evconnlistener_new's, event_base_once's, evbuffer_add_cb's,
- * evhttp_set_gencb's and evhttp_set_cb's.  Each function is looked up
+ * evhttp_set_gencb's, evhttp_set_bevcb's and evhttp_set_cb's.  Each function is looked up
  * by name: one the program does not have (no libevent, or only its
  * core) is not measured, and its words keep pinning.
  */
@@ -25,8 +25,8 @@ typedef void (*bev_setcb_fn)(void *, void *, void *, void *, void *);
 typedef void (*free_fn)(void *);
 
 /* Addresses nothing else holds: the user data given to the scratch
- * objects (two where one block keeps two). */
-static const char marker, context_marker;
+ * objects (two or three where one block keeps several). */
+static const char marker, context_marker, third_marker;
 
 static void ignore_event(int fd, short what, void *arg)
 {
@@ -130,22 +130,30 @@ static void measure_evbuffer_cb(void)
 	buf_free(buf);
 }
 
-/* evhttp's generic callback argument (in the evhttp block) and a path's
- * (in the entry evhttp_set_cb allocates and keeps in the evhttp's list
- * of them). */
+/* evhttp's generic callback argument and its bufferevent callback's
+ * (evhttp_set_bevcb: the program makes the connections' bufferevents),
+ * both in the evhttp block, and a path's (in the entry evhttp_set_cb
+ * allocates and keeps in the evhttp's list of them).  The evhttp block's
+ * two slots are evhttp_new's: one block holds both. */
 static void measure_evhttp(void *base)
 {
 	void *(*http_new)(void *) = SYM(void *(*)(void *), "evhttp_new");
 	free_fn http_free = SYM(free_fn, "evhttp_free");
 	void (*set_gencb)(void *, void *, void *) =
 		SYM(void (*)(void *, void *, void *), "evhttp_set_gencb");
+	void (*set_bevcb)(void *, void *, void *) =
+		SYM(void (*)(void *, void *, void *), "evhttp_set_bevcb");
 	int (*set_cb)(void *, const char *, void *, void *) =
 		SYM(int (*)(void *, const char *, void *, void *), "evhttp_set_cb");
 	void *http = http_new && http_free && set_gencb && set_cb ? http_new(base) : NULL;
 	if (!http)
 		return;
 	set_gencb(http, (void *)ignore_event, (void *)&marker);
-	stf__user_data_slot(http, &marker, "evhttp_set_gencb");
+	stf__user_data_slot(http, &marker, "evhttp_new");
+	if (set_bevcb) {
+		set_bevcb(http, (void *)ignore_event, (void *)&third_marker);
+		stf__user_data_slot(http, &third_marker, "evhttp_new");
+	}
 	if (set_cb(http, "/", (void *)ignore_event, (void *)&context_marker) == 0)
 		stf__user_data_slot(stf__user_data_held(http, &context_marker), &context_marker,
 				    "evhttp_set_cb");

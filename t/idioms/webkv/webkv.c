@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <stf.h>
 
+#include "store.h"
+
 #ifndef REL
 #define REL 1
 #endif
@@ -33,37 +35,11 @@ struct peer {
 	unsigned long requests;
 };
 
-struct value {
-	struct value *next;
-	char *key;
-	size_t len;
-	char data[];
-};
-
-#define NBUCKETS 1024
-static struct value *table[NBUCKETS];
-static size_t nvalues;
 static struct peer *peers;
 static unsigned long npeers, deferred, served;
 static struct event_base *base;
 static struct evhttp *http;
 static struct event *update_ev;
-
-static unsigned hash(const char *s)
-{
-	unsigned h = 0;
-	while (*s)
-		h = h * 37 + (unsigned char)*s++;
-	return h % NBUCKETS;
-}
-
-static struct value **lookup(const char *key)
-{
-	struct value **v = &table[hash(key)];
-	while (*v && strcmp((*v)->key, key))
-		v = &(*v)->next;
-	return v;
-}
 
 static void peer_closed(struct evhttp_connection *c, void *arg)
 {
@@ -110,7 +86,7 @@ static void reply_get(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	struct evhttp_request *req = arg;
 	const char *key = evhttp_request_get_uri(req) + 3;
-	struct value *v = *lookup(key);
+	struct value *v = store_get(key);
 	deferred--;
 	if (!v) {
 		send_text(req, 404, "none");
@@ -142,43 +118,18 @@ static void on_key(struct evhttp_request *req, void *arg)
 		event_base_once(base, -1, EV_TIMEOUT, reply_get, req, &ms);
 		return;
 	}
-	case EVHTTP_REQ_PUT: {
-		struct evbuffer *in = evhttp_request_get_input_buffer(req);
-		size_t len = evbuffer_get_length(in);
-		struct value **at = lookup(key), *v = malloc(sizeof(*v) + len + 1);
-		if (!v || !(v->key = strdup(key))) {
-			free(v);
+	case EVHTTP_REQ_PUT:
+		if (store_put(key, evhttp_request_get_input_buffer(req)) < 0)
 			send_text(req, 500, "memory");
-			return;
-		}
-		v->len = len;
-		evbuffer_remove(in, v->data, len);
-		v->data[len] = 0;
-		if (*at) {
-			v->next = (*at)->next;
-			free((*at)->key);
-			free(*at);
-		} else {
-			v->next = NULL;
-			nvalues++;
-		}
-		*at = v;
-		send_text(req, 200, "stored");
+		else
+			send_text(req, 200, "stored");
 		return;
-	}
-	case EVHTTP_REQ_DELETE: {
-		struct value **at = lookup(key), *v = *at;
-		if (!v) {
+	case EVHTTP_REQ_DELETE:
+		if (store_delete(key) < 0)
 			send_text(req, 404, "none");
-			return;
-		}
-		*at = v->next;
-		free(v->key);
-		free(v);
-		nvalues--;
-		send_text(req, 200, "deleted");
+		else
+			send_text(req, 200, "deleted");
 		return;
-	}
 	default:
 		send_text(req, 404, "method");
 	}
@@ -193,14 +144,13 @@ static void on_other(struct evhttp_request *req, void *arg)
 		snprintf(buf, sizeof buf, "webkv %d", REL);
 		send_text(req, 200, buf);
 	} else if (!strcmp(uri, "/verify")) {
-		size_t n = 0;
-		for (unsigned b = 0; b < NBUCKETS; b++)
-			for (struct value *v = table[b]; v; v = v->next, n++)
-				if (hash(v->key) != b || strlen(v->data) != v->len) {
-					snprintf(buf, sizeof buf, "bad %s", v->key);
-					send_text(req, 200, buf);
-					return;
-				}
+		size_t n;
+		const char *bad = store_check(&n);
+		if (bad) {
+			snprintf(buf, sizeof buf, "bad %s", bad);
+			send_text(req, 200, buf);
+			return;
+		}
 		unsigned long np = 0;
 		for (struct peer *p = peers; p; p = p->next, np++)
 			if (*p->pprev != p) {
@@ -208,7 +158,7 @@ static void on_other(struct evhttp_request *req, void *arg)
 				return;
 			}
 		snprintf(buf, sizeof buf, "ok values=%zu/%zu peers=%lu/%lu deferred=%lu served=%lu", n,
-			 nvalues, np, npeers, deferred, served);
+			 store_count(), np, npeers, deferred, served);
 		send_text(req, 200, buf);
 	} else {
 		on_key(req, arg);
