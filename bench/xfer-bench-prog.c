@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * xfer-bench-prog N [big|real|mixed]: the state whose transfer bench/run-xfer
+ * xfer-bench-prog N [big|real|mixed|redis]: the state whose transfer bench/run-xfer
  * measures.  N heap objects in three shapes: a linked list, a binary
  * search tree and a chained hash table whose entries point into
  * themselves (interior pointers); with "big", N 4 KiB buffers held by a
@@ -14,7 +14,14 @@
  * "mixed", the real-shaped heap with untyped memory and big objects in
  * it: every 8th entry also holds a block of an allocation site with no
  * type (a record copied in as bytes, an entry's address among them: its
- * words are classified, untyped.c), every 512th a 64 KiB buffer.  At
+ * words are classified, untyped.c), every 512th a 64 KiB buffer; with
+ * "redis", Redis's own shape: dict entries whose `void *` key is a string
+ * of an untyped allocation (sds: a header, then the characters the
+ * pointer points to) and whose value, in a union with a number, is an
+ * object whose `void *` member points to such a string (robj), the
+ * code reading the value as that object (a member-use record), and
+ * 10,000 shared objects every startup makes (Redis's shared integers,
+ * replaced by the old version's and swept after the transfer).  At
  * startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
@@ -192,6 +199,100 @@ static __attribute__((noinline)) void attach(const void *owner, size_t i)
 	nbytes += sizeof(*a);
 }
 
+/* redis: sds strings, robj values, shared objects */
+struct robj {
+	unsigned type : 4, encoding : 4, lru : 24;
+	int refcount;
+	void *ptr;               /* an sds */
+};
+
+struct redis_entry {
+	void *key;               /* an sds */
+	union {
+		void *val;       /* a struct robj */
+		long s64;
+	} v;
+	struct redis_entry *next;
+};
+
+#define SHARED_INTEGERS 10000
+static struct robj *shared_integers[SHARED_INTEGERS];
+static struct redis_entry **rdict;
+static size_t rdict_size;
+
+/* an sds: a one-byte length and a type byte before the characters, in a
+ * block of no type (the site's result is a `void *`) */
+static char *new_sds(const char *text)
+{
+	size_t len = strlen(text);
+	void *sh = malloc(2 + len + 1);
+	char *s = (char *)sh + 2;
+	s[-2] = (char)len;
+	s[-1] = 1;
+	memcpy(s, text, len + 1);
+	nobjects++;
+	nbytes += 2 + len + 1;
+	return s;
+}
+
+static struct robj *new_robj(void *ptr)
+{
+	struct robj *o = malloc(sizeof(*o));
+	o->type = 0;
+	o->encoding = 0;
+	o->lru = 0;
+	o->refcount = 1;
+	o->ptr = ptr;
+	nobjects++;
+	nbytes += sizeof(*o);
+	return o;
+}
+
+/* every startup's: the old version's replace them */
+static __attribute__((noinline)) void create_shared(void)
+{
+	for (long i = 0; i < SHARED_INTEGERS; i++) {
+		shared_integers[i] = malloc(sizeof(struct robj));
+		shared_integers[i]->refcount = -1;
+		shared_integers[i]->ptr = (void *)i;
+	}
+}
+
+/* the code reading an entry's value as a robj (a member-use record) */
+static __attribute__((noinline)) int redis_refcount(const struct redis_entry *e)
+{
+	const struct robj *o = e->v.val;
+	return o ? o->refcount : 0;
+}
+
+static __attribute__((noinline)) void build_redis(size_t n)
+{
+	char text[48];
+
+	rdict_size = n / 4 + 1;
+	rdict = calloc(rdict_size, sizeof(*rdict));
+	nobjects++;
+	nbytes += rdict_size * sizeof(*rdict);
+	for (size_t i = 0; nobjects < n; i++) {
+		struct redis_entry *e = malloc(sizeof(*e));
+		nobjects++;
+		nbytes += sizeof(*e);
+		snprintf(text, sizeof(text), "key:%zu", i);
+		e->key = new_sds(text);
+		if (i % 4 == 3) {
+			e->v.s64 = (long)i; /* an expiry */
+		} else {
+			snprintf(text, sizeof(text), "value %zu", i);
+			e->v.val = new_robj(new_sds(text));
+		}
+		size_t b = i % rdict_size;
+		e->next = rdict[b];
+		rdict[b] = e;
+	}
+	if (redis_refcount(rdict[0]) < 0)
+		abort();
+}
+
 static __attribute__((noinline)) void build_real(size_t n, int mixed)
 {
 	struct user *last_user = NULL;
@@ -315,8 +416,12 @@ int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000;
 
+	if (argc > 2 && !strcmp(argv[2], "redis"))
+		create_shared();
 	if (!stf_is_updating()) {
-		if (argc > 2 && !strcmp(argv[2], "big"))
+		if (argc > 2 && !strcmp(argv[2], "redis"))
+			build_redis(n);
+		else if (argc > 2 && !strcmp(argv[2], "big"))
 			build_big(n);
 		else if (argc > 2 && !strcmp(argv[2], "real"))
 			build_real(n, 0);

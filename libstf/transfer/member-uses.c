@@ -653,6 +653,27 @@ static int member_use_changed(const struct stf_meta *m, const struct stf_meta *d
 	return each_use(m, f, path, use_changed, &c, falls_back(m, f, path));
 }
 
+/* Leaves and paths member_use_changed found unchanged: every entry of a
+ * dictionary asks the same question (Redis's dictEntry.key, once per key)
+ * and each answer walks every use record of every unit.  Direct-mapped:
+ * a collision only asks again. */
+#define UNCHANGED_SLOTS 256
+
+struct unchanged_use {
+	const struct stf_leaf *f;
+	uint64_t hash;
+	const char *name;
+};
+
+static struct unchanged_use *unchanged_slot(struct unchanged_use *memo,
+					    const struct stf_leaf *f,
+					    const struct stf_use_path *path)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)f ^ path->hash ^
+		      ((uint64_t)(uintptr_t)path->name << 7)) * 0x9e3779b97f4a7c15ULL;
+	return &memo[h >> 56];
+}
+
 /* Untyped blocks reached through a `void *` member S.m whose value the
  * program uses as a pointer to a struct that changed between the
  * versions (several types recorded, so none was chosen; or the block did
@@ -670,6 +691,7 @@ int stf__check_member_uses(struct stf_xfer *x)
 	if (!found || !x->dst || !x->dst->meta)
 		return 0;
 	struct stf_ptr_walk w = { 0 };
+	struct unchanged_use memo[UNCHANGED_SLOTS] = { { 0 } };
 	for (size_t i = 0; i < p->nobjs; i++) {
 		int rc = stf__ptr_walk_start(&w, x->layouts, &p->objs[i], 1u << STF_LEAF_PTR);
 		if (rc < 0)
@@ -695,8 +717,13 @@ int stf__check_member_uses(struct stf_xfer *x)
 				goto oom;
 			have_paths = 1;
 			stf__leaf_path(paths, p, i, f->off, f, &path);
-			if (!member_use_changed(p->meta, x->dst->meta, f, &path, tn, sizeof(tn)))
+			struct unchanged_use *known = unchanged_slot(memo, f, &path);
+			if (known->f == f && known->hash == path.hash && known->name == path.name)
 				continue;
+			if (!member_use_changed(p->meta, x->dst->meta, f, &path, tn, sizeof(tn))) {
+				*known = (struct unchanged_use){ f, path.hash, path.name };
+				continue;
+			}
 			stf__type_str(f->unit, f->owner, sn, sizeof(sn));
 			pn[0] = 0;
 			if (path.name && path.name != several_paths && path.hash)

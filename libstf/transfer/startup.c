@@ -311,15 +311,24 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 		    ((pf && (sps[nsps] = pf->from)) || (sps[nsps] = blocked_sp(dst->threads[t].tid))))
 			nsps++;
 	}
+	/* the points' locals, picked out once: they are looked for in every
+	 * writable mapping (Redis's new version has ~600, its catalog 18,000
+	 * startup objects: 0.2 s per pass when walked per mapping) */
+	size_t nlocals = 0;
+	const struct stf_obj **locals = stf__raw_malloc((dst->nobjs + 1) * sizeof(*locals));
+	for (size_t k = 0; locals && k < dst->nobjs; k++)
+		if (dst->objs[k].kind == STF_OBJ_LOCAL)
+			locals[nlocals++] = &dst->objs[k];
 	size_t cap = 1 << 16, len = 0;
 	char *buf = stf__raw_malloc(cap + 1);
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (!buf || fd < 0 || !sps || !parked) {
+	if (!buf || fd < 0 || !sps || !parked || !locals) {
 		stf__raw_free(buf);
 		stf__raw_free(sps);
 		stf__raw_free(parked);
+		stf__raw_free(locals);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -388,9 +397,9 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 			scan(s, from, end);
 			/* a point's locals below where its program frames begin
 			 * (a wait point's cond and mutex, its own parameters) */
-			for (size_t k = 0; k < dst->nobjs; k++) {
-				const struct stf_obj *o = &dst->objs[k];
-				if (o->kind == STF_OBJ_LOCAL && o->addr >= start && o->addr < from)
+			for (size_t k = 0; k < nlocals; k++) {
+				const struct stf_obj *o = locals[k];
+				if (o->addr >= start && o->addr < from)
 					scan(s, o->addr, o->addr + o->size < from ? o->addr + o->size : from);
 			}
 		}
@@ -399,6 +408,7 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 	stf__raw_free(buf);
 	stf__raw_free(sps);
 	stf__raw_free(parked);
+	stf__raw_free(locals);
 	return 0;
 }
 
