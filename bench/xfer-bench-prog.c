@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * xfer-bench-prog N [big|real|mixed|redis]: the state whose transfer bench/run-xfer
+ * xfer-bench-prog N [big|real|mixed|redis|slab]: the state whose transfer bench/run-xfer
  * measures.  N heap objects in three shapes: a linked list, a binary
  * search tree and a chained hash table whose entries point into
  * themselves (interior pointers); with "big", N 4 KiB buffers held by a
@@ -21,7 +21,13 @@
  * object whose `void *` member points to such a string (robj), the
  * code reading the value as that object (a member-use record), and
  * 10,000 shared objects every startup makes (Redis's shared integers,
- * replaced by the old version's and swept after the transfer).  At
+ * replaced by the old version's and swept after the transfer); with
+ * "slab", memcached-shaped untyped memory: N MiB of slab pages (1 MiB
+ * blocks from a site with no type), each cut into items of one size
+ * class (96 B to 1.5 KiB): a header of pointers (an LRU list across all
+ * pages, a hash chain, the owning client: a typed object) and numbers,
+ * then the key and the value as raw bytes (text, or random words); a
+ * typed hash table points to the items.  At
  * startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
@@ -293,6 +299,95 @@ static __attribute__((noinline)) void build_redis(size_t n)
 		abort();
 }
 
+/* slab: an item, as memcached's; the pages holding items have no type */
+struct client {
+	long id;
+	char name[24];
+	struct client *next;
+};
+
+struct item {
+	struct item *next, *prev; /* the LRU, across pages */
+	struct item *h_next;      /* the hash chain */
+	struct client *owner;
+	uint32_t nbytes, time;
+	uint8_t nkey, clsid;
+	char data[];              /* key, then value: raw bytes */
+};
+
+static struct item **item_table;
+static size_t item_table_size;
+static struct item *lru_head;
+static struct client *clients;
+static void **slab_pages;
+
+#define SLAB_PAGE (1u << 20)
+
+/* a page's memory, as a slab allocator asks for it: no type */
+static __attribute__((noinline)) void *slab_page_new(void)
+{
+	void *page = malloc(SLAB_PAGE);
+	nobjects++;
+	nbytes += SLAB_PAGE;
+	return page;
+}
+
+static __attribute__((noinline)) void build_slab(size_t mib)
+{
+	static const uint32_t classes[] = { 96, 192, 384, 768, 1536 };
+	uint64_t rnd = 88172645463325252ULL;
+	size_t nitems = 0;
+
+	for (long c = 0; c < 256; c++) {
+		struct client *cl = malloc(sizeof(*cl));
+		cl->id = c;
+		snprintf(cl->name, sizeof(cl->name), "client %ld", c);
+		cl->next = clients;
+		clients = cl;
+		nobjects++;
+		nbytes += sizeof(*cl);
+	}
+	item_table_size = mib * 2048;
+	item_table = calloc(item_table_size, sizeof(*item_table));
+	slab_pages = calloc(mib, sizeof(*slab_pages));
+	nobjects += 2;
+	nbytes += item_table_size * sizeof(*item_table) + mib * sizeof(*slab_pages);
+	for (size_t p = 0; p < mib; p++) {
+		char *page = slab_page_new();
+		uint32_t size = classes[p % 5];
+		slab_pages[p] = page;
+		for (uint32_t off = 0; off + size <= SLAB_PAGE; off += size, nitems++) {
+			struct item *it = (struct item *)(page + off);
+			int nkey = snprintf(it->data, 32, "key:%zu", nitems);
+			size_t b = nitems % item_table_size;
+			it->nkey = (uint8_t)nkey;
+			it->clsid = (uint8_t)(p % 5);
+			it->nbytes = size - (uint32_t)sizeof(*it) - (uint32_t)nkey - 1;
+			it->time = (uint32_t)nitems;
+			it->owner = nitems % 4 ? NULL : clients;
+			it->prev = NULL;
+			it->next = lru_head;
+			if (lru_head)
+				lru_head->prev = it;
+			lru_head = it;
+			it->h_next = item_table[b];
+			item_table[b] = it;
+			char *value = it->data + nkey + 1;
+			if (nitems % 2) {
+				memset(value, 'a' + (int)(nitems % 26), it->nbytes);
+			} else {
+				for (uint32_t w = 0; w + 8 <= it->nbytes; w += 8) {
+					rnd ^= rnd << 13;
+					rnd ^= rnd >> 7;
+					rnd ^= rnd << 17;
+					memcpy(value + w, &rnd, 8);
+				}
+			}
+		}
+	}
+	nobjects += nitems;
+}
+
 static __attribute__((noinline)) void build_real(size_t n, int mixed)
 {
 	struct user *last_user = NULL;
@@ -427,6 +522,8 @@ int main(int argc, char **argv)
 			build_real(n, 0);
 		else if (argc > 2 && !strcmp(argv[2], "mixed"))
 			build_real(n, 1);
+		else if (argc > 2 && !strcmp(argv[2], "slab"))
+			build_slab(n);
 		else
 			build(n);
 		/* the baseline: copying the same number of bytes in memory */

@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "engine.h"
 #include "remote.h"
+#include "untyped.h"
 
 enum bytes_word {
 	BW_DATA,   /* no address of the source's: kept */
@@ -109,15 +110,16 @@ static inline int maybe_address(uint64_t v)
 }
 
 /* What the word v of a block of bytes is taken for; *target: the object
- * it points into (BW_RELOC, BW_HEAP, BW_INSIDE with an object). */
-static enum bytes_word classify(const struct stf_xfer *x, uint64_t v,
+ * it points into (BW_RELOC, BW_HEAP, BW_INSIDE with an object).  memo:
+ * the last range a run of words found (untyped.h). */
+static enum bytes_word classify(const struct stf_xfer *x, struct range_memo *memo, uint64_t v,
 				const struct stf_range **target)
 {
 	const struct stf_peer *p = x->src;
 	*target = NULL;
 	if (!maybe_address(v) || stf__not_a_pointer(v))
 		return BW_DATA;
-	const struct stf_range *r = stf__index_find(&p->index, v, 0);
+	const struct stf_range *r = stf__find_memo(&p->index, memo, v);
 	if (!r)
 		return stf__peer_image_find(p, v) ? BW_INSIDE : BW_DATA;
 	const struct stf_obj *t = &p->objs[r->value];
@@ -183,14 +185,16 @@ static int recorded_block(uint64_t addr)
 static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
+	struct range_memo memo = { 0, 0, NULL };
+	const uint64_t lo = word_lo, span = word_span;
 	int held = 0;
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 		const struct stf_range *r;
 		uint64_t v;
 		memcpy(&v, o->bytes + off, 8);
-		if (!maybe_address(v))
+		if (v - lo >= span)
 			continue;
-		enum bytes_word k = classify(x, v, &r);
+		enum bytes_word k = classify(x, &memo, v, &r);
 		if (k == BW_DATA)
 			continue;
 		if (x->strict && k != BW_HEAP) {
@@ -230,7 +234,7 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 			x->pair[t].pinned = 1;
 			stf__pin_note(x, t, i, off);
 		} else if (!to->unit) {
-			stf__plan_word(x, v, i, off, work, nwork);
+			stf__plan_word_memo(x, &memo, v, i, off, work, nwork);
 		}
 	}
 	return 0;
@@ -269,6 +273,8 @@ static int scan_pieces(struct stf_xfer *x, uint8_t *buf, struct iovec *liov, str
 		      got < 0 ? strerror(errno) : "short read");
 		return -1;
 	}
+	struct range_memo memo = { 0, 0, NULL };
+	const uint64_t lo = word_lo, span = word_span;
 	for (size_t k = 0; k < n; k++) {
 		if (hit[pc[k].obj])
 			continue;
@@ -276,7 +282,7 @@ static int scan_pieces(struct stf_xfer *x, uint8_t *buf, struct iovec *liov, str
 			const struct stf_range *r;
 			uint64_t v;
 			memcpy(&v, buf + pc[k].at + w, 8);
-			if (maybe_address(v) && classify(x, v, &r) != BW_DATA) {
+			if (v - lo < span && classify(x, &memo, v, &r) != BW_DATA) {
 				hit[pc[k].obj] = 1;
 				break;
 			}
@@ -365,6 +371,8 @@ int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork)
 int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
+	struct range_memo memo = { 0, 0, NULL };
+	const uint64_t lo = word_lo, span = word_span;
 	uint64_t relocated = 0, first = 0;
 	size_t first_to = 0;
 	memcpy(d, s, o->size);
@@ -372,7 +380,9 @@ int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		const struct stf_range *r;
 		uint64_t v, nv;
 		memcpy(&v, s + off, 8);
-		switch (classify(x, v, &r)) {
+		if (v - lo >= span)
+			continue; /* data: classify's first answer */
+		switch (classify(x, &memo, v, &r)) {
 		case BW_DATA:
 			break;
 		case BW_INSIDE:
@@ -390,8 +400,9 @@ int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 			break;
 		case BW_HEAP: {
 			const struct pairing *pr = &x->pair[r->value];
-			if (pr->placed || !pr->pinned)
-				break; /* the same address */
+			if (pr->placed || !pr->pinned ||
+			    (pr->same && pr->dst_addr == x->src->objs[r->value].addr))
+				break; /* the same address, offsets map to themselves */
 			if (stf__reloc(x, v, &nv, NULL) < 0)
 				return -1;
 			if (nv == v)

@@ -557,13 +557,18 @@ void stf__profile_mark(const char *what);
  * transferred and compared as they are. */
 uint64_t stf__lowest_mappable(void);
 extern uint64_t stf__lowest_mapped; /* 0 until stf__lowest_mappable ran */
-/* inline: the transfer asks it of every pointer-typed word */
-static inline int stf__not_a_pointer(uint64_t v)
+#define STF_ADDRESS_END 0x0000800000000000ULL /* the kernel half's start */
+static inline uint64_t stf__lowest_address(void)
 {
 	uint64_t lowest = __atomic_load_n(&stf__lowest_mapped, __ATOMIC_RELAXED);
 	if (__builtin_expect(!lowest, 0))
 		lowest = stf__lowest_mappable();
-	return v < lowest || v >= 0x0000800000000000ULL;
+	return lowest;
+}
+/* inline: the transfer asks it of every pointer-typed word */
+static inline int stf__not_a_pointer(uint64_t v)
+{
+	return v < stf__lowest_address() || v >= STF_ADDRESS_END;
 }
 /* The frame set with stf__xfer_set_frame, NULL if none. */
 const struct stf_parked_frame *stf__xfer_own_frame(void);

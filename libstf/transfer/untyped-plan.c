@@ -22,15 +22,15 @@
 
 /* Planning: mark what a word of source object `from` (at offset `at`)
  * needs: an untyped block to place (pushed on work), a typed object to
- * pin. */
-void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
-		     size_t *nwork)
+ * pin.  memo: the last range a run of words found (untyped.h). */
+void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v, size_t from,
+			 uint64_t at, size_t *work, size_t *nwork)
 {
 	uint64_t start;
 	uint32_t st;
 	if (!v || stf__not_a_pointer(v))
 		return;
-	const struct stf_range *r = stf__index_find(&x->src->index, v, 0);
+	const struct stf_range *r = stf__find_memo(&x->src->index, memo, v);
 	if (!r)
 		return;
 	size_t k = r->value;
@@ -49,11 +49,19 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
 		}
 		return;
 	}
-	if (stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st) ||
-	    x->pair[k].pinned || stf__user_data_ref(x, from, at, t, v))
+	if (x->pair[k].pinned ||
+	    stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st) ||
+	    stf__user_data_ref(x, from, at, t, v))
 		return;
 	x->pair[k].pinned = 1;
 	stf__pin_note(x, k, from, at);
+}
+
+void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
+		    size_t *nwork)
+{
+	struct range_memo memo = { 0, 0, NULL };
+	stf__plan_word_memo(x, &memo, v, from, at, work, nwork);
 }
 
 /* The words of the ambiguous unions in a typed object: no type says which
@@ -73,6 +81,7 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 	if (!l->nambig || !l->size)
 		return 0;
 	uint64_t count = stf__is_dynamic(o) && size >= l->size ? size / l->size : 1;
+	struct range_memo memo = { 0, 0, NULL };
 	for (size_t k = 0; k < l->n; k++) {
 		const struct stf_leaf *f = &l->leaves[k];
 		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
@@ -82,7 +91,7 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
 				uint64_t v, at = e * l->size + f->off + w;
 				memcpy(&v, o->bytes + at, 8);
-				stf__plan_word(x, v, i, at, work, nwork);
+				stf__plan_word_memo(x, &memo, v, i, at, work, nwork);
 			}
 	}
 	return 0;
@@ -157,14 +166,20 @@ int stf__plan_untyped(struct stf_xfer *x)
 		}
 		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
 			goto oom;
+		/* one range test rejects most words before anything else is
+		 * looked at: the in-sub cursor only moves forward, so it may
+		 * skip the words the test rejected */
 		struct sub_cursor subs;
+		struct range_memo memo = { 0, 0, NULL };
+		struct word_bounds wb = stf__word_bounds();
 		stf__subs_begin(p, o, &subs);
 		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 			uint64_t v;
-			if (off < head.size || stf__in_sub(&subs, o->addr + off))
-				continue;
 			memcpy(&v, o->bytes + off, 8);
-			stf__plan_word(x, v, i, off, work, &nwork);
+			if (v - wb.floor >= wb.span || off < head.size ||
+			    stf__in_sub(&subs, o->addr + off))
+				continue;
+			stf__plan_word_memo(x, &memo, v, i, off, work, &nwork);
 		}
 	}
 	stf__raw_free(reached);

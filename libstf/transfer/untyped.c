@@ -261,10 +261,11 @@ static int ends_new_object(const struct stf_xfer *x, uint64_t v)
  * of when it is a typed heap object (or sub-object) no other object
  * follows and that keeps its address for other words (pinned): a stale
  * `end` cursor then follows the object's end.  NULL if none. */
-static const struct stf_range *word_target(const struct stf_xfer *x, uint64_t v)
+static const struct stf_range *word_target(const struct stf_xfer *x, struct range_memo *memo,
+					   uint64_t v)
 {
 	const struct stf_peer *p = x->src;
-	const struct stf_range *r = stf__index_find(&p->index, v, 0);
+	const struct stf_range *r = stf__find_memo(&p->index, memo, v);
 	if (r)
 		return r;
 	r = stf__index_find(&p->index, v, STF_INDEX_END);
@@ -277,16 +278,31 @@ static const struct stf_range *word_target(const struct stf_xfer *x, uint64_t v)
 	return r;
 }
 
+/* The word at offset off of holder for the messages (with no holder:
+ * the transfer's current path), formatted only when one is printed. */
+static const char *word_name(struct stf_xfer *x, const struct stf_obj *holder, uint64_t off,
+			     char *buf, size_t len)
+{
+	char on[256];
+	if (!holder)
+		return stf__cur_path(x);
+	snprintf(buf, len, "%s: %s (%" PRIu64 " bytes%s): offset %" PRIu64,
+		 stf__obj_name(holder, on, sizeof(on)),
+		 stf__is_lib_data(holder) ? "a library's writable data" : "untyped block",
+		 holder->size, stf__is_lib_data(holder) ? "" : ", kept at its address", off);
+	return buf;
+}
+
 /* Where the word v of the source goes; 0, or -1 (problem reported).
- * `where` names the word for the messages; it is at offset off of
- * holder (NULL if none); `at` is its address in the new version (its
+ * The word is at offset off of holder (NULL if none: then it is named by
+ * the current path); `at` is its address in the new version (its
  * destination forward, its source backward), 0 if it has none of its
- * own. */
-static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const char *where,
+ * own; memo: the last range a run of words found. */
+static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v, uint64_t *out,
 			 const struct stf_obj *holder, uint64_t off, uint64_t at)
 {
 	const struct stf_peer *src = x->src;
-	char on[256], next_name[256];
+	char on[256], next_name[256], where[400];
 	uint64_t start;
 	uint32_t st;
 
@@ -299,7 +315,7 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 	}
 	if (x->dir == STF_BACKWARD && recorded_end(x, at, v, out))
 		return 0;
-	const struct stf_range *r = word_target(x, v);
+	const struct stf_range *r = word_target(x, memo, v);
 	const struct stf_obj *t = r ? &src->objs[r->value] : NULL;
 	if (t && (t->kind == STF_OBJ_FUNC || t->kind == STF_OBJ_STATIC ||
 		  t->kind == STF_OBJ_CONST || t->kind == STF_OBJ_STRING)) {
@@ -323,7 +339,7 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		    stf__system_subobject(t->unit, t->type, stf__elem_off(t, v - t->addr), &start, &st)) {
 			/* the library's struct inside a program struct: the same
 			 * place of the same sub-object, whose type must not change */
-			uint64_t off = stf__elem_off(t, v - t->addr), sub = v - (off - start), nsub;
+			uint64_t in = stf__elem_off(t, v - t->addr), sub = v - (in - start), nsub;
 			struct pointee pe = { t->unit, st, NULL, 0 };
 			const struct stf_obj *d = &x->dst->objs[pr->dst];
 			x->rep->pointers++;
@@ -334,12 +350,13 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 				char tn[256];
 				stf__xfail(x, "%s: points into %s inside %s, a type of a system "
 				      "header that the new version changed; the library's state "
-				      "cannot follow it", where,
+				      "cannot follow it",
+				      word_name(x, holder, off, where, sizeof(where)),
 				      stf__type_str(t->unit, st, tn, sizeof(tn)),
 				      stf__obj_name(t, on, sizeof(on)));
 				return -1;
 			}
-			*out = nsub + (off - start);
+			*out = nsub + (in - start);
 			return 0;
 		}
 		if (pr->pinned) {
@@ -383,7 +400,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 				      "is kept at its address for it (pinned) and grows in the new "
 				      "version up to %s: the word cannot be told from a pointer to "
 				      "that object on the way back; clear that word (unused capacity "
-				      "of a buffer) or give the block holding it a type", where, v,
+				      "of a buffer) or give the block holding it a type",
+				      word_name(x, holder, off, where, sizeof(where)), v,
 				      stf__obj_name(t, on, sizeof(on)),
 				      stf__obj_name(next, next_name, sizeof(next_name)));
 				return -1;
@@ -401,7 +419,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 				      "%" PRIu64 " in the new version (--strict: the word would follow "
 				      "it); keep that member where it is, or give the block holding "
 				      "the pointer a type: annotate its allocator%s with STF_ALLOCATOR",
-				      where, v, path, nv - t->addr, wrapper);
+				      word_name(x, holder, off, where, sizeof(where)), v, path,
+				      nv - t->addr, wrapper);
 				return -1;
 			}
 			if (nv != v)
@@ -411,7 +430,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 		}
 		if (pr->dst < 0) {
 			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s, which has no "
-			      "counterpart in the new version", where, v,
+			      "counterpart in the new version",
+			      word_name(x, holder, off, where, sizeof(where)), v,
 			      stf__obj_name(t, on, sizeof(on)));
 			return -1;
 		}
@@ -427,7 +447,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 			}
 			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s at offset 0x%" PRIx64
 			      " where no function or static object of the program is, and the "
-			      "new version does not map that file", where, v, lib,
+			      "new version does not map that file",
+			      word_name(x, holder, off, where, sizeof(where)), v, lib,
 			      v - src->libs[img->value].bias);
 			return -1;
 		}
@@ -440,7 +461,8 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 	if (alias && alias->addr + alias->size > v && !(alias->flags & STF_OBJF_INTERNAL) &&
 	    alias->kind != STF_OBJ_FUNC && alias->kind != STF_OBJ_CONST && alias->kind != STF_OBJ_STRING) {
 		stf__xfail(x, "%s holds 0x%" PRIx64 ", which points to nothing of the old version "
-		      "but into %s of the new one; register a callback for it", where, v,
+		      "but into %s of the new one; register a callback for it",
+		      word_name(x, holder, off, where, sizeof(where)), v,
 		      stf__obj_name(alias, on, sizeof(on)));
 		return -1;
 	}
@@ -453,10 +475,11 @@ static int classify_word(struct stf_xfer *x, uint64_t v, uint64_t *out, const ch
 
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n)
 {
+	struct range_memo memo = { 0, 0, NULL };
 	for (uint64_t w = 0; w + 8 <= n; w += 8) {
 		uint64_t v, nv;
 		memcpy(&v, s + w, 8);
-		if (classify_word(x, v, &nv, stf__cur_path(x), NULL, 0, 0) < 0)
+		if (classify_word(x, &memo, v, &nv, NULL, 0, 0) < 0)
 			return -1;
 		memcpy(d + w, &nv, 8);
 	}
@@ -471,7 +494,6 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
-	char on[256], where[400];
 	uint64_t n = o->size;
 	struct stf_head head;
 	if (x->resize && x->resize[i])
@@ -480,24 +502,29 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 	if (stf__xfer_head(x, i, &head) < 0 ||
 	    (head.size && stf__xform(x, head.su, head.st, s, head.du, head.dt, d, 0) < 0))
 		return -1;
-	stf__obj_name(o, on, sizeof(on));
+	/* one range test rejects most words (zero, numbers, text) before
+	 * anything else is looked at; they are counted at the end.  The
+	 * in-sub cursor only moves forward, so it may skip them. */
 	struct sub_cursor subs;
+	struct range_memo memo = { 0, 0, NULL };
+	struct word_bounds wb = stf__word_bounds();
+	uint64_t numbers = 0, dst_base = x->dir == STF_FORWARD ? x->pair[i].dst_addr : o->addr;
 	stf__subs_begin(x->src, o, &subs);
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= n; off += 8) {
 		uint64_t v, nv;
+		memcpy(&v, s + off, 8);
+		if (v - wb.floor >= wb.span) {
+			numbers += v && off >= head.size && !stf__in_sub(&subs, o->addr + off);
+			continue;
+		}
 		if (off < head.size || stf__in_sub(&subs, o->addr + off))
 			continue;
-		memcpy(&v, s + off, 8);
-		if (!v || (stf__not_a_pointer(v) && ++x->rep->integers))
-			continue;
-		snprintf(where, sizeof(where), "%s: %s (%" PRIu64 " bytes%s): offset %" PRIu64, on,
-			 stf__is_lib_data(o) ? "a library's writable data" : "untyped block",
-			 o->size, stf__is_lib_data(o) ? "" : ", kept at its address", off);
-		if (classify_word(x, v, &nv, where, o, off,
-				  x->dir == STF_FORWARD ? x->pair[i].dst_addr + off : o->addr + off) < 0)
+		if (classify_word(x, &memo, v, &nv, o, off, dst_base + off) < 0)
 			return -1;
-		memcpy(d + off, &nv, 8);
+		if (nv != v)
+			memcpy(d + off, &nv, 8);
 	}
+	x->rep->integers += numbers;
 	return 0;
 }
 

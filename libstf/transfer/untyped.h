@@ -37,6 +37,45 @@ static inline int stf__in_sub(struct sub_cursor *c, uint64_t addr)
 	return c->sub < c->end && c->sub->addr < addr + 8;
 }
 
+/* The last range a run of words found: the words of one block point
+ * mostly into the same few blocks (an item's neighbours on a list, in
+ * the same slab page), so most lookups need no search.  Kept only when no
+ * other range starts inside it: then it is the index's answer for every
+ * address inside it. */
+struct range_memo {
+	uint64_t start, end;
+	const struct stf_range *r;
+};
+
+static inline const struct stf_range *stf__find_memo(const struct stf_index *ix,
+						     struct range_memo *m, uint64_t v)
+{
+	if (v - m->start < m->end - m->start)
+		return m->r;
+	const struct stf_range *r = stf__index_find(ix, v, 0);
+	if (r && (r + 1 == ix->ranges + ix->n || r[1].start >= r->start + r->size)) {
+		m->start = r->start;
+		m->end = r->start + r->size;
+		m->r = r;
+	}
+	return r;
+}
+
+/* stf__not_a_pointer's bounds read once for a run of words: a word v may
+ * be an address only if v - floor < span (one test rejects zero, small
+ * integers, text and most random bytes). */
+struct word_bounds {
+	uint64_t floor, span;
+};
+
+static inline struct word_bounds stf__word_bounds(void)
+{
+	uint64_t lowest = stf__lowest_address();
+	return (struct word_bounds){ lowest, STF_ADDRESS_END - lowest };
+}
+
+void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v, size_t from,
+			 uint64_t at, size_t *work, size_t *nwork);
 int stf__is_libc_stream(struct stf_xfer *x, const struct stf_obj *o);
 int stf__system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t off,
 			  uint64_t *start, uint32_t *st);
