@@ -171,18 +171,25 @@ out:
 	stf__raw_munmap(env, AVOID_ENV_CAP);
 }
 
-/* Is `a` in a reserved avoided piece?  *uniform_end: where that answer
- * may change (at most `end`). */
-static bool in_avoided(uint64_t a, uint64_t end, uint64_t *uniform_end)
+/* The first of ranges r[0, n) (ascending) that ends after a; n if none. */
+static size_t first_ending_after(const struct range *r, size_t n, uint64_t a)
 {
-	size_t lo = 0, hi = navoided;
-	while (lo < hi) {   /* first piece ending after a */
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (avoided[mid].end <= a)
+		if (r[mid].end <= a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* Is `a` in a reserved avoided piece?  *uniform_end: where that answer
+ * may change (at most `end`). */
+static bool in_avoided(uint64_t a, uint64_t end, uint64_t *uniform_end)
+{
+	size_t lo = first_ending_after(avoided, navoided, a);
 	bool inside = lo < navoided && avoided[lo].start <= a;
 	uint64_t change = lo == navoided ? end : inside ? avoided[lo].end : avoided[lo].start;
 	*uniform_end = change < end ? change : end;
@@ -316,14 +323,7 @@ static bool in_prepared(uint64_t a, uint64_t b)
 {
 	if (!prepared_valid)
 		return false;
-	size_t lo = 0, hi = nprepared;
-	while (lo < hi) {   /* first run ending after a */
-		size_t mid = (lo + hi) / 2;
-		if (prepared[mid].end <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = first_ending_after(prepared, nprepared, a);
 	return lo < nprepared && prepared[lo].start <= a && prepared[lo].end >= b;
 }
 
@@ -693,15 +693,7 @@ static size_t avoided_index(uint64_t a)
 	uint64_t end;
 	if (!in_avoided(a, a + 1, &end))
 		return navoided;
-	size_t lo = 0, hi = navoided;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (avoided[mid].end <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return first_ending_after(avoided, navoided, a);
 }
 
 EXPORT void stf__avoid_release_unused(void)
