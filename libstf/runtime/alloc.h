@@ -47,6 +47,13 @@ int stf__heap_set_id(void *p, uint64_t id);
  * libstf's own memory or any other mapping; EINVAL for a misaligned or
  * impossible address; ENOMEM. */
 void *stf__alloc_at(uint64_t addr, size_t size, uint32_t site, uint64_t id);
+/* Placed blocks about to be created (a transfer's): the pages they will
+ * occupy in reserved ranges are made accessible and populated at once,
+ * on huge pages where they fill 2 MiB, instead of faulting in one by
+ * one; _end gives back those no block took.  Sorts `blocks`. */
+struct stf_place_block { uint64_t addr, size; };
+void stf__place_batch_begin(struct stf_place_block *blocks, size_t n);
+void stf__place_batch_end(void);
 
 /* "<prefix><start>-<end>,..." (hexadecimal): the address ranges holding
  * this process's live heap blocks, for STF_AVOID in the environment of

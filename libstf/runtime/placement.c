@@ -47,8 +47,17 @@
 #define MAX_MAPPED     65536u   /* this process's mappings, at startup */
 #define AVOID_ENV_CAP  (256u * 1024)
 #define PUBLISHED_MAX  2048u    /* ranges in STF_AVOID (one env string) */
+#define HUGE_PAGE      (2ULL << 20)
+/* Fewer placed blocks than this fault their pages in one by one cheaply. */
+#define PLACE_BATCH_MIN 64u
 
 struct range { uint64_t start, end; };
+
+/* End of the granules a placed block occupies. */
+static uint64_t placed_end(uint64_t addr, uint64_t size)
+{
+	return addr + ((size ? size : 1) + GRANULE - 1) / GRANULE * GRANULE;
+}
 
 static void *reserve_rw(size_t bytes)
 {
@@ -162,18 +171,25 @@ out:
 	stf__raw_munmap(env, AVOID_ENV_CAP);
 }
 
-/* Is `a` in a reserved avoided piece?  *uniform_end: where that answer
- * may change (at most `end`). */
-static bool in_avoided(uint64_t a, uint64_t end, uint64_t *uniform_end)
+/* The first of ranges r[0, n) (ascending) that ends after a; n if none. */
+static size_t first_ending_after(const struct range *r, size_t n, uint64_t a)
 {
-	size_t lo = 0, hi = navoided;
-	while (lo < hi) {   /* first piece ending after a */
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (avoided[mid].end <= a)
+		if (r[mid].end <= a)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* Is `a` in a reserved avoided piece?  *uniform_end: where that answer
+ * may change (at most `end`). */
+static bool in_avoided(uint64_t a, uint64_t end, uint64_t *uniform_end)
+{
+	size_t lo = first_ending_after(avoided, navoided, a);
 	bool inside = lo < navoided && avoided[lo].start <= a;
 	uint64_t change = lo == navoided ? end : inside ? avoided[lo].end : avoided[lo].start;
 	*uniform_end = change < end ? change : end;
@@ -293,10 +309,29 @@ static bool page_empty(const struct adopted *e)
 	return true;
 }
 
+/* ------------------------------------------------------------------ */
+/* A batch of placements (stf__place_batch_begin): the pages its blocks
+ * occupy in reserved ranges, made accessible and populated at once, in
+ * ascending runs, under placed_lock.                                    */
+
+static struct range *prepared;
+static size_t nprepared, prepared_cap;
+static bool prepared_valid;  /* no page of a run given back since */
+
+/* Are pages [a, b) of one prepared run (accessible already)? */
+static bool in_prepared(uint64_t a, uint64_t b)
+{
+	if (!prepared_valid)
+		return false;
+	size_t lo = first_ending_after(prepared, nprepared, a);
+	return lo < nprepared && prepared[lo].start <= a && prepared[lo].end >= b;
+}
+
 /* Pages [start, end) are no longer used: back to their reservation, or
  * unmapped. */
 static void give_back(uint64_t start, uint64_t end)
 {
+	prepared_valid = false;
 	for (uint64_t a = start, b; a < end; a = b) {
 		if (in_avoided(a, end, &b))
 			stf__raw_mmap((void *)(uintptr_t)a, b - a, PROT_NONE,
@@ -314,7 +349,8 @@ static int acquire(uint64_t start, uint64_t end)
 	for (uint64_t a = start, b; a < end; a = b) {
 		int err = 0;
 		if (in_avoided(a, end, &b)) {
-			if (mprotect((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE))
+			if (!in_prepared(a, b) &&
+			    mprotect((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE))
 				err = errno;
 		} else {
 			void *p = stf__raw_mmap((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE,
@@ -347,6 +383,104 @@ static uint64_t next_new_run(uint64_t from, uint64_t stop, uint64_t *run_end)
 		return p;
 	}
 	return 0;
+}
+
+static int cmp_block(const void *a, const void *b)
+{
+	const struct stf_place_block *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Pages [a, b), reserved: accessible, on huge pages where whole 2 MiB
+ * ranges of them are, and populated; a prepared run. */
+static void prepare(uint64_t a, uint64_t b)
+{
+	if (mprotect((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE))
+		return;  /* acquire() tries again, block by block */
+	prepared[nprepared++] = (struct range){ a, b };
+	uint64_t huge_lo = (a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1), huge_hi = b & ~(HUGE_PAGE - 1);
+	if (huge_hi > huge_lo)
+		(void)madvise((void *)(uintptr_t)huge_lo, huge_hi - huge_lo, MADV_HUGEPAGE);
+	/* (kernels before 5.14 refuse it: the pages then fault one by one) */
+	(void)madvise((void *)(uintptr_t)a, b - a, MADV_POPULATE_WRITE);
+}
+
+/* The runs of pages blocks[0, n) (sorted) occupy, into runs[]; a 2 MiB
+ * range they fill at least DENSE_PART of is taken whole (for a huge
+ * page; _end gives back its pages no block took).  Their count. */
+#define DENSE_PART 2
+static size_t page_runs(const struct stf_place_block *blocks, size_t n, struct range *runs)
+{
+	size_t nruns = 0;
+	uint64_t chunk = 0, covered = 0;   /* bytes of runs in the current 2 MiB */
+	for (size_t i = 0; i < n;) {
+		uint64_t start = blocks[i].addr & ~(PAGE - 1), end = start;
+		for (; i < n && (blocks[i].addr & ~(PAGE - 1)) <= end; i++) {
+			uint64_t e = (placed_end(blocks[i].addr, blocks[i].size) + PAGE - 1) &
+				     ~(PAGE - 1);
+			end = e > end ? e : end;
+		}
+		for (uint64_t a = start, b; a < end; a = b) {
+			uint64_t c = a & ~(HUGE_PAGE - 1);
+			b = c + HUGE_PAGE < end ? c + HUGE_PAGE : end;
+			if (c != chunk)
+				chunk = c, covered = 0;
+			covered += b - a;
+			if (covered >= HUGE_PAGE / DENSE_PART) {
+				a = c;   /* the whole chunk, with the runs before in it */
+				while (nruns && runs[nruns - 1].end > c)
+					if (runs[--nruns].start < c)
+						runs[nruns++].end = c;
+				b = c + HUGE_PAGE > b ? c + HUGE_PAGE : b;
+			}
+			if (nruns && runs[nruns - 1].end >= a)
+				runs[nruns - 1].end = b > runs[nruns - 1].end ? b : runs[nruns - 1].end;
+			else
+				runs[nruns++] = (struct range){ a, b };
+		}
+	}
+	return nruns;
+}
+
+EXPORT void stf__place_batch_begin(struct stf_place_block *blocks, size_t n)
+{
+	if (n < PLACE_BATCH_MIN)
+		return;
+	qsort(blocks, n, sizeof *blocks, cmp_block);
+	struct range *runs = stf__raw_malloc(n * sizeof *runs);
+	if (!runs)
+		return;
+	size_t nruns = page_runs(blocks, n, runs);
+	pthread_mutex_lock(&stf__placed_lock);
+	size_t cap = nruns + navoided;
+	prepared = reserve_rw(cap * sizeof *prepared);
+	prepared_cap = prepared ? cap : 0;
+	nprepared = 0;
+	for (size_t i = 0; i < nruns && prepared; i++)
+		for (uint64_t a = runs[i].start, b; a < runs[i].end; a = b)
+			if (in_avoided(a, runs[i].end, &b) && nprepared < prepared_cap)
+				prepare(a, b);
+	prepared_valid = true;
+	pthread_mutex_unlock(&stf__placed_lock);
+	stf__raw_free(runs);
+}
+
+EXPORT void stf__place_batch_end(void)
+{
+	pthread_mutex_lock(&stf__placed_lock);
+	struct range *runs = prepared;
+	size_t nruns = nprepared;
+	prepared = NULL;
+	nprepared = 0;
+	prepared_valid = false;
+	/* pages no block took (a placement failed): reserved again */
+	for (size_t i = 0; i < nruns; i++)
+		for (uint64_t r = runs[i].start, re; (r = next_new_run(r, runs[i].end, &re)); r = re)
+			give_back(r, re);
+	if (runs)
+		stf__raw_munmap(runs, prepared_cap * sizeof *runs);
+	prepared_cap = 0;
+	pthread_mutex_unlock(&stf__placed_lock);
 }
 
 int stf__place(uint64_t lo, uint64_t hi)
@@ -468,12 +602,6 @@ static void block_remove_locked(struct placed *e)
 	atomic_fetch_sub(&nplaced, 1);
 }
 
-/* End of the granules a placed block occupies. */
-static uint64_t placed_end(uint64_t addr, uint64_t size)
-{
-	return addr + ((size ? size : 1) + GRANULE - 1) / GRANULE * GRANULE;
-}
-
 static void slot_release(uint32_t slot)
 {
 	struct stf_slot *s = slot_at(slot);
@@ -565,15 +693,7 @@ static size_t avoided_index(uint64_t a)
 	uint64_t end;
 	if (!in_avoided(a, a + 1, &end))
 		return navoided;
-	size_t lo = 0, hi = navoided;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (avoided[mid].end <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return first_ending_after(avoided, navoided, a);
 }
 
 EXPORT void stf__avoid_release_unused(void)

@@ -403,6 +403,27 @@ static struct site_memo *site_memo(struct site_memo *memo, const char *id)
 	return &memo[h >> 58]; /* 64 slots */
 }
 
+/* The pages of the blocks of requests [0, n) placed at their old
+ * address, populated at once (placement.c). */
+static void place_batch_begin(const struct requests *rq, size_t n)
+{
+	size_t nplaced = 0;
+	for (size_t k = 0; k < n; k++)
+		nplaced += request(rq, k).at != 0;
+	struct stf_place_block *blocks = nplaced ? stf__bulk_alloc(nplaced * sizeof(*blocks)) :
+				       NULL;
+	if (!blocks)
+		return;  /* (the pages then fault in one by one) */
+	nplaced = 0;
+	for (size_t k = 0; k < n; k++) {
+		struct alloc_req q = request(rq, k);
+		if (q.at)
+			blocks[nplaced++] = (struct stf_place_block){ q.at, q.size };
+	}
+	stf__place_batch_begin(blocks, nplaced);
+	stf__bulk_free(blocks);
+}
+
 /* Below this, the allocations' own page faults cost little. */
 #define PREFAULT_MIN ((uint64_t)4 << 20)
 
@@ -554,6 +575,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		 * not fill */
 		if (heap_bytes >= PREFAULT_MIN)
 			stf__spans_prefault(heap_bytes);
+		place_batch_begin(&rq, nreq);
 		memset(memo, 0, sizeof(memo));
 		for (size_t k = 0; k < nreq; k++) {
 			struct alloc_req q = request(&rq, k);
@@ -630,6 +652,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 	rc = 0;
 	stf__profile_mark("pair: destinations");
 out:
+	stf__place_batch_end();
 	stf__bulk_free(rq.src);
 	stf__bulk_free(rq.prot);
 	return rc;

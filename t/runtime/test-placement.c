@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -329,6 +330,68 @@ static int avoid_child(void)
 	return 0;
 }
 
+/* A transfer's batch of placed blocks (stf__place_batch_begin): the pages
+ * they occupy are populated at once, so writing the blocks faults no
+ * page in one by one; a page no block took is reserved again at the end
+ * (child: mode "batch", STF_AVOID = BATCH_START + 8 MiB). */
+#define BATCH_START 0x200000000000ull
+#define BATCH_DENSE (4ull << 20)   /* 64-byte blocks every 256 bytes */
+#define BATCH_UNUSED (BATCH_START + (7ull << 20))
+
+static bool page_inaccessible(uint64_t a)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long long lo, hi;
+	char perms[8];
+	bool none = false;
+	while (f && fscanf(f, "%llx-%llx %7s%*[^\n]", &lo, &hi, perms) == 3)
+		if (lo <= a && a < hi)
+			none = strcmp(perms, "---p") == 0;
+	if (f)
+		fclose(f);
+	return none;
+}
+
+static int batch_child(void)
+{
+	size_t n = BATCH_DENSE / 256 + 1;
+	struct stf_place_block *blocks = calloc(n + 1, sizeof *blocks);
+	for (size_t i = 0; i < n - 1; i++)
+		blocks[i] = (struct stf_place_block){ BATCH_START + i * 256, 64 };
+	blocks[n - 1] = (struct stf_place_block){ BATCH_UNUSED, 64 };  /* never placed */
+	stf__place_batch_begin(blocks, n);
+	for (size_t i = 0; i < n - 1; i++)
+		if (stf__alloc_at(BATCH_START + i * 256, 64, 0, 0) !=
+		    (void *)(uintptr_t)(BATCH_START + i * 256)) {
+			printf("placement %zu failed: %s\n", i, strerror(errno));
+			return 1;
+		}
+	stf__place_batch_end();
+	struct rusage before, after;
+	getrusage(RUSAGE_SELF, &before);
+	for (size_t i = 0; i < n - 1; i++)
+		memset((void *)(uintptr_t)(BATCH_START + i * 256), 7, 64);
+	getrusage(RUSAGE_SELF, &after);
+	long faults = after.ru_minflt - before.ru_minflt;
+	if (faults > 64) {  /* one by one: 1024 */
+		printf("%ld page faults writing 4 MiB of placed blocks\n", faults);
+		return 1;
+	}
+	if (!page_inaccessible(BATCH_UNUSED) || page_inaccessible(BATCH_START)) {
+		puts("unused page of the batch kept or used one given back");
+		return 1;
+	}
+	for (size_t i = 0; i < n - 1; i++)
+		free((void *)(uintptr_t)(BATCH_START + i * 256));
+	if (!page_inaccessible(BATCH_START + BATCH_DENSE / 2)) {
+		puts("freed page left accessible");
+		return 1;
+	}
+	free(blocks);
+	puts("ok");
+	return 0;
+}
+
 /* The heap's slot of the zone holds nothing the past version published:
  * with ranges in the zone's first slot and (past 8 TiB) its last, the
  * turn wraps around to the first slot, which must be skipped (its first
@@ -374,6 +437,12 @@ START_TEST(avoid_reserved)
 }
 END_TEST
 
+START_TEST(batch_populated)
+{
+	spawn_child("batch", "STF_AVOID=200000000000-200000800000", "ok\n");
+}
+END_TEST
+
 START_TEST(zone_slot_skips_avoided)
 {
 	/* 1 GiB into the first slot; 8150 GiB: inside the last of 64 slots */
@@ -385,6 +454,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "avoid"))
 		return avoid_child();
+	if (argc == 2 && !strcmp(argv[1], "batch"))
+		return batch_child();
 	if (argc == 2 && !strcmp(argv[1], "zone"))
 		return zone_child();
 	Suite *s = suite_create("placement");
@@ -395,6 +466,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, placed_enumerated_remotely);
 	tcase_add_test(tc, avoid_describe);
 	tcase_add_test(tc, avoid_reserved);
+	tcase_add_test(tc, batch_populated);
 	tcase_add_test(tc, zone_slot_skips_avoided);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
