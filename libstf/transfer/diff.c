@@ -320,7 +320,8 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	}
 	if ((ro->flags & STF_OBJF_PXFER) && ro->size == 8) {
 		static const struct stf_leaf word = { .off = 0, .size = 8, .kind = STF_LEAF_PXFER };
-		struct stf_layout one = { (struct stf_leaf *)&word, 1, 8, 1, 0, 0 };
+		struct stf_layout one = { .leaves = (struct stf_leaf *)&word, .n = 1, .size = 8,
+					   .nptrs = 1 };
 		struct stf_obj untyped = *ro;
 		untyped.unit = NULL;
 		diff_layout(d, &untyped, &one, 0, pb, rb);

@@ -47,7 +47,8 @@ static void leaf_push(struct leaf_buf *b, const struct stf_leaf *l)
 	/* merge adjacent plain bytes */
 	if (l->kind == STF_LEAF_BYTES && b->n) {
 		struct stf_leaf *p = &b->v[b->n - 1];
-		if (p->kind == STF_LEAF_BYTES && p->off + p->size == l->off) {
+		if (p->kind == STF_LEAF_BYTES && p->off + p->size == l->off &&
+		    p->addr_words == l->addr_words) {
 			p->size += l->size;
 			p->type = STF_NONE;
 			return;
@@ -85,11 +86,28 @@ static int is_void_ptr_array(const struct stf_meta_unit *u, uint32_t type, size_
 	return pt < u->ntypes && u->types[pt].kind == STF_K_VOID;
 }
 
+/* Is type, as declared, an 8-byte integer named by the typedef uintptr_t
+ * or intptr_t (at any step of its typedef chain)?  Programs keep addresses
+ * in those, tagged pointers among them; other integers are numbers. */
+static int is_address_int(const struct stf_meta_unit *u, uint32_t type)
+{
+	int named = 0;
+	for (int depth = 0; depth < 16 && type < u->ntypes &&
+	     u->types[type].kind == STF_K_TYPEDEF; depth++) {
+		const char *name = u->types[type].name ? stf_meta_str(u, u->types[type].name) : "";
+		named |= !strcmp(name, "uintptr_t") || !strcmp(name, "intptr_t");
+		type = u->types[type].target;
+	}
+	return named && type < u->ntypes && u->types[type].kind == STF_K_INT &&
+	       u->types[type].size == 8;
+}
+
 static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 			uint32_t type, uint64_t base, unsigned mflags, int depth)
 {
 	struct stf_leaf l = { 0 };
 	const struct stf_type_rec *t;
+	uint32_t declared = type;
 
 	type = stf_meta_strip_typedefs(u, type);
 	if (type >= u->ntypes || depth > 64)
@@ -112,6 +130,8 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 	case STF_K_INT:
 		if ((mflags & STF_MF_PXFER) && t->size == 8)
 			l.kind = STF_LEAF_PXFER;
+		else
+			l.addr_words = is_address_int(u, declared);
 		leaf_push(b, &l);
 		return;
 	case STF_K_ARRAY: {
@@ -122,7 +142,8 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 		size_t before = b->n;
 		if (!esz || !t->count)
 			return; /* flexible: the object's trailing data, see xfer.c */
-		layout_walk(b, u, et, base, mflags, depth + 1);
+		/* the element type as declared: its typedef name counts */
+		layout_walk(b, u, t->target, base, mflags, depth + 1);
 		/* plain-data elements merge into one leaf: repeat cheaply */
 		if (b->n == before + 1 && b->v[before].kind == STF_LEAF_BYTES &&
 		    b->v[before].off == base && b->v[before].size == esz) {
@@ -131,7 +152,7 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 			return;
 		}
 		for (uint64_t i = 1; i < t->count && !b->oom; i++)
-			layout_walk(b, u, et, base + i * esz, mflags, depth + 1);
+			layout_walk(b, u, t->target, base + i * esz, mflags, depth + 1);
 		return;
 	}
 	case STF_K_STRUCT:
@@ -290,6 +311,7 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 			    f->kind == STF_LEAF_AMBIG;
 		l->nambig += f->kind == STF_LEAF_AMBIG;
 		l->nvoids += f->member != 0;
+		l->naddr += f->addr_words;
 	}
 	c->slots[h].unit = u;
 	c->slots[h].type = type;

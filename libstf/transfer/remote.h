@@ -382,6 +382,10 @@ struct stf_leaf {
 	/* an element of such a member that is an array of `void *`: 1 + its
 	 * index (use records may name one element); else 0 */
 	uint32_t element;
+	/* BYTES: 8-byte integers of an address type (uintptr_t, intptr_t),
+	 * whose words may be addresses, tagged in their low bits: their heap
+	 * targets keep their address (untyped-plan.c, plan_addr_word) */
+	uint8_t addr_words;
 };
 
 struct stf_layout {
@@ -391,6 +395,7 @@ struct stf_layout {
 	size_t nptrs;     /* PTR + PXFER + AMBIG leaves */
 	size_t nambig;    /* AMBIG leaves */
 	size_t nvoids;    /* leaves of `void *` members (member set) */
+	size_t naddr;     /* BYTES leaves with addr_words */
 };
 
 struct stf_layouts; /* cache, keyed by (unit, type) */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -64,26 +65,103 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
 	stf__plan_word_memo(x, &memo, v, from, at, work, nwork);
 }
 
+/*
+ * A word of an integer of an address type (uintptr_t, intptr_t) at offset
+ * at of source object from: an integer is never relocated (it may be a
+ * number), so an address in it, untagged (low 3 bits cleared: tagged
+ * pointers), stays right only if its target keeps its address: a heap
+ * object holding it at its start, or anywhere in a block of bytes or an
+ * untyped block, whose contents do not move, is kept there (pinned,
+ * converted in place).  A word into a typed object elsewhere (a member, an
+ * element past the first) would be left behind when that moves in the new
+ * layout: the update rolls back.  0, or -1 (problem reported).
+ */
+static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at,
+			  size_t *work, size_t *nwork)
+{
+	uint64_t a = v & ~(uint64_t)7;
+	if (!a || stf__not_a_pointer(a))
+		return 0;
+	const struct stf_range *r = stf__index_find(&x->src->index, a, 0);
+	if (!r)
+		return 0;
+	size_t k = r->value;
+	const struct stf_obj *t = &x->src->objs[k];
+	if ((t->kind != STF_OBJ_HEAP && !t->container) ||
+	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
+		return 0;
+	if (!t->unit) {
+		stf__plan_word(x, a, from, at, work, nwork);
+		return 0;
+	}
+	uint32_t et = strip(t->unit, t->type);
+	int bytes = et < t->unit->ntypes && T(t->unit, et)->kind == STF_K_INT &&
+		    T(t->unit, et)->size == 1;
+	if (a != t->addr && !bytes) {
+		/* backward, the word is the old version's own, judged forward
+		 * against the objects it pointed into there: data that only
+		 * happens to land inside a grown object now (an end cursor)
+		 * stays data, and the diff checks what the way back gives */
+		if (x->dir == STF_BACKWARD)
+			return 0;
+		const struct stf_obj *o = &x->src->objs[from];
+		char holder[512], target[512], on[256];
+		uint32_t lt;
+		snprintf(holder, sizeof(holder), "%s", stf__obj_name(o, on, sizeof(on)));
+		stf__type_path(o->unit, o->type, stf__elem_off(o, at), holder, sizeof(holder), &lt);
+		snprintf(target, sizeof(target), "%s", stf__obj_name(t, on, sizeof(on)));
+		stf__type_path(t->unit, t->type, stf__elem_off(t, a - t->addr), target,
+			       sizeof(target), &lt);
+		stf__xfail(x, "%s, an integer of an address type, holds 0x%" PRIx64 ", which "
+		      "(low 3 bits cleared) points to %s, offset %" PRIu64 " of that object: an "
+		      "integer is not relocated, and that place may move in the new version; "
+		      "declare the member STF_PXFER if it holds a pointer, STF_IXFER if it is "
+		      "a number", holder, v, target, a - t->addr);
+		return -1;
+	}
+	if (!x->pair[k].pinned) {
+		x->pair[k].pinned = 1;
+		stf__pin_note(x, k, from, at);
+	}
+	return 0;
+}
+
 /* The words of the ambiguous unions in a typed object: no type says which
  * member is live (a dict entry's value: a pointer or a number; libevent's
  * struct event: list links in unions).  With --strict only those of
  * system headers' types, which cannot be annotated.  Not in the
  * locals of an update point's function: those are scratch filled before
  * each use (the struct epoll_event array of an event loop), copied as
- * they are (transform.c). */
+ * they are (transform.c).  Also the words of its integers of an address
+ * type (plan_addr_word).  0, or -1 (problem reported). */
 static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
 		      uint64_t size, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
 	const struct stf_layout *l = stf__layout(x->layouts, u, t);
-	if (!l)
+	if (!l) {
+		stf__xfail(x, "out of memory");
 		return -1;
-	if (!l->nambig || !l->size)
+	}
+	if ((!l->nambig && !l->naddr) || !l->size)
 		return 0;
 	uint64_t count = stf__is_dynamic(o) && size >= l->size ? size / l->size : 1;
 	struct range_memo memo = { 0, 0, NULL };
 	for (size_t k = 0; k < l->n; k++) {
 		const struct stf_leaf *f = &l->leaves[k];
+		if (f->addr_words) {
+			/* an STF_PXFER integer is a pointer: relocated */
+			if (o->flags & STF_OBJF_PXFER)
+				continue;
+			for (uint64_t e = 0; e < count; e++)
+				for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
+					uint64_t v, at = e * l->size + f->off + w;
+					memcpy(&v, o->bytes + at, 8);
+					if (plan_addr_word(x, v, i, at, work, nwork) < 0)
+						return -1;
+				}
+			continue;
+		}
 		uint32_t ut = f->kind == STF_LEAF_AMBIG ? strip(f->unit, f->type) : STF_NONE;
 		if (ut >= f->unit->ntypes || (x->strict && !(T(f->unit, ut)->flags & STF_TF_SYSTEM)))
 			continue;
@@ -129,7 +207,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
 			   (o->kind == STF_OBJ_STATIC || stf__is_dynamic(o)) &&
 			   plan_typed(x, i, o->unit, o->type, o->size, work, &nwork) < 0) {
-			goto oom;
+			goto failed;
 		} else if (stf__is_lib_data(o) && o->bytes && x->pair[i].dst >= 0) {
 			/* a library's own statics (libev's default loop), carried to
 			 * the same place of the same file */
@@ -165,7 +243,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 			return -1;
 		}
 		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
-			goto oom;
+			goto failed;
 		/* one range test rejects most words before anything else is
 		 * looked at: the in-sub cursor only moves forward, so it may
 		 * skip the words the test rejected */
@@ -186,8 +264,9 @@ int stf__plan_untyped(struct stf_xfer *x)
 	stf__raw_free(work);
 	return 0;
 oom:
+	stf__xfail(x, "out of memory");
+failed:
 	stf__raw_free(reached);
 	stf__raw_free(work);
-	stf__xfail(x, "out of memory");
 	return -1;
 }
