@@ -33,6 +33,7 @@
  */
 #include "stf-plugin.h"
 #include "member-uses.h"
+#include "member-offsets.h"
 #include "attributes.h"
 #include "allocators.h"
 #include "tree-dfa.h"
@@ -845,9 +846,10 @@ public:
 		FOR_EACH_BB_FN (bb, fun)
 			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 			     gsi_next (&gsi))
-				if (gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi)))
+				if (gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi))) {
 					scan (a);
-				else if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
+					stf_scan_offset_member (a);
+				} else if (gcall *c = dyn_cast <gcall *> (gsi_stmt (gsi)))
 					scan_call (c);
 				else if (greturn *r = dyn_cast <greturn *> (gsi_stmt (gsi)))
 					scan_fn_return (fun, r);

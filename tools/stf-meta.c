@@ -266,6 +266,12 @@ static void dump_text(const char *path, const struct stf_meta *m)
 				       stf_meta_str(u, r->member), tb, stf_meta_str(u, r->via));
 				continue;
 			}
+			if (r->flags & STF_USE_OFFSET) {
+				printf("    %s.%s: offset %s %s *\n", tb, stf_meta_str(u, r->member),
+				       r->flags & STF_USE_OFFSET_SUB ? "subtracted from" : "added to",
+				       r->used == STF_NONE ? "void" : ub);
+				continue;
+			}
 			if (r->flags & STF_USE_RESULT) {
 				printf("    %s() -> %s *\n", stf_meta_str(u, r->member), ub);
 				continue;

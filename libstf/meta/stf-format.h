@@ -431,6 +431,15 @@ struct stf_local_rec {
  * function (the table's row, `.fn = cmd_get`) tells by it which of the
  * member's types its block is.  STF_USE_ELEMENT may name the element. */
 #define STF_USE_IN_FN      0x800u
+/* Not a use: integer member `member` of struct `type` is the offset of a
+ * member inside another struct, kept as a number (uthash's `hho`): the
+ * code adds it to a pointer to struct `used` (STF_NONE: a `void *`), or,
+ * with STF_USE_OFFSET_SUB, subtracts it from one (`(char *)hhp -
+ * tbl->hho`).  The transfer converts the number from the member's old
+ * offset to its new one (transfer/member-offsets.c).  `via_type`
+ * STF_NONE, `via` none. */
+#define STF_USE_OFFSET     0x1000u
+#define STF_USE_OFFSET_SUB 0x2000u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 
@@ -439,7 +448,7 @@ struct stf_use_rec {
 	uint32_t member;   /* str: member name */
 	uint32_t used;     /* type index of the struct its value points to */
 	uint32_t flags;    /* STF_USE_VIA_*: 0 when the path is not known;
-			      STF_USE_STRIDE; STF_USE_ELEMENT and the
+			      STF_USE_STRIDE; STF_USE_OFFSET; STF_USE_ELEMENT and the
 			      element's index in bits 16-31 */
 	uint32_t via_type; /* VIA_MEMBER: type index of the struct; else STF_NONE */
 	uint32_t via;      /* str: VIA_MEMBER: member name; VIA_VAR: variable name */

@@ -274,15 +274,20 @@ bool meta_records_ok(struct ctx *c)
 		bool site_passed = (kind & ~STF_USE_FALLBACK) == (STF_USE_SITE | STF_USE_PASSED);
 		if (!str_ok(c, r->member, "use", i, "member") ||
 		    !type_ref_ok(c, r->type, site_passed, "use", i, "type") ||
-		    !type_ref_ok(c, r->used, site_passed, "use", i, "used"))
+		    !type_ref_ok(c, r->used, site_passed || (kind & STF_USE_OFFSET), "use", i,
+				 "used"))
 			return false;
 		if (kind & ~(STF_USE_VIA | STF_USE_STRIDE | STF_USE_ELEMENT | STF_USE_RETURNED |
 			     STF_USE_RESULT | STF_USE_PASSED | STF_USE_PARAM | STF_USE_CAST |
-			     STF_USE_SITE | STF_USE_FALLBACK | STF_USE_IN_FN) ||
+			     STF_USE_SITE | STF_USE_FALLBACK | STF_USE_IN_FN | STF_USE_OFFSET |
+			     STF_USE_OFFSET_SUB) ||
 		    (kind & STF_USE_FALLBACK && !(kind & STF_USE_PASSED)) ||
 		    (kind & STF_USE_SITE && kind != STF_USE_SITE && !site_passed) ||
 		    (kind & STF_USE_VIA_MEMBER && kind & STF_USE_VIA_VAR) ||
 		    (kind & STF_USE_STRIDE && kind != STF_USE_STRIDE) ||
+		    (kind & (STF_USE_OFFSET | STF_USE_OFFSET_SUB) &&
+		     (kind & ~(STF_USE_OFFSET | STF_USE_OFFSET_SUB)) != 0) ||
+		    (kind & STF_USE_OFFSET_SUB && !(kind & STF_USE_OFFSET)) ||
 		    (kind & STF_USE_RETURNED && kind & ~(STF_USE_RETURNED | STF_USE_ELEMENT)) ||
 		    (kind & STF_USE_RESULT && kind != STF_USE_RESULT) ||
 		    (kind & STF_USE_PASSED && !site_passed &&

@@ -449,6 +449,12 @@ int stf__check_sized_blocks(struct stf_xfer *x);
  * the destination's images; -1 (problem reported) when one does not hold
  * the old size. */
 int stf__fix_strides(struct stf_xfer *x);
+/* Integer members the code adds to or subtracts from pointers
+ * (STF_USE_OFFSET: uthash's `hho`, the offset of the handle in the
+ * element) get the new offset of the member they measure, in the
+ * destination's images; -1 (problem reported) when the elements reached
+ * disagree or do not say (member-offsets.c). */
+int stf__fix_offsets(struct stf_xfer *x);
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
 /* Planning: mark what the word v at offset `at` of source object `from`
