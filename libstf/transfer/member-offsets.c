@@ -205,6 +205,39 @@ static int weigh_pointers(struct offsets *c, struct verdict *vd, uint64_t owner,
 	return 0;
 }
 
+/* Does a value of type (u, t) hold a struct of hash `hash` (not behind
+ * pointers)? */
+static int holds_struct(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 32)
+		return 0;
+	const struct stf_type_rec *R = T(u, t);
+	if (R->kind == STF_K_ARRAY)
+		return holds_struct(u, R->target, hash, depth + 1);
+	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
+		return 0;
+	if (R->hash == hash)
+		return 1;
+	for (uint32_t i = 0; i < R->nmembers; i++)
+		if (holds_struct(u, u->members[R->members + i].type, hash, depth + 1))
+			return 1;
+	return 0;
+}
+
+/* Is object t an element: does it hold a struct the code adds
+ * vd->member (of struct owner) to or subtracts it from? */
+static int holds_used(const struct offsets *c, const struct verdict *vd, uint64_t owner,
+		      const struct stf_obj *t)
+{
+	for (size_t q = 0; q < c->nuse; q++)
+		if (c->use[q].owner == owner && c->use[q].used &&
+		    !strcmp(c->use[q].member, vd->member) &&
+		    holds_struct(t->unit, t->type, c->use[q].used, 0))
+			return 1;
+	return 0;
+}
+
 #define HOPS 64
 
 /* What the pointers reached from struct instance s (type su/st) say
@@ -222,12 +255,20 @@ static int weigh_instance(struct offsets *c, struct verdict *vd, const struct st
 	}
 	if (weigh_pointers(c, vd, T(su, st)->hash, l, s, 1, hop, &nhop, HOPS) < 0)
 		return -1;
+	/* the objects the struct points to that point to elements (a
+	 * table's buckets), not the elements themselves: those link to
+	 * other tables' handles too */
 	for (size_t k = 0; k < nhop; k++) {
 		const struct stf_obj *t = hop[k];
 		const struct stf_layout *tl = t->unit && t->bytes ?
 			stf__layout(x->layouts, t->unit, t->type) : NULL;
-		if (!tl || !tl->nptrs || !tl->size)
+		if (!tl || !tl->nptrs || !tl->size || holds_used(c, vd, T(su, st)->hash, t))
 			continue;
+		size_t q = 0;
+		while (q < k && hop[q] != t)
+			q++;
+		if (q < k)
+			continue; /* weighed already */
 		uint64_t n = stf__is_dynamic(t) && t->size >= tl->size ? t->size / tl->size : 1;
 		if (weigh_pointers(c, vd, T(su, st)->hash, tl, t->bytes, n, NULL, NULL, 0) < 0)
 			return -1;
