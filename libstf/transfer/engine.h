@@ -417,6 +417,10 @@ int stf__tag_on_start(const struct stf_meta_unit *u, uint32_t t, uint64_t off);
 int stf__claim_pthread_keys(struct stf_xfer *x);
 
 /* untyped.c */
+/* Does a value of structural hash `hash` (0: any struct or union) start
+ * at off in (u, t)?  depth 0 from outside. */
+int stf__hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64_t hash,
+		 int depth);
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
 /* A typed struct pointer into a heap block its site typed as numbers:

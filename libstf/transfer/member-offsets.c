@@ -27,6 +27,7 @@
 
 #include "engine.h"
 #include "remote.h"
+#include "untyped.h"
 #include "xfer.h"
 
 /* One way the code uses an offset member. */
@@ -89,37 +90,6 @@ static int holds_owner(struct offsets *c, const struct stf_meta_unit *u, uint32_
 	return holds;
 }
 
-/* Does a struct (of hash `hash`, any struct if 0) start at off of a value
- * of type (u, t)? */
-static int struct_starts(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64_t hash,
-			 int depth)
-{
-	t = strip(u, t);
-	if (t >= u->ntypes || depth > 32)
-		return 0;
-	const struct stf_type_rec *R = T(u, t);
-	if ((R->kind == STF_K_STRUCT || R->kind == STF_K_UNION) && !off &&
-	    (!hash || R->hash == hash))
-		return 1;
-	if (R->kind == STF_K_ARRAY) {
-		uint32_t e = strip(u, R->target);
-		uint64_t esz = e < u->ntypes ? T(u, e)->size : 0;
-		return esz && struct_starts(u, e, off % esz, hash, depth + 1);
-	}
-	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
-		return 0;
-	for (uint32_t i = 0; i < R->nmembers; i++) {
-		const struct stf_member_rec *m = &u->members[R->members + i];
-		uint32_t mt = strip(u, m->type);
-		if (m->bit_size || mt >= u->ntypes || (uint64_t)m->offset > off ||
-		    (off - m->offset >= T(u, mt)->size && !stf__is_flexible(u, mt)))
-			continue;
-		if (struct_starts(u, mt, off - m->offset, hash, depth + 1))
-			return 1;
-	}
-	return 0;
-}
-
 /* The width of an integer member: 1, 2, 4 or 8, else 0. */
 static unsigned int_width(const struct stf_meta_unit *u, const struct stf_member_rec *r)
 {
@@ -144,15 +114,18 @@ static int weigh(struct offsets *c, struct verdict *vd, uint64_t a, uint64_t to,
 		return 0;
 	const struct stf_obj *dt = &x->dst->objs[j];
 	uint64_t start = sub ? a - (uint64_t)vd->v : a, end = sub ? a : a + (uint64_t)vd->v;
-	uint32_t tt = strip(t->unit, t->type);
-	uint64_t esz = stf__is_dynamic(t) && tt < t->unit->ntypes ? T(t->unit, tt)->size : 0;
+	uint64_t s_in = stf__elem_off(t, start - t->addr), e_in = stf__elem_off(t, end - t->addr);
+	/* both places in one element, each the start of a struct */
 	if (start < t->addr || start > end || end >= t->addr + t->size ||
-	    (esz && (start - t->addr) / esz != (end - t->addr) / esz) ||
-	    !struct_starts(t->unit, tt, esz ? (start - t->addr) % esz : start - t->addr,
-			   sub ? 0 : to, 0) ||
-	    !struct_starts(t->unit, tt, esz ? (end - t->addr) % esz : end - t->addr,
-			   sub ? to : 0, 0)) {
-		if (!vd->miss)
+	    start - t->addr - s_in != end - t->addr - e_in ||
+	    !stf__hash_at(t->unit, t->type, s_in, sub ? 0 : to, 0) ||
+	    !stf__hash_at(t->unit, t->type, e_in, sub ? to : 0, 0)) {
+		/* A number subtracted from a pointer to a struct can only
+		 * lead back to what holds that struct: one that does not is
+		 * no offset the transfer can convert.  One added to a
+		 * pointer may be a length (`(char *)h + h->len`, the next
+		 * record): it is just not about this object. */
+		if (sub && !vd->miss)
 			vd->miss = t;
 		return 0;
 	}
@@ -292,7 +265,7 @@ static int unreached(struct offsets *c, const struct verdict *vd, uint64_t owner
 				char tn[256];
 				if (T(u, t)->kind != STF_K_STRUCT || !T(u, t)->name ||
 				    T(u, t)->hash == c->use[q].used ||
-				    !struct_starts(u, t, (uint64_t)vd->v, c->use[q].used, 0) ||
+				    !stf__hash_at(u, t, (uint64_t)vd->v, c->use[q].used, 0) ||
 				    !stf__struct_changed(u, t, x->dst->meta, tn, sizeof(tn)))
 					continue;
 				stf__xfail(x, "%s: member %s holds %" PRId64 ", an offset the code "

@@ -102,20 +102,19 @@ int stf__system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t of
 	return 0;
 }
 
-/* Does a value of structural hash `hash` start at off in (u, t)? */
-static int hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64_t hash,
-		   int depth)
+int stf__hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64_t hash,
+		 int depth)
 {
 	t = strip(u, t);
 	if (t >= u->ntypes || depth > 64)
 		return 0;
 	const struct stf_type_rec *R = T(u, t);
-	if (!off && R->hash == hash)
+	if (!off && (hash ? R->hash == hash : R->kind == STF_K_STRUCT || R->kind == STF_K_UNION))
 		return 1;
 	if (R->kind == STF_K_ARRAY) {
 		uint32_t et = strip(u, R->target);
 		uint64_t esz = et < u->ntypes ? T(u, et)->size : 0;
-		return esz && hash_at(u, et, off % esz, hash, depth + 1);
+		return esz && stf__hash_at(u, et, off % esz, hash, depth + 1);
 	}
 	if (R->kind != STF_K_STRUCT)
 		return 0;
@@ -124,7 +123,7 @@ static int hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint
 		uint32_t mt = strip(u, m->type);
 		if (!m->bit_size && mt < u->ntypes && (uint64_t)m->offset <= off &&
 		    off - m->offset < T(u, mt)->size &&
-		    hash_at(u, mt, off - m->offset, hash, depth + 1))
+		    stf__hash_at(u, mt, off - m->offset, hash, depth + 1))
 			return 1;
 	}
 	return 0;
@@ -345,7 +344,7 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 			x->rep->pointers++;
 			if (stf__reloc(x, sub, &nsub, &pe) < 0)
 				return -1;
-			if (!d->unit || !hash_at(d->unit, d->type, stf__elem_off(d, nsub - d->addr),
+			if (!d->unit || !stf__hash_at(d->unit, d->type, stf__elem_off(d, nsub - d->addr),
 						  T(t->unit, st)->hash, 0)) {
 				char tn[256];
 				stf__xfail(x, "%s: points into %s inside %s, a type of a system "
