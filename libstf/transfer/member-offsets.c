@@ -43,6 +43,9 @@ struct offsets {
 	struct offset_use *use;
 	size_t nuse;
 	uint8_t **holds;    /* per source unit and type: 0 not known, 1 no, 2 holds an owner */
+	/* the object being walked, its counterpart and that one's image */
+	const struct stf_obj *o, *dobj;
+	const uint8_t *dimg;
 };
 
 /* What the pointers of one struct instance say its member holds. */
@@ -281,10 +284,40 @@ static int unreached(struct offsets *c, const struct verdict *vd, uint64_t owner
 	return 0;
 }
 
+/* The value of integer member r (width w) at p. */
+static int64_t int_value(const struct stf_meta_unit *u, const struct stf_member_rec *r,
+			 const uint8_t *p, unsigned w)
+{
+	uint64_t v = 0;
+	memcpy(&v, p, w); /* little-endian */
+	if (w < 8 && T(u, strip(u, r->type))->flags & STF_TF_SIGNED && v >> (8 * w - 1))
+		v |= ~0ull << (8 * w);
+	return (int64_t)v;
+}
+
 /* The type of an object, for messages. */
 static const char *type_of(const struct stf_obj *o, char *buf, size_t len)
 {
 	return stf__type_str(o->unit, strip(o->unit, o->type), buf, len);
+}
+
+/* A member of a static that still holds its initializer (offsetof, a
+ * constant of the build) gets the other version's initializer, both
+ * ways: 1 with vd->nv set, else 0. */
+static int initial_value(const struct offsets *c, const struct stf_meta_unit *su,
+			 const struct stf_member_rec *sm, const uint8_t *s, unsigned sw,
+			 const struct stf_meta_unit *du, const struct stf_member_rec *dm,
+			 const uint8_t *d, unsigned dw, struct verdict *vd)
+{
+	uint8_t si[8], di[8];
+	if (c->o->kind != STF_OBJ_STATIC ||
+	    stf__peer_initial_bytes(c->x->src, c->o->addr + (uint64_t)(s - c->o->bytes), si, sw) < 0 ||
+	    stf__peer_initial_bytes(c->x->dst, c->dobj->addr + (uint64_t)(d - c->dimg), di, dw) < 0 ||
+	    int_value(su, sm, si, sw) != vd->v)
+		return 0;
+	vd->nv = int_value(du, dm, di, dw);
+	vd->found = 1;
+	return 1;
 }
 
 /* Member name of struct instance s (source su/st, destination du/dt at d). */
@@ -301,11 +334,7 @@ static int fix_member(struct offsets *c, const struct stf_obj *o, const char *na
 	if (!sw || !dw)
 		return 0;
 	struct verdict vd = { .member = name };
-	uint64_t raw = 0;
-	memcpy(&raw, s + sabs, sw); /* little-endian */
-	if (sw < 8 && T(su, strip(su, sm->type))->flags & STF_TF_SIGNED && raw >> (8 * sw - 1))
-		raw |= ~0ull << (8 * sw);
-	vd.v = (int64_t)raw;
+	vd.v = int_value(su, sm, s + sabs, sw);
 	if (weigh_instance(c, &vd, su, st, s) < 0)
 		return -1;
 	char on[256], a[256], b[256];
@@ -327,7 +356,7 @@ static int fix_member(struct offsets *c, const struct stf_obj *o, const char *na
 		      type_of(vd.miss, a, sizeof(a)));
 		return -1;
 	}
-	if (!vd.found)
+	if (!vd.found && !initial_value(c, su, sm, s + sabs, sw, du, dm, d + dabs, dw, &vd))
 		return unreached(c, &vd, T(su, st)->hash, on);
 	if (vd.nv == vd.v)
 		return 0;
@@ -446,6 +475,9 @@ int stf__fix_offsets(struct stf_xfer *x)
 		    !x->dst->objs[j].unit || !holds_owner(&c, o->unit, o->type, 0))
 			continue;
 		const struct stf_obj *d = &x->dst->objs[j];
+		c.o = o;
+		c.dobj = d;
+		c.dimg = x->img[j];
 		uint32_t st = strip(o->unit, o->type), dt = strip(d->unit, d->type);
 		uint64_t ssz = T(o->unit, st)->size, dsz = T(d->unit, dt)->size;
 		uint64_t n = stf__is_dynamic(o) && ssz && o->size >= ssz ? o->size / ssz : 1;
