@@ -17,6 +17,7 @@
 #include "objects.h"
 #include "sites.h"
 #include "member-uses.h"
+#include "addr-keys.h"
 #include "update-points.h"
 
 #include <zlib.h>
@@ -355,6 +356,7 @@ void stf_emit_unit (void *, void *)
 	stf_resolve_member_uses ();
 	stf_collect_sites (blob, types);
 	stf_collect_member_uses (blob, types);
+	stf_collect_addr_keys (blob, types);
 	stf_collect_frames (blob, types);
 	stf_add_main_file_types (types);
 	std::vector<unsigned char> bytes = serialize (blob);

@@ -431,6 +431,23 @@ struct stf_local_rec {
  * function (the table's row, `.fn = cmd_get`) tells by it which of the
  * member's types its block is.  STF_USE_ELEMENT may name the element. */
 #define STF_USE_IN_FN      0x800u
+/* Not a member's use: objects whose address the code keeps as an integer
+ * (a hash of it stored, a slot chosen by it: `(uintptr_t)c * K % n`), so
+ * that they keep their address in the new version (libstf/transfer/
+ * addr-keys.c).  Alone: the address of a struct `used` (`type` is `used`),
+ * kept so by the function named `via`.  With STF_USE_ADDR_PARAM:
+ * parameter number STF_USE_INDEX(flags) of the function named `member`,
+ * a pointer to no struct, is kept so (`type` and `used` STF_NONE), joined
+ * by the name with the STF_USE_ADDR_ARG records of the callers in other
+ * units: a pointer to struct `used` (`type` is `used`), or of no type
+ * known (STF_NONE), is passed as that parameter by the function named
+ * `via`.  With STF_USE_ADDR_ANY: a pointer of no type known is kept so
+ * by the function named `via` (`type`, `used` STF_NONE): the targets of
+ * every `void *` keep their address. */
+#define STF_USE_ADDR_KEY   0x1000u
+#define STF_USE_ADDR_PARAM 0x2000u
+#define STF_USE_ADDR_ARG   0x4000u
+#define STF_USE_ADDR_ANY   0x8000u
 #define STF_USE_INDEX(flags) ((flags) >> 16)
 #define STF_USE_INDEX_MAX  0xffffu
 
