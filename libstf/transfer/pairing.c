@@ -555,6 +555,10 @@ static int schedule_dynamic(struct stf_xfer *x)
 			stf__addr_key_moves(x, i, d->size);
 			d->addr = 0;
 		}
+		if (d->addr && o->unit && x->pair[i].pinned) {
+			x->rep->pinned++;
+			x->rep->pinned_keys += x->pair[i].pinned == STF_PIN_KEY;
+		}
 		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */
 			d->size = x->resize[i];
 			d->addr = 0;
