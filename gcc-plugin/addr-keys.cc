@@ -11,9 +11,9 @@
  * (a hash function), an argument of a function of the program.  What does
  * not keep it: comparisons, a conversion back to a pointer (rounding), an
  * alignment test on the raw address (`& 15`, `% 64`), a difference of two
- * addresses (an offset), the C library's functions (printf), and a raw
- * address (or tagged: `| 1`) stored into a uintptr_t or intptr_t, which
- * libstf follows value by value already (untyped-plan.c).
+ * addresses (an offset), the C library's functions (printf), and the raw
+ * address (tagged, `| 1`, or with an offset) stored: a number to ttst, or
+ * in a uintptr_t followed value by value (untyped-plan.c).
  *
  * The pointer is followed back to its type: a struct T (STF_USE_ADDR_KEY
  * for T); a `void *` parameter (its function's callers say what they pass:
@@ -30,7 +30,7 @@
 namespace {
 
 /* What a pointer whose address is kept points to. */
-enum src_kind { SRC_TYPE, SRC_PARAM, SRC_ANY };
+enum src_kind { SRC_TYPE, SRC_PARAM, SRC_ANY, SRC_NONE };
 struct key_src {
 	src_kind kind;
 	tree what;  /* SRC_TYPE: the struct; SRC_PARAM: the function */
@@ -76,21 +76,6 @@ bool void_pointer (tree type)
 bool foreign (tree fn)
 {
 	return !fn || fndecl_built_in_p (fn) || DECL_IN_SYSTEM_HEADER (fn);
-}
-
-/* Is the type, as declared, uintptr_t or intptr_t (a typedef of one)? */
-bool address_type (tree type)
-{
-	for (int depth = 0; type && depth < 8; depth++) {
-		tree name = TYPE_NAME (type);
-		if (!name || TREE_CODE (name) != TYPE_DECL || !DECL_NAME (name))
-			return false;
-		const char *n = IDENTIFIER_POINTER (DECL_NAME (name));
-		if (!strcmp (n, "uintptr_t") || !strcmp (n, "intptr_t"))
-			return true;
-		type = DECL_ORIGINAL_TYPE (name);
-	}
-	return false;
 }
 
 /* Is v (through SSA copies) an integer converted from a pointer? */
@@ -153,11 +138,13 @@ bool kept (tree v, bool raw, int depth, std::set<tree> &seen)
 		tree rhs2 = gimple_num_ops (a) > 2 ? gimple_assign_rhs2 (a) : NULL_TREE;
 		enum tree_code code = gimple_assign_rhs_code (a);
 		if (TREE_CODE (lhs) != SSA_NAME) {
-			/* a store of the value, or the value indexing the place
-			 * stored to */
-			if (rhs1 == v && !in_reference (lhs, v) && raw && address_type (TREE_TYPE (lhs)))
-				continue;
-			return true;
+			/* the value indexing the place stored to, or a hash
+			 * stored; an address stored as it is (tagged, or with
+			 * an offset) is a number, or followed value by value
+			 * in a uintptr_t (untyped-plan.c) */
+			if (in_reference (lhs, v) || !raw)
+				return true;
+			continue;
 		}
 		if (gimple_assign_single_p (a) && rhs1 != v)
 			return true; /* an index of a load */
@@ -222,11 +209,15 @@ key_src source_of (tree v)
 			tree base = TREE_OPERAND (v, 0);
 			while (handled_component_p (base))
 				base = TREE_OPERAND (base, 0);
+			/* a local's address (a seed mixed from the stack) is
+			 * no state */
+			if (DECL_P (base) && !(VAR_P (base) && is_global_var (base)))
+				return key_src { SRC_NONE, NULL_TREE, -1 };
 			tree t = TYPE_MAIN_VARIANT (TREE_TYPE (base));
 			if ((TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE)
 			    && COMPLETE_TYPE_P (t))
 				return key_src { SRC_TYPE, t, -1 };
-			return any;
+			return DECL_P (base) ? key_src { SRC_NONE, NULL_TREE, -1 } : any;
 		}
 		if (TREE_CODE (v) != SSA_NAME)
 			return any;
@@ -262,8 +253,10 @@ bool note_key (const key_src &src, const std::string &fn)
 		if (addressed.count (src.what))
 			any_fns.insert (fn);
 		return keyed_params.emplace (src.what, src.param).second;
-	default:
+	case SRC_ANY:
 		return any_fns.insert (fn).second;
+	default:
+		return false;
 	}
 }
 
@@ -287,9 +280,11 @@ void scan_call (gcall *c, tree caller)
 		tree arg = gimple_call_arg (c, i), pt = param_type (fn, (int) i);
 		if (!POINTER_TYPE_P (TREE_TYPE (arg)) || (pt && !void_pointer (pt)))
 			continue;
+		key_src src = source_of (arg);
+		if (src.kind == SRC_NONE)
+			continue;
 		stf_keep (fn);
-		passed.push_back (passed_ptr { fn, (int) i, source_of (arg),
-					       stf_function_name (caller) });
+		passed.push_back (passed_ptr { fn, (int) i, src, stf_function_name (caller) });
 	}
 }
 

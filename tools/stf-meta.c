@@ -483,6 +483,17 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			}
 			if (r->flags & STF_USE_RESULT)
 				fprintf(f, ",\"result_of\":true");
+			if (r->flags & STF_USE_ADDR_KEY) {
+				/* member: the function of the parameter; via: the
+				 * function keeping the address, or passing it */
+				fprintf(f, ",\"address_key\":\"%s\",\"function\":",
+					r->flags & STF_USE_ADDR_PARAM ? "parameter" :
+					r->flags & STF_USE_ADDR_ARG ? "argument" :
+					r->flags & STF_USE_ADDR_ANY ? "any" : "type");
+				json_string(f, stf_meta_str(u, r->via));
+				if (r->flags & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG))
+					fprintf(f, ",\"parameter\":%u", STF_USE_INDEX(r->flags));
+			}
 			if (r->flags & STF_USE_IN_FN) {
 				fprintf(f, ",\"in_function\":");
 				json_string(f, stf_meta_str(u, r->via));
