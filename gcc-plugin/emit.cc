@@ -18,6 +18,7 @@
 #include "sites.h"
 #include "member-uses.h"
 #include "member-offsets.h"
+#include "addr-keys.h"
 #include "update-points.h"
 
 #include <zlib.h>
@@ -357,6 +358,7 @@ void stf_emit_unit (void *, void *)
 	stf_collect_sites (blob, types);
 	stf_collect_member_uses (blob, types);
 	stf_collect_member_offsets (blob, types);
+	stf_collect_addr_keys (blob, types);
 	stf_collect_frames (blob, types);
 	stf_add_main_file_types (types);
 	std::vector<unsigned char> bytes = serialize (blob);

@@ -28,7 +28,7 @@ void emit_param_uses (stf_blob &blob, stf_types &types, const char *fn, size_t n
 		memset (&r, 0, sizeof r);
 		r.type = r.used = types.index (t);
 		r.member = blob.str (fn);
-		r.flags = STF_USE_PARAM | (uint32_t) n << 16;
+		r.flags = STF_USE_PARAM | (uint32_t) n << STF_USE_INDEX_SHIFT;
 		r.via_type = STF_NONE;
 		if (r.used != STF_NONE)
 			blob.uses.push_back (r);
@@ -52,7 +52,7 @@ void emit_passed (stf_blob &blob, stf_types &types,
 			memset (&r, 0, sizeof r);
 			r.type = r.used = rec;
 			r.member = blob.str (stf_decl_name (std::get<1> (k)));
-			r.flags = flags | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0);
+			r.flags = flags | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << STF_USE_INDEX_SHIFT : 0);
 			r.via_type = fi.second;
 			r.via = blob.str (stf_decl_name (fi.first));
 			blob.uses.push_back (r);
@@ -116,7 +116,7 @@ void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint
 			if (!std::get<0> (k) || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
 				continue;
 			emit (types.index (std::get<0> (k)), blob.str (stf_decl_name (std::get<1> (k))),
-			      STF_USE_RETURNED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << 16 : 0),
+			      STF_USE_RETURNED | (element >= 0 ? STF_USE_ELEMENT | (uint32_t) element << STF_USE_INDEX_SHIFT : 0),
 			      blob.str (stf_decl_name (fr.first)));
 		}
 	}
@@ -241,7 +241,7 @@ void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 		if (element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
 			continue;
 		if (element >= 0)
-			flags |= STF_USE_ELEMENT | (uint32_t) element << 16;
+			flags |= STF_USE_ELEMENT | (uint32_t) element << STF_USE_INDEX_SHIFT;
 		for (tree t : u.second)
 			for (tree v : vias) {
 				stf_use_rec r;

@@ -19,6 +19,7 @@
 #include "objects.h"
 #include "sites.h"
 #include "member-uses.h"
+#include "addr-keys.h"
 #include "types.h"
 #include "update-points.h"
 
@@ -179,6 +180,10 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 		stf_make_member_uses_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
 	};
 	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &member_uses);
+	struct register_pass_info addr_keys = {
+		stf_make_addr_keys_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
+	};
+	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &addr_keys);
 	struct register_pass_info deallocs = {
 		stf_make_deallocs_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
 	};

@@ -164,6 +164,24 @@ static void type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_
 		stf_meta_type_name(u, t, buf, len);
 }
 
+/* An address key record (stf-format.h, STF_USE_ADDR_KEY); used: its
+ * type's name. */
+static void print_addr_key(const struct stf_meta_unit *u, const struct stf_use_rec *r,
+			   const char *used)
+{
+	if (r->flags & STF_USE_ADDR_PARAM)
+		printf("    address key: %s(#%u)\n", stf_meta_str(u, r->member),
+		       STF_USE_INDEX(r->flags));
+	else if (r->flags & STF_USE_ADDR_ARG)
+		printf("    address key if %s(#%u) is one: %s * from %s()\n",
+		       stf_meta_str(u, r->member), STF_USE_INDEX(r->flags),
+		       r->used == STF_NONE ? "void" : used, stf_meta_str(u, r->via));
+	else if (r->flags & STF_USE_ADDR_ANY)
+		printf("    address key: void * in %s()\n", stf_meta_str(u, r->via));
+	else
+		printf("    address key: %s * in %s()\n", used, stf_meta_str(u, r->via));
+}
+
 static void dump_text(const char *path, const struct stf_meta *m)
 {
 	size_t no = 0, nt = 0, ns = 0, nf = 0;
@@ -261,6 +279,10 @@ static void dump_text(const char *path, const struct stf_meta *m)
 
 			type_str(u, r->type, tb, sizeof tb);
 			type_str(u, r->used, ub, sizeof ub);
+			if (r->flags & STF_USE_ADDR_KEY) {
+				print_addr_key(u, r, ub);
+				continue;
+			}
 			if (r->flags & STF_USE_STRIDE) {
 				printf("    %s.%s: element size %s.%s\n", tb,
 				       stf_meta_str(u, r->member), tb, stf_meta_str(u, r->via));
@@ -467,6 +489,17 @@ static void dump_json(const char *path, const struct stf_meta *m)
 			}
 			if (r->flags & STF_USE_RESULT)
 				fprintf(f, ",\"result_of\":true");
+			if (r->flags & STF_USE_ADDR_KEY) {
+				/* member: the function of the parameter; via: the
+				 * function keeping the address, or passing it */
+				fprintf(f, ",\"address_key\":\"%s\",\"function\":",
+					r->flags & STF_USE_ADDR_PARAM ? "parameter" :
+					r->flags & STF_USE_ADDR_ARG ? "argument" :
+					r->flags & STF_USE_ADDR_ANY ? "any" : "type");
+				json_string(f, stf_meta_str(u, r->via));
+				if (r->flags & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG))
+					fprintf(f, ",\"parameter\":%u", STF_USE_INDEX(r->flags));
+			}
 			if (r->flags & STF_USE_IN_FN) {
 				fprintf(f, ",\"in_function\":");
 				json_string(f, stf_meta_str(u, r->via));

@@ -438,10 +438,28 @@ struct stf_local_rec {
  * tbl->hho`).  The transfer converts the number from the member's old
  * offset to its new one (transfer/member-offsets.c).  `via_type`
  * STF_NONE, `via` none. */
-#define STF_USE_OFFSET     0x1000u
-#define STF_USE_OFFSET_SUB 0x2000u
-#define STF_USE_INDEX(flags) ((flags) >> 16)
-#define STF_USE_INDEX_MAX  0xffffu
+#define STF_USE_OFFSET     0x10000u
+#define STF_USE_OFFSET_SUB 0x20000u
+/* Not a member's use: objects whose address the code keeps as an integer
+ * (a hash of it stored, a slot chosen by it: `(uintptr_t)c * K % n`), so
+ * that they keep their address in the new version (libstf/transfer/
+ * addr-keys.c).  Alone: the address of a struct `used` (`type` is `used`),
+ * kept so by the function named `via`.  With STF_USE_ADDR_PARAM:
+ * parameter number STF_USE_INDEX(flags) of the function named `member`,
+ * a pointer to no struct, is kept so (`type` and `used` STF_NONE), joined
+ * by the name with the STF_USE_ADDR_ARG records of the callers in other
+ * units: a pointer to struct `used` (`type` is `used`), or of no type
+ * known (STF_NONE), is passed as that parameter by the function named
+ * `via`.  With STF_USE_ADDR_ANY: a pointer of no type known is kept so
+ * by the function named `via` (`type`, `used` STF_NONE): the targets of
+ * every `void *` keep their address. */
+#define STF_USE_ADDR_KEY   0x1000u
+#define STF_USE_ADDR_PARAM 0x2000u
+#define STF_USE_ADDR_ARG   0x4000u
+#define STF_USE_ADDR_ANY   0x8000u
+#define STF_USE_INDEX_SHIFT 20
+#define STF_USE_INDEX(flags) ((flags) >> STF_USE_INDEX_SHIFT)
+#define STF_USE_INDEX_MAX  0xfffu
 
 struct stf_use_rec {
 	uint32_t type;     /* type index of the struct holding the member */
@@ -449,7 +467,7 @@ struct stf_use_rec {
 	uint32_t used;     /* type index of the struct its value points to */
 	uint32_t flags;    /* STF_USE_VIA_*: 0 when the path is not known;
 			      STF_USE_STRIDE; STF_USE_OFFSET; STF_USE_ELEMENT and the
-			      element's index in bits 16-31 */
+			      element's index in bits 20-31 */
 	uint32_t via_type; /* VIA_MEMBER: type index of the struct; else STF_NONE */
 	uint32_t via;      /* str: VIA_MEMBER: member name; VIA_VAR: variable name */
 };

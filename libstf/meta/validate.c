@@ -208,6 +208,25 @@ bool meta_acyclic(struct ctx *c, bool spelling, uint8_t *colour,
 	return true;
 }
 
+/* An STF_USE_ADDR_KEY record (stf-format.h): the fields its kind uses. */
+static bool addr_key_ok(struct ctx *c, const struct stf_use_rec *r, uint32_t i)
+{
+	uint32_t kind = r->flags & 0xffffu & ~STF_USE_ADDR_KEY;
+	bool typed = kind == 0 || kind == STF_USE_ADDR_ARG;
+	if (!type_ref_ok(c, r->type, kind != 0, "use", i, "type") ||
+	    !type_ref_ok(c, r->used, kind != 0, "use", i, "used") ||
+	    !str_ok(c, r->member, "use", i, "member") || !str_ok(c, r->via, "use", i, "via"))
+		return false;
+	if ((kind && kind != STF_USE_ADDR_PARAM && kind != STF_USE_ADDR_ARG &&
+	     kind != STF_USE_ADDR_ANY) || (!typed && r->type != STF_NONE) ||
+	    r->type != r->used ||
+	    (!(kind & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG)) && STF_USE_INDEX(r->flags))) {
+		meta_fail(c, "use %u: unknown address key flags 0x%x", i, r->flags);
+		return false;
+	}
+	return true;
+}
+
 bool meta_records_ok(struct ctx *c)
 {
 	const struct stf_meta_unit *u = c->u;
@@ -272,6 +291,11 @@ bool meta_records_ok(struct ctx *c)
 		const struct stf_use_rec *r = &u->uses[i];
 		uint32_t kind = r->flags & 0xffffu;
 		bool site_passed = (kind & ~STF_USE_FALLBACK) == (STF_USE_SITE | STF_USE_PASSED);
+		if (kind & STF_USE_ADDR_KEY) {
+			if (!addr_key_ok(c, r, i))
+				return false;
+			continue;
+		}
 		if (!str_ok(c, r->member, "use", i, "member") ||
 		    !type_ref_ok(c, r->type, site_passed, "use", i, "type") ||
 		    !type_ref_ok(c, r->used, site_passed || (kind & STF_USE_OFFSET), "use", i,

@@ -34,12 +34,16 @@ struct pairing {
 	uint8_t needed;    /* untyped external object reached by a pointer */
 	uint8_t direct;    /* read straight into the destination (stf__flush_direct) */
 	uint8_t placed;    /* an untyped block kept at its address (untyped.c) */
-	uint8_t pinned;    /* a typed heap object an untyped word points into:
-	                      kept at its address with its new type */
+	uint8_t pinned;    /* a typed heap object an untyped word points into
+	                      (1) or whose address the program keeps as an
+	                      integer (STF_PIN_KEY, addr-keys.c): kept at its
+	                      address with its new type */
 	uint8_t moved;     /* a sub-object not converted in place: SUB_* */
 	uint8_t bytes_words; /* a block typed as bytes holding addresses:
 	                        its words are classified (bytes.c) */
 };
+
+#define STF_PIN_KEY 2
 
 /* How a typed sub-object whose size changes leaves its place
  * (subobjects.c, stf__plan_subs). */
@@ -145,6 +149,9 @@ struct stf_xfer {
 	 * block that moves whole with its grown sub-object (SUB_WITH_BLOCK),
 	 * 0 for the others */
 	uint64_t *resize;
+	/* the objects whose address the program keeps as an integer
+	 * (addr-keys.c); NULL: none */
+	struct stf_addr_keys *keys;
 };
 
 /* In a part of the parallel transform: leave the object being
@@ -438,6 +445,14 @@ void stf__pin_note(struct stf_xfer *x, size_t obj, size_t from, uint64_t at);
 int stf__pin_origin(const struct stf_xfer *x, size_t obj, size_t *from, uint64_t *at);
 int stf__mark_direct(struct stf_peer *src, char *err, size_t errlen);
 int stf__plan_untyped(struct stf_xfer *x);
+/* addr-keys.c: the objects whose address the program keeps as an integer
+ * (a hash of it, a slot chosen by it) are pinned (STF_PIN_KEY), the
+ * untyped blocks among them pushed on work; a static of such a type
+ * refuses the update forward.  0, or -1 (problem reported). */
+int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork);
+/* Pinned object i (STF_PIN_KEY) cannot keep its address with new_size
+ * bytes: -1, reported once per type. */
+int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size);
 /* Refuses (-1, reported) untyped blocks behind a `void *` member used as
  * a struct type that changed between the versions (member-uses.c). */
 int stf__check_member_uses(struct stf_xfer *x);

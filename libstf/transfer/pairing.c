@@ -358,6 +358,10 @@ static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 	char on[256], from[256];
 	int err = errno;
 	stf__obj_name(o, on, sizeof(on));
+	if (x->pair[req->src].pinned == STF_PIN_KEY) {
+		stf__addr_key_moves(x, req->src, req->size);
+		return;
+	}
 	if (!x->pair[req->src].pinned) {
 		stf__xfail(x, "%s: untyped block of %" PRIu64 " bytes cannot be created at its "
 		      "address 0x%" PRIx64 " in the %s version: %s", on, req->size, req->at,
@@ -545,6 +549,16 @@ static int schedule_dynamic(struct stf_xfer *x)
 		}
 		/* untyped blocks and what they point into keep their address */
 		d->addr = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
+		/* past its block's 16-byte granules, whatever its neighbours */
+		if (d->addr && x->pair[i].pinned == STF_PIN_KEY && x->dir == STF_FORWARD &&
+		    d->size > ((o->size + 15) & ~(uint64_t)15)) {
+			stf__addr_key_moves(x, i, d->size);
+			d->addr = 0;
+		}
+		if (d->addr && o->unit && x->pair[i].pinned) {
+			x->rep->pinned++;
+			x->rep->pinned_keys += x->pair[i].pinned == STF_PIN_KEY;
+		}
 		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */
 			d->size = x->resize[i];
 			d->addr = 0;

@@ -298,6 +298,8 @@ static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64
 	const struct stf_obj *o = &src->objs[i], *co = &src->objs[c];
 	size_t holder = 0;
 	uint64_t at = 0;
+	if (x->pair[i].pinned == STF_PIN_KEY)
+		return stf__addr_key_moves(x, i, dsize);
 	stf__pin_origin(x, x->pair[i].pinned ? i : c, &holder, &at);
 	char on[256], cn[256], hn[256], tn[256];
 	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64

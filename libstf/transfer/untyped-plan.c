@@ -224,8 +224,9 @@ int stf__plan_untyped(struct stf_xfer *x)
 			work[nwork++] = i;
 		}
 	}
-	/* blocks typed as bytes that hold addresses anyway (bytes.c) */
-	if (stf__plan_bytes(x, work, &nwork) < 0) {
+	/* objects whose address is a key, blocks typed as bytes that hold
+	 * addresses anyway (bytes.c) */
+	if (stf__plan_addr_keys(x, work, &nwork) < 0 || stf__plan_bytes(x, work, &nwork) < 0) {
 		stf__raw_free(reached);
 		stf__raw_free(work);
 		return -1;

@@ -54,6 +54,10 @@ struct stf_xfer_report {
 	                              from the transferred state, kept */
 	uint64_t inplace;          /* forward: old objects transferred into the
 	                              new startup's own, in place (inplace.c) */
+	uint64_t pinned;           /* typed heap objects kept at their address
+	                              (an untyped word points into them, or
+	                              their address is a key) */
+	uint64_t pinned_keys;      /* of which for their address is a key */
 	uint64_t epoll;            /* forward: epoll registrations whose data
 	                              pointer is relocated at commit */
 	uint64_t differences;      /* diff only: number of differences */

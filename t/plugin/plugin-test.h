@@ -55,5 +55,7 @@ void plugin_add_case(Suite *s, const char *name, const TTest *test, int loop);
 /* The cases of test-types.c and test-objects.c. */
 void add_type_cases(Suite *s);
 void add_object_and_site_cases(Suite *s);
+/* The cases of test-addr-keys.c. */
+void add_addr_key_cases(Suite *s);
 
 #endif /* PLUGIN_TEST_H */

@@ -440,6 +440,7 @@ static Suite *plugin_suite(void)
 	Suite *s = suite_create("plugin");
 	add_type_cases(s);
 	add_object_and_site_cases(s);
+	add_addr_key_cases(s);
 	plugin_add_case(s, "frames", frames_locals, 1);
 	plugin_add_case(s, "wait_points", wait_points, 1);
 	plugin_add_case(s, "multi", multi_units, 1);

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * addr-keys.cc - the objects whose address the code keeps as an integer:
+ * a pointer converted to an integer that is then hashed, stored or used to
+ * choose a slot (`h = ((uintptr_t)c >> 4) * K; live[h % n] = ...`).  A set
+ * keyed by object address finds nothing in the new version if its objects
+ * move: libstf keeps them at their address (libstf/transfer/addr-keys.c).
+ *
+ * The integer is followed through copies, conversions and arithmetic to
+ * what keeps it: a store to memory, an index or pointer offset, a return
+ * (a hash function), an argument of a function of the program.  What does
+ * not keep it: comparisons, a conversion back to a pointer (rounding), an
+ * alignment test on the raw address (`& 15`, `% 64`), a difference of two
+ * addresses (an offset), the C library's functions (printf), and the raw
+ * address (tagged, `| 1`, or with an offset) stored: a number to ttst, or
+ * in a uintptr_t followed value by value (untyped-plan.c).
+ *
+ * The pointer is followed back to its type: a struct T (STF_USE_ADDR_KEY
+ * for T); a `void *` parameter (its function's callers say what they pass:
+ * in the unit, or by STF_USE_ADDR_PARAM and STF_USE_ADDR_ARG records joined
+ * across units by the function's name); anything else, or a parameter of
+ * a function whose address is taken (its callers are not known), is a
+ * pointer of no known type (STF_USE_ADDR_ANY).  The pass runs right after
+ * "ssa", on the unoptimized code, so every optimization level records the
+ * same.
+ */
+#include "stf-plugin.h"
+#include "addr-keys.h"
+
+namespace {
+
+/* What a pointer whose address is kept points to. */
+enum src_kind { SRC_TYPE, SRC_PARAM, SRC_ANY, SRC_NONE };
+struct key_src {
+	src_kind kind;
+	tree what;  /* SRC_TYPE: the struct; SRC_PARAM: the function */
+	int param;  /* SRC_PARAM: its number */
+};
+
+/* struct T -> the function keeping its objects' addresses */
+std::map<tree, std::string> keyed_types;
+/* (function, parameter number) whose `void *` value's address is kept */
+std::set<std::pair<tree, int>> keyed_params;
+/* functions keeping the address of a pointer of no known type */
+std::set<std::string> any_fns;
+/* A pointer passed as a `void *` parameter of a function of the program
+ * (by the function named caller): what it points to. */
+struct passed_ptr {
+	tree callee;
+	int arg;
+	key_src src;
+	std::string caller;
+};
+std::vector<passed_ptr> passed;
+std::set<tree> defined;
+/* those of them whose address is taken: called through pointers too, by
+ * callers no record names */
+std::set<tree> addressed;
+
+tree struct_of (tree type)
+{
+	if (!POINTER_TYPE_P (type))
+		return NULL_TREE;
+	tree t = TYPE_MAIN_VARIANT (TREE_TYPE (type));
+	return (TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE) && COMPLETE_TYPE_P (t)
+	       ? t : NULL_TREE;
+}
+
+bool void_pointer (tree type)
+{
+	return POINTER_TYPE_P (type) && VOID_TYPE_P (TREE_TYPE (type));
+}
+
+/* The C library's and the compiler's functions keep nothing of the
+ * program's (printf of an address). */
+bool foreign (tree fn)
+{
+	return !fn || fndecl_built_in_p (fn) || DECL_IN_SYSTEM_HEADER (fn);
+}
+
+/* Is v (through SSA copies) an integer converted from a pointer? */
+bool from_pointer (tree v)
+{
+	for (int depth = 0; TREE_CODE (v) == SSA_NAME && depth < 6; depth++) {
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
+		if (!a || !(gimple_assign_single_p (a) ||
+			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+			return false;
+		v = gimple_assign_rhs1 (a);
+		if (POINTER_TYPE_P (TREE_TYPE (v)))
+			return true;
+	}
+	return false;
+}
+
+/* Does the tree use v inside a memory reference (an index, a base)? */
+tree find_name (tree *t, int *, void *v)
+{
+	return *t == (tree) v ? *t : NULL_TREE;
+}
+
+bool in_reference (tree ref, tree v)
+{
+	return ref && ref != v && walk_tree (&ref, find_name, v, NULL);
+}
+
+bool small_constant (tree c)
+{
+	return TREE_CODE (c) == INTEGER_CST && tree_fits_uhwi_p (c) && tree_to_uhwi (c) <= 4096;
+}
+
+/* Is the integer v, derived from an address (raw: only conversions,
+ * tags and constant offsets applied yet, no mixing), kept? */
+bool kept (tree v, bool raw, int depth, std::set<tree> &seen)
+{
+	if (depth > 12 || !seen.insert (v).second)
+		return false;
+	imm_use_iterator it;
+	use_operand_p use;
+	FOR_EACH_IMM_USE_FAST (use, it, v) {
+		gimple *u = USE_STMT (use);
+		if (is_a <greturn *> (u))
+			return true;
+		if (gphi *p = dyn_cast <gphi *> (u)) {
+			if (kept (gimple_phi_result (p), raw, depth + 1, seen))
+				return true;
+			continue;
+		}
+		if (gcall *c = dyn_cast <gcall *> (u)) {
+			if (!foreign (gimple_call_fndecl (c)))
+				return true;
+			continue;
+		}
+		gassign *a = dyn_cast <gassign *> (u);
+		if (!a)
+			continue;
+		tree lhs = gimple_assign_lhs (a), rhs1 = gimple_assign_rhs1 (a);
+		tree rhs2 = gimple_num_ops (a) > 2 ? gimple_assign_rhs2 (a) : NULL_TREE;
+		enum tree_code code = gimple_assign_rhs_code (a);
+		if (TREE_CODE (lhs) != SSA_NAME) {
+			/* the value indexing the place stored to, or a hash
+			 * stored; an address stored as it is (tagged, or with
+			 * an offset) is a number, or followed value by value
+			 * in a uintptr_t (untyped-plan.c) */
+			if (in_reference (lhs, v) || !raw)
+				return true;
+			continue;
+		}
+		if (gimple_assign_single_p (a) && rhs1 != v)
+			return true; /* an index of a load */
+		if (TREE_CODE_CLASS (code) == tcc_comparison)
+			continue;
+		if (code == POINTER_PLUS_EXPR)
+			return true; /* an offset */
+		if (CONVERT_EXPR_CODE_P (code) || gimple_assign_single_p (a)) {
+			if (!POINTER_TYPE_P (TREE_TYPE (lhs)) &&
+			    kept (lhs, raw, depth + 1, seen))
+				return true;
+			continue;
+		}
+		tree other = rhs1 == v ? rhs2 : rhs1;
+		bool mixed = raw;
+		switch (code) {
+		case BIT_AND_EXPR:
+		case TRUNC_MOD_EXPR:
+		case FLOOR_MOD_EXPR:
+			if (raw && other && small_constant (other))
+				continue; /* alignment */
+			mixed = false;
+			break;
+		case MINUS_EXPR:
+			if (other && from_pointer (other))
+				continue; /* an offset between two addresses */
+			mixed = raw && other && TREE_CODE (other) == INTEGER_CST;
+			break;
+		case PLUS_EXPR:
+		case BIT_IOR_EXPR:
+			mixed = raw && other && TREE_CODE (other) == INTEGER_CST;
+			break;
+		default:
+			mixed = false;
+			break;
+		}
+		if (kept (lhs, mixed, depth + 1, seen))
+			return true;
+	}
+	return false;
+}
+
+/* The number of parameter p of fn. */
+int param_number (tree fn, tree p)
+{
+	int i = 0;
+	for (tree a = DECL_ARGUMENTS (fn); a; a = DECL_CHAIN (a), i++)
+		if (a == p)
+			return i;
+	return -1;
+}
+
+/* What the pointer v points to: followed back through copies,
+ * conversions and constant offsets to a struct type or a parameter. */
+key_src source_of (tree v)
+{
+	key_src any = { SRC_ANY, NULL_TREE, -1 };
+	for (int depth = 0; depth < 8; depth++) {
+		if (tree t = struct_of (TREE_TYPE (v)))
+			return key_src { SRC_TYPE, t, -1 };
+		if (TREE_CODE (v) == ADDR_EXPR) {
+			tree base = TREE_OPERAND (v, 0);
+			while (handled_component_p (base))
+				base = TREE_OPERAND (base, 0);
+			/* a local's address (a seed mixed from the stack) is
+			 * no state */
+			if (DECL_P (base) && !(VAR_P (base) && is_global_var (base)))
+				return key_src { SRC_NONE, NULL_TREE, -1 };
+			tree t = TYPE_MAIN_VARIANT (TREE_TYPE (base));
+			if ((TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE)
+			    && COMPLETE_TYPE_P (t))
+				return key_src { SRC_TYPE, t, -1 };
+			return DECL_P (base) ? key_src { SRC_NONE, NULL_TREE, -1 } : any;
+		}
+		if (TREE_CODE (v) != SSA_NAME)
+			return any;
+		if (SSA_NAME_IS_DEFAULT_DEF (v)) {
+			tree p = SSA_NAME_VAR (v);
+			if (p && TREE_CODE (p) == PARM_DECL && void_pointer (TREE_TYPE (p))
+			    && DECL_CONTEXT (p) && TREE_CODE (DECL_CONTEXT (p)) == FUNCTION_DECL)
+				return key_src { SRC_PARAM, DECL_CONTEXT (p),
+						 param_number (DECL_CONTEXT (p), p) };
+			return any;
+		}
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
+		if (!a || !(gimple_assign_single_p (a) || CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))
+			    || gimple_assign_rhs_code (a) == POINTER_PLUS_EXPR))
+			return any;
+		v = gimple_assign_rhs1 (a);
+		if (!POINTER_TYPE_P (TREE_TYPE (v)) && TREE_CODE (v) != ADDR_EXPR)
+			return any;
+	}
+	return any;
+}
+
+/* The address of what src points to is kept by function fn.  Whether a
+ * key grew. */
+bool note_key (const key_src &src, const std::string &fn)
+{
+	switch (src.kind) {
+	case SRC_TYPE:
+		stf_keep (src.what);
+		return keyed_types.emplace (src.what, fn).second;
+	case SRC_PARAM:
+		stf_keep (src.what);
+		if (addressed.count (src.what))
+			any_fns.insert (fn);
+		return keyed_params.emplace (src.what, src.param).second;
+	case SRC_ANY:
+		return any_fns.insert (fn).second;
+	default:
+		return false;
+	}
+}
+
+/* The declared type of parameter i of fn, NULL when not declared. */
+tree param_type (tree fn, int i)
+{
+	int n = 0;
+	for (tree a = TYPE_ARG_TYPES (TREE_TYPE (fn)); a && a != void_list_node; a = TREE_CHAIN (a))
+		if (n++ == i)
+			return TREE_VALUE (a);
+	return NULL_TREE;
+}
+
+/* Pointers passed as `void *` parameters of the program's functions. */
+void scan_call (gcall *c, tree caller)
+{
+	tree fn = gimple_call_fndecl (c);
+	if (foreign (fn) || !strncmp (stf_decl_name (fn), "stf_", 4))
+		return; /* libstf's own, and the plugin's update points */
+	for (unsigned i = 0; i < gimple_call_num_args (c); i++) {
+		tree arg = gimple_call_arg (c, i), pt = param_type (fn, (int) i);
+		if (!POINTER_TYPE_P (TREE_TYPE (arg)) || (pt && !void_pointer (pt)))
+			continue;
+		key_src src = source_of (arg);
+		if (src.kind == SRC_NONE)
+			continue;
+		stf_keep (fn);
+		passed.push_back (passed_ptr { fn, (int) i, src, stf_function_name (caller) });
+	}
+}
+
+const pass_data addr_keys_pass_data = {
+	GIMPLE_PASS, "stf_addr_keys", OPTGROUP_NONE, TV_NONE,
+	PROP_ssa | PROP_cfg, 0, 0, 0, 0
+};
+
+class addr_keys_pass : public gimple_opt_pass {
+public:
+	explicit addr_keys_pass (gcc::context *ctxt)
+		: gimple_opt_pass (addr_keys_pass_data, ctxt) {}
+	bool gate (function *) final override { return stf_active (); }
+	unsigned int execute (function *fun) final override
+	{
+		stf_keep (fun->decl);
+		defined.insert (fun->decl);
+		cgraph_node *node = cgraph_node::get (fun->decl);
+		if (node && node->address_taken)
+			addressed.insert (fun->decl);
+		std::string name = stf_function_name (fun->decl);
+		basic_block bb;
+		FOR_EACH_BB_FN (bb, fun)
+			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
+			     gsi_next (&gsi)) {
+				gimple *s = gsi_stmt (gsi);
+				if (gcall *c = dyn_cast <gcall *> (s)) {
+					scan_call (c, fun->decl);
+					continue;
+				}
+				gassign *a = dyn_cast <gassign *> (s);
+				if (!a || !CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)))
+					continue;
+				tree lhs = gimple_assign_lhs (a), rhs = gimple_assign_rhs1 (a);
+				std::set<tree> seen;
+				if (TREE_CODE (lhs) == SSA_NAME && INTEGRAL_TYPE_P (TREE_TYPE (lhs))
+				    && POINTER_TYPE_P (TREE_TYPE (rhs)) && kept (lhs, true, 0, seen))
+					note_key (source_of (rhs), name);
+			}
+		return 0;
+	}
+};
+
+/* The unit's callers of its keyed parameters: what they pass is keyed,
+ * until nothing grows (a parameter passed on to another). */
+void resolve ()
+{
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (const passed_ptr &p : passed)
+			if (keyed_params.count (std::make_pair (p.callee, p.arg)))
+				grew |= note_key (p.src, stf_function_name (p.callee));
+	}
+}
+
+void emit (stf_blob &blob, uint32_t type, uint32_t member, uint32_t flags, uint32_t via)
+{
+	stf_use_rec r;
+	memset (&r, 0, sizeof r);
+	r.type = r.used = type;
+	r.member = member;
+	r.flags = STF_USE_ADDR_KEY | flags;
+	r.via_type = STF_NONE;
+	r.via = via;
+	blob.uses.push_back (r);
+}
+
+} /* namespace */
+
+opt_pass *stf_make_addr_keys_pass (gcc::context *ctxt)
+{
+	return new addr_keys_pass (ctxt);
+}
+
+void stf_collect_addr_keys (stf_blob &blob, stf_types &types)
+{
+	resolve ();
+	for (const auto &kt : keyed_types) {
+		uint32_t t = types.index (kt.first);
+		if (t != STF_NONE)
+			emit (blob, t, 0, 0, blob.str (kt.second));
+	}
+	for (const std::string &fn : any_fns)
+		emit (blob, STF_NONE, 0, STF_USE_ADDR_ANY, blob.str (fn));
+	for (const auto &kp : keyed_params)
+		if (TREE_PUBLIC (kp.first) && kp.second <= (int) STF_USE_INDEX_MAX)
+			emit (blob, STF_NONE, blob.str (stf_function_name (kp.first)),
+			      STF_USE_ADDR_PARAM | (uint32_t) kp.second << STF_USE_INDEX_SHIFT, 0);
+	/* pointers passed to the functions of other units, for their
+	 * STF_USE_ADDR_PARAM records */
+	std::set<std::tuple<uint32_t, uint32_t, int, uint32_t>> done;
+	for (const passed_ptr &p : passed) {
+		if (defined.count (p.callee) || p.arg > (int) STF_USE_INDEX_MAX)
+			continue;
+		uint32_t t = p.src.kind == SRC_TYPE ? types.index (p.src.what) : STF_NONE;
+		uint32_t callee = blob.str (stf_function_name (p.callee)), via = blob.str (p.caller);
+		if (done.insert (std::make_tuple (t, callee, p.arg, via)).second)
+			emit (blob, t, callee, STF_USE_ADDR_ARG | (uint32_t) p.arg << STF_USE_INDEX_SHIFT, via);
+	}
+	keyed_types.clear ();
+	keyed_params.clear ();
+	any_fns.clear ();
+	passed.clear ();
+	defined.clear ();
+	addressed.clear ();
+}

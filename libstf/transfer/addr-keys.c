@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * addr-keys.c - objects whose address the program keeps as an integer (a
+ * set keyed by object address: the slot and the stored hash computed
+ * from `(uintptr_t)conn`) keep their address in the new version, so that
+ * every hash and slot stays right untouched.
+ *
+ * The plugin records where the code does so (gcc-plugin/addr-keys.cc,
+ * STF_USE_ADDR_KEY records): the struct types whose objects' addresses
+ * are kept, the `void *` parameters that are (joined by the function's
+ * name with what the callers of other units pass), and the functions
+ * keeping the address of a pointer of no known type.  Planning pins the
+ * heap objects of such a type (or holding one), and, for pointers of no
+ * known type, the targets of every `void *` value.  A pinned object's new
+ * layout must fit the granules of its block (placement.c allocates in
+ * 16-byte granules): if its type grows past them, the update rolls back
+ * naming the type, the function and the fix.  A static of such a type
+ * cannot keep its address (it lives in the new executable): rolls back too.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "remote.h"
+#include "untyped.h"
+
+#define MAX_KEYED 64     /* keyed struct types */
+#define MAX_PARAMS 256   /* keyed `void *` parameters, by function name */
+#define MEMO 256         /* (unit, type) -> keyed type, direct-mapped */
+
+struct keyed_type {
+	uint64_t hash;                /* structural hash */
+	const struct stf_meta_unit *unit;
+	uint32_t type;                /* for its name */
+	const char *fn;               /* the function keeping the addresses */
+	int reported;                 /* its growth is reported */
+};
+
+struct type_memo {
+	const struct stf_meta_unit *unit;
+	uint32_t type;
+	int16_t keyed;                /* index in types, -1 none, -2 empty */
+};
+
+struct stf_addr_keys {
+	struct keyed_type types[MAX_KEYED];
+	size_t ntypes;
+	const char *any_fn;           /* keeps pointers of no known type */
+	struct type_memo memo[MEMO];
+};
+
+struct keyed_param {
+	const char *fn;
+	uint32_t index;
+};
+
+static void add_type(struct stf_addr_keys *k, const struct stf_meta_unit *u, uint32_t t,
+		     const char *fn)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || k->ntypes == MAX_KEYED)
+		return;
+	for (size_t i = 0; i < k->ntypes; i++)
+		if (k->types[i].hash == T(u, t)->hash)
+			return;
+	k->types[k->ntypes++] = (struct keyed_type){ T(u, t)->hash, u, t, fn, 0 };
+}
+
+static int param_keyed(const struct keyed_param *ps, size_t n, const char *fn, uint32_t index)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ps[i].index == index && !strcmp(ps[i].fn, fn))
+			return 1;
+	return 0;
+}
+
+/* The keys of the records of meta m (NULL when there are none). */
+static struct stf_addr_keys *collect(struct stf_xfer *x, const struct stf_meta *m)
+{
+	struct keyed_param params[MAX_PARAMS];
+	size_t nparams = 0;
+	struct stf_addr_keys *k = NULL;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t ui = 0; ui < m->nunits; ui++) {
+			const struct stf_meta_unit *u = &m->units[ui];
+			for (uint32_t i = 0; i < u->nuses; i++) {
+				const struct stf_use_rec *r = &u->uses[i];
+				uint32_t kind = r->flags & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG |
+							    STF_USE_ADDR_ANY);
+				if (!(r->flags & STF_USE_ADDR_KEY))
+					continue;
+				if (pass == 0) { /* the keyed parameters first */
+					if (kind == STF_USE_ADDR_PARAM && nparams < MAX_PARAMS)
+						params[nparams++] = (struct keyed_param){
+							stf_meta_str(u, r->member), STF_USE_INDEX(r->flags) };
+					continue;
+				}
+				const char *fn = stf_meta_str(u, r->via);
+				if (kind == STF_USE_ADDR_PARAM)
+					continue;
+				if (kind == STF_USE_ADDR_ARG) {
+					fn = stf_meta_str(u, r->member);
+					if (!param_keyed(params, nparams, fn, STF_USE_INDEX(r->flags)))
+						continue;
+				}
+				if (!k && !(k = stf__arena_alloc(x->arena, sizeof(*k))))
+					return NULL;
+				if (kind == STF_USE_ADDR_ANY || r->used == STF_NONE)
+					k->any_fn = k->any_fn ? k->any_fn : fn;
+				else
+					add_type(k, u, r->used, fn);
+			}
+		}
+	if (k)
+		for (size_t i = 0; i < MEMO; i++)
+			k->memo[i].keyed = -2;
+	return k;
+}
+
+/* The keyed type a value of type (u, t) is or holds (a member, an
+ * element), -1 if none. */
+static int holds_keyed(const struct stf_addr_keys *k, const struct stf_meta_unit *u, uint32_t t,
+		       int depth)
+{
+	t = strip(u, t);
+	if (t >= u->ntypes || depth > 32)
+		return -1;
+	const struct stf_type_rec *R = T(u, t);
+	for (size_t i = 0; i < k->ntypes; i++)
+		if (k->types[i].hash == R->hash)
+			return (int)i;
+	if (R->kind == STF_K_ARRAY)
+		return holds_keyed(k, u, R->target, depth + 1);
+	if (R->kind != STF_K_STRUCT && R->kind != STF_K_UNION)
+		return -1;
+	for (uint32_t i = 0; i < R->nmembers; i++) {
+		int found = holds_keyed(k, u, u->members[R->members + i].type, depth + 1);
+		if (found >= 0)
+			return found;
+	}
+	return -1;
+}
+
+static int keyed_of(struct stf_addr_keys *k, const struct stf_meta_unit *u, uint32_t t)
+{
+	struct type_memo *m = &k->memo[((uintptr_t)u / 64 * 31 + t) % MEMO];
+	if (m->keyed == -2 || m->unit != u || m->type != t)
+		*m = (struct type_memo){ u, t, (int16_t)holds_keyed(k, u, t, 0) };
+	return m->keyed;
+}
+
+/* Can object o be kept at its address? */
+static int pinnable(const struct stf_obj *o)
+{
+	return (o->kind == STF_OBJ_HEAP || o->container) &&
+	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM));
+}
+
+static void pin_key(struct stf_xfer *x, size_t i)
+{
+	if (!x->pair[i].pinned)
+		x->pair[i].pinned = STF_PIN_KEY;
+}
+
+/* The `void *` values of typed object i (pointers of no known type are
+ * kept as keys): their targets keep their address. */
+static int pin_void_targets(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	const struct stf_layout *l = stf__layout(x->layouts, o->unit, o->type);
+	if (!l) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	if (!l->nptrs || !l->size)
+		return 0;
+	uint64_t count = stf__is_dynamic(o) && o->size >= l->size ? o->size / l->size : 1;
+	for (size_t f = 0; f < l->n; f++) {
+		const struct stf_leaf *leaf = &l->leaves[f];
+		uint32_t pt = leaf->kind == STF_LEAF_PTR ? strip(leaf->unit, leaf->type) : STF_NONE;
+		if (pt >= leaf->unit->ntypes || T(leaf->unit, pt)->kind != STF_K_VOID)
+			continue;
+		for (uint64_t e = 0; e < count; e++) {
+			uint64_t v, at = e * l->size + leaf->off;
+			if (at + 8 > o->size)
+				break;
+			memcpy(&v, o->bytes + at, 8);
+			const struct stf_range *r = v ? stf__index_find(&x->src->index, v, 0) : NULL;
+			if (!r)
+				continue;
+			const struct stf_obj *t = &x->src->objs[r->value];
+			if (!pinnable(t))
+				continue;
+			if (t->unit)
+				pin_key(x, r->value);
+			else
+				stf__plan_word(x, v, i, at, work, nwork);
+		}
+	}
+	return 0;
+}
+
+int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork)
+{
+	struct stf_peer *p = x->src;
+	x->keys = collect(x, p->meta);
+	struct stf_addr_keys *k = x->keys;
+	if (!k)
+		return 0;
+	char on[256], tn[256];
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (!o->unit || !o->bytes || (o->flags & STF_OBJF_INTERNAL))
+			continue;
+		if (k->any_fn && (o->kind == STF_OBJ_STATIC || stf__is_dynamic(o)) &&
+		    pin_void_targets(x, i, work, nwork) < 0)
+			return -1;
+		int kt = k->ntypes ? keyed_of(k, o->unit, o->type) : -1;
+		if (kt < 0)
+			continue;
+		if (pinnable(o)) {
+			pin_key(x, i);
+		} else if (o->kind == STF_OBJ_STATIC && x->dir == STF_FORWARD) {
+			const struct keyed_type *K = &k->types[kt];
+			stf_meta_type_name(K->unit, K->type, tn, sizeof(tn));
+			stf__xfail(x, "%s, a static, holds a %s, whose address %s() keeps as an "
+			      "integer (a hash or a slot chosen by it): a static moves with the "
+			      "new executable, and that integer would be wrong; rebuild what "
+			      "%s() made in an stf_on_commit() callback, or key it by something "
+			      "other than the address", stf__obj_name(o, on, sizeof(on)), tn, K->fn,
+			      K->fn);
+		}
+	}
+	return 0;
+}
+
+int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	struct stf_addr_keys *k = x->keys;
+	char on[256], tn[256], what[512];
+	int kt = k && o->unit && k->ntypes ? keyed_of(k, o->unit, o->type) : -1;
+	if (!k)
+		return 0;
+	if (kt >= 0 && k->types[kt].reported)
+		return -1; /* one message per type */
+	const char *fn = kt >= 0 ? k->types[kt].fn : k->any_fn;
+	if (kt >= 0) {
+		k->types[kt].reported = 1;
+		stf_meta_type_name(k->types[kt].unit, k->types[kt].type, tn, sizeof(tn));
+		snprintf(what, sizeof(what), "%s() keeps the address of every %s as an integer (a "
+			 "hash, or a slot chosen by it)", fn, tn);
+	} else {
+		snprintf(what, sizeof(what), "%s() keeps the addresses of pointers of no known type "
+			 "as integers (a hash, or a slot chosen by them), and a void * value points "
+			 "to it", fn);
+	}
+	stf__xfail(x, "%s: %s, so it keeps its address in the %s version (pinned), but with its "
+	      "type there it takes %" PRIu64 " bytes instead of %" PRIu64 ", past its block at "
+	      "0x%" PRIx64 "%s; keep the type's size and rehash what %s() made in an "
+	      "stf_on_commit() callback, or key it by something other than the address",
+	      stf__obj_name(o, on, sizeof(on)), what, x->dir == STF_FORWARD ? "new" : "reversed",
+	      new_size, o->size, o->addr,
+	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "", fn);
+	return -1;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A set keyed by object address (open addressing, the slot and the stored
+ * hash computed from the connection's address) whose connections grow in
+ * version 2 within the 32 bytes of their block: they keep their address,
+ * so version 2 finds each of them by it.  Other connections, interleaved
+ * in the heap, are in no set.
+ */
+#include <stdint.h>
+#include "xt.h"
+
+struct conn {
+	long id;
+	int fd;
+	int port;     /* new in 2: 28 bytes, in the block's 32 */
+	char name[12];
+};
+
+struct slot {
+	struct conn *c;
+	uintptr_t hash;
+};
+
+#define NSLOTS 64
+#define NCONNS 20
+
+static struct slot *live;
+static struct conn *all[NCONNS];
+
+static uintptr_t hash_ptr(const void *p)
+{
+	return ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
+}
+
+static void live_add(struct conn *c)
+{
+	uintptr_t h = hash_ptr(c);
+	unsigned i = h % NSLOTS;
+	while (live[i].c)
+		i = (i + 1) % NSLOTS;
+	live[i].c = c;
+	live[i].hash = h;
+}
+
+static void init(void)
+{
+	live = calloc(NSLOTS, sizeof *live);
+	for (int i = 0; i < NCONNS; i++) {
+		all[i] = calloc(1, sizeof(struct conn));
+		all[i]->id = i;
+		all[i]->fd = 100 + i;
+		snprintf(all[i]->name, sizeof all[i]->name, "conn%d", i);
+		if (i % 3)
+			live_add(all[i]);
+	}
+}
+
+static struct conn *live_find(const struct conn *c)
+{
+	uintptr_t h = hash_ptr(c);
+	for (unsigned i = h % NSLOTS; live[i].c; i = (i + 1) % NSLOTS)
+		if (live[i].c == c && live[i].hash == h)
+			return live[i].c;
+	return NULL;
+}
+
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	for (int i = 0; i < NCONNS; i++) {
+		char name[12];
+		snprintf(name, sizeof name, "conn%d", i);
+		CHECK(all[i]->id == i && all[i]->fd == 100 + i && all[i]->port == 0 &&
+		      !strcmp(all[i]->name, name));
+		CHECK(live_find(all[i]) == (i % 3 ? all[i] : NULL));
+	}
+	XT_V2_RESULT();
+}
