@@ -460,6 +460,7 @@ struct stf_local_rec {
 #define STF_USE_INDEX_SHIFT 20
 #define STF_USE_INDEX(flags) ((flags) >> STF_USE_INDEX_SHIFT)
 #define STF_USE_INDEX_MAX  0xfffu
+#define STF_USE_KIND_MASK  ((1u << STF_USE_INDEX_SHIFT) - 1)
 
 struct stf_use_rec {
 	uint32_t type;     /* type index of the struct holding the member */

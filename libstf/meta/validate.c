@@ -211,7 +211,7 @@ bool meta_acyclic(struct ctx *c, bool spelling, uint8_t *colour,
 /* An STF_USE_ADDR_KEY record (stf-format.h): the fields its kind uses. */
 static bool addr_key_ok(struct ctx *c, const struct stf_use_rec *r, uint32_t i)
 {
-	uint32_t kind = r->flags & 0xffffu & ~STF_USE_ADDR_KEY;
+	uint32_t kind = r->flags & STF_USE_KIND_MASK & ~STF_USE_ADDR_KEY;
 	bool typed = kind == 0 || kind == STF_USE_ADDR_ARG;
 	if (!type_ref_ok(c, r->type, kind != 0, "use", i, "type") ||
 	    !type_ref_ok(c, r->used, kind != 0, "use", i, "used") ||
@@ -289,7 +289,7 @@ bool meta_records_ok(struct ctx *c)
 	}
 	for (uint32_t i = 0; i < u->nuses; i++) {
 		const struct stf_use_rec *r = &u->uses[i];
-		uint32_t kind = r->flags & 0xffffu;
+		uint32_t kind = r->flags & STF_USE_KIND_MASK;
 		bool site_passed = (kind & ~STF_USE_FALLBACK) == (STF_USE_SITE | STF_USE_PASSED);
 		if (kind & STF_USE_ADDR_KEY) {
 			if (!addr_key_ok(c, r, i))
