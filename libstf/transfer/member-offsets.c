@@ -467,6 +467,7 @@ int stf__fix_offsets(struct stf_xfer *x)
 	}
 	if (!c.nuse)
 		return 0;
+	stf__profile_mark("transfer done");
 	struct stf_peer *p = x->src;
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
@@ -486,5 +487,6 @@ int stf__fix_offsets(struct stf_xfer *x)
 				 x->img[j] + e * dsz, 0) < 0)
 				return -1;
 	}
+	stf__profile_mark("offset members");
 	return 0;
 }

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * One uthash table holding elements of two struct types whose handles
+ * sit at the same offset (uthash allows it: it only needs that offset).
+ * Version 2 adds a member before the handle of one of them: no single
+ * offset is right for the table any more.
+ */
+#include <uthash.h>
+#include "xt.h"
+
+struct cat {
+	int id;
+	int lives;
+	UT_hash_handle hh;
+};
+
+struct dog {
+	int id;
+	int tricks;
+	UT_hash_handle hh;
+};
+
+struct cat *pets; /* cats and dogs, keyed by id */
+struct dog *dogs[4];
+
+static void init(void)
+{
+	for (int i = 0; i < 8; i++) {
+		if (i % 2) {
+			struct dog *d = dogs[i / 2] = calloc(1, sizeof *d);
+			d->id = i;
+			d->tricks = i;
+			HASH_ADD_INT(pets, id, (struct cat *)d);
+		} else {
+			struct cat *c = calloc(1, sizeof *c);
+			c->id = i;
+			c->lives = 9;
+			HASH_ADD_INT(pets, id, c);
+		}
+	}
+}
+
+int main(void)
+{
+	init();
+	XT_V1_LOOP();
+}
