@@ -71,11 +71,14 @@ bool void_pointer (tree type)
 	return POINTER_TYPE_P (type) && VOID_TYPE_P (TREE_TYPE (type));
 }
 
-/* The C library's and the compiler's functions keep nothing of the
- * program's (printf of an address). */
+/* The compiler's functions and the libraries' (declared by headers
+ * installed in /usr/include or /usr/local/include: GLib's, found through
+ * -I) keep nothing the program hashes. */
 bool foreign (tree fn)
 {
-	return !fn || fndecl_built_in_p (fn) || DECL_IN_SYSTEM_HEADER (fn);
+	const char *file = fn ? DECL_SOURCE_FILE (fn) : "";
+	return !fn || fndecl_built_in_p (fn) || DECL_IN_SYSTEM_HEADER (fn) ||
+	       !strncmp (file, "/usr/include/", 13) || !strncmp (file, "/usr/local/include/", 19);
 }
 
 /* Is v (through SSA copies) an integer converted from a pointer? */
@@ -109,6 +112,32 @@ bool small_constant (tree c)
 	return TREE_CODE (c) == INTEGER_CST && tree_fits_uhwi_p (c) && tree_to_uhwi (c) <= 4096;
 }
 
+/* The declared type of parameter i of fn, NULL when not declared. */
+tree param_type (tree fn, int i)
+{
+	int n = 0;
+	for (tree a = TYPE_ARG_TYPES (TREE_TYPE (fn)); a && a != void_list_node; a = TREE_CHAIN (a))
+		if (n++ == i)
+			return TREE_VALUE (a);
+	return NULL_TREE;
+}
+
+/* Does call c keep v, one of its arguments?  Not the C library, nor a
+ * printf-like function of the program taking it among its variable
+ * arguments. */
+bool kept_by_call (gcall *c, tree v)
+{
+	tree fn = gimple_call_fndecl (c);
+	if (foreign (fn))
+		return false;
+	if (!fn || !stdarg_p (TREE_TYPE (fn)))
+		return true;
+	for (unsigned i = 0; i < gimple_call_num_args (c); i++)
+		if (gimple_call_arg (c, i) == v && param_type (fn, (int) i))
+			return true;
+	return false;
+}
+
 /* Is the integer v, derived from an address (raw: only conversions,
  * tags and constant offsets applied yet, no mixing), kept? */
 bool kept (tree v, bool raw, int depth, std::set<tree> &seen)
@@ -127,7 +156,7 @@ bool kept (tree v, bool raw, int depth, std::set<tree> &seen)
 			continue;
 		}
 		if (gcall *c = dyn_cast <gcall *> (u)) {
-			if (!foreign (gimple_call_fndecl (c)))
+			if (kept_by_call (c, v))
 				return true;
 			continue;
 		}
@@ -258,16 +287,6 @@ bool note_key (const key_src &src, const std::string &fn)
 	default:
 		return false;
 	}
-}
-
-/* The declared type of parameter i of fn, NULL when not declared. */
-tree param_type (tree fn, int i)
-{
-	int n = 0;
-	for (tree a = TYPE_ARG_TYPES (TREE_TYPE (fn)); a && a != void_list_node; a = TREE_CHAIN (a))
-		if (n++ == i)
-			return TREE_VALUE (a);
-	return NULL_TREE;
 }
 
 /* Pointers passed as `void *` parameters of the program's functions. */

@@ -25,8 +25,6 @@
 #include "remote.h"
 #include "untyped.h"
 
-#define MAX_KEYED 64     /* keyed struct types */
-#define MAX_PARAMS 256   /* keyed `void *` parameters, by function name */
 #define MEMO 256         /* (unit, type) -> keyed type, direct-mapped */
 
 struct keyed_type {
@@ -40,14 +38,7 @@ struct keyed_type {
 struct type_memo {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
-	int16_t keyed;                /* index in types, -1 none, -2 empty */
-};
-
-struct stf_addr_keys {
-	struct keyed_type types[MAX_KEYED];
-	size_t ntypes;
-	const char *any_fn;           /* keeps pointers of no known type */
-	struct type_memo memo[MEMO];
+	int32_t keyed;                /* index in types, -1 none, -2 empty */
 };
 
 struct keyed_param {
@@ -55,11 +46,20 @@ struct keyed_param {
 	uint32_t index;
 };
 
+struct stf_addr_keys {
+	struct keyed_type *types;     /* as many as the records, at most */
+	size_t ntypes;
+	struct keyed_param *params;   /* the keyed `void *` parameters */
+	size_t nparams;
+	const char *any_fn;           /* keeps pointers of no known type */
+	struct type_memo memo[MEMO];
+};
+
 static void add_type(struct stf_addr_keys *k, const struct stf_meta_unit *u, uint32_t t,
 		     const char *fn)
 {
 	t = strip(u, t);
-	if (t >= u->ntypes || k->ntypes == MAX_KEYED)
+	if (t >= u->ntypes)
 		return;
 	for (size_t i = 0; i < k->ntypes; i++)
 		if (k->types[i].hash == T(u, t)->hash)
@@ -67,55 +67,88 @@ static void add_type(struct stf_addr_keys *k, const struct stf_meta_unit *u, uin
 	k->types[k->ntypes++] = (struct keyed_type){ T(u, t)->hash, u, t, fn, 0 };
 }
 
-static int param_keyed(const struct keyed_param *ps, size_t n, const char *fn, uint32_t index)
+static int param_keyed(const struct stf_addr_keys *k, const char *fn, uint32_t index)
 {
-	for (size_t i = 0; i < n; i++)
-		if (ps[i].index == index && !strcmp(ps[i].fn, fn))
+	for (size_t i = 0; i < k->nparams; i++)
+		if (k->params[i].index == index && !strcmp(k->params[i].fn, fn))
 			return 1;
 	return 0;
 }
 
-/* The keys of the records of meta m (NULL when there are none). */
-static struct stf_addr_keys *collect(struct stf_xfer *x, const struct stf_meta *m)
+/* Calls each(k, unit, record, kind) for the address key records of m. */
+static void each_key(struct stf_addr_keys *k, const struct stf_meta *m,
+		     void (*each)(struct stf_addr_keys *, const struct stf_meta_unit *,
+				  const struct stf_use_rec *, uint32_t))
 {
-	struct keyed_param params[MAX_PARAMS];
-	size_t nparams = 0;
-	struct stf_addr_keys *k = NULL;
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t ui = 0; ui < m->nunits; ui++) {
-			const struct stf_meta_unit *u = &m->units[ui];
-			for (uint32_t i = 0; i < u->nuses; i++) {
-				const struct stf_use_rec *r = &u->uses[i];
-				uint32_t kind = r->flags & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG |
-							    STF_USE_ADDR_ANY);
-				if (!(r->flags & STF_USE_ADDR_KEY))
-					continue;
-				if (pass == 0) { /* the keyed parameters first */
-					if (kind == STF_USE_ADDR_PARAM && nparams < MAX_PARAMS)
-						params[nparams++] = (struct keyed_param){
-							stf_meta_str(u, r->member), STF_USE_INDEX(r->flags) };
-					continue;
-				}
-				const char *fn = stf_meta_str(u, r->via);
-				if (kind == STF_USE_ADDR_PARAM)
-					continue;
-				if (kind == STF_USE_ADDR_ARG) {
-					fn = stf_meta_str(u, r->member);
-					if (!param_keyed(params, nparams, fn, STF_USE_INDEX(r->flags)))
-						continue;
-				}
-				if (!k && !(k = stf__arena_alloc(x->arena, sizeof(*k))))
-					return NULL;
-				if (kind == STF_USE_ADDR_ANY || r->used == STF_NONE)
-					k->any_fn = k->any_fn ? k->any_fn : fn;
-				else
-					add_type(k, u, r->used, fn);
-			}
-		}
-	if (k)
-		for (size_t i = 0; i < MEMO; i++)
-			k->memo[i].keyed = -2;
-	return k;
+	for (size_t ui = 0; ui < m->nunits; ui++) {
+		const struct stf_meta_unit *u = &m->units[ui];
+		for (uint32_t i = 0; i < u->nuses; i++)
+			if (u->uses[i].flags & STF_USE_ADDR_KEY)
+				each(k, u, &u->uses[i], u->uses[i].flags & (STF_USE_ADDR_PARAM |
+						STF_USE_ADDR_ARG | STF_USE_ADDR_ANY));
+	}
+}
+
+static void count_key(struct stf_addr_keys *k, const struct stf_meta_unit *u,
+		      const struct stf_use_rec *r, uint32_t kind)
+{
+	(void)u;
+	(void)r;
+	(void)kind;
+	k->ntypes++;
+}
+
+static void add_param(struct stf_addr_keys *k, const struct stf_meta_unit *u,
+		      const struct stf_use_rec *r, uint32_t kind)
+{
+	if (kind == STF_USE_ADDR_PARAM)
+		k->params[k->nparams++] = (struct keyed_param){ stf_meta_str(u, r->member),
+								STF_USE_INDEX(r->flags) };
+}
+
+/* A key (a struct, or pointers of no known type), or an argument of a
+ * keyed parameter (the callers' record, joined by the function's name). */
+static void add_key(struct stf_addr_keys *k, const struct stf_meta_unit *u,
+		    const struct stf_use_rec *r, uint32_t kind)
+{
+	const char *fn = stf_meta_str(u, r->via);
+	if (kind == STF_USE_ADDR_PARAM)
+		return;
+	if (kind == STF_USE_ADDR_ARG) {
+		fn = stf_meta_str(u, r->member);
+		if (!param_keyed(k, fn, STF_USE_INDEX(r->flags)))
+			return;
+	}
+	if (kind == STF_USE_ADDR_ANY || r->used == STF_NONE)
+		k->any_fn = k->any_fn ? k->any_fn : fn;
+	else
+		add_type(k, u, r->used, fn);
+}
+
+/* x->keys: the keys of the records of meta m (NULL when there are none);
+ * 0, or -1 (problem reported). */
+static int collect(struct stf_xfer *x, const struct stf_meta *m)
+{
+	struct stf_addr_keys count = { 0 }, *k;
+	x->keys = NULL;
+	each_key(&count, m, count_key);
+	if (!count.ntypes)
+		return 0;
+	k = stf__arena_alloc(x->arena, sizeof(*k));
+	if (k) {
+		k->types = stf__arena_alloc(x->arena, count.ntypes * sizeof(*k->types));
+		k->params = stf__arena_alloc(x->arena, count.ntypes * sizeof(*k->params));
+	}
+	if (!k || !k->types || !k->params) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	each_key(k, m, add_param);
+	each_key(k, m, add_key);
+	for (size_t i = 0; i < MEMO; i++)
+		k->memo[i].keyed = -2;
+	x->keys = k->ntypes || k->any_fn ? k : NULL;
+	return 0;
 }
 
 /* The keyed type a value of type (u, t) is or holds (a member, an
@@ -146,7 +179,7 @@ static int keyed_of(struct stf_addr_keys *k, const struct stf_meta_unit *u, uint
 {
 	struct type_memo *m = &k->memo[((uintptr_t)u / 64 * 31 + t) % MEMO];
 	if (m->keyed == -2 || m->unit != u || m->type != t)
-		*m = (struct type_memo){ u, t, (int16_t)holds_keyed(k, u, t, 0) };
+		*m = (struct type_memo){ u, t, holds_keyed(k, u, t, 0) };
 	return m->keyed;
 }
 
@@ -204,7 +237,8 @@ static int pin_void_targets(struct stf_xfer *x, size_t i, size_t *work, size_t *
 int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork)
 {
 	struct stf_peer *p = x->src;
-	x->keys = collect(x, p->meta);
+	if (collect(x, p->meta) < 0)
+		return -1;
 	struct stf_addr_keys *k = x->keys;
 	if (!k)
 		return 0;
