@@ -184,6 +184,20 @@ tree reached_through (tree base)
 	return NULL_TREE;
 }
 
+/* A library's generic container keeps its elements behind a byte
+ * pointer of its public struct (GLib's GArray: `gchar *data`, read as the
+ * program's struct by `g_array_index (a, struct rec, i)`): a member of
+ * a system header's struct whose type points to a char type is followed
+ * like a `void *` member, so the records say what the elements are
+ * (transfer/glib-arrays.c). */
+static bool library_bytes_member (tree field, tree ft)
+{
+	tree pt = TYPE_MAIN_VARIANT (TREE_TYPE (ft));
+	return DECL_IN_SYSTEM_HEADER (field)
+	       && (pt == char_type_node || pt == signed_char_type_node
+		   || pt == unsigned_char_type_node);
+}
+
 /* The `void *` member a reference reads or writes: S.m as (S, FIELD_DECL,
  * path, -1), or an element of S.m, an array of `void *` (user-data slots
  * `void *ud[N]`): (S, FIELD_DECL, path, i) when the index is a constant i,
@@ -210,8 +224,8 @@ bool generic_member (tree ref, use_key *key)
 		ft = TREE_TYPE (ft);
 	}
 	if (TREE_CODE (field) != FIELD_DECL || TREE_CODE (ft) != POINTER_TYPE
-	    || !VOID_TYPE_P (TREE_TYPE (ft)) || !rec || TREE_CODE (rec) != RECORD_TYPE
-	    || !DECL_NAME (field))
+	    || !(VOID_TYPE_P (TREE_TYPE (ft)) || library_bytes_member (field, ft))
+	    || !rec || TREE_CODE (rec) != RECORD_TYPE || !DECL_NAME (field))
 		return false;
 	*key = use_key (TYPE_MAIN_VARIANT (rec), field, reached_through (TREE_OPERAND (ref, 0)),
 			element);
