@@ -53,9 +53,7 @@ enum {
 
 static const char glib_prefix[] = "libglib-2.0.so";
 
-/* The GLib 2.x p maps: 2 and its minor version in *minor (0 when its
- * version cannot be read); 0 if p maps no GLib. */
-static int glib_of(struct stf_peer *p, unsigned *minor)
+int stf__peer_glib(struct stf_peer *p, unsigned *minor)
 {
 	for (size_t i = 0; i < p->nlibs; i++) {
 		const char *b = strrchr(p->libs[i].path, '/');
@@ -69,7 +67,7 @@ static int glib_of(struct stf_peer *p, unsigned *minor)
 		if (maj && min && stf__peer_initial_bytes(p, maj, &vmaj, 4) == 0 &&
 		    stf__peer_initial_bytes(p, min, &vmin, 4) == 0 && vmaj == 2)
 			*minor = vmin;
-		return 2;
+		return 1;
 	}
 	return 0;
 }
@@ -84,7 +82,7 @@ static void array_pointee(const struct stf_leaf *f, uint32_t *st, uint32_t *data
 		return;
 	uint32_t t = strip(f->unit, f->type);
 	const struct stf_type_rec *r = T(f->unit, t);
-	if (r->kind != STF_K_STRUCT || !(r->flags & STF_TF_SYSTEM) || !r->name)
+	if (r->kind != STF_K_STRUCT || !r->name)
 		return;
 	const char *tag = stf_meta_str(f->unit, r->name);
 	if (strcmp(tag, "_GArray") && strcmp(tag, "_GByteArray"))
@@ -254,7 +252,7 @@ int stf__glib_arrays_find(struct stf_peer *p, struct stf_layouts *layouts)
 
 	p->garrays = NULL;
 	p->ngarrays = 0;
-	if (!glib_of(p, &minor) || (stf_meta_find_type(p->meta, "struct _GArray", &u, &t) < 0 &&
+	if (!stf__peer_glib(p, &minor) || (stf_meta_find_type(p->meta, "struct _GArray", &u, &t) < 0 &&
 				    stf_meta_find_type(p->meta, "struct _GByteArray", &u, &t) < 0))
 		return 0;
 	struct array_ref *refs;
@@ -420,6 +418,7 @@ int stf__check_glib_arrays(struct stf_xfer *x)
 		if ((g->state == STF_GA_BYTES && typed_by_new_version(x, g)) ||
 		    x->dir != STF_FORWARD)
 			continue;
+		x->failed = 0; /* each array is a problem of its own */
 		switch (g->state) {
 		case STF_GA_TYPED:
 			continue;

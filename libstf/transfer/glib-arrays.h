@@ -2,7 +2,8 @@
 /*
  * glib-arrays.h - GLib's GArrays of the program's structs (glib-arrays.c):
  * found in a peer by its typed `GArray *` pointers, their GLib block of
- * elements typed, their element size carried to the new one.
+ * elements typed, their element size carried to the new one; and the
+ * program's structs in GLib's slice pages (glib-slices.c).
  */
 #ifndef STF_GLIB_ARRAYS_H
 #define STF_GLIB_ARRAYS_H
@@ -51,5 +52,13 @@ int stf__garray_data_word(const struct stf_peer *src, uint64_t at, uint64_t v);
 /* Source object i, an untyped block kept at its address whose image is
  * d: the GArrays in it get the new element size (and capacity). */
 int stf__garray_headers_follow(struct stf_xfer *x, size_t i, uint8_t *d);
+
+/* Whether p maps GLib 2 (its minor version in *minor, 0 if unreadable). */
+int stf__peer_glib(struct stf_peer *p, unsigned *minor);
+/* glib-slices.c, forward: -1 (reported) when a typed pointer of the
+ * source points inside a block GLib allocated (a slice page holding
+ * g_slice_new's structs), to a struct of the program whose layout
+ * changes. */
+int stf__check_glib_slices(struct stf_xfer *x);
 
 #endif
