@@ -406,6 +406,70 @@ static int typed_by_new_version(struct stf_xfer *x, struct stf_garray *g)
 	return 1;
 }
 
+/* Is block o GLib's, untyped (a slice page, an array's elements)? */
+static int glib_block(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP && !o->unit && (o->flags & STF_OBJF_EXTERNAL) && o->id &&
+	       !strncmp(o->id, glib_prefix, sizeof(glib_prefix) - 1);
+}
+
+/* Does the header at b (in a GLib block) look like a GRealArray whose
+ * elements are block d, GLib's: as many as its capacity, in a block of
+ * GLib's size (the capacity's bytes rounded up to a power of two, at
+ * least 16, so less than an element more)? */
+static int header_shape(const uint8_t *b, const struct stf_obj *d)
+{
+	uint32_t len, cap, esz;
+	int32_t refs;
+	memcpy(&len, b + GA_LEN, 4);
+	memcpy(&cap, b + GA_CAPACITY, 4);
+	memcpy(&esz, b + GA_ELT_SIZE, 4);
+	memcpy(&refs, b + GA_REFS, 4);
+	uint64_t bytes = (uint64_t)cap * esz;
+	return esz && cap && len <= cap && refs >= 1 && bytes <= d->size &&
+	       (d->size < bytes + esz || d->size == 16);
+}
+
+/* Forward, GLib 2.74: the GArrays no typed `GArray *` reaches (kept in
+ * a GHashTable, behind a `void *`), found by their header's shape in
+ * GLib's blocks, pointing to a block of GLib's: one whose elements have
+ * the size of a struct that changes is refused (its element type cannot
+ * be told).  0, or -1 (reported). */
+static int check_unreached(struct stf_xfer *x)
+{
+	struct stf_peer *p = x->src;
+	char tn[256], on[256];
+	int failed = 0;
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *h = &p->objs[i];
+		if (!glib_block(h) || !h->bytes)
+			continue;
+		for (uint64_t off = (8 - (h->addr & 7)) & 7; off + GA_HEADER <= h->size; off += 8) {
+			uint64_t data;
+			uint32_t esz;
+			memcpy(&data, h->bytes + off, 8);
+			const struct stf_range *r = data ? stf__index_find(&p->index, data, 0) : NULL;
+			const struct stf_obj *d = r ? &p->objs[r->value] : NULL;
+			if (!d || d->addr != data || d == h || !glib_block(d) ||
+			    !header_shape(h->bytes + off, d) || garray_at(p, h->addr + off))
+				continue;
+			memcpy(&esz, h->bytes + off + GA_ELT_SIZE, 4);
+			if (!changed_struct_of_size(x, esz, tn, sizeof(tn)))
+				continue;
+			x->failed = 0;
+			stf__xfail(x, "a GArray at offset %" PRIu64 " of %s, which no typed GArray * "
+				   "reaches (kept in another container or behind a `void *`), holds "
+				   "elements of %" PRIu32 " bytes in %s, the size of %s, whose layout "
+				   "changes in the new version: its element type cannot be "
+				   "determined; keep a typed GArray * to it (a struct member) and read "
+				   "it with g_array_index", off, stf__obj_name(h, on, sizeof(on)), esz,
+				   d->id, tn);
+			failed = 1;
+		}
+	}
+	return failed ? -1 : 0;
+}
+
 int stf__check_glib_arrays(struct stf_xfer *x)
 {
 	struct stf_peer *p = x->src;
@@ -465,5 +529,9 @@ int stf__check_glib_arrays(struct stf_xfer *x)
 		}
 		failed = 1;
 	}
+	unsigned minor;
+	if (x->dir == STF_FORWARD && stf__peer_glib(p, &minor) && minor == GA_KNOWN_MINOR &&
+	    check_unreached(x) < 0)
+		failed = 1;
 	return failed ? -1 : 0;
 }
