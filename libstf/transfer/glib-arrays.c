@@ -104,6 +104,12 @@ struct array_ref {
 	const char *name;
 };
 
+static int by_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int by_addr(const void *a, const void *b)
 {
 	uint64_t x = ((const struct array_ref *)a)->addr, y = ((const struct array_ref *)b)->addr;
@@ -430,6 +436,39 @@ static int header_shape(const uint8_t *b, const struct stf_obj *d)
 	       (d->size < bytes + esz || d->size == 16);
 }
 
+/* The old sizes of the program's structs whose layout changes, sorted,
+ * in sizes[] (at most max; past that, every size counts): how many. */
+static size_t changed_sizes(struct stf_xfer *x, uint32_t *sizes, size_t max, int *all)
+{
+	const struct stf_meta *m = x->src->meta;
+	char tn[256];
+	size_t n = 0;
+	*all = 0;
+	for (size_t k = 0; k < m->nunits; k++) {
+		const struct stf_meta_unit *u = &m->units[k];
+		for (uint32_t t = 0; t < u->ntypes; t++) {
+			const struct stf_type_rec *r = &u->types[t];
+			if (r->kind != STF_K_STRUCT || (r->flags & (STF_TF_SYSTEM | STF_TF_INCOMPLETE)) ||
+			    !r->size || r->size > UINT32_MAX || !r->name ||
+			    !changes(x, u, t, tn, sizeof(tn)))
+				continue;
+			size_t q = 0;
+			while (q < n && sizes[q] < r->size)
+				q++;
+			if (q < n && sizes[q] == r->size)
+				continue;
+			if (n == max) {
+				*all = 1;
+				return n;
+			}
+			memmove(sizes + q + 1, sizes + q, (n - q) * sizeof(*sizes));
+			sizes[q] = (uint32_t)r->size;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Forward, GLib 2.74: the GArrays no typed `GArray *` reaches (kept in
  * a GHashTable, behind a `void *`), found by their header's shape in
  * GLib's blocks, pointing to a block of GLib's: one whose elements have
@@ -439,7 +478,11 @@ static int check_unreached(struct stf_xfer *x)
 {
 	struct stf_peer *p = x->src;
 	char tn[256], on[256];
-	int failed = 0;
+	uint32_t sizes[64];
+	int failed = 0, all;
+	size_t nsizes = changed_sizes(x, sizes, 64, &all);
+	if (!nsizes)
+		return 0; /* no struct changes: the bytes stay right */
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *h = &p->objs[i];
 		if (!glib_block(h) || !h->bytes)
@@ -448,12 +491,16 @@ static int check_unreached(struct stf_xfer *x)
 			uint64_t data;
 			uint32_t esz;
 			memcpy(&data, h->bytes + off, 8);
-			const struct stf_range *r = data ? stf__index_find(&p->index, data, 0) : NULL;
+			memcpy(&esz, h->bytes + off + GA_ELT_SIZE, 4);
+			/* the element size first: most words are no header */
+			if (!data || !esz || (!all && !bsearch(&esz, sizes, nsizes, sizeof(*sizes),
+							       by_u32)))
+				continue;
+			const struct stf_range *r = stf__index_find(&p->index, data, 0);
 			const struct stf_obj *d = r ? &p->objs[r->value] : NULL;
 			if (!d || d->addr != data || d == h || !glib_block(d) ||
 			    !header_shape(h->bytes + off, d) || garray_at(p, h->addr + off))
 				continue;
-			memcpy(&esz, h->bytes + off + GA_ELT_SIZE, 4);
 			if (!changed_struct_of_size(x, esz, tn, sizeof(tn)))
 				continue;
 			x->failed = 0;

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "engine.h"
 #include "glib-arrays.h"
 #include "remote.h"
@@ -41,17 +42,21 @@ static int changing_struct(struct stf_xfer *x, const struct stf_leaf *f, char *b
 static const char slice_fix[] = "allocate it with g_new or malloc, or run the program "
 				"with G_SLICE=always-malloc (GLib 2.76 and later always do)";
 
-/* Is the site of object o a call of GLib's slice allocator? */
-static int slice_site(const struct stf_peer *p, const struct stf_obj *o)
+/* Is the site of object o a call of GLib's slice allocator?  Decided
+ * once per site in memo (0: not yet, 1: no, 2: yes). */
+static int slice_site(const struct stf_peer *p, const struct stf_obj *o, uint8_t *memo)
 {
 	const struct stf_meta_unit *u;
 	uint32_t k;
-	if (o->site >= p->nsites || !p->site_ids[o->site] ||
-	    stf_meta_find_site(p->meta, p->site_ids[o->site], &u, &k) < 0)
+	if (o->site >= p->nsites || !p->site_ids[o->site])
 		return 0;
-	const char *a = stf_meta_str(u, u->sites[k].allocator);
-	return !strcmp(a, "g_slice_alloc") || !strcmp(a, "g_slice_alloc0") ||
-	       !strcmp(a, "g_slice_copy");
+	if (!memo[o->site]) {
+		const char *a = stf_meta_find_site(p->meta, p->site_ids[o->site], &u, &k) < 0 ? "" :
+				stf_meta_str(u, u->sites[k].allocator);
+		memo[o->site] = !strcmp(a, "g_slice_alloc") || !strcmp(a, "g_slice_alloc0") ||
+				!strcmp(a, "g_slice_copy") ? 2 : 1;
+	}
+	return memo[o->site] == 2;
 }
 
 /* A block of a g_slice_alloc site larger than the struct its site says:
@@ -61,6 +66,12 @@ static int check_slice_pages(struct stf_xfer *x)
 	struct stf_peer *p = x->src;
 	char tn[256], on[256];
 	int failed = 0;
+	uint8_t *memo = stf__raw_malloc(p->nsites + 1);
+	if (!memo) {
+		stf__xfail(x, "out of memory");
+		return -1;
+	}
+	memset(memo, 0, p->nsites + 1);
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
 		if (o->kind != STF_OBJ_HEAP || !o->unit || o->container ||
@@ -68,7 +79,7 @@ static int check_slice_pages(struct stf_xfer *x)
 			continue;
 		uint32_t t = strip(o->unit, o->type);
 		const struct stf_type_rec *r = T(o->unit, t);
-		if (r->kind != STF_K_STRUCT || o->size == r->size || !slice_site(p, o) ||
+		if (r->kind != STF_K_STRUCT || o->size == r->size || !slice_site(p, o, memo) ||
 		    !stf__struct_changed(o->unit, t, x->dst->meta, tn, sizeof(tn)))
 			continue;
 		x->failed = 0; /* each one is a problem of its own */
@@ -79,6 +90,7 @@ static int check_slice_pages(struct stf_xfer *x)
 			   o->size, tn, r->size, tn, slice_fix);
 		failed = 1;
 	}
+	stf__raw_free(memo);
 	return failed ? -1 : 0;
 }
 
