@@ -23,11 +23,13 @@ static void init(void)
 int main(void)
 {
 	XT_V2_RECEIVE(init);
-	CHECK(items && items->len == 8);
+	CHECK(items && items->len == 8 && g_array_get_element_size(items) == sizeof(struct item));
 	for (guint i = 0; items && i < items->len; i++) {
 		struct item it;
+		char want[12];
 		memcpy(&it, items->data + (gsize)i * g_array_get_element_size(items), sizeof(it));
-		CHECK(it.id == 40 + (int)i);
+		snprintf(want, sizeof(want), "item%u", i);
+		CHECK(it.id == 40 + (int)i && it.weight == 0 && !strcmp(it.tag, want));
 	}
 	XT_V2_RESULT();
 }
