@@ -374,17 +374,24 @@ static int changes(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t
 
 /* A program struct of the old size elt_size whose layout changes (its
  * name in buf): 1 if there is one. */
+/* Is type t of unit u a named struct of the program whose layout
+ * changes (its name in buf)? */
+static int changing_struct(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
+			   char *buf, size_t len)
+{
+	const struct stf_type_rec *r = &u->types[t];
+	return r->kind == STF_K_STRUCT && !(r->flags & (STF_TF_SYSTEM | STF_TF_INCOMPLETE)) &&
+	       r->size && r->name && changes(x, u, t, buf, len);
+}
+
 static int changed_struct_of_size(struct stf_xfer *x, uint32_t elt_size, char *buf, size_t len)
 {
 	const struct stf_meta *m = x->src->meta;
 	for (size_t k = 0; k < m->nunits; k++) {
 		const struct stf_meta_unit *u = &m->units[k];
-		for (uint32_t t = 0; t < u->ntypes; t++) {
-			const struct stf_type_rec *r = &u->types[t];
-			if (r->kind == STF_K_STRUCT && !(r->flags & (STF_TF_SYSTEM | STF_TF_INCOMPLETE)) &&
-			    r->size == elt_size && r->name && changes(x, u, t, buf, len))
+		for (uint32_t t = 0; t < u->ntypes; t++)
+			if (u->types[t].size == elt_size && changing_struct(x, u, t, buf, len))
 				return 1;
-		}
 	}
 	return 0;
 }
@@ -448,9 +455,7 @@ static size_t changed_sizes(struct stf_xfer *x, uint32_t *sizes, size_t max, int
 		const struct stf_meta_unit *u = &m->units[k];
 		for (uint32_t t = 0; t < u->ntypes; t++) {
 			const struct stf_type_rec *r = &u->types[t];
-			if (r->kind != STF_K_STRUCT || (r->flags & (STF_TF_SYSTEM | STF_TF_INCOMPLETE)) ||
-			    !r->size || r->size > UINT32_MAX || !r->name ||
-			    !changes(x, u, t, tn, sizeof(tn)))
+			if (r->size > UINT32_MAX || !changing_struct(x, u, t, tn, sizeof(tn)))
 				continue;
 			size_t q = 0;
 			while (q < n && sizes[q] < r->size)
