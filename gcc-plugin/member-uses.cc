@@ -185,6 +185,28 @@ tree reached_through (tree base)
 	return NULL_TREE;
 }
 
+/* GLib's arrays keep their elements behind a byte pointer of their
+ * public struct (GArray's `gchar *data`, GByteArray's `guint8 *data`),
+ * read as the program's struct by `g_array_index (a, struct rec, i)`:
+ * that member is followed like a `void *` member, so the records say
+ * what the elements are (transfer/glib-arrays.c).  By the structs' tags:
+ * GLib's headers come from -I directories (pkg-config), not system ones. */
+static bool glib_array_data (tree field, tree ft)
+{
+	tree rec = DECL_CONTEXT (field);
+	tree name = rec ? TYPE_NAME (TYPE_MAIN_VARIANT (rec)) : NULL_TREE;
+	if (name && TREE_CODE (name) == TYPE_DECL)
+		name = DECL_NAME (name);
+	if (!name || TREE_CODE (name) != IDENTIFIER_NODE || !DECL_NAME (field)
+	    || strcmp (IDENTIFIER_POINTER (DECL_NAME (field)), "data"))
+		return false;
+	const char *tag = IDENTIFIER_POINTER (name);
+	tree pt = TYPE_MAIN_VARIANT (TREE_TYPE (ft));
+	return (!strcmp (tag, "_GArray") || !strcmp (tag, "_GByteArray"))
+	       && (pt == char_type_node || pt == signed_char_type_node
+		   || pt == unsigned_char_type_node);
+}
+
 /* The `void *` member a reference reads or writes: S.m as (S, FIELD_DECL,
  * path, -1), or an element of S.m, an array of `void *` (user-data slots
  * `void *ud[N]`): (S, FIELD_DECL, path, i) when the index is a constant i,
@@ -211,8 +233,8 @@ bool generic_member (tree ref, use_key *key)
 		ft = TREE_TYPE (ft);
 	}
 	if (TREE_CODE (field) != FIELD_DECL || TREE_CODE (ft) != POINTER_TYPE
-	    || !VOID_TYPE_P (TREE_TYPE (ft)) || !rec || TREE_CODE (rec) != RECORD_TYPE
-	    || !DECL_NAME (field))
+	    || !(VOID_TYPE_P (TREE_TYPE (ft)) || glib_array_data (field, ft))
+	    || !rec || TREE_CODE (rec) != RECORD_TYPE || !DECL_NAME (field))
 		return false;
 	*key = use_key (TYPE_MAIN_VARIANT (rec), field, reached_through (TREE_OPERAND (ref, 0)),
 			element);

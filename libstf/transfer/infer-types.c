@@ -4,12 +4,14 @@
  * the blocks of the allocation sites the plugin left to libstf typed by
  * the uses of their results (STF_USE_SITE, joined across units), then
  * the untyped blocks typed pointers and `void *` members' use records
- * lead to (stf__peer_infer_types).
+ * lead to (stf__peer_infer_types), and the elements of GLib's arrays
+ * (glib-arrays.c).
  */
 #include <string.h>
 
 #include "alloc.h"
 #include "engine.h"
+#include "glib-arrays.h"
 #include "remote.h"
 #include "xfer.h"
 
@@ -329,7 +331,7 @@ static int index_untyped(struct stf_peer *p, struct stf_index *ix)
 	return 0;
 }
 
-int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+static int infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
 {
 	/* Only untyped dynamic objects can be typed or reached, so pointers
 	 * are looked up among them alone: an index usually of a handful of
@@ -394,4 +396,13 @@ out:
 	stf__bulk_free(work);
 	stf__index_free(&untyped.index);
 	return rc;
+}
+
+int stf__peer_infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t *reached)
+{
+	/* then GLib's arrays of the program's structs, which the typed
+	 * pointers just found may reach */
+	if (infer_types(p, layouts, reached) < 0)
+		return -1;
+	return stf__glib_arrays_find(p, layouts);
 }

@@ -486,6 +486,13 @@ static struct stf_use_path leaf_via(const struct via_hashes *vh, const struct st
 	if (pt >= f->unit->ntypes || T(f->unit, pt)->kind != STF_K_STRUCT ||
 	    !via_hash(vh, T(f->unit, pt)->hash))
 		return via;
+	return stf__pointer_path(o, f, count);
+}
+
+struct stf_use_path stf__pointer_path(const struct stf_obj *o, const struct stf_leaf *f,
+				      uint64_t count)
+{
+	struct stf_use_path via = { 0, NULL };
 	if (o->kind == STF_OBJ_STATIC && count == 1 && f->off == 0 &&
 	    T(o->unit, strip(o->unit, o->type))->kind == STF_K_POINTER)
 		via.name = static_name(o);

@@ -174,6 +174,10 @@ struct stf_peer {
 	size_t bytes_len;
 	struct stf_arena *arena;
 	struct stf_peer_args args;   /* loaded on first use */
+	/* GLib's GArrays the program's typed pointers reach, by address
+	 * (glib-arrays.c; arena memory) */
+	struct stf_garray *garrays;
+	size_t ngarrays;
 };
 
 /* What stf__peer_open catalogs. */
@@ -490,6 +494,12 @@ int stf__ptr_walk_next(struct stf_ptr_walk *w, const struct stf_leaf **f, uint64
  * bytes, and the functions of the struct holding the member. */
 void stf__use_block(struct stf_peer *p, const struct stf_ptr_walk *w, const struct stf_leaf *f,
 		    uint64_t size, struct stf_use_block *b);
+/* The path typed pointer leaf f of an element of o (count elements)
+ * gives the struct it points to: the member holding it, or o's name for
+ * a static pointer variable; no name when the code does not name the
+ * place (member-uses.c). */
+struct stf_use_path stf__pointer_path(const struct stf_obj *o, const struct stf_leaf *f,
+				      uint64_t count);
 /* The path of the struct holding leaf f's `void *` member, the leaf at
  * offset off of an element of typed object i: the object's own path when
  * it is that struct (or its static variable's name), else the member of

@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "fault.h"
+#include "glib-arrays.h"
 #include "heads.h"
 #include "remote.h"
 #include "xfer.h"
@@ -185,7 +186,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 	if (!reached || !work ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
-	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0) {
+	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
+	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0) {
 		stf__raw_free(reached);
 		stf__raw_free(work);
 		return -1;

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "fault.h"
+#include "glib-arrays.h"
 #include "heads.h"
 #include "remote.h"
 #include "xfer.h"
@@ -524,7 +525,7 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 			memcpy(d + off, &nv, 8);
 	}
 	x->rep->integers += numbers;
-	return 0;
+	return stf__garray_headers_follow(x, i, d);
 }
 
 /*

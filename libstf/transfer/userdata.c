@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "glib-arrays.h"
 #include "stf.h"
 #include "untyped.h"
 #include "userdata.h"
@@ -127,6 +128,10 @@ int stf__user_data_ref(const struct stf_xfer *x, size_t holder, uint64_t off,
 	if (!t->unit || t->container || v - t->addr >= t->size || stf__elem_off(t, v - t->addr) ||
 	    o->unit || !(o->flags & STF_OBJF_EXTERNAL) || o->kind != STF_OBJ_HEAP)
 		return 0;
+	/* a GArray's pointer to its typed block of elements, which GLib
+	 * reads through it as it is */
+	if (stf__garray_data_word(x->src, o->addr + off, v))
+		return 1;
 	for (int k = 0; k < nslots; k++)
 		if (slots[k].off == off && slots[k].size == o->size && !strcmp(slots[k].site, o->id))
 			return 1;

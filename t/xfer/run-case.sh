@@ -16,6 +16,8 @@
 #   args: WORDS              arguments of v1 (and so of v2)
 #   update-args: WORDS       arguments of v2 instead
 #   libs: FLAGS              libraries the programs link with (-levent)
+#   env: NAME=VALUE...       the programs' environment has these too
+#                            (G_SLICE=always-malloc)
 #   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
 #                            then read all the state they keep)
 #   expect: commit           v2 then checks the state it got: must say ok
@@ -70,6 +72,7 @@ args=$(key args)
 update_args=$(key update-args)
 cflags=$(key cflags)
 libs=$(key libs)
+env=$(key env)
 stderr_has=$(key diff)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
@@ -88,7 +91,8 @@ for v in v1 v2; do
 		{ cat "$WORK/cc.$v.err"; fail "cannot build $v/$pair"; }
 done
 
-"$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$pair" $args \
+# shellcheck disable=SC2086
+env $env "$TTSTD" --socket "$SOCK" --timeout 20 --log "$WORK/ttstd.log" -- "$WORK/v1/$pair" $args \
 	>"$WORK/program.out" 2>&1 &
 TTSTD_PID=$!
 up=
