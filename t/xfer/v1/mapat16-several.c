@@ -23,11 +23,12 @@ struct conn {
 };
 
 #define ARENA (64 << 10)
-static char *arena, *arena_top;
-static char *again;   /* mapped, freed, mapped again */
-static char *logbuf;  /* grown from one page to three with mremap */
-static const char *banner;
-static struct conn *conn;
+/* not static: kept at -O2 */
+char *arena, *arena_top;
+char *again;   /* mapped, freed, mapped again */
+char *logbuf;  /* grown from one page to three with mremap */
+const char *banner;
+struct conn *conn;
 
 static void *arena_alloc(size_t n)
 {
