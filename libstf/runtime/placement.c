@@ -811,6 +811,21 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Append [a, b) to (*r)[*n], growing *r (*cap entries); false if out
+ * of memory. */
+static bool push_range(struct range **r, size_t *n, size_t *cap, uint64_t a, uint64_t b)
+{
+	if (*n == *cap) {
+		struct range *nr = stf__raw_realloc(*r, 2 * *cap * sizeof **r);
+		if (!nr)
+			return false;
+		*r = nr;
+		*cap *= 2;
+	}
+	(*r)[(*n)++] = (struct range){ a, b };
+	return true;
+}
+
 EXPORT char *stf__avoid_describe(const char *prefix)
 {
 	size_t cap = 4096, n = 0;
@@ -823,14 +838,8 @@ EXPORT char *stf__avoid_describe(const char *prefix)
 	FILE *f = fopen("/proc/self/maps", "re");
 	unsigned long long a, b;
 	while (f && fscanf(f, "%llx-%llx%*[^\n]", &a, &b) == 2) {
-		if (n == cap) {
-			struct range *nm = stf__raw_realloc(maps, 2 * cap * sizeof *maps);
-			if (!nm)
-				goto out;
-			maps = nm;
-			cap *= 2;
-		}
-		maps[n++] = (struct range){ a, b };
+		if (!push_range(&maps, &n, &cap, a, b))
+			goto out;
 	}
 	if (!f)
 		goto out;
@@ -870,14 +879,8 @@ EXPORT char *stf__avoid_describe(const char *prefix)
 		const struct stf_slot *s = slot_at(stf__regions[i].slot);
 		if (stf__regions[i].kind != STF_SLOT_MMAP || !s->addr)
 			continue;
-		if (k == cap) {
-			struct range *nm = stf__raw_realloc(maps, 2 * cap * sizeof *maps);
-			if (!nm)
-				goto out;
-			maps = nm;
-			cap *= 2;
-		}
-		maps[k++] = (struct range){ s->addr, s->addr + s->size };
+		if (!push_range(&maps, &k, &cap, s->addr, s->addr + s->size))
+			goto out;
 	}
 	/* and the heap region as far as it is carved */
 	uint64_t heap_start, heap_end;
