@@ -56,10 +56,11 @@ void stf__place_batch_begin(struct stf_place_block *blocks, size_t n);
 void stf__place_batch_end(void);
 
 /* "<prefix><start>-<end>,..." (hexadecimal): the address ranges holding
- * this process's live heap blocks, for STF_AVOID in the environment of
- * the next version (F and R reserve them, so P's addresses stay free for
- * stf__alloc_at).  Call while quiesced; stf__raw_free() the result; NULL
- * if out of memory or /proc/self/maps cannot be read. */
+ * this process's live heap blocks and its mappings, for STF_AVOID in the
+ * environment of the next version (F and R reserve them, so P's addresses
+ * stay free for stf__alloc_at and stf__mmap_with).  Call while quiesced;
+ * stf__raw_free() the result; NULL if out of memory or /proc/self/maps
+ * cannot be read. */
 char *stf__avoid_describe(const char *prefix);
 
 /* After the commit: give back the reserved ranges of the past version's
@@ -95,8 +96,16 @@ uint64_t stf__objects_bound(void);
 
 /* Create a tracked anonymous private mapping (like mmap) of `size` bytes
  * with protection `prot`, global site number `site` and dynamic ID `id`
- * (0 = a fresh ID).  NULL with errno on failure. */
-void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id);
+ * (0 = a fresh ID), at address `at` exactly if not 0: over the range this
+ * process reserved for the past version's mapping there (STF_AVOID), its
+ * first `own` bytes, or where nothing is mapped, or over the mapping its
+ * startup made there with the same site (the counterpart it replaces).
+ * NULL with errno on failure (EEXIST: something else is there). */
+void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id, uint64_t at,
+		     uint64_t own);
+
+/* The dynamic ID of the tracked mapping starting at addr, 0 if none. */
+uint64_t stf__mapping_id_at(uint64_t addr);
 
 /* Global site number of a site ID string in this process: a plugin site
  * ID ("kvd.c:put/struct entry.key#0"), an external site

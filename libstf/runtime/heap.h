@@ -125,6 +125,17 @@ void stf__avoid_init(void);
  * 0 if none. */
 uint64_t stf__avoided_end_in(uint64_t lo, uint64_t hi);
 int stf__place(uint64_t lo, uint64_t hi);
+/* Pages [start, end) mapped readable and writable for a mapping kept at
+ * its address (mmap.c): below own_end (the range the past version's
+ * mapping had) over the pieces reserved for the past version (no longer
+ * avoided then), and where nothing is mapped.  0 or an errno value
+ * (EEXIST: something else is there); nothing changed on failure. */
+int stf__claim_pages(uint64_t start, uint64_t end, uint64_t own_end);
+/* If [start, end) lies in reserved pieces only: no longer avoided (the
+ * caller maps over it), true. */
+bool stf__avoided_take(uint64_t start, uint64_t end);
+/* [start, end) was mapped over (MAP_FIXED): no longer avoided. */
+void stf__avoided_forget(uint64_t start, uint64_t end);
 void stf__unplace(uint64_t lo, uint64_t hi);
 size_t stf__initial_env(const char *key, char *val, size_t cap);
 /* Placed blocks (stf__alloc_at): a slot of kind STF_SLOT_HEAP each. */

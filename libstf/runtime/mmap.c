@@ -115,9 +115,18 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	uint32_t *cell = stf__alloc_site;
 	stf__alloc_site = NULL;
 	void *p = stf__raw_mmap(addr, len, prot, flags, fd, off);
+	uint64_t rlen = (len + PAGE - 1) & ~(PAGE - 1);
+	/* a mapping at a fixed address where this process reserved the past
+	 * version's mapping (STF_AVOID): the new version's startup maps what
+	 * the past version mapped there, the counterpart the transfer's
+	 * re-created mapping replaces (stf__mmap_with) */
+	if (p == MAP_FAILED && errno == EEXIST && (flags & MAP_FIXED_NOREPLACE) &&
+	    stf__avoided_take((uintptr_t)addr, (uintptr_t)addr + rlen))
+		p = stf__raw_mmap(addr, len, prot, (flags & ~MAP_FIXED_NOREPLACE) | MAP_FIXED, fd, off);
+	else if (p != MAP_FAILED && (flags & MAP_FIXED))
+		stf__avoided_forget((uintptr_t)p, rlen);
 	if (p == MAP_FAILED)
 		return p;
-	uint64_t rlen = (len + PAGE - 1) & ~(PAGE - 1);
 	ensure_tables();
 	bool track_it = mmap_tracked(flags);
 	uint32_t site = !track_it ? 0 : cell && *cell ? *cell : external_site((uintptr_t)__builtin_return_address(0));
@@ -133,14 +142,52 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	__attribute__((alias("mmap")));
 
-EXPORT void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id)
+/* A mapping this process's startup made with site `site` at `at`, where
+ * the transfer re-creates the past version's mapping of that site (a
+ * program mapping a fixed address): that is its counterpart, which the
+ * transfer's mapping replaces; the startup's references to it see the
+ * transferred state.  0, or -1 if there is none. */
+static int replace_startup_mapping(uint64_t at, uint32_t site)
+{
+	int r = -1;
+	pthread_mutex_lock(&stf__region_lock);
+	for (size_t i = 0; i < stf__nregions; i++) {
+		struct stf_slot *s = slot_at(stf__regions[i].slot);
+		if (stf__regions[i].kind == STF_SLOT_MMAP && s->addr == at && s->site == site) {
+			stf__raw_munmap((void *)(uintptr_t)at, s->size);
+			region_del_locked(i);
+			r = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&stf__region_lock);
+	return r;
+}
+
+EXPORT void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id, uint64_t at,
+			    uint64_t own)
 {
 	if (id && id >= atomic_load((_Atomic uint64_t *)&stf__root.next_id))
 		stf__alloc_bump_id(id + 1);
-	void *p = stf__raw_mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
 	uint64_t rlen = (size + PAGE - 1) & ~(PAGE - 1);
+	void *p;
+	if (at) {
+		int err = stf__claim_pages(at, at + rlen, at + own);
+		if (err == EEXIST && replace_startup_mapping(at, site) == 0)
+			err = stf__claim_pages(at, at + rlen, at + own);
+		if (err || (prot != (PROT_READ | PROT_WRITE) &&
+			    mprotect((void *)(uintptr_t)at, rlen, prot) < 0)) {
+			if (!err)
+				stf__raw_munmap((void *)(uintptr_t)at, rlen);
+			errno = err ? err : errno;
+			return NULL;
+		}
+		p = (void *)(uintptr_t)at;
+	} else {
+		p = stf__raw_mmap(NULL, size, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+	}
 	ensure_tables();
 	pthread_mutex_lock(&stf__region_lock);
 	int r = region_add_locked((uintptr_t)p, rlen, site, id, STF_SLOT_MMAP, 0);
@@ -151,6 +198,19 @@ EXPORT void *stf__mmap_with(size_t size, int prot, uint32_t site, uint64_t id)
 		return NULL;
 	}
 	return p;
+}
+
+uint64_t stf__mapping_id_at(uint64_t addr)
+{
+	uint64_t id = 0;
+	pthread_mutex_lock(&stf__region_lock);
+	for (size_t i = 0; i < stf__nregions && !id; i++) {
+		const struct stf_slot *s = slot_at(stf__regions[i].slot);
+		if (stf__regions[i].kind == STF_SLOT_MMAP && s->addr == addr)
+			id = s->id;
+	}
+	pthread_mutex_unlock(&stf__region_lock);
+	return id;
 }
 
 EXPORT int munmap(void *addr, size_t len)

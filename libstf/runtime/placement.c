@@ -13,11 +13,12 @@
  *
  * So that the new and reversed versions (F, R) never put their own
  * allocations where P's blocks are, P publishes the mappings holding its
- * live heap blocks in the environment of F and R (STF_AVOID=<start>-<end>,
- * hexadecimal, comma-separated); F and R reserve those ranges (PROT_NONE,
- * MAP_NORESERVE) at their first allocation, before glibc's allocator has
- * taken any memory, and adopted pages inside them are made accessible on
- * demand.  Blocks placed in F are ordinary blocks of F, so the ranges F
+ * live heap blocks, and the program's own mappings, in the environment of
+ * F and R (STF_AVOID=<start>-<end>, hexadecimal, comma-separated); F and
+ * R reserve those ranges (PROT_NONE, MAP_NORESERVE) at their first
+ * allocation, before glibc's allocator has taken any memory, and adopted
+ * pages inside them are made accessible on demand; a mapping re-created
+ * at its address (stf__claim_pages) takes its range out of them.  Blocks placed in F are ordinary blocks of F, so the ranges F
  * publishes for the next update cover them too (chained updates).
  *
  * The reservation runs inside the first malloc, possibly in the dynamic
@@ -696,6 +697,88 @@ static size_t avoided_index(uint64_t a)
 	return first_ending_after(avoided, navoided, a);
 }
 
+/* [start, end) is no longer reserved for the past version: cut out of
+ * the avoided pieces (a piece holding it in its middle is split), so
+ * that stf__avoid_release_unused never unmaps it.  Under placed_lock. */
+static void avoided_cut_locked(uint64_t start, uint64_t end)
+{
+	size_t i = first_ending_after(avoided, navoided, start);
+	while (i < navoided && avoided[i].start < end) {
+		struct range *r = &avoided[i];
+		if (r->start < start && r->end > end) {
+			if (navoided == MAX_AVOIDED) {  /* no room: the tail is dropped */
+				r->end = start;
+				return;
+			}
+			memmove(r + 2, r + 1, (navoided - i - 1) * sizeof *r);
+			navoided++;
+			r[1] = (struct range){ end, r->end };
+			r->end = start;
+			return;
+		}
+		if (r->start < start) {
+			r->end = start;
+			i++;
+		} else if (r->end > end) {
+			r->start = end;
+			return;
+		} else {
+			memmove(r, r + 1, (navoided - i - 1) * sizeof *r);
+			navoided--;
+		}
+	}
+}
+
+int stf__claim_pages(uint64_t start, uint64_t end, uint64_t own_end)
+{
+	uint64_t a = start, b;
+	int err = 0;
+	pthread_mutex_lock(&stf__placed_lock);
+	for (; a < end; a = b) {
+		bool reserved = in_avoided(a, a < own_end && own_end < end ? own_end : end, &b);
+		if (reserved && a >= own_end) {
+			err = EEXIST;  /* reserved for another of the past version's */
+			break;
+		}
+		void *p = stf__raw_mmap((void *)(uintptr_t)a, b - a, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS |
+					(reserved ? MAP_FIXED : MAP_FIXED_NOREPLACE), -1, 0);
+		if (p != (void *)(uintptr_t)a) {
+			err = p == MAP_FAILED ? errno : EEXIST;
+			if (p != MAP_FAILED)  /* a kernel without NOREPLACE */
+				stf__raw_munmap(p, b - a);
+			break;
+		}
+	}
+	if (err)
+		give_back(start, a);
+	else
+		avoided_cut_locked(start, end);
+	pthread_mutex_unlock(&stf__placed_lock);
+	return err == EINVAL ? EEXIST : err;
+}
+
+bool stf__avoided_take(uint64_t start, uint64_t end)
+{
+	bool all = navoided != 0;
+	pthread_mutex_lock(&stf__placed_lock);
+	for (uint64_t a = start, b; all && a < end; a = b)
+		all = in_avoided(a, end, &b);
+	if (all)
+		avoided_cut_locked(start, end);
+	pthread_mutex_unlock(&stf__placed_lock);
+	return all;
+}
+
+void stf__avoided_forget(uint64_t start, uint64_t end)
+{
+	if (!navoided)
+		return;
+	pthread_mutex_lock(&stf__placed_lock);
+	avoided_cut_locked(start, end);
+	pthread_mutex_unlock(&stf__placed_lock);
+}
+
 EXPORT void stf__avoid_release_unused(void)
 {
 	pthread_mutex_lock(&stf__placed_lock);
@@ -728,6 +811,21 @@ static int cmp_range(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Append [a, b) to (*r)[*n], growing *r (*cap entries); false if out
+ * of memory. */
+static bool push_range(struct range **r, size_t *n, size_t *cap, uint64_t a, uint64_t b)
+{
+	if (*n == *cap) {
+		struct range *nr = stf__raw_realloc(*r, 2 * *cap * sizeof **r);
+		if (!nr)
+			return false;
+		*r = nr;
+		*cap *= 2;
+	}
+	(*r)[(*n)++] = (struct range){ a, b };
+	return true;
+}
+
 EXPORT char *stf__avoid_describe(const char *prefix)
 {
 	size_t cap = 4096, n = 0;
@@ -740,14 +838,8 @@ EXPORT char *stf__avoid_describe(const char *prefix)
 	FILE *f = fopen("/proc/self/maps", "re");
 	unsigned long long a, b;
 	while (f && fscanf(f, "%llx-%llx%*[^\n]", &a, &b) == 2) {
-		if (n == cap) {
-			struct range *nm = stf__raw_realloc(maps, 2 * cap * sizeof *maps);
-			if (!nm)
-				goto out;
-			maps = nm;
-			cap *= 2;
-		}
-		maps[n++] = (struct range){ a, b };
+		if (!push_range(&maps, &n, &cap, a, b))
+			goto out;
 	}
 	if (!f)
 		goto out;
@@ -781,6 +873,15 @@ EXPORT char *stf__avoid_describe(const char *prefix)
 	for (size_t i = 0; i < n; i++)
 		if (used[i])
 			maps[k++] = maps[i];
+	/* the program's mappings, which keep their address in the next
+	 * version too (mmap.c, stf__mmap_with) */
+	for (size_t i = 0; i < stf__nregions; i++) {
+		const struct stf_slot *s = slot_at(stf__regions[i].slot);
+		if (stf__regions[i].kind != STF_SLOT_MMAP || !s->addr)
+			continue;
+		if (!push_range(&maps, &k, &cap, s->addr, s->addr + s->size))
+			goto out;
+	}
 	/* and the heap region as far as it is carved */
 	uint64_t heap_start, heap_end;
 	stf__spans_extent(&heap_start, &heap_end);

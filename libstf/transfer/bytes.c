@@ -10,16 +10,15 @@
  *   - the exact entry of a function, or the start of a static object, of
  *     one of its members or elements (any byte of an array of bytes):
  *     relocated (function ID, member path) and counted (bytes_words);
- *   - into a heap object: that object keeps its address (pinned), as does
- *     the block, so the word stays right without being rewritten; if the
- *     pinned object's member moves in the new version, text cannot be
- *     told from a pointer: the update rolls back naming it;
+ *   - into a heap object or a mapping: that object keeps its address
+ *     (pinned), as does the block, so the word stays right without being
+ *     rewritten; if the pinned object's member moves in the new version,
+ *     text cannot be told from a pointer: the update rolls back naming it;
  *   - elsewhere in the program's image (inside a number, inside a
  *     function): taken for data, kept and counted as an integer;
  *   - anything else (text, numbers, freed memory): kept as it is.
- * A mapping typed as bytes is re-created at another address (pairing.c),
- * where a kept word would be wrong: one holding any address, or a block
- * holding an address inside a mapping, rolls the update back.
+ * A mapping typed as bytes is such a block: it keeps its address
+ * (mappings.c), and so do its words.
  * `--strict` refuses a block holding any word of the first or third kind
  * (nothing is known to be a pointer there).  The way back classifies F's
  * words the same way, so R receives P's bytes again; the diff compares
@@ -40,7 +39,8 @@
 enum bytes_word {
 	BW_DATA,   /* no address of the source's: kept */
 	BW_RELOC,  /* a function's entry, a static's value start: relocated */
-	BW_HEAP,   /* into a heap object: kept, the target keeps its address */
+	BW_HEAP,   /* into a heap object or a mapping: kept, the target keeps
+	              its address */
 	BW_INSIDE, /* inside the image, at no value's start: kept, counted */
 };
 
@@ -141,11 +141,10 @@ static enum bytes_word classify(const struct stf_xfer *x, struct range_memo *mem
 		return BW_INSIDE;
 	case STF_OBJ_HEAP:
 	case STF_OBJ_USER:
+	case STF_OBJ_MMAP:
 		if (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM))
 			return BW_DATA;
 		return BW_HEAP;
-	case STF_OBJ_MMAP:
-		return BW_INSIDE;
 	default:
 		return BW_DATA;
 	}
@@ -184,34 +183,9 @@ static int recorded_block(uint64_t addr)
 				addr) != NULL;
 }
 
-/* Offset off of block o holds v, an address of the source, but o or
- * v's target r is a mapping, which the destination re-creates at another
- * address (pairing.c) while a word of bytes is kept as it is: roll back. */
-static int moved_mapping(struct stf_xfer *x, const struct stf_obj *o, uint64_t off, uint64_t v,
-			 const struct stf_range *r)
-{
-	char on[256];
-	const struct stf_range *img = r ? NULL : stf__peer_image_find(x->src, v);
-	const struct stf_obj *t = r ? &x->src->objs[r->value] : NULL;
-	const struct stf_obj *mapping = o->kind == STF_OBJ_MMAP ? o : t;
-	x->obj = o;
-	stf__path_cut(x, 0);
-	stf__xfail(x, "%s: a %s of bytes by the type of its allocation, but offset %" PRIu64
-		   " holds 0x%" PRIx64 ", which points into %s of the old version; the mapping "
-		   "at 0x%" PRIx64 " (%" PRIu64 " bytes) is re-created at another address and a "
-		   "word of bytes is not known to be a pointer, so it would be kept as it is; "
-		   "carve the mapping with an allocator declared STF_ALLOCATOR (its objects are "
-		   "then typed), or map it as the type it holds", stf__cur_path(x),
-		   o->kind == STF_OBJ_MMAP ? "mapping" : "block", off, v,
-		   t ? stf__obj_name(t, on, sizeof(on)) :
-		   img ? x->src->libs[img->value].path : "a mapping",
-		   mapping->addr, mapping->size);
-	return -1;
-}
-
 /* Planning one block of bytes (its bytes fetched): its heap targets keep
  * their address, and so does the block when it holds any address.  0, or
- * -1 (problem reported: --strict, a mapping). */
+ * -1 (problem reported: --strict). */
 static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
@@ -227,9 +201,6 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 		enum bytes_word k = classify(x, &memo, v, &r);
 		if (k == BW_DATA)
 			continue;
-		if (o->kind == STF_OBJ_MMAP ||
-		    (r && x->src->objs[r->value].kind == STF_OBJ_MMAP))
-			return moved_mapping(x, o, off, v, r);
 		if (x->strict && k != BW_HEAP) {
 			char on[256];
 			const struct stf_range *img = r ? NULL : stf__peer_image_find(x->src, v);
@@ -263,10 +234,10 @@ static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 		 * the word is not rewritten */
 		size_t t = r->value;
 		const struct stf_obj *to = &x->src->objs[t];
-		if (to->unit && !x->pair[t].pinned) {
+		if ((to->unit || to->kind == STF_OBJ_MMAP) && !x->pair[t].pinned) {
 			x->pair[t].pinned = 1;
 			stf__pin_note(x, t, i, off);
-		} else if (!to->unit) {
+		} else if (!to->unit && to->kind != STF_OBJ_MMAP) {
 			stf__plan_word_memo(x, &memo, v, i, off, work, nwork);
 		}
 	}

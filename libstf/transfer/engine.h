@@ -236,8 +236,11 @@ enum msg_type {
 	M_OK,            /* R -> F */
 	M_DONE,          /* F -> R: u32 status (0 ok), error text */
 	M_ERROR,         /* R -> F: error text */
-	M_MMAP,          /* F -> R: [u64 size, u64 id, u32 prot, u32 len, site[len]]...:
-	                    create mappings (writable until M_DONE), reply M_ADDRS */
+	M_MMAP_AT,       /* F -> R: [u64 addr, u64 size, u64 own, u64 id, u32 prot,
+	                    u32 must, u32 len, site[len]]...: create mappings at the
+	                    old version's addresses (own: the bytes reserved for
+	                    each there; anywhere if taken and not `must`),
+	                    writable until M_DONE, reply M_ADDRS */
 	M_STREAM,        /* F -> R: i32 fd, i32 buffering, char mode[4], pending
 	                    output...: re-create a stdio stream, reply M_ADDRS (one) */
 	M_SUB,           /* F -> R: [u64 addr, u64 size, u64 id, u32 slen, u32 tlen,
@@ -269,7 +272,9 @@ struct alloc_req {
 	const struct stf_meta_unit *unit;
 	uint32_t type;
 	int prot;              /* a mapping's protection; -1: a heap block */
-	uint64_t at;           /* a heap block placed at this address; 0: anywhere */
+	uint64_t at;           /* a heap block placed at this address (a mapping:
+	                          where it would keep its address); 0: anywhere */
+	uint64_t own;          /* a mapping: the bytes at `at` reserved for it */
 	uint8_t align_lg;      /* a heap block's alignment (memalign & co.) */
 };
 
@@ -282,6 +287,7 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o);
 /* Room for n destination objects (and their images) in all: 0 or -1. */
 int stf__dst_reserve(struct stf_xfer *x, size_t n);
 extern struct stf_index stf__fwd_mappings;
+extern struct stf_index stf__fwd_mapping_from;
 extern struct stf_index stf__fwd_new_elems;
 /* An object the program allocated (heap, mapping, registered object). */
 static inline int stf__is_dynamic(const struct stf_obj *o)
@@ -504,6 +510,18 @@ int stf__apply_protect(const struct stf_range *r, size_t n, char *err, size_t er
 int stf__mapping_prot(pid_t pid, uint64_t addr, uint64_t size);
 uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_unit *du,
 				 uint32_t dt, uint64_t size);
+/* Where source mapping o keeps its address in the destination: its own
+ * forward, the old version's backward (stf__fwd_mapping_from); *own: the
+ * size of the old version's mapping there, which the destination
+ * reserved for it (STF_AVOID). */
+uint64_t stf__mapping_home(const struct stf_xfer *x, const struct stf_obj *o, uint64_t *own);
+/* Forward: create mapping request q (site: its number here) at its
+ * address, or anywhere if that is taken and no untyped word holds it
+ * (pinned); its address, or 0 (problem reported). */
+uint64_t stf__map_at(struct stf_xfer *x, const struct alloc_req *q, uint32_t site);
+/* What this process maps in [start, end), from /proc/self/maps, into
+ * buf: "0x...-0x... rw-p /path" of the first mapping met. */
+const char *stf__occupant(uint64_t start, uint64_t end, char *buf, size_t len);
 /* A pointer v into memory the process tree shares (runtime/tree.h): kept,
  * if the type it points to (pe) is the same in both versions. */
 int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);

@@ -68,6 +68,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	}
 	stf__index_reset(&stf__own_startup);
 	stf__index_reset(&stf__fwd_mappings);
+	stf__index_reset(&stf__fwd_mapping_from);
 	stf__index_reset(&stf__fwd_new_elems);
 	for (size_t k = 0; k < dst.nobjs; k++)
 		if (stf__is_dynamic(&dst.objs[k]) && !(dst.objs[k].flags & STF_OBJF_INTERNAL))
@@ -97,6 +98,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	}
 	stf__profile_mark("forward: free startup objects");
 	stf__index_sort(&stf__fwd_mappings, NULL, NULL);
+	stf__index_sort(&stf__fwd_mapping_from, NULL, NULL);
 	stf__index_sort(&stf__fwd_new_elems, NULL, NULL);
 	rep->seconds_transfer = stf__now() - t1;
 	stf__xfer_fini(&x);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * mappings.c - mmap'd objects across versions: their protection read from
- * /proc/PID/maps, created writable and protected once filled, and given
- * back their old size on the way back; pointers into the memory the
- * process tree shares, whose contents are kept as they are.
+ * mappings.c - mmap'd objects across versions: re-created at the old
+ * version's address (the next version reserved it, STF_AVOID), so that a
+ * word of bytes or of untyped memory pointing into one stays right as it
+ * is; elsewhere only when that address is taken and no such word holds
+ * it.  Their protection read from /proc/PID/maps, created writable and
+ * protected once filled, given back their old size and address on the
+ * way back; pointers into the memory the process tree shares, whose
+ * contents are kept as they are.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +114,96 @@ uint64_t stf__old_mapping_size(const struct stf_obj *o, const struct stf_meta_un
 	if (!esz || fit > o->size || !stf__all_zero(o->bytes + fit, o->size - fit))
 		return size;
 	return r->value;
+}
+
+uint64_t stf__mapping_home(const struct stf_xfer *x, const struct stf_obj *o, uint64_t *own)
+{
+	const struct stf_range *r = x->dir == STF_BACKWARD ?
+		stf__index_find(&stf__fwd_mapping_from, o->addr, 0) : NULL;
+	const struct stf_range *sz = r && r->start == o->addr ?
+		stf__index_find(&stf__fwd_mappings, o->addr, 0) : NULL;
+	*own = sz && sz->start == o->addr ? sz->value : o->size;
+	return r && r->start == o->addr ? r->value : o->addr;
+}
+
+const char *stf__occupant(uint64_t start, uint64_t end, char *buf, size_t len)
+{
+	char line[512];
+	size_t have = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	snprintf(buf, len, "memory this process maps");
+	while (fd >= 0) {
+		ssize_t r = read(fd, line + have, sizeof(line) - 1 - have);
+		have += r > 0 ? (size_t)r : 0;
+		line[have] = 0;
+		char *nl = strchr(line, '\n');
+		if (!nl && r > 0 && have < sizeof(line) - 1)
+			continue;
+		if (!have)
+			break;
+		if (nl)
+			*nl = 0;
+		unsigned long long lo, hi;
+		if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && lo < end && hi > start) {
+			snprintf(buf, len, "the mapping %s", line);
+			break;
+		}
+		size_t used = nl ? (size_t)(nl + 1 - line) : have;
+		memmove(line, line + used, have - used);
+		have -= used;
+	}
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+uint64_t stf__map_at(struct stf_xfer *x, const struct alloc_req *q, uint32_t site)
+{
+	const struct stf_obj *o = &x->src->objs[q->src];
+	int pinned = x->pair[q->src].pinned;
+	void *p = stf__mmap_with(q->size, PROT_READ | PROT_WRITE, site, q->id, q->at, q->own);
+	if (!p && errno == EEXIST && !pinned) /* its typed pointers follow it */
+		p = stf__mmap_with(q->size, PROT_READ | PROT_WRITE, site, q->id, 0, 0);
+	if (!p) {
+		char on[256], from[256], what[600];
+		size_t f = q->src;
+		uint64_t at = 0;
+		int err = errno;
+		stf__pin_origin(x, q->src, &f, &at);
+		/* past its old size: another object of the old version kept
+		 * at its address there, or the new version's own */
+		const struct stf_obj *t = stf__peer_find(x->src, q->at + q->size - 1);
+		if (!t || t->addr + t->size <= q->at + q->own || t == o)
+			t = stf__peer_find(x->dst, q->at + q->size - 1);
+		if (t && t->addr < q->at + q->size && t->addr + t->size > q->at)
+			stf__obj_name(t, what, sizeof(what));
+		else
+			stf__occupant(q->at, q->at + q->size, what, sizeof(what));
+		stf__obj_name(o, on, sizeof(on));
+		if (err != EEXIST)
+			stf__xfail(x, "%s: the mapping of %" PRIu64 " bytes cannot be created at "
+				   "its address 0x%" PRIx64 ": %s", on, q->size, q->at, strerror(err));
+		else
+			stf__xfail(x, "%s: the mapping at 0x%" PRIx64 " (%" PRIu64 " bytes, %" PRIu64
+				   " in the new version) keeps its address for a word not known to "
+				   "be a pointer (offset %" PRIu64 " of %s holds an address inside "
+				   "it), but 0x%" PRIx64 "-0x%" PRIx64 " is taken in the new version by "
+				   "%s; keep the size of the type the mapping holds, or give the "
+				   "memory holding the word a type (STF_ALLOCATOR on its allocator)",
+				   on, o->addr, o->size, q->size, at,
+				   stf__obj_name(&x->src->objs[f], from, sizeof(from)), q->at,
+				   q->at + q->size, what);
+		return 0;
+	}
+	uint64_t a = (uint64_t)(uintptr_t)p;
+	/* writable while it is filled */
+	if ((q->prot != (PROT_READ | PROT_WRITE) && stf__add_protect(x, a, q->size, q->prot) < 0) ||
+	    stf__index_add(&stf__fwd_mappings, a, q->size, o->size) < 0 ||
+	    stf__index_add(&stf__fwd_mapping_from, a, q->size, o->addr) < 0) {
+		stf__xfail(x, "out of memory");
+		return 0;
+	}
+	return a;
 }
 
 /* The type of the destination version named like the source type st of su

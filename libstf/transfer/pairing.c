@@ -58,9 +58,13 @@ static struct alloc_req request(const struct requests *r, size_t k)
 		return (struct alloc_req){ .src = (size_t)-1, .site = r->leak_site, .size = 64,
 					   .type = STF_NONE, .prot = -1 };
 	const struct stf_obj *d = &r->x->dst->objs[r->base + k];
+	uint64_t own = 0;
+	if (r->prot[k] >= 0)
+		stf__mapping_home(r->x, &r->x->src->objs[r->src[k]], &own);
 	return (struct alloc_req){ .src = r->src[k], .size = d->size, .id = d->dyn_id,
 				   .site = d->id, .unit = d->unit, .type = d->type,
-				   .prot = r->prot[k], .at = d->addr, .align_lg = d->align_lg };
+				   .prot = r->prot[k], .at = d->addr, .own = own,
+				   .align_lg = d->align_lg };
 }
 
 /* Messages of remote_alloc on their way at once: R allocates for one
@@ -109,8 +113,8 @@ static int alloc_reply(struct stf_xfer *x, const struct requests *r, size_t firs
 	return 0;
 }
 
-/* Ask R for the n objects of r (heap blocks with M_ALLOC, mappings with
- * M_MMAP); fills in their addresses (a request's own address is read
+/* Ask R for the n objects of r (heap blocks with M_ALLOC or M_PLACE,
+ * mappings with M_MMAP_AT); fills in their addresses (a request's own address is read
  * before it is sent, its answer written after).  Up to ALLOC_AHEAD
  * messages are on their way. */
 static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
@@ -133,25 +137,30 @@ static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
 		}
 		size_t pos = 0, first = i;
 		struct alloc_req q = request(r, first);
-		int mapping = q.prot >= 0, placed = q.at != 0;
-		size_t hs = mapping ? 24 : placed ? 28 : 20;
+		int mapping = q.prot >= 0, placed = !mapping && q.at != 0;
+		size_t hs = mapping ? 44 : placed ? 28 : 20;
 		for (; i < n; i++) {
 			q = request(r, i);
-			if ((q.prot >= 0) != mapping || (q.at != 0) != placed)
+			if ((q.prot >= 0) != mapping || (q.prot < 0 && (q.at != 0) != placed))
 				break;
 			uint32_t sl = (uint32_t)strlen(q.site);
 			size_t o = pos;
 			if (pos + hs + sl > MSG_MAX)
 				break;
-			if (placed) {
+			if (placed || mapping) {
 				memcpy(buf + o, &q.at, 8);
 				o += 8;
 			}
 			memcpy(buf + o, &q.size, 8);
+			if (mapping) {
+				memcpy(buf + o + 8, &q.own, 8);
+				o += 8;
+			}
 			memcpy(buf + o + 8, &q.id, 8);
 			if (mapping) {
-				uint32_t prot = (uint32_t)q.prot;
-				memcpy(buf + pos + 16, &prot, 4);
+				uint32_t prot = (uint32_t)q.prot, must = x->pair[q.src].pinned;
+				memcpy(buf + o + 16, &prot, 4);
+				memcpy(buf + o + 20, &must, 4);
 			}
 			memcpy(buf + pos + hs - 4, &sl, 4);
 			memcpy(buf + pos + hs, q.site, sl);
@@ -161,7 +170,7 @@ static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
 			stf__xfail(x, "site ID too long: %s", request(r, i).site);
 			return -1;
 		}
-		if (stf__msg_send(x->conn, mapping ? M_MMAP : placed ? M_PLACE : M_ALLOC, buf,
+		if (stf__msg_send(x->conn, mapping ? M_MMAP_AT : placed ? M_PLACE : M_ALLOC, buf,
 				  (uint32_t)pos) < 0) {
 			stf__xfail(x, "backward transfer: connection to the reversed version lost "
 			      "while allocating objects: %s", strerror(errno));
@@ -413,7 +422,7 @@ static void place_batch_begin(const struct requests *rq, size_t n)
 {
 	size_t nplaced = 0;
 	for (size_t k = 0; k < n; k++)
-		nplaced += request(rq, k).at != 0;
+		nplaced += request(rq, k).at != 0 && request(rq, k).prot < 0;
 	struct stf_place_block *blocks = nplaced ? stf__bulk_alloc(nplaced * sizeof(*blocks)) :
 				       NULL;
 	if (!blocks)
@@ -421,11 +430,59 @@ static void place_batch_begin(const struct requests *rq, size_t n)
 	nplaced = 0;
 	for (size_t k = 0; k < n; k++) {
 		struct alloc_req q = request(rq, k);
-		if (q.at)
+		if (q.at && q.prot < 0)
 			blocks[nplaced++] = (struct stf_place_block){ q.at, q.size };
 	}
 	stf__place_batch_begin(blocks, nplaced);
 	stf__bulk_free(blocks);
+}
+
+/* Forward: allocate here the requests [0, nreq) of rq that are mappings
+ * (`mappings` set) or heap blocks.  0, or -1 (failed). */
+static int alloc_here(struct stf_xfer *x, const struct requests *rq, size_t nreq, int mappings)
+{
+	struct site_memo memo[SITE_MEMO];
+	memset(memo, 0, sizeof(memo));
+	for (size_t k = 0; k < nreq; k++) {
+		struct alloc_req q = request(rq, k);
+		if ((q.prot >= 0) != mappings)
+			continue;
+		struct site_memo *m = site_memo(memo, q.site);
+		if (m->id != q.site) {
+			m->id = q.site;
+			m->site = stf__site_by_id(q.site);
+		}
+		uint32_t site = m->site;
+		uint64_t a;
+		if (!site) {
+			char on[512];
+			stf__xfail(x, "%s: allocation site \"%s\" unknown in this process",
+				   q.src == (size_t)-1 ? "the leaked block" :
+				   stf__obj_name(&x->src->objs[q.src], on, sizeof(on)), q.site);
+			return -1;
+		}
+		if (mappings) {
+			if (!(a = stf__map_at(x, &q, site)))
+				return -1;
+		} else if (q.at) {
+			a = (uint64_t)(uintptr_t)stf__alloc_at(q.at, q.size, site, q.id);
+			if (!a) {
+				placement_failed(x, &q);
+				return -1;
+			}
+		} else {
+			/* malloc(0) made a block of size 0: so does this */
+			a = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
+				q.size, q.align_lg ? (size_t)1 << q.align_lg : 0, site, q.id);
+		}
+		if (!a) {
+			stf__xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
+				   q.size, q.site);
+			return -1;
+		}
+		request_done(rq, k, a);
+	}
+	return 0;
 }
 
 /* Below this, the allocations' own page faults cost little. */
@@ -547,15 +604,18 @@ static int schedule_dynamic(struct stf_xfer *x)
 				m->dst_size = d->size;
 			}
 		}
-		/* untyped blocks and what they point into keep their address */
-		d->addr = prot < 0 && (x->pair[i].placed || x->pair[i].pinned) ? o->addr : 0;
+		/* untyped blocks and what they point into keep their address,
+		 * mappings too where they can (stf__map_at) */
+		uint64_t own;
+		d->addr = prot >= 0 ? stf__mapping_home(x, o, &own) :
+			  x->pair[i].placed || x->pair[i].pinned ? o->addr : 0;
 		/* past its block's 16-byte granules, whatever its neighbours */
-		if (d->addr && x->pair[i].pinned == STF_PIN_KEY && x->dir == STF_FORWARD &&
-		    d->size > ((o->size + 15) & ~(uint64_t)15)) {
+		if (prot < 0 && d->addr && x->pair[i].pinned == STF_PIN_KEY &&
+		    x->dir == STF_FORWARD && d->size > ((o->size + 15) & ~(uint64_t)15)) {
 			stf__addr_key_moves(x, i, d->size);
 			d->addr = 0;
 		}
-		if (d->addr && o->unit && x->pair[i].pinned) {
+		if (prot < 0 && d->addr && o->unit && x->pair[i].pinned) {
 			x->rep->pinned++;
 			x->rep->pinned_keys += x->pair[i].pinned == STF_PIN_KEY;
 		}
@@ -589,52 +649,14 @@ static int schedule_dynamic(struct stf_xfer *x)
 		 * not fill */
 		if (heap_bytes >= PREFAULT_MIN)
 			stf__spans_prefault(heap_bytes);
+		/* the mappings first: their pages leave the ranges reserved for
+		 * the old version, which the batch of placed blocks makes
+		 * accessible and gives back (placement.c) */
+		if (alloc_here(x, &rq, nreq, 1) < 0)
+			goto out;
 		place_batch_begin(&rq, nreq);
-		memset(memo, 0, sizeof(memo));
-		for (size_t k = 0; k < nreq; k++) {
-			struct alloc_req q = request(&rq, k);
-			struct site_memo *m = site_memo(memo, q.site);
-			if (m->id != q.site) {
-				m->id = q.site;
-				m->site = stf__site_by_id(q.site);
-			}
-			uint32_t site = m->site;
-			uint64_t a;
-			if (!site) {
-				char on[512];
-				stf__xfail(x, "%s: allocation site \"%s\" unknown in this process",
-					   q.src == (size_t)-1 ? "the leaked block" :
-					   stf__obj_name(&x->src->objs[q.src], on, sizeof(on)), q.site);
-				goto out;
-			}
-			if (q.at) {
-				a = (uint64_t)(uintptr_t)stf__alloc_at(q.at, q.size, site, q.id);
-				if (!a) {
-					placement_failed(x, &q);
-					goto out;
-				}
-			} else if (q.prot < 0) {
-				/* malloc(0) made a block of size 0: so does this */
-				a = (uint64_t)(uintptr_t)stf__alloc_aligned_with(
-					q.size, q.align_lg ? (size_t)1 << q.align_lg : 0,
-					site, q.id);
-			} else {
-				/* writable while it is filled */
-				a = (uint64_t)(uintptr_t)stf__mmap_with(
-					q.size, PROT_READ | PROT_WRITE, site, q.id);
-				if (a && ((q.prot != (PROT_READ | PROT_WRITE) &&
-					   stf__add_protect(x, a, q.size, q.prot) < 0) ||
-					  stf__index_add(&stf__fwd_mappings, a, q.size,
-							 src->objs[q.src].size) < 0))
-					a = 0;
-			}
-			if (!a) {
-				stf__xfail(x, "out of memory allocating %" PRIu64 " bytes for %.200s",
-				      q.size, q.site);
-				goto out;
-			}
-			request_done(&rq, k, a);
-		}
+		if (alloc_here(x, &rq, nreq, 0) < 0)
+			goto out;
 	} else if (remote_alloc(x, &rq, nreq) < 0) {
 		goto out;
 	}

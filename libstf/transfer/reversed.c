@@ -64,13 +64,33 @@ static int served_protect_add(uint64_t addr, uint64_t size, int prot)
 	return 0;
 }
 
-/* M_ALLOC (heap blocks), M_MMAP (mappings, `mapping` set) or M_PLACE
+/* A mapping of M_MMAP_AT: at its old address `at`; elsewhere if that is
+ * taken and not `must`.  NULL (err set) on failure. */
+static void *serve_mapping(uint64_t at, uint64_t size, uint64_t own, uint32_t must, uint32_t site,
+			   uint64_t id, const char *site_id, char *err, size_t errlen)
+{
+	char what[400];
+	void *obj = stf__mmap_with(size, PROT_READ | PROT_WRITE, site, id, at, own);
+	if (!obj && errno == EEXIST && !must)
+		obj = stf__mmap_with(size, PROT_READ | PROT_WRITE, site, id, 0, 0);
+	if (!obj && errno == EEXIST)
+		snprintf(err, errlen, "the mapping of %.200s at 0x%" PRIx64 " (%" PRIu64 " bytes), "
+			 "which a word not known to be a pointer holds, cannot be created at its "
+			 "address: 0x%" PRIx64 "-0x%" PRIx64 " is taken here by %s", site_id, at, size,
+			 at, at + size, stf__occupant(at, at + size, what, sizeof(what)));
+	else if (!obj)
+		snprintf(err, errlen, "cannot create the mapping of %" PRIu64 " bytes of %.200s: %s",
+			 size, site_id, strerror(errno));
+	return obj;
+}
+
+/* M_ALLOC (heap blocks), M_MMAP_AT (mappings, `mapping` set) or M_PLACE
  * (heap blocks at given addresses, `placed` set). */
 static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, int placed,
 		       char *err, size_t errlen)
 {
 	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_ALLOC);
-	size_t n = 0, pos = 0, hs = mapping ? 24 : placed ? 28 : 20;
+	size_t n = 0, pos = 0, hs = mapping ? 44 : placed ? 28 : 20;
 	char site[512];
 	uint32_t sitenum = 0;
 	if (!addrs) {
@@ -79,16 +99,23 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, in
 		return -1;
 	}
 	while (pos < len) {
-		uint64_t size, id, at = 0;
-		uint32_t sl, prot = 0;
+		uint64_t size, id, at = 0, own = 0;
+		uint32_t sl, prot = 0, must = 0;
 		if (len - pos < hs)
 			goto bad;
-		if (placed)
+		if (mapping) {
 			memcpy(&at, p + pos, 8);
-		memcpy(&size, p + pos + (placed ? 8 : 0), 8);
-		memcpy(&id, p + pos + (placed ? 16 : 8), 8);
-		if (mapping)
-			memcpy(&prot, p + pos + 16, 4);
+			memcpy(&size, p + pos + 8, 8);
+			memcpy(&own, p + pos + 16, 8);
+			memcpy(&id, p + pos + 24, 8);
+			memcpy(&prot, p + pos + 32, 4);
+			memcpy(&must, p + pos + 36, 4);
+		} else {
+			if (placed)
+				memcpy(&at, p + pos, 8);
+			memcpy(&size, p + pos + (placed ? 8 : 0), 8);
+			memcpy(&id, p + pos + (placed ? 16 : 8), 8);
+		}
 		memcpy(&sl, p + pos + hs - 4, 4);
 		if (sl >= sizeof(site) || len - pos - hs < sl ||
 		    (mapping && (!size || (prot & ~(uint32_t)(PROT_READ | PROT_WRITE | PROT_EXEC)))))
@@ -104,12 +131,13 @@ static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, in
 			stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
 			return -1;
 		}
-		void *obj = mapping ? stf__mmap_with(size, PROT_READ | PROT_WRITE, sitenum, id) :
+		void *obj = mapping ? serve_mapping(at, size, own, must, sitenum, id, site, err, errlen) :
 			    placed ? stf__alloc_at(at, size, sitenum, id) :
 			    stf__alloc_with(size, sitenum, id);
-		if (!obj && placed) {
+		if (!obj && placed)
 			snprintf(err, errlen, "cannot create the block of %" PRIu64 " bytes of %.200s "
 				 "at its address 0x%" PRIx64 ": %s", size, site, at, strerror(errno));
+		if (!obj && (placed || mapping)) {
 			stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
 			return -1;
 		}
@@ -232,12 +260,12 @@ int stf__xfer_serve(int conn, struct stf_xfer_report *rep)
 			break;
 		}
 		case M_ALLOC:
-		case M_MMAP:
+		case M_MMAP_AT:
 		case M_PLACE: {
 			size_t before = served_ix.n;
 			if (!before)
 				stf__profile_mark("serve: wait for F's first request");
-			if (serve_alloc(conn, buf, len, type == M_MMAP, type == M_PLACE, rep->error,
+			if (serve_alloc(conn, buf, len, type == M_MMAP_AT, type == M_PLACE, rep->error,
 					sizeof(rep->error)) < 0)
 				return -1;
 			rep->dynamic_objects += served_ix.n - before;

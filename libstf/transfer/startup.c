@@ -10,11 +10,11 @@
  * update with nothing to pair them with.  After the forward transfer F
  * frees those it can prove unreachable, and keeps the others:
  *
- *  - candidates are F's startup heap blocks of the program's own
- *    allocation sites, and those of the libraries whose writable data the
- *    transfer replaced with the old version's (libraries.c: libevent's
- *    base and its arrays, made by the new startup's event_base_new(),
- *    when the old base is carried).  Blocks of the other libraries (the C
+ *  - candidates are F's startup heap blocks and mappings of the program's
+ *    own allocation sites, and the heap blocks of the libraries whose
+ *    writable data the transfer replaced with the old version's
+ *    (libraries.c: libevent's base and its arrays, made by the new
+ *    startup's event_base_new(), when the old base is carried).  Blocks of the other libraries (the C
  *    runtime's, libstf's) are never freed: their data was not replaced,
  *    so they are the library's state as the new version uses it;
  *  - roots, scanned conservatively (every aligned word that points into a
@@ -85,6 +85,10 @@ struct sweep {
 					   begin (main's caller), 0 if unknown */
 };
 
+/* A candidate's value: */
+#define CAND_KEPT 1u    /* reached: kept */
+#define CAND_MAPPING 2u /* a mapping (munmap), not a heap block (free) */
+
 #define FD_STARTUP 1u  /* opened by the new version's startup */
 #define FD_IN_FREED 2u /* its number is in a block about to be freed */
 #define FD_IN_KEPT 4u  /* ... and in memory the new version keeps */
@@ -101,8 +105,8 @@ static void mark(struct sweep *s, uint64_t v)
 		else if (v - s->cand[mid].start >= (s->cand[mid].size ? s->cand[mid].size : 1))
 			lo = mid + 1;
 		else {
-			if (!s->cand[mid].value) {
-				s->cand[mid].value = 1;
+			if (!(s->cand[mid].value & CAND_KEPT)) {
+				s->cand[mid].value |= CAND_KEPT;
 				s->work[s->nwork++] = mid;
 			}
 			return;
@@ -658,7 +662,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	if (startup_fds(s, x->src->pid) < 0)
 		return;
 	for (size_t k = 0; k < s->ncand; k++)
-		if (!s->cand[k].value)
+		if (!(s->cand[k].value & CAND_KEPT))
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
 	stf__inplace_dropped_each(find_fds_dropped, s);
 	find_fds_overwritten(s, x);
@@ -700,7 +704,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	s->nskip = nskip;
 	s->fd_pass = 1;
 	for (size_t k = 0; k < s->ncand; k++)
-		if (s->cand[k].value)
+		if (s->cand[k].value & CAND_KEPT)
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_KEPT);
 	stf__objects_each(scan_unless_candidate, s);
 	dl_iterate_phdr(scan_image, s);
@@ -716,6 +720,19 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	}
 	s->fd_pass = 0;
 	stf__raw_free(skip);
+}
+
+/* A readable mapping the startup made at a site of the program and still
+ * has (the transfer re-creates the old version's mappings at their own
+ * addresses: one of the same site is then an orphan, unless the old one
+ * replaced it at the same address, stf__mmap_with). */
+static int startup_mapping(const struct stf_obj *o)
+{
+	int prot;
+	return o->kind == STF_OBJ_MMAP && o->dyn_id && o->size &&
+	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) &&
+	       stf__mapping_id_at(o->addr) == o->dyn_id &&
+	       (prot = stf__mapping_prot(getpid(), o->addr, o->size)) >= 0 && (prot & PROT_READ);
 }
 
 int stf__free_startup(struct stf_xfer *x, size_t nstartup)
@@ -740,6 +757,10 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		goto out;
 	for (size_t k = 0; k < nstartup; k++) {
 		const struct stf_obj *o = &dst->objs[k];
+		if (startup_mapping(o)) {
+			s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, CAND_MAPPING };
+			continue;
+		}
 		if (o->kind != STF_OBJ_HEAP || !o->dyn_id || !o->size ||
 		    (o->flags & STF_OBJF_INTERNAL) ||
 		    ((o->flags & STF_OBJF_EXTERNAL) && !carried_library(&carried, o->id)))
@@ -767,10 +788,13 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	}
 	sweep_fds(&s, x, nstartup, here);
 	for (size_t k = 0; k < s.ncand; k++) {
-		if (s.cand[k].value) {
+		if (s.cand[k].value & CAND_KEPT) {
 			x->rep->startup_kept++;
 		} else {
-			free((void *)(uintptr_t)s.cand[k].start);
+			if (s.cand[k].value & CAND_MAPPING)
+				munmap((void *)(uintptr_t)s.cand[k].start, s.cand[k].size);
+			else
+				free((void *)(uintptr_t)s.cand[k].start);
 			x->rep->startup_freed++;
 		}
 	}

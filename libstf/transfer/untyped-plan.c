@@ -37,9 +37,18 @@ void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		return;
 	size_t k = r->value;
 	const struct stf_obj *t = &x->src->objs[k];
-	if ((t->kind != STF_OBJ_HEAP && !t->container) ||
+	if ((t->kind != STF_OBJ_HEAP && t->kind != STF_OBJ_MMAP && !t->container) ||
 	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
 		return;
+	if (t->kind == STF_OBJ_MMAP && !t->container) {
+		/* a mapping keeps its address where it can (mappings.c);
+		 * held by this word, it must */
+		if (!x->pair[k].pinned) {
+			x->pair[k].pinned = 1;
+			stf__pin_note(x, k, from, at);
+		}
+		return;
+	}
 	if (!t->unit) {
 		/* a block holding sub-objects that move with it keeps its
 		 * address for this value instead (stf__plan_subs) */
@@ -71,7 +80,7 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
  * at of source object from: an integer is never relocated (it may be a
  * number), so an address in it, untagged (low 3 bits cleared: tagged
  * pointers), stays right only if its target keeps its address: a heap
- * object holding it at its start, or anywhere in a block of bytes or an
+ * object or a mapping holding it at its start, or anywhere in a block of bytes or an
  * untyped block, whose contents do not move, is kept there (pinned,
  * converted in place).  A word into a typed object elsewhere (a member, an
  * element past the first) would be left behind when that moves in the new
@@ -88,7 +97,7 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t 
 		return 0;
 	size_t k = r->value;
 	const struct stf_obj *t = &x->src->objs[k];
-	if ((t->kind != STF_OBJ_HEAP && !t->container) ||
+	if ((t->kind != STF_OBJ_HEAP && t->kind != STF_OBJ_MMAP && !t->container) ||
 	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
 		return 0;
 	if (!t->unit) {

@@ -33,8 +33,8 @@
  *   - into a function or static of the executable: relocated (function
  *     ID, member path);
  *   - into a shared library: the same place of the same file;
- *   - into a typed heap object: that object is pinned (kept at its
- *     address with its new type), except inside a struct or union declared
+ *   - into a typed heap object or a mapping: that object is pinned (kept
+ *     at its address with its new type), except inside a struct or union declared
  *     by a system header (a library's type: `struct event` embedded in a
  *     program struct), which the library handed out and whose layout does
  *     not change: relocated to the same place of that sub-object;
@@ -323,7 +323,7 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		x->rep->pointers++;
 		return stf__reloc(x, v, out, NULL) < 0 ? -1 : 0;
 	}
-	if (t && (t->kind == STF_OBJ_HEAP || t->container) &&
+	if (t && (t->kind == STF_OBJ_HEAP || t->kind == STF_OBJ_MMAP || t->container) &&
 	    !(t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN))) {
 		const struct pairing *pr = &x->pair[r->value];
 		if (pr->placed)

@@ -70,6 +70,10 @@ struct stf_index stf__own_startup = STF_INDEX_INIT;
  * change can round up; the backward transfer gives it its old size back
  * when the contents fit, so the round trip is exact. */
 struct stf_index stf__fwd_mappings = STF_INDEX_INIT;
+/* ... and (value) the old version's address of each: where the backward
+ * transfer re-creates it, also when it could not keep that address in
+ * the new version (it grew into memory taken there). */
+struct stf_index stf__fwd_mapping_from = STF_INDEX_INIT;
 
 /* The elements static arrays gained in the forward transfer, left with
  * the new version's values (F's addresses): backward, they are state only

@@ -4,7 +4,7 @@
  * created at a chosen address with stf__alloc_at, refused where memory is
  * taken, freed, reallocated and placed again; seen by another process
  * through the slot table; and the STF_AVOID hand-over of a past version's
- * heap ranges.
+ * heap ranges and mappings.
  */
 #include <check.h>
 #include <errno.h>
@@ -275,6 +275,14 @@ START_TEST(avoid_describe)
 	ck_assert(covered(d + 10, a));
 	ck_assert(!covered(d + 10, (uintptr_t)&d));  /* the stack has no block */
 	stf__raw_free(d);
+	/* a mapping of the program, which keeps its address too */
+	char *map = mmap(NULL, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(map, MAP_FAILED);
+	d = stf__avoid_describe("STF_AVOID=");
+	ck_assert_ptr_nonnull(d);
+	ck_assert(covered(d + 10, (uintptr_t)map) && covered(d + 10, (uintptr_t)map + 2 * PG));
+	stf__raw_free(d);
+	munmap(map, 3 * PG);
 	free(m);
 	free(big);
 	free(p);
@@ -324,6 +332,48 @@ static int avoid_child(void)
 	/* Back to a reservation (not unmapped: nothing else may go there). */
 	if (msync((void *)(AVOID_START + 0x5000), PG, MS_ASYNC) != 0) {
 		puts("freed page left the reservation");
+		return 1;
+	}
+	puts("ok");
+	return 0;
+}
+
+/* Mappings re-created at the past version's addresses (stf__mmap_with,
+ * child: mode "mapat"): over the range reserved for each (its own) and
+ * free pages, never over another's reservation; a fixed mapping of the
+ * program takes its reservation; none is given back with the unused
+ * reservations after the commit. */
+#define MAPAT(off) ((void *)(uintptr_t)(AVOID_START + (off)))
+
+static int mapat_child(void)
+{
+	char *a = stf__mmap_with(4 * PG, PROT_READ | PROT_WRITE, 0, 0, AVOID_START, 4 * PG);
+	/* its own page reserved, the next one free */
+	char *b = stf__mmap_with(2 * PG, PROT_READ | PROT_WRITE, 0, 0, AVOID_START + 0x5000, PG);
+	if (a != MAPAT(0) || b != MAPAT(0x5000)) {
+		printf("mapping not at its address: %s\n", strerror(errno));
+		return 1;
+	}
+	/* the page after its own is another's reservation */
+	char *c = stf__mmap_with(2 * PG, PROT_READ | PROT_WRITE, 0, 0, AVOID_START + 0x7000, PG);
+	if (c || errno != EEXIST || is_mapped(AVOID_START + 0x7000)) {
+		puts("mapping over another's reservation");
+		return 1;
+	}
+	/* the program maps that one at its fixed address */
+	char *fixed = mmap(MAPAT(0x8000), PG, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (fixed != MAPAT(0x8000)) {
+		printf("fixed mapping over its reservation: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(a, 1, 4 * PG);
+	memset(b, 2, 2 * PG);
+	memset(fixed, 3, PG);
+	stf__avoid_release_unused();
+	if (!is_mapped(AVOID_START) || !is_mapped(AVOID_START + 0x6000) ||
+	    !is_mapped(AVOID_START + 0x8000) || a[4 * PG - 1] != 1 || b[0] != 2 || fixed[0] != 3) {
+		puts("a mapping given back with the unused reservations");
 		return 1;
 	}
 	puts("ok");
@@ -437,6 +487,13 @@ START_TEST(avoid_reserved)
 }
 END_TEST
 
+START_TEST(mappings_at_their_address)
+{
+	spawn_child("mapat", "STF_AVOID=200000000000-200000004000,200000005000-200000006000,"
+		    "200000008000-200000009000", "ok\n");
+}
+END_TEST
+
 START_TEST(batch_populated)
 {
 	spawn_child("batch", "STF_AVOID=200000000000-200000800000", "ok\n");
@@ -456,6 +513,8 @@ int main(int argc, char **argv)
 		return avoid_child();
 	if (argc == 2 && !strcmp(argv[1], "batch"))
 		return batch_child();
+	if (argc == 2 && !strcmp(argv[1], "mapat"))
+		return mapat_child();
 	if (argc == 2 && !strcmp(argv[1], "zone"))
 		return zone_child();
 	Suite *s = suite_create("placement");
@@ -466,6 +525,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, placed_enumerated_remotely);
 	tcase_add_test(tc, avoid_describe);
 	tcase_add_test(tc, avoid_reserved);
+	tcase_add_test(tc, mappings_at_their_address);
 	tcase_add_test(tc, batch_populated);
 	tcase_add_test(tc, zone_slot_skips_avoided);
 	suite_add_tcase(s, tc);

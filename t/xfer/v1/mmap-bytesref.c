@@ -11,8 +11,8 @@ struct rec {
 	long key;
 	struct rec *next;
 };
-static struct rec *table;
-static char *msg;
+struct rec *table; /* not static: kept at -O2 */
+char *msg;
 static void init(void)
 {
 	table = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

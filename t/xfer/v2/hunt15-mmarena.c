@@ -13,8 +13,8 @@ struct item {
 	char val[20];
 };
 #define ARENA (1 << 20)
-static char *arena, *arena_top;
-static struct item *items;
+char *arena, *arena_top; /* not static: kept at -O2 */
+struct item *items;
 static void *arena_alloc(size_t n)
 {
 	void *p = arena_top;
