@@ -1,0 +1,2 @@
+#define V2
+#include "../v1/rplace16.c"
