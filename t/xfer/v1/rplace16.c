@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* memcached's per-thread logger, the way its startup makes it in every
- * version (no stf_is_updating() guard): a typed block in a static, also
- * the value of a pthread key (a word the transfer does not rewrite: it
- * pins what it points to).  The old logger is transferred in place into
- * the new startup's (the static points to both), so it lives in the new
- * version's heap, where the library's block points to it: the way back
- * must create it at that address in the reversed version, whose own
- * startup made its logger at the same place of its heap if its heap
- * were where the new version's is (it rolled back: "File exists"). */
+/* memcached's per-thread logger, made by the startup of every version
+ * (no stf_is_updating() guard): a typed block in a static, also the
+ * value of a pthread key.  A running version parks in its loop's
+ * callback of stf_update_fd() (memcached's, called by libevent), a
+ * starting one (the new and the reversed version) at the top of its
+ * loop; thread-specific data and locals are named by the function
+ * holding the point ("pthread key 2@loop"), so the old version's go to
+ * no one, the new version's slot keeps pointing to its own logger, and
+ * the old logger is transferred in place into it (the static points to
+ * both).  Pushed back, that slot paired with the reversed version's and
+ * pinned the logger at the new version's address, where the reversed
+ * version's own startup had made its logger ("File exists"), and the
+ * differencing found the slots in the reversed version only: the way
+ * back now leaves out what the new version got nothing for
+ * (transfer/unreceived.c), and the reversed version's heap is not where
+ * the new version's is (runtime/spans.c, t/runtime/test-placement). */
 #include <poll.h>
 #include <pthread.h>
 #include "xt.h"
@@ -36,13 +43,6 @@ static void serve(void)
 	strcpy(current_logger->name, "worker log");
 }
 
-/* A running version parks in its loop's callback of the update
- * descriptor (memcached's, called by libevent), a starting one at the
- * top of its loop: the thread-specific data, labelled by the function
- * holding the point, is not paired forward (the old version's slot goes
- * to no one, and the new version's keeps pointing to its logger, where
- * the old one went), but is backward (the new version and the reversed
- * one both park in main). */
 static void on_update(void)
 {
 	stf_update_point();
