@@ -36,6 +36,7 @@
 
 #include "alloc.h"
 #include "collapse.h"
+#include "ctl.h"
 #include "heap.h"
 #include "spans.h"
 
@@ -182,20 +183,40 @@ static int grow_region(char *region, uint64_t bytes, uint32_t from, uint32_t to)
 	return 0;
 }
 
+/* Does this process start as the reversed version of an update
+ * (STF_ROLE=reversed in its initial environment)? */
+static bool starts_reversed(void)
+{
+	char role[16];
+	return stf__initial_env(STF_ENV_ROLE "=", role, sizeof role) && !strcmp(role, "reversed");
+}
+
 /* A free slot of the zone for a region of bytes, its first units mapped;
  * NULL if the zone is not usable here.  A slot holding a range the past
  * version published (its heap, blocks kept at their addresses since
  * earlier versions: the slots are taken in turn and wrap around) is
- * skipped whole: the heap would meet that range as it grows. */
+ * skipped whole: the heap would meet that range as it grows.  The
+ * reversed version leaves the first free slot to the new version, which
+ * takes it (both avoid the same ranges): the way back creates the new
+ * version's blocks that keep their address (a word the transfer does not
+ * rewrite points to them: a pthread key's value) at that address in the
+ * reversed version, whose own startup, the new version's twin, would
+ * have put its blocks there too. */
 static char *zone_region(uint64_t bytes)
 {
 	uint64_t slot = slot_bytes(bytes);
 	uint64_t past = stf__avoided_end_in(ZONE_START, ZONE_START + ZONE_SLOTS * slot);
 	uint32_t first = past ? (uint32_t)((past - ZONE_START + slot - 1) / slot) : 0;
+	uint32_t future_slots = starts_reversed();
 	for (uint32_t i = 0; i < ZONE_SLOTS; i++) {
 		uint64_t at = ZONE_START + (first + i) % ZONE_SLOTS * slot;
-		if (stf__avoided_end_in(at, at + slot) == 0 &&
-		    grow_region((char *)(uintptr_t)at, bytes, 0, COMMIT_STEP) == 0)
+		if (stf__avoided_end_in(at, at + slot) != 0)
+			continue;
+		if (future_slots) {
+			future_slots--;
+			continue;
+		}
+		if (grow_region((char *)(uintptr_t)at, bytes, 0, COMMIT_STEP) == 0)
 			return (char *)(uintptr_t)at;
 	}
 	return NULL;

@@ -538,6 +538,11 @@ int stf__obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const
 
 /* pairing.c */
 int stf__schedule(struct stf_xfer *x);
+/* unreceived.c: forward, into this process: note the statics and locals
+ * of this process no source object was scheduled into (0, -1 out of
+ * memory); backward: is id one of them (its own, left out)? */
+int stf__unreceived_note(const struct stf_xfer *x);
+int stf__unreceived(const char *id);
 
 /* startup.c: note the descriptor numbers the new version's statics and
  * locals hold before the transfer overwrites them (after stf__schedule,

@@ -836,6 +836,14 @@ int stf__schedule(struct stf_xfer *x)
 		if (o->kind != STF_OBJ_STATIC && o->kind != STF_OBJ_LOCAL)
 			continue;
 		const char *id = x->renames ? stf__rename(STF_RENAME_OBJECT, o->id, x->dir) : o->id;
+		if (x->dir == STF_BACKWARD && src->self && stf__unreceived(o->id)) {
+			x->pair[i].dst = PAIR_NONE;
+			fprintf(stderr, "libstf: backward transfer: %s %s received nothing from the "
+				"old version (its thread parked elsewhere there): the reversed "
+				"version keeps its own\n",
+				o->kind == STF_OBJ_LOCAL ? "local" : "static", o->id);
+			continue;
+		}
 		if (stf__strmap_get(&x->dst_ids, id, &j) < 0 || dst->objs[j].kind != o->kind) {
 			x->pair[i].dst = PAIR_NONE;
 			x->rep->dropped++;
@@ -863,6 +871,10 @@ int stf__schedule(struct stf_xfer *x)
 			x->rep->locals++;
 		else
 			x->rep->static_objects++;
+	}
+	if (x->dir == STF_FORWARD && dst->self && stf__unreceived_note(x) < 0) {
+		stf__xfail(x, "out of memory");
+		return -1;
 	}
 	stf__profile_mark("pair: statics");
 	if (stf__plan_slots(x) < 0 || stf__plan_untyped(x) < 0 || x->pins.oom ||

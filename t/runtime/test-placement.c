@@ -458,7 +458,16 @@ static int zone_child(void)
 	return 0;
 }
 
-static void spawn_child(const char *mode, const char *env, const char *expect)
+/* The address of a first heap block (the reversed and new versions of
+ * an update, given the same STF_AVOID). */
+static int first_block_child(void)
+{
+	printf("%lx\n", (unsigned long)(uintptr_t)malloc(16));
+	return 0;
+}
+
+/* Run this binary in mode `mode` with environment envp; its output. */
+static void run_child(const char *mode, char **envp, char *out, size_t len)
 {
 	int pfd[2];
 	ck_assert_int_eq(pipe(pfd), 0);
@@ -466,16 +475,22 @@ static void spawn_child(const char *mode, const char *env, const char *expect)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	char *argv[] = { "test-placement", (char *)mode, NULL };
-	char *envp[] = { (char *)env, NULL };
 	pid_t pid;
 	ck_assert_int_eq(posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, envp), 0);
 	close(pfd[1]);
-	char buf[256] = "";
-	ssize_t n = read(pfd[0], buf, sizeof buf - 1);
+	ssize_t n = read(pfd[0], out, len - 1);
 	close(pfd[0]);
 	ck_assert_int_gt(n, 0);
+	out[n] = 0;
 	int st;
 	waitpid(pid, &st, 0);
+}
+
+static void spawn_child(const char *mode, const char *env, const char *expect)
+{
+	char *envp[] = { (char *)env, NULL };
+	char buf[256];
+	run_child(mode, envp, buf, sizeof buf);
 	ck_assert_str_eq(buf, expect);
 }
 
@@ -507,6 +522,24 @@ START_TEST(zone_slot_skips_avoided)
 }
 END_TEST
 
+/* The reversed version's startup runs like the new version's, and the
+ * way back creates blocks at the new version's addresses in it (those a
+ * word the transfer does not rewrite points to): its heap is not where
+ * the new version's is, but in the next slot of the zone (it was the
+ * same slot: "File exists"; t/xfer/rplace16). */
+START_TEST(reversed_heap_apart)
+{
+	char *future[] = { "STF_AVOID=100040000000-100040001000", "STF_ROLE=future", NULL };
+	char *reversed[] = { "STF_AVOID=100040000000-100040001000", "STF_ROLE=reversed", NULL };
+	char f[64], r[64];
+	run_child("first-block", future, f, sizeof f);
+	run_child("first-block", reversed, r, sizeof r);
+	uint64_t fa = strtoull(f, NULL, 16), ra = strtoull(r, NULL, 16);
+	ck_assert_uint_gt(fa, ZONE_START + (1ull << 30));
+	ck_assert_uint_ge(ra, fa + (128ull << 20));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "avoid"))
@@ -517,6 +550,8 @@ int main(int argc, char **argv)
 		return mapat_child();
 	if (argc == 2 && !strcmp(argv[1], "zone"))
 		return zone_child();
+	if (argc == 2 && !strcmp(argv[1], "first-block"))
+		return first_block_child();
 	Suite *s = suite_create("placement");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 30);
@@ -528,6 +563,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, mappings_at_their_address);
 	tcase_add_test(tc, batch_populated);
 	tcase_add_test(tc, zone_slot_skips_avoided);
+	tcase_add_test(tc, reversed_heap_apart);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
