@@ -5,8 +5,10 @@
 # with -flto at compile and link time: ttst-cc turns link-time
 # optimization off, so the waits are wait points and the update commits
 # with every worker's locals.  Before, the plugin wrote LTO bytecode
-# without wait points (a warning at each wait) and every update rolled
-# back ("3 threads in futex wait").
+# without wait points (a warning at each of the 3 waits) and without
+# metadata: ttst-ctl refused the update (exit 2, "carries no ttst
+# metadata"); Redis, whose dependencies built without -flto carry some,
+# rolled back every update ("3 threads in futex wait").
 . "${TSRC:-.}/lib.sh"
 need_plugin
 : "${TTST_CC_WRAPPER:?}"
