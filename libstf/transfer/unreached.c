@@ -65,22 +65,20 @@ struct reach {
 	uint64_t lo, hi;      /* the candidates span [lo, hi) */
 };
 
-static void reach_at(struct reach *r, uint64_t v)
-{
-	const struct stf_range *t = stf__index_find(&r->p->index, v, 0);
-	if (t && r->unreached[t->value]) {
-		r->unreached[t->value] = 0;
-		r->work[r->nwork++] = t->value;
-	}
-}
-
+/* One lookup a word: one past a heap block's end is never the next
+ * block's start (each block's descriptor lies between them), so a word
+ * there finds no block containing it and STF_INDEX_END gives the block
+ * it ends. */
 static void reach_word(void *ctx, uint64_t v)
 {
 	struct reach *r = ctx;
 	if (v - r->lo > r->hi - r->lo) /* v == hi: one past the last's end */
 		return;
-	reach_at(r, v);
-	reach_at(r, v - 1); /* one past the end of a block */
+	const struct stf_range *t = stf__index_find(&r->p->index, v, STF_INDEX_END);
+	if (t && r->unreached[t->value]) {
+		r->unreached[t->value] = 0;
+		r->work[r->nwork++] = t->value;
+	}
 }
 
 /* The words of object i; its bytes are read here when the catalog's
