@@ -328,6 +328,9 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	if (F("startup_freed") || F("startup_kept"))
 		printf(", startup objects: %llu replaced and freed, %llu kept",
 		       F("startup_freed"), F("startup_kept"));
+	if (F("unreached"))
+		printf(", %llu old block%s nothing carried reaches dropped", F("unreached"),
+		       F("unreached") == 1 ? "" : "s");
 	if (F("inplace"))
 		printf(", %llu transferred in place into startup objects", F("inplace"));
 	/* typed objects kept at their address, and why */

@@ -250,6 +250,7 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "new_values", "%llu", (unsigned long long)rep->new_values);
 	ttst_msg_addf(&out, "startup_freed", "%llu", (unsigned long long)rep->startup_freed);
 	ttst_msg_addf(&out, "startup_kept", "%llu", (unsigned long long)rep->startup_kept);
+	ttst_msg_addf(&out, "unreached", "%llu", (unsigned long long)rep->unreached);
 	ttst_msg_addf(&out, "inplace", "%llu", (unsigned long long)rep->inplace);
 	ttst_msg_addf(&out, "pinned", "%llu", (unsigned long long)rep->pinned);
 	ttst_msg_addf(&out, "pinned_keys", "%llu", (unsigned long long)rep->pinned_keys);

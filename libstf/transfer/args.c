@@ -414,13 +414,18 @@ static uint64_t environ_addr(struct stf_peer *p)
  * catalog, so the differencing does not compare it.  -1 (the transfer
  * fails, naming it) if it points to an object with no counterpart.
  */
+uint64_t stf__peer_environ(struct stf_peer *p)
+{
+	uint64_t at = environ_addr(p), v;
+	return at && stf__peer_read(p, at, &v, sizeof(v)) == 0 ? v : 0;
+}
+
 int stf__carry_environ(struct stf_xfer *x)
 {
-	uint64_t at = environ_addr(x->src), v, nv;
+	uint64_t v, nv;
 	char on[256];
 
-	if (x->dir != STF_FORWARD || !x->dst->self || !at ||
-	    stf__peer_read(x->src, at, &v, sizeof(v)) < 0 || !v)
+	if (x->dir != STF_FORWARD || !x->dst->self || !(v = stf__peer_environ(x->src)))
 		return 0;
 	const struct stf_obj *o = stf__peer_find(x->src, v);
 	if (!o || o->addr + o->size <= v || (o->flags & (STF_OBJF_EXTERNAL | STF_OBJF_INTERNAL)) ||

@@ -5,7 +5,9 @@
  *
  * Scope: what the backward transfer wrote into R (stf__xfer_served): its
  * statics and locals by static ID, its dynamic objects by site ID and
- * dynamic ID; P's dynamic objects of instrumented sites must all come back.
+ * dynamic ID; P's dynamic objects of instrumented sites must all come back,
+ * but those nothing carried reaches, which the forward transfer drops
+ * (unreached.c).
  * Values are compared leaf by leaf (padding is ignored), pointers by the
  * (object, offset) or (library symbol, offset) they point to; pointers to
  * stdio streams libc allocated (re-created by the transfer, not copied) by
@@ -583,6 +585,8 @@ struct past_side {
 	struct stf_strmap pstat;     /* statics and locals by ID */
 	struct dyn_key *keys;        /* dynamic objects by dynamic ID, sorted */
 	size_t nkeys;
+	uint8_t *unreached;          /* per object: a block the forward transfer
+	                                may have dropped (unreached.c) */
 };
 
 static struct past_side prepared;
@@ -590,6 +594,7 @@ static struct past_side prepared;
 static void past_side_free(struct past_side *s)
 {
 	stf__bulk_free(s->keys);
+	stf__raw_free(s->unreached);
 	stf__strmap_free(&s->pstat);
 	stf__arena_free(s->arena);
 	stf__peer_close(&s->p);
@@ -620,7 +625,9 @@ static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
 		s->layouts = NULL;
 	/* a key per object: huge pages, not 4,000 faults (bulk.c) */
 	s->keys = stf__bulk_alloc((p->nobjs + 1) * sizeof(*s->keys));
-	if (!s->layouts || !s->keys) {
+	s->unreached = stf__raw_malloc(p->nobjs + 1);
+	if (!s->layouts || !s->keys || !s->unreached ||
+	    stf__peer_unreached(p, 0, s->unreached) < 0) {
 		snprintf(err, errlen, "diff: out of memory");
 		return -1;
 	}
@@ -786,7 +793,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	for (size_t i = 0; i < s->p.nobjs; i++) {
 		const struct stf_obj *o = &s->p.objs[i];
 		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
-		    stf__untyped_sub(o) || stf__slot_state(o))
+		    stf__untyped_sub(o) || stf__slot_state(o) || s->unreached[i])
 			continue;
 		report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
 		       " bytes, not transferred back)", o->id, o->dyn_id, o->size);

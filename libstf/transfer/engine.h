@@ -83,6 +83,9 @@ struct stf_xfer {
 	struct stf_arena *arena;
 	struct stf_layouts *layouts;
 	struct pairing *pair;      /* per source object */
+	uint8_t *unreached;        /* forward: per source object, a heap block
+	                              nothing carried reaches (unreached.c):
+	                              dropped; NULL backward */
 	uint8_t **img;             /* per destination object */
 	size_t img_cap;
 	struct stf_strmap dst_ids; /* ID -> destination object (statics, locals) */

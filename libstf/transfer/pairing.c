@@ -515,6 +515,11 @@ static int schedule_dynamic(struct stf_xfer *x)
 			continue; /* placed in its container's destination (stf__place_subs) */
 		if (x->pair[i].dst != PAIR_UNRESOLVED)
 			continue; /* a slab and its chunks (stf__plan_slots) */
+		if (x->unreached && x->unreached[i]) {
+			x->pair[i].dst = PAIR_NONE;
+			x->rep->unreached++;
+			continue;
+		}
 		if (!o->unit && (o->flags & STF_OBJF_EXTERNAL) && !x->pair[i].needed &&
 		    !(o->flags & STF_OBJF_CONTAINER))
 			continue;
@@ -810,6 +815,14 @@ int stf__schedule(struct stf_xfer *x)
 	}
 	for (size_t i = 0; i < src->nobjs; i++) /* every field: reused memory */
 		x->pair[i] = (struct pairing){ .dst = PAIR_UNRESOLVED };
+	if (x->dir == STF_FORWARD) {
+		x->unreached = stf__raw_malloc(src->nobjs + 1);
+		if (!x->unreached || stf__peer_unreached(src, 1, x->unreached) < 0) {
+			stf__xfail(x, "out of memory");
+			return -1;
+		}
+		stf__profile_mark("pair: unreached blocks");
+	}
 	x->resize = NULL;
 	x->img_cap = 0;
 	x->img = NULL;

@@ -300,6 +300,14 @@ int stf__arg_ref_same(const struct stf_arg_ref *a, const struct stf_arg_ref *b);
 /* Load the peer's command line and environment now (a past version that
  * rewrote them for its title makes every later reference positional). */
 void stf__peer_args_load(struct stf_peer *p);
+/* The value of the peer's C runtime `environ`, 0 if unknown. */
+uint64_t stf__peer_environ(struct stf_peer *p);
+/* unreached.c: mark in unreached[] (one byte per object) the peer's heap
+ * blocks of the program's sites that no other object of its catalog, nor
+ * its `environ`, nor (with_epoll) this process's epoll registrations
+ * reach, directly or through each other: the number marked, -1 without
+ * memory. */
+long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached);
 /* Address addr of src's image (a library, the executable) at the same
  * place of the same file (device and inode) in dst; 0 if dst does not map
  * that file. */

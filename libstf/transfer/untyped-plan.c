@@ -208,6 +208,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 		x->pair[i].needed = reached[i];
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
+		if (x->unreached && x->unreached[i])
+			continue; /* dropped: it keeps nothing in place */
 		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
 		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
 		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&

@@ -932,6 +932,7 @@ int stf__xfer_init(struct stf_xfer *x, enum stf_direction dir, struct stf_peer *
 void stf__xfer_fini(struct stf_xfer *x)
 {
 	stf__bulk_free(x->pair);
+	stf__raw_free(x->unreached);
 	stf__bulk_free(x->img);
 	stf__raw_free(x->protect);
 	stf__raw_free(x->pins.slots);

@@ -52,6 +52,10 @@ struct stf_xfer_report {
 	                              the transfer replaced, freed */
 	uint64_t startup_kept;     /* forward: startup objects still reachable
 	                              from the transferred state, kept */
+	uint64_t unreached;        /* forward: old heap blocks only memory the
+	                              transfer does not carry reached (main's
+	                              initial stack, the C runtime's data):
+	                              dropped (unreached.c) */
 	uint64_t inplace;          /* forward: old objects transferred into the
 	                              new startup's own, in place (inplace.c) */
 	uint64_t pinned;           /* typed heap objects kept at their address

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * unreached.c - the past version's heap blocks that nothing the transfer
+ * carries can reach (DESIGN.md, "Chained updates").
+ *
+ * Part of a process's memory is never transferred: main's initial stack
+ * (the exec vector, whose entries a program may point to its own copies:
+ * setproctitle's strdup of each argument), the C runtime's data (its
+ * program_invocation_name, set to a copy the same way), the parts of
+ * parked threads' stacks that are no locals of their point.  A heap
+ * block only such memory pointed to is unreachable in the new version:
+ * no transferred word points to it, and the new startup made its own
+ * copies where that memory lives there.  Carried anyway, each update
+ * would add it as state nothing names (Redis: argc + 1 blocks an update).
+ *
+ * So the forward transfer drops them, and the differencing does not ask
+ * for them back.  Which they are is decided on the past version's
+ * catalog, conservatively, the same way in F (before pairing) and in R
+ * (for the differencing), but for the epoll registrations: R's are its
+ * own startup's, whose words could only keep more, and a block F
+ * dropped that R kept would be a difference; R may drop more than F
+ * did, blocks only a registration reached, which then are compared if
+ * they came back and not asked for if not:
+ *
+ *  - candidates are the heap blocks of the program's own allocation
+ *    sites, plain ones: not a container or a sub-object, not libstf's,
+ *    not a library's (whose state follows the library's data);
+ *  - roots are every other object of the catalog (statics, locals of
+ *    the parked frames, thread-local copies, the pthread key slots, the
+ *    libraries' data, their heap blocks, libstf's own blocks, mappings,
+ *    registered objects), the value of the C runtime's `environ` (which
+ *    the transfer carries when it points to the program's array,
+ *    args.c), and, in F, the data words of its epoll registrations
+ *    (inherited from the past version: the kernel holds them for it);
+ *  - every aligned word of a root or of a reached candidate that points
+ *    into a candidate, or one past its end, reaches it, whatever the
+ *    word's type (an integer, bytes, a union).
+ *
+ * Anything the program could still reach after the update is reached
+ * from what the transfer carries, so what is left unreached cannot be
+ * named by any value of the new version.
+ */
+#include <string.h>
+
+#include "alloc.h"
+#include "epoll.h"
+#include "remote.h"
+
+/* Object kinds whose contents are state (the read-only kinds hold no
+ * pointer into the heap). */
+#define ROOT_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
+		    (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
+
+static int candidate(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_HEAP && o->dyn_id && !o->container &&
+	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL | STF_OBJF_OWN |
+			     STF_OBJF_STREAM | STF_OBJF_CONTAINER));
+}
+
+struct reach {
+	const struct stf_peer *p;
+	uint8_t *unreached;   /* per object: a candidate not reached yet */
+	size_t *work, nwork;
+	uint64_t lo, hi;      /* the candidates span [lo, hi) */
+};
+
+/* One lookup a word: one past a heap block's end is never the next
+ * block's start (each block's descriptor lies between them), so a word
+ * there finds no block containing it and STF_INDEX_END gives the block
+ * it ends. */
+static void reach_word(void *ctx, uint64_t v)
+{
+	struct reach *r = ctx;
+	if (v - r->lo > r->hi - r->lo) /* v == hi: one past the last's end */
+		return;
+	const struct stf_range *t = stf__index_find(&r->p->index, v, STF_INDEX_END);
+	if (t && r->unreached[t->value]) {
+		r->unreached[t->value] = 0;
+		r->work[r->nwork++] = t->value;
+	}
+}
+
+/* The words of object i; its bytes are read here when the catalog's
+ * fetch left them out (an object the forward transfer reads itself). */
+static int scan(struct reach *r, size_t i, uint8_t **buf, size_t *cap)
+{
+	const struct stf_obj *o = &r->p->objs[i];
+	const uint8_t *bytes = o->bytes;
+	if (!(ROOT_KINDS & (1u << o->kind)) || stf__untyped_sub(o) || !o->size)
+		return 0;
+	if (!bytes) {
+		if (*cap < o->size) {
+			stf__raw_free(*buf);
+			*buf = stf__raw_malloc(o->size);
+			*cap = *buf ? o->size : 0;
+			if (!*buf)
+				return -1;
+		}
+		if (stf__peer_read(r->p, o->addr, *buf, o->size) < 0)
+			return 0; /* not readable: holds nothing of the program */
+		bytes = *buf;
+	}
+	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+		uint64_t v;
+		memcpy(&v, bytes + off, 8);
+		reach_word(r, v);
+	}
+	return 0;
+}
+
+long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
+{
+	struct reach r = { p, unreached, NULL, 0, UINT64_MAX, 0 };
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	long n = 0;
+
+	memset(unreached, 0, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (!candidate(o))
+			continue;
+		unreached[i] = 1;
+		n++;
+		if (o->addr < r.lo)
+			r.lo = o->addr;
+		if (o->addr + o->size > r.hi)
+			r.hi = o->addr + o->size;
+	}
+	if (!n)
+		return 0;
+	r.work = stf__raw_malloc(n * sizeof(*r.work));
+	if (!r.work)
+		return -1;
+	uint64_t env = stf__peer_environ(p);
+	if (env)
+		reach_word(&r, env);
+	if (with_epoll)
+		stf__epoll_data_each(reach_word, &r);
+	for (size_t i = 0; i < p->nobjs; i++)
+		if (!candidate(&p->objs[i]) && scan(&r, i, &buf, &cap) < 0)
+			goto oom;
+	while (r.nwork)
+		if (scan(&r, r.work[--r.nwork], &buf, &cap) < 0)
+			goto oom;
+	for (size_t i = 0; i < p->nobjs; i++)
+		n -= !unreached[i] && candidate(&p->objs[i]);
+	stf__raw_free(buf);
+	stf__raw_free(r.work);
+	return n;
+oom:
+	stf__raw_free(buf);
+	stf__raw_free(r.work);
+	return -1;
+}
