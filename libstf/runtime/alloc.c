@@ -296,9 +296,8 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 		return NULL;
 	uint32_t c = size_class(size + 1);
 	uint64_t id = stf__tc.next_id;
-	/* (one test: the class is on either side of NCOMPACT at random) */
-	bool odd_id = ((uint32_t)(id >> 32) != stf__compact_id_hi) | !(uint32_t)id;
-	if (__builtin_expect((id >= stf__tc.end_id) | ((c < NCOMPACT) & odd_id), 0))
+	if (__builtin_expect(id >= stf__tc.end_id, 0) ||
+	    (c < NCOMPACT && ((uint32_t)(id >> 32) != stf__compact_id_hi || !(uint32_t)id)))
 		return NULL;
 	uint32_t *cell = stf__alloc_site, site;
 	if (cell && *cell) {

@@ -251,33 +251,10 @@ static inline uint32_t obj_index(const struct span_st *s, uintptr_t p)
 /* Metadata of object j of span s (large: j = 0), in either form.  The
  * site word is the root's (STF_META_SITE, STF_META_ALIGN, STF_META_SUBS);
  * a compact entry holds sites below 2^18 (MAX_SITES) and alignments up to
- * 2^7.
- *
- * The helpers the fast paths use (meta_live, meta_special, meta_set,
- * meta_free) take no branch on the form: a span's objects are of one
- * form, but a program allocating sizes on both sides of STF_COMPACT_MAX
- * at random (a request's parsed objects of 16-96 B) makes a branch on it
- * mispredict at every other call.  Both forms start with 8 bytes: the ID
- * (16-byte form), or its low half and the compact word (8-byte form); the
- * 16-byte form's site word and size follow. */
-typedef uint64_t __attribute__((may_alias)) meta_u64;  /* (read as the structs, too) */
-typedef uint32_t __attribute__((may_alias)) meta_u32;
-
-static inline char *meta_entry(const struct span_st *s, uint32_t j)
-{
-	return (char *)s->meta + ((size_t)j << (4 - s->compact));
-}
-
-/* The bits of an entry's first 8 bytes that say it is live: the ID, or
- * its low half. */
-static inline uint64_t meta_live_mask(const struct span_st *s)
-{
-	return ~(uint64_t)0 >> (s->compact << 5);
-}
-
+ * 2^7. */
 static inline bool meta_live(const struct span_st *s, uint32_t j)
 {
-	return (*(const meta_u64 *)meta_entry(s, j) & meta_live_mask(s)) != 0;
+	return s->compact ? s->meta8[j].id_lo != 0 : s->meta[j].id != 0;
 }
 
 static inline uint64_t meta_id(const struct span_st *s, uint32_t j)
@@ -289,24 +266,17 @@ static inline uint64_t meta_id(const struct span_st *s, uint32_t j)
 	return s->meta[j].id;
 }
 
-/* The site word as stored: the compact word at offset 4, the 16-byte
- * form's at offset 8; STF_META_SUBS is bit 31 of both, and bit 30 (a
- * compact word's is always 0) STF_META_WIDE. */
-static inline uint32_t meta_stored_word(const struct span_st *s, uint32_t j)
-{
-	return *(const meta_u32 *)(meta_entry(s, j) + (8 >> s->compact));
-}
-
 static inline bool meta_subs(const struct span_st *s, uint32_t j)
 {
-	return (meta_stored_word(s, j) & STF_META_SUBS) != 0;
+	return ((s->compact ? s->meta8[j].word : s->meta[j].site) & STF_META_SUBS) != 0;
 }
 
 /* Typed sub-objects inside, or over several objects (never compact):
  * free's slow path, one test on its fast path. */
 static inline bool meta_special(const struct span_st *s, uint32_t j)
 {
-	return (meta_stored_word(s, j) & (STF_META_SUBS | STF_META_WIDE)) != 0;
+	return ((s->compact ? s->meta8[j].word : s->meta[j].site) &
+		(STF_META_SUBS | STF_META_WIDE)) != 0;
 }
 
 static inline bool meta_wide(const struct span_st *s, uint32_t j)
@@ -329,18 +299,18 @@ static inline uint32_t compact_word(uint32_t word, uint64_t size)
 			      word & STF_META_SUBS);
 }
 
-/* A small object's entry: live with this id, site word and size.  The
- * 16-byte form's second half is written first, at offset 8, or in the
- * compact form at offset 0, which the first half then overwrites. */
+/* A small object's entry: live with this id, site word and size. */
 static inline void meta_set(struct span_st *s, uint32_t j, uint64_t id, uint32_t word,
 			    uint64_t size)
 {
-	char *e = meta_entry(s, j);
-	uint64_t compact = (uint64_t)compact_word(word, size) << 32 | (uint32_t)id;
-	/* (a mask, not `?:`, which GCC makes a branch) */
-	uint64_t first = id ^ ((id ^ compact) & -(uint64_t)s->compact);
-	*(meta_u64 *)(e + ((s->compact ^ 1u) << 3)) = (uint64_t)(uint32_t)size << 32 | word;
-	*(meta_u64 *)e = first;
+	if (s->compact) {
+		s->meta8[j].id_lo = (uint32_t)id;
+		s->meta8[j].word = compact_word(word, size);
+	} else {
+		s->meta[j].id = id;
+		s->meta[j].site = word;
+		s->meta[j].size = (uint32_t)size;
+	}
 }
 
 /* The site word of a live object, its size kept. */
@@ -352,13 +322,12 @@ static inline void meta_set_word(struct span_st *s, uint32_t j, uint32_t word)
 		s->meta[j].site = word;
 }
 
-/* The ID, or its low half (the compact word stays: another thread may be
- * setting STF_META_SUBS in it). */
 static inline void meta_free(struct span_st *s, uint32_t j)
 {
-	char *e = meta_entry(s, j);
-	*(meta_u32 *)(e + ((s->compact ^ 1u) << 2)) = 0;
-	*(meta_u32 *)e = 0;
+	if (s->compact)
+		s->meta8[j].id_lo = 0;
+	else
+		s->meta[j].id = 0;
 }
 
 /* STF_META_SUBS set by a thread that may not own the span. */
