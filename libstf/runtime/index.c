@@ -504,6 +504,36 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 	return NULL;
 }
 
+/* Range r is the answer of stf__index_find for addr, and *found the
+ * range it returns (NULL if none)?  So when r is the last range starting
+ * at or below addr. */
+static int answer_at(const struct stf_index *ix, const struct stf_range *r, uint64_t addr,
+		     unsigned flags, const struct stf_range **found)
+{
+	if (r < ix->ranges || r >= ix->ranges + ix->n || r->start > addr ||
+	    (r + 1 < ix->ranges + ix->n && r[1].start <= addr))
+		return 0;
+	*found = addr - r->start < r->size ||
+		 ((flags & STF_INDEX_END) && addr - r->start == r->size) ? r : NULL;
+	return 1;
+}
+
+const struct stf_range *stf__index_find_near(const struct stf_index *ix, uint64_t addr,
+					     unsigned flags, const struct stf_range **hint)
+{
+	const struct stf_range *r;
+	if (ix->sorted && *hint &&
+	    (answer_at(ix, *hint, addr, flags, &r) || answer_at(ix, *hint + 1, addr, flags, &r))) {
+		if (r)
+			*hint = r;
+		return r;
+	}
+	r = stf__index_find(ix, addr, flags);
+	if (r)
+		*hint = r;
+	return r;
+}
+
 void stf__index_reset(struct stf_index *ix)
 {
 	ix->n = 0;
