@@ -462,12 +462,10 @@ static size_t upper_bound(const struct stf_range *r, size_t lo, size_t hi, uint6
 	return lo;
 }
 
-const struct stf_range *stf__index_find(const struct stf_index *ix,
-					uint64_t addr, unsigned flags)
+/* One past the last range starting at or below addr: the only range
+ * that may contain it is the one before (0: none). */
+static size_t last_starting(const struct stf_index *ix, uint64_t addr)
 {
-	const struct stf_range *r;
-	size_t last; /* one past the last range starting at or below addr */
-
 	if (ix->sorted && ix->nclusters) {
 		/* the last cluster starting at or below addr: most pointers
 		 * point into the largest (the heap), tried first */
@@ -483,25 +481,53 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
 				hi = mid;
 		}
 		if (lo == 0)
-			return NULL;
+			return 0;
 		const struct stf_index_cluster *c = &ix->clusters[lo - 1];
 		uint64_t b = (addr - c->base) >> c->shift;
 		if (b >= c->nbuckets)
-			last = c->first + c->n;
-		else
-			last = upper_bound(ix->ranges, c->first + c->bucket[b],
-					   c->first + c->bucket[b + 1], addr);
-	} else {
-		last = upper_bound(ix->ranges, 0, ix->n, addr);
+			return c->first + c->n;
+		return upper_bound(ix->ranges, c->first + c->bucket[b], c->first + c->bucket[b + 1],
+				   addr);
 	}
-	if (last == 0)
-		return NULL;
-	r = &ix->ranges[last - 1];
+	return upper_bound(ix->ranges, 0, ix->n, addr);
+}
+
+/* The answer for addr when r is the last range starting at or below it. */
+static const struct stf_range *answer(const struct stf_range *r, uint64_t addr, unsigned flags)
+{
 	if (addr - r->start < r->size)
 		return r;
 	if ((flags & STF_INDEX_END) && addr - r->start == r->size)
 		return r;
 	return NULL;
+}
+
+const struct stf_range *stf__index_find(const struct stf_index *ix,
+					uint64_t addr, unsigned flags)
+{
+	size_t last = last_starting(ix, addr);
+	return last ? answer(&ix->ranges[last - 1], addr, flags) : NULL;
+}
+
+/* Is r the last range starting at or below addr? */
+static int last_at(const struct stf_index *ix, const struct stf_range *r, uint64_t addr)
+{
+	return r >= ix->ranges && r < ix->ranges + ix->n && r->start <= addr &&
+	       (r + 1 == ix->ranges + ix->n || r[1].start > addr);
+}
+
+const struct stf_range *stf__index_find_near(const struct stf_index *ix, uint64_t addr,
+					     unsigned flags, const struct stf_range **hint)
+{
+	const struct stf_range *h = *hint;
+	if (!ix->sorted || !h || (!last_at(ix, h, addr) && !last_at(ix, ++h, addr))) {
+		size_t last = last_starting(ix, addr);
+		if (!last)
+			return NULL;
+		h = &ix->ranges[last - 1];
+	}
+	*hint = h;
+	return answer(h, addr, flags);
 }
 
 void stf__index_reset(struct stf_index *ix)

@@ -56,6 +56,11 @@ int stf__index_sort(struct stf_index *ix, const struct stf_range **a,
  * O(log n) at worst. */
 const struct stf_range *stf__index_find(const struct stf_index *ix,
 					uint64_t addr, unsigned flags);
+/* stf__index_find, first trying *hint and the range after it (lookups
+ * of pointers in address order: a list's next node lies after the last
+ * one found), the same answer; *hint (NULL at first) is updated. */
+const struct stf_range *stf__index_find_near(const struct stf_index *ix, uint64_t addr,
+					     unsigned flags, const struct stf_range **hint);
 /* Forget all ranges, keep the memory. */
 void stf__index_reset(struct stf_index *ix);
 /* Release the memory; the index is empty (STF_INDEX_INIT) afterwards.

@@ -122,10 +122,12 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 		stf__peer_close(&dst);
 		return -1;
 	}
+	/* (the catalog is by address: each lookup starts where the last ended) */
+	const struct stf_range *near = NULL;
 	for (size_t k = 0; k < src.nobjs; k++) {
 		struct stf_obj *o = &src.objs[k];
 		const struct stf_range *r = stf__is_dynamic(o) ?
-			stf__index_find(&stf__own_startup, o->addr, 0) : NULL;
+			stf__index_find_near(&stf__own_startup, o->addr, 0, &near) : NULL;
 		if (r && r->start == o->addr && r->value == o->dyn_id)
 			o->flags |= STF_OBJF_OWN;
 	}

@@ -27,7 +27,7 @@ void stf__canon_stream(struct stf_peer *p, uint64_t v, struct target *t)
 	pthread_mutex_unlock(&slow_lookup);
 }
 
-void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
+void stf__canon(struct stf_peer *p, uint64_t v, struct target *t, const struct stf_range **hint)
 {
 	t->kind = TARGET_NULL;
 	t->id = t->lib = NULL;
@@ -41,7 +41,7 @@ void stf__canon(struct stf_peer *p, uint64_t v, struct target *t)
 		t->kind = TARGET_INTEGER;
 		return;
 	}
-	const struct stf_obj *o = stf__peer_find(p, v);
+	const struct stf_obj *o = stf__peer_find_near(p, v, hint);
 	if (o && stf__slot_state(o) && (o->flags & STF_OBJF_CONTAINER))
 		o = NULL; /* into an old slab's chunk: compared as a number (slots.c) */
 	if (o) {

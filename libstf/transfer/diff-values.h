@@ -32,8 +32,9 @@ struct target {
 	struct stf_stream stream; /* TARGET_STREAM */
 };
 
-/* The target of pointer value v in process p, in *t. */
-void stf__canon(struct stf_peer *p, uint64_t v, struct target *t);
+/* The target of pointer value v in process p, in *t; *hint: where the
+ * last lookup in p ended (stf__peer_find_near), NULL at first. */
+void stf__canon(struct stf_peer *p, uint64_t v, struct target *t, const struct stf_range **hint);
 void stf__canon_stream(struct stf_peer *p, uint64_t v, struct target *t);
 int stf__same_target(const struct target *a, const struct target *b);
 void stf__fmt_target(const struct target *t, char *buf, size_t len);

@@ -148,6 +148,13 @@ const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr)
 	return r ? &p->objs[r->value] : NULL;
 }
 
+const struct stf_obj *stf__peer_find_near(const struct stf_peer *p, uint64_t addr,
+					  const struct stf_range **hint)
+{
+	const struct stf_range *r = stf__index_find_near(&p->index, addr, STF_INDEX_END, hint);
+	return r ? &p->objs[r->value] : NULL;
+}
+
 static const struct stf_meta_unit *unit_at(const struct stf_peer *p, uint64_t addr)
 {
 	for (size_t i = 0; i < p->meta->nunits; i++)

@@ -264,6 +264,9 @@ void stf__peer_index_prepare(size_t n);
 
 /* Object containing addr (one past the end allowed), NULL if none. */
 const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr);
+/* The same, first near the last object found (see stf__index_find_near). */
+const struct stf_obj *stf__peer_find_near(const struct stf_peer *p, uint64_t addr,
+					  const struct stf_range **hint);
 
 /* Element type of a site in the peer's metadata, by site ID. */
 int stf__peer_site_type(const struct stf_peer *p, const char *site_id,

@@ -193,6 +193,39 @@ END_TEST
 
 /* A freed index's array serves the next index (its pages are touched
  * already), the largest one only, until stf__index_trim. */
+/* stf__index_find_near gives stf__index_find's answer whatever its hint:
+ * lookups in address order (the hint's range and the next one), random
+ * ones, one past the end, overlapping ranges (merged literals) and a
+ * zero-sized range. */
+START_TEST(near_same_as_find)
+{
+	struct stf_index ix = STF_INDEX_INIT;
+	enum { N = 5000 };
+	srand(777 + _i);
+	uint64_t pos = 0x10000;
+	for (int i = 0; i < N; i++) {
+		uint64_t size = (uint64_t)(rand() % 4 ? rand() % 64 : 0);
+		ck_assert_int_eq(stf__index_add(&ix, pos, size, (uint64_t)i), 0);
+		if (rand() % 50 == 0) /* an overlapping range */
+			ck_assert_int_eq(stf__index_add(&ix, pos + 1, size + 8, (uint64_t)i + N), 0);
+		pos += size + (uint64_t)(rand() % 3) * 8;
+	}
+	stf__index_sort(&ix, NULL, NULL);
+	const struct stf_range *hint = NULL;
+	for (int q = 0; q < 40000; q++) {
+		/* half in order (from the last hit), half anywhere */
+		uint64_t addr = q % 2 && hint ? hint->start + hint->size + (uint64_t)(rand() % 24) :
+			0x10000 - 8 + (uint64_t)rand() % (pos - 0x10000 + 16);
+		unsigned flags = rand() % 2 ? STF_INDEX_END : 0;
+		const struct stf_range *want = stf__index_find(&ix, addr, flags);
+		ck_assert_ptr_eq(stf__index_find_near(&ix, addr, flags, &hint), want);
+		if (want)
+			ck_assert_ptr_eq(hint, want);
+	}
+	stf__index_free(&ix);
+}
+END_TEST
+
 START_TEST(keeps_largest_array)
 {
 	struct stf_index a = STF_INDEX_INIT, b = STF_INDEX_INIT, c = STF_INDEX_INIT;
@@ -307,6 +340,7 @@ int main(void)
 	tcase_add_test(tc, prepared_index_takes_no_faults);
 	tcase_add_loop_test(tc, random_against_linear, 0, 2);
 	tcase_add_loop_test(tc, clusters_against_definition, 0, 2);
+	tcase_add_loop_test(tc, near_same_as_find, 0, 3);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
