@@ -17,8 +17,11 @@
 
 /* Thread-local pending allocation site (stf-format.h, STF_ALLOC_SITE_VAR):
  * instrumented code stores &unit->site_ids[i] here before an allocator
- * call; the allocator consumes and clears it. */
-extern __thread uint32_t *stf__alloc_site;
+ * call; the allocator consumes and clears it.  Initial-exec, as defined
+ * (alloc-state.c): declared without the model, every access from another
+ * file of libstf is a call of __tls_get_addr, and malloc's fast path then
+ * makes a call and saves six registers. */
+extern __thread uint32_t *stf__alloc_site __attribute__((tls_model("initial-exec")));
 
 /* Allocate a tracked heap block (like malloc) with global site number
  * `site` and dynamic ID `id` (0 = a fresh ID).  A pending site marker of
