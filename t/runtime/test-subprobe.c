@@ -137,6 +137,44 @@ START_TEST(freed_chunk_forgets_its_objects)
 }
 END_TEST
 
+/* A block's free looks in the thread's log only at the granules whose
+ * bit is set, a bit per 16-byte granule of 2 MiB of address space: the
+ * objects in the block go, whatever their place in a word of bits (its
+ * last and first bit: a word boundary), and the objects 2 MiB away (the
+ * same bits, in another block) stay. */
+static char *same_bits(char *arena, const char *p)
+{
+	enum { ALIAS = 2 << 20 };
+	uintptr_t a = (uintptr_t)arena + ALIAS;
+	return arena + ALIAS + ((uintptr_t)p - a) % ALIAS;
+}
+
+START_TEST(freed_block_forgets_by_granule_bits)
+{
+	static const uint32_t cell = 1;
+	enum { LEN = 3000, N = 5 };
+	char *arena = malloc(5 << 20), *block = malloc(LEN);
+	ck_assert_ptr_nonnull(arena);
+	ck_assert_ptr_nonnull(block);
+	/* the granule of the block's first word boundary of bits */
+	size_t edge = (64 - ((uintptr_t)block >> 4) % 64) * 16;
+	char *in[N] = { block, block + edge - 16, block + edge, block + edge + 64 * 16 - 16,
+			block + LEN - 8 };
+	char *out[N];
+	for (int i = 0; i < N; i++) {
+		out[i] = same_bits(arena, in[i]);
+		stf__sub_object(in[i], 8, &cell);
+		stf__sub_object(out[i], 8, &cell);
+	}
+	free(block);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(stf_unregister_object(in[i]), -1);
+		ck_assert_int_eq(stf_unregister_object(out[i]), 0);
+	}
+	free(arena);
+}
+END_TEST
+
 /* The probe remembers the block it last found a thread's pool carving
  * objects out of (marked as holding sub-objects): a block freed and
  * allocated again at the same address is not marked, and the first
@@ -198,6 +236,7 @@ int main(void)
 	tcase_add_test(tc, pools_in_threads);
 	tcase_add_test(tc, threads_share_a_chunk);
 	tcase_add_test(tc, freed_chunk_forgets_its_objects);
+	tcase_add_test(tc, freed_block_forgets_by_granule_bits);
 	tcase_add_test(tc, chunk_allocated_again_at_its_address);
 	tcase_add_test(tc, whole_block_after_its_objects);
 	suite_add_tcase(s, tc);
