@@ -439,6 +439,8 @@ int stf__hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64
 		 int depth);
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
+int stf__check_raw_flex(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
+			uint64_t to);
 /* A typed struct pointer into a heap block its site typed as numbers:
  * -1 (the update fails) when the struct holds pointers or changed. */
 int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,

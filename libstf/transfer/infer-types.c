@@ -279,6 +279,7 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 			if (fit != STF_FIT_NONE) {
 				t->unit = pu;
 				t->type = pt;
+				t->inferred = 1;
 				work[nwork++] = r->value;
 				typed++;
 			}

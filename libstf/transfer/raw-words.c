@@ -195,3 +195,33 @@ int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t fr
 	      v, what);
 	return -1;
 }
+
+/*
+ * The same for the flexible array of a block typed by inference only (its
+ * site gave no type; a typed pointer to its start made it one struct, the
+ * rest of it the struct's flexible array of elements without pointers),
+ * which moves: bytes from..to.  A block the program carves into objects of
+ * its own (memcached's slab page, its first item at the start, the others
+ * in the first one's `data[]`) holds their links there, which would reach
+ * the new version unrelocated, into the old one's memory (memcached 1.6.45
+ * crashed on an item's `prev` after a chained update).  Kept at its
+ * address (an untyped word pointing into it), the block needs no check.
+ */
+int stf__check_raw_flex(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
+			uint64_t to)
+{
+	char on[256], tn[256], what[512];
+	uint64_t off, v;
+
+	if (!find_raw_pointer(x, o, from, to, &off, &v, what, sizeof(what)))
+		return 0;
+	stf__xfail(x, "%s: untyped block (%" PRIu64 " bytes) typed as one %s by a pointer to "
+	      "its start moves in the new version, but offset %" PRIu64 " of it, in that "
+	      "struct's flexible array, holds 0x%" PRIx64 ", a pointer into %s of the old "
+	      "version that would be stale in the new one (objects carved out of the "
+	      "block, linked to each other?); annotate the function handing them out "
+	      "(memcached's slabs_alloc) with STF_ALLOCATOR so that each gets its type",
+	      stf__obj_name(o, on, sizeof(on)), o->size,
+	      stf__type_str(o->unit, o->type, tn, sizeof(tn)), off, v, what);
+	return -1;
+}

@@ -63,7 +63,8 @@ struct stf_obj {
 	uint8_t kind;             /* enum stf_obj_kind */
 	uint8_t flags;            /* STF_OBJF_* */
 	uint8_t align_lg;         /* heap: log2 of memalign's alignment, 0: malloc's */
-	uint8_t reserved;
+	uint8_t inferred;         /* typed by stf__peer_infer_types (its site gave
+	                             no type): a guess from a pointer to its start */
 	uint32_t container;       /* a sub-object: 1 + index of the object it
 				     lies in; 0 for other objects */
 	const uint8_t *bytes;     /* the object's bytes, once fetched */
