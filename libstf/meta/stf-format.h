@@ -33,7 +33,9 @@
  * offsets into the unit's string table; offset 0 is the empty string.
  *
  * Compatibility: readers reject a unit whose magic or major version differs.
- * Adding trailing fields to a record requires bumping STF_FORMAT_VERSION.
+ * Adding trailing fields to a record, or changing how a field is encoded
+ * (format 6: the use records' index moved to bits 20-31), requires bumping
+ * STF_FORMAT_VERSION.
  */
 #ifndef STF_FORMAT_H
 #define STF_FORMAT_H
@@ -43,7 +45,7 @@
 #define STF_UNITS_SECTION  "stf_units"
 #define STF_UNIT_MAGIC     0x31544e5546545354ULL /* "TSTFUNT1" */
 #define STF_BLOB_MAGIC     0x42465453U           /* "STFB" */
-#define STF_FORMAT_VERSION 5U
+#define STF_FORMAT_VERSION 6U
 #define STF_NONE           0xffffffffU
 
 /*

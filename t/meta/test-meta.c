@@ -430,13 +430,13 @@ START_TEST(test_bad_unit_version)
 {
 	init_sample(&B);
 	assemble(&B);
-	((struct stf_unit *)B.section)->version = 7;
-	expect_error(&B, "unit 0: format version 7, this reader supports 5: rebuild with the "
+	((struct stf_unit *)B.section)->version = 9;
+	expect_error(&B, "unit 0: format version 9, this reader supports 6: rebuild with the "
 		     "matching stf.so");
-	/* a binary of the previous format (version 1) */
+	/* a binary of the previous format (version 5) */
 	assemble(&B);
-	((struct stf_unit *)B.section)->version = 1;
-	expect_error(&B, "unit 0: format version 1, this reader supports 5");
+	((struct stf_unit *)B.section)->version = 5;
+	expect_error(&B, "unit 0: format version 5, this reader supports 6");
 }
 END_TEST
 
