@@ -481,7 +481,7 @@ START_TEST(test_bad_blob_header)
 	expect_error(&B, "unit 0: bad blob magic 0x12345678");
 	assemble(&B);
 	B.hdr->version = 1;
-	expect_error(&B, "unit 0: blob format version 1, this reader supports 5");
+	expect_error(&B, "unit 0: blob format version 1, this reader supports 6");
 	assemble(&B);
 	B.hdr->size += 8;
 	B.hdr->stored += 8;
