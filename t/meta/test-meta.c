@@ -742,6 +742,9 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	/* test_byte_flips loads thousands of corrupted blobs: 0.3 s alone,
+	 * past Check's 4 s default once in a distcheck beside a full suite */
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_wellformed);
 	tcase_add_test(tc, test_several_units_and_padding);
 	tcase_add_test(tc, test_deflated);
