@@ -45,9 +45,12 @@ static void *server(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		/* a request under way when the update is asked for */
+		/* A request under way when the update is asked for.  The
+		 * thread waits for the update to be asked rather than polling
+		 * and then reaching its point: preempted between the two, it
+		 * would park before starting the request the test times. */
 		struct pollfd asked = { .fd = stf_update_fd(), .events = POLLIN };
-		if (poll(&asked, 1, 0) == 1 && !stf_is_updating()) {
+		if (poll(&asked, 1, -1) == 1 && !stf_is_updating()) {
 			double until = now() + 0.4;
 			while (now() < until)
 				;
