@@ -3,7 +3,7 @@
  * GArrays of a program struct kept only as the values of a GHashTable
  * (gpointer): no typed GArray * reaches them, so the code's
  * g_array_index cannot say which arrays hold the struct.  Version 2
- * grows the struct: the update must roll back naming the array, never
+ * (this file with V2 defined) grows the struct: the update must roll back naming the array, never
  * keep the elements with GLib's old element size.
  */
 #include <glib.h>
@@ -11,6 +11,9 @@
 
 struct rec {
 	int id;
+#ifdef V2
+	long seen;    /* new in 2 */
+#endif
 	char tag[12];
 };
 
@@ -30,6 +33,15 @@ static void init(void)
 	}
 }
 
+#ifdef V2
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	GArray *one = g_hash_table_lookup(lists, "one");
+	CHECK(one && one->len == 6 && g_array_index(one, struct rec, 1).id == 101);
+	XT_V2_RESULT();
+}
+#else
 int main(void)
 {
 	init();
@@ -38,3 +50,4 @@ int main(void)
 		return 1;
 	XT_V1_LOOP();
 }
+#endif

@@ -2,7 +2,8 @@
 /*
  * A GArray of a program struct whose elements no code reads as that
  * struct, in either version (appended, copied out with memcpy): its
- * element type cannot be determined, and the struct grows in version 2.
+ * element type cannot be determined, and the struct grows in version 2
+ * (this file with V2 defined).
  * The update must roll back naming the array, never keep GLib's old
  * element size under the new struct.
  */
@@ -11,6 +12,9 @@
 
 struct item {
 	int id;
+#ifdef V2
+	long weight; /* new in 2 */
+#endif
 	char tag[12];
 };
 
@@ -26,8 +30,24 @@ static void init(void)
 	}
 }
 
+#ifdef V2
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	CHECK(items && items->len == 8 && g_array_get_element_size(items) == sizeof(struct item));
+	for (guint i = 0; items && i < items->len; i++) {
+		struct item it;
+		char want[12];
+		memcpy(&it, items->data + (gsize)i * g_array_get_element_size(items), sizeof(it));
+		snprintf(want, sizeof(want), "item%u", i);
+		CHECK(it.id == 40 + (int)i && it.weight == 0 && !strcmp(it.tag, want));
+	}
+	XT_V2_RESULT();
+}
+#else
 int main(void)
 {
 	init();
 	XT_V1_LOOP();
 }
+#endif

@@ -3,8 +3,9 @@
  * A hash table made the way uthash makes one (hunt15-hho), but created
  * empty at startup with the handle's offset already measured: no element
  * is reached through its pointers to tell which struct the offset is of.
- * Version 2 adds a member before the handle of struct user, the one
- * struct holding a handle at that offset.
+ * Version 2 (this file with V2 defined) adds a member before the handle
+ * of struct user, the one struct holding a handle at that offset.  The
+ * update rolls back (version 2's check never runs).
  */
 #include <stddef.h>
 #include "xt.h"
@@ -25,6 +26,9 @@ struct ut_table {
 struct user {
 	int id;
 	char name[16];
+#ifdef V2
+	long logins; /* new in 2 */
+#endif
 	struct ut_hh hh;
 };
 
@@ -52,6 +56,12 @@ struct user *first(void)
 
 int main(void)
 {
+#ifdef V2
+	XT_V2_RECEIVE(init);
+	CHECK(table->hho == offsetof(struct user, hh) && !first());
+	XT_V2_RESULT();
+#else
 	init();
 	XT_V1_LOOP();
+#endif
 }

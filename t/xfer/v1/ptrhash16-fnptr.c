@@ -3,7 +3,8 @@
  * A generic table keyed by `void *` whose hash function is reached through
  * a function pointer of the table (its callers are not known): the keys'
  * targets, of any type, keep their address; version 2 grows the sessions
- * within their blocks and finds every one by its address.
+ * within their blocks and finds every one by its address (version 2 is
+ * this file with V2 defined).
  */
 #include <stdint.h>
 #include "xt.h"
@@ -18,6 +19,9 @@ struct table {
 struct session {
 	long id;
 	int fd;
+#ifdef V2
+	int flags;     /* new in 2: 28 bytes, in the block's 32 */
+#endif
 	char user[12];
 };
 
@@ -55,8 +59,29 @@ static void init(void)
 	}
 }
 
+#ifdef V2
+static int table_has(const struct table *t, const void *key)
+{
+	uint64_t h = t->hash(key);
+	for (unsigned i = h % t->cap; t->keys[i]; i = (i + 1) % t->cap)
+		if (t->keys[i] == key && t->hashes[i] == h)
+			return 1;
+	return 0;
+}
+
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	for (int i = 0; i < NSESS; i++) {
+		CHECK(all[i]->id == i && all[i]->fd == 50 + i && all[i]->flags == 0);
+		CHECK(table_has(&sessions, all[i]));
+	}
+	XT_V2_RESULT();
+}
+#else
 int main(void)
 {
 	init();
 	XT_V1_LOOP();
 }
+#endif

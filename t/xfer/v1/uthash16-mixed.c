@@ -2,8 +2,9 @@
 /*
  * One uthash table holding elements of two struct types whose handles
  * sit at the same offset (uthash allows it: it only needs that offset).
- * Version 2 adds a member before the handle of one of them: no single
- * offset is right for the table any more.
+ * Version 2 (this file with V2 defined) adds a member before the handle
+ * of one of them: no single offset is right for the table any more, and
+ * the update must roll back (version 2's checks never run).
  */
 #include <uthash.h>
 #include "xt.h"
@@ -17,6 +18,9 @@ struct cat {
 struct dog {
 	int id;
 	int tricks;
+#ifdef V2
+	long walks; /* new in 2 */
+#endif
 	UT_hash_handle hh;
 };
 
@@ -40,8 +44,21 @@ static void init(void)
 	}
 }
 
+#ifdef V2
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	for (int i = 0; i < 8; i++) {
+		struct cat *c;
+		HASH_FIND_INT(pets, &i, c);
+		CHECK(c && c->id == i);
+	}
+	XT_V2_RESULT();
+}
+#else
 int main(void)
 {
 	init();
 	XT_V1_LOOP();
 }
+#endif

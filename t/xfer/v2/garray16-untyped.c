@@ -1,35 +1,4 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <glib.h>
-#include "xt.h"
-
-struct item {
-	int id;
-	long weight; /* new in 2 */
-	char tag[12];
-};
-
-static GArray *items;
-
-static void init(void)
-{
-	items = g_array_new(FALSE, TRUE, sizeof(struct item));
-	for (int i = 0; i < 8; i++) {
-		struct item it = { .id = 40 + i };
-		snprintf(it.tag, sizeof(it.tag), "item%d", i);
-		g_array_append_val(items, it);
-	}
-}
-
-int main(void)
-{
-	XT_V2_RECEIVE(init);
-	CHECK(items && items->len == 8 && g_array_get_element_size(items) == sizeof(struct item));
-	for (guint i = 0; items && i < items->len; i++) {
-		struct item it;
-		char want[12];
-		memcpy(&it, items->data + (gsize)i * g_array_get_element_size(items), sizeof(it));
-		snprintf(want, sizeof(want), "item%u", i);
-		CHECK(it.id == 40 + (int)i && it.weight == 0 && !strcmp(it.tag, want));
-	}
-	XT_V2_RESULT();
-}
+/* Version 2 of v1/garray16-untyped.c (see there). */
+#define V2
+#include "../v1/garray16-untyped.c"

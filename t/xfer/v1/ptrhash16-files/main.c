@@ -3,7 +3,7 @@
  * Connections and peers kept in sets keyed by their address, hashed in
  * another file (set.c) through `void *` parameters; version 2 grows both
  * structs within their blocks: they keep their address, so version 2
- * finds each of them by it.
+ * (this file with V2 defined) finds each of them by it.
  */
 #include "xt.h"
 #include "set.h"
@@ -11,12 +11,18 @@
 struct conn {
 	long id;
 	int fd;
+#ifdef V2
+	int port;      /* new in 2: 28 bytes, in the block's 32 */
+#endif
 	char name[12];
 };
 
 struct peer {
 	int port;
 	int weight;
+#ifdef V2
+	int flags;     /* new in 2: 28 bytes, in the block's 32 */
+#endif
 	long seen;
 	long last;
 };
@@ -48,6 +54,21 @@ static void init(void)
 
 int main(void)
 {
+#ifdef V2
+	XT_V2_RECEIVE(init);
+	for (int i = 0; i < NCONNS; i++) {
+		CHECK(all[i]->id == i && all[i]->fd == 100 + i && all[i]->port == 0);
+		CHECK(set_has(&live, all[i]));
+	}
+	CHECK(live.n == NCONNS);
+	for (int i = 0; i < NPEERS; i++) {
+		struct peer *p = registry[i];
+		CHECK(p->port == 7000 + i && p->flags == 0);
+		CHECK(set_has(&peers, p));
+	}
+	XT_V2_RESULT();
+#else
 	init();
 	XT_V1_LOOP();
+#endif
 }
