@@ -33,6 +33,15 @@ static int xt_fails;
 		usleep(2000);                                                 \
 	}
 
+/* version 1 of a pair written once (v2/NAME.c includes v1/NAME.c with V2
+ * defined): build the state, then serve */
+#define XT_V1_MAIN(init)                                                      \
+	int main(void)                                                        \
+	{                                                                     \
+		init();                                                       \
+		XT_V1_LOOP();                                                 \
+	}
+
 /* version 2: started normally it behaves like version 1 (the
  * initialization code must exist in both versions: the allocation sites
  * and the statics it writes are what the state is paired by); started by

@@ -54,14 +54,13 @@ struct user *first(void)
 	return NULL;
 }
 
+#ifdef V2
 int main(void)
 {
-#ifdef V2
 	XT_V2_RECEIVE(init);
 	CHECK(table->hho == offsetof(struct user, hh) && !first());
 	XT_V2_RESULT();
-#else
-	init();
-	XT_V1_LOOP();
-#endif
 }
+#else
+XT_V1_MAIN(init)
+#endif

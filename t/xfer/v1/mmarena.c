@@ -120,9 +120,5 @@ int main(void)
 	XT_V2_RESULT();
 }
 #else
-int main(void)
-{
-	init();
-	XT_V1_LOOP();
-}
+XT_V1_MAIN(init)
 #endif

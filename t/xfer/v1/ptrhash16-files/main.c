@@ -52,9 +52,9 @@ static void init(void)
 		set_add(&peers, registry[i]);
 }
 
+#ifdef V2
 int main(void)
 {
-#ifdef V2
 	XT_V2_RECEIVE(init);
 	for (int i = 0; i < NCONNS; i++) {
 		CHECK(all[i]->id == i && all[i]->fd == 100 + i && all[i]->port == 0);
@@ -67,8 +67,7 @@ int main(void)
 		CHECK(set_has(&peers, p));
 	}
 	XT_V2_RESULT();
-#else
-	init();
-	XT_V1_LOOP();
-#endif
 }
+#else
+XT_V1_MAIN(init)
+#endif
