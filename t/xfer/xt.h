@@ -33,14 +33,18 @@ static int xt_fails;
 		usleep(2000);                                                 \
 	}
 
-/* version 1 of a pair written once (v2/NAME.c includes v1/NAME.c with V2
- * defined): build the state, then serve */
-#define XT_V1_MAIN(init)                                                      \
-	int main(void)                                                        \
-	{                                                                     \
+/* The start of main in a pair written once (v2/NAME.c includes v1/NAME.c
+ * with V2 defined): version 1 builds its state and serves (it never
+ * returns); version 2 receives the state and goes on to its checks. */
+#ifdef V2
+#define XT_PAIR_START(init) XT_V2_RECEIVE(init)
+#else
+#define XT_PAIR_START(init)                                                   \
+	do {                                                                  \
 		init();                                                       \
 		XT_V1_LOOP();                                                 \
-	}
+	} while (0)
+#endif
 
 /* version 2: started normally it behaves like version 1 (the
  * initialization code must exist in both versions: the allocation sites

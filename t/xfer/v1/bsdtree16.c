@@ -42,10 +42,10 @@ static void init(void)
 	}
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	struct node *n, key;
 	int k = 0;
 	RB_FOREACH(n, ntree, &tree)
@@ -72,7 +72,5 @@ int main(void)
 	key.key = 5;
 	CHECK(!RB_FIND(ntree, &tree, &key));
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

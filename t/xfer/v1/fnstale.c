@@ -60,11 +60,8 @@ static __attribute__((noinline)) void init(void)
 
 int main(void)
 {
-#ifndef V2
-	init();
-	XT_V1_LOOP();
-#else
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	CHECK(conns[0].send == plain_send);
 	CHECK(conns[0].send(&conns[0], "ab", 2) == 9);
 	CHECK(conns[0].data == scratch);

@@ -30,10 +30,10 @@ static void init(void)
 	}
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	CHECK(items && items->len == 8 && g_array_get_element_size(items) == sizeof(struct item));
 	for (guint i = 0; items && i < items->len; i++) {
 		struct item it;
@@ -43,7 +43,5 @@ int main(void)
 		CHECK(it.id == 40 + (int)i && it.weight == 0 && !strcmp(it.tag, want));
 	}
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

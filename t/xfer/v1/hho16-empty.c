@@ -54,13 +54,11 @@ struct user *first(void)
 	return NULL;
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	CHECK(table->hho == offsetof(struct user, hh) && !first());
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

@@ -40,11 +40,8 @@ static void init(void)
 
 int main(void)
 {
-#ifndef V2
-	init();
-	XT_V1_LOOP();
-#else
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	char *s, *p;
 	memcpy(&s, msg + 8, sizeof s);
 	memcpy(&p, msg + 16, sizeof p);

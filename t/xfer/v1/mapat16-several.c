@@ -77,11 +77,8 @@ static void init(void)
 
 int main(void)
 {
-#ifndef V2
-	init();
-	XT_V1_LOOP();
-#else
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	char *self;
 	memcpy(&self, arena, sizeof self);
 	CHECK(self == arena);

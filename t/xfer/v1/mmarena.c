@@ -90,10 +90,10 @@ static void init(void)
 	}
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 #ifdef CONNS
 	CHECK((char *)arena_addr == arena);
 #endif
@@ -118,7 +118,5 @@ int main(void)
 	more->key = 7;
 #endif
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

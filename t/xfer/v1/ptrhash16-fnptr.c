@@ -68,16 +68,16 @@ static int table_has(const struct table *t, const void *key)
 			return 1;
 	return 0;
 }
+#endif
 
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	for (int i = 0; i < NSESS; i++) {
 		CHECK(all[i]->id == i && all[i]->fd == 50 + i && all[i]->flags == 0);
 		CHECK(table_has(&sessions, all[i]));
 	}
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

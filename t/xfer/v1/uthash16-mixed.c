@@ -44,17 +44,15 @@ static void init(void)
 	}
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	for (int i = 0; i < 8; i++) {
 		struct cat *c;
 		HASH_FIND_INT(pets, &i, c);
 		CHECK(c && c->id == i);
 	}
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

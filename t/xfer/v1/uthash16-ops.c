@@ -57,10 +57,10 @@ static void init(void)
 	}
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	CHECK(users && users->hh.tbl->hho == offsetof(struct user, hh));
 	CHECK(groups && groups->hh.tbl->hho == offsetof(struct group, hh));
 	CHECK(HASH_COUNT(users) == 40 && HASH_COUNT(groups) == 12);
@@ -98,7 +98,5 @@ int main(void)
 		count++;
 	CHECK(count == 40 && HASH_COUNT(users) == 40);
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

@@ -47,10 +47,12 @@ static int by_id_desc(struct job *a, struct job *b)
 {
 	return b->id - a->id;
 }
+#endif
 
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	CHECK(jobs && jobs->hh.tbl->hho == offsetof(struct job, hh));
 	struct job *j, *tmp;
 	int n = 0;
@@ -73,7 +75,5 @@ int main(void)
 		CHECK(j->id == n--);
 	CHECK(n == -1);
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

@@ -40,10 +40,10 @@ static void init(void)
 	}
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	CHECK(by_id && by_id->hh.tbl->hho == offsetof(struct item, hh));
 	CHECK(by_code && by_code->hh2.tbl->hho == offsetof(struct item, hh2));
 	for (int i = 0; i < 30; i++) {
@@ -64,7 +64,5 @@ int main(void)
 	}
 	CHECK(it && HASH_COUNT(by_id) == 29 && HASH_CNT(hh2, by_code) == 29);
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}

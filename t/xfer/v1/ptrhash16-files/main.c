@@ -52,10 +52,10 @@ static void init(void)
 		set_add(&peers, registry[i]);
 }
 
-#ifdef V2
 int main(void)
 {
-	XT_V2_RECEIVE(init);
+	XT_PAIR_START(init);
+#ifdef V2
 	for (int i = 0; i < NCONNS; i++) {
 		CHECK(all[i]->id == i && all[i]->fd == 100 + i && all[i]->port == 0);
 		CHECK(set_has(&live, all[i]));
@@ -67,7 +67,5 @@ int main(void)
 		CHECK(set_has(&peers, p));
 	}
 	XT_V2_RESULT();
-}
-#else
-XT_V1_MAIN(init)
 #endif
+}
