@@ -37,10 +37,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 #ifndef VERSION
 #define VERSION 1
@@ -86,12 +86,10 @@ static int requests(void)
 static void handle(int c, int *nreq)
 {
 	char buf[256], out[256];
-	ssize_t n = read(c, buf, sizeof buf - 1);
 	int k, v;
 
-	if (n <= 0)
+	if (read_request(c, buf, sizeof buf) <= 0)
 		return;
-	buf[n] = '\0';
 	*nreq = requests();
 	snprintf(last_cmd, sizeof last_cmd, "%.15s", buf);
 	if (sscanf(buf, "add %d %d", &k, &v) == 2) {
@@ -140,8 +138,7 @@ static void handle(int c, int *nreq)
 	} else {
 		snprintf(out, sizeof out, "error\n");
 	}
-	if (write(c, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(c, out);
 }
 
 #ifdef STUCK_THREAD
@@ -198,7 +195,6 @@ static int serve(int lfd)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = -1;
 
 	if (argc != 2) {
@@ -234,16 +230,10 @@ int main(int argc, char **argv)
 #endif
 	if (!stf_is_updating()) {
 #ifdef CLOEXEC_LISTENER
-		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* as sshd does */
+		lfd = listen_at("counter", argv[1], SOCK_STREAM | SOCK_CLOEXEC, 16); /* as sshd does */
 #else
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		lfd = listen_at("counter", argv[1], SOCK_STREAM, 16);
 #endif
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {
-			perror("counter: listen");
-			return 1;
-		}
 #ifdef CLOSE_ALL_FDS
 		/* as classic daemons do: every descriptor but the listener
 		 * (and the output, kept for the test's logs), libstf's control

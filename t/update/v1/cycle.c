@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 struct conf {
 	char greeting[32];
@@ -82,11 +82,9 @@ static void handle(int fd, struct cycle **cyclep)
 {
 	struct cycle *cycle = *cyclep;
 	char buf[256], out[256];
-	ssize_t n = read(fd, buf, sizeof buf - 1);
 
-	if (n <= 0)
+	if (read_request(fd, buf, sizeof buf) <= 0)
 		return;
-	buf[n] = '\0';
 	cycle->last = fd;
 	if (!strncmp(buf, "hit", 3)) {
 		cycle->hits++;
@@ -108,8 +106,7 @@ static void handle(int fd, struct cycle **cyclep)
 	} else {
 		snprintf(out, sizeof out, "error\n");
 	}
-	if (write(fd, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(fd, out);
 }
 
 /* The loop keeps the cycle it was given in its parameter. */
@@ -131,7 +128,6 @@ static __attribute__((noinline)) int serve(struct cycle *cycle, int lfd)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static int lfd = -1;
 	struct cycle *cycle;
 
@@ -145,16 +141,8 @@ int main(int argc, char **argv)
 		perror("cycle: init");
 		return 1;
 	}
-	if (!stf_is_updating()) {
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-		    listen(lfd, cycle->conf->backlog) < 0) {
-			perror("cycle: listen");
-			return 1;
-		}
-	}
+	if (!stf_is_updating())
+		lfd = listen_at("cycle", argv[1], SOCK_STREAM, cycle->conf->backlog);
 	int rc = serve(cycle, lfd);
 	free_cycle(cycle); /* main's local stays live across the loop */
 	return rc;

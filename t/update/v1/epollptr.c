@@ -15,10 +15,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 struct conn {
 	int fd;
@@ -49,8 +49,7 @@ static void reply(struct conn *c, const char *req)
 	} else {
 		snprintf(out, sizeof out, "error %d\n", c->requests);
 	}
-	if (write(c->fd, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(c->fd, out);
 }
 
 static void serve(int ep, struct conn *c)
@@ -78,18 +77,13 @@ static void serve(int ep, struct conn *c)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev, evs[16];
 	int lfd = -1, ep = -1;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof sa.sun_path)
+	if (argc != 2)
 		return 2;
 	if (!stf_is_updating()) {
-		strcpy(sa.sun_path, argv[1]);
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0)
-			return 1;
+		lfd = listen_at("epollptr", argv[1], SOCK_STREAM, 16);
 		ep = epoll_create1(0);
 		ev.events = EPOLLIN;
 		ev.data.ptr = NULL; /* the listener */

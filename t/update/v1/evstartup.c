@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 #define NKEYS 64
 
@@ -117,7 +117,6 @@ static __attribute__((noinline)) int start_loop(void)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: evstartup SOCKET\n");
@@ -128,14 +127,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!stf_is_updating()) {
-		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		int fd = listen_at("evstartup", argv[1], SOCK_STREAM, 64);
 
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(sa.sun_path);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 64) < 0) {
-			perror("evstartup: listen");
-			return 1;
-		}
 		event_assign(&listen_ev, base, fd, EV_READ | EV_PERSIST, on_accept, NULL);
 		event_add(&listen_ev, NULL);
 	} else {

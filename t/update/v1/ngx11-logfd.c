@@ -21,10 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 #define LOG_FD_MIN 8
 
@@ -49,11 +49,9 @@ static int open_log(const char *path)
 static void handle(int fd)
 {
 	char buf[256], out[256];
-	ssize_t n = read(fd, buf, sizeof buf - 1);
 
-	if (n <= 0)
+	if (read_request(fd, buf, sizeof buf) <= 0)
 		return;
-	buf[n] = '\0';
 	if (!strncmp(buf, "hit", 3)) {
 		conf->hits++;
 		dprintf(conf->log, "hit %ld\n", conf->hits);
@@ -63,13 +61,11 @@ static void handle(int fd)
 	} else {
 		snprintf(out, sizeof out, "error\n");
 	}
-	if (write(fd, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(fd, out);
 }
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static int lfd = -1;
 	char log_path[120];
 	int opt, verbose = 0;
@@ -94,25 +90,13 @@ int main(int argc, char **argv)
 	conf->verbose = verbose;
 	/* which number this startup's log took, and getopt's count */
 	fprintf(stderr, "log %d optind %d\n", conf->log, optind);
-	if (!stf_is_updating()) {
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[optind]);
-		unlink(argv[optind]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-		    listen(lfd, 16) < 0) {
-			perror("ngx11-logfd: listen");
-			return 1;
-		}
-	}
+	if (!stf_is_updating())
+		lfd = listen_at("ngx11-logfd", argv[optind], SOCK_STREAM, 16);
 	for (;;) {
 		stf_update_point();
-		int c = accept(lfd, NULL, NULL);
-		if (c < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("ngx11-logfd: accept");
-			return 1;
-		}
+		int c = accept_next("ngx11-logfd", lfd);
+		if (c < 0)
+			continue;
 		handle(c);
 		close(c);
 	}

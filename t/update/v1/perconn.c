@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <stf.h>
+#include "../listener.h"
 
 #ifndef VERSION
 #define VERSION 1
@@ -97,32 +97,19 @@ done:
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = -1;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof sa.sun_path) {
+	if (argc != 2) {
 		fprintf(stderr, "usage: perconn SOCKET\n");
 		return 2;
 	}
-	if (!stf_is_updating()) {
-		strcpy(sa.sun_path, argv[1]);
-		unlink(argv[1]);
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-		    listen(lfd, 64) < 0) {
-			perror("perconn: listen");
-			return 1;
-		}
-	}
+	if (!stf_is_updating())
+		lfd = listen_at("perconn", argv[1], SOCK_STREAM, 64);
 	for (;;) {
 		stf_update_point();
-		int fd = accept(lfd, NULL, NULL);
-		if (fd < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("perconn: accept");
-			return 1;
-		}
+		int fd = accept_next("perconn", lfd);
+		if (fd < 0)
+			continue;
 		struct start *arg = malloc(sizeof *arg);
 		pthread_t th;
 		if (!arg) {

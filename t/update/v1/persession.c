@@ -29,11 +29,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "stf.h"
+#include "../listener.h"
 
 #ifndef VERSION
 #define VERSION 1
@@ -67,20 +67,6 @@ static volatile sig_atomic_t got_term;
 
 static void on_term(int sig) { (void)sig; got_term = 1; }
 static void on_chld(int sig) { (void)sig; }
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	unlink(path);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0) {
-		perror(path);
-		exit(1);
-	}
-	return fd;
-}
 
 /* A session's pid as ttstd sees it. */
 static int proc_pid(void)
@@ -186,9 +172,9 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return 2;
 	if (!stf_is_updating()) {
-		lfd = listen_on(argv[1]);
+		lfd = listen_at("persession", argv[1], SOCK_STREAM, 128);
 		snprintf(stats, sizeof stats, "%s.stats", argv[1]);
-		sfd = listen_on(stats);
+		sfd = listen_at("persession", stats, SOCK_STREAM, 128);
 		counts = calloc(1, sizeof *counts);
 	}
 	sigaction(SIGCHLD, &sa, NULL);

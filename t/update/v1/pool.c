@@ -23,11 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 #ifndef VERSION
 #define VERSION 1
@@ -161,25 +161,16 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	pthread_t threads[NWORKERS];
 	int lfd = -1;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof sa.sun_path) {
+	if (argc != 2) {
 		fprintf(stderr, "usage: pool SOCKET\n");
 		return 2;
 	}
 	the_pool = pool_new();
-	if (!stf_is_updating()) {
-		strcpy(sa.sun_path, argv[1]);
-		unlink(argv[1]);
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-		    listen(lfd, 64) < 0) {
-			perror("pool: listen");
-			return 1;
-		}
-	}
+	if (!stf_is_updating())
+		lfd = listen_at("pool", argv[1], SOCK_STREAM, 64);
 	/* The new version starts its workers too; they go straight to their
 	 * wait point, where the old workers' locals reach them. */
 	for (long i = 0; i < NWORKERS; i++) {
@@ -188,13 +179,9 @@ int main(int argc, char **argv)
 	}
 	for (;;) {
 		stf_update_point();
-		int c = accept(lfd, NULL, NULL);
-		if (c < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("pool: accept");
-			return 1;
-		}
+		int c = accept_next("pool", lfd);
+		if (c < 0)
+			continue;
 		struct job *j = malloc(sizeof *j);
 		j->fd = c;
 		j->next = NULL;

@@ -35,11 +35,11 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "stf.h"
+#include "../listener.h"
 
 #ifndef VERSION
 #define VERSION 1
@@ -192,19 +192,12 @@ static pid_t start_worker(int k)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	sigset_t block, none;
 
 	if (argc < 3)
 		return 2;
 	if (!stf_is_updating()) {
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 128) < 0) {
-			perror("listen");
-			return 1;
-		}
+		lfd = listen_at("prefork", argv[1], SOCK_STREAM, 128);
 		shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		int fd = open(argv[2], O_RDWR | O_CREAT | O_TRUNC, 0600);
 		if (shm == MAP_FAILED || fd < 0 || ftruncate(fd, 4096) < 0)

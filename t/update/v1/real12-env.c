@@ -29,10 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 extern char **environ;
 
@@ -90,11 +90,9 @@ static struct config *set_environment(void)
 static void handle(int fd)
 {
 	char buf[256], out[512];
-	ssize_t n = read(fd, buf, sizeof buf - 1);
 
-	if (n <= 0)
+	if (read_request(fd, buf, sizeof buf) <= 0)
 		return;
-	buf[n] = '\0';
 	if (!strncmp(buf, "env", 3)) {
 		const char *v = getenv("REAL12_KEEP");
 		int inblock = 0;
@@ -115,13 +113,11 @@ static void handle(int fd)
 	} else {
 		snprintf(out, sizeof out, "error\n");
 	}
-	if (write(fd, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(fd, out);
 }
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static int lfd = -1;
 
 	if (argc != 2) {
@@ -133,25 +129,13 @@ int main(int argc, char **argv)
 		perror("real12-env: environment");
 		return 1;
 	}
-	if (!stf_is_updating()) {
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-		    listen(lfd, 16) < 0) {
-			perror("real12-env: listen");
-			return 1;
-		}
-	}
+	if (!stf_is_updating())
+		lfd = listen_at("real12-env", argv[1], SOCK_STREAM, 16);
 	for (;;) {
 		stf_update_point();
-		int c = accept(lfd, NULL, NULL);
-		if (c < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("real12-env: accept");
-			return 1;
-		}
+		int c = accept_next("real12-env", lfd);
+		if (c < 0)
+			continue;
 		handle(c);
 		close(c);
 	}

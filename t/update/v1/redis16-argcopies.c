@@ -26,10 +26,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 static char *middle;        /* 4 bytes into its block */
 static uintptr_t tagged;    /* a block's address | 1 */
@@ -80,11 +80,9 @@ static int make_state(void)
 static void handle(int fd, const char *local)
 {
 	char buf[256], out[512], *d;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
 
-	if (n <= 0)
+	if (read_request(fd, buf, sizeof buf) <= 0)
 		return;
-	buf[n] = '\0';
 	if (!strncmp(buf, "check", 5)) {
 		memcpy(&d, record + 8, sizeof d);
 		int args = 0;
@@ -96,13 +94,11 @@ static void handle(int fd, const char *local)
 	} else {
 		snprintf(out, sizeof out, "error\n");
 	}
-	if (write(fd, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(fd, out);
 }
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static int lfd = -1;
 
 	if (argc < 2) {
@@ -123,24 +119,13 @@ int main(int argc, char **argv)
 			perror("redis16-argcopies: state");
 			return 1;
 		}
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-		    listen(lfd, 16) < 0) {
-			perror("redis16-argcopies: listen");
-			return 1;
-		}
+		lfd = listen_at("redis16-argcopies", argv[1], SOCK_STREAM, 16);
 	}
 	for (;;) {
 		stf_update_point();
-		int c = accept(lfd, NULL, NULL);
-		if (c < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("redis16-argcopies: accept");
-			return 1;
-		}
+		int c = accept_next("redis16-argcopies", lfd);
+		if (c < 0)
+			continue;
 		handle(c, local);
 		close(c);
 	}

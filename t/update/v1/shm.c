@@ -24,11 +24,11 @@
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "stf.h"
+#include "../listener.h"
 
 #ifndef VERSION
 #define VERSION 1
@@ -95,7 +95,6 @@ static void worker(void)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	sigset_t block, none;
 
 	if (argc < 3)
@@ -103,13 +102,7 @@ int main(int argc, char **argv)
 	if (!stf_is_updating()) {
 		int fd;
 
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 128) < 0) {
-			perror("listen");
-			return 1;
-		}
+		lfd = listen_at("shm", argv[1], SOCK_STREAM, 128);
 #ifndef NO_ANON
 		anon = mmap(NULL, sizeof *anon, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 #endif

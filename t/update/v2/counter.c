@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <stf.h>
+#include "../listener.h"
 
 struct item {
 	struct item *next;
@@ -37,13 +37,11 @@ static int requests(void)
 static void handle(int c, int *nreq)
 {
 	char buf[256], out[256];
-	ssize_t n = read(c, buf, sizeof buf - 1);
 	int k;
 	long v;
 
-	if (n <= 0)
+	if (read_request(c, buf, sizeof buf) <= 0)
 		return;
-	buf[n] = '\0';
 	*nreq = requests();
 	snprintf(last_cmd, sizeof last_cmd, "%.15s", buf);
 	if (sscanf(buf, "add %d %ld", &k, &v) == 2) {
@@ -86,8 +84,7 @@ static void handle(int c, int *nreq)
 	} else {
 		snprintf(out, sizeof out, "error\n");
 	}
-	if (write(c, out, strlen(out)) < 0)
-		perror("write");
+	write_reply(c, out);
 }
 
 /* The event loop; its locals (lfd, nreq) are transferred with the frame
@@ -127,7 +124,6 @@ static int sleep_a_second(struct stf_xfer *x, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = -1;
 
 #ifdef SLOW_FORWARD
@@ -151,16 +147,10 @@ int main(int argc, char **argv)
 #endif
 	if (!stf_is_updating()) {
 #ifdef CLOEXEC_LISTENER
-		lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); /* as sshd does */
+		lfd = listen_at("counter", argv[1], SOCK_STREAM | SOCK_CLOEXEC, 16); /* as sshd does */
 #else
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		lfd = listen_at("counter", argv[1], SOCK_STREAM, 16);
 #endif
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {
-			perror("counter: listen");
-			return 1;
-		}
 	}
 	return serve(lfd);
 }
