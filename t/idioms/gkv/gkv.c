@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stf.h>
+#include "../port-listener.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -242,26 +243,6 @@ static gboolean on_update(gint fd, GIOCondition cond, gpointer arg)
 	return G_SOURCE_CONTINUE;
 }
 
-static int listen_on(const char *port_file)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	FILE *f;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		perror("gkv: listen");
-		exit(1);
-	}
-	f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0) {
-		perror(port_file);
-		exit(1);
-	}
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -274,7 +255,7 @@ int main(int argc, char **argv)
 		conns = g_hash_table_new(g_direct_hash, g_direct_equal);
 		all_conns = g_ptr_array_new();
 		history = g_queue_new();
-		listen_fd = listen_on(argv[1]);
+		listen_fd = listen_loopback("gkv", SOCK_STREAM | SOCK_NONBLOCK, argv[1]);
 		g_unix_fd_add(listen_fd, G_IO_IN, on_accept, NULL);
 		g_unix_fd_add(stf_update_fd(), G_IO_IN, on_update, NULL);
 		g_timeout_add(50, on_tick, NULL);

@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stf.h>
+#include "../port-listener.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -376,26 +377,6 @@ static void setup_worker(struct worker *w, int id)
 	add_to(w->ctx, g_timeout_source_new(50), on_tick, &w->ticks);
 }
 
-static int listen_on(const char *port_file)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	FILE *f;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		perror("gkvw: listen");
-		exit(1);
-	}
-	f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0) {
-		perror(port_file);
-		exit(1);
-	}
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -409,7 +390,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < NWORKERS; i++)
 			setup_worker(&workers[i], i);
 		start_workers();
-		listen_fd = listen_on(argv[1]);
+		listen_fd = listen_loopback("gkvw", SOCK_STREAM | SOCK_NONBLOCK, argv[1]);
 		g_io_add_watch(g_io_channel_unix_new(listen_fd), G_IO_IN, on_accept, NULL);
 		g_unix_fd_add(stf_update_fd(), G_IO_IN, on_update, NULL);
 		g_timeout_add(50, on_tick, &ticks);

@@ -27,6 +27,7 @@
 #include <event2/event_struct.h>
 
 #include <stf.h>
+#include "../../port-listener.h"
 
 #define EVFD_VERSION "2"
 #define NBUCKETS 1024
@@ -328,27 +329,6 @@ static void on_update(evutil_socket_t fd, short what, void *arg)
 	stf_update_point();
 }
 
-static evutil_socket_t listen_on(const char *port_file)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	evutil_socket_t fd = socket(AF_INET, SOCK_STREAM, 0);
-	FILE *f;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		perror("evfd: listen");
-		exit(1);
-	}
-	evutil_make_socket_nonblocking(fd);
-	f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0) {
-		perror(port_file);
-		exit(1);
-	}
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -361,7 +341,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "evfd: event_base_new failed\n");
 			return 1;
 		}
-		event_assign(&listen_ev, base, listen_on(argv[1]), EV_READ | EV_PERSIST, on_accept, NULL);
+		event_assign(&listen_ev, base, listen_loopback("evfd", SOCK_STREAM | SOCK_NONBLOCK, argv[1]),
+		             EV_READ | EV_PERSIST, on_accept, NULL);
 		event_add(&listen_ev, NULL);
 		event_assign(&tick_ev, base, -1, EV_PERSIST, on_tick, NULL);
 		event_add(&tick_ev, &tick_interval);

@@ -45,6 +45,7 @@
 #include <ev.h>
 
 #include <stf.h>
+#include "../../port-listener.h"
 
 #define EVLIBEV_VERSION "2"
 #define NBUCKETS 1024
@@ -382,26 +383,6 @@ static void on_update(struct ev_loop *l, ev_io *w, int revents)
 	ev_feed_event(l, &stats->tick, EV_CUSTOM);
 }
 
-static int listen_on(const char *port_file)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	FILE *f;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		perror("evlibev: listen");
-		exit(1);
-	}
-	f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0) {
-		perror(port_file);
-		exit(1);
-	}
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -414,7 +395,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "evlibev: no libev default loop\n");
 			return 1;
 		}
-		ev_io_init(&listen_w, on_accept, listen_on(argv[1]), EV_READ);
+		ev_io_init(&listen_w, on_accept, listen_loopback("evlibev", SOCK_STREAM | SOCK_NONBLOCK, argv[1]),
+		           EV_READ);
 		ev_io_start(loop, &listen_w);
 		stats = xmalloc(sizeof *stats);
 		stats->ticks = stats->late = 0;

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include <stf.h>
+#include "../../port-listener.h"
 
 #define SLAB_VERSION "2"
 #define MAX_CLIENTS 64
@@ -429,26 +430,6 @@ static void accept_client(int lfd)
 	clients[i]->number = next_client_number++;
 }
 
-static int listen_on(const char *port_file)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	FILE *f;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 128) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-		perror("slab: listen");
-		exit(1);
-	}
-	f = fopen(port_file, "w");
-	if (!f || fprintf(f, "%d\n", ntohs(sa.sin_port)) < 0 || fclose(f) != 0) {
-		perror(port_file);
-		exit(1);
-	}
-	return fd;
-}
-
 static int listen_fd = -1;
 
 int main(int argc, char **argv)
@@ -460,7 +441,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!stf_is_updating())
-		listen_fd = listen_on(argv[1]);
+		listen_fd = listen_loopback("slab", SOCK_STREAM, argv[1]);
 	for (;;) {
 		stf_update_point();
 		pfd[0] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
