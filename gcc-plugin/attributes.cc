@@ -217,22 +217,28 @@ static bool holds_pointer (const_tree t, int depth)
 	}
 }
 
-bool stf_union_of_functions (const_tree type)
+/* Every member of the union a pointer at offset 0, each to a function
+ * (FUNCTIONS) or each to data (!FUNCTIONS). */
+static bool union_of_pointers (const_tree type, bool functions)
 {
-	if (TREE_CODE (type) != UNION_TYPE || !COMPLETE_TYPE_P (type))
-		return false;
 	int n = 0;
 	for (tree f = TYPE_FIELDS (type); f; f = DECL_CHAIN (f)) {
 		if (TREE_CODE (f) != FIELD_DECL)
 			continue;
 		tree t = TREE_TYPE (f);
 		if (DECL_BIT_FIELD_TYPE (f) || TREE_CODE (t) != POINTER_TYPE
-		    || TREE_CODE (TREE_TYPE (t)) != FUNCTION_TYPE
+		    || (TREE_CODE (TREE_TYPE (t)) == FUNCTION_TYPE) != functions
 		    || !integer_zerop (bit_position (f)))
 			return false;
 		n++;
 	}
 	return n > 0;
+}
+
+bool stf_union_of_functions (const_tree type)
+{
+	return TREE_CODE (type) == UNION_TYPE && COMPLETE_TYPE_P (type)
+	       && union_of_pointers (type, true);
 }
 
 bool stf_union_ambiguous (const_tree type)
@@ -258,20 +264,8 @@ bool stf_union_ambiguous (const_tree type)
  * annotation and gets no warning. */
 static bool union_of_data_pointers (const_tree type)
 {
-	if (!tree_fits_uhwi_p (TYPE_SIZE_UNIT (type)) || tree_to_uhwi (TYPE_SIZE_UNIT (type)) != 8)
-		return false;
-	int n = 0;
-	for (tree f = TYPE_FIELDS (type); f; f = DECL_CHAIN (f)) {
-		if (TREE_CODE (f) != FIELD_DECL)
-			continue;
-		tree t = TREE_TYPE (f);
-		if (DECL_BIT_FIELD_TYPE (f) || TREE_CODE (t) != POINTER_TYPE
-		    || TREE_CODE (TREE_TYPE (t)) == FUNCTION_TYPE
-		    || !integer_zerop (bit_position (f)))
-			return false;
-		n++;
-	}
-	return n > 0;
+	return tree_fits_uhwi_p (TYPE_SIZE_UNIT (type))
+	       && tree_to_uhwi (TYPE_SIZE_UNIT (type)) == 8 && union_of_pointers (type, false);
 }
 
 /* Unions found ambiguous whose warning waits for the end of their
