@@ -146,23 +146,30 @@ static int starts_with_char(const struct stf_meta_unit *u, uint32_t t, int depth
 	       starts_with_char(u, m->type, depth + 1);
 }
 
+/* The type a pointer of pointee type p points to, stripped of typedefs;
+ * NULL where the pointer has no known pointee type.  `struct hash *`
+ * declared where struct hash is incomplete: its definition is in another
+ * unit of the source. */
+static const struct stf_type_rec *pointee_rec(struct stf_xfer *x, const struct pointee *p)
+{
+	if (!p || !p->unit)
+		return NULL;
+	const struct stf_meta_unit *pu = p->unit;
+	uint32_t pt = p->type;
+	stf__complete_type(x->src->meta, &pu, &pt);
+	pt = strip(pu, pt);
+	return pt < pu->ntypes ? T(pu, pt) : NULL;
+}
+
 /* Does a pointer of this pointee type, pointing at offset 0 of a value of
  * type (u, t), point to the value itself (rather than to its first member)?
  * Generic pointers (void, char, unknown) point to the outermost value. */
 static int points_to_whole(struct stf_xfer *x, const struct pointee *p,
 			   const struct stf_meta_unit *u, uint32_t t)
 {
-	if (!p || !p->unit)
+	const struct stf_type_rec *P = pointee_rec(x, p);
+	if (!P)
 		return 1;
-	/* `struct hash *` declared where struct hash is incomplete: its
-	 * definition is in another unit of the source */
-	const struct stf_meta_unit *pu = p->unit;
-	uint32_t pt = p->type;
-	stf__complete_type(x->src->meta, &pu, &pt);
-	pt = strip(pu, pt);
-	if (pt >= pu->ntypes)
-		return 1;
-	const struct stf_type_rec *P = T(pu, pt);
 	if (P->kind == STF_K_INT && (P->flags & STF_TF_CHAR))
 		return !starts_with_char(u, t, 0); /* char *name = s->name */
 	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION)
@@ -246,17 +253,9 @@ static int type_ends(const struct stf_meta_unit *u, uint32_t t, uint64_t hash, i
  * function pointers and unknown types, which say nothing. */
 static uint64_t pointee_hash_char(struct stf_xfer *x, const struct pointee *pe, int *is_char)
 {
+	const struct stf_type_rec *P = pointee_rec(x, pe);
 	*is_char = 0;
-	if (!pe || !pe->unit)
-		return 0;
-	const struct stf_meta_unit *pu = pe->unit;
-	uint32_t pt = pe->type;
-	stf__complete_type(x->src->meta, &pu, &pt);
-	pt = strip(pu, pt);
-	if (pt >= pu->ntypes)
-		return 0;
-	const struct stf_type_rec *P = T(pu, pt);
-	if (P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
+	if (!P || P->kind == STF_K_VOID || P->kind == STF_K_FUNCTION || !P->size)
 		return 0;
 	*is_char = P->kind == STF_K_INT && (P->flags & STF_TF_CHAR);
 	return P->hash;
