@@ -100,6 +100,14 @@ wait_connected() {
 	fail "the program never connected to ttstd"
 }
 
+# chain_update PROGRAM N: update N of a chain, to PROGRAM, which must
+# commit; the report in $WORK/out, its count of dynamic objects in $dyn.
+chain_update() {
+	ctl update "$1" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "update $2 did not commit"; }
+	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
+	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $2: no dynamic object count in the report"; }
+}
+
 # snapshot: the state line of a program that answers through files
 # (v1/threads.c, tsd.c, tsdlazy.c, workers.c, sighandler.c): creating
 # $WORK/ask asks for it; the program writes $WORK/state, then removes the

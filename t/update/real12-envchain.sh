@@ -26,9 +26,7 @@ first_live=
 i=0
 while [ $i -lt 5 ]; do
 	i=$((i + 1))
-	ctl update "$WORK/v1/real12-env" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "update $i did not commit"; }
-	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
-	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $i: no dynamic object count in the report"; }
+	chain_update "$WORK/v1/real12-env" $i
 	expect "env after update $i" "$(q env)" "kept 1 3 1"
 	first=${first:-$dyn}
 	expect "dynamic objects at update $i" "$dyn" "$first"

@@ -25,10 +25,7 @@ first_live=
 i=0
 while [ $i -lt 10 ]; do
 	i=$((i + 1))
-	ctl update "$WORK/v1/redis16-argcopies" >"$WORK/out" 2>&1 ||
-		{ cat "$WORK/out"; fail "update $i did not commit"; }
-	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
-	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $i: no dynamic object count in the report"; }
+	chain_update "$WORK/v1/redis16-argcopies" $i
 	[ $i -gt 2 ] || cat "$WORK/out"
 	grep -q "6 old blocks nothing carried reaches dropped" "$WORK/out" ||
 		{ cat "$WORK/out"; fail "update $i: not the 6 copies dropped"; }

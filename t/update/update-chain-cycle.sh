@@ -30,9 +30,7 @@ first_live=
 i=0
 while [ $i -lt 5 ]; do
 	i=$((i + 1))
-	ctl update "$WORK/v1/cycle" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "update $i did not commit"; }
-	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
-	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $i: no dynamic object count in the report"; }
+	chain_update "$WORK/v1/cycle" $i
 	grep -q ', 1 transferred in place into startup objects' "$WORK/out" ||
 		{ cat "$WORK/out"; fail "update $i: the old cycle is not reported transferred in place"; }
 	first=${first:-$dyn}

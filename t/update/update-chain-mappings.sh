@@ -19,11 +19,10 @@ first_maps=
 i=0
 while [ $i -lt 10 ]; do
 	i=$((i + 1))
-	ctl update "$WORK/v1/mapchain" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "update $i did not commit"; }
+	chain_update "$WORK/v1/mapchain" $i
 	grep -q '^diff: *0 differences' "$WORK/out" || { cat "$WORK/out"; fail "update $i: no exact round trip"; }
 	grep -q 'startup objects: 2 replaced and freed' "$WORK/out" ||
 		{ cat "$WORK/out"; fail "update $i: the startup's orphaned mappings are not reported freed"; }
-	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
 	first=${first:-$dyn}
 	expect "dynamic objects at update $i" "$dyn" "$first"
 	maps=$(wc -l <"/proc/$(program_pid)/maps")

@@ -20,9 +20,7 @@ first_live=
 i=0
 while [ $i -lt 10 ]; do
 	i=$((i + 1))
-	ctl update "$WORK/v1/counter" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "update $i did not commit"; }
-	dyn=$(sed -n 's/^forward: *[0-9]* static, \([0-9]*\) dynamic.*/\1/p' "$WORK/out")
-	[ -n "$dyn" ] || { cat "$WORK/out"; fail "update $i: no dynamic object count in the report"; }
+	chain_update "$WORK/v1/counter" $i
 	grep -q 'startup objects: 1 replaced and freed' "$WORK/out" ||
 		{ cat "$WORK/out"; fail "update $i: the orphaned default is not reported freed"; }
 	first=${first:-$dyn}
