@@ -316,11 +316,12 @@ int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size)
 	}
 	stf__xfail(x, "%s: %s, so it keeps its address in the %s version (pinned), but with its "
 	      "type there it takes %" PRIu64 " bytes instead of %" PRIu64 ", past its block at "
-	      "0x%" PRIx64 "%s; keep the type's size and %s what %s() made in an "
+	      "0x%" PRIx64 "%s; keep the type's size and %s what %s() %s in an "
 	      "stf_on_commit() callback, or %s by something other than the address",
 	      stf__obj_name(o, on, sizeof(on)), what, x->dir == STF_FORWARD ? "new" : "reversed",
 	      new_size, o->size, o->addr,
 	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "",
-	      order ? "re-sort" : "rehash", fn, order ? "order it" : "key it");
+	      order ? "re-sort" : "rehash", fn, order ? "ordered" : "made",
+	      order ? "order it" : "key it");
 	return -1;
 }
