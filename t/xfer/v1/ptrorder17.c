@@ -12,6 +12,9 @@
  *           rolls back);
  *   FITS    the same, the item grows within its block, 24 -> 32 bytes
  *           (ptrorder17-fits: commits, every lookup right);
+ *   FITS STATIC  the tree also holds a static item, which lives in the
+ *           executable and so cannot keep its address in the new version
+ *           (ptrorder17-static: rolls back);
  *   TIMERS  a tree of timers ordered by deadline, then by address as the
  *           tie-breaker, through `(uintptr_t)a - (uintptr_t)b`; version 2
  *           fills the item's padding (ptrorder17-timers);
@@ -162,14 +165,25 @@ static int before(const struct item *a, const struct item *b)
 #endif
 }
 
+static void insert(struct item *it)
+{
+	struct item **at = &root;
+	while (*at)
+		at = before(it, *at) ? &(*at)->left : &(*at)->right;
+	*at = it;
+}
+
+#ifdef STATIC
+static struct item listener = { .n = 99, .id = -1 };
+#endif
+
 static void build(void)
 {
-	for (int i = 0; i < NITEMS; i++) {
-		struct item **at = &root;
-		while (*at)
-			at = before(all[i], *at) ? &(*at)->left : &(*at)->right;
-		*at = all[i];
-	}
+	for (int i = 0; i < NITEMS; i++)
+		insert(all[i]);
+#ifdef STATIC
+	insert(&listener);
+#endif
 }
 
 static const struct item *find(const struct item *it)
@@ -205,6 +219,9 @@ static void verify(void)
 	}
 #ifdef WALK
 	CHECK(nwords == 6 && words() == 6);
+#endif
+#ifdef STATIC
+	CHECK(find(&listener) == &listener);
 #endif
 }
 
