@@ -30,9 +30,10 @@
  * calls.  A tree, a sorted array, tsearch's or qsort's comparator compare
  * so.  Not an order: a pointer derived in the function from a base (an
  * iterator `p++` against an end `a + n`), two members of one object
- * (`q->head < q->tail`, positions in its buffer), pointers to no struct
- * (char *: positions in bytes), an element count compared or used as an
- * index (`c - conns < n`).
+ * (`q->head < q->tail`, positions in its buffer), pointers compared as
+ * pointers to bytes or numbers (`(char *)p >= slab`: positions in a
+ * buffer, a range check), an element count compared or used as an index
+ * (`c - conns < n`).
  *
  * The pass runs right after "ssa", on the unoptimized code, so every
  * optimization level records the same.
@@ -356,14 +357,25 @@ bool members_of_one (tree r1, tree r2)
 	       operand_equal_p (TREE_OPERAND (r1, 0), TREE_OPERAND (r2, 0), 0);
 }
 
+/* A pointer to a struct or union, or a `void *`: an object's address.
+ * Not a pointer to bytes or numbers: a position in a buffer (a range
+ * check `(char *)p >= slab && (char *)p < end`). */
+bool object_pointer (tree p)
+{
+	tree t = TREE_TYPE (TREE_TYPE (p));
+	return TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE || VOID_TYPE_P (t);
+}
+
 /* Function fn orders the objects a and b point to by their addresses, if
  * both are addresses it holds (not derived from a base, not members of
- * one object) of structs or of no known type (`void *`). */
+ * one object) compared as pointers to structs or of no known type
+ * (`void *`). */
 void note_order (tree a, tree b, const std::string &fn)
 {
 	tree pa = as_pointer (a), pb = as_pointer (b), ra, rb;
 	std::set<tree> seen_a, seen_b;
-	if (!pa || !pb || !held_address (a, &ra, 0, seen_a) || !held_address (b, &rb, 0, seen_b) ||
+	if (!pa || !pb || !object_pointer (pa) || !object_pointer (pb) ||
+	    !held_address (a, &ra, 0, seen_a) || !held_address (b, &rb, 0, seen_b) ||
 	    members_of_one (ra, rb))
 		return;
 	for (tree p : { pa, pb }) {

@@ -4,7 +4,8 @@
  * orders by address (a tree comparing `a < b`, a timer's address as the
  * tie-breaker through the sign of a difference, qsort's comparator of the
  * pointers in an array) and the comparisons that order no object (an
- * iterator against an end, two members of one object, byte positions, an
+ * iterator against an end, two members of one object, byte positions, a
+ * range check of an object's address against a buffer's bounds, an
  * element count).  Only struct node, struct timer and struct entry are
  * ordered.
  */
@@ -19,6 +20,8 @@ struct slot { int s; };
 struct ring { struct slot *head, *tail; };
 struct counted { int c; };
 struct table { struct counted *all; int n; };
+struct ranged { int r; };
+struct arena { char *start; char *end; };
 
 static struct node *root;
 
@@ -65,6 +68,11 @@ static int scan(const char *p, const char *end)
 	return n + (p > end);
 }
 
+static int inside(const struct arena *a, const void *p)
+{
+	return (const char *)p >= a->start && (const char *)p < a->end;
+}
+
 static long index_of(const struct table *t, const struct counted *c)
 {
 	if (c - t->all < t->n)
@@ -81,9 +89,11 @@ int main(void)
 	struct ring r = { 0, 0 };
 	struct table tb = { calloc(4, sizeof(struct counted)), 4 };
 	char text[] = "a b";
+	struct arena ar = { text, text + 3 };
+	struct ranged *rg = malloc(sizeof *rg);
 	insert(&x[0]);
 	insert(&x[1]);
 	qsort(e, 2, sizeof *e, by_address);
 	return timer_before(&t[0], &t[1]) + walk(w, 4) + ring_empty(&r) +
-	       scan(text, text + 3) + (int)index_of(&tb, &tb.all[1]);
+	       scan(text, text + 3) + inside(&ar, rg) + (int)index_of(&tb, &tb.all[1]);
 }
