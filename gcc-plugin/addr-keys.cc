@@ -20,9 +20,23 @@
  * in the unit, or by STF_USE_ADDR_PARAM and STF_USE_ADDR_ARG records joined
  * across units by the function's name); anything else, or a parameter of
  * a function whose address is taken (its callers are not known), is a
- * pointer of no known type (STF_USE_ADDR_ANY).  The pass runs right after
- * "ssa", on the unoptimized code, so every optimization level records the
- * same.
+ * pointer of no known type (STF_USE_ADDR_ANY).
+ *
+ * Objects whose addresses order a container are keys too (STF_USE_ADDR_ORDER):
+ * a relational comparison of two pointers (`a < b`, `(uintptr_t)a >
+ * (uintptr_t)b`), or the sign of their difference (`(intptr_t)((uintptr_t)a
+ * - (uintptr_t)b) < 0`, a comparator returning it), when both are
+ * addresses the code holds: loaded from memory, parameters, results of
+ * calls.  A tree, a sorted array, tsearch's or qsort's comparator compare
+ * so.  Not an order: a pointer derived in the function from a base (an
+ * iterator `p++` against an end `a + n`), two members of one object
+ * (`q->head < q->tail`, positions in its buffer), pointers compared as
+ * pointers to bytes or numbers (`(char *)p >= slab`: positions in a
+ * buffer, a range check), an element count compared or used as an index
+ * (`c - conns < n`).
+ *
+ * The pass runs right after "ssa", on the unoptimized code, so every
+ * optimization level records the same.
  */
 #include "stf-plugin.h"
 #include "addr-keys.h"
@@ -37,12 +51,16 @@ struct key_src {
 	int param;  /* SRC_PARAM: its number */
 };
 
-/* struct T -> the function keeping its objects' addresses */
-std::map<tree, std::string> keyed_types;
+/* How an address is kept: 0 (hashed, a slot chosen by it) or
+ * STF_USE_ADDR_ORDER. */
+typedef uint32_t key_how;
+
+/* struct T -> the function keeping its objects' addresses, and how */
+std::map<tree, std::pair<std::string, key_how>> keyed_types;
 /* (function, parameter number) whose `void *` value's address is kept */
-std::set<std::pair<tree, int>> keyed_params;
+std::map<std::pair<tree, int>, key_how> keyed_params;
 /* functions keeping the address of a pointer of no known type */
-std::set<std::string> any_fns;
+std::map<std::string, key_how> any_fns;
 /* A pointer passed as a `void *` parameter of a function of the program
  * (by the function named caller): what it points to. */
 struct passed_ptr {
@@ -81,19 +99,22 @@ bool foreign (tree fn)
 	       !strncmp (file, "/usr/include/", 13) || !strncmp (file, "/usr/local/include/", 19);
 }
 
-/* Is v (through SSA copies) an integer converted from a pointer? */
-bool from_pointer (tree v)
+/* The pointer v is, or (through SSA copies) an integer v was converted
+ * from; NULL_TREE if none. */
+tree as_pointer (tree v)
 {
-	for (int depth = 0; TREE_CODE (v) == SSA_NAME && depth < 6; depth++) {
+	for (int depth = 0; depth < 6; depth++) {
+		if (POINTER_TYPE_P (TREE_TYPE (v)))
+			return v;
+		if (TREE_CODE (v) != SSA_NAME)
+			return NULL_TREE;
 		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
 		if (!a || !(gimple_assign_single_p (a) ||
 			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
-			return false;
+			return NULL_TREE;
 		v = gimple_assign_rhs1 (a);
-		if (POINTER_TYPE_P (TREE_TYPE (v)))
-			return true;
 	}
-	return false;
+	return NULL_TREE;
 }
 
 /* Does the tree use v inside a memory reference (an index, a base)? */
@@ -198,7 +219,7 @@ bool kept (tree v, bool raw, int depth, std::set<tree> &seen)
 			mixed = false;
 			break;
 		case MINUS_EXPR:
-			if (other && from_pointer (other))
+			if (other && as_pointer (other))
 				continue; /* an offset between two addresses */
 			mixed = raw && other && TREE_CODE (other) == INTEGER_CST;
 			break;
@@ -269,24 +290,164 @@ key_src source_of (tree v)
 	return any;
 }
 
-/* The address of what src points to is kept by function fn.  Whether a
- * key grew. */
-bool note_key (const key_src &src, const std::string &fn)
+/* The address of what src points to is kept by function fn, as how says.
+ * Whether a key grew. */
+bool note_key (const key_src &src, const std::string &fn, key_how how)
 {
 	switch (src.kind) {
 	case SRC_TYPE:
 		stf_keep (src.what);
-		return keyed_types.emplace (src.what, fn).second;
+		return keyed_types.emplace (src.what, std::make_pair (fn, how)).second;
 	case SRC_PARAM:
 		stf_keep (src.what);
 		if (addressed.count (src.what))
-			any_fns.insert (fn);
-		return keyed_params.emplace (src.what, src.param).second;
+			any_fns.emplace (fn, how);
+		return keyed_params.emplace (std::make_pair (src.what, src.param), how).second;
 	case SRC_ANY:
-		return any_fns.insert (fn).second;
+		return any_fns.emplace (fn, how).second;
 	default:
 		return false;
 	}
+}
+
+/* Is v (a pointer, or an integer converted from one) an address the code
+ * holds: loaded from memory (*ref: the reference), a parameter, a call's
+ * result, or a phi of those (a node reached walking a tree)?  Not one
+ * derived by arithmetic in the function (an iterator, an end), a
+ * constant or a local's address. */
+bool held_address (tree v, tree *ref, int depth, std::set<tree> &seen)
+{
+	*ref = NULL_TREE;
+	if (TREE_CODE (v) != SSA_NAME || depth > 12)
+		return false;
+	if (!seen.insert (v).second)
+		return true; /* round a loop: its other arguments say */
+	if (SSA_NAME_IS_DEFAULT_DEF (v))
+		return SSA_NAME_VAR (v) && TREE_CODE (SSA_NAME_VAR (v)) == PARM_DECL;
+	gimple *d = SSA_NAME_DEF_STMT (v);
+	if (is_a <gcall *> (d))
+		return true;
+	if (gphi *p = dyn_cast <gphi *> (d)) {
+		for (unsigned i = 0; i < gimple_phi_num_args (p); i++) {
+			tree arg = gimple_phi_arg_def (p, i), r;
+			if (!integer_zerop (arg) && !held_address (arg, &r, depth + 1, seen))
+				return false;
+		}
+		return true;
+	}
+	gassign *a = dyn_cast <gassign *> (d);
+	if (!a)
+		return false;
+	tree rhs = gimple_assign_rhs1 (a);
+	if (CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)) ||
+	    (gimple_assign_single_p (a) && TREE_CODE (rhs) == SSA_NAME))
+		return held_address (rhs, ref, depth + 1, seen);
+	if (!gimple_assign_single_p (a) ||
+	    !(TREE_CODE (rhs) == COMPONENT_REF || TREE_CODE (rhs) == MEM_REF ||
+	      TREE_CODE (rhs) == ARRAY_REF || (VAR_P (rhs) && is_global_var (rhs))))
+		return false;
+	*ref = rhs;
+	return true;
+}
+
+/* Two members of one object: positions in its buffer, not two objects. */
+bool members_of_one (tree r1, tree r2)
+{
+	return r1 && r2 && TREE_CODE (r1) == COMPONENT_REF && TREE_CODE (r2) == COMPONENT_REF &&
+	       operand_equal_p (TREE_OPERAND (r1, 0), TREE_OPERAND (r2, 0), 0);
+}
+
+/* A pointer to a struct or union, or a `void *`: an object's address.
+ * Not a pointer to bytes or numbers: a position in a buffer (a range
+ * check `(char *)p >= slab && (char *)p < end`). */
+bool object_pointer (tree p)
+{
+	tree t = TREE_TYPE (TREE_TYPE (p));
+	return TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE || VOID_TYPE_P (t);
+}
+
+/* Function fn orders the objects a and b point to by their addresses, if
+ * both are addresses it holds (not derived from a base, not members of
+ * one object) compared as pointers to structs or of no known type
+ * (`void *`). */
+void note_order (tree a, tree b, const std::string &fn)
+{
+	tree pa = as_pointer (a), pb = as_pointer (b), ra, rb;
+	std::set<tree> seen_a, seen_b;
+	if (!pa || !pb || !object_pointer (pa) || !object_pointer (pb) ||
+	    !held_address (a, &ra, 0, seen_a) || !held_address (b, &rb, 0, seen_b) ||
+	    members_of_one (ra, rb))
+		return;
+	for (tree p : { pa, pb }) {
+		key_src src = source_of (p);
+		if (src.kind != SRC_ANY || void_pointer (TREE_TYPE (p)))
+			note_key (src, fn, STF_USE_ADDR_ORDER);
+	}
+}
+
+bool relational (enum tree_code code)
+{
+	return code == LT_EXPR || code == LE_EXPR || code == GT_EXPR || code == GE_EXPR;
+}
+
+/* Is the difference v of two addresses used as their order: its sign
+ * tested, or returned (a comparator's result; not an element count,
+ * elements: an index)? */
+bool sign_used (tree v, bool elements, int depth)
+{
+	imm_use_iterator it;
+	use_operand_p use;
+	if (depth > 6)
+		return false;
+	FOR_EACH_IMM_USE_FAST (use, it, v) {
+		gimple *u = USE_STMT (use);
+		if (is_a <greturn *> (u) && !elements)
+			return true;
+		if (gcond *c = dyn_cast <gcond *> (u)) {
+			tree other = gimple_cond_lhs (c) == v ? gimple_cond_rhs (c) : gimple_cond_lhs (c);
+			if (relational (gimple_cond_code (c)) && integer_zerop (other))
+				return true;
+			continue;
+		}
+		gassign *a = dyn_cast <gassign *> (u);
+		if (!a || TREE_CODE (gimple_assign_lhs (a)) != SSA_NAME)
+			continue;
+		enum tree_code code = gimple_assign_rhs_code (a);
+		if (relational (code)) {
+			tree other = gimple_assign_rhs1 (a) == v ? gimple_assign_rhs2 (a)
+							      : gimple_assign_rhs1 (a);
+			if (integer_zerop (other))
+				return true;
+		} else if ((CONVERT_EXPR_CODE_P (code) || gimple_assign_single_p (a)) &&
+			   sign_used (gimple_assign_lhs (a), elements, depth + 1)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Statement s of function fn, if it orders two addresses. */
+void scan_order (gassign *s, const std::string &fn)
+{
+	enum tree_code code = gimple_assign_rhs_code (s);
+	tree a = gimple_assign_rhs1 (s);
+	tree b = gimple_num_ops (s) > 2 ? gimple_assign_rhs2 (s) : NULL_TREE;
+	if (!b)
+		return;
+	if (relational (code)) {
+		note_order (a, b, fn);
+		return;
+	}
+	if (code != POINTER_DIFF_EXPR && code != MINUS_EXPR)
+		return;
+	if (code == MINUS_EXPR && (POINTER_TYPE_P (TREE_TYPE (a)) || !as_pointer (a)))
+		return;
+	/* p - q of struct pointers counts elements */
+	tree t = TREE_TYPE (a);
+	bool elements = POINTER_TYPE_P (t) && TYPE_SIZE_UNIT (TREE_TYPE (t)) &&
+			!integer_onep (TYPE_SIZE_UNIT (TREE_TYPE (t))) && !VOID_TYPE_P (TREE_TYPE (t));
+	if (sign_used (gimple_assign_lhs (s), elements, 0))
+		note_order (a, b, fn);
 }
 
 /* Pointers passed as `void *` parameters of the program's functions. */
@@ -334,14 +495,22 @@ public:
 					scan_call (c, fun->decl);
 					continue;
 				}
+				if (gcond *c = dyn_cast <gcond *> (s)) {
+					if (relational (gimple_cond_code (c)))
+						note_order (gimple_cond_lhs (c), gimple_cond_rhs (c),
+							    name);
+					continue;
+				}
 				gassign *a = dyn_cast <gassign *> (s);
+				if (a)
+					scan_order (a, name);
 				if (!a || !CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)))
 					continue;
 				tree lhs = gimple_assign_lhs (a), rhs = gimple_assign_rhs1 (a);
 				std::set<tree> seen;
 				if (TREE_CODE (lhs) == SSA_NAME && INTEGRAL_TYPE_P (TREE_TYPE (lhs))
 				    && POINTER_TYPE_P (TREE_TYPE (rhs)) && kept (lhs, true, 0, seen))
-					note_key (source_of (rhs), name);
+					note_key (source_of (rhs), name, 0);
 			}
 		return 0;
 	}
@@ -353,9 +522,11 @@ void resolve ()
 {
 	for (bool grew = true; grew;) {
 		grew = false;
-		for (const passed_ptr &p : passed)
-			if (keyed_params.count (std::make_pair (p.callee, p.arg)))
-				grew |= note_key (p.src, stf_function_name (p.callee));
+		for (const passed_ptr &p : passed) {
+			auto kp = keyed_params.find (std::make_pair (p.callee, p.arg));
+			if (kp != keyed_params.end ())
+				grew |= note_key (p.src, stf_function_name (p.callee), kp->second);
+		}
 	}
 }
 
@@ -384,14 +555,15 @@ void stf_collect_addr_keys (stf_blob &blob, stf_types &types)
 	for (const auto &kt : keyed_types) {
 		uint32_t t = types.index (kt.first);
 		if (t != STF_NONE)
-			emit (blob, t, 0, 0, blob.str (kt.second));
+			emit (blob, t, 0, kt.second.second, blob.str (kt.second.first));
 	}
-	for (const std::string &fn : any_fns)
-		emit (blob, STF_NONE, 0, STF_USE_ADDR_ANY, blob.str (fn));
+	for (const auto &fn : any_fns)
+		emit (blob, STF_NONE, 0, STF_USE_ADDR_ANY | fn.second, blob.str (fn.first));
 	for (const auto &kp : keyed_params)
-		if (TREE_PUBLIC (kp.first) && kp.second <= (int) STF_USE_INDEX_MAX)
-			emit (blob, STF_NONE, blob.str (stf_function_name (kp.first)),
-			      STF_USE_ADDR_PARAM | (uint32_t) kp.second << STF_USE_INDEX_SHIFT, 0);
+		if (TREE_PUBLIC (kp.first.first) && kp.first.second <= (int) STF_USE_INDEX_MAX)
+			emit (blob, STF_NONE, blob.str (stf_function_name (kp.first.first)),
+			      STF_USE_ADDR_PARAM | kp.second |
+			      (uint32_t) kp.first.second << STF_USE_INDEX_SHIFT, 0);
 	/* pointers passed to the functions of other units, for their
 	 * STF_USE_ADDR_PARAM records */
 	std::set<std::tuple<uint32_t, uint32_t, int, uint32_t>> done;

@@ -169,17 +169,18 @@ static void type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_
 static void print_addr_key(const struct stf_meta_unit *u, const struct stf_use_rec *r,
 			   const char *used)
 {
+	const char *key = r->flags & STF_USE_ADDR_ORDER ? "address order" : "address key";
 	if (r->flags & STF_USE_ADDR_PARAM)
-		printf("    address key: %s(#%u)\n", stf_meta_str(u, r->member),
+		printf("    %s: %s(#%u)\n", key, stf_meta_str(u, r->member),
 		       STF_USE_INDEX(r->flags));
 	else if (r->flags & STF_USE_ADDR_ARG)
 		printf("    address key if %s(#%u) is one: %s * from %s()\n",
 		       stf_meta_str(u, r->member), STF_USE_INDEX(r->flags),
 		       r->used == STF_NONE ? "void" : used, stf_meta_str(u, r->via));
 	else if (r->flags & STF_USE_ADDR_ANY)
-		printf("    address key: void * in %s()\n", stf_meta_str(u, r->via));
+		printf("    %s: void * in %s()\n", key, stf_meta_str(u, r->via));
 	else
-		printf("    address key: %s * in %s()\n", used, stf_meta_str(u, r->via));
+		printf("    %s: %s * in %s()\n", key, used, stf_meta_str(u, r->via));
 }
 
 static void dump_text(const char *path, const struct stf_meta *m)
@@ -499,6 +500,8 @@ static void dump_json(const char *path, const struct stf_meta *m)
 				json_string(f, stf_meta_str(u, r->via));
 				if (r->flags & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG))
 					fprintf(f, ",\"parameter\":%u", STF_USE_INDEX(r->flags));
+				if (r->flags & STF_USE_ADDR_ORDER)
+					fprintf(f, ",\"ordered\":true");
 			}
 			if (r->flags & STF_USE_IN_FN) {
 				fprintf(f, ",\"in_function\":");

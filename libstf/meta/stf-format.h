@@ -454,11 +454,14 @@ struct stf_local_rec {
  * known (STF_NONE), is passed as that parameter by the function named
  * `via`.  With STF_USE_ADDR_ANY: a pointer of no type known is kept so
  * by the function named `via` (`type`, `used` STF_NONE): the targets of
- * every `void *` keep their address. */
+ * every `void *` keep their address.  STF_USE_ADDR_ORDER (not with
+ * STF_USE_ADDR_ARG): the addresses are not hashed but compared, ordering a
+ * container (a tree, a sorted array: `a < b` in a comparator). */
 #define STF_USE_ADDR_KEY   0x1000u
 #define STF_USE_ADDR_PARAM 0x2000u
 #define STF_USE_ADDR_ARG   0x4000u
 #define STF_USE_ADDR_ANY   0x8000u
+#define STF_USE_ADDR_ORDER 0x40000u
 #define STF_USE_INDEX_SHIFT 20
 #define STF_USE_INDEX(flags) ((flags) >> STF_USE_INDEX_SHIFT)
 #define STF_USE_INDEX_MAX  0xfffu

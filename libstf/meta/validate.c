@@ -211,7 +211,7 @@ bool meta_acyclic(struct ctx *c, bool spelling, uint8_t *colour,
 /* An STF_USE_ADDR_KEY record (stf-format.h): the fields its kind uses. */
 static bool addr_key_ok(struct ctx *c, const struct stf_use_rec *r, uint32_t i)
 {
-	uint32_t kind = r->flags & STF_USE_KIND_MASK & ~STF_USE_ADDR_KEY;
+	uint32_t kind = r->flags & STF_USE_KIND_MASK & ~(STF_USE_ADDR_KEY | STF_USE_ADDR_ORDER);
 	bool typed = kind == 0 || kind == STF_USE_ADDR_ARG;
 	if (!type_ref_ok(c, r->type, kind != 0, "use", i, "type") ||
 	    !type_ref_ok(c, r->used, kind != 0, "use", i, "used") ||
@@ -220,6 +220,7 @@ static bool addr_key_ok(struct ctx *c, const struct stf_use_rec *r, uint32_t i)
 	if ((kind && kind != STF_USE_ADDR_PARAM && kind != STF_USE_ADDR_ARG &&
 	     kind != STF_USE_ADDR_ANY) || (!typed && r->type != STF_NONE) ||
 	    r->type != r->used ||
+	    (kind == STF_USE_ADDR_ARG && (r->flags & STF_USE_ADDR_ORDER)) ||
 	    (!(kind & (STF_USE_ADDR_PARAM | STF_USE_ADDR_ARG)) && STF_USE_INDEX(r->flags))) {
 		meta_fail(c, "use %u: unknown address key flags 0x%x", i, r->flags);
 		return false;

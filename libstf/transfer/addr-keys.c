@@ -16,6 +16,11 @@
  * 16-byte granules): if its type grows past them, the update rolls back
  * naming the type, the function and the fix.  A static of such a type
  * cannot keep its address (it lives in the new executable): rolls back too.
+ *
+ * Objects whose addresses order a container (STF_USE_ADDR_ORDER: a tree or
+ * a sorted array compared by address) are kept alike: moved, they would
+ * keep their old order in the container while their new addresses say
+ * another, and lookups would miss them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,6 +37,7 @@ struct keyed_type {
 	const struct stf_meta_unit *unit;
 	uint32_t type;                /* for its name */
 	const char *fn;               /* the function keeping the addresses */
+	uint32_t order;               /* STF_USE_ADDR_ORDER: compares them */
 	int reported;                 /* its growth is reported */
 };
 
@@ -44,6 +50,7 @@ struct type_memo {
 struct keyed_param {
 	const char *fn;
 	uint32_t index;
+	uint32_t order;               /* STF_USE_ADDR_ORDER */
 };
 
 struct stf_addr_keys {
@@ -52,11 +59,12 @@ struct stf_addr_keys {
 	struct keyed_param *params;   /* the keyed `void *` parameters */
 	size_t nparams;
 	const char *any_fn;           /* keeps pointers of no known type */
+	uint32_t any_order;           /* STF_USE_ADDR_ORDER: compares them */
 	struct type_memo memo[MEMO];
 };
 
 static void add_type(struct stf_addr_keys *k, const struct stf_meta_unit *u, uint32_t t,
-		     const char *fn)
+		     const char *fn, uint32_t order)
 {
 	t = strip(u, t);
 	if (t >= u->ntypes)
@@ -64,15 +72,17 @@ static void add_type(struct stf_addr_keys *k, const struct stf_meta_unit *u, uin
 	for (size_t i = 0; i < k->ntypes; i++)
 		if (k->types[i].hash == T(u, t)->hash)
 			return;
-	k->types[k->ntypes++] = (struct keyed_type){ T(u, t)->hash, u, t, fn, 0 };
+	k->types[k->ntypes++] = (struct keyed_type){ T(u, t)->hash, u, t, fn, order, 0 };
 }
 
-static int param_keyed(const struct stf_addr_keys *k, const char *fn, uint32_t index)
+/* The keyed parameter index of function fn, NULL if it is none. */
+static const struct keyed_param *param_keyed(const struct stf_addr_keys *k, const char *fn,
+					     uint32_t index)
 {
 	for (size_t i = 0; i < k->nparams; i++)
 		if (k->params[i].index == index && !strcmp(k->params[i].fn, fn))
-			return 1;
-	return 0;
+			return &k->params[i];
+	return NULL;
 }
 
 /* Calls each(k, unit, record, kind) for the address key records of m. */
@@ -85,7 +95,8 @@ static void each_key(struct stf_addr_keys *k, const struct stf_meta *m,
 		for (uint32_t i = 0; i < u->nuses; i++)
 			if (u->uses[i].flags & STF_USE_ADDR_KEY)
 				each(k, u, &u->uses[i], u->uses[i].flags & (STF_USE_ADDR_PARAM |
-						STF_USE_ADDR_ARG | STF_USE_ADDR_ANY));
+						STF_USE_ADDR_ARG | STF_USE_ADDR_ANY |
+						STF_USE_ADDR_ORDER));
 	}
 }
 
@@ -101,9 +112,10 @@ static void count_key(struct stf_addr_keys *k, const struct stf_meta_unit *u,
 static void add_param(struct stf_addr_keys *k, const struct stf_meta_unit *u,
 		      const struct stf_use_rec *r, uint32_t kind)
 {
-	if (kind == STF_USE_ADDR_PARAM)
+	if (kind & STF_USE_ADDR_PARAM)
 		k->params[k->nparams++] = (struct keyed_param){ stf_meta_str(u, r->member),
-								STF_USE_INDEX(r->flags) };
+								STF_USE_INDEX(r->flags),
+								kind & STF_USE_ADDR_ORDER };
 }
 
 /* A key (a struct, or pointers of no known type), or an argument of a
@@ -112,17 +124,24 @@ static void add_key(struct stf_addr_keys *k, const struct stf_meta_unit *u,
 		    const struct stf_use_rec *r, uint32_t kind)
 {
 	const char *fn = stf_meta_str(u, r->via);
-	if (kind == STF_USE_ADDR_PARAM)
+	uint32_t order = kind & STF_USE_ADDR_ORDER;
+	if (kind & STF_USE_ADDR_PARAM)
 		return;
-	if (kind == STF_USE_ADDR_ARG) {
+	if (kind & STF_USE_ADDR_ARG) {
 		fn = stf_meta_str(u, r->member);
-		if (!param_keyed(k, fn, STF_USE_INDEX(r->flags)))
+		const struct keyed_param *p = param_keyed(k, fn, STF_USE_INDEX(r->flags));
+		if (!p)
 			return;
+		order = p->order;
 	}
-	if (kind == STF_USE_ADDR_ANY || r->used == STF_NONE)
-		k->any_fn = k->any_fn ? k->any_fn : fn;
-	else
-		add_type(k, u, r->used, fn);
+	if (kind & STF_USE_ADDR_ANY || r->used == STF_NONE) {
+		if (!k->any_fn) {
+			k->any_fn = fn;
+			k->any_order = order;
+		}
+	} else {
+		add_type(k, u, r->used, fn, order);
+	}
 }
 
 /* x->keys: the keys of the records of meta m (NULL when there are none);
@@ -258,12 +277,13 @@ int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork)
 		} else if (o->kind == STF_OBJ_STATIC && x->dir == STF_FORWARD) {
 			const struct keyed_type *K = &k->types[kt];
 			stf_meta_type_name(K->unit, K->type, tn, sizeof(tn));
-			stf__xfail(x, "%s, a static, holds a %s, whose address %s() keeps as an "
-			      "integer (a hash or a slot chosen by it): a static moves with the "
-			      "new executable, and that integer would be wrong; rebuild what "
-			      "%s() made in an stf_on_commit() callback, or key it by something "
-			      "other than the address", stf__obj_name(o, on, sizeof(on)), tn, K->fn,
-			      K->fn);
+			stf__xfail(x, "%s, a static, holds a %s, whose address %s() %s: a static "
+			      "moves with the new executable, and that %s would be wrong; rebuild "
+			      "what %s() made in an stf_on_commit() callback, or key it by "
+			      "something other than the address", stf__obj_name(o, on, sizeof(on)),
+			      tn, K->fn, K->order ? "compares with others' to order them (a tree, a sorted array)" :
+			      "keeps as an integer (a hash or a slot chosen by it)",
+			      K->order ? "order" : "integer", K->fn);
 		}
 	}
 	return 0;
@@ -280,22 +300,28 @@ int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size)
 	if (kt >= 0 && k->types[kt].reported)
 		return -1; /* one message per type */
 	const char *fn = kt >= 0 ? k->types[kt].fn : k->any_fn;
+	uint32_t order = kt >= 0 ? k->types[kt].order : k->any_order;
 	if (kt >= 0) {
 		k->types[kt].reported = 1;
 		stf_meta_type_name(k->types[kt].unit, k->types[kt].type, tn, sizeof(tn));
-		snprintf(what, sizeof(what), "%s() keeps the address of every %s as an integer (a "
-			 "hash, or a slot chosen by it)", fn, tn);
+		snprintf(what, sizeof(what), order ? "%s() orders every %s by its address "
+			 "(compares the addresses of two of them: a tree, a sorted array)" :
+			 "%s() keeps the address of every %s as an integer (a hash, or a slot "
+			 "chosen by it)", fn, tn);
 	} else {
-		snprintf(what, sizeof(what), "%s() keeps the addresses of pointers of no known type "
-			 "as integers (a hash, or a slot chosen by them), and a void * value points "
-			 "to it", fn);
+		snprintf(what, sizeof(what), "%s() %s pointers of no known type%s, and a void * "
+			 "value points to it", fn, order ? "orders" : "keeps the addresses of",
+			 order ? " by their addresses (a tree, a sorted array)" :
+			 " as integers (a hash, or a slot chosen by them)");
 	}
 	stf__xfail(x, "%s: %s, so it keeps its address in the %s version (pinned), but with its "
 	      "type there it takes %" PRIu64 " bytes instead of %" PRIu64 ", past its block at "
-	      "0x%" PRIx64 "%s; keep the type's size and rehash what %s() made in an "
-	      "stf_on_commit() callback, or key it by something other than the address",
+	      "0x%" PRIx64 "%s; keep the type's size and %s what %s() %s in an "
+	      "stf_on_commit() callback, or %s by something other than the address",
 	      stf__obj_name(o, on, sizeof(on)), what, x->dir == STF_FORWARD ? "new" : "reversed",
 	      new_size, o->size, o->addr,
-	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "", fn);
+	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "",
+	      order ? "re-sort" : "rehash", fn, order ? "ordered" : "made",
+	      order ? "order it" : "key it");
 	return -1;
 }
