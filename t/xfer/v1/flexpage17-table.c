@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A slab page of flexpage16 (see there) whose items hold no address:
+ * nothing links them, a typed table points to each (a hash table's
+ * buckets), their payload is text.  The page is typed as one struct item
+ * by the table's pointer to its start, and the other items are bytes of
+ * its flexible data[]; with no address there, it may move, the table's
+ * pointers following it.  With -DCHANGED version 2's struct item gains a
+ * member: the items after the first cannot follow the change (on main the
+ * update committed and version 2 read every item but the first at the
+ * wrong offsets); the update rolls back naming the table's pointer and
+ * STF_ALLOCATOR. */
+#include "xt.h"
+
+#define PAGE 4096
+#define CHUNK 64
+#define NITEMS (PAGE / CHUNK)
+
+struct item {
+	unsigned long hash;
+#if defined(V2) && defined(CHANGED)
+	long added;
+#endif
+	long key;
+	char data[];
+};
+
+static struct item *table[NITEMS];
+static void *pages[1]; /* memcached's slab_list */
+
+static void *page_alloc(size_t size)
+{
+	void *ret = malloc(size);
+	return ret;
+}
+
+static void init(void)
+{
+	pages[0] = page_alloc(PAGE);
+	for (int k = 0; k < NITEMS; k++) {
+		struct item *it = (struct item *)((char *)pages[0] + k * CHUNK);
+		it->hash = 7u * k;
+		it->key = k;
+		snprintf(it->data, CHUNK - sizeof(*it), "value %d", k);
+		table[k] = it;
+	}
+}
+
+#ifdef V2
+int main(void)
+{
+	XT_V2_RECEIVE(init);
+	char want[32];
+	for (int k = 0; k < NITEMS; k++) {
+		snprintf(want, sizeof(want), "value %d", k);
+		CHECK(table[k]->key == k && table[k]->hash == 7u * k);
+		CHECK(!strcmp(table[k]->data, want));
+	}
+	XT_V2_RESULT();
+}
+#else
+int main(void)
+{
+	if (!stf_is_updating())
+		init();
+	XT_V1_LOOP();
+}
+#endif
