@@ -62,22 +62,4 @@ static void check_items(void)
 	}
 }
 
-#ifdef V2
-int main(void)
-{
-	XT_V2_RECEIVE(init);
-	check_items();
-	XT_V2_RESULT();
-}
-#else
-int main(void)
-{
-	if (!stf_is_updating())
-		init();
-	for (;;) {
-		stf_update_point();
-		usleep(2000);
-		check_items();
-	}
-}
-#endif
+XT_MAIN_CHECKED(init, check_items)
