@@ -232,6 +232,36 @@ static void diff_layout(struct differ *d, const struct stf_obj *o, const struct 
 	}
 }
 
+/* The bytes of an object kept at its address from offset `from` on whose
+ * words the transfer classified like an untyped block's (untyped.c):
+ * a word that differs is the same if it points to the same target.  The
+ * bytes of the typed sub-objects in [sub, subs_end) are theirs. */
+static void diff_words(struct differ *d, const struct stf_obj *po, const struct stf_obj *ro,
+		       uint64_t from, const struct stf_obj *sub, const struct stf_obj *subs_end,
+		       const uint8_t *pb, const uint8_t *rb)
+{
+	struct stf_obj untyped = *ro;
+	untyped.unit = NULL;
+	if (!memcmp(pb + from, rb + from, ro->size - from))
+		return;
+	for (uint64_t i = from; i < ro->size; i++) {
+		while (sub < subs_end && (sub->addr + sub->size <= po->addr + i ||
+					  stf__untyped_sub(sub)))
+			sub++;
+		if (sub < subs_end && sub->addr <= po->addr + i)
+			continue;
+		if (pb[i] == rb[i])
+			continue;
+		uint64_t w = i & ~(uint64_t)7;
+		if (!(ro->addr & 7) && w + 8 <= ro->size && ambig_same(d, pb + w, rb + w, 8)) {
+			i = w + 7;
+			continue;
+		}
+		diff_bytes(d, &untyped, 0, i, pb, rb);
+		break;
+	}
+}
+
 /* A struct ending in a flexible array member: the member's element type,
  * offset and name. */
 static int flex_elem(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, uint64_t *off,
@@ -256,7 +286,8 @@ static int flex_elem(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, 
  * then the elements of the flexible array (pointers by target), then
  * bytes. */
 static void diff_flexible(struct differ *d, struct stf_layouts *layouts,
-			  const struct stf_obj *ro, const struct stf_layout *l, uint32_t fe,
+			  const struct stf_obj *po, const struct stf_obj *ro,
+			  const struct stf_layout *l, uint32_t fe,
 			  uint64_t foff, const char *fname, const uint8_t *pb, const uint8_t *rb)
 {
 	const struct stf_layout *el = stf__layout(layouts, ro->unit, fe);
@@ -265,6 +296,13 @@ static void diff_flexible(struct differ *d, struct stf_layouts *layouts,
 	char path[1024];
 	if (l->size <= ro->size)
 		diff_layout(d, ro, l, 0, pb, rb);
+	if (ro->inferred && el && !el->nptrs) {
+		/* typed by inference only: its flexible array may hold objects
+		 * the program carved out of the block, whose words the transfer
+		 * classified (flex-pages.c) */
+		diff_words(d, po, ro, foff, NULL, NULL, pb, rb);
+		return;
+	}
 	if (el && el->size == esz) {
 		struct stf_obj eo = *ro;
 		eo.type = fe;
@@ -338,8 +376,6 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	if (!l || !l->size || (l->size == 1 && !l->nptrs && ro->kind != STF_OBJ_STATIC &&
 			       ro->kind != STF_OBJ_LOCAL) ||
 	    (!stf__is_dynamic(ro) && l->size != ro->size)) {
-		struct stf_obj untyped = *ro;
-		untyped.unit = NULL;
 		/* a container's typed sub-objects are compared on their own; an
 		 * untyped block kept at its address has words the transfer
 		 * relocated (functions, libraries, library structs inside program
@@ -352,24 +388,7 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 			subs_end = sub + nsubs;
 			head = diff_head(d, layouts, po, ro, pb, rb);
 		}
-		if (memcmp(pb + head, rb + head, ro->size - head))
-			for (uint64_t i = head; i < ro->size; i++) {
-				while (sub < subs_end && (sub->addr + sub->size <= po->addr + i ||
-							  stf__untyped_sub(sub)))
-					sub++;
-				if (sub < subs_end && sub->addr <= po->addr + i)
-					continue;
-				if (pb[i] == rb[i])
-					continue;
-				uint64_t w = i & ~(uint64_t)7;
-				if (!(ro->addr & 7) && w + 8 <= ro->size &&
-				    ambig_same(d, pb + w, rb + w, 8)) {
-					i = w + 7;
-					continue;
-				}
-				diff_bytes(d, &untyped, 0, i, pb, rb);
-				break;
-			}
+		diff_words(d, po, ro, head, sub, subs_end, pb, rb);
 		return;
 	}
 	uint32_t fe;
@@ -377,7 +396,7 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	const char *fname;
 	if (ro->kind != STF_OBJ_STATIC && ro->kind != STF_OBJ_LOCAL &&
 	    flex_elem(ro->unit, ro->type, &fe, &foff, &fname)) {
-		diff_flexible(d, layouts, ro, l, fe, foff, fname, pb, rb);
+		diff_flexible(d, layouts, po, ro, l, fe, foff, fname, pb, rb);
 		return;
 	}
 	uint64_t count = ro->size / l->size, hack;

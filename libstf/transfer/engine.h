@@ -41,6 +41,9 @@ struct pairing {
 	uint8_t moved;     /* a sub-object not converted in place: SUB_* */
 	uint8_t bytes_words; /* a block typed as bytes holding addresses:
 	                        its words are classified (bytes.c) */
+	uint8_t carved;    /* a block typed by inference as one struct whose
+	                      flexible array holds addresses: objects the
+	                      program carved out of it (flex-pages.c) */
 };
 
 #define STF_PIN_KEY 2
@@ -439,8 +442,11 @@ int stf__hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64
 		 int depth);
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
-int stf__check_raw_flex(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
-			uint64_t to);
+/* The first word of o's bytes [from, to) holding an address of the
+ * source's image or of one of its objects: 1 with *at, *val and what
+ * (the target, for messages) set, else 0. */
+int stf__find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
+			  uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len);
 /* A typed struct pointer into a heap block its site typed as numbers:
  * -1 (the update fails) when the struct holds pointers or changed. */
 int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
@@ -486,6 +492,10 @@ int stf__fix_strides(struct stf_xfer *x);
  * disagree or do not say (member-offsets.c). */
 int stf__fix_offsets(struct stf_xfer *x);
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
+/* The words of source object i in [from, to) classified like an untyped
+ * block's into its image d, which holds their bytes already (untyped.c). */
+int stf__classify_words(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d,
+			uint64_t from, uint64_t to);
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
 /* Planning: mark what the word v at offset `at` of source object `from`
  * needs (an untyped block to place, pushed on work; a typed object to
@@ -503,6 +513,23 @@ void *stf__sorted_find(void *base, size_t n, size_t stride, int *sorted, uint64_
  * functions and statics relocated. */
 int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork);
 int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
+
+/* flex-pages.c: blocks the program carves into objects itself, typed by
+ * inference as one struct whose flexible array covers the others.
+ * Planning (from stf__plan_untyped): such a block whose flexible array
+ * holds addresses keeps its address (pair[].carved, pinned), and what
+ * those words point into is planned like an untyped block's.
+ * Scheduling: -1 (reported) if its struct changes in the destination
+ * (destination object d).  Transform: its first struct converted, the
+ * flexible array's words classified.  Relocation of a pointer of type pe
+ * to offset off of so, whose type changes: -1 (reported) if it points to
+ * another struct inside the flexible array of such a block (carved or
+ * not, a block typed by inference). */
+void stf__plan_carved(struct stf_xfer *x, size_t *work, size_t *nwork);
+int stf__carved_changes(struct stf_xfer *x, size_t i, const struct stf_obj *d);
+int stf__xfer_carved(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
+int stf__carved_interior(struct stf_xfer *x, const struct pointee *pe, const struct stf_obj *so,
+			 uint64_t off);
 
 
 /* wire.c */

@@ -620,6 +620,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 			stf__addr_key_moves(x, i, d->size);
 			d->addr = 0;
 		}
+		if (prot < 0 && stf__carved_changes(x, i, d) < 0)
+			d->addr = 0;
 		if (prot < 0 && d->addr && o->unit && x->pair[i].pinned) {
 			x->rep->pinned++;
 			x->rep->pinned_keys += x->pair[i].pinned == STF_PIN_KEY;

@@ -49,8 +49,8 @@ static const char *raw_target(struct stf_xfer *x, uint64_t v, char *buf, size_t 
 /* The first word of o's bytes [from, to) (at 8-aligned addresses) that
  * holds an address of the source's image or of one of its objects: 1 with
  * *at, *val and what set, else 0. */
-static int find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
-			    uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len)
+int stf__find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
+			  uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len)
 {
 	if (!o->bytes)
 		return 0;
@@ -125,7 +125,7 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 	char on[256], what[512], wrapper[160] = "";
 	uint64_t off, v;
 
-	if (!find_raw_pointer(x, o, 0, o->size, &off, &v, what, sizeof(what)))
+	if (!stf__find_raw_pointer(x, o, 0, o->size, &off, &v, what, sizeof(what)))
 		return 0;
 	if (o->dyn_id && (o->flags & STF_OBJF_EXTERNAL)) {
 		/* a block of uninstrumented code ("libc.so.6+0x761fb"): the
@@ -185,7 +185,7 @@ int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t fr
 	uint64_t off, v;
 
 	if (from >= o->size ||
-	    !find_raw_pointer(x, o, from, o->size, &off, &v, what, sizeof(what)))
+	    !stf__find_raw_pointer(x, o, from, o->size, &off, &v, what, sizeof(what)))
 		return 0;
 	stf__xfail(x, "%s: the %" PRIu64 " bytes after its last whole %s are copied as raw "
 	      "bytes, but offset %" PRIu64 " holds 0x%" PRIx64 ", a pointer into %s of "
@@ -196,32 +196,3 @@ int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t fr
 	return -1;
 }
 
-/*
- * The same for the flexible array of a block typed by inference only (its
- * site gave no type; a typed pointer to its start made it one struct, the
- * rest of it the struct's flexible array of elements without pointers),
- * which moves: bytes from..to.  A block the program carves into objects of
- * its own (memcached's slab page, its first item at the start, the others
- * in the first one's `data[]`) holds their links there, which would reach
- * the new version unrelocated, into the old one's memory (memcached 1.6.45
- * crashed on an item's `prev` after a chained update).  Kept at its
- * address (an untyped word pointing into it), the block needs no check.
- */
-int stf__check_raw_flex(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
-			uint64_t to)
-{
-	char on[256], tn[256], what[512];
-	uint64_t off, v;
-
-	if (!find_raw_pointer(x, o, from, to, &off, &v, what, sizeof(what)))
-		return 0;
-	stf__xfail(x, "%s: untyped block (%" PRIu64 " bytes) typed as one %s by a pointer to "
-	      "its start moves in the new version, but offset %" PRIu64 " of it, in that "
-	      "struct's flexible array, holds 0x%" PRIx64 ", a pointer into %s of the old "
-	      "version that would be stale in the new one (objects carved out of the "
-	      "block, linked to each other?); annotate the function handing them out "
-	      "(memcached's slabs_alloc) with STF_ALLOCATOR so that each gets its type",
-	      stf__obj_name(o, on, sizeof(on)), o->size,
-	      stf__type_str(o->unit, o->type, tn, sizeof(tn)), off, v, what);
-	return -1;
-}

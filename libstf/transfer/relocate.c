@@ -600,7 +600,8 @@ static int map_changed(struct stf_xfer *x, struct reloc_memo *m, const struct st
 {
 	if (m && memo_dst_known(m, dobj, MEMO_CHANGED, doff))
 		return 0;
-	if (stf__map_obj_off(x, so, dobj, off, doff, pe) < 0 ||
+	if (stf__carved_interior(x, pe, so, off) < 0 ||
+	    stf__map_obj_off(x, so, dobj, off, doff, pe) < 0 ||
 	    check_target_type(x, pe, so, off, dobj, *doff) < 0 ||
 	    (pe && pe->dunit && check_dst_pointee(x, pe, so, dobj, *doff) < 0))
 		return -1;

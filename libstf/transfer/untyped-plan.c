@@ -238,12 +238,13 @@ int stf__plan_untyped(struct stf_xfer *x)
 		}
 	}
 	/* objects whose address is a key, blocks typed as bytes that hold
-	 * addresses anyway (bytes.c) */
+	 * addresses anyway (bytes.c), blocks carved into objects (flex-pages.c) */
 	if (stf__plan_addr_keys(x, work, &nwork) < 0 || stf__plan_bytes(x, work, &nwork) < 0) {
 		stf__raw_free(reached);
 		stf__raw_free(work);
 		return -1;
 	}
+	stf__plan_carved(x, work, &nwork);
 	while (nwork) {
 		size_t i = work[--nwork];
 		const struct stf_obj *o = &p->objs[i];

@@ -486,11 +486,44 @@ int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, ui
 	return 0;
 }
 
-/* The words of a typed sub-object are its own (transformed with it, or
- * left as they were when it moved out), those of a typed head (heads.c)
- * are converted as its type says.  A wrapper's block that moves whole
- * with its grown sub-object (stf__plan_subs) gets its prefix here, word
- * by word, at a new address: its only sub-object ends the block. */
+/* The words of source object i in [from, to), at 8-aligned addresses,
+ * classified into its image d (which holds their bytes already): those
+ * inside typed sub-objects are the sub-objects' own (transformed with
+ * them, or left as they were when they moved out). */
+int stf__classify_words(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d,
+			uint64_t from, uint64_t to)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	/* one range test rejects most words (zero, numbers, text) before
+	 * anything else is looked at; they are counted at the end.  The
+	 * in-sub cursor only moves forward, so it may skip them. */
+	struct sub_cursor subs;
+	struct range_memo memo = { 0, 0, NULL };
+	struct word_bounds wb = stf__word_bounds();
+	uint64_t numbers = 0, dst_base = x->dir == STF_FORWARD ? x->pair[i].dst_addr : o->addr;
+	stf__subs_begin(x->src, o, &subs);
+	for (uint64_t off = from + ((8 - ((o->addr + from) & 7)) & 7); off + 8 <= to; off += 8) {
+		uint64_t v, nv;
+		memcpy(&v, s + off, 8);
+		if (v - wb.floor >= wb.span) {
+			numbers += v && !stf__in_sub(&subs, o->addr + off);
+			continue;
+		}
+		if (stf__in_sub(&subs, o->addr + off))
+			continue;
+		if (classify_word(x, &memo, v, &nv, o, off, dst_base + off) < 0)
+			return -1;
+		if (nv != v)
+			memcpy(d + off, &nv, 8);
+	}
+	x->rep->integers += numbers;
+	return 0;
+}
+
+/* The words of a typed head (heads.c) are converted as its type says,
+ * the others classified.  A wrapper's block that moves whole with its
+ * grown sub-object (stf__plan_subs) gets its prefix here, word by word,
+ * at a new address: its only sub-object ends the block. */
 int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
@@ -500,31 +533,9 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		n = stf__peer_subs(x->src, o, &(uint32_t){ 0 })->addr - o->addr;
 	memcpy(d, s, n);
 	if (stf__xfer_head(x, i, &head) < 0 ||
-	    (head.size && stf__xform(x, head.su, head.st, s, head.du, head.dt, d, 0) < 0))
+	    (head.size && stf__xform(x, head.su, head.st, s, head.du, head.dt, d, 0) < 0) ||
+	    stf__classify_words(x, i, s, d, head.size, n) < 0)
 		return -1;
-	/* one range test rejects most words (zero, numbers, text) before
-	 * anything else is looked at; they are counted at the end.  The
-	 * in-sub cursor only moves forward, so it may skip them. */
-	struct sub_cursor subs;
-	struct range_memo memo = { 0, 0, NULL };
-	struct word_bounds wb = stf__word_bounds();
-	uint64_t numbers = 0, dst_base = x->dir == STF_FORWARD ? x->pair[i].dst_addr : o->addr;
-	stf__subs_begin(x->src, o, &subs);
-	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= n; off += 8) {
-		uint64_t v, nv;
-		memcpy(&v, s + off, 8);
-		if (v - wb.floor >= wb.span) {
-			numbers += v && off >= head.size && !stf__in_sub(&subs, o->addr + off);
-			continue;
-		}
-		if (off < head.size || stf__in_sub(&subs, o->addr + off))
-			continue;
-		if (classify_word(x, &memo, v, &nv, o, off, dst_base + off) < 0)
-			return -1;
-		if (nv != v)
-			memcpy(d + off, &nv, 8);
-	}
-	x->rep->integers += numbers;
 	return stf__garray_headers_follow(x, i, d);
 }
 

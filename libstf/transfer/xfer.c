@@ -358,15 +358,6 @@ static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t fro
 	return stf__check_raw_tail(x, so, from);
 }
 
-/* stf__check_raw_flex, deferred likewise. */
-static int check_inferred_flex(struct stf_xfer *x, const struct stf_obj *so, uint64_t from,
-			       uint64_t to)
-{
-	if (x->in_part && from < to)
-		return stf__part_defer(x);
-	return stf__check_raw_flex(x, so, from, to);
-}
-
 /* The bytes of a heap object after its last whole element (at from in
  * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
  * fixed-size buffer carved into a header and elements.  Copied as they
@@ -493,6 +484,8 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 	if (so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || !esz)
 		return stf__xform(x, so->unit, so->type, s, dobj->unit, dobj->type, d, 0);
 	if (stf__flex_tail(so->unit, st, &se, &soff) && stf__flex_tail(dobj->unit, dt, &de, &doff)) {
+		if (x->pair[i].carved)
+			return stf__xfer_carved(x, i, s, d);
 		if (stf__xform(x, so->unit, st, s, dobj->unit, dt, d, 0) < 0)
 			return -1;
 		uint64_t sesz = T(so->unit, se)->size, desz2 = T(dobj->unit, de)->size;
@@ -502,12 +495,6 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 					so->unit->members[flex_member].name));
 		uint64_t k = 0;
 		const struct stf_layout *el = stf__layout(x->layouts, so->unit, se);
-		/* elements without pointers whose struct was only guessed
-		 * (infer-types.c), moving: no word of theirs may hold an address
-		 * of the old version */
-		if (so->inferred && el && !el->nptrs && dobj->addr != so->addr &&
-		    check_inferred_flex(x, so, soff, soff + n * sesz) < 0)
-			return -1;
 		if (el && !el->nptrs && !x->cb_type && !x->cb_member && sesz && sesz == desz2 &&
 		    T(so->unit, se)->hash == T(dobj->unit, de)->hash &&
 		    T(so->unit, se)->kind == T(dobj->unit, de)->kind) {

@@ -68,4 +68,30 @@ static int xt_fails;
 		XT_V1_LOOP();                                                 \
 	} while (0)
 
+/* The main() of a pair written once (version 2 includes version 1 with
+ * V2 defined) whose state check() verifies with CHECK: version 1 builds
+ * it with init() and runs check() at every pass of its loop (at -O2 state
+ * it never read would be dropped), version 2 receives it and checks it. */
+#ifdef V2
+#define XT_MAIN_CHECKED(init, check)                                          \
+	int main(void)                                                        \
+	{                                                                     \
+		XT_V2_RECEIVE(init);                                          \
+		check();                                                      \
+		XT_V2_RESULT();                                               \
+	}
+#else
+#define XT_MAIN_CHECKED(init, check)                                          \
+	int main(void)                                                        \
+	{                                                                     \
+		if (!stf_is_updating())                                       \
+			init();                                               \
+		for (;;) {                                                    \
+			stf_update_point();                                   \
+			usleep(2000);                                         \
+			check();                                              \
+		}                                                             \
+	}
+#endif
+
 #endif
