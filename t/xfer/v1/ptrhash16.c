@@ -5,8 +5,11 @@
  * connection's address, each slot keeping the connection and the hash it
  * was filed under.  Wherever the connections end up, version 2 (V2) must
  * find each of them by its address.  The cases of the family:
- *   (none)  version 2 grows the connection past its block, 16 -> 32 bytes
- *           (hunt15-ptrhash: rolls back);
+ *   (none)  version 2 grows the connection past its block, 16 -> 32 bytes:
+ *           it keeps its address with a block of the new size; a peer
+ *           allocated after each connection lies in the bytes it grows
+ *           over when blocks of 16 bytes are 16 bytes apart, and moves
+ *           (hunt15-ptrhash);
  *   SAME    version 2 keeps the connection's type and grows the slots
  *           (ptrhash16-same);
  *   FITS    version 2 grows the connection within its block, 24 -> 28
@@ -21,6 +24,9 @@
 
 #if defined V2 && !defined SAME && !defined STATIC
 #define CONN_GROWS
+#endif
+#if !defined SAME && !defined STATIC && !defined FITS
+#define WITH_PEERS
 #endif
 
 struct conn {
@@ -54,6 +60,13 @@ struct slot {
 
 static struct slot *live;
 static struct conn *all[NCONNS];
+#ifdef WITH_PEERS
+struct peer {
+	int port;
+	char tag[12];
+};
+static struct peer *peers[NCONNS];
+#endif
 #ifdef STATIC
 static struct conn listener = { 3, "listener" };
 #endif
@@ -83,6 +96,11 @@ static void init(void)
 #endif
 		all[i]->fd = 100 + i;
 		snprintf(all[i]->name, sizeof all[i]->name, "conn%d", i);
+#ifdef WITH_PEERS
+		peers[i] = calloc(1, sizeof(struct peer));
+		peers[i]->port = 2000 + i;
+		snprintf(peers[i]->tag, sizeof peers[i]->tag, "peer%d", i);
+#endif
 		if (IN_SET(i))
 			live_add(all[i]);
 	}
@@ -114,6 +132,10 @@ int main(void)
 		CHECK(all[i]->bytes == 0);
 #endif
 		CHECK(live_find(all[i]) == (IN_SET(i) ? all[i] : NULL));
+#ifdef WITH_PEERS
+		snprintf(name, sizeof name, "peer%d", i);
+		CHECK(peers[i]->port == 2000 + i && !strcmp(peers[i]->tag, name));
+#endif
 	}
 #ifdef SAME
 	for (unsigned i = 0; i < NSLOTS; i++)
