@@ -20,6 +20,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine.h"
 #include "remote.h"
@@ -107,7 +108,8 @@ static void held_by(struct stf_xfer *x, size_t i, uint64_t new_size, size_t j, c
 	      "grows over, keeps its address too (%s); %s",
 	      stf__obj_name(o, on, sizeof(on)), o->size, new_size,
 	      x->dir == STF_FORWARD ? "new" : "reversed", o->addr, why,
-	      stf__obj_name(n, nn, sizeof(nn)), n->addr, held, fix);
+	      stf__obj_name(n, nn, sizeof(nn)), n->addr,
+	      strcmp(why, held) ? held : "for the same reason", fix);
 }
 
 int stf__pinned_growth(struct stf_xfer *x, size_t i, uint64_t new_size)
