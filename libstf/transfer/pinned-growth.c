@@ -67,23 +67,6 @@ static int keeps_address(struct stf_xfer *x, size_t j, char *why, size_t len)
 	return 1;
 }
 
-/* The first range of the source's index (sorted by address) that ends
- * after addr. */
-static size_t first_range_after(const struct stf_index *ix, uint64_t addr)
-{
-	size_t lo = 0, hi = ix->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ix->ranges[mid].start < addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo && ix->ranges[lo - 1].start + ix->ranges[lo - 1].size > addr)
-		lo--;
-	return lo;
-}
-
 /* Object i, growing to new_size bytes, would take bytes of source
  * object j, which keeps its address for the reason `held`: the problem,
  * naming both. */
@@ -115,20 +98,24 @@ static void held_by(struct stf_xfer *x, size_t i, uint64_t new_size, size_t j, c
 int stf__pinned_growth(struct stf_xfer *x, size_t i, uint64_t new_size)
 {
 	const struct stf_obj *o = &x->src->objs[i];
-	const struct stf_index *ix = &x->src->index;
 	uint64_t lo = granules_end(o->addr, o->size), hi = granules_end(o->addr, new_size);
 	char held[768];
 	if (hi <= lo)
 		return 0;
-	for (size_t k = first_range_after(ix, lo); k < ix->n && ix->ranges[k].start < hi; k++) {
-		const struct stf_range *r = &ix->ranges[k];
-		size_t j = (size_t)r->value;
-		if (j == i || granules_end(r->start, r->size) <= lo)
+	/* the granules it grows over, a block at a time */
+	for (uint64_t a = lo; a < hi;) {
+		const struct stf_range *r = stf__index_find(&x->src->index, a, 0);
+		if (!r) {
+			a += GRANULE;
 			continue;
-		if (keeps_address(x, j, held, sizeof(held))) {
+		}
+		size_t j = (size_t)r->value;
+		if (j != i && keeps_address(x, j, held, sizeof(held))) {
 			held_by(x, i, new_size, j, held);
 			return -1;
 		}
+		uint64_t end = granules_end(r->start, r->size);
+		a = end > a ? end : a + GRANULE;
 	}
 	return 1;
 }
