@@ -23,7 +23,6 @@
  * of addresses, no order), so that version 2 can tell the case is one.
  */
 #include <malloc.h>
-#include <stdint.h>
 #include "xt.h"
 
 struct buffer {
@@ -40,11 +39,6 @@ struct session {
 #endif
 };
 
-struct slot {
-	struct session *s;
-	uintptr_t hash;
-};
-
 #define NSLOTS 64
 #define NSESSIONS 20
 #ifdef V2
@@ -53,28 +47,15 @@ _Static_assert(sizeof(struct session) == 80, "a session of 80 bytes in version 2
 _Static_assert(sizeof(struct session) == 40, "a session of 40 bytes: blocks of 48");
 #endif
 
-static struct slot *live;
+#define ADDRSET_ELEM struct session
+#include "addrset.h"
+
 /* read by version 2 only: `used`, or -O2 drops them from version 1 */
 static struct session *all[NSESSIONS] __attribute__((used));
 static int adjacent __attribute__((used));  /* sessions whose buffer lies right after them */
 #ifdef HELD
 static char *ring;      /* the buffers' addresses, as bytes */
 #endif
-
-static uintptr_t hash_ptr(const void *p)
-{
-	return ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
-}
-
-static void live_add(struct session *s)
-{
-	uintptr_t h = hash_ptr(s);
-	unsigned i = h % NSLOTS;
-	while (live[i].s)
-		i = (i + 1) % NSLOTS;
-	live[i].s = s;
-	live[i].hash = h;
-}
 
 static struct buffer *new_buffer(int i)
 {
@@ -114,15 +95,6 @@ static void init(void)
 }
 
 #ifdef V2
-static struct session *live_find(const struct session *s)
-{
-	uintptr_t h = hash_ptr(s);
-	for (unsigned i = h % NSLOTS; live[i].s; i = (i + 1) % NSLOTS)
-		if (live[i].s == s && live[i].hash == h)
-			return live[i].s;
-	return NULL;
-}
-
 static void check_all(const char *when)
 {
 	fprintf(stderr, "checking %s\n", when);

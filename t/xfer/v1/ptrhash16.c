@@ -19,7 +19,6 @@
  *           lives in the executable and so cannot keep its address in the
  *           new version (ptrhash16-static: rolls back).
  */
-#include <stdint.h>
 #include "xt.h"
 
 #if defined V2 && !defined SAME && !defined STATIC
@@ -42,14 +41,9 @@ struct conn {
 	char name[12];
 };
 
-struct slot {
-	struct conn *c;
-	uintptr_t hash;
 #if defined V2 && defined SAME
-	unsigned hits;   /* new in 2 */
+#define ADDRSET_SLOT_MORE unsigned hits;   /* new in 2 */
 #endif
-};
-
 #define NSLOTS 64
 #define NCONNS 20
 #ifdef FITS
@@ -58,7 +52,9 @@ struct slot {
 #define IN_SET(i) 1
 #endif
 
-static struct slot *live;
+#define ADDRSET_ELEM struct conn
+#include "addrset.h"
+
 static struct conn *all[NCONNS];
 #ifdef WITH_PEERS
 struct peer {
@@ -71,21 +67,6 @@ static struct peer *peers[NCONNS] __attribute__((used));
 #ifdef STATIC
 static struct conn listener = { 3, "listener" };
 #endif
-
-static uintptr_t hash_ptr(const void *p)
-{
-	return ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
-}
-
-static void live_add(struct conn *c)
-{
-	uintptr_t h = hash_ptr(c);
-	unsigned i = h % NSLOTS;
-	while (live[i].c)
-		i = (i + 1) % NSLOTS;
-	live[i].c = c;
-	live[i].hash = h;
-}
 
 static void init(void)
 {
@@ -111,15 +92,6 @@ static void init(void)
 }
 
 #ifdef V2
-static struct conn *live_find(const struct conn *c)
-{
-	uintptr_t h = hash_ptr(c);
-	for (unsigned i = h % NSLOTS; live[i].c; i = (i + 1) % NSLOTS)
-		if (live[i].c == c && live[i].hash == h)
-			return live[i].c;
-	return NULL;
-}
-
 int main(void)
 {
 	XT_V2_RECEIVE(init);
