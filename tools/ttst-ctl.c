@@ -334,10 +334,14 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 	if (F("inplace"))
 		printf(", %llu transferred in place into startup objects", F("inplace"));
 	/* typed objects kept at their address, and why */
-	if (F("pinned"))
-		printf(", %llu object%s kept at %s address (%llu whose address is a key)",
+	if (F("pinned")) {
+		printf(", %llu object%s kept at %s address (%llu whose address is a key",
 		       F("pinned"), F("pinned") == 1 ? "" : "s", F("pinned") == 1 ? "its" : "their",
 		       F("pinned_keys"));
+		if (F("pinned_grown"))
+			printf(", %llu grown there", F("pinned_grown"));
+		putchar(')');
+	}
 	if (F("epoll"))
 		printf(", %llu epoll registrations", F("epoll"));
 	putchar('\n');

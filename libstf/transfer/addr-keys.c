@@ -11,16 +11,11 @@
  * name with what the callers of other units pass), and the functions
  * keeping the address of a pointer of no known type.  Planning pins the
  * heap objects of such a type (or holding one), and, for pointers of no
- * known type, the targets of every `void *` value.  A pinned object's new
- * layout must fit the granules of its block (placement.c allocates in
- * 16-byte granules): if its type grows past them, the update rolls back
- * naming the type, the function and the fix.  A static of such a type
- * cannot keep its address (it lives in the new executable): rolls back too.
- *
- * Objects whose addresses order a container (STF_USE_ADDR_ORDER: a tree or
- * a sorted array compared by address) are kept alike: moved, they would
- * keep their old order in the container while their new addresses say
- * another, and lookups would miss them.
+ * known type, the targets of every `void *` value.  A pinned object whose
+ * type grows past its block grows at its address over the blocks after
+ * it (pinned-growth.c); where it cannot, the update rolls back naming the
+ * type, the function and the fix.  A static of such a type cannot keep
+ * its address (it lives in the new executable): rolls back too.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -289,37 +284,53 @@ int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork)
 	return 0;
 }
 
-int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size)
+const char *stf__addr_key_why(struct stf_xfer *x, size_t i, char *buf, size_t len)
 {
 	const struct stf_obj *o = &x->src->objs[i];
 	struct stf_addr_keys *k = x->keys;
-	char on[256], tn[256], what[512];
+	char tn[256];
+	int kt = k && o->unit && k->ntypes ? keyed_of(k, o->unit, o->type) : -1;
+	const char *fn = kt >= 0 ? k->types[kt].fn : k ? k->any_fn : NULL;
+	if (!fn) {
+		snprintf(buf, len, "its address is kept as an integer");
+		return "the hashing function";
+	}
+	uint32_t order = kt >= 0 ? k->types[kt].order : k->any_order;
+	if (kt >= 0) {
+		stf_meta_type_name(k->types[kt].unit, k->types[kt].type, tn, sizeof(tn));
+		snprintf(buf, len, order ? "%s() orders every %s by its address (compares the "
+			 "addresses of two of them: a tree, a sorted array)" :
+			 "%s() keeps the address of every %s as an integer (a hash, or a slot "
+			 "chosen by it)", fn, tn);
+	} else {
+		snprintf(buf, len, "%s() %s pointers of no known type%s, and a void * value "
+			 "points to it", fn, order ? "orders" : "keeps the addresses of",
+			 order ? " by their addresses (a tree, a sorted array)" :
+			 " as integers (a hash, or a slot chosen by them)");
+	}
+	return fn;
+}
+
+int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const char *why_not)
+{
+	const struct stf_obj *o = &x->src->objs[i];
+	struct stf_addr_keys *k = x->keys;
+	char on[256], what[512];
 	int kt = k && o->unit && k->ntypes ? keyed_of(k, o->unit, o->type) : -1;
 	if (!k)
 		return 0;
 	if (kt >= 0 && k->types[kt].reported)
 		return -1; /* one message per type */
-	const char *fn = kt >= 0 ? k->types[kt].fn : k->any_fn;
-	uint32_t order = kt >= 0 ? k->types[kt].order : k->any_order;
-	if (kt >= 0) {
+	if (kt >= 0)
 		k->types[kt].reported = 1;
-		stf_meta_type_name(k->types[kt].unit, k->types[kt].type, tn, sizeof(tn));
-		snprintf(what, sizeof(what), order ? "%s() orders every %s by its address "
-			 "(compares the addresses of two of them: a tree, a sorted array)" :
-			 "%s() keeps the address of every %s as an integer (a hash, or a slot "
-			 "chosen by it)", fn, tn);
-	} else {
-		snprintf(what, sizeof(what), "%s() %s pointers of no known type%s, and a void * "
-			 "value points to it", fn, order ? "orders" : "keeps the addresses of",
-			 order ? " by their addresses (a tree, a sorted array)" :
-			 " as integers (a hash, or a slot chosen by them)");
-	}
+	const char *fn = stf__addr_key_why(x, i, what, sizeof(what));
+	uint32_t order = kt >= 0 ? k->types[kt].order : k->any_order;
 	stf__xfail(x, "%s: %s, so it keeps its address in the %s version (pinned), but with its "
-	      "type there it takes %" PRIu64 " bytes instead of %" PRIu64 ", past its block at "
-	      "0x%" PRIx64 "%s; keep the type's size and %s what %s() %s in an "
+	      "type there it takes %" PRIu64 " bytes instead of %" PRIu64 " at 0x%" PRIx64 " "
+	      "and %s%s; keep the type's size and %s what %s() %s in an "
 	      "stf_on_commit() callback, or %s by something other than the address",
 	      stf__obj_name(o, on, sizeof(on)), what, x->dir == STF_FORWARD ? "new" : "reversed",
-	      new_size, o->size, o->addr,
+	      new_size, o->size, o->addr, why_not,
 	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "",
 	      order ? "re-sort" : "rehash", fn, order ? "ordered" : "made",
 	      order ? "order it" : "key it");

@@ -468,8 +468,19 @@ int stf__plan_untyped(struct stf_xfer *x);
  * refuses the update forward.  0, or -1 (problem reported). */
 int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork);
 /* Pinned object i (STF_PIN_KEY) cannot keep its address with new_size
- * bytes: -1, reported once per type. */
-int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size);
+ * bytes (why_not: "a block of that size cannot be created there"): -1,
+ * reported once per type. */
+int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const char *why_not);
+/* Why source object i, whose address is a key (STF_PIN_KEY), keeps it:
+ * "f() keeps the address of every struct T as an integer (...)" into
+ * buf; returns the name of the function keeping it. */
+const char *stf__addr_key_why(struct stf_xfer *x, size_t i, char *buf, size_t len);
+/* pinned-growth.c: pinned source object i takes new_size bytes in the
+ * destination.  0: it fits the granules of its block; 1: it grows past
+ * them over blocks that move (its block of the new size is placed at its
+ * address); -1 (problem reported): another object that keeps its address
+ * too holds bytes it grows over. */
+int stf__pinned_growth(struct stf_xfer *x, size_t i, uint64_t new_size);
 /* Refuses (-1, reported) untyped blocks behind a `void *` member used as
  * a struct type that changed between the versions (member-uses.c). */
 int stf__check_member_uses(struct stf_xfer *x);

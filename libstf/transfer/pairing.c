@@ -368,7 +368,10 @@ static void placement_failed(struct stf_xfer *x, const struct alloc_req *req)
 	int err = errno;
 	stf__obj_name(o, on, sizeof(on));
 	if (x->pair[req->src].pinned == STF_PIN_KEY) {
-		stf__addr_key_moves(x, req->src, req->size);
+		char why[128];
+		snprintf(why, sizeof(why), "a block of that size cannot be created there (%s)",
+			 strerror(err));
+		stf__addr_key_moves(x, req->src, req->size, why);
 		return;
 	}
 	if (!x->pair[req->src].pinned) {
@@ -614,19 +617,21 @@ static int schedule_dynamic(struct stf_xfer *x)
 		uint64_t own;
 		d->addr = prot >= 0 ? stf__mapping_home(x, o, &own) :
 			  x->pair[i].placed || x->pair[i].pinned ? o->addr : 0;
-		/* past its block's 16-byte granules, whatever its neighbours */
-		if (prot < 0 && d->addr && x->pair[i].pinned == STF_PIN_KEY &&
-		    x->dir == STF_FORWARD && d->size > ((o->size + 15) & ~(uint64_t)15)) {
-			stf__addr_key_moves(x, i, d->size);
+		int resized = x->resize && x->resize[i];
+		/* pinned and grown past its block's granules: over the blocks
+		 * after it, which move (pinned-growth.c) */
+		int grown = prot < 0 && d->addr && x->pair[i].pinned && !resized ?
+			    stf__pinned_growth(x, i, d->size) : 0;
+		if (grown < 0)
 			d->addr = 0;
-		}
 		if (prot < 0 && stf__carved_changes(x, i, d) < 0)
 			d->addr = 0;
 		if (prot < 0 && d->addr && o->unit && x->pair[i].pinned) {
 			x->rep->pinned++;
 			x->rep->pinned_keys += x->pair[i].pinned == STF_PIN_KEY;
+			x->rep->pinned_grown += grown > 0;
 		}
-		if (x->resize && x->resize[i]) { /* a wrapper's block, moved whole */
+		if (resized) { /* a wrapper's block, moved whole */
 			d->size = x->resize[i];
 			d->addr = 0;
 		}

@@ -299,7 +299,8 @@ static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64
 	size_t holder = 0;
 	uint64_t at = 0;
 	if (x->pair[i].pinned == STF_PIN_KEY)
-		return stf__addr_key_moves(x, i, dsize);
+		return stf__addr_key_moves(x, i, dsize, "a sub-object of its block cannot grow "
+					   "there: it would leave its place");
 	stf__pin_origin(x, x->pair[i].pinned ? i : c, &holder, &at);
 	char on[256], cn[256], hn[256], tn[256];
 	stf__xfail(x, "%s (handed out by %s at offset %" PRIu64 " of %s) takes %" PRIu64

@@ -62,6 +62,8 @@ struct stf_xfer_report {
 	                              (an untyped word points into them, or
 	                              their address is a key) */
 	uint64_t pinned_keys;      /* of which for their address is a key */
+	uint64_t pinned_grown;     /* of which grown at their address, over
+	                              blocks that moved (pinned-growth.c) */
 	uint64_t epoll;            /* forward: epoll registrations whose data
 	                              pointer is relocated at commit */
 	uint64_t differences;      /* diff only: number of differences */

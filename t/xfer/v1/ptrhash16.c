@@ -5,8 +5,11 @@
  * connection's address, each slot keeping the connection and the hash it
  * was filed under.  Wherever the connections end up, version 2 (V2) must
  * find each of them by its address.  The cases of the family:
- *   (none)  version 2 grows the connection past its block, 16 -> 32 bytes
- *           (hunt15-ptrhash: rolls back);
+ *   (none)  version 2 grows the connection past its block, 16 -> 32 bytes:
+ *           it keeps its address with a block of the new size; a peer
+ *           allocated after each connection lies in the bytes it grows
+ *           over when blocks of 16 bytes are 16 bytes apart, and moves
+ *           (hunt15-ptrhash);
  *   SAME    version 2 keeps the connection's type and grows the slots
  *           (ptrhash16-same);
  *   FITS    version 2 grows the connection within its block, 24 -> 28
@@ -16,11 +19,13 @@
  *           lives in the executable and so cannot keep its address in the
  *           new version (ptrhash16-static: rolls back).
  */
-#include <stdint.h>
 #include "xt.h"
 
 #if defined V2 && !defined SAME && !defined STATIC
 #define CONN_GROWS
+#endif
+#if !defined SAME && !defined STATIC && !defined FITS
+#define WITH_PEERS
 #endif
 
 struct conn {
@@ -36,14 +41,9 @@ struct conn {
 	char name[12];
 };
 
-struct slot {
-	struct conn *c;
-	uintptr_t hash;
 #if defined V2 && defined SAME
-	unsigned hits;   /* new in 2 */
+#define ADDRSET_SLOT_MORE unsigned hits;   /* new in 2 */
 #endif
-};
-
 #define NSLOTS 64
 #define NCONNS 20
 #ifdef FITS
@@ -52,26 +52,21 @@ struct slot {
 #define IN_SET(i) 1
 #endif
 
-static struct slot *live;
+#define ADDRSET_ELEM struct conn
+#include "addrset.h"
+
 static struct conn *all[NCONNS];
+#ifdef WITH_PEERS
+struct peer {
+	int port;
+	char tag[12];
+};
+/* read by version 2 only: `used`, or -O2 drops it from version 1 */
+static struct peer *peers[NCONNS] __attribute__((used));
+#endif
 #ifdef STATIC
 static struct conn listener = { 3, "listener" };
 #endif
-
-static uintptr_t hash_ptr(const void *p)
-{
-	return ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
-}
-
-static void live_add(struct conn *c)
-{
-	uintptr_t h = hash_ptr(c);
-	unsigned i = h % NSLOTS;
-	while (live[i].c)
-		i = (i + 1) % NSLOTS;
-	live[i].c = c;
-	live[i].hash = h;
-}
 
 static void init(void)
 {
@@ -83,6 +78,11 @@ static void init(void)
 #endif
 		all[i]->fd = 100 + i;
 		snprintf(all[i]->name, sizeof all[i]->name, "conn%d", i);
+#ifdef WITH_PEERS
+		peers[i] = calloc(1, sizeof(struct peer));
+		peers[i]->port = 2000 + i;
+		snprintf(peers[i]->tag, sizeof peers[i]->tag, "peer%d", i);
+#endif
 		if (IN_SET(i))
 			live_add(all[i]);
 	}
@@ -92,15 +92,6 @@ static void init(void)
 }
 
 #ifdef V2
-static struct conn *live_find(const struct conn *c)
-{
-	uintptr_t h = hash_ptr(c);
-	for (unsigned i = h % NSLOTS; live[i].c; i = (i + 1) % NSLOTS)
-		if (live[i].c == c && live[i].hash == h)
-			return live[i].c;
-	return NULL;
-}
-
 int main(void)
 {
 	XT_V2_RECEIVE(init);
@@ -114,6 +105,10 @@ int main(void)
 		CHECK(all[i]->bytes == 0);
 #endif
 		CHECK(live_find(all[i]) == (IN_SET(i) ? all[i] : NULL));
+#ifdef WITH_PEERS
+		snprintf(name, sizeof name, "peer%d", i);
+		CHECK(peers[i]->port == 2000 + i && !strcmp(peers[i]->tag, name));
+#endif
 	}
 #ifdef SAME
 	for (unsigned i = 0; i < NSLOTS; i++)
