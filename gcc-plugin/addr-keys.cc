@@ -30,10 +30,10 @@
  * calls.  A tree, a sorted array, tsearch's or qsort's comparator compare
  * so.  Not an order: a pointer derived in the function from a base (an
  * iterator `p++` against an end `a + n`), two members of one object
- * (`q->head < q->tail`, positions in its buffer), pointers compared as
- * pointers to bytes or numbers (`(char *)p >= slab`: positions in a
- * buffer, a range check), an element count compared or used as an index
- * (`c - conns < n`).
+ * (`q->head < q->tail`, positions in its buffer), a pointer to bytes or
+ * numbers (`slab` in a range check `(char *)p >= slab`: a position in a
+ * buffer), an element count compared or used as an index (`c - conns <
+ * n`).
  *
  * The pass runs right after "ssa", on the unoptimized code, so every
  * optimization level records the same.
@@ -357,24 +357,38 @@ bool members_of_one (tree r1, tree r2)
 	       operand_equal_p (TREE_OPERAND (r1, 0), TREE_OPERAND (r2, 0), 0);
 }
 
-/* A pointer to a struct or union, or a `void *`: an object's address.
- * Not a pointer to bytes or numbers: a position in a buffer (a range
- * check `(char *)p >= slab && (char *)p < end`). */
-bool object_pointer (tree p)
+/* Is v, or (through SSA copies and conversions) what it was converted
+ * from, a pointer to a struct or union, or a `void *`: an object's
+ * address?  Not a pointer to bytes or numbers only: a position in a
+ * buffer (`slab` in a range check `(char *)p >= slab`). */
+bool object_pointer (tree v)
 {
-	tree t = TREE_TYPE (TREE_TYPE (p));
-	return TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE || VOID_TYPE_P (t);
+	for (int depth = 0; depth < 8; depth++) {
+		tree t = TREE_TYPE (v);
+		if (POINTER_TYPE_P (t) && (TREE_CODE (TREE_TYPE (t)) == RECORD_TYPE ||
+					   TREE_CODE (TREE_TYPE (t)) == UNION_TYPE ||
+					   VOID_TYPE_P (TREE_TYPE (t))))
+			return true;
+		if (TREE_CODE (v) != SSA_NAME)
+			return false;
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
+		if (!a || !(gimple_assign_single_p (a) ||
+			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+			return false;
+		v = gimple_assign_rhs1 (a);
+	}
+	return false;
 }
 
 /* Function fn orders the objects a and b point to by their addresses, if
  * both are addresses it holds (not derived from a base, not members of
- * one object) compared as pointers to structs or of no known type
- * (`void *`). */
+ * one object) of structs or of no known type (`void *`), compared as
+ * such or converted (`(char *)a - (char *)b`). */
 void note_order (tree a, tree b, const std::string &fn)
 {
 	tree pa = as_pointer (a), pb = as_pointer (b), ra, rb;
 	std::set<tree> seen_a, seen_b;
-	if (!pa || !pb || !object_pointer (pa) || !object_pointer (pb) ||
+	if (!pa || !pb || !object_pointer (a) || !object_pointer (b) ||
 	    !held_address (a, &ra, 0, seen_a) || !held_address (b, &rb, 0, seen_b) ||
 	    members_of_one (ra, rb))
 		return;
