@@ -24,6 +24,8 @@ struct table { struct counted *all; int n; };
 struct ranged { int r; };
 struct chunk { int c; };
 struct arena { char *start; char *end; };
+struct slabbed { int s; };
+struct slabs { void **list; unsigned n; unsigned size; };
 
 static struct node *root;
 
@@ -80,6 +82,16 @@ static int inside(const struct arena *a, const void *p)
 	return (const char *)p >= a->start && (const char *)p < a->end;
 }
 
+static int in_slab(const struct slabs *s, const void *p)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		const char *slab = s->list[i];
+		if ((const char *)p >= slab && (const char *)p < slab + s->size)
+			return 1;
+	}
+	return 0;
+}
+
 static long index_of(const struct table *t, const struct counted *c)
 {
 	if (c - t->all < t->n)
@@ -99,9 +111,12 @@ int main(void)
 	struct arena ar = { text, text + 3 };
 	struct ranged *rg = malloc(sizeof *rg);
 	struct chunk *ch = calloc(2, sizeof *ch);
+	struct slabbed *sb = malloc(sizeof *sb);
+	void *list[1] = { sb };
+	struct slabs sl = { list, 1, sizeof *sb };
 	insert(&x[0]);
 	insert(&x[1]);
 	qsort(e, 2, sizeof *e, by_address);
 	return timer_before(&t[0], &t[1]) + walk(w, 4) + ring_empty(&r) +
-	       scan(text, text + 3) + inside(&ar, rg) + chunk_order(&ch[0], &ch[1]) + (int)index_of(&tb, &tb.all[1]);
+	       scan(text, text + 3) + inside(&ar, rg) + chunk_order(&ch[0], &ch[1]) + in_slab(&sl, sb) + (int)index_of(&tb, &tb.all[1]);
 }
