@@ -30,10 +30,10 @@
  * calls.  A tree, a sorted array, tsearch's or qsort's comparator compare
  * so.  Not an order: a pointer derived in the function from a base (an
  * iterator `p++` against an end `a + n`), two members of one object
- * (`q->head < q->tail`, positions in its buffer), pointers compared as
- * pointers to bytes or numbers (`(char *)p >= slab`: positions in a
- * buffer, a range check), an element count compared or used as an index
- * (`c - conns < n`).
+ * (`q->head < q->tail`, positions in its buffer), a pointer to bytes or
+ * numbers (a position in a buffer), a range check (`p >= slab && p < slab
+ * + n`: a value the function also compares with an address it derives),
+ * an element count compared or used as an index (`c - conns < n`).
  *
  * The pass runs right after "ssa", on the unoptimized code, so every
  * optimization level records the same.
@@ -357,32 +357,106 @@ bool members_of_one (tree r1, tree r2)
 	       operand_equal_p (TREE_OPERAND (r1, 0), TREE_OPERAND (r2, 0), 0);
 }
 
-/* A pointer to a struct or union, or a `void *`: an object's address.
- * Not a pointer to bytes or numbers: a position in a buffer (a range
- * check `(char *)p >= slab && (char *)p < end`). */
-bool object_pointer (tree p)
+/* Is v, or (through SSA copies and conversions) what it was converted
+ * from, a pointer to a struct or union, or a `void *`: an object's
+ * address?  Not a pointer to bytes or numbers only: a position in a
+ * buffer (`slab` in a range check `(char *)p >= slab`). */
+bool object_pointer (tree v)
 {
-	tree t = TREE_TYPE (TREE_TYPE (p));
-	return TREE_CODE (t) == RECORD_TYPE || TREE_CODE (t) == UNION_TYPE || VOID_TYPE_P (t);
+	for (int depth = 0; depth < 8; depth++) {
+		tree t = TREE_TYPE (v);
+		if (POINTER_TYPE_P (t) && (TREE_CODE (TREE_TYPE (t)) == RECORD_TYPE ||
+					   TREE_CODE (TREE_TYPE (t)) == UNION_TYPE ||
+					   VOID_TYPE_P (TREE_TYPE (t))))
+			return true;
+		if (TREE_CODE (v) != SSA_NAME)
+			return false;
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
+		if (!a || !(gimple_assign_single_p (a) ||
+			    CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a))))
+			return false;
+		v = gimple_assign_rhs1 (a);
+	}
+	return false;
 }
 
-/* Function fn orders the objects a and b point to by their addresses, if
- * both are addresses it holds (not derived from a base, not members of
- * one object) compared as pointers to structs or of no known type
- * (`void *`). */
-void note_order (tree a, tree b, const std::string &fn)
+/* The current function's comparisons of two held object addresses, and
+ * the addresses it also compares with one it derives (`p < slab + n`:
+ * a range check, whose `p >= slab` orders nothing). */
+std::vector<std::pair<tree, tree>> compared;
+std::vector<tree> ranged;
+
+/* The value v is a copy or conversion of: the SSA name defined otherwise,
+ * and *ref the reference it was loaded by (NULL_TREE if none). */
+tree root_of (tree v, tree *ref)
 {
-	tree pa = as_pointer (a), pb = as_pointer (b), ra, rb;
-	std::set<tree> seen_a, seen_b;
-	if (!pa || !pb || !object_pointer (pa) || !object_pointer (pb) ||
-	    !held_address (a, &ra, 0, seen_a) || !held_address (b, &rb, 0, seen_b) ||
-	    members_of_one (ra, rb))
-		return;
-	for (tree p : { pa, pb }) {
-		key_src src = source_of (p);
-		if (src.kind != SRC_ANY || void_pointer (TREE_TYPE (p)))
-			note_key (src, fn, STF_USE_ADDR_ORDER);
+	*ref = NULL_TREE;
+	for (int depth = 0; TREE_CODE (v) == SSA_NAME && depth < 8; depth++) {
+		gassign *a = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (v));
+		if (!a)
+			break;
+		tree rhs = gimple_assign_rhs1 (a);
+		if (!CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)) &&
+		    !(gimple_assign_single_p (a) && TREE_CODE (rhs) == SSA_NAME)) {
+			if (gimple_assign_single_p (a))
+				*ref = rhs;
+			break;
+		}
+		v = rhs;
 	}
+	return v;
+}
+
+/* Is v a value the function compares with an address it derives? */
+bool range_checked (tree v)
+{
+	tree ref, root = root_of (v, &ref);
+	for (tree r : ranged) {
+		tree rref, rroot = root_of (r, &rref);
+		if (rroot == root || (ref && rref && operand_equal_p (ref, rref, 0)))
+			return true;
+	}
+	return false;
+}
+
+/* Two addresses compared by their order (a, b: pointers or integers
+ * converted from them): remembered for the end of the function if both
+ * are held addresses (not derived from a base, not members of one
+ * object) of structs or of no known type (`void *`), compared as such or
+ * converted (`(char *)a - (char *)b`); a held one compared with a derived
+ * one is range checked. */
+void compare (tree a, tree b)
+{
+	tree ra, rb;
+	std::set<tree> seen_a, seen_b;
+	if (!as_pointer (a) || !as_pointer (b))
+		return;
+	bool held_a = held_address (a, &ra, 0, seen_a), held_b = held_address (b, &rb, 0, seen_b);
+	if (held_a != held_b) {
+		tree derived = held_a ? b : a;
+		if (TREE_CODE (derived) == SSA_NAME)
+			ranged.push_back (held_a ? a : b);
+		return;
+	}
+	if (held_a && object_pointer (a) && object_pointer (b) && !members_of_one (ra, rb))
+		compared.push_back (std::make_pair (a, b));
+}
+
+/* Function fn orders the objects its compared addresses point to, but
+ * those of range checks. */
+void note_orders (const std::string &fn)
+{
+	for (const auto &ab : compared) {
+		if (range_checked (ab.first) || range_checked (ab.second))
+			continue;
+		for (tree p : { as_pointer (ab.first), as_pointer (ab.second) }) {
+			key_src src = source_of (p);
+			if (src.kind != SRC_ANY || void_pointer (TREE_TYPE (p)))
+				note_key (src, fn, STF_USE_ADDR_ORDER);
+		}
+	}
+	compared.clear ();
+	ranged.clear ();
 }
 
 bool relational (enum tree_code code)
@@ -426,8 +500,8 @@ bool sign_used (tree v, bool elements, int depth)
 	return false;
 }
 
-/* Statement s of function fn, if it orders two addresses. */
-void scan_order (gassign *s, const std::string &fn)
+/* Statement s, if it compares two addresses by their order. */
+void scan_order (gassign *s)
 {
 	enum tree_code code = gimple_assign_rhs_code (s);
 	tree a = gimple_assign_rhs1 (s);
@@ -435,7 +509,7 @@ void scan_order (gassign *s, const std::string &fn)
 	if (!b)
 		return;
 	if (relational (code)) {
-		note_order (a, b, fn);
+		compare (a, b);
 		return;
 	}
 	if (code != POINTER_DIFF_EXPR && code != MINUS_EXPR)
@@ -447,7 +521,7 @@ void scan_order (gassign *s, const std::string &fn)
 	bool elements = POINTER_TYPE_P (t) && TYPE_SIZE_UNIT (TREE_TYPE (t)) &&
 			!integer_onep (TYPE_SIZE_UNIT (TREE_TYPE (t))) && !VOID_TYPE_P (TREE_TYPE (t));
 	if (sign_used (gimple_assign_lhs (s), elements, 0))
-		note_order (a, b, fn);
+		compare (a, b);
 }
 
 /* Pointers passed as `void *` parameters of the program's functions. */
@@ -497,13 +571,12 @@ public:
 				}
 				if (gcond *c = dyn_cast <gcond *> (s)) {
 					if (relational (gimple_cond_code (c)))
-						note_order (gimple_cond_lhs (c), gimple_cond_rhs (c),
-							    name);
+						compare (gimple_cond_lhs (c), gimple_cond_rhs (c));
 					continue;
 				}
 				gassign *a = dyn_cast <gassign *> (s);
 				if (a)
-					scan_order (a, name);
+					scan_order (a);
 				if (!a || !CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)))
 					continue;
 				tree lhs = gimple_assign_lhs (a), rhs = gimple_assign_rhs1 (a);
@@ -512,6 +585,7 @@ public:
 				    && POINTER_TYPE_P (TREE_TYPE (rhs)) && kept (lhs, true, 0, seen))
 					note_key (source_of (rhs), name, 0);
 			}
+		note_orders (name);
 		return 0;
 	}
 };

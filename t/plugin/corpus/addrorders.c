@@ -3,11 +3,12 @@
  * addrorders.c - pointers compared by their order: the objects a container
  * orders by address (a tree comparing `a < b`, a timer's address as the
  * tie-breaker through the sign of a difference, qsort's comparator of the
- * pointers in an array) and the comparisons that order no object (an
+ * pointers in an array, a comparator returning the difference of two
+ * addresses as bytes) and the comparisons that order no object (an
  * iterator against an end, two members of one object, byte positions, a
  * range check of an object's address against a buffer's bounds, an
- * element count).  Only struct node, struct timer and struct entry are
- * ordered.
+ * element count).  Only struct node, struct timer, struct entry and
+ * struct chunk are ordered.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +22,10 @@ struct ring { struct slot *head, *tail; };
 struct counted { int c; };
 struct table { struct counted *all; int n; };
 struct ranged { int r; };
+struct chunk { int c; };
 struct arena { char *start; char *end; };
+struct slabbed { int s; };
+struct slabs { void **list; unsigned n; unsigned size; };
 
 static struct node *root;
 
@@ -45,6 +49,11 @@ static int by_address(const void *pa, const void *pb)
 	const struct entry *a = *(const struct entry *const *)pa;
 	const struct entry *b = *(const struct entry *const *)pb;
 	return a < b ? -1 : a > b;
+}
+
+static int chunk_order(const void *a, const void *b)
+{
+	return (int)((const char *)a - (const char *)b);
 }
 
 static int walk(struct walked *a, int n)
@@ -73,6 +82,16 @@ static int inside(const struct arena *a, const void *p)
 	return (const char *)p >= a->start && (const char *)p < a->end;
 }
 
+static int in_slab(const struct slabs *s, const void *p)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		const char *slab = s->list[i];
+		if ((const char *)p >= slab && (const char *)p < slab + s->size)
+			return 1;
+	}
+	return 0;
+}
+
 static long index_of(const struct table *t, const struct counted *c)
 {
 	if (c - t->all < t->n)
@@ -91,9 +110,13 @@ int main(void)
 	char text[] = "a b";
 	struct arena ar = { text, text + 3 };
 	struct ranged *rg = malloc(sizeof *rg);
+	struct chunk *ch = calloc(2, sizeof *ch);
+	struct slabbed *sb = malloc(sizeof *sb);
+	void *list[1] = { sb };
+	struct slabs sl = { list, 1, sizeof *sb };
 	insert(&x[0]);
 	insert(&x[1]);
 	qsort(e, 2, sizeof *e, by_address);
 	return timer_before(&t[0], &t[1]) + walk(w, 4) + ring_empty(&r) +
-	       scan(text, text + 3) + inside(&ar, rg) + (int)index_of(&tb, &tb.all[1]);
+	       scan(text, text + 3) + inside(&ar, rg) + chunk_order(&ch[0], &ch[1]) + in_slab(&sl, sb) + (int)index_of(&tb, &tb.all[1]);
 }

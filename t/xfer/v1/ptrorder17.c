@@ -20,7 +20,8 @@
  *           fills the item's padding (ptrorder17-timers);
  *   TSEARCH glibc's tsearch with a comparator of `const void *` keys
  *           returning the order of the two pointers; grows within the
- *           block (ptrorder17-tsearch);
+ *           block (ptrorder17-tsearch), or past it with PAST_BLOCK
+ *           (ptrorder17-tsearch-grow: rolls back);
  *   QSORT   an array of item pointers sorted by qsort and searched by
  *           bsearch with a comparator ordering the pointers read from the
  *           array; grows within the block (ptrorder17-qsort);
