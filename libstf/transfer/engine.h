@@ -448,7 +448,8 @@ int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t fr
 int stf__find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t from,
 			  uint64_t to, uint64_t *at, uint64_t *val, char *what, size_t len);
 /* A typed struct pointer into a heap block its site typed as numbers:
- * -1 (the update fails) when the struct holds pointers or changed. */
+ * -1 (the update fails) when the struct holds pointers or changed (typed
+ * as bytes: when it changed). */
 int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
 			    const struct stf_obj *so, uint64_t off);
 int stf__direct_copy(struct stf_xfer *x, size_t i, int64_t j);

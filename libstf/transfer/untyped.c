@@ -549,6 +549,9 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
  * would not be converted (the new version would read it at the wrong
  * offsets), so the update is refused, naming the block, whose function
  * hands out objects from inside its blocks and needs STF_ALLOCATOR.
+ * Likewise a struct that changes in a block its site typed as bytes
+ * (`char *page = page_alloc(n)`, a page the program carves into objects
+ * itself, see flex-pages.c); its pointers there are bytes.c's.
  */
 int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
 			    const struct stf_obj *so, uint64_t off)
@@ -561,9 +564,11 @@ int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
 		ht = strip(so->unit, H->target);
 		H = ht < so->unit->ntypes ? T(so->unit, ht) : NULL;
 	}
-	if (!H || !(H->kind == STF_K_FLOAT || H->kind == STF_K_ENUM ||
-		    (H->kind == STF_K_INT && !(H->flags & STF_TF_CHAR))))
+	if (!H || !(H->kind == STF_K_FLOAT || H->kind == STF_K_ENUM || H->kind == STF_K_INT))
 		return 0;
+	/* bytes hold records with pointers rightly (their words are
+	 * classified, bytes.c), but not a struct whose layout changes */
+	int bytes = H->kind == STF_K_INT && (H->flags & STF_TF_CHAR);
 	uint32_t pt = strip(pe->unit, pe->type);
 	const struct stf_type_rec *P = pt < pe->unit->ntypes ? T(pe->unit, pt) : NULL;
 	if (!P || (P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) ||
@@ -577,7 +582,7 @@ int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
 		      stf_meta_find_type(x->dst->meta, stf__type_str(pe->unit, pt, tn, sizeof(tn)),
 					 &du, &dt) == 0 &&
 		      T(du, strip(du, dt))->hash != P->hash;
-	if (!changed && (!l || !l->nptrs))
+	if (!changed && (bytes || !l || !l->nptrs))
 		return 0; /* numbers among numbers: copied as they are, rightly */
 	stf__xfail(x, "%s: points to %s at offset %" PRIu64 " of %s, a heap block whose "
 	      "allocation site typed it as %s: the block holds the struct, whose %s would be "

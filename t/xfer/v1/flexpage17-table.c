@@ -8,7 +8,10 @@
  * its members (the same size): the items after the first cannot follow
  * the change (on main the update committed and version 2 read every item
  * but the first swapped); the update rolls back naming the table's
- * pointer and STF_ALLOCATOR. */
+ * pointer and STF_ALLOCATOR.  With -DBYTES_PAGE the page's site types it
+ * as bytes (`char *page = page_alloc(...)`): not typed by the table, it is
+ * copied as bytes, and a change of struct item rolls back likewise (it
+ * committed wrong before). */
 #include "xt.h"
 
 #define PAGE 4096
@@ -40,9 +43,13 @@ static void *page_alloc(size_t size)
 
 static void init(void)
 {
-	pages[0] = page_alloc(PAGE);
+#ifdef BYTES_PAGE
+	char *page = page_alloc(PAGE); /* the site's only use: bytes */
+#else
+	char *page = pages[0] = page_alloc(PAGE);
+#endif
 	for (int k = 0; k < NITEMS; k++) {
-		struct item *it = (struct item *)((char *)pages[0] + k * CHUNK);
+		struct item *it = (struct item *)(page + k * CHUNK);
 		it->hash = 7u * k;
 		it->key = k;
 		snprintf(it->data, CHUNK - sizeof(*it), "value %d", k);
