@@ -44,7 +44,7 @@ struct logger {
 
 static struct worker *workers;
 static pthread_key_t logger_key;
-static __thread unsigned long requests;
+__thread unsigned long requests;  /* not static: kept at -O2 */
 static int started, checked;
 
 static void on_update(evutil_socket_t fd, short which, void *arg)
