@@ -7,8 +7,9 @@
  * (as taking its address in C would), so GCC gimplifies it as a memory
  * object from the start.  The scopes are the BIND_EXPRs enclosing the call;
  * a local is in scope once its DECL_EXPR has been passed, so locals
- * declared after the update point are not passed.  Parameters come first,
- * then locals from the outermost scope inwards.
+ * declared after the update point are not passed, nor are variables the
+ * function never refers to.  Parameters come first, then locals from the
+ * outermost scope inwards.
  *
  * Calls to pthread_cond_wait, pthread_cond_timedwait and
  * pthread_cond_clockwait become wait points the same way (libstf/runtime/wait.h):
@@ -153,6 +154,12 @@ bool passable (tree var, tree fndecl)
 	    || !DECL_NAME (var) || DECL_ARTIFICIAL (var) || DECL_CONTEXT (var) != fndecl)
 		return false;
 	if (TREE_STATIC (var) || DECL_EXTERNAL (var) || DECL_HAS_VALUE_EXPR_P (var))
+		return false;
+	/* Never referred to (a callback's ignored arguments, memcached's
+	 * stf_update_fd() callback): it holds nothing of the function's
+	 * state, and a frame without it needs no counterpart where the same
+	 * thread of another version parks (libstf/transfer/thread-pairs.c). */
+	if (!TREE_USED (var))
 		return false;
 	if (DECL_REGISTER (var)) {
 		stf_verbose (DECL_SOURCE_LOCATION (var), "stf: register variable %qD "

@@ -185,6 +185,7 @@ int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, siz
 	struct stf_peer p, self;
 	struct stf_strmap own = { 0 }, funcs = { 0 };
 	uint64_t *plan = NULL, v;
+	int64_t *partner = NULL;
 	size_t n = 0;
 	int rc = -1;
 
@@ -199,7 +200,9 @@ int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, siz
 			   err, errlen) < 0)
 		goto out;
 	plan = stf__raw_malloc((p.nthreads ? p.nthreads : 1) * sizeof *plan);
-	if (!plan)
+	partner = stf__raw_malloc((p.nthreads ? p.nthreads : 1) * sizeof *partner);
+	if (!plan || !partner ||
+	    stf__threads_partners(&self, &p, forward ? STF_FORWARD : STF_BACKWARD, partner) < 0)
 		goto oom;
 	for (size_t i = 0; i < self.nthreads; i++)
 		if (stf__strmap_put(&own, self.threads[i].func, 1) < 0)
@@ -216,6 +219,11 @@ int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, siz
 		 * new version with a smaller pool). */
 		if (!stf__strmap_get(&own, forward ? stf__rename_frame(t->func, renamed,
 				     sizeof renamed) : t->func, &v))
+			continue;
+		/* The same thread parked elsewhere here: a worker of a
+		 * libevent server parked in the callback of stf_update_fd()
+		 * there, at the top of its loop here (thread-pairs.c). */
+		if (partner[i] >= 0)
 			continue;
 		/* The main thread (its update point moved to another
 		 * function), or a thread started behind our back: paired as
@@ -256,5 +264,6 @@ out:
 	if (rc == 0)
 		rc = start_threads(plan, n, err, errlen);
 	stf__raw_free(plan);
+	stf__raw_free(partner);
 	return rc;
 }

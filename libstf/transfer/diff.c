@@ -757,7 +757,8 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	if (stf__peer_open(&r, getpid(), 0,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES,
 			   stf__xfer_own_frame(), rep->error, sizeof(rep->error)) < 0 ||
-	    stf__peer_fetch(&r, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0)
+	    stf__peer_fetch(&r, DIFF_KINDS, rep->error, sizeof(rep->error)) < 0 ||
+	    stf__threads_pair(&s->p, &r, STF_BACKWARD, rep->error, sizeof(rep->error)) < 0)
 		goto out;
 	stf__profile_mark("diff: catalog itself");
 	t1 = stf__now();

@@ -61,7 +61,10 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 					  stf__xfer_own_frame(), rep->error,
 					  sizeof(rep->error)) == 0;
 	stf__profile_mark("forward: catalog itself");
-	if (!opened) {
+	/* P's threads speak F's labels: a thread parked in the callback
+	 * there is the one parked at the top of its loop here */
+	if (!opened || stf__threads_pair(&dst, &src, STF_FORWARD, rep->error,
+					 sizeof(rep->error)) < 0) {
 		stf__peer_close(&src);
 		stf__peer_close(&dst);
 		return -1;

@@ -21,6 +21,7 @@
 #include "index.h"
 #include "meta.h"
 #include "root.h"
+#include "stf.h"  /* enum stf_direction */
 
 enum stf_obj_kind {
 	STF_OBJ_STATIC = 1, /* writable static variable */
@@ -135,6 +136,8 @@ struct stf_peer_thread {
 	uint64_t occurrence;  /* how many threads parked in func before it */
 	uint64_t start;       /* its start routine, 0 if unknown */
 	uint64_t tid;
+	const char *label;    /* "func" or "func#n": its locals' and
+	                         thread-local objects' suffix */
 };
 
 /* A parked thread's copies of the thread-local variables (tls.c): every
@@ -268,6 +271,19 @@ const struct stf_obj *stf__peer_find(const struct stf_peer *p, uint64_t addr);
 /* The same, first near the last object found (see stf__index_find_near). */
 const struct stf_obj *stf__peer_find_near(const struct stf_peer *p, uint64_t addr,
 					  const struct stf_range **hint);
+
+/* thread-pairs.c.  For each parked thread of `moved`, the index of the
+ * same thread among `fixed`'s (the main thread, or the n-th started with
+ * the same routine, moved's names renamed in direction moved_dir), -1 if
+ * none.  0, or -1 when out of memory. */
+int stf__threads_partners(const struct stf_peer *fixed, const struct stf_peer *moved,
+			  enum stf_direction moved_dir, int64_t *partner);
+/* Rename moved's thread-local, thread-specific and local objects to the
+ * labels of their threads' partners in fixed (locals only where both
+ * parked in the same function, else to labels nothing pairs with).  0,
+ * or -1 with err set. */
+int stf__threads_pair(const struct stf_peer *fixed, struct stf_peer *moved,
+		      enum stf_direction moved_dir, char *err, size_t errlen);
 
 /* Element type of a site in the peer's metadata, by site ID. */
 int stf__peer_site_type(const struct stf_peer *p, const char *site_id,

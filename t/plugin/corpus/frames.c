@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An update point with locals in nested scopes, and locals that must not
- * be passed (static, register, VLA, declared after the update point). */
+ * be passed (static, register, VLA, declared after the update point, and
+ * a libevent-style callback's arguments it never uses). */
 #include "stf.h"
 
 static int work(int arg, int n)
@@ -21,8 +22,15 @@ static int work(int arg, int n)
 	return total;
 }
 
+/* stf_update_fd()'s callback: its arguments hold nothing of its state */
+static void on_update(int fd, short what, void *arg)
+{
+	stf_update_point();
+}
+
 int main(int argc, char **argv)
 {
 	(void)argv;
+	on_update(0, 0, 0);
 	return work(argc, 4) > 100;
 }
