@@ -157,8 +157,9 @@ START_TEST(sizes_take_the_smallest_class)
 {
 	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
 	for (size_t n = 0; n < 16384; n++) {
-		size_t want = n >= 16 && n <= STF_TRAILER_SIZE ? STF_TRAILER_SIZE : 16;
-		while (want < n + 1) {
+		bool trailer = n >= 16 && n <= STF_TRAILER_SIZE;
+		size_t want = trailer ? STF_TRAILER_SIZE : 16;
+		while (!trailer && want < n + 1) {
 			size_t step = 16;
 			if (want >= 256)
 				step = (size_t)1 << (63 - __builtin_clzl(want) - 3);
