@@ -486,7 +486,7 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->base = (char *)stf__heap_lo + (uint64_t)u * UNIT;
 	s->meta = (struct stf_obj_meta *)(uintptr_t)stf_small_meta((uintptr_t)s->base,
 								      public_size);
-	s->meta_shift = c == TRAILER_CLASS ? 2 : 0;
+	s->entry_shift = (uint8_t)__builtin_ctz(stf_small_meta_stride(public_size));
 	s->used = 0;
 	s->bump = 0;
 	s->cap = stf_small_cap(public_size);

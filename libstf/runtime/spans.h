@@ -98,9 +98,10 @@ struct span_st {
 	uint8_t full;                  /* SMALL: in the owner's full list */
 	uint8_t filled;                /* SMALL: found full with every object
 	                                  carved (its huge page considered) */
-	uint8_t meta_shift;            /* compact: log2 of the entries from
-	                                  one object's to the next's (2: they
-	                                  follow the objects, TRAILER_CLASS) */
+	uint8_t entry_shift;           /* SMALL: log2 of the bytes from one
+	                                  object's entry to the next's (5:
+	                                  they follow the objects,
+	                                  TRAILER_CLASS) */
 	_Alignas(64)
 	_Atomic(void *) remote;        /* frees by other threads */
 	struct span_st *next, *prev;   /* owner's list of its class; free runs */
@@ -257,7 +258,7 @@ static inline uint32_t block_class(size_t size)
 /* The largest block an object of s holds, one byte left after it. */
 static inline uint32_t small_room(const struct span_st *s)
 {
-	return s->meta_shift ? STF_TRAILER_SIZE : s->obj_size - 1;
+	return s->cls == TRAILER_CLASS ? STF_TRAILER_SIZE : s->obj_size - 1;
 }
 
 /* The span of a region address; NULL outside the region. */
@@ -278,7 +279,7 @@ static inline uint32_t obj_index(const struct span_st *s, uintptr_t p)
  * 2^7. */
 static inline struct stf_obj_meta8 *meta8_of(const struct span_st *s, uint32_t j)
 {
-	return &s->meta8[(size_t)j << s->meta_shift];
+	return (struct stf_obj_meta8 *)((char *)s->meta8 + ((size_t)j << s->entry_shift));
 }
 
 static inline bool meta_live(const struct span_st *s, uint32_t j)
