@@ -191,7 +191,7 @@ enum { WANT_NONE, WANT_ONCE, WANT_LOCKED };
 #define FOREIGN_MAX 32u
 
 /* Whether membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) is usable: 1 yes,
- * -1 no (an old kernel, a seccomp filter, valgrind), 0 not asked yet.
+ * -1 no (a kernel before 4.14, a seccomp filter), 0 not asked yet.
  * Asked under list_lock by the first log made. */
 static int membarrier_usable;
 
