@@ -217,8 +217,9 @@ static __attribute__((noinline)) void owner_enter_locked(struct sub_log *l)
 	log_lock(l);
 }
 
-/* The calling thread, l's owner, enters its log: true if it holds the
- * lock (pass it to owner_exit).  Without another thread in the way, a
+/* The calling thread, l's owner, enters its log ("inside l" below: from
+ * owner_enter or foreign_enter to the matching exit): true if it holds
+ * the lock (pass it to owner_exit).  Without another thread in the way, a
  * store and a load: two atomic exchanges per pool_alloc + pool_free were
  * 79% of a LIFO pair's 33 ns (perf, pool-bench 1 64 1 lifo; 1.35 ns
  * plain). */
@@ -306,7 +307,7 @@ static void set_live(struct sub_log *l, uint32_t n)
 	atomic_store_explicit(&l->n, n, memory_order_release);
 }
 
-/* Inside l (owner_enter, foreign_enter), after l->used changed: l counts in nonempty while it
+/* Inside l, after l->used changed: l counts in nonempty while it
  * has entries. */
 static void set_counted(struct sub_log *l)
 {
@@ -383,7 +384,7 @@ static int rebuild(struct sub_log *l, uint32_t ncap)
 	return 0;
 }
 
-/* Inside l (owner_enter, foreign_enter): every live entry into the registry.  The table stays
+/* Inside l: every live entry into the registry.  The table stays
  * (a new one of LOG_MAX entries is fresh memory: its page faults cost a
  * full log's fold 1 ms, 160 ns an object). */
 static void fold_locked(struct sub_log *l)
@@ -407,7 +408,7 @@ static void fold_locked(struct sub_log *l)
 		atomic_store_explicit(&l->ranges[w], 0, memory_order_release);
 }
 
-/* Inside l (owner_enter, foreign_enter): e is given back. */
+/* Inside l: e is given back. */
 static void give_back(struct sub_log *l, struct pending *e)
 {
 	e->site = 0;
@@ -585,79 +586,40 @@ bool stf__pending_cancel_others(uint64_t addr)
 	return others_nonempty() && cancel_in_others(addr);
 }
 
-/* Inside l (owner_enter, foreign_enter): the live entries of granule g in [addr, end). */
-/* Inside l: entry i emptied, and the entries after it in its cluster that
- * would no longer be found moved back (linear probing without
- * tombstones). */
-static void drop_entry(struct sub_log *l, size_t i)
-{
-	if (l->table[i].site)
-		give_back(l, &l->table[i]);
-	l->used--;
-	size_t mask = l->cap - 1;
-	for (size_t j = (i + 1) & mask; l->table[j].addr; j = (j + 1) & mask) {
-		size_t home = slot_of(l, l->table[j].addr);
-		/* j's entry may move to i when i lies between home and j */
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			l->table[i] = l->table[j];
-			i = j;
-		}
-	}
-	l->table[i].addr = 0;
-	l->last = NULL;
-}
-
-/* Whether entry e lies in [addr, end). */
-static bool entry_in(const struct pending *e, uint64_t addr, uint64_t end)
-{
-	return e->addr >= addr && e->addr < end;
-}
-
-/* Inside l: the entries of granule g in [addr, end) dropped. */
+/* Inside l: the live entries of granule g in [addr, end). */
 static void forget_in_granule(struct sub_log *l, uint64_t g, uint64_t addr, uint64_t end)
 {
-	for (size_t i = slot_of(l, g << 4); l->table[i].addr;) {
-		if (l->table[i].addr >> 4 == g && entry_in(&l->table[i], addr, end))
-			drop_entry(l, i); /* may move another entry to i */
-		else
-			i = (i + 1) & (l->cap - 1);
+	for (size_t i = slot_of(l, g << 4); l->table[i].addr; i = (i + 1) & (l->cap - 1)) {
+		struct pending *e = &l->table[i];
+		if (e->site && e->addr >> 4 == g && e->addr >= addr && e->addr < end)
+			give_back(l, e);
 	}
 }
 
-/* Inside l (owner_enter, foreign_enter): the entries in [addr, end),
- * live or given back, dropped: a probe per granule whose bit is set
- * (entries hash by granule), or a scan of the table when it has fewer
- * slots than the range granules.  Given back entries kept the cluster
- * of each probe long: a size-prefixing wrapper's blocks are freed at new
- * addresses each time, and its log filled with them to three quarters
- * before each rebuild (the probes' loop was 25% of an xmalloc + xfree,
- * perf, wrap-bench 1 1024). */
+/* Inside l: the live entries in [addr, end): a probe per granule
+ * whose bit is set (entries hash by granule), or a scan of the table when
+ * it has fewer slots than the range granules. */
 static void forget_locked(struct sub_log *l, uint64_t addr, uint64_t end)
 {
 	uint64_t first = addr >> 4, last = (end - 1) >> 4;
 	if (last - first >= l->cap) {
-		for (size_t i = 0; i < l->cap;) {
-			if (l->table[i].addr && entry_in(&l->table[i], addr, end))
-				drop_entry(l, i); /* may move another entry to i */
-			else
-				i++;
-		}
-	} else {
-		/* fewer granules than GRANULE_BITS (cap <= LOG_MAX): no bit
-		 * twice */
-		for (uint64_t g = first; g <= last;) {
-			uint32_t b = (uint32_t)(g & (GRANULE_BITS - 1));
-			uint64_t n = 64 - b % 64, bits = l->granules[b / 64] >> (b % 64);
-			if (last - g + 1 < n) {
-				n = last - g + 1;
-				bits &= (1ULL << n) - 1;
-			}
-			for (; bits; bits &= bits - 1)
-				forget_in_granule(l, g + (uint64_t)__builtin_ctzll(bits), addr, end);
-			g += n;
-		}
+		for (size_t i = 0; i < l->cap; i++)
+			if (l->table[i].site && l->table[i].addr >= addr && l->table[i].addr < end)
+				give_back(l, &l->table[i]);
+		return;
 	}
-	set_counted(l);
+	/* fewer granules than GRANULE_BITS (cap <= LOG_MAX): no bit twice */
+	for (uint64_t g = first; g <= last;) {
+		uint32_t b = (uint32_t)(g & (GRANULE_BITS - 1));
+		uint64_t n = 64 - b % 64, bits = l->granules[b / 64] >> (b % 64);
+		if (last - g + 1 < n) {
+			n = last - g + 1;
+			bits &= (1ULL << n) - 1;
+		}
+		for (; bits; bits &= bits - 1)
+			forget_in_granule(l, g + (uint64_t)__builtin_ctzll(bits), addr, end);
+		g += n;
+	}
 }
 
 void stf__pending_forget(uint64_t addr, uint64_t end)
