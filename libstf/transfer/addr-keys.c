@@ -284,38 +284,40 @@ int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork)
 	return 0;
 }
 
-const char *stf__addr_key_why(struct stf_xfer *x, size_t i, char *buf, size_t len)
+void stf__addr_key_why(struct stf_xfer *x, size_t i, char *why, size_t wlen, char *fix,
+		       size_t flen)
 {
 	const struct stf_obj *o = &x->src->objs[i];
 	struct stf_addr_keys *k = x->keys;
 	char tn[256];
 	int kt = k && o->unit && k->ntypes ? keyed_of(k, o->unit, o->type) : -1;
 	const char *fn = kt >= 0 ? k->types[kt].fn : k ? k->any_fn : NULL;
-	if (!fn) {
-		snprintf(buf, len, "its address is kept as an integer");
-		return "the hashing function";
-	}
-	uint32_t order = kt >= 0 ? k->types[kt].order : k->any_order;
-	if (kt >= 0) {
+	uint32_t order = kt >= 0 ? k->types[kt].order : k ? k->any_order : 0;
+	if (!fn)
+		snprintf(why, wlen, "its address is kept as an integer");
+	else if (kt >= 0) {
 		stf_meta_type_name(k->types[kt].unit, k->types[kt].type, tn, sizeof(tn));
-		snprintf(buf, len, order ? "%s() orders every %s by its address (compares the "
+		snprintf(why, wlen, order ? "%s() orders every %s by its address (compares the "
 			 "addresses of two of them: a tree, a sorted array)" :
 			 "%s() keeps the address of every %s as an integer (a hash, or a slot "
 			 "chosen by it)", fn, tn);
 	} else {
-		snprintf(buf, len, "%s() %s pointers of no known type%s, and a void * value "
+		snprintf(why, wlen, "%s() %s pointers of no known type%s, and a void * value "
 			 "points to it", fn, order ? "orders" : "keeps the addresses of",
 			 order ? " by their addresses (a tree, a sorted array)" :
 			 " as integers (a hash, or a slot chosen by them)");
 	}
-	return fn;
+	snprintf(fix, flen, "%s what %s%s %s in an stf_on_commit() callback, or %s by something "
+		 "other than the address", order ? "re-sort" : "rehash",
+		 fn ? fn : "the hashing function", fn ? "()" : "", order ? "ordered" : "made",
+		 order ? "order it" : "key it");
 }
 
 int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const char *why_not)
 {
 	const struct stf_obj *o = &x->src->objs[i];
 	struct stf_addr_keys *k = x->keys;
-	char on[256], what[512];
+	char on[256], what[512], fix[512];
 	int kt = k && o->unit && k->ntypes ? keyed_of(k, o->unit, o->type) : -1;
 	if (!k)
 		return 0;
@@ -323,16 +325,12 @@ int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const c
 		return -1; /* one message per type */
 	if (kt >= 0)
 		k->types[kt].reported = 1;
-	const char *fn = stf__addr_key_why(x, i, what, sizeof(what));
-	uint32_t order = kt >= 0 ? k->types[kt].order : k->any_order;
+	stf__addr_key_why(x, i, what, sizeof(what), fix, sizeof(fix));
 	stf__xfail(x, "%s: %s, so it keeps its address in the %s version (pinned), but with its "
 	      "type there it takes %" PRIu64 " bytes instead of %" PRIu64 " at 0x%" PRIx64 " "
-	      "and %s%s; keep the type's size and %s what %s() %s in an "
-	      "stf_on_commit() callback, or %s by something other than the address",
+	      "and %s%s; keep the type's size and %s",
 	      stf__obj_name(o, on, sizeof(on)), what, x->dir == STF_FORWARD ? "new" : "reversed",
 	      new_size, o->size, o->addr, why_not,
-	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "",
-	      order ? "re-sort" : "rehash", fn, order ? "ordered" : "made",
-	      order ? "order it" : "key it");
+	      kt >= 0 ? " (the other objects of the type that grow are refused alike)" : "", fix);
 	return -1;
 }

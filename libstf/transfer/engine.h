@@ -472,10 +472,12 @@ int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork);
  * bytes (why_not: "a block of that size cannot be created there"): -1,
  * reported once per type. */
 int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const char *why_not);
-/* Why source object i, whose address is a key (STF_PIN_KEY), keeps it:
- * "f() keeps the address of every struct T as an integer (...)" into
- * buf; returns the name of the function keeping it. */
-const char *stf__addr_key_why(struct stf_xfer *x, size_t i, char *buf, size_t len);
+/* Why source object i, whose address is a key (STF_PIN_KEY), keeps it
+ * ("f() keeps the address of every struct T as an integer (...)", or
+ * "orders every ..." for a container ordered by address), and the fix
+ * ("rehash what f() made in an stf_on_commit() callback, or ..."). */
+void stf__addr_key_why(struct stf_xfer *x, size_t i, char *why, size_t wlen, char *fix,
+		       size_t flen);
 /* pinned-growth.c: pinned source object i takes new_size bytes in the
  * destination.  0: it fits the granules of its block; 1: it grows past
  * them over blocks that move (its block of the new size is placed at its

@@ -46,8 +46,8 @@ static int keeps_address(struct stf_xfer *x, size_t j, char *why, size_t len)
 	if (x->unreached && x->unreached[j])
 		return 0; /* dropped */
 	if (p->pinned == STF_PIN_KEY) {
-		char what[512];
-		stf__addr_key_why(x, j, what, sizeof(what));
+		char what[512], fix[512];
+		stf__addr_key_why(x, j, what, sizeof(what), fix, sizeof(fix));
 		snprintf(why, len, "its address is a key: %s", what);
 	} else if (p->pinned == 1 && stf__pin_origin(x, j, &from, &at)) {
 		snprintf(why, len, "offset %" PRIu64 " of untyped block %s points into it", at,
@@ -75,12 +75,10 @@ static void held_by(struct stf_xfer *x, size_t i, uint64_t new_size, size_t j, c
 	const struct stf_obj *o = &x->src->objs[i], *n = &x->src->objs[j];
 	char on[256], nn[256], why[768], fix[512];
 	if (x->pair[i].pinned == STF_PIN_KEY) {
-		char what[512];
-		const char *fn = stf__addr_key_why(x, i, what, sizeof(what));
+		char what[512], key_fix[448];
+		stf__addr_key_why(x, i, what, sizeof(what), key_fix, sizeof(key_fix));
 		snprintf(why, sizeof(why), "its address is a key: %s", what);
-		snprintf(fix, sizeof(fix), "keep the type's size, or rehash what %s() made in an "
-			 "stf_on_commit() callback, or key it by something other than the address",
-			 fn);
+		snprintf(fix, sizeof(fix), "keep the type's size, or %s", key_fix);
 	} else {
 		keeps_address(x, i, why, sizeof(why));
 		snprintf(fix, sizeof(fix), "keep the type's size, or give the block holding the "
