@@ -11,14 +11,14 @@
  * maintainer) and checks next both ways: "N SUM", or "broken".  After
  * chained updates the list links pages of every generation.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include <stf.h>
+
+#include "../listener.h"
 
 #define PAGE 4096
 #define CHUNK 64
@@ -131,31 +131,19 @@ static void handle(int c)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = -1;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: slablru SOCKET\n");
 		return 2;
 	}
-	if (!stf_is_updating()) {
-		lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-		unlink(argv[1]);
-		if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {
-			perror("slablru: listen");
-			return 1;
-		}
-	}
+	if (!stf_is_updating())
+		lfd = listen_at("slablru", argv[1], SOCK_STREAM, 16);
 	for (;;) {
 		stf_update_point();
-		int c = accept(lfd, NULL, NULL);
-		if (c < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("slablru: accept");
-			return 1;
-		}
+		int c = accept_next("slablru", lfd);
+		if (c < 0)
+			continue;
 		handle(c);
 		close(c);
 	}
