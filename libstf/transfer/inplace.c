@@ -29,7 +29,10 @@
  * Only heap blocks of instrumented sites are considered (a library's
  * blocks follow its own data, libraries.c), and only those the rest of
  * the plan left to be allocated: not an untyped block kept at its
- * address, a slab's, a sub-object alone.
+ * address, a slab's, a sub-object alone.  Nor a block holding an event
+ * on the active queue of a libevent base the new version parked inside
+ * the loop of (evloop.c): libevent goes on down that queue after the
+ * commit, so the block keeps the startup's bytes.
  *
  * A pool's block is such an untyped block: the words of its header point
  * into it, so it keeps its address, and a static pointing to an object
@@ -56,6 +59,7 @@
 
 #include "alloc.h"
 #include "engine.h"
+#include "evloop.h"
 #include "inplace.h"
 #include "remote.h"
 #include "subobjects.h"
@@ -207,7 +211,8 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 	if (p->dst != PAIR_UNRESOLVED || (p->placed && !only_subs(x, i)) || p->pinned || p->moved ||
 	    (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_EXTERNAL | STF_OBJF_STREAM)) ||
 	    (n->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) || !n->id || strcmp(dsite, n->id) ||
-	    o->align_lg != n->align_lg || !stf__index_find(&stf__own_startup, n->addr, 0))
+	    o->align_lg != n->align_lg || !stf__index_find(&stf__own_startup, n->addr, 0) ||
+	    stf__evloop_queued_in(n->addr, n->size))
 		return 0;
 	uint64_t size = dst_block_size(x, i, dsite, &du, &dt);
 	if (!size || size != n->size)
@@ -254,7 +259,7 @@ static int take_sub(struct stf_xfer *x, size_t i, size_t j)
 	    p->moved || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_EXTERNAL)) ||
 	    (nc->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) || !n->id || strcmp(dsite, n->id) ||
 	    !stf__index_find(&stf__own_startup, nc->addr, 0) || stf__untyped_sub(o) ||
-	    slot(x->src, o))
+	    slot(x->src, o) || stf__evloop_queued_in(nc->addr, nc->size))
 		return 0;
 	if (stf__peer_site_type(x->dst, dsite, &du, &dt) < 0 || !du || dt == STF_NONE ||
 	    stf__dst_size(o, du, dt) != n->size)
@@ -363,7 +368,10 @@ int stf__plan_inplace(struct stf_xfer *x)
 		unplace_taken(x);
 		return 0;
 	}
-	if (!dst->self || !stf__own_startup.n)
+	if (!dst->self)
+		return 0;
+	stf__evloop_queued_load(dst);
+	if (!stf__own_startup.n)
 		return 0;
 	if (!(taken = stf__raw_malloc(dst->nobjs + 1))) {
 		stf__xfail(x, "out of memory");
