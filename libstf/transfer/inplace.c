@@ -79,6 +79,52 @@ struct dropped {
 static struct dropped *dropped;
 static size_t ndropped, dropped_cap;
 
+/* The startup's blocks an old object found through the same static word
+ * could not go into because it keeps its address (pinned): if the
+ * new version still reaches one after the transfer (a local of a frame
+ * below its update point: memcached's workers' `me` into the startup's
+ * threads), it would run on two sets of state, and the update is refused
+ * (startup.c). */
+#define MAX_MISSED 16
+static struct missed {
+	uint64_t addr;
+	char what[320];
+} missed[MAX_MISSED];
+static size_t nmissed;
+
+const char *stf__inplace_missed(uint64_t addr)
+{
+	for (size_t k = 0; k < nmissed; k++)
+		if (missed[k].addr == addr)
+			return missed[k].what;
+	return NULL;
+}
+
+static void note_missed(struct stf_xfer *x, const struct stf_obj *o,
+			const struct stf_obj *n, const char *from)
+{
+	char on[256], why[256], holder[256];
+	size_t i = (size_t)(o - x->src->objs), f;
+	uint64_t at;
+	const struct pairing *p = &x->pair[i];
+	if (!p->pinned || nmissed == MAX_MISSED || ((o->flags | n->flags) & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
+	    stf__evloop_queued_in(n->addr, n->size) ||
+	    !stf__index_find(&stf__own_startup, n->addr, 0))
+		return; /* a library's (its data decides), an event queued there
+			 * (the startup's on purpose) */
+	if (p->pinned == STF_PIN_KEY)
+		stf__addr_key_why(x, i, why, sizeof(why));
+	else if (stf__pin_origin(x, i, &f, &at))
+		snprintf(why, sizeof(why), "offset %" PRIu64 " of %s, no typed pointer, points "
+			 "into it", at, stf__obj_name(&x->src->objs[f], holder, sizeof(holder)));
+	else
+		snprintf(why, sizeof(why), "pinned");
+	snprintf(missed[nmissed].what, sizeof(missed[nmissed].what),
+		 "%s (from %s) keeps its address instead of going into it (%s)",
+		 stf__obj_name(o, on, sizeof(on)), from, why);
+	missed[nmissed++].addr = n->addr;
+}
+
 /* The startup's blocks a sub-object went into, which are state now. */
 #define MAX_HOLDERS 16
 static uint64_t holders[MAX_HOLDERS];
@@ -129,6 +175,7 @@ void stf__inplace_release(void)
 	dropped = NULL;
 	ndropped = dropped_cap = 0;
 	nholders = 0;
+	nmissed = 0;
 }
 
 /* The block (not a sub-object) of p holding addr, NULL if none. */
@@ -347,8 +394,11 @@ static void take_word(struct stf_xfer *x, uint8_t *taken, uint64_t pv, uint64_t 
 		const struct stf_obj *ns = stf__peer_find(dst, fv);
 		if (same_bytes || !os || !ns || !os->container || !ns->container ||
 		    pv - os->addr != fv - ns->addr ||
-		    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs)))
+		    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs))) {
+			if (!same_bytes && !strcmp(stf__site_dst_id(x, o->id), n->id))
+				note_missed(x, o, n, from);
 			return;
+		}
 		o = os;
 		n = ns;
 	}
