@@ -593,9 +593,7 @@ int stf__unreceived(const char *id);
  * before stf__transform_all); then free the new version's startup
  * objects (dst->objs[0..n)) that nothing reaches after the forward
  * transfer, and close the descriptors only they and the overwritten
- * memory named: 0, -1 (out of memory), -2 (refused: the new version
- * still reaches a startup block an old object could not go into, x
- * failed) */
+ * memory named */
 void stf__note_overwritten_fds(struct stf_xfer *x);
 int stf__free_startup(struct stf_xfer *x, size_t nstartup);
 

@@ -93,10 +93,9 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 			    sizeof(rep->error)) == 0) {
 		/* an updated process is as updatable as a fresh one: what the
 		 * startup allocated and the transfer replaced goes */
-		int swept = stf__free_startup(&x, nstartup);
-		if (swept == 0)
+		if (stf__free_startup(&x, nstartup) == 0)
 			rc = 0;
-		else if (swept == -1)
+		else
 			snprintf(rep->error, sizeof(rep->error), "out of memory sweeping the new "
 				 "version's startup objects");
 	}

@@ -79,50 +79,52 @@ struct dropped {
 static struct dropped *dropped;
 static size_t ndropped, dropped_cap;
 
-/* The startup's blocks an old object found through the same static word
- * could not go into because it keeps its address (pinned): if the
- * new version still reaches one after the transfer (a local of a frame
- * below its update point: memcached's workers' `me` into the startup's
- * threads), it would run on two sets of state, and the update is refused
- * (startup.c). */
-#define MAX_MISSED 16
-static struct missed {
-	uint64_t addr;
-	char what[320];
-} missed[MAX_MISSED];
-static size_t nmissed;
-
-const char *stf__inplace_missed(uint64_t addr)
+/* Old block o keeps its address (pinned) instead of going into the
+ * startup's block n the same static word points to.  A local of the new
+ * version that receives nothing (its thread parked elsewhere in the old
+ * version, thread-pairs.c) and points into n would keep running on the
+ * startup's object while the statics hold the old one: two sets of state
+ * (memcached's workers' `me` into the startup's threads array, the main
+ * thread handing connections to the old array's bases and pipes).  The
+ * update is refused, naming the local, the object and why it keeps its
+ * address; received marks the new version's objects that receive one. */
+static void refuse_split(struct stf_xfer *x, const uint8_t *received, const struct stf_obj *o,
+			 const struct stf_obj *n, const char *from)
 {
-	for (size_t k = 0; k < nmissed; k++)
-		if (missed[k].addr == addr)
-			return missed[k].what;
-	return NULL;
-}
-
-static void note_missed(struct stf_xfer *x, const struct stf_obj *o,
-			const struct stf_obj *n, const char *from)
-{
-	char on[256], why[256], holder[256];
 	size_t i = (size_t)(o - x->src->objs), f;
 	uint64_t at;
-	const struct pairing *p = &x->pair[i];
-	if (!p->pinned || nmissed == MAX_MISSED || ((o->flags | n->flags) & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
-	    stf__evloop_queued_in(n->addr, n->size) ||
-	    !stf__index_find(&stf__own_startup, n->addr, 0))
-		return; /* a library's (its data decides), an event queued there
-			 * (the startup's on purpose) */
-	if (p->pinned == STF_PIN_KEY)
-		stf__addr_key_why(x, i, why, sizeof(why));
-	else if (stf__pin_origin(x, i, &f, &at))
-		snprintf(why, sizeof(why), "offset %" PRIu64 " of %s, no typed pointer, points "
-			 "into it", at, stf__obj_name(&x->src->objs[f], holder, sizeof(holder)));
-	else
-		snprintf(why, sizeof(why), "pinned");
-	snprintf(missed[nmissed].what, sizeof(missed[nmissed].what),
-		 "%s (from %s) keeps its address instead of going into it (%s)",
-		 stf__obj_name(o, on, sizeof(on)), from, why);
-	missed[nmissed++].addr = n->addr;
+	char on[256], ln[256], why[256], holder[256];
+
+	if (!x->pair[i].pinned || ((o->flags | n->flags) & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)))
+		return; /* a library's block follows its data */
+	for (size_t j = 0; j < x->dst->nobjs; j++) {
+		const struct stf_obj *l = &x->dst->objs[j];
+		uint64_t hit = 0;
+		if (l->kind != STF_OBJ_LOCAL || received[j])
+			continue;
+		for (uint64_t off = (8 - l->addr % 8) % 8; !hit && off + 8 <= l->size; off += 8) {
+			uint64_t v;
+			memcpy(&v, (const void *)(uintptr_t)(l->addr + off), 8);
+			hit = v - n->addr < n->size ? v : 0;
+		}
+		if (!hit)
+			continue;
+		if (x->pair[i].pinned == STF_PIN_KEY)
+			stf__addr_key_why(x, i, why, sizeof(why));
+		else if (stf__pin_origin(x, i, &f, &at))
+			snprintf(why, sizeof(why), "offset %" PRIu64 " of %s, no typed pointer, "
+				 "points into it", at,
+				 stf__obj_name(&x->src->objs[f], holder, sizeof(holder)));
+		else
+			snprintf(why, sizeof(why), "pinned");
+		x->failed = 0; /* each local is a problem of its own */
+		stf__xfail(x, "%s: the new version's local (its thread parked elsewhere in the "
+			   "old version, so it keeps its value) points into its startup's block at "
+			   "0x%" PRIx64 ", but the old version's %s (from %s) keeps its address "
+			   "instead of going into it (%s): the new version would run on two sets "
+			   "of state", stf__obj_name(l, ln, sizeof(ln)), n->addr,
+			   stf__obj_name(o, on, sizeof(on)), from, why);
+	}
 }
 
 /* The startup's blocks a sub-object went into, which are state now. */
@@ -175,7 +177,6 @@ void stf__inplace_release(void)
 	dropped = NULL;
 	ndropped = dropped_cap = 0;
 	nholders = 0;
-	nmissed = 0;
 }
 
 /* The block (not a sub-object) of p holding addr, NULL if none. */
@@ -396,7 +397,7 @@ static void take_word(struct stf_xfer *x, uint8_t *taken, uint64_t pv, uint64_t 
 		    pv - os->addr != fv - ns->addr ||
 		    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs))) {
 			if (!same_bytes && !strcmp(stf__site_dst_id(x, o->id), n->id))
-				note_missed(x, o, n, from);
+				refuse_split(x, taken + dst->nobjs + 1, o, n, from);
 			return;
 		}
 		o = os;
@@ -423,11 +424,15 @@ int stf__plan_inplace(struct stf_xfer *x)
 	stf__evloop_queued_load(dst);
 	if (!stf__own_startup.n)
 		return 0;
-	if (!(taken = stf__raw_malloc(dst->nobjs + 1))) {
+	/* taken, then which of dst's objects receive an old one's values */
+	if (!(taken = stf__raw_malloc(2 * (dst->nobjs + 1)))) {
 		stf__xfail(x, "out of memory");
 		return -1;
 	}
-	memset(taken, 0, dst->nobjs + 1);
+	memset(taken, 0, 2 * (dst->nobjs + 1));
+	for (size_t s = 0; s < src->nobjs; s++)
+		if (x->pair[s].dst >= 0 && (size_t)x->pair[s].dst < dst->nobjs)
+			taken[dst->nobjs + 1 + (size_t)x->pair[s].dst] = 1;
 	for (size_t s = 0; s < src->nobjs; s++) {
 		const struct stf_obj *so = &src->objs[s];
 		if (so->kind != STF_OBJ_STATIC || !so->bytes || !x->pair[s].scheduled ||

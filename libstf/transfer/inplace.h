@@ -28,10 +28,4 @@ void stf__inplace_release(void);
  * values, until stf__inplace_release. */
 int stf__inplace_holder(uint64_t addr);
 
-/* The startup's block at addr, of the site of an old block the same
- * static word pointed to, did not receive it because that keeps its
- * address: what it is and why ("... (from STATIC) keeps its address
- * ..."), NULL otherwise.  Until stf__inplace_release. */
-const char *stf__inplace_missed(uint64_t addr);
-
 #endif

@@ -41,7 +41,6 @@
  * a pointer: see sweep_fds for how conservatively.
  */
 #include <dirent.h>
-#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <link.h>
@@ -787,20 +786,6 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		const struct stf_range *c = &s.cand[s.work[--s.nwork]];
 		scan(&s, c->start, c->start + c->size);
 	}
-	for (size_t k = 0; k < s.ncand; k++) {
-		const char *missed = stf__inplace_missed(s.cand[k].start);
-		if ((s.cand[k].value & CAND_KEPT) && missed) {
-			x->failed = 0; /* each block is a problem of its own */
-			stf__xfail(x, "the new version still reaches its startup's block at 0x%"
-				   PRIx64 " (a local of a frame below its update point, or state "
-				   "kept with it), but the old version's %s: the new version would "
-				   "run on two sets of state",
-				   s.cand[k].start, missed);
-			rc = -2;
-		}
-	}
-	if (rc == -2)
-		goto out;
 	sweep_fds(&s, x, nstartup, here);
 	for (size_t k = 0; k < s.ncand; k++) {
 		if (s.cand[k].value & CAND_KEPT) {
