@@ -32,8 +32,9 @@
  * iterator `p++` against an end `a + n`), two members of one object
  * (`q->head < q->tail`, positions in its buffer), a pointer to bytes or
  * numbers (a position in a buffer), a range check (`p >= slab && p < slab
- * + n`: a value the function also compares with an address it derives),
- * an element count compared or used as an index (`c - conns < n`).
+ * + n`: a value the function also compares with an address it derives;
+ * `p >= b->start && p < b->end`: with two members of one object), an
+ * element count compared or used as an index (`c - conns < n`).
  *
  * The pass runs right after "ssa", on the unoptimized code, so every
  * optimization level records the same.
@@ -380,10 +381,15 @@ bool object_pointer (tree v)
 	return false;
 }
 
-/* The current function's comparisons of two held object addresses, and
- * the addresses it also compares with one it derives (`p < slab + n`:
- * a range check, whose `p >= slab` orders nothing). */
-std::vector<std::pair<tree, tree>> compared;
+/* The current function's comparisons of two held object addresses (with
+ * the references they were loaded by), and the addresses it also
+ * compares with one it derives (`p < slab + n`: a range check, whose `p
+ * >= slab` orders nothing). */
+struct comparison {
+	tree v[2];
+	tree ref[2];
+};
+std::vector<comparison> compared;
 std::vector<tree> ranged;
 
 /* The value v is a copy or conversion of: the SSA name defined otherwise,
@@ -439,17 +445,43 @@ void compare (tree a, tree b)
 		return;
 	}
 	if (held_a && object_pointer (a) && object_pointer (b) && !members_of_one (ra, rb))
-		compared.push_back (std::make_pair (a, b));
+		compared.push_back (comparison { { a, b }, { ra, rb } });
+}
+
+/* Are a and b one value (copies or conversions of one SSA name, or
+ * loaded by one reference)? */
+bool same_value (tree a, tree b)
+{
+	tree ra, rb, roota = root_of (a, &ra), rootb = root_of (b, &rb);
+	return roota == rootb || (ra && rb && operand_equal_p (ra, rb, 0));
+}
+
+/* Is comparison i one of a value with two members of one object (`p >=
+ * b->start && p < b->end`, memcached's slab_rebalance_alloc() with `void
+ * *` bounds): a range check, ordering nothing? */
+bool between_members (size_t i)
+{
+	const comparison &x = compared[i];
+	for (size_t j = 0; j < compared.size (); j++) {
+		const comparison &y = compared[j];
+		for (int s = 0; j != i && s < 2; s++)
+			for (int t = 0; t < 2; t++)
+				if (same_value (x.v[s], y.v[t]) &&
+				    members_of_one (x.ref[1 - s], y.ref[1 - t]))
+					return true;
+	}
+	return false;
 }
 
 /* Function fn orders the objects its compared addresses point to, but
  * those of range checks. */
 void note_orders (const std::string &fn)
 {
-	for (const auto &ab : compared) {
-		if (range_checked (ab.first) || range_checked (ab.second))
+	for (size_t i = 0; i < compared.size (); i++) {
+		const comparison &ab = compared[i];
+		if (range_checked (ab.v[0]) || range_checked (ab.v[1]) || between_members (i))
 			continue;
-		for (tree p : { as_pointer (ab.first), as_pointer (ab.second) }) {
+		for (tree p : { as_pointer (ab.v[0]), as_pointer (ab.v[1]) }) {
 			key_src src = source_of (p);
 			if (src.kind != SRC_ANY || void_pointer (TREE_TYPE (p)))
 				note_key (src, fn, STF_USE_ADDR_ORDER);

@@ -11,6 +11,8 @@
 #ifndef STF_EVLOOP_H
 #define STF_EVLOOP_H
 
+#include <stdint.h>
+
 struct stf_xfer;
 
 /* F, before the forward transfer allocates anything: measure libevent's
@@ -18,11 +20,21 @@ struct stf_xfer;
  * and GLib's GSource flags (stf__glib_measure). */
 void stf__evloop_measure(void);
 /* F, after the forward transfer: note the bases to reset; refuse the
- * update if GLib's flags could not be measured (stf__glib_plan).  0, or
- * -1. */
+ * update if GLib's flags could not be measured (stf__glib_plan), or if a
+ * static the transfer overwrote holds a queued event, or a queue could
+ * not be read (stf__evloop_queued_load).  0, or -1. */
 int stf__evloop_plan(struct stf_xfer *x);
 /* F, at commit: reset them. */
 void stf__evloop_commit(void);
+
+struct stf_peer;
+/* F, forward, before planning where the old objects go (inplace.c): note
+ * the events on the active queues of this process's (self's) libevent
+ * bases a thread is inside the loop of. */
+void stf__evloop_queued_load(const struct stf_peer *self);
+/* Does [addr, addr + size) hold one of them?  1 too if a queue could not
+ * be read (stf__evloop_plan then refuses the update). */
+int stf__evloop_queued_in(uint64_t addr, uint64_t size);
 
 /* evloop-glib.c.  GLib's GSource flags word, measured on a probe. */
 void stf__glib_measure(void);

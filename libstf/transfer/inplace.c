@@ -29,7 +29,10 @@
  * Only heap blocks of instrumented sites are considered (a library's
  * blocks follow its own data, libraries.c), and only those the rest of
  * the plan left to be allocated: not an untyped block kept at its
- * address, a slab's, a sub-object alone.
+ * address, a slab's, a sub-object alone.  Nor a block holding an event
+ * on the active queue of a libevent base the new version parked inside
+ * the loop of (evloop.c): libevent goes on down that queue after the
+ * commit, so the block keeps the startup's bytes.
  *
  * A pool's block is such an untyped block: the words of its header point
  * into it, so it keeps its address, and a static pointing to an object
@@ -56,6 +59,7 @@
 
 #include "alloc.h"
 #include "engine.h"
+#include "evloop.h"
 #include "inplace.h"
 #include "remote.h"
 #include "subobjects.h"
@@ -74,6 +78,54 @@ struct dropped {
 };
 static struct dropped *dropped;
 static size_t ndropped, dropped_cap;
+
+/* Old block o keeps its address (pinned) instead of going into the
+ * startup's block n the same static word points to.  A local of the new
+ * version that receives nothing (its thread parked elsewhere in the old
+ * version, thread-pairs.c) and points into n would keep running on the
+ * startup's object while the statics hold the old one: two sets of state
+ * (memcached's workers' `me` into the startup's threads array, the main
+ * thread handing connections to the old array's bases and pipes).  The
+ * update is refused, naming the local, the object and why it keeps its
+ * address; received marks the new version's objects that receive one. */
+static void refuse_split(struct stf_xfer *x, const uint8_t *received, const struct stf_obj *o,
+			 const struct stf_obj *n, const char *from)
+{
+	size_t i = (size_t)(o - x->src->objs), f;
+	uint64_t at;
+	char on[256], ln[256], why[256], holder[256];
+
+	if (!x->pair[i].pinned || ((o->flags | n->flags) & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)))
+		return; /* a library's block follows its data */
+	for (size_t j = 0; j < x->dst->nobjs; j++) {
+		const struct stf_obj *l = &x->dst->objs[j];
+		uint64_t hit = 0;
+		if (l->kind != STF_OBJ_LOCAL || received[j])
+			continue;
+		for (uint64_t off = (8 - l->addr % 8) % 8; !hit && off + 8 <= l->size; off += 8) {
+			uint64_t v;
+			memcpy(&v, (const void *)(uintptr_t)(l->addr + off), 8);
+			hit = v - n->addr < n->size ? v : 0;
+		}
+		if (!hit)
+			continue;
+		if (x->pair[i].pinned == STF_PIN_KEY)
+			stf__addr_key_why(x, i, why, sizeof(why));
+		else if (stf__pin_origin(x, i, &f, &at))
+			snprintf(why, sizeof(why), "offset %" PRIu64 " of %s, no typed pointer, "
+				 "points into it", at,
+				 stf__obj_name(&x->src->objs[f], holder, sizeof(holder)));
+		else
+			snprintf(why, sizeof(why), "pinned");
+		x->failed = 0; /* each local is a problem of its own */
+		stf__xfail(x, "%s: the new version's local (its thread parked elsewhere in the "
+			   "old version, so it keeps its value) points into its startup's block at "
+			   "0x%" PRIx64 ", but the old version's %s (from %s) keeps its address "
+			   "instead of going into it (%s): the new version would run on two sets "
+			   "of state", stf__obj_name(l, ln, sizeof(ln)), n->addr,
+			   stf__obj_name(o, on, sizeof(on)), from, why);
+	}
+}
 
 /* The startup's blocks a sub-object went into, which are state now. */
 #define MAX_HOLDERS 16
@@ -207,7 +259,8 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 	if (p->dst != PAIR_UNRESOLVED || (p->placed && !only_subs(x, i)) || p->pinned || p->moved ||
 	    (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_EXTERNAL | STF_OBJF_STREAM)) ||
 	    (n->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) || !n->id || strcmp(dsite, n->id) ||
-	    o->align_lg != n->align_lg || !stf__index_find(&stf__own_startup, n->addr, 0))
+	    o->align_lg != n->align_lg || !stf__index_find(&stf__own_startup, n->addr, 0) ||
+	    stf__evloop_queued_in(n->addr, n->size))
 		return 0;
 	uint64_t size = dst_block_size(x, i, dsite, &du, &dt);
 	if (!size || size != n->size)
@@ -254,7 +307,7 @@ static int take_sub(struct stf_xfer *x, size_t i, size_t j)
 	    p->moved || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_EXTERNAL)) ||
 	    (nc->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) || !n->id || strcmp(dsite, n->id) ||
 	    !stf__index_find(&stf__own_startup, nc->addr, 0) || stf__untyped_sub(o) ||
-	    slot(x->src, o))
+	    slot(x->src, o) || stf__evloop_queued_in(nc->addr, nc->size))
 		return 0;
 	if (stf__peer_site_type(x->dst, dsite, &du, &dt) < 0 || !du || dt == STF_NONE ||
 	    stf__dst_size(o, du, dt) != n->size)
@@ -342,8 +395,11 @@ static void take_word(struct stf_xfer *x, uint8_t *taken, uint64_t pv, uint64_t 
 		const struct stf_obj *ns = stf__peer_find(dst, fv);
 		if (same_bytes || !os || !ns || !os->container || !ns->container ||
 		    pv - os->addr != fv - ns->addr ||
-		    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs)))
+		    !take_sub(x, (size_t)(os - src->objs), (size_t)(ns - dst->objs))) {
+			if (!same_bytes && !strcmp(stf__site_dst_id(x, o->id), n->id))
+				refuse_split(x, taken + dst->nobjs + 1, o, n, from);
 			return;
+		}
 		o = os;
 		n = ns;
 	}
@@ -363,13 +419,20 @@ int stf__plan_inplace(struct stf_xfer *x)
 		unplace_taken(x);
 		return 0;
 	}
-	if (!dst->self || !stf__own_startup.n)
+	if (!dst->self)
 		return 0;
-	if (!(taken = stf__raw_malloc(dst->nobjs + 1))) {
+	stf__evloop_queued_load(dst);
+	if (!stf__own_startup.n)
+		return 0;
+	/* taken, then which of dst's objects receive an old one's values */
+	if (!(taken = stf__raw_malloc(2 * (dst->nobjs + 1)))) {
 		stf__xfail(x, "out of memory");
 		return -1;
 	}
-	memset(taken, 0, dst->nobjs + 1);
+	memset(taken, 0, 2 * (dst->nobjs + 1));
+	for (size_t s = 0; s < src->nobjs; s++)
+		if (x->pair[s].dst >= 0 && (size_t)x->pair[s].dst < dst->nobjs)
+			taken[dst->nobjs + 1 + (size_t)x->pair[s].dst] = 1;
 	for (size_t s = 0; s < src->nobjs; s++) {
 		const struct stf_obj *so = &src->objs[s];
 		if (so->kind != STF_OBJ_STATIC || !so->bytes || !x->pair[s].scheduled ||

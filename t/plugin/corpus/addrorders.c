@@ -6,8 +6,8 @@
  * pointers in an array, a comparator returning the difference of two
  * addresses as bytes) and the comparisons that order no object (an
  * iterator against an end, two members of one object, byte positions, a
- * range check of an object's address against a buffer's bounds, an
- * element count).  Only struct node, struct timer, struct entry and
+ * range check of an object's address against a buffer's bounds or
+ * against two `void *` members of one object, an element count).  Only struct node, struct timer, struct entry and
  * struct chunk are ordered.
  */
 #include <stdint.h>
@@ -26,6 +26,8 @@ struct chunk { int c; };
 struct arena { char *start; char *end; };
 struct slabbed { int s; };
 struct slabs { void **list; unsigned n; unsigned size; };
+struct bounded { void *start; void *end; };
+struct windowed { int w; };
 
 static struct node *root;
 
@@ -92,6 +94,12 @@ static int in_slab(const struct slabs *s, const void *p)
 	return 0;
 }
 
+/* memcached's slab_rebalance_alloc(): bounds of no known type */
+static int between(const struct bounded *b, struct windowed *p)
+{
+	return (void *)p >= b->start && (void *)p < b->end;
+}
+
 static long index_of(const struct table *t, const struct counted *c)
 {
 	if (c - t->all < t->n)
@@ -114,9 +122,12 @@ int main(void)
 	struct slabbed *sb = malloc(sizeof *sb);
 	void *list[1] = { sb };
 	struct slabs sl = { list, 1, sizeof *sb };
+	struct windowed *wd = malloc(sizeof *wd);
+	struct bounded bd = { wd, wd + 1 };
 	insert(&x[0]);
 	insert(&x[1]);
 	qsort(e, 2, sizeof *e, by_address);
 	return timer_before(&t[0], &t[1]) + walk(w, 4) + ring_empty(&r) +
-	       scan(text, text + 3) + inside(&ar, rg) + chunk_order(&ch[0], &ch[1]) + in_slab(&sl, sb) + (int)index_of(&tb, &tb.all[1]);
+	       scan(text, text + 3) + inside(&ar, rg) + chunk_order(&ch[0], &ch[1]) + in_slab(&sl, sb) + between(&bd, wd) +
+	       (int)index_of(&tb, &tb.all[1]);
 }
