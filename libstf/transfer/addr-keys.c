@@ -307,10 +307,11 @@ void stf__addr_key_why(struct stf_xfer *x, size_t i, char *why, size_t wlen, cha
 			 order ? " by their addresses (a tree, a sorted array)" :
 			 " as integers (a hash, or a slot chosen by them)");
 	}
-	snprintf(fix, flen, "%s what %s%s %s in an stf_on_commit() callback, or %s by something "
-		 "other than the address", order ? "re-sort" : "rehash",
-		 fn ? fn : "the hashing function", fn ? "()" : "", order ? "ordered" : "made",
-		 order ? "order it" : "key it");
+	if (fix)
+		snprintf(fix, flen, "%s what %s%s %s in an stf_on_commit() callback, or %s by something "
+			 "other than the address", order ? "re-sort" : "rehash",
+			 fn ? fn : "the hashing function", fn ? "()" : "", order ? "ordered" : "made",
+			 order ? "order it" : "key it");
 }
 
 int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const char *why_not)

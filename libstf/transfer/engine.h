@@ -475,7 +475,8 @@ int stf__addr_key_moves(struct stf_xfer *x, size_t i, uint64_t new_size, const c
 /* Why source object i, whose address is a key (STF_PIN_KEY), keeps it
  * ("f() keeps the address of every struct T as an integer (...)", or
  * "orders every ..." for a container ordered by address), and the fix
- * ("rehash what f() made in an stf_on_commit() callback, or ..."). */
+ * ("rehash what f() made in an stf_on_commit() callback, or ..."; fix
+ * may be NULL). */
 void stf__addr_key_why(struct stf_xfer *x, size_t i, char *why, size_t wlen, char *fix,
 		       size_t flen);
 /* pinned-growth.c: pinned source object i takes new_size bytes in the

@@ -110,7 +110,7 @@ static void refuse_split(struct stf_xfer *x, const uint8_t *received, const stru
 		if (!hit)
 			continue;
 		if (x->pair[i].pinned == STF_PIN_KEY)
-			stf__addr_key_why(x, i, why, sizeof(why));
+			stf__addr_key_why(x, i, why, sizeof(why), NULL, 0);
 		else if (stf__pin_origin(x, i, &f, &at))
 			snprintf(why, sizeof(why), "offset %" PRIu64 " of %s, no typed pointer, "
 				 "points into it", at,

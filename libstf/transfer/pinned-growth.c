@@ -46,8 +46,8 @@ static int keeps_address(struct stf_xfer *x, size_t j, char *why, size_t len)
 	if (x->unreached && x->unreached[j])
 		return 0; /* dropped */
 	if (p->pinned == STF_PIN_KEY) {
-		char what[512], fix[512];
-		stf__addr_key_why(x, j, what, sizeof(what), fix, sizeof(fix));
+		char what[512];
+		stf__addr_key_why(x, j, what, sizeof(what), NULL, 0);
 		snprintf(why, len, "its address is a key: %s", what);
 	} else if (p->pinned == 1 && stf__pin_origin(x, j, &from, &at)) {
 		snprintf(why, len, "offset %" PRIu64 " of untyped block %s points into it", at,
