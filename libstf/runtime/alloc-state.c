@@ -229,6 +229,7 @@ uint64_t stf__refill_id(void)
 	uint64_t first = atomic_fetch_add((_Atomic uint64_t *)&stf__root.next_id, ID_BATCH);
 	stf__tc.next_id = first + 1;
 	stf__tc.end_id = first + ID_BATCH;
+	stf__tc.compact_end = 0;  /* (known at the next compact block) */
 	return first;
 }
 
@@ -241,7 +242,7 @@ EXPORT void stf__alloc_bump_id(uint64_t min_next)
 		;
 	/* The calling thread's batch may lie below min_next. */
 	if (stf__tc.next_id < min_next)
-		stf__tc.next_id = stf__tc.end_id = 0;
+		stf__tc.next_id = stf__tc.end_id = stf__tc.compact_end = 0;
 }
 
 /* Have tc_release run when this thread exits. */

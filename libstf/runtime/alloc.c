@@ -5,9 +5,9 @@
  *
  * Heap blocks come from libstf's own span allocator (spans.c, spans.h):
  * size-class spans in a region reserved at startup, 8 bytes of metadata
- * per object up to 64 bytes, 16 above, out of band (dynamic ID, site,
- * size: an array at the end of the object's span), nothing in front of
- * the object.  The fast paths take no lock and no atomic operation: each
+ * per object up to 128 bytes, 16 above, out of band (dynamic ID, site,
+ * size: an array at the end of the object's span, or for blocks of 16
+ * to 24 bytes right after each), nothing in front of the object.  The fast paths take no lock and no atomic operation: each
  * thread allocates from and frees into the spans it owns, keeps a batch
  * of dynamic IDs, caches the blocks it freed last (another thread's too)
  * and frees into another thread's span through its lock-free remote
@@ -101,7 +101,7 @@ static void __attribute__((noreturn, noinline)) bad_block(const char *op, const 
 
 /* An object of class c described by site word `word` (site | alignment,
  * root.h) and id (0: a fresh one).  A block's class always leaves at
- * least one byte after it (size_class(size + 1)): a pointer just past
+ * least one byte after it (block_class): a pointer just past
  * its end never is the start of the next block, and the transfer tells
  * the two apart as it could between glibc's blocks. */
 /* The high half of the IDs of the objects of compact classes (spans.h),
@@ -123,12 +123,26 @@ static uint32_t __attribute__((noinline)) compact_class_slow(uint32_t c, uint32_
 	return STF_META_ALIGN(word) ? COMPACT_FALLBACK_ALIGNED : COMPACT_FALLBACK;
 }
 
+/* The calling thread's IDs from next_id on that fit a compact entry
+ * (struct tcache: compact_end), for malloc's fast path. */
+static void note_compact_ids(void)
+{
+	uint64_t id = stf__tc.next_id, end = stf__tc.end_id;
+	uint32_t hi = __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED);
+	uint64_t wrap = ((uint64_t)hi + 1) << 32;  /* where the low half is 0 again */
+	stf__tc.compact_end = id >> 32 == hi && (uint32_t)id && id < end ?
+			      (end < wrap ? end : wrap) : 0;
+}
+
 static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_t size,
 								uint32_t word, uint64_t id)
 {
 	if (c < NCOMPACT) {
-		if (!id)
+		if (!id) {
 			id = next_id();
+			if (stf__tc.compact_end != stf__tc.end_id)
+				note_compact_ids();
+		}
 		if (__builtin_expect((uint32_t)(id >> 32) !=
 				     __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) ||
 				     !(uint32_t)id, 0))
@@ -176,7 +190,7 @@ describe:
 static inline __attribute__((always_inline)) void *alloc_block(size_t size, uint32_t site, uint64_t id)
 {
 	if (__builtin_expect(size < SMALL_MAX, 1))
-		return alloc_small(size_class(size + 1), size, site, id);
+		return alloc_small(block_class(size), size, site, id);
 	if (size > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
@@ -294,10 +308,9 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 {
 	if (__builtin_expect(size >= SMALL_MAX || from_self(ra), 0))
 		return NULL;
-	uint32_t c = size_class(size + 1);
+	uint32_t c = block_class(size);
 	uint64_t id = stf__tc.next_id;
-	if (__builtin_expect(id >= stf__tc.end_id, 0) ||
-	    (c < NCOMPACT && ((uint32_t)(id >> 32) != stf__compact_id_hi || !(uint32_t)id)))
+	if (__builtin_expect(id >= (c < NCOMPACT ? stf__tc.compact_end : stf__tc.end_id), 0))
 		return NULL;
 	uint32_t *cell = stf__alloc_site, site;
 	if (cell && *cell) {
@@ -325,7 +338,12 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	if (cell)
 		stf__alloc_site = NULL;
 	stf__tc.next_id = id + 1;
-	meta_set(s, obj_index(s, (uintptr_t)obj), id, site, size);
+	/* meta_set's, knowing the word holds a site only (< MAX_SITES) */
+	uint32_t j = obj_index(s, (uintptr_t)obj);
+	if (c < NCOMPACT)
+		*meta8_of(s, j) = (struct stf_obj_meta8){ (uint32_t)id, STF_META8_WORD(site, size, 0, 0) };
+	else
+		s->meta[j] = (struct stf_obj_meta){ id, site, (uint32_t)size };
 	return obj;
 }
 
@@ -339,18 +357,31 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 	if (__builtin_expect(!s || s->kind != STF_SPAN_SMALL, 0))
 		return false;
 	uint32_t j = obj_index(s, (uintptr_t)p);
+	/* meta_live, meta_special and meta_free with no branch on the
+	 * entry's form (spans.h): blocks of sizes on both sides of
+	 * STF_COMPACT_MAX follow one another at random in a program, and
+	 * such a branch mispredicts one time in two.  The first 8 bytes
+	 * of an entry hold its ID (16-byte form), or the ID's low half and
+	 * then the site word (compact), which the 16-byte form has at 8. */
+	char *e = (char *)s->meta + ((size_t)j << s->entry_shift);
+	uint64_t head, id_mask = ~0ULL >> (s->compact << 5);
+	uint32_t word;
+	memcpy(&head, e, sizeof head);
+	memcpy(&word, e + (8 >> s->compact), sizeof word);
 	if (__builtin_expect((uintptr_t)p != (uintptr_t)s->base + (size_t)j * s->obj_size ||
-			     j >= s->bump || !meta_live(s, j) || meta_special(s, j), 0))
+			     j >= s->bump || !(head & id_mask) ||
+			     (word & (STF_META_SUBS | STF_META_WIDE)), 0))
 		return false;
+	head &= ~id_mask;  /* the entry freed: its ID 0 */
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	struct freed_bin *b = &stf__tc.freed[s->cls];
 	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
-		meta_free(s, j);
+		memcpy(e, &head, sizeof head);
 		b->obj[b->n++] = p;
 		return true;
 	}
 	if (own && !s->full && s->used > 1) {
-		meta_free(s, j);
+		memcpy(e, &head, sizeof head);
 		*(void **)p = s->free;
 		s->free = p;
 		s->used--;
@@ -414,7 +445,7 @@ EXPORT void *calloc(size_t n, size_t size)
 	}
 	if (total >= SMALL_MAX)
 		return stf__large_alloc(total, 0, site, 0, true);
-	void *p = alloc_small(size_class(total + 1), total, site, 0);
+	void *p = alloc_small(block_class(total), total, site, 0);
 	return p ? memset(p, 0, total) : NULL;
 }
 
@@ -476,7 +507,7 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	/* in place when it fits: growing, or shrinking to no less than half
 	 * (a wide block moves: its objects are counted by its size) */
 	if (s->kind == STF_SPAN_SMALL) {
-		if (size < s->obj_size && (size >= old || size > s->obj_size / 2) &&
+		if (size <= small_room(s) && (size >= old || size > s->obj_size / 2) &&
 		    !meta_wide(s, j)) {
 			meta_set(s, j, meta_id(s, j), site, size);
 			return p;

@@ -66,6 +66,10 @@ struct tcache {
 	struct wide_run wide[WIDE_RUNS];
 	uint32_t nwide, wide_skip, wide_backoff;
 	uint64_t next_id, end_id;
+	/* Of those, the ones below compact_end (from next_id on) fit a
+	 * compact entry: high half stf__compact_id_hi, low half not 0
+	 * (alloc.c: note_compact_ids); 0 until known. */
+	uint64_t compact_end;
 	bool registered;
 	bool transferring;               /* in stf__alloc_with */
 	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];

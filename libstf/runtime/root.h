@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 6U
+#define STF_ROOT_VERSION 7U
 
 /*
  * The heap (spans.c): a region reserved at startup, cut into 64 KiB units.
@@ -27,14 +27,22 @@
  * all the program's) are read by the transfer engine of another process.
  *
  * Object j of a SMALL span of unit u starts at heap_base + u * 64 KiB +
- * j * obj_size; its metadata is entry j of an array at the end of the
- * same unit (stf_small_meta: in the pages of the objects, so that a huge
+ * j * stf_small_stride(obj_size); its metadata is entry j of an array at
+ * the end of the same unit (stf_small_meta: in the pages of the objects, so that a huge
  * page holds both and no page holds only a few entries).  It is live when
  * its id is not 0.  Spans of objects up to STF_COMPACT_MAX bytes have
  * 8-byte entries (struct stf_obj_meta8: the low half of the ID, the site
  * word with the size in it; the high half of their IDs is the span's
  * id_hi), the others 16-byte ones (struct stf_obj_meta): 16 bytes were
- * half a 32-byte object again.  In those a block may cover several
+ * half a 32-byte object again, and with one form up to 128 bytes a
+ * server's small objects of random sizes do not keep changing the form
+ * the allocator writes (a branch mispredicted every other block).  A SMALL span whose obj_size is not a
+ * multiple of 16 (STF_TRAILER_SIZE: blocks of 16 to 24 bytes) keeps each
+ * object's compact entry right after the object, in the 8 bytes that
+ * round it up to 16 (stf_small_stride): such a block takes 32 bytes, as
+ * in glibc's chunk, where a 32-byte object and an entry apart took 40,
+ * and a pointer just past its end still is no other object's start.
+ * In the spans of 16-byte entries a block may cover several
  * objects (its size is larger than obj_size: STF_META_WIDE), the entries
  * of all but its first saying free.  A LARGE span's object starts obj_size
  * bytes into the span; its metadata is the first entry at heap_meta + u *
@@ -79,7 +87,7 @@ struct stf_obj_meta {
  * high half is the span's id_hi) and a word holding the site (18 bits),
  * the requested size (7 bits), log2 of memalign's alignment (3 bits, 0:
  * malloc's) and STF_META_SUBS. */
-#define STF_COMPACT_MAX 64u
+#define STF_COMPACT_MAX 128u
 struct stf_obj_meta8 {
 	uint32_t id_lo;
 	uint32_t word;
@@ -97,6 +105,21 @@ static inline uint32_t stf_small_meta_size(uint32_t obj_size)
 	       sizeof(struct stf_obj_meta);
 }
 
+/* The one object size of a SMALL span whose entries follow its objects. */
+#define STF_TRAILER_SIZE 24u
+
+/* Bytes from one object of a SMALL span of obj_size bytes to the next. */
+static inline uint32_t stf_small_stride(uint32_t obj_size)
+{
+	return obj_size % 16 ? obj_size + (uint32_t)sizeof(struct stf_obj_meta8) : obj_size;
+}
+
+/* Bytes from one metadata entry of such a span to the next. */
+static inline uint32_t stf_small_meta_stride(uint32_t obj_size)
+{
+	return obj_size % 16 ? stf_small_stride(obj_size) : stf_small_meta_size(obj_size);
+}
+
 /* The 16-byte form of a compact entry. */
 static inline struct stf_obj_meta stf_meta8_expand(struct stf_obj_meta8 e, uint32_t id_hi)
 {
@@ -111,7 +134,8 @@ static inline struct stf_obj_meta stf_meta8_expand(struct stf_obj_meta8 e, uint3
 }
 
 /* Objects a SMALL span of obj_size bytes holds, and the address of its
- * metadata array (unit_start: the span's first byte). */
+ * first metadata entry (unit_start: the span's first byte): of an array
+ * at the span's end, or right after the first object. */
 static inline uint32_t stf_small_cap(uint32_t obj_size)
 {
 	return (uint32_t)(STF_SPAN_UNIT / (obj_size + stf_small_meta_size(obj_size)));
@@ -119,6 +143,8 @@ static inline uint32_t stf_small_cap(uint32_t obj_size)
 
 static inline uint64_t stf_small_meta(uint64_t unit_start, uint32_t obj_size)
 {
+	if (obj_size % 16)
+		return unit_start + obj_size;
 	return unit_start + STF_SPAN_UNIT - stf_small_cap(obj_size) * stf_small_meta_size(obj_size);
 }
 

@@ -58,9 +58,11 @@
 
 /* 16-byte steps up to 256 B, then 8 classes per doubling: a block
  * wastes at most 1/8 of its class (4 KiB blocks, a page each plus the
- * spare byte: 4,608 B, 5,120 B with 4 classes per doubling). */
+ * spare byte: 4,608 B, 5,120 B with 4 classes per doubling).  The second,
+ * TRAILER_CLASS, is the first 32 B one's with the entries after the
+ * objects (blocks of 16 to 24 B: block_class). */
 const uint32_t stf__class_size[NCLASSES] = {
-	16, 32, 48, 64, 80, 96, 112, 128,
+	16, 32, 32, 48, 64, 80, 96, 112, 128,
 	144, 160, 176, 192, 208, 224, 240, 256,
 	288, 320, 352, 384, 416, 448, 480, 512,
 	576, 640, 704, 768, 832, 896, 960, 1024,
@@ -71,10 +73,11 @@ const uint32_t stf__class_size[NCLASSES] = {
 };
 
 /* [i]: the class of 16 * i bytes: the first class of 16-byte steps, then
- * the one of its doubling (2^b < n <= 2^(b + 1)) and eighth. */
+ * the one of its doubling (2^b < n <= 2^(b + 1)) and eighth; past the
+ * first, one further for TRAILER_CLASS. */
 #define LOG2_BELOW(n) (63 - __builtin_clzl((n) - 1))
-#define CLASS_OF(n) ((n) <= 256 ? ((n) - 1) >> 4 : \
-	16 + (LOG2_BELOW(n) - 8) * 8 + (((n) - 1 - (1UL << LOG2_BELOW(n))) >> (LOG2_BELOW(n) - 3)))
+#define CLASS_OF(n) ((n) <= 16 ? 0 : (n) <= 256 ? (((n) - 1) >> 4) + 1 : \
+	17 + (LOG2_BELOW(n) - 8) * 8 + (((n) - 1 - (1UL << LOG2_BELOW(n))) >> (LOG2_BELOW(n) - 3)))
 #define C1(i)   CLASS_OF(16UL * ((i) ? (i) : 1))
 #define C4(i)   C1(i), C1((i) + 1), C1((i) + 2), C1((i) + 3)
 #define C16(i)  C4(i), C4((i) + 4), C4((i) + 8), C4((i) + 12)
@@ -474,13 +477,19 @@ void stf__spans_prefault(uint64_t bytes)
 static void small_init(struct span_st *s, uint32_t c)
 {
 	uint32_t u = unit_of(s), size = stf__class_size[c];
+	/* (what the span table says: the room of its objects, root.h) */
+	uint32_t public_size = c == TRAILER_CLASS ? STF_TRAILER_SIZE : size;
+	_Static_assert(STF_TRAILER_SIZE + sizeof(struct stf_obj_meta8) == 32 &&
+		       sizeof(struct stf_obj_meta8) << 2 == 32, "TRAILER_CLASS: entries 4 apart");
 	s->free = NULL;
 	atomic_store_explicit(&s->remote, NULL, memory_order_relaxed);
 	s->base = (char *)stf__heap_lo + (uint64_t)u * UNIT;
-	s->meta = (struct stf_obj_meta *)(uintptr_t)stf_small_meta((uintptr_t)s->base, size);
+	s->meta = (struct stf_obj_meta *)(uintptr_t)stf_small_meta((uintptr_t)s->base,
+								      public_size);
+	s->entry_shift = (uint8_t)__builtin_ctz(stf_small_meta_stride(public_size));
 	s->used = 0;
 	s->bump = 0;
-	s->cap = stf_small_cap(size);
+	s->cap = stf_small_cap(public_size);
 	s->obj_size = size;
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
 	s->cls = (uint8_t)c;
@@ -493,7 +502,8 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->scan_used = s->cap;  /* (as if full when last looked at) */
 	s->wide_used = UINT32_MAX;
 	s->kind = STF_SPAN_SMALL;
-	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, size, 0, { s->compact ? s->id_hi : 1 } };
+	stf__spans[u] = (struct stf_span){ STF_SPAN_SMALL, public_size, 0,
+					   { s->compact ? s->id_hi : 1 } };
 }
 
 /* The owner's lists of a class: the spans it allocates from (the first

@@ -16,7 +16,8 @@
  * their own.  Per object, metadata out of band (id, site and flags,
  * size; a small span's at its end, in the pages of its objects), none in
  * front of the object: 8 bytes in spans of objects up to STF_COMPACT_MAX
- * bytes (struct stf_obj_meta8, the ID's high half per span), 16 bytes
+ * bytes (struct stf_obj_meta8, the ID's high half per span; blocks of
+ * 16 to 24 bytes, TRAILER_CLASS, have theirs right after them), 16 bytes
  * elsewhere (struct stf_obj_meta).  The meta_* helpers below read and
  * write either form.
  */
@@ -32,12 +33,16 @@
 #include "root.h"
 
 #define UNIT       STF_SPAN_UNIT
-#define NCLASSES   64u
-#define NCOMPACT   4u     /* the classes of compact metadata: 16-64 B */
+#define NCLASSES   65u
+#define NCOMPACT   9u     /* the classes of compact metadata: 16-128 B */
+/* The class of blocks of 16 to 24 bytes: 32-byte objects whose entries
+ * follow them (root.h: STF_TRAILER_SIZE). */
+#define TRAILER_CLASS 1u
+#define CLASS_32      2u
 /* Where an object of a compact class goes when its ID does not fit a
- * compact entry: 80 B, or 128 B for memalign's 32 and 64. */
-#define COMPACT_FALLBACK         4u
-#define COMPACT_FALLBACK_ALIGNED 7u
+ * compact entry: 144 B, or 256 B for memalign's 32 to 128. */
+#define COMPACT_FALLBACK         9u
+#define COMPACT_FALLBACK_ALIGNED 16u
 #define SMALL_MAX  16384u
 #define LARGE_CACHE 8u    /* per thread: one freed large span of 1..8 units each */
 #define FREED_CACHE 8u    /* per thread and class: the blocks freed last */
@@ -93,6 +98,10 @@ struct span_st {
 	uint8_t full;                  /* SMALL: in the owner's full list */
 	uint8_t filled;                /* SMALL: found full with every object
 	                                  carved (its huge page considered) */
+	uint8_t entry_shift;           /* SMALL: log2 of the bytes from one
+	                                  object's entry to the next's (5:
+	                                  they follow the objects,
+	                                  TRAILER_CLASS) */
 	_Alignas(64)
 	_Atomic(void *) remote;        /* frees by other threads */
 	struct span_st *next, *prev;   /* owner's list of its class; free runs */
@@ -236,6 +245,22 @@ static inline uint32_t size_class(size_t n)
 	return stf__class_of16[(n + 15) >> 4];
 }
 
+/* The class of a block of size bytes (< SMALL_MAX), one byte left after
+ * it (alloc.c): 16 to 24 bytes fit the trailer class's objects, whose
+ * entry follows them, the class before the other 32-byte one's (no
+ * branch: sizes of every kind follow one another in malloc). */
+static inline uint32_t block_class(size_t size)
+{
+	_Static_assert(TRAILER_CLASS + 1 == CLASS_32, "the trailer class precedes 32 B");
+	return size_class(size + 1) - (size - 16 <= STF_TRAILER_SIZE - 16);
+}
+
+/* The largest block an object of s holds, one byte left after it. */
+static inline uint32_t small_room(const struct span_st *s)
+{
+	return s->cls == TRAILER_CLASS ? STF_TRAILER_SIZE : s->obj_size - 1;
+}
+
 /* The span of a region address; NULL outside the region. */
 static inline struct span_st *span_of(uintptr_t p)
 {
@@ -252,15 +277,20 @@ static inline uint32_t obj_index(const struct span_st *s, uintptr_t p)
  * site word is the root's (STF_META_SITE, STF_META_ALIGN, STF_META_SUBS);
  * a compact entry holds sites below 2^18 (MAX_SITES) and alignments up to
  * 2^7. */
+static inline struct stf_obj_meta8 *meta8_of(const struct span_st *s, uint32_t j)
+{
+	return (struct stf_obj_meta8 *)((char *)s->meta8 + ((size_t)j << s->entry_shift));
+}
+
 static inline bool meta_live(const struct span_st *s, uint32_t j)
 {
-	return s->compact ? s->meta8[j].id_lo != 0 : s->meta[j].id != 0;
+	return s->compact ? meta8_of(s, j)->id_lo != 0 : s->meta[j].id != 0;
 }
 
 static inline uint64_t meta_id(const struct span_st *s, uint32_t j)
 {
 	if (s->compact) {
-		uint32_t lo = s->meta8[j].id_lo;
+		uint32_t lo = meta8_of(s, j)->id_lo;
 		return lo ? (uint64_t)s->id_hi << 32 | lo : 0;
 	}
 	return s->meta[j].id;
@@ -268,14 +298,14 @@ static inline uint64_t meta_id(const struct span_st *s, uint32_t j)
 
 static inline bool meta_subs(const struct span_st *s, uint32_t j)
 {
-	return ((s->compact ? s->meta8[j].word : s->meta[j].site) & STF_META_SUBS) != 0;
+	return ((s->compact ? meta8_of(s, j)->word : s->meta[j].site) & STF_META_SUBS) != 0;
 }
 
 /* Typed sub-objects inside, or over several objects (never compact):
  * free's slow path, one test on its fast path. */
 static inline bool meta_special(const struct span_st *s, uint32_t j)
 {
-	return ((s->compact ? s->meta8[j].word : s->meta[j].site) &
+	return ((s->compact ? meta8_of(s, j)->word : s->meta[j].site) &
 		(STF_META_SUBS | STF_META_WIDE)) != 0;
 }
 
@@ -287,7 +317,7 @@ static inline bool meta_wide(const struct span_st *s, uint32_t j)
 static inline uint32_t meta_word(const struct span_st *s, uint32_t j)
 {
 	if (s->compact) {
-		uint32_t w = s->meta8[j].word;
+		uint32_t w = meta8_of(s, j)->word;
 		return STF_META8_SITE(w) | STF_META8_ALIGN(w) << 24 | (w & STF_META_SUBS);
 	}
 	return s->meta[j].site;
@@ -304,8 +334,8 @@ static inline void meta_set(struct span_st *s, uint32_t j, uint64_t id, uint32_t
 			    uint64_t size)
 {
 	if (s->compact) {
-		s->meta8[j].id_lo = (uint32_t)id;
-		s->meta8[j].word = compact_word(word, size);
+		meta8_of(s, j)->id_lo = (uint32_t)id;
+		meta8_of(s, j)->word = compact_word(word, size);
 	} else {
 		s->meta[j].id = id;
 		s->meta[j].site = word;
@@ -317,7 +347,7 @@ static inline void meta_set(struct span_st *s, uint32_t j, uint64_t id, uint32_t
 static inline void meta_set_word(struct span_st *s, uint32_t j, uint32_t word)
 {
 	if (s->compact)
-		s->meta8[j].word = compact_word(word, STF_META8_SIZE(s->meta8[j].word));
+		meta8_of(s, j)->word = compact_word(word, STF_META8_SIZE(meta8_of(s, j)->word));
 	else
 		s->meta[j].site = word;
 }
@@ -325,7 +355,7 @@ static inline void meta_set_word(struct span_st *s, uint32_t j, uint32_t word)
 static inline void meta_free(struct span_st *s, uint32_t j)
 {
 	if (s->compact)
-		s->meta8[j].id_lo = 0;
+		meta8_of(s, j)->id_lo = 0;
 	else
 		s->meta[j].id = 0;
 }
@@ -333,7 +363,7 @@ static inline void meta_free(struct span_st *s, uint32_t j)
 /* STF_META_SUBS set by a thread that may not own the span. */
 static inline void meta_mark_subs(struct span_st *s, uint32_t j)
 {
-	uint32_t *w = s->compact ? &s->meta8[j].word : &s->meta[j].site;
+	uint32_t *w = s->compact ? &meta8_of(s, j)->word : &s->meta[j].site;
 	if (!(__atomic_load_n(w, __ATOMIC_RELAXED) & STF_META_SUBS))
 		__atomic_fetch_or(w, STF_META_SUBS, __ATOMIC_RELAXED);
 }
@@ -353,7 +383,7 @@ static inline void large_set_size(struct span_st *s, uint64_t size)
 static inline uint64_t meta_size(const struct span_st *s, uint32_t j)
 {
 	if (s->compact)
-		return STF_META8_SIZE(s->meta8[j].word);
+		return STF_META8_SIZE(meta8_of(s, j)->word);
 	return s->kind == STF_SPAN_SMALL ? s->meta[j].size : large_size(s);
 }
 

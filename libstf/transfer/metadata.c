@@ -368,6 +368,18 @@ static size_t heap_obj(const struct stf_peer *p, struct stf_obj *out, size_t n, 
 	return n + 1;
 }
 
+/* The bytes of metadata of span u (0: none): from its first entry to the
+ * end of its last carved object's. */
+static size_t span_meta_bytes(const struct stf_span *sp)
+{
+	if (sp->kind == STF_SPAN_LARGE)
+		return 2 * sizeof(struct stf_obj_meta);
+	if (sp->kind != STF_SPAN_SMALL || !sp->nobj)
+		return 0;
+	return (sp->nobj - 1) * (size_t)stf_small_meta_stride(sp->obj_size) +
+	       stf_small_meta_size(sp->obj_size);
+}
+
 /* The objects of the spans whose metadata buf holds (units[0..k)), from
  * out on (see heap_obj): their number. */
 static size_t heap_batch(const struct stf_peer *p, const struct stf_span *spans,
@@ -386,14 +398,19 @@ static size_t heap_batch(const struct stf_peer *p, const struct stf_span *spans,
 			continue;
 		}
 		if (stf_small_meta_size(sp->obj_size) == sizeof(struct stf_obj_meta8)) {
-			const struct stf_obj_meta8 *e = (const struct stf_obj_meta8 *)meta;
+			/* an array, or entries after their objects (root.h) */
+			const char *e = (const char *)meta;
+			uint32_t step = stf_small_meta_stride(sp->obj_size);
+			uint32_t stride = stf_small_stride(sp->obj_size);
 			for (uint32_t j = 0; j < sp->nobj; j++) {
-				struct stf_obj_meta m = stf_meta8_expand(e[j], sp->id_hi);
+				struct stf_obj_meta8 e8;
+				memcpy(&e8, e + (size_t)j * step, sizeof e8);
+				struct stf_obj_meta m = stf_meta8_expand(e8, sp->id_hi);
 				if (m.id)
-					n = heap_obj(p, out, n, room, base + (uint64_t)j * sp->obj_size,
+					n = heap_obj(p, out, n, room, base + (uint64_t)j * stride,
 						     m.size, &m);
 			}
-			meta = (const struct stf_obj_meta *)(e + sp->nobj);
+			meta = (const struct stf_obj_meta *)(e + span_meta_bytes(sp));
 			continue;
 		}
 		for (uint32_t j = 0; j < sp->nobj; j++, meta++)
@@ -404,12 +421,6 @@ static size_t heap_batch(const struct stf_peer *p, const struct stf_span *spans,
 	return n;
 }
 
-/* The bytes of metadata of span u (0: none). */
-static size_t span_meta_bytes(const struct stf_span *sp)
-{
-	return sp->kind == STF_SPAN_LARGE ? 2 * sizeof(struct stf_obj_meta) :
-	       sp->kind == STF_SPAN_SMALL ? sp->nobj * stf_small_meta_size(sp->obj_size) : 0;
-}
 
 /* One part of the heap's catalog: spans [lo, hi). */
 struct heap_part {

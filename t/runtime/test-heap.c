@@ -150,14 +150,16 @@ START_TEST(filled_heap_ranges_get_huge_pages)
 END_TEST
 
 /* Every small size lands in the smallest class that leaves a byte after
- * it: 16-byte steps up to 256 B, then 8 classes per doubling (the span
- * table other processes read says which). */
+ * it: 16-byte steps up to 256 B, then 8 classes per doubling, and 16 to
+ * 24 bytes in objects of 24 whose entry follows them (the span table
+ * other processes read says which). */
 START_TEST(sizes_take_the_smallest_class)
 {
 	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
 	for (size_t n = 0; n < 16384; n++) {
-		size_t want = 16;
-		while (want < n + 1) {
+		bool trailer = n >= 16 && n <= STF_TRAILER_SIZE;
+		size_t want = trailer ? STF_TRAILER_SIZE : 16;
+		while (!trailer && want < n + 1) {
 			size_t step = 16;
 			if (want >= 256)
 				step = (size_t)1 << (63 - __builtin_clzl(want) - 3);
@@ -173,34 +175,74 @@ START_TEST(sizes_take_the_smallest_class)
 }
 END_TEST
 
-/* Blocks of up to 64 B carry 8 bytes of metadata (root.h: struct
- * stf_obj_meta8): a span of the 32-byte class holds 1,638 blocks of 24 B,
- * not 1,365, each described as it was allocated. */
+/* Blocks of up to 127 B carry 8 bytes of metadata (root.h: struct
+ * stf_obj_meta8): a span of the 32-byte class holds 1,638 blocks of 25 B,
+ * not 1,365, one of the 128-byte class 481 of 127 B, not 455; blocks of 16 to 24 B have theirs after them, 32 bytes a
+ * block as in glibc: 2,048 a span, not 1,638.  Each is described as it
+ * was allocated. */
+struct span_fill { size_t size; int n; void **b; };
+
 static void *fill_one_span(void *arg)
 {
-	void **b = arg;
-	for (int i = 0; i < 1638; i++) {
-		b[i] = malloc(24);
-		memset(b[i], i, 24);
+	struct span_fill *f = arg;
+	for (int i = 0; i < f->n; i++) {
+		f->b[i] = malloc(f->size);
+		memset(f->b[i], i, f->size);
 	}
 	return NULL;
 }
 
-START_TEST(small_blocks_take_compact_metadata)
+static void fill_compact_span(size_t size, int n, uint32_t obj_size, uint32_t stride)
 {
-	static void *b[1638];
+	void **b = calloc((size_t)n, sizeof *b);
+	struct span_fill f = { size, n, b };
 	pthread_t th;  /* a thread of its own: spans of its own */
-	ck_assert_int_eq(pthread_create(&th, NULL, fill_one_span, b), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, fill_one_span, &f), 0);
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	uintptr_t unit = ((uintptr_t)b[0] - stf__root.heap_base) >> STF_SPAN_SHIFT;
-	for (int i = 0; i < 1638; i++) {
+	for (int i = 0; i < n; i++) {
 		ck_assert_uint_eq(((uintptr_t)b[i] - stf__root.heap_base) >> STF_SPAN_SHIFT, unit);
-		check_block(b[i], 24);
+		ck_assert_uint_eq((uintptr_t)b[i] % 16, 0);
+		check_block(b[i], size);
 		ck_assert(i == 0 || blk(b[i]).id != blk(b[i - 1]).id);
+		ck_assert(i == 0 || (uintptr_t)b[i] - (uintptr_t)b[i - 1] == stride);
 	}
 	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
-	ck_assert_uint_eq(spans[unit].obj_size, 32);
+	ck_assert_uint_eq(spans[unit].obj_size, obj_size);
+	ck_assert_uint_eq(spans[unit].nobj, n);
+	ck_assert_uint_eq(stf_small_cap(obj_size), n);
 	ck_assert_uint_eq(spans[unit].id_hi, blk(b[0]).id >> 32);
+	/* the entry the span table says */
+	const struct stf_obj_meta8 *e = (const struct stf_obj_meta8 *)(uintptr_t)
+		stf_small_meta(stf__root.heap_base + (unit << STF_SPAN_SHIFT), obj_size);
+	for (int i = 0; i < n; i++) {
+		struct stf_obj_meta8 ei = e[(size_t)i * stf_small_meta_stride(obj_size) / sizeof *e];
+		ck_assert_uint_eq(stf_meta8_expand(ei, spans[unit].id_hi).id, blk(b[i]).id);
+		ck_assert_uint_eq(STF_META8_SIZE(ei.word), size);
+	}
+	/* a block of 24 grown in place, of 16 to 24, not past */
+	if (size <= STF_TRAILER_SIZE) {
+		ck_assert_ptr_eq(realloc(b[0], STF_TRAILER_SIZE), b[0]);
+		check_block(b[0], STF_TRAILER_SIZE);
+		ck_assert_uint_eq(STF_META8_SIZE(e[0].word), STF_TRAILER_SIZE);
+		b[0] = realloc(b[0], STF_TRAILER_SIZE + 1);
+		check_block(b[0], STF_TRAILER_SIZE + 1);
+		ck_assert_uint_ne(((uintptr_t)b[0] - stf__root.heap_base) >> STF_SPAN_SHIFT, unit);
+		ck_assert_uint_eq(e[0].id_lo, 0);
+	}
+	for (int i = 0; i < n; i++)
+		free(b[i]);
+	free(b);
+}
+
+START_TEST(small_blocks_take_compact_metadata)
+{
+	fill_compact_span(25, 1638, 32, 32);
+	fill_compact_span(127, 481, 128, 128);
+	fill_compact_span(24, 2048, STF_TRAILER_SIZE, 32);
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	void *b[2];
+	fill_one_span(&(struct span_fill){ 24, 2, b });
 	/* An ID a compact entry cannot hold (another high half, or a low
 	 * half of 0: a past version's object the transfer places) is kept,
 	 * in a class of 16-byte entries. */
@@ -212,11 +254,12 @@ START_TEST(small_blocks_take_compact_metadata)
 		check_block(p, 24);
 		ck_assert_uint_eq(blk(p).id, ids[k]);
 		ck_assert_uint_eq(blk(p).site, site);
-		ck_assert_uint_gt(spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size, 64);
+		ck_assert_uint_gt(spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size,
+				  STF_COMPACT_MAX);
 		free(p);
 	}
-	for (int i = 0; i < 1638; i++)
-		free(b[i]);
+	free(b[0]);
+	free(b[1]);
 }
 END_TEST
 
