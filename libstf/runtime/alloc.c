@@ -137,17 +137,17 @@ static void note_compact_ids(void)
 static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_t size,
 								uint32_t word, uint64_t id)
 {
-	if (c < NCOMPACT) {
-		if (!id) {
-			id = next_id();
-			if (stf__tc.compact_end != stf__tc.end_id)
-				note_compact_ids();
-		}
-		if (__builtin_expect((uint32_t)(id >> 32) !=
-				     __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) ||
-				     !(uint32_t)id, 0))
-			c = compact_class_slow(c, word, id);
+	/* (known before a wide block's span is: its entries must hold it) */
+	if (!id) {
+		id = next_id();
+		if (c < NCOMPACT && stf__tc.compact_end != stf__tc.end_id)
+			note_compact_ids();
 	}
+	if (c < NCOMPACT &&
+	    __builtin_expect((uint32_t)(id >> 32) !=
+			     __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) ||
+			     !(uint32_t)id, 0))
+		c = compact_class_slow(c, word, id);
 	struct freed_bin *b = &stf__tc.freed[c];
 	struct span_st *s;
 	char *obj;
@@ -164,7 +164,7 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 	} else {
 		if (!s || s->bump >= s->cap) {
 			void *wide = NULL;
-			s = stf__span_refill(c, size, STF_META_ALIGN(word) ? NULL : &wide);
+			s = stf__span_refill(c, size, id, STF_META_ALIGN(word) ? NULL : &wide);
 			if (!s)
 				return NULL;
 			if (wide) {  /* (its objects counted used) */
@@ -183,7 +183,7 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 	}
 	s->used++;
 describe:
-	meta_set(s, obj_index(s, (uintptr_t)obj), id ? id : next_id(), word, size);
+	meta_set(s, obj_index(s, (uintptr_t)obj), id, word, size);
 	return obj;
 }
 

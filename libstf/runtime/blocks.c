@@ -101,8 +101,7 @@ int stf__heap_set_id(void *p, uint64_t id)
 	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &size);
 	if (!s || start != (uintptr_t)p || !id)
 		return 0;
-	/* a compact entry keeps only the low half, beside its span's high half */
-	if (s->compact && ((uint32_t)id == 0 || id >> 32 != s->id_hi))
+	if (!meta_holds_id(s, id))
 		return 0;
 	uint64_t cur = atomic_load((_Atomic uint64_t *)&stf__root.next_id);
 	if (id >= cur)

@@ -61,10 +61,9 @@ struct tcache {
 	struct span_st *large[LARGE_CACHE]; /* [k - 1]: a freed large span of k units */
 	uint32_t grown, purge_budget;    /* purge.c: units taken since it looked */
 	/* wide.c: runs of free objects of its spans taken off their lists
-	 * for blocks of larger classes; refills to skip, and how many after
-	 * the next one that finds nothing */
+	 * for blocks of larger classes (wide_skip, wide_backoff below) */
 	struct wide_run wide[WIDE_RUNS];
-	uint32_t nwide, wide_skip, wide_backoff;
+	uint32_t nwide;
 	uint64_t next_id, end_id;
 	/* Of those, the ones below compact_end (from next_id on) fit a
 	 * compact entry: high half stf__compact_id_hi, low half not 0
@@ -73,6 +72,9 @@ struct tcache {
 	bool registered;
 	bool transferring;               /* in stf__alloc_with */
 	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];
+	/* wide.c, by the class of the blocks: refills to skip, and how many
+	 * after the next one that finds nothing */
+	uint8_t wide_skip[NCLASSES], wide_backoff[NCLASSES];
 };
 
 struct region { uint32_t slot; uint32_t kind; uint64_t count; };

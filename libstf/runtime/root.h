@@ -42,9 +42,11 @@
  * round it up to 16 (stf_small_stride): such a block takes 32 bytes, as
  * in glibc's chunk, where a 32-byte object and an entry apart took 40,
  * and a pointer just past its end still is no other object's start.
- * In the spans of 16-byte entries a block may cover several
- * objects (its size is larger than obj_size: STF_META_WIDE), the entries
- * of all but its first saying free.  A LARGE span's object starts obj_size
+ * A block may cover several objects of a span whose entries are apart
+ * from its objects (its size is larger than obj_size: STF_META_WIDE),
+ * the entries of all but its first saying free; in a compact entry, whose
+ * size field is too narrow, the block's size is the word of the next
+ * entry (stf_meta8_expand).  A LARGE span's object starts obj_size
  * bytes into the span; its metadata is the first entry at heap_meta + u *
  * 64 KiB, and its full size (which may exceed 32 bits) the id of the
  * second.
@@ -85,8 +87,9 @@ struct stf_obj_meta {
 
 /* Compact metadata of a small object: the ID's low half (0: free; the
  * high half is the span's id_hi) and a word holding the site (18 bits),
- * the requested size (7 bits), log2 of memalign's alignment (3 bits, 0:
- * malloc's) and STF_META_SUBS. */
+ * the requested size (7 bits; 0 with STF_META_WIDE, the size then being
+ * the next entry's word), log2 of memalign's alignment (3 bits, 0:
+ * malloc's), STF_META_WIDE and STF_META_SUBS. */
 #define STF_COMPACT_MAX 128u
 struct stf_obj_meta8 {
 	uint32_t id_lo;
@@ -120,15 +123,17 @@ static inline uint32_t stf_small_meta_stride(uint32_t obj_size)
 	return obj_size % 16 ? stf_small_stride(obj_size) : stf_small_meta_size(obj_size);
 }
 
-/* The 16-byte form of a compact entry. */
-static inline struct stf_obj_meta stf_meta8_expand(struct stf_obj_meta8 e, uint32_t id_hi)
+/* The 16-byte form of a compact entry; next_word: the word of the entry
+ * after it (a wide block's size; 0 when there is none). */
+static inline struct stf_obj_meta stf_meta8_expand(struct stf_obj_meta8 e, uint32_t next_word,
+						   uint32_t id_hi)
 {
 	struct stf_obj_meta m = { 0, 0, 0 };
 	if (e.id_lo) {
 		m.id = (uint64_t)id_hi << 32 | e.id_lo;
 		m.site = STF_META8_SITE(e.word) | STF_META8_ALIGN(e.word) << 24 |
-			 (e.word & STF_META_SUBS);
-		m.size = STF_META8_SIZE(e.word);
+			 (e.word & (STF_META_SUBS | STF_META_WIDE));
+		m.size = e.word & STF_META_WIDE ? next_word : STF_META8_SIZE(e.word);
 	}
 	return m;
 }

@@ -623,7 +623,7 @@ static void append_full(struct span_st *s)
 	stf__tc.full_tail[s->cls] = s;
 }
 
-struct span_st *stf__span_refill(uint32_t c, size_t wide_size, void **wide)
+struct span_st *stf__span_refill(uint32_t c, size_t wide_size, uint64_t wide_id, void **wide)
 {
 	ensure_tables();
 	if (!region_bytes) {
@@ -633,6 +633,9 @@ struct span_st *stf__span_refill(uint32_t c, size_t wide_size, void **wide)
 	stf__tc_register();
 	if (__builtin_expect(!stf__tc.listed, 0))
 		stf__list_thread();
+	/* (free objects of c taken for larger blocks before the heap grows) */
+	if (stf__tc.nwide)
+		stf__wide_give_back(c);
 	for (;;) {
 		struct span_st *s, *next;
 		for (s = stf__tc.spans[c]; s; s = next) {
@@ -682,7 +685,7 @@ struct span_st *stf__span_refill(uint32_t c, size_t wide_size, void **wide)
 		 * are read without the lock: a miss only means wide.c. */
 		if (wide && !stf__tc.spare &&
 		    !__atomic_load_n(&orphans[c], __ATOMIC_RELAXED) &&
-		    (*wide = stf__wide_take(c, wide_size)))
+		    (*wide = stf__wide_take(c, wide_size, wide_id)))
 			return span_of((uintptr_t)*wide);
 		/* an adopted orphan may be full: then look again */
 		if (!another_span(c)) {

@@ -126,11 +126,11 @@ extern uint32_t stf__compact_id_hi;  /* alloc.c: the compact spans' id_hi */
 int stf__spans_init(void);
 /* A span of class c owned by the calling thread with an object to hand
  * out (free list or carving), first in its list; NULL: out of memory.
- * With `wide` (a block of wide_size bytes, malloc's alignment), when the
- * heap would grow for it: free objects of a smaller class the block
- * fits over, if any (wide.c), *wide their first and their span returned
- * (counted used). */
-struct span_st *stf__span_refill(uint32_t c, size_t wide_size, void **wide);
+ * With `wide` (a block of wide_size bytes and ID wide_id, malloc's
+ * alignment), when the heap would grow for it: free objects of a smaller
+ * class the block fits over, if any (wide.c), *wide their first and
+ * their span returned (counted used). */
+struct span_st *stf__span_refill(uint32_t c, size_t wide_size, uint64_t wide_id, void **wide);
 /* The owner's span s has no object left in use: keep it as the thread's
  * spare or give it back. */
 void stf__span_emptied(struct span_st *s);
@@ -181,21 +181,22 @@ void stf__unpurge_page(struct span_st *s);
 
 /* Blocks over several free objects of a smaller class (wide.c).
  *
- * A block whose class has no free object left, in a span of 16-byte
- * metadata with free objects next to each other: it takes as many as
- * it needs (WIDE_MAX at most), the first one's entry describes it (its
- * size, STF_META_WIDE), the others' say free.  The memory a class freed
- * thus serves larger blocks before the heap grows (glibc's free chunks
- * coalesce into room for them).  The calling thread's runs of free
+ * A block whose class has no free object left, in a span whose entries
+ * are apart from its objects (not TRAILER_CLASS) with free objects next
+ * to each other: it takes as many as it needs (WIDE_MAX at most), the
+ * first one's entry describes it (its size, STF_META_WIDE; a compact
+ * one's size is the next entry's word, root.h), the others' say free.
+ * The memory a class freed thus serves larger blocks before the heap
+ * grows (glibc's free chunks coalesce into room for them).  The calling thread's runs of free
  * objects of its own spans are taken off their free lists into a pool
  * (struct tcache: wide) a few at a time. */
 #define WIDE_MAX  16u     /* objects a wide block covers at most */
 #define WIDE_RUNS 32u     /* runs in a thread's pool */
 struct wide_run { char *at; uint32_t n; };
-/* A block of size bytes from the pool of the calling thread, whose
- * class c has no free object: its first object (its span counts the
- * objects used), or NULL. */
-void *stf__wide_take(uint32_t c, size_t size);
+/* A block of size bytes and ID id from the pool of the calling thread,
+ * whose class c has no free object: its first object (its span counts
+ * the objects used, and its entries hold id), or NULL. */
+void *stf__wide_take(uint32_t c, size_t size, uint64_t id);
 /* The objects of the wide block j of s, starting at p, are freed by the
  * calling thread (its entry is free already). */
 void stf__wide_free(struct span_st *s, uint32_t j, void *p, uint64_t size);
@@ -207,6 +208,9 @@ static inline uint32_t wide_objects(const struct span_st *s, uint64_t size)
 /* tc's pool goes back to the free lists of its spans (tc: the calling
  * thread, or in a fork child one that is gone). */
 void stf__wide_flush(struct tcache *tc);
+/* The calling thread's pool goes back when it holds objects of class c,
+ * which needs them (its spans have no free object left). */
+void stf__wide_give_back(uint32_t c);
 
 /* Frees into other threads' spans (remote.c).
  *
@@ -301,8 +305,8 @@ static inline bool meta_subs(const struct span_st *s, uint32_t j)
 	return ((s->compact ? meta8_of(s, j)->word : s->meta[j].site) & STF_META_SUBS) != 0;
 }
 
-/* Typed sub-objects inside, or over several objects (never compact):
- * free's slow path, one test on its fast path. */
+/* Typed sub-objects inside, or over several objects: free's slow path,
+ * one test on its fast path. */
 static inline bool meta_special(const struct span_st *s, uint32_t j)
 {
 	return ((s->compact ? meta8_of(s, j)->word : s->meta[j].site) &
@@ -311,22 +315,31 @@ static inline bool meta_special(const struct span_st *s, uint32_t j)
 
 static inline bool meta_wide(const struct span_st *s, uint32_t j)
 {
-	return !s->compact && (s->meta[j].site & STF_META_WIDE);
+	return ((s->compact ? meta8_of(s, j)->word : s->meta[j].site) & STF_META_WIDE) != 0;
 }
 
 static inline uint32_t meta_word(const struct span_st *s, uint32_t j)
 {
 	if (s->compact) {
 		uint32_t w = meta8_of(s, j)->word;
-		return STF_META8_SITE(w) | STF_META8_ALIGN(w) << 24 | (w & STF_META_SUBS);
+		return STF_META8_SITE(w) | STF_META8_ALIGN(w) << 24 |
+		       (w & (STF_META_SUBS | STF_META_WIDE));
 	}
 	return s->meta[j].site;
 }
 
+/* (a wide block's size goes into the next entry: root.h) */
 static inline uint32_t compact_word(uint32_t word, uint64_t size)
 {
-	return STF_META8_WORD(STF_META_SITE(word), size, STF_META_ALIGN(word),
-			      word & STF_META_SUBS);
+	return STF_META8_WORD(STF_META_SITE(word), word & STF_META_WIDE ? 0 : size,
+			      STF_META_ALIGN(word), word & (STF_META_SUBS | STF_META_WIDE));
+}
+
+/* Whether the entries of s can hold ID id: a compact entry keeps only
+ * its low half (not 0), beside the span's high half. */
+static inline bool meta_holds_id(const struct span_st *s, uint64_t id)
+{
+	return !s->compact || ((uint32_t)id && id >> 32 == s->id_hi);
 }
 
 /* A small object's entry: live with this id, site word and size. */
@@ -336,6 +349,8 @@ static inline void meta_set(struct span_st *s, uint32_t j, uint64_t id, uint32_t
 	if (s->compact) {
 		meta8_of(s, j)->id_lo = (uint32_t)id;
 		meta8_of(s, j)->word = compact_word(word, size);
+		if (__builtin_expect(word & STF_META_WIDE, 0))
+			meta8_of(s, j + 1)->word = (uint32_t)size;
 	} else {
 		s->meta[j].id = id;
 		s->meta[j].site = word;
@@ -382,8 +397,10 @@ static inline void large_set_size(struct span_st *s, uint64_t size)
 
 static inline uint64_t meta_size(const struct span_st *s, uint32_t j)
 {
-	if (s->compact)
-		return STF_META8_SIZE(meta8_of(s, j)->word);
+	if (s->compact) {
+		uint32_t w = meta8_of(s, j)->word;
+		return w & STF_META_WIDE ? meta8_of(s, j + 1)->word : STF_META8_SIZE(w);
+	}
 	return s->kind == STF_SPAN_SMALL ? s->meta[j].size : large_size(s);
 }
 

@@ -10,14 +10,19 @@
  * neighbours into room for them; purge.c gives back only pages with no
  * live object, rare when a few in each page live on).  Now a block whose
  * class would take fresh memory (span_refill: no free object of its
- * class) goes over consecutive free objects of a smaller class of
- * 16-byte metadata, as many as hold it and the byte after it (alloc.c),
- * WIDE_MAX at most.  The first object's entry describes the block (its
- * real size, flag STF_META_WIDE), the others' stay free: the enumeration
- * and the transfer read a block's size from its entry (root.h), and a
- * pointer into the block finds its first entry within WIDE_MAX
- * (blocks.c).  Free puts all its objects back (free's fast path leaves
- * STF_META_WIDE to the slow path with the same test as STF_META_SUBS).
+ * class) goes over consecutive free objects of a smaller class, as many
+ * as hold it and the byte after it (alloc.c), WIDE_MAX at most.  The
+ * first object's entry describes the block (its real size, flag
+ * STF_META_WIDE; a compact entry's size field is too narrow for it, the
+ * next entry's word, free, holds it), the others' stay free: the
+ * enumeration and the transfer read a block's size from its entries
+ * (root.h), and a pointer into the block finds its first entry within
+ * WIDE_MAX (blocks.c).  Over the objects of compact entries too (the
+ * classes of up to 128 bytes: most of a server's freed memory), but not
+ * TRAILER_CLASS's, whose entries lie between them, nor a compact span's
+ * when the block's ID does not fit its entries (meta_holds_id).  Free
+ * puts all its objects back (free's fast path leaves STF_META_WIDE to
+ * the slow path with the same test as STF_META_SUBS).
  *
  * Finding runs of free objects takes a walk of a span's free list, so
  * the thread takes them a few at a time into a pool (struct tcache:
@@ -25,10 +30,10 @@
  * lists) and cuts blocks from their fronts; a refill gives the pool back
  * first, and walks only spans whose count of used objects changed since
  * it last took their runs.  Only the spans' owner does this, as only it
- * touches their free lists.  After refills that found nothing the next
- * 1, 2, 4 ... 64 are skipped (a span of the class is carved each time
- * instead): a heap that only grows walks its spans' lists once per 64
- * spans carved.
+ * touches their free lists.  After refills for a class that found
+ * nothing its next 1, 2, 4 ... 64 are skipped (a span of the class is
+ * carved each time instead): a heap that only grows walks its spans'
+ * lists once per 64 spans of a class carved.
  */
 #include <string.h>
 
@@ -38,17 +43,18 @@
 #define WIDE_BACKOFF  64u         /* refills skipped at most after one that
                                      found nothing */
 #define RUN_TAKE      (2 * WIDE_MAX) /* objects of a run taken at most */
-#define MAX_OBJS      (UNIT / 80) /* of the smallest class of 16-byte metadata */
+#define MAX_OBJS      (UNIT / 24) /* of the smallest class, 16 B + an 8-byte entry */
 
-/* A block of size bytes cut from the front of a run of the pool: its
- * first object, or NULL. */
-static void *pool_take(size_t size)
+/* A block of class c, size bytes and ID id cut from the front of a run
+ * of the pool (of a class below c: over 2 objects at least, a compact
+ * entry's size in the next one): its first object, or NULL. */
+static void *pool_take(uint32_t c, size_t size, uint64_t id)
 {
 	for (uint32_t i = 0; i < stf__tc.nwide; i++) {
 		struct wide_run *r = &stf__tc.wide[i];
 		const struct span_st *s = span_of((uintptr_t)r->at);
 		uint32_t k = wide_objects(s, size);
-		if (k > r->n)
+		if (s->cls >= c || k > r->n || !meta_holds_id(s, id))
 			continue;
 		void *p = r->at;
 		r->at += (size_t)k * s->obj_size;
@@ -82,6 +88,15 @@ void stf__wide_flush(struct tcache *tc)
 		objects_back(tc, s, obj_index(s, (uintptr_t)tc->wide[i].at), tc->wide[i].n);
 	}
 	tc->nwide = 0;
+}
+
+void stf__wide_give_back(uint32_t c)
+{
+	for (uint32_t i = 0; i < stf__tc.nwide; i++)
+		if (span_of((uintptr_t)stf__tc.wide[i].at)->cls == c) {
+			stf__wide_flush(&stf__tc);
+			return;
+		}
 }
 
 static inline bool bit(const uint64_t *bits, uint32_t j)
@@ -139,39 +154,43 @@ static void take_runs(struct span_st *s, uint32_t k)
 		s->wide_used = s->used;
 }
 
-/* The pool (given back) refilled with runs for blocks of size bytes from
- * the thread's spans of the classes below c. */
-static void refill(uint32_t c, size_t size)
+/* The pool (given back) refilled with runs for blocks of size bytes and
+ * ID id from the thread's spans of the classes below c. */
+static void refill(uint32_t c, size_t size, uint64_t id)
 {
 	stf__wide_flush(&stf__tc);
-	for (uint32_t d = NCOMPACT; d < c && stf__tc.nwide < WIDE_RUNS; d++) {
+	for (uint32_t d = 0; d < c && stf__tc.nwide < WIDE_RUNS; d++) {
 		uint32_t k = (uint32_t)((size + stf__class_size[d]) / stf__class_size[d]);
-		if (k > WIDE_MAX)
+		if (k > WIDE_MAX || d == TRAILER_CLASS)
 			continue;
 		for (struct span_st *s = stf__tc.spans[d]; s && stf__tc.nwide < WIDE_RUNS;
 		     s = s->next)
-			if (s->wide_used != s->used && s->bump - s->used >= k)
+			if (s->wide_used != s->used && s->bump - s->used >= k &&
+			    meta_holds_id(s, id))
 				take_runs(s, k);
 	}
 }
 
-void *stf__wide_take(uint32_t c, size_t size)
+void *stf__wide_take(uint32_t c, size_t size, uint64_t id)
 {
-	if (c <= NCOMPACT || stf__tc.transferring)
+	if (stf__tc.transferring)
 		return NULL;
-	void *p = pool_take(size);
+	void *p = pool_take(c, size, id);
 	if (p)
 		return p;
-	if (stf__tc.wide_skip) {
-		stf__tc.wide_skip--;
+	if (stf__tc.wide_skip[c]) {
+		stf__tc.wide_skip[c]--;
 		return NULL;
 	}
-	refill(c, size);
-	p = pool_take(size);
-	/* 1, 2, 4 ... refills skipped after ones that found nothing */
-	stf__tc.wide_backoff = p ? 0 : stf__tc.wide_backoff ?
-		(stf__tc.wide_backoff < WIDE_BACKOFF ? 2 * stf__tc.wide_backoff : WIDE_BACKOFF) : 1;
-	stf__tc.wide_skip = stf__tc.wide_backoff;
+	refill(c, size, id);
+	p = pool_take(c, size, id);
+	/* 1, 2, 4 ... refills of the class skipped after ones that found
+	 * nothing (by class: the classes a program's startup or a heap
+	 * growing with nothing freed had grown skipped, with one count,
+	 * the first refills of the next class to grow after many frees) */
+	uint8_t *backoff = &stf__tc.wide_backoff[c];
+	*backoff = p ? 0 : *backoff ? (*backoff < WIDE_BACKOFF ? 2 * *backoff : WIDE_BACKOFF) : 1;
+	stf__tc.wide_skip[c] = *backoff;
 	return p;
 }
 

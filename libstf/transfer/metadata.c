@@ -403,9 +403,11 @@ static size_t heap_batch(const struct stf_peer *p, const struct stf_span *spans,
 			uint32_t step = stf_small_meta_stride(sp->obj_size);
 			uint32_t stride = stf_small_stride(sp->obj_size);
 			for (uint32_t j = 0; j < sp->nobj; j++) {
-				struct stf_obj_meta8 e8;
+				struct stf_obj_meta8 e8, next = { 0, 0 };
 				memcpy(&e8, e + (size_t)j * step, sizeof e8);
-				struct stf_obj_meta m = stf_meta8_expand(e8, sp->id_hi);
+				if (j + 1 < sp->nobj)
+					memcpy(&next, e + (size_t)(j + 1) * step, sizeof next);
+				struct stf_obj_meta m = stf_meta8_expand(e8, next.word, sp->id_hi);
 				if (m.id)
 					n = heap_obj(p, out, n, room, base + (uint64_t)j * stride,
 						     m.size, &m);

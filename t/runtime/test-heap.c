@@ -217,7 +217,7 @@ static void fill_compact_span(size_t size, int n, uint32_t obj_size, uint32_t st
 		stf_small_meta(stf__root.heap_base + (unit << STF_SPAN_SHIFT), obj_size);
 	for (int i = 0; i < n; i++) {
 		struct stf_obj_meta8 ei = e[(size_t)i * stf_small_meta_stride(obj_size) / sizeof *e];
-		ck_assert_uint_eq(stf_meta8_expand(ei, spans[unit].id_hi).id, blk(b[i]).id);
+		ck_assert_uint_eq(stf_meta8_expand(ei, 0, spans[unit].id_hi).id, blk(b[i]).id);
 		ck_assert_uint_eq(STF_META8_SIZE(ei.word), size);
 	}
 	/* a block of 24 grown in place, of 16 to 24, not past */
