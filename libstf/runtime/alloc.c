@@ -347,6 +347,14 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	return obj;
 }
 
+/* An entry of either form freed, its site word at word_at (free_fast). */
+static inline __attribute__((always_inline)) void entry_free(char *e, uint32_t word_at)
+{
+	const uint32_t zero = 0;
+	memcpy(e, &zero, sizeof zero);
+	memcpy(e + word_at - sizeof zero, &zero, sizeof zero);
+}
+
 /* Free p, a live block of a small span without sub-objects over one
  * object (not STF_META_WIDE), into the
  * thread's cache of freed blocks, or into its own span's free list when
@@ -360,28 +368,29 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 	/* meta_live, meta_special and meta_free with no branch on the
 	 * entry's form (spans.h): blocks of sizes on both sides of
 	 * STF_COMPACT_MAX follow one another at random in a program, and
-	 * such a branch mispredicts one time in two.  The first 8 bytes
-	 * of an entry hold its ID (16-byte form), or the ID's low half and
-	 * then the site word (compact), which the 16-byte form has at 8. */
+	 * such a branch mispredicts one time in two.  An entry's first 4
+	 * bytes hold its ID's low half (a 16-byte entry's ID whose low half
+	 * is 0 takes the slow path), the high half follows in the 16-byte
+	 * form, the site word at word_at in either.  Freed: 4 bytes of zero
+	 * at 0 and at word_at - 4 (the same ones again, or the high half:
+	 * entry_free). */
 	char *e = (char *)s->meta + ((size_t)j << s->entry_shift);
-	uint64_t head, id_mask = ~0ULL >> (s->compact << 5);
-	uint32_t word;
-	memcpy(&head, e, sizeof head);
-	memcpy(&word, e + (8 >> s->compact), sizeof word);
+	uint32_t id_lo, word, word_at = s->word_at;
+	memcpy(&id_lo, e, sizeof id_lo);
+	memcpy(&word, e + word_at, sizeof word);
 	if (__builtin_expect((uintptr_t)p != (uintptr_t)s->base + (size_t)j * s->obj_size ||
-			     j >= s->bump || !(head & id_mask) ||
+			     j >= s->bump || !id_lo ||
 			     (word & (STF_META_SUBS | STF_META_WIDE)), 0))
 		return false;
-	head &= ~id_mask;  /* the entry freed: its ID 0 */
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	struct freed_bin *b = &stf__tc.freed[s->cls];
 	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
-		memcpy(e, &head, sizeof head);
+		entry_free(e, word_at);
 		b->obj[b->n++] = p;
 		return true;
 	}
 	if (own && !s->full && s->used > 1) {
-		memcpy(e, &head, sizeof head);
+		entry_free(e, word_at);
 		*(void **)p = s->free;
 		s->free = p;
 		s->used--;

@@ -494,6 +494,8 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->recip = (uint32_t)((0x100000000ULL + size - 1) / size);
 	s->cls = (uint8_t)c;
 	s->compact = c < NCOMPACT;
+	s->word_at = s->compact ? offsetof(struct stf_obj_meta8, word) :
+		     offsetof(struct stf_obj_meta, site);
 	/* (set by the allocation that needed the span: alloc.c) */
 	s->id_hi = s->compact ? stf__compact_id_hi : 0;
 	s->full = 0;

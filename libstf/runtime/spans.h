@@ -102,6 +102,8 @@ struct span_st {
 	                                  object's entry to the next's (5:
 	                                  they follow the objects,
 	                                  TRAILER_CLASS) */
+	uint8_t word_at;               /* SMALL: the site word's offset in an
+	                                  entry (4: compact, 8) */
 	_Alignas(64)
 	_Atomic(void *) remote;        /* frees by other threads */
 	struct span_st *next, *prev;   /* owner's list of its class; free runs */

@@ -256,7 +256,10 @@ START_TEST(small_blocks_take_compact_metadata)
 		ck_assert_uint_eq(blk(p).site, site);
 		ck_assert_uint_gt(spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size,
 				  STF_COMPACT_MAX);
+		/* (free's fast path looks at an ID's low half only: the
+		 * first takes the slow one) */
 		free(p);
+		ck_assert(!live_at((uintptr_t)p));
 	}
 	free(b[0]);
 	free(b[1]);
