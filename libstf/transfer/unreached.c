@@ -94,9 +94,9 @@ static void reach_word(void *ctx, uint64_t v)
 }
 
 /* The words in the candidates' span of the objects scanned: keys[k] is
- * word k (id) and its place (idx: k itself before the sort), first[i] the
- * first of object i's (nobjs + 1 entries), target[k] 1 + the object word
- * k reaches, 0: none. */
+ * word k less the span's start (id: fewer bits to sort) and its place
+ * (idx: k itself before the sort), first[i] the first of object i's
+ * (nobjs + 1 entries), target[k] 1 + the object word k reaches, 0: none. */
 struct words {
 	struct stf_key *keys;
 	size_t n, cap;
@@ -104,62 +104,93 @@ struct words {
 	uint32_t *target;
 };
 
-static int add_word(struct words *w, uint64_t v)
-{
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 65536;
-		struct stf_key *k = stf__bulk_realloc(w->keys, cap * sizeof(*k));
-		if (!k)
-			return -1;
-		w->keys = k;
-		w->cap = cap;
-	}
-	w->keys[w->n] = (struct stf_key){ v, w->n };
-	w->n++;
-	return 0;
-}
-
-/* Gather the words of object i in [lo, hi]; its bytes are read here when
- * the catalog's fetch left them out (an object the forward transfer reads
- * itself). */
-static int gather(struct reach *r, struct words *w, size_t i, uint8_t **buf, size_t *cap)
+/* The bytes of object i to scan (NULL: none): read here when the
+ * catalog's fetch left them out (an object the forward transfer reads
+ * itself), into *buf. */
+static const uint8_t *scanned_bytes(const struct reach *r, size_t i, uint8_t **buf, size_t *cap,
+				    int *oom)
 {
 	const struct stf_obj *o = &r->p->objs[i];
-	const uint8_t *bytes = o->bytes;
 	if (!(ROOT_KINDS & (1u << o->kind)) || stf__untyped_sub(o) || !o->size)
-		return 0;
-	if (!bytes) {
-		if (*cap < o->size) {
-			stf__raw_free(*buf);
-			*buf = stf__raw_malloc(o->size);
-			*cap = *buf ? o->size : 0;
-			if (!*buf)
-				return -1;
+		return NULL;
+	if (o->bytes)
+		return o->bytes;
+	if (*cap < o->size) {
+		stf__raw_free(*buf);
+		*buf = stf__raw_malloc(o->size);
+		*cap = *buf ? o->size : 0;
+		if (!*buf) {
+			*oom = 1;
+			return NULL;
 		}
-		if (stf__peer_read(r->p, o->addr, *buf, o->size) < 0)
-			return 0; /* not readable: holds nothing of the program */
-		bytes = *buf;
 	}
-	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+	if (stf__peer_read(r->p, o->addr, *buf, o->size) < 0)
+		return NULL; /* not readable: holds nothing of the program */
+	return *buf;
+}
+
+/* Words of object i in the span [lo, hi] (one past the last's end too):
+ * counted (keys NULL: those of an object read here counted all, an upper
+ * bound that reads it once), else gathered. */
+static size_t span_words(const struct reach *r, struct words *w, size_t i, uint8_t **buf,
+			 size_t *cap, int *oom)
+{
+	const struct stf_obj *o = &r->p->objs[i];
+	size_t n = 0;
+	uint64_t first = (8 - (o->addr & 7)) & 7;
+	if (!w->keys && !o->bytes)
+		return (ROOT_KINDS & (1u << o->kind)) && !stf__untyped_sub(o) && o->size >= first + 8 ?
+		       (o->size - first) / 8 : 0;
+	const uint8_t *bytes = scanned_bytes(r, i, buf, cap, oom);
+	if (!bytes)
+		return 0;
+	for (uint64_t off = first; off + 8 <= o->size; off += 8) {
 		uint64_t v;
 		memcpy(&v, bytes + off, 8);
-		if (v - r->lo <= r->hi - r->lo && add_word(w, v) < 0)
-			return -1;
+		if (v - r->lo > r->hi - r->lo)
+			continue;
+		if (w->keys && w->n < w->cap) {
+			w->keys[w->n] = (struct stf_key){ v - r->lo, w->n };
+			w->n++;
+		}
+		n++;
 	}
-	return 0;
+	return n;
+}
+
+/* Gather the words of every object scanned, counted first so that their
+ * array is allocated at once (bulk.c: huge pages, populated; grown by
+ * doubling, a pass took 12,000 page faults and three times its CPU). */
+static int gather(const struct reach *r, struct words *w)
+{
+	const struct stf_peer *p = r->p;
+	uint8_t *buf = NULL;
+	size_t cap = 0, bound = 0;
+	int oom = 0;
+	for (size_t i = 0; i < p->nobjs && !oom; i++)
+		bound += span_words(r, w, i, &buf, &cap, &oom);
+	w->keys = oom ? NULL : stf__bulk_alloc((bound + 1) * sizeof(*w->keys));
+	w->cap = bound;
+	for (size_t i = 0; i < p->nobjs && w->keys && !oom; i++) {
+		w->first[i] = w->n;
+		span_words(r, w, i, &buf, &cap, &oom);
+	}
+	w->first[p->nobjs] = w->n;
+	stf__raw_free(buf);
+	return w->keys && !oom ? 0 : -1;
 }
 
 /* Each gathered word's target, as stf__index_find (STF_INDEX_END) finds
  * it: the last range starting at or below the word, if the word is in it
  * or at its end.  The words sorted, one merge over the sorted ranges. */
-static int resolve(const struct stf_index *ix, struct words *w)
+static int resolve(const struct stf_index *ix, uint64_t lo, struct words *w)
 {
 	w->target = stf__bulk_alloc((w->n + 1) * sizeof(*w->target));
 	if (!w->target || stf__sort_keys(w->keys, w->n) < 0)
 		return -1;
 	size_t j = 0;
 	for (size_t k = 0; k < w->n; k++) {
-		uint64_t v = w->keys[k].id;
+		uint64_t v = w->keys[k].id + lo;
 		const struct stf_range *t;
 		if (ix->sorted) {
 			while (j < ix->n && ix->ranges[j].start <= v)
@@ -189,8 +220,6 @@ static void follow(struct reach *r, const struct words *w, size_t i)
 long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 {
 	struct reach r = { p, unreached, NULL, 0, UINT64_MAX, 0 };
-	uint8_t *buf = NULL;
-	size_t cap = 0;
 	long n = 0;
 
 	memset(unreached, 0, p->nobjs);
@@ -213,13 +242,7 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 	w.first = stf__bulk_alloc((p->nobjs + 1) * sizeof(*w.first));
 	if (!r.work || !w.first || p->nobjs >= UINT32_MAX)
 		goto out;
-	for (size_t i = 0; i < p->nobjs; i++) {
-		w.first[i] = w.n;
-		if (gather(&r, &w, i, &buf, &cap) < 0)
-			goto out;
-	}
-	w.first[p->nobjs] = w.n;
-	if (resolve(&p->index, &w) < 0)
+	if (gather(&r, &w) < 0 || resolve(&p->index, r.lo, &w) < 0)
 		goto out;
 	uint64_t env = stf__peer_environ(p);
 	if (env)
@@ -235,7 +258,6 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 		n -= !unreached[i] && candidate(&p->objs[i]);
 	rc = n;
 out:
-	stf__raw_free(buf);
 	stf__raw_free(r.work);
 	stf__bulk_free(w.keys);
 	stf__bulk_free(w.first);
