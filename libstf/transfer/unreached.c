@@ -77,10 +77,11 @@ struct reach {
 	uint64_t lo, hi;      /* the candidates span [lo, hi) */
 };
 
-/* One lookup a word: one past a heap block's end is never the next
+/* A root word outside the catalog (environ, an epoll registration's
+ * data), looked up alone: one past a heap block's end is never the next
  * block's start (each block's descriptor lies between them), so a word
  * there finds no block containing it and STF_INDEX_END gives the block
- * it ends. */
+ * it ends (resolve() does the same for the gathered words). */
 static void reach_word(void *ctx, uint64_t v)
 {
 	struct reach *r = ctx;
