@@ -21,7 +21,9 @@
  * object whose `void *` member points to such a string (robj), the
  * code reading the value as that object (a member-use record), and
  * 10,000 shared objects every startup makes (Redis's shared integers,
- * replaced by the old version's and swept after the transfer); with
+ * replaced by the old version's and swept after the transfer); the keys,
+ * entries and values made in orders of their own and linked by a hash, as
+ * a real server's traffic leaves them (build_redis); with
  * "slab", memcached-shaped untyped memory: N MiB of slab pages (1 MiB
  * blocks from a site with no type), each cut into items of one size
  * class (96 B to 1.5 KiB): a header of pointers (an LRU list across all
@@ -271,30 +273,68 @@ static __attribute__((noinline)) int redis_refcount(const struct redis_entry *e)
 	return o ? o->refcount : 0;
 }
 
+/* A permutation of [0, n) (seed: which): the order a server's traffic
+ * made its blocks in, unrelated to the order its dictionary links them. */
+static size_t *shuffled(size_t n, unsigned seed)
+{
+	size_t *p = malloc(n * sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		p[i] = i;
+	for (size_t i = n; i > 1; i--) {
+		seed = seed * 1103515245u + 12345u;
+		size_t j = ((size_t)seed << 16 ^ (seed >> 8)) % i, t = p[i - 1];
+		p[i - 1] = p[j];
+		p[j] = t;
+	}
+	return p;
+}
+
+/* The entries first, then their keys and then their values each in an
+ * order of their own (a key's string, its entry and its value are made at
+ * different moments in Redis), linked into buckets by a hash: a pointer's
+ * target is seldom near its holder or the previous pointer's target, as
+ * in a real server's heap; allocated in link order, the transfer's
+ * lookups hit the cache, which hid more than half of the CPU this heap
+ * costs (3.8 against 8.4 us per object at 10^6, 2026-12-06, load 12-17),
+ * as Redis 7.2.6's costs (7-9 us). */
 static __attribute__((noinline)) void build_redis(size_t n)
 {
 	char text[48];
+	size_t m = n * 4 / 14 + 1; /* an entry makes 1 + 1 + 3/4 * 2 objects */
+	struct redis_entry **e = malloc(m * sizeof(*e));
+	size_t *key_order = shuffled(m, 1), *value_order = shuffled(m, 2);
 
 	rdict_size = n / 4 + 1;
 	rdict = calloc(rdict_size, sizeof(*rdict));
 	nobjects++;
 	nbytes += rdict_size * sizeof(*rdict);
-	for (size_t i = 0; nobjects < n; i++) {
-		struct redis_entry *e = malloc(sizeof(*e));
+	for (size_t i = 0; i < m; i++) {
+		e[i] = malloc(sizeof(**e));
 		nobjects++;
-		nbytes += sizeof(*e);
+		nbytes += sizeof(**e);
+	}
+	for (size_t k = 0; k < m; k++) {
+		size_t i = key_order[k];
 		snprintf(text, sizeof(text), "key:%zu", i);
-		e->key = new_sds(text);
+		e[i]->key = new_sds(text);
+	}
+	for (size_t k = 0; k < m; k++) {
+		size_t i = value_order[k];
 		if (i % 4 == 3) {
-			e->v.s64 = (long)i; /* an expiry */
+			e[i]->v.s64 = (long)i; /* an expiry */
 		} else {
 			snprintf(text, sizeof(text), "value %zu", i);
-			e->v.val = new_robj(new_sds(text));
+			e[i]->v.val = new_robj(new_sds(text));
 		}
-		size_t b = i % rdict_size;
-		e->next = rdict[b];
-		rdict[b] = e;
 	}
+	for (size_t i = 0; i < m; i++) {
+		size_t b = (i * 0x9e3779b97f4a7c15ull >> 20) % rdict_size;
+		e[i]->next = rdict[b];
+		rdict[b] = e[i];
+	}
+	free(e);
+	free(key_order);
+	free(value_order);
 	if (redis_refcount(rdict[0]) < 0)
 		abort();
 }

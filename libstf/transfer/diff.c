@@ -24,6 +24,7 @@
 #include "heads.h"
 #include "remote.h"
 #include "slots.h"
+#include "sort-keys.h"
 #include "spans.h"
 #include "xfer.h"
 
@@ -473,55 +474,7 @@ static int in_scope(const struct stf_served *s, uint64_t addr, size_t *hint)
 	return k < s->n && s->ranges[k].start == addr;
 }
 
-struct dyn_key {
-	uint64_t id;
-	size_t idx;
-};
-
-/* Sort the keys by ID, stably (equal IDs keep the catalog's order): an
- * LSD radix sort, 11 bits a pass over the bits the IDs use, in O(n) and
- * sequential memory, where a heapsort of a million keys took 60-110 ms of
- * random accesses.  Keys in order already (a catalog is by address, and
- * most programs allocate upwards) are left as they are.  0, or -1 without
- * memory. */
-#define RADIX_BITS 11
-static int sort_keys(struct dyn_key *k, size_t n)
-{
-	uint64_t all = 0;
-	int sorted = 1;
-	for (size_t i = 0; i < n; i++) {
-		all |= k[i].id;
-		sorted &= i == 0 || k[i - 1].id <= k[i].id;
-	}
-	if (sorted)
-		return 0;
-	struct dyn_key *tmp = stf__bulk_alloc(n * sizeof(*tmp)), *from = k, *to = tmp;
-	if (!tmp)
-		return -1;
-	for (unsigned shift = 0; shift < 64 && (all >> shift); shift += RADIX_BITS) {
-		size_t count[1u << RADIX_BITS] = { 0 }, sum = 0;
-		for (size_t i = 0; i < n; i++)
-			count[(from[i].id >> shift) & ((1u << RADIX_BITS) - 1)]++;
-		if (count[(from[0].id >> shift) & ((1u << RADIX_BITS) - 1)] == n)
-			continue; /* one digit for all: nothing moves */
-		for (size_t d = 0; d < (1u << RADIX_BITS); d++) {
-			size_t c = count[d];
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			to[count[(from[i].id >> shift) & ((1u << RADIX_BITS) - 1)]++] = from[i];
-		struct dyn_key *t = from;
-		from = to;
-		to = t;
-	}
-	if (from != k)
-		memcpy(k, from, n * sizeof(*k));
-	stf__bulk_free(tmp);
-	return 0;
-}
-
-static int64_t find_dyn(const struct dyn_key *k, size_t n, uint64_t id, size_t *hint)
+static int64_t find_dyn(const struct stf_key *k, size_t n, uint64_t id, size_t *hint)
 {
 	size_t lo = lower_bound_from(k, sizeof(*k), n, id, hint);
 	return lo < n && k[lo].id == id ? (int64_t)k[lo].idx : -1;
@@ -547,7 +500,7 @@ struct compare {
 	struct stf_peer *p, *r;
 	const struct stf_served *served;
 	const struct stf_strmap *pstat;
-	const struct dyn_key *keys;
+	const struct stf_key *keys;
 	size_t nkeys;
 	uint8_t *matched;          /* per past object: compared */
 	struct differ part[64];
@@ -630,7 +583,7 @@ struct past_side {
 	struct stf_arena *arena;     /* the layouts, shared with R's side */
 	struct stf_layouts *layouts;
 	struct stf_strmap pstat;     /* statics and locals by ID */
-	struct dyn_key *keys;        /* dynamic objects by dynamic ID, sorted */
+	struct stf_key *keys;        /* dynamic objects by dynamic ID, sorted */
 	size_t nkeys;
 	uint8_t *unreached;          /* per object: a block the forward transfer
 	                                may have dropped (unreached.c) */
@@ -691,7 +644,7 @@ static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
 		}
 	}
 	stf__profile_mark("diff: infer the past's types, keys");
-	if (sort_keys(s->keys, s->nkeys) < 0) {
+	if (stf__sort_keys(s->keys, s->nkeys) < 0) {
 		snprintf(err, errlen, "diff: out of memory");
 		return -1;
 	}
