@@ -127,3 +127,45 @@ snapshot() {
 objects() {
 	sed -n 's/.*"state_objects":\([0-9]*\).*/\1/p' "$WORK/out"
 }
+
+# memcheck_wrapper NAME PROGRAM: $WORK/vg-NAME (NAME: v1, v2) execs
+# PROGRAM under valgrind's memcheck, logging to $WORK/vg.PID.log (why
+# these options: update-memcheck.sh)
+memcheck_wrapper() {
+	printf '#!/bin/sh\nexec valgrind --vgdb=no --soname-synonyms=somalloc=NONE --trace-children=yes --trace-children-skip="*/vg-v?" --log-file="%s/vg.%%p.log" "%s" "$@"\n' \
+		"$WORK" "$2" >"$WORK/vg-$1"
+	chmod 755 "$WORK/vg-$1"
+}
+
+# memcheck_connected: the program under valgrind said hello to ttstd
+# (valgrind's startup takes seconds under load)
+memcheck_connected() {
+	for _ in $(seq 600); do
+		ctl --json status | grep -q '"connected":1' && return 0
+		sleep 0.1
+	done
+	fail "the program never connected to ttstd under valgrind"
+}
+
+# memcheck_end WHO...: stop ttstd; a process started as ...WHO ran under
+# valgrind for each WHO, and no process (the processes they forked before
+# an exec end with a summary of their own) reported an error
+memcheck_end() {
+	kill "$TTSTD_PID"
+	for _ in $(seq 300); do
+		kill -0 "$TTSTD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$TTSTD_PID" 2>/dev/null
+	TTSTD_PID=
+	for who in "$@"; do
+		grep -l "^==[0-9]*== Command: [^ ]*$who" "$WORK"/vg.*.log >/dev/null 2>&1 ||
+			fail "no valgrind log of a process started as ...$who"
+	done
+	for f in "$WORK"/vg.*.log; do
+		if ! grep -q "ERROR SUMMARY: 0 errors" "$f"; then
+			cat "$f"
+			fail "memcheck found errors, or the process did not end ($f above)"
+		fi
+	done
+}
