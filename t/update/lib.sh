@@ -91,11 +91,13 @@ expect() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 }
 
-# wait_connected: the program's control thread has said hello to ttstd
+# wait_connected [TRIES PAUSE]: the program's control thread has said
+# hello to ttstd (asked TRIES times, PAUSE seconds apart: under valgrind,
+# whose startup takes seconds under load, 600 0.1)
 wait_connected() {
-	for _ in $(seq 100); do
+	for _ in $(seq "${1:-100}"); do
 		ctl --json status | grep -q '"connected":1' && return 0
-		sleep 0.05
+		sleep "${2:-0.05}"
 	done
 	fail "the program never connected to ttstd"
 }
@@ -135,16 +137,6 @@ memcheck_wrapper() {
 	printf '#!/bin/sh\nexec valgrind --vgdb=no --soname-synonyms=somalloc=NONE --trace-children=yes --trace-children-skip="*/vg-v?" --log-file="%s/vg.%%p.log" "%s" "$@"\n' \
 		"$WORK" "$2" >"$WORK/vg-$1"
 	chmod 755 "$WORK/vg-$1"
-}
-
-# memcheck_connected: the program under valgrind said hello to ttstd
-# (valgrind's startup takes seconds under load)
-memcheck_connected() {
-	for _ in $(seq 600); do
-		ctl --json status | grep -q '"connected":1' && return 0
-		sleep 0.1
-	done
-	fail "the program never connected to ttstd under valgrind"
 }
 
 # memcheck_end WHO...: stop ttstd; a process started as ...WHO ran under

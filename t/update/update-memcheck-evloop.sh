@@ -16,7 +16,7 @@ build v1/evstartup v1/evstartup.c -Wl,--push-state,--no-as-needed -levent -Wl,--
 memcheck_wrapper v1 "$WORK/v1/evstartup"
 
 start_ttstd --name memcheck-evloop -- "$WORK/vg-v1" "$SRV" inloop
-memcheck_connected
+wait_connected 600 0.1
 for k in 1 2 3; do
 	expect "add $k" "$(q "add $k $((k * 10 + 1))")" ok
 done

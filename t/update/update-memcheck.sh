@@ -27,7 +27,7 @@ memcheck_wrapper v1 "$WORK/v1/counter"
 memcheck_wrapper v2 "$WORK/v2/counter"
 
 start_ttstd --name memcheck -- "$WORK/vg-v1" "$SRV"
-memcheck_connected
+wait_connected 600 0.1
 for k in 1 2 3 4 5; do
 	expect "add $k" "$(q "add $k $((k * 1000 + 7))")" ok
 done
