@@ -70,6 +70,7 @@
 #include "epoll.h"
 #include "heap.h"
 #include "inplace.h"
+#include "loop-fds.h"
 #include "remote.h"
 #include "rebind.h"
 #include "runtime-state.h"
@@ -102,6 +103,8 @@ struct sweep {
 /* A candidate's value: */
 #define CAND_KEPT 1u    /* reached: kept */
 #define CAND_MAPPING 2u /* a mapping (munmap), not a heap block (free) */
+#define CAND_UNHELD 4u  /* not reached but from the stacks: a base a thread
+			   of the new version runs the loop of (loop-fds.c) */
 
 #define FD_STARTUP 1u  /* opened by the new version's startup */
 #define FD_IN_FREED 2u /* its number is in a block about to be freed */
@@ -110,6 +113,9 @@ struct sweep {
 			   event library's kind (event_kind) */
 #define FD_LEFT 16u     /* ... and its number is in an old block the
 			   transfer dropped */
+#define FD_IN_LOOP 32u  /* the startup's, in a block only the stacks keep */
+#define FD_NOTED 64u    /* inherited, noted by the update before as only a
+			   running loop's (loop-fds.c) */
 
 /* sweep.fd_pass: which descriptors the memory the new version keeps is
  * scanned for */
@@ -733,7 +739,9 @@ static void close_unkept_fds(struct sweep *s, struct stf_xfer *x, size_t nstartu
 	s->fd_pass = pass;
 	for (size_t k = 0; k < s->ncand; k++)
 		if (s->cand[k].value & CAND_KEPT)
-			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_KEPT);
+			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size,
+				 pass == FD_PASS_STARTUP && (s->cand[k].value & CAND_UNHELD) ?
+				 FD_IN_LOOP : FD_IN_KEPT);
 	stf__objects_each(scan_unless_candidate, s);
 	dl_iterate_phdr(scan_image, s);
 	for (size_t k = 0; k < nstartup; k++)
@@ -743,10 +751,35 @@ static void close_unkept_fds(struct sweep *s, struct stf_xfer *x, size_t nstartu
 	s->runtime_frames = stf__runtime_frames_start(here);
 	if (scan_stacks(s, x->dst, here) == 0) {
 		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-			if ((s->fd_state[fd] & (flag | FD_IN_KEPT)) == flag)
+			if ((s->fd_state[fd] & (flag | FD_IN_KEPT | FD_IN_LOOP)) == flag)
 				close(fd);
 	}
 	s->fd_pass = 0;
+}
+
+/* The startup's descriptors only blocks the stacks alone keep name
+ * (FD_IN_LOOP, not FD_IN_KEPT): in use by a loop a thread runs on its
+ * startup's base until the commit, then left; noted for the next update
+ * (loop-fds.c), which drops that base. */
+static void note_loop_fds(const struct sweep *s)
+{
+	char target[64];
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+		if ((s->fd_state[fd] & (FD_STARTUP | FD_IN_LOOP | FD_IN_KEPT)) ==
+			    (FD_STARTUP | FD_IN_LOOP) &&
+		    fd_target(getpid(), fd, target, sizeof(target)))
+			stf__loop_fds_note(fd, target);
+}
+
+/* stf__loop_fds_past: an inherited descriptor the update before noted,
+ * still the same file, is FD_NOTED. */
+static void mark_noted(void *ctx, int fd, const char *target)
+{
+	struct sweep *s = ctx;
+	char now[64];
+	if (fd >= 0 && fd < MAX_SWEPT_FD && (s->fd_state[fd] & FD_INHERITED) &&
+	    fd_target(getpid(), fd, now, sizeof(now)) && !strcmp(now, target))
+		s->fd_state[fd] |= FD_NOTED;
 }
 
 /*
@@ -787,6 +820,8 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	find_fds_overwritten(s, x);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
+	for (size_t k = 0; k < s->ncand; k++)
+		any |= (s->cand[k].value & (CAND_KEPT | CAND_UNHELD)) == (CAND_KEPT | CAND_UNHELD);
 	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
 					     sizeof(*skip))))
 		return;
@@ -822,6 +857,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	s->skip = skip;
 	s->nskip = nskip;
 	close_unkept_fds(s, x, nstartup, here, FD_PASS_STARTUP, FD_IN_FREED);
+	note_loop_fds(s);
 	s->skip = NULL;
 	s->nskip = 0;
 	stf__raw_free(skip);
@@ -872,10 +908,22 @@ static int find_fds_left(struct sweep *s, const struct stf_xfer *x)
  * carried reaches any more (unreached.c).  The same conservative rule as
  * sweep_fds', but over all the memory the new version keeps, the
  * transferred state included (which names the old version's descriptors
- * by their numbers): an int there equal to one keeps it open.
+ * by their numbers): an int there equal to one keeps it open.  Those the
+ * update before noted as only a running loop's (loop-fds.c) are closed
+ * without that test, which in a large state keeps every small number.
  */
 static void sweep_left_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
 {
+	int any = 0;
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++) {
+		if ((s->fd_state[fd] & (FD_LEFT | FD_NOTED)) == (FD_LEFT | FD_NOTED)) {
+			close(fd);
+			s->fd_state[fd] = 0;
+		}
+		any |= (s->fd_state[fd] & FD_LEFT) != 0;
+	}
+	if (!any)
+		return;
 	s->want = FD_LEFT;
 	close_unkept_fds(s, x, nstartup, here, FD_PASS_LEFT, FD_LEFT);
 }
@@ -891,6 +939,15 @@ static int startup_mapping(const struct stf_obj *o)
 	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) &&
 	       stf__mapping_id_at(o->addr) == o->dyn_id &&
 	       (prot = stf__mapping_prot(getpid(), o->addr, o->size)) >= 0 && (prot & PROT_READ);
+}
+
+/* Scan the candidates marked and not scanned yet, and those they mark. */
+static void reach_from_work(struct sweep *s)
+{
+	while (s->nwork) {
+		const struct stf_range *c = &s->cand[s->work[--s->nwork]];
+		scan(s, c->start, c->start + c->size);
+	}
 }
 
 int stf__free_startup(struct stf_xfer *x, size_t nstartup)
@@ -927,7 +984,10 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
+	stf__loop_fds_reset();
 	int fds_read = startup_fds(&s, x->src->pid) == 0;
+	if (fds_read)
+		stf__loop_fds_past(x->src, mark_noted, &s);
 	int left = fds_read && find_fds_left(&s, x);
 	if (!s.ncand && !left && !stf__inplace_dropped_any() && !stf__rebind_any_dup() &&
 	    (!fds_read || !find_fds_overwritten(&s, x))) {
@@ -940,12 +1000,14 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	stf__objects_each(scan_unless_candidate, &s);
 	dl_iterate_phdr(scan_image, &s);
 	stf__epoll_data_each(mark_epoll_data, &s);
+	reach_from_work(&s);
+	/* then what the stacks alone keep */
+	for (size_t k = 0; k < s.ncand; k++)
+		if (!(s.cand[k].value & CAND_KEPT))
+			s.cand[k].value |= CAND_UNHELD;
 	if (scan_stacks(&s, dst, here) < 0)
 		goto out;
-	while (s.nwork) {
-		const struct stf_range *c = &s.cand[s.work[--s.nwork]];
-		scan(&s, c->start, c->start + c->size);
-	}
+	reach_from_work(&s);
 	if (fds_read)
 		sweep_fds(&s, x, nstartup, here);
 	if (left)
