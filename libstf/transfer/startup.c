@@ -47,9 +47,6 @@
  * and has been used by no one since; its epoll instance and pipes would
  * stay open in every version after (sweep_left_fds).
  */
-#ifdef HAVE_CONFIG_H
-#include "config.h"
-#endif
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,11 +58,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#ifdef HAVE_VALGRIND_MEMCHECK_H
-#include <valgrind/memcheck.h>
-#endif
 
 #include "alloc.h"
+#include "defined-scan.h"
 #include "engine.h"
 #include "epoll.h"
 #include "heap.h"
@@ -150,44 +145,9 @@ static void mark_epoll_data(void *ctx, uint64_t data)
 	mark(ctx, data);
 }
 
-typedef void scan_fn(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag);
-
-/* Call fn on [start, end) with every byte of it defined for memcheck.  A
- * conservative scan reads every word as a value, undefined ones too (the
- * dead slots of a stack, a struct's padding, the part of a block never
- * written): each chunk's definedness is saved, the chunk declared
- * defined while fn reads it, and restored after, so that the program's
- * own reads of those bytes are still checked.  Memory memcheck does not
- * know as addressable is read as it is. */
-static void defined_while(scan_fn *fn, struct sweep *s, uint64_t start, uint64_t end,
-			  uint8_t flag)
+static void find_fds_defined(void *ctx, uint64_t start, uint64_t end, uint8_t flag)
 {
-#ifdef HAVE_VALGRIND_MEMCHECK_H
-	if (RUNNING_ON_VALGRIND) {
-		static uint8_t vbits[4096]; /* the sweep runs in one thread */
-		while (start < end) {
-			/* chunks end at multiples of their size: no aligned
-			 * word crosses from one to the next */
-			uint64_t to = (start | (sizeof(vbits) - 1)) + 1;
-			if (to > end)
-				to = end;
-			void *at = (void *)(uintptr_t)start;
-			int saved = VALGRIND_GET_VBITS(at, vbits, to - start) == 1;
-			if (saved)
-				VALGRIND_MAKE_MEM_DEFINED(at, to - start);
-			fn(s, start, to, flag);
-			if (saved)
-				(void)VALGRIND_SET_VBITS(at, vbits, to - start);
-			start = to;
-		}
-		return;
-	}
-#endif
-	fn(s, start, end, flag);
-}
-
-static void find_fds_defined(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag)
-{
+	struct sweep *s = ctx;
 	start = (start + 3) & ~3ULL;
 	for (uint64_t a = start; a + 4 <= end; a += 4) {
 		uint32_t v = *(const uint32_t *)(uintptr_t)a;
@@ -200,7 +160,7 @@ static void find_fds_defined(struct sweep *s, uint64_t start, uint64_t end, uint
  * [start, end). */
 static void find_fds(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag)
 {
-	defined_while(find_fds_defined, s, start, end, flag);
+	stf__defined_scan(find_fds_defined, s, start, end, flag);
 }
 
 /* [start, end) minus the ranges to skip, to find_fds. */
@@ -220,8 +180,9 @@ static void find_fds_kept(struct sweep *s, uint64_t start, uint64_t end)
 		find_fds(s, start, end, FD_IN_KEPT);
 }
 
-static void mark_words(struct sweep *s, uint64_t start, uint64_t end, uint8_t unused)
+static void mark_words(void *ctx, uint64_t start, uint64_t end, uint8_t unused)
 {
+	struct sweep *s = ctx;
 	(void)unused;
 	start = (start + 7) & ~7ULL;
 	for (uint64_t a = start; a + 8 <= end; a += 8)
@@ -233,7 +194,7 @@ static void scan(struct sweep *s, uint64_t start, uint64_t end)
 	if (s->fd_pass)
 		find_fds_kept(s, start, end);
 	else
-		defined_while(mark_words, s, start, end, 0);
+		stf__defined_scan(mark_words, s, start, end, 0);
 }
 
 static int cmp_range(const void *a, const void *b)
