@@ -86,6 +86,7 @@ struct sweep {
 	 * own descriptors as aligned ints instead of marking candidates */
 	int fd_pass;                    /* FD_PASS_* */
 	uint8_t want;                   /* the descriptors find_fds looks for */
+	int in_stacks;                  /* the startup pass is in the stacks */
 	uint8_t fd_state[MAX_SWEPT_FD]; /* FD_* */
 	const struct stf_range *skip;   /* sorted: memory holding only the
 					   old version's values */
@@ -151,7 +152,8 @@ static void find_fds_defined(void *ctx, uint64_t start, uint64_t end, uint8_t fl
 	start = (start + 3) & ~3ULL;
 	for (uint64_t a = start; a + 4 <= end; a += 4) {
 		uint32_t v = *(const uint32_t *)(uintptr_t)a;
-		if (v < MAX_SWEPT_FD && (s->fd_state[v] & s->want))
+		if (v < MAX_SWEPT_FD && (s->fd_state[v] & s->want) &&
+		    !(s->in_stacks && (s->fd_state[v] & FD_IN_LOOP)))
 			s->fd_state[v] |= flag;
 	}
 }
@@ -710,7 +712,13 @@ static void close_unkept_fds(struct sweep *s, struct stf_xfer *x, size_t nstartu
 			scan(s, x->dst->objs[k].addr, x->dst->objs[k].addr + x->dst->objs[k].size);
 	stf__stream_fds_each(keep_stream_fd, s);
 	s->runtime_frames = stf__runtime_frames_start(here);
-	if (scan_stacks(s, x->dst, here) == 0) {
+	/* a descriptor of a block only the stacks keep is no more kept by
+	 * the stacks too: the frames of the loop running on that base hold
+	 * its descriptors (libevent's dispatch, the callback's argument) */
+	s->in_stacks = pass == FD_PASS_STARTUP;
+	int stacks = scan_stacks(s, x->dst, here);
+	s->in_stacks = 0;
+	if (stacks == 0) {
 		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 			if ((s->fd_state[fd] & (flag | FD_IN_KEPT | FD_IN_LOOP)) == flag)
 				close(fd);
@@ -871,7 +879,11 @@ static int find_fds_left(struct sweep *s, const struct stf_xfer *x)
  * transferred state included (which names the old version's descriptors
  * by their numbers): an int there equal to one keeps it open.  Those the
  * update before noted as only a running loop's (loop-fds.c) are closed
- * without that test, which in a large state keeps every small number.
+ * without that test: in a large program the state holds every small
+ * number (memcached's statistics and main's locals held them all).  The
+ * blocks that named them then are unreachable now, from the paired
+ * locals too; a program that copied such a number elsewhere after the
+ * commit would lose that descriptor.
  */
 static void sweep_left_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
 {
