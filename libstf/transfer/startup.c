@@ -39,6 +39,13 @@
  * file), or the statics the transfer overwrote (an epoll instance the
  * startup kept in one), are closed too, but a descriptor is a number, not
  * a pointer: see sweep_fds for how conservatively.
+ *
+ * So are the descriptors inherited from the old version that only its
+ * blocks the transfer dropped name (unreached.c): a base the startup
+ * before made, which a thread ran its loop on at that update's commit
+ * (memcached's workers parked inside event_base_loop()), was kept then
+ * and has been used by no one since; its epoll instance and pipes would
+ * stay open in every version after (sweep_left_fds).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -53,10 +60,12 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "defined-scan.h"
 #include "engine.h"
 #include "epoll.h"
 #include "heap.h"
 #include "inplace.h"
+#include "loop-fds.h"
 #include "remote.h"
 #include "rebind.h"
 #include "runtime-state.h"
@@ -76,7 +85,9 @@ struct sweep {
 	size_t nwork;
 	/* the descriptor pass (sweep_fds): scan() looks for the startup's
 	 * own descriptors as aligned ints instead of marking candidates */
-	int fd_pass;
+	int fd_pass;                    /* FD_PASS_* */
+	uint8_t want;                   /* the descriptors find_fds looks for */
+	int in_stacks;                  /* the startup pass is in the stacks */
 	uint8_t fd_state[MAX_SWEPT_FD]; /* FD_* */
 	const struct stf_range *skip;   /* sorted: memory holding only the
 					   old version's values */
@@ -89,10 +100,25 @@ struct sweep {
 /* A candidate's value: */
 #define CAND_KEPT 1u    /* reached: kept */
 #define CAND_MAPPING 2u /* a mapping (munmap), not a heap block (free) */
+#define CAND_UNHELD 4u  /* not reached but from the stacks: a base a thread
+			   of the new version runs the loop of (loop-fds.c) */
 
 #define FD_STARTUP 1u  /* opened by the new version's startup */
 #define FD_IN_FREED 2u /* its number is in a block about to be freed */
 #define FD_IN_KEPT 4u  /* ... and in memory the new version keeps */
+#define FD_INHERITED 8u /* open in the old version, the same file, of an
+			   event library's kind (event_kind) */
+#define FD_LEFT 16u     /* ... and its number is in an old block the
+			   transfer dropped */
+#define FD_IN_LOOP 32u  /* the startup's, in a block only the stacks keep */
+#define FD_NOTED 64u    /* inherited, noted by the update before as only a
+			   running loop's (loop-fds.c) */
+
+/* sweep.fd_pass: which descriptors the memory the new version keeps is
+ * scanned for */
+#define FD_PASS_STARTUP 1 /* the startup's (sweep_fds) */
+#define FD_PASS_LEFT 2    /* the inherited ones dropped blocks named
+			     (sweep_left_fds) */
 
 static void mark(struct sweep *s, uint64_t v)
 {
@@ -126,14 +152,23 @@ static void mark_epoll_data(void *ctx, uint64_t data)
 	mark(ctx, data);
 }
 
-static void find_fds(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag)
+static void find_fds_defined(void *ctx, uint64_t start, uint64_t end, uint8_t flag)
 {
+	struct sweep *s = ctx;
 	start = (start + 3) & ~3ULL;
 	for (uint64_t a = start; a + 4 <= end; a += 4) {
 		uint32_t v = *(const uint32_t *)(uintptr_t)a;
-		if (v < MAX_SWEPT_FD && (s->fd_state[v] & FD_STARTUP))
+		if (v < MAX_SWEPT_FD && (s->fd_state[v] & s->want) &&
+		    !(s->in_stacks && (s->fd_state[v] & FD_IN_LOOP)))
 			s->fd_state[v] |= flag;
 	}
+}
+
+/* Flag the descriptors s->want selects whose numbers are aligned ints in
+ * [start, end). */
+static void find_fds(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag)
+{
+	stf__defined_scan(find_fds_defined, s, start, end, flag);
 }
 
 /* [start, end) minus the ranges to skip, to find_fds. */
@@ -153,15 +188,21 @@ static void find_fds_kept(struct sweep *s, uint64_t start, uint64_t end)
 		find_fds(s, start, end, FD_IN_KEPT);
 }
 
-static void scan(struct sweep *s, uint64_t start, uint64_t end)
+static void mark_words(void *ctx, uint64_t start, uint64_t end, uint8_t unused)
 {
-	if (s->fd_pass) {
-		find_fds_kept(s, start, end);
-		return;
-	}
+	struct sweep *s = ctx;
+	(void)unused;
 	start = (start + 7) & ~7ULL;
 	for (uint64_t a = start; a + 8 <= end; a += 8)
 		mark(s, *(const uint64_t *)(uintptr_t)a);
+}
+
+static void scan(struct sweep *s, uint64_t start, uint64_t end)
+{
+	if (s->fd_pass)
+		find_fds_kept(s, start, end);
+	else
+		stf__defined_scan(mark_words, s, start, end, 0);
 }
 
 static int cmp_range(const void *a, const void *b)
@@ -440,9 +481,9 @@ static int scan_unless_candidate(void *ctx, uint64_t addr, uint64_t size, uint32
 	/* cand[lo - 1]: the last candidate starting at or before addr */
 	if (lo && addr - s->cand[lo - 1].start < (s->cand[lo - 1].size ? s->cand[lo - 1].size : 1))
 		return 0;
-	/* the fd pass: what the transfer allocated holds the old version's
-	 * values, which name the old version's descriptors */
-	if (s->fd_pass && !stf__index_find(&stf__own_startup, addr, 0))
+	/* the startup's descriptors: what the transfer allocated holds the
+	 * old version's values, which name the old version's descriptors */
+	if (s->fd_pass == FD_PASS_STARTUP && !stf__index_find(&stf__own_startup, addr, 0))
 		return 0;
 	if (kind == STF_SLOT_MMAP && !(stf__mapping_prot(getpid(), addr, size) & PROT_READ))
 		return 0; /* not readable (or gone) */
@@ -498,6 +539,36 @@ static int carried_library(const struct carried *c, const char *id)
 	return 0;
 }
 
+/* What /proc/PID/fd/FD links to ("pipe:[8278066]"), in target; 0 if
+ * unknown. */
+static int fd_target(pid_t pid, int fd, char *target, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(path, target, size - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = 0;
+	return 1;
+}
+
+/* Is fd an epoll instance, an eventfd, a timerfd, a signalfd or a pipe? */
+static int event_kind(int fd)
+{
+	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
+		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
+	char target[64];
+
+	if (!fd_target(getpid(), fd, target, sizeof(target)))
+		return 0;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
+		if (!strncmp(target, kinds[k], strlen(kinds[k])))
+			return 1;
+	return 0;
+}
+
 /* The kinds of descriptor an event library's state holds: epoll
  * instances, eventfds, timerfds, signalfds, pipes; and regular files, a
  * program's logs (the C runtime holds them only in its streams, see
@@ -515,26 +586,14 @@ static uint8_t closable_kind(int fd)
 	 * startup may have held it in a static the transfer overwrote) */
 	if (stf__rebind_dup(fd))
 		return FD_STARTUP | FD_IN_FREED;
-
-	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
-		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
-	char path[64], target[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return 0;
-	target[n] = 0;
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
-		if (!strncmp(target, kinds[k], strlen(kinds[k])))
-			return FD_STARTUP;
-	return 0;
+	return event_kind(fd) ? FD_STARTUP : 0;
 }
 
 /* The descriptors open in this process and not in the old version, of
  * the kinds above: the new startup's (the new version inherits every
- * descriptor of the old one).  -1 if either table cannot be read. */
+ * descriptor of the old one); and those open in both on the same file,
+ * of an event library's kind (FD_INHERITED).  -1 if either table cannot
+ * be read. */
 static int startup_fds(struct sweep *s, pid_t past)
 {
 	char path[64];
@@ -558,10 +617,15 @@ static int startup_fds(struct sweep *s, pid_t past)
 			long fd = strtol(e->d_name, &end, 10);
 			if (*end || end == e->d_name || fd < 3 || fd >= limit || fd == skip)
 				continue;
+			char was[64], is[64];
 			if (!pass)
 				in_past[fd] = 1;
 			else if (!in_past[fd])
 				s->fd_state[fd] = closable_kind(fd);
+			else if (fd_target(past, (int)fd, was, sizeof(was)) &&
+				 fd_target(getpid(), (int)fd, is, sizeof(is)) && !strcmp(was, is) &&
+				 event_kind((int)fd))
+				s->fd_state[fd] = FD_INHERITED;
 		}
 		closedir(d);
 	}
@@ -635,6 +699,64 @@ static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
 	find_fds(ctx, (uint64_t)(uintptr_t)bytes, (uint64_t)(uintptr_t)bytes + size, FD_IN_FREED);
 }
 
+/* Mark FD_IN_KEPT the descriptors s->want selects that the memory the new
+ * version keeps names (sweep_fds says which), then close those of
+ * `flag` it does not. */
+static void close_unkept_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here,
+			     int pass, uint8_t flag)
+{
+	s->fd_pass = pass;
+	for (size_t k = 0; k < s->ncand; k++)
+		if (s->cand[k].value & CAND_KEPT)
+			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size,
+				 pass == FD_PASS_STARTUP && (s->cand[k].value & CAND_UNHELD) ?
+				 FD_IN_LOOP : FD_IN_KEPT);
+	stf__objects_each(scan_unless_candidate, s);
+	dl_iterate_phdr(scan_image, s);
+	for (size_t k = 0; k < nstartup; k++)
+		if (x->dst->objs[k].kind == STF_OBJ_STATIC && !stf__is_lib_data(&x->dst->objs[k]))
+			scan(s, x->dst->objs[k].addr, x->dst->objs[k].addr + x->dst->objs[k].size);
+	stf__stream_fds_each(keep_stream_fd, s);
+	s->runtime_frames = stf__runtime_frames_start(here);
+	/* a descriptor of a block only the stacks keep is no more kept by
+	 * the stacks too: the frames of the loop running on that base hold
+	 * its descriptors (libevent's dispatch, the callback's argument) */
+	s->in_stacks = pass == FD_PASS_STARTUP;
+	int stacks = scan_stacks(s, x->dst, here);
+	s->in_stacks = 0;
+	if (stacks == 0) {
+		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+			if ((s->fd_state[fd] & (flag | FD_IN_KEPT | FD_IN_LOOP)) == flag)
+				close(fd);
+	}
+	s->fd_pass = 0;
+}
+
+/* The startup's descriptors only blocks the stacks alone keep name
+ * (FD_IN_LOOP, not FD_IN_KEPT): in use by a loop a thread runs on its
+ * startup's base until the commit, then left; noted for the next update
+ * (loop-fds.c), which drops that base. */
+static void note_loop_fds(const struct sweep *s)
+{
+	char target[64];
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+		if ((s->fd_state[fd] & (FD_STARTUP | FD_IN_LOOP | FD_IN_KEPT)) ==
+			    (FD_STARTUP | FD_IN_LOOP) &&
+		    fd_target(getpid(), fd, target, sizeof(target)))
+			stf__loop_fds_note(fd, target);
+}
+
+/* stf__loop_fds_past: an inherited descriptor the update before noted,
+ * still the same file, is FD_NOTED. */
+static void mark_noted(void *ctx, int fd, const char *target)
+{
+	struct sweep *s = ctx;
+	char now[64];
+	if (fd >= 0 && fd < MAX_SWEPT_FD && (s->fd_state[fd] & FD_INHERITED) &&
+	    fd_target(getpid(), fd, now, sizeof(now)) && !strcmp(now, target))
+		s->fd_state[fd] |= FD_NOTED;
+}
+
 /*
  * After the marking: close the startup's descriptors that only the blocks
  * about to be freed name (the epoll instance and notification pipe of a
@@ -665,8 +787,7 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	size_t nskip = 0;
 	int any = 0;
 
-	if (startup_fds(s, x->src->pid) < 0)
-		return;
+	s->want = FD_STARTUP;
 	for (size_t k = 0; k < s->ncand; k++)
 		if (!(s->cand[k].value & CAND_KEPT))
 			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
@@ -674,6 +795,8 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	find_fds_overwritten(s, x);
 	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
 		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
+	for (size_t k = 0; k < s->ncand; k++)
+		any |= (s->cand[k].value & (CAND_KEPT | CAND_UNHELD)) == (CAND_KEPT | CAND_UNHELD);
 	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
 					     sizeof(*skip))))
 		return;
@@ -708,24 +831,80 @@ static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint
 	qsort(skip, nskip, sizeof(*skip), cmp_range);
 	s->skip = skip;
 	s->nskip = nskip;
-	s->fd_pass = 1;
-	for (size_t k = 0; k < s->ncand; k++)
-		if (s->cand[k].value & CAND_KEPT)
-			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_KEPT);
-	stf__objects_each(scan_unless_candidate, s);
-	dl_iterate_phdr(scan_image, s);
-	for (size_t k = 0; k < nstartup; k++)
-		if (x->dst->objs[k].kind == STF_OBJ_STATIC && !stf__is_lib_data(&x->dst->objs[k]))
-			scan(s, x->dst->objs[k].addr, x->dst->objs[k].addr + x->dst->objs[k].size);
-	stf__stream_fds_each(keep_stream_fd, s);
-	s->runtime_frames = stf__runtime_frames_start(here);
-	if (scan_stacks(s, x->dst, here) == 0) {
-		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-			if ((s->fd_state[fd] & (FD_IN_FREED | FD_IN_KEPT)) == FD_IN_FREED)
-				close(fd);
-	}
-	s->fd_pass = 0;
+	close_unkept_fds(s, x, nstartup, here, FD_PASS_STARTUP, FD_IN_FREED);
+	note_loop_fds(s);
+	s->skip = NULL;
+	s->nskip = 0;
 	stf__raw_free(skip);
+}
+
+/* The inherited descriptors (FD_INHERITED) whose numbers are aligned ints
+ * in the old blocks the transfer dropped (x->unreached) get FD_LEFT;
+ * whether any did. */
+static int find_fds_left(struct sweep *s, const struct stf_xfer *x)
+{
+	const struct stf_peer *src = x->src;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int any = 0;
+
+	for (int fd = 0; fd < MAX_SWEPT_FD && !any; fd++)
+		any = (s->fd_state[fd] & FD_INHERITED) != 0;
+	if (!any || !x->unreached)
+		return 0;
+	s->want = FD_INHERITED;
+	for (size_t i = 0; i < src->nobjs; i++) {
+		const struct stf_obj *o = &src->objs[i];
+		const uint8_t *bytes = o->bytes;
+		if (!x->unreached[i] || !o->size)
+			continue;
+		if (!bytes) {
+			if (cap < o->size) {
+				stf__raw_free(buf);
+				cap = (buf = stf__raw_malloc(o->size)) ? o->size : 0;
+			}
+			if (!buf || stf__peer_read(src, o->addr, buf, o->size) < 0)
+				continue; /* unread: its descriptors stay open */
+			bytes = buf;
+		}
+		find_fds(s, (uint64_t)(uintptr_t)bytes, (uint64_t)(uintptr_t)bytes + o->size, FD_LEFT);
+	}
+	stf__raw_free(buf);
+	any = 0;
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
+		any |= (s->fd_state[fd] & FD_LEFT) != 0;
+	return any;
+}
+
+/*
+ * Close the inherited descriptors of an event library's kind that only
+ * the old blocks the transfer dropped named (FD_LEFT): the epoll
+ * instance and pipes of a base the startup before made and nothing
+ * carried reaches any more (unreached.c).  The same conservative rule as
+ * sweep_fds', but over all the memory the new version keeps, the
+ * transferred state included (which names the old version's descriptors
+ * by their numbers): an int there equal to one keeps it open.  Those the
+ * update before noted as only a running loop's (loop-fds.c) are closed
+ * without that test: in a large program the state holds every small
+ * number (memcached's statistics and main's locals held them all).  The
+ * blocks that named them then are unreachable now, from the paired
+ * locals too; a program that copied such a number elsewhere after the
+ * commit would lose that descriptor.
+ */
+static void sweep_left_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
+{
+	int any = 0;
+	for (int fd = 0; fd < MAX_SWEPT_FD; fd++) {
+		if ((s->fd_state[fd] & (FD_LEFT | FD_NOTED)) == (FD_LEFT | FD_NOTED)) {
+			close(fd);
+			s->fd_state[fd] = 0;
+		}
+		any |= (s->fd_state[fd] & FD_LEFT) != 0;
+	}
+	if (!any)
+		return;
+	s->want = FD_LEFT;
+	close_unkept_fds(s, x, nstartup, here, FD_PASS_LEFT, FD_LEFT);
 }
 
 /* A readable mapping the startup made at a site of the program and still
@@ -739,6 +918,15 @@ static int startup_mapping(const struct stf_obj *o)
 	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) &&
 	       stf__mapping_id_at(o->addr) == o->dyn_id &&
 	       (prot = stf__mapping_prot(getpid(), o->addr, o->size)) >= 0 && (prot & PROT_READ);
+}
+
+/* Scan the candidates marked and not scanned yet, and those they mark. */
+static void reach_from_work(struct sweep *s)
+{
+	while (s->nwork) {
+		const struct stf_range *c = &s->cand[s->work[--s->nwork]];
+		scan(s, c->start, c->start + c->size);
+	}
 }
 
 int stf__free_startup(struct stf_xfer *x, size_t nstartup)
@@ -775,8 +963,13 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
-	if (!s.ncand && !stf__inplace_dropped_any() && !stf__rebind_any_dup() &&
-	    (startup_fds(&s, x->src->pid) < 0 || !find_fds_overwritten(&s, x))) {
+	stf__loop_fds_reset();
+	int fds_read = startup_fds(&s, x->src->pid) == 0;
+	if (fds_read)
+		stf__loop_fds_past(x->src, mark_noted, &s);
+	int left = fds_read && find_fds_left(&s, x);
+	if (!s.ncand && !left && !stf__inplace_dropped_any() && !stf__rebind_any_dup() &&
+	    (!fds_read || !find_fds_overwritten(&s, x))) {
 		/* nothing to sweep: no need to scan the whole state */
 		rc = 0;
 		goto out;
@@ -794,13 +987,18 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 	stf__objects_each(scan_unless_candidate, &s);
 	dl_iterate_phdr(scan_image, &s);
 	stf__epoll_data_each(mark_epoll_data, &s);
+	reach_from_work(&s);
+	/* then what the stacks alone keep */
+	for (size_t k = 0; k < s.ncand; k++)
+		if (!(s.cand[k].value & CAND_KEPT))
+			s.cand[k].value |= CAND_UNHELD;
 	if (scan_stacks(&s, dst, here) < 0)
 		goto out;
-	while (s.nwork) {
-		const struct stf_range *c = &s.cand[s.work[--s.nwork]];
-		scan(&s, c->start, c->start + c->size);
-	}
-	sweep_fds(&s, x, nstartup, here);
+	reach_from_work(&s);
+	if (fds_read)
+		sweep_fds(&s, x, nstartup, here);
+	if (left)
+		sweep_left_fds(&s, x, nstartup, here);
 	for (size_t k = 0; k < s.ncand; k++) {
 		if (s.cand[k].value & CAND_KEPT) {
 			x->rep->startup_kept++;

@@ -24,7 +24,17 @@
  *
  *  - candidates are the heap blocks of the program's own allocation
  *    sites, plain ones: not a container or a sub-object, not libstf's,
- *    not a library's (whose state follows the library's data);
+ *    and those of the libraries whose data the catalog carries (libevent's,
+ *    not the C runtime's): such a block is the library's state only if
+ *    that data, or something else carried, reaches it.  A base the new
+ *    version's startup made and a thread of it ran its loop on when the
+ *    update committed (memcached's workers parked inside
+ *    event_base_loop()) was kept then by that thread's frames; the
+ *    program has used the transferred base since, so at the next update
+ *    nothing carried reaches the startup's: it is dropped with what only
+ *    it reached, and its descriptors are closed (startup.c), instead of
+ *    being carried by every update after (19 descriptors and a base's
+ *    blocks an update);
  *  - roots are every other object of the catalog (statics, locals of
  *    the parked frames, thread-local copies, the pthread key slots, the
  *    libraries' data, their heap blocks, libstf's own blocks, mappings,
@@ -63,11 +73,31 @@
 #define ROOT_KINDS ((1u << STF_OBJ_STATIC) | (1u << STF_OBJ_LOCAL) | (1u << STF_OBJ_HEAP) | \
 		    (1u << STF_OBJ_MMAP) | (1u << STF_OBJ_USER))
 
-static int candidate(const struct stf_obj *o)
+/* Is heap block o one of a library whose data p's catalog carries?  Its
+ * site is named by the file the dynamic linker loaded, the library's data
+ * object by the file mapped, which that name may link to:
+ * "libevent-2.1.so.7+0x2278a", "libevent-2.1.so.7.0.1 (library data)"
+ * (catalogued last). */
+static int carried_library_block(const struct stf_peer *p, const struct stf_obj *o)
 {
-	return o->kind == STF_OBJ_HEAP && o->dyn_id && !o->container &&
-	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL | STF_OBJF_OWN |
-			     STF_OBJF_STREAM | STF_OBJF_CONTAINER));
+	const char *plus = o->id ? strstr(o->id, "+0x") : NULL;
+	size_t n = plus ? (size_t)(plus - o->id) : 0;
+
+	for (size_t i = p->nobjs; n && i-- > 0 && stf__is_lib_data(&p->objs[i]);) {
+		const char *data = p->objs[i].id;
+		if (!strncmp(data, o->id, n) &&
+		    (!strcmp(data + n, STF_LIB_DATA_SUFFIX) || data[n] == '.'))
+			return 1;
+	}
+	return 0;
+}
+
+static int candidate(const struct stf_peer *p, const struct stf_obj *o)
+{
+	if (o->kind != STF_OBJ_HEAP || !o->dyn_id || o->container ||
+	    (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM | STF_OBJF_CONTAINER)))
+		return 0;
+	return !(o->flags & STF_OBJF_EXTERNAL) || carried_library_block(p, o);
 }
 
 struct reach {
@@ -224,9 +254,13 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 	long n = 0;
 
 	memset(unreached, 0, p->nobjs);
+	/* which objects are candidates, looked up once */
+	uint8_t *cand = stf__raw_malloc(p->nobjs + 1);
+	if (!cand)
+		return -1;
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
-		if (!candidate(o))
+		if (!(cand[i] = (uint8_t)candidate(p, o)))
 			continue;
 		unreached[i] = 1;
 		n++;
@@ -235,10 +269,11 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 		if (o->addr + o->size > r.hi)
 			r.hi = o->addr + o->size;
 	}
-	if (!n)
-		return 0;
 	struct words w = { 0 };
-	long rc = -1;
+	long rc = 0;
+	if (!n)
+		goto out;
+	rc = -1;
 	r.work = stf__raw_malloc(n * sizeof(*r.work));
 	w.first = stf__bulk_alloc((p->nobjs + 1) * sizeof(*w.first));
 	if (!r.work || !w.first || p->nobjs >= UINT32_MAX)
@@ -251,14 +286,15 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 	if (with_epoll)
 		stf__epoll_data_each(reach_word, &r);
 	for (size_t i = 0; i < p->nobjs; i++)
-		if (!candidate(&p->objs[i]))
+		if (!cand[i])
 			follow(&r, &w, i);
 	while (r.nwork)
 		follow(&r, &w, r.work[--r.nwork]);
 	for (size_t i = 0; i < p->nobjs; i++)
-		n -= !unreached[i] && candidate(&p->objs[i]);
+		n -= !unreached[i] && cand[i];
 	rc = n;
 out:
+	stf__raw_free(cand);
 	stf__raw_free(r.work);
 	stf__bulk_free(w.keys);
 	stf__bulk_free(w.first);

@@ -91,11 +91,13 @@ expect() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 }
 
-# wait_connected: the program's control thread has said hello to ttstd
+# wait_connected [TRIES PAUSE]: the program's control thread has said
+# hello to ttstd (asked TRIES times, PAUSE seconds apart: under valgrind,
+# whose startup takes seconds under load, 600 0.1)
 wait_connected() {
-	for _ in $(seq 100); do
+	for _ in $(seq "${1:-100}"); do
 		ctl --json status | grep -q '"connected":1' && return 0
-		sleep 0.05
+		sleep "${2:-0.05}"
 	done
 	fail "the program never connected to ttstd"
 }
@@ -126,4 +128,36 @@ snapshot() {
 # update` report in $WORK/out
 objects() {
 	sed -n 's/.*"state_objects":\([0-9]*\).*/\1/p' "$WORK/out"
+}
+
+# memcheck_wrapper NAME PROGRAM: $WORK/vg-NAME (NAME: v1, v2) execs
+# PROGRAM under valgrind's memcheck, logging to $WORK/vg.PID.log (why
+# these options: update-memcheck.sh)
+memcheck_wrapper() {
+	printf '#!/bin/sh\nexec valgrind --vgdb=no --soname-synonyms=somalloc=NONE --trace-children=yes --trace-children-skip="*/vg-v?" --log-file="%s/vg.%%p.log" "%s" "$@"\n' \
+		"$WORK" "$2" >"$WORK/vg-$1"
+	chmod 755 "$WORK/vg-$1"
+}
+
+# memcheck_end WHO...: stop ttstd; a process started as ...WHO ran under
+# valgrind for each WHO, and no process (the processes they forked before
+# an exec end with a summary of their own) reported an error
+memcheck_end() {
+	kill "$TTSTD_PID"
+	for _ in $(seq 300); do
+		kill -0 "$TTSTD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$TTSTD_PID" 2>/dev/null
+	TTSTD_PID=
+	for who in "$@"; do
+		grep -l "^==[0-9]*== Command: [^ ]*$who" "$WORK"/vg.*.log >/dev/null 2>&1 ||
+			fail "no valgrind log of a process started as ...$who"
+	done
+	for f in "$WORK"/vg.*.log; do
+		if ! grep -q "ERROR SUMMARY: 0 errors" "$f"; then
+			cat "$f"
+			fail "memcheck found errors, or the process did not end ($f above)"
+		fi
+	done
 }

@@ -23,19 +23,11 @@ need_plugin
 command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind not installed"; exit 77; }
 build v1/counter v1/counter.c
 build v2/counter v2/counter.c
-for v in v1 v2; do
-	printf '#!/bin/sh\nexec valgrind --vgdb=no --soname-synonyms=somalloc=NONE --trace-children=yes --trace-children-skip="*/vg-v?" --log-file="%s/vg.%%p.log" "%s" "$@"\n' \
-		"$WORK" "$WORK/$v/counter" >"$WORK/vg-$v"
-	chmod 755 "$WORK/vg-$v"
-done
+memcheck_wrapper v1 "$WORK/v1/counter"
+memcheck_wrapper v2 "$WORK/v2/counter"
 
 start_ttstd --name memcheck -- "$WORK/vg-v1" "$SRV"
-# valgrind's startup takes seconds under load
-for _ in $(seq 600); do
-	ctl --json status | grep -q '"connected":1' && break
-	sleep 0.1
-done
-ctl --json status | grep -q '"connected":1' || fail "the program never connected to ttstd under valgrind"
+wait_connected 600 0.1
 for k in 1 2 3 4 5; do
 	expect "add $k" "$(q "add $k $((k * 1000 + 7))")" ok
 done
@@ -51,23 +43,5 @@ for k in 1 2 3 4 5; do
 done
 expect "add after the update" "$(q "add 6 6")" ok
 
-# P, F and R ran under valgrind (and the processes they forked before an
-# exec, which end with a summary of their own)
-kill "$TTSTD_PID"
-for _ in $(seq 300); do
-	kill -0 "$TTSTD_PID" 2>/dev/null || break
-	sleep 0.1
-done
-wait "$TTSTD_PID" 2>/dev/null
-TTSTD_PID=
-for who in "v1/counter" "v2/counter" "/proc/self/fd/"; do
-	grep -l "^==[0-9]*== Command: [^ ]*$who" "$WORK"/vg.*.log >/dev/null 2>&1 ||
-		fail "no valgrind log of a process started as ...$who"
-done
-for f in "$WORK"/vg.*.log; do
-	if ! grep -q "ERROR SUMMARY: 0 errors" "$f"; then
-		cat "$f"
-		fail "memcheck found errors, or the process did not end ($f above)"
-	fi
-done
+memcheck_end "v1/counter" "v2/counter" "/proc/self/fd/"
 echo ok

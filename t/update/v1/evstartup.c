@@ -16,6 +16,13 @@
  * request per connection, answered at once:
  *   add K V  -> "ok" (K < 64)   get K -> V   ticks -> housekeeping runs
  * (t/update/update-chain-libevent.sh)
+ *
+ * With "inloop" after the socket, the loop is memcached's: one
+ * event_base_loop(base, EVLOOP_ONCE) after another, on whatever `base`
+ * holds, and the new version parks inside the loop on its startup's base
+ * (in on_tick, as the old one does): at the commit that thread goes on
+ * down that base's loop, so the base is kept, and from its next round on
+ * runs the transferred one (t/update/update-chain-evinloop.sh).
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -118,8 +125,10 @@ static __attribute__((noinline)) int start_loop(void)
 int main(int argc, char **argv)
 {
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: evstartup SOCKET\n");
+	int inloop = argc == 3 && !strcmp(argv[2], "inloop");
+
+	if (argc != 2 && !inloop) {
+		fprintf(stderr, "usage: evstartup SOCKET [inloop]\n");
 		return 2;
 	}
 	if (start_loop() < 0) {
@@ -131,11 +140,15 @@ int main(int argc, char **argv)
 
 		event_assign(&listen_ev, base, fd, EV_READ | EV_PERSIST, on_accept, NULL);
 		event_add(&listen_ev, NULL);
-	} else {
+	} else if (!inloop) {
 		/* the new version of an update: the state arrives here */
 		on_tick(-1, EV_TIMEOUT, NULL);
 	}
-	event_base_dispatch(base);
+	if (inloop)
+		while (event_base_loop(base, EVLOOP_ONCE) == 0)
+			;
+	else
+		event_base_dispatch(base);
 	fprintf(stderr, "evstartup: the event loop ended\n");
 	return 1;
 }
