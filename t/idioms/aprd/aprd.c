@@ -147,7 +147,7 @@ static void verify(struct conn *c)
 		if (r->magic != RECORD_MAGIC || strcmp(key, r->key) || apr_pool_parent_get(r->pool) != store_pool ||
 		    r->sets < 0 || r->sets >= COMPACT_AFTER
 #if REL >= 2
-		    || r->rel != 2
+		    || (r->rel != 0 && r->rel != 2) /* 0: made by release 1 */
 #endif
 		) {
 			reply(c, "VERIFY bad record %s\n", (const char *)key);

@@ -271,7 +271,7 @@ static void verify(struct conn *c)
 	if (EVP_PKEY_get_ex_data(ring->host, ring_index) != ring || pubkey_hex(ring->host, fpr) ||
 	    strcmp(fpr, ring->fingerprint) || EVP_MD_get_type(EVP_MD_CTX_get0_md(ring->journal)) != NID_sha256
 #if REL >= 2
-	    || ring->rel != 2
+	    || (ring->rel != 0 && ring->rel != 2) /* 0: made by release 1 */
 #endif
 	) {
 		reply(c, "VERIFY bad keyring\n");
