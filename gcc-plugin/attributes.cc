@@ -117,10 +117,25 @@ void stf_attributes_register (void *, void *)
 	stf_register_attribute (&stf_deallocator_attr);
 }
 
+/* Pool allocators of libraries, whose declarations the program cannot
+ * annotate: their calls are sites as an STF_ALLOCATOR's are, so what the
+ * program takes from a pool (APR's apr_palloc, and apr_pcalloc, a macro
+ * calling it) is an object of its type inside the pool's block, which
+ * the library allocated itself (t/idioms/aprd). */
+static const char *const library_pool_allocators[] = {
+	"apr_palloc", "apr_palloc_debug", "apr_pcalloc_debug",
+};
+
 bool stf_is_allocator (const_tree fndecl)
 {
-	return fndecl && TREE_CODE (fndecl) == FUNCTION_DECL
-	       && lookup_attribute ("stf_allocator", DECL_ATTRIBUTES (fndecl));
+	if (!fndecl || TREE_CODE (fndecl) != FUNCTION_DECL)
+		return false;
+	if (lookup_attribute ("stf_allocator", DECL_ATTRIBUTES (fndecl)))
+		return true;
+	for (const char *name : library_pool_allocators)
+		if (!strcmp (stf_decl_name (fndecl), name))
+			return true;
+	return false;
 }
 
 tree stf_nth_param_type (const_tree fndecl, int n)

@@ -216,8 +216,11 @@ void follow (tree name, dest_info &d, int depth, std::set<tree> &seen)
 		} else if (gphi *p = dyn_cast <gphi *> (u)) {
 			follow (gimple_phi_result (p), d, depth + 1, seen);
 		} else if (gcall *c = dyn_cast <gcall *> (u)) {
-			/* __builtin_assume_aligned (p, n) is p. */
-			if (gimple_call_builtin_p (c, BUILT_IN_ASSUME_ALIGNED)
+			/* __builtin_assume_aligned (p, n) is p, and so is
+			 * memset (p, 0, n): APR's apr_pcalloc (p, n) is
+			 * memset (apr_palloc (p, n), 0, n) */
+			if ((gimple_call_builtin_p (c, BUILT_IN_ASSUME_ALIGNED)
+			     || gimple_call_builtin_p (c, BUILT_IN_MEMSET))
 			    && gimple_call_arg (c, 0) == name && gimple_call_lhs (c)
 			    && TREE_CODE (gimple_call_lhs (c)) == SSA_NAME)
 				follow (gimple_call_lhs (c), d, depth + 1, seen);

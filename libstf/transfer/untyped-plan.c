@@ -22,6 +22,18 @@
 #include "xfer.h"
 #include "untyped.h"
 
+/* A mapping an uninstrumented library made for itself and holds its
+ * state in (APR's allocator maps its pools' nodes): untyped memory like
+ * the library's heap blocks, kept at its address with its words
+ * classified (t/idioms/aprd), not raw bytes whose pointers would go
+ * stale. */
+static int library_mapping(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_MMAP && !o->unit && !o->container &&
+	       (o->flags & STF_OBJF_EXTERNAL) &&
+	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN));
+}
+
 /* Planning: mark what a word of source object `from` (at offset `at`)
  * needs: an untyped block to place (pushed on work), a typed object to
  * pin.  memo: the last range a run of words found (untyped.h). */
@@ -46,6 +58,12 @@ void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		if (!x->pair[k].pinned) {
 			x->pair[k].pinned = 1;
 			stf__pin_note(x, k, from, at);
+		}
+		/* a library's own (APR's pool nodes): its words are classified
+		 * like an untyped block's */
+		if (library_mapping(t) && !x->pair[k].placed) {
+			x->pair[k].placed = x->pair[k].needed = 1;
+			work[(*nwork)++] = k;
 		}
 		return;
 	}
@@ -210,7 +228,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 		struct stf_obj *o = &p->objs[i];
 		if (x->unreached && x->unreached[i])
 			continue; /* dropped: it keeps nothing in place */
-		if (o->kind == STF_OBJ_HEAP && !o->unit && o->bytes &&
+		if ((o->kind == STF_OBJ_HEAP || library_mapping(o)) && !o->unit && o->bytes &&
 		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
 		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&
 		    !stf__is_libc_stream(x, o)) {
