@@ -40,6 +40,7 @@
  * from what the transfer carries, so what is left unreached cannot be
  * named by any value of the new version.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -58,99 +59,187 @@ static int candidate(const struct stf_obj *o)
 			     STF_OBJF_STREAM | STF_OBJF_CONTAINER));
 }
 
-struct reach {
-	const struct stf_peer *p;
-	uint8_t *unreached;   /* per object: a candidate not reached yet */
+/* Each object's state during the walk (the array the caller passed, in
+ * place): a candidate goes from UNREACHED to REACHED to SCANNED, each
+ * step taken by one thread (an atomic exchange); what is left UNREACHED
+ * at the end is the answer.  Other objects are roots, scanned by the
+ * part whose sweep meets them. */
+enum { ROOT = 0, UNREACHED = 1, REACHED = 2, SCANNED = 3 };
+
+#define WALK_PARTS_MAX 16
+
+struct walk;
+
+/* One part of the walk (parallel.c): a sweep of the objects [swept, end)
+ * in the catalog's order (its objects', their bytes' and mostly their
+ * pointers' order: memory read one after the other), scanning the roots
+ * and the candidates found reached there; a candidate this part reaches
+ * elsewhere goes to its work, scanned after the sweep by whichever part
+ * takes it first. */
+struct walk_part {
+	struct walk *w;
 	size_t *work, nwork;
-	uint64_t lo, hi;      /* the candidates span [lo, hi) */
+	size_t swept, end;
+	const struct stf_range *near; /* the last block found */
+	uint8_t *buf;                 /* bytes read here (scan) */
+	size_t cap;
+	int failed;
+};
+
+struct walk {
+	struct stf_peer *p;
+	uint8_t *state;
+	uint64_t lo, hi; /* the candidates span [lo, hi) */
+	size_t ncandidates;
+	struct walk_part part[WALK_PARTS_MAX];
 };
 
 /* One lookup a word: one past a heap block's end is never the next
  * block's start (each block's descriptor lies between them), so a word
  * there finds no block containing it and STF_INDEX_END gives the block
- * it ends. */
+ * it ends.  Blocks allocated one after the other point to each other,
+ * and are swept in that order: the lookup tries the block after the
+ * last one found before the index's tables (cache misses). */
 static void reach_word(void *ctx, uint64_t v)
 {
-	struct reach *r = ctx;
-	if (v - r->lo > r->hi - r->lo) /* v == hi: one past the last's end */
+	struct walk_part *pt = ctx;
+	struct walk *w = pt->w;
+	if (v - w->lo > w->hi - w->lo) /* v == hi: one past the last's end */
 		return;
-	const struct stf_range *t = stf__index_find(&r->p->index, v, STF_INDEX_END);
-	if (t && r->unreached[t->value]) {
-		r->unreached[t->value] = 0;
-		r->work[r->nwork++] = t->value;
-	}
+	const struct stf_range *t = stf__index_find_near(&w->p->index, v, STF_INDEX_END,
+							 &pt->near);
+	if (!t || __atomic_load_n(&w->state[t->value], __ATOMIC_RELAXED) != UNREACHED)
+		return;
+	uint8_t was = UNREACHED;
+	if (!__atomic_compare_exchange_n(&w->state[t->value], &was, REACHED, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	if (t->value < pt->swept || t->value >= pt->end) /* not swept by this part */
+		pt->work[pt->nwork++] = t->value;
 }
 
 /* The words of object i; its bytes are read here when the catalog's
  * fetch left them out (an object the forward transfer reads itself). */
-static int scan(struct reach *r, size_t i, uint8_t **buf, size_t *cap)
+static int scan(struct walk_part *pt, size_t i)
 {
-	const struct stf_obj *o = &r->p->objs[i];
+	const struct stf_obj *o = &pt->w->p->objs[i];
 	const uint8_t *bytes = o->bytes;
 	if (!(ROOT_KINDS & (1u << o->kind)) || stf__untyped_sub(o) || !o->size)
 		return 0;
 	if (!bytes) {
-		if (*cap < o->size) {
-			stf__raw_free(*buf);
-			*buf = stf__raw_malloc(o->size);
-			*cap = *buf ? o->size : 0;
-			if (!*buf)
+		if (pt->cap < o->size) {
+			stf__raw_free(pt->buf);
+			pt->buf = stf__raw_malloc(o->size);
+			pt->cap = pt->buf ? o->size : 0;
+			if (!pt->buf)
 				return -1;
 		}
-		if (stf__peer_read(r->p, o->addr, *buf, o->size) < 0)
+		if (stf__peer_read(pt->w->p, o->addr, pt->buf, o->size) < 0)
 			return 0; /* not readable: holds nothing of the program */
-		bytes = *buf;
+		bytes = pt->buf;
 	}
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 		uint64_t v;
 		memcpy(&v, bytes + off, 8);
-		reach_word(r, v);
+		reach_word(pt, v);
 	}
 	return 0;
 }
 
+/* Take a reached candidate (or a root) and scan it, once. */
+static int take(struct walk_part *pt, size_t i)
+{
+	uint8_t *st = &pt->w->state[i];
+	if (__atomic_load_n(st, __ATOMIC_RELAXED) == ROOT)
+		return scan(pt, i);
+	uint8_t was = REACHED;
+	if (!__atomic_compare_exchange_n(st, &was, SCANNED, 0, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return 0;
+	return scan(pt, i);
+}
+
+static void walk_part(void *ctx, unsigned k, size_t lo, size_t hi)
+{
+	struct walk *w = ctx;
+	struct walk_part *pt = &w->part[k];
+	pt->work = stf__raw_malloc(w->ncandidates * sizeof(*pt->work));
+	if (!pt->work) {
+		pt->failed = 1;
+		return;
+	}
+	pt->end = hi;
+	for (size_t i = lo; i < hi && !pt->failed; i++) {
+		uint8_t st = __atomic_load_n(&w->state[i], __ATOMIC_RELAXED);
+		pt->swept = i + 1;
+		if (st == ROOT || st == REACHED)
+			pt->failed = take(pt, i) < 0;
+	}
+	pt->swept = pt->end = 0; /* from now on everything goes to work */
+	while (pt->nwork && !pt->failed)
+		pt->failed = take(pt, pt->work[--pt->nwork]) < 0;
+}
+
+/* The roots outside the catalog (environ, epoll registrations): what
+ * they reach is left REACHED for the sweeps. */
+static void reach_outside(struct walk *w, int with_epoll)
+{
+	struct walk_part *pt = &w->part[0];
+	pt->swept = 0;
+	pt->end = SIZE_MAX;
+	uint64_t env = stf__peer_environ(w->p);
+	if (env)
+		reach_word(pt, env);
+	if (with_epoll)
+		stf__epoll_data_each(reach_word, pt);
+	pt->near = NULL;
+}
+
 long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 {
-	struct reach r = { p, unreached, NULL, 0, UINT64_MAX, 0 };
-	uint8_t *buf = NULL;
-	size_t cap = 0;
+	struct walk *w = stf__raw_malloc(sizeof(*w));
 	long n = 0;
 
-	memset(unreached, 0, p->nobjs);
+	if (!w)
+		return -1;
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->state = unreached;
+	w->lo = UINT64_MAX;
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
-		if (!candidate(o))
+		unreached[i] = candidate(o) ? UNREACHED : ROOT;
+		if (unreached[i] == ROOT)
 			continue;
-		unreached[i] = 1;
-		n++;
-		if (o->addr < r.lo)
-			r.lo = o->addr;
-		if (o->addr + o->size > r.hi)
-			r.hi = o->addr + o->size;
+		w->ncandidates++;
+		if (o->addr < w->lo)
+			w->lo = o->addr;
+		if (o->addr + o->size > w->hi)
+			w->hi = o->addr + o->size;
 	}
-	if (!n)
-		return 0;
-	r.work = stf__raw_malloc(n * sizeof(*r.work));
-	if (!r.work)
-		return -1;
-	uint64_t env = stf__peer_environ(p);
-	if (env)
-		reach_word(&r, env);
-	if (with_epoll)
-		stf__epoll_data_each(reach_word, &r);
-	for (size_t i = 0; i < p->nobjs; i++)
-		if (!candidate(&p->objs[i]) && scan(&r, i, &buf, &cap) < 0)
-			goto oom;
-	while (r.nwork)
-		if (scan(&r, r.work[--r.nwork], &buf, &cap) < 0)
-			goto oom;
-	for (size_t i = 0; i < p->nobjs; i++)
-		n -= !unreached[i] && candidate(&p->objs[i]);
-	stf__raw_free(buf);
-	stf__raw_free(r.work);
-	return n;
-oom:
-	stf__raw_free(buf);
-	stf__raw_free(r.work);
-	return -1;
+	int failed = 0;
+	unsigned parts = 0;
+	if (w->ncandidates) {
+		parts = stf__parallel_parts(p->nobjs, 65536);
+		if (parts > WALK_PARTS_MAX)
+			parts = WALK_PARTS_MAX;
+		for (unsigned k = 0; k < parts; k++)
+			w->part[k].w = w;
+		reach_outside(w, with_epoll);
+		stf__parallel(p->nobjs, parts, walk_part, w);
+		for (unsigned k = 0; k < parts; k++) {
+			failed |= w->part[k].failed;
+			stf__raw_free(w->part[k].work);
+			stf__raw_free(w->part[k].buf);
+		}
+	}
+	for (size_t i = 0; i < p->nobjs; i++) {
+		unreached[i] = unreached[i] == UNREACHED;
+		n += unreached[i];
+	}
+	stf__raw_free(w);
+	char what[64];
+	snprintf(what, sizeof(what), "unreached blocks, %u part%s", parts, parts == 1 ? "" : "s");
+	stf__profile_mark(what);
+	return failed ? -1 : n;
 }
