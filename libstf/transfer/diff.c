@@ -743,22 +743,26 @@ static int past_only(const struct past_side *s, const uint8_t *matched, size_t i
 	       !stf__untyped_sub(o) && !stf__slot_state(o);
 }
 
-/* s->unreached, a walk of every word of the past's state (unreached.c):
- * only when some dynamic object did not come back, which most round
- * trips have none of.  0, or -1 out of memory. */
+/* s->unreached for the dynamic objects that did not come back (none in
+ * most round trips; a few startup copies nothing carried names in a
+ * chained update), not a walk of the past's whole state (unreached.c).
+ * 0, or -1 out of memory. */
 static int past_only_unreached(struct past_side *s, const uint8_t *matched)
 {
-	size_t i = 0;
-	while (i < s->p.nobjs && !past_only(s, matched, i))
-		i++;
+	uint8_t *only = stf__raw_malloc(s->p.nobjs + 1);
 	s->unreached = stf__raw_malloc(s->p.nobjs + 1);
-	if (!s->unreached)
-		return -1;
-	if (i == s->p.nobjs) {
+	int any = 0;
+	for (size_t i = 0; only && i < s->p.nobjs; i++)
+		any |= only[i] = (uint8_t)past_only(s, matched, i);
+	int rc = 0;
+	if (!only || !s->unreached)
+		rc = -1;
+	else if (!any)
 		memset(s->unreached, 0, s->p.nobjs + 1);
-		return 0;
-	}
-	return stf__peer_unreached(&s->p, 0, s->unreached) < 0 ? -1 : 0;
+	else
+		rc = stf__peer_unreached_among(&s->p, only, s->unreached) < 0 ? -1 : 0;
+	stf__raw_free(only);
+	return rc;
 }
 
 int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)

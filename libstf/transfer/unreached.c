@@ -20,7 +20,8 @@
  * own startup's, whose words could only keep more, and a block F
  * dropped that R kept would be a difference; R may drop more than F
  * did, blocks only a registration reached, which then are compared if
- * they came back and not asked for if not:
+ * they came back and not asked for if not.  R asks only about the blocks
+ * that did not come back (stf__peer_unreached_among), usually none:
  *
  *  - candidates are the heap blocks of the program's own allocation
  *    sites, plain ones: not a container or a sub-object, not libstf's,
@@ -118,32 +119,39 @@ static void reach_word(void *ctx, uint64_t v)
 		pt->work[pt->nwork++] = t->value;
 }
 
-/* The words of object i; its bytes are read here when the catalog's
- * fetch left them out (an object the forward transfer reads itself). */
-static int scan(struct walk_part *pt, size_t i)
+/* fn(ctx, word) for each aligned word of object i of p; its bytes are
+ * read into *buf when the catalog's fetch left them out (an object the
+ * forward transfer reads itself).  0, or -1 without memory. */
+static int scan_words(const struct stf_peer *p, size_t i, uint8_t **buf, size_t *cap,
+		      void (*fn)(void *ctx, uint64_t v), void *ctx)
 {
-	const struct stf_obj *o = &pt->w->p->objs[i];
+	const struct stf_obj *o = &p->objs[i];
 	const uint8_t *bytes = o->bytes;
 	if (!(ROOT_KINDS & (1u << o->kind)) || stf__untyped_sub(o) || !o->size)
 		return 0;
 	if (!bytes) {
-		if (pt->cap < o->size) {
-			stf__raw_free(pt->buf);
-			pt->buf = stf__raw_malloc(o->size);
-			pt->cap = pt->buf ? o->size : 0;
-			if (!pt->buf)
+		if (*cap < o->size) {
+			stf__raw_free(*buf);
+			*buf = stf__raw_malloc(o->size);
+			*cap = *buf ? o->size : 0;
+			if (!*buf)
 				return -1;
 		}
-		if (stf__peer_read(pt->w->p, o->addr, pt->buf, o->size) < 0)
+		if (stf__peer_read(p, o->addr, *buf, o->size) < 0)
 			return 0; /* not readable: holds nothing of the program */
-		bytes = pt->buf;
+		bytes = *buf;
 	}
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 		uint64_t v;
 		memcpy(&v, bytes + off, 8);
-		reach_word(pt, v);
+		fn(ctx, v);
 	}
 	return 0;
+}
+
+static int scan(struct walk_part *pt, size_t i)
+{
+	return scan_words(pt->w->p, i, &pt->buf, &pt->cap, reach_word, pt);
 }
 
 /* Take a reached candidate (or a root) and scan it, once. */
@@ -242,4 +250,74 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 	snprintf(what, sizeof(what), "unreached blocks, %u part%s", parts, parts == 1 ? "" : "s");
 	stf__profile_mark(what);
 	return failed ? -1 : n;
+}
+
+/* The blocks among[] marks (i: among[i]) and the span of their
+ * addresses; entered once a word of another object, or the peer's
+ * environ, points into one of them, or one past its end. */
+struct among {
+	const struct stf_peer *p;
+	const uint8_t *among;
+	uint64_t lo, hi;
+	int entered;
+};
+
+static void enter_word(void *ctx, uint64_t v)
+{
+	struct among *a = ctx;
+	if (v - a->lo > a->hi - a->lo || a->entered)
+		return;
+	const struct stf_range *t = stf__index_find(&a->p->index, v, STF_INDEX_END);
+	a->entered = t && a->among[t->value];
+}
+
+long stf__peer_unreached_among(struct stf_peer *p, const uint8_t *among, uint8_t *unreached)
+{
+	struct among a = { p, among, UINT64_MAX, 0, 0 };
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	long n = 0;
+
+	/* Only a candidate can be unreached; a path from the roots to one
+	 * of them enters them from another object (or environ): when no
+	 * word does, none of them is reached, without the walk. */
+	memset(unreached, 0, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (!among[i] || !candidate(o))
+			continue;
+		unreached[i] = 1;
+		n++;
+		if (o->addr < a.lo)
+			a.lo = o->addr;
+		if (o->addr + o->size > a.hi)
+			a.hi = o->addr + o->size;
+	}
+	if (!n)
+		return 0;
+	uint64_t env = stf__peer_environ(p);
+	if (env)
+		enter_word(&a, env);
+	for (size_t i = 0; i < p->nobjs && !a.entered; i++)
+		if (!among[i] && scan_words(p, i, &buf, &cap, enter_word, &a) < 0) {
+			stf__raw_free(buf);
+			return -1;
+		}
+	stf__raw_free(buf);
+	if (!a.entered) {
+		stf__profile_mark("unreached blocks, none entered");
+		return n;
+	}
+	uint8_t *all = stf__raw_malloc(p->nobjs + 1);
+	if (!all || stf__peer_unreached(p, 0, all) < 0) {
+		stf__raw_free(all);
+		return -1;
+	}
+	n = 0;
+	for (size_t i = 0; i < p->nobjs; i++) {
+		unreached[i] = among[i] && all[i];
+		n += unreached[i];
+	}
+	stf__raw_free(all);
+	return n;
 }
