@@ -586,7 +586,8 @@ struct past_side {
 	struct stf_key *keys;        /* dynamic objects by dynamic ID, sorted */
 	size_t nkeys;
 	uint8_t *unreached;          /* per object: a block the forward transfer
-	                                may have dropped (unreached.c) */
+	                                may have dropped (unreached.c), found
+	                                only if a block did not come back */
 };
 
 static struct past_side prepared;
@@ -625,9 +626,7 @@ static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
 		s->layouts = NULL;
 	/* a key per object: huge pages, not 4,000 faults (bulk.c) */
 	s->keys = stf__bulk_alloc((p->nobjs + 1) * sizeof(*s->keys));
-	s->unreached = stf__raw_malloc(p->nobjs + 1);
-	if (!s->layouts || !s->keys || !s->unreached ||
-	    stf__peer_unreached(p, 0, s->unreached) < 0) {
+	if (!s->layouts || !s->keys) {
 		snprintf(err, errlen, "diff: out of memory");
 		return -1;
 	}
@@ -685,6 +684,37 @@ int stf__diff_prepare(pid_t past_pid, uint64_t past_root)
 	 * file from offset 0 would give that library another base there.
 	 * The diff maps them again for their symbols. */
 	stf__peer_forget_files();
+	return rc;
+}
+
+/* Is past object i a dynamic one the reversed version has no
+ * counterpart of (a difference, unless the forward transfer dropped it)? */
+static int past_only(const struct past_side *s, const uint8_t *matched, size_t i)
+{
+	const struct stf_obj *o = &s->p.objs[i];
+	return !matched[i] && o->dyn_id && !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) &&
+	       !stf__untyped_sub(o) && !stf__slot_state(o);
+}
+
+/* s->unreached for the dynamic objects that did not come back (none in
+ * most round trips; a few startup copies nothing carried names in a
+ * chained update), not a walk of the past's whole state (unreached.c).
+ * 0, or -1 out of memory. */
+static int past_only_unreached(struct past_side *s, const uint8_t *matched)
+{
+	uint8_t *only = stf__raw_malloc(s->p.nobjs + 1);
+	s->unreached = stf__raw_malloc(s->p.nobjs + 1);
+	int any = 0;
+	for (size_t i = 0; only && i < s->p.nobjs; i++)
+		any |= only[i] = (uint8_t)past_only(s, matched, i);
+	int rc = 0;
+	if (!only || !s->unreached)
+		rc = -1;
+	else if (!any)
+		memset(s->unreached, 0, s->p.nobjs + 1);
+	else
+		rc = stf__peer_unreached_among(&s->p, only, s->unreached) < 0 ? -1 : 0;
+	stf__raw_free(only);
 	return rc;
 }
 
@@ -794,14 +824,15 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 		       "counterpart in the reversed version (start the same threads before "
 		       "the update point, also when stf_is_updating())", k);
 	}
-	for (size_t i = 0; i < s->p.nobjs; i++) {
-		const struct stf_obj *o = &s->p.objs[i];
-		if (matched[i] || !o->dyn_id || (o->flags & (STF_OBJF_INTERNAL | STF_OBJF_EXTERNAL)) ||
-		    stf__untyped_sub(o) || stf__slot_state(o) || s->unreached[i])
-			continue;
-		report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
-		       " bytes, not transferred back)", o->id, o->dyn_id, o->size);
+	if (past_only_unreached(s, matched) < 0) {
+		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
+		goto out;
 	}
+	for (size_t i = 0; i < s->p.nobjs; i++)
+		if (past_only(s, matched, i) && !s->unreached[i])
+			report(&d, "%s@%" PRIu64 ": exists in the past version only (%" PRIu64
+			       " bytes, not transferred back)", s->p.objs[i].id,
+			       s->p.objs[i].dyn_id, s->p.objs[i].size);
 	merge_found(&d, rep);
 	if (rep->differences > PRINT_MAX)
 		fprintf(stderr, "libstf: diff: ... %" PRIu64 " differences in total\n",

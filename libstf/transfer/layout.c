@@ -24,6 +24,10 @@ struct stf_layouts {
 	struct stf_arena *arena;
 	struct layout_slot *slots;
 	size_t n, cap;
+	/* the last layout asked for: each step walks the objects one after
+	 * the other, and neighbours are mostly of one type (a list, a
+	 * table's entries), so most calls ask for the last one again */
+	struct layout_slot last;
 };
 
 struct stf_layouts *stf__layouts_new(struct stf_arena *a)
@@ -265,6 +269,8 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 {
 	size_t h;
 
+	if (c->last.layout && c->last.unit == u && c->last.type == type)
+		return c->last.layout;
 	if (c->n * 2 + 2 > c->cap) {
 		size_t ncap = c->cap ? 2 * c->cap : 256;
 		struct layout_slot *ns = stf__arena_alloc(c->arena, ncap * sizeof(*ns));
@@ -283,8 +289,10 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 	}
 	h = ((uintptr_t)u * 31 + type) & (c->cap - 1);
 	while (c->slots[h].layout) {
-		if (c->slots[h].unit == u && c->slots[h].type == type)
-			return c->slots[h].layout;
+		if (c->slots[h].unit == u && c->slots[h].type == type) {
+			c->last = c->slots[h];
+			return c->last.layout;
+		}
 		h = (h + 1) & (c->cap - 1);
 	}
 	struct leaf_buf b = { 0 };
@@ -317,6 +325,7 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 	c->slots[h].type = type;
 	c->slots[h].layout = l;
 	c->n++;
+	c->last = c->slots[h];
 	return l;
 }
 

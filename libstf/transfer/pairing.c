@@ -823,12 +823,12 @@ int stf__schedule(struct stf_xfer *x)
 	for (size_t i = 0; i < src->nobjs; i++) /* every field: reused memory */
 		x->pair[i] = (struct pairing){ .dst = PAIR_UNRESOLVED };
 	if (x->dir == STF_FORWARD) {
+		stf__profile_mark("pair: the schedule");
 		x->unreached = stf__raw_malloc(src->nobjs + 1);
 		if (!x->unreached || stf__peer_unreached(src, 1, x->unreached) < 0) {
 			stf__xfail(x, "out of memory");
 			return -1;
 		}
-		stf__profile_mark("pair: unreached blocks");
 	}
 	x->resize = NULL;
 	x->img_cap = 0;

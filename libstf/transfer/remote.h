@@ -328,6 +328,11 @@ uint64_t stf__peer_environ(struct stf_peer *p);
  * reach, directly or through each other: the number marked, -1 without
  * memory. */
 long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached);
+/* The same (without epoll) for the objects among[] marks only, the others
+ * left 0: when no word of another object nor `environ` points into one
+ * of them (a few blocks that did not come back), all the candidates
+ * among them, without a walk of the whole state. */
+long stf__peer_unreached_among(struct stf_peer *p, const uint8_t *among, uint8_t *unreached);
 /* Address addr of src's image (a library, the executable) at the same
  * place of the same file (device and inode) in dst; 0 if dst does not map
  * that file. */

@@ -20,7 +20,8 @@
  * own startup's, whose words could only keep more, and a block F
  * dropped that R kept would be a difference; R may drop more than F
  * did, blocks only a registration reached, which then are compared if
- * they came back and not asked for if not:
+ * they came back and not asked for if not.  R asks only about the blocks
+ * that did not come back (stf__peer_unreached_among), usually none:
  *
  *  - candidates are the heap blocks of the program's own allocation
  *    sites, plain ones: not a container or a sub-object, not libstf's,
@@ -49,24 +50,13 @@
  * Anything the program could still reach after the update is reached
  * from what the transfer carries, so what is left unreached cannot be
  * named by any value of the new version.
- *
- * A word looked up where it points, one at a time, cost two or three
- * cache misses (the index's bucket, its range, the flag) once the order
- * of a program's links is not the order of its allocations (Redis's
- * dictionaries link entries by hash, a key's string, its entry and its
- * value are made at different moments): 0.7 us per object there, 0.1 in
- * a heap allocated in link order.  So every word in the candidates' span
- * is gathered in one sequential pass over the catalog, the words sorted
- * (radix, sort-keys.c) and resolved against the index's sorted ranges in
- * one merge, and the walk from the roots then follows the resolved
- * targets of each reached candidate's words.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "epoll.h"
 #include "remote.h"
-#include "sort-keys.h"
 
 /* Object kinds whose contents are state (the read-only kinds hold no
  * pointer into the heap). */
@@ -100,204 +90,264 @@ static int candidate(const struct stf_peer *p, const struct stf_obj *o)
 	return !(o->flags & STF_OBJF_EXTERNAL) || carried_library_block(p, o);
 }
 
-struct reach {
-	const struct stf_peer *p;
-	uint8_t *unreached;   /* per object: a candidate not reached yet */
+/* Each object's state during the walk (the array the caller passed, in
+ * place): a candidate goes from UNREACHED to REACHED to SCANNED, each
+ * step taken by one thread (an atomic exchange); what is left UNREACHED
+ * at the end is the answer.  Other objects are roots, scanned by the
+ * part whose sweep meets them. */
+enum { ROOT = 0, UNREACHED = 1, REACHED = 2, SCANNED = 3 };
+
+#define WALK_PARTS_MAX 16
+
+struct walk;
+
+/* One part of the walk (parallel.c): a sweep of the objects [swept, end)
+ * in the catalog's order (its objects', their bytes' and mostly their
+ * pointers' order: memory read one after the other), scanning the roots
+ * and the candidates found reached there; a candidate this part reaches
+ * elsewhere goes to its work, scanned after the sweep by whichever part
+ * takes it first. */
+struct walk_part {
+	struct walk *w;
 	size_t *work, nwork;
-	uint64_t lo, hi;      /* the candidates span [lo, hi) */
+	size_t swept, end;
+	const struct stf_range *near; /* the last block found */
+	uint8_t *buf;                 /* bytes read here (scan) */
+	size_t cap;
+	int failed;
 };
 
-/* A root word outside the catalog (environ, an epoll registration's
- * data), looked up alone: one past a heap block's end is never the next
+struct walk {
+	struct stf_peer *p;
+	uint8_t *state;
+	uint64_t lo, hi; /* the candidates span [lo, hi) */
+	size_t ncandidates;
+	struct walk_part part[WALK_PARTS_MAX];
+};
+
+/* One lookup a word: one past a heap block's end is never the next
  * block's start (each block's descriptor lies between them), so a word
  * there finds no block containing it and STF_INDEX_END gives the block
- * it ends (resolve() does the same for the gathered words). */
+ * it ends.  Blocks allocated one after the other point to each other,
+ * and are swept in that order: the lookup tries the block after the
+ * last one found before the index's tables (cache misses). */
 static void reach_word(void *ctx, uint64_t v)
 {
-	struct reach *r = ctx;
-	if (v - r->lo > r->hi - r->lo) /* v == hi: one past the last's end */
+	struct walk_part *pt = ctx;
+	struct walk *w = pt->w;
+	if (v - w->lo > w->hi - w->lo) /* v == hi: one past the last's end */
 		return;
-	const struct stf_range *t = stf__index_find(&r->p->index, v, STF_INDEX_END);
-	if (t && r->unreached[t->value]) {
-		r->unreached[t->value] = 0;
-		r->work[r->nwork++] = t->value;
-	}
+	const struct stf_range *t = stf__index_find_near(&w->p->index, v, STF_INDEX_END,
+							 &pt->near);
+	if (!t || __atomic_load_n(&w->state[t->value], __ATOMIC_RELAXED) != UNREACHED)
+		return;
+	uint8_t was = UNREACHED;
+	if (!__atomic_compare_exchange_n(&w->state[t->value], &was, REACHED, 0,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	if (t->value < pt->swept || t->value >= pt->end) /* not swept by this part */
+		pt->work[pt->nwork++] = t->value;
 }
 
-/* The words in the candidates' span of the objects scanned: keys[k] is
- * word k less the span's start (id: fewer bits to sort) and its place
- * (idx: k itself before the sort), first[i] the first of object i's
- * (nobjs + 1 entries), target[k] 1 + the object word k reaches, 0: none. */
-struct words {
-	struct stf_key *keys;
-	size_t n, cap;
-	size_t *first;
-	uint32_t *target;
-};
-
-/* The bytes of object i to scan (NULL: none): read here when the
- * catalog's fetch left them out (an object the forward transfer reads
- * itself), into *buf. */
-static const uint8_t *scanned_bytes(const struct reach *r, size_t i, uint8_t **buf, size_t *cap,
-				    int *oom)
+/* fn(ctx, word) for each aligned word of object i of p; its bytes are
+ * read into *buf when the catalog's fetch left them out (an object the
+ * forward transfer reads itself).  0, or -1 without memory. */
+static int scan_words(const struct stf_peer *p, size_t i, uint8_t **buf, size_t *cap,
+		      void (*fn)(void *ctx, uint64_t v), void *ctx)
 {
-	const struct stf_obj *o = &r->p->objs[i];
+	const struct stf_obj *o = &p->objs[i];
+	const uint8_t *bytes = o->bytes;
 	if (!(ROOT_KINDS & (1u << o->kind)) || stf__untyped_sub(o) || !o->size)
-		return NULL;
-	if (o->bytes)
-		return o->bytes;
-	if (*cap < o->size) {
-		stf__raw_free(*buf);
-		*buf = stf__raw_malloc(o->size);
-		*cap = *buf ? o->size : 0;
-		if (!*buf) {
-			*oom = 1;
-			return NULL;
-		}
-	}
-	if (stf__peer_read(r->p, o->addr, *buf, o->size) < 0)
-		return NULL; /* not readable: holds nothing of the program */
-	return *buf;
-}
-
-/* Words of object i in the span [lo, hi] (one past the last's end too):
- * counted (keys NULL: those of an object read here counted all, an upper
- * bound that reads it once), else gathered. */
-static size_t span_words(const struct reach *r, struct words *w, size_t i, uint8_t **buf,
-			 size_t *cap, int *oom)
-{
-	const struct stf_obj *o = &r->p->objs[i];
-	size_t n = 0;
-	uint64_t first = (8 - (o->addr & 7)) & 7;
-	if (!w->keys && !o->bytes)
-		return (ROOT_KINDS & (1u << o->kind)) && !stf__untyped_sub(o) && o->size >= first + 8 ?
-		       (o->size - first) / 8 : 0;
-	const uint8_t *bytes = scanned_bytes(r, i, buf, cap, oom);
-	if (!bytes)
 		return 0;
-	for (uint64_t off = first; off + 8 <= o->size; off += 8) {
+	if (!bytes) {
+		if (*cap < o->size) {
+			stf__raw_free(*buf);
+			*buf = stf__raw_malloc(o->size);
+			*cap = *buf ? o->size : 0;
+			if (!*buf)
+				return -1;
+		}
+		if (stf__peer_read(p, o->addr, *buf, o->size) < 0)
+			return 0; /* not readable: holds nothing of the program */
+		bytes = *buf;
+	}
+	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 		uint64_t v;
 		memcpy(&v, bytes + off, 8);
-		if (v - r->lo > r->hi - r->lo)
-			continue;
-		if (w->keys && w->n < w->cap) {
-			w->keys[w->n] = (struct stf_key){ v - r->lo, w->n };
-			w->n++;
-		}
-		n++;
-	}
-	return n;
-}
-
-/* Gather the words of every object scanned, counted first so that their
- * array is allocated at once (bulk.c: huge pages, populated; grown by
- * doubling, a pass took 12,000 page faults and three times its CPU). */
-static int gather(const struct reach *r, struct words *w)
-{
-	const struct stf_peer *p = r->p;
-	uint8_t *buf = NULL;
-	size_t cap = 0, bound = 0;
-	int oom = 0;
-	for (size_t i = 0; i < p->nobjs && !oom; i++)
-		bound += span_words(r, w, i, &buf, &cap, &oom);
-	w->keys = oom ? NULL : stf__bulk_alloc((bound + 1) * sizeof(*w->keys));
-	w->cap = bound;
-	for (size_t i = 0; i < p->nobjs && w->keys && !oom; i++) {
-		w->first[i] = w->n;
-		span_words(r, w, i, &buf, &cap, &oom);
-	}
-	w->first[p->nobjs] = w->n;
-	stf__raw_free(buf);
-	return w->keys && !oom ? 0 : -1;
-}
-
-/* Each gathered word's target, as stf__index_find (STF_INDEX_END) finds
- * it: the last range starting at or below the word, if the word is in it
- * or at its end.  The words sorted, one merge over the sorted ranges. */
-static int resolve(const struct stf_index *ix, uint64_t lo, struct words *w)
-{
-	w->target = stf__bulk_alloc((w->n + 1) * sizeof(*w->target));
-	if (!w->target || stf__sort_keys(w->keys, w->n) < 0)
-		return -1;
-	size_t j = 0;
-	for (size_t k = 0; k < w->n; k++) {
-		uint64_t v = w->keys[k].id + lo;
-		const struct stf_range *t;
-		if (ix->sorted) {
-			while (j < ix->n && ix->ranges[j].start <= v)
-				j++;
-			t = j && v - ix->ranges[j - 1].start <= ix->ranges[j - 1].size ?
-			    &ix->ranges[j - 1] : NULL;
-		} else {
-			t = stf__index_find(ix, v, STF_INDEX_END);
-		}
-		w->target[w->keys[k].idx] = t ? (uint32_t)t->value + 1 : 0;
+		fn(ctx, v);
 	}
 	return 0;
 }
 
-/* The candidates the words of object i reach. */
-static void follow(struct reach *r, const struct words *w, size_t i)
+static int scan(struct walk_part *pt, size_t i)
 {
-	for (size_t k = w->first[i]; k < w->first[i + 1]; k++) {
-		uint32_t t = w->target[k];
-		if (t && r->unreached[t - 1]) {
-			r->unreached[t - 1] = 0;
-			r->work[r->nwork++] = t - 1;
-		}
+	return scan_words(pt->w->p, i, &pt->buf, &pt->cap, reach_word, pt);
+}
+
+/* Take a reached candidate (or a root) and scan it, once. */
+static int take(struct walk_part *pt, size_t i)
+{
+	uint8_t *st = &pt->w->state[i];
+	if (__atomic_load_n(st, __ATOMIC_RELAXED) == ROOT)
+		return scan(pt, i);
+	uint8_t was = REACHED;
+	if (!__atomic_compare_exchange_n(st, &was, SCANNED, 0, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return 0;
+	return scan(pt, i);
+}
+
+static void walk_part(void *ctx, unsigned k, size_t lo, size_t hi)
+{
+	struct walk *w = ctx;
+	struct walk_part *pt = &w->part[k];
+	pt->work = stf__raw_malloc(w->ncandidates * sizeof(*pt->work));
+	if (!pt->work) {
+		pt->failed = 1;
+		return;
 	}
+	pt->end = hi;
+	for (size_t i = lo; i < hi && !pt->failed; i++) {
+		uint8_t st = __atomic_load_n(&w->state[i], __ATOMIC_RELAXED);
+		pt->swept = i + 1;
+		if (st == ROOT || st == REACHED)
+			pt->failed = take(pt, i) < 0;
+	}
+	pt->swept = pt->end = 0; /* from now on everything goes to work */
+	while (pt->nwork && !pt->failed)
+		pt->failed = take(pt, pt->work[--pt->nwork]) < 0;
+}
+
+/* The roots outside the catalog (environ, epoll registrations): what
+ * they reach is left REACHED for the sweeps. */
+static void reach_outside(struct walk *w, int with_epoll)
+{
+	struct walk_part *pt = &w->part[0];
+	pt->swept = 0;
+	pt->end = SIZE_MAX;
+	uint64_t env = stf__peer_environ(w->p);
+	if (env)
+		reach_word(pt, env);
+	if (with_epoll)
+		stf__epoll_data_each(reach_word, pt);
+	pt->near = NULL;
 }
 
 long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 {
-	struct reach r = { p, unreached, NULL, 0, UINT64_MAX, 0 };
+	struct walk *w = stf__raw_malloc(sizeof(*w));
 	long n = 0;
 
-	memset(unreached, 0, p->nobjs);
-	/* which objects are candidates, looked up once */
-	uint8_t *cand = stf__raw_malloc(p->nobjs + 1);
-	if (!cand)
+	if (!w)
 		return -1;
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->state = unreached;
+	w->lo = UINT64_MAX;
 	for (size_t i = 0; i < p->nobjs; i++) {
 		const struct stf_obj *o = &p->objs[i];
-		if (!(cand[i] = (uint8_t)candidate(p, o)))
+		unreached[i] = candidate(p, o) ? UNREACHED : ROOT;
+		if (unreached[i] == ROOT)
+			continue;
+		w->ncandidates++;
+		if (o->addr < w->lo)
+			w->lo = o->addr;
+		if (o->addr + o->size > w->hi)
+			w->hi = o->addr + o->size;
+	}
+	int failed = 0;
+	unsigned parts = 0;
+	if (w->ncandidates) {
+		parts = stf__parallel_parts(p->nobjs, 65536);
+		if (parts > WALK_PARTS_MAX)
+			parts = WALK_PARTS_MAX;
+		for (unsigned k = 0; k < parts; k++)
+			w->part[k].w = w;
+		reach_outside(w, with_epoll);
+		stf__parallel(p->nobjs, parts, walk_part, w);
+		for (unsigned k = 0; k < parts; k++) {
+			failed |= w->part[k].failed;
+			stf__raw_free(w->part[k].work);
+			stf__raw_free(w->part[k].buf);
+		}
+	}
+	for (size_t i = 0; i < p->nobjs; i++) {
+		unreached[i] = unreached[i] == UNREACHED;
+		n += unreached[i];
+	}
+	stf__raw_free(w);
+	char what[64];
+	snprintf(what, sizeof(what), "unreached blocks, %u part%s", parts, parts == 1 ? "" : "s");
+	stf__profile_mark(what);
+	return failed ? -1 : n;
+}
+
+/* The blocks among[] marks (i: among[i]) and the span of their
+ * addresses; entered once a word of another object, or the peer's
+ * environ, points into one of them, or one past its end. */
+struct among {
+	const struct stf_peer *p;
+	const uint8_t *among;
+	uint64_t lo, hi;
+	int entered;
+};
+
+static void enter_word(void *ctx, uint64_t v)
+{
+	struct among *a = ctx;
+	if (v - a->lo > a->hi - a->lo || a->entered)
+		return;
+	const struct stf_range *t = stf__index_find(&a->p->index, v, STF_INDEX_END);
+	a->entered = t && a->among[t->value];
+}
+
+long stf__peer_unreached_among(struct stf_peer *p, const uint8_t *among, uint8_t *unreached)
+{
+	struct among a = { p, among, UINT64_MAX, 0, 0 };
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	long n = 0;
+
+	/* Only a candidate can be unreached; a path from the roots to one
+	 * of them enters them from another object (or environ): when no
+	 * word does, none of them is reached, without the walk. */
+	memset(unreached, 0, p->nobjs);
+	for (size_t i = 0; i < p->nobjs; i++) {
+		const struct stf_obj *o = &p->objs[i];
+		if (!among[i] || !candidate(p, o))
 			continue;
 		unreached[i] = 1;
 		n++;
-		if (o->addr < r.lo)
-			r.lo = o->addr;
-		if (o->addr + o->size > r.hi)
-			r.hi = o->addr + o->size;
+		if (o->addr < a.lo)
+			a.lo = o->addr;
+		if (o->addr + o->size > a.hi)
+			a.hi = o->addr + o->size;
 	}
-	struct words w = { 0 };
-	long rc = 0;
 	if (!n)
-		goto out;
-	rc = -1;
-	r.work = stf__raw_malloc(n * sizeof(*r.work));
-	w.first = stf__bulk_alloc((p->nobjs + 1) * sizeof(*w.first));
-	if (!r.work || !w.first || p->nobjs >= UINT32_MAX)
-		goto out;
-	if (gather(&r, &w) < 0 || resolve(&p->index, r.lo, &w) < 0)
-		goto out;
+		return 0;
 	uint64_t env = stf__peer_environ(p);
 	if (env)
-		reach_word(&r, env);
-	if (with_epoll)
-		stf__epoll_data_each(reach_word, &r);
-	for (size_t i = 0; i < p->nobjs; i++)
-		if (!cand[i])
-			follow(&r, &w, i);
-	while (r.nwork)
-		follow(&r, &w, r.work[--r.nwork]);
-	for (size_t i = 0; i < p->nobjs; i++)
-		n -= !unreached[i] && cand[i];
-	rc = n;
-out:
-	stf__raw_free(cand);
-	stf__raw_free(r.work);
-	stf__bulk_free(w.keys);
-	stf__bulk_free(w.first);
-	stf__bulk_free(w.target);
-	return rc;
+		enter_word(&a, env);
+	for (size_t i = 0; i < p->nobjs && !a.entered; i++)
+		if (!among[i] && scan_words(p, i, &buf, &cap, enter_word, &a) < 0) {
+			stf__raw_free(buf);
+			return -1;
+		}
+	stf__raw_free(buf);
+	if (!a.entered) {
+		stf__profile_mark("unreached blocks, none entered");
+		return n;
+	}
+	uint8_t *all = stf__raw_malloc(p->nobjs + 1);
+	if (!all || stf__peer_unreached(p, 0, all) < 0) {
+		stf__raw_free(all);
+		return -1;
+	}
+	n = 0;
+	for (size_t i = 0; i < p->nobjs; i++) {
+		unreached[i] = among[i] && all[i];
+		n += unreached[i];
+	}
+	stf__raw_free(all);
+	return n;
 }
