@@ -283,12 +283,16 @@ int stf__plan_untyped(struct stf_xfer *x)
 		struct sub_cursor subs;
 		struct range_memo memo = { 0, 0, NULL };
 		struct word_bounds wb = stf__word_bounds();
+		uint64_t capacity = stf__capacity_start(x, o);
 		stf__subs_begin(p, o, &subs);
 		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
 			uint64_t v;
 			memcpy(&v, o->bytes + off, 8);
 			if (v - wb.floor >= wb.span || off < head.size ||
 			    stf__in_sub(&subs, o->addr + off))
+				continue;
+			/* unused capacity pins no sub-object (untyped.h) */
+			if (o->addr + off >= capacity && stf__capacity_sub(x, &memo, v))
 				continue;
 			stf__plan_word_memo(x, &memo, v, i, off, work, &nwork);
 		}

@@ -138,6 +138,37 @@ uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off)
 	return stf__is_dynamic(o) && esz && o->size > esz ? off % esz : off;
 }
 
+uint64_t stf__capacity_start(const struct stf_xfer *x, const struct stf_obj *o)
+{
+	const struct stf_meta_unit *u;
+	uint32_t n, site;
+	if (x->strict || !(o->flags & STF_OBJF_CONTAINER))
+		return UINT64_MAX;
+	const struct stf_obj *subs = stf__peer_subs(x->src, o, &n);
+	if (!n || stf_meta_find_site(x->src->meta, subs[n - 1].id, &u, &site) < 0)
+		return UINT64_MAX;
+	return subs[n - 1].addr + subs[n - 1].size;
+}
+
+const struct stf_obj *stf__capacity_sub(const struct stf_xfer *x, struct range_memo *memo,
+					uint64_t v)
+{
+	const struct stf_range *r = stf__find_memo(&x->src->index, memo, v);
+	const struct stf_obj *t = r ? &x->src->objs[r->value] : NULL;
+	return t && t->container && !stf__untyped_sub(t) ? t : NULL;
+}
+
+/* Whether word v of unused capacity stays as it is (see untyped.h): it
+ * points into a sub-object whose container keeps its address. */
+static int capacity_kept(const struct stf_xfer *x, struct range_memo *memo, uint64_t v)
+{
+	const struct stf_obj *t = stf__capacity_sub(x, memo, v);
+	if (!t)
+		return 0;
+	const struct pairing *pc = &x->pair[t->container - 1];
+	return pc->dst >= 0 && pc->dst_addr == x->src->objs[t->container - 1].addr;
+}
+
 /*
  * A word one past the end of a pinned object that grows, in the new
  * version, up to the start of another object kept at its address: mapped
@@ -501,6 +532,7 @@ int stf__classify_words(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t 
 	struct range_memo memo = { 0, 0, NULL };
 	struct word_bounds wb = stf__word_bounds();
 	uint64_t numbers = 0, dst_base = x->dir == STF_FORWARD ? x->pair[i].dst_addr : o->addr;
+	uint64_t capacity = stf__capacity_start(x, o);
 	stf__subs_begin(x->src, o, &subs);
 	for (uint64_t off = from + ((8 - ((o->addr + from) & 7)) & 7); off + 8 <= to; off += 8) {
 		uint64_t v, nv;
@@ -511,6 +543,10 @@ int stf__classify_words(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t 
 		}
 		if (stf__in_sub(&subs, o->addr + off))
 			continue;
+		if (o->addr + off >= capacity && capacity_kept(x, &memo, v)) {
+			numbers++;
+			continue;
+		}
 		if (classify_word(x, &memo, v, &nv, o, off, dst_base + off) < 0)
 			return -1;
 		if (nv != v)

@@ -74,6 +74,31 @@ static inline struct word_bounds stf__word_bounds(void)
 	return (struct word_bounds){ lowest, STF_ADDRESS_END - lowest };
 }
 
+/*
+ * Unused capacity (untyped.c): the bytes of a block holding sub-objects
+ * an STF_ALLOCATOR function handed out (a pool block) from the end of
+ * the last one on hold what malloc left there, such as the dead links of
+ * a freed pool block whose memory came back as this one (issue 8).  A
+ * word there that points into a sub-object of a container does not pin
+ * it (planning: a grown pool object can leave its place), and is kept as
+ * it is, counted with the integers, when that container keeps its
+ * address (classifying): the value then lands in the sub-object, where
+ * it stayed, or in the dead bytes it left in its container.  The way
+ * back applies the same rule to the same bytes, so the round trip gives
+ * them back.  The block's header, the gaps between its sub-objects and
+ * the words pointing elsewhere are classified as always; --strict has no
+ * capacity.  Planning and classifying ask these two functions, so that
+ * they agree on which words are capacity.
+ */
+/* Where o's unused capacity starts (an address), UINT64_MAX if o has
+ * none (not a container, its last sub-object registered with
+ * stf_register_object(): bytes after it may be the program's). */
+uint64_t stf__capacity_start(const struct stf_xfer *x, const struct stf_obj *o);
+/* The typed sub-object a word v of unused capacity points into, NULL if
+ * it points into none (then it is classified as always). */
+const struct stf_obj *stf__capacity_sub(const struct stf_xfer *x, struct range_memo *memo,
+					uint64_t v);
+
 void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v, size_t from,
 			 uint64_t at, size_t *work, size_t *nwork);
 int stf__is_libc_stream(struct stf_xfer *x, const struct stf_obj *o);
