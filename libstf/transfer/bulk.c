@@ -193,8 +193,11 @@ void *stf__bulk_realloc_kept(void *p, size_t size)
 
 	if (need < size || need < BULK_MIN)
 		return NULL;
+	/* the block takes its mapping whole, as stf__bulk_room reports it:
+	 * the catalog fills it up to there (metadata.c's reserve_kept), and
+	 * stf__bulk_realloc moving it copies only size bytes */
 	if (h && h->mapped >= need) {
-		h->size = size;
+		h->size = h->mapped - sizeof(*h);
 		return p;
 	}
 	n = cache_take(huge_round(need), &got);
@@ -205,7 +208,7 @@ void *stf__bulk_realloc_kept(void *p, size_t size)
 		stf__bulk_free(p);
 	}
 	n->mapped = got;
-	n->size = size;
+	n->size = got - sizeof(*n);
 	return n + 1;
 }
 

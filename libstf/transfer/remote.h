@@ -564,7 +564,9 @@ void *stf__bulk_alloc_most(size_t size, size_t *usable);
 size_t stf__bulk_room(const void *p);
 /* Grow p (NULL: a new block) to size bytes only if it can stay in place
  * or move into a mapping kept for reuse: touched pages, no fresh ones.
- * NULL, p unchanged, otherwise. */
+ * The block holds the whole mapping then (stf__bulk_room: a caller may
+ * fill it all, and stf__bulk_realloc moves all of it).  NULL, p
+ * unchanged, otherwise. */
 void *stf__bulk_realloc_kept(void *p, size_t size);
 void stf__bulk_free(void *p);
 /* Touch a mapping of size bytes now and keep it for the next large array

@@ -168,6 +168,37 @@ START_TEST(arrays_grow_into_kept_mappings_only)
 }
 END_TEST
 
+/* A block stf__bulk_realloc_kept gave holds its whole mapping: the
+ * catalog (metadata.c's reserve_kept) fills it up to stf__bulk_room, and
+ * growing past that into another kept mapping must keep all of it (it
+ * kept only the size asked: the 32,767th object on of a catalog of 64-byte
+ * objects became whatever an earlier array had left there). */
+START_TEST(kept_arrays_move_with_their_whole_room)
+{
+	size_t asked = (size_t)300 << 10;
+	uint8_t *first = stf__bulk_alloc(asked);
+	ck_assert_ptr_nonnull(first);
+	stf__bulk_free(first); /* a 2 MiB mapping kept */
+	uint8_t *a = stf__bulk_realloc_kept(NULL, asked);
+	ck_assert_ptr_eq(a, first);
+	size_t room = stf__bulk_room(a);
+	ck_assert_uint_gt(room, asked);
+	memset(a, 5, room);
+	uint8_t *other = stf__bulk_alloc(2 * room);
+	ck_assert_ptr_nonnull(other);
+	memset(other, 9, 2 * room);
+	stf__bulk_free(other); /* where a moves to: copied, not remapped */
+	uint8_t *b = stf__bulk_realloc(a, 2 * room);
+	ck_assert_ptr_eq(b, other);
+	size_t kept = 0;
+	while (kept < room && b[kept] == 5)
+		kept++;
+	ck_assert_uint_eq(kept, room);
+	stf__bulk_free(b);
+	stf__bulk_trim();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("parallel");
@@ -177,6 +208,7 @@ int main(void)
 	tcase_add_test(tc, large_kept_mapping_waits_for_a_large_array);
 	tcase_add_test(tc, blocks_grow_in_place_up_to_their_room);
 	tcase_add_test(tc, arrays_grow_into_kept_mappings_only);
+	tcase_add_test(tc, kept_arrays_move_with_their_whole_room);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* no fork: valgrind follows one process */
