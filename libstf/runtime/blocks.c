@@ -44,15 +44,22 @@ static struct span_st *meta_of(uintptr_t a, uint32_t *j, uint64_t *start, uint64
 	return a - *start < *size || a == *start ? s : NULL;
 }
 
+/* What the metadata entry j of span s says of its block. */
+static struct stf_block_info info_of(const struct span_st *s, uint32_t j, uint64_t start,
+				     uint64_t size)
+{
+	uint32_t word = meta_word(s, j);
+	return (struct stf_block_info){ start, size, meta_id(s, j), STF_META_SITE(word),
+		STF_META_ALIGN(word), (word & STF_META_SUBS) != 0 };
+}
+
 EXPORT int stf__heap_block(const void *p, struct stf_block_info *out)
 {
 	uint64_t start, size;
 	uint32_t j;
 	const struct span_st *s = meta_of((uintptr_t)p, &j, &start, &size);
 	if (s) {
-		uint32_t word = meta_word(s, j);
-		*out = (struct stf_block_info){ start, size, meta_id(s, j), STF_META_SITE(word),
-			STF_META_ALIGN(word), (word & STF_META_SUBS) != 0 };
+		*out = info_of(s, j, start, size);
 		return 1;
 	}
 	struct stf_slot placed;
@@ -74,11 +81,12 @@ void stf__heap_mark_subs(uint64_t addr)
 		meta_mark_subs(s, j);
 }
 
-int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
+int stf__heap_type_block(void *p, uint64_t size, uint32_t site, struct stf_block_info *holder)
 {
 	uint64_t start, bsize;
 	uint32_t j;
 	struct span_st *s = meta_of((uintptr_t)p, &j, &start, &bsize);
+	holder->size = 0;
 	if (s) {
 		if (start != (uintptr_t)p || (size && size != bsize)) {
 			/* a sub-object (of a known size: registered): its
@@ -86,6 +94,7 @@ int stf__heap_type_block(void *p, uint64_t size, uint32_t site)
 			 * where the block is at hand */
 			if (size)
 				meta_mark_subs(s, j);
+			*holder = info_of(s, j, start, bsize);
 			return 0;
 		}
 		meta_set_word(s, j, (meta_word(s, j) & ~0xffffffu) | site);

@@ -8,8 +8,12 @@
  * and removed it again: a shard lock and the global slot mutex twice,
  * 76 ns against 1.45 for the plain pool (bench-malloc).  Each thread
  * instead notes what it hands out in a log of its own, a hash table from
- * address to (size, site, ID) under a lock of its own, which other
- * threads take only to look for an object or a block there; a free of an
+ * address to (size, site, ID), which the thread enters with a store and
+ * a load, no atomic operation (owner_enter); other threads enter it only
+ * to look for an object or a block there (an object handed over between
+ * threads, a block freed by another thread) or to fold it, through a lock
+ * and a membarrier, and a log other threads enter often takes the lock
+ * for its owner too (WANT_LOCKED); a free of an
  * object still in a log forgets it there (its entry keeps the address for
  * the pool's next object at that place), so a short-lived object never
  * reaches the registry nor takes a slot.  The registry's readers
@@ -36,16 +40,19 @@
  * threads), then in the registry; a block's free or move forgets the
  * objects noted inside it in every log.
  *
- * Another thread reads a log's count and range bits without its lock:
+ * Another thread reads a log's count and range bits without entering it:
  * an entry noted before its object (or its address, given back) reached
  * the reader through the program's own synchronization is seen, and so
  * is the registration a fold moved it to (the fold clears them after it,
  * with release stores).
  */
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "heap.h"
 #include "sub-pending.h"
@@ -60,16 +67,20 @@ struct pending {
 };
 
 #define LOG_MIN 256u
-/* 8,192 entries (256 KiB) hold a live window of 6,144 objects per thread;
+/* 32,768 entries (1 MiB) hold a live window of 24,576 objects per thread;
  * past it the log is folded when full, and a pair costs what an
- * immediate registration does. */
-#define LOG_MAX 8192u
-/* 4,096 bits: the 64 KiB ranges of a full log's objects (a window of
- * 6,144 objects of 1 KiB spans ~100) rarely share a bit with another
- * thread's object.  With 256, a free of an object in the registry took
- * another log's lock one time in five (pool-bench, 4 threads, 64 B, a
- * window of 20,000: each log's entries spread over 20 ranges). */
-#define RANGE_WORDS 64u
+ * immediate registration does (with 8,192 entries a window of 20,000
+ * cost 70 times the plain pool, 16,384 a wrapper's 5 times; a full log's
+ * fold, at quiescence, takes ~100 ns an entry). */
+#define LOG_MAX 32768u
+/* 65,536 bits (8 KiB): the 64 KiB ranges of a full log's objects (a
+ * window of 24,576 objects of 1 KiB spans ~400) rarely share a bit with
+ * another thread's object, whose look into the log then costs a
+ * membarrier (see owner_enter).  With 256, a free of an object in the
+ * registry took another log's lock one time in five (pool-bench, 4
+ * threads, 64 B, a window of 20,000: each log's entries spread over 20
+ * ranges). */
+#define RANGE_WORDS 1024u
 /* A block spanning more ranges (16 MiB) is taken to meet every log. */
 #define RANGE_PROBES 256u
 /* A log found full of live objects (they outlive it: a live window past
@@ -91,7 +102,17 @@ struct pending {
 #define GRANULE_BITS (1u << 17)
 
 struct sub_log {
-	atomic_int lock;          /* 0 free, 1 held */
+	atomic_int lock;          /* 0 free, 1 held: between other threads,
+	                             and the owner when want is set */
+	/* The owner's entry without an atomic operation (owner_enter): it
+	 * sets busy, then reads want; another thread sets want, makes every
+	 * thread pass a full barrier (membarrier), then waits for busy to
+	 * clear.  Either the owner's busy reached the other thread, or the
+	 * owner sees want and takes the lock instead. */
+	atomic_int busy;
+	atomic_int want;          /* WANT_* */
+	atomic_uint foreign;      /* entries of other threads since the owner
+	                             last rebuilt or folded the log */
 	bool owned;               /* a live thread's */
 	atomic_uint n;            /* live entries; read without the lock */
 	uint32_t used;            /* entries with an address */
@@ -159,6 +180,98 @@ static void log_unlock(struct sub_log *l)
 	atomic_store_explicit(&l->lock, 0, memory_order_release);
 }
 
+/* want: no other thread is in the log or wants it; one is (WANT_ONCE);
+ * the owner takes the lock too, for good (WANT_LOCKED: no membarrier in
+ * this process, or other threads come often: each of their entries costs
+ * a membarrier, 1-5 us, against an atomic operation of the owner's). */
+enum { WANT_NONE, WANT_ONCE, WANT_LOCKED };
+/* Entries of other threads between two rebuilds or folds of the owner's
+ * that turn its log to WANT_LOCKED (a pool whose objects are freed by
+ * another thread, a wrapper's blocks freed by a consumer). */
+#define FOREIGN_MAX 32u
+
+/* Whether membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) is usable: 1 yes,
+ * -1 no (a kernel before 4.14, a seccomp filter), 0 not asked yet.
+ * Asked under list_lock by the first log made. */
+static int membarrier_usable;
+
+static void ask_membarrier(void)
+{
+	if (membarrier_usable)
+		return;
+	long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	bool ok = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+		  syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+	membarrier_usable = ok ? 1 : -1;
+}
+
+static int initial_want(void)
+{
+	return membarrier_usable > 0 ? WANT_NONE : WANT_LOCKED;
+}
+
+/* The owner's way in when want is set: through the lock. */
+static __attribute__((noinline)) void owner_enter_locked(struct sub_log *l)
+{
+	atomic_store_explicit(&l->busy, 0, memory_order_release);
+	log_lock(l);
+}
+
+/* The calling thread, l's owner, enters its log ("inside l" below: from
+ * owner_enter or foreign_enter to the matching exit): true if it holds
+ * the lock (pass it to owner_exit).  Without another thread in the way, a
+ * store and a load: two atomic exchanges per pool_alloc + pool_free were
+ * 79% of a LIFO pair's 33 ns (perf, pool-bench 1 64 1 lifo; 1.35 ns
+ * plain). */
+static inline bool owner_enter(struct sub_log *l)
+{
+	atomic_store_explicit(&l->busy, 1, memory_order_relaxed);
+	/* the other side's membarrier is the store-load barrier */
+	atomic_signal_fence(memory_order_seq_cst);
+	if (__builtin_expect(!atomic_load_explicit(&l->want, memory_order_acquire), 1))
+		return false;
+	owner_enter_locked(l);
+	return true;
+}
+
+static inline void owner_exit(struct sub_log *l, bool locked)
+{
+	if (locked)
+		log_unlock(l);
+	else
+		atomic_store_explicit(&l->busy, 0, memory_order_release);
+}
+
+/* A thread other than l's owner (or any thread across fork, or a thread
+ * folding every log) enters l; `counts`: it looks for its own objects
+ * there, and turns the log to WANT_LOCKED when that happens often. */
+static void foreign_enter(struct sub_log *l, bool counts)
+{
+	log_lock(l);
+	int want = atomic_load_explicit(&l->want, memory_order_relaxed);
+	if (want == WANT_LOCKED)
+		return;
+	if (counts && atomic_fetch_add_explicit(&l->foreign, 1, memory_order_relaxed) + 1 >= FOREIGN_MAX)
+		want = WANT_LOCKED;
+	else
+		want = WANT_ONCE;
+	atomic_store_explicit(&l->want, want, memory_order_seq_cst);
+	syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	for (unsigned spins = 0; atomic_load_explicit(&l->busy, memory_order_acquire); spins++) {
+		if (spins < 64)
+			__builtin_ia32_pause();
+		else
+			sched_yield();
+	}
+}
+
+static void foreign_exit(struct sub_log *l)
+{
+	if (atomic_load_explicit(&l->want, memory_order_relaxed) == WANT_ONCE)
+		atomic_store_explicit(&l->want, WANT_NONE, memory_order_release);
+	log_unlock(l);
+}
+
 static size_t slot_of(const struct sub_log *l, uint64_t addr)
 {
 	return (size_t)(((addr >> 4) * 0x9e3779b97f4a7c15ULL) >> l->shift);
@@ -194,7 +307,7 @@ static void set_live(struct sub_log *l, uint32_t n)
 	atomic_store_explicit(&l->n, n, memory_order_release);
 }
 
-/* Under l's lock, after l->used changed: l counts in nonempty while it
+/* Inside l, after l->used changed: l counts in nonempty while it
  * has entries. */
 static void set_counted(struct sub_log *l)
 {
@@ -271,7 +384,7 @@ static int rebuild(struct sub_log *l, uint32_t ncap)
 	return 0;
 }
 
-/* Under l's lock: every live entry into the registry.  The table stays
+/* Inside l: every live entry into the registry.  The table stays
  * (a new one of LOG_MAX entries is fresh memory: its page faults cost a
  * full log's fold 1 ms, 160 ns an object). */
 static void fold_locked(struct sub_log *l)
@@ -295,7 +408,7 @@ static void fold_locked(struct sub_log *l)
 		atomic_store_explicit(&l->ranges[w], 0, memory_order_release);
 }
 
-/* Under l's lock: e is given back. */
+/* Inside l: e is given back. */
 static void give_back(struct sub_log *l, struct pending *e)
 {
 	e->site = 0;
@@ -311,6 +424,7 @@ static int make_room(struct sub_log *l)
 {
 	if ((l->used + 1) * 4 <= l->cap * 3)
 		return 0;
+	atomic_store_explicit(&l->foreign, 0, memory_order_relaxed);
 	uint32_t live = atomic_load_explicit(&l->n, memory_order_relaxed);
 	if (live * 2 < l->used) {
 		/* its objects die in the log again */
@@ -334,9 +448,17 @@ static __attribute__((noinline)) struct sub_log *take_log(void)
 	struct sub_log *l = atomic_load_explicit(&logs, memory_order_relaxed);
 	while (l && l->owned)
 		l = l->next;
+	ask_membarrier();
 	if (!l && (l = __libc_calloc(1, sizeof *l))) {
+		atomic_init(&l->want, initial_want());
 		l->next = atomic_load_explicit(&logs, memory_order_relaxed);
 		atomic_store_explicit(&logs, l, memory_order_release);
+	} else if (l) {
+		/* its last owner's other threads may be in it (a fold) */
+		foreign_enter(l, false);
+		atomic_store_explicit(&l->foreign, 0, memory_order_relaxed);
+		atomic_store_explicit(&l->want, initial_want(), memory_order_relaxed);
+		log_unlock(l);
 	}
 	if (l) {
 		l->owned = true;
@@ -373,20 +495,29 @@ bool stf__pending_registers_now(void)
 	return false;
 }
 
+/* Inside l: a new entry of addr, NULL when the log has no room (see
+ * make_room).  Out of line: the counts other threads read take atomic
+ * operations, which the pair of a pool handing its objects out again at
+ * known addresses never runs (t/runtime/fast-paths.sh). */
+static __attribute__((noinline)) struct pending *add_entry(struct sub_log *l, uint64_t addr)
+{
+	if (make_room(l))
+		return NULL;
+	struct pending *e = put(l, &(struct pending){ .addr = addr });
+	l->used++;
+	set_counted(l);
+	note_range(l, addr);
+	return e;
+}
+
 bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 {
 	struct sub_log *l = my_log;
-	log_lock(l);
+	bool locked = owner_enter(l);
 	struct pending *e = find(l, addr);
-	if (!e) {
-		if (make_room(l)) {
-			log_unlock(l);
-			return false;
-		}
-		e = put(l, &(struct pending){ .addr = addr });
-		l->used++;
-		set_counted(l);
-		note_range(l, addr);
+	if (!e && !(e = add_entry(l, addr))) {
+		owner_exit(l, locked);
+		return false;
 	}
 	l->last = e;
 	/* a new object, also where one was noted before */
@@ -395,20 +526,26 @@ bool stf__pending_add(uint64_t addr, uint64_t size, uint32_t site)
 	e->size = size;
 	e->site = site;
 	e->id = next_id();
-	log_unlock(l);
+	owner_exit(l, locked);
 	mark_heap_changed();
 	return true;
 }
 
-/* The live entry of addr in l given back: false if there is none. */
-static __attribute__((noinline)) bool cancel_in(struct sub_log *l, uint64_t addr)
+/* Inside l: the live entry of addr given back; false if there is none. */
+static bool cancel_inside(struct sub_log *l, uint64_t addr)
 {
-	log_lock(l);
 	struct pending *e = find(l, addr);
 	bool live = e && e->site;
 	if (live)
 		give_back(l, e);
-	log_unlock(l);
+	return live;
+}
+
+static __attribute__((noinline)) bool cancel_own(struct sub_log *l, uint64_t addr)
+{
+	bool locked = owner_enter(l);
+	bool live = cancel_inside(l, addr);
+	owner_exit(l, locked);
 	return live;
 }
 
@@ -417,7 +554,7 @@ bool stf__pending_cancel(uint64_t addr)
 	struct sub_log *l = my_log;
 	if (!l || !atomic_load_explicit(&l->n, memory_order_relaxed))
 		return false;
-	return cancel_in(l, addr);
+	return cancel_own(l, addr);
 }
 
 /* Whether a log other than the calling thread's may have live entries:
@@ -434,8 +571,13 @@ static bool others_nonempty(void)
 static __attribute__((noinline)) bool cancel_in_others(uint64_t addr)
 {
 	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
-		if (l != my_log && may_hold(l, addr, addr + 1) && cancel_in(l, addr))
-			return true;
+		if (l != my_log && may_hold(l, addr, addr + 1)) {
+			foreign_enter(l, true);
+			bool live = cancel_inside(l, addr);
+			foreign_exit(l);
+			if (live)
+				return true;
+		}
 	return false;
 }
 
@@ -444,7 +586,7 @@ bool stf__pending_cancel_others(uint64_t addr)
 	return others_nonempty() && cancel_in_others(addr);
 }
 
-/* Under l's lock: the live entries of granule g in [addr, end). */
+/* Inside l: the live entries of granule g in [addr, end). */
 static void forget_in_granule(struct sub_log *l, uint64_t g, uint64_t addr, uint64_t end)
 {
 	for (size_t i = slot_of(l, g << 4); l->table[i].addr; i = (i + 1) & (l->cap - 1)) {
@@ -454,7 +596,7 @@ static void forget_in_granule(struct sub_log *l, uint64_t g, uint64_t addr, uint
 	}
 }
 
-/* Under l's lock: the live entries in [addr, end): a probe per granule
+/* Inside l: the live entries in [addr, end): a probe per granule
  * whose bit is set (entries hash by granule), or a scan of the table when
  * it has fewer slots than the range granules. */
 static void forget_locked(struct sub_log *l, uint64_t addr, uint64_t end)
@@ -487,9 +629,15 @@ void stf__pending_forget(uint64_t addr, uint64_t end)
 	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next) {
 		if (!may_hold(l, addr, end))
 			continue;
-		log_lock(l);
-		forget_locked(l, addr, end);
-		log_unlock(l);
+		if (l == my_log) {
+			bool locked = owner_enter(l);
+			forget_locked(l, addr, end);
+			owner_exit(l, locked);
+		} else {
+			foreign_enter(l, true);
+			forget_locked(l, addr, end);
+			foreign_exit(l);
+		}
 	}
 }
 
@@ -506,9 +654,15 @@ void stf__pending_fold(void)
 	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next) {
 		if (!atomic_load_explicit(&l->counted, memory_order_relaxed))
 			continue;
-		log_lock(l);
-		fold_locked(l);
-		log_unlock(l);
+		if (l == my_log) {
+			bool locked = owner_enter(l);
+			fold_locked(l);
+			owner_exit(l, locked);
+		} else {
+			foreign_enter(l, false);
+			fold_locked(l);
+			foreign_exit(l);
+		}
 	}
 	pthread_mutex_unlock(&list_lock);
 }
@@ -518,9 +672,9 @@ void stf__pending_thread_exit(void)
 	struct sub_log *l = my_log;
 	if (!l)
 		return;
-	log_lock(l);
+	bool locked = owner_enter(l);
 	fold_locked(l);
-	log_unlock(l);
+	owner_exit(l, locked);
 	my_log = NULL;
 	pthread_mutex_lock(&list_lock);
 	l->owned = false;
@@ -531,12 +685,12 @@ void stf__pending_fork_prepare(void)
 {
 	pthread_mutex_lock(&list_lock);
 	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
-		log_lock(l);
+		foreign_enter(l, false);
 }
 
 void stf__pending_fork_release(void)
 {
 	for (struct sub_log *l = atomic_load_explicit(&logs, memory_order_acquire); l; l = l->next)
-		log_unlock(l);
+		foreign_exit(l);
 	pthread_mutex_unlock(&list_lock);
 }

@@ -9,6 +9,8 @@
  */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +230,74 @@ START_TEST(whole_block_after_its_objects)
 }
 END_TEST
 
+/* One thread notes objects of its chunk as fast as it can (its log
+ * entered with no atomic operation) while another gives back the ones it
+ * is handed (entering the first one's log: a membarrier, then its lock
+ * once that happened often) and a third folds every log into the
+ * registry: every object handed over is found and given back once, and
+ * the noting thread's other objects stay registered. */
+enum { HANDED = 2000, KEPT = 64, OBJ = 32 };
+static char *handed_chunk;
+static void *_Atomic handed[HANDED];
+static atomic_int noting_done;
+
+static void *noting_thread(void *arg)
+{
+	static const uint32_t cell = 1;
+	(void)arg;
+	for (int i = 0; i < HANDED; i++) {
+		char *p = handed_chunk + (size_t)(KEPT + i) * OBJ;
+		stf__sub_object(p, OBJ, &cell);
+		for (int k = 0; k < KEPT; k++)
+			stf__sub_object(handed_chunk + (size_t)k * OBJ, OBJ, &cell);
+		atomic_store_explicit(&handed[i], p, memory_order_release);
+	}
+	atomic_store(&noting_done, 1);
+	return NULL;
+}
+
+static void *giving_back_thread(void *arg)
+{
+	long *missing = arg;
+	for (int i = 0; i < HANDED; i++) {
+		void *p;
+		while (!(p = atomic_load_explicit(&handed[i], memory_order_acquire)))
+			sched_yield();
+		*missing += stf_unregister_object(p) != 0;
+		*missing += stf_unregister_object(p) != -1;
+	}
+	return NULL;
+}
+
+static void *folding_thread(void *arg)
+{
+	(void)arg;
+	struct stf_object_info info;
+	/* a lookup folds every log into the registry first */
+	while (!atomic_load(&noting_done))
+		stf_lookup(handed_chunk, &info);
+	return NULL;
+}
+
+START_TEST(handed_over_while_noting)
+{
+	handed_chunk = malloc((size_t)(KEPT + HANDED) * OBJ);
+	ck_assert_ptr_nonnull(handed_chunk);
+	long missing = 0;
+	pthread_t noting, giving, folding;
+	ck_assert_int_eq(pthread_create(&giving, NULL, giving_back_thread, &missing), 0);
+	ck_assert_int_eq(pthread_create(&folding, NULL, folding_thread, NULL), 0);
+	ck_assert_int_eq(pthread_create(&noting, NULL, noting_thread, NULL), 0);
+	pthread_join(noting, NULL);
+	pthread_join(giving, NULL);
+	pthread_join(folding, NULL);
+	ck_assert_int_eq(missing, 0);
+	for (int k = 0; k < KEPT; k++)
+		ck_assert_int_eq(stf_unregister_object(handed_chunk + (size_t)k * OBJ), 0);
+	free(handed_chunk);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("subprobe");
@@ -239,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, freed_block_forgets_by_granule_bits);
 	tcase_add_test(tc, chunk_allocated_again_at_its_address);
 	tcase_add_test(tc, whole_block_after_its_objects);
+	tcase_add_test(tc, handed_over_while_noting);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
