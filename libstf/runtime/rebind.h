@@ -22,7 +22,7 @@ void stf__rebind_note(void);
 
 /* F, R: is fd a descriptor the startup's bind() made a duplicate of an
  * inherited socket?  Closing it closes no socket (P's number holds it);
- * transfer/startup.c closes it unless the memory kept names it. */
+ * transfer/startup-fds.c closes it unless the memory kept names it. */
 bool stf__rebind_dup(int fd);
 
 /* Is there one? */

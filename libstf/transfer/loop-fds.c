@@ -13,7 +13,7 @@
  * numbers that only dropped blocks name, but a number is no pointer: in
  * a large state each small number is also some int of the transferred
  * state (a connection's socket, a counter, a stale slot of an event
- * buffer), and the conservative rule (startup.c, sweep_left_fds) keeps
+ * buffer), and the conservative rule (startup-fds.c, stf__sweep_left_fds) keeps
  * them all open: memcached's 6-line recipe grew by ~19 descriptors an
  * update.
  *

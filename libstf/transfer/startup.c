@@ -38,24 +38,21 @@
  * startup blocks old objects were transferred into (inplace.c: a log
  * file), or the statics the transfer overwrote (an epoll instance the
  * startup kept in one), are closed too, but a descriptor is a number, not
- * a pointer: see sweep_fds for how conservatively.
+ * a pointer: see startup-fds.c for how conservatively.
  *
  * So are the descriptors inherited from the old version that only its
  * blocks the transfer dropped name (unreached.c): a base the startup
  * before made, which a thread ran its loop on at that update's commit
  * (memcached's workers parked inside event_base_loop()), was kept then
  * and has been used by no one since; its epoll instance and pipes would
- * stay open in every version after (sweep_left_fds).
+ * stay open in every version after (stf__sweep_left_fds).
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,57 +65,9 @@
 #include "loop-fds.h"
 #include "remote.h"
 #include "rebind.h"
-#include "runtime-state.h"
 #include "static-tls.h"
+#include "sweep.h"
 #include "update.h"
-
-/* Descriptors below this number are looked for in memory; libstf keeps
- * its own from there up (fds.c), or from 3/4 of a lower descriptor limit
- * (swept_fd_limit): those are never closed. */
-#define MAX_SWEPT_FD 768
-
-struct sweep {
-	struct stf_range *cand;   /* candidates by address (value: marked) */
-	size_t ncand;
-	uint64_t lo, span;        /* the candidates lie in [lo, lo + span) */
-	uint64_t *work;           /* candidates to scan */
-	size_t nwork;
-	/* the descriptor pass (sweep_fds): scan() looks for the startup's
-	 * own descriptors as aligned ints instead of marking candidates */
-	int fd_pass;                    /* FD_PASS_* */
-	uint8_t want;                   /* the descriptors find_fds looks for */
-	int in_stacks;                  /* the startup pass is in the stacks */
-	uint8_t fd_state[MAX_SWEPT_FD]; /* FD_* */
-	const struct stf_range *skip;   /* sorted: memory holding only the
-					   old version's values */
-	size_t nskip;
-	uint64_t runtime_frames;        /* on this thread's stack, where the C
-					   runtime's frames above the program's
-					   begin (main's caller), 0 if unknown */
-};
-
-/* A candidate's value: */
-#define CAND_KEPT 1u    /* reached: kept */
-#define CAND_MAPPING 2u /* a mapping (munmap), not a heap block (free) */
-#define CAND_UNHELD 4u  /* not reached but from the stacks: a base a thread
-			   of the new version runs the loop of (loop-fds.c) */
-
-#define FD_STARTUP 1u  /* opened by the new version's startup */
-#define FD_IN_FREED 2u /* its number is in a block about to be freed */
-#define FD_IN_KEPT 4u  /* ... and in memory the new version keeps */
-#define FD_INHERITED 8u /* open in the old version, the same file, of an
-			   event library's kind (event_kind) */
-#define FD_LEFT 16u     /* ... and its number is in an old block the
-			   transfer dropped */
-#define FD_IN_LOOP 32u  /* the startup's, in a block only the stacks keep */
-#define FD_NOTED 64u    /* inherited, noted by the update before as only a
-			   running loop's (loop-fds.c) */
-
-/* sweep.fd_pass: which descriptors the memory the new version keeps is
- * scanned for */
-#define FD_PASS_STARTUP 1 /* the startup's (sweep_fds) */
-#define FD_PASS_LEFT 2    /* the inherited ones dropped blocks named
-			     (sweep_left_fds) */
 
 static void mark(struct sweep *s, uint64_t v)
 {
@@ -152,42 +101,6 @@ static void mark_epoll_data(void *ctx, uint64_t data)
 	mark(ctx, data);
 }
 
-static void find_fds_defined(void *ctx, uint64_t start, uint64_t end, uint8_t flag)
-{
-	struct sweep *s = ctx;
-	start = (start + 3) & ~3ULL;
-	for (uint64_t a = start; a + 4 <= end; a += 4) {
-		uint32_t v = *(const uint32_t *)(uintptr_t)a;
-		if (v < MAX_SWEPT_FD && (s->fd_state[v] & s->want) &&
-		    !(s->in_stacks && (s->fd_state[v] & FD_IN_LOOP)))
-			s->fd_state[v] |= flag;
-	}
-}
-
-/* Flag the descriptors s->want selects whose numbers are aligned ints in
- * [start, end). */
-static void find_fds(struct sweep *s, uint64_t start, uint64_t end, uint8_t flag)
-{
-	stf__defined_scan(find_fds_defined, s, start, end, flag);
-}
-
-/* [start, end) minus the ranges to skip, to find_fds. */
-static void find_fds_kept(struct sweep *s, uint64_t start, uint64_t end)
-{
-	for (size_t k = 0; k < s->nskip && start < end; k++) {
-		const struct stf_range *r = &s->skip[k];
-		if (r->start + r->size <= start)
-			continue;
-		if (r->start >= end)
-			break;
-		if (r->start > start)
-			find_fds(s, start, r->start, FD_IN_KEPT);
-		start = r->start + r->size;
-	}
-	if (start < end)
-		find_fds(s, start, end, FD_IN_KEPT);
-}
-
 static void mark_words(void *ctx, uint64_t start, uint64_t end, uint8_t unused)
 {
 	struct sweep *s = ctx;
@@ -197,15 +110,15 @@ static void mark_words(void *ctx, uint64_t start, uint64_t end, uint8_t unused)
 		mark(s, *(const uint64_t *)(uintptr_t)a);
 }
 
-static void scan(struct sweep *s, uint64_t start, uint64_t end)
+void stf__sweep_scan(struct sweep *s, uint64_t start, uint64_t end)
 {
 	if (s->fd_pass)
-		find_fds_kept(s, start, end);
+		stf__sweep_find_fds_kept(s, start, end);
 	else
 		stf__defined_scan(mark_words, s, start, end, 0);
 }
 
-static int cmp_range(const void *a, const void *b)
+int stf__sweep_cmp_range(const void *a, const void *b)
 {
 	const struct stf_range *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
@@ -213,7 +126,7 @@ static int cmp_range(const void *a, const void *b)
 
 /* The writable segments (.data, .bss) of the executable and of every
  * library, from their program headers. */
-static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
+int stf__sweep_image(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct sweep *s = arg;
 	(void)size;
@@ -226,7 +139,7 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 			/* libstf's own data holds none of the program's
 			 * descriptors, nor does the C runtime's but its
 			 * streams', nor the executable's but its statics
-			 * (see sweep_fds); what RELRO protects (.dynamic,
+			 * (see stf__sweep_fds); what RELRO protects (.dynamic,
 			 * the GOT) none at all, but numbers that look like
 			 * some */
 			uint64_t own = (uint64_t)(uintptr_t)&stf__own_startup;
@@ -240,7 +153,7 @@ static int scan_image(struct dl_phdr_info *info, size_t size, void *arg)
 					start = relro_end;
 			}
 		}
-		scan(s, start, end);
+		stf__sweep_scan(s, start, end);
 	}
 	return 0;
 }
@@ -328,7 +241,7 @@ static uint64_t scan_saved_registers(struct sweep *s, const struct stf_program_f
 			for (unsigned d = 0; d < pf->ndead && !dead; d++)
 				dead = pf->dead[d] == v;
 			if (!dead)
-				scan(s, a, a + 8);
+				stf__sweep_scan(s, a, a + 8);
 		}
 		return from + STF_SAVED_REGS * 8;
 	}
@@ -340,7 +253,7 @@ static uint64_t scan_saved_registers(struct sweep *s, const struct stf_program_f
  * block) from where its program frames begin if it is parked here, else
  * from where its stack pointer is (whole if unknown), the locals of the
  * points below those, and the caller's thread-local block. */
-static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
+int stf__sweep_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 {
 	uint64_t own_tp = (uint64_t)(uintptr_t)__builtin_thread_pointer();
 	uint64_t *sps = stf__raw_malloc((dst->nthreads + 1) * sizeof(*sps));
@@ -438,20 +351,20 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
 				if (lowest > low)
 					low = lowest;
 				if (mine_lo >= low && mine_hi <= high) {  /* libstf's own: skipped */
-					scan(s, low, mine_lo);
+					stf__sweep_scan(s, low, mine_lo);
 					low = mine_hi;
 				}
 				if (low < high)
-					scan(s, low, high);
+					stf__sweep_scan(s, low, high);
 			}
 			from = scan_saved_registers(s, parked, nparked, from, end);
-			scan(s, from, end);
+			stf__sweep_scan(s, from, end);
 			/* a point's locals below where its program frames begin
 			 * (a wait point's cond and mutex, its own parameters) */
 			for (size_t k = 0; k < nlocals; k++) {
 				const struct stf_obj *o = locals[k];
 				if (o->addr >= start && o->addr < from)
-					scan(s, o->addr, o->addr + o->size < from ? o->addr + o->size : from);
+					stf__sweep_scan(s, o->addr, o->addr + o->size < from ? o->addr + o->size : from);
 			}
 		}
 		line = nl ? nl + 1 : line + strlen(line);
@@ -467,7 +380,7 @@ static int scan_stacks(struct sweep *s, struct stf_peer *dst, uint64_t sp)
  * nor inside one (an object an STF_ALLOCATOR function handed out of a
  * candidate block, a slab chunk: part of the block, scanned with it if the
  * block is kept; as a root it would keep its own block). */
-static int scan_unless_candidate(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
+int stf__sweep_object(void *ctx, uint64_t addr, uint64_t size, uint32_t kind)
 {
 	struct sweep *s = ctx;
 	size_t lo = 0, hi = s->ncand;
@@ -487,7 +400,7 @@ static int scan_unless_candidate(void *ctx, uint64_t addr, uint64_t size, uint32
 		return 0;
 	if (kind == STF_SLOT_MMAP && !(stf__mapping_prot(getpid(), addr, size) & PROT_READ))
 		return 0; /* not readable (or gone) */
-	scan(s, addr, addr + size);
+	stf__sweep_scan(s, addr, addr + size);
 	return 0;
 }
 
@@ -539,374 +452,6 @@ static int carried_library(const struct carried *c, const char *id)
 	return 0;
 }
 
-/* What /proc/PID/fd/FD links to ("pipe:[8278066]"), in target; 0 if
- * unknown. */
-static int fd_target(pid_t pid, int fd, char *target, size_t size)
-{
-	char path[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
-	n = readlink(path, target, size - 1);
-	if (n <= 0)
-		return 0;
-	target[n] = 0;
-	return 1;
-}
-
-/* Is fd an epoll instance, an eventfd, a timerfd, a signalfd or a pipe? */
-static int event_kind(int fd)
-{
-	static const char *const kinds[] = { "anon_inode:[eventpoll]", "anon_inode:[eventfd]",
-		"anon_inode:[timerfd]", "anon_inode:[signalfd]", "pipe:[" };
-	char target[64];
-
-	if (!fd_target(getpid(), fd, target, sizeof(target)))
-		return 0;
-	for (size_t k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
-		if (!strncmp(target, kinds[k], strlen(kinds[k])))
-			return 1;
-	return 0;
-}
-
-/* The kinds of descriptor an event library's state holds: epoll
- * instances, eventfds, timerfds, signalfds, pipes; and regular files, a
- * program's logs (the C runtime holds them only in its streams, see
- * sweep_fds).  Sockets (syslog's connection, a resolver's) are never
- * closed but for a duplicate of an old one.  FD_STARTUP (with FD_IN_FREED
- * for that duplicate), or 0: not closable. */
-static uint8_t closable_kind(int fd)
-{
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		return FD_STARTUP;
-	/* the old version's socket, given to the startup's bind (rebind.c):
-	 * the transferred state names it by the old number, so this one is
-	 * closed unless kept memory names it (found in no freed block: the
-	 * startup may have held it in a static the transfer overwrote) */
-	if (stf__rebind_dup(fd))
-		return FD_STARTUP | FD_IN_FREED;
-	return event_kind(fd) ? FD_STARTUP : 0;
-}
-
-/* The descriptors open in this process and not in the old version, of
- * the kinds above: the new startup's (the new version inherits every
- * descriptor of the old one); and those open in both on the same file,
- * of an event library's kind (FD_INHERITED).  -1 if either table cannot
- * be read. */
-static int startup_fds(struct sweep *s, pid_t past)
-{
-	char path[64];
-	uint8_t in_past[MAX_SWEPT_FD] = { 0 };
-	struct dirent *e;
-	DIR *d;
-
-	struct rlimit rl;
-	long limit = MAX_SWEPT_FD;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (long)rl.rlim_cur * 3 / 4 < limit)
-		limit = (long)rl.rlim_cur * 3 / 4;
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)past);
-	for (int pass = 0; pass < 2; pass++) {
-		if (!(d = opendir(pass ? "/proc/self/fd" : path)))
-			return -1;
-		int skip = pass ? dirfd(d) : -1;
-		while ((e = readdir(d))) {
-			char *end;
-			long fd = strtol(e->d_name, &end, 10);
-			if (*end || end == e->d_name || fd < 3 || fd >= limit || fd == skip)
-				continue;
-			char was[64], is[64];
-			if (!pass)
-				in_past[fd] = 1;
-			else if (!in_past[fd])
-				s->fd_state[fd] = closable_kind(fd);
-			else if (fd_target(past, (int)fd, was, sizeof(was)) &&
-				 fd_target(getpid(), (int)fd, is, sizeof(is)) && !strcmp(was, is) &&
-				 event_kind((int)fd))
-				s->fd_state[fd] = FD_INHERITED;
-		}
-		closedir(d);
-	}
-	return 0;
-}
-
-/* Did an old object go into startup object o (inplace.c: it took that
- * object's ID), or an old sub-object into it (the rest zeroed)?  It holds
- * the old version's values now. */
-static int taken_in_place(const struct stf_obj *o)
-{
-	const struct stf_range *own = stf__index_find(&stf__own_startup, o->addr, 0);
-	return o->kind == STF_OBJ_HEAP && own && own->start == o->addr &&
-	       (own->value != o->dyn_id || stf__inplace_holder(o->addr));
-}
-
-/* The numbers the new version's statics and locals held as aligned ints
- * before the transfer wrote the old version's values over them (the
- * statics and locals paired with the old version's), in
- * x->overwritten_fds: a descriptor the startup opened and kept only there
- * (beanstalkd's epoll instance, in a static) is named by nothing the new
- * version keeps, as one only a freed block names. */
-void stf__note_overwritten_fds(struct stf_xfer *x)
-{
-	uint8_t *named = stf__arena_alloc(x->arena, MAX_SWEPT_FD);
-
-	if (!named)
-		return; /* then none is closed for this reason: kept, never a guess */
-	x->overwritten_fds = named;
-	for (size_t i = 0; i < x->src->nobjs; i++) {
-		if (!x->pair[i].scheduled || x->pair[i].dst < 0)
-			continue;
-		const struct stf_obj *d = &x->dst->objs[x->pair[i].dst];
-		if (d->kind != STF_OBJ_STATIC && d->kind != STF_OBJ_LOCAL)
-			continue;
-		for (uint64_t a = (d->addr + 3) & ~3ULL; a + 4 <= d->addr + d->size; a += 4) {
-			uint32_t v = *(const uint32_t *)(uintptr_t)a;
-			if (v < MAX_SWEPT_FD)
-				named[v] = 1;
-		}
-	}
-}
-
-/* The startup's descriptors the overwritten memory named count as named
- * by a freed block; whether there is one. */
-static int find_fds_overwritten(struct sweep *s, const struct stf_xfer *x)
-{
-	int any = 0;
-	if (!x->overwritten_fds)
-		return 0;
-	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-		if ((s->fd_state[fd] & FD_STARTUP) && x->overwritten_fds[fd]) {
-			s->fd_state[fd] |= FD_IN_FREED;
-			any = 1;
-		}
-	return any;
-}
-
-/* stf__stream_fds_each: a stdio stream's descriptor is kept. */
-static void keep_stream_fd(void *ctx, int fd)
-{
-	struct sweep *s = ctx;
-	if (fd < MAX_SWEPT_FD)
-		s->fd_state[fd] |= FD_IN_KEPT;
-}
-
-/* stf__inplace_dropped_each: what a startup block held before an old
- * object was transferred into it is freed as a block is. */
-static void find_fds_dropped(void *ctx, const uint8_t *bytes, uint64_t size)
-{
-	find_fds(ctx, (uint64_t)(uintptr_t)bytes, (uint64_t)(uintptr_t)bytes + size, FD_IN_FREED);
-}
-
-/* Mark FD_IN_KEPT the descriptors s->want selects that the memory the new
- * version keeps names (sweep_fds says which), then close those of
- * `flag` it does not. */
-static void close_unkept_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here,
-			     int pass, uint8_t flag)
-{
-	s->fd_pass = pass;
-	for (size_t k = 0; k < s->ncand; k++)
-		if (s->cand[k].value & CAND_KEPT)
-			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size,
-				 pass == FD_PASS_STARTUP && (s->cand[k].value & CAND_UNHELD) ?
-				 FD_IN_LOOP : FD_IN_KEPT);
-	stf__objects_each(scan_unless_candidate, s);
-	dl_iterate_phdr(scan_image, s);
-	for (size_t k = 0; k < nstartup; k++)
-		if (x->dst->objs[k].kind == STF_OBJ_STATIC && !stf__is_lib_data(&x->dst->objs[k]))
-			scan(s, x->dst->objs[k].addr, x->dst->objs[k].addr + x->dst->objs[k].size);
-	stf__stream_fds_each(keep_stream_fd, s);
-	s->runtime_frames = stf__runtime_frames_start(here);
-	/* a descriptor of a block only the stacks keep is no more kept by
-	 * the stacks too: the frames of the loop running on that base hold
-	 * its descriptors (libevent's dispatch, the callback's argument) */
-	s->in_stacks = pass == FD_PASS_STARTUP;
-	int stacks = scan_stacks(s, x->dst, here);
-	s->in_stacks = 0;
-	if (stacks == 0) {
-		for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-			if ((s->fd_state[fd] & (flag | FD_IN_KEPT | FD_IN_LOOP)) == flag)
-				close(fd);
-	}
-	s->fd_pass = 0;
-}
-
-/* The startup's descriptors only blocks the stacks alone keep name
- * (FD_IN_LOOP, not FD_IN_KEPT): in use by a loop a thread runs on its
- * startup's base until the commit, then left; noted for the next update
- * (loop-fds.c), which drops that base. */
-static void note_loop_fds(const struct sweep *s)
-{
-	char target[64];
-	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-		if ((s->fd_state[fd] & (FD_STARTUP | FD_IN_LOOP | FD_IN_KEPT)) ==
-			    (FD_STARTUP | FD_IN_LOOP) &&
-		    fd_target(getpid(), fd, target, sizeof(target)))
-			stf__loop_fds_note(fd, target);
-}
-
-/* stf__loop_fds_past: an inherited descriptor the update before noted,
- * still the same file, is FD_NOTED. */
-static void mark_noted(void *ctx, int fd, const char *target)
-{
-	struct sweep *s = ctx;
-	char now[64];
-	if (fd >= 0 && fd < MAX_SWEPT_FD && (s->fd_state[fd] & FD_INHERITED) &&
-	    fd_target(getpid(), fd, now, sizeof(now)) && !strcmp(now, target))
-		s->fd_state[fd] |= FD_NOTED;
-}
-
-/*
- * After the marking: close the startup's descriptors that only the blocks
- * about to be freed name (the epoll instance and notification pipe of a
- * dropped libevent base, the log files of a startup's configuration an
- * old one was transferred into, inplace.c) or the statics and locals the
- * transfer overwrote named.  A descriptor is a number, so this is decided
- * by value, conservatively: it must be of a kind an event library keeps
- * (closable_kind), its number an aligned int in such a block, and nowhere
- * in the memory the new version keeps that may hold one of its own
- * descriptors - the kept candidates and other startup objects, the
- * stacks (the main thread's up to main's frame: above it lie the C
- * runtime's frames that call main), the executable's statics (those the
- * plugin describes: the rest of its data is the C runtime's variables
- * copied there, such as getopt's `optind`, and the compiler's), the
- * writable data of the libraries but the C runtime's and libstf's, except what the
- * transfer overwrote with the old version's values (the statics of
- * unchanged types, the libraries' data it carried, the startup blocks
- * old objects went into): there a number names an old descriptor, never
- * one the new startup opened.  The C runtime holds a program's
- * descriptor in a stdio stream (runtime-state.c), never as a bare number
- * in its data: an int there equal to a log's number (a counter of the
- * dynamic linker's) kept nginx's logs open.  A number found by chance
- * elsewhere keeps a descriptor open; it is never closed on a guess.
- */
-static void sweep_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
-{
-	struct stf_range *skip;
-	size_t nskip = 0;
-	int any = 0;
-
-	s->want = FD_STARTUP;
-	for (size_t k = 0; k < s->ncand; k++)
-		if (!(s->cand[k].value & CAND_KEPT))
-			find_fds(s, s->cand[k].start, s->cand[k].start + s->cand[k].size, FD_IN_FREED);
-	stf__inplace_dropped_each(find_fds_dropped, s);
-	find_fds_overwritten(s, x);
-	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-		any |= (s->fd_state[fd] & FD_IN_FREED) != 0;
-	for (size_t k = 0; k < s->ncand; k++)
-		any |= (s->cand[k].value & (CAND_KEPT | CAND_UNHELD)) == (CAND_KEPT | CAND_UNHELD);
-	if (!any || !(skip = stf__raw_malloc((x->src->nobjs + nstartup + stf__exe_nunits + 1) *
-					     sizeof(*skip))))
-		return;
-	for (size_t i = 0; i < x->src->nobjs; i++) {
-		const struct stf_obj *d;
-		if (!x->pair[i].scheduled || x->pair[i].dst < 0)
-			continue;
-		d = &x->dst->objs[x->pair[i].dst];
-		if (d->kind == STF_OBJ_STATIC && x->pair[i].same && !stf__is_lib_data(d))
-			skip[nskip++] = (struct stf_range){ d->addr, d->size, 0 };
-	}
-	/* catalogued last before the transfer, after the indexed objects */
-	for (size_t k = nstartup; k-- > 0 && stf__is_lib_data(&x->dst->objs[k]);)
-		skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr, x->dst->objs[k].size, 0 };
-	/* the startup's blocks old objects went into */
-	for (size_t k = 0; k < nstartup; k++)
-		if (taken_in_place(&x->dst->objs[k]))
-			skip[nskip++] = (struct stf_range){ x->dst->objs[k].addr,
-							    x->dst->objs[k].size, 0 };
-	/* the cells in which libstf numbered each unit's allocation sites
-	 * (runtime/sites.c): consecutive small numbers in the data of an
-	 * instrumented library (the executable's own are no static), never
-	 * a descriptor */
-	for (size_t u = 0; u < stf__exe_nunits; u++) {
-		const struct stf_unit *unit = stf__exe_units[u];
-		if (stf_unit_site_ids(unit))
-			skip[nskip++] = (struct stf_range){
-				(uint64_t)(uintptr_t)stf_unit_site_ids(unit),
-				((const struct stf_blob_hdr *)stf_unit_blob(unit))->site_ids.count *
-					sizeof(uint32_t), 0 };
-	}
-	qsort(skip, nskip, sizeof(*skip), cmp_range);
-	s->skip = skip;
-	s->nskip = nskip;
-	close_unkept_fds(s, x, nstartup, here, FD_PASS_STARTUP, FD_IN_FREED);
-	note_loop_fds(s);
-	s->skip = NULL;
-	s->nskip = 0;
-	stf__raw_free(skip);
-}
-
-/* The inherited descriptors (FD_INHERITED) whose numbers are aligned ints
- * in the old blocks the transfer dropped (x->unreached) get FD_LEFT;
- * whether any did. */
-static int find_fds_left(struct sweep *s, const struct stf_xfer *x)
-{
-	const struct stf_peer *src = x->src;
-	uint8_t *buf = NULL;
-	size_t cap = 0;
-	int any = 0;
-
-	for (int fd = 0; fd < MAX_SWEPT_FD && !any; fd++)
-		any = (s->fd_state[fd] & FD_INHERITED) != 0;
-	if (!any || !x->unreached)
-		return 0;
-	s->want = FD_INHERITED;
-	for (size_t i = 0; i < src->nobjs; i++) {
-		const struct stf_obj *o = &src->objs[i];
-		const uint8_t *bytes = o->bytes;
-		if (!x->unreached[i] || !o->size)
-			continue;
-		if (!bytes) {
-			if (cap < o->size) {
-				stf__raw_free(buf);
-				cap = (buf = stf__raw_malloc(o->size)) ? o->size : 0;
-			}
-			if (!buf || stf__peer_read(src, o->addr, buf, o->size) < 0)
-				continue; /* unread: its descriptors stay open */
-			bytes = buf;
-		}
-		find_fds(s, (uint64_t)(uintptr_t)bytes, (uint64_t)(uintptr_t)bytes + o->size, FD_LEFT);
-	}
-	stf__raw_free(buf);
-	any = 0;
-	for (int fd = 0; fd < MAX_SWEPT_FD; fd++)
-		any |= (s->fd_state[fd] & FD_LEFT) != 0;
-	return any;
-}
-
-/*
- * Close the inherited descriptors of an event library's kind that only
- * the old blocks the transfer dropped named (FD_LEFT): the epoll
- * instance and pipes of a base the startup before made and nothing
- * carried reaches any more (unreached.c).  The same conservative rule as
- * sweep_fds', but over all the memory the new version keeps, the
- * transferred state included (which names the old version's descriptors
- * by their numbers): an int there equal to one keeps it open.  Those the
- * update before noted as only a running loop's (loop-fds.c) are closed
- * without that test: in a large program the state holds every small
- * number (memcached's statistics and main's locals held them all).  The
- * blocks that named them then are unreachable now, from the paired
- * locals too; a program that copied such a number elsewhere after the
- * commit would lose that descriptor.
- */
-static void sweep_left_fds(struct sweep *s, struct stf_xfer *x, size_t nstartup, uint64_t here)
-{
-	int any = 0;
-	for (int fd = 0; fd < MAX_SWEPT_FD; fd++) {
-		if ((s->fd_state[fd] & (FD_LEFT | FD_NOTED)) == (FD_LEFT | FD_NOTED)) {
-			close(fd);
-			s->fd_state[fd] = 0;
-		}
-		any |= (s->fd_state[fd] & FD_LEFT) != 0;
-	}
-	if (!any)
-		return;
-	s->want = FD_LEFT;
-	close_unkept_fds(s, x, nstartup, here, FD_PASS_LEFT, FD_LEFT);
-}
-
 /* A readable mapping the startup made at a site of the program and still
  * has (the transfer re-creates the old version's mappings at their own
  * addresses: one of the same site is then an orphan, unless the old one
@@ -925,7 +470,7 @@ static void reach_from_work(struct sweep *s)
 {
 	while (s->nwork) {
 		const struct stf_range *c = &s->cand[s->work[--s->nwork]];
-		scan(s, c->start, c->start + c->size);
+		stf__sweep_scan(s, c->start, c->start + c->size);
 	}
 }
 
@@ -959,22 +504,22 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		    (o->flags & STF_OBJF_INTERNAL) ||
 		    ((o->flags & STF_OBJF_EXTERNAL) && !carried_library(&carried, o->id)))
 			continue;
-		if (taken_in_place(o))
+		if (stf__sweep_taken_in_place(o))
 			continue; /* state now */
 		s.cand[s.ncand++] = (struct stf_range){ o->addr, o->size, 0 };
 	}
 	stf__loop_fds_reset();
-	int fds_read = startup_fds(&s, x->src->pid) == 0;
+	int fds_read = stf__sweep_startup_fds(&s, x->src->pid) == 0;
 	if (fds_read)
-		stf__loop_fds_past(x->src, mark_noted, &s);
-	int left = fds_read && find_fds_left(&s, x);
+		stf__loop_fds_past(x->src, stf__sweep_mark_noted, &s);
+	int left = fds_read && stf__sweep_find_fds_left(&s, x);
 	if (!s.ncand && !left && !stf__inplace_dropped_any() && !stf__rebind_any_dup() &&
-	    (!fds_read || !find_fds_overwritten(&s, x))) {
+	    (!fds_read || !stf__sweep_find_fds_overwritten(&s, x))) {
 		/* nothing to sweep: no need to scan the whole state */
 		rc = 0;
 		goto out;
 	}
-	qsort(s.cand, s.ncand, sizeof(*s.cand), cmp_range);
+	qsort(s.cand, s.ncand, sizeof(*s.cand), stf__sweep_cmp_range);
 	if (s.ncand) {
 		s.lo = s.cand[0].start;
 		for (size_t k = 0; k < s.ncand; k++) {
@@ -984,21 +529,21 @@ int stf__free_startup(struct stf_xfer *x, size_t nstartup)
 		}
 	}
 	/* every tracked object that is not a candidate */
-	stf__objects_each(scan_unless_candidate, &s);
-	dl_iterate_phdr(scan_image, &s);
+	stf__objects_each(stf__sweep_object, &s);
+	dl_iterate_phdr(stf__sweep_image, &s);
 	stf__epoll_data_each(mark_epoll_data, &s);
 	reach_from_work(&s);
 	/* then what the stacks alone keep */
 	for (size_t k = 0; k < s.ncand; k++)
 		if (!(s.cand[k].value & CAND_KEPT))
 			s.cand[k].value |= CAND_UNHELD;
-	if (scan_stacks(&s, dst, here) < 0)
+	if (stf__sweep_stacks(&s, dst, here) < 0)
 		goto out;
 	reach_from_work(&s);
 	if (fds_read)
-		sweep_fds(&s, x, nstartup, here);
+		stf__sweep_fds(&s, x, nstartup, here);
 	if (left)
-		sweep_left_fds(&s, x, nstartup, here);
+		stf__sweep_left_fds(&s, x, nstartup, here);
 	for (size_t k = 0; k < s.ncand; k++) {
 		if (s.cand[k].value & CAND_KEPT) {
 			x->rep->startup_kept++;
