@@ -13,7 +13,9 @@
  * /proc/self/task/TID/syscall) is such a call are kicked, and the kick
  * repeats every few milliseconds to catch a thread that checked the flag
  * just before blocking.  A thread waiting on a condition variable in a wait
- * point (wait.c) is woken by a broadcast instead, as often.
+ * point (wait.c) is woken by a broadcast instead, as often.  A thread a
+ * library started that runs no program code (GLib's gmain) is quiescent
+ * while blocked in the library (lib-threads.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "collapse.h"
+#include "lib-threads.h"
 #include "parked.h"
 #include "subobjects.h"
 #include "update.h"
@@ -327,6 +330,8 @@ static void sweep_thread(pid_t tid, void *arg)
 	int ev = in_event_call_nr(tid, &nr);
 	if (ev < 0 && is_zombie(tid))
 		return;
+	if (!stf__thread_loops(tid) && stf__lib_thread_quiet_locked(tid))
+		return;
 	sw->missing++;
 	if (sw->record)
 		note_straggler(tid, ev, nr);
@@ -344,6 +349,7 @@ static void sweep_thread(pid_t tid, void *arg)
 static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record, int *stuck)
 {
 	struct sweep sw = { .pid = pid, .kick = kick, .record = record };
+	stf__lib_threads_sweep_begin();
 	if (each_other_thread(self, sweep_thread, &sw) < 0)
 		return -1;
 	*stuck = sw.stuck;
@@ -387,6 +393,7 @@ static void publish_frames_locked(void)
 	}
 	stf__root.frames = (uintptr_t)stf__frames;
 	stf__root.nframes = stf__nframes;
+	stf__lib_threads_publish_locked();
 	stf__root.quiesced = 1;
 }
 
@@ -442,6 +449,7 @@ EXPORT int stf__quiesce(unsigned timeout_ms)
 	pid_t self = stf__gettid_raw(), pid = getpid();
 	if (install_kick_handler() < 0)
 		return -1;
+	stf__lib_threads_prepare();
 	pthread_mutex_lock(&stf__q_lock);
 	if (stf__quiescing) {
 		pthread_mutex_unlock(&stf__q_lock);
@@ -467,6 +475,7 @@ EXPORT int stf__quiesce_wait(unsigned timeout_ms)
 	pid_t self = stf__gettid_raw(), pid = getpid();
 	if (install_kick_handler() < 0)
 		return -1;
+	stf__lib_threads_prepare();
 	pthread_mutex_lock(&stf__q_lock);
 	int ret = stf__quiescing ? wait_parked_locked(self, pid, timeout_ms) : -1;
 	pthread_mutex_unlock(&stf__q_lock);
