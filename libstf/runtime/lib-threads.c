@@ -39,7 +39,6 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -174,20 +173,9 @@ bool stf__lib_thread_polls(uint64_t nr)
 
 static char proc_buf[4096];
 
-/* /proc/self/task/TID/what into proc_buf, NUL-terminated; its length or -1. */
 static ssize_t read_proc(pid_t tid, const char *what)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/task/%d/%s", (int)tid, what);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, proc_buf, sizeof proc_buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	proc_buf[n] = 0;
-	return n;
+	return stf__task_file(tid, what, proc_buf, sizeof proc_buf);
 }
 
 static uint64_t status_field(const char *name, int base)

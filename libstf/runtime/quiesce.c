@@ -128,20 +128,28 @@ static const char *syscall_name(long nr)
 	return NULL;
 }
 
-/* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
- * thread is gone.  *nrp: the call it is in (-1 running). */
-static int in_event_call_nr(pid_t tid, long *nrp)
+ssize_t stf__task_file(pid_t tid, const char *what, char *buf, size_t len)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/%s", (int)tid, what);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
+	return n;
+}
+
+/* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
+ * thread is gone.  *nrp: the call it is in (-1 running). */
+static int in_event_call_nr(pid_t tid, long *nrp)
+{
+	char buf[256];
+	if (stf__task_file(tid, "syscall", buf, sizeof buf) < 0)
+		return -1;
 	char *p = buf;
 	long nr = strtol(p, &p, 10);
 	long arg0 = (long)strtoul(p, &p, 16);
@@ -254,16 +262,9 @@ static bool is_excluded_locked(pid_t tid)
 /* A zombie thread (an exited main thread) never parks and needs not. */
 static bool is_zombie(pid_t tid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[512];
+	if (stf__task_file(tid, "stat", buf, sizeof buf) < 0)
 		return true;  /* gone */
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = 0;
 	const char *rp = strrchr(buf, ')');
 	return rp && (rp[2] == 'Z' || rp[2] == 'X');
 }
