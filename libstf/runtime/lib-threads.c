@@ -195,9 +195,10 @@ static int read_status(pid_t tid, uint64_t *switches, uint64_t *sigblk)
 	return 0;
 }
 
-/* The system call it is blocked in, with its stack pointer and where it
- * was called from ("NR ARG1 .. ARG6 SP PC"); -1 if it runs. */
-static int read_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)
+/* The system call it is blocked in, its first two arguments, its stack
+ * pointer and where it was called from ("NR ARG1 .. ARG6 SP PC"); -1 if
+ * it runs. */
+static int read_syscall(pid_t tid, long *nr, uint64_t args[2], uint64_t *sp, uint64_t *pc)
 {
 	if (read_proc(tid, "syscall") < 0)
 		return -1;
@@ -205,8 +206,11 @@ static int read_syscall(pid_t tid, long *nr, uint64_t *sp, uint64_t *pc)
 	*nr = strtol(p, &end, 10);
 	if (end == p)
 		return -1; /* "running" */
-	for (int field = 0; field < 6; field++)
-		strtoull(end, &end, 16);
+	for (int field = 0; field < 6; field++) {
+		uint64_t v = strtoull(end, &end, 16);
+		if (field < 2)
+			args[field] = v;
+	}
 	*sp = strtoull(end, &end, 16);
 	*pc = strtoull(end, &end, 16);
 	return *pc ? 0 : -1;
@@ -249,11 +253,11 @@ void stf__lib_threads_sweep_begin(void)
 bool stf__lib_thread_quiet_locked(pid_t tid)
 {
 	struct started s;
-	uint64_t before, after, sigblk, sp, pc;
+	uint64_t before, after, sigblk, args[2], sp, pc;
 	long nr;
 
 	if (!text_hi || nnoted == MAX_NOTED || !find_started(tid, &s) || in_program(s.start) ||
-	    read_status(tid, &before, &sigblk) < 0 || read_syscall(tid, &nr, &sp, &pc) < 0 ||
+	    read_status(tid, &before, &sigblk) < 0 || read_syscall(tid, &nr, args, &sp, &pc) < 0 ||
 	    !is_wait(nr) || in_program(pc) || s.top <= sp || s.top - sp > MAX_SCANNED ||
 	    stack_names_program(sp, s.top) || read_status(tid, &after, &sigblk) < 0 ||
 	    after != before)
@@ -266,6 +270,10 @@ bool stf__lib_thread_quiet_locked(pid_t tid)
 	t->nr = (uint64_t)nr;
 	t->switches = after;
 	t->sigblk = sigblk;
+	if (nr == SYS_poll || nr == SYS_ppoll) {
+		t->fds = args[0];
+		t->nfds = args[1];
+	}
 	if (read_proc(tid, "comm") > 0)
 		snprintf(t->name, sizeof t->name, "%.*s", (int)strcspn(proc_buf, "\n"), proc_buf);
 	nnoted++;

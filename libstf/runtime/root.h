@@ -236,6 +236,8 @@ struct stf_library_thread {
 	uint64_t switches;    /* its context switches so far: it ran since
 	                         if they changed */
 	uint64_t sigblk;      /* its blocked signals (SigBlk) */
+	uint64_t fds;         /* poll, ppoll: the struct pollfd[nfds] it */
+	uint64_t nfds;        /* polls (0 for the other calls) */
 	char name[16];        /* its name (comm) */
 };
 

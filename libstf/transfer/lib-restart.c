@@ -19,9 +19,22 @@
  * the same), which GLib allows, and holds it once more, for good: nothing
  * but gmain iterates GLib's worker context.
  *
+ * The old version's thread is still there after the commit, until the
+ * old process exits (for the whole watch, with ttst-ctl update --watch),
+ * blocked in its poll on descriptors both processes share: a wakeup that
+ * the new version writes to GLib's worker context's eventfd could wake
+ * the old thread, which would take it (t/xfer/gmain19 lost a SIGUSR1
+ * that way: the old gmain woke instead of the new one).  So each eventfd the thread polls is made
+ * this process's own at the commit, before the thread starts again: a
+ * new eventfd at the same number, with the same flags, holding one
+ * wakeup (a poll that finds nothing to do is harmless; a lost wakeup is
+ * not).  The old process keeps the old one.
+ *
  * Refused, naming the thread:
  *  - one that ran after the quiescence counted it (its context switches
  *    changed): it may have changed what the transfer read;
+ *  - one blocked in epoll or select, or polling a descriptor other than
+ *    an eventfd (it would stay shared with the old thread);
  *  - one blocked in a futex wait or a sleep: a worker of a library's queue
  *    or pool (GThreadPool's) counts itself into the library's state
  *    before it waits, and one started again would be counted twice;
@@ -30,13 +43,16 @@
  *  - one the new version's own startup started: it runs on the library
  *    state the transfer replaces with the old version's.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,6 +68,11 @@ static struct restart {
 	char name[16];
 } planned[MAX_RESTARTED];
 static size_t nplanned;
+
+/* The eventfds the planned threads poll, made this process's own. */
+#define MAX_RENEWED 64
+static int renewed[MAX_RENEWED];
+static size_t nrenewed;
 
 /* Its context switches now (in process pid), or UINT64_MAX if gone. */
 static uint64_t switches_now(pid_t pid, uint64_t tid)
@@ -86,6 +107,62 @@ static void started_by(struct stf_xfer *x, uint64_t start, char *buf, size_t len
 		snprintf(buf, len, "at 0x%" PRIx64, start);
 }
 
+/* Plan to renew the eventfds t polls (read from the old version); 0, or
+ * -1 with the problem reported. */
+static int plan_renewals(struct stf_xfer *x, const struct stf_library_thread *t, const char *by)
+{
+	struct pollfd fds[MAX_RENEWED];
+	char path[64], what[128];
+
+	if (t->nr != SYS_poll && t->nr != SYS_ppoll) {
+		stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) polls through "
+			   "epoll or select, whose descriptors would stay shared with it until the "
+			   "old version exits; ttst starts again only threads in poll", t->tid,
+			   t->name, by);
+		return -1;
+	}
+	if (t->nfds > MAX_RENEWED || (t->nfds && stf__peer_read(x->src, t->fds, fds,
+							       t->nfds * sizeof(*fds)) < 0)) {
+		stf__xfail(x, "cannot read the %" PRIu64 " descriptors the old version's thread %"
+			   PRIu64 " (%s) polls", t->nfds, t->tid, t->name);
+		return -1;
+	}
+	for (uint64_t k = 0; k < t->nfds; k++) {
+		if (fds[k].fd < 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[k].fd);
+		ssize_t len = readlink(path, what, sizeof(what) - 1);
+		what[len > 0 ? len : 0] = 0;
+		if (strcmp(what, "anon_inode:[eventfd]")) {
+			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) polls "
+				   "descriptor %d (%s), which is no eventfd: it would stay shared with "
+				   "that thread until the old version exits, and either could take "
+				   "what comes on it", t->tid, t->name, by, fds[k].fd,
+				   len > 0 ? what : "closed here");
+			return -1;
+		}
+		if (nrenewed == MAX_RENEWED) {
+			stf__xfail(x, "more than %d eventfds polled by the old version's library "
+				   "threads", MAX_RENEWED);
+			return -1;
+		}
+		renewed[nrenewed++] = fds[k].fd;
+	}
+	return 0;
+}
+
+/* fd: a new eventfd of the same flags holding one wakeup. */
+static void renew_eventfd(int fd)
+{
+	int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+	int nfd = eventfd(1, (fl >= 0 && (fl & O_NONBLOCK) ? EFD_NONBLOCK : 0) | EFD_CLOEXEC);
+	if (nfd < 0 || dup3(nfd, fd, fdfl >= 0 && (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+		fprintf(stderr, "libstf: eventfd %d stays shared with the old version after the "
+			"commit: %s\n", fd, strerror(errno));
+	if (nfd >= 0)
+		close(nfd);
+}
+
 static void refuse_own(struct stf_xfer *x)
 {
 	size_t n;
@@ -107,6 +184,7 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 	char label[64], by[256];
 
 	nplanned = 0;
+	nrenewed = 0;
 	if (x->dir != STF_FORWARD || !x->dst->self)
 		return 0;
 	stf__path_cut(x, 0);
@@ -144,7 +222,8 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 				   "waits, and started again here it would be counted twice; ttst "
 				   "cannot start it again", t->tid, t->name, by, t->nr,
 				   t->nr == SYS_futex ? "futex" : "a sleep");
-		} else if (stf__xfer_relocate(x, t->start, &r->start) == 0 && r->start &&
+		} else if (plan_renewals(x, t, by) == 0 &&
+			   stf__xfer_relocate(x, t->start, &r->start) == 0 && r->start &&
 			   stf__xfer_relocate(x, t->arg, &r->arg) == 0) {
 			r->sigblk = t->sigblk;
 			memcpy(r->name, t->name, sizeof(r->name));
@@ -155,6 +234,7 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 	x->failed = 0;
 	if (x->problems > problems) {
 		nplanned = 0;
+		nrenewed = 0;
 		return -1;
 	}
 	return 0;
@@ -172,6 +252,9 @@ void stf__lib_threads_start(void)
 	pthread_attr_t attr;
 	sigset_t mask, program;
 
+	for (size_t i = 0; i < nrenewed; i++)
+		renew_eventfd(renewed[i]);
+	nrenewed = 0;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	for (size_t i = 0; i < nplanned; i++) {
