@@ -35,6 +35,7 @@
 
 #include "alloc.h"
 #include "commit.h"
+#include "lib-restart.h"
 #include "ctl.h"
 #include "epoll.h"
 #include "fds.h"
@@ -117,6 +118,9 @@ static int step_run(const struct step *st)
 	case STEP_DIFF_PREPARE:
 		return stf__diff_prepare(ctl.past_pid, ctl.past_root);
 	case STEP_ON_COMMIT:
+		/* the old version's library threads first: a hook may use
+		 * the library (lib-restart.c) */
+		stf__lib_threads_start();
 		stf__commit_run_hooks();
 		return 0;
 	case STEP_RESPAWN:
@@ -403,8 +407,9 @@ static void cmd_commit(void)
 	stf__commit_apply();
 	stf__set_role(STF_ROLE_NORMAL);
 	/* the after-commit hooks, on the program's thread, the others still
-	 * parked: the program sees its derived state rebuilt when it runs */
-	if (stf__commit_have_hooks()) {
+	 * parked: the program sees its derived state rebuilt when it runs;
+	 * before them, the old version's library threads start again */
+	if (stf__commit_have_hooks() || stf__lib_threads_planned()) {
 		struct step st = { .kind = STEP_ON_COMMIT };
 		step_delegate(&st);
 	}

@@ -40,6 +40,9 @@ bool stf__startup_others_idle_locked(pid_t self, unsigned waiting);
 bool stf__in_startup(void);
 /* Whether thread tid has exited (a zombie, or gone). */
 bool stf__thread_gone(pid_t tid);
+/* /proc/self/task/TID/what into buf (len bytes, NUL-terminated): its
+ * length, or -1 (the thread is gone).  Allocates nothing. */
+ssize_t stf__task_file(pid_t tid, const char *what, char *buf, size_t len);
 
 /* When the last thread parked (CLOCK_MONOTONIC seconds). */
 extern double stf__last_parked;

@@ -13,7 +13,9 @@
  * /proc/self/task/TID/syscall) is such a call are kicked, and the kick
  * repeats every few milliseconds to catch a thread that checked the flag
  * just before blocking.  A thread waiting on a condition variable in a wait
- * point (wait.c) is woken by a broadcast instead, as often.
+ * point (wait.c) is woken by a broadcast instead, as often.  A thread a
+ * library started that runs no program code (GLib's gmain) is quiescent
+ * while blocked in the library (lib-threads.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "collapse.h"
+#include "lib-threads.h"
 #include "parked.h"
 #include "subobjects.h"
 #include "update.h"
@@ -125,20 +128,28 @@ static const char *syscall_name(long nr)
 	return NULL;
 }
 
-/* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
- * thread is gone.  *nrp: the call it is in (-1 running). */
-static int in_event_call_nr(pid_t tid, long *nrp)
+ssize_t stf__task_file(pid_t tid, const char *what, char *buf, size_t len)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/%s", (int)tid, what);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
+	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
+	return n;
+}
+
+/* Is thread tid blocked in a call that the kick may interrupt?  -1 if the
+ * thread is gone.  *nrp: the call it is in (-1 running). */
+static int in_event_call_nr(pid_t tid, long *nrp)
+{
+	char buf[256];
+	if (stf__task_file(tid, "syscall", buf, sizeof buf) < 0)
+		return -1;
 	char *p = buf;
 	long nr = strtol(p, &p, 10);
 	long arg0 = (long)strtoul(p, &p, 16);
@@ -251,16 +262,9 @@ static bool is_excluded_locked(pid_t tid)
 /* A zombie thread (an exited main thread) never parks and needs not. */
 static bool is_zombie(pid_t tid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[512];
+	if (stf__task_file(tid, "stat", buf, sizeof buf) < 0)
 		return true;  /* gone */
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = 0;
 	const char *rp = strrchr(buf, ')');
 	return rp && (rp[2] == 'Z' || rp[2] == 'X');
 }
@@ -327,6 +331,8 @@ static void sweep_thread(pid_t tid, void *arg)
 	int ev = in_event_call_nr(tid, &nr);
 	if (ev < 0 && is_zombie(tid))
 		return;
+	if (!stf__thread_loops(tid) && stf__lib_thread_quiet_locked(tid))
+		return;
 	sw->missing++;
 	if (sw->record)
 		note_straggler(tid, ev, nr);
@@ -344,6 +350,7 @@ static void sweep_thread(pid_t tid, void *arg)
 static int sweep_locked(pid_t self, pid_t pid, bool kick, bool record, int *stuck)
 {
 	struct sweep sw = { .pid = pid, .kick = kick, .record = record };
+	stf__lib_threads_sweep_begin();
 	if (each_other_thread(self, sweep_thread, &sw) < 0)
 		return -1;
 	*stuck = sw.stuck;
@@ -387,6 +394,7 @@ static void publish_frames_locked(void)
 	}
 	stf__root.frames = (uintptr_t)stf__frames;
 	stf__root.nframes = stf__nframes;
+	stf__lib_threads_publish_locked();
 	stf__root.quiesced = 1;
 }
 
@@ -442,6 +450,7 @@ EXPORT int stf__quiesce(unsigned timeout_ms)
 	pid_t self = stf__gettid_raw(), pid = getpid();
 	if (install_kick_handler() < 0)
 		return -1;
+	stf__lib_threads_prepare();
 	pthread_mutex_lock(&stf__q_lock);
 	if (stf__quiescing) {
 		pthread_mutex_unlock(&stf__q_lock);
@@ -467,6 +476,7 @@ EXPORT int stf__quiesce_wait(unsigned timeout_ms)
 	pid_t self = stf__gettid_raw(), pid = getpid();
 	if (install_kick_handler() < 0)
 		return -1;
+	stf__lib_threads_prepare();
 	pthread_mutex_lock(&stf__q_lock);
 	int ret = stf__quiescing ? wait_parked_locked(self, pid, timeout_ms) : -1;
 	pthread_mutex_unlock(&stf__q_lock);

@@ -24,6 +24,7 @@
 #include "alloc.h"
 #include "callbacks.h"
 #include "interpose.h"
+#include "lib-threads.h"
 #include "remote.h"
 #include "respawn.h"
 
@@ -32,10 +33,6 @@
 typedef void *start_fn(void *);
 typedef int create_fn(pthread_t *, const pthread_attr_t *, start_fn *, void *);
 
-struct start {
-	start_fn *fn;
-	void *arg;
-};
 
 /* Initial-exec: libstf is loaded with the program, and a lazily allocated
  * TLS block would be allocated on the first access, in stf__park. */
@@ -47,7 +44,8 @@ uint64_t stf__thread_start(void)
 }
 
 /* The start routine and its argument stay in this frame's memory, not in
- * registers, while the record is freed, and are cleared before the tail
+ * registers, while the record is freed and the thread's start noted
+ * (lib-threads.c, which reads them here), and are cleared before the
  * call: held in registers, stf__raw_free's frame would save copies of
  * them below this frame, where the routine's frame then lies and keeps
  * them in its unwritten slots (padding) for the thread's life.  There the
@@ -56,16 +54,19 @@ uint64_t stf__thread_start(void)
  * it, and kept everything it reaches. */
 static void *trampoline(void *p)
 {
-	volatile struct start s;
-	s.fn = ((struct start *)p)->fn;
-	s.arg = ((struct start *)p)->arg;
+	volatile struct stf_thread_start s;
+	s.fn = ((struct stf_thread_start *)p)->fn;
+	s.arg = ((struct stf_thread_start *)p)->arg;
 	stf__raw_free(p);
-	start_fn *fn = s.fn;
-	void *arg = s.arg;
-	s.fn = NULL;
-	s.arg = NULL;
+	stf__thread_began(&s, (uintptr_t)__builtin_frame_address(0));
+	start_fn *fn = (start_fn *)s.fn;
+	void *arg = (void *)s.arg;
+	s.fn = 0;
+	s.arg = 0;
 	thread_start = (uintptr_t)fn;
-	return fn(arg);
+	void *ret = fn(arg); /* neither is live after the call: no copy is kept */
+	stf__thread_ended();
+	return ret;
 }
 
 /* Every thread starts through the trampoline, which records its start
@@ -73,7 +74,7 @@ static void *trampoline(void *p)
 EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *fn, void *arg)
 {
 	create_fn *create = STF_NEXT_FN(create_fn *, "pthread_create");
-	struct start *s;
+	struct stf_thread_start *s;
 	int rc;
 
 	if (!create)
@@ -81,8 +82,8 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *f
 	s = stf__raw_malloc(sizeof *s);
 	if (!s)
 		return EAGAIN;
-	s->fn = fn;
-	s->arg = arg;
+	s->fn = (uintptr_t)fn;
+	s->arg = (uintptr_t)arg;
 	rc = create(th, attr, trampoline, s);
 	if (rc)
 		stf__raw_free(s);

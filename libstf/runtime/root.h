@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 7U
+#define STF_ROOT_VERSION 8U
 
 /*
  * The heap (spans.c): a region reserved at startup, cut into 64 KiB units.
@@ -221,6 +221,26 @@ struct stf_parked_frame {
 	                         the metadata (stf-format.h, STF_OF_TLS) */
 };
 
+/*
+ * A thread a library started that runs no program code (GLib's worker,
+ * gmain), counted quiescent while blocked in the library: published with
+ * the frames, so that the new version checks it did not run while its
+ * process was read, and starts it again from its start routine at the
+ * commit (runtime/lib-threads.c).
+ */
+struct stf_library_thread {
+	uint64_t tid;
+	uint64_t start;       /* its start routine (pthread_create) */
+	uint64_t arg;         /* and the argument it was given */
+	uint64_t nr;          /* the system call it is blocked in */
+	uint64_t switches;    /* its context switches so far: it ran since
+	                         if they changed */
+	uint64_t sigblk;      /* its blocked signals (SigBlk) */
+	uint64_t fds;         /* poll, ppoll: the struct pollfd[nfds] it */
+	uint64_t nfds;        /* polls (0 for the other calls) */
+	char name[16];        /* its name (comm) */
+};
+
 struct stf_root {
 	uint64_t magic;        /* STF_ROOT_MAGIC */
 	uint64_t version;      /* STF_ROOT_VERSION */
@@ -241,6 +261,9 @@ struct stf_root {
 	uint64_t heap_meta;    /* its objects' metadata */
 	uint64_t spans;        /* struct stf_span[heap_units] */
 	uint64_t heap_units;   /* units carved from the region so far */
+	uint64_t library_threads;  /* struct stf_library_thread[n], while
+	                              quiesced */
+	uint64_t nlibrary_threads;
 };
 
 /* The process's own root (defined in alloc.c, exported for the engine). */

@@ -169,6 +169,8 @@ void stf__release_locked(void)
 	stf__root.quiesced = 0;
 	stf__root.frames = 0;
 	stf__root.nframes = 0;
+	stf__root.library_threads = 0;
+	stf__root.nlibrary_threads = 0;
 	stf__nframes = 0;
 	generation++;
 	stf__update_pending = atomic_load(&role) != STF_ROLE_NORMAL;

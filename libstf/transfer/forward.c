@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "epoll.h"
 #include "evloop.h"
+#include "lib-restart.h"
 #include "untyped.h"
 #include "fault.h"
 #include "remote.h"
@@ -88,6 +89,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	ok = ok && stf__transform_all(&x) == 0 && stf__claim_pthread_keys(&x) == 0;
 	stf__profile_mark("forward: transform");
 	if (ok && stf__carry_environ(&x) == 0 && stf__evloop_plan(&x) == 0 &&
+	    stf__lib_threads_plan(&x) == 0 &&
 	    stf__apply_protect(x.protect, x.nprotect, rep->error, sizeof(rep->error)) == 0 &&
 	    stf__epoll_plan(epoll_relocate, &x, &rep->epoll, rep->error,
 			    sizeof(rep->error)) == 0) {

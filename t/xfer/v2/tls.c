@@ -63,6 +63,9 @@ static __attribute__((noinline)) void init(void)
 
 int main(void)
 {
+#ifdef TLS_RENAMED
+	TLS_RENAMED; /* rename19 */
+#endif
 	XT_V2_RECEIVE(init);
 	while (!worker_checked)
 		usleep(1000);
