@@ -36,8 +36,9 @@ void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, uint64_t
  * STF_ALLOCATOR function that handed it out types it): 1; 0 if p is not
  * the start of such a block: a block of the heap region holding p is then
  * marked as holding sub-objects (stf__heap_mark_subs) when size is known,
- * and described in *holder (holder->size is 0 without one: the caller
- * saves a second lookup, stf__heap_block). */
+ * and described in *holder as it was before (holder->subs: a sub-object
+ * was marked inside before this one; holder->size is 0 without a block:
+ * the caller saves a second lookup, stf__heap_block). */
 struct stf_block_info;
 int stf__heap_type_block(void *p, uint64_t size, uint32_t site, struct stf_block_info *holder);
 /* The block of the heap region that starts at p takes dynamic ID id (a

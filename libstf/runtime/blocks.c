@@ -89,12 +89,13 @@ int stf__heap_type_block(void *p, uint64_t size, uint32_t site, struct stf_block
 	holder->size = 0;
 	if (s) {
 		if (start != (uintptr_t)p || (size && size != bsize)) {
+			/* holder->subs: marked before this sub-object */
+			*holder = info_of(s, j, start, bsize);
 			/* a sub-object (of a known size: registered): its
 			 * block's free or move will look for it, marked here
 			 * where the block is at hand */
 			if (size)
 				meta_mark_subs(s, j);
-			*holder = info_of(s, j, start, bsize);
 			return 0;
 		}
 		meta_set_word(s, j, (meta_word(s, j) & ~0xffffffu) | site);

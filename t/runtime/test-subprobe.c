@@ -178,17 +178,19 @@ START_TEST(freed_block_forgets_by_granule_bits)
 END_TEST
 
 /* The probe remembers the block it last found a thread's pool carving
- * objects out of (marked as holding sub-objects): a block freed and
- * allocated again at the same address is not marked, and the first
+ * a second object out of (marked as holding sub-objects): a block freed
+ * and allocated again at the same address is not marked, and the first
  * object carved out of it marks it again, so that its free forgets its
- * objects. */
+ * objects.  Three objects: the second one of any block makes blocks'
+ * ends counted, the third one's is remembered. */
 START_TEST(chunk_allocated_again_at_its_address)
 {
 	static const uint32_t cell = 1;
 	enum { CHUNK = 4096, TRIES = 64 };
 	char *chunk = malloc(CHUNK), *again[TRIES];
 	ck_assert_ptr_nonnull(chunk);
-	stf__sub_object(chunk + 64, 64, &cell);
+	for (int k = 1; k <= 3; k++)
+		stf__sub_object(chunk + 64 * k, 64, &cell);
 	uintptr_t at = (uintptr_t)chunk;
 	free(chunk);
 	int n = 0;
@@ -205,7 +207,8 @@ START_TEST(chunk_allocated_again_at_its_address)
 	ck_assert(b.subs);
 	while (n > 0)
 		free(again[--n]);
-	ck_assert_int_eq(stf_unregister_object((void *)(at + 64)), -1);
+	for (int k = 1; k <= 3; k++)
+		ck_assert_int_eq(stf_unregister_object((void *)(at + 64 * k)), -1);
 }
 END_TEST
 
