@@ -23,7 +23,12 @@
  *     pointer when they point to the start of a typed object, so that a
  *     grown record can move (subobjects.c: alone, to a heap block of its
  *     own, which the pool does not free; its old bytes stay in the pool).
- * Every other word of a node still pins what it points into.
+ * Every other word of a node still pins what it points into.  A node's
+ * free bytes (past its free cursor, or all of a node on its allocator's
+ * free list) are dead: an object the program apr_palloc'd that reaches
+ * into them died with its pool, which APR destroyed or cleared without
+ * telling anyone, and is forgotten (the transfer's and the diff's
+ * catalogs), so that it neither moves nor pins.
  *
  * The nodes are found in the library's mappings (adjacent ones are one
  * mapping), node after node, each told by its header (apr_allocator.h's
@@ -117,13 +122,15 @@ struct reader {
 	uint64_t lo, hi, alo, ahi;
 };
 
-/* What the walk found: the marks, and the pools' structs (sorted once
- * the nodes are walked) that hashes name. */
+/* A set of addresses (sorted once complete). */
 struct u64s {
 	uint64_t *v;
 	size_t n, cap;
 };
 
+/* What the walk found: the marks and the free bytes; the pools' structs
+ * (hashes name one), their allocators and the nodes on those's free
+ * lists. */
 struct found {
 	struct apr_mark *marks;
 	size_t n, cap;
@@ -523,7 +530,8 @@ int stf__apr_forget_dead(struct stf_peer *p)
  * touches none of the program's pools), two cleanups and a pre-cleanup
  * registered, the first killed, a hash given two entries and the first
  * removed; the walk must find each marker in one word of the kind it
- * is, and the pool's mark of its first byte.
+ * is, and the pool's mark of its first byte; the pool destroyed, its
+ * node must head its allocator's free list of 8 KiB nodes.
  */
 typedef int (*apr_cleanup_fn)(void *);
 static char marker[5]; /* addresses nothing else holds */
