@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "apr-pools.h"
 #include "diff-values.h"
 #include "heads.h"
 #include "remote.h"
@@ -610,6 +611,7 @@ static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
 	memset(s, 0, sizeof(*s));
 	s->pid = past_pid;
 	s->root = past_root;
+	stf__apr_measure(); /* the diff runs in R, on the same APR */
 	stf__profile_mark(NULL);
 	if (stf__peer_open(p, past_pid, past_root,
 			   STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,
@@ -621,8 +623,10 @@ static int past_side(struct past_side *s, pid_t past_pid, uint64_t past_root,
 	stf__profile_mark("diff: read the past");
 	s->arena = stf__arena_new();
 	s->layouts = s->arena ? stf__layouts_new(s->arena) : NULL;
-	/* the same inference as the transfer, on each side */
-	if (s->layouts && stf__peer_infer_types(p, s->layouts, NULL) < 0)
+	/* the same inference as the transfer, on each side, and the same
+	 * objects of APR's dead pools forgotten */
+	if (s->layouts && (stf__apr_forget_dead(p) < 0 ||
+			   stf__peer_infer_types(p, s->layouts, NULL) < 0))
 		s->layouts = NULL;
 	/* a key per object: huge pages, not 4,000 faults (bulk.c) */
 	s->keys = stf__bulk_alloc((p->nobjs + 1) * sizeof(*s->keys));
@@ -748,7 +752,7 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	rep->seconds_metadata = t1 - t0;
 	d.p = &s->p;
 	d.r = &r;
-	if (stf__peer_infer_types(&r, s->layouts, NULL) < 0) {
+	if (stf__apr_forget_dead(&r) < 0 || stf__peer_infer_types(&r, s->layouts, NULL) < 0) {
 		snprintf(rep->error, sizeof(rep->error), "diff: out of memory");
 		goto out;
 	}

@@ -63,6 +63,7 @@ struct path_step {
 #define STF_PATH_STEPS 96
 
 struct member_map; /* transform.c */
+struct apr_words; /* apr-pools.c */
 
 /* Where the first untyped word pointing into an object lies, by source
  * object number (stf__pin_note).  Few objects are pinned: a hash table
@@ -158,6 +159,9 @@ struct stf_xfer {
 	/* the objects whose address the program keeps as an integer
 	 * (addr-keys.c); NULL: none */
 	struct stf_addr_keys *keys;
+	/* the words of the source's APR nodes that are APR's own positions
+	 * or the program's user data (apr-pools.c); NULL: none */
+	struct apr_words *apr;
 };
 
 /* In a part of the parallel transform: leave the object being

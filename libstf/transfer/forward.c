@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "apr-pools.h"
 #include "callbacks.h"
 #include "engine.h"
 #include "epoll.h"
@@ -46,6 +47,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	memset(&dst, 0, sizeof(dst));
 	stf__evloop_measure();
 	stf__user_data_measure();
+	stf__apr_measure();
 	stf__profile_mark(NULL);
 	int opened = stf__peer_open(&src, past_pid, past_root,
 				    STF_PEER_STATICS | STF_PEER_DYNAMIC | STF_PEER_FRAMES, NULL,

@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 
 #include "alloc.h"
+#include "apr-pools.h"
 #include "callbacks.h"
 #include "engine.h"
 #include "epoll.h"
@@ -22,18 +23,6 @@
 #include "xfer.h"
 #include "untyped.h"
 
-/* A mapping an uninstrumented library made for itself and holds its
- * state in (APR's allocator maps its pools' nodes): untyped memory like
- * the library's heap blocks, kept at its address with its words
- * classified (t/idioms/aprd), not raw bytes whose pointers would go
- * stale. */
-static int library_mapping(const struct stf_obj *o)
-{
-	return o->kind == STF_OBJ_MMAP && !o->unit && !o->container &&
-	       (o->flags & STF_OBJF_EXTERNAL) &&
-	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN));
-}
-
 /* Planning: mark what a word of source object `from` (at offset `at`)
  * needs: an untyped block to place (pushed on work), a typed object to
  * pin.  memo: the last range a run of words found (untyped.h). */
@@ -42,8 +31,9 @@ void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 {
 	uint64_t start;
 	uint32_t st;
-	if (!v || stf__not_a_pointer(v))
-		return;
+	if (!v || stf__not_a_pointer(v) ||
+	    stf__apr_word(x, &x->src->objs[from], at) == STF_APR_OWN)
+		return; /* APR's position in its own node: kept as it is */
 	const struct stf_range *r = stf__find_memo(&x->src->index, memo, v);
 	if (!r)
 		return;
@@ -61,7 +51,7 @@ void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		}
 		/* a library's own (APR's pool nodes): its words are classified
 		 * like an untyped block's */
-		if (library_mapping(t) && !x->pair[k].placed) {
+		if (stf__library_mapping(t) && !x->pair[k].placed) {
 			x->pair[k].placed = x->pair[k].needed = 1;
 			work[(*nwork)++] = k;
 		}
@@ -210,7 +200,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
 	if (x->dir == STF_FORWARD)
 		stf__forget_end_words();
-	if (!reached || !work ||
+	if (!reached || !work || stf__apr_walk(x) < 0 ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
 	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
@@ -228,7 +218,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 		struct stf_obj *o = &p->objs[i];
 		if (x->unreached && x->unreached[i])
 			continue; /* dropped: it keeps nothing in place */
-		if ((o->kind == STF_OBJ_HEAP || library_mapping(o)) && !o->unit && o->bytes &&
+		if ((o->kind == STF_OBJ_HEAP || stf__library_mapping(o)) && !o->unit && o->bytes &&
 		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
 		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&
 		    !stf__is_libc_stream(x, o)) {

@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include "alloc.h"
+#include "apr-pools.h"
 #include "callbacks.h"
 #include "engine.h"
 #include "epoll.h"
@@ -142,7 +143,12 @@ uint64_t stf__capacity_start(const struct stf_xfer *x, const struct stf_obj *o)
 {
 	const struct stf_meta_unit *u;
 	uint32_t n, site;
-	if (x->strict || !(o->flags & STF_OBJF_CONTAINER))
+	/* a library's own mapping (APR's pool node) holds after the
+	 * program's last object what the library allocated for itself and
+	 * for the program's calls it does not name (apr_pstrdup, a cleanup,
+	 * a hash entry): live, no capacity; its free bytes are the
+	 * library's to tell (apr-pools.c) */
+	if (x->strict || !(o->flags & STF_OBJF_CONTAINER) || stf__library_mapping(o))
 		return UINT64_MAX;
 	const struct stf_obj *subs = stf__peer_subs(x->src, o, &n);
 	if (!n || stf_meta_find_site(x->src->meta, subs[n - 1].id, &u, &site) < 0)
@@ -340,7 +346,10 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 	*out = v;
 	if (!v)
 		return 0;
-	if (stf__not_a_pointer(v)) {
+	if (stf__not_a_pointer(v) ||
+	    (holder && stf__apr_word(x, holder, off) == STF_APR_OWN)) {
+		/* a number; APR's position in its node, which keeps its
+		 * address (apr-pools.c) */
 		x->rep->integers++;
 		return 0;
 	}

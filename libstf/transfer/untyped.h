@@ -10,6 +10,18 @@
 
 #include "engine.h"
 
+/* A mapping an uninstrumented library made for itself and holds its
+ * state in (APR's allocator maps its pools' nodes): untyped memory like
+ * the library's heap blocks, kept at its address with its words
+ * classified (t/idioms/aprd, apr-pools.c), not raw bytes whose pointers
+ * would go stale. */
+static inline int stf__library_mapping(const struct stf_obj *o)
+{
+	return o->kind == STF_OBJ_MMAP && !o->unit && !o->container &&
+	       (o->flags & STF_OBJF_EXTERNAL) &&
+	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN));
+}
+
 /* The typed sub-objects of a container, walked in address order along
  * its words: the words inside them are theirs (typed), not the
  * container's. */

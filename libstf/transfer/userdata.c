@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apr-pools.h"
 #include "engine.h"
 #include "glib-arrays.h"
 #include "stf.h"
@@ -122,6 +123,10 @@ int stf__user_data_ref(const struct stf_xfer *x, size_t holder, uint64_t off,
 		       const struct stf_obj *t, uint64_t v)
 {
 	const struct stf_obj *o = &x->src->objs[holder];
+	/* the user data of APR's live cleanups and hash entries, whose
+	 * pool's own positions pin no sub-object (apr-pools.c) */
+	if (stf__apr_word(x, o, off) == STF_APR_USER)
+		return t->unit && v - t->addr < t->size && !stf__elem_off(t, v - t->addr);
 	/* a sub-object an STF_ALLOCATOR handed out stays pinned in its
 	 * block: one that grows leaves its place, which the pool's own
 	 * pointers to that place do not follow */

@@ -26,8 +26,6 @@
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +65,7 @@ struct conn {
 	unsigned long nreq;
 	struct conn *next;
 };
+#include "../line-conn.h"
 
 struct stats {
 	unsigned long records_made, records_gone; /* counted by the cleanups */
@@ -114,21 +113,6 @@ static void record_drop(struct record *r)
 {
 	apr_hash_set(records, r->key, APR_HASH_KEY_STRING, NULL);
 	apr_pool_destroy(r->pool);
-}
-
-static void reply(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void reply(struct conn *c, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (write(c->fd, buf, (size_t)n) != n)
-		fprintf(stderr, "aprd: short write\n");
 }
 
 static void verify(struct conn *c)
@@ -260,28 +244,8 @@ static apr_status_t conn_gone(void *data)
 
 static void conn_read(struct conn *c)
 {
-	ssize_t n = read(c->fd, c->in + c->inlen, INBUF - 1 - c->inlen);
-	char *nl;
-	size_t used;
-
-	if (n <= 0) {
-		if (n < 0 && errno == EAGAIN)
-			return;
+	if (read_lines(c, c->in, &c->inlen, INBUF, command) < 0)
 		apr_pool_destroy(c->pool); /* conn_gone closes it */
-		return;
-	}
-	c->inlen += (size_t)n;
-	while ((nl = memchr(c->in, '\n', c->inlen))) {
-		*nl = 0;
-		command(c, c->in);
-		used = (size_t)(nl - c->in) + 1;
-		memmove(c->in, nl + 1, c->inlen - used);
-		c->inlen -= used;
-	}
-	if (c->inlen == INBUF - 1) {
-		reply(c, "ERROR too long\n");
-		c->inlen = 0;
-	}
 }
 
 static void conn_open(void)

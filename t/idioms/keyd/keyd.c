@@ -21,7 +21,6 @@
  * Usage: keyd PORT-FILE
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
@@ -67,6 +66,7 @@ struct conn {
 	size_t inlen;
 	char in[INBUF];
 };
+#include "../line-conn.h"
 
 static struct keyring *ring;
 static int ring_index = -1; /* the host key's ex_data slot of the keyring */
@@ -147,21 +147,6 @@ static struct keyring *keyring_new(void)
 	r->rel = REL;
 #endif
 	return r;
-}
-
-static void reply(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void reply(struct conn *c, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (write(c->fd, buf, (size_t)n) != n)
-		fprintf(stderr, "keyd: short write\n");
 }
 
 static void sign(struct conn *c, const char *msg)
@@ -351,29 +336,10 @@ static void command(struct conn *c, char *line)
 
 static void conn_read(struct conn *c)
 {
-	ssize_t n = read(c->fd, c->in + c->inlen, INBUF - 1 - c->inlen);
-	char *nl;
-	size_t used;
-
-	if (n <= 0) {
-		if (n < 0 && errno == EAGAIN)
-			return;
+	if (read_lines(c, c->in, &c->inlen, INBUF, command) < 0) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		free(c);
-		return;
-	}
-	c->inlen += (size_t)n;
-	while ((nl = memchr(c->in, '\n', c->inlen))) {
-		*nl = 0;
-		command(c, c->in);
-		used = (size_t)(nl - c->in) + 1;
-		memmove(c->in, nl + 1, c->inlen - used);
-		c->inlen -= used;
-	}
-	if (c->inlen == INBUF - 1) {
-		reply(c, "ERROR too long\n");
-		c->inlen = 0;
 	}
 }
 
