@@ -427,6 +427,11 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
  * is the value's address with tag bits set, so that it follows the
  * value's start (its first scalar is wider than off and no byte). */
 int stf__tag_on_start(const struct stf_meta_unit *u, uint32_t t, uint64_t off);
+/* A pointer of type pe off (1-7) bytes into so, mapped to doff: -1
+ * (reported) when so starts with text that moves and pe is no pointer
+ * into text (a `void *`: a cursor or a tagged address?). */
+int stf__tag_ambiguous(struct stf_xfer *x, const struct stf_obj *so, uint64_t off,
+		       uint64_t doff, const struct pointee *pe);
 
 /* tsd.c, forward: the pthread keys the past version created (glibc's
  * table of keys: sequence number, destructor) are created in this
