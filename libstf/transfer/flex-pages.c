@@ -175,14 +175,23 @@ int stf__carved_bytes(struct stf_xfer *x, const struct pointee *pe, const struct
 	uint64_t from;
 	if (ht >= so->unit->ntypes || T(so->unit, ht)->kind != STF_K_STRUCT || pt >= pe->unit->ntypes)
 		return 0;
-	if (!stf__flex_tail(so->unit, ht, &at, &from) || off < from)
+	uint64_t esz = T(so->unit, ht)->size;
+	if (stf__flex_tail(so->unit, ht, &at, &from) && off >= from) {
+		/* in the flexible array */
+	} else {
+		if (esz && off >= esz)
+			off %= esz; /* an element of an array of the struct */
 		at = stf__scalar_at(so->unit, ht, off, &from);
+	}
 	if (at == STF_NONE || (at = strip(so->unit, at)) >= so->unit->ntypes ||
 	    T(so->unit, at)->kind != STF_K_INT || !(T(so->unit, at)->flags & STF_TF_CHAR))
 		return 0;
 	const struct stf_type_rec *P = T(pe->unit, pt);
 	char tn[256], on[256], hn[256];
+	/* a struct the host's type has there (the host itself, whose first
+	 * member is text) is converted with it */
 	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || (P->flags & STF_TF_INCOMPLETE) ||
+	    stf__hash_at(so->unit, ht, off, P->hash, 0) ||
 	    !stf__struct_changes(x, pe->unit, pt, tn, sizeof(tn)))
 		return 0;
 	stf__xfail(x, "%s: points to %s at offset %" PRIu64 " of %s, inside an array of bytes of "
