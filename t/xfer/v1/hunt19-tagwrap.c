@@ -25,7 +25,9 @@ struct hdr {
 
 static size_t used_bytes;
 
+#ifndef PLAIN /* -DPLAIN: not declared so (hunt19-tagwrap-plain) */
 static void *obj_new(enum kind kind, size_t n) STF_ALLOCATOR;
+#endif
 
 static void *obj_new(enum kind kind, size_t n)
 {
