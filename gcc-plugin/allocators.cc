@@ -22,7 +22,10 @@
  * of memcpy/memset/strcpy and the like, and for free: a function that keeps
  * the block elsewhere, initializes it through a typed pointer (it knows
  * the type better than its callers), or may return anything else (a
- * static buffer, a parameter) is not a wrapper.
+ * static buffer, a parameter) is not a wrapper.  Except when its size is
+ * a parameter passed on unchanged: then its callers chose the size, and
+ * so the type, and what it stores is a leading tag or header of theirs
+ * (`void *make(int tag, size_t n)` storing the tag through an `int *`).
  *
  * What was found is kept as an internal attribute of the function's decl,
  * which GCC's clones (xmalloc.constprop.0) inherit.
@@ -192,8 +195,24 @@ void merge_param (int *acc, int v)
 		*acc = -1;
 }
 
-/* Whether a use of a fresh value is one that keeps the block fresh. */
-bool use_keeps_fresh (gimple *stmt, const std::set<tree> &fresh)
+/* Whether stmt stores into a fresh block (`*p = tag`, `b->kind = k`)
+ * something other than a fresh address. */
+bool stores_into_fresh (gimple *stmt, const std::set<tree> &fresh)
+{
+	if (!gimple_store_p (stmt) || !is_gimple_assign (stmt))
+		return false;
+	tree base = get_base_address (gimple_assign_lhs (stmt));
+	if (!base || TREE_CODE (base) != MEM_REF || !fresh.count (TREE_OPERAND (base, 0)))
+		return false;
+	return !stmt_mentions (stmt, fresh, 1);
+}
+
+/* Whether a use of a fresh value is one that keeps the block fresh.  With
+ * caller_sized (the block's size is a parameter, passed on unchanged),
+ * stores into the block keep it so: the function fills in a leading tag
+ * or header of what its callers chose the size of (`make(T_FILE,
+ * sizeof(struct file))`), and the callers know the whole type. */
+bool use_keeps_fresh (gimple *stmt, const std::set<tree> &fresh, bool caller_sized)
 {
 	auto in = [&] (tree t) { return t && fresh.count (t); };
 	auto null_test = [&] (tree_code code, tree a, tree b) {
@@ -216,6 +235,8 @@ bool use_keeps_fresh (gimple *stmt, const std::set<tree> &fresh)
 		if (gimple_num_ops (stmt) == 3
 		    && null_test (gimple_assign_rhs_code (stmt), gimple_assign_rhs1 (stmt),
 				  gimple_assign_rhs2 (stmt)))
+			return true;
+		if (caller_sized && stores_into_fresh (stmt, fresh))
 			return true;
 		break;
 	case GIMPLE_CALL: {
@@ -311,7 +332,7 @@ bool returns_fresh (tree fn, found_wrapper *w)
 	if (!allocates)
 		return false;
 	for (gimple *s : stmts)
-		if (!use_keeps_fresh (s, fresh))
+		if (!use_keeps_fresh (s, fresh, size_arg >= 0))
 			return false;
 	w->flags = (any & STF_SF_REALLOC) | (all & inherited & ~STF_SF_REALLOC);
 	w->size_arg = size_arg < 0 ? -1 : size_arg;

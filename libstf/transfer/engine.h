@@ -319,6 +319,9 @@ int stf__plan_subs(struct stf_xfer *x);
  * blocks that moved and add the difference to their wrappers' counters
  * (0, or -1 failed). */
 int stf__size_header_known(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize);
+/* Whether the wrapper of source block c keeps the size of its object i
+ * in a header the plugin understood (1; else 0: nothing is said). */
+int stf__size_header_said(const struct stf_peer *src, size_t i, size_t c);
 int stf__size_headers_follow(struct stf_xfer *x);
 int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
 /* subobjects.c: v is the start of container range r, right at the end
@@ -428,6 +431,11 @@ int stf__xform(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st0,
  * is the value's address with tag bits set, so that it follows the
  * value's start (its first scalar is wider than off and no byte). */
 int stf__tag_on_start(const struct stf_meta_unit *u, uint32_t t, uint64_t off);
+/* A pointer of type pe off (1-7) bytes into so, mapped to doff: -1
+ * (reported) when so starts with text that moves and pe is no pointer
+ * into text (a `void *`: a cursor or a tagged address?). */
+int stf__tag_ambiguous(struct stf_xfer *x, const struct stf_obj *so, uint64_t off,
+		       uint64_t doff, const struct pointee *pe);
 
 /* tsd.c, forward: the pthread keys the past version created (glibc's
  * table of keys: sequence number, destructor) are created in this
@@ -440,6 +448,10 @@ int stf__tag_on_start(const struct stf_meta_unit *u, uint32_t t, uint64_t off);
 int stf__claim_pthread_keys(struct stf_xfer *x);
 
 /* untyped.c */
+/* Whether struct or union pt of unit u (named) has another layout in the
+ * destination; its name in tn. */
+int stf__struct_changes(const struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t pt,
+			char *tn, size_t tnlen);
 /* Does a value of structural hash `hash` (0: any struct or union) start
  * at off in (u, t)?  depth 0 from outside. */
 int stf__hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64_t hash,
@@ -549,6 +561,12 @@ int stf__carved_changes(struct stf_xfer *x, size_t i, const struct stf_obj *d);
 int stf__xfer_carved(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d);
 int stf__carved_interior(struct stf_xfer *x, const struct pointee *pe, const struct stf_obj *so,
 			 uint64_t off);
+/* Relocation of a pointer of type pe to offset off of so (any change of
+ * so's type): -1 (reported) if it points to a struct that changes in the
+ * destination, inside an array of bytes of so's struct (an arena's `char
+ * mem[]` the program carves objects out of by hand). */
+int stf__carved_bytes(struct stf_xfer *x, const struct pointee *pe, const struct stf_obj *so,
+		      uint64_t off);
 
 
 /* wire.c */

@@ -36,11 +36,19 @@
  * is converted as one struct, except that a typed pointer to a struct
  * inside its flexible array (another object carved out of it, its links
  * all null) also rolls back a change of that struct.
+ *
+ * A block its site typed (`struct arena { size_t used, cap; char mem[];
+ * }`) whose array of bytes the program carves into objects by hand, with
+ * no allocator function, is bytes there: a typed pointer to a struct that
+ * changes, into those bytes, rolls the update back too (before, the
+ * update committed and the new version read its objects with the old
+ * layout).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "diff-values.h"
 #include "engine.h"
 #include "remote.h"
 #include "untyped.h"
@@ -154,6 +162,45 @@ int stf__carved_interior(struct stf_xfer *x, const struct pointee *pe, const str
 	      stf__cur_path(x), stf__type_str(pe->unit, pt, tn, sizeof(tn)), off,
 	      stf__obj_name(so, on, sizeof(on)),
 	      stf__type_str(so->unit, strip(so->unit, so->type), bn, sizeof(bn)), bn,
+	      x->dir == STF_FORWARD ? "new" : "old");
+	return -1;
+}
+
+int stf__carved_bytes(struct stf_xfer *x, const struct pointee *pe, const struct stf_obj *so,
+		      uint64_t off)
+{
+	if (!pe || !pe->unit || !so->unit || !stf__is_dynamic(so))
+		return 0;
+	uint32_t ht = strip(so->unit, so->type), at, pt = strip(pe->unit, pe->type);
+	uint64_t from;
+	if (ht >= so->unit->ntypes || T(so->unit, ht)->kind != STF_K_STRUCT || pt >= pe->unit->ntypes)
+		return 0;
+	uint64_t esz = T(so->unit, ht)->size;
+	if (stf__flex_tail(so->unit, ht, &at, &from) && off >= from) {
+		/* in the flexible array */
+	} else {
+		if (esz && off >= esz)
+			off %= esz; /* an element of an array of the struct */
+		at = stf__scalar_at(so->unit, ht, off, &from);
+	}
+	if (at == STF_NONE || (at = strip(so->unit, at)) >= so->unit->ntypes ||
+	    T(so->unit, at)->kind != STF_K_INT || !(T(so->unit, at)->flags & STF_TF_CHAR))
+		return 0;
+	const struct stf_type_rec *P = T(pe->unit, pt);
+	char tn[256], on[256], hn[256];
+	/* a struct the host's type has there (the host itself, whose first
+	 * member is text) is converted with it */
+	if ((P->kind != STF_K_STRUCT && P->kind != STF_K_UNION) || (P->flags & STF_TF_INCOMPLETE) ||
+	    stf__hash_at(so->unit, ht, off, P->hash, 0) ||
+	    !stf__struct_changes(x, pe->unit, pt, tn, sizeof(tn)))
+		return 0;
+	stf__xfail(x, "%s: points to %s at offset %" PRIu64 " of %s, inside an array of bytes of "
+	      "its %s: an object carved out of the block by the program, copied as the bytes it "
+	      "is, which cannot follow the change of %s in the %s version (no type says where "
+	      "it is); hand such objects out with a function declared STF_ALLOCATOR so that "
+	      "each gets its type, or keep the struct as it is",
+	      stf__cur_path(x), tn, off, stf__obj_name(so, on, sizeof(on)),
+	      stf__type_str(so->unit, ht, hn, sizeof(hn)), tn,
 	      x->dir == STF_FORWARD ? "new" : "old");
 	return -1;
 }

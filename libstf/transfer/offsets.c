@@ -511,13 +511,16 @@ int stf__map_obj_off(struct stf_xfer *x, const struct stf_obj *so,
 	    so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL || so->kind == STF_OBJ_CONST) {
 		if (stf__tag_on_start(so->unit, st, off))
 			return *doff = off, 0;
-		return map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, pe, 0);
+		if (map_type_off(x, so->unit, st, dobj->unit, dt, off, doff, pe, 0) < 0)
+			return -1;
+		return stf__tag_ambiguous(x, so, off, *doff, pe);
 	}
 	uint64_t e = off / esz, r = off % esz, dr;
 	end_of_element(x, pe, so->unit, st, esz, &e, &r);
 	if (stf__tag_on_start(so->unit, st, r))
 		dr = r;
-	else if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0)
+	else if (map_type_off(x, so->unit, st, dobj->unit, dt, r, &dr, pe, 0) < 0 ||
+		 stf__tag_ambiguous(x, so, r, dr, pe) < 0)
 		return -1;
 	*doff = e * T(dobj->unit, dt)->size + dr;
 	return 0;

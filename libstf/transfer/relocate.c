@@ -438,7 +438,8 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		return 0; /* a pool's cursor at a resized object's end (subobjects.c) */
 	const struct pairing *p = &x->pair[r->value];
 	off = v - x->src->objs[r->value].addr; /* a container's ranges start past it */
-	if (!known && pe && stf__check_numeric_host(x, pe, &x->src->objs[r->value], off) < 0)
+	if (!known && pe && (stf__check_numeric_host(x, pe, &x->src->objs[r->value], off) < 0 ||
+			     stf__carved_bytes(x, pe, &x->src->objs[r->value], off) < 0))
 		return -1;
 	if (m && !known)
 		*m = key; /* its checks passed */

@@ -45,14 +45,22 @@ static const char *wrapper_of(const struct stf_peer *p, const struct stf_obj *co
 	return r ? stf_meta_str(u, r->func) : "its allocator";
 }
 
+int stf__size_header_said(const struct stf_peer *src, size_t i, size_t c)
+{
+	const struct stf_obj *o = &src->objs[i], *co = &src->objs[c];
+	const struct stf_meta_unit *u;
+	const struct stf_site_rec *r = block_site(src, co, &u);
+	return r && (r->flags & STF_SF_SIZE_HEADER) && r->prefix == o->addr - co->addr;
+}
+
 int stf__size_header_known(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
 {
+	if (stf__size_header_said(x->src, i, c))
+		return 0;
 	const struct stf_obj *o = &x->src->objs[i], *co = &x->src->objs[c];
 	const struct stf_meta_unit *u;
 	const struct stf_site_rec *r = block_site(x->src, co, &u);
 	uint64_t prefix = o->addr - co->addr;
-	if (r && (r->flags & STF_SF_SIZE_HEADER) && r->prefix == prefix)
-		return 0;
 	char on[256], cn[256];
 	const char *wrapper = wrapper_of(x->src, co);
 	stf__xfail(x, "%s takes %" PRIu64 " bytes in the %s version instead of %" PRIu64

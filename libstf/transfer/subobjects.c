@@ -289,6 +289,21 @@ static int wrapper_block(const struct stf_peer *src, const struct stf_obj *o,
 	       o->addr + o->size == co->addr + co->size;
 }
 
+/*
+ * Backward, a wrapper's object that fills its block and shrinks, in a
+ * block whose size header nothing says (a wrapper aligning its objects,
+ * keeping malloc's pointer before them): the forward transfer grew it
+ * where it was, into the block's slack after it (moving whole would have
+ * needed a header it could rewrite: it would have rolled back), and the
+ * prefix never changed, so it shrinks back where it is.  Moving whole
+ * instead would roll back on the prefix's own word pointing to its block.
+ */
+static int shrinks_back_in_place(const struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
+{
+	return x->dir == STF_BACKWARD && dsize < x->src->objs[i].size &&
+	       !stf__size_header_said(x->src, i, c);
+}
+
 /* A sub-object that must leave its place and cannot: an untyped word
  * points into it (or into its block, which would move with it). */
 static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64_t dsize,
@@ -402,7 +417,7 @@ int stf__plan_subs(struct stf_xfer *x)
 		uint64_t off = o->addr - co->addr, dsize = stf__dst_size(o, du, dt);
 		uint64_t room = stf__sub_room_end(src, i, co) - off;
 		int whole = wrapper_block(src, o, co);
-		if (whole ? dsize == o->size :
+		if (whole ? dsize == o->size || shrinks_back_in_place(x, i, c, dsize) :
 			    dsize <= room &&
 			    (dsize <= o->size || !co->bytes ||
 			     stf__all_zero(co->bytes + off + o->size, dsize - o->size)))

@@ -584,6 +584,17 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 	return stf__garray_headers_follow(x, i, d);
 }
 
+int stf__struct_changes(const struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t pt,
+			char *tn, size_t tnlen)
+{
+	const struct stf_type_rec *P = T(u, pt);
+	const struct stf_meta_unit *du;
+	uint32_t dt;
+	stf__type_str(u, pt, tn, tnlen);
+	return *stf_meta_str(u, P->name) && stf_meta_find_type(x->dst->meta, tn, &du, &dt) == 0 &&
+	       T(du, strip(du, dt))->hash != P->hash;
+}
+
 /*
  * A typed pointer to a struct or union that holds pointers or changes in
  * the new version, pointing into a heap block whose allocation site typed
@@ -621,12 +632,7 @@ int stf__check_numeric_host(struct stf_xfer *x, const struct pointee *pe,
 		return 0;
 	char tn[256], hn[256], on[256];
 	const struct stf_layout *l = stf__layout(x->layouts, pe->unit, pt);
-	const struct stf_meta_unit *du;
-	uint32_t dt;
-	int changed = *stf_meta_str(pe->unit, P->name) &&
-		      stf_meta_find_type(x->dst->meta, stf__type_str(pe->unit, pt, tn, sizeof(tn)),
-					 &du, &dt) == 0 &&
-		      T(du, strip(du, dt))->hash != P->hash;
+	int changed = stf__struct_changes(x, pe->unit, pt, tn, sizeof(tn));
 	if (!changed && (bytes || !l || !l->nptrs))
 		return 0; /* numbers among numbers: copied as they are, rightly */
 	stf__xfail(x, "%s: points to %s at offset %" PRIu64 " of %s, a heap block whose "

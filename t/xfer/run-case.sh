@@ -21,6 +21,8 @@
 #   cflags: FLAGS            added after -O0 (e.g. -O2: the programs must
 #                            then read all the state they keep)
 #   expect: commit           v2 then checks the state it got: must say ok
+#   chain: 1                 (with commit) then update v2 to v2 again: the
+#                            second commit's v2 must say ok too
 #   expect: rollback: TEXT   ttst-ctl exits 1, its report contains TEXT
 #                            and v1 keeps running
 #   report: TEXT             (optional, repeatable) ttst-ctl's report
@@ -74,6 +76,7 @@ cflags=$(key cflags)
 libs=$(key libs)
 env=$(key env)
 stderr_has=$(key diff)
+chain=$(key chain)
 [ -n "$expect" ] || fail "$spec has no 'expect:' line"
 
 mkdir "$WORK/v1" "$WORK/v2"
@@ -124,6 +127,16 @@ commit)
 		sleep 0.05
 	done
 	grep -q '^ok$' "$WORK/program.out" || fail "v2 found wrong state"
+	if [ -n "$chain" ]; then
+		"$TTST_CTL" --socket "$SOCK" "$@" >>"$WORK/update.out" 2>&1 ||
+			fail "the chained update 2 -> 2 did not commit"
+		for _ in $(seq 200); do
+			[ "$(grep -c '^ok$\|^FAILED$' "$WORK/program.out")" -ge 2 ] && break
+			sleep 0.05
+		done
+		[ "$(grep -c '^ok$' "$WORK/program.out")" -ge 2 ] ||
+			fail "v2 found wrong state after the chained update 2 -> 2"
+	fi
 	;;
 rollback:*)
 	want=${expect#rollback: }
