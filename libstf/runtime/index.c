@@ -23,22 +23,42 @@
 
 #include "index.h"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* A mapping of len bytes (map_size'd).  A large one is advised onto
+ * huge pages: a transfer's lookups of pointers in random address order
+ * (a real server's heap, whose blocks its traffic made in no order of
+ * their links) each read a bucket entry and a range far from the last
+ * ones, and on 4 KiB pages each read also missed the TLB, a page walk
+ * that costs several cache misses more on the virtual machines we run
+ * on (the bench's redis case: last_starting was ~13% of the update's
+ * CPU).  Huge pages also fault 512 times less often. */
 static void *raw_map(size_t len)
 {
 	long p = syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p < 0 && p > -4096)
 		return NULL;
+	if (len >= HUGE_PAGE)
+		(void)madvise((void *)p, len, MADV_HUGEPAGE);
 	return (void *)p;
 }
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 
 static size_t page_up(size_t n)
 {
 	return (n + 4095) & ~(size_t)4095;
+}
+
+/* The bytes to map for n: whole pages, whole huge pages from one on (the
+ * kernel aligns an anonymous mapping of whole huge pages to them). */
+static size_t map_size(size_t n)
+{
+	n = page_up(n);
+	return n >= HUGE_PAGE ? (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1) : n;
 }
 
 /* The largest ranges array freed (or prepared) since the last trim, for
@@ -92,7 +112,7 @@ static void *take_kept(size_t bytes, size_t *got)
 
 void stf__index_prepare(size_t n)
 {
-	size_t bytes = page_up(n * sizeof(struct stf_range)), got;
+	size_t bytes = map_size(n * sizeof(struct stf_range)), got;
 	void *p = take_kept(bytes, &got);
 	if (!p) {
 		p = raw_map(bytes);
@@ -122,7 +142,8 @@ int stf__index_reserve(struct stf_index *ix, size_t n)
 	cap = ix->cap ? ix->cap : 256;
 	while (cap < n)
 		cap *= 2;
-	bytes = cap * sizeof(struct stf_range);
+	bytes = map_size(cap * sizeof(struct stf_range));
+	cap = bytes / sizeof(struct stf_range);
 	if (ix->ranges) {
 		long r = syscall(SYS_mremap, ix->ranges,
 				 ix->cap * sizeof(struct stf_range), bytes,
@@ -132,6 +153,9 @@ int stf__index_reserve(struct stf_index *ix, size_t n)
 			return -1;
 		}
 		p = (void *)r;
+		/* grown from a small array, which raw_map did not advise */
+		if (bytes >= HUGE_PAGE)
+			(void)madvise(p, bytes, MADV_HUGEPAGE);
 	} else {
 		size_t got;
 		p = take_kept(bytes, &got);
@@ -406,7 +430,7 @@ static void build_tables(struct stf_index *ix)
 	size_t bytes = ts.nclusters * sizeof(struct stf_index_cluster) +
 		       ts.nbuckets * sizeof(uint32_t);
 	if (bytes > ix->tables_bytes) {
-		bytes = (bytes + 4095) & ~(size_t)4095;
+		bytes = map_size(bytes);
 		void *t = raw_map(bytes);
 		if (!t)
 			return;

@@ -5,6 +5,8 @@
  * blocks), in chunks reserved as they are needed and never moved, free
  * entries linked through their id.  Callers hold stf__slot_lock.
  */
+#include <sys/mman.h>
+
 #include "heap.h"
 
 uint64_t stf__slot_chunks[MAX_CHUNKS];
@@ -26,6 +28,13 @@ uint32_t stf__slot_take_locked(void)
 		void *c = stf__reserve(STF_SLOTS_PER_CHUNK * sizeof(struct stf_slot));
 		if (!c)
 			return 0;
+		/* Past the first chunk, slots come by the hundred thousand (a
+		 * transfer keeping Redis's strings at their address): the
+		 * chunk's pages in one call, not a fault each (5,600 in each
+		 * of the new and the reversed version there) */
+		if (chunk)
+			(void)madvise(c, STF_SLOTS_PER_CHUNK * sizeof(struct stf_slot),
+				      MADV_POPULATE_WRITE);
 		stf__slot_chunks[chunk] = (uintptr_t)c;
 		stf__root.nchunks = chunk + 1;
 	}

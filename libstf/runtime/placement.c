@@ -67,6 +67,22 @@ static void *reserve_rw(size_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* A hash table's memory (placed blocks, adopted pages): rebuilt whole at
+ * each growth, so written all over at random.  A large one (a transfer
+ * that keeps half a million blocks at their address: Redis's strings)
+ * takes huge pages, populated in one call: on 4 KiB pages each first
+ * write faulted (16,400 faults, about a third of a Redis-shaped
+ * update's, in each of the new and the reversed version). */
+static void *reserve_table(size_t bytes)
+{
+	void *p = reserve_rw(bytes);
+	if (p && bytes >= HUGE_PAGE) {
+		(void)madvise(p, bytes, MADV_HUGEPAGE);
+		(void)madvise(p, bytes, MADV_POPULATE_WRITE);
+	}
+	return p;
+}
+
 /* ------------------------------------------------------------------ */
 /* Avoided ranges: reserved at startup, sorted, never changed after.    */
 
@@ -271,7 +287,7 @@ static int pages_reserve(size_t more)
 	size_t ncap = pages_cap ? pages_cap : 1024;
 	while (2 * (pages_count + more) > ncap)
 		ncap *= 2;
-	struct adopted *old = pages, *nt = reserve_rw(ncap * sizeof *nt);
+	struct adopted *old = pages, *nt = reserve_table(ncap * sizeof *nt);
 	size_t ocap = pages_cap;
 	if (!nt)
 		return ENOMEM;
@@ -575,7 +591,7 @@ static int blocks_reserve_locked(void)
 	if (2 * (n + 1) <= blocks_cap)
 		return 0;
 	size_t ocap = blocks_cap, ncap = ocap ? 2 * ocap : 1024;
-	struct placed *old = blocks, *nt = reserve_rw(ncap * sizeof *nt);
+	struct placed *old = blocks, *nt = reserve_table(ncap * sizeof *nt);
 	if (!nt)
 		return ENOMEM;
 	blocks = nt;

@@ -379,7 +379,7 @@ static int infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 	 * blocks whose path stayed unknown (by all the member's records),
 	 * and again if that one typed some.  Without paths, one pass. */
 	for (int unknown = 0, first = 1;; first = 0) {
-		stf__raw_free(paths);
+		stf__bulk_free(paths);
 		if (stf__use_paths(p, layouts, &paths) < 0)
 			goto out;
 		typed = infer_pass(p, layouts, reached, &untyped, paths, unknown || !paths,
@@ -393,7 +393,7 @@ static int infer_types(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 	index_typed_subs(p, untyped_subs);
 	rc = 0;
 out:
-	stf__raw_free(paths);
+	stf__bulk_free(paths);
 	stf__bulk_free(work);
 	stf__index_free(&untyped.index);
 	return rc;

@@ -497,7 +497,7 @@ unsigned stf__site_uses(const struct stf_meta *m, const char *id,
 /* Per object of p (typed objects' bytes fetched): the path through which
  * the typed pointers to its start reach it (a member of a struct, a static
  * pointer variable).  *paths NULL when no use record of the metadata has a
- * path (raw memory, stf__raw_free it otherwise).  0, or -1 out of memory. */
+ * path (raw memory, stf__bulk_free it otherwise).  0, or -1 out of memory. */
 int stf__use_paths(struct stf_peer *p, struct stf_layouts *layouts,
 		   struct stf_use_path **paths);
 /* The pointer leaves of the elements of a typed object of the program (a

@@ -196,8 +196,10 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 int stf__plan_untyped(struct stf_xfer *x)
 {
 	struct stf_peer *p = x->src;
-	uint8_t *reached = stf__raw_malloc(p->nobjs + 1);
-	size_t *work = stf__raw_malloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
+	/* an entry per object, in each direction: kept pages (bulk.c), not
+	 * fresh ones faulted one by one */
+	uint8_t *reached = stf__bulk_alloc(p->nobjs + 1);
+	size_t *work = stf__bulk_alloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
 	if (x->dir == STF_FORWARD)
 		stf__forget_end_words();
 	if (!reached || !work || stf__apr_walk(x) < 0 ||
@@ -205,8 +207,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 		goto oom;
 	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
 	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0) {
-		stf__raw_free(reached);
-		stf__raw_free(work);
+		stf__bulk_free(reached);
+		stf__bulk_free(work);
 		return -1;
 	}
 	/* roots: untyped blocks transferred anyway (untyped sites of the
@@ -237,8 +239,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 				      "the new one: not the same build of the library, whose state "
 				      "cannot be carried; run both versions with the same one", o->id,
 				      o->size, x->dst->objs[x->pair[i].dst].size);
-				stf__raw_free(reached);
-				stf__raw_free(work);
+				stf__bulk_free(reached);
+				stf__bulk_free(work);
 				return -1;
 			}
 			x->pair[i].placed = x->pair[i].needed = 1;
@@ -248,8 +250,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 	/* objects whose address is a key, blocks typed as bytes that hold
 	 * addresses anyway (bytes.c), blocks carved into objects (flex-pages.c) */
 	if (stf__plan_addr_keys(x, work, &nwork) < 0 || stf__plan_bytes(x, work, &nwork) < 0) {
-		stf__raw_free(reached);
-		stf__raw_free(work);
+		stf__bulk_free(reached);
+		stf__bulk_free(work);
 		return -1;
 	}
 	stf__plan_carved(x, work, &nwork);
@@ -261,8 +263,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 		/* a typed head's words are typed: only its unions are planned */
 		struct stf_head head;
 		if (stf__xfer_head(x, i, &head) < 0) {
-			stf__raw_free(reached);
-			stf__raw_free(work);
+			stf__bulk_free(reached);
+			stf__bulk_free(work);
 			return -1;
 		}
 		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
@@ -287,13 +289,13 @@ int stf__plan_untyped(struct stf_xfer *x)
 			stf__plan_word_memo(x, &memo, v, i, off, work, &nwork);
 		}
 	}
-	stf__raw_free(reached);
-	stf__raw_free(work);
+	stf__bulk_free(reached);
+	stf__bulk_free(work);
 	return 0;
 oom:
 	stf__xfail(x, "out of memory");
 failed:
-	stf__raw_free(reached);
-	stf__raw_free(work);
+	stf__bulk_free(reached);
+	stf__bulk_free(work);
 	return -1;
 }

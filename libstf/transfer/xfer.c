@@ -937,7 +937,7 @@ void stf__xfer_fini(struct stf_xfer *x)
 	stf__raw_free(x->unreached);
 	stf__bulk_free(x->img);
 	stf__raw_free(x->protect);
-	stf__raw_free(x->pins.slots);
+	stf__bulk_free(x->pins.slots);
 	stf__strmap_free(&x->dst_ids);
 	stf__arena_free(x->arena);
 }
