@@ -68,6 +68,11 @@
  *               (16-512 bytes, or SIZE) in 50 generations: each a new
  *               thread that goes on with the window the last one left
  *               and exits (frees into the spans of threads that are gone)
+ *     midwindow a random live window of 4,096 blocks of 1-4 KiB
+ *     bufgrow   32 buffers grown by realloc 4-64 KiB at a time from 4 KiB to
+ *               64 KiB-1 MiB, the new pages written (malloc-buffers.c)
+ *     tables    16 hash tables, each replaced by a calloc'd one twice its
+ *               size when full, 16 KiB to 1 MiB (malloc-buffers.c)
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -104,13 +109,6 @@
 
 static size_t block_size;
 static long ops_per_thread;
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 struct churn { unsigned id; double cpu; };
 
@@ -196,6 +194,17 @@ static double replace_window(unsigned seed, size_t (*size)(unsigned *), int n, l
 static double window(unsigned id)
 {
 	return replace_window(id * 2654435761u + 7, small_size, WINDOW, WINDOW_OPS);
+}
+
+/* midwindow: pages, messages, rows of 1-4 KiB. */
+static size_t mid_size(unsigned *seed)
+{
+	return 1024 + next_rand(seed) % 3073;
+}
+
+static double midwindow(unsigned id)
+{
+	return replace_window(id * 2654435761u + 47, mid_size, WINDOW, WINDOW_OPS / 2);
 }
 
 /* Producer/consumer: batches of blocks handed over through a queue. */
@@ -878,7 +887,8 @@ int main(int argc, char **argv)
 		{ "memalign", memalign_window }, { "burst", burst }, { "longlived", longlived },
 		{ "llskew", llskew }, { "shuffle", shuffle }, { "resize", resize },
 		{ "bigcalloc", bigcalloc }, { "request", request }, { "pcwindow", pcwindow },
-		{ "larson", larson }, { "bmt", bmt },
+		{ "larson", larson }, { "bmt", bmt }, { "midwindow", midwindow },
+		{ "bufgrow", bufgrow }, { "tables", tables },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -895,6 +905,7 @@ int main(int argc, char **argv)
 		"       malloc-bench mixrss|fragrss|winrss|rebuildrss|driftrss|kvbigrss COUNT |\n"
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
-		"                    resize|bigcalloc|request|pcwindow|larson|bmt THREADS [SIZE]\n");
+		"                    resize|bigcalloc|request|pcwindow|larson|bmt|midwindow|\n"
+		"                    bufgrow|tables THREADS [SIZE]\n");
 	return 2;
 }

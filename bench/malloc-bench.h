@@ -7,6 +7,7 @@
 #define MALLOC_BENCH_H
 
 #include <stddef.h>
+#include <time.h>
 
 static inline unsigned next_rand(unsigned *seed)
 {
@@ -25,6 +26,20 @@ static inline size_t skewed_size(unsigned *seed)
 		return 64 + next_rand(seed) % 449;
 	return 512 + next_rand(seed) % 3585;
 }
+
+/* The calling thread's CPU time in seconds (the machine may be shared:
+ * wall time would measure that). */
+static inline double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* malloc-buffers.c: timed patterns of buffers and tables; each returns
+ * the CPU seconds of one operation. */
+double bufgrow(unsigned id);
+double tables(unsigned id);
 
 /* Print the process's peak RSS in KiB. */
 void print_peak_rss(void);

@@ -299,8 +299,8 @@ uint32_t __attribute__((noinline)) stf__external_site_slow(uintptr_t pc)
 	pthread_mutex_unlock(&stf__site_lock);
 	if (site) {
 		uint32_t c = (uint32_t)(pc >> 2) % PC_CACHE;
-		stf__tc.pcs[c].pc = pc;
-		stf__tc.pcs[c].site = site;
+		stf__tc.pc_of[c] = pc;
+		stf__tc.site_of_pc[c] = site;
 	}
 	return site;
 }

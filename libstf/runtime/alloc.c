@@ -148,12 +148,12 @@ static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_
 			     __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) ||
 			     !(uint32_t)id, 0))
 		c = compact_class_slow(c, word, id);
-	struct freed_bin *b = &stf__tc.freed[c];
+	uint32_t *n = &stf__tc.freed_n[c];
 	struct span_st *s;
 	char *obj;
-	if (__builtin_expect(b->n != 0, 1)) {
+	if (__builtin_expect(*n != 0, 1)) {
 		/* counted used by its span already */
-		obj = b->obj[--b->n];
+		obj = stf__tc.freed[c].obj[--*n];
 		s = span_of((uintptr_t)obj);
 		goto describe;
 	}
@@ -255,12 +255,14 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 	meta_free(s, j);
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	struct freed_bin *b = &stf__tc.freed[s->cls];
+	uint32_t *n = &stf__tc.freed_n[s->cls];
 	/* Another thread's block too, as glibc's tcache does: its lines are
 	 * in this thread's cache now, and the next allocation of the class
 	 * here takes it (its span keeps counting it used).  A thread not
 	 * listed yet would not give it back at its exit (remote.c). */
-	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
-		b->obj[b->n++] = p;
+	if (__builtin_expect(*n < FREED_CACHE && (own || stf__tc.listed), 1)) {
+		b->entry[*n] = meta_entry(s, j);
+		b->obj[(*n)++] = p;
 		return;
 	}
 	if (__builtin_expect(own, 1)) {
@@ -301,49 +303,64 @@ void stf__find_self(void)
  * with nothing changed, on anything else. */
 
 /* A block of `size` bytes for the caller at ra: from the thread's cache
- * of freed blocks of its class or its first span's free list, with an
- * ID of the thread's batch and the site of the plugin's marker or of the
- * thread's cache of return addresses; NULL otherwise. */
+ * of freed blocks of its class (with their entries) or its first span's
+ * free list, with an ID of the thread's batch and the site of the
+ * plugin's marker or of the thread's cache of return addresses; NULL
+ * otherwise. */
 static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra)
 {
-	if (__builtin_expect(size >= SMALL_MAX || from_self(ra), 0))
+	uint32_t c;
+	if (__builtin_expect(size < BYTE_CLASSES, 1))
+		c = stf__block_class_of[size];
+	else if (size < SMALL_MAX)
+		c = block_class(size);
+	else
 		return NULL;
-	uint32_t c = block_class(size);
+	if (__builtin_expect(from_self(ra), 0))
+		return NULL;
+	bool compact = c < NCOMPACT;
 	uint64_t id = stf__tc.next_id;
-	if (__builtin_expect(id >= (c < NCOMPACT ? stf__tc.compact_end : stf__tc.end_id), 0))
+	if (__builtin_expect(id >= (compact ? stf__tc.compact_end : stf__tc.end_id), 0))
 		return NULL;
 	uint32_t *cell = stf__alloc_site, site;
 	if (cell && *cell) {
 		site = *cell;
 	} else {
 		uint32_t k = (uint32_t)((uintptr_t)ra >> 2) % PC_CACHE;
-		if (__builtin_expect(stf__tc.pcs[k].pc != (uintptr_t)ra, 0))
+		if (__builtin_expect(stf__tc.pc_of[k] != (uintptr_t)ra, 0))
 			return NULL;
-		site = stf__tc.pcs[k].site;
+		site = stf__tc.site_of_pc[k];
 	}
-	struct freed_bin *b = &stf__tc.freed[c];
-	struct span_st *s;
-	char *obj;
-	if (__builtin_expect(b->n != 0, 1)) {
-		obj = b->obj[--b->n];
-		s = &stf__span_st[((uintptr_t)obj - stf__heap_lo) >> STF_SPAN_SHIFT];
+	uint32_t n = stf__tc.freed_n[c];
+	char *obj, *e;
+	if (__builtin_expect(n != 0, 1)) {
+		stf__tc.freed_n[c] = --n;
+		obj = stf__tc.freed[c].obj[n];
+		e = stf__tc.freed[c].entry[n];
 	} else {
-		s = stf__tc.spans[c];
+		struct span_st *s = stf__tc.spans[c];
 		if (!s || !s->free)
 			return NULL;
 		obj = s->free;
 		s->free = *(void **)obj;
 		s->used++;
+		e = meta_entry(s, obj_index(s, (uintptr_t)obj));
 	}
-	if (cell)
-		stf__alloc_site = NULL;
+	if (!obj)
+		__builtin_unreachable();
+	stf__alloc_site = NULL;
 	stf__tc.next_id = id + 1;
-	/* meta_set's, knowing the word holds a site only (< MAX_SITES) */
-	uint32_t j = obj_index(s, (uintptr_t)obj);
-	if (c < NCOMPACT)
-		*meta8_of(s, j) = (struct stf_obj_meta8){ (uint32_t)id, STF_META8_WORD(site, size, 0, 0) };
-	else
-		s->meta[j] = (struct stf_obj_meta){ id, site, (uint32_t)size };
+	/* meta_set's, knowing the word holds a site only (< MAX_SITES), with
+	 * no branch on the entry's form (sizes on both sides of
+	 * STF_COMPACT_MAX follow one another at random): a compact entry is
+	 * the ID's low half and the word, 8 bytes; the others' first 8 are
+	 * the ID, the next the site and the size, which a compact entry's
+	 * store sends to the thread's sink instead (its next entry is
+	 * another object's) */
+	uint64_t first = compact ? (uint32_t)id | (uint64_t)STF_META8_WORD(site, size, 0, 0) << 32 : id;
+	uint64_t second = site | (uint64_t)size << 32;
+	memcpy(e, &first, sizeof first);
+	memcpy(compact ? (char *)&stf__tc.entry_sink : e + 8, &second, sizeof second);
 	return obj;
 }
 
@@ -361,8 +378,12 @@ static inline __attribute__((always_inline)) void entry_free(char *e, uint32_t w
  * the span neither is full nor empties: true, else false. */
 static inline __attribute__((always_inline)) bool free_fast(void *p)
 {
-	struct span_st *s = span_of((uintptr_t)p);
-	if (__builtin_expect(!s || s->kind != STF_SPAN_SMALL, 0))
+	/* span_of's, with no test of the span's address */
+	uintptr_t off = (uintptr_t)p - stf__heap_lo;
+	if (__builtin_expect(off >= stf__heap_bytes, 0))
+		return false;
+	struct span_st *s = &stf__span_st[off >> STF_SPAN_SHIFT];
+	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0))
 		return false;
 	uint32_t j = obj_index(s, (uintptr_t)p);
 	/* meta_live, meta_special and meta_free with no branch on the
@@ -374,7 +395,7 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 	 * form, the site word at word_at in either.  Freed: 4 bytes of zero
 	 * at 0 and at word_at - 4 (the same ones again, or the high half:
 	 * entry_free). */
-	char *e = (char *)s->meta + ((size_t)j << s->entry_shift);
+	char *e = meta_entry(s, j);
 	uint32_t id_lo, word, word_at = s->word_at;
 	memcpy(&id_lo, e, sizeof id_lo);
 	memcpy(&word, e + word_at, sizeof word);
@@ -383,10 +404,12 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 			     (word & (STF_META_SUBS | STF_META_WIDE)), 0))
 		return false;
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
-	struct freed_bin *b = &stf__tc.freed[s->cls];
-	if (__builtin_expect(b->n < FREED_CACHE && (own || stf__tc.listed), 1)) {
+	uint32_t c = s->cls, n = stf__tc.freed_n[c];
+	if (__builtin_expect(n < FREED_CACHE && (own || stf__tc.listed), 1)) {
 		entry_free(e, word_at);
-		b->obj[b->n++] = p;
+		stf__tc.freed[c].entry[n] = e;
+		stf__tc.freed[c].obj[n] = p;
+		stf__tc.freed_n[c] = n + 1;
 		return true;
 	}
 	if (own && !s->full && s->used > 1) {

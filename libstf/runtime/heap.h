@@ -48,8 +48,15 @@ struct tcache {
 	/* Blocks of the thread's own spans freed last (metadata id 0: free
 	 * for the enumeration, still counted used by their span): the next
 	 * allocation of the class takes the last one, whose cache lines are
-	 * still warm (as glibc's tcache does). */
-	struct freed_bin { uint32_t n; void *obj[FREED_CACHE]; } freed[NCLASSES];
+	 * still warm (as glibc's tcache does).  Each with its metadata entry
+	 * (spans.h: meta_entry), which free computed: malloc's fast path
+	 * then writes it without finding the span and the object's index.
+	 * 128 bytes a class, their count apart: a bin is found by a shift. */
+	struct freed_bin {
+		void *obj[FREED_CACHE];
+		char *entry[FREED_CACHE];
+	} freed[NCLASSES];
+	uint32_t freed_n[NCLASSES];
 	/* Blocks of other threads' spans it freed, batched by span (remote.c:
 	 * stf__foreign_*): one atomic push onto the span's remote list per
 	 * batch, not one per block, so threads freeing each other's blocks
@@ -69,9 +76,16 @@ struct tcache {
 	 * compact entry: high half stf__compact_id_hi, low half not 0
 	 * (alloc.c: note_compact_ids); 0 until known. */
 	uint64_t compact_end;
+	/* malloc's fast path: where the second half of a 16-byte entry goes
+	 * when the entry is compact (alloc.c: alloc_fast) */
+	uint64_t entry_sink;
 	bool registered;
 	bool transferring;               /* in stf__alloc_with */
-	struct { uintptr_t pc; uint32_t site; } pcs[PC_CACHE];
+	/* return address -> external site, two arrays: malloc's fast path
+	 * reads each at the thread pointer plus an index, with no address
+	 * of an entry computed first */
+	uintptr_t pc_of[PC_CACHE];
+	uint32_t site_of_pc[PC_CACHE];
 	/* wide.c, by the class of the blocks: refills to skip, and how many
 	 * after the next one that finds nothing */
 	uint8_t wide_skip[NCLASSES], wide_backoff[NCLASSES];
@@ -188,8 +202,8 @@ static inline uint64_t next_id(void)
 static inline uint32_t external_site(uintptr_t pc)
 {
 	uint32_t c = (uint32_t)(pc >> 2) % PC_CACHE;
-	if (__builtin_expect(stf__tc.pcs[c].pc == pc, 1))
-		return stf__tc.pcs[c].site;
+	if (__builtin_expect(stf__tc.pc_of[c] == pc, 1))
+		return stf__tc.site_of_pc[c];
 	return stf__external_site_slow(pc);
 }
 

@@ -87,9 +87,8 @@ void stf__unlist_thread_locked(struct tcache *tc)
 void stf__flush_freed(struct tcache *tc)
 {
 	for (uint32_t c = 0; c < NCLASSES; c++) {
-		struct freed_bin *b = &tc->freed[c];
-		while (b->n) {
-			void *p = b->obj[--b->n];
+		while (tc->freed_n[c]) {
+			void *p = tc->freed[c].obj[--tc->freed_n[c]];
 			struct span_st *s = span_of((uintptr_t)p);
 			if (atomic_load_explicit(&s->owner, memory_order_relaxed) != tc) {
 				push_remote(s, p, p, 1);

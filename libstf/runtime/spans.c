@@ -88,6 +88,18 @@ const uint8_t stf__class_of16[SMALL_MAX / 16 + 1] = {
 };
 _Static_assert(SMALL_MAX == 16384, "stf__class_of16: 1,025 entries");
 
+/* [n]: block_class(n), one byte left after the block: TRAILER_CLASS for
+ * 16 to 24 bytes, else the class of n + 1. */
+#define B1(n)   ((n) >= 16 && (n) <= STF_TRAILER_SIZE ? TRAILER_CLASS : CLASS_OF((n) + 1UL))
+#define B4(n)   B1(n), B1((n) + 1), B1((n) + 2), B1((n) + 3)
+#define B16(n)  B4(n), B4((n) + 4), B4((n) + 8), B4((n) + 12)
+#define B64(n)  B16(n), B16((n) + 16), B16((n) + 32), B16((n) + 48)
+#define B256(n) B64(n), B64((n) + 64), B64((n) + 128), B64((n) + 192)
+const uint8_t stf__block_class_of[BYTE_CLASSES] = {
+	B256(0), B256(256), B256(512), B256(768)
+};
+_Static_assert(BYTE_CLASSES == 1024, "stf__block_class_of: 1,024 entries");
+
 uintptr_t stf__heap_lo, stf__heap_bytes;
 static uint64_t region_bytes;     /* the heap half's size: its address space */
 static bool reserved;             /* not in the zone: reserved PROT_NONE, with

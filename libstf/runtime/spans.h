@@ -261,6 +261,11 @@ static inline uint32_t block_class(size_t size)
 	return size_class(size + 1) - (size - 16 <= STF_TRAILER_SIZE - 16);
 }
 
+/* The class of a block of size bytes below BYTE_CLASSES by one load
+ * (block_class's, tabled per byte: malloc's fast path). */
+#define BYTE_CLASSES 1024u
+extern const uint8_t stf__block_class_of[BYTE_CLASSES];
+
 /* The largest block an object of s holds, one byte left after it. */
 static inline uint32_t small_room(const struct span_st *s)
 {
@@ -286,6 +291,13 @@ static inline uint32_t obj_index(const struct span_st *s, uintptr_t p)
 static inline struct stf_obj_meta8 *meta8_of(const struct span_st *s, uint32_t j)
 {
 	return (struct stf_obj_meta8 *)((char *)s->meta8 + ((size_t)j << s->entry_shift));
+}
+
+/* Object j's entry in either form (its first 4 bytes: the ID's low
+ * half; the site word at s->word_at). */
+static inline char *meta_entry(const struct span_st *s, uint32_t j)
+{
+	return (char *)s->meta + ((size_t)j << s->entry_shift);
 }
 
 static inline bool meta_live(const struct span_st *s, uint32_t j)

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * malloc-buffers.c - the timed patterns of malloc-bench (malloc-bench.c)
+ * that a server's buffers and tables make, past the small objects: input
+ * and output buffers grown by realloc as data arrives, and tables
+ * calloc'd at a larger size each time they fill.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "malloc-bench.h"
+
+/* bufgrow: 32 buffers, each grown by realloc 4-64 KiB at a time (a read
+ * appended) from 4 KiB up to a bound of 64 KiB-1 MiB, the new bytes
+ * written, then freed and started again; ns per realloc. */
+#define GROW_BUFFERS 32
+#define GROW_OPS 200000L
+
+double bufgrow(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 41;
+	char *buf[GROW_BUFFERS] = { 0 };
+	size_t len[GROW_BUFFERS] = { 0 }, bound[GROW_BUFFERS] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < GROW_OPS; i++) {
+		unsigned k = next_rand(&seed) % GROW_BUFFERS;
+		if (len[k] >= bound[k]) {
+			free(buf[k]);
+			buf[k] = NULL;
+			len[k] = 0;
+			bound[k] = (size_t)65536 << next_rand(&seed) % 5;
+		}
+		size_t add = len[k] ? 4096 + next_rand(&seed) % 61441 : 4096;
+		char *grown = realloc(buf[k], len[k] + add);
+		if (!grown)
+			abort();
+		buf[k] = grown;
+		for (size_t off = 0; off < add; off += 4096)
+			buf[k][len[k] + off] = (char)i;
+		len[k] += add;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < GROW_BUFFERS; k++)
+		free(buf[k]);
+	return t / GROW_OPS;
+}
+
+/* tables: 16 hash tables, each replaced by calloc of twice its size when
+ * it fills (16 KiB up to 1 MiB, then back to 16 KiB), the old one's
+ * entries copied into the new one and the old one freed; ns per table. */
+#define TABLES 16
+#define TABLE_OPS 20000L
+
+double tables(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 43;
+	char *table[TABLES] = { 0 };
+	size_t size[TABLES] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < TABLE_OPS; i++) {
+		unsigned k = next_rand(&seed) % TABLES;
+		size_t n = size[k] && size[k] < ((size_t)1 << 20) ? 2 * size[k] : 16384;
+		char *t = calloc(n / 8, 8);
+		if (!t || t[n - 1])
+			abort();
+		/* rehashed: every old entry lands somewhere in the new table */
+		for (size_t off = 0; off < size[k]; off += 64)
+			t[(off * 2 + (next_rand(&seed) & 64)) % n] = table[k][off];
+		free(table[k]);
+		table[k] = t;
+		size[k] = n;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < TABLES; k++)
+		free(table[k]);
+	return t / TABLE_OPS;
+}
