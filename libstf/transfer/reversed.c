@@ -84,10 +84,32 @@ static void *serve_mapping(uint64_t at, uint64_t size, uint64_t own, uint32_t mu
 	return obj;
 }
 
+/* The pages of the blocks of an M_PLACE message [u64 addr, u64 size, u64
+ * id, u32 len, site[len]]..., made accessible and populated at once
+ * (placement.c; stf__place_batch_end after): one by one, each took a
+ * system call and page faults. */
+static void place_batch_begin(const uint8_t *p, uint32_t len)
+{
+	size_t n = 0;
+	struct stf_place_block *blocks = stf__bulk_alloc(len / 28 * sizeof(*blocks));
+	if (!blocks)
+		return;  /* (the pages then fault in one by one) */
+	for (uint32_t pos = 0, sl; len - pos >= 28; pos += 28 + sl) {
+		memcpy(&blocks[n].addr, p + pos, 8);
+		memcpy(&blocks[n].size, p + pos + 8, 8);
+		memcpy(&sl, p + pos + 24, 4);
+		n++;
+		if (sl > len - pos - 28)
+			break;  /* malformed: serve_alloc says so */
+	}
+	stf__place_batch_begin(blocks, n);
+	stf__bulk_free(blocks);
+}
+
 /* M_ALLOC (heap blocks), M_MMAP_AT (mappings, `mapping` set) or M_PLACE
  * (heap blocks at given addresses, `placed` set). */
-static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, int placed,
-		       char *err, size_t errlen)
+static int serve_alloc_each(int conn, const uint8_t *p, uint32_t len, int mapping, int placed,
+			    char *err, size_t errlen)
 {
 	uint64_t *addrs = stf__scratch(SCRATCH_SERVE_ALLOC);
 	size_t n = 0, pos = 0, hs = mapping ? 44 : placed ? 28 : 20;
@@ -159,6 +181,17 @@ bad:
 	snprintf(err, errlen, "malformed allocation request from the future version");
 	stf__msg_send(conn, M_ERROR, err, (uint32_t)strlen(err));
 	return -1;
+}
+
+static int serve_alloc(int conn, const uint8_t *p, uint32_t len, int mapping, int placed,
+		       char *err, size_t errlen)
+{
+	if (!placed)
+		return serve_alloc_each(conn, p, len, mapping, placed, err, errlen);
+	place_batch_begin(p, len);
+	int rc = serve_alloc_each(conn, p, len, mapping, placed, err, errlen);
+	stf__place_batch_end();
+	return rc;
 }
 
 static int serve_zero(int conn, const uint8_t *p, uint32_t len, char *err, size_t errlen)
