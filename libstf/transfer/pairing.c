@@ -48,30 +48,9 @@ struct requests {
 	struct stf_xfer *x;
 	size_t base, n;
 	uint32_t *src;      /* per request: the source object */
-	int8_t *prot;       /* per request: a mapping's protection, else a heap
-	                       block: PROT_BLOCK anywhere, PROT_PLACED at its
-	                       address */
+	int8_t *prot;       /* per request: a mapping's protection, -1: a heap block */
 	const char *leak_site;
 };
-
-#define PROT_BLOCK (-1)
-#define PROT_PLACED (-2)
-
-/* What a request asks for.  remote_alloc sends each kind in messages of
- * its own, as alloc_here allocates them: the mappings first (their pages
- * leave the ranges reserved for the old version), then the blocks placed
- * at their address (R makes the pages of each message's blocks
- * accessible at once, reversed.c: placed among the others, they went one
- * or two per message, a system call and a page fault each), then the
- * rest. */
-enum request_kind { REQ_MAPPING, REQ_PLACED, REQ_BLOCK };
-
-static enum request_kind request_kind(const struct requests *r, size_t k)
-{
-	if (k == r->n || r->prot[k] == PROT_BLOCK)
-		return REQ_BLOCK;
-	return r->prot[k] == PROT_PLACED ? REQ_PLACED : REQ_MAPPING;
-}
 
 static struct alloc_req request(const struct requests *r, size_t k)
 {
@@ -103,10 +82,9 @@ static void request_done(const struct requests *r, size_t k, uint64_t addr)
 		r->x->dst->objs[r->base + k].addr = addr;
 }
 
-/* Read R's reply to the request message for the n requests of kind
- * from request first on: their addresses into the destination objects. */
-static int alloc_reply(struct stf_xfer *x, const struct requests *r, enum request_kind kind,
-		       size_t first, size_t n)
+/* Read R's reply to the request message for objects [first, first + n):
+ * their addresses into the destination objects. */
+static int alloc_reply(struct stf_xfer *x, const struct requests *r, size_t first, size_t n)
 {
 	uint8_t *buf = stf__scratch(SCRATCH_ALLOC_REPLY);
 	uint32_t type, len;
@@ -127,22 +105,19 @@ static int alloc_reply(struct stf_xfer *x, const struct requests *r, enum reques
 		stf__xfail(x, "backward transfer: malformed reply from the reversed version");
 		return -1;
 	}
-	for (size_t k = 0, i = first; k < n; i++) {
-		if (request_kind(r, i) != kind)
-			continue;
+	for (size_t k = 0; k < n; k++) {
 		uint64_t a;
-		memcpy(&a, buf + 8 * k++, 8);
-		request_done(r, i, a);
+		memcpy(&a, buf + 8 * k, 8);
+		request_done(r, first + k, a);
 	}
 	return 0;
 }
 
-/* Ask R for the objects of r[0, n) of one kind (heap blocks with M_ALLOC
- * or M_PLACE, mappings with M_MMAP_AT); fills in their addresses (a
- * request's own address is read before it is sent, its answer written
- * after).  Up to ALLOC_AHEAD messages are on their way. */
-static int remote_alloc_kind(struct stf_xfer *x, const struct requests *r, size_t n,
-			     enum request_kind kind)
+/* Ask R for the n objects of r (heap blocks with M_ALLOC or M_PLACE,
+ * mappings with M_MMAP_AT); fills in their addresses (a request's own address is read
+ * before it is sent, its answer written after).  Up to ALLOC_AHEAD
+ * messages are on their way. */
+static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
 {
 	uint8_t *buf = stf__scratch(SCRATCH_ALLOC_REQUEST);
 	size_t sent_first[ALLOC_AHEAD], sent_n[ALLOC_AHEAD], head = 0, nsent = 0;
@@ -154,23 +129,20 @@ static int remote_alloc_kind(struct stf_xfer *x, const struct requests *r, size_
 	while (i < n || nsent) {
 		if (nsent == ALLOC_AHEAD || (i == n && nsent)) {
 			size_t k = head % ALLOC_AHEAD;
-			if (alloc_reply(x, r, kind, sent_first[k], sent_n[k]) < 0)
+			if (alloc_reply(x, r, sent_first[k], sent_n[k]) < 0)
 				return -1;
 			head++;
 			nsent--;
 			continue;
 		}
-		while (i < n && request_kind(r, i) != kind)
-			i++;
-		if (i == n)
-			continue;
-		size_t pos = 0, first = i, count = 0;
-		int mapping = kind == REQ_MAPPING, placed = kind == REQ_PLACED;
+		size_t pos = 0, first = i;
+		struct alloc_req q = request(r, first);
+		int mapping = q.prot >= 0, placed = !mapping && q.at != 0;
 		size_t hs = mapping ? 44 : placed ? 28 : 20;
 		for (; i < n; i++) {
-			if (request_kind(r, i) != kind)
-				continue;
-			struct alloc_req q = request(r, i);
+			q = request(r, i);
+			if ((q.prot >= 0) != mapping || (q.prot < 0 && (q.at != 0) != placed))
+				break;
 			uint32_t sl = (uint32_t)strlen(q.site);
 			size_t o = pos;
 			if (pos + hs + sl > MSG_MAX)
@@ -193,9 +165,8 @@ static int remote_alloc_kind(struct stf_xfer *x, const struct requests *r, size_
 			memcpy(buf + pos + hs - 4, &sl, 4);
 			memcpy(buf + pos + hs, q.site, sl);
 			pos += hs + sl;
-			count++;
 		}
-		if (!count) {
+		if (i == first) {
 			stf__xfail(x, "site ID too long: %s", request(r, i).site);
 			return -1;
 		}
@@ -207,18 +178,10 @@ static int remote_alloc_kind(struct stf_xfer *x, const struct requests *r, size_
 		}
 		size_t k = (head + nsent) % ALLOC_AHEAD;
 		sent_first[k] = first;
-		sent_n[k] = count;
+		sent_n[k] = i - first;
 		nsent++;
 	}
 	return 0;
-}
-
-/* Ask R for the n objects of r, kind by kind (request_kind). */
-static int remote_alloc(struct stf_xfer *x, const struct requests *r, size_t n)
-{
-	return remote_alloc_kind(x, r, n, REQ_MAPPING) < 0 ||
-	       remote_alloc_kind(x, r, n, REQ_PLACED) < 0 ||
-	       remote_alloc_kind(x, r, n, REQ_BLOCK) < 0 ? -1 : 0;
 }
 
 /* The destination's ID of an allocation site, "file.c:func/dest#n": the
@@ -680,7 +643,7 @@ static int schedule_dynamic(struct stf_xfer *x)
 		if (prot < 0 && !d->addr)
 			heap_bytes += d->size;
 		rq.src[n] = (uint32_t)i;
-		rq.prot[n] = (int8_t)(prot >= 0 ? prot : d->addr ? PROT_PLACED : PROT_BLOCK);
+		rq.prot[n] = (int8_t)prot;
 		n++;
 	}
 	rq.n = n;
