@@ -1,4 +1,0 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Version 2 of v1/wrap19-prefix.c (see there). */
-#define V2
-#include "../v1/wrap19-prefix.c"
