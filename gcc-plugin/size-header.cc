@@ -184,7 +184,8 @@ std::vector<basic_block> null_path_heads (function *fun, tree block)
 	std::vector<basic_block> heads;
 	basic_block bb;
 	FOR_EACH_BB_FN (bb, fun) {
-		gcond *c = dyn_cast <gcond *> (last_stmt (bb));
+		/* safe: an empty block has no last statement */
+		gcond *c = safe_dyn_cast <gcond *> (last_stmt (bb));
 		if (!c || gimple_cond_lhs (c) != block || !integer_zerop (gimple_cond_rhs (c))
 		    || (gimple_cond_code (c) != EQ_EXPR && gimple_cond_code (c) != NE_EXPR))
 			continue;
@@ -308,7 +309,7 @@ HOST_WIDE_INT returned_prefix (function *fun, gcall *call, const block_ptrs &blk
 	HOST_WIDE_INT prefix = -1;
 	basic_block bb;
 	FOR_EACH_BB_FN (bb, fun) {
-		greturn *r = dyn_cast <greturn *> (last_stmt (bb));
+		greturn *r = safe_dyn_cast <greturn *> (last_stmt (bb));
 		if (!r || on_null_path (bb, null_paths))
 			continue;
 		std::set<tree> seen;
