@@ -81,6 +81,18 @@ static const struct stf_site_rec *prefix_site(const struct stf_peer *p, const st
 	return &(*u)->sites[k];
 }
 
+/* Whether a unit of m has a site flagged STF_SF_UNDECLARED_PREFIX: the
+ * objects are looked at only then (a million of them would cost the
+ * pause for nothing). */
+static int any_prefix_site(const struct stf_meta *m)
+{
+	for (size_t k = 0; k < m->nunits; k++)
+		for (uint32_t i = 0; i < m->units[k].nsites; i++)
+			if (m->units[k].sites[i].flags & STF_SF_UNDECLARED_PREFIX)
+				return 1;
+	return 0;
+}
+
 int stf__check_prefix_wrappers(struct stf_xfer *x)
 {
 	struct stf_peer *p = x->src;
@@ -88,7 +100,7 @@ int stf__check_prefix_wrappers(struct stf_xfer *x)
 	uint64_t min = 0;
 	int failed = 0, changed = -1; /* -1: not looked for yet */
 
-	if (x->dir != STF_FORWARD || !x->dst || !x->dst->meta)
+	if (x->dir != STF_FORWARD || !x->dst || !x->dst->meta || !any_prefix_site(p->meta))
 		return 0;
 	uint8_t *memo = stf__raw_malloc(p->nsites + 1);
 	if (!memo) {
