@@ -45,6 +45,8 @@ struct pending_site {
 	                            passes is read from (stf_slab_arg_path), "" if
 	                            not from a static */
 	stf_size_header header; /* a block an STF_ALLOCATOR hands out part of */
+	int64_t undeclared_prefix; /* a block another function hands out part
+	                              of: its prefix (stf_undeclared_prefix) */
 };
 
 std::vector<pending_site> sites;
@@ -378,6 +380,7 @@ struct early_site {
 	int used_as;
 	bool sub_objects;
 	stf_size_header header;
+	int64_t undeclared_prefix;
 };
 std::map<std::string, std::vector<early_site>> early_sites;
 
@@ -427,10 +430,17 @@ void record_early (gcall *call)
 	if (!fndecl || !stf_classify_allocator (fndecl, &alloc))
 		return;
 	dest_info d = analyze_dest (call, alloc, current_function_decl, NULL_TREE);
+	tree type = element_type (d);
 	early_site e = { allocator_name (fndecl, alloc),
-			 stf_function_name (current_function_decl), d.name,
-			 element_type (d), -1, stf_is_allocator (fndecl), stf_size_header () };
+			 stf_function_name (current_function_decl), d.name, type, -1,
+			 stf_is_allocator (fndecl), stf_size_header (),
+			 stf_undeclared_prefix (call, alloc, type) };
 	stf_find_size_header (call, alloc, &e.header);
+	if (e.undeclared_prefix)
+		stf_verbose (gimple_location (call), "stf: %qD hands out this block past a "
+			     "prefix of %wd bytes but is not declared %<STF_ALLOCATOR%>: an update "
+			     "rolls back while one lives and a struct changes",
+			     current_function_decl, (HOST_WIDE_INT) e.undeclared_prefix);
 	/* No type where it is kept: what the functions it is handed to use
 	 * it as (a callback's `struct conn *c = arg`).  The sub-objects an
 	 * STF_ALLOCATOR hands out are typed by libstf at run time, as
@@ -499,6 +509,7 @@ int record_site (gcall *call)
 		s.used_as = e->used_as;
 		s.sub_objects = e->sub_objects;
 		s.header = e->header;
+		s.undeclared_prefix = e->undeclared_prefix;
 	} else {
 		/* A call the optimizers made up: analyze the final code. */
 		dest_info d = analyze_dest (call, alloc, caller, scope);
@@ -507,6 +518,7 @@ int record_site (gcall *call)
 		s.type = element_type (d);
 		s.used_as = -1;
 		s.sub_objects = false;
+		s.undeclared_prefix = 0;
 	}
 	if (!s.type && (s.flags & STF_SF_STRING))
 		s.type = char_type_node;
@@ -929,6 +941,10 @@ void stf_collect_sites (stf_blob &blob, stf_types &types)
 			r.size_width = s.header.width;
 			r.size_add = s.header.add;
 			r.counter = blob.str (s.header.counter);
+		}
+		if (s.undeclared_prefix) {
+			r.flags |= STF_SF_UNDECLARED_PREFIX;
+			r.prefix = (uint32_t) s.undeclared_prefix;
 		}
 		blob.sites.push_back (r);
 	}

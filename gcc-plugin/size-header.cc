@@ -184,7 +184,8 @@ std::vector<basic_block> null_path_heads (function *fun, tree block)
 	std::vector<basic_block> heads;
 	basic_block bb;
 	FOR_EACH_BB_FN (bb, fun) {
-		gcond *c = dyn_cast <gcond *> (last_stmt (bb));
+		/* safe: an empty block has no last statement */
+		gcond *c = safe_dyn_cast <gcond *> (last_stmt (bb));
 		if (!c || gimple_cond_lhs (c) != block || !integer_zerop (gimple_cond_rhs (c))
 		    || (gimple_cond_code (c) != EQ_EXPR && gimple_cond_code (c) != NE_EXPR))
 			continue;
@@ -248,9 +249,11 @@ bool returns_prefix (tree v, const block_ptrs &blk, gcall *call, std::set<tree> 
 void follow_values (function *fun, tree block, tree n, block_ptrs &blk, std::set<tree> &sized)
 {
 	blk[block] = 0;
-	if (tree d = ssa_default_def (fun, n))
-		sized.insert (d);
-	sized.insert (n);
+	if (n) {
+		if (tree d = ssa_default_def (fun, n))
+			sized.insert (d);
+		sized.insert (n);
+	}
 	for (bool changed = true; changed;) {
 		changed = false;
 		basic_block bb;
@@ -295,20 +298,88 @@ struct prefix_store {
 	int64_t add;
 };
 
-bool scan_body (function *fun, gcall *call, tree n, const block_ptrs &blk,
-		const std::set<tree> &sized, stf_size_header *out);
+bool scan_body (const struct block_walk &w, gcall *call, tree n, stf_size_header *out);
+
+/* The prefix every return of fun outside the null paths hands out past
+ * (returns_prefix), -1 when one returns anything else; 0 when none
+ * returns the block. */
+HOST_WIDE_INT returned_prefix (function *fun, gcall *call, const block_ptrs &blk,
+			       const std::vector<basic_block> &null_paths)
+{
+	HOST_WIDE_INT prefix = -1;
+	basic_block bb;
+	FOR_EACH_BB_FN (bb, fun) {
+		greturn *r = safe_dyn_cast <greturn *> (last_stmt (bb));
+		if (!r || on_null_path (bb, null_paths))
+			continue;
+		std::set<tree> seen;
+		tree v = gimple_return_retval (r);
+		if (!v || !returns_prefix (v, blk, call, seen, null_paths, &prefix))
+			return -1;
+	}
+	return prefix < 0 ? 0 : prefix;
+}
+
+/* The block that call allocates and the pointers into it in the function
+ * being compiled (the size argument n, NULL if none, and the values
+ * computed from it in *sized), with its null paths; dominance information
+ * is there until the object goes. */
+struct block_walk {
+	function *fun;
+	block_ptrs blk;
+	std::set<tree> sized;
+	std::vector<basic_block> null_paths;
+	bool had_doms;
+
+	block_walk (gcall *call, tree n) : fun (DECL_STRUCT_FUNCTION (current_function_decl))
+	{
+		follow_values (fun, gimple_call_lhs (call), n, blk, sized);
+		had_doms = dom_info_available_p (fun, CDI_DOMINATORS);
+		if (!had_doms)
+			calculate_dominance_info (CDI_DOMINATORS);
+		null_paths = null_path_heads (fun, gimple_call_lhs (call));
+	}
+	~block_walk ()
+	{
+		if (!had_doms)
+			free_dominance_info (CDI_DOMINATORS);
+	}
+};
+
+/* Whether call allocates a heap block a function may hand out part of. */
+bool heap_block_call (gcall *call, const stf_allocator_desc &alloc)
+{
+	tree block = gimple_call_lhs (call);
+	return alloc.name && alloc.out_arg < 0 && !(alloc.flags & (STF_SF_MMAP | STF_SF_STRING))
+	       && block && TREE_CODE (block) == SSA_NAME;
+}
 
 } /* namespace */
+
+int64_t stf_undeclared_prefix (gcall *call, const stf_allocator_desc &alloc, tree type)
+{
+	tree fn = current_function_decl;
+	tree ret = TREE_TYPE (TREE_TYPE (fn));
+	/* a `char *` handed out is text (a counted string's), no struct */
+	if (!heap_block_call (call, alloc) || stf_is_wrapper (fn) || !POINTER_TYPE_P (ret)
+	    || TYPE_MAIN_VARIANT (TREE_TYPE (ret)) == char_type_node
+	    || TYPE_MAIN_VARIANT (TREE_TYPE (ret)) == unsigned_char_type_node)
+		return 0;
+	block_walk w (call, NULL_TREE);
+	HOST_WIDE_INT prefix = returned_prefix (w.fun, call, w.blk, w.null_paths);
+	/* inside the site's type: a member of a typed block (`return
+	 * &w->conn`), which the transfer knows */
+	HOST_WIDE_INT inside = type ? int_size_in_bytes (type) : -1;
+	return prefix > 0 && prefix >= inside ? prefix : 0;
+}
 
 bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_size_header *out)
 {
 	*out = stf_size_header ();
 	tree fn = current_function_decl;
 	stf_allocator_desc self;
-	tree block = gimple_call_lhs (call);
-	if (!alloc.name || alloc.out_arg >= 0 || (alloc.flags & (STF_SF_MMAP | STF_SF_STRING))
-	    || !stf_is_allocator (fn) || !stf_classify_allocator (fn, &self) || self.size_arg < 0
-	    || !block || TREE_CODE (block) != SSA_NAME)
+	if (!heap_block_call (call, alloc) || !stf_is_allocator (fn)
+	    || !stf_classify_allocator (fn, &self) || self.size_arg < 0)
 		return false;
 	tree n = DECL_ARGUMENTS (fn);
 	for (int i = 0; n && i < self.size_arg; i++)
@@ -316,45 +387,28 @@ bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_siz
 	if (!n || !INTEGRAL_TYPE_P (TREE_TYPE (n)))
 		return false;
 
-	function *fun = DECL_STRUCT_FUNCTION (fn);
-	block_ptrs blk;
-	std::set<tree> sized;
-	follow_values (fun, block, n, blk, sized);
-
-	bool had_doms = dom_info_available_p (fun, CDI_DOMINATORS);
-	if (!had_doms)
-		calculate_dominance_info (CDI_DOMINATORS);
-	bool known = scan_body (fun, call, n, blk, sized, out);
-	if (!had_doms)
-		free_dominance_info (CDI_DOMINATORS);
-	return known;
+	block_walk w (call, n);
+	return scan_body (w, call, n, out);
 }
 
 namespace {
 
 /* The rest of stf_find_size_header: the statements of the body. */
-bool scan_body (function *fun, gcall *call, tree n, const block_ptrs &blk,
-		const std::set<tree> &sized, stf_size_header *out)
+bool scan_body (const block_walk &w, gcall *call, tree n, stf_size_header *out)
 {
-	std::vector<basic_block> null_paths = null_path_heads (fun, gimple_call_lhs (call));
-	HOST_WIDE_INT prefix = -1;
+	const block_ptrs &blk = w.blk;
+	const std::set<tree> &sized = w.sized;
+	HOST_WIDE_INT prefix = returned_prefix (w.fun, call, blk, w.null_paths);
 	std::vector<prefix_store> stores;
 	std::set<tree> counters;
 	basic_block bb;
-	FOR_EACH_BB_FN (bb, fun) {
-		if (on_null_path (bb, null_paths))
+	FOR_EACH_BB_FN (bb, w.fun) {
+		if (on_null_path (bb, w.null_paths))
 			continue;
 		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi); gsi_next (&gsi)) {
 			gimple *stmt = gsi_stmt (gsi);
-			if (is_gimple_debug (stmt))
+			if (is_gimple_debug (stmt) || is_a <greturn *> (stmt))
 				continue;
-			if (greturn *r = dyn_cast <greturn *> (stmt)) {
-				std::set<tree> seen;
-				tree v = gimple_return_retval (r);
-				if (!v || !returns_prefix (v, blk, call, seen, null_paths, &prefix))
-					return false;
-				continue;
-			}
 			if (gcall *c = dyn_cast <gcall *> (stmt)) {
 				if (tree g = counter_call (c, n))
 					counters.insert (g);

@@ -26,4 +26,14 @@ struct stf_size_header {
  * comparisons. */
 bool stf_find_size_header (gcall *call, const stf_allocator_desc &alloc, stf_size_header *out);
 
+/* The prefix past which the function being compiled, neither declared
+ * STF_ALLOCATOR nor found to be a wrapper, hands out the block that call
+ * allocates (every return is the block plus that constant, or NULL):
+ * obj_new's `return h + 1` of a `struct hdr *h = malloc(sizeof *h + n)`.
+ * Its callers know the type of what lies past it; its site, of element
+ * type `type` (NULL if none), does not.  0 when the function does not
+ * hand out such a part, hands out one inside the element type
+ * (`return &w->conn`), or returns `char *` (text). */
+int64_t stf_undeclared_prefix (gcall *call, const stf_allocator_desc &alloc, tree type);
+
 #endif /* STF_SIZE_HEADER_H */

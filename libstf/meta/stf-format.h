@@ -307,6 +307,12 @@ struct stf_object_rec {
                                   rest of after a prefix the plugin
                                   understood (gcc-plugin/size-header.cc):
                                   the prefix fields describe it */
+#define STF_SF_UNDECLARED_PREFIX 0x1000u /* a block its function, not
+                                  declared STF_ALLOCATOR, hands out the
+                                  rest of after `prefix` bytes (obj_new's
+                                  `return h + 1`): the site's type, if any,
+                                  is its prefix's, what lies past it has
+                                  none the transfer knows */
 /* The cache argument of a slot allocator's call as the plugin's code
  * passes it to stf__slot_arg (libstf/runtime/slots.h): XORed with this,
  * so that the copy the caller keeps across the allocator's call (in a
@@ -329,8 +335,9 @@ struct stf_site_rec {
 	uint32_t flags;     /* STF_SF_* */
 	uint64_t count;     /* element count if constant (STF_SF_CONSTCNT),
 	                       else 0 */
-	/* STF_SF_SIZE_HEADER (else 0): the block's prefix, up to the object
-	 * the allocator returns, holds the object's size plus size_add in
+	/* STF_SF_SIZE_HEADER or STF_SF_UNDECLARED_PREFIX (else 0): the
+	 * block's prefix, up to the object the function returns.  With
+	 * STF_SF_SIZE_HEADER (else 0) it holds the object's size plus size_add in
 	 * size_width bytes (4 or 8; 0: no size) at size_at (negative) from the
 	 * object, and the allocator adds the size to the static counter (str,
 	 * its ID; 0: none): an update that resizes the object rewrites both. */

@@ -511,6 +511,10 @@ int stf__struct_changed(const struct stf_meta_unit *u, uint32_t t, const struct 
 /* Untyped blocks of a program site that are probably a struct whose
  * layout changes (sized-blocks.c): -1, the transfer failed, if one is. */
 int stf__check_sized_blocks(struct stf_xfer *x);
+/* Blocks a function not declared STF_ALLOCATOR hands out past a prefix
+ * (STF_SF_UNDECLARED_PREFIX sites, prefix-wrappers.c) with room for a
+ * struct whose layout changes: -1, the transfer failed, if there is one. */
+int stf__check_prefix_wrappers(struct stf_xfer *x);
 /* Members holding the element size of the array behind a `void *` member
  * (STF_USE_STRIDE) get the new size of a converted array's elements, in
  * the destination's images; -1 (problem reported) when one does not hold

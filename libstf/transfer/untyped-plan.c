@@ -206,6 +206,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
 	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
+	    stf__check_prefix_wrappers(x) < 0 ||
 	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0) {
 		stf__bulk_free(reached);
 		stf__bulk_free(work);

@@ -6,7 +6,11 @@
  * structs grow in version 2 (a member before the old ones): after the
  * commit the header must still carry its tag and magic, and say the new
  * size (obj_resize copies header->size bytes), and the counter of bytes
- * in use must count it; the state stays whole for a chained update. */
+ * in use must count it; the state stays whole for a chained update.
+ * Variants (wrap19-*): a 24-byte header (-DHDR24: an owner pointer too),
+ * the magic in a union with a free-list link (-DUNION_HDR), a return of
+ * `(char *)h + sizeof *h` (-DCHAR_RETURN), structs that keep their layout
+ * (-DSAME_LAYOUT). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +24,19 @@ enum kind { K_CONN = 3, K_BUF = 9 };
 struct hdr {
 	uint32_t kind;
 	uint32_t size;
+#ifdef UNION_HDR
+	union {
+		uint64_t magic;
+		struct hdr *next_free; /* while the block is free */
+	} u;
+#define HDR_MAGIC(h) ((h)->u.magic)
+#else
 	uint64_t magic;
+#define HDR_MAGIC(h) ((h)->magic)
+#endif
+#ifdef HDR24
+	void *owner;
+#endif
 };
 
 static size_t used_bytes;
@@ -36,9 +52,16 @@ static void *obj_new(enum kind kind, size_t n)
 		abort();
 	h->kind = kind;
 	h->size = (uint32_t)n;
-	h->magic = MAGIC;
+	HDR_MAGIC(h) = MAGIC;
+#ifdef HDR24
+	h->owner = &used_bytes;
+#endif
 	used_bytes += n;
+#ifdef CHAR_RETURN
+	return (char *)h + sizeof *h;
+#else
 	return h + 1;
+#endif
 }
 
 static struct hdr *obj_hdr(void *p)
@@ -64,8 +87,12 @@ static void obj_free(void *p)
 	free(h);
 }
 
+#if defined(V2) && !defined(SAME_LAYOUT)
+#define GROWS
+#endif
+
 struct conn {
-#ifdef V2
+#ifdef GROWS
 	long served; /* new in 2 */
 #endif
 	int fd;
@@ -73,7 +100,7 @@ struct conn {
 };
 
 struct buf {
-#ifdef V2
+#ifdef GROWS
 	struct buf *spare; /* new in 2 */
 #endif
 	size_t len;
@@ -99,8 +126,12 @@ static void init(void)
 static int obj_check(int i)
 {
 	struct hdr *h = obj_hdr(objs[i]);
-	if (h->magic != MAGIC)
+	if (HDR_MAGIC(h) != MAGIC)
 		return 0;
+#ifdef HDR24
+	if (h->owner != &used_bytes)
+		return 0;
+#endif
 	switch (h->kind) {
 	case K_CONN: {
 		struct conn *c = objs[i];
