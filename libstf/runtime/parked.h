@@ -43,6 +43,9 @@ bool stf__thread_gone(pid_t tid);
 /* /proc/self/task/TID/what into buf (len bytes, NUL-terminated): its
  * length, or -1 (the thread is gone).  Allocates nothing. */
 ssize_t stf__task_file(pid_t tid, const char *what, char *buf, size_t len);
+/* A system call's name ("epoll_wait", a futex wait described), NULL if
+ * it has none here. */
+const char *stf__syscall_name(long nr);
 
 /* When the last thread parked (CLOCK_MONOTONIC seconds). */
 extern double stf__last_parked;

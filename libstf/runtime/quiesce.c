@@ -93,7 +93,7 @@ static size_t stragglers_len;
 
 /* The name of a system call a thread is blocked in (the ones a server
  * waits in; others by number). */
-static const char *syscall_name(long nr)
+const char *stf__syscall_name(long nr)
 {
 #define NAMED(call) { SYS_##call, #call }
 	static const struct { long nr; const char *name; } names[] = {
@@ -218,7 +218,7 @@ static void format_stragglers(void)
 		for (size_t k = i; k < n; k++)
 			count += straggler[k].ev == straggler[i].ev && straggler[k].nr == straggler[i].nr;
 		const char *what = straggler[i].ev > 0 ? "an interrupted call, not back at an update point"
-			: syscall_name(straggler[i].nr);
+			: stf__syscall_name(straggler[i].nr);
 		char one[256];
 		int len;
 		if (what)

@@ -59,6 +59,7 @@
 #include "engine.h"
 #include "lib-restart.h"
 #include "lib-threads.h"
+#include "parked.h"
 #include "remote.h"
 
 #define MAX_RESTARTED 64
@@ -73,6 +74,17 @@ static size_t nplanned;
 #define MAX_RENEWED 64
 static int renewed[MAX_RENEWED];
 static size_t nrenewed;
+
+/* System call nr by its name for a reason, "system call NR" when libstf
+ * has none for it. */
+static const char *syscall_label(uint64_t nr, char *buf, size_t len)
+{
+	const char *name = stf__syscall_name((long)nr);
+	if (name)
+		return name;
+	snprintf(buf, len, "system call %" PRIu64, nr);
+	return buf;
+}
 
 /* Its context switches now (in process pid), or UINT64_MAX if gone. */
 static uint64_t switches_now(pid_t pid, uint64_t tid)
@@ -181,7 +193,7 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 	struct stf_library_thread past[MAX_RESTARTED];
 	uint64_t n = x->src->root.nlibrary_threads;
 	uint32_t problems = x->problems;
-	char label[64], by[256];
+	char label[64], by[256], call[32];
 
 	nplanned = 0;
 	nrenewed = 0;
@@ -210,18 +222,18 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 		started_by(x, t->start, by, sizeof(by));
 		if (switches_now(x->src->pid, t->tid) != t->switches) {
 			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) ran "
-				   "while the transfer read the process (it was blocked in system "
-				   "call %" PRIu64 " when the quiescence counted it): what the library "
-				   "keeps may have changed meanwhile; try again", t->tid, t->name, by,
-				   t->nr);
+				   "while the transfer read the process (it was blocked in %s when "
+				   "the quiescence counted it): what the library keeps may have "
+				   "changed meanwhile; try again", t->tid, t->name, by,
+				   syscall_label(t->nr, call, sizeof(call)));
 		} else if (!stf__lib_thread_polls(t->nr)) {
 			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) runs "
-				   "only library code, blocked in system call %" PRIu64 " (%s), not "
+				   "only library code, blocked in %s, not "
 				   "in an event loop's poll: a worker of a library's queue or pool "
 				   "(GThreadPool) counts itself into the library's state before it "
 				   "waits, and started again here it would be counted twice; ttst "
-				   "cannot start it again", t->tid, t->name, by, t->nr,
-				   t->nr == SYS_futex ? "futex" : "a sleep");
+				   "cannot start it again", t->tid, t->name, by,
+				   syscall_label(t->nr, call, sizeof(call)));
 		} else if (plan_renewals(x, t, by) == 0 &&
 			   stf__xfer_relocate(x, t->start, &r->start) == 0 && r->start &&
 			   stf__xfer_relocate(x, t->arg, &r->arg) == 0) {
