@@ -339,7 +339,7 @@ static inline int ttst_name_ok(const char *name)
 static inline int ttst_fault_ok(const char *spec)
 {
 	static const char *const kinds[] = { "crash", "hang", "corrupt-value",
-		"corrupt-pointer", "skip-write", "leak" };
+		"corrupt-pointer", "skip-write", "leak", "wake-library" };
 	const char *colon = strchr(spec, ':');
 	size_t end = colon ? (size_t)(colon - spec) : strlen(spec);
 	const char *at = memchr(spec, '@', end);
@@ -356,7 +356,8 @@ static inline int ttst_fault_ok(const char *spec)
 	       (!at || (end - (size_t)(at - spec) == 8 && strncmp(at, "@forward", 8) == 0) ||
 		(end - (size_t)(at - spec) == 9 && strncmp(at, "@backward", 9) == 0));
 }
-#define TTST_FAULT_HELP "crash, hang, corrupt-value, corrupt-pointer, skip-write or leak, " \
+#define TTST_FAULT_HELP "crash, hang, corrupt-value, corrupt-pointer, skip-write, leak or " \
+	"wake-library, " \
 	"optionally followed by @forward or @backward, then for corrupt-value, " \
 	"corrupt-pointer and skip-write optionally :POINT (which eligible value)"
 

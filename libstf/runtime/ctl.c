@@ -404,6 +404,12 @@ static void set_past(void)
 /* F: commit.  The update point returns in the program's thread(s). */
 static void cmd_commit(void)
 {
+	char why[1024];
+
+	if (stf__lib_threads_recheck(why, sizeof why) < 0) {
+		reply_error("%s", why);
+		return;
+	}
 	stf__commit_apply();
 	stf__set_role(STF_ROLE_NORMAL);
 	/* the after-commit hooks, on the program's thread, the others still

@@ -21,6 +21,7 @@ static const char *const names[] = {
 	[STF_FAULT_CORRUPT_POINTER] = "corrupt-pointer",
 	[STF_FAULT_SKIP_WRITE] = "skip-write",
 	[STF_FAULT_LEAK] = "leak",
+	[STF_FAULT_WAKE_LIBRARY] = "wake-library",
 };
 
 const char *stf__fault_name(enum stf_fault kind)
@@ -68,7 +69,7 @@ int stf__fault_parse(const char *full, enum stf_fault *kind,
 			*kind = (enum stf_fault)i;
 	if (*kind == STF_FAULT_NONE) {
 		snprintf(err, errlen, "STF_FAULT=%s: unknown fault '%.*s' (use crash, hang, "
-			 "corrupt-value, corrupt-pointer, skip-write or leak, optionally "
+			 "corrupt-value, corrupt-pointer, skip-write, leak or wake-library, optionally "
 			 "followed by @forward or @backward, then :POINT for the value "
 			 "faults)", full, (int)len, spec);
 		return -1;
@@ -110,7 +111,20 @@ enum stf_fault stf__fault_for(enum stf_direction dir)
 		fprintf(stderr, "libstf: %s; no fault injected\n", err);
 		return STF_FAULT_NONE;
 	}
-	return phase == dir ? kind : STF_FAULT_NONE;
+	/* not the engine's: lib-restart.c asks for it */
+	return phase == dir && kind != STF_FAULT_WAKE_LIBRARY ? kind : STF_FAULT_NONE;
+}
+
+bool stf__fault_wake_library(void)
+{
+	const char *spec = getenv("STF_FAULT");
+	enum stf_fault kind;
+	enum stf_direction phase;
+	char err[256];
+
+	return spec && stf_role() == STF_ROLE_FUTURE &&
+	       stf__fault_parse(spec, &kind, &phase, err, sizeof(err)) == 0 &&
+	       kind == STF_FAULT_WAKE_LIBRARY;
 }
 
 uint64_t stf__fault_point_for(void)

@@ -3,18 +3,22 @@
  * fault.h - fault injection into the state transfer (testing only).
  *
  * INTERNAL.  STF_FAULT=<kind>[@forward|@backward][:POINT] (kinds: crash,
- * hang, corrupt-value, corrupt-pointer, skip-write, leak; default phase:
- * forward) makes the engine misbehave once, at a deterministic point of
+ * hang, corrupt-value, corrupt-pointer, skip-write, leak, wake-library;
+ * default phase: forward) makes the engine misbehave once, at a deterministic point of
  * the named transfer, so tests can prove that every class of fault is
  * caught.  The value faults (corrupt-value, corrupt-pointer, skip-write)
  * hit the first eligible value, or with :POINT the POINT-th one (modulo
  * their number for bytes; for pointers, none if there are fewer), which
- * lets a fault campaign spread them over the state.  Only honoured in the
+ * lets a fault campaign spread them over the state.  wake-library is not
+ * the engine's: at the commit, F wakes a library thread of the old version
+ * the new one is to start again (it may wake by itself there: a GLib
+ * timeout), which must make F refuse to commit.  Only honoured in the
  * future and reversed versions.
  */
 #ifndef STF_FAULT_H
 #define STF_FAULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "stf.h"
@@ -26,6 +30,9 @@ int stf__fault_parse(const char *spec, enum stf_fault *kind,
 /* The fault to inject into the transfer of direction dir (STF_FAULT_NONE
  * unless STF_FAULT asks for it and this process is F or R). */
 enum stf_fault stf__fault_for(enum stf_direction dir);
+/* F: does STF_FAULT ask to wake a library thread of the old version at the
+ * commit (wake-library)? */
+bool stf__fault_wake_library(void);
 /* The :POINT of a spec (0 without one), and of STF_FAULT. */
 uint64_t stf__fault_point(const char *spec);
 uint64_t stf__fault_point_for(void);

@@ -32,7 +32,12 @@
  *
  * Refused, naming the thread:
  *  - one that ran after the quiescence counted it (its context switches
- *    changed): it may have changed what the transfer read;
+ *    changed), checked after F read the process and again when F is told
+ *    to commit: it may have changed what the transfer read, or done work
+ *    (a GLib timeout's) the new version would do again.  A thread that
+ *    wakes after that last check, before the old process is told to exit
+ *    (a few system calls later), acts only on the old process's memory
+ *    and on the eventfds the new version no longer shares;
  *  - one blocked in epoll or select, or polling a descriptor other than
  *    an eventfd (it would stay shared with the old thread);
  *  - one blocked in a futex wait or a sleep: a worker of a library's queue
@@ -57,6 +62,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "fault.h"
 #include "lib-restart.h"
 #include "lib-threads.h"
 #include "parked.h"
@@ -66,9 +72,11 @@
 
 static struct restart {
 	uint64_t start, arg, sigblk;
+	uint64_t tid, switches; /* in the old version, when it was counted */
 	char name[16];
 } planned[MAX_RESTARTED];
 static size_t nplanned;
+static pid_t past_pid;
 
 /* The eventfds the planned threads poll, made this process's own. */
 #define MAX_RENEWED 64
@@ -199,6 +207,7 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 	nrenewed = 0;
 	if (x->dir != STF_FORWARD || !x->dst->self)
 		return 0;
+	past_pid = x->src->pid;
 	stf__path_cut(x, 0);
 	x->obj = NULL;
 	x->elem = UINT64_MAX;
@@ -238,6 +247,8 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 			   stf__xfer_relocate(x, t->start, &r->start) == 0 && r->start &&
 			   stf__xfer_relocate(x, t->arg, &r->arg) == 0) {
 			r->sigblk = t->sigblk;
+			r->tid = t->tid;
+			r->switches = t->switches;
 			memcpy(r->name, t->name, sizeof(r->name));
 			nplanned++;
 		}
@@ -255,6 +266,40 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 bool stf__lib_threads_planned(void)
 {
 	return nplanned != 0;
+}
+
+/* STF_FAULT=wake-library: what a GLib timeout or a wakeup from another
+ * process would do, on the first planned thread's first eventfd (still
+ * the old version's here); waits until the thread has run. */
+static void wake_library_thread(void)
+{
+	uint64_t one = 1;
+
+	if (!nplanned || !nrenewed || write(renewed[0], &one, sizeof(one)) != sizeof(one)) {
+		fprintf(stderr, "libstf: STF_FAULT: no library thread to wake: no fault injected\n");
+		return;
+	}
+	for (int ms = 0; ms < 2000 && switches_now(past_pid, planned[0].tid) ==
+				      planned[0].switches; ms += 10)
+		usleep(10000);
+}
+
+int stf__lib_threads_recheck(char *why, size_t len)
+{
+	size_t at = 0;
+
+	if (stf__fault_wake_library())
+		wake_library_thread();
+	for (size_t i = 0; i < nplanned; i++) {
+		const struct restart *r = &planned[i];
+		if (switches_now(past_pid, r->tid) == r->switches || at >= len)
+			continue;
+		at += (size_t)snprintf(why + at, len - at, "%sthe old version's thread %" PRIu64
+				       " (%s) ran after the transfer read the process: what its "
+				       "library did meanwhile would be lost to the new version or "
+				       "done twice; try again", at ? "; " : "", r->tid, r->name);
+	}
+	return at ? -1 : 0;
 }
 
 typedef void *start_fn(void *);

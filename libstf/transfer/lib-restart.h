@@ -9,6 +9,7 @@
 #define STF_LIB_RESTART_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct stf_xfer;
 
@@ -18,9 +19,12 @@ struct stf_xfer;
  * cannot be started again, and each library thread of the new version's
  * own startup.  0, or -1. */
 int stf__lib_threads_plan(struct stf_xfer *x);
+bool stf__lib_threads_planned(void);
+/* F, told to commit, before anything is applied: 0, or -1 with why
+ * (naming each thread) when one of them ran since it was counted. */
+int stf__lib_threads_recheck(char *why, size_t len);
 /* F, at the commit, on the program's thread (it has the program's signal
  * mask; each thread gets its old one): start them. */
-bool stf__lib_threads_planned(void);
 void stf__lib_threads_start(void);
 
 #endif /* STF_LIB_RESTART_H */

@@ -87,6 +87,8 @@ enum stf_fault {
 	STF_FAULT_CORRUPT_POINTER,/* relocate a pointer to the wrong target */
 	STF_FAULT_SKIP_WRITE,     /* drop one transferred member */
 	STF_FAULT_LEAK,           /* allocate an extra object nobody owns */
+	STF_FAULT_WAKE_LIBRARY,   /* F, at the commit: wake a library thread of the
+	                           * old version (lib-restart.c) */
 };
 
 struct stf_parked_frame;

@@ -170,10 +170,11 @@ END_TEST
 START_TEST(fault_specs)
 {
 	static const char *const ok[] = { "crash", "hang@backward", "leak@forward",
-		"corrupt-value:0", "corrupt-pointer@backward:99", "skip-write@forward:123456" };
+		"corrupt-value:0", "corrupt-pointer@backward:99", "skip-write@forward:123456",
+		"wake-library" };
 	static const char *const bad[] = { "", "crash@", "crash:1", "leak@backward:2",
 		"corrupt-value:", "corrupt-value:1x", "corrupt-value@sideways:1",
-		"corrupt-value@forwardx", "corrupt-value:1:2", "explode:1" };
+		"corrupt-value@forwardx", "corrupt-value:1:2", "explode:1", "wake-library:1" };
 	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
 		ck_assert_msg(ttst_fault_ok(ok[i]), "%s refused", ok[i]);
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
