@@ -228,8 +228,7 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 		ttst_msg_add(&cmd, "strict", "1");
 	ttst_msg_addf(&cmd, "past_pid", "%d", (int)P->pid);
 	ttst_msg_addf(&cmd, "past_root", "0x%llx", (unsigned long long)P->root);
-	if (tree_count(PAST))
-		tree_pids(&cmd, FUTURE);
+	tree_pids(&cmd, FUTURE); /* a single process: its own pid */
 	tb = now();
 	if (overlap) {
 		/* P's spawn first: F checks P's descriptors, which the spawn
@@ -257,8 +256,7 @@ static int transfer_and_validate(struct txn *t, const char *new_path, char *cons
 	ttst_msg_init(&cmd);
 	ttst_msg_add(&cmd, "cmd", "serve");
 	ttst_msg_addf(&cmd, "future_pid", "%d", (int)F->pid);
-	if (tree_count(PAST))
-		tree_pids(&cmd, FUTURE);
+	tree_pids(&cmd, FUTURE);
 	R->has_reply = 0;
 	if (R->fd < 0 || ttst_msg_send(R->fd, &cmd, sv[1]) < 0) {
 		close(sv[0]);

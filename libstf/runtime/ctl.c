@@ -39,6 +39,7 @@
 #include "ctl.h"
 #include "epoll.h"
 #include "fds.h"
+#include "own-fds.h"
 #include "rebind.h"
 #include "launch.h"
 #include "respawn.h"
@@ -185,8 +186,10 @@ static void reply_begin(int ok)
 
 /*
  * Is ctl.fd still our connection?  A daemon that closes every descriptor
- * at start closes it too, and the number may then be one of its own files
- * or sockets: we must neither read from it, nor write to it, nor close it.
+ * at start through the C library leaves it open (own-fds.c), but one
+ * that closes it with a raw system call or dup2s onto it does not, and
+ * the number may then be one of its own files or sockets: we must
+ * neither read from it, nor write to it, nor close it.
  */
 static bool still_ours(void)
 {
@@ -674,7 +677,7 @@ static void *ctl_thread(void *arg)
 		stf__resume();
 	}
 	if (ctl.fd >= 0)
-		close(ctl.fd);
+		stf__own_fd_close(ctl.fd);
 	ctl.fd = -1;
 	return NULL;
 }
@@ -739,7 +742,7 @@ static void ctl_atfork_child(void)
 	int fd, rc;
 
 	if (ctl.fd >= 0)
-		close(ctl.fd);
+		stf__own_fd_close(ctl.fd);
 	ctl.fd = -1;
 	stf__tree_fork_child();
 	if (stf__tree_is_internal_fork() || !ctl.sock[0])
@@ -770,6 +773,7 @@ static void ctl_atfork_child(void)
 	if (ttst_msg_send(fd, &hello, -1) < 0)
 		goto fail;
 	ctl.fd = fd;
+	stf__own_fd_keep(fd);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = stf__own_thread(&th, ctl_thread, NULL);
@@ -783,7 +787,7 @@ fail:
 	     stf__tree_order(), (int)stf__tree_parent(), strerror(errno),
 	     ctl.role != STF_ROLE_NORMAL ? "" : "; it is not updated with the program");
 	if (fd >= 0)
-		close(fd);
+		stf__own_fd_close(fd);
 	if (ctl.role != STF_ROLE_NORMAL)
 		_exit(EXIT_ORPHANED);
 }
@@ -911,6 +915,7 @@ __attribute__((constructor)) static void ctl_init(void)
 		return;
 	}
 	ctl.fd = fd;
+	stf__own_fd_keep(fd);
 	ctl.role = r;
 	if (shared && stf__tree_shared_map(shared, err, sizeof err) < 0) {
 		stf__ctl_warn("%s", err);  /* into the capture: ttstd's reason quotes it */
@@ -928,7 +933,7 @@ __attribute__((constructor)) static void ctl_init(void)
 		stf__ctl_warn("cannot start the control thread: %s", strerror(rc_thread));
 		if (r != STF_ROLE_NORMAL)
 			_exit(EXIT_ORPHANED);
-		close(fd);
+		stf__own_fd_close(fd);
 		ctl.fd = -1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

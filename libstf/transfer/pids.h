@@ -14,7 +14,9 @@
  * element.  A plain int holding a pid of the old tree (a master's
  * `int pids[N]`) is renamed too, and listed in the report as a problem
  * naming it (its type says nothing; a value that only happens to equal a
- * pid would change); --strict refuses it instead.
+ * pid would change); --strict refuses it instead.  A single process is
+ * a tree of one: its own pid kept as a pid_t (dnsmasq's signal handler
+ * compares it with getpid()) names the new process.
  */
 #ifndef STF_PIDS_H
 #define STF_PIDS_H
@@ -29,12 +31,19 @@ struct stf_pid_pair {
 
 struct stf_xfer_report;
 
+/* What is done with a plain int holding a pid of the map. */
+enum stf_pid_ints {
+	STF_PID_INTS_LIST,   /* renamed, and listed in the report's problems */
+	STF_PID_INTS_REFUSE, /* refused (listed, -1) */
+	STF_PID_INTS_RENAME, /* renamed */
+	STF_PID_INTS_LEAVE,  /* left as it is */
+};
+
 /* Rewrite this process's pid_t values found in map[].from to map[].to;
- * the number rewritten in *count.  Plain ints holding such a value
- * (ints): 0 renamed and listed in rep's problems, 1 refused (listed, -1),
- * 2 renamed.  -1 with the reason in rep->error if the state cannot be
+ * the number rewritten in *count; plain ints holding such a value as
+ * ints says.  -1 with the reason in rep->error if the state cannot be
  * read. */
-int stf__pids_remap(const struct stf_pid_pair *map, size_t n, int ints,
+int stf__pids_remap(const struct stf_pid_pair *map, size_t n, enum stf_pid_ints ints,
 		    struct stf_xfer_report *rep, uint64_t *count);
 
 /* The map of the update, one `<old>:<new>` pair at a time (ctl.c, from

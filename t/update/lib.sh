@@ -13,7 +13,8 @@ SOCK=$WORK/ctl.sock
 SRV=$WORK/srv.sock
 TTSTD_PID=
 
-cleanup() {
+# stop_ttstd: ttstd ends with its program (a test may start another).
+stop_ttstd() {
 	if [ -n "$TTSTD_PID" ] && kill -0 "$TTSTD_PID" 2>/dev/null; then
 		kill "$TTSTD_PID" 2>/dev/null
 		# a ttstd that does not end (stuck, stopped) must not hang the test
@@ -28,6 +29,12 @@ cleanup() {
 		fi
 		wait "$TTSTD_PID" 2>/dev/null
 	fi
+	TTSTD_PID=
+	rm -f "$SOCK" "$SRV"
+}
+
+cleanup() {
+	stop_ttstd
 	rm -rf "$WORK"
 }
 trap cleanup EXIT

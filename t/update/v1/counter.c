@@ -13,10 +13,11 @@
  * -DEXIT_IN_UPDATE it exits during startup (status 3, saying why on
  * stderr) when started as the new version of an update, with -DABORT_AS_REVERSED it aborts when started as the
  * reversed version, with -DSLOW_REVERSED_START it starts a second later
- * then; with -DCLOSE_ALL_FDS it closes every descriptor but
- * its listener once listening and makes a connected socket pair, whose
- * first end reuses the lowest number ("pending" tells how many bytes
- * arrived at the other end); with
+ * then; with -DCLOSE_ALL_FDS=HOW it closes every descriptor but
+ * its listener once listening (HOW: 1 close() in a loop, 2 close_range,
+ * 3 closefrom, 4 the raw close system call) and makes a connected socket
+ * pair, whose first end takes the lowest free number ("pending" tells how
+ * many bytes arrived at the other end); with
  * -DZERO_IS_NONE it never answers a connection accepted as descriptor 0
  * (as servers that keep 0 for "no connection"); with -DCLOEXEC_LISTENER
  * its listening socket is close-on-exec (as sshd's); with
@@ -57,7 +58,13 @@ static int nitems;
 char last_cmd[16];
 
 #ifdef CLOSE_ALL_FDS
+#include <sys/syscall.h>
 static int pair_end = -1;  /* the other end of the socket taking number 0 */
+#if CLOSE_ALL_FDS == 4
+#define CLOSE_ONE(fd) syscall(SYS_close, (fd))
+#else
+#define CLOSE_ONE(fd) close(fd)
+#endif
 #endif
 
 #ifdef ON_COMMIT
@@ -237,11 +244,23 @@ int main(int argc, char **argv)
 #ifdef CLOSE_ALL_FDS
 		/* as classic daemons do: every descriptor but the listener
 		 * (and the output, kept for the test's logs), libstf's control
-		 * connection included; a connected socket then reuses the
-		 * lowest number, where libstf must never write */
-		for (int fd = 0; fd < 1024; fd++)
+		 * connection included; a connected socket then takes the
+		 * lowest free number, where libstf must never write */
+		for (int fd = 0; fd < 3; fd++)
 			if (fd != lfd && fd != 1 && fd != 2)
 				close(fd);
+#if CLOSE_ALL_FDS == 2
+		close_range(3, (unsigned)lfd - 1, 0);
+		close_range((unsigned)lfd + 1, ~0U, 0);
+#elif CLOSE_ALL_FDS == 3
+		for (int fd = 3; fd < lfd; fd++)
+			close(fd);
+		closefrom(lfd + 1);
+#else
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != lfd)
+				CLOSE_ONE(fd);
+#endif
 		int pair[2];
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) < 0) {
 			perror("counter: socketpair");
