@@ -859,6 +859,7 @@ __attribute__((constructor)) static void ctl_init(void)
 	fd = r != STF_ROLE_NORMAL && handed ? handed_connection(handed) : -1;
 	if (r != STF_ROLE_NORMAL) {
 		stf__fds_note(getenv(STF_ENV_FDS), handed ? atoi(handed) : -1);
+		stf__own_fds_note_inherited();
 		stf__rebind_note();
 		stf__update_fd_note(getenv(STF_ENV_UPDATE_FD));
 	}

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "fds.h"
+#include "own-fds.h"
 
 /* Descriptors whose flag P cleared, as a bitmap; numbers beyond it keep
  * their flag (and do not reach F). */
@@ -242,6 +243,7 @@ int stf__stderr_capture(void)
 		return -1;
 	}
 	saved_stderr = keep;
+	stf__own_fd_keep(keep); /* the startup of a daemon closes what it did not open */
 	return cap;
 }
 
@@ -259,6 +261,6 @@ void stf__stderr_release(void)
 			break;
 	}
 	dup2(saved_stderr, 2);  /* without close-on-exec, as P's */
-	close(saved_stderr);
+	stf__own_fd_close(saved_stderr);
 	saved_stderr = -1;
 }

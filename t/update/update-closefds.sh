@@ -9,7 +9,12 @@
 # lose it, and a connected socket of its own then takes that number: the
 # update request must not reach the program through the reused number (no
 # protocol bytes written into its socket, no quiescence that nobody could
-# end); the update fails, the program serves on.
+# end); the update fails, the program serves on.  A daemon that closes
+# every descriptor at every start (dnsmasq) closes, in the new version's
+# startup, those it inherited from the running version: they stay open
+# until the commit, and the update commits (before: rolled back,
+# "descriptor N of the running version ... is not open in the new
+# version").
 . "${TSRC:-.}/lib.sh"
 need_plugin
 
@@ -27,6 +32,17 @@ for how in 1 2 3; do
 	expect "bytes written into the program's socket ($how)" "$(q pending)" 0
 	stop_ttstd
 done
+
+build v1/counter-everystart v1/counter.c -DCLOSE_AT_EVERY_START
+start_ttstd --name everystart --timeout 10 -- "$WORK/v1/counter-everystart" "$SRV"
+for _ in $(seq 100); do [ -S "$SRV" ] && break; sleep 0.05; done
+expect "add (every start)" "$(q "add 4 44")" ok
+for u in 1 2; do
+	ctl update "$WORK/v1/counter-everystart" >"$WORK/out" 2>&1 ||
+		{ cat "$WORK/out"; fail "update $u of a program closing every descriptor at every start"; }
+	expect "get after update $u (every start)" "$(q "get 4")" 44
+done
+stop_ttstd
 
 build v1/counter-closefds4 v1/counter.c -DCLOSE_ALL_FDS=4
 start_ttstd --name closefds4 --timeout 3 -- "$WORK/v1/counter-closefds4" "$SRV"

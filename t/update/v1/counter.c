@@ -17,7 +17,9 @@
  * its listener once listening (HOW: 1 close() in a loop, 2 close_range,
  * 3 closefrom, 4 the raw close system call) and makes a connected socket
  * pair, whose first end takes the lowest free number ("pending" tells how
- * many bytes arrived at the other end); with
+ * many bytes arrived at the other end); with -DCLOSE_AT_EVERY_START it
+ * closes every descriptor but 0-2 at every start, before listening (in
+ * update mode too, as dnsmasq does); with
  * -DZERO_IS_NONE it never answers a connection accepted as descriptor 0
  * (as servers that keep 0 for "no connection"); with -DCLOEXEC_LISTENER
  * its listening socket is close-on-exec (as sshd's); with
@@ -57,6 +59,9 @@ static struct item *items;
 static int nitems;
 char last_cmd[16];
 
+#ifdef CLOSE_AT_EVERY_START
+#include <dirent.h>
+#endif
 #ifdef CLOSE_ALL_FDS
 #include <sys/syscall.h>
 static int pair_end = -1;  /* the other end of the socket taking number 0 */
@@ -234,6 +239,16 @@ int main(int argc, char **argv)
 		perror("counter: stf_on_commit");
 		return 1;
 	}
+#endif
+#ifdef CLOSE_AT_EVERY_START
+	/* as dnsmasq, in every start (also the new version's, which runs in
+	 * update mode): every descriptor but 0-2, listed in /proc/self/fd */
+	DIR *dir = opendir("/proc/self/fd");
+	for (struct dirent *e; dir && (e = readdir(dir));)
+		if (atoi(e->d_name) > 2 && atoi(e->d_name) != dirfd(dir))
+			close(atoi(e->d_name));
+	if (dir)
+		closedir(dir);
 #endif
 	if (!stf_is_updating()) {
 #ifdef CLOEXEC_LISTENER
