@@ -536,11 +536,16 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	}
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
-	/* in place when it fits: growing, or shrinking to no less than half
-	 * (a wide block moves: its objects are counted by its size) */
+	/* in place when it fits: growing, or shrinking to no less than half;
+	 * a wide block when it covers as many objects (they are counted by
+	 * its size: a string grown by appends stays until it needs one more) */
 	if (s->kind == STF_SPAN_SMALL) {
-		if (size <= small_room(s) && (size >= old || size > s->obj_size / 2) &&
-		    !meta_wide(s, j)) {
+		if (meta_wide(s, j)) {
+			if (wide_objects(s, size) == wide_objects(s, old)) {
+				meta_set(s, j, meta_id(s, j), site | STF_META_WIDE, size);
+				return p;
+			}
+		} else if (size <= small_room(s) && (size >= old || size > s->obj_size / 2)) {
 			meta_set(s, j, meta_id(s, j), site, size);
 			return p;
 		}

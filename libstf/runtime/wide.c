@@ -22,7 +22,8 @@
  * TRAILER_CLASS's, whose entries lie between them, nor a compact span's
  * when the block's ID does not fit its entries (meta_holds_id).  Free
  * puts all its objects back (free's fast path leaves STF_META_WIDE to
- * the slow path with the same test as STF_META_SUBS).
+ * the slow path with the same test as STF_META_SUBS); realloc keeps the
+ * block in place while its new size covers as many objects (alloc.c).
  *
  * Finding runs of free objects takes a walk of a span's free list, so
  * the thread takes them a few at a time into a pool (struct tcache:
