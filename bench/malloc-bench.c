@@ -73,6 +73,9 @@
  *               64 KiB-1 MiB, the new pages written (malloc-buffers.c)
  *     tables    16 hash tables, each replaced by a calloc'd one twice its
  *               size when full, 16 KiB to 1 MiB (malloc-buffers.c)
+ *     sdsgrow   1,024 strings grown as Redis's sds: appends of 1-64 B, room
+ *               doubled, trimmed at a goal of 64 B-64 KiB and grown again
+ *               or freed; ns per realloc (malloc-buffers.c)
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -888,7 +891,7 @@ int main(int argc, char **argv)
 		{ "llskew", llskew }, { "shuffle", shuffle }, { "resize", resize },
 		{ "bigcalloc", bigcalloc }, { "request", request }, { "pcwindow", pcwindow },
 		{ "larson", larson }, { "bmt", bmt }, { "midwindow", midwindow },
-		{ "bufgrow", bufgrow }, { "tables", tables },
+		{ "bufgrow", bufgrow }, { "tables", tables }, { "sdsgrow", sdsgrow },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -906,6 +909,6 @@ int main(int argc, char **argv)
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
 		"                    resize|bigcalloc|request|pcwindow|larson|bmt|midwindow|\n"
-		"                    bufgrow|tables THREADS [SIZE]\n");
+		"                    bufgrow|tables|sdsgrow THREADS [SIZE]\n");
 	return 2;
 }

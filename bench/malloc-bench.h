@@ -39,6 +39,7 @@ static inline double cpu_s(void)
 /* malloc-buffers.c: timed patterns of buffers and tables; each returns
  * the CPU seconds of one operation. */
 double bufgrow(unsigned id);
+double sdsgrow(unsigned id);
 double tables(unsigned id);
 
 /* Print the process's peak RSS in KiB. */

@@ -2,8 +2,9 @@
 /*
  * malloc-buffers.c - the timed patterns of malloc-bench (malloc-bench.c)
  * that a server's buffers and tables make, past the small objects: input
- * and output buffers grown by realloc as data arrives, and tables
- * calloc'd at a larger size each time they fill.
+ * and output buffers grown by realloc as data arrives, strings grown by
+ * doubling and trimmed, and tables calloc'd at a larger size each time
+ * they fill.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,56 @@ double bufgrow(unsigned id)
 	for (int k = 0; k < GROW_BUFFERS; k++)
 		free(buf[k]);
 	return t / GROW_OPS;
+}
+
+/* sdsgrow: 1,024 strings as Redis's sds grows them: appends of 1-64
+ * bytes, the room doubled when it runs out (sdsMakeRoomFor), and at a
+ * goal of 64 B-64 KiB trimmed to the length (sdsRemoveFreeSpace) to grow
+ * again, or freed one time in four (or past 64 KiB); ns per realloc. */
+#define SDS_STRINGS 1024
+#define SDS_OPS 1000000L
+#define SDS_MAX 65536
+
+double sdsgrow(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 47;
+	char *str[SDS_STRINGS] = { 0 };
+	size_t len[SDS_STRINGS] = { 0 }, room[SDS_STRINGS] = { 0 }, goal[SDS_STRINGS] = { 0 };
+	long reallocs = 0;
+	double t0 = cpu_s();
+	for (long i = 0; i < SDS_OPS; i++) {
+		unsigned k = next_rand(&seed) % SDS_STRINGS;
+		if (len[k] >= goal[k]) {
+			if (len[k] >= SDS_MAX || next_rand(&seed) % 4 == 0) {
+				free(str[k]);
+				str[k] = NULL;
+				len[k] = room[k] = 0;
+				goal[k] = (size_t)64 << next_rand(&seed) % 11;
+				continue;
+			}
+			if (room[k] > len[k]) {
+				str[k] = realloc(str[k], len[k] + 1);
+				room[k] = len[k];
+				reallocs++;
+			}
+			goal[k] = len[k] + 64 + next_rand(&seed) % 1024;
+		}
+		size_t add = 1 + next_rand(&seed) % 64;
+		if (len[k] + add > room[k]) {
+			room[k] = 2 * (len[k] + add);
+			str[k] = realloc(str[k], room[k] + 1);
+			reallocs++;
+		}
+		if (!str[k])
+			abort();
+		memset(str[k] + len[k], 'x', add);
+		len[k] += add;
+		str[k][len[k]] = 0;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < SDS_STRINGS; k++)
+		free(str[k]);
+	return t / reallocs;
 }
 
 /* tables: 16 hash tables, each replaced by calloc of twice its size when

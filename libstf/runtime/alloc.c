@@ -104,50 +104,48 @@ static void __attribute__((noreturn, noinline)) bad_block(const char *op, const 
  * least one byte after it (block_class): a pointer just past
  * its end never is the start of the next block, and the transfer tells
  * the two apart as it could between glibc's blocks. */
-/* The high half of the IDs of the objects of compact classes (spans.h),
- * taken from the first of them; UINT32_MAX before. */
-uint32_t stf__compact_id_hi = UINT32_MAX;
-
-/* The class for an object of compact class c whose id's high half is not
- * stf__compact_id_hi (or the first: it sets it), or whose low half is 0
- * (a free entry): a class of 16-byte metadata at the same alignment. */
-static uint32_t __attribute__((noinline)) compact_class_slow(uint32_t c, uint32_t word,
-							     uint64_t id)
-{
-	uint32_t unset = UINT32_MAX, hi = (uint32_t)(id >> 32);
-	if (hi != UINT32_MAX)
-		__atomic_compare_exchange_n(&stf__compact_id_hi, &unset, hi, false,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	if (hi == __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) && (uint32_t)id)
-		return c;
-	return STF_META_ALIGN(word) ? COMPACT_FALLBACK_ALIGNED : COMPACT_FALLBACK;
-}
-
-/* The calling thread's IDs from next_id on that fit a compact entry
- * (struct tcache: compact_end), for malloc's fast path. */
+/* The calling thread's IDs from next_id on that fit a compact entry of
+ * its spans (struct tcache: compact_end), for malloc's fast path. */
 static void note_compact_ids(void)
 {
 	uint64_t id = stf__tc.next_id, end = stf__tc.end_id;
-	uint32_t hi = __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED);
-	uint64_t wrap = ((uint64_t)hi + 1) << 32;  /* where the low half is 0 again */
-	stf__tc.compact_end = id >> 32 == hi && (uint32_t)id && id < end ?
+	uint64_t wrap = ((uint64_t)stf__tc.compact_hi + 1) << 32;  /* where the low half is 0 again */
+	stf__tc.compact_end = id >> 32 == stf__tc.compact_hi && (uint32_t)id && id < end ?
 			      (end < wrap ? end : wrap) : 0;
+}
+
+/* The class for an object of compact class c whose id's high half is not
+ * the calling thread's compact spans' (struct tcache: compact_hi), or
+ * whose low half is 0 (a free entry).  A fresh ID (the lineage passed
+ * 2^32 IDs, 2^33...), or any when the thread has no compact span yet
+ * (the transfer's first block), moves the thread to its high half
+ * (spans.c: stf__spans_compact_hi): c.  Else (a past version's object
+ * the transfer places): a class of 16-byte metadata at the same
+ * alignment. */
+static uint32_t __attribute__((noinline)) compact_class_slow(uint32_t c, uint32_t word,
+							     uint64_t id, bool fresh)
+{
+	if ((uint32_t)id && (fresh || !stf__spans_own_compact())) {
+		stf__spans_compact_hi((uint32_t)(id >> 32));
+		note_compact_ids();
+		return c;
+	}
+	return STF_META_ALIGN(word) ? COMPACT_FALLBACK_ALIGNED : COMPACT_FALLBACK;
 }
 
 static inline __attribute__((always_inline)) void *alloc_small(uint32_t c, size_t size,
 								uint32_t word, uint64_t id)
 {
 	/* (known before a wide block's span is: its entries must hold it) */
-	if (!id) {
+	bool fresh = !id;
+	if (fresh) {
 		id = next_id();
 		if (c < NCOMPACT && stf__tc.compact_end != stf__tc.end_id)
 			note_compact_ids();
 	}
 	if (c < NCOMPACT &&
-	    __builtin_expect((uint32_t)(id >> 32) !=
-			     __atomic_load_n(&stf__compact_id_hi, __ATOMIC_RELAXED) ||
-			     !(uint32_t)id, 0))
-		c = compact_class_slow(c, word, id);
+	    __builtin_expect((uint32_t)(id >> 32) != stf__tc.compact_hi || !(uint32_t)id, 0))
+		c = compact_class_slow(c, word, id, fresh);
 	uint32_t *n = &stf__tc.freed_n[c];
 	struct span_st *s;
 	char *obj;
@@ -236,6 +234,15 @@ static inline __attribute__((always_inline)) uint32_t region_block(struct span_s
 	return 0;
 }
 
+/* Whether the calling thread's cache of freed blocks may take one of s,
+ * another thread's span: malloc's fast path writes the thread's IDs into
+ * the entries of the blocks it hands out from there, so a compact span's
+ * high half must be the thread's (its own spans' always is). */
+static inline bool cache_holds(const struct span_st *s)
+{
+	return s->id_hi == stf__tc.compact_hi || !s->compact;
+}
+
 static inline __attribute__((always_inline)) void free_block(struct span_st *s, void *p, const char *op)
 {
 	uint32_t j = region_block(s, (uintptr_t)p, op);
@@ -260,7 +267,7 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 	 * in this thread's cache now, and the next allocation of the class
 	 * here takes it (its span keeps counting it used).  A thread not
 	 * listed yet would not give it back at its exit (remote.c). */
-	if (__builtin_expect(*n < FREED_CACHE && (own || stf__tc.listed), 1)) {
+	if (__builtin_expect(*n < FREED_CACHE && (own || (stf__tc.listed && cache_holds(s))), 1)) {
 		b->entry[*n] = meta_entry(s, j);
 		b->obj[(*n)++] = p;
 		return;
@@ -405,7 +412,7 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 		return false;
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	uint32_t c = s->cls, n = stf__tc.freed_n[c];
-	if (__builtin_expect(n < FREED_CACHE && (own || stf__tc.listed), 1)) {
+	if (__builtin_expect(n < FREED_CACHE && (own || (stf__tc.listed && cache_holds(s))), 1)) {
 		entry_free(e, word_at);
 		stf__tc.freed[c].entry[n] = e;
 		stf__tc.freed[c].obj[n] = p;
@@ -536,11 +543,16 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 	}
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
-	/* in place when it fits: growing, or shrinking to no less than half
-	 * (a wide block moves: its objects are counted by its size) */
+	/* in place when it fits: growing, or shrinking to no less than half;
+	 * a wide block when it covers as many objects (they are counted by
+	 * its size: a string grown by appends stays until it needs one more) */
 	if (s->kind == STF_SPAN_SMALL) {
-		if (size <= small_room(s) && (size >= old || size > s->obj_size / 2) &&
-		    !meta_wide(s, j)) {
+		if (meta_wide(s, j)) {
+			if (wide_objects(s, size) == wide_objects(s, old)) {
+				meta_set(s, j, meta_id(s, j), site | STF_META_WIDE, size);
+				return p;
+			}
+		} else if (size <= small_room(s) && (size >= old || size > s->obj_size / 2)) {
 			meta_set(s, j, meta_id(s, j), site, size);
 			return p;
 		}

@@ -73,9 +73,13 @@ struct tcache {
 	uint32_t nwide;
 	uint64_t next_id, end_id;
 	/* Of those, the ones below compact_end (from next_id on) fit a
-	 * compact entry: high half stf__compact_id_hi, low half not 0
-	 * (alloc.c: note_compact_ids); 0 until known. */
+	 * compact entry: high half compact_hi, low half not 0 (alloc.c:
+	 * note_compact_ids); 0 until known. */
 	uint64_t compact_end;
+	/* The high half of the IDs of the thread's compact spans (all of
+	 * them: spans.c) and so of the compact blocks in its cache of freed
+	 * ones; it moves with the thread's IDs (past 2^32 IDs...). */
+	uint32_t compact_hi;
 	/* malloc's fast path: where the second half of a 16-byte entry goes
 	 * when the entry is compact (alloc.c: alloc_fast) */
 	uint64_t entry_sink;

@@ -508,8 +508,8 @@ static void small_init(struct span_st *s, uint32_t c)
 	s->compact = c < NCOMPACT;
 	s->word_at = s->compact ? offsetof(struct stf_obj_meta8, word) :
 		     offsetof(struct stf_obj_meta, site);
-	/* (set by the allocation that needed the span: alloc.c) */
-	s->id_hi = s->compact ? stf__compact_id_hi : 0;
+	/* (the owner's: alloc.c moves it to the high half of its IDs) */
+	s->id_hi = s->compact ? stf__tc.compact_hi : 0;
 	s->full = 0;
 	s->filled = 0;
 	s->purged = 0;
@@ -587,6 +587,8 @@ void stf__span_emptied(struct span_st *s)
 	pthread_mutex_unlock(&stf__span_lock);
 }
 
+static struct span_st *adopt_orphan_locked(uint32_t c);
+
 /* A span for class c that is not in the thread's list yet: its spare,
  * an orphan, or fresh units; owned by the thread, first in its list. */
 static struct span_st *another_span(uint32_t c)
@@ -598,10 +600,8 @@ static struct span_st *another_span(uint32_t c)
 	} else {
 		uint8_t dirty = 1;
 		pthread_mutex_lock(&stf__span_lock);
-		s = orphans[c];
-		if (s) {
-			orphans[c] = s->next;
-		} else {
+		s = adopt_orphan_locked(c);
+		if (!s) {
 			uint32_t u = take_units_locked(1, &dirty);
 			if (u < max_units) {
 				s = &stf__span_st[u];
@@ -725,6 +725,63 @@ static void orphan_locked(struct span_st *s)
 	orphans[s->cls] = s;
 }
 
+/* Under span_lock: the calling thread's spans of class c become orphans. */
+static void orphan_class_locked(uint32_t c)
+{
+	struct span_st *s, *next;
+	for (s = stf__tc.spans[c]; s; s = next) {
+		next = s->next;
+		orphan_locked(s);
+	}
+	for (s = stf__tc.full[c]; s; s = next) {
+		next = s->next;
+		orphan_locked(s);
+	}
+	stf__tc.spans[c] = stf__tc.full[c] = stf__tc.full_tail[c] = NULL;
+}
+
+/* Under span_lock: an orphan of class c the calling thread can own (a
+ * compact one of its high half), off the list; NULL if none.  An orphan
+ * of another high half that emptied meanwhile is released on the way
+ * (the threads of its half may all have moved on). */
+static struct span_st *adopt_orphan_locked(uint32_t c)
+{
+	struct span_st **link = &orphans[c], *s;
+	while ((s = *link)) {
+		if (!s->compact || s->id_hi == stf__tc.compact_hi) {
+			*link = s->next;
+			return s;
+		}
+		stf__remote_collect(s);
+		if (!s->used) {
+			*link = s->next;
+			release_locked(s);
+			continue;
+		}
+		link = &s->next;
+	}
+	return NULL;
+}
+
+void stf__spans_compact_hi(uint32_t hi)
+{
+	stf__wide_flush(&stf__tc);
+	stf__flush_freed(&stf__tc);
+	pthread_mutex_lock(&stf__span_lock);
+	for (uint32_t c = 0; c < NCOMPACT; c++)
+		orphan_class_locked(c);
+	pthread_mutex_unlock(&stf__span_lock);
+	stf__tc.compact_hi = hi;
+}
+
+bool stf__spans_own_compact(void)
+{
+	for (uint32_t c = 0; c < NCOMPACT; c++)
+		if (stf__tc.spans[c] || stf__tc.full[c])
+			return true;
+	return false;
+}
+
 void stf__spans_thread_exit(void)
 {
 	stf__wide_flush(&stf__tc);
@@ -733,18 +790,8 @@ void stf__spans_thread_exit(void)
 	pthread_mutex_lock(&stf__span_lock);
 	if (stf__tc.listed)
 		stf__unlist_thread_locked(&stf__tc);
-	for (uint32_t c = 0; c < NCLASSES; c++) {
-		struct span_st *s, *next;
-		for (s = stf__tc.spans[c]; s; s = next) {
-			next = s->next;
-			orphan_locked(s);
-		}
-		for (s = stf__tc.full[c]; s; s = next) {
-			next = s->next;
-			orphan_locked(s);
-		}
-		stf__tc.spans[c] = stf__tc.full[c] = stf__tc.full_tail[c] = NULL;
-	}
+	for (uint32_t c = 0; c < NCLASSES; c++)
+		orphan_class_locked(c);
 	if (stf__tc.spare)
 		release_locked(stf__tc.spare);
 	stf__tc.spare = NULL;

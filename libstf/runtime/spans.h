@@ -16,7 +16,8 @@
  * their own.  Per object, metadata out of band (id, site and flags,
  * size; a small span's at its end, in the pages of its objects), none in
  * front of the object: 8 bytes in spans of objects up to STF_COMPACT_MAX
- * bytes (struct stf_obj_meta8, the ID's high half per span; blocks of
+ * bytes (struct stf_obj_meta8, the ID's high half per span, the owner's:
+ * struct tcache, compact_hi; blocks of
  * 16 to 24 bytes, TRAILER_CLASS, have theirs right after them), 16 bytes
  * elsewhere (struct stf_obj_meta).  The meta_* helpers below read and
  * write either form.
@@ -121,7 +122,6 @@ extern uintptr_t stf__heap_bytes;  /* bytes of the region accessible so far */
 extern struct span_st *stf__span_st;
 extern struct stf_span *stf__spans;
 extern const uint32_t stf__class_size[NCLASSES];
-extern uint32_t stf__compact_id_hi;  /* alloc.c: the compact spans' id_hi */
 
 /* Reserve the region and the span tables (raw system calls: may run in
  * the dynamic loader).  0, or -1 if out of address space. */
@@ -133,6 +133,13 @@ int stf__spans_init(void);
  * class the block fits over, if any (wide.c), *wide their first and
  * their span returned (counted used). */
 struct span_st *stf__span_refill(uint32_t c, size_t wide_size, uint64_t wide_id, void **wide);
+/* The calling thread's compact IDs have the high half hi from now on:
+ * its caches go back, its compact spans (another high half's) become
+ * orphans, the ones it takes from now on are of hi (the lineage passed
+ * 2^32 IDs, 2^33 ...: a block's entry keeps the low half only). */
+void stf__spans_compact_hi(uint32_t hi);
+/* Whether the calling thread owns a span of a compact class. */
+bool stf__spans_own_compact(void);
 /* The owner's span s has no object left in use: keep it as the thread's
  * spare or give it back. */
 void stf__span_emptied(struct span_st *s);

@@ -22,7 +22,8 @@
  * TRAILER_CLASS's, whose entries lie between them, nor a compact span's
  * when the block's ID does not fit its entries (meta_holds_id).  Free
  * puts all its objects back (free's fast path leaves STF_META_WIDE to
- * the slow path with the same test as STF_META_SUBS).
+ * the slow path with the same test as STF_META_SUBS); realloc keeps the
+ * block in place while its new size covers as many objects (alloc.c).
  *
  * Finding runs of free objects takes a walk of a span's free list, so
  * the thread takes them a few at a time into a pool (struct tcache:
@@ -104,6 +105,20 @@ static inline bool bit(const uint64_t *bits, uint32_t j)
 	return bits[j / 64] >> (j % 64) & 1;
 }
 
+/* The first j in [from, end) whose bit is `set` in bits, else end: a
+ * word at a time (a span of 16 B objects has thousands, in runs). */
+static uint32_t next_bit(const uint64_t *bits, uint32_t from, uint32_t end, bool set)
+{
+	for (uint32_t j = from; j < end; j = (j | 63) + 1) {
+		uint64_t w = (set ? bits[j / 64] : ~bits[j / 64]) >> (j % 64);
+		if (w) {
+			uint32_t at = j + (uint32_t)__builtin_ctzll(w);
+			return at < end ? at : end;
+		}
+	}
+	return end;
+}
+
 /* The runs of at least k free objects of s (its owner's) into the pool,
  * while it has room. */
 static void take_runs(struct span_st *s, uint32_t k)
@@ -119,24 +134,24 @@ static void take_runs(struct span_st *s, uint32_t k)
 	}
 	uint32_t n = 0;
 	bool all = true;
-	for (uint32_t j = 0; j < s->bump; j++) {
-		uint32_t len = 0;
-		while (j + len < s->bump && len < RUN_TAKE && bit(listed, j + len))
-			len++;
-		if (len < k) {
-			j += len;
-			continue;
+	/* each run of free objects [from, to), in pieces of RUN_TAKE */
+	for (uint32_t from = next_bit(listed, 0, s->bump, true), to; from < s->bump && all;
+	     from = next_bit(listed, to, s->bump, true)) {
+		to = next_bit(listed, from, s->bump, false);
+		for (uint32_t j = from; j < to; j += RUN_TAKE) {
+			uint32_t len = to - j < RUN_TAKE ? to - j : RUN_TAKE;
+			if (len < k)
+				continue;
+			if (stf__tc.nwide == WIDE_RUNS) {
+				all = false;
+				break;
+			}
+			stf__tc.wide[stf__tc.nwide++] =
+				(struct wide_run){ s->base + (size_t)j * s->obj_size, len };
+			for (uint32_t i = j; i < j + len; i++)
+				taken[i / 64] |= 1ULL << (i % 64);
+			n += len;
 		}
-		if (stf__tc.nwide == WIDE_RUNS) {
-			all = false;
-			break;
-		}
-		stf__tc.wide[stf__tc.nwide++] = (struct wide_run){ s->base + (size_t)j * s->obj_size,
-								   len };
-		for (uint32_t i = j; i < j + len; i++)
-			taken[i / 64] |= 1ULL << (i % 64);
-		n += len;
-		j += len - 1;
 	}
 	if (n) {
 		void **link = &s->free;

@@ -319,6 +319,96 @@ START_TEST(free_of_uncarved_slot_aborts)
 }
 END_TEST
 
+/* Blocks of up to 127 B of a lineage past 2^32 IDs: the high half of
+ * their IDs is their span's (kept per span), so they keep compact
+ * entries and their sizes' classes.  Before, the high half was one per
+ * process, the first block's: past it they took 144-byte objects with
+ * 16-byte entries and malloc's slow path.  The counter starts just below
+ * the next high half (stf__alloc_bump_id), so the test crosses it in
+ * a few thousand blocks; another thread then frees blocks of both halves
+ * and allocates (a block of an old half's span in its cache must not be
+ * handed out with an ID of the new half).  Last: the lineage stays past
+ * the boundary for the tests after it in the same process. */
+enum { CROSS = 6000, CROSS_BELOW = 3000, CROSS_MANY = 20000 };
+static char *crossed[CROSS];
+
+static uint32_t span_obj_size(const void *p)
+{
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	return spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].obj_size;
+}
+
+static uint32_t span_id_hi(const void *p)
+{
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	return spans[((uintptr_t)p - stf__root.heap_base) >> STF_SPAN_SHIFT].id_hi;
+}
+
+static void *free_half_and_allocate(void *arg)
+{
+	uint64_t start = *(uint64_t *)arg;
+	for (int i = 0; i < CROSS; i += 2)
+		free(crossed[i]);
+	for (int i = 0; i < CROSS; i += 2) {
+		size_t size = 16 + (size_t)i % 112;
+		crossed[i] = malloc(size);
+		memset(crossed[i], 0x33, size);
+		check_block(crossed[i], size);
+		ck_assert_uint_ge(blk(crossed[i]).id, start);
+		ck_assert_uint_le(span_obj_size(crossed[i]), STF_COMPACT_MAX);
+	}
+	return NULL;
+}
+
+START_TEST(compact_blocks_past_2_32_ids)
+{
+	uint64_t start = ((stf__root.next_id >> 32) + 1) << 32;
+	stf__alloc_bump_id(start - CROSS_BELOW);
+	uint64_t last = 0;
+	int past = 0;
+	for (int i = 0; i < CROSS; i++) {
+		size_t size = 16 + (size_t)i % 112;
+		crossed[i] = malloc(size);
+		memset(crossed[i], i & 0xff, size);
+		check_block(crossed[i], size);
+		uint64_t id = blk(crossed[i]).id;
+		ck_assert_uint_gt(id, last);
+		last = id;
+		if (id < start || !(uint32_t)id)
+			continue;
+		past++;
+		ck_assert_msg(span_obj_size(crossed[i]) <= STF_COMPACT_MAX,
+			      "a %zu B block of ID %#llx in objects of %u B", size,
+			      (unsigned long long)id, span_obj_size(crossed[i]));
+		ck_assert_uint_eq(span_id_hi(crossed[i]), id >> 32);
+	}
+	ck_assert_int_ge(past, CROSS - CROSS_BELOW - 1000);
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, free_half_and_allocate, &start), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	for (int i = 1; i < CROSS; i += 2) {
+		size_t size = 16 + (size_t)i % 112;
+		for (size_t b = 0; b < size; b++)
+			ck_assert_int_eq(crossed[i][b], (char)(i & 0xff));
+		check_block(crossed[i], size);
+	}
+	for (int i = 0; i < CROSS; i++) {
+		free(crossed[i]);
+		ck_assert(!live_at((uintptr_t)crossed[i]));
+	}
+	/* 16 B blocks take 32 B objects, not 144 B ones */
+	uint64_t units = stf__root.heap_units;
+	static char *many[CROSS_MANY];
+	for (int i = 0; i < CROSS_MANY; i++) {
+		many[i] = malloc(16);
+		ck_assert_uint_ge(blk(many[i]).id, start);
+	}
+	ck_assert_uint_le(stf__root.heap_units - units, CROSS_MANY * 32 / STF_SPAN_UNIT + 4);
+	for (int i = 0; i < CROSS_MANY; i++)
+		free(many[i]);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, cached_blocks_fit);
@@ -326,6 +416,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, sizes_take_the_smallest_class);
 	tcase_add_test(tc, small_blocks_take_compact_metadata);
 	tcase_add_test(tc, filled_heap_ranges_get_huge_pages);
+	tcase_add_test(tc, compact_blocks_past_2_32_ids);
 	tcase_add_test_raise_signal(tc, double_free_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, free_of_uncarved_slot_aborts, SIGABRT);
 }

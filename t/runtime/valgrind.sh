@@ -21,4 +21,4 @@ valgrind -q --error-exitcode=99 --soname-synonyms=somalloc=NONE \
 grep -q ' 0 failures$' valgrind-stress.out
 CK_FORK=no valgrind -q --error-exitcode=99 --soname-synonyms=somalloc=NONE \
 	./test-wide > valgrind-wide.out
-grep -q 'Checks: 6, Failures: 0, Errors: 0' valgrind-wide.out
+grep -q 'Checks: 7, Failures: 0, Errors: 0' valgrind-wide.out
