@@ -49,6 +49,7 @@
 #include "tree.h"
 #include "root.h"
 #include "update.h"
+#include "warm.h"
 #include "xfer.h"
 #include "../ttstd/proto.h"
 
@@ -56,6 +57,7 @@
 
 #define EXIT_ORPHANED 70 /* F or R lost ttstd: nobody can commit */
 #define SELF_QUIESCE_MS 2000 /* F, R: for the threads other than the first */
+#define WARM_MAX_MS 3000     /* P: making F's and R's memory ready (warm.c) */
 
 static struct {
 	int fd;                  /* connection to ttstd, -1 when unsupervised */
@@ -338,9 +340,15 @@ static void cmd_quiesce(void)
 		reply_error("already quiesced");
 		return;
 	}
+	/* the memory F and R will take, made ready while the program serves
+	 * (warm.c): a quarter of the time allowed at most */
+	uint64_t warmed = stf__warm_before_quiesce(ms / 4 < WARM_MAX_MS ? ms / 4 : WARM_MAX_MS);
+	double warm_s = now() - t0;
+	unsigned warmed_ms = (unsigned)(warm_s * 1000);
 	allow_reading();
-	if (stf__quiesce(ms) < 0) {
+	if (stf__quiesce(ms > warmed_ms ? ms - warmed_ms : 1) < 0) {
 		const char *who = stf__quiesce_stragglers();
+		stf__warm_release();
 		disallow_reading();
 		char when[96];
 		if (stf__quiesce_gave_up())
@@ -373,6 +381,8 @@ static void cmd_quiesce(void)
 	ttst_msg_addf(&out, "parked_at", "%.6f", stf__quiesce_parked_at());
 	ttst_msg_addf(&out, "objects", "%llu", (unsigned long long)stf__objects_bound());
 	ttst_msg_addf(&out, "heap_bytes", "%llu", (unsigned long long)(heap_end - heap_start));
+	ttst_msg_addf(&out, "warmed_bytes", "%llu", (unsigned long long)warmed);
+	ttst_msg_addf(&out, "warm_seconds", "%.6f", warm_s);
 	reply_send();
 }
 
@@ -435,6 +445,9 @@ static void dispatch(int *passed)
 	memset(&rep, 0, sizeof rep);
 	if (!cmd)
 		cmd = "";
+	/* what the quiescence made ready goes to F and R, spawned next */
+	if (strcmp(cmd, "quiesce"))
+		stf__warm_release();
 	if (strcmp(cmd, "exit") == 0 && ctl.role != STF_ROLE_FUTURE)
 		_exit(0); /* no atexit handlers, no stdio flush: F owns the state */
 	if (strcmp(cmd, "retire") == 0 && ctl.role == STF_ROLE_NORMAL && stf__root.quiesced) {
@@ -661,6 +674,7 @@ static void *ctl_thread(void *arg)
 		stf__ctl_warn("lost ttstd during an update: exiting");
 		_exit(EXIT_ORPHANED);
 	}
+	stf__warm_release();
 	if (stf__root.quiesced) {
 		stf__ctl_warn("lost ttstd during an update: resuming the program");
 		disallow_reading();
