@@ -316,9 +316,11 @@ static void cmd_spawn(int *passed)
 	pid_t pid = stf__spawn_version(&sp, err, sizeof err);
 	*passed = -1;  /* closed by stf__spawn_version, whatever happened */
 	if (pid < 0) {
+		stf__warm_release();
 		reply_error("%s", err);
 		return;
 	}
+	stf__warm_hand_over(pid);
 	/* Under Yama ptrace_scope=1 only a declared process may read us: the
 	 * latest spawned one (F during the forward transfer, R for the diff).
 	 * EINVAL means Yama is absent, which is fine. */
@@ -445,8 +447,9 @@ static void dispatch(int *passed)
 	memset(&rep, 0, sizeof rep);
 	if (!cmd)
 		cmd = "";
-	/* what the quiescence made ready goes to F and R, spawned next */
-	if (strcmp(cmd, "quiesce"))
+	/* what the quiescence made ready goes to F and R as they are spawned
+	 * and grow; any other command ends that */
+	if (strcmp(cmd, "quiesce") && strcmp(cmd, "spawn"))
 		stf__warm_release();
 	if (strcmp(cmd, "exit") == 0 && ctl.role != STF_ROLE_FUTURE)
 		_exit(0); /* no atexit handlers, no stdio flush: F owns the state */
@@ -640,6 +643,13 @@ static void *ctl_thread(void *arg)
 	}
 	for (;;) {
 		passed = -1;
+		/* P: the memory made ready goes to F and R as they grow (warm.c) */
+		for (int ms; (ms = stf__warm_next_ms()) >= 0;) {
+			struct pollfd p = { .fd = ctl.fd, .events = POLLIN };
+			if (poll(&p, 1, ms) != 0)
+				break;
+			stf__warm_step();
+		}
 		int r = still_ours() ? ttst_msg_recv(ctl.fd, &in, &passed, err, sizeof err) : -1;
 
 		if (!still_ours()) {

@@ -12,20 +12,28 @@
  * in huge pages, against 0.1 ms per MiB for memory the guest freed a moment
  * ago: a third of F's and R's CPU in the pause.  So the control thread, asked
  * to quiesce, first maps and populates about that much memory (the program
- * still serving on its own threads: not paused), and unmaps it at the next
- * command, the spawn of F: the kernel hands the pages just freed to F's and
- * R's allocations, which follow within the second (a guest reports free
- * memory to the host after two seconds).  On a machine without such
- * reporting it changes nothing but the time before the pause.
+ * still serving on its own threads: not paused), and hands it over to F and
+ * R as they grow: it unmaps a piece whenever their resident memory comes
+ * within LEAD of what it gave, so that the kernel hands the pages just freed
+ * to their next allocations (memory left free for two seconds goes back to
+ * the host).  On a machine without such reporting it only moves the kernel's
+ * zeroing of the pages before the pause.
  *
  * The program's memory is left alone: the mapping is libstf's own (raw, not
- * tracked as state, not inherited by a fork), exists only between the
- * quiesce command and the next one, and a normal process never has it.
+ * tracked as state, not inherited by a fork), named so that F, reading this
+ * process's mappings, does not take it for a library's (libraries.c); it
+ * exists only during an update and never in a normal process.  No heap
+ * allocation and no thread: the control thread steps it between commands.
  */
+#include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sysinfo.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "spans.h"
@@ -33,6 +41,10 @@
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+#endif
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#define PR_SET_VMA_ANON_NAME 0
 #endif
 
 /* What F and R take fresh per object of the state besides their heaps:
@@ -42,12 +54,26 @@
 #define BYTES_PER_OBJECT 512
 /* Below this, fresh pages cost less than a millisecond or so. */
 #define WARM_MIN ((uint64_t)32 << 20)
-/* Populated piece by piece, the time checked between pieces. */
-#define PIECE ((size_t)8 << 20)
+/* Populated and handed over piece by piece. */
+#define PIECE ((uint64_t)8 << 20)
+/* Given ahead of F's and R's growth: what they may take between two looks
+ * (STEP_MS apart) */
+#define LEAD ((uint64_t)64 << 20)
+#define STEP_MS 10
 #define HUGE ((uintptr_t)2 << 20)
+#define MAX_TAKERS 2
 
-static void *reserve;
-static size_t reserve_len;
+static struct {
+	uint8_t *map;      /* the mapping, NULL if none */
+	size_t map_len;
+	uint8_t *at;       /* its first huge page */
+	uint64_t ready;    /* bytes from `at` populated */
+	uint64_t given;    /* bytes from `at` unmapped for F and R */
+	int named;         /* named: it may stay mapped while F reads us */
+	int ntakers;
+	pid_t taker[MAX_TAKERS];
+	uint64_t taker_base[MAX_TAKERS];  /* resident bytes when spawned */
+} w;
 
 static double seconds(void)
 {
@@ -70,12 +96,12 @@ static uint64_t wanted(void)
 		if (want > spare)
 			want = spare;
 	}
-	return want < WARM_MIN ? 0 : (want + HUGE - 1) & ~(uint64_t)(HUGE - 1);
+	return want < WARM_MIN ? 0 : (want + PIECE - 1) & ~(PIECE - 1);
 }
 
 uint64_t stf__warm_before_quiesce(unsigned budget_ms)
 {
-	uint64_t want = wanted(), off = 0;
+	uint64_t want = wanted();
 	double until = seconds() + budget_ms / 1e3;
 
 	stf__warm_release();
@@ -85,23 +111,81 @@ uint64_t stf__warm_before_quiesce(unsigned budget_ms)
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED || !p)
 		return 0;
-	reserve = p;
-	reserve_len = want + HUGE;
+	w.map = p;
+	w.map_len = want + HUGE;
+	w.at = (uint8_t *)(((uintptr_t)p + HUGE - 1) & ~(HUGE - 1));
 	/* hints: huge pages, as F's and R's large mappings ask for; the
 	 * program's children forked meanwhile do not inherit it */
-	uint8_t *a = (uint8_t *)(((uintptr_t)p + HUGE - 1) & ~(HUGE - 1));
-	(void)madvise(a, want, MADV_HUGEPAGE);
-	(void)madvise(p, reserve_len, MADV_DONTFORK);
-	for (; off < want && seconds() < until; off += PIECE)
-		if (madvise(a + off, want - off < PIECE ? want - off : PIECE, MADV_POPULATE_WRITE))
-			break; /* before Linux 5.14: F and R fault their pages in */
-	return off < want ? off : want;
+	(void)madvise(w.at, want, MADV_HUGEPAGE);
+	(void)madvise(p, w.map_len, MADV_DONTFORK);
+	w.named = prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)p, w.map_len,
+			(unsigned long)"libstf update memory") == 0;
+	while (w.ready < want && seconds() < until &&
+	       madvise(w.at + w.ready, PIECE, MADV_POPULATE_WRITE) == 0)
+		w.ready += PIECE;  /* (before Linux 5.14: F and R fault their own) */
+	return w.ready;
+}
+
+/* Resident bytes of pid, 0 if it is gone. */
+static uint64_t resident(pid_t pid)
+{
+	char path[48], buf[96];
+	unsigned long long size, pages;
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (sscanf(buf, "%llu %llu", &size, &pages) != 2)
+		return 0;
+	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+void stf__warm_hand_over(pid_t pid)
+{
+	if (!w.map)
+		return;
+	if (!w.named || w.ntakers == MAX_TAKERS) {
+		/* it must not be mapped when F reads our mappings: all now */
+		stf__warm_release();
+		return;
+	}
+	w.taker[w.ntakers] = pid;
+	w.taker_base[w.ntakers] = resident(pid);
+	w.ntakers++;
+	stf__warm_step();
+}
+
+int stf__warm_next_ms(void)
+{
+	return w.map && w.ntakers && w.given < w.ready ? STEP_MS : -1;
+}
+
+void stf__warm_step(void)
+{
+	uint64_t grown = 0;
+
+	for (int i = 0; i < w.ntakers; i++) {
+		uint64_t r = resident(w.taker[i]);
+		grown += r > w.taker_base[i] ? r - w.taker_base[i] : 0;
+	}
+	while (w.given < w.ready && w.given < grown + LEAD) {
+		stf__raw_munmap(w.at + w.given, PIECE);
+		w.given += PIECE;
+	}
+	if (w.given >= w.ready)
+		stf__warm_release();
 }
 
 void stf__warm_release(void)
 {
-	if (reserve)
-		stf__raw_munmap(reserve, reserve_len);
-	reserve = NULL;
-	reserve_len = 0;
+	if (w.map)
+		stf__raw_munmap(w.map, w.map_len);  /* what is left of it */
+	w.map = NULL;
+	w.map_len = 0;
+	w.ready = w.given = 0;
+	w.ntakers = 0;
 }
