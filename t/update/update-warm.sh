@@ -9,16 +9,8 @@
 # program's resident memory afterwards is what it was before.
 . "${TSRC:-.}/lib.sh"
 need_plugin
-build v1/bigstate v1/bigstate.c -pthread
 N=300000
-
-start_ttstd --name warm -- "$WORK/v1/bigstate" $N "$WORK/ask" "$WORK/state"
-wait_connected
-for _ in $(seq 600); do
-	[ -s "$WORK/state" ] && break
-	sleep 0.1
-done
-expect "sum before" "$(cat "$WORK/state")" $((N * (N - 1) / 2))
+start_bigstate warm $N
 pid=$(program_pid)
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
 before=$(rss)
@@ -28,12 +20,9 @@ cat "$WORK/out"
 expect "dry run exit status" $rc 0
 grep -q "(of which making memory ready [0-9.]*)" "$WORK/out" ||
 	fail "the dry run did not report the memory made ready"
-ctl --json history >"$WORK/hist"
-field() { # field KEY: of the last transaction in the history
-	tail -n 1 "$WORK/hist" | sed -n "s/.*\"$1\":\"\\{0,1\\}\\([0-9.]*\\).*/\\1/p" | tail -n 1
-}
-warmed=$(field state_warmed_bytes) warm=$(field warm) settle=$(field settle)
-pause=$(field pause_estimate) total=$(field total)
+warmed=$(history_field state_warmed_bytes) warm=$(history_field warm)
+settle=$(history_field settle) pause=$(history_field pause_estimate)
+total=$(history_field total)
 after=$(rss)
 echo "made ready $warmed bytes in $warm s (settle $settle s), pause ~$pause s, total $total s;" \
 	"VmRSS $before kB before, $after kB after"
@@ -49,11 +38,5 @@ awk -v w="$warm" -v s="$settle" -v p="$pause" -v t="$total" \
 [ $((after - before)) -le 16384 ] ||
 	fail "the program kept $((after - before)) kB more resident after the dry run"
 kill -0 "$pid" 2>/dev/null || fail "the program is gone"
-rm -f "$WORK/state"
-touch "$WORK/ask"
-for _ in $(seq 300); do
-	[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && break
-	sleep 0.1
-done
-expect "sum after" "$(cat "$WORK/state")" $((N * (N - 1) / 2))
+bigstate_check $N
 echo ok
