@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,12 +83,32 @@ static double seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Mapped (field 0) or resident (field 1) bytes of pid, 0 if it is gone. */
+static uint64_t statm(pid_t pid, int field)
+{
+	char path[48], buf[96];
+	unsigned long long v[2];
+	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	if (sscanf(buf, "%llu %llu", &v[0], &v[1]) != 2)
+		return 0;
+	return (uint64_t)v[field] * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 /* F's heap and R's as large as ours, and their tables; never more than a
- * quarter of the memory free now. */
+ * quarter of the memory free now, nor of the address space the program's
+ * RLIMIT_AS leaves it (it still allocates meanwhile). */
 static uint64_t wanted(void)
 {
 	uint64_t start, end;
 	struct sysinfo si;
+	struct rlimit rl;
 
 	stf__spans_extent(&start, &end);
 	uint64_t want = 2 * (end - start) + stf__objects_bound() * BYTES_PER_OBJECT;
@@ -96,7 +117,13 @@ static uint64_t wanted(void)
 		if (want > spare)
 			want = spare;
 	}
-	return want < WARM_MIN ? 0 : (want + PIECE - 1) & ~(PIECE - 1);
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		uint64_t mapped = statm(getpid(), 0);
+		uint64_t room = rl.rlim_cur > mapped + HUGE ? (rl.rlim_cur - mapped - HUGE) / 4 : 0;
+		if (want > room)
+			want = room;
+	}
+	return want < WARM_MIN ? 0 : want & ~(PIECE - 1);
 }
 
 uint64_t stf__warm_before_quiesce(unsigned budget_ms)
@@ -126,24 +153,6 @@ uint64_t stf__warm_before_quiesce(unsigned budget_ms)
 	return w.ready;
 }
 
-/* Resident bytes of pid, 0 if it is gone. */
-static uint64_t resident(pid_t pid)
-{
-	char path[48], buf[96];
-	unsigned long long size, pages;
-	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	if (sscanf(buf, "%llu %llu", &size, &pages) != 2)
-		return 0;
-	return (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 void stf__warm_hand_over(pid_t pid)
 {
 	if (!w.map)
@@ -154,7 +163,7 @@ void stf__warm_hand_over(pid_t pid)
 		return;
 	}
 	w.taker[w.ntakers] = pid;
-	w.taker_base[w.ntakers] = resident(pid);
+	w.taker_base[w.ntakers] = statm(pid, 1);
 	w.ntakers++;
 	stf__warm_step();
 }
@@ -169,7 +178,7 @@ void stf__warm_step(void)
 	uint64_t grown = 0;
 
 	for (int i = 0; i < w.ntakers; i++) {
-		uint64_t r = resident(w.taker[i]);
+		uint64_t r = statm(w.taker[i], 1);
 		grown += r > w.taker_base[i] ? r - w.taker_base[i] : 0;
 	}
 	while (w.given < w.ready && w.given < grown + LEAD) {
