@@ -20,10 +20,11 @@
  * zeroing of the pages before the pause.
  *
  * The program's memory is left alone: the mapping is libstf's own (raw, not
- * tracked as state, not inherited by a fork), named so that F, reading this
- * process's mappings, does not take it for a library's (libraries.c); it
- * exists only during an update and never in a normal process.  No heap
- * allocation and no thread: the control thread steps it between commands.
+ * tracked as state, empty in a child forked meanwhile), named so that F,
+ * reading this process's mappings, does not take it for a library's
+ * (libraries.c); it exists only during an update and never in a normal
+ * process.  No heap allocation and no thread: the control thread steps it
+ * between commands.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -142,9 +143,10 @@ uint64_t stf__warm_before_quiesce(unsigned budget_ms)
 	w.map_len = want + HUGE;
 	w.at = (uint8_t *)(((uintptr_t)p + HUGE - 1) & ~(HUGE - 1));
 	/* hints: huge pages, as F's and R's large mappings ask for; the
-	 * program's children forked meanwhile do not inherit it */
+	 * program's children forked meanwhile get it empty (not
+	 * MADV_DONTFORK: under valgrind a fork then hangs) */
 	(void)madvise(w.at, want, MADV_HUGEPAGE);
-	(void)madvise(p, w.map_len, MADV_DONTFORK);
+	(void)madvise(p, w.map_len, MADV_WIPEONFORK);
 	w.named = prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, (unsigned long)p, w.map_len,
 			(unsigned long)"libstf update memory") == 0;
 	while (w.ready < want && seconds() < until &&
