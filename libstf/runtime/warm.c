@@ -179,6 +179,12 @@ void stf__warm_step(void)
 {
 	uint64_t grown = 0;
 
+	/* R gone (exited at the commit, or killed): F took what it needed;
+	 * a watched P, frozen, must not keep the rest */
+	if (w.ntakers == MAX_TAKERS && !statm(w.taker[1], 1)) {
+		stf__warm_release();
+		return;
+	}
 	for (int i = 0; i < w.ntakers; i++) {
 		uint64_t r = statm(w.taker[i], 1);
 		grown += r > w.taker_base[i] ? r - w.taker_base[i] : 0;

@@ -6,7 +6,8 @@
 # transfer's tables) while it still serves, and unmaps it when the new
 # version is spawned.  The dry run reports that memory and the time it
 # took, which the pause does not count (the program still served); the
-# program's resident memory afterwards is what it was before.
+# program's resident memory afterwards is what it was before, and so is
+# the old version's while it is kept frozen under a watch.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 N=300000
@@ -38,5 +39,23 @@ awk -v w="$warm" -v s="$settle" -v p="$pause" -v t="$total" \
 [ $((after - before)) -le 16384 ] ||
 	fail "the program kept $((after - before)) kB more resident after the dry run"
 kill -0 "$pid" 2>/dev/null || fail "the program is gone"
+bigstate_check $N
+
+# committed with a watch: the old version, kept frozen meanwhile, keeps
+# none of that memory either (what F did not take is unmapped once R is
+# gone; before, it stayed until the watch ended)
+ctl update --watch 6 "$WORK/v1/bigstate" >"$WORK/out" 2>&1 &
+watcher=$!
+for _ in $(seq 600); do
+	[ "$(program_pid)" != "$pid" ] && break
+	sleep 0.1
+done
+[ "$(program_pid)" != "$pid" ] || { wait $watcher; cat "$WORK/out"; fail "the update did not commit"; }
+sleep 1
+frozen=$(rss)
+echo "VmRSS of the old version, frozen during the watch: $frozen kB"
+[ $((frozen - before)) -le 16384 ] ||
+	fail "the old version kept $((frozen - before)) kB more resident during the watch"
+wait $watcher || { cat "$WORK/out"; fail "the update with a watch failed"; }
 bigstate_check $N
 echo ok
