@@ -343,19 +343,20 @@ static void cmd_quiesce(void)
 		return;
 	}
 	/* the memory F and R will take, made ready while the program serves
-	 * (warm.c): a quarter of the time allowed at most */
+	 * (warm.c): a quarter of the time allowed at most, on top of it (the
+	 * threads keep all of it to reach their update points; ttstd waits
+	 * for our reply until the update's own time limit, twice as long) */
 	uint64_t warmed = stf__warm_before_quiesce(ms / 4 < WARM_MAX_MS ? ms / 4 : WARM_MAX_MS);
 	double warm_s = now() - t0;
-	unsigned warmed_ms = (unsigned)(warm_s * 1000);
 	allow_reading();
-	if (stf__quiesce(ms > warmed_ms ? ms - warmed_ms : 1) < 0) {
+	if (stf__quiesce(ms) < 0) {
 		const char *who = stf__quiesce_stragglers();
 		stf__warm_release();
 		disallow_reading();
 		char when[96];
 		if (stf__quiesce_gave_up())
 			snprintf(when, sizeof when, "(gave up after %.0f ms of the %u ms allowed: the "
-				 "threads missing cannot be interrupted)", (now() - t0) * 1000, ms);
+				 "threads missing cannot be interrupted)", (now() - t0 - warm_s) * 1000, ms);
 		else
 			snprintf(when, sizeof when, "within %u ms", ms);
 		reply_error("not every thread reached an update point %s; nothing changed "
