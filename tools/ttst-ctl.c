@@ -373,6 +373,7 @@ static void print_update(const struct ttst_msg *m)
 {
 	static const char *const phases[][2] = {
 		{ "t_quiesce", "quiesce" }, { "t_settle", "(threads still serving" },
+		{ "t_warm", "(of which making memory ready" },
 		{ "t_start_future", "start-future" },
 		{ "t_forward", "forward" }, { "fwd_seconds_metadata", "(metadata" },
 		{ "t_start_reversed", "start-reversed" }, { "t_backward", "backward" },

@@ -564,6 +564,11 @@ static void quiesced_limits(struct txn *t, int cfd, int progress)
 		t->frozen = parked;
 	}
 	ttst_msg_addf(&t->rep, "t_settle", "%.6f", settle);
+	/* of which P made F's and R's memory ready (warm.c), still serving */
+	ttst_msg_add(&t->rep, "t_warm", ttst_msg_get(r, "warm_seconds") ?
+		     ttst_msg_get(r, "warm_seconds") : "0");
+	ttst_msg_addf(&t->rep, "state_warmed_bytes", "%llu",
+		      (unsigned long long)ttst_msg_u64(r, "warmed_bytes", 0));
 	ttst_msg_addf(&t->rep, "state_objects", "%llu", (unsigned long long)objects);
 	ttst_msg_addf(&t->rep, "state_heap_bytes", "%llu", (unsigned long long)heap_bytes);
 	/* at most ~40 min more each, whatever P says */

@@ -50,6 +50,7 @@
 #include "tree.h"
 #include "root.h"
 #include "update.h"
+#include "warm.h"
 #include "xfer.h"
 #include "../ttstd/proto.h"
 
@@ -57,6 +58,7 @@
 
 #define EXIT_ORPHANED 70 /* F or R lost ttstd: nobody can commit */
 #define SELF_QUIESCE_MS 2000 /* F, R: for the threads other than the first */
+#define WARM_MAX_MS 3000     /* P: making F's and R's memory ready (warm.c) */
 
 static struct {
 	int fd;                  /* connection to ttstd, -1 when unsupervised */
@@ -317,9 +319,11 @@ static void cmd_spawn(int *passed)
 	pid_t pid = stf__spawn_version(&sp, err, sizeof err);
 	*passed = -1;  /* closed by stf__spawn_version, whatever happened */
 	if (pid < 0) {
+		stf__warm_release();
 		reply_error("%s", err);
 		return;
 	}
+	stf__warm_hand_over(pid);
 	/* Under Yama ptrace_scope=1 only a declared process may read us: the
 	 * latest spawned one (F during the forward transfer, R for the diff).
 	 * EINVAL means Yama is absent, which is fine. */
@@ -341,14 +345,21 @@ static void cmd_quiesce(void)
 		reply_error("already quiesced");
 		return;
 	}
+	/* the memory F and R will take, made ready while the program serves
+	 * (warm.c): a quarter of the time allowed at most, on top of it (the
+	 * threads keep all of it to reach their update points; ttstd waits
+	 * for our reply until the update's own time limit, twice as long) */
+	uint64_t warmed = stf__warm_before_quiesce(ms / 4 < WARM_MAX_MS ? ms / 4 : WARM_MAX_MS);
+	double warm_s = now() - t0;
 	allow_reading();
 	if (stf__quiesce(ms) < 0) {
 		const char *who = stf__quiesce_stragglers();
+		stf__warm_release();
 		disallow_reading();
 		char when[96];
 		if (stf__quiesce_gave_up())
 			snprintf(when, sizeof when, "(gave up after %.0f ms of the %u ms allowed: the "
-				 "threads missing cannot be interrupted)", (now() - t0) * 1000, ms);
+				 "threads missing cannot be interrupted)", (now() - t0 - warm_s) * 1000, ms);
 		else
 			snprintf(when, sizeof when, "within %u ms", ms);
 		reply_error("not every thread reached an update point %s; nothing changed "
@@ -376,6 +387,8 @@ static void cmd_quiesce(void)
 	ttst_msg_addf(&out, "parked_at", "%.6f", stf__quiesce_parked_at());
 	ttst_msg_addf(&out, "objects", "%llu", (unsigned long long)stf__objects_bound());
 	ttst_msg_addf(&out, "heap_bytes", "%llu", (unsigned long long)(heap_end - heap_start));
+	ttst_msg_addf(&out, "warmed_bytes", "%llu", (unsigned long long)warmed);
+	ttst_msg_addf(&out, "warm_seconds", "%.6f", warm_s);
 	reply_send();
 }
 
@@ -444,6 +457,10 @@ static void dispatch(int *passed)
 	memset(&rep, 0, sizeof rep);
 	if (!cmd)
 		cmd = "";
+	/* what the quiescence made ready goes to F and R as they are spawned
+	 * and grow; any other command ends that */
+	if (strcmp(cmd, "quiesce") && strcmp(cmd, "spawn"))
+		stf__warm_release();
 	if (strcmp(cmd, "exit") == 0 && ctl.role != STF_ROLE_FUTURE)
 		_exit(0); /* no atexit handlers, no stdio flush: F owns the state */
 	if (strcmp(cmd, "retire") == 0 && ctl.role == STF_ROLE_NORMAL && stf__root.quiesced) {
@@ -636,6 +653,13 @@ static void *ctl_thread(void *arg)
 	}
 	for (;;) {
 		passed = -1;
+		/* P: the memory made ready goes to F and R as they grow (warm.c) */
+		for (int ms; (ms = stf__warm_next_ms()) >= 0;) {
+			struct pollfd p = { .fd = ctl.fd, .events = POLLIN };
+			if (poll(&p, 1, ms) != 0)
+				break;
+			stf__warm_step();
+		}
 		int r = still_ours() ? ttst_msg_recv(ctl.fd, &in, &passed, err, sizeof err) : -1;
 
 		if (!still_ours()) {
@@ -670,6 +694,7 @@ static void *ctl_thread(void *arg)
 		stf__ctl_warn("lost ttstd during an update: exiting");
 		_exit(EXIT_ORPHANED);
 	}
+	stf__warm_release();
 	if (stf__root.quiesced) {
 		stf__ctl_warn("lost ttstd during an update: resuming the program");
 		disallow_reading();

@@ -109,6 +109,36 @@ wait_connected() {
 	fail "the program never connected to ttstd"
 }
 
+# start_bigstate NAME N: v1/bigstate (N list nodes) under ttstd, once
+# its state is built and checked
+start_bigstate() {
+	build v1/bigstate v1/bigstate.c -pthread
+	start_ttstd --name "$1" -- "$WORK/v1/bigstate" "$2" "$WORK/ask" "$WORK/state"
+	wait_connected
+	for _ in $(seq 600); do
+		[ -s "$WORK/state" ] && break
+		sleep 0.1
+	done
+	expect "sum before" "$(cat "$WORK/state")" $(($2 * ($2 - 1) / 2))
+}
+
+# bigstate_check N: the sum of v1/bigstate's N nodes, asked for now
+bigstate_check() {
+	rm -f "$WORK/state"
+	touch "$WORK/ask"
+	for _ in $(seq 300); do
+		[ -s "$WORK/state" ] && [ ! -e "$WORK/ask" ] && break
+		sleep 0.1
+	done
+	expect "sum after" "$(cat "$WORK/state")" $(($1 * ($1 - 1) / 2))
+}
+
+# history_field KEY: a number of the last transaction in ttstd's history
+history_field() {
+	ctl --json history | tail -n 1 |
+		sed -n "s/.*\"$1\":\"\{0,1\}\([0-9.]*\).*/\1/p" | tail -n 1
+}
+
 # chain_update PROGRAM N: update N of a chain, to PROGRAM, which must
 # commit; the report in $WORK/out, its count of dynamic objects in $dyn.
 chain_update() {
