@@ -29,6 +29,7 @@
 #include "deallocators.h"
 #include "member-uses.h"
 #include "size-header.h"
+#include "inline-notes.h"
 
 namespace {
 
@@ -656,6 +657,16 @@ tree sub_object_decl (void)
 	return decl;
 }
 
+/* stf__sub_note: stf__sub_object for a constant size of 8 bytes or more,
+ * noted in libstf's shadow map (runtime/sub-shadow.c). */
+static tree sub_note_decl (void)
+{
+	static tree decl;
+	if (!decl)
+		decl = runtime_fn_decl ("stf__sub_note", ptr_type_node, size_type_node);
+	return decl;
+}
+
 tree slot_arg_decl (bool integer)
 {
 	static tree decl, int_decl;
@@ -777,7 +788,12 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	tree cell = build_fold_addr_expr (build4 (ARRAY_REF, TREE_TYPE (TREE_TYPE (ids)), ids,
 						  build_int_cst (integer_type_node, idx),
 						  NULL_TREE, NULL_TREE));
-	tree fn = sub_object_decl ();
+	/* a slot allocator's objects are noted with its cache
+	 * (insert_slot_arg) */
+	bool shadowed = !cache && TREE_CODE (size) == INTEGER_CST
+			&& tree_fits_uhwi_p (size) && tree_to_uhwi (size) >= 8;
+	bool inline_note = shadowed && stf_inline_note_fits (size);
+	tree fn = shadowed ? sub_note_decl () : sub_object_decl ();
 	tree cell_type = TREE_VALUE (TREE_CHAIN (TREE_CHAIN (TYPE_ARG_TYPES (TREE_TYPE (fn)))));
 	gimple_stmt_iterator after = *gsi;
 	tree ptr = lhs;
@@ -801,7 +817,10 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	gsi_insert_after (&after, conv, GSI_NEW_STMT);
 	gcall *reg = gimple_build_call (fn, 3, ptr, size, cell_value);
 	gimple_set_location (reg, loc);
-	gsi_insert_after (&after, reg, GSI_NEW_STMT);
+	if (inline_note)
+		stf_inline_note (&after, ptr, size, cell_value, reg, loc);
+	else
+		gsi_insert_after (&after, reg, GSI_NEW_STMT);
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
 	if (cache)

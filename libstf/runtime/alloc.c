@@ -54,6 +54,7 @@
 #include "heap.h"
 #include "spans.h"
 #include "sub-pending.h"
+#include "sub-shadow.h"
 #include "subobjects.h"
 
 _Static_assert(sizeof(struct stf_obj_meta) == 16, "stf_obj_meta layout");
@@ -242,6 +243,7 @@ static inline __attribute__((always_inline)) void free_block(struct span_st *s, 
 	/* the typed sub-objects inside the block die with it */
 	if (__builtin_expect(meta_subs(s, j), 0))
 		stf__sub_forget((uintptr_t)p, meta_size(s, j));
+	stf__shadow_block_ends((uintptr_t)p, meta_size(s, j));
 	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0)) {
 		stf__large_free(s);
 		return;
@@ -534,6 +536,7 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		stf__sub_forget((uintptr_t)p, old); /* they do not move with it */
 		meta_set_word(s, j, meta_word(s, j) & ~STF_META_SUBS);
 	}
+	stf__shadow_block_ends((uintptr_t)p, old);
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
 	/* in place when it fits: growing, or shrinking to no less than half
