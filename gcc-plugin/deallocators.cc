@@ -34,7 +34,6 @@
 #include "stf-plugin.h"
 #include "attributes.h"
 #include "deallocators.h"
-#include "inline-notes.h"
 
 namespace {
 
@@ -135,8 +134,7 @@ tree sub_free_decl (void)
 	return decl;
 }
 
-/* stf__sub_free (object) right before call, its shadow map's way inline
- * (inline-notes.cc); *gsi is left before the call's new block. */
+/* stf__sub_free (object) right before call. */
 void insert_sub_free (gimple_stmt_iterator *gsi, gcall *call, tree object)
 {
 	location_t loc = gimple_location (call);
@@ -150,7 +148,7 @@ void insert_sub_free (gimple_stmt_iterator *gsi, gcall *call, tree object)
 	tree fn = sub_free_decl ();
 	gcall *unreg = gimple_build_call (fn, 1, object);
 	gimple_set_location (unreg, loc);
-	stf_inline_give_back (gsi, object, unreg, loc);
+	gsi_insert_before (gsi, unreg, GSI_SAME_STMT);
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), unreg, gimple_bb (call)->count);
 }
@@ -167,22 +165,19 @@ public:
 	unsigned int execute (function *fun) final override
 	{
 		bool inserted = false;
-		/* calls moved to a block visited later */
-		std::set<gimple *> done;
 		basic_block bb;
 		FOR_EACH_BB_FN (bb, fun)
 			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 			     gsi_next (&gsi)) {
 				gcall *call = dyn_cast <gcall *> (gsi_stmt (gsi));
 				tree callee = call ? gimple_call_fndecl (call) : NULL_TREE;
-				if (!callee || done.count (call))
+				if (!callee)
 					continue;
 				int k = freed_param (callee);
 				if (k < 0 || (unsigned) k >= gimple_call_num_args (call)
 				    || !POINTER_TYPE_P (TREE_TYPE (gimple_call_arg (call, k))))
 					continue;
 				insert_sub_free (&gsi, call, gimple_call_arg (call, k));
-				done.insert (call);
 				inserted = true;
 			}
 		if (!inserted)

@@ -18,11 +18,17 @@
  *     else
  *       stf__sub_note (p, SIZE, cell);
  *
- *   before free (p):
+ *   stf__sub_free (p), before a partner free (deallocators.cc), becomes
  *     if (p - lo < bytes && !((p - lo) & 7) && map[(p - lo) >> 3] - 1 < 254)
  *       map[(p - lo) >> 3] = 0;
  *     else
  *       stf__sub_free (p);
+ *
+ * Both are emitted by the late pass (sites.cc), after "optimized": the
+ * analyses of the program's code right after "ssa" (addr-keys.cc,
+ * member-uses.cc, objects.cc) see the calls only, not the map's offset of
+ * a pointer (an address converted to an integer, shifted and masked,
+ * which addr-keys.cc would take for a hash of the object's address).
  *
  * The fields are read at their offsets in libstf's struct stf_shadow
  * (runtime/sub-shadow.h, which asserts them), through char pointers (no
@@ -141,18 +147,16 @@ struct test {
 	tree cond;
 };
 
-/* At *gsi (before the statement there, or after it): `if (every test
- * holds) fast; else slow;`.  The statements after that point go to a new
- * block; *gsi is left on the first test's condition, the last statement
- * of its block. */
+/* At *gsi in bb (before the statement there, or after it; bb may be
+ * empty): `if (every test holds) fast; else slow;`.  The statements after
+ * that point go to a new block; *gsi is left on the first test's
+ * condition, the last statement of its block. */
 void branch (gimple_stmt_iterator *gsi, bool before, std::vector<test> &tests,
-	     block_code &fast, block_code &slow)
+	     block_code &fast, block_code &slow, basic_block bb)
 {
-	basic_block bb = gsi_bb (*gsi);
 	gcond *first = gimple_build_cond (NE_EXPR, tests[0].cond, boolean_false_node,
 					  NULL_TREE, NULL_TREE);
-	gimple_set_location (first, tests[0].code.loc);
-	gimple_seq_add_stmt (&tests[0].code.seq, first);
+	tests[0].code.add (first);
 	if (before)
 		gsi_insert_seq_before (gsi, tests[0].code.seq, GSI_SAME_STMT);
 	else
@@ -175,8 +179,7 @@ void branch (gimple_stmt_iterator *gsi, bool before, std::vector<test> &tests,
 	for (size_t i = 1; i < tests.size (); i++) {
 		gcond *c = gimple_build_cond (NE_EXPR, tests[i].cond, boolean_false_node,
 					      NULL_TREE, NULL_TREE);
-		gimple_set_location (c, tests[i].code.loc);
-		gimple_seq_add_stmt (&tests[i].code.seq, c);
+		tests[i].code.add (c);
 		blocks.push_back (new_block (tests[i].code.seq));
 	}
 	basic_block fast_bb = new_block (fast.seq);
@@ -258,12 +261,20 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
 	fast.store (fast.op (char_ptr (), POINTER_PLUS_EXPR, units, u),
 		    build_int_cst (unsigned_char_type_node, 1));
 	slow.add (slow_call);
-	branch (after, false, tests, fast, slow);
+	branch (after, false, tests, fast, slow, gsi_bb (*after));
 }
 
-void stf_inline_give_back (gimple_stmt_iterator *before, tree ptr, gcall *slow_call,
-			   location_t loc)
+void stf_inline_give_back (gimple_stmt_iterator *gsi)
 {
+	gcall *slow_call = as_a <gcall *> (gsi_stmt (*gsi));
+	tree ptr = gimple_call_arg (slow_call, 0);
+	location_t loc = gimple_location (slow_call);
+	basic_block bb = gimple_bb (slow_call);
+	/* the call goes to the slow way's block */
+	gsi_remove (gsi, false);
+	bool before = !gsi_end_p (*gsi);
+	if (!before)
+		*gsi = gsi_last_bb (bb);
 	std::vector<test> tests;
 	tests.reserve (2);
 	tests.push_back ({ block_code (loc), NULL_TREE });
@@ -281,5 +292,5 @@ void stf_inline_give_back (gimple_stmt_iterator *before, tree ptr, gcall *slow_c
 	block_code fast (loc), slow (loc);
 	fast.store (g, build_int_cst (unsigned_char_type_node, 0));
 	slow.add (slow_call);
-	branch (before, true, tests, fast, slow);
+	branch (gsi, before, tests, fast, slow, bb);
 }

@@ -20,11 +20,9 @@ bool stf_inline_note_fits (tree size);
 void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cell,
 		      gcall *slow_call, location_t loc);
 
-/* Before the statement at *before (a partner free of ptr): the note of
- * ptr cleared in the map; slow_call (stf__sub_free, not inserted yet)
- * where there is none.  *before is left on the last statement of the
- * block before the call. */
-void stf_inline_give_back (gimple_stmt_iterator *before, tree ptr, gcall *slow_call,
-			   location_t loc);
+/* *gsi is a call stf__sub_free (p) (deallocators.cc): p's note cleared
+ * in the map inline, the call kept for where there is none.  *gsi is
+ * left on the last statement of the block before the call's new block. */
+void stf_inline_give_back (gimple_stmt_iterator *gsi);
 
 #endif /* STF_INLINE_NOTES_H */

@@ -140,6 +140,24 @@ bool stf__shadow_noted(uint64_t addr)
 	return g && *g && *g != SHADOW_SLOW;
 }
 
+/* The notes in granules [from, to) of objects reaching past byte `past`
+ * of the region (0: every one): cleared.  A word at a time: most are 0. */
+static void clear_codes(uint64_t from, uint64_t to, uint64_t past)
+{
+	uint8_t *map = stf__shadow.map;
+	for (uint64_t h = from; h < to;) {
+		uint64_t word;
+		if (h + 8 <= to && (memcpy(&word, &map[h], 8), !word)) {
+			h += 8;
+			continue;
+		}
+		uint8_t c = map[h];
+		if (c && c != SHADOW_SLOW && (h << SHADOW_SHIFT) + stf__shadow.sizes[c] > past)
+			map[h] = 0;
+		h++;
+	}
+}
+
 /* The notes of objects overlapping [addr, addr + size) but for one at
  * addr itself: cleared. */
 static void clear_overlapping(uint64_t addr, uint64_t size)
@@ -148,19 +166,13 @@ static void clear_overlapping(uint64_t addr, uint64_t size)
 	if (off >= stf__shadow.bytes)
 		return;
 	uint64_t end = off + size < stf__shadow.bytes ? off + size : stf__shadow.bytes;
-	uint8_t *map = stf__shadow.map;
+	uint64_t at = off >> SHADOW_SHIFT, aligned = !(off & ((1u << SHADOW_SHIFT) - 1));
 	/* starting inside it */
-	for (uint64_t h = (off >> SHADOW_SHIFT) + 1; h << SHADOW_SHIFT < end; h++)
-		if (map[h] != SHADOW_SLOW)
-			map[h] = 0;
+	clear_codes(at + 1, (end + (1u << SHADOW_SHIFT) - 1) >> SHADOW_SHIFT, 0);
 	/* starting before it, reaching into it */
 	uint64_t reach = __atomic_load_n(&stf__shadow.max_size, __ATOMIC_RELAXED);
 	uint64_t first = off > reach ? (off - reach) >> SHADOW_SHIFT : 0;
-	for (uint64_t h = (off + (1u << SHADOW_SHIFT) - 1) >> SHADOW_SHIFT; h-- > first;) {
-		uint8_t c = map[h];
-		if (c && c != SHADOW_SLOW && (h << SHADOW_SHIFT) + stf__shadow.sizes[c] > off)
-			map[h] = 0;
-	}
+	clear_codes(first, aligned ? at : at + 1, off);
 }
 
 void stf__shadow_slow(uint64_t addr, uint64_t size)
@@ -234,10 +246,7 @@ static void fold_one(uint64_t addr, uint8_t *g, uint8_t c)
 	}
 	/* replaces a registration at addr (given back without the partner
 	 * free) */
-	if (stf__sub_register_now(addr, size, site, 0) < 0)
-		stf__warn("out of memory registering an object an STF_ALLOCATOR "
-			  "function handed out: it will be transferred as untyped memory");
-	else
+	if (stf__sub_register_noted(addr, size, site, 0))
 		set_granule(addr, g, SHADOW_SLOW);
 }
 

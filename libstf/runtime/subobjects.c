@@ -289,6 +289,15 @@ nomem:
 	return -1;
 }
 
+bool stf__sub_register_noted(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
+{
+	if (stf__sub_register_now(addr, size, site, id) == 0)
+		return true;
+	stf__warn("out of memory registering an object an STF_ALLOCATOR "
+		  "function handed out: it will be transferred as untyped memory");
+	return false;
+}
+
 int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
 	stf__pending_fold();  /* a later registration at addr than these */
@@ -510,9 +519,6 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 		stf__shadow_slow(addr, size); /* a later note there takes this way too */
 		return;
 	}
-	if (stf__sub_register_now(addr, size, site, 0) < 0)
-		stf__warn("out of memory registering an object an STF_ALLOCATOR "
-			  "function handed out: it will be transferred as untyped memory");
-	else
+	if (stf__sub_register_noted(addr, size, site, 0))
 		stf__shadow_slow(addr, size);
 }

@@ -39,6 +39,11 @@ int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
  * first: their fold itself. */
 int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
 
+/* stf__sub_register_now of an object an STF_ALLOCATOR call handed out
+ * (noted until now): false, with a warning, when out of memory (it is
+ * transferred as untyped memory). */
+bool stf__sub_register_noted(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
+
 /* Fold every thread's pending registrations into the registry: before
  * it is read (quiescence, the lookups, the walk over every object). */
 void stf__sub_flush(void);
