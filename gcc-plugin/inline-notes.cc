@@ -36,6 +36,7 @@
  */
 #include "stf-plugin.h"
 #include "inline-notes.h"
+#include "emit.h"
 #include "cfgloop.h"
 
 namespace {
@@ -51,17 +52,9 @@ const unsigned HOST_WIDE_INT MAX_INLINE_SIZE = 512;
 tree shadow_decl (void)
 {
 	static tree decl;
-	if (!decl) {
-		decl = build_decl (BUILTINS_LOCATION, VAR_DECL, get_identifier ("stf__shadow"),
-				   build_array_type (unsigned_char_type_node, NULL_TREE));
-		TREE_PUBLIC (decl) = 1;
-		DECL_EXTERNAL (decl) = 1;
-		DECL_ARTIFICIAL (decl) = 1;
-		DECL_IGNORED_P (decl) = 1;
-		TREE_USED (decl) = 1;
-		TREE_ADDRESSABLE (decl) = 1;
-		stf_keep (decl);
-	}
+	if (!decl)
+		decl = stf_extern_var ("stf__shadow",
+				       build_array_type (unsigned_char_type_node, NULL_TREE), true);
 	return decl;
 }
 

@@ -34,16 +34,26 @@ struct stf_shadow {
 };
 extern struct stf_shadow stf__shadow;
 
-/* The block [p, p + size) of the heap region is freed, moved or
- * shrunk: its granules are cleared (the objects noted inside die with
- * it).  One load for a program that never noted anything. */
-void stf__shadow_clear(uintptr_t p, uint64_t size);
-static inline void stf__shadow_block_ends(uintptr_t p, uint64_t size)
+/* Whether the map exists (one load: a program that never noted
+ * anything pays no more at a block's free). */
+static inline bool stf__shadow_on(void)
+{
+	return __builtin_expect(__atomic_load_n(&stf__shadow.units, __ATOMIC_RELAXED) != 0, 0);
+}
+
+/* Whether an object was noted in the 64 KiB unit of the heap region
+ * holding byte heap_off of it (free's fast path: two loads). */
+static inline bool stf__shadow_unit_marked(uint64_t heap_off)
 {
 	const uint8_t *units = __atomic_load_n(&stf__shadow.units, __ATOMIC_RELAXED);
-	if (__builtin_expect(units != 0, 0))
-		stf__shadow_clear(p, size);
+	return __builtin_expect(units != 0, 0) && units[heap_off >> 16];
 }
+
+/* The block [p, p + room) of the heap region (all the room it had, not
+ * only the bytes asked for: a pool may carve those too) is freed, moved
+ * or reallocated: its granules are cleared (the objects noted inside die
+ * with it), after stf__shadow_on. */
+void stf__shadow_clear(uintptr_t p, uint64_t room);
 
 /* The object of size bytes at addr is kept in a log or the registry
  * (SHADOW_SLOW; the map is reserved then if it is not yet): the notes of

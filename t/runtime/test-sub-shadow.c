@@ -9,7 +9,9 @@
  *  - a noted object is found with its size, and gone once given back;
  *  - the objects of a freed chunk die with it, and the chunk's memory,
  *    handed out again as plain blocks, holds no object;
- *  - a chunk's objects die when it is shrunk by realloc;
+ *  - a chunk's objects die when it is shrunk by realloc, and a block's
+ *    when it is freed also where they lie past the bytes it was asked
+ *    for;
  *  - an address whose earlier object is registered (given back without
  *    the partner free) takes the registry's way: the newer object
  *    replaces it, and given back leaves nothing behind;
@@ -81,6 +83,15 @@ START_TEST(chunk_freed_or_shrunk)
 	for (int k = 1; k < OBJS / 2; k++)
 		ck_assert_uint_eq(size_at(shrunk + k * OBJ), 0);
 	free(shrunk);
+	/* an object carved past the bytes asked for, in the block's room */
+	char *block = malloc(2 * OBJ - 8);
+	ck_assert_ptr_nonnull(block);
+	stf__sub_note(block + OBJ, OBJ, &cell);
+	free(block);
+	char *next = malloc(2 * OBJ - 8);
+	ck_assert_ptr_eq(next, block);
+	ck_assert_uint_eq(size_at(next + OBJ), 0);
+	free(next);
 }
 END_TEST
 
