@@ -516,6 +516,28 @@ static size_t last_starting(const struct stf_index *ix, uint64_t addr)
 	return upper_bound(ix->ranges, 0, ix->n, addr);
 }
 
+void stf__index_prefetch(const struct stf_index *ix, const void *bytes, uint64_t size,
+			 int stage)
+{
+	if (!ix->sorted || !ix->nclusters || !bytes)
+		return;
+	const struct stf_index_cluster *c = &ix->clusters[ix->largest];
+	const uint8_t *w = bytes;
+	if (size > STF_PREFETCH_BYTES)
+		size = STF_PREFETCH_BYTES;
+	for (uint64_t off = 0; off + 8 <= size; off += 8) {
+		uint64_t v;
+		memcpy(&v, w + off, 8);
+		uint64_t b = (v - c->base) >> c->shift; /* below base: huge */
+		if (b >= c->nbuckets)
+			continue;
+		if (stage == STF_PREFETCH_BUCKETS)
+			__builtin_prefetch(&c->bucket[b]);
+		else
+			__builtin_prefetch(&ix->ranges[c->first + c->bucket[b]]);
+	}
+}
+
 /* The answer for addr when r is the last range starting at or below it. */
 static const struct stf_range *answer(const struct stf_range *r, uint64_t addr, unsigned flags)
 {

@@ -61,6 +61,21 @@ const struct stf_range *stf__index_find(const struct stf_index *ix,
  * one found), the same answer; *hint (NULL at first) is updated. */
 const struct stf_range *stf__index_find_near(const struct stf_index *ix, uint64_t addr,
 					     unsigned flags, const struct stf_range **hint);
+/* Prefetch for lookups to come, of the 8-byte words of bytes[0, size)
+ * (at most its first STF_PREFETCH_BYTES): a loop over objects calls it
+ * for an object a few ahead of the one it looks at, so that the lookups'
+ * cache misses overlap instead of coming one after another (a heap's
+ * pointers, in random address order, each miss a bucket entry and a
+ * range).  STF_PREFETCH_BUCKETS starts loading the words' bucket
+ * entries; STF_PREFETCH_RANGES, called later for the same words (their
+ * entries loaded by then), the ranges those name.  Only a hint: the
+ * answers do not change, and words outside the largest cluster (the
+ * heap's) are left alone. */
+#define STF_PREFETCH_BUCKETS 0
+#define STF_PREFETCH_RANGES 1
+#define STF_PREFETCH_BYTES 256
+void stf__index_prefetch(const struct stf_index *ix, const void *bytes, uint64_t size,
+			 int stage);
 /* Forget all ranges, keep the memory. */
 void stf__index_reset(struct stf_index *ix);
 /* Release the memory; the index is empty (STF_INDEX_INIT) afterwards.

@@ -531,6 +531,12 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
  * block's into its image d, which holds their bytes already (untyped.c). */
 int stf__classify_words(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d,
 			uint64_t from, uint64_t to);
+/* The n bytes of an ambiguous union at s classified the same way into d.
+ * Safe in a part of the parallel transform: a word with no holder and no
+ * address of its own records nothing shared (no end word, no user data);
+ * it reads the source's and destination's indexes and the pairings the
+ * schedule made, and a lookup only the serial loop may do defers the
+ * object (stf__reloc). */
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n);
 /* Planning: mark what the word v at offset `at` of source object `from`
  * needs (an untyped block to place, pushed on work; a typed object to

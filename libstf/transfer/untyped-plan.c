@@ -219,6 +219,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 		x->pair[i].needed = reached[i];
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
+		stf__peer_prefetch_ahead(p, i, p->nobjs); /* the unions' words */
 		if (x->unreached && x->unreached[i])
 			continue; /* dropped: it keeps nothing in place */
 		if ((o->kind == STF_OBJ_HEAP || stf__library_mapping(o)) && !o->unit && o->bytes &&

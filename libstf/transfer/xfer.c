@@ -712,6 +712,7 @@ static void part_run(void *ctx, unsigned k, size_t lo, size_t hi)
 	struct part *p = pt->part[k];
 	struct stf_xfer *x = &p->x;
 	for (size_t i = lo; i < hi && !x->problems; i++) {
+		stf__peer_prefetch_ahead(x->src, i, hi);
 		if (!x->pair[i].scheduled || !part_eligible(x, i))
 			continue;
 		uint8_t before[COUNTERS];
@@ -865,6 +866,8 @@ int stf__transform_all(struct stf_xfer *x)
 	unsigned redo_part = 0;
 	next_redo(&pt, &redo_part, &redo, &redo_end);
 	for (size_t i = 0; i < x->src->nobjs && x->problems < STF_PROBLEMS_MAX; i++) {
+		if (!parallel) /* else most objects are the parts' */
+			stf__peer_prefetch_ahead(x->src, i, x->src->nobjs);
 		if (!x->pair[i].scheduled)
 			continue;
 		if (parallel && part_eligible(x, i)) {

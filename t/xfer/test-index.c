@@ -226,6 +226,47 @@ START_TEST(near_same_as_find)
 }
 END_TEST
 
+/* stf__index_prefetch takes any words: zero, below and past every
+ * cluster, the largest cluster's bucket bounds, words that are no
+ * address at all, on an empty, an unsorted and a sorted index, more
+ * bytes than it looks at; the answers stay the same. */
+START_TEST(prefetch_any_word)
+{
+	struct stf_index ix = STF_INDEX_INIT;
+	enum { N = 3000 };
+	uint64_t words[40] = { 0, 1, 0x1000 - 8, 0x1000, UINT64_MAX, UINT64_MAX - 7,
+			       0x8000000000000000ull, 0x00007fffffffffffull };
+	for (int i = 8; i < 40; i++)
+		words[i] = 0x1000 + (uint64_t)i * 977 * 48;
+	stf__index_prefetch(&ix, words, sizeof(words), STF_PREFETCH_BUCKETS);
+	stf__index_prefetch(&ix, words, sizeof(words), STF_PREFETCH_RANGES);
+	for (int i = 0; i < N; i++)
+		ck_assert_int_eq(stf__index_add(&ix, 0x1000 + (uint64_t)(N - 1 - i) * 48, 40,
+						(uint64_t)(N - 1 - i)), 0);
+	stf__index_add(&ix, 0x7f0000000000ull, 4096, N); /* another cluster */
+	stf__index_prefetch(&ix, words, sizeof(words), STF_PREFETCH_RANGES); /* unsorted */
+	stf__index_sort(&ix, NULL, NULL);
+	words[8] = 0x1000 + (uint64_t)(N - 1) * 48; /* the last range of the heap's */
+	words[9] = 0x7f0000000000ull;
+	for (int stage = STF_PREFETCH_BUCKETS; stage <= STF_PREFETCH_RANGES; stage++) {
+		stf__index_prefetch(&ix, words, sizeof(words), stage);
+		stf__index_prefetch(&ix, (const uint8_t *)words + 3, 13, stage);
+		stf__index_prefetch(&ix, NULL, 64, stage);
+	}
+	for (int i = 0; i < 40; i++) {
+		const struct stf_range *r = stf__index_find(&ix, words[i], 0);
+		uint64_t off = words[i] - 0x1000;
+		if (words[i] >= 0x1000 && off < (uint64_t)N * 48 && off % 48 < 40)
+			ck_assert_uint_eq(r->value, off / 48);
+		else if (words[i] == 0x7f0000000000ull)
+			ck_assert_uint_eq(r->value, N);
+		else
+			ck_assert_ptr_null(r);
+	}
+	stf__index_free(&ix);
+}
+END_TEST
+
 START_TEST(keeps_largest_array)
 {
 	struct stf_index a = STF_INDEX_INIT, b = STF_INDEX_INIT, c = STF_INDEX_INIT;
@@ -338,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, keeps_largest_array);
 	tcase_add_test(tc, large_index_populated_on_huge_pages);
 	tcase_add_test(tc, prepared_index_takes_no_faults);
+	tcase_add_test(tc, prefetch_any_word);
 	tcase_add_loop_test(tc, random_against_linear, 0, 2);
 	tcase_add_loop_test(tc, clusters_against_definition, 0, 2);
 	tcase_add_loop_test(tc, near_same_as_find, 0, 3);
