@@ -9,8 +9,10 @@
  * the round trip cannot see it (the state is byte-identical).  When such
  * a static's bytes differ in the new version (after the transfer: a
  * writable static's pointers relocated; a constant is the new
- * executable's own), the update rolls back naming the static, the
- * function and the fix.  The same executable at the same base commits.
+ * executable's own) and the new version mixes them in too, rebuilding
+ * nothing (no STF_BYTES_REBUILT on it), the update rolls back naming the
+ * static, the function and the fix.  The same executable at the same
+ * base commits.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,18 +33,18 @@ static const struct stf_obj *src_static(const struct stf_peer *p, const char *id
 	return NULL;
 }
 
-/* Was the static named by record r reported for an earlier record? */
-static int seen_before(const struct stf_meta *m, size_t unit, uint32_t rec)
+/* The first record of m saying the bytes of static id are read, NULL if
+ * none. */
+static const struct stf_use_rec *first_read(const struct stf_meta *m, const char *id)
 {
-	const char *id = stf_meta_str(&m->units[unit], m->units[unit].uses[rec].member);
-	for (size_t k = 0; k <= unit; k++) {
+	for (size_t k = 0; k < m->nunits; k++) {
 		const struct stf_meta_unit *u = &m->units[k];
-		for (uint32_t i = 0; i < (k == unit ? rec : u->nuses); i++)
+		for (uint32_t i = 0; i < u->nuses; i++)
 			if ((u->uses[i].flags & STF_USE_BYTES_READ) &&
 			    !strcmp(stf_meta_str(u, u->uses[i].member), id))
-				return 1;
+				return &u->uses[i];
 	}
-	return 0;
+	return NULL;
 }
 
 /* The first byte at which the static's old bytes (so) and new ones (d,
@@ -78,14 +80,18 @@ int stf__check_byte_reads(struct stf_xfer *x)
 		const struct stf_meta_unit *u = &m->units[k];
 		for (uint32_t i = 0; i < u->nuses; i++) {
 			const struct stf_use_rec *r = &u->uses[i];
-			if (!(r->flags & STF_USE_BYTES_READ) || seen_before(m, k, i))
+			if (!(r->flags & STF_USE_BYTES_READ))
 				continue;
 			const char *id = stf_meta_str(u, r->member), *fn = stf_meta_str(u, r->via);
+			if (first_read(m, id) != r)
+				continue; /* reported for its first record */
+			const char *dst_id = x->renames ? stf__rename(STF_RENAME_OBJECT, id, x->dir) : id;
 			const struct stf_obj *so = src_static(x->src, id);
 			uint64_t j;
-			if (!so || stf__strmap_get(&x->dst_ids, x->renames ?
-						   stf__rename(STF_RENAME_OBJECT, id, x->dir) : id, &j))
-				continue; /* gone: the new code reads it no more */
+			/* the new code mixes them in too, and rebuilds nothing
+			 * (STF_BYTES_REBUILT records none) */
+			if (!so || stf__strmap_get(&x->dst_ids, dst_id, &j) || !first_read(x->dst->meta, dst_id))
+				continue;
 			int64_t at = first_difference(x, so, (int64_t)j);
 			if (at == -2)
 				return -1;
@@ -103,7 +109,7 @@ int stf__check_byte_reads(struct stf_xfer *x)
 				   "update (the bucket a hash table holds each entry in) would be "
 				   "wrong; mix in the members that are no pointers only, or rebuild "
 				   "what depends on them in an stf_on_commit() callback and mark %s "
-				   "STF_BYTES_REBUILT", id, fn, at, *path ? ", " : "", path + (*path == '.'),
+				   "STF_BYTES_REBUILT in the new version", id, fn, at, *path ? ", " : "", path + (*path == '.'),
 				   fn, id);
 		}
 	}

@@ -143,38 +143,22 @@ static void check(void)
  * the bucket its name hashes to now. */
 static void rehash(void *arg)
 {
-	struct crec *all = NULL;
+	struct crec **old = hash_table;
 	(void)arg;
+	hash_table = calloc((size_t)hash_size, sizeof *hash_table);
 	for (int b = 0; b < hash_size; b++)
-		while (hash_table[b]) {
-			struct crec *c = hash_table[b];
-			hash_table[b] = c->hash_next;
-			c->hash_next = all;
-			all = c;
+		for (struct crec *c = old[b], *next; c; c = next) {
+			next = c->hash_next;
+			insert(c);
 		}
-	while (all) {
-		struct crec *next = all->hash_next;
-		insert(all);
-		all = next;
-	}
+	free(old);
+}
+
+/* registered at startup, in both versions, before an update can commit */
+__attribute__((constructor)) static void register_rehash(void)
+{
+	stf_on_commit(rehash, NULL);
 }
 #endif
 
-int main(void)
-{
-#ifdef REBUILT
-	stf_on_commit(rehash, NULL);
-#endif
-#ifdef V2
-	XT_V2_RECEIVE(init);
-	check();
-	XT_V2_RESULT();
-#else
-	init();
-	for (;;) {
-		stf_update_point();
-		usleep(2000);
-		check();
-	}
-#endif
-}
+XT_MAIN_CHECKED(init, check)
