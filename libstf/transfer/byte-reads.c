@@ -101,15 +101,17 @@ int stf__check_byte_reads(struct stf_xfer *x)
 			uint32_t leaf;
 			if (so->unit && (uint64_t)at < so->size)
 				stf__type_path(so->unit, so->type, (uint64_t)at, path, sizeof(path), &leaf);
+			if (!*path)
+				snprintf(path, sizeof(path), "byte %" PRId64, at);
 			refused = 1;
 			stf__xfail(x, "%s: %s() reads its bytes through a char pointer (mixing them "
 				   "into what it computes: a hash, a slot), and they differ in the new "
-				   "version from byte %" PRId64 "%s%s (its pointers: addresses, which "
+				   "version, first in %s (its pointers: addresses, which "
 				   "move with the new executable), so what %s() computed before the "
 				   "update (the bucket a hash table holds each entry in) would be "
 				   "wrong; mix in the members that are no pointers only, or rebuild "
 				   "what depends on them in an stf_on_commit() callback and mark %s "
-				   "STF_BYTES_REBUILT in the new version", id, fn, at, *path ? ", " : "", path + (*path == '.'),
+				   "STF_BYTES_REBUILT in the new version", id, fn, path + (*path == '.'),
 				   fn, id);
 		}
 	}
