@@ -13,10 +13,15 @@
  * into it) and copied out byte by byte, and the hash mixes a table of
  * numbers: commits; NO_POINTERS, the table mixed in holds numbers only:
  * commits; REBUILT, typestr is STF_BYTES_REBUILT and version 2 rehashes
- * every entry in an stf_on_commit() callback: commits.
+ * every entry in an stf_on_commit() callback: commits; REBUILT_IN_2, so
+ * in version 2 only (the fix made by the update): commits.
  */
 #include <stdint.h>
 #include "xt.h"
+
+#if defined(V2) && defined(REBUILT_IN_2)
+#define REBUILT
+#endif
 
 #ifdef NO_POINTERS
 static const struct {
