@@ -97,6 +97,17 @@ static tree handle_opaque (tree *node, tree name, tree, int, bool *no_add)
 	return NULL_TREE;
 }
 
+/* stf_bytes_rebuilt: on a static variable only (gcc-plugin/byte-reads.cc). */
+static tree handle_bytes_rebuilt (tree *node, tree name, tree, int, bool *no_add)
+{
+	if (VAR_P (*node) && is_global_var (*node))
+		return NULL_TREE;
+	warning (OPT_Wattributes, "%qE attribute applies to static variables only; "
+		 "ignored", name);
+	*no_add = true;
+	return NULL_TREE;
+}
+
 static const struct attribute_spec stf_ixfer_attr =
 	STF_ATTRIBUTE_SPEC ("stf_ixfer", false, false, handle_xfer);
 static const struct attribute_spec stf_pxfer_attr =
@@ -107,6 +118,8 @@ static const struct attribute_spec stf_deallocator_attr =
 	STF_ATTRIBUTE_SPEC_ARGS ("stf_deallocator", 0, 1, true, false, handle_deallocator);
 static const struct attribute_spec stf_opaque_attr =
 	STF_ATTRIBUTE_SPEC ("stf_opaque", false, false, handle_opaque);
+static const struct attribute_spec stf_bytes_rebuilt_attr =
+	STF_ATTRIBUTE_SPEC ("stf_bytes_rebuilt", true, false, handle_bytes_rebuilt);
 
 void stf_attributes_register (void *, void *)
 {
@@ -115,6 +128,7 @@ void stf_attributes_register (void *, void *)
 	stf_register_attribute (&stf_allocator_attr);
 	stf_register_attribute (&stf_opaque_attr);
 	stf_register_attribute (&stf_deallocator_attr);
+	stf_register_attribute (&stf_bytes_rebuilt_attr);
 }
 
 /* Pool allocators of libraries, whose declarations the program cannot
@@ -230,6 +244,11 @@ static bool holds_pointer (const_tree t, int depth)
 	default:
 		return false;
 	}
+}
+
+bool stf_holds_pointer (const_tree type)
+{
+	return holds_pointer (type, 0);
 }
 
 /* Every member of the union a pointer at offset 0, each to a function

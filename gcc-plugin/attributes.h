@@ -44,6 +44,10 @@ unsigned stf_decl_xfer (const_tree decl);
  * are copied as bytes (STF_OPAQUE or STF_IXFER on the type). */
 bool stf_type_opaque (const_tree type);
 
+/* Whether values of the type can hold a pointer the transfer follows (not
+ * inside an STF_OPAQUE type nor an STF_IXFER member). */
+bool stf_holds_pointer (const_tree type);
+
 /* Whether every member of a union is a pointer to a function (libevent's
  * evcb_cb_union): its value is a function's address whichever member is
  * live, so it is transferred as one function pointer. */

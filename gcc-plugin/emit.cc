@@ -19,6 +19,7 @@
 #include "member-uses.h"
 #include "member-offsets.h"
 #include "addr-keys.h"
+#include "byte-reads.h"
 #include "update-points.h"
 
 #include <zlib.h>
@@ -360,6 +361,7 @@ void stf_emit_unit (void *, void *)
 	stf_collect_member_uses (blob, types);
 	stf_collect_member_offsets (blob, types);
 	stf_collect_addr_keys (blob, types);
+	stf_collect_byte_reads (blob, types);
 	stf_collect_frames (blob, types);
 	stf_add_main_file_types (types);
 	std::vector<unsigned char> bytes = serialize (blob);

@@ -20,6 +20,7 @@
 #include "sites.h"
 #include "member-uses.h"
 #include "addr-keys.h"
+#include "byte-reads.h"
 #include "types.h"
 #include "update-points.h"
 
@@ -184,6 +185,10 @@ int plugin_init (struct plugin_name_args *info, struct plugin_gcc_version *versi
 		stf_make_addr_keys_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
 	};
 	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &addr_keys);
+	struct register_pass_info byte_reads = {
+		stf_make_byte_reads_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
+	};
+	register_callback (name, PLUGIN_PASS_MANAGER_SETUP, NULL, &byte_reads);
 	struct register_pass_info deallocs = {
 		stf_make_deallocs_pass (g), "ssa", 1, PASS_POS_INSERT_AFTER
 	};

@@ -49,6 +49,11 @@ extern "C" {
 # define STF_DEALLOCATOR_ARG(n) __attribute__((stf_deallocator(n)))
 /* Never look inside this type; its objects are copied byte for byte. */
 # define STF_OPAQUE    __attribute__((stf_opaque))
+/* On a static holding pointers whose bytes the code mixes into what it
+ * computes (a hash over `(const unsigned char *)table`): the program
+ * rebuilds what it computed from them in an stf_on_commit() callback, so
+ * the update need not roll back when they differ in the new version. */
+# define STF_BYTES_REBUILT __attribute__((stf_bytes_rebuilt))
 #else
 # define STF_IXFER
 # define STF_PXFER
@@ -56,6 +61,7 @@ extern "C" {
 # define STF_DEALLOCATOR
 # define STF_DEALLOCATOR_ARG(n)
 # define STF_OPAQUE
+# define STF_BYTES_REBUILT
 #endif
 
 /* ---------------------------------------------------------------- */

@@ -284,6 +284,11 @@ static void dump_text(const char *path, const struct stf_meta *m)
 				print_addr_key(u, r, ub);
 				continue;
 			}
+			if (r->flags & STF_USE_BYTES_READ) {
+				printf("    %s (%s): bytes read by %s()\n", stf_meta_str(u, r->member), tb,
+				       stf_meta_str(u, r->via));
+				continue;
+			}
 			if (r->flags & STF_USE_STRIDE) {
 				printf("    %s.%s: element size %s.%s\n", tb,
 				       stf_meta_str(u, r->member), tb, stf_meta_str(u, r->via));
@@ -502,6 +507,10 @@ static void dump_json(const char *path, const struct stf_meta *m)
 					fprintf(f, ",\"parameter\":%u", STF_USE_INDEX(r->flags));
 				if (r->flags & STF_USE_ADDR_ORDER)
 					fprintf(f, ",\"ordered\":true");
+			}
+			if (r->flags & STF_USE_BYTES_READ) {
+				fprintf(f, ",\"bytes_read_by\":");
+				json_string(f, stf_meta_str(u, r->via));
 			}
 			if (r->flags & STF_USE_IN_FN) {
 				fprintf(f, ",\"in_function\":");

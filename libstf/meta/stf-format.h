@@ -469,6 +469,13 @@ struct stf_local_rec {
 #define STF_USE_ADDR_ARG   0x4000u
 #define STF_USE_ADDR_ANY   0x8000u
 #define STF_USE_ADDR_ORDER 0x40000u
+/* Not a member's use: the bytes of the static whose ID is `member` (str),
+ * whose type (`type` and `used`, STF_NONE if none) holds pointers, are
+ * read through a char pointer by the function named `via` and mixed into
+ * what it computes (a hash: dnsmasq's hash_bucket() over `typestr`): the
+ * update rolls back when they differ in the new version
+ * (libstf/transfer/byte-reads.c).  `via_type` STF_NONE. */
+#define STF_USE_BYTES_READ 0x80000u
 #define STF_USE_INDEX_SHIFT 20
 #define STF_USE_INDEX(flags) ((flags) >> STF_USE_INDEX_SHIFT)
 #define STF_USE_INDEX_MAX  0xfffu

@@ -297,6 +297,19 @@ bool meta_records_ok(struct ctx *c)
 				return false;
 			continue;
 		}
+		if (kind & STF_USE_BYTES_READ) {
+			if (!type_ref_ok(c, r->type, true, "use", i, "type") ||
+			    !str_ok(c, r->member, "use", i, "member") ||
+			    !str_ok(c, r->via, "use", i, "via"))
+				return false;
+			if (r->flags != STF_USE_BYTES_READ || r->used != r->type ||
+			    !u->strtab[r->member]) {
+				meta_fail(c, "use %u: a static's bytes read with flags 0x%x", i,
+					  r->flags);
+				return false;
+			}
+			continue;
+		}
 		if (!str_ok(c, r->member, "use", i, "member") ||
 		    !type_ref_ok(c, r->type, site_passed, "use", i, "type") ||
 		    !type_ref_ok(c, r->used, site_passed || (kind & STF_USE_OFFSET), "use", i,

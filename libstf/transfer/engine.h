@@ -484,6 +484,10 @@ int stf__plan_untyped(struct stf_xfer *x);
  * untyped blocks among them pushed on work; a static of such a type
  * refuses the update forward.  0, or -1 (problem reported). */
 int stf__plan_addr_keys(struct stf_xfer *x, size_t *work, size_t *nwork);
+/* byte-reads.c: forward, after the transfer: a static whose bytes the
+ * code reads through a char pointer (STF_USE_BYTES_READ) differs in the
+ * new version (its pointers moved): 0, or -1 (problem reported). */
+int stf__check_byte_reads(struct stf_xfer *x);
 /* Pinned object i (STF_PIN_KEY) cannot keep its address with new_size
  * bytes (why_not: "a block of that size cannot be created there"): -1,
  * reported once per type. */

@@ -159,7 +159,8 @@ static int each_use(const struct stf_meta *m, const struct stf_leaf *f,
 		for (uint32_t i = 0; i < ru->nuses; i++) {
 			const struct stf_use_rec *r = &ru->uses[i];
 			if ((r->flags & (STF_USE_STRIDE | STF_USE_RESULT | STF_USE_PARAM | STF_USE_CAST |
-					 STF_USE_SITE | STF_USE_OFFSET | STF_USE_ADDR_KEY)) ||
+					 STF_USE_SITE | STF_USE_OFFSET | STF_USE_ADDR_KEY |
+					 STF_USE_BYTES_READ)) ||
 			    !in_walk(r, fallback) || !of_member(ru, r, f, owner, name))
 				continue;
 			if (r->flags & STF_USE_RETURNED) {

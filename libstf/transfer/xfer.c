@@ -890,7 +890,8 @@ int stf__transform_all(struct stf_xfer *x)
 	if (x->failed)
 		return -1;
 	if (stf__flush_direct(x) < 0 || stf__fix_strides(x) < 0 ||
-	    stf__fix_offsets(x) < 0 || stf__size_headers_follow(x) < 0)
+	    stf__fix_offsets(x) < 0 || stf__size_headers_follow(x) < 0 ||
+	    stf__check_byte_reads(x) < 0)
 		return -1;
 	stf__slot_keep_caches(x);
 	stf__slot_set_classes(x);
