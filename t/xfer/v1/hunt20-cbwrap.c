@@ -4,9 +4,9 @@
  * kind at their start; both come from a size-prefixing wrapper
  * (STF_ALLOCATOR, the size in 16 bytes before the pointer) through one
  * generic constructor returning `void *`, are of one size, and grow in
- * version 2.  Neither the size nor the row tells the two structs apart:
- * the update must roll back naming the member and both types, never copy
- * the blocks' bytes into the new layout. */
+ * version 2.  The constructor's callers' sites must type them (the plugin
+ * finds obj_new to be a wrapper): never their bytes copied as they are
+ * into the new layouts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "xt.h"
