@@ -3,11 +3,12 @@
  * mapd - a key-value server built on one generic open-addressing map
  * (`struct slot { uint64_t hash; char *key; void *val; }`) used for two
  * things, an idiom test server of ttst (t/idioms/mapd.sh): the store's
- * items (carved by a pool, STF_ALLOCATOR, out of zeroed 16 KiB chunks, never
- * given back one by one) and the sessions of the connections (malloc'd),
- * each map a static variable of its own.  A deleted key or a closed
- * session leaves a tombstone whose `val` still points to the dead item or
- * the freed session.  Values are raw bytes behind a `void *` with their
+ * items (carved by a pool, STF_ALLOCATOR, out of zeroed 16 KiB chunks,
+ * never given back: a deleted one waits on a free list, a value is
+ * rewritten in its bytes' room) and the sessions of the connections
+ * (malloc'd), each map a static variable of its own.  A deleted key or a
+ * closed session leaves a tombstone whose `val` still points to the dead
+ * (or reused) item or the freed session.  Values are raw bytes behind a `void *` with their
  * length before them in a flexible array.  Release 2 grows the item (in
  * its middle) and the session (at its end).  The update point is at the
  * top of the epoll loop, stf_update_fd() in the set.
@@ -82,14 +83,15 @@ struct map {
 	struct slot *slots;
 };
 
-/* raw bytes and their length */
+/* raw bytes, their length and the room for them */
 struct bytes {
-	uint32_t len;
+	uint32_t len, room;
 	char data[];
 };
 
 struct item {
 	void *val; /* a struct bytes */
+	struct item *next_free; /* deleted: the next one to reuse */
 #if REL >= 2
 	long born; /* new in 2: the SETs counted since release 2 */
 #endif
@@ -114,6 +116,7 @@ struct conn {
 static char tomb[] = "";
 static struct map items, sessions;
 static struct pool store;
+static struct item *free_items; /* deleted, their bytes' room kept */
 static int epfd = -1, listen_fd = -1;
 
 static uint64_t hash_of(const char *s)
@@ -193,11 +196,18 @@ static char *map_del(struct map *m, const char *key, void **val)
 	return k;
 }
 
-static void *bytes_new(const char *text)
+/* The text in old's room when it fits (the pool gives nothing back),
+ * else in a new block with room for values of its kind. */
+static void *bytes_set(struct bytes *old, const char *text)
 {
 	size_t len = strlen(text);
-	struct bytes *b = pool_alloc(&store, sizeof *b + len);
+	struct bytes *b = old;
 
+	if (!b || b->room < len) {
+		size_t room = len < 24 ? 24 : len;
+		b = pool_alloc(&store, sizeof *b + room);
+		b->room = (uint32_t)room;
+	}
 	b->len = (uint32_t)len;
 	memcpy(b->data, text, len);
 	return b;
@@ -222,7 +232,7 @@ static void verify(struct conn *c)
 		struct item *it = s->val;
 		struct bytes *b = it->val;
 		if (s->hash != hash_of(s->key) || map_get(&items, s->key) != it ||
-		    b->len > INBUF
+		    b->len > b->room
 #if REL >= 2
 		    || it->born < 0
 #endif
@@ -276,15 +286,23 @@ static void command(struct conn *c, char *line)
 		reply(c, "SESSIONS %lu\n", n);
 	} else if (ac == 3 && !strcmp(av[0], "SET")) {
 		it = map_get(&items, av[1]);
-		if (!it) {
+		if (!it && (it = free_items)) {
+			free_items = it->next_free;
+			it->hits = 0;
+#if REL >= 2
+			it->born = 0;
+#endif
+			map_put(&items, strdup(av[1]), it);
+		} else if (!it) {
 			it = pool_alloc(&store, sizeof *it);
+			it->val = NULL;
 			it->hits = 0;
 #if REL >= 2
 			it->born = 0;
 #endif
 			map_put(&items, strdup(av[1]), it);
 		}
-		it->val = bytes_new(av[2]);
+		it->val = bytes_set(it->val, av[2]);
 #if REL >= 2
 		it->born++;
 #endif
@@ -301,8 +319,12 @@ static void command(struct conn *c, char *line)
 			reply(c, "VALUE %.*s\n", (int)b->len, b->data);
 		}
 	} else if (ac == 2 && !strcmp(av[0], "DEL")) {
-		void *dead;
-		char *k = map_del(&items, av[1], &dead); /* the item stays in its chunk */
+		struct item *dead = NULL;
+		char *k = map_del(&items, av[1], (void **)&dead); /* its tombstone keeps it */
+		if (dead) {
+			dead->next_free = free_items;
+			free_items = dead;
+		}
 		reply(c, k ? "OK\n" : "NONE\n");
 		free(k);
 	} else {
