@@ -35,6 +35,55 @@ void emit_param_uses (stf_blob &blob, stf_types &types, const char *fn, size_t n
 	}
 }
 
+typedef std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>>
+	emitted_set;
+
+/* A callback row's STF_USE_IN_FN records: `t->fn = on_conn; t->arg = c;`
+ * (link_stores_of_one_struct) makes what each function stored into fn
+ * casts its `void *` parameter to a use of arg in that function, as a
+ * handler's own reads of the member are, so that a row of a registry
+ * `{ void (*fn)(void *); void *arg; }` tells by its function which of the
+ * member's types its block is (connections and timers of one size). */
+void emit_row_callbacks (stf_blob &blob, stf_types &types, emitted_set &emitted)
+{
+	for (const auto &sc : slot_calls) {
+		const use_key &k = sc.first;
+		HOST_WIDE_INT element = std::get<3> (k);
+		if (!std::get<0> (k) || element > (HOST_WIDE_INT) STF_USE_INDEX_MAX)
+			continue; /* not a member's value */
+		uint32_t rec = types.index (std::get<0> (k));
+		if (rec == STF_NONE)
+			continue;
+		for (const auto &call : sc.second) {
+			auto fns = slot_fns.find (call.first);
+			if (call.first.first != std::get<0> (k) || call.second < 0 || fns == slot_fns.end ())
+				continue; /* not a function-pointer member of the same struct */
+			for (tree f : fns->second) {
+				auto ps = params_of.find (f);
+				if (ps == params_of.end () || call.second >= (int) ps->second.size ())
+					continue; /* not defined here */
+				auto used = uses.find (param_of (ps->second[call.second]));
+				if (used == uses.end ())
+					continue;
+				for (tree t : used->second) {
+					stf_use_rec r;
+					memset (&r, 0, sizeof r);
+					r.type = rec;
+					r.member = blob.str (stf_decl_name (std::get<1> (k)));
+					r.used = types.index (t);
+					r.flags = STF_USE_IN_FN | (element >= 0 ? STF_USE_ELEMENT
+						  | (uint32_t) element << STF_USE_INDEX_SHIFT : 0);
+					r.via_type = STF_NONE;
+					r.via = blob.str (stf_decl_name (f));
+					if (r.used != STF_NONE && emitted.insert (std::make_tuple (r.type,
+							r.member, r.used, r.flags, r.via_type, r.via)).second)
+						blob.uses.push_back (r);
+				}
+			}
+		}
+	}
+}
+
 /* The records joining callbacks across units: a member's value passed to
  * a function defined elsewhere (STF_USE_PASSED), and what the `void *`
  * parameters of the unit's public functions are used as (STF_USE_PARAM). */
@@ -92,8 +141,7 @@ void emit_callbacks (stf_blob &blob, stf_types &types)
 /* What the other units need to join their uses across them by a public
  * function's name: the members it returns (STF_USE_RETURNED), the types
  * its results are used as here (STF_USE_RESULT). */
-void emit_cross_unit (stf_blob &blob, stf_types &types, std::set<std::tuple<uint32_t,
-		      uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> &emitted)
+void emit_cross_unit (stf_blob &blob, stf_types &types, emitted_set &emitted)
 {
 	auto emit = [&] (uint32_t type, uint32_t member, uint32_t flags, uint32_t via) {
 		stf_use_rec r;
@@ -208,11 +256,12 @@ void stf_name_untyped_site (int n, const std::string &id, bool sub_objects)
 
 void stf_collect_member_uses (stf_blob &blob, stf_types &types)
 {
-	emit_sites (blob, types);
-	emit_callbacks (blob, types);
 	/* a key whose path the record cannot name and one without a path
 	 * give the same record */
-	std::set<std::tuple<uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t>> emitted;
+	emitted_set emitted;
+	emit_sites (blob, types);
+	emit_row_callbacks (blob, types, emitted);
+	emit_callbacks (blob, types);
 	emit_cross_unit (blob, types, emitted);
 	for (const auto &u : uses) {
 		if (!std::get<0> (u.first))

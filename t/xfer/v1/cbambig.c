@@ -2,9 +2,9 @@
 /* A task queue whose tasks carry arguments of two types: `t->fn =
  * handle_conn` with a struct conn, `t->fn = handle_timer` with a struct
  * timer, both behind `void *arg` from sites of no type.  Which block is
- * which is not in the code's types: struct task.arg is used as both, so
- * no type is chosen, and when struct conn grows the update must refuse
- * (copied as bytes, version 2 would read the connections with the new
+ * which is not in the code's types (struct task.arg is used as both) but
+ * in each task's function: when struct conn grows, the connections must
+ * be converted (copied as bytes, version 2 would read them with the new
  * layout). */
 #include "xt.h"
 
