@@ -6,7 +6,7 @@
  * registry, overlap the new ones at other offsets of the node APR hands
  * the recreated pool again.  Version 1 builds sessions, destroys their
  * pool and builds tokens; version 2 (this file with V2 defined) grows
- * struct token, checks what it received, and turns the pool over again
+ * both structs, checks what it received, and turns the pool over again
  * (tokens to sessions, sessions to tokens) before each next update:
  * 1 -> 2 -> 2, every update after a turn. */
 #include <apr_general.h>
@@ -19,6 +19,10 @@
 
 struct session {
 	int id;
+#ifdef V2
+	int flags;
+	long seen;
+#endif
 	long stamp;
 	char user[16];
 };
