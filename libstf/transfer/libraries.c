@@ -526,7 +526,8 @@ static int add_lib_object(struct stf_peer *p, uint64_t start, uint64_t size, con
 /* The executable's copies of the libraries' variables it uses
  * (R_X86_64_COPY relocations: libev's ev_default_loop_ptr, read by an
  * inline function of ev.h, lives in the executable's .bss, and the library
- * uses that copy), each catalogued with the library that defines it. */
+ * uses that copy), each catalogued with the library that defines it; not
+ * its copies of their constants, read-only once relocated. */
 static int add_copies(struct stf_peer *p, struct elf_file **libs, size_t nlibs, char *err,
 		      size_t errlen)
 {
@@ -546,8 +547,12 @@ static int add_copies(struct stf_peer *p, struct elf_file **libs, size_t nlibs, 
 		const Elf64_Rela *r = (const Elf64_Rela *)(e->map + sh[i].sh_offset);
 		for (size_t k = 0; k < sh[i].sh_size / sizeof(*r); k++) {
 			size_t si = ELF64_R_SYM(r[k].r_info);
+			/* a constant of the library (apr_month_snames) is copied
+			 * into what RELRO makes read-only: the same in both
+			 * versions, and not writable */
 			if (ELF64_R_TYPE(r[k].r_info) != R_X86_64_COPY || si >= e->nsyms[1] ||
-			    !e->syms[1][si].st_size)
+			    !e->syms[1][si].st_size || r[k].r_offset < e->data_start ||
+			    r[k].r_offset >= e->data_end)
 				continue;
 			const char *name = elf_sym_name(e, 1, &e->syms[1][si]);
 			uint64_t v;

@@ -9,11 +9,15 @@
  * the array's word pinned the record and the update rolled back, as
  * v1/apr19-pinned.c did).  Version 2's table then gains entries (APR
  * grows its array in the pool) and every header is found again, after
- * 1 -> 2 and 2 -> 2. */
+ * 1 -> 2 and 2 -> 2.  The program reads APR's constant apr_month_snames,
+ * which the linker copies into its read-only data: a copy relocation
+ * under RELRO, which the transfer must leave alone (before apr20 F wrote
+ * it and died of SIGSEGV, as httpd's did). */
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
+#include <apr_time.h>
 #include "xt.h"
 
 #define NCONNS 3
@@ -64,6 +68,9 @@ static void init(void)
 static void check(void)
 {
 	CHECK(!strcmp(apr_table_get(headers, "host") ?: "", "example.org"));
+	/* APR's constant array, copied into this program's read-only data
+	 * (a copy relocation, as httpd's for its Date headers) */
+	CHECK(!strcmp(apr_month_snames[11], "Dec"));
 	CHECK(!strcmp(apr_table_get(headers, "User-Agent") ?: "", "curl/8.5"));
 	CHECK(!strcmp(apr_table_get(headers, "Accept") ?: "", "*/*"));
 	CHECK(!strcmp(apr_table_get(headers, "Connection") ?: "", "keep-alive"));
