@@ -37,9 +37,35 @@ struct elf_file {
 
 static struct elf_file *elf_files; /* cache for the life of the process */
 
+/* The end of the PLT's part of the GOT (.got.plt: three words of the
+ * dynamic linker's, then one per PLT relocation) when start lies in it
+ * (RELRO ends past its first three words), else start. */
+static uint64_t after_plt_got(const struct elf_file *e, const Elf64_Phdr *ph, int n,
+			      uint64_t start)
+{
+	uint64_t pltgot = 0, pltrelsz = 0;
+	for (int i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_DYNAMIC || ph[i].p_offset + ph[i].p_filesz > e->size)
+			continue;
+		const Elf64_Dyn *d = (const Elf64_Dyn *)(e->map + ph[i].p_offset);
+		for (size_t k = 0; k < ph[i].p_filesz / sizeof(*d) && d[k].d_tag != DT_NULL; k++) {
+			if (d[k].d_tag == DT_PLTGOT)
+				pltgot = d[k].d_un.d_ptr;
+			else if (d[k].d_tag == DT_PLTRELSZ)
+				pltrelsz = d[k].d_un.d_val;
+		}
+	}
+	uint64_t end = pltgot + 8 * (3 + pltrelsz / sizeof(Elf64_Rela));
+	return pltgot && pltgot <= start && start < end ? end : start;
+}
+
 /* The writable data a library keeps its state in: its writable PT_LOAD
  * segment (.data, .bss) after the part made read-only once relocated
- * (PT_GNU_RELRO: .data.rel.ro, the GOT). */
+ * (PT_GNU_RELRO: .data.rel.ro, the GOT) and the GOT's lazily bound
+ * entries: the dynamic linker's, right in each process as it is (an
+ * entry resolved to the vDSO, gettimeofday's in libapr's, holds an
+ * address the new process does not map: httpd's first request after an
+ * update died calling it). */
 static void elf_data_range(struct elf_file *e, const Elf64_Phdr *ph, int n)
 {
 	uint64_t relro_end = 0;
@@ -51,7 +77,8 @@ static void elf_data_range(struct elf_file *e, const Elf64_Phdr *ph, int n)
 			uint64_t start = ph[i].p_vaddr, end = ph[i].p_vaddr + ph[i].p_memsz;
 			if (relro_end > start && relro_end <= end)
 				start = relro_end;
-			e->data_start = start;
+			start = after_plt_got(e, ph, n, start);
+			e->data_start = start < end ? start : end;
 			e->data_end = end;
 			return;
 		}
