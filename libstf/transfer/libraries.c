@@ -424,6 +424,42 @@ int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
 	return -1;
 }
 
+/* The dynamic data symbol of e named name (or, name NULL, containing
+ * vaddr), NULL if none. */
+static const Elf64_Sym *dyn_object(const struct elf_file *e, const char *name, uint64_t vaddr)
+{
+	for (size_t i = 0; i < e->nsyms[1]; i++) {
+		const Elf64_Sym *s = &e->syms[1][i];
+		if (ELF64_ST_TYPE(s->st_info) == STT_OBJECT && s->st_shndx != SHN_UNDEF &&
+		    (name ? !strcmp(elf_sym_name(e, 1, s), name) :
+			    vaddr >= s->st_value && vaddr - s->st_value < s->st_size))
+			return s;
+	}
+	return NULL;
+}
+
+/* A place in src's executable where no object of the program is, in the
+ * executable's copy of a library's variable or constant (a copy
+ * relocation: httpd's of libaprutil's apr_bucket_type_flush, which its
+ * buckets point to): the same place of the new executable's copy, 0 if
+ * it has none of that name and size. */
+static uint64_t exe_copy_place(const struct stf_peer_lib *l, const struct stf_peer *dst,
+			       uint64_t addr)
+{
+	const struct elf_file *se = elf_open(l->path);
+	const Elf64_Sym *s = se ? dyn_object(se, NULL, addr - l->bias) : NULL;
+	for (size_t i = 0; s && i < dst->nlibs; i++) {
+		if (strcmp(dst->libs[i].path, dst->exe))
+			continue;
+		const struct elf_file *de = elf_open(dst->exe);
+		const Elf64_Sym *d = de ? dyn_object(de, elf_sym_name(se, 1, s), 0) : NULL;
+		if (!d || d->st_size != s->st_size)
+			return 0;
+		return d->st_value + (addr - l->bias - s->st_value) + dst->libs[i].bias;
+	}
+	return 0;
+}
+
 uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,
 			      uint64_t addr)
 {
@@ -435,7 +471,7 @@ uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer 
 		if (dst->libs[i].ino == l->ino && dst->libs[i].dev == l->dev &&
 		    !strcmp(dst->libs[i].path, l->path))
 			return addr - l->bias + dst->libs[i].bias;
-	return 0;
+	return strcmp(l->path, src->exe) ? 0 : exe_copy_place(l, dst, addr);
 }
 
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr)
