@@ -608,11 +608,30 @@ enum stf_apr_word stf__apr_word(const struct stf_xfer *x, const struct stf_obj *
 	return in_free_bytes(w, addr) ? STF_APR_OWN : STF_APR_NONE;
 }
 
+/* Whether [lo, hi) overlaps an array's header or elements, APR's own
+ * (w->arrays sorted by header, each header before its elements in the
+ * node or elsewhere: a linear look over the few arrays near lo). */
+static int in_array(const struct apr_words *w, uint64_t lo, uint64_t hi)
+{
+	for (size_t k = 0; k < w->narrays; k++) {
+		const struct apr_array *a = &w->arrays[k];
+		uint64_t end = a->elts + (uint64_t)a->nalloc * a->elt_size;
+		if ((lo < a->addr + ARRAY_SIZE && a->addr < hi) || (lo < end && a->elts < hi))
+			return 1;
+	}
+	return 0;
+}
+
 /* The objects the program apr_palloc'd that reach into a node's free
  * bytes died with their pool (destroyed or cleared: APR tells nobody; a
- * live one lies before its node's free cursor): untyped, they are their
- * node's bytes (not indexed, not transferred, not compared, pinned by
- * nothing), where a new pool's objects may have been handed out since. */
+ * live one lies before its node's free cursor), and so did those under
+ * an array APR made since, which reused their bytes (httpd clears its
+ * configuration pool and reads the configuration again: its hooks'
+ * arrays lie over the first reading's records): untyped and no state,
+ * they are their node's bytes (not indexed, not transferred, not
+ * compared, pinned by nothing, not typed by a live pointer to the array
+ * now at their start), where a new pool's objects may have been handed
+ * out since. */
 static void forget_dead_objects(struct stf_peer *p, const struct apr_words *w)
 {
 	size_t dead = 0;
@@ -620,8 +639,11 @@ static void forget_dead_objects(struct stf_peer *p, const struct apr_words *w)
 		struct stf_obj *o = &p->objs[i];
 		if (o->container && o->unit &&
 		    stf__library_mapping(&p->objs[o->container - 1]) &&
-		    (in_free_bytes(w, o->addr) || in_free_bytes(w, o->addr + o->size - 1))) {
+		    (in_free_bytes(w, o->addr) || in_free_bytes(w, o->addr + o->size - 1) ||
+		     in_array(w, o->addr, o->addr + o->size))) {
 			o->unit = NULL;
+			o->flags |= STF_OBJF_INTERNAL; /* never typed again by a
+							  pointer to its start */
 			dead++;
 		}
 	}
@@ -690,7 +712,8 @@ int stf__apr_forget_dead(struct stf_peer *p)
 		return 0;
 	int rc = walk_peer(p, &f);
 	if (!rc)
-		forget_dead_objects(p, &(struct apr_words){ f.marks, f.n, f.free, f.nfree, NULL, 0 });
+		forget_dead_objects(p, &(struct apr_words){ f.marks, f.n, f.free, f.nfree, f.arrays,
+							    f.narrays });
 	found_free(&f);
 	return rc;
 }
