@@ -608,18 +608,46 @@ enum stf_apr_word stf__apr_word(const struct stf_xfer *x, const struct stf_obj *
 	return in_free_bytes(w, addr) ? STF_APR_OWN : STF_APR_NONE;
 }
 
-/* Whether [lo, hi) overlaps an array's header or elements, APR's own
- * (w->arrays sorted by header, each header before its elements in the
- * node or elsewhere: a linear look over the few arrays near lo). */
-static int in_array(const struct apr_words *w, uint64_t lo, uint64_t hi)
+/* The arrays' headers and elements, APR's own, by start, with the
+ * largest end up to each (maxend): raw memory, NULL if out of memory. */
+struct array_spans {
+	struct apr_free *span;
+	uint64_t *maxend;
+	size_t n;
+};
+
+static int array_spans(const struct apr_words *w, struct array_spans *a)
 {
+	a->n = 0;
+	a->span = stf__raw_malloc((2 * w->narrays + 1) * sizeof(*a->span));
+	a->maxend = stf__raw_malloc((2 * w->narrays + 1) * sizeof(*a->maxend));
+	if (!a->span || !a->maxend)
+		return -1;
 	for (size_t k = 0; k < w->narrays; k++) {
-		const struct apr_array *a = &w->arrays[k];
-		uint64_t end = a->elts + (uint64_t)a->nalloc * a->elt_size;
-		if ((lo < a->addr + ARRAY_SIZE && a->addr < hi) || (lo < end && a->elts < hi))
-			return 1;
+		const struct apr_array *r = &w->arrays[k];
+		a->span[a->n++] = (struct apr_free){ r->addr, r->addr + ARRAY_SIZE };
+		a->span[a->n++] = (struct apr_free){ r->elts,
+						     r->elts + (uint64_t)r->nalloc * r->elt_size };
 	}
+	qsort(a->span, a->n, sizeof(*a->span), cmp_u64); /* by start */
+	for (size_t k = 0; k < a->n; k++)
+		a->maxend[k] = k && a->maxend[k - 1] > a->span[k].end ? a->maxend[k - 1] :
+									a->span[k].end;
 	return 0;
+}
+
+/* Whether [lo, hi) overlaps one of the spans. */
+static int in_spans(const struct array_spans *a, uint64_t lo, uint64_t hi)
+{
+	size_t l = 0, h = a->n; /* the spans starting before hi: [0, l) */
+	while (l < h) {
+		size_t mid = (l + h) / 2;
+		if (a->span[mid].start < hi)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	return l && a->maxend[l - 1] > lo;
 }
 
 /* The objects the program apr_palloc'd that reach into a node's free
@@ -627,28 +655,37 @@ static int in_array(const struct apr_words *w, uint64_t lo, uint64_t hi)
  * live one lies before its node's free cursor), and so did those under
  * an array APR made since, which reused their bytes (httpd clears its
  * configuration pool and reads the configuration again: its hooks'
- * arrays lie over the first reading's records): untyped and no state,
- * they are their node's bytes (not indexed, not transferred, not
- * compared, pinned by nothing, not typed by a live pointer to the array
- * now at their start), where a new pool's objects may have been handed
- * out since. */
-static void forget_dead_objects(struct stf_peer *p, const struct apr_words *w)
+ * arrays lie over the first reading's records): untyped, they are their
+ * node's bytes (not indexed, not transferred, not compared, pinned by
+ * nothing), where a new pool's objects may have been handed out since.
+ * A typed pointer to the array now at such an object's start types it
+ * again (infer-types.c), and the update rolls back naming it
+ * (t/xfer/apr20-cleared): marking it libstf's own to prevent that
+ * broke t/idioms/aprd. */
+static int forget_dead_objects(struct stf_peer *p, const struct apr_words *w)
 {
+	struct array_spans arrays;
 	size_t dead = 0;
+	if (array_spans(w, &arrays) < 0) {
+		stf__raw_free(arrays.span);
+		stf__raw_free(arrays.maxend);
+		return -1;
+	}
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
 		if (o->container && o->unit &&
 		    stf__library_mapping(&p->objs[o->container - 1]) &&
 		    (in_free_bytes(w, o->addr) || in_free_bytes(w, o->addr + o->size - 1) ||
-		     in_array(w, o->addr, o->addr + o->size))) {
+		     in_spans(&arrays, o->addr, o->addr + o->size))) {
 			o->unit = NULL;
-			o->flags |= STF_OBJF_INTERNAL; /* never typed again by a
-							  pointer to its start */
 			dead++;
 		}
 	}
+	stf__raw_free(arrays.span);
+	stf__raw_free(arrays.maxend);
 	if (dead)
 		stf__peer_index(p); /* untyped sub-objects are not indexed */
+	return 0;
 }
 
 static int cmp_obj_addr(const void *a, const void *b)
@@ -701,8 +738,7 @@ int stf__apr_walk(struct stf_xfer *x)
 	w->narrays = f.narrays;
 	x->apr = w;
 	found_free(&f);
-	forget_dead_objects(x->src, w);
-	return 0;
+	return forget_dead_objects(x->src, w);
 }
 
 int stf__apr_forget_dead(struct stf_peer *p)
@@ -712,8 +748,8 @@ int stf__apr_forget_dead(struct stf_peer *p)
 		return 0;
 	int rc = walk_peer(p, &f);
 	if (!rc)
-		forget_dead_objects(p, &(struct apr_words){ f.marks, f.n, f.free, f.nfree, f.arrays,
-							    f.narrays });
+		rc = forget_dead_objects(p, &(struct apr_words){ f.marks, f.n, f.free, f.nfree,
+								 f.arrays, f.narrays });
 	found_free(&f);
 	return rc;
 }
