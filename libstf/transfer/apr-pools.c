@@ -23,6 +23,17 @@
  *     pointer when they point to the start of a typed object, so that a
  *     grown record can move (subobjects.c: alone, to a heap block of its
  *     own, which the pool does not free; its old bytes stay in the pool).
+ *   - the elements of an APR array (apr_array_make, apr_array_push, and
+ *     a table's entries, apr_table_t being an array of apr_table_entry_t
+ *     {key, val, key_checksum}), which APR only copies as bytes when the
+ *     array grows and hands back as they are (APR_ARRAY_IDX): each word
+ *     of a live element (below nelts) is user data as above.  An array
+ *     does not say what its elements are: one whose element size is the
+ *     size of a program struct that changes cannot be converted, and the
+ *     update rolls back naming it (stf__check_apr_arrays; a table's
+ *     entries, told by its index of their checksums, are APR's own
+ *     struct).  The copies of its elements it left behind growing are
+ *     dead, like the stale values above (mark_stale_copies).
  * Every other word of a node still pins what it points into.  A node's
  * free bytes (past its free cursor, or all of a node on its allocator's
  * free list) are dead: an object the program apr_palloc'd that reaches
@@ -36,12 +47,15 @@
  * cursor between its header and its end); a pool's struct is the one at
  * the start of its own node (its `self`); a hash is an apr_hash_t whose
  * pool is one of those and whose every entry lies in the bucket its hash
- * says.  The private structs (apr_pool_t, cleanup_t, apr_hash_t,
+ * says; an array is an apr_array_header_t (apr_tables.h, public) whose
+ * pool is one of those, at most nalloc elements live, its elements
+ * readable.  The private structs (apr_pool_t, cleanup_t, apr_hash_t,
  * apr_hash_entry_t) are APR 1.7's without pool debugging, checked in F
  * on a scratch pool of the loaded library (stf__apr_measure): another
  * layout, or no APR initialized, finds nothing, and every word pins.
  */
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +63,7 @@
 #include "alloc.h"
 #include "apr-pools.h"
 #include "engine.h"
+#include "glib-arrays.h"
 #include "remote.h"
 #include "untyped.h"
 
@@ -85,7 +100,23 @@ enum {
 	ENTRY_HASH = 8,
 	ENTRY_KEY = 16,
 	ENTRY_VAL = 32,
+	/* apr_array_header_t (apr_tables.h), apr_table_entry_t's checksum */
+	ARRAY_SIZES = 8, /* int elt_size, int nelts */
+	ARRAY_NALLOC = 16,
+	ARRAY_ELTS = 24,
+	ARRAY_SIZE = 32,
+	TABLE_ENTRY_CHECKSUM = 16,
+	TABLE_ENTRY_SIZE = 24,
+	/* apr_table_t (apr_tables.c): its array, then its index */
+	TABLE_INDEX_INITIALIZED = 32,
+	TABLE_INDEX_FIRST = 36,
+	TABLE_BUCKETS = 32,
+	TABLE_INDEX_LAST = TABLE_INDEX_FIRST + 4 * TABLE_BUCKETS,
 };
+
+/* The largest element size and element count an array is taken for. */
+#define MAX_ELT_SIZE (1u << 20)
+#define MAX_ELTS (1u << 24)
 
 /* The longest list or bucket followed: past it, a list is no list. */
 #define MAX_CHAIN (1u << 22)
@@ -99,6 +130,15 @@ struct apr_mark {
 	enum stf_apr_word kind;
 };
 
+/* An APR array found: its header and the node holding it, its elements,
+ * their size, count and capacity, and whether it is a table's (its
+ * elements APR's apr_table_entry_t). */
+struct apr_array {
+	uint64_t addr, node, elts;
+	uint32_t elt_size, nelts, nalloc;
+	int table;
+};
+
 /* The free bytes of a node: from its free cursor to its end. */
 struct apr_free {
 	uint64_t start, end;
@@ -110,6 +150,8 @@ struct apr_words {
 	size_t n;
 	struct apr_free *free; /* by address */
 	size_t nfree;
+	struct apr_array *arrays;
+	size_t narrays;
 };
 
 /* Where the walk reads: the source's APR mappings (sorted by address)
@@ -136,6 +178,8 @@ struct found {
 	size_t n, cap;
 	struct apr_free *free;
 	size_t nfree, fcap;
+	struct apr_array *arrays;
+	size_t narrays, acap;
 	struct u64s pools, allocators, free_nodes;
 	int oom;
 };
@@ -289,16 +333,134 @@ static int walk_hash(const struct reader *r, struct found *f, uint64_t h)
 	return 1;
 }
 
-/* The hashes in the used bytes of the node at node (from its header to
- * its free cursor): structs whose first word names a pool. */
-static void find_hashes(const struct reader *r, struct found *f, uint64_t node)
+/* The 32-bit word at addr; -1 if the walk may not read it. */
+static int read_u32(const struct reader *r, uint64_t addr, uint32_t *v)
+{
+	uint64_t w;
+	if ((addr & 3) || read_word(r, addr & ~(uint64_t)7, &w) < 0)
+		return -1;
+	*v = (uint32_t)(w >> (8 * (addr & 4)));
+	return 0;
+}
+
+/* Whether the array at a, of nelts elements at elts, is an apr_table_t's:
+ * each live entry lies within the index of the bucket its key_checksum
+ * names (the checksum's first byte is the key's first byte with its case
+ * bit cleared, and the bucket the first byte's low five bits: apr_tables.c
+ * keeps index_first[b] <= k <= index_last[b] for every entry k of a
+ * bucket b marked in index_initialized).  An empty one has no bucket. */
+static int table_at(const struct reader *r, uint64_t a, uint64_t elts, uint32_t nelts)
+{
+	uint32_t init, sum, first, last;
+	if (read_u32(r, a + TABLE_INDEX_INITIALIZED, &init) < 0 ||
+	    read_u32(r, a + TABLE_INDEX_LAST + 4 * (TABLE_BUCKETS - 1), &last) < 0)
+		return 0;
+	if (!nelts)
+		return !init;
+	for (uint32_t k = 0; k < nelts; k++) {
+		if (read_u32(r, elts + (uint64_t)k * TABLE_ENTRY_SIZE + TABLE_ENTRY_CHECKSUM, &sum) < 0)
+			return 0;
+		uint32_t b = (sum >> 24) & (TABLE_BUCKETS - 1);
+		if (!(init & (1u << b)) || read_u32(r, a + TABLE_INDEX_FIRST + 4 * b, &first) < 0 ||
+		    read_u32(r, a + TABLE_INDEX_LAST + 4 * b, &last) < 0 || first > k || last < k)
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether an apr_array_header_t is at a (its pool's word read): its
+ * sizes sane, its nalloc elements readable.  If so, marks the words of
+ * its live elements as user data, and notes it. */
+static int walk_array(const struct reader *r, struct found *f, uint64_t node, uint64_t a)
+{
+	uint64_t sizes, nalloc, elts, last;
+	if (read_word(r, a + ARRAY_SIZES, &sizes) < 0 || read_word(r, a + ARRAY_NALLOC, &nalloc) < 0 ||
+	    read_word(r, a + ARRAY_ELTS, &elts) < 0)
+		return 0;
+	int32_t elt_size = (int32_t)sizes, nelts = (int32_t)(sizes >> 32), cap = (int32_t)nalloc;
+	if (elt_size <= 0 || (uint32_t)elt_size > MAX_ELT_SIZE || nelts < 0 || cap < 1 ||
+	    nelts > cap || (uint32_t)cap > MAX_ELTS || !elts || (elts & 7))
+		return 0;
+	uint64_t live = (uint64_t)nelts * (uint32_t)elt_size,
+		 bytes = (uint64_t)cap * (uint32_t)elt_size;
+	if (read_word(r, elts, &last) < 0 || read_word(r, (elts + bytes - 8) & ~(uint64_t)7, &last) < 0)
+		return 0;
+	int table = elt_size == TABLE_ENTRY_SIZE && table_at(r, a, elts, (uint32_t)nelts);
+	for (uint64_t w = elts; w + 8 <= elts + live; w += 8)
+		mark(f, w, STF_APR_USER);
+	if (f->narrays == f->acap)
+		f->arrays = grow(f->arrays, &f->acap, sizeof(*f->arrays), &f->oom);
+	if (f->narrays < f->acap)
+		f->arrays[f->narrays++] = (struct apr_array){
+			a, node, elts, (uint32_t)elt_size, (uint32_t)nelts, (uint32_t)cap, table
+		};
+	return 1;
+}
+
+/* The hashes and arrays in the used bytes of the node at node (from its
+ * header to its free cursor): structs whose first word names a pool. */
+static void find_pool_structs(const struct reader *r, struct found *f, uint64_t node)
 {
 	uint64_t first, v;
 	if (read_word(r, node + NODE_FIRST_AVAIL, &first) < 0)
 		return;
-	for (uint64_t a = node + NODE_HEADER; a + HASH_SIZE <= first; a += 8)
-		if (read_word(r, a, &v) == 0 && has_u64(&f->pools, v) && walk_hash(r, f, a))
+	for (uint64_t a = node + NODE_HEADER; a + ARRAY_SIZE <= first; a += 8) {
+		if (has_u64(&f->pools, a)) {
+			a += POOL_SIZE - 8; /* a pool's struct: its parent's word */
+			continue;
+		}
+		if (read_word(r, a, &v) < 0 || !has_u64(&f->pools, v))
+			continue;
+		if (a + HASH_SIZE <= first && walk_hash(r, f, a))
 			a += HASH_SIZE - 8;
+		else if (walk_array(r, f, node, a))
+			a += ARRAY_SIZE - 8;
+	}
+}
+
+/* Whether [lo, hi) overlaps a live array's elements. */
+static int in_live_elements(const struct found *f, uint64_t lo, uint64_t hi)
+{
+	for (size_t k = 0; k < f->narrays; k++) {
+		const struct apr_array *a = &f->arrays[k];
+		if (lo < a->elts + (uint64_t)a->nalloc * a->elt_size && a->elts < hi)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether the n words at x and y are equal. */
+static int same_words(const struct reader *r, uint64_t x, uint64_t y, uint64_t n)
+{
+	uint64_t a, b;
+	for (uint64_t k = 0; k < n; k++)
+		if (read_word(r, x + 8 * k, &a) < 0 || read_word(r, y + 8 * k, &b) < 0 || a != b)
+			return 0;
+	return 1;
+}
+
+/* An array grown by apr_array_push leaves its old elements where they
+ * were: APR copies them to a block of twice their capacity in the pool
+ * and never reads the old one again.  Their words still point where the
+ * live elements do, and would pin what they point to.  In the used bytes
+ * of the node of the array's header, a block of capacity nalloc / 2^k
+ * holding the same bytes as the first elements, and no live array's, is
+ * such a copy: dead, its words kept as they are. */
+static void mark_stale_copies(const struct reader *r, struct found *f, const struct apr_array *arr)
+{
+	uint64_t first;
+	if (read_word(r, arr->node + NODE_FIRST_AVAIL, &first) < 0)
+		return;
+	for (uint32_t c = arr->nalloc / 2; c; c /= 2) {
+		uint64_t words = (uint64_t)c * arr->elt_size / 8;
+		for (uint64_t a = arr->node + NODE_HEADER; words && a + 8 * words <= first; a += 8) {
+			if (!same_words(r, a, arr->elts, words) || in_live_elements(f, a, a + 8 * words))
+				continue;
+			for (uint64_t k = 0; k < words; k++)
+				mark(f, a + 8 * k, STF_APR_OWN);
+			a += 8 * words - 8;
+		}
+	}
 }
 
 static int cmp_mark(const void *a, const void *b)
@@ -368,8 +530,8 @@ static void find_free_nodes(const struct reader *r, struct found *f)
 }
 
 /* Every node of the mappings (or of the scratch range), three times:
- * the allocators, then the nodes and pools, then the hashes of the live
- * nodes; the marks sorted. */
+ * the allocators, then the nodes and pools, then the hashes and arrays
+ * of the live nodes; the marks sorted. */
 static void walk_all(const struct reader *r, struct found *f)
 {
 	size_t nmaps = r->maps ? r->nmaps : 1;
@@ -383,7 +545,7 @@ static void walk_all(const struct reader *r, struct found *f)
 				else if (pass == 1)
 					walk_node(r, f, node, endp);
 				else if (!has_u64(&f->free_nodes, node))
-					find_hashes(r, f, node);
+					find_pool_structs(r, f, node);
 			}
 		}
 		if (pass == 0) {
@@ -393,6 +555,8 @@ static void walk_all(const struct reader *r, struct found *f)
 		if (pass == 1)
 			sort_u64s(&f->pools);
 	}
+	for (size_t k = 0, n = f->narrays; k < n; k++)
+		mark_stale_copies(r, f, &f->arrays[k]);
 	qsort(f->marks, f->n, sizeof(*f->marks), cmp_mark);
 	qsort(f->free, f->nfree, sizeof(*f->free), cmp_u64); /* by start */
 }
@@ -401,6 +565,7 @@ static void found_free(struct found *f)
 {
 	stf__raw_free(f->marks);
 	stf__raw_free(f->free);
+	stf__raw_free(f->arrays);
 	stf__raw_free(f->pools.v);
 	stf__raw_free(f->allocators.v);
 	stf__raw_free(f->free_nodes.v);
@@ -443,25 +608,84 @@ enum stf_apr_word stf__apr_word(const struct stf_xfer *x, const struct stf_obj *
 	return in_free_bytes(w, addr) ? STF_APR_OWN : STF_APR_NONE;
 }
 
+/* The arrays' headers and elements, APR's own, by start, with the
+ * largest end up to each (maxend): raw memory, NULL if out of memory. */
+struct array_spans {
+	struct apr_free *span;
+	uint64_t *maxend;
+	size_t n;
+};
+
+static int array_spans(const struct apr_words *w, struct array_spans *a)
+{
+	a->n = 0;
+	a->span = stf__raw_malloc((2 * w->narrays + 1) * sizeof(*a->span));
+	a->maxend = stf__raw_malloc((2 * w->narrays + 1) * sizeof(*a->maxend));
+	if (!a->span || !a->maxend)
+		return -1;
+	for (size_t k = 0; k < w->narrays; k++) {
+		const struct apr_array *r = &w->arrays[k];
+		a->span[a->n++] = (struct apr_free){ r->addr, r->addr + ARRAY_SIZE };
+		a->span[a->n++] = (struct apr_free){ r->elts,
+						     r->elts + (uint64_t)r->nalloc * r->elt_size };
+	}
+	qsort(a->span, a->n, sizeof(*a->span), cmp_u64); /* by start */
+	for (size_t k = 0; k < a->n; k++)
+		a->maxend[k] = k && a->maxend[k - 1] > a->span[k].end ? a->maxend[k - 1] :
+									a->span[k].end;
+	return 0;
+}
+
+/* Whether [lo, hi) overlaps one of the spans. */
+static int in_spans(const struct array_spans *a, uint64_t lo, uint64_t hi)
+{
+	size_t l = 0, h = a->n; /* the spans starting before hi: [0, l) */
+	while (l < h) {
+		size_t mid = (l + h) / 2;
+		if (a->span[mid].start < hi)
+			l = mid + 1;
+		else
+			h = mid;
+	}
+	return l && a->maxend[l - 1] > lo;
+}
+
 /* The objects the program apr_palloc'd that reach into a node's free
  * bytes died with their pool (destroyed or cleared: APR tells nobody; a
- * live one lies before its node's free cursor): untyped, they are their
+ * live one lies before its node's free cursor), and so did those under
+ * an array APR made since, which reused their bytes (httpd clears its
+ * configuration pool and reads the configuration again: its hooks'
+ * arrays lie over the first reading's records): untyped, they are their
  * node's bytes (not indexed, not transferred, not compared, pinned by
- * nothing), where a new pool's objects may have been handed out since. */
-static void forget_dead_objects(struct stf_peer *p, const struct apr_words *w)
+ * nothing), where a new pool's objects may have been handed out since.
+ * A typed pointer to the array now at such an object's start types it
+ * again (infer-types.c), and the update rolls back naming it
+ * (t/xfer/apr20-cleared): marking it libstf's own to prevent that
+ * broke t/idioms/aprd. */
+static int forget_dead_objects(struct stf_peer *p, const struct apr_words *w)
 {
+	struct array_spans arrays;
 	size_t dead = 0;
+	if (array_spans(w, &arrays) < 0) {
+		stf__raw_free(arrays.span);
+		stf__raw_free(arrays.maxend);
+		return -1;
+	}
 	for (size_t i = 0; i < p->nobjs; i++) {
 		struct stf_obj *o = &p->objs[i];
 		if (o->container && o->unit &&
 		    stf__library_mapping(&p->objs[o->container - 1]) &&
-		    (in_free_bytes(w, o->addr) || in_free_bytes(w, o->addr + o->size - 1))) {
+		    (in_free_bytes(w, o->addr) || in_free_bytes(w, o->addr + o->size - 1) ||
+		     in_spans(&arrays, o->addr, o->addr + o->size))) {
 			o->unit = NULL;
 			dead++;
 		}
 	}
+	stf__raw_free(arrays.span);
+	stf__raw_free(arrays.maxend);
 	if (dead)
 		stf__peer_index(p); /* untyped sub-objects are not indexed */
+	return 0;
 }
 
 static int cmp_obj_addr(const void *a, const void *b)
@@ -497,7 +721,9 @@ int stf__apr_walk(struct stf_xfer *x)
 	struct apr_words *w = walk_peer(x->src, &f) < 0 ? NULL :
 			      stf__arena_alloc(x->arena, sizeof(*w));
 	if (!w || (f.n && !(w->marks = stf__arena_alloc(x->arena, f.n * sizeof(*f.marks)))) ||
-	    (f.nfree && !(w->free = stf__arena_alloc(x->arena, f.nfree * sizeof(*f.free))))) {
+	    (f.nfree && !(w->free = stf__arena_alloc(x->arena, f.nfree * sizeof(*f.free)))) ||
+	    (f.narrays &&
+	     !(w->arrays = stf__arena_alloc(x->arena, f.narrays * sizeof(*f.arrays))))) {
 		found_free(&f);
 		return -1;
 	}
@@ -505,12 +731,14 @@ int stf__apr_walk(struct stf_xfer *x)
 		memcpy(w->marks, f.marks, f.n * sizeof(*f.marks));
 	if (f.nfree)
 		memcpy(w->free, f.free, f.nfree * sizeof(*f.free));
+	if (f.narrays)
+		memcpy(w->arrays, f.arrays, f.narrays * sizeof(*f.arrays));
 	w->n = f.n;
 	w->nfree = f.nfree;
+	w->narrays = f.narrays;
 	x->apr = w;
 	found_free(&f);
-	forget_dead_objects(x->src, w);
-	return 0;
+	return forget_dead_objects(x->src, w);
 }
 
 int stf__apr_forget_dead(struct stf_peer *p)
@@ -520,9 +748,35 @@ int stf__apr_forget_dead(struct stf_peer *p)
 		return 0;
 	int rc = walk_peer(p, &f);
 	if (!rc)
-		forget_dead_objects(p, &(struct apr_words){ f.marks, f.n, f.free, f.nfree });
+		rc = forget_dead_objects(p, &(struct apr_words){ f.marks, f.n, f.free, f.nfree,
+								 f.arrays, f.narrays });
 	found_free(&f);
 	return rc;
+}
+
+int stf__check_apr_arrays(struct stf_xfer *x)
+{
+	const struct apr_words *w = x->apr;
+	char tn[256];
+	int failed = 0;
+	if (!w || x->dir != STF_FORWARD)
+		return 0; /* backward the forward transfer has said it all */
+	for (size_t k = 0; k < w->narrays; k++) {
+		const struct apr_array *a = &w->arrays[k];
+		if (a->table || !stf__changed_struct_of_size(x, a->elt_size, tn, sizeof(tn)))
+			continue;
+		x->failed = 0; /* each array is a problem of its own */
+		stf__xfail(x, "an APR array (apr_array_header_t at 0x%" PRIx64 ") holds %" PRIu32
+			   " elements of %" PRIu32 " bytes, the size of %s, whose layout changes "
+			   "in the new version: APR does not say what its elements are, so they "
+			   "cannot be converted and would be read with the new layout; keep "
+			   "pointers in the array (apr_array_make (p, n, sizeof (%s *))) or the "
+			   "struct's layout (ttst does not yet type an APR array's elements by the "
+			   "program's APR_ARRAY_IDX, as it does GLib's g_array_index)",
+			   a->addr, a->nelts, a->elt_size, tn, tn);
+		failed = 1;
+	}
+	return failed ? -1 : 0;
 }
 
 /*

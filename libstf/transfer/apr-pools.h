@@ -32,6 +32,10 @@ int stf__apr_walk(struct stf_xfer *x);
 /* The diff: the objects of p apr_palloc'd whose pool died since (the
  * transfer forgets them too).  0, or -1 (out of memory). */
 int stf__apr_forget_dead(struct stf_peer *p);
+/* Forward, after stf__apr_walk: -1 (every problem reported) when an APR
+ * array's elements may be a program struct whose layout changes (they
+ * cannot be converted). */
+int stf__check_apr_arrays(struct stf_xfer *x);
 /* The word at offset off of source object holder. */
 enum stf_apr_word stf__apr_word(const struct stf_xfer *x, const struct stf_obj *holder,
 				uint64_t off);

@@ -372,8 +372,6 @@ static int changes(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t
 	return u && stf__struct_changed(u, t, x->dst->meta, buf, len);
 }
 
-/* A program struct of the old size elt_size whose layout changes (its
- * name in buf): 1 if there is one. */
 /* Is type t of unit u a named struct of the program whose layout
  * changes (its name in buf)? */
 static int changing_struct(struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
@@ -384,7 +382,9 @@ static int changing_struct(struct stf_xfer *x, const struct stf_meta_unit *u, ui
 	       r->size && r->name && changes(x, u, t, buf, len);
 }
 
-static int changed_struct_of_size(struct stf_xfer *x, uint32_t elt_size, char *buf, size_t len)
+/* A program struct of the old size elt_size whose layout changes (its
+ * name in buf): 1 if there is one. */
+int stf__changed_struct_of_size(struct stf_xfer *x, uint32_t elt_size, char *buf, size_t len)
 {
 	const struct stf_meta *m = x->src->meta;
 	for (size_t k = 0; k < m->nunits; k++) {
@@ -506,7 +506,7 @@ static int check_unreached(struct stf_xfer *x)
 			if (!d || d->addr != data || d == h || !glib_block(d) ||
 			    !header_shape(h->bytes + off, d) || garray_at(p, h->addr + off))
 				continue;
-			if (!changed_struct_of_size(x, esz, tn, sizeof(tn)))
+			if (!stf__changed_struct_of_size(x, esz, tn, sizeof(tn)))
 				continue;
 			x->failed = 0;
 			stf__xfail(x, "a GArray at offset %" PRIu64 " of %s, which no typed GArray * "
@@ -554,7 +554,7 @@ int stf__check_glib_arrays(struct stf_xfer *x)
 				   g->len, g->capacity, g->elt_size, GA_KNOWN_MINOR);
 			break;
 		case STF_GA_BYTES:
-			if (!changed_struct_of_size(x, g->elt_size, tn, sizeof(tn)))
+			if (!stf__changed_struct_of_size(x, g->elt_size, tn, sizeof(tn)))
 				continue;
 			stf__xfail(x, "the GArray %s holds elements of %" PRIu32 " bytes, the size of "
 				   "%s, whose layout changes in the new version, and no code reads "

@@ -53,6 +53,11 @@ int stf__garray_data_word(const struct stf_peer *src, uint64_t at, uint64_t v);
  * d: the GArrays in it get the new element size (and capacity). */
 int stf__garray_headers_follow(struct stf_xfer *x, size_t i, uint8_t *d);
 
+/* A program struct of the old size elt_size whose layout changes in the
+ * destination (its name in buf): 1 if there is one (also for APR's
+ * arrays, apr-pools.c). */
+int stf__changed_struct_of_size(struct stf_xfer *x, uint32_t elt_size, char *buf, size_t len);
+
 /* Whether p maps GLib 2 (its minor version in *minor, 0 if unreadable). */
 int stf__peer_glib(struct stf_peer *p, unsigned *minor);
 /* glib-slices.c, forward: -1 (reported) when a typed pointer of the

@@ -37,9 +37,35 @@ struct elf_file {
 
 static struct elf_file *elf_files; /* cache for the life of the process */
 
+/* The end of the PLT's part of the GOT (.got.plt: three words of the
+ * dynamic linker's, then one per PLT relocation) when start lies in it
+ * (RELRO ends past its first three words), else start. */
+static uint64_t after_plt_got(const struct elf_file *e, const Elf64_Phdr *ph, int n,
+			      uint64_t start)
+{
+	uint64_t pltgot = 0, pltrelsz = 0;
+	for (int i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_DYNAMIC || ph[i].p_offset + ph[i].p_filesz > e->size)
+			continue;
+		const Elf64_Dyn *d = (const Elf64_Dyn *)(e->map + ph[i].p_offset);
+		for (size_t k = 0; k < ph[i].p_filesz / sizeof(*d) && d[k].d_tag != DT_NULL; k++) {
+			if (d[k].d_tag == DT_PLTGOT)
+				pltgot = d[k].d_un.d_ptr;
+			else if (d[k].d_tag == DT_PLTRELSZ)
+				pltrelsz = d[k].d_un.d_val;
+		}
+	}
+	uint64_t end = pltgot + 8 * (3 + pltrelsz / sizeof(Elf64_Rela));
+	return pltgot && pltgot <= start && start < end ? end : start;
+}
+
 /* The writable data a library keeps its state in: its writable PT_LOAD
  * segment (.data, .bss) after the part made read-only once relocated
- * (PT_GNU_RELRO: .data.rel.ro, the GOT). */
+ * (PT_GNU_RELRO: .data.rel.ro, the GOT) and the GOT's lazily bound
+ * entries: the dynamic linker's, right in each process as it is (an
+ * entry resolved to the vDSO, gettimeofday's in libapr's, holds an
+ * address the new process does not map: httpd's first request after an
+ * update died calling it). */
 static void elf_data_range(struct elf_file *e, const Elf64_Phdr *ph, int n)
 {
 	uint64_t relro_end = 0;
@@ -51,7 +77,8 @@ static void elf_data_range(struct elf_file *e, const Elf64_Phdr *ph, int n)
 			uint64_t start = ph[i].p_vaddr, end = ph[i].p_vaddr + ph[i].p_memsz;
 			if (relro_end > start && relro_end <= end)
 				start = relro_end;
-			e->data_start = start;
+			start = after_plt_got(e, ph, n, start);
+			e->data_start = start < end ? start : end;
 			e->data_end = end;
 			return;
 		}
@@ -397,6 +424,42 @@ int stf__peer_lib_symbol(struct stf_peer *p, uint64_t addr, const char **lib,
 	return -1;
 }
 
+/* The dynamic data symbol of e named name (or, name NULL, containing
+ * vaddr), NULL if none. */
+static const Elf64_Sym *dyn_object(const struct elf_file *e, const char *name, uint64_t vaddr)
+{
+	for (size_t i = 0; i < e->nsyms[1]; i++) {
+		const Elf64_Sym *s = &e->syms[1][i];
+		if (ELF64_ST_TYPE(s->st_info) == STT_OBJECT && s->st_shndx != SHN_UNDEF &&
+		    (name ? !strcmp(elf_sym_name(e, 1, s), name) :
+			    vaddr >= s->st_value && vaddr - s->st_value < s->st_size))
+			return s;
+	}
+	return NULL;
+}
+
+/* A place in src's executable where no object of the program is, in the
+ * executable's copy of a library's variable or constant (a copy
+ * relocation: httpd's of libaprutil's apr_bucket_type_flush, which its
+ * buckets point to): the same place of the new executable's copy, 0 if
+ * it has none of that name and size. */
+static uint64_t exe_copy_place(const struct stf_peer_lib *l, const struct stf_peer *dst,
+			       uint64_t addr)
+{
+	const struct elf_file *se = elf_open(l->path);
+	const Elf64_Sym *s = se ? dyn_object(se, NULL, addr - l->bias) : NULL;
+	for (size_t i = 0; s && i < dst->nlibs; i++) {
+		if (strcmp(dst->libs[i].path, dst->exe))
+			continue;
+		const struct elf_file *de = elf_open(dst->exe);
+		const Elf64_Sym *d = de ? dyn_object(de, elf_sym_name(se, 1, s), 0) : NULL;
+		if (!d || d->st_size != s->st_size)
+			return 0;
+		return d->st_value + (addr - l->bias - s->st_value) + dst->libs[i].bias;
+	}
+	return 0;
+}
+
 uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,
 			      uint64_t addr)
 {
@@ -408,7 +471,7 @@ uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer 
 		if (dst->libs[i].ino == l->ino && dst->libs[i].dev == l->dev &&
 		    !strcmp(dst->libs[i].path, l->path))
 			return addr - l->bias + dst->libs[i].bias;
-	return 0;
+	return strcmp(l->path, src->exe) ? 0 : exe_copy_place(l, dst, addr);
 }
 
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr)
@@ -526,7 +589,8 @@ static int add_lib_object(struct stf_peer *p, uint64_t start, uint64_t size, con
 /* The executable's copies of the libraries' variables it uses
  * (R_X86_64_COPY relocations: libev's ev_default_loop_ptr, read by an
  * inline function of ev.h, lives in the executable's .bss, and the library
- * uses that copy), each catalogued with the library that defines it. */
+ * uses that copy), each catalogued with the library that defines it; not
+ * its copies of their constants, read-only once relocated. */
 static int add_copies(struct stf_peer *p, struct elf_file **libs, size_t nlibs, char *err,
 		      size_t errlen)
 {
@@ -546,8 +610,12 @@ static int add_copies(struct stf_peer *p, struct elf_file **libs, size_t nlibs, 
 		const Elf64_Rela *r = (const Elf64_Rela *)(e->map + sh[i].sh_offset);
 		for (size_t k = 0; k < sh[i].sh_size / sizeof(*r); k++) {
 			size_t si = ELF64_R_SYM(r[k].r_info);
+			/* a constant of the library (apr_month_snames) is copied
+			 * into what RELRO makes read-only: the same in both
+			 * versions, and not writable */
 			if (ELF64_R_TYPE(r[k].r_info) != R_X86_64_COPY || si >= e->nsyms[1] ||
-			    !e->syms[1][si].st_size)
+			    !e->syms[1][si].st_size || r[k].r_offset < e->data_start ||
+			    r[k].r_offset >= e->data_end)
 				continue;
 			const char *name = elf_sym_name(e, 1, &e->syms[1][si]);
 			uint64_t v;

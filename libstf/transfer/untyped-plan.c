@@ -207,7 +207,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 		goto oom;
 	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
 	    stf__check_prefix_wrappers(x) < 0 ||
-	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0) {
+	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0 ||
+	    stf__check_apr_arrays(x) < 0) {
 		stf__bulk_free(reached);
 		stf__bulk_free(work);
 		return -1;

@@ -330,6 +330,26 @@ static const char *word_name(struct stf_xfer *x, const struct stf_obj *holder, u
 	return buf;
 }
 
+/* Whether the word at offset off of holder ends a string whose block was
+ * rounded up: the 8 bytes before it printable, its own first bytes
+ * printable up to a NUL.  Its bytes past the NUL are stale, what the
+ * block held before (httpd's "maxrequestworkers" in an APR pool left an
+ * old pointer's high bytes there, which read like a place in the
+ * executable's code): no pointer. */
+static int string_tail(const struct stf_obj *holder, uint64_t off)
+{
+	if (!holder || !holder->bytes || off < 8 || off + 8 > holder->size)
+		return 0;
+	const uint8_t *b = holder->bytes + off;
+	for (int k = -8; k < 8; k++) {
+		if (k > 0 && !b[k])
+			return 1;
+		if (b[k] < 0x20 || b[k] > 0x7e)
+			return 0;
+	}
+	return 0;
+}
+
 /* Where the word v of the source goes; 0, or -1 (problem reported).
  * The word is at offset off of holder (NULL if none: then it is named by
  * the current path); `at` is its address in the new version (its
@@ -483,6 +503,11 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 			*out = stf__peer_same_place(src, x->dst, v);
 			if (*out) {
 				x->rep->pointers++;
+				return 0;
+			}
+			if (string_tail(holder, off)) {
+				*out = v;
+				x->rep->integers++;
 				return 0;
 			}
 			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s at offset 0x%" PRIx64

@@ -13,9 +13,9 @@
  * follow it, APR's positions in its nodes stay.  Before, the update
  * rolled back: "offset ... of untyped block ... points into it, which
  * therefore keeps its address".  With PINNED (v1/apr19-pinned.c) an
- * APR array of the store pool holds a record's address too: APR does
- * not say what an array's elements are, so that word pins the record,
- * and the update rolls back naming it. */
+ * APR array of the store pool holds a record's address too: a live
+ * element of an array, handed back as it is, follows the record (before
+ * apr20 it pinned it, and the update rolled back naming it). */
 #include <apr_general.h>
 #include <apr_hash.h>
 #include <apr_pools.h>
