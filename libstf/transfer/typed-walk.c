@@ -70,6 +70,7 @@ int stf__typed_walk_state(struct stf_typed_walk *w, char *err, size_t errlen)
 	if (stf__peer_open(&self, getpid(), 0, STF_PEER_STATICS | STF_PEER_DYNAMIC, NULL,
 			   err, errlen) < 0) {
 		stf__peer_close(&self);
+		stf__peer_forget_files();
 		return -1;
 	}
 	for (size_t i = 0; i < self.nobjs; i++) {
@@ -93,5 +94,9 @@ int stf__typed_walk_state(struct stf_typed_walk *w, char *err, size_t errlen)
 		}
 	}
 	stf__peer_close(&self);
+	/* its copies of the ELF files, mapped while this process becomes the
+	 * running version, would be taken for its libraries by the next
+	 * update (respawn.c) */
+	stf__peer_forget_files();
 	return 0;
 }
