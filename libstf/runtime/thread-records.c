@@ -293,11 +293,12 @@ int stf__thread_standins(pid_t past_pid, uint64_t past_root, char *err, size_t e
 		if ((old->flags & (STF_THREAD_ENDED | STF_THREAD_DETACHED)) != STF_THREAD_ENDED)
 			continue;
 		if (!plain_value(old->ret)) {
-			snprintf(err, errlen, "thread 0x%" PRIx64 " of the running version ended "
-				 "returning the address 0x%" PRIx64 " and was not joined yet: its "
-				 "join here cannot return it (join it before the update point, "
-				 "or return a number)", old->handle, old->ret);
-			rc = -1;
+			/* refused if the state holds it (pthreads.c) */
+			if (stf__pthreads_note_gone(old->handle, old->ret) < 0) {
+				snprintf(err, errlen, "out of memory noting the threads of "
+					 "the running version");
+				rc = -1;
+			}
 		} else if ((rc = stf__own_thread(&th, returns_at_once,
 						 (void *)(uintptr_t)old->ret)) != 0) {
 			snprintf(err, errlen, "cannot start a stand-in for thread 0x%" PRIx64

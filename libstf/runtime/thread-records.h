@@ -49,8 +49,9 @@ const struct stf_thread_rec *stf__thread_rec_find(const struct stf_thread_rec *r
  * that ended and was not joined, start a thread that ends at once
  * returning the same value, so that the program's join in the new
  * version finds it; each pair is noted for the renaming (pthreads.h).
- * -1 with the reason in err if one cannot be started or returned a
- * pointer (the new version has no such address).
+ * One that returned an address (the new version has no such value) is
+ * noted as gone: a pthread_t naming it rolls the update back.  -1 with
+ * the reason in err if a stand-in cannot be started.
  */
 int stf__thread_standins(pid_t past_pid, uint64_t past_root, char *err, size_t errlen);
 

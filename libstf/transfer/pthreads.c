@@ -21,13 +21,14 @@
 #include "xfer.h"
 
 struct pair {
-	uint64_t from, to;
+	uint64_t from, to;   /* to 0: no counterpart */
+	uint64_t ret;        /* no counterpart as it returned this address */
 };
 
 static struct pair *map;
 static size_t nmap, capmap;
 
-int stf__pthreads_note(uint64_t old, uint64_t new_handle)
+static int note(uint64_t old, uint64_t new_handle, uint64_t ret)
 {
 	if (nmap == capmap) {
 		size_t cap = capmap ? 2 * capmap : 64;
@@ -37,8 +38,18 @@ int stf__pthreads_note(uint64_t old, uint64_t new_handle)
 		map = more;
 		capmap = cap;
 	}
-	map[nmap++] = (struct pair){ old, new_handle };
+	map[nmap++] = (struct pair){ old, new_handle, ret };
 	return 0;
+}
+
+int stf__pthreads_note(uint64_t old, uint64_t new_handle)
+{
+	return note(old, new_handle, 0);
+}
+
+int stf__pthreads_note_gone(uint64_t old, uint64_t ret)
+{
+	return note(old, 0, ret);
 }
 
 static int is_pthread_type(const struct stf_meta_unit *u, uint32_t t)
@@ -74,7 +85,14 @@ static int visit(struct stf_typed_walk *base, const struct stf_meta_unit *u, uin
 		if (map[i].from != v)
 			continue;
 		if (!map[i].to) {
-			if (!w->failed)
+			if (!w->failed && map[i].ret)
+				snprintf(w->rep->error, sizeof w->rep->error, "%s holds the "
+					 "pthread_t of thread 0x%" PRIx64 " of the running version, "
+					 "which ended returning the address 0x%" PRIx64 " and was not "
+					 "joined yet: the new version's join cannot return it (join "
+					 "it before the update point, or return a number)",
+					 stf__typed_walk_path(base, path, sizeof path), v, map[i].ret);
+			else if (!w->failed)
 				snprintf(w->rep->error, sizeof w->rep->error, "%s holds the "
 					 "pthread_t of thread 0x%" PRIx64 " of the running version, "
 					 "which has no counterpart in the new version (not parked at "

@@ -27,6 +27,12 @@ struct stf_xfer_report;
  * (0: none).  -1 if out of memory. */
 int stf__pthreads_note(uint64_t old, uint64_t new_handle);
 
+/* F: the running version's thread old ended returning the address ret
+ * and was not joined: the new version has no such value to return, and
+ * a pthread_t naming it makes the update roll back.  -1 if out of
+ * memory. */
+int stf__pthreads_note_gone(uint64_t old, uint64_t ret);
+
 /* F (quiesced, after the backward transfer): rename.  -1 with the
  * reason in rep->error. */
 int stf__pthreads_apply(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep);
