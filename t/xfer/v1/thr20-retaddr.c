@@ -13,7 +13,6 @@ struct result {
 
 static pthread_t summer;
 static volatile int summed;
-static volatile long sink;
 
 static void *sum(void *arg)
 {
@@ -34,23 +33,19 @@ static __attribute__((noinline)) void init(void)
 }
 
 #ifdef V2
-int main(void)
+static void check(void)
 {
 	void *r;
 
-	XT_V2_RECEIVE(init);
 	CHECK(pthread_join(summer, &r) == 0 && ((struct result *)r)->sum == 42);
-	XT_V2_RESULT();
 }
 #else
-int main(void)
+static volatile long sink;
+
+static void check(void)
 {
-	if (!stf_is_updating())
-		init();
-	for (;;) {
-		stf_update_point();
-		usleep(2000);
-		sink ^= (long)summer;
-	}
+	sink ^= (long)summer;
 }
 #endif
+
+XT_MAIN_CHECKED(init, check)
