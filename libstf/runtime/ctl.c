@@ -47,6 +47,7 @@
 #include "signals.h"
 #include "spans.h"
 #include "pids.h"
+#include "pthreads.h"
 #include "tree.h"
 #include "root.h"
 #include "update.h"
@@ -111,7 +112,10 @@ static int step_run(const struct step *st)
 			return -1;
 		return stf__pids_apply(0, ctl.strict, st->rep);
 	case STEP_BACKWARD:
-		return stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep);
+		/* R's copy keeps P's pthread_t values: renamed after it */
+		if (stf__xfer_backward(st->conn, st->peer, st->peer_root, st->rep) < 0)
+			return -1;
+		return stf__pthreads_apply(ctl.past_pid, ctl.past_root, st->rep);
 	case STEP_SERVE:
 		if (stf__xfer_serve(st->conn, st->rep) < 0)
 			return -1;

@@ -20,6 +20,7 @@
 struct stf_thread_start {
 	uintptr_t fn;  /* its start routine */
 	uintptr_t arg;
+	uintptr_t rec;  /* its struct stf_thread_rec (thread-records.h) */
 };
 
 /* The calling thread, just started through pthread_create (respawn.c's

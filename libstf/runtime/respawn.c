@@ -27,6 +27,7 @@
 #include "lib-threads.h"
 #include "remote.h"
 #include "respawn.h"
+#include "thread-records.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -57,7 +58,12 @@ static void *trampoline(void *p)
 	volatile struct stf_thread_start s;
 	s.fn = ((struct stf_thread_start *)p)->fn;
 	s.arg = ((struct stf_thread_start *)p)->arg;
+	struct stf_thread_rec *rec = (struct stf_thread_rec *)((struct stf_thread_start *)p)->rec;
 	stf__raw_free(p);
+	if (rec) {
+		stf__thread_rec_started(rec, pthread_self());
+		stf__thread_rec_set_own(rec);
+	}
 	stf__thread_began(&s, (uintptr_t)__builtin_frame_address(0));
 	start_fn *fn = (start_fn *)s.fn;
 	void *arg = (void *)s.arg;
@@ -65,6 +71,7 @@ static void *trampoline(void *p)
 	s.arg = 0;
 	thread_start = (uintptr_t)fn;
 	void *ret = fn(arg); /* neither is live after the call: no copy is kept */
+	stf__thread_rec_own_ended(ret);
 	stf__thread_ended();
 	return ret;
 }
@@ -82,11 +89,19 @@ EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, start_fn *f
 	s = stf__raw_malloc(sizeof *s);
 	if (!s)
 		return EAGAIN;
+	struct stf_thread_rec *rec = stf__thread_rec_new(attr);
+	uint32_t serial = rec ? rec->serial : 0;
 	s->fn = (uintptr_t)fn;
 	s->arg = (uintptr_t)arg;
+	s->rec = (uintptr_t)rec;
 	rc = create(th, attr, trampoline, s);
-	if (rc)
+	if (rc) {
 		stf__raw_free(s);
+		if (rec)
+			stf__thread_rec_drop(rec);
+	} else if (rec) {
+		stf__thread_rec_created(rec, serial, *th);
+	}
 	return rc;
 }
 
@@ -142,20 +157,25 @@ static uint64_t own_function(struct stf_peer *self, const struct stf_strmap *fun
  * dereferencing NULL, and free() leaves it alone (alloc.c). */
 char stf__respawn_arg[STF_RESPAWN_ARG_SIZE] __attribute__((aligned(64)));
 
-/* Start the planned threads, detached, in P's order: the n-th thread
- * started here pairs with the n-th one of P parked in the same function. */
-static int start_threads(const uint64_t *plan, size_t n, char *err, size_t errlen)
+/* Start the planned threads in P's order: the n-th thread started here
+ * pairs with the n-th one of P parked in the same function.  Detached
+ * unless P's was joinable (joinable[i]): the program joins it by the
+ * pthread_t the renaming gives it (pthreads.h). */
+static int start_threads(const uint64_t *plan, const uint8_t *joinable, size_t n, char *err,
+			 size_t errlen)
 {
 	pthread_attr_t attr;
 	pthread_t th;
 	int e = 0;
 	size_t i;
 
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for (i = 0; i < n && !e; i++)
+	for (i = 0; i < n && !e; i++) {
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, joinable[i] ? PTHREAD_CREATE_JOINABLE :
+					    PTHREAD_CREATE_DETACHED);
 		e = pthread_create(&th, &attr, (start_fn *)(uintptr_t)plan[i], stf__respawn_arg);
-	pthread_attr_destroy(&attr);
+		pthread_attr_destroy(&attr);
+	}
 	if (e) {
 		fail(err, errlen, "cannot start thread %zu of %zu again: %s", i, n, strerror(e));
 		return -1;
@@ -187,11 +207,20 @@ int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, siz
 	struct stf_strmap own = { 0 }, funcs = { 0 };
 	uint64_t *plan = NULL, v;
 	int64_t *partner = NULL;
-	size_t n = 0;
+	uint8_t *joinable = NULL;
+	struct stf_thread_rec *recs = NULL;
+	size_t n = 0, nrecs = 0;
 	int rc = -1;
 
+	/* the new version's: the old one's ended threads, to be joined */
+	if (forward && stf__thread_standins(past_pid, past_root, err, errlen) < 0)
+		return -1;
 	if (!past_has_started_threads(past_pid, past_root))
 		return 0;
+	if (stf__thread_recs_read(past_pid, past_root, &recs, &nrecs) < 0) {
+		fail(err, errlen, "cannot read the running version's thread records");
+		return -1;
+	}
 	if (stf__peer_open(&p, past_pid, past_root, STF_PEER_STATICS | STF_PEER_FRAMES, NULL,
 			   err, errlen) < 0) {
 		stf__peer_close(&p);
@@ -202,7 +231,8 @@ int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, siz
 		goto out;
 	plan = stf__raw_malloc((p.nthreads ? p.nthreads : 1) * sizeof *plan);
 	partner = stf__raw_malloc((p.nthreads ? p.nthreads : 1) * sizeof *partner);
-	if (!plan || !partner ||
+	joinable = stf__raw_malloc(p.nthreads ? p.nthreads : 1);
+	if (!plan || !partner || !joinable ||
 	    stf__threads_partners(&self, &p, forward ? STF_FORWARD : STF_BACKWARD, partner) < 0)
 		goto oom;
 	for (size_t i = 0; i < self.nthreads; i++)
@@ -240,6 +270,8 @@ int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, siz
 			     "program", t->tid, t->func, t->start);
 			goto out;
 		}
+		const struct stf_thread_rec *r = stf__thread_rec_find(recs, nrecs, t->tp);
+		joinable[n] = r && !(r->flags & STF_THREAD_DETACHED);
 		plan[n] = own_function(&self, &funcs, o, forward);
 		if (!plan[n]) {
 			fail(err, errlen, "thread %" PRIu64 " parked in %s in the running version "
@@ -263,8 +295,10 @@ out:
 	 * mappings of the libraries that F cannot tell from the real ones. */
 	stf__peer_forget_files();
 	if (rc == 0)
-		rc = start_threads(plan, n, err, errlen);
+		rc = start_threads(plan, joinable, n, err, errlen);
 	stf__raw_free(plan);
 	stf__raw_free(partner);
+	stf__raw_free(joinable);
+	stf__raw_free(recs);
 	return rc;
 }

@@ -31,11 +31,13 @@ extern char stf__respawn_arg[STF_RESPAWN_ARG_SIZE];
 uint64_t stf__thread_start(void);
 
 /*
- * F, R (quiesced): start a detached thread for every thread of P (pid,
+ * F, R (quiesced): start a thread (detached unless P's was joinable) for
+ * every thread of P (pid,
  * root) with a start routine, parked in a function in which none of the
  * calling process's parked threads is, in P's order.  `forward`: the caller is the new
  * version (start routines are looked up through the registered renames).
- * Returns the number of threads started, or -1 with a message in err when
+ * F first starts the stand-ins of P's ended, unjoined threads
+ * (thread-records.h).  Returns the number of threads started, or -1 with a message in err when
  * one cannot be (the update cannot go on: P's thread would be lost).
  */
 int stf__respawn(pid_t past_pid, uint64_t past_root, int forward, char *err, size_t errlen);

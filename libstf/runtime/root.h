@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define STF_ROOT_MAGIC   0x544f4f5246545354ULL /* "TSTFROOT" */
-#define STF_ROOT_VERSION 8U
+#define STF_ROOT_VERSION 9U
 
 /*
  * The heap (spans.c): a region reserved at startup, cut into 64 KiB units.
@@ -241,6 +241,23 @@ struct stf_library_thread {
 	char name[16];        /* its name (comm) */
 };
 
+/*
+ * A thread the program started with pthread_create (thread-records.c),
+ * from its creation until it is joined, or ends detached: what the new
+ * version needs to make the old version's pthread_t values name threads
+ * of its own.  Its handle is its thread pointer (glibc: pthread_self() ==
+ * the %fs base), as a parked frame's tp.
+ */
+struct stf_thread_rec {
+	uint64_t next;        /* the next record, 0 at the end */
+	uint64_t handle;      /* its pthread_t */
+	uint64_t ret;         /* ENDED: what it returned (or pthread_exit's) */
+	uint32_t flags;       /* STF_THREAD_* */
+	uint32_t serial;      /* which record it is, if its memory is reused */
+};
+#define STF_THREAD_DETACHED 1u  /* never joined: nothing to rename */
+#define STF_THREAD_ENDED    2u  /* returned, waiting for its join */
+
 struct stf_root {
 	uint64_t magic;        /* STF_ROOT_MAGIC */
 	uint64_t version;      /* STF_ROOT_VERSION */
@@ -264,6 +281,7 @@ struct stf_root {
 	uint64_t library_threads;  /* struct stf_library_thread[n], while
 	                              quiesced */
 	uint64_t nlibrary_threads;
+	uint64_t threads;      /* the first struct stf_thread_rec, 0: none */
 };
 
 /* The process's own root (defined in alloc.c, exported for the engine). */

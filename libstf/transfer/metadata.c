@@ -763,6 +763,7 @@ static int add_frame(struct stf_peer *p, const struct stf_parked_frame *f,
 		t->occurrence = occurrence;
 		t->start = f->start;
 		t->tid = f->tid;
+		t->tp = f->tp;
 		t->label = p->tls[p->ntls - 1].label;
 	}
 	for (uint32_t i = 0; i < f->nlocals; i++) {

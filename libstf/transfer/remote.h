@@ -138,6 +138,7 @@ struct stf_peer_thread {
 	uint64_t tid;
 	const char *label;    /* "func" or "func#n": its locals' and
 	                         thread-local objects' suffix */
+	uint64_t tp;          /* its thread pointer: its pthread_t */
 };
 
 /* A parked thread's copies of the thread-local variables (tls.c): every
