@@ -475,6 +475,9 @@ int record_site (gcall *call)
 	    && stf_has_deallocator (fndecl))
 		s.flags |= STF_SF_GIVEN_BACK;
 	s.allocator = allocator_name (fndecl, alloc);
+	if (stf_registers_result (fndecl) && stf_registers_result (current_function_decl)
+	    && stf_body_marking (current_function_decl) == STF_MARK_FALLBACK)
+		s.flags |= STF_SF_UNKNOWN_CALLERS;
 	location_t loc = gimple_location (call);
 
 	/* Inlined scopes, innermost first: the calls of inlined wrappers are

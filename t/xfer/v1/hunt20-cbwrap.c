@@ -9,6 +9,7 @@
  * into the new layouts.  Variants (hunt20-cbwrap-*.c define one):
  * CBWRAP_CHAIN, obj_new a wrapper of a wrapper checking for NULL;
  * CBWRAP_CALLOC, a calloc-style wrapper (count times size, zeroed);
+ * CBWRAP_PUBLIC, obj_new public (callers elsewhere would not know it);
  * CBWRAP_EXTERN, obj_new and xmalloc in another unit
  * (v1/hunt20-cbwrap-unit/obj.c). */
 #include <stdint.h>
@@ -85,7 +86,12 @@ static void *obj_new(size_t size, int kind)
 	return o;
 }
 #else
-static void *obj_new(size_t size, int kind)
+#ifdef CBWRAP_PUBLIC
+void *obj_new(size_t size, int kind);
+#else
+static
+#endif
+void *obj_new(size_t size, int kind)
 {
 	void *o = xmalloc(size);
 	memset(o, 0, size);
