@@ -229,7 +229,8 @@ bool param_product (tree fn, const std::vector<gimple *> &stmts, gcall *call, in
 {
 	if (arg < 0 || (unsigned) arg >= gimple_call_num_args (call))
 		return false;
-	gassign *def = dyn_cast <gassign *> (only_def (fn, stmts, gimple_call_arg (call, arg)));
+	gimple *d = only_def (fn, stmts, gimple_call_arg (call, arg));
+	gassign *def = d ? dyn_cast <gassign *> (d) : NULL;
 	if (!def || gimple_assign_rhs_code (def) != MULT_EXPR)
 		return false;
 	*count = param_of (fn, stmts, gimple_assign_rhs1 (def));
