@@ -28,8 +28,9 @@
  * type, and what it stores is a leading tag or header of theirs
  * (`void *make(int tag, size_t n)` storing the tag through an `int *`).
  *
- * A wrapper returning what an STF_ALLOCATOR hands out (a generic
- * `obj_new` returning xmalloc's result) is one as well: the code after each
+ * A wrapper returning what an STF_ALLOCATOR hands out in a size its
+ * callers chose (a generic `obj_new` returning xmalloc's result) is one as
+ * well: the code after each
  * call to it registers what it returned with the caller's site, as after a
  * call to the STF_ALLOCATOR (stf_registers_result).
  *
@@ -398,7 +399,10 @@ bool returns_fresh (tree fn, found_wrapper *w)
 	w->flags = (any & STF_SF_REALLOC) | (all & inherited & ~STF_SF_REALLOC);
 	w->size_arg = size_arg < 0 ? -1 : size_arg;
 	w->count_arg = count_arg < 0 ? -1 : count_arg;
-	w->sub_objects = sub_objects;
+	/* Only its callers' sizes say what it hands out: one that chooses the
+	 * size itself (a module's create_conf, called through a pointer)
+	 * knows the type better, and its own site types its objects. */
+	w->sub_objects = sub_objects && size_arg >= 0;
 	return true;
 }
 
