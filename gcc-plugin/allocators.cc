@@ -23,9 +23,16 @@
  * the block elsewhere, initializes it through a typed pointer (it knows
  * the type better than its callers), or may return anything else (a
  * static buffer, a parameter) is not a wrapper.  Except when its size is
- * a parameter passed on unchanged: then its callers chose the size, and
- * so the type, and what it stores is a leading tag or header of theirs
+ * a parameter passed on unchanged (or the product of two, a calloc-style
+ * wrapper's count and size): then its callers chose the size, and so the
+ * type, and what it stores is a leading tag or header of theirs
  * (`void *make(int tag, size_t n)` storing the tag through an `int *`).
+ *
+ * A wrapper returning what an STF_ALLOCATOR hands out in a size its
+ * callers chose (a generic `obj_new` returning xmalloc's result) is one as
+ * well: the code after each
+ * call to it registers what it returned with the caller's site, as after a
+ * call to the STF_ALLOCATOR (stf_registers_result).
  *
  * What was found is kept as an internal attribute of the function's decl,
  * which GCC's clones (xmalloc.constprop.0) inherit.
@@ -64,6 +71,9 @@ struct found_wrapper {
 	unsigned flags;
 	int size_arg, count_arg; /* parameters, -1 if unknown */
 	bool fallback;           /* see STF_MARK_FALLBACK */
+	bool sub_objects;        /* returns what an STF_ALLOCATOR hands out:
+	                            see stf_registers_result */
+	tree origin;             /* the function found (not a clone of it) */
 };
 
 bool get_found (const_tree fndecl, found_wrapper *w)
@@ -79,13 +89,17 @@ bool get_found (const_tree fndecl, found_wrapper *w)
 	w->count_arg = (int) tree_to_shwi (TREE_VALUE (v));
 	v = TREE_CHAIN (v);
 	w->fallback = !integer_zerop (TREE_VALUE (v));
+	v = TREE_CHAIN (v);
+	w->sub_objects = !integer_zerop (TREE_VALUE (v));
+	w->origin = TREE_VALUE (TREE_CHAIN (v));
 	return true;
 }
 
 void set_found (tree fndecl, const found_wrapper &w)
 {
-	tree v = NULL_TREE;
-	const int fields[] = { w.fallback, w.count_arg, w.size_arg, (int) w.flags };
+	tree v = tree_cons (NULL_TREE, fndecl, NULL_TREE);
+	const int fields[] = { w.sub_objects, w.fallback, w.count_arg, w.size_arg,
+			       (int) w.flags };
 	for (int f : fields)
 		v = tree_cons (NULL_TREE, build_int_cst (integer_type_node, f), v);
 	DECL_ATTRIBUTES (fndecl) = tree_cons (get_identifier (found_attr), v,
@@ -160,13 +174,28 @@ bool stmt_mentions (gimple *stmt, const std::set<tree> &values, unsigned first_o
 	return false;
 }
 
-/* The parameter an argument of a call passes on unchanged (through a
- * conversion at most), -1 if none. */
-int param_index (tree fn, const std::vector<gimple *> &stmts, gcall *call, int arg)
+/* The one statement defining v, a value only fn changes; NULL if none or
+ * several. */
+gimple *only_def (tree fn, const std::vector<gimple *> &stmts, tree v)
 {
-	if (arg < 0 || (unsigned) arg >= gimple_call_num_args (call))
-		return -1;
-	tree a = gimple_call_arg (call, arg);
+	if (TREE_CODE (v) == SSA_NAME)
+		return SSA_NAME_DEF_STMT (v);
+	if (!local_value (fn, v))
+		return NULL;
+	gimple *def = NULL;
+	for (gimple *s : stmts)
+		if (gimple_get_lhs (s) == v) {
+			if (def)
+				return NULL;
+			def = s;
+		}
+	return def;
+}
+
+/* The parameter a value is, unchanged (through a conversion at most), -1
+ * if none. */
+int param_of (tree fn, const std::vector<gimple *> &stmts, tree a)
+{
 	if (TREE_CODE (a) == SSA_NAME) {
 		gassign *def = dyn_cast <gassign *> (SSA_NAME_DEF_STMT (a));
 		if (!def || !(gimple_assign_single_p (def)
@@ -184,6 +213,30 @@ int param_index (tree fn, const std::vector<gimple *> &stmts, gcall *call, int a
 		if (p == a)
 			return i;
 	return -1;
+}
+
+/* The parameter an argument of a call passes on unchanged, -1 if none. */
+int param_index (tree fn, const std::vector<gimple *> &stmts, gcall *call, int arg)
+{
+	if (arg < 0 || (unsigned) arg >= gimple_call_num_args (call))
+		return -1;
+	return param_of (fn, stmts, gimple_call_arg (call, arg));
+}
+
+/* Whether a size argument of a call is the product of two parameters (a
+ * calloc-style wrapper's `xmalloc(count * size)`): their indexes. */
+bool param_product (tree fn, const std::vector<gimple *> &stmts, gcall *call, int arg,
+		    int *count, int *size)
+{
+	if (arg < 0 || (unsigned) arg >= gimple_call_num_args (call))
+		return false;
+	gimple *d = only_def (fn, stmts, gimple_call_arg (call, arg));
+	gassign *def = d ? dyn_cast <gassign *> (d) : NULL;
+	if (!def || gimple_assign_rhs_code (def) != MULT_EXPR)
+		return false;
+	*count = param_of (fn, stmts, gimple_assign_rhs1 (def));
+	*size = param_of (fn, stmts, gimple_assign_rhs2 (def));
+	return *count >= 0 && *size >= 0;
 }
 
 /* The same parameter from every allocator call, or -1. */
@@ -291,7 +344,7 @@ bool returns_fresh (tree fn, found_wrapper *w)
 	std::set<tree> fresh;
 	unsigned any = 0, all = ~0u;
 	int size_arg = -2, count_arg = -2;
-	bool allocates = false;
+	bool allocates = false, sub_objects = false;
 	while (!work.empty ()) {
 		tree v = work.back ();
 		work.pop_back ();
@@ -308,10 +361,19 @@ bool returns_fresh (tree fn, found_wrapper *w)
 				if (!callee || !stf_classify_allocator (callee, &d) || d.out_arg >= 0)
 					return false;
 				allocates = true;
+				sub_objects |= stf_registers_result (callee);
 				any |= d.flags;
 				all &= d.flags;
-				merge_param (&size_arg, param_index (fn, stmts, call, d.size_arg));
-				merge_param (&count_arg, param_index (fn, stmts, call, d.count_arg));
+				int size_p = param_index (fn, stmts, call, d.size_arg);
+				int count_p = param_index (fn, stmts, call, d.count_arg);
+				int c, z;
+				if (size_p < 0 && d.count_arg < 0
+				    && param_product (fn, stmts, call, d.size_arg, &c, &z)) {
+					count_p = c;
+					size_p = z;
+				}
+				merge_param (&size_arg, size_p);
+				merge_param (&count_arg, count_p);
 			} else if (gassign *a = dyn_cast <gassign *> (s)) {
 				if (!gimple_assign_single_p (a)
 				    && !CONVERT_EXPR_CODE_P (gimple_assign_rhs_code (a)))
@@ -337,6 +399,10 @@ bool returns_fresh (tree fn, found_wrapper *w)
 	w->flags = (any & STF_SF_REALLOC) | (all & inherited & ~STF_SF_REALLOC);
 	w->size_arg = size_arg < 0 ? -1 : size_arg;
 	w->count_arg = count_arg < 0 ? -1 : count_arg;
+	/* Only its callers' sizes say what it hands out: one that chooses the
+	 * size itself (a module's create_conf, called through a pointer)
+	 * knows the type better, and its own site types its objects. */
+	w->sub_objects = sub_objects && size_arg >= 0;
 	return true;
 }
 
@@ -364,6 +430,11 @@ bool stf_classify_allocator (tree fndecl, stf_allocator_desc *out)
 		out->flags |= w.flags;
 		out->size_arg = w.size_arg;
 		out->count_arg = w.count_arg;
+		/* A clone (obj_new.constprop.0) may take fewer parameters: the
+		 * code registering what it returns takes the size of the type
+		 * its caller's site keeps, not an argument that may be another. */
+		if (w.sub_objects && fndecl != w.origin)
+			out->size_arg = out->count_arg = -1;
 	}
 	/* An STF_ALLOCATOR function says nothing more: its size is its first
 	 * size_t parameter, if it has one. */
@@ -404,6 +475,12 @@ bool stf_is_wrapper (const_tree fndecl)
 	return stf_is_allocator (fndecl)
 	       || lookup_attribute (found_attr, DECL_ATTRIBUTES (fndecl))
 	       || user_malloc (fndecl);
+}
+
+bool stf_registers_result (const_tree fndecl)
+{
+	found_wrapper w;
+	return stf_is_allocator (fndecl) || (get_found (fndecl, &w) && w.sub_objects);
 }
 
 enum stf_marking stf_body_marking (const_tree fndecl)
@@ -461,7 +538,8 @@ void stf_find_wrappers (void *, void *)
 	for (cgraph_node *n : candidates)
 		if (!done.count (n) && !stf_is_allocator (n->decl) && user_malloc (n->decl)) {
 			found_wrapper w = { STF_SF_AUTOWRAP, -1, -1,
-					    TREE_PUBLIC (n->decl) || n->address_taken };
+					    TREE_PUBLIC (n->decl) || n->address_taken, false,
+					    n->decl };
 			set_found (n->decl, w);
 		}
 }

@@ -23,6 +23,14 @@ bool stf_classify_allocator (tree fndecl, stf_allocator_desc *out);
 /* Whether fndecl is an allocator wrapper, by annotation or found. */
 bool stf_is_wrapper (const_tree fndecl);
 
+/* Whether the code after a call to fndecl registers what it returned
+ * (stf__sub_object), instead of a marker set before it reaching the real
+ * allocator: an STF_ALLOCATOR hands out objects from inside blocks of its
+ * own, and so does a found wrapper returning what one hands out (a
+ * generic `obj_new` returning xmalloc's result): its callers' sites type
+ * the objects as a declared one's do. */
+bool stf_registers_result (const_tree fndecl);
+
 /* How the allocator calls in the body of a function are marked. */
 enum stf_marking {
 	STF_MARK_ALL,      /* not a wrapper: every call is a site */

@@ -434,7 +434,7 @@ void record_early (gcall *call)
 	tree type = element_type (d);
 	early_site e = { allocator_name (fndecl, alloc),
 			 stf_function_name (current_function_decl), d.name, type, -1,
-			 stf_is_allocator (fndecl), stf_size_header (),
+			 stf_registers_result (fndecl), stf_size_header (),
 			 stf_undeclared_prefix (call, alloc, type) };
 	stf_find_size_header (call, alloc, &e.header);
 	if (e.undeclared_prefix)
@@ -476,6 +476,9 @@ int record_site (gcall *call)
 	    && stf_has_deallocator (fndecl))
 		s.flags |= STF_SF_GIVEN_BACK;
 	s.allocator = allocator_name (fndecl, alloc);
+	if (stf_registers_result (fndecl) && stf_registers_result (current_function_decl)
+	    && stf_body_marking (current_function_decl) == STF_MARK_FALLBACK)
+		s.flags |= STF_SF_UNKNOWN_CALLERS;
 	location_t loc = gimple_location (call);
 
 	/* Inlined scopes, innermost first: the calls of inlined wrappers are
@@ -897,7 +900,7 @@ unsigned int sites_pass::execute (function *fun)
 			int idx = record_site (call);
 			if (idx < 0)
 				continue;
-			if (stf_is_allocator (gimple_call_fndecl (call)))
+			if (stf_registers_result (gimple_call_fndecl (call)))
 				insert_registration (&gsi, call, (unsigned) idx, &todo);
 			else
 				insert_marker (&gsi, call, (unsigned) idx,

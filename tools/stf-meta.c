@@ -130,7 +130,7 @@ static const struct flag_name site_flags[] = {
 	{ STF_SF_MMAP, "mmap" }, { STF_SF_STRING, "string" },
 	{ STF_SF_WRAPPER, "wrapper" }, { STF_SF_INLINED, "inlined" },
 	{ STF_SF_CONSTCNT, "constcnt" }, { STF_SF_AUTOWRAP, "autowrap" },
-	{ STF_SF_SLOT, "slot" }, { 0, NULL } };
+	{ STF_SF_SLOT, "slot" }, { STF_SF_UNKNOWN_CALLERS, "unknown-callers" }, { 0, NULL } };
 
 /* Text: " a b" (leading space per flag); JSON: ["a","b"]. */
 static void print_flags(FILE *f, unsigned flags, const struct flag_name *names,

@@ -313,6 +313,15 @@ struct stf_object_rec {
                                   `return h + 1`): the site's type, if any,
                                   is its prefix's, what lies past it has
                                   none the transfer knows */
+#define STF_SF_UNKNOWN_CALLERS 0x2000u /* an STF_ALLOCATOR's call in a
+                                  found wrapper returning what it hands
+                                  out (obj_new returning xmalloc's
+                                  result) that callers may call without
+                                  knowing it (other units, pointers): the
+                                  objects they get keep this site, of no
+                                  type they chose (the ones of callers
+                                  that know it are registered again with
+                                  their sites) */
 /* The cache argument of a slot allocator's call as the plugin's code
  * passes it to stf__slot_arg (libstf/runtime/slots.h): XORed with this,
  * so that the copy the caller keeps across the allocator's call (in a

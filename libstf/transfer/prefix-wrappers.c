@@ -23,6 +23,12 @@
  * of the program whose layout changes, rolls the update back naming the
  * function and the fix (STF_ALLOCATOR makes the callers' sites type what
  * it hands out), once per site.
+ *
+ * So does a live object of a site flagged STF_SF_UNKNOWN_CALLERS: what a
+ * found wrapper of an STF_ALLOCATOR (obj_new returning xmalloc's result)
+ * handed out to a caller that did not know it is one (in another file,
+ * through a pointer), registered with the wrapper's own site, of no type
+ * the caller chose.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,21 +65,30 @@ static int smallest_changed_struct(const struct stf_meta *m, const struct stf_me
 }
 
 /* What memo says of a site: not looked at yet, not flagged (or reported
- * already), flagged STF_SF_UNDECLARED_PREFIX. */
+ * already), flagged (flagged()). */
 enum { SITE_UNSEEN, SITE_DONE, SITE_FLAGGED };
 
-/* The site record of heap object o if the plugin flagged it
- * STF_SF_UNDECLARED_PREFIX and it is not reported yet, else NULL; the
- * site's state in memo. */
+/* Whether a site's objects may hold what the transfer has no type for:
+ * past an undeclared prefix (whole blocks only), or handed out by a found
+ * wrapper to callers that do not know it (sub-objects). */
+static int flagged(const struct stf_site_rec *r, const struct stf_obj *o)
+{
+	return ((r->flags & STF_SF_UNDECLARED_PREFIX) && r->prefix && !o->container &&
+		o->kind == STF_OBJ_HEAP) ||
+	       (r->flags & STF_SF_UNKNOWN_CALLERS);
+}
+
+/* The site record of heap object o if the plugin flagged it (flagged())
+ * and it is not reported yet, else NULL; the site's state in memo. */
 static const struct stf_site_rec *prefix_site(const struct stf_peer *p, const struct stf_obj *o,
 					      uint8_t *memo, const struct stf_meta_unit **u)
 {
 	uint32_t k;
-	if (o->kind != STF_OBJ_HEAP || o->container || o->site >= p->nsites ||
+	if ((o->kind != STF_OBJ_HEAP && o->kind != STF_OBJ_USER) || o->site >= p->nsites ||
 	    memo[o->site] == SITE_DONE)
 		return NULL;
 	if (!p->site_ids[o->site] || stf_meta_find_site(p->meta, p->site_ids[o->site], u, &k) < 0 ||
-	    !((*u)->sites[k].flags & STF_SF_UNDECLARED_PREFIX) || !(*u)->sites[k].prefix) {
+	    !flagged(&(*u)->sites[k], o)) {
 		memo[o->site] = SITE_DONE;
 		return NULL;
 	}
@@ -81,14 +96,15 @@ static const struct stf_site_rec *prefix_site(const struct stf_peer *p, const st
 	return &(*u)->sites[k];
 }
 
-/* Whether a unit of m has a site flagged STF_SF_UNDECLARED_PREFIX: the
+/* Whether a unit of m has a site flagged so: the
  * objects are looked at only then (a million of them would cost the
  * pause for nothing). */
 static int any_prefix_site(const struct stf_meta *m)
 {
 	for (size_t k = 0; k < m->nunits; k++)
 		for (uint32_t i = 0; i < m->units[k].nsites; i++)
-			if (m->units[k].sites[i].flags & STF_SF_UNDECLARED_PREFIX)
+			if (m->units[k].sites[i].flags &
+			    (STF_SF_UNDECLARED_PREFIX | STF_SF_UNKNOWN_CALLERS))
 				return 1;
 	return 0;
 }
@@ -120,16 +136,27 @@ int stf__check_prefix_wrappers(struct stf_xfer *x)
 			continue;
 		const char *fn = stf_meta_str(u, r->func);
 		memo[o->site] = SITE_DONE; /* reported: once per site */
-		stf__xfail(x, "%s hands out the bytes past a %" PRIu32 "-byte prefix of the blocks "
-			   "it allocates (every return is the block plus %" PRIu32 ") but is not "
-			   "declared STF_ALLOCATOR, so what its callers keep there has no type the "
-			   "transfer knows (its site %s types the block as its prefix's, if at all; "
-			   "%s is one of them, with %" PRIu64 " bytes past the prefix); %s, which "
-			   "may be there, changed its layout in the new version: copied as it is, "
-			   "it would be read with the new layout; declare %s STF_ALLOCATOR so that "
-			   "each caller's site types what it hands out",
-			   fn, r->prefix, r->prefix, stf_meta_str(u, r->id),
-			   stf__obj_name(o, on, sizeof(on)), o->size - r->prefix, sn, fn);
+		if (r->flags & STF_SF_UNKNOWN_CALLERS)
+			stf__xfail(x, "%s returns what the STF_ALLOCATOR %s hands out, so its "
+				   "callers' sites type what they get, but a caller that does not "
+				   "know it (in another file, or through a pointer) leaves it under "
+				   "%s's own site %s, of no type (%s is one, %" PRIu64 " bytes); "
+				   "%s, which may be there, changed its layout in the new version: "
+				   "copied as it is, it would be read with the new layout; declare "
+				   "%s STF_ALLOCATOR so that each caller's site types what it hands out",
+				   fn, stf_meta_str(u, r->allocator), fn, stf_meta_str(u, r->id),
+				   stf__obj_name(o, on, sizeof(on)), o->size, sn, fn);
+		else
+			stf__xfail(x, "%s hands out the bytes past a %" PRIu32 "-byte prefix of the blocks "
+				   "it allocates (every return is the block plus %" PRIu32 ") but is not "
+				   "declared STF_ALLOCATOR, so what its callers keep there has no type the "
+				   "transfer knows (its site %s types the block as its prefix's, if at all; "
+				   "%s is one of them, with %" PRIu64 " bytes past the prefix); %s, which "
+				   "may be there, changed its layout in the new version: copied as it is, "
+				   "it would be read with the new layout; declare %s STF_ALLOCATOR so that "
+				   "each caller's site types what it hands out",
+				   fn, r->prefix, r->prefix, stf_meta_str(u, r->id),
+				   stf__obj_name(o, on, sizeof(on)), o->size - r->prefix, sn, fn);
 		failed = 1;
 	}
 	stf__raw_free(memo);

@@ -6,7 +6,12 @@
  * generic constructor returning `void *`, are of one size, and grow in
  * version 2.  The constructor's callers' sites must type them (the plugin
  * finds obj_new to be a wrapper): never their bytes copied as they are
- * into the new layouts. */
+ * into the new layouts.  Variants (hunt20-cbwrap-*.c define one):
+ * CBWRAP_CHAIN, obj_new a wrapper of a wrapper checking for NULL;
+ * CBWRAP_CALLOC, a calloc-style wrapper (count times size, zeroed);
+ * CBWRAP_PUBLIC, obj_new public (callers elsewhere would not know it);
+ * CBWRAP_EXTERN, obj_new and xmalloc in another unit
+ * (v1/hunt20-cbwrap-unit/obj.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include "xt.h"
@@ -36,6 +41,9 @@ struct timer {
 	long due;
 };
 
+#ifdef CBWRAP_EXTERN
+void *obj_new(size_t size, int kind); /* hunt20-cbwrap-unit/obj.c */
+#else
 STF_ALLOCATOR void *xmalloc(size_t n);
 
 void *xmalloc(size_t n)
@@ -45,17 +53,57 @@ void *xmalloc(size_t n)
 	return p + 16;
 }
 
-static struct reg regs[8];
-static size_t nregs;
-static int seen_conns, seen_timers;
+#if defined(CBWRAP_CHAIN)
+static void *obj_alloc(size_t size)
+{
+	void *o = xmalloc(size);
+	if (!o)
+		return NULL;
+	return o;
+}
 
 static void *obj_new(size_t size, int kind)
+{
+	char *o = obj_alloc(size);
+	if (o == NULL)
+		abort();
+	memset(o, 0, size);
+	*(int *)o = kind;
+	return o;
+}
+#elif defined(CBWRAP_CALLOC)
+static void *obj_zalloc(size_t count, size_t size)
+{
+	void *o = xmalloc(count * size);
+	memset(o, 0, count * size);
+	return o;
+}
+
+static void *obj_new(size_t size, int kind)
+{
+	void *o = obj_zalloc(1, size);
+	*(int *)o = kind;
+	return o;
+}
+#else
+#ifdef CBWRAP_PUBLIC
+void *obj_new(size_t size, int kind);
+#else
+static
+#endif
+void *obj_new(size_t size, int kind)
 {
 	void *o = xmalloc(size);
 	memset(o, 0, size);
 	*(int *)o = kind;
 	return o;
 }
+#endif
+#endif
+
+static struct reg regs[8];
+static size_t nregs;
+static int seen_conns, seen_timers;
 
 static void on_any(void *arg)
 {
