@@ -4,12 +4,16 @@
 # serving after an update: every descriptor of the running version reaches
 # the new one, and the new one has the flag again, like the old.  A rolled
 # back update gives the running version its flag back.  A new version
-# whose startup closes the listener is rolled back, naming the descriptor.
+# whose startup closes the listener (as stray descriptors) through the C
+# library keeps it until the commit, since the transferred state names it,
+# and serves on it (before this release: rolled back); one that closes it
+# with the raw system call is rolled back, naming the descriptor.
 . "${TSRC:-.}/lib.sh"
 need_plugin
 build v1/counter v1/counter.c -DCLOEXEC_LISTENER
 build v2/counter v2/counter.c -DCLOEXEC_LISTENER
-build v2/counter-closer v2/counter.c -DCLOEXEC_LISTENER -DCLOSE_LISTENER_IN_UPDATE
+build v2/counter-closer v2/counter.c -DCLOEXEC_LISTENER -DCLOSE_LISTENER_IN_UPDATE=1
+build v2/counter-rawcloser v2/counter.c -DCLOEXEC_LISTENER -DCLOSE_LISTENER_IN_UPDATE=2
 
 start_ttstd --name cloexec -- "$WORK/v1/counter" "$SRV"
 wait_connected
@@ -30,12 +34,17 @@ expect "exit status of a faulted update" $? 1
 expect "pid after the rollback" "$(program_pid)" "$pid1"
 expect "listener close-on-exec again after the rollback" "$(cloexec_of "$pid1" 3)" 1
 
-ctl update "$WORK/v2/counter-closer" >"$WORK/out" 2>&1; rc=$?
+ctl update "$WORK/v2/counter-rawcloser" >"$WORK/out" 2>&1; rc=$?
 cat "$WORK/out"
 expect "exit status when the new version closed the listener" $rc 1
 grep -q "^rolled back: .*descriptor 3 of the running version (socket:\[[0-9]*\]) is not open in the new version" "$WORK/out" ||
 	fail "the rollback does not name descriptor 3"
 expect "get after the refused version" "$(q "get 1")" 11
+
+ctl update "$WORK/v2/counter-closer" >"$WORK/out" 2>&1 ||
+	{ cat "$WORK/out"; fail "a new version closing the listener in its startup did not commit"; }
+expect "get after the version that closed the listener" "$(q "get 1")" 11
+expect "listener close-on-exec after it" "$(cloexec_of "$(program_pid)" 3)" 1
 
 ctl update "$WORK/v2/counter" >"$WORK/out" 2>&1 || { cat "$WORK/out"; fail "the update did not commit"; }
 pid2=$(program_pid)

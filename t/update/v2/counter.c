@@ -3,8 +3,9 @@
  * counter, version 2 (see ../v1/counter.c): struct item changed type - value
  * widened to long, members reordered, a member added - and the version
  * request answers 2.  Everything else is the same program.  Built with
- * -DCLOSE_LISTENER_IN_UPDATE, its startup as a new version closes every
- * listening socket it finds; with -DSLOW_FORWARD its forward transfer
+ * -DCLOSE_LISTENER_IN_UPDATE=HOW, its startup as a new version closes every
+ * listening socket it finds (HOW: 1 with close(), 2 with the raw system
+ * call); with -DSLOW_FORWARD its forward transfer
  * takes a second more (a transfer-done callback sleeps).
  */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <stf.h>
@@ -134,6 +136,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: counter SOCKET\n");
 		return 2;
 	}
+#if CLOSE_LISTENER_IN_UPDATE == 2
+#define CLOSE_STRAY(fd) syscall(SYS_close, (fd))
+#else
+#define CLOSE_STRAY(fd) close(fd)
+#endif
 #ifdef CLOSE_LISTENER_IN_UPDATE
 	/* a new version whose startup closes what it takes for stray
 	 * descriptors, the running version's listener among them */
@@ -142,7 +149,7 @@ int main(int argc, char **argv)
 			int on = 0;
 			socklen_t len = sizeof on;
 			if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
-				close(fd);
+				CLOSE_STRAY(fd);
 		}
 #endif
 	if (!stf_is_updating()) {
