@@ -11,7 +11,6 @@
 #include <stddef.h>
 
 #include "slots.h"
-#include "sub-shadow.h"
 #include "stf-format.h"
 #include "subobjects.h"
 
@@ -98,8 +97,6 @@ EXPORT void stf__slot_int_arg(const void *fn, uint64_t value, const uint32_t *ce
 
 EXPORT void stf__sub_free(void *obj)
 {
-	/* noted in the shadow map: cleared there, else in a log or the
-	 * registry */
-	if (obj && !stf__shadow_cancel((uintptr_t)obj) && stf__subs_any())
+	if (obj && stf__subs_any())
 		stf__sub_unregister((uintptr_t)obj);
 }
