@@ -91,19 +91,24 @@ static int visit(struct stf_typed_walk *base, const struct stf_meta_unit *u, uin
 		if (map[i].from != v)
 			continue;
 		if (!map[i].to) {
-			if (!w->failed && map[i].ret)
-				snprintf(w->rep->error, sizeof w->rep->error, "%s holds the "
+			char text[1024];
+			if (map[i].ret)
+				snprintf(text, sizeof text, "%s holds the "
 					 "pthread_t of thread 0x%" PRIx64 " of the running version, "
 					 "which ended returning the address 0x%" PRIx64 " and was not "
 					 "joined yet: the new version's join cannot return it (join "
 					 "it before the update point, or return a number)",
 					 stf__typed_walk_path(base, path, sizeof path), v, map[i].ret);
-			else if (!w->failed)
-				snprintf(w->rep->error, sizeof w->rep->error, "%s holds the "
+			else
+				snprintf(text, sizeof text, "%s holds the "
 					 "pthread_t of thread 0x%" PRIx64 " of the running version, "
 					 "which has no counterpart in the new version (not parked at "
 					 "an update point that the new version has)",
 					 stf__typed_walk_path(base, path, sizeof path), v);
+			/* every one listed, the first as the reason */
+			if (!w->failed)
+				snprintf(w->rep->error, sizeof w->rep->error, "%s", text);
+			stf__report_problem(w->rep, text);
 			w->failed = 1;
 		} else {
 			memcpy(p, &map[i].to, sizeof v);
