@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Memory the C library allocates for the program, kept in the program's
+# structs across updates, then used and freed (v1/libckeep.c, at -O2):
+# for each item, 1 -> 2 (its struct changes) -> 2, the item used after
+# each update, then SIGTERM, where the program frees everything and must
+# exit 0.  Each item either commits and works afterwards, or rolls back
+# naming what it cannot carry; none may commit and crash later.
+# LIBCKEEP_ITEMS picks items (all by default).
+. "${TSRC:-.}/lib.sh"
+need_plugin
+build v1/libckeep v1/libckeep.c -O2
+build v2/libckeep v1/libckeep.c -O2 -DKEEP_V2
+mkdir -p "$WORK/files"
+printf 'first\nsecond\n' >"$WORK/files/data"
+printf 'a line\n' >"$WORK/files/lines"
+
+# outcome ITEM: what the update must do with it: commit, or roll back
+# with a report holding the words given
+outcome() {
+	case $1 in
+	fopen) echo "buffered input not read yet" ;;      # streams.c
+	memstream) echo "open_memstream" ;;               # streams.c
+	iconv) echo "gconv/ISO8859-1.so" ;;               # a module dlopen'd by iconv_open
+	locale) echo "/usr/lib/locale/C.utf8/LC_CTYPE" ;; # mapped by newlocale
+	*) echo commit ;;
+	esac
+}
+
+for item in ${LIBCKEEP_ITEMS:-directives regex strdup asprintf getline addrinfo scandir \
+		realpath opendir fopen fopenall memstream iconv iconvucs4 locale}; do
+	if [ "$item" = locale ] && [ ! -d /usr/lib/locale/C.utf8 ]; then
+		echo "$item: skipped, no C.UTF-8 locale"
+		continue
+	fi
+	want=$(outcome "$item")
+	start_ttstd --name "libckeep-$item" -- "$WORK/v1/libckeep" "$SRV" "$WORK/files" "$item"
+	wait_connected
+	expect "$item: use before" "$(q use)" ok
+	for to in ${LIBCKEEP_TO:-2 2}; do
+		ctl update "$WORK/v$to/libckeep" >"$WORK/out" 2>&1; rc=$?
+		if [ "$want" = commit ]; then
+			[ $rc -eq 0 ] || { cat "$WORK/out"; fail "$item: update to v$to did not commit"; }
+		else
+			[ $rc -eq 1 ] || { cat "$WORK/out"; fail "$item: update to v$to did not roll back"; }
+			grep -q -- "$want" "$WORK/out" || { cat "$WORK/out"; fail "$item: the report does not name '$want'"; }
+		fi
+		expect "$item: use after the update to v$to" "$(q use)" ok
+	done
+	kill "$(program_pid)"
+	wait "$TTSTD_PID"; rc=$?
+	TTSTD_PID=
+	[ $rc -eq 0 ] && grep -q "^clean exit" "$WORK/program.out" || {
+		cat "$WORK/program.out"
+		fail "$item: the program did not end cleanly at SIGTERM (status $rc)"
+	}
+	[ "$want" = commit ] && did=committed || did="rolled back"
+	echo "$item: $did, used, freed"
+done
+echo ok
