@@ -278,7 +278,8 @@ int stf__load_maps(struct stf_peer *p)
 	for (size_t i = 0; i < len; i++)
 		nlines += buf[i] == '\n';
 	p->libs = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->libs));
-	if (!p->libs) {
+	p->data_files = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->data_files));
+	if (!p->libs || !p->data_files) {
 		stf__raw_free(buf);
 		return -1;
 	}
@@ -347,8 +348,12 @@ int stf__load_maps(struct stf_peer *p)
 	for (size_t i = 0; i < p->nlibs; i++) {
 		struct elf_file *e = base[i] ? elf_open(p->libs[i].path) : NULL;
 		p->libs[i].bias = e ? base[i] - e->first_vaddr : 0;
-		if (!e)
-			p->libs[i].path = ""; /* no base or not ELF: unusable */
+		if (!e) {
+			/* no base or not ELF: no image, but data the program's
+			 * libraries may point into */
+			p->data_files[p->ndata_files++] = p->libs[i];
+			p->libs[i].path = "";
+		}
 	}
 	stf__raw_free(base);
 	/* drop what has no base (deleted files and the like) */
@@ -390,6 +395,28 @@ const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t 
 			return r;
 	}
 	return NULL;
+}
+
+const struct stf_peer_lib *stf__peer_data_file(const struct stf_peer *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->ndata_files;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct stf_peer_lib *f = &p->data_files[mid];
+		if (addr < f->start)
+			hi = mid;
+		else if (addr >= f->end)
+			lo = mid + 1;
+		else
+			return f;
+	}
+	return NULL;
+}
+
+int stf__peer_maps_file(const struct stf_peer *p, const struct stf_peer_lib *f)
+{
+	const struct stf_peer_lib *m = stf__peer_data_file(p, f->start);
+	return m && m->start == f->start && m->dev == f->dev && m->ino == f->ino;
 }
 
 static const char *base_name(const char *path)
