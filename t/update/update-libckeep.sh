@@ -6,11 +6,22 @@
 # each update, then SIGTERM, where the program frees everything and must
 # exit 0.  Each item either commits and works afterwards, or rolls back
 # naming what it cannot carry; none may commit and crash later.
-# LIBCKEEP_ITEMS picks items (all by default).
+# LIBCKEEP_ITEMS picks items (all by default); LIBCKEEP_MEMCHECK=1 runs
+# every process (P, F, R) under valgrind's memcheck (update-memcheck.sh),
+# which must report no error (update-libckeep-memcheck.sh).
 . "${TSRC:-.}/lib.sh"
 need_plugin
 build v1/libckeep v1/libckeep.c -O2
 build v2/libckeep v1/libckeep.c -O2 -DKEEP_V2
+v1=$WORK/v1/libckeep
+v2=$WORK/v2/libckeep
+if [ -n "${LIBCKEEP_MEMCHECK:-}" ]; then
+	command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind not installed"; exit 77; }
+	memcheck_wrapper v1 "$v1"
+	memcheck_wrapper v2 "$v2"
+	v1=$WORK/vg-v1
+	v2=$WORK/vg-v2
+fi
 mkdir -p "$WORK/files"
 printf 'first\nsecond\n' >"$WORK/files/data"
 printf 'a line\n' >"$WORK/files/lines"
@@ -34,18 +45,18 @@ for item in ${LIBCKEEP_ITEMS:-directives regex strdup asprintf getline addrinfo 
 		continue
 	fi
 	want=$(outcome "$item")
-	start_ttstd --name "libckeep-$item" -- "$WORK/v1/libckeep" "$SRV" "$WORK/files" "$item"
-	wait_connected
+	start_ttstd --name "libckeep-$item" -- "$v1" "$SRV" "$WORK/files" "$item"
+	wait_connected 600 0.1
 	expect "$item: use before" "$(q use)" ok
-	for to in ${LIBCKEEP_TO:-2 2}; do
-		ctl update "$WORK/v$to/libckeep" >"$WORK/out" 2>&1; rc=$?
+	for n in 1 2; do
+		ctl update --timeout 600 "$v2" >"$WORK/out" 2>&1; rc=$?
 		if [ "$want" = commit ]; then
-			[ $rc -eq 0 ] || { cat "$WORK/out"; fail "$item: update to v$to did not commit"; }
+			[ $rc -eq 0 ] || { cat "$WORK/out"; fail "$item: update $n did not commit"; }
 		else
-			[ $rc -eq 1 ] || { cat "$WORK/out"; fail "$item: update to v$to did not roll back"; }
+			[ $rc -eq 1 ] || { cat "$WORK/out"; fail "$item: update $n did not roll back"; }
 			grep -q -- "$want" "$WORK/out" || { cat "$WORK/out"; fail "$item: the report does not name '$want'"; }
 		fi
-		expect "$item: use after the update to v$to" "$(q use)" ok
+		expect "$item: use after update $n" "$(q use)" ok
 	done
 	kill "$(program_pid)"
 	wait "$TTSTD_PID"; rc=$?
@@ -54,6 +65,12 @@ for item in ${LIBCKEEP_ITEMS:-directives regex strdup asprintf getline addrinfo 
 		cat "$WORK/program.out"
 		fail "$item: the program did not end cleanly at SIGTERM (status $rc)"
 	}
+	if [ -n "${LIBCKEEP_MEMCHECK:-}" ]; then
+		for f in "$WORK"/vg.*.log; do
+			grep -q "ERROR SUMMARY: 0 errors" "$f" || { cat "$f"; fail "$item: memcheck: $f"; }
+		done
+		rm -f "$WORK"/vg.*.log
+	fi
 	[ "$want" = commit ] && did=committed || did="rolled back"
 	echo "$item: $did, used, freed"
 done
