@@ -524,8 +524,8 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s (offset 0x%" PRIx64
 			      " of its mapping), a file the C library mapped for the old version "
 			      "(a locale's data: newlocale, setlocale), which the new version does "
-			      "not map there: the state holding it cannot be carried; make it again "
-			      "in the new version (an stf_on_commit hook) instead of keeping it",
+			      "not map there: the state holding it cannot be carried; make it where "
+			      "it is used instead of keeping it across updates",
 			      word_name(x, holder, off, where, sizeof(where)), v, file->path,
 			      v - file->start);
 			return -1;
