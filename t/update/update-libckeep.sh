@@ -39,7 +39,8 @@ outcome() {
 }
 
 for item in ${LIBCKEEP_ITEMS:-directives regex strdup asprintf getline addrinfo scandir \
-		realpath opendir fopen fopenall memstream iconv iconvucs4 locale}; do
+		realpath opendir fopen fopenall memstream iconv iconvucs4 locale tsearch hsearch glob \
+		ifaddrs}; do
 	if [ "$item" = locale ] && [ ! -d /usr/lib/locale/C.utf8 ]; then
 		echo "$item: skipped, no C.UTF-8 locale"
 		continue

@@ -26,6 +26,12 @@
  *   iconvucs4   an iconv_open descriptor of a conversion built into the C
  *               library (UCS-4LE)
  *   locale      a newlocale locale_t
+ *   tsearch     a tsearch tree (its nodes the C library's) of the
+ *               program's entries, which grow in version 2
+ *   hsearch     an hsearch_r table in the kept struct, keys and data the
+ *               program's entries
+ *   glob        a glob_t's path list
+ *   ifaddrs     a getifaddrs list (one block, its links inside it)
  *
  * Usage: libckeep SOCKET DIR ITEM; DIR holds "data" ("first\nsecond\n"),
  * "lines" ("a line\n") and nothing else.  One request per connection:
@@ -39,7 +45,10 @@
 #include <locale.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <glob.h>
+#include <ifaddrs.h>
 #include <regex.h>
+#include <search.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +70,16 @@ static struct directive {
 };
 #define NDIRECTIVES (sizeof directives / sizeof directives[0])
 
+/* what the tsearch and hsearch items keep in the C library's nodes */
+struct item {
+#ifdef KEEP_V2
+	unsigned long hits;
+#endif
+	int key;
+	char name[12];
+};
+#define NENTRIES 3
+
 struct kept {
 #ifdef KEEP_V2
 	unsigned long uses;
@@ -80,6 +99,11 @@ struct kept {
 	size_t memsize;
 	iconv_t cd;
 	locale_t loc;
+	void *tree;
+	struct hsearch_data table;
+	struct item *entries[NENTRIES];
+	glob_t paths;
+	struct ifaddrs *ifs;
 };
 
 static struct kept *kept;
@@ -111,6 +135,24 @@ static int read_line_into(char **buf, size_t *cap)
 	if (f)
 		fclose(f);
 	return n == 7 && !strcmp(*buf, "a line\n") ? 0 : -1;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return ((const struct item *)a)->key - ((const struct item *)b)->key;
+}
+
+static void no_free(void *p)
+{
+	(void)p; /* the entries are freed from kept->entries */
+}
+
+/* entry k as made, named "eK" */
+static int entry_right(const struct item *e, int k)
+{
+	char name[12];
+	snprintf(name, sizeof name, "e%d", k);
+	return e && e->key == k && !strcmp(e->name, name);
 }
 
 static int compile_directives(void)
@@ -179,6 +221,31 @@ static int keep(void)
 		return (kept->cd = iconv_open("UCS-4LE", "UTF-8")) == (iconv_t)-1 ? -1 : 0;
 	if (is("locale"))
 		return (kept->loc = newlocale(LC_ALL_MASK, "C.UTF-8", (locale_t)0)) ? 0 : -1;
+	if (is("tsearch") || is("hsearch")) {
+		if (is("hsearch") && !hcreate_r(16, &kept->table))
+			return -1;
+		for (int k = 0; k < NENTRIES; k++) {
+			struct item *e = calloc(1, sizeof *e);
+			ENTRY in, *out;
+			if (!e)
+				return -1;
+			e->key = k;
+			snprintf(e->name, sizeof e->name, "e%d", k);
+			kept->entries[k] = e;
+			in.key = e->name;
+			in.data = e;
+			if (is("tsearch") ? !tsearch(e, &kept->tree, by_key) :
+					    !hsearch_r(in, ENTER, &out, &kept->table))
+				return -1;
+		}
+		return 0;
+	}
+	if (is("glob")) {
+		path_of(p, sizeof p, "*");
+		return glob(p, 0, NULL, &kept->paths) || kept->paths.gl_pathc != 2 ? -1 : 0;
+	}
+	if (is("ifaddrs"))
+		return getifaddrs(&kept->ifs) || !kept->ifs ? -1 : 0;
 	return is("directives") ? 0 : -1;
 }
 
@@ -257,6 +324,41 @@ static int use(void)
 	if (is("locale"))
 		return strcmp(nl_langinfo_l(CODESET, kept->loc), "UTF-8") ||
 		       toupper_l('a', kept->loc) != 'A' ? -1 : 0;
+	if (is("tsearch")) {
+		for (int k = 0; k < NENTRIES; k++) {
+			struct item want = { .key = k };
+			struct item **found = tfind(&want, &kept->tree, by_key);
+			if (!found || *found != kept->entries[k] || !entry_right(*found, k))
+				return -1;
+		}
+		return 0;
+	}
+	if (is("hsearch")) {
+		for (int k = 0; k < NENTRIES; k++) {
+			char name[12];
+			ENTRY in = { .key = name }, *out;
+			snprintf(name, sizeof name, "e%d", k);
+			if (!hsearch_r(in, FIND, &out, &kept->table) || out->data != kept->entries[k] ||
+			    out->key != kept->entries[k]->name || !entry_right(out->data, k))
+				return -1;
+		}
+		return 0;
+	}
+	if (is("glob")) {
+		size_t n = strlen(dir);
+		return kept->paths.gl_pathc != 2 || strncmp(kept->paths.gl_pathv[0], dir, n) ||
+		       strcmp(kept->paths.gl_pathv[0] + n, "/data") ||
+		       strcmp(kept->paths.gl_pathv[1] + n, "/lines") || kept->paths.gl_pathv[2] ? -1 : 0;
+	}
+	if (is("ifaddrs")) {
+		int lo = 0;
+		for (struct ifaddrs *i = kept->ifs; i; i = i->ifa_next)
+			lo += !strcmp(i->ifa_name, "lo") && i->ifa_addr &&
+			      i->ifa_addr->sa_family == AF_INET &&
+			      ((const struct sockaddr_in *)(const void *)i->ifa_addr)->sin_addr.s_addr ==
+				      htonl(0x7f000001);
+		return lo == 1 ? 0 : -1;
+	}
 	return -1;
 }
 
@@ -291,6 +393,16 @@ static void release(void)
 		iconv_close(kept->cd);
 	if (kept->loc)
 		freelocale(kept->loc);
+	if (is("tsearch"))
+		tdestroy(kept->tree, no_free);
+	if (is("hsearch"))
+		hdestroy_r(&kept->table);
+	for (int k = 0; k < NENTRIES; k++)
+		free(kept->entries[k]);
+	if (is("glob"))
+		globfree(&kept->paths);
+	if (kept->ifs)
+		freeifaddrs(kept->ifs);
 	free(kept);
 }
 
