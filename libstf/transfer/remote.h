@@ -179,6 +179,7 @@ struct stf_peer {
 	 * module cache: the C library maps them for the program), in address
 	 * order; no object of the catalog covers them */
 	struct stf_peer_lib *data_files;
+	struct stf_range *data_ranges; /* the same, value = index into data_files */
 	size_t ndata_files;
 	uint8_t *bytes;              /* one buffer holding every fetched object */
 	size_t bytes_len;

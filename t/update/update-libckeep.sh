@@ -15,12 +15,16 @@ build v1/libckeep v1/libckeep.c -O2
 build v2/libckeep v1/libckeep.c -O2 -DKEEP_V2
 v1=$WORK/v1/libckeep
 v2=$WORK/v2/libckeep
+updates="1 2"
 if [ -n "${LIBCKEEP_MEMCHECK:-}" ]; then
 	command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind not installed"; exit 77; }
 	memcheck_wrapper v1 "$v1"
 	memcheck_wrapper v2 "$v2"
 	v1=$WORK/vg-v1
 	v2=$WORK/vg-v2
+	# one update: valgrind cannot start the next new version from the
+	# one it runs (its own start asserts, in vgPlain_safe_fd)
+	updates=1
 fi
 mkdir -p "$WORK/files"
 printf 'first\nsecond\n' >"$WORK/files/data"
@@ -49,7 +53,7 @@ for item in ${LIBCKEEP_ITEMS:-directives regex strdup asprintf getline addrinfo 
 	start_ttstd --name "libckeep-$item" -- "$v1" "$SRV" "$WORK/files" "$item"
 	wait_connected 600 0.1
 	expect "$item: use before" "$(q use)" ok
-	for n in 1 2; do
+	for n in $updates; do
 		ctl update --timeout 600 "$v2" >"$WORK/out" 2>&1; rc=$?
 		if [ "$want" = commit ]; then
 			[ $rc -eq 0 ] || { cat "$WORK/out"; fail "$item: update $n did not commit"; }
