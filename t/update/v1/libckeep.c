@@ -35,18 +35,18 @@
  *
  * Usage: libckeep SOCKET DIR ITEM; DIR holds "data" ("first\nsecond\n"),
  * "lines" ("a line\n") and nothing else.  One request per connection:
- *   use   every kept thing used  -> "ok", or the items that failed
+ *   use   what ITEM keeps used as when it was made  -> "ok" or "failed"
  */
-#define _GNU_SOURCE /* asprintf, strndup's companions */
+#define _GNU_SOURCE /* asprintf, hsearch_r, tdestroy */
 #include <ctype.h>
 #include <dirent.h>
+#include <glob.h>
 #include <iconv.h>
+#include <ifaddrs.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <glob.h>
-#include <ifaddrs.h>
 #include <regex.h>
 #include <search.h>
 #include <signal.h>
