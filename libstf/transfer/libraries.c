@@ -278,7 +278,9 @@ int stf__load_maps(struct stf_peer *p)
 	for (size_t i = 0; i < len; i++)
 		nlines += buf[i] == '\n';
 	p->libs = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->libs));
-	if (!p->libs) {
+	p->data_files = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->data_files));
+	p->data_ranges = stf__arena_alloc(p->arena, (nlines + 1) * sizeof(*p->data_ranges));
+	if (!p->libs || !p->data_files || !p->data_ranges) {
 		stf__raw_free(buf);
 		return -1;
 	}
@@ -347,8 +349,14 @@ int stf__load_maps(struct stf_peer *p)
 	for (size_t i = 0; i < p->nlibs; i++) {
 		struct elf_file *e = base[i] ? elf_open(p->libs[i].path) : NULL;
 		p->libs[i].bias = e ? base[i] - e->first_vaddr : 0;
-		if (!e)
-			p->libs[i].path = ""; /* no base or not ELF: unusable */
+		if (!e) {
+			/* no base or not ELF: no image, but data the program's
+			 * libraries may point into */
+			p->data_ranges[p->ndata_files] = (struct stf_range){
+				p->libs[i].start, p->libs[i].end - p->libs[i].start, p->ndata_files };
+			p->data_files[p->ndata_files++] = p->libs[i];
+			p->libs[i].path = "";
+		}
 	}
 	stf__raw_free(base);
 	/* drop what has no base (deleted files and the like) */
@@ -376,20 +384,38 @@ int stf__load_maps(struct stf_peer *p)
 	return 0;
 }
 
-const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr)
+/* The range of the n sorted, disjoint ranges r holding addr, NULL if
+ * none. */
+static const struct stf_range *range_holding(const struct stf_range *r, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = p->nimage;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct stf_range *r = &p->image[mid];
-		if (addr < r->start)
+		if (addr < r[mid].start)
 			hi = mid;
-		else if (addr - r->start >= r->size)
+		else if (addr - r[mid].start >= r[mid].size)
 			lo = mid + 1;
 		else
-			return r;
+			return &r[mid];
 	}
 	return NULL;
+}
+
+const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr)
+{
+	return range_holding(p->image, p->nimage, addr);
+}
+
+const struct stf_peer_lib *stf__peer_data_file(const struct stf_peer *p, uint64_t addr)
+{
+	const struct stf_range *r = range_holding(p->data_ranges, p->ndata_files, addr);
+	return r ? &p->data_files[r->value] : NULL;
+}
+
+int stf__peer_maps_file(const struct stf_peer *p, const struct stf_peer_lib *f)
+{
+	const struct stf_peer_lib *m = stf__peer_data_file(p, f->start);
+	return m && m->start == f->start && m->dev == f->dev && m->ino == f->ino;
 }
 
 static const char *base_name(const char *path)

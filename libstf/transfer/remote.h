@@ -175,6 +175,12 @@ struct stf_peer {
 	 * libraries (with the anonymous .bss tail right after one), sorted */
 	struct stf_range *image;     /* value = index into libs */
 	size_t nimage;
+	/* mappings of files that are no ELF image (a locale's data, gconv's
+	 * module cache: the C library maps them for the program), in address
+	 * order; no object of the catalog covers them */
+	struct stf_peer_lib *data_files;
+	struct stf_range *data_ranges; /* the same, value = index into data_files */
+	size_t ndata_files;
 	uint8_t *bytes;              /* one buffer holding every fetched object */
 	size_t bytes_len;
 	struct stf_arena *arena;
@@ -319,6 +325,11 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib,
 /* The image mapping containing addr (value: the library in libs), NULL
  * if addr is not in the executable or a shared library. */
 const struct stf_range *stf__peer_image_find(const struct stf_peer *p, uint64_t addr);
+/* The mapping of a file that is no ELF image (data_files) holding addr,
+ * NULL if none. */
+const struct stf_peer_lib *stf__peer_data_file(const struct stf_peer *p, uint64_t addr);
+/* Whether p maps f's file (of another peer) at the same address. */
+int stf__peer_maps_file(const struct stf_peer *p, const struct stf_peer_lib *f);
 /* The len bytes p's loaded files gave addr before the program ran (a
  * static's initializer, zero in .bss): 0, or -1 if addr is not in the
  * image of a file p maps. */

@@ -517,6 +517,19 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 			      v - src->libs[img->value].bias);
 			return -1;
 		}
+		const struct stf_peer_lib *file = stf__peer_data_file(src, v);
+		if (file && !stf__peer_maps_file(x->dst, file) && !string_tail(holder, off)) {
+			/* newlocale's locale data: read from the file mapped
+			 * for the old version, which the new one lacks */
+			stf__xfail(x, "%s holds 0x%" PRIx64 ", a pointer into %s (offset 0x%" PRIx64
+			      " of its mapping), a file the C library mapped for the old version "
+			      "(a locale's data: newlocale, setlocale), which the new version does "
+			      "not map there: the state holding it cannot be carried; make it where "
+			      "it is used instead of keeping it across updates",
+			      word_name(x, holder, off, where, sizeof(where)), v, file->path,
+			      v - file->start);
+			return -1;
+		}
 	}
 	/* an integer, freed or unmapped memory, another process's stack:
 	 * kept, and it must not come to mean an object of the destination */

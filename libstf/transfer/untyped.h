@@ -53,7 +53,8 @@ static inline int stf__in_sub(struct sub_cursor *c, uint64_t addr)
  * mostly into the same few blocks (an item's neighbours on a list, in
  * the same slab page), so most lookups need no search.  Kept only when no
  * other range starts inside it: then it is the index's answer for every
- * address inside it. */
+ * address inside it.  stf__find_memo's answer: the range v points into,
+ * or the zero-sized one it points to. */
 struct range_memo {
 	uint64_t start, end;
 	const struct stf_range *r;
@@ -64,7 +65,12 @@ static inline const struct stf_range *stf__find_memo(const struct stf_index *ix,
 {
 	if (v - m->start < m->end - m->start)
 		return m->r;
-	const struct stf_range *r = stf__index_find(ix, v, 0);
+	/* the start of a zero-sized block is its only name (malloc(0):
+	 * regcomp's empty node sets), never one past another block's end
+	 * (a block always leaves a byte after it, spans.h) */
+	const struct stf_range *r = stf__index_find(ix, v, STF_INDEX_END);
+	if (r && r->size && v - r->start == r->size)
+		return NULL;
 	if (r && (r + 1 == ix->ranges + ix->n || r[1].start >= r->start + r->size)) {
 		m->start = r->start;
 		m->end = r->start + r->size;
