@@ -92,6 +92,10 @@ static void walk(struct stf_typed_walk *w, const struct stf_meta_unit *u, uint32
 			w->at[depth].member = stf_meta_str(u, m->name);
 			w->depth = depth + 1;
 			walk(w, u, m->type, p + m->offset, size - (uint64_t)m->offset, depth + 1);
+			/* a union's bytes once: a value renamed twice could come to
+			 * name another thread */
+			if (r->kind == STF_K_UNION && may_hold(w, u, m->type, depth + 1))
+				break;
 		}
 	} else if (r->kind == STF_K_ARRAY) {
 		uint32_t e = r->target;
