@@ -24,8 +24,14 @@
  * was computed from its bytes is rebuilt in an stf_on_commit() callback),
  * and the code's reads of a char member by its name.
  *
- * The pass runs right after "ssa", on the unoptimized code, so every
- * optimization level records the same.
+ * The bytes may be read in another function the static's address is
+ * passed to (`mix(typestr, val, c)` reading `((const unsigned char
+ * *)tab)[i]`), through any number of calls in the unit: each function's
+ * parameters read that way, and the arguments each call passes on, are
+ * joined at the end of the unit, when every body has been seen.
+ *
+ * The pass runs right after "ssa", on the unoptimized code (calls not yet
+ * inlined), so every optimization level records the same.
  */
 #include "stf-plugin.h"
 #include "attributes.h"
@@ -37,8 +43,25 @@ namespace {
 /* static -> the first function reading its bytes */
 std::map<tree, std::string> read_statics;
 
+/* A pointer parameter of a function: (function, index from 0). */
+typedef std::pair<tree, unsigned> param_ref;
+
+/* parameter -> the function reading its bytes (itself or a callee) */
+std::map<param_ref, std::string> read_params;
+
+/* A call passing a pointer derived from origin (a static holding
+ * pointers, or a parameter of the caller) as parameter `to` of a function
+ * of the unit. */
+struct passed_on {
+	tree origin;
+	param_ref from; /* when origin is a parameter */
+	param_ref to;
+};
+std::vector<passed_on> passes;
+
 /* The static whose address (or an element's: &typestr[0]) pointer v was
- * derived from, NULL_TREE if none. */
+ * derived from, or the parameter whose value it was, NULL_TREE if
+ * neither. */
 tree static_of (tree v, int depth)
 {
 	if (depth > 12)
@@ -49,7 +72,11 @@ tree static_of (tree v, int depth)
 			base = TREE_OPERAND (base, 0);
 		return VAR_P (base) && is_global_var (base) ? base : NULL_TREE;
 	}
-	if (TREE_CODE (v) != SSA_NAME || SSA_NAME_IS_DEFAULT_DEF (v))
+	if (TREE_CODE (v) == SSA_NAME && SSA_NAME_IS_DEFAULT_DEF (v)) {
+		tree p = SSA_NAME_VAR (v);
+		return p && TREE_CODE (p) == PARM_DECL ? p : NULL_TREE;
+	}
+	if (TREE_CODE (v) != SSA_NAME)
 		return NULL_TREE;
 	gimple *d = SSA_NAME_DEF_STMT (v);
 	if (gphi *p = dyn_cast <gphi *> (d)) {
@@ -103,18 +130,90 @@ bool is_byte (tree type)
 	return INTEGRAL_TYPE_P (type) && TYPE_SIZE_UNIT (type) && integer_onep (TYPE_SIZE_UNIT (type));
 }
 
-/* Load a (lhs = ref), if it reads a byte of a static holding pointers
- * through a char pointer: that static. */
+/* Is s a static whose bytes matter when read: holding pointers, not
+ * bytes itself, not rebuilt by the program? */
+bool watched_static (tree s)
+{
+	return VAR_P (s) && !is_byte (strip_array_types (TREE_TYPE (s))) &&
+	       stf_holds_pointer (TREE_TYPE (s)) &&
+	       !lookup_attribute ("stf_bytes_rebuilt", DECL_ATTRIBUTES (s));
+}
+
+/* What v came from, if it is a watched static or a pointer parameter. */
+tree origin_of (tree v)
+{
+	tree o = static_of (v, 0);
+	if (!o || (TREE_CODE (o) == PARM_DECL ? !POINTER_TYPE_P (TREE_TYPE (o)) : !watched_static (o)))
+		return NULL_TREE;
+	return o;
+}
+
+param_ref param_of (tree fn, tree parm)
+{
+	unsigned i = 0;
+	for (tree p = DECL_ARGUMENTS (fn); p && p != parm; p = DECL_CHAIN (p))
+		i++;
+	return param_ref (fn, i);
+}
+
+/* Load a (lhs = ref), if it reads a byte through a char pointer derived
+ * from a static holding pointers or from a parameter: that origin. */
 tree byte_read (gassign *a)
 {
 	tree lhs = gimple_assign_lhs (a), ref = gimple_assign_rhs1 (a);
 	if (TREE_CODE (lhs) != SSA_NAME || TREE_CODE (ref) != MEM_REF || !is_byte (TREE_TYPE (ref)))
 		return NULL_TREE;
-	tree s = static_of (TREE_OPERAND (ref, 0), 0);
-	if (!s || is_byte (strip_array_types (TREE_TYPE (s))) || !stf_holds_pointer (TREE_TYPE (s)) ||
-	    lookup_attribute ("stf_bytes_rebuilt", DECL_ATTRIBUTES (s)) || only_copied (lhs, 0))
-		return NULL_TREE;
-	return s;
+	tree o = origin_of (TREE_OPERAND (ref, 0));
+	return o && !only_copied (lhs, 0) ? o : NULL_TREE;
+}
+
+/* The pointers call c passes on from a watched static or a parameter to
+ * a function of the unit. */
+void note_passes (function *fun, gcall *c)
+{
+	tree callee = gimple_call_fndecl (c);
+	if (!callee || fndecl_built_in_p (callee))
+		return;
+	for (unsigned i = 0; i < gimple_call_num_args (c); i++) {
+		tree o = origin_of (gimple_call_arg (c, i));
+		if (!o)
+			continue;
+		passed_on p = { o, TREE_CODE (o) == PARM_DECL ? param_of (fun->decl, o) : param_ref (),
+				param_ref (callee, i) };
+		passes.push_back (p);
+		stf_keep (o);
+		stf_keep (callee);
+	}
+}
+
+void note_read (function *fun, tree origin)
+{
+	std::string name = stf_function_name (fun->decl);
+	if (TREE_CODE (origin) == PARM_DECL)
+		read_params.emplace (param_of (fun->decl, origin), name);
+	else if (read_statics.emplace (origin, name).second)
+		stf_keep (origin);
+}
+
+/* The statics passed, through any chain of calls, to a parameter whose
+ * bytes are read. */
+void join_passes (void)
+{
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (const passed_on &p : passes) {
+			auto r = read_params.find (p.to);
+			if (r != read_params.end () && TREE_CODE (p.origin) == PARM_DECL)
+				grew |= read_params.emplace (p.from, r->second).second;
+		}
+	}
+	for (const passed_on &p : passes) {
+		auto r = read_params.find (p.to);
+		if (r != read_params.end () && TREE_CODE (p.origin) != PARM_DECL)
+			read_statics.emplace (p.origin, r->second);
+	}
+	passes.clear ();
+	read_params.clear ();
 }
 
 const pass_data byte_reads_pass_data = {
@@ -133,10 +232,12 @@ public:
 		FOR_EACH_BB_FN (bb, fun)
 			for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 			     gsi_next (&gsi)) {
-				gassign *a = dyn_cast <gassign *> (gsi_stmt (gsi));
-				tree s = a && gimple_assign_single_p (a) ? byte_read (a) : NULL_TREE;
-				if (s && read_statics.emplace (s, stf_function_name (fun->decl)).second)
-					stf_keep (s);
+				gimple *g = gsi_stmt (gsi);
+				if (gcall *c = dyn_cast <gcall *> (g))
+					note_passes (fun, c);
+				gassign *a = dyn_cast <gassign *> (g);
+				if (tree o = a && gimple_assign_single_p (a) ? byte_read (a) : NULL_TREE)
+					note_read (fun, o);
 			}
 		return 0;
 	}
@@ -151,6 +252,7 @@ opt_pass *stf_make_byte_reads_pass (gcc::context *ctxt)
 
 void stf_collect_byte_reads (stf_blob &blob, stf_types &types)
 {
+	join_passes ();
 	for (const auto &rs : read_statics) {
 		std::string func;
 		stf_use_rec r;

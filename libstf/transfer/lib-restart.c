@@ -116,13 +116,15 @@ static uint64_t switches_now(pid_t pid, uint64_t tid)
 	       strtoull(invol + strlen("\nnonvoluntary_ctxt_switches:"), NULL, 10);
 }
 
-/* "in libglib-2.0.so.0", or "at 0x..." */
+/* "by g_thread_proxy in libglib-2.0.so.0", "in libglib-2.0.so.0" (no
+ * symbol), or "at 0x..." */
 static void started_by(struct stf_xfer *x, uint64_t start, char *buf, size_t len)
 {
 	const char *lib, *sym;
 	uint64_t off;
 	if (stf__peer_lib_symbol(x->src, start, &lib, &sym, &off) == 0)
-		snprintf(buf, len, "%s%s%s", sym ? sym : "", sym ? " in " : "in ", lib);
+		snprintf(buf, len, "%s%s%sin %s", sym ? "by " : "", sym ? sym : "", sym ? " " : "",
+			 lib);
 	else
 		snprintf(buf, len, "at 0x%" PRIx64, start);
 }
@@ -135,7 +137,7 @@ static int plan_renewals(struct stf_xfer *x, const struct stf_library_thread *t,
 	char path[64], what[128];
 
 	if (t->nr != SYS_poll && t->nr != SYS_ppoll) {
-		stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) polls through "
+		stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started %s) polls through "
 			   "epoll or select, whose descriptors would stay shared with it until the "
 			   "old version exits; ttst starts again only threads in poll", t->tid,
 			   t->name, by);
@@ -154,7 +156,7 @@ static int plan_renewals(struct stf_xfer *x, const struct stf_library_thread *t,
 		ssize_t len = readlink(path, what, sizeof(what) - 1);
 		what[len > 0 ? len : 0] = 0;
 		if (strcmp(what, "anon_inode:[eventfd]")) {
-			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) polls "
+			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started %s) polls "
 				   "descriptor %d (%s), which is no eventfd: it would stay shared with "
 				   "that thread until the old version exits, and either could take "
 				   "what comes on it", t->tid, t->name, by, fds[k].fd,
@@ -230,13 +232,13 @@ int stf__lib_threads_plan(struct stf_xfer *x)
 		x->failed = 0;
 		started_by(x, t->start, by, sizeof(by));
 		if (switches_now(x->src->pid, t->tid) != t->switches) {
-			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) ran "
+			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started %s) ran "
 				   "while the transfer read the process (it was blocked in %s when "
 				   "the quiescence counted it): what the library keeps may have "
 				   "changed meanwhile; try again", t->tid, t->name, by,
 				   syscall_label(t->nr, call, sizeof(call)));
 		} else if (!stf__lib_thread_polls(t->nr)) {
-			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started by %s) runs "
+			stf__xfail(x, "the old version's thread %" PRIu64 " (%s, started %s) runs "
 				   "only library code, blocked in %s, not "
 				   "in an event loop's poll: a worker of a library's queue or pool "
 				   "(GThreadPool) counts itself into the library's state before it "

@@ -170,6 +170,10 @@ int stf__pthreads_apply(pid_t past_pid, uint64_t past_root, struct stf_xfer_repo
 	memset(&w, 0, sizeof w);
 	w.base.takes = takes;
 	w.base.visit = visit;
+	/* a handle in a union (`union { pthread_t tid; unsigned long word; }`):
+	 * a value equal to a running thread's descriptor address is its
+	 * handle */
+	w.base.unions = 1;
 	w.rep = rep;
 	if (stf__typed_walk_state(&w.base, rep->error, sizeof rep->error) < 0)
 		return -1;

@@ -281,6 +281,15 @@ void stf__slot_set_classes(struct stf_xfer *x)
 	}
 }
 
+/* Whether allocator `alloc` (in the source) takes the size only, choosing
+ * the class itself. */
+static int takes_size_only(struct stf_xfer *x, const char *alloc)
+{
+	const struct stf_meta_unit *fu;
+	const struct stf_type_rec *ft = stf__slot_allocator_type(x->src, NULL, alloc, &fu);
+	return ft && ft->nmembers == 1;
+}
+
 /* Sized group g: whether its allocator (`alloc`, in the source) takes the
  * size only, or the size and the class (g->by_class).  1, or 0 (why). */
 static int class_argument(struct stf_xfer *x, struct stf_slot_group *g, const char *alloc,
@@ -291,7 +300,7 @@ static int class_argument(struct stf_xfer *x, struct stf_slot_group *g, const ch
 	const struct stf_type_rec *second =
 		ft && ft->nmembers == 2 && fu->members[ft->members + 1].type < fu->ntypes ?
 		T(fu, strip(fu, fu->members[ft->members + 1].type)) : NULL;
-	if (ft && ft->nmembers == 1)
+	if (takes_size_only(x, alloc))
 		return 1;
 	g->by_class = 1;
 	if (second && (second->kind == STF_K_INT || second->kind == STF_K_ENUM) &&
@@ -359,8 +368,11 @@ int stf__slot_group_sized(struct stf_xfer *x, const char *site, const char *allo
 		return 0;
 	}
 	stf__slot_element_at(d, 0, &start, &g->dlen);
+	/* All zero, the classes may be set up lazily (by the first call of
+	 * each, as a size-only allocator choosing the class by arithmetic
+	 * does); an allocator also taking the class needs their slot sizes. */
 	if (!now || stf__peer_read(x->dst, d->addr, now, d->size) < 0 ||
-	    stf__all_zero(now, d->size) ||
+	    (stf__all_zero(now, d->size) && !takes_size_only(x, alloc)) ||
 	    (d->size / g->dlen < STF_SLOT_CLASSES_MAX && g->classes >> (d->size / g->dlen))) {
 		snprintf(why, whylen, "the %s version's startup left its classes %s unset, or "
 			 "has fewer of them (set them up at every start, also when "

@@ -21,6 +21,10 @@
  *     destination's allocator with that slab, is registered there with
  *     its dynamic ID, and is transferred into it as usual (every pointer
  *     to it relocated);
+ *   - a size-class allocator's objects of other sites sharing a chunk with
+ *     them get slots the same way (their site is rebuilt too, although its
+ *     type keeps its size: group_chunk_mates), so the chunk holds nothing
+ *     the transfer carries;
  *   - the old slab's chunks (the blocks holding only such objects) and the
  *     blocks the old slab points to (its list of chunks) are not carried:
  *     they are the old allocator's state.
@@ -108,6 +112,16 @@ void stf__slot_keep(struct stf_xfer *x, const struct stf_slot_group *g)
 		kept[nkept].rank = g->rank;
 		kept[nkept++].fn = g->fn;
 	}
+}
+
+/* Whether the forward transfer rebuilt site `id` (in this version's
+ * names) as a size-class allocator's. */
+static int kept_sized(const char *id)
+{
+	for (size_t k = 0; k < nkept; k++)
+		if (!strcmp(kept[k].site, id))
+			return kept[k].sized;
+	return 0;
 }
 
 int stf__given_back_cannot_move(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize)
@@ -550,6 +564,52 @@ static int refuse_idle_sites(struct stf_xfer *x, const struct stf_slot_args *t)
 	return 0;
 }
 
+/* Forward: the sites of a size-class allocator whose objects share a
+ * chunk with those of a rebuilt site of the same allocator (one page
+ * carved for every struct of a slot size: entries, lists, strings), also
+ * rebuilt: the chunk is the old allocator's state and is left behind, so
+ * each of its objects gets a slot of the new version's, of its size. */
+static int group_chunk_mates(struct stf_xfer *x)
+{
+	struct stf_peer *src = x->src;
+	char why[512];
+	for (size_t gi = 0; gi < ngroups; gi++) {
+		if (!groups[gi].sized)
+			continue;
+		uint32_t last = 0; /* (the container last seen, + 1) */
+		for (size_t i = 0; i < src->nobjs; i++) {
+			const struct stf_obj *o = &src->objs[i];
+			if (!o->container || o->container == last || strcmp(o->id, groups[gi].site))
+				continue;
+			last = o->container;
+			uint32_t n;
+			const struct stf_obj *subs = stf__peer_subs(src, &src->objs[o->container - 1], &n);
+			for (uint32_t k = 0; k < n; k++) {
+				const char *alloc = NULL;
+				struct stf_slot_group g;
+				/* (its objects given back or not: the chunk goes) */
+				if (stf__untyped_sub(&subs[k]) || rebuilt(subs[k].id) >= 0 ||
+				    was_refused(subs[k].id) ||
+				    rebuildable_site(src, subs[k].id, &alloc) == 1 || !alloc)
+					continue;
+				if (!stf__slot_group_sized(x, subs[k].id, alloc, &g, why, sizeof(why)) ||
+				    g.fn != groups[gi].fn) {
+					/* (mark_group refuses the chunk, naming it) */
+					if (nrefused < STF_SLOT_GROUPS_MAX) {
+						snprintf(refused_why[nrefused], sizeof(refused_why[nrefused]),
+							 "%s", g.fn != groups[gi].fn ? "another allocator" : why);
+						refused[nrefused++] = subs[k].id;
+					}
+					continue;
+				}
+				if (add_group(x, &g) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /* Backward: the sites the forward transfer rebuilt with no object to
  * move (group_empty_sites): their slabs are paired the same way. */
 static int group_kept_sites(struct stf_xfer *x)
@@ -603,6 +663,9 @@ int stf__plan_slots(struct stf_xfer *x)
 			continue;
 		const char *alloc = NULL;
 		int kind = rebuildable_site(src, o->id, &alloc);
+		/* (a chunk mate the forward transfer rebuilt, none given back) */
+		if (!kind && x->dir == STF_BACKWARD && alloc && kept_sized(o->id))
+			kind = 2;
 		const char *sized = kind == 2 ? alloc : NULL;
 		if (!kind)
 			continue;
@@ -650,7 +713,8 @@ int stf__plan_slots(struct stf_xfer *x)
 	if (x->dir == STF_FORWARD) {
 		if (!table && !(table = slot_table(x)))
 			goto out;
-		if (group_empty_sites(x, table->magic ? table : NULL) < 0 ||
+		if (group_chunk_mates(x) < 0 ||
+		    group_empty_sites(x, table->magic ? table : NULL) < 0 ||
 		    (table->magic && refuse_idle_sites(x, table) < 0))
 			goto out;
 	} else if (group_kept_sites(x) < 0) {

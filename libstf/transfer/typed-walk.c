@@ -55,7 +55,7 @@ static int may_hold(struct stf_typed_walk *w, const struct stf_meta_unit *u, uin
 		yes = 1;
 	else if (r->flags & STF_TF_OPAQUE)
 		yes = 0;
-	else if (r->kind == STF_K_STRUCT)
+	else if (r->kind == STF_K_STRUCT || (r->kind == STF_K_UNION && w->unions))
 		for (uint32_t i = 0; i < r->nmembers && !yes; i++) {
 			const struct stf_member_rec *m = &u->members[r->members + i];
 			yes = !m->bit_size && !(m->flags & STF_MF_IXFER) &&
@@ -82,7 +82,7 @@ static void walk(struct stf_typed_walk *w, const struct stf_meta_unit *u, uint32
 	r = T(u, s);
 	if (r->flags & STF_TF_OPAQUE)
 		return;
-	if (r->kind == STF_K_STRUCT) {
+	if (r->kind == STF_K_STRUCT || (r->kind == STF_K_UNION && w->unions)) {
 		for (uint32_t i = 0; i < r->nmembers; i++) {
 			const struct stf_member_rec *m = &u->members[r->members + i];
 
@@ -92,6 +92,10 @@ static void walk(struct stf_typed_walk *w, const struct stf_meta_unit *u, uint32
 			w->at[depth].member = stf_meta_str(u, m->name);
 			w->depth = depth + 1;
 			walk(w, u, m->type, p + m->offset, size - (uint64_t)m->offset, depth + 1);
+			/* a union's bytes once: a value renamed twice could come to
+			 * name another thread */
+			if (r->kind == STF_K_UNION && may_hold(w, u, m->type, depth + 1))
+				break;
 		}
 	} else if (r->kind == STF_K_ARRAY) {
 		uint32_t e = r->target;
@@ -104,7 +108,8 @@ static void walk(struct stf_typed_walk *w, const struct stf_meta_unit *u, uint32
 			walk(w, u, e, p + i * esz, esz, depth + 1);
 		}
 	}
-	/* unions: which member holds the value is unknown; scalars: visited */
+	/* unions (unless w->unions): which member holds the value is
+	 * unknown; scalars: visited */
 }
 
 /* This process's state as a peer (what: STF_PEER_*); the memo starts

@@ -30,6 +30,10 @@ struct stf_typed_walk {
 	 * descended into). */
 	int (*visit)(struct stf_typed_walk *w, const struct stf_meta_unit *u, uint32_t t,
 		     uint8_t *p, uint64_t size);
+	/* Walk every member of a union too (which one is live is not known):
+	 * for values the visitor changes only when they are exactly one it
+	 * knows (a thread handle: an address), never small numbers (pids). */
+	int unions;
 	/* where the walk is, formatted only for a message: the object, then
 	 * a member name or (NULL) an element index per level */
 	char object[256];

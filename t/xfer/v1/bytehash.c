@@ -14,7 +14,11 @@
  * numbers: commits; NO_POINTERS, the table mixed in holds numbers only:
  * commits; REBUILT, typestr is STF_BYTES_REBUILT and version 2 rehashes
  * every entry in an stf_on_commit() callback: commits; REBUILT_IN_2, so
- * in version 2 only (the fix made by the update): commits.
+ * in version 2 only (the fix made by the update): commits; CALLEE, the
+ * mixing is done by a function hash_bucket() passes typestr's address
+ * to, and which passes it on to the one reading the byte (committed and
+ * lost every lookup before the plugin followed calls): rolls back naming
+ * that function; with REBUILT: commits.
  */
 #include <stdint.h>
 #include "xt.h"
@@ -72,9 +76,26 @@ static const char *const hosts[] = {
 };
 #define NHOSTS (sizeof hosts / sizeof *hosts)
 
+#ifdef CALLEE
+/* The byte of the table at i, as a helper of a helper reads it. */
+static unsigned int tab_byte(const void *tab, unsigned int i)
+{
+	return ((const unsigned char *)tab)[i & 0x3F];
+}
+
+static unsigned int mix(const void *tab, unsigned int val, unsigned int c)
+{
+	return ((val << 7) | (val >> 25)) + (tab_byte(tab, val + c) ^ c);
+}
+#endif
+
 static struct crec **hash_bucket(const char *name)
 {
 	unsigned int c, val = 017465;
+#ifdef CALLEE
+	while ((c = (unsigned char)*name++))
+		val = mix(typestr, val, c);
+#else
 #ifdef WRITES
 	const unsigned char *mix_tab = (const unsigned char *)mix_numbers;
 #else
@@ -82,6 +103,7 @@ static struct crec **hash_bucket(const char *name)
 #endif
 	while ((c = (unsigned char)*name++))
 		val = ((val << 7) | (val >> 25)) + (mix_tab[(val + c) & 0x3F] ^ c);
+#endif
 	return hash_table + ((val ^ (val >> 16)) & (unsigned)(hash_size - 1));
 }
 

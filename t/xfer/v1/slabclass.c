@@ -10,7 +10,15 @@
  * be given back to the 64-byte class as one of its slots: the update
  * must roll back naming the conn, xalloc and why, never commit with
  * conns in slots too small.  With -DSAME the conns keep their places and
- * come and go after the commit. */
+ * come and go after the commit.  With -DLAZY the classes are set up by
+ * their first xalloc, their slot sizes by arithmetic (no member holds
+ * them), so the new version's startup leaves them all zero: the update
+ * rolled back ("left its classes unset") until a size-only allocator's
+ * classes could be set up lazily.  With -DMATES a note takes 24 bytes,
+ * so notes and conns are carved from the same chunks of the 32-byte
+ * class: the update rolled back ("handed out by the same block ... but
+ * not this object's allocator") until the notes got slots of the new
+ * version's classes too. */
 #include "xt.h"
 
 #define NCLASS 4
@@ -38,6 +46,9 @@ struct conn {
 struct note {                     /* 16 bytes: the 16-byte class */
 	struct note *next;
 	long n;
+#ifdef MATES
+	long twice;               /* 24 bytes: the conns' class */
+#endif
 };
 
 struct conn *conns;               /* not static: kept at -O2 */
@@ -45,14 +56,25 @@ struct note *notes;
 
 static void classes_init(void)
 {
+#ifndef LAZY
 	for (int k = 0; k < NCLASS; k++)
 		classes[k].size = (size_t)16 << k;
+#endif
+}
+
+static size_t slot_size(const struct cache *c)
+{
+#ifdef LAZY
+	return (size_t)16 << (c - classes);
+#else
+	return c->size;
+#endif
 }
 
 static struct cache *class_of(size_t size)
 {
 	for (int k = 0; k < NCLASS; k++)
-		if (size <= classes[k].size)
+		if (size <= slot_size(&classes[k]))
 			return &classes[k];
 	abort();
 }
@@ -68,11 +90,11 @@ void *xalloc(size_t size)
 		return p;
 	}
 	if (!c->left) {
-		c->cursor = malloc(PER_CHUNK * c->size);
+		c->cursor = malloc(PER_CHUNK * slot_size(c));
 		c->left = PER_CHUNK;
 	}
 	void *p = c->cursor;
-	c->cursor += c->size;
+	c->cursor += slot_size(c);
 	c->left--;
 	return p;
 }
@@ -100,6 +122,9 @@ static void init(void)
 		conns = c;
 		struct note *n = xalloc(sizeof(struct note));
 		n->n = i;
+#ifdef MATES
+		n->twice = 2 * i;
+#endif
 		n->next = notes;
 		notes = n;
 	}
@@ -117,6 +142,14 @@ int main(void)
 	unsigned n = 0;
 	for (struct conn *c = conns; c; c = c->next, n++)
 		CHECK(c->fd >= 100 && c->served == (c->fd - 100) * 10 && (c->fd - 100) % 4 != 3);
+	CHECK(n == 9);
+	n = 0;
+	for (struct note *t = notes; t; t = t->next, n++) {
+		CHECK(t->n >= 0 && t->n < 12 && t->n % 4 != 3);
+#ifdef MATES
+		CHECK(t->twice == 2 * t->n);
+#endif
+	}
 	CHECK(n == 9);
 	for (int round = 0; round < 10; round++) {
 		struct conn *fresh[5];
