@@ -126,6 +126,14 @@ int stf__find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, s
  * for the program's state: the update rolls back naming it, -1; else 0
  * (dl-handles.c). */
 int stf__check_linker_block(struct stf_xfer *x, size_t i);
+/* A dlopen() handle's link map reached from the program's state: paired
+ * with the destination's link map of the same library, 1; -1 (rolled
+ * back) if the destination has not loaded it; 0 if source object i is no
+ * link map (dl-handles.c). */
+int stf__pair_dl_handle(struct stf_xfer *x, size_t i);
+/* The path of the library whose link map (dlopen() handle) p's object o
+ * is, NULL if it is none (dl-handles.c). */
+const char *stf__link_map_library(const struct stf_peer *p, const struct stf_obj *o);
 
 /* userdata-libevent.c: F, before the forward transfer allocates
  * anything: where libevent keeps the user data given to its constructors
