@@ -22,8 +22,8 @@ struct module {
 	const char *name;
 	void *lib;
 	const char *(*version)(void);
-#ifdef V2
-	long calls;               /* new */
+#if defined(V2) && !defined(SAME)
+	long calls;               /* new (not with -DSAME: lt21-dlhandle-same) */
 #endif
 };
 
