@@ -12,6 +12,7 @@
 
 #include "diff-values.h"
 #include "slots.h"
+#include "untyped.h"
 
 /* What the parts of the comparison look up in (read-only while they run):
  * the slow lookups of canon (libraries, the command line, streams) load
@@ -44,6 +45,16 @@ void stf__canon(struct stf_peer *p, uint64_t v, struct target *t, const struct s
 	const struct stf_obj *o = stf__peer_find_near(p, v, hint);
 	if (o && stf__slot_state(o) && (o->flags & STF_OBJF_CONTAINER))
 		o = NULL; /* into an old slab's chunk: compared as a number (slots.c) */
+	const char *handle = o ? stf__link_map_library(p, o) : NULL;
+	if (handle) {
+		/* a dlopen() handle: each process's own link map of the same
+		 * library (dl-handles.c) */
+		t->kind = TARGET_SYMBOL;
+		t->lib = handle;
+		t->id = "link map";
+		t->off = v - o->addr;
+		return;
+	}
 	if (o) {
 		t->kind = TARGET_OBJECT;
 		t->obj = o;

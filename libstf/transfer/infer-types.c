@@ -274,6 +274,8 @@ static long infer_pass(struct stf_peer *p, struct stf_layouts *layouts, uint8_t 
 				continue;
 			pt = stf_meta_strip_typedefs(pu, pt);
 			enum stf_block_fit fit = stf__block_fit(pu, pt, t->size);
+			if (fit != STF_FIT_ONE && stf__derived_struct(p, t, &pu, &pt))
+				fit = STF_FIT_ONE;
 			if ((t->flags & STF_OBJF_EXTERNAL) && !library_type_fits(pu, pt, fit))
 				continue;
 			if (fit != STF_FIT_NONE) {

@@ -76,7 +76,7 @@ int stf__find_raw_pointer(struct stf_xfer *x, const struct stf_obj *o, uint64_t 
 /* The first typed value of the source holding a pointer into o: its path
  * in buf ("main.c:logf", "main.c:init/conns#0@3.log"); 0, or -1 if none.
  * (Only on the way to an error: it looks at every pointer.) */
-static int find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len)
+int stf__find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len)
 {
 	const struct stf_peer *p = x->src;
 	struct stf_ptr_walk w = { 0 };
@@ -134,7 +134,7 @@ int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o)
 		const char *plus = strchr(o->id, '+');
 		snprintf(lib, sizeof(lib), "%.*s", plus ? (int)(plus - o->id) : (int)strlen(o->id),
 			 o->id);
-		if (find_referrer(x, o, from + 6, sizeof(from) - 6) == 0)
+		if (stf__find_referrer(x, o, from + 6, sizeof(from) - 6) == 0)
 			memcpy(from, " from ", 6);
 		stf__xfail(x, "%s: untyped block allocated inside %s (%" PRIu64 " bytes) is "
 		      "pointed to%s, but its offset %" PRIu64 " holds 0x%" PRIx64 ", a "

@@ -505,6 +505,13 @@ struct stf_use_block {
  * and a slack shorter than another (`malloc(sizeof(*e) + n)`). */
 enum stf_block_fit { STF_FIT_NONE, STF_FIT_ONE, STF_FIT_ELEMENTS, STF_FIT_SLACK };
 enum stf_block_fit stf__block_fit(const struct stf_meta_unit *u, uint32_t t, uint64_t size);
+/* A block o, larger than the struct (*u, *t) the code reading it gives,
+ * of no type at its site: the one struct of its site's unit of o's size
+ * that begins with that struct (a module's private struct behind the
+ * head all modules share, lighttpd's plugin_data) in *u, *t, 1; else 0
+ * (derived-structs.c). */
+int stf__derived_struct(const struct stf_peer *p, const struct stf_obj *o,
+			const struct stf_meta_unit **u, uint32_t *t);
 /* The struct types the program uses the value of leaf f's `void *` member
  * as, for the struct holding it reached through path (NULL: any path)
  * (member-uses.c): 0, 1 (the one in *tu, *t) or 2 for several.  Of

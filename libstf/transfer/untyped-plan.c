@@ -223,6 +223,11 @@ int stf__plan_untyped(struct stf_xfer *x)
 		stf__peer_prefetch_ahead(p, i, p->nobjs); /* the unions' words */
 		if (x->unreached && x->unreached[i])
 			continue; /* dropped: it keeps nothing in place */
+		int handle = reached[i] ? stf__pair_dl_handle(x, i) : 0;
+		if (handle < 0)
+			goto failed;
+		if (handle)
+			continue; /* the destination's own link map (dl-handles.c) */
 		if ((o->kind == STF_OBJ_HEAP || stf__library_mapping(o)) && !o->unit && o->bytes &&
 		    !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)) &&
 		    (!(o->flags & STF_OBJF_EXTERNAL) || reached[i]) && !x->pair[i].placed &&

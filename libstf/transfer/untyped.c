@@ -612,6 +612,8 @@ int stf__xfer_placed(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 	const struct stf_obj *o = &x->src->objs[i];
 	uint64_t n = o->size;
 	struct stf_head head;
+	if (stf__check_linker_block(x, i) < 0)
+		return -1;
 	if (x->resize && x->resize[i])
 		n = stf__peer_subs(x->src, o, &(uint32_t){ 0 })->addr - o->addr;
 	memcpy(d, s, n);

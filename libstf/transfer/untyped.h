@@ -125,6 +125,21 @@ int stf__system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t of
 uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off);
 void stf__forget_end_words(void);
 void stf__wrapper_of(const struct stf_obj *o, char *buf, size_t len);
+/* The first typed value of the source holding a pointer into o: its path
+ * in buf; 0, or -1 if none (raw-words.c; only on the way to an error). */
+int stf__find_referrer(struct stf_xfer *x, const struct stf_obj *o, char *buf, size_t len);
+/* A block of the dynamic linker (a dlopen() handle's link map) placed
+ * for the program's state: the update rolls back naming it, -1; else 0
+ * (dl-handles.c). */
+int stf__check_linker_block(struct stf_xfer *x, size_t i);
+/* A dlopen() handle's link map reached from the program's state: paired
+ * with the destination's link map of the same library, 1; -1 (rolled
+ * back) if the destination has not loaded it; 0 if source object i is no
+ * link map (dl-handles.c). */
+int stf__pair_dl_handle(struct stf_xfer *x, size_t i);
+/* The path of the library whose link map (dlopen() handle) p's object o
+ * is, NULL if it is none (dl-handles.c). */
+const char *stf__link_map_library(const struct stf_peer *p, const struct stf_obj *o);
 
 /* userdata-libevent.c: F, before the forward transfer allocates
  * anything: where libevent keeps the user data given to its constructors

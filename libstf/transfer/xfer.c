@@ -301,6 +301,28 @@ static uint32_t typedef_naming(const struct stf_meta_unit *u, uint32_t t)
 	return t;
 }
 
+/* The complete type of that name declared by the destination's unit of
+ * u's source file, if any: a name that several files declare each their
+ * own way (every lighttpd module's `plugin_data`) is that file's type. */
+static int same_file_type(const struct stf_xfer *x, const struct stf_meta_unit *u,
+			  const char *name, const struct stf_meta_unit **du, uint32_t *dt)
+{
+	const struct stf_meta *m = x->dst->meta;
+	const char *file = stf_meta_str(u, u->blob->file);
+	for (size_t i = 0; i < m->nunits; i++) {
+		const struct stf_meta_unit *c = &m->units[i];
+		if (strcmp(stf_meta_str(c, c->blob->file), file))
+			continue;
+		uint32_t t = stf_meta_unit_find_type(m, c, name), st = strip(c, t);
+		if (t == STF_NONE || st >= c->ntypes || (T(c, st)->flags & STF_TF_INCOMPLETE))
+			return -1;
+		*du = c;
+		*dt = t;
+		return 0;
+	}
+	return -1;
+}
+
 int stf__dst_type_named(const struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
 			const struct stf_meta_unit **du, uint32_t *dt)
 {
@@ -311,6 +333,8 @@ int stf__dst_type_named(const struct stf_xfer *x, const struct stf_meta_unit *u,
 	const char *name = stf__type_str(u, t, tn, sizeof(tn));
 	if (x->renames)
 		name = stf__rename(STF_RENAME_TYPE, name, x->dir);
+	if (!same_file_type(x, u, name, du, dt))
+		return 0;
 	return stf_meta_find_type(x->dst->meta, name, du, dt);
 }
 
