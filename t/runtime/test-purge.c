@@ -7,6 +7,7 @@
  * objects stays.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,17 @@ static char *blocks[N];
 static uintptr_t gone[N];   /* [i]: block i's address if it was freed */
 static void *others[OTHERS];
 
-/* Blocks of 2,000 B (class 2,048: two a page), three of every four
- * freed: the pages of two freed ones then hold free objects only.  A
- * short wait lets libstf's collapser turn the filled ranges into huge
- * pages first (it would fault given-back pages in again). */
-static void build_and_free(void)
+static bool three_of_four(int i)
+{
+	return i % 4 != 0;
+}
+
+/* Blocks of 2,000 B (class 2,048: two a page), those `freed` says freed
+ * (three of every four: the pages of two freed ones then hold free
+ * objects only).  A short wait lets libstf's collapser turn the filled
+ * ranges into huge pages first (it would fault given-back pages in
+ * again). */
+static void build_and_free(bool (*freed)(int i))
 {
 	for (int i = 0; i < N; i++) {
 		blocks[i] = malloc(SIZE);
@@ -37,12 +44,30 @@ static void build_and_free(void)
 	usleep(300000);
 	for (int i = 0; i < N; i++) {
 		gone[i] = 0;
-		if (i % 4) {
+		if (freed(i)) {
 			gone[i] = (uintptr_t)blocks[i];
 			free(blocks[i]);
 			blocks[i] = NULL;
 		}
 	}
+}
+
+/* Another class's objects make the heap grow. */
+static void grow_others(void)
+{
+	for (int i = 0; i < OTHERS; i++) {
+		others[i] = malloc(OTHER);
+		ck_assert_ptr_nonnull(others[i]);
+		memset(others[i], 7, OTHER);
+	}
+}
+
+static void free_all(void)
+{
+	for (int i = 0; i < OTHERS; i++)
+		free(others[i]);
+	for (int i = 0; i < N; i++)
+		free(blocks[i]);
 }
 
 /* Pages of free objects resident of the freed blocks [i] whose block
@@ -63,26 +88,24 @@ static int resident_pages(int *pages)
 	return resident;
 }
 
-/* Another class's objects make the heap grow: the pages the freed
- * 2,000 B blocks filled go back to the kernel. */
+/* The heap grows: the pages the freed 2,000 B blocks filled go back to
+ * the kernel. */
 START_TEST(freed_pages_go_back)
 {
-	build_and_free();
-	for (int i = 0; i < OTHERS; i++) {
-		others[i] = malloc(OTHER);
-		ck_assert_ptr_nonnull(others[i]);
-		memset(others[i], 7, OTHER);
-	}
+	build_and_free(three_of_four);
+	grow_others();
 	int pages, resident = resident_pages(&pages);
 	ck_assert_int_gt(pages, N / 8);
 	ck_assert_msg(resident < pages / 4, "%d of %d pages of freed objects resident", resident,
 		      pages);
-	for (int i = 0; i < OTHERS; i++)
-		free(others[i]);
-	for (int i = 0; i < N; i++)
-		free(blocks[i]);
+	free_all();
 }
 END_TEST
+
+static bool two_of_sixteen(int i)
+{
+	return i % 16 == 2 || i % 16 == 3;
+}
 
 /* One block in eight freed (two of sixteen, a page's worth together),
  * then the heap grown as above: what is free is a program's working
@@ -91,32 +114,13 @@ END_TEST
  * page, a system call each, sdsgrow 1.5x glibc's time). */
 START_TEST(working_stock_stays)
 {
-	for (int i = 0; i < N; i++) {
-		blocks[i] = malloc(SIZE);
-		ck_assert_ptr_nonnull(blocks[i]);
-		memset(blocks[i], i & 0xff, SIZE);
-		gone[i] = 0;
-	}
-	usleep(300000);
-	for (int i = 0; i < N; i++)
-		if (i % 16 == 2 || i % 16 == 3) {
-			gone[i] = (uintptr_t)blocks[i];
-			free(blocks[i]);
-			blocks[i] = NULL;
-		}
-	for (int i = 0; i < OTHERS; i++) {
-		others[i] = malloc(OTHER);
-		ck_assert_ptr_nonnull(others[i]);
-		memset(others[i], 7, OTHER);
-	}
+	build_and_free(two_of_sixteen);
+	grow_others();
 	int pages, resident = resident_pages(&pages);
 	ck_assert_int_gt(pages, N / 64);
 	ck_assert_msg(resident == pages, "%d of %d pages of freed objects resident", resident,
 		      pages);
-	for (int i = 0; i < OTHERS; i++)
-		free(others[i]);
-	for (int i = 0; i < N; i++)
-		free(blocks[i]);
+	free_all();
 }
 END_TEST
 
@@ -125,7 +129,7 @@ END_TEST
  * distinct and live, and the kept blocks keep their bytes. */
 START_TEST(purged_objects_come_back)
 {
-	build_and_free();
+	build_and_free(three_of_four);
 	for (int i = 0; i < OTHERS; i++)
 		others[i] = malloc(OTHER);
 	uint64_t units = stf__root.heap_units;
