@@ -76,6 +76,25 @@
  *     sdsgrow   1,024 strings grown as Redis's sds: appends of 1-64 B, room
  *               doubled, trimmed at a goal of 64 B-64 KiB and grown again
  *               or freed; ns per realloc (malloc-buffers.c)
+ *     shrink    read buffers of 4-64 KiB trimmed by realloc to the 16 B-4 KiB
+ *               they got, kept in a live window of 4,096 (malloc-buffers.c)
+ *     zerotmp   zeroed tables of 64 KiB-2 MiB calloc'd for one job, a few
+ *               entries used, freed at once (malloc-buffers.c)
+ *     usable    Redis's zmalloc: malloc_usable_size counted at every malloc
+ *               and free, strings appended into their usable room
+ *               (malloc-buffers.c)
+ *     threads   a thread per connection: 2,000 threads in turn, each making
+ *               8-40 blocks and exiting; process CPU per block
+ *               (malloc-lifecycle.c)
+ *     forkchild children forked from a heap of 20,000 blocks allocating
+ *               and freeing, fork and the child's CPU per block
+ *               (malloc-lifecycle.c)
+ *     ring      messages sent one by one through a ring to a consumer
+ *               thread that keeps them in a live window (malloc-lifecycle.c)
+ *     hist      a server's histogram: 88% 16-64 B, 8% to 1 KiB, 3.9% 4-64
+ *               KiB, 0.1% about 1 MiB (malloc-mixes.c)
+ *     cacheline aligned_alloc(64, 64 B-1 KiB) and one in ten
+ *               posix_memalign(4096, 4-64 KiB) (malloc-mixes.c)
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -166,16 +185,13 @@ static size_t small_size(unsigned *seed)
 	return 8 + next_rand(seed) % 513;
 }
 
-/* PATTERN THREADS SIZE: the size of the blocks a pattern that takes one
- * allocates, 0: its own mix. */
-static size_t pattern_size;
+size_t pattern_size;
+int pattern_threads;
 
 #define WINDOW 4096
 #define WINDOW_OPS 2000000L
 
-/* A live window of n blocks of sizes from `size`, filled first, then a
- * random one freed and a new one allocated `ops` times: CPU s per pair. */
-static double replace_window(unsigned seed, size_t (*size)(unsigned *), int n, long ops)
+double replace_window(unsigned seed, size_t (*size)(unsigned *), int n, long ops)
 {
 	void **set = calloc((size_t)n, sizeof *set);
 	for (int k = 0; k < n; k++)
@@ -839,6 +855,7 @@ static void *run_one(void *arg)
 
 static int run_pattern(double (*fn)(unsigned), int threads)
 {
+	pattern_threads = threads;
 	pthread_t t[64];
 	struct run r[64];
 	for (int i = 0; i < threads; i++) {
@@ -892,6 +909,9 @@ int main(int argc, char **argv)
 		{ "bigcalloc", bigcalloc }, { "request", request }, { "pcwindow", pcwindow },
 		{ "larson", larson }, { "bmt", bmt }, { "midwindow", midwindow },
 		{ "bufgrow", bufgrow }, { "tables", tables }, { "sdsgrow", sdsgrow },
+		{ "shrink", shrink }, { "zerotmp", zerotmp }, { "usable", usable },
+		{ "threads", short_threads }, { "forkchild", forkchild }, { "ring", ring },
+		{ "hist", hist }, { "cacheline", cacheline },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -909,6 +929,7 @@ int main(int argc, char **argv)
 		"       malloc-bench window|prodcons|realloc|kvmix|mixed|aligned|strings|\n"
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
 		"                    resize|bigcalloc|request|pcwindow|larson|bmt|midwindow|\n"
-		"                    bufgrow|tables|sdsgrow THREADS [SIZE]\n");
+		"                    bufgrow|tables|sdsgrow|shrink|zerotmp|usable|threads|\n"
+		"                    forkchild|ring|hist|cacheline THREADS [SIZE]\n");
 	return 2;
 }

@@ -36,11 +36,32 @@ static inline double cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* malloc-bench.c: PATTERN THREADS SIZE: the size of the blocks a
+ * pattern that takes one allocates, 0: its own mix; THREADS. */
+extern size_t pattern_size;
+extern int pattern_threads;
+
+/* A live window of n blocks of sizes from `size`, filled first, then a
+ * random one freed and a new one allocated `ops` times: CPU s per pair. */
+double replace_window(unsigned seed, size_t (*size)(unsigned *), int n, long ops);
+
 /* malloc-buffers.c: timed patterns of buffers and tables; each returns
  * the CPU seconds of one operation. */
 double bufgrow(unsigned id);
 double sdsgrow(unsigned id);
 double tables(unsigned id);
+double shrink(unsigned id);
+double zerotmp(unsigned id);
+double usable(unsigned id);
+
+/* malloc-lifecycle.c: blocks across threads and processes. */
+double short_threads(unsigned id);
+double forkchild(unsigned id);
+double ring(unsigned id);
+
+/* malloc-mixes.c: a server's mixes of sizes and alignments. */
+double hist(unsigned id);
+double cacheline(unsigned id);
 
 /* Print the process's peak RSS in KiB. */
 void print_peak_rss(void);

@@ -3,9 +3,12 @@
  * malloc-buffers.c - the timed patterns of malloc-bench (malloc-bench.c)
  * that a server's buffers and tables make, past the small objects: input
  * and output buffers grown by realloc as data arrives, strings grown by
- * doubling and trimmed, and tables calloc'd at a larger size each time
- * they fill.
+ * doubling and trimmed, tables calloc'd at a larger size each time
+ * they fill, read buffers trimmed to the message they got, zeroed tables
+ * of one job, and strings grown into the room malloc_usable_size says
+ * they have.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,4 +128,140 @@ double tables(unsigned id)
 	for (int k = 0; k < TABLES; k++)
 		free(table[k]);
 	return t / TABLE_OPS;
+}
+
+/* shrink: a read buffer of 4-64 KiB allocated for each message, filled
+ * with 16 B-4 KiB and trimmed by realloc to what came (a message kept as
+ * it arrived), the message then kept in a live window of 4,096 in place
+ * of a random older one; ns per message (malloc, realloc and a free). */
+#define SHRINK_WINDOW 4096
+#define SHRINK_OPS 500000L
+
+double shrink(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 71;
+	char **live = calloc(SHRINK_WINDOW, sizeof *live);
+	double t0 = cpu_s();
+	for (long i = 0; i < SHRINK_OPS; i++) {
+		size_t room = (size_t)4096 << next_rand(&seed) % 5;
+		size_t got = 16 + next_rand(&seed) % 4081;
+		char *buf = malloc(room);
+		if (!buf)
+			abort();
+		memset(buf, 'm', got);
+		char *msg = realloc(buf, got);
+		if (!msg || msg[got - 1] != 'm')
+			abort();
+		unsigned k = next_rand(&seed) % SHRINK_WINDOW;
+		free(live[k]);
+		live[k] = msg;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < SHRINK_WINDOW; k++)
+		free(live[k]);
+	free(live);
+	return t / SHRINK_OPS;
+}
+
+/* zerotmp: a zeroed table of 64 KiB-2 MiB calloc'd for one job (a
+ * bitmap, a sort's counts, a graph's marks), 256 random entries of it
+ * written and read, and freed at once; ns per table. */
+#define ZERO_OPS 20000L
+
+double zerotmp(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 73;
+	volatile unsigned long sum = 0;
+	double t0 = cpu_s();
+	for (long i = 0; i < ZERO_OPS; i++) {
+		size_t n = ((size_t)65536 << next_rand(&seed) % 6) / sizeof(unsigned);
+		n -= next_rand(&seed) % (n / 2);
+		unsigned *t = calloc(n, sizeof *t);
+		if (!t)
+			abort();
+		for (int j = 0; j < 256; j++)
+			t[next_rand(&seed) % n] += (unsigned)j;
+		for (int j = 0; j < 256; j++)
+			sum += t[next_rand(&seed) % n];
+		free(t);
+	}
+	double t = cpu_s() - t0;
+	return t / ZERO_OPS;
+}
+
+/* usable: Redis's zmalloc with malloc_usable_size: every block's usable
+ * size added to a used-memory counter when allocated and subtracted when
+ * freed, and strings appended into all of their usable room before they
+ * are realloc'd to twice their length; a live window of 4,096 blocks of
+ * a server's sizes replaced at random, every fourth operation an append
+ * of 1-64 bytes to a string of 1,024 instead; ns per operation. */
+#define USABLE_WINDOW 4096
+#define USABLE_STRINGS 1024
+#define USABLE_OPS 2000000L
+
+static _Thread_local size_t used_memory;  /* (per thread: what the allocator costs) */
+
+static void *zmalloc(size_t size)
+{
+	void *p = malloc(size);
+	if (!p)
+		abort();
+	used_memory += malloc_usable_size(p);
+	return p;
+}
+
+static void zfree(void *p)
+{
+	if (p)
+		used_memory -= malloc_usable_size(p);
+	free(p);
+}
+
+static void *zrealloc(void *p, size_t size)
+{
+	size_t old = p ? malloc_usable_size(p) : 0;
+	void *n = realloc(p, size);
+	if (!n)
+		abort();
+	used_memory += malloc_usable_size(n) - old;
+	return n;
+}
+
+double usable(unsigned id)
+{
+	unsigned seed = id * 2654435761u + 79;
+	void **live = calloc(USABLE_WINDOW, sizeof *live);
+	char *str[USABLE_STRINGS] = { 0 };
+	size_t len[USABLE_STRINGS] = { 0 };
+	double t0 = cpu_s();
+	for (long i = 0; i < USABLE_OPS; i++) {
+		if (i % 4 == 0) {
+			unsigned k = next_rand(&seed) % USABLE_STRINGS;
+			size_t add = 1 + next_rand(&seed) % 64;
+			if (len[k] + add > 65536) {
+				zfree(str[k]);
+				str[k] = NULL;
+				len[k] = 0;
+			}
+			if (!str[k] || len[k] + add + 1 > malloc_usable_size(str[k]))
+				str[k] = zrealloc(str[k], 2 * (len[k] + add) + 1);
+			memset(str[k] + len[k], 's', add);
+			len[k] += add;
+			str[k][len[k]] = 0;
+			continue;
+		}
+		unsigned k = next_rand(&seed) % USABLE_WINDOW;
+		zfree(live[k]);
+		live[k] = zmalloc(skewed_size(&seed));
+		*(volatile char *)live[k] = (char)i;
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < USABLE_WINDOW; k++)
+		zfree(live[k]);
+	for (int k = 0; k < USABLE_STRINGS; k++)
+		zfree(str[k]);
+	free(live);
+	if (used_memory)
+		abort();
+	return t / USABLE_OPS;
 }
