@@ -229,8 +229,12 @@ static void give_work(struct walk_part *pt)
 }
 
 /* pt's own work is done: 1 with some given by another part, 0 when no
- * part is busy any more (none can give any).  A part whose thread did
- * not start yet is not busy: it sweeps after, alone, which is right. */
+ * part is busy any more (none can give any).  Part 0 is busy from the
+ * start (the calling thread runs it first, parallel.c): a part whose
+ * thread ran before it did would otherwise end at once (at load 23 the
+ * other part's sweep was over before part 0's began, and part 0 then
+ * walked a Redis-shaped heap alone).  Another part whose thread did not
+ * start yet is not busy: it sweeps after, alone, which is right. */
 static int wait_for_work(struct walk_part *pt)
 {
 	struct shared_work *sh = &pt->w->shared;
@@ -264,14 +268,13 @@ static void walk_part(void *ctx, unsigned k, size_t lo, size_t hi)
 	struct walk *w = ctx;
 	struct shared_work *sh = &w->shared;
 	struct walk_part *pt = &w->part[k];
-	pt->work = stf__raw_malloc(w->ncandidates * sizeof(*pt->work));
-	if (!pt->work) {
-		pt->failed = 1;
-		return;
+	if (k) {
+		pthread_mutex_lock(&sh->lock);
+		sh->busy++;
+		pthread_mutex_unlock(&sh->lock);
 	}
-	pthread_mutex_lock(&sh->lock);
-	sh->busy++;
-	pthread_mutex_unlock(&sh->lock);
+	pt->work = stf__raw_malloc(w->ncandidates * sizeof(*pt->work));
+	pt->failed = !pt->work;
 	pt->end = hi;
 	for (size_t i = lo; i < hi && !pt->failed; i++) {
 		uint8_t st = __atomic_load_n(&w->state[i], __ATOMIC_RELAXED);
@@ -345,6 +348,7 @@ long stf__peer_unreached(struct stf_peer *p, int with_epoll, uint8_t *unreached)
 			parts = 1; /* nothing to share then */
 		pthread_mutex_init(&sh->lock, NULL);
 		pthread_cond_init(&sh->changed, NULL);
+		sh->busy = 1; /* part 0 (wait_for_work) */
 		reach_outside(w, with_epoll);
 		stf__parallel(p->nobjs, parts, walk_part, w);
 		for (unsigned k = 0; k < parts; k++) {
