@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
- * xfer-bench-prog N [big|real|mixed|redis|slab]: the state whose transfer bench/run-xfer
+ * xfer-bench-prog N [big|real|mixed|redis|slab|events]: the state whose transfer bench/run-xfer
  * measures.  N heap objects in three shapes: a linked list, a binary
  * search tree and a chained hash table whose entries point into
  * themselves (interior pointers); with "big", N 4 KiB buffers held by a
@@ -29,7 +29,8 @@
  * class (96 B to 1.5 KiB): a header of pointers (an LRU list across all
  * pages, a hash chain, the owning client: a typed object) and numbers,
  * then the key and the value as raw bytes (text, or random words); a
- * typed hash table points to the items.  At
+ * typed hash table points to the items; with "events", a libevent-style
+ * server's (build_events).  At
  * startup it times a plain memcpy of as many bytes as the
  * objects hold (best of 5) and prints it, then loops at an update point.
  */
@@ -428,6 +429,203 @@ static __attribute__((noinline)) void build_slab(size_t mib)
 	nobjects += nitems;
 }
 
+/* events: a libevent-style server's heap.  The library's memory has no
+ * type (libevent is not instrumented): its base and its fd map (slots
+ * pointing to the events embedded in the program's connections: each
+ * pins its connection, which keeps its address), its buffers (a header,
+ * then a chain of blocks of a header and bytes; one connection in 8
+ * reading a 4-16 KiB body).  The program's own: connections holding two
+ * events (the base, a callback, its argument, a timer's heap index), a
+ * request with a path and a list of headers (its type changes in the
+ * new version), and the timers' min-heap of `struct event *` into the
+ * connections. */
+struct event {
+	void *ev_base;            /* the library's base: untyped */
+	void (*ev_callback)(int, short, void *);
+	void *ev_arg;             /* the connection */
+	long ev_timeout;
+	int ev_fd, ev_heap_idx;
+	short ev_events, ev_flags;
+};
+
+struct header {
+	char *name, *value;       /* strings */
+	struct header *next;
+};
+
+#ifndef XFER_BENCH_NEW_TYPES
+struct request {
+	int method;
+	char *path;
+	struct header *headers;
+	long content_length;
+};
+#else
+struct request {
+	char *path;
+	long content_length;
+	struct header *headers;
+	int method;
+	long started;
+};
+#endif
+
+struct conn {
+	int fd;
+	struct event rd, wr;
+	void *input, *output;     /* the library's buffers: untyped */
+	struct request *req;
+	struct conn *next;
+};
+
+/* a buffer's chain block: the library's, as evbuffer_chain */
+struct chain_head {
+	void *next;
+	size_t buffer_len, misalign, off;
+	unsigned char *buffer;    /* just past this header */
+};
+
+static void *ev_base;
+static struct event **timer_heap;
+static size_t timer_count;
+static struct conn *conns;
+
+static void on_read(int fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+}
+
+static void on_write(int fd, short what, void *arg)
+{
+	(void)fd, (void)what, (void)arg;
+}
+
+/* the library's memory: malloc'd where no type says what it holds */
+static __attribute__((noinline)) void *lib_alloc(size_t size)
+{
+	void *p = calloc(1, size);
+	nobjects++;
+	nbytes += size;
+	return p;
+}
+
+static void put_word(void *block, size_t off, const void *v)
+{
+	memcpy((char *)block + off, &v, sizeof(v));
+}
+
+/* a buffer: a header (first and last chain, length) and one chain of
+ * len bytes */
+static __attribute__((noinline)) void *lib_buffer(size_t len, size_t i)
+{
+	void *buf = lib_alloc(48);
+	if (!len)
+		return buf;
+	struct chain_head h = { NULL, len, 0, len, NULL };
+	void *chain = lib_alloc(sizeof(h) + len);
+	h.buffer = (unsigned char *)chain + sizeof(h);
+	memcpy(chain, &h, sizeof(h));
+	memset(h.buffer, 'a' + (int)(i % 26), len);
+	put_word(buf, 0, chain);
+	put_word(buf, 8, chain);
+	memcpy((char *)buf + 16, &len, sizeof(len));
+	return buf;
+}
+
+static char *new_string(const char *text)
+{
+	size_t len = strlen(text) + 1;
+	char *s = malloc(len);
+	memcpy(s, text, len);
+	nobjects++;
+	nbytes += len;
+	return s;
+}
+
+static void timer_push(struct event *ev)
+{
+	size_t i = timer_count++;
+	while (i && timer_heap[(i - 1) / 2]->ev_timeout > ev->ev_timeout) {
+		timer_heap[i] = timer_heap[(i - 1) / 2];
+		timer_heap[i]->ev_heap_idx = (int)i;
+		i = (i - 1) / 2;
+	}
+	timer_heap[i] = ev;
+	ev->ev_heap_idx = (int)i;
+}
+
+static void event_set(struct event *ev, struct conn *c, void (*cb)(int, short, void *),
+		      short what)
+{
+	ev->ev_base = ev_base;
+	ev->ev_callback = cb;
+	ev->ev_arg = c;
+	ev->ev_fd = c->fd;
+	ev->ev_events = what;
+	ev->ev_flags = 0;
+	ev->ev_heap_idx = -1;
+	ev->ev_timeout = 0;
+}
+
+static __attribute__((noinline)) void build_events(size_t n)
+{
+	char text[64];
+	/* a connection makes its struct, a request and its path, 2 headers
+	 * of 3 objects, 2 buffers of 1 or 2 blocks: about 11.6 objects */
+	size_t nconns = n * 5 / 58 + 1;
+	uint64_t rnd = 88172645463325252ULL;
+
+	ev_base = lib_alloc(256);
+	void *fdmap = lib_alloc((nconns + 1) * 8);
+	put_word(ev_base, 0, fdmap);
+	timer_heap = malloc(nconns * sizeof(*timer_heap));
+	nobjects++;
+	nbytes += nconns * sizeof(*timer_heap);
+	put_word(ev_base, 8, timer_heap);
+	for (size_t i = 0; i < nconns; i++) {
+		struct conn *c = malloc(sizeof(*c));
+		nobjects++;
+		nbytes += sizeof(*c);
+		c->fd = (int)i + 1;
+		event_set(&c->rd, c, on_read, 2);
+		event_set(&c->wr, c, on_write, 4);
+		/* the fd map names the read event: the library's pointer
+		 * into the program's connection */
+		put_word(fdmap, (i + 1) * 8, &c->rd);
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		c->rd.ev_timeout = (long)(rnd % 100000);
+		timer_push(&c->rd);
+		c->input = lib_buffer(i % 8 ? 0 : 4096 + (rnd >> 20) % 12289, i);
+		c->output = lib_buffer(i % 2 ? 0 : 200 + i % 300, i);
+		struct request *r = malloc(sizeof(*r));
+		nobjects++;
+		nbytes += sizeof(*r);
+		r->method = (int)(i % 3);
+		snprintf(text, sizeof(text), "/files/%zu/index.html", i);
+		r->path = new_string(text);
+		r->headers = NULL;
+		for (int h = 0; h < 2; h++) {
+			struct header *hd = malloc(sizeof(*hd));
+			nobjects++;
+			nbytes += sizeof(*hd);
+			hd->name = new_string(h ? "Host" : "User-Agent");
+			snprintf(text, sizeof(text), "client-%zu.example", i);
+			hd->value = new_string(text);
+			hd->next = r->headers;
+			r->headers = hd;
+		}
+		r->content_length = (long)i;
+		c->req = r;
+		c->next = conns;
+		conns = c;
+	}
+	memcpy((char *)ev_base + 16, &timer_count, sizeof(timer_count));
+	if (timer_heap[0]->ev_heap_idx)
+		abort();
+}
+
 static __attribute__((noinline)) void build_real(size_t n, int mixed)
 {
 	struct user *last_user = NULL;
@@ -564,6 +762,8 @@ int main(int argc, char **argv)
 			build_real(n, 1);
 		else if (argc > 2 && !strcmp(argv[2], "slab"))
 			build_slab(n);
+		else if (argc > 2 && !strcmp(argv[2], "events"))
+			build_events(n);
 		else
 			build(n);
 		/* the baseline: copying the same number of bytes in memory */

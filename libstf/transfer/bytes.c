@@ -425,6 +425,9 @@ int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 		}
 		}
 	}
+	/* the messages in the serial loop's order, which alone counts them */
+	if (relocated && x->dir == STF_FORWARD && x->in_part)
+		return stf__part_defer(x);
 	if (relocated && x->dir == STF_FORWARD && named++ < NAMED_MAX) {
 		char on[256], tn[256];
 		fprintf(stderr, "libstf: forward transfer: %s: %" PRIu64 " word%s of a block of "

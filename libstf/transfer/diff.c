@@ -504,8 +504,8 @@ struct compare {
 	const struct stf_key *keys;
 	size_t nkeys;
 	uint8_t *matched;          /* per past object: compared */
-	struct differ part[64];
-	struct stf_arena *arena[64]; /* layouts of parts 1.. */
+	struct differ part[PARTS_MAX];
+	struct stf_arena *arena[PARTS_MAX]; /* layouts of parts 1.. */
 	int failed;                /* a part ran out of memory */
 };
 
@@ -778,12 +778,13 @@ int stf__diff(pid_t past_pid, uint64_t past_root, struct stf_xfer_report *rep)
 	c->keys = s->keys;
 	c->nkeys = s->nkeys;
 	c->matched = matched;
-	unsigned parts = stf__parallel_parts(r.nobjs, 32768);
+	size_t bounds[PARTS_MAX + 1];
+	unsigned parts = stf__parallel_pieces(r.objs, r.nobjs, 32768, bounds);
 	for (unsigned k = 0; k < parts; k++) {
 		c->part[k] = d;
 		c->part[k].layouts = k ? NULL : s->layouts;
 	}
-	stf__parallel(r.nobjs, parts, compare_part, c);
+	stf__parallel_cut(bounds, parts, compare_part, c);
 	for (unsigned k = 0; k < parts; k++) {
 		merge_found(&c->part[k], rep);
 		stf__arena_free(c->arena[k]);

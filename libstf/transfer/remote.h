@@ -623,16 +623,30 @@ void stf__bulk_trim(void);
 void stf__bulk_populate(void *p, size_t n);
 uint64_t stf__bulk_fresh(void);
 /* parallel.c: a loop over n objects cut into contiguous parts run by
- * threads at once (part 0 on the calling thread): fn(ctx, part, lo, hi)
- * for each part k covering [lo, hi), parts in order.  Parts share only
- * what they read; each keeps what it writes apart for the caller to merge
- * in part order (a result independent of the number of parts). */
+ * threads at once, one per core at most (part 0 first, on the calling
+ * thread; the others as threads come free): fn(ctx, part, lo, hi) for
+ * each part k covering [lo, hi).  Parts share only what they read; each
+ * keeps what it writes apart for the caller to merge in part order (a
+ * result independent of the number of parts and of the thread running
+ * each). */
+#define PARTS_MAX 64
 typedef void stf_part_fn(void *ctx, unsigned part, size_t lo, size_t hi);
 void stf__parallel(size_t n, unsigned parts, stf_part_fn *fn, void *ctx);
 /* How many parts a loop over n objects is cut into: one per online core
  * (STF_XFER_THREADS in the environment overrides), each of at least
  * min_per_part objects, at least 1. */
 unsigned stf__parallel_parts(size_t n, size_t min_per_part);
+/* A loop over objs[0, n) whose objects cost unevenly (a heap's
+ * dictionary entries, whose unions are classified, next to strings that
+ * are copied; 1 MiB slab pages classified word by word next to small
+ * objects): cut into several parts per core (at most PARTS_MAX), each
+ * costing about as much, an object counting 1 plus its size / 128, and
+ * a part at least min_cost; part k is [bounds[k], bounds[k + 1]).  The
+ * number of parts, for stf__parallel_cut, whose threads take them in
+ * turn as they finish one: a costly stretch leaves no core idle. */
+unsigned stf__parallel_pieces(const struct stf_obj *objs, size_t n, size_t min_cost,
+			      size_t bounds[static PARTS_MAX + 1]);
+void stf__parallel_cut(const size_t *bounds, unsigned parts, stf_part_fn *fn, void *ctx);
 /* STF_XFER_PROFILE=1 in the environment: each call prints to stderr the
  * wall and CPU time since the previous one of this thread, labelled with
  * what (the phases' steps, to find what a transfer's time goes to). */

@@ -232,8 +232,12 @@ void *stf__sorted_find(void *base, size_t n, size_t stride, int *sorted, uint64_
 	return k == key ? (char *)base + lo * stride : NULL;
 }
 
-static int record_end_word(uint64_t at, uint64_t value, uint64_t obj)
+/* in a part of the parallel transform: deferred to the serial loop,
+ * which alone writes the list */
+static int record_end_word(struct stf_xfer *x, uint64_t at, uint64_t value, uint64_t obj)
 {
+	if (x->in_part)
+		return stf__part_defer(x);
 	if (n_end_words == cap_end_words) {
 		size_t ncap = cap_end_words ? 2 * cap_end_words : 64;
 		struct end_word *n = stf__raw_realloc(end_words, ncap * sizeof(*n));
@@ -251,6 +255,11 @@ static int record_end_word(uint64_t at, uint64_t value, uint64_t obj)
 void stf__forget_end_words(void)
 {
 	n_end_words = 0;
+}
+
+void stf__end_words_sort(void)
+{
+	(void)stf__sorted_find(end_words, n_end_words, sizeof(*end_words), &end_words_sorted, 0);
 }
 
 static const struct end_word *find_end_word(uint64_t at)
@@ -444,8 +453,9 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 				/* one past the end of the grown object is where
 				 * another object starts: recorded, so that the
 				 * way back maps it to the end again */
-				if (record_end_word(at, nv, pr->dst_addr) < 0) {
-					stf__xfail(x, "out of memory");
+				if (record_end_word(x, at, nv, pr->dst_addr) < 0) {
+					if (!x->deferred)
+						stf__xfail(x, "out of memory");
 					return -1;
 				}
 				x->rep->member_moved++;
@@ -544,8 +554,10 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		      stf__obj_name(alias, on, sizeof(on)));
 		return -1;
 	}
-	if (at && x->dir == STF_FORWARD && ends_new_object(x, v) && record_end_word(at, v, 0) < 0) {
-		stf__xfail(x, "out of memory");
+	if (at && x->dir == STF_FORWARD && ends_new_object(x, v) &&
+	    record_end_word(x, at, v, 0) < 0) {
+		if (!x->deferred)
+			stf__xfail(x, "out of memory");
 		return -1;
 	}
 	return 0;

@@ -124,6 +124,9 @@ int stf__system_subobject(const struct stf_meta_unit *u, uint32_t t, uint64_t of
 			  uint64_t *start, uint32_t *st);
 uint64_t stf__elem_off(const struct stf_obj *o, uint64_t off);
 void stf__forget_end_words(void);
+/* Sort the words the forward transfer recorded as an object's end (once,
+ * before the parts of the backward transform look them up at once). */
+void stf__end_words_sort(void);
 void stf__wrapper_of(const struct stf_obj *o, char *buf, size_t len);
 /* The first typed value of the source holding a pointer into o: its path
  * in buf; 0, or -1 if none (raw-words.c; only on the way to an error). */

@@ -99,6 +99,43 @@ START_TEST(parts_follow_the_size_and_the_setting)
 }
 END_TEST
 
+/* A loop whose objects cost unevenly: 1 MiB slab pages after 2,000
+ * small objects.  Cut by count into one part per thread, one part held
+ * every page; by cost into several parts per thread, which the threads
+ * take in turn, each page lands in a part of its own, every part costs
+ * about its share, and the parts cover the objects in order. */
+START_TEST(pieces_follow_the_cost)
+{
+	unsigned threads = stf__parallel_parts(SIZE_MAX, 1); /* STF_XFER_THREADS: 3 */
+	enum { SMALL = 2000, PAGES = 8, OBJS = SMALL + PAGES };
+	static struct stf_obj objs[OBJS];
+	for (size_t i = 0; i < OBJS; i++)
+		objs[i].size = i < SMALL ? 32 : (size_t)1 << 20;
+	size_t bounds[PARTS_MAX + 1];
+	unsigned parts = stf__parallel_pieces(objs, OBJS, 1000, bounds);
+	ck_assert_uint_eq(parts, threads * 8); /* 8 per thread */
+	ck_assert_uint_eq(bounds[0], 0);
+	ck_assert_uint_eq(bounds[parts], OBJS);
+	for (unsigned k = 0; k < parts; k++) {
+		ck_assert_uint_le(bounds[k], bounds[k + 1]);
+		unsigned pages = 0;
+		for (size_t i = bounds[k]; i < bounds[k + 1]; i++)
+			pages += i >= SMALL;
+		ck_assert_uint_le(pages, 1);
+	}
+	struct sums s;
+	memset(&s, 0, sizeof(s));
+	stf__parallel_cut(bounds, 8, sum_part, &s); /* the first 8 parts */
+	for (unsigned k = 0; k < 8; k++) {
+		ck_assert_uint_eq(s.lo[k], bounds[k]);
+		ck_assert_uint_eq(s.hi[k], bounds[k + 1]);
+	}
+	/* small loops are not cut */
+	ck_assert_uint_eq(stf__parallel_pieces(objs, 100, 1000, bounds), 1);
+	ck_assert_uint_eq(bounds[1], 100);
+}
+END_TEST
+
 /* A kept mapping far larger than a request stays for a later large
  * array (an array outgrowing raw malloc took the catalog's 24 MB, and
  * the pairing table of a million objects then took fresh pages). */
@@ -205,6 +242,7 @@ int main(void)
 	TCase *tc = tcase_create("parallel");
 	tcase_add_test(tc, parts_follow_the_size_and_the_setting);
 	tcase_add_test(tc, parts_cover_the_range_in_order);
+	tcase_add_test(tc, pieces_follow_the_cost);
 	tcase_add_test(tc, large_kept_mapping_waits_for_a_large_array);
 	tcase_add_test(tc, blocks_grow_in_place_up_to_their_room);
 	tcase_add_test(tc, arrays_grow_into_kept_mappings_only);

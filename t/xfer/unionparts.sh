@@ -28,7 +28,7 @@ cmp -s "$WORK/found.1" "$WORK/found.4" || {
 	diff "$WORK/found.1" "$WORK/found.4" | head -20
 	fail "the reports differ between 1 and 4 threads"
 }
-grep -q 'transform: [2-9] parts' "$WORK/program.4" ||
+grep -Eq 'transform: ([2-9]|[1-9][0-9]+) parts' "$WORK/program.4" ||
 	fail "STF_XFER_THREADS=4 did not cut the transform in parts"
 ! grep 'transform: [0-9]* parts, [1-9][0-9]* deferred' "$WORK/program.4" ||
 	fail "the parts left entries to the serial loop"

@@ -45,7 +45,7 @@ grep -q 'forward: transform' "$WORK/program.v2.1" ||
 	fail "no profile of the forward transform (STF_XFER_PROFILE)"
 ! grep -q 'transform: [0-9]* parts' "$WORK/program.v2.1" ||
 	fail "STF_XFER_THREADS=1 cut the transform in parts"
-grep -q 'transform: [2-9] parts' "$WORK/program.v2.4" ||
+grep -Eq 'transform: ([2-9]|[1-9][0-9]+) parts' "$WORK/program.v2.4" ||
 	fail "STF_XFER_THREADS=4 did not cut the transform in parts"
 grep -q 'transform: parts met problems, serial' "$WORK/program.v2-lossy.4" ||
 	fail "STF_XFER_THREADS=4: the lossy transform did not go back to one thread"
