@@ -121,10 +121,10 @@ static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<
 	h.producer = off[h.producer];
 }
 
-static tree local_extern (const char *name, tree type)
+tree stf_extern_var (const char *name, tree type, bool public_p)
 {
 	tree d = build_decl (BUILTINS_LOCATION, VAR_DECL, get_identifier (name), type);
-	TREE_PUBLIC (d) = 0;
+	TREE_PUBLIC (d) = public_p;
 	DECL_EXTERNAL (d) = 1;
 	DECL_ARTIFICIAL (d) = 1;
 	DECL_IGNORED_P (d) = 1;
@@ -138,7 +138,8 @@ tree stf_unit_decl (void)
 {
 	static tree decl;
 	if (!decl)
-		decl = local_extern ("stf.unit", build_array_type (uint64_type_node, NULL_TREE));
+		decl = stf_extern_var ("stf.unit", build_array_type (uint64_type_node, NULL_TREE),
+				       false);
 	return decl;
 }
 
@@ -146,8 +147,8 @@ tree stf_site_ids_decl (void)
 {
 	static tree decl;
 	if (!decl)
-		decl = local_extern ("stf.site_ids",
-				     build_array_type (uint32_type_node, NULL_TREE));
+		decl = stf_extern_var ("stf.site_ids",
+				       build_array_type (uint32_type_node, NULL_TREE), false);
 	return decl;
 }
 
