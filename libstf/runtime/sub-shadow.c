@@ -140,6 +140,23 @@ bool stf__shadow_noted(uint64_t addr)
 	return g && *g && *g != SHADOW_SLOW;
 }
 
+/* The note of code c in granule g, about to be cleared for an object
+ * noted or registered over it: if it is of a whole heap block (a pool's
+ * own block, its header at its start, out of which the pool then carves
+ * the object), that block is typed by its site now, as the fold would
+ * have typed it, and as stf__sub_object types it at once: an object
+ * inside a block is a sub-object of it, never its replacement.  (A code
+ * in a granule means no record at its address: stf__shadow_slow marks
+ * those, so there is nothing there to forget.) */
+static void keep_block_type(uint8_t *g, uint8_t c)
+{
+	uint64_t addr = stf__shadow.lo + ((uint64_t)(g - stf__shadow.map) << SHADOW_SHIFT);
+	struct stf_block_info b;
+	if (stf__heap_block((void *)(uintptr_t)addr, &b) && b.start == addr &&
+	    b.size == stf__shadow.sizes[c])
+		stf__heap_type_block((void *)(uintptr_t)addr, b.size, stf__shadow.sites[c], &b);
+}
+
 /* The notes in granules [from, to) of objects reaching past byte `past`
  * of the region (0: every one): cleared.  A word at a time: most are 0. */
 static void clear_codes(uint64_t from, uint64_t to, uint64_t past)
@@ -152,8 +169,10 @@ static void clear_codes(uint64_t from, uint64_t to, uint64_t past)
 			continue;
 		}
 		uint8_t c = map[h];
-		if (c && c != SHADOW_SLOW && (h << SHADOW_SHIFT) + stf__shadow.sizes[c] > past)
+		if (c && c != SHADOW_SLOW && (h << SHADOW_SHIFT) + stf__shadow.sizes[c] > past) {
+			keep_block_type(&map[h], c);
 			map[h] = 0;
+		}
 		h++;
 	}
 }
@@ -186,8 +205,11 @@ void stf__shadow_slow(uint64_t addr, uint64_t size)
 	}
 	clear_overlapping(addr, size);
 	uint8_t *g = stf__shadow_granule(addr);
-	if (g)
-		set_granule(addr, g, SHADOW_SLOW);
+	if (!g)
+		return;
+	if (*g && *g != SHADOW_SLOW)
+		keep_block_type(g, *g); /* a sub-object at its block's start */
+	set_granule(addr, g, SHADOW_SLOW);
 }
 
 void stf__shadow_unslow(uint64_t addr)

@@ -58,7 +58,8 @@ void stf__shadow_clear(uintptr_t p, uint64_t room);
 /* The object of size bytes at addr is kept in a log or the registry
  * (SHADOW_SLOW; the map is reserved then if it is not yet): the notes of
  * the older objects it overlaps are cleared (its ID, drawn now, is lower
- * than the one theirs would be drawn at the fold).
+ * than the one theirs would be drawn at the fold), those of whole heap
+ * blocks (a pool's own block) after typing the block by their site.
  * stf__shadow_unslow: no longer (its granule cleared). */
 void stf__shadow_slow(uint64_t addr, uint64_t size);
 void stf__shadow_unslow(uint64_t addr);
