@@ -92,7 +92,7 @@ bool stf__shadow_noted(uint64_t addr);
 
 /* Fold the map's noted objects into the registry.  Only while no other
  * thread of the process runs: others_stopped (quiescence), or the
- * process has one thread; else nothing is folded (a noting thread's
+ * process never had another; else nothing is folded (a noting thread's
  * plain stores would race with it: an object given back during the fold
  * would stay registered). */
 void stf__shadow_fold(bool others_stopped);
