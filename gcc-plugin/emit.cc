@@ -13,6 +13,7 @@
  */
 #include "stf-plugin.h"
 #include "emit.h"
+#include "inline-notes.h"
 #include "types.h"
 #include "objects.h"
 #include "sites.h"
@@ -376,6 +377,7 @@ void stf_emit_unit (void *, void *)
 	write_bytes (f, bytes);
 	fprintf (f, "\t.popsection\n");
 
+	stf_emit_slot_caches (f);
 	if (nsites)
 		fprintf (f, "\t.pushsection .bss.stf_site_ids,\"aw\",@nobits\n"
 			 "\t.balign 4\n\t.type %s, @object\n\t.size %s, %u\n%s:\n"

@@ -12,9 +12,9 @@
  *
  *   after p = alloc (...):
  *     if (units && sizes[codes[*cell]] == SIZE && p - lo < bytes
- *         && !((p - lo) & 7) && map[(p - lo) >> 3] != SLOW)
- *       map[(p - lo) >> 3] = code, the object's other granules 0,
- *       units[(p - lo) >> 16] = 1;
+ *         && !((p - lo) & 7) && map[(p - lo) >> 3] != SLOW
+ *         && units[(p - lo) >> 16])
+ *       map[(p - lo) >> 3] = code, the object's other granules 0;
  *     else
  *       stf__sub_note (p, SIZE, cell);
  *
@@ -46,8 +46,8 @@ const HOST_WIDE_INT SH_LO = 0, SH_BYTES = 8, SH_MAP = 16, SH_UNITS = 24, SH_CODE
 		    SH_SIZES = 40;
 const unsigned GRANULE_SHIFT = 3, UNIT_SHIFT = 16, SLOW = 255;
 /* Larger objects are noted by a call (stf__sub_note): clearing the
- * granules they cover takes more than 8 stores. */
-const unsigned HOST_WIDE_INT MAX_INLINE_SIZE = 512;
+ * granules they cover takes more than 8 stores of 16 bytes. */
+const unsigned HOST_WIDE_INT MAX_INLINE_SIZE = 1024;
 
 tree shadow_decl (void)
 {
@@ -229,19 +229,30 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
 	tree off = granule_offset (b, ptr, &inside);
 	tests[1].cond = b.bool_and (inside, b.cmp (EQ_EXPR, code_size,
 						   fold_convert (uint32_type_node, size)));
-	/* no record of the address in a log or the registry */
+	/* no record of the address in a log or the registry; its unit
+	 * flagged (read, not stored: the flags of several threads' units
+	 * share a cache line; the slow way flags it) */
 	tests.push_back ({ block_code (loc), NULL_TREE });
-	tree g = granule_byte (tests[2].code, off);
-	tree now = tests[2].code.load (unsigned_char_type_node, g);
-	tests[2].cond = tests[2].code.cmp (NE_EXPR, now,
-					   build_int_cst (unsigned_char_type_node, SLOW));
+	block_code &last = tests[2].code;
+	tree g = granule_byte (last, off);
+	tree now = last.load (unsigned_char_type_node, g);
+	tree u = last.op (size_type_node, RSHIFT_EXPR, off, build_int_cst (integer_type_node,
+									   UNIT_SHIFT));
+	tree flag = last.load (unsigned_char_type_node,
+			       last.op (char_ptr (), POINTER_PLUS_EXPR, units, u));
+	tests[2].cond = last.bool_and (last.cmp (NE_EXPR, now,
+						 build_int_cst (unsigned_char_type_node, SLOW)),
+				       last.cmp (NE_EXPR, flag,
+						 build_int_cst (unsigned_char_type_node, 0)));
 	block_code fast (loc), slow (loc);
 	/* the code, then zeros over the granules the object covers: the
 	 * notes of older objects it replaces (runtime/sub-shadow.c,
-	 * clear_rest), in stores of 8, 4, 2 and 1 bytes */
+	 * clear_rest), in stores of 16, 8, 4, 2 and 1 bytes (the code's
+	 * own store is of 8 at most: a byte of it is the code) */
 	HOST_WIDE_INT left = (tree_to_uhwi (size) + (1 << GRANULE_SHIFT) - 1) >> GRANULE_SHIFT;
 	for (HOST_WIDE_INT at = 0; left;) {
-		unsigned width = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+		unsigned width = left >= 16 && at ? 16 : left >= 8 ? 8 : left >= 4 ? 4 :
+				 left >= 2 ? 2 : 1;
 		tree type = build_aligned_type (build_nonstandard_integer_type (width * 8, 1),
 						BITS_PER_UNIT);
 		tree value = at ? build_int_cst (type, 0) : fast.op (type, NOP_EXPR, code);
@@ -249,12 +260,62 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
 		at += width;
 		left -= width;
 	}
-	tree u = fast.op (size_type_node, RSHIFT_EXPR, off, build_int_cst (integer_type_node,
-									   UNIT_SHIFT));
-	fast.store (fast.op (char_ptr (), POINTER_PLUS_EXPR, units, u),
-		    build_int_cst (unsigned_char_type_node, 1));
 	slow.add (slow_call);
 	branch (after, false, tests, fast, slow, gsi_bb (*after));
+}
+
+/* The unit's thread-local words, one per slot allocator call whose
+ * cache is a pointer: the masked cache the thread's last call there had
+ * (emitted by stf_emit_slot_caches). */
+static unsigned slot_caches;
+
+static tree slot_cache_decl (void)
+{
+	static tree decl;
+	if (!decl)
+		decl = stf_extern_var ("stf.slot_caches",
+				       build_array_type (uint64_type_node, NULL_TREE), false);
+	/* the TLS model lives in the symbol table node, which GCC may drop
+	 * between functions while the decl is unreferenced (emit.cc) */
+	if (DECL_TLS_MODEL (decl) == TLS_MODEL_NONE)
+		set_decl_tls_model (decl, decl_default_tls_model (decl));
+	return decl;
+}
+
+void stf_inline_slot_arg (gimple_stmt_iterator *gsi)
+{
+	gcall *slow_call = as_a <gcall *> (gsi_stmt (*gsi));
+	tree cache = gimple_call_arg (slow_call, 1);
+	location_t loc = gimple_location (slow_call);
+	basic_block bb = gimple_bb (slow_call);
+	tree word = build4 (ARRAY_REF, uint64_type_node, slot_cache_decl (),
+			    build_int_cst (integer_type_node, slot_caches++), NULL_TREE, NULL_TREE);
+	gsi_remove (gsi, false);
+	bool before = !gsi_end_p (*gsi);
+	if (!before)
+		*gsi = gsi_last_bb (bb);
+	std::vector<test> tests;
+	tests.push_back ({ block_code (loc), NULL_TREE });
+	tree last = make_ssa_name (uint64_type_node);
+	tests[0].code.add (gimple_build_assign (last, word));
+	tests[0].cond = tests[0].code.cmp (EQ_EXPR, last, fold_convert (uint64_type_node, cache));
+	block_code fast (loc), slow (loc);
+	slow.add (gimple_build_assign (unshare_expr (word),
+				       fold_convert (uint64_type_node, cache)));
+	slow.add (slow_call);
+	branch (gsi, before, tests, fast, slow, bb);
+}
+
+void stf_emit_slot_caches (FILE *f)
+{
+	if (!slot_caches)
+		return;
+	const char *name = targetm.strip_name_encoding (
+		IDENTIFIER_POINTER (DECL_ASSEMBLER_NAME (slot_cache_decl ())));
+	fprintf (f, "\t.pushsection .tbss.stf_slot_caches,\"awT\",@nobits\n"
+		 "\t.balign 8\n\t.type %s, @object\n\t.size %s, %u\n%s:\n"
+		 "\t.zero %u\n\t.popsection\n", name, name, 8 * slot_caches, name,
+		 8 * slot_caches);
 }
 
 void stf_inline_give_back (gimple_stmt_iterator *gsi)

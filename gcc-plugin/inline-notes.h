@@ -8,7 +8,7 @@
 
 #include "gcc-compat.h"
 
-/* Whether objects of a constant size are noted inline (8 to 512
+/* Whether objects of a constant size are noted inline (8 to 1024
  * bytes; larger ones by a call to stf__sub_note). */
 bool stf_inline_note_fits (tree size);
 
@@ -24,5 +24,13 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
  * in the map inline, the call kept for where there is none.  *gsi is
  * left on the last statement of the block before the call's new block. */
 void stf_inline_give_back (gimple_stmt_iterator *gsi);
+
+/* *gsi is a call stf__slot_arg (fn, cache, cell) after a slot allocator's
+ * call whose cache is a pointer (sites.cc): made a call only when the
+ * thread's last call there had another cache (a word of the unit's, in
+ * thread-local storage).  *gsi is left as by stf_inline_give_back. */
+void stf_inline_slot_arg (gimple_stmt_iterator *gsi);
+/* The unit's thread-local words of stf_inline_slot_arg, into f. */
+void stf_emit_slot_caches (FILE *f);
 
 #endif /* STF_INLINE_NOTES_H */

@@ -737,8 +737,8 @@ tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_i
  * (stf__slot_int_arg when the cache is chosen by an integer): the
  * allocator's address taken there keeps a body of it that the new
  * version's transfer can call (listed as a function in the metadata). */
-void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool integer,
-		      tree cell, location_t loc)
+gcall *insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool integer,
+			tree cell, location_t loc)
 {
 	tree alloc = gimple_call_fndecl (call);
 	tree fn_addr = make_ssa_name (const_ptr_type_node);
@@ -754,6 +754,7 @@ void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool
 	gimple_set_location (rec, loc);
 	gsi_insert_after (after, rec, GSI_NEW_STMT);
 	self->create_edge (cgraph_node::get_create (record), rec, gimple_bb (call)->count);
+	return rec;
 }
 
 /* Right after a call to an STF_ALLOCATOR function: stf__sub_object
@@ -817,8 +818,8 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	gimple_set_location (conv, loc);
 	gsi_insert_after (&after, conv, GSI_NEW_STMT);
 	/* the slot allocator's cache first: the inline note ends the block */
-	if (cache)
-		insert_slot_arg (&after, call, cache, integer, cell_value, loc);
+	gcall *rec = cache ? insert_slot_arg (&after, call, cache, integer, cell_value, loc)
+			   : NULL;
 	gcall *reg = gimple_build_call (fn, 3, ptr, size, cell_value);
 	gimple_set_location (reg, loc);
 	if (inline_note)
@@ -827,6 +828,16 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 		gsi_insert_after (&after, reg, GSI_NEW_STMT);
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
+	/* a pool's allocator is called with the same pool over and over:
+	 * the call records a pointer cache once per thread (a masked pointer
+	 * is never 0, the words' first value); an integer one, or 0 (a
+	 * static cache), is recorded by the call each time */
+	if (rec && !integer && TREE_CODE (cache) == SSA_NAME) {
+		gimple *last = gsi_stmt (after);
+		gimple_stmt_iterator at = gsi_for_stmt (rec);
+		stf_inline_slot_arg (&at);
+		after = gsi_for_stmt (last);
+	}
 	mark_virtual_operands_for_renaming (cfun);
 	*todo |= TODO_update_ssa_only_virtuals;
 	*gsi = after;
