@@ -21,10 +21,16 @@
  * address SHADOW_SLOW so that a later note there cannot hide the older
  * record: one record at most of each address, as before.
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/single_threaded.h>
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#endif
 
 #include "alloc.h"
 #include "heap.h"
@@ -40,18 +46,37 @@ _Static_assert(offsetof(struct stf_shadow, lo) == 0 && offsetof(struct stf_shado
 static pthread_mutex_t codes_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t ncodes;
 
+/* Under valgrind the map covers the region's first 256 MiB only:
+ * memcheck gives a read-write mapping shadow memory as large as itself
+ * (the 8 GiB map of a 64 GiB region made a process and its fork take 4 GB
+ * each, and the new version of t/update/update-memcheck-evloop took
+ * minutes to start).  Objects past it take the slow way. */
+#define VALGRIND_MAPPED_HEAP (256ull << 20)
+
+static uintptr_t mapped_heap(uintptr_t bytes)
+{
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+	if (RUNNING_ON_VALGRIND && bytes > VALGRIND_MAPPED_HEAP)
+		return VALGRIND_MAPPED_HEAP;
+#endif
+	return bytes;
+}
+
 /* Reserve the map over the heap region (under codes_lock): false when
  * there is no region or no address space. */
 static bool map_reserve_locked(void)
 {
 	if (stf__shadow.units)
 		return true;
-	uintptr_t lo = (uintptr_t)stf__root.heap_base, bytes = stf__root.heap_meta - lo;
+	uintptr_t lo = (uintptr_t)stf__root.heap_base, region = stf__root.heap_meta - lo;
+	uintptr_t bytes = mapped_heap(region);
 	if (!lo || !bytes)
 		return false;
 	uint8_t *map = stf__reserve(bytes >> SHADOW_SHIFT);
 	uint8_t *codes = stf__reserve(MAX_SITES);
-	uint8_t *units = stf__reserve(bytes >> STF_SPAN_SHIFT);
+	/* over the whole region: free's fast path reads a unit's flag
+	 * wherever the block is */
+	uint8_t *units = stf__reserve(region >> STF_SPAN_SHIFT);
 	if (!map || !codes || !units)
 		return false; /* (left reserved: address space only) */
 	/* bytes and units last: a reader that sees either sees the rest */
