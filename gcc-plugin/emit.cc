@@ -13,6 +13,7 @@
  */
 #include "stf-plugin.h"
 #include "emit.h"
+#include "inline-notes.h"
 #include "types.h"
 #include "objects.h"
 #include "sites.h"
@@ -121,10 +122,10 @@ static void resolve_strings (stf_blob &blob, stf_blob_hdr &h, const std::vector<
 	h.producer = off[h.producer];
 }
 
-static tree local_extern (const char *name, tree type)
+tree stf_extern_var (const char *name, tree type, bool public_p)
 {
 	tree d = build_decl (BUILTINS_LOCATION, VAR_DECL, get_identifier (name), type);
-	TREE_PUBLIC (d) = 0;
+	TREE_PUBLIC (d) = public_p;
 	DECL_EXTERNAL (d) = 1;
 	DECL_ARTIFICIAL (d) = 1;
 	DECL_IGNORED_P (d) = 1;
@@ -138,7 +139,8 @@ tree stf_unit_decl (void)
 {
 	static tree decl;
 	if (!decl)
-		decl = local_extern ("stf.unit", build_array_type (uint64_type_node, NULL_TREE));
+		decl = stf_extern_var ("stf.unit", build_array_type (uint64_type_node, NULL_TREE),
+				       false);
 	return decl;
 }
 
@@ -146,8 +148,8 @@ tree stf_site_ids_decl (void)
 {
 	static tree decl;
 	if (!decl)
-		decl = local_extern ("stf.site_ids",
-				     build_array_type (uint32_type_node, NULL_TREE));
+		decl = stf_extern_var ("stf.site_ids",
+				       build_array_type (uint32_type_node, NULL_TREE), false);
 	return decl;
 }
 
@@ -375,6 +377,7 @@ void stf_emit_unit (void *, void *)
 	write_bytes (f, bytes);
 	fprintf (f, "\t.popsection\n");
 
+	stf_emit_slot_caches (f);
 	if (nsites)
 		fprintf (f, "\t.pushsection .bss.stf_site_ids,\"aw\",@nobits\n"
 			 "\t.balign 4\n\t.type %s, @object\n\t.size %s, %u\n%s:\n"

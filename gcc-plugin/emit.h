@@ -33,6 +33,9 @@ struct stf_blob {
  * update-point frames) and the site id array (for allocation markers), both
  * local to the unit, and the thread-local pending-site cell. */
 tree stf_unit_decl (void);
+/* An external variable the instrumented code refers to (libstf's when
+ * public_p, else the unit's own, defined when it is written). */
+tree stf_extern_var (const char *name, tree type, bool public_p);
 tree stf_site_ids_decl (void);
 tree stf_alloc_site_decl (void);
 

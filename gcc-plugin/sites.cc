@@ -29,6 +29,7 @@
 #include "deallocators.h"
 #include "member-uses.h"
 #include "size-header.h"
+#include "inline-notes.h"
 
 namespace {
 
@@ -659,6 +660,16 @@ tree sub_object_decl (void)
 	return decl;
 }
 
+/* stf__sub_note: stf__sub_object for a constant size of 8 bytes or more,
+ * noted in libstf's shadow map (runtime/sub-shadow.c). */
+static tree sub_note_decl (void)
+{
+	static tree decl;
+	if (!decl)
+		decl = runtime_fn_decl ("stf__sub_note", ptr_type_node, size_type_node);
+	return decl;
+}
+
 tree slot_arg_decl (bool integer)
 {
 	static tree decl, int_decl;
@@ -726,8 +737,8 @@ tree slot_cache_arg (gcall *call, const stf_allocator_desc &alloc, gimple_stmt_i
  * (stf__slot_int_arg when the cache is chosen by an integer): the
  * allocator's address taken there keeps a body of it that the new
  * version's transfer can call (listed as a function in the metadata). */
-void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool integer,
-		      tree cell, location_t loc)
+gcall *insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool integer,
+			tree cell, location_t loc)
 {
 	tree alloc = gimple_call_fndecl (call);
 	tree fn_addr = make_ssa_name (const_ptr_type_node);
@@ -743,6 +754,7 @@ void insert_slot_arg (gimple_stmt_iterator *after, gcall *call, tree cache, bool
 	gimple_set_location (rec, loc);
 	gsi_insert_after (after, rec, GSI_NEW_STMT);
 	self->create_edge (cgraph_node::get_create (record), rec, gimple_bb (call)->count);
+	return rec;
 }
 
 /* Right after a call to an STF_ALLOCATOR function: stf__sub_object
@@ -780,7 +792,10 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	tree cell = build_fold_addr_expr (build4 (ARRAY_REF, TREE_TYPE (TREE_TYPE (ids)), ids,
 						  build_int_cst (integer_type_node, idx),
 						  NULL_TREE, NULL_TREE));
-	tree fn = sub_object_decl ();
+	bool shadowed = TREE_CODE (size) == INTEGER_CST
+			&& tree_fits_uhwi_p (size) && tree_to_uhwi (size) >= 8;
+	bool inline_note = shadowed && stf_inline_note_fits (size);
+	tree fn = shadowed ? sub_note_decl () : sub_object_decl ();
 	tree cell_type = TREE_VALUE (TREE_CHAIN (TREE_CHAIN (TYPE_ARG_TYPES (TREE_TYPE (fn)))));
 	gimple_stmt_iterator after = *gsi;
 	tree ptr = lhs;
@@ -802,13 +817,27 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	gassign *conv = gimple_build_assign (cell_value, NOP_EXPR, cell);
 	gimple_set_location (conv, loc);
 	gsi_insert_after (&after, conv, GSI_NEW_STMT);
+	/* the slot allocator's cache first: the inline note ends the block */
+	gcall *rec = cache ? insert_slot_arg (&after, call, cache, integer, cell_value, loc)
+			   : NULL;
 	gcall *reg = gimple_build_call (fn, 3, ptr, size, cell_value);
 	gimple_set_location (reg, loc);
-	gsi_insert_after (&after, reg, GSI_NEW_STMT);
+	if (inline_note)
+		stf_inline_note (&after, ptr, size, cell_value, reg, loc);
+	else
+		gsi_insert_after (&after, reg, GSI_NEW_STMT);
 	cgraph_node::get (current_function_decl)
 		->create_edge (cgraph_node::get_create (fn), reg, gimple_bb (call)->count);
-	if (cache)
-		insert_slot_arg (&after, call, cache, integer, cell_value, loc);
+	/* a pool's allocator is called with the same pool over and over:
+	 * the call records a pointer cache once per thread (a masked pointer
+	 * is never 0, the words' first value); an integer one, or 0 (a
+	 * static cache), is recorded by the call each time */
+	if (rec && !integer && TREE_CODE (cache) == SSA_NAME) {
+		gimple *last = gsi_stmt (after);
+		gimple_stmt_iterator at = gsi_for_stmt (rec);
+		stf_inline_slot_arg (&at);
+		after = gsi_for_stmt (last);
+	}
 	mark_virtual_operands_for_renaming (cfun);
 	*todo |= TODO_update_ssa_only_virtuals;
 	*gsi = after;
@@ -849,9 +878,20 @@ public:
 	unsigned int execute (function *fun) final override;
 };
 
+/* A call stf__sub_free (p) the deallocs pass put before a partner free
+ * (deallocators.cc), made inline here (inline-notes.cc). */
+static bool gives_back (gcall *call)
+{
+	tree fn = gimple_call_fndecl (call);
+	return fn && DECL_NAME (fn) && gimple_call_num_args (call) == 1
+	       && !strcmp (IDENTIFIER_POINTER (DECL_NAME (fn)), "stf__sub_free");
+}
+
 unsigned int sites_pass::execute (function *fun)
 {
 	unsigned todo = 0;
+	/* the calls now on a slow way, in blocks visited later */
+	std::set<gimple *> slow_ways;
 	enum stf_marking marking = stf_body_marking (fun->decl);
 	basic_block bb;
 	stf_note_function_strings (fun);
@@ -859,7 +899,14 @@ unsigned int sites_pass::execute (function *fun)
 		for (gimple_stmt_iterator gsi = gsi_start_bb (bb); !gsi_end_p (gsi);
 		     gsi_next (&gsi)) {
 			gcall *call = dyn_cast <gcall *> (gsi_stmt (gsi));
-			if (!call || marking == STF_MARK_NONE)
+			if (!call)
+				continue;
+			if (gives_back (call) && slow_ways.insert (call).second) {
+				stf_inline_give_back (&gsi);
+				todo |= TODO_update_ssa_only_virtuals;
+				continue;
+			}
+			if (marking == STF_MARK_NONE)
 				continue;
 			int idx = record_site (call);
 			if (idx < 0)

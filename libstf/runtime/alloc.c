@@ -54,6 +54,7 @@
 #include "heap.h"
 #include "spans.h"
 #include "sub-pending.h"
+#include "sub-shadow.h"
 #include "subobjects.h"
 
 _Static_assert(sizeof(struct stf_obj_meta) == 16, "stf_obj_meta layout");
@@ -243,12 +244,24 @@ static inline bool cache_holds(const struct span_st *s)
 	return s->id_hi == stf__tc.compact_hi || !s->compact;
 }
 
+/* The bytes block j of span s may use: its class's, a wide block's or a
+ * large span's whole room. */
+static uint64_t block_room(const struct span_st *s, uint32_t j)
+{
+	if (s->kind != STF_SPAN_SMALL)
+		return (uint64_t)s->cap * UNIT;
+	uint64_t size = meta_size(s, j);
+	return size > s->obj_size ? size : s->obj_size;
+}
+
 static inline __attribute__((always_inline)) void free_block(struct span_st *s, void *p, const char *op)
 {
 	uint32_t j = region_block(s, (uintptr_t)p, op);
 	/* the typed sub-objects inside the block die with it */
 	if (__builtin_expect(meta_subs(s, j), 0))
 		stf__sub_forget((uintptr_t)p, meta_size(s, j));
+	if (stf__shadow_on())
+		stf__shadow_clear((uintptr_t)p, block_room(s, j));
 	if (__builtin_expect(s->kind != STF_SPAN_SMALL, 0)) {
 		stf__large_free(s);
 		return;
@@ -410,6 +423,11 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 			     j >= s->bump || !id_lo ||
 			     (word & (STF_META_SUBS | STF_META_WIDE)), 0))
 		return false;
+	/* objects noted inside it die with it (a wrapper's block): free_block
+	 * clears them (a call here made free save registers on every call,
+	 * 17 instructions a pair, pair-cost.sh) */
+	if (stf__shadow_unit_marked(off))
+		return false;
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	uint32_t c = s->cls, n = stf__tc.freed_n[c];
 	if (__builtin_expect(n < FREED_CACHE && (own || (stf__tc.listed && cache_holds(s))), 1)) {
@@ -541,6 +559,8 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		stf__sub_forget((uintptr_t)p, old); /* they do not move with it */
 		meta_set_word(s, j, meta_word(s, j) & ~STF_META_SUBS);
 	}
+	if (stf__shadow_on())
+		stf__shadow_clear((uintptr_t)p, block_room(s, j));
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
 	/* in place when it fits: growing, or shrinking to no less than half;

@@ -412,7 +412,7 @@ static int wait_parked_locked(pid_t self, pid_t pid, unsigned timeout_ms)
 		if (missing == 0) {
 			/* the objects the threads' pools handed out since the
 			 * registry was last read: the transfer reads it */
-			stf__sub_flush();
+			stf__sub_flush_stopped();
 			publish_frames_locked();
 			ret = 0;
 			break;

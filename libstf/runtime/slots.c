@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "slots.h"
+#include "sub-shadow.h"
 #include "stf-format.h"
 #include "subobjects.h"
 
@@ -97,6 +98,8 @@ EXPORT void stf__slot_int_arg(const void *fn, uint64_t value, const uint32_t *ce
 
 EXPORT void stf__sub_free(void *obj)
 {
-	if (obj && stf__subs_any())
+	/* noted in the shadow map: cleared there, else in a log or the
+	 * registry */
+	if (obj && !stf__shadow_cancel((uintptr_t)obj) && stf__subs_any())
 		stf__sub_unregister((uintptr_t)obj);
 }

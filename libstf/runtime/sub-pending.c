@@ -393,9 +393,8 @@ static void fold_locked(struct sub_log *l)
 		struct pending *p = &l->table[i];
 		if (!p->addr)
 			continue;
-		if (p->site && stf__sub_register_now(p->addr, p->size, p->site, p->id) < 0)
-			stf__warn("out of memory registering an object an STF_ALLOCATOR "
-				  "function handed out: it will be transferred as untyped memory");
+		if (p->site)
+			stf__sub_register_noted(p->addr, p->size, p->site, p->id);
 		p->addr = 0;
 		l->used--;
 	}

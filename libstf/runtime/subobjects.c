@@ -37,6 +37,7 @@
 #include "alloc.h"
 #include "heap.h"
 #include "sub-pending.h"
+#include "sub-shadow.h"
 #include "subobjects.h"
 
 struct sub_entry {
@@ -288,15 +289,35 @@ nomem:
 	return -1;
 }
 
+bool stf__sub_register_noted(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
+{
+	if (stf__sub_register_now(addr, size, site, id) == 0)
+		return true;
+	stf__warn("out of memory registering an object an STF_ALLOCATOR "
+		  "function handed out: it will be transferred as untyped memory");
+	return false;
+}
+
 int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id)
 {
 	stf__pending_fold();  /* a later registration at addr than these */
-	return stf__sub_register_now(addr, size, site, id);
+	int r = stf__sub_register_now(addr, size, site, id);
+	/* and than the notes in the shadow map it overlaps */
+	if (!r)
+		stf__shadow_slow(addr, size);
+	return r;
 }
 
 void stf__sub_flush(void)
 {
 	stf__pending_fold();
+	stf__shadow_fold(false);
+}
+
+void stf__sub_flush_stopped(void)
+{
+	stf__pending_fold();
+	stf__shadow_fold(true);
 }
 
 /* The registration at addr, which is not pending in the calling thread. */
@@ -315,14 +336,20 @@ static int unregister_now(uint64_t addr)
 
 int stf__sub_unregister(uint64_t addr)
 {
-	/* noted in this thread, else in another that handed it over */
-	if (stf__pending_cancel(addr) || stf__pending_cancel_others(addr))
+	if (stf__shadow_cancel(addr))
 		return 0;
-	return unregister_now(addr);
+	/* noted in this thread, else in another that handed it over */
+	int r = stf__pending_cancel(addr) || stf__pending_cancel_others(addr) ? 0 :
+		unregister_now(addr);
+	if (!r)
+		stf__shadow_unslow(addr);
+	return r;
 }
 
 bool stf__sub_registered(uint64_t addr)
 {
+	if (stf__shadow_noted(addr))
+		return true;
 	stf__pending_fold();
 	struct shard *h = shard_of(addr);
 	lock(h);
@@ -488,9 +515,10 @@ EXPORT void stf__sub_object(void *ptr, size_t size, const uint32_t *cell)
 	uint64_t addr = (uintptr_t)ptr;
 	stf__pending_cancel_others(addr);
 	if (!stf__pending_registers_now() &&
-	    (replace_registered(addr, size, site) || stf__pending_add(addr, size, site)))
+	    (replace_registered(addr, size, site) || stf__pending_add(addr, size, site))) {
+		stf__shadow_slow(addr, size); /* a later note there takes this way too */
 		return;
-	if (stf__sub_register_now(addr, size, site, 0) < 0)
-		stf__warn("out of memory registering an object an STF_ALLOCATOR "
-			  "function handed out: it will be transferred as untyped memory");
+	}
+	if (stf__sub_register_noted(addr, size, site, 0))
+		stf__shadow_slow(addr, size);
 }

@@ -39,9 +39,18 @@ int stf__sub_register(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
  * first: their fold itself. */
 int stf__sub_register_now(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
 
+/* stf__sub_register_now of an object an STF_ALLOCATOR call handed out
+ * (noted until now): false, with a warning, when out of memory (it is
+ * transferred as untyped memory). */
+bool stf__sub_register_noted(uint64_t addr, uint64_t size, uint32_t site, uint64_t id);
+
 /* Fold every thread's pending registrations into the registry: before
  * it is read (quiescence, the lookups, the walk over every object). */
 void stf__sub_flush(void);
+/* The same while every other thread is parked (quiescence): the objects
+ * noted in the shadow map (sub-shadow.c) are folded too.  stf__sub_flush
+ * folds them only in a process of one thread. */
+void stf__sub_flush_stopped(void);
 
 /* Forget the sub-object registered at addr: 0, or -1 if there is none
  * (stf_unregister_object of an object the transfer registered). */
@@ -58,7 +67,9 @@ void stf__sub_fork_prepare(void);
 void stf__sub_fork_release(void);
 
 /* Called by the code the plugin emits after each call to an STF_ALLOCATOR
- * function (see subobjects.c). */
+ * function (see subobjects.c); stf__sub_note (sub-shadow.c) when the size
+ * is a constant of 8 bytes or more. */
 void stf__sub_object(void *ptr, size_t size, const uint32_t *cell);
+void stf__sub_note(void *ptr, size_t size, const uint32_t *cell);
 
 #endif /* STF_SUBOBJECTS_H */

@@ -4,7 +4,8 @@
  * the cycle is carved right after it, then the cycle's name, and the
  * header's `log` points into the cycle (ngx_init_cycle's `pool->log =
  * &cycle->new_log`).  With the argument "apart" the header is a heap
- * block of its own and only the objects are carved out of the block.
+ * block of its own and only the objects are carved out of the block;
+ * with "runsize" the name's size is known at run time only.
  * Version 2 reorders the header's members and grows the cycle past its
  * place (it moves out of the block alone); with -DPOOL_HEADER_GROWS the
  * header gains a member instead. */
@@ -82,7 +83,8 @@ static void init(void)
 	c->new_log.fd = 2;
 	c->new_log.lines = 5;
 	c->hits = 1000;
-	c->name = pool_alloc(p, 8);
+	/* "runsize": a size known at run time only (nginx's ngx_pstrdup's) */
+	c->name = pool_alloc(p, strcmp(mode, "runsize") ? 8 : strlen(mode) + 1);
 	strcpy(c->name, "startup");
 	p->log = &c->new_log;
 	cycle = c;

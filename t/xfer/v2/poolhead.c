@@ -84,7 +84,8 @@ static void init(void)
 	c->new_log.lines = 5;
 	c->hits = 1000;
 	c->requests = c->errors = 0;
-	c->name = pool_alloc(p, 8);
+	/* "runsize": a size known at run time only (nginx's ngx_pstrdup's) */
+	c->name = pool_alloc(p, strcmp(mode, "runsize") ? 8 : strlen(mode) + 1);
 	strcpy(c->name, "startup");
 	p->log = &c->new_log;
 	cycle = c;
