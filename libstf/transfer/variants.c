@@ -11,8 +11,9 @@
  * members (same names, offsets and types: at least two, or all of its
  * own); it is converted as that struct into that struct's new version,
  * which must still share them with the typed struct's.  Two such structs
- * of the same size leave the block's type unknown: the update rolls back
- * naming both.
+ * of the same size leave the block's type unknown: unless both are
+ * unchanged (the block's bytes are then copied as before), the update
+ * rolls back naming both.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -87,6 +88,13 @@ static uint32_t variant_in(const struct stf_meta_unit *su, uint32_t v,
 	return STF_NONE;
 }
 
+/* Struct v of unit su has the same layout in dobj's version. */
+static int unchanged(const struct stf_meta_unit *su, uint32_t v, const struct stf_obj *dobj)
+{
+	uint32_t dv = variant_in(su, v, dobj->unit, dobj->type);
+	return dv != STF_NONE && T(dobj->unit, dv)->hash == T(su, v)->hash;
+}
+
 uint64_t stf__variant_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)
 {
 	uint32_t v, other, dv;
@@ -110,6 +118,8 @@ int stf__xfer_variant(struct stf_xfer *x, const struct stf_obj *so, const uint8_
 	int n = find_variants(so->unit, so->type, so->size, &v, &other);
 	if (!n)
 		return 1;
+	if (n > 1 && unchanged(so->unit, v, dobj) && unchanged(so->unit, other, dobj))
+		return 1; /* either one: copied as the typed struct's bytes */
 	if (n > 1) {
 		stf__xfail(x, "%s: a block of %" PRIu64 " bytes typed %s may be a %s or a %s "
 		      "(both share its first members); allocate it where a pointer of its own "
