@@ -413,8 +413,7 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 	uint64_t count = ro->size / l->size, hack, hack_size;
 	if (!l->nptrs && !memcmp(pb, rb, ro->size))
 		return; /* plain data, equal bytes */
-	if (ro->kind != STF_OBJ_STATIC && ro->kind != STF_OBJ_LOCAL &&
-	    stf__tail_shape(ro->unit, ro->type, ro->size, &hack, &hack_size)) {
+	if (stf__tail_object(ro, &hack, &hack_size)) {
 		/* a last member running past the struct's end (member-tail.c):
 		 * the struct by the layout, on copies padded with zeros, then
 		 * the name's bytes after the member */

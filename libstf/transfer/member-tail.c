@@ -63,17 +63,17 @@ int stf__tail_member(const struct stf_meta_unit *u, uint32_t t, uint64_t *off, u
 	return 1;
 }
 
-int stf__tail_shape(const struct stf_meta_unit *u, uint32_t t, uint64_t size, uint64_t *off,
-		    uint64_t *msize)
+int stf__tail_object(const struct stf_obj *o, uint64_t *off, uint64_t *msize)
 {
-	return stf__tail_member(u, t, off, msize) && size >= *off &&
-	       size < 2 * T(u, strip(u, t))->size;
+	return (o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_USER) && o->unit &&
+	       stf__tail_member(o->unit, o->type, off, msize) && o->size >= *off &&
+	       o->size < 2 * T(o->unit, strip(o->unit, o->type))->size;
 }
 
 uint64_t stf__tail_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)
 {
 	uint64_t soff, sm, doff, dm;
-	if (!stf__tail_shape(so->unit, so->type, so->size, &soff, &sm) ||
+	if (!stf__tail_object(so, &soff, &sm) ||
 	    !stf__tail_member(du, dt, &doff, &dm))
 		return UINT64_MAX;
 	uint64_t esz = T(so->unit, strip(so->unit, so->type))->size, desz = T(du, strip(du, dt))->size;
@@ -91,7 +91,7 @@ int stf__xfer_member_tail(struct stf_xfer *x, const struct stf_obj *so, const ui
 {
 	uint32_t st = strip(so->unit, so->type), dt = strip(dobj->unit, dobj->type);
 	uint64_t soff, sm, doff, dm;
-	stf__tail_shape(so->unit, st, so->size, &soff, &sm);
+	stf__tail_object(so, &soff, &sm);
 	stf__tail_member(dobj->unit, dt, &doff, &dm);
 	uint64_t esz = T(so->unit, st)->size;
 	uint64_t len = so->size - soff, dlen = dobj->size > doff ? dobj->size - doff : 0;

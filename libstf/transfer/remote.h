@@ -667,14 +667,13 @@ int stf__peer_attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_
  * or a union with one) that run past the struct's end; such structs are
  * handled up to this size.  stf__tail_member: 1 when struct t ends in
  * such a member, its offset and size in *off and *msize.
- * stf__tail_shape: and a block of `size` bytes holds one of them (from
- * the member's offset to twice the struct's size).  stf__tail_dst_size:
+ * stf__tail_object: heap or registered object o is one of them (from the
+ * member's offset to twice the struct's size).  stf__tail_dst_size:
  * the destination size of so when both are so, else UINT64_MAX.
  * stf__xfer_member_tail converts so (of that shape) into dobj. */
 #define STF_HACK_MAX 4096
 int stf__tail_member(const struct stf_meta_unit *u, uint32_t t, uint64_t *off, uint64_t *msize);
-int stf__tail_shape(const struct stf_meta_unit *u, uint32_t t, uint64_t size, uint64_t *off,
-		    uint64_t *msize);
+int stf__tail_object(const struct stf_obj *o, uint64_t *off, uint64_t *msize);
 uint64_t stf__tail_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt);
 int stf__xfer_member_tail(struct stf_xfer *x, const struct stf_obj *so, const uint8_t *s,
 			  const struct stf_obj *dobj, uint8_t *d);

@@ -503,8 +503,7 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		return xfer_rest(x, so, se, s, soff + n * sesz, dobj, de, d, doff + n * desz2);
 	}
 	uint64_t toff, tsize;
-	int tail = stf__is_dynamic(so) && stf__tail_shape(so->unit, st, so->size, &toff, &tsize) &&
-		   stf__tail_member(dobj->unit, dt, &toff, &tsize);
+	int tail = stf__tail_object(so, &toff, &tsize) && stf__tail_member(dobj->unit, dt, &toff, &tsize);
 	if (!tail && stf__is_dynamic(so) && so->size < esz &&
 	    (r = stf__xfer_variant(x, so, s, dobj, d)) <= 0)
 		return r;
