@@ -15,7 +15,10 @@
  * copied after it.  Its new size keeps the name's length: a block shorter
  * than its struct ends as far past the new member's offset as it did past
  * the old one's, a longer one as far past the new struct's end (so the
- * way back gives the old size whichever way the member moved).
+ * way back gives the old size whichever way the member moved).  A block
+ * of two or more whole structs is an array of them (dnsmasq's cache is
+ * one of struct crec), so a name whose block is exactly such a size is
+ * not told apart; the round trip then differs and the update rolls back.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +26,9 @@
 
 #include "engine.h"
 #include "remote.h"
+
+/* The struct hack's array: `char name[1]`, or a few bytes more. */
+#define HACK_BYTES 8
 
 /* An array of bytes (not a flexible one: those are element arrays). */
 static int byte_array(const struct stf_meta_unit *u, uint32_t t)
@@ -63,11 +69,20 @@ int stf__tail_member(const struct stf_meta_unit *u, uint32_t t, uint64_t *off, u
 	return 1;
 }
 
+/* A block of whole structs, two or more, is an array of them, unless the
+ * last member is the struct hack's few bytes (`char name[1]`: no array
+ * of such structs holds a name). */
 int stf__tail_object(const struct stf_obj *o, uint64_t *off, uint64_t *msize)
 {
-	return (o->kind == STF_OBJ_HEAP || o->kind == STF_OBJ_USER) && o->unit &&
-	       stf__tail_member(o->unit, o->type, off, msize) && o->size >= *off &&
-	       o->size < 2 * T(o->unit, strip(o->unit, o->type))->size;
+	if ((o->kind != STF_OBJ_HEAP && o->kind != STF_OBJ_USER) || !o->unit ||
+	    !stf__tail_member(o->unit, o->type, off, msize) || o->size < *off)
+		return 0;
+	uint32_t t = strip(o->unit, o->type);
+	uint64_t esz = T(o->unit, t)->size;
+	const struct stf_member_rec *m = &o->unit->members[T(o->unit, t)->members +
+							   T(o->unit, t)->nmembers - 1];
+	return o->size < 2 * esz || o->size % esz ||
+	       (*msize <= HACK_BYTES && byte_array(o->unit, m->type));
 }
 
 uint64_t stf__tail_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)

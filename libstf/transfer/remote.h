@@ -668,7 +668,7 @@ int stf__peer_attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_
  * handled up to this size.  stf__tail_member: 1 when struct t ends in
  * such a member, its offset and size in *off and *msize.
  * stf__tail_object: heap or registered object o is one of them (from the
- * member's offset to twice the struct's size).  stf__tail_dst_size:
+ * member's offset on, unless whole structs, see there).  stf__tail_dst_size:
  * the destination size of so when both are so, else UINT64_MAX.
  * stf__xfer_member_tail converts so (of that shape) into dobj. */
 #define STF_HACK_MAX 4096
