@@ -848,9 +848,10 @@ uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du,
 	}
 	if (!esz)
 		return so->size;
+	uint64_t variant = so->size < esz ? stf__variant_dst_size(so, du, dt) : UINT64_MAX;
+	if (variant != UINT64_MAX)
+		return variant;
 	uint64_t tail = stf__tail_dst_size(so, du, dt);
-	if (tail == UINT64_MAX && so->size < esz)
-		tail = stf__variant_dst_size(so, du, dt);
 	if (tail != UINT64_MAX)
 		return tail;
 	if (esz == desz && T(so->unit, st)->hash == T(du, dt)->hash)

@@ -502,11 +502,12 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		stf__path_cut(x, mark);
 		return xfer_rest(x, so, se, s, soff + n * sesz, dobj, de, d, doff + n * desz2);
 	}
+	/* a shorter struct of the block's size sharing the first members is
+	 * what it was allocated as, before a last member running short */
+	if (stf__is_dynamic(so) && so->size < esz && (r = stf__xfer_variant(x, so, s, dobj, d)) <= 0)
+		return r;
 	uint64_t toff, tsize;
 	int tail = stf__tail_object(so, &toff, &tsize) && stf__tail_member(dobj->unit, dt, &toff, &tsize);
-	if (!tail && stf__is_dynamic(so) && so->size < esz &&
-	    (r = stf__xfer_variant(x, so, s, dobj, d)) <= 0)
-		return r;
 	uint64_t count = so->size / esz;
 	if (so->kind == STF_OBJ_MMAP && desz && count * desz > dobj->size) {
 		/* a mapping given back its old, smaller size (stf__fwd_mappings):

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Two prefix-sharing variants of one size: a list of `struct shape *`
- * holds blocks allocated as struct circle or struct square, both 32
+ * holds blocks allocated as struct circle or struct square, both 24
  * bytes, both sharing struct shape's first three members.  A block's size
  * cannot tell which it is; version 2 adds a member to struct circle, so
  * the update must roll back naming both (it never guesses).  Written
