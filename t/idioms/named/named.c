@@ -92,6 +92,15 @@ static unsigned long nrecs;
 static struct conn *endpoints;
 static int epfd = -1, listen_fd = -1;
 
+/* dnsmasq's whine_malloc: zeroed, never NULL */
+static __attribute__((noinline)) void *zalloc(size_t n)
+{
+	void *p = calloc(1, n);
+	if (!p)
+		abort();
+	return p;
+}
+
 static unsigned bucket_of(const char *s)
 {
 	unsigned h = 5381;
@@ -118,11 +127,11 @@ static struct rec *rec_new(const char *key)
 	size_t len = strlen(key);
 	struct rec *r;
 	if (len > BIGNAME) {
-		r = calloc(1, SIZEOF_POINTER_REC);
+		r = zalloc(SIZEOF_POINTER_REC);
 		r->flags = F_NAMEP;
 		r->name.namep = strdup(key);
 	} else {
-		r = calloc(1, SIZEOF_BARE_REC + len + 1);
+		r = zalloc(SIZEOF_BARE_REC + len + 1);
 		memcpy(r->name.sname, key, len + 1);
 	}
 	unsigned b = bucket_of(key);
@@ -260,7 +269,7 @@ static void conn_open(struct listener *l)
 	if (fd < 0)
 		return;
 	l->accepted++;
-	c = calloc(1, sizeof *c);
+	c = zalloc(sizeof *c);
 	c->kind = EP_CONN;
 	c->fd = fd;
 	c->next = endpoints;
@@ -273,7 +282,7 @@ static void conn_open(struct listener *l)
 static struct conn *endpoint_new(int kind, int fd)
 {
 	size_t size = kind == EP_LISTEN ? sizeof(struct listener) : sizeof(struct conn);
-	struct conn *e = calloc(1, size);
+	struct conn *e = zalloc(size);
 	e->kind = (unsigned short)kind;
 	e->fd = fd;
 	e->next = endpoints;
