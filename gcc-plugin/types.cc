@@ -436,6 +436,8 @@ void stf_types::fill (uint32_t idx, tree t)
  * defined inside functions cannot be named by another unit. */
 
 static std::vector<tree> main_file_types;
+/* Every tagged struct completed at file scope, wherever (variant_of). */
+static std::vector<tree> file_scope_structs;
 
 /* Whether a location is in the main source file, macro expansions counted
  * where they are expanded (not where the macro is defined). */
@@ -471,15 +473,65 @@ void stf_note_main_file_type (void *gcc_data, void *)
 	tree f = TYPE_FIELDS (t);
 	while (f && TREE_CODE (f) != FIELD_DECL)
 		f = DECL_CHAIN (f);
-	if (!f || !in_main_file (DECL_SOURCE_LOCATION (f)))
+	if (!f)
 		return;
 	seen.insert (t);
 	stf_keep (t);
-	main_file_types.push_back (t);
+	if (TREE_CODE (t) == RECORD_TYPE)
+		file_scope_structs.push_back (t);
+	if (in_main_file (DECL_SOURCE_LOCATION (f)))
+		main_file_types.push_back (t);
+}
+
+bool stf_types::has_record (tree t) const
+{
+	auto it = by_tree.find (TYPE_MAIN_VARIANT (t));
+	return it != by_tree.end () && it->second != STF_NONE;
+}
+
+static tree next_field (tree f)
+{
+	while (f && TREE_CODE (f) != FIELD_DECL)
+		f = DECL_CHAIN (f);
+	return f;
+}
+
+/* Struct v is a shorter variant of struct t: its leading fields are t's
+ * (names, types, positions), at least two of them or all of its own
+ * (dnsmasq's serv_local and serv_addr4 of struct server).  A block
+ * allocated as v and held by `t *` pointers is told by its size at the
+ * transfer (libstf/transfer/variants.c), which needs v's record although
+ * only casts use it. */
+static bool variant_of (tree v, tree t)
+{
+	if (v == t || !tree_fits_uhwi_p (TYPE_SIZE_UNIT (v)) || !tree_fits_uhwi_p (TYPE_SIZE_UNIT (t)) ||
+	    tree_to_uhwi (TYPE_SIZE_UNIT (v)) >= tree_to_uhwi (TYPE_SIZE_UNIT (t)))
+		return false;
+	tree a = next_field (TYPE_FIELDS (v)), b = next_field (TYPE_FIELDS (t));
+	unsigned shared = 0;
+	for (; a && b; a = next_field (DECL_CHAIN (a)), b = next_field (DECL_CHAIN (b)), shared++)
+		if (DECL_NAME (a) != DECL_NAME (b) || !DECL_NAME (a) ||
+		    TYPE_MAIN_VARIANT (TREE_TYPE (a)) != TYPE_MAIN_VARIANT (TREE_TYPE (b)) ||
+		    !tree_fits_uhwi_p (bit_position (a)) || !tree_fits_uhwi_p (bit_position (b)) ||
+		    tree_to_uhwi (bit_position (a)) != tree_to_uhwi (bit_position (b)) ||
+		    DECL_BIT_FIELD (a) != DECL_BIT_FIELD (b))
+			break;
+	return shared >= 2 || (shared && !a);
 }
 
 void stf_add_main_file_types (stf_types &types)
 {
 	for (tree t : main_file_types)
 		types.index (t);
+	std::vector<tree> recorded;
+	for (tree t : file_scope_structs)
+		if (types.has_record (t))
+			recorded.push_back (t);
+	for (tree v : file_scope_structs)
+		if (!types.has_record (v))
+			for (tree t : recorded)
+				if (variant_of (v, t)) {
+					types.index (v);
+					break;
+				}
 }

@@ -14,6 +14,8 @@ public:
 	/* Index of the record describing t (added with everything it
 	 * refers to), STF_NONE for NULL or types the format cannot express. */
 	uint32_t index (tree t);
+	/* Whether the struct t (its main variant) has a record. */
+	bool has_record (tree t) const;
 
 private:
 	stf_blob &blob;
@@ -36,7 +38,8 @@ void stf_note_main_file_type (void *gcc_data, void *user_data);
 
 /* Record the remembered types (with everything they refer to), so that the
  * unit defining an opaque type describes it even when none of its own
- * objects, sites or frames does. */
+ * objects, sites or frames does; and the variants of the structs
+ * recorded (see variant_of in types.cc). */
 void stf_add_main_file_types (stf_types &types);
 
 #endif /* STF_TYPES_H */

@@ -401,18 +401,29 @@ static void diff_object(struct differ *d, struct stf_layouts *layouts,
 		diff_flexible(d, layouts, po, ro, l, fe, foff, fname, pb, rb);
 		return;
 	}
-	uint64_t count = ro->size / l->size, hack;
+	uint32_t variant;
+	if (ro->size < l->size && stf__variant_type(ro, &variant)) {
+		/* allocated as a shorter struct sharing its first members */
+		const struct stf_layout *vl = stf__layout(layouts, ro->unit, variant);
+		if (vl && vl->size == ro->size) {
+			diff_layout(d, ro, vl, 0, pb, rb);
+			return;
+		}
+	}
+	uint64_t count = ro->size / l->size, hack, hack_size;
 	if (!l->nptrs && !memcmp(pb, rb, ro->size))
 		return; /* plain data, equal bytes */
-	if (ro->kind != STF_OBJ_STATIC && ro->kind != STF_OBJ_LOCAL &&
-	    stf__struct_hack(ro->unit, ro->type, ro->size, &hack)) {
-		/* shorter than its struct: its whole members by the layout,
-		 * on copies padded with zeros, then its name's bytes */
+	if (stf__tail_object(ro, &hack, &hack_size)) {
+		/* a last member running past the struct's end (member-tail.c):
+		 * the struct by the layout, on copies padded with zeros, then
+		 * the name's bytes after the member */
 		uint8_t pp[STF_HACK_MAX] = { 0 }, rp[STF_HACK_MAX] = { 0 };
-		memcpy(pp, pb, ro->size);
-		memcpy(rp, rb, ro->size);
+		uint64_t whole = ro->size < l->size ? ro->size : l->size;
+		memcpy(pp, pb, whole);
+		memcpy(rp, rb, whole);
 		diff_layout(d, ro, l, 0, pp, rp);
-		if (memcmp(pb + hack, rb + hack, ro->size - hack))
+		hack += hack_size;
+		if (hack < ro->size && memcmp(pb + hack, rb + hack, ro->size - hack))
 			report(d, "%s: the bytes after offset %" PRIu64 " differ",
 			       full_path(d, path, sizeof(path)), hack);
 		return;

@@ -458,6 +458,9 @@ int stf__hash_at(const struct stf_meta_unit *u, uint32_t t, uint64_t off, uint64
 		 int depth);
 int stf__check_raw(struct stf_xfer *x, const struct stf_obj *o);
 int stf__check_raw_tail(struct stf_xfer *x, const struct stf_obj *o, uint64_t from);
+/* xfer.c: the same, deferring the object in a part of the parallel
+ * transform (the tables it looks in are shared). */
+int stf__check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t from);
 /* The first word of o's bytes [from, to) holding an address of the
  * source's image or of one of its objects: 1 with *at, *val and what
  * (the target, for messages) set, else 0. */

@@ -194,6 +194,8 @@ int stf__fix_strides(struct stf_xfer *x)
 			uint64_t dbase = df->off - df->unit->members[df->member - 1].offset;
 			for (uint64_t e = 0; e < count; e++) {
 				uint64_t v;
+				if (e * l->size + f->off + 8 > o->size)
+					break; /* a block shorter than its struct */
 				memcpy(&v, o->bytes + e * l->size + f->off, 8);
 				const struct stf_range *r = v ? stf__index_find(&p->index, v, 0) : NULL;
 				if (!r)

@@ -65,9 +65,10 @@ int stf__ptr_walk_next(struct stf_ptr_walk *w, const struct stf_leaf **f, uint64
 			continue;
 		}
 		const struct stf_leaf *g = &w->l->leaves[w->k];
-		if (!(w->kinds & (1u << g->kind)))
-			continue;
-		memcpy(v, w->o->bytes + w->e * w->l->size + g->off, 8);
+		uint64_t at = w->e * w->l->size + g->off;
+		if (!(w->kinds & (1u << g->kind)) || at + 8 > w->o->size)
+			continue; /* (a block shorter than its struct ends before) */
+		memcpy(v, w->o->bytes + at, 8);
 		*f = g;
 		return 1;
 	}

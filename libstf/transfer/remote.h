@@ -695,9 +695,30 @@ int stf__load_maps(struct stf_peer *p);
 int stf__peer_attach_subs(struct stf_peer *p, const struct stf_slot *subs, size_t nsubs,
 			  char *err, size_t errlen);
 
-/* transform.c: the struct hack, a block shorter than its struct (see
- * there); such structs are handled up to this size */
+/* member-tail.c: a struct whose last member holds bytes (a char array,
+ * or a union with one) that run past the struct's end; such structs are
+ * handled up to this size.  stf__tail_member: 1 when struct t ends in
+ * such a member, its offset and size in *off and *msize.
+ * stf__tail_object: heap or registered object o is one of them (from the
+ * member's offset on, unless whole structs, see there).  stf__tail_dst_size:
+ * the destination size of so when both are so, else UINT64_MAX.
+ * stf__xfer_member_tail converts so (of that shape) into dobj. */
 #define STF_HACK_MAX 4096
-int stf__struct_hack(const struct stf_meta_unit *u, uint32_t t, uint64_t size, uint64_t *off);
+int stf__tail_member(const struct stf_meta_unit *u, uint32_t t, uint64_t *off, uint64_t *msize);
+int stf__tail_object(const struct stf_obj *o, uint64_t *off, uint64_t *msize);
+uint64_t stf__tail_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt);
+int stf__xfer_member_tail(struct stf_xfer *x, const struct stf_obj *so, const uint8_t *s,
+			  const struct stf_obj *dobj, uint8_t *d);
+
+/* variants.c: a heap block shorter than the struct it is typed with,
+ * allocated as a struct of its exact size sharing that one's first
+ * members (see there).  stf__variant_dst_size: its destination size, or
+ * UINT64_MAX when it is none; stf__variant_type: 1 with its struct in *v
+ * when it is one; stf__xfer_variant: 1 when so is none, else converted
+ * (0) or failed (-1, reported). */
+uint64_t stf__variant_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt);
+int stf__variant_type(const struct stf_obj *o, uint32_t *v);
+int stf__xfer_variant(struct stf_xfer *x, const struct stf_obj *so, const uint8_t *s,
+		      const struct stf_obj *dobj, uint8_t *d);
 
 #endif /* STF_REMOTE_H */

@@ -823,25 +823,6 @@ int stf__flex_tail(const struct stf_meta_unit *u, uint32_t t, uint32_t *elem, ui
 	return *elem < u->ntypes;
 }
 
-/* The struct hack: struct t ends in an array of bytes (`char name[1]`)
- * and a block of `size` bytes, smaller than the struct, holds every other
- * member whole (malloc(offsetof(T, name) + len)).  The array's offset in
- * *off. */
-int stf__struct_hack(const struct stf_meta_unit *u, uint32_t t, uint64_t size, uint64_t *off)
-{
-	t = strip(u, t);
-	if (t >= u->ntypes || T(u, t)->kind != STF_K_STRUCT || !T(u, t)->nmembers ||
-	    size >= T(u, t)->size || T(u, t)->size > STF_HACK_MAX)
-		return 0;
-	const struct stf_member_rec *m = &u->members[T(u, t)->members + T(u, t)->nmembers - 1];
-	uint32_t at = strip(u, m->type), et;
-	if (at >= u->ntypes || T(u, at)->kind != STF_K_ARRAY || m->bit_size ||
-	    (et = strip(u, T(u, at)->target)) >= u->ntypes || T(u, et)->size != 1)
-		return 0;
-	*off = (uint64_t)m->offset;
-	return m->offset >= 0 && size >= (uint64_t)m->offset;
-}
-
 /* Destination size of a dynamic object: the element count is kept; a
  * flexible array member keeps its number of trailing elements, and the
  * bytes after the last whole one (a fixed-size buffer carved into
@@ -867,6 +848,12 @@ uint64_t stf__dst_size(const struct stf_obj *so, const struct stf_meta_unit *du,
 	}
 	if (!esz)
 		return so->size;
+	uint64_t variant = so->size < esz ? stf__variant_dst_size(so, du, dt) : UINT64_MAX;
+	if (variant != UINT64_MAX)
+		return variant;
+	uint64_t tail = stf__tail_dst_size(so, du, dt);
+	if (tail != UINT64_MAX)
+		return tail;
 	if (esz == desz && T(so->unit, st)->hash == T(du, dt)->hash)
 		return so->size; /* unchanged: trailing bytes too */
 	/* the bytes after the last whole element (a struct and a tail of its

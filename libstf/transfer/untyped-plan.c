@@ -151,7 +151,10 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t 
  * locals of an update point's function: those are scratch filled before
  * each use (the struct epoll_event array of an event loop), copied as
  * they are (transform.c).  Also the words of its integers of an address
- * type (plan_addr_word).  0, or -1 (problem reported). */
+ * type (plan_addr_word).  Only words inside the block: one allocated
+ * shorter than its struct (a name running short, member-tail.c) ends
+ * before the union, which another block, or an unmapped page, follows.
+ * 0, or -1 (problem reported). */
 static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
 		      uint64_t size, size_t *work, size_t *nwork)
 {
@@ -174,6 +177,8 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 			for (uint64_t e = 0; e < count; e++)
 				for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
 					uint64_t v, at = e * l->size + f->off + w;
+					if (at + 8 > size)
+						break;
 					memcpy(&v, o->bytes + at, 8);
 					if (plan_addr_word(x, v, i, at, work, nwork) < 0)
 						return -1;
@@ -186,6 +191,8 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 		for (uint64_t e = 0; e < count; e++)
 			for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
 				uint64_t v, at = e * l->size + f->off + w;
+				if (at + 8 > size)
+					break;
 				memcpy(&v, o->bytes + at, 8);
 				stf__plan_word_memo(x, &memo, v, i, at, work, nwork);
 			}

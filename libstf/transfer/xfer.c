@@ -376,7 +376,7 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 
 /* stf__check_raw_tail, which looks pointers up in shared tables: in a
  * part of the parallel transform, an object with a tail is deferred. */
-static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t from)
+int stf__check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t from)
 {
 	if (x->in_part && from < so->size)
 		return stf__part_defer(x);
@@ -387,34 +387,21 @@ static int check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t fro
  * the source, dfrom in the destination): malloc(sizeof(T) + extra), or a
  * fixed-size buffer carved into a header and elements.  Copied as they
  * are if the element type is unchanged, or after one struct (its slack:
- * text the code finds at `log + 1`, right after the new struct);
- * otherwise they must be zero (a part of one more element). */
+ * text the code finds at `log + 1`, right after the new struct; a last
+ * member running on past the end is member-tail.c's); otherwise they
+ * must be zero (a part of one more element). */
 static int xfer_rest(struct stf_xfer *x, const struct stf_obj *so, uint32_t et, const uint8_t *s,
 		     uint64_t from, const struct stf_obj *dobj, uint32_t det, uint8_t *d,
 		     uint64_t dfrom)
 {
 	uint64_t rem = so->size > from ? so->size - from : 0;
-	uint64_t soff, doff;
 	if (!rem)
 		return 0;
-	if (!from && !dfrom && stf__struct_hack(so->unit, et, rem, &soff) &&
-	    stf__struct_hack(dobj->unit, det, dobj->size, &doff)) {
-		/* a block shorter than its struct: its whole members are
-		 * transformed as in a whole struct, from and into copies
-		 * padded with zeros, and its name's bytes copied */
-		uint8_t sb[STF_HACK_MAX] = { 0 }, db[STF_HACK_MAX] = { 0 };
-		memcpy(sb, s, rem);
-		if (stf__xform(x, so->unit, et, sb, dobj->unit, det, db, 0) < 0)
-			return -1;
-		memcpy(d, db, doff);
-		memcpy(d + doff, s + soff, rem - soff < dobj->size - doff ? rem - soff : dobj->size - doff);
-		return 0;
-	}
 	int slack = from == T(so->unit, et)->size && T(so->unit, et)->kind == STF_K_STRUCT;
 	if (dfrom + rem <= dobj->size &&
 	    (slack || (T(so->unit, et)->size == T(dobj->unit, det)->size &&
 		       T(so->unit, et)->hash == T(dobj->unit, det)->hash))) {
-		if (check_tail(x, so, from) < 0)
+		if (stf__check_tail(x, so, from) < 0)
 			return -1;
 		memcpy(d + dfrom, s + from, rem);
 		return 0;
@@ -540,6 +527,12 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		stf__path_cut(x, mark);
 		return xfer_rest(x, so, se, s, soff + n * sesz, dobj, de, d, doff + n * desz2);
 	}
+	/* a shorter struct of the block's size sharing the first members is
+	 * what it was allocated as, before a last member running short */
+	if (stf__is_dynamic(so) && so->size < esz && (r = stf__xfer_variant(x, so, s, dobj, d)) <= 0)
+		return r;
+	uint64_t toff, tsize;
+	int tail = stf__tail_object(so, &toff, &tsize) && stf__tail_member(dobj->unit, dt, &toff, &tsize);
 	uint64_t count = so->size / esz;
 	if (so->kind == STF_OBJ_MMAP && desz && count * desz > dobj->size) {
 		/* a mapping given back its old, smaller size (stf__fwd_mappings):
@@ -563,12 +556,14 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 			return -1;
 		}
 		if (!l->nptrs) {
-			if (check_tail(x, so, count * esz) < 0)
+			if (stf__check_tail(x, so, count * esz) < 0)
 				return -1;
 			memcpy(d, s, so->size);
 			return 0;
 		}
 	}
+	if (tail)
+		return stf__xfer_member_tail(x, so, s, dobj, d);
 	for (uint64_t k = 0; k < count; k++) {
 		x->elem = count > 1 ? k : UINT64_MAX;
 		if (stf__xform(x, so->unit, st, s + k * esz, dobj->unit, dt, d + k * desz, 0) < 0)
