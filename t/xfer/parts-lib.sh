@@ -80,3 +80,36 @@ new_version_ok() {
 report_fields() {
 	tr ',{}' '\n\n\n' <"$WORK/update.$1" | grep -E "$2" >"$WORK/found.$1"
 }
+
+# update_at_1_and_4_threads FIELDS: v1/NAME.c -> v2/NAME.c through the
+# real ttstd with STF_XFER_THREADS=1 and =4; both must commit, v2 must
+# find its state, and the reports' FIELDS (see report_fields) must be the
+# same; the reports stay in $WORK/found.1 and $WORK/found.4
+update_at_1_and_4_threads() {
+	build "$TSRC/v1/$NAME.c" "$WORK/v1"
+	build "$TSRC/v2/$NAME.c" "$WORK/v2"
+	for t in 1 4; do
+		start_program "$t" "$t" "$WORK/v1"
+		update "$t" "$WORK/v2" || fail "$t threads: ttst-ctl update failed"
+		new_version_ok "$t" || fail "$t threads: v2 did not find its state"
+		stop_program
+		report_fields "$t" "$1"
+	done
+	cmp -s "$WORK/found.1" "$WORK/found.4" || {
+		diff "$WORK/found.1" "$WORK/found.4" | head -20
+		fail "the reports differ between 1 and 4 threads"
+	}
+}
+
+# transformed_in_parts MIN WHAT: with 4 threads the transform was cut in
+# parts that took at least MIN objects (WHAT) and left none to the serial
+# loop; the count is left in $in_parts
+transformed_in_parts() {
+	line=$(grep -m1 'profile.*transform: [0-9]* parts' "$WORK/program.4") ||
+		fail "STF_XFER_THREADS=4 did not cut the transform in parts"
+	deferred=$(echo "$line" | sed -n 's/.*parts, \([0-9]*\) deferred.*/\1/p')
+	in_parts=$(echo "$line" | sed -n 's/.*deferred, \([0-9]*\) in parts.*/\1/p')
+	[ "$deferred" = 0 ] || fail "the parts left $deferred objects to the serial loop: $line"
+	[ -n "$in_parts" ] && [ "$in_parts" -ge "$1" ] ||
+		fail "the parts transformed ${in_parts:-no} objects, not $2: $line"
+}
