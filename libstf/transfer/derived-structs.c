@@ -28,34 +28,19 @@
 #include "engine.h"
 #include "remote.h"
 
-static int same_member(const struct stf_meta_unit *hu, const struct stf_member_rec *h,
-		       const struct stf_meta_unit *su, const struct stf_member_rec *s)
-{
-	uint32_t ht = stf_meta_strip_typedefs(hu, h->type);
-	uint32_t st = stf_meta_strip_typedefs(su, s->type);
-	return ht < hu->ntypes && st < su->ntypes && h->offset == s->offset &&
-	       h->bit_offset == s->bit_offset && h->bit_size == s->bit_size &&
-	       hu->types[ht].hash == su->types[st].hash &&
-	       !strcmp(stf_meta_str(hu, h->name), stf_meta_str(su, s->name));
-}
-
 /* Whether struct s of su begins with head h of hu: h's members first, or
  * h as its first member. */
-static int begins_with(const struct stf_meta_unit *hu, const struct stf_type_rec *h,
-		       const struct stf_meta_unit *su, const struct stf_type_rec *s)
+static int begins_with(const struct stf_meta_unit *hu, uint32_t h,
+		       const struct stf_meta_unit *su, uint32_t s)
 {
-	if (!s->nmembers)
+	const struct stf_type_rec *H = &hu->types[h], *S = &su->types[s];
+	if (!S->nmembers)
 		return 0;
-	const struct stf_member_rec *first = &su->members[s->members];
+	const struct stf_member_rec *first = &su->members[S->members];
 	uint32_t ft = stf_meta_strip_typedefs(su, first->type);
-	if (!first->offset && ft < su->ntypes && su->types[ft].hash == h->hash)
+	if (!first->offset && ft < su->ntypes && su->types[ft].hash == H->hash)
 		return 1;
-	if (s->nmembers <= h->nmembers)
-		return 0;
-	for (uint32_t k = 0; k < h->nmembers; k++)
-		if (!same_member(hu, &hu->members[h->members + k], su, &su->members[s->members + k]))
-			return 0;
-	return 1;
+	return S->nmembers > H->nmembers && stf__shared_prefix(su, s, hu, h) == H->nmembers;
 }
 
 int stf__derived_struct(const struct stf_peer *p, const struct stf_obj *o,
@@ -73,7 +58,7 @@ int stf__derived_struct(const struct stf_peer *p, const struct stf_obj *o,
 	for (uint32_t i = 0; i < su->ntypes; i++) {
 		const struct stf_type_rec *s = &su->types[i];
 		if (s->kind != STF_K_STRUCT || s->size != o->size ||
-		    (s->flags & (STF_TF_SYSTEM | STF_TF_INCOMPLETE)) || !begins_with(hu, h, su, s))
+		    (s->flags & (STF_TF_SYSTEM | STF_TF_INCOMPLETE)) || !begins_with(hu, *t, su, i))
 			continue;
 		if (found != STF_NONE && su->types[found].hash != s->hash)
 			return 0; /* two candidates: no guess */

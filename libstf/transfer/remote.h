@@ -720,5 +720,10 @@ uint64_t stf__variant_dst_size(const struct stf_obj *so, const struct stf_meta_u
 int stf__variant_type(const struct stf_obj *o, uint32_t *v);
 int stf__xfer_variant(struct stf_xfer *x, const struct stf_obj *so, const uint8_t *s,
 		      const struct stf_obj *dobj, uint8_t *d);
+/* How many leading members struct v of unit vu shares with struct t of
+ * unit tu (same names, offsets and types), for variants and for the
+ * structs derived from a head (derived-structs.c). */
+uint32_t stf__shared_prefix(const struct stf_meta_unit *vu, uint32_t v,
+			    const struct stf_meta_unit *tu, uint32_t t);
 
 #endif /* STF_REMOTE_H */

@@ -22,9 +22,7 @@
 #include "engine.h"
 #include "remote.h"
 
-/* How many leading members struct v of unit vu shares with struct t of
- * unit tu. */
-static uint32_t shared_prefix(const struct stf_meta_unit *vu, uint32_t v,
+uint32_t stf__shared_prefix(const struct stf_meta_unit *vu, uint32_t v,
 			      const struct stf_meta_unit *tu, uint32_t t)
 {
 	const struct stf_type_rec *V = T(vu, v), *S = T(tu, t);
@@ -45,7 +43,7 @@ static uint32_t shared_prefix(const struct stf_meta_unit *vu, uint32_t v,
 static int shares_prefix(const struct stf_meta_unit *vu, uint32_t v,
 			 const struct stf_meta_unit *tu, uint32_t t)
 {
-	uint32_t k = shared_prefix(vu, v, tu, t);
+	uint32_t k = stf__shared_prefix(vu, v, tu, t);
 	return k >= 2 || (k && k == T(vu, v)->nmembers);
 }
 
