@@ -71,10 +71,13 @@ int stf__tail_member(const struct stf_meta_unit *u, uint32_t t, uint64_t *off, u
 
 /* A block of whole structs, two or more, is an array of them, unless the
  * last member is the struct hack's few bytes (`char name[1]`: no array
- * of such structs holds a name). */
+ * of such structs holds a name).  A block typed by what the code reads a
+ * `void *` as (infer-types.c) is an array of its elements, slack after
+ * them included (an `elts` array of `struct { ...; char name[8]; }`):
+ * its site does not say it holds one struct with a name. */
 int stf__tail_object(const struct stf_obj *o, uint64_t *off, uint64_t *msize)
 {
-	if ((o->kind != STF_OBJ_HEAP && o->kind != STF_OBJ_USER) || !o->unit ||
+	if ((o->kind != STF_OBJ_HEAP && o->kind != STF_OBJ_USER) || !o->unit || o->inferred ||
 	    !stf__tail_member(o->unit, o->type, off, msize) || o->size < *off)
 		return 0;
 	uint32_t t = strip(o->unit, o->type);
