@@ -27,8 +27,10 @@
 #include "engine.h"
 #include "remote.h"
 
-/* The struct hack's array: `char name[1]`, or a few bytes more. */
-#define HACK_BYTES 8
+/* The struct hack's array: `char name[1]` (or `[0]`).  Not more: an
+ * array of structs ending in `char code[4]` or `char name[8]` is common
+ * and is an array. */
+#define HACK_BYTES 1
 
 /* An array of bytes (not a flexible one: those are element arrays). */
 static int byte_array(const struct stf_meta_unit *u, uint32_t t)
