@@ -86,8 +86,12 @@ int stf__tail_object(const struct stf_obj *o, uint64_t *off, uint64_t *msize)
 	uint64_t esz = T(o->unit, t)->size;
 	const struct stf_member_rec *m = &o->unit->members[T(o->unit, t)->members +
 							   T(o->unit, t)->nmembers - 1];
-	return o->size < 2 * esz || o->size % esz ||
-	       (*msize <= HACK_BYTES && byte_array(o->unit, m->type));
+	int hack = *msize <= HACK_BYTES && byte_array(o->unit, m->type);
+	if (o->size == esz && !hack)
+		return 0; /* the struct itself: after a `char text[24]` its tail
+			   * padding is padding, never written, not text; after
+			   * `char name[1]` the name may run through it */
+	return o->size < 2 * esz || o->size % esz || hack;
 }
 
 uint64_t stf__tail_dst_size(const struct stf_obj *so, const struct stf_meta_unit *du, uint32_t dt)
