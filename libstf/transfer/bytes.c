@@ -189,7 +189,7 @@ static int recorded_block(uint64_t addr)
 static int plan_block(struct stf_xfer *x, size_t i, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
-	struct range_memo memo = { 0, 0, NULL };
+	struct range_memo memo = { 0 };
 	const uint64_t lo = word_lo, span = word_span;
 	int held = 0;
 	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
@@ -277,7 +277,7 @@ static int scan_pieces(struct stf_xfer *x, uint8_t *buf, struct iovec *liov, str
 		      got < 0 ? strerror(errno) : "short read");
 		return -1;
 	}
-	struct range_memo memo = { 0, 0, NULL };
+	struct range_memo memo = { 0 };
 	const uint64_t lo = word_lo, span = word_span;
 	for (size_t k = 0; k < n; k++) {
 		if (hit[pc[k].obj])
@@ -375,7 +375,7 @@ int stf__plan_bytes(struct stf_xfer *x, size_t *work, size_t *nwork)
 int stf__xfer_bytes(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t *d)
 {
 	const struct stf_obj *o = &x->src->objs[i];
-	struct range_memo memo = { 0, 0, NULL };
+	struct range_memo memo = { 0 };
 	const uint64_t lo = word_lo, span = word_span;
 	uint64_t relocated = 0, first = 0;
 	size_t first_to = 0;

@@ -83,7 +83,7 @@ void stf__plan_carved(struct stf_xfer *x, size_t *work, size_t *nwork)
 			stf__pin_note(x, i, i, at);
 		}
 		/* the words before the first address hold none */
-		struct range_memo memo = { 0, 0, NULL };
+		struct range_memo memo = { 0 };
 		struct word_bounds wb = stf__word_bounds();
 		for (uint64_t off = at; off + 8 <= o->size; off += 8) {
 			memcpy(&v, o->bytes + off, 8);

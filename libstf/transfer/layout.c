@@ -264,6 +264,23 @@ int stf__union_of_pointers(const struct stf_meta_unit *u, uint32_t type)
 	return 1;
 }
 
+/* The slot of (u, type) in c's table (cap > 0): its own, or the empty
+ * one it would take. */
+static size_t layout_slot(const struct stf_layouts *c, const struct stf_meta_unit *u,
+			  uint32_t type)
+{
+	size_t h = ((uintptr_t)u * 31 + type) & (c->cap - 1);
+	while (c->slots[h].layout && (c->slots[h].unit != u || c->slots[h].type != type))
+		h = (h + 1) & (c->cap - 1);
+	return h;
+}
+
+const struct stf_layout *stf__layout_made(const struct stf_layouts *c,
+					  const struct stf_meta_unit *u, uint32_t type)
+{
+	return c->cap ? c->slots[layout_slot(c, u, type)].layout : NULL;
+}
+
 const struct stf_layout *stf__layout(struct stf_layouts *c,
 				     const struct stf_meta_unit *u, uint32_t type)
 {
@@ -287,13 +304,10 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 		c->slots = ns;
 		c->cap = ncap;
 	}
-	h = ((uintptr_t)u * 31 + type) & (c->cap - 1);
-	while (c->slots[h].layout) {
-		if (c->slots[h].unit == u && c->slots[h].type == type) {
-			c->last = c->slots[h];
-			return c->last.layout;
-		}
-		h = (h + 1) & (c->cap - 1);
+	h = layout_slot(c, u, type);
+	if (c->slots[h].layout) {
+		c->last = c->slots[h];
+		return c->last.layout;
 	}
 	struct leaf_buf b = { 0 };
 	uint32_t st = stf_meta_strip_typedefs(u, type);

@@ -473,6 +473,10 @@ struct stf_layouts *stf__layouts_new(struct stf_arena *a);
 int stf__union_of_pointers(const struct stf_meta_unit *u, uint32_t type);
 const struct stf_layout *stf__layout(struct stf_layouts *c,
 				     const struct stf_meta_unit *u, uint32_t type);
+/* The layout of (u, type) if c made it already, else NULL; writes
+ * nothing: threads may ask it of one cache at once (plan-lookups.c). */
+const struct stf_layout *stf__layout_made(const struct stf_layouts *c,
+					  const struct stf_meta_unit *u, uint32_t type);
 
 /*
  * Untyped dynamic objects (allocation sites of unknown type, blocks of

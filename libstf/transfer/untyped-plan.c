@@ -34,8 +34,8 @@ void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 	if (!v || stf__not_a_pointer(v) ||
 	    stf__apr_word(x, &x->src->objs[from], at) == STF_APR_OWN)
 		return; /* APR's position in its own node: kept as it is */
-	const struct stf_range *r = stf__find_memo(&x->src->index, memo, v);
-	if (!r)
+	const struct stf_range *r = stf__plan_find(&x->src->index, memo, v);
+	if (!r || memo->record)
 		return;
 	size_t k = r->value;
 	const struct stf_obj *t = &x->src->objs[k];
@@ -79,7 +79,7 @@ void stf__plan_word_memo(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, size_t *work,
 		    size_t *nwork)
 {
-	struct range_memo memo = { 0, 0, NULL };
+	struct range_memo memo = { 0 };
 	stf__plan_word_memo(x, &memo, v, from, at, work, nwork);
 }
 
@@ -154,25 +154,28 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t 
  * type (plan_addr_word).  Only words inside the block: one allocated
  * shorter than its struct (a name running short, member-tail.c) ends
  * before the union, which another block, or an unmapped page, follows.
- * 0, or -1 (problem reported). */
-static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
-		      uint64_t size, size_t *work, size_t *nwork)
+ * Recorded ahead (memo->record): the unions' words only. */
+int stf__plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
+		    uint64_t size, struct range_memo *memo, size_t *work, size_t *nwork)
 {
 	const struct stf_obj *o = &x->src->objs[i];
-	const struct stf_layout *l = stf__layout(x->layouts, u, t);
+	const struct stf_layout *l = memo->record ? stf__plan_record_layout(memo->record, u, t) :
+						    stf__layout(x->layouts, u, t);
 	if (!l) {
-		stf__xfail(x, "out of memory");
+		if (memo->record)
+			memo->record->oom = 1;
+		else
+			stf__xfail(x, "out of memory");
 		return -1;
 	}
 	if ((!l->nambig && !l->naddr) || !l->size)
 		return 0;
 	uint64_t count = stf__is_dynamic(o) && size >= l->size ? size / l->size : 1;
-	struct range_memo memo = { 0, 0, NULL };
 	for (size_t k = 0; k < l->n; k++) {
 		const struct stf_leaf *f = &l->leaves[k];
 		if (f->addr_words) {
 			/* an STF_PXFER integer is a pointer: relocated */
-			if (o->flags & STF_OBJF_PXFER)
+			if ((o->flags & STF_OBJF_PXFER) || memo->record)
 				continue;
 			for (uint64_t e = 0; e < count; e++)
 				for (uint64_t w = 0; w + 8 <= f->size; w += 8) {
@@ -194,10 +197,34 @@ static int plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *
 				if (at + 8 > size)
 					break;
 				memcpy(&v, o->bytes + at, 8);
-				stf__plan_word_memo(x, &memo, v, i, at, work, nwork);
+				stf__plan_word_memo(x, memo, v, i, at, work, nwork);
 			}
 	}
 	return 0;
+}
+
+/* one range test rejects most words before anything else is looked at:
+ * the in-sub cursor only moves forward, so it may skip the words the test
+ * rejected */
+void stf__plan_block(struct stf_xfer *x, size_t i, uint64_t head_size, struct range_memo *memo,
+		     size_t *work, size_t *nwork)
+{
+	const struct stf_peer *p = x->src;
+	const struct stf_obj *o = &p->objs[i];
+	struct sub_cursor subs;
+	struct word_bounds wb = stf__word_bounds();
+	uint64_t capacity = stf__capacity_start(x, o);
+	stf__subs_begin(p, o, &subs);
+	for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
+		uint64_t v;
+		memcpy(&v, o->bytes + off, 8);
+		if (v - wb.floor >= wb.span || off < head_size || stf__in_sub(&subs, o->addr + off))
+			continue;
+		/* unused capacity pins no sub-object (untyped.h) */
+		if (o->addr + off >= capacity && stf__capacity_sub(x, memo, v))
+			continue;
+		stf__plan_word_memo(x, memo, v, i, off, work, nwork);
+	}
 }
 
 int stf__plan_untyped(struct stf_xfer *x)
@@ -207,6 +234,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 	 * fresh ones faulted one by one */
 	uint8_t *reached = stf__bulk_alloc(p->nobjs + 1);
 	size_t *work = stf__bulk_alloc((p->nobjs + 1) * sizeof(*work)), nwork = 0;
+	struct plan_ahead *ahead = NULL;
 	if (x->dir == STF_FORWARD)
 		stf__forget_end_words();
 	if (!reached || !work || stf__apr_walk(x) < 0 ||
@@ -215,11 +243,10 @@ int stf__plan_untyped(struct stf_xfer *x)
 	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
 	    stf__check_prefix_wrappers(x) < 0 ||
 	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0 ||
-	    stf__check_apr_arrays(x) < 0) {
-		stf__bulk_free(reached);
-		stf__bulk_free(work);
-		return -1;
-	}
+	    stf__check_apr_arrays(x) < 0)
+		goto failed;
+	stf__profile_mark("untyped plan: infer types, check uses");
+	ahead = stf__plan_ahead(x);
 	/* roots: untyped blocks transferred anyway (untyped sites of the
 	 * program) or reached by typed pointers (blocks of libraries), and
 	 * the ambiguous unions of library types */
@@ -241,11 +268,11 @@ int stf__plan_untyped(struct stf_xfer *x)
 		    !stf__is_libc_stream(x, o)) {
 			x->pair[i].placed = x->pair[i].needed = 1;
 			work[nwork++] = i;
-		} else if (o->unit && o->bytes &&
-			   !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
-			   (o->kind == STF_OBJ_STATIC || stf__is_dynamic(o)) &&
-			   plan_typed(x, i, o->unit, o->type, o->size, work, &nwork) < 0) {
-			goto failed;
+		} else if (stf__plan_typed_root(o)) {
+			struct range_memo memo = { 0 };
+			stf__plan_ahead_take(ahead, i, 1, &memo);
+			if (stf__plan_typed(x, i, o->unit, o->type, o->size, &memo, work, &nwork) < 0)
+				goto failed;
 		} else if (stf__is_lib_data(o) && o->bytes && x->pair[i].dst >= 0) {
 			/* a library's own statics (libev's default loop), carried to
 			 * the same place of the same file */
@@ -254,9 +281,7 @@ int stf__plan_untyped(struct stf_xfer *x)
 				      "the new one: not the same build of the library, whose state "
 				      "cannot be carried; run both versions with the same one", o->id,
 				      o->size, x->dst->objs[x->pair[i].dst].size);
-				stf__bulk_free(reached);
-				stf__bulk_free(work);
-				return -1;
+				goto failed;
 			}
 			x->pair[i].placed = x->pair[i].needed = 1;
 			work[nwork++] = i;
@@ -264,11 +289,8 @@ int stf__plan_untyped(struct stf_xfer *x)
 	}
 	/* objects whose address is a key, blocks typed as bytes that hold
 	 * addresses anyway (bytes.c), blocks carved into objects (flex-pages.c) */
-	if (stf__plan_addr_keys(x, work, &nwork) < 0 || stf__plan_bytes(x, work, &nwork) < 0) {
-		stf__bulk_free(reached);
-		stf__bulk_free(work);
-		return -1;
-	}
+	if (stf__plan_addr_keys(x, work, &nwork) < 0 || stf__plan_bytes(x, work, &nwork) < 0)
+		goto failed;
 	stf__plan_carved(x, work, &nwork);
 	while (nwork) {
 		size_t i = work[--nwork];
@@ -277,39 +299,24 @@ int stf__plan_untyped(struct stf_xfer *x)
 			continue;
 		/* a typed head's words are typed: only its unions are planned */
 		struct stf_head head;
-		if (stf__xfer_head(x, i, &head) < 0) {
-			stf__bulk_free(reached);
-			stf__bulk_free(work);
-			return -1;
-		}
-		if (head.size && plan_typed(x, i, head.su, head.st, head.size, work, &nwork) < 0)
+		struct range_memo memo = { 0 };
+		if (stf__xfer_head(x, i, &head) < 0)
 			goto failed;
-		/* one range test rejects most words before anything else is
-		 * looked at: the in-sub cursor only moves forward, so it may
-		 * skip the words the test rejected */
-		struct sub_cursor subs;
-		struct range_memo memo = { 0, 0, NULL };
-		struct word_bounds wb = stf__word_bounds();
-		uint64_t capacity = stf__capacity_start(x, o);
-		stf__subs_begin(p, o, &subs);
-		for (uint64_t off = (8 - (o->addr & 7)) & 7; off + 8 <= o->size; off += 8) {
-			uint64_t v;
-			memcpy(&v, o->bytes + off, 8);
-			if (v - wb.floor >= wb.span || off < head.size ||
-			    stf__in_sub(&subs, o->addr + off))
-				continue;
-			/* unused capacity pins no sub-object (untyped.h) */
-			if (o->addr + off >= capacity && stf__capacity_sub(x, &memo, v))
-				continue;
-			stf__plan_word_memo(x, &memo, v, i, off, work, &nwork);
-		}
+		if (head.size &&
+		    stf__plan_typed(x, i, head.su, head.st, head.size, &memo, work, &nwork) < 0)
+			goto failed;
+		if (!o->unit && !head.size)
+			stf__plan_ahead_take(ahead, i, 0, &memo);
+		stf__plan_block(x, i, head.size, &memo, work, &nwork);
 	}
+	stf__plan_ahead_free(ahead);
 	stf__bulk_free(reached);
 	stf__bulk_free(work);
 	return 0;
 oom:
 	stf__xfail(x, "out of memory");
 failed:
+	stf__plan_ahead_free(ahead);
 	stf__bulk_free(reached);
 	stf__bulk_free(work);
 	return -1;

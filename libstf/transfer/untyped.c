@@ -565,7 +565,7 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 
 int stf__conservative_words(struct stf_xfer *x, const uint8_t *s, uint8_t *d, uint64_t n)
 {
-	struct range_memo memo = { 0, 0, NULL };
+	struct range_memo memo = { 0 };
 	for (uint64_t w = 0; w + 8 <= n; w += 8) {
 		uint64_t v, nv;
 		memcpy(&v, s + w, 8);
@@ -588,7 +588,7 @@ int stf__classify_words(struct stf_xfer *x, size_t i, const uint8_t *s, uint8_t 
 	 * anything else is looked at; they are counted at the end.  The
 	 * in-sub cursor only moves forward, so it may skip them. */
 	struct sub_cursor subs;
-	struct range_memo memo = { 0, 0, NULL };
+	struct range_memo memo = { 0 };
 	struct word_bounds wb = stf__word_bounds();
 	uint64_t numbers = 0, dst_base = x->dir == STF_FORWARD ? x->pair[i].dst_addr : o->addr;
 	uint64_t capacity = stf__capacity_start(x, o);

@@ -58,6 +58,10 @@ static inline int stf__in_sub(struct sub_cursor *c, uint64_t addr)
 struct range_memo {
 	uint64_t start, end;
 	const struct stf_range *r;
+	/* planning's answers looked up ahead (plan-lookups.c): taken in
+	 * turn instead of searching, or recorded here (planning nothing) */
+	const uint32_t *ahead, *ahead_end;
+	struct plan_record *record;
 };
 
 static inline const struct stf_range *stf__find_memo(const struct stf_index *ix,
@@ -78,6 +82,70 @@ static inline const struct stf_range *stf__find_memo(const struct stf_index *ix,
 	}
 	return r;
 }
+
+/*
+ * The untyped plan's lookups made ahead across the cores (plan-lookups.c):
+ * each answer of stf__plan_find, an index of the source's ranges or
+ * PLAN_NONE, per object in the order its planning asks.
+ */
+#define PLAN_NONE UINT32_MAX
+struct plan_record {
+	uint32_t *answer;
+	size_t n, cap;
+	int oom;
+	/* the layouts: the transfer's, made before (read only), or the
+	 * part's own for the few it lacks */
+	const struct stf_layouts *shared;
+	struct stf_layouts *own;
+	struct stf_arena *arena; /* own's */
+};
+struct plan_ahead;
+/* The lookups of the objects planning walks: NULL if they are too few to
+ * cut across threads, or out of memory (then planning searches as it
+ * goes: the same answers). */
+struct plan_ahead *stf__plan_ahead(struct stf_xfer *x);
+/* Let memo take the answers recorded for object i's walk (typed: of its
+ * ambiguous unions; else: of an untyped block's words), once; nothing if
+ * none were recorded for that walk. */
+void stf__plan_ahead_take(struct plan_ahead *a, size_t i, int typed, struct range_memo *memo);
+void stf__plan_ahead_free(struct plan_ahead *a);
+void stf__plan_record(struct plan_record *rec, uint32_t answer);
+/* The layout of (u, t) for a part recording: NULL out of memory. */
+const struct stf_layout *stf__plan_record_layout(struct plan_record *rec,
+						 const struct stf_meta_unit *u, uint32_t t);
+
+/* What planning asks of a word v of an object's: stf__find_memo's
+ * answer, taken from what was looked up ahead, or recorded for later. */
+static inline const struct stf_range *stf__plan_find(const struct stf_index *ix,
+						     struct range_memo *m, uint64_t v)
+{
+	if (m->ahead != m->ahead_end) {
+		uint32_t k = *m->ahead++;
+		return k == PLAN_NONE ? NULL : &ix->ranges[k];
+	}
+	const struct stf_range *r = stf__find_memo(ix, m, v);
+	if (m->record)
+		stf__plan_record(m->record, r ? (uint32_t)(r - ix->ranges) : PLAN_NONE);
+	return r;
+}
+
+/* The walks planning makes (untyped-plan.c), recorded ahead too: the
+ * ambiguous unions and integers of an address type of a value of type
+ * (u, t) and size bytes at the start of object i (0, or -1 problem
+ * reported), and the words of an untyped block i after its typed head of
+ * head_size bytes.  With memo->record set they plan nothing (work and
+ * nwork unused). */
+/* A typed object whose unions planning's roots walk (stf__plan_typed). */
+static inline int stf__plan_typed_root(const struct stf_obj *o)
+{
+	return o->unit && o->bytes &&
+	       !(o->flags & (STF_OBJF_INTERNAL | STF_OBJF_IXFER | STF_OBJF_OWN)) &&
+	       (o->kind == STF_OBJ_STATIC || stf__is_dynamic(o));
+}
+int stf__plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u, uint32_t t,
+		    uint64_t size, struct range_memo *memo, size_t *work, size_t *nwork);
+void stf__plan_block(struct stf_xfer *x, size_t i, uint64_t head_size, struct range_memo *memo,
+		     size_t *work, size_t *nwork);
 
 /* stf__not_a_pointer's bounds read once for a run of words: a word v may
  * be an address only if v - floor < span (one test rejects zero, small

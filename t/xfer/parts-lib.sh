@@ -75,6 +75,25 @@ new_version_ok() {
 	grep -q '^ok$' "$WORK/program.$1"
 }
 
+# what update_case's reports count and say, timings left out
+REPORT_FIELDS='"(outcome|reason|static_objects|dynamic_objects|bytes|pointers|type_transforms|integers|nowhere|dropped|added|pinned|problems_omitted)"|^"[^"]*@[0-9]+|^"problems"'
+
+# update_case TAG THREADS OLD NEW EXIT FIELDS: $WORK/OLD under ttstd with
+# the transfer on THREADS threads, updated to $WORK/NEW; ttst-ctl must
+# exit with EXIT, and when it is 0 the new version must find its state;
+# the report's FIELDS (report_fields) in $WORK/found.TAG
+update_case() {
+	start_program "$2" "$1" "$WORK/$3"
+	update "$1" "$WORK/$4"
+	status=$?
+	[ $status -eq "$5" ] || fail "$1: ttst-ctl update exited $status, not $5"
+	if [ "$5" -eq 0 ]; then
+		new_version_ok "$1" || fail "$1: v2 did not find its state"
+	fi
+	stop_program
+	report_fields "$1" "$6"
+}
+
 # report_fields TAG FIELDS: the report's fields matching the extended
 # regular expression FIELDS, one per line, in $WORK/found.TAG
 report_fields() {

@@ -20,26 +20,9 @@ build "$TSRC/v1/xformparts.c" "$WORK/v1"
 build "$TSRC/v2/xformparts.c" "$WORK/v2"
 build "$TSRC/v2/xformparts-lossy/xformparts.c" "$WORK/v2-lossy"
 
-# run THREADS NEW EXIT: one update of v1 to NEW with the transfer on
-# THREADS threads, ttst-ctl exiting with EXIT; the report's counts and
-# problems in $WORK/found.NEW.THREADS
-run() {
-	tag=$2.$1
-	start_program "$1" "$tag" "$WORK/v1"
-	update "$tag" "$WORK/$2"
-	status=$?
-	[ $status -eq "$3" ] || fail "$tag: ttst-ctl update exited $status, not $3"
-	if [ "$3" -eq 0 ]; then
-		new_version_ok "$tag" || fail "$tag: v2 did not find its state"
-	fi
-	stop_program
-	# what the report counts and says, timings left out
-	report_fields "$tag" '"(outcome|reason|static_objects|dynamic_objects|bytes|pointers|type_transforms|integers|nowhere|dropped|added|problems_omitted)"|^"[^"]*@[0-9]+|^"problems"'
-}
-
 for t in 1 4; do
-	run $t v2 0
-	run $t v2-lossy 1
+	update_case v2.$t $t v1 v2 0 "$REPORT_FIELDS"
+	update_case v2-lossy.$t $t v1 v2-lossy 1 "$REPORT_FIELDS"
 done
 grep -q 'forward: transform' "$WORK/program.v2.1" ||
 	fail "no profile of the forward transform (STF_XFER_PROFILE)"
