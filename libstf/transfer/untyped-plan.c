@@ -240,12 +240,13 @@ int stf__plan_untyped(struct stf_xfer *x)
 	if (!reached || !work || stf__apr_walk(x) < 0 ||
 	    stf__peer_infer_types(p, x->layouts, reached) < 0)
 		goto oom;
+	stf__profile_mark("untyped plan: infer types");
 	if (stf__check_member_uses(x) < 0 || stf__check_sized_blocks(x) < 0 ||
 	    stf__check_prefix_wrappers(x) < 0 ||
 	    stf__check_glib_arrays(x) < 0 || stf__check_glib_slices(x) < 0 ||
 	    stf__check_apr_arrays(x) < 0)
 		goto failed;
-	stf__profile_mark("untyped plan: infer types, check uses");
+	stf__profile_mark("untyped plan: check uses");
 	ahead = stf__plan_ahead(x);
 	/* roots: untyped blocks transferred anyway (untyped sites of the
 	 * program) or reached by typed pointers (blocks of libraries), and
