@@ -925,6 +925,19 @@ bool stf__large_grow(struct span_st *s, size_t size)
 	return ok;
 }
 
+void stf__large_trim(struct span_st *s, size_t size)
+{
+	uint32_t need = (uint32_t)((size + 1 + UNIT - 1) / UNIT);
+	if (need < s->cap) {
+		pthread_mutex_lock(&stf__span_lock);
+		give_units_locked(unit_of(s) + need, s->cap - need);
+		s->cap = need;
+		stf__spans[unit_of(s)].nunits = need;
+		pthread_mutex_unlock(&stf__span_lock);
+	}
+	large_set_size(s, size);
+}
+
 void stf__large_free(struct span_st *s)
 {
 	s->meta[0].id = 0;
