@@ -59,32 +59,41 @@ double strdup_storm(unsigned id)
 	return t / made;
 }
 
+/* A live window of n blocks, each replaced `ops` times at random by one
+ * that make(seed, i) returns (written and checked there): CPU s per
+ * replacement. */
+static double churn_window(unsigned seed, void *(*make)(unsigned *, long), int n, long ops)
+{
+	void **set = calloc((size_t)n, sizeof *set);
+	double t0 = cpu_s();
+	for (long i = 0; i < ops; i++) {
+		unsigned k = next_rand(&seed) % (unsigned)n;
+		free(set[k]);
+		set[k] = make(&seed, i);
+	}
+	double t = cpu_s() - t0;
+	for (int k = 0; k < n; k++)
+		free(set[k]);
+	free(set);
+	return t / ops;
+}
+
 /* midcalloc: a connection's zeroed state of 1-16 KiB (calloc(1, size):
  * its buffers' headers, a parser's tables), a few fields written, in a
  * live window of 1,024 connections replaced at random. */
-#define MIDCALLOC_WINDOW 1024
-#define MIDCALLOC_OPS 500000L
+static void *connection_state(unsigned *seed, long i)
+{
+	size_t size = 1024 + next_rand(seed) % 15361;
+	char *c = calloc(1, size);
+	if (!c || c[size - 1] || c[size / 2])
+		abort();
+	c[0] = c[size - 1] = (char)i;
+	return c;
+}
 
 double midcalloc(unsigned id)
 {
-	unsigned seed = id * 2654435761u + 103;
-	char **conn = calloc(MIDCALLOC_WINDOW, sizeof *conn);
-	double t0 = cpu_s();
-	for (long i = 0; i < MIDCALLOC_OPS; i++) {
-		unsigned k = next_rand(&seed) % MIDCALLOC_WINDOW;
-		free(conn[k]);
-		size_t size = 1024 + next_rand(&seed) % 15361;
-		conn[k] = calloc(1, size);
-		if (!conn[k] || conn[k][size - 1] || conn[k][size / 2])
-			abort();
-		conn[k][0] = (char)i;
-		conn[k][size - 1] = (char)i;
-	}
-	double t = cpu_s() - t0;
-	for (int k = 0; k < MIDCALLOC_WINDOW; k++)
-		free(conn[k]);
-	free(conn);
-	return t / MIDCALLOC_OPS;
+	return churn_window(id * 2654435761u + 103, connection_state, 1024, 500000L);
 }
 
 /* bigburst: a reply assembled in 2-12 buffers of 64 KiB-1 MiB (a file's
@@ -120,32 +129,24 @@ double bigburst(unsigned id)
 /* alignmix: a live window of 4,096 small records, one in four from
  * posix_memalign with an alignment of 16, 32 or 64 bytes (SIMD-friendly
  * keys, padded counters), the others from malloc, 16-512 bytes. */
-#define ALIGNMIX_WINDOW 4096
-#define ALIGNMIX_OPS 2000000L
+static void *record(unsigned *seed, long i)
+{
+	size_t size = 16 + next_rand(seed) % 497;
+	void *p;
+	if (next_rand(seed) % 4 == 0) {
+		size_t align = (size_t)16 << next_rand(seed) % 3;
+		if (posix_memalign(&p, align, size) || (uintptr_t)p % align)
+			abort();
+	} else if (!(p = malloc(size))) {
+		abort();
+	}
+	*(volatile char *)p = (char)i;
+	return p;
+}
 
 double alignmix(unsigned id)
 {
-	unsigned seed = id * 2654435761u + 109;
-	void **set = calloc(ALIGNMIX_WINDOW, sizeof *set);
-	double t0 = cpu_s();
-	for (long i = 0; i < ALIGNMIX_OPS; i++) {
-		unsigned k = next_rand(&seed) % ALIGNMIX_WINDOW;
-		free(set[k]);
-		size_t size = 16 + next_rand(&seed) % 497;
-		if (next_rand(&seed) % 4 == 0) {
-			size_t align = (size_t)16 << next_rand(&seed) % 3;
-			if (posix_memalign(&set[k], align, size) || (uintptr_t)set[k] % align)
-				abort();
-		} else if (!(set[k] = malloc(size))) {
-			abort();
-		}
-		*(volatile char *)set[k] = (char)i;
-	}
-	double t = cpu_s() - t0;
-	for (int k = 0; k < ALIGNMIX_WINDOW; k++)
-		free(set[k]);
-	free(set);
-	return t / ALIGNMIX_OPS;
+	return churn_window(id * 2654435761u + 109, record, 4096, 2000000L);
 }
 
 /* vecshrink: 256 vectors of 8-byte elements, each grown by doubling its
