@@ -182,7 +182,7 @@ extern pthread_mutex_t stf__span_lock;
 
 /* Pages of free objects given back (purge.c).
  *
- * The calling thread took `units` fresh units for its heap: now and then,
+ * The calling thread took `units` fresh units for a small span: now and then,
  * the pages of its small spans holding only free objects go back to the
  * kernel. */
 void stf__purge_grown(uint32_t units);
