@@ -95,6 +95,17 @@
  *               KiB, 0.1% about 1 MiB (malloc-mixes.c)
  *     cacheline aligned_alloc(64, 64 B-1 KiB) and one in ten
  *               posix_memalign(4096, 4-64 KiB) (malloc-mixes.c)
+ *     strdup    requests' strings (4-120 B) strdup'd, most freed at once,
+ *               one in eight kept in a window of 1,024; run by several
+ *               threads at once (malloc-servers.c)
+ *     midcalloc a window of 1,024 connections' zeroed states of 1-16 KiB
+ *               (malloc-servers.c)
+ *     bigburst  bursts of 2-12 buffers of 64 KiB-1 MiB, then all freed;
+ *               ns per buffer (malloc-servers.c)
+ *     alignmix  a window of 4,096 blocks of 16-512 B, one in four from
+ *               posix_memalign(16|32|64) (malloc-servers.c)
+ *     vecshrink vectors grown by doubling to 64-32,768 elements, shrunk
+ *               to fit by realloc; ns per realloc (malloc-servers.c)
  *   malloc-bench kvrss KEYS          peak RSS in KiB of that store filled
  *                                   with KEYS keys
  *   malloc-bench mixrss COUNT        peak RSS in KiB after allocating COUNT
@@ -911,7 +922,9 @@ int main(int argc, char **argv)
 		{ "bufgrow", bufgrow }, { "tables", tables }, { "sdsgrow", sdsgrow },
 		{ "shrink", shrink }, { "zerotmp", zerotmp }, { "usable", usable },
 		{ "threads", short_threads }, { "forkchild", forkchild }, { "ring", ring },
-		{ "hist", hist }, { "cacheline", cacheline },
+		{ "hist", hist }, { "cacheline", cacheline }, { "strdup", strdup_storm },
+		{ "midcalloc", midcalloc }, { "bigburst", bigburst }, { "alignmix", alignmix },
+		{ "vecshrink", vecshrink },
 	};
 	if (argc == 4)
 		pattern_size = strtoul(argv[3], NULL, 0);
@@ -930,6 +943,7 @@ int main(int argc, char **argv)
 		"                    calloc|large|memalign|burst|longlived|llskew|shuffle|\n"
 		"                    resize|bigcalloc|request|pcwindow|larson|bmt|midwindow|\n"
 		"                    bufgrow|tables|sdsgrow|shrink|zerotmp|usable|threads|\n"
-		"                    forkchild|ring|hist|cacheline THREADS [SIZE]\n");
+		"                    forkchild|ring|hist|cacheline|strdup|midcalloc|\n"
+		"                    bigburst|alignmix|vecshrink THREADS [SIZE]\n");
 	return 2;
 }

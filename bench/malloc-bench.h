@@ -63,6 +63,13 @@ double ring(unsigned id);
 double hist(unsigned id);
 double cacheline(unsigned id);
 
+/* malloc-servers.c: more of what servers do. */
+double strdup_storm(unsigned id);
+double midcalloc(unsigned id);
+double bigburst(unsigned id);
+double alignmix(unsigned id);
+double vecshrink(unsigned id);
+
 /* Print the process's peak RSS in KiB. */
 void print_peak_rss(void);
 

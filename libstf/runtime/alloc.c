@@ -563,7 +563,8 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		stf__shadow_clear((uintptr_t)p, block_room(s, j));
 	/* realloc keeps malloc's alignment only */
 	uint32_t site = take_marker(STF_META_SITE(meta_word(s, j)));
-	/* in place when it fits: growing, or shrinking to no less than half;
+	/* in place when it fits: growing, or shrinking to no less than half
+	 * (a large block: to no less than SMALL_MAX, its tail given back);
 	 * a wide block when it covers as many objects (they are counted by
 	 * its size: a string grown by appends stays until it needs one more) */
 	if (s->kind == STF_SPAN_SMALL) {
@@ -585,6 +586,13 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		}
 		if (size >= room && stf__large_grow(s, size)) {
 			s->meta[0].site = site;
+			return p;
+		}
+		/* still large: its tail goes back, no copy (a string trimmed
+		 * to its length, a vector shrunk to fit) */
+		if (size < room && size >= SMALL_MAX) {
+			s->meta[0].site = site;
+			stf__large_trim(s, size);
 			return p;
 		}
 	}
@@ -674,13 +682,39 @@ EXPORT void *pvalloc(size_t size)
 	return memalign_at(PAGE, rounded ? rounded : PAGE, __builtin_return_address(0));
 }
 
-EXPORT size_t malloc_usable_size(void *p)
+static size_t __attribute__((noinline)) usable_slow(void *p)
 {
 	struct span_st *s = span_of((uintptr_t)p);
 	if (s)
 		return meta_size(s, region_block(s, (uintptr_t)p, "malloc_usable_size"));
 	struct stf_slot placed;
 	return p && stf__placed_get((uintptr_t)p, &placed) ? placed.size : 0;
+}
+
+/* Redis's zmalloc calls it at every malloc and free: the size of a live
+ * block of a small span over one object read as free_fast reads its
+ * entry (a third of the instructions region_block and meta_size take),
+ * anything else by usable_slow. */
+EXPORT size_t malloc_usable_size(void *p)
+{
+	uintptr_t off = (uintptr_t)p - stf__heap_lo;
+	const struct span_st *s = &stf__span_st[off >> STF_SPAN_SHIFT];
+	if (__builtin_expect(off < stf__heap_bytes && s->kind == STF_SPAN_SMALL, 1)) {
+		uint32_t j = obj_index(s, (uintptr_t)p);
+		const char *e = meta_entry(s, j);
+		uint32_t id_lo, word;
+		memcpy(&id_lo, e, sizeof id_lo);
+		memcpy(&word, e + s->word_at, sizeof word);
+		if (__builtin_expect((uintptr_t)p == (uintptr_t)s->base + (size_t)j * s->obj_size &&
+				     j < s->bump && id_lo && !(word & STF_META_WIDE), 1)) {
+			if (s->compact)
+				return STF_META8_SIZE(word);
+			uint32_t size;
+			memcpy(&size, e + offsetof(struct stf_obj_meta, size), sizeof size);
+			return size;
+		}
+	}
+	return usable_slow(p);
 }
 
 EXPORT void *stf__alloc_with(size_t size, uint32_t site, uint64_t id)

@@ -7,8 +7,9 @@
  * memory freed in a span that stays partly used served only its own class:
  * a heap built, partly freed and rebuilt with other sizes grew by all the
  * new objects (glibc's coalesced chunks take them in the holes).  Now,
- * when a thread takes fresh units for its heap (the process's RSS is about
- * to grow), it looks at those of its spans where a page's worth of objects
+ * when a thread takes fresh units for a small span (the process's RSS is
+ * about to grow by objects those pages could hold), it looks at those of
+ * its spans where a page's worth of objects
  * or more was freed since it last looked, and gives back the 4 KiB pages
  * every object touching which is on the span's free list.  The objects
  * that start in such a page leave the free list (their link is in the

@@ -153,6 +153,9 @@ void stf__large_free(struct span_st *s);
 /* Grow the large object of s in place to size bytes, over the free units
  * that follow it: true, or false and nothing changed. */
 bool stf__large_grow(struct span_st *s, size_t size);
+/* The large object of s shrinks in place to size bytes: the units past
+ * its new end go back to the free runs (none if it still needs them). */
+void stf__large_trim(struct span_st *s, size_t size);
 /* The calling thread exits (or libstf forgets it): its spans become
  * orphans another thread adopts. */
 void stf__spans_thread_exit(void);
@@ -179,7 +182,7 @@ extern pthread_mutex_t stf__span_lock;
 
 /* Pages of free objects given back (purge.c).
  *
- * The calling thread took `units` fresh units for its heap: now and then,
+ * The calling thread took `units` fresh units for a small span: now and then,
  * the pages of its small spans holding only free objects go back to the
  * kernel. */
 void stf__purge_grown(uint32_t units);

@@ -175,8 +175,12 @@ static void refill(uint32_t c, size_t size, uint64_t id)
 {
 	stf__wide_flush(&stf__tc);
 	for (uint32_t d = 0; d < c && stf__tc.nwide < WIDE_RUNS; d++) {
+		/* (a thread has spans of a few classes: no division for the
+		 * others, 40% of a short-lived thread's refills) */
+		if (!stf__tc.spans[d] || d == TRAILER_CLASS)
+			continue;
 		uint32_t k = (uint32_t)((size + stf__class_size[d]) / stf__class_size[d]);
-		if (k > WIDE_MAX || d == TRAILER_CLASS)
+		if (k > WIDE_MAX)
 			continue;
 		for (struct span_st *s = stf__tc.spans[d]; s && stf__tc.nwide < WIDE_RUNS;
 		     s = s->next)

@@ -292,6 +292,39 @@ START_TEST(large_blocks_reuse_freed_units)
 }
 END_TEST
 
+START_TEST(large_blocks_shrink_in_place)
+{
+	/* A large block trimmed by realloc to a size that is still large
+	 * (a string trimmed to its length, a vector shrunk to fit) keeps
+	 * its address and bytes, and the units past its new end go back:
+	 * the next block of that many units takes them.  Before, it moved
+	 * into a new block, a copy of every byte kept. */
+	enum { UNIT = STF_SPAN_UNIT };
+	char *p = malloc(4 * UNIT - 100);
+	ck_assert_ptr_nonnull(p);
+	for (size_t i = 0; i < 4 * UNIT - 100; i += 4096)
+		p[i] = (char)(i / 4096);
+	uint64_t id = blk(p).id;
+	char *q = realloc(p, UNIT + 1000);
+	ck_assert_ptr_eq(q, p);
+	check_block(q, UNIT + 1000);
+	ck_assert_uint_eq(blk(q).id, id);
+	for (size_t i = 0; i < UNIT + 1000; i += 4096)
+		ck_assert_int_eq(q[i], (char)(i / 4096));
+	ck_assert_uint_eq(malloc_usable_size(q), UNIT + 1000);
+	uintptr_t at = (uintptr_t)q;
+	char *r = malloc(2 * UNIT - 100);
+	uintptr_t r_at = (uintptr_t)r;
+	free(r);
+	ck_assert_uint_eq(r_at, at + 2 * UNIT);
+	/* below SMALL_MAX it moves into a small class's object */
+	char *s = realloc(q, 1000);
+	ck_assert_uint_ne((uintptr_t)s, at);
+	ck_assert_int_eq(s[0], 0);
+	free(s);
+}
+END_TEST
+
 START_TEST(double_free_aborts)
 {
 	void *volatile p = malloc(8);
@@ -413,6 +446,7 @@ static void add_tests(TCase *tc)
 {
 	tcase_add_test(tc, cached_blocks_fit);
 	tcase_add_test(tc, large_blocks_reuse_freed_units);
+	tcase_add_test(tc, large_blocks_shrink_in_place);
 	tcase_add_test(tc, sizes_take_the_smallest_class);
 	tcase_add_test(tc, small_blocks_take_compact_metadata);
 	tcase_add_test(tc, filled_heap_ranges_get_huge_pages);

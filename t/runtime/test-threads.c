@@ -184,6 +184,47 @@ START_TEST(thread_exit_returns_spans)
 }
 END_TEST
 
+static void *carve_then_free(void *arg)
+{
+	void *b[64];
+	for (int i = 0; i < 64; i++)
+		b[i] = malloc(200);
+	*(uintptr_t *)arg = (uintptr_t)b[0];
+	for (int i = 0; i < 64; i++)
+		free(b[i]);
+	return NULL;
+}
+
+static void *alloc_one(void *arg)
+{
+	*(void **)arg = malloc(200);
+	return NULL;
+}
+
+START_TEST(thread_exit_keeps_a_span_carved)
+{
+	/* A thread per connection: the span a thread emptied before it
+	 * exited waits, carved, for the next thread that needs its class
+	 * (the first of its class: the others go back to the free units).
+	 * Before, it went back to the free units, and the next thread took
+	 * a unit again and laid out its objects. */
+	uintptr_t first;
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, carve_then_free, &first), 0);
+	pthread_join(t, NULL);
+	const struct stf_span *spans = (const struct stf_span *)(uintptr_t)stf__root.spans;
+	uint64_t u = (first - stf__root.heap_base) / STF_SPAN_UNIT;
+	ck_assert_uint_eq(spans[u].kind, STF_SPAN_SMALL);
+	ck_assert_uint_ge(spans[u].nobj, 64);
+	void *next;
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_one, &next), 0);
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(((uintptr_t)next - stf__root.heap_base) / STF_SPAN_UNIT, u);
+	ck_assert_uint_ge(spans[u].nobj, 64);
+	free(next);
+}
+END_TEST
+
 START_TEST(foreign_blocks)
 {
 	/* Blocks glibc handed out without libstf (libstf's own buffers) are
@@ -486,6 +527,7 @@ static void add_tests(TCase *tc)
 	tcase_add_test(tc, threads_mixed);
 	tcase_add_test(tc, fork_while_allocating);
 	tcase_add_test(tc, thread_exit_returns_spans);
+	tcase_add_test(tc, thread_exit_keeps_a_span_carved);
 	tcase_add_test(tc, foreign_blocks);
 	tcase_add_test(tc, address_space_limit);
 	tcase_add_test(tc, threads_touch_little_tls);
