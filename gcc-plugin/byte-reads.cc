@@ -59,6 +59,14 @@ struct passed_on {
 };
 std::vector<passed_on> passes;
 
+/* The SSA names static_of has walked from, for one origin_of query,
+ * each with the least depth it was reached at: a name reached again no
+ * shallower has nothing new to give (it is on the current path, or its
+ * walk found nothing within more steps).  Without it, phis whose
+ * arguments are other phis (OpenSSH's moduli.c) made the walk
+ * exponential: one unit compiled for over ten minutes. */
+std::map<tree, int> walked;
+
 /* The static whose address (or an element's: &typestr[0]) pointer v was
  * derived from, or the parameter whose value it was, NULL_TREE if
  * neither. */
@@ -66,6 +74,12 @@ tree static_of (tree v, int depth)
 {
 	if (depth > 12)
 		return NULL_TREE;
+	if (TREE_CODE (v) == SSA_NAME) {
+		auto w = walked.emplace (v, depth);
+		if (!w.second && w.first->second <= depth)
+			return NULL_TREE;
+		w.first->second = depth;
+	}
 	if (TREE_CODE (v) == ADDR_EXPR) {
 		tree base = TREE_OPERAND (v, 0);
 		while (TREE_CODE (base) == ARRAY_REF)
@@ -142,6 +156,7 @@ bool watched_static (tree s)
 /* What v came from, if it is a watched static or a pointer parameter. */
 tree origin_of (tree v)
 {
+	walked.clear ();
 	tree o = static_of (v, 0);
 	if (!o || (TREE_CODE (o) == PARM_DECL ? !POINTER_TYPE_P (TREE_TYPE (o)) : !watched_static (o)))
 		return NULL_TREE;

@@ -429,6 +429,20 @@ START_TEST(stf_meta_verify)
 }
 END_TEST
 
+/* A loop left by many `continue`s compiles in about a second: the plugin
+ * walks what each pointer was derived from once per phi, not once per
+ * path (was minutes; OpenSSH's moduli.c over ten). */
+START_TEST(phi_loop_compile_time)
+{
+	char *out;
+	int rc = run(&out, "mkdir -p " BUILD_DIR " && timeout 30 %s %s -O2 -c %s/philoop.c -o " BUILD_DIR
+			      "/philoop.o",
+		     TEST_CC, plugin_flags(), CORPUS_DIR);
+	ck_assert_msg(rc == 0, "compiling philoop.c: %s (exit %d: 124 is 30 s passed)", out, rc);
+	free(out);
+}
+END_TEST
+
 void plugin_add_case(Suite *s, const char *name, const TTest *test, int loop)
 {
 	TCase *tc = tcase_create(name);
@@ -458,6 +472,7 @@ static Suite *plugin_suite(void)
 	plugin_add_case(s, "macro", macro_defined_for_preprocessing, 0);
 	plugin_add_case(s, "union_warning", pointer_union_warning, 0);
 	plugin_add_case(s, "other_build_modes", other_build_modes, 0);
+	plugin_add_case(s, "phi_loop_compile_time", phi_loop_compile_time, 0);
 	return s;
 }
 
