@@ -17,6 +17,12 @@
 #define SHADOW_CODES 254u
 #define SHADOW_SLOW  255u
 #define SHADOW_SHIFT 3       /* 8-byte granules */
+/* sizes[c] of a code whose objects are sized by their wrapper's header
+ * (stf__sub_note_sized): a size-prefixing STF_ALLOCATOR's variable sizes,
+ * read at the fold from the header the plugin found (STF_SF_SIZE_HEADER
+ * on the block's site).  Objects of 1 to SHADOW_HEADER_MAX bytes. */
+#define SHADOW_HEADER_SIZE UINT32_MAX
+#define SHADOW_HEADER_MAX  1024u
 
 /* What the noting fast paths read (exported: code the plugin emits may
  * read it too).  units == NULL until the first STF_ALLOCATOR call of a
