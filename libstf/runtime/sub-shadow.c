@@ -100,10 +100,12 @@ static bool map_reserve_locked(void)
 	return true;
 }
 
-/* The code of site, given to it now with size if it has none (one
- * size a site: objects of one site and two sizes are rare); SHADOW_SLOW
- * once every code is taken, 0 without a map. */
-static uint8_t code_of(uint32_t site, size_t size)
+/* The code of site, given to it now if it has none: of objects of size
+ * bytes (one size a site: objects of one site and two sizes are rare),
+ * or with h, of objects sized by their header h; SHADOW_SLOW once every
+ * code is taken (or for no h and a size under a granule), 0 without a
+ * map. */
+static uint8_t code_of(uint32_t site, size_t size, const struct size_header *h)
 {
 	pthread_mutex_lock(&codes_lock);
 	uint8_t c = 0;
@@ -111,13 +113,17 @@ static uint8_t code_of(uint32_t site, size_t size)
 		c = stf__shadow.codes[site];
 		if (!c) {
 			c = SHADOW_SLOW;
-			if (ncodes < SHADOW_CODES && size >= (1u << SHADOW_SHIFT) &&
-			    size <= UINT32_MAX) {
+			if (ncodes < SHADOW_CODES &&
+			    (h || (size >= (1u << SHADOW_SHIFT) && size <= UINT32_MAX))) {
 				c = (uint8_t)++ncodes;
-				stf__shadow.sizes[c] = (uint32_t)size;
+				if (h)
+					headers[c] = *h;
+				stf__shadow.sizes[c] = h ? SHADOW_HEADER_SIZE : (uint32_t)size;
 				stf__shadow.sites[c] = site;
-				if (size > stf__shadow.max_size)
-					__atomic_store_n(&stf__shadow.max_size, (uint32_t)size,
+				/* how far back clear_overlapping looks for notes */
+				uint32_t reach = h ? SHADOW_HEADER_MAX : (uint32_t)size;
+				if (reach > stf__shadow.max_size)
+					__atomic_store_n(&stf__shadow.max_size, reach,
 							 __ATOMIC_RELAXED);
 			}
 			__atomic_store_n(&stf__shadow.codes[site], c, __ATOMIC_RELEASE);
@@ -172,27 +178,7 @@ static uint8_t header_code_of(uint32_t site, uint64_t ptr, size_t size)
 {
 	struct size_header h;
 	bool sized = block_header(ptr, &h) && header_size(ptr, &h) == size;
-	pthread_mutex_lock(&codes_lock);
-	uint8_t c = 0;
-	if (map_reserve_locked()) {
-		c = stf__shadow.codes[site];
-		if (!c) {
-			c = SHADOW_SLOW;
-			if (sized && ncodes < SHADOW_CODES) {
-				c = (uint8_t)++ncodes;
-				headers[c] = h;
-				stf__shadow.sizes[c] = SHADOW_HEADER_SIZE;
-				stf__shadow.sites[c] = site;
-				/* the notes clear_overlapping looks back for */
-				if (SHADOW_HEADER_MAX > stf__shadow.max_size)
-					__atomic_store_n(&stf__shadow.max_size, SHADOW_HEADER_MAX,
-							 __ATOMIC_RELAXED);
-			}
-			__atomic_store_n(&stf__shadow.codes[site], c, __ATOMIC_RELEASE);
-		}
-	}
-	pthread_mutex_unlock(&codes_lock);
-	return c;
+	return code_of(site, 0, sized ? &h : NULL);
 }
 
 /* The size of the object noted with code c at addr; 0 for one sized by
@@ -243,7 +229,7 @@ EXPORT void stf__sub_note(void *ptr, size_t size, const uint32_t *cell)
 		? stf__shadow.codes : NULL;
 	uint8_t c = codes ? codes[site] : 0;
 	if (__builtin_expect(!c, 0))
-		c = code_of(site, size);
+		c = code_of(site, size, NULL);
 	uint8_t *g = c && stf__shadow.sizes[c] == size ? stf__shadow_granule((uintptr_t)ptr) : NULL;
 	if (__builtin_expect(g && *g != SHADOW_SLOW, 1)) {
 		set_granule((uintptr_t)ptr, g, c);
