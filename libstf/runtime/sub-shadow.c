@@ -372,6 +372,22 @@ void stf__shadow_clear(uintptr_t p, uint64_t size)
 	}
 }
 
+void stf__shadow_clear_granules(uint64_t heap_off, uint64_t size)
+{
+	uint64_t n = size >> SHADOW_SHIFT;
+	const uint64_t zero = 0;
+	/* a block straddling the map's end, or of less than 8 granules */
+	if (heap_off + size > stf__shadow.bytes || n < sizeof zero) {
+		stf__shadow_clear(stf__shadow.lo + heap_off, size);
+		return;
+	}
+	uint8_t *g = &stf__shadow.map[heap_off >> SHADOW_SHIFT];
+	/* the last word written ends at the block's last granule */
+	for (uint64_t i = 0; i + sizeof zero < n; i += sizeof zero)
+		memcpy(g + i, &zero, sizeof zero);
+	memcpy(g + n - sizeof zero, &zero, sizeof zero);
+}
+
 /* The object noted with code c at addr: registered (a sub-object), or
  * its block typed (a wrapper's whole block), as stf__sub_object does. */
 static void fold_one(uint64_t addr, uint8_t *g, uint8_t c)

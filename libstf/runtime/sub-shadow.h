@@ -55,6 +55,11 @@ static inline bool stf__shadow_unit_marked(uint64_t heap_off)
 	return __builtin_expect(units != 0, 0) && units[heap_off >> 16];
 }
 
+/* The block of size bytes at heap_off of the heap region (whose start is
+ * the map's), freed in a unit holding notes, is cleared as
+ * stf__shadow_clear clears a block (free's fast path: a word at a time). */
+void stf__shadow_clear_granules(uint64_t heap_off, uint64_t size);
+
 /* The block [p, p + room) of the heap region (all the room it had, not
  * only the bytes asked for: a pool may carve those too) is freed, moved
  * or reallocated: its granules are cleared (the objects noted inside die
