@@ -392,13 +392,13 @@ static inline __attribute__((always_inline)) void entry_free(char *e, uint32_t w
 	memcpy(e + word_at - sizeof zero, &zero, sizeof zero);
 }
 
-/* Block p of span s is freed (by free_fast): the objects noted inside it die with it (a wrapper's string,
- * whose free is no partner: its note is still in the map), true.  Last,
- * as free's tail call: a call before, or the clearing inline, made free
- * save registers on every call, 9 to 17 instructions a pair
- * (pair-cost.sh); free_slow's way cost a wrapper's pair 110 more
- * (wrap-pair-cost.sh).  No other thread takes the block from this
- * thread's cache or its span's free list meanwhile. */
+/* Block p of span s is freed (by free_fast): the objects noted inside it
+ * die with it (a wrapper's string, whose free is no partner: its note is
+ * still in the map), true.  Last, as free's tail call: a call before, or
+ * the clearing inline, made free save registers on every call, 3 to 17
+ * instructions a pair (pair-cost.sh); free_slow's way cost a wrapper's
+ * pair 110 more (wrap-pair-cost.sh).  No other thread takes the block
+ * from this thread's cache or its span's free list meanwhile. */
 static inline __attribute__((always_inline)) bool freed_notes(const void *p, const struct span_st *s)
 {
 	uint64_t heap_off = (uintptr_t)p - stf__heap_lo;
