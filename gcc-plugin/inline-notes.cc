@@ -18,6 +18,11 @@
  *     else
  *       stf__sub_note (p, SIZE, cell);
  *
+ *   and for a size n that varies (a size-prefixing wrapper's strings),
+ *   with sizes[code] == SHADOW_HEADER_SIZE and 0 < n <= 1024, the code
+ *   alone (its size is read from the wrapper's header at the fold), else
+ *   stf__sub_note_sized (p, n, cell);
+ *
  *   stf__sub_free (p), before a partner free (deallocators.cc), becomes
  *     if (p - lo < bytes && !((p - lo) & 7) && map[(p - lo) >> 3] - 1 < 254)
  *       map[(p - lo) >> 3] = 0;
@@ -45,6 +50,9 @@ namespace {
 const HOST_WIDE_INT SH_LO = 0, SH_BYTES = 8, SH_MAP = 16, SH_UNITS = 24, SH_CODES = 32,
 		    SH_SIZES = 40;
 const unsigned GRANULE_SHIFT = 3, UNIT_SHIFT = 16, SLOW = 255;
+/* sizes[] of a code whose objects are sized by their wrapper's header,
+ * and the largest of them noted (SHADOW_HEADER_SIZE, SHADOW_HEADER_MAX) */
+const unsigned HOST_WIDE_INT HEADER_SIZE = 0xffffffffu, HEADER_MAX = 1024;
 /* Larger objects are noted by a call (stf__sub_note): clearing the
  * granules they cover takes more than 8 stores of 16 bytes. */
 const unsigned HOST_WIDE_INT MAX_INLINE_SIZE = 1024;
@@ -227,8 +235,17 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
 	tree code_size = b.load (uint32_type_node, size_at);
 	tree inside;
 	tree off = granule_offset (b, ptr, &inside);
-	tests[1].cond = b.bool_and (inside, b.cmp (EQ_EXPR, code_size,
-						   fold_convert (uint32_type_node, size)));
+	bool sized = TREE_CODE (size) != INTEGER_CST;
+	if (sized) {
+		/* a code of objects sized by their header, 1 to HEADER_MAX bytes */
+		tree less = b.op (size_type_node, MINUS_EXPR, fold_convert (size_type_node, size),
+				  build_int_cst (size_type_node, 1));
+		inside = b.bool_and (inside, b.cmp (LT_EXPR, less,
+						    build_int_cst (size_type_node, HEADER_MAX)));
+	}
+	tree want = sized ? build_int_cst (uint32_type_node, HEADER_SIZE)
+			  : fold_convert (uint32_type_node, size);
+	tests[1].cond = b.bool_and (inside, b.cmp (EQ_EXPR, code_size, want));
 	/* no record of the address in a log or the registry; its unit
 	 * flagged (read, not stored: the flags of several threads' units
 	 * share a cache line; the slow way flags it) */
@@ -248,8 +265,11 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
 	/* the code, then zeros over the granules the object covers: the
 	 * notes of older objects it replaces (runtime/sub-shadow.c,
 	 * clear_rest), in stores of 16, 8, 4, 2 and 1 bytes (the code's
-	 * own store is of 8 at most: a byte of it is the code) */
-	HOST_WIDE_INT left = (tree_to_uhwi (size) + (1 << GRANULE_SHIFT) - 1) >> GRANULE_SHIFT;
+	 * own store is of 8 at most: a byte of it is the code); the code
+	 * alone for an object sized by its header, whose block is fresh
+	 * (stf__sub_note_sized) */
+	HOST_WIDE_INT left = sized ? 1 : (tree_to_uhwi (size) + (1 << GRANULE_SHIFT) - 1)
+						 >> GRANULE_SHIFT;
 	for (HOST_WIDE_INT at = 0; left;) {
 		unsigned width = left >= 16 && at ? 16 : left >= 8 ? 8 : left >= 4 ? 4 :
 				 left >= 2 ? 2 : 1;

@@ -13,9 +13,10 @@
 bool stf_inline_note_fits (tree size);
 
 /* After the statement at *after: the note of ptr, an object of the
- * constant size (8 bytes or more) an STF_ALLOCATOR call of site cell
- * handed out, in the map; slow_call (stf__sub_note, not inserted yet)
- * where it cannot be noted there.  The statements after *after go to a
+ * constant size (8 bytes or more; or of a size that varies, sized by its
+ * wrapper's header) an STF_ALLOCATOR call of site cell handed out, in the
+ * map; slow_call (stf__sub_note or stf__sub_note_sized, not inserted
+ * yet) where it cannot be noted there.  The statements after *after go to a
  * new block; *after is left on the last statement of its block. */
 void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cell,
 		      gcall *slow_call, location_t loc);

@@ -661,13 +661,16 @@ tree sub_object_decl (void)
 }
 
 /* stf__sub_note: stf__sub_object for a constant size of 8 bytes or more,
- * noted in libstf's shadow map (runtime/sub-shadow.c). */
-static tree sub_note_decl (void)
+ * noted in libstf's shadow map (runtime/sub-shadow.c); stf__sub_note_sized
+ * for a size that varies, noted there when a size header holds it. */
+static tree sub_note_decl (bool sized)
 {
-	static tree decl;
-	if (!decl)
-		decl = runtime_fn_decl ("stf__sub_note", ptr_type_node, size_type_node);
-	return decl;
+	static tree decl, sized_decl;
+	tree &d = sized ? sized_decl : decl;
+	if (!d)
+		d = runtime_fn_decl (sized ? "stf__sub_note_sized" : "stf__sub_note",
+				     ptr_type_node, size_type_node);
+	return d;
 }
 
 tree slot_arg_decl (bool integer)
@@ -794,8 +797,11 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 						  NULL_TREE, NULL_TREE));
 	bool shadowed = TREE_CODE (size) == INTEGER_CST
 			&& tree_fits_uhwi_p (size) && tree_to_uhwi (size) >= 8;
-	bool inline_note = shadowed && stf_inline_note_fits (size);
-	tree fn = shadowed ? sub_note_decl () : sub_object_decl ();
+	/* a size that varies: noted in the map when its wrapper's header
+	 * holds it (a size-prefixing wrapper's strings) */
+	bool sized = TREE_CODE (size) != INTEGER_CST;
+	bool inline_note = sized || (shadowed && stf_inline_note_fits (size));
+	tree fn = shadowed || sized ? sub_note_decl (sized) : sub_object_decl ();
 	tree cell_type = TREE_VALUE (TREE_CHAIN (TREE_CHAIN (TYPE_ARG_TYPES (TREE_TYPE (fn)))));
 	gimple_stmt_iterator after = *gsi;
 	tree ptr = lhs;

@@ -392,6 +392,21 @@ static inline __attribute__((always_inline)) void entry_free(char *e, uint32_t w
 	memcpy(e + word_at - sizeof zero, &zero, sizeof zero);
 }
 
+/* Block p of span s is freed (by free_fast): the objects noted inside it
+ * die with it (a wrapper's string, whose free is no partner: its note is
+ * still in the map), true.  Last, as free's tail call: a call before, or
+ * the clearing inline, made free save registers on every call, 3 to 17
+ * instructions a pair (pair-cost.sh); free_slow's way cost a wrapper's
+ * pair 110 more (wrap-pair-cost.sh).  No other thread takes the block
+ * from this thread's cache or its span's free list meanwhile. */
+static inline __attribute__((always_inline)) bool freed_notes(const void *p, const struct span_st *s)
+{
+	uint64_t heap_off = (uintptr_t)p - stf__heap_lo;
+	if (stf__shadow_unit_marked(heap_off))
+		stf__shadow_clear_granules(heap_off, s->obj_size);
+	return true;
+}
+
 /* Free p, a live block of a small span without sub-objects over one
  * object (not STF_META_WIDE), into the
  * thread's cache of freed blocks, or into its own span's free list when
@@ -423,11 +438,6 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 			     j >= s->bump || !id_lo ||
 			     (word & (STF_META_SUBS | STF_META_WIDE)), 0))
 		return false;
-	/* objects noted inside it die with it (a wrapper's block): free_block
-	 * clears them (a call here made free save registers on every call,
-	 * 17 instructions a pair, pair-cost.sh) */
-	if (stf__shadow_unit_marked(off))
-		return false;
 	bool own = atomic_load_explicit(&s->owner, memory_order_relaxed) == &stf__tc;
 	uint32_t c = s->cls, n = stf__tc.freed_n[c];
 	if (__builtin_expect(n < FREED_CACHE && (own || (stf__tc.listed && cache_holds(s))), 1)) {
@@ -435,14 +445,14 @@ static inline __attribute__((always_inline)) bool free_fast(void *p)
 		stf__tc.freed[c].entry[n] = e;
 		stf__tc.freed[c].obj[n] = p;
 		stf__tc.freed_n[c] = n + 1;
-		return true;
+		return freed_notes(p, s);
 	}
 	if (own && !s->full && s->used > 1) {
 		entry_free(e, word_at);
 		*(void **)p = s->free;
 		s->free = p;
 		s->used--;
-		return true;
+		return freed_notes(p, s);
 	}
 	return false;
 }

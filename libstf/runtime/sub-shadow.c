@@ -34,6 +34,7 @@
 
 #include "alloc.h"
 #include "heap.h"
+#include "stf-format.h"
 #include "sub-shadow.h"
 #include "subobjects.h"
 
@@ -45,6 +46,17 @@ _Static_assert(offsetof(struct stf_shadow, lo) == 0 && offsetof(struct stf_shado
 	       "struct stf_shadow: the layout gcc-plugin/inline-notes.cc reads");
 static pthread_mutex_t codes_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t ncodes;
+
+/* Where the objects of a code of SHADOW_HEADER_SIZE keep their size: a
+ * field of size_width bytes at size_at (negative) from the object holding
+ * the size plus size_add (struct stf_site_rec's fields). */
+struct size_header {
+	int32_t at;
+	uint32_t width;
+	int64_t add;
+	uint32_t prefix;
+};
+static struct size_header headers[256];
 
 /* Under valgrind the map covers the region's first 256 MiB only:
  * memcheck gives a read-write mapping shadow memory as large as itself
@@ -88,10 +100,12 @@ static bool map_reserve_locked(void)
 	return true;
 }
 
-/* The code of site, given to it now with size if it has none (one
- * size a site: objects of one site and two sizes are rare); SHADOW_SLOW
- * once every code is taken, 0 without a map. */
-static uint8_t code_of(uint32_t site, size_t size)
+/* The code of site, given to it now if it has none: of objects of size
+ * bytes (one size a site: objects of one site and two sizes are rare),
+ * or with h, of objects sized by their header h; SHADOW_SLOW once every
+ * code is taken (or for no h and a size under a granule), 0 without a
+ * map. */
+static uint8_t code_of(uint32_t site, size_t size, const struct size_header *h)
 {
 	pthread_mutex_lock(&codes_lock);
 	uint8_t c = 0;
@@ -99,13 +113,17 @@ static uint8_t code_of(uint32_t site, size_t size)
 		c = stf__shadow.codes[site];
 		if (!c) {
 			c = SHADOW_SLOW;
-			if (ncodes < SHADOW_CODES && size >= (1u << SHADOW_SHIFT) &&
-			    size <= UINT32_MAX) {
+			if (ncodes < SHADOW_CODES &&
+			    (h || (size >= (1u << SHADOW_SHIFT) && size <= UINT32_MAX))) {
 				c = (uint8_t)++ncodes;
-				stf__shadow.sizes[c] = (uint32_t)size;
+				if (h)
+					headers[c] = *h;
+				stf__shadow.sizes[c] = h ? SHADOW_HEADER_SIZE : (uint32_t)size;
 				stf__shadow.sites[c] = site;
-				if (size > stf__shadow.max_size)
-					__atomic_store_n(&stf__shadow.max_size, (uint32_t)size,
+				/* how far back clear_overlapping looks for notes */
+				uint32_t reach = h ? SHADOW_HEADER_MAX : (uint32_t)size;
+				if (reach > stf__shadow.max_size)
+					__atomic_store_n(&stf__shadow.max_size, reach,
 							 __ATOMIC_RELAXED);
 			}
 			__atomic_store_n(&stf__shadow.codes[site], c, __ATOMIC_RELEASE);
@@ -113,6 +131,67 @@ static uint8_t code_of(uint32_t site, size_t size)
 	}
 	pthread_mutex_unlock(&codes_lock);
 	return c;
+}
+
+/* The size the header h in front of the object at addr says. */
+static uint64_t header_size(uint64_t addr, const struct size_header *h)
+{
+	const char *field = (const char *)(uintptr_t)addr + h->at;
+	if (h->width == 4) {
+		uint32_t v;
+		memcpy(&v, field, sizeof v);
+		return (uint32_t)(v - (uint32_t)h->add);
+	}
+	uint64_t v;
+	memcpy(&v, field, sizeof v);
+	return v - (uint64_t)h->add;
+}
+
+/* The size header of the heap block holding the object at addr, as the
+ * plugin found it in the body of the wrapper that allocated the block
+ * (STF_SF_SIZE_HEADER on the block's site): true and *h when the object
+ * lies right past it. */
+static bool block_header(uint64_t addr, struct size_header *h)
+{
+	struct stf_block_info b;
+	if (!stf__heap_block((const void *)(uintptr_t)addr, &b) || b.start >= addr || !b.site ||
+	    !atomic_load(&stf__tables_ready) ||
+	    b.site >= __atomic_load_n(&stf__root.nsites, __ATOMIC_ACQUIRE))
+		return false;
+	const struct stf_site_ref *r = &stf__sites[b.site];
+	const char *strtab;
+	uint32_t strsize;
+	const struct stf_site_rec *rec = r->kind == STF_SITE_PLUGIN ?
+		stf__plugin_site(r, &strtab, &strsize, NULL) : NULL;
+	if (!rec || !(rec->flags & STF_SF_SIZE_HEADER) || rec->prefix != addr - b.start ||
+	    (rec->size_width != 4 && rec->size_width != 8))
+		return false;
+	*h = (struct size_header){ rec->size_at, rec->size_width, rec->size_add, rec->prefix };
+	return true;
+}
+
+/* The code of site for objects sized by their header, given to it now
+ * if it has none and the object of size bytes at ptr lies past a header
+ * saying that size (a size-prefixing wrapper's); SHADOW_SLOW if it does
+ * not or every code is taken, 0 without a map. */
+static uint8_t header_code_of(uint32_t site, uint64_t ptr, size_t size)
+{
+	struct size_header h;
+	bool sized = block_header(ptr, &h) && header_size(ptr, &h) == size;
+	return code_of(site, 0, sized ? &h : NULL);
+}
+
+/* The size of the object noted with code c at addr; 0 for one sized by
+ * a header that its block no longer has where the site's first object
+ * had it (a pool carving a wrapper's block: not sized by a header). */
+static uint64_t noted_size(uint64_t addr, uint8_t c)
+{
+	if (stf__shadow.sizes[c] != SHADOW_HEADER_SIZE)
+		return stf__shadow.sizes[c];
+	struct size_header h;
+	if (!block_header(addr, &h) || h.prefix != headers[c].prefix)
+		return 0;
+	return header_size(addr, &h);
 }
 
 static inline void set_granule(uint64_t addr, uint8_t *g, uint8_t v)
@@ -150,11 +229,38 @@ EXPORT void stf__sub_note(void *ptr, size_t size, const uint32_t *cell)
 		? stf__shadow.codes : NULL;
 	uint8_t c = codes ? codes[site] : 0;
 	if (__builtin_expect(!c, 0))
-		c = code_of(site, size);
+		c = code_of(site, size, NULL);
 	uint8_t *g = c && stf__shadow.sizes[c] == size ? stf__shadow_granule((uintptr_t)ptr) : NULL;
 	if (__builtin_expect(g && *g != SHADOW_SLOW, 1)) {
 		set_granule((uintptr_t)ptr, g, c);
 		clear_rest(g, size);
+		return;
+	}
+slow:
+	stf__sub_object(ptr, size, cell);
+}
+
+/* Called instead of stf__sub_object by the code the plugin emits after
+ * a call to an STF_ALLOCATOR function when the size it hands out varies:
+ * noted with the site's code when the site's objects lie past a size
+ * header (a size-prefixing wrapper's), the size read back from it at the
+ * fold.  No clearing of the granules it covers (the size is not known
+ * there): a wrapper's block is fresh, its granules cleared when the block
+ * last at its place was freed. */
+EXPORT void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell)
+{
+	uint32_t site = cell ? *cell : 0;
+	if (__builtin_expect(!site || site >= MAX_SITES || size - 1 >= SHADOW_HEADER_MAX, 0))
+		goto slow;
+	const uint8_t *codes = __atomic_load_n(&stf__shadow.units, __ATOMIC_ACQUIRE)
+		? stf__shadow.codes : NULL;
+	uint8_t c = codes ? codes[site] : 0;
+	if (__builtin_expect(!c, 0))
+		c = header_code_of(site, (uintptr_t)ptr, size);
+	uint8_t *g = c && stf__shadow.sizes[c] == SHADOW_HEADER_SIZE ?
+		stf__shadow_granule((uintptr_t)ptr) : NULL;
+	if (__builtin_expect(g && *g != SHADOW_SLOW, 1)) {
+		set_granule((uintptr_t)ptr, g, c);
 		return;
 	}
 slow:
@@ -196,7 +302,8 @@ static void clear_codes(uint64_t from, uint64_t to, uint64_t past)
 			continue;
 		}
 		uint8_t c = map[h];
-		if (c && c != SHADOW_SLOW && (h << SHADOW_SHIFT) + stf__shadow.sizes[c] > past) {
+		if (c && c != SHADOW_SLOW &&
+		    (h << SHADOW_SHIFT) + noted_size(stf__shadow.lo + (h << SHADOW_SHIFT), c) > past) {
 			keep_block_type(&map[h], c);
 			map[h] = 0;
 		}
@@ -265,14 +372,36 @@ void stf__shadow_clear(uintptr_t p, uint64_t size)
 	}
 }
 
+void stf__shadow_clear_granules(uint64_t heap_off, uint64_t size)
+{
+	uint64_t n = size >> SHADOW_SHIFT;
+	const uint64_t zero = 0;
+	/* a block straddling the map's end, or of less than 8 granules */
+	if (heap_off + size > stf__shadow.bytes || n < sizeof zero) {
+		stf__shadow_clear(stf__shadow.lo + heap_off, size);
+		return;
+	}
+	uint8_t *g = &stf__shadow.map[heap_off >> SHADOW_SHIFT];
+	/* the last word written ends at the block's last granule */
+	for (uint64_t i = 0; i + sizeof zero < n; i += sizeof zero)
+		memcpy(g + i, &zero, sizeof zero);
+	memcpy(g + n - sizeof zero, &zero, sizeof zero);
+}
+
 /* The object noted with code c at addr: registered (a sub-object), or
  * its block typed (a wrapper's whole block), as stf__sub_object does. */
 static void fold_one(uint64_t addr, uint8_t *g, uint8_t c)
 {
 	uint32_t site = stf__shadow.sites[c];
-	uint64_t size = stf__shadow.sizes[c];
+	uint64_t size = noted_size(addr, c);
 	struct stf_block_info b;
 	*g = 0;
+	if (!size) {
+		stf__warn("an object an STF_ALLOCATOR function handed out is no longer past "
+			  "the size header its site's first object was: it will be "
+			  "transferred as untyped memory");
+		return;
+	}
 	if (stf__heap_type_block((void *)(uintptr_t)addr, size, site, &b)) {
 		stf__sub_forget(addr, 1); /* the block is the object */
 		return;

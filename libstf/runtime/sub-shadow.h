@@ -17,6 +17,12 @@
 #define SHADOW_CODES 254u
 #define SHADOW_SLOW  255u
 #define SHADOW_SHIFT 3       /* 8-byte granules */
+/* sizes[c] of a code whose objects are sized by their wrapper's header
+ * (stf__sub_note_sized): a size-prefixing STF_ALLOCATOR's variable sizes,
+ * read at the fold from the header the plugin found (STF_SF_SIZE_HEADER
+ * on the block's site).  Objects of 1 to SHADOW_HEADER_MAX bytes. */
+#define SHADOW_HEADER_SIZE UINT32_MAX
+#define SHADOW_HEADER_MAX  1024u
 
 /* What the noting fast paths read (exported: code the plugin emits may
  * read it too).  units == NULL until the first STF_ALLOCATOR call of a
@@ -48,6 +54,11 @@ static inline bool stf__shadow_unit_marked(uint64_t heap_off)
 	const uint8_t *units = __atomic_load_n(&stf__shadow.units, __ATOMIC_RELAXED);
 	return __builtin_expect(units != 0, 0) && units[heap_off >> 16];
 }
+
+/* The block of size bytes at heap_off of the heap region (whose start is
+ * the map's), freed in a unit holding notes, is cleared as
+ * stf__shadow_clear clears a block (free's fast path: a word at a time). */
+void stf__shadow_clear_granules(uint64_t heap_off, uint64_t size);
 
 /* The block [p, p + room) of the heap region (all the room it had, not
  * only the bytes asked for: a pool may carve those too) is freed, moved

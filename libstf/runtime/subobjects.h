@@ -68,8 +68,10 @@ void stf__sub_fork_release(void);
 
 /* Called by the code the plugin emits after each call to an STF_ALLOCATOR
  * function (see subobjects.c); stf__sub_note (sub-shadow.c) when the size
- * is a constant of 8 bytes or more. */
+ * is a constant of 8 bytes or more, stf__sub_note_sized (sub-shadow.c)
+ * when it varies. */
 void stf__sub_object(void *ptr, size_t size, const uint32_t *cell);
 void stf__sub_note(void *ptr, size_t size, const uint32_t *cell);
+void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell);
 
 #endif /* STF_SUBOBJECTS_H */
