@@ -5,12 +5,19 @@
  * after the struct no type describes (the transfer checks that no word
  * there points into the old version).  Enough objects for the transform
  * to be cut in parts run at once (see tailparts.sh).  Types do not
- * change: version 2 checks every value. */
+ * change: version 2 checks every value.  Built with -DTAIL_POINTER, one
+ * value in the middle also holds the address of another after its
+ * characters, which no type says is a pointer: the update must refuse
+ * it. */
 #include <stdint.h>
 
 #include "xt.h"
 
 #define NVALUES 100000
+/* -DTAIL_POINTER: the value with an address after its characters, a
+ * short one: its block (8 bytes past a multiple of the struct's) is one
+ * struct and bytes, not an array of structs with a pointer member there */
+#define PTR_VALUE (NVALUES / 2 + 1)
 
 struct robj {
 	unsigned type : 4, encoding : 4, lru : 24;
@@ -35,7 +42,13 @@ static __attribute__((noinline)) void init(void)
 		size_t len = strlen(text);
 		/* the object, then the string's header (length, allocated,
 		 * flags) and characters */
-		struct robj *o = malloc(sizeof(*o) + 3 + len + 1);
+		size_t size = sizeof(struct robj) + 3 + len + 1;
+#ifdef TAIL_POINTER
+		size_t at = (size + 7) & ~(size_t)7;
+		if (i == PTR_VALUE)
+			size = at + 8;
+#endif
+		struct robj *o = malloc(size);
 		uint8_t *sh = (uint8_t *)(o + 1);
 		o->type = 0;
 		o->encoding = 8;
@@ -46,6 +59,10 @@ static __attribute__((noinline)) void init(void)
 		sh[2] = 1;
 		memcpy(sh + 3, text, len + 1);
 		o->ptr = sh + 3;
+#ifdef TAIL_POINTER
+		if (i == PTR_VALUE)
+			memcpy((uint8_t *)o + at, &values[0], sizeof(values[0]));
+#endif
 		values[i] = o;
 	}
 }
