@@ -17,13 +17,17 @@
  * words are classified, untyped.c), every 512th a 64 KiB buffer; with
  * "redis", Redis's own shape: dict entries whose `void *` key is a string
  * of an untyped allocation (sds: a header, then the characters the
- * pointer points to) and whose value, in a union with a number, is an
- * object whose `void *` member points to such a string (robj), the
- * code reading the value as that object (a member-use record), and
- * 10,000 shared objects every startup makes (Redis's shared integers,
- * replaced by the old version's and swept after the transfer); the keys,
- * entries and values made in orders of their own and linked by a hash, as
- * a real server's traffic leaves them (build_redis); with
+ * pointer points to, at an odd address) and whose value, in a union with
+ * a number, is an object whose `void *` member points to a string in its
+ * own block (an embedded string, robj), an sds (a hash field's value), or
+ * the score inside a sorted set's skiplist node (levels in a flexible
+ * array); a set's bucket array holding its odd keys themselves or
+ * entries tagged by their low bits; the code reading the value as an
+ * object (a member-use record), and 10,000 shared objects every startup
+ * makes (Redis's shared integers, replaced by the old version's and
+ * swept after the transfer); the keys, entries and values made in orders
+ * of their own and linked by a hash, as a real server's traffic leaves
+ * them (build_redis); with
  * "slab", memcached-shaped untyped memory: N MiB of slab pages (1 MiB
  * blocks from a site with no type), each cut into items of one size
  * class (96 B to 1.5 KiB): a header of pointers (an LRU list across all
@@ -218,29 +222,53 @@ struct robj {
 struct redis_entry {
 	void *key;               /* an sds */
 	union {
-		void *val;       /* a struct robj */
+		void *val;       /* a struct robj, an sds, a zset node's score */
 		long s64;
 	} v;
 	struct redis_entry *next;
 };
 
-#define SHARED_INTEGERS 10000
-static struct robj *shared_integers[SHARED_INTEGERS];
-static struct redis_entry **rdict;
-static size_t rdict_size;
+/* a sorted set's skiplist node (Redis's zskiplistNode): its levels a
+ * flexible array, one to 32 of them */
+struct zset_node {
+	void *ele;               /* an sds, its dict entry's key too */
+	double score;
+	struct zset_node *backward;
+	struct zset_level {
+		struct zset_node *forward;
+		unsigned long span;
+	} level[];
+};
 
-/* an sds: a one-byte length and a type byte before the characters, in a
- * block of no type (the site's result is a `void *`) */
+/* a set member in a bucket already taken (Redis 7.2's dictEntryNoValue),
+ * linked from the bucket by its address + 2 (ENTRY_PTR_NO_VALUE) */
+struct set_entry {
+	void *key;               /* an sds */
+	struct redis_entry *next; /* an odd sds or a tagged set_entry */
+};
+
+#define SHARED_INTEGERS 10000
+#define ZSET_LEVELS 32
+static struct robj *shared_integers[SHARED_INTEGERS];
+static struct redis_entry **rdict, **rset;
+static size_t rdict_size, rset_size;
+static struct zset_node *zset_header;
+
+/* an sds: sdshdr8's three bytes (length, allocated length, type) before
+ * the characters, in a block of no type (the site's result is a
+ * `void *`); the pointer to the characters is odd, as Redis's, whose sets
+ * keep such keys in their buckets themselves */
 static char *new_sds(const char *text)
 {
 	size_t len = strlen(text);
-	void *sh = malloc(2 + len + 1);
-	char *s = (char *)sh + 2;
-	s[-2] = (char)len;
-	s[-1] = 1;
+	uint8_t *sh = malloc(3 + len + 1);
+	char *s = (char *)sh + 3;
+	sh[0] = (uint8_t)len;
+	sh[1] = (uint8_t)len;
+	sh[2] = 1;
 	memcpy(s, text, len + 1);
 	nobjects++;
-	nbytes += 2 + len + 1;
+	nbytes += 3 + len + 1;
 	return s;
 }
 
@@ -254,6 +282,27 @@ static struct robj *new_robj(void *ptr)
 	o->ptr = ptr;
 	nobjects++;
 	nbytes += sizeof(*o);
+	return o;
+}
+
+/* a short string value as Redis keeps it (OBJ_ENCODING_EMBSTR): the
+ * object and its sds in one block, the object's ptr into the block */
+static struct robj *new_embstr(const char *text)
+{
+	size_t len = strlen(text);
+	struct robj *o = malloc(sizeof(*o) + 3 + len + 1);
+	uint8_t *sh = (uint8_t *)(o + 1);
+	o->type = 0;
+	o->encoding = 8;
+	o->lru = 0;
+	o->refcount = 1;
+	sh[0] = (uint8_t)len;
+	sh[1] = (uint8_t)len;
+	sh[2] = 1;
+	memcpy(sh + 3, text, len + 1);
+	o->ptr = sh + 3;
+	nobjects++;
+	nbytes += sizeof(*o) + 3 + len + 1;
 	return o;
 }
 
@@ -290,7 +339,70 @@ static size_t *shuffled(size_t n, unsigned seed)
 	return p;
 }
 
-/* The entries first, then their keys and then their values each in an
+/* A skiplist node for the member whose key is ele, of Redis's random
+ * level (each further level with probability 1/4). */
+static struct zset_node *new_zset_node(void *ele, double score, unsigned *seed)
+{
+	unsigned levels = 1;
+	for (;;) {
+		*seed = *seed * 1103515245u + 12345u;
+		if (levels == ZSET_LEVELS || (*seed >> 16 & 3))
+			break;
+		levels++;
+	}
+	struct zset_node *z = calloc(1, sizeof(*z) + levels * sizeof(z->level[0]));
+	z->ele = ele;
+	z->score = score;
+	z->level[0].span = levels; /* the node's level count, for linking */
+	nobjects++;
+	nbytes += sizeof(*z) + levels * sizeof(z->level[0]);
+	return z;
+}
+
+/* Link the nodes z[0..n) into the skiplist in this order (scores
+ * rising). */
+static void link_zset(struct zset_node **z, size_t n)
+{
+	struct zset_node *last[ZSET_LEVELS];
+	zset_header = calloc(1, sizeof(*zset_header) + ZSET_LEVELS * sizeof(zset_header->level[0]));
+	nobjects++;
+	for (unsigned l = 0; l < ZSET_LEVELS; l++)
+		last[l] = zset_header;
+	for (size_t i = 0; i < n; i++) {
+		unsigned levels = (unsigned)z[i]->level[0].span;
+		z[i]->backward = i ? z[i - 1] : NULL;
+		for (unsigned l = 0; l < levels; l++) {
+			last[l]->level[l].forward = z[i];
+			last[l]->level[l].span = 1;
+			last[l] = z[i];
+		}
+	}
+}
+
+/* A set member into rset as Redis 7.2 does (no value, keys odd): the
+ * key itself in an empty bucket, else a set_entry tagged with 2. */
+static void set_add(char *key, size_t hash)
+{
+	struct redis_entry **b = &rset[hash & (rset_size - 1)];
+	if (!*b) {
+		*b = (struct redis_entry *)key;
+		return;
+	}
+	struct set_entry *se = malloc(sizeof(*se));
+	se->key = key;
+	se->next = *b;
+	*b = (struct redis_entry *)((uintptr_t)se | 2);
+	nobjects++;
+	nbytes += sizeof(*se);
+}
+
+/* Redis's shapes after `redis-benchmark -t set,hset,sadd,zadd`, one in
+ * five entries each: a string (an entry, its key, an embedded string
+ * value), a hash field (an entry, its key, an sds value), a sorted set's
+ * member (an entry, its key, the value a pointer to the score in the
+ * member's skiplist node), a set member (its key alone in a bucket, or
+ * behind a tagged set_entry), an expiry (an entry holding a number).
+ * The entries first, then their keys and then their values each in an
  * order of their own (a key's string, its entry and its value are made at
  * different moments in Redis), linked into buckets by a hash: a pointer's
  * target is seldom near its holder or the previous pointer's target, as
@@ -301,39 +413,68 @@ static size_t *shuffled(size_t n, unsigned seed)
 static __attribute__((noinline)) void build_redis(size_t n)
 {
 	char text[48];
-	size_t m = n * 4 / 14 + 1; /* an entry makes 1 + 1 + 3/4 * 2 objects */
+	size_t m = n * 5 / 12 + 1; /* five entries make 12.4 objects */
 	struct redis_entry **e = malloc(m * sizeof(*e));
-	size_t *key_order = shuffled(m, 1), *value_order = shuffled(m, 2);
+	struct zset_node **z = malloc((m / 5 + 1) * sizeof(*z));
+	char **keys = malloc(m * sizeof(*keys));
+	size_t *key_order = shuffled(m, 1), *value_order = shuffled(m, 2), nz = 0;
+	unsigned seed = 3;
 
 	rdict_size = n / 4 + 1;
 	rdict = calloc(rdict_size, sizeof(*rdict));
-	nobjects++;
-	nbytes += rdict_size * sizeof(*rdict);
+	for (rset_size = 1; rset_size < m / 5 + 1; rset_size *= 2)
+		;
+	rset = calloc(rset_size, sizeof(*rset));
+	nobjects += 2;
+	nbytes += (rdict_size + rset_size) * sizeof(*rdict);
 	for (size_t i = 0; i < m; i++) {
-		e[i] = malloc(sizeof(**e));
-		nobjects++;
-		nbytes += sizeof(**e);
+		e[i] = NULL;
+		if (i % 5 != 3) {
+			e[i] = malloc(sizeof(**e));
+			nobjects++;
+			nbytes += sizeof(**e);
+		}
 	}
 	for (size_t k = 0; k < m; k++) {
 		size_t i = key_order[k];
 		snprintf(text, sizeof(text), "key:%zu", i);
-		e[i]->key = new_sds(text);
+		keys[i] = new_sds(text);
+		if (e[i])
+			e[i]->key = keys[i];
 	}
 	for (size_t k = 0; k < m; k++) {
 		size_t i = value_order[k];
-		if (i % 4 == 3) {
+		snprintf(text, sizeof(text), "value %zu", i);
+		switch (i % 5) {
+		case 0:
+			e[i]->v.val = new_embstr(text);
+			break;
+		case 1:
+			e[i]->v.val = new_sds(text);
+			break;
+		case 2:
+			z[i / 5] = new_zset_node(keys[i], (double)i, &seed);
+			e[i]->v.val = &z[i / 5]->score;
+			nz++;
+			break;
+		case 3:
+			set_add(keys[i], (size_t)(i * 0x9e3779b97f4a7c15ull >> 24));
+			break;
+		default:
 			e[i]->v.s64 = (long)i; /* an expiry */
-		} else {
-			snprintf(text, sizeof(text), "value %zu", i);
-			e[i]->v.val = new_robj(new_sds(text));
 		}
 	}
+	link_zset(z, nz);
 	for (size_t i = 0; i < m; i++) {
+		if (!e[i])
+			continue;
 		size_t b = (i * 0x9e3779b97f4a7c15ull >> 20) % rdict_size;
 		e[i]->next = rdict[b];
 		rdict[b] = e[i];
 	}
 	free(e);
+	free(z);
+	free(keys);
 	free(key_order);
 	free(value_order);
 	if (redis_refcount(rdict[0]) < 0)

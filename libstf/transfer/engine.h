@@ -619,6 +619,10 @@ int stf__reloc_shared(struct stf_xfer *x, uint64_t v, uint64_t *out, const struc
 int stf__not_its_struct(struct stf_xfer *x, const struct stf_range *r, uint64_t v,
 			const struct pointee *pe);
 int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
+/* Whether stf__reloc_container may find a head through a pointer of
+ * type pe: 0 when the struct has no struct member past its start, and
+ * the answer, 1, is the same for every address. */
+int stf__container_heads(const struct pointee *pe);
 /* relocate.c: does a struct/union of this kind and tag start at off of o? */
 int stf__obj_named_at(const struct stf_obj *o, uint64_t off, uint8_t kind, const char *tag);
 

@@ -63,20 +63,47 @@ int stf__not_its_struct(struct stf_xfer *x, const struct stf_range *r, uint64_t 
 	return *tag && !stf__obj_named_at(o, v - o->addr, STF_K_STRUCT, tag);
 }
 
-int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
+/* Can member m of a struct be the head a cursor was computed from: a
+ * named struct member past the struct's start? */
+static int head_member(const struct stf_meta_unit *su, const struct stf_member_rec *m)
+{
+	uint32_t mt = strip(su, m->type);
+	return !m->bit_size && m->offset > 0 && *stf_meta_str(su, m->name) && mt < su->ntypes &&
+	       T(su, mt)->kind == STF_K_STRUCT;
+}
+
+/* The struct pe points to, if stf__reloc_container may find a head
+ * through such a pointer. */
+static const struct stf_type_rec *container_type(const struct pointee *pe)
 {
 	const struct stf_meta_unit *su = pe ? pe->unit : NULL;
 	uint32_t st;
-
 	if (!su || (st = strip(su, pe->type)) >= su->ntypes || T(su, st)->kind != STF_K_STRUCT)
+		return NULL;
+	return T(su, st);
+}
+
+int stf__container_heads(const struct pointee *pe)
+{
+	const struct stf_type_rec *S = container_type(pe);
+	for (uint32_t i = 0; S && i < S->nmembers; i++)
+		if (head_member(pe->unit, &pe->unit->members[S->members + i]))
+			return 1;
+	return 0;
+}
+
+int stf__reloc_container(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe)
+{
+	const struct stf_type_rec *S = container_type(pe);
+	if (!S)
 		return 1;
-	const struct stf_type_rec *S = T(su, st);
+	const struct stf_meta_unit *su = pe->unit;
+	uint32_t st = strip(su, pe->type);
 	for (uint32_t i = 0; i < S->nmembers; i++) {
 		const struct stf_member_rec *m = &su->members[S->members + i];
 		uint32_t mt = strip(su, m->type);
 		const char *name = stf_meta_str(su, m->name);
-		if (m->bit_size || m->offset <= 0 || !*name || mt >= su->ntypes ||
-		    T(su, mt)->kind != STF_K_STRUCT)
+		if (!head_member(su, m))
 			continue;
 		uint64_t head = v + (uint64_t)m->offset, dhead, doff;
 		const struct stf_range *r = stf__index_find(&x->src->index, head, 0);

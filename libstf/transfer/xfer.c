@@ -374,12 +374,21 @@ int64_t stf__dst_add(struct stf_xfer *x, const struct stf_obj *o)
 	return (int64_t)j;
 }
 
-/* stf__check_raw_tail, which looks pointers up in shared tables: in a
- * part of the parallel transform, an object with a tail is deferred. */
+/* stf__check_raw_tail.  In a part of the parallel transform, a tail
+ * holding no word that points into the source (its lookups only read
+ * the source's tables) is checked there: Redis's embedded strings, an
+ * object and its string's characters in one block, are a third of its
+ * values, and the serial loop took every one of them; a tail that fails
+ * goes to the serial loop, which names the word. */
 int stf__check_tail(struct stf_xfer *x, const struct stf_obj *so, uint64_t from)
 {
-	if (x->in_part && from < so->size)
+	if (x->in_part && from < so->size) {
+		char what[256];
+		uint64_t off, v;
+		if (!stf__find_raw_pointer(x, so, from, so->size, &off, &v, what, sizeof(what)))
+			return 0;
 		return stf__part_defer(x);
+	}
 	return stf__check_raw_tail(x, so, from);
 }
 
