@@ -15,13 +15,15 @@
  * fixed up from a per-type pointer list; changed types are walked member
  * by member.
  *
- * This file owns a transfer's state (struct stf_xfer in engine.h), its
- * error path, and the steps both directions share: setting up and tearing
+ * This file owns a transfer's state (struct stf_xfer in engine.h) and
+ * the steps both directions share: setting up and tearing
  * down a transfer, transferring one object, initializing new objects,
  * transforming everything scheduled, and the services callbacks use.  The
  * phases have files of their own: pairing.c (pairing and scheduling),
  * forward.c, backward.c, reversed.c (R's side), transform.c (types),
- * relocate.c (pointers), untyped.c, mappings.c, streams.c, wire.c.
+ * relocate.c (pointers), untyped.c, mappings.c, streams.c, wire.c; the
+ * problems a transfer reports and the path naming them, problems.c; type
+ * names and the destination's type of a name, type-names.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -167,176 +169,6 @@ static int strict_mode;
 void stf__xfer_set_strict(int strict)
 {
 	strict_mode = strict != 0;
-}
-
-void stf__report_problem(struct stf_xfer_report *rep, const char *text)
-{
-	size_t used = 0, n = strlen(text) + 1;
-	const char *p = rep->problems;
-
-	for (uint32_t k = 0; k < rep->nproblems; k++, p += strlen(p) + 1) {
-		if (!strcmp(p, text))
-			return;
-		used += strlen(p) + 1;
-	}
-	if (!rep->nproblems && !rep->problems_omitted)
-		snprintf(rep->error, sizeof(rep->error), "%s", text);
-	if (rep->nproblems >= STF_PROBLEMS_MAX || used + n > sizeof(rep->problems)) {
-		rep->problems_omitted++;
-		return;
-	}
-	memcpy(rep->problems + used, text, n);
-	rep->nproblems++;
-}
-
-/* A problem's text: whole when it fits the buffer, else cut at a word
- * boundary with "..." (a path can be long; the reason stays readable). */
-static void format_problem(char *buf, size_t len, const char *fmt, va_list ap)
-{
-	int n = vsnprintf(buf, len, fmt, ap);
-	if (n < 0 || (size_t)n < len)
-		return;
-	char *cut = strrchr(buf, ' ');
-	if (!cut || cut - buf < (ptrdiff_t)len / 2)
-		cut = buf + len - 5;
-	memcpy(cut, " ...", 5);
-}
-
-void stf__xfer_failv(struct stf_xfer *x, const char *fmt, va_list ap)
-{
-	char text[4096];
-
-	/* the first problem of an object: what follows in it is likely
-	 * its consequence */
-	if (x->failed)
-		return;
-	x->failed = 1;
-	if (x->trial)
-		return;
-	x->problems++;
-	format_problem(text, sizeof(text), fmt, ap);
-	stf__report_problem(x->rep, text);
-}
-
-void stf__xfail(struct stf_xfer *x, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	stf__xfer_failv(x, fmt, ap);
-	va_end(ap);
-}
-
-/* The path of the value being transferred ("kvd.c:table[3].key"). */
-const char *stf__cur_path(struct stf_xfer *x)
-{
-	static __thread char buf[1400];
-	uint32_t lt;
-	size_t n;
-	if (x->obj && x->obj->dyn_id)
-		n = snprintf(buf, sizeof(buf), "%s@%" PRIu64, x->obj->id, x->obj->dyn_id);
-	else
-		n = snprintf(buf, sizeof(buf), "%s", x->obj ? x->obj->id :
-			     x->obj_label ? x->obj_label : "");
-	if (x->elem != UINT64_MAX && n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - n, "[%" PRIu64 "]", x->elem);
-	size_t kept = x->plen < STF_PATH_STEPS ? x->plen : STF_PATH_STEPS;
-	for (size_t k = 0; k < kept && n < sizeof(buf); k++)
-		n += x->path[k].name ?
-		     snprintf(buf + n, sizeof(buf) - n, ".%s", x->path[k].name) :
-		     snprintf(buf + n, sizeof(buf) - n, "[%" PRIu64 "]", x->path[k].index);
-	if (kept < x->plen && n < sizeof(buf))
-		n += snprintf(buf + n, sizeof(buf) - n, "...");
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	if (x->leaf_active)
-		stf__type_path(x->leaf_unit, x->leaf_type, x->leaf_off, buf, sizeof(buf), &lt);
-	return buf;
-}
-
-static size_t path_push(struct stf_xfer *x, const char *name, uint64_t index)
-{
-	if (x->plen < STF_PATH_STEPS)
-		x->path[x->plen] = (struct path_step){ name, index };
-	return x->plen++;
-}
-
-size_t stf__path_member(struct stf_xfer *x, const char *name)
-{
-	return path_push(x, name, 0);
-}
-
-size_t stf__path_index(struct stf_xfer *x, uint64_t index)
-{
-	return path_push(x, NULL, index);
-}
-
-void stf__path_cut(struct stf_xfer *x, size_t mark)
-{
-	x->plen = mark;
-}
-
-const char *stf__type_str(const struct stf_meta_unit *u, uint32_t t, char *buf, size_t len)
-{
-	if (!u || t >= u->ntypes)
-		snprintf(buf, len, "(untyped)");
-	else
-		stf_meta_type_name(u, t, buf, len);
-	return buf;
-}
-
-/* The typedef of unit u naming anonymous struct, union or enum t
- * (`typedef struct { ... } foo_t;`), else t.  Types used through such a
- * typedef are recorded as the struct itself (the plugin records a type's
- * main variant), which has no name to find the new version's by; the
- * plugin records the typedef with it.  Only anonymous types are looked
- * up (a scan of the unit's types). */
-static uint32_t typedef_naming(const struct stf_meta_unit *u, uint32_t t)
-{
-	const struct stf_type_rec *r = T(u, t);
-	if (*stf_meta_str(u, r->name) ||
-	    (r->kind != STF_K_STRUCT && r->kind != STF_K_UNION && r->kind != STF_K_ENUM))
-		return t;
-	for (uint32_t i = 0; i < u->ntypes; i++)
-		if (u->types[i].kind == STF_K_TYPEDEF && u->types[i].target == t)
-			return i;
-	return t;
-}
-
-/* The complete type of that name declared by the destination's unit of
- * u's source file, if any: a name that several files declare each their
- * own way (every lighttpd module's `plugin_data`) is that file's type. */
-static int same_file_type(const struct stf_xfer *x, const struct stf_meta_unit *u,
-			  const char *name, const struct stf_meta_unit **du, uint32_t *dt)
-{
-	const struct stf_meta *m = x->dst->meta;
-	const char *file = stf_meta_str(u, u->blob->file);
-	for (size_t i = 0; i < m->nunits; i++) {
-		const struct stf_meta_unit *c = &m->units[i];
-		if (strcmp(stf_meta_str(c, c->blob->file), file))
-			continue;
-		uint32_t t = stf_meta_unit_find_type(m, c, name), st = strip(c, t);
-		if (t == STF_NONE || st >= c->ntypes || (T(c, st)->flags & STF_TF_INCOMPLETE))
-			return -1;
-		*du = c;
-		*dt = t;
-		return 0;
-	}
-	return -1;
-}
-
-int stf__dst_type_named(const struct stf_xfer *x, const struct stf_meta_unit *u, uint32_t t,
-			const struct stf_meta_unit **du, uint32_t *dt)
-{
-	char tn[256];
-	t = strip(u, t);
-	if (t < u->ntypes)
-		t = typedef_naming(u, t);
-	const char *name = stf__type_str(u, t, tn, sizeof(tn));
-	if (x->renames)
-		name = stf__rename(STF_RENAME_TYPE, name, x->dir);
-	if (!same_file_type(x, u, name, du, dt))
-		return 0;
-	return stf_meta_find_type(x->dst->meta, name, du, dt);
 }
 
 
