@@ -26,6 +26,9 @@
  * Usage: evsess PORT-FILE
  */
 #define _GNU_SOURCE
+#ifdef IDIOM_O0
+#pragma GCC optimize("O0")   /* the -O0 build of its test (-O2 by default) */
+#endif
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>

@@ -23,6 +23,9 @@
  * Usage: robjd PORT-FILE
  */
 #define _GNU_SOURCE
+#ifdef IDIOM_O0
+#pragma GCC optimize("O0")   /* the -O0 build of its test (-O2 by default) */
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>

@@ -27,6 +27,9 @@
  * Usage: tagcmd PORT-FILE
  */
 #define _GNU_SOURCE
+#ifdef IDIOM_O0
+#pragma GCC optimize("O0")   /* the -O0 build of its test (-O2 by default) */
+#endif
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -294,19 +297,19 @@ static void rename_cmd(struct conn *c, int argc, char **argv);
 static void verify_cmd(struct conn *c, int argc, char **argv);
 
 static struct command commands[] = {
-	{ "GET", get_cmd, 2, 0, 0 },
-	{ "SET", set_cmd, 3, CMD_WRITE, 0 },
+	{ .name = "GET", .proc = get_cmd, .arity = 2, .flags = 0 },
+	{ .name = "SET", .proc = set_cmd, .arity = 3, .flags = CMD_WRITE },
 #if REL >= 2
-	{ "APPEND", append_cmd, 3, CMD_WRITE, 0 },
+	{ .name = "APPEND", .proc = append_cmd, .arity = 3, .flags = CMD_WRITE },
 #endif
-	{ "DEL", del_cmd, 2, CMD_WRITE, 0 },
-	{ "PING", ping_cmd, 1, 0, 0 },
-	{ "VERSION", version_cmd, 1, 0, 0 },
-	{ "CALLS", calls_cmd, 2, 0, 0 },
-	{ "DISABLE", flag_cmd, 2, CMD_ADMIN, 0 },
-	{ "ENABLE", flag_cmd, 2, CMD_ADMIN, 0 },
-	{ "RENAME", rename_cmd, 3, CMD_ADMIN, 0 },
-	{ "VERIFY", verify_cmd, 1, 0, 0 },
+	{ .name = "DEL", .proc = del_cmd, .arity = 2, .flags = CMD_WRITE },
+	{ .name = "PING", .proc = ping_cmd, .arity = 1, .flags = 0 },
+	{ .name = "VERSION", .proc = version_cmd, .arity = 1, .flags = 0 },
+	{ .name = "CALLS", .proc = calls_cmd, .arity = 2, .flags = 0 },
+	{ .name = "DISABLE", .proc = flag_cmd, .arity = 2, .flags = CMD_ADMIN },
+	{ .name = "ENABLE", .proc = flag_cmd, .arity = 2, .flags = CMD_ADMIN },
+	{ .name = "RENAME", .proc = rename_cmd, .arity = 3, .flags = CMD_ADMIN },
+	{ .name = "VERIFY", .proc = verify_cmd, .arity = 1, .flags = 0 },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
