@@ -4,7 +4,8 @@
  * made by a constructor, string_new(), returning zmalloc's block, and
  * counters (struct counter, 8 bytes) made where they are used.  The code
  * reads a value as a counter when its header says so.  Some strings are
- * 8 bytes long, the counter's size.  Version 2 grows the counter. */
+ * 8 bytes long, the counter's size.  Version 2 grows the counter.  With
+ * TAGLEN (huntc22-taglen) the constructor takes the length. */
 #include <stdint.h>
 #include <stdlib.h>
 #include "xt.h"
@@ -44,9 +45,16 @@ struct counter {
 #endif
 };
 
+#ifdef TAGLEN
+static void *string_newlen(const char *s, size_t n)
+#define string_new(s) string_newlen(s, strlen(s))
+#else
 static void *string_new(const char *s)
+#endif
 {
+#ifndef TAGLEN
 	size_t n = strlen(s);
+#endif
 	char *o = zmalloc(n, T_STRING);
 
 	memcpy(o, s, n);
