@@ -48,6 +48,8 @@ struct pending_site {
 	stf_size_header header; /* a block an STF_ALLOCATOR hands out part of */
 	int64_t undeclared_prefix; /* a block another function hands out part
 	                              of: its prefix (stf_undeclared_prefix) */
+	bool sizeless_wrapper; /* the call came from inlined wrappers, the
+	                          outermost of which takes no size argument */
 };
 
 std::vector<pending_site> sites;
@@ -470,6 +472,7 @@ int record_site (gcall *call)
 
 	pending_site s;
 	s.flags = alloc.flags;
+	s.sizeless_wrapper = false;
 	/* objects taken back one by one: a size-class allocator, not a pool
 	 * (libstf must not move one out of its place) */
 	if (stf_is_allocator (fndecl) && !(alloc.flags & STF_SF_SLOT)
@@ -502,6 +505,7 @@ int record_site (gcall *call)
 		 * call (realloc (NULL, n) is malloc (n)). */
 		s.flags |= STF_SF_INLINED | (wrapper.flags & ~STF_SF_CONSTCNT);
 		s.allocator = stf_function_name (fn);
+		s.sizeless_wrapper = wrapper.size_arg < 0;
 		loc = BLOCK_SOURCE_LOCATION (b);
 	}
 
@@ -618,8 +622,14 @@ tree handed_out_size (gcall *call, const stf_allocator_desc &alloc, const pendin
 	unsigned nargs = gimple_call_num_args (call);
 	/* an object of no type (stored in a `void *`) is registered by its
 	 * size argument too: libstf types it by the use of the member
-	 * pointing to it (a pool's `elts = pool_alloc(p, n * size)`) */
-	if (alloc.size_arg >= 0 && (unsigned) alloc.size_arg < nargs) {
+	 * pointing to it (a pool's `elts = pool_alloc(p, n * size)`).  Not
+	 * the size a wrapper without a size parameter passes on, inlined
+	 * (robjd's string_new (s) calling zmalloc (strlen (s), T_STRING)):
+	 * the wrapper's own call registers by its type only, and so must its
+	 * inlined body, or -O2 registers sub-objects -O0 leaves as bytes of
+	 * the block, to be typed by the member holding them (the strings
+	 * taken for the struct counter the member is also used as). */
+	if (alloc.size_arg >= 0 && (unsigned) alloc.size_arg < nargs && !s.sizeless_wrapper) {
 		tree size = fold_convert (size_type_node, gimple_call_arg (call, alloc.size_arg));
 		if (alloc.count_arg >= 0 && (unsigned) alloc.count_arg < nargs)
 			size = fold_build2 (MULT_EXPR, size_type_node, size,

@@ -289,8 +289,39 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 	return 1;
 }
 
+/* Whether startup block nc is a wrapper's block like old sub-object o's:
+ * a header (a size, a kind), then n, its one sub-object, to its end.
+ * That header is state (the program reads it back: xfree, a kind tag):
+ * 1 when it takes the old block's header bytes, which point to no
+ * object; -1 when they do (a list of live blocks) or are not known (the
+ * object is not taken in place); 0 when nc is no such block. */
+static int wrapper_header(const struct stf_xfer *x, const struct stf_obj *o,
+			  const struct stf_obj *n, const struct stf_obj *nc)
+{
+	const struct stf_obj *oc = &x->src->objs[o->container - 1];
+	uint64_t head = n->addr - nc->addr;
+	uint32_t nsubs;
+
+	if (!head || o->addr - oc->addr != head || oc->size != nc->size ||
+	    n->addr + n->size != nc->addr + nc->size)
+		return 0;
+	stf__peer_subs(x->dst, nc, &nsubs);
+	if (nsubs != 1)
+		return 0;
+	if (!oc->bytes)
+		return -1;
+	for (uint64_t at = 0; at + sizeof(uint64_t) <= head; at += sizeof(uint64_t)) {
+		uint64_t w;
+		memcpy(&w, oc->bytes + at, sizeof(w));
+		if (w && stf__peer_find(x->src, w))
+			return -1;
+	}
+	return 1;
+}
+
 /* Transfer old sub-object i into the new startup's sub-object j, which
- * becomes the only content of its block: 1 if done, 0 if not possible. */
+ * becomes the only content of its block (after the header of a wrapper's
+ * block): 1 if done, 0 if not possible. */
 static int take_sub(struct stf_xfer *x, size_t i, size_t j)
 {
 	const struct stf_obj *o = &x->src->objs[i];
@@ -312,10 +343,16 @@ static int take_sub(struct stf_xfer *x, size_t i, size_t j)
 	if (stf__peer_site_type(x->dst, dsite, &du, &dt) < 0 || !du || dt == STF_NONE ||
 	    stf__dst_size(o, du, dt) != n->size)
 		return 0;
+	int header = wrapper_header(x, o, n, nc);
+	if (header < 0)
+		return 0;
 	/* the block's former contents, for its descriptors (startup.c) */
 	keep_dropped(nc);
 	stf__sub_forget(nc->addr, nc->size);
 	memset((void *)(uintptr_t)nc->addr, 0, nc->size);
+	if (header)
+		memcpy((void *)(uintptr_t)nc->addr, x->src->objs[o->container - 1].bytes,
+		       n->addr - nc->addr);
 	if (stf__sub_register(n->addr, n->size, site, o->dyn_id) < 0) {
 		stf__xfail(x, "out of memory registering %s in the new startup's block", o->id);
 		return 0;

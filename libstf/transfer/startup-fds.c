@@ -169,12 +169,31 @@ int stf__sweep_taken_in_place(const struct stf_obj *o)
 	       (own->value != o->dyn_id || stf__inplace_holder(o->addr));
 }
 
+/* stf__defined_scan: the aligned ints of [start, end) below MAX_SWEPT_FD
+ * set to flag in the array ctx. */
+static void note_fds_defined(void *ctx, uint64_t start, uint64_t end, uint8_t flag)
+{
+	uint8_t *named = ctx;
+	for (uint64_t a = (start + 3) & ~3ULL; a + 4 <= end; a += 4) {
+		uint32_t v = *(const uint32_t *)(uintptr_t)a;
+		if (v < MAX_SWEPT_FD)
+			named[v] = flag;
+	}
+}
+
 /* The numbers the new version's statics and locals held as aligned ints
  * before the transfer wrote the old version's values over them (the
  * statics and locals paired with the old version's), in
  * x->overwritten_fds: a descriptor the startup opened and kept only there
  * (beanstalkd's epoll instance, in a static) is named by nothing the new
- * version keeps, as one only a freed block names. */
+ * version keeps, as one only a freed block names.
+ *
+ * The locals among them may not be written yet at the update point (a
+ * poll array only the loop fills): their bytes are what the stack held
+ * before, read as the sweep reads any memory, conservatively (a number
+ * there can only close a startup descriptor that no memory the new
+ * version keeps names), and not reported by memcheck
+ * (stf__defined_scan). */
 void stf__note_overwritten_fds(struct stf_xfer *x)
 {
 	uint8_t *named = stf__arena_alloc(x->arena, MAX_SWEPT_FD);
@@ -186,13 +205,8 @@ void stf__note_overwritten_fds(struct stf_xfer *x)
 		if (!x->pair[i].scheduled || x->pair[i].dst < 0)
 			continue;
 		const struct stf_obj *d = &x->dst->objs[x->pair[i].dst];
-		if (d->kind != STF_OBJ_STATIC && d->kind != STF_OBJ_LOCAL)
-			continue;
-		for (uint64_t a = (d->addr + 3) & ~3ULL; a + 4 <= d->addr + d->size; a += 4) {
-			uint32_t v = *(const uint32_t *)(uintptr_t)a;
-			if (v < MAX_SWEPT_FD)
-				named[v] = 1;
-		}
+		if (d->kind == STF_OBJ_STATIC || d->kind == STF_OBJ_LOCAL)
+			stf__defined_scan(note_fds_defined, named, d->addr, d->addr + d->size, 1);
 	}
 }
 

@@ -15,8 +15,13 @@
  * every entry of both versions is identified uniquely by those (the
  * destination's own entries: its initializer), each source entry goes to
  * the destination's entry with the same identity; entries only the
- * destination has keep its values.  Entries whose identity changed (a
- * handler renamed, a heap string) leave the table paired by index.
+ * destination has keep its values.  An entry whose name the program
+ * pointed to a string of the heap (a command renamed at run time) goes to
+ * the one entry left that agrees with its other members (its handler),
+ * keeping its name; when several agree and the table's length changed
+ * the update rolls back (by index, an inserted entry would be lost).
+ * Entries whose identity changed otherwise (a handler renamed) leave the
+ * table paired by index.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,7 +31,7 @@
 #include "remote.h"
 #include "tables.h"
 
-#define KEY_MAX 256    /* bytes of one entry's identity */
+#define MEMBER_KEY 80  /* bytes of one member's part of an entry's identity */
 
 enum ident { ID_NONE, ID_FUNC, ID_TEXT };
 
@@ -45,22 +50,21 @@ static enum ident ident_of(const struct stf_meta_unit *u, uint32_t t)
 	return ID_NONE;
 }
 
-/* Append what value v of peer p is to key (length *len): the function's
+/* What value v of peer p is, in key (MEMBER_KEY bytes): the function's
  * ID or the literal's text, "-" for NULL; -1 if it is neither. */
-static int key_add(const struct stf_peer *p, uint64_t v, enum ident how, char *key, size_t *len)
+static int member_key(const struct stf_peer *p, uint64_t v, enum ident how, char *key)
 {
 	const struct stf_obj *o = v ? stf__peer_find(p, v) : NULL;
-	size_t room = KEY_MAX - *len - 1;
 	int n;
 
 	if (!v) {
-		n = snprintf(key + *len, room, "-|");
+		n = snprintf(key, MEMBER_KEY, "-");
 	} else if (!o) {
 		return -1;
 	} else if (how == ID_FUNC) {
 		if (o->kind != STF_OBJ_FUNC || o->addr != v)
 			return -1;
-		n = snprintf(key + *len, room, "%s|", o->id);
+		n = snprintf(key, MEMBER_KEY, "%s", o->id);
 	} else {
 		char text[64];
 		size_t tl = o->addr + o->size - v;
@@ -71,12 +75,9 @@ static int key_add(const struct stf_peer *p, uint64_t v, enum ident how, char *k
 		if (stf__peer_read(p, v, text, tl) < 0)
 			return -1;
 		text[tl] = 0;
-		n = snprintf(key + *len, room, "\"%s|", text);
+		n = snprintf(key, MEMBER_KEY, "\"%s", text);
 	}
-	if (n < 0 || (size_t)n >= room)
-		return -1;
-	*len += (size_t)n;
-	return 0;
+	return n < 0 || n >= MEMBER_KEY ? -1 : 0;
 }
 
 struct ident_member {
@@ -85,25 +86,60 @@ struct ident_member {
 };
 
 /* The identity of each of count entries of esz bytes at base, in keys
- * (count x KEY_MAX), by the members im (of nm): -1 if a member of one is
- * neither NULL nor a function or literal.  Entries whose members are all
- * NULL (a terminator; unused slots) have one identity, which must be
- * unique like any other. */
+ * (count x nm x MEMBER_KEY), by the members im (of nm).  Entries whose
+ * members are all NULL (a terminator; unused slots) have one identity,
+ * which must be unique like any other.  A member of a source entry that
+ * is neither NULL nor a function or literal (a name the program pointed
+ * to a string of the heap: a command renamed at run time) says nothing:
+ * its bit in unknown[k]; -1 for such a member of the destination's
+ * initializer (unknown NULL). */
 static int entry_keys(const struct stf_peer *p, const uint8_t *base, uint64_t count, uint64_t esz,
-		      const struct ident_member *im, size_t nm, int dst_side, char *keys)
+		      const struct ident_member *im, size_t nm, char *keys, uint8_t *unknown)
 {
 	for (uint64_t k = 0; k < count; k++) {
-		char *key = keys + k * KEY_MAX;
-		size_t len = 0;
+		if (unknown)
+			unknown[k] = 0;
 		for (size_t m = 0; m < nm; m++) {
+			char *key = keys + (k * nm + m) * MEMBER_KEY;
 			uint64_t v;
-			memcpy(&v, base + k * esz + (dst_side ? im[m].doff : im[m].soff), sizeof(v));
-			if (key_add(p, v, im[m].how, key, &len) < 0)
+			memcpy(&v, base + k * esz + (unknown ? im[m].soff : im[m].doff), sizeof(v));
+			if (member_key(p, v, im[m].how, key) == 0)
+				continue;
+			if (!unknown)
 				return -1;
+			key[0] = 0;
+			unknown[k] |= (uint8_t)(1u << m);
 		}
-		key[len] = 0;
 	}
 	return 0;
+}
+
+/* Source entry i's known members agree with destination entry j's. */
+static int same_identity(const char *skeys, uint64_t i, const char *dkeys, uint64_t j, size_t nm,
+			 uint8_t unknown)
+{
+	for (size_t m = 0; m < nm; m++)
+		if (!(unknown & (1u << m)) &&
+		    strcmp(skeys + (i * nm + m) * MEMBER_KEY, dkeys + (j * nm + m) * MEMBER_KEY))
+			return 0;
+	return 1;
+}
+
+/* The one destination entry not taken whose identity source entry i has
+ * (by its known members); STF_TABLE_NONE if none, ENTRY_MANY if more. */
+#define ENTRY_MANY (STF_TABLE_NONE - 1)
+static uint64_t entry_match(const char *skeys, uint64_t i, const char *dkeys, uint64_t dcount,
+			    size_t nm, uint8_t unknown, const uint8_t *taken)
+{
+	uint64_t found = STF_TABLE_NONE;
+	for (uint64_t j = 0; j < dcount; j++) {
+		if (taken[j] || !same_identity(skeys, i, dkeys, j, nm, unknown))
+			continue;
+		if (found != STF_TABLE_NONE)
+			return ENTRY_MANY;
+		found = j;
+	}
+	return found;
 }
 
 int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
@@ -134,25 +170,41 @@ int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t 
 	}
 	if (!nm)
 		return 0;
-	char *skeys = stf__arena_alloc(x->arena, count * KEY_MAX);
-	char *dkeys = stf__arena_alloc(x->arena, dcount * KEY_MAX);
+	char *skeys = stf__arena_alloc(x->arena, count * nm * MEMBER_KEY);
+	char *dkeys = stf__arena_alloc(x->arena, dcount * nm * MEMBER_KEY);
 	uint8_t *taken = stf__arena_alloc(x->arena, dcount);
-	if (!skeys || !dkeys || !taken ||
-	    entry_keys(x->src, s, count, sr->size, im, nm, 0, skeys) < 0 ||
-	    entry_keys(x->dst, dorig, dcount, dr->size, im, nm, 1, dkeys) < 0)
+	uint8_t *unknown = stf__arena_alloc(x->arena, count);
+	if (!skeys || !dkeys || !taken || !unknown ||
+	    entry_keys(x->src, s, count, sr->size, im, nm, skeys, unknown) < 0 ||
+	    entry_keys(x->dst, dorig, dcount, dr->size, im, nm, dkeys, NULL) < 0)
 		return 0;
 	memset(taken, 0, dcount);
-	uint64_t unmatched_src = 0, moved = 0;
+	uint64_t unmatched_src = 0, moved = 0, all_unknown = (1u << nm) - 1;
+	/* entries known by all their members first, each the only one of
+	 * its identity on both sides; then each renamed one, to the one entry
+	 * left that agrees with its known members */
 	for (uint64_t i = 0; i < count; i++) {
 		map[i] = STF_TABLE_NONE;
-		for (uint64_t j = 0; j < dcount; j++) {
-			if (strcmp(skeys + i * KEY_MAX, dkeys + j * KEY_MAX))
+		for (uint64_t j = 0; !unknown[i] && j < dcount; j++) {
+			if (!same_identity(skeys, i, dkeys, j, nm, 0))
 				continue;
 			if (map[i] != STF_TABLE_NONE || taken[j])
-				return 0; /* not unique */
+				return 0;
 			map[i] = j;
 			taken[j] = 1;
 		}
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		if (!unknown[i])
+			continue;
+		uint64_t j = entry_match(skeys, i, dkeys, dcount, nm, unknown[i], taken);
+		if (j == ENTRY_MANY || (unknown[i] == all_unknown && j != STF_TABLE_NONE))
+			return count != dcount ? -1 : 0;
+		map[i] = j;
+		if (j != STF_TABLE_NONE)
+			taken[j] = 1;
+	}
+	for (uint64_t i = 0; i < count; i++) {
 		unmatched_src += map[i] == STF_TABLE_NONE;
 		moved += map[i] != i;
 	}
@@ -162,6 +214,7 @@ int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t 
 	if (!moved || (unmatched_src && unmatched_dst))
 		return 0;
 	ids->n = nm;
+	ids->unknown = unknown;
 	for (size_t m = 0; m < nm; m++)
 		ids->doff[m] = im[m].doff;
 	return 1;

@@ -19,6 +19,9 @@
 struct stf_table_ids {
 	size_t n;
 	int64_t doff[STF_TABLE_IDS];
+	/* per source entry, a bit per member that did not identify it (a
+	 * name of the heap): transferred, not the destination's own */
+	const uint8_t *unknown;
 };
 
 /* For an array of count elements of struct type st (source bytes s) in a
@@ -27,7 +30,9 @@ struct stf_table_ids {
  * entry goes, in map[count], when the entries are identified by their
  * function and string-literal members and the destination inserted,
  * removed or reordered some; 0 (pair by index) otherwise, also when an
- * entry is not identified uniquely.  ids: the identifying members. */
+ * entry is not identified uniquely; -1 when a renamed entry (its name a
+ * string of the heap) is not and the length changed (the caller rolls
+ * back).  ids: the identifying members. */
 int stf__table_map(struct stf_xfer *x, const struct stf_meta_unit *su, uint32_t st,
 		   const uint8_t *s, uint64_t count, const struct stf_meta_unit *du, uint32_t dt,
 		   const uint8_t *dorig, uint64_t dcount, uint64_t *map, struct stf_table_ids *ids);

@@ -561,10 +561,17 @@ static uint64_t *table_map(struct stf_xfer *x, const struct stf_meta_unit *su, u
 	    d < x->keep_base || d + dcount * desz > x->keep_base + x->keep_len)
 		return NULL;
 	uint64_t *map = stf__arena_alloc(x->arena, scount * sizeof(*map));
-	if (!map || !stf__table_map(x, su, se, s, scount, du, de,
-				    x->keep_orig + (d - x->keep_base), dcount, map, ids))
-		return NULL;
-	return map;
+	int r = map ? stf__table_map(x, su, se, s, scount, du, de,
+				     x->keep_orig + (d - x->keep_base), dcount, map, ids)
+		    : 0;
+	if (r < 0)
+		stf__xfail(x, "%s: the new version's table has %" PRIu64 " entries, the old %" PRIu64
+			   ", and an entry whose name is a string of the heap (renamed at run "
+			   "time) agrees by its functions and names with several of the new "
+			   "entries: give each entry a handler of its own, or register a "
+			   "callback (stf_on_object) to transfer the table",
+			   stf__cur_path(x), dcount, scount);
+	return r > 0 ? map : NULL;
 }
 
 /* The entries of a table to where map says, their identity (functions
@@ -604,8 +611,9 @@ static int xform_table(struct stf_xfer *x, const struct stf_meta_unit *su, uint3
 		if (r < 0)
 			return -1;
 		for (size_t m = 0; m < ids->n; m++)
-			memcpy(d + map[i] * desz + ids->doff[m], dorig + map[i] * desz + ids->doff[m],
-			       sizeof(uint64_t));
+			if (!(ids->unknown[i] & (1u << m)))
+				memcpy(d + map[i] * desz + ids->doff[m],
+				       dorig + map[i] * desz + ids->doff[m], sizeof(uint64_t));
 	}
 	/* as below: the entries only the new version has are new state */
 	for (uint64_t j = 0; x->keep_new && j < dcount; j++)
@@ -636,6 +644,8 @@ static int xform_array(struct stf_xfer *x, const struct stf_meta_unit *su, uint3
 	const uint64_t *map = table_map(x, su, se, s, scount, du, de, d, dcount, &ids);
 	if (map)
 		return xform_table(x, su, se, s, scount, du, de, d, dcount, map, &ids, depth);
+	if (x->failed)
+		return -1;
 	for (uint64_t i = 0; i < n; i++) {
 		size_t mark = stf__path_index(x, i);
 		int r = stf__xform(x, su, se, s + i * esz, du, de, d + i * desz, depth + 1);
