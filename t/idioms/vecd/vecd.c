@@ -275,7 +275,9 @@ static void verify(struct conn *c)
 			return;
 		}
 #if REL >= 2
-		if (*(enum otag *)o == T_COUNTER && ((struct counter *)o)->high < ((struct counter *)o)->value) {
+		/* high is 0 in counters release 1 made until their next INCR */
+		if (*(enum otag *)o == T_COUNTER && ((struct counter *)o)->high &&
+		    ((struct counter *)o)->high < ((struct counter *)o)->value) {
 			reply(c, "VERIFY bad counter %s\n", (char *)store.keys[i]);
 			return;
 		}
