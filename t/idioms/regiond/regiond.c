@@ -90,9 +90,12 @@ static void *carve(struct block *b, size_t n)
 	return at;
 }
 
+/* calloc, as doc/limits.md asks of pool chunks: with malloc, a stale
+ * address in a block's leftovers (once a code address mid-function)
+ * rolled an update back. */
 static struct block *new_block(size_t size)
 {
-	struct block *b = malloc(size);
+	struct block *b = calloc(1, size);
 
 	if (!b)
 		abort();
