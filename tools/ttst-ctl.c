@@ -342,6 +342,9 @@ static void print_engine(const struct ttst_msg *m, const char *prefix, const cha
 			printf(", %llu grown there", F("pinned_grown"));
 		putchar(')');
 	}
+	if (F("int_addrs"))
+		printf(", %llu integer%s that look%s like addresses (their blocks kept there)",
+		       F("int_addrs"), F("int_addrs") == 1 ? "" : "s", F("int_addrs") == 1 ? "s" : "");
 	if (F("epoll"))
 		printf(", %llu epoll registrations", F("epoll"));
 	putchar('\n');

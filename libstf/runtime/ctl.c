@@ -268,6 +268,7 @@ static void reply_report(int rc, const struct stf_xfer_report *rep, int is_diff)
 	ttst_msg_addf(&out, "pinned", "%llu", (unsigned long long)rep->pinned);
 	ttst_msg_addf(&out, "pinned_keys", "%llu", (unsigned long long)rep->pinned_keys);
 	ttst_msg_addf(&out, "pinned_grown", "%llu", (unsigned long long)rep->pinned_grown);
+	ttst_msg_addf(&out, "int_addrs", "%llu", (unsigned long long)rep->int_addrs);
 	ttst_msg_addf(&out, "epoll", "%llu", (unsigned long long)rep->epoll);
 	ttst_msg_addf(&out, "dropped", "%llu", (unsigned long long)rep->dropped);
 	ttst_msg_addf(&out, "added", "%llu", (unsigned long long)rep->added);

@@ -331,6 +331,9 @@ int stf__serve_subs(const uint8_t *p, uint32_t len, char *err, size_t errlen);
  * object carved does not overlap it, and back.  Not a slab's slot (the
  * next slot: stf__slab_object).  1 if so. */
 int stf__sub_end_moves(struct stf_xfer *x, const struct stf_range *r, uint64_t *out);
+/* subobjects.c: forget the cursors an earlier forward transfer moved
+ * (each forward transfer starts with it). */
+void stf__sub_end_moves_reset(void);
 
 /* subobjects.c: where the room of sub-object o (source index i) of
  * container co ends (an offset in co): at the next sub-object; a slab's

@@ -45,6 +45,7 @@ int stf__xfer_forward(pid_t past_pid, uint64_t past_root, struct stf_xfer_report
 	memset(rep, 0, sizeof(*rep));
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
+	stf__sub_end_moves_reset();
 	stf__evloop_measure();
 	stf__user_data_measure();
 	stf__apr_measure();

@@ -135,7 +135,10 @@ static void layout_walk(struct leaf_buf *b, const struct stf_meta_unit *u,
 		if ((mflags & STF_MF_PXFER) && t->size == 8)
 			l.kind = STF_LEAF_PXFER;
 		else
-			l.addr_words = is_address_int(u, declared);
+			/* any other word-sized integer may hold an address too
+			 * (a free list threaded through dead objects' size_t) */
+			l.addr_words = is_address_int(u, declared) ? STF_ADDR_TAGGED :
+				       t->size == 8 ? STF_ADDR_EXACT : 0;
 		leaf_push(b, &l);
 		return;
 	case STF_K_ARRAY: {
@@ -333,7 +336,7 @@ const struct stf_layout *stf__layout(struct stf_layouts *c,
 			    f->kind == STF_LEAF_AMBIG;
 		l->nambig += f->kind == STF_LEAF_AMBIG;
 		l->nvoids += f->member != 0;
-		l->naddr += f->addr_words;
+		l->naddr += f->addr_words != 0;
 	}
 	c->slots[h].unit = u;
 	c->slots[h].type = type;

@@ -448,11 +448,16 @@ struct stf_leaf {
 	/* an element of such a member that is an array of `void *`: 1 + its
 	 * index (use records may name one element); else 0 */
 	uint32_t element;
-	/* BYTES: 8-byte integers of an address type (uintptr_t, intptr_t),
-	 * whose words may be addresses, tagged in their low bits: their heap
-	 * targets keep their address (untyped-plan.c, plan_addr_word) */
+	/* BYTES: 8-byte integers whose words may be addresses: their heap
+	 * targets keep their address (untyped-plan.c, plan_addr_word).
+	 * STF_ADDR_TAGGED: of an address type (uintptr_t, intptr_t), maybe
+	 * tagged in their low bits; STF_ADDR_EXACT: other word-sized integers
+	 * (size_t, long), addresses only as they are */
 	uint8_t addr_words;
 };
+
+#define STF_ADDR_TAGGED 1
+#define STF_ADDR_EXACT 2
 
 struct stf_layout {
 	struct stf_leaf *leaves;

@@ -22,7 +22,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -234,6 +236,70 @@ uint64_t stf__sub_room_end(const struct stf_peer *src, size_t i, const struct st
 	return end < co->size ? end : co->size;
 }
 
+/*
+ * Forward, the addresses pools' cursors were moved to (each a grown
+ * object's new end); backward, only a word holding one of them is such a
+ * cursor.  A pointer to what the pool carved after the object, past the
+ * alignment gap the object grew over, holds the same address in the new
+ * version without having been a cursor: moved back with the end, it
+ * pointed into the gap (t/xfer/endgap22).  Few: one per pool at most.
+ */
+static pthread_mutex_t moved_ends_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t *moved_ends;
+static size_t n_moved_ends, cap_moved_ends;
+static int moved_ends_sorted;
+
+void stf__sub_end_moves_reset(void)
+{
+	pthread_mutex_lock(&moved_ends_lock);
+	n_moved_ends = 0;
+	moved_ends_sorted = 1;
+	pthread_mutex_unlock(&moved_ends_lock);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Forward: a cursor was moved to a; -1 when it cannot be noted. */
+static int moved_end_note(uint64_t a)
+{
+	int rc = 0;
+	pthread_mutex_lock(&moved_ends_lock);
+	if (n_moved_ends == cap_moved_ends) {
+		size_t ncap = cap_moved_ends ? 2 * cap_moved_ends : 64;
+		uint64_t *n = stf__raw_realloc(moved_ends, ncap * sizeof(*n));
+		if (n) {
+			moved_ends = n;
+			cap_moved_ends = ncap;
+		}
+	}
+	if (n_moved_ends < cap_moved_ends) {
+		moved_ends[n_moved_ends++] = a;
+		moved_ends_sorted = 0;
+	} else {
+		rc = -1;
+	}
+	pthread_mutex_unlock(&moved_ends_lock);
+	return rc;
+}
+
+/* Backward: did the forward transfer move a cursor to a? */
+static int moved_end_known(uint64_t a)
+{
+	pthread_mutex_lock(&moved_ends_lock);
+	if (!moved_ends_sorted) {
+		qsort(moved_ends, n_moved_ends, sizeof(*moved_ends), cmp_u64);
+		moved_ends_sorted = 1;
+	}
+	int known = n_moved_ends &&
+		    bsearch(&a, moved_ends, n_moved_ends, sizeof(*moved_ends), cmp_u64) != NULL;
+	pthread_mutex_unlock(&moved_ends_lock);
+	return known;
+}
+
 int stf__sub_end_moves(struct stf_xfer *x, const struct stf_range *r, uint64_t *out)
 {
 	const struct stf_range *lo = x->src->index.ranges;
@@ -246,6 +312,9 @@ int stf__sub_end_moves(struct stf_xfer *x, const struct stf_range *r, uint64_t *
 		return 0;
 	const struct stf_obj *d = &x->dst->objs[x->pair[i].dst];
 	if (d->size == o->size)
+		return 0;
+	if (x->dir == STF_BACKWARD ? !moved_end_known(r->start)
+				   : moved_end_note(d->addr + d->size) < 0)
 		return 0;
 	*out = d->addr + d->size;
 	return 1;

@@ -84,20 +84,22 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
 }
 
 /*
- * A word of an integer of an address type (uintptr_t, intptr_t) at offset
- * at of source object from: an integer is never relocated (it may be a
- * number), so an address in it, untagged (low 3 bits cleared: tagged
- * pointers), stays right only if its target keeps its address: a heap
+ * A word of an integer at offset at of source object from, of an address
+ * type (uintptr_t, intptr_t: tagged, STF_ADDR_TAGGED) or another
+ * word-sized one (size_t, long: a free list threaded through dead
+ * objects' first member; STF_ADDR_EXACT): an integer is never relocated
+ * (it may be a number), so an address in it, untagged (tagged: low 3 bits
+ * cleared), stays right only if its target keeps its address: a heap
  * object or a mapping holding it at its start, or anywhere in a block of bytes or an
  * untyped block, whose contents do not move, is kept there (pinned,
  * converted in place).  A word into a typed object elsewhere (a member, an
  * element past the first) would be left behind when that moves in the new
  * layout: the update rolls back.  0, or -1 (problem reported).
  */
-static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at,
-			  size_t *work, size_t *nwork)
+static int plan_addr_word(struct stf_xfer *x, uint64_t v, int tagged, size_t from,
+			  uint64_t at, size_t *work, size_t *nwork)
 {
-	uint64_t a = v & ~(uint64_t)7;
+	uint64_t a = tagged ? v & ~(uint64_t)7 : v;
 	if (!a || stf__not_a_pointer(a))
 		return 0;
 	const struct stf_range *r = stf__index_find(&x->src->index, a, 0);
@@ -108,6 +110,7 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t 
 	if ((t->kind != STF_OBJ_HEAP && t->kind != STF_OBJ_MMAP && !t->container) ||
 	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
 		return 0;
+	x->rep->int_addrs += !tagged;
 	if (!t->unit) {
 		stf__plan_word(x, a, from, at, work, nwork);
 		return 0;
@@ -130,11 +133,12 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t 
 		snprintf(target, sizeof(target), "%s", stf__obj_name(t, on, sizeof(on)));
 		stf__type_path(t->unit, t->type, stf__elem_off(t, a - t->addr), target,
 			       sizeof(target), &lt);
-		stf__xfail(x, "%s, an integer of an address type, holds 0x%" PRIx64 ", which "
-		      "(low 3 bits cleared) points to %s, offset %" PRIu64 " of that object: an "
-		      "integer is not relocated, and that place may move in the new version; "
-		      "declare the member STF_PXFER if it holds a pointer, STF_IXFER if it is "
-		      "a number", holder, v, target, a - t->addr);
+		stf__xfail(x, "%s, an integer%s, holds 0x%" PRIx64 ", which %spoints to %s, "
+		      "offset %" PRIu64 " of that object: an integer is not relocated, and that "
+		      "place may move in the new version; declare the member STF_PXFER if it "
+		      "holds a pointer, STF_IXFER if it is a number", holder,
+		      tagged ? " of an address type" : "", v, tagged ? "(low 3 bits cleared) " : "",
+		      target, a - t->addr);
 		return -1;
 	}
 	if (!x->pair[k].pinned) {
@@ -183,7 +187,8 @@ int stf__plan_typed(struct stf_xfer *x, size_t i, const struct stf_meta_unit *u,
 					if (at + 8 > size)
 						break;
 					memcpy(&v, o->bytes + at, 8);
-					if (plan_addr_word(x, v, i, at, work, nwork) < 0)
+					if (plan_addr_word(x, v, f->addr_words == STF_ADDR_TAGGED, i, at,
+							   work, nwork) < 0)
 						return -1;
 				}
 			continue;

@@ -64,6 +64,10 @@ struct stf_xfer_report {
 	uint64_t pinned_keys;      /* of which for their address is a key */
 	uint64_t pinned_grown;     /* of which grown at their address, over
 	                              blocks that moved (pinned-growth.c) */
+	uint64_t int_addrs;        /* word-sized integers not of an address type
+	                              (size_t, long) holding a heap block's
+	                              address: their targets keep it
+	                              (untyped-plan.c, plan_addr_word) */
 	uint64_t epoll;            /* forward: epoll registrations whose data
 	                              pointer is relocated at commit */
 	uint64_t differences;      /* diff only: number of differences */

@@ -1,0 +1,3 @@
+/* Version 2 of v1/endgap22.c (see there). */
+#define V2
+#include "../v1/endgap22.c"
