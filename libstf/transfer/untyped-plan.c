@@ -92,9 +92,10 @@ void stf__plan_word(struct stf_xfer *x, uint64_t v, size_t from, uint64_t at, si
  * cleared), stays right only if its target keeps its address: a heap
  * object or a mapping holding it at its start, or anywhere in a block of bytes or an
  * untyped block, whose contents do not move, is kept there (pinned,
- * converted in place).  A word into a typed object elsewhere (a member, an
- * element past the first) would be left behind when that moves in the new
- * layout: the update rolls back.  0, or -1 (problem reported).
+ * converted in place).  An address type's word into a typed object
+ * elsewhere (a member, an element past the first) would be left behind
+ * when that moves in the new layout: the update rolls back; another
+ * integer's is taken for a number.  0, or -1 (problem reported).
  */
 static int plan_addr_word(struct stf_xfer *x, uint64_t v, int tagged, size_t from,
 			  uint64_t at, size_t *work, size_t *nwork)
@@ -110,8 +111,8 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, int tagged, size_t fro
 	if ((t->kind != STF_OBJ_HEAP && t->kind != STF_OBJ_MMAP && !t->container) ||
 	    (t->flags & (STF_OBJF_INTERNAL | STF_OBJF_OWN | STF_OBJF_STREAM)))
 		return 0;
-	x->rep->int_addrs += !tagged;
 	if (!t->unit) {
+		x->rep->int_addrs += !tagged;
 		stf__plan_word(x, a, from, at, work, nwork);
 		return 0;
 	}
@@ -122,8 +123,11 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, int tagged, size_t fro
 		/* backward, the word is the old version's own, judged forward
 		 * against the objects it pointed into there: data that only
 		 * happens to land inside a grown object now (an end cursor)
-		 * stays data, and the diff checks what the way back gives */
-		if (x->dir == STF_BACKWARD)
+		 * stays data, and the diff checks what the way back gives;
+		 * an integer of no address type there is the number it may be
+		 * (a key read through a carved page's items, t/xfer/
+		 * flexpage17-cross): only a block's start says address */
+		if (x->dir == STF_BACKWARD || !tagged)
 			return 0;
 		const struct stf_obj *o = &x->src->objs[from];
 		char holder[512], target[512], on[256];
@@ -141,6 +145,7 @@ static int plan_addr_word(struct stf_xfer *x, uint64_t v, int tagged, size_t fro
 		      target, a - t->addr);
 		return -1;
 	}
+	x->rep->int_addrs += !tagged;
 	if (!x->pair[k].pinned) {
 		x->pair[k].pinned = 1;
 		stf__pin_note(x, k, from, at);
