@@ -292,12 +292,9 @@ static int take(struct stf_xfer *x, size_t i, size_t j)
 /* Whether startup block nc is a wrapper's block like old sub-object o's:
  * a header (a size, a kind), then n, its one sub-object, to its end.
  * That header is state (the program reads it back: xfree, a kind tag):
- * 1 when it takes the old block's header bytes, numbers that cannot be
- * addresses; -1 when a word of it may be one (a list of live blocks; a
- * struct's members before a sub-object, which would reach the new
- * version untransformed: update-libckeep's regex_t in its directive,
- * whose program aborted in free at exit) or is not known (the object is
- * not taken in place); 0 when nc is no such block. */
+ * 1 when it takes the old block's header bytes, which point to no
+ * object; -1 when they do (a list of live blocks) or are not known (the
+ * object is not taken in place); 0 when nc is no such block. */
 static int wrapper_header(const struct stf_xfer *x, const struct stf_obj *o,
 			  const struct stf_obj *n, const struct stf_obj *nc)
 {
@@ -316,7 +313,7 @@ static int wrapper_header(const struct stf_xfer *x, const struct stf_obj *o,
 	for (uint64_t at = 0; at + sizeof(uint64_t) <= head; at += sizeof(uint64_t)) {
 		uint64_t w;
 		memcpy(&w, oc->bytes + at, sizeof(w));
-		if (w && !stf__not_a_pointer(w))
+		if (w && stf__peer_find(x->src, w))
 			return -1;
 	}
 	return 1;
