@@ -353,8 +353,7 @@ void stf__find_self(void)
 /* A block of `size` bytes for the caller at ra: from the thread's cache
  * of freed blocks of its class (with their entries) or its first span's
  * free list, with an ID of the thread's batch and the site of the
- * plugin's marker or of the thread's cache of return addresses; NULL
- * otherwise. */
+ * plugin's marker; NULL otherwise. */
 static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra)
 {
 	uint32_t c;
@@ -370,16 +369,12 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	uint64_t id = stf__tc.next_id;
 	if (__builtin_expect(id >= (compact ? stf__tc.compact_end : stf__tc.end_id), 0))
 		return NULL;
-	uint32_t *cell = stf__alloc_site, site;
-	bool untyped = !(cell && *cell);
-	if (!untyped) {
-		site = *cell;
-	} else {
-		uint32_t k = (uint32_t)((uintptr_t)ra >> 2) % PC_CACHE;
-		if (__builtin_expect(stf__tc.pc_of[k] != (uintptr_t)ra, 0))
-			return NULL;
-		site = stf__tc.site_of_pc[k];
-	}
+	/* an external site's block is zeroed (untyped_site): by the slow
+	 * path, which keeps this one's registers few */
+	uint32_t *cell = stf__alloc_site;
+	if (!cell || !*cell)
+		return NULL;
+	uint32_t site = *cell;
 	uint32_t n = stf__tc.freed_n[c];
 	char *obj, *e;
 	if (__builtin_expect(n != 0, 1)) {
@@ -410,8 +405,7 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	uint64_t second = site | (uint64_t)size << 32;
 	memcpy(e, &first, sizeof first);
 	memcpy(compact ? (char *)&stf__tc.entry_sink : e + 8, &second, sizeof second);
-	/* an external site's (untyped_site), by a tail call */
-	return untyped ? memset(obj, 0, size) : obj;
+	return obj;
 }
 
 /* An entry of either form freed, its site word at word_at (free_fast). */
