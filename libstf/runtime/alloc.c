@@ -353,8 +353,11 @@ void stf__find_self(void)
 /* A block of `size` bytes for the caller at ra: from the thread's cache
  * of freed blocks of its class (with their entries) or its first span's
  * free list, with an ID of the thread's batch and the site of the
- * plugin's marker; NULL otherwise. */
-static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra)
+ * plugin's marker, or with `external` (a constant: one instance each, so
+ * that malloc's, for the marker, saves two registers at most) of the
+ * thread's cache of return addresses; NULL otherwise. */
+static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra,
+							      bool external)
 {
 	uint32_t c;
 	if (__builtin_expect(size < BYTE_CLASSES, 1))
@@ -369,12 +372,17 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	uint64_t id = stf__tc.next_id;
 	if (__builtin_expect(id >= (compact ? stf__tc.compact_end : stf__tc.end_id), 0))
 		return NULL;
-	/* an external site's block is zeroed (untyped_site): by the slow
-	 * path, which keeps this one's registers few */
-	uint32_t *cell = stf__alloc_site;
-	if (!cell || !*cell)
-		return NULL;
-	uint32_t site = *cell;
+	uint32_t *cell = stf__alloc_site, site;
+	if (!external) {
+		if (!cell || !*cell)
+			return NULL;
+		site = *cell;
+	} else {
+		uint32_t k = (uint32_t)((uintptr_t)ra >> 2) % PC_CACHE;
+		if (__builtin_expect(stf__tc.pc_of[k] != (uintptr_t)ra, 0))
+			return NULL;
+		site = stf__tc.site_of_pc[k];
+	}
 	uint32_t n = stf__tc.freed_n[c];
 	char *obj, *e;
 	if (__builtin_expect(n != 0, 1)) {
@@ -485,6 +493,12 @@ static void *__attribute__((noinline)) malloc_slow(size_t size, const void *ra)
 {
 	if (__builtin_expect(from_self(ra), 0))
 		return __libc_malloc(size);
+	uint32_t *cell = stf__alloc_site;
+	if (!cell || !*cell) {  /* an external site's block: zeroed (untyped_site) */
+		void *p = alloc_fast(size, ra, true);
+		if (p)
+			return memset(p, 0, size);
+	}
 	uint32_t site = take_site(ra);
 	return alloc_block(size, site, 0, untyped_site(site));
 }
@@ -492,7 +506,7 @@ static void *__attribute__((noinline)) malloc_slow(size_t size, const void *ra)
 EXPORT void *malloc(size_t size)
 {
 	const void *ra = __builtin_return_address(0);
-	void *p = alloc_fast(size, ra);
+	void *p = alloc_fast(size, ra, false);
 	if (__builtin_expect(p != NULL, 1))
 		return p;
 	return malloc_slow(size, ra);
