@@ -193,7 +193,8 @@ struct entry {
 	char *key;          /* in the text arena */
 	enum kind kind;
 #if REL >= 2
-	unsigned long hits; /* new in 2, in the middle */
+	unsigned long hits;   /* new in 2, in the middle */
+	unsigned long sets;   /* so the entry outgrows its 48-byte slot */
 #endif
 	union {
 		char *text;     /* in the text arena */
@@ -443,6 +444,9 @@ static void command(struct conn *c, char *line)
 		e->v.text = arena_strdup(&texts, av[2]);
 		live_text += text_size(e->v.text);
 		e->writer = c;
+#if REL >= 2
+		e->sets++;
+#endif
 		log_set(c, av[1]);
 		reply(c, "OK\n");
 		maybe_compact();

@@ -16,7 +16,7 @@
  *   - the update point in an ev_check watcher, the update descriptor
  *     watched by an ev_io, a repeating ev_timer counting ticks.
  * Release 2 grows the entry in its middle (a read count), the blob (its
- * hash) and the connection.
+ * hash and a read count: 48 bytes, not 32) and the connection.
  *
  * Protocol: SET k v -> OK (integers of up to 9 digits kept in the
  * pointer, texts of up to 15 bytes interned), GET k -> VALUE v | NONE,
@@ -62,7 +62,8 @@ struct blob {
 	struct blob *next; /* in its bucket; the free list's link when dead */
 	unsigned refs;
 #if REL >= 2
-	unsigned hash; /* new in 2: its bucket + 1, 0 in blobs release 1 made */
+	unsigned long hash;  /* new in 2: its bucket + 1, 0 in blobs release 1 made */
+	unsigned long reads; /* new in 2: so the blob outgrows its block */
 #endif
 	char s[INTERN_MAX + 1];
 };
@@ -242,7 +243,7 @@ static void verify(struct conn *c)
 			refs += b->refs;
 #if REL >= 2
 			if (b->hash && b->hash != i + 1) {
-				reply(c, "VERIFY blob %s: hash %u in bucket %zu\n", b->s, b->hash - 1, i);
+				reply(c, "VERIFY blob %s: hash %lu in bucket %zu\n", b->s, b->hash - 1, i);
 				return;
 			}
 #endif
@@ -312,6 +313,8 @@ static void command(struct conn *c, char *line)
 		else
 			reply(c, "VALUE %s\n", ((struct text *)e->val)->s);
 #if REL >= 2
+		if (e && tag_of(e->val) == TAG_BLOB)
+			blob_of(e->val)->reads++;
 		if (e)
 			e->reads++;
 #endif
