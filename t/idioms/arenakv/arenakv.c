@@ -336,9 +336,13 @@ static int log_bad(void)
 {
 	unsigned n = 0;
 
-	for (struct logrec *r = log_head; r; r = r->prev, n++)
+	for (struct logrec *r = log_head; r; r = r->prev, n++) {
 		if (!*r->key || strlen(r->key) > 64 || r->seq != log_seq - n)
 			return 1;
+		for (const char *k = r->key; *k; k++)
+			if (*k <= ' ' || *k > '~')
+				return 1; /* not a key a client sent */
+	}
 	return n != log_len;
 }
 

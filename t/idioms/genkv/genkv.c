@@ -13,11 +13,12 @@
  *     every change: statistics (ctx a `struct stats`), a journal of the
  *     last operations (ctx a `struct journal`, a ring), and watchers of
  *     single keys (ctx a `struct watch`), added and removed by clients;
+ *     hook_add(fn, size) allocates the context by its size alone;
  *   - a command table `{name, argc, fn, void *ctx}` in a static array,
  *     its ctx members set at startup to the table, the statistics or
  *     NULL; release 2 gains a command (APPEND) in the middle of it.
- * Release 2 grows the node in its middle (a change count), the number
- * and the statistics, and adds to the statistics a pointer to the
+ * Release 2 grows the node in its middle (a change count), the number,
+ * the statistics, the journal (first) and the watch (in its middle), and adds to the statistics a pointer to the
  * journal set by an stf_on_commit hook (and at a fresh start).
  *
  * Protocol: SET k v -> OK, GET k -> VALUE v | NONE, DEL k -> OK | NONE,
@@ -179,6 +180,9 @@ struct hook {
 };
 
 struct journal {
+#if REL >= 2
+	unsigned long total; /* new in 2, first */
+#endif
 	unsigned next, count;
 	struct {
 		enum op op;
@@ -196,6 +200,9 @@ struct stats {
 
 struct watch {
 	char *key;
+#if REL >= 2
+	enum op last; /* new in 2, in the middle */
+#endif
 	unsigned long fires;
 };
 
@@ -214,6 +221,9 @@ static void journal_op(void *ctx, const char *key, enum op op)
 {
 	struct journal *j = ctx;
 
+#if REL >= 2
+	j->total++;
+#endif
 	j->last[j->next].op = op;
 	snprintf(j->last[j->next].key, sizeof j->last[0].key, "%s", key);
 	j->next = (j->next + 1) % JOURNAL;
@@ -226,8 +236,12 @@ static void watch_op(void *ctx, const char *key, enum op op)
 	struct watch *w = ctx;
 
 	(void)op;
-	if (!strcmp(w->key, key))
-		w->fires++;
+	if (strcmp(w->key, key))
+		return;
+	w->fires++;
+#if REL >= 2
+	w->last = op;
+#endif
 }
 
 /* ---- the server ---- */
@@ -429,16 +443,24 @@ static void cmd_type(struct conn *c, char **av, void *ctx)
 	reply(c, "TYPE %s\n", names[n ? n->kind : 0]);
 }
 
-static void cmd_watch(struct conn *c, char **av, void *ctx)
+/* A new hook calling fn with a zeroed context of ctx_size bytes: the
+ * context. */
+static void *hook_add(void (*fn)(void *ctx, const char *key, enum op op), size_t ctx_size)
 {
 	struct hook *h = malloc(sizeof *h);
-	struct watch *w = calloc(1, sizeof *w);
+
+	h->fn = fn;
+	h->ctx = calloc(1, ctx_size);
+	vec_add(&hooks, h);
+	return h->ctx;
+}
+
+static void cmd_watch(struct conn *c, char **av, void *ctx)
+{
+	struct watch *w = hook_add(watch_op, sizeof *w);
 
 	(void)ctx;
 	w->key = strdup(av[1]);
-	h->fn = watch_op;
-	h->ctx = w;
-	vec_add(&hooks, h);
 	reply(c, "OK\n");
 }
 
@@ -665,19 +687,14 @@ static void on_commit(void *arg)
 
 static void start(void)
 {
-	struct hook *h;
+	struct journal *j;
 
-	stats = calloc(1, sizeof *stats);
-	h = malloc(sizeof *h);
-	h->fn = count_op;
-	h->ctx = stats;
-	vec_add(&hooks, h);
-	h = malloc(sizeof *h);
-	h->fn = journal_op;
-	h->ctx = calloc(1, sizeof(struct journal));
-	vec_add(&hooks, h);
+	stats = hook_add(count_op, sizeof *stats);
+	j = hook_add(journal_op, sizeof *j);
 #if REL >= 2
-	stats->journal = h->ctx;
+	stats->journal = j;
+#else
+	(void)j;
 #endif
 	bind_commands();
 }
