@@ -5,7 +5,7 @@
 # nodes hold two `void *` slots: a struct behind the first, or a small
 # value's bytes memcpy'd into the slots, a pair of integers or a
 # reference holding an owned text pointer; hooks {fn, void *ctx} in a
-# vector of `void *` with statistics, a journal and key watchers as
+# list of `void *` with statistics, a journal and key watchers as
 # contexts; a static command table of {name, argc, fn, void *ctx}
 # gaining APPEND in release 2, which also grows the node, the number and
 # the statistics and adds a pointer to the journal set in stf_on_commit)

@@ -33,13 +33,11 @@
  * Usage: arenakv PORT-FILE
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stf.h>
@@ -247,9 +245,9 @@ static struct arena log_arena;
 static struct logrec *log_head;
 static unsigned log_len;
 static unsigned long log_seq;
-static int epfd;
 
 #include "../line-conn.h"
+#include "../epoll-lines.h"
 
 static size_t hash(const char *s)
 {
@@ -505,59 +503,31 @@ static void command(struct conn *c, char *line)
 
 static void conn_close(struct conn *c)
 {
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	epoll_lines_forget(c);
 	arena_reset(&c->scratch);
 	free(c->scratch.head);
 	fpool_put(&conn_pool, c); /* entries' writer members keep the pointer */
 }
 
+static struct conn *conn_new(int fd)
+{
+	struct conn *c = fpool_get(&conn_pool);
+
+	c->fd = fd;
+	return c;
+}
+
 int main(int argc, char **argv)
 {
 	static int listener;
-	struct epoll_event ev, evs[32];
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: arenakv PORT-FILE\n");
 		return 2;
 	}
 	if (!stf_is_updating()) {
-		epfd = epoll_create1(EPOLL_CLOEXEC);
 		listener = listen_loopback("arenakv", SOCK_STREAM | SOCK_NONBLOCK, argv[1]);
-		ev.events = EPOLLIN;
-		ev.data.ptr = &listener;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &ev);
-		ev.data.ptr = NULL;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, stf_update_fd(), &ev);
+		epoll_lines_start(&listener);
 	}
-	for (;;) {
-		int n;
-
-		stf_update_point();
-		n = epoll_wait(epfd, evs, 32, 1000);
-		if (n < 0 && errno != EINTR) {
-			perror("epoll_wait");
-			return 1;
-		}
-		for (int i = 0; i < n; i++) {
-			void *who = evs[i].data.ptr;
-			if (!who) {
-				continue; /* the update: the loop's top takes it */
-			} else if (who == &listener) {
-				int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK);
-				struct conn *c;
-				if (fd < 0)
-					continue;
-				c = fpool_get(&conn_pool);
-				c->fd = fd;
-				ev.events = EPOLLIN;
-				ev.data.ptr = c;
-				epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-			} else {
-				struct conn *c = who;
-				if (read_lines(c, c->in, &c->inlen, INBUF, command) < 0)
-					conn_close(c);
-			}
-		}
-	}
+	return epoll_lines_run(&listener);
 }

@@ -9,7 +9,7 @@
  *     the slots themselves: a pair of integers (`struct pair`), or a
  *     reference to another key (`struct ref`: an owned `struct text *`
  *     naming the key and a hop count) — a pointer inside raw bytes;
- *   - hooks `{fn, void *ctx}` in a generic vector of `void *`, called on
+ *   - hooks `{fn, void *ctx}` in a generic list of `void *`, called on
  *     every change: statistics (ctx a `struct stats`), a journal of the
  *     last operations (ctx a `struct journal`, a ring), and watchers of
  *     single keys (ctx a `struct watch`), added and removed by clients;
@@ -30,13 +30,11 @@
  * Usage: genkv PORT-FILE
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stf.h>
@@ -54,28 +52,37 @@
 #define INBUF 512
 #define JOURNAL 16
 
-/* ---- a vector of void * ---- */
+/* ---- a doubly linked list of void * ---- */
 
-struct vec {
-	void **items;
-	size_t n, cap;
+struct lnode {
+	struct lnode *prev, *next;
+	void *data;
 };
 
-static void vec_add(struct vec *v, void *p)
+struct list {
+	struct lnode *head, *tail;
+	size_t n;
+};
+
+static void list_append(struct list *l, void *data)
 {
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 4;
-		v->items = realloc(v->items, v->cap * sizeof *v->items);
-		if (!v->items)
-			abort();
-	}
-	v->items[v->n++] = p;
+	struct lnode *n = malloc(sizeof *n);
+
+	n->data = data;
+	n->next = NULL;
+	n->prev = l->tail;
+	*(l->tail ? &l->tail->next : &l->head) = n;
+	l->tail = n;
+	l->n++;
 }
 
-static void vec_del(struct vec *v, size_t i)
+/* Unlinks and frees n (not its data). */
+static void list_remove(struct list *l, struct lnode *n)
 {
-	memmove(v->items + i, v->items + i + 1, (v->n - i - 1) * sizeof *v->items);
-	v->n--;
+	*(n->prev ? &n->prev->next : &l->head) = n->next;
+	*(n->next ? &n->next->prev : &l->tail) = n->prev;
+	l->n--;
+	free(n);
 }
 
 /* ---- a chained hash table of void * slots ---- */
@@ -263,16 +270,16 @@ struct cmd {
 };
 
 static struct htab store;
-static struct vec hooks; /* of struct hook * */
+static struct list hooks; /* of struct hook * */
 static struct stats *stats;
-static int epfd;
 
 #include "../line-conn.h"
+#include "../epoll-lines.h"
 
 static void changed(const char *key, enum op op)
 {
-	for (size_t i = 0; i < hooks.n; i++) {
-		struct hook *h = hooks.items[i];
+	for (struct lnode *l = hooks.head; l; l = l->next) {
+		struct hook *h = l->data;
 		h->fn(h->ctx, key, op);
 	}
 }
@@ -451,7 +458,7 @@ static void *hook_add(void (*fn)(void *ctx, const char *key, enum op op), size_t
 
 	h->fn = fn;
 	h->ctx = calloc(1, ctx_size);
-	vec_add(&hooks, h);
+	list_append(&hooks, h);
 	return h->ctx;
 }
 
@@ -464,27 +471,25 @@ static void cmd_watch(struct conn *c, char **av, void *ctx)
 	reply(c, "OK\n");
 }
 
-/* The hook watching key, its index in *at. */
-static struct hook *watch_of(const char *key, size_t *at)
+/* The list node of the hook watching key. */
+static struct lnode *watch_of(const char *key)
 {
-	for (size_t i = 0; i < hooks.n; i++) {
-		struct hook *h = hooks.items[i];
-		if (h->fn == watch_op && !strcmp(((struct watch *)h->ctx)->key, key)) {
-			*at = i;
-			return h;
-		}
+	for (struct lnode *l = hooks.head; l; l = l->next) {
+		struct hook *h = l->data;
+		if (h->fn == watch_op && !strcmp(((struct watch *)h->ctx)->key, key))
+			return l;
 	}
 	return NULL;
 }
 
 static void cmd_unwatch(struct conn *c, char **av, void *ctx)
 {
-	size_t i;
-	struct hook *h = watch_of(av[1], &i);
+	struct lnode *l = watch_of(av[1]);
+	struct hook *h = l ? l->data : NULL;
 
 	(void)ctx;
 	if (h) {
-		vec_del(&hooks, i);
+		list_remove(&hooks, l);
 		free(((struct watch *)h->ctx)->key);
 		free(h->ctx);
 		free(h);
@@ -494,8 +499,8 @@ static void cmd_unwatch(struct conn *c, char **av, void *ctx)
 
 static void cmd_fires(struct conn *c, char **av, void *ctx)
 {
-	size_t i;
-	struct hook *h = watch_of(av[1], &i);
+	struct lnode *l = watch_of(av[1]);
+	struct hook *h = l ? l->data : NULL;
 
 	(void)ctx;
 	if (h)
@@ -506,9 +511,9 @@ static void cmd_fires(struct conn *c, char **av, void *ctx)
 
 static struct journal *journal_of_hooks(void)
 {
-	for (size_t i = 0; i < hooks.n; i++)
-		if (((struct hook *)hooks.items[i])->fn == journal_op)
-			return ((struct hook *)hooks.items[i])->ctx;
+	for (struct lnode *l = hooks.head; l; l = l->next)
+		if (((struct hook *)l->data)->fn == journal_op)
+			return ((struct hook *)l->data)->ctx;
 	return NULL;
 }
 
@@ -618,12 +623,16 @@ static void verify(struct conn *c, char **av, void *ctx)
 		reply(c, "VERIFY %zu nodes, %zu counted\n", n, store.n);
 		return;
 	}
-	for (size_t i = 0; i < hooks.n; i++) {
-		struct hook *h = hooks.items[i];
+	for (struct lnode *l = hooks.head; l; l = l->next) {
+		struct hook *h = l->data;
+		if ((l->next ? l->next->prev : hooks.tail) != l) {
+			reply(c, "VERIFY the hooks' list is broken\n");
+			return;
+		}
 		if (h->fn == watch_op)
 			watches++;
 		else if (!(h->fn == count_op && h->ctx == stats) && h->fn != journal_op) {
-			reply(c, "VERIFY bad hook %zu\n", i);
+			reply(c, "VERIFY bad hook\n");
 			return;
 		}
 	}
@@ -701,15 +710,21 @@ static void start(void)
 
 static void conn_close(struct conn *c)
 {
-	epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	epoll_lines_forget(c);
 	free(c);
+}
+
+static struct conn *conn_new(int fd)
+{
+	struct conn *c = calloc(1, sizeof *c);
+
+	c->fd = fd;
+	return c;
 }
 
 int main(int argc, char **argv)
 {
 	static int listener;
-	struct epoll_event ev, evs[32];
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: genkv PORT-FILE\n");
@@ -720,42 +735,8 @@ int main(int argc, char **argv)
 #endif
 	if (!stf_is_updating()) {
 		start();
-		epfd = epoll_create1(EPOLL_CLOEXEC);
 		listener = listen_loopback("genkv", SOCK_STREAM | SOCK_NONBLOCK, argv[1]);
-		ev.events = EPOLLIN;
-		ev.data.ptr = &listener;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &ev);
-		ev.data.ptr = NULL;
-		epoll_ctl(epfd, EPOLL_CTL_ADD, stf_update_fd(), &ev);
+		epoll_lines_start(&listener);
 	}
-	for (;;) {
-		int n;
-
-		stf_update_point();
-		n = epoll_wait(epfd, evs, 32, 1000);
-		if (n < 0 && errno != EINTR) {
-			perror("epoll_wait");
-			return 1;
-		}
-		for (int i = 0; i < n; i++) {
-			void *who = evs[i].data.ptr;
-			if (!who) {
-				continue; /* the update: the loop's top takes it */
-			} else if (who == &listener) {
-				int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK);
-				struct conn *c;
-				if (fd < 0)
-					continue;
-				c = calloc(1, sizeof *c);
-				c->fd = fd;
-				ev.events = EPOLLIN;
-				ev.data.ptr = c;
-				epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-			} else {
-				struct conn *c = who;
-				if (read_lines(c, c->in, &c->inlen, INBUF, command) < 0)
-					conn_close(c);
-			}
-		}
-	}
+	return epoll_lines_run(&listener);
 }
