@@ -10,7 +10,7 @@
 # gcc-plugin/inline-notes.cc), 87: the note, the give-back, the slot
 # allocator's stf__slot_arg call and conn_alloc's own call; with the pool
 # recorded once per thread (a compare with a thread-local word at the
-# call, the call only for another pool), 73 (128 against 63 plain at
+# call, the call only for another pool), 73 (149 against 63 plain at
 # -O0); with the site's code cached in a byte of the call's, the
 # granule's index and its alignment tested in one compare (rotated), and
 # each test a condition of its own (not a flag -O0 keeps), 62 (115 at
