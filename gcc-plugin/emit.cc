@@ -377,7 +377,7 @@ void stf_emit_unit (void *, void *)
 	write_bytes (f, bytes);
 	fprintf (f, "\t.popsection\n");
 
-	stf_emit_slot_caches (f);
+	stf_emit_unit_caches (f);
 	if (nsites)
 		fprintf (f, "\t.pushsection .bss.stf_site_ids,\"aw\",@nobits\n"
 			 "\t.balign 4\n\t.type %s, @object\n\t.size %s, %u\n%s:\n"

@@ -8,24 +8,27 @@
  * call's site and size) and clears it at the partner free
  * (libstf/runtime/sub-shadow.c).  A call into libstf at each end cost a
  * pool pair ~2x the plain pool's instructions; inline, the note is a few
- * loads and two stores, the give-back one load and one store:
+ * loads and two stores, the give-back one load and one store.  With i =
+ * (p - lo) rotated right by 3, below granules only for p on a granule of
+ * the map (the rotation moves a misaligned p's low bits to the top):
  *
  *   after p = alloc (...):
- *     if (units && sizes[codes[*cell]] == SIZE && p - lo < bytes
- *         && !((p - lo) & 7) && map[(p - lo) >> 3] != SLOW
- *         && units[(p - lo) >> 16])
- *       map[(p - lo) >> 3] = code, the object's other granules 0;
+ *     if (cache && i < granules && map[i] != SLOW && units[i >> 13])
+ *       map[i] = cache, the object's other granules 0;
  *     else
- *       stf__sub_note (p, SIZE, cell);
+ *       stf__sub_note (p, SIZE, cell, &cache);
  *
- *   and for a size n that varies (a size-prefixing wrapper's strings),
- *   with sizes[code] == SHADOW_HEADER_SIZE and 0 < n <= 1024, the code
- *   alone (its size is read from the wrapper's header at the fold), else
- *   stf__sub_note_sized (p, n, cell);
+ *   cache being a byte of the unit's own for this call, which the slow
+ *   way sets to the code of the site and SIZE once the map exists (the
+ *   site's code and that code's size read from libstf's tables cost a
+ *   pair 5 loads more); and for a size n that varies (a size-prefixing
+ *   wrapper's strings), with 0 < n <= 1024, the code alone (its size is
+ *   read from the wrapper's header at the fold), else
+ *   stf__sub_note_sized (p, n, cell, &cache);
  *
  *   stf__sub_free (p), before a partner free (deallocators.cc), becomes
- *     if (p - lo < bytes && !((p - lo) & 7) && map[(p - lo) >> 3] - 1 < 254)
- *       map[(p - lo) >> 3] = 0;
+ *     if (i < granules && map[i] - 1 < 254)
+ *       map[i] = 0;
  *     else
  *       stf__sub_free (p);
  *
@@ -47,12 +50,11 @@
 namespace {
 
 /* struct stf_shadow's fields (libstf/runtime/sub-shadow.h) */
-const HOST_WIDE_INT SH_LO = 0, SH_BYTES = 8, SH_MAP = 16, SH_UNITS = 24, SH_CODES = 32,
-		    SH_SIZES = 40;
+const HOST_WIDE_INT SH_LO = 0, SH_MAP = 16, SH_UNITS = 24, SH_GRANULES = 40;
 const unsigned GRANULE_SHIFT = 3, UNIT_SHIFT = 16, SLOW = 255;
-/* sizes[] of a code whose objects are sized by their wrapper's header,
- * and the largest of them noted (SHADOW_HEADER_SIZE, SHADOW_HEADER_MAX) */
-const unsigned HOST_WIDE_INT HEADER_SIZE = 0xffffffffu, HEADER_MAX = 1024;
+/* the largest object sized by its wrapper's header noted inline
+ * (SHADOW_HEADER_MAX) */
+const unsigned HOST_WIDE_INT HEADER_MAX = 1024;
 /* Larger objects are noted by a call (stf__sub_note): clearing the
  * granules they cover takes more than 8 stores of 16 bytes. */
 const unsigned HOST_WIDE_INT MAX_INLINE_SIZE = 1024;
@@ -108,44 +110,42 @@ struct block_code {
 	{
 		return load (type, build_fold_addr_expr (shadow_decl ()), off);
 	}
-	tree bool_and (tree a, tree b)
-	{
-		return op (boolean_type_node, BIT_AND_EXPR, a, b);
-	}
-	tree cmp (enum tree_code code, tree a, tree b)
-	{
-		return op (boolean_type_node, code, a, b);
-	}
 };
 
-/* p - lo, and whether it lies on a granule of the map (lo, bytes read
- * here). */
-tree granule_offset (block_code &b, tree p, tree *inside)
+/* (p - lo) rotated right by 3: the index of p's granule in the map,
+ * below *granules (read here, with lo) only for p on a granule of it. */
+tree granule_index (block_code &b, tree p, tree *granules)
 {
 	tree lo = b.field (size_type_node, SH_LO);
-	tree bytes = b.field (size_type_node, SH_BYTES);
+	*granules = b.field (size_type_node, SH_GRANULES);
 	tree addr = b.op (size_type_node, NOP_EXPR, p);
 	tree off = b.op (size_type_node, MINUS_EXPR, addr, lo);
-	tree low = b.op (size_type_node, BIT_AND_EXPR, off,
-			 build_int_cst (size_type_node, (1 << GRANULE_SHIFT) - 1));
-	*inside = b.bool_and (b.cmp (LT_EXPR, off, bytes),
-			      b.cmp (EQ_EXPR, low, build_int_cst (size_type_node, 0)));
-	return off;
+	tree at = b.op (size_type_node, RROTATE_EXPR, off,
+			build_int_cst (integer_type_node, GRANULE_SHIFT));
+	return at;
 }
 
-/* &map[off >> 3] */
-tree granule_byte (block_code &b, tree off)
+/* &map[at] */
+tree granule_byte (block_code &b, tree at)
 {
 	tree map = b.field (char_ptr (), SH_MAP);
-	tree g = b.op (size_type_node, RSHIFT_EXPR, off, build_int_cst (integer_type_node,
-									 GRANULE_SHIFT));
-	return b.op (char_ptr (), POINTER_PLUS_EXPR, map, g);
+	return b.op (char_ptr (), POINTER_PLUS_EXPR, map, at);
 }
 
-/* One test of the chain: its block's statements, then `if (cond)`. */
+/* One test of the chain: its block's statements, then `if (a OP b)`
+ * (a condition of its own, not a flag compared with 0: -O0 keeps the
+ * flag). */
 struct test {
 	block_code code;
-	tree cond;
+	enum tree_code op;
+	tree a, b;
+
+	test (location_t loc, enum tree_code o = NE_EXPR, tree x = NULL_TREE,
+	      tree y = NULL_TREE) : code (loc), op (o), a (x), b (y) {}
+	gcond *cond () const
+	{
+		return gimple_build_cond (op, a, b, NULL_TREE, NULL_TREE);
+	}
 };
 
 /* At *gsi in bb (before the statement there, or after it; bb may be
@@ -155,9 +155,7 @@ struct test {
 void branch (gimple_stmt_iterator *gsi, bool before, std::vector<test> &tests,
 	     block_code &fast, block_code &slow, basic_block bb)
 {
-	gcond *first = gimple_build_cond (NE_EXPR, tests[0].cond, boolean_false_node,
-					  NULL_TREE, NULL_TREE);
-	tests[0].code.add (first);
+	gimple *first = tests[0].code.add (tests[0].cond ());
 	if (before)
 		gsi_insert_seq_before (gsi, tests[0].code.seq, GSI_SAME_STMT);
 	else
@@ -178,9 +176,7 @@ void branch (gimple_stmt_iterator *gsi, bool before, std::vector<test> &tests,
 		return last = b;
 	};
 	for (size_t i = 1; i < tests.size (); i++) {
-		gcond *c = gimple_build_cond (NE_EXPR, tests[i].cond, boolean_false_node,
-					      NULL_TREE, NULL_TREE);
-		tests[i].code.add (c);
+		tests[i].code.add (tests[i].cond ());
 		blocks.push_back (new_block (tests[i].code.seq));
 	}
 	basic_block fast_bb = new_block (fast.seq);
@@ -202,6 +198,51 @@ void branch (gimple_stmt_iterator *gsi, bool before, std::vector<test> &tests,
 	*gsi = gsi_last_bb (bb);
 }
 
+/* An array of the unit's, an element per use emitted, defined in the
+ * unit's assembly once their number is known (emit): the slot caches
+ * (thread-local words: the masked cache the thread's last call at a slot
+ * allocator's site had) and the note caches (bytes: the site's code for
+ * an inline note, 0 until libstf's slow way stores it). */
+struct unit_array {
+	const char *name, *section;
+	bool tls;
+	unsigned width, count;
+	tree decl;
+
+	tree elem_type () const
+	{
+		return width == 8 ? uint64_type_node : unsigned_char_type_node;
+	}
+	/* a new element, an lvalue */
+	tree next ()
+	{
+		if (!decl)
+			decl = stf_extern_var (name, build_array_type (elem_type (), NULL_TREE),
+					       false);
+		/* the TLS model lives in the symbol table node, which GCC may
+		 * drop between functions while the decl is unreferenced
+		 * (emit.cc) */
+		if (tls && DECL_TLS_MODEL (decl) == TLS_MODEL_NONE)
+			set_decl_tls_model (decl, decl_default_tls_model (decl));
+		return build4 (ARRAY_REF, elem_type (), decl,
+			       build_int_cst (integer_type_node, count++), NULL_TREE, NULL_TREE);
+	}
+	void emit (FILE *f) const
+	{
+		if (!count)
+			return;
+		const char *label = targetm.strip_name_encoding (
+			IDENTIFIER_POINTER (DECL_ASSEMBLER_NAME (decl)));
+		fprintf (f, "\t.pushsection %s,\"%s\",@nobits\n\t.balign %u\n"
+			 "\t.type %s, @object\n\t.size %s, %u\n%s:\n\t.zero %u\n\t.popsection\n",
+			 section, tls ? "awT" : "aw", width, label, label, width * count, label,
+			 width * count);
+	}
+};
+
+unit_array slot_caches = { "stf.slot_caches", ".tbss.stf_slot_caches", true, 8, 0, NULL_TREE };
+unit_array note_caches = { "stf.note_codes", ".bss.stf_note_codes", false, 1, 0, NULL_TREE };
+
 } /* namespace */
 
 bool stf_inline_note_fits (tree size)
@@ -210,57 +251,57 @@ bool stf_inline_note_fits (tree size)
 	       && tree_to_uhwi (size) <= MAX_INLINE_SIZE;
 }
 
-void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cell,
-		      gcall *slow_call, location_t loc)
+tree stf_inline_note_cache (void)
+{
+	return note_caches.next ();
+}
+
+void stf_emit_unit_caches (FILE *f)
+{
+	slot_caches.emit (f);
+	note_caches.emit (f);
+}
+
+void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, gcall *slow_call,
+		      location_t loc)
 {
 	std::vector<test> tests;
-	tests.reserve (3);
-	/* the map exists */
-	tests.push_back ({ block_code (loc), NULL_TREE });
-	tree units = tests[0].code.field (char_ptr (), SH_UNITS);
-	tests[0].cond = tests[0].code.cmp (NE_EXPR, units, build_int_cst (char_ptr (), 0));
-	/* the site's code is for this size; p on a granule of the map */
-	tests.push_back ({ block_code (loc), NULL_TREE });
-	block_code &b = tests[1].code;
-	tree site = b.load (uint32_type_node, cell);
-	tree codes = b.field (char_ptr (), SH_CODES);
-	tree code_at = b.op (char_ptr (), POINTER_PLUS_EXPR, codes,
-			     b.op (sizetype, NOP_EXPR, site));
-	tree code = b.load (unsigned_char_type_node, code_at);
-	tree size_off = b.op (sizetype, MULT_EXPR, b.op (sizetype, NOP_EXPR, code),
-			      build_int_cst (sizetype, 4));
-	tree size_at = b.op (char_ptr (), POINTER_PLUS_EXPR,
-			     build_fold_addr_expr (shadow_decl ()),
-			     b.op (sizetype, PLUS_EXPR, size_off, build_int_cst (sizetype, SH_SIZES)));
-	tree code_size = b.load (uint32_type_node, size_at);
-	tree inside;
-	tree off = granule_offset (b, ptr, &inside);
-	bool sized = TREE_CODE (size) != INTEGER_CST;
-	if (sized) {
-		/* a code of objects sized by their header, 1 to HEADER_MAX bytes */
-		tree less = b.op (size_type_node, MINUS_EXPR, fold_convert (size_type_node, size),
-				  build_int_cst (size_type_node, 1));
-		inside = b.bool_and (inside, b.cmp (LT_EXPR, less,
-						    build_int_cst (size_type_node, HEADER_MAX)));
+	tests.reserve (5);
+	/* the call's cached code: the map exists, the code is for this size */
+	tests.emplace_back (loc);
+	tree cache = TREE_OPERAND (gimple_call_arg (slow_call, 3), 0);
+	tree code = make_ssa_name (unsigned_char_type_node);
+	tests[0].code.add (gimple_build_assign (code, unshare_expr (cache)));
+	tests[0].a = code;
+	tests[0].b = build_int_cst (unsigned_char_type_node, 0);
+	/* p on a granule of the map */
+	tests.emplace_back (loc, LT_EXPR);
+	tree at = granule_index (tests[1].code, ptr, &tests[1].b);
+	tests[1].a = at;
+	if (TREE_CODE (size) != INTEGER_CST) {
+		/* objects sized by their header, 1 to HEADER_MAX bytes */
+		tests.emplace_back (loc, LT_EXPR);
+		test &t = tests.back ();
+		t.a = t.code.op (size_type_node, MINUS_EXPR, fold_convert (size_type_node, size),
+				 build_int_cst (size_type_node, 1));
+		t.b = build_int_cst (size_type_node, HEADER_MAX);
 	}
-	tree want = sized ? build_int_cst (uint32_type_node, HEADER_SIZE)
-			  : fold_convert (uint32_type_node, size);
-	tests[1].cond = b.bool_and (inside, b.cmp (EQ_EXPR, code_size, want));
-	/* no record of the address in a log or the registry; its unit
-	 * flagged (read, not stored: the flags of several threads' units
-	 * share a cache line; the slow way flags it) */
-	tests.push_back ({ block_code (loc), NULL_TREE });
-	block_code &last = tests[2].code;
-	tree g = granule_byte (last, off);
-	tree now = last.load (unsigned_char_type_node, g);
-	tree u = last.op (size_type_node, RSHIFT_EXPR, off, build_int_cst (integer_type_node,
-									   UNIT_SHIFT));
-	tree flag = last.load (unsigned_char_type_node,
-			       last.op (char_ptr (), POINTER_PLUS_EXPR, units, u));
-	tests[2].cond = last.bool_and (last.cmp (NE_EXPR, now,
-						 build_int_cst (unsigned_char_type_node, SLOW)),
-				       last.cmp (NE_EXPR, flag,
-						 build_int_cst (unsigned_char_type_node, 0)));
+	/* no record of the address in a log or the registry */
+	tests.emplace_back (loc, NE_EXPR);
+	test &slow_mark = tests.back ();
+	tree g = granule_byte (slow_mark.code, at);
+	slow_mark.a = slow_mark.code.load (unsigned_char_type_node, g);
+	slow_mark.b = build_int_cst (unsigned_char_type_node, SLOW);
+	/* its unit flagged (read, not stored: the flags of several threads'
+	 * units share a cache line; the slow way flags it) */
+	tests.emplace_back (loc, NE_EXPR);
+	test &unit = tests.back ();
+	tree u = unit.code.op (size_type_node, RSHIFT_EXPR, at,
+			       build_int_cst (integer_type_node, UNIT_SHIFT - GRANULE_SHIFT));
+	tree units = unit.code.field (char_ptr (), SH_UNITS);
+	unit.a = unit.code.load (unsigned_char_type_node,
+				 unit.code.op (char_ptr (), POINTER_PLUS_EXPR, units, u));
+	unit.b = build_int_cst (unsigned_char_type_node, 0);
 	block_code fast (loc), slow (loc);
 	/* the code, then zeros over the granules the object covers: the
 	 * notes of older objects it replaces (runtime/sub-shadow.c,
@@ -268,38 +309,20 @@ void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cel
 	 * own store is of 8 at most: a byte of it is the code); the code
 	 * alone for an object sized by its header, whose block is fresh
 	 * (stf__sub_note_sized) */
-	HOST_WIDE_INT left = sized ? 1 : (tree_to_uhwi (size) + (1 << GRANULE_SHIFT) - 1)
-						 >> GRANULE_SHIFT;
-	for (HOST_WIDE_INT at = 0; left;) {
-		unsigned width = left >= 16 && at ? 16 : left >= 8 ? 8 : left >= 4 ? 4 :
+	HOST_WIDE_INT left = TREE_CODE (size) != INTEGER_CST ? 1 :
+		(tree_to_uhwi (size) + (1 << GRANULE_SHIFT) - 1) >> GRANULE_SHIFT;
+	for (HOST_WIDE_INT off = 0; left;) {
+		unsigned width = left >= 16 && off ? 16 : left >= 8 ? 8 : left >= 4 ? 4 :
 				 left >= 2 ? 2 : 1;
 		tree type = build_aligned_type (build_nonstandard_integer_type (width * 8, 1),
 						BITS_PER_UNIT);
-		tree value = at ? build_int_cst (type, 0) : fast.op (type, NOP_EXPR, code);
-		fast.store (g, value, at);
-		at += width;
+		tree value = off ? build_int_cst (type, 0) : fast.op (type, NOP_EXPR, code);
+		fast.store (g, value, off);
+		off += width;
 		left -= width;
 	}
 	slow.add (slow_call);
 	branch (after, false, tests, fast, slow, gsi_bb (*after));
-}
-
-/* The unit's thread-local words, one per slot allocator call whose
- * cache is a pointer: the masked cache the thread's last call there had
- * (emitted by stf_emit_slot_caches). */
-static unsigned slot_caches;
-
-static tree slot_cache_decl (void)
-{
-	static tree decl;
-	if (!decl)
-		decl = stf_extern_var ("stf.slot_caches",
-				       build_array_type (uint64_type_node, NULL_TREE), false);
-	/* the TLS model lives in the symbol table node, which GCC may drop
-	 * between functions while the decl is unreferenced (emit.cc) */
-	if (DECL_TLS_MODEL (decl) == TLS_MODEL_NONE)
-		set_decl_tls_model (decl, decl_default_tls_model (decl));
-	return decl;
 }
 
 void stf_inline_slot_arg (gimple_stmt_iterator *gsi)
@@ -308,34 +331,20 @@ void stf_inline_slot_arg (gimple_stmt_iterator *gsi)
 	tree cache = gimple_call_arg (slow_call, 1);
 	location_t loc = gimple_location (slow_call);
 	basic_block bb = gimple_bb (slow_call);
-	tree word = build4 (ARRAY_REF, uint64_type_node, slot_cache_decl (),
-			    build_int_cst (integer_type_node, slot_caches++), NULL_TREE, NULL_TREE);
+	tree word = slot_caches.next ();
 	gsi_remove (gsi, false);
 	bool before = !gsi_end_p (*gsi);
 	if (!before)
 		*gsi = gsi_last_bb (bb);
 	std::vector<test> tests;
-	tests.push_back ({ block_code (loc), NULL_TREE });
-	tree last = make_ssa_name (uint64_type_node);
-	tests[0].code.add (gimple_build_assign (last, word));
-	tests[0].cond = tests[0].code.cmp (EQ_EXPR, last, fold_convert (uint64_type_node, cache));
+	tests.emplace_back (loc, EQ_EXPR, make_ssa_name (uint64_type_node),
+			    fold_convert (uint64_type_node, cache));
+	tests[0].code.add (gimple_build_assign (tests[0].a, word));
 	block_code fast (loc), slow (loc);
 	slow.add (gimple_build_assign (unshare_expr (word),
 				       fold_convert (uint64_type_node, cache)));
 	slow.add (slow_call);
 	branch (gsi, before, tests, fast, slow, bb);
-}
-
-void stf_emit_slot_caches (FILE *f)
-{
-	if (!slot_caches)
-		return;
-	const char *name = targetm.strip_name_encoding (
-		IDENTIFIER_POINTER (DECL_ASSEMBLER_NAME (slot_cache_decl ())));
-	fprintf (f, "\t.pushsection .tbss.stf_slot_caches,\"awT\",@nobits\n"
-		 "\t.balign 8\n\t.type %s, @object\n\t.size %s, %u\n%s:\n"
-		 "\t.zero %u\n\t.popsection\n", name, name, 8 * slot_caches, name,
-		 8 * slot_caches);
 }
 
 void stf_inline_give_back (gimple_stmt_iterator *gsi)
@@ -351,18 +360,16 @@ void stf_inline_give_back (gimple_stmt_iterator *gsi)
 		*gsi = gsi_last_bb (bb);
 	std::vector<test> tests;
 	tests.reserve (2);
-	tests.push_back ({ block_code (loc), NULL_TREE });
-	tree inside;
-	tree off = granule_offset (tests[0].code, ptr, &inside);
-	tests[0].cond = inside;
+	tests.emplace_back (loc, LT_EXPR);
+	tests[0].a = granule_index (tests[0].code, ptr, &tests[0].b);
 	/* a code there (not 0, not SLOW) */
-	tests.push_back ({ block_code (loc), NULL_TREE });
+	tests.emplace_back (loc, LT_EXPR);
 	block_code &b = tests[1].code;
-	tree g = granule_byte (b, off);
+	tree g = granule_byte (b, tests[0].a);
 	tree now = b.load (unsigned_char_type_node, g);
-	tree less = b.op (unsigned_char_type_node, PLUS_EXPR, now,
-			  build_int_cst (unsigned_char_type_node, 255));
-	tests[1].cond = b.cmp (LT_EXPR, less, build_int_cst (unsigned_char_type_node, SLOW - 1));
+	tests[1].a = b.op (unsigned_char_type_node, PLUS_EXPR, now,
+			   build_int_cst (unsigned_char_type_node, 255));
+	tests[1].b = build_int_cst (unsigned_char_type_node, SLOW - 1);
 	block_code fast (loc), slow (loc);
 	fast.store (g, build_int_cst (unsigned_char_type_node, 0));
 	slow.add (slow_call);

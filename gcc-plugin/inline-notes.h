@@ -12,14 +12,19 @@
  * bytes; larger ones by a call to stf__sub_note). */
 bool stf_inline_note_fits (tree size);
 
+/* A new byte of the unit's (an lvalue) caching the site's code for one
+ * inline note: its address is the fourth argument of the note's slow
+ * call. */
+tree stf_inline_note_cache (void);
 /* After the statement at *after: the note of ptr, an object of the
  * constant size (8 bytes or more; or of a size that varies, sized by its
- * wrapper's header) an STF_ALLOCATOR call of site cell handed out, in the
- * map; slow_call (stf__sub_note or stf__sub_note_sized, not inserted
- * yet) where it cannot be noted there.  The statements after *after go to a
- * new block; *after is left on the last statement of its block. */
-void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, tree cell,
-		      gcall *slow_call, location_t loc);
+ * wrapper's header) an STF_ALLOCATOR call handed out, in the map, with
+ * the code its cache holds; slow_call (stf__sub_note or
+ * stf__sub_note_sized (ptr, size, cell, &cache), not inserted yet) where
+ * it cannot be noted there.  The statements after *after go to a new
+ * block; *after is left on the last statement of its block. */
+void stf_inline_note (gimple_stmt_iterator *after, tree ptr, tree size, gcall *slow_call,
+		      location_t loc);
 
 /* *gsi is a call stf__sub_free (p) (deallocators.cc): p's note cleared
  * in the map inline, the call kept for where there is none.  *gsi is
@@ -31,7 +36,8 @@ void stf_inline_give_back (gimple_stmt_iterator *gsi);
  * thread's last call there had another cache (a word of the unit's, in
  * thread-local storage).  *gsi is left as by stf_inline_give_back. */
 void stf_inline_slot_arg (gimple_stmt_iterator *gsi);
-/* The unit's thread-local words of stf_inline_slot_arg, into f. */
-void stf_emit_slot_caches (FILE *f);
+/* The unit's thread-local words of stf_inline_slot_arg and bytes of
+ * stf_inline_note_cache, into f. */
+void stf_emit_unit_caches (FILE *f);
 
 #endif /* STF_INLINE_NOTES_H */

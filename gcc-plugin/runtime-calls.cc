@@ -10,12 +10,14 @@
 #include "stf-format.h"
 
 /* A libstf entry point the instrumented code calls:
- * void NAME (FIRST, SECOND, const uint32_t *site_cell). */
-static tree runtime_fn_decl (const char *name, tree first, tree second)
+ * void NAME (FIRST, SECOND, const uint32_t *site_cell[, FOURTH]). */
+static tree runtime_fn_decl (const char *name, tree first, tree second,
+			     tree fourth = NULL_TREE)
 {
 	tree cell = build_pointer_type (build_qualified_type (uint32_type_node,
 							      TYPE_QUAL_CONST));
-	tree type = build_function_type_list (void_type_node, first, second, cell, NULL_TREE);
+	tree type = build_function_type_list (void_type_node, first, second, cell, fourth,
+					      NULL_TREE);
 	tree decl = build_fn_decl (name, type);
 	TREE_PUBLIC (decl) = 1;
 	DECL_EXTERNAL (decl) = 1;
@@ -35,14 +37,17 @@ tree stf_sub_object_decl (void)
 
 /* stf__sub_note: stf__sub_object for a constant size of 8 bytes or more,
  * noted in libstf's shadow map (runtime/sub-shadow.c); stf__sub_note_sized
- * for a size that varies, noted there when a size header holds it. */
+ * for a size that varies, noted there when a size header holds it.  Their
+ * fourth argument: the call's code cache (stf_inline_note_cache), or a
+ * null pointer. */
 tree stf_sub_note_decl (bool sized)
 {
 	static tree decl, sized_decl;
 	tree &d = sized ? sized_decl : decl;
 	if (!d)
 		d = runtime_fn_decl (sized ? "stf__sub_note_sized" : "stf__sub_note",
-				     ptr_type_node, size_type_node);
+				     ptr_type_node, size_type_node,
+				     build_pointer_type (unsigned_char_type_node));
 	return d;
 }
 

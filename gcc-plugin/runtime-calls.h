@@ -15,7 +15,7 @@ tree stf_sub_object_decl (void);
 
 /* stf__sub_note (constant size of 8 bytes or more) or, sized,
  * stf__sub_note_sized (a size read from its wrapper's header): the
- * object noted in libstf's shadow map. */
+ * object noted in libstf's shadow map; (obj, size, site_cell, cache). */
 tree stf_sub_note_decl (bool sized);
 
 /* The slot allocator's cache argument of call, saved before it (see

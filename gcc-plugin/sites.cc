@@ -713,10 +713,15 @@ void insert_registration (gimple_stmt_iterator *gsi, gcall *call, unsigned idx,
 	/* the slot allocator's cache first: the inline note ends the block */
 	gcall *rec = cache ? stf_insert_slot_arg (&after, call, cache, integer, cell_value, loc)
 			   : NULL;
-	gcall *reg = gimple_build_call (fn, 3, ptr, size, cell_value);
+	/* a note's call takes its code cache (none for a size noted by the
+	 * call only) */
+	gcall *reg = !shadowed && !sized ? gimple_build_call (fn, 3, ptr, size, cell_value)
+		: gimple_build_call (fn, 4, ptr, size, cell_value,
+				     inline_note ? build_fold_addr_expr (stf_inline_note_cache ())
+				     : build_int_cst (build_pointer_type (unsigned_char_type_node), 0));
 	gimple_set_location (reg, loc);
 	if (inline_note)
-		stf_inline_note (&after, ptr, size, cell_value, reg, loc);
+		stf_inline_note (&after, ptr, size, reg, loc);
 	else
 		gsi_insert_after (&after, reg, GSI_NEW_STMT);
 	cgraph_node::get (current_function_decl)

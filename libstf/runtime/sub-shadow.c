@@ -42,7 +42,8 @@ EXPORT struct stf_shadow stf__shadow;
 /* the offsets the plugin's inline code reads (gcc-plugin/inline-notes.cc) */
 _Static_assert(offsetof(struct stf_shadow, lo) == 0 && offsetof(struct stf_shadow, bytes) == 8 &&
 	       offsetof(struct stf_shadow, map) == 16 && offsetof(struct stf_shadow, units) == 24 &&
-	       offsetof(struct stf_shadow, codes) == 32 && offsetof(struct stf_shadow, sizes) == 40,
+	       offsetof(struct stf_shadow, codes) == 32 &&
+	       offsetof(struct stf_shadow, granules) == 40,
 	       "struct stf_shadow: the layout gcc-plugin/inline-notes.cc reads");
 static pthread_mutex_t codes_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t ncodes;
@@ -96,6 +97,7 @@ static bool map_reserve_locked(void)
 	stf__shadow.map = map;
 	stf__shadow.codes = codes;
 	__atomic_store_n(&stf__shadow.bytes, bytes, __ATOMIC_RELEASE);
+	__atomic_store_n(&stf__shadow.granules, bytes >> SHADOW_SHIFT, __ATOMIC_RELEASE);
 	__atomic_store_n(&stf__shadow.units, units, __ATOMIC_RELEASE);
 	return true;
 }
@@ -217,10 +219,22 @@ static inline void clear_rest(uint8_t *g, uint64_t size)
 		memset(g + 1, 0, n - 1);
 }
 
+/* The code c of objects of size bytes (SHADOW_HEADER_SIZE: sized by
+ * their header), kept in the calling code's cache byte (NULL: none) when
+ * it is for that size: the inline note reads it instead of the site's
+ * code and size (a cache byte belongs to one call of one size; a site's
+ * code never changes in a process, and exists only with the map). */
+static inline void cache_code(uint8_t *cache, uint8_t c, uint32_t size)
+{
+	if (cache && c && c != SHADOW_SLOW && stf__shadow.sizes[c] == size)
+		__atomic_store_n(cache, c, __ATOMIC_RELAXED);
+}
+
 /* Called instead of stf__sub_object by the code the plugin emits after
  * a call to an STF_ALLOCATOR function when the size it hands out is a
- * constant of 8 bytes or more. */
-EXPORT void stf__sub_note(void *ptr, size_t size, const uint32_t *cell)
+ * constant of 8 bytes or more (inline first while *cache holds its code:
+ * gcc-plugin/inline-notes.cc). */
+EXPORT void stf__sub_note(void *ptr, size_t size, const uint32_t *cell, uint8_t *cache)
 {
 	uint32_t site = cell ? *cell : 0;
 	if (__builtin_expect(!site || site >= MAX_SITES, 0))
@@ -230,6 +244,8 @@ EXPORT void stf__sub_note(void *ptr, size_t size, const uint32_t *cell)
 	uint8_t c = codes ? codes[site] : 0;
 	if (__builtin_expect(!c, 0))
 		c = code_of(site, size, NULL);
+	if (size <= UINT32_MAX)
+		cache_code(cache, c, (uint32_t)size);
 	uint8_t *g = c && stf__shadow.sizes[c] == size ? stf__shadow_granule((uintptr_t)ptr) : NULL;
 	if (__builtin_expect(g && *g != SHADOW_SLOW, 1)) {
 		set_granule((uintptr_t)ptr, g, c);
@@ -247,7 +263,7 @@ slow:
  * fold.  No clearing of the granules it covers (the size is not known
  * there): a wrapper's block is fresh, its granules cleared when the block
  * last at its place was freed. */
-EXPORT void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell)
+EXPORT void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell, uint8_t *cache)
 {
 	uint32_t site = cell ? *cell : 0;
 	if (__builtin_expect(!site || site >= MAX_SITES || size - 1 >= SHADOW_HEADER_MAX, 0))
@@ -257,6 +273,7 @@ EXPORT void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell)
 	uint8_t c = codes ? codes[site] : 0;
 	if (__builtin_expect(!c, 0))
 		c = header_code_of(site, (uintptr_t)ptr, size);
+	cache_code(cache, c, SHADOW_HEADER_SIZE);
 	uint8_t *g = c && stf__shadow.sizes[c] == SHADOW_HEADER_SIZE ?
 		stf__shadow_granule((uintptr_t)ptr) : NULL;
 	if (__builtin_expect(g && *g != SHADOW_SLOW, 1)) {

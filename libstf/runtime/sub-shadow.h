@@ -32,6 +32,9 @@ struct stf_shadow {
 	uint8_t *map;       /* a byte per granule */
 	uint8_t *units;     /* a byte per 64 KiB unit: a granule there was written */
 	uint8_t *codes;     /* by global site number: its code, 0 none */
+	/* bytes >> SHADOW_SHIFT: the inline code's (p - lo) rotated right
+	 * by 3 is below it only for p on a granule of the map */
+	uintptr_t granules;
 	/* by code: the size noted and the site; sizes[SHADOW_SLOW], the
 	 * codes of a site without one, is 0 and matches no size */
 	uint32_t sizes[256];

@@ -69,9 +69,10 @@ void stf__sub_fork_release(void);
 /* Called by the code the plugin emits after each call to an STF_ALLOCATOR
  * function (see subobjects.c); stf__sub_note (sub-shadow.c) when the size
  * is a constant of 8 bytes or more, stf__sub_note_sized (sub-shadow.c)
- * when it varies. */
+ * when it varies, both given the byte where the call's inline note
+ * caches the site's code (NULL: none). */
 void stf__sub_object(void *ptr, size_t size, const uint32_t *cell);
-void stf__sub_note(void *ptr, size_t size, const uint32_t *cell);
-void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell);
+void stf__sub_note(void *ptr, size_t size, const uint32_t *cell, uint8_t *cache);
+void stf__sub_note_sized(void *ptr, size_t size, const uint32_t *cell, uint8_t *cache);
 
 #endif /* STF_SUBOBJECTS_H */

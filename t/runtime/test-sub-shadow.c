@@ -46,7 +46,7 @@ START_TEST(noted_then_given_back)
 	char *chunk = malloc(OBJS * OBJ);
 	ck_assert_ptr_nonnull(chunk);
 	for (int k = 0; k < OBJS; k++)
-		stf__sub_note(chunk + k * OBJ, OBJ, &cell);
+		stf__sub_note(chunk + k * OBJ, OBJ, &cell, NULL);
 	for (int k = 0; k < OBJS; k += 2)
 		stf__sub_free(chunk + k * OBJ);
 	ck_assert_uint_eq(size_at(chunk + 2 * OBJ), 0);
@@ -56,7 +56,7 @@ START_TEST(noted_then_given_back)
 	stf__sub_free(chunk + OBJ);
 	ck_assert_uint_eq(size_at(chunk + OBJ), 0);
 	/* noted again at a registered address's place, given back */
-	stf__sub_note(chunk + OBJ, OBJ, &cell);
+	stf__sub_note(chunk + OBJ, OBJ, &cell, NULL);
 	ck_assert_uint_eq(size_at(chunk + OBJ), OBJ);
 	free(chunk);
 	ck_assert_uint_eq(size_at(chunk + 3 * OBJ), 0);
@@ -69,7 +69,7 @@ START_TEST(chunk_freed_or_shrunk)
 	char *chunk = malloc(OBJS * OBJ);
 	ck_assert_ptr_nonnull(chunk);
 	for (int k = 0; k < OBJS; k++)
-		stf__sub_note(chunk + k * OBJ, OBJ, &cell);
+		stf__sub_note(chunk + k * OBJ, OBJ, &cell, NULL);
 	free(chunk);
 	/* the memory handed out again: plain blocks, no object inside */
 	char *again = malloc(OBJS * OBJ);
@@ -77,7 +77,7 @@ START_TEST(chunk_freed_or_shrunk)
 	for (int k = 1; k < OBJS; k++)
 		ck_assert_uint_eq(size_at(again + k * OBJ), 0);
 	for (int k = 0; k < OBJS; k++)
-		stf__sub_note(again + k * OBJ, OBJ, &cell);
+		stf__sub_note(again + k * OBJ, OBJ, &cell, NULL);
 	char *shrunk = realloc(again, OBJS * OBJ / 2 + 8);
 	ck_assert_ptr_nonnull(shrunk);
 	for (int k = 1; k < OBJS / 2; k++)
@@ -86,7 +86,7 @@ START_TEST(chunk_freed_or_shrunk)
 	/* an object carved past the bytes asked for, in the block's room */
 	char *block = malloc(2 * OBJ - 8);
 	ck_assert_ptr_nonnull(block);
-	stf__sub_note(block + OBJ, OBJ, &cell);
+	stf__sub_note(block + OBJ, OBJ, &cell, NULL);
 	free(block);
 	char *next = malloc(2 * OBJ - 8);
 	ck_assert_ptr_eq(next, block);
@@ -101,16 +101,16 @@ START_TEST(rehanded_without_free)
 	char *chunk = malloc(8 * OBJ);
 	ck_assert_ptr_nonnull(chunk);
 	/* the older object registered (the registry was read) */
-	stf__sub_note(chunk + OBJ, OBJ, &cell);
+	stf__sub_note(chunk + OBJ, OBJ, &cell, NULL);
 	ck_assert_uint_eq(size_at(chunk + OBJ), OBJ);
 	/* handed out again without the partner free: the newer replaces it;
 	 * given back, nothing is left */
-	stf__sub_note(chunk + OBJ, OBJ, &cell);
+	stf__sub_note(chunk + OBJ, OBJ, &cell, NULL);
 	stf__sub_free(chunk + OBJ);
 	ck_assert_uint_eq(size_at(chunk + OBJ), 0);
 	/* a registration made by the slow way is not hidden by a note */
 	stf__sub_object(chunk + 2 * OBJ, OBJ / 2, &cell);
-	stf__sub_note(chunk + 2 * OBJ, OBJ, &cell);
+	stf__sub_note(chunk + 2 * OBJ, OBJ, &cell, NULL);
 	ck_assert_uint_eq(size_at(chunk + 2 * OBJ), OBJ);
 	stf__sub_free(chunk + 2 * OBJ);
 	ck_assert_uint_eq(size_at(chunk + 2 * OBJ), 0);
@@ -124,7 +124,7 @@ START_TEST(whole_block_and_slow_ways)
 	/* a plain wrapper's block: typed, no object inside */
 	char *block = malloc(96);
 	ck_assert_ptr_nonnull(block);
-	stf__sub_note(block, 96, &cell);
+	stf__sub_note(block, 96, &cell, NULL);
 	struct stf_object_info info;
 	ck_assert_int_eq(stf_lookup(block, &info), 0);
 	ck_assert_ptr_eq(info.base, block);
@@ -134,9 +134,9 @@ START_TEST(whole_block_and_slow_ways)
 	static const uint32_t other = 5;
 	char *chunk = malloc(8 * OBJ);
 	ck_assert_ptr_nonnull(chunk);
-	stf__sub_note(chunk + OBJ, 2 * OBJ, &cell);
-	stf__sub_note(chunk + 6 * OBJ, OBJ, &other);
-	stf__sub_note(chunk + 4 * OBJ + 4, OBJ, &other);
+	stf__sub_note(chunk + OBJ, 2 * OBJ, &cell, NULL);
+	stf__sub_note(chunk + 6 * OBJ, OBJ, &other, NULL);
+	stf__sub_note(chunk + 4 * OBJ + 4, OBJ, &other, NULL);
 	ck_assert_uint_eq(size_at(chunk + OBJ), 2 * OBJ);
 	ck_assert_uint_eq(size_at(chunk + 4 * OBJ + 4), OBJ);
 	stf__sub_free(chunk + OBJ);
