@@ -28,6 +28,11 @@ struct elf_file {
 	size_t size;
 	uint64_t first_vaddr; /* page-aligned vaddr of the first PT_LOAD */
 	uint64_t data_start, data_end; /* writable data after RELRO (vaddrs) */
+	/* the sorted table of where its functions begin (.eh_frame_hdr's,
+	 * offsets from entries_base), NULL when the file has none we read */
+	const uint8_t *entries;
+	uint64_t entries_base;
+	size_t nentries;
 	int runtime;          /* defines the C/C++ runtime's symbol versions */
 	const Elf64_Sym *syms[2];
 	const char *strs[2];
@@ -82,6 +87,65 @@ static void elf_data_range(struct elf_file *e, const Elf64_Phdr *ph, int n)
 			e->data_end = end;
 			return;
 		}
+}
+
+/* The binary search table of .eh_frame_hdr, in the form GNU ld and gold
+ * write it: version 1, a 4-byte pointer to .eh_frame, a 4-byte count,
+ * then (start, FDE) pairs of 4-byte signed offsets from the header,
+ * sorted by start.  Every function of a Debian library has its entry
+ * (GCC's unwind tables, glibc's assembly CFI). */
+#define EH_PE_UDATA4  0x03u
+#define EH_PE_SDATA4  0x0bu
+#define EH_PE_DATAREL 0x30u
+static void elf_entry_table(struct elf_file *e, const Elf64_Phdr *ph, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_GNU_EH_FRAME || ph[i].p_filesz < 12 ||
+		    ph[i].p_offset + ph[i].p_filesz > e->size)
+			continue;
+		const uint8_t *h = e->map + ph[i].p_offset;
+		uint32_t count;
+		memcpy(&count, h + 8, sizeof(count));
+		if (h[0] != 1 || ((h[1] & 0x0fu) != EH_PE_UDATA4 && (h[1] & 0x0fu) != EH_PE_SDATA4) ||
+		    h[2] != EH_PE_UDATA4 || h[3] != (EH_PE_DATAREL | EH_PE_SDATA4) ||
+		    12 + (uint64_t)count * 8 > ph[i].p_filesz)
+			return;
+		e->entries = h + 12;
+		e->nentries = count;
+		e->entries_base = ph[i].p_vaddr;
+		return;
+	}
+}
+
+/* Does vaddr lie in e's code (an executable PT_LOAD) where none of its
+ * functions begins?  0 also when e has no table to tell. */
+static int elf_inside_code(const struct elf_file *e, uint64_t vaddr)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
+	int code = 0;
+
+	if (!e->entries)
+		return 0;
+	for (int i = 0; i < eh->e_phnum && !code; i++)
+		code = ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) &&
+		       vaddr - ph[i].p_vaddr < ph[i].p_memsz;
+	if (!code)
+		return 0;
+	size_t lo = 0, hi = e->nentries;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int32_t at;
+		memcpy(&at, e->entries + mid * 8, sizeof(at));
+		uint64_t start = e->entries_base + (uint64_t)(int64_t)at;
+		if (start == vaddr)
+			return 0;
+		if (start < vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 1;
 }
 
 /* Does the library define a symbol version of the C or C++ runtime
@@ -170,6 +234,7 @@ static struct elf_file *elf_open(const char *path)
 			break;
 		}
 	elf_data_range(e, ph, eh->e_phnum);
+	elf_entry_table(e, ph, eh->e_phnum);
 	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
 	for (int i = 0; i < eh->e_shnum; i++) {
 		if (sh[i].sh_type == SHT_GNU_verdef && sh[i].sh_link < eh->e_shnum)
@@ -484,6 +549,16 @@ static uint64_t exe_copy_place(const struct stf_peer_lib *l, const struct stf_pe
 		return d->st_value + (addr - l->bias - s->st_value) + dst->libs[i].bias;
 	}
 	return 0;
+}
+
+int stf__peer_inside_lib_code(const struct stf_peer *p, uint64_t addr)
+{
+	const struct stf_range *r = stf__peer_image_find(p, addr);
+	if (!r || !strcmp(p->libs[r->value].path, p->exe))
+		return 0;
+	const struct stf_peer_lib *l = &p->libs[r->value];
+	const struct elf_file *e = elf_open(l->path);
+	return e && elf_inside_code(e, addr - l->bias);
 }
 
 uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,

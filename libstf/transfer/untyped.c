@@ -33,7 +33,8 @@
  *   - into an untyped block: kept (that block keeps its address too);
  *   - into a function or static of the executable: relocated (function
  *     ID, member path);
- *   - into a shared library: the same place of the same file;
+ *   - into a shared library: the same place of the same file, but
+ *     inside its code where no function begins: a number (below);
  *   - into a typed heap object or a mapping: that object is pinned (kept
  *     at its address with its new type), except inside a struct or union declared
  *     by a system header (a library's type: `struct event` embedded in a
@@ -507,7 +508,13 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		}
 	}
 	if (!t) {
-		const struct stf_range *img = stf__peer_image_find(src, v);
+		/* inside a library's code where no function begins: a number
+		 * whose high bytes are an address left over (regcomp's node
+		 * copied from the stack, its padding a return address, its
+		 * bitfields in the low bytes), which moving with the library
+		 * would change: kept, as the numbers below */
+		const struct stf_range *img = stf__peer_inside_lib_code(src, v) ? NULL :
+			stf__peer_image_find(src, v);
 		if (img) {
 			const char *lib = src->libs[img->value].path;
 			*out = stf__peer_same_place(src, x->dst, v);
