@@ -461,16 +461,24 @@ static void place_batch_begin(const struct requests *rq, size_t n)
 }
 
 /* Forward: allocate here the requests [0, nreq) of rq that are mappings
- * (`mappings` set) or heap blocks.  0, or -1 (failed). */
-static int alloc_here(struct stf_xfer *x, const struct requests *rq, size_t nreq, int mappings)
+ * (`mappings` set) or heap blocks, by_site the memo of object_site_memo
+ * (2 * nsites + 1 entries of the source).  0, or -1 (failed). */
+static int alloc_here(struct stf_xfer *x, const struct requests *rq, size_t nreq, int mappings,
+		      struct site_memo *by_site)
 {
 	struct site_memo memo[SITE_MEMO];
 	memset(memo, 0, sizeof(memo));
+	/* schedule_dynamic's entries hold other answers for the same IDs */
+	memset(by_site, 0, (2 * x->src->nsites + 1) * sizeof(*by_site));
 	for (size_t k = 0; k < nreq; k++) {
 		struct alloc_req q = request(rq, k);
 		if ((q.prot >= 0) != mappings)
 			continue;
-		struct site_memo *m = site_memo(memo, q.site);
+		/* by the source object's site: the destination's site ID
+		 * (q.site) is that site's (schedule_dynamic) */
+		const struct stf_obj *o = q.src == (size_t)-1 ? NULL : &x->src->objs[q.src];
+		struct site_memo *m = !o ? site_memo(memo, q.site) :
+			object_site_memo(by_site, memo, x->src, o, (o->flags & STF_OBJF_EXTERNAL) != 0);
 		if (m->id != q.site) {
 			m->id = q.site;
 			m->site = stf__site_by_id(q.site);
@@ -687,10 +695,10 @@ static int schedule_dynamic(struct stf_xfer *x)
 		/* the mappings first: their pages leave the ranges reserved for
 		 * the old version, which the batch of placed blocks makes
 		 * accessible and gives back (placement.c) */
-		if (alloc_here(x, &rq, nreq, 1) < 0)
+		if (alloc_here(x, &rq, nreq, 1, by_site) < 0)
 			goto out;
 		place_batch_begin(&rq, nreq);
-		if (alloc_here(x, &rq, nreq, 0) < 0)
+		if (alloc_here(x, &rq, nreq, 0, by_site) < 0)
 			goto out;
 	} else if (remote_alloc(x, &rq, nreq) < 0) {
 		goto out;
