@@ -14,34 +14,8 @@
 # redis bench's transform).
 NAME=setkeys
 . "${TSRC:?}/parts-lib.sh"
-command -v valgrind >/dev/null 2>&1 && command -v callgrind_control >/dev/null 2>&1 || {
-	echo "SKIP: valgrind is not installed"
-	exit 77
-}
-
-build "$TSRC/v1/$NAME.c" "$WORK/v1"
-build "$TSRC/v2/$NAME.c" "$WORK/v2"
-cat >"$WORK/new" <<EOS
-#!/bin/sh
-exec valgrind -q --tool=callgrind --compress-strings=no --compress-pos=no \
-	--callgrind-out-file=$WORK/cg.%p "$WORK/v2" "\$@"
-EOS
-chmod +x "$WORK/new"
-start_program 1 1 "$WORK/v1"
-"$TTST_CTL" --socket "$WORK/ctl.1" --json update --timeout 600 "$WORK/new" \
-	>"$WORK/update.1" 2>&1 || fail "ttst-ctl update failed"
-new_version_ok 1 || fail "v2 did not find its state"
-cg=$(ls "$WORK"/cg.* | head -n 1)
-callgrind_control -d "${cg##*.}" >/dev/null 2>&1 || fail "cannot dump callgrind's counts"
-for _ in $(seq 100); do
-	[ -n "$(ls "$WORK"/cg.*.1 2>/dev/null)" ] && break
-	sleep 0.1
-done
-stop_program
-calls=$(cat "$WORK"/cg.* | awk '
-	/^cfn=/ { c = ($0 ~ /stf__struct_changes/) ; next }
-	/^calls=/ { if (c) n += substr($1, 7); c = 0 }
-	END { print n + 0 }')
+update_counted
+calls=$(calls_of stf__struct_changes)
 echo "stf__struct_changes ran $calls times"
 [ "$calls" -lt 100 ] ||
 	fail "the checks of the keys held in buckets ran $calls times, once per pointer"
