@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# bevref (bevref/, wave 23's hunt: libevent bufferevents from an
+# evconnlistener, an idle evtimer embedded in each connection struct and a
+# persistent tick embedded in the server struct, both growing in release
+# 2; a SIGUSR2 event whose argument is the server; GET replies by
+# evbuffer_add_reference to the values of a size-prefixing wrapper, DEL's
+# by event_base_once; a command table that gains STATS; release 2's
+# statistics pointer set by stf_on_commit), under idload's checking load,
+# updated 1 -> 2 and then 2 -> 2 five times.  A client (hold.py)
+# keeps 200 pages of references to the server's static page unread in
+# its connection's output buffer and half a request in its input buffer
+# across all the updates, then reads every page and completes the
+# request.  After every commit: VERIFY, every key, SIGUSR2 counted, and
+# in release 2 STATS counting the commits.
+
+SERVER=${SERVER:-bevref}
+VERSION_1="VERSION bevref 1"
+VERSION_2="VERSION bevref 2"
+NUPDATES=6
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || skip "python3 (the holding client) is not installed"
+hold_py=$(dirname "$0")/hold.py
+
+fill_extra() {
+	python3 "$hold_py" "$port" 200 "$tmp/go" >"$tmp/hold.out" 2>&1 &
+	hold_pid=$!
+	wait_for 10 grep -q 'hold: waiting' "$tmp/hold.out" || fail "hold.py did not start: $(cat "$tmp/hold.out")"
+	commits=0
+}
+
+# SIGUSR2 to the served process is counted by its signal event.
+signal_counted() {
+	before=$(send SIGS)
+	kill -USR2 "$(served_pid)"
+	wait_for 10 sh -c "[ \"\$('$IDIOMS_DIR/idload' --port $port send SIGS)\" != '$before' ]" ||
+		fail "release $1: SIGUSR2 not counted (still $before)"
+}
+
+check_extra() { # RELEASE
+	got=$(send "SET r1 one" "GET r1" "SET r1 two" "GET r1" "DEL r1" "GET r1" "DEL r1" | tr '\n' ' ')
+	[ "$got" = "OK VALUE one OK VALUE two OK NONE NONE " ] || fail "release $1: SET, GET, DEL: $got"
+	signal_counted "$1"
+	[ "$1" = 2 ] || return 0
+	commits=$((commits + 1))
+	got=$(send STATS)
+	[ "$got" = "STATS commits=$commits" ] || fail "after $commits updates: $got"
+	if [ "$commits" -eq "$NUPDATES" ]; then
+		kill -0 "$hold_pid" 2>/dev/null || fail "hold.py ended early: $(cat "$tmp/hold.out")"
+		touch "$tmp/go"
+		wait "$hold_pid" || fail "the held connection: $(cat "$tmp/hold.out")"
+		note "$(tail -n 1 "$tmp/hold.out")"
+	fi
+}
+
+run_updates
