@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# rawev (rawev/, wave 23's hunt: libevent's plain events, no
+# bufferevents; event_new with the program's structs as arguments, a
+# write event embedded in each client struct, which grows before it in
+# release 2; partial requests in each client's input evbuffer; values in
+# evbuffers, GET by evbuffer_add_buffer_reference; expiring keys with
+# timers whose argument is the item; a SIGHUP evsignal; the update point
+# on stf_update_fd(); release 2's config gains a pointer its startup
+# sets and APPEND joins the command table's middle), under idload's
+# checking load, updated 1 -> 2 and then 2 -> 2 five times.  A client
+# (hold.py) keeps half a request in its input buffer across all the
+# updates.  A key expiring in an hour keeps its timer; keys set to expire
+# after each commit go.  After every commit: VERIFY, every key, SIGHUP
+# counted (a SIGHUP the new process did not catch would end it), and in
+# release 2 APPEND.
+
+SERVER=${SERVER:-rawev}
+VERSION_1="VERSION rawev 1"
+VERSION_2="VERSION rawev 2"
+NUPDATES=6
+. "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || skip "python3 (the holding client) is not installed"
+
+fill_extra() {
+	python3 "$(dirname "$0")/hold.py" "$port" 0 "$tmp/go" >"$tmp/hold.out" 2>&1 &
+	hold_pid=$!
+	wait_for 10 grep -q 'hold: waiting' "$tmp/hold.out" || fail "hold.py did not start: $(cat "$tmp/hold.out")"
+	got=$(send "SET hour h" "EXPIRE hour 3600000" "TTL hour" "TTL a1" | tr '\n' ' ')
+	[ "$got" = "OK OK TTL 1 TTL 0 " ] || fail "EXPIRE, TTL: $got"
+	commits=0
+}
+
+gone() { [ "$(send "GET $1")" = NONE ]; }
+
+check_extra() { # RELEASE
+	got=$(send "GET hour" "TTL hour" | tr '\n' ' ')
+	[ "$got" = "VALUE h TTL 1 " ] || fail "release $1: the key expiring in an hour: $got"
+	got=$(send "SET soon$commits s" "EXPIRE soon$commits 200" "TTL soon$commits" | tr '\n' ' ')
+	[ "$got" = "OK OK TTL 1 " ] || fail "release $1: EXPIRE: $got"
+	wait_for 10 gone "soon$commits" || fail "release $1: soon$commits did not expire"
+	before=$(send HUPS)
+	kill -HUP "$(served_pid)"
+	wait_for 10 sh -c "[ \"\$('$IDIOMS_DIR/idload' --port $port send HUPS)\" != '$before' ]" ||
+		fail "release $1: SIGHUP not counted (still $before; pid $(served_pid))"
+	[ "$1" = 2 ] || return 0
+	commits=$((commits + 1))
+	got=$(send "SET ap$commits x" "APPEND ap$commits yz" "GET ap$commits" "APPEND nokey q" | tr '\n' ' ')
+	[ "$got" = "OK OK VALUE xyz NONE " ] || fail "after $commits updates: APPEND: $got"
+	if [ "$commits" -eq "$NUPDATES" ]; then
+		kill -0 "$hold_pid" 2>/dev/null || fail "hold.py ended early: $(cat "$tmp/hold.out")"
+		touch "$tmp/go"
+		wait "$hold_pid" || fail "the held connection: $(cat "$tmp/hold.out")"
+		note "$(tail -n 1 "$tmp/hold.out")"
+	fi
+}
+
+run_updates
