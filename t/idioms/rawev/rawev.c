@@ -9,8 +9,9 @@
  * request until its newline comes (evbuffer_read).  Values are evbuffers;
  * GET replies with evbuffer_add_buffer_reference to the value's buffer.
  * A key may expire: EXPIRE gives its item a timer (evtimer_new, the item
- * its argument).  Clients are in a hash table by descriptor.  SIGHUP
- * counts reloads through an evsignal.  Commands come from a table
+ * its argument).  Clients are in a hash table by descriptor.  A SIGHUP
+ * (an evsignal) asks for a reload 2 s later, by a timer whose argument is
+ * itself (event_self_cbarg) and which frees itself.  Commands come from a table
  * {name, min args, handler}.  The update point is in the callback of an
  * event on stf_update_fd().
  *
@@ -91,7 +92,7 @@ static struct server {
 	struct event *accept_ev, *hup_ev, *update_ev;
 	struct client *clients[CLIENT_BUCKETS];
 	struct item *items[ITEM_BUCKETS];
-	unsigned long nclients, nitems, nexpiring, hups, expired;
+	unsigned long nclients, nitems, nexpiring, hups, expired, reloads_pending;
 } srv;
 
 static unsigned strhash(const char *s)
@@ -276,8 +277,8 @@ static void cmd_verify(struct client *c, char **av)
 				    srv.nitems, expiring, srv.nexpiring, clients, srv.nclients);
 		return;
 	}
-	evbuffer_add_printf(c->out, "VERIFY ok keys=%lu expiring=%lu clients=%lu\n", items,
-			    expiring, clients);
+	evbuffer_add_printf(c->out, "VERIFY ok keys=%lu expiring=%lu clients=%lu reloads=%lu\n",
+			    items, expiring, clients, srv.reloads_pending);
 }
 
 static const struct command {
@@ -388,10 +389,25 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 	s->nclients++;
 }
 
+/* the reload a SIGHUP asked for, 2 s later; the event frees itself */
+static void on_reload(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *self = arg;
+
+	(void)fd, (void)what;
+	srv.hups++;
+	srv.reloads_pending--;
+	event_free(self);
+}
+
 static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	struct event *reload = evtimer_new(srv.base, on_reload, event_self_cbarg());
+	struct timeval later = { 2, 0 };
+
 	(void)sig, (void)what, (void)arg;
-	srv.hups++;
+	srv.reloads_pending++;
+	evtimer_add(reload, &later);
 }
 
 static void on_update(evutil_socket_t fd, short what, void *arg)
