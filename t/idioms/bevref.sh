@@ -10,10 +10,12 @@
 # statistics pointer set by stf_on_commit), under idload's checking load,
 # updated 1 -> 2 and then 2 -> 2 five times.  A client (hold.py)
 # keeps 200 pages of references to the server's static page unread in
-# its connection's output buffer and half a request in its input buffer
-# across all the updates, then reads every page and completes the
-# request.  After every commit: VERIFY, every key, SIGUSR2 counted, and
-# in release 2 STATS counting the commits.
+# its connection's output buffer, then a reference to a value replaced
+# since (its entry alive only through the reference's cleanup argument),
+# and half a request in its input buffer across all the updates, then
+# reads every byte and completes the request.  After every commit:
+# VERIFY (1 entry unlinked while the client holds it, 0 after), every
+# key, SIGUSR2 counted, and in release 2 STATS counting the commits.
 
 SERVER=${SERVER:-bevref}
 VERSION_1="VERSION bevref 1"
@@ -40,6 +42,8 @@ signal_counted() {
 }
 
 check_extra() { # RELEASE
+	verify_ok "release $1"
+	case $census in *" unlinked=1 "*) ;; *) fail "release $1: the held entry is not unlinked: $census" ;; esac
 	got=$(send "SET r1 one" "GET r1" "SET r1 two" "GET r1" "DEL r1" "GET r1" "DEL r1" | tr '\n' ' ')
 	[ "$got" = "OK VALUE one OK VALUE two OK NONE NONE " ] || fail "release $1: SET, GET, DEL: $got"
 	signal_counted "$1"
@@ -52,6 +56,8 @@ check_extra() { # RELEASE
 		touch "$tmp/go"
 		wait "$hold_pid" || fail "the held connection: $(cat "$tmp/hold.out")"
 		note "$(tail -n 1 "$tmp/hold.out")"
+		verify_ok "after the held client read everything"
+		case $census in *" unlinked=0 "*) ;; *) fail "the held entry's reference was not released: $census" ;; esac
 	fi
 }
 

@@ -3,12 +3,15 @@
  * bevref - a key-value server on libevent's bufferevents, written the way
  * a C programmer who has never heard of ttst writes one (wave 23's hunt).
  * An evconnlistener accepts; each connection is a struct of the program
- * holding its bufferevent and an idle timer (a `struct event` embedded in
- * it, evtimer_assign'd with the connection as its argument), on a doubly
- * linked list.  The server struct embeds a persistent tick event and
- * points to a SIGUSR2 event whose argument is the server.  Keys and
- * values come from a size-prefixing wrapper (xmalloc keeps the size in a
- * word before the block).  GET replies with evbuffer_add_reference to the
+ * holding its bufferevent (deferred callbacks, read and write timeouts)
+ * and an idle timer (a `struct event` embedded in it, evtimer_assign'd
+ * with the connection as its argument, added with a common timeout the
+ * server keeps a pointer to), on a doubly linked list.  The base has two
+ * priorities, the signal event the urgent one.  The server struct embeds
+ * a persistent tick event and points to a SIGUSR2 event whose argument is
+ * the server.  Keys and values, connections and deferred replies come
+ * from a size-prefixing wrapper (xmalloc keeps the size in a word before
+ * the block).  GET replies with evbuffer_add_reference to the
  * value itself, the entry kept alive by a count the reference's cleanup
  * drops; a SET that replaces a value still being sent leaves the old entry
  * to that cleanup.  BIG n replies with n references to a static page, so
@@ -164,6 +167,7 @@ struct server {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct event tick;            /* persistent, every 50 ms */
+	const struct timeval *idle_timeout;   /* a common timeout of base */
 	struct event *usr2;
 	struct conn *conns;
 	unsigned long nconns, ticks, sigs, deferred;
@@ -197,7 +201,7 @@ static void conn_close(struct conn *c)
 	c->srv->nconns--;
 	event_del(&c->idle);
 	bufferevent_free(c->bev);
-	free(c);
+	xfree(c);
 }
 
 /* ---- commands ---- */
@@ -218,7 +222,7 @@ static void reply_later(evutil_socket_t fd, short what, void *arg)
 	evbuffer_add_printf(bufferevent_get_output(c->bev), l->found ? "OK\n" : "NONE\n");
 	c->srv->deferred++;
 	c->waiting = 0;
-	free(l);
+	xfree(l);
 	bufferevent_enable(c->bev, EV_READ);
 	process(c);
 }
@@ -263,7 +267,7 @@ static void cmd_get(struct conn *c, struct evbuffer *out, char **av)
 static void cmd_del(struct conn *c, struct evbuffer *out, char **av)
 {
 	struct entry **pp = find(av[1]);
-	struct later *l = malloc(sizeof *l);
+	struct later *l = xmalloc(sizeof *l);
 	struct timeval ms = { 0, 1000 };
 
 	(void)out;
@@ -384,7 +388,6 @@ static void process(struct conn *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	struct evbuffer *out = bufferevent_get_output(c->bev);
-	struct timeval idle = { IDLE_SECONDS, 0 };
 	char *line, *av[3], *p;
 	size_t n;
 	int ac, i;
@@ -405,7 +408,7 @@ static void process(struct conn *c)
 #endif
 		free(line);
 	}
-	evtimer_add(&c->idle, &idle);
+	evtimer_add(&c->idle, c->srv->idle_timeout);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -436,16 +439,17 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		      int len, void *arg)
 {
 	struct server *s = arg;
-	struct conn *c = calloc(1, sizeof *c);
-	struct timeval idle = { IDLE_SECONDS, 0 };
+	struct conn *c = memset(xmalloc(sizeof *c), 0, sizeof(struct conn));
+	struct timeval io = { IDLE_SECONDS * 2, 0 };
 
 	(void)l, (void)sa, (void)len;
 	c->srv = s;
-	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_set_timeouts(c->bev, &io, &io);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	evtimer_assign(&c->idle, s->base, on_idle, c);
-	evtimer_add(&c->idle, &idle);
+	evtimer_add(&c->idle, s->idle_timeout);
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -483,7 +487,7 @@ static void on_commit(void *arg)
 static void start(const char *port_file)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tick = { 0, 50000 };
+	struct timeval tick = { 0, 50000 }, idle = { IDLE_SECONDS, 0 };
 	socklen_t len = sizeof sa;
 	FILE *f;
 	int i;
@@ -491,6 +495,8 @@ static void start(const char *port_file)
 	for (i = 0; i < PAGE; i++)
 		page[i] = i == PAGE - 1 ? '\n' : 'a' + i * 7 % 26;
 	srv.base = event_base_new();
+	event_base_priority_init(srv.base, 2);
+	srv.idle_timeout = event_base_init_common_timeout(srv.base, &idle);
 	srv.listener = evconnlistener_new_bind(srv.base, on_accept, &srv,
 					       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 64,
 					       (struct sockaddr *)&sa, sizeof sa);
@@ -502,6 +508,7 @@ static void start(const char *port_file)
 	event_assign(&srv.tick, srv.base, -1, EV_PERSIST, on_tick, &srv);
 	event_add(&srv.tick, &tick);
 	srv.usr2 = evsignal_new(srv.base, SIGUSR2, on_usr2, &srv);
+	event_priority_set(srv.usr2, 0);
 	event_add(srv.usr2, NULL);
 #if REL >= 2
 	srv.stats = calloc(1, sizeof *srv.stats);
