@@ -23,13 +23,10 @@ VERSION_2="VERSION bevref 2"
 NUPDATES=6
 . "$(dirname "$0")/lib.sh"
 
-command -v python3 >/dev/null || skip "python3 (the holding client) is not installed"
-hold_py=$(dirname "$0")/hold.py
+. "$(dirname "$0")/hold.sh"
 
 fill_extra() {
-	python3 "$hold_py" "$port" 200 "$tmp/go" >"$tmp/hold.out" 2>&1 &
-	hold_pid=$!
-	wait_for 10 grep -q 'hold: waiting' "$tmp/hold.out" || fail "hold.py did not start: $(cat "$tmp/hold.out")"
+	hold_start 200
 	commits=0
 }
 
@@ -52,10 +49,7 @@ check_extra() { # RELEASE
 	got=$(send STATS)
 	[ "$got" = "STATS commits=$commits" ] || fail "after $commits updates: $got"
 	if [ "$commits" -eq "$NUPDATES" ]; then
-		kill -0 "$hold_pid" 2>/dev/null || fail "hold.py ended early: $(cat "$tmp/hold.out")"
-		touch "$tmp/go"
-		wait "$hold_pid" || fail "the held connection: $(cat "$tmp/hold.out")"
-		note "$(tail -n 1 "$tmp/hold.out")"
+		hold_finish
 		verify_ok "after the held client read everything"
 		case $census in *" unlinked=0 "*) ;; *) fail "the held entry's reference was not released: $census" ;; esac
 	fi

@@ -24,12 +24,10 @@ VERSION_2="VERSION rawev 2"
 NUPDATES=6
 . "$(dirname "$0")/lib.sh"
 
-command -v python3 >/dev/null || skip "python3 (the holding client) is not installed"
+. "$(dirname "$0")/hold.sh"
 
 fill_extra() {
-	python3 "$(dirname "$0")/hold.py" "$port" 0 "$tmp/go" >"$tmp/hold.out" 2>&1 &
-	hold_pid=$!
-	wait_for 10 grep -q 'hold: waiting' "$tmp/hold.out" || fail "hold.py did not start: $(cat "$tmp/hold.out")"
+	hold_start 0
 	got=$(send "SET hour h" "EXPIRE hour 3600000" "TTL hour" "TTL a1" | tr '\n' ' ')
 	[ "$got" = "OK OK TTL 1 TTL 0 " ] || fail "EXPIRE, TTL: $got"
 	commits=0
@@ -60,10 +58,7 @@ check_extra() { # RELEASE
 	got=$(send "SET ap$commits x" "APPEND ap$commits yz" "GET ap$commits" "APPEND nokey q" | tr '\n' ' ')
 	[ "$got" = "OK OK VALUE xyz NONE " ] || fail "after $commits updates: APPEND: $got"
 	if [ "$commits" -eq "$NUPDATES" ]; then
-		kill -0 "$hold_pid" 2>/dev/null || fail "hold.py ended early: $(cat "$tmp/hold.out")"
-		touch "$tmp/go"
-		wait "$hold_pid" || fail "the held connection: $(cat "$tmp/hold.out")"
-		note "$(tail -n 1 "$tmp/hold.out")"
+		hold_finish
 	fi
 }
 
