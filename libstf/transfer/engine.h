@@ -44,6 +44,10 @@ struct pairing {
 	uint8_t carved;    /* a block typed by inference as one struct whose
 	                      flexible array holds addresses: objects the
 	                      program carved out of it (flex-pages.c) */
+	uint8_t resized_here; /* a wrapper's block whose sub-object's size
+	                         changes, kept at its address with its new
+	                         size (x->resize): an untyped word points
+	                         into them (stf__plan_subs) */
 };
 
 #define STF_PIN_KEY 2

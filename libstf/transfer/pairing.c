@@ -649,9 +649,12 @@ static int schedule_dynamic(struct stf_xfer *x)
 		d->addr = prot >= 0 ? stf__mapping_home(x, o, &own) :
 			  x->pair[i].placed || x->pair[i].pinned ? o->addr : 0;
 		int resized = x->resize && x->resize[i];
+		int in_place = resized && x->pair[i].resized_here;
+		if (resized) /* a wrapper's block, its sub-object resized */
+			d->size = x->resize[i];
 		/* pinned and grown past its block's granules: over the blocks
 		 * after it, which move (pinned-growth.c) */
-		int grown = prot < 0 && d->addr && x->pair[i].pinned && !resized ?
+		int grown = prot < 0 && d->addr && ((x->pair[i].pinned && !resized) || in_place) ?
 			    stf__pinned_growth(x, i, d->size) : 0;
 		if (grown < 0)
 			d->addr = 0;
@@ -662,10 +665,8 @@ static int schedule_dynamic(struct stf_xfer *x)
 			x->rep->pinned_keys += x->pair[i].pinned == STF_PIN_KEY;
 			x->rep->pinned_grown += grown > 0;
 		}
-		if (resized) { /* a wrapper's block, moved whole */
-			d->size = x->resize[i];
+		if (resized && !in_place) /* moved whole */
 			d->addr = 0;
-		}
 		if (prot >= 0) { /* whole pages */
 			d->size = (d->size + 4095) & ~(uint64_t)4095;
 			if (x->dir == STF_BACKWARD)

@@ -373,6 +373,15 @@ static int shrinks_back_in_place(const struct stf_xfer *x, size_t i, size_t c, u
 	       !stf__size_header_said(x->src, i, c);
 }
 
+/* Block c keeps its address: typed (a wrapper's `size_t *`) and pinned
+ * by an untyped word pointing into it, or untyped and placed (an untyped
+ * word points into it).  Not when its address is a key (addr-keys.c). */
+static int block_stays(const struct stf_xfer *x, size_t c)
+{
+	const struct pairing *p = &x->pair[c];
+	return p->pinned == 1 || (!p->pinned && p->placed);
+}
+
 /* A sub-object that must leave its place and cannot: an untyped word
  * points into it (or into its block, which would move with it). */
 static int cannot_move(struct stf_xfer *x, size_t i, size_t c, int whole, uint64_t dsize,
@@ -460,7 +469,11 @@ static int slot_too_small(struct stf_xfer *x, size_t i, size_t c, uint64_t dsize
  *   - one of an allocator that takes no size (a slab's slot) cannot move
  *     (slot_too_small).
  * Either way, an untyped word pointing into what moves would be left
- * stale: the update rolls back naming it.
+ * stale: the update rolls back naming it; except into a wrapper's block
+ * that keeps its address (the sub-object's own address in a library's
+ * block: bufferevent_setcb's argument, a connection from `xmalloc`):
+ * that block stays there with its new size instead (resized_here), as a
+ * pinned heap object does (pinned-growth.c).
  */
 int stf__plan_subs(struct stf_xfer *x)
 {
@@ -495,7 +508,8 @@ int stf__plan_subs(struct stf_xfer *x)
 			return slot_too_small(x, i, c, dsize, room, du, dt);
 		if (!whole && stf__given_back_cannot_move(x, i, c, dsize))
 			return -1;
-		if (x->pair[i].pinned || (whole && stf__pin_origin(x, c, NULL, NULL)))
+		int held = x->pair[i].pinned || (whole && stf__pin_origin(x, c, NULL, NULL));
+		if (held && !(whole && x->pair[i].pinned != STF_PIN_KEY && block_stays(x, c)))
 			return cannot_move(x, i, c, whole, dsize, du, dt);
 		if (whole && stf__size_header_known(x, i, c, dsize) < 0)
 			return -1;
@@ -512,6 +526,7 @@ int stf__plan_subs(struct stf_xfer *x)
 			memset(x->resize, 0, (src->nobjs + 1) * sizeof(*x->resize));
 		}
 		x->resize[c] = off + dsize;
+		x->pair[c].resized_here = (uint8_t)held;
 		x->pair[i].moved = SUB_WITH_BLOCK;
 	}
 	return 0;

@@ -315,6 +315,27 @@ static void check_sizehdr_grow(void)
 	free((char *)third - ZHDR);
 }
 
+/* The same, an untyped word pointing at the third node: its block kept
+ * its address, grown there (pinned-growth.c), its header saying the new
+ * size; the others moved. */
+static void check_sizehdr_pinned(void)
+{
+	int n = 0;
+	struct gnode *third = NULL;
+	for (struct gnode *p = glist; p; p = p->next, n++) {
+		CHECK(p->value == 104 - n && p->extra == 0);
+		CHECK(*(size_t *)((char *)p - ZHDR) == sizeof(*p));
+		CHECK(malloc_usable_size((char *)p - ZHDR) >= ZHDR + sizeof(*p));
+		if (n == 1)
+			third = p;
+	}
+	CHECK(n == 5 && third && ((void **)pins)[0] == third && !((void **)pins)[1]);
+	/* the program's own free(p - ZHDR) frees the block kept in place */
+	glist->next = third->next;
+	((void **)pins)[0] = NULL;
+	free((char *)third - ZHDR);
+}
+
 /* The same with an 8-byte prefix (the objects 8 bytes off alignment). */
 static void check_sizehdr8_grow(void)
 {
@@ -422,6 +443,8 @@ int main(int argc, char **argv)
 		check_sizehdr_grow();
 	else if (!strcmp(what, "sizehdr8-grow"))
 		check_sizehdr8_grow();
+	else if (!strcmp(what, "sizehdr-pinned"))
+		check_sizehdr_pinned();
 	else if (!strcmp(what, "pool-grow"))
 		check_pool_grow();
 	else if (!strcmp(what, "pool-conf"))
