@@ -78,29 +78,6 @@ static inline uint32_t take_site(const void *ra)
 	return external_site((uintptr_t)ra);
 }
 
-/*
- * Memory the metadata gives no type (what a library or code built without
- * the plugin allocates: an external site, or none) starts zeroed, and so
- * does what realloc adds to it.  The transfer reads such memory word by
- * word and takes a word that points into a live block for a pointer that
- * pins it there; a leftover of the slot's previous user (a freed block's
- * list link) would pass for one, and a pinned object cannot grow: libev's
- * arrays, which it grows without initializing, made updates roll back at
- * random (t/idioms/dbgkv; t/xfer/stale23-libcap).  Typed memory needs no
- * zeroing: a stale address there is read as the member's type says.
- */
-static inline bool untyped_site(uint32_t site)
-{
-	return !stf__sites || stf__sites[site].kind == STF_SITE_EXTERNAL || !site;
-}
-
-/* What realloc added to a block of site word `word`, bytes [old, size). */
-static inline void zero_added(void *p, uint64_t old, size_t size, uint32_t word)
-{
-	if (untyped_site(STF_META_SITE(word)))
-		memset((char *)p + old, 0, size - old);
-}
-
 /* Only the marker: realloc keeps the block's site without one. */
 static inline uint32_t take_marker(uint32_t keep)
 {
@@ -209,24 +186,20 @@ describe:
 	return obj;
 }
 
-/* zero: the block must start zeroed (a large one from fresh units is) */
-static inline __attribute__((always_inline)) void *alloc_block(size_t size, uint32_t site,
-							       uint64_t id, bool zero)
+static inline __attribute__((always_inline)) void *alloc_block(size_t size, uint32_t site, uint64_t id)
 {
-	if (__builtin_expect(size < SMALL_MAX, 1)) {
-		void *p = alloc_small(block_class(size), size, site, id);
-		return zero && p ? memset(p, 0, size) : p;
-	}
+	if (__builtin_expect(size < SMALL_MAX, 1))
+		return alloc_small(block_class(size), size, site, id);
 	if (size > PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return stf__large_alloc(size, 0, site, id, zero);
+	return stf__large_alloc(size, 0, site, id, false);
 }
 
 /* align: a power of two > 16 (every object is 16-byte aligned).  Small:
  * a class whose size is a multiple of align (spans are 64 KiB aligned). */
-static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id, bool zero)
+static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id)
 {
 	uint32_t word = site | (uint32_t)__builtin_ctzl(align) << 24;
 	size_t need = size + 1 > align ? size + 1 : align;
@@ -234,14 +207,13 @@ static void *alloc_aligned(size_t align, size_t size, uint32_t site, uint64_t id
 		uint32_t c = size_class(need);
 		while (stf__class_size[c] % align)
 			c++;
-		void *p = alloc_small(c, size, word, id);
-		return zero && p ? memset(p, 0, size) : p;
+		return alloc_small(c, size, word, id);
 	}
 	if (size > PTRDIFF_MAX || align > PTRDIFF_MAX / 2) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	return stf__large_alloc(size, align, word, id, zero);
+	return stf__large_alloc(size, align, word, id, false);
 }
 
 /* The live block of the region that starts at p: its span's metadata
@@ -353,11 +325,9 @@ void stf__find_self(void)
 /* A block of `size` bytes for the caller at ra: from the thread's cache
  * of freed blocks of its class (with their entries) or its first span's
  * free list, with an ID of the thread's batch and the site of the
- * plugin's marker, or with `external` (a constant: one instance each, so
- * that malloc's, for the marker, saves two registers at most) of the
- * thread's cache of return addresses; NULL otherwise. */
-static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra,
-							      bool external)
+ * plugin's marker or of the thread's cache of return addresses; NULL
+ * otherwise. */
+static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const void *ra)
 {
 	uint32_t c;
 	if (__builtin_expect(size < BYTE_CLASSES, 1))
@@ -373,9 +343,7 @@ static inline __attribute__((always_inline)) void *alloc_fast(size_t size, const
 	if (__builtin_expect(id >= (compact ? stf__tc.compact_end : stf__tc.end_id), 0))
 		return NULL;
 	uint32_t *cell = stf__alloc_site, site;
-	if (!external) {
-		if (!cell || !*cell)
-			return NULL;
+	if (cell && *cell) {
 		site = *cell;
 	} else {
 		uint32_t k = (uint32_t)((uintptr_t)ra >> 2) % PC_CACHE;
@@ -493,20 +461,13 @@ static void *__attribute__((noinline)) malloc_slow(size_t size, const void *ra)
 {
 	if (__builtin_expect(from_self(ra), 0))
 		return __libc_malloc(size);
-	uint32_t *cell = stf__alloc_site;
-	if (!cell || !*cell) {  /* an external site's block: zeroed (untyped_site) */
-		void *p = alloc_fast(size, ra, true);
-		if (p)
-			return memset(p, 0, size);
-	}
-	uint32_t site = take_site(ra);
-	return alloc_block(size, site, 0, untyped_site(site));
+	return alloc_block(size, take_site(ra), 0);
 }
 
 EXPORT void *malloc(size_t size)
 {
 	const void *ra = __builtin_return_address(0);
-	void *p = alloc_fast(size, ra, false);
+	void *p = alloc_fast(size, ra);
 	if (__builtin_expect(p != NULL, 1))
 		return p;
 	return malloc_slow(size, ra);
@@ -559,27 +520,16 @@ EXPORT void *calloc(size_t n, size_t size)
  * a new one of `size` bytes; the old one is freed by the caller. */
 static void *moved_block(const void *p, uint64_t old, size_t size, uint32_t word, uint64_t id)
 {
-	void *np = alloc_block(size, word, id, false);
-	if (np) {
+	void *np = alloc_block(size, word, id);
+	if (np)
 		memcpy(np, p, old < size ? old : size);
-		if (old < size)
-			zero_added(np, old, size, word);
-	}
 	return np;
-}
-
-/* p, resized where it is from old to size bytes */
-static inline void *grown_in_place(void *p, uint64_t old, size_t size, uint32_t site)
-{
-	if (size > old)
-		zero_added(p, old, size, site);
-	return p;
 }
 
 static void *realloc_at(void *p, size_t size, const void *ra)
 {
 	if (!p)
-		return malloc_slow(size, ra);
+		return from_self(ra) ? __libc_malloc(size) : alloc_block(size, take_site(ra), 0);
 	if (size == 0) {
 		stf__alloc_site = NULL;
 		free(p);
@@ -606,7 +556,7 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		void *moved = __libc_realloc(p, size);
 		if (!moved)
 			return NULL;
-		void *np = alloc_block(size, take_site(ra), 0, false);
+		void *np = alloc_block(size, take_site(ra), 0);
 		if (!np)
 			return moved;  /* still valid, untracked */
 		memcpy(np, moved, size);
@@ -631,22 +581,22 @@ static void *realloc_at(void *p, size_t size, const void *ra)
 		if (meta_wide(s, j)) {
 			if (wide_objects(s, size) == wide_objects(s, old)) {
 				meta_set(s, j, meta_id(s, j), site | STF_META_WIDE, size);
-				return grown_in_place(p, old, size, site);
+				return p;
 			}
 		} else if (size <= small_room(s) && (size >= old || size > s->obj_size / 2)) {
 			meta_set(s, j, meta_id(s, j), site, size);
-			return grown_in_place(p, old, size, site);
+			return p;
 		}
 	} else {
 		uint64_t room = (uint64_t)s->cap * UNIT;
 		if (size < room && (size >= old || size > room / 2)) {
 			s->meta[0].site = site;
 			large_set_size(s, size);
-			return grown_in_place(p, old, size, site);
+			return p;
 		}
 		if (size >= room && stf__large_grow(s, size)) {
 			s->meta[0].site = site;
-			return grown_in_place(p, old, size, site);
+			return p;
 		}
 		/* still large: its tail goes back, no copy (a string trimmed
 		 * to its length, a vector shrunk to fit) */
@@ -683,9 +633,8 @@ static void *memalign_at(size_t align, size_t size, const void *ra)
 	if (from_self(ra))
 		return __libc_memalign(align, size);
 	uint32_t site = take_site(ra);
-	bool zero = untyped_site(site);
 	if (align <= 16)
-		return alloc_block(size, site, 0, zero);
+		return alloc_block(size, site, 0);
 	if (align & (align - 1)) {  /* glibc rounds up to a power of two */
 		if (align > SIZE_MAX / 2 + 1) {
 			errno = EINVAL;
@@ -696,7 +645,7 @@ static void *memalign_at(size_t align, size_t size, const void *ra)
 			a <<= 1;
 		align = a;
 	}
-	return alloc_aligned(align, size, site, 0, zero);
+	return alloc_aligned(align, size, site, 0);
 }
 
 EXPORT void *memalign(size_t align, size_t size)
@@ -794,8 +743,8 @@ EXPORT void *stf__alloc_aligned_with(size_t size, size_t align, uint32_t site, u
 	/* the transfer is creating the state during the update's pause: no
 	 * huge page collapse (spans.c) in it */
 	stf__tc.transferring = true;
-	void *p = align > 16 && !(align & (align - 1)) ? alloc_aligned(align, size, site, id, false) :
-		  alloc_block(size, site, id, false);
+	void *p = align > 16 && !(align & (align - 1)) ? alloc_aligned(align, size, site, id) :
+		  alloc_block(size, site, id);
 	stf__tc.transferring = false;
 	return p;
 }
