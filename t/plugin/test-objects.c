@@ -201,9 +201,10 @@ START_TEST(sites_records)
 			  STF_SF_STRING | STF_SF_WRAPPER | STF_SF_AUTOWRAP);
 	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
 
-	/* A constructor copying bytes into its `char *` block hands out
-	 * strings whatever its caller keeps them in; one copying into a
-	 * `void *` leaves the type to its caller's site (none here). */
+	/* A constructor copying bytes from a `char *` into its `char *`
+	 * block hands out strings whatever its caller keeps them in; one
+	 * copying from a `const void *` (any object) leaves the type to its
+	 * caller's site (none here). */
 	s = site(em, "sites.c:main/held_text#0", &u);
 	ck_assert_str_eq(name(u, s->allocator), "bytes_new");
 	ck_assert_int_ne(s->flags & STF_SF_STRING, 0);

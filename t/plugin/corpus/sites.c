@@ -50,10 +50,10 @@ static void *bytes_new(const char *s, size_t n)
 	return o;
 }
 
-/* The same through a `void *`: a generic copy of any object. */
+/* The same from a `const void *`: a generic copy of any object. */
 static void *mem_dup(const void *s, size_t n)
 {
-	void *o = xalloc(n);
+	char *o = xalloc(n);
 	memcpy(o, s, n);
 	return o;
 }
