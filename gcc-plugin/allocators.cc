@@ -27,6 +27,8 @@
  * wrapper's count and size): then its callers chose the size, and so the
  * type, and what it stores is a leading tag or header of theirs
  * (`void *make(int tag, size_t n)` storing the tag through an `int *`).
+ * One that keeps the block in a `char *` and copies bytes into it from a
+ * `char *` (a string constructor) hands out strings, as strdup does.
  *
  * A wrapper returning what an STF_ALLOCATOR hands out in a size its
  * callers chose (a generic `obj_new` returning xmalloc's result) is one as
@@ -248,6 +250,36 @@ void merge_param (int *acc, int v)
 		*acc = -1;
 }
 
+/* Whether a value's type is a byte pointer (`char *`, `const unsigned
+ * char *`). */
+bool byte_pointer (tree v)
+{
+	if (!POINTER_TYPE_P (TREE_TYPE (v)))
+		return false;
+	tree t = TREE_TYPE (TREE_TYPE (v));
+	return TREE_CODE (t) == INTEGER_TYPE && TYPE_PRECISION (t) == CHAR_TYPE_SIZE;
+}
+
+/* Whether a fresh value is a named local of a byte pointer type (`char
+ * *o`): the function's author says the block holds bytes. */
+bool byte_local (tree v)
+{
+	return TREE_CODE (v) == VAR_DECL && !DECL_ARTIFICIAL (v) && byte_pointer (v);
+}
+
+/* Whether a call copies bytes read through a byte pointer (a string, not
+ * a `const void *` to any object) into a fresh block: memcpy, strcpy and
+ * the like, not memset, nor free, which takes one argument. */
+bool copies_bytes_into_fresh (gimple *stmt, const std::set<tree> &fresh)
+{
+	gcall *call = dyn_cast <gcall *> (stmt);
+	if (!call || !keeps_no_address (call) || gimple_call_num_args (call) < 2
+	    || !fresh.count (gimple_call_arg (call, 0)) || !byte_pointer (gimple_call_arg (call, 1)))
+		return false;
+	built_in_function code = DECL_FUNCTION_CODE (gimple_call_fndecl (call));
+	return code != BUILT_IN_MEMSET && code != BUILT_IN_MEMSET_CHK;
+}
+
 /* Whether stmt stores into a fresh block (`*p = tag`, `b->kind = k`)
  * something other than a fresh address. */
 bool stores_into_fresh (gimple *stmt, const std::set<tree> &fresh)
@@ -397,6 +429,20 @@ bool returns_fresh (tree fn, found_wrapper *w)
 		if (!use_keeps_fresh (s, fresh, size_arg >= 0))
 			return false;
 	w->flags = (any & STF_SF_REALLOC) | (all & inherited & ~STF_SF_REALLOC);
+	/* A constructor of strings (string_newlen (s, n): `char *o =
+	 * zmalloc (n, T_STRING); memcpy (o, s, n)` with `const char *s`)
+	 * hands out bytes, as strdup does, whatever its callers keep them
+	 * in: a `void *` member holding other values too must not type them
+	 * as the struct it is also read as (a string of that struct's size
+	 * taken for one).  A copy of any object (memdup (const void *p,
+	 * size_t n)) leaves the type to its callers. */
+	bool byte_block = false, bytes_copied = false;
+	for (tree v : fresh)
+		byte_block |= byte_local (v);
+	for (gimple *s : stmts)
+		bytes_copied |= copies_bytes_into_fresh (s, fresh);
+	if (byte_block && bytes_copied)
+		w->flags |= STF_SF_STRING;
 	w->size_arg = size_arg < 0 ? -1 : size_arg;
 	w->count_arg = count_arg < 0 ? -1 : count_arg;
 	/* Only its callers' sizes say what it hands out: one that chooses the

@@ -116,6 +116,11 @@ int stf__xfer_backward(int conn, pid_t rev_pid, uint64_t rev_root,
 					  have_frame ? &rframe : NULL, rep->error,
 					  sizeof(rep->error)) == 0;
 	stf__profile_mark("backward: catalog the reversed");
+	/* F's threads speak R's labels: a thread parked in a function the
+	 * new version renamed (rename19's worker, serve here) is the one
+	 * parked under the old name there */
+	opened = opened && stf__threads_pair(&dst, &src, STF_BACKWARD, rep->error,
+					     sizeof(rep->error)) == 0;
 	if (!opened) {
 		send_done(conn, 1, rep->error);
 		stf__peer_close(&src);

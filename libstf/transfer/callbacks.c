@@ -251,6 +251,33 @@ const char *stf__rename_frame(const char *func, char *buf, size_t len)
 	return func;
 }
 
+/* An object ID without its file ("rename19.c:worker" -> "worker"). */
+static const char *plain_name(const char *id)
+{
+	const char *colon = strrchr(id, ':');
+	return colon ? colon + 1 : id;
+}
+
+int stf__function_renamed(const char *old_func, const char *new_func)
+{
+	/* a frame label may end with " [wait]" (metadata.c): the same on
+	 * both sides, after the function's name */
+	size_t on = strcspn(old_func, " "), nn = strcspn(new_func, " ");
+	if (strcmp(old_func + on, new_func + nn))
+		return 0;
+	for (size_t i = 0; i < nrenames; i++) {
+		const struct rename_entry *r = &renames[i];
+		if (r->kind != STF_RENAME_OBJECT || strchr(r->old_name, '/') ||
+		    strchr(r->new_name, '/'))
+			continue;
+		const char *o = plain_name(r->old_name), *n = plain_name(r->new_name);
+		if (strlen(o) == on && !strncmp(o, old_func, on) && strlen(n) == nn &&
+		    !strncmp(n, new_func, nn))
+			return 1;
+	}
+	return 0;
+}
+
 const char *stf__rename_member(const char *type, const char *member,
 			       enum stf_direction dir)
 {

@@ -54,6 +54,10 @@ const char *stf__rename(enum stf_rename_kind kind, const char *name,
  * label, "func" or "func [wait]"), from the renames of its locals
  * ("func/local" -> "other/local"): in buf, or func itself if none. */
 const char *stf__rename_frame(const char *func, char *buf, size_t len);
+/* Whether a frame label of the old version (old_func) names the function
+ * the new version's label (new_func) names, renamed as an object
+ * (stf_rename (STF_RENAME_OBJECT, "file.c:worker", "file.c:serve")). */
+int stf__function_renamed(const char *old_func, const char *new_func);
 const char *stf__rename_member(const char *type, const char *member,
 			       enum stf_direction dir);
 int stf__rename_any(void);

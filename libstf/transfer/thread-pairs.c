@@ -25,7 +25,9 @@
  * speak the first side's labels: a thread's thread-local variables and
  * thread-specific data ("X@label") take its partner's label; its locals
  * pair with its partner's only when both parked in the same function ("n"
- * of "func/name#n" becomes the partner's); parked in another function, or
+ * of "func/name#n" becomes the partner's; a function renamed with
+ * stf_rename, "func" too, in both directions: the backward transfer pairs
+ * F's threads with R's as well); parked in another function, or
  * with no partner, its locals become "func [apart]/name#n", which pairs
  * with nothing: dropped forward, and the differencing then finds the old
  * version's frame without counterpart and rolls back, unless the frame
@@ -180,6 +182,11 @@ int stf__threads_pair(const struct stf_peer *fixed, struct stf_peer *moved,
 		if (f && same_function(old_func, new_func)) {
 			rl[i].func = m->func;
 			rl[i].occurrence = f->occurrence;
+		} else if (f && stf__function_renamed(old_func, new_func)) {
+			/* the function renamed: its locals keep their
+			 * names, in the partner's function */
+			rl[i].func = f->func;
+			rl[i].occurrence = f->occurrence;
 		} else {
 			snprintf(buf, sizeof(buf), "%s" APART, m->func);
 			rl[i].func = stf__arena_strdup(moved->arena, buf);
@@ -190,8 +197,8 @@ int stf__threads_pair(const struct stf_peer *fixed, struct stf_peer *moved,
 		if (f && moved_dir == STF_FORWARD && strcmp(f->label, m->label))
 			fprintf(stderr, "libstf: forward transfer: the thread parked in %s is the "
 				"one parked in %s in the new version%s\n", m->label, f->label,
-				rl[i].func == m->func ? "" : " (its locals there go to no one, the "
-				"new version's keep their values)");
+				strstr(rl[i].func, APART) ? " (its locals there go to no one, the "
+				"new version's keep their values)" : "");
 	}
 	for (size_t j = 0; j < moved->nobjs; j++) {
 		char id[700];

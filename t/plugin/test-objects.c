@@ -201,6 +201,19 @@ START_TEST(sites_records)
 			  STF_SF_STRING | STF_SF_WRAPPER | STF_SF_AUTOWRAP);
 	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
 
+	/* A constructor copying bytes from a `char *` into its `char *`
+	 * block hands out strings whatever its caller keeps them in; one
+	 * copying from a `const void *` (any object) leaves the type to its
+	 * caller's site (none here). */
+	s = site(em, "sites.c:main/held_text#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "bytes_new");
+	ck_assert_int_ne(s->flags & STF_SF_STRING, 0);
+	ck_assert_int_ne(type(u, s->type)->flags & STF_TF_CHAR, 0);
+	s = site(em, "sites.c:main/held_copy#0", &u);
+	ck_assert_str_eq(name(u, s->allocator), "mem_dup");
+	ck_assert_int_eq(s->flags & STF_SF_STRING, 0);
+	ck_assert_uint_eq(s->type, STF_NONE);
+
 	s = site(em, "sites.c:main/nums#0", &u);
 	ck_assert_str_eq(name(u, s->allocator), "reallocarray");
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "int");
@@ -238,7 +251,7 @@ START_TEST(sites_records)
 	s = site(em, "sites.c:main/twin_b#0", &u);
 	ck_assert_str_eq(name(u, type(u, s->type)->name), "conn");
 
-	ck_assert_uint_eq(u->nsites, 15);
+	ck_assert_uint_eq(u->nsites, 17);
 	elfmeta_close(em);
 }
 END_TEST

@@ -25,6 +25,7 @@ struct node *twin_a;
 struct conn *twin_b;
 static struct conn *pool;
 char *spare, *backup;
+void *held_text, *held_copy;
 
 static inline STF_ALLOCATOR __attribute__((alloc_size(1))) void *xalloc(size_t n)
 {
@@ -37,6 +38,24 @@ static inline STF_ALLOCATOR __attribute__((alloc_size(1))) void *xalloc(size_t n
 static char *copy(const char *s)
 {
 	return strdup(s);
+}
+
+/* A string constructor taking the length (Redis's createStringObject(ptr,
+ * len)): it keeps the block in a `char *` and copies bytes into it, so it
+ * hands out bytes, as strdup does. */
+static void *bytes_new(const char *s, size_t n)
+{
+	char *o = xalloc(n);
+	memcpy(o, s, n);
+	return o;
+}
+
+/* The same from a `const void *`: a generic copy of any object. */
+static void *mem_dup(const void *s, size_t n)
+{
+	char *o = xalloc(n);
+	memcpy(o, s, n);
+	return o;
 }
 
 static struct node *make_node(int v)
@@ -67,6 +86,8 @@ int main(int argc, char **argv)
 	void *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct node *root = make_node(argc);
+	held_text = bytes_new("text", 4);
+	held_copy = mem_dup(&argc, sizeof argc);
 	/* Stored twice: the first store in the source names the site. */
 	backup = spare = malloc(32);
 	TWO(twin_a, twin_b);
@@ -89,6 +110,8 @@ int main(int argc, char **argv)
 	conns = realloc(conns, 8 * sizeof *conns);
 	show("conns2", conns);
 	munmap(map, 4096);
+	free(held_copy);
+	free(held_text);
 	free(twin_a);
 	free(twin_b);
 	free(pm);
