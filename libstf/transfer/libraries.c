@@ -672,7 +672,8 @@ static struct elf_file *peer_lib_named(const struct stf_peer *p, const char *nam
 	return NULL;
 }
 
-/* e->needs, made from the names p maps: 0, or -1 (out of memory). */
+/* e->needs, made from the names p maps (e may be the executable): 0, or
+ * -1 (out of memory). */
 static int elf_needs(const struct stf_peer *p, struct elf_file *e)
 {
 	if (e->needs)
@@ -706,12 +707,19 @@ int stf__peer_foreign_lib_data(const struct stf_peer *p, const char *lib, size_t
 		return 0;
 	const struct stf_peer_lib *m = &p->libs[r->value];
 	struct elf_file *to = elf_open(m->path), *from = peer_lib_named(p, lib, len);
-	if (!to || !from || elf_in_code(to, addr - m->bias) || elf_needs(p, from) < 0)
+	struct elf_file *exe = elf_open(p->exe);
+	if (!to || !from || !exe || elf_in_code(to, addr - m->bias) ||
+	    elf_needs(p, from) < 0 || elf_needs(p, exe) < 0)
 		return 0;
 	for (size_t k = 0; k < from->nneeds; k++)
 		if (from->needs[k] == to)
 			return 0;
-	return 1;
+	/* only a library loaded at startup: one dlopen'd (a gconv or NSS
+	 * module the C library loads itself) is the data of whoever opened it */
+	for (size_t k = 0; k < exe->nneeds; k++)
+		if (exe->needs[k] == to)
+			return 1;
+	return 0;
 }
 
 /* libstf's own file among the peer's libraries, NULL if none. */
