@@ -560,21 +560,14 @@ static uint64_t exe_copy_place(const struct stf_peer_lib *l, const struct stf_pe
 	return 0;
 }
 
-int stf__peer_lib_nowhere(const struct stf_peer *p, uint64_t addr)
+int stf__peer_inside_lib_code(const struct stf_peer *p, uint64_t addr)
 {
 	const struct stf_range *r = stf__peer_image_find(p, addr);
 	if (!r || !strcmp(p->libs[r->value].path, p->exe))
 		return 0;
 	const struct stf_peer_lib *l = &p->libs[r->value];
 	const struct elf_file *e = elf_open(l->path);
-	if (!e)
-		return 0;
-	/* past the start of its ELF file header (mapped first): the load
-	 * address with low bits set, as dladdr's dli_fbase or
-	 * dl_iterate_phdr's dlpi_addr left on the stack under bitfields */
-	uint64_t in_header = addr - l->bias - e->first_vaddr;
-	return (in_header > 0 && in_header < sizeof(Elf64_Ehdr)) ||
-	       elf_inside_code(e, addr - l->bias);
+	return e && elf_inside_code(e, addr - l->bias);
 }
 
 uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,

@@ -367,12 +367,11 @@ long stf__peer_unreached_among(struct stf_peer *p, const uint8_t *among, uint8_t
  * that file. */
 uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer *dst,
 			      uint64_t addr);
-/* Does addr lie where no pointer a program keeps points, inside a shared
- * library of p: in its code where none of its functions begins (its
- * unwind table says where they begin), or inside its ELF file header
- * past the header's start?  A value that does is a number whose high
- * bytes were left over from an address. */
-int stf__peer_lib_nowhere(const struct stf_peer *p, uint64_t addr);
+/* Does addr lie inside a shared library's code of p where none of the
+ * library's functions begins (its unwind table says where they begin)?
+ * No pointer a program keeps points there: a value that does is a number
+ * whose high bytes were left over from an address. */
+int stf__peer_inside_lib_code(const struct stf_peer *p, uint64_t addr);
 /* Is addr inside the data, read-only data or .bss of a shared library M
  * of p loaded at startup (the executable needs it, DT_NEEDED,
  * transitively) that the library loaded as `lib` (len bytes of an

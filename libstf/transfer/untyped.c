@@ -34,8 +34,7 @@
  *   - into a function or static of the executable: relocated (function
  *     ID, member path);
  *   - into a shared library: the same place of the same file, but
- *     inside its code where no function begins or inside its ELF header
- *     past its start, or (in a block a library
+ *     inside its code where no function begins, or (in a block a library
  *     L allocated) in the data of a library L does not need: a number
  *     (below);
  *   - into a typed heap object or a mapping: that object is pinned (kept
@@ -537,14 +536,13 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		}
 	}
 	if (!t) {
-		/* inside a library's code where no function begins or inside
-		 * its ELF header, or in the data of a library the holder's
-		 * allocator does not need: a number whose high bytes are an
-		 * address left over (regcomp's node copied from the stack,
-		 * its padding a return address or a load address, its
-		 * bitfields in the low bytes), which moving with the library
-		 * would change: kept, as the numbers below */
-		const struct stf_range *img = leftover || stf__peer_lib_nowhere(src, v) ? NULL :
+		/* inside a library's code where no function begins, or in the
+		 * data of a library the holder's allocator does not need: a
+		 * number whose high bytes are an address left over (regcomp's
+		 * node copied from the stack, its padding a return address,
+		 * its bitfields in the low bytes), which moving with the
+		 * library would change: kept, as the numbers below */
+		const struct stf_range *img = leftover || stf__peer_inside_lib_code(src, v) ? NULL :
 			stf__peer_image_find(src, v);
 		if (img) {
 			const char *lib = src->libs[img->value].path;
