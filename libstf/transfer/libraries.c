@@ -121,6 +121,30 @@ static void elf_entry_table(struct elf_file *e, const Elf64_Phdr *ph, int n)
 	}
 }
 
+/* Does vaddr lie in e's dynamic linking tables, past their start: its
+ * first PT_LOAD when that is read-only and mapped before its code (the ELF
+ * header, .dynsym, .dynstr, .gnu.hash, versions, relocations)? */
+static int elf_in_link_tables(const struct elf_file *e, uint64_t vaddr)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
+	const Elf64_Phdr *first = NULL;
+
+	for (int i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (!first) {
+			first = &ph[i];
+			if (first->p_flags & (PF_X | PF_W))
+				return 0;
+		} else if (ph[i].p_flags & PF_X) {
+			return vaddr > first->p_vaddr && vaddr - first->p_vaddr < first->p_memsz &&
+			       first->p_vaddr + first->p_memsz <= ph[i].p_vaddr;
+		}
+	}
+	return 0;
+}
+
 /* Does vaddr lie in e's code (an executable PT_LOAD)? */
 static int elf_in_code(const struct elf_file *e, uint64_t vaddr)
 {
@@ -708,8 +732,14 @@ int stf__peer_foreign_lib_data(const struct stf_peer *p, const char *lib, size_t
 	const struct stf_peer_lib *m = &p->libs[r->value];
 	struct elf_file *to = elf_open(m->path), *from = peer_lib_named(p, lib, len);
 	struct elf_file *exe = elf_open(p->exe);
-	if (!to || !from || !exe || elf_in_code(to, addr - m->bias) ||
-	    elf_needs(p, from) < 0 || elf_needs(p, exe) < 0)
+	if (!to || !from || !exe || elf_in_code(to, addr - m->bias))
+		return 0;
+	/* the dynamic linker's tables of any library, lib's own too: the
+	 * program's pointers there are dladdr's (dli_sname), which a block
+	 * a library allocated does not hold */
+	if (elf_in_link_tables(to, addr - m->bias))
+		return 1;
+	if (elf_needs(p, from) < 0 || elf_needs(p, exe) < 0)
 		return 0;
 	for (size_t k = 0; k < from->nneeds; k++)
 		if (from->needs[k] == to)

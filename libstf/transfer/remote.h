@@ -375,7 +375,9 @@ int stf__peer_inside_lib_code(const struct stf_peer *p, uint64_t addr);
 /* Is addr inside the data, read-only data or .bss of a shared library M
  * of p loaded at startup (the executable needs it, DT_NEEDED,
  * transitively) that the library loaded as `lib` (len bytes of an
- * external site's name, "libc.so.6") neither is nor needs?
+ * external site's name, "libc.so.6") neither is nor needs, or inside the
+ * dynamic linking tables of any library (.dynsym, .dynstr...: the
+ * read-only segment before its code, past its start)?
  * Such a word of a block lib allocated is a number (untyped.c).  0 when
  * lib is the executable or no file of p. */
 int stf__peer_foreign_lib_data(const struct stf_peer *p, const char *lib, size_t len,

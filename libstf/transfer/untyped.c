@@ -366,9 +366,9 @@ static int string_tail(const struct stf_obj *holder, uint64_t off)
  * allocator does not need?  Only for an untyped block a library L
  * allocated (an external site's, not the program's): L's own pointers go
  * into L's data and into the libraries L links; a value into the data,
- * read-only data or .bss of another library is a number whose high bytes
- * were an address left over (regcomp's nodes, copied whole from the
- * stack).  What this misjudges: a pointer the program gave L to keep
+ * read-only data or .bss of another library, or into the dynamic linking
+ * tables of any library (L's own too), is a number whose high bytes were
+ * an address left over (regcomp's nodes, copied whole from the stack).  What this misjudges: a pointer the program gave L to keep
  * that points into such a library's data (fopencookie's cookie, a
  * tsearch key, an atexit argument in the C library's blocks) stays
  * unrelocated.  Into a library's code where a function begins is kept
