@@ -102,12 +102,6 @@ struct stf_xfer {
 	 * object, element of a dynamic array, member path */
 	const struct stf_obj *obj;
 	const char *obj_label;     /* when obj is NULL */
-	/* the source bytes of obj_bytes_of (stf__xfer_object) and the
-	 * pointer slot among them being relocated (stf__reloc_into), NULL
-	 * if none: a slot kept as pointing nowhere has its neighbours read
-	 * (split-pointers.c) */
-	const uint8_t *obj_bytes, *slot;
-	const struct stf_obj *obj_bytes_of;
 	uint64_t elem;             /* UINT64_MAX: none */
 	/* member path below the element, as steps formatted only when a
 	 * message needs it (stf__cur_path): formatting each member of
@@ -412,11 +406,6 @@ const char *stf__obj_name(const struct stf_obj *o, char *buf, size_t len);
  * there is none (left unresolved).  Pointers resolve the others lazily. */
 int stf__pair_by_id(struct stf_xfer *x, size_t i);
 int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct pointee *pe);
-/* split-pointers.c: the pointer slot being relocated, whose value v is
- * kept as it is (an integer, or it points nowhere), and its neighbouring
- * slot hold at an offset 1 to 7 the
- * start of a heap object that moves: -1 (a problem), else 0. */
-int stf__split_pointer_check(struct stf_xfer *x, uint64_t v);
 int stf__reloc_arg(struct stf_xfer *x, uint64_t v, uint64_t *out);
 int64_t stf__stream_target(struct stf_xfer *x, size_t i);
 

@@ -170,8 +170,7 @@ static int dst_target(struct stf_xfer *x, uint64_t v, char *what, size_t len)
  * no library, not the stack): an integer kept in a pointer, a pointer to
  * a freed block left in a dead slot, uninitialized capacity.  It keeps
  * its value, which has no meaning as a pointer; kept, it must not come to
- * point at something of the destination, nor be a piece of a pointer
- * stored across two slots (split-pointers.c).  --strict refuses it. */
+ * point at something of the destination.  --strict refuses it. */
 static int keep_nowhere(struct stf_xfer *x, uint64_t v, uint64_t *out)
 {
 	char what[512];
@@ -190,8 +189,6 @@ static int keep_nowhere(struct stf_xfer *x, uint64_t v, uint64_t *out)
 		      "the object holding it (stf_on_object)", stf__cur_path(x), v, what);
 		return -1;
 	}
-	if (stf__split_pointer_check(x, v) < 0)
-		return -1;
 	*out = v;
 	x->rep->nowhere++;
 	return 0;
@@ -359,11 +356,6 @@ int stf__reloc(struct stf_xfer *x, uint64_t v, uint64_t *out, const struct point
 		return 0;
 	}
 	if (stf__not_a_pointer(v)) {
-		/* a piece of a pointer stored across two slots is as likely
-		 * a small integer (an address's high half) as a value that
-		 * points nowhere, by where mmap_min_addr puts the line */
-		if (x->slot && stf__split_pointer_check(x, v) < 0)
-			return -1;
 		*out = v;
 		x->rep->integers++;
 		return 0;

@@ -82,9 +82,7 @@ int stf__reloc_into(struct stf_xfer *x, const uint8_t *s, uint8_t *d, const stru
 {
 	uint64_t v, nv;
 	memcpy(&v, s, 8);
-	x->slot = s;
 	int r = stf__reloc(x, v, &nv, pe);
-	x->slot = NULL;
 	if (r < 0)
 		return -1;
 	if (r == 1) {

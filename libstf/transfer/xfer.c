@@ -276,8 +276,6 @@ int stf__xfer_object(struct stf_xfer *x, size_t i, int64_t j)
 		if (!(s = stf__fetch_deferred(x, so)))
 			return -1;
 	}
-	x->obj_bytes = s;
-	x->obj_bytes_of = so;
 	if ((so->kind == STF_OBJ_STATIC || so->kind == STF_OBJ_LOCAL) && dobj->size) {
 		uint8_t *orig = stf__arena_alloc(x->arena, dobj->size);
 		if (orig && (x->dst->self ? (memcpy(orig, d, dobj->size), 0) :
