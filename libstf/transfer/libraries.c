@@ -34,10 +34,6 @@ struct elf_file {
 	uint64_t entries_base;
 	size_t nentries;
 	int runtime;          /* defines the C/C++ runtime's symbol versions */
-	/* the files it needs, itself first (DT_NEEDED, transitively, as the
-	 * first peer asked maps those names), once asked; NULL before */
-	struct elf_file **needs;
-	size_t nneeds;
 	const Elf64_Sym *syms[2];
 	const char *strs[2];
 	size_t nsyms[2], strsize[2];
@@ -121,48 +117,20 @@ static void elf_entry_table(struct elf_file *e, const Elf64_Phdr *ph, int n)
 	}
 }
 
-/* Does vaddr lie in e's dynamic linking tables, past their start: its
- * first PT_LOAD when that is read-only and mapped before its code (the ELF
- * header, .dynsym, .dynstr, .gnu.hash, versions, relocations)? */
-static int elf_in_link_tables(const struct elf_file *e, uint64_t vaddr)
-{
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
-	const Elf64_Phdr *first = NULL;
-
-	for (int i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD)
-			continue;
-		if (!first) {
-			first = &ph[i];
-			if (first->p_flags & (PF_X | PF_W))
-				return 0;
-		} else if (ph[i].p_flags & PF_X) {
-			return vaddr > first->p_vaddr && vaddr - first->p_vaddr < first->p_memsz &&
-			       first->p_vaddr + first->p_memsz <= ph[i].p_vaddr;
-		}
-	}
-	return 0;
-}
-
-/* Does vaddr lie in e's code (an executable PT_LOAD)? */
-static int elf_in_code(const struct elf_file *e, uint64_t vaddr)
+/* Does vaddr lie in e's code (an executable PT_LOAD) where none of its
+ * functions begins?  0 also when e has no table to tell. */
+static int elf_inside_code(const struct elf_file *e, uint64_t vaddr)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
 	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + eh->e_phoff);
 	int code = 0;
 
+	if (!e->entries)
+		return 0;
 	for (int i = 0; i < eh->e_phnum && !code; i++)
 		code = ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) &&
 		       vaddr - ph[i].p_vaddr < ph[i].p_memsz;
-	return code;
-}
-
-/* Does vaddr lie in e's code where none of its functions begins?  0 also
- * when e has no table to tell. */
-static int elf_inside_code(const struct elf_file *e, uint64_t vaddr)
-{
-	if (!e->entries || !elf_in_code(e, vaddr))
+	if (!code)
 		return 0;
 	size_t lo = 0, hi = e->nentries;
 	while (lo < hi) {
@@ -293,7 +261,6 @@ void stf__peer_forget_files(void)
 		elf_files = e->next;
 		if (e->map)
 			stf__raw_munmap((void *)e->map, e->size);
-		stf__raw_free(e->needs);
 		stf__raw_free(e);
 	}
 }
@@ -631,9 +598,11 @@ uint64_t stf__peer_symbol_addr(struct stf_peer *p, const char *lib, const char *
 	return 0;
 }
 
-/* The name of the nth entry `tag` (DT_NEEDED, DT_SONAME) of e's dynamic
- * section, NULL if it has fewer. */
-static const char *elf_dynamic_name(const struct elf_file *e, int64_t tag, size_t nth)
+/* Does the dynamic section of e have an entry `tag` (DT_NEEDED,
+ * DT_SONAME) naming `name`?  name NULL: the value of its first such entry
+ * is returned in *found. */
+static int elf_dynamic_names(const struct elf_file *e, int64_t tag, const char *name,
+			     const char **found)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)e->map;
 	const Elf64_Shdr *sh = (const Elf64_Shdr *)(e->map + eh->e_shoff);
@@ -649,106 +618,16 @@ static const char *elf_dynamic_name(const struct elf_file *e, int64_t tag, size_
 			if (d[k].d_tag != tag || d[k].d_un.d_val >= ss->sh_size)
 				continue;
 			const char *n = (const char *)e->map + ss->sh_offset + d[k].d_un.d_val;
-			if (memchr(n, 0, ss->sh_size - d[k].d_un.d_val) && !nth--)
-				return n;
+			if (!memchr(n, 0, ss->sh_size - d[k].d_un.d_val))
+				continue;
+			if (!name) {
+				*found = n;
+				return 1;
+			}
+			if (!strcmp(n, name))
+				return 1;
 		}
 	}
-	return NULL;
-}
-
-/* Does the dynamic section of e have an entry `tag` (DT_NEEDED,
- * DT_SONAME) naming `name`?  name NULL: the value of its first such entry
- * is returned in *found. */
-static int elf_dynamic_names(const struct elf_file *e, int64_t tag, const char *name,
-			     const char **found)
-{
-	const char *n;
-	for (size_t k = 0; (n = elf_dynamic_name(e, tag, k)); k++) {
-		if (!name) {
-			*found = n;
-			return 1;
-		}
-		if (!strcmp(n, name))
-			return 1;
-	}
-	return 0;
-}
-
-/* The file of p's library loaded by the name `name` (len bytes: an
- * external site's "libc.so.6", a DT_NEEDED entry): its file's base name
- * or its DT_SONAME.  NULL for the executable and names p has no file of. */
-static struct elf_file *peer_lib_named(const struct stf_peer *p, const char *name, size_t len)
-{
-	char soname[256];
-	if (len >= sizeof(soname))
-		return NULL;
-	memcpy(soname, name, len);
-	soname[len] = 0;
-	for (size_t i = 0; i < p->nlibs; i++) {
-		const char *path = p->libs[i].path;
-		if (!strcmp(path, p->exe))
-			continue;
-		struct elf_file *e = elf_open(path);
-		if (e && (!strcmp(base_name(path), soname) ||
-			  elf_dynamic_names(e, DT_SONAME, soname, NULL)))
-			return e;
-	}
-	return NULL;
-}
-
-/* e->needs, made from the names p maps (e may be the executable): 0, or
- * -1 (out of memory). */
-static int elf_needs(const struct stf_peer *p, struct elf_file *e)
-{
-	if (e->needs)
-		return 0;
-	struct elf_file **q = stf__raw_malloc((p->nlibs + 1) * sizeof(*q));
-	size_t n = 0;
-	if (!q)
-		return -1;
-	q[n++] = e;
-	for (size_t k = 0; k < n; k++) {
-		const char *name;
-		for (size_t j = 0; (name = elf_dynamic_name(q[k], DT_NEEDED, j)); j++) {
-			struct elf_file *d = peer_lib_named(p, name, strlen(name));
-			size_t seen = 0;
-			while (d && seen < n && q[seen] != d)
-				seen++;
-			if (d && seen == n && n <= p->nlibs)
-				q[n++] = d;
-		}
-	}
-	e->needs = q;
-	e->nneeds = n;
-	return 0;
-}
-
-int stf__peer_foreign_lib_data(const struct stf_peer *p, const char *lib, size_t len,
-			       uint64_t addr)
-{
-	const struct stf_range *r = stf__peer_image_find(p, addr);
-	if (!r || !strcmp(p->libs[r->value].path, p->exe))
-		return 0;
-	const struct stf_peer_lib *m = &p->libs[r->value];
-	struct elf_file *to = elf_open(m->path), *from = peer_lib_named(p, lib, len);
-	struct elf_file *exe = elf_open(p->exe);
-	if (!to || !from || !exe || elf_in_code(to, addr - m->bias))
-		return 0;
-	/* the dynamic linker's tables of any library, lib's own too: the
-	 * program's pointers there are dladdr's (dli_sname), which a block
-	 * a library allocated does not hold */
-	if (elf_in_link_tables(to, addr - m->bias))
-		return 1;
-	if (elf_needs(p, from) < 0 || elf_needs(p, exe) < 0)
-		return 0;
-	for (size_t k = 0; k < from->nneeds; k++)
-		if (from->needs[k] == to)
-			return 0;
-	/* only a library loaded at startup: one dlopen'd (a gconv or NSS
-	 * module the C library loads itself) is the data of whoever opened it */
-	for (size_t k = 0; k < exe->nneeds; k++)
-		if (exe->needs[k] == to)
-			return 1;
 	return 0;
 }
 

@@ -372,16 +372,6 @@ uint64_t stf__peer_same_place(const struct stf_peer *src, const struct stf_peer 
  * No pointer a program keeps points there: a value that does is a number
  * whose high bytes were left over from an address. */
 int stf__peer_inside_lib_code(const struct stf_peer *p, uint64_t addr);
-/* Is addr inside the data, read-only data or .bss of a shared library M
- * of p loaded at startup (the executable needs it, DT_NEEDED,
- * transitively) that the library loaded as `lib` (len bytes of an
- * external site's name, "libc.so.6") neither is nor needs, or inside the
- * dynamic linking tables of any library (.dynsym, .dynstr...: the
- * read-only segment before its code, past its start)?
- * Such a word of a block lib allocated is a number (untyped.c).  0 when
- * lib is the executable or no file of p. */
-int stf__peer_foreign_lib_data(const struct stf_peer *p, const char *lib, size_t len,
-			       uint64_t addr);
 /* Run-time address of a library's link-time address; 0 if not loaded. */
 uint64_t stf__peer_lib_vaddr(struct stf_peer *p, const char *lib, uint64_t vaddr);
 

@@ -34,9 +34,7 @@
  *   - into a function or static of the executable: relocated (function
  *     ID, member path);
  *   - into a shared library: the same place of the same file, but
- *     inside its code where no function begins, or (in a block a library
- *     L allocated) in the data of a library L does not need: a number
- *     (below);
+ *     inside its code where no function begins: a number (below);
  *   - into a typed heap object or a mapping: that object is pinned (kept
  *     at its address with its new type), except inside a struct or union declared
  *     by a system header (a library's type: `struct event` embedded in a
@@ -362,28 +360,6 @@ static int string_tail(const struct stf_obj *holder, uint64_t off)
 	return 0;
 }
 
-/* Is v, a word of holder, one into the data of a library that holder's
- * allocator does not need?  Only for an untyped block a library L
- * allocated (an external site's, not the program's): L's own pointers go
- * into L's data and into the libraries L links; a value into the data,
- * read-only data or .bss of another library, or into the dynamic linking
- * tables of any library (L's own too), is a number whose high bytes were
- * an address left over (regcomp's nodes, copied whole from the stack).  What this misjudges: a pointer the program gave L to keep
- * that points into such a library's data (fopencookie's cookie, a
- * tsearch key, an atexit argument in the C library's blocks) stays
- * unrelocated.  Into a library's code where a function begins is kept
- * a pointer (a callback). */
-static int foreign_lib_word(const struct stf_peer *src, const struct stf_obj *holder,
-			    uint64_t v)
-{
-	if (!holder || holder->unit || holder->kind != STF_OBJ_HEAP ||
-	    !(holder->flags & STF_OBJF_EXTERNAL) || !holder->id)
-		return 0;
-	const char *plus = strstr(holder->id, "+0x");
-	return plus && plus != holder->id &&
-	       stf__peer_foreign_lib_data(src, holder->id, (size_t)(plus - holder->id), v);
-}
-
 /* Where the word v of the source goes; 0, or -1 (problem reported).
  * The word is at offset off of holder (NULL if none: then it is named by
  * the current path); `at` is its address in the new version (its
@@ -411,10 +387,6 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		return 0;
 	const struct stf_range *r = word_target(x, memo, v);
 	const struct stf_obj *t = r ? &src->objs[r->value] : NULL;
-	/* a number with the high bytes of an address, kept: below */
-	int leftover = (!t || stf__is_lib_data(t)) && foreign_lib_word(src, holder, v);
-	if (leftover)
-		t = NULL;
 	if (t && (t->kind == STF_OBJ_FUNC || t->kind == STF_OBJ_STATIC ||
 		  t->kind == STF_OBJ_CONST || t->kind == STF_OBJ_STRING)) {
 		/* the executable's: by function ID, member path, literal */
@@ -536,13 +508,12 @@ static int classify_word(struct stf_xfer *x, struct range_memo *memo, uint64_t v
 		}
 	}
 	if (!t) {
-		/* inside a library's code where no function begins, or in the
-		 * data of a library the holder's allocator does not need: a
-		 * number whose high bytes are an address left over (regcomp's
-		 * node copied from the stack, its padding a return address,
-		 * its bitfields in the low bytes), which moving with the
-		 * library would change: kept, as the numbers below */
-		const struct stf_range *img = leftover || stf__peer_inside_lib_code(src, v) ? NULL :
+		/* inside a library's code where no function begins: a number
+		 * whose high bytes are an address left over (regcomp's node
+		 * copied from the stack, its padding a return address, its
+		 * bitfields in the low bytes), which moving with the library
+		 * would change: kept, as the numbers below */
+		const struct stf_range *img = stf__peer_inside_lib_code(src, v) ? NULL :
 			stf__peer_image_find(src, v);
 		if (img) {
 			const char *lib = src->libs[img->value].path;
